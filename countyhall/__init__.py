@@ -1,0 +1,1 @@
+"""countyhall: a county government's published policies made executable."""

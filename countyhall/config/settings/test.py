@@ -1,0 +1,13 @@
+"""Test settings: the database comes from DATABASE_URL (PostgreSQL run) or an in-memory SQLite."""
+
+import os
+
+import dj_database_url
+
+from .base import *  # noqa: F401,F403
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", "sqlite://:memory:"))}
+ALLOWED_HOSTS = ["*"]

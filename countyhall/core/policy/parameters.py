@@ -1,0 +1,293 @@
+"""Load policy parameters from YAML with a strict schema, and look them up by date.
+
+Each parameter has dated values; each value carries its citation (文号, clause, seed line) and, where
+the gazette is ambiguous, the id of the reading it adopts. A lookup outside every value's range is
+an error ("no policy in force"): a parameter's last value never silently applies forever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .citations import Citation, Reading
+
+FILE_KEYS = {"parameters", "readings"}
+PARAMETER_KEYS = {"label", "description", "unit", "values", "administered"}
+VALUE_KEYS = {"from", "to", "value", "citation", "reading", "note"}
+CITATION_KEYS = {"document", "clause", "line"}
+READING_KEYS = {"text", "alternative", "citation"}
+UNITS = {
+    "CNY": "元",
+    "CNY_per_m3": "元/立方米",
+    "CNY_per_tonne": "元/吨",
+    "count": "个",
+    "persons": "人次",
+    "households": "户",
+    "days": "日",
+    "working_days": "工作日",
+    "minutes": "分钟",
+    "hours": "小时",
+    "years": "年",
+    "age_years": "周岁",
+    "m2": "平方米",
+    "m3": "立方米",
+    "tonnes": "吨",
+    "percent": "%",
+    "ratio": "比例",
+    "bool": "是/否",
+    "text": "文本",
+}
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+DOCUMENT_PATTERN = re.compile(r"^高政(办发|办字|字|任|发)〔\d{4}〕\d+号$")
+
+
+class ParameterError(ValueError):
+    """A parameter file that does not follow the schema; the message names the file and the key."""
+
+
+class NoPolicyInForce(LookupError):
+    """No value of the parameter applies on the date asked about."""
+
+    def __init__(self, name: str, on: dt.date, ranges: list[tuple[dt.date, dt.date | None]]):
+        self.name = name
+        self.on = on
+        self.ranges = ranges
+        spans = "；".join(f"{a.isoformat()} 至 {b.isoformat() if b else '今'}" for a, b in ranges) or "无"
+        super().__init__(f"{on.isoformat()} 没有有效的政策规定（参数 {name}；有效期：{spans}）。")
+
+
+@dataclass(frozen=True)
+class ParameterValue:
+    value: Any
+    valid_from: dt.date
+    valid_to: dt.date | None
+    citation: Citation
+    reading: str | None = None
+    note: str = ""
+
+    def applies_on(self, on: dt.date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    label: str
+    unit: str
+    description: str
+    values: tuple[ParameterValue, ...]
+    source_file: str
+    administered: bool = False
+
+    @property
+    def unit_label(self) -> str:
+        return UNITS[self.unit]
+
+    def at(self, on: dt.date) -> ParameterValue:
+        for value in self.values:
+            if value.applies_on(on):
+                return value
+        raise NoPolicyInForce(self.name, on, [(v.valid_from, v.valid_to) for v in self.values])
+
+
+@dataclass
+class ParameterRegistry:
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    readings: dict[str, Reading] = field(default_factory=dict)
+
+    def get(self, name: str) -> Parameter:
+        try:
+            return self.parameters[name]
+        except KeyError:
+            raise KeyError(f"未定义的政策参数：{name}") from None
+
+    def at(self, name: str, on: dt.date) -> ParameterValue:
+        return self.get(name).at(on)
+
+    def reading(self, reading_id: str) -> Reading:
+        return self.readings[reading_id]
+
+    def __iter__(self):
+        return iter(sorted(self.parameters.values(), key=lambda p: p.name))
+
+
+def _fail(path: Path, where: str, message: str) -> ParameterError:
+    return ParameterError(f"{path.name}: {where}: {message}")
+
+
+def _check_keys(path: Path, where: str, data: Any, allowed: set[str], required: Iterable[str] = ()) -> dict:
+    if not isinstance(data, dict):
+        raise _fail(path, where, f"应为映射（mapping），实际为 {type(data).__name__}")
+    unknown = sorted(set(map(str, data)) - allowed)
+    if unknown:
+        raise _fail(path, where, f"未知键 {', '.join(unknown)}（允许：{', '.join(sorted(allowed))}）")
+    for key in required:
+        if key not in data or data[key] in (None, ""):
+            raise _fail(path, where, f"缺少必填键 {key}")
+    return data
+
+
+def _date(path: Path, where: str, raw: Any) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        raise _fail(path, where, "日期不应包含时间")
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise _fail(path, where, f"无效日期 {raw!r}（应为 YYYY-MM-DD）")
+
+
+def _citation(path: Path, where: str, raw: Any) -> Citation:
+    data = _check_keys(path, where, raw, CITATION_KEYS, required=CITATION_KEYS)
+    document = str(data["document"])
+    if not DOCUMENT_PATTERN.match(document):
+        raise _fail(path, f"{where}.document", f"文号格式不正确：{document}")
+    line = data["line"]
+    if not isinstance(line, int) or isinstance(line, bool) or line < 1:
+        raise _fail(path, f"{where}.line", f"行号应为正整数，实际为 {line!r}")
+    return Citation(document=document, clause=str(data["clause"]), line=line)
+
+
+def _typed_value(path: Path, where: str, unit: str, raw: Any) -> Any:
+    if unit.startswith("CNY") or unit == "percent":
+        # YAML floats are rejected: 0.1 + 0.2 is not money.
+        if isinstance(raw, bool) or isinstance(raw, float):
+            raise _fail(path, where, f"金额/百分比须写成字符串或整数（如 \"3.00\"），不能是浮点数 {raw!r}")
+        try:
+            value = Decimal(str(raw))
+        except InvalidOperation:
+            raise _fail(path, where, f"无效数值 {raw!r}") from None
+        if unit.startswith("CNY") and value != value.quantize(Decimal("0.01")):
+            raise _fail(path, where, f"金额最多两位小数：{raw!r}")
+        return value
+    if unit in {"count", "persons", "households", "days", "working_days", "minutes", "hours", "years",
+                "age_years", "m2", "m3", "tonnes"}:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise _fail(path, where, f"应为整数，实际为 {raw!r}")
+        return raw
+    if unit == "ratio":
+        if not isinstance(raw, dict) or not raw:
+            raise _fail(path, where, "比例应写成 {参与方: 份数} 的映射")
+        for party, weight in raw.items():
+            if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
+                raise _fail(path, f"{where}.{party}", f"份数应为非负整数，实际为 {weight!r}")
+        return dict(raw)
+    if unit == "bool":
+        if not isinstance(raw, bool):
+            raise _fail(path, where, f"应为 true/false，实际为 {raw!r}")
+        return raw
+    if not isinstance(raw, str):
+        raise _fail(path, where, f"应为文本，实际为 {raw!r}")
+    return raw
+
+
+def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple[Path, str, str]]) -> None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path.name}: YAML 语法错误：{exc}") from exc
+    if data is None:
+        return
+    data = _check_keys(path, "(文件)", data, FILE_KEYS)
+    for reading_id, raw in (data.get("readings") or {}).items():
+        where = f"readings.{reading_id}"
+        item = _check_keys(path, where, raw, READING_KEYS, required=["text"])
+        if reading_id in registry.readings:
+            raise _fail(path, where, "解读编号重复定义")
+        registry.readings[str(reading_id)] = Reading(
+            id=str(reading_id),
+            text=str(item["text"]).strip(),
+            alternative=str(item.get("alternative") or "").strip(),
+            citation=_citation(path, f"{where}.citation", item["citation"]) if item.get("citation") else None,
+        )
+    for name, raw in (data.get("parameters") or {}).items():
+        where = f"parameters.{name}"
+        if not NAME_PATTERN.match(str(name)):
+            raise _fail(path, where, "参数名应为小写点分形式，如 canteen.lunch.city_60_79")
+        if name in registry.parameters:
+            raise _fail(path, where, f"参数重复定义（已见于 {registry.parameters[name].source_file}）")
+        item = _check_keys(path, where, raw, PARAMETER_KEYS, required=["label", "unit"])
+        unit = str(item["unit"])
+        if unit not in UNITS:
+            raise _fail(path, f"{where}.unit", f"未知单位 {unit}（允许：{', '.join(sorted(UNITS))}）")
+        administered = bool(item.get("administered", False))
+        raw_values = item.get("values") or []
+        if not isinstance(raw_values, list):
+            raise _fail(path, f"{where}.values", "应为列表")
+        if not raw_values and not administered:
+            raise _fail(path, f"{where}.values", "至少需要一个有效值（或标注 administered: true 由管理员录入）")
+        values = []
+        for index, raw_value in enumerate(raw_values):
+            vwhere = f"{where}.values[{index}]"
+            entry = _check_keys(path, vwhere, raw_value, VALUE_KEYS, required=["from", "citation"])
+            if "value" not in entry:
+                raise _fail(path, vwhere, "缺少必填键 value")
+            valid_from = _date(path, f"{vwhere}.from", entry["from"])
+            valid_to = _date(path, f"{vwhere}.to", entry["to"]) if entry.get("to") is not None else None
+            if valid_to is not None and valid_to < valid_from:
+                raise _fail(path, f"{vwhere}.to", "结束日期早于开始日期")
+            reading = entry.get("reading")
+            if reading is not None:
+                reading_refs.append((path, f"{vwhere}.reading", str(reading)))
+            values.append(
+                ParameterValue(
+                    value=_typed_value(path, f"{vwhere}.value", unit, entry["value"]),
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                    citation=_citation(path, f"{vwhere}.citation", entry["citation"]),
+                    reading=str(reading) if reading is not None else None,
+                    note=str(entry.get("note") or ""),
+                )
+            )
+        values.sort(key=lambda v: v.valid_from)
+        for earlier, later in zip(values, values[1:], strict=False):
+            if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
+                raise _fail(path, f"{where}.values", f"有效期重叠：{earlier.valid_from} 与 {later.valid_from}")
+        registry.parameters[str(name)] = Parameter(
+            name=str(name),
+            label=str(item["label"]),
+            unit=unit,
+            description=str(item.get("description") or "").strip(),
+            values=tuple(values),
+            source_file=path.name,
+            administered=administered,
+        )
+
+
+def load_parameter_dir(directory: Path) -> ParameterRegistry:
+    """Load every *.yaml in `directory`; the first schema violation raises ParameterError."""
+    registry = ParameterRegistry()
+    reading_refs: list[tuple[Path, str, str]] = []
+    files = sorted(Path(directory).glob("*.yaml"))
+    if not files:
+        raise ParameterError(f"{directory}: 没有找到任何参数文件（*.yaml）")
+    for path in files:
+        _load_file(path, registry, reading_refs)
+    for path, where, reading_id in reading_refs:
+        if reading_id not in registry.readings:
+            raise _fail(path, where, f"引用了未定义的解读 {reading_id}")
+    return registry
+
+
+@cache
+def _registry_for(directory: str) -> ParameterRegistry:
+    return load_parameter_dir(Path(directory))
+
+
+def parameters() -> ParameterRegistry:
+    """The registry for the configured parameter directory, loaded once per process."""
+    from django.conf import settings
+
+    return _registry_for(str(settings.POLICY_PARAMETER_DIR))
