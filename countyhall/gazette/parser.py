@@ -22,7 +22,8 @@ PAGE_HEADER_RE = re.compile(r"^高青县人民政府公报\s*\d{4}\s*年第\s*\d
 RUNNING_HEADERS = {"县政府办公室文件"}
 DESCRIPTION_START = "《高青县人民政府公报》简介"
 ATTACHMENT_NOTE_RE = re.compile(r"^注：本文附件详见")
-TERMINAL = "。！？；：:;"
+# A colon is not terminal: ratios such as "3：7" break across lines in print.
+TERMINAL = "。！？；;"
 CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 

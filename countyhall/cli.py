@@ -1,0 +1,220 @@
+"""The `countyhall` command: a thin adapter over the services and the rules interface.
+
+Errors a user can fix print {"error": {"field": ..., "message": ...}} and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "countyhall.config.settings.local")
+    import django
+
+    django.setup()
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "cli"
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _fail(field: str, message: str) -> int:
+    _print_json({"error": {"field": field, "message": message}})
+    return EXIT_BAD_INPUT
+
+
+def cmd_calc(args) -> int:
+    from countyhall.core.rules import RuleInputError, calc, rule_catalogue
+
+    if not args.rule:
+        _print_json({"rules": rule_catalogue()})
+        return 0
+    try:
+        raw = Path(args.input).read_text(encoding="utf-8") if args.input else sys.stdin.read()
+    except OSError as exc:
+        return _fail("--input", f"无法读取输入文件：{exc.strerror}")
+    try:
+        payload = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return _fail("(input)", f"输入不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}")
+    try:
+        _print_json(calc(args.rule, payload))
+    except RuleInputError as exc:
+        return _fail(exc.field, exc.message)
+    return 0
+
+
+def cmd_gazette_ingest(args) -> int:
+    from countyhall.core.errors import ServiceError
+    from countyhall.gazette.services import gazette_ingest
+
+    try:
+        report = gazette_ingest(path=Path(args.path), actor=_actor())
+    except ServiceError as exc:
+        return _fail(exc.field, exc.message)
+    _print_json({"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
+    return 0
+
+
+def cmd_gazette_list(args) -> int:
+    from countyhall.gazette.selectors import document_list
+
+    documents = [
+        {"number": d.number, "issuer": d.issuer, "title": d.title, "date": d.date.isoformat(), "kind": d.kind}
+        for d in document_list()
+    ]
+    if args.json:
+        _print_json(documents)
+    else:
+        for d in documents:
+            print(f"{d['number']:<20} {d['date']}  {d['issuer']:<12} {d['title']}")
+    return 0
+
+
+def cmd_calendar_seed(args) -> int:
+    from countyhall.core.errors import ServiceError
+    from countyhall.core.services.calendar import calendar_seed_year, package_years
+
+    years = args.years or [y for y in package_years() if y >= 2019]
+    for year in years:
+        try:
+            calendar_seed_year(year=year, actor=_actor())
+        except ServiceError as exc:
+            return _fail(exc.field, exc.message)
+    _print_json({"seeded": years})
+    return 0
+
+
+def cmd_params_list(args) -> int:
+    from countyhall.core.policy import parameters
+
+    rows = []
+    for p in parameters():
+        for v in p.values:
+            rows.append({
+                "name": p.name, "label": p.label, "value": v.value if isinstance(v.value, int | bool | dict) else str(v.value),
+                "unit": p.unit, "from": v.valid_from.isoformat(), "to": v.valid_to.isoformat() if v.valid_to else None,
+                "citation": v.citation.as_dict(), "reading": v.reading,
+            })
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            c = r["citation"]
+            print(f"{r['name']:<45} {r['value']!s:<14} {r['from']}…{r['to'] or ''}  {c['document']} {c['clause']} L{c['line']}")
+    return 0
+
+
+def cmd_params_check(args) -> int:
+    from countyhall.core.policy import ParameterError, load_parameter_dir
+
+    directory = Path(args.directory) if args.directory else None
+    if directory is None:
+        from django.conf import settings
+
+        directory = settings.POLICY_PARAMETER_DIR
+    try:
+        registry = load_parameter_dir(directory)
+    except ParameterError as exc:
+        return _fail("parameters", str(exc))
+    _print_json({"parameters": len(registry.parameters), "readings": len(registry.readings)})
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from countyhall.core.demo import demo_load
+    from countyhall.gazette.services import gazette_ingest
+
+    call_command("migrate", interactive=False, verbosity=0)
+    cmd_calendar_seed(argparse.Namespace(years=None))
+    accounts = demo_load(actor=_actor())
+    if Path(settings.GAZETTE_SEED_PATH).exists():
+        report = gazette_ingest(path=Path(settings.GAZETTE_SEED_PATH), actor=_actor())
+        print(f"公报：新增 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
+    else:
+        print(f"未找到公报文件 {settings.GAZETTE_SEED_PATH}（可设置 COUNTYHALL_GAZETTE）", file=sys.stderr)
+    print("演示账号（用户名 / 密码 / 角色）：")
+    for username, password, role in accounts:
+        print(f"  {username:<10} {password:<22} {role}")
+    return 0
+
+
+def cmd_manage(args) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["countyhall manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="countyhall", description="高青县政策执行平台（countyhall）命令行")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    calc = sub.add_parser("calc", help="run a rule: JSON object on stdin (or --input FILE), JSON result on stdout")
+    calc.add_argument("rule", nargs="?", help="rule name, e.g. calendar.add_working_days; omit to list rules")
+    calc.add_argument("--input", help="read the JSON input from this file instead of stdin")
+    calc.set_defaults(func=cmd_calc)
+
+    gazette = sub.add_parser("gazette", help="ingest and list gazette documents")
+    gazette_sub = gazette.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ingest = gazette_sub.add_parser("ingest", help="parse a gazette text file into documents and clauses")
+    ingest.add_argument("path")
+    ingest.set_defaults(func=cmd_gazette_ingest)
+    listing = gazette_sub.add_parser("list", help="list ingested documents")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_gazette_list)
+
+    calendar = sub.add_parser("calendar", help="working-day calendar")
+    calendar_sub = calendar.add_subparsers(dest="action", metavar="ACTION", required=True)
+    seed = calendar_sub.add_parser("seed", help="seed years from the chinese-calendar package")
+    seed.add_argument("years", nargs="*", type=int)
+    seed.set_defaults(func=cmd_calendar_seed)
+
+    params = sub.add_parser("params", help="policy parameters")
+    params_sub = params.add_subparsers(dest="action", metavar="ACTION", required=True)
+    plist = params_sub.add_parser("list", help="every parameter value with its citation")
+    plist.add_argument("--json", action="store_true")
+    plist.set_defaults(func=cmd_params_list)
+    check = params_sub.add_parser("check", help="validate the parameter YAML files")
+    check.add_argument("directory", nargs="?")
+    check.set_defaults(func=cmd_params_check)
+
+    demo = sub.add_parser("demo", help="migrate, seed the calendar, ingest the gazette, load demo users")
+    demo.set_defaults(func=cmd_demo)
+
+    manage = sub.add_parser("manage", help="any Django management command (migrate, runserver, createsuperuser …)")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    _setup_django()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from countyhall.core.api import views as core_api
+from countyhall.core.views.home import home
+from countyhall.gazette import api as gazette_api
+
+api_v1 = [
+    path("calc", core_api.CalcListApi.as_view(), name="calc-list"),
+    path("calc/<str:rule>", core_api.CalcApi.as_view(), name="calc"),
+    path("parameters", core_api.ParameterListApi.as_view(), name="parameter-list"),
+    path("parameters/<str:name>", core_api.ParameterDetailApi.as_view(), name="parameter-detail"),
+    path("people", core_api.PersonListApi.as_view(), name="person-list"),
+    path("people/<int:pk>", core_api.PersonDetailApi.as_view(), name="person-detail"),
+    path("calendar/<int:year>/<int:month>", core_api.CalendarMonthApi.as_view(), name="calendar-month"),
+    path("gazette/documents", gazette_api.DocumentListApi.as_view(), name="document-list"),
+    path("gazette/documents/<int:pk>", gazette_api.DocumentDetailApi.as_view(), name="document-detail"),
+]
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("gazette/", include("countyhall.gazette.urls")),
+    path("", include("countyhall.core.urls")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

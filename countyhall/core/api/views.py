@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from countyhall.core.models import Person
+from countyhall.core.policy import parameters
+from countyhall.core.rules import RuleInputError, calc, rule_catalogue
+from countyhall.core.selectors.calendar import calendar_month
+from countyhall.core.selectors.people import person_get_for_user, person_list_for_user, person_present
+from countyhall.core.workdays import CalendarYearUnknown
+
+ErrorSerializer = inline_serializer(
+    "Error",
+    {"error": inline_serializer("ErrorDetail", {"field": serializers.CharField(), "message": serializers.CharField()})},
+)
+
+
+class CalcListApi(APIView):
+    """Every rule the platform computes, with its input schema and an example."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({"rules": rule_catalogue()})
+
+
+class CalcApi(APIView):
+    """Run one rule. Money is a yuan string with two decimals; every result carries citations and readings."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 400: ErrorSerializer})
+    def post(self, request, rule: str):
+        try:
+            return Response(calc(rule, request.data))
+        except RuleInputError as exc:
+            status = 404 if exc.field == "rule" else 400
+            return Response(exc.as_dict(), status=status)
+
+
+def _parameter_json(parameter) -> dict:
+    registry = parameters()
+    return {
+        "name": parameter.name,
+        "label": parameter.label,
+        "unit": parameter.unit,
+        "unit_label": parameter.unit_label,
+        "description": parameter.description,
+        "administered": parameter.administered,
+        "source_file": parameter.source_file,
+        "values": [
+            {
+                "from": v.valid_from.isoformat(),
+                "to": v.valid_to.isoformat() if v.valid_to else None,
+                "value": str(v.value) if not isinstance(v.value, bool | int | dict | list) else v.value,
+                "citation": v.citation.as_dict(),
+                "reading": registry.readings[v.reading].as_dict() if v.reading else None,
+                "note": v.note,
+            }
+            for v in parameter.values
+        ],
+    }
+
+
+class ParameterListApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        registry = parameters()
+        return Response({
+            "parameters": [_parameter_json(p) for p in registry],
+            "readings": [r.as_dict() for r in sorted(registry.readings.values(), key=lambda r: r.id)],
+        })
+
+
+class ParameterDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: ErrorSerializer})
+    def get(self, request, name: str):
+        try:
+            return Response(_parameter_json(parameters().get(name)))
+        except KeyError:
+            return Response({"error": {"field": "name", "message": f"未定义的政策参数：{name}"}}, status=404)
+
+
+class PersonSerializer(serializers.Serializer):
+    pk = serializers.IntegerField()
+    name = serializers.CharField()
+    id_number = serializers.CharField()
+    sex = serializers.CharField()
+    birth_date = serializers.CharField()
+    division = serializers.CharField()
+    address = serializers.CharField()
+    phone = serializers.CharField()
+    masked = serializers.BooleanField()
+
+
+class PersonListApi(APIView):
+    """People within the caller's division scope; masked unless the role needs full data."""
+
+    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: PersonSerializer(many=True)})
+    def get(self, request):
+        people = person_list_for_user(request.user, query=request.query_params.get("q", ""))[:200]
+        return Response([PersonSerializer(person_present(p, request.user)).data for p in people])
+
+
+class PersonDetailApi(APIView):
+    @extend_schema(responses={200: PersonSerializer, 404: ErrorSerializer})
+    def get(self, request, pk: int):
+        try:
+            view = person_get_for_user(request.user, person_id=pk, purpose="接口查询人员详情")
+        except Person.DoesNotExist:
+            return Response({"error": {"field": "pk", "message": "不在您的数据范围内或不存在。"}}, status=404)
+        return Response(PersonSerializer(view).data)
+
+
+class CalendarMonthApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: ErrorSerializer})
+    def get(self, request, year: int, month: int):
+        try:
+            days = calendar_month(year=year, month=month)
+        except CalendarYearUnknown as exc:
+            return Response({"error": {"field": "year", "message": str(exc)}}, status=404)
+        return Response({"days": [
+            {"date": d.date.isoformat(), "is_workday": d.is_workday, "kind": d.kind, "holiday_name": d.holiday_name}
+            for d in days
+        ]})

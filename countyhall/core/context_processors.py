@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from countyhall.core.roles import Capability
+
+
+def navigation_for(user) -> list[dict]:
+    """The menu a user sees: everyone the gazette, policies and calculators; the rest by capability."""
+    items = [
+        {"label": "首页", "url": reverse("home")},
+        {"label": "政府公报", "url": reverse("gazette:list")},
+        {"label": "政策参数", "url": reverse("core:parameters")},
+        {"label": "政策计算", "url": reverse("core:calc")},
+    ]
+    if not getattr(user, "is_authenticated", False):
+        return items
+    if user.can(Capability.PERSON_VIEW):
+        items.append({"label": "人员信息", "url": reverse("core:people")})
+    items.append({"label": "工作日历", "url": reverse("core:calendar")})
+    if user.can(Capability.AUDIT_VIEW):
+        items.append({"label": "审计日志", "url": reverse("core:audit")})
+    if user.is_staff:
+        items.append({"label": "系统管理", "url": reverse("admin:index")})
+    items.append({"label": "接口文档", "url": reverse("api-docs")})
+    return items
+
+
+def navigation(request):
+    return {"navigation": navigation_for(request.user)}

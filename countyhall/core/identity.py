@@ -1,0 +1,67 @@
+"""Resident identity numbers (公民身份号码, GB 11643-1999): check digit, birth date, sex. Pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+
+
+class IdNumberError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    value: str
+    birth_date: dt.date
+    sex: str  # "M" or "F"
+    region_code: str  # where the birth was registered, not the current 户籍
+
+
+def check_digit(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
+
+
+def parse_id_number(raw: str) -> IdNumber:
+    value = (raw or "").strip().upper()
+    if not ID_PATTERN.match(value):
+        raise IdNumberError("身份证号应为18位，前17位为数字，最后一位为数字或X。")
+    expected = check_digit(value[:17])
+    if value[17] != expected:
+        raise IdNumberError(f"身份证号校验位不正确（按 GB 11643 应为 {expected}）。")
+    try:
+        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise IdNumberError("身份证号中的出生日期无效。") from None
+    if birth.year < 1880:
+        raise IdNumberError("身份证号中的出生日期无效。")
+    return IdNumber(value=value, birth_date=birth, sex="M" if int(value[16]) % 2 else "F", region_code=value[:6])
+
+
+def mask_id_number(value: str) -> str:
+    """Keep region and the last four characters: 370322********123X."""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_name(name: str) -> str:
+    if not name:
+        return ""
+    if len(name) == 1:
+        return "*"
+    return name[0] + "*" * (len(name) - 1)
+
+
+def full_years(birth: dt.date, on: dt.date) -> int:
+    """Age in full years (周岁) on `on`; someone born on 29 February turns a year older on 1 March."""
+    years = on.year - birth.year
+    if (on.month, on.day) < (birth.month, birth.day):
+        years -= 1
+    return years

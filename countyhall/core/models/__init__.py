@@ -1,0 +1,16 @@
+from .audit import AuditEntry
+from .calendar import CalendarDay, CalendarYear
+from .divisions import Division, Organisation
+from .people import Person
+from .users import RoleGrant, User
+
+__all__ = [
+    "AuditEntry",
+    "CalendarDay",
+    "CalendarYear",
+    "Division",
+    "Organisation",
+    "Person",
+    "RoleGrant",
+    "User",
+]

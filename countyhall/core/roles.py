@@ -1,0 +1,61 @@
+"""Roles and what each may do. One table, so "who may see what" is answered in one place."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    AUDITOR = "auditor", "审计员"
+    CIVIL_AFFAIRS = "civil_affairs", "民政局"
+    FINANCE = "finance", "财政局"
+    HOUSING = "housing", "住建局"
+    APPROVAL = "approval", "行政审批服务局"
+    BIG_DATA = "big_data", "大数据局"
+    DEVELOPMENT = "development", "发改局"
+    EMERGENCY = "emergency", "应急局"
+    NATURAL_RESOURCES = "natural_resources", "自然资源局"
+    MARKET_REGULATION = "market_regulation", "市场监管局"
+    TOWN_OFFICER = "town_officer", "镇（街道）工作人员"
+    CANTEEN_OPERATOR = "canteen_operator", "长者食堂运营方"
+
+
+class Capability(models.TextChoices):
+    PERSON_VIEW = "person.view", "查看人员信息"
+    PERSON_VIEW_UNMASKED = "person.view_unmasked", "查看未脱敏的姓名和身份证号"
+    PERSON_EDIT = "person.edit", "登记和修改人员信息"
+    AUDIT_VIEW = "audit.view", "查阅审计日志"
+    CALENDAR_EDIT = "calendar.edit", "维护工作日历"
+    GAZETTE_INGEST = "gazette.ingest", "导入公报"
+    DIVISION_EDIT = "division.edit", "维护行政区划与机构"
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset(
+        {Capability.CALENDAR_EDIT, Capability.GAZETTE_INGEST, Capability.DIVISION_EDIT, Capability.PERSON_VIEW}
+    ),
+    # Auditors read the trail, not the people: names stay masked for them.
+    Role.AUDITOR: frozenset({Capability.AUDIT_VIEW, Capability.PERSON_VIEW}),
+    Role.CIVIL_AFFAIRS: frozenset(
+        {Capability.PERSON_VIEW, Capability.PERSON_VIEW_UNMASKED, Capability.PERSON_EDIT}
+    ),
+    Role.FINANCE: frozenset({Capability.PERSON_VIEW}),
+    Role.HOUSING: frozenset(),
+    Role.APPROVAL: frozenset(),
+    Role.BIG_DATA: frozenset(),
+    Role.DEVELOPMENT: frozenset(),
+    Role.EMERGENCY: frozenset(),
+    Role.NATURAL_RESOURCES: frozenset(),
+    Role.MARKET_REGULATION: frozenset(),
+    Role.TOWN_OFFICER: frozenset({Capability.PERSON_VIEW, Capability.PERSON_VIEW_UNMASKED, Capability.PERSON_EDIT}),
+    # Operators must recognise the elder at the counter but do not need the full ID number.
+    Role.CANTEEN_OPERATOR: frozenset({Capability.PERSON_VIEW}),
+}
+
+
+def capabilities_for(roles: list[str] | set[str]) -> frozenset[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= ROLE_CAPABILITIES.get(role, frozenset())
+    return frozenset(granted)

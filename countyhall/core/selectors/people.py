@@ -1,0 +1,90 @@
+"""The one place that decides which people a user may see, and how much of them.
+
+Scope: a user sees the people living in their scope division and below it; a user without a
+scope division, or without the person.view capability, sees nobody. Masking: only roles with
+person.view_unmasked see full names and ID numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from countyhall.core.identity import mask_id_number, mask_name
+from countyhall.core.models import AuditEntry, Division, Person
+from countyhall.core.roles import Capability
+from countyhall.core.services.audit import audit_record
+
+
+def division_scope_for_user(user) -> Division | None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.scope_division
+
+
+def person_queryset_for_user(user) -> QuerySet[Person]:
+    """All people `user` may see; empty when the role or the scope does not allow any."""
+    scope = division_scope_for_user(user)
+    if scope is None or not user.can(Capability.PERSON_VIEW):
+        return Person.objects.none()
+    return Person.objects.filter(division__path__startswith=scope.path).select_related("division")
+
+
+def person_list_for_user(user, *, query: str = "", within: Division | None = None) -> QuerySet[Person]:
+    people = person_queryset_for_user(user)
+    if within is not None:
+        people = people.filter(division__path__startswith=within.path)
+    if query:
+        query = query.strip()
+        if user.can(Capability.PERSON_VIEW_UNMASKED):
+            people = people.filter(name__icontains=query) | people.filter(id_number__iexact=query.upper())
+        else:
+            # A masked role may still find a person by the full ID number presented at the counter.
+            people = people.filter(id_number__iexact=query.upper())
+    return people.order_by("division__path", "name", "pk")
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person as a given user is allowed to see them."""
+
+    pk: int
+    name: str
+    id_number: str
+    sex: str
+    birth_date: str
+    division: str
+    address: str
+    phone: str
+    masked: bool
+
+
+def person_present(person: Person, user) -> PersonView:
+    unmasked = user.can(Capability.PERSON_VIEW_UNMASKED)
+    return PersonView(
+        pk=person.pk,
+        name=person.name if unmasked else mask_name(person.name),
+        id_number=person.id_number if unmasked else mask_id_number(person.id_number),
+        sex=person.get_sex_display(),
+        birth_date=person.birth_date.isoformat() if unmasked else f"{person.birth_date.year}年",
+        division=person.division.full_name(),
+        address=person.address if unmasked else "（已脱敏）",
+        phone=person.phone if unmasked else (person.phone[:3] + "****" + person.phone[-4:] if person.phone else ""),
+        masked=not unmasked,
+    )
+
+
+@transaction.atomic
+def person_get_for_user(user, *, person_id: int, purpose: str = "") -> PersonView:
+    """One person's record for `user`, with the read logged; Person.DoesNotExist when out of scope."""
+    person = person_queryset_for_user(user).get(pk=person_id)
+    view = person_present(person, user)
+    audit_record(
+        actor=user,
+        action=AuditEntry.Action.READ,
+        instance=person,
+        note=(purpose or "查看人员详情") + ("（脱敏）" if view.masked else "（未脱敏）"),
+    )
+    return view

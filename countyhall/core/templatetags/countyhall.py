@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+
+from countyhall.core.money import format_money
+from countyhall.core.policy import Citation
+
+register = template.Library()
+
+
+def citation_url(citation: Citation | dict) -> str:
+    data = citation.as_dict() if isinstance(citation, Citation) else citation
+    query = urlencode({"doc": data["document"], "clause": data["clause"], "line": data["line"]})
+    return f"{reverse('gazette:cite')}?{query}"
+
+
+@register.simple_tag
+def citation_link(citation) -> str:
+    """Every citation in the platform links to its clause in the gazette."""
+    data = citation.as_dict() if isinstance(citation, Citation) else citation
+    return format_html(
+        '<a class="citation" href="{}" title="公报第 {} 行">{} {}</a>',
+        citation_url(data), data["line"], data["document"], data["clause"],
+    )
+
+
+@register.filter
+def yuan(value) -> str:
+    if value in (None, ""):
+        return ""
+    return format_money(Decimal(value))

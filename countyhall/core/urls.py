@@ -1,0 +1,16 @@
+from django.urls import path
+
+from .views import audit, calendar, people, policy
+
+app_name = "core"
+urlpatterns = [
+    path("policy/parameters/", policy.parameter_list, name="parameters"),
+    path("policy/parameters/<str:name>/", policy.parameter_detail, name="parameter"),
+    path("policy/readings/", policy.reading_list, name="readings"),
+    path("calc/", policy.calc_page, name="calc"),
+    path("people/", people.person_list, name="people"),
+    path("people/<int:pk>/", people.person_detail, name="person"),
+    path("audit/", audit.audit_list, name="audit"),
+    path("calendar/", calendar.calendar_overview, name="calendar"),
+    path("calendar/<int:year>/<int:month>/", calendar.calendar_month_view, name="calendar-month"),
+]

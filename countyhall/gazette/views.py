@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from .models import Document, PersonnelDecision
+from .selectors import clause_for_citation, clause_search, document_for_line, document_list, personnel_list
+
+
+def document_index(request):
+    query = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    documents = document_list(query=query, kind=kind)
+    clauses = clause_search(query=query, limit=30) if query else []
+    return render(request, "gazette/document_list.html", {
+        "documents": documents, "clauses": clauses, "query": query, "kind": kind, "kinds": Document.Kind.choices,
+    })
+
+
+def document_detail(request, pk: int):
+    document = get_object_or_404(Document, pk=pk)
+    clauses = list(document.clauses.order_by("order"))
+    return render(request, "gazette/document_detail.html", {
+        "document": document,
+        "clauses": clauses,
+        "preamble": _preamble(document, clauses),
+        "personnel": document.personnel_decisions.order_by("order"),
+        "highlight": request.GET.get("highlight", ""),
+    })
+
+
+def _preamble(document: Document, clauses) -> list[str]:
+    """Paragraphs before the first numbered clause (cover letter, signature, enclosed title)."""
+    paragraphs = document.body.split("\n")
+    if not clauses:
+        return paragraphs
+    first = clauses[0].text.split("\n")[0]
+    return paragraphs[: paragraphs.index(first)] if first in paragraphs else []
+
+
+def cite(request):
+    """Resolve a citation (文号, clause, line) to the clause's anchor on its document page."""
+    number = request.GET.get("doc", "")
+    clause_path = request.GET.get("clause", "")
+    try:
+        line = int(request.GET.get("line", "")) if request.GET.get("line") else None
+    except ValueError:
+        line = None
+    clause = clause_for_citation(document_number=number, clause_path=clause_path, line=line)
+    if clause is not None:
+        return redirect(f"{clause.document.get_absolute_url()}?highlight={clause.anchor}#{clause.anchor}")
+    document = Document.objects.filter(number=number).first() or (document_for_line(line) if line else None)
+    if document is None:
+        raise Http404(f"公报中没有找到 {number} {clause_path}")
+    return redirect(document.get_absolute_url())
+
+
+def personnel_index(request):
+    decisions = personnel_list(person=request.GET.get("person", ""), action=request.GET.get("action", ""))
+    return render(request, "gazette/personnel_list.html", {
+        "decisions": decisions, "actions": PersonnelDecision.Action.choices, "filters": request.GET,
+    })
