@@ -6,10 +6,10 @@ import datetime as dt
 
 from rest_framework import serializers
 
-from countyhall.core.policy import parameters
+from countyhall.core.policy import NoPolicyInForce, parameters
 from countyhall.core.selectors.calendar import DatabaseCalendar
 
-from .registry import RuleResult, StrictInput, rule
+from .registry import RuleInputError, RuleResult, StrictInput, rule
 
 
 class AddWorkingDaysInput(StrictInput):
@@ -25,7 +25,10 @@ class AddWorkingDaysInput(StrictInput):
 )
 def add_working_days_rule(*, start: dt.date, days: int) -> RuleResult:
     """The date of the N-th working day after `start` on the official calendar (调休 make-up days count; the start day does not)."""
-    basis = parameters().at("calendar.statutory_day_basis", start)
+    try:
+        basis = parameters().at("calendar.statutory_day_basis", start)
+    except NoPolicyInForce as exc:
+        raise RuleInputError("start", str(exc)) from exc
     calendar = DatabaseCalendar()
     end = calendar.add_working_days(start, days)
     skipped = []

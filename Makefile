@@ -1,0 +1,44 @@
+# countyhall — the two set-up commands are `make demo` and `make test` (see README).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install demo serve test test-sqlite test-postgres lint format clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+# Installs everything, migrates an SQLite database under var/, seeds the calendar, ingests the
+# gazette, loads demo users (passwords printed) and serves http://127.0.0.1:8000
+demo: install
+	$(BIN)/countyhall demo
+	$(BIN)/countyhall manage runserver $(HOST)
+
+serve: install
+	$(BIN)/countyhall manage runserver $(HOST)
+
+# Installs what the tests need (apt packages when root) and runs the whole suite on SQLite and PostgreSQL.
+test: install
+	bash scripts/test.sh
+
+test-sqlite: install
+	bash scripts/test.sh sqlite
+
+test-postgres: install
+	bash scripts/test.sh postgres
+
+lint: install
+	$(BIN)/ruff check countyhall tests
+
+format: install
+	$(BIN)/ruff format countyhall tests
+	$(BIN)/ruff check --fix countyhall tests
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

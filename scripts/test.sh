@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Run the whole suite: lint, then pytest on SQLite and on PostgreSQL.
+# PostgreSQL: $DATABASE_URL if set; else the server on 127.0.0.1:5432 if one answers; else a throwaway
+# cluster started here (installing Debian's postgresql when missing and running as root) and stopped after.
+# Usage: scripts/test.sh [all|sqlite|postgres] [extra pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+WHICH=${1:-all}
+shift || true
+
+as_root() { [ "$(id -u)" = 0 ]; }
+apt_updated=0
+apt_install() {
+  if ! as_root; then echo "missing system packages: $* (run as root or install them)" >&2; return 1; fi
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq >/dev/null; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Browser tests drive Debian's chromium; PDFs need the Noto CJK fonts.
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+if ((${#need[@]})); then echo "installing ${need[*]}"; apt_install "${need[@]}"; fi
+
+echo "== ruff"
+$BIN/ruff check countyhall tests
+
+run_pytest() {  # label, then pytest args
+  local label=$1; shift
+  echo "== pytest on $label"
+  $BIN/pytest -p no:cacheprovider "$@"
+}
+
+pg_reachable() {
+  $BIN/python - "$1" <<'PY' >/dev/null 2>&1
+import sys, psycopg
+psycopg.connect(sys.argv[1], connect_timeout=3).close()
+PY
+}
+
+PG_TMP=""
+stop_throwaway() {
+  if [ -n "$PG_TMP" ] && [ -d "$PG_TMP" ]; then
+    $PG_AS "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_TMP"
+  fi
+}
+
+start_throwaway() {
+  PG_BIN=""
+  if command -v initdb >/dev/null 2>&1; then PG_BIN=$(dirname "$(command -v initdb)"); fi
+  if [ -z "$PG_BIN" ]; then PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true); fi
+  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
+    echo "no PostgreSQL reachable and none installed: installing Debian's postgresql"
+    apt_install postgresql
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+  fi
+  PG_TMP=$(mktemp -d /tmp/countyhall-pg.XXXXXX)
+  PG_AS=""
+  if as_root; then
+    # initdb refuses to run as root: use the postgres system user (created by the package) or our own.
+    id -u postgres >/dev/null 2>&1 || useradd --system --no-create-home countyhall-pg
+    local owner=postgres; id -u postgres >/dev/null 2>&1 || owner=countyhall-pg
+    chown "$owner" "$PG_TMP"; PG_AS="runuser -u $owner --"
+  fi
+  local port=${COUNTYHALL_PG_PORT:-54329}
+  $PG_AS "$PG_BIN/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  $PG_AS "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/log" -w \
+    -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null
+  trap stop_throwaway EXIT
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  echo "started a throwaway PostgreSQL cluster on port $port"
+}
+
+status=0
+if [ "$WHICH" = all ] || [ "$WHICH" = sqlite ]; then
+  DATABASE_URL= run_pytest "SQLite" "$@" || status=1
+fi
+if [ "$WHICH" = all ] || [ "$WHICH" = postgres ]; then
+  if [ -n "${DATABASE_URL:-}" ] && [ -z "${COUNTYHALL_PG_THROWAWAY:-}" ]; then
+    pg_reachable "$DATABASE_URL" || { echo "DATABASE_URL=$DATABASE_URL does not answer" >&2; exit 1; }
+  elif [ -z "${COUNTYHALL_PG_THROWAWAY:-}" ] && pg_reachable "postgres://postgres@127.0.0.1:5432/postgres"; then
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  else
+    start_throwaway
+  fi
+  # A PostgreSQL run that cannot connect fails: COUNTYHALL_REQUIRE_DB makes the tests refuse SQLite.
+  COUNTYHALL_REQUIRE_DB=postgresql run_pytest "PostgreSQL ($DATABASE_URL)" "$@" || status=1
+fi
+exit $status

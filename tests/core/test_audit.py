@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import AuditEntry, Division
+from countyhall.core.models.audit import AppendOnlyError
+from countyhall.core.services.audit import audit_record
+from countyhall.core.services.divisions import division_upsert
+
+
+@pytest.mark.django_db
+def test_audit_is_append_only(county_tree):
+    entry = AuditEntry.objects.filter(object_type="core.Division").first()
+    entry.note = "篡改"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).update(note="篡改")
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.all().delete()
+
+
+@pytest.mark.django_db
+def test_write_records_before_and_after(county_tree, make_user):
+    admin = make_user("a", "system_admin")
+    division_upsert(actor=admin, code="370322001201", name="甲村（更名）", kind="village", parent=county_tree["tianzhen"])
+    entry = AuditEntry.objects.filter(object_type="core.Division", action="update").latest("id")
+    assert entry.actor == admin and entry.before["name"] == "甲村" and entry.after["name"] == "甲村（更名）"
+    # the same values again change nothing and add no row
+    count = AuditEntry.objects.count()
+    division_upsert(actor=admin, code="370322001201", name="甲村（更名）", kind="village", parent=county_tree["tianzhen"])
+    assert AuditEntry.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_rejected_write_leaves_nothing(county_tree):
+    count = (Division.objects.count(), AuditEntry.objects.count())
+    with pytest.raises(ServiceError) as error:
+        division_upsert(actor="t", code="370322999999", name="错层", kind="village", parent=county_tree["county"])
+    assert error.value.field == "parent"
+    assert (Division.objects.count(), AuditEntry.objects.count()) == count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_row_and_write_share_a_transaction():
+    from countyhall.core.services.divisions import division_upsert as upsert
+
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            upsert(actor="t", code="370322000000", name="高青县", kind="county", parent=None)
+            raise RuntimeError("a later step fails")
+    assert not Division.objects.filter(code="370322000000").exists()
+    assert not AuditEntry.objects.filter(object_type="core.Division").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_outside_a_transaction_is_refused():
+    county = Division.objects.create(code="370322000000", name="高青县", kind="county", path="/370322000000/")
+    with pytest.raises(RuntimeError, match="inside the write's transaction"):
+        audit_record(actor="t", action="create", instance=county)
