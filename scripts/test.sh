@@ -29,7 +29,7 @@ $BIN/ruff check countyhall tests
 run_pytest() {  # label, then pytest args
   local label=$1; shift
   echo "== pytest on $label"
-  $BIN/pytest -p no:cacheprovider "$@"
+  "$BIN/pytest" -p no:cacheprovider "$@"
 }
 
 pg_reachable() {
@@ -75,7 +75,7 @@ start_throwaway() {
 
 status=0
 if [ "$WHICH" = all ] || [ "$WHICH" = sqlite ]; then
-  DATABASE_URL= run_pytest "SQLite" "$@" || status=1
+  (unset DATABASE_URL; COUNTYHALL_REQUIRE_DB=sqlite run_pytest "SQLite" "$@") || status=1
 fi
 if [ "$WHICH" = all ] || [ "$WHICH" = postgres ]; then
   if [ -n "${DATABASE_URL:-}" ] && [ -z "${COUNTYHALL_PG_THROWAWAY:-}" ]; then

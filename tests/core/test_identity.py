@@ -4,7 +4,14 @@ import datetime as dt
 
 import pytest
 
-from countyhall.core.identity import IdNumberError, check_digit, full_years, mask_id_number, mask_name, parse_id_number
+from countyhall.core.identity import (
+    IdNumberError,
+    check_digit,
+    full_years,
+    mask_id_number,
+    mask_name,
+    parse_id_number,
+)
 
 
 def test_check_digit_known_example():

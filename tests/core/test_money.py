@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from countyhall.core.money import MoneyError, format_money, money_str, parse_money, round_fen, split_by_ratios, to_money
+from countyhall.core.money import (
+    MoneyError,
+    format_money,
+    money_str,
+    parse_money,
+    round_fen,
+    split_by_ratios,
+    to_money,
+)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,11 @@ import pytest
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, CalendarDay
 from countyhall.core.selectors.calendar import DatabaseCalendar
-from countyhall.core.services.calendar import calendar_day_correct, calendar_seed_year, calendar_year_create_manual
+from countyhall.core.services.calendar import (
+    calendar_day_correct,
+    calendar_seed_year,
+    calendar_year_create_manual,
+)
 from countyhall.core.workdays import CalendarYearUnknown, add_working_days, working_days_between
 
 D = dt.date

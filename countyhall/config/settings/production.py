@@ -12,7 +12,7 @@ if os.environ.get("DJANGO_DEBUG", "0") == "1":
 DEBUG = False
 if not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("生产环境必须通过 DJANGO_SECRET_KEY 设置至少 32 个字符的密钥，不能使用默认密钥。")
-if "DATABASE_URL" not in os.environ:
+if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("生产环境必须设置 DATABASE_URL（PostgreSQL）。")
 
 SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "1") == "1"
