@@ -21,6 +21,8 @@ apt_install() {
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+# pdftotext and pdffonts check that the PDFs carry the Chinese text and embed the CJK fonts.
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if ((${#need[@]})); then echo "installing ${need[*]}"; apt_install "${need[@]}"; fi
 
 echo "== ruff"

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from countyhall.core.reports import excel_response, pdf_response
+
 from .models import Document, PersonnelDecision
 from .selectors import clause_for_citation, clause_search, document_for_line, document_list, personnel_list
 
@@ -27,6 +29,30 @@ def document_detail(request, pk: int):
         "personnel": document.personnel_decisions.order_by("order"),
         "highlight": request.GET.get("highlight", ""),
     })
+
+
+def document_pdf(request, pk: int):
+    document = get_object_or_404(Document, pk=pk)
+    clauses = list(document.clauses.order_by("order"))
+    return pdf_response(
+        template="reports/gazette_document.html",
+        context={"document": document, "clauses": clauses, "preamble": _preamble(document, clauses)},
+        filename=f"{document.number}.pdf",
+    )
+
+
+def document_list_excel(request):
+    documents = document_list(query=request.GET.get("q", ""), kind=request.GET.get("kind", ""))
+    return excel_response(
+        filename="高青县人民政府公报文件目录.xlsx",
+        sheet_title="文件目录",
+        headers=["文号", "发文机关", "标题", "成文日期", "文种", "登记号", "施行日期", "有效期至", "公报行号"],
+        rows=(
+            [d.number, d.issuer, d.title, d.date, d.get_kind_display(), d.registration_code, d.effective_from,
+             d.effective_to, f"{d.start_line}–{d.end_line}"]
+            for d in documents
+        ),
+    )
 
 
 def _preamble(document: Document, clauses) -> list[str]:

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from countyhall.core.models import AuditEntry
+from countyhall.core.reports import excel_response
 from countyhall.core.roles import Capability
 from countyhall.core.selectors.audit import audit_list_for_user
 
@@ -31,6 +32,13 @@ def audit_list(request):
         "date_to": _date(request.GET.get("date_to", "")),
     }
     entries = audit_list_for_user(request.user, **filters)
+    if request.GET.get("format") == "xlsx":
+        return excel_response(
+            filename="审计日志.xlsx", sheet_title="审计日志",
+            headers=["时间", "操作人", "操作", "对象类型", "对象编号", "对象", "说明", "修改前", "修改后"],
+            rows=([e.at, e.actor_label, e.get_action_display(), e.object_type, e.object_id, e.object_repr, e.note,
+                   e.before, e.after] for e in entries.iterator()),
+        )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     object_types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
     return render(request, "core/audit_list.html", {"page": page, "filters": request.GET,

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from countyhall.core.policy import parameters
+from countyhall.core.reports import excel_response
 from countyhall.core.rules import RULES, RuleInputError, calc, rule_catalogue
 
 
@@ -13,6 +14,14 @@ def parameter_list(request):
     registry = parameters()
     query = request.GET.get("q", "").strip()
     items = [p for p in registry if not query or query in p.name or query in p.label or query in p.description]
+    if request.GET.get("format") == "xlsx":
+        return excel_response(
+            filename="政策参数.xlsx", sheet_title="政策参数",
+            headers=["参数", "名称", "取值", "单位", "起始日期", "截止日期", "文号", "条款", "公报行号", "解读"],
+            rows=([p.name, p.label, v.value if not isinstance(v.value, dict) else str(v.value), p.unit_label,
+                   v.valid_from, v.valid_to, v.citation.document, v.citation.clause, v.citation.line, v.reading or ""]
+                  for p in items for v in p.values),
+        )
     return render(request, "core/parameter_list.html", {"parameters": items, "query": query,
                                                         "readings": registry.readings})
 
