@@ -141,10 +141,13 @@ def cmd_demo(args) -> int:
     from django.core.management import call_command
 
     from countyhall.core.demo import demo_load
+    from countyhall.core.services.calendar import calendar_seed_year, package_years
     from countyhall.gazette.services import gazette_ingest
 
     call_command("migrate", interactive=False, verbosity=0)
-    cmd_calendar_seed(argparse.Namespace(years=None))
+    for year in (y for y in package_years() if y >= 2019):
+        calendar_seed_year(year=year, actor=_actor())
+    print(f"工作日历：已导入 {max(2019, package_years().start)}–{package_years().stop - 1} 年")
     accounts = demo_load(actor=_actor())
     if Path(settings.GAZETTE_SEED_PATH).exists():
         report = gazette_ingest(path=Path(settings.GAZETTE_SEED_PATH), actor=_actor())

@@ -101,3 +101,21 @@ def test_api_lists_rules_with_input_schema(client):
     assert rule["input_schema"]["properties"]["days"]["minimum"] == 0
     assert rule["input_schema"]["required"] == ["start", "days"]
     assert rule["input_schema"]["additionalProperties"] is False
+
+
+def test_cli_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("calc", "gazette", "calendar", "params", "demo", "manage"):
+        assert command in out
+
+
+@pytest.mark.django_db
+def test_cli_params_check_reports_bad_yaml(monkeypatch, capsys, tmp_path):
+    (tmp_path / "bad.yaml").write_text("parameters:\n  x.y:\n    label: a\n    unit: CNY\n    oops: 1\n", encoding="utf-8")
+    code, out = run_cli(monkeypatch, capsys, ["params", "check", str(tmp_path)])
+    assert code == 2 and "bad.yaml" in out["error"]["message"] and "oops" in out["error"]["message"]
+    code, out = run_cli(monkeypatch, capsys, ["params", "check"])
+    assert code == 0 and out["readings"] >= 10

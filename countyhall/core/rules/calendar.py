@@ -22,6 +22,7 @@ class AddWorkingDaysInput(StrictInput):
     title="N 个工作日后的日期",
     input=AddWorkingDaysInput,
     example={"start": "2021-09-29", "days": 5},
+    description="按国家法定节假日与调休安排（含调休上班日）计算起算日之后第 N 个工作日的日期；起算日本身不计入。",
 )
 def add_working_days_rule(*, start: dt.date, days: int) -> RuleResult:
     """The date of the N-th working day after `start` on the official calendar (调休 make-up days count; the start day does not)."""
