@@ -336,6 +336,11 @@ def _attachment_items(paragraphs: list[Paragraph]) -> list[str]:
     return [item for item in items if item]
 
 
+def _date_after(before: str, after: str, text: str) -> dt.date | None:
+    match = re.search(before + r"\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日" + after, text)
+    return dt.date(*(int(g) for g in match.groups())) if match else None
+
+
 def _parse_document(lines: list[tuple[int, str]], start: int, number_index: int, end: int) -> ParsedDocument:
     header = [(n, t) for n, t in lines if start <= n < number_index and t]
     registration_code = ""
@@ -383,13 +388,8 @@ def _parse_document(lines: list[tuple[int, str]], start: int, number_index: int,
     if date is None:
         raise GazetteParseError(number_index, f"{number_match.group(1)} 没有找到成文日期（如 2021年 9月 26日）")
     body = "".join(p.text for p in kept)
-    effective_from = effective_to = None
-    match = re.search(r"自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日起施行", body)
-    if match:
-        effective_from = dt.date(*(int(g) for g in match.groups()))
-    match = re.search(r"有效期至\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日", body)
-    if match:
-        effective_to = dt.date(*(int(g) for g in match.groups()))
+    effective_from = _date_after(r"自", r"起施行", body)
+    effective_to = _date_after(r"有效期至", "", body)
     kind = _document_kind(title)
     return ParsedDocument(
         number=number_match.group(1),
