@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "countyhall.core",
     "countyhall.gazette",
+    "countyhall.canteens",
 ]
 
 MIDDLEWARE = [

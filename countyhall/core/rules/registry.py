@@ -50,11 +50,12 @@ def to_json(value: Any) -> Any:
 class StrictInput(serializers.Serializer):
     """Rule input: unknown keys are an error, not silently ignored."""
 
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
-        if unknown:
-            raise serializers.ValidationError({unknown[0]: "未知字段（本规则不接受该输入）。"})
-        return attrs
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({unknown[0]: ["未知字段（本规则不接受该输入）。"]})
+        return super().to_internal_value(data)
 
 
 @dataclass(frozen=True)
