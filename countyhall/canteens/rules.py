@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from countyhall.canteens import citations as cite
 from countyhall.core.identity import full_years
 from countyhall.core.money import split_by_ratios
 from countyhall.core.policy import Citation, NoPolicyInForce, parameters
@@ -20,7 +21,7 @@ from countyhall.core.rules.registry import RuleResult, StrictInput, rule
 
 ZERO = Decimal("0.00")
 DOCUMENT = "高政办发〔2021〕2号"
-IN_FORCE_CITATION = Citation(document=DOCUMENT, clause="六、（四）", line=1380)
+IN_FORCE_CITATION = cite.IN_FORCE
 
 
 class FacilityType:
@@ -185,7 +186,7 @@ def operating_subsidy_terms(
                              "reason": f"开始服务于{service_start.isoformat()}，至{year}年12月31日未运营满一年"
                                        f"（满一年之日为{completed.isoformat()}）。"})
     if not evaluation_passed:
-        trace.citations.append(Citation(document=DOCUMENT, clause="六、（四）", line=1374))
+        trace.citations.append(cite.EVALUATION_FAILED)
         return trace.result({**zero, "eligible": False, "reason_code": "evaluation_failed",
                              "reason": f"{year}年度评估考核未通过，当年不予发放运营补贴。"})
     amount = ZERO

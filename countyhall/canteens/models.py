@@ -1,0 +1,379 @@
+"""The 助餐服务系统 of 高政办发〔2021〕2号: facilities, elders, lunches, settlements, evaluations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from countyhall.core.models import Division, Organisation, Person
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Facility(models.Model):
+    class Kind(models.TextChoices):
+        CANTEEN = "canteen", "长者食堂"
+        SERVICE_POINT = "service_point", "长者助餐服务点"
+
+    class Model(models.TextChoices):
+        # A3, L1019–1068
+        HAPPINESS_HOME = "happiness_home", "农村幸福院+长者食堂+照护服务点"
+        DAY_CARE = "day_care", "日间照料中心+长者食堂"
+        RESTAURANT = "restaurant", "餐饮企业+长者食堂助餐服务点"
+        SERVICE_POINT = "service_point", "长者助餐服务点（无厨房，集体用餐配送）"
+        VILLAGE_SELF_BUILT = "village_self_built", "村（居）自行建设"
+
+    class Setting(models.TextChoices):
+        RURAL = "rural", "农村"
+        COMMUNITY = "community", "城市社区"
+
+    class OperatorKind(models.TextChoices):
+        CARE_ORG = "care_org", "照护服务组织"
+        VILLAGE_COMMITTEE = "village_committee", "村（居）委员会"
+        ENTERPRISE = "enterprise", "餐饮企业"
+        OTHER = "other", "其他"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "登记中"
+        TOWN_REVIEW = "town_review", "待镇（街道）审核"
+        COUNTY_EVALUATION = "county_evaluation", "待县民政、市场监管评估"
+        FILED = "filed", "已备案"
+        REJECTED = "rejected", "未通过"
+        REVOKED = "revoked", "已取消资质"
+
+    name = models.CharField("名称", max_length=100, unique=True,
+                            help_text="xxx镇（街道办）xxx村（社区）长者食堂 / 长者助餐服务点")
+    kind = models.CharField("类别", max_length=16, choices=Kind.choices)
+    model = models.CharField("建设模式", max_length=24, choices=Model.choices)
+    setting = models.CharField("城乡", max_length=16, choices=Setting.choices)
+    operator = models.ForeignKey(Organisation, verbose_name="运营方", on_delete=models.PROTECT,
+                                 related_name="canteen_facilities")
+    operator_kind = models.CharField("运营方类型", max_length=24, choices=OperatorKind.choices)
+    division = models.ForeignKey(Division, verbose_name="所在自然村/社区", on_delete=models.PROTECT,
+                                 related_name="canteen_facilities")
+    address = models.CharField("地址", max_length=200, blank=True)
+    area_m2 = models.DecimalField("建筑面积（平方米）", max_digits=8, decimal_places=1, null=True, blank=True)
+    seats = models.PositiveIntegerField("同时就餐座位数", null=True, blank=True)
+    food_licence_no = models.CharField("食品经营许可证编号", max_length=40, blank=True)
+    food_licence_expiry = models.DateField("许可证有效期至", null=True, blank=True)
+    meal_supplier = models.CharField("集体用餐配送单位", max_length=100, blank=True,
+                                     help_text="助餐服务点无厨房，由配送单位供餐")
+    lunch_price = models.DecimalField("午餐价格（元）", **MONEY)
+    service_start = models.DateField("开始助餐服务日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    filed_on = models.DateField("备案日期", null=True, blank=True)
+    revoked_on = models.DateField("取消资质日期", null=True, blank=True)
+    revoke_reason = models.CharField("取消原因", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "长者助餐服务机构"
+        verbose_name_plural = "长者助餐服务机构"
+        ordering = ["division__path", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("canteens:facility", args=[self.pk])
+
+
+class FacilityStaff(models.Model):
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="staff")
+    name = models.CharField("姓名", max_length=32)
+    handles_food = models.BooleanField("直接接触食品", default=True)
+    health_certificate_no = models.CharField("健康证明编号", max_length=40, blank=True)
+    health_certificate_expiry = models.DateField("健康证明有效期至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "从业人员"
+        verbose_name_plural = "从业人员"
+        ordering = ["facility", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FilingStep(models.Model):
+    """One decision in the filing workflow of A4 (L1071–1086): who decided what, when."""
+
+    class Step(models.TextChoices):
+        SUBMIT = "submit", "提交备案申请"
+        TOWN_REVIEW = "town_review", "镇（街道）审核"
+        CIVIL_AFFAIRS = "civil_affairs", "县民政局评估"
+        MARKET_REGULATION = "market_regulation", "县市场监管局评估"
+        FILED = "filed", "备案为高青县长者助餐服务机构"
+        REVOKED = "revoked", "取消运营资质"
+
+    class Decision(models.TextChoices):
+        SUBMITTED = "submitted", "已提交"
+        APPROVED = "approved", "同意"
+        REJECTED = "rejected", "不同意"
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="filing_steps")
+    step = models.CharField("环节", max_length=24, choices=Step.choices)
+    decision = models.CharField("意见", max_length=16, choices=Decision.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_by_label = models.CharField("经办人（记录时）", max_length=64)
+    decided_on = models.DateField("日期")
+    note = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "备案环节"
+        verbose_name_plural = "备案环节"
+        ordering = ["facility", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} {self.get_decision_display()}"
+
+
+class WeeklyMenu(models.Model):
+    """A5: the week's menu is set in advance and published (L1169)."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="menus")
+    week_start = models.DateField("周一日期")
+    items = models.JSONField("菜单", help_text="{'mon': '…', 'tue': '…', …}")
+    published_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "每周食谱"
+        verbose_name_plural = "每周食谱"
+        ordering = ["facility", "-week_start"]
+        constraints = [models.UniqueConstraint(fields=["facility", "week_start"], name="one_menu_per_week")]
+
+    def __str__(self) -> str:
+        return f"{self.week_start} 食谱"
+
+
+class Elder(models.Model):
+    """An elder of the 助餐 system: a core Person plus 户籍, card and the dates that end eligibility."""
+
+    person = models.OneToOneField(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="elder")
+    gaoqing_hukou = models.BooleanField("高青县户籍", default=True,
+                                        help_text="户籍单独登记：身份证号的地区码是出生登记地，不是现户籍。")
+    card_number = models.CharField("就餐卡号", max_length=32, unique=True, null=True, blank=True)
+    died_on = models.DateField("死亡日期", null=True, blank=True)
+    moved_away_on = models.DateField("迁出日期", null=True, blank=True)
+    registered_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "助餐老人"
+        verbose_name_plural = "助餐老人"
+        ordering = ["person__division__path", "person__id"]
+
+    def __str__(self) -> str:
+        return f"老人 #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("canteens:elder", args=[self.pk])
+
+
+class TekunStatus(models.Model):
+    """特困人员认定 with its source and dates (分散供养: the rule applies by the canteen's setting)."""
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="tekun_periods")
+    source = models.CharField("认定依据", max_length=200, help_text="如：民政部门认定文书编号")
+    valid_from = models.DateField("起始日期")
+    valid_to = models.DateField("终止日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "特困人员认定"
+        verbose_name_plural = "特困人员认定"
+        ordering = ["elder", "valid_from"]
+
+    def __str__(self) -> str:
+        return f"特困认定 {self.valid_from}—{self.valid_to or ''}"
+
+
+class Settlement(models.Model):
+    """A facility's statement for a month or a whole year; approved by 民政 then 财政, then locked."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "待民政局审核"
+        CIVIL_AFFAIRS_APPROVED = "civil_affairs_approved", "待财政局审核"
+        LOCKED = "locked", "已审定（锁定）"
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="settlements")
+    year = models.PositiveIntegerField("年度")
+    month = models.PositiveSmallIntegerField("月份", null=True, blank=True, help_text="为空表示年度结算")
+    status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.DRAFT)
+    lunches = models.PositiveIntegerField("午餐人次", default=0)
+    free_lunches = models.PositiveIntegerField("免费午餐人次", default=0)
+    city = models.DecimalField("市财政补贴", default=0, **MONEY)
+    county = models.DecimalField("县财政补贴", default=0, **MONEY)
+    care_fund = models.DecimalField("照护资金", default=0, **MONEY)
+    operator_discount = models.DecimalField("运营方优惠", default=0, **MONEY)
+    elder_paid = models.DecimalField("老人自付", default=0, **MONEY)
+    unfunded = models.DecimalField("政策未明确付款方", default=0, **MONEY)
+    adjustments_total = models.DecimalField("调整合计（补贴）", default=0, **MONEY)
+    computed_at = models.DateTimeField("计算时间", null=True, blank=True)
+    civil_affairs_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+", verbose_name="民政局审核人")
+    civil_affairs_at = models.DateTimeField("民政局审核时间", null=True, blank=True)
+    finance_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="财政局审核人")
+    finance_at = models.DateTimeField("财政局审核时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "结算单"
+        verbose_name_plural = "结算单"
+        ordering = ["-year", "-month", "facility"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "year", "month"], name="one_monthly_settlement"),
+            models.UniqueConstraint(fields=["facility", "year"], condition=Q(month__isnull=True),
+                                    name="one_yearly_settlement"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility} {self.period_label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("canteens:settlement", args=[self.pk])
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.year}年{self.month}月" if self.month else f"{self.year}年度"
+
+    @property
+    def locked(self) -> bool:
+        return self.status == self.Status.LOCKED
+
+    @property
+    def subsidy_total(self):
+        return self.city + self.county
+
+
+class Lunch(models.Model):
+    """One lunch check-in, accepted or refused; never deleted. Amounts are frozen when recorded."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "已登记"
+        REFUSED = "refused", "已拒绝"
+        VOIDED = "voided", "已作废"
+
+    idempotency_key = models.CharField("幂等键", max_length=80, unique=True, null=True, blank=True)
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="lunches")
+    elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="lunches", null=True, blank=True)
+    presented_identifier = models.CharField("出示的证件（脱敏）", max_length=40, blank=True)
+    meal_date = models.DateField("就餐日期", db_index=True)
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="登记人")
+    status = models.CharField("状态", max_length=12, choices=Status.choices)
+    reason_code = models.CharField("原因代码", max_length=32, blank=True)
+    reason = models.CharField("原因", max_length=300, blank=True)
+    # A13: one subsidised lunch per person per day, enforced by a unique key so concurrent
+    # check-ins at two counters cannot both succeed. Null for refused or voided lunches.
+    daily_subsidy_key = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    age = models.PositiveSmallIntegerField("就餐日周岁", null=True, blank=True)
+    tekun = models.BooleanField("特困人员", default=False)
+    free = models.BooleanField("免费", default=False)
+    price = models.DecimalField("餐价", default=0, **MONEY)
+    city = models.DecimalField("市财政补贴", default=0, **MONEY)
+    county = models.DecimalField("县财政补贴", default=0, **MONEY)
+    operator_discount = models.DecimalField("运营方优惠", default=0, **MONEY)
+    care_fund = models.DecimalField("照护资金", default=0, **MONEY)
+    elder_pays = models.DecimalField("老人自付", default=0, **MONEY)
+    unfunded = models.DecimalField("政策未明确付款方", default=0, **MONEY)
+    citations = models.JSONField("依据", default=list, blank=True)
+    readings = models.JSONField("解读", default=list, blank=True)
+    settlement = models.ForeignKey(Settlement, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="lunch_rows")
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    void_reason = models.CharField("作废原因", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "午餐登记"
+        verbose_name_plural = "午餐登记"
+        ordering = ["-meal_date", "-id"]
+        indexes = [
+            models.Index(fields=["facility", "meal_date", "status"], name="lunch_facility_day"),
+            models.Index(fields=["elder", "meal_date"], name="lunch_elder_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"午餐 #{self.pk} {self.meal_date}"
+
+
+class SettlementAdjustment(models.Model):
+    """A correction to a lunch in a locked settlement: booked in a later, open period, never rewriting the old one."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="settlement_adjustments")
+    lunch = models.ForeignKey(Lunch, on_delete=models.PROTECT, related_name="adjustments")
+    original_settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="+")
+    settlement = models.ForeignKey(Settlement, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="adjustment_rows", help_text="计入的后续结算期")
+    city = models.DecimalField("市财政补贴调整", **MONEY)
+    county = models.DecimalField("县财政补贴调整", **MONEY)
+    care_fund = models.DecimalField("照护资金调整", **MONEY)
+    operator_discount = models.DecimalField("运营方优惠调整", **MONEY)
+    elder_paid = models.DecimalField("老人自付调整", **MONEY)
+    unfunded = models.DecimalField("未明确付款方调整", **MONEY)
+    reason = models.CharField("原因", max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "结算调整"
+        verbose_name_plural = "结算调整"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"结算调整 #{self.pk}"
+
+
+class Evaluation(models.Model):
+    """A16: the yearly third-party evaluation of a facility that has operated a year."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="evaluations")
+    year = models.PositiveIntegerField("年度")
+    passed = models.BooleanField("是否合格")
+    evaluator = models.CharField("第三方评估机构", max_length=100)
+    evaluated_on = models.DateField("评估日期")
+    score = models.DecimalField("得分", max_digits=5, decimal_places=1, null=True, blank=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "年度评估"
+        verbose_name_plural = "年度评估"
+        ordering = ["-year", "facility"]
+        constraints = [models.UniqueConstraint(fields=["facility", "year"], name="one_evaluation_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度评估（{'合格' if self.passed else '不合格'}）"
+
+
+class OperatingSubsidy(models.Model):
+    """A14: the computed operating subsidy for one facility and year, with what it rested on."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="operating_subsidies")
+    year = models.PositiveIntegerField("年度")
+    lunches = models.PositiveIntegerField("年度就餐人次")
+    evaluation_passed = models.BooleanField("评估合格")
+    eligible = models.BooleanField("符合条件")
+    reason = models.CharField("原因", max_length=300, blank=True)
+    amount = models.DecimalField("补贴金额", **MONEY)
+    city = models.DecimalField("市财政（5%）", **MONEY)
+    county = models.DecimalField("县财政（95%）", **MONEY)
+    citations = models.JSONField(default=list)
+    readings = models.JSONField(default=list)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "运营补贴"
+        verbose_name_plural = "运营补贴"
+        ordering = ["-year", "facility"]
+        constraints = [models.UniqueConstraint(fields=["facility", "year"], name="one_operating_subsidy_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度运营补贴"

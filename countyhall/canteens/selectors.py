@@ -1,0 +1,199 @@
+"""Reads of the canteen system, scoped per user in one place; fraud checks; dashboard figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth, TruncMinute
+
+from countyhall.canteens.models import Elder, Facility, Lunch, OperatingSubsidy, Settlement
+from countyhall.core.models import Division
+from countyhall.core.roles import Capability, Role
+from countyhall.core.selectors.people import person_queryset_for_user
+
+COUNTY_ROLES = {Role.CIVIL_AFFAIRS, Role.FINANCE, Role.MARKET_REGULATION, Role.AUDITOR, Role.SYSTEM_ADMIN}
+
+
+def facility_list_for_user(user) -> QuerySet[Facility]:
+    """County departments see every facility; towns their own; an operator only the ones it runs."""
+    facilities = Facility.objects.select_related("division", "operator")
+    if not getattr(user, "is_authenticated", False):
+        return facilities.none()
+    roles = user.role_codes
+    if roles & COUNTY_ROLES:
+        return facilities
+    scope = user.scope_division
+    query = Q(pk__in=[])
+    if Role.TOWN_OFFICER in roles and scope is not None:
+        query |= Q(division__path__startswith=scope.path)
+    if Role.CANTEEN_OPERATOR in roles and user.organisation_id:
+        query |= Q(operator_id=user.organisation_id)
+    return facilities.filter(query)
+
+
+def facility_public_list() -> QuerySet[Facility]:
+    """A4: filed facilities are published with their basic information and weekly menus."""
+    return Facility.objects.filter(status=Facility.Status.FILED).select_related("division", "operator")
+
+
+def elder_list_for_user(user, *, query: str = "") -> QuerySet[Elder]:
+    people = person_queryset_for_user(user)
+    elders = Elder.objects.filter(person__in=people).select_related("person", "person__division")
+    if query:
+        value = query.strip()
+        if user.can(Capability.PERSON_VIEW_UNMASKED):
+            elders = elders.filter(Q(person__name__icontains=value) | Q(person__id_number=value.upper())
+                                   | Q(card_number=value))
+        else:
+            elders = elders.filter(Q(person__id_number=value.upper()) | Q(card_number=value))
+    return elders.order_by("person__division__path", "person_id")
+
+
+def lunch_list_for_user(user, *, facility: Facility | None = None, date_from: dt.date | None = None,
+                        date_to: dt.date | None = None, status: str = "") -> QuerySet[Lunch]:
+    lunches = Lunch.objects.filter(facility__in=facility_list_for_user(user)).select_related(
+        "facility", "elder__person", "recorded_by")
+    if facility is not None:
+        lunches = lunches.filter(facility=facility)
+    if date_from:
+        lunches = lunches.filter(meal_date__gte=date_from)
+    if date_to:
+        lunches = lunches.filter(meal_date__lte=date_to)
+    if status:
+        lunches = lunches.filter(status=status)
+    return lunches.order_by("-meal_date", "-id")
+
+
+def settlement_list_for_user(user, *, year: int | None = None, status: str = "") -> QuerySet[Settlement]:
+    settlements = Settlement.objects.filter(facility__in=facility_list_for_user(user)).select_related("facility")
+    if year:
+        settlements = settlements.filter(year=year)
+    if status:
+        settlements = settlements.filter(status=status)
+    return settlements.order_by("-year", "-month", "facility__name")
+
+
+def operating_subsidy_public(year: int | None = None) -> QuerySet[OperatingSubsidy]:
+    """A16: evaluation results and the subsidies they lead to are published."""
+    subsidies = OperatingSubsidy.objects.select_related("facility")
+    if year:
+        subsidies = subsidies.filter(year=year)
+    return subsidies.order_by("-year", "facility__name")
+
+
+# --- Fraud checks (A5: subsidies obtained by falsification are recovered) -------------------------
+
+@dataclass
+class Finding:
+    kind: str
+    title: str
+    detail: str
+    facility: Facility | None
+    lunch_ids: list[int]
+    elder_id: int | None = None
+    meal_date: dt.date | None = None
+
+
+FINDING_TITLES = {
+    "after_death": "死亡或迁出后仍有就餐记录",
+    "two_facilities": "同一老人同一天在两家机构就餐",
+    "above_seats": "单日就餐人次远超座位数",
+    "above_history": "单日就餐人次远超本机构以往水平",
+    "same_minute": "老人的全部就餐均由同一人在同一分钟登记",
+}
+
+
+def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int = 3, history_factor: int = 3,
+                   min_same_minute_lunches: int = 5) -> list[Finding]:
+    """Suspicious patterns, each linking to its lunch records. Thresholds are detection settings, not policy."""
+    lunches = Lunch.objects.filter(facility__in=facility_list_for_user(user), meal_date__range=(date_from, date_to))
+    accepted = lunches.filter(status=Lunch.Status.ACCEPTED)
+    findings: list[Finding] = []
+
+    late = accepted.filter(Q(elder__died_on__isnull=False, meal_date__gte=F("elder__died_on"))
+                           | Q(elder__moved_away_on__isnull=False, meal_date__gte=F("elder__moved_away_on")))
+    for lunch in late.select_related("facility", "elder").order_by("meal_date")[:500]:
+        when = lunch.elder.died_on or lunch.elder.moved_away_on
+        findings.append(Finding("after_death", FINDING_TITLES["after_death"],
+                                f"老人 #{lunch.elder_id} 于 {when} 死亡或迁出，{lunch.meal_date} 仍在该机构登记午餐。",
+                                lunch.facility, [lunch.pk], lunch.elder_id, lunch.meal_date))
+
+    pairs = (lunches.exclude(status=Lunch.Status.VOIDED).exclude(elder__isnull=True)
+             .values("elder_id", "meal_date").order_by()
+             .annotate(places=Count("facility_id", distinct=True)).filter(places__gt=1))
+    for pair in pairs[:500]:
+        rows = list(lunches.filter(elder_id=pair["elder_id"], meal_date=pair["meal_date"]).select_related("facility"))
+        findings.append(Finding("two_facilities", FINDING_TITLES["two_facilities"],
+                                f"老人 #{pair['elder_id']} 在 {pair['meal_date']} 于 "
+                                f"{'、'.join(sorted({r.facility.name for r in rows}))} 登记（含被拒绝的尝试）。",
+                                rows[0].facility, [r.pk for r in rows], pair["elder_id"], pair["meal_date"]))
+
+    daily = list(accepted.values("facility_id", "meal_date").order_by().annotate(n=Count("id")))
+    facilities = {f.pk: f for f in Facility.objects.filter(pk__in={d["facility_id"] for d in daily})}
+    history: dict[int, list[int]] = {}
+    for row in sorted(daily, key=lambda r: r["meal_date"]):
+        facility = facilities[row["facility_id"]]
+        past = history.setdefault(facility.pk, [])
+        ids = None
+        if facility.seats and row["n"] > facility.seats * seat_factor:
+            ids = list(accepted.filter(facility=facility, meal_date=row["meal_date"]).values_list("pk", flat=True)[:200])
+            findings.append(Finding("above_seats", FINDING_TITLES["above_seats"],
+                                    f"{row['meal_date']} 登记 {row['n']} 人次，座位 {facility.seats} 个"
+                                    f"（超过 {seat_factor} 倍）。", facility, ids, meal_date=row["meal_date"]))
+        if len(past) >= 10:
+            typical = sorted(past[-30:])[len(past[-30:]) // 2]
+            if typical and row["n"] > typical * history_factor:
+                ids = ids or list(accepted.filter(facility=facility, meal_date=row["meal_date"])
+                                  .values_list("pk", flat=True)[:200])
+                findings.append(Finding("above_history", FINDING_TITLES["above_history"],
+                                        f"{row['meal_date']} 登记 {row['n']} 人次，此前 30 个就餐日中位数为 {typical}。",
+                                        facility, ids, meal_date=row["meal_date"]))
+        past.append(row["n"])
+
+    patterns = (accepted.values("elder_id").order_by()
+                .annotate(n=Count("id"), recorders=Count("recorded_by_id", distinct=True),
+                          minutes=Count(TruncMinute("recorded_at"), distinct=True),
+                          facility_id=Max("facility_id"))
+                .filter(n__gte=min_same_minute_lunches, recorders=1, minutes=1))
+    for row in patterns[:500]:
+        ids = list(accepted.filter(elder_id=row["elder_id"]).values_list("pk", flat=True)[:200])
+        findings.append(Finding("same_minute", FINDING_TITLES["same_minute"],
+                                f"老人 #{row['elder_id']} 的 {row['n']} 次午餐均由同一工作人员在同一分钟内登记。",
+                                facilities.get(row["facility_id"]) or Facility.objects.get(pk=row["facility_id"]),
+                                ids, row["elder_id"]))
+    return findings
+
+
+# --- Dashboard ----------------------------------------------------------------------------------
+
+def dashboard_figures(user, *, year: int) -> dict:
+    facilities = facility_list_for_user(user)
+    accepted = Lunch.objects.filter(facility__in=facilities, status=Lunch.Status.ACCEPTED, meal_date__year=year)
+    by_month = {row["m"]: row for row in accepted.annotate(m=ExtractMonth("meal_date")).values("m").order_by()
+                .annotate(n=Count("id"), city=Sum("city"), county=Sum("county"), care=Sum("care_fund"),
+                          discount=Sum("operator_discount"), paid=Sum("elder_pays"))}
+    months = []
+    for month in range(1, 13):
+        row = by_month.get(month, {})
+        months.append({"month": month, "lunches": row.get("n", 0), "city": row.get("city") or Decimal("0"),
+                       "county": row.get("county") or Decimal("0"), "care_fund": row.get("care") or Decimal("0"),
+                       "operator_discount": row.get("discount") or Decimal("0"),
+                       "elder_paid": row.get("paid") or Decimal("0")})
+    by_facility = list(accepted.values("facility__name", "facility__division__path").order_by("-n")
+                       .annotate(n=Count("id"), subsidy=Sum(F("city") + F("county"))))
+    town_names = dict(Division.objects.filter(kind__in=["town", "street", "development_zone"])
+                      .values_list("code", "name"))
+    town_counts: dict[str, int] = {}
+    for row in accepted.values("facility__division__path").order_by().annotate(n=Count("id")):
+        # path is /county/town/…/: the second code is the town, street or development zone.
+        parts = row["facility__division__path"].strip("/").split("/")
+        town = town_names.get(parts[1], parts[1]) if len(parts) > 1 else "县直"
+        town_counts[town] = town_counts.get(town, 0) + row["n"]
+    by_model = list(facilities.values("model", "status").order_by("model", "status").annotate(n=Count("id")))
+    return {"months": months, "by_facility": by_facility, "by_town": sorted(town_counts.items()),
+            "by_model": [{**row, "model_label": Facility.Model(row["model"]).label,
+                          "status_label": Facility.Status(row["status"]).label} for row in by_model]}
+

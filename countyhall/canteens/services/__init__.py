@@ -1,0 +1,1 @@
+"""Write services of the canteen system; each audits in its own transaction."""

@@ -1,0 +1,86 @@
+"""Yearly third-party evaluation (A16) and the operating subsidy (A14) it gates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Count
+
+from countyhall.canteens import citations as cite
+from countyhall.canteens.models import Evaluation, Facility, Lunch, OperatingSubsidy
+from countyhall.canteens.rules import operating_subsidy_terms
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import AuditEntry
+from countyhall.core.policy import NoPolicyInForce, parameters
+from countyhall.core.roles import Role
+from countyhall.core.services.audit import audit_record, model_snapshot
+
+from .facilities import facility_revoke
+
+
+@transaction.atomic
+def evaluation_record(*, actor, facility: Facility, year: int, passed: bool, evaluator: str,
+                      evaluated_on: dt.date, score=None, note: str = "") -> Evaluation:
+    """Record the year's evaluation; a second failed year in a row revokes the facility's qualification."""
+    if not isinstance(actor, str) and Role.CIVIL_AFFAIRS not in actor.role_codes:
+        raise ServiceError("actor", "年度评估结果由县民政局录入（委托第三方机构评估）。")
+    if not evaluator.strip():
+        raise ServiceError("evaluator", "请填写第三方评估机构。")
+    if evaluated_on.year < year:
+        raise ServiceError("evaluated_on", "评估日期不能早于被评估年度。")
+    if Evaluation.objects.filter(facility=facility, year=year).exists():
+        raise ServiceError("year", f"{facility.name} {year} 年度的评估已录入。")
+    evaluation = Evaluation.objects.create(facility=facility, year=year, passed=passed, evaluator=evaluator.strip(),
+                                           evaluated_on=evaluated_on, score=score, note=note, recorded_by=actor)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=evaluation,
+                 after=model_snapshot(evaluation), object_repr=f"{facility.name} {year}年度评估")
+    if not passed:
+        try:
+            limit = parameters().at("canteen.evaluation.revoke_after_failed_years", dt.date(year, 12, 31)).value
+        except NoPolicyInForce:
+            limit = None
+        if limit:
+            years = range(year - limit + 1, year + 1)
+            failed = Evaluation.objects.filter(facility=facility, year__in=years, passed=False).count()
+            if failed == limit:
+                facility_revoke(actor=actor, facility=facility, on=evaluated_on,
+                                reason=f"连续 {limit} 年考核不合格（{years.start}—{year}年），取消运营资质"
+                                       f"（{cite.REVOKE_TWO_YEARS}）。")
+    return evaluation
+
+
+@transaction.atomic
+def operating_subsidy_compute(*, actor, year: int) -> list[OperatingSubsidy]:
+    """Compute A14 for every facility that served in `year`: lunches counted in one grouped query."""
+    if not isinstance(actor, str) and not actor.role_codes & {Role.CIVIL_AFFAIRS, Role.FINANCE}:
+        raise ServiceError("actor", "运营补贴由民政局、财政局核算。")
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    counts = dict(
+        Lunch.objects.filter(status=Lunch.Status.ACCEPTED, meal_date__range=(start, end))
+        .values("facility_id").order_by().annotate(n=Count("id")).values_list("facility_id", "n")
+    )
+    evaluations = dict(Evaluation.objects.filter(year=year).values_list("facility_id", "passed"))
+    facilities = Facility.objects.filter(service_start__isnull=False, service_start__lte=end).exclude(
+        revoked_on__lt=start)
+    results = []
+    for facility in facilities:
+        outcome = operating_subsidy_terms(
+            facility_type=facility.kind, service_start=facility.service_start, year=year,
+            lunches=counts.get(facility.pk, 0), evaluation_passed=evaluations.get(facility.pk, False))
+        data = outcome.data
+        reason = data["reason"]
+        if facility.pk not in evaluations and data["reason_code"] == "evaluation_failed":
+            reason = f"{year}年度尚未录入评估结果（未通过评估的不予发放运营补贴）。"
+        subsidy, _ = OperatingSubsidy.objects.update_or_create(
+            facility=facility, year=year,
+            defaults={"lunches": counts.get(facility.pk, 0), "evaluation_passed": evaluations.get(facility.pk, False),
+                      "eligible": data["eligible"], "reason": reason, "amount": data["amount"],
+                      "city": data["city"], "county": data["county"],
+                      "citations": [c.as_dict() for c in sorted(set(outcome.citations))],
+                      "readings": sorted(set(outcome.readings))})
+        results.append(subsidy)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="canteens.OperatingSubsidy",
+                 object_repr=f"{year}年度运营补贴核算", after={"year": year, "facilities": len(results),
+                                                        "eligible": sum(r.eligible for r in results)})
+    return results

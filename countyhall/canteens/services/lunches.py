@@ -1,0 +1,218 @@
+"""Lunch check-in at the counter or a terminal, and corrections. A lunch is never deleted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from countyhall.canteens.models import Elder, Facility, Lunch, Settlement, SettlementAdjustment
+from countyhall.canteens.rules import FacilityTerms, lunch_terms
+from countyhall.core.errors import ServiceError
+from countyhall.core.identity import mask_id_number
+from countyhall.core.models import AuditEntry
+from countyhall.core.policy import NoPolicyInForce, parameters
+from countyhall.core.roles import Role
+
+from .elders import elder_is_tekun
+
+
+@dataclass
+class CheckIn:
+    lunch: Lunch
+    replayed: bool  # True when the idempotency key had been seen: nothing new was recorded
+
+    @property
+    def accepted(self) -> bool:
+        return self.lunch.status == Lunch.Status.ACCEPTED
+
+
+def can_record_lunches(user, facility: Facility) -> bool:
+    roles = user.role_codes
+    if Role.CANTEEN_OPERATOR in roles and user.organisation_id == facility.operator_id:
+        return True
+    if Role.TOWN_OFFICER in roles and user.scope_division and user.scope_division.contains(facility.division):
+        return True
+    return Role.CIVIL_AFFAIRS in roles
+
+
+def elder_find_by_identifier(identifier: str) -> Elder | None:
+    """The counter finds an elder by the full ID number or the meal card, wherever the elder lives."""
+    value = (identifier or "").strip().upper()
+    if not value:
+        return None
+    query = Elder.objects.select_related("person", "person__division")
+    if len(value) == 18:
+        found = query.filter(person__id_number=value).first()
+        if found:
+            return found
+    return query.filter(card_number=identifier.strip()).first()
+
+
+def _facility_terms(facility: Facility, elder: Elder) -> FacilityTerms:
+    return FacilityTerms(
+        type=facility.kind,
+        setting=facility.setting,
+        operator=facility.operator_kind,
+        # A8: the canteen's own natural village (场所提供村).
+        same_village=elder.person.division_id == facility.division_id,
+    )
+
+
+def _refusal_for(facility: Facility, elder: Elder | None, meal_date: dt.date) -> tuple[str, str] | None:
+    if elder is None:
+        return "unknown", "查无此人：该身份证号或就餐卡号未登记为助餐老人。"
+    if facility.status == Facility.Status.REVOKED or (facility.revoked_on and facility.revoked_on <= meal_date):
+        return "facility_revoked", "本机构已被取消运营资质，不能登记助餐。"
+    if facility.status != Facility.Status.FILED or (facility.filed_on and facility.filed_on > meal_date):
+        return "facility_not_filed", "本机构尚未备案为高青县长者助餐服务机构，不能登记助餐。"
+    if elder.died_on and elder.died_on <= meal_date:
+        return "deceased", f"该老人已于 {elder.died_on.isoformat()} 死亡，不能登记助餐。"
+    if elder.moved_away_on and elder.moved_away_on <= meal_date:
+        return "moved_away", f"该老人已于 {elder.moved_away_on.isoformat()} 迁出，不能登记助餐。"
+    return None
+
+
+def _audit_lunch(actor, lunch: Lunch, note: str = "") -> None:
+    from countyhall.core.services.audit import audit_record
+
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=lunch,
+                 after={"status": lunch.status, "facility": lunch.facility_id, "elder": lunch.elder_id,
+                        "meal_date": lunch.meal_date, "reason_code": lunch.reason_code,
+                        "city": lunch.city, "county": lunch.county, "elder_pays": lunch.elder_pays},
+                 note=note or lunch.reason)
+
+
+def _replay(idempotency_key: str, facility: Facility) -> CheckIn:
+    lunch = Lunch.objects.select_related("elder", "facility").get(idempotency_key=idempotency_key)
+    if lunch.facility_id != facility.pk:
+        raise ServiceError("idempotency_key", "该幂等键已用于另一家机构的登记。")
+    return CheckIn(lunch=lunch, replayed=True)
+
+
+def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.date | None = None,
+                   idempotency_key: str | None = None, price: Decimal | None = None) -> CheckIn:
+    """Record one lunch. A refusal is recorded too, with its reason; a retried request (same key) records nothing."""
+    idempotency_key = (idempotency_key or "").strip() or None
+    if idempotency_key and len(idempotency_key) > 80:
+        raise ServiceError("idempotency_key", "幂等键不能超过 80 个字符。")
+    if idempotency_key and Lunch.objects.filter(idempotency_key=idempotency_key).exists():
+        return _replay(idempotency_key, facility)
+    if not can_record_lunches(actor, facility):
+        raise ServiceError("facility", "您无权为该机构登记午餐。")
+    today = timezone.localdate()
+    meal_date = meal_date or today
+    if meal_date > today:
+        raise ServiceError("meal_date", "就餐日期不能晚于今天。")
+    if price is not None and price < 0:
+        raise ServiceError("price", "餐价不能为负数。")
+    elder = elder_find_by_identifier(identifier)
+    lunch = Lunch(facility=facility, elder=elder, meal_date=meal_date, recorded_by=actor,
+                  idempotency_key=idempotency_key, price=facility.lunch_price if price is None else price,
+                  presented_identifier=mask_id_number(identifier.strip().upper()) if identifier else "")
+    refusal = _refusal_for(facility, elder, meal_date)
+    if refusal is None:
+        tekun = elder_is_tekun(elder, meal_date)
+        result = lunch_terms(birth_date=elder.person.birth_date, meal_date=meal_date,
+                             gaoqing_hukou=elder.gaoqing_hukou, tekun=tekun,
+                             facility=_facility_terms(facility, elder), price=lunch.price)
+        data = result.data
+        lunch.age = data["age"]
+        lunch.tekun = tekun
+        lunch.citations = [c.as_dict() for c in sorted(set(result.citations))]
+        lunch.readings = sorted(set(result.readings))
+        if not data["eligible"]:
+            refusal = (data["reason_code"], data["reason"])
+        else:
+            lunch.free = data["free"]
+            lunch.city, lunch.county = data["subsidy"]["city"], data["subsidy"]["county"]
+            lunch.operator_discount, lunch.care_fund = data["operator_discount"], data["care_fund"]
+            lunch.elder_pays, lunch.unfunded = data["elder_pays"], data["unfunded"]
+            try:
+                one_a_day = parameters().at("canteen.one_subsidised_lunch_per_day", meal_date)
+            except NoPolicyInForce:
+                one_a_day = None
+            if one_a_day is not None and one_a_day.value:
+                lunch.daily_subsidy_key = f"{elder.pk}:{meal_date.isoformat()}"
+                lunch.citations.append(one_a_day.citation.as_dict())
+                lunch.readings = sorted(set(lunch.readings) | {one_a_day.reading})
+    if refusal is not None:
+        return _record_refusal(actor, lunch, *refusal)
+    try:
+        with transaction.atomic():
+            lunch.status = Lunch.Status.ACCEPTED
+            lunch.save()
+            _audit_lunch(actor, lunch, note="午餐登记")
+        return CheckIn(lunch=lunch, replayed=False)
+    except IntegrityError:
+        # Either a concurrent retry with the same key, or A13: a subsidised lunch already today.
+        if idempotency_key and Lunch.objects.filter(idempotency_key=idempotency_key).exists():
+            return _replay(idempotency_key, facility)
+        lunch.pk = None
+        earlier = (Lunch.objects.select_related("facility")
+                   .filter(daily_subsidy_key=lunch.daily_subsidy_key).first())
+        where = earlier.facility.name if earlier else "其他长者食堂"
+        lunch.daily_subsidy_key = None
+        lunch.city = lunch.county = lunch.operator_discount = lunch.care_fund = lunch.unfunded = Decimal("0")
+        lunch.elder_pays = lunch.price
+        lunch.free = False
+        return _record_refusal(actor, lunch, "already_had_lunch",
+                               f"该老人 {lunch.meal_date.isoformat()} 已在“{where}”享受过一次午餐补贴（每人每日一次）。")
+
+
+def _record_refusal(actor, lunch: Lunch, code: str, reason: str) -> CheckIn:
+    lunch.status = Lunch.Status.REFUSED
+    lunch.reason_code, lunch.reason = code, reason
+    lunch.daily_subsidy_key = None
+    lunch.city = lunch.county = lunch.operator_discount = lunch.care_fund = lunch.unfunded = Decimal("0")
+    lunch.elder_pays = lunch.price
+    try:
+        with transaction.atomic():
+            lunch.save()
+            _audit_lunch(actor, lunch, note="午餐登记被拒绝：" + reason)
+    except IntegrityError:
+        if lunch.idempotency_key and Lunch.objects.filter(idempotency_key=lunch.idempotency_key).exists():
+            return _replay(lunch.idempotency_key, lunch.facility)
+        raise
+    return CheckIn(lunch=lunch, replayed=False)
+
+
+@transaction.atomic
+def lunch_void(*, actor, lunch: Lunch, reason: str) -> Lunch:
+    """Correct a wrongly recorded lunch: it stays, marked void; a settled one is reversed in a later period."""
+    from countyhall.core.services.audit import audit_record, model_snapshot
+
+    if not reason.strip():
+        raise ServiceError("reason", "请写明作废原因。")
+    lunch = Lunch.objects.select_for_update().select_related("settlement", "facility").get(pk=lunch.pk)
+    if lunch.status != Lunch.Status.ACCEPTED:
+        raise ServiceError("status", "只有已登记的午餐可以作废。")
+    if not (can_record_lunches(actor, lunch.facility) or Role.CIVIL_AFFAIRS in actor.role_codes):
+        raise ServiceError("actor", "您无权更正该机构的午餐登记。")
+    before = model_snapshot(lunch)
+    settlement = lunch.settlement
+    if settlement is not None and settlement.status == Settlement.Status.CIVIL_AFFAIRS_APPROVED:
+        raise ServiceError("settlement", f"该午餐所在的{settlement.period_label}结算单正在财政审核，审定后再以调整方式更正。")
+    if settlement is not None and settlement.locked:
+        SettlementAdjustment.objects.create(
+            facility=lunch.facility, lunch=lunch, original_settlement=settlement,
+            city=-lunch.city, county=-lunch.county, care_fund=-lunch.care_fund,
+            operator_discount=-lunch.operator_discount, elder_paid=-lunch.elder_pays, unfunded=-lunch.unfunded,
+            reason=reason, created_by=actor,
+        )
+    elif settlement is not None:
+        lunch.settlement = None
+    lunch.status = Lunch.Status.VOIDED
+    lunch.daily_subsidy_key = None
+    lunch.voided_at, lunch.voided_by, lunch.void_reason = timezone.now(), actor, reason
+    lunch.save()
+    if settlement is not None and settlement.status == Settlement.Status.DRAFT:
+        from .settlements import settlement_recount
+
+        settlement_recount(settlement)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=lunch, before=before,
+                 after=model_snapshot(lunch), note="作废：" + reason)
+    return lunch

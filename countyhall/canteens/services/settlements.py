@@ -1,0 +1,177 @@
+"""Settlement: set-based totals per facility and period, approval by 民政 then 财政, then locked.
+
+Payment rhythm (A15, L1279–1290): rural 特困 meal money is paid monthly out of care funds; every
+other meal subsidy is paid once a year; community canteens advance the subsidy and settle yearly.
+So monthly statements are for statistics and the care fund, the yearly statement is what the
+budgets pay. Amounts were frozen on each lunch when it was recorded: a later change to an elder's
+record never changes a settled figure (the OpenSPP #626 failure mode).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from countyhall.canteens.models import Facility, Lunch, Settlement, SettlementAdjustment
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import AuditEntry
+from countyhall.core.roles import Role
+from countyhall.core.services.audit import audit_record, model_snapshot
+
+AMOUNT_FIELDS = ["city", "county", "care_fund", "operator_discount", "elder_pays", "unfunded"]
+ZERO = Decimal("0.00")
+ADJUSTMENT_FIELDS = ["city", "county", "care_fund", "operator_discount", "elder_paid", "unfunded"]
+NO_ADJUSTMENTS = dict.fromkeys(ADJUSTMENT_FIELDS, ZERO)
+SETTLEMENT_TOTAL_FIELDS = ["lunches", "free_lunches", "city", "county", "care_fund", "operator_discount",
+                           "elder_paid", "unfunded", "adjustments_total", "computed_at"]
+
+
+def period_bounds(year: int, month: int | None) -> tuple[dt.date, dt.date]:
+    if month is None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if not 1 <= month <= 12:
+        raise ServiceError("month", "月份应为 1 到 12。")
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def lunch_totals(lunches) -> dict:
+    """One aggregate query: counts and the sum of every budget over the given lunches."""
+    sums = lunches.aggregate(
+        lunches=Count("id"),
+        free_lunches=Count("id", filter=Q(free=True)),
+        **{name: Sum(name) for name in AMOUNT_FIELDS},
+    )
+    return {key: (value if value is not None else ZERO) if key in AMOUNT_FIELDS else value
+            for key, value in sums.items()}
+
+
+def _apply_totals(settlement: Settlement, totals: dict, adjustments: dict) -> None:
+    settlement.lunches = totals["lunches"]
+    settlement.free_lunches = totals["free_lunches"]
+    settlement.city = totals["city"] + adjustments["city"]
+    settlement.county = totals["county"] + adjustments["county"]
+    settlement.care_fund = totals["care_fund"] + adjustments["care_fund"]
+    settlement.operator_discount = totals["operator_discount"] + adjustments["operator_discount"]
+    settlement.elder_paid = totals["elder_pays"] + adjustments["elder_paid"]
+    settlement.unfunded = totals["unfunded"] + adjustments["unfunded"]
+    settlement.adjustments_total = adjustments["city"] + adjustments["county"]
+    settlement.computed_at = timezone.now()
+
+
+def _adjustment_totals(adjustments) -> dict:
+    sums = adjustments.aggregate(**{f: Sum(f) for f in ADJUSTMENT_FIELDS})
+    return {f: sums[f] or ZERO for f in ADJUSTMENT_FIELDS}
+
+
+def settlement_recount(settlement: Settlement) -> Settlement:
+    """Recompute a draft settlement from the lunches and adjustments attached to it."""
+    if settlement.status != Settlement.Status.DRAFT:
+        raise ServiceError("status", "只有待审核的结算单可以重新计算。")
+    if settlement.month is None:
+        start, end = period_bounds(settlement.year, None)
+        lunches = Lunch.objects.filter(facility=settlement.facility, status=Lunch.Status.ACCEPTED,
+                                       meal_date__range=(start, end))
+        adjustments = SettlementAdjustment.objects.filter(settlement__facility=settlement.facility,
+                                                          settlement__year=settlement.year,
+                                                          settlement__month__isnull=False)
+    else:
+        lunches = settlement.lunch_rows.filter(status=Lunch.Status.ACCEPTED)
+        adjustments = settlement.adjustment_rows.all()
+    _apply_totals(settlement, lunch_totals(lunches), _adjustment_totals(adjustments))
+    settlement.save()
+    return settlement
+
+
+@transaction.atomic
+def settlement_compute(*, actor, facility: Facility, year: int, month: int | None = None) -> Settlement:
+    """Compute (or recompute while still a draft) the statement of one facility for a month or a year."""
+    start, end = period_bounds(year, month)
+    if end >= timezone.localdate() and month is not None:
+        raise ServiceError("month", f"{year}年{month}月尚未结束，不能结算。")
+    settlement, created = Settlement.objects.select_for_update().get_or_create(
+        facility=facility, year=year, month=month)
+    if settlement.status != Settlement.Status.DRAFT:
+        raise ServiceError("status", f"{settlement.period_label}结算单已进入审核或已锁定，更正请以调整方式计入以后的结算期。")
+    before = model_snapshot(settlement)
+    if month is not None:
+        Lunch.objects.filter(facility=facility, status=Lunch.Status.ACCEPTED, meal_date__range=(start, end),
+                             settlement__isnull=True).update(settlement=settlement)
+        SettlementAdjustment.objects.filter(facility=facility, settlement__isnull=True).update(settlement=settlement)
+    settlement_recount(settlement)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                 instance=settlement, before=None if created else before, after=model_snapshot(settlement),
+                 note="计算结算单")
+    return settlement
+
+
+@transaction.atomic
+def settlement_compute_all(*, actor, year: int, month: int | None = None) -> list[Settlement]:
+    """Settle every facility that served lunches in the period with one grouped query for all of them."""
+    start, end = period_bounds(year, month)
+    if month is not None and end >= timezone.localdate():
+        raise ServiceError("month", f"{year}年{month}月尚未结束，不能结算。")
+    lunches = Lunch.objects.filter(status=Lunch.Status.ACCEPTED, meal_date__range=(start, end))
+    grouped = lunches.values("facility_id").order_by().annotate(
+        lunches=Count("id"), free_lunches=Count("id", filter=Q(free=True)),
+        **{name: Sum(name) for name in AMOUNT_FIELDS})
+    existing = {s.facility_id: s for s in Settlement.objects.filter(year=year, month=month)}
+    settlements: list[Settlement] = []
+    skipped: list[int] = []
+    for row in grouped:
+        settlement = existing.get(row["facility_id"]) or Settlement(facility_id=row["facility_id"], year=year,
+                                                                     month=month)
+        if settlement.pk and settlement.status != Settlement.Status.DRAFT:
+            skipped.append(row["facility_id"])
+            continue
+        totals = {key: ZERO if value is None else value for key, value in row.items()}
+        _apply_totals(settlement, totals, NO_ADJUSTMENTS)
+        settlements.append(settlement)
+    Settlement.objects.bulk_create([s for s in settlements if s.pk is None])
+    Settlement.objects.bulk_update([s for s in settlements if s.pk is not None], SETTLEMENT_TOTAL_FIELDS)
+    if month is not None:
+        for settlement in settlements:
+            lunches.filter(facility_id=settlement.facility_id, settlement__isnull=True).update(settlement=settlement)
+            SettlementAdjustment.objects.filter(facility_id=settlement.facility_id,
+                                                settlement__isnull=True).update(settlement=settlement)
+    # Corrections of locked periods are rare: recount only the settlements that carry some.
+    with_adjustments = set(SettlementAdjustment.objects.filter(settlement__year=year)
+                           .values_list("facility_id", flat=True))
+    for settlement in settlements:
+        if settlement.facility_id in with_adjustments:
+            settlement_recount(settlement)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="canteens.Settlement",
+                 object_repr=f"{year}年{f'{month}月' if month else '度'}全县结算",
+                 after={"year": year, "month": month, "facilities": len(settlements),
+                        "skipped_in_approval_or_locked": skipped},
+                 note="批量计算结算单")
+    return settlements
+
+
+@transaction.atomic
+def settlement_approve(*, actor, settlement: Settlement, note: str = "") -> Settlement:
+    """民政 approves first, then 财政; the second approval locks the statement for good."""
+    settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    before = model_snapshot(settlement)
+    roles = actor.role_codes
+    now = timezone.now()
+    if settlement.status == Settlement.Status.DRAFT:
+        if Role.CIVIL_AFFAIRS not in roles:
+            raise ServiceError("actor", "结算单须先由民政局审核。")
+        settlement.civil_affairs_by, settlement.civil_affairs_at = actor, now
+        settlement.status = Settlement.Status.CIVIL_AFFAIRS_APPROVED
+    elif settlement.status == Settlement.Status.CIVIL_AFFAIRS_APPROVED:
+        if Role.FINANCE not in roles:
+            raise ServiceError("actor", "民政局审核后，须由财政局审定。")
+        settlement.finance_by, settlement.finance_at = actor, now
+        settlement.status = Settlement.Status.LOCKED
+    else:
+        raise ServiceError("status", "结算单已锁定。")
+    settlement.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=settlement, before=before,
+                 after=model_snapshot(settlement), note=note or f"审核：{settlement.get_status_display()}")
+    return settlement
