@@ -27,4 +27,7 @@ def navigation_for(user) -> list[dict]:
 
 
 def navigation(request):
-    return {"navigation": navigation_for(request.user)}
+    from countyhall.core.clock import business_date, business_date_is_simulated
+
+    return {"navigation": navigation_for(request.user), "business_date": business_date(),
+            "business_date_simulated": business_date_is_simulated()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from io import BytesIO
+from zipfile import BadZipFile
 
 from django.db import transaction
 from openpyxl import load_workbook
@@ -159,7 +160,7 @@ def _text(value) -> str:
 def _parse_rows(content: bytes, actor) -> tuple[list[_Row], list[ImportRowError], int]:
     try:
         sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).active
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ServiceError("file", f"无法读取 Excel 文件（请使用模板的 .xlsx 格式）：{exc}") from None
     rows = sheet.iter_rows(values_only=True)
     header = [_text(h) for h in next(rows, [])]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from countyhall.canteens import citations as cite
 from countyhall.canteens.models import Facility, FacilityStaff, FilingStep, WeeklyMenu
+from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.policy import NoPolicyInForce, parameters
@@ -60,15 +60,16 @@ class Requirement:
 
 def facility_requirements(facility: Facility, *, on: dt.date | None = None) -> list[Requirement]:
     """Check A2 (area, seats) and A5 (licence, health certificates, menu) and say what is missing."""
-    on = on or timezone.localdate()
+    on = on or business_date()
     registry = parameters()
     checks: list[Requirement] = []
     try:
         area = registry.at("canteen.facility.min_area_m2", on)
         seats = registry.at("canteen.facility.min_seats", on)
-    except NoPolicyInForce:
-        area = seats = None
-    if facility.kind == Facility.Kind.CANTEEN and area is not None:
+    except NoPolicyInForce as exc:
+        return [Requirement("policy", False, f"{exc}没有可依据的建设运营标准，请管理员录入现行政策。",
+                            cite.IN_FORCE.as_dict())]
+    if facility.kind == Facility.Kind.CANTEEN:
         checks.append(Requirement(
             "area", facility.area_m2 is not None and facility.area_m2 >= Decimal(area.value),
             f"建筑面积不少于 {area.value} 平方米（现为 {facility.area_m2 or '未填写'}）", area.citation.as_dict()))
@@ -201,11 +202,14 @@ def menu_publish(*, actor, facility: Facility, week_start: dt.date, items: dict[
 
 def _step(facility: Facility, *, actor, step: str, decision: str, note: str = "", on: dt.date | None = None) -> FilingStep:
     label = actor if isinstance(actor, str) else f"{actor}（{actor.organisation or ''}）"
-    return FilingStep.objects.create(
+    filing_step = FilingStep.objects.create(
         facility=facility, step=step, decision=decision,
         decided_by=None if isinstance(actor, str) else actor, decided_by_label=label[:64],
-        decided_on=on or timezone.localdate(), note=note,
+        decided_on=on or business_date(), note=note,
     )
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=filing_step,
+                 after=model_snapshot(filing_step), object_repr=f"{facility.name} {filing_step}")
+    return filing_step
 
 
 def _transition(facility: Facility, *, actor, status: str, note: str) -> None:
@@ -281,7 +285,7 @@ def facility_county_evaluate(*, actor, facility: Facility, approve: bool, note: 
         problem = facility_name_problem(name=facility.name, kind=facility.kind, division=facility.division)
         if problem:
             raise ServiceError("name", problem)
-        facility.filed_on = timezone.localdate()
+        facility.filed_on = business_date()
         if facility.service_start is None:
             facility.service_start = facility.filed_on
             facility.save(update_fields=["service_start"])
@@ -304,7 +308,7 @@ def facility_revoke(*, actor, facility: Facility, reason: str, on: dt.date | Non
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     if facility.status == Facility.Status.REVOKED:
         return facility
-    facility.revoked_on = on or timezone.localdate()
+    facility.revoked_on = on or business_date()
     facility.revoke_reason = reason
     _step(facility, actor=actor, step=FilingStep.Step.REVOKED, decision=FilingStep.Decision.APPROVED, note=reason,
           on=facility.revoked_on)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from countyhall.canteens.models import Elder, Facility, Lunch, Settlement, SettlementAdjustment
 from countyhall.canteens.rules import FacilityTerms, lunch_terms
+from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number
 from countyhall.core.models import AuditEntry
@@ -65,9 +66,11 @@ def _facility_terms(facility: Facility, elder: Elder) -> FacilityTerms:
 def _refusal_for(facility: Facility, elder: Elder | None, meal_date: dt.date) -> tuple[str, str] | None:
     if elder is None:
         return "unknown", "查无此人：该身份证号或就餐卡号未登记为助餐老人。"
-    if facility.status == Facility.Status.REVOKED or (facility.revoked_on and facility.revoked_on <= meal_date):
-        return "facility_revoked", "本机构已被取消运营资质，不能登记助餐。"
-    if facility.status != Facility.Status.FILED or (facility.filed_on and facility.filed_on > meal_date):
+    if facility.revoked_on and facility.revoked_on <= meal_date:
+        return "facility_revoked", f"本机构已于 {facility.revoked_on.isoformat()} 被取消运营资质，不能登记助餐。"
+    # A lunch entered late for a day before a revocation still counts: the facility was qualified then.
+    if (facility.status not in (Facility.Status.FILED, Facility.Status.REVOKED) or facility.filed_on is None
+            or facility.filed_on > meal_date):
         return "facility_not_filed", "本机构尚未备案为高青县长者助餐服务机构，不能登记助餐。"
     if elder.died_on and elder.died_on <= meal_date:
         return "deceased", f"该老人已于 {elder.died_on.isoformat()} 死亡，不能登记助餐。"
@@ -103,7 +106,7 @@ def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.
         return _replay(idempotency_key, facility)
     if not can_record_lunches(actor, facility):
         raise ServiceError("facility", "您无权为该机构登记午餐。")
-    today = timezone.localdate()
+    today = business_date()
     meal_date = meal_date or today
     if meal_date > today:
         raise ServiceError("meal_date", "就餐日期不能晚于今天。")

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from countyhall.canteens.models import Facility, Lunch, Settlement, SettlementAdjustment
+from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.roles import Role
@@ -91,7 +92,7 @@ def settlement_recount(settlement: Settlement) -> Settlement:
 def settlement_compute(*, actor, facility: Facility, year: int, month: int | None = None) -> Settlement:
     """Compute (or recompute while still a draft) the statement of one facility for a month or a year."""
     start, end = period_bounds(year, month)
-    if end >= timezone.localdate() and month is not None:
+    if end >= business_date() and month is not None:
         raise ServiceError("month", f"{year}年{month}月尚未结束，不能结算。")
     settlement, created = Settlement.objects.select_for_update().get_or_create(
         facility=facility, year=year, month=month)
@@ -113,7 +114,7 @@ def settlement_compute(*, actor, facility: Facility, year: int, month: int | Non
 def settlement_compute_all(*, actor, year: int, month: int | None = None) -> list[Settlement]:
     """Settle every facility that served lunches in the period with one grouped query for all of them."""
     start, end = period_bounds(year, month)
-    if month is not None and end >= timezone.localdate():
+    if month is not None and end >= business_date():
         raise ServiceError("month", f"{year}年{month}月尚未结束，不能结算。")
     lunches = Lunch.objects.filter(status=Lunch.Status.ACCEPTED, meal_date__range=(start, end))
     grouped = lunches.values("facility_id").order_by().annotate(

@@ -111,6 +111,12 @@ SPECTACULAR_SETTINGS = {
 GAZETTE_SEED_PATH = Path(
     os.environ.get("COUNTYHALL_GAZETTE", BASE_DIR.parent / "shared" / "seeds" / "gaoqing-gazette-2021-03.txt")
 )
+# A pinned business date for demo and training environments (see core/clock.py); unset in production.
+BUSINESS_DATE = (
+    __import__("datetime").date.fromisoformat(os.environ["COUNTYHALL_BUSINESS_DATE"])
+    if os.environ.get("COUNTYHALL_BUSINESS_DATE")
+    else None
+)
 POLICY_PARAMETER_DIR = Path(os.environ.get("COUNTYHALL_PARAMETERS", PACKAGE_DIR / "parameters"))
 
 LOGGING = {

@@ -15,6 +15,9 @@ if not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("生产环境必须设置 DATABASE_URL（PostgreSQL）。")
 
+if os.environ.get("COUNTYHALL_BUSINESS_DATE"):
+    raise ImproperlyConfigured("生产环境不得固定业务日期（COUNTYHALL_BUSINESS_DATE 仅用于演示和培训环境）。")
+
 SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "1") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True

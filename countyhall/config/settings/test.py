@@ -11,3 +11,6 @@ SECRET_KEY = "test-only-secret-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or "sqlite://:memory:")}
 ALLOWED_HOSTS = ["*"]
+
+# Tests run on a fixed business date inside the canteen opinion's validity (2021-09-02 … 2023-12-31).
+BUSINESS_DATE = __import__("datetime").date(2022, 6, 15)

@@ -1,0 +1,77 @@
+"""Concurrent check-ins never record a doubled lunch (A13) nor a doubled retry (idempotency key).
+
+Run on PostgreSQL, where writers really run in parallel. SQLite serialises every writer, so
+the race these tests provoke cannot happen there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from countyhall.canteens.models import Lunch
+from countyhall.canteens.services.lunches import lunch_check_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_concurrently(count: int, work) -> list:
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except Exception as exc:  # noqa: BLE001 - reported through the results
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the race is exercised in the PostgreSQL run")
+
+
+def test_parallel_counters_record_one_subsidised_lunch(postgres_only, filed_world):
+    world = filed_world
+    elder = world["elders"]["same_65"]
+    day = dt.date(2022, 6, 2)
+
+    def check_in(index):
+        return lunch_check_in(actor=world["users"]["operator"], facility=world["facility"],
+                              identifier=elder.person.id_number, meal_date=day, idempotency_key=f"counter-{index}")
+
+    results = run_concurrently(8, check_in)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Lunch.objects.filter(elder=elder, meal_date=day, status="accepted").count() == 1
+    assert Lunch.objects.filter(elder=elder, meal_date=day, status="refused",
+                                reason_code="already_had_lunch").count() == 7
+
+
+def test_parallel_retries_of_one_request_record_it_once(postgres_only, filed_world):
+    world = filed_world
+    elder = world["elders"]["other_70"]
+
+    def retry(_index):
+        return lunch_check_in(actor=world["users"]["operator"], facility=world["facility"],
+                              identifier=elder.person.id_number, meal_date=dt.date(2022, 6, 3),
+                              idempotency_key="terminal-3:000042")
+
+    results = run_concurrently(8, retry)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Lunch.objects.filter(idempotency_key="terminal-3:000042").count() == 1
+    assert len({r.lunch.pk for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from countyhall.canteens.models import Lunch
+from countyhall.canteens.services.elders import elder_mark_left, tekun_status_add
+from countyhall.canteens.services.facilities import facility_revoke
+from countyhall.canteens.services.lunches import lunch_check_in, lunch_void
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2022, 6, 1)
+
+
+def check_in(world, elder_key, *, day=DAY, key=None, user="operator", identifier=None):
+    elder = world["elders"].get(elder_key)
+    return lunch_check_in(actor=world["users"][user], facility=world["facility"],
+                          identifier=identifier or elder.person.id_number, meal_date=day, idempotency_key=key)
+
+
+def test_accepted_lunch_freezes_amounts_and_citations(filed_world):
+    result = check_in(filed_world, "same_80")
+    lunch = result.lunch
+    assert result.accepted and not result.replayed
+    assert (lunch.city, lunch.county, lunch.operator_discount, lunch.elder_pays) == (
+        Decimal("2.00"), Decimal("1.00"), Decimal("5.00"), Decimal("0.00"))
+    assert lunch.free and lunch.age == 82
+    assert {"A8", "A13"} <= set(lunch.readings)
+    assert {"document": "高政办发〔2021〕2号", "clause": "五、（一）1", "line": 1215} in lunch.citations
+    assert AuditEntry.objects.filter(object_type="canteens.Lunch", object_id=str(lunch.pk)).exists()
+
+
+def test_by_card_number(filed_world):
+    assert check_in(filed_world, "same_80", identifier="C001").accepted
+
+
+@pytest.mark.parametrize(
+    ("elder_key", "pays", "discount"),
+    [("same_65", "5.00", "1.00"), ("other_70", "6.00", "0.00")],
+)
+def test_village_of_residence_decides_the_discount(filed_world, elder_key, pays, discount):
+    lunch = check_in(filed_world, elder_key).lunch
+    assert (lunch.elder_pays, lunch.operator_discount) == (Decimal(pays), Decimal(discount))
+
+
+def test_rural_tekun_is_free_from_care_funds(filed_world):
+    elder = filed_world["elders"]["other_70"]
+    tekun_status_add(actor=filed_world["users"]["town"], elder=elder, source="青民救〔2021〕12号",
+                     valid_from=dt.date(2021, 1, 1))
+    lunch = check_in(filed_world, "other_70").lunch
+    assert lunch.tekun and lunch.free and lunch.care_fund == Decimal("4.00") and lunch.city == Decimal("0")
+
+
+def test_second_subsidised_lunch_the_same_day_is_refused_and_kept(filed_world):
+    first = check_in(filed_world, "same_65", key="k1")
+    second = check_in(filed_world, "same_65", key="k2")
+    assert first.accepted and not second.accepted
+    assert second.lunch.reason_code == "already_had_lunch" and "青城镇乙村长者食堂" in second.lunch.reason
+    assert Lunch.objects.filter(elder=filed_world["elders"]["same_65"]).count() == 2
+    assert check_in(filed_world, "same_65", day=DAY + dt.timedelta(days=1)).accepted
+
+
+def test_retry_with_the_same_key_records_nothing(filed_world):
+    first = check_in(filed_world, "same_65", key="terminal-7:0001")
+    again = check_in(filed_world, "same_65", key="terminal-7:0001")
+    assert again.replayed and again.lunch.pk == first.lunch.pk
+    assert Lunch.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("elder_key", "code"),
+    [("young", "under_age"), ("outsider", "no_hukou")],
+)
+def test_ineligible_people_are_refused_with_the_reason(filed_world, elder_key, code):
+    lunch = check_in(filed_world, elder_key).lunch
+    assert lunch.status == "refused" and lunch.reason_code == code and lunch.elder_pays == Decimal("8.00")
+
+
+def test_unknown_person(filed_world):
+    lunch = lunch_check_in(actor=filed_world["users"]["operator"], facility=filed_world["facility"],
+                           identifier="110105194912310029", meal_date=DAY).lunch
+    assert lunch.reason_code == "unknown" and lunch.elder is None
+    assert lunch.presented_identifier == "110105********0029"
+
+
+def test_dead_or_moved_elders_are_refused(filed_world):
+    elder = filed_world["elders"]["same_65"]
+    elder_mark_left(actor=filed_world["users"]["town"], elder=elder, died_on=DAY)
+    assert check_in(filed_world, "same_65").lunch.reason_code == "deceased"
+    assert check_in(filed_world, "same_65", day=DAY - dt.timedelta(days=1)).accepted
+    elder_mark_left(actor=filed_world["users"]["town"], elder=filed_world["elders"]["other_70"], moved_away_on=DAY)
+    assert check_in(filed_world, "other_70").lunch.reason_code == "moved_away"
+
+
+def test_facility_not_filed_or_revoked(canteen_world, filed_world):
+    facility = filed_world["facility"]
+    facility_revoke(actor=filed_world["users"]["minzheng"], facility=facility, reason="测试取消", on=DAY)
+    filed_world["facility"].refresh_from_db()
+    assert check_in(filed_world, "same_65").lunch.reason_code == "facility_revoked"
+    assert check_in(filed_world, "same_65", day=DAY - dt.timedelta(days=1)).accepted
+
+
+def test_draft_facility_refuses(canteen_world):
+    assert check_in(canteen_world, "same_65").lunch.reason_code == "facility_not_filed"
+
+
+def test_outside_the_policy_window(filed_world):
+    lunch = check_in(filed_world, "same_65", day=dt.date(2021, 9, 1)).lunch
+    assert lunch.reason_code == "not_in_force"
+
+
+def test_future_dates_and_strangers_are_rejected(filed_world, make_user):
+    with pytest.raises(ServiceError) as error:
+        check_in(filed_world, "same_65", day=dt.date(2022, 6, 16))
+    assert error.value.field == "meal_date"
+    stranger = make_user("other-op", "canteen_operator", "village_b")
+    with pytest.raises(ServiceError) as error:
+        lunch_check_in(actor=stranger, facility=filed_world["facility"], identifier="C001", meal_date=DAY)
+    assert error.value.field == "facility"
+
+
+def test_void_keeps_the_row_and_frees_the_day(filed_world):
+    lunch = check_in(filed_world, "same_65").lunch
+    with pytest.raises(ServiceError):
+        lunch_void(actor=filed_world["users"]["operator"], lunch=lunch, reason=" ")
+    lunch_void(actor=filed_world["users"]["operator"], lunch=lunch, reason="误刷卡")
+    lunch.refresh_from_db()
+    assert lunch.status == "voided" and lunch.void_reason == "误刷卡" and lunch.daily_subsidy_key is None
+    assert check_in(filed_world, "same_65").accepted
