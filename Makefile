@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
+# The demo walks through the canteen opinion (in force 2021-09-02 … 2023-12-31): pin its business date.
+DEMO_DATE ?= 2022-06-15
 
 .PHONY: install demo serve test test-sqlite test-postgres lint format clean
 
@@ -17,11 +19,11 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 # Installs everything, migrates an SQLite database under var/, seeds the calendar, ingests the
 # gazette, loads demo users (passwords printed) and serves http://127.0.0.1:8000
 demo: install
-	$(BIN)/countyhall demo
-	$(BIN)/countyhall manage runserver $(HOST)
+	COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall demo
+	COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall manage runserver $(HOST)
 
 serve: install
-	$(BIN)/countyhall manage runserver $(HOST)
+	COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall manage runserver $(HOST)
 
 # Installs what the tests need (apt packages when root) and runs the whole suite on SQLite and PostgreSQL.
 test: install

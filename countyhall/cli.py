@@ -137,6 +137,9 @@ def cmd_params_check(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    import importlib
+
+    from django.apps import apps
     from django.conf import settings
     from django.core.management import call_command
 
@@ -154,6 +157,15 @@ def cmd_demo(args) -> int:
         print(f"公报：新增 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
     else:
         print(f"未找到公报文件 {settings.GAZETTE_SEED_PATH}（可设置 COUNTYHALL_GAZETTE）", file=sys.stderr)
+    # Each program may ship a demo.py with load(actor=...): loaded in INSTALLED_APPS order.
+    for app in apps.get_app_configs():
+        if app.name.startswith("countyhall.") and app.label != "core":
+            try:
+                module = importlib.import_module(f"{app.name}.demo")
+            except ModuleNotFoundError:
+                continue
+            for line in module.load(actor=_actor()):
+                print(line)
     print("演示账号（用户名 / 密码 / 角色）：")
     for username, password, role in accounts:
         print(f"  {username:<10} {password:<22} {role}")

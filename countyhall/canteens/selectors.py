@@ -182,8 +182,8 @@ def dashboard_figures(user, *, year: int) -> dict:
                        "county": row.get("county") or Decimal("0"), "care_fund": row.get("care") or Decimal("0"),
                        "operator_discount": row.get("discount") or Decimal("0"),
                        "elder_paid": row.get("paid") or Decimal("0")})
-    by_facility = list(accepted.values("facility__name", "facility__division__path").order_by("-n")
-                       .annotate(n=Count("id"), subsidy=Sum(F("city") + F("county"))))
+    by_facility = list(accepted.values("facility__name").annotate(n=Count("id"), subsidy=Sum(F("city") + F("county")))
+                       .order_by("-n"))
     town_names = dict(Division.objects.filter(kind__in=["town", "street", "development_zone"])
                       .values_list("code", "name"))
     town_counts: dict[str, int] = {}

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from countyhall.canteens import api as canteen_api
 from countyhall.core.api import views as core_api
 from countyhall.core.views.home import home
 from countyhall.gazette import api as gazette_api
@@ -17,6 +18,13 @@ api_v1 = [
     path("calendar/<int:year>/<int:month>", core_api.CalendarMonthApi.as_view(), name="calendar-month"),
     path("gazette/documents", gazette_api.DocumentListApi.as_view(), name="document-list"),
     path("gazette/documents/<int:pk>", gazette_api.DocumentDetailApi.as_view(), name="document-detail"),
+    path("canteens/lunches", canteen_api.LunchCheckInApi.as_view(), name="canteen-lunches"),
+    path("canteens/facilities", canteen_api.FacilityListApi.as_view(), name="canteen-facilities"),
+    path("canteens/facilities/<int:pk>/requirements", canteen_api.FacilityRequirementsApi.as_view(),
+         name="canteen-facility-requirements"),
+    path("canteens/settlements", canteen_api.SettlementListApi.as_view(), name="canteen-settlements"),
+    path("canteens/settlements/<int:pk>/approve", canteen_api.SettlementApproveApi.as_view(),
+         name="canteen-settlement-approve"),
 ]
 
 urlpatterns = [
@@ -25,6 +33,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("gazette/", include("countyhall.gazette.urls")),
+    path("canteens/", include("countyhall.canteens.urls")),
     path("", include("countyhall.core.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

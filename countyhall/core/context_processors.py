@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from countyhall.core.roles import Capability
+from countyhall.core.roles import Capability, Role
+
+CANTEEN_ROLES = {Role.CIVIL_AFFAIRS, Role.FINANCE, Role.MARKET_REGULATION, Role.AUDITOR, Role.SYSTEM_ADMIN,
+                 Role.TOWN_OFFICER, Role.CANTEEN_OPERATOR}
 
 
 def navigation_for(user) -> list[dict]:
@@ -14,7 +17,9 @@ def navigation_for(user) -> list[dict]:
         {"label": "政策计算", "url": reverse("core:calc")},
     ]
     if not getattr(user, "is_authenticated", False):
-        return items
+        return [*items, {"label": "长者食堂公开信息", "url": reverse("canteens:public")}]
+    if user.role_codes & CANTEEN_ROLES:
+        items.append({"label": "长者食堂", "url": reverse("canteens:dashboard")})
     if user.can(Capability.PERSON_VIEW):
         items.append({"label": "人员信息", "url": reverse("core:people")})
     items.append({"label": "工作日历", "url": reverse("core:calendar")})

@@ -1,0 +1,118 @@
+"""API of the 助餐服务系统: terminals check lunches in with an idempotency key; departments read and approve."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from countyhall.canteens.models import Facility, Lunch, Settlement
+from countyhall.canteens.selectors import facility_list_for_user, settlement_list_for_user
+from countyhall.canteens.services.facilities import facility_requirements
+from countyhall.canteens.services.lunches import lunch_check_in
+from countyhall.canteens.services.settlements import settlement_approve
+from countyhall.core.clock import business_date
+from countyhall.core.errors import ServiceError
+from countyhall.core.rules.fields import MoneyField
+
+
+class CheckInSerializer(serializers.Serializer):
+    facility = serializers.IntegerField(help_text="机构编号")
+    identifier = serializers.CharField(max_length=32, help_text="身份证号或就餐卡号")
+    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天")
+    price = MoneyField(required=False, help_text="本餐价格，缺省为机构登记的午餐价格")
+    idempotency_key = serializers.CharField(max_length=80, required=False,
+                                            help_text="也可用请求头 Idempotency-Key；同一键重试不会重复登记")
+
+
+class LunchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Lunch
+        fields = ["id", "facility", "elder", "meal_date", "status", "reason_code", "reason", "age", "tekun", "free",
+                  "price", "city", "county", "operator_discount", "care_fund", "elder_pays", "unfunded", "citations",
+                  "readings", "idempotency_key", "recorded_at"]
+
+
+class LunchCheckInApi(APIView):
+    """Record one lunch. 201: accepted; 422: refused (the refusal is recorded, with its reason).
+    A retry with the same idempotency key returns the original answer with `Idempotent-Replayed: true`."""
+
+    @extend_schema(request=CheckInSerializer, responses={201: LunchSerializer, 422: LunchSerializer})
+    def post(self, request):
+        serializer = CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        facility = facility_list_for_user(request.user).filter(pk=data["facility"]).first()
+        if facility is None:
+            return Response({"error": {"field": "facility", "message": "机构不存在或不在您的范围内。"}},
+                            status=status.HTTP_404_NOT_FOUND)
+        key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")
+        checked = lunch_check_in(actor=request.user, facility=facility, identifier=data["identifier"],
+                                 meal_date=data.get("meal_date"), idempotency_key=key, price=data.get("price"))
+        body = LunchSerializer(checked.lunch).data
+        code = status.HTTP_201_CREATED if checked.accepted else status.HTTP_422_UNPROCESSABLE_ENTITY
+        if not checked.accepted:
+            body = {"error": {"field": "identifier", "message": checked.lunch.reason}, "lunch": body}
+        response = Response(body, status=code)
+        if checked.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class FacilitySerializer(serializers.ModelSerializer):
+    division = serializers.CharField(source="division.full_name")
+    operator = serializers.CharField(source="operator.name")
+
+    class Meta:
+        model = Facility
+        fields = ["id", "name", "kind", "model", "setting", "operator", "operator_kind", "division", "address",
+                  "area_m2", "seats", "lunch_price", "status", "filed_on", "service_start"]
+
+
+class FacilityListApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("status", str)], responses={200: FacilitySerializer(many=True)})
+    def get(self, request):
+        facilities = facility_list_for_user(request.user)
+        if request.query_params.get("status"):
+            facilities = facilities.filter(status=request.query_params["status"])
+        return Response(FacilitySerializer(facilities, many=True).data)
+
+
+class FacilityRequirementsApi(APIView):
+    def get(self, request, pk: int):
+        facility = facility_list_for_user(request.user).filter(pk=pk).first()
+        if facility is None:
+            return Response({"error": {"field": "pk", "message": "机构不存在或不在您的范围内。"}}, status=404)
+        return Response([{"code": r.code, "ok": r.ok, "message": r.message, "citation": r.citation}
+                         for r in facility_requirements(facility, on=business_date())])
+
+
+class SettlementSerializer(serializers.ModelSerializer):
+    facility_name = serializers.CharField(source="facility.name")
+
+    class Meta:
+        model = Settlement
+        fields = ["id", "facility", "facility_name", "year", "month", "status", "lunches", "free_lunches", "city",
+                  "county", "care_fund", "operator_discount", "elder_paid", "unfunded", "adjustments_total"]
+
+
+class SettlementListApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("year", int)], responses={200: SettlementSerializer(many=True)})
+    def get(self, request):
+        year = request.query_params.get("year")
+        settlements = settlement_list_for_user(request.user, year=int(year) if year and year.isdigit() else None)
+        return Response(SettlementSerializer(settlements, many=True).data)
+
+
+class SettlementApproveApi(APIView):
+    @extend_schema(request=None, responses={200: SettlementSerializer})
+    def post(self, request, pk: int):
+        settlement = settlement_list_for_user(request.user).filter(pk=pk).first()
+        if settlement is None:
+            return Response({"error": {"field": "pk", "message": "结算单不存在或不在您的范围内。"}}, status=404)
+        try:
+            settlement = settlement_approve(actor=request.user, settlement=settlement)
+        except ServiceError as exc:
+            return Response(exc.as_dict(), status=400)
+        return Response(SettlementSerializer(settlement).data)

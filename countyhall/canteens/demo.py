@@ -1,0 +1,105 @@
+"""Demo data for the canteen system: two filed facilities, elders, a month of lunches, a settlement.
+
+Run by `countyhall demo` after the core demo; everything goes through the services (and so the
+audit trail). Needs a business date inside the opinion's validity (make demo pins 2022-06-15).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db import transaction
+
+from countyhall.canteens.models import Facility
+from countyhall.canteens.services import elders as elder_services
+from countyhall.canteens.services import facilities as facility_services
+from countyhall.canteens.services.lunches import lunch_check_in
+from countyhall.canteens.services.settlements import settlement_approve, settlement_compute
+from countyhall.core.clock import business_date
+from countyhall.core.demo import demo_id_number
+from countyhall.core.models import Division, Organisation, Person, User
+
+ELDERS = [
+    # name, 15-digit stem, natural village / community code, hukou
+    ("孙桂芳（示例）", "370322193905060", "370322101201001", True),
+    ("周长林（示例）", "370322194712010", "370322101201001", True),
+    ("吴秀兰（示例）", "370322195808180", "370322101202001", True),
+    ("郑福海（示例）", "370322195203030", "370322001001", True),
+    ("冯玉梅（示例）", "370322194402140", "370322001001", True),
+    ("褚建华（示例）", "370322196511110", "370322101201001", True),
+    ("卫淑英（示例）", "370322194109090", "370322101201001", False),
+]
+
+
+@transaction.atomic
+def load(*, actor: str) -> list[str]:
+    if Facility.objects.exists():
+        return ["长者食堂演示数据已存在，未重复加载。"]
+    today = business_date()
+    if not (dt.date(2021, 9, 2) <= today <= dt.date(2023, 12, 31)):
+        return [f"业务日期 {today} 不在高政办发〔2021〕2号施行期内，未加载长者食堂演示数据"
+                "（make demo 设定 COUNTYHALL_BUSINESS_DATE=2022-06-15）。"]
+    users = {u.username: u for u in User.objects.filter(username__in=["qingcheng", "tianzhen", "minzheng",
+                                                                       "shichang", "shitang", "caizheng"])}
+    care_org = Organisation.objects.get(name="河口村长者食堂运营方（示例）")
+    restaurant = Organisation.objects.get_or_create(
+        name="东风社区餐饮企业（示例）", defaults={"kind": "enterprise",
+                                                "division": Division.objects.get(code="370322001001")})[0]
+    rural = facility_services.facility_register(
+        actor=users["qingcheng"], operator=care_org, division=Division.objects.get(code="370322101201001"),
+        name="青城镇河口村长者食堂", kind="canteen", model="happiness_home", setting="rural", operator_kind="care_org",
+        address="河口村幸福院", area_m2=Decimal("180"), seats=40, food_licence_no="JY13703220000123",
+        food_licence_expiry=dt.date(2026, 6, 30), lunch_price=Decimal("8.00"), service_start=dt.date(2021, 9, 6))
+    community = facility_services.facility_register(
+        actor=users["tianzhen"], operator=restaurant, division=Division.objects.get(code="370322001001"),
+        name="田镇街道办东风社区长者助餐服务点", kind="service_point", model="service_point", setting="community",
+        operator_kind="enterprise", address="东风社区日间照料中心", seats=24, meal_supplier="高青县示例集体用餐配送中心",
+        lunch_price=Decimal("10.00"), service_start=dt.date(2021, 10, 8))
+    monday = today - dt.timedelta(days=today.weekday())
+    for facility, town_user in ((rural, users["qingcheng"]), (community, users["tianzhen"])):
+        facility_services.facility_staff_add(actor=town_user, facility=facility, name="王师傅（示例）",
+                                             health_certificate_no="JK2022-001",
+                                             health_certificate_expiry=dt.date(2023, 3, 1))
+        facility_services.menu_publish(actor=town_user, facility=facility, week_start=monday,
+                                       items={"mon": "米饭 西红柿炒蛋 白菜豆腐汤", "tue": "馒头 土豆炖鸡 小米粥",
+                                              "wed": "水饺 凉拌黄瓜", "thu": "米饭 红烧鱼 青菜", "fri": "面条 卤蛋"})
+        facility_services.facility_submit(actor=town_user, facility=facility)
+        facility_services.facility_town_review(actor=town_user, facility=facility, approve=True, note="选址与设施符合要求")
+        facility_services.facility_county_evaluate(actor=users["minzheng"], facility=facility, approve=True)
+        facility_services.facility_county_evaluate(actor=users["shichang"], facility=facility, approve=True,
+                                                   note="食品安全条件符合要求")
+    # Filing took place when service began; the demo compresses it into today.
+    Facility.objects.filter(pk=rural.pk).update(filed_on=dt.date(2021, 9, 6))
+    Facility.objects.filter(pk=community.pk).update(filed_on=dt.date(2021, 10, 8))
+    rural.refresh_from_db()
+    community.refresh_from_db()
+
+    elders = []
+    for serial, (name, stem, code, hukou) in enumerate(ELDERS, start=31):
+        id_number = demo_id_number(stem, serial)
+        division = Division.objects.get(code=code)
+        existing = Person.objects.filter(id_number=id_number).first()
+        elders.append(elder_services.elder_register(
+            actor=actor, id_number=id_number, name=existing.name if existing else name, division=division,
+            gaoqing_hukou=hukou, card_number=f"GQ{serial:04d}"))
+    elder_services.tekun_status_add(actor=actor, elder=elders[2], source="高青县民政局特困人员认定（示例）",
+                                    valid_from=dt.date(2020, 1, 1))
+    rng = random.Random(2021)
+    start = today.replace(day=1) - dt.timedelta(days=1)
+    start = start.replace(day=1)
+    day = start
+    while day < today:
+        if day.weekday() < 5:
+            for elder in elders:
+                facility = community if elder.person.division.code == "370322001001" else rural
+                if rng.random() < 0.8:
+                    operator = users["shitang"] if facility == rural else users["tianzhen"]
+                    lunch_check_in(actor=operator, facility=facility, identifier=elder.card_number, meal_date=day)
+        day += dt.timedelta(days=1)
+    month = start.month
+    for facility in (rural, community):
+        settlement = settlement_compute(actor=users["minzheng"], facility=facility, year=start.year, month=month)
+        settlement_approve(actor=users["minzheng"], settlement=settlement, note="演示：民政局审核")
+    return [f"长者食堂：2 家机构已备案，{len(elders)} 位老人，{start:%Y年%m月}起的午餐与结算单已生成。"]

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from django import forms
+
+from countyhall.canteens.models import Facility
+from countyhall.core.models import Division, Organisation
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class FacilityForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100,
+                           help_text="xxx镇（街道办）xxx村（社区）长者食堂 或 …长者助餐服务点")
+    kind = forms.ChoiceField(label="类别", choices=Facility.Kind.choices)
+    model = forms.ChoiceField(label="建设模式", choices=Facility.Model.choices)
+    setting = forms.ChoiceField(label="城乡", choices=Facility.Setting.choices)
+    operator = forms.ModelChoiceField(label="运营方", queryset=Organisation.objects.all())
+    operator_kind = forms.ChoiceField(label="运营方类型", choices=Facility.OperatorKind.choices)
+    division = forms.ModelChoiceField(label="所在自然村/社区",
+                                      queryset=Division.objects.filter(kind__in=["natural_village", "community",
+                                                                                  "village"]))
+    address = forms.CharField(label="地址", required=False)
+    area_m2 = forms.DecimalField(label="建筑面积（平方米）", required=False, min_value=0, decimal_places=1)
+    seats = forms.IntegerField(label="同时就餐座位数", required=False, min_value=0)
+    food_licence_no = forms.CharField(label="食品经营许可证编号", required=False)
+    food_licence_expiry = forms.DateField(label="许可证有效期至", required=False, widget=DATE)
+    meal_supplier = forms.CharField(label="集体用餐配送单位（助餐服务点）", required=False)
+    lunch_price = forms.DecimalField(label="午餐价格（元）", min_value=0, decimal_places=2)
+    service_start = forms.DateField(label="开始助餐服务日期", required=False, widget=DATE)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = user.scope_division if user is not None else None
+        if scope is not None:
+            self.fields["division"].queryset = self.fields["division"].queryset.filter(path__startswith=scope.path)
+        self.fields["operator"].queryset = Organisation.objects.filter(
+            kind__in=["canteen_operator", "care_organisation", "village_committee", "enterprise", "other"])
+
+
+class StaffForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=32)
+    handles_food = forms.BooleanField(label="直接接触食品", required=False, initial=True)
+    health_certificate_no = forms.CharField(label="健康证明编号", required=False)
+    health_certificate_expiry = forms.DateField(label="健康证明有效期至", required=False, widget=DATE)
+
+
+class MenuForm(forms.Form):
+    week_start = forms.DateField(label="周一日期", widget=DATE)
+    mon = forms.CharField(label="周一", required=False)
+    tue = forms.CharField(label="周二", required=False)
+    wed = forms.CharField(label="周三", required=False)
+    thu = forms.CharField(label="周四", required=False)
+    fri = forms.CharField(label="周五", required=False)
+    sat = forms.CharField(label="周六", required=False)
+    sun = forms.CharField(label="周日", required=False)
+
+
+class FilingDecisionForm(forms.Form):
+    action = forms.ChoiceField(choices=[("submit", "提交备案"), ("approve", "同意"), ("reject", "不同意"),
+                                        ("revoke", "取消资质")])
+    note = forms.CharField(label="意见/理由", required=False, max_length=300)
+
+
+class ElderForm(forms.Form):
+    id_number = forms.CharField(label="身份证号", max_length=18)
+    name = forms.CharField(label="姓名", max_length=32)
+    division = forms.ModelChoiceField(label="居住地（自然村/社区）", queryset=Division.objects.filter(
+        kind__in=["natural_village", "community", "village"]))
+    gaoqing_hukou = forms.BooleanField(label="高青县户籍", required=False, initial=True)
+    address = forms.CharField(label="住址", required=False)
+    phone = forms.CharField(label="联系电话", required=False)
+    card_number = forms.CharField(label="就餐卡号", required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = user.scope_division if user is not None else None
+        if scope is not None:
+            self.fields["division"].queryset = self.fields["division"].queryset.filter(path__startswith=scope.path)
+
+
+class TekunForm(forms.Form):
+    source = forms.CharField(label="认定依据", max_length=200)
+    valid_from = forms.DateField(label="起始日期", widget=DATE)
+    valid_to = forms.DateField(label="终止日期", required=False, widget=DATE)
+
+
+class LeftForm(forms.Form):
+    died_on = forms.DateField(label="死亡日期", required=False, widget=DATE)
+    moved_away_on = forms.DateField(label="迁出日期", required=False, widget=DATE)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Excel 文件（按模板填写）")
+    mode = forms.ChoiceField(label="导入方式", choices=[("all_or_nothing", "有错误时全部不导入"),
+                                                    ("valid_only", "只导入有效行，报告错误行")])
+
+
+class CounterForm(forms.Form):
+    identifier = forms.CharField(label="身份证号或就餐卡号", max_length=32,
+                                 widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
+    meal_date = forms.DateField(label="就餐日期（补录时填写）", required=False, widget=DATE)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label="作废原因", max_length=300)
+
+
+class SettlementForm(forms.Form):
+    facility = forms.ModelChoiceField(label="机构（留空为全县）", queryset=Facility.objects.all(), required=False)
+    year = forms.IntegerField(label="年度", min_value=2021, max_value=2100)
+    month = forms.IntegerField(label="月份（留空为年度结算）", min_value=1, max_value=12, required=False)
+
+
+class EvaluationForm(forms.Form):
+    facility = forms.ModelChoiceField(label="机构", queryset=Facility.objects.exclude(status="draft"))
+    year = forms.IntegerField(label="年度", min_value=2021, max_value=2100)
+    passed = forms.BooleanField(label="评估合格", required=False)
+    evaluator = forms.CharField(label="第三方评估机构", max_length=100)
+    evaluated_on = forms.DateField(label="评估日期", widget=DATE)
+    score = forms.DecimalField(label="得分", required=False, max_digits=5, decimal_places=1)
+    note = forms.CharField(label="说明", required=False, max_length=300)
