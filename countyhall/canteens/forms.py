@@ -5,7 +5,7 @@ from django import forms
 from countyhall.canteens.models import Facility
 from countyhall.core.models import Division, Organisation
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class FacilityForm(forms.Form):

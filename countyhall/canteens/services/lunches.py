@@ -190,7 +190,7 @@ def lunch_void(*, actor, lunch: Lunch, reason: str) -> Lunch:
 
     if not reason.strip():
         raise ServiceError("reason", "请写明作废原因。")
-    lunch = Lunch.objects.select_for_update().select_related("settlement", "facility").get(pk=lunch.pk)
+    lunch = Lunch.objects.select_for_update(of=("self",)).select_related("settlement", "facility").get(pk=lunch.pk)
     if lunch.status != Lunch.Status.ACCEPTED:
         raise ServiceError("status", "只有已登记的午餐可以作废。")
     if not (can_record_lunches(actor, lunch.facility) or Role.CIVIL_AFFAIRS in actor.role_codes):
