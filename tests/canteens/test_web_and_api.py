@@ -141,3 +141,12 @@ def test_settlement_statement_pdf_and_excel(client, filed_world):
     html = client.post(f"/canteens/settlements/{settlement.pk}/", {"note": "同意"}, follow=True).content.decode()
     assert "待财政局审核" in html
     assert Settlement.objects.get(pk=settlement.pk).civil_affairs_by == users["minzheng"]
+
+
+def test_fast_lunch_json_matches_the_serializer(filed_world):
+    from countyhall.canteens.api import LunchSerializer, lunch_json
+
+    lunch = lunch_check_in(actor=filed_world["users"]["operator"], facility=filed_world["facility"],
+                           identifier="C001", meal_date=dt.date(2022, 6, 1), idempotency_key="json-1").lunch
+    lunch.refresh_from_db()
+    assert lunch_json(lunch) == dict(LunchSerializer(lunch).data)
