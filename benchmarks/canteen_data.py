@@ -13,8 +13,8 @@ empty citations list; see docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import json
 import datetime as dt
+import json
 import os
 import random
 import sys
