@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 # The demo walks through the canteen opinion (in force 2021-09-02 … 2023-12-31): pin its business date.
 DEMO_DATE ?= 2022-06-15
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format clean
+.PHONY: install demo serve test test-sqlite test-postgres lint format clean bench bench-quick
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,16 @@ test-sqlite: install
 
 test-postgres: install
 	bash scripts/test.sh postgres
+
+# Benchmarks (not tests): a county-sized year of the canteen system on PostgreSQL and SQLite.
+# Needs PostgreSQL on 127.0.0.1:5432 (or BENCH_PG_URL) and wrk; results in var/bench/, summary in docs/benchmarks.md.
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m benchmarks.run_canteen
+
+bench-quick: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	BENCH_DURATION=10s $(BIN)/python -m benchmarks.run_canteen --lunches 200000 --elders 9000 --facilities 25
 
 lint: install
 	$(BIN)/ruff check countyhall tests

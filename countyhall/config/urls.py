@@ -19,6 +19,7 @@ api_v1 = [
     path("gazette/documents", gazette_api.DocumentListApi.as_view(), name="document-list"),
     path("gazette/documents/<int:pk>", gazette_api.DocumentDetailApi.as_view(), name="document-detail"),
     path("canteens/lunches", canteen_api.LunchCheckInApi.as_view(), name="canteen-lunches"),
+    path("canteens/lunches/batch", canteen_api.LunchBatchCheckInApi.as_view(), name="canteen-lunches-batch"),
     path("canteens/facilities", canteen_api.FacilityListApi.as_view(), name="canteen-facilities"),
     path("canteens/facilities/<int:pk>/requirements", canteen_api.FacilityRequirementsApi.as_view(),
          name="canteen-facility-requirements"),

@@ -17,6 +17,9 @@ RURAL_CARE_OTHER = FacilityTerms("canteen", "rural", "care_org", False)
 RURAL_VILLAGE = FacilityTerms("canteen", "rural", "village_committee", True)
 COMMUNITY_ENTERPRISE = FacilityTerms("service_point", "community", "enterprise", False)
 COMMUNITY_CARE = FacilityTerms("canteen", "community", "care_org", False)
+RURAL_ENTERPRISE_SAME = FacilityTerms("canteen", "rural", "enterprise", True)
+RURAL_OTHER_SAME = FacilityTerms("service_point", "rural", "other", True)
+COMMUNITY_VILLAGE = FacilityTerms("canteen", "community", "village_committee", True)
 MEAL = D(2022, 3, 15)
 
 
@@ -65,6 +68,11 @@ SETTING_CASES = [
     # A11 community: the subsidy is deducted at the counter
     ("A11 community enterprise 60-79", COMMUNITY_ENTERPRISE, False, D(1955, 6, 1), "10.00", False, "1.00", "1.00", "0.00", "0.00", "8.00", "0.00"),
     ("A11 community care org 80+", COMMUNITY_CARE, False, D(1935, 6, 1), "10.00", False, "2.00", "1.00", "0.00", "0.00", "7.00", "0.00"),
+    # A8 binds care organisations only: other rural operators give the A6 subsidy, no extra discount
+    ("rural enterprise same village 80+", RURAL_ENTERPRISE_SAME, False, D(1940, 1, 1), "8.00", False, "2.00", "1.00", "0.00", "0.00", "5.00", "0.00"),
+    ("rural other operator service point", RURAL_OTHER_SAME, False, D(1955, 1, 1), "7.00", False, "1.00", "1.00", "0.00", "0.00", "5.00", "0.00"),
+    ("community village committee", COMMUNITY_VILLAGE, False, D(1955, 1, 1), "7.00", False, "1.00", "1.00", "0.00", "0.00", "5.00", "0.00"),
+    ("rural tekun service point", RURAL_OTHER_SAME, True, D(1955, 1, 1), "7.00", True, "0.00", "0.00", "0.00", "4.00", "0.00", "0.00"),
     # A12 urban 特困: free, the rest unfunded by policy and flagged
     ("A12 urban tekun", COMMUNITY_ENTERPRISE, True, D(1950, 1, 1), "10.00", True, "1.00", "1.00", "0.00", "0.00", "0.00", "8.00"),
     ("A12 urban tekun 80+", COMMUNITY_CARE, True, D(1935, 1, 1), "10.00", True, "2.00", "1.00", "0.00", "0.00", "0.00", "7.00"),

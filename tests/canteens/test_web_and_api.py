@@ -150,3 +150,20 @@ def test_fast_lunch_json_matches_the_serializer(filed_world):
                            identifier="C001", meal_date=dt.date(2022, 6, 1), idempotency_key="json-1").lunch
     lunch.refresh_from_db()
     assert lunch_json(lunch) == dict(LunchSerializer(lunch).data)
+
+
+def test_batch_check_in_answers_each_item(client, filed_world):
+    client.force_login(filed_world["users"]["operator"])
+    elders = filed_world["elders"]
+    body = {"facility": filed_world["facility"].pk, "lunches": [
+        {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "b-1"},
+        {"identifier": elders["same_65"].person.id_number, "meal_date": "2022-06-01", "idempotency_key": "b-2"},
+        {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "b-3"},
+        {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "b-1"},
+        {"identifier": "C001", "meal_date": "2030-01-01", "idempotency_key": "b-5"},
+    ]}
+    results = client.post("/api/v1/canteens/lunches/batch", body, content_type="application/json").json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "accepted", "refused", "accepted", "error"]
+    assert results[3]["replayed"] and results[3]["lunch"]["id"] == results[0]["lunch"]["id"]
+    assert results[4]["error"]["field"] == "meal_date"
+    assert Lunch.objects.count() == 3

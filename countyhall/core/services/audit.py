@@ -34,6 +34,37 @@ def model_snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> 
     return data
 
 
+def audit_entry_build(
+    *,
+    actor,
+    action: str,
+    instance: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    note: str = "",
+) -> AuditEntry:
+    """The audit row for a write, not yet stored (audit_record stores it; hot paths use core.db.insert_row)."""
+    if instance is not None:
+        object_type = object_type or instance._meta.label
+        object_id = object_id or str(instance.pk)
+        object_repr = object_repr or str(instance)
+    user = actor if getattr(actor, "pk", None) else None
+    return AuditEntry(
+        actor=user,
+        actor_label=(user.get_username() if user else (actor if isinstance(actor, str) else "系统")),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        before=json_safe(before) if before is not None else None,
+        after=json_safe(after) if after is not None else None,
+        note=note[:500],
+    )
+
+
 def audit_record(
     *,
     actor,
@@ -49,19 +80,7 @@ def audit_record(
     """Append one audit row. Must run inside the caller's transaction so the row and the write stand or fall together."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the write's transaction.atomic() block")
-    if instance is not None:
-        object_type = object_type or instance._meta.label
-        object_id = object_id or str(instance.pk)
-        object_repr = object_repr or str(instance)
-    user = actor if getattr(actor, "pk", None) else None
-    return AuditEntry.objects.create(
-        actor=user,
-        actor_label=(user.get_username() if user else (actor if isinstance(actor, str) else "系统")),
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        object_repr=object_repr[:200],
-        before=json_safe(before) if before is not None else None,
-        after=json_safe(after) if after is not None else None,
-        note=note[:500],
-    )
+    entry = audit_entry_build(actor=actor, action=action, instance=instance, object_type=object_type,
+                              object_id=object_id, object_repr=object_repr, before=before, after=after, note=note)
+    entry.save()
+    return entry
