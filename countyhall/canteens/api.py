@@ -63,6 +63,16 @@ def lunch_json(lunch: Lunch) -> dict:
     return data
 
 
+def _facility_for_check_in(user, pk: int) -> Facility | None:
+    # No joins and no ordering: the check-in needs the facility's own columns only.
+    return facility_list_for_user(user).select_related(None).order_by().filter(pk=pk).first()
+
+
+def _facility_not_found() -> Response:
+    return Response({"error": {"field": "facility", "message": "机构不存在或不在您的范围内。"}},
+                    status=status.HTTP_404_NOT_FOUND)
+
+
 class LunchCheckInApi(APIView):
     """Record one lunch. 201: accepted; 422: refused (the refusal is recorded, with its reason).
     A retry with the same idempotency key returns the original answer with `Idempotent-Replayed: true`."""
@@ -72,11 +82,9 @@ class LunchCheckInApi(APIView):
         serializer = CheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        facility = facility_list_for_user(request.user).select_related(None).order_by().filter(
-            pk=data["facility"]).first()
+        facility = _facility_for_check_in(request.user, data["facility"])
         if facility is None:
-            return Response({"error": {"field": "facility", "message": "机构不存在或不在您的范围内。"}},
-                            status=status.HTTP_404_NOT_FOUND)
+            return _facility_not_found()
         key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")
         checked = lunch_check_in(actor=request.user, facility=facility, identifier=data["identifier"],
                                  meal_date=data.get("meal_date"), idempotency_key=key, price=data.get("price"))
@@ -108,11 +116,9 @@ class LunchBatchCheckInApi(APIView):
         serializer = BatchCheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        facility = facility_list_for_user(request.user).select_related(None).order_by().filter(
-            pk=data["facility"]).first()
+        facility = _facility_for_check_in(request.user, data["facility"])
         if facility is None:
-            return Response({"error": {"field": "facility", "message": "机构不存在或不在您的范围内。"}},
-                            status=status.HTTP_404_NOT_FOUND)
+            return _facility_not_found()
         results = []
         for index, item in enumerate(data["lunches"]):
             try:
