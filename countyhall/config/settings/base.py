@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "countyhall.core",
     "countyhall.gazette",
     "countyhall.canteens",
+    "countyhall.heating",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ from .parameters import (
     ParameterValue,
     load_parameter_dir,
     parameters,
+    parameters_override,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "Reading",
     "load_parameter_dir",
     "parameters",
+    "parameters_override",
 ]

@@ -7,13 +7,17 @@ an error ("no policy in force"): a parameter's last value never silently applies
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -111,7 +115,12 @@ class ParameterRegistry:
             raise KeyError(f"未定义的政策参数：{name}") from None
 
     def at(self, name: str, on: dt.date) -> ParameterValue:
-        return self.get(name).at(on)
+        value = self.get(name).at(on)
+        overrides = _OVERRIDES.get()
+        if name in overrides:
+            # Keep the citation of the value in force: an override changes the figure, not its legal basis.
+            return dataclasses.replace(value, value=overrides[name], note=f"覆盖值（原值 {value.value}）")
+        return value
 
     def reading(self, reading_id: str) -> Reading:
         return self.readings[reading_id]
@@ -279,6 +288,20 @@ def load_parameter_dir(directory: Path) -> ParameterRegistry:
         if reading_id not in registry.readings:
             raise _fail(path, where, f"引用了未定义的解读 {reading_id}")
     return registry
+
+
+_OVERRIDES: contextvars.ContextVar[MappingProxyType] = contextvars.ContextVar(
+    "parameter_overrides", default=MappingProxyType({}))
+
+
+@contextlib.contextmanager
+def parameters_override(values: dict[str, object]) -> Iterator[None]:
+    """Switch parameter values (e.g. a reading's alternative) for the code run inside the block."""
+    token = _OVERRIDES.set(MappingProxyType({**_OVERRIDES.get(), **values}))
+    try:
+        yield
+    finally:
+        _OVERRIDES.reset(token)
 
 
 @cache
