@@ -110,3 +110,15 @@ def test_duplicate_parameter_across_files(tmp_path):
 def test_empty_directory(tmp_path):
     with pytest.raises(ParameterError, match="没有找到任何参数文件"):
         load_parameter_dir(tmp_path)
+
+
+def test_override_switches_a_value_and_keeps_its_citation(tmp_path):
+    from countyhall.core.policy import parameters_override
+
+    registry = load_parameter_dir(write(tmp_path, GOOD))
+    with parameters_override({"demo.lunch.city": "9.99"}):
+        value = registry.at("demo.lunch.city", dt.date(2022, 1, 1))
+        assert value.value == "9.99" and "覆盖值" in value.note and value.citation.line == 1213
+    assert str(registry.at("demo.lunch.city", dt.date(2022, 1, 1)).value) == "1.00"
+    with parameters_override({"demo.lunch.city": "9.99"}), pytest.raises(NoPolicyInForce):
+        registry.at("demo.lunch.city", dt.date(2021, 1, 1))  # an override never extends a value's dates
