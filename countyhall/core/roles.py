@@ -41,7 +41,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         {Capability.PERSON_VIEW, Capability.PERSON_VIEW_UNMASKED, Capability.PERSON_EDIT}
     ),
     Role.FINANCE: frozenset({Capability.PERSON_VIEW}),
-    Role.HOUSING: frozenset(),
+    # 住建局 keeps the clean-heating ledger (台账) of householders with their 身份证号.
+    Role.HOUSING: frozenset({Capability.PERSON_VIEW, Capability.PERSON_VIEW_UNMASKED, Capability.PERSON_EDIT}),
     Role.APPROVAL: frozenset(),
     Role.BIG_DATA: frozenset(),
     Role.DEVELOPMENT: frozenset(),

@@ -22,7 +22,7 @@ CASES = [
     (Role.FINANCE, "county", {"a", "b"}, False),
     (Role.AUDITOR, "county", {"a", "b"}, False),
     (Role.SYSTEM_ADMIN, "county", {"a", "b"}, False),
-    (Role.HOUSING, "county", set(), False),
+    (Role.HOUSING, "county", {"a", "b"}, True),
     (Role.APPROVAL, "county", set(), False),
     (Role.BIG_DATA, "county", set(), False),
     (Role.DEVELOPMENT, "county", set(), False),

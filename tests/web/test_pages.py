@@ -25,7 +25,8 @@ def test_login_page_in_chinese(client):
     [
         ("auditor", ["审计日志", "人员信息"], ["系统管理"]),
         ("civil_affairs", ["人员信息"], ["审计日志"]),
-        ("housing", ["清洁取暖改造与工程建设项目"], ["人员信息</a>", "审计日志"]),
+        ("housing", ["清洁取暖改造与工程建设项目", "人员信息"], ["审计日志"]),
+        ("emergency", ["生产安全事故报告与应急响应"], ["人员信息</a>", "审计日志"]),
     ],
 )
 def test_home_and_navigation_by_role(client, make_user, role, sees, hidden):
@@ -55,7 +56,7 @@ def test_person_pages_mask_and_audit(client, make_user, people):
     assert "王**" in client.get(f"/people/{people['b'].pk}/").content.decode()
     assert AuditEntry.objects.filter(action="read").count() == before + 1
     assert client.get(f"/people/{people['a'].pk}/").status_code == 404
-    client.force_login(make_user("housing-web", "housing"))
+    client.force_login(make_user("emergency-web", "emergency"))
     assert client.get("/people/").status_code == 403
 
 

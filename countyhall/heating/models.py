@@ -1,0 +1,174 @@
+"""The clean-heating ledger (台账) of 高政办字〔2021〕37号: village plans, households, devices, use, entitlements."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from countyhall.core.models import Division, Person
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Method(models.TextChoices):
+    GAS = "gas", "气代煤"
+    BIOMASS = "biomass", "生物质"
+
+
+class VillagePlan(models.Model):
+    """B1/B11: a natural village converts as a whole, by one method, on the plan's dates."""
+
+    division = models.OneToOneField(Division, verbose_name="自然村", on_delete=models.PROTECT,
+                                    related_name="heating_plan")
+    year = models.PositiveIntegerField("改造年度", default=2021)
+    method = models.CharField("改造方式", max_length=16, choices=Method.choices)
+    planned_households = models.PositiveIntegerField("计划改造户数")
+    construction_done_on = models.DateField("完成工程建设日期", null=True, blank=True)
+    commissioning_done_on = models.DateField("完成调试交付日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "村改造计划"
+        verbose_name_plural = "村改造计划"
+        ordering = ["division__path"]
+
+    def __str__(self) -> str:
+        return f"{self.division} {self.get_method_display()}"
+
+
+class Household(models.Model):
+    division = models.ForeignKey(Division, verbose_name="自然村", on_delete=models.PROTECT,
+                                 related_name="heating_households")
+    householder = models.ForeignKey(Person, verbose_name="户主", on_delete=models.PROTECT,
+                                    related_name="heating_households")
+    address = models.CharField("住址", max_length=200)
+    members = models.PositiveSmallIntegerField("家庭人口", default=1)
+    special_poor = models.BooleanField("特别困难群体", default=False,
+                                       help_text="B9：按《特别困难群体冬季清洁取暖改造工程补助工程实施方案》另行补助")
+    method = models.CharField("改造方式", max_length=16, choices=Method.choices)
+    converted_year = models.PositiveIntegerField("改造年度", default=2021)
+    accepted_on = models.DateField("验收合格日期", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "改造户"
+        verbose_name_plural = "改造户"
+        ordering = ["division__path", "id"]
+        constraints = [models.UniqueConstraint(fields=["householder", "converted_year"],
+                                               name="one_conversion_per_householder_year")]
+
+    def __str__(self) -> str:
+        return f"改造户 #{self.pk}"
+
+
+class Device(models.Model):
+    class Kind(models.TextChoices):
+        GAS_BOILER = "gas_boiler", "燃气壁挂炉"
+        BIOMASS_STOVE = "biomass_stove", "生物质炉具"
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="devices")
+    kind = models.CharField("设备", max_length=16, choices=Kind.choices)
+    model_name = models.CharField("型号（市级招标入围）", max_length=100)
+    supplier = models.CharField("供货商", max_length=100)
+    price = models.DecimalField("购买价格", **MONEY)
+    tendered_price = models.DecimalField("招标价格", null=True, blank=True, **MONEY)
+    invoice_no = models.CharField("发票号码", max_length=40, blank=True)
+    installed_on = models.DateField("安装日期", null=True, blank=True)
+    commissioned_on = models.DateField("调试日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "采暖设备"
+        verbose_name_plural = "采暖设备"
+        constraints = [models.UniqueConstraint(fields=["household", "kind"], name="one_device_kind_per_household")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.model_name}"
+
+
+class SeasonUse(models.Model):
+    """Gas used (meter readings) or biomass fuel bought in one heating season."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="season_uses")
+    season = models.CharField("采暖季", max_length=9)
+    gas_m3 = models.DecimalField("用气量（立方米）", max_digits=10, decimal_places=3, null=True, blank=True)
+    fuel_tonnes = models.DecimalField("燃料（吨）", max_digits=8, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "采暖季用量"
+        verbose_name_plural = "采暖季用量"
+        constraints = [models.UniqueConstraint(fields=["household", "season"], name="one_use_per_season")]
+
+    def __str__(self) -> str:
+        return f"{self.season} 用量"
+
+
+class PublicInstitution(models.Model):
+    """B10: a non-profit public place counts toward the task by heated area, with no subsidy."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    division = models.ForeignKey(Division, verbose_name="所在地", on_delete=models.PROTECT)
+    heated_area_m2 = models.DecimalField("采暖面积（平方米）", max_digits=10, decimal_places=2)
+    accepted_on = models.DateField("验收合格日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公服机构"
+        verbose_name_plural = "公服机构"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Claim(models.Model):
+    """Entitlements grouped by payee for one period; approval locks it."""
+
+    class Payee(models.TextChoices):
+        GAS_COMPANY = "gas_company", "燃气企业（淄博金捷天然气公司）"
+        HOUSEHOLD = "household", "改造户"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "待审核"
+        APPROVED = "approved", "已审定（锁定）"
+
+    period = models.CharField("期间", max_length=9, help_text="2021（设备与管网）或采暖季 2021-2022")
+    payee = models.CharField("收款方", max_length=16, choices=Payee.choices)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
+    amount = models.DecimalField("金额", default=0, **MONEY)
+    shares = models.JSONField("按预算分担", default=dict)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "补贴申领"
+        verbose_name_plural = "补贴申领"
+        constraints = [models.UniqueConstraint(fields=["period", "payee"], name="one_claim_per_period_payee")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.get_payee_display()}"
+
+
+class Entitlement(models.Model):
+    class Item(models.TextChoices):
+        GAS_NETWORK = "gas_network", "燃气管网及户内设施"
+        GAS_BOILER = "gas_boiler", "燃气壁挂炉"
+        GAS_USE = "gas_use", "用气补贴"
+        BIOMASS_STOVE = "biomass_stove", "生物质炉具"
+        BIOMASS_FUEL = "biomass_fuel", "生物质燃料"
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="entitlements")
+    period = models.CharField("期间", max_length=9)
+    item = models.CharField("项目", max_length=16, choices=Item.choices)
+    payee = models.CharField("收款方", max_length=16, choices=Claim.Payee.choices)
+    amount = models.DecimalField("金额", **MONEY)
+    excess = models.DecimalField("超出上限未补部分", default=0, **MONEY)
+    shares = models.JSONField("按预算分担")
+    citations = models.JSONField(default=list)
+    readings = models.JSONField(default=list)
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="entitlements")
+
+    class Meta:
+        verbose_name = "补贴"
+        verbose_name_plural = "补贴"
+        constraints = [models.UniqueConstraint(fields=["household", "period", "item"], name="one_entitlement_item")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.get_item_display()}"

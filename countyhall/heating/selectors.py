@@ -1,0 +1,92 @@
+"""Task progress (B1, B10, B11, B12) and ledger checks of the clean-heating programme."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Q
+
+from countyhall.core.clock import business_date
+from countyhall.core.policy import parameters
+from countyhall.heating.models import Device, Entitlement, Household, Method, PublicInstitution, VillagePlan
+from countyhall.heating.rules import PROGRAMME_DATE, task_equivalent_terms
+
+CONSTRUCTION_DEADLINE = dt.date(2021, 9, 30)  # B11, L5587
+COMMISSIONING_DEADLINE = dt.date(2021, 10, 20)  # B11, L5593
+
+
+@dataclass
+class VillageProgress:
+    plan: VillagePlan
+    registered: int
+    accepted: int
+    gas: int
+    gas_share_ok: bool | None
+    construction_overdue: bool
+    commissioning_overdue: bool
+
+
+def village_progress() -> list[VillageProgress]:
+    today = business_date()
+    minimum = Decimal(parameters().at("heating.gas_village.min_gas_percent", PROGRAMME_DATE).value)
+    counts = {row["division_id"]: row for row in Household.objects.values("division_id").order_by().annotate(
+        registered=Count("id"), accepted=Count("id", filter=Q(accepted_on__isnull=False)),
+        gas=Count("id", filter=Q(method=Method.GAS)))}
+    result = []
+    for plan in VillagePlan.objects.select_related("division"):
+        row = counts.get(plan.division_id, {"registered": 0, "accepted": 0, "gas": 0})
+        share_ok = None
+        if plan.method == Method.GAS and row["registered"]:
+            # B1: in a gas village at least 80 % of converted households use gas ("以上" includes 80 %).
+            share_ok = Decimal(row["gas"]) * 100 >= minimum * row["registered"]
+        result.append(VillageProgress(
+            plan=plan, registered=row["registered"], accepted=row["accepted"], gas=row["gas"], gas_share_ok=share_ok,
+            construction_overdue=today > CONSTRUCTION_DEADLINE and (
+                plan.construction_done_on is None or plan.construction_done_on > CONSTRUCTION_DEADLINE),
+            commissioning_overdue=today > COMMISSIONING_DEADLINE and (
+                plan.commissioning_done_on is None or plan.commissioning_done_on > COMMISSIONING_DEADLINE)))
+    return result
+
+
+def task_summary() -> dict:
+    """The county task (B1: 3,224 households): a household counts as done only once accepted (B12)."""
+    task = parameters().at("heating.task.households", PROGRAMME_DATE).value
+    accepted = Household.objects.filter(converted_year=2021, accepted_on__isnull=False).count()
+    institutions = sum(task_equivalent_terms(heated_area_m2=p.heated_area_m2).data["households"]
+                       for p in PublicInstitution.objects.filter(accepted_on__isnull=False))
+    done = accepted + institutions
+    return {"task": task, "accepted_households": accepted, "institution_equivalents": institutions, "done": done,
+            "remaining": max(task - done, 0), "registered": Household.objects.filter(converted_year=2021).count()}
+
+
+@dataclass
+class LedgerFinding:
+    kind: str
+    detail: str
+    household_ids: list[int]
+
+
+def ledger_checks(*, price_factor: Decimal = Decimal("1.3")) -> list[LedgerFinding]:
+    findings: list[LedgerFinding] = []
+    for row in (Household.objects.values("address", "division_id").order_by()
+                .annotate(n=Count("id")).filter(n__gt=1)):
+        ids = list(Household.objects.filter(address=row["address"], division_id=row["division_id"])
+                   .values_list("pk", flat=True))
+        findings.append(LedgerFinding("same_address", f"同一住址“{row['address']}”登记了 {row['n']} 户。", ids))
+    for device in Device.objects.filter(tendered_price__isnull=False,
+                                        price__gt=F("tendered_price") * price_factor).select_related("household"):
+        findings.append(LedgerFinding("price", f"{device.get_kind_display()}购买价 {device.price} 元，"
+                                               f"招标价 {device.tendered_price} 元。", [device.household_id]))
+    for entitlement in Entitlement.objects.filter(excess__gt=0, item__in=["gas_use", "biomass_fuel"]):
+        findings.append(LedgerFinding("above_cap", f"{entitlement.period} {entitlement.get_item_display()}超出上限，"
+                                                   f"未补贴部分 {entitlement.excess} 元。", [entitlement.household_id]))
+    plans = dict(VillagePlan.objects.values_list("division_id", "method"))
+    for household in Household.objects.all():
+        planned = plans.get(household.division_id)
+        if planned is None:
+            findings.append(LedgerFinding("no_plan", "所在自然村没有改造计划。", [household.pk]))
+        elif planned == Method.BIOMASS and household.method == Method.GAS:
+            findings.append(LedgerFinding("method", "生物质改造村登记了气代煤户。", [household.pk]))
+    return findings

@@ -1,0 +1,342 @@
+"""Write services of the clean-heating ledger; each audits in its own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+from zipfile import BadZipFile
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from countyhall.core.errors import ServiceError
+from countyhall.core.identity import IdNumberError, parse_id_number
+from countyhall.core.models import AuditEntry, Division, Person
+from countyhall.core.reports import workbook_bytes
+from countyhall.core.services.audit import audit_record, model_snapshot
+from countyhall.core.services.people import person_register
+from countyhall.heating import rules
+from countyhall.heating.models import Claim, Device, Entitlement, Household, Method, SeasonUse, VillagePlan
+
+PROGRAMME = "2021"
+
+
+@transaction.atomic
+def village_plan_set(*, actor, division: Division, method: str, planned_households: int,
+                     construction_done_on: dt.date | None = None,
+                     commissioning_done_on: dt.date | None = None) -> VillagePlan:
+    if division.kind != Division.Kind.NATURAL_VILLAGE:
+        raise ServiceError("division", "改造以自然村为单位整建制实施（B1），请选择自然村。")
+    if method not in Method.values:
+        raise ServiceError("method", "改造方式应为气代煤或生物质。")
+    plan = VillagePlan.objects.filter(division=division).first()
+    before = model_snapshot(plan) if plan else None
+    plan = plan or VillagePlan(division=division)
+    plan.method, plan.planned_households = method, planned_households
+    plan.construction_done_on, plan.commissioning_done_on = construction_done_on, commissioning_done_on
+    plan.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+                 instance=plan, before=before, after=model_snapshot(plan))
+    return plan
+
+
+@transaction.atomic
+def household_register(*, actor, division: Division, id_number: str, name: str, address: str, method: str,
+                       members: int = 1, special_poor: bool = False, converted_year: int = 2021) -> Household:
+    """A household once per conversion year, by the householder's 身份证号."""
+    if division.kind != Division.Kind.NATURAL_VILLAGE:
+        raise ServiceError("division", "改造户应登记到自然村。")
+    if method not in Method.values:
+        raise ServiceError("method", "改造方式应为气代煤或生物质。")
+    if not address.strip():
+        raise ServiceError("address", "住址不能为空。")
+    try:
+        parsed = parse_id_number(id_number)
+    except IdNumberError as exc:
+        raise ServiceError("id_number", str(exc)) from None
+    person = Person.objects.filter(id_number=parsed.value).first() or person_register(
+        actor=actor, id_number=parsed.value, name=name, division=division, address=address)
+    if Household.objects.filter(householder=person, converted_year=converted_year).exists():
+        raise ServiceError("id_number", f"该户主 {converted_year} 年的改造已登记。")
+    household = Household.objects.create(division=division, householder=person, address=address.strip(),
+                                         members=members, special_poor=special_poor, method=method,
+                                         converted_year=converted_year)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=household, after=model_snapshot(household))
+    return household
+
+
+@transaction.atomic
+def device_record(*, actor, household: Household, kind: str, model_name: str, supplier: str, price: Decimal,
+                  tendered_price: Decimal | None = None, invoice_no: str = "", installed_on: dt.date | None = None,
+                  commissioned_on: dt.date | None = None) -> Device:
+    expected = Device.Kind.GAS_BOILER if household.method == Method.GAS else Device.Kind.BIOMASS_STOVE
+    if kind != expected:
+        raise ServiceError("kind", f"{household.get_method_display()}改造户的设备应为{Device.Kind(expected).label}。")
+    if price is None or price < 0:
+        raise ServiceError("price", "购买价格不能为空或为负数。")
+    if not model_name.strip():
+        raise ServiceError("model_name", "请填写市级招标入围的设备型号（B13）。")
+    device, created = Device.objects.update_or_create(
+        household=household, kind=kind,
+        defaults={"model_name": model_name.strip(), "supplier": supplier.strip(), "price": price,
+                  "tendered_price": tendered_price, "invoice_no": invoice_no.strip(), "installed_on": installed_on,
+                  "commissioned_on": commissioned_on})
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                 instance=device, after=model_snapshot(device), object_repr=f"改造户 #{household.pk} 设备")
+    return device
+
+
+@transaction.atomic
+def season_use_record(*, actor, household: Household, season: str, gas_m3: Decimal | None = None,
+                      fuel_tonnes: Decimal | None = None) -> SeasonUse:
+    try:
+        rules.season_start(season)
+    except ValueError as exc:
+        raise ServiceError("season", str(exc)) from None
+    if household.method == Method.GAS and (gas_m3 is None or fuel_tonnes is not None):
+        raise ServiceError("gas_m3", "气代煤改造户应登记用气量。")
+    if household.method == Method.BIOMASS and (fuel_tonnes is None or gas_m3 is not None):
+        raise ServiceError("fuel_tonnes", "生物质改造户应登记燃料吨数。")
+    for value, name in ((gas_m3, "gas_m3"), (fuel_tonnes, "fuel_tonnes")):
+        if value is not None and value < 0:
+            raise ServiceError(name, "用量不能为负数。")
+    use, created = SeasonUse.objects.update_or_create(household=household, season=season,
+                                                      defaults={"gas_m3": gas_m3, "fuel_tonnes": fuel_tonnes})
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                 instance=use, after=model_snapshot(use), object_repr=f"改造户 #{household.pk} {season}")
+    return use
+
+
+def _terms_for(household: Household, period: str) -> list[tuple[str, str, object]]:
+    """(item, payee, rule result) for what `household` is entitled to in `period`."""
+    if period == PROGRAMME:
+        if household.converted_year != 2021:
+            return []
+        if household.method == Method.GAS:
+            items = [("gas_network", "gas_company", rules.gas_network_terms(households=1))]
+            boiler = household.devices.filter(kind=Device.Kind.GAS_BOILER).first()
+            if boiler:
+                items.append(("gas_boiler", "household", rules.gas_boiler_terms(price=boiler.price)))
+            return items
+        stove = household.devices.filter(kind=Device.Kind.BIOMASS_STOVE).first()
+        return [("biomass_stove", "household", rules.biomass_stove_terms(price=stove.price))] if stove else []
+    use = household.season_uses.filter(season=period).first()
+    if use is None:
+        return []
+    if household.method == Method.GAS:
+        return [("gas_use", "household", rules.gas_use_terms(m3=use.gas_m3, season=period,
+                                                              converted=household.converted_year))]
+    return [("biomass_fuel", "household", rules.biomass_fuel_terms(tonnes=use.fuel_tonnes, season=period,
+                                                                    converted=household.converted_year))]
+
+
+@dataclass
+class ComputeReport:
+    period: str
+    computed: int = 0
+    locked: int = 0
+    special_poor: list[int] = field(default_factory=list)
+
+
+@transaction.atomic
+def entitlements_compute(*, actor, period: str) -> ComputeReport:
+    """Every household's entitlements for the 2021 programme ("2021") or one heating season.
+
+    Amounts in an approved claim stay as approved. 特别困难群体 (B9) follow their own scheme, whose
+    amounts are not printed: they are listed for the administrator, not computed here.
+    """
+    if period != PROGRAMME:
+        try:
+            rules.season_start(period)
+        except ValueError as exc:
+            raise ServiceError("period", str(exc)) from None
+    report = ComputeReport(period=period)
+    for household in Household.objects.prefetch_related("devices", "season_uses"):
+        if household.special_poor:
+            report.special_poor.append(household.pk)
+            continue
+        for item, payee, result in _terms_for(household, period):
+            existing = Entitlement.objects.filter(household=household, period=period, item=item).select_related(
+                "claim").first()
+            if existing and existing.claim and existing.claim.status == Claim.Status.APPROVED:
+                report.locked += 1
+                continue
+            data = result.as_json()
+            Entitlement.objects.update_or_create(
+                household=household, period=period, item=item,
+                defaults={"payee": payee, "amount": Decimal(data["amount"]),
+                          "excess": Decimal(data.get("excess", "0")), "shares": data["shares"],
+                          "citations": data["citations"], "readings": data["readings"]})
+            report.computed += 1
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="heating.Entitlement",
+                 object_repr=f"{period} 补贴核算", after={"computed": report.computed, "locked": report.locked,
+                                                      "special_poor": report.special_poor})
+    return report
+
+
+@transaction.atomic
+def claims_build(*, actor, period: str) -> list[Claim]:
+    """Group the period's unclaimed entitlements by payee into draft claims, with totals per budget."""
+    claims = []
+    for payee in Entitlement.objects.filter(period=period).values_list("payee", flat=True).distinct():
+        claim, _ = Claim.objects.get_or_create(period=period, payee=payee)
+        if claim.status == Claim.Status.APPROVED:
+            continue
+        Entitlement.objects.filter(period=period, payee=payee, claim__isnull=True).update(claim=claim)
+        shares: dict[str, Decimal] = {}
+        for entitlement_shares in claim.entitlements.values_list("shares", flat=True):
+            for budget, amount in entitlement_shares.items():
+                shares[budget] = shares.get(budget, Decimal("0")) + Decimal(amount)
+        claim.amount = claim.entitlements.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        claim.shares = {budget: f"{amount:.2f}" for budget, amount in sorted(shares.items())}
+        claim.save()
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, after=model_snapshot(claim))
+        claims.append(claim)
+    return claims
+
+
+@transaction.atomic
+def claim_approve(*, actor, claim: Claim) -> Claim:
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status == Claim.Status.APPROVED:
+        raise ServiceError("status", "该申领已审定锁定，更正须另行调整。")
+    if not isinstance(actor, str) and not actor.role_codes & {"finance", "housing"}:
+        raise ServiceError("actor", "补贴申领由住建局、财政局审定。")
+    before = model_snapshot(claim)
+    claim.status, claim.approved_by, claim.approved_at = Claim.Status.APPROVED, actor, timezone.now()
+    claim.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, before=before,
+                 after=model_snapshot(claim))
+    return claim
+
+
+# --- The ledger in Excel, in the columns the towns keep ------------------------------------------
+
+LEDGER_COLUMNS = ["自然村代码", "户主姓名", "身份证号", "住址", "家庭人口", "特别困难群体（是/否）", "改造方式（气代煤/生物质）",
+                  "设备型号", "供货商", "购买价格", "发票号码", "安装日期", "调试日期"]
+METHOD_TEXT = {"气代煤": Method.GAS, "生物质": Method.BIOMASS}
+
+
+@dataclass
+class LedgerImport:
+    rows: int = 0
+    created: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    applied: bool = False
+
+
+def ledger_export() -> bytes:
+    rows = []
+    for household in Household.objects.select_related("division", "householder").prefetch_related("devices"):
+        device = next(iter(household.devices.all()), None)
+        rows.append([household.division.code, household.householder.name, household.householder.id_number,
+                     household.address, household.members, "是" if household.special_poor else "否",
+                     household.get_method_display(), device.model_name if device else "",
+                     device.supplier if device else "", device.price if device else None,
+                     device.invoice_no if device else "", device.installed_on if device else None,
+                     device.commissioned_on if device else None])
+    return workbook_bytes(sheet_title="清洁取暖台账", headers=LEDGER_COLUMNS, rows=rows)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _cell_date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _cell_text(value)
+    return dt.date.fromisoformat(text) if text else None
+
+
+def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> LedgerImport:
+    """Import households and devices; bad rows are reported by row number and nothing is half-written."""
+    if mode not in ("all_or_nothing", "valid_only"):
+        raise ServiceError("mode", "导入方式应为 all_or_nothing 或 valid_only。")
+    try:
+        sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).active
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ServiceError("file", f"无法读取 Excel 文件：{exc}") from None
+    rows = sheet.iter_rows(values_only=True)
+    header = [_cell_text(h) for h in next(rows, [])]
+    if header[: len(LEDGER_COLUMNS)] != LEDGER_COLUMNS:
+        raise ServiceError("file", f"表头与台账模板不一致：应为 {'、'.join(LEDGER_COLUMNS)}。")
+    divisions = {d.code: d for d in Division.objects.filter(kind=Division.Kind.NATURAL_VILLAGE)}
+    report = LedgerImport()
+    parsed = []
+    for number, values in enumerate(rows, start=2):
+        values = list(values) + [None] * (len(LEDGER_COLUMNS) - len(values))
+        if all(_cell_text(v) == "" for v in values):
+            continue
+        report.rows += 1
+        problems = []
+        division = divisions.get(_cell_text(values[0]))
+        if division is None:
+            problems.append(("自然村代码", "未知的自然村代码"))
+        method = METHOD_TEXT.get(_cell_text(values[6]))
+        if method is None:
+            problems.append(("改造方式（气代煤/生物质）", "应填“气代煤”或“生物质”"))
+        try:
+            id_number = parse_id_number(_cell_text(values[2])).value
+        except IdNumberError as exc:
+            problems.append(("身份证号", str(exc)))
+            id_number = ""
+        try:
+            price = Decimal(_cell_text(values[9])) if _cell_text(values[9]) else None
+        except InvalidOperation:
+            problems.append(("购买价格", "应为金额"))
+            price = None
+        try:
+            installed, commissioned = _cell_date(values[11]), _cell_date(values[12])
+        except ValueError:
+            problems.append(("安装日期", "日期格式应为 YYYY-MM-DD"))
+            installed = commissioned = None
+        if not _cell_text(values[1]):
+            problems.append(("户主姓名", "必填"))
+        if not _cell_text(values[3]):
+            problems.append(("住址", "必填"))
+        report.errors.extend((number, f, m) for f, m in problems)
+        if not problems:
+            parsed.append((number, division, id_number, values, method, price, installed, commissioned))
+    if report.errors and mode == "all_or_nothing":
+        return report
+    with transaction.atomic():
+        for number, division, id_number, values, method, price, installed, commissioned in parsed:
+            if Household.objects.filter(householder__id_number=id_number, converted_year=2021).exists():
+                report.unchanged += 1
+                continue
+            try:
+                with transaction.atomic():
+                    household = household_register(
+                        actor=actor, division=division, id_number=id_number, name=_cell_text(values[1]),
+                        address=_cell_text(values[3]), method=method,
+                        members=int(_cell_text(values[4]) or 1), special_poor=_cell_text(values[5]) == "是")
+                    if price is not None:
+                        device_record(actor=actor, household=household,
+                                      kind=Device.Kind.GAS_BOILER if method == Method.GAS else Device.Kind.BIOMASS_STOVE,
+                                      model_name=_cell_text(values[7]), supplier=_cell_text(values[8]), price=price,
+                                      invoice_no=_cell_text(values[10]), installed_on=installed,
+                                      commissioned_on=commissioned)
+            except ServiceError as exc:
+                report.errors.append((number, exc.field, exc.message))
+                continue
+            report.created += 1
+        if report.errors and mode == "all_or_nothing":
+            transaction.set_rollback(True)
+            report.created = report.unchanged = 0
+            return report
+    report.applied = True
+    report.errors.sort()
+    return report

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from countyhall.core.errors import ServiceError
+from countyhall.heating.models import Claim, Entitlement, Household, PublicInstitution
+from countyhall.heating.selectors import ledger_checks, task_summary, village_progress
+from countyhall.heating.services import (
+    LEDGER_COLUMNS,
+    claim_approve,
+    claims_build,
+    entitlements_compute,
+    ledger_export,
+    ledger_import,
+    season_use_record,
+    village_plan_set,
+)
+from tests.conftest import valid_id
+
+pytestmark = pytest.mark.django_db
+
+
+def book(rows) -> bytes:
+    workbook = Workbook()
+    workbook.active.append(LEDGER_COLUMNS)
+    for row in rows:
+        workbook.active.append(row)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def row(n: int, method="气代煤", price="4200.00", special="否", address=None):
+    return ["370322101201001", f"户主{n}", valid_id(f"3703221950{n:02d}01{n:03d}"), address or f"乙庄{n}号", 3, special,
+            method, "JX-24", "示例供货商", price, f"FP{n:04d}", "2021-09-20", "2021-10-15"]
+
+
+@pytest.fixture
+def ledger(county_tree, make_user):
+    officer = make_user("zhujian", "housing")
+    village_plan_set(actor=officer, division=county_tree["natural_b"], method="gas", planned_households=5,
+                     construction_done_on=dt.date(2021, 9, 28), commissioning_done_on=None)
+    report = ledger_import(actor=officer, content=book([row(1), row(2), row(3, method="生物质", price="3000.00"),
+                                                        row(4, special="是"), row(5)]))
+    assert report.applied and report.created == 5
+    return {"officer": officer, **county_tree}
+
+
+def test_import_reports_bad_rows_and_stores_nothing(county_tree, make_user):
+    officer = make_user("zj", "housing")
+    bad = [row(1), ["999", "", "123", "", 1, "否", "电采暖", "", "", "abc", "", "2021-13-01", ""]]
+    report = ledger_import(actor=officer, content=book(bad))
+    assert not report.applied and Household.objects.count() == 0
+    fields = {field for number, field, _ in report.errors if number == 3}
+    assert fields >= {"自然村代码", "改造方式（气代煤/生物质）", "身份证号", "购买价格", "安装日期", "户主姓名", "住址"}
+    report = ledger_import(actor=officer, content=book(bad), mode="valid_only")
+    assert report.applied and report.created == 1 and Household.objects.count() == 1
+
+
+def test_round_trip_and_idempotent_reimport(ledger):
+    exported = ledger_export()
+    rows = list(load_workbook(BytesIO(exported)).active.iter_rows(values_only=True))
+    assert list(rows[0]) == LEDGER_COLUMNS and len(rows) == 6
+    again = ledger_import(actor=ledger["officer"], content=exported)
+    assert again.applied and (again.created, again.unchanged) == (0, 5) and Household.objects.count() == 5
+
+
+def test_programme_entitlements_claims_and_lock(ledger):
+    report = entitlements_compute(actor=ledger["officer"], period="2021")
+    assert len(report.special_poor) == 1  # B9: their scheme's amounts are not printed, so not invented
+    boiler = Entitlement.objects.filter(item="gas_boiler").first()
+    assert boiler.amount == Decimal("3400.00") and boiler.excess == Decimal("240.00") and boiler.readings == ["B4"]
+    network = Entitlement.objects.filter(item="gas_network")
+    assert network.count() == 3 and {e.payee for e in network} == {"gas_company"}
+    claims = {c.payee: c for c in claims_build(actor=ledger["officer"], period="2021")}
+    assert claims["gas_company"].amount == Decimal("9000.00")
+    assert claims["gas_company"].shares == {"above_city": "5220.00", "county": "2880.00", "town": "900.00"}
+    assert claims["household"].amount == Decimal("3400.00") * 3 + Decimal("2550.00")
+    assert sum(Decimal(v) for v in claims["household"].shares.values()) == claims["household"].amount
+    claim_approve(actor=ledger["officer"], claim=claims["gas_company"])
+    with pytest.raises(ServiceError):
+        claim_approve(actor=ledger["officer"], claim=claims["gas_company"])  # locked once approved
+    assert Claim.objects.get(pk=claims["gas_company"].pk).status == "approved"
+    again = entitlements_compute(actor=ledger["officer"], period="2021")
+    assert again.locked == 3  # approved amounts stay as approved
+
+
+def test_season_entitlements_with_caps_shown(ledger):
+    households = {h.householder.name: h for h in Household.objects.select_related("householder")}
+    season_use_record(actor=ledger["officer"], household=households["户主1"], season="2021-2022", gas_m3=Decimal("1500"))
+    season_use_record(actor=ledger["officer"], household=households["户主3"], season="2021-2022",
+                      fuel_tonnes=Decimal("2.5"))
+    with pytest.raises(ServiceError):
+        season_use_record(actor=ledger["officer"], household=households["户主1"], season="2021-2022",
+                          fuel_tonnes=Decimal("1"))
+    entitlements_compute(actor=ledger["officer"], period="2021-2022")
+    gas = Entitlement.objects.get(item="gas_use")
+    fuel = Entitlement.objects.get(item="biomass_fuel")
+    assert (gas.amount, gas.excess) == (Decimal("1200.00"), Decimal("300.00"))
+    assert (fuel.amount, fuel.excess) == (Decimal("1200.00"), Decimal("300.00"))
+    kinds = {f.kind for f in ledger_checks()}
+    assert "above_cap" in kinds
+
+
+def test_task_counts_only_accepted_households_and_institutions(ledger):
+    assert task_summary()["done"] == 0 and task_summary()["task"] == 3224
+    Household.objects.filter(householder__name__in=["户主1", "户主2"]).update(accepted_on=dt.date(2021, 11, 1))
+    PublicInstitution.objects.create(name="乙村卫生室", division=ledger["natural_b"], heated_area_m2=Decimal("320"),
+                                     accepted_on=dt.date(2021, 11, 1))
+    summary = task_summary()
+    assert (summary["accepted_households"], summary["institution_equivalents"], summary["done"]) == (2, 2, 4)
+    assert summary["remaining"] == 3220
+
+
+def test_gas_share_and_deadlines(ledger):
+    [progress] = village_progress()
+    # 4 gas households of 5: exactly 80 %, which "不低于 80%" allows
+    assert progress.registered == 5 and progress.gas == 4 and progress.gas_share_ok is True
+    assert progress.construction_overdue is False and progress.commissioning_overdue is True
+
+
+def test_checks_find_duplicate_addresses_and_overpriced_devices(ledger):
+    from countyhall.heating.models import Device
+
+    Household.objects.filter(householder__name="户主2").update(address="乙庄1号")
+    Device.objects.filter(household__householder__name="户主1").update(tendered_price=Decimal("3000.00"))
+    kinds = {f.kind for f in ledger_checks()}
+    assert {"same_address", "price"} <= kinds
