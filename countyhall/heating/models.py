@@ -172,3 +172,28 @@ class Entitlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.get_item_display()}"
+
+
+class Acceptance(models.Model):
+    """B12: town initial acceptance → application to the county → third-party acceptance with findings."""
+
+    class Stage(models.TextChoices):
+        TOWN_INITIAL = "town_initial", "镇（街道）初验"
+        COUNTY_APPLICATION = "county_application", "向县清洁取暖指挥部申请验收"
+        THIRD_PARTY = "third_party", "第三方综合验收"
+
+    plan = models.ForeignKey(VillagePlan, on_delete=models.PROTECT, related_name="acceptances")
+    stage = models.CharField("环节", max_length=24, choices=Stage.choices)
+    passed = models.BooleanField("通过")
+    decided_on = models.DateField("日期")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    findings = models.TextField("验收意见", blank=True)
+
+    class Meta:
+        verbose_name = "验收"
+        verbose_name_plural = "验收"
+        ordering = ["plan", "decided_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}（{'通过' if self.passed else '未通过'}）"

@@ -21,7 +21,16 @@ from countyhall.core.reports import workbook_bytes
 from countyhall.core.services.audit import audit_record, model_snapshot
 from countyhall.core.services.people import person_register
 from countyhall.heating import rules
-from countyhall.heating.models import Claim, Device, Entitlement, Household, Method, SeasonUse, VillagePlan
+from countyhall.heating.models import (
+    Acceptance,
+    Claim,
+    Device,
+    Entitlement,
+    Household,
+    Method,
+    SeasonUse,
+    VillagePlan,
+)
 
 PROGRAMME = "2021"
 
@@ -340,3 +349,29 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
     report.applied = True
     report.errors.sort()
     return report
+
+
+STAGE_ORDER = [Acceptance.Stage.TOWN_INITIAL, Acceptance.Stage.COUNTY_APPLICATION, Acceptance.Stage.THIRD_PARTY]
+
+
+@transaction.atomic
+def acceptance_record(*, actor, plan: VillagePlan, stage: str, passed: bool, decided_on: dt.date,
+                      findings: str = "") -> Acceptance:
+    """Record one B12 step in order; the third party's pass marks the village's households accepted."""
+    if stage not in STAGE_ORDER:
+        raise ServiceError("stage", "未知的验收环节。")
+    index = STAGE_ORDER.index(stage)
+    if index > 0 and not plan.acceptances.filter(stage=STAGE_ORDER[index - 1], passed=True).exists():
+        raise ServiceError("stage", f"须先完成“{Acceptance.Stage(STAGE_ORDER[index - 1]).label}”。")
+    if not passed and not findings.strip():
+        raise ServiceError("findings", "未通过时请写明验收意见。")
+    acceptance = Acceptance.objects.create(plan=plan, stage=stage, passed=passed, decided_on=decided_on,
+                                           decided_by=None if isinstance(actor, str) else actor, findings=findings)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=acceptance,
+                 after=model_snapshot(acceptance), object_repr=f"{plan.division} {acceptance}")
+    if stage == Acceptance.Stage.THIRD_PARTY and passed:
+        updated = Household.objects.filter(division=plan.division, accepted_on__isnull=True).update(
+            accepted_on=decided_on)
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="heating.Household",
+                     object_repr=f"{plan.division} 改造户验收合格", after={"households": updated, "on": decided_on})
+    return acceptance

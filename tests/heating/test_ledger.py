@@ -131,3 +131,22 @@ def test_checks_find_duplicate_addresses_and_overpriced_devices(ledger):
     Device.objects.filter(household__householder__name="户主1").update(tendered_price=Decimal("3000.00"))
     kinds = {f.kind for f in ledger_checks()}
     assert {"same_address", "price"} <= kinds
+
+
+def test_acceptance_in_order_marks_households_done(ledger):
+    from countyhall.heating.services import acceptance_record
+
+    plan = village_progress()[0].plan
+    with pytest.raises(ServiceError):
+        acceptance_record(actor=ledger["officer"], plan=plan, stage="third_party", passed=True,
+                          decided_on=dt.date(2021, 11, 1))
+    acceptance_record(actor=ledger["officer"], plan=plan, stage="town_initial", passed=True, decided_on=dt.date(2021, 10, 25))
+    acceptance_record(actor=ledger["officer"], plan=plan, stage="county_application", passed=True,
+                      decided_on=dt.date(2021, 10, 26))
+    with pytest.raises(ServiceError) as error:
+        acceptance_record(actor=ledger["officer"], plan=plan, stage="third_party", passed=False,
+                          decided_on=dt.date(2021, 11, 1))
+    assert error.value.field == "findings"
+    acceptance_record(actor=ledger["officer"], plan=plan, stage="third_party", passed=True,
+                      decided_on=dt.date(2021, 11, 2), findings="符合验收规范")
+    assert task_summary()["accepted_households"] == 5

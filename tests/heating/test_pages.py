@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.heating.test_ledger import ledger  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_for_housing_and_refusal_for_others(client, ledger, make_user):  # noqa: F811
+    client.force_login(ledger["officer"])
+    html = client.get("/heating/").content.decode()
+    assert "3224" in html and "逾期" in html
+    assert "户主1" in client.get("/heating/ledger/").content.decode()
+    exported = client.get("/heating/ledger/?format=xlsx")
+    assert len(list(load_workbook(BytesIO(exported.content)).active.iter_rows())) == 6
+    client.post("/heating/money/", {"period": "2021", "action": "compute"})
+    html = client.get("/heating/money/?period=2021").content.decode()
+    assert "燃气企业" in html and "¥3,400.00" in html and "¥240.00" in html
+    client.force_login(make_user("canteen-op", "canteen_operator"))
+    assert client.get("/heating/").status_code == 403
