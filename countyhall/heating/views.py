@@ -19,6 +19,7 @@ from countyhall.core.roles import Capability, Role
 from countyhall.heating import services
 from countyhall.heating.models import Acceptance, Claim, Entitlement, Household, VillagePlan
 from countyhall.heating.selectors import ledger_checks, task_summary, village_progress
+from countyhall.heating.templatetags.heating_labels import BUDGET_LABELS
 
 HEATING_ROLES = {Role.HOUSING, Role.FINANCE, Role.TOWN_OFFICER, Role.AUDITOR, Role.SYSTEM_ADMIN}
 
@@ -74,7 +75,8 @@ def dashboard(request):
                                         "已验收": [by_town[t][2] for t in towns]}))
     if periods:
         charts.append(bar_chart(title="补贴资金按预算与期间（元）", labels=periods, stacked=True,
-                                series={b: [money[p].get(b, Decimal(0)) for p in periods] for b in budgets}))
+                                series={BUDGET_LABELS.get(b, b): [money[p].get(b, Decimal(0)) for p in periods]
+                                        for b in budgets}))
     return render(request, "heating/dashboard.html", {
         "summary": task_summary(), "progress": progress, "charts": charts, "form": form,
         "money": [(p, [money[p].get(b, Decimal(0)) for b in budgets]) for p in periods], "budgets": budgets,
