@@ -122,6 +122,7 @@ class Claim(models.Model):
 
     class Payee(models.TextChoices):
         GAS_COMPANY = "gas_company", "燃气企业（淄博金捷天然气公司）"
+        SUPPLIER = "supplier", "设备供货商"
         HOUSEHOLD = "household", "改造户"
 
     class Status(models.TextChoices):
@@ -130,6 +131,7 @@ class Claim(models.Model):
 
     period = models.CharField("期间", max_length=9, help_text="2021（设备与管网）或采暖季 2021-2022")
     payee = models.CharField("收款方", max_length=16, choices=Payee.choices)
+    payee_name = models.CharField("收款单位", max_length=100, blank=True, help_text="供货商名称；改造户汇总为空")
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
     amount = models.DecimalField("金额", default=0, **MONEY)
     shares = models.JSONField("按预算分担", default=dict)
@@ -140,10 +142,11 @@ class Claim(models.Model):
     class Meta:
         verbose_name = "补贴申领"
         verbose_name_plural = "补贴申领"
-        constraints = [models.UniqueConstraint(fields=["period", "payee"], name="one_claim_per_period_payee")]
+        constraints = [models.UniqueConstraint(fields=["period", "payee", "payee_name", "status"],
+                                               condition=models.Q(status="draft"), name="one_open_claim_per_payee")]
 
     def __str__(self) -> str:
-        return f"{self.period} {self.get_payee_display()}"
+        return f"{self.period} {self.get_payee_display()} {self.payee_name}".strip()
 
 
 class Entitlement(models.Model):
@@ -158,6 +161,9 @@ class Entitlement(models.Model):
     period = models.CharField("期间", max_length=9)
     item = models.CharField("项目", max_length=16, choices=Item.choices)
     payee = models.CharField("收款方", max_length=16, choices=Claim.Payee.choices)
+    payee_name = models.CharField("收款单位", max_length=100, blank=True)
+    adjusts = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments",
+                                help_text="对已审定金额的更正（差额）")
     amount = models.DecimalField("金额", **MONEY)
     excess = models.DecimalField("超出上限未补部分", default=0, **MONEY)
     shares = models.JSONField("按预算分担")
@@ -168,7 +174,8 @@ class Entitlement(models.Model):
     class Meta:
         verbose_name = "补贴"
         verbose_name_plural = "补贴"
-        constraints = [models.UniqueConstraint(fields=["household", "period", "item"], name="one_entitlement_item")]
+        constraints = [models.UniqueConstraint(fields=["household", "period", "item"], condition=models.Q(adjusts=None),
+                                               name="one_entitlement_item")]
 
     def __str__(self) -> str:
         return f"{self.period} {self.get_item_display()}"

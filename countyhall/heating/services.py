@@ -121,27 +121,33 @@ def season_use_record(*, actor, household: Household, season: str, gas_m3: Decim
     return use
 
 
-def _terms_for(household: Household, period: str) -> list[tuple[str, str, object]]:
-    """(item, payee, rule result) for what `household` is entitled to in `period`."""
+def _terms_for(household: Household, period: str) -> list[tuple[str, str, str, object]]:
+    """(item, payee, payee name, rule result) for what `household` is entitled to in `period`.
+
+    Payees (B3, B4, B13): the gas company is paid the network subsidy and advances the boiler
+    subsidy (it contracts the boilers with the suppliers); a biomass stove's subsidy goes to its
+    supplier; the running subsidies go to the household.
+    """
     if period == PROGRAMME:
         if household.converted_year != 2021:
             return []
         if household.method == Method.GAS:
-            items = [("gas_network", "gas_company", rules.gas_network_terms(households=1))]
+            items = [("gas_network", "gas_company", "", rules.gas_network_terms(households=1))]
             boiler = household.devices.filter(kind=Device.Kind.GAS_BOILER).first()
             if boiler:
-                items.append(("gas_boiler", "household", rules.gas_boiler_terms(price=boiler.price)))
+                items.append(("gas_boiler", "gas_company", "", rules.gas_boiler_terms(price=boiler.price)))
             return items
         stove = household.devices.filter(kind=Device.Kind.BIOMASS_STOVE).first()
-        return [("biomass_stove", "household", rules.biomass_stove_terms(price=stove.price))] if stove else []
+        return [("biomass_stove", "supplier", stove.supplier, rules.biomass_stove_terms(price=stove.price))] \
+            if stove else []
     use = household.season_uses.filter(season=period).first()
     if use is None:
         return []
     if household.method == Method.GAS:
-        return [("gas_use", "household", rules.gas_use_terms(m3=use.gas_m3, season=period,
-                                                              converted=household.converted_year))]
-    return [("biomass_fuel", "household", rules.biomass_fuel_terms(tonnes=use.fuel_tonnes, season=period,
-                                                                    converted=household.converted_year))]
+        return [("gas_use", "household", "", rules.gas_use_terms(m3=use.gas_m3, season=period,
+                                                                  converted=household.converted_year))]
+    return [("biomass_fuel", "household", "", rules.biomass_fuel_terms(tonnes=use.fuel_tonnes, season=period,
+                                                                        converted=household.converted_year))]
 
 
 @dataclass
@@ -149,15 +155,34 @@ class ComputeReport:
     period: str
     computed: int = 0
     locked: int = 0
+    adjustments: int = 0
     special_poor: list[int] = field(default_factory=list)
+
+
+def _minus(shares: dict, other: dict) -> dict:
+    keys = sorted(set(shares) | set(other))
+    return {k: f"{Decimal(shares.get(k, '0')) - Decimal(other.get(k, '0')):.2f}" for k in keys}
+
+
+def _settled(base: Entitlement) -> tuple[Decimal, dict]:
+    """What has been approved for this item so far: the base amount plus approved adjustments."""
+    amount = base.amount
+    shares = {budget: Decimal(value) for budget, value in base.shares.items()}
+    for adjustment in base.adjustments.filter(claim__status=Claim.Status.APPROVED):
+        amount += adjustment.amount
+        for budget, value in adjustment.shares.items():
+            shares[budget] = shares.get(budget, Decimal("0")) + Decimal(value)
+    return amount, {budget: f"{value:.2f}" for budget, value in shares.items()}
 
 
 @transaction.atomic
 def entitlements_compute(*, actor, period: str) -> ComputeReport:
     """Every household's entitlements for the 2021 programme ("2021") or one heating season.
 
-    Amounts in an approved claim stay as approved. 特别困难群体 (B9) follow their own scheme, whose
-    amounts are not printed: they are listed for the administrator, not computed here.
+    An amount already approved is never rewritten: if the ledger changed since (a corrected price,
+    a corrected meter reading), the difference becomes an adjustment row for the next claim.
+    特别困难群体 (B9) follow their own scheme, whose amounts are not printed: they are listed for the
+    administrator, not computed here.
     """
     if period != PROGRAMME:
         try:
@@ -169,22 +194,35 @@ def entitlements_compute(*, actor, period: str) -> ComputeReport:
         if household.special_poor:
             report.special_poor.append(household.pk)
             continue
-        for item, payee, result in _terms_for(household, period):
-            existing = Entitlement.objects.filter(household=household, period=period, item=item).select_related(
-                "claim").first()
-            if existing and existing.claim and existing.claim.status == Claim.Status.APPROVED:
+        for item, payee, payee_name, result in _terms_for(household, period):
+            data = result.as_json()
+            values = {"payee": payee, "payee_name": payee_name, "amount": Decimal(data["amount"]),
+                      "excess": Decimal(data.get("excess", "0")), "shares": data["shares"],
+                      "citations": data["citations"], "readings": data["readings"]}
+            base = Entitlement.objects.filter(household=household, period=period, item=item,
+                                              adjusts=None).select_related("claim").first()
+            if base is None or base.claim is None or base.claim.status == Claim.Status.DRAFT:
+                Entitlement.objects.update_or_create(household=household, period=period, item=item, adjusts=None,
+                                                     defaults=values)
+                report.computed += 1
+                continue
+            settled_amount, settled_shares = _settled(base)
+            pending = base.adjustments.exclude(claim__status=Claim.Status.APPROVED).first()
+            difference = values["amount"] - settled_amount
+            if difference == 0:
+                if pending is not None:
+                    pending.delete()
                 report.locked += 1
                 continue
-            data = result.as_json()
             Entitlement.objects.update_or_create(
-                household=household, period=period, item=item,
-                defaults={"payee": payee, "amount": Decimal(data["amount"]),
-                          "excess": Decimal(data.get("excess", "0")), "shares": data["shares"],
-                          "citations": data["citations"], "readings": data["readings"]})
-            report.computed += 1
+                pk=pending.pk if pending else None,
+                defaults={**values, "household": household, "period": period, "item": item, "adjusts": base,
+                          "amount": difference, "shares": _minus(values["shares"], settled_shares), "claim": None})
+            report.adjustments += 1
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="heating.Entitlement",
-                 object_repr=f"{period} 补贴核算", after={"computed": report.computed, "locked": report.locked,
-                                                      "special_poor": report.special_poor})
+                 object_repr=f"{period} 补贴核算",
+                 after={"computed": report.computed, "locked": report.locked, "adjustments": report.adjustments,
+                        "special_poor": report.special_poor})
     return report
 
 
@@ -192,11 +230,11 @@ def entitlements_compute(*, actor, period: str) -> ComputeReport:
 def claims_build(*, actor, period: str) -> list[Claim]:
     """Group the period's unclaimed entitlements by payee into draft claims, with totals per budget."""
     claims = []
-    for payee in Entitlement.objects.filter(period=period).values_list("payee", flat=True).distinct():
-        claim, _ = Claim.objects.get_or_create(period=period, payee=payee)
-        if claim.status == Claim.Status.APPROVED:
-            continue
-        Entitlement.objects.filter(period=period, payee=payee, claim__isnull=True).update(claim=claim)
+    open_rows = Entitlement.objects.filter(period=period).exclude(claim__status=Claim.Status.APPROVED)
+    for payee, payee_name in open_rows.values_list("payee", "payee_name").distinct().order_by("payee", "payee_name"):
+        claim, _ = Claim.objects.get_or_create(period=period, payee=payee, payee_name=payee_name,
+                                               status=Claim.Status.DRAFT)
+        open_rows.filter(payee=payee, payee_name=payee_name, claim__isnull=True).update(claim=claim)
         shares: dict[str, Decimal] = {}
         for entitlement_shares in claim.entitlements.values_list("shares", flat=True):
             for budget, amount in entitlement_shares.items():

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from countyhall.core.errors import ServiceError
-from countyhall.heating.models import Claim, Entitlement, Household, PublicInstitution
+from countyhall.heating.models import Entitlement, Household, PublicInstitution
 from countyhall.heating.selectors import ledger_checks, task_summary, village_progress
 from countyhall.heating.services import (
     LEDGER_COLUMNS,
@@ -75,19 +75,37 @@ def test_programme_entitlements_claims_and_lock(ledger):
     assert len(report.special_poor) == 1  # B9: their scheme's amounts are not printed, so not invented
     boiler = Entitlement.objects.filter(item="gas_boiler").first()
     assert boiler.amount == Decimal("3400.00") and boiler.excess == Decimal("240.00") and boiler.readings == ["B4"]
-    network = Entitlement.objects.filter(item="gas_network")
-    assert network.count() == 3 and {e.payee for e in network} == {"gas_company"}
-    claims = {c.payee: c for c in claims_build(actor=ledger["officer"], period="2021")}
-    assert claims["gas_company"].amount == Decimal("9000.00")
-    assert claims["gas_company"].shares == {"above_city": "5220.00", "county": "2880.00", "town": "900.00"}
-    assert claims["household"].amount == Decimal("3400.00") * 3 + Decimal("2550.00")
-    assert sum(Decimal(v) for v in claims["household"].shares.values()) == claims["household"].amount
-    claim_approve(actor=ledger["officer"], claim=claims["gas_company"])
+    assert Entitlement.objects.filter(item="gas_network").count() == 3
+    claims = {(c.payee, c.payee_name): c for c in claims_build(actor=ledger["officer"], period="2021")}
+    gas_company = claims[("gas_company", "")]
+    assert gas_company.amount == Decimal("3000.00") * 3 + Decimal("3400.00") * 3  # network and the boilers it advances
+    assert gas_company.shares == {"above_city": "9912.00", "county": "6348.00", "jinjie": "1020.00", "town": "1920.00"}
+    assert claims[("supplier", "示例供货商")].amount == Decimal("2550.00")
+    for claim in claims.values():
+        assert sum(Decimal(v) for v in claim.shares.values()) == claim.amount
+    claim_approve(actor=ledger["officer"], claim=gas_company)
     with pytest.raises(ServiceError):
-        claim_approve(actor=ledger["officer"], claim=claims["gas_company"])  # locked once approved
-    assert Claim.objects.get(pk=claims["gas_company"].pk).status == "approved"
+        claim_approve(actor=ledger["officer"], claim=gas_company)  # locked once approved
     again = entitlements_compute(actor=ledger["officer"], period="2021")
-    assert again.locked == 3  # approved amounts stay as approved
+    assert again.locked == 6 and again.adjustments == 0  # approved amounts stay as approved
+
+
+def test_correction_after_approval_is_an_adjustment(ledger):
+    from countyhall.heating.models import Device
+
+    entitlements_compute(actor=ledger["officer"], period="2021")
+    [gas_company, _supplier] = sorted(claims_build(actor=ledger["officer"], period="2021"), key=lambda c: c.payee)
+    claim_approve(actor=ledger["officer"], claim=gas_company)
+    Device.objects.filter(household__householder__name="户主1").update(price=Decimal("3000.00"))  # invoice corrected
+    report = entitlements_compute(actor=ledger["officer"], period="2021")
+    assert report.adjustments == 1
+    adjustment = Entitlement.objects.get(adjusts__isnull=False)
+    assert adjustment.amount == Decimal("-600.00")
+    assert sum(Decimal(v) for v in adjustment.shares.values()) == Decimal("-600.00")
+    assert Entitlement.objects.get(pk=adjustment.adjusts_id).amount == Decimal("3400.00")  # the approved row stands
+    [follow_up] = [c for c in claims_build(actor=ledger["officer"], period="2021") if c.payee == "gas_company"]
+    assert follow_up.pk != gas_company.pk and follow_up.amount == Decimal("-600.00")
+    assert entitlements_compute(actor=ledger["officer"], period="2021").adjustments == 1  # recomputing changes nothing
 
 
 def test_season_entitlements_with_caps_shown(ledger):
