@@ -204,3 +204,53 @@ class Acceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()}（{'通过' if self.passed else '未通过'}）"
+
+
+class TenderedEquipment(models.Model):
+    """B13: equipment is chosen from the city's tendered list (entered by an administrator)."""
+
+    kind = models.CharField("设备", max_length=16, choices=Device.Kind.choices)
+    model_name = models.CharField("型号", max_length=100)
+    supplier = models.CharField("供货商", max_length=100)
+    price = models.DecimalField("招标价格", **MONEY)
+
+    class Meta:
+        verbose_name = "市级招标入围设备"
+        verbose_name_plural = "市级招标入围设备"
+        constraints = [models.UniqueConstraint(fields=["kind", "model_name", "supplier"], name="one_tendered_model")]
+
+    def __str__(self) -> str:
+        return f"{self.model_name}（{self.supplier}）"
+
+
+class MeterReading(models.Model):
+    """A gas meter reading; a season's use is the last reading minus the first."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="meter_readings")
+    season = models.CharField("采暖季", max_length=9)
+    read_on = models.DateField("抄表日期")
+    reading_m3 = models.DecimalField("表数（立方米）", max_digits=12, decimal_places=3)
+
+    class Meta:
+        verbose_name = "燃气抄表"
+        verbose_name_plural = "燃气抄表"
+        ordering = ["household", "season", "read_on"]
+
+    def __str__(self) -> str:
+        return f"{self.read_on} {self.reading_m3}"
+
+
+class FuelPurchase(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="fuel_purchases")
+    season = models.CharField("采暖季", max_length=9)
+    bought_on = models.DateField("购买日期")
+    tonnes = models.DecimalField("吨数", max_digits=8, decimal_places=3)
+    invoice_no = models.CharField("票据号码", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "生物质燃料购买"
+        verbose_name_plural = "生物质燃料购买"
+        ordering = ["household", "season", "bought_on"]
+
+    def __str__(self) -> str:
+        return f"{self.bought_on} {self.tonnes} 吨"

@@ -26,9 +26,13 @@ from countyhall.heating.models import (
     Claim,
     Device,
     Entitlement,
+    FuelPurchase,
     Household,
+    MeterReading,
     Method,
+    PublicInstitution,
     SeasonUse,
+    TenderedEquipment,
     VillagePlan,
 )
 
@@ -90,6 +94,12 @@ def device_record(*, actor, household: Household, kind: str, model_name: str, su
         raise ServiceError("price", "购买价格不能为空或为负数。")
     if not model_name.strip():
         raise ServiceError("model_name", "请填写市级招标入围的设备型号（B13）。")
+    tendered = TenderedEquipment.objects.filter(kind=kind)
+    if tendered.exists():
+        listed = tendered.filter(model_name=model_name.strip(), supplier=supplier.strip()).first()
+        if listed is None:
+            raise ServiceError("model_name", f"{model_name}（{supplier}）不在市级招标入围目录中（B13）。")
+        tendered_price = tendered_price or listed.price
     device, created = Device.objects.update_or_create(
         household=household, kind=kind,
         defaults={"model_name": model_name.strip(), "supplier": supplier.strip(), "price": price,
@@ -413,3 +423,77 @@ def acceptance_record(*, actor, plan: VillagePlan, stage: str, passed: bool, dec
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="heating.Household",
                      object_repr=f"{plan.division} 改造户验收合格", after={"households": updated, "on": decided_on})
     return acceptance
+
+
+@transaction.atomic
+def meter_reading_record(*, actor, household: Household, season: str, read_on: dt.date,
+                         reading_m3: Decimal) -> SeasonUse:
+    """Record a gas meter reading; the season's use becomes the last reading minus the first."""
+    if household.method != Method.GAS:
+        raise ServiceError("household", "只有气代煤改造户登记燃气抄表。")
+    try:
+        rules.season_start(season)
+    except ValueError as exc:
+        raise ServiceError("season", str(exc)) from None
+    readings = list(household.meter_readings.filter(season=season).order_by("read_on"))
+    if any(r.read_on == read_on for r in readings):
+        raise ServiceError("read_on", "该日期已有抄表记录。")
+    earlier = [r for r in readings if r.read_on < read_on]
+    later = [r for r in readings if r.read_on > read_on]
+    if (earlier and reading_m3 < earlier[-1].reading_m3) or (later and reading_m3 > later[0].reading_m3):
+        raise ServiceError("reading_m3", "表数应随抄表日期递增。")
+    reading = MeterReading.objects.create(household=household, season=season, read_on=read_on, reading_m3=reading_m3)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=reading, after=model_snapshot(reading),
+                 object_repr=f"改造户 #{household.pk} 抄表")
+    values = list(household.meter_readings.filter(season=season).order_by("read_on").values_list("reading_m3",
+                                                                                                  flat=True))
+    return season_use_record(actor=actor, household=household, season=season, gas_m3=values[-1] - values[0])
+
+
+@transaction.atomic
+def fuel_purchase_record(*, actor, household: Household, season: str, bought_on: dt.date, tonnes: Decimal,
+                         invoice_no: str = "") -> SeasonUse:
+    """Record a biomass fuel purchase; the season's fuel is the sum of its purchases."""
+    if household.method != Method.BIOMASS:
+        raise ServiceError("household", "只有生物质改造户登记燃料购买。")
+    if tonnes <= 0:
+        raise ServiceError("tonnes", "吨数应大于零。")
+    try:
+        rules.season_start(season)
+    except ValueError as exc:
+        raise ServiceError("season", str(exc)) from None
+    purchase = FuelPurchase.objects.create(household=household, season=season, bought_on=bought_on, tonnes=tonnes,
+                                           invoice_no=invoice_no.strip())
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=purchase, after=model_snapshot(purchase),
+                 object_repr=f"改造户 #{household.pk} 燃料购买")
+    total = household.fuel_purchases.filter(season=season).aggregate(total=Sum("tonnes"))["total"]
+    return season_use_record(actor=actor, household=household, season=season, fuel_tonnes=total)
+
+
+@transaction.atomic
+def tendered_equipment_add(*, actor, kind: str, model_name: str, supplier: str, price: Decimal) -> TenderedEquipment:
+    if kind not in Device.Kind.values:
+        raise ServiceError("kind", "未知的设备类别。")
+    if price is None or price <= 0:
+        raise ServiceError("price", "招标价格应大于零。")
+    item, created = TenderedEquipment.objects.update_or_create(
+        kind=kind, model_name=model_name.strip(), supplier=supplier.strip(), defaults={"price": price})
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                 instance=item, after=model_snapshot(item))
+    return item
+
+
+@transaction.atomic
+def public_institution_set(*, actor, name: str, division: Division, heated_area_m2: Decimal,
+                           accepted_on: dt.date | None = None) -> PublicInstitution:
+    """B10: a non-profit public place converted in 2021; counts toward the task, earns no subsidy."""
+    if not name.strip():
+        raise ServiceError("name", "名称不能为空。")
+    if heated_area_m2 is None or heated_area_m2 < 0:
+        raise ServiceError("heated_area_m2", "采暖面积不能为空或为负数。")
+    institution, created = PublicInstitution.objects.update_or_create(
+        name=name.strip(), defaults={"division": division, "heated_area_m2": heated_area_m2,
+                                     "accepted_on": accepted_on})
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                 instance=institution, after=model_snapshot(institution))
+    return institution

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("ledger/", views.ledger, name="ledger"),
     path("money/", views.money, name="money"),
+    path("setup/", views.setup, name="setup"),
 ]

@@ -14,10 +14,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from countyhall.core.charts import bar_chart
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number, mask_name
+from countyhall.core.models import Division
 from countyhall.core.reports import XLSX
 from countyhall.core.roles import Capability, Role
+from countyhall.core.web import form_error
 from countyhall.heating import services
-from countyhall.heating.models import Acceptance, Claim, Entitlement, Household, VillagePlan
+from countyhall.heating.models import (
+    Acceptance,
+    Claim,
+    Device,
+    Entitlement,
+    Household,
+    Method,
+    PublicInstitution,
+    TenderedEquipment,
+    VillagePlan,
+)
 from countyhall.heating.selectors import ledger_checks, task_summary, village_progress
 from countyhall.heating.templatetags.heating_labels import BUDGET_LABELS
 
@@ -134,3 +146,54 @@ def money(request):
     return render(request, "heating/money.html", {
         "period": period, "claims": Claim.objects.filter(period=period), "entitlements": entitlements[:500],
         "can_approve": bool(request.user.role_codes & {Role.HOUSING, Role.FINANCE})})
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PlanForm(forms.Form):
+    division = forms.ModelChoiceField(label="自然村", queryset=Division.objects.filter(kind="natural_village"))
+    method = forms.ChoiceField(label="改造方式", choices=Method.choices)
+    planned_households = forms.IntegerField(label="计划改造户数", min_value=0)
+    construction_done_on = forms.DateField(label="完成工程建设日期", required=False, widget=DATE)
+    commissioning_done_on = forms.DateField(label="完成调试交付日期", required=False, widget=DATE)
+
+
+class InstitutionForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100)
+    division = forms.ModelChoiceField(label="所在地", queryset=Division.objects.exclude(kind="county"))
+    heated_area_m2 = forms.DecimalField(label="采暖面积（平方米）", min_value=0, decimal_places=2)
+    accepted_on = forms.DateField(label="验收合格日期", required=False, widget=DATE)
+
+
+class TenderedForm(forms.Form):
+    kind = forms.ChoiceField(label="设备", choices=Device.Kind.choices)
+    model_name = forms.CharField(label="型号", max_length=100)
+    supplier = forms.CharField(label="供货商", max_length=100)
+    price = forms.DecimalField(label="招标价格", min_value=0, decimal_places=2)
+
+
+SETUP_FORMS = {"plan": (PlanForm, services.village_plan_set), "institution": (InstitutionForm,
+               services.public_institution_set), "tendered": (TenderedForm, services.tendered_equipment_add)}
+
+
+@login_required
+def setup(request):
+    """Village plans (B1, B11), public-service institutions (B10) and the tendered list (B13)."""
+    _need(request.user)
+    bound = request.POST.get("form") if request.method == "POST" else None
+    forms_by_name = {name: cls(request.POST if bound == name else None, prefix=name)
+                     for name, (cls, _) in SETUP_FORMS.items()}
+    if bound in SETUP_FORMS and forms_by_name[bound].is_valid():
+        if Role.HOUSING not in request.user.role_codes:
+            raise PermissionDenied("基础数据由住建局维护。")
+        try:
+            SETUP_FORMS[bound][1](actor=request.user, **forms_by_name[bound].cleaned_data)
+            messages.success(request, "已保存。")
+            return redirect("heating:setup")
+        except ServiceError as exc:
+            form_error(forms_by_name[bound], exc)
+    return render(request, "heating/setup.html", {
+        "forms": forms_by_name, "plans": VillagePlan.objects.select_related("division"),
+        "institutions": PublicInstitution.objects.select_related("division"),
+        "tendered": TenderedEquipment.objects.order_by("kind", "model_name")})

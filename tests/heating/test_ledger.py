@@ -168,3 +168,43 @@ def test_acceptance_in_order_marks_households_done(ledger):
     acceptance_record(actor=ledger["officer"], plan=plan, stage="third_party", passed=True,
                       decided_on=dt.date(2021, 11, 2), findings="符合验收规范")
     assert task_summary()["accepted_households"] == 5
+
+
+def test_meter_readings_and_fuel_purchases_make_the_season(ledger):
+    from countyhall.heating.services import fuel_purchase_record, meter_reading_record
+
+    households = {h.householder.name: h for h in Household.objects.select_related("householder")}
+    gas, biomass = households["户主1"], households["户主3"]
+    meter_reading_record(actor=ledger["officer"], household=gas, season="2021-2022", read_on=dt.date(2021, 11, 15),
+                         reading_m3=Decimal("120.5"))
+    use = meter_reading_record(actor=ledger["officer"], household=gas, season="2021-2022",
+                               read_on=dt.date(2022, 3, 15), reading_m3=Decimal("1320.5"))
+    assert use.gas_m3 == Decimal("1200.000")
+    with pytest.raises(ServiceError) as error:
+        meter_reading_record(actor=ledger["officer"], household=gas, season="2021-2022", read_on=dt.date(2022, 1, 1),
+                             reading_m3=Decimal("100"))
+    assert error.value.field == "reading_m3"
+    fuel_purchase_record(actor=ledger["officer"], household=biomass, season="2021-2022", bought_on=dt.date(2021, 11, 1),
+                         tonnes=Decimal("1.2"))
+    use = fuel_purchase_record(actor=ledger["officer"], household=biomass, season="2021-2022",
+                               bought_on=dt.date(2022, 1, 5), tonnes=Decimal("0.81"))
+    assert use.fuel_tonnes == Decimal("2.010")
+    entitlements_compute(actor=ledger["officer"], period="2021-2022")
+    fuel = Entitlement.objects.get(item="biomass_fuel")
+    assert (fuel.amount, fuel.excess) == (Decimal("1200.00"), Decimal("6.00"))
+
+
+def test_devices_come_from_the_tendered_list(ledger):
+    from countyhall.heating.services import device_record, tendered_equipment_add
+
+    household = Household.objects.get(householder__name="户主2")
+    tendered_equipment_add(actor=ledger["officer"], kind="gas_boiler", model_name="JX-24", supplier="示例供货商",
+                           price=Decimal("3500.00"))
+    with pytest.raises(ServiceError) as error:
+        device_record(actor=ledger["officer"], household=household, kind="gas_boiler", model_name="未入围型号",
+                      supplier="某公司", price=Decimal("4000"))
+    assert error.value.field == "model_name" and "招标入围" in error.value.message
+    device = device_record(actor=ledger["officer"], household=household, kind="gas_boiler", model_name="JX-24",
+                           supplier="示例供货商", price=Decimal("4800"))
+    assert device.tendered_price == Decimal("3500.00")
+    assert any(f.kind == "price" for f in ledger_checks())  # 4,800 is more than 1.3 × 3,500

@@ -22,3 +22,20 @@ def test_pages_for_housing_and_refusal_for_others(client, ledger, make_user):  #
     assert "燃气企业" in html and "¥3,400.00" in html and "¥240.00" in html
     client.force_login(make_user("canteen-op", "canteen_operator"))
     assert client.get("/heating/").status_code == 403
+
+
+def test_setup_page_saves_through_services(client, ledger):  # noqa: F811
+    from countyhall.core.models import AuditEntry
+    from countyhall.heating.models import PublicInstitution
+
+    client.force_login(ledger["officer"])
+    response = client.post("/heating/setup/", {"form": "institution", "institution-name": "乙村小学",
+                                               "institution-division": ledger["natural_b"].pk,
+                                               "institution-heated_area_m2": "460"})
+    assert response.status_code == 302
+    assert PublicInstitution.objects.get(name="乙村小学").heated_area_m2 == 460
+    assert AuditEntry.objects.filter(object_type="heating.PublicInstitution").exists()
+    html = client.post("/heating/setup/", {"form": "tendered", "tendered-kind": "gas_boiler",
+                                           "tendered-model_name": "X", "tendered-supplier": "Y",
+                                           "tendered-price": "-1"}).content.decode()
+    assert "errorlist" in html
