@@ -15,9 +15,10 @@ from rest_framework import serializers
 from countyhall.canteens import citations as cite
 from countyhall.core.identity import full_years
 from countyhall.core.money import split_by_ratios
-from countyhall.core.policy import Citation, NoPolicyInForce, parameters
+from countyhall.core.policy import NoPolicyInForce, parameters
 from countyhall.core.rules.fields import MoneyField
 from countyhall.core.rules.registry import RuleResult, StrictInput, rule
+from countyhall.core.rules.trace import ParameterTrace
 
 ZERO = Decimal("0.00")
 DOCUMENT = "高政办发〔2021〕2号"
@@ -50,25 +51,6 @@ class FacilityTerms:
     setting: str
     operator: str
     same_village: bool
-
-
-class _Trace:
-    """Collects the parameter values a rule used, so the result can cite them."""
-
-    def __init__(self, on: dt.date):
-        self.on = on
-        self.citations: list[Citation] = []
-        self.readings: list[str] = []
-
-    def get(self, name: str):
-        value = parameters().at(name, self.on)
-        self.citations.append(value.citation)
-        if value.reading:
-            self.readings.append(value.reading)
-        return value.value
-
-    def result(self, data: dict) -> RuleResult:
-        return RuleResult(data=data, citations=self.citations, readings=self.readings)
 
 
 def _one_year_completed_on(start: dt.date) -> dt.date:
@@ -111,7 +93,7 @@ def lunch_terms(
     price: Decimal,
 ) -> RuleResult:
     """What one lunch costs the elder and who pays the rest, with the clauses that say so."""
-    trace = _Trace(meal_date)
+    trace = ParameterTrace(meal_date)
     try:
         min_age = trace.get("canteen.eligibility.min_age")
         higher_age = trace.get("canteen.eligibility.higher_band_age")
@@ -171,7 +153,7 @@ def operating_subsidy_terms(
 ) -> RuleResult:
     """The yearly operating subsidy of a facility (A14, A16) and its city : county split."""
     year_end = dt.date(year, 12, 31)
-    trace = _Trace(year_end)
+    trace = ParameterTrace(year_end)
     zero = {"amount": ZERO, "city": ZERO, "county": ZERO}
     try:
         trace.get("canteen.operating_subsidy.full_year_rule")

@@ -14,31 +14,14 @@ from decimal import ROUND_FLOOR, Decimal
 from rest_framework import serializers
 
 from countyhall.core.money import round_fen, split_by_ratios
-from countyhall.core.policy import Citation, parameters
-from countyhall.core.rules.fields import MoneyField
+from countyhall.core.rules.fields import MoneyField, QuantityField
 from countyhall.core.rules.registry import RuleResult, StrictInput, rule
+from countyhall.core.rules.trace import ParameterTrace
 
 ZERO = Decimal("0.00")
 # The one-off subsidies belong to the 2021 programme: looked up on the plan's date unless asked otherwise.
 PROGRAMME_DATE = dt.date(2021, 8, 28)
 SEASON_RE = re.compile(r"^(\d{4})-(\d{4})$")
-
-
-class _Trace:
-    def __init__(self, on: dt.date):
-        self.on = on
-        self.citations: list[Citation] = []
-        self.readings: list[str] = []
-
-    def get(self, name: str):
-        value = parameters().at(name, self.on)
-        self.citations.append(value.citation)
-        if value.reading:
-            self.readings.append(value.reading)
-        return value.value
-
-    def result(self, data: dict) -> RuleResult:
-        return RuleResult(data=data, citations=self.citations, readings=self.readings)
 
 
 def _shares(amount: Decimal, ratio: dict[str, int]) -> dict[str, Decimal]:
@@ -55,7 +38,7 @@ def season_start(season: str) -> dt.date:
 
 def gas_network_terms(*, households: int, on: dt.date = PROGRAMME_DATE) -> RuleResult:
     """B3: 3,000 per household to the gas company, above-city : county : town = 58 : 32 : 10."""
-    trace = _Trace(on)
+    trace = ParameterTrace(on)
     amount = trace.get("heating.gas_network.per_household") * households
     return trace.result({"amount": amount, "shares": _shares(amount, trace.get("heating.gas_network.split")),
                          "payee": "gas_company"})
@@ -63,7 +46,7 @@ def gas_network_terms(*, households: int, on: dt.date = PROGRAMME_DATE) -> RuleR
 
 def gas_boiler_terms(*, price: Decimal, on: dt.date = PROGRAMME_DATE) -> RuleResult:
     """B4: 70 % of the price up to 2,700, plus 700 from the county; split 46 : 34 : 10 : 10."""
-    trace = _Trace(on)
+    trace = ParameterTrace(on)
     uncapped = round_fen(price * trace.get("heating.gas_boiler.rate_percent") / 100)
     cap = trace.get("heating.gas_boiler.cap")
     part = min(uncapped, cap)
@@ -82,15 +65,12 @@ def gas_boiler_terms(*, price: Decimal, on: dt.date = PROGRAMME_DATE) -> RuleRes
                          "excess": uncapped - part, "payee": "household", "split_basis": basis})
 
 
-def _running_season(trace: _Trace, season: str, converted: int) -> str:
+def _running_season(trace: ParameterTrace, season: str, converted: int) -> str:
     """Why this season earns no running subsidy under B8, or "" when it does."""
     # B8 is a property of the 2021 programme: read it on the programme's date, not the season's.
-    b8 = parameters().at("heating.running_subsidy.seasons", PROGRAMME_DATE)
-    trace.citations.append(b8.citation)
-    trace.readings.append(b8.reading)
+    seasons = trace.get("heating.running_subsidy.seasons", on=PROGRAMME_DATE)
     if converted != 2021:
         return f"本方案的运行费用补贴只适用于2021年改造户（该户为{converted}年改造）。"
-    seasons = b8.value
     first = int(season[:4]) - converted
     if not 0 <= first < seasons:
         return (f"{season}采暖季不在2021年改造户连补{seasons}年的期间内"
@@ -98,25 +78,29 @@ def _running_season(trace: _Trace, season: str, converted: int) -> str:
     return ""
 
 
-def gas_use_terms(*, m3: Decimal, season: str, converted: int) -> RuleResult:
-    """B5 with B8: 1 yuan per m³ used in the season, at most 1,200 m³; city : county = 3 : 7."""
-    start = season_start(season)
-    trace = _Trace(start)
+def _running_terms(*, quantity: Decimal, season: str, converted: int, rate: str, cap: str) -> RuleResult:
+    """A running subsidy (B5 gas, B7 fuel): rate × quantity up to the cap, in B8's six seasons, split 3 : 7."""
+    trace = ParameterTrace(season_start(season))
     reason = _running_season(trace, season, converted)
     if reason:
         return trace.result({"amount": ZERO, "shares": {"city": ZERO, "county": ZERO}, "uncapped": ZERO,
                              "excess": ZERO, "eligible": False, "reason": reason})
-    rate = trace.get("heating.gas_use.per_m3")
-    cap = Decimal(trace.get("heating.gas_use.cap_m3"))
-    uncapped = round_fen(m3 * rate)
-    amount = round_fen(min(m3, cap) * rate)
+    per_unit = trace.get(rate)
+    uncapped = round_fen(quantity * per_unit)
+    amount = round_fen(min(quantity, Decimal(trace.get(cap))) * per_unit)
     return trace.result({"amount": amount, "shares": _shares(amount, trace.get("heating.general.split")),
                          "uncapped": uncapped, "excess": uncapped - amount, "eligible": True, "reason": ""})
 
 
+def gas_use_terms(*, m3: Decimal, season: str, converted: int) -> RuleResult:
+    """B5 with B8: 1 yuan per m³ used in the season, at most 1,200 m³; city : county = 3 : 7."""
+    return _running_terms(quantity=m3, season=season, converted=converted, rate="heating.gas_use.per_m3",
+                          cap="heating.gas_use.cap_m3")
+
+
 def biomass_stove_terms(*, price: Decimal, on: dt.date = PROGRAMME_DATE) -> RuleResult:
     """B6: 85 % of the price up to 3,500; upper-level money first, the rest city : county 3 : 7 (reading)."""
-    trace = _Trace(on)
+    trace = ParameterTrace(on)
     uncapped = round_fen(price * trace.get("heating.biomass_stove.rate_percent") / 100)
     amount = min(uncapped, trace.get("heating.biomass_stove.cap"))
     upper_percent = Decimal(trace.get("heating.biomass_stove.upper_share_percent"))
@@ -132,23 +116,13 @@ def biomass_stove_terms(*, price: Decimal, on: dt.date = PROGRAMME_DATE) -> Rule
 
 def biomass_fuel_terms(*, tonnes: Decimal, season: str, converted: int) -> RuleResult:
     """B7 with B8: 600 per tonne, at most 2 tonnes a year; the general 3 : 7 split (B2)."""
-    start = season_start(season)
-    trace = _Trace(start)
-    reason = _running_season(trace, season, converted)
-    if reason:
-        return trace.result({"amount": ZERO, "shares": {"city": ZERO, "county": ZERO}, "uncapped": ZERO,
-                             "excess": ZERO, "eligible": False, "reason": reason})
-    rate = trace.get("heating.biomass_fuel.per_tonne")
-    cap = Decimal(trace.get("heating.biomass_fuel.cap_tonnes"))
-    uncapped = round_fen(tonnes * rate)
-    amount = round_fen(min(tonnes, cap) * rate)
-    return trace.result({"amount": amount, "shares": _shares(amount, trace.get("heating.general.split")),
-                         "uncapped": uncapped, "excess": uncapped - amount, "eligible": True, "reason": ""})
+    return _running_terms(quantity=tonnes, season=season, converted=converted, rate="heating.biomass_fuel.per_tonne",
+                          cap="heating.biomass_fuel.cap_tonnes")
 
 
 def task_equivalent_terms(*, heated_area_m2: Decimal, on: dt.date = PROGRAMME_DATE) -> RuleResult:
     """B10: a public-service institution counts 1 household per 150 m² heated (floor), with no subsidy."""
-    trace = _Trace(on)
+    trace = ParameterTrace(on)
     per = Decimal(trace.get("heating.public_institution.m2_per_household"))
     households = int((heated_area_m2 / per).to_integral_value(rounding=ROUND_FLOOR))
     return trace.result({"households": households, "amount": ZERO, "subsidy": False})
@@ -162,21 +136,6 @@ class _Season(serializers.CharField):
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from None
         return value
-
-
-class QuantityField(serializers.DecimalField):
-    """A measured quantity (m³, tonnes) as a decimal string; floats refused like money."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 12)
-        kwargs.setdefault("decimal_places", 3)
-        kwargs.setdefault("min_value", Decimal("0"))
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, float | bool):
-            raise serializers.ValidationError("数量须写成字符串（如 \"1.5\"）或整数，不能使用浮点数。")
-        return super().to_internal_value(data)
 
 
 class GasNetworkInput(StrictInput):

@@ -5,16 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
-from zipfile import BadZipFile
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from countyhall.core.errors import ServiceError
+from countyhall.core.excel import cell_date, cell_text, sheet_rows
 from countyhall.core.identity import IdNumberError, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.reports import workbook_bytes
@@ -301,68 +298,41 @@ def ledger_export() -> bytes:
     return workbook_bytes(sheet_title="清洁取暖台账", headers=LEDGER_COLUMNS, rows=rows)
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _cell_date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _cell_text(value)
-    return dt.date.fromisoformat(text) if text else None
-
-
 def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> LedgerImport:
     """Import households and devices; bad rows are reported by row number and nothing is half-written."""
     if mode not in ("all_or_nothing", "valid_only"):
         raise ServiceError("mode", "导入方式应为 all_or_nothing 或 valid_only。")
-    try:
-        sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).active
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ServiceError("file", f"无法读取 Excel 文件：{exc}") from None
-    rows = sheet.iter_rows(values_only=True)
-    header = [_cell_text(h) for h in next(rows, [])]
-    if header[: len(LEDGER_COLUMNS)] != LEDGER_COLUMNS:
-        raise ServiceError("file", f"表头与台账模板不一致：应为 {'、'.join(LEDGER_COLUMNS)}。")
+    rows = sheet_rows(content, LEDGER_COLUMNS)
     divisions = {d.code: d for d in Division.objects.filter(kind=Division.Kind.NATURAL_VILLAGE)}
     report = LedgerImport()
     parsed = []
-    for number, values in enumerate(rows, start=2):
-        values = list(values) + [None] * (len(LEDGER_COLUMNS) - len(values))
-        if all(_cell_text(v) == "" for v in values):
-            continue
+    for number, values in rows:
         report.rows += 1
         problems = []
-        division = divisions.get(_cell_text(values[0]))
+        division = divisions.get(cell_text(values[0]))
         if division is None:
             problems.append(("自然村代码", "未知的自然村代码"))
-        method = METHOD_TEXT.get(_cell_text(values[6]))
+        method = METHOD_TEXT.get(cell_text(values[6]))
         if method is None:
             problems.append(("改造方式（气代煤/生物质）", "应填“气代煤”或“生物质”"))
         try:
-            id_number = parse_id_number(_cell_text(values[2])).value
+            id_number = parse_id_number(cell_text(values[2])).value
         except IdNumberError as exc:
             problems.append(("身份证号", str(exc)))
             id_number = ""
         try:
-            price = Decimal(_cell_text(values[9])) if _cell_text(values[9]) else None
+            price = Decimal(cell_text(values[9])) if cell_text(values[9]) else None
         except InvalidOperation:
             problems.append(("购买价格", "应为金额"))
             price = None
         try:
-            installed, commissioned = _cell_date(values[11]), _cell_date(values[12])
+            installed, commissioned = cell_date(values[11]), cell_date(values[12])
         except ValueError:
             problems.append(("安装日期", "日期格式应为 YYYY-MM-DD"))
             installed = commissioned = None
-        if not _cell_text(values[1]):
+        if not cell_text(values[1]):
             problems.append(("户主姓名", "必填"))
-        if not _cell_text(values[3]):
+        if not cell_text(values[3]):
             problems.append(("住址", "必填"))
         report.errors.extend((number, f, m) for f, m in problems)
         if not problems:
@@ -377,14 +347,14 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
             try:
                 with transaction.atomic():
                     household = household_register(
-                        actor=actor, division=division, id_number=id_number, name=_cell_text(values[1]),
-                        address=_cell_text(values[3]), method=method,
-                        members=int(_cell_text(values[4]) or 1), special_poor=_cell_text(values[5]) == "是")
+                        actor=actor, division=division, id_number=id_number, name=cell_text(values[1]),
+                        address=cell_text(values[3]), method=method,
+                        members=int(cell_text(values[4]) or 1), special_poor=cell_text(values[5]) == "是")
                     if price is not None:
                         device_record(actor=actor, household=household,
                                       kind=Device.Kind.GAS_BOILER if method == Method.GAS else Device.Kind.BIOMASS_STOVE,
-                                      model_name=_cell_text(values[7]), supplier=_cell_text(values[8]), price=price,
-                                      invoice_no=_cell_text(values[10]), installed_on=installed,
+                                      model_name=cell_text(values[7]), supplier=cell_text(values[8]), price=price,
+                                      invoice_no=cell_text(values[10]), installed_on=installed,
                                       commissioned_on=commissioned)
             except ServiceError as exc:
                 report.errors.append((number, exc.field, exc.message))

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from io import BytesIO
-from zipfile import BadZipFile
 
 from django.db import transaction
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from countyhall.canteens.models import Elder, TekunStatus
 from countyhall.core.errors import ServiceError
+from countyhall.core.excel import cell_date, cell_text, sheet_rows
 from countyhall.core.identity import IdNumberError, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.reports import workbook_bytes
@@ -149,24 +146,8 @@ class _Row:
     tekun_from: dt.date | None
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _parse_rows(content: bytes, actor) -> tuple[list[_Row], list[ImportRowError], int]:
-    try:
-        sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).active
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ServiceError("file", f"无法读取 Excel 文件（请使用模板的 .xlsx 格式）：{exc}") from None
-    rows = sheet.iter_rows(values_only=True)
-    header = [_text(h) for h in next(rows, [])]
-    expected = [c[1] for c in IMPORT_COLUMNS]
-    if header[: len(expected)] != expected:
-        raise ServiceError("file", f"表头与模板不一致：应为 {'、'.join(expected)}。")
+    rows = sheet_rows(content, [c[1] for c in IMPORT_COLUMNS])
     divisions = {d.code: d for d in Division.objects.all()}
     scope = None if isinstance(actor, str) else actor.scope_division
     parsed: list[_Row] = []
@@ -174,17 +155,14 @@ def _parse_rows(content: bytes, actor) -> tuple[list[_Row], list[ImportRowError]
     seen_ids: dict[str, int] = {}
     seen_cards: dict[str, int] = {}
     count = 0
-    for number, values in enumerate(rows, start=2):
-        values = list(values) + [None] * (len(IMPORT_COLUMNS) - len(values))
+    for number, values in rows:
         data = {key: values[i] for i, (key, _, _) in enumerate(IMPORT_COLUMNS)}
-        if all(_text(v) == "" for v in data.values()):
-            continue
         count += 1
         row_errors = []
         for key, label, required in IMPORT_COLUMNS:
-            if required and _text(data[key]) == "":
+            if required and cell_text(data[key]) == "":
                 row_errors.append(ImportRowError(number, label, "必填"))
-        id_number = _text(data["id_number"]).upper()
+        id_number = cell_text(data["id_number"]).upper()
         if id_number:
             try:
                 id_number = parse_id_number(id_number).value
@@ -193,38 +171,32 @@ def _parse_rows(content: bytes, actor) -> tuple[list[_Row], list[ImportRowError]
             if id_number in seen_ids:
                 row_errors.append(ImportRowError(number, "身份证号", f"与第 {seen_ids[id_number]} 行重复"))
             seen_ids.setdefault(id_number, number)
-        hukou_text = _text(data["gaoqing_hukou"])
+        hukou_text = cell_text(data["gaoqing_hukou"])
         if hukou_text and hukou_text not in YES | NO:
             row_errors.append(ImportRowError(number, "高青县户籍（是/否）", "应填“是”或“否”"))
-        division = divisions.get(_text(data["division_code"]))
-        if _text(data["division_code"]) and division is None:
+        division = divisions.get(cell_text(data["division_code"]))
+        if cell_text(data["division_code"]) and division is None:
             row_errors.append(ImportRowError(number, "居住地区划代码（自然村/社区）", "未知的区划代码"))
         elif division is not None and scope is not None and not scope.contains(division):
             row_errors.append(ImportRowError(number, "居住地区划代码（自然村/社区）", "不在您的数据范围内"))
-        card = _text(data["card_number"])
+        card = cell_text(data["card_number"])
         if card:
             if card in seen_cards:
                 row_errors.append(ImportRowError(number, "就餐卡号", f"与第 {seen_cards[card]} 行重复"))
             seen_cards.setdefault(card, number)
-        tekun_from = data["tekun_from"]
-        if isinstance(tekun_from, dt.datetime):
-            tekun_from = tekun_from.date()
-        elif _text(tekun_from):
-            try:
-                tekun_from = dt.date.fromisoformat(_text(tekun_from))
-            except ValueError:
-                row_errors.append(ImportRowError(number, "特困认定起始日期", "日期格式应为 YYYY-MM-DD"))
-                tekun_from = None
-        else:
+        try:
+            tekun_from = cell_date(data["tekun_from"])
+        except ValueError:
+            row_errors.append(ImportRowError(number, "特困认定起始日期", "日期格式应为 YYYY-MM-DD"))
             tekun_from = None
-        if bool(_text(data["tekun_source"])) != bool(tekun_from):
+        if bool(cell_text(data["tekun_source"])) != bool(tekun_from):
             row_errors.append(ImportRowError(number, "特困认定依据", "特困认定依据与起始日期须同时填写"))
         if row_errors:
             errors.extend(row_errors)
             continue
-        parsed.append(_Row(number=number, id_number=id_number, name=_text(data["name"]),
-                           gaoqing_hukou=hukou_text in YES, division=division, address=_text(data["address"]),
-                           phone=_text(data["phone"]), card_number=card, tekun_source=_text(data["tekun_source"]),
+        parsed.append(_Row(number=number, id_number=id_number, name=cell_text(data["name"]),
+                           gaoqing_hukou=hukou_text in YES, division=division, address=cell_text(data["address"]),
+                           phone=cell_text(data["phone"]), card_number=card, tekun_source=cell_text(data["tekun_source"]),
                            tekun_from=tekun_from))
     return parsed, errors, count
 

@@ -5,8 +5,21 @@ from decimal import Decimal
 from rest_framework import serializers
 
 
-class MoneyField(serializers.DecimalField):
-    """Yuan with at most two decimals, given as a string ("12.50") or an integer; floats are refused."""
+class ExactDecimalField(serializers.DecimalField):
+    """A decimal given as a string ("12.50") or an integer; floats are refused, they are not exact."""
+
+    float_message = "须写成字符串（如 \"12.50\"）或整数，不能使用浮点数。"
+
+    def to_internal_value(self, data):
+        if isinstance(data, float | bool):
+            raise serializers.ValidationError(self.float_message)
+        return super().to_internal_value(data)
+
+
+class MoneyField(ExactDecimalField):
+    """Yuan with at most two decimals."""
+
+    float_message = "金额须写成字符串（如 \"12.50\"）或整数，不能使用浮点数。"
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 14)
@@ -14,7 +27,14 @@ class MoneyField(serializers.DecimalField):
         kwargs.setdefault("min_value", Decimal("0"))
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
-        if isinstance(data, float | bool):
-            raise serializers.ValidationError("金额须写成字符串（如 \"12.50\"）或整数，不能使用浮点数。")
-        return super().to_internal_value(data)
+
+class QuantityField(ExactDecimalField):
+    """A measured quantity (m³, tonnes) with up to three decimals."""
+
+    float_message = "数量须写成字符串（如 \"1.5\"）或整数，不能使用浮点数。"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 3)
+        kwargs.setdefault("min_value", Decimal("0"))
+        super().__init__(**kwargs)
