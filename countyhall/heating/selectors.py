@@ -90,3 +90,11 @@ def ledger_checks(*, price_factor: Decimal = Decimal("1.3")) -> list[LedgerFindi
         elif planned == Method.BIOMASS and household.method == Method.GAS:
             findings.append(LedgerFinding("method", "生物质改造村登记了气代煤户。", [household.pk]))
     return findings
+
+
+def household_list_for_user(user):
+    """Households a user may see: the user's division and below (a town officer sees the town's only)."""
+    scope = user.scope_division if getattr(user, "is_authenticated", False) else None
+    if scope is None:
+        return Household.objects.none()
+    return Household.objects.filter(division__path__startswith=scope.path)

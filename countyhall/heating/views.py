@@ -24,13 +24,17 @@ from countyhall.heating.models import (
     Claim,
     Device,
     Entitlement,
-    Household,
     Method,
     PublicInstitution,
     TenderedEquipment,
     VillagePlan,
 )
-from countyhall.heating.selectors import ledger_checks, task_summary, village_progress
+from countyhall.heating.selectors import (
+    household_list_for_user,
+    ledger_checks,
+    task_summary,
+    village_progress,
+)
 from countyhall.heating.templatetags.heating_labels import BUDGET_LABELS
 
 HEATING_ROLES = {Role.HOUSING, Role.FINANCE, Role.TOWN_OFFICER, Role.AUDITOR, Role.SYSTEM_ADMIN}
@@ -110,7 +114,8 @@ def ledger(request):
                                             mode=form.cleaned_data["mode"])
         except ServiceError as exc:
             form.add_error(None, exc.message)
-    households = Household.objects.select_related("division", "householder").prefetch_related("devices")
+    households = household_list_for_user(request.user).select_related("division", "householder").prefetch_related(
+        "devices")
     page = Paginator(households, 100).get_page(request.GET.get("page"))
     unmasked = request.user.can(Capability.PERSON_VIEW_UNMASKED)
     rows = [(h, h.householder.name if unmasked else mask_name(h.householder.name),

@@ -39,3 +39,10 @@ def test_setup_page_saves_through_services(client, ledger):  # noqa: F811
                                            "tendered-model_name": "X", "tendered-supplier": "Y",
                                            "tendered-price": "-1"}).content.decode()
     assert "errorlist" in html
+
+
+def test_town_officers_see_only_their_town(client, ledger, make_user):  # noqa: F811
+    client.force_login(make_user("tianzhen-officer", "town_officer", "tianzhen"))
+    assert "户主1" not in client.get("/heating/ledger/").content.decode()
+    client.force_login(make_user("qingcheng-officer", "town_officer", "qingcheng"))
+    assert "户主1" in client.get("/heating/ledger/").content.decode()
