@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import cell_date, cell_text, sheet_rows
-from countyhall.core.identity import IdNumberError, parse_id_number
+from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.reports import workbook_bytes
 from countyhall.core.services.audit import audit_record, model_snapshot
@@ -285,11 +285,16 @@ class LedgerImport:
     applied: bool = False
 
 
-def ledger_export() -> bytes:
+def ledger_export(households=None, *, masked: bool = False) -> bytes:
+    """The ledger in the import layout; `masked` for roles that may not see names and ID numbers."""
     rows = []
-    for household in Household.objects.select_related("division", "householder").prefetch_related("devices"):
+    households = Household.objects.all() if households is None else households
+    for household in households.select_related("division", "householder").prefetch_related("devices"):
         device = next(iter(household.devices.all()), None)
-        rows.append([household.division.code, household.householder.name, household.householder.id_number,
+        name, id_number = household.householder.name, household.householder.id_number
+        if masked:
+            name, id_number = mask_name(name), mask_id_number(id_number)
+        rows.append([household.division.code, name, id_number,
                      household.address, household.members, "是" if household.special_poor else "否",
                      household.get_method_display(), device.model_name if device else "",
                      device.supplier if device else "", device.price if device else None,

@@ -103,7 +103,8 @@ def dashboard(request):
 def ledger(request):
     _need(request.user)
     if request.GET.get("format") == "xlsx":
-        return _export()
+        return _export(household_list_for_user(request.user),
+                       masked=not request.user.can(Capability.PERSON_VIEW_UNMASKED))
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
@@ -123,8 +124,8 @@ def ledger(request):
     return render(request, "heating/ledger.html", {"page": page, "rows": rows, "form": form, "report": report})
 
 
-def _export() -> HttpResponse:
-    response = HttpResponse(services.ledger_export(), content_type=XLSX)
+def _export(households, *, masked: bool) -> HttpResponse:
+    response = HttpResponse(services.ledger_export(households, masked=masked), content_type=XLSX)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''%E6%B8%85%E6%B4%81%E5%8F%96%E6%9A%96%E5%8F%B0%E8%B4%A6.xlsx"
     return response
 
