@@ -341,6 +341,16 @@ def _date_after(before: str, after: str, text: str) -> dt.date | None:
     return dt.date(*(int(g) for g in match.groups())) if match else None
 
 
+def _attachment_clauses(attachments: list[str], spans: list[tuple[int, int]]) -> list[ParsedClause]:
+    """The attachment list as a citable clause "附件": some figures are printed only in attachment titles
+    (高政办发〔2021〕3号's flow charts carry the total time limits, 45/35/70 days)."""
+    if not spans:
+        return []
+    text = "附件：" + "；".join(f"{i}．{title}" for i, title in enumerate(attachments, start=1))
+    return [ParsedClause(anchor="c-attachments", path="附件", label="附件", level=1, heading="附件", text=text,
+                         line=spans[0][0], end_line=spans[-1][1], parent_anchor=None, order=10_000)]
+
+
 def _parse_document(lines: list[tuple[int, str]], start: int, number_index: int, end: int) -> ParsedDocument:
     header = [(n, t) for n, t in lines if start <= n < number_index and t]
     registration_code = ""
@@ -364,6 +374,7 @@ def _parse_document(lines: list[tuple[int, str]], start: int, number_index: int,
         recipients = paragraphs.pop(0).text.rstrip("：:")
 
     attachments: list[str] = []
+    attachment_lines: list[tuple[int, int]] = []
     attachments_printed = True
     kept: list[Paragraph] = []
     index = 0
@@ -376,6 +387,7 @@ def _parse_document(lines: list[tuple[int, str]], start: int, number_index: int,
                 block.append(paragraphs[index])
                 index += 1
             attachments.extend(_attachment_items(block))
+            attachment_lines.append((block[0].line, block[-1].end_line))
             continue
         if ATTACHMENT_NOTE_RE.match(paragraph.text):
             attachments_printed = False
@@ -408,7 +420,7 @@ def _parse_document(lines: list[tuple[int, str]], start: int, number_index: int,
         start_line=start,
         end_line=end,
         paragraphs=kept,
-        clauses=_build_clauses(kept, outline),
+        clauses=_build_clauses(kept, outline) + _attachment_clauses(attachments, attachment_lines),
         personnel=_personnel(kept) if kind == "personnel" else [],
     )
 

@@ -157,3 +157,10 @@ def test_document_without_date_fails_with_its_line():
     with pytest.raises(GazetteParseError) as error:
         parse_gazette("高青县人民政府\n关于甲的通知\n高政字〔2021〕1号\n正文没有日期。\n")
     assert error.value.line == 3 and "成文日期" in str(error.value)
+
+
+def test_attachment_list_is_a_citable_clause(parsed_gazette):
+    approval = next(d for d in parsed_gazette.documents if d.number == "高政办发〔2021〕3号")
+    [attachments] = [c for c in approval.clauses if c.path == "附件"]
+    assert attachments.line <= 2349 <= attachments.end_line and attachments.anchor == "c-attachments"
+    assert "政府投资建筑工程审批流程图（70日）" in attachments.text

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "countyhall.gazette",
     "countyhall.canteens",
     "countyhall.heating",
+    "countyhall.permits",
 ]
 
 MIDDLEWARE = [

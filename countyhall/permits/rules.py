@@ -1,0 +1,121 @@
+"""Rules of 高政办发〔2021〕3号 (construction-project approval) and 35号 item C12 (elderly-care rooms)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from countyhall.core.policy import Citation
+from countyhall.core.rules.registry import RuleInputError, RuleResult, StrictInput, rule
+from countyhall.core.rules.trace import ParameterTrace
+from countyhall.core.selectors.calendar import DatabaseCalendar
+
+DOCUMENT = "高政办发〔2021〕3号"
+CATEGORIES = ["social_industrial", "social_civil", "land_with_scheme", "gov_investment", "gov_renovation"]
+STAGES = ["立项用地规划许可", "工程建设许可", "施工许可", "竣工验收"]
+FOUR_STAGES = Citation(DOCUMENT, "二、（三）", 1675)
+# Land sold with a design scheme: 工程建设许可 and 施工许可 merge into one stage ("拿地即开工").
+MERGED_STAGES = Citation(DOCUMENT, "二、（四）", 1732)
+SOLD_WITH_SCHEME = "land_with_scheme"
+
+
+def stages_for(category: str) -> list[str]:
+    if category == SOLD_WITH_SCHEME:
+        return [STAGES[0], "工程建设许可和施工许可", STAGES[3]]
+    return list(STAGES)
+
+
+def time_limit_terms(*, category: str, on: dt.date) -> RuleResult:
+    trace = ParameterTrace(on)
+    working_days = trace.get(f"permit.total_working_days.{category}")
+    trace.citations.append(MERGED_STAGES if category == SOLD_WITH_SCHEME else FOUR_STAGES)
+    return trace.result({"category": category, "working_days": working_days, "stages": stages_for(category)})
+
+
+def due_date_terms(*, category: str, accepted_on: dt.date, suspensions: list[tuple[dt.date, dt.date]]) -> RuleResult:
+    """The day the total limit runs out: the N-th working day after acceptance, not counting the working
+    days inside a suspension (补正, both ends included) — reading C3."""
+    result = time_limit_terms(category=category, on=accepted_on)
+    limit = result.data["working_days"]
+    calendar = DatabaseCalendar()
+    counted = suspended = 0
+    day = accepted_on
+    while counted < limit:
+        day += dt.timedelta(days=1)
+        if not calendar.is_workday(day):
+            continue
+        if any(start <= day <= end for start, end in suspensions):
+            suspended += 1
+            continue
+        counted += 1
+    result.data.update({"accepted_on": accepted_on, "due": day, "suspended_working_days": suspended,
+                        "calendar_days": (day - accepted_on).days})
+    return result
+
+
+def elderly_rooms_terms(*, households: int, completed_before_2014_06: bool, on: dt.date) -> RuleResult:
+    """C12: community elderly-care rooms of at least 20 m² per 100 households (15 m² for areas completed
+    before June 2014), pro rata."""
+    trace = ParameterTrace(on)
+    name = "permit.elderly_rooms.m2_per_100_households" + ("_before_2014_06" if completed_before_2014_06 else "")
+    per_hundred = Decimal(trace.get(name))
+    required = (Decimal(households) * per_hundred / 100).quantize(Decimal("0.01"))
+    return trace.result({"households": households, "m2_per_100_households": per_hundred, "required_m2": str(required)})
+
+
+class TimeLimitInput(StrictInput):
+    category = serializers.ChoiceField(choices=CATEGORIES, help_text="项目类别")
+    on = serializers.DateField(required=False, help_text="适用日期，缺省为 2021-08-09（文件印发日）")
+
+
+class DueDateInput(StrictInput):
+    category = serializers.ChoiceField(choices=CATEGORIES)
+    accepted_on = serializers.DateField(help_text="受理日期（不计入）")
+    suspensions = serializers.ListField(child=serializers.DictField(), required=False, default=list,
+                                        help_text="补正等停止计时的期间：[{\"from\": 日期, \"to\": 日期}]，首尾两日都不计")
+
+
+class ElderlyRoomsInput(StrictInput):
+    households = serializers.IntegerField(min_value=0)
+    area_completed_before_2014_06 = serializers.BooleanField(default=False)
+
+
+def _suspensions(raw: list[dict]) -> list[tuple[dt.date, dt.date]]:
+    periods = []
+    for index, item in enumerate(raw):
+        unknown = set(item) - {"from", "to"}
+        if unknown:
+            raise RuleInputError(f"suspensions.{index}.{sorted(unknown)[0]}", "未知字段（本规则不接受该输入）。")
+        try:
+            start, end = dt.date.fromisoformat(str(item["from"])), dt.date.fromisoformat(str(item["to"]))
+        except (KeyError, ValueError):
+            raise RuleInputError(f"suspensions.{index}", "每段应写成 {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\"}。") \
+                from None
+        if end < start:
+            raise RuleInputError(f"suspensions.{index}.to", "结束日期不能早于开始日期。")
+        periods.append((start, end))
+    return periods
+
+
+@rule(name="permit.time_limit", title="工程建设项目审批总时限", input=TimeLimitInput,
+      example={"category": "gov_investment"},
+      description="按项目类别给出审批总时限（工作日）和审批阶段；带方案出让土地类工程建设许可与施工许可合并为一个阶段。")
+def time_limit_rule(*, category: str, on: dt.date | None = None) -> RuleResult:
+    return time_limit_terms(category=category, on=on or dt.date(2021, 8, 9))
+
+
+@rule(name="permit.due_date", title="审批时限到期日", input=DueDateInput,
+      example={"category": "social_civil", "accepted_on": "2021-09-29", "suspensions": []},
+      description="自受理日次日起按工作日（含调休上班日）计算总时限的到期日；补正期间（首尾两日都算在内）停止计时。")
+def due_date_rule(*, category: str, accepted_on: dt.date, suspensions: list[dict]) -> RuleResult:
+    return due_date_terms(category=category, accepted_on=accepted_on, suspensions=_suspensions(suspensions))
+
+
+@rule(name="permit.elderly_rooms", title="住宅项目社区养老服务用房面积", input=ElderlyRoomsInput,
+      example={"households": 350, "area_completed_before_2014_06": False},
+      description="新建居住区每百户不低于20平方米，2014年6月前竣工的住宅小区每百户不低于15平方米，按户数折算。")
+def elderly_rooms_rule(*, households: int, area_completed_before_2014_06: bool) -> RuleResult:
+    return elderly_rooms_terms(households=households, completed_before_2014_06=area_completed_before_2014_06,
+                               on=dt.date(2021, 8, 9))

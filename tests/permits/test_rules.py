@@ -1,0 +1,72 @@
+"""POLICIES.md section C rules: total limits by category, due dates on the working-day calendar, C12 rooms."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import chinese_calendar
+import pytest
+
+from countyhall.core.rules import RuleInputError, calc
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("category", "days", "stages"),
+    [("social_industrial", 45, 4), ("social_civil", 45, 4), ("land_with_scheme", 35, 3), ("gov_investment", 70, 4),
+     ("gov_renovation", 45, 4)],
+)
+def test_time_limit(category, days, stages):
+    out = calc("permit.time_limit", {"category": category})
+    assert out["working_days"] == days and len(out["stages"]) == stages and out["readings"] == ["C3"]
+    assert any(c["clause"] == "附件" for c in out["citations"])
+
+
+def reference_due(start: D, days: int, suspensions=()) -> D:
+    """Independent count on the chinese-calendar package itself."""
+    day, counted = start, 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if chinese_calendar.is_workday(day) and not any(a <= day <= b for a, b in suspensions):
+            counted += 1
+    return day
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("category", "accepted", "suspensions"),
+    [
+        ("social_civil", D(2021, 9, 29), []),  # across National Day and its make-up Saturday
+        ("gov_investment", D(2021, 9, 1), []),
+        ("land_with_scheme", D(2021, 9, 29), [(D(2021, 10, 8), D(2021, 10, 12))]),
+        ("social_industrial", D(2021, 10, 8), [(D(2021, 10, 9), D(2021, 10, 9)), (D(2021, 11, 1), D(2021, 11, 5))]),
+    ],
+)
+def test_due_date_matches_an_independent_count(category, accepted, suspensions):
+    out = calc("permit.due_date", {"category": category, "accepted_on": accepted.isoformat(),
+                                   "suspensions": [{"from": a.isoformat(), "to": b.isoformat()} for a, b in suspensions]})
+    days = {"social_civil": 45, "gov_investment": 70, "land_with_scheme": 35, "social_industrial": 45}[category]
+    assert out["due"] == reference_due(accepted, days, suspensions).isoformat()
+    assert out["suspended_working_days"] == sum(
+        1 for a, b in suspensions for n in range((b - a).days + 1) if chinese_calendar.is_workday(a + dt.timedelta(n)))
+
+
+@pytest.mark.django_db
+def test_due_date_errors():
+    with pytest.raises(RuleInputError) as error:
+        calc("permit.due_date", {"category": "social_civil", "accepted_on": "2021-09-29",
+                                 "suspensions": [{"from": "2021-10-12", "to": "2021-10-08"}]})
+    assert error.value.field == "suspensions.0.to"
+    with pytest.raises(RuleInputError) as error:
+        calc("permit.due_date", {"category": "social_civil", "accepted_on": "2022-12-01"})
+    assert error.value.field == "calendar" and "2023" in error.value.message  # the test calendar holds 2020–2022
+
+
+@pytest.mark.parametrize(
+    ("households", "before_2014", "m2"),
+    [(350, False, "70.00"), (350, True, "52.50"), (0, False, "0.00"), (101, False, "20.20")],
+)
+def test_elderly_rooms(households, before_2014, m2):
+    out = calc("permit.elderly_rooms", {"households": households, "area_completed_before_2014_06": before_2014})
+    assert out["required_m2"] == m2
