@@ -1,0 +1,129 @@
+"""Construction-project approval (高政办发〔2021〕3号): projects, stage cases, parallel reviews, clocks.
+
+Kept small and general on purpose: a Case is one application in one stage, reviewed in parallel by
+departments, decided by its lead department, timed on the working-day calendar with suspensions
+while the applicant corrects (补正). Other programs' workflows can reuse the same shape.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from countyhall.core.models import Division, Organisation
+
+
+class Category(models.TextChoices):
+    SOCIAL_INDUSTRIAL = "social_industrial", "社会投资工业类"
+    SOCIAL_CIVIL = "social_civil", "社会投资民用类"
+    LAND_WITH_SCHEME = "land_with_scheme", "社会投资带方案出让土地类"
+    GOV_INVESTMENT = "gov_investment", "政府投资类"
+    GOV_RENOVATION = "gov_renovation", "政府投资改造类"
+
+
+class StageLimit(models.Model):
+    """An administrator's per-stage limit (the flow charts were not printed); stages may not exceed the total."""
+
+    category = models.CharField("项目类别", max_length=24, choices=Category.choices)
+    stage = models.CharField("审批阶段", max_length=32)
+    working_days = models.PositiveIntegerField("阶段时限（工作日）")
+    lead = models.ForeignKey(Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+")
+    participants = models.ManyToManyField(Organisation, verbose_name="参与部门", related_name="+", blank=True)
+    basis = models.CharField("依据", max_length=200, help_text="如：县行政审批服务局印发的审批流程图")
+
+    class Meta:
+        verbose_name = "阶段时限"
+        verbose_name_plural = "阶段时限"
+        constraints = [models.UniqueConstraint(fields=["category", "stage"], name="one_limit_per_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.stage} {self.working_days}个工作日"
+
+
+class Project(models.Model):
+    code = models.CharField("项目代码", max_length=40, unique=True,
+                            help_text="立项时赋予的全国统一项目代码，后续各项审批均使用（C5）")
+    name = models.CharField("项目名称", max_length=200)
+    category = models.CharField("项目类别", max_length=24, choices=Category.choices)
+    site = models.ForeignKey(Division, verbose_name="建设地点", on_delete=models.PROTECT, related_name="+")
+    applicant = models.ForeignKey(Organisation, verbose_name="建设单位", on_delete=models.PROTECT,
+                                  related_name="projects")
+    in_assessed_zone = models.BooleanField("位于已实施区域评估的区域", default=False)
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "工程建设项目"
+        verbose_name_plural = "工程建设项目"
+        ordering = ["-registered_at"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        IN_REVIEW = "in_review", "并联审查中"
+        AWAITING_APPLICANT = "awaiting_applicant", "待申请人补正（停止计时）"
+        APPROVED = "approved", "准予许可"
+        REFUSED = "refused", "不予许可"
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="cases")
+    stage = models.CharField("审批阶段", max_length=32)
+    stage_order = models.PositiveSmallIntegerField()
+    lead = models.ForeignKey(Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+")
+    accepted_on = models.DateField("受理日期")
+    working_days = models.PositiveIntegerField("阶段时限（工作日）")
+    status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.IN_REVIEW)
+    decided_on = models.DateField("决定日期", null=True, blank=True)
+    decision_reasons = models.TextField("决定理由", blank=True)
+
+    class Meta:
+        verbose_name = "审批事项"
+        verbose_name_plural = "审批事项"
+        ordering = ["project", "stage_order"]
+        constraints = [models.UniqueConstraint(fields=["project", "stage"], name="one_case_per_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.stage}"
+
+
+class Review(models.Model):
+    class Opinion(models.TextChoices):
+        PENDING = "pending", "待审查"
+        APPROVE = "approve", "同意"
+        APPROVE_WITH_CONDITIONS = "approve_with_conditions", "附条件同意"
+        REQUEST_CORRECTION = "request_correction", "需补正"
+        REFUSE = "refuse", "不同意"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reviews")
+    department = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    opinion = models.CharField("意见", max_length=32, choices=Opinion.choices, default=Opinion.PENDING)
+    reasons = models.TextField("理由", blank=True)
+    decided_on = models.DateField("日期", null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = "部门意见"
+        verbose_name_plural = "部门意见"
+        constraints = [models.UniqueConstraint(fields=["case", "department"], name="one_review_per_department")]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.get_opinion_display()}"
+
+
+class Suspension(models.Model):
+    """The clock stops while the case waits on the applicant (C3's reading); both ends do not count."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspensions")
+    start = models.DateField("停止计时")
+    end = models.DateField("恢复计时前一日", null=True, blank=True)
+    reason = models.CharField("原因", max_length=300)
+
+    class Meta:
+        verbose_name = "停止计时"
+        verbose_name_plural = "停止计时"
+        ordering = ["case", "start"]
+
+    def __str__(self) -> str:
+        return f"{self.start}—{self.end or ''}"

@@ -1,0 +1,190 @@
+"""Write services of the approval system: stage limits, projects, stage cases, parallel reviews, the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from countyhall.core.clock import business_date
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import AuditEntry, Division, Organisation
+from countyhall.core.policy import parameters
+from countyhall.core.selectors.calendar import DatabaseCalendar
+from countyhall.core.services.audit import audit_record, model_snapshot
+from countyhall.permits.models import Case, Category, Project, Review, StageLimit, Suspension
+from countyhall.permits.rules import stages_for
+
+ANSWERED = [Review.Opinion.APPROVE, Review.Opinion.APPROVE_WITH_CONDITIONS, Review.Opinion.REFUSE]
+
+
+def _organisation_of(actor) -> Organisation | None:
+    return None if isinstance(actor, str) else actor.organisation
+
+
+@transaction.atomic
+def stage_limit_set(*, actor, category: str, stage: str, working_days: int, lead: Organisation,
+                    participants: list[Organisation], basis: str) -> StageLimit:
+    """An administrator configures a stage; the stages of a category may not exceed its total (C3)."""
+    if category not in Category.values:
+        raise ServiceError("category", "未知的项目类别。")
+    if stage not in stages_for(category):
+        raise ServiceError("stage", f"{Category(category).label}的审批阶段为：{'、'.join(stages_for(category))}。")
+    if not basis.strip():
+        raise ServiceError("basis", "请填写依据（阶段时限见未刊印的审批流程图，由管理员据实录入）。")
+    total = parameters().at(f"permit.total_working_days.{category}", business_date()).value
+    others = sum(StageLimit.objects.filter(category=category).exclude(stage=stage).values_list("working_days",
+                                                                                                flat=True))
+    if others + working_days > total:
+        raise ServiceError("working_days", f"各阶段时限之和（{others + working_days}）超过该类项目总时限 {total} 个工作日。")
+    limit, _ = StageLimit.objects.update_or_create(category=category, stage=stage, defaults={
+        "working_days": working_days, "lead": lead, "basis": basis.strip()})
+    limit.participants.set(participants)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=limit, after={
+        **model_snapshot(limit), "participants": [p.pk for p in participants]})
+    return limit
+
+
+@transaction.atomic
+def project_register(*, actor, code: str, name: str, category: str, site: Division, applicant: Organisation,
+                     in_assessed_zone: bool = False) -> Project:
+    """立项: the project gets its unified code here, and every later approval uses it (C5)."""
+    code = code.strip()
+    if not code:
+        raise ServiceError("code", "请填写全国统一项目代码。")
+    if Project.objects.filter(code=code).exists():
+        raise ServiceError("code", "该项目代码已登记，同一项目各阶段审批使用同一代码。")
+    if category not in Category.values:
+        raise ServiceError("category", "未知的项目类别。")
+    project = Project.objects.create(code=code, name=name.strip(), category=category, site=site, applicant=applicant,
+                                     in_assessed_zone=in_assessed_zone)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=project, after=model_snapshot(project))
+    return project
+
+
+@transaction.atomic
+def permit_stage_submit(*, actor, project: Project, stage: str, accepted_on: dt.date) -> Case:
+    """Accept one stage's application (one form, one set of materials) and send it to every department."""
+    stages = stages_for(project.category)
+    if stage not in stages:
+        raise ServiceError("stage", f"该项目的审批阶段为：{'、'.join(stages)}。")
+    order = stages.index(stage)
+    if order > 0:
+        previous = project.cases.filter(stage=stages[order - 1]).first()
+        if previous is None or previous.status != Case.Status.APPROVED:
+            raise ServiceError("stage", f"须先完成“{stages[order - 1]}”阶段。")
+    if project.cases.filter(stage=stage).exists():
+        raise ServiceError("stage", "该阶段已受理，同一阶段不重复申报（C9）。")
+    limit = StageLimit.objects.filter(category=project.category, stage=stage).first()
+    if limit is None:
+        raise ServiceError("stage", "该阶段的时限和牵头部门尚未由管理员配置。")
+    case = Case.objects.create(project=project, stage=stage, stage_order=order, lead=limit.lead,
+                               accepted_on=accepted_on, working_days=limit.working_days)
+    departments = [limit.lead, *limit.participants.exclude(pk=limit.lead_id)]
+    Review.objects.bulk_create(Review(case=case, department=d) for d in departments)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=case,
+                 after={**model_snapshot(case), "reviewers": [d.pk for d in departments]})
+    return case
+
+
+@transaction.atomic
+def review_give(*, actor, case: Case, opinion: str, reasons: str = "", on: dt.date | None = None) -> Review:
+    """A department's opinion. Asking for 补正 stops the clock until the applicant answers."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status not in (Case.Status.IN_REVIEW,):
+        raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能出具意见。")
+    review = case.reviews.filter(department=_organisation_of(actor)).first()
+    if review is None:
+        raise ServiceError("actor", "您的部门不是本事项的审查部门。")
+    if opinion not in Review.Opinion.values or opinion == Review.Opinion.PENDING:
+        raise ServiceError("opinion", "意见应为同意、附条件同意、需补正或不同意。")
+    if opinion != Review.Opinion.APPROVE and not reasons.strip():
+        raise ServiceError("reasons", "除“同意”外须写明理由。")
+    on = on or business_date()
+    before = model_snapshot(review)
+    review.opinion, review.reasons, review.decided_on, review.decided_by = opinion, reasons, on, actor
+    review.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=review, before=before,
+                 after=model_snapshot(review))
+    if opinion == Review.Opinion.REQUEST_CORRECTION:
+        case.status = Case.Status.AWAITING_APPLICANT
+        case.save(update_fields=["status"])
+        Suspension.objects.create(case=case, start=on, reason=f"{review.department}：{reasons}")
+    return review
+
+
+@transaction.atomic
+def case_resume(*, actor, case: Case, on: dt.date) -> Case:
+    """The applicant has corrected: the clock runs again from the next day; the reviewer answers again."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status != Case.Status.AWAITING_APPLICANT:
+        raise ServiceError("status", "本事项不在待补正状态。")
+    suspension = case.suspensions.filter(end__isnull=True).first()
+    if on < suspension.start:
+        raise ServiceError("on", "补正日期不能早于停止计时日期。")
+    suspension.end = on
+    suspension.save()
+    case.reviews.filter(opinion=Review.Opinion.REQUEST_CORRECTION).update(opinion=Review.Opinion.PENDING)
+    case.status = Case.Status.IN_REVIEW
+    case.save(update_fields=["status"])
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, after={"resumed_on": on},
+                 note="申请人补正，恢复计时")
+    return case
+
+
+@transaction.atomic
+def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.date | None = None) -> Case:
+    """The lead department's one combined decision, only once every department has answered (C6)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if _organisation_of(actor) != case.lead:
+        raise ServiceError("actor", "只有牵头部门可以作出决定。")
+    if case.status != Case.Status.IN_REVIEW:
+        raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能作出决定。")
+    waiting = case.reviews.exclude(opinion__in=ANSWERED)
+    if waiting.exists():
+        raise ServiceError("reviews", "尚有部门未出具意见：" + "、".join(str(r.department) for r in waiting))
+    if approve and case.reviews.filter(opinion=Review.Opinion.REFUSE).exists():
+        raise ServiceError("approve", "有部门不同意，不能准予许可。")
+    if not approve and not reasons.strip():
+        raise ServiceError("reasons", "不予许可须写明理由。")
+    before = model_snapshot(case)
+    case.status = Case.Status.APPROVED if approve else Case.Status.REFUSED
+    case.decided_on, case.decision_reasons = on or business_date(), reasons
+    case.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
+                 after=model_snapshot(case))
+    return case
+
+
+@dataclass(frozen=True)
+class ClockState:
+    used: int
+    remaining: int
+    due: dt.date | None  # None while the clock is stopped: the due date moves when it restarts
+    running: bool
+
+
+def case_clock(case: Case, *, on: dt.date | None = None) -> ClockState:
+    """Working days used and left on `on`; suspended days (both ends) do not count."""
+    on = on or case.decided_on or business_date()
+    calendar = DatabaseCalendar()
+    periods = [(s.start, s.end or dt.date.max) for s in case.suspensions.all()]
+
+    def counts(day: dt.date) -> bool:
+        return calendar.is_workday(day) and not any(a <= day <= b for a, b in periods)
+
+    used = 0
+    day = case.accepted_on
+    while day < on:
+        day += dt.timedelta(days=1)
+        used += counts(day)
+    running = case.status == Case.Status.IN_REVIEW
+    due = None
+    if running or case.status in (Case.Status.APPROVED, Case.Status.REFUSED):
+        counted, day = 0, case.accepted_on
+        while counted < case.working_days:
+            day += dt.timedelta(days=1)
+            counted += counts(day)
+        due = day
+    return ClockState(used=used, remaining=max(case.working_days - used, 0), due=due, running=running)

@@ -1,0 +1,104 @@
+"""Stage cases: parallel review, one combined decision, the working-day clock with 补正 suspensions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import AuditEntry, Organisation
+from countyhall.permits.models import Case, Review
+from countyhall.permits.services import (
+    case_clock,
+    case_decide,
+    case_resume,
+    permit_stage_submit,
+    project_register,
+    review_give,
+    stage_limit_set,
+)
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+@pytest.fixture
+def world(county_tree, make_user):
+    county = county_tree["county"]
+    orgs = {key: Organisation.objects.create(name=name, kind="department", division=county) for key, name in [
+        ("approval", "县行政审批服务局"), ("resources", "县自然资源局"), ("housing", "县住房和城乡建设局")]}
+    users = {}
+    for key, role in (("approval", "approval"), ("resources", "natural_resources"), ("housing", "housing")):
+        users[key] = make_user(f"u-{key}", role)
+        users[key].organisation = orgs[key]
+        users[key].save()
+    admin = make_user("admin-p", "system_admin")
+    stage_limit_set(actor=admin, category="social_civil", stage="立项用地规划许可", working_days=10,
+                    lead=orgs["resources"], participants=[orgs["approval"]], basis="流程图（示例）")
+    stage_limit_set(actor=admin, category="social_civil", stage="工程建设许可", working_days=15,
+                    lead=orgs["approval"], participants=[orgs["resources"], orgs["housing"]], basis="流程图（示例）")
+    applicant = Organisation.objects.create(name="示例置业公司", kind="enterprise", division=county)
+    project = project_register(actor=users["approval"], code="2021-370322-70-03-000001", name="示例小区",
+                               category="social_civil", site=county_tree["village_a"], applicant=applicant)
+    return {"orgs": orgs, "users": users, "admin": admin, "project": project}
+
+
+def test_stage_limits_may_not_exceed_the_category_total(world):
+    with pytest.raises(ServiceError) as error:
+        stage_limit_set(actor=world["admin"], category="social_civil", stage="施工许可", working_days=21,
+                        lead=world["orgs"]["housing"], participants=[], basis="流程图")
+    assert error.value.field == "working_days" and "45" in error.value.message
+    with pytest.raises(ServiceError):
+        stage_limit_set(actor=world["admin"], category="land_with_scheme", stage="施工许可", working_days=5,
+                        lead=world["orgs"]["housing"], participants=[], basis="流程图")  # merged stage there
+
+
+def test_one_code_per_project_and_stages_in_order(world):
+    with pytest.raises(ServiceError):
+        project_register(actor="t", code="2021-370322-70-03-000001", name="重复", category="social_civil",
+                         site=world["project"].site, applicant=world["project"].applicant)
+    with pytest.raises(ServiceError) as error:
+        permit_stage_submit(actor="t", project=world["project"], stage="工程建设许可", accepted_on=D(2021, 9, 1))
+    assert "立项用地规划许可" in error.value.message
+
+
+def test_parallel_review_combined_decision_and_clock(world):
+    users = world["users"]
+    case = permit_stage_submit(actor=users["approval"], project=world["project"], stage="立项用地规划许可",
+                               accepted_on=D(2021, 9, 29))
+    assert {r.department.name for r in case.reviews.all()} == {"县自然资源局", "县行政审批服务局"}
+    with pytest.raises(ServiceError):
+        case_decide(actor=users["resources"], case=case, approve=True, on=D(2021, 10, 8))  # approval office silent
+    review_give(actor=users["resources"], case=case, opinion="approve", on=D(2021, 9, 30))
+    review_give(actor=users["approval"], case=case, opinion="request_correction", reasons="缺少用地红线图",
+                on=D(2021, 10, 8))
+    case.refresh_from_db()
+    assert case.status == "awaiting_applicant" and case_clock(case, on=D(2021, 10, 20)).running is False
+    case_resume(actor="applicant", case=case, on=D(2021, 10, 12))
+    review_give(actor=users["approval"], case=case, opinion="approve_with_conditions", reasons="按红线图核准",
+                on=D(2021, 10, 13))
+    case = case_decide(actor=users["resources"], case=case, approve=True, on=D(2021, 10, 13))
+    clock = case_clock(case)
+    # 10 working days from 29 Sep: 30 Sep, then 13, 14, 15, 18, 19, 20, 21, 22, 25 Oct. The working days
+    # 8, 9 (the make-up Saturday), 11 and 12 Oct fell inside the 补正 suspension (8–12 Oct, both ends).
+    assert clock.due == D(2021, 10, 25)
+    assert clock.used == 2  # 30 Sep and 13 Oct
+    assert AuditEntry.objects.filter(object_type="permits.Case").count() >= 3
+
+
+def test_refusal_wins_and_only_the_lead_decides(world):
+    users = world["users"]
+    case = permit_stage_submit(actor=users["approval"], project=world["project"], stage="立项用地规划许可",
+                               accepted_on=D(2021, 9, 29))
+    review_give(actor=users["resources"], case=case, opinion="approve", on=D(2021, 9, 30))
+    review_give(actor=users["approval"], case=case, opinion="refuse", reasons="不符合规划", on=D(2021, 9, 30))
+    with pytest.raises(ServiceError):
+        case_decide(actor=users["approval"], case=case, approve=False, reasons="x")  # not the lead
+    with pytest.raises(ServiceError):
+        case_decide(actor=users["resources"], case=case, approve=True)
+    case_decide(actor=users["resources"], case=case, approve=False, reasons="县行政审批服务局不同意")
+    assert Case.objects.get(pk=case.pk).status == "refused"
+    with pytest.raises(ServiceError):
+        review_give(actor=users["housing"], case=case, opinion="approve")
+    assert Review.objects.filter(case=case, opinion="refuse").count() == 1
