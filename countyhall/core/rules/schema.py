@@ -42,5 +42,5 @@ def field_json_schema(field: serializers.Field) -> dict:
     if field.help_text:
         schema["description"] = str(field.help_text)
     if not field.required and field.default is not serializers.empty:
-        schema["default"] = field.default
+        schema["default"] = field.default() if callable(field.default) else field.default
     return schema
