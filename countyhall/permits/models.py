@@ -49,6 +49,9 @@ class Project(models.Model):
     applicant = models.ForeignKey(Organisation, verbose_name="建设单位", on_delete=models.PROTECT,
                                   related_name="projects")
     in_assessed_zone = models.BooleanField("位于已实施区域评估的区域", default=False)
+    fees_paid_on = models.DateField("建设规费缴清日期", null=True, blank=True,
+                                    help_text="施工许可核验缴费凭证（C4）")
+    fees_proof = models.CharField("缴费凭证号", max_length=60, blank=True)
     registered_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,6 +69,7 @@ class Case(models.Model):
         AWAITING_APPLICANT = "awaiting_applicant", "待申请人补正（停止计时）"
         APPROVED = "approved", "准予许可"
         REFUSED = "refused", "不予许可"
+        REVOKED = "revoked", "撤销许可（未履行承诺）"
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="cases")
     stage = models.CharField("审批阶段", max_length=32)
@@ -127,3 +131,55 @@ class Suspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start}—{self.end or ''}"
+
+
+class Commitment(models.Model):
+    """告知承诺 (C8): an approval granted on the applicant's commitment, checked afterwards."""
+
+    class Area(models.TextChoices):
+        GENERAL = "general", "一般事项"
+        PUBLIC_SAFETY = "public_safety", "公共安全"
+        ECOLOGY = "ecology", "生态环境保护"
+        HEALTH = "health", "人身健康、生命财产安全"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="commitments")
+    item = models.CharField("承诺事项", max_length=200)
+    area = models.CharField("涉及领域", max_length=16, choices=Area.choices, default=Area.GENERAL)
+    committed_on = models.DateField("承诺日期")
+    check_due = models.DateField("核查期限")
+    checked_on = models.DateField("核查日期", null=True, blank=True)
+    kept = models.BooleanField("履行承诺", null=True)
+    findings = models.TextField("核查意见", blank=True)
+
+    class Meta:
+        verbose_name = "告知承诺"
+        verbose_name_plural = "告知承诺"
+        ordering = ["check_due"]
+
+    def __str__(self) -> str:
+        return self.item
+
+
+class CreditRecord(models.Model):
+    """C10: firms and practitioners on the blacklist, for joint punishment."""
+
+    class Reason(models.TextChoices):
+        VIOLATION = "violation", "违法违规"
+        BROKEN_COMMITMENT = "broken_commitment", "不履行承诺"
+        UNPAID_WAGES = "unpaid_wages", "拖欠农民工工资"
+
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="credit_records")
+    practitioner = models.CharField("从业人员", max_length=64, blank=True)
+    reason = models.CharField("原因", max_length=24, choices=Reason.choices)
+    detail = models.TextField("情况")
+    listed_on = models.DateField("列入日期")
+    until = models.DateField("移出日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "失信记录"
+        verbose_name_plural = "失信记录"
+        ordering = ["-listed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation or self.practitioner} {self.get_reason_display()}"

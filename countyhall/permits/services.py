@@ -13,7 +13,16 @@ from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.policy import parameters
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_record, model_snapshot
-from countyhall.permits.models import Case, Category, Project, Review, StageLimit, Suspension
+from countyhall.permits.models import (
+    Case,
+    Category,
+    Commitment,
+    CreditRecord,
+    Project,
+    Review,
+    StageLimit,
+    Suspension,
+)
 from countyhall.permits.rules import stages_for
 
 ANSWERED = [Review.Opinion.APPROVE, Review.Opinion.APPROVE_WITH_CONDITIONS, Review.Opinion.REFUSE]
@@ -76,6 +85,10 @@ def permit_stage_submit(*, actor, project: Project, stage: str, accepted_on: dt.
             raise ServiceError("stage", f"须先完成“{stages[order - 1]}”阶段。")
     if project.cases.filter(stage=stage).exists():
         raise ServiceError("stage", "该阶段已受理，同一阶段不重复申报（C9）。")
+    if blacklisted(project.applicant, on=accepted_on):
+        raise ServiceError("applicant", f"{project.applicant} 已列入失信名单，依法实施联合惩戒（C10）。")
+    if "施工许可" in stage and (project.fees_paid_on is None or project.fees_paid_on > accepted_on):
+        raise ServiceError("fees", "建设规费须在施工许可前缴清，请提交缴费凭证（C4）。")
     limit = StageLimit.objects.filter(category=project.category, stage=stage).first()
     if limit is None:
         raise ServiceError("stage", "该阶段的时限和牵头部门尚未由管理员配置。")
@@ -188,3 +201,72 @@ def case_clock(case: Case, *, on: dt.date | None = None) -> ClockState:
             counted += counts(day)
         due = day
     return ClockState(used=used, remaining=max(case.working_days - used, 0), due=due, running=running)
+
+
+def blacklisted(organisation: Organisation, *, on: dt.date) -> bool:
+    return CreditRecord.objects.filter(organisation=organisation, listed_on__lte=on).exclude(until__lt=on).exists()
+
+
+@transaction.atomic
+def credit_record_add(*, actor, reason: str, detail: str, listed_on: dt.date, organisation: Organisation | None = None,
+                      practitioner: str = "", until: dt.date | None = None) -> CreditRecord:
+    if organisation is None and not practitioner.strip():
+        raise ServiceError("organisation", "请指明失信的单位或从业人员。")
+    if reason not in CreditRecord.Reason.values:
+        raise ServiceError("reason", "未知的失信原因。")
+    if not detail.strip():
+        raise ServiceError("detail", "请写明失信情况。")
+    record = CreditRecord.objects.create(organisation=organisation, practitioner=practitioner.strip(), reason=reason,
+                                         detail=detail.strip(), listed_on=listed_on, until=until)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=record, after=model_snapshot(record))
+    return record
+
+
+@transaction.atomic
+def fees_record(*, actor, project: Project, paid_on: dt.date, proof: str) -> Project:
+    if not proof.strip():
+        raise ServiceError("proof", "请填写缴费凭证号。")
+    before = model_snapshot(project)
+    project.fees_paid_on, project.fees_proof = paid_on, proof.strip()
+    project.save(update_fields=["fees_paid_on", "fees_proof"])
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=project, before=before,
+                 after=model_snapshot(project))
+    return project
+
+
+@transaction.atomic
+def commitment_accept(*, actor, case: Case, item: str, area: str, committed_on: dt.date,
+                      check_due: dt.date) -> Commitment:
+    """C8: notify-and-commit, except where public safety, the ecology or health are directly concerned."""
+    if area not in Commitment.Area.values:
+        raise ServiceError("area", "未知的领域。")
+    if area != Commitment.Area.GENERAL:
+        raise ServiceError("area", f"直接涉及{Commitment.Area(area).label}的事项不适用告知承诺制（C8）。")
+    if check_due < committed_on:
+        raise ServiceError("check_due", "核查期限不能早于承诺日期。")
+    commitment = Commitment.objects.create(case=case, item=item.strip(), area=area, committed_on=committed_on,
+                                           check_due=check_due)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=commitment, after=model_snapshot(commitment))
+    return commitment
+
+
+@transaction.atomic
+def commitment_check(*, actor, commitment: Commitment, kept: bool, findings: str, on: dt.date) -> Commitment:
+    """A broken commitment revokes the approval and puts the applicant on the blacklist (C8, C10)."""
+    if not findings.strip():
+        raise ServiceError("findings", "请写明核查意见。")
+    before = model_snapshot(commitment)
+    commitment.checked_on, commitment.kept, commitment.findings = on, kept, findings.strip()
+    commitment.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=commitment, before=before,
+                 after=model_snapshot(commitment))
+    if not kept:
+        case = commitment.case
+        case_before = model_snapshot(case)
+        case.status = Case.Status.REVOKED
+        case.save(update_fields=["status"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=case_before,
+                     after=model_snapshot(case), note=f"未履行承诺“{commitment.item}”，撤销许可")
+        credit_record_add(actor=actor, organisation=case.project.applicant, reason=CreditRecord.Reason.BROKEN_COMMITMENT,
+                          detail=f"{case}：未履行承诺“{commitment.item}”。{findings}", listed_on=on)
+    return commitment

@@ -102,3 +102,57 @@ def test_refusal_wins_and_only_the_lead_decides(world):
     with pytest.raises(ServiceError):
         review_give(actor=users["housing"], case=case, opinion="approve")
     assert Review.objects.filter(case=case, opinion="refuse").count() == 1
+
+
+def _approve_stage(world, stage, accepted_on):
+    users = world["users"]
+    case = permit_stage_submit(actor=users["approval"], project=world["project"], stage=stage, accepted_on=accepted_on)
+    for review in case.reviews.select_related("department"):
+        user = next(u for u in users.values() if u.organisation_id == review.department_id)
+        review_give(actor=user, case=case, opinion="approve", on=accepted_on + dt.timedelta(days=1))
+    lead_user = next(u for u in users.values() if u.organisation_id == case.lead_id)
+    return case_decide(actor=lead_user, case=case, approve=True, on=accepted_on + dt.timedelta(days=1))
+
+
+def test_notify_and_commit_and_the_blacklist(world):
+    from countyhall.permits.services import commitment_accept, commitment_check
+
+    case = _approve_stage(world, "立项用地规划许可", D(2021, 9, 1))
+    with pytest.raises(ServiceError) as error:
+        commitment_accept(actor=world["users"]["approval"], case=case, item="环评", area="ecology",
+                          committed_on=D(2021, 9, 2), check_due=D(2021, 12, 1))
+    assert "不适用告知承诺制" in error.value.message
+    commitment = commitment_accept(actor=world["users"]["approval"], case=case, item="补交土壤检测报告",
+                                   area="general", committed_on=D(2021, 9, 2), check_due=D(2021, 10, 31))
+    commitment_check(actor=world["users"]["approval"], commitment=commitment, kept=False, findings="逾期未交",
+                     on=D(2021, 11, 2))
+    assert Case.objects.get(pk=case.pk).status == "revoked"
+    with pytest.raises(ServiceError) as error:
+        permit_stage_submit(actor="t", project=world["project"], stage="工程建设许可", accepted_on=D(2021, 11, 3))
+    assert error.value.field in {"stage", "applicant"}
+
+
+def test_blacklisted_applicants_are_refused(world):
+    from countyhall.permits.services import credit_record_add
+
+    credit_record_add(actor=world["admin"], organisation=world["project"].applicant, reason="unpaid_wages",
+                      detail="拖欠农民工工资", listed_on=D(2021, 8, 1), until=D(2021, 12, 31))
+    with pytest.raises(ServiceError) as error:
+        permit_stage_submit(actor="t", project=world["project"], stage="立项用地规划许可", accepted_on=D(2021, 9, 1))
+    assert error.value.field == "applicant"
+    assert permit_stage_submit(actor="t", project=world["project"], stage="立项用地规划许可",
+                               accepted_on=D(2022, 1, 4)).pk
+
+
+def test_construction_permit_needs_the_fees_paid(world):
+    from countyhall.permits.services import fees_record
+
+    stage_limit_set(actor=world["admin"], category="social_civil", stage="施工许可", working_days=5,
+                    lead=world["orgs"]["approval"], participants=[], basis="流程图（示例）")
+    _approve_stage(world, "立项用地规划许可", D(2021, 9, 1))
+    _approve_stage(world, "工程建设许可", D(2021, 9, 6))
+    with pytest.raises(ServiceError) as error:
+        permit_stage_submit(actor="t", project=world["project"], stage="施工许可", accepted_on=D(2021, 9, 13))
+    assert error.value.field == "fees"
+    fees_record(actor="t", project=world["project"], paid_on=D(2021, 9, 10), proof="JF2021-0001")
+    assert permit_stage_submit(actor="t", project=world["project"], stage="施工许可", accepted_on=D(2021, 9, 13)).pk
