@@ -183,3 +183,20 @@ class CreditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation or self.practitioner} {self.get_reason_display()}"
+
+
+class ProjectAssessment(models.Model):
+    """An assessment done for a project (环评, 地震安全性评价 …), checked before the stage that needs it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assessments")
+    kind = models.CharField("评估事项", max_length=32)
+    completed_on = models.DateField("完成日期")
+    reference = models.CharField("批复或报告文号", max_length=100)
+
+    class Meta:
+        verbose_name = "评估评价"
+        verbose_name_plural = "评估评价"
+        constraints = [models.UniqueConstraint(fields=["project", "kind"], name="one_assessment_kind")]
+
+    def __str__(self) -> str:
+        return self.kind

@@ -119,3 +119,41 @@ def due_date_rule(*, category: str, accepted_on: dt.date, suspensions: list[dict
 def elderly_rooms_rule(*, households: int, area_completed_before_2014_06: bool) -> RuleResult:
     return elderly_rooms_terms(households=households, completed_before_2014_06=area_completed_before_2014_06,
                                on=dt.date(2021, 8, 9))
+
+
+# C5 (二、（一）3–4): assessments are not conditions for project approval; the seismic assessment is due
+# before design, the environmental, heritage and energy assessments and the soil-and-water plan before
+# works start. C7 (二、（六）): inside a regionally assessed zone these are covered by the zone's assessment.
+NOT_FOR_APPROVAL = Citation(DOCUMENT, "二、（一）3", 1556)
+ASSESSMENT_TIMING = Citation(DOCUMENT, "二、（一）4", 1578)
+REGIONAL_ASSESSMENT = Citation(DOCUMENT, "二、（六）", 1824)
+ASSESSMENTS_BEFORE = {
+    "工程建设许可": ["地震安全性评价"],
+    "施工许可": ["环境影响评价", "文物影响评价", "节能评价", "水土保持方案"],
+}
+REGIONALLY_ASSESSED = {"环境影响评价", "节能评价", "地震安全性评价", "地质灾害危险性评估", "压覆重要矿产资源评估",
+                       "水土保持方案", "防洪影响评价", "水资源论证", "文物影响评价", "交通影响评价", "雷电灾害风险评估"}
+
+
+def assessments_terms(*, stage: str, in_assessed_zone: bool) -> RuleResult:
+    """The assessments that must be done before an application for `stage` is accepted."""
+    due: list[str] = []
+    for name, assessments in ASSESSMENTS_BEFORE.items():
+        if name in stage:
+            due.extend(assessments)
+    skipped = sorted(a for a in due if in_assessed_zone and a in REGIONALLY_ASSESSED)
+    citations = [NOT_FOR_APPROVAL, ASSESSMENT_TIMING] + ([REGIONAL_ASSESSMENT] if in_assessed_zone else [])
+    return RuleResult(data={"stage": stage, "required": [a for a in due if a not in skipped],
+                            "covered_by_regional_assessment": skipped}, citations=citations)
+
+
+class AssessmentsInput(StrictInput):
+    stage = serializers.ChoiceField(choices=[*STAGES, "工程建设许可和施工许可"])
+    in_assessed_zone = serializers.BooleanField(default=False)
+
+
+@rule(name="permit.assessments", title="各阶段前须完成的评估评价", input=AssessmentsInput,
+      example={"stage": "施工许可", "in_assessed_zone": False},
+      description="评估评价不作为项目核准条件；地震安全性评价在工程设计前完成，环评、文物、节能评价和水土保持方案在开工前完成；已实施区域评估的区域内不再单独评估。")
+def assessments_rule(*, stage: str, in_assessed_zone: bool) -> RuleResult:
+    return assessments_terms(stage=stage, in_assessed_zone=in_assessed_zone)

@@ -19,11 +19,12 @@ from countyhall.permits.models import (
     Commitment,
     CreditRecord,
     Project,
+    ProjectAssessment,
     Review,
     StageLimit,
     Suspension,
 )
-from countyhall.permits.rules import stages_for
+from countyhall.permits.rules import REGIONALLY_ASSESSED, assessments_terms, stages_for
 
 ANSWERED = [Review.Opinion.APPROVE, Review.Opinion.APPROVE_WITH_CONDITIONS, Review.Opinion.REFUSE]
 
@@ -87,6 +88,11 @@ def permit_stage_submit(*, actor, project: Project, stage: str, accepted_on: dt.
         raise ServiceError("stage", "该阶段已受理，同一阶段不重复申报（C9）。")
     if blacklisted(project.applicant, on=accepted_on):
         raise ServiceError("applicant", f"{project.applicant} 已列入失信名单，依法实施联合惩戒（C10）。")
+    required = assessments_terms(stage=stage, in_assessed_zone=project.in_assessed_zone).data["required"]
+    done = set(project.assessments.filter(completed_on__lte=accepted_on).values_list("kind", flat=True))
+    missing = [a for a in required if a not in done]
+    if missing:
+        raise ServiceError("assessments", f"受理“{stage}”前须完成：{'、'.join(missing)}（C5）。")
     if "施工许可" in stage and (project.fees_paid_on is None or project.fees_paid_on > accepted_on):
         raise ServiceError("fees", "建设规费须在施工许可前缴清，请提交缴费凭证（C4）。")
     limit = StageLimit.objects.filter(category=project.category, stage=stage).first()
@@ -270,3 +276,16 @@ def commitment_check(*, actor, commitment: Commitment, kept: bool, findings: str
         credit_record_add(actor=actor, organisation=case.project.applicant, reason=CreditRecord.Reason.BROKEN_COMMITMENT,
                           detail=f"{case}：未履行承诺“{commitment.item}”。{findings}", listed_on=on)
     return commitment
+
+
+@transaction.atomic
+def assessment_record(*, actor, project: Project, kind: str, completed_on: dt.date, reference: str) -> ProjectAssessment:
+    if kind not in REGIONALLY_ASSESSED:
+        raise ServiceError("kind", f"未知的评估事项：{kind}。")
+    if not reference.strip():
+        raise ServiceError("reference", "请填写批复或报告文号。")
+    assessment, created = ProjectAssessment.objects.update_or_create(
+        project=project, kind=kind, defaults={"completed_on": completed_on, "reference": reference.strip()})
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                 instance=assessment, after=model_snapshot(assessment), object_repr=f"{project.code} {kind}")
+    return assessment

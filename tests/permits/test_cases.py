@@ -149,8 +149,17 @@ def test_construction_permit_needs_the_fees_paid(world):
 
     stage_limit_set(actor=world["admin"], category="social_civil", stage="施工许可", working_days=5,
                     lead=world["orgs"]["approval"], participants=[], basis="流程图（示例）")
-    _approve_stage(world, "立项用地规划许可", D(2021, 9, 1))
+    from countyhall.permits.services import assessment_record
+
+    _approve_stage(world, "立项用地规划许可", D(2021, 9, 1))  # assessments are not conditions for approval (C5)
+    with pytest.raises(ServiceError) as error:
+        permit_stage_submit(actor="t", project=world["project"], stage="工程建设许可", accepted_on=D(2021, 9, 6))
+    assert error.value.field == "assessments" and "地震安全性评价" in error.value.message
+    assessment_record(actor="t", project=world["project"], kind="地震安全性评价", completed_on=D(2021, 9, 3),
+                      reference="震评〔2021〕1号")
     _approve_stage(world, "工程建设许可", D(2021, 9, 6))
+    for kind in ("环境影响评价", "文物影响评价", "节能评价", "水土保持方案"):
+        assessment_record(actor="t", project=world["project"], kind=kind, completed_on=D(2021, 9, 8), reference="示例")
     with pytest.raises(ServiceError) as error:
         permit_stage_submit(actor="t", project=world["project"], stage="施工许可", accepted_on=D(2021, 9, 13))
     assert error.value.field == "fees"

@@ -70,3 +70,18 @@ def test_due_date_errors():
 def test_elderly_rooms(households, before_2014, m2):
     out = calc("permit.elderly_rooms", {"households": households, "area_completed_before_2014_06": before_2014})
     assert out["required_m2"] == m2
+
+
+@pytest.mark.parametrize(
+    ("stage", "zone", "required", "covered"),
+    [
+        ("立项用地规划许可", False, [], []),
+        ("工程建设许可", False, ["地震安全性评价"], []),
+        ("施工许可", False, ["环境影响评价", "文物影响评价", "节能评价", "水土保持方案"], []),
+        ("施工许可", True, [], ["文物影响评价", "水土保持方案", "环境影响评价", "节能评价"]),
+        ("工程建设许可和施工许可", False, ["地震安全性评价", "环境影响评价", "文物影响评价", "节能评价", "水土保持方案"], []),
+    ],
+)
+def test_assessments_before_each_stage(stage, zone, required, covered):
+    out = calc("permit.assessments", {"stage": stage, "in_assessed_zone": zone})
+    assert out["required"] == required and sorted(out["covered_by_regional_assessment"]) == sorted(covered)
