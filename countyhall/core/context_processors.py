@@ -7,6 +7,7 @@ from countyhall.core.roles import Capability, Role
 CANTEEN_ROLES = {Role.CIVIL_AFFAIRS, Role.FINANCE, Role.MARKET_REGULATION, Role.AUDITOR, Role.SYSTEM_ADMIN,
                  Role.TOWN_OFFICER, Role.CANTEEN_OPERATOR}
 HEATING_ROLES = {Role.HOUSING, Role.FINANCE, Role.TOWN_OFFICER, Role.AUDITOR, Role.SYSTEM_ADMIN}
+PERMIT_ROLES = {Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.DEVELOPMENT, Role.AUDITOR, Role.SYSTEM_ADMIN}
 
 
 def navigation_for(user) -> list[dict]:
@@ -23,6 +24,8 @@ def navigation_for(user) -> list[dict]:
         items.append({"label": "长者食堂", "url": reverse("canteens:dashboard")})
     if user.role_codes & HEATING_ROLES:
         items.append({"label": "清洁取暖", "url": reverse("heating:dashboard")})
+    if user.role_codes & PERMIT_ROLES:
+        items.append({"label": "工程建设审批", "url": reverse("permits:projects")})
     if user.can(Capability.PERSON_VIEW):
         items.append({"label": "人员信息", "url": reverse("core:people")})
     items.append({"label": "工作日历", "url": reverse("core:calendar")})
