@@ -52,6 +52,14 @@ class Project(models.Model):
     fees_paid_on = models.DateField("建设规费缴清日期", null=True, blank=True,
                                     help_text="施工许可核验缴费凭证（C4）")
     fees_proof = models.CharField("缴费凭证号", max_length=60, blank=True)
+    # C12 (35号): residential projects provide community elderly-care rooms, checked at scheme review and
+    # acceptance, and hand them to 民政 within three months of completion filing.
+    households = models.PositiveIntegerField("住宅户数", null=True, blank=True, help_text="住宅项目填写")
+    in_area_completed_before_2014_06 = models.BooleanField("位于2014年6月前竣工的老旧小区", default=False)
+    elderly_room_m2 = models.DecimalField("社区养老服务用房面积（平方米）", max_digits=8, decimal_places=2,
+                                          null=True, blank=True)
+    completion_filed_on = models.DateField("竣工验收备案日期", null=True, blank=True)
+    elderly_room_handed_over_on = models.DateField("养老服务用房移交民政日期", null=True, blank=True)
     registered_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -24,7 +26,7 @@ from countyhall.permits.models import (
     StageLimit,
     Suspension,
 )
-from countyhall.permits.rules import REGIONALLY_ASSESSED, assessments_terms, stages_for
+from countyhall.permits.rules import REGIONALLY_ASSESSED, assessments_terms, elderly_rooms_terms, stages_for
 
 ANSWERED = [Review.Opinion.APPROVE, Review.Opinion.APPROVE_WITH_CONDITIONS, Review.Opinion.REFUSE]
 
@@ -167,6 +169,8 @@ def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.d
         raise ServiceError("approve", "有部门不同意，不能准予许可。")
     if not approve and not reasons.strip():
         raise ServiceError("reasons", "不予许可须写明理由。")
+    if approve and case.stage in ELDERLY_ROOM_CHECKPOINTS:
+        _check_elderly_rooms(case.project, on=on or business_date())
     before = model_snapshot(case)
     case.status = Case.Status.APPROVED if approve else Case.Status.REFUSED
     case.decided_on, case.decision_reasons = on or business_date(), reasons
@@ -174,6 +178,37 @@ def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.d
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
                  after=model_snapshot(case))
     return case
+
+
+# C12: the rooms are checked at design-scheme review (in 工程建设许可) and at completion acceptance.
+ELDERLY_ROOM_CHECKPOINTS = {"工程建设许可", "工程建设许可和施工许可", "竣工验收"}
+
+
+def _check_elderly_rooms(project: Project, *, on: dt.date) -> None:
+    if not project.households:
+        return
+    required = Decimal(elderly_rooms_terms(households=project.households,
+                                           completed_before_2014_06=project.in_area_completed_before_2014_06,
+                                           on=on).data["required_m2"])
+    if project.elderly_room_m2 is None or project.elderly_room_m2 < required:
+        raise ServiceError("elderly_room_m2", f"住宅项目须配建社区养老服务用房不少于 {required} 平方米"
+                                              f"（现为 {project.elderly_room_m2 or 0}，高政办字〔2021〕35号）。")
+
+
+def elderly_room_handover_overdue(*, on: dt.date | None = None) -> list[Project]:
+    """C12: rooms not handed to 民政 within three months of completion filing."""
+    on = on or business_date()
+    overdue = []
+    for project in Project.objects.filter(households__gt=0, completion_filed_on__isnull=False,
+                                          elderly_room_handed_over_on__isnull=True):
+        filed = project.completion_filed_on
+        month = filed.month + 3
+        year = filed.year + (month - 1) // 12
+        month = (month - 1) % 12 + 1
+        last_day = calendar.monthrange(year, month)[1]
+        if on > dt.date(year, month, min(filed.day, last_day)):
+            overdue.append(project)
+    return overdue
 
 
 @dataclass(frozen=True)
@@ -187,11 +222,11 @@ class ClockState:
 def case_clock(case: Case, *, on: dt.date | None = None) -> ClockState:
     """Working days used and left on `on`; suspended days (both ends) do not count."""
     on = on or case.decided_on or business_date()
-    calendar = DatabaseCalendar()
+    official = DatabaseCalendar()
     periods = [(s.start, s.end or dt.date.max) for s in case.suspensions.all()]
 
     def counts(day: dt.date) -> bool:
-        return calendar.is_workday(day) and not any(a <= day <= b for a, b in periods)
+        return official.is_workday(day) and not any(a <= day <= b for a, b in periods)
 
     used = 0
     day = case.accepted_on

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation
-from countyhall.permits.models import Case, Review
+from countyhall.permits.models import Case, Project, Review
 from countyhall.permits.services import (
     case_clock,
     case_decide,
@@ -165,3 +166,19 @@ def test_construction_permit_needs_the_fees_paid(world):
     assert error.value.field == "fees"
     fees_record(actor="t", project=world["project"], paid_on=D(2021, 9, 10), proof="JF2021-0001")
     assert permit_stage_submit(actor="t", project=world["project"], stage="施工许可", accepted_on=D(2021, 9, 13)).pk
+
+
+def test_residential_projects_need_their_elderly_rooms(world):
+    from countyhall.permits.services import assessment_record, elderly_room_handover_overdue
+
+    project = world["project"]
+    project.households, project.elderly_room_m2 = 350, Decimal("60")
+    project.save()
+    _approve_stage(world, "立项用地规划许可", D(2021, 9, 1))
+    assessment_record(actor="t", project=project, kind="地震安全性评价", completed_on=D(2021, 9, 3), reference="x")
+    with pytest.raises(ServiceError) as error:
+        _approve_stage(world, "工程建设许可", D(2021, 9, 6))  # 350 households need 70 m² (C12)
+    assert error.value.field == "elderly_room_m2" and "70.00" in error.value.message
+    Project.objects.filter(pk=project.pk).update(elderly_room_m2=Decimal("70"), completion_filed_on=D(2022, 2, 28))
+    assert [p.pk for p in elderly_room_handover_overdue(on=D(2022, 5, 28))] == []
+    assert [p.pk for p in elderly_room_handover_overdue(on=D(2022, 5, 29))] == [project.pk]
