@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from countyhall.core.charts import bar_chart
+from countyhall.core.context_processors import HEATING_ROLES
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.models import Division
@@ -36,8 +37,6 @@ from countyhall.heating.selectors import (
     village_progress,
 )
 from countyhall.heating.templatetags.heating_labels import BUDGET_LABELS
-
-HEATING_ROLES = {Role.HOUSING, Role.FINANCE, Role.TOWN_OFFICER, Role.AUDITOR, Role.SYSTEM_ADMIN}
 
 
 def _need(user) -> None:
