@@ -69,10 +69,6 @@ def tekun_status_add(*, actor, elder: Elder, source: str, valid_from: dt.date, v
     return status
 
 
-def elder_is_tekun(elder: Elder, on: dt.date) -> bool:
-    return any(p.valid_from <= on and (p.valid_to is None or on <= p.valid_to) for p in elder.tekun_periods.all())
-
-
 @transaction.atomic
 def elder_mark_left(*, actor, elder: Elder, died_on: dt.date | None = None, moved_away_on: dt.date | None = None
                     ) -> Elder:
