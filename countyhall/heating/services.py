@@ -128,6 +128,10 @@ def season_use_record(*, actor, household: Household, season: str, gas_m3: Decim
     return use
 
 
+def _device(household: Household, kind: str) -> Device | None:
+    return next((d for d in household.devices.all() if d.kind == kind), None)
+
+
 def _terms_for(household: Household, period: str) -> list[tuple[str, str, str, object]]:
     """(item, payee, payee name, rule result) for what `household` is entitled to in `period`.
 
@@ -140,14 +144,15 @@ def _terms_for(household: Household, period: str) -> list[tuple[str, str, str, o
             return []
         if household.method == Method.GAS:
             items = [("gas_network", "gas_company", "", rules.gas_network_terms(households=1))]
-            boiler = household.devices.filter(kind=Device.Kind.GAS_BOILER).first()
+            boiler = _device(household, Device.Kind.GAS_BOILER)
             if boiler:
                 items.append(("gas_boiler", "gas_company", "", rules.gas_boiler_terms(price=boiler.price)))
             return items
-        stove = household.devices.filter(kind=Device.Kind.BIOMASS_STOVE).first()
+        stove = _device(household, Device.Kind.BIOMASS_STOVE)
         return [("biomass_stove", "supplier", stove.supplier, rules.biomass_stove_terms(price=stove.price))] \
             if stove else []
-    use = household.season_uses.filter(season=period).first()
+    # Read the prefetched rows: .filter() here would query once per household in the compute loop.
+    use = next((u for u in household.season_uses.all() if u.season == period), None)
     if use is None:
         return []
     if household.method == Method.GAS:
