@@ -15,7 +15,7 @@ from countyhall.core.errors import ServiceError
 from countyhall.core.reports import XLSX
 from countyhall.core.roles import Capability
 from countyhall.core.selectors.people import person_get_for_user, person_present
-from countyhall.core.web import form_error
+from countyhall.core.web import form_error, submit_form
 
 
 def _need(user, capability: str) -> None:
@@ -70,15 +70,9 @@ def elder_new(request):
 def elder_tekun(request, pk: int):
     _need(request.user, Capability.PERSON_EDIT)
     elder = _elder_for(request, pk)
-    form = TekunForm(request.POST)
-    if form.is_valid():
-        try:
-            services.tekun_status_add(actor=request.user, elder=elder, **form.cleaned_data)
-            messages.success(request, "已登记特困人员认定。")
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, "请填写认定依据和起始日期。")
+    submit_form(request, TekunForm(request.POST),
+                lambda data: services.tekun_status_add(actor=request.user, elder=elder, **data),
+                success="已登记特困人员认定。", invalid="请填写认定依据和起始日期。")
     return redirect(elder)
 
 
@@ -86,13 +80,9 @@ def elder_tekun(request, pk: int):
 def elder_left(request, pk: int):
     _need(request.user, Capability.PERSON_EDIT)
     elder = _elder_for(request, pk)
-    form = LeftForm(request.POST)
-    if form.is_valid():
-        try:
-            services.elder_mark_left(actor=request.user, elder=elder, **form.cleaned_data)
-            messages.success(request, "已登记。此后的午餐登记将被拒绝。")
-        except ServiceError as exc:
-            messages.error(request, exc.message)
+    submit_form(request, LeftForm(request.POST),
+                lambda data: services.elder_mark_left(actor=request.user, elder=elder, **data),
+                success="已登记。此后的午餐登记将被拒绝。", invalid="")
     return redirect(elder)
 
 

@@ -19,7 +19,7 @@ from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.reports import excel_response
 from countyhall.core.roles import Role
-from countyhall.core.web import form_error
+from countyhall.core.web import form_error, submit_form
 
 
 @login_required
@@ -117,33 +117,20 @@ def facility_filing(request, pk: int):
 @login_required
 def facility_staff(request, pk: int):
     facility = _facility_for(request, pk)
-    form = StaffForm(request.POST)
-    if form.is_valid():
-        try:
-            services.facility_staff_add(actor=request.user, facility=facility, **form.cleaned_data)
-            messages.success(request, "已登记从业人员。")
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, "从业人员信息有误：" + "；".join(f"{k}：{v[0]}" for k, v in form.errors.items()))
+    submit_form(request, StaffForm(request.POST),
+                lambda data: services.facility_staff_add(actor=request.user, facility=facility, **data),
+                success="已登记从业人员。", errors_prefix="从业人员信息有误")
     return redirect(facility)
 
 
 @login_required
 def facility_menu(request, pk: int):
     facility = _facility_for(request, pk)
-    form = MenuForm(request.POST)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        week_start = data.pop("week_start")
-        try:
-            services.menu_publish(actor=request.user, facility=facility, week_start=week_start,
-                                  items={k: v for k, v in data.items() if v})
-            messages.success(request, "已公布食谱。")
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, "食谱有误：请填写周一日期。")
+    submit_form(request, MenuForm(request.POST),
+                lambda data: services.menu_publish(
+                    actor=request.user, facility=facility, week_start=data["week_start"],
+                    items={k: v for k, v in data.items() if k != "week_start" and v}),
+                success="已公布食谱。", invalid="食谱有误：请填写周一日期。")
     return redirect(facility)
 
 
