@@ -7,7 +7,9 @@ from countyhall.core.roles import Capability, Role
 CANTEEN_ROLES = {Role.CIVIL_AFFAIRS, Role.FINANCE, Role.MARKET_REGULATION, Role.AUDITOR, Role.SYSTEM_ADMIN,
                  Role.TOWN_OFFICER, Role.CANTEEN_OPERATOR}
 HEATING_ROLES = {Role.HOUSING, Role.FINANCE, Role.TOWN_OFFICER, Role.AUDITOR, Role.SYSTEM_ADMIN}
-PERMIT_ROLES = {Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.DEVELOPMENT, Role.AUDITOR, Role.SYSTEM_ADMIN}
+# Who sees every project is decided in permits.selectors; these roles may open the system at all.
+PERMIT_ROLES = {Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.DEVELOPMENT, Role.AUDITOR, Role.SYSTEM_ADMIN,
+                Role.PERMIT_REVIEWER, Role.APPLICANT_FIRM, Role.CIVIL_AFFAIRS}
 
 
 def navigation_for(user) -> list[dict]:

@@ -19,6 +19,9 @@ class Role(models.TextChoices):
     MARKET_REGULATION = "market_regulation", "市场监管局"
     TOWN_OFFICER = "town_officer", "镇（街道）工作人员"
     CANTEEN_OPERATOR = "canteen_operator", "长者食堂运营方"
+    # 工程建设项目审批: departments that review in parallel (消防、人防、生态环境 …) and the applicant firms.
+    PERMIT_REVIEWER = "permit_reviewer", "审批参与部门"
+    APPLICANT_FIRM = "applicant_firm", "建设单位（申请人）"
 
 
 class Capability(models.TextChoices):
@@ -52,6 +55,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.TOWN_OFFICER: frozenset({Capability.PERSON_VIEW, Capability.PERSON_VIEW_UNMASKED, Capability.PERSON_EDIT}),
     # Operators must recognise the elder at the counter but do not need the full ID number.
     Role.CANTEEN_OPERATOR: frozenset({Capability.PERSON_VIEW}),
+    Role.PERMIT_REVIEWER: frozenset(),
+    Role.APPLICANT_FIRM: frozenset(),
 }
 
 

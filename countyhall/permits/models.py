@@ -30,6 +30,12 @@ class StageLimit(models.Model):
     lead = models.ForeignKey(Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+")
     participants = models.ManyToManyField(Organisation, verbose_name="参与部门", related_name="+", blank=True)
     basis = models.CharField("依据", max_length=200, help_text="如：县行政审批服务局印发的审批流程图")
+    review_working_days = models.PositiveIntegerField(
+        "部门审查时限（工作日）", null=True, blank=True,
+        help_text="各参与部门出具意见的时限；为空时与阶段时限相同")
+    items = models.TextField("本阶段办理事项", blank=True, help_text="每行一项；合并办理的事项写在同一行（C4）")
+    materials = models.TextField("申报材料清单", blank=True,
+                                 help_text="每行一种材料；前一阶段已提交的材料自动共享，不再要求重复提交（C9）")
 
     class Meta:
         verbose_name = "阶段时限"
@@ -38,6 +44,14 @@ class StageLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} {self.stage} {self.working_days}个工作日"
+
+    @property
+    def item_list(self) -> list[str]:
+        return [line.strip() for line in self.items.splitlines() if line.strip()]
+
+    @property
+    def material_list(self) -> list[str]:
+        return [line.strip() for line in self.materials.splitlines() if line.strip()]
 
 
 class Project(models.Model):
@@ -48,6 +62,17 @@ class Project(models.Model):
     site = models.ForeignKey(Division, verbose_name="建设地点", on_delete=models.PROTECT, related_name="+")
     applicant = models.ForeignKey(Organisation, verbose_name="建设单位", on_delete=models.PROTECT,
                                   related_name="projects")
+    class LandSupply(models.TextChoices):
+        TRANSFER = "transfer", "出让"
+        TRANSFER_WITH_SCHEME = "transfer_with_scheme", "带方案出让"
+        ALLOCATION = "allocation", "划拨"
+        EXISTING = "existing", "自有用地（不新增用地）"
+
+    land_supply = models.CharField("土地供应方式", max_length=24, choices=LandSupply.choices, default=LandSupply.TRANSFER)
+    investment = models.DecimalField("总投资（万元）", max_digits=12, decimal_places=2, null=True, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=32, blank=True)
+    project_manager = models.CharField("项目负责人", max_length=32, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     in_assessed_zone = models.BooleanField("位于已实施区域评估的区域", default=False)
     fees_paid_on = models.DateField("建设规费缴清日期", null=True, blank=True,
                                     help_text="施工许可核验缴费凭证（C4）")
@@ -70,9 +95,14 @@ class Project(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def investment_type(self) -> str:
+        return "政府投资" if self.category.startswith("gov_") else "社会投资"
+
 
 class Case(models.Model):
     class Status(models.TextChoices):
+        SUBMITTED = "submitted", "已申报待受理"
         IN_REVIEW = "in_review", "并联审查中"
         AWAITING_APPLICANT = "awaiting_applicant", "待申请人补正（停止计时）"
         APPROVED = "approved", "准予许可"
@@ -83,8 +113,13 @@ class Case(models.Model):
     stage = models.CharField("审批阶段", max_length=32)
     stage_order = models.PositiveSmallIntegerField()
     lead = models.ForeignKey(Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+")
-    accepted_on = models.DateField("受理日期")
+    applied_on = models.DateField("申报日期", null=True, blank=True)
+    accepted_on = models.DateField("受理日期", null=True, blank=True, help_text="受理当日不计入时限（C3）")
     working_days = models.PositiveIntegerField("阶段时限（工作日）")
+    review_working_days = models.PositiveIntegerField("部门审查时限（工作日）", null=True, blank=True,
+                                                      help_text="为空时与阶段时限相同")
+    applicant_listed = models.BooleanField("申请人在失信名单内", default=False,
+                                           help_text="受理时建设单位在失信名单内：提示所有审查部门（C10）")
     status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.IN_REVIEW)
     decided_on = models.DateField("决定日期", null=True, blank=True)
     decision_reasons = models.TextField("决定理由", blank=True)
@@ -114,6 +149,7 @@ class Review(models.Model):
     decided_on = models.DateField("日期", null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
+    attachment = models.FileField("附件", upload_to="permits/opinions/%Y/", blank=True)
 
     class Meta:
         verbose_name = "部门意见"
@@ -208,3 +244,120 @@ class ProjectAssessment(models.Model):
 
     def __str__(self) -> str:
         return self.kind
+
+
+class Material(models.Model):
+    """One document of the applicant's materials. Given once per project and shared by every later stage (C9)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="materials")
+    name = models.CharField("材料名称", max_length=100)
+    file = models.FileField("文件", upload_to="permits/materials/%Y/")
+    first_case = models.ForeignKey(Case, verbose_name="首次提交的阶段", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    version = models.PositiveSmallIntegerField("版本", default=1, help_text="补正时提交新版本，旧版本保留")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申报材料"
+        verbose_name_plural = "申报材料"
+        ordering = ["project", "name", "-version"]
+        constraints = [models.UniqueConstraint(fields=["project", "name", "version"], name="one_material_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（第{self.version}版）"
+
+
+class Extension(models.Model):
+    """More working days for a case: needs a reason and an approver other than the one who asks."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
+    working_days = models.PositiveIntegerField("延长工作日")
+    reason = models.CharField("延期理由", max_length=300)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_on = models.DateField("申请日期")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    approved_on = models.DateField("批准日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "延期"
+        verbose_name_plural = "延期"
+        ordering = ["case", "requested_on"]
+
+    def __str__(self) -> str:
+        return f"延长{self.working_days}个工作日"
+
+
+class CaseNote(models.Model):
+    """A note on a case. Internal notes are for staff only; the rest are messages the applicant reads."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    text = models.TextField("内容")
+    internal = models.BooleanField("内部备注（申请人不可见）", default=True)
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "办理备注"
+        verbose_name_plural = "办理备注"
+        ordering = ["case", "written_at"]
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class ClockNotice(models.Model):
+    """A reminder before a deadline, or an escalation once it has passed; one of each per clock."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "临期提醒"
+        ESCALATION = "escalation", "超期督办"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices")
+    review = models.ForeignKey(Review, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    organisation = models.ForeignKey(Organisation, verbose_name="通知部门", on_delete=models.PROTECT, related_name="+")
+    due = models.DateField("到期日")
+    message = models.CharField("内容", max_length=300)
+    created_on = models.DateField("日期")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "时限提醒"
+        verbose_name_plural = "时限提醒"
+        ordering = ["-created_on", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind", "organisation"], condition=models.Q(review__isnull=True),
+                                    name="one_case_notice"),
+            models.UniqueConstraint(fields=["review", "kind", "organisation"], condition=models.Q(review__isnull=False),
+                                    name="one_review_notice"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ProgressReport(models.Model):
+    """C11: each lead department reports its progress to the reform office before the 25th of each month."""
+
+    lead = models.ForeignKey(Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("年")
+    month = models.PositiveSmallIntegerField("月")
+    submitted_on = models.DateField("报送日期")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    late = models.BooleanField("逾期报送")
+    summary = models.JSONField("进展情况汇总")
+    remarks = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "月度进展报告"
+        verbose_name_plural = "月度进展报告"
+        ordering = ["-year", "-month", "lead"]
+        constraints = [models.UniqueConstraint(fields=["lead", "year", "month"], name="one_report_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.lead} {self.year}年{self.month}月"

@@ -133,16 +133,21 @@ def test_notify_and_commit_and_the_blacklist(world):
     assert error.value.field in {"stage", "applicant"}
 
 
-def test_blacklisted_applicants_are_refused(world):
+def test_a_listed_applicant_is_flagged_to_every_reviewer(world, client):
     from countyhall.permits.services import credit_record_add
 
     credit_record_add(actor=world["admin"], organisation=world["project"].applicant, reason="unpaid_wages",
                       detail="拖欠农民工工资", listed_on=D(2021, 8, 1), until=D(2021, 12, 31))
-    with pytest.raises(ServiceError) as error:
-        permit_stage_submit(actor="t", project=world["project"], stage="立项用地规划许可", accepted_on=D(2021, 9, 1))
-    assert error.value.field == "applicant"
+    case = permit_stage_submit(actor="t", project=world["project"], stage="立项用地规划许可", accepted_on=D(2021, 9, 1))
+    assert case.applicant_listed is True
+    for user in (world["users"]["resources"], world["users"]["approval"]):  # the lead and a participant
+        client.force_login(user)
+        html = client.get(f"/permits/p/{world['project'].pk}/").content.decode()
+        assert "失信名单" in html and "拖欠农民工工资" in html
+    # After the listing ends, a later application is no longer flagged.
+    world["project"].cases.all().delete()
     assert permit_stage_submit(actor="t", project=world["project"], stage="立项用地规划许可",
-                               accepted_on=D(2022, 1, 4)).pk
+                               accepted_on=D(2022, 1, 4)).applicant_listed is False
 
 
 def test_construction_permit_needs_the_fees_paid(world):

@@ -88,6 +88,14 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploaded materials hold applicants' documents: they are never served from a public URL, only through
+# views that check who is asking (permits.views.material_download).
+MEDIA_ROOT = Path(os.environ.get("COUNTYHALL_MEDIA_ROOT", VAR_DIR / "media"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# A department is reminded when this many working days or fewer remain on its clock (platform setting,
+# not a gazette figure).
+PERMIT_REMINDER_WORKING_DAYS = int(os.environ.get("COUNTYHALL_PERMIT_REMINDER_DAYS", "2"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 
 REST_FRAMEWORK = {

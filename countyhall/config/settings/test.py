@@ -14,3 +14,6 @@ ALLOWED_HOSTS = ["*"]
 
 # Tests run on a fixed business date inside the canteen opinion's validity (2021-09-02 … 2023-12-31).
 BUSINESS_DATE = __import__("datetime").date(2022, 6, 15)
+
+# Uploads go to a throwaway directory per test run.
+MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="countyhall-media-")

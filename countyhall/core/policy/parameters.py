@@ -37,6 +37,7 @@ UNITS = {
     "persons": "人次",
     "households": "户",
     "days": "日",
+    "day_of_month": "日（每月）",
     "working_days": "工作日",
     "minutes": "分钟",
     "hours": "小时",
@@ -181,7 +182,7 @@ def _typed_value(path: Path, where: str, unit: str, raw: Any) -> Any:
         if unit.startswith("CNY") and value != value.quantize(Decimal("0.01")):
             raise _fail(path, where, f"金额最多两位小数：{raw!r}")
         return value
-    if unit in {"count", "persons", "households", "days", "working_days", "minutes", "hours", "years",
+    if unit in {"count", "persons", "households", "days", "day_of_month", "working_days", "minutes", "hours", "years",
                 "age_years", "m2", "m3", "tonnes"}:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise _fail(path, where, f"应为整数，实际为 {raw!r}")

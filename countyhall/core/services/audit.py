@@ -5,7 +5,9 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 from countyhall.core.models import AuditEntry
 
@@ -17,6 +19,8 @@ def json_safe(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

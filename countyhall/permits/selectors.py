@@ -1,0 +1,164 @@
+"""Who sees which project and review, the department desk, the monthly report (C11) and time statistics.
+
+Scope, in one place:
+- 行政审批服务局 (runs the system and the one window), auditors and administrators see every project;
+- a department sees the projects in which it leads a stage or holds a review, and in a case only the
+  reviews it holds — unless it leads that case, when it sees every opinion it must combine (C6);
+- an applicant firm sees only its own projects, every official opinion on them, and no internal note.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from countyhall.core.clock import business_date
+from countyhall.core.clocks import ClockState
+from countyhall.core.models import Organisation
+from countyhall.core.policy import parameters
+from countyhall.core.roles import Role
+from countyhall.core.selectors.calendar import DatabaseCalendar
+from countyhall.permits.models import Case, CaseNote, Category, ClockNotice, Project, Review
+from countyhall.permits.rules import stages_for
+from countyhall.permits.services.clock import ANSWERED, case_clock, review_clock
+
+SEE_ALL = {Role.APPROVAL, Role.AUDITOR, Role.SYSTEM_ADMIN}
+
+
+def sees_all(user) -> bool:
+    return bool(user.role_codes & SEE_ALL)
+
+
+def is_firm(user) -> bool:
+    return Role.APPLICANT_FIRM in user.role_codes and not sees_all(user)
+
+
+def project_list_for_user(user) -> QuerySet[Project]:
+    projects = Project.objects.select_related("applicant", "site")
+    if sees_all(user):
+        return projects
+    if user.organisation_id is None:
+        return projects.none()
+    if is_firm(user):
+        return projects.filter(applicant_id=user.organisation_id)
+    held = Case.objects.filter(Q(lead_id=user.organisation_id) | Q(reviews__department_id=user.organisation_id))
+    return projects.filter(pk__in=held.values("project_id"))
+
+
+def case_reviews_for_user(user, case: Case) -> list[Review]:
+    reviews = list(case.reviews.all())
+    if sees_all(user) or is_firm(user) or user.organisation_id == case.lead_id:
+        return reviews
+    return [r for r in reviews if r.department_id == user.organisation_id]
+
+
+def case_notes_for_user(user, case: Case) -> list[CaseNote]:
+    return [n for n in case.notes.all() if not (n.internal and is_firm(user))]
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    case: Case
+    review: Review | None
+    clock: ClockState
+
+
+def department_desk(*, organisation: Organisation, on: dt.date | None = None,
+                    due_soon_within: int = 3) -> dict:
+    """The reviews a department holds and the cases it leads, each with its clock: overdue, due soon, the rest."""
+    on = on or business_date()
+    calendar = DatabaseCalendar()
+    rows: dict[str, list[DeskRow]] = {"overdue": [], "due_soon": [], "open": [], "answered": []}
+    reviews = (Review.objects.filter(department=organisation).exclude(case__status=Case.Status.SUBMITTED)
+               .select_related("case__project", "case__lead")
+               .prefetch_related("case__suspensions", "case__extensions").order_by("case__accepted_on"))
+    for review in reviews:
+        clock = review_clock(review, on=on, calendar=calendar)
+        if review.opinion in ANSWERED:
+            rows["answered"].append(DeskRow(review.case, review, clock))
+        elif review.case.status != Case.Status.IN_REVIEW:
+            rows["open"].append(DeskRow(review.case, review, clock))
+        elif clock.overdue:
+            rows["overdue"].append(DeskRow(review.case, review, clock))
+        elif clock.remaining <= due_soon_within:
+            rows["due_soon"].append(DeskRow(review.case, review, clock))
+        else:
+            rows["open"].append(DeskRow(review.case, review, clock))
+    led = (Case.objects.filter(lead=organisation).exclude(status__in=[Case.Status.APPROVED, Case.Status.REFUSED,
+                                                                      Case.Status.REVOKED])
+           .select_related("project").prefetch_related("suspensions", "extensions", "reviews"))
+    leading = []
+    for case in led:
+        waiting = [r for r in case.reviews.all() if r.opinion not in ANSWERED]
+        leading.append({"case": case, "clock": case_clock(case, on=on, calendar=calendar), "waiting": len(waiting),
+                        "ready": case.status == Case.Status.IN_REVIEW and not waiting})
+    notices = ClockNotice.objects.filter(organisation=organisation).select_related("case__project")[:50]
+    return {**rows, "leading": leading, "notices": notices, "on": on}
+
+
+def progress_report_deadline(*, year: int, month: int) -> tuple[dt.date, object]:
+    """The last day to report for a month (C11: before the 25th), and the parameter lookup it came from."""
+    value = parameters().at("permit.progress_report.before_day", dt.date(year, month, 1))
+    return dt.date(year, month, int(value.value) - 1), value
+
+
+def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date | None = None) -> dict:
+    """C11: a lead department's progress for one month, built from its cases — what it must report before the 25th."""
+    first = dt.date(year, month, 1)
+    last = dt.date(year, month, month_calendar.monthrange(year, month)[1])
+    on = min(on or business_date(), last)
+    calendar = DatabaseCalendar()
+    cases = (Case.objects.filter(lead=lead).filter(Q(applied_on__lte=last) | Q(accepted_on__lte=last))
+             .exclude(decided_on__lt=first).select_related("project")
+             .prefetch_related("suspensions", "extensions", "reviews__department").order_by("accepted_on"))
+    rows = []
+    totals = {"received": 0, "accepted": 0, "decided": 0, "approved": 0, "refused": 0, "in_progress": 0,
+              "overdue": 0, "awaiting_applicant": 0}
+    for case in cases:
+        clock = case_clock(case, on=on, calendar=calendar)
+        decided_in_month = case.decided_on is not None and first <= case.decided_on <= last
+        totals["received"] += bool(case.applied_on and first <= case.applied_on <= last)
+        totals["accepted"] += bool(case.accepted_on and first <= case.accepted_on <= last)
+        totals["decided"] += decided_in_month
+        totals["approved"] += decided_in_month and case.status in (Case.Status.APPROVED, Case.Status.REVOKED)
+        totals["refused"] += decided_in_month and case.status == Case.Status.REFUSED
+        totals["in_progress"] += case.decided_on is None or case.decided_on > last
+        totals["awaiting_applicant"] += case.status == Case.Status.AWAITING_APPLICANT
+        totals["overdue"] += bool(clock and clock.overdue)
+        rows.append({"case": case, "clock": clock, "code": case.project.code, "project": case.project.name,
+                     "category": case.project.get_category_display(), "stage": case.stage,
+                     "status": case.get_status_display(), "accepted_on": case.accepted_on,
+                     "decided_on": case.decided_on, "used": clock.used if clock else None,
+                     "limit": clock.limit if clock else case.working_days,
+                     "overdue": bool(clock and clock.overdue)})
+    deadline, basis = progress_report_deadline(year=year, month=month)
+    return {"lead": lead, "year": year, "month": month, "rows": rows, "totals": totals, "deadline": deadline,
+            "citation": basis.citation, "as_of": on}
+
+
+def time_used_statistics(*, category: str | None = None) -> list[dict]:
+    """Working days used by decided cases, per category and stage: count, mean, longest, over the limit."""
+    calendar = DatabaseCalendar()
+    cases = (Case.objects.filter(decided_on__isnull=False, accepted_on__isnull=False).select_related("project")
+             .prefetch_related("suspensions", "extensions"))
+    if category:
+        cases = cases.filter(project__category=category)
+    groups: dict[tuple[str, str], list[ClockState]] = defaultdict(list)
+    for case in cases:
+        groups[(case.project.category, case.stage)].append(case_clock(case, calendar=calendar))
+    stats = []
+    for cat in Category.values:
+        for stage in stages_for(cat):
+            clocks = groups.get((cat, stage))
+            if not clocks:
+                continue
+            used = [c.used for c in clocks]
+            stats.append({"category": Category(cat).label, "stage": stage, "decided": len(clocks),
+                          "mean_used": round(sum(used) / len(used), 1), "max_used": max(used),
+                          "over_limit": sum(c.overdue for c in clocks),
+                          "stopped": sum(c.stopped_working_days for c in clocks)})
+    return stats

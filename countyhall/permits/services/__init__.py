@@ -1,0 +1,43 @@
+"""Write services of the approval system. Import from here; each module holds one part of the workflow."""
+
+from countyhall.permits.services.cases import (
+    case_accept,
+    case_decide,
+    case_note_add,
+    case_resume,
+    extension_approve,
+    extension_request,
+    materials_on_file,
+    permit_stage_apply,
+    permit_stage_submit,
+    review_give,
+    stage_materials,
+)
+from countyhall.permits.services.clock import case_clock, case_limit, clock_sweep, review_clock
+from countyhall.permits.services.credit import (
+    blacklisted,
+    commitment_accept,
+    commitment_check,
+    credit_record_add,
+    credit_record_end,
+    credit_records_in_force,
+)
+from countyhall.permits.services.reports import progress_report_submit
+from countyhall.permits.services.setup import (
+    assessment_record,
+    elderly_room_handover_overdue,
+    fees_record,
+    handover_deadline,
+    project_register,
+    residential_record,
+    stage_limit_set,
+)
+
+__all__ = [
+    "assessment_record", "blacklisted", "case_accept", "case_clock", "case_decide", "case_limit", "case_note_add",
+    "case_resume", "clock_sweep", "commitment_accept", "commitment_check", "credit_record_add", "credit_record_end",
+    "credit_records_in_force", "elderly_room_handover_overdue", "extension_approve", "extension_request",
+    "fees_record", "handover_deadline", "materials_on_file", "permit_stage_apply", "permit_stage_submit",
+    "progress_report_submit", "project_register", "residential_record", "review_clock", "stage_limit_set",
+    "stage_materials",
+]

@@ -1,0 +1,299 @@
+"""Stage cases: application with one set of materials, acceptance, parallel review, 补正, decision, extension."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import Max
+
+from countyhall.core.clock import business_date
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import AuditEntry
+from countyhall.core.roles import Role
+from countyhall.core.services.audit import audit_record, model_snapshot
+from countyhall.permits.models import Case, CaseNote, Extension, Material, Project, Review, StageLimit, Suspension
+from countyhall.permits.rules import assessments_terms, elderly_rooms_terms, stages_for
+from countyhall.permits.services.clock import ANSWERED
+from countyhall.permits.services.credit import blacklisted
+
+# C12: the rooms are checked at design-scheme review (in 工程建设许可) and at completion acceptance.
+ELDERLY_ROOM_CHECKPOINTS = {"工程建设许可", "工程建设许可和施工许可", "竣工验收"}
+CONSTRUCTION_PERMIT_STAGES = {"施工许可", "工程建设许可和施工许可"}
+
+
+def _user(actor):
+    """The acting user, or None for the system and scripts (which the callers trust)."""
+    return None if isinstance(actor, str) else actor
+
+
+def _is_window(actor) -> bool:
+    # 行政审批服务局 runs the one window (一窗受理) and may act for the applicant at the counter.
+    user = _user(actor)
+    return user is None or Role.APPROVAL in user.role_codes
+
+
+def _is_applicant(actor, project: Project) -> bool:
+    user = _user(actor)
+    return (user is not None and Role.APPLICANT_FIRM in user.role_codes
+            and user.organisation_id == project.applicant_id)
+
+
+def _organisation_id(actor) -> int | None:
+    user = _user(actor)
+    return user.organisation_id if user else None
+
+
+def materials_on_file(project: Project) -> dict[str, Material]:
+    """The newest version of every material the project has given, by name."""
+    latest: dict[str, Material] = {}
+    for material in project.materials.order_by("name", "-version"):
+        latest.setdefault(material.name, material)
+    return latest
+
+
+def stage_materials(*, project: Project, stage: str) -> dict:
+    """What the stage's one set of materials needs: what is already on file is shared, never asked again (C9)."""
+    limit = StageLimit.objects.filter(category=project.category, stage=stage).first()
+    required = limit.material_list if limit else []
+    on_file = materials_on_file(project)
+    return {"required": required, "reused": [name for name in required if name in on_file],
+            "missing": [name for name in required if name not in on_file], "on_file": on_file}
+
+
+def _gates(project: Project, stage: str, on: dt.date) -> None:
+    required = assessments_terms(stage=stage, in_assessed_zone=project.in_assessed_zone).data["required"]
+    done = set(project.assessments.filter(completed_on__lte=on).values_list("kind", flat=True))
+    missing = [a for a in required if a not in done]
+    if missing:
+        raise ServiceError("assessments", f"受理“{stage}”前须完成：{'、'.join(missing)}（C5）。")
+    if stage in CONSTRUCTION_PERMIT_STAGES and (project.fees_paid_on is None or project.fees_paid_on > on):
+        raise ServiceError("fees", "建设规费须在施工许可前缴清，请提交缴费凭证（C4）。")
+
+
+def _store_materials(*, actor, project: Project, case: Case, files: dict[str, File]) -> list[Material]:
+    stored = []
+    for name, upload in files.items():
+        version = (project.materials.filter(name=name).aggregate(v=Max("version"))["v"] or 0) + 1
+        material = Material(project=project, name=name, first_case=case, version=version,
+                            uploaded_by=_user(actor))
+        material.file.save(upload.name, upload, save=False)
+        material.save()
+        stored.append(material)
+    return stored
+
+
+@transaction.atomic
+def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
+                       files: dict[str, File] | None = None) -> Case:
+    """One form and one set of materials per stage (C9); the case waits for the lead department to accept it."""
+    files = files or {}
+    if not (_is_window(actor) or _is_applicant(actor, project)):
+        raise ServiceError("actor", "只有本项目的建设单位或综合服务窗口可以申报。")
+    stages = stages_for(project.category)
+    if stage not in stages:
+        raise ServiceError("stage", f"该项目的审批阶段为：{'、'.join(stages)}。")
+    order = stages.index(stage)
+    if order > 0:
+        previous = project.cases.filter(stage=stages[order - 1]).first()
+        if previous is None or previous.status != Case.Status.APPROVED:
+            raise ServiceError("stage", f"须先完成“{stages[order - 1]}”阶段。")
+    if project.cases.filter(stage=stage).exists():
+        raise ServiceError("stage", "该阶段已申报，同一阶段不重复申报（C9）。")
+    limit = StageLimit.objects.filter(category=project.category, stage=stage).first()
+    if limit is None:
+        raise ServiceError("stage", "该阶段的时限和牵头部门尚未由管理员配置。")
+    _gates(project, stage, on)
+    needed = stage_materials(project=project, stage=stage)
+    for name in files:
+        if name in needed["reused"]:
+            raise ServiceError(f"materials.{name}", f"“{name}”已在前一阶段提交，系统共享使用，无需重复提交（C9）。")
+        if name not in needed["required"]:
+            raise ServiceError(f"materials.{name}", f"“{name}”不在本阶段申报材料清单内。")
+    missing = [name for name in needed["missing"] if name not in files]
+    if missing:
+        raise ServiceError("materials", f"缺少申报材料：{'、'.join(missing)}。")
+    case = Case.objects.create(project=project, stage=stage, stage_order=order, lead=limit.lead, applied_on=on,
+                               status=Case.Status.SUBMITTED, working_days=limit.working_days,
+                               review_working_days=limit.review_working_days)
+    stored = _store_materials(actor=actor, project=project, case=case, files=files)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=case,
+                 after={**model_snapshot(case), "materials": [m.name for m in stored], "reused": needed["reused"]})
+    return case
+
+
+@transaction.atomic
+def case_accept(*, actor, case: Case, on: dt.date) -> Case:
+    """受理: the clock starts on the next working day and every department receives the case at once (C6).
+
+    An applicant on the blacklist is not refused here: the case is flagged to every reviewer (C10 joint
+    punishment is for the departments to apply, item by item)."""
+    case = Case.objects.select_for_update().select_related("project__applicant").get(pk=case.pk)
+    if not (_is_window(actor) or _organisation_id(actor) == case.lead_id):
+        raise ServiceError("actor", "只有牵头部门或综合服务窗口可以受理。")
+    if case.status != Case.Status.SUBMITTED:
+        raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能受理。")
+    if case.applied_on and on < case.applied_on:
+        raise ServiceError("on", "受理日期不能早于申报日期。")
+    _gates(case.project, case.stage, on)
+    limit = StageLimit.objects.get(category=case.project.category, stage=case.stage)
+    before = model_snapshot(case)
+    case.accepted_on, case.status = on, Case.Status.IN_REVIEW
+    case.applicant_listed = blacklisted(case.project.applicant, on=on)
+    case.save()
+    departments = [limit.lead, *limit.participants.exclude(pk=limit.lead_id)]
+    Review.objects.bulk_create(Review(case=case, department=d) for d in departments)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
+                 after={**model_snapshot(case), "reviewers": [d.pk for d in departments]}, note="受理")
+    return case
+
+
+@transaction.atomic
+def permit_stage_submit(*, actor, project: Project, stage: str, accepted_on: dt.date,
+                        files: dict[str, File] | None = None) -> Case:
+    """Intake at the one window: the application is received and accepted on the same day."""
+    case = permit_stage_apply(actor=actor, project=project, stage=stage, on=accepted_on, files=files)
+    return case_accept(actor=actor, case=case, on=accepted_on)
+
+
+@transaction.atomic
+def review_give(*, actor, case: Case, opinion: str, reasons: str = "", on: dt.date | None = None,
+                attachment: File | None = None) -> Review:
+    """A department's opinion. Asking for 补正 stops the clock until the applicant answers."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status != Case.Status.IN_REVIEW:
+        raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能出具意见。")
+    review = case.reviews.filter(department_id=_organisation_id(actor)).first()
+    if review is None:
+        raise ServiceError("actor", "您的部门不是本事项的审查部门。")
+    if opinion not in Review.Opinion.values or opinion == Review.Opinion.PENDING:
+        raise ServiceError("opinion", "意见应为同意、附条件同意、需补正或不同意。")
+    if opinion != Review.Opinion.APPROVE and not reasons.strip():
+        raise ServiceError("reasons", "除“同意”外须写明理由。")
+    on = on or business_date()
+    if on < case.accepted_on:
+        raise ServiceError("on", "意见日期不能早于受理日期。")
+    before = model_snapshot(review)
+    review.opinion, review.reasons, review.decided_on, review.decided_by = opinion, reasons.strip(), on, _user(actor)
+    if attachment is not None:
+        review.attachment.save(attachment.name, attachment, save=False)
+    review.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=review, before=before,
+                 after=model_snapshot(review))
+    if opinion == Review.Opinion.REQUEST_CORRECTION:
+        case.status = Case.Status.AWAITING_APPLICANT
+        case.save(update_fields=["status"])
+        Suspension.objects.create(case=case, start=on, reason=f"{review.department}：{reasons.strip()}")
+    return review
+
+
+@transaction.atomic
+def case_resume(*, actor, case: Case, on: dt.date, files: dict[str, File] | None = None) -> Case:
+    """The applicant has corrected (补正): new versions of the materials are kept beside the old ones, the
+    clock runs again from the next working day, and the department that asked answers again."""
+    case = Case.objects.select_for_update().select_related("project").get(pk=case.pk)
+    if not (_is_window(actor) or _is_applicant(actor, case.project)):
+        raise ServiceError("actor", "只有本项目的建设单位或综合服务窗口可以提交补正。")
+    if case.status != Case.Status.AWAITING_APPLICANT:
+        raise ServiceError("status", "本事项不在待补正状态。")
+    suspension = case.suspensions.filter(end__isnull=True).first()
+    if on < suspension.start:
+        raise ServiceError("on", "补正日期不能早于停止计时日期。")
+    stored = _store_materials(actor=actor, project=case.project, case=case, files=files or {})
+    suspension.end = on
+    suspension.save()
+    case.reviews.filter(opinion=Review.Opinion.REQUEST_CORRECTION).update(opinion=Review.Opinion.PENDING,
+                                                                          decided_on=None)
+    case.status = Case.Status.IN_REVIEW
+    case.save(update_fields=["status"])
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case,
+                 after={"resumed_on": on, "materials": [str(m) for m in stored]}, note="申请人补正，恢复计时")
+    return case
+
+
+@transaction.atomic
+def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.date | None = None) -> Case:
+    """The lead department's one combined decision, only once every department has answered (C6)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if _organisation_id(actor) != case.lead_id:
+        raise ServiceError("actor", "只有牵头部门可以作出决定。")
+    if case.status != Case.Status.IN_REVIEW:
+        raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能作出决定。")
+    waiting = case.reviews.exclude(opinion__in=ANSWERED)
+    if waiting.exists():
+        raise ServiceError("reviews", "尚有部门未出具意见：" + "、".join(str(r.department) for r in waiting))
+    if approve and case.reviews.filter(opinion=Review.Opinion.REFUSE).exists():
+        raise ServiceError("approve", "有部门不同意，不能准予许可。")
+    if not approve and not reasons.strip():
+        raise ServiceError("reasons", "不予许可须写明理由。")
+    on = on or business_date()
+    if on < case.accepted_on:
+        raise ServiceError("on", "决定日期不能早于受理日期。")
+    if approve and case.stage in ELDERLY_ROOM_CHECKPOINTS:
+        _check_elderly_rooms(case.project, on=on)
+    before = model_snapshot(case)
+    case.status = Case.Status.APPROVED if approve else Case.Status.REFUSED
+    case.decided_on, case.decision_reasons = on, reasons.strip()
+    case.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
+                 after=model_snapshot(case))
+    return case
+
+
+def _check_elderly_rooms(project: Project, *, on: dt.date) -> None:
+    if not project.households:
+        return
+    required = Decimal(elderly_rooms_terms(households=project.households,
+                                           completed_before_2014_06=project.in_area_completed_before_2014_06,
+                                           on=on).data["required_m2"])
+    if project.elderly_room_m2 is None or project.elderly_room_m2 < required:
+        raise ServiceError("elderly_room_m2", f"住宅项目须配建社区养老服务用房不少于 {required} 平方米"
+                                              f"（现为 {project.elderly_room_m2 or 0}，高政办字〔2021〕35号）。")
+
+
+@transaction.atomic
+def extension_request(*, actor, case: Case, working_days: int, reason: str, on: dt.date | None = None) -> Extension:
+    """The lead department asks for more time; it counts only once another official approves it."""
+    if _organisation_id(actor) != case.lead_id:
+        raise ServiceError("actor", "只有牵头部门可以申请延期。")
+    if case.status not in (Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT):
+        raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能申请延期。")
+    if working_days < 1:
+        raise ServiceError("working_days", "延长的工作日至少为 1 天。")
+    if not reason.strip():
+        raise ServiceError("reason", "延期须写明理由。")
+    extension = Extension.objects.create(case=case, working_days=working_days, reason=reason.strip(),
+                                         requested_by=actor, requested_on=on or business_date())
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=extension, after=model_snapshot(extension))
+    return extension
+
+
+@transaction.atomic
+def extension_approve(*, actor, extension: Extension, on: dt.date | None = None) -> Extension:
+    user = _user(actor)
+    if user is None or Role.APPROVAL not in user.role_codes:
+        raise ServiceError("actor", "延期须由县行政审批服务局批准。")
+    if user.pk == extension.requested_by_id:
+        raise ServiceError("actor", "申请人不能批准自己的延期申请。")
+    if extension.approved_on:
+        raise ServiceError("status", "该延期已批准。")
+    before = model_snapshot(extension)
+    extension.approved_by, extension.approved_on = user, on or business_date()
+    extension.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=extension, before=before,
+                 after=model_snapshot(extension), note="批准延期")
+    return extension
+
+
+@transaction.atomic
+def case_note_add(*, actor, case: Case, text: str, internal: bool = True) -> CaseNote:
+    """Staff notes are internal unless addressed to the applicant; an applicant's own notes are never internal."""
+    if not text.strip():
+        raise ServiceError("text", "请填写内容。")
+    if _is_applicant(actor, case.project):
+        internal = False
+    note = CaseNote.objects.create(case=case, author=_user(actor), text=text.strip(), internal=internal)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=note, after=model_snapshot(note))
+    return note

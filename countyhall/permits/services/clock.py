@@ -1,0 +1,96 @@
+"""The statutory clocks of cases and department reviews, and the sweep that reminds and escalates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+
+from countyhall.core.clock import business_date
+from countyhall.core.clocks import ClockState, clock_state
+from countyhall.core.models import AuditEntry
+from countyhall.core.selectors.calendar import DatabaseCalendar
+from countyhall.core.services.audit import audit_record
+from countyhall.permits.models import Case, ClockNotice, Review
+
+ANSWERED = [Review.Opinion.APPROVE, Review.Opinion.APPROVE_WITH_CONDITIONS, Review.Opinion.REFUSE]
+FINISHED = (Case.Status.APPROVED, Case.Status.REFUSED, Case.Status.REVOKED)
+
+
+def case_limit(case: Case) -> int:
+    """The stage's working days plus every approved extension (prefetch `extensions` when listing)."""
+    return case.working_days + sum(e.working_days for e in case.extensions.all() if e.approved_on)
+
+
+def _stops(case: Case) -> list[tuple[dt.date, dt.date | None]]:
+    return [(s.start, s.end) for s in case.suspensions.all()]
+
+
+def case_clock(case: Case, *, on: dt.date | None = None, calendar: DatabaseCalendar | None = None) -> ClockState | None:
+    """Working days used and left on `on`; None before the case is accepted (the clock has not started)."""
+    if case.accepted_on is None:
+        return None
+    return clock_state(started=case.accepted_on, limit=case_limit(case), on=on or business_date(),
+                       stops=_stops(case), is_workday=(calendar or DatabaseCalendar()).is_workday,
+                       finished=case.decided_on if case.status in FINISHED else None)
+
+
+def review_clock(review: Review, *, on: dt.date | None = None,
+                 calendar: DatabaseCalendar | None = None) -> ClockState | None:
+    """A department's own clock: from acceptance to its opinion, stopped with the case while it waits on 补正."""
+    case = review.case
+    if case.accepted_on is None:
+        return None
+    answered = review.opinion in ANSWERED
+    return clock_state(started=case.accepted_on, limit=case.review_working_days or case.working_days,
+                       on=on or business_date(), stops=_stops(case),
+                       is_workday=(calendar or DatabaseCalendar()).is_workday,
+                       finished=review.decided_on if answered else (case.decided_on if case.status in FINISHED
+                                                                    else None))
+
+
+@transaction.atomic
+def clock_sweep(*, actor="system", on: dt.date | None = None, remind_within: int | None = None) -> dict[str, int]:
+    """Remind a department before its deadline and escalate to the lead once it passes; one notice per clock.
+
+    Run daily (``countyhall manage permit_clock_sweep``); running it twice on a day adds nothing.
+    """
+    on = on or business_date()
+    remind_within = settings.PERMIT_REMINDER_WORKING_DAYS if remind_within is None else remind_within
+    calendar = DatabaseCalendar()
+    created = {"reminder": 0, "escalation": 0}
+
+    def notice(case, review, kind, organisation, due, message):
+        _, new = ClockNotice.objects.get_or_create(
+            case=case, review=review, kind=kind, organisation=organisation,
+            defaults={"due": due, "message": message, "created_on": on})
+        created[kind] += new
+
+    cases = (Case.objects.filter(status=Case.Status.IN_REVIEW).select_related("project", "lead")
+             .prefetch_related("suspensions", "extensions", "reviews__department"))
+    for case in cases:
+        clock = case_clock(case, on=on, calendar=calendar)
+        if clock.overdue:
+            notice(case, None, ClockNotice.Kind.ESCALATION, case.lead, clock.due,
+                   f"{case}：已超过办理时限 {clock.days_over or 1} 个工作日（到期日 {clock.due}），请督办。")
+        elif clock.remaining <= remind_within:
+            notice(case, None, ClockNotice.Kind.REMINDER, case.lead, clock.due,
+                   f"{case}：剩余 {clock.remaining} 个工作日，{clock.due} 到期。")
+        for review in case.reviews.all():
+            if review.opinion in ANSWERED:
+                continue
+            review.case = case
+            mine = review_clock(review, on=on, calendar=calendar)
+            if mine.overdue:
+                message = f"{case}：{review.department}的审查意见已超期（到期日 {mine.due}）。"
+                notice(case, review, ClockNotice.Kind.ESCALATION, review.department, mine.due, message)
+                if review.department_id != case.lead_id:
+                    notice(case, review, ClockNotice.Kind.ESCALATION, case.lead, mine.due, message)
+            elif mine.remaining <= remind_within:
+                notice(case, review, ClockNotice.Kind.REMINDER, review.department, mine.due,
+                       f"{case}：请于 {mine.due} 前出具审查意见（剩余 {mine.remaining} 个工作日）。")
+    if any(created.values()):
+        audit_record(actor=actor, action=AuditEntry.Action.CREATE, object_type="permits.ClockNotice",
+                     object_repr=f"时限提醒 {on}", after={"on": on.isoformat(), **created})
+    return created
