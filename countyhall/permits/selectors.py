@@ -18,11 +18,12 @@ from django.db.models import Q, QuerySet
 
 from countyhall.core.clock import business_date
 from countyhall.core.clocks import ClockState
-from countyhall.core.models import Organisation
+from countyhall.core.models import AuditEntry, Organisation
 from countyhall.core.policy import parameters
 from countyhall.core.roles import Role
 from countyhall.core.selectors.calendar import DatabaseCalendar
-from countyhall.permits.models import Case, CaseNote, Category, ClockNotice, Project, Review
+from countyhall.core.services.audit import audit_record
+from countyhall.permits.models import Case, CaseNote, Category, ClockNotice, Material, Project, Review
 from countyhall.permits.rules import stages_for
 from countyhall.permits.services.clock import ANSWERED, case_clock, review_clock
 
@@ -47,6 +48,17 @@ def project_list_for_user(user) -> QuerySet[Project]:
         return projects.filter(applicant_id=user.organisation_id)
     held = Case.objects.filter(Q(lead_id=user.organisation_id) | Q(reviews__department_id=user.organisation_id))
     return projects.filter(pk__in=held.values("project_id"))
+
+
+def material_get_for_user(user, *, material_id: int) -> Material:
+    """One applicant's document, if `user` may see its project; a staff read is logged like a person's record."""
+    material = Material.objects.select_related("project").get(pk=material_id)
+    if not project_list_for_user(user).filter(pk=material.project_id).exists():
+        raise Material.DoesNotExist
+    if not is_firm(user):
+        audit_record(actor=user, action=AuditEntry.Action.READ, instance=material,
+                     note=f"下载申报材料 {material.project.code} {material}")
+    return material
 
 
 def case_reviews_for_user(user, case: Case) -> list[Review]:

@@ -5,5 +5,11 @@ from . import views
 app_name = "permits"
 urlpatterns = [
     path("", views.project_list, name="projects"),
+    path("new/", views.project_new, name="project-new"),
     path("p/<int:pk>/", views.project_detail, name="project"),
+    path("materials/<int:pk>/", views.material_download, name="material"),
+    path("limits/", views.stage_limits, name="limits"),
+    path("credit/", views.credit_list, name="credit"),
+    path("desk/", views.desk, name="desk"),
+    path("reports/", views.reports, name="reports"),
 ]

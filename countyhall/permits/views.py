@@ -1,71 +1,439 @@
+"""Pages of the 工程建设项目审批管理系统. Thin: parse the form, call the service, show the outcome."""
+
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from countyhall.core.clock import business_date
 from countyhall.core.context_processors import PERMIT_ROLES
 from countyhall.core.errors import ServiceError
-from countyhall.permits import services
-from countyhall.permits.models import Case, Project, Review
-from countyhall.permits.rules import stages_for
+from countyhall.core.models import Organisation
+from countyhall.core.policy import parameters
+from countyhall.core.reports import excel_response, pdf_response
+from countyhall.core.roles import Role
+from countyhall.core.selectors.calendar import DatabaseCalendar
+from countyhall.core.web import form_error, submit_form
+from countyhall.permits import forms, selectors, services
+from countyhall.permits.models import (
+    Case,
+    Category,
+    ClockNotice,
+    Commitment,
+    CreditRecord,
+    Extension,
+    Material,
+    ProgressReport,
+    Project,
+    StageLimit,
+)
+from countyhall.permits.rules import elderly_rooms_terms, stages_for
+
+REGISTRARS = {Role.APPROVAL, Role.DEVELOPMENT, Role.SYSTEM_ADMIN}
+CONFIGURERS = {Role.SYSTEM_ADMIN, Role.APPROVAL}
+CREDIT_KEEPERS = {Role.APPROVAL, Role.HOUSING, Role.MARKET_REGULATION, Role.SYSTEM_ADMIN}
 
 
-def _need(user) -> None:
-    if not user.role_codes & PERMIT_ROLES:
-        raise PermissionDenied("当前角色无权查看工程建设项目审批。")
+def _need(user, roles=PERMIT_ROLES) -> None:
+    if not user.role_codes & roles:
+        raise PermissionDenied("当前角色无权使用该功能。")
 
 
-class OpinionForm(forms.Form):
-    case = forms.IntegerField(widget=forms.HiddenInput)
-    action = forms.ChoiceField(choices=[("opinion", "出具意见"), ("resume", "申请人已补正"), ("decide", "作出决定")])
-    opinion = forms.ChoiceField(label="意见", choices=[c for c in Review.Opinion.choices if c[0] != "pending"],
-                                required=False)
-    approve = forms.BooleanField(label="准予许可", required=False)
-    reasons = forms.CharField(label="理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+def _project_for(user, pk: int) -> Project:
+    project = selectors.project_list_for_user(user).filter(pk=pk).first()
+    if project is None:
+        raise Http404("项目不存在或不在您的范围内。")
+    return project
 
 
 @login_required
 def project_list(request):
     _need(request.user)
-    projects = Project.objects.select_related("applicant", "site").prefetch_related("cases")
+    projects = selectors.project_list_for_user(request.user).prefetch_related("cases")
     query = request.GET.get("q", "").strip()
+    category = request.GET.get("category", "")
     if query:
         projects = projects.filter(name__icontains=query) | projects.filter(code__icontains=query)
-    return render(request, "permits/project_list.html", {"projects": projects, "query": query})
+    if category in Category.values:
+        projects = projects.filter(category=category)
+    if request.GET.get("format") == "xlsx":
+        return excel_response(
+            filename="工程建设项目.xlsx", sheet_title="项目", headers=["项目代码", "名称", "类别", "建设单位", "建设地点",
+                                                                  "土地供应", "进度"],
+            rows=([p.code, p.name, p.get_category_display(), str(p.applicant), p.site.full_name,
+                   p.get_land_supply_display(), "；".join(f"{c.stage}：{c.get_status_display()}" for c in p.cases.all())]
+                  for p in projects))
+    return render(request, "permits/project_list.html", {
+        "projects": projects, "query": query, "category": category, "categories": Category.choices,
+        "can_register": bool(request.user.role_codes & REGISTRARS), "is_firm": selectors.is_firm(request.user)})
+
+
+@login_required
+def project_new(request):
+    _need(request.user, REGISTRARS)
+    form = forms.ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_register(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, f"已登记项目 {project.code}。")
+            return redirect("permits:project", pk=project.pk)
+    return render(request, "permits/project_new.html", {"form": form})
+
+
+def _case_view(user, case: Case, calendar: DatabaseCalendar) -> dict:
+    org = user.organisation_id
+    firm = selectors.is_firm(user)
+    window = Role.APPROVAL in user.role_codes
+    reviews = selectors.case_reviews_for_user(user, case)
+    for review in reviews:
+        review.clock = services.review_clock(review, calendar=calendar)
+    mine = next((r for r in case.reviews.all() if r.department_id == org), None) if org else None
+    is_lead = org == case.lead_id
+    staff = not firm
+    return {
+        "case": case, "clock": services.case_clock(case, calendar=calendar), "reviews": reviews,
+        "notes": selectors.case_notes_for_user(user, case),
+        "materials": [m for m in case.project.materials.all() if m.first_case_id == case.pk],
+        "can_accept": case.status == Case.Status.SUBMITTED and (window or is_lead),
+        "can_opine": case.status == Case.Status.IN_REVIEW and mine is not None,
+        "can_decide": case.status == Case.Status.IN_REVIEW and is_lead,
+        "can_resume": case.status == Case.Status.AWAITING_APPLICANT and (firm or window),
+        "can_extend": is_lead and case.status in (Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT),
+        "can_approve_extension": window, "can_note": staff or firm,
+        "can_commit": staff and (window or is_lead) and case.status == Case.Status.APPROVED,
+        "staff": staff,
+        "listed_records": services.credit_records_in_force(case.project.applicant, on=case.accepted_on)
+        if case.applicant_listed else [],
+    }
+
+
+ACTIONS = {}
+
+
+def _action(name):
+    def register(function):
+        ACTIONS[name] = function
+        return function
+    return register
+
+
+@_action("apply")
+def _apply(request, project):
+    stage = request.POST.get("stage", "")
+    needed = services.stage_materials(project=project, stage=stage)
+    files = {name: request.FILES[f"material-{index}"] for index, name in enumerate(needed["required"])
+             if f"material-{index}" in request.FILES}
+    case = services.permit_stage_apply(actor=request.user, project=project, stage=stage, on=business_date(), files=files)
+    if Role.APPROVAL in request.user.role_codes and request.POST.get("accept"):
+        services.case_accept(actor=request.user, case=case, on=business_date())
+        return "已收件并受理，各部门同步审查。"
+    return "已申报，等待牵头部门受理。"
+
+
+def _case(request, project) -> Case:
+    return get_object_or_404(Case, pk=request.POST.get("case"), project=project)
+
+
+@_action("accept")
+def _accept(request, project):
+    services.case_accept(actor=request.user, case=_case(request, project), on=business_date())
+    return "已受理，各部门同步审查。"
+
+
+@_action("opinion")
+def _opinion(request, project):
+    form = forms.OpinionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise ServiceError("opinion", "；".join(f"{k}：{v[0]}" for k, v in form.errors.items()))
+    data = form.cleaned_data
+    services.review_give(actor=request.user, case=_case(request, project), opinion=data["opinion"],
+                         reasons=data["reasons"], attachment=data["attachment"])
+    return "已出具意见。"
+
+
+@_action("resume")
+def _resume(request, project):
+    case = _case(request, project)
+    files = {name: request.FILES[f"material-{index}"]
+             for index, name in enumerate(request.POST.getlist("material_name")) if f"material-{index}" in request.FILES}
+    services.case_resume(actor=request.user, case=case, on=business_date(), files=files)
+    return "补正材料已提交，恢复计时。"
+
+
+@_action("decide")
+def _decide(request, project):
+    services.case_decide(actor=request.user, case=_case(request, project), approve=bool(request.POST.get("approve")),
+                         reasons=request.POST.get("reasons", ""))
+    return "已作出决定。"
+
+
+@_action("extend")
+def _extend(request, project):
+    form = forms.ExtensionForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("working_days", "；".join(f"{k}：{v[0]}" for k, v in form.errors.items()))
+    services.extension_request(actor=request.user, case=_case(request, project), **form.cleaned_data)
+    return "已提出延期申请，待县行政审批服务局批准。"
+
+
+@_action("approve_extension")
+def _approve_extension(request, project):
+    extension = get_object_or_404(Extension, pk=request.POST.get("extension"), case__project=project)
+    services.extension_approve(actor=request.user, extension=extension)
+    return "已批准延期。"
+
+
+@_action("note")
+def _note(request, project):
+    services.case_note_add(actor=request.user, case=_case(request, project), text=request.POST.get("text", ""),
+                           internal=bool(request.POST.get("internal")))
+    return "已记录。"
+
+
+def _form_action(form_class, service, success, **extra):
+    def handle(request, project):
+        form = form_class(request.POST)
+        if not form.is_valid():
+            raise ServiceError(next(iter(form.errors)), "；".join(f"{form.fields[k].label if k in form.fields else k}："
+                                                                 f"{v[0]}" for k, v in form.errors.items()))
+        service(actor=request.user, project=project, **form.cleaned_data, **extra)
+        return success
+    return handle
+
+
+def _staff_only(request, roles):
+    if not request.user.role_codes & roles:
+        raise ServiceError("actor", "当前角色无权办理该事项。")
+
+
+@_action("fees")
+def _fees(request, project):
+    _staff_only(request, {Role.APPROVAL, Role.FINANCE})
+    return _form_action(forms.FeesForm, services.fees_record, "已登记建设规费缴清。")(request, project)
+
+
+@_action("assessment")
+def _assessment(request, project):
+    _staff_only(request, {Role.APPROVAL, Role.DEVELOPMENT, Role.NATURAL_RESOURCES, Role.HOUSING, Role.PERMIT_REVIEWER})
+    return _form_action(forms.AssessmentForm, services.assessment_record, "已登记评估评价。")(request, project)
+
+
+@_action("residential")
+def _residential(request, project):
+    _staff_only(request, {Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.CIVIL_AFFAIRS})
+    return _form_action(forms.ResidentialForm, services.residential_record, "已更新住宅项目信息。")(request, project)
+
+
+@_action("commit")
+def _commit(request, project):
+    form = forms.CommitmentForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError(next(iter(form.errors)), "；".join(f"{k}：{v[0]}" for k, v in form.errors.items()))
+    services.commitment_accept(actor=request.user, case=_case(request, project), **form.cleaned_data)
+    return "已按告知承诺办理，并安排核查。"
+
+
+@_action("check")
+def _check(request, project):
+    _staff_only(request, {Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.DEVELOPMENT})
+    commitment = get_object_or_404(Commitment, pk=request.POST.get("commitment"), case__project=project)
+    form = forms.CommitmentCheckForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError(next(iter(form.errors)), "请选择核查结果并填写核查意见。")
+    services.commitment_check(actor=request.user, commitment=commitment, on=business_date(), **form.cleaned_data)
+    return "已记录核查结果。" if form.cleaned_data["kept"] else "未履行承诺：已撤销许可，并将建设单位列入失信名单。"
 
 
 @login_required
 def project_detail(request, pk: int):
     _need(request.user)
-    project = get_object_or_404(Project.objects.select_related("applicant", "site"), pk=pk)
+    project = _project_for(request.user, pk)
     if request.method == "POST":
-        form = OpinionForm(request.POST)
-        if form.is_valid():
-            case = get_object_or_404(Case, pk=form.cleaned_data["case"], project=project)
-            data = form.cleaned_data
+        handler = ACTIONS.get(request.POST.get("action", ""))
+        if handler is None:
+            messages.error(request, "未知的操作。")
+        else:
             try:
-                if data["action"] == "opinion":
-                    services.review_give(actor=request.user, case=case, opinion=data["opinion"], reasons=data["reasons"])
-                elif data["action"] == "resume":
-                    services.case_resume(actor=request.user, case=case, on=business_date())
-                else:
-                    services.case_decide(actor=request.user, case=case, approve=data["approve"],
-                                         reasons=data["reasons"])
-                messages.success(request, "已办理。")
+                messages.success(request, handler(request, project))
             except ServiceError as exc:
                 messages.error(request, exc.message)
-        return redirect("permits:project", pk=project.pk)
-    cases = []
-    for case in project.cases.select_related("lead").prefetch_related("reviews__department", "suspensions"):
-        cases.append({"case": case, "clock": services.case_clock(case), "reviews": case.reviews.all(),
-                      "mine": case.reviews.filter(department=request.user.organisation).first()
-                      if request.user.organisation_id else None,
-                      "is_lead": request.user.organisation_id == case.lead_id})
+        return redirect(reverse("permits:project", args=[project.pk]) + request.POST.get("anchor", ""))
+    calendar = DatabaseCalendar()
+    cases = list(project.cases.select_related("lead").prefetch_related(
+        "reviews__department", "suspensions", "extensions__requested_by", "extensions__approved_by", "notes__author",
+        "commitments"))
+    by_stage = {case.stage: case for case in cases}
+    stages = stages_for(project.category)
+    next_stage = next((s for s in stages if s not in by_stage), None)
+    previous_ok = next_stage is not None and (stages.index(next_stage) == 0 or
+                                              by_stage[stages[stages.index(next_stage) - 1]].status == "approved")
+    firm = selectors.is_firm(request.user)
+    window = Role.APPROVAL in request.user.role_codes
+    on = business_date()
+    required_m2 = None
+    if project.households:
+        required_m2 = elderly_rooms_terms(households=project.households,
+                                          completed_before_2014_06=project.in_area_completed_before_2014_06, on=on)
     return render(request, "permits/project_detail.html", {
-        "project": project, "cases": cases, "stages": stages_for(project.category),
-        "credit": project.applicant.credit_records.all(), "assessments": project.assessments.all(),
-        "opinions": [c for c in Review.Opinion.choices if c[0] != Review.Opinion.PENDING]})
+        "project": project, "stages": stages, "cases": [_case_view(request.user, c, calendar) for c in cases],
+        "next_stage": next_stage if previous_ok and (firm or window) else None,
+        "next_materials": services.stage_materials(project=project, stage=next_stage) if next_stage else None,
+        "credit": services.credit_records_in_force(project.applicant, on=on),
+        "assessments": project.assessments.all(), "firm": firm, "window": window,
+        "resume_names": sorted(services.materials_on_file(project)),
+        "required_m2": required_m2,
+        "handover_due": services.handover_deadline(project.completion_filed_on) if project.completion_filed_on
+        else None,
+        "forms": {"opinion": forms.OpinionForm(), "extension": forms.ExtensionForm(), "note": forms.NoteForm(),
+                  "commitment": forms.CommitmentForm(), "check": forms.CommitmentCheckForm(), "fees": forms.FeesForm(),
+                  "assessment": forms.AssessmentForm(),
+                  "residential": forms.ResidentialForm(initial={
+                      "households": project.households, "elderly_room_m2": project.elderly_room_m2,
+                      "in_area_completed_before_2014_06": project.in_area_completed_before_2014_06,
+                      "completion_filed_on": project.completion_filed_on,
+                      "elderly_room_handed_over_on": project.elderly_room_handed_over_on})},
+    })
+
+
+@login_required
+def material_download(request, pk: int):
+    """Materials are served only to those who may see the project; every staff read is audited."""
+    _need(request.user)
+    try:
+        material = selectors.material_get_for_user(request.user, material_id=pk)
+    except Material.DoesNotExist:
+        raise Http404("材料不存在或不在您的范围内。") from None
+    return FileResponse(material.file.open("rb"), as_attachment=True, filename=material.file.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def stage_limits(request):
+    _need(request.user)
+    can_edit = bool(request.user.role_codes & CONFIGURERS)
+    form = forms.StageLimitForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("只有系统管理员或县行政审批服务局可以配置阶段时限。")
+        if form.is_valid():
+            try:
+                services.stage_limit_set(actor=request.user, **form.cleaned_data)
+            except ServiceError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, "已保存阶段配置。")
+                return redirect("permits:limits")
+    limits = StageLimit.objects.select_related("lead").prefetch_related("participants")
+    groups = []
+    for value, label in Category.choices:
+        rows = {limit.stage: limit for limit in limits if limit.category == value}
+        total = parameters().at(f"permit.total_working_days.{value}", business_date())
+        groups.append({"label": label, "total": total, "stages": [(s, rows.get(s)) for s in stages_for(value)],
+                       "configured": sum(r.working_days for r in rows.values())})
+    return render(request, "permits/limits.html", {"groups": groups, "form": form, "can_edit": can_edit})
+
+
+@login_required
+def credit_list(request):
+    _need(request.user)
+    if selectors.is_firm(request.user):
+        raise PermissionDenied("失信名单由主管部门维护。")
+    can_edit = bool(request.user.role_codes & CREDIT_KEEPERS)
+    form = forms.CreditRecordForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("当前角色无权维护失信名单。")
+        if request.POST.get("action") == "end":
+            record = get_object_or_404(CreditRecord, pk=request.POST.get("record"))
+            submit_form(request, forms.CreditEndForm(request.POST),
+                        lambda data: services.credit_record_end(actor=request.user, record=record, until=data["until"]),
+                        success="已移出失信名单。", invalid="请填写移出日期。")
+            return redirect("permits:credit")
+        if form.is_valid():
+            try:
+                services.credit_record_add(actor=request.user, **form.cleaned_data)
+            except ServiceError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, "已列入失信名单。")
+                return redirect("permits:credit")
+    on = business_date()
+    records = CreditRecord.objects.select_related("organisation")
+    show = request.GET.get("show", "in_force")
+    if show == "in_force":
+        records = records.filter(listed_on__lte=on).exclude(until__lt=on)
+    return render(request, "permits/credit.html", {"records": records, "form": form, "can_edit": can_edit,
+                                                   "show": show, "on": on})
+
+
+@login_required
+def desk(request):
+    """A department's desk: the reviews it holds and the cases it leads, overdue first, with days used."""
+    _need(request.user)
+    if selectors.is_firm(request.user) or request.user.organisation_id is None:
+        raise PermissionDenied("工作台供审批部门使用。")
+    data = selectors.department_desk(organisation=request.user.organisation)
+    supervision = None
+    if Role.APPROVAL in request.user.role_codes:
+        supervision = ClockNotice.objects.filter(kind="escalation").select_related(
+            "case__project", "organisation")[:100]
+        data["pending_extensions"] = Extension.objects.filter(approved_on__isnull=True).select_related(
+            "case__project", "requested_by")
+    return render(request, "permits/desk.html", {**data, "supervision": supervision,
+                                                 "organisation": request.user.organisation})
+
+
+def _report_params(request) -> tuple[forms.ReportForm, dict | None]:
+    on = business_date()
+    initial = {"year": on.year, "month": on.month}
+    if request.user.organisation_id and StageLimit.objects.filter(lead_id=request.user.organisation_id).exists():
+        initial["lead"] = request.user.organisation_id
+    form = forms.ReportForm(request.GET or None, initial=initial)
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, selectors.monthly_progress(lead=data["lead"], year=data["year"], month=data["month"])
+
+
+REPORT_HEADERS = ["项目代码", "项目名称", "类别", "阶段", "状态", "受理日期", "办结日期", "已用工作日", "时限", "超期"]
+
+
+def _report_rows(progress):
+    return ([r["code"], r["project"], r["category"], r["stage"], r["status"], r["accepted_on"], r["decided_on"],
+             r["used"], r["limit"], "是" if r["overdue"] else ""] for r in progress["rows"])
+
+
+@login_required
+def reports(request):
+    """C11 monthly progress (view, print, export, file) and the statistics of time used."""
+    _need(request.user)
+    if selectors.is_firm(request.user):
+        raise PermissionDenied("进展报告由牵头部门报送。")
+    form, progress = _report_params(request)
+    if progress and request.GET.get("format") == "xlsx":
+        return excel_response(filename=f"审批进展_{progress['lead']}_{progress['year']}年{progress['month']}月.xlsx",
+                              sheet_title="进展情况", headers=REPORT_HEADERS, rows=_report_rows(progress))
+    if progress and request.GET.get("format") == "pdf":
+        return pdf_response(template="permits/report_pdf.html", context={"p": progress},
+                            filename=f"审批进展_{progress['year']}年{progress['month']}月.pdf")
+    if request.method == "POST":
+        lead = get_object_or_404(Organisation, pk=request.POST.get("lead"))
+        try:
+            report = services.progress_report_submit(actor=request.user, lead=lead, year=int(request.POST["year"]),
+                                                     month=int(request.POST["month"]), on=business_date(),
+                                                     remarks=request.POST.get("remarks", ""))
+        except (ServiceError, ValueError, KeyError) as exc:
+            messages.error(request, getattr(exc, "message", "年、月填写有误。"))
+        else:
+            messages.success(request, "已报送。" + ("（已过每月25日前的报送期限，记为逾期报送）" if report.late else ""))
+        return redirect(reverse("permits:reports") + "?" + request.POST.get("query", ""))
+    return render(request, "permits/reports.html", {
+        "form": form, "p": progress, "query": request.GET.urlencode(),
+        "filed": ProgressReport.objects.select_related("lead", "submitted_by")[:36],
+        "stats": selectors.time_used_statistics(), "overdue_handover": services.elderly_room_handover_overdue()})

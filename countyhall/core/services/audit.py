@@ -5,8 +5,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 
 from countyhall.core.models import AuditEntry

@@ -14,7 +14,16 @@ from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.roles import Role
 from countyhall.core.services.audit import audit_record, model_snapshot
-from countyhall.permits.models import Case, CaseNote, Extension, Material, Project, Review, StageLimit, Suspension
+from countyhall.permits.models import (
+    Case,
+    CaseNote,
+    Extension,
+    Material,
+    Project,
+    Review,
+    StageLimit,
+    Suspension,
+)
 from countyhall.permits.rules import assessments_terms, elderly_rooms_terms, stages_for
 from countyhall.permits.services.clock import ANSWERED
 from countyhall.permits.services.credit import blacklisted
