@@ -53,6 +53,23 @@ def test_due_date_matches_an_independent_count(category, accepted, suspensions):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("category", "accepted", "suspensions", "due", "suspended"),
+    [
+        ("social_civil", D(2021, 9, 29), [], D(2021, 12, 7), 0),  # National Day 2021 and the make-up 9 Oct
+        ("social_industrial", D(2022, 1, 20), [], D(2022, 3, 29), 0),  # Spring Festival 2022
+        # 补正 from the make-up Saturday 29 Jan into the holiday and out to 8 Feb: only 4 working days stop.
+        ("land_with_scheme", D(2022, 1, 20), [(D(2022, 1, 29), D(2022, 2, 8))], D(2022, 3, 21), 4),
+        ("gov_renovation", D(2021, 9, 30), [(D(2021, 10, 1), D(2021, 10, 7))], D(2021, 12, 8), 0),  # a stop in the holiday only
+    ],
+)
+def test_due_dates_across_national_day_and_spring_festival(category, accepted, suspensions, due, suspended):
+    out = calc("permit.due_date", {"category": category, "accepted_on": accepted.isoformat(),
+                                   "suspensions": [{"from": a.isoformat(), "to": b.isoformat()} for a, b in suspensions]})
+    assert (out["due"], out["suspended_working_days"]) == (due.isoformat(), suspended)
+
+
+@pytest.mark.django_db
 def test_due_date_errors():
     with pytest.raises(RuleInputError) as error:
         calc("permit.due_date", {"category": "social_civil", "accepted_on": "2021-09-29",
