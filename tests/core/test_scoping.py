@@ -29,6 +29,8 @@ CASES = [
     (Role.EMERGENCY, "county", set(), False),
     (Role.NATURAL_RESOURCES, "county", set(), False),
     (Role.MARKET_REGULATION, "county", set(), False),
+    (Role.PERMIT_REVIEWER, "county", set(), False),
+    (Role.APPLICANT_FIRM, "county", set(), False),
 ]
 
 
