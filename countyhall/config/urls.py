@@ -7,6 +7,7 @@ from countyhall.canteens import api as canteen_api
 from countyhall.core.api import views as core_api
 from countyhall.core.views.home import home
 from countyhall.gazette import api as gazette_api
+from countyhall.permits import api as permit_api
 
 api_v1 = [
     path("calc", core_api.CalcListApi.as_view(), name="calc-list"),
@@ -26,6 +27,11 @@ api_v1 = [
     path("canteens/settlements", canteen_api.SettlementListApi.as_view(), name="canteen-settlements"),
     path("canteens/settlements/<int:pk>/approve", canteen_api.SettlementApproveApi.as_view(),
          name="canteen-settlement-approve"),
+    path("permits/projects", permit_api.ProjectListApi.as_view(), name="permit-projects"),
+    path("permits/projects/<int:pk>", permit_api.ProjectDetailApi.as_view(), name="permit-project"),
+    path("permits/projects/<int:pk>/apply", permit_api.ApplyApi.as_view(), name="permit-apply"),
+    path("permits/cases/<int:pk>/<str:action>", permit_api.CaseActionApi.as_view(), name="permit-case-action"),
+    path("permits/desk", permit_api.DeskApi.as_view(), name="permit-desk"),
 ]
 
 urlpatterns = [

@@ -263,3 +263,16 @@ def test_stage_configuration_page(world, client):
     assert not StageLimit.objects.filter(stage="施工许可").exists()
     client.force_login(world["users"]["housing"])
     assert client.post("/permits/limits/", {"category": "social_civil"}).status_code == 403
+
+
+def test_cli_sweep_is_idempotent_and_reports_bad_dates(world, monkeypatch, capsys):
+    from tests.core.test_calc import run_cli
+
+    permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage="立项用地规划许可",
+                        accepted_on=D(2022, 5, 30))
+    code, out = run_cli(monkeypatch, capsys, ["permits", "sweep", "--on", "2022-06-30"])
+    assert code == 0 and out["created"]["escalation"] >= 1
+    code, again = run_cli(monkeypatch, capsys, ["permits", "sweep", "--on", "2022-06-30"])
+    assert again["created"] == {"reminder": 0, "escalation": 0}
+    code, out = run_cli(monkeypatch, capsys, ["permits", "sweep", "--on", "30/06/2022"])
+    assert code == 2 and out["error"]["field"] == "--on"
