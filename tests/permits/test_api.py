@@ -7,13 +7,12 @@ from rest_framework.test import APIClient
 
 from countyhall.core.models import Organisation
 from countyhall.permits.models import Case
-from tests.permits.test_cases import world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_register_apply_review_and_decide_through_the_api(world, make_user):  # noqa: F811
-    users, orgs = world["users"], world["orgs"]
+def test_register_apply_review_and_decide_through_the_api(world, make_user):
+    users = world["users"]
     api = APIClient()
     api.force_authenticate(users["approval"])
     response = api.post("/api/v1/permits/projects", {

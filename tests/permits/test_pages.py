@@ -6,12 +6,11 @@ import pytest
 
 from countyhall.permits.models import Case
 from countyhall.permits.services import permit_stage_submit
-from tests.permits.test_cases import world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_review_and_decide_through_the_pages(client, world):  # noqa: F811
+def test_review_and_decide_through_the_pages(client, world):
     users, project = world["users"], world["project"]
     case = permit_stage_submit(actor=users["approval"], project=project, stage="立项用地规划许可",
                                accepted_on=dt.date(2022, 6, 1))
@@ -31,6 +30,6 @@ def test_review_and_decide_through_the_pages(client, world):  # noqa: F811
     assert client.get(url).status_code == 200
 
 
-def test_pages_refuse_other_roles(client, world, make_user):  # noqa: F811
+def test_pages_refuse_other_roles(client, world, make_user):
     client.force_login(make_user("canteen-p", "canteen_operator"))
     assert client.get("/permits/").status_code == 403

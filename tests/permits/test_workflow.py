@@ -28,7 +28,6 @@ from countyhall.permits.services import (
     review_give,
     stage_limit_set,
 )
-from tests.permits.test_cases import world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -39,7 +38,7 @@ def pdf(name: str) -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def firms(world, make_user, county_tree):  # noqa: F811
+def firms(world, make_user, county_tree):
     """The project's own firm user and a user of another firm."""
     own = make_user("firm-own", "applicant_firm")
     own.organisation = world["project"].applicant
