@@ -31,6 +31,9 @@ DEPARTMENTS = [
     ("高青县市场监督管理局", "县市场监管局", "department"),
     ("高青县审计局", "县审计局", "department"),
     ("淄博金捷天然气公司", "金捷天然气", "gas_company"),
+    ("高青县人民防空办公室", "县人防办", "department"),
+    ("高青示例置业有限公司（示例）", "示例置业", "enterprise"),
+    ("高青示例新材料有限公司（示例）", "示例新材料", "enterprise"),
 ]
 
 # username, display name, organisation, role, scope division code (None = the organisation's)
@@ -49,6 +52,8 @@ USERS = [
     ("tianzhen", "田镇街道工作人员", "田镇街道办事处", Role.TOWN_OFFICER, None),
     ("qingcheng", "青城镇工作人员", "青城镇人民政府", Role.TOWN_OFFICER, None),
     ("shitang", "长者食堂运营方（示例）", "河口村长者食堂运营方（示例）", Role.CANTEEN_OPERATOR, None),
+    ("renfang", "人防办工作人员", "高青县人民防空办公室", Role.PERMIT_REVIEWER, None),
+    ("qiye", "建设单位经办人（示例）", "高青示例新材料有限公司（示例）", Role.APPLICANT_FIRM, None),
 ]
 
 # Demo residents: names and numbers are made up; the check digit is computed, not invented.
