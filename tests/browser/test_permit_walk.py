@@ -23,8 +23,10 @@ STAGES = [
 @pytest.fixture
 def county(county_tree, make_user):
     from countyhall.core.models import Organisation
+    from countyhall.core.services.calendar import calendar_seed_year
     from countyhall.permits.services import stage_limit_set
 
+    calendar_seed_year(year=2022, actor="browser-test")  # a transactional test starts from an empty database
     users = {key: make_user(f"u-{key}", role) for key, role in (
         ("approval", "approval"), ("resources", "natural_resources"), ("housing", "housing"),
         ("development", "development"))}

@@ -8,6 +8,7 @@ import urllib.parse
 import pytest
 
 from countyhall.core.models import AuditEntry
+from countyhall.core.roles import Role
 from countyhall.gazette.models import Document
 
 
@@ -145,3 +146,10 @@ def test_site_stylesheet_is_found_by_staticfiles():
     from django.contrib.staticfiles import finders
 
     assert finders.find("countyhall/site.css")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_home_page_opens_for_every_role(client, make_user, role):
+    client.force_login(make_user(f"home-{role}", role))
+    assert client.get("/").status_code == 200

@@ -20,6 +20,8 @@ ROLE_HOME_TEXT = {
     Role.MARKET_REGULATION: "长者食堂食品安全监管。",
     Role.TOWN_OFFICER: "本镇（街道）的人员登记、长者食堂与清洁取暖台账。",
     Role.CANTEEN_OPERATOR: "本食堂的午餐登记与结算。",
+    Role.PERMIT_REVIEWER: "工程建设项目并联审批：出具本部门审查意见，关注本部门时限。",
+    Role.APPLICANT_FIRM: "本单位工程建设项目的申报、材料提交、补正和办理进度。",
 }
 
 
