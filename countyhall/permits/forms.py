@@ -52,6 +52,7 @@ class CreditRecordForm(forms.Form):
     practitioner = forms.CharField(label="失信从业人员", max_length=64, required=False)
     reason = forms.ChoiceField(label="原因", choices=CreditRecord.Reason.choices)
     detail = forms.CharField(label="情况", widget=forms.Textarea(attrs={"rows": 2}))
+    source = forms.CharField(label="认定部门或信息来源", max_length=100, required=False)
     listed_on = forms.DateField(label="列入日期", widget=DATE)
     until = forms.DateField(label="移出日期", required=False, widget=DATE)
 

@@ -217,6 +217,8 @@ class CreditRecord(models.Model):
     practitioner = models.CharField("从业人员", max_length=64, blank=True)
     reason = models.CharField("原因", max_length=24, choices=Reason.choices)
     detail = models.TextField("情况")
+    source = models.CharField("认定部门或信息来源", max_length=100, blank=True,
+                              help_text="如：县人力资源和社会保障局认定、信用中国（山东）")
     listed_on = models.DateField("列入日期")
     until = models.DateField("移出日期", null=True, blank=True)
 

@@ -23,7 +23,16 @@ from countyhall.core.policy import parameters
 from countyhall.core.roles import Role
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_record
-from countyhall.permits.models import Case, CaseNote, Category, ClockNotice, Material, Project, Review
+from countyhall.permits.models import (
+    Case,
+    CaseNote,
+    Category,
+    ClockNotice,
+    Commitment,
+    Material,
+    Project,
+    Review,
+)
 from countyhall.permits.rules import stages_for
 from countyhall.permits.services.clock import ANSWERED, case_clock, review_clock
 
@@ -109,7 +118,10 @@ def department_desk(*, organisation: Organisation, on: dt.date | None = None,
         leading.append({"case": case, "clock": case_clock(case, on=on, calendar=calendar), "waiting": len(waiting),
                         "ready": case.status == Case.Status.IN_REVIEW and not waiting})
     notices = ClockNotice.objects.filter(organisation=organisation).select_related("case__project")[:50]
-    return {**rows, "leading": leading, "notices": notices, "on": on}
+    # C8: approvals granted on a commitment are checked afterwards; the lead keeps the follow-up list.
+    commitments = (Commitment.objects.filter(case__lead=organisation, checked_on__isnull=True)
+                   .select_related("case__project").order_by("check_due"))
+    return {**rows, "leading": leading, "notices": notices, "commitments": commitments, "on": on}
 
 
 def progress_report_deadline(*, year: int, month: int) -> tuple[dt.date, object]:

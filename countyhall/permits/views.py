@@ -109,7 +109,7 @@ def _case_view(user, case: Case, calendar: DatabaseCalendar) -> dict:
         "can_approve_extension": window, "can_note": staff or firm,
         "can_commit": staff and (window or is_lead) and case.status == Case.Status.APPROVED,
         "staff": staff,
-        "listed_records": services.credit_records_in_force(case.project.applicant, on=case.accepted_on)
+        "listed_records": services.project_credit_records(case.project, on=case.accepted_on)
         if case.applicant_listed else [],
     }
 
@@ -285,7 +285,7 @@ def project_detail(request, pk: int):
         "project": project, "stages": stages, "cases": [_case_view(request.user, c, calendar) for c in cases],
         "next_stage": next_stage if previous_ok and (firm or window) else None,
         "next_materials": services.stage_materials(project=project, stage=next_stage) if next_stage else None,
-        "credit": services.credit_records_in_force(project.applicant, on=on),
+        "credit": services.project_credit_records(project, on=on),
         "assessments": project.assessments.all(), "firm": firm, "window": window,
         "resume_names": sorted(services.materials_on_file(project)),
         "required_m2": required_m2,

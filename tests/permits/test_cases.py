@@ -107,6 +107,12 @@ def test_notify_and_commit_and_the_blacklist(world):
     commitment_check(actor=world["users"]["approval"], commitment=commitment, kept=False, findings="逾期未交",
                      on=D(2021, 11, 2))
     assert Case.objects.get(pk=case.pk).status == "revoked"
+    from countyhall.permits.models import CreditRecord
+
+    listing = CreditRecord.objects.get(organisation=world["project"].applicant)
+    assert (listing.reason, listing.listed_on, listing.until) == ("broken_commitment", D(2021, 11, 2), None)
+    assert "补交土壤检测报告" in listing.detail and "县行政审批服务局" in listing.source
+    assert AuditEntry.objects.filter(object_type="permits.CreditRecord", action="create").exists()
     with pytest.raises(ServiceError) as error:
         permit_stage_submit(actor="t", project=world["project"], stage="工程建设许可", accepted_on=D(2021, 11, 3))
     assert error.value.field in {"stage", "applicant"}
@@ -123,6 +129,16 @@ def test_a_listed_applicant_is_flagged_to_every_reviewer(world, client):
         client.force_login(user)
         html = client.get(f"/permits/p/{world['project'].pk}/").content.decode()
         assert "失信名单" in html and "拖欠农民工工资" in html
+    # A listed practitioner who is the project's manager flags the application too.
+    credit_record_add(actor=world["admin"], practitioner="钱某", reason="violation", detail="违规转包",
+                      listed_on=D(2021, 8, 1), source="县住建局")
+    world["project"].project_manager = "钱某"
+    world["project"].save()
+    from countyhall.permits.services import project_credit_records
+
+    assert {r.reason for r in project_credit_records(world["project"], on=D(2022, 1, 4))} == {"violation"}
+    world["project"].project_manager = ""
+    world["project"].save()
     # After the listing ends, a later application is no longer flagged.
     world["project"].cases.all().delete()
     assert permit_stage_submit(actor="t", project=world["project"], stage="立项用地规划许可",

@@ -150,7 +150,9 @@ def case_accept(*, actor, case: Case, on: dt.date) -> Case:
     limit = StageLimit.objects.get(category=case.project.category, stage=case.stage)
     before = model_snapshot(case)
     case.accepted_on, case.status = on, Case.Status.IN_REVIEW
-    case.applicant_listed = blacklisted(case.project.applicant, on=on)
+    project = case.project
+    case.applicant_listed = blacklisted(project.applicant, on=on,
+                                        people=(project.legal_representative, project.project_manager))
     case.save()
     departments = [limit.lead, *limit.participants.exclude(pk=limit.lead_id)]
     Review.objects.bulk_create(Review(case=case, department=d) for d in departments)

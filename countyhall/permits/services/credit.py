@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation
@@ -12,17 +13,25 @@ from countyhall.core.services.audit import audit_record, model_snapshot
 from countyhall.permits.models import Case, Commitment, CreditRecord
 
 
-def credit_records_in_force(organisation: Organisation, *, on: dt.date):
-    return CreditRecord.objects.filter(organisation=organisation, listed_on__lte=on).exclude(until__lt=on)
+def credit_records_in_force(organisation: Organisation, *, on: dt.date, people: tuple[str, ...] = ()):
+    """Listings in force on `on` of the firm, or of its named people (法定代表人, 项目负责人) as practitioners."""
+    names = [name.strip() for name in people if name and name.strip()]
+    return (CreditRecord.objects.filter(Q(organisation=organisation) | Q(practitioner__in=names), listed_on__lte=on)
+            .exclude(until__lt=on).select_related("organisation"))
 
 
-def blacklisted(organisation: Organisation, *, on: dt.date) -> bool:
-    return credit_records_in_force(organisation, on=on).exists()
+def project_credit_records(project, *, on: dt.date):
+    return credit_records_in_force(project.applicant, on=on,
+                                   people=(project.legal_representative, project.project_manager))
+
+
+def blacklisted(organisation: Organisation, *, on: dt.date, people: tuple[str, ...] = ()) -> bool:
+    return credit_records_in_force(organisation, on=on, people=people).exists()
 
 
 @transaction.atomic
 def credit_record_add(*, actor, reason: str, detail: str, listed_on: dt.date, organisation: Organisation | None = None,
-                      practitioner: str = "", until: dt.date | None = None) -> CreditRecord:
+                      practitioner: str = "", until: dt.date | None = None, source: str = "") -> CreditRecord:
     if organisation is None and not practitioner.strip():
         raise ServiceError("organisation", "请指明失信的单位或从业人员。")
     if reason not in CreditRecord.Reason.values:
@@ -32,7 +41,7 @@ def credit_record_add(*, actor, reason: str, detail: str, listed_on: dt.date, or
     if until is not None and until < listed_on:
         raise ServiceError("until", "移出日期不能早于列入日期。")
     record = CreditRecord.objects.create(organisation=organisation, practitioner=practitioner.strip(), reason=reason,
-                                         detail=detail.strip(), listed_on=listed_on, until=until)
+                                         detail=detail.strip(), listed_on=listed_on, until=until, source=source.strip())
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=record, after=model_snapshot(record))
     return record
 
@@ -48,6 +57,12 @@ def credit_record_end(*, actor, record: CreditRecord, until: dt.date) -> CreditR
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=record, before=before,
                  after=model_snapshot(record), note="移出失信名单")
     return record
+
+
+def _checker(actor) -> str:
+    if isinstance(actor, str):
+        return actor
+    return str(actor.organisation or actor)
 
 
 @transaction.atomic
@@ -92,5 +107,6 @@ def commitment_check(*, actor, commitment: Commitment, kept: bool, findings: str
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=case_before,
                      after=model_snapshot(case), note=f"未履行承诺“{commitment.item}”，撤销许可")
         credit_record_add(actor=actor, organisation=case.project.applicant, reason=CreditRecord.Reason.BROKEN_COMMITMENT,
-                          detail=f"{case}：未履行承诺“{commitment.item}”。{findings.strip()}", listed_on=on)
+                          detail=f"{case}：未履行承诺“{commitment.item}”。{findings.strip()}", listed_on=on,
+                          source=f"告知承诺核查（{_checker(actor)}）")
     return commitment
