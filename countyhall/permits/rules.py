@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from countyhall.core.policy import Citation
+from countyhall.core.policy import Citation, parameters
 from countyhall.core.rules.registry import RuleInputError, RuleResult, StrictInput, rule
 from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.selectors.calendar import DatabaseCalendar
@@ -25,6 +25,35 @@ def stages_for(category: str) -> list[str]:
     if category == SOLD_WITH_SCHEME:
         return [STAGES[0], "工程建设许可和施工许可", STAGES[3]]
     return list(STAGES)
+
+
+STAGE_KEYS = {"立项用地规划许可": "land_use_planning", "工程建设许可": "works_permit", "施工许可": "construction_permit",
+              "竣工验收": "completion"}
+MERGED_KEYS = ["land_use", "works_planning", "construction_permit", "completion", "municipal"]
+DESIGN_SCHEME_REVIEW = "设计方案审查"
+
+
+def stages_terms(*, category: str, on: dt.date) -> RuleResult:
+    """C2/C4: the stages of a category with the items each covers and its lead departments as printed, and the
+    items merged into one application each. Land sold with a scheme merges 工程建设许可 and 施工许可 and drops
+    the design-scheme review (二、（四）)."""
+    trace = ParameterTrace(on)
+    stages = []
+    for name in stages_for(category):
+        if name in STAGE_KEYS:
+            key = STAGE_KEYS[name]
+            items, leads = trace.get(f"permit.stage.{key}.items"), trace.get(f"permit.stage.{key}.leads")
+        else:
+            works, permit = STAGE_KEYS["工程建设许可"], STAGE_KEYS["施工许可"]
+            items = [i for i in trace.get(f"permit.stage.{works}.items") if i != DESIGN_SCHEME_REVIEW]
+            items += trace.get(f"permit.stage.{permit}.items")
+            leads = list(dict.fromkeys(trace.get(f"permit.stage.{works}.leads") +
+                                       trace.get(f"permit.stage.{permit}.leads")))
+            trace.citations.append(MERGED_STAGES)
+        stages.append({"name": name, "items": list(items), "leads": list(leads)})
+    merged = [{"label": parameters().get(f"permit.merged.{key}").label, "items": list(trace.get(f"permit.merged.{key}"))}
+              for key in MERGED_KEYS]
+    return trace.result({"category": category, "stages": stages, "merged_items": merged})
 
 
 def time_limit_terms(*, category: str, on: dt.date) -> RuleResult:
@@ -111,6 +140,17 @@ def time_limit_rule(*, category: str, on: dt.date | None = None) -> RuleResult:
       description="自受理日次日起按工作日（含调休上班日）计算总时限的到期日；补正期间（首尾两日都算在内）停止计时。")
 def due_date_rule(*, category: str, accepted_on: dt.date, suspensions: list[dict]) -> RuleResult:
     return due_date_terms(category=category, accepted_on=accepted_on, suspensions=_suspensions(suspensions))
+
+
+class StagesInput(StrictInput):
+    category = serializers.ChoiceField(choices=CATEGORIES, help_text="项目类别")
+
+
+@rule(name="permit.stages", title="审批阶段、办理事项与牵头部门", input=StagesInput,
+      example={"category": "land_with_scheme"},
+      description="按项目类别给出各审批阶段的主要办理事项和牵头部门（二、（三）），以及合并办理的事项（二、（一）2）。")
+def stages_rule(*, category: str) -> RuleResult:
+    return stages_terms(category=category, on=dt.date(2021, 8, 9))
 
 
 @rule(name="permit.elderly_rooms", title="住宅项目社区养老服务用房面积", input=ElderlyRoomsInput,

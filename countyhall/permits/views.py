@@ -31,7 +31,7 @@ from countyhall.permits.models import (
     Project,
     StageLimit,
 )
-from countyhall.permits.rules import elderly_rooms_terms, stages_for
+from countyhall.permits.rules import elderly_rooms_terms, stages_for, stages_terms
 
 REGISTRARS = {Role.APPROVAL, Role.DEVELOPMENT, Role.SYSTEM_ADMIN}
 CONFIGURERS = {Role.SYSTEM_ADMIN, Role.APPROVAL}
@@ -334,9 +334,12 @@ def stage_limits(request):
     for value, label in Category.choices:
         rows = {limit.stage: limit for limit in limits if limit.category == value}
         total = parameters().at(f"permit.total_working_days.{value}", business_date())
-        groups.append({"label": label, "total": total, "stages": [(s, rows.get(s)) for s in stages_for(value)],
-                       "configured": sum(r.working_days for r in rows.values())})
-    return render(request, "permits/limits.html", {"groups": groups, "form": form, "can_edit": can_edit})
+        printed = stages_terms(category=value, on=business_date())
+        groups.append({"label": label, "total": total, "configured": sum(r.working_days for r in rows.values()),
+                       "stages": [(s["name"], rows.get(s["name"]), s) for s in printed.data["stages"]],
+                       "citations": printed.citations})
+    return render(request, "permits/limits.html", {"groups": groups, "form": form, "can_edit": can_edit,
+                                                   "merged": printed.data["merged_items"]})
 
 
 @login_required

@@ -102,3 +102,23 @@ def test_elderly_rooms(households, before_2014, m2):
 def test_assessments_before_each_stage(stage, zone, required, covered):
     out = calc("permit.assessments", {"stage": stage, "in_assessed_zone": zone})
     assert out["required"] == required and sorted(out["covered_by_regional_assessment"]) == sorted(covered)
+
+
+@pytest.mark.parametrize(
+    ("category", "names", "second_items"),
+    [
+        ("social_industrial", ["立项用地规划许可", "工程建设许可", "施工许可", "竣工验收"],
+         ["设计方案审查", "施工图设计文件审查（含消防设计审查、人防设计审查等）", "建设工程规划许可证核发"]),
+        # 拿地即开工: one merged stage, and no design-scheme review (二、（四）).
+        ("land_with_scheme", ["立项用地规划许可", "工程建设许可和施工许可", "竣工验收"],
+         ["施工图设计文件审查（含消防设计审查、人防设计审查等）", "建设工程规划许可证核发", "施工许可证核发"]),
+    ],
+)
+def test_stages_with_their_items_leads_and_merged_items(category, names, second_items):
+    out = calc("permit.stages", {"category": category})
+    assert [s["name"] for s in out["stages"]] == names
+    assert out["stages"][1]["items"] == second_items
+    assert out["stages"][0]["leads"] == ["县发展和改革局", "县行政审批服务局", "县自然资源局"]
+    merged = {m["label"]: m["items"] for m in out["merged_items"]}
+    assert ["建设工程质量监督手续", "建设工程安全监督手续", "建筑工程施工许可证核发", "消防设计审查"] in merged.values()
+    assert {c["clause"] for c in out["citations"]} >= {"二、（三）", "二、（一）2"}

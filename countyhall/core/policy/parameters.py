@@ -38,6 +38,7 @@ UNITS = {
     "households": "户",
     "days": "日",
     "day_of_month": "日（每月）",
+    "list": "清单",
     "working_days": "工作日",
     "minutes": "分钟",
     "hours": "小时",
@@ -194,6 +195,10 @@ def _typed_value(path: Path, where: str, unit: str, raw: Any) -> Any:
             if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
                 raise _fail(path, f"{where}.{party}", f"份数应为非负整数，实际为 {weight!r}")
         return dict(raw)
+    if unit == "list":
+        if not isinstance(raw, list) or not raw or not all(isinstance(item, str) and item.strip() for item in raw):
+            raise _fail(path, where, f"应为非空的文本清单，实际为 {raw!r}")
+        return [item.strip() for item in raw]
     if unit == "bool":
         if not isinstance(raw, bool):
             raise _fail(path, where, f"应为 true/false，实际为 {raw!r}")
