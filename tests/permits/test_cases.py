@@ -102,6 +102,10 @@ def test_notify_and_commit_and_the_blacklist(world):
         commitment_accept(actor=world["users"]["approval"], case=case, item="环评", area="ecology",
                           committed_on=D(2021, 9, 2), check_due=D(2021, 12, 1))
     assert "不适用告知承诺制" in error.value.message
+    with pytest.raises(ServiceError) as error:  # 县住建局 neither leads this stage nor runs the window
+        commitment_accept(actor=world["users"]["housing"], case=case, item="补交土壤检测报告", area="general",
+                          committed_on=D(2021, 9, 2), check_due=D(2021, 10, 31))
+    assert error.value.field == "actor"
     commitment = commitment_accept(actor=world["users"]["approval"], case=case, item="补交土壤检测报告",
                                    area="general", committed_on=D(2021, 9, 2), check_due=D(2021, 10, 31))
     commitment_check(actor=world["users"]["approval"], commitment=commitment, kept=False, findings="逾期未交",

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation
+from countyhall.core.roles import Role
 from countyhall.core.services.audit import audit_record, model_snapshot
 from countyhall.permits.models import Case, Commitment, CreditRecord
 
@@ -59,6 +60,13 @@ def credit_record_end(*, actor, record: CreditRecord, until: dt.date) -> CreditR
     return record
 
 
+def _may_supervise(actor, case: Case) -> bool:
+    """The one window (行政审批服务局) or the case's lead department registers and checks commitments."""
+    if isinstance(actor, str):
+        return True
+    return Role.APPROVAL in actor.role_codes or actor.organisation_id == case.lead_id
+
+
 def _checker(actor) -> str:
     if isinstance(actor, str):
         return actor
@@ -69,6 +77,8 @@ def _checker(actor) -> str:
 def commitment_accept(*, actor, case: Case, item: str, area: str, committed_on: dt.date,
                       check_due: dt.date) -> Commitment:
     """C8: notify-and-commit, except where public safety, the ecology or health are directly concerned."""
+    if not _may_supervise(actor, case):
+        raise ServiceError("actor", "告知承诺由牵头部门或综合服务窗口办理。")
     if not item.strip():
         raise ServiceError("item", "请填写承诺事项。")
     if area not in Commitment.Area.values:
@@ -88,6 +98,8 @@ def commitment_accept(*, actor, case: Case, item: str, area: str, committed_on: 
 @transaction.atomic
 def commitment_check(*, actor, commitment: Commitment, kept: bool, findings: str, on: dt.date) -> Commitment:
     """A broken commitment revokes the approval and puts the applicant on the blacklist (C8, C10)."""
+    if not _may_supervise(actor, commitment.case):
+        raise ServiceError("actor", "告知承诺由牵头部门或综合服务窗口核查。")
     if not findings.strip():
         raise ServiceError("findings", "请写明核查意见。")
     if commitment.checked_on is not None:
