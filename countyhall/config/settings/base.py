@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "countyhall.canteens",
     "countyhall.heating",
     "countyhall.permits",
+    "countyhall.emergency",
 ]
 
 MIDDLEWARE = [
