@@ -43,6 +43,7 @@ urlpatterns = [
     path("canteens/", include("countyhall.canteens.urls")),
     path("heating/", include("countyhall.heating.urls")),
     path("permits/", include("countyhall.permits.urls")),
+    path("emergency/", include("countyhall.emergency.urls")),
     path("", include("countyhall.core.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -10,6 +10,8 @@ HEATING_ROLES = {Role.HOUSING, Role.FINANCE, Role.TOWN_OFFICER, Role.AUDITOR, Ro
 # Who sees every project is decided in permits.selectors; these roles may open the system at all.
 PERMIT_ROLES = {Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.DEVELOPMENT, Role.AUDITOR, Role.SYSTEM_ADMIN,
                 Role.PERMIT_REVIEWER, Role.APPLICANT_FIRM, Role.CIVIL_AFFAIRS}
+EMERGENCY_ROLES = {Role.EMERGENCY, Role.DEVELOPMENT, Role.POWER_ENTERPRISE, Role.TOWN_OFFICER, Role.AUDITOR,
+                   Role.SYSTEM_ADMIN}
 
 
 def navigation_for(user) -> list[dict]:
@@ -28,6 +30,8 @@ def navigation_for(user) -> list[dict]:
         items.append({"label": "清洁取暖", "url": reverse("heating:dashboard")})
     if user.role_codes & PERMIT_ROLES:
         items.append({"label": "工程建设审批", "url": reverse("permits:projects")})
+    if user.role_codes & EMERGENCY_ROLES:
+        items.append({"label": "发电企业事故应急", "url": reverse("emergency:incidents")})
     if user.can(Capability.PERSON_VIEW):
         items.append({"label": "人员信息", "url": reverse("core:people")})
     items.append({"label": "工作日历", "url": reverse("core:calendar")})

@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     # 工程建设项目审批: departments that review in parallel (消防、人防、生态环境 …) and the applicant firms.
     PERMIT_REVIEWER = "permit_reviewer", "审批参与部门"
     APPLICANT_FIRM = "applicant_firm", "建设单位（申请人）"
+    POWER_ENTERPRISE = "power_enterprise", "发电企业"
 
 
 class Capability(models.TextChoices):
@@ -57,6 +58,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CANTEEN_OPERATOR: frozenset({Capability.PERSON_VIEW}),
     Role.PERMIT_REVIEWER: frozenset(),
     Role.APPLICANT_FIRM: frozenset(),
+    Role.POWER_ENTERPRISE: frozenset(),
 }
 
 

@@ -75,7 +75,8 @@ def report_deadlines_terms(*, occurred_at: dt.datetime) -> RuleResult:
         minutes = trace.get(f"{parameter}.minutes")
         deadlines.append({"kind": kind, "label": label, "minutes": minutes,
                           "due": occurred_at + dt.timedelta(minutes=minutes),
-                          "recipients": list(trace.get(recipients))})
+                          "recipients": list(trace.get(recipients)),
+                          "citation": trace.citations[-2].as_dict()})
     return trace.result({"occurred_at": occurred_at, "deadlines": deadlines})
 
 

@@ -31,6 +31,7 @@ CASES = [
     (Role.MARKET_REGULATION, "county", set(), False),
     (Role.PERMIT_REVIEWER, "county", set(), False),
     (Role.APPLICANT_FIRM, "county", set(), False),
+    (Role.POWER_ENTERPRISE, "county", set(), False),
 ]
 
 

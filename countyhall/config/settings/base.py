@@ -96,6 +96,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # A department is reminded when this many working days or fewer remain on its clock (platform setting,
 # not a gazette figure).
+# Notification senders per channel (dotted paths); an empty mapping keeps messages in the outbox as a record.
+COUNTYHALL_NOTIFICATION_SENDERS = {
+    channel: path for channel, path in (
+        ("email", os.environ.get("COUNTYHALL_EMAIL_SENDER", "")),
+        ("sms", os.environ.get("COUNTYHALL_SMS_SENDER", "")),
+    ) if path
+}
+COUNTYHALL_SMS_URL = os.environ.get("COUNTYHALL_SMS_URL", "")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "countyhall@localhost")
 PERMIT_REMINDER_WORKING_DAYS = int(os.environ.get("COUNTYHALL_PERMIT_REMINDER_DAYS", "2"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 

@@ -1,6 +1,7 @@
 from .audit import AuditEntry
 from .calendar import CalendarDay, CalendarYear
 from .divisions import Division, Organisation
+from .notifications import OutboxMessage
 from .people import Person
 from .users import RoleGrant, User
 
@@ -10,6 +11,7 @@ __all__ = [
     "CalendarYear",
     "Division",
     "Organisation",
+    "OutboxMessage",
     "Person",
     "RoleGrant",
     "User",

@@ -22,6 +22,7 @@ ROLE_HOME_TEXT = {
     Role.CANTEEN_OPERATOR: "本食堂的午餐登记与结算。",
     Role.PERMIT_REVIEWER: "工程建设项目并联审批：出具本部门审查意见，关注本部门时限。",
     Role.APPLICANT_FIRM: "本单位工程建设项目的申报、材料提交、补正和办理进度。",
+    Role.POWER_ENTERPRISE: "本企业生产安全事故的报告、报告时限、重大危险源与应急演练。",
 }
 
 

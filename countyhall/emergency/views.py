@@ -1,0 +1,355 @@
+"""Pages of the accident module. Thin: parse, call the service, show the outcome."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from countyhall.core.clock import business_date
+from countyhall.core.context_processors import EMERGENCY_ROLES
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import OutboxMessage
+from countyhall.core.notifications import outbox_dispatch
+from countyhall.core.reports import excel_response
+from countyhall.core.roles import Role
+from countyhall.core.web import form_error
+from countyhall.emergency import forms, selectors, services
+from countyhall.emergency.cap import warning_cap_xml
+from countyhall.emergency.models import (
+    CommandPost,
+    DutyOffice,
+    Expert,
+    Incident,
+    ReportDeadline,
+    TimelineEntry,
+    Warning,
+    WorkingGroup,
+)
+from countyhall.emergency.rules import LEVEL_LABELS
+
+
+def _need(user) -> None:
+    if not user.role_codes & EMERGENCY_ROLES:
+        raise PermissionDenied("当前角色无权使用发电企业事故应急模块。")
+
+
+def _incident_for(user, pk: int) -> Incident:
+    incident = selectors.incident_list_for_user(user).filter(pk=pk).first()
+    if incident is None:
+        raise Http404("事故不存在或不在您的范围内。")
+    return incident
+
+
+def _errors(form) -> str:
+    return "；".join(f"{form.fields[k].label if k in form.fields else ''}{v[0]}" for k, v in form.errors.items())
+
+
+@login_required
+def incident_list(request):
+    _need(request.user)
+    incidents = selectors.incident_list_for_user(request.user)
+    status = request.GET.get("status", "")
+    if status in Incident.Status.values:
+        incidents = incidents.filter(status=status)
+    return render(request, "emergency/incident_list.html", {
+        "incidents": incidents, "status": status, "statuses": Incident.Status.choices,
+        "notices": selectors.notices_for_user(request.user), "hq": selectors.is_hq(request.user),
+        "can_report": selectors.enterprise_list_for_user(request.user).exists()})
+
+
+@login_required
+def incident_new(request):
+    _need(request.user)
+    enterprises = selectors.enterprise_list_for_user(request.user)
+    if not enterprises.exists():
+        raise PermissionDenied("您的范围内没有登记的发电企业。")
+    form = forms.IncidentForm(request.POST or None, enterprises=enterprises,
+                              initial={"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            incident = services.incident_report(actor=request.user, **data)
+        except ServiceError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, f"已接报，响应等级 {LEVEL_LABELS[incident.level]}；报告时限自事故发生时起算。")
+            return redirect("emergency:incident", pk=incident.pk)
+    return render(request, "emergency/incident_new.html", {"form": form})
+
+
+ACTIONS = {}
+
+
+def _action(name):
+    def register(function):
+        ACTIONS[name] = function
+        return function
+    return register
+
+
+@_action("figures")
+def _figures(request, incident):
+    form = forms.FiguresForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("figures", _errors(form))
+    figures = services.incident_figures_update(actor=request.user, incident=incident, **form.cleaned_data)
+    return f"已更新伤亡情况（第{figures.version}版）。"
+
+
+@_action("content")
+def _content(request, incident):
+    form = forms.ContentForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("content", _errors(form))
+    services.incident_content_update(actor=request.user, incident=incident, **form.cleaned_data)
+    return "已更新报告内容。"
+
+
+@_action("done")
+def _done(request, incident):
+    deadline = get_object_or_404(ReportDeadline, pk=request.POST.get("deadline"), incident=incident)
+    services.deadline_done(actor=request.user, deadline=deadline, reported_to=request.POST.get("reported_to", ""),
+                           note=request.POST.get("note", ""))
+    return f"{deadline.get_kind_display()}：已记录。"
+
+
+@_action("verify")
+def _verify(request, incident):
+    form = forms.VerificationForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("verify", _errors(form))
+    services.verification_request(actor=request.user, incident=incident, **form.cleaned_data)
+    return "已登记核报要求并开始计时。"
+
+
+@_action("start")
+def _start(request, incident):
+    services.response_start(actor=request.user, incident=incident, decided_by=request.POST.get("decided_by", ""))
+    return "已启动应急响应。"
+
+
+@_action("group")
+def _group(request, incident):
+    group = get_object_or_404(WorkingGroup, pk=request.POST.get("group"))
+    services.group_activate(actor=request.user, incident=incident, group=group)
+    return f"已启动{group}。"
+
+
+@_action("log")
+def _log(request, incident):
+    group = WorkingGroup.objects.filter(pk=request.POST.get("group") or None).first()
+    services.timeline_add(actor=request.user, incident=incident, kind=request.POST.get("kind", ""),
+                          text=request.POST.get("text", ""), group=group)
+    return "已记录。"
+
+
+@_action("task_done")
+def _task_done(request, incident):
+    entry = get_object_or_404(TimelineEntry, pk=request.POST.get("entry"), incident=incident)
+    services.task_done(actor=request.user, entry=entry)
+    return "任务已办结。"
+
+
+@_action("end")
+def _end(request, incident):
+    services.emergency_end(actor=request.user, incident=incident, commander=request.POST.get("commander", ""))
+    return "已宣布应急结束。"
+
+
+@_action("evaluation")
+def _evaluation(request, incident):
+    form = forms.EvaluationForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("evaluation", "评估报告须包括：" + "、".join(form.fields[k].label for k in form.errors))
+    services.evaluation_record(actor=request.user, incident=incident, **form.cleaned_data)
+    return "已保存处置评估报告。"
+
+
+@login_required
+def incident_detail(request, pk: int):
+    _need(request.user)
+    incident = _incident_for(request.user, pk)
+    if request.method == "POST":
+        handler = ACTIONS.get(request.POST.get("action", ""))
+        if handler is None:
+            messages.error(request, "未知的操作。")
+        else:
+            try:
+                messages.success(request, handler(request, incident))
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+        return redirect(reverse("emergency:incident", args=[incident.pk]) + request.POST.get("anchor", ""))
+    board = selectors.incident_board(incident)
+    deadlines = {d.pk: d for d in incident.deadlines.all()}
+    rows = [{**state, "object": deadlines[state["id"]]} for state in board["deadlines"]]
+    figures = list(incident.figures.select_related("recorded_by"))
+    current = figures[0] if figures else None
+    return render(request, "emergency/incident_detail.html", {
+        "incident": incident, "rows": rows, "figures": figures, "current": current,
+        "timeline": incident.timeline.select_related("group", "author"),
+        "groups": WorkingGroup.objects.all(),
+        "active_groups": set(incident.activations.values_list("group_id", flat=True)),
+        "missing_content": services.report_content_missing(incident), "hq": selectors.is_hq(request.user),
+        "level_label": LEVEL_LABELS[incident.level],
+        "forms": {"figures": forms.FiguresForm(initial={
+                      "deaths": current.deaths, "missing": current.missing, "injured": current.injured,
+                      "especially_major_impact": current.especially_major_impact,
+                      "direct_loss_yuan": current.direct_loss_yuan} if current else None),
+                  "content": forms.ContentForm(initial={f: getattr(incident, f) for f in services.CONTENT_FIELDS}),
+                  "verify": forms.VerificationForm(), "evaluation": forms.EvaluationForm(initial={
+                      f: getattr(incident, f) for f in [*services.EVALUATION_FIELDS, "investigation"]})},
+    })
+
+
+@login_required
+def incident_clock(request, pk: int):
+    """The board as JSON, polled by the countdown page so it updates without reloading."""
+    _need(request.user)
+    return JsonResponse(selectors.incident_board(_incident_for(request.user, pk)))
+
+
+def _hq(request) -> None:
+    if not selectors.is_hq(request.user) and Role.SYSTEM_ADMIN not in request.user.role_codes:
+        raise PermissionDenied("由应急救援指挥部办公室（县发展改革局）或县应急局维护。")
+
+
+@login_required
+def registers(request):
+    _need(request.user)
+    enterprises = selectors.enterprise_list_for_user(request.user)
+    forms_ = {"enterprise": forms.EnterpriseForm(prefix="e"),
+              "hazard": forms.HazardForm(prefix="h", enterprises=enterprises),
+              "office": forms.DutyOfficeForm(prefix="o")}
+    if request.method == "POST":
+        which = request.POST.get("form")
+        try:
+            if which == "hazard":
+                form = forms.HazardForm(request.POST, prefix="h", enterprises=enterprises)
+                forms_["hazard"] = form
+                if form.is_valid():
+                    services.hazard_add(actor=request.user, **form.cleaned_data)
+                    messages.success(request, "已登记重大危险源。")
+                    return redirect("emergency:registers")
+            elif which == "enterprise":
+                _hq(request)
+                form = forms.EnterpriseForm(request.POST, prefix="e")
+                forms_["enterprise"] = form
+                if form.is_valid():
+                    services.enterprise_register(actor=request.user, **form.cleaned_data)
+                    messages.success(request, "已登记发电企业。")
+                    return redirect("emergency:registers")
+            elif which == "office":
+                _hq(request)
+                form = forms.DutyOfficeForm(request.POST, prefix="o")
+                forms_["office"] = form
+                if form.is_valid():
+                    services.duty_office_set(actor=request.user, **form.cleaned_data)
+                    messages.success(request, "已保存。")
+                    return redirect("emergency:registers")
+            elif which == "post":
+                _hq(request)
+                post = get_object_or_404(CommandPost, pk=request.POST.get("post"))
+                services.command_post_assign(actor=request.user, post=post, holder=request.POST.get("holder", ""))
+                messages.success(request, "已更新任职。")
+                return redirect("emergency:registers")
+            elif which == "seed":
+                _hq(request)
+                counts = services.command_structure_load(actor=request.user)
+                messages.success(request, f"已导入预案所列指挥体系：{counts}")
+                return redirect("emergency:registers")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+    return render(request, "emergency/registers.html", {
+        "enterprises": enterprises.prefetch_related("hazards"), "offices": DutyOffice.objects.all(),
+        "posts": CommandPost.objects.all(), "groups": WorkingGroup.objects.all(), "experts": Expert.objects.all(),
+        "forms": forms_, "hq": selectors.is_hq(request.user) or Role.SYSTEM_ADMIN in request.user.role_codes})
+
+
+@login_required
+def warnings(request):
+    _need(request.user)
+    form = forms.WarningForm(request.POST or None)
+    if request.method == "POST":
+        _hq(request)
+        action = request.POST.get("action", "issue")
+        try:
+            if action == "cancel":
+                previous = get_object_or_404(Warning, pk=request.POST.get("warning"))
+                services.warning_cancel(actor=request.user, previous=previous, reason=request.POST.get("reason", ""))
+                messages.success(request, "已解除预警。")
+                return redirect("emergency:warnings")
+            if form.is_valid():
+                data = dict(form.cleaned_data)
+                if action == "update":
+                    previous = get_object_or_404(Warning, pk=request.POST.get("warning"))
+                    data.pop("enterprise")
+                    services.warning_update(actor=request.user, previous=previous, **data)
+                    messages.success(request, "已更新预警。")
+                else:
+                    services.warning_issue(actor=request.user, **data)
+                    messages.success(request, "已发布预警。")
+                return redirect("emergency:warnings")
+        except ServiceError as exc:
+            form_error(form, exc)
+    items = Warning.objects.select_related("previous", "enterprise__organisation")
+    current = [w for w in items if w.msg_type != Warning.MsgType.CANCEL and not w.successors.exists()]
+    return render(request, "emergency/warnings.html", {"warnings": items, "current": current, "form": form,
+                                                       "hq": selectors.is_hq(request.user)})
+
+
+@login_required
+def warning_cap(request, pk: int):
+    _need(request.user)
+    warning = get_object_or_404(Warning, pk=pk)
+    response = HttpResponse(warning_cap_xml(warning), content_type="application/cap+xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="warning-{warning.pk}.cap.xml"'
+    return response
+
+
+@login_required
+def drills(request):
+    _need(request.user)
+    enterprises = selectors.enterprise_list_for_user(request.user)
+    form = forms.DrillForm(request.POST or None, enterprises=enterprises)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.drill_record(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, "已登记演练。")
+            return redirect("emergency:drills")
+    try:
+        year = int(request.GET.get("year") or business_date().year)
+    except ValueError:
+        year = business_date().year
+    compliance = selectors.drill_compliance(year=year)
+    visible = {e.pk for e in enterprises}
+    compliance["rows"] = [r for r in compliance["rows"] if r["enterprise"].pk in visible]
+    if request.GET.get("format") == "xlsx":
+        return excel_response(filename=f"应急演练{year}.xlsx", sheet_title="演练达标", headers=[
+            "企业", "演练次数", "应达次数", "差额"], rows=([str(r["enterprise"]), r["held"], compliance["required"],
+                                                    r["short"]] for r in compliance["rows"]))
+    from countyhall.emergency.models import Drill
+
+    return render(request, "emergency/drills.html", {
+        "form": form, "compliance": compliance, "year": year,
+        "drills": Drill.objects.filter(enterprise__in=enterprises).select_related("enterprise__organisation")})
+
+
+@login_required
+def outbox(request):
+    _need(request.user)
+    _hq(request)
+    if request.method == "POST":
+        counts = outbox_dispatch()
+        messages.success(request, f"发送：{counts['sent']}，失败：{counts['failed']}，未配置通道：{counts['no_sender']}。")
+        return redirect("emergency:outbox")
+    return render(request, "emergency/outbox.html", {
+        "messages_": OutboxMessage.objects.select_related("organisation")[:200]})
+
