@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from countyhall.canteens import api as canteen_api
 from countyhall.core.api import views as core_api
 from countyhall.core.views.home import home
+from countyhall.emergency import api as emergency_api
 from countyhall.gazette import api as gazette_api
 from countyhall.permits import api as permit_api
 
@@ -32,6 +33,12 @@ api_v1 = [
     path("permits/projects/<int:pk>/apply", permit_api.ApplyApi.as_view(), name="permit-apply"),
     path("permits/cases/<int:pk>/<str:action>", permit_api.CaseActionApi.as_view(), name="permit-case-action"),
     path("permits/desk", permit_api.DeskApi.as_view(), name="permit-desk"),
+    path("emergency/incidents", emergency_api.IncidentListApi.as_view(), name="emergency-incidents"),
+    path("emergency/incidents/<int:pk>", emergency_api.IncidentBoardApi.as_view(), name="emergency-incident"),
+    path("emergency/incidents/<int:pk>/figures", emergency_api.IncidentFiguresApi.as_view(),
+         name="emergency-incident-figures"),
+    path("emergency/deadlines/<int:pk>/done", emergency_api.DeadlineDoneApi.as_view(), name="emergency-deadline-done"),
+    path("emergency/warnings/<int:pk>/cap", emergency_api.WarningCapApi.as_view(), name="emergency-warning-cap"),
 ]
 
 urlpatterns = [

@@ -1,0 +1,62 @@
+"""API and pages: scope, structured errors, the live board JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_report_update_and_mark_done_through_the_api(plant):
+    api = APIClient()
+    api.force_authenticate(plant["users"]["huaneng"])
+    occurred = (timezone.now() - dt.timedelta(minutes=5)).replace(microsecond=0)
+    response = api.post("/api/v1/emergency/incidents", {
+        "enterprise": plant["enterprises"]["huaneng"].pk, "kind": "leak", "occurred_at": occurred.isoformat(),
+        "place": "氨区", "injured": 3}, format="json")
+    assert response.status_code == 201 and response.json()["level"] == "IV"
+    pk = response.json()["id"]
+    board = api.get(f"/api/v1/emergency/incidents/{pk}").json()["board"]
+    county = next(d for d in board["deadlines"] if d["kind"] == "phone_county")
+    assert county["state"] == "open" and 0 < county["seconds_left"] <= 300
+    raised = api.post(f"/api/v1/emergency/incidents/{pk}/figures",
+                      {"deaths": 0, "missing": 0, "injured": 10}, format="json").json()
+    assert raised["level"] == "III" and raised["computed_level"] == "III"
+    done = api.post(f"/api/v1/emergency/deadlines/{county['id']}/done", {"reported_to": "县委值班室"}, format="json")
+    assert done.status_code == 200 and done.json()["state"] == "done"
+    bad = api.post(f"/api/v1/emergency/incidents/{pk}/figures", {"deaths": -1, "missing": 0, "injured": 0},
+                   format="json")
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "deaths"
+    other = APIClient()
+    other.force_authenticate(plant["users"]["other"])
+    assert other.get("/api/v1/emergency/incidents").json() == []
+    assert other.get(f"/api/v1/emergency/incidents/{pk}").status_code == 404
+    refused = other.post("/api/v1/emergency/incidents", {
+        "enterprise": plant["enterprises"]["huaneng"].pk, "kind": "fire", "occurred_at": occurred.isoformat(),
+        "place": "x"}, format="json")
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "enterprise"
+
+
+def test_pages_per_role(plant, client, make_user):
+    from countyhall.emergency.services import incident_report
+
+    incident = incident_report(actor=plant["users"]["huaneng"], enterprise=plant["enterprises"]["huaneng"],
+                               kind="fire", occurred_at=timezone.now() - dt.timedelta(minutes=2), place="栈桥")
+    for key in ("hq", "yingji", "town", "huaneng", "auditor"):
+        client.force_login(plant["users"][key])
+        for url in ("/emergency/", "/emergency/registers/", "/emergency/warnings/", "/emergency/drills/",
+                    f"/emergency/i/{incident.pk}/", f"/emergency/i/{incident.pk}/clock.json"):
+            assert client.get(url).status_code == 200, (key, url)
+    client.force_login(plant["users"]["hq"])
+    html = client.get(f"/emergency/i/{incident.pk}/").content.decode()
+    assert "启动应急响应" in html and "emergency/countdown.js" in html
+    assert client.get("/emergency/outbox/").status_code == 200
+    client.force_login(plant["users"]["other"])
+    assert client.get(f"/emergency/i/{incident.pk}/").status_code == 404
+    assert client.get("/emergency/outbox/").status_code == 403
+    client.force_login(make_user("e-canteen", "canteen_operator"))
+    assert client.get("/emergency/").status_code == 403
