@@ -190,6 +190,20 @@ def cmd_permits_sweep(args) -> int:
     return 0
 
 
+def cmd_emergency_seed(args) -> int:
+    from countyhall.emergency.services import command_structure_load
+
+    _print_json({"created": command_structure_load(actor=_actor())})
+    return 0
+
+
+def cmd_outbox_send(args) -> int:
+    from countyhall.core.notifications import outbox_dispatch
+
+    _print_json(outbox_dispatch(limit=args.limit))
+    return 0
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -239,6 +253,18 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "(run daily; idempotent)")
     sweep.add_argument("--on", help="business date (YYYY-MM-DD), default today")
     sweep.set_defaults(func=cmd_permits_sweep)
+
+    emergency = sub.add_parser("emergency", help="power-plant accidents (34号)")
+    emergency_sub = emergency.add_subparsers(dest="action", metavar="ACTION", required=True)
+    eseed = emergency_sub.add_parser("seed", help="load the command structure, working groups and duty offices "
+                                                  "printed in the plan (idempotent)")
+    eseed.set_defaults(func=cmd_emergency_seed)
+
+    outbox = sub.add_parser("outbox", help="notifications")
+    outbox_sub = outbox.add_subparsers(dest="action", metavar="ACTION", required=True)
+    send = outbox_sub.add_parser("send", help="hand pending SMS and e-mail to the configured senders (run every minute)")
+    send.add_argument("--limit", type=int, default=200)
+    send.set_defaults(func=cmd_outbox_send)
 
     manage = sub.add_parser("manage", help="any Django management command (migrate, runserver, createsuperuser …)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

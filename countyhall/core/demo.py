@@ -34,6 +34,8 @@ DEPARTMENTS = [
     ("高青县人民防空办公室", "县人防办", "department"),
     ("高青示例置业有限公司（示例）", "示例置业", "enterprise"),
     ("高青示例新材料有限公司（示例）", "示例新材料", "enterprise"),
+    ("高青示例热电有限公司（示例）", "示例热电", "enterprise"),
+    ("青城示例生物质发电有限公司（示例）", "示例生物质发电", "enterprise"),
 ]
 
 # username, display name, organisation, role, scope division code (None = the organisation's)
@@ -54,6 +56,7 @@ USERS = [
     ("shitang", "长者食堂运营方（示例）", "河口村长者食堂运营方（示例）", Role.CANTEEN_OPERATOR, None),
     ("renfang", "人防办工作人员", "高青县人民防空办公室", Role.PERMIT_REVIEWER, None),
     ("qiye", "建设单位经办人（示例）", "高青示例新材料有限公司（示例）", Role.APPLICANT_FIRM, None),
+    ("dianchang", "热电公司值班长（示例）", "高青示例热电有限公司（示例）", Role.POWER_ENTERPRISE, None),
 ]
 
 # Demo residents: names and numbers are made up; the check digit is computed, not invented.

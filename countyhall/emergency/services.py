@@ -503,6 +503,7 @@ EVALUATION_FIELDS = {"evaluation_cause": "事件发生原因和经过", "evaluat
 def evaluation_record(*, actor, incident: Incident, investigation: str = "", **fields: str) -> Incident:
     """6.1: after the response ends, the evaluation report (all five parts); 6.2: the investigation record."""
     _hq_only(actor, "处置评估")
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status != Incident.Status.ENDED:
         raise ServiceError("status", "应急响应终止后再形成处置评估报告。")
     missing = [label for name, label in EVALUATION_FIELDS.items() if not fields.get(name, "").strip()]

@@ -108,7 +108,7 @@ def test_cli_help_lists_every_subcommand(capsys):
         cli.main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("calc", "gazette", "calendar", "params", "demo", "permits", "manage"):
+    for command in ("calc", "gazette", "calendar", "params", "demo", "permits", "emergency", "outbox", "manage"):
         assert command in out
 
 

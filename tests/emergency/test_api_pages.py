@@ -60,3 +60,12 @@ def test_pages_per_role(plant, client, make_user):
     assert client.get("/emergency/outbox/").status_code == 403
     client.force_login(make_user("e-canteen", "canteen_operator"))
     assert client.get("/emergency/").status_code == 403
+
+
+def test_cli_seed_is_idempotent_and_outbox_send(monkeypatch, capsys, plant):
+    from tests.core.test_calc import run_cli
+
+    code, out = run_cli(monkeypatch, capsys, ["emergency", "seed"])
+    assert code == 0 and out["created"] == {"posts": 0, "groups": 0, "duty_offices": 0}  # the fixture seeded it
+    code, out = run_cli(monkeypatch, capsys, ["outbox", "send"])
+    assert code == 0 and set(out) == {"sent", "failed", "no_sender"}

@@ -15,7 +15,7 @@ def demo():
 
     demo_load(actor="test-demo")
     lines = []
-    for app in ("canteens", "heating", "permits"):
+    for app in ("canteens", "heating", "permits", "emergency"):
         lines += importlib.import_module(f"countyhall.{app}.demo").load(actor="test-demo")
     return lines
 
@@ -44,3 +44,20 @@ def test_permit_demo_pages_for_each_role(demo, client):
     client.force_login(User.objects.get(username="shenpi"))
     html = client.get(f"/permits/reports/?lead={plant.cases.first().lead_id}&year=2022&month=6").content.decode()
     assert "锦绣家园二期" in html  # rooms overdue for hand-over to 民政 (filed 2022-02-28)
+
+
+def test_emergency_demo_pages(demo, client):
+    from countyhall.core.models import User
+    from countyhall.emergency.models import Incident
+
+    live = Incident.objects.get(status="reported")
+    assert live.level == "III"  # 11 injured or poisoned: the update raised the level from IV
+    for username in ("fagai", "yingji", "dianchang", "tianzhen", "auditor", "admin"):
+        client.force_login(User.objects.get(username=username))
+        for url in ("/emergency/", "/emergency/warnings/", "/emergency/drills/", "/emergency/registers/"):
+            assert client.get(url).status_code == 200, (username, url)
+    client.force_login(User.objects.get(username="dianchang"))
+    assert client.get(f"/emergency/i/{live.pk}/").status_code == 200
+    client.force_login(User.objects.get(username="fagai"))
+    drills = client.get("/emergency/drills/?year=2022").content.decode()
+    assert "差 1 次" in drills  # the biomass plant held one drill in 2022
