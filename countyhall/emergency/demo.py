@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from countyhall.core.models import Division, Organisation, User
-from countyhall.emergency.models import Expert, PowerEnterprise, WorkingGroup
+from countyhall.emergency.models import PowerEnterprise, WorkingGroup
 from countyhall.emergency.services import (
     command_structure_load,
     deadline_done,
@@ -20,6 +20,7 @@ from countyhall.emergency.services import (
     emergency_end,
     enterprise_register,
     evaluation_record,
+    expert_add,
     group_activate,
     hazard_add,
     incident_content_update,
@@ -45,7 +46,7 @@ def load(*, actor: str) -> list[str]:
     for name, tier, phone, mobile in OFFICES:
         duty_office_set(actor=actor, name=name, tier=tier, phone=phone, mobile=mobile)
     for name, speciality in (("孙工（示例）", "锅炉与压力容器"), ("钱工（示例）", "电气与继电保护"), ("吴工（示例）", "危险化学品（液氨）")):
-        Expert.objects.create(name=name, speciality=speciality, employer="示例电力设计院")
+        expert_add(actor=actor, name=name, speciality=speciality, employer="示例电力设计院")
     thermal_org = Organisation.objects.get(short_name="示例热电")
     biomass_org = Organisation.objects.get(short_name="示例生物质发电")
     town = Division.objects.filter(kind__in=["town", "street"]).order_by("code").first()

@@ -118,6 +118,13 @@ class DutyOfficeForm(forms.Form):
     mobile = forms.CharField(label="值班手机（短信）", max_length=20, required=False)
 
 
+class ExpertForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=32)
+    speciality = forms.CharField(label="专业", max_length=64)
+    employer = forms.CharField(label="工作单位", max_length=100, required=False)
+    phone = forms.CharField(label="电话", max_length=32, required=False)
+
+
 class DrillForm(forms.Form):
     enterprise = forms.ModelChoiceField(label="企业", queryset=PowerEnterprise.objects.none())
     held_on = forms.DateField(label="演练日期", widget=DATE)

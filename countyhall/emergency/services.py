@@ -25,6 +25,7 @@ from countyhall.emergency.models import (
     CommandPost,
     Drill,
     DutyOffice,
+    Expert,
     GroupActivation,
     HazardSource,
     Incident,
@@ -129,6 +130,19 @@ def duty_office_set(*, actor, name: str, tier: str, phone: str = "", fax: str = 
     audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
                  instance=office, after=model_snapshot(office))
     return office
+
+
+@transaction.atomic
+def expert_add(*, actor, name: str, speciality: str, employer: str = "", phone: str = "") -> Expert:
+    """4.3: the experts the headquarters consults."""
+    if not name.strip():
+        raise ServiceError("name", "请填写姓名。")
+    if not speciality.strip():
+        raise ServiceError("speciality", "请填写专业。")
+    expert = Expert.objects.create(name=name.strip(), speciality=speciality.strip(), employer=employer.strip(),
+                                   phone=phone.strip())
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=expert, after=model_snapshot(expert))
+    return expert
 
 
 @transaction.atomic

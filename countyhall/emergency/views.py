@@ -224,7 +224,7 @@ def registers(request):
     enterprises = selectors.enterprise_list_for_user(request.user)
     forms_ = {"enterprise": forms.EnterpriseForm(prefix="e"),
               "hazard": forms.HazardForm(prefix="h", enterprises=enterprises),
-              "office": forms.DutyOfficeForm(prefix="o")}
+              "office": forms.DutyOfficeForm(prefix="o"), "expert": forms.ExpertForm(prefix="x")}
     if request.method == "POST":
         which = request.POST.get("form")
         try:
@@ -250,6 +250,14 @@ def registers(request):
                 if form.is_valid():
                     services.duty_office_set(actor=request.user, **form.cleaned_data)
                     messages.success(request, "已保存。")
+                    return redirect("emergency:registers")
+            elif which == "expert":
+                _hq(request)
+                form = forms.ExpertForm(request.POST, prefix="x")
+                forms_["expert"] = form
+                if form.is_valid():
+                    services.expert_add(actor=request.user, **form.cleaned_data)
+                    messages.success(request, "已登记专家。")
                     return redirect("emergency:registers")
             elif which == "post":
                 _hq(request)

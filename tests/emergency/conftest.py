@@ -9,6 +9,10 @@ from countyhall.core.models import Organisation
 
 @pytest.fixture
 def plant(county_tree, make_user):
+    return plant_setup(county_tree, make_user)
+
+
+def plant_setup(county_tree, make_user) -> dict:
     from countyhall.emergency.services import command_structure_load, enterprise_register
 
     command_structure_load(actor="test")

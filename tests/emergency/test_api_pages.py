@@ -69,3 +69,17 @@ def test_cli_seed_is_idempotent_and_outbox_send(monkeypatch, capsys, plant):
     assert code == 0 and out["created"] == {"posts": 0, "groups": 0, "duty_offices": 0}  # the fixture seeded it
     code, out = run_cli(monkeypatch, capsys, ["outbox", "send"])
     assert code == 0 and set(out) == {"sent", "failed", "no_sender"}
+
+
+def test_registers_page_records_an_expert_and_a_duty_office(plant, client):
+    from countyhall.emergency.models import DutyOffice, Expert
+
+    client.force_login(plant["users"]["hq"])
+    client.post("/emergency/registers/", {"form": "expert", "x-name": "孙工", "x-speciality": "锅炉"})
+    client.post("/emergency/registers/", {"form": "office", "o-name": "县委值班室", "o-tier": "county",
+                                          "o-mobile": "13800000001"})
+    assert Expert.objects.filter(name="孙工").exists()
+    assert DutyOffice.objects.get(name="县委值班室").mobile == "13800000001"
+    client.force_login(plant["users"]["huaneng"])
+    response = client.post("/emergency/registers/", {"form": "expert", "x-name": "冒名", "x-speciality": "x"})
+    assert response.status_code == 403 and not Expert.objects.filter(name="冒名").exists()
