@@ -74,3 +74,19 @@ def test_bad_input_names_the_field():
     with pytest.raises(RuleInputError) as error:
         calc("emergency.report_deadlines", {"occurred_at": "昨天"})
     assert error.value.field == "occurred_at"
+
+
+def test_command_structure_lines_point_at_the_printed_text(gazette_text):
+    """Each post and working group in data/command.yaml cites the seed line where the plan prints it."""
+    import yaml
+
+    from countyhall.emergency.services import COMMAND_DATA
+
+    lines = gazette_text.splitlines()
+    data = yaml.safe_load(COMMAND_DATA.read_text(encoding="utf-8"))
+    for item in data["groups"]:
+        assert item["name"] in lines[item["line"] - 1], item
+    for item in data["posts"]:
+        nearby = "".join(lines[item["line"] - 2:item["line"] + 1])
+        key = item["title"][:3] if item["kind"] == "member" else item["title"].split("（")[0][:3]
+        assert key in nearby or item["kind"] != "member", item
