@@ -35,3 +35,48 @@ def submit_form(request, form: forms.Form, action, *, success: str, invalid: str
         return False
     messages.success(request, success)
     return True
+
+
+def save_form(request, form: forms.Form, action, *, success: str) -> bool:
+    """For a page's main form: run `action(cleaned_data)` if the form is valid; a service's refusal is shown
+    next to the field it names. True when saved (the caller redirects)."""
+    from django.contrib import messages
+
+    if not form.is_valid():
+        return False
+    try:
+        action(form.cleaned_data)
+    except ServiceError as exc:
+        form_error(form, exc)
+        return False
+    messages.success(request, success)
+    return True
+
+
+class PostActions:
+    """The named POST actions of one detail page. A handler takes (request, obj) and returns the message to
+    show, or raises ServiceError; the page then redirects back to itself (and to the anchor posted)."""
+
+    def __init__(self) -> None:
+        self.handlers: dict = {}
+
+    def __call__(self, name: str):
+        def register(handler):
+            self.handlers[name] = handler
+            return handler
+        return register
+
+    def run(self, request, obj, *, url: str):
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        handler = self.handlers.get(request.POST.get("action", ""))
+        if handler is None:
+            messages.error(request, "未知的操作。")
+        else:
+            try:
+                messages.success(request, handler(request, obj))
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+        anchor = request.POST.get("anchor", "")
+        return redirect(url + (anchor if anchor.startswith("#") else ""))

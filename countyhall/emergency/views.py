@@ -17,7 +17,7 @@ from countyhall.core.models import OutboxMessage
 from countyhall.core.notifications import outbox_dispatch
 from countyhall.core.reports import excel_response
 from countyhall.core.roles import Role
-from countyhall.core.web import form_error
+from countyhall.core.web import PostActions, form_error, save_form
 from countyhall.emergency import forms, selectors, services
 from countyhall.emergency.cap import warning_cap_xml
 from countyhall.emergency.models import (
@@ -70,26 +70,17 @@ def incident_new(request):
         raise PermissionDenied("您的范围内没有登记的发电企业。")
     form = forms.IncidentForm(request.POST or None, enterprises=enterprises,
                               initial={"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            incident = services.incident_report(actor=request.user, **data)
-        except ServiceError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, f"已接报，响应等级 {LEVEL_LABELS[incident.level]}；报告时限自事故发生时起算。")
-            return redirect("emergency:incident", pk=incident.pk)
+    created = []
+    if request.method == "POST" and save_form(
+            request, form, lambda data: created.append(services.incident_report(actor=request.user, **data)),
+            success="已接报；报告时限自事故发生时起算。"):
+        messages.info(request, f"响应等级：{LEVEL_LABELS[created[0].level]}。")
+        return redirect("emergency:incident", pk=created[0].pk)
     return render(request, "emergency/incident_new.html", {"form": form})
 
 
-ACTIONS = {}
-
-
-def _action(name):
-    def register(function):
-        ACTIONS[name] = function
-        return function
-    return register
+ACTIONS = PostActions()
+_action = ACTIONS
 
 
 @_action("figures")
@@ -175,15 +166,7 @@ def incident_detail(request, pk: int):
     _need(request.user)
     incident = _incident_for(request.user, pk)
     if request.method == "POST":
-        handler = ACTIONS.get(request.POST.get("action", ""))
-        if handler is None:
-            messages.error(request, "未知的操作。")
-        else:
-            try:
-                messages.success(request, handler(request, incident))
-            except ServiceError as exc:
-                messages.error(request, exc.message)
-        return redirect(reverse("emergency:incident", args=[incident.pk]) + request.POST.get("anchor", ""))
+        return ACTIONS.run(request, incident, url=reverse("emergency:incident", args=[incident.pk]))
     board = selectors.incident_board(incident)
     deadlines = {d.pk: d for d in incident.deadlines.all()}
     rows = [{**state, "object": deadlines[state["id"]]} for state in board["deadlines"]]
@@ -227,51 +210,33 @@ def registers(request):
               "office": forms.DutyOfficeForm(prefix="o"), "expert": forms.ExpertForm(prefix="x")}
     if request.method == "POST":
         which = request.POST.get("form")
-        try:
-            if which == "hazard":
-                form = forms.HazardForm(request.POST, prefix="h", enterprises=enterprises)
-                forms_["hazard"] = form
-                if form.is_valid():
-                    services.hazard_add(actor=request.user, **form.cleaned_data)
-                    messages.success(request, "已登记重大危险源。")
-                    return redirect("emergency:registers")
-            elif which == "enterprise":
+        saves = {  # form name: (form class, prefix, service, success, HQ only)
+            "hazard": (forms.HazardForm, "h", services.hazard_add, "已登记重大危险源。", False),
+            "enterprise": (forms.EnterpriseForm, "e", services.enterprise_register, "已登记发电企业。", True),
+            "office": (forms.DutyOfficeForm, "o", services.duty_office_set, "已保存。", True),
+            "expert": (forms.ExpertForm, "x", services.expert_add, "已登记专家。", True),
+        }
+        if which in saves:
+            form_class, prefix, service, success, hq_only = saves[which]
+            if hq_only:
                 _hq(request)
-                form = forms.EnterpriseForm(request.POST, prefix="e")
-                forms_["enterprise"] = form
-                if form.is_valid():
-                    services.enterprise_register(actor=request.user, **form.cleaned_data)
-                    messages.success(request, "已登记发电企业。")
-                    return redirect("emergency:registers")
-            elif which == "office":
-                _hq(request)
-                form = forms.DutyOfficeForm(request.POST, prefix="o")
-                forms_["office"] = form
-                if form.is_valid():
-                    services.duty_office_set(actor=request.user, **form.cleaned_data)
-                    messages.success(request, "已保存。")
-                    return redirect("emergency:registers")
-            elif which == "expert":
-                _hq(request)
-                form = forms.ExpertForm(request.POST, prefix="x")
-                forms_["expert"] = form
-                if form.is_valid():
-                    services.expert_add(actor=request.user, **form.cleaned_data)
-                    messages.success(request, "已登记专家。")
-                    return redirect("emergency:registers")
-            elif which == "post":
-                _hq(request)
-                post = get_object_or_404(CommandPost, pk=request.POST.get("post"))
-                services.command_post_assign(actor=request.user, post=post, holder=request.POST.get("holder", ""))
-                messages.success(request, "已更新任职。")
+            extra = {"enterprises": enterprises} if form_class is forms.HazardForm else {}
+            form = forms_[which] = form_class(request.POST, prefix=prefix, **extra)
+            if save_form(request, form, lambda data: service(actor=request.user, **data), success=success):
                 return redirect("emergency:registers")
-            elif which == "seed":
-                _hq(request)
-                counts = services.command_structure_load(actor=request.user)
-                messages.success(request, f"已导入预案所列指挥体系：{counts}")
-                return redirect("emergency:registers")
-        except ServiceError as exc:
-            messages.error(request, exc.message)
+        elif which in ("post", "seed"):
+            _hq(request)
+            try:
+                if which == "post":
+                    post = get_object_or_404(CommandPost, pk=request.POST.get("post"))
+                    services.command_post_assign(actor=request.user, post=post, holder=request.POST.get("holder", ""))
+                    messages.success(request, "已更新任职。")
+                else:
+                    counts = services.command_structure_load(actor=request.user)
+                    messages.success(request, f"已导入预案所列指挥体系：{counts}")
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+            return redirect("emergency:registers")
     return render(request, "emergency/registers.html", {
         "enterprises": enterprises.prefetch_related("hazards"), "offices": DutyOffice.objects.all(),
         "posts": CommandPost.objects.all(), "groups": WorkingGroup.objects.all(), "experts": Expert.objects.all(),
@@ -324,14 +289,9 @@ def drills(request):
     _need(request.user)
     enterprises = selectors.enterprise_list_for_user(request.user)
     form = forms.DrillForm(request.POST or None, enterprises=enterprises)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.drill_record(actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, "已登记演练。")
-            return redirect("emergency:drills")
+    if request.method == "POST" and save_form(
+            request, form, lambda data: services.drill_record(actor=request.user, **data), success="已登记演练。"):
+        return redirect("emergency:drills")
     try:
         year = int(request.GET.get("year") or business_date().year)
     except ValueError:

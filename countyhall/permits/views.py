@@ -17,7 +17,7 @@ from countyhall.core.policy import parameters
 from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.roles import Role
 from countyhall.core.selectors.calendar import DatabaseCalendar
-from countyhall.core.web import form_error, submit_form
+from countyhall.core.web import PostActions, save_form, submit_form
 from countyhall.permits import forms, selectors, services
 from countyhall.permits.models import (
     Case,
@@ -76,14 +76,11 @@ def project_list(request):
 def project_new(request):
     _need(request.user, REGISTRARS)
     form = forms.ProjectForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            project = services.project_register(actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, f"已登记项目 {project.code}。")
-            return redirect("permits:project", pk=project.pk)
+    created = []
+    if request.method == "POST" and save_form(
+            request, form, lambda data: created.append(services.project_register(actor=request.user, **data)),
+            success=f"已登记项目 {request.POST.get('code', '').strip()}。"):
+        return redirect("permits:project", pk=created[0].pk)
     return render(request, "permits/project_new.html", {"form": form})
 
 
@@ -114,14 +111,8 @@ def _case_view(user, case: Case, calendar: DatabaseCalendar) -> dict:
     }
 
 
-ACTIONS = {}
-
-
-def _action(name):
-    def register(function):
-        ACTIONS[name] = function
-        return function
-    return register
+ACTIONS = PostActions()
+_action = ACTIONS
 
 
 @_action("apply")
@@ -256,15 +247,7 @@ def project_detail(request, pk: int):
     _need(request.user)
     project = _project_for(request.user, pk)
     if request.method == "POST":
-        handler = ACTIONS.get(request.POST.get("action", ""))
-        if handler is None:
-            messages.error(request, "未知的操作。")
-        else:
-            try:
-                messages.success(request, handler(request, project))
-            except ServiceError as exc:
-                messages.error(request, exc.message)
-        return redirect(reverse("permits:project", args=[project.pk]) + request.POST.get("anchor", ""))
+        return ACTIONS.run(request, project, url=reverse("permits:project", args=[project.pk]))
     calendar = DatabaseCalendar()
     cases = list(project.cases.select_related("lead").prefetch_related(
         "reviews__department", "suspensions", "extensions__requested_by", "extensions__approved_by", "notes__author",
@@ -321,14 +304,9 @@ def stage_limits(request):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("只有系统管理员或县行政审批服务局可以配置阶段时限。")
-        if form.is_valid():
-            try:
-                services.stage_limit_set(actor=request.user, **form.cleaned_data)
-            except ServiceError as exc:
-                form_error(form, exc)
-            else:
-                messages.success(request, "已保存阶段配置。")
-                return redirect("permits:limits")
+        if save_form(request, form, lambda data: services.stage_limit_set(actor=request.user, **data),
+                     success="已保存阶段配置。"):
+            return redirect("permits:limits")
     limits = StageLimit.objects.select_related("lead").prefetch_related("participants")
     groups = []
     for value, label in Category.choices:
@@ -358,14 +336,9 @@ def credit_list(request):
                         lambda data: services.credit_record_end(actor=request.user, record=record, until=data["until"]),
                         success="已移出失信名单。", invalid="请填写移出日期。")
             return redirect("permits:credit")
-        if form.is_valid():
-            try:
-                services.credit_record_add(actor=request.user, **form.cleaned_data)
-            except ServiceError as exc:
-                form_error(form, exc)
-            else:
-                messages.success(request, "已列入失信名单。")
-                return redirect("permits:credit")
+        if save_form(request, form, lambda data: services.credit_record_add(actor=request.user, **data),
+                     success="已列入失信名单。"):
+            return redirect("permits:credit")
     on = business_date()
     records = CreditRecord.objects.select_related("organisation")
     show = request.GET.get("show", "in_force")
