@@ -80,3 +80,12 @@ class PostActions:
                 messages.error(request, exc.message)
         anchor = request.POST.get("anchor", "")
         return redirect(url + (anchor if anchor.startswith("#") else ""))
+
+
+def form_data(form: forms.Form) -> dict:
+    """The cleaned data of a small action form, or a ServiceError naming each bad field by its label."""
+    if form.is_valid():
+        return form.cleaned_data
+    field = next(iter(form.errors))
+    raise ServiceError(field, "；".join(f"{form.fields[name].label if name in form.fields else ''}：{errors[0]}"
+                                       for name, errors in form.errors.items()))

@@ -17,7 +17,7 @@ from countyhall.core.models import OutboxMessage
 from countyhall.core.notifications import outbox_dispatch
 from countyhall.core.reports import excel_response
 from countyhall.core.roles import Role
-from countyhall.core.web import PostActions, form_error, save_form
+from countyhall.core.web import PostActions, form_data, form_error, save_form
 from countyhall.emergency import forms, selectors, services
 from countyhall.emergency.cap import warning_cap_xml
 from countyhall.emergency.models import (
@@ -43,10 +43,6 @@ def _incident_for(user, pk: int) -> Incident:
     if incident is None:
         raise Http404("事故不存在或不在您的范围内。")
     return incident
-
-
-def _errors(form) -> str:
-    return "；".join(f"{form.fields[k].label if k in form.fields else ''}{v[0]}" for k, v in form.errors.items())
 
 
 @login_required
@@ -85,19 +81,15 @@ _action = ACTIONS
 
 @_action("figures")
 def _figures(request, incident):
-    form = forms.FiguresForm(request.POST)
-    if not form.is_valid():
-        raise ServiceError("figures", _errors(form))
-    figures = services.incident_figures_update(actor=request.user, incident=incident, **form.cleaned_data)
+    data = form_data(forms.FiguresForm(request.POST))
+    figures = services.incident_figures_update(actor=request.user, incident=incident, **data)
     return f"已更新伤亡情况（第{figures.version}版）。"
 
 
 @_action("content")
 def _content(request, incident):
-    form = forms.ContentForm(request.POST)
-    if not form.is_valid():
-        raise ServiceError("content", _errors(form))
-    services.incident_content_update(actor=request.user, incident=incident, **form.cleaned_data)
+    data = form_data(forms.ContentForm(request.POST))
+    services.incident_content_update(actor=request.user, incident=incident, **data)
     return "已更新报告内容。"
 
 
@@ -111,10 +103,8 @@ def _done(request, incident):
 
 @_action("verify")
 def _verify(request, incident):
-    form = forms.VerificationForm(request.POST)
-    if not form.is_valid():
-        raise ServiceError("verify", _errors(form))
-    services.verification_request(actor=request.user, incident=incident, **form.cleaned_data)
+    data = form_data(forms.VerificationForm(request.POST))
+    services.verification_request(actor=request.user, incident=incident, **data)
     return "已登记核报要求并开始计时。"
 
 

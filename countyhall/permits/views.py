@@ -17,7 +17,7 @@ from countyhall.core.policy import parameters
 from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.roles import Role
 from countyhall.core.selectors.calendar import DatabaseCalendar
-from countyhall.core.web import PostActions, save_form, submit_form
+from countyhall.core.web import PostActions, form_data, save_form, submit_form
 from countyhall.permits import forms, selectors, services
 from countyhall.permits.models import (
     Case,
@@ -140,10 +140,7 @@ def _accept(request, project):
 
 @_action("opinion")
 def _opinion(request, project):
-    form = forms.OpinionForm(request.POST, request.FILES)
-    if not form.is_valid():
-        raise ServiceError("opinion", "；".join(f"{k}：{v[0]}" for k, v in form.errors.items()))
-    data = form.cleaned_data
+    data = form_data(forms.OpinionForm(request.POST, request.FILES))
     services.review_give(actor=request.user, case=_case(request, project), opinion=data["opinion"],
                          reasons=data["reasons"], attachment=data["attachment"])
     return "已出具意见。"
@@ -167,10 +164,8 @@ def _decide(request, project):
 
 @_action("extend")
 def _extend(request, project):
-    form = forms.ExtensionForm(request.POST)
-    if not form.is_valid():
-        raise ServiceError("working_days", "；".join(f"{k}：{v[0]}" for k, v in form.errors.items()))
-    services.extension_request(actor=request.user, case=_case(request, project), **form.cleaned_data)
+    services.extension_request(actor=request.user, case=_case(request, project),
+                               **form_data(forms.ExtensionForm(request.POST)))
     return "已提出延期申请，待县行政审批服务局批准。"
 
 
@@ -190,11 +185,7 @@ def _note(request, project):
 
 def _form_action(form_class, service, success, **extra):
     def handle(request, project):
-        form = form_class(request.POST)
-        if not form.is_valid():
-            raise ServiceError(next(iter(form.errors)), "；".join(f"{form.fields[k].label if k in form.fields else k}："
-                                                                 f"{v[0]}" for k, v in form.errors.items()))
-        service(actor=request.user, project=project, **form.cleaned_data, **extra)
+        service(actor=request.user, project=project, **form_data(form_class(request.POST)), **extra)
         return success
     return handle
 
@@ -224,10 +215,8 @@ def _residential(request, project):
 
 @_action("commit")
 def _commit(request, project):
-    form = forms.CommitmentForm(request.POST)
-    if not form.is_valid():
-        raise ServiceError(next(iter(form.errors)), "；".join(f"{k}：{v[0]}" for k, v in form.errors.items()))
-    services.commitment_accept(actor=request.user, case=_case(request, project), **form.cleaned_data)
+    services.commitment_accept(actor=request.user, case=_case(request, project),
+                               **form_data(forms.CommitmentForm(request.POST)))
     return "已按告知承诺办理，并安排核查。"
 
 
