@@ -163,6 +163,8 @@ class Incident(models.Model):
     level = models.CharField("响应等级", max_length=4, choices=LEVEL_CHOICES)
     response_started_at = models.DateTimeField("启动响应时间", null=True, blank=True)
     response_started_by = models.CharField("决定启动响应", max_length=64, blank=True)
+    response_level = models.CharField("已决定的响应等级", max_length=4, choices=LEVEL_CHOICES, blank=True,
+                                      help_text="等级升高后须再次决定按新等级响应")
     onsite_hq = models.CharField("现场指挥部", max_length=200, blank=True, help_text="地点与总指挥")
     ended_at = models.DateTimeField("应急结束时间", null=True, blank=True)
     ended_by = models.CharField("批准结束的总指挥", max_length=64, blank=True)

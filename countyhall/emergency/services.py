@@ -414,16 +414,18 @@ def response_start(*, actor, incident: Incident, decided_by: str, at: dt.datetim
     """启动响应: records who decided (2.1.1(2): the headquarters decides by the level)."""
     _hq_only(actor, "启动应急响应")
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    if incident.status != Incident.Status.REPORTED:
-        raise ServiceError("status", f"当前状态为“{incident.get_status_display()}”。")
+    escalating = incident.status == Incident.Status.RESPONDING and incident.response_level != incident.level
+    if incident.status != Incident.Status.REPORTED and not escalating:
+        raise ServiceError("status", f"当前状态为“{incident.get_status_display()}”，已按{LEVEL_LABELS[incident.level]}响应。")
     if not decided_by.strip():
         raise ServiceError("decided_by", "请填写决定启动响应的领导。")
     at = _now(at)
-    incident.status, incident.response_started_at, incident.response_started_by = (
-        Incident.Status.RESPONDING, at, decided_by.strip())
+    if not escalating:
+        incident.response_started_at, incident.response_started_by = at, decided_by.strip()
+    incident.status, incident.response_level = Incident.Status.RESPONDING, incident.level
     incident.save()
-    _log(incident, TimelineEntry.Kind.RESPONSE, f"{decided_by.strip()}决定启动{LEVEL_LABELS[incident.level]}响应。",
-         actor=actor, at=at)
+    _log(incident, TimelineEntry.Kind.RESPONSE, f"{decided_by.strip()}决定{'提升为' if escalating else '启动'}"
+         f"{LEVEL_LABELS[incident.level]}响应。", actor=actor, at=at)
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=incident, after=model_snapshot(incident),
                  note="启动应急响应")
     return incident

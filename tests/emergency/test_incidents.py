@@ -121,6 +121,14 @@ def test_response_from_start_to_end_and_evaluation(plant):
     with pytest.raises(ServiceError):
         response_start(actor=firm, incident=incident, decided_by="周某")  # the enterprise does not start it
     response_start(actor=hq, incident=incident, decided_by="分管副县长 李某", at=T0 + dt.timedelta(minutes=20))
+    with pytest.raises(ServiceError):  # already responding at this level
+        response_start(actor=hq, incident=incident, decided_by="李某")
+    incident_figures_update(actor=firm, incident=incident, deaths=0, missing=0, injured=55,
+                            at=T0 + dt.timedelta(minutes=22))
+    response_start(actor=hq, incident=incident, decided_by="县长 王某", at=T0 + dt.timedelta(minutes=23))
+    incident.refresh_from_db()
+    assert (incident.level, incident.response_level, incident.response_started_by) == ("II", "II", "分管副县长 李某")
+    assert "县长 王某决定提升为重大（II级）响应" in incident.timeline.filter(kind="response").last().text
     group = WorkingGroup.objects.get(name="医疗救护组")
     group_activate(actor=hq, incident=incident, group=group, at=T0 + dt.timedelta(minutes=25))
     with pytest.raises(ServiceError):
