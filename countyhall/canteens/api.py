@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -153,6 +154,9 @@ class FacilityListApi(APIView):
 
 
 class FacilityRequirementsApi(APIView):
+    """Whether the facility meets each A2/A5 requirement, with the clause that sets it."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, pk: int):
         facility = facility_list_for_user(request.user).filter(pk=pk).first()
         if facility is None:

@@ -153,3 +153,10 @@ def test_site_stylesheet_is_found_by_staticfiles():
 def test_home_page_opens_for_every_role(client, make_user, role):
     client.force_login(make_user(f"home-{role}", role))
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_valid_without_warnings():
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")

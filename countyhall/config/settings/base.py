@@ -128,6 +128,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "FacilityKindEnum": "countyhall.canteens.models.Facility.Kind",
+        "IncidentKindEnum": "countyhall.emergency.models.Incident.Kind",
+        "DocumentKindEnum": "countyhall.gazette.models.Document.Kind",
+    },
 }
 
 # Where the gazette seed lives by default (the shared folder beside the repository).

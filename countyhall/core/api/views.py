@@ -83,7 +83,7 @@ class ParameterListApi(APIView):
 class ParameterDetailApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: ErrorSerializer})
+    @extend_schema(operation_id="parameter_detail", responses={200: OpenApiTypes.OBJECT, 404: ErrorSerializer})
     def get(self, request, name: str):
         try:
             return Response(_parameter_json(parameters().get(name)))
