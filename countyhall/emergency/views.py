@@ -15,7 +15,7 @@ from countyhall.core.context_processors import EMERGENCY_ROLES
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import OutboxMessage
 from countyhall.core.notifications import outbox_dispatch
-from countyhall.core.reports import excel_response
+from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.roles import Role
 from countyhall.core.web import PostActions, form_data, form_error, save_form
 from countyhall.emergency import forms, selectors, services
@@ -52,6 +52,12 @@ def incident_list(request):
     status = request.GET.get("status", "")
     if status in Incident.Status.values:
         incidents = incidents.filter(status=status)
+    if request.GET.get("format") == "xlsx":
+        return excel_response(filename="发电企业生产安全事故.xlsx", sheet_title="事故", headers=[
+            "发生时间", "企业", "类型", "地点", "响应等级", "状态", "接报时间", "应急结束"], rows=(
+            [timezone.localtime(i.occurred_at), str(i.enterprise), i.get_kind_display(), i.place, i.get_level_display(),
+             i.get_status_display(), timezone.localtime(i.reported_at),
+             timezone.localtime(i.ended_at) if i.ended_at else ""] for i in incidents))
     return render(request, "emergency/incident_list.html", {
         "incidents": incidents, "status": status, "statuses": Incident.Status.choices,
         "notices": selectors.notices_for_user(request.user), "hq": selectors.is_hq(request.user),
@@ -177,6 +183,17 @@ def incident_detail(request, pk: int):
                   "verify": forms.VerificationForm(), "evaluation": forms.EvaluationForm(initial={
                       f: getattr(incident, f) for f in [*services.EVALUATION_FIELDS, "investigation"]})},
     })
+
+
+@login_required
+def incident_report_pdf(request, pk: int):
+    """The written report with the E3 content, the reporting record and the timeline, for printing."""
+    _need(request.user)
+    incident = _incident_for(request.user, pk)
+    return pdf_response(template="emergency/report_pdf.html", filename=f"事故报告-{incident.pk}.pdf", context={
+        "incident": incident, "current": incident.figures.order_by("-version").first(),
+        "deadlines": incident.deadlines.order_by("due_at"), "timeline": incident.timeline.all(),
+        "generated": timezone.localtime()})
 
 
 @login_required

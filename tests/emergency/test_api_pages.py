@@ -83,3 +83,24 @@ def test_registers_page_records_an_expert_and_a_duty_office(plant, client):
     client.force_login(plant["users"]["huaneng"])
     response = client.post("/emergency/registers/", {"form": "expert", "x-name": "冒名", "x-speciality": "x"})
     assert response.status_code == 403 and not Expert.objects.filter(name="冒名").exists()
+
+
+def test_printable_report_and_excel_export(plant, client):
+    import io
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    from countyhall.emergency.services import incident_report
+
+    incident = incident_report(actor=plant["users"]["huaneng"], enterprise=plant["enterprises"]["huaneng"],
+                               kind="hydrogen", occurred_at=timezone.now() - dt.timedelta(minutes=3), place="氢气站",
+                               unit_overview="热电联产", course="氢气泄漏")
+    client.force_login(plant["users"]["huaneng"])
+    pdf = client.get(f"/emergency/i/{incident.pk}/report.pdf").content
+    assert pdf[:4] == b"%PDF"
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "事故发生单位概况" in text and "氢气站" in text
+    book = load_workbook(io.BytesIO(client.get("/emergency/?format=xlsx").content))
+    rows = list(book.active.values)
+    assert rows[0][1] == "企业" and rows[1][2] == "氢系统泄漏爆炸事故"
