@@ -51,6 +51,9 @@ def test_set_based_county_settlement_matches_per_facility(may_lunches):
     assert single.city + single.county == per_lunch == Decimal("35.00")
     yearly = settlement_compute_all(actor=world["users"]["minzheng"], year=2022)
     assert yearly[0].month is None and yearly[0].lunches == 15
+    with pytest.raises(ServiceError) as error:  # 2022 is still running on the business date 2022-06-15
+        settlement_approve(actor=world["users"]["minzheng"], settlement=yearly[0])
+    assert error.value.field == "period" and "2022-12-31" in error.value.message
 
 
 def test_unfinished_month_cannot_be_settled(filed_world):

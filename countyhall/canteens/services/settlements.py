@@ -157,6 +157,11 @@ def settlement_compute_all(*, actor, year: int, month: int | None = None) -> lis
 def settlement_approve(*, actor, settlement: Settlement, note: str = "") -> Settlement:
     """民政 approves first, then 财政; the second approval locks the statement for good."""
     settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    # A statement covers a closed period: a month (or a year) still running is a to-date figure, not a claim.
+    last_day = (dt.date(settlement.year, settlement.month, calendar.monthrange(settlement.year, settlement.month)[1])
+                if settlement.month else dt.date(settlement.year, 12, 31))
+    if business_date() <= last_day:
+        raise ServiceError("period", f"{settlement.period_label}尚未结束（{last_day} 之后方可审核），当前数字仅为截至今日的累计。")
     before = model_snapshot(settlement)
     roles = actor.role_codes
     now = timezone.now()
