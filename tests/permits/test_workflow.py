@@ -170,6 +170,9 @@ def test_a_parallel_stage_with_one_late_department(world):
     assert clock_sweep(on=D(2022, 6, 9)) == {"reminder": 0, "escalation": 0}  # once per clock
     escalated = set(ClockNotice.objects.filter(kind="escalation").values_list("organisation__name", flat=True))
     assert escalated == {"县住房和城乡建设局", "县自然资源局"}
+    from countyhall.core.models import OutboxMessage
+
+    assert set(OutboxMessage.objects.filter(subject="超期督办").values_list("organisation__name", flat=True)) == escalated
     desk = selectors.department_desk(organisation=orgs["housing"], on=D(2022, 6, 9))
     assert [row.case.pk for row in desk["overdue"]] == [case.pk]
     lead_desk = selectors.department_desk(organisation=orgs["resources"], on=D(2022, 6, 9))

@@ -105,6 +105,11 @@ COUNTYHALL_NOTIFICATION_SENDERS = {
 }
 COUNTYHALL_SMS_URL = os.environ.get("COUNTYHALL_SMS_URL", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "countyhall@localhost")
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("DJANGO_EMAIL_USE_TLS", "0") == "1"
 PERMIT_REMINDER_WORKING_DAYS = int(os.environ.get("COUNTYHALL_PERMIT_REMINDER_DAYS", "2"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from countyhall.core.clock import business_date
 from countyhall.core.clocks import ClockState, clock_state
 from countyhall.core.models import AuditEntry
+from countyhall.core.notifications import notify
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_record
 from countyhall.permits.models import Case, ClockNotice, Review
@@ -62,9 +63,12 @@ def clock_sweep(*, actor="system", on: dt.date | None = None, remind_within: int
     created = {"reminder": 0, "escalation": 0}
 
     def notice(case, review, kind, organisation, due, message):
-        _, new = ClockNotice.objects.get_or_create(
+        notice, new = ClockNotice.objects.get_or_create(
             case=case, review=review, kind=kind, organisation=organisation,
             defaults={"due": due, "message": message, "created_on": on})
+        if new:
+            notify(channel="in_app", recipient=str(organisation), organisation=organisation,
+                   subject=ClockNotice.Kind(kind).label, body=message, source=notice)
         created[kind] += new
 
     cases = (Case.objects.filter(status=Case.Status.IN_REVIEW).select_related("project", "lead")
