@@ -278,3 +278,19 @@ def test_cli_sweep_is_idempotent_and_reports_bad_dates(world, monkeypatch, capsy
     assert again["created"] == {"reminder": 0, "escalation": 0}
     code, out = run_cli(monkeypatch, capsys, ["permits", "sweep", "--on", "30/06/2022"])
     assert code == 2 and out["error"]["field"] == "--on"
+
+
+def test_materials_are_served_only_within_scope_and_staff_reads_are_audited(world, firms, client):
+    _materials(world, "用地红线图", "")
+    permit_stage_apply(actor=firms["own"], project=world["project"], stage="立项用地规划许可", on=D(2022, 6, 1),
+                       files={"用地红线图": pdf("红线")})
+    material = world["project"].materials.get()
+    url = f"/permits/materials/{material.pk}/"
+    client.force_login(firms["other"])
+    assert client.get(url).status_code == 404
+    client.force_login(firms["own"])
+    assert b"".join(client.get(url).streaming_content).startswith(b"%PDF")
+    assert not AuditEntry.objects.filter(action="read", object_type="permits.Material").exists()
+    client.force_login(world["users"]["approval"])
+    assert client.get(url).status_code == 200
+    assert AuditEntry.objects.filter(action="read", object_type="permits.Material", object_id=str(material.pk)).exists()
