@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from countyhall.core.clock import business_date
@@ -19,7 +19,7 @@ from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.notifications import notify
 from countyhall.core.roles import Role
-from countyhall.core.services.audit import audit_record, model_snapshot
+from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.emergency.models import (
     CasualtyFigures,
     CommandPost,
@@ -43,11 +43,10 @@ from countyhall.emergency.rules import (
     verification_deadline_terms,
     warning_colour_terms,
 )
+from countyhall.emergency.selectors import is_hq
 
 COMMAND_DATA = Path(__file__).parent / "data" / "command.yaml"
 DOCUMENT = "高政办字〔2021〕34号"
-# The county headquarters' office sits at 县发展改革局 (2.1.3); with 县应急局 it runs the county response.
-HQ_ROLES = {Role.DEVELOPMENT, Role.EMERGENCY}
 # E3 (3.3): what a report must contain before the written report can go.
 REPORT_CONTENT = [("unit_overview", "事故发生单位概况"), ("occurred_at", "事故发生的时间"), ("place", "事故地点"),
                   ("scene", "事故现场情况"), ("course", "事故的简要经过"), ("figures", "伤亡人数（含下落不明）"),
@@ -56,18 +55,14 @@ WRITTEN = {ReportDeadline.Kind.WRITTEN_INITIAL, ReportDeadline.Kind.WRITTEN_ACCI
            ReportDeadline.Kind.VERIFY_WRITTEN}
 
 
-def _user(actor):
-    return None if isinstance(actor, str) else actor
-
-
 def _is_hq(actor) -> bool:
-    user = _user(actor)
-    return user is None or bool(user.role_codes & HQ_ROLES)
+    user = actor_user(actor)
+    return user is None or is_hq(user)
 
 
 def _may_report_for(actor, enterprise: PowerEnterprise) -> bool:
     """The enterprise itself, the town office where it lies, or the county headquarters (4.2.2)."""
-    user = _user(actor)
+    user = actor_user(actor)
     if user is None or _is_hq(actor):
         return True
     if Role.POWER_ENTERPRISE in user.role_codes and user.organisation_id == enterprise.organisation_id:
@@ -87,7 +82,7 @@ def _now(at: dt.datetime | None) -> dt.datetime:
 def _log(incident: Incident, kind: str, text: str, *, actor, at: dt.datetime, group: WorkingGroup | None = None
          ) -> TimelineEntry:
     return TimelineEntry.objects.create(incident=incident, kind=kind, text=text, at=at, group=group,
-                                        author=_user(actor))
+                                        author=actor_user(actor))
 
 
 # ---------------------------------------------------------------- registers
@@ -204,7 +199,7 @@ def _notify_names(names: list[str], *, subject: str, body: str, source) -> int:
     sent = 0
     offices = {o.name: o for o in DutyOffice.objects.filter(name__in=names)}
     organisations = {}
-    for organisation in Organisation.objects.all():
+    for organisation in Organisation.objects.filter(Q(name__in=names) | Q(short_name__in=names)):
         organisations.setdefault(organisation.name, organisation)
         if organisation.short_name:
             organisations.setdefault(organisation.short_name, organisation)
@@ -243,7 +238,7 @@ def _figures(*, incident: Incident, version: int, deaths: int, missing: int, inj
         incident=incident, version=version, deaths=deaths, missing=missing, injured=injured,
         especially_major_impact=impact, direct_loss_yuan=direct_loss_yuan, level=result.data["level"],
         citations=[c.as_dict() for c in result.citations], readings=result.readings, recorded_at=at,
-        recorded_by=_user(actor))
+        recorded_by=actor_user(actor))
 
 
 @transaction.atomic
@@ -264,7 +259,7 @@ def incident_report(*, actor, enterprise: PowerEnterprise, kind: str, occurred_a
         raise ServiceError("occurred_at", "事故发生时间须带时区。")
     if occurred_at > reported_at:
         raise ServiceError("occurred_at", "事故发生时间不能晚于接报时间。")
-    user = _user(actor)
+    user = actor_user(actor)
     reporter = user.organisation if user and user.organisation_id else enterprise.organisation
     incident = Incident.objects.create(
         enterprise=enterprise, kind=kind, occurred_at=occurred_at, place=place.strip(), unit_overview=unit_overview,
@@ -372,7 +367,7 @@ def deadline_done(*, actor, deadline: ReportDeadline, reported_to: str, done_at:
         missing = report_content_missing(incident)
         if missing:
             raise ServiceError("content", "书面报告须包含：" + "、".join(missing) + "（预案3.3）。")
-    deadline.done_at, deadline.done_by, deadline.reported_to, deadline.note = done_at, _user(actor), \
+    deadline.done_at, deadline.done_by, deadline.reported_to, deadline.note = done_at, actor_user(actor), \
         reported_to.strip(), note.strip()
     deadline.save()
     lateness = f"，超时 {int((done_at - deadline.due_at).total_seconds() // 60)} 分钟" if deadline.late else ""
@@ -446,7 +441,7 @@ def group_activate(*, actor, incident: Incident, group: WorkingGroup, at: dt.dat
         raise ServiceError("group", f"{group}已启动。")
     at = _now(at)
     activation = GroupActivation.objects.create(incident=incident, group=group, activated_at=at,
-                                                activated_by=_user(actor))
+                                                activated_by=actor_user(actor))
     _log(incident, TimelineEntry.Kind.GROUP, f"启动{group}（牵头：{group.lead_units}）。", actor=actor, at=at, group=group)
     _notify_names([n.strip() for n in group.lead_units.split("、")], subject=f"{group}已启动",
                   body=f"{incident}：{group}已启动，职责：{group.duties}", source=incident)
@@ -542,7 +537,7 @@ def evaluation_record(*, actor, incident: Incident, investigation: str = "", **f
 
 
 def _sender(actor) -> str:
-    user = _user(actor)
+    user = actor_user(actor)
     return str(user.organisation) if user and user.organisation_id else "高青县发电企业生产安全事故应急救援指挥部"
 
 
@@ -572,7 +567,7 @@ def warning_issue(*, actor, level: str, event: str, headline: str, description: 
         enterprise=enterprise, level=level, colour=colour, event=event.strip(), headline=headline.strip(),
         description=description.strip(), instruction=instruction.strip(), area=area.strip(), urgency=urgency,
         certainty=certainty, sent_at=sent_at, expires_at=expires_at, sender_name=_sender(actor),
-        issued_by=_user(actor))
+        issued_by=actor_user(actor))
     recipients = ["县应急局", "应急救援指挥部办公室"] + ([enterprise.organisation.name] if enterprise else [
         e.organisation.name for e in PowerEnterprise.objects.select_related("organisation")])
     _notify_names(recipients, subject=f"{warning.get_msg_type_display()}{colour}预警：{warning.headline}",
@@ -614,7 +609,7 @@ def warning_cancel(*, actor, previous: Warning, reason: str, sent_at: dt.datetim
 @transaction.atomic
 def drill_record(*, actor, enterprise: PowerEnterprise, held_on: dt.date, scenario: str,
                  participants: int | None = None, summary: str = "") -> Drill:
-    user = _user(actor)
+    user = actor_user(actor)
     if user is not None and not _is_hq(actor) and user.organisation_id != enterprise.organisation_id:
         raise ServiceError("enterprise", "只能登记本企业的演练。")
     if not scenario.strip():

@@ -80,9 +80,7 @@ class ProjectListApi(APIView):
 
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
     def post(self, request):
-        from countyhall.permits.views import REGISTRARS
-
-        if not request.user.role_codes & REGISTRARS:
+        if not request.user.role_codes & selectors.REGISTRARS:
             raise PermissionDenied("只有县行政审批服务局、县发展和改革局可以登记项目。")
         data = ProjectCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -37,6 +37,10 @@ from countyhall.permits.rules import stages_for
 from countyhall.permits.services.clock import ANSWERED, case_clock, review_clock
 
 SEE_ALL = {Role.APPROVAL, Role.AUDITOR, Role.SYSTEM_ADMIN}
+# Who may register projects at 立项, configure stages, and keep the blacklist.
+REGISTRARS = {Role.APPROVAL, Role.DEVELOPMENT, Role.SYSTEM_ADMIN}
+CONFIGURERS = {Role.SYSTEM_ADMIN, Role.APPROVAL}
+CREDIT_KEEPERS = {Role.APPROVAL, Role.HOUSING, Role.MARKET_REGULATION, Role.SYSTEM_ADMIN}
 
 
 def sees_all(user) -> bool:

@@ -33,10 +33,6 @@ from countyhall.permits.models import (
 )
 from countyhall.permits.rules import elderly_rooms_terms, stages_for, stages_terms
 
-REGISTRARS = {Role.APPROVAL, Role.DEVELOPMENT, Role.SYSTEM_ADMIN}
-CONFIGURERS = {Role.SYSTEM_ADMIN, Role.APPROVAL}
-CREDIT_KEEPERS = {Role.APPROVAL, Role.HOUSING, Role.MARKET_REGULATION, Role.SYSTEM_ADMIN}
-
 
 def _need(user, roles=PERMIT_ROLES) -> None:
     if not user.role_codes & roles:
@@ -69,12 +65,12 @@ def project_list(request):
                   for p in projects))
     return render(request, "permits/project_list.html", {
         "projects": projects, "query": query, "category": category, "categories": Category.choices,
-        "can_register": bool(request.user.role_codes & REGISTRARS), "is_firm": selectors.is_firm(request.user)})
+        "can_register": bool(request.user.role_codes & selectors.REGISTRARS), "is_firm": selectors.is_firm(request.user)})
 
 
 @login_required
 def project_new(request):
-    _need(request.user, REGISTRARS)
+    _need(request.user, selectors.REGISTRARS)
     form = forms.ProjectForm(request.POST or None)
     created = []
     if request.method == "POST" and save_form(
@@ -288,7 +284,7 @@ def material_download(request, pk: int):
 @login_required
 def stage_limits(request):
     _need(request.user)
-    can_edit = bool(request.user.role_codes & CONFIGURERS)
+    can_edit = bool(request.user.role_codes & selectors.CONFIGURERS)
     form = forms.StageLimitForm(request.POST or None)
     if request.method == "POST":
         if not can_edit:
@@ -314,7 +310,7 @@ def credit_list(request):
     _need(request.user)
     if selectors.is_firm(request.user):
         raise PermissionDenied("失信名单由主管部门维护。")
-    can_edit = bool(request.user.role_codes & CREDIT_KEEPERS)
+    can_edit = bool(request.user.role_codes & selectors.CREDIT_KEEPERS)
     form = forms.CreditRecordForm(request.POST or None)
     if request.method == "POST":
         if not can_edit:

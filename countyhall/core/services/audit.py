@@ -37,6 +37,11 @@ def model_snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> 
     return data
 
 
+def actor_user(actor):
+    """The acting user, or None when a script or the system acts (services are called with a label then)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
 def audit_entry_build(
     *,
     actor,
@@ -54,7 +59,7 @@ def audit_entry_build(
         object_type = object_type or instance._meta.label
         object_id = object_id or str(instance.pk)
         object_repr = object_repr or str(instance)
-    user = actor if getattr(actor, "pk", None) else None
+    user = actor_user(actor)
     return AuditEntry(
         actor=user,
         actor_label=(user.get_username() if user else (actor if isinstance(actor, str) else "系统")),

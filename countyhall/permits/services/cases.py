@@ -13,7 +13,7 @@ from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.roles import Role
-from countyhall.core.services.audit import audit_record, model_snapshot
+from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.permits.models import (
     Case,
     CaseNote,
@@ -33,25 +33,20 @@ ELDERLY_ROOM_CHECKPOINTS = {"工程建设许可", "工程建设许可和施工�
 CONSTRUCTION_PERMIT_STAGES = {"施工许可", "工程建设许可和施工许可"}
 
 
-def _user(actor):
-    """The acting user, or None for the system and scripts (which the callers trust)."""
-    return None if isinstance(actor, str) else actor
-
-
 def _is_window(actor) -> bool:
     # 行政审批服务局 runs the one window (一窗受理) and may act for the applicant at the counter.
-    user = _user(actor)
+    user = actor_user(actor)
     return user is None or Role.APPROVAL in user.role_codes
 
 
 def _is_applicant(actor, project: Project) -> bool:
-    user = _user(actor)
+    user = actor_user(actor)
     return (user is not None and Role.APPLICANT_FIRM in user.role_codes
             and user.organisation_id == project.applicant_id)
 
 
 def _organisation_id(actor) -> int | None:
-    user = _user(actor)
+    user = actor_user(actor)
     return user.organisation_id if user else None
 
 
@@ -87,7 +82,7 @@ def _store_materials(*, actor, project: Project, case: Case, files: dict[str, Fi
     for name, upload in files.items():
         version = (project.materials.filter(name=name).aggregate(v=Max("version"))["v"] or 0) + 1
         material = Material(project=project, name=name, first_case=case, version=version,
-                            uploaded_by=_user(actor))
+                            uploaded_by=actor_user(actor))
         material.file.save(upload.name, upload, save=False)
         material.save()
         stored.append(material)
@@ -187,7 +182,7 @@ def review_give(*, actor, case: Case, opinion: str, reasons: str = "", on: dt.da
     if on < case.accepted_on:
         raise ServiceError("on", "意见日期不能早于受理日期。")
     before = model_snapshot(review)
-    review.opinion, review.reasons, review.decided_on, review.decided_by = opinion, reasons.strip(), on, _user(actor)
+    review.opinion, review.reasons, review.decided_on, review.decided_by = opinion, reasons.strip(), on, actor_user(actor)
     if attachment is not None:
         review.attachment.save(attachment.name, attachment, save=False)
     review.save()
@@ -283,7 +278,7 @@ def extension_request(*, actor, case: Case, working_days: int, reason: str, on: 
 
 @transaction.atomic
 def extension_approve(*, actor, extension: Extension, on: dt.date | None = None) -> Extension:
-    user = _user(actor)
+    user = actor_user(actor)
     if user is None or Role.APPROVAL not in user.role_codes:
         raise ServiceError("actor", "延期须由县行政审批服务局批准。")
     if user.pk == extension.requested_by_id:
@@ -305,6 +300,6 @@ def case_note_add(*, actor, case: Case, text: str, internal: bool = True) -> Cas
         raise ServiceError("text", "请填写内容。")
     if _is_applicant(actor, case.project):
         internal = False
-    note = CaseNote.objects.create(case=case, author=_user(actor), text=text.strip(), internal=internal)
+    note = CaseNote.objects.create(case=case, author=actor_user(actor), text=text.strip(), internal=internal)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=note, after=model_snapshot(note))
     return note

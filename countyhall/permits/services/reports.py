@@ -9,7 +9,7 @@ from django.db import transaction
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation
 from countyhall.core.roles import Role
-from countyhall.core.services.audit import audit_record, json_safe, model_snapshot
+from countyhall.core.services.audit import actor_user, audit_record, json_safe, model_snapshot
 from countyhall.permits.models import ProgressReport, StageLimit
 
 
@@ -19,7 +19,7 @@ def progress_report_submit(*, actor, lead: Organisation, year: int, month: int, 
     """File the month's report as generated from the cases; a report on or after the 25th is marked late."""
     from countyhall.permits.selectors import monthly_progress
 
-    user = None if isinstance(actor, str) else actor
+    user = actor_user(actor)
     if user is not None and user.organisation_id != lead.pk and Role.APPROVAL not in user.role_codes:
         raise ServiceError("lead", "只能报送本部门的进展情况。")
     if not StageLimit.objects.filter(lead=lead).exists():
