@@ -99,7 +99,7 @@ def _case_view(user, case: Case, calendar: DatabaseCalendar) -> dict:
         "can_decide": case.status == Case.Status.IN_REVIEW and is_lead,
         "can_resume": case.status == Case.Status.AWAITING_APPLICANT and (firm or window),
         "can_extend": is_lead and case.status in (Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT),
-        "can_approve_extension": window, "can_note": staff or firm,
+        "can_approve_extension": window, "can_note": firm or window or is_lead or mine is not None,
         "can_commit": staff and (window or is_lead) and case.status == Case.Status.APPROVED,
         "staff": staff,
         "listed_records": services.project_credit_records(case.project, on=case.accepted_on)

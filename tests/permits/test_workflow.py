@@ -118,6 +118,8 @@ def test_a_firm_sees_only_its_own_projects_and_no_internal_notes(world, firms, c
                                accepted_on=D(2022, 6, 1), files=None)
     case_note_add(actor=world["users"]["resources"], case=case, text="内部：核查用地性质", internal=True)
     case_note_add(actor=world["users"]["resources"], case=case, text="请补充权属证明原件", internal=False)
+    with pytest.raises(ServiceError):  # 县住建局 holds no review of this stage
+        case_note_add(actor=world["users"]["housing"], case=case, text="x")
     assert [p.code for p in selectors.project_list_for_user(firms["own"])] == [project.code]
     assert [p.name for p in selectors.project_list_for_user(firms["other"])] == ["另一项目"]
     client.force_login(firms["own"])

@@ -296,9 +296,14 @@ def extension_approve(*, actor, extension: Extension, on: dt.date | None = None)
 @transaction.atomic
 def case_note_add(*, actor, case: Case, text: str, internal: bool = True) -> CaseNote:
     """Staff notes are internal unless addressed to the applicant; an applicant's own notes are never internal."""
+    applicant = _is_applicant(actor, case.project)
+    involved = _is_window(actor) or _organisation_id(actor) == case.lead_id or case.reviews.filter(
+        department_id=_organisation_id(actor)).exists()
+    if not (applicant or involved):
+        raise ServiceError("actor", "只有建设单位、牵头部门、审查部门或综合服务窗口可以留言或备注。")
     if not text.strip():
         raise ServiceError("text", "请填写内容。")
-    if _is_applicant(actor, case.project):
+    if applicant:
         internal = False
     note = CaseNote.objects.create(case=case, author=actor_user(actor), text=text.strip(), internal=internal)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=note, after=model_snapshot(note))
