@@ -157,6 +157,13 @@ def _evaluation(request, incident):
     return "已保存处置评估报告。"
 
 
+def _span(seconds: int) -> str:
+    """The countdown as the page's script writes it (h:mm:ss or m:ss), so the first paint needs no script."""
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 @login_required
 def incident_detail(request, pk: int):
     _need(request.user)
@@ -165,7 +172,8 @@ def incident_detail(request, pk: int):
         return ACTIONS.run(request, incident, url=reverse("emergency:incident", args=[incident.pk]))
     board = selectors.incident_board(incident)
     deadlines = {d.pk: d for d in incident.deadlines.all()}
-    rows = [{**state, "object": deadlines[state["id"]]} for state in board["deadlines"]]
+    rows = [{**state, "object": deadlines[state["id"]], "left": _span(state["seconds_left"])}
+            for state in board["deadlines"]]
     figures = list(incident.figures.select_related("recorded_by"))
     current = figures[0] if figures else None
     return render(request, "emergency/incident_detail.html", {
