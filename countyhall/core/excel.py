@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from io import BytesIO
 from zipfile import BadZipFile
 
@@ -45,3 +46,24 @@ def sheet_rows(content: bytes, headers: Sequence[str]) -> Iterator[tuple[int, li
         values = list(values) + [None] * (len(headers) - len(values))
         if any(cell_text(v) for v in values):
             yield number, values
+
+
+@dataclass
+class ImportRowError:
+    row: int
+    field: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What an Excel import did. mode 'all_or_nothing': one bad row stops the file; 'valid_only': the valid
+    rows go in and the bad ones are reported."""
+
+    mode: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[ImportRowError] = field(default_factory=list)
+    applied: bool = False

@@ -59,9 +59,13 @@ def _cell(value):
     return value
 
 
-def excel_response(*, filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    content = workbook_bytes(sheet_title=sheet_title, headers=headers, rows=rows)
+def xlsx_response(*, content: bytes, filename: str) -> HttpResponse:
+    """A workbook built elsewhere (a ledger, an import template) as a download."""
     return _attachment(HttpResponse(content, content_type=XLSX), filename)
+
+
+def excel_response(*, filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    return xlsx_response(content=workbook_bytes(sheet_title=sheet_title, headers=headers, rows=rows), filename=filename)
 
 
 def pdf_bytes(*, template: str, context: dict, base_url: str = "") -> bytes:

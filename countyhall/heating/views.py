@@ -16,7 +16,7 @@ from countyhall.core.context_processors import HEATING_ROLES
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.models import Division
-from countyhall.core.reports import XLSX
+from countyhall.core.reports import xlsx_response
 from countyhall.core.roles import Capability, Role
 from countyhall.core.web import form_error
 from countyhall.heating import services
@@ -124,9 +124,7 @@ def ledger(request):
 
 
 def _export(households, *, masked: bool) -> HttpResponse:
-    response = HttpResponse(services.ledger_export(households, masked=masked), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E6%B8%85%E6%B4%81%E5%8F%96%E6%9A%96%E5%8F%B0%E8%B4%A6.xlsx"
-    return response
+    return xlsx_response(content=services.ledger_export(households, masked=masked), filename="清洁取暖台账.xlsx")
 
 
 @login_required

@@ -14,7 +14,7 @@ from countyhall.core.context_processors import PERMIT_ROLES
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import Organisation
 from countyhall.core.policy import parameters
-from countyhall.core.reports import excel_response, pdf_response
+from countyhall.core.reports import excel_response, pdf_response, xlsx_response
 from countyhall.core.roles import Role
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.web import PostActions, form_data, save_form, submit_form
@@ -56,16 +56,27 @@ def project_list(request):
         projects = projects.filter(name__icontains=query) | projects.filter(code__icontains=query)
     if category in Category.values:
         projects = projects.filter(category=category)
-    if request.GET.get("format") == "xlsx":
-        return excel_response(
-            filename="工程建设项目.xlsx", sheet_title="项目", headers=["项目代码", "名称", "类别", "建设单位", "建设地点",
-                                                                  "土地供应", "进度"],
-            rows=([p.code, p.name, p.get_category_display(), str(p.applicant), p.site.full_name,
-                   p.get_land_supply_display(), "；".join(f"{c.stage}：{c.get_status_display()}" for c in p.cases.all())]
-                  for p in projects))
-    return render(request, "permits/project_list.html", {
+    if request.GET.get("format") == "xlsx":  # the import layout, so an exported ledger can be re-imported
+        return xlsx_response(content=services.project_ledger_export(projects), filename="工程建设项目台账.xlsx")
+    can_register = bool(request.user.role_codes & selectors.REGISTRARS)
+    if request.GET.get("format") == "template" and can_register:
+        return xlsx_response(content=services.project_ledger_template(), filename="工程建设项目台账模板.xlsx")
+    report = None
+    if request.method == "POST":
+        if not can_register:
+            raise PermissionDenied("只有县行政审批服务局、县发展和改革局可以导入项目台账。")
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择 Excel 文件。")
+        else:
+            try:
+                report = services.project_ledger_import(actor=request.user, content=upload.read(),
+                                                        mode=request.POST.get("mode", "all_or_nothing"))
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+    return render(request, "permits/project_list.html", {"report": report,
         "projects": projects, "query": query, "category": category, "categories": Category.choices,
-        "can_register": bool(request.user.role_codes & selectors.REGISTRARS), "is_firm": selectors.is_firm(request.user)})
+        "can_register": can_register, "is_firm": selectors.is_firm(request.user)})
 
 
 @login_required

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 
 from countyhall.canteens.models import Elder, TekunStatus
 from countyhall.core.errors import ServiceError
-from countyhall.core.excel import cell_date, cell_text, sheet_rows
+from countyhall.core.excel import ImportReport, ImportRowError, cell_date, cell_text, sheet_rows
 from countyhall.core.identity import IdNumberError, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.reports import workbook_bytes
@@ -108,24 +108,6 @@ def elder_import_template() -> bytes:
     example = ["37032219480512001X", "张某某", "是", "370322101201001", "青城镇河口村", "13800000000", "A0001",
                "", ""]
     return workbook_bytes(sheet_title="助餐老人", headers=[c[1] for c in IMPORT_COLUMNS], rows=[example])
-
-
-@dataclass
-class ImportRowError:
-    row: int
-    field: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    mode: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[ImportRowError] = field(default_factory=list)
-    applied: bool = False
 
 
 @dataclass

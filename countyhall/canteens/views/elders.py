@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from countyhall.canteens.forms import ElderForm, ImportForm, LeftForm, TekunForm
@@ -12,7 +12,7 @@ from countyhall.canteens.models import Elder
 from countyhall.canteens.selectors import elder_list_for_user
 from countyhall.canteens.services import elders as services
 from countyhall.core.errors import ServiceError
-from countyhall.core.reports import XLSX
+from countyhall.core.reports import xlsx_response
 from countyhall.core.roles import Capability
 from countyhall.core.selectors.people import person_get_for_user, person_present
 from countyhall.core.web import form_error, submit_form
@@ -102,6 +102,4 @@ def elder_import_view(request):
 
 @login_required
 def elder_template(request):
-    response = HttpResponse(services.elder_import_template(), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%8A%A9%E9%A4%90%E8%80%81%E4%BA%BA%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
-    return response
+    return xlsx_response(content=services.elder_import_template(), filename="助餐老人导入模板.xlsx")

@@ -23,6 +23,11 @@ from countyhall.permits.services.credit import (
     credit_records_in_force,
     project_credit_records,
 )
+from countyhall.permits.services.ledger import (
+    project_ledger_export,
+    project_ledger_import,
+    project_ledger_template,
+)
 from countyhall.permits.services.reports import progress_report_submit
 from countyhall.permits.services.setup import (
     assessment_record,
@@ -39,6 +44,6 @@ __all__ = [
     "case_resume", "clock_sweep", "commitment_accept", "commitment_check", "credit_record_add", "credit_record_end",
     "credit_records_in_force", "elderly_room_handover_overdue", "extension_approve", "extension_request",
     "fees_record", "handover_deadline", "materials_on_file", "permit_stage_apply", "permit_stage_submit",
-    "progress_report_submit", "project_credit_records", "project_register", "residential_record", "review_clock", "review_give", "stage_limit_set",
+    "progress_report_submit", "project_ledger_export", "project_ledger_import", "project_ledger_template", "project_credit_records", "project_register", "residential_record", "review_clock", "review_give", "stage_limit_set",
     "stage_materials",
 ]
