@@ -286,6 +286,10 @@ def warnings(request):
             form_error(form, exc)
     items = Warning.objects.select_related("previous", "enterprise__organisation")
     current = [w for w in items if w.msg_type != Warning.MsgType.CANCEL and not w.successors.exists()]
+    for warning in current:  # the update form starts from the warning as it stands
+        warning.update_form = forms.WarningForm(initial={
+            name: getattr(warning, name) for name in ("level", "event", "headline", "description", "instruction",
+                                                      "area", "urgency", "certainty", "expires_at")})
     return render(request, "emergency/warnings.html", {"warnings": items, "current": current, "form": form,
                                                        "hq": selectors.is_hq(request.user)})
 

@@ -80,6 +80,14 @@ def test_cap_download_page(plant, client):
     assert response["Content-Type"].startswith("application/cap+xml")
     _schema().assertValid(etree.fromstring(response.content))
     assert "橙色预警" in client.get("/emergency/warnings/").content.decode()
+    client.force_login(plant["users"]["yingji"])
+    page = client.get("/emergency/warnings/").content.decode()
+    assert page.count("大风天气输煤系统火灾风险") >= 2  # the update form starts from the warning as it stands
+    response = client.post("/emergency/warnings/", {
+        "action": "update", "warning": warning.pk, "level": "I", "event": warning.event, "headline": warning.headline,
+        "description": "升级", "area": warning.area, "urgency": "Immediate", "certainty": "Observed"}, follow=True)
+    assert "已更新预警" in response.content.decode()
+    assert warning.successors.get().level == "I"
 
 
 def test_drill_compliance_lists_enterprises_below_two(plant):
