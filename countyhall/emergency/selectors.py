@@ -10,7 +10,6 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from countyhall.core.models import OutboxMessage
 from countyhall.core.policy import parameters
 from countyhall.core.roles import Role
 from countyhall.emergency.models import Incident, PowerEnterprise, ReportDeadline
@@ -72,10 +71,3 @@ def drill_compliance(*, year: int) -> dict:
     return {"year": year, "required": required.value, "citation": required.citation,
             "rows": [{"enterprise": e, "held": e.held, "short": max(required.value - e.held, 0)} for e in rows],
             "below": [e for e in rows if e.held < required.value]}
-
-
-def notices_for_user(user, *, limit: int = 30) -> QuerySet[OutboxMessage]:
-    if not user.organisation_id:
-        return OutboxMessage.objects.none()
-    return OutboxMessage.objects.filter(channel=OutboxMessage.Channel.IN_APP,
-                                        organisation_id=user.organisation_id)[:limit]

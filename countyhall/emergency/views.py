@@ -17,6 +17,7 @@ from countyhall.core.models import OutboxMessage
 from countyhall.core.notifications import outbox_dispatch
 from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.roles import Role
+from countyhall.core.selectors.notices import notice_list_for_user
 from countyhall.core.web import PostActions, form_data, form_error, save_form
 from countyhall.emergency import forms, selectors, services
 from countyhall.emergency.cap import warning_cap_xml
@@ -60,7 +61,7 @@ def incident_list(request):
              timezone.localtime(i.ended_at) if i.ended_at else ""] for i in incidents))
     return render(request, "emergency/incident_list.html", {
         "incidents": incidents, "status": status, "statuses": Incident.Status.choices,
-        "notices": selectors.notices_for_user(request.user), "hq": selectors.is_hq(request.user),
+        "notices": notice_list_for_user(request.user, limit=30), "hq": selectors.is_hq(request.user),
         "can_report": selectors.enterprise_list_for_user(request.user).exists()})
 
 

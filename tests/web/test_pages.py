@@ -160,3 +160,15 @@ def test_openapi_schema_is_valid_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+@pytest.mark.django_db
+def test_notices_page_shows_what_the_outbox_delivered_to_my_organisation(client, make_user):
+    from countyhall.core.notifications import notify
+
+    mine, other = make_user("n-mine", "emergency"), make_user("n-other", "emergency")
+    notify(channel="in_app", recipient="我", organisation=mine.organisation, subject="超期督办", body="示例事项已超期")
+    notify(channel="in_app", recipient="他", organisation=other.organisation, subject="别人的通知", body="x")
+    client.force_login(mine)
+    html = client.get("/notices/").content.decode()
+    assert "示例事项已超期" in html and "别人的通知" not in html
