@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 # The demo walks through the canteen opinion (in force 2021-09-02 … 2023-12-31): pin its business date.
 DEMO_DATE ?= 2022-06-15
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format clean bench bench-quick
+.PHONY: install demo serve test test-sqlite test-postgres lint format clean bench bench-quick bench-permits
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,10 @@ bench: install
 bench-quick: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	BENCH_DURATION=10s $(BIN)/python -m benchmarks.run_canteen --lunches 200000 --elders 9000 --facilities 25
+
+# The approval system's clock-based pages at county scale (SQLite; results in var/bench/permits.json).
+bench-permits: install
+	$(BIN)/python -m benchmarks.permit_clocks
 
 lint: install
 	$(BIN)/ruff check countyhall tests

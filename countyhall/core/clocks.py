@@ -11,7 +11,8 @@ end yet: every day from its start is stopped, and the due date is unknown until 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from countyhall.core.workdays import ONE_DAY, IsWorkday
@@ -39,9 +40,24 @@ def _stopped(day: dt.date, stops: Sequence[Stop]) -> bool:
 
 
 def clock_state(*, started: dt.date, limit: int, on: dt.date, stops: Sequence[Stop], is_workday: IsWorkday,
-                finished: dt.date | None = None) -> ClockState:
-    """The clock of a case accepted on `started` with `limit` working days, read on `on` (or when it finished)."""
+                finished: dt.date | None = None,
+                workdays_in_year: Callable[[int], Sequence[dt.date]] | None = None) -> ClockState:
+    """The clock of a case accepted on `started` with `limit` working days, read on `on` (or when it finished).
+
+    With `workdays_in_year` (a year's working days, sorted) the count jumps by bisection instead of walking
+    day by day: the same answer, much faster on a desk or report with thousands of clocks."""
     end = min(on, finished) if finished else on
+    open_stop = any(stop_end is None for _, stop_end in stops)
+    if workdays_in_year is not None:
+        used, stopped, due = _by_index(started, limit, end, stops, open_stop, workdays_in_year)
+    else:
+        used, stopped, due = _by_walking(started, limit, end, stops, open_stop, is_workday)
+    running = finished is None and not open_stop
+    return ClockState(limit=limit, used=used, remaining=max(limit - used, 0), due=due, running=running,
+                      overdue=used > limit or (due is not None and end > due), stopped_working_days=stopped)
+
+
+def _by_walking(started, limit, end, stops, open_stop, is_workday):
     used = stopped = 0
     day = started
     while day < end:
@@ -52,7 +68,6 @@ def clock_state(*, started: dt.date, limit: int, on: dt.date, stops: Sequence[St
             stopped += 1
         else:
             used += 1
-    open_stop = any(stop_end is None for _, stop_end in stops)
     due = None
     if not open_stop:
         counted, day = 0, started
@@ -61,6 +76,50 @@ def clock_state(*, started: dt.date, limit: int, on: dt.date, stops: Sequence[St
             if is_workday(day) and not _stopped(day, stops):
                 counted += 1
         due = day
-    running = finished is None and not open_stop
-    return ClockState(limit=limit, used=used, remaining=max(limit - used, 0), due=due, running=running,
-                      overdue=used > limit or (due is not None and end > due), stopped_working_days=stopped)
+    return used, stopped, due
+
+
+def _workdays_after_until(after: dt.date, until: dt.date, workdays_in_year) -> int:
+    """Working days d with after < d <= until."""
+    if until <= after:
+        return 0
+    count = 0
+    for year in range(after.year, until.year + 1):
+        days = workdays_in_year(year)
+        low = bisect_right(days, after) if year == after.year else 0
+        high = bisect_right(days, until) if year == until.year else len(days)
+        count += max(high - low, 0)
+    return count
+
+
+def _merged(stops: Sequence[Stop]) -> list[tuple[dt.date, dt.date]]:
+    merged: list[list[dt.date]] = []
+    for start, stop_end in sorted((s, e or dt.date.max) for s, e in stops):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], stop_end)
+        else:
+            merged.append([start, stop_end])
+    return [(start, stop_end) for start, stop_end in merged]
+
+
+def _by_index(started, limit, end, stops, open_stop, workdays_in_year):
+    intervals = _merged(stops)
+    total = _workdays_after_until(started, end, workdays_in_year)
+    stopped = sum(_workdays_after_until(max(start - ONE_DAY, started), min(stop_end, end), workdays_in_year)
+                  for start, stop_end in intervals)
+    due = None
+    if not open_stop:
+        year, day, counted = started.year, started, 0
+        days = workdays_in_year(year)
+        index = bisect_right(days, started)
+        while counted < limit:
+            if index >= len(days):
+                year += 1
+                days, index = workdays_in_year(year), 0
+                continue
+            day = days[index]
+            index += 1
+            if not any(start <= day <= stop_end for start, stop_end in intervals):
+                counted += 1
+        due = day
+    return total - stopped, stopped, due

@@ -92,20 +92,22 @@ class DeskRow:
     clock: ClockState
 
 
-def department_desk(*, organisation: Organisation, on: dt.date | None = None,
-                    due_soon_within: int = 3) -> dict:
+def department_desk(*, organisation: Organisation, on: dt.date | None = None, due_soon_within: int = 3,
+                    answered_shown: int = 50) -> dict:
     """The reviews a department holds and the cases it leads, each with its clock: overdue, due soon, the rest."""
     on = on or business_date()
     calendar = DatabaseCalendar()
     rows: dict[str, list[DeskRow]] = {"overdue": [], "due_soon": [], "open": [], "answered": []}
-    reviews = (Review.objects.filter(department=organisation).exclude(case__status=Case.Status.SUBMITTED)
-               .select_related("case__project", "case__lead")
-               .prefetch_related("case__suspensions", "case__extensions").order_by("case__accepted_on"))
-    for review in reviews:
+    held = (Review.objects.filter(department=organisation).exclude(case__status=Case.Status.SUBMITTED)
+            .select_related("case__project", "case__lead").prefetch_related("case__suspensions", "case__extensions"))
+    # Every review still waiting, and only the latest answered ones: the desk is for today's work.
+    waiting = held.exclude(opinion__in=ANSWERED).order_by("case__accepted_on")
+    answered = held.filter(opinion__in=ANSWERED).order_by("-decided_on", "-pk")[:answered_shown]
+    for review in answered:
+        rows["answered"].append(DeskRow(review.case, review, review_clock(review, on=on, calendar=calendar)))
+    for review in waiting:
         clock = review_clock(review, on=on, calendar=calendar)
-        if review.opinion in ANSWERED:
-            rows["answered"].append(DeskRow(review.case, review, clock))
-        elif review.case.status != Case.Status.IN_REVIEW:
+        if review.case.status != Case.Status.IN_REVIEW:
             rows["open"].append(DeskRow(review.case, review, clock))
         elif clock.overdue:
             rows["overdue"].append(DeskRow(review.case, review, clock))

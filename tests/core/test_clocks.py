@@ -6,6 +6,8 @@ import datetime as dt
 
 import chinese_calendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from countyhall.core.clocks import clock_state
 
@@ -47,3 +49,30 @@ def test_finished_clock_reads_at_its_finish_and_overdue_is_counted_in_working_da
     assert (clock.used, clock.due, clock.overdue, clock.days_over, clock.running) == (5, D(2021, 9, 6), True, 2, False)
     on_time = clock_state(started=D(2021, 9, 1), limit=3, on=D(2021, 9, 6), stops=[], is_workday=WORKDAY)
     assert (on_time.used, on_time.remaining, on_time.overdue) == (3, 0, False)
+
+
+def _year_days(year: int) -> list[D]:
+    day, days = D(year, 1, 1), []
+    while day.year == year:
+        if WORKDAY(day):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+YEARS = {year: _year_days(year) for year in (2021, 2022, 2023)}
+
+
+@given(start=st.integers(0, 600), limit=st.integers(0, 90), read=st.integers(0, 200),
+       finish=st.one_of(st.none(), st.integers(0, 200)),
+       stops=st.lists(st.tuples(st.integers(0, 200), st.one_of(st.none(), st.integers(0, 40))), max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_bisection_gives_the_same_clock_as_walking(start, limit, read, finish, stops):
+    started = D(2021, 1, 1) + dt.timedelta(days=start)
+    on = started + dt.timedelta(days=read)
+    finished = started + dt.timedelta(days=finish) if finish is not None else None
+    periods = [(started + dt.timedelta(days=a), None if length is None else started + dt.timedelta(days=a + length))
+               for a, length in stops]
+    arguments = {"started": started, "limit": limit, "on": on, "stops": periods, "is_workday": WORKDAY,
+                 "finished": finished}
+    assert clock_state(**arguments) == clock_state(**arguments, workdays_in_year=YEARS.__getitem__)

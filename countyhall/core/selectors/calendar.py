@@ -14,6 +14,7 @@ class DatabaseCalendar:
 
     def __init__(self) -> None:
         self._workdays: dict[int, set[dt.date]] = {}
+        self._sorted: dict[int, list[dt.date]] = {}
 
     def _year(self, year: int) -> set[dt.date]:
         if year not in self._workdays:
@@ -26,6 +27,12 @@ class DatabaseCalendar:
 
     def is_workday(self, day: dt.date) -> bool:
         return day in self._year(day.year)
+
+    def workdays_in_year(self, year: int) -> list[dt.date]:
+        """The year's working days in order (for clocks that count by bisection)."""
+        if year not in self._sorted:
+            self._sorted[year] = sorted(self._year(year))
+        return self._sorted[year]
 
     def add_working_days(self, start: dt.date, days: int) -> dt.date:
         return add_working_days(start, days, is_workday=self.is_workday)

@@ -32,8 +32,9 @@ def case_clock(case: Case, *, on: dt.date | None = None, calendar: DatabaseCalen
     """Working days used and left on `on`; None before the case is accepted (the clock has not started)."""
     if case.accepted_on is None:
         return None
+    calendar = calendar or DatabaseCalendar()
     return clock_state(started=case.accepted_on, limit=case_limit(case), on=on or business_date(),
-                       stops=_stops(case), is_workday=(calendar or DatabaseCalendar()).is_workday,
+                       stops=_stops(case), is_workday=calendar.is_workday, workdays_in_year=calendar.workdays_in_year,
                        finished=case.decided_on if case.status in FINISHED else None)
 
 
@@ -44,9 +45,10 @@ def review_clock(review: Review, *, on: dt.date | None = None,
     if case.accepted_on is None:
         return None
     answered = review.opinion in ANSWERED
+    calendar = calendar or DatabaseCalendar()
     return clock_state(started=case.accepted_on, limit=case.review_working_days or case.working_days,
                        on=on or business_date(), stops=_stops(case),
-                       is_workday=(calendar or DatabaseCalendar()).is_workday,
+                       is_workday=calendar.is_workday, workdays_in_year=calendar.workdays_in_year,
                        finished=review.decided_on if answered else (case.decided_on if case.status in FINISHED
                                                                     else None))
 
