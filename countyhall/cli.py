@@ -6,7 +6,6 @@ Errors a user can fix print {"error": {"field": ..., "message": ...}} and exit w
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -22,11 +21,10 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "cli"
+def _actor():
+    from countyhall.core.actors import cli_actor
+
+    return cli_actor()
 
 
 def _print_json(data) -> None:
@@ -137,13 +135,11 @@ def cmd_params_check(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    import importlib
-
-    from django.apps import apps
     from django.conf import settings
     from django.core.management import call_command
 
     from countyhall.core.demo import demo_load
+    from countyhall.core.programs import registered_programs
     from countyhall.core.services.calendar import calendar_seed_year, package_years
     from countyhall.gazette.services import gazette_ingest
 
@@ -157,43 +153,13 @@ def cmd_demo(args) -> int:
         print(f"公报：新增 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
     else:
         print(f"未找到公报文件 {settings.GAZETTE_SEED_PATH}（可设置 COUNTYHALL_GAZETTE）", file=sys.stderr)
-    # Each program may ship a demo.py with load(actor=...): loaded in INSTALLED_APPS order.
-    for app in apps.get_app_configs():
-        if app.name.startswith("countyhall.") and app.label != "core":
-            try:
-                module = importlib.import_module(f"{app.name}.demo")
-            except ModuleNotFoundError:
-                continue
-            for line in module.load(actor=_actor()):
-                print(line)
+    # Each registered program's demo loader, in INSTALLED_APPS order.
+    for program in registered_programs():
+        for line in program.demo_load(actor=_actor()):
+            print(line)
     print("演示账号（用户名 / 密码 / 角色）：")
     for username, password, role in accounts:
         print(f"  {username:<10} {password:<22} {role}")
-    return 0
-
-
-def cmd_permits_sweep(args) -> int:
-    import datetime as dt
-
-    from countyhall.core.workdays import CalendarYearUnknown
-    from countyhall.permits.services import clock_sweep
-
-    try:
-        on = dt.date.fromisoformat(args.on) if args.on else None
-    except ValueError:
-        return _fail("--on", "日期格式应为 YYYY-MM-DD。")
-    try:
-        created = clock_sweep(actor=_actor(), on=on)
-    except CalendarYearUnknown as exc:
-        return _fail("calendar", str(exc))
-    _print_json({"created": created})
-    return 0
-
-
-def cmd_emergency_seed(args) -> int:
-    from countyhall.emergency.services import command_structure_load
-
-    _print_json({"created": command_structure_load(actor=_actor())})
     return 0
 
 
@@ -247,18 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="migrate, seed the calendar, ingest the gazette, load demo users")
     demo.set_defaults(func=cmd_demo)
 
-    permits = sub.add_parser("permits", help="construction-project approval")
-    permits_sub = permits.add_subparsers(dest="action", metavar="ACTION", required=True)
-    sweep = permits_sub.add_parser("sweep", help="remind departments before deadlines and escalate overdue clocks "
-                                                 "(run daily; idempotent)")
-    sweep.add_argument("--on", help="business date (YYYY-MM-DD), default today")
-    sweep.set_defaults(func=cmd_permits_sweep)
+    # Each registered program adds its own subcommands (permits sweep, emergency seed …).
+    from countyhall.core.programs import registered_programs
 
-    emergency = sub.add_parser("emergency", help="power-plant accidents (34号)")
-    emergency_sub = emergency.add_subparsers(dest="action", metavar="ACTION", required=True)
-    eseed = emergency_sub.add_parser("seed", help="load the command structure, working groups and duty offices "
-                                                  "printed in the plan (idempotent)")
-    eseed.set_defaults(func=cmd_emergency_seed)
+    for program in registered_programs():
+        program.register_cli(sub)
 
     outbox = sub.add_parser("outbox", help="notifications")
     outbox_sub = outbox.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -273,12 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Django is set up first: the programs' subcommands come from the app registry.
+    _setup_django()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    _setup_django()
     return args.func(args)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, calendar, notices, people, policy
+from .views import access, audit, calendar, notices, people, policy
 
 app_name = "core"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", people.person_list, name="people"),
     path("people/<int:pk>/", people.person_detail, name="person"),
     path("audit/", audit.audit_list, name="audit"),
+    path("access/", access.permission_tables, name="access"),
     path("notices/", notices.notice_list, name="notices"),
     path("calendar/", calendar.calendar_overview, name="calendar"),
     path("calendar/<int:year>/<int:month>/", calendar.calendar_month_view, name="calendar-month"),

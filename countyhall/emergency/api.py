@@ -9,8 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from countyhall.core.context_processors import EMERGENCY_ROLES
 from countyhall.emergency import selectors, services
+from countyhall.emergency.access import USERS as EMERGENCY_ROLES
 from countyhall.emergency.cap import warning_cap_xml
 from countyhall.emergency.models import Incident, PowerEnterprise, ReportDeadline, Warning
 from countyhall.emergency.rules import LEVEL_LABELS

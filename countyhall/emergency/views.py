@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from countyhall.core.clock import business_date
-from countyhall.core.context_processors import EMERGENCY_ROLES
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import OutboxMessage
 from countyhall.core.notifications import outbox_dispatch
@@ -20,6 +19,7 @@ from countyhall.core.roles import Role
 from countyhall.core.selectors.notices import notice_list_for_user
 from countyhall.core.web import PostActions, form_data, form_error, save_form
 from countyhall.emergency import forms, selectors, services
+from countyhall.emergency.access import USERS as EMERGENCY_ROLES
 from countyhall.emergency.cap import warning_cap_xml
 from countyhall.emergency.models import (
     CommandPost,

@@ -5,3 +5,13 @@ class GazetteConfig(AppConfig):
     name = "countyhall.gazette"
     label = "gazette"
     verbose_name = "政府公报"
+
+    def program(self):
+        from countyhall.core.programs import MenuEntry, Program
+
+        return Program(
+            label=self.label,
+            title="政府公报",
+            menu=(MenuEntry("政府公报", "gazette:list", anonymous=True),),
+            home_sections="countyhall.gazette.views:home_sections",
+        )

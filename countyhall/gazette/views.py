@@ -86,3 +86,9 @@ def personnel_index(request):
     return render(request, "gazette/personnel_list.html", {
         "decisions": decisions, "actions": PersonnelDecision.Action.choices, "filters": request.GET,
     })
+
+
+def home_sections(request) -> list[dict]:
+    """The home page's list of the gazette issue's documents (registered in GazetteConfig.program)."""
+    return [{"title": "本期公报文件", "template": "gazette/_home_documents.html",
+             "documents": list(Document.objects.order_by("order")[:13])}]

@@ -6,5 +6,26 @@ class HeatingConfig(AppConfig):
     label = "heating"
     verbose_name = "清洁取暖"
 
+    def program(self):
+        from countyhall.core.programs import MenuEntry, Program
+        from countyhall.core.roles import Role
+        from countyhall.heating import access
+
+        return Program(
+            label=self.label,
+            title="清洁取暖",
+            menu=(
+                MenuEntry("清洁取暖", "heating:dashboard", roles=access.USERS),
+            ),
+            home_text={
+                Role.HOUSING: "清洁取暖改造台账、补贴核算与验收。",
+                Role.FINANCE: "清洁取暖补贴的申请与拨付审核。",
+                Role.TOWN_OFFICER: "本镇（街道）清洁取暖台账与村级改造进度。",
+                Role.AUDITOR: "查阅清洁取暖台账与补贴记录。",
+            },
+            access="countyhall.heating.access",
+            demo="countyhall.heating.demo",
+        )
+
     def ready(self) -> None:
         from countyhall.heating import rules  # noqa: F401  (registers heating.* with the calc interface)

@@ -12,7 +12,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from countyhall.core.charts import bar_chart
-from countyhall.core.context_processors import HEATING_ROLES
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.models import Division
@@ -20,6 +19,7 @@ from countyhall.core.reports import xlsx_response
 from countyhall.core.roles import Capability, Role
 from countyhall.core.web import form_error
 from countyhall.heating import services
+from countyhall.heating.access import USERS as HEATING_ROLES
 from countyhall.heating.models import (
     Acceptance,
     Claim,

@@ -10,10 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from countyhall.core.clock import business_date
-from countyhall.core.context_processors import PERMIT_ROLES
 from countyhall.core.models import Division, Organisation
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.permits import selectors, services
+from countyhall.permits.access import USERS as PERMIT_ROLES
 from countyhall.permits.models import Case, Category, Project, Review
 
 

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from countyhall.core.clock import business_date
-from countyhall.core.context_processors import PERMIT_ROLES
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import Organisation
 from countyhall.core.policy import parameters
@@ -19,6 +18,7 @@ from countyhall.core.roles import Role
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.web import PostActions, form_data, save_form, submit_form
 from countyhall.permits import forms, selectors, services
+from countyhall.permits.access import USERS as PERMIT_ROLES
 from countyhall.permits.models import (
     Case,
     Category,

@@ -20,6 +20,9 @@ class User(AbstractUser):
                                  help_text="用户只能看到该区划及其下级的人员数据；为空时取所属机构的区划。")
     display_name = models.CharField("姓名", max_length=32, blank=True)
 
+    # A person signed in, as opposed to a core.actors.SystemActor (services read this, never isinstance).
+    is_system = False
+
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"

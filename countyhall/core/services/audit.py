@@ -37,9 +37,7 @@ def model_snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> 
     return data
 
 
-def actor_user(actor):
-    """The acting user, or None when a script or the system acts (services are called with a label then)."""
-    return actor if getattr(actor, "pk", None) else None
+from countyhall.core.actors import actor_label, actor_user  # noqa: E402,F401  (re-exported for callers)
 
 
 def audit_entry_build(
@@ -62,7 +60,7 @@ def audit_entry_build(
     user = actor_user(actor)
     return AuditEntry(
         actor=user,
-        actor_label=(user.get_username() if user else (actor if isinstance(actor, str) else "系统")),
+        actor_label=actor_label(actor),
         action=action,
         object_type=object_type,
         object_id=object_id,

@@ -1,0 +1,84 @@
+"""Programs register themselves; core iterates over them and imports none.
+
+Each program's `AppConfig` sets `program = Program(...)` (or a method `program()` returning one). Core reads:
+the menu entries a user sees, the home-page text per role, the to-do items on the home page, the
+command-line subcommands, the demo loader and the permission table. Adding a program touches only its
+own folder and INSTALLED_APPS.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.apps import apps
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url_name: str
+    roles: frozenset[str] = frozenset()  # empty: every signed-in user
+    anonymous: bool = False  # shown to visitors who are not signed in (public pages)
+    signed_in: bool = True  # shown to signed-in users (holding one of `roles`, when given)
+
+    def shown_to(self, user) -> bool:
+        if not getattr(user, "is_authenticated", False):
+            return self.anonymous
+        return self.signed_in and (not self.roles or bool(user.role_codes & self.roles))
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One thing waiting for the user, shown on the home page."""
+
+    label: str
+    url: str
+    count: int = 1
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Program:
+    label: str  # the app label
+    title: str  # Chinese name shown to users
+    menu: tuple[MenuEntry, ...] = ()
+    home_text: dict[str, str] = field(default_factory=dict)  # role → what this program offers that role
+    # Dotted paths, imported on use so that registration costs nothing at start-up.
+    access: str = ""  # module with PERMISSIONS (a list of core.access.Permission)
+    demo: str = ""  # module with load(actor=...) -> list[str]
+    cli: str = ""  # module with register(subparsers) adding the program's subcommands
+    todos: str = ""  # "module:function", function(user) -> list[Todo]
+    home_sections: str = ""  # "module:function", function(request) -> list[dict(title, template, context)]
+
+    def permissions(self) -> list:
+        return list(importlib.import_module(self.access).PERMISSIONS) if self.access else []
+
+    def demo_load(self, *, actor) -> list[str]:
+        return list(importlib.import_module(self.demo).load(actor=actor)) if self.demo else []
+
+    def register_cli(self, subparsers) -> None:
+        if self.cli:
+            importlib.import_module(self.cli).register(subparsers)
+
+    def todos_for(self, user) -> list[Todo]:
+        return list(_function(self.todos)(user)) if self.todos else []
+
+    def sections_for(self, request) -> list[dict]:
+        return list(_function(self.home_sections)(request)) if self.home_sections else []
+
+
+def _function(path: str) -> Callable:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def registered_programs() -> Iterator[Program]:
+    """Every installed program, in INSTALLED_APPS order."""
+    for config in apps.get_app_configs():
+        program = getattr(config, "program", None)
+        if callable(program):
+            program = program()
+        if isinstance(program, Program):
+            yield program
