@@ -4,11 +4,14 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from countyhall.core.access import AccessDenied
 from countyhall.core.errors import ServiceError
 
 
 def structured_exception_handler(exc, context):
     """Every API error has one shape: {"error": {"field": ..., "message": ...}}."""
+    if isinstance(exc, AccessDenied):
+        return Response(exc.as_dict(), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ServiceError):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
     response = exception_handler(exc, context)
