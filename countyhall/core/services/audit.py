@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 
+from countyhall.core.actors import actor_label, actor_user
 from countyhall.core.models import AuditEntry
 
 
@@ -28,16 +29,29 @@ def json_safe(value: Any) -> Any:
 
 
 def model_snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The concrete field values of `instance` as JSON-safe data (foreign keys by id)."""
+    """The concrete field values of `instance` as JSON-safe data (foreign keys by id).
+
+    A model that holds personal data declares `AUDIT_MASKED_FIELDS = {"name": mask_name, ...}`: the audit
+    log keeps only the masked form, so the auditor (who sees names masked) never reads them in full.
+    """
+    masked = getattr(type(instance), "AUDIT_MASKED_FIELDS", {})
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
         if field.name in exclude:
             continue
-        data[field.attname] = json_safe(getattr(instance, field.attname))
+        value = getattr(instance, field.attname)
+        if field.name in masked and value:
+            value = masked[field.name](str(value))
+        data[field.attname] = json_safe(value)
     return data
 
 
-from countyhall.core.actors import actor_label, actor_user  # noqa: E402,F401  (re-exported for callers)
+def audit_repr(instance: models.Model) -> str:
+    """How an object is named in the audit log: its masked `audit_repr()` when it holds personal data."""
+    method = getattr(instance, "audit_repr", None)
+    return str(method() if callable(method) else instance)
+
+
 
 
 def audit_entry_build(
@@ -56,7 +70,7 @@ def audit_entry_build(
     if instance is not None:
         object_type = object_type or instance._meta.label
         object_id = object_id or str(instance.pk)
-        object_repr = object_repr or str(instance)
+        object_repr = object_repr or audit_repr(instance)
     user = actor_user(actor)
     return AuditEntry(
         actor=user,
@@ -90,3 +104,30 @@ def audit_record(
                               object_id=object_id, object_repr=object_repr, before=before, after=after, note=note)
     entry.save()
     return entry
+
+
+def audit_personal_read(
+    *,
+    actor,
+    what: str,
+    object_type: str,
+    count: int,
+    filters: dict | None = None,
+    object_id: str = "",
+    masked: bool = True,
+) -> AuditEntry:
+    """One audit row for one staff read of personal data: a list, a search, an export, a PDF, an API page.
+
+    `what` says which page or export ("人员列表", "清洁取暖台账导出"); `filters` the query or filter used;
+    `count` how many persons were shown. Runs in its own (nested) transaction, so a read view needs none.
+    """
+    with transaction.atomic():
+        return audit_record(
+            actor=actor,
+            action=AuditEntry.Action.READ,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=f"{what}（{count} 人）",
+            after={"filters": {k: v for k, v in (filters or {}).items() if v not in (None, "")}, "count": count},
+            note=what + ("（脱敏）" if masked else "（未脱敏）"),
+        )
