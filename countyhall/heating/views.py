@@ -30,6 +30,7 @@ from countyhall.heating.models import (
     PublicInstitution,
     TenderedEquipment,
     VillagePlan,
+    mask_address,
 )
 from countyhall.heating.selectors import (
     household_list_for_user,
@@ -105,11 +106,15 @@ class AcceptanceForm(forms.Form):
 def _findings_for(user) -> list:
     """The ledger checks for the households the user may see (addresses are personal data)."""
     visible = set(household_list_for_user(user).values_list("pk", flat=True))
+    unmasked = access.can_view_unmasked(user)
     findings = []
     for finding in ledger_checks():
         ids = [pk for pk in finding.household_ids if pk in visible]
         if ids:
-            findings.append(dataclasses.replace(finding, household_ids=ids))
+            detail = finding.detail
+            if finding.address and not unmasked:
+                detail = detail.replace(finding.address, mask_address(finding.address))
+            findings.append(dataclasses.replace(finding, household_ids=ids, detail=detail))
     return findings
 
 
@@ -152,7 +157,8 @@ def dashboard(request):
         # The checks quote households' addresses: a read of personal data like any ledger list.
         audit_personal_read(actor=request.user, what="清洁取暖台账核查", object_type="heating.Household",
                             count=len({pk for f in findings for pk in f.household_ids}),
-                            filters={"findings": len(findings)}, masked=False)
+                            filters={"findings": len(findings)},
+                            masked=not access.can_view_unmasked(request.user))
     return render(request, "heating/dashboard.html", {
         "summary": task_summary(), "progress": progress, "charts": charts, "form": form,
         "money": [(p, [money[p].get(b, Decimal(0)) for b in budgets]) for p in periods], "budgets": budgets,

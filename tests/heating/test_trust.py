@@ -60,6 +60,9 @@ def test_money_page_and_ledger_checks_are_audited(client, ledger, make_user):  #
     assert "乙庄1号" in html
     [entry] = reads("清洁取暖台账核查")
     assert entry.after["count"] == 2
+    client.force_login(make_user("aud-checks", Role.AUDITOR))
+    html = client.get("/heating/").content.decode()
+    assert "乙庄**" in html and "乙庄1号" not in html  # masked for a role that reads personal data masked
 
 
 def test_town_officer_of_another_town_sees_no_subsidy_rows(client, ledger, make_user):  # noqa: F811
