@@ -167,3 +167,10 @@ def test_permission_table_agrees_with_the_predicates(county_tree, make_user, per
         if granted == SCOPE_TOWN:
             other = make_user(f"t-{role}-other", role, "tianzhen")
             assert not PREDICATES[permission.action](other, objects), (permission.action, role, "another town")
+
+
+def test_access_page_shows_the_heating_table(client, make_user):
+    client.force_login(make_user("acc-heating", Role.AUDITOR))
+    html = client.get("/access/").content.decode()
+    for permission in access.PERMISSIONS:
+        assert permission.label in html
