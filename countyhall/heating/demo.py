@@ -9,13 +9,14 @@ from django.db import transaction
 
 from countyhall.core.demo import demo_id_number
 from countyhall.core.models import Division
-from countyhall.heating.models import Household, PublicInstitution
+from countyhall.heating.models import Household
 from countyhall.heating.services import (
     acceptance_record,
     claims_build,
     device_record,
     entitlements_compute,
     household_register,
+    public_institution_set,
     season_use_record,
     village_plan_set,
 )
@@ -49,8 +50,8 @@ def load(*, actor: str) -> list[str]:
                       installed_on=dt.date(2021, 9, 20), commissioned_on=dt.date(2021, 10, 15))
         season_use_record(actor=actor, household=household, season="2021-2022",
                           **({"gas_m3": use} if method == "gas" else {"fuel_tonnes": use}))
-    PublicInstitution.objects.create(name="青城镇河口村卫生室（示例）", division=hekou, heated_area_m2=Decimal("320"),
-                                     accepted_on=dt.date(2021, 11, 10))
+    public_institution_set(actor=actor, name="青城镇河口村卫生室（示例）", division=hekou,
+                           heated_area_m2=Decimal("320"), accepted_on=dt.date(2021, 11, 10))
     for stage, on in (("town_initial", dt.date(2021, 10, 25)), ("county_application", dt.date(2021, 10, 27)),
                       ("third_party", dt.date(2021, 11, 10))):
         acceptance_record(actor=actor, plan=plan, stage=stage, passed=True, decided_on=on, findings="符合验收规范（示例）")

@@ -5,9 +5,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from countyhall.core.identity import mask_name
 from countyhall.core.models import Division, Person
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def mask_address(address: str) -> str:
+    """An address often names the family (“高家”, “张庄3号”): the audit log keeps only its first two characters."""
+    address = address.strip()
+    return address[:2] + "**" if address else ""
 
 
 class Method(models.TextChoices):
@@ -56,8 +63,15 @@ class Household(models.Model):
         constraints = [models.UniqueConstraint(fields=["householder", "converted_year"],
                                                name="one_conversion_per_householder_year")]
 
+    # The audit log never stores the householder's address in full (model_snapshot masks it).
+    AUDIT_MASKED_FIELDS = {"address": mask_address}
+
     def __str__(self) -> str:
         return f"改造户 #{self.pk}"
+
+    def audit_repr(self) -> str:
+        """How the audit trail names a household: its number and the householder's masked name."""
+        return f"改造户 #{self.pk}（户主 {mask_name(self.householder.name)}）"
 
 
 class Device(models.Model):

@@ -66,6 +66,7 @@ class LedgerFinding:
     kind: str
     detail: str
     household_ids: list[int]
+    address: str = ""  # for "same_address": a page masks it for roles that see personal data masked
 
 
 def ledger_checks(*, price_factor: Decimal = Decimal("1.3")) -> list[LedgerFinding]:
@@ -74,7 +75,8 @@ def ledger_checks(*, price_factor: Decimal = Decimal("1.3")) -> list[LedgerFindi
                 .annotate(n=Count("id")).filter(n__gt=1)):
         ids = list(Household.objects.filter(address=row["address"], division_id=row["division_id"])
                    .values_list("pk", flat=True))
-        findings.append(LedgerFinding("same_address", f"同一住址“{row['address']}”登记了 {row['n']} 户。", ids))
+        findings.append(LedgerFinding("same_address", f"同一住址“{row['address']}”登记了 {row['n']} 户。", ids,
+                                      address=row["address"]))
     for device in Device.objects.filter(tendered_price__isnull=False,
                                         price__gt=F("tendered_price") * price_factor).select_related("household"):
         findings.append(LedgerFinding("price", f"{device.get_kind_display()}购买价 {device.price} 元，"

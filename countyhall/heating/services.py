@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from countyhall.core.access import AccessDenied, require
+from countyhall.core.actors import actor_label, actor_user, as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import cell_date, cell_text, sheet_rows
 from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
@@ -17,7 +19,7 @@ from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.reports import workbook_bytes
 from countyhall.core.services.audit import audit_record, model_snapshot
 from countyhall.core.services.people import person_register
-from countyhall.heating import rules
+from countyhall.heating import access, rules
 from countyhall.heating.models import (
     Acceptance,
     Claim,
@@ -40,6 +42,8 @@ PROGRAMME = "2021"
 def village_plan_set(*, actor, division: Division, method: str, planned_households: int,
                      construction_done_on: dt.date | None = None,
                      commissioning_done_on: dt.date | None = None) -> VillagePlan:
+    actor = as_actor(actor)
+    require(access.can_set_plan(actor, division), "只能为本人所在镇（街道）的自然村制定改造计划。")
     if division.kind != Division.Kind.NATURAL_VILLAGE:
         raise ServiceError("division", "改造以自然村为单位整建制实施（B1），请选择自然村。")
     if method not in Method.values:
@@ -59,6 +63,8 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
 def household_register(*, actor, division: Division, id_number: str, name: str, address: str, method: str,
                        members: int = 1, special_poor: bool = False, converted_year: int = 2021) -> Household:
     """A household once per conversion year, by the householder's 身份证号."""
+    actor = as_actor(actor)
+    require(access.can_edit_household(actor, division), "只能登记本人所在镇（街道）的改造户。")
     if division.kind != Division.Kind.NATURAL_VILLAGE:
         raise ServiceError("division", "改造户应登记到自然村。")
     if method not in Method.values:
@@ -69,8 +75,16 @@ def household_register(*, actor, division: Division, id_number: str, name: str, 
         parsed = parse_id_number(id_number)
     except IdNumberError as exc:
         raise ServiceError("id_number", str(exc)) from None
-    person = Person.objects.filter(id_number=parsed.value).first() or person_register(
-        actor=actor, id_number=parsed.value, name=name, division=division, address=address)
+    person = Person.objects.filter(id_number=parsed.value).select_related("division").first()
+    if person is not None and not actor.is_system and not access.can_edit_household(actor, person.division):
+        # The person lives (is registered) outside the actor's town: registering would attach another town's
+        # resident to this ledger; the resident's own town must check it. Nothing is moved or rewritten.
+        raise AccessDenied("该身份证号的人员登记在其他镇（街道），不在本人数据范围内，请由所在镇（街道）核实。",
+                           field="id_number")
+    # person_register still tells system actors by a plain label; pass one so both forms of core agree.
+    person = person or person_register(
+        actor=actor_label(actor) if actor.is_system else actor, id_number=parsed.value, name=name,
+        division=division, address=address)
     if Household.objects.filter(householder=person, converted_year=converted_year).exists():
         raise ServiceError("id_number", f"该户主 {converted_year} 年的改造已登记。")
     household = Household.objects.create(division=division, householder=person, address=address.strip(),
@@ -84,6 +98,8 @@ def household_register(*, actor, division: Division, id_number: str, name: str, 
 def device_record(*, actor, household: Household, kind: str, model_name: str, supplier: str, price: Decimal,
                   tendered_price: Decimal | None = None, invoice_no: str = "", installed_on: dt.date | None = None,
                   commissioned_on: dt.date | None = None) -> Device:
+    actor = as_actor(actor)
+    require(access.can_edit_household(actor, household.division), "只能登记本人所在镇（街道）改造户的设备。")
     expected = Device.Kind.GAS_BOILER if household.method == Method.GAS else Device.Kind.BIOMASS_STOVE
     if kind != expected:
         raise ServiceError("kind", f"{household.get_method_display()}改造户的设备应为{Device.Kind(expected).label}。")
@@ -110,6 +126,8 @@ def device_record(*, actor, household: Household, kind: str, model_name: str, su
 @transaction.atomic
 def season_use_record(*, actor, household: Household, season: str, gas_m3: Decimal | None = None,
                       fuel_tonnes: Decimal | None = None) -> SeasonUse:
+    actor = as_actor(actor)
+    require(access.can_record_use(actor, household), "只能登记本人所在镇（街道）改造户的用量。")
     try:
         rules.season_start(season)
     except ValueError as exc:
@@ -196,6 +214,8 @@ def entitlements_compute(*, actor, period: str) -> ComputeReport:
     特别困难群体 (B9) follow their own scheme, whose amounts are not printed: they are listed for the
     administrator, not computed here.
     """
+    actor = as_actor(actor)
+    require(access.can_compute(actor), "补贴由县住建局统一核算。")
     if period != PROGRAMME:
         try:
             rules.season_start(period)
@@ -241,6 +261,8 @@ def entitlements_compute(*, actor, period: str) -> ComputeReport:
 @transaction.atomic
 def claims_build(*, actor, period: str) -> list[Claim]:
     """Group the period's unclaimed entitlements by payee into draft claims, with totals per budget."""
+    actor = as_actor(actor)
+    require(access.can_compute(actor), "补贴申领由县住建局统一生成。")
     claims = []
     open_rows = Entitlement.objects.filter(period=period).exclude(claim__status=Claim.Status.APPROVED)
     for payee, payee_name in open_rows.values_list("payee", "payee_name").distinct().order_by("payee", "payee_name"):
@@ -261,13 +283,13 @@ def claims_build(*, actor, period: str) -> list[Claim]:
 
 @transaction.atomic
 def claim_approve(*, actor, claim: Claim) -> Claim:
+    actor = as_actor(actor)
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    require(access.can_approve_claim(actor, claim), "补贴申领由财政局审定。")
     if claim.status == Claim.Status.APPROVED:
         raise ServiceError("status", "该申领已审定锁定，更正须另行调整。")
-    if not isinstance(actor, str) and not actor.role_codes & {"finance", "housing"}:
-        raise ServiceError("actor", "补贴申领由住建局、财政局审定。")
     before = model_snapshot(claim)
-    claim.status, claim.approved_by, claim.approved_at = Claim.Status.APPROVED, actor, timezone.now()
+    claim.status, claim.approved_by, claim.approved_at = Claim.Status.APPROVED, actor_user(actor), timezone.now()
     claim.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, before=before,
                  after=model_snapshot(claim))
@@ -308,8 +330,45 @@ def ledger_export(households=None, *, masked: bool = False) -> bytes:
     return workbook_bytes(sheet_title="清洁取暖台账", headers=LEDGER_COLUMNS, rows=rows)
 
 
+# Text columns and the model field each is stored in: a cell longer than the field is a row error naming the
+# column (PostgreSQL would otherwise refuse the INSERT with a 500; SQLite would store it silently).
+TEXT_LIMITS = {
+    1: ("户主姓名", Person._meta.get_field("name").max_length),
+    3: ("住址", min(Household._meta.get_field("address").max_length, Person._meta.get_field("address").max_length)),
+    7: ("设备型号", Device._meta.get_field("model_name").max_length),
+    8: ("供货商", Device._meta.get_field("supplier").max_length),
+    10: ("发票号码", Device._meta.get_field("invoice_no").max_length),
+}
+# A service's refusal names a model field; the import report names the workbook column instead.
+FIELD_COLUMNS = {"division": "自然村代码", "name": "户主姓名", "id_number": "身份证号", "address": "住址",
+                 "members": "家庭人口", "method": "改造方式（气代煤/生物质）", "kind": "改造方式（气代煤/生物质）",
+                 "model_name": "设备型号", "supplier": "供货商", "price": "购买价格", "invoice_no": "发票号码"}
+MAX_MEMBERS = 99  # a household's members: a PositiveSmallIntegerField, and no real household is larger
+
+
+def _row_scope_problems(actor, division: Division | None, id_number: str) -> list[tuple[str, str]]:
+    """Reasons a row lies outside the importer's scope; such a row is reported and never moved or rewritten."""
+    if actor.is_system:
+        return []
+    problems = []
+    if division is not None and not access.can_edit_household(actor, division):
+        problems.append(("自然村代码", "该自然村不在本人所在镇（街道）范围内"))
+    if id_number:
+        household = (Household.objects.filter(householder__id_number=id_number, converted_year=2021)
+                     .select_related("division").first())
+        if household is not None and not access.can_edit_household(actor, household.division):
+            problems.append(("身份证号", "该户已在其他镇（街道）登记，不在本人范围内，未导入"))
+        elif household is None:
+            person = Person.objects.filter(id_number=id_number).select_related("division").first()
+            if person is not None and not access.can_edit_household(actor, person.division):
+                problems.append(("身份证号", "该身份证号的人员登记在其他镇（街道），不在本人范围内，未导入"))
+    return problems
+
+
 def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> LedgerImport:
     """Import households and devices; bad rows are reported by row number and nothing is half-written."""
+    actor = as_actor(actor)
+    require(access.can_import_ledger(actor), "当前角色无权导入清洁取暖台账。")
     if mode not in ("all_or_nothing", "valid_only"):
         raise ServiceError("mode", "导入方式应为 all_or_nothing 或 valid_only。")
     rows = sheet_rows(content, LEDGER_COLUMNS)
@@ -319,6 +378,9 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
     for number, values in rows:
         report.rows += 1
         problems = []
+        for index, (column, limit) in TEXT_LIMITS.items():
+            if len(cell_text(values[index])) > limit:
+                problems.append((column, f"超过 {limit} 个字"))
         division = divisions.get(cell_text(values[0]))
         if division is None:
             problems.append(("自然村代码", "未知的自然村代码"))
@@ -330,8 +392,17 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
         except IdNumberError as exc:
             problems.append(("身份证号", str(exc)))
             id_number = ""
+        members_text = cell_text(values[4]) or "1"
+        members = int(members_text) if members_text.isdecimal() else 0
+        if not 1 <= members <= MAX_MEMBERS:
+            problems.append(("家庭人口", f"应为 1 至 {MAX_MEMBERS} 的整数"))
+        special_text = cell_text(values[5])
+        if special_text not in ("", "是", "否"):
+            problems.append(("特别困难群体（是/否）", "应填“是”或“否”"))
         try:
             price = Decimal(cell_text(values[9])) if cell_text(values[9]) else None
+            if price is not None and not price.is_finite():
+                raise InvalidOperation
         except InvalidOperation:
             problems.append(("购买价格", "应为金额"))
             price = None
@@ -344,13 +415,15 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
             problems.append(("户主姓名", "必填"))
         if not cell_text(values[3]):
             problems.append(("住址", "必填"))
+        problems.extend(_row_scope_problems(actor, division, id_number))
         report.errors.extend((number, f, m) for f, m in problems)
         if not problems:
-            parsed.append((number, division, id_number, values, method, price, installed, commissioned))
+            parsed.append((number, division, id_number, values, method, members, special_text == "是", price,
+                           installed, commissioned))
     if report.errors and mode == "all_or_nothing":
         return report
     with transaction.atomic():
-        for number, division, id_number, values, method, price, installed, commissioned in parsed:
+        for number, division, id_number, values, method, members, special, price, installed, commissioned in parsed:
             if Household.objects.filter(householder__id_number=id_number, converted_year=2021).exists():
                 report.unchanged += 1
                 continue
@@ -358,8 +431,7 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
                 with transaction.atomic():
                     household = household_register(
                         actor=actor, division=division, id_number=id_number, name=cell_text(values[1]),
-                        address=cell_text(values[3]), method=method,
-                        members=int(cell_text(values[4]) or 1), special_poor=cell_text(values[5]) == "是")
+                        address=cell_text(values[3]), method=method, members=members, special_poor=special)
                     if price is not None:
                         device_record(actor=actor, household=household,
                                       kind=Device.Kind.GAS_BOILER if method == Method.GAS else Device.Kind.BIOMASS_STOVE,
@@ -367,7 +439,7 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
                                       invoice_no=cell_text(values[10]), installed_on=installed,
                                       commissioned_on=commissioned)
             except ServiceError as exc:
-                report.errors.append((number, exc.field, exc.message))
+                report.errors.append((number, FIELD_COLUMNS.get(exc.field, exc.field), exc.message))
                 continue
             report.created += 1
         if report.errors and mode == "all_or_nothing":
@@ -386,15 +458,18 @@ STAGE_ORDER = [Acceptance.Stage.TOWN_INITIAL, Acceptance.Stage.COUNTY_APPLICATIO
 def acceptance_record(*, actor, plan: VillagePlan, stage: str, passed: bool, decided_on: dt.date,
                       findings: str = "") -> Acceptance:
     """Record one B12 step in order; the third party's pass marks the village's households accepted."""
+    actor = as_actor(actor)
     if stage not in STAGE_ORDER:
         raise ServiceError("stage", "未知的验收环节。")
+    require(access.can_record_acceptance(actor, plan, stage),
+            "镇初验和县级验收申请由本镇（街道）记录，第三方综合验收由县住建局记录。")
     index = STAGE_ORDER.index(stage)
     if index > 0 and not plan.acceptances.filter(stage=STAGE_ORDER[index - 1], passed=True).exists():
         raise ServiceError("stage", f"须先完成“{Acceptance.Stage(STAGE_ORDER[index - 1]).label}”。")
     if not passed and not findings.strip():
         raise ServiceError("findings", "未通过时请写明验收意见。")
     acceptance = Acceptance.objects.create(plan=plan, stage=stage, passed=passed, decided_on=decided_on,
-                                           decided_by=None if isinstance(actor, str) else actor, findings=findings)
+                                           decided_by=actor_user(actor), findings=findings)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=acceptance,
                  after=model_snapshot(acceptance), object_repr=f"{plan.division} {acceptance}")
     if stage == Acceptance.Stage.THIRD_PARTY and passed:
@@ -409,6 +484,8 @@ def acceptance_record(*, actor, plan: VillagePlan, stage: str, passed: bool, dec
 def meter_reading_record(*, actor, household: Household, season: str, read_on: dt.date,
                          reading_m3: Decimal) -> SeasonUse:
     """Record a gas meter reading; the season's use becomes the last reading minus the first."""
+    actor = as_actor(actor)
+    require(access.can_record_use(actor, household), "只能登记本人所在镇（街道）改造户的抄表。")
     if household.method != Method.GAS:
         raise ServiceError("household", "只有气代煤改造户登记燃气抄表。")
     try:
@@ -434,6 +511,8 @@ def meter_reading_record(*, actor, household: Household, season: str, read_on: d
 def fuel_purchase_record(*, actor, household: Household, season: str, bought_on: dt.date, tonnes: Decimal,
                          invoice_no: str = "") -> SeasonUse:
     """Record a biomass fuel purchase; the season's fuel is the sum of its purchases."""
+    actor = as_actor(actor)
+    require(access.can_record_use(actor, household), "只能登记本人所在镇（街道）改造户的燃料购买。")
     if household.method != Method.BIOMASS:
         raise ServiceError("household", "只有生物质改造户登记燃料购买。")
     if tonnes <= 0:
@@ -452,6 +531,8 @@ def fuel_purchase_record(*, actor, household: Household, season: str, bought_on:
 
 @transaction.atomic
 def tendered_equipment_add(*, actor, kind: str, model_name: str, supplier: str, price: Decimal) -> TenderedEquipment:
+    actor = as_actor(actor)
+    require(access.can_set_tendered(actor), "市级招标入围设备目录由县住建局录入。")
     if kind not in Device.Kind.values:
         raise ServiceError("kind", "未知的设备类别。")
     if price is None or price <= 0:
@@ -467,6 +548,8 @@ def tendered_equipment_add(*, actor, kind: str, model_name: str, supplier: str, 
 def public_institution_set(*, actor, name: str, division: Division, heated_area_m2: Decimal,
                            accepted_on: dt.date | None = None) -> PublicInstitution:
     """B10: a non-profit public place converted in 2021; counts toward the task, earns no subsidy."""
+    actor = as_actor(actor)
+    require(access.can_set_institution(actor, division), "公服机构由县住建局登记。")
     if not name.strip():
         raise ServiceError("name", "名称不能为空。")
     if heated_area_m2 is None or heated_area_m2 < 0:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -16,10 +18,9 @@ from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.models import Division
 from countyhall.core.reports import xlsx_response
-from countyhall.core.roles import Capability, Role
+from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.web import form_error
-from countyhall.heating import services
-from countyhall.heating.access import USERS as HEATING_ROLES
+from countyhall.heating import access, rules, services
 from countyhall.heating.models import (
     Acceptance,
     Claim,
@@ -29,6 +30,7 @@ from countyhall.heating.models import (
     PublicInstitution,
     TenderedEquipment,
     VillagePlan,
+    mask_address,
 )
 from countyhall.heating.selectors import (
     household_list_for_user,
@@ -40,8 +42,40 @@ from countyhall.heating.templatetags.heating_labels import BUDGET_LABELS
 
 
 def _need(user) -> None:
-    if not user.role_codes & HEATING_ROLES:
+    if not access.can_open(user):
         raise PermissionDenied("当前角色无权查看清洁取暖台账。")
+
+
+class BadQuery(Exception):
+    """A query parameter that cannot be read: answered with 400 naming the field, never a 500."""
+
+    def __init__(self, label: str, message: str):
+        super().__init__(f"{label}：{message}")
+        self.label, self.message = label, message
+
+
+def _bad_query(request, exc: BadQuery) -> HttpResponse:
+    return render(request, "heating/bad_query.html", {"field": exc.label, "message": exc.message}, status=400)
+
+
+def _int_param(data, name: str, label: str, *, minimum: int = 1) -> int | None:
+    raw = (data.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdecimal() or int(raw) < minimum:
+        raise BadQuery(label, f"应为不小于 {minimum} 的整数，收到“{raw[:20]}”。")
+    return int(raw)
+
+
+def _period_param(data) -> str:
+    """The period of the money page: the 2021 programme ("2021") or a heating season ("2021-2022")."""
+    period = (data.get("period") or "").strip() or services.PROGRAMME
+    if period != services.PROGRAMME:
+        try:
+            rules.season_start(period)
+        except ValueError:
+            raise BadQuery("期间", f"应为 2021（管网与设备）或“2021-2022”形式的采暖季，收到“{period[:20]}”。") from None
+    return period
 
 
 class ImportForm(forms.Form):
@@ -57,11 +91,37 @@ class AcceptanceForm(forms.Form):
     decided_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     findings = forms.CharField(label="验收意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer only the villages and steps the user may record (the service checks again).
+        plans = [p for p in self.fields["plan"].queryset if any(
+            access.can_record_acceptance(user, p, stage) for stage in Acceptance.Stage.values)]
+        self.fields["plan"].queryset = VillagePlan.objects.filter(pk__in=[p.pk for p in plans]).select_related(
+            "division")
+        self.fields["stage"].choices = [(value, label) for value, label in Acceptance.Stage.choices
+                                        if any(access.can_record_acceptance(user, p, value) for p in plans)]
+        self.usable = bool(plans)
+
+
+def _findings_for(user) -> list:
+    """The ledger checks for the households the user may see (addresses are personal data)."""
+    visible = set(household_list_for_user(user).values_list("pk", flat=True))
+    unmasked = access.can_view_unmasked(user)
+    findings = []
+    for finding in ledger_checks():
+        ids = [pk for pk in finding.household_ids if pk in visible]
+        if ids:
+            detail = finding.detail
+            if finding.address and not unmasked:
+                detail = detail.replace(finding.address, mask_address(finding.address))
+            findings.append(dataclasses.replace(finding, household_ids=ids, detail=detail))
+    return findings
+
 
 @login_required
 def dashboard(request):
     _need(request.user)
-    form = AcceptanceForm(request.POST or None)
+    form = AcceptanceForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.acceptance_record(actor=request.user, **form.cleaned_data)
@@ -92,45 +152,119 @@ def dashboard(request):
         charts.append(bar_chart(title="补贴资金按预算与期间（元）", labels=periods, stacked=True,
                                 series={BUDGET_LABELS.get(b, b): [money[p].get(b, Decimal(0)) for p in periods]
                                         for b in budgets}))
+    findings = _findings_for(request.user)
+    if findings:
+        # The checks quote households' addresses: a read of personal data like any ledger list.
+        audit_personal_read(actor=request.user, what="清洁取暖台账核查", object_type="heating.Household",
+                            count=len({pk for f in findings for pk in f.household_ids}),
+                            filters={"findings": len(findings)},
+                            masked=not access.can_view_unmasked(request.user))
     return render(request, "heating/dashboard.html", {
         "summary": task_summary(), "progress": progress, "charts": charts, "form": form,
         "money": [(p, [money[p].get(b, Decimal(0)) for b in budgets]) for p in periods], "budgets": budgets,
-        "findings": ledger_checks()})
+        "findings": findings})
+
+
+def _ledger_filters(request) -> dict:
+    """The ledger's filters, validated: a division in the user's scope, a method, a search text, a page."""
+    data = request.GET
+    filters: dict = {}
+    division_id = _int_param(data, "division", "自然村（区划）")
+    if division_id is not None:
+        division = Division.objects.filter(pk=division_id).first()
+        if division is None or not (request.user.scope_division and request.user.scope_division.contains(division)):
+            raise BadQuery("自然村（区划）", "不存在或不在本人数据范围内。")
+        filters["division"] = division
+    method = (data.get("method") or "").strip()
+    if method:
+        if method not in Method.values:
+            raise BadQuery("改造方式", "应为 gas（气代煤）或 biomass（生物质）。")
+        filters["method"] = method
+    query = (data.get("q") or "").strip()
+    if len(query) > 50:
+        raise BadQuery("查询", "不能超过 50 个字。")
+    if query:
+        filters["q"] = query
+    filters["page"] = _int_param(data, "page", "页码") or 1
+    output = (data.get("format") or "").strip()
+    if output not in ("", "xlsx"):
+        raise BadQuery("导出格式", "只支持 xlsx。")
+    filters["format"] = output
+    return filters
+
+
+def _filtered_households(user, filters: dict, *, unmasked: bool):
+    households = household_list_for_user(user)
+    if "division" in filters:
+        households = households.filter(division__path__startswith=filters["division"].path)
+    if "method" in filters:
+        households = households.filter(method=filters["method"])
+    if "q" in filters:
+        query = filters["q"]
+        # Roles that see names masked find a householder by the full 身份证号 only (as in core.selectors.people).
+        match = Q(householder__id_number=query.upper())
+        if unmasked:
+            match |= Q(householder__name__contains=query) | Q(address__contains=query)
+        households = households.filter(match)
+    return households
+
+
+def _audit_filters(filters: dict) -> dict:
+    return {"division": filters["division"].code if "division" in filters else "", "method": filters.get("method"),
+            "q": filters.get("q"), "page": filters.get("page")}
 
 
 @login_required
 def ledger(request):
     _need(request.user)
-    if request.GET.get("format") == "xlsx":
-        return _export(household_list_for_user(request.user),
-                       masked=not request.user.can(Capability.PERSON_VIEW_UNMASKED))
+    try:
+        filters = _ledger_filters(request)
+    except BadQuery as exc:
+        return _bad_query(request, exc)
+    unmasked = access.can_view_unmasked(request.user)
+    if filters["format"] == "xlsx":
+        households = _filtered_households(request.user, filters, unmasked=unmasked)
+        content = services.ledger_export(households, masked=not unmasked)
+        audit_personal_read(actor=request.user, what="清洁取暖台账导出", object_type="heating.Household",
+                            count=households.count(), filters={**_audit_filters(filters), "page": None},
+                            masked=not unmasked)
+        return xlsx_response(content=content, filename="清洁取暖台账.xlsx")
+    can_import = access.can_import_ledger(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
-        if not request.user.can(Capability.PERSON_EDIT):
-            raise PermissionDenied("当前角色无权导入台账。")
         try:
             report = services.ledger_import(actor=request.user, content=form.cleaned_data["file"].read(),
                                             mode=form.cleaned_data["mode"])
         except ServiceError as exc:
             form.add_error(None, exc.message)
-    households = household_list_for_user(request.user).select_related("division", "householder").prefetch_related(
-        "devices")
-    page = Paginator(households, 100).get_page(request.GET.get("page"))
-    unmasked = request.user.can(Capability.PERSON_VIEW_UNMASKED)
+    households = _filtered_households(request.user, filters, unmasked=unmasked).select_related(
+        "division", "householder").prefetch_related("devices")
+    paginator = Paginator(households, 100)
+    if filters["page"] > max(paginator.num_pages, 1):
+        return _bad_query(request, BadQuery("页码", f"共 {paginator.num_pages} 页，没有第 {filters['page']} 页。"))
+    page = paginator.page(filters["page"])
     rows = [(h, h.householder.name if unmasked else mask_name(h.householder.name),
              h.householder.id_number if unmasked else mask_id_number(h.householder.id_number)) for h in page]
-    return render(request, "heating/ledger.html", {"page": page, "rows": rows, "form": form, "report": report})
-
-
-def _export(households, *, masked: bool) -> HttpResponse:
-    return xlsx_response(content=services.ledger_export(households, masked=masked), filename="清洁取暖台账.xlsx")
+    audit_personal_read(actor=request.user, what="清洁取暖台账", object_type="heating.Household", count=len(rows),
+                        filters=_audit_filters(filters), masked=not unmasked)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "heating/ledger.html", {
+        "page": page, "rows": rows, "form": form, "report": report, "can_import": can_import,
+        "filters": filters, "query": query.urlencode(), "methods": Method.choices,
+        "villages": VillagePlan.objects.filter(division__path__startswith=request.user.scope_division.path)
+        .select_related("division") if request.user.scope_division else []})
 
 
 @login_required
 def money(request):
     _need(request.user)
-    period = request.POST.get("period") or request.GET.get("period") or "2021"
+    try:
+        period = _period_param(request.POST if request.method == "POST" else request.GET)
+        claim_id = _int_param(request.POST, "claim", "申领") if request.method == "POST" else None
+    except BadQuery as exc:
+        return _bad_query(request, exc)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "compute":
@@ -139,16 +273,21 @@ def money(request):
                 note = f"；特别困难群体 {len(report.special_poor)} 户按其专项方案另行核定" if report.special_poor else ""
                 messages.success(request, f"已核算 {period}：{report.computed} 项，锁定未改 {report.locked} 项{note}。")
             elif request.POST.get("action") == "approve":
-                services.claim_approve(actor=request.user,
-                                       claim=get_object_or_404(Claim, pk=request.POST.get("claim")))
+                services.claim_approve(actor=request.user, claim=get_object_or_404(Claim, pk=claim_id or 0))
                 messages.success(request, "申领已审定并锁定。")
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect(f"{request.path}?period={period}")
-    entitlements = Entitlement.objects.filter(period=period).select_related("household", "claim")
+    # Per-household amounts are personal data: a town officer sees its own town's households only.
+    visible = household_list_for_user(request.user)
+    entitlements = list(Entitlement.objects.filter(period=period, household__in=visible).select_related(
+        "household", "claim")[:500])
+    audit_personal_read(actor=request.user, what="清洁取暖补贴明细", object_type="heating.Household",
+                        count=len({e.household_id for e in entitlements}), filters={"period": period})
+    claims = list(Claim.objects.filter(period=period))
     return render(request, "heating/money.html", {
-        "period": period, "claims": Claim.objects.filter(period=period), "entitlements": entitlements[:500],
-        "can_approve": bool(request.user.role_codes & {Role.HOUSING, Role.FINANCE})})
+        "period": period, "claims": [(c, access.can_approve_claim(request.user, c)) for c in claims],
+        "entitlements": entitlements, "can_compute": access.can_compute(request.user)})
 
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -184,19 +323,27 @@ SETUP_FORMS = {"plan": (PlanForm, services.village_plan_set), "institution": (In
 def setup(request):
     """Village plans (B1, B11), public-service institutions (B10) and the tendered list (B13)."""
     _need(request.user)
+    user = request.user
+    scope = user.scope_division
+    # Which forms to offer comes from the same predicates the services require.
+    allowed = {"plan": scope is not None and access.can_set_plan(user, scope),
+               "institution": scope is not None and access.can_set_institution(user, scope),
+               "tendered": access.can_set_tendered(user)}
     bound = request.POST.get("form") if request.method == "POST" else None
     forms_by_name = {name: cls(request.POST if bound == name else None, prefix=name)
                      for name, (cls, _) in SETUP_FORMS.items()}
+    if scope is not None:
+        for name in ("plan", "institution"):
+            field = forms_by_name[name].fields["division"]
+            field.queryset = field.queryset.filter(path__startswith=scope.path)
     if bound in SETUP_FORMS and forms_by_name[bound].is_valid():
-        if Role.HOUSING not in request.user.role_codes:
-            raise PermissionDenied("基础数据由住建局维护。")
         try:
-            SETUP_FORMS[bound][1](actor=request.user, **forms_by_name[bound].cleaned_data)
+            SETUP_FORMS[bound][1](actor=user, **forms_by_name[bound].cleaned_data)
             messages.success(request, "已保存。")
             return redirect("heating:setup")
         except ServiceError as exc:
             form_error(forms_by_name[bound], exc)
     return render(request, "heating/setup.html", {
-        "forms": forms_by_name, "plans": VillagePlan.objects.select_related("division"),
+        "forms": forms_by_name, "allowed": allowed, "plans": VillagePlan.objects.select_related("division"),
         "institutions": PublicInstitution.objects.select_related("division"),
         "tendered": TenderedEquipment.objects.order_by("kind", "model_name")})

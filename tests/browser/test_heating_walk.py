@@ -35,6 +35,12 @@ def test_import_compute_approve(browser, live_server, county_tree, make_user, tm
     page.fill("input[name=period]", "2021-2022")
     page.click("button[value=compute]")
     assert "¥2,400.00" in page.content()  # two households, each capped at 1,200 m³
+    assert page.locator("button[value=approve]").count() == 0  # 住建局 computes; 财政局 approves
+    page.close()
+    make_user("caizheng", "finance")
+    page = browser.new_page()
+    login(page, live_server.url, "caizheng")
+    page.goto(f"{live_server.url}/heating/money/?period=2021-2022")
     page.click("button[value=approve]")
     assert "已审定（锁定）" in page.content()
     page.screenshot(path=str(ARTIFACTS / "heating-claim.png"))

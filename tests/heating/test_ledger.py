@@ -48,7 +48,7 @@ def ledger(county_tree, make_user):
     report = ledger_import(actor=officer, content=book([row(1), row(2), row(3, method="生物质", price="3000.00"),
                                                         row(4, special="是"), row(5)]))
     assert report.applied and report.created == 5
-    return {"officer": officer, **county_tree}
+    return {"officer": officer, "finance": make_user("caizheng", "finance"), **county_tree}
 
 
 def test_import_reports_bad_rows_and_stores_nothing(county_tree, make_user):
@@ -83,9 +83,9 @@ def test_programme_entitlements_claims_and_lock(ledger):
     assert claims[("supplier", "示例供货商")].amount == Decimal("2550.00")
     for claim in claims.values():
         assert sum(Decimal(v) for v in claim.shares.values()) == claim.amount
-    claim_approve(actor=ledger["officer"], claim=gas_company)
+    claim_approve(actor=ledger["finance"], claim=gas_company)
     with pytest.raises(ServiceError):
-        claim_approve(actor=ledger["officer"], claim=gas_company)  # locked once approved
+        claim_approve(actor=ledger["finance"], claim=gas_company)  # locked once approved
     again = entitlements_compute(actor=ledger["officer"], period="2021")
     assert again.locked == 6 and again.adjustments == 0  # approved amounts stay as approved
 
@@ -95,7 +95,7 @@ def test_correction_after_approval_is_an_adjustment(ledger):
 
     entitlements_compute(actor=ledger["officer"], period="2021")
     [gas_company, _supplier] = sorted(claims_build(actor=ledger["officer"], period="2021"), key=lambda c: c.payee)
-    claim_approve(actor=ledger["officer"], claim=gas_company)
+    claim_approve(actor=ledger["finance"], claim=gas_company)
     Device.objects.filter(household__householder__name="户主1").update(price=Decimal("3000.00"))  # invoice corrected
     report = entitlements_compute(actor=ledger["officer"], period="2021")
     assert report.adjustments == 1
