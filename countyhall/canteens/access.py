@@ -68,11 +68,18 @@ def _keeps_facility(user, facility) -> bool:
 
 # --- Facilities (A2, A4, A5) ----------------------------------------------------------------------
 
-def can_register_facility(user, division) -> bool:
-    """Register a draft canteen at `division`: 民政 anywhere, a town in its town, an operator in its area."""
+def can_register_facility(user, division, operator=None) -> bool:
+    """Register a draft canteen at `division`: 民政 anywhere, a town in its town, an operator in its area and
+    only a facility it runs itself (`operator` is the facility's operator organisation, when known)."""
     if _system(user):
         return True  # the demo loader and command-line registrations
-    return bool(_roles(user) & FACILITY_KEEPERS) and _in_scope(user, division)
+    roles = _roles(user)
+    if not _in_scope(user, division):
+        return False
+    if roles & {Role.CIVIL_AFFAIRS, Role.TOWN_OFFICER}:
+        return True
+    return (Role.CANTEEN_OPERATOR in roles and bool(getattr(user, "organisation_id", None))
+            and (operator is None or operator.pk == user.organisation_id))
 
 
 def can_edit_facility(user, facility) -> bool:

@@ -274,6 +274,8 @@ def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None
     A re-import of the same file changes nothing."""
     person = Person.objects.select_related("division").filter(id_number=row.id_number).first()
     elder = Elder.objects.filter(person=person).first() if person is not None else None
+    if elder is not None:
+        elder.person = person  # one instance, so the audit row names the person as updated
     if elder is None:
         # A new elder; a person already known (in scope, checked when parsing) keeps their record as it is.
         elder = elder_register(actor=actor, id_number=row.id_number, name=row.name, division=row.division,

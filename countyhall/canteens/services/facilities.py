@@ -129,7 +129,7 @@ def facility_register(*, actor, operator: Organisation, division: Division, **fi
     if unknown:
         raise ServiceError(sorted(unknown)[0], "未知字段。")
     actor = as_actor(actor)
-    require(access.can_register_facility(actor, division),
+    require(access.can_register_facility(actor, division, operator),
             "只有镇（街道）、民政局或运营方可以登记本人数据范围内的长者食堂。", field="division")
     _validate_facility(kind=fields.get("kind"), model=fields.get("model"), setting=fields.get("setting"),
                        operator_kind=fields.get("operator_kind"), division=division,

@@ -147,7 +147,7 @@ def elder_import_view(request):
             content = _confirmed_content(posted)
             report = services.elder_import(actor=request.user, content=content, mode="update", confirm=True)
         except ServiceError as exc:
-            form_error(form, exc)
+            messages.error(request, exc.message)
         else:
             if report.applied:
                 messages.success(request, f"已导入：新增 {report.created}，更新 {report.updated}。")

@@ -125,7 +125,7 @@ def subsidies(request):
                 messages.success(request, f"已核算 {year} 年度 {len(results)} 家机构的运营补贴。")
                 return redirect(f"{request.path}?year={year}")
         except ServiceError as exc:
-            if exc.field in evaluation_form.fields:
+            if evaluation_form.is_bound and exc.field in evaluation_form.fields:
                 form_error(evaluation_form, exc)
             messages.error(request, exc.message)
     year = year_param(request)
