@@ -244,6 +244,12 @@ def test_bad_query_parameters_answer_400_naming_the_field(client, canteen_world,
     assert f"{label}：" in response.content.decode()
 
 
+def test_settlement_api_list_with_a_bad_year_is_400_naming_the_field(client, canteen_world):
+    client.force_login(canteen_world["users"]["minzheng"])
+    response = client.get("/api/v1/canteens/settlements", {"year": "abc"})
+    assert response.status_code == 400 and response.json()["error"]["field"] == "year"
+
+
 def test_good_query_parameters_still_filter(client, canteen_world):
     client.force_login(canteen_world["users"]["minzheng"])
     facilities = client.get("/canteens/facilities/", {"division": canteen_world["tianzhen"].pk})
