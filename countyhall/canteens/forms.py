@@ -5,6 +5,7 @@ from django import forms
 from countyhall.canteens.models import Facility
 from countyhall.canteens.services.elders import IMPORT_MODES
 from countyhall.core.models import Division, Organisation
+from countyhall.core.roles import Role
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -34,8 +35,13 @@ class FacilityForm(forms.Form):
         scope = user.scope_division if user is not None else None
         if scope is not None:
             self.fields["division"].queryset = self.fields["division"].queryset.filter(path__startswith=scope.path)
-        self.fields["operator"].queryset = Organisation.objects.filter(
+        operators = Organisation.objects.filter(
             kind__in=["canteen_operator", "care_organisation", "village_committee", "enterprise", "other"])
+        roles = getattr(user, "role_codes", frozenset())
+        if Role.CANTEEN_OPERATOR in roles and not roles & {Role.CIVIL_AFFAIRS, Role.TOWN_OFFICER}:
+            # An operator registers only the facilities it runs (access.can_register_facility).
+            operators = Organisation.objects.filter(pk=user.organisation_id)
+        self.fields["operator"].queryset = operators
 
 
 class StaffForm(forms.Form):

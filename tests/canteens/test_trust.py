@@ -276,3 +276,12 @@ def test_audit_rows_name_elders_and_staff_masked(canteen_world):
     entry = AuditEntry.objects.filter(object_type="canteens.FacilityStaff", object_id=str(staff.pk)).get()
     assert entry.after["name"] == "王**" and "王大厨" not in str(entry.after)
     assert FacilityStaff.objects.get(pk=staff.pk).name == "王大厨"
+
+
+def test_operator_registration_form_offers_only_its_own_organisation(client, canteen_world):
+    from countyhall.core.models import Organisation
+
+    Organisation.objects.create(name="别家照护服务中心", kind="care_organisation", division=canteen_world["village_b"])
+    client.force_login(canteen_world["users"]["operator"])
+    html = client.get("/canteens/facilities/new/").content.decode()
+    assert "乙村照护服务有限公司" in html and "别家照护服务中心" not in html
