@@ -261,3 +261,9 @@ def test_system_actor_only_where_the_table_says_so(world):
     assert allowed == {"canteens.facility_register", "canteens.elder_register", "canteens.tekun_status_add",
                        "canteens.elder_mark_left", "canteens.elder_import", "canteens.settlement_compute",
                        "canteens.operating_subsidy_compute"}
+
+
+def test_access_page_shows_the_canteen_table(client, make_user):
+    client.force_login(make_user("acc-auditor", Role.AUDITOR))
+    html = client.get("/access/").content.decode()
+    assert "登记长者食堂/助餐服务点" in html and "结算单财政局审定并锁定" in html and "本镇（街道）" in html
