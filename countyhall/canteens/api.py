@@ -16,6 +16,7 @@ from countyhall.canteens.selectors import facility_list_for_user, settlement_lis
 from countyhall.canteens.services.facilities import facility_requirements
 from countyhall.canteens.services.lunches import lunch_check_in
 from countyhall.canteens.services.settlements import settlement_approve
+from countyhall.core.access import AccessDenied
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.rules.fields import MoneyField
@@ -177,8 +178,10 @@ class SettlementSerializer(serializers.ModelSerializer):
 class SettlementListApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("year", int)], responses={200: SettlementSerializer(many=True)})
     def get(self, request):
-        year = request.query_params.get("year")
-        settlements = settlement_list_for_user(request.user, year=int(year) if year and year.isdigit() else None)
+        year = request.query_params.get("year", "").strip()
+        if year and not (year.isascii() and year.isdigit()):
+            return Response({"error": {"field": "year", "message": "年度应为整数，如 2021。"}}, status=400)
+        settlements = settlement_list_for_user(request.user, year=int(year) if year else None)
         return Response(SettlementSerializer(settlements, many=True).data)
 
 
@@ -190,6 +193,8 @@ class SettlementApproveApi(APIView):
             return Response({"error": {"field": "pk", "message": "结算单不存在或不在您的范围内。"}}, status=404)
         try:
             settlement = settlement_approve(actor=request.user, settlement=settlement)
+        except AccessDenied:
+            raise  # the API's exception handler answers 403 in the same error shape
         except ServiceError as exc:
             return Response(exc.as_dict(), status=400)
         return Response(SettlementSerializer(settlement).data)

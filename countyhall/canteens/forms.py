@@ -3,7 +3,9 @@ from __future__ import annotations
 from django import forms
 
 from countyhall.canteens.models import Facility
+from countyhall.canteens.services.elders import IMPORT_MODES
 from countyhall.core.models import Division, Organisation
+from countyhall.core.roles import Role
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -33,8 +35,13 @@ class FacilityForm(forms.Form):
         scope = user.scope_division if user is not None else None
         if scope is not None:
             self.fields["division"].queryset = self.fields["division"].queryset.filter(path__startswith=scope.path)
-        self.fields["operator"].queryset = Organisation.objects.filter(
+        operators = Organisation.objects.filter(
             kind__in=["canteen_operator", "care_organisation", "village_committee", "enterprise", "other"])
+        roles = getattr(user, "role_codes", frozenset())
+        if Role.CANTEEN_OPERATOR in roles and not roles & {Role.CIVIL_AFFAIRS, Role.TOWN_OFFICER}:
+            # An operator registers only the facilities it runs (access.can_register_facility).
+            operators = Organisation.objects.filter(pk=user.organisation_id)
+        self.fields["operator"].queryset = operators
 
 
 class StaffForm(forms.Form):
@@ -91,8 +98,17 @@ class LeftForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="Excel 文件（按模板填写）")
-    mode = forms.ChoiceField(label="导入方式", choices=[("all_or_nothing", "有错误时全部不导入"),
-                                                    ("valid_only", "只导入有效行，报告错误行")])
+    mode = forms.ChoiceField(label="导入方式", choices=list(IMPORT_MODES.items()),
+                             help_text="默认只新增老人，已登记的老人不会被修改；要更新已登记老人请选择“更新”，"
+                                       "系统先列出每行的变更，确认后才导入。")
+
+
+class ImportConfirmForm(forms.Form):
+    """The previewed file, carried back by the confirm button (see views.elders)."""
+
+    confirm = forms.CharField(widget=forms.HiddenInput, initial="1")
+    content = forms.CharField(widget=forms.HiddenInput)
+    token = forms.CharField(widget=forms.HiddenInput)
 
 
 class CounterForm(forms.Form):

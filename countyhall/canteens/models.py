@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.models import Division, Organisation, Person
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -88,6 +89,9 @@ class FacilityStaff(models.Model):
     health_certificate_no = models.CharField("健康证明编号", max_length=40, blank=True)
     health_certificate_expiry = models.DateField("健康证明有效期至", null=True, blank=True)
 
+    # The audit log keeps staff names masked, like every person's name (core.services.audit.model_snapshot).
+    AUDIT_MASKED_FIELDS = {"name": mask_name}
+
     class Meta:
         verbose_name = "从业人员"
         verbose_name_plural = "从业人员"
@@ -95,6 +99,9 @@ class FacilityStaff(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def audit_repr(self) -> str:
+        return f"从业人员 {mask_name(self.name)}"
 
 
 class FilingStep(models.Model):
@@ -172,6 +179,11 @@ class Elder(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("canteens:elder", args=[self.pk])
+
+    def audit_repr(self) -> str:
+        """How the audit log names an elder: masked, so the trail never spreads a full name or ID number."""
+        person = self.person
+        return f"助餐老人 {mask_name(person.name)}（{mask_id_number(person.id_number)}）"
 
 
 class TekunStatus(models.Model):

@@ -9,12 +9,13 @@ from decimal import Decimal
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, TruncMinute
 
+from countyhall.canteens.access import COUNTY_READERS
 from countyhall.canteens.models import Elder, Facility, Lunch, OperatingSubsidy, Settlement
 from countyhall.core.models import Division
 from countyhall.core.roles import Capability, Role
 from countyhall.core.selectors.people import person_queryset_for_user
 
-COUNTY_ROLES = {Role.CIVIL_AFFAIRS, Role.FINANCE, Role.MARKET_REGULATION, Role.AUDITOR, Role.SYSTEM_ADMIN}
+COUNTY_ROLES = COUNTY_READERS
 
 
 def facility_list_for_user(user) -> QuerySet[Facility]:
@@ -39,8 +40,11 @@ def facility_public_list() -> QuerySet[Facility]:
     return Facility.objects.filter(status=Facility.Status.FILED).select_related("division", "operator")
 
 
-def elder_list_for_user(user, *, query: str = "") -> QuerySet[Elder]:
+def elder_list_for_user(user, *, query: str = "", division: Division | None = None) -> QuerySet[Elder]:
     people = person_queryset_for_user(user)
+    if division is not None:
+        # Narrows the user's scope, never widens it: people is already limited to the user's division.
+        people = people.filter(division__path__startswith=division.path)
     elders = Elder.objects.filter(person__in=people).select_related("person", "person__division")
     if query:
         value = query.strip()
@@ -67,10 +71,15 @@ def lunch_list_for_user(user, *, facility: Facility | None = None, date_from: dt
     return lunches.order_by("-meal_date", "-id")
 
 
-def settlement_list_for_user(user, *, year: int | None = None, status: str = "") -> QuerySet[Settlement]:
+def settlement_list_for_user(user, *, year: int | None = None, status: str = "", month: int | None = None,
+                             facility: Facility | None = None) -> QuerySet[Settlement]:
     settlements = Settlement.objects.filter(facility__in=facility_list_for_user(user)).select_related("facility")
     if year:
         settlements = settlements.filter(year=year)
+    if month:
+        settlements = settlements.filter(month=month)
+    if facility is not None:
+        settlements = settlements.filter(facility=facility)
     if status:
         settlements = settlements.filter(status=status)
     return settlements.order_by("-year", "-month", "facility__name")

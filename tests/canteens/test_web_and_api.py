@@ -61,7 +61,9 @@ def test_settlement_api_approval(client, filed_world):
     settlement = settlement_compute(actor=users["minzheng"], facility=filed_world["facility"], year=2022, month=5)
     client.force_login(users["caizheng"])
     response = client.post(f"/api/v1/canteens/settlements/{settlement.pk}/approve")
-    assert response.status_code == 400 and response.json()["error"]["field"] == "actor"
+    # A refusal is the structured 403 of AccessDenied (民政 approves first).
+    assert response.status_code == 403 and response.json()["error"]["field"] == "actor"
+    assert "民政局" in response.json()["error"]["message"]
     client.force_login(users["minzheng"])
     assert client.post(f"/api/v1/canteens/settlements/{settlement.pk}/approve").json()["status"] == "civil_affairs_approved"
     client.force_login(users["caizheng"])

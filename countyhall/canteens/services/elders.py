@@ -3,43 +3,61 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from countyhall.canteens import access
 from countyhall.canteens.models import Elder, TekunStatus
+from countyhall.core.access import AccessDenied, require
+from countyhall.core.actors import as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import ImportReport, ImportRowError, cell_date, cell_text, sheet_rows
-from countyhall.core.identity import IdNumberError, parse_id_number
+from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.reports import workbook_bytes
-from countyhall.core.roles import Capability
-from countyhall.core.services.audit import audit_record, model_snapshot
+from countyhall.core.services.audit import audit_personal_read, audit_record, model_snapshot
 from countyhall.core.services.people import person_register
 
 
-def _check_editor(actor, division: Division) -> None:
-    if isinstance(actor, str):
-        return
-    if not actor.can(Capability.PERSON_EDIT):
-        raise ServiceError("actor", "当前角色无权登记助餐老人。")
-    scope = actor.scope_division
-    if scope is None or not scope.contains(division):
-        raise ServiceError("division", "只能登记本人数据范围内的老人。")
+def _person_snapshot(person: Person) -> dict:
+    """A Person for the audit log, masked: the auditor reads names and ID numbers only masked (core Person
+    declares no AUDIT_MASKED_FIELDS, so the elder services mask the fields they put into a snapshot)."""
+    data = model_snapshot(person)
+    data["name"] = mask_name(person.name)
+    data["id_number"] = mask_id_number(person.id_number)
+    for key in ("address", "phone"):
+        if data.get(key):
+            data[key] = "（已脱敏）"
+    return data
+
+
+def _out_of_scope_message(actor) -> str:
+    scope = getattr(actor, "scope_division", None)
+    where = scope.name if scope is not None else "您的数据范围"
+    return f"该身份证号登记的人员不在您的数据范围内（居住在{where}以外），不能通过导入修改"
 
 
 @transaction.atomic
 def elder_register(*, actor, id_number: str, name: str, division: Division, gaoqing_hukou: bool,
                    address: str = "", phone: str = "", card_number: str = "") -> Elder:
-    """Register an elder; the person is created once by 身份证号 and reused if already known."""
-    _check_editor(actor, division)
+    """Register an elder; the person is created once by 身份证号 and reused if already known.
+
+    A known person is reused only when they live in the actor's scope: otherwise a town could attach (and
+    then see) a resident of another town by typing their 身份证号."""
+    actor = as_actor(actor)
+    require(access.can_register_elder(actor, division), "只能登记居住在本人数据范围内的老人。", field="division")
     try:
         parsed = parse_id_number(id_number)
     except IdNumberError as exc:
         raise ServiceError("id_number", str(exc)) from None
-    person = Person.objects.filter(id_number=parsed.value).first()
+    person = Person.objects.select_related("division").filter(id_number=parsed.value).first()
+    if person is not None and not access.can_register_elder(actor, person.division):
+        raise AccessDenied("该身份证号登记的人员不在您的数据范围内，不能登记为本辖区的助餐老人。", field="id_number")
     if person is None:
-        person = person_register(actor=actor, id_number=parsed.value, name=name, division=division,
+        # core person_register still tells a system run by a plain label (isinstance(actor, str)); hand it one.
+        person = person_register(actor=actor.label if actor.is_system else actor, id_number=parsed.value,
+                                 name=name, division=division,
                                  address=address, phone=phone)
     elif Elder.objects.filter(person=person).exists():
         raise ServiceError("id_number", "该老人已登记，同一人只能登记一次。")
@@ -54,7 +72,8 @@ def elder_register(*, actor, id_number: str, name: str, division: Division, gaoq
 @transaction.atomic
 def tekun_status_add(*, actor, elder: Elder, source: str, valid_from: dt.date, valid_to: dt.date | None = None
                      ) -> TekunStatus:
-    _check_editor(actor, elder.person.division)
+    actor = as_actor(actor)
+    require(access.can_edit_elder(actor, elder), "只能为居住在本人数据范围内的老人登记特困认定。")
     if not source.strip():
         raise ServiceError("source", "请填写特困人员认定依据。")
     if valid_to is not None and valid_to < valid_from:
@@ -73,7 +92,8 @@ def tekun_status_add(*, actor, elder: Elder, source: str, valid_from: dt.date, v
 def elder_mark_left(*, actor, elder: Elder, died_on: dt.date | None = None, moved_away_on: dt.date | None = None
                     ) -> Elder:
     """Record a death or a move away; lunches after that day are refused and reported as suspicious."""
-    _check_editor(actor, elder.person.division)
+    actor = as_actor(actor)
+    require(access.can_edit_elder(actor, elder), "只能为居住在本人数据范围内的老人登记死亡或迁出。")
     if died_on is None and moved_away_on is None:
         raise ServiceError("died_on", "请填写死亡日期或迁出日期。")
     before = model_snapshot(elder)
@@ -110,6 +130,43 @@ def elder_import_template() -> bytes:
     return workbook_bytes(sheet_title="助餐老人", headers=[c[1] for c in IMPORT_COLUMNS], rows=[example])
 
 
+# Overlong text would otherwise reach the database as a DataError (a 500 on PostgreSQL, silently stored on
+# SQLite); each is a row error naming the column, with the limit taken from the model field itself.
+LENGTH_LIMITS = {
+    "name": Person._meta.get_field("name").max_length,
+    "address": Person._meta.get_field("address").max_length,
+    "phone": Person._meta.get_field("phone").max_length,
+    "card_number": Elder._meta.get_field("card_number").max_length,
+    "tekun_source": TekunStatus._meta.get_field("source").max_length,
+}
+IMPORT_MODES = {
+    "all_or_nothing": "有错误时全部不导入",
+    "valid_only": "只导入有效行，报告错误行",
+    "update": "更新已登记老人（先预览变更，确认后导入）",
+}
+
+
+@dataclass
+class RowChange:
+    """What a row would change (or changed) for a person already known: (field label, old, new)."""
+
+    row: int
+    id_number: str  # masked: the list is shown on a page and the full number is in the importer's own file
+    name: str
+    changes: list[tuple[str, str, str]]
+    applied: bool = False
+
+
+@dataclass
+class ElderImportReport(ImportReport):
+    """ImportReport plus the rows of elders already registered: left as they are (`existing`) in the default
+    modes, or listed with their changes (a preview, nothing stored) and applied on confirmation in mode update."""
+
+    existing: int = 0
+    preview: bool = False
+    changes: list[RowChange] = field(default_factory=list)
+
+
 @dataclass
 class _Row:
     number: int
@@ -126,8 +183,8 @@ class _Row:
 
 def _parse_rows(content: bytes, actor) -> tuple[list[_Row], list[ImportRowError], int]:
     rows = sheet_rows(content, [c[1] for c in IMPORT_COLUMNS])
+    labels = {key: label for key, label, _ in IMPORT_COLUMNS}
     divisions = {d.code: d for d in Division.objects.all()}
-    scope = None if isinstance(actor, str) else actor.scope_division
     parsed: list[_Row] = []
     errors: list[ImportRowError] = []
     seen_ids: dict[str, int] = {}
@@ -140,6 +197,10 @@ def _parse_rows(content: bytes, actor) -> tuple[list[_Row], list[ImportRowError]
         for key, label, required in IMPORT_COLUMNS:
             if required and cell_text(data[key]) == "":
                 row_errors.append(ImportRowError(number, label, "必填"))
+        for key, limit in LENGTH_LIMITS.items():
+            length = len(cell_text(data[key]))
+            if length > limit:
+                row_errors.append(ImportRowError(number, labels[key], f"超过 {limit} 个字符（现为 {length} 个）"))
         id_number = cell_text(data["id_number"]).upper()
         if id_number:
             try:
@@ -155,7 +216,7 @@ def _parse_rows(content: bytes, actor) -> tuple[list[_Row], list[ImportRowError]
         division = divisions.get(cell_text(data["division_code"]))
         if cell_text(data["division_code"]) and division is None:
             row_errors.append(ImportRowError(number, "居住地区划代码（自然村/社区）", "未知的区划代码"))
-        elif division is not None and scope is not None and not scope.contains(division):
+        elif division is not None and not access.can_register_elder(actor, division):
             row_errors.append(ImportRowError(number, "居住地区划代码（自然村/社区）", "不在您的数据范围内"))
         card = cell_text(data["card_number"])
         if card:
@@ -176,46 +237,93 @@ def _parse_rows(content: bytes, actor) -> tuple[list[_Row], list[ImportRowError]
                            gaoqing_hukou=hukou_text in YES, division=division, address=cell_text(data["address"]),
                            phone=cell_text(data["phone"]), card_number=card, tekun_source=cell_text(data["tekun_source"]),
                            tekun_from=tekun_from))
-    return parsed, errors, count
+    # A 身份证号 already registered for someone living outside the importer's scope is refused outright, Elder or
+    # not: otherwise a town's file would rewrite a resident of another town and move them into the town.
+    known = {p.id_number: p for p in Person.objects.filter(id_number__in=[r.id_number for r in parsed])
+             .select_related("division")}
+    in_scope: list[_Row] = []
+    for row in parsed:
+        person = known.get(row.id_number)
+        if person is not None and not access.can_register_elder(actor, person.division):
+            errors.append(ImportRowError(row.number, "身份证号", _out_of_scope_message(actor)))
+        else:
+            in_scope.append(row)
+    errors.sort(key=lambda e: e.row)
+    return in_scope, errors, count
 
 
-def _apply_row(actor, row: _Row) -> str:
-    """'created', 'updated' or 'unchanged': a re-import of the same file changes nothing."""
-    elder = Elder.objects.select_related("person").filter(person__id_number=row.id_number).first()
+def _row_changes(person: Person, elder: Elder | None, row: _Row) -> list[tuple[str, str, str]]:
+    """(field, old → new) between the stored person/elder and the row, in the importer's words."""
+    changes = []
+    pairs = [("姓名", person.name, row.name), ("住址", person.address, row.address),
+             ("联系电话", person.phone, row.phone)]
+    if person.division_id != row.division.pk:
+        changes.append(("居住地", person.division.full_name(), row.division.full_name()))
+    if elder is not None:
+        pairs += [("高青县户籍", "是" if elder.gaoqing_hukou else "否", "是" if row.gaoqing_hukou else "否"),
+                  ("就餐卡号", elder.card_number or "", row.card_number)]
+        if row.tekun_from and not elder.tekun_periods.filter(valid_from=row.tekun_from).exists():
+            changes.append(("特困认定", "", f"{row.tekun_from} 起：{row.tekun_source}"))
+    changes[0:0] = [(label, old or "", new or "") for label, old, new in pairs if (old or "") != (new or "")]
+    return changes
+
+
+def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None]:
+    """'created', 'updated', 'unchanged' or 'existing' (known and different, left as is outside mode update).
+
+    A re-import of the same file changes nothing."""
+    person = Person.objects.select_related("division").filter(id_number=row.id_number).first()
+    elder = Elder.objects.filter(person=person).first() if person is not None else None
+    if elder is not None:
+        elder.person = person  # one instance, so the audit row names the person as updated
     if elder is None:
+        # A new elder; a person already known (in scope, checked when parsing) keeps their record as it is.
         elder = elder_register(actor=actor, id_number=row.id_number, name=row.name, division=row.division,
                                gaoqing_hukou=row.gaoqing_hukou, address=row.address, phone=row.phone,
                                card_number=row.card_number)
-        outcome = "created"
-    else:
-        person = elder.person
-        before = (person.name, person.division_id, person.address, person.phone, elder.gaoqing_hukou,
-                  elder.card_number or "")
-        after = (row.name, row.division.pk, row.address, row.phone, row.gaoqing_hukou, row.card_number)
-        outcome = "unchanged"
-        if before != after:
-            snapshot = {"person": model_snapshot(person), "elder": model_snapshot(elder)}
-            person.name, person.division, person.address, person.phone = row.name, row.division, row.address, row.phone
-            person.save()
-            elder.gaoqing_hukou, elder.card_number = row.gaoqing_hukou, row.card_number or None
-            elder.save()
-            audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=elder, before=snapshot,
-                         after={"person": model_snapshot(person), "elder": model_snapshot(elder)}, note="Excel 导入更新")
-            outcome = "updated"
+        if row.tekun_from:
+            tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from)
+        return "created", None
+    changes = _row_changes(person, elder, row)
+    if not changes:
+        return "unchanged", None
+    change = RowChange(row=row.number, id_number=mask_id_number(person.id_number), name=person.name, changes=changes)
+    if not update:
+        return "existing", change
+    require(access.can_edit_elder(actor, elder), _out_of_scope_message(actor), field="身份证号")
+    snapshot = {"person": _person_snapshot(person), "elder": model_snapshot(elder)}
+    person.name, person.division, person.address, person.phone = row.name, row.division, row.address, row.phone
+    person.save()
+    elder.gaoqing_hukou, elder.card_number = row.gaoqing_hukou, row.card_number or None
+    elder.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=elder, before=snapshot,
+                 after={"person": _person_snapshot(person), "elder": model_snapshot(elder),
+                        "changed": [label for label, _, _ in changes]}, note="Excel 导入更新")
     if row.tekun_from and not elder.tekun_periods.filter(valid_from=row.tekun_from).exists():
         tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from)
-        outcome = "updated" if outcome == "unchanged" else outcome
-    return outcome
+    change.applied = True
+    return "updated", change
 
 
-def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> ImportReport:
-    """Import elders from the template. mode 'all_or_nothing': any bad row stops the whole file;
-    'valid_only': the valid rows go in and the bad rows are reported. Either way nothing is half-written."""
-    if mode not in ("all_or_nothing", "valid_only"):
-        raise ServiceError("mode", "导入方式应为 all_or_nothing（全部或全不）或 valid_only（只导入有效行）。")
+def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm: bool = False
+                 ) -> ElderImportReport:
+    """Import elders from the template. Nothing is ever half-written.
+
+    mode 'all_or_nothing': any bad row stops the whole file; 'valid_only': the valid rows go in and the bad rows
+    are reported. In both, elders already registered are left as they are and reported (`existing`).
+    mode 'update': the same rules as all_or_nothing, and elders already registered in the importer's scope are
+    updated — but only with `confirm=True`; without it the import runs as a dry run (rolled back) and the
+    report lists, per row, field: old → new, for the importer to confirm."""
+    if mode not in IMPORT_MODES:
+        raise ServiceError("mode", "导入方式应为 all_or_nothing（全部或全不）、valid_only（只导入有效行）"
+                                   "或 update（预览并更新已登记老人）。")
+    actor = as_actor(actor)
+    require(access.can_import_elders(actor), "只有县民政局或镇（街道）工作人员可以导入助餐老人。")
+    update = mode == "update"
+    stop_on_error = mode != "valid_only"
     rows, errors, count = _parse_rows(content, actor)
-    report = ImportReport(mode=mode, rows=count, errors=errors)
-    if errors and mode == "all_or_nothing":
+    report = ElderImportReport(mode=mode, rows=count, errors=errors, preview=update and not confirm)
+    if errors and stop_on_error:
         return report
     with transaction.atomic():
         card_owner = dict(Elder.objects.exclude(card_number=None).values_list("card_number", "person__id_number"))
@@ -226,19 +334,34 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Impo
                 continue
             try:
                 with transaction.atomic():
-                    outcome = _apply_row(actor, row)
+                    outcome, change = _apply_row(actor, row, update=update)
             except ServiceError as exc:
                 report.errors.append(ImportRowError(row.number, exc.field, exc.message))
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
-        if report.errors and mode == "all_or_nothing":
+            if change is not None:
+                report.changes.append(change)
+        report.errors.sort(key=lambda e: e.row)
+        if report.errors and stop_on_error:
             transaction.set_rollback(True)
-            report.created = report.updated = report.unchanged = 0
+            report.created = report.updated = report.unchanged = report.existing = 0
+            report.changes = []
             return report
-        audit_record(actor=actor, action=AuditEntry.Action.INGEST, object_type="canteens.Elder",
-                     object_repr="助餐老人 Excel 导入",
-                     after={"rows": count, "created": report.created, "updated": report.updated,
-                            "unchanged": report.unchanged, "errors": len(report.errors), "mode": mode})
+        if report.preview:
+            # The dry run: every write above (and its audit rows) is undone; the counts say what would happen.
+            transaction.set_rollback(True)
+            for change in report.changes:
+                change.applied = False
+        else:
+            audit_record(actor=actor, action=AuditEntry.Action.INGEST, object_type="canteens.Elder",
+                         object_repr="助餐老人 Excel 导入",
+                         after={"rows": count, "created": report.created, "updated": report.updated,
+                                "unchanged": report.unchanged, "existing": report.existing,
+                                "errors": len(report.errors), "mode": mode})
+    if report.preview:
+        # The preview shows stored names and addresses next to the file's: a staff read of personal data.
+        audit_personal_read(actor=actor, what="助餐老人导入预览", object_type="canteens.Elder",
+                            count=len(report.changes), filters={"mode": mode, "rows": count}, masked=False)
+        return report
     report.applied = True
-    report.errors.sort(key=lambda e: e.row)
     return report

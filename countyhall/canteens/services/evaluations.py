@@ -7,13 +7,15 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Count
 
+from countyhall.canteens import access
 from countyhall.canteens import citations as cite
 from countyhall.canteens.models import Evaluation, Facility, Lunch, OperatingSubsidy
 from countyhall.canteens.rules import operating_subsidy_terms
+from countyhall.core.access import require
+from countyhall.core.actors import as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.policy import NoPolicyInForce, parameters
-from countyhall.core.roles import Role
 from countyhall.core.services.audit import audit_record, model_snapshot
 
 from .facilities import facility_revoke
@@ -23,8 +25,8 @@ from .facilities import facility_revoke
 def evaluation_record(*, actor, facility: Facility, year: int, passed: bool, evaluator: str,
                       evaluated_on: dt.date, score=None, note: str = "") -> Evaluation:
     """Record the year's evaluation; a second failed year in a row revokes the facility's qualification."""
-    if not isinstance(actor, str) and Role.CIVIL_AFFAIRS not in actor.role_codes:
-        raise ServiceError("actor", "年度评估结果由县民政局录入（委托第三方机构评估）。")
+    actor = as_actor(actor)
+    require(access.can_record_evaluation(actor, facility), "年度评估结果由县民政局录入（委托第三方机构评估）。")
     if not evaluator.strip():
         raise ServiceError("evaluator", "请填写第三方评估机构。")
     if evaluated_on.year < year:
@@ -53,8 +55,8 @@ def evaluation_record(*, actor, facility: Facility, year: int, passed: bool, eva
 @transaction.atomic
 def operating_subsidy_compute(*, actor, year: int) -> list[OperatingSubsidy]:
     """Compute A14 for every facility that served in `year`: lunches counted in one grouped query."""
-    if not isinstance(actor, str) and not actor.role_codes & {Role.CIVIL_AFFAIRS, Role.FINANCE}:
-        raise ServiceError("actor", "运营补贴由民政局、财政局核算。")
+    actor = as_actor(actor)
+    require(access.can_compute_operating_subsidy(actor), "运营补贴由民政局、财政局核算。")
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     counts = dict(
         Lunch.objects.filter(status=Lunch.Status.ACCEPTED, meal_date__range=(start, end))

@@ -9,13 +9,15 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from countyhall.canteens import access
 from countyhall.canteens import citations as cite
 from countyhall.canteens.models import Facility, FacilityStaff, FilingStep, WeeklyMenu
+from countyhall.core.access import require
+from countyhall.core.actors import actor_label, actor_user, as_actor
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.policy import NoPolicyInForce, parameters
-from countyhall.core.roles import Role
 from countyhall.core.services.audit import audit_record, model_snapshot
 
 # A4 (L1072–1086): "xxx镇（街道办）xxx村（社区）长者食堂" or "…长者助餐服务点".
@@ -23,13 +25,6 @@ NAME_RE = re.compile(r"^(?P<town>[\u4e00-\u9fff]{1,10}(?:镇|街道办|街道|�
                      r"(?P<village>[\u4e00-\u9fff]{1,12}(?:村|社区))(?P<suffix>长者食堂|长者助餐服务点)$")
 SUFFIX_FOR_KIND = {Facility.Kind.CANTEEN: "长者食堂", Facility.Kind.SERVICE_POINT: "长者助餐服务点"}
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def _require_role(actor, roles: set[str], message: str) -> None:
-    if isinstance(actor, str):
-        return  # commands and imports run as the system
-    if not actor.role_codes & roles:
-        raise ServiceError("actor", message)
 
 
 def facility_name_problem(*, name: str, kind: str, division: Division | None) -> str:
@@ -133,12 +128,9 @@ def facility_register(*, actor, operator: Organisation, division: Division, **fi
     unknown = set(fields) - set(FACILITY_FIELDS)
     if unknown:
         raise ServiceError(sorted(unknown)[0], "未知字段。")
-    if not isinstance(actor, str):
-        scope = actor.scope_division
-        if scope is None or not scope.contains(division):
-            raise ServiceError("division", "只能登记本人数据范围内的长者食堂。")
-        _require_role(actor, {Role.TOWN_OFFICER, Role.CIVIL_AFFAIRS, Role.CANTEEN_OPERATOR},
-                      "只有镇（街道）、民政局或运营方可以登记长者食堂。")
+    actor = as_actor(actor)
+    require(access.can_register_facility(actor, division, operator),
+            "只有镇（街道）、民政局或运营方可以登记本人数据范围内的长者食堂。", field="division")
     _validate_facility(kind=fields.get("kind"), model=fields.get("model"), setting=fields.get("setting"),
                        operator_kind=fields.get("operator_kind"), division=division,
                        lunch_price=fields.get("lunch_price"), seats=fields.get("seats"), area_m2=fields.get("area_m2"))
@@ -154,11 +146,13 @@ def facility_register(*, actor, operator: Organisation, division: Division, **fi
 
 @transaction.atomic
 def facility_update(*, actor, facility: Facility, **fields) -> Facility:
+    actor = as_actor(actor)
     unknown = set(fields) - set(FACILITY_FIELDS)
     if unknown:
         raise ServiceError(sorted(unknown)[0], "未知字段。")
     if facility.status in (Facility.Status.REVOKED,):
         raise ServiceError("status", "已取消资质的机构不能修改。")
+    require(access.can_edit_facility(actor, facility), "只能修改本镇（街道）或本单位运营的长者食堂。")
     before = model_snapshot(facility)
     for key, value in fields.items():
         setattr(facility, key, value)
@@ -174,6 +168,8 @@ def facility_update(*, actor, facility: Facility, **fields) -> Facility:
 @transaction.atomic
 def facility_staff_add(*, actor, facility: Facility, name: str, handles_food: bool = True,
                        health_certificate_no: str = "", health_certificate_expiry: dt.date | None = None) -> FacilityStaff:
+    actor = as_actor(actor)
+    require(access.can_manage_staff(actor, facility), "只能为本镇（街道）或本单位运营的长者食堂登记从业人员。")
     if not name.strip():
         raise ServiceError("name", "姓名不能为空。")
     staff = FacilityStaff.objects.create(facility=facility, name=name.strip(), handles_food=handles_food,
@@ -186,6 +182,8 @@ def facility_staff_add(*, actor, facility: Facility, name: str, handles_food: bo
 
 @transaction.atomic
 def menu_publish(*, actor, facility: Facility, week_start: dt.date, items: dict[str, str]) -> WeeklyMenu:
+    actor = as_actor(actor)
+    require(access.can_publish_menu(actor, facility), "只能为本镇（街道）或本单位运营的长者食堂公布食谱。")
     if week_start.weekday() != 0:
         raise ServiceError("week_start", "食谱按周公布，起始日期应为周一。")
     unknown = set(items) - set(WEEKDAYS)
@@ -201,10 +199,11 @@ def menu_publish(*, actor, facility: Facility, week_start: dt.date, items: dict[
 
 
 def _step(facility: Facility, *, actor, step: str, decision: str, note: str = "", on: dt.date | None = None) -> FilingStep:
-    label = actor if isinstance(actor, str) else f"{actor}（{actor.organisation or ''}）"
+    user = actor_user(actor)
+    label = actor_label(actor) if user is None else f"{user}（{user.organisation or ''}）"
     filing_step = FilingStep.objects.create(
         facility=facility, step=step, decision=decision,
-        decided_by=None if isinstance(actor, str) else actor, decided_by_label=label[:64],
+        decided_by=user, decided_by_label=label[:64],
         decided_on=on or business_date(), note=note,
     )
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=filing_step,
@@ -223,9 +222,11 @@ def _transition(facility: Facility, *, actor, status: str, note: str) -> None:
 @transaction.atomic
 def facility_submit(*, actor, facility: Facility) -> Facility:
     """Operator or town submits for filing; every requirement of A2/A5 must already hold."""
+    actor = as_actor(actor)
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     if facility.status not in (Facility.Status.DRAFT, Facility.Status.REJECTED):
         raise ServiceError("status", f"当前状态为“{facility.get_status_display()}”，不能提交备案。")
+    require(access.can_submit_facility(actor, facility), "只有运营方、所在镇（街道）或县民政局可以提交备案申请。")
     missing = [r.message for r in facility_requirements(facility) if not r.ok]
     if missing:
         raise ServiceError("requirements", "尚不符合建设运营标准：" + "；".join(missing))
@@ -237,12 +238,11 @@ def facility_submit(*, actor, facility: Facility) -> Facility:
 @transaction.atomic
 def facility_town_review(*, actor, facility: Facility, approve: bool, note: str = "") -> Facility:
     """A4: the town office reviews first."""
-    _require_role(actor, {Role.TOWN_OFFICER}, "镇（街道）审核须由镇（街道）工作人员办理。")
+    actor = as_actor(actor)
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     if facility.status != Facility.Status.TOWN_REVIEW:
         raise ServiceError("status", f"当前状态为“{facility.get_status_display()}”，不在镇（街道）审核环节。")
-    if not isinstance(actor, str) and not (actor.scope_division and actor.scope_division.contains(facility.division)):
-        raise ServiceError("actor", "只能审核本镇（街道）的长者食堂。")
+    require(access.can_town_review(actor, facility), "镇（街道）审核须由本镇（街道）工作人员办理。")
     if not approve and not note.strip():
         raise ServiceError("note", "不同意时请写明理由。")
     _step(facility, actor=actor, step=FilingStep.Step.TOWN_REVIEW,
@@ -256,14 +256,9 @@ def facility_town_review(*, actor, facility: Facility, approve: bool, note: str 
 @transaction.atomic
 def facility_county_evaluate(*, actor, facility: Facility, approve: bool, note: str = "") -> Facility:
     """A4: county 民政 and 市场监管 each evaluate; when both agree the facility is filed."""
-    if isinstance(actor, str):
-        raise ServiceError("actor", "县级评估须由民政局或市场监管局工作人员办理。")
-    if Role.CIVIL_AFFAIRS in actor.role_codes:
-        step = FilingStep.Step.CIVIL_AFFAIRS
-    elif Role.MARKET_REGULATION in actor.role_codes:
-        step = FilingStep.Step.MARKET_REGULATION
-    else:
-        raise ServiceError("actor", "县级评估须由民政局或市场监管局工作人员办理。")
+    actor = as_actor(actor)
+    require(access.county_evaluation_step(actor) is not None, "县级评估须由民政局或市场监管局工作人员办理。")
+    step = access.county_evaluation_step(actor)
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     if facility.status != Facility.Status.COUNTY_EVALUATION:
         raise ServiceError("status", f"当前状态为“{facility.get_status_display()}”，不在县级评估环节。")
@@ -303,6 +298,8 @@ def _round_started(facility: Facility):
 
 @transaction.atomic
 def facility_revoke(*, actor, facility: Facility, reason: str, on: dt.date | None = None) -> Facility:
+    actor = as_actor(actor)
+    require(access.can_revoke_facility(actor, facility), "只有县民政局可以取消运营资质。")
     if not reason.strip():
         raise ServiceError("reason", "请写明取消资质的原因。")
     facility = Facility.objects.select_for_update().get(pk=facility.pk)

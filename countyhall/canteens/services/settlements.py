@@ -17,11 +17,13 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from countyhall.canteens import access
 from countyhall.canteens.models import Facility, Lunch, Settlement, SettlementAdjustment
+from countyhall.core.access import require
+from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
-from countyhall.core.roles import Role
 from countyhall.core.services.audit import audit_record, model_snapshot
 
 AMOUNT_FIELDS = ["city", "county", "care_fund", "operator_discount", "elder_pays", "unfunded"]
@@ -91,6 +93,8 @@ def settlement_recount(settlement: Settlement) -> Settlement:
 @transaction.atomic
 def settlement_compute(*, actor, facility: Facility, year: int, month: int | None = None) -> Settlement:
     """Compute (or recompute while still a draft) the statement of one facility for a month or a year."""
+    actor = as_actor(actor)
+    require(access.can_compute_settlement(actor, facility), "结算单由县民政局或财政局计算。")
     start, end = period_bounds(year, month)
     if end >= business_date() and month is not None:
         raise ServiceError("month", f"{year}年{month}月尚未结束，不能结算。")
@@ -113,6 +117,8 @@ def settlement_compute(*, actor, facility: Facility, year: int, month: int | Non
 @transaction.atomic
 def settlement_compute_all(*, actor, year: int, month: int | None = None) -> list[Settlement]:
     """Settle every facility that served lunches in the period with one grouped query for all of them."""
+    actor = as_actor(actor)
+    require(access.can_compute_settlement(actor), "结算单由县民政局或财政局计算。")
     start, end = period_bounds(year, month)
     if month is not None and end >= business_date():
         raise ServiceError("month", f"{year}年{month}月尚未结束，不能结算。")
@@ -156,27 +162,24 @@ def settlement_compute_all(*, actor, year: int, month: int | None = None) -> lis
 @transaction.atomic
 def settlement_approve(*, actor, settlement: Settlement, note: str = "") -> Settlement:
     """民政 approves first, then 财政; the second approval locks the statement for good."""
+    actor = as_actor(actor)
     settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    if settlement.locked:
+        raise ServiceError("status", "结算单已锁定。")
+    require(access.can_approve_settlement(actor, settlement), access.settlement_approval_refusal(settlement))
     # A statement covers a closed period: a month (or a year) still running is a to-date figure, not a claim.
     last_day = (dt.date(settlement.year, settlement.month, calendar.monthrange(settlement.year, settlement.month)[1])
                 if settlement.month else dt.date(settlement.year, 12, 31))
     if business_date() <= last_day:
         raise ServiceError("period", f"{settlement.period_label}尚未结束（{last_day} 之后方可审核），当前数字仅为截至今日的累计。")
     before = model_snapshot(settlement)
-    roles = actor.role_codes
     now = timezone.now()
     if settlement.status == Settlement.Status.DRAFT:
-        if Role.CIVIL_AFFAIRS not in roles:
-            raise ServiceError("actor", "结算单须先由民政局审核。")
         settlement.civil_affairs_by, settlement.civil_affairs_at = actor, now
         settlement.status = Settlement.Status.CIVIL_AFFAIRS_APPROVED
-    elif settlement.status == Settlement.Status.CIVIL_AFFAIRS_APPROVED:
-        if Role.FINANCE not in roles:
-            raise ServiceError("actor", "民政局审核后，须由财政局审定。")
+    else:
         settlement.finance_by, settlement.finance_at = actor, now
         settlement.status = Settlement.Status.LOCKED
-    else:
-        raise ServiceError("status", "结算单已锁定。")
     settlement.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=settlement, before=before,
                  after=model_snapshot(settlement), note=note or f"审核：{settlement.get_status_display()}")

@@ -4,9 +4,9 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
+from countyhall.canteens import access
 from countyhall.canteens.forms import FacilityForm, FilingDecisionForm, MenuForm, StaffForm
 from countyhall.canteens.models import Evaluation, Facility
 from countyhall.canteens.selectors import (
@@ -18,17 +18,22 @@ from countyhall.canteens.services import facilities as services
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.reports import excel_response
-from countyhall.core.roles import Role
 from countyhall.core.web import form_error, submit_form
+
+from .params import answers_bad_parameters, choice_param, division_param
 
 
 @login_required
+@answers_bad_parameters
 def facility_list(request):
     facilities = facility_list_for_user(request.user)
-    status = request.GET.get("status", "")
+    status = choice_param(request, "status", "状态", Facility.Status.choices)
+    division = division_param(request)
     query = request.GET.get("q", "").strip()
     if status:
         facilities = facilities.filter(status=status)
+    if division is not None:
+        facilities = facilities.filter(division__path__startswith=division.path)
     if query:
         facilities = facilities.filter(name__icontains=query)
     if request.GET.get("format") == "xlsx":
@@ -38,10 +43,11 @@ def facility_list(request):
             rows=([f.name, f.get_kind_display(), f.get_model_display(), f.get_setting_display(), str(f.operator),
                    f.division.full_name(), f.area_m2, f.seats, f.lunch_price, f.get_status_display(), f.filed_on]
                   for f in facilities))
-    can_register = bool(request.user.role_codes & {Role.TOWN_OFFICER, Role.CIVIL_AFFAIRS, Role.CANTEEN_OPERATOR})
+    scope = request.user.scope_division
+    can_register = scope is not None and access.can_register_facility(request.user, scope)
     return render(request, "canteens/facility_list.html", {
         "facilities": facilities, "statuses": Facility.Status.choices, "status": status, "query": query,
-        "can_register": can_register})
+        "division": division, "can_register": can_register})
 
 
 @login_required
@@ -68,7 +74,7 @@ def _facility_for(request, pk: int) -> Facility:
 def facility_detail(request, pk: int):
     facility = _facility_for(request, pk)
     monday = business_date() - dt.timedelta(days=business_date().weekday())
-    roles = request.user.role_codes
+    user = request.user
     return render(request, "canteens/facility_detail.html", {
         "facility": facility,
         "requirements": services.facility_requirements(facility, on=business_date()),
@@ -79,11 +85,14 @@ def facility_detail(request, pk: int):
         "settlements": facility.settlements.all()[:24],
         "staff_form": StaffForm(),
         "menu_form": MenuForm(initial={"week_start": monday + dt.timedelta(days=7)}),
-        "can_submit": facility.status in ("draft", "rejected"),
-        "can_town_review": facility.status == "town_review" and Role.TOWN_OFFICER in roles,
-        "can_county_evaluate": facility.status == "county_evaluation"
-        and bool(roles & {Role.CIVIL_AFFAIRS, Role.MARKET_REGULATION}),
-        "can_revoke": facility.status == "filed" and Role.CIVIL_AFFAIRS in roles,
+        # Every button from the predicate the service itself requires.
+        "can_submit": access.can_submit_facility(user, facility),
+        "can_town_review": access.can_town_review(user, facility),
+        "can_county_evaluate": access.can_county_evaluate(user, facility),
+        "can_revoke": facility.status == "filed" and access.can_revoke_facility(user, facility),
+        "can_manage_staff": access.can_manage_staff(user, facility),
+        "can_publish_menu": access.can_publish_menu(user, facility),
+        "can_record_lunches": facility.status == "filed" and access.can_record_lunches(user, facility),
     })
 
 
@@ -98,8 +107,6 @@ def facility_filing(request, pk: int):
         if action == "submit":
             services.facility_submit(actor=request.user, facility=facility)
         elif action == "revoke":
-            if Role.CIVIL_AFFAIRS not in request.user.role_codes:
-                raise PermissionDenied("只有县民政局可以取消运营资质。")
             services.facility_revoke(actor=request.user, facility=facility, reason=note)
         elif facility.status == "town_review":
             services.facility_town_review(actor=request.user, facility=facility, approve=action == "approve", note=note)

@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
+from countyhall.canteens import access
 from countyhall.canteens import citations as cite
 from countyhall.canteens.forms import EvaluationForm, SettlementForm
-from countyhall.canteens.models import Lunch, OperatingSubsidy, SettlementAdjustment
+from countyhall.canteens.models import Lunch, OperatingSubsidy, Settlement, SettlementAdjustment
 from countyhall.canteens.selectors import facility_list_for_user, settlement_list_for_user
 from countyhall.canteens.services.evaluations import evaluation_record, operating_subsidy_compute
 from countyhall.canteens.services.settlements import (
@@ -17,11 +18,14 @@ from countyhall.canteens.services.settlements import (
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.reports import excel_response, pdf_response
-from countyhall.core.roles import Role
+from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.web import form_error
+
+from .params import BadParameter, answers_bad_parameters, choice_param, int_param, year_param
 
 
 @login_required
+@answers_bad_parameters
 def settlement_list(request):
     form = SettlementForm(request.POST or None, initial={"year": business_date().year})
     form.fields["facility"].queryset = facility_list_for_user(request.user)
@@ -38,12 +42,18 @@ def settlement_list(request):
             return redirect("canteens:settlements")
         except ServiceError as exc:
             form_error(form, exc)
-    year = request.GET.get("year")
-    settlements = settlement_list_for_user(request.user, year=int(year) if year and year.isdigit() else None,
-                                           status=request.GET.get("status", ""))
+    facility = None
+    facility_pk = int_param(request, "facility", "机构", minimum=1)
+    if facility_pk is not None:
+        facility = facility_list_for_user(request.user).filter(pk=facility_pk).first()
+        if facility is None:
+            raise BadParameter("facility", "机构", f"机构 {facility_pk} 不存在或不在您的范围内。")
+    settlements = settlement_list_for_user(
+        request.user, year=year_param(request), month=int_param(request, "month", "月份", minimum=1, maximum=12),
+        status=choice_param(request, "status", "状态", Settlement.Status.choices), facility=facility)
     return render(request, "canteens/settlement_list.html", {
         "form": form, "settlements": settlements[:300], "filters": request.GET,
-        "can_compute": bool(request.user.role_codes & {Role.CIVIL_AFFAIRS, Role.FINANCE})})
+        "can_compute": access.can_compute_settlement(request.user)})
 
 
 def _statement(settlement):
@@ -67,6 +77,12 @@ def settlement_detail(request, pk: int):
     lunches, adjustments = _statement(settlement)
     fmt = request.GET.get("format")
     if fmt == "xlsx":
+        # The detail sheet lists each lunch with its elder's number: a staff read of personal data.
+        elders = lunches.exclude(elder__isnull=True).values("elder_id").distinct().count()
+        audit_personal_read(actor=request.user, what="结算明细导出", object_type="canteens.Elder", count=elders,
+                            filters={"settlement": settlement.pk, "facility": settlement.facility_id,
+                                     "year": settlement.year, "month": settlement.month},
+                            object_id=str(settlement.pk))
         return excel_response(
             filename=f"{settlement}.xlsx", sheet_title="结算明细",
             headers=["就餐日期", "午餐编号", "老人编号", "免费", "市财政", "县财政", "运营方优惠", "照护资金", "老人自付",
@@ -82,13 +98,12 @@ def settlement_detail(request, pk: int):
                "rhythm": [cite.MONTHLY_CARE_FUND, cite.YEARLY_SUBSIDY, cite.COMMUNITY_ADVANCE]}
     if fmt == "pdf":
         return pdf_response(template="canteens/settlement_print.html", context=context, filename=f"{settlement}.pdf")
-    roles = request.user.role_codes
-    context["can_approve"] = (settlement.status == "draft" and Role.CIVIL_AFFAIRS in roles) or (
-        settlement.status == "civil_affairs_approved" and Role.FINANCE in roles)
+    context["can_approve"] = access.can_approve_settlement(request.user, settlement)
     return render(request, "canteens/settlement_detail.html", context)
 
 
 @login_required
+@answers_bad_parameters
 def subsidies(request):
     """Evaluations (A16) and operating subsidies (A14): record, compute, publish."""
     evaluation_form = EvaluationForm(request.POST if request.POST.get("form") == "evaluation" else None,
@@ -102,18 +117,22 @@ def subsidies(request):
                     messages.success(request, "已录入评估结果。")
                     return redirect("canteens:subsidies")
             elif request.POST.get("form") == "compute":
-                year = int(request.POST.get("year", "0"))
+                raw = request.POST.get("year", "").strip()
+                if not (raw.isascii() and raw.isdigit()):
+                    raise ServiceError("year", "年度应为整数，如 2021。")
+                year = int(raw)
                 results = operating_subsidy_compute(actor=request.user, year=year)
                 messages.success(request, f"已核算 {year} 年度 {len(results)} 家机构的运营补贴。")
                 return redirect(f"{request.path}?year={year}")
-        except (ServiceError, ValueError) as exc:
-            if isinstance(exc, ServiceError):
+        except ServiceError as exc:
+            if evaluation_form.is_bound and exc.field in evaluation_form.fields:
                 form_error(evaluation_form, exc)
-            messages.error(request, getattr(exc, "message", "年度有误。"))
-    year = request.GET.get("year")
+            messages.error(request, exc.message)
+    year = year_param(request)
     rows = OperatingSubsidy.objects.filter(facility__in=facility_list_for_user(request.user)).select_related("facility")
-    if year and year.isdigit():
-        rows = rows.filter(year=int(year))
+    if year:
+        rows = rows.filter(year=year)
     return render(request, "canteens/subsidies.html", {
         "evaluation_form": evaluation_form, "rows": rows, "year": year or business_date().year - 1,
-        "can_manage": bool(request.user.role_codes & {Role.CIVIL_AFFAIRS, Role.FINANCE})})
+        "can_record_evaluation": access.can_record_evaluation(request.user, None),
+        "can_compute": access.can_compute_operating_subsidy(request.user)})
