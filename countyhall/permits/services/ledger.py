@@ -8,11 +8,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from countyhall.core.access import require
+from countyhall.core.actors import as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import ImportReport, ImportRowError, cell_text, sheet_rows
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.reports import workbook_bytes
 from countyhall.core.services.audit import audit_record
+from countyhall.permits import access
 from countyhall.permits.models import Category, Project
 from countyhall.permits.services.setup import project_register
 
@@ -90,6 +93,8 @@ def _same(project: Project, row: dict) -> bool:
 def project_ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> ImportReport:
     """Register the projects of a ledger; nothing is half-written (each row is its own savepoint, and in
     all_or_nothing mode one bad row rolls the whole file back)."""
+    actor = as_actor(actor)
+    require(access.can_import_ledger(actor), "只有县行政审批服务局、县发展和改革局或系统管理员可以导入项目台账。")
     if mode not in ("all_or_nothing", "valid_only"):
         raise ServiceError("mode", "导入方式应为 all_or_nothing（全部或全不）或 valid_only（只导入有效行）。")
     divisions = {d.code: d for d in Division.objects.all()}
