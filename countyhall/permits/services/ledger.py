@@ -31,6 +31,8 @@ HEADERS = [header for _, header, _ in COLUMNS]
 CATEGORY_TEXT = {label: value for value, label in Category.choices}
 LAND_TEXT = {label: value for value, label in Project.LandSupply.choices}
 YES = {"是": True, "否": False, "": False}
+TEXT_LIMITS = {key: Project._meta.get_field(key).max_length for key in (
+    "code", "name", "legal_representative", "project_manager", "contact_phone")}
 
 
 def project_ledger_template() -> bytes:
@@ -50,6 +52,12 @@ def _parse(number: int, data: dict, divisions: dict, organisations: dict) -> tup
     errors = [ImportRowError(number, header, "必填") for key, header, required in COLUMNS
               if required and cell_text(data[key]) == ""]
     values = {key: cell_text(data[key]) for key, _, _ in COLUMNS}
+    # A cell longer than the column it fills is the row's error, named by its header (the database would
+    # refuse it on PostgreSQL with a server error, and silently keep it on SQLite).
+    for key, header, _ in COLUMNS:
+        limit = TEXT_LIMITS.get(key)
+        if limit and len(values[key]) > limit:
+            errors.append(ImportRowError(number, header, f"不能超过 {limit} 个字符（现为 {len(values[key])} 个）"))
     category = CATEGORY_TEXT.get(values["category"], values["category"])
     if values["category"] and category not in Category.values:
         errors.append(ImportRowError(number, "项目类别", f"应为：{'、'.join(CATEGORY_TEXT)}"))

@@ -64,6 +64,12 @@ def project_register(*, actor, code: str, name: str, category: str, site: Divisi
     actor = as_actor(actor)
     require(access.can_register_project(actor), "只有县行政审批服务局、县发展和改革局或系统管理员可以登记项目。")
     code = code.strip()
+    for field, value in (("code", code), ("name", name), ("legal_representative", legal_representative),
+                         ("project_manager", project_manager), ("contact_phone", contact_phone)):
+        limit = Project._meta.get_field(field).max_length
+        if len(value.strip()) > limit:
+            label = Project._meta.get_field(field).verbose_name
+            raise ServiceError(field, f"{label}不能超过 {limit} 个字符。")
     if not code:
         raise ServiceError("code", "请填写全国统一项目代码。")
     if Project.objects.filter(code=code).exists():
