@@ -245,8 +245,11 @@ def _keepers(request) -> None:
 def registers(request):
     _need(request.user)
     enterprises = selectors.enterprise_list_for_user(request.user)
+    # The hazard form offers only the enterprises the service would accept (emergency.access.can_add_hazard).
+    hazard_enterprises = enterprises.filter(pk__in=[e.pk for e in enterprises
+                                                    if access.can_add_hazard(request.user, e)])
     forms_ = {"enterprise": forms.EnterpriseForm(prefix="e"),
-              "hazard": forms.HazardForm(prefix="h", enterprises=enterprises),
+              "hazard": forms.HazardForm(prefix="h", enterprises=hazard_enterprises),
               "office": forms.DutyOfficeForm(prefix="o"), "expert": forms.ExpertForm(prefix="x")}
     if request.method == "POST":
         which = request.POST.get("form")
@@ -260,7 +263,7 @@ def registers(request):
             form_class, prefix, service, success, hq_only = saves[which]
             if hq_only:
                 _keepers(request)
-            extra = {"enterprises": enterprises} if form_class is forms.HazardForm else {}
+            extra = {"enterprises": hazard_enterprises} if form_class is forms.HazardForm else {}
             form = forms_[which] = form_class(request.POST, prefix=prefix, **extra)
             if save_form(request, form, lambda data: service(actor=request.user, **data), success=success):
                 return redirect("emergency:registers")
@@ -288,7 +291,8 @@ def registers(request):
     return render(request, "emergency/registers.html", {
         "enterprises": listed, "offices": DutyOffice.objects.all(),
         "posts": posts, "groups": WorkingGroup.objects.all(), "experts": experts,
-        "forms": forms_, "hq": access.can_keep_registers(request.user)})
+        "forms": forms_, "hq": access.can_keep_registers(request.user),
+        "can_add_hazard": hazard_enterprises.exists()})
 
 
 @login_required
@@ -341,7 +345,9 @@ def warning_cap(request, pk: int):
 def drills(request):
     _need(request.user)
     enterprises = selectors.enterprise_list_for_user(request.user)
-    form = forms.DrillForm(request.POST or None, enterprises=enterprises)
+    # The form offers only the enterprises whose drills the service would accept (can_record_drill).
+    recordable = enterprises.filter(pk__in=[e.pk for e in enterprises if access.can_record_drill(request.user, e)])
+    form = forms.DrillForm(request.POST or None, enterprises=recordable)
     if request.method == "POST" and save_form(
             request, form, lambda data: services.drill_record(actor=request.user, **data), success="已登记演练。"):
         return redirect("emergency:drills")
@@ -364,7 +370,7 @@ def drills(request):
     from countyhall.emergency.models import Drill
 
     return render(request, "emergency/drills.html", {
-        "form": form, "compliance": compliance, "year": year,
+        "form": form, "compliance": compliance, "year": year, "can_record": recordable.exists(),
         "drills": Drill.objects.filter(enterprise__in=enterprises).select_related("enterprise__organisation")})
 
 

@@ -56,6 +56,11 @@ def test_pages_offer_only_what_the_services_allow(client, plant, make_user):
                                reported_at=dt.datetime(2022, 3, 1, 9, 5, tzinfo=BJ))
     html = client.get(f"/emergency/i/{incident.pk}/").content.decode()
     assert "更新伤亡情况" not in html and "已报告</button>" not in html and "续报</button>" not in html
+    client.force_login(plant["users"]["town"])  # a town office sees its area's drills but records none
+    assert "登记演练" not in client.get("/emergency/drills/").content.decode()
+    assert "登记重大危险源" not in client.get("/emergency/registers/").content.decode()
+    client.force_login(plant["users"]["huaneng"])
+    assert "登记演练" in client.get("/emergency/drills/").content.decode()
 
 
 def test_reading_the_register_of_named_persons_is_audited(client, plant):
