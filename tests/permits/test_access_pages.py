@@ -141,3 +141,19 @@ def test_overlong_ledger_cells_are_row_errors_naming_the_column(world):
     assert not report.applied
     assert [(e.row, e.field) for e in report.errors] == [(2, "项目名称"), (2, "法定代表人"), (2, "联系电话")]
     assert "200" in report.errors[0].message
+
+
+@pytest.mark.django_db
+def test_audit_rows_keep_named_persons_masked(world):
+    from countyhall.permits.services import project_register
+
+    project = project_register(actor=world["users"]["approval"], code="2021-370322-70-03-000031", name="x",
+                               category="social_civil", site=world["project"].site,
+                               applicant=world["project"].applicant, legal_representative="王大明",
+                               project_manager="刘小红")
+    entry = AuditEntry.objects.filter(object_type="permits.Project", object_id=str(project.pk)).latest("id")
+    assert entry.after["legal_representative"] == "王**" and entry.after["project_manager"] == "刘**"
+    record = credit_record_add(actor=world["users"]["approval"], practitioner="赵一二", reason="violation",
+                               detail="x", listed_on=D(2021, 9, 1))
+    entry = AuditEntry.objects.filter(object_type="permits.CreditRecord", object_id=str(record.pk)).latest("id")
+    assert entry.after["practitioner"] == "赵**" and "赵一二" not in entry.object_repr
