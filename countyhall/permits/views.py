@@ -126,6 +126,8 @@ def _case_view(user, case: Case, calendar: DatabaseCalendar) -> dict:
     for review in reviews:
         review.clock = services.review_clock(review, calendar=calendar)
     supervise = access.can_supervise_commitment(user, case)
+    for extension in case.extensions.all():  # the requester never approves their own
+        extension.can_approve = access.can_approve_extension(user, extension)
     return {
         "case": case, "clock": services.case_clock(case, calendar=calendar), "reviews": reviews,
         "notes": selectors.case_notes_for_user(user, case),
@@ -136,8 +138,7 @@ def _case_view(user, case: Case, calendar: DatabaseCalendar) -> dict:
         "can_resume": case.status == Case.Status.AWAITING_APPLICANT and access.can_resume(user, case),
         "can_extend": access.can_request_extension(user, case) and case.status in (
             Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT),
-        # Per extension the requester is excluded by the service; the button is shown to the approving office.
-        "can_approve_extension": access.is_window(user), "can_note": access.can_add_note(user, case),
+        "can_note": access.can_add_note(user, case),
         "can_commit": supervise and case.status == Case.Status.APPROVED, "can_check": supervise,
         "staff": staff,
         "listed_records": services.project_credit_records(case.project, on=case.accepted_on)
