@@ -198,3 +198,9 @@ def test_a_system_actor_is_allowed_only_where_explicit(plant):
     answers = _answers(SystemActor("cli:root"), plant["enterprises"]["huaneng"], incident, incident.deadlines.first())
     assert {action for action, yes in answers.items() if yes} == {
         "emergency.registers", "emergency.command_structure_load", "emergency.hazard_add", "emergency.drill_record"}
+
+
+def test_the_access_page_shows_the_emergency_table(client, plant, make_user):
+    client.force_login(make_user("e-admin-access", "system_admin"))
+    html = client.get("/access/").content.decode()
+    assert "启动应急响应" in html and "发布、更新、解除预警" in html

@@ -247,3 +247,9 @@ def test_role_grants_not_on_the_table_open_nothing(world, make_user):
     RoleGrant.objects.filter(user=user).delete()
     assert not any(_answers(user, world["project"], Case(project=world["project"], lead=world["orgs"]["approval"]),
                             Extension(), world["orgs"]["approval"]).values())
+
+
+def test_the_access_page_shows_the_permit_table(client, world):
+    client.force_login(world["admin"])
+    html = client.get("/access/").content.decode()
+    assert "登记建设规费缴清" in html and "作出许可决定" in html
