@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from countyhall.core.identity import mask_name
 from countyhall.core.models import Division, Organisation
 
 LEVEL_CHOICES = [("I", "I级（特别重大）"), ("II", "II级（重大）"), ("III", "III级（较大）"), ("IV", "IV级（一般）")]
@@ -126,8 +127,14 @@ class Expert(models.Model):
         verbose_name_plural = "专家"
         ordering = ["speciality", "name"]
 
+    # Experts are named persons with a phone number: the audit log keeps the name masked.
+    AUDIT_MASKED_FIELDS = {"name": mask_name}
+
     def __str__(self) -> str:
         return f"{self.name}（{self.speciality}）"
+
+    def audit_repr(self) -> str:
+        return f"{mask_name(self.name)}（{self.speciality}）"
 
 
 class Incident(models.Model):

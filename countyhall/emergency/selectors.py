@@ -12,15 +12,10 @@ from django.utils import timezone
 
 from countyhall.core.policy import parameters
 from countyhall.core.roles import Role
+
+# Who counts as headquarters is defined once, in emergency.access; re-exported for the pages.
+from countyhall.emergency.access import HQ, SEE_ALL, is_hq  # noqa: F401
 from countyhall.emergency.models import Incident, PowerEnterprise, ReportDeadline
-
-# The county headquarters' office sits at 县发展改革局 (2.1.3); with 县应急局 it runs the county response.
-HQ = {Role.EMERGENCY, Role.DEVELOPMENT}
-SEE_ALL = HQ | {Role.AUDITOR, Role.SYSTEM_ADMIN}
-
-
-def is_hq(user) -> bool:
-    return bool(user.role_codes & HQ)
 
 
 def enterprise_list_for_user(user) -> QuerySet[PowerEnterprise]:

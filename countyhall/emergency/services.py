@@ -14,12 +14,14 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from countyhall.core.access import require
+from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.notifications import notify
-from countyhall.core.roles import Role
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
+from countyhall.emergency import access
 from countyhall.emergency.models import (
     CasualtyFigures,
     CommandPost,
@@ -43,8 +45,8 @@ from countyhall.emergency.rules import (
     verification_deadline_terms,
     warning_colour_terms,
 )
-from countyhall.emergency.selectors import is_hq
 
+KEEPERS_ONLY = "由应急救援指挥部办公室（县发展改革局）、县应急局或系统管理员维护。"
 COMMAND_DATA = Path(__file__).parent / "data" / "command.yaml"
 DOCUMENT = "高政办字〔2021〕34号"
 # E3 (3.3): what a report must contain before the written report can go.
@@ -53,23 +55,6 @@ REPORT_CONTENT = [("unit_overview", "事故发生单位概况"), ("occurred_at",
                   ("direct_loss", "初步估计的直接经济损失"), ("measures", "已经采取的措施")]
 WRITTEN = {ReportDeadline.Kind.WRITTEN_INITIAL, ReportDeadline.Kind.WRITTEN_ACCIDENT,
            ReportDeadline.Kind.VERIFY_WRITTEN}
-
-
-def _is_hq(actor) -> bool:
-    user = actor_user(actor)
-    return user is None or is_hq(user)
-
-
-def _may_report_for(actor, enterprise: PowerEnterprise) -> bool:
-    """The enterprise itself, the town office where it lies, or the county headquarters (4.2.2)."""
-    user = actor_user(actor)
-    if user is None or _is_hq(actor):
-        return True
-    if Role.POWER_ENTERPRISE in user.role_codes and user.organisation_id == enterprise.organisation_id:
-        return True
-    scope = user.scope_division
-    return (Role.TOWN_OFFICER in user.role_codes and scope is not None
-            and enterprise.division.path.startswith(scope.path))
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -91,6 +76,8 @@ def _log(incident: Incident, kind: str, text: str, *, actor, at: dt.datetime, gr
 @transaction.atomic
 def enterprise_register(*, actor, organisation: Organisation, division: Division, address: str = "",
                         capacity_mw: Decimal | None = None, principal: str = "", duty_phone: str = "") -> PowerEnterprise:
+    actor = as_actor(actor)
+    require(access.can_keep_registers(actor), KEEPERS_ONLY)
     if organisation.kind != Organisation.Kind.ENTERPRISE:
         raise ServiceError("organisation", "发电企业应登记为“企业”类型的机构。")
     if PowerEnterprise.objects.filter(organisation=organisation).exists():
@@ -105,6 +92,8 @@ def enterprise_register(*, actor, organisation: Organisation, division: Division
 @transaction.atomic
 def hazard_add(*, actor, enterprise: PowerEnterprise, name: str, grade: str = "", measures: str = "",
                assessed_on: dt.date | None = None) -> HazardSource:
+    actor = as_actor(actor)
+    require(access.can_add_hazard(actor, enterprise), "只能登记本企业的重大危险源。", field="enterprise")
     if not name.strip():
         raise ServiceError("name", "请填写危险源名称。")
     hazard = HazardSource.objects.create(enterprise=enterprise, name=name.strip(), grade=grade.strip(),
@@ -116,6 +105,8 @@ def hazard_add(*, actor, enterprise: PowerEnterprise, name: str, grade: str = ""
 @transaction.atomic
 def duty_office_set(*, actor, name: str, tier: str, phone: str = "", fax: str = "", email: str = "",
                     mobile: str = "") -> DutyOffice:
+    actor = as_actor(actor)
+    require(access.can_keep_registers(actor), KEEPERS_ONLY)
     if not name.strip():
         raise ServiceError("name", "请填写名称。")
     if tier not in DutyOffice.Tier.values:
@@ -130,6 +121,8 @@ def duty_office_set(*, actor, name: str, tier: str, phone: str = "", fax: str = 
 @transaction.atomic
 def expert_add(*, actor, name: str, speciality: str, employer: str = "", phone: str = "") -> Expert:
     """4.3: the experts the headquarters consults."""
+    actor = as_actor(actor)
+    require(access.can_keep_registers(actor), KEEPERS_ONLY)
     if not name.strip():
         raise ServiceError("name", "请填写姓名。")
     if not speciality.strip():
@@ -144,6 +137,8 @@ def expert_add(*, actor, name: str, speciality: str, employer: str = "", phone: 
 def command_structure_load(*, actor) -> dict[str, int]:
     """Load the posts, working groups and duty offices printed in 2.1–2.2 and 4.2.2; idempotent, and it
     never overwrites a holder or a phone number an administrator has entered."""
+    actor = as_actor(actor)
+    require(access.can_load_command_structure(actor), KEEPERS_ONLY)
     data = yaml.safe_load(COMMAND_DATA.read_text(encoding="utf-8"))
     counts = {"posts": 0, "groups": 0, "duty_offices": 0}
     for order, post in enumerate(data["posts"]):
@@ -166,6 +161,8 @@ def command_structure_load(*, actor) -> dict[str, int]:
 
 @transaction.atomic
 def command_post_assign(*, actor, post: CommandPost, holder: str) -> CommandPost:
+    actor = as_actor(actor)
+    require(access.can_keep_registers(actor), KEEPERS_ONLY)
     before = model_snapshot(post)
     post.holder = holder.strip()
     post.save(update_fields=["holder"])
@@ -248,8 +245,8 @@ def incident_report(*, actor, enterprise: PowerEnterprise, kind: str, occurred_a
                     course: str = "", measures: str = "", other: str = "", reported_at: dt.datetime | None = None
                     ) -> Incident:
     """接报: the incident, its first figures and level, and the E2 reporting clock from the moment of the accident."""
-    if not _may_report_for(actor, enterprise):
-        raise ServiceError("enterprise", "只能报告本企业或本辖区企业的事故。")
+    actor = as_actor(actor)
+    require(access.can_report_incident(actor, enterprise), "只能报告本企业或本辖区企业的事故。", field="enterprise")
     if kind not in Incident.Kind.values:
         raise ServiceError("kind", "事故类型应为预案3.1所列七类之一。")
     if not place.strip():
@@ -288,9 +285,9 @@ def incident_figures_update(*, actor, incident: Incident, deaths: int, missing: 
                             at: dt.datetime | None = None) -> CasualtyFigures:
     """A new version of the figures; the level is recomputed. A rise notifies everyone the new level involves.
     The response level never falls by itself: standing a response down is the commander's decision (4.6)."""
+    actor = as_actor(actor)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    if not _may_report_for(actor, incident.enterprise):
-        raise ServiceError("incident", "无权更新该事故。")
+    require(access.can_update_incident(actor, incident), "无权更新该事故。", field="incident")
     if incident.status == Incident.Status.ENDED:
         raise ServiceError("status", "应急已结束，伤亡情况请在评估报告中说明。")
     at = _now(at)
@@ -319,8 +316,8 @@ def incident_content_update(*, actor, incident: Incident, **fields: str) -> Inci
     unknown = set(fields) - set(CONTENT_FIELDS)
     if unknown:
         raise ServiceError(sorted(unknown)[0], "不能修改该项。")
-    if not _may_report_for(actor, incident.enterprise):
-        raise ServiceError("incident", "无权更新该事故。")
+    actor = as_actor(actor)
+    require(access.can_update_incident(actor, incident), "无权更新该事故。", field="incident")
     before = model_snapshot(incident)
     for name, value in fields.items():
         setattr(incident, name, value.strip())
@@ -354,8 +351,8 @@ def deadline_done(*, actor, deadline: ReportDeadline, reported_to: str, done_at:
     """Mark a report made: who reported to whom and when. A late one stays visibly late."""
     deadline = ReportDeadline.objects.select_for_update().select_related("incident__enterprise").get(pk=deadline.pk)
     incident = deadline.incident
-    if not _may_report_for(actor, incident.enterprise):
-        raise ServiceError("deadline", "无权办理该报告。")
+    require(access.can_mark_deadline_done(as_actor(actor), deadline), "无权办理该报告。", field="deadline")
+    actor = as_actor(actor)
     if deadline.done_at is not None:
         raise ServiceError("deadline", "该报告已办结。")
     if not reported_to.strip():
@@ -381,6 +378,8 @@ def deadline_done(*, actor, deadline: ReportDeadline, reported_to: str, done_at:
 def verification_request(*, actor, incident: Incident, requested_by: str, mode: str, text: str,
                          requested_at: dt.datetime | None = None) -> ReportDeadline:
     """核报: a superior asks to verify; the answer is due by phone in 15 minutes or in writing in 40 (E2)."""
+    actor = as_actor(actor)
+    require(access.can_request_verification(actor, incident), "无权登记该事故的核报要求。", field="incident")
     if mode not in ("phone", "written"):
         raise ServiceError("mode", "反馈方式应为电话或书面。")
     if not requested_by.strip():
@@ -400,8 +399,7 @@ def verification_request(*, actor, incident: Incident, requested_by: str, mode: 
 
 
 def _hq_only(actor, what: str) -> None:
-    if not _is_hq(actor):
-        raise ServiceError("actor", f"{what}由应急救援指挥部（办公室设在县发展改革局）或县应急局办理。")
+    require(access.can_command(as_actor(actor)), f"{what}由应急救援指挥部（办公室设在县发展改革局）或县应急局办理。")
 
 
 @transaction.atomic
@@ -455,8 +453,8 @@ def timeline_add(*, actor, incident: Incident, kind: str, text: str, group: Work
     """A task for a working group, a situation report (续报), or the on-site headquarters."""
     if kind not in (TimelineEntry.Kind.TASK, TimelineEntry.Kind.SITUATION, TimelineEntry.Kind.ONSITE):
         raise ServiceError("kind", "只能记录任务、续报或现场指挥部。")
-    if not _may_report_for(actor, incident.enterprise):
-        raise ServiceError("incident", "无权记录该事故。")
+    actor = as_actor(actor)
+    require(access.can_add_situation(actor, incident), "无权记录该事故。", field="incident")
     if kind != TimelineEntry.Kind.SITUATION:
         _hq_only(actor, "布置任务和设立现场指挥部")
     if kind != TimelineEntry.Kind.SITUATION:
@@ -548,7 +546,8 @@ def warning_issue(*, actor, level: str, event: str, headline: str, description: 
                   sent_at: dt.datetime | None = None, previous: Warning | None = None,
                   msg_type: str = Warning.MsgType.ALERT) -> Warning:
     """3.2.2: warnings of levels I–IV, shown red, orange, yellow and blue (E4)."""
-    _hq_only(actor, "发布预警")
+    actor = as_actor(actor)
+    require(access.can_issue_warning(actor), "发布预警由应急救援指挥部（办公室设在县发展改革局）或县应急局办理。")
     if level not in ("I", "II", "III", "IV"):
         raise ServiceError("level", "预警等级应为I、II、III或IV级。")
     for field, value in (("event", event), ("headline", headline), ("description", description), ("area", area)):
@@ -585,6 +584,7 @@ def _current(previous: Warning) -> None:
 
 @transaction.atomic
 def warning_update(*, actor, previous: Warning, **fields) -> Warning:
+    require(access.can_issue_warning(as_actor(actor)), "更新预警由应急救援指挥部或县应急局办理。")
     _current(previous)
     values = {name: fields.get(name, getattr(previous, name)) for name in (
         "level", "event", "headline", "description", "area", "instruction", "urgency", "certainty", "expires_at")}
@@ -594,6 +594,7 @@ def warning_update(*, actor, previous: Warning, **fields) -> Warning:
 
 @transaction.atomic
 def warning_cancel(*, actor, previous: Warning, reason: str, sent_at: dt.datetime | None = None) -> Warning:
+    require(access.can_issue_warning(as_actor(actor)), "解除预警由应急救援指挥部或县应急局办理。")
     _current(previous)
     if not reason.strip():
         raise ServiceError("reason", "请写明解除原因。")
@@ -609,9 +610,8 @@ def warning_cancel(*, actor, previous: Warning, reason: str, sent_at: dt.datetim
 @transaction.atomic
 def drill_record(*, actor, enterprise: PowerEnterprise, held_on: dt.date, scenario: str,
                  participants: int | None = None, summary: str = "") -> Drill:
-    user = actor_user(actor)
-    if user is not None and not _is_hq(actor) and user.organisation_id != enterprise.organisation_id:
-        raise ServiceError("enterprise", "只能登记本企业的演练。")
+    actor = as_actor(actor)
+    require(access.can_record_drill(actor, enterprise), "只能登记本企业的演练。", field="enterprise")
     if not scenario.strip():
         raise ServiceError("scenario", "请填写演练科目。")
     if held_on > business_date():

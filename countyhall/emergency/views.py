@@ -14,11 +14,12 @@ from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import OutboxMessage
 from countyhall.core.notifications import outbox_dispatch
+from countyhall.core.policy import NoPolicyInForce
 from countyhall.core.reports import excel_response, pdf_response
-from countyhall.core.roles import Role
 from countyhall.core.selectors.notices import notice_list_for_user
+from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.web import PostActions, form_data, form_error, save_form
-from countyhall.emergency import forms, selectors, services
+from countyhall.emergency import access, forms, selectors, services
 from countyhall.emergency.access import USERS as EMERGENCY_ROLES
 from countyhall.emergency.cap import warning_cap_xml
 from countyhall.emergency.models import (
@@ -35,8 +36,21 @@ from countyhall.emergency.rules import LEVEL_LABELS
 
 
 def _need(user) -> None:
+    # Opening the module at all; what a user may do inside it is decided by emergency.access.
     if not user.role_codes & EMERGENCY_ROLES:
         raise PermissionDenied("当前角色无权使用发电企业事故应急模块。")
+
+
+def _bad_request(request, field: str, message: str):
+    """A query parameter that cannot be read: a 400 page naming the field, never a server error."""
+    return render(request, "emergency/bad_request.html", {"field": field, "message": message}, status=400)
+
+
+def _pk(value, label: str) -> int:
+    text = str(value or "").strip()
+    if not text.isdigit():
+        raise ServiceError(label, f"{label}应为编号。")
+    return int(text)
 
 
 def _incident_for(user, pk: int) -> Incident:
@@ -51,7 +65,11 @@ def incident_list(request):
     _need(request.user)
     incidents = selectors.incident_list_for_user(request.user)
     status = request.GET.get("status", "")
-    if status in Incident.Status.values:
+    if status and status not in Incident.Status.values:
+        return _bad_request(request, "状态", "应为：" + "、".join(f"{v}（{label}）" for v, label in Incident.Status.choices))
+    if request.GET.get("format", "") not in ("", "xlsx"):
+        return _bad_request(request, "格式", "导出格式应为 xlsx。")
+    if status:
         incidents = incidents.filter(status=status)
     if request.GET.get("format") == "xlsx":
         return excel_response(filename="发电企业生产安全事故.xlsx", sheet_title="事故", headers=[
@@ -61,16 +79,18 @@ def incident_list(request):
              timezone.localtime(i.ended_at) if i.ended_at else ""] for i in incidents))
     return render(request, "emergency/incident_list.html", {
         "incidents": incidents, "status": status, "statuses": Incident.Status.choices,
-        "notices": notice_list_for_user(request.user, limit=30), "hq": selectors.is_hq(request.user),
-        "can_report": selectors.enterprise_list_for_user(request.user).exists()})
+        "notices": notice_list_for_user(request.user, limit=30), "hq": access.can_dispatch_outbox(request.user),
+        "can_report": any(access.can_report_incident(request.user, e)
+                          for e in selectors.enterprise_list_for_user(request.user))})
 
 
 @login_required
 def incident_new(request):
     _need(request.user)
-    enterprises = selectors.enterprise_list_for_user(request.user)
+    visible = selectors.enterprise_list_for_user(request.user)
+    enterprises = visible.filter(pk__in=[e.pk for e in visible if access.can_report_incident(request.user, e)])
     if not enterprises.exists():
-        raise PermissionDenied("您的范围内没有登记的发电企业。")
+        raise PermissionDenied("您的范围内没有可以报告事故的发电企业。")
     form = forms.IncidentForm(request.POST or None, enterprises=enterprises,
                               initial={"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
     created = []
@@ -102,7 +122,7 @@ def _content(request, incident):
 
 @_action("done")
 def _done(request, incident):
-    deadline = get_object_or_404(ReportDeadline, pk=request.POST.get("deadline"), incident=incident)
+    deadline = get_object_or_404(ReportDeadline, pk=_pk(request.POST.get("deadline"), "报告时限"), incident=incident)
     services.deadline_done(actor=request.user, deadline=deadline, reported_to=request.POST.get("reported_to", ""),
                            note=request.POST.get("note", ""))
     return f"{deadline.get_kind_display()}：已记录。"
@@ -123,14 +143,16 @@ def _start(request, incident):
 
 @_action("group")
 def _group(request, incident):
-    group = get_object_or_404(WorkingGroup, pk=request.POST.get("group"))
+    group = get_object_or_404(WorkingGroup, pk=_pk(request.POST.get("group"), "工作组"))
     services.group_activate(actor=request.user, incident=incident, group=group)
     return f"已启动{group}。"
 
 
 @_action("log")
 def _log(request, incident):
-    group = WorkingGroup.objects.filter(pk=request.POST.get("group") or None).first()
+    group = None
+    if request.POST.get("group"):
+        group = get_object_or_404(WorkingGroup, pk=_pk(request.POST.get("group"), "工作组"))
     services.timeline_add(actor=request.user, incident=incident, kind=request.POST.get("kind", ""),
                           text=request.POST.get("text", ""), group=group)
     return "已记录。"
@@ -138,7 +160,7 @@ def _log(request, incident):
 
 @_action("task_done")
 def _task_done(request, incident):
-    entry = get_object_or_404(TimelineEntry, pk=request.POST.get("entry"), incident=incident)
+    entry = get_object_or_404(TimelineEntry, pk=_pk(request.POST.get("entry"), "任务"), incident=incident)
     services.task_done(actor=request.user, entry=entry)
     return "任务已办结。"
 
@@ -182,7 +204,8 @@ def incident_detail(request, pk: int):
         "timeline": incident.timeline.select_related("group", "author"),
         "groups": WorkingGroup.objects.all(),
         "active_groups": set(incident.activations.values_list("group_id", flat=True)),
-        "missing_content": services.report_content_missing(incident), "hq": selectors.is_hq(request.user),
+        "missing_content": services.report_content_missing(incident), "hq": access.can_command(request.user, incident),
+        "can_update": access.can_update_incident(request.user, incident),
         "level_label": LEVEL_LABELS[incident.level],
         "forms": {"figures": forms.FiguresForm(initial={
                       "deaths": current.deaths, "missing": current.missing, "injured": current.injured,
@@ -212,17 +235,21 @@ def incident_clock(request, pk: int):
     return JsonResponse(selectors.incident_board(_incident_for(request.user, pk)))
 
 
-def _hq(request) -> None:
-    if not selectors.is_hq(request.user) and Role.SYSTEM_ADMIN not in request.user.role_codes:
-        raise PermissionDenied("由应急救援指挥部办公室（县发展改革局）或县应急局维护。")
+def _keepers(request) -> None:
+    # The services' own predicate, answered as a page's 403 before any form is read.
+    if not access.can_keep_registers(request.user):
+        raise PermissionDenied("由应急救援指挥部办公室（县发展改革局）、县应急局或系统管理员维护。")
 
 
 @login_required
 def registers(request):
     _need(request.user)
     enterprises = selectors.enterprise_list_for_user(request.user)
+    # The hazard form offers only the enterprises the service would accept (emergency.access.can_add_hazard).
+    hazard_enterprises = enterprises.filter(pk__in=[e.pk for e in enterprises
+                                                    if access.can_add_hazard(request.user, e)])
     forms_ = {"enterprise": forms.EnterpriseForm(prefix="e"),
-              "hazard": forms.HazardForm(prefix="h", enterprises=enterprises),
+              "hazard": forms.HazardForm(prefix="h", enterprises=hazard_enterprises),
               "office": forms.DutyOfficeForm(prefix="o"), "expert": forms.ExpertForm(prefix="x")}
     if request.method == "POST":
         which = request.POST.get("form")
@@ -235,16 +262,16 @@ def registers(request):
         if which in saves:
             form_class, prefix, service, success, hq_only = saves[which]
             if hq_only:
-                _hq(request)
-            extra = {"enterprises": enterprises} if form_class is forms.HazardForm else {}
+                _keepers(request)
+            extra = {"enterprises": hazard_enterprises} if form_class is forms.HazardForm else {}
             form = forms_[which] = form_class(request.POST, prefix=prefix, **extra)
             if save_form(request, form, lambda data: service(actor=request.user, **data), success=success):
                 return redirect("emergency:registers")
         elif which in ("post", "seed"):
-            _hq(request)
+            _keepers(request)
             try:
                 if which == "post":
-                    post = get_object_or_404(CommandPost, pk=request.POST.get("post"))
+                    post = get_object_or_404(CommandPost, pk=_pk(request.POST.get("post"), "职务"))
                     services.command_post_assign(actor=request.user, post=post, holder=request.POST.get("holder", ""))
                     messages.success(request, "已更新任职。")
                 else:
@@ -253,10 +280,19 @@ def registers(request):
             except ServiceError as exc:
                 messages.error(request, exc.message)
             return redirect("emergency:registers")
+    experts = list(Expert.objects.all())
+    posts = list(CommandPost.objects.all())
+    listed = list(enterprises.prefetch_related("hazards"))
+    # Named persons on this page: experts (with their phones), enterprises' principals, post holders.
+    people = len(experts) + sum(1 for e in listed if e.principal) + sum(1 for p in posts if p.holder)
+    if people:
+        audit_personal_read(actor=request.user, what="应急专家与值守人员名册", object_type="emergency.Expert",
+                            count=people)
     return render(request, "emergency/registers.html", {
-        "enterprises": enterprises.prefetch_related("hazards"), "offices": DutyOffice.objects.all(),
-        "posts": CommandPost.objects.all(), "groups": WorkingGroup.objects.all(), "experts": Expert.objects.all(),
-        "forms": forms_, "hq": selectors.is_hq(request.user) or Role.SYSTEM_ADMIN in request.user.role_codes})
+        "enterprises": listed, "offices": DutyOffice.objects.all(),
+        "posts": posts, "groups": WorkingGroup.objects.all(), "experts": experts,
+        "forms": forms_, "hq": access.can_keep_registers(request.user),
+        "can_add_hazard": hazard_enterprises.exists()})
 
 
 @login_required
@@ -264,18 +300,19 @@ def warnings(request):
     _need(request.user)
     form = forms.WarningForm(request.POST or None)
     if request.method == "POST":
-        _hq(request)
+        if not access.can_issue_warning(request.user):
+            raise PermissionDenied("预警由应急救援指挥部（办公室设在县发展改革局）或县应急局发布。")
         action = request.POST.get("action", "issue")
         try:
             if action == "cancel":
-                previous = get_object_or_404(Warning, pk=request.POST.get("warning"))
+                previous = get_object_or_404(Warning, pk=_pk(request.POST.get("warning"), "预警"))
                 services.warning_cancel(actor=request.user, previous=previous, reason=request.POST.get("reason", ""))
                 messages.success(request, "已解除预警。")
                 return redirect("emergency:warnings")
             if form.is_valid():
                 data = dict(form.cleaned_data)
                 if action == "update":
-                    previous = get_object_or_404(Warning, pk=request.POST.get("warning"))
+                    previous = get_object_or_404(Warning, pk=_pk(request.POST.get("warning"), "预警"))
                     data.pop("enterprise")
                     services.warning_update(actor=request.user, previous=previous, **data)
                     messages.success(request, "已更新预警。")
@@ -292,7 +329,7 @@ def warnings(request):
             name: getattr(warning, name) for name in ("level", "event", "headline", "description", "instruction",
                                                       "area", "urgency", "certainty", "expires_at")})
     return render(request, "emergency/warnings.html", {"warnings": items, "current": current, "form": form,
-                                                       "hq": selectors.is_hq(request.user)})
+                                                       "hq": access.can_issue_warning(request.user)})
 
 
 @login_required
@@ -308,15 +345,22 @@ def warning_cap(request, pk: int):
 def drills(request):
     _need(request.user)
     enterprises = selectors.enterprise_list_for_user(request.user)
-    form = forms.DrillForm(request.POST or None, enterprises=enterprises)
+    # The form offers only the enterprises whose drills the service would accept (can_record_drill).
+    recordable = enterprises.filter(pk__in=[e.pk for e in enterprises if access.can_record_drill(request.user, e)])
+    form = forms.DrillForm(request.POST or None, enterprises=recordable)
     if request.method == "POST" and save_form(
             request, form, lambda data: services.drill_record(actor=request.user, **data), success="已登记演练。"):
         return redirect("emergency:drills")
+    text = request.GET.get("year", "").strip()
+    if text and not (text.isdigit() and 2000 <= int(text) <= 2100):
+        return _bad_request(request, "年度", "应为 2000 至 2100 之间的四位年份。")
+    if request.GET.get("format", "") not in ("", "xlsx"):
+        return _bad_request(request, "格式", "导出格式应为 xlsx。")
+    year = int(text) if text else business_date().year
     try:
-        year = int(request.GET.get("year") or business_date().year)
-    except ValueError:
-        year = business_date().year
-    compliance = selectors.drill_compliance(year=year)
+        compliance = selectors.drill_compliance(year=year)
+    except NoPolicyInForce:
+        return _bad_request(request, "年度", f"{year} 年没有有效的演练次数要求（预案参数未覆盖该年）。")
     visible = {e.pk for e in enterprises}
     compliance["rows"] = [r for r in compliance["rows"] if r["enterprise"].pk in visible]
     if request.GET.get("format") == "xlsx":
@@ -326,14 +370,15 @@ def drills(request):
     from countyhall.emergency.models import Drill
 
     return render(request, "emergency/drills.html", {
-        "form": form, "compliance": compliance, "year": year,
+        "form": form, "compliance": compliance, "year": year, "can_record": recordable.exists(),
         "drills": Drill.objects.filter(enterprise__in=enterprises).select_related("enterprise__organisation")})
 
 
 @login_required
 def outbox(request):
     _need(request.user)
-    _hq(request)
+    if not access.can_dispatch_outbox(request.user):
+        raise PermissionDenied("通知发件箱由应急救援指挥部办公室、县应急局或系统管理员管理。")
     if request.method == "POST":
         counts = outbox_dispatch()
         messages.success(request, f"发送：{counts['sent']}，失败：{counts['failed']}，未配置通道：{counts['no_sender']}。")

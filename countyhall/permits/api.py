@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from countyhall.core.clock import business_date
 from countyhall.core.models import Division, Organisation
 from countyhall.core.selectors.calendar import DatabaseCalendar
+from countyhall.core.services.audit import audit_personal_read
 from countyhall.permits import selectors, services
 from countyhall.permits.access import USERS as PERMIT_ROLES
 from countyhall.permits.models import Case, Category, Project, Review
@@ -76,12 +77,18 @@ class ProjectListApi(APIView):
     @extend_schema(responses={200: ProjectSerializer(many=True)})
     def get(self, request):
         _need(request.user)
-        return Response(ProjectSerializer(selectors.project_list_for_user(request.user), many=True).data)
+        projects = selectors.project_list_for_user(request.user)
+        data = ProjectSerializer(projects, many=True).data
+        if not selectors.is_firm(request.user):
+            # Each project names its 法定代表人 and 项目负责人 with a phone number: a staff list read is logged.
+            audit_personal_read(actor=request.user, what="工程建设项目列表（API）", object_type="permits.Project",
+                                count=len(data))
+        return Response(data)
 
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
     def post(self, request):
-        if not request.user.role_codes & selectors.REGISTRARS:
-            raise PermissionDenied("只有县行政审批服务局、县发展和改革局可以登记项目。")
+        _need(request.user)
+        # Who may register is decided by the service (permits.access.can_register_project): 403 when refused.
         data = ProjectCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = services.project_register(actor=request.user, **data.validated_data)

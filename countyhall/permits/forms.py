@@ -116,6 +116,12 @@ class CommitmentCheckForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    lead = forms.ModelChoiceField(label="牵头部门", queryset=_departments())
+    lead = forms.ModelChoiceField(label="牵头部门", queryset=Organisation.objects.none(),
+                                  error_messages={"invalid_choice": "不是您可以查看的牵头部门。"})
     year = forms.IntegerField(label="年", min_value=2021, max_value=2100)
     month = forms.IntegerField(label="月", min_value=1, max_value=12)
+
+    def __init__(self, *args, leads=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the leads the user may read are offered (permits.selectors.progress_leads_for_user).
+        self.fields["lead"].queryset = leads if leads is not None else _departments()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from countyhall.core.identity import mask_name
 from countyhall.core.models import Division, Organisation
 
 
@@ -86,6 +87,9 @@ class Project(models.Model):
     completion_filed_on = models.DateField("竣工验收备案日期", null=True, blank=True)
     elderly_room_handed_over_on = models.DateField("养老服务用房移交民政日期", null=True, blank=True)
     registered_at = models.DateTimeField(auto_now_add=True)
+
+    # 法定代表人 and 项目负责人 are named persons: the audit log keeps their names masked.
+    AUDIT_MASKED_FIELDS = {"legal_representative": mask_name, "project_manager": mask_name}
 
     class Meta:
         verbose_name = "工程建设项目"
@@ -227,8 +231,14 @@ class CreditRecord(models.Model):
         verbose_name_plural = "失信记录"
         ordering = ["-listed_on"]
 
+    # A listed practitioner is a named person: masked in the audit log, like a resident's name.
+    AUDIT_MASKED_FIELDS = {"practitioner": mask_name}
+
     def __str__(self) -> str:
         return f"{self.organisation or self.practitioner} {self.get_reason_display()}"
+
+    def audit_repr(self) -> str:
+        return f"{self.organisation or mask_name(self.practitioner)} {self.get_reason_display()}"
 
 
 class ProjectAssessment(models.Model):

@@ -14,15 +14,18 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from countyhall.core.clock import business_date
 from countyhall.core.clocks import ClockState
 from countyhall.core.models import AuditEntry, Organisation
 from countyhall.core.policy import parameters
-from countyhall.core.roles import Role
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_record
+
+# The role sets and predicates live in permits.access, defined once; is_firm/sees_all are re-exported.
+from countyhall.permits.access import SEE_ALL, can_view_progress, is_firm, sees_all  # noqa: F401
 from countyhall.permits.models import (
     Case,
     CaseNote,
@@ -32,23 +35,10 @@ from countyhall.permits.models import (
     Material,
     Project,
     Review,
+    StageLimit,
 )
 from countyhall.permits.rules import stages_for
 from countyhall.permits.services.clock import ANSWERED, case_clock, review_clock
-
-SEE_ALL = {Role.APPROVAL, Role.AUDITOR, Role.SYSTEM_ADMIN}
-# Who may register projects at 立项, configure stages, and keep the blacklist.
-REGISTRARS = {Role.APPROVAL, Role.DEVELOPMENT, Role.SYSTEM_ADMIN}
-CONFIGURERS = {Role.SYSTEM_ADMIN, Role.APPROVAL}
-CREDIT_KEEPERS = {Role.APPROVAL, Role.HOUSING, Role.MARKET_REGULATION, Role.SYSTEM_ADMIN}
-
-
-def sees_all(user) -> bool:
-    return bool(user.role_codes & SEE_ALL)
-
-
-def is_firm(user) -> bool:
-    return Role.APPLICANT_FIRM in user.role_codes and not sees_all(user)
 
 
 def project_list_for_user(user) -> QuerySet[Project]:
@@ -69,8 +59,10 @@ def material_get_for_user(user, *, material_id: int) -> Material:
     if not project_list_for_user(user).filter(pk=material.project_id).exists():
         raise Material.DoesNotExist
     if not is_firm(user):
-        audit_record(actor=user, action=AuditEntry.Action.READ, instance=material,
-                     note=f"下载申报材料 {material.project.code} {material}")
+        # A read view runs outside any transaction, and audit_record refuses to: the row gets its own.
+        with transaction.atomic():
+            audit_record(actor=user, action=AuditEntry.Action.READ, instance=material,
+                         note=f"下载申报材料 {material.project.code} {material}")
     return material
 
 
@@ -128,6 +120,17 @@ def department_desk(*, organisation: Organisation, on: dt.date | None = None, du
     commitments = (Commitment.objects.filter(case__lead=organisation, checked_on__isnull=True)
                    .select_related("case__project").order_by("check_due"))
     return {**rows, "leading": leading, "notices": notices, "commitments": commitments, "on": on}
+
+
+def progress_leads_for_user(user) -> QuerySet[Organisation]:
+    """The lead departments whose monthly progress (C11) `user` may read: all for the county-wide roles,
+    otherwise only its own department, if it leads a stage."""
+    leads = Organisation.objects.filter(pk__in=StageLimit.objects.values("lead_id")).order_by("name")
+    if sees_all(user):
+        return leads
+    if is_firm(user) or user.organisation_id is None:
+        return leads.none()
+    return leads.filter(pk=user.organisation_id) if can_view_progress(user, user.organisation) else leads.none()
 
 
 def progress_report_deadline(*, year: int, month: int) -> tuple[dt.date, object]:

@@ -14,10 +14,10 @@ from countyhall.core.errors import ServiceError
 from countyhall.core.models import Organisation
 from countyhall.core.policy import parameters
 from countyhall.core.reports import excel_response, pdf_response, xlsx_response
-from countyhall.core.roles import Role
 from countyhall.core.selectors.calendar import DatabaseCalendar
+from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.web import PostActions, form_data, save_form, submit_form
-from countyhall.permits import forms, selectors, services
+from countyhall.permits import access, forms, selectors, services
 from countyhall.permits.access import USERS as PERMIT_ROLES
 from countyhall.permits.models import (
     Case,
@@ -34,9 +34,23 @@ from countyhall.permits.models import (
 from countyhall.permits.rules import elderly_rooms_terms, stages_for, stages_terms
 
 
-def _need(user, roles=PERMIT_ROLES) -> None:
-    if not user.role_codes & roles:
+def _need(user) -> None:
+    # Opening the program at all; what a user may do inside it is decided by permits.access.
+    if not user.role_codes & PERMIT_ROLES:
         raise PermissionDenied("当前角色无权使用该功能。")
+
+
+def _bad_request(request, field: str, message: str):
+    """A query parameter that cannot be read: a 400 page naming the field, never a server error."""
+    return render(request, "permits/bad_request.html", {"field": field, "message": message}, status=400)
+
+
+def _pk(value, label: str) -> int:
+    """An object id posted by a form; anything but a positive integer is refused naming the field."""
+    text = str(value or "").strip()
+    if not text.isdigit():
+        raise ServiceError(label, f"{label}应为编号。")
+    return int(text)
 
 
 def _project_for(user, pk: int) -> Project:
@@ -52,18 +66,30 @@ def project_list(request):
     projects = selectors.project_list_for_user(request.user).prefetch_related("cases")
     query = request.GET.get("q", "").strip()
     category = request.GET.get("category", "")
+    output = request.GET.get("format", "")
+    if category and category not in Category.values:
+        return _bad_request(request, "项目类别", "未知的项目类别。")
+    if output not in ("", "xlsx", "template"):
+        return _bad_request(request, "格式", "导出格式应为 xlsx 或 template。")
     if query:
         projects = projects.filter(name__icontains=query) | projects.filter(code__icontains=query)
-    if category in Category.values:
+    if category:
         projects = projects.filter(category=category)
-    if request.GET.get("format") == "xlsx":  # the import layout, so an exported ledger can be re-imported
-        return xlsx_response(content=services.project_ledger_export(projects), filename="工程建设项目台账.xlsx")
-    can_register = bool(request.user.role_codes & selectors.REGISTRARS)
-    if request.GET.get("format") == "template" and can_register:
+    if output == "xlsx":  # the import layout, so an exported ledger can be re-imported
+        content = services.project_ledger_export(projects)
+        if not selectors.is_firm(request.user):
+            # The ledger names 法定代表人 and 项目负责人 with a phone number: a staff export is logged.
+            audit_personal_read(actor=request.user, what="工程建设项目台账导出", object_type="permits.Project",
+                                count=projects.count(), filters={"q": query, "category": category})
+        return xlsx_response(content=content, filename="工程建设项目台账.xlsx")
+    can_register = access.can_import_ledger(request.user)
+    if output == "template":
+        if not can_register:
+            raise PermissionDenied("只有县行政审批服务局、县发展和改革局可以导入项目台账。")
         return xlsx_response(content=services.project_ledger_template(), filename="工程建设项目台账模板.xlsx")
     report = None
     if request.method == "POST":
-        if not can_register:
+        if not can_register:  # the service's own predicate, answered as a page's 403
             raise PermissionDenied("只有县行政审批服务局、县发展和改革局可以导入项目台账。")
         upload = request.FILES.get("file")
         if upload is None:
@@ -81,7 +107,9 @@ def project_list(request):
 
 @login_required
 def project_new(request):
-    _need(request.user, selectors.REGISTRARS)
+    _need(request.user)
+    if not access.can_register_project(request.user):
+        raise PermissionDenied("只有县行政审批服务局、县发展和改革局可以登记项目。")
     form = forms.ProjectForm(request.POST or None)
     created = []
     if request.method == "POST" and save_form(
@@ -92,26 +120,26 @@ def project_new(request):
 
 
 def _case_view(user, case: Case, calendar: DatabaseCalendar) -> dict:
-    org = user.organisation_id
-    firm = selectors.is_firm(user)
-    window = Role.APPROVAL in user.role_codes
+    # Every button comes from the predicates the services require, so a page never offers what is refused.
+    staff = not selectors.is_firm(user)
     reviews = selectors.case_reviews_for_user(user, case)
     for review in reviews:
         review.clock = services.review_clock(review, calendar=calendar)
-    mine = next((r for r in case.reviews.all() if r.department_id == org), None) if org else None
-    is_lead = org == case.lead_id
-    staff = not firm
+    supervise = access.can_supervise_commitment(user, case)
+    for extension in case.extensions.all():  # the requester never approves their own
+        extension.can_approve = access.can_approve_extension(user, extension)
     return {
         "case": case, "clock": services.case_clock(case, calendar=calendar), "reviews": reviews,
         "notes": selectors.case_notes_for_user(user, case),
         "materials": [m for m in case.project.materials.all() if m.first_case_id == case.pk],
-        "can_accept": case.status == Case.Status.SUBMITTED and (window or is_lead),
-        "can_opine": case.status == Case.Status.IN_REVIEW and mine is not None,
-        "can_decide": case.status == Case.Status.IN_REVIEW and is_lead,
-        "can_resume": case.status == Case.Status.AWAITING_APPLICANT and (firm or window),
-        "can_extend": is_lead and case.status in (Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT),
-        "can_approve_extension": window, "can_note": firm or window or is_lead or mine is not None,
-        "can_commit": staff and (window or is_lead) and case.status == Case.Status.APPROVED,
+        "can_accept": case.status == Case.Status.SUBMITTED and access.can_accept(user, case),
+        "can_opine": case.status == Case.Status.IN_REVIEW and access.can_give_review(user, case),
+        "can_decide": case.status == Case.Status.IN_REVIEW and access.can_decide(user, case),
+        "can_resume": case.status == Case.Status.AWAITING_APPLICANT and access.can_resume(user, case),
+        "can_extend": access.can_request_extension(user, case) and case.status in (
+            Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT),
+        "can_note": access.can_add_note(user, case),
+        "can_commit": supervise and case.status == Case.Status.APPROVED, "can_check": supervise,
         "staff": staff,
         "listed_records": services.project_credit_records(case.project, on=case.accepted_on)
         if case.applicant_listed else [],
@@ -129,14 +157,14 @@ def _apply(request, project):
     files = {name: request.FILES[f"material-{index}"] for index, name in enumerate(needed["required"])
              if f"material-{index}" in request.FILES}
     case = services.permit_stage_apply(actor=request.user, project=project, stage=stage, on=business_date(), files=files)
-    if Role.APPROVAL in request.user.role_codes and request.POST.get("accept"):
+    if request.POST.get("accept") and access.can_accept(request.user, case):
         services.case_accept(actor=request.user, case=case, on=business_date())
         return "已收件并受理，各部门同步审查。"
     return "已申报，等待牵头部门受理。"
 
 
 def _case(request, project) -> Case:
-    return get_object_or_404(Case, pk=request.POST.get("case"), project=project)
+    return get_object_or_404(Case, pk=_pk(request.POST.get("case"), "审批事项"), project=project)
 
 
 @_action("accept")
@@ -178,7 +206,7 @@ def _extend(request, project):
 
 @_action("approve_extension")
 def _approve_extension(request, project):
-    extension = get_object_or_404(Extension, pk=request.POST.get("extension"), case__project=project)
+    extension = get_object_or_404(Extension, pk=_pk(request.POST.get("extension"), "延期申请"), case__project=project)
     services.extension_approve(actor=request.user, extension=extension)
     return "已批准延期。"
 
@@ -197,26 +225,18 @@ def _form_action(form_class, service, success, **extra):
     return handle
 
 
-def _staff_only(request, roles):
-    if not request.user.role_codes & roles:
-        raise ServiceError("actor", "当前角色无权办理该事项。")
-
-
 @_action("fees")
 def _fees(request, project):
-    _staff_only(request, {Role.APPROVAL, Role.FINANCE})
     return _form_action(forms.FeesForm, services.fees_record, "已登记建设规费缴清。")(request, project)
 
 
 @_action("assessment")
 def _assessment(request, project):
-    _staff_only(request, {Role.APPROVAL, Role.DEVELOPMENT, Role.NATURAL_RESOURCES, Role.HOUSING, Role.PERMIT_REVIEWER})
     return _form_action(forms.AssessmentForm, services.assessment_record, "已登记评估评价。")(request, project)
 
 
 @_action("residential")
 def _residential(request, project):
-    _staff_only(request, {Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.CIVIL_AFFAIRS})
     return _form_action(forms.ResidentialForm, services.residential_record, "已更新住宅项目信息。")(request, project)
 
 
@@ -229,8 +249,8 @@ def _commit(request, project):
 
 @_action("check")
 def _check(request, project):
-    _staff_only(request, {Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.DEVELOPMENT})
-    commitment = get_object_or_404(Commitment, pk=request.POST.get("commitment"), case__project=project)
+    commitment = get_object_or_404(Commitment, pk=_pk(request.POST.get("commitment"), "告知承诺"),
+                                   case__project=project)
     form = forms.CommitmentCheckForm(request.POST)
     if not form.is_valid():
         raise ServiceError(next(iter(form.errors)), "请选择核查结果并填写核查意见。")
@@ -254,7 +274,7 @@ def project_detail(request, pk: int):
     previous_ok = next_stage is not None and (stages.index(next_stage) == 0 or
                                               by_stage[stages[stages.index(next_stage) - 1]].status == "approved")
     firm = selectors.is_firm(request.user)
-    window = Role.APPROVAL in request.user.role_codes
+    window = access.is_window(request.user)
     on = business_date()
     required_m2 = None
     if project.households:
@@ -262,7 +282,10 @@ def project_detail(request, pk: int):
                                           completed_before_2014_06=project.in_area_completed_before_2014_06, on=on)
     return render(request, "permits/project_detail.html", {
         "project": project, "stages": stages, "cases": [_case_view(request.user, c, calendar) for c in cases],
-        "next_stage": next_stage if previous_ok and (firm or window) else None,
+        "next_stage": next_stage if previous_ok and access.can_apply(request.user, project) else None,
+        "can": {"assessment": access.can_record_assessment(request.user, project),
+                "fees": access.can_record_fees(request.user, project),
+                "residential": access.can_record_residential(request.user, project)},
         "next_materials": services.stage_materials(project=project, stage=next_stage) if next_stage else None,
         "credit": services.project_credit_records(project, on=on),
         "assessments": project.assessments.all(), "firm": firm, "window": window,
@@ -295,7 +318,7 @@ def material_download(request, pk: int):
 @login_required
 def stage_limits(request):
     _need(request.user)
-    can_edit = bool(request.user.role_codes & selectors.CONFIGURERS)
+    can_edit = access.can_configure_stages(request.user)
     form = forms.StageLimitForm(request.POST or None)
     if request.method == "POST":
         if not can_edit:
@@ -321,13 +344,20 @@ def credit_list(request):
     _need(request.user)
     if selectors.is_firm(request.user):
         raise PermissionDenied("失信名单由主管部门维护。")
-    can_edit = bool(request.user.role_codes & selectors.CREDIT_KEEPERS)
+    can_edit = access.can_keep_credit(request.user)
     form = forms.CreditRecordForm(request.POST or None)
+    show = request.GET.get("show", "in_force")
+    if show not in ("in_force", "all"):
+        return _bad_request(request, "显示范围", "应为 in_force（在册）或 all（全部）。")
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("当前角色无权维护失信名单。")
         if request.POST.get("action") == "end":
-            record = get_object_or_404(CreditRecord, pk=request.POST.get("record"))
+            try:
+                record = get_object_or_404(CreditRecord, pk=_pk(request.POST.get("record"), "失信记录"))
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+                return redirect("permits:credit")
             submit_form(request, forms.CreditEndForm(request.POST),
                         lambda data: services.credit_record_end(actor=request.user, record=record, until=data["until"]),
                         success="已移出失信名单。", invalid="请填写移出日期。")
@@ -337,9 +367,13 @@ def credit_list(request):
             return redirect("permits:credit")
     on = business_date()
     records = CreditRecord.objects.select_related("organisation")
-    show = request.GET.get("show", "in_force")
     if show == "in_force":
         records = records.filter(listed_on__lte=on).exclude(until__lt=on)
+    people = sum(1 for r in records if r.practitioner)
+    if people:
+        # Listed practitioners are named persons: each read of the list is logged (firms are not persons).
+        audit_personal_read(actor=request.user, what="失信从业人员名单", object_type="permits.CreditRecord",
+                            count=people, filters={"show": show})
     return render(request, "permits/credit.html", {"records": records, "form": form, "can_edit": can_edit,
                                                    "show": show, "on": on})
 
@@ -352,7 +386,7 @@ def desk(request):
         raise PermissionDenied("工作台供审批部门使用。")
     data = selectors.department_desk(organisation=request.user.organisation)
     supervision = None
-    if Role.APPROVAL in request.user.role_codes:
+    if access.is_window(request.user):
         supervision = ClockNotice.objects.filter(kind="escalation").select_related(
             "case__project", "organisation")[:100]
         data["pending_extensions"] = Extension.objects.filter(approved_on__isnull=True).select_related(
@@ -361,16 +395,20 @@ def desk(request):
                                                  "organisation": request.user.organisation})
 
 
-def _report_params(request) -> tuple[forms.ReportForm, dict | None]:
+def _report_params(request, leads) -> tuple[forms.ReportForm, dict | None, list[str]]:
+    """The month asked for, among the leads the user may read. Errors name the field (for a 400 page)."""
     on = business_date()
     initial = {"year": on.year, "month": on.month}
-    if request.user.organisation_id and StageLimit.objects.filter(lead_id=request.user.organisation_id).exists():
+    if leads.filter(pk=request.user.organisation_id).exists():
         initial["lead"] = request.user.organisation_id
-    form = forms.ReportForm(request.GET or None, initial=initial)
+    form = forms.ReportForm(request.GET or None, initial=initial, leads=leads)
+    if not request.GET:
+        return form, None, []
     if not form.is_valid():
-        return form, None
+        return form, None, [f"{form.fields[name].label}：{errors[0]}" if name in form.fields else errors[0]
+                            for name, errors in form.errors.items()]
     data = form.cleaned_data
-    return form, selectors.monthly_progress(lead=data["lead"], year=data["year"], month=data["month"])
+    return form, selectors.monthly_progress(lead=data["lead"], year=data["year"], month=data["month"]), []
 
 
 REPORT_HEADERS = ["项目代码", "项目名称", "类别", "阶段", "状态", "受理日期", "办结日期", "已用工作日", "时限", "超期"]
@@ -387,7 +425,19 @@ def reports(request):
     _need(request.user)
     if selectors.is_firm(request.user):
         raise PermissionDenied("进展报告由牵头部门报送。")
-    form, progress = _report_params(request)
+    leads = selectors.progress_leads_for_user(request.user)
+    asked = request.GET.get("lead", "").strip()
+    if asked.isdigit() and not leads.filter(pk=int(asked)).exists() and Organisation.objects.filter(
+            pk=int(asked)).exists():
+        # A department whose cases the user has no part in: refused, not silently shown (C11 is per lead).
+        raise PermissionDenied("无权查看该部门的审批进展情况：只能查看本部门牵头的事项。")
+    if request.GET.get("format", "") not in ("", "xlsx", "pdf"):
+        return _bad_request(request, "格式", "导出格式应为 xlsx 或 pdf。")
+    form, progress, errors = _report_params(request, leads)
+    if errors:
+        return render(request, "permits/reports.html", {
+            "form": form, "p": None, "errors": errors, "query": "", "filed": [], "stats": [],
+            "overdue_handover": []}, status=400)
     if progress and request.GET.get("format") == "xlsx":
         return excel_response(filename=f"审批进展_{progress['lead']}_{progress['year']}年{progress['month']}月.xlsx",
                               sheet_title="进展情况", headers=REPORT_HEADERS, rows=_report_rows(progress))
@@ -395,8 +445,8 @@ def reports(request):
         return pdf_response(template="permits/report_pdf.html", context={"p": progress},
                             filename=f"审批进展_{progress['year']}年{progress['month']}月.pdf")
     if request.method == "POST":
-        lead = get_object_or_404(Organisation, pk=request.POST.get("lead"))
         try:
+            lead = get_object_or_404(Organisation, pk=_pk(request.POST.get("lead"), "牵头部门"))
             report = services.progress_report_submit(actor=request.user, lead=lead, year=int(request.POST["year"]),
                                                      month=int(request.POST["month"]), on=business_date(),
                                                      remarks=request.POST.get("remarks", ""))
@@ -407,5 +457,5 @@ def reports(request):
         return redirect(reverse("permits:reports") + "?" + request.POST.get("query", ""))
     return render(request, "permits/reports.html", {
         "form": form, "p": progress, "query": request.GET.urlencode(),
-        "filed": ProgressReport.objects.select_related("lead", "submitted_by")[:36],
+        "filed": ProgressReport.objects.filter(lead__in=leads).select_related("lead", "submitted_by")[:36],
         "stats": selectors.time_used_statistics(), "overdue_handover": services.elderly_room_handover_overdue()})

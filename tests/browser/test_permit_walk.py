@@ -135,7 +135,8 @@ def test_social_industrial_from_registration_to_completion_acceptance(browser, l
 
     # Stage 3, the construction permit: refused until the building fees are paid (C4).
     for kind in ("环境影响评价", "文物影响评价", "节能评价", "水土保持方案"):
-        assessment_record(actor="test", project=project, kind=kind, completed_on=dt.date(2022, 6, 1), reference="测试")
+        assessment_record(actor=county["users"]["approval"], project=project, kind=kind,
+                          completed_on=dt.date(2022, 6, 1), reference="测试")  # the window records them
     firm.goto(url)
     _upload(firm, {"施工合同": "合同"}, tmp_path)
     firm.get_by_role("button", name="提交申报").click()

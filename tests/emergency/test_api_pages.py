@@ -38,7 +38,7 @@ def test_report_update_and_mark_done_through_the_api(plant):
     refused = other.post("/api/v1/emergency/incidents", {
         "enterprise": plant["enterprises"]["huaneng"].pk, "kind": "fire", "occurred_at": occurred.isoformat(),
         "place": "x"}, format="json")
-    assert refused.status_code == 400 and refused.json()["error"]["field"] == "enterprise"
+    assert refused.status_code == 403 and refused.json()["error"]["field"] == "enterprise"
 
 
 def test_pages_per_role(plant, client, make_user):

@@ -33,7 +33,7 @@ def test_register_apply_review_and_decide_through_the_api(world, make_user):
     assert applied.status_code == 201 and applied.json()["status"] == "submitted" and applied.json()["clock"] is None
     case_id = applied.json()["id"]
     refused = api.post(f"/api/v1/permits/cases/{case_id}/accept")
-    assert refused.status_code == 400 and refused.json()["error"]["field"] == "actor"
+    assert refused.status_code == 403 and refused.json()["error"]["field"] == "actor"
 
     api.force_authenticate(users["resources"])
     accepted = api.post(f"/api/v1/permits/cases/{case_id}/accept").json()

@@ -36,10 +36,10 @@ def test_stage_limits_may_not_exceed_the_category_total(world):
 
 def test_one_code_per_project_and_stages_in_order(world):
     with pytest.raises(ServiceError):
-        project_register(actor="t", code="2021-370322-70-03-000001", name="重复", category="social_civil",
+        project_register(actor=world["users"]["approval"], code="2021-370322-70-03-000001", name="重复", category="social_civil",
                          site=world["project"].site, applicant=world["project"].applicant)
     with pytest.raises(ServiceError) as error:
-        permit_stage_submit(actor="t", project=world["project"], stage="工程建设许可", accepted_on=D(2021, 9, 1))
+        permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage="工程建设许可", accepted_on=D(2021, 9, 1))
     assert "立项用地规划许可" in error.value.message
 
 
@@ -55,7 +55,7 @@ def test_parallel_review_combined_decision_and_clock(world):
                 on=D(2021, 10, 8))
     case.refresh_from_db()
     assert case.status == "awaiting_applicant" and case_clock(case, on=D(2021, 10, 20)).running is False
-    case_resume(actor="applicant", case=case, on=D(2021, 10, 12))
+    case_resume(actor=world["users"]["approval"], case=case, on=D(2021, 10, 12))
     review_give(actor=users["approval"], case=case, opinion="approve_with_conditions", reasons="按红线图核准",
                 on=D(2021, 10, 13))
     case = case_decide(actor=users["resources"], case=case, approve=True, on=D(2021, 10, 13))
@@ -118,7 +118,7 @@ def test_notify_and_commit_and_the_blacklist(world):
     assert "补交土壤检测报告" in listing.detail and "县行政审批服务局" in listing.source
     assert AuditEntry.objects.filter(object_type="permits.CreditRecord", action="create").exists()
     with pytest.raises(ServiceError) as error:
-        permit_stage_submit(actor="t", project=world["project"], stage="工程建设许可", accepted_on=D(2021, 11, 3))
+        permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage="工程建设许可", accepted_on=D(2021, 11, 3))
     assert error.value.field in {"stage", "applicant"}
 
 
@@ -127,7 +127,7 @@ def test_a_listed_applicant_is_flagged_to_every_reviewer(world, client):
 
     credit_record_add(actor=world["admin"], organisation=world["project"].applicant, reason="unpaid_wages",
                       detail="拖欠农民工工资", listed_on=D(2021, 8, 1), until=D(2021, 12, 31))
-    case = permit_stage_submit(actor="t", project=world["project"], stage="立项用地规划许可", accepted_on=D(2021, 9, 1))
+    case = permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage="立项用地规划许可", accepted_on=D(2021, 9, 1))
     assert case.applicant_listed is True
     for user in (world["users"]["resources"], world["users"]["approval"]):  # the lead and a participant
         client.force_login(user)
@@ -145,7 +145,7 @@ def test_a_listed_applicant_is_flagged_to_every_reviewer(world, client):
     world["project"].save()
     # After the listing ends, a later application is no longer flagged.
     world["project"].cases.all().delete()
-    assert permit_stage_submit(actor="t", project=world["project"], stage="立项用地规划许可",
+    assert permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage="立项用地规划许可",
                                accepted_on=D(2022, 1, 4)).applicant_listed is False
 
 
@@ -158,18 +158,18 @@ def test_construction_permit_needs_the_fees_paid(world):
 
     _approve_stage(world, "立项用地规划许可", D(2021, 9, 1))  # assessments are not conditions for approval (C5)
     with pytest.raises(ServiceError) as error:
-        permit_stage_submit(actor="t", project=world["project"], stage="工程建设许可", accepted_on=D(2021, 9, 6))
+        permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage="工程建设许可", accepted_on=D(2021, 9, 6))
     assert error.value.field == "assessments" and "地震安全性评价" in error.value.message
-    assessment_record(actor="t", project=world["project"], kind="地震安全性评价", completed_on=D(2021, 9, 3),
+    assessment_record(actor=world["users"]["approval"], project=world["project"], kind="地震安全性评价", completed_on=D(2021, 9, 3),
                       reference="震评〔2021〕1号")
     _approve_stage(world, "工程建设许可", D(2021, 9, 6))
     for kind in ("环境影响评价", "文物影响评价", "节能评价", "水土保持方案"):
-        assessment_record(actor="t", project=world["project"], kind=kind, completed_on=D(2021, 9, 8), reference="示例")
+        assessment_record(actor=world["users"]["approval"], project=world["project"], kind=kind, completed_on=D(2021, 9, 8), reference="示例")
     with pytest.raises(ServiceError) as error:
-        permit_stage_submit(actor="t", project=world["project"], stage="施工许可", accepted_on=D(2021, 9, 13))
+        permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage="施工许可", accepted_on=D(2021, 9, 13))
     assert error.value.field == "fees"
-    fees_record(actor="t", project=world["project"], paid_on=D(2021, 9, 10), proof="JF2021-0001")
-    assert permit_stage_submit(actor="t", project=world["project"], stage="施工许可", accepted_on=D(2021, 9, 13)).pk
+    fees_record(actor=world["users"]["approval"], project=world["project"], paid_on=D(2021, 9, 10), proof="JF2021-0001")
+    assert permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage="施工许可", accepted_on=D(2021, 9, 13)).pk
 
 
 def test_residential_projects_need_their_elderly_rooms(world):
@@ -179,7 +179,7 @@ def test_residential_projects_need_their_elderly_rooms(world):
     project.households, project.elderly_room_m2 = 350, Decimal("60")
     project.save()
     _approve_stage(world, "立项用地规划许可", D(2021, 9, 1))
-    assessment_record(actor="t", project=project, kind="地震安全性评价", completed_on=D(2021, 9, 3), reference="x")
+    assessment_record(actor=world["users"]["approval"], project=project, kind="地震安全性评价", completed_on=D(2021, 9, 3), reference="x")
     with pytest.raises(ServiceError) as error:
         _approve_stage(world, "工程建设许可", D(2021, 9, 6))  # 350 households need 70 m² (C12)
     assert error.value.field == "elderly_room_m2" and "70.00" in error.value.message

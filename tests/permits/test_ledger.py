@@ -56,7 +56,7 @@ def test_import_is_all_or_nothing_then_idempotent(world):
 def test_export_reimports_and_template_matches(world):
     exported = project_ledger_export(Project.objects.all())
     assert list(next(load_workbook(io.BytesIO(exported)).active.values)) == HEADERS
-    assert project_ledger_import(actor="t", content=exported).unchanged == 1
+    assert project_ledger_import(actor=world["users"]["approval"], content=exported).unchanged == 1
     assert list(next(load_workbook(io.BytesIO(project_ledger_template())).active.values)) == HEADERS
 
 

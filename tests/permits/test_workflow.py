@@ -84,7 +84,7 @@ def test_one_set_of_materials_per_stage_and_nothing_asked_twice(world, firms):
     _approve(world, case, D(2022, 6, 6))
     from countyhall.permits.services import assessment_record, stage_materials
 
-    assessment_record(actor="t", project=project, kind="地震安全性评价", completed_on=D(2022, 6, 6), reference="x")
+    assessment_record(actor=world["users"]["approval"], project=project, kind="地震安全性评价", completed_on=D(2022, 6, 6), reference="x")
     needed = stage_materials(project=project, stage="工程建设许可")
     assert needed["reused"] == ["用地红线图"] and needed["missing"] == ["设计方案"]
     with pytest.raises(ServiceError) as error:
@@ -244,7 +244,7 @@ def test_monthly_progress_report(world, client):
         progress_report_submit(actor=users["housing"], lead=orgs["resources"], year=2022, month=8, on=D(2022, 8, 1))
     assert error.value.field == "lead"
     with pytest.raises(ServiceError):
-        progress_report_submit(actor="t", lead=orgs["housing"], year=2022, month=8, on=D(2022, 8, 1))  # leads nothing
+        progress_report_submit(actor=world["users"]["approval"], lead=orgs["housing"], year=2022, month=8, on=D(2022, 8, 1))  # leads nothing
     assert ProgressReport.objects.count() == 2
     stats = time_used_statistics()
     assert stats[0]["stage"] == "立项用地规划许可" and stats[0]["decided"] == 1 and stats[0]["max_used"] == 3  # 31 May, 1 and 2 June

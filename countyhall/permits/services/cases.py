@@ -9,11 +9,13 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Max
 
+from countyhall.core.access import require
+from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
-from countyhall.core.roles import Role
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
+from countyhall.permits import access
 from countyhall.permits.models import (
     Case,
     CaseNote,
@@ -31,23 +33,6 @@ from countyhall.permits.services.credit import blacklisted
 # C12: the rooms are checked at design-scheme review (in 工程建设许可) and at completion acceptance.
 ELDERLY_ROOM_CHECKPOINTS = {"工程建设许可", "工程建设许可和施工许可", "竣工验收"}
 CONSTRUCTION_PERMIT_STAGES = {"施工许可", "工程建设许可和施工许可"}
-
-
-def _is_window(actor) -> bool:
-    # 行政审批服务局 runs the one window (一窗受理) and may act for the applicant at the counter.
-    user = actor_user(actor)
-    return user is None or Role.APPROVAL in user.role_codes
-
-
-def _is_applicant(actor, project: Project) -> bool:
-    user = actor_user(actor)
-    return (user is not None and Role.APPLICANT_FIRM in user.role_codes
-            and user.organisation_id == project.applicant_id)
-
-
-def _organisation_id(actor) -> int | None:
-    user = actor_user(actor)
-    return user.organisation_id if user else None
 
 
 def materials_on_file(project: Project) -> dict[str, Material]:
@@ -94,8 +79,8 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
                        files: dict[str, File] | None = None) -> Case:
     """One form and one set of materials per stage (C9); the case waits for the lead department to accept it."""
     files = files or {}
-    if not (_is_window(actor) or _is_applicant(actor, project)):
-        raise ServiceError("actor", "只有本项目的建设单位或综合服务窗口可以申报。")
+    actor = as_actor(actor)
+    require(access.can_apply(actor, project), "只有本项目的建设单位或综合服务窗口可以申报。")
     stages = stages_for(project.category)
     if stage not in stages:
         raise ServiceError("stage", f"该项目的审批阶段为：{'、'.join(stages)}。")
@@ -134,9 +119,9 @@ def case_accept(*, actor, case: Case, on: dt.date) -> Case:
 
     An applicant on the blacklist is not refused here: the case is flagged to every reviewer (C10 joint
     punishment is for the departments to apply, item by item)."""
+    actor = as_actor(actor)
     case = Case.objects.select_for_update().select_related("project__applicant").get(pk=case.pk)
-    if not (_is_window(actor) or _organisation_id(actor) == case.lead_id):
-        raise ServiceError("actor", "只有牵头部门或综合服务窗口可以受理。")
+    require(access.can_accept(actor, case), "只有牵头部门或综合服务窗口可以受理。")
     if case.status != Case.Status.SUBMITTED:
         raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能受理。")
     if case.applied_on and on < case.applied_on:
@@ -168,12 +153,12 @@ def permit_stage_submit(*, actor, project: Project, stage: str, accepted_on: dt.
 def review_give(*, actor, case: Case, opinion: str, reasons: str = "", on: dt.date | None = None,
                 attachment: File | None = None) -> Review:
     """A department's opinion. Asking for 补正 stops the clock until the applicant answers."""
+    actor = as_actor(actor)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    require(access.can_give_review(actor, case), "您的部门不是本事项的审查部门。")
     if case.status != Case.Status.IN_REVIEW:
         raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能出具意见。")
-    review = case.reviews.filter(department_id=_organisation_id(actor)).first()
-    if review is None:
-        raise ServiceError("actor", "您的部门不是本事项的审查部门。")
+    review = case.reviews.get(department_id=actor.organisation_id)
     if opinion not in Review.Opinion.values or opinion == Review.Opinion.PENDING:
         raise ServiceError("opinion", "意见应为同意、附条件同意、需补正或不同意。")
     if opinion != Review.Opinion.APPROVE and not reasons.strip():
@@ -199,9 +184,9 @@ def review_give(*, actor, case: Case, opinion: str, reasons: str = "", on: dt.da
 def case_resume(*, actor, case: Case, on: dt.date, files: dict[str, File] | None = None) -> Case:
     """The applicant has corrected (补正): new versions of the materials are kept beside the old ones, the
     clock runs again from the next working day, and the department that asked answers again."""
+    actor = as_actor(actor)
     case = Case.objects.select_for_update().select_related("project").get(pk=case.pk)
-    if not (_is_window(actor) or _is_applicant(actor, case.project)):
-        raise ServiceError("actor", "只有本项目的建设单位或综合服务窗口可以提交补正。")
+    require(access.can_resume(actor, case), "只有本项目的建设单位或综合服务窗口可以提交补正。")
     if case.status != Case.Status.AWAITING_APPLICANT:
         raise ServiceError("status", "本事项不在待补正状态。")
     suspension = case.suspensions.filter(end__isnull=True).first()
@@ -222,9 +207,9 @@ def case_resume(*, actor, case: Case, on: dt.date, files: dict[str, File] | None
 @transaction.atomic
 def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.date | None = None) -> Case:
     """The lead department's one combined decision, only once every department has answered (C6)."""
+    actor = as_actor(actor)
     case = Case.objects.select_for_update().get(pk=case.pk)
-    if _organisation_id(actor) != case.lead_id:
-        raise ServiceError("actor", "只有牵头部门可以作出决定。")
+    require(access.can_decide(actor, case), "只有牵头部门可以作出决定。")
     if case.status != Case.Status.IN_REVIEW:
         raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能作出决定。")
     waiting = case.reviews.exclude(opinion__in=ANSWERED)
@@ -262,8 +247,8 @@ def _check_elderly_rooms(project: Project, *, on: dt.date) -> None:
 @transaction.atomic
 def extension_request(*, actor, case: Case, working_days: int, reason: str, on: dt.date | None = None) -> Extension:
     """The lead department asks for more time; it counts only once another official approves it."""
-    if _organisation_id(actor) != case.lead_id:
-        raise ServiceError("actor", "只有牵头部门可以申请延期。")
+    actor = as_actor(actor)
+    require(access.can_request_extension(actor, case), "只有牵头部门可以申请延期。")
     if case.status not in (Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT):
         raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能申请延期。")
     if working_days < 1:
@@ -278,11 +263,10 @@ def extension_request(*, actor, case: Case, working_days: int, reason: str, on: 
 
 @transaction.atomic
 def extension_approve(*, actor, extension: Extension, on: dt.date | None = None) -> Extension:
+    actor = as_actor(actor)
     user = actor_user(actor)
-    if user is None or Role.APPROVAL not in user.role_codes:
-        raise ServiceError("actor", "延期须由县行政审批服务局批准。")
-    if user.pk == extension.requested_by_id:
-        raise ServiceError("actor", "申请人不能批准自己的延期申请。")
+    require(user is not None and access.is_window(user), "延期须由县行政审批服务局批准。")
+    require(access.can_approve_extension(user, extension), "申请人不能批准自己的延期申请。")
     if extension.approved_on:
         raise ServiceError("status", "该延期已批准。")
     before = model_snapshot(extension)
@@ -296,11 +280,9 @@ def extension_approve(*, actor, extension: Extension, on: dt.date | None = None)
 @transaction.atomic
 def case_note_add(*, actor, case: Case, text: str, internal: bool = True) -> CaseNote:
     """Staff notes are internal unless addressed to the applicant; an applicant's own notes are never internal."""
-    applicant = _is_applicant(actor, case.project)
-    involved = _is_window(actor) or _organisation_id(actor) == case.lead_id or case.reviews.filter(
-        department_id=_organisation_id(actor)).exists()
-    if not (applicant or involved):
-        raise ServiceError("actor", "只有建设单位、牵头部门、审查部门或综合服务窗口可以留言或备注。")
+    actor = as_actor(actor)
+    require(access.can_add_note(actor, case), "只有建设单位、牵头部门、审查部门或综合服务窗口可以留言或备注。")
+    applicant = access.is_applicant(actor, case.project)
     if not text.strip():
         raise ServiceError("text", "请填写内容。")
     if applicant:

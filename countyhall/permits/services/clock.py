@@ -7,12 +7,15 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 
+from countyhall.core.access import require
+from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date
 from countyhall.core.clocks import ClockState, clock_state
 from countyhall.core.models import AuditEntry
 from countyhall.core.notifications import notify
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_record
+from countyhall.permits import access
 from countyhall.permits.models import Case, ClockNotice, Review
 
 ANSWERED = [Review.Opinion.APPROVE, Review.Opinion.APPROVE_WITH_CONDITIONS, Review.Opinion.REFUSE]
@@ -59,6 +62,8 @@ def clock_sweep(*, actor="system", on: dt.date | None = None, remind_within: int
 
     Run daily (``countyhall manage permit_clock_sweep``); running it twice on a day adds nothing.
     """
+    actor = as_actor(actor)
+    require(access.can_run_sweep(actor), "时限提醒由每日系统任务运行。")
     on = on or business_date()
     remind_within = settings.PERMIT_REMINDER_WORKING_DAYS if remind_within is None else remind_within
     calendar = DatabaseCalendar()

@@ -7,10 +7,12 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Q
 
+from countyhall.core.access import require
+from countyhall.core.actors import actor_label, as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation
-from countyhall.core.roles import Role
 from countyhall.core.services.audit import audit_record, model_snapshot
+from countyhall.permits import access
 from countyhall.permits.models import Case, Commitment, CreditRecord
 
 
@@ -33,6 +35,17 @@ def blacklisted(organisation: Organisation, *, on: dt.date, people: tuple[str, .
 @transaction.atomic
 def credit_record_add(*, actor, reason: str, detail: str, listed_on: dt.date, organisation: Organisation | None = None,
                       practitioner: str = "", until: dt.date | None = None, source: str = "") -> CreditRecord:
+    actor = as_actor(actor)
+    require(access.can_keep_credit(actor), "只有县行政审批服务局、住建、市场监管部门或系统管理员可以维护失信名单。")
+    return _credit_record_create(actor=actor, reason=reason, detail=detail, listed_on=listed_on,
+                                 organisation=organisation, practitioner=practitioner, until=until, source=source)
+
+
+def _credit_record_create(*, actor, reason: str, detail: str, listed_on: dt.date,
+                          organisation: Organisation | None, practitioner: str, until: dt.date | None,
+                          source: str) -> CreditRecord:
+    """The listing itself; also the consequence of a broken commitment (C8), which the checker's own
+    permission covers (a lead department need not keep the blacklist to trigger it)."""
     if organisation is None and not practitioner.strip():
         raise ServiceError("organisation", "请指明失信的单位或从业人员。")
     if reason not in CreditRecord.Reason.values:
@@ -50,6 +63,8 @@ def credit_record_add(*, actor, reason: str, detail: str, listed_on: dt.date, or
 @transaction.atomic
 def credit_record_end(*, actor, record: CreditRecord, until: dt.date) -> CreditRecord:
     """信用修复: the listing ends on `until`; the record stays for the history."""
+    actor = as_actor(actor)
+    require(access.can_keep_credit(actor), "只有县行政审批服务局、住建、市场监管部门或系统管理员可以维护失信名单。")
     if until < record.listed_on:
         raise ServiceError("until", "移出日期不能早于列入日期。")
     before = model_snapshot(record)
@@ -60,25 +75,12 @@ def credit_record_end(*, actor, record: CreditRecord, until: dt.date) -> CreditR
     return record
 
 
-def _may_supervise(actor, case: Case) -> bool:
-    """The one window (行政审批服务局) or the case's lead department registers and checks commitments."""
-    if isinstance(actor, str):
-        return True
-    return Role.APPROVAL in actor.role_codes or actor.organisation_id == case.lead_id
-
-
-def _checker(actor) -> str:
-    if isinstance(actor, str):
-        return actor
-    return str(actor.organisation or actor)
-
-
 @transaction.atomic
 def commitment_accept(*, actor, case: Case, item: str, area: str, committed_on: dt.date,
                       check_due: dt.date) -> Commitment:
     """C8: notify-and-commit, except where public safety, the ecology or health are directly concerned."""
-    if not _may_supervise(actor, case):
-        raise ServiceError("actor", "告知承诺由牵头部门或综合服务窗口办理。")
+    actor = as_actor(actor)
+    require(access.can_supervise_commitment(actor, case), "告知承诺由牵头部门或综合服务窗口办理。")
     if not item.strip():
         raise ServiceError("item", "请填写承诺事项。")
     if area not in Commitment.Area.values:
@@ -98,8 +100,8 @@ def commitment_accept(*, actor, case: Case, item: str, area: str, committed_on: 
 @transaction.atomic
 def commitment_check(*, actor, commitment: Commitment, kept: bool, findings: str, on: dt.date) -> Commitment:
     """A broken commitment revokes the approval and puts the applicant on the blacklist (C8, C10)."""
-    if not _may_supervise(actor, commitment.case):
-        raise ServiceError("actor", "告知承诺由牵头部门或综合服务窗口核查。")
+    actor = as_actor(actor)
+    require(access.can_supervise_commitment(actor, commitment.case), "告知承诺由牵头部门或综合服务窗口核查。")
     if not findings.strip():
         raise ServiceError("findings", "请写明核查意见。")
     if commitment.checked_on is not None:
@@ -118,7 +120,9 @@ def commitment_check(*, actor, commitment: Commitment, kept: bool, findings: str
         case.save(update_fields=["status"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=case_before,
                      after=model_snapshot(case), note=f"未履行承诺“{commitment.item}”，撤销许可")
-        credit_record_add(actor=actor, organisation=case.project.applicant, reason=CreditRecord.Reason.BROKEN_COMMITMENT,
-                          detail=f"{case}：未履行承诺“{commitment.item}”。{findings.strip()}", listed_on=on,
-                          source=f"告知承诺核查（{_checker(actor)}）")
+        checker = str(actor.organisation or actor) if not actor.is_system else actor_label(actor)
+        _credit_record_create(actor=actor, organisation=case.project.applicant,
+                              reason=CreditRecord.Reason.BROKEN_COMMITMENT,
+                              detail=f"{case}：未履行承诺“{commitment.item}”。{findings.strip()}", listed_on=on,
+                              practitioner="", until=None, source=f"告知承诺核查（{checker}）")
     return commitment

@@ -8,11 +8,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from countyhall.core.access import require
+from countyhall.core.actors import as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import ImportReport, ImportRowError, cell_text, sheet_rows
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.reports import workbook_bytes
 from countyhall.core.services.audit import audit_record
+from countyhall.permits import access
 from countyhall.permits.models import Category, Project
 from countyhall.permits.services.setup import project_register
 
@@ -28,6 +31,8 @@ HEADERS = [header for _, header, _ in COLUMNS]
 CATEGORY_TEXT = {label: value for value, label in Category.choices}
 LAND_TEXT = {label: value for value, label in Project.LandSupply.choices}
 YES = {"是": True, "否": False, "": False}
+TEXT_LIMITS = {key: Project._meta.get_field(key).max_length for key in (
+    "code", "name", "legal_representative", "project_manager", "contact_phone")}
 
 
 def project_ledger_template() -> bytes:
@@ -47,6 +52,12 @@ def _parse(number: int, data: dict, divisions: dict, organisations: dict) -> tup
     errors = [ImportRowError(number, header, "必填") for key, header, required in COLUMNS
               if required and cell_text(data[key]) == ""]
     values = {key: cell_text(data[key]) for key, _, _ in COLUMNS}
+    # A cell longer than the column it fills is the row's error, named by its header (the database would
+    # refuse it on PostgreSQL with a server error, and silently keep it on SQLite).
+    for key, header, _ in COLUMNS:
+        limit = TEXT_LIMITS.get(key)
+        if limit and len(values[key]) > limit:
+            errors.append(ImportRowError(number, header, f"不能超过 {limit} 个字符（现为 {len(values[key])} 个）"))
     category = CATEGORY_TEXT.get(values["category"], values["category"])
     if values["category"] and category not in Category.values:
         errors.append(ImportRowError(number, "项目类别", f"应为：{'、'.join(CATEGORY_TEXT)}"))
@@ -90,6 +101,8 @@ def _same(project: Project, row: dict) -> bool:
 def project_ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> ImportReport:
     """Register the projects of a ledger; nothing is half-written (each row is its own savepoint, and in
     all_or_nothing mode one bad row rolls the whole file back)."""
+    actor = as_actor(actor)
+    require(access.can_import_ledger(actor), "只有县行政审批服务局、县发展和改革局或系统管理员可以导入项目台账。")
     if mode not in ("all_or_nothing", "valid_only"):
         raise ServiceError("mode", "导入方式应为 all_or_nothing（全部或全不）或 valid_only（只导入有效行）。")
     divisions = {d.code: d for d in Division.objects.all()}

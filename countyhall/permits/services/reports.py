@@ -6,10 +6,12 @@ import datetime as dt
 
 from django.db import transaction
 
+from countyhall.core.access import require
+from countyhall.core.actors import as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation
-from countyhall.core.roles import Role
 from countyhall.core.services.audit import actor_user, audit_record, json_safe, model_snapshot
+from countyhall.permits import access
 from countyhall.permits.models import ProgressReport, StageLimit
 
 
@@ -19,9 +21,9 @@ def progress_report_submit(*, actor, lead: Organisation, year: int, month: int, 
     """File the month's report as generated from the cases; a report on or after the 25th is marked late."""
     from countyhall.permits.selectors import monthly_progress
 
+    actor = as_actor(actor)
     user = actor_user(actor)
-    if user is not None and user.organisation_id != lead.pk and Role.APPROVAL not in user.role_codes:
-        raise ServiceError("lead", "只能报送本部门的进展情况。")
+    require(access.can_submit_progress(actor, lead), "只能报送本部门的进展情况。", field="lead")
     if not StageLimit.objects.filter(lead=lead).exists():
         raise ServiceError("lead", f"{lead} 不是任何审批阶段的牵头部门。")
     if not 1 <= month <= 12:

@@ -8,11 +8,14 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from countyhall.core.access import require
+from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.policy import parameters
 from countyhall.core.services.audit import audit_record, model_snapshot
+from countyhall.permits import access
 from countyhall.permits.models import Category, Project, ProjectAssessment, StageLimit
 from countyhall.permits.rules import REGIONALLY_ASSESSED, stages_for
 
@@ -22,6 +25,8 @@ def stage_limit_set(*, actor, category: str, stage: str, working_days: int, lead
                     participants: list[Organisation], basis: str, review_working_days: int | None = None,
                     items: str = "", materials: str = "") -> StageLimit:
     """An administrator configures a stage; the stages of a category may not exceed its total (C3)."""
+    actor = as_actor(actor)
+    require(access.can_configure_stages(actor), "只有系统管理员或县行政审批服务局可以配置阶段时限。")
     if category not in Category.values:
         raise ServiceError("category", "未知的项目类别。")
     if stage not in stages_for(category):
@@ -56,7 +61,15 @@ def project_register(*, actor, code: str, name: str, category: str, site: Divisi
                      contact_phone: str = "", households: int | None = None,
                      in_area_completed_before_2014_06: bool = False) -> Project:
     """立项: the project gets its unified code here, and every later approval uses it (C5)."""
+    actor = as_actor(actor)
+    require(access.can_register_project(actor), "只有县行政审批服务局、县发展和改革局或系统管理员可以登记项目。")
     code = code.strip()
+    for field, value in (("code", code), ("name", name), ("legal_representative", legal_representative),
+                         ("project_manager", project_manager), ("contact_phone", contact_phone)):
+        limit = Project._meta.get_field(field).max_length
+        if len(value.strip()) > limit:
+            label = Project._meta.get_field(field).verbose_name
+            raise ServiceError(field, f"{label}不能超过 {limit} 个字符。")
     if not code:
         raise ServiceError("code", "请填写全国统一项目代码。")
     if Project.objects.filter(code=code).exists():
@@ -85,6 +98,8 @@ def project_register(*, actor, code: str, name: str, category: str, site: Divisi
 @transaction.atomic
 def fees_record(*, actor, project: Project, paid_on: dt.date, proof: str) -> Project:
     """C4: building fees paid in full at the one-stop window; the construction permit checks the proof."""
+    actor = as_actor(actor)
+    require(access.can_record_fees(actor, project), "建设规费缴清由县行政审批服务局综合服务窗口登记。")
     if not proof.strip():
         raise ServiceError("proof", "请填写缴费凭证号。")
     before = model_snapshot(project)
@@ -97,6 +112,8 @@ def fees_record(*, actor, project: Project, paid_on: dt.date, proof: str) -> Pro
 
 @transaction.atomic
 def assessment_record(*, actor, project: Project, kind: str, completed_on: dt.date, reference: str) -> ProjectAssessment:
+    actor = as_actor(actor)
+    require(access.can_record_assessment(actor, project), "只有综合服务窗口或参与本项目审批的部门可以登记评估评价。")
     if kind not in REGIONALLY_ASSESSED:
         raise ServiceError("kind", f"未知的评估事项：{kind}。")
     if not reference.strip():
@@ -113,6 +130,9 @@ def residential_record(*, actor, project: Project, households: int | None, elder
                        in_area_completed_before_2014_06: bool = False, completion_filed_on: dt.date | None = None,
                        elderly_room_handed_over_on: dt.date | None = None) -> Project:
     """C12 figures of a residential project: households, the rooms planned, completion filing and hand-over."""
+    actor = as_actor(actor)
+    require(access.can_record_residential(actor, project),
+            "只有综合服务窗口或参与本项目审批的住建、自然资源部门可以更新住宅项目信息。")
     if elderly_room_m2 is not None and elderly_room_m2 < 0:
         raise ServiceError("elderly_room_m2", "面积不能为负数。")
     if elderly_room_handed_over_on and not completion_filed_on:
