@@ -16,6 +16,7 @@ def test_nul_in_a_gazette_query_is_a_400_page(client, path):
     assert response.status_code == 400
     html = response.content.decode()
     assert "空字符" in html and "请求有误" in html
+    assert client.get(path.replace("%00", "")).status_code == 200  # the same query without NUL works
 
 
 @pytest.mark.django_db
@@ -50,8 +51,3 @@ def test_nul_in_a_signed_in_search_is_refused(client, make_user, people):
     client.force_login(make_user("nul-search", Role.CIVIL_AFFAIRS))
     assert client.get("/people/", {"q": "张\x00"}).status_code == 400
     assert client.get("/api/v1/people", {"q": "\x00"}).status_code == 400
-
-
-@pytest.mark.django_db
-def test_ordinary_queries_pass(client):
-    assert client.get("/gazette/?q=养老").status_code == 200

@@ -76,12 +76,15 @@ def test_people_list_refuses_a_division_outside_scope(client, make_user, people,
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("page", ["abc", "0", "-3", "99999", "1e9"])
-def test_people_list_page_number_that_does_not_parse_shows_a_page(client, make_user, people, page):
-    client.force_login(make_user("page-bad", Role.CIVIL_AFFAIRS))
+@pytest.mark.parametrize("page", ["abc", "0", "-3", "99999", "1e9", ""])
+def test_people_list_page_number_that_does_not_parse_shows_a_page_and_logs_it(client, make_user, people, page):
+    # One page of people here: a page number that does not parse, or lies past the end, shows page 1.
+    officer = make_user("page-bad", Role.CIVIL_AFFAIRS)
+    client.force_login(officer)
     response = client.get("/people/", {"page": page})
     assert response.status_code == 200
     assert "张秀英" in response.content.decode()
+    assert list_reads(officer).get().after["filters"]["page"] == 1
 
 
 # ---- GET /api/v1/people ---------------------------------------------------------------------------------------
