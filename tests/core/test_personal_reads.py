@@ -178,3 +178,4 @@ def test_audit_page_links_keep_the_filters(client, make_user):
     client.force_login(auditor)
     html = client.get("/audit/", {"action": "read", "actor": "auditor-pages"}).content.decode()
     assert "page=2&amp;action=read&amp;actor=auditor-pages" in html
+
