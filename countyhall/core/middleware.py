@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from countyhall.core.web import bad_request
 
 
 class RefuseNulBytesMiddleware:
-    """Refuse any GET or POST parameter holding a NUL character (U+0000) with 400 naming the field.
+    """Refuse any GET or POST parameter (or JSON field sent to the API) holding a NUL character (U+0000) with
+    400 naming the field.
 
     PostgreSQL cannot store or compare NUL in text, so a `?q=%00` reaching a query raised a 500 (the gazette
     search did). No form on the platform has a use for NUL, so it is refused here once for every view,
@@ -22,8 +25,12 @@ class RefuseNulBytesMiddleware:
             return bad_request(request, field=field, message="含有不允许的空字符（NUL），请删除后重新提交。")
         return self.get_response(request)
 
-    @staticmethod
-    def _field_with_nul(request) -> str | None:
+    @classmethod
+    def _field_with_nul(cls, request) -> str | None:
+        if request.content_type == "application/json" and request.method in ("POST", "PUT", "PATCH"):
+            found = cls._json_field_with_nul(request.body)
+            if found is not None:
+                return found
         sources = [request.GET]
         if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded", "multipart/form-data",
@@ -36,6 +43,37 @@ class RefuseNulBytesMiddleware:
                 if any("\x00" in value for value in values):
                     return key
         return None
+
+    @staticmethod
+    def _json_field_with_nul(body: bytes) -> str | None:
+        """The dotted key of the first JSON string (or key) holding NUL; None when there is none or the body
+        is not JSON (the API's parser then answers that)."""
+        if b"\\u0000" not in body and b"\x00" not in body:
+            return None
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None
+
+        def walk(value, path: str) -> str | None:
+            if isinstance(value, str):
+                return (path or "body") if "\x00" in value else None
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    here = f"{path}.{key}" if path else str(key)
+                    if "\x00" in str(key):
+                        return here.replace("\x00", "\\0")
+                    found = walk(item, here)
+                    if found:
+                        return found
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    found = walk(item, f"{path}[{index}]")
+                    if found:
+                        return found
+            return None
+
+        return walk(data, "")
 
 
 def client_ip(request) -> str | None:

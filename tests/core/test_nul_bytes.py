@@ -51,3 +51,12 @@ def test_nul_in_a_signed_in_search_is_refused(client, make_user, people):
     client.force_login(make_user("nul-search", Role.CIVIL_AFFAIRS))
     assert client.get("/people/", {"q": "张\x00"}).status_code == 400
     assert client.get("/api/v1/people", {"q": "\x00"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_nul_in_a_json_body_is_refused_naming_the_key(client):
+    response = client.post("/api/v1/calc/calendar.add_working_days",
+                           data='{"start": "2022-06-15", "items": [{"note": "a\\u0000"}]}',
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "items[0].note"
