@@ -90,14 +90,16 @@ AUTHENTICATION_BACKENDS = [
 # Login throttling (docs/security.md): after AXES_FAILURE_LIMIT failed logins a username is locked, and so is
 # the address they came from — each on its own, so guessing one account from many terminals and many
 # accounts from one terminal are both stopped. The lock lifts after the cool-off or when an administrator
-# deletes the attempts in /admin/ (访问失败记录 → 删除 = 解除锁定).
+# deletes the attempts in /admin/ (AXES → Access attempts → delete = 解除锁定).
 AXES_ENABLED = os.environ.get("COUNTYHALL_LOGIN_THROTTLE", "1") == "1"
 AXES_FAILURE_LIMIT = int(os.environ.get("COUNTYHALL_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = __import__("datetime").timedelta(
     minutes=int(os.environ.get("COUNTYHALL_LOGIN_COOLOFF_MINUTES", "30"))
 )
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Not reset by a success: an attacker with one valid account could otherwise clear the failures counted
+# against their address by signing in between guesses. Failures expire with the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # Behind the county's reverse proxy every request comes from the proxy's address: COUNTYHALL_PROXY_COUNT
 # says how many proxies append to X-Forwarded-For, so the client's own address is counted (left unset,
