@@ -52,11 +52,42 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_name(name: str) -> str:
+    """Keep the name's length so a masked list still reads as a list of people: 孙*华, 欧阳**, 孙*, *.
+
+    Three characters keep the first and the last; four or more (often a two-character surname such as 欧阳)
+    keep the first two; two keep the first; one is a single star.
+    """
+    name = (name or "").strip()
     if not name:
         return ""
     if len(name) == 1:
         return "*"
-    return name[0] + "*" * (len(name) - 1)
+    if len(name) == 2:
+        return name[0] + "*"
+    if len(name) == 3:
+        return name[0] + "*" + name[-1]
+    return name[:2] + "*" * (len(name) - 2)
+
+
+def mask_phone(value: str) -> str:
+    """Keep the carrier prefix and the last four digits: 138****1111."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_address(value: str) -> str:
+    """An address pinpoints a household; a masked view only says that one is on file."""
+    return "（已脱敏）" if (value or "").strip() else ""
+
+
+def mask_birth_date(value) -> str:
+    """Only the year of birth: enough to check an age band, not enough to identify a person."""
+    text = value.isoformat() if isinstance(value, dt.date) else str(value or "")
+    return f"{text[:4]}年" if len(text) >= 4 else ""
 
 
 def full_years(birth: dt.date, on: dt.date) -> int:

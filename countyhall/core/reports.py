@@ -6,6 +6,7 @@ installs; the HTML template is an ordinary Django template with print CSS.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -15,10 +16,16 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from openpyxl import Workbook
+from openpyxl.cell.rich_text import CellRichText
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+
+# Text starting with one of these is read as a formula by Excel (and WPS) when it is typed or imported
+# from CSV: a householder's name "=HYPERLINK(...)" typed into a ledger must come back out as text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
@@ -28,16 +35,17 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
 
 
 def workbook_bytes(*, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """One sheet with a bold header row; Decimal money stays exact with a 0.00 format."""
+    """One sheet with a bold header row; Decimal money stays exact with a 0.00 format; every cell goes
+    through safe_cell(), so text that looks like a formula stays text."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title[:31]
-    sheet.append(list(headers))
+    append_safe_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     widths = [len(str(h)) * 2 + 2 for h in headers]
     for row in rows:
-        sheet.append([_cell(value) for value in row])
+        append_safe_row(sheet, row)
         for index, value in enumerate(row):
             widths[index] = min(60, max(widths[index], len(str(value)) + 2))
         for cell in sheet[sheet.max_row]:
@@ -51,12 +59,59 @@ def workbook_bytes(*, sheet_title: str, headers: Sequence[str], rows: Iterable[S
     return buffer.getvalue()
 
 
-def _cell(value):
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def safe_cell(value):
+    """`value` as it may be written into a worksheet cell by any workbook writer.
+
+    openpyxl stores a str starting with "=" as a live formula; such text (and text starting with +, -, @)
+    is returned as a rich-text string, which openpyxl always writes as a string cell. Numbers — Decimal
+    money, negative amounts included — and dates stay what they are; aware datetimes become local time
+    (Excel has no time zones); lists and dicts (audit snapshots) become their text.
+    """
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone().replace(tzinfo=None)
     if isinstance(value, list | tuple | dict):
-        return str(value)
+        value = str(value)
+    if is_formula_like(value):
+        return CellRichText(value)
     return value
+
+
+def append_safe_row(sheet, values: Sequence) -> None:
+    """Append one row through safe_cell(); formula-like text also gets Excel's quote prefix, so it stays
+    text even when someone later edits the cell in Excel."""
+    sheet.append([safe_cell(value) for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, CellRichText):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
+def csv_safe(value) -> str:
+    """A CSV field: formula-like text gets a leading apostrophe (the usual defence: CSV has no cell types,
+    so Excel would evaluate it on opening); numbers and dates are written as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone().replace(tzinfo=None)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if is_formula_like(value) else text
+
+
+def csv_response(*, filename: str, headers: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    """A CSV download (UTF-8 with BOM, so Excel on a county PC reads the Chinese) through csv_safe()."""
+    response = HttpResponse(content_type=CSV)
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([csv_safe(h) for h in headers])
+    for row in rows:
+        writer.writerow([csv_safe(value) for value in row])
+    return _attachment(response, filename)
 
 
 def xlsx_response(*, content: bytes, filename: str) -> HttpResponse:

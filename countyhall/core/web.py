@@ -89,3 +89,18 @@ def form_data(form: forms.Form) -> dict:
     field = next(iter(form.errors))
     raise ServiceError(field, "；".join(f"{form.fields[name].label if name in form.fields else ''}：{errors[0]}"
                                        for name, errors in form.errors.items()))
+
+
+def bad_request(request, *, field: str, message: str):
+    """Refuse a request's input with 400 naming the field: JSON for the API, a page for everyone else.
+
+    Used for query parameters that do not parse (a division id that is not a number, a date that is not a
+    date) so that bad input never reaches the database as a 500.
+    """
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"field": field, "message": message}}, status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    return render(request, "core/bad_request.html", {"field": field, "message": message}, status=400)

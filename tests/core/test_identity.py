@@ -8,8 +8,11 @@ from countyhall.core.identity import (
     IdNumberError,
     check_digit,
     full_years,
+    mask_address,
+    mask_birth_date,
     mask_id_number,
     mask_name,
+    mask_phone,
     parse_id_number,
 )
 
@@ -39,8 +42,32 @@ def test_invalid_birth_date_with_valid_check_digit():
 
 def test_masks():
     assert mask_id_number("370322194805120011") == "370322********0011"
-    assert mask_name("张秀英") == "张**"
+    assert mask_name("张秀英") == "张*英"
     assert mask_name("王") == "*"
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("孙华", "孙*"),
+        ("孙立华", "孙*华"),  # first and last kept
+        ("欧阳明华", "欧阳**"),  # a two-character surname stays readable
+        ("爱新觉罗溥仪", "爱新****"),
+        ("王", "*"),
+        ("", ""),
+    ],
+)
+def test_mask_name_keeps_the_length(name, masked):
+    assert mask_name(name) == masked
+    assert len(mask_name(name)) == len(name)
+
+
+def test_mask_other_personal_fields():
+    assert mask_phone("13800001111") == "138****1111"
+    assert mask_phone("") == ""
+    assert mask_address("甲村1号") == "（已脱敏）"
+    assert mask_birth_date(dt.date(1948, 5, 12)) == "1948年"
+    assert mask_birth_date("1948-05-12") == "1948年"
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "countyhall.core",
     "countyhall.gazette",
     "countyhall.canteens",
@@ -43,6 +44,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After authentication and messages, so its 400 page renders with the page shell.
+    "countyhall.core.middleware.RefuseNulBytesMiddleware",
+    # Last, as django-axes requires: it turns a lockout raised during authenticate() into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "countyhall.config.urls"
@@ -77,6 +82,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (docs/security.md): after AXES_FAILURE_LIMIT failed logins a username is locked, and so is
+# the address they came from — each on its own, so guessing one account from many terminals and many
+# accounts from one terminal are both stopped. The lock lifts after the cool-off or when an administrator
+# deletes the attempts in /admin/ (AXES → Access attempts → delete = 解除锁定).
+AXES_ENABLED = os.environ.get("COUNTYHALL_LOGIN_THROTTLE", "1") == "1"
+AXES_FAILURE_LIMIT = int(os.environ.get("COUNTYHALL_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = __import__("datetime").timedelta(
+    minutes=int(os.environ.get("COUNTYHALL_LOGIN_COOLOFF_MINUTES", "30"))
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Not reset by a success: an attacker with one valid account could otherwise clear the failures counted
+# against their address by signing in between guesses. Failures expire with the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# Behind the county's reverse proxy every request comes from the proxy's address: COUNTYHALL_PROXY_COUNT
+# says how many proxies append to X-Forwarded-For, so the client's own address is counted (left unset,
+# X-Forwarded-For is ignored: a client could otherwise pick the address it is counted under).
+COUNTYHALL_PROXY_COUNT = int(os.environ.get("COUNTYHALL_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "countyhall.core.middleware.client_ip"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -119,7 +149,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         # Canteen terminals authenticate with a token issued to their operator account.
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # No BasicAuthentication: it sends the password with every request and bypasses the login
+        # throttling (django-axes) of the sign-in page.
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "countyhall.core.api.errors.structured_exception_handler",

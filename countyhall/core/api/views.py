@@ -7,11 +7,18 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from countyhall.core.errors import ServiceError
 from countyhall.core.models import Person
 from countyhall.core.policy import parameters
 from countyhall.core.rules import RuleInputError, calc, rule_catalogue
 from countyhall.core.selectors.calendar import calendar_month
-from countyhall.core.selectors.people import person_get_for_user, person_list_for_user, person_present
+from countyhall.core.selectors.people import (
+    division_filter_for_user,
+    person_get_for_user,
+    person_list_for_user,
+    person_list_read_log,
+    person_present,
+)
 from countyhall.core.workdays import CalendarYearUnknown
 
 ErrorSerializer = inline_serializer(
@@ -106,9 +113,17 @@ class PersonSerializer(serializers.Serializer):
 class PersonListApi(APIView):
     """People within the caller's division scope; masked unless the role needs full data."""
 
-    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: PersonSerializer(many=True)})
+    @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("division", int)],
+                   responses={200: PersonSerializer(many=True), 400: ErrorSerializer})
     def get(self, request):
-        people = person_list_for_user(request.user, query=request.query_params.get("q", ""))[:200]
+        try:
+            within = division_filter_for_user(request.user, request.query_params.get("division"))
+        except ServiceError as exc:
+            return Response(exc.as_dict(), status=400)
+        query = request.query_params.get("q", "").strip()
+        people = list(person_list_for_user(request.user, query=query, within=within)[:200])
+        # Up to 200 records with address and phone for an unmasked role: logged like a detail read.
+        person_list_read_log(request.user, what="接口人员列表", count=len(people), query=query, within=within)
         return Response([PersonSerializer(person_present(p, request.user)).data for p in people])
 
 

@@ -2,11 +2,22 @@ from __future__ import annotations
 
 from django.db import models
 
+from countyhall.core.identity import mask_address, mask_birth_date, mask_id_number, mask_name, mask_phone
+
 from .divisions import Division
 
 
 class Person(models.Model):
     """A resident known to the platform. Personal data: read only through the scoping selectors."""
+
+    # The audit log keeps only these masked forms: the auditor reads the log but sees names masked.
+    AUDIT_MASKED_FIELDS = {
+        "name": mask_name,
+        "id_number": mask_id_number,
+        "address": mask_address,
+        "phone": mask_phone,
+        "birth_date": mask_birth_date,
+    }
 
     class Sex(models.TextChoices):
         MALE = "M", "男"
@@ -30,3 +41,6 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"人员 #{self.pk}"
+
+    def audit_repr(self) -> str:
+        return f"人员 #{self.pk}（{mask_name(self.name)}）"

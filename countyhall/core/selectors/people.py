@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 
-from countyhall.core.identity import mask_id_number, mask_name
+from countyhall.core.errors import ServiceError
+from countyhall.core.identity import mask_address, mask_birth_date, mask_id_number, mask_name, mask_phone
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.roles import Capability
-from countyhall.core.services.audit import audit_record
+from countyhall.core.services.audit import audit_personal_read, audit_record
 
 
 def division_scope_for_user(user) -> Division | None:
@@ -46,6 +47,34 @@ def person_list_for_user(user, *, query: str = "", within: Division | None = Non
     return people.order_by("division__path", "name", "pk")
 
 
+def division_filter_for_user(user, raw: str | None) -> Division | None:
+    """The `?division=` filter of a people list: None when absent; ServiceError("division") when it is not
+    a number or names a division outside the user's scope (never a 500, never another town's people)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ServiceError("division", "区划参数应为区划编号（整数）。")
+    scope = division_scope_for_user(user)
+    division = Division.objects.filter(pk=int(raw)).first()
+    if division is None or scope is None or not division.path.startswith(scope.path):
+        raise ServiceError("division", "该区划不存在或不在您的数据范围内。")
+    return division
+
+
+def person_list_read_log(user, *, what: str, count: int, query: str = "", within: Division | None = None,
+                         **filters) -> None:
+    """One audit row for a list or search of people as `user` saw it (page, API page, export)."""
+    audit_personal_read(
+        actor=user,
+        what=what,
+        object_type="core.Person",
+        count=count,
+        filters={"q": query.strip(), "division": within.pk if within else None, **filters},
+        masked=not user.can(Capability.PERSON_VIEW_UNMASKED),
+    )
+
+
 @dataclass(frozen=True)
 class PersonView:
     """A person as a given user is allowed to see them."""
@@ -68,10 +97,10 @@ def person_present(person: Person, user) -> PersonView:
         name=person.name if unmasked else mask_name(person.name),
         id_number=person.id_number if unmasked else mask_id_number(person.id_number),
         sex=person.get_sex_display(),
-        birth_date=person.birth_date.isoformat() if unmasked else f"{person.birth_date.year}年",
+        birth_date=person.birth_date.isoformat() if unmasked else mask_birth_date(person.birth_date),
         division=person.division.full_name(),
-        address=person.address if unmasked else "（已脱敏）",
-        phone=person.phone if unmasked else (person.phone[:3] + "****" + person.phone[-4:] if person.phone else ""),
+        address=person.address if unmasked else (mask_address(person.address) or "（已脱敏）"),
+        phone=person.phone if unmasked else mask_phone(person.phone),
         masked=not unmasked,
     )
 

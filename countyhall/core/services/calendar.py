@@ -5,10 +5,19 @@ import datetime as dt
 import chinese_calendar
 from django.db import transaction
 
+from countyhall.core.access import require
+from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, CalendarDay, CalendarYear
+from countyhall.core.permissions import can_edit_calendar
 
 from .audit import audit_record, model_snapshot
+
+
+def _require_calendar_editor(actor) -> None:
+    # `countyhall calendar seed` and the test set-up run as system actors; of the users only administrators.
+    actor = as_actor(actor)
+    require(actor.is_system or can_edit_calendar(actor), "只有系统管理员可以维护工作日历。")
 
 
 def _days_of(year: int):
@@ -30,6 +39,7 @@ def calendar_seed_year(*, year: int, actor) -> CalendarYear:
     Days an administrator has corrected are kept as corrected. A year the package does not know
     is refused with a message telling the administrator to enter it by hand.
     """
+    _require_calendar_editor(actor)
     if year not in package_years():
         raise ServiceError(
             "year",
@@ -91,6 +101,7 @@ _HOLIDAY_NAMES = {
 @transaction.atomic
 def calendar_year_create_manual(*, year: int, basis: str, actor) -> CalendarYear:
     """Open a year the package does not know: Monday–Friday working, weekends off, to be corrected day by day."""
+    _require_calendar_editor(actor)
     if not basis.strip():
         raise ServiceError("basis", "请填写依据（如国务院办公厅关于该年部分节假日安排的通知）。")
     if CalendarYear.objects.filter(year=year).exists():
@@ -113,6 +124,7 @@ def calendar_year_create_manual(*, year: int, basis: str, actor) -> CalendarYear
 @transaction.atomic
 def calendar_day_correct(*, date: dt.date, kind: str, holiday_name: str = "", note: str, actor) -> CalendarDay:
     """An administrator's correction of one day; it survives later re-seeding from the package."""
+    _require_calendar_editor(actor)
     if kind not in CalendarDay.Kind.values:
         raise ServiceError("kind", f"未知的日期类型：{kind}。")
     if not note.strip():
@@ -126,7 +138,7 @@ def calendar_day_correct(*, date: dt.date, kind: str, holiday_name: str = "", no
     day.is_workday = kind in (CalendarDay.Kind.WORKDAY, CalendarDay.Kind.MAKEUP_WORKDAY)
     day.holiday_name = holiday_name if kind == CalendarDay.Kind.HOLIDAY else ""
     day.note = note
-    day.corrected_by = actor
+    day.corrected_by = actor_user(actor)
     day.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=day, before=before,
                  after=model_snapshot(day), note=note)

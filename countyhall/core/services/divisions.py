@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from countyhall.core.access import require
+from countyhall.core.actors import as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
+from countyhall.core.permissions import can_edit_divisions
 
 from .audit import audit_record, model_snapshot
 
@@ -21,6 +24,9 @@ ALLOWED_PARENT_KINDS = {
 @transaction.atomic
 def division_upsert(*, actor, code: str, name: str, kind: str, parent: Division | None) -> Division:
     """Create or rename a division, checking that it sits under the right kind of parent."""
+    actor = as_actor(actor)
+    # System actors (demo loader, initial set-up) build the tree; of the users only administrators.
+    require(actor.is_system or can_edit_divisions(actor), "只有系统管理员可以维护行政区划。")
     if kind not in Division.Kind.values:
         raise ServiceError("kind", f"未知的区划类型：{kind}。")
     allowed = ALLOWED_PARENT_KINDS[kind]
@@ -45,6 +51,8 @@ def division_upsert(*, actor, code: str, name: str, kind: str, parent: Division 
 
 @transaction.atomic
 def organisation_upsert(*, actor, name: str, kind: str, division: Division, short_name: str = "") -> Organisation:
+    actor = as_actor(actor)
+    require(actor.is_system or can_edit_divisions(actor), "只有系统管理员可以维护机构。")
     if kind not in Organisation.Kind.values:
         raise ServiceError("kind", f"未知的机构类型：{kind}。")
     existing = Organisation.objects.filter(name=name).first()

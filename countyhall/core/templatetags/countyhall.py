@@ -34,3 +34,10 @@ def yuan(value) -> str:
     if value in (None, ""):
         return ""
     return format_money(Decimal(value))
+
+
+@register.filter
+def cooloff_minutes(value) -> int:
+    """A timedelta as whole minutes (rounded up), for the login lockout page."""
+    seconds = int(value.total_seconds()) if hasattr(value, "total_seconds") else int(value or 0)
+    return -(-seconds // 60)

@@ -11,36 +11,72 @@ from countyhall.core.models import AuditEntry
 from countyhall.core.reports import excel_response
 from countyhall.core.roles import Capability
 from countyhall.core.selectors.audit import audit_list_for_user
+from countyhall.core.services.audit import audit_personal_read
+from countyhall.core.web import bad_request
+
+DATE_FIELDS = {"date_from": "起始日期", "date_to": "截止日期"}
 
 
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
+class _BadFilter(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _date(request, name: str) -> dt.date | None:
+    text = request.GET.get(name, "").strip()
+    if not text:
         return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _BadFilter(f"{DATE_FIELDS[name]}（{name}）", "日期格式应为 YYYY-MM-DD，例如 2022-06-15。") from None
 
 
 @login_required
 def audit_list(request):
     if not request.user.can(Capability.AUDIT_VIEW):
         raise PermissionDenied("只有审计员可以查阅审计日志。")
-    filters = {
-        "action": request.GET.get("action", ""),
-        "object_type": request.GET.get("object_type", ""),
-        "actor": request.GET.get("actor", ""),
-        "date_from": _date(request.GET.get("date_from", "")),
-        "date_to": _date(request.GET.get("date_to", "")),
-    }
+    try:
+        filters = {
+            "action": request.GET.get("action", "").strip(),
+            "object_type": request.GET.get("object_type", "").strip(),
+            "actor": request.GET.get("actor", "").strip(),
+            "date_from": _date(request, "date_from"),
+            "date_to": _date(request, "date_to"),
+        }
+    except _BadFilter as exc:
+        return bad_request(request, field=exc.field, message=exc.message)
+    if filters["action"] and filters["action"] not in AuditEntry.Action.values:
+        return bad_request(request, field="操作（action）", message="没有这种操作类型。")
     entries = audit_list_for_user(request.user, **filters)
     if request.GET.get("format") == "xlsx":
-        return excel_response(
+        exported = 0
+
+        def rows():
+            nonlocal exported
+            for e in entries.iterator():
+                exported += 1
+                yield [e.at, e.actor_label, e.get_action_display(), e.object_type, e.object_id, e.object_repr,
+                       e.note, e.before, e.after]
+
+        response = excel_response(
             filename="审计日志.xlsx", sheet_title="审计日志",
             headers=["时间", "操作人", "操作", "对象类型", "对象编号", "对象", "说明", "修改前", "修改后"],
-            rows=([e.at, e.actor_label, e.get_action_display(), e.object_type, e.object_id, e.object_repr, e.note,
-                   e.before, e.after] for e in entries.iterator()),
+            rows=rows(),
         )
+        # The trail says who read and changed whose records: an export of it is itself logged (after the
+        # workbook is built, so the export's own row is not in it and the count is what was written).
+        audit_personal_read(actor=request.user, what="审计日志导出", object_type="core.AuditEntry",
+                            count=exported, filters=filters)
+        return response
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     object_types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
+    # The page links keep the filters (without them "next page" silently showed the unfiltered log).
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    kept.pop("format", None)
     return render(request, "core/audit_list.html", {"page": page, "filters": request.GET,
+                                                    "kept_filters": kept.urlencode(),
                                                     "actions": AuditEntry.Action.choices,
                                                     "object_types": sorted(set(object_types))})

@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import CalendarDay
-from countyhall.core.roles import Capability
+from countyhall.core.permissions import can_edit_calendar
 from countyhall.core.selectors.calendar import calendar_month, calendar_year_list
 from countyhall.core.services.calendar import calendar_day_correct, calendar_year_create_manual
+from countyhall.core.web import bad_request
 from countyhall.core.workdays import CalendarYearUnknown
 
 
@@ -30,7 +31,7 @@ class YearForm(forms.Form):
 
 @login_required
 def calendar_overview(request):
-    can_edit = request.user.can(Capability.CALENDAR_EDIT)
+    can_edit = can_edit_calendar(request.user)
     year_form = YearForm(request.POST or None, prefix="year")
     if request.method == "POST" and can_edit and year_form.is_valid():
         try:
@@ -45,7 +46,10 @@ def calendar_overview(request):
 
 @login_required
 def calendar_month_view(request, year: int, month: int):
-    can_edit = request.user.can(Capability.CALENDAR_EDIT)
+    # The URL takes any integer: a month outside 1–12 is a 400 naming the field, not a ValueError (500).
+    if not 1 <= month <= 12:
+        return bad_request(request, field="月份（month）", message="月份应在 1 至 12 之间。")
+    can_edit = can_edit_calendar(request.user)
     form = DayCorrectionForm(request.POST or None)
     if request.method == "POST":
         if not can_edit:
