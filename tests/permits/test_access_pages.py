@@ -156,4 +156,4 @@ def test_audit_rows_keep_named_persons_masked(world):
     record = credit_record_add(actor=world["users"]["approval"], practitioner="赵一二", reason="violation",
                                detail="x", listed_on=D(2021, 9, 1))
     entry = AuditEntry.objects.filter(object_type="permits.CreditRecord", object_id=str(record.pk)).latest("id")
-    assert entry.after["practitioner"] == "赵**" and "赵一二" not in entry.object_repr
+    assert entry.after["practitioner"] == "赵*二" and "赵一二" not in entry.object_repr
