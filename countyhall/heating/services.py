@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from countyhall.core.access import AccessDenied, require
-from countyhall.core.actors import actor_label, actor_user, as_actor
+from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import cell_date, cell_text, sheet_rows
 from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
@@ -81,9 +81,8 @@ def household_register(*, actor, division: Division, id_number: str, name: str, 
         # resident to this ledger; the resident's own town must check it. Nothing is moved or rewritten.
         raise AccessDenied("该身份证号的人员登记在其他镇（街道），不在本人数据范围内，请由所在镇（街道）核实。",
                            field="id_number")
-    # person_register still tells system actors by a plain label; pass one so both forms of core agree.
     person = person or person_register(
-        actor=actor_label(actor) if actor.is_system else actor, id_number=parsed.value, name=name,
+        actor=actor, id_number=parsed.value, name=name,
         division=division, address=address)
     if Household.objects.filter(householder=person, converted_year=converted_year).exists():
         raise ServiceError("id_number", f"该户主 {converted_year} 年的改造已登记。")

@@ -55,8 +55,7 @@ def elder_register(*, actor, id_number: str, name: str, division: Division, gaoq
     if person is not None and not access.can_register_elder(actor, person.division):
         raise AccessDenied("该身份证号登记的人员不在您的数据范围内，不能登记为本辖区的助餐老人。", field="id_number")
     if person is None:
-        # core person_register still tells a system run by a plain label (isinstance(actor, str)); hand it one.
-        person = person_register(actor=actor.label if actor.is_system else actor, id_number=parsed.value,
+        person = person_register(actor=actor, id_number=parsed.value,
                                  name=name, division=division,
                                  address=address, phone=phone)
     elif Elder.objects.filter(person=person).exists():
@@ -268,6 +267,7 @@ def _row_changes(person: Person, elder: Elder | None, row: _Row) -> list[tuple[s
     return changes
 
 
+@transaction.atomic
 def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None]:
     """'created', 'updated', 'unchanged' or 'existing' (known and different, left as is outside mode update).
 

@@ -198,6 +198,7 @@ def menu_publish(*, actor, facility: Facility, week_start: dt.date, items: dict[
     return menu
 
 
+@transaction.atomic
 def _step(facility: Facility, *, actor, step: str, decision: str, note: str = "", on: dt.date | None = None) -> FilingStep:
     user = actor_user(actor)
     label = actor_label(actor) if user is None else f"{user}（{user.organisation or ''}）"
@@ -211,6 +212,7 @@ def _step(facility: Facility, *, actor, step: str, decision: str, note: str = ""
     return filing_step
 
 
+@transaction.atomic
 def _transition(facility: Facility, *, actor, status: str, note: str) -> None:
     before = model_snapshot(facility)
     facility.status = status

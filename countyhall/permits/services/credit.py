@@ -41,6 +41,7 @@ def credit_record_add(*, actor, reason: str, detail: str, listed_on: dt.date, or
                                  organisation=organisation, practitioner=practitioner, until=until, source=source)
 
 
+@transaction.atomic
 def _credit_record_create(*, actor, reason: str, detail: str, listed_on: dt.date,
                           organisation: Organisation | None, practitioner: str, until: dt.date | None,
                           source: str) -> CreditRecord:
