@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -59,6 +60,17 @@ class TerminalAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class TerminalAuthenticationScheme(OpenApiAuthenticationExtension):
+    """How /api/docs describes the terminal header."""
+
+    target_class = "countyhall.canteens.api.TerminalAuthentication"
+    name = "terminalAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "登记终端令牌：`Terminal <令牌>`（在机构的“登记终端”页面发放，只能登记本机构的午餐）"}
 
 
 CHECK_IN_AUTHENTICATION = [TerminalAuthentication, SessionAuthentication, TokenAuthentication,
