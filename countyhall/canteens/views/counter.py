@@ -51,10 +51,11 @@ def counter(request, pk: int):
                                      identifier=form.cleaned_data["identifier"],
                                      meal_date=form.cleaned_data["meal_date"] or None)
         except LateEntryNeeded as exc:
+            asked = dict(form.cleaned_data)  # form_error drops the field it marks from cleaned_data
             form_error(form, exc)
             if can_request_late_entry(request.user, facility):
-                late_form = LateEntryForm(initial={"identifier": form.cleaned_data["identifier"],
-                                                   "meal_date": form.cleaned_data["meal_date"]})
+                late_form = LateEntryForm(initial={"identifier": asked["identifier"],
+                                                   "meal_date": asked["meal_date"]})
         except ServiceError as exc:
             form_error(form, exc)
         else:
