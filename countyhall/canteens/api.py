@@ -77,17 +77,22 @@ CHECK_IN_AUTHENTICATION = [TerminalAuthentication, SessionAuthentication, TokenA
                            BasicAuthentication]
 
 
+MEAL_DATE_ERRORS = {"invalid": "就餐日期格式应为 2022-06-01（年-月-日）。"}
+FACILITY_ERRORS = {"invalid": "机构编号应为整数。", "max_value": "机构编号不存在（数值过大）。",
+                   "min_value": "机构编号应为正整数。", "max_string_length": "机构编号不存在（数值过大）。"}
+
+
 class CheckInItemSerializer(serializers.Serializer):
     identifier = serializers.CharField(max_length=32, help_text="身份证号或就餐卡号")
-    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天")
+    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天", error_messages=MEAL_DATE_ERRORS)
     idempotency_key = serializers.CharField(max_length=80, required=False)
 
 
 class CheckInSerializer(serializers.Serializer):
     facility = serializers.IntegerField(help_text="机构编号", min_value=1, max_value=2**31 - 1,
-                                        error_messages={"invalid": "机构编号应为整数。"})
+                                        error_messages=FACILITY_ERRORS)
     identifier = serializers.CharField(max_length=32, help_text="身份证号或就餐卡号")
-    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天")
+    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天", error_messages=MEAL_DATE_ERRORS)
     idempotency_key = serializers.CharField(max_length=80, required=False,
                                             help_text="也可用请求头 Idempotency-Key；同一键重试不会重复登记")
 
@@ -191,7 +196,7 @@ class LunchCheckInApi(APIView):
 
 class BatchCheckInSerializer(serializers.Serializer):
     facility = serializers.IntegerField(help_text="机构编号", min_value=1, max_value=2**31 - 1,
-                                        error_messages={"invalid": "机构编号应为整数。"})
+                                        error_messages=FACILITY_ERRORS)
     lunches = serializers.ListField(child=CheckInItemSerializer(), min_length=1, max_length=100,
                                     help_text="最多 100 条；每条有自己的幂等键，逐条登记、逐条答复")
 
