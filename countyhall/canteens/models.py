@@ -259,7 +259,7 @@ class Lunch(models.Model):
 
     idempotency_key = models.CharField("幂等键", max_length=80, unique=True, null=True, blank=True)
     # sha256 of (facility, identifier, meal date): a reused key replays only the same request.
-    request_digest = models.CharField(max_length=64, blank=True)
+    request_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="lunches")
     elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="lunches", null=True, blank=True)
     presented_identifier = models.CharField("出示的证件（脱敏）", max_length=40, blank=True)

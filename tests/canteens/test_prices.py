@@ -138,3 +138,33 @@ def test_price_page_adds_an_entry_and_refuses_bad_input(client, filed_world):
     assert lunch_price_on(filed_world["facility"].pk, dt.date(2022, 6, 20)) == Decimal("9.50")
     client.force_login(filed_world["users"]["caizheng"])
     assert client.post(url, {"kind": "lunch", "price": "1.00", "valid_from": "2022-06-21"}).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_data_migration_opens_each_price_list_with_the_registered_price():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("canteens", "0001_initial")], [("canteens", "0003_price_list_from_facility_lunch_price")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    division = apps.get_model("core", "Division").objects.create(code="370322101201001", name="乙庄",
+                                                                  kind="natural_village", path="370322101201001/")
+    operator = apps.get_model("core", "Organisation").objects.create(name="运营方", kind="care_organisation",
+                                                                      division=division)
+    common = {"kind": "canteen", "model": "happiness_home", "setting": "rural", "operator": operator,
+              "operator_kind": "care_org", "division": division}
+    facility = apps.get_model("canteens", "Facility").objects.create(
+        name="甲长者食堂", lunch_price=Decimal("7.50"), service_start=dt.date(2021, 10, 1),
+        filed_on=dt.date(2021, 9, 20), **common)
+    unpriced = apps.get_model("canteens", "Facility").objects.create(name="乙长者食堂", lunch_price=Decimal("0"),
+                                                                      **common)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    [entry] = PriceListEntry.objects.filter(facility_id=facility.pk)
+    assert (entry.kind, entry.price, entry.valid_from) == ("lunch", Decimal("7.50"), dt.date(2021, 9, 20))
+    assert not PriceListEntry.objects.filter(facility_id=unpriced.pk).exists()
