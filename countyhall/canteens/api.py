@@ -147,7 +147,7 @@ def _facility_for_check_in(actor, pk: int) -> Facility | Response:
         if pk != actor.facility_id:
             return _error("facility", "该终端只能登记本机构的午餐。", status.HTTP_403_FORBIDDEN)
         # No joins and no ordering: the check-in needs the facility's own columns only.
-        facility = Facility.objects.filter(pk=pk).first()
+        facility = Facility.objects.order_by().filter(pk=pk).first()
     else:
         facility = facility_list_for_user(actor).select_related(None).order_by().filter(pk=pk).first()
     if facility is None:

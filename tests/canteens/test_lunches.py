@@ -218,3 +218,13 @@ def test_lunch_list_and_export_log_the_personal_read(client, filed_world):
     assert client.get("/canteens/lunches/?format=xlsx").status_code == 200
     export = AuditEntry.objects.get(action="read", object_type="canteens.Lunch", note__contains="导出")
     assert export.after["count"] == 1
+
+
+def test_lunches_recorded_before_digests_replay_by_what_they_stored(filed_world):
+    from countyhall.canteens.services.lunches import IdempotencyConflict
+
+    first = check_in(filed_world, "same_65", key="old-terminal:1")
+    Lunch.objects.filter(pk=first.lunch.pk).update(request_digest="")
+    assert check_in(filed_world, "same_65", key="old-terminal:1").replayed
+    with pytest.raises(IdempotencyConflict):
+        check_in(filed_world, "other_70", key="old-terminal:1")

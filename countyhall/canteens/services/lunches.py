@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from countyhall.canteens.access import can_terminal_check_in, is_terminal
@@ -162,9 +162,10 @@ def backdate_days() -> int:
 
 def approved_settlement_for(facility_id: int, meal_date: dt.date) -> Settlement | None:
     """The month's (or the year's) statement once 民政 has approved it: its lunches can no longer change."""
+    # The month's own statement first (PostgreSQL and SQLite sort NULL differently, so say it).
     return (Settlement.objects.filter(facility_id=facility_id, year=meal_date.year)
             .filter(Q(month=meal_date.month) | Q(month__isnull=True))
-            .exclude(status=Settlement.Status.DRAFT).order_by("month").first())
+            .exclude(status=Settlement.Status.DRAFT).order_by(F("month").asc(nulls_last=True)).first())
 
 
 def late_entry_reason(facility: Facility, meal_date: dt.date, today: dt.date) -> str | None:
@@ -188,9 +189,18 @@ def request_digest(facility_id: int, identifier: str, meal_date: dt.date) -> str
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _replay(idempotency_key: str, facility: Facility, digest: str) -> CheckIn:
-    lunch = Lunch.objects.select_related("elder", "facility").get(idempotency_key=idempotency_key)
-    if lunch.facility_id != facility.pk or lunch.request_digest != digest:
+def _same_request(stored: Lunch, attempt: Lunch) -> bool:
+    if stored.request_digest:
+        return stored.facility_id == attempt.facility_id and stored.request_digest == attempt.request_digest
+    # A lunch recorded before digests were kept: compare what it stored (the masked identifier).
+    return (stored.facility_id == attempt.facility_id and stored.meal_date == attempt.meal_date
+            and stored.presented_identifier == attempt.presented_identifier)
+
+
+def _replay(attempt: Lunch) -> CheckIn:
+    """The answer to a retried key: the stored lunch, if the retry asks for the same check-in."""
+    lunch = Lunch.objects.select_related("elder", "facility").get(idempotency_key=attempt.idempotency_key)
+    if not _same_request(lunch, attempt):
         raise IdempotencyConflict()
     return CheckIn(lunch=lunch, replayed=True)
 
@@ -277,7 +287,7 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
     except IntegrityError:
         # Either a concurrent retry with the same key, or A13: a subsidised lunch already today.
         if idempotency_key and Lunch.objects.filter(idempotency_key=idempotency_key).exists():
-            return _replay(idempotency_key, facility, digest)
+            return _replay(lunch)
         lunch.pk = None
         earlier = (Lunch.objects.select_related("facility")
                    .filter(daily_subsidy_key=lunch.daily_subsidy_key).first())
@@ -300,7 +310,7 @@ def _record_refusal(actor, lunch: Lunch, code: str, reason: str) -> CheckIn:
         _save_with_audit(actor, lunch, "午餐登记被拒绝：" + reason)
     except IntegrityError:
         if lunch.idempotency_key and Lunch.objects.filter(idempotency_key=lunch.idempotency_key).exists():
-            return _replay(lunch.idempotency_key, lunch.facility, lunch.request_digest)
+            return _replay(lunch)
         raise
     return CheckIn(lunch=lunch, replayed=False)
 
