@@ -133,3 +133,10 @@ def test_permission_table_agrees_with_the_predicates(world, make_user):
         for action, permission in table.items():
             assert _predicate(action, user, world) == (role in permission.allowed), (action, role)
 
+
+
+def test_access_page_lists_the_money_actions(client, make_user):
+    client.force_login(make_user("admin", Role.SYSTEM_ADMIN))
+    html = client.get("/access/").content.decode()
+    for label in ("录入机构价目表", "发放、更换、停用登记终端", "审核午餐补录申请", "设置补录期限（天）"):
+        assert label in html
