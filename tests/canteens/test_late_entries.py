@@ -177,3 +177,21 @@ def test_desk_filters_are_validated(client, filed_world, query, label):
     client.force_login(filed_world["users"]["minzheng"])
     response = client.get(f"/canteens/late-entries/?{query}")
     assert response.status_code == 400 and label in response.content.decode()
+
+
+def test_yearly_statement_counts_an_approved_late_lunch_once(filed_world):
+    """The late lunch reaches the next monthly statement as an adjustment; the yearly statement, which sums the
+    year's lunches themselves, must not add that adjustment a second time."""
+    users = filed_world["users"]
+    check_in(filed_world, "same_80", dt.date(2022, 4, 5))
+    april = settlement_compute(actor=users["minzheng"], facility=filed_world["facility"], year=2022, month=4)
+    settlement_approve(actor=users["minzheng"], settlement=april)
+    entry = late_entry_request(actor=users["operator"], facility=filed_world["facility"],
+                               identifier=filed_world["elders"]["same_65"].person.id_number,
+                               meal_date=dt.date(2022, 4, 20), reason="纸质登记表第 8 号")
+    late_entry_decide(actor=users["minzheng"], entry=entry, approve=True, reason="属实")
+    may = settlement_compute(actor=users["minzheng"], facility=filed_world["facility"], year=2022, month=5)
+    assert may.adjustments_total == Decimal("2.00")  # 1.00 city + 1.00 county for the 66-year-old
+    year = settlement_compute(actor=users["minzheng"], facility=filed_world["facility"], year=2022)
+    assert year.lunches == 2
+    assert (year.city, year.county) == (Decimal("3.00"), Decimal("2.00"))
