@@ -35,7 +35,7 @@ def build(*, elders: int, facilities: int, lunches: int, seed: int = 2022) -> di
     django.setup()
     from django.db import connection, transaction
 
-    from countyhall.canteens.models import Elder, Facility, Lunch, TekunStatus
+    from countyhall.canteens.models import Elder, Facility, Lunch, PriceListEntry, TekunStatus
     from countyhall.canteens.rules import FacilityTerms, lunch_terms
     from countyhall.core.identity import check_digit, full_years
     from countyhall.core.models import Division, Organisation, Person, RoleGrant, User
@@ -81,6 +81,10 @@ def build(*, elders: int, facilities: int, lunches: int, seed: int = 2022) -> di
             homes.append((home, other))
         Facility.objects.bulk_create(facility_rows)
         facility_list = list(Facility.objects.order_by("pk"))
+        # Check-ins price lunches from the price list: each facility's price from its first day.
+        PriceListEntry.objects.bulk_create([
+            PriceListEntry(facility=f, kind="lunch", price=f.lunch_price, valid_from=f.service_start,
+                           created_by_label="benchmark") for f in facility_list])
 
         people, used = [], set()
         span = (dt.date(1961, 12, 31) - dt.date(1925, 1, 1)).days

@@ -155,6 +155,10 @@ def can_import_elders(user) -> bool:
 # --- Lunches (owned by the counter; the predicates live here so every door asks the same question) ----
 
 def can_record_lunches(user, facility) -> bool:
+    """A person at the counter: the operator of its own facility, the town in its area, 民政 anywhere.
+    A terminal device is asked `can_terminal_check_in` instead; a system actor never records lunches."""
+    if _system(user) or is_terminal(user):
+        return False
     roles = _roles(user)
     if Role.CANTEEN_OPERATOR in roles and _runs(user, facility):
         return True
@@ -165,7 +169,7 @@ def can_record_lunches(user, facility) -> bool:
 
 def can_void_lunch(user, lunch) -> bool:
     """Void a wrongly recorded lunch; if its settlement is locked the reversal is an adjustment (五、（三））."""
-    return can_record_lunches(user, lunch.facility) or Role.CIVIL_AFFAIRS in _roles(user)
+    return can_record_lunches(user, lunch.facility)
 
 
 # --- Settlements, evaluations, operating subsidies -----------------------------------------------
@@ -252,4 +256,78 @@ PERMISSIONS: list[Permission] = [
                note=f"{_CLAUSE} 六、（四）：委托第三方评估"),
     Permission("canteens.operating_subsidy_compute", "核算运营补贴（A14）",
                {Role.CIVIL_AFFAIRS: SCOPE_COUNTY, Role.FINANCE: SCOPE_COUNTY}, note=f"{_CLAUSE} 五、（二）"),
+]
+
+
+# --- Price lists, terminal devices, the back-dating window and late entries -----------------------
+
+def _operator_runs(user, facility) -> bool:
+    return Role.CANTEEN_OPERATOR in user.role_codes and bool(user.organisation_id) \
+        and user.organisation_id == facility.operator_id
+
+
+def _town_of(user, facility) -> bool:
+    scope = user.scope_division
+    return Role.TOWN_OFFICER in user.role_codes and scope is not None and scope.contains(facility.division)
+
+
+def is_terminal(actor) -> bool:
+    return getattr(actor, "terminal_id", None) is not None
+
+
+def can_set_prices(user, facility) -> bool:
+    """The operator prices its own meals; the town (its area) and 民政 (the county) may enter them for it."""
+    if user.is_system or is_terminal(user):
+        return False
+    return _operator_runs(user, facility) or _town_of(user, facility) or Role.CIVIL_AFFAIRS in user.role_codes
+
+
+def can_manage_terminals(user, facility) -> bool:
+    """Issue, rotate and revoke a facility's terminal devices: its operator, and 民政 for any facility."""
+    if user.is_system or is_terminal(user):
+        return False
+    return _operator_runs(user, facility) or Role.CIVIL_AFFAIRS in user.role_codes
+
+
+def can_terminal_check_in(actor, facility) -> bool:
+    """A terminal device records lunches at its own facility and nowhere else."""
+    return is_terminal(actor) and actor.facility_id == facility.pk
+
+
+def can_request_late_entry(user, facility) -> bool:
+    """Whoever may record the facility's lunches at the counter may ask 民政 to book a late one."""
+    if user.is_system or is_terminal(user):
+        return False
+    return _operator_runs(user, facility) or _town_of(user, facility) or Role.CIVIL_AFFAIRS in user.role_codes
+
+
+def can_decide_late_entry(user, entry) -> bool:
+    """民政 (the county) approves or rejects late entries: it approves the settlements they reopen."""
+    if user.is_system or is_terminal(user):
+        return False
+    return Role.CIVIL_AFFAIRS in user.role_codes
+
+
+def can_set_backdate_window(user) -> bool:
+    if user.is_system or is_terminal(user):
+        return False
+    return Role.CIVIL_AFFAIRS in user.role_codes
+
+
+PERMISSIONS += [
+    Permission("canteens.price_set", "录入机构价目表（午餐价、高标准餐价）",
+               {Role.CANTEEN_OPERATOR: SCOPE_FACILITY, Role.TOWN_OFFICER: SCOPE_TOWN,
+                Role.CIVIL_AFFAIRS: SCOPE_COUNTY},
+               note="A10：高标准或个性化餐由食堂定价、另行收费；补贴按就餐日有效的午餐价计算"),
+    Permission("canteens.terminal_manage", "发放、更换、停用登记终端",
+               {Role.CANTEEN_OPERATOR: SCOPE_FACILITY, Role.CIVIL_AFFAIRS: SCOPE_COUNTY},
+               note="终端令牌只能在本机构登记午餐"),
+    Permission("canteens.late_entry_request", "提交午餐补录申请",
+               {Role.CANTEEN_OPERATOR: SCOPE_FACILITY, Role.TOWN_OFFICER: SCOPE_TOWN,
+                Role.CIVIL_AFFAIRS: SCOPE_COUNTY},
+               note="超出补录期限或所属结算期已审核的午餐"),
+    Permission("canteens.late_entry_decide", "审核午餐补录申请", {Role.CIVIL_AFFAIRS: SCOPE_COUNTY},
+               note="同意后计入下一个未审核的结算期"),
+    Permission("canteens.backdate_window_set", "设置补录期限（天）", {Role.CIVIL_AFFAIRS: SCOPE_COUNTY},
+               note="平台设置，文件未规定"),
 ]

@@ -5,35 +5,94 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import (
+    BaseAuthentication,
+    BasicAuthentication,
+    SessionAuthentication,
+    TokenAuthentication,
+    get_authorization_header,
+)
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from countyhall.canteens.access import is_terminal
 from countyhall.canteens.models import Facility, Lunch, Settlement
 from countyhall.canteens.selectors import facility_list_for_user, settlement_list_for_user
 from countyhall.canteens.services.facilities import facility_requirements
-from countyhall.canteens.services.lunches import lunch_check_in
+from countyhall.canteens.services.lunches import IdempotencyConflict, lunch_check_in
 from countyhall.canteens.services.settlements import settlement_approve
+from countyhall.canteens.services.terminals import terminal_authenticate
 from countyhall.core.access import AccessDenied
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
-from countyhall.core.rules.fields import MoneyField
+
+PRICE_REFUSED = "餐价由机构价目表决定，终端不能设置"
+
+
+class TerminalAuthentication(BaseAuthentication):
+    """`Authorization: Terminal <token>`: a check-in device of one facility (token issued on the terminals page).
+
+    Only the check-in endpoints list this class, so a device token opens nothing else: on any other
+    endpoint the header is not understood and the request is unauthenticated. Staff keep their session
+    or their personal `Token`.
+    """
+
+    keyword = "Terminal"
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("终端令牌格式应为：Authorization: Terminal <令牌>。")
+        try:
+            token = header[1].decode()
+        except UnicodeError as exc:
+            raise exceptions.AuthenticationFailed("终端令牌含有无效字符。") from exc
+        actor = terminal_authenticate(token)
+        if actor is None:
+            raise exceptions.AuthenticationFailed("终端令牌无效或已停用。")
+        return actor, None
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class TerminalAuthenticationScheme(OpenApiAuthenticationExtension):
+    """How /api/docs describes the terminal header."""
+
+    target_class = "countyhall.canteens.api.TerminalAuthentication"
+    name = "terminalAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "登记终端令牌：`Terminal <令牌>`（在机构的“登记终端”页面发放，只能登记本机构的午餐）"}
+
+
+CHECK_IN_AUTHENTICATION = [TerminalAuthentication, SessionAuthentication, TokenAuthentication,
+                           BasicAuthentication]
+
+
+MEAL_DATE_ERRORS = {"invalid": "就餐日期格式应为 2022-06-01（年-月-日）。"}
+FACILITY_ERRORS = {"invalid": "机构编号应为整数。", "max_value": "机构编号不存在（数值过大）。",
+                   "min_value": "机构编号应为正整数。", "max_string_length": "机构编号不存在（数值过大）。"}
 
 
 class CheckInItemSerializer(serializers.Serializer):
     identifier = serializers.CharField(max_length=32, help_text="身份证号或就餐卡号")
-    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天")
-    price = MoneyField(required=False, help_text="本餐价格，缺省为机构登记的午餐价格")
+    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天", error_messages=MEAL_DATE_ERRORS)
     idempotency_key = serializers.CharField(max_length=80, required=False)
 
 
 class CheckInSerializer(serializers.Serializer):
-    facility = serializers.IntegerField(help_text="机构编号")
+    facility = serializers.IntegerField(help_text="机构编号", min_value=1, max_value=2**31 - 1,
+                                        error_messages=FACILITY_ERRORS)
     identifier = serializers.CharField(max_length=32, help_text="身份证号或就餐卡号")
-    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天")
-    price = MoneyField(required=False, help_text="本餐价格，缺省为机构登记的午餐价格")
+    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天", error_messages=MEAL_DATE_ERRORS)
     idempotency_key = serializers.CharField(max_length=80, required=False,
                                             help_text="也可用请求头 Idempotency-Key；同一键重试不会重复登记")
 
@@ -65,31 +124,66 @@ def lunch_json(lunch: Lunch) -> dict:
     return data
 
 
-def _facility_for_check_in(user, pk: int) -> Facility | None:
-    # No joins and no ordering: the check-in needs the facility's own columns only.
-    return facility_list_for_user(user).select_related(None).order_by().filter(pk=pk).first()
+def _error(field: str, message: str, code: int) -> Response:
+    return Response({"error": {"field": field, "message": message}}, status=code)
 
 
-def _facility_not_found() -> Response:
-    return Response({"error": {"field": "facility", "message": "机构不存在或不在您的范围内。"}},
-                    status=status.HTTP_404_NOT_FOUND)
+def _price_sent(request) -> Response | None:
+    """Finding: terminals used to send the price. A request that still does is refused, naming the field."""
+    data = request.data
+    if isinstance(data, dict) and "price" in data:
+        return _error("price", PRICE_REFUSED, status.HTTP_400_BAD_REQUEST)
+    items = data.get("lunches") if isinstance(data, dict) else None
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and "price" in item:
+                return _error(f"lunches[{index}].price", PRICE_REFUSED, status.HTTP_400_BAD_REQUEST)
+    return None
+
+
+def _facility_for_check_in(actor, pk: int) -> Facility | Response:
+    """The facility to record at, or the answer: a device names only its own facility (403 otherwise)."""
+    if is_terminal(actor):
+        if pk != actor.facility_id:
+            return _error("facility", "该终端只能登记本机构的午餐。", status.HTTP_403_FORBIDDEN)
+        # No joins and no ordering: the check-in needs the facility's own columns only.
+        facility = Facility.objects.order_by().filter(pk=pk).first()
+    else:
+        facility = facility_list_for_user(actor).select_related(None).order_by().filter(pk=pk).first()
+    if facility is None:
+        return _error("facility", "机构不存在或不在您的范围内。", status.HTTP_404_NOT_FOUND)
+    return facility
+
+
+def _conflict(exc: IdempotencyConflict) -> Response:
+    return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
 
 
 class LunchCheckInApi(APIView):
     """Record one lunch. 201: accepted; 422: refused (the refusal is recorded, with its reason).
-    A retry with the same idempotency key returns the original answer with `Idempotent-Replayed: true`."""
+    A retry with the same idempotency key and the same body returns the original answer with
+    `Idempotent-Replayed: true`; the same key with a different body is 409. The price comes from the
+    facility's price list; a body with `price` is 400. A terminal authenticates with `Authorization: Terminal`."""
+
+    authentication_classes = CHECK_IN_AUTHENTICATION
 
     @extend_schema(request=CheckInSerializer, responses={201: LunchSerializer, 422: LunchSerializer})
     def post(self, request):
+        refused = _price_sent(request)
+        if refused is not None:
+            return refused
         serializer = CheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         facility = _facility_for_check_in(request.user, data["facility"])
-        if facility is None:
-            return _facility_not_found()
+        if isinstance(facility, Response):
+            return facility
         key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")
-        checked = lunch_check_in(actor=request.user, facility=facility, identifier=data["identifier"],
-                                 meal_date=data.get("meal_date"), idempotency_key=key, price=data.get("price"))
+        try:
+            checked = lunch_check_in(actor=request.user, facility=facility, identifier=data["identifier"],
+                                     meal_date=data.get("meal_date"), idempotency_key=key)
+        except IdempotencyConflict as exc:
+            return _conflict(exc)
         body = lunch_json(checked.lunch)
         code = status.HTTP_201_CREATED if checked.accepted else status.HTTP_422_UNPROCESSABLE_ENTITY
         if not checked.accepted:
@@ -101,7 +195,8 @@ class LunchCheckInApi(APIView):
 
 
 class BatchCheckInSerializer(serializers.Serializer):
-    facility = serializers.IntegerField(help_text="机构编号")
+    facility = serializers.IntegerField(help_text="机构编号", min_value=1, max_value=2**31 - 1,
+                                        error_messages=FACILITY_ERRORS)
     lunches = serializers.ListField(child=CheckInItemSerializer(), min_length=1, max_length=100,
                                     help_text="最多 100 条；每条有自己的幂等键，逐条登记、逐条答复")
 
@@ -110,25 +205,36 @@ class LunchBatchCheckInApi(APIView):
     """A terminal sends the check-ins it has queued (a busy counter, or a village with a weak network).
 
     Each item is its own check-in (own idempotency key, own transaction, own answer); the batch
-    only saves round trips. 200 with one result per item, in order.
+    only saves round trips. 200 with one result per item, in order; an item whose key was used for a
+    different body answers status "error" with code 409.
     """
+
+    authentication_classes = CHECK_IN_AUTHENTICATION
 
     @extend_schema(request=BatchCheckInSerializer, responses={200: LunchSerializer(many=True)})
     def post(self, request):
+        refused = _price_sent(request)
+        if refused is not None:
+            return refused
         serializer = BatchCheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         facility = _facility_for_check_in(request.user, data["facility"])
-        if facility is None:
-            return _facility_not_found()
+        if isinstance(facility, Response):
+            return facility
         results = []
         for index, item in enumerate(data["lunches"]):
             try:
                 checked = lunch_check_in(actor=request.user, facility=facility, identifier=item["identifier"],
-                                         meal_date=item.get("meal_date"), idempotency_key=item.get("idempotency_key"),
-                                         price=item.get("price"))
+                                         meal_date=item.get("meal_date"), idempotency_key=item.get("idempotency_key"))
+            except IdempotencyConflict as exc:
+                results.append({"index": index, "status": "error", "code": 409, **exc.as_dict()})
+                continue
+            except AccessDenied as exc:
+                results.append({"index": index, "status": "error", "code": 403, **exc.as_dict()})
+                continue
             except ServiceError as exc:
-                results.append({"index": index, "status": "error", **exc.as_dict()})
+                results.append({"index": index, "status": "error", "code": 400, **exc.as_dict()})
                 continue
             results.append({"index": index, "status": checked.lunch.status, "replayed": checked.replayed,
                             "lunch": lunch_json(checked.lunch)})

@@ -11,11 +11,14 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.test import override_settings
 
-from countyhall.canteens.models import Facility
+from countyhall.canteens.models import Facility, Lunch
 from countyhall.canteens.services import elders as elder_services
 from countyhall.canteens.services import facilities as facility_services
+from countyhall.canteens.services.late_entries import late_entry_request
 from countyhall.canteens.services.lunches import lunch_check_in
+from countyhall.canteens.services.prices import price_set
 from countyhall.canteens.services.settlements import settlement_approve, settlement_compute
 from countyhall.core.clock import business_date
 from countyhall.core.demo import demo_id_number
@@ -96,10 +99,28 @@ def load(*, actor: str) -> list[str]:
                 facility = community if elder.person.division.code == "370322001001" else rural
                 if rng.random() < 0.8:
                     operator = users["shitang"] if facility == rural else users["tianzhen"]
-                    lunch_check_in(actor=operator, facility=facility, identifier=elder.card_number, meal_date=day)
+                    # Each day's lunches are recorded on that day, as a counter would (the back-dating
+                    # window applies to the business date).
+                    with override_settings(BUSINESS_DATE=day):
+                        lunch_check_in(actor=operator, facility=facility, identifier=elder.card_number,
+                                       meal_date=day)
         day += dt.timedelta(days=1)
     month = start.month
     for facility in (rural, community):
         settlement = settlement_compute(actor=users["minzheng"], facility=facility, year=start.year, month=month)
         settlement_approve(actor=users["minzheng"], settlement=settlement, note="演示：民政局审核")
+    # A10: a higher-standard meal, priced by the canteen and charged extra; a price change from next month.
+    price_set(actor=users["shitang"], facility=rural, kind="higher", label="营养套餐（加鱼、加蛋）",
+              price=Decimal("15.00"), valid_from=dt.date(2021, 9, 6), note="另行收费，不享受助餐补贴")
+    next_month = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    price_set(actor=users["tianzhen"], facility=community, price=Decimal("10.50"), valid_from=next_month,
+              note="食材涨价，经社区议定")
+    # A lunch of the approved month that the counter missed waits for 民政.
+    missed = next(((elder, d) for d in (start + dt.timedelta(days=n) for n in range(28)) if d.weekday() < 5
+                   for elder in elders if elder.person.division.code != "370322001001"
+                   and not Lunch.objects.filter(elder=elder, meal_date=d, status=Lunch.Status.ACCEPTED).exists()),
+                  None)
+    if missed is not None:
+        late_entry_request(actor=users["shitang"], facility=rural, identifier=missed[0].card_number,
+                           meal_date=missed[1], reason="当日网络中断，纸质登记表第 12 号（示例）")
     return [f"长者食堂：2 家机构已备案，{len(elders)} 位老人，{start:%Y年%m月}起的午餐与结算单已生成。"]

@@ -270,13 +270,19 @@ class Lunch(models.Model):
         VOIDED = "voided", "已作废"
 
     idempotency_key = models.CharField("幂等键", max_length=80, unique=True, null=True, blank=True)
+    # sha256 of (facility, identifier, meal date): a reused key replays only the same request.
+    request_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="lunches")
     elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="lunches", null=True, blank=True)
     presented_identifier = models.CharField("出示的证件（脱敏）", max_length=40, blank=True)
     meal_date = models.DateField("就餐日期", db_index=True)
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # A lunch is recorded by a staff member (counter page, staff API) or by a terminal device; a
+    # device has no user account, so one of the two is set.
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name="登记人")
+                                    verbose_name="登记人", null=True, blank=True)
+    terminal = models.ForeignKey("TerminalDevice", on_delete=models.PROTECT, related_name="lunches",
+                                 verbose_name="登记终端", null=True, blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices)
     reason_code = models.CharField("原因代码", max_length=32, blank=True)
     reason = models.CharField("原因", max_length=300, blank=True)
@@ -313,6 +319,12 @@ class Lunch(models.Model):
 
     def __str__(self) -> str:
         return f"午餐 #{self.pk} {self.meal_date}"
+
+    @property
+    def recorded_by_label(self) -> str:
+        if self.terminal_id:
+            return f"终端 #{self.terminal_id}"
+        return str(self.recorded_by) if self.recorded_by_id else ""
 
 
 class SettlementAdjustment(models.Model):
@@ -389,3 +401,128 @@ class OperatingSubsidy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年度运营补贴"
+
+
+class PriceListEntry(models.Model):
+    """A facility's dated price list: the lunch price (A6 subsidises it) and higher-standard meals (A10).
+
+    The check-in takes the lunch price in force on the meal date from here, never from the terminal or
+    the counter. A new price is a new row with its own valid_from; rows are never edited, so the price a
+    frozen lunch rests on stays visible.
+    """
+
+    class Kind(models.TextChoices):
+        LUNCH = "lunch", "午餐（享受助餐补贴）"
+        # A10 (L1243–1247): priced by the canteen, charged extra, not subsidised.
+        HIGHER = "higher", "高标准或个性化餐（另行收费）"
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="prices")
+    kind = models.CharField("类别", max_length=8, choices=Kind.choices, default=Kind.LUNCH)
+    label = models.CharField("餐品名称", max_length=60, blank=True, help_text="高标准或个性化餐填写名称；午餐留空")
+    price = models.DecimalField("价格（元）", **MONEY)
+    valid_from = models.DateField("执行日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_by_label = models.CharField("录入人", max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "价目表"
+        verbose_name_plural = "价目表"
+        ordering = ["facility", "kind", "label", "-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["facility", "kind", "label", "valid_from"],
+                                               name="one_price_per_item_and_day")]
+        # The check-in's one lookup: the latest lunch price on or before the meal date.
+        indexes = [models.Index(fields=["facility", "kind", "valid_from"], name="price_in_force")]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.get_kind_display()} {self.price} 元（{self.valid_from} 起）"
+
+
+class TerminalDevice(models.Model):
+    """One check-in terminal of one facility, with its own token (stored as a SHA-256 hash only)."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="terminals")
+    name = models.CharField("终端名称", max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_hint = models.CharField("令牌前缀", max_length=8, help_text="令牌的前几位，便于核对，不能用于登录")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="发放人")
+    created_at = models.DateTimeField("发放时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("停用时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="停用人")
+    revoke_reason = models.CharField("停用原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "登记终端"
+        verbose_name_plural = "登记终端"
+        ordering = ["facility", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"终端 #{self.pk} {self.name}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class CanteenSetting(models.Model):
+    """A platform setting of the 助餐 system entered by 民政 (not a gazette figure); the latest row is in force."""
+
+    class Key(models.TextChoices):
+        BACKDATE_DAYS = "backdate_days", "补录期限（天）"
+
+    key = models.CharField("设置项", max_length=32, choices=Key.choices)
+    value = models.PositiveIntegerField("值")
+    reason = models.CharField("说明", max_length=200, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    set_by_label = models.CharField("设置人", max_length=64)
+    set_at = models.DateTimeField("设置时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "助餐平台设置"
+        verbose_name_plural = "助餐平台设置"
+        ordering = ["key", "-set_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_key_display()} = {self.value}"
+
+
+class LateEntry(models.Model):
+    """A lunch the counter could not record itself (outside the back-dating window, or in an approved period):
+    民政 approves it into the next open period, or rejects it, with a reason either way."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待民政局审核"
+        APPROVED = "approved", "已同意补录"
+        REJECTED = "rejected", "未同意"
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="late_entries")
+    elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="late_entries")
+    meal_date = models.DateField("就餐日期")
+    reason = models.CharField("补录原因", max_length=300)
+    why_late = models.CharField("须审核的原因", max_length=200, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="申请人")
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="审核人")
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_reason = models.CharField("审核意见", max_length=300, blank=True)
+    lunch = models.OneToOneField(Lunch, null=True, blank=True, on_delete=models.PROTECT, related_name="late_entry")
+    adjustment = models.OneToOneField(SettlementAdjustment, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="late_entry")
+
+    class Meta:
+        verbose_name = "午餐补录申请"
+        verbose_name_plural = "午餐补录申请"
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "facility"], name="late_entry_status")]
+
+    def __str__(self) -> str:
+        return f"补录申请 #{self.pk} {self.meal_date}"

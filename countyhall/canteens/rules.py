@@ -83,6 +83,12 @@ def _not_in_force(meal_date: dt.date, price: Decimal) -> RuleResult:
     )
 
 
+def _within_price(city: Decimal, county: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
+    """The subsidy pays for a lunch, so it never exceeds the lunch's price (city first, then county)."""
+    city = min(city, max(price, ZERO))
+    return city, min(county, max(price - city, ZERO))
+
+
 def lunch_terms(
     *,
     birth_date: dt.date,
@@ -111,15 +117,16 @@ def lunch_terms(
                              "reason": "不具有高青县户籍。", "subsidy": {"city": ZERO, "county": ZERO, "total": ZERO},
                              "elder_pays": price})
     band = "age_80_plus" if age >= higher_age else "age_60_79"
-    city = trace.get(f"canteen.lunch_subsidy.city.{band}")
-    county = trace.get(f"canteen.lunch_subsidy.county.{band}")
+    city, county = _within_price(trace.get(f"canteen.lunch_subsidy.city.{band}"),
+                                 trace.get(f"canteen.lunch_subsidy.county.{band}"), price)
 
     if tekun and facility.setting == Setting.RURAL:
         # A7/A9: free lunch at the 4-yuan standard out of care funds; no city or county subsidy.
         standard = trace.get("canteen.tekun.meal_standard")
         return trace.result({**base, "eligible": True, "reason": "", "reason_code": "", "free": True,
                              "age_band": band, "subsidy": {"city": ZERO, "county": ZERO, "total": ZERO},
-                             "care_fund": standard, "elder_pays": ZERO, "payer_of_free_meal": "care_fund"})
+                             "care_fund": min(standard, price), "elder_pays": ZERO,
+                             "payer_of_free_meal": "care_fund"})
     subsidy = {"city": city, "county": county, "total": city + county}
     if tekun:
         # A12: urban 特困 eat free; the gazette names no payer for what the subsidy does not cover.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import counter, elders, facilities, reports, settlements
+from .views import counter, elders, facilities, money, reports, settlements
 
 app_name = "canteens"
 urlpatterns = [
@@ -13,6 +13,12 @@ urlpatterns = [
     path("facilities/<int:pk>/staff/", facilities.facility_staff, name="facility-staff"),
     path("facilities/<int:pk>/menu/", facilities.facility_menu, name="facility-menu"),
     path("facilities/<int:pk>/counter/", counter.counter, name="counter"),
+    path("facilities/<int:pk>/prices/", money.price_list_view, name="prices"),
+    path("facilities/<int:pk>/terminals/", money.terminal_list, name="terminals"),
+    path("facilities/<int:pk>/late-entries/new/", money.late_entry_request_view, name="late-entry-new"),
+    path("late-entries/", money.late_entry_list, name="late-entries"),
+    path("late-entries/<int:pk>/decide/", money.late_entry_decide_view, name="late-entry-decide"),
+    path("late-entries/backdate-window/", money.backdate_window_view, name="backdate-window"),
     path("elders/", elders.elder_list, name="elders"),
     path("elders/new/", elders.elder_new, name="elder-new"),
     path("elders/import/", elders.elder_import_view, name="elder-import"),

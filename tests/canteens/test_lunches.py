@@ -131,3 +131,100 @@ def test_void_keeps_the_row_and_frees_the_day(filed_world):
     lunch.refresh_from_db()
     assert lunch.status == "voided" and lunch.void_reason == "误刷卡" and lunch.daily_subsidy_key is None
     assert check_in(filed_world, "same_65").accepted
+
+
+def test_same_key_with_a_different_body_is_a_conflict_not_a_replay(filed_world):
+    from countyhall.canteens.services.lunches import IdempotencyConflict
+
+    first = check_in(filed_world, "same_65", key="terminal-7:0002")
+    for changed in ({"elder_key": "other_70"}, {"elder_key": "same_65", "day": DAY - dt.timedelta(days=1)}):
+        with pytest.raises(IdempotencyConflict) as error:
+            check_in(filed_world, key="terminal-7:0002", **changed)
+        assert error.value.field == "idempotency_key" and "内容不同" in error.value.message
+    assert Lunch.objects.get().pk == first.lunch.pk
+    assert check_in(filed_world, "same_65", key="terminal-7:0002").replayed
+
+
+def test_api_answers_409_for_a_reused_key_and_the_batch_per_item(client, filed_world):
+    client.force_login(filed_world["users"]["operator"])
+    facility = filed_world["facility"].pk
+    body = {"facility": facility, "identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "k-9"}
+    assert client.post("/api/v1/canteens/lunches", body, content_type="application/json").status_code == 201
+    response = client.post("/api/v1/canteens/lunches", {**body, "meal_date": "2022-06-02"},
+                           content_type="application/json")
+    assert response.status_code == 409
+    assert response.json()["error"]["field"] == "idempotency_key"
+    assert response.json()["error"]["message"].startswith("该幂等键已用于内容不同的登记")
+    response = client.post("/api/v1/canteens/lunches/batch", {"facility": facility, "lunches": [
+        {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "k-9"},
+        {"identifier": filed_world["elders"]["same_65"].person.id_number, "meal_date": "2022-06-01",
+         "idempotency_key": "k-9"}]}, content_type="application/json")
+    first, second = response.json()["results"]
+    assert first["status"] == "accepted" and first["replayed"] is True
+    assert second["status"] == "error" and second["code"] == 409 and second["error"]["field"] == "idempotency_key"
+    assert Lunch.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [({"facility": "abc", "identifier": "C001"}, "facility", "机构编号"),
+     ({"facility": "1.5", "identifier": "C001"}, "facility", "机构编号"),
+     ({"facility": 99999999999, "identifier": "C001"}, "facility", "机构编号"),
+     ({"facility": 1, "identifier": "C001", "meal_date": "2022-13-01"}, "meal_date", "就餐日期")],
+)
+def test_check_in_api_bad_input_is_400_naming_the_field(client, filed_world, body, field, message):
+    client.force_login(filed_world["users"]["operator"])
+    response = client.post("/api/v1/canteens/lunches", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["field"] == field
+    assert message in response.json()["error"]["message"]
+    response = client.post("/api/v1/canteens/lunches/batch", {"facility": body["facility"], "lunches": [
+        {"identifier": "C001", "meal_date": body.get("meal_date", "2022-06-01")}]}, content_type="application/json")
+    assert response.status_code == 400 and message in str(response.json()["error"])
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example/", "http://evil.example"])
+def test_void_never_redirects_off_site(client, filed_world, target):
+    lunch = check_in(filed_world, "same_65").lunch
+    client.force_login(filed_world["users"]["operator"])
+    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": target})
+    assert response.status_code == 302 and response["Location"] == "/canteens/lunches/"
+    lunch.refresh_from_db()
+    assert lunch.status == "voided"
+    # A page of this site is still followed (the counter sends its own address).
+    lunch = check_in(filed_world, "same_65").lunch
+    url = f"/canteens/facilities/{filed_world['facility'].pk}/counter/"
+    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": url})
+    assert response["Location"] == url
+
+
+@pytest.mark.parametrize(
+    ("query", "label"),
+    [("facility=abc", "机构"), ("facility=99999", "机构"), ("date_from=2022-02-30", "起始日期"),
+     ("date_to=yesterday", "截止日期"), ("status=eaten", "状态"), ("page=-1", "页码"), ("page=x", "页码")],
+)
+def test_lunch_list_bad_filters_are_400_naming_the_field(client, filed_world, query, label):
+    client.force_login(filed_world["users"]["minzheng"])
+    response = client.get(f"/canteens/lunches/?{query}")
+    assert response.status_code == 400 and label in response.content.decode()
+
+
+def test_lunch_list_and_export_log_the_personal_read(client, filed_world):
+    check_in(filed_world, "same_65")
+    client.force_login(filed_world["users"]["minzheng"])
+    facility = filed_world["facility"].pk
+    assert client.get(f"/canteens/lunches/?facility={facility}&status=accepted").status_code == 200
+    read = AuditEntry.objects.get(action="read", object_type="canteens.Lunch", note__contains="列表")
+    assert read.after["count"] == 1 and read.after["filters"]["facility"] == str(facility)
+    assert client.get("/canteens/lunches/?format=xlsx").status_code == 200
+    export = AuditEntry.objects.get(action="read", object_type="canteens.Lunch", note__contains="导出")
+    assert export.after["count"] == 1
+
+
+def test_lunches_recorded_before_digests_replay_by_what_they_stored(filed_world):
+    from countyhall.canteens.services.lunches import IdempotencyConflict
+
+    first = check_in(filed_world, "same_65", key="old-terminal:1")
+    Lunch.objects.filter(pk=first.lunch.pk).update(request_digest="")
+    assert check_in(filed_world, "same_65", key="old-terminal:1").replayed
+    with pytest.raises(IdempotencyConflict):
+        check_in(filed_world, "other_70", key="old-terminal:1")

@@ -76,7 +76,10 @@ SETTING_CASES = [
     # A12 urban 特困: free, the rest unfunded by policy and flagged
     ("A12 urban tekun", COMMUNITY_ENTERPRISE, True, D(1950, 1, 1), "10.00", True, "1.00", "1.00", "0.00", "0.00", "0.00", "8.00"),
     ("A12 urban tekun 80+", COMMUNITY_CARE, True, D(1935, 1, 1), "10.00", True, "2.00", "1.00", "0.00", "0.00", "0.00", "7.00"),
-    ("price below subsidy", COMMUNITY_CARE, False, D(1935, 1, 1), "2.00", False, "2.00", "1.00", "0.00", "0.00", "0.00", "0.00"),
+    # The subsidy pays for the lunch: never more than its price (city first, then county).
+    ("price below subsidy", COMMUNITY_CARE, False, D(1935, 1, 1), "2.00", False, "2.00", "0.00", "0.00", "0.00", "0.00", "0.00"),
+    ("price zero", COMMUNITY_CARE, False, D(1935, 1, 1), "0.00", False, "0.00", "0.00", "0.00", "0.00", "0.00", "0.00"),
+    ("A12 urban tekun price below subsidy", COMMUNITY_ENTERPRISE, True, D(1935, 1, 1), "2.50", True, "2.00", "0.50", "0.00", "0.00", "0.00", "0.00"),
 ]
 
 

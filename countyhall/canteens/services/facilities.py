@@ -141,6 +141,10 @@ def facility_register(*, actor, operator: Organisation, division: Division, **fi
         raise ServiceError("name", "同名的长者助餐服务机构已存在。")
     facility = Facility.objects.create(operator=operator, division=division, **{**fields, "name": name})
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=facility, after=model_snapshot(facility))
+    # Check-ins price lunches from the dated price list only: the registered price opens it.
+    from countyhall.canteens.services.prices import price_list_open
+
+    price_list_open(actor=actor, facility=facility)
     return facility
 
 

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from countyhall.canteens.models import Elder, Facility, Lunch, Settlement, SettlementAdjustment
+from countyhall.canteens.access import can_record_lunches, can_terminal_check_in, can_void_lunch, is_terminal
+from countyhall.canteens.models import (
+    CanteenSetting,
+    Elder,
+    Facility,
+    Lunch,
+    Settlement,
+    SettlementAdjustment,
+)
 from countyhall.canteens.rules import FacilityTerms, lunch_terms
+from countyhall.canteens.services.prices import lunch_price_on
+from countyhall.core.access import require
+from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.clock import business_date
 from countyhall.core.db import insert_row
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number
 from countyhall.core.models import AuditEntry
 from countyhall.core.policy import NoPolicyInForce, parameters
-from countyhall.core.roles import Role
 from countyhall.core.services.audit import audit_entry_build
 
 
@@ -29,15 +41,6 @@ class CheckIn:
     @property
     def accepted(self) -> bool:
         return self.lunch.status == Lunch.Status.ACCEPTED
-
-
-def can_record_lunches(user, facility: Facility) -> bool:
-    roles = user.role_codes
-    if Role.CANTEEN_OPERATOR in roles and user.organisation_id == facility.operator_id:
-        return True
-    if Role.TOWN_OFFICER in roles and user.scope_division and user.scope_division.contains(facility.division):
-        return True
-    return Role.CIVIL_AFFAIRS in roles
 
 
 ELDER_LOOKUP_COLUMNS = """
@@ -119,32 +122,120 @@ def _save_with_audit(actor, lunch: Lunch, note: str) -> None:
             note=note))
 
 
-def _replay(idempotency_key: str, facility: Facility) -> CheckIn:
-    lunch = Lunch.objects.select_related("elder", "facility").get(idempotency_key=idempotency_key)
-    if lunch.facility_id != facility.pk:
-        raise ServiceError("idempotency_key", "该幂等键已用于另一家机构的登记。")
+class IdempotencyConflict(ServiceError):
+    """The key was used before for a different check-in: replaying that answer would hide a mistake (API 409)."""
+
+    def __init__(self, message: str = "该幂等键已用于内容不同的登记（机构、证件或就餐日期不同），请为新的登记使用新的幂等键。"):
+        super().__init__("idempotency_key", message)
+
+
+class LateEntryNeeded(ServiceError):
+    """The meal date is outside the back-dating window or in an approved period: 民政 must book it."""
+
+    def __init__(self, message: str, *, why: str):
+        super().__init__("meal_date", message)
+        self.why = why
+
+
+# A platform default, not a gazette figure (the opinion sets no back-dating limit): until 民政 enters
+# 补录期限 on the settings page, a counter may record lunches up to this many days back.
+DEFAULT_BACKDATE_DAYS = 3
+
+
+def backdate_days() -> int:
+    value = (CanteenSetting.objects.filter(key=CanteenSetting.Key.BACKDATE_DAYS).order_by("-set_at", "-id")
+             .values_list("value", flat=True).first())
+    return DEFAULT_BACKDATE_DAYS if value is None else value
+
+
+def approved_settlement_for(facility_id: int, meal_date: dt.date) -> Settlement | None:
+    """The month's (or the year's) statement once 民政 has approved it: its lunches can no longer change."""
+    # The month's own statement first (PostgreSQL and SQLite sort NULL differently, so say it).
+    return (Settlement.objects.filter(facility_id=facility_id, year=meal_date.year)
+            .filter(Q(month=meal_date.month) | Q(month__isnull=True))
+            .exclude(status=Settlement.Status.DRAFT).order_by(F("month").asc(nulls_last=True)).first())
+
+
+def late_entry_reason(facility: Facility, meal_date: dt.date, today: dt.date) -> str | None:
+    """Why the counter cannot record this date itself, or None. Cheap for today's lunches: no query."""
+    if meal_date == today:
+        return None
+    days = backdate_days()
+    if (today - meal_date).days > days:
+        return f"就餐日期 {meal_date.isoformat()} 超出补录期限（{days} 天）"
+    # A settlement covers a closed month: only a date in an earlier month can sit in an approved one.
+    if (meal_date.year, meal_date.month) != (today.year, today.month):
+        settlement = approved_settlement_for(facility.pk, meal_date)
+        if settlement is not None:
+            return f"{settlement.period_label}结算单已{settlement.get_status_display()}"
+    return None
+
+
+def request_digest(facility_id: int, identifier: str, meal_date: dt.date) -> str:
+    """What an idempotency key stands for: the same key may replay only the same facility, person and day."""
+    body = f"{facility_id}|{(identifier or '').strip().upper()}|{meal_date.isoformat()}"
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _same_request(stored: Lunch, attempt: Lunch) -> bool:
+    if stored.request_digest:
+        return stored.facility_id == attempt.facility_id and stored.request_digest == attempt.request_digest
+    # A lunch recorded before digests were kept: compare what it stored (the masked identifier).
+    return (stored.facility_id == attempt.facility_id and stored.meal_date == attempt.meal_date
+            and stored.presented_identifier == attempt.presented_identifier)
+
+
+def _replay(attempt: Lunch) -> CheckIn:
+    """The answer to a retried key: the stored lunch, if the retry asks for the same check-in."""
+    lunch = Lunch.objects.select_related("elder", "facility").get(idempotency_key=attempt.idempotency_key)
+    if not _same_request(lunch, attempt):
+        raise IdempotencyConflict()
     return CheckIn(lunch=lunch, replayed=True)
 
 
+def _allowed_to_record(actor, facility: Facility) -> bool:
+    if is_terminal(actor):
+        return can_terminal_check_in(actor, facility)
+    if actor.is_system:
+        return False
+    return can_record_lunches(actor, facility)
+
+
 def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.date | None = None,
-                   idempotency_key: str | None = None, price: Decimal | None = None) -> CheckIn:
-    """Record one lunch. A refusal is recorded too, with its reason; a retried request (same key) records nothing."""
+                   idempotency_key: str | None = None) -> CheckIn:
+    """Record one lunch. A refusal is recorded too, with its reason; a retried request (same key) records nothing.
+
+    The price is the facility's lunch price in force on the meal date (its price list), never the caller's.
+    A date outside the back-dating window or in an approved period raises LateEntryNeeded.
+    """
+    actor = as_actor(actor)
     idempotency_key = (idempotency_key or "").strip() or None
     if idempotency_key and len(idempotency_key) > 80:
         raise ServiceError("idempotency_key", "幂等键不能超过 80 个字符。")
     # A retried key is caught by its unique constraint when the row is written (see below), which
     # spares every first attempt a lookup.
-    if not can_record_lunches(actor, facility):
-        raise ServiceError("facility", "您无权为该机构登记午餐。")
+    require(_allowed_to_record(actor, facility), "您无权为该机构登记午餐。", field="facility")
     today = business_date()
     meal_date = meal_date or today
     if meal_date > today:
         raise ServiceError("meal_date", "就餐日期不能晚于今天。")
-    if price is not None and price < 0:
-        raise ServiceError("price", "餐价不能为负数。")
+    why = late_entry_reason(facility, meal_date, today)
+    if why is not None:
+        raise LateEntryNeeded(f"{why}，不能在登记台直接登记；请提交补录申请，由县民政局审核后计入下一结算期。",
+                              why=why)
+    return _record(actor=actor, facility=facility, identifier=identifier, meal_date=meal_date,
+                   idempotency_key=idempotency_key)
+
+
+def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
+            idempotency_key: str | None) -> CheckIn:
+    digest = request_digest(facility.pk, identifier, meal_date)
     elder = elder_find_by_identifier(identifier, on=meal_date)
-    lunch = Lunch(facility=facility, elder=elder, meal_date=meal_date, recorded_by=actor,
-                  idempotency_key=idempotency_key, price=facility.lunch_price if price is None else price,
+    terminal_id = getattr(actor, "terminal_id", None)
+    price = lunch_price_on(facility.pk, meal_date)
+    lunch = Lunch(facility=facility, elder=elder, meal_date=meal_date, recorded_by=actor_user(actor),
+                  terminal_id=terminal_id, idempotency_key=idempotency_key, request_digest=digest,
+                  price=price if price is not None else Decimal("0.00"),
                   presented_identifier=mask_id_number(identifier.strip().upper()) if identifier else "")
     refusal = _refusal_for(facility, elder, meal_date)
     if refusal is None:
@@ -159,6 +250,9 @@ def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.
         lunch.readings = sorted(set(result.readings))
         if not data["eligible"]:
             refusal = (data["reason_code"], data["reason"])
+        elif price is None:
+            refusal = ("no_price", f"本机构价目表中没有 {meal_date.isoformat()} 有效的午餐价格，不能登记；"
+                                   "请运营方先在价目表中录入午餐价格。")
         else:
             lunch.free = data["free"]
             lunch.city, lunch.county = data["subsidy"]["city"], data["subsidy"]["county"]
@@ -181,7 +275,7 @@ def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.
     except IntegrityError:
         # Either a concurrent retry with the same key, or A13: a subsidised lunch already today.
         if idempotency_key and Lunch.objects.filter(idempotency_key=idempotency_key).exists():
-            return _replay(idempotency_key, facility)
+            return _replay(lunch)
         lunch.pk = None
         earlier = (Lunch.objects.select_related("facility")
                    .filter(daily_subsidy_key=lunch.daily_subsidy_key).first())
@@ -204,7 +298,7 @@ def _record_refusal(actor, lunch: Lunch, code: str, reason: str) -> CheckIn:
         _save_with_audit(actor, lunch, "午餐登记被拒绝：" + reason)
     except IntegrityError:
         if lunch.idempotency_key and Lunch.objects.filter(idempotency_key=lunch.idempotency_key).exists():
-            return _replay(lunch.idempotency_key, lunch.facility)
+            return _replay(lunch)
         raise
     return CheckIn(lunch=lunch, replayed=False)
 
@@ -219,8 +313,7 @@ def lunch_void(*, actor, lunch: Lunch, reason: str) -> Lunch:
     lunch = Lunch.objects.select_for_update(of=("self",)).select_related("settlement", "facility").get(pk=lunch.pk)
     if lunch.status != Lunch.Status.ACCEPTED:
         raise ServiceError("status", "只有已登记的午餐可以作废。")
-    if not (can_record_lunches(actor, lunch.facility) or Role.CIVIL_AFFAIRS in actor.role_codes):
-        raise ServiceError("actor", "您无权更正该机构的午餐登记。")
+    require(can_void_lunch(actor, lunch), "您无权更正该机构的午餐登记。")
     before = model_snapshot(lunch)
     settlement = lunch.settlement
     if settlement is not None and settlement.status == Settlement.Status.CIVIL_AFFAIRS_APPROVED:

@@ -79,9 +79,12 @@ def settlement_recount(settlement: Settlement) -> Settlement:
         start, end = period_bounds(settlement.year, None)
         lunches = Lunch.objects.filter(facility=settlement.facility, status=Lunch.Status.ACCEPTED,
                                        meal_date__range=(start, end))
-        adjustments = SettlementAdjustment.objects.filter(settlement__facility=settlement.facility,
-                                                          settlement__year=settlement.year,
-                                                          settlement__month__isnull=False)
+        # The year's lunches are summed as they stand now (voided ones out, late ones in), so a correction
+        # of a month of this same year is already in them; only corrections of earlier years are added.
+        adjustments = (SettlementAdjustment.objects.filter(settlement__facility=settlement.facility,
+                                                           settlement__year=settlement.year,
+                                                           settlement__month__isnull=False)
+                       .exclude(original_settlement__year=settlement.year))
     else:
         lunches = settlement.lunch_rows.filter(status=Lunch.Status.ACCEPTED)
         adjustments = settlement.adjustment_rows.all()

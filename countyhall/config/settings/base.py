@@ -147,7 +147,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        # Canteen terminals authenticate with a token issued to their operator account.
+        # Staff API tokens. Canteen terminals use per-device tokens (`Authorization: Terminal …`), which only
+        # the check-in endpoints accept (canteens.api.TerminalAuthentication).
         "rest_framework.authentication.TokenAuthentication",
         # No BasicAuthentication: it sends the password with every request and bypasses the login
         # throttling (django-axes) of the sign-in page.
