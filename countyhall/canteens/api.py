@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -156,7 +155,22 @@ class FacilityListApi(APIView):
 class FacilityRequirementsApi(APIView):
     """Whether the facility meets each A2/A5 requirement, with the clause that sets it."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "要求代码：area、seats、licence、supplier、staff …"},
+                "ok": {"type": "boolean"},
+                "message": {"type": "string"},
+                "citation": {"type": "object", "properties": {"document": {"type": "string"},
+                                                              "clause": {"type": "string"},
+                                                              "line": {"type": "integer"}},
+                             "required": ["document", "clause", "line"]},
+            },
+            "required": ["code", "ok", "message", "citation"],
+        },
+    }})
     def get(self, request, pk: int):
         facility = facility_list_for_user(request.user).filter(pk=pk).first()
         if facility is None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -28,3 +30,15 @@ def structured_exception_handler(exc, context):
         detail = detail["detail"]
     response.data = {"error": {"field": str(field), "message": str(detail)}}
     return response
+
+
+def not_found(request, exception=None):
+    """Django's 404 (no URL pattern matched, e.g. /api/v1/people/abc): JSON in the one error shape under /api/,
+    the usual page elsewhere. API clients and the OpenAPI document expect application/json for every answer."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"field": "(path)", "message": f"接口地址不存在：{request.path}（请核对路径中的编号是否为整数）。"}},
+            status=status.HTTP_404_NOT_FOUND,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return page_not_found(request, exception)
