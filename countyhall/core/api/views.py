@@ -134,8 +134,20 @@ class PersonDetailApi(APIView):
 class CalendarMonthApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: ErrorSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", {"type": "integer", "minimum": 1, "maximum": 9999}, OpenApiParameter.PATH),
+            OpenApiParameter("month", {"type": "integer", "minimum": 1, "maximum": 12}, OpenApiParameter.PATH),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: ErrorSerializer, 404: ErrorSerializer},
+    )
     def get(self, request, year: int, month: int):
+        # The URL only promises digits: an impossible month is the caller's error, not an empty month, and a
+        # year beyond 9999 overflows the database's integers.
+        if not 1 <= month <= 12:
+            return Response({"error": {"field": "month", "message": f"月份应为 1–12，不能是 {month}。"}}, status=400)
+        if not 1 <= year <= 9999:
+            return Response({"error": {"field": "year", "message": f"年份应为 1–9999，不能是 {year}。"}}, status=400)
         try:
             days = calendar_month(year=year, month=month)
         except CalendarYearUnknown as exc:
