@@ -60,3 +60,18 @@ def module_demo(django_db_setup, django_db_blocker):
 @pytest.fixture
 def role_tokens(module_demo, db) -> dict[str, str]:
     return module_demo
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """schemathesis calls the WSGI handler directly, whose request signals close "old" connections; inside a
+    test's transaction Django counts the PostgreSQL connection as obsolete (autocommit is off) and closes it,
+    ending the test's transaction. Django's own test client disconnects the same handlers."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
