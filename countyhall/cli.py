@@ -6,8 +6,10 @@ Errors a user can fix print {"error": {"field": ..., "message": ...}} and exit w
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -36,6 +38,68 @@ def _fail(field: str, message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+class UsageError(Exception):
+    """A command line argparse refused: reported in the CLI's one error shape, not as argparse's usage text."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+TYPE_LABELS = {"int": "整数", "float": "数字", "iso_date": "日期（YYYY-MM-DD）", "fromisoformat": "日期（YYYY-MM-DD）"}
+
+# argparse's messages (English, stable across 3.11–3.13), each turned into (field, Chinese message).
+USAGE_MESSAGES = [
+    (re.compile(r"^argument (?P<name>[^:]+): invalid choice: '?(?P<value>.*?)'? \(choose from (?P<choices>.*)\)$"),
+     lambda m: f"“{m['value']}”不是可用的选项；可选：{m['choices'].replace(chr(39), '')}。"),
+    (re.compile(r"^argument (?P<name>[^:]+): invalid (?P<type>\w+) value: '(?P<value>.*)'$"),
+     lambda m: f"值“{m['value']}”无效：应为{TYPE_LABELS.get(m['type'], m['type'])}。"),
+    (re.compile(r"^argument (?P<name>[^:]+): expected one argument$"), lambda m: "缺少参数值。"),
+    (re.compile(r"^argument (?P<name>[^:]+): expected (?P<count>.+) arguments?$"),
+     lambda m: f"参数值个数不对（应为 {m['count']} 个）。"),
+    (re.compile(r"^argument (?P<name>[^:]+): (?P<detail>.+)$"), lambda m: m["detail"]),
+    (re.compile(r"^the following arguments are required: (?P<name>[^,]+)(?P<rest>.*)$"),
+     lambda m: f"缺少必填参数：{m['name']}{m['rest'].replace(', ', '、')}。"),
+    (re.compile(r"^unrecognized arguments: (?P<value>.*)$"), lambda m: f"无法识别的参数：{m['value']}。"),
+]
+
+
+def _usage_field(name: str) -> str:
+    """The field an argparse message names: an option as written (--on), a positional or a metavar in lower case."""
+    name = name.split("/")[-1].strip()
+    return name if name.startswith("-") else name.lower()
+
+
+class JsonArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors raise UsageError; `main` prints them as {"error": …} and exits 2.
+
+    Subparsers made by `add_subparsers` take the parent's class (argparse's default parser_class is
+    type(self)), so every subcommand, the programs' included and nested ones, answers the same way.
+    """
+
+    def error(self, message: str):
+        for pattern, explain in USAGE_MESSAGES:
+            match = pattern.match(message)
+            if match:
+                name = match.groupdict().get("name")
+                field = _usage_field(name) if name else "(arguments)"
+                text = explain(match)
+                break
+        else:
+            field, text = "(arguments)", message
+        usage = self.format_usage().strip().removeprefix("usage:").strip()
+        raise UsageError(field, f"{self.prog}：{text}用法：{usage}")
+
+
+def iso_date(value: str) -> dt.date:
+    """An argparse type for dates, so a bad --on is a usage error naming the option."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{value}”无效：应为 YYYY-MM-DD。") from None
+
+
 def cmd_calc(args) -> int:
     from countyhall.core.rules import RuleInputError, calc, rule_catalogue
 
@@ -53,7 +117,9 @@ def cmd_calc(args) -> int:
     try:
         _print_json(calc(args.rule, payload))
     except RuleInputError as exc:
-        return _fail(exc.field, exc.message)
+        # Every problem at once ("errors"), the first also as "error" like the rest of the CLI.
+        _print_json(exc.as_dict())
+        return EXIT_BAD_INPUT
     return 0
 
 
@@ -178,8 +244,8 @@ def cmd_manage(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="countyhall", description="高青县政策执行平台（countyhall）命令行")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = JsonArgumentParser(prog="countyhall", description="高青县政策执行平台（countyhall）命令行")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=JsonArgumentParser)
 
     calc = sub.add_parser("calc", help="run a rule: JSON object on stdin (or --input FILE), JSON result on stdout")
     calc.add_argument("rule", nargs="?", help="rule name, e.g. calendar.add_working_days; omit to list rules")
@@ -235,7 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     # Django is set up first: the programs' subcommands come from the app registry.
     _setup_django()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        return _fail(exc.field, exc.message)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

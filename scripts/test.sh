@@ -2,7 +2,10 @@
 # Run the whole suite: lint, then pytest on SQLite and on PostgreSQL.
 # PostgreSQL: $DATABASE_URL if set; else the server on 127.0.0.1:5432 if one answers; else a throwaway
 # cluster started here (installing Debian's postgresql when missing and running as root) and stopped after.
-# Usage: scripts/test.sh [all|sqlite|postgres] [extra pytest args]
+# The schemathesis fuzz tests (tests/api/test_fuzz.py: every API operation, every role's token) run inside
+# both pytest runs with a few examples each; `scripts/test.sh fuzz` runs them alone on SQLite with more
+# (COUNTYHALL_FUZZ_MAX_EXAMPLES, default 50 there).
+# Usage: scripts/test.sh [all|sqlite|postgres|fuzz] [extra pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -76,6 +79,11 @@ start_throwaway() {
 }
 
 status=0
+if [ "$WHICH" = fuzz ]; then
+  (unset DATABASE_URL; COUNTYHALL_FUZZ_MAX_EXAMPLES=${COUNTYHALL_FUZZ_MAX_EXAMPLES:-50} \
+    run_pytest "SQLite (schemathesis fuzz)" tests/api/test_fuzz.py "$@") || status=1
+  exit $status
+fi
 if [ "$WHICH" = all ] || [ "$WHICH" = sqlite ]; then
   (unset DATABASE_URL; COUNTYHALL_REQUIRE_DB=sqlite run_pytest "SQLite" "$@") || status=1
 fi

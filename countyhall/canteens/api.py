@@ -6,12 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import (
     BaseAuthentication,
-    BasicAuthentication,
     SessionAuthentication,
     TokenAuthentication,
     get_authorization_header,
@@ -73,8 +71,8 @@ class TerminalAuthenticationScheme(OpenApiAuthenticationExtension):
                 "description": "登记终端令牌：`Terminal <令牌>`（在机构的“登记终端”页面发放，只能登记本机构的午餐）"}
 
 
-CHECK_IN_AUTHENTICATION = [TerminalAuthentication, SessionAuthentication, TokenAuthentication,
-                           BasicAuthentication]
+# Never HTTP Basic: a password on every request is what the lockout cannot watch (docs/security.md).
+CHECK_IN_AUTHENTICATION = [TerminalAuthentication, SessionAuthentication, TokenAuthentication]
 
 
 MEAL_DATE_ERRORS = {"invalid": "就餐日期格式应为 2022-06-01（年-月-日）。"}
@@ -263,7 +261,22 @@ class FacilityListApi(APIView):
 class FacilityRequirementsApi(APIView):
     """Whether the facility meets each A2/A5 requirement, with the clause that sets it."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "要求代码：area、seats、licence、supplier、staff …"},
+                "ok": {"type": "boolean"},
+                "message": {"type": "string"},
+                "citation": {"type": "object", "properties": {"document": {"type": "string"},
+                                                              "clause": {"type": "string"},
+                                                              "line": {"type": "integer"}},
+                             "required": ["document", "clause", "line"]},
+            },
+            "required": ["code", "ok", "message", "citation"],
+        },
+    }})
     def get(self, request, pk: int):
         facility = facility_list_for_user(request.user).filter(pk=pk).first()
         if facility is None:

@@ -56,3 +56,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Unmatched URLs under /api/ answer JSON in the structured error shape (core/api/errors.py).
+handler404 = "countyhall.core.api.errors.not_found"

@@ -99,11 +99,20 @@ class TimeLimitInput(StrictInput):
     on = serializers.DateField(required=False, help_text="适用日期，缺省为 2021-08-09（文件印发日）")
 
 
+class SuspensionInput(StrictInput):
+    """One period the clock stops: {"from": date, "to": date}, both days inclusive."""
+
+    def get_fields(self):
+        # "from" is a Python keyword, so the fields cannot be declared as class attributes.
+        return {"from": serializers.DateField(help_text="停止计时的第一天"),
+                "to": serializers.DateField(help_text="停止计时的最后一天")}
+
+
 class DueDateInput(StrictInput):
     category = serializers.ChoiceField(choices=CATEGORIES)
     accepted_on = serializers.DateField(help_text="受理日期（不计入）")
-    suspensions = serializers.ListField(child=serializers.DictField(), required=False, default=list,
-                                        help_text="补正等停止计时的期间：[{\"from\": 日期, \"to\": 日期}]，首尾两日都不计")
+    suspensions = SuspensionInput(many=True, required=False, default=list,
+                                  help_text="补正等停止计时的期间：[{\"from\": 日期, \"to\": 日期}]，首尾两日都不计")
 
 
 class ElderlyRoomsInput(StrictInput):

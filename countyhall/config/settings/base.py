@@ -165,6 +165,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The document describes the API, not the endpoint serving the document.
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The default enum hook, then the structured Error answers (400/401/403/404) on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "countyhall.core.api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "FacilityKindEnum": "countyhall.canteens.models.Facility.Kind",
         "IncidentKindEnum": "countyhall.emergency.models.Incident.Kind",

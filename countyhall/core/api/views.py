@@ -3,6 +3,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,10 +22,12 @@ from countyhall.core.selectors.people import (
 )
 from countyhall.core.workdays import CalendarYearUnknown
 
-ErrorSerializer = inline_serializer(
-    "Error",
-    {"error": inline_serializer("ErrorDetail", {"field": serializers.CharField(), "message": serializers.CharField()})},
-)
+ErrorDetailSerializer = inline_serializer(
+    "ErrorDetail", {"field": serializers.CharField(), "message": serializers.CharField()})
+ErrorSerializer = inline_serializer("Error", {"error": ErrorDetailSerializer})
+# A rule's input errors: the first as "error" (the shape of every API error), all of them in "errors".
+CalcErrorSerializer = inline_serializer(
+    "CalcError", {"error": ErrorDetailSerializer, "errors": serializers.ListField(child=ErrorDetailSerializer)})
 
 
 class CalcListApi(APIView):
@@ -42,10 +45,16 @@ class CalcApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 400: ErrorSerializer})
+    @extend_schema(request=OpenApiTypes.OBJECT,
+                   responses={200: OpenApiTypes.OBJECT, 400: CalcErrorSerializer, 404: CalcErrorSerializer})
     def post(self, request, rule: str):
         try:
-            return Response(calc(rule, request.data))
+            try:
+                payload = request.data
+            except ParseError as exc:
+                # Answered like every other input error of a rule, so 400 always has the CalcError shape.
+                raise RuleInputError("(input)", f"输入不是有效的 JSON：{exc.detail}") from None
+            return Response(calc(rule, payload))
         except RuleInputError as exc:
             status = 404 if exc.field == "rule" else 400
             return Response(exc.as_dict(), status=status)
@@ -140,8 +149,20 @@ class PersonDetailApi(APIView):
 class CalendarMonthApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: ErrorSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", {"type": "integer", "minimum": 1, "maximum": 9999}, OpenApiParameter.PATH),
+            OpenApiParameter("month", {"type": "integer", "minimum": 1, "maximum": 12}, OpenApiParameter.PATH),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: ErrorSerializer, 404: ErrorSerializer},
+    )
     def get(self, request, year: int, month: int):
+        # The URL only promises digits: an impossible month is the caller's error, not an empty month, and a
+        # year beyond 9999 overflows the database's integers.
+        if not 1 <= month <= 12:
+            return Response({"error": {"field": "month", "message": f"月份应为 1–12，不能是 {month}。"}}, status=400)
+        if not 1 <= year <= 9999:
+            return Response({"error": {"field": "year", "message": f"年份应为 1–9999，不能是 {year}。"}}, status=400)
         try:
             days = calendar_month(year=year, month=month)
         except CalendarYearUnknown as exc:

@@ -4,19 +4,36 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from countyhall.core.errors import ServiceError
 from countyhall.core.policy import Citation, NoPolicyInForce
 from countyhall.core.workdays import CalendarYearUnknown
 
-from .schema import serializer_json_schema
+from .schema import UNKNOWN_MESSAGE, serializer_json_schema, validate_against_schema
 
 
 class RuleInputError(ServiceError):
-    """Bad input to a rule: the field (dotted path) and the rule it breaks."""
+    """Bad input to a rule: the field (dotted path) and the rule it breaks.
+
+    `errors` lists every problem found in the input at once, each with its field; `field`/`message` are the
+    first of them, kept for callers that read a single error.
+    """
+
+    def __init__(self, field: str, message: str, *, errors: list[tuple[str, str]] | None = None):
+        super().__init__(field, message)
+        self.errors = errors or [(field, message)]
+
+    @classmethod
+    def from_errors(cls, errors: list[tuple[str, str]]) -> RuleInputError:
+        return cls(*errors[0], errors=errors)
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "errors": [{"field": f, "message": m} for f, m in self.errors]}
 
 
 @dataclass
@@ -48,14 +65,20 @@ def to_json(value: Any) -> Any:
 
 
 class StrictInput(serializers.Serializer):
-    """Rule input: unknown keys are an error, not silently ignored."""
+    """Rule input: unknown keys are an error, not silently ignored; the known fields are still checked, so
+    every problem is reported at once."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({unknown[0]: ["未知字段（本规则不接受该输入）。"]})
-        return super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if not unknown:
+            return super().to_internal_value(data)
+        errors = {name: [UNKNOWN_MESSAGE] for name in unknown}
+        try:
+            super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict):
+                errors = {**exc.detail, **errors}
+        raise serializers.ValidationError(errors)
 
 
 @dataclass(frozen=True)
@@ -67,12 +90,17 @@ class Rule:
     function: Callable[..., RuleResult]
     example: dict
 
+    @cached_property
+    def input_schema(self) -> dict:
+        """The published JSON Schema of the input; `calc()` holds every input to it."""
+        return serializer_json_schema(self.input())
+
     def catalogue_entry(self) -> dict:
         return {
             "name": self.name,
             "title": self.title,
             "description": self.description,
-            "input_schema": serializer_json_schema(self.input()),
+            "input_schema": self.input_schema,
             "example": self.example,
         }
 
@@ -93,26 +121,50 @@ def rule(*, name: str, title: str, input: type[serializers.Serializer], example:
     return decorator
 
 
-def _first_error(errors: Any, prefix: str = "") -> tuple[str, str]:
+def _flatten(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """DRF's nested error structure as (dotted field, message) pairs; non-field errors name their parent."""
     if isinstance(errors, dict):
-        key = next(iter(errors))
-        field_name = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
-        return _first_error(errors[key], field_name)
-    if isinstance(errors, list) and errors:
-        return _first_error(errors[0], prefix)
-    return prefix or "(input)", str(errors)
+        found = []
+        for key, value in errors.items():
+            name = prefix if key == api_settings.NON_FIELD_ERRORS_KEY else (f"{prefix}.{key}" if prefix else str(key))
+            found += _flatten(value, name)
+        return found
+    if isinstance(errors, list):
+        if all(isinstance(e, str) for e in errors):
+            return [(prefix or "(input)", str(e)) for e in errors]
+        found = []
+        for index, item in enumerate(errors):
+            if item:  # a many=True serializer reports {} for each valid item
+                found += _flatten(item, f"{prefix}.{index}" if prefix else str(index))
+        return found
+    return [(prefix or "(input)", str(errors))]
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def input_errors(selected: Rule, payload: dict, serializer: serializers.Serializer) -> list[tuple[str, str]]:
+    """Every problem with `payload`: first against the published schema, then the serializer's own checks
+    (real dates, choices, cross-field rules) for the fields the schema found no fault with."""
+    errors = validate_against_schema(serializer, selected.input_schema, payload)
+    if not serializer.is_valid():
+        errors += [e for e in _flatten(serializer.errors) if not any(_overlaps(e[0], f) for f, _ in errors)]
+    order = {name: index for index, name in enumerate(selected.input_schema["properties"])}
+    return sorted(errors, key=lambda e: order.get(e[0].split(".")[0], len(order)))
 
 
 def calc(name: str, payload: Any) -> dict[str, Any]:
-    """Validate `payload` against the rule's schema, run it, and return its JSON result."""
+    """Validate `payload` against the rule's published schema and serializer, run it, return its JSON result."""
     if name not in RULES:
         raise RuleInputError("rule", f"未知规则：{name}。可用规则：{', '.join(sorted(RULES))}。")
     if not isinstance(payload, dict):
         raise RuleInputError("(input)", "输入必须是一个 JSON 对象。")
     selected = RULES[name]
     serializer = selected.input(data=payload)
-    if not serializer.is_valid():
-        raise RuleInputError(*_first_error(serializer.errors))
+    errors = input_errors(selected, payload, serializer)
+    if errors:
+        raise RuleInputError.from_errors(errors)
     try:
         result = selected.function(**serializer.validated_data)
     except NoPolicyInForce as exc:
