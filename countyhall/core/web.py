@@ -7,6 +7,11 @@ from django import forms
 from countyhall.core.errors import ServiceError
 
 
+def is_ascii_int(text: str) -> bool:
+    """Digits 0-9 only. str.isdigit() alone also accepts ² and other Unicode digits, which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def form_error(form: forms.Form, exc: ServiceError) -> None:
     """Show a service's refusal next to the field it names, or above the form."""
     field = exc.field if exc.field in form.fields else None
@@ -101,6 +106,8 @@ def bad_request(request, *, field: str, message: str):
     from django.shortcuts import render
 
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"field": field, "message": message}}, status=400,
+        # "errors" too: the calc API documents every error at once (CalcError), the others ignore it.
+        detail = {"field": field, "message": message}
+        return JsonResponse({"error": detail, "errors": [detail]}, status=400,
                             json_dumps_params={"ensure_ascii": False})
     return render(request, "core/bad_request.html", {"field": field, "message": message}, status=400)

@@ -18,7 +18,7 @@ from countyhall.core.policy import NoPolicyInForce
 from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.selectors.notices import notice_list_for_user
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.web import PostActions, form_data, form_error, save_form
+from countyhall.core.web import PostActions, form_data, form_error, is_ascii_int, save_form
 from countyhall.emergency import access, forms, selectors, services
 from countyhall.emergency.access import USERS as EMERGENCY_ROLES
 from countyhall.emergency.cap import warning_cap_xml
@@ -48,7 +48,7 @@ def _bad_request(request, field: str, message: str):
 
 def _pk(value, label: str) -> int:
     text = str(value or "").strip()
-    if not text.isdigit():
+    if not is_ascii_int(text):
         raise ServiceError(label, f"{label}应为编号。")
     return int(text)
 
@@ -352,7 +352,7 @@ def drills(request):
             request, form, lambda data: services.drill_record(actor=request.user, **data), success="已登记演练。"):
         return redirect("emergency:drills")
     text = request.GET.get("year", "").strip()
-    if text and not (text.isdigit() and 2000 <= int(text) <= 2100):
+    if text and not (is_ascii_int(text) and 2000 <= int(text) <= 2100):
         return _bad_request(request, "年度", "应为 2000 至 2100 之间的四位年份。")
     if request.GET.get("format", "") not in ("", "xlsx"):
         return _bad_request(request, "格式", "导出格式应为 xlsx。")

@@ -8,6 +8,7 @@ from django.db import transaction
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record
+from countyhall.core.web import is_ascii_int
 
 from .models import Clause, Document, GazetteIssue, PersonnelDecision
 from .parser import GazetteParseError, ParsedDocument, parse_gazette
@@ -105,6 +106,6 @@ def _issue_title(description: str, path: Path) -> str:
     # The seed's file name carries the year and the issue (…-2021-03.txt); the text itself does not print it.
     stem = Path(path).stem
     parts = stem.rsplit("-", 2)
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+    if len(parts) == 3 and is_ascii_int(parts[1]) and is_ascii_int(parts[2]):
         return f"《高青县人民政府公报》{parts[1]}年第{int(parts[2])}期"
     return f"《高青县人民政府公报》{stem}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import actor_user, as_actor
+from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import cell_date, cell_text, sheet_rows
 from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
+from countyhall.core.money import MoneyError, parse_money
 from countyhall.core.reports import workbook_bytes
 from countyhall.core.services.audit import audit_record, model_snapshot
 from countyhall.core.services.people import person_register
@@ -93,6 +95,24 @@ def household_register(*, actor, division: Division, id_number: str, name: str, 
     return household
 
 
+# Device.price is DecimalField(max_digits=12, decimal_places=2): anything larger or finer is refused here,
+# before it is stored, instead of breaking every later read of the ledger (1E+20 was once accepted).
+DEVICE_PRICE_LIMIT = Decimal("9999999999.99")
+
+
+def _check_device_money_and_dates(*, price: Decimal, installed_on: dt.date | None,
+                                  commissioned_on: dt.date | None) -> None:
+    if not price.is_finite() or price > DEVICE_PRICE_LIMIT or price != price.quantize(Decimal("0.01")):
+        raise ServiceError("price", "购买价格应为金额，最多两位小数，且不超过 9,999,999,999.99 元。")
+    today = business_date()
+    for name, label, value in (("installed_on", "安装日期", installed_on),
+                                ("commissioned_on", "调试日期", commissioned_on)):
+        if value is not None and value > today:
+            raise ServiceError(name, f"{label}不能晚于今天（{today.isoformat()}）。")
+    if installed_on and commissioned_on and installed_on > commissioned_on:
+        raise ServiceError("installed_on", "安装日期不能晚于调试日期。")
+
+
 @transaction.atomic
 def device_record(*, actor, household: Household, kind: str, model_name: str, supplier: str, price: Decimal,
                   tendered_price: Decimal | None = None, invoice_no: str = "", installed_on: dt.date | None = None,
@@ -104,6 +124,7 @@ def device_record(*, actor, household: Household, kind: str, model_name: str, su
         raise ServiceError("kind", f"{household.get_method_display()}改造户的设备应为{Device.Kind(expected).label}。")
     if price is None or price < 0:
         raise ServiceError("price", "购买价格不能为空或为负数。")
+    _check_device_money_and_dates(price=price, installed_on=installed_on, commissioned_on=commissioned_on)
     if not model_name.strip():
         raise ServiceError("model_name", "请填写市级招标入围的设备型号（B13）。")
     tendered = TenderedEquipment.objects.filter(kind=kind)
@@ -399,17 +420,21 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
         if special_text not in ("", "是", "否"):
             problems.append(("特别困难群体（是/否）", "应填“是”或“否”"))
         try:
-            price = Decimal(cell_text(values[9])) if cell_text(values[9]) else None
-            if price is not None and not price.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.append(("购买价格", "应为金额"))
+            price = parse_money(cell_text(values[9])) if cell_text(values[9]) else None
+        except MoneyError:
+            problems.append(("购买价格", "应为金额，最多两位小数"))
             price = None
         try:
             installed, commissioned = cell_date(values[11]), cell_date(values[12])
         except ValueError:
             problems.append(("安装日期", "日期格式应为 YYYY-MM-DD"))
             installed = commissioned = None
+        if price is not None:
+            try:
+                _check_device_money_and_dates(price=price, installed_on=installed, commissioned_on=commissioned)
+            except ServiceError as exc:
+                column = {"price": "购买价格", "installed_on": "安装日期", "commissioned_on": "调试日期"}[exc.field]
+                problems.append((column, exc.message))
         if not cell_text(values[1]):
             problems.append(("户主姓名", "必填"))
         if not cell_text(values[3]):

@@ -16,7 +16,7 @@ from countyhall.core.policy import parameters
 from countyhall.core.reports import excel_response, pdf_response, xlsx_response
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.web import PostActions, form_data, save_form, submit_form
+from countyhall.core.web import PostActions, form_data, is_ascii_int, save_form, submit_form
 from countyhall.permits import access, forms, selectors, services
 from countyhall.permits.access import USERS as PERMIT_ROLES
 from countyhall.permits.models import (
@@ -48,7 +48,7 @@ def _bad_request(request, field: str, message: str):
 def _pk(value, label: str) -> int:
     """An object id posted by a form; anything but a positive integer is refused naming the field."""
     text = str(value or "").strip()
-    if not text.isdigit():
+    if not is_ascii_int(text):
         raise ServiceError(label, f"{label}应为编号。")
     return int(text)
 
@@ -427,7 +427,7 @@ def reports(request):
         raise PermissionDenied("进展报告由牵头部门报送。")
     leads = selectors.progress_leads_for_user(request.user)
     asked = request.GET.get("lead", "").strip()
-    if asked.isdigit() and not leads.filter(pk=int(asked)).exists() and Organisation.objects.filter(
+    if is_ascii_int(asked) and not leads.filter(pk=int(asked)).exists() and Organisation.objects.filter(
             pk=int(asked)).exists():
         # A department whose cases the user has no part in: refused, not silently shown (C11 is per lead).
         raise PermissionDenied("无权查看该部门的审批进展情况：只能查看本部门牵头的事项。")

@@ -285,3 +285,12 @@ def test_operator_registration_form_offers_only_its_own_organisation(client, can
     client.force_login(canteen_world["users"]["operator"])
     html = client.get("/canteens/facilities/new/").content.decode()
     assert "乙村照护服务有限公司" in html and "别家照护服务中心" not in html
+
+
+def test_a_division_filter_outside_the_scope_is_refused_not_shown_empty(client, canteen_world, county_tree):
+    # Like /people/ and the heating ledger: another town's division is an error naming the field.
+    client.force_login(canteen_world["users"]["town"])
+    other = next(d for key, d in county_tree.items()
+                 if key != "county" and not canteen_world["users"]["town"].scope_division.contains(d))
+    response = client.get("/canteens/elders/", {"division": other.pk})
+    assert response.status_code == 400 and "不在您的数据范围内" in response.content.decode()

@@ -130,6 +130,20 @@ def test_overlong_and_malformed_cells_are_row_errors_naming_the_column(ledger): 
     assert "超过 32 个字" in report.errors[0][2]
 
 
+def test_device_prices_and_dates_outside_what_can_be_stored_are_row_errors(ledger, client):  # noqa: F811
+    # 1E+20 was once stored, and every later read of the town's ledger answered 500.
+    huge, fine_fen, future, reversed_dates = row(6, price="1E+20"), row(7, price="0.001"), row(8), row(9)
+    future[11] = "9999-12-31"
+    reversed_dates[11], reversed_dates[12] = "2021-10-20", "2021-10-15"
+    report = ledger_import(actor=ledger["officer"], content=book([huge, fine_fen, future, reversed_dates]),
+                           mode="valid_only")
+    assert report.created == 0
+    assert [(n, column) for n, column, _ in report.errors] == [(2, "购买价格"), (3, "购买价格"), (4, "安装日期"),
+                                                               (5, "安装日期")]
+    client.force_login(ledger["officer"])
+    assert client.get("/heating/ledger/").status_code == 200
+
+
 # --- Pages compute their buttons from the predicates ------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from countyhall.core.identity import mask_name
 from countyhall.core.policy import parameters
 from countyhall.core.reports import excel_response
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.web import form_error
+from countyhall.core.web import form_error, is_ascii_int
 
 
 @login_required
@@ -97,19 +97,19 @@ def lunch_list(request):
     facility = None
     raw_facility = request.GET.get("facility", "").strip()
     if raw_facility:
-        if not raw_facility.isdigit() or len(raw_facility) > 10:
+        if not is_ascii_int(raw_facility) or len(raw_facility) > 10:
             return bad_request(request, "机构", "机构编号应为正整数。")
         facility = facility_list_for_user(request.user).filter(pk=int(raw_facility)).first()
         if facility is None:
             return bad_request(request, "机构", "机构不存在或不在您的范围内。")
     page_number = request.GET.get("page", "1")
-    if not page_number.isdigit() or len(page_number) > 6 or int(page_number) < 1:
+    if not is_ascii_int(page_number) or len(page_number) > 6 or int(page_number) < 1:
         return bad_request(request, "页码", "页码应为正整数。")
     lunches = lunch_list_for_user(request.user, facility=facility, date_from=dates["date_from"],
                                   date_to=dates["date_to"], status=status)
     ids = request.GET.get("ids")
     if ids:
-        lunches = lunches.filter(pk__in=[int(i) for i in ids.split(",") if i.isdigit() and len(i) <= 10])
+        lunches = lunches.filter(pk__in=[int(i) for i in ids.split(",") if is_ascii_int(i) and len(i) <= 10])
     filters = {k: v for k, v in request.GET.items() if k in ("facility", "date_from", "date_to", "status", "ids")}
     if request.GET.get("format") == "xlsx":
         audit_personal_read(actor=request.user, what="午餐登记导出", object_type="canteens.Lunch",

@@ -38,7 +38,7 @@ from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_name
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.web import form_error
+from countyhall.core.web import form_error, is_ascii_int
 
 
 def bad_request(request, field_label: str, message: str):
@@ -48,7 +48,7 @@ def bad_request(request, field_label: str, message: str):
 
 def _positive_int(value) -> int | None:
     text = str(value or "").strip()
-    if not text.isdigit() or len(text) > 10:
+    if not is_ascii_int(text) or len(text) > 10:
         return None
     number = int(text)
     return number if 0 < number < 2**31 else None

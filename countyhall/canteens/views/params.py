@@ -62,6 +62,10 @@ def division_param(request, name: str = "division", label: str = "区划") -> Di
     division = Division.objects.filter(pk=pk).first()
     if division is None:
         raise BadParameter(name, label, f"区划 {pk} 不存在。")
+    # As on /people/ and the heating ledger: a filter outside the user's scope is refused, not shown empty.
+    scope = getattr(request.user, "scope_division", None)
+    if scope is not None and not scope.contains(division):
+        raise BadParameter(name, label, f"{division.name}不在您的数据范围内。")
     return division
 
 

@@ -17,6 +17,7 @@ from countyhall.core.identity import mask_address, mask_birth_date, mask_id_numb
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.roles import Capability
 from countyhall.core.services.audit import audit_personal_read, audit_record
+from countyhall.core.web import is_ascii_int
 
 
 def division_scope_for_user(user) -> Division | None:
@@ -53,7 +54,7 @@ def division_filter_for_user(user, raw: str | None) -> Division | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_ascii_int(raw):
         raise ServiceError("division", "区划参数应为区划编号（整数）。")
     scope = division_scope_for_user(user)
     division = Division.objects.filter(pk=int(raw)).first()

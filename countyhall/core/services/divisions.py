@@ -7,6 +7,7 @@ from countyhall.core.actors import as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.permissions import can_edit_divisions
+from countyhall.core.web import is_ascii_int
 
 from .audit import audit_record, model_snapshot
 
@@ -34,7 +35,7 @@ def division_upsert(*, actor, code: str, name: str, kind: str, parent: Division 
         raise ServiceError("parent", f"{Division.Kind(kind).label}的上级必须是：{'、'.join(Division.Kind(k).label for k in allowed)}。")
     if not allowed and parent is not None:
         raise ServiceError("parent", "县级区划没有上级。")
-    if not code.isdigit():
+    if not is_ascii_int(code):
         raise ServiceError("code", "区划代码只能由数字组成。")
     existing = Division.objects.filter(code=code).first()
     before = model_snapshot(existing) if existing else None

@@ -15,6 +15,7 @@ from countyhall.core.excel import ImportReport, ImportRowError, cell_text, sheet
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.reports import workbook_bytes
 from countyhall.core.services.audit import audit_record
+from countyhall.core.web import is_ascii_int
 from countyhall.permits import access
 from countyhall.permits.models import Category, Project
 from countyhall.permits.services.setup import project_register
@@ -80,7 +81,7 @@ def _parse(number: int, data: dict, divisions: dict, organisations: dict) -> tup
         errors.append(ImportRowError(number, "位于区域评估区域（是/否）", "应为“是”或“否”"))
     households = None
     if values["households"]:
-        if not values["households"].isdigit():
+        if not is_ascii_int(values["households"]):
             errors.append(ImportRowError(number, "住宅户数", "应为整数"))
         else:
             households = int(values["households"])
