@@ -60,6 +60,12 @@ def mask_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         return ""
+    # A note in brackets after the name (张三（示例）) is not part of it: mask the name, keep the note's
+    # length as stars, so 冯玉梅（示例） reads 冯*梅（**） and not 冯玉*****.
+    for bracket, closing in (("（", "）"), ("(", ")")):
+        head, found, rest = name.partition(bracket)
+        if found and head:
+            return mask_name(head) + bracket + "*" * len(rest.rstrip(closing)) + (closing if rest.endswith(closing) else "")
     if len(name) == 1:
         return "*"
     if len(name) == 2:

@@ -62,3 +62,16 @@ def test_audit_outside_a_transaction_is_refused():
     county = Division.objects.create(code="370322000000", name="高青县", kind="county", path="/370322000000/")
     with pytest.raises(RuntimeError, match="inside the write's transaction"):
         audit_record(actor="t", action="create", instance=county)
+
+
+@pytest.mark.django_db
+def test_audit_page_names_object_types_in_chinese_and_refuses_a_bad_page(client, make_user):
+    from countyhall.core.services.audit import audit_personal_read
+
+    auditor = make_user("audit-reader", "auditor")
+    audit_personal_read(actor=auditor, what="人员列表", object_type="core.Person", count=3, filters={"q": "孙"})
+    client.force_login(auditor)
+    html = client.get("/audit/").content.decode()
+    assert "人员（core.Person）" in html or "core.Person）" in html
+    assert "{&#x27;" not in html and "&quot;count&quot;: 3" in html
+    assert client.get("/audit/", {"page": "zz"}).status_code == 400

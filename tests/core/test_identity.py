@@ -44,6 +44,7 @@ def test_masks():
     assert mask_id_number("370322194805120011") == "370322********0011"
     assert mask_name("张秀英") == "张*英"
     assert mask_name("王") == "*"
+    assert mask_name("冯玉梅（示例）") == "冯*梅（**）"  # a bracketed note is not part of the name
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,10 @@ def facility_list(request):
                   for f in facilities))
     scope = request.user.scope_division
     can_register = scope is not None and access.can_register_facility(request.user, scope)
+    facilities = list(facilities)
+    for facility in facilities:
+        # The counter link only where the counter would let this user in (the same predicate).
+        facility.user_may_record = facility.status == "filed" and access.can_record_lunches(request.user, facility)
     return render(request, "canteens/facility_list.html", {
         "facilities": facilities, "statuses": Facility.Status.choices, "status": status, "query": query,
         "division": division, "can_register": can_register})

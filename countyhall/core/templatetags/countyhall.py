@@ -41,3 +41,11 @@ def cooloff_minutes(value) -> int:
     """A timedelta as whole minutes (rounded up), for the login lockout page."""
     seconds = int(value.total_seconds()) if hasattr(value, "total_seconds") else int(value or 0)
     return -(-seconds // 60)
+
+
+@register.filter
+def pretty_json(value) -> str:
+    """An audit row's before/after as indented JSON with Chinese kept readable (not a Python dict repr)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)

@@ -12,7 +12,7 @@ from countyhall.core.reports import excel_response
 from countyhall.core.roles import Capability
 from countyhall.core.selectors.audit import audit_list_for_user
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.web import bad_request
+from countyhall.core.web import bad_request, is_ascii_int
 
 DATE_FIELDS = {"date_from": "起始日期", "date_to": "截止日期"}
 
@@ -70,7 +70,12 @@ def audit_list(request):
         audit_personal_read(actor=request.user, what="审计日志导出", object_type="core.AuditEntry",
                             count=exported, filters=filters)
         return response
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    raw_page = request.GET.get("page", "").strip()
+    if raw_page and not (is_ascii_int(raw_page) and len(raw_page) <= 7 and int(raw_page) >= 1):
+        return bad_request(request, field="页码（page）", message="页码应为正整数。")
+    page = Paginator(entries, 50).get_page(raw_page or 1)
+    for entry in page.object_list:
+        entry.object_label = object_type_label(entry.object_type)
     object_types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
     # The page links keep the filters (without them "next page" silently showed the unfiltered log).
     kept = request.GET.copy()
@@ -79,4 +84,15 @@ def audit_list(request):
     return render(request, "core/audit_list.html", {"page": page, "filters": request.GET,
                                                     "kept_filters": kept.urlencode(),
                                                     "actions": AuditEntry.Action.choices,
-                                                    "object_types": sorted(set(object_types))})
+                                                    "object_types": sorted((t, object_type_label(t))
+                                                                           for t in set(object_types))})
+
+
+def object_type_label(object_type: str) -> str:
+    """"canteens.Elder" → "助餐老人（canteens.Elder）": the auditor reads the model's Chinese name."""
+    from django.apps import apps
+
+    try:
+        return f"{apps.get_model(object_type)._meta.verbose_name}（{object_type}）"
+    except (LookupError, ValueError):
+        return object_type
