@@ -172,3 +172,9 @@ def test_notices_page_shows_what_the_outbox_delivered_to_my_organisation(client,
     client.force_login(mine)
     html = client.get("/notices/").content.decode()
     assert "示例事项已超期" in html and "别人的通知" not in html
+
+
+@pytest.mark.django_db
+def test_yes_no_parameters_read_as_shi_fou(client):
+    html = client.get("/policy/parameters/canteen.one_subsidised_lunch_per_day/").content.decode()
+    assert "是" in html and "True" not in html

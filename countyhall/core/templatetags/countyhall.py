@@ -49,3 +49,13 @@ def pretty_json(value) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+
+
+@register.filter
+def param_value(value):
+    """A parameter's value as a civil servant reads it: 是/否 for a yes/no rule, not True/False."""
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    return value
