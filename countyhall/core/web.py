@@ -96,7 +96,15 @@ def form_data(form: forms.Form) -> dict:
                                        for name, errors in form.errors.items()))
 
 
-def bad_request(request, *, field: str, message: str):
+def posted_id(value, label: str) -> int:
+    """An object id posted by a form; anything but ASCII digits is refused naming the field (never a 500)."""
+    text = str(value or "").strip()
+    if not is_ascii_int(text) or len(text) > 18:
+        raise ServiceError(label, f"{label}应为编号。")
+    return int(text)
+
+
+def bad_request(request, *, field: str, message: str, nav: str = ""):
     """Refuse a request's input with 400 naming the field: JSON for the API, a page for everyone else.
 
     Used for query parameters that do not parse (a division id that is not a number, a date that is not a
@@ -110,4 +118,5 @@ def bad_request(request, *, field: str, message: str):
         detail = {"field": field, "message": message}
         return JsonResponse({"error": detail, "errors": [detail]}, status=400,
                             json_dumps_params={"ensure_ascii": False})
-    return render(request, "core/bad_request.html", {"field": field, "message": message}, status=400)
+    # `nav`: the program's sub-menu template, so the page keeps its place in the program.
+    return render(request, "core/bad_request.html", {"field": field, "message": message, "nav": nav}, status=400)

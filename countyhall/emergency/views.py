@@ -18,7 +18,15 @@ from countyhall.core.policy import NoPolicyInForce
 from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.selectors.notices import notice_list_for_user
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.web import PostActions, form_data, form_error, is_ascii_int, save_form
+from countyhall.core.web import (
+    PostActions,
+    bad_request,
+    form_data,
+    form_error,
+    is_ascii_int,
+    posted_id,
+    save_form,
+)
 from countyhall.emergency import access, forms, selectors, services
 from countyhall.emergency.access import USERS as EMERGENCY_ROLES
 from countyhall.emergency.cap import warning_cap_xml
@@ -42,15 +50,10 @@ def _need(user) -> None:
 
 
 def _bad_request(request, field: str, message: str):
-    """A query parameter that cannot be read: a 400 page naming the field, never a server error."""
-    return render(request, "emergency/bad_request.html", {"field": field, "message": message}, status=400)
+    return bad_request(request, field=field, message=message, nav="emergency/_nav.html")
 
 
-def _pk(value, label: str) -> int:
-    text = str(value or "").strip()
-    if not is_ascii_int(text):
-        raise ServiceError(label, f"{label}应为编号。")
-    return int(text)
+_pk = posted_id
 
 
 def _incident_for(user, pk: int) -> Incident:

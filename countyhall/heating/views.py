@@ -19,7 +19,7 @@ from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.models import Division
 from countyhall.core.reports import xlsx_response
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.web import form_error
+from countyhall.core.web import bad_request, form_error
 from countyhall.heating import access, rules, services
 from countyhall.heating.models import (
     Acceptance,
@@ -55,7 +55,7 @@ class BadQuery(Exception):
 
 
 def _bad_query(request, exc: BadQuery) -> HttpResponse:
-    return render(request, "heating/bad_query.html", {"field": exc.label, "message": exc.message}, status=400)
+    return bad_request(request, field=exc.label, message=exc.message, nav="heating/_nav.html")
 
 
 def _int_param(data, name: str, label: str, *, minimum: int = 1) -> int | None:

@@ -16,7 +16,15 @@ from countyhall.core.policy import parameters
 from countyhall.core.reports import excel_response, pdf_response, xlsx_response
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.web import PostActions, form_data, is_ascii_int, save_form, submit_form
+from countyhall.core.web import (
+    PostActions,
+    bad_request,
+    form_data,
+    is_ascii_int,
+    posted_id,
+    save_form,
+    submit_form,
+)
 from countyhall.permits import access, forms, selectors, services
 from countyhall.permits.access import USERS as PERMIT_ROLES
 from countyhall.permits.models import (
@@ -41,16 +49,10 @@ def _need(user) -> None:
 
 
 def _bad_request(request, field: str, message: str):
-    """A query parameter that cannot be read: a 400 page naming the field, never a server error."""
-    return render(request, "permits/bad_request.html", {"field": field, "message": message}, status=400)
+    return bad_request(request, field=field, message=message, nav="permits/_nav.html")
 
 
-def _pk(value, label: str) -> int:
-    """An object id posted by a form; anything but a positive integer is refused naming the field."""
-    text = str(value or "").strip()
-    if not is_ascii_int(text):
-        raise ServiceError(label, f"{label}应为编号。")
-    return int(text)
+_pk = posted_id
 
 
 def _project_for(user, pk: int) -> Project:

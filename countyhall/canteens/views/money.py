@@ -38,12 +38,12 @@ from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_name
 from countyhall.core.services.audit import audit_personal_read
+from countyhall.core.web import bad_request as core_bad_request
 from countyhall.core.web import form_error, is_ascii_int
 
 
 def bad_request(request, field_label: str, message: str):
-    return render(request, "canteens/bad_request.html", {"label": field_label, "message": message},
-                  status=400)
+    return core_bad_request(request, field=field_label, message=message, nav="canteens/_nav.html")
 
 
 def _positive_int(value) -> int | None:

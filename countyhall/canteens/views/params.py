@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from django.shortcuts import render
-
 from countyhall.core.models import Division
+from countyhall.core.web import bad_request
 
 
 class BadParameter(Exception):
@@ -77,7 +76,6 @@ def answers_bad_parameters(view):
         try:
             return view(request, *args, **kwargs)
         except BadParameter as exc:
-            return render(request, "canteens/bad_request.html",
-                          {"field": exc.name, "label": exc.label, "message": exc.message}, status=400)
+            return bad_request(request, field=exc.label, message=exc.message, nav="canteens/_nav.html")
 
     return wrapper
