@@ -261,32 +261,24 @@ PERMISSIONS: list[Permission] = [
 
 # --- Price lists, terminal devices, the back-dating window and late entries -----------------------
 
-def _operator_runs(user, facility) -> bool:
-    return Role.CANTEEN_OPERATOR in user.role_codes and bool(user.organisation_id) \
-        and user.organisation_id == facility.operator_id
-
-
-def _town_of(user, facility) -> bool:
-    scope = user.scope_division
-    return Role.TOWN_OFFICER in user.role_codes and scope is not None and scope.contains(facility.division)
-
-
 def is_terminal(actor) -> bool:
     return getattr(actor, "terminal_id", None) is not None
 
 
+def _person(user) -> bool:
+    """A signed-in person: neither a system run nor a terminal device."""
+    return not _system(user) and not is_terminal(user)
+
+
 def can_set_prices(user, facility) -> bool:
     """The operator prices its own meals; the town (its area) and 民政 (the county) may enter them for it."""
-    if user.is_system or is_terminal(user):
-        return False
-    return _operator_runs(user, facility) or _town_of(user, facility) or Role.CIVIL_AFFAIRS in user.role_codes
+    return _person(user) and _keeps_facility(user, facility)
 
 
 def can_manage_terminals(user, facility) -> bool:
     """Issue, rotate and revoke a facility's terminal devices: its operator, and 民政 for any facility."""
-    if user.is_system or is_terminal(user):
-        return False
-    return _operator_runs(user, facility) or Role.CIVIL_AFFAIRS in user.role_codes
+    roles = _roles(user)
+    return _person(user) and (Role.CIVIL_AFFAIRS in roles or (Role.CANTEEN_OPERATOR in roles and _runs(user, facility)))
 
 
 def can_terminal_check_in(actor, facility) -> bool:
@@ -296,22 +288,16 @@ def can_terminal_check_in(actor, facility) -> bool:
 
 def can_request_late_entry(user, facility) -> bool:
     """Whoever may record the facility's lunches at the counter may ask 民政 to book a late one."""
-    if user.is_system or is_terminal(user):
-        return False
-    return _operator_runs(user, facility) or _town_of(user, facility) or Role.CIVIL_AFFAIRS in user.role_codes
+    return can_record_lunches(user, facility)
 
 
 def can_decide_late_entry(user, entry) -> bool:
     """民政 (the county) approves or rejects late entries: it approves the settlements they reopen."""
-    if user.is_system or is_terminal(user):
-        return False
-    return Role.CIVIL_AFFAIRS in user.role_codes
+    return _person(user) and Role.CIVIL_AFFAIRS in _roles(user)
 
 
 def can_set_backdate_window(user) -> bool:
-    if user.is_system or is_terminal(user):
-        return False
-    return Role.CIVIL_AFFAIRS in user.role_codes
+    return _person(user) and Role.CIVIL_AFFAIRS in _roles(user)
 
 
 PERMISSIONS += [
