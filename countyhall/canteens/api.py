@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import (
     BaseAuthentication,
@@ -157,6 +157,21 @@ def _conflict(exc: IdempotencyConflict) -> Response:
     return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
 
 
+# What the check-in answers, documented as it is sent: a refusal carries the recorded lunch beside the error,
+# and a batch answers one result per item (schemathesis checks the answers against these).
+_ERROR_DETAIL = inline_serializer("CheckInErrorDetail", {"field": serializers.CharField(),
+                                                        "message": serializers.CharField()})
+REFUSED_LUNCH = inline_serializer("RefusedLunch", {"error": _ERROR_DETAIL, "lunch": LunchSerializer()})
+BATCH_RESULTS = inline_serializer("BatchCheckInResults", {"results": inline_serializer("BatchCheckInResult", {
+    "index": serializers.IntegerField(),
+    "status": serializers.CharField(help_text="accepted / refused / error"),
+    "replayed": serializers.BooleanField(required=False),
+    "code": serializers.IntegerField(required=False, help_text="error 时的状态码：400、403 或 409"),
+    "error": _ERROR_DETAIL.__class__(required=False),
+    "lunch": LunchSerializer(required=False),
+}, many=True)})
+
+
 class LunchCheckInApi(APIView):
     """Record one lunch. 201: accepted; 422: refused (the refusal is recorded, with its reason).
     A retry with the same idempotency key and the same body returns the original answer with
@@ -165,7 +180,7 @@ class LunchCheckInApi(APIView):
 
     authentication_classes = CHECK_IN_AUTHENTICATION
 
-    @extend_schema(request=CheckInSerializer, responses={201: LunchSerializer, 422: LunchSerializer})
+    @extend_schema(request=CheckInSerializer, responses={201: LunchSerializer, 409: None, 422: REFUSED_LUNCH})
     def post(self, request):
         refused = _price_sent(request)
         if refused is not None:
@@ -209,7 +224,7 @@ class LunchBatchCheckInApi(APIView):
 
     authentication_classes = CHECK_IN_AUTHENTICATION
 
-    @extend_schema(request=BatchCheckInSerializer, responses={200: LunchSerializer(many=True)})
+    @extend_schema(request=BatchCheckInSerializer, responses={200: BATCH_RESULTS})
     def post(self, request):
         refused = _price_sent(request)
         if refused is not None:

@@ -43,9 +43,9 @@ class IncidentReportSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Incident.Kind.choices)
     occurred_at = serializers.DateTimeField()
     place = serializers.CharField(max_length=200)
-    deaths = serializers.IntegerField(min_value=0, default=0)
-    missing = serializers.IntegerField(min_value=0, default=0)
-    injured = serializers.IntegerField(min_value=0, default=0)
+    deaths = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS, default=0)
+    missing = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS, default=0)
+    injured = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS, default=0)
     especially_major_impact = serializers.BooleanField(default=False)
     direct_loss_yuan = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     unit_overview = serializers.CharField(required=False, allow_blank=True, default="")
@@ -56,9 +56,9 @@ class IncidentReportSerializer(serializers.Serializer):
 
 
 class FiguresSerializer(serializers.Serializer):
-    deaths = serializers.IntegerField(min_value=0)
-    missing = serializers.IntegerField(min_value=0)
-    injured = serializers.IntegerField(min_value=0)
+    deaths = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS)
+    missing = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS)
+    injured = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS)
     especially_major_impact = serializers.BooleanField(default=False)
     direct_loss_yuan = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
 

@@ -19,6 +19,9 @@ class PowerEnterprise(models.Model):
     address = models.CharField("地址", max_length=200, blank=True)
     capacity_mw = models.DecimalField("装机容量（兆瓦）", max_digits=9, decimal_places=2, null=True, blank=True)
     principal = models.CharField("主要负责人", max_length=32, blank=True)
+
+    # Named persons are stored masked in the audit log (docs/security.md).
+    AUDIT_MASKED_FIELDS = {"principal": mask_name}
     duty_phone = models.CharField("值班电话", max_length=32, blank=True)
 
     class Meta:
@@ -84,6 +87,8 @@ class CommandPost(models.Model):
     kind = models.CharField("类别", max_length=12, choices=Kind.choices)
     title = models.CharField("职务或单位", max_length=100)
     holder = models.CharField("担任人", max_length=64, blank=True, help_text="由管理员按实际任职录入")
+
+    AUDIT_MASKED_FIELDS = {"holder": mask_name}
     duties = models.TextField("职责", blank=True)
     citation_line = models.PositiveIntegerField("公报行号", null=True, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
@@ -175,6 +180,8 @@ class Incident(models.Model):
     onsite_hq = models.CharField("现场指挥部", max_length=200, blank=True, help_text="地点与总指挥")
     ended_at = models.DateTimeField("应急结束时间", null=True, blank=True)
     ended_by = models.CharField("批准结束的总指挥", max_length=64, blank=True)
+
+    AUDIT_MASKED_FIELDS = {"response_started_by": mask_name, "ended_by": mask_name}
     # E7 (6.1–6.2): the evaluation report and the investigation record.
     evaluation_cause = models.TextField("事件发生原因和经过", blank=True)
     evaluation_losses = models.TextField("直接损失和影响", blank=True)

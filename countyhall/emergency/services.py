@@ -222,11 +222,16 @@ def _notify_names(names: list[str], *, subject: str, body: str, source) -> int:
 # ---------------------------------------------------------------- incidents
 
 
+# Far above any accident (E1's top threshold is 30 deaths / 100 injured) and inside the PositiveIntegerField
+# columns on every database: 2,147,483,648 was a 500 on PostgreSQL.
+MAX_PERSONS = 1_000_000
+
+
 def _figures(*, incident: Incident, version: int, deaths: int, missing: int, injured: int, impact: bool,
              direct_loss_yuan: Decimal | None, at: dt.datetime, actor) -> CasualtyFigures:
     for field, value in (("deaths", deaths), ("missing", missing), ("injured", injured)):
-        if value is None or value < 0:
-            raise ServiceError(field, "人数应为不小于0的整数。")
+        if value is None or value < 0 or value > MAX_PERSONS:
+            raise ServiceError(field, f"人数应为 0 至 {MAX_PERSONS:,} 的整数。")
     if direct_loss_yuan is not None and direct_loss_yuan < 0:
         raise ServiceError("direct_loss_yuan", "直接经济损失不能为负数。")
     result = response_level_terms(deaths=deaths, missing=missing, injured=injured, especially_major_impact=impact,
@@ -360,6 +365,10 @@ def deadline_done(*, actor, deadline: ReportDeadline, reported_to: str, done_at:
     done_at = _now(done_at)
     if done_at < incident.occurred_at:
         raise ServiceError("done_at", "报告时间不能早于事故发生时间。")
+    # A report is marked done when it has gone: a time in the future (beyond a few minutes of clock skew
+    # between desks) would make a late report look on time or a clock run backwards.
+    if done_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ServiceError("done_at", "报告时间不能晚于现在。")
     if deadline.kind in WRITTEN:
         missing = report_content_missing(incident)
         if missing:

@@ -105,6 +105,10 @@ class ProjectDetailApi(APIView):
         calendar = DatabaseCalendar()
         cases = project.cases.select_related("lead").prefetch_related("reviews__department", "suspensions",
                                                                        "extensions", "notes")
+        if not selectors.is_firm(request.user):
+            # The project names its 法定代表人 and 项目负责人 with a phone number (as in the list).
+            audit_personal_read(actor=request.user, what="工程建设项目详情（API）", object_type="permits.Project",
+                                object_id=str(project.pk), count=1)
         return Response({**ProjectSerializer(project).data,
                          "cases": [case_json(request.user, c, calendar) for c in cases]})
 

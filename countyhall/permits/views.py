@@ -266,6 +266,10 @@ def project_detail(request, pk: int):
     project = _project_for(request.user, pk)
     if request.method == "POST":
         return ACTIONS.run(request, project, url=reverse("permits:project", args=[project.pk]))
+    if not selectors.is_firm(request.user):
+        # The page shows the 法定代表人 and 项目负责人 with a phone number: a staff read of named persons.
+        audit_personal_read(actor=request.user, what="工程建设项目详情", object_type="permits.Project",
+                            object_id=str(project.pk), count=1)
     calendar = DatabaseCalendar()
     cases = list(project.cases.select_related("lead").prefetch_related(
         "reviews__department", "suspensions", "extensions__requested_by", "extensions__approved_by", "notes__author",

@@ -116,3 +116,13 @@ def test_a_bad_token_is_refused_as_documented_on_every_operation(openapi, client
 
 def test_the_schema_endpoint_is_not_an_operation_of_the_api(openapi):
     assert not [path for path in openapi["paths"] if path.startswith("/api/schema")]
+
+
+@pytest.mark.django_db
+def test_check_in_documents_the_refusal_the_conflict_and_the_batch_results(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    single = schema["paths"]["/api/v1/canteens/lunches"]["post"]["responses"]
+    assert {"201", "409", "422"} <= set(single)
+    assert single["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/RefusedLunch")
+    batch = schema["paths"]["/api/v1/canteens/lunches/batch"]["post"]["responses"]["200"]
+    assert batch["content"]["application/json"]["schema"]["$ref"].endswith("/BatchCheckInResults")

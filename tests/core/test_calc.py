@@ -393,3 +393,21 @@ def test_cli_help_is_still_plain_text(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["gazette", "--help"])
     assert exit_info.value.code == 0 and "ingest" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("rule", "body"),
+    [
+        ("canteen.operating_subsidy", {"facility_type": "canteen", "service_start": "9999-12-31", "year": 2022,
+                                       "lunches": 7000, "evaluation_passed": True}),
+        ("emergency.report_deadlines", {"occurred_at": "9999-12-31T23:00:00+08:00"}),
+        ("permit.due_date", {"category": "social_civil", "accepted_on": "9999-12-31", "suspensions": []}),
+        ("heating.gas_network", {"households": 10**40}),
+        ("permit.elderly_rooms", {"households": 10**30}),
+    ],
+)
+@pytest.mark.django_db
+def test_extreme_inputs_are_a_400_never_a_500(client, rule, body):
+    response = client.post(f"/api/v1/calc/{rule}", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["message"]

@@ -157,3 +157,16 @@ def test_audit_rows_keep_named_persons_masked(world):
                                detail="x", listed_on=D(2021, 9, 1))
     entry = AuditEntry.objects.filter(object_type="permits.CreditRecord", object_id=str(record.pk)).latest("id")
     assert entry.after["practitioner"] == "赵*二" and "赵一二" not in entry.object_repr
+
+
+def test_project_detail_page_and_api_are_audited_reads(client, world):
+    from countyhall.core.models import AuditEntry
+
+    project = world["project"]
+    client.force_login(world["users"]["approval"])
+    before = AuditEntry.objects.filter(action="read", object_type="permits.Project").count()
+    assert client.get(f"/permits/p/{project.pk}/").status_code == 200
+    assert client.get(f"/api/v1/permits/projects/{project.pk}").status_code == 200
+    reads = AuditEntry.objects.filter(action="read", object_type="permits.Project", object_id=str(project.pk))
+    assert AuditEntry.objects.filter(action="read", object_type="permits.Project").count() == before + 2
+    assert {e.note for e in reads} == {"工程建设项目详情（脱敏）", "工程建设项目详情（API）（脱敏）"}

@@ -14,7 +14,7 @@ from countyhall.core.errors import ServiceError
 from countyhall.core.policy import Citation, NoPolicyInForce
 from countyhall.core.workdays import CalendarYearUnknown
 
-from .schema import UNKNOWN_MESSAGE, serializer_json_schema, validate_against_schema
+from .schema import INTEGER_CEILING, UNKNOWN_MESSAGE, serializer_json_schema, validate_against_schema
 
 
 class RuleInputError(ServiceError):
@@ -171,6 +171,13 @@ def calc(name: str, payload: Any) -> dict[str, Any]:
         raise RuleInputError(getattr(exc, "field", "date"), str(exc)) from exc
     except CalendarYearUnknown as exc:
         raise RuleInputError("calendar", str(exc)) from exc
+    except ServiceError:
+        raise  # a rule's own refusal (RuleInputError is one), already naming its field
+    except (OverflowError, ArithmeticError, ValueError) as exc:
+        # An input the schema admits but the arithmetic cannot carry (a date at 9999-12-31 stepped past the
+        # last year, an amount beyond Decimal's precision): a 400 naming the input, never a server error.
+        raise RuleInputError("(input)", f"输入值超出可计算的范围（日期应在 1900–2100 年之间，数量不超过 "
+                                        f"{INTEGER_CEILING:,}）：{type(exc).__name__}") from exc
     return result.as_json()
 
 

@@ -57,6 +57,9 @@ def decimal_pattern(field: serializers.DecimalField) -> str:
     return rf"^{sign}\d+{fraction}$"
 
 
+INTEGER_CEILING = 1_000_000_000
+
+
 def field_json_schema(field: serializers.Field) -> dict:
     if isinstance(field, serializers.BaseSerializer):
         schema = serializer_json_schema(field)
@@ -66,8 +69,9 @@ def field_json_schema(field: serializers.Field) -> dict:
         schema = {"type": "integer"}
         if field.min_value is not None:
             schema["minimum"] = field.min_value
-        if field.max_value is not None:
-            schema["maximum"] = field.max_value
+        # No count in a county reaches a billion: an unbounded integer only overflows the arithmetic behind it
+        # (a 40-digit household count reached money quantize as a 500), so every integer is published bounded.
+        schema["maximum"] = field.max_value if field.max_value is not None else INTEGER_CEILING
     elif isinstance(field, serializers.DecimalField):
         # A decimal is a string ("12.50") or an integer: floats are not exact and are refused (fields.py). The
         # pattern holds the string form to the field's decimal places and sign; minimum holds the integer form.
