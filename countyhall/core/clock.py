@@ -34,20 +34,22 @@ def business_now() -> dt.datetime:
     An approval or a note dated in a demo pinned to 2022-06-15 must read 2022-06-15, not the real day
     the trainer ran it. Without a pinned date this is `timezone.now()` (in local time).
     """
-    now = timezone.localtime()
+    county = timezone.get_default_timezone()
+    now = timezone.localtime(timezone=county)
     pinned = getattr(settings, "BUSINESS_DATE", None)
     if pinned is None:
         return now
     # Combine in the local zone (not by replacing the date of a UTC value, which would be off by a day
     # between 00:00 and 08:00 local) and let zoneinfo pick the offset valid on the pinned date.
-    return dt.datetime.combine(pinned, now.time().replace(tzinfo=None), tzinfo=timezone.get_current_timezone())
+    return dt.datetime.combine(pinned, now.time().replace(tzinfo=None), tzinfo=county)
 
 
 def local(value: dt.datetime) -> dt.datetime:
-    """An aware datetime in the county's zone (settings.TIME_ZONE); a naive one is taken as already local."""
+    """An aware datetime in the county's zone (settings.TIME_ZONE, Asia/Shanghai) — the default zone, not the
+    active one, so a message reads the same whoever's request composed it. A naive one is taken as local."""
     if timezone.is_naive(value):
         return value
-    return timezone.localtime(value)
+    return timezone.localtime(value, timezone.get_default_timezone())
 
 
 def format_local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -101,3 +101,12 @@ def test_settlement_approvals_are_dated_on_the_business_date(county_tree, make_u
     settlement.refresh_from_db()
     assert timezone.localdate(settlement.civil_affairs_at) == dt.date(2022, 6, 15)
     assert timezone.localdate(settlement.finance_at) == dt.date(2022, 6, 15)
+
+
+def test_local_time_filter_is_county_time_whatever_the_active_zone():
+    from django.template import Context, Template
+
+    template = Template("{% load countyhall %}{{ t|local_time }}|{{ t|local_time:'%H:%M' }}")
+    with timezone.override("UTC"):
+        assert template.render(Context({"t": UTC_2006})) == "2022-01-01 04:06|04:06"
+
