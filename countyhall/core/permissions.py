@@ -41,6 +41,8 @@ PERMISSIONS: list[Permission] = [
     Permission("core.calendar_seed_year", "从数据包导入工作日历年份", {Role.SYSTEM_ADMIN: SCOPE_COUNTY},
                note="通常由命令行 countyhall calendar seed 以系统身份执行。"),
     Permission("core.calendar_year_create_manual", "新建工作日历年份", {Role.SYSTEM_ADMIN: SCOPE_COUNTY}),
+    Permission("core.calendar_year_enter", "按国务院办公厅通知录入下一年节假日与调休", {Role.SYSTEM_ADMIN: SCOPE_COUNTY},
+               note="一次录入全部节假日和调休上班日，保存前先预览全年日历；通知文号作为该年的依据。"),
     Permission("core.calendar_day_correct", "修正某日的工作日/节假日", {Role.SYSTEM_ADMIN: SCOPE_COUNTY},
                note="须填写修正依据；修正在之后重新导入数据包时保留。"),
 ]

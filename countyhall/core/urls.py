@@ -14,5 +14,6 @@ urlpatterns = [
     path("access/", access.permission_tables, name="access"),
     path("notices/", notices.notice_list, name="notices"),
     path("calendar/", calendar.calendar_overview, name="calendar"),
+    path("calendar/new-year/", calendar.calendar_new_year, name="calendar-new-year"),
     path("calendar/<int:year>/<int:month>/", calendar.calendar_month_view, name="calendar-month"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from countyhall.core.clock import format_local
 from countyhall.core.identity import mask_name
 from countyhall.core.models import Division, Organisation
 
@@ -196,7 +197,7 @@ class Incident(models.Model):
         ordering = ["-occurred_at"]
 
     def __str__(self) -> str:
-        return f"{self.enterprise} {self.get_kind_display()}（{self.occurred_at:%Y-%m-%d %H:%M}）"
+        return f"{self.enterprise} {self.get_kind_display()}（{format_local(self.occurred_at)}）"
 
 
 class CasualtyFigures(models.Model):
@@ -257,7 +258,7 @@ class ReportDeadline(models.Model):
         ordering = ["incident", "due_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.due_at:%H:%M}"
+        return f"{self.get_kind_display()} {format_local(self.due_at, '%H:%M')}"
 
     @property
     def late(self) -> bool:
@@ -310,7 +311,7 @@ class GroupActivation(models.Model):
         constraints = [models.UniqueConstraint(fields=["incident", "group"], name="one_activation_per_group")]
 
     def __str__(self) -> str:
-        return f"{self.group} {self.activated_at:%H:%M}"
+        return f"{self.group} {format_local(self.activated_at, '%H:%M')}"
 
 
 class Warning(models.Model):  # noqa: A001 - the domain's word (预警)

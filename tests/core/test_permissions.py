@@ -11,7 +11,11 @@ from countyhall.core import permissions
 from countyhall.core.access import AccessDenied
 from countyhall.core.actors import SystemActor
 from countyhall.core.roles import Role
-from countyhall.core.services.calendar import calendar_day_correct, calendar_year_create_manual
+from countyhall.core.services.calendar import (
+    calendar_day_correct,
+    calendar_year_create_manual,
+    calendar_year_enter,
+)
 from countyhall.core.services.divisions import division_upsert, organisation_upsert
 from countyhall.core.services.people import person_register
 from tests.conftest import valid_id
@@ -37,6 +41,14 @@ def _calendar_year(user, tree, where):
     return calendar_year_create_manual(year=2000 + next(_serial) % 100 + 100, basis="国务院办公厅通知", actor=user)
 
 
+def _calendar_year_enter(user, tree, where):
+    # A made-up notice (test fixture, not real holidays).
+    year = 2000 + next(_serial) % 100 + 100
+    return calendar_year_enter(actor=user, year=year, holidays=[("测试节", dt.date(year, 1, 1), dt.date(year, 1, 1))],
+                               makeup_workdays=[], notice_number=f"国办发明电〔{year - 1}〕1号",
+                               notice_title="（测试用虚构通知）")
+
+
 def _calendar_day(user, tree, where):
     return calendar_day_correct(date=dt.date(2022, 10, 8), kind="holiday", holiday_name="地方调整", note="测试修正",
                                 actor=user)
@@ -47,6 +59,7 @@ ACTIONS = {
     "core.division_upsert": _division,
     "core.organisation_upsert": _organisation,
     "core.calendar_year_create_manual": _calendar_year,
+    "core.calendar_year_enter": _calendar_year_enter,
     "core.calendar_day_correct": _calendar_day,
 }
 
@@ -69,6 +82,8 @@ CASES = [
     ("core.organisation_upsert", Role.AUDITOR, "county", "county", False),
     ("core.calendar_year_create_manual", Role.SYSTEM_ADMIN, "county", "county", True),
     ("core.calendar_year_create_manual", Role.APPROVAL, "county", "county", False),
+    ("core.calendar_year_enter", Role.SYSTEM_ADMIN, "county", "county", True),
+    ("core.calendar_year_enter", Role.AUDITOR, "county", "county", False),
     ("core.calendar_day_correct", Role.SYSTEM_ADMIN, "county", "county", True),
     ("core.calendar_day_correct", Role.PERMIT_REVIEWER, "county", "county", False),
     ("core.calendar_day_correct", Role.AUDITOR, "county", "county", False),
@@ -104,6 +119,7 @@ PREDICATES = {
     "core.organisation_upsert": lambda user, tree: permissions.can_edit_divisions(user),
     "core.calendar_seed_year": lambda user, tree: permissions.can_edit_calendar(user),
     "core.calendar_year_create_manual": lambda user, tree: permissions.can_edit_calendar(user),
+    "core.calendar_year_enter": lambda user, tree: permissions.can_edit_calendar(user),
     "core.calendar_day_correct": lambda user, tree: permissions.can_edit_calendar(user),
 }
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
 from countyhall.canteens.access import can_decide_late_entry, can_request_late_entry, can_set_backdate_window
 from countyhall.canteens.models import CanteenSetting, Facility, LateEntry, SettlementAdjustment
@@ -19,7 +18,7 @@ from countyhall.canteens.services.lunches import (
 )
 from countyhall.core.access import require
 from countyhall.core.actors import actor_label, actor_user, as_actor
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record, model_snapshot
@@ -110,7 +109,8 @@ def late_entry_decide(*, actor, entry: LateEntry, approve: bool, reason: str) ->
         entry.status = LateEntry.Status.APPROVED
     else:
         entry.status = LateEntry.Status.REJECTED
-    entry.decided_by, entry.decided_at, entry.decision_reason = actor, timezone.now(), reason
+    # Dated on the business date like the settlement it goes into; the audit row keeps the real clock.
+    entry.decided_by, entry.decided_at, entry.decision_reason = actor, business_now(), reason
     entry.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=entry, before=before,
                  after=model_snapshot(entry), note=("同意补录：" if approve else "不同意补录：") + reason)

@@ -21,7 +21,7 @@ from countyhall.canteens import access
 from countyhall.canteens.models import Facility, Lunch, Settlement, SettlementAdjustment
 from countyhall.core.access import require
 from countyhall.core.actors import as_actor
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record, model_snapshot
@@ -176,7 +176,9 @@ def settlement_approve(*, actor, settlement: Settlement, note: str = "") -> Sett
     if business_date() <= last_day:
         raise ServiceError("period", f"{settlement.period_label}尚未结束（{last_day} 之后方可审核），当前数字仅为截至今日的累计。")
     before = model_snapshot(settlement)
-    now = timezone.now()
+    # The approval is dated on the business date: a demo's settlement for 2022 must not read as approved in
+    # the real year. The audit row keeps the real clock.
+    now = business_now()
     if settlement.status == Settlement.Status.DRAFT:
         settlement.civil_affairs_by, settlement.civil_affairs_at = actor, now
         settlement.status = Settlement.Status.CIVIL_AFFAIRS_APPROVED

@@ -191,9 +191,25 @@ BUSINESS_DATE = (
 )
 POLICY_PARAMETER_DIR = Path(os.environ.get("COUNTYHALL_PARAMETERS", PACKAGE_DIR / "parameters"))
 
+# One handler, on the root: each record is written once. Django's own default configuration (applied
+# before this one) gives the "django" logger a console handler of its own (with DEBUG) that also
+# propagated to the root, so every 403 was written twice; here "django" has no handler and propagates.
+# COUNTYHALL_LOG_FORMAT: "text" (a person reading a terminal) or "json" (one object per line, production).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "countyhall.core.logging.JsonFormatter"},
+    },
+    "filters": {"client_errors": {"()": "countyhall.core.logging.ClientErrorWithoutTraceback"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["client_errors"],
+            "formatter": {"text": "text", "json": "json"}[os.environ.get("COUNTYHALL_LOG_FORMAT", "text")],
+        },
+    },
+    "loggers": {"django": {"handlers": [], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": True}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

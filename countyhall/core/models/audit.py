@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from countyhall.core.clock import format_local
+
 
 class AppendOnlyError(RuntimeError):
     pass
@@ -51,7 +53,7 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.object_repr}"
+        return f"{format_local(self.at)} {self.actor_label} {self.get_action_display()} {self.object_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

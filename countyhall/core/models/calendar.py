@@ -10,11 +10,17 @@ class CalendarYear(models.Model):
     class Source(models.TextChoices):
         PACKAGE = "package", "chinese-calendar 数据包"
         ADMINISTRATOR = "administrator", "管理员录入"
+        # Entered from the State Council's notice in one form (holidays and 调休 days): the year's citation.
+        NOTICE = "notice", "国务院办公厅通知（管理员录入）"
 
     year = models.PositiveIntegerField("年份", primary_key=True)
     source = models.CharField("来源", max_length=16, choices=Source.choices)
     basis = models.CharField("依据", max_length=200, blank=True,
                              help_text="如：国务院办公厅关于2027年部分节假日安排的通知")
+    citation = models.CharField("文号", max_length=64, blank=True,
+                                help_text="所依据通知的文号，如：国办发明电〔2026〕X号")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="录入人")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -59,3 +59,12 @@ def param_value(value):
     if value is False:
         return "否"
     return value
+
+
+@register.filter
+def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A datetime in the county's time (Asia/Shanghai) whatever the active time zone: the same text a notice's
+    body carries (core.clock.format_local), so the list and the message never disagree."""
+    from countyhall.core.clock import format_local
+
+    return format_local(value, fmt) if value else ""

@@ -3,8 +3,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from countyhall.core.clock import business_date
 from countyhall.core.programs import registered_programs
 from countyhall.core.roles import Capability, Role
+from countyhall.core.selectors.calendar import calendar_next_year_missing
 
 # What each core role is for; the programs add what they offer each role (Program.home_text).
 ROLE_HOME_TEXT = {
@@ -24,11 +26,15 @@ def home(request):
         cards.append({"role": Role(code).label, "lines": lines or ["（本角色暂无可用功能）"]})
     todos = [todo for program in programs for todo in program.todos_for(user)]
     sections = [section for program in programs for section in program.sections_for(request)]
+    # Statutory clocks refuse a year the calendar lacks; the administrator who enters it is warned in time.
+    missing_year = (calendar_next_year_missing(on=business_date()) if Role.SYSTEM_ADMIN in user.role_codes
+                    else None)
     return render(
         request,
         "core/home.html",
         {
             "cards": cards,
+            "missing_year": missing_year,
             "todos": todos,
             "sections": sections,
             "scope": user.scope_division,

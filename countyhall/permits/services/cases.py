@@ -11,7 +11,7 @@ from django.db.models import Max
 
 from countyhall.core.access import require
 from countyhall.core.actors import as_actor
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
@@ -288,5 +288,9 @@ def case_note_add(*, actor, case: Case, text: str, internal: bool = True) -> Cas
     if applicant:
         internal = False
     note = CaseNote.objects.create(case=case, author=actor_user(actor), text=text.strip(), internal=internal)
+    # written_at is auto_now_add (the real clock); a note is read beside the case's business dates, so it is
+    # dated on the business date — set after the insert because auto_now_add overrides a value passed in.
+    note.written_at = business_now()
+    CaseNote.objects.filter(pk=note.pk).update(written_at=note.written_at)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=note, after=model_snapshot(note))
     return note
