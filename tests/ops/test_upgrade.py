@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from .helpers import cli_env, countyhall, output_json
 
@@ -22,3 +25,24 @@ def test_upgrade_migrates_collects_static_and_reports_deploy_warnings(tmp_path):
 
     again = output_json(countyhall(env, "upgrade"))
     assert again["migrated"] == [] and again["ok"] is True
+
+
+@pytest.mark.django_db
+def test_upgrade_fails_on_a_deploy_check_error_and_reports_warnings(tmp_path, settings, monkeypatch, capsys):
+    """An error from check --deploy fails the upgrade (exit 1, "ok": false); a warning alone does not."""
+    from django.core import checks
+
+    from countyhall.cli import main
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    found = [checks.Error("密钥太短", id="test.E001"), checks.Warning("未启用 HSTS", id="test.W001")]
+    monkeypatch.setattr(checks, "run_checks", lambda **kwargs: list(found))
+    assert main(["upgrade"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False
+    assert report["check"] == {"errors": ["test.E001: 密钥太短"], "warnings": ["test.W001: 未启用 HSTS"]}
+    assert (tmp_path / "static" / "countyhall").is_dir()
+
+    found.pop(0)
+    assert main(["upgrade"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
