@@ -6,6 +6,7 @@ files, the PostgreSQL variant on databases created for the test beside the pytes
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -109,8 +110,6 @@ def _rewrite(archive: Path, tmp_path: Path, change) -> Path:
             if data is not None:
                 data = change(member.name, data)
                 member.size = len(data)
-                import io
-
                 dst.addfile(member, io.BytesIO(data))
             else:
                 dst.addfile(member)
