@@ -243,6 +243,37 @@ def cmd_manage(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from countyhall.core.errors import ServiceError
+    from countyhall.core.services.backup import backup_create
+
+    try:
+        _print_json(backup_create(to_dir=Path(args.to) if args.to else None))
+    except ServiceError as exc:
+        return _fail(exc.field, exc.message)
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from countyhall.core.errors import ServiceError
+    from countyhall.core.services.backup import backup_restore
+
+    try:
+        _print_json(backup_restore(archive=Path(args.archive), assume_yes=args.yes, actor=_actor()))
+    except ServiceError as exc:
+        return _fail(exc.field, exc.message)
+    return 0
+
+
+def cmd_upgrade(args) -> int:
+    from countyhall.core.services.backup import upgrade_run
+
+    result = upgrade_run()
+    _print_json(result)
+    # Deployment-check errors fail the upgrade (a timer or a deploy script sees it); warnings are reported only.
+    return 0 if result["ok"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = JsonArgumentParser(prog="countyhall", description="高青县政策执行平台（countyhall）命令行")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=JsonArgumentParser)
@@ -290,6 +321,16 @@ def build_parser() -> argparse.ArgumentParser:
     send = outbox_sub.add_parser("send", help="hand pending SMS and e-mail to the configured senders (run every minute)")
     send.add_argument("--limit", type=int, default=200)
     send.set_defaults(func=cmd_outbox_send)
+
+    backup = sub.add_parser("backup", help="archive the database and the uploaded files (countyhall-YYYYMMDD-HHMMSS.tar.gz)")
+    backup.add_argument("--to", metavar="DIR", help="directory for the archive (default: VAR_DIR/backups)")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="replace the database and the uploaded files with an archive's")
+    restore.add_argument("archive", metavar="ARCHIVE")
+    restore.add_argument("--yes", action="store_true", help="overwrite a database that already holds data")
+    restore.set_defaults(func=cmd_restore)
+    upgrade = sub.add_parser("upgrade", help="after installing a release: migrate, collectstatic, check --deploy")
+    upgrade.set_defaults(func=cmd_upgrade)
 
     manage = sub.add_parser("manage", help="any Django management command (migrate, runserver, createsuperuser …)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
