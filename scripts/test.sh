@@ -5,6 +5,9 @@
 # The schemathesis fuzz tests (tests/api/test_fuzz.py: every API operation, every role's token) run inside
 # both pytest runs with a few examples each; `scripts/test.sh fuzz` runs them alone on SQLite with more
 # (COUNTYHALL_FUZZ_MAX_EXAMPLES, default 50 there).
+# Variables it honours: DATABASE_URL (a postgres:// URL for the PostgreSQL run; anything else is ignored there,
+# and the SQLite run always unsets it), COUNTYHALL_PG_THROWAWAY=1 (always start a throwaway cluster),
+# COUNTYHALL_PG_PORT (its port, default 54329), COUNTYHALL_FUZZ_MAX_EXAMPLES, COUNTYHALL_CHROMIUM (the browser).
 # Usage: scripts/test.sh [all|sqlite|postgres|fuzz] [extra pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +37,9 @@ $BIN/ruff check countyhall tests
 run_pytest() {  # label, then pytest args
   local label=$1; shift
   echo "== pytest on $label"
-  "$BIN/pytest" -p no:cacheprovider "$@"
+  # --ds: pytest-django prefers an exported DJANGO_SETTINGS_MODULE (a server's env file names production)
+  # over pyproject's; the suite always runs on the test settings.
+  "$BIN/pytest" -p no:cacheprovider --ds=countyhall.config.settings.test "$@"
 }
 
 pg_reachable() {
@@ -88,6 +93,11 @@ if [ "$WHICH" = all ] || [ "$WHICH" = sqlite ]; then
   (unset DATABASE_URL; COUNTYHALL_REQUIRE_DB=sqlite run_pytest "SQLite" "$@") || status=1
 fi
 if [ "$WHICH" = all ] || [ "$WHICH" = postgres ]; then
+  case "${DATABASE_URL:-}" in
+    ""|postgres://*|postgresql://*) ;;
+    *) echo "ignoring DATABASE_URL=$DATABASE_URL for the PostgreSQL run: it is not a postgres:// URL"
+       unset DATABASE_URL ;;
+  esac
   if [ -n "${DATABASE_URL:-}" ] && [ -z "${COUNTYHALL_PG_THROWAWAY:-}" ]; then
     pg_reachable "$DATABASE_URL" || { echo "DATABASE_URL=$DATABASE_URL does not answer" >&2; exit 1; }
   elif [ -z "${COUNTYHALL_PG_THROWAWAY:-}" ] && pg_reachable "postgres://postgres@127.0.0.1:5432/postgres"; then

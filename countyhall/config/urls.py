@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from countyhall.canteens import api as canteen_api
 from countyhall.core.api import views as core_api
+from countyhall.core.views.health import healthz
 from countyhall.core.views.home import home
 from countyhall.emergency import api as emergency_api
 from countyhall.gazette import api as gazette_api
@@ -54,7 +55,11 @@ urlpatterns = [
     path("", include("countyhall.core.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (?script=), so the page runs under the
+    # Content-Security-Policy's script-src 'self' without an exception.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Monitoring (no login): database, migrations, calendar years; 200 or 503 (core/views/health.py).
+    path("healthz", healthz, name="healthz"),
 ]
 
 # Unmatched URLs under /api/ answer JSON in the structured error shape (core/api/errors.py).

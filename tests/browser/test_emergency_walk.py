@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.test_canteen_walk import login
 from tests.browser.test_citation_click import ARTIFACTS
@@ -41,8 +42,9 @@ def test_report_watch_countdown_mark_done_and_close(browser, live_server, county
     county_row = firm.locator("tr[data-deadline]").first
     first = county_row.locator(".countdown").inner_text()
     assert first.startswith("剩余")
-    firm.wait_for_function(  # the script ticks it down every second
-        f"document.querySelector('tr[data-deadline] .countdown').textContent !== {first!r}", timeout=5000)
+    # The script ticks it down every second. (expect, not wait_for_function: the page's Content-Security-Policy
+    # refuses the eval a string predicate needs.)
+    expect(county_row.locator(".countdown")).not_to_have_text(first, timeout=5000)
 
     # The firm marks the county phone report done from the page.
     county_row.locator("input[name=reported_to]").fill("县委值班室 张某")
@@ -53,7 +55,7 @@ def test_report_watch_countdown_mark_done_and_close(browser, live_server, county
     city = ReportDeadline.objects.get(incident=incident, kind="phone_city")
     deadline_done(actor=plant["users"]["yingji"], deadline=city, reported_to="市应急局 值班员")
     cell = f"tr[data-deadline='{city.pk}'] .done-cell"
-    firm.wait_for_function(f"document.querySelector(\"{cell}\").textContent.includes('市应急局')", timeout=15000)
+    expect(firm.locator(cell)).to_contain_text("市应急局", timeout=15000)
     assert firm.locator(f"tr[data-deadline='{city.pk}'] .countdown").inner_text() == "按时完成"
     for kind in ("written_initial", "written_accident"):
         row = firm.locator(f"tr[data-deadline='{ReportDeadline.objects.get(incident=incident, kind=kind).pk}']")

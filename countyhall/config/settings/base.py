@@ -20,13 +20,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "countyhall.config.staticfiles.CountyhallStaticFilesConfig",
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "countyhall.core",
     "countyhall.gazette",
     "countyhall.canteens",
@@ -37,6 +38,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Right after SecurityMiddleware (WhiteNoise's rule): static files skip sessions and authentication.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,6 +121,24 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# Content-Security-Policy (django-csp): no inline script, style, handler or javascript: URL anywhere, so an
+# injected fragment of HTML cannot run. Every environment sends it, so a page that breaks it fails in the tests
+# (tests/deploy/test_csp.py) and in the demo, not first in production. The API docs satisfy it too: the
+# Swagger UI page loads its start-up script as a file (SpectacularSwaggerSplitView) and our template override
+# (templates/drf_spectacular/swagger_ui.html) links its few style rules from a file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -17,3 +17,8 @@ BUSINESS_DATE = __import__("datetime").date(2022, 6, 15)
 
 # Uploads go to a throwaway directory per test run.
 MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="countyhall-media-")
+
+# WhiteNoise finds the files in the apps' static folders (no collectstatic before a test run), so the tests can
+# fetch a stylesheet or the API docs' scripts through the test client.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = __import__("tempfile").mkdtemp(prefix="countyhall-static-")
