@@ -230,7 +230,9 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "filters": ["client_errors"],
-            "formatter": {"text": "text", "json": "json"}[os.environ.get("COUNTYHALL_LOG_FORMAT", "text")],
+            # production.py switches the default to json; an unknown value falls back to text.
+            "formatter": os.environ.get("COUNTYHALL_LOG_FORMAT", "text") if os.environ.get(
+                "COUNTYHALL_LOG_FORMAT", "text") in ("text", "json") else "text",
         },
     },
     "loggers": {"django": {"handlers": [], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": True}},

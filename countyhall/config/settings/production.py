@@ -67,3 +67,10 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
     "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg", "webm", "wmv", "map",
 )
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+
+# Logs as JSON lines in production (one object per record, for the county's log collector), unless the
+# environment asks for text.
+_log_format = os.environ.get("COUNTYHALL_LOG_FORMAT", "json")
+if _log_format not in ("json", "text"):
+    raise ImproperlyConfigured("COUNTYHALL_LOG_FORMAT 应为 json 或 text。")
+LOGGING["handlers"]["console"]["formatter"] = _log_format  # noqa: F405
