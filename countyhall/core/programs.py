@@ -8,6 +8,7 @@ own folder and INSTALLED_APPS.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -76,9 +77,17 @@ def _function(path: str) -> Callable:
 
 def registered_programs() -> Iterator[Program]:
     """Every installed program, in INSTALLED_APPS order."""
+    yield from _programs()
+
+
+@functools.cache
+def _programs() -> tuple[Program, ...]:
+    # Built once: the menu asks on every page, and the registrations cannot change after start-up.
+    found = []
     for config in apps.get_app_configs():
         program = getattr(config, "program", None)
         if callable(program):
             program = program()
         if isinstance(program, Program):
-            yield program
+            found.append(program)
+    return tuple(found)

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 
 from countyhall.core.models import Division
-from countyhall.core.web import bad_request
+from countyhall.core.web import bad_request, is_ascii_int
 
 
 class BadParameter(Exception):
@@ -21,7 +21,7 @@ def int_param(request, name: str, label: str, *, minimum: int | None = None, max
     raw = request.GET.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isascii() or not raw.isdigit():
+    if not is_ascii_int(raw):
         raise BadParameter(name, label, f"应为整数（收到“{raw[:20]}”）。")
     value = int(raw)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
