@@ -8,6 +8,7 @@ own folder and INSTALLED_APPS.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 from collections.abc import Callable, Iterator
@@ -34,10 +35,19 @@ class MenuEntry:
 class Todo:
     """One thing waiting for the user, shown on the home page."""
 
-    label: str
-    url: str
+    label: str  # what waits, in Chinese: "待受理的申请", "待审核的结算"
+    url: str  # the page where the user acts on it (a filtered list)
     count: int = 1
-    urgent: bool = False
+    urgent: bool = False  # overdue, or a statutory clock about to run out
+    deadline: dt.date | dt.datetime | None = None  # the earliest deadline among the items, shown and sorted on
+    menu: str = ""  # url_name of the program's MenuEntry whose count this adds to (the badge beside the menu)
+
+    def sort_key(self) -> tuple:
+        """Most urgent first: urgent ones, then by deadline (none last), then by label."""
+        deadline = self.deadline
+        if isinstance(deadline, dt.datetime):
+            deadline = deadline.date()
+        return (not self.urgent, deadline is None, deadline or dt.date.max, self.label)
 
 
 @dataclass(frozen=True)
