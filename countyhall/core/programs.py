@@ -62,6 +62,8 @@ class Program:
     cli: str = ""  # module with register(subparsers) adding the program's subcommands
     todos: str = ""  # "module:function", function(user) -> list[Todo]
     home_sections: str = ""  # "module:function", function(request) -> list[dict(title, template, context)]
+    # The public "我能享受哪些补贴" page: "module:function", function(request) -> list[dict(title, template, context)]
+    public_sections: str = ""
 
     def permissions(self) -> list:
         return list(importlib.import_module(self.access).PERMISSIONS) if self.access else []
@@ -78,6 +80,9 @@ class Program:
 
     def sections_for(self, request) -> list[dict]:
         return list(_function(self.home_sections)(request)) if self.home_sections else []
+
+    def public_sections_for(self, request) -> list[dict]:
+        return list(_function(self.public_sections)(request)) if self.public_sections else []
 
 
 def _function(path: str) -> Callable:
