@@ -68,3 +68,19 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     from countyhall.core.clock import format_local
 
     return format_local(value, fmt) if value else ""
+
+
+@register.filter
+def page_url(table, number) -> str:
+    """A core.tables.Table page link that keeps the filters and the sort."""
+    return table.page_url(int(number))
+
+
+@register.simple_tag
+def sort_header(table, key: str, label: str) -> str:
+    """A sortable column header of a core.tables.Table: a link that sorts by the column or reverses it, with
+    aria-sort for screen readers."""
+    state = table.sort_state(key)
+    arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
+    return format_html('<th scope="col"{}><a href="{}">{}{}</a></th>',
+                       format_html(' aria-sort="{}"', state) if state else "", table.sort_url(key), label, arrow)
