@@ -100,6 +100,16 @@ def can_approve_claim(user, claim=None) -> bool:
     return Role.FINANCE in _roles(user) and _county_wide(user)
 
 
+def can_return_claim(user, claim=None) -> bool:
+    """财政局 sends a draft claim back to 住建局 with a reason (the same office that approves)."""
+    return can_approve_claim(user, claim)
+
+
+def can_correct_household(user, household) -> bool:
+    """Correct a household's record (with a reason, kept in its history): the keeper of its town's ledger."""
+    return _system(user) or _keeper_for(user, household.division)
+
+
 def can_record_acceptance(user, plan, stage: str) -> bool:
     """B12: the town's initial acceptance and application in its own town; the third party via 住建局."""
     if _system(user):
@@ -140,6 +150,11 @@ PERMISSIONS: list = [
                {Role.HOUSING: SCOPE_COUNTY}, note="县住建局牵头核算；" + _NOTE_SYSTEM),
     Permission("heating.claim_approve", "审定补贴申领（锁定）", {Role.FINANCE: SCOPE_COUNTY},
                note="B14：资金专款专用，由财政局审定；系统任务不得审定。"),
+    Permission("heating.claim_return", "退回补贴申领（写明原因）", {Role.FINANCE: SCOPE_COUNTY},
+               note="退回后原申领保留并标注原因，住建局更正后重新核算提交；站内通知住建局。"),
+    Permission("heating.household_correct", "更正改造户、设备、抄表与燃料购买（写明原因，保留原值）",
+               {Role.HOUSING: SCOPE_COUNTY, Role.TOWN_OFFICER: SCOPE_TOWN},
+               note="更正不删除原值：原值、新值与原因记入该户历史并审计。" + _NOTE_SYSTEM),
     Permission("heating.acceptance_town", "镇初验、申请县级验收（B12）",
                {Role.HOUSING: SCOPE_COUNTY, Role.TOWN_OFFICER: SCOPE_TOWN},
                note="37号 五（三）：各镇办组织初验，向县清洁取暖指挥部书面申请。" + _NOTE_SYSTEM),

@@ -142,6 +142,9 @@ class Claim(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "待审核"
         APPROVED = "approved", "已审定（锁定）"
+        # 财政局 sent it back with a reason: kept as it was (never erased); the next build moves its rows
+        # into a new draft claim for 住建局 to resubmit.
+        RETURNED = "returned", "已退回"
 
     period = models.CharField("期间", max_length=9, help_text="2021（设备与管网）或采暖季 2021-2022")
     payee = models.CharField("收款方", max_length=16, choices=Payee.choices)
@@ -152,6 +155,12 @@ class Claim(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
+    returned_reason = models.CharField("退回原因", max_length=500, blank=True)
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    returned_at = models.DateTimeField(null=True, blank=True)
+    resubmitted_as = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                       help_text="退回后重新提交的申领")
 
     class Meta:
         verbose_name = "补贴申领"
@@ -268,3 +277,29 @@ class FuelPurchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bought_on} {self.tonnes} 吨"
+
+
+class Correction(models.Model):
+    """One corrected field of a household's record (household, device, meter reading, fuel purchase).
+
+    Corrections never erase: the old and the new value are kept with the reason, and the household's page
+    shows them as its history (old → new), besides the audit row written in the same transaction.
+    """
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="corrections")
+    record = models.CharField("记录", max_length=20)  # 改造户信息 / 采暖设备 / 燃气抄表 / 燃料购买 / 台账导入
+    field = models.CharField("字段", max_length=40)  # the Chinese label of the field
+    old = models.CharField("原值", max_length=200, blank=True)
+    new = models.CharField("新值", max_length=200, blank=True)
+    reason = models.CharField("更正原因", max_length=500)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by_label = models.CharField("更正人", max_length=150, blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "台账更正"
+        verbose_name_plural = "台账更正"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.record} {self.field}：{self.old} → {self.new}"

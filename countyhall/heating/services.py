@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
-from countyhall.core.excel import cell_date, cell_text, sheet_rows
+from countyhall.core.excel import cell_text, sheet_rows
 from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.money import MoneyError, parse_money
@@ -200,12 +201,28 @@ def _terms_for(household: Household, period: str) -> list[tuple[str, str, str, o
 
 
 @dataclass
+class PendingChange:
+    """A recompute changed an amount that sits in a claim not yet approved: shown, never silent."""
+
+    household_id: int
+    item: str
+    old: Decimal
+    new: Decimal
+    claim_id: int | None
+
+    @property
+    def difference(self) -> Decimal:
+        return self.new - self.old
+
+
+@dataclass
 class ComputeReport:
     period: str
     computed: int = 0
     locked: int = 0
     adjustments: int = 0
     special_poor: list[int] = field(default_factory=list)
+    changed: list[PendingChange] = field(default_factory=list)
 
 
 def _minus(shares: dict, other: dict) -> dict:
@@ -252,7 +269,10 @@ def entitlements_compute(*, actor, period: str) -> ComputeReport:
                       "citations": data["citations"], "readings": data["readings"]}
             base = Entitlement.objects.filter(household=household, period=period, item=item,
                                               adjusts=None).select_related("claim").first()
-            if base is None or base.claim is None or base.claim.status == Claim.Status.DRAFT:
+            if base is None or base.claim is None or base.claim.status != Claim.Status.APPROVED:
+                if base is not None and base.claim_id is not None and base.amount != values["amount"]:
+                    report.changed.append(PendingChange(household.pk, item, base.amount, values["amount"],
+                                                        base.claim_id))
                 Entitlement.objects.update_or_create(household=household, period=period, item=item, adjusts=None,
                                                      defaults=values)
                 report.computed += 1
@@ -273,7 +293,8 @@ def entitlements_compute(*, actor, period: str) -> ComputeReport:
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="heating.Entitlement",
                  object_repr=f"{period} 补贴核算",
                  after={"computed": report.computed, "locked": report.locked, "adjustments": report.adjustments,
-                        "special_poor": report.special_poor})
+                        "special_poor": report.special_poor,
+                        "changed": [[c.household_id, c.item, str(c.old), str(c.new)] for c in report.changed]})
     return report
 
 
@@ -287,6 +308,11 @@ def claims_build(*, actor, period: str) -> list[Claim]:
     for payee, payee_name in open_rows.values_list("payee", "payee_name").distinct().order_by("payee", "payee_name"):
         claim, _ = Claim.objects.get_or_create(period=period, payee=payee, payee_name=payee_name,
                                                status=Claim.Status.DRAFT)
+        # A claim 财政局 sent back stays as it was (status, reason); its rows move into the resubmission.
+        returned = Claim.objects.filter(period=period, payee=payee, payee_name=payee_name,
+                                        status=Claim.Status.RETURNED, resubmitted_as__isnull=True)
+        open_rows.filter(payee=payee, payee_name=payee_name, claim__status=Claim.Status.RETURNED).update(claim=claim)
+        returned.update(resubmitted_as=claim)
         open_rows.filter(payee=payee, payee_name=payee_name, claim__isnull=True).update(claim=claim)
         shares: dict[str, Decimal] = {}
         for entitlement_shares in claim.entitlements.values_list("shares", flat=True):
@@ -297,6 +323,7 @@ def claims_build(*, actor, period: str) -> list[Claim]:
         claim.save()
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, after=model_snapshot(claim))
         claims.append(claim)
+    claim_submit_notices(claims=claims)
     return claims
 
 
@@ -330,6 +357,9 @@ class LedgerImport:
     unchanged: int = 0
     errors: list[tuple[int, str, str]] = field(default_factory=list)
     applied: bool = False
+    updated: int = 0  # existing households changed (only with update_existing)
+    skipped: int = 0  # existing households whose row differs, left as they are (update_existing not chosen)
+    changes: list = field(default_factory=list)  # LedgerChange rows: the preview of every changed field
 
 
 def ledger_export(households=None, *, masked: bool = False) -> bytes:
@@ -385,16 +415,79 @@ def _row_scope_problems(actor, division: Division | None, id_number: str) -> lis
     return problems
 
 
-def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> LedgerImport:
-    """Import households and devices; bad rows are reported by row number and nothing is half-written."""
+DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def import_date(value) -> dt.date | None:
+    """A date as clerks write it: an Excel date cell, an Excel serial number, 2021-09-25, 2021/9/25, 2021.9.25 or
+    2021年9月25日. ValueError for anything else (a row error naming the column)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # A date typed into a cell formatted as a number: Excel's serial day count (1900 system).
+        if 20000 <= value <= 80000 and float(value).is_integer():
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise ValueError(value)
+    text = cell_text(value)
+    if not text:
+        return None
+    match = DATE_TEXT.match(text)
+    if not match:
+        raise ValueError(text)
+    return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+
+
+@dataclass
+class LedgerChange:
+    """One field of an existing household that a re-imported row would change (shown before confirming)."""
+
+    row: int
+    household_id: int
+    name: str  # the householder's name, masked for roles without unmasked access by the page
+    field: str
+    old: str
+    new: str
+
+
+DATE_MESSAGE = "日期应写作 2021-09-25、2021/9/25 或 2021年9月25日（或 Excel 日期）"
+
+
+def _row_changes(household: Household, values: dict) -> list[tuple[str, str, object, object]]:
+    """(field name, label, old, new) for each field the row would change on an existing household."""
+    changes = []
+    for name, label in HOUSEHOLD_FIELDS.items():
+        if getattr(household, name) != values[name]:
+            changes.append((name, label, getattr(household, name), values[name]))
+    device = next(iter(household.devices.all()), None)
+    if values["price"] is not None:
+        for name, label in DEVICE_FIELDS.items():
+            old = getattr(device, name) if device else None
+            if old != values[name] and not (device is None and values[name] in ("", None)):
+                changes.append((name, label, old, values[name]))
+    return changes
+
+
+def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update_existing: bool = False,
+                  dry_run: bool = False) -> LedgerImport:
+    """Import households and devices; bad rows are reported by row number and nothing is half-written.
+
+    A row for a household already in the ledger is compared field by field: its changes are listed
+    (`report.changes`) and applied only with `update_existing` (each as a correction with the row named as the
+    reason, so the household's history keeps the old value). `dry_run` checks and previews everything and
+    writes nothing (the page's preview before the clerk confirms)."""
     actor = as_actor(actor)
     require(access.can_import_ledger(actor), "当前角色无权导入清洁取暖台账。")
     if mode not in ("all_or_nothing", "valid_only"):
-        raise ServiceError("mode", "导入方式应为 all_or_nothing 或 valid_only。")
+        raise ServiceError("mode", "导入方式应为“有错误时全部不导入”或“只导入有效行”。")
     rows = sheet_rows(content, LEDGER_COLUMNS)
     divisions = {d.code: d for d in Division.objects.filter(kind=Division.Kind.NATURAL_VILLAGE)}
+    plans = dict(VillagePlan.objects.values_list("division_id", "method"))
     report = LedgerImport()
     parsed = []
+    invoices_seen: dict[str, int] = {}
     for number, values in rows:
         report.rows += 1
         problems = []
@@ -407,11 +500,20 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
         method = METHOD_TEXT.get(cell_text(values[6]))
         if method is None:
             problems.append(("改造方式（气代煤/生物质）", "应填“气代煤”或“生物质”"))
+        elif division is not None and plans.get(division.pk) == Method.BIOMASS and method == Method.GAS:
+            # B1: a village converts as a whole by its plan's method; gas in a biomass village contradicts it.
+            problems.append(("改造方式（气代煤/生物质）", f"{division.name}的村改造计划为生物质，不能登记气代煤户"))
         try:
             id_number = parse_id_number(cell_text(values[2])).value
         except IdNumberError as exc:
             problems.append(("身份证号", str(exc)))
             id_number = ""
+        name = cell_text(values[1])
+        if id_number and name:
+            known = Person.objects.filter(id_number=id_number).values_list("name", flat=True).first()
+            if known is not None and known != name:
+                problems.append(("户主姓名", f"该身份证号已登记为“{mask_name(known)}”，与本行姓名“{name}”不一致，"
+                                          "请核对身份证号或姓名"))
         members_text = cell_text(values[4]) or "1"
         members = int(members_text) if members_text.isdecimal() else 0
         if not 1 <= members <= MAX_MEMBERS:
@@ -424,18 +526,32 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
         except MoneyError:
             problems.append(("购买价格", "应为金额，最多两位小数"))
             price = None
-        try:
-            installed, commissioned = cell_date(values[11]), cell_date(values[12])
-        except ValueError:
-            problems.append(("安装日期", "日期格式应为 YYYY-MM-DD"))
-            installed = commissioned = None
+        dates = {}
+        for index, key, column in ((11, "installed_on", "安装日期"), (12, "commissioned_on", "调试日期")):
+            try:
+                dates[key] = import_date(values[index])
+            except (ValueError, OverflowError):
+                problems.append((column, DATE_MESSAGE))
+                dates[key] = None
+        installed, commissioned = dates["installed_on"], dates["commissioned_on"]
         if price is not None:
             try:
                 _check_device_money_and_dates(price=price, installed_on=installed, commissioned_on=commissioned)
             except ServiceError as exc:
                 column = {"price": "购买价格", "installed_on": "安装日期", "commissioned_on": "调试日期"}[exc.field]
                 problems.append((column, exc.message))
-        if not cell_text(values[1]):
+        invoice_no = cell_text(values[10])
+        if invoice_no:
+            if invoice_no in invoices_seen:
+                problems.append(("发票号码", f"与第 {invoices_seen[invoice_no]} 行的发票号码重复，同一张发票不能重复申领"))
+            else:
+                invoices_seen[invoice_no] = number
+                other = (Device.objects.filter(invoice_no=invoice_no).exclude(household__householder__id_number=id_number)
+                         .select_related("household__householder").first())
+                if other is not None:
+                    problems.append(("发票号码", f"已用于改造户 {mask_name(other.household.householder.name)}"
+                                              f"（#{other.household_id}）的设备，同一张发票不能重复申领"))
+        if not name:
             problems.append(("户主姓名", "必填"))
         if not cell_text(values[3]):
             problems.append(("住址", "必填"))
@@ -444,12 +560,47 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
         if not problems:
             parsed.append((number, division, id_number, values, method, members, special_text == "是", price,
                            installed, commissioned))
-    if report.errors and mode == "all_or_nothing":
-        return report
     with transaction.atomic():
         for number, division, id_number, values, method, members, special, price, installed, commissioned in parsed:
-            if Household.objects.filter(householder__id_number=id_number, converted_year=2021).exists():
-                report.unchanged += 1
+            existing = (Household.objects.filter(householder__id_number=id_number, converted_year=2021)
+                        .select_related("householder", "division").prefetch_related("devices").first())
+            row_values = {"address": cell_text(values[3]), "members": members, "special_poor": special,
+                          "model_name": cell_text(values[7]), "supplier": cell_text(values[8]), "price": price,
+                          "invoice_no": cell_text(values[10]), "installed_on": installed,
+                          "commissioned_on": commissioned}
+            if existing is not None:
+                if existing.division_id != division.pk or existing.method != method:
+                    report.errors.append((number, "自然村代码" if existing.division_id != division.pk else
+                                          "改造方式（气代煤/生物质）",
+                                          f"与台账不一致（台账：{existing.division.name}，{existing.get_method_display()}），"
+                                          "所在村和改造方式不能通过导入更改"))
+                    continue
+                changes = _row_changes(existing, row_values)
+                if not changes:
+                    report.unchanged += 1
+                    continue
+                report.changes.extend(LedgerChange(number, existing.pk, existing.householder.name, label, _text(old),
+                                                   _text(new)) for _, label, old, new in changes)
+                if not update_existing:
+                    report.skipped += 1
+                    continue
+                household_changes = {n: v for n, _, _, v in changes if n in HOUSEHOLD_FIELDS}
+                device_changes = {n: v for n, _, _, v in changes if n in DEVICE_FIELDS}
+                has_device = next(iter(existing.devices.all()), None) is not None
+                try:
+                    with transaction.atomic():
+                        if household_changes or (device_changes and has_device):
+                            household_correct(actor=actor, household=existing, reason=f"台账导入第 {number} 行",
+                                              **household_changes, **(device_changes if has_device else {}))
+                        if device_changes and not has_device:
+                            device_record(actor=actor, household=existing,
+                                          kind=Device.Kind.GAS_BOILER if method == Method.GAS
+                                          else Device.Kind.BIOMASS_STOVE,
+                                          **{n: row_values[n] for n in DEVICE_FIELDS})
+                except ServiceError as exc:
+                    report.errors.append((number, FIELD_COLUMNS.get(exc.field, exc.field), exc.message))
+                    continue
+                report.updated += 1
                 continue
             try:
                 with transaction.atomic():
@@ -466,12 +617,15 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
                 report.errors.append((number, FIELD_COLUMNS.get(exc.field, exc.field), exc.message))
                 continue
             report.created += 1
-        if report.errors and mode == "all_or_nothing":
+        report.errors.sort()
+        # All-or-nothing still runs every row (inside this transaction, then rolled back), so its report lists
+        # every error the valid-only report would, not only the first kind found.
+        if dry_run or (report.errors and mode == "all_or_nothing"):
             transaction.set_rollback(True)
-            report.created = report.unchanged = 0
+            if not dry_run:
+                report.created = report.unchanged = report.updated = report.skipped = 0
             return report
     report.applied = True
-    report.errors.sort()
     return report
 
 
@@ -584,3 +738,231 @@ def public_institution_set(*, actor, name: str, division: Division, heated_area_
     audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
                  instance=institution, after=model_snapshot(institution))
     return institution
+
+
+# --- Claims sent back, notices, and corrections that never erase (issue 12) ---------------------------------
+
+
+def _organisations_with_role(role: str):
+    """The organisations (at county scope) whose staff hold `role`: where an in-app notice for that office goes."""
+    from countyhall.core.models import Organisation
+
+    return (Organisation.objects.filter(users__role_grants__role=role, division__parent__isnull=True)
+            .distinct().order_by("pk"))
+
+
+def _notify_role(*, role: str, subject: str, body: str, source) -> None:
+    from countyhall.core.notifications import notify
+
+    for organisation in _organisations_with_role(role):
+        notify(channel="in_app", recipient=str(organisation), organisation=organisation, subject=subject, body=body,
+               source=source)
+
+
+def claim_label(claim: Claim) -> str:
+    return f"{claim.period} {claim.get_payee_display()}{(' ' + claim.payee_name) if claim.payee_name else ''}"
+
+
+@transaction.atomic
+def claim_submit_notices(*, claims: list[Claim]) -> None:
+    """财政局 is told in-app when 住建局 (re)submits claims for approval."""
+    from countyhall.core.clock import format_local
+    from countyhall.core.roles import Role
+
+    drafts = [c for c in claims if c.status == Claim.Status.DRAFT]
+    if not drafts:
+        return
+    total = sum((c.amount for c in drafts), Decimal("0"))
+    lines = "\n".join(f"· {claim_label(c)}：{c.amount:,.2f} 元" for c in drafts)
+    _notify_role(role=Role.FINANCE, subject=f"清洁取暖补贴申领待审定（{len(drafts)} 项）",
+                 body=f"县住建局于 {format_local(business_now())} 提交清洁取暖补贴申领 {len(drafts)} 项，"
+                      f"合计 {total:,.2f} 元，请审定：\n{lines}", source=drafts[0])
+
+
+@transaction.atomic
+def claim_return(*, actor, claim: Claim, reason: str) -> Claim:
+    """财政局 sends a draft claim back to 住建局 with a reason (B14: only money to its purpose is approved).
+
+    The claim is kept as it was, marked 已退回 with the reason; its entitlements go back to 住建局, who corrects
+    the ledger, recomputes and builds a new claim (which `claims_build` links as the resubmission)."""
+    from countyhall.core.clock import format_local
+    from countyhall.core.roles import Role
+
+    actor = as_actor(actor)
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    require(access.can_return_claim(actor, claim), "补贴申领由财政局审定或退回。")
+    if claim.status != Claim.Status.DRAFT:
+        raise ServiceError("status", f"只有待审核的申领可以退回（该申领{claim.get_status_display()}）。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("reason", "退回原因：必填，请写明需要住建局更正的内容。")
+    if len(reason) > 500:
+        raise ServiceError("reason", "退回原因：最多 500 个字。")
+    before = model_snapshot(claim)
+    claim.status, claim.returned_reason = Claim.Status.RETURNED, reason
+    claim.returned_by, claim.returned_at = actor_user(actor), business_now()
+    claim.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, before=before,
+                 after=model_snapshot(claim), note=f"退回：{reason}")
+    _notify_role(role=Role.HOUSING, subject=f"清洁取暖补贴申领被退回：{claim_label(claim)}",
+                 body=f"财政局于 {format_local(claim.returned_at)} 退回申领“{claim_label(claim)}”"
+                      f"（{claim.amount:,.2f} 元）。退回原因：{reason}\n请更正台账后重新核算并提交。", source=claim)
+    return claim
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _record_corrections(*, actor, household: Household, record: str, changes: list[tuple[str, object, object]],
+                        reason: str) -> list:
+    from countyhall.core.actors import actor_label
+    from countyhall.heating.models import Correction
+
+    return [Correction.objects.create(household=household, record=record, field=label, old=_text(old)[:200],
+                                      new=_text(new)[:200], reason=reason, by=actor_user(actor),
+                                      by_label=actor_label(actor))
+            for label, old, new in changes]
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("reason", "更正原因：必填（更正不删除原值，原值与原因记入历史）。")
+    if len(reason) > 500:
+        raise ServiceError("reason", "更正原因：最多 500 个字。")
+    return reason
+
+
+HOUSEHOLD_FIELDS = {"address": "住址", "members": "家庭人口", "special_poor": "特别困难群体"}
+DEVICE_FIELDS = {"model_name": "设备型号", "supplier": "供货商", "price": "购买价格", "invoice_no": "发票号码",
+                 "installed_on": "安装日期", "commissioned_on": "调试日期"}
+
+
+@transaction.atomic
+def household_correct(*, actor, household: Household, reason: str, **values) -> list:
+    """Correct a household's address, members, 特困 flag and its device; each changed field is kept as
+    old → new with the reason (the page's history) and audited. Nothing changed: nothing written."""
+    actor = as_actor(actor)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    require(access.can_correct_household(actor, household), "只能更正本人所在镇（街道）的改造户。")
+    reason = _reason(reason)
+    unknown = set(values) - set(HOUSEHOLD_FIELDS) - set(DEVICE_FIELDS)
+    if unknown:
+        raise ServiceError(sorted(unknown)[0], "该字段不能在此更正。")
+    if "address" in values and not str(values["address"] or "").strip():
+        raise ServiceError("address", "住址不能为空。")
+    if "members" in values and not (isinstance(values["members"], int) and 1 <= values["members"] <= MAX_MEMBERS):
+        raise ServiceError("members", f"家庭人口应为 1 至 {MAX_MEMBERS} 的整数。")
+    before = model_snapshot(household)
+    changes = []
+    for name, label in HOUSEHOLD_FIELDS.items():
+        if name in values:
+            new = values[name].strip() if isinstance(values[name], str) else values[name]
+            if getattr(household, name) != new:
+                changes.append((label, getattr(household, name), new))
+                setattr(household, name, new)
+    device = household.devices.first()
+    device_values = {name: values[name] for name in DEVICE_FIELDS if name in values}
+    device_changes = []
+    if device_values:
+        if device is None:
+            raise ServiceError("price", "该户尚未登记设备，请先登记设备。")
+        for name, label in DEVICE_FIELDS.items():
+            if name in device_values:
+                new = device_values[name].strip() if isinstance(device_values[name], str) else device_values[name]
+                if getattr(device, name) != new:
+                    device_changes.append((label, getattr(device, name), new))
+    if not changes and not device_changes:
+        raise ServiceError("reason", "没有需要更正的内容（各项与原值相同）。")
+    if changes:
+        household.save()
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=household, before=before,
+                     after=model_snapshot(household), note=f"更正：{reason}")
+    if device_changes:
+        merged = {name: getattr(device, name) for name in DEVICE_FIELDS}
+        merged.update({name: (v.strip() if isinstance(v, str) else v) for name, v in device_values.items()})
+        if merged["price"] is None:
+            raise ServiceError("price", "购买价格不能为空。")
+        _check_invoice_unique(invoice_no=merged["invoice_no"], household=household)
+        device_record(actor=actor, household=household, kind=device.kind, **merged)
+    return (_record_corrections(actor=actor, household=household, record="改造户信息", changes=changes, reason=reason)
+            + _record_corrections(actor=actor, household=household, record="采暖设备", changes=device_changes,
+                                  reason=reason))
+
+
+def _check_invoice_unique(*, invoice_no: str, household: Household | None) -> None:
+    """One invoice pays one device: an invoice number already on another household's device is refused."""
+    invoice_no = (invoice_no or "").strip()
+    if not invoice_no:
+        return
+    other = Device.objects.filter(invoice_no=invoice_no).exclude(household=household).select_related(
+        "household__householder").first()
+    if other is not None:
+        raise ServiceError("invoice_no", f"发票号码 {invoice_no} 已用于改造户 {mask_name(other.household.householder.name)}"
+                                         f"（#{other.household_id}）的设备，同一张发票不能重复申领。")
+
+
+def _season_use_from_readings(*, actor, household: Household, season: str) -> SeasonUse | None:
+    values = list(household.meter_readings.filter(season=season).order_by("read_on").values_list("reading_m3",
+                                                                                                  flat=True))
+    if not values:
+        return None
+    return season_use_record(actor=actor, household=household, season=season, gas_m3=values[-1] - values[0])
+
+
+@transaction.atomic
+def meter_reading_correct(*, actor, reading: MeterReading, reading_m3: Decimal, reason: str) -> SeasonUse | None:
+    """Correct a mistyped meter reading; the old figure stays in the history and the season's use follows."""
+    actor = as_actor(actor)
+    reading = MeterReading.objects.select_for_update().select_related("household").get(pk=reading.pk)
+    household = reading.household
+    require(access.can_correct_household(actor, household), "只能更正本人所在镇（街道）改造户的抄表。")
+    reason = _reason(reason)
+    if reading_m3 is None or reading_m3 < 0:
+        raise ServiceError("reading_m3", "表数不能为空或为负数。")
+    if reading_m3 == reading.reading_m3:
+        raise ServiceError("reading_m3", "表数与原值相同，无需更正。")
+    others = household.meter_readings.filter(season=reading.season).exclude(pk=reading.pk)
+    if (others.filter(read_on__lt=reading.read_on, reading_m3__gt=reading_m3).exists()
+            or others.filter(read_on__gt=reading.read_on, reading_m3__lt=reading_m3).exists()):
+        raise ServiceError("reading_m3", "表数应随抄表日期递增。")
+    before = model_snapshot(reading)
+    old = reading.reading_m3
+    reading.reading_m3 = reading_m3
+    reading.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=reading, before=before,
+                 after=model_snapshot(reading), object_repr=f"改造户 #{household.pk} 抄表", note=f"更正：{reason}")
+    _record_corrections(actor=actor, household=household, record="燃气抄表",
+                        changes=[(f"{reading.read_on.isoformat()} 表数", old, reading_m3)], reason=reason)
+    return _season_use_from_readings(actor=actor, household=household, season=reading.season)
+
+
+@transaction.atomic
+def fuel_purchase_correct(*, actor, purchase: FuelPurchase, tonnes: Decimal, reason: str) -> SeasonUse:
+    """Correct a fuel purchase's tonnes (0 voids a purchase entered by mistake; the row and history remain)."""
+    actor = as_actor(actor)
+    purchase = FuelPurchase.objects.select_for_update().select_related("household").get(pk=purchase.pk)
+    household = purchase.household
+    require(access.can_correct_household(actor, household), "只能更正本人所在镇（街道）改造户的燃料购买。")
+    reason = _reason(reason)
+    if tonnes is None or tonnes < 0:
+        raise ServiceError("tonnes", "吨数不能为空或为负数（填 0 表示该笔作废）。")
+    if tonnes == purchase.tonnes:
+        raise ServiceError("tonnes", "吨数与原值相同，无需更正。")
+    before = model_snapshot(purchase)
+    old = purchase.tonnes
+    purchase.tonnes = tonnes
+    purchase.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=purchase, before=before,
+                 after=model_snapshot(purchase), object_repr=f"改造户 #{household.pk} 燃料购买", note=f"更正：{reason}")
+    _record_corrections(actor=actor, household=household, record="燃料购买",
+                        changes=[(f"{purchase.bought_on.isoformat()} 吨数", old, tonnes)], reason=reason)
+    total = household.fuel_purchases.filter(season=purchase.season).aggregate(total=Sum("tonnes"))["total"]
+    return season_use_record(actor=actor, household=household, season=purchase.season, fuel_tonnes=total)

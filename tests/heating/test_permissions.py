@@ -77,6 +77,9 @@ ACTIONS = {
     "heating.entitlements_compute": lambda a, w: (
         services.entitlements_compute(actor=a, period="2021"), services.claims_build(actor=a, period="2021")),
     "heating.claim_approve": lambda a, w: services.claim_approve(actor=a, claim=w["claim"]),
+    "heating.claim_return": lambda a, w: services.claim_return(actor=a, claim=w["claim"], reason="发票复印件缺失"),
+    "heating.household_correct": lambda a, w: services.household_correct(
+        actor=a, household=w["gas"], reason="住址录错", address="乙庄1号院"),
     "heating.acceptance_town": lambda a, w: services.acceptance_record(
         actor=a, plan=w["plan"], stage="town_initial", passed=True, decided_on=dt.date(2021, 10, 26)),
     "heating.acceptance_third_party": lambda a, w: services.acceptance_record(
@@ -117,7 +120,7 @@ def test_role_may_or_may_not_write(world, make_user, action, role, scope):
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_system_actors_load_data_but_never_approve_money(world, action):
     actor = SystemActor("demo")
-    if action == "heating.claim_approve":
+    if action in ("heating.claim_approve", "heating.claim_return"):
         with pytest.raises(AccessDenied):
             ACTIONS[action](actor, world)
     else:
@@ -146,6 +149,8 @@ PREDICATES = {
     "heating.tendered_equipment_add": lambda u, o: access.can_set_tendered(u),
     "heating.entitlements_compute": lambda u, o: access.can_compute(u),
     "heating.claim_approve": lambda u, o: access.can_approve_claim(u, o["claim"]),
+    "heating.claim_return": lambda u, o: access.can_return_claim(u, o["claim"]),
+    "heating.household_correct": lambda u, o: access.can_correct_household(u, o["household"]),
     "heating.acceptance_town": lambda u, o: access.can_record_acceptance(u, o["plan"], "town_initial")
     and access.can_record_acceptance(u, o["plan"], "county_application"),
     "heating.acceptance_third_party": lambda u, o: access.can_record_acceptance(u, o["plan"], "third_party"),
