@@ -25,6 +25,8 @@ class HeatingConfig(AppConfig):
             },
             access="countyhall.heating.access",
             demo="countyhall.heating.demo",
+            todos="countyhall.heating.todos:todos",
+            public_sections="countyhall.heating.public:sections",
         )
 
     def ready(self) -> None:

@@ -100,3 +100,29 @@ def household_list_for_user(user):
     if scope is None:
         return Household.objects.none()
     return Household.objects.filter(division__path__startswith=scope.path)
+
+
+def claim_exclusions(*, period: str, households, limit: int = 200) -> list[tuple[Household, str]]:
+    """The households (of `households`) the period's computation left out of every claim, each with the reason,
+    so nobody is dropped silently. Empty until the period has been computed."""
+    if not Entitlement.objects.filter(period=period).exists():
+        return []
+    missing = (households.exclude(entitlements__period=period)
+               .select_related("householder", "division__parent__parent")
+               .prefetch_related("devices", "season_uses").order_by("division__path", "pk")[:limit])
+    result = []
+    for household in missing:
+        if household.special_poor:
+            reason = "特别困难群体：按《特别困难群体冬季清洁取暖改造工程补助工程实施方案》另行补助，不在本申领内"
+        elif period == "2021":
+            if household.converted_year != 2021:
+                reason = f"{household.converted_year}年改造户，不属本方案的设备补贴"
+            else:
+                reason = "未登记生物质炉具（设备型号、价格），无法核算炉具补贴"
+        elif not any(use.season == period for use in household.season_uses.all()):
+            reason = ("该采暖季没有燃气抄表记录（用气量）" if household.method == Method.GAS
+                      else "该采暖季没有生物质燃料购买记录")
+        else:
+            reason = "台账在核算之后有变动，请重新核算"
+        result.append((household, reason))
+    return result

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import base64
 import dataclasses
 from collections import defaultdict
 from decimal import Decimal
+from io import BytesIO
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -17,8 +18,10 @@ from countyhall.core.charts import bar_chart
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.models import Division
+from countyhall.core.params import BadParameter, answers_bad_parameters, choice_param, division_param
 from countyhall.core.reports import xlsx_response
 from countyhall.core.services.audit import audit_personal_read
+from countyhall.core.tables import Column, Table
 from countyhall.core.web import bad_request, form_error
 from countyhall.heating import access, rules, services
 from countyhall.heating.models import (
@@ -26,6 +29,7 @@ from countyhall.heating.models import (
     Claim,
     Device,
     Entitlement,
+    Household,
     Method,
     PublicInstitution,
     TenderedEquipment,
@@ -33,6 +37,7 @@ from countyhall.heating.models import (
     mask_address,
 )
 from countyhall.heating.selectors import (
+    claim_exclusions,
     household_list_for_user,
     ledger_checks,
     task_summary,
@@ -82,12 +87,16 @@ class ImportForm(forms.Form):
     file = forms.FileField(label="台账 Excel 文件")
     mode = forms.ChoiceField(label="导入方式", choices=[("all_or_nothing", "有错误时全部不导入"),
                                                     ("valid_only", "只导入有效行，报告错误行")])
+    update_existing = forms.BooleanField(
+        label="更新已有户（按身份证号找到的户，用本文件的内容更正；不勾选则已有户保持不变）", required=False)
 
 
 class AcceptanceForm(forms.Form):
     plan = forms.ModelChoiceField(label="自然村", queryset=VillagePlan.objects.select_related("division"))
     stage = forms.ChoiceField(label="环节", choices=Acceptance.Stage.choices)
-    passed = forms.BooleanField(label="通过", required=False)
+    # No pre-selected outcome: the officer chooses 通过 or 未通过 explicitly.
+    passed = forms.TypedChoiceField(label="验收结论", choices=[("yes", "通过"), ("no", "未通过")],
+                                    coerce=lambda v: v == "yes", widget=forms.RadioSelect)
     decided_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     findings = forms.CharField(label="验收意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -116,6 +125,16 @@ def _findings_for(user) -> list:
                 detail = detail.replace(finding.address, mask_address(finding.address))
             findings.append(dataclasses.replace(finding, household_ids=ids, detail=detail))
     return findings
+
+
+def _findings_named(user, findings) -> list:
+    """Each finding with its households by name (masked for roles without unmasked access) and place."""
+    ids = {pk for f in findings for pk in f.household_ids}
+    households = {h.pk: h for h in Household.objects.filter(pk__in=ids).select_related(
+        "householder", "division__parent__parent")}
+    show = _present(user)
+    return [(f, [(pk, show(households[pk].householder.name), place(households[pk])) for pk in f.household_ids
+                 if pk in households]) for f in findings]
 
 
 @login_required
@@ -162,133 +181,516 @@ def dashboard(request):
     return render(request, "heating/dashboard.html", {
         "summary": task_summary(), "progress": progress, "charts": charts, "form": form,
         "money": [(p, [money[p].get(b, Decimal(0)) for b in budgets]) for p in periods], "budgets": budgets,
-        "findings": findings})
+        "findings": _findings_named(request.user, findings)})
 
 
-def _ledger_filters(request) -> dict:
-    """The ledger's filters, validated: a division in the user's scope, a method, a search text, a page."""
-    data = request.GET
-    filters: dict = {}
-    division_id = _int_param(data, "division", "自然村（区划）")
-    if division_id is not None:
-        division = Division.objects.filter(pk=division_id).first()
-        if division is None or not (request.user.scope_division and request.user.scope_division.contains(division)):
-            raise BadQuery("自然村（区划）", "不存在或不在本人数据范围内。")
-        filters["division"] = division
-    method = (data.get("method") or "").strip()
+# --- Who is who: the householder by name (masked for roles without unmasked access), with the place ---------
+
+
+def _present(user):
+    """How a page names a householder for `user`: the full name, or masked keeping its length (孙*华)."""
+    unmasked = access.can_view_unmasked(user)
+    return (lambda name: name) if unmasked else mask_name
+
+
+def place(household) -> str:
+    """自然村 / 村 / 镇: where the household lives, as a town officer says it."""
+    parts, division = [], household.division
+    while division is not None and division.kind != Division.Kind.COUNTY and len(parts) < 3:
+        parts.append(division.name)
+        division = division.parent
+    return " / ".join(parts)
+
+
+@dataclasses.dataclass
+class HouseholdRow:
+    household: object
+    name: str
+    id_number: str
+
+    @property
+    def device(self):
+        return next(iter(self.household.devices.all()), None)
+
+
+def _household_rows(user):
+    show = _present(user)
+    unmasked = access.can_view_unmasked(user)
+
+    def rows(households):
+        return [HouseholdRow(h, show(h.householder.name),
+                             h.householder.id_number if unmasked else mask_id_number(h.householder.id_number))
+                for h in households]
+
+    return rows
+
+
+def _device_cell(attribute):
+    return lambda r: getattr(r.device, attribute, "") if r.device else ""
+
+
+LEDGER_COLUMNS = [
+    Column("householder", "户主", value=lambda r: r.name, sort="householder__name"),
+    Column("id_number", "身份证号", value=lambda r: r.id_number, default=False),
+    Column("place", "自然村 / 村 / 镇", value=lambda r: place(r.household), sort="division__path"),
+    Column("address", "住址", value=lambda r: r.household.address, default=False),
+    Column("members", "家庭人口", value=lambda r: r.household.members, sort="members", default=False),
+    Column("method", "改造方式", value=lambda r: r.household.get_method_display(), sort="method"),
+    Column("device", "设备型号（供货商）",
+           value=lambda r: f"{r.device.model_name}（{r.device.supplier}）" if r.device else "未登记"),
+    Column("price", "购买价格", value=_device_cell("price")),
+    Column("invoice_no", "发票号码", value=_device_cell("invoice_no"), default=False),
+    Column("special_poor", "特别困难群体", value=lambda r: "是" if r.household.special_poor else "否",
+           sort="special_poor"),
+    Column("accepted_on", "验收合格日期", value=lambda r: r.household.accepted_on or "", sort="accepted_on"),
+    Column("number", "台账编号", value=lambda r: f"#{r.household.pk}", sort="id"),
+]
+
+STATUSES = [("no_device", "未登记设备"), ("not_accepted", "未验收"), ("accepted", "已验收"),
+            ("special_poor", "特别困难群体"), ("finding", "核查有问题")]
+
+
+def _division_choices(user) -> list[tuple[int, str]]:
+    """Town → village → natural village under the user's scope, indented (a searchable, hierarchical chooser)."""
+    scope = user.scope_division
+    if scope is None:
+        return []
+    divisions = Division.objects.filter(path__startswith=scope.path).exclude(kind=Division.Kind.COUNTY).order_by(
+        "path")
+    depth = {Division.Kind.TOWN: 0, Division.Kind.STREET: 0, Division.Kind.VILLAGE: 1,
+             Division.Kind.NATURAL_VILLAGE: 2}
+    return [(d.pk, "\u3000" * depth.get(d.kind, 0) + d.name) for d in divisions
+            if d.kind in depth]
+
+
+def _with_findings(households):
+    """Households with a ledger check finding a town settles (see todos.finding_count)."""
+    same_address = Household.objects.filter(address=OuterRef("address"), division=OuterRef("division")).exclude(
+        pk=OuterRef("pk"))
+    return households.filter(Q(division__heating_plan__isnull=True)
+                             | Q(division__heating_plan__method=Method.BIOMASS, method=Method.GAS)
+                             | Exists(same_address))
+
+
+def _ledger_queryset(request, *, unmasked: bool):
+    households = household_list_for_user(request.user)
+    division = division_param(request, "division", "镇 / 村 / 自然村")
+    if division is not None:
+        households = households.filter(division__path__startswith=division.path)
+    method = choice_param(request, "method", "改造方式", Method.choices)
     if method:
-        if method not in Method.values:
-            raise BadQuery("改造方式", "应为 gas（气代煤）或 biomass（生物质）。")
-        filters["method"] = method
-    query = (data.get("q") or "").strip()
+        households = households.filter(method=method)
+    status = choice_param(request, "status", "状态", STATUSES)
+    households = {
+        "no_device": lambda q: q.filter(devices__isnull=True),
+        "not_accepted": lambda q: q.filter(accepted_on__isnull=True),
+        "accepted": lambda q: q.filter(accepted_on__isnull=False),
+        "special_poor": lambda q: q.filter(special_poor=True),
+        "finding": _with_findings,
+        "": lambda q: q,
+    }[status](households)
+    query = (request.GET.get("q") or "").strip()
     if len(query) > 50:
-        raise BadQuery("查询", "不能超过 50 个字。")
+        raise BadParameter("q", "查询", "不能超过 50 个字。")
     if query:
-        filters["q"] = query
-    filters["page"] = _int_param(data, "page", "页码") or 1
-    output = (data.get("format") or "").strip()
-    if output not in ("", "xlsx"):
-        raise BadQuery("导出格式", "只支持 xlsx。")
-    filters["format"] = output
-    return filters
-
-
-def _filtered_households(user, filters: dict, *, unmasked: bool):
-    households = household_list_for_user(user)
-    if "division" in filters:
-        households = households.filter(division__path__startswith=filters["division"].path)
-    if "method" in filters:
-        households = households.filter(method=filters["method"])
-    if "q" in filters:
-        query = filters["q"]
         # Roles that see names masked find a householder by the full 身份证号 only (as in core.selectors.people).
         match = Q(householder__id_number=query.upper())
         if unmasked:
             match |= Q(householder__name__contains=query) | Q(address__contains=query)
         households = households.filter(match)
-    return households
+    filters = {"division": division.code if division else "", "method": method, "status": status, "q": query}
+    return households.select_related("division__parent__parent", "householder").prefetch_related("devices"), filters
 
 
-def _audit_filters(filters: dict) -> dict:
-    return {"division": filters["division"].code if "division" in filters else "", "method": filters.get("method"),
-            "q": filters.get("q"), "page": filters.get("page")}
+IMPORT_SESSION_KEY = "heating_ledger_import"
 
 
 @login_required
+@answers_bad_parameters(nav="heating/_nav.html")
 def ledger(request):
     _need(request.user)
-    try:
-        filters = _ledger_filters(request)
-    except BadQuery as exc:
-        return _bad_query(request, exc)
-    unmasked = access.can_view_unmasked(request.user)
-    if filters["format"] == "xlsx":
-        households = _filtered_households(request.user, filters, unmasked=unmasked)
+    user = request.user
+    unmasked = access.can_view_unmasked(user)
+    households, filters = _ledger_queryset(request, unmasked=unmasked)
+    output = (request.GET.get("format") or "").strip()
+    if output not in ("", "xlsx"):
+        raise BadParameter("format", "导出格式", "只支持 xlsx。")
+    if output == "xlsx":
+        # The ledger in the import layout (the template the towns fill in), of the filtered households.
         content = services.ledger_export(households, masked=not unmasked)
-        audit_personal_read(actor=request.user, what="清洁取暖台账导出", object_type="heating.Household",
-                            count=households.count(), filters={**_audit_filters(filters), "page": None},
-                            masked=not unmasked)
+        audit_personal_read(actor=user, what="清洁取暖台账导出", object_type="heating.Household",
+                            count=households.count(), filters=filters, masked=not unmasked)
         return xlsx_response(content=content, filename="清洁取暖台账.xlsx")
-    can_import = access.can_import_ledger(request.user)
+    table = Table(request, households, columns=LEDGER_COLUMNS, default_sort="place", rows=_household_rows(user))
+    if table.export_requested:
+        audit_personal_read(actor=user, what="清洁取暖台账导出", object_type="heating.Household",
+                            count=households.count(), filters={**filters, "cols": ",".join(
+                                c.key for c in table.export_columns())}, masked=not unmasked)
+        return table.export(filename="清洁取暖台账.xlsx")
+    can_import = access.can_import_ledger(user)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = services.ledger_import(actor=request.user, content=form.cleaned_data["file"].read(),
-                                            mode=form.cleaned_data["mode"])
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-    households = _filtered_households(request.user, filters, unmasked=unmasked).select_related(
-        "division", "householder").prefetch_related("devices")
-    paginator = Paginator(households, 100)
-    if filters["page"] > max(paginator.num_pages, 1):
-        return _bad_query(request, BadQuery("页码", f"共 {paginator.num_pages} 页，没有第 {filters['page']} 页。"))
-    page = paginator.page(filters["page"])
-    rows = [(h, h.householder.name if unmasked else mask_name(h.householder.name),
-             h.householder.id_number if unmasked else mask_id_number(h.householder.id_number)) for h in page]
-    audit_personal_read(actor=request.user, what="清洁取暖台账", object_type="heating.Household", count=len(rows),
-                        filters=_audit_filters(filters), masked=not unmasked)
-    query = request.GET.copy()
-    query.pop("page", None)
+    report = preview = None
+    if request.method == "POST" and can_import:
+        if request.POST.get("action") == "confirm":
+            stored = request.session.pop(IMPORT_SESSION_KEY, None)
+            if not stored:
+                form = ImportForm()
+                messages.error(request, "预览已过期，请重新选择文件。")
+            else:
+                report = services.ledger_import(actor=user, content=base64.b64decode(stored["content"]),
+                                                mode=stored["mode"], update_existing=stored["update_existing"])
+                form = ImportForm()
+        elif form.is_valid():
+            content = form.cleaned_data["file"].read()
+            options = {"mode": form.cleaned_data["mode"], "update_existing": form.cleaned_data["update_existing"]}
+            try:
+                preview = services.ledger_import(actor=user, content=content, dry_run=True, **options)
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                # The clerk confirms what the preview shows: the file waits in the session, nothing is written yet.
+                request.session[IMPORT_SESSION_KEY] = {"content": base64.b64encode(content).decode(), **options}
+    show = _present(user)
+    for result in (report, preview):
+        if result is not None:
+            for change in result.changes:
+                change.name = show(change.name)
+    audit_personal_read(actor=user, what="清洁取暖台账", object_type="heating.Household", count=len(table.rows),
+                        filters={**filters, "page": table.page.number}, masked=not unmasked)
     return render(request, "heating/ledger.html", {
-        "page": page, "rows": rows, "form": form, "report": report, "can_import": can_import,
-        "filters": filters, "query": query.urlencode(), "methods": Method.choices,
-        "villages": VillagePlan.objects.filter(division__path__startswith=request.user.scope_division.path)
-        .select_related("division") if request.user.scope_division else []})
+        "table": table, "form": form, "report": report, "preview": preview, "can_import": can_import,
+        "methods": Method.choices, "statuses": STATUSES, "divisions": _division_choices(user),
+        "selected": {"division": request.GET.get("division", ""), "method": request.GET.get("method", ""),
+                     "status": request.GET.get("status", ""), "q": request.GET.get("q", "")}})
+
+
+# --- One household: its record, devices, meter readings, fuel purchases, money and history ---------------
+
+
+class CorrectForm(forms.Form):
+    address = forms.CharField(label="住址", max_length=200)
+    members = forms.IntegerField(label="家庭人口", min_value=1, max_value=services.MAX_MEMBERS)
+    special_poor = forms.TypedChoiceField(label="特别困难群体", choices=[("否", "否"), ("是", "是")],
+                                          coerce=lambda v: v == "是")
+    model_name = forms.CharField(label="设备型号", max_length=100, required=False)
+    supplier = forms.CharField(label="供货商", max_length=100, required=False)
+    price = forms.DecimalField(label="购买价格（元）", min_value=0, decimal_places=2, max_digits=12, required=False)
+    invoice_no = forms.CharField(label="发票号码", max_length=40, required=False)
+    installed_on = forms.DateField(label="安装日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    commissioned_on = forms.DateField(label="调试日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="更正原因（必填，原值保留在历史中）", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReadingForm(forms.Form):
+    season = forms.CharField(label="采暖季（如 2021-2022）", max_length=9)
+    read_on = forms.DateField(label="抄表日期", widget=forms.DateInput(attrs={"type": "date"}))
+    reading_m3 = forms.DecimalField(label="表数（立方米）", min_value=0, decimal_places=3, max_digits=12)
+
+
+class PurchaseForm(forms.Form):
+    season = forms.CharField(label="采暖季（如 2021-2022）", max_length=9)
+    bought_on = forms.DateField(label="购买日期", widget=forms.DateInput(attrs={"type": "date"}))
+    tonnes = forms.DecimalField(label="吨数", min_value=Decimal("0.001"), decimal_places=3, max_digits=8)
+    invoice_no = forms.CharField(label="票据号码", max_length=40, required=False)
+
+
+class FixReadingForm(forms.Form):
+    reading = forms.IntegerField(widget=forms.HiddenInput)
+    reading_m3 = forms.DecimalField(label="正确表数（立方米）", min_value=0, decimal_places=3, max_digits=12)
+    reason = forms.CharField(label="更正原因", max_length=500)
+
+
+class FixPurchaseForm(forms.Form):
+    purchase = forms.IntegerField(widget=forms.HiddenInput)
+    tonnes = forms.DecimalField(label="正确吨数（0 为作废）", min_value=0, decimal_places=3, max_digits=8)
+    reason = forms.CharField(label="更正原因", max_length=500)
+
+
+def _correct_initial(household) -> dict:
+    device = household.devices.first()
+    initial = {"address": household.address, "members": household.members,
+               "special_poor": "是" if household.special_poor else "否"}
+    if device:
+        initial.update({name: getattr(device, name) for name in services.DEVICE_FIELDS})
+    return initial
 
 
 @login_required
+def household_detail(request, pk: int):
+    _need(request.user)
+    user = request.user
+    household = get_object_or_404(household_list_for_user(user).select_related(
+        "division__parent__parent", "householder"), pk=pk)
+    can_correct = access.can_correct_household(user, household)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action and not can_correct:
+        raise PermissionDenied("只能更正本人所在镇（街道）的改造户。")
+    posted = request.POST if action else None
+    device = household.devices.first()
+    correct = CorrectForm(posted if action == "correct" else None, initial=_correct_initial(household))
+    reading = ReadingForm(posted if action == "reading" else None, prefix="reading")
+    purchase = PurchaseForm(posted if action == "purchase" else None, prefix="purchase")
+    fix_reading = FixReadingForm(posted if action == "fix_reading" else None, prefix="fix-reading")
+    fix_purchase = FixPurchaseForm(posted if action == "fix_purchase" else None, prefix="fix-purchase")
+    bound = {"correct": correct, "reading": reading, "purchase": purchase, "fix_reading": fix_reading,
+             "fix_purchase": fix_purchase}.get(action)
+    if bound is not None and bound.is_valid():
+        data = bound.cleaned_data
+        try:
+            if action == "correct":
+                values = {name: data[name] for name in ("address", "members", "special_poor")}
+                if device is not None:
+                    values.update({name: (data[name] if data[name] is not None else "")
+                                   if name in ("model_name", "supplier", "invoice_no") else data[name]
+                                   for name in services.DEVICE_FIELDS})
+                    if values["price"] is None:
+                        raise ServiceError("price", "购买价格不能为空。")
+                services.household_correct(actor=user, household=household, reason=data["reason"], **values)
+                messages.success(request, "已更正，原值与原因已记入历史。")
+            elif action == "reading":
+                services.meter_reading_record(actor=user, household=household, **data)
+                messages.success(request, "已登记抄表，采暖季用气量已更新。")
+            elif action == "purchase":
+                services.fuel_purchase_record(actor=user, household=household, **data)
+                messages.success(request, "已登记燃料购买，采暖季燃料吨数已更新。")
+            elif action == "fix_reading":
+                services.meter_reading_correct(
+                    actor=user, reading=get_object_or_404(household.meter_readings, pk=data["reading"]),
+                    reading_m3=data["reading_m3"], reason=data["reason"])
+                messages.success(request, "已更正抄表，原值与原因已记入历史。")
+            else:
+                services.fuel_purchase_correct(
+                    actor=user, purchase=get_object_or_404(household.fuel_purchases, pk=data["purchase"]),
+                    tonnes=data["tonnes"], reason=data["reason"])
+                messages.success(request, "已更正燃料购买，原值与原因已记入历史。")
+            return redirect("heating:household", pk=household.pk)
+        except ServiceError as exc:
+            form_error(bound, exc)
+    unmasked = access.can_view_unmasked(user)
+    audit_personal_read(actor=user, what="清洁取暖改造户详情", object_type="heating.Household",
+                        object_id=str(household.pk), count=1, masked=not unmasked)
+    show = _present(user)
+    corrections = list(household.corrections.all())
+    if not unmasked:
+        for correction in corrections:
+            if correction.field == "住址":
+                correction.old, correction.new = mask_address(correction.old), mask_address(correction.new)
+    return render(request, "heating/household.html", {
+        "household": household, "name": show(household.householder.name), "place": place(household),
+        "id_number": household.householder.id_number if unmasked else mask_id_number(household.householder.id_number),
+        "address": household.address if unmasked else mask_address(household.address),
+        "device": device, "uses": household.season_uses.order_by("season"),
+        "readings": household.meter_readings.order_by("season", "read_on"),
+        "purchases": household.fuel_purchases.order_by("season", "bought_on"),
+        "entitlements": household.entitlements.select_related("claim").order_by("period", "item"),
+        "corrections": corrections, "can_correct": can_correct, "is_gas": household.method == Method.GAS,
+        "forms": {"correct": correct, "reading": reading, "purchase": purchase, "fix_reading": fix_reading,
+                  "fix_purchase": fix_purchase}})
+
+
+# --- Money: entitlements, claims, approval with confirmation, sending back ---------------------------------
+
+
+def _period(request) -> str:
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        return _period_param(data)
+    except BadQuery as exc:
+        raise BadParameter("period", exc.label, exc.message) from None
+
+
+def _shares_text(shares: dict) -> str:
+    return "；".join(f"{BUDGET_LABELS.get(b, b)} {Decimal(a):,.2f}" for b, a in shares.items())
+
+
+def _entitlement_rows(user):
+    show = _present(user)
+
+    def rows(entitlements):
+        return [(e, show(e.household.householder.name)) for e in entitlements]
+
+    return rows
+
+
+ENTITLEMENT_COLUMNS = [
+    Column("householder", "户主", value=lambda r: r[1], sort="household__householder__name"),
+    Column("place", "自然村 / 村 / 镇", value=lambda r: place(r[0].household), sort="household__division__path"),
+    Column("item", "补贴项目", value=lambda r: r[0].get_item_display() + ("（更正差额）" if r[0].adjusts_id else ""),
+           sort="item"),
+    Column("amount", "金额（元）", value=lambda r: r[0].amount, sort="amount"),
+    Column("excess", "超出上限未补（元）", value=lambda r: r[0].excess, sort="excess"),
+    Column("shares", "按预算分担", value=lambda r: _shares_text(r[0].shares)),
+    Column("claim", "申领状态", value=lambda r: r[0].claim.get_status_display() if r[0].claim else "未生成申领"),
+    Column("number", "台账编号", value=lambda r: f"#{r[0].household_id}", sort="household_id", default=False),
+]
+
+
+@login_required
+@answers_bad_parameters(nav="heating/_nav.html")
 def money(request):
     _need(request.user)
-    try:
-        period = _period_param(request.POST if request.method == "POST" else request.GET)
-        claim_id = _int_param(request.POST, "claim", "申领") if request.method == "POST" else None
-    except BadQuery as exc:
-        return _bad_query(request, exc)
-    if request.method == "POST":
+    user = request.user
+    period = _period(request)
+    compute_report = None
+    if request.method == "POST" and request.POST.get("action") == "compute":
         try:
-            if request.POST.get("action") == "compute":
-                report = services.entitlements_compute(actor=request.user, period=period)
-                services.claims_build(actor=request.user, period=period)
-                note = f"；特别困难群体 {len(report.special_poor)} 户按其专项方案另行核定" if report.special_poor else ""
-                messages.success(request, f"已核算 {period}：{report.computed} 项，锁定未改 {report.locked} 项{note}。")
-            elif request.POST.get("action") == "approve":
-                services.claim_approve(actor=request.user, claim=get_object_or_404(Claim, pk=claim_id or 0))
-                messages.success(request, "申领已审定并锁定。")
+            compute_report = services.entitlements_compute(actor=user, period=period)
+            services.claims_build(actor=user, period=period)
+            note = (f"；特别困难群体 {len(compute_report.special_poor)} 户按其专项方案另行核定"
+                    if compute_report.special_poor else "")
+            messages.success(request, f"已核算 {period}：{compute_report.computed} 项，锁定未改 {compute_report.locked} 项，"
+                                      f"审定后更正差额 {compute_report.adjustments} 项{note}。申领已提交财政局审定。")
         except ServiceError as exc:
             messages.error(request, exc.message)
-        return redirect(f"{request.path}?period={period}")
+            return redirect(f"{request.path}?period={period}")
     # Per-household amounts are personal data: a town officer sees its own town's households only.
-    visible = household_list_for_user(request.user)
-    entitlements = list(Entitlement.objects.filter(period=period, household__in=visible).select_related(
-        "household", "claim")[:500])
-    audit_personal_read(actor=request.user, what="清洁取暖补贴明细", object_type="heating.Household",
-                        count=len({e.household_id for e in entitlements}), filters={"period": period})
-    claims = list(Claim.objects.filter(period=period))
+    visible = household_list_for_user(user)
+    entitlements = Entitlement.objects.filter(period=period, household__in=visible).select_related(
+        "household__householder", "household__division__parent__parent", "claim")
+    table = Table(request, entitlements, columns=ENTITLEMENT_COLUMNS, default_sort="place",
+                  rows=_entitlement_rows(user))
+    unmasked = access.can_view_unmasked(user)
+    if table.export_requested:
+        audit_personal_read(actor=user, what="清洁取暖补贴明细导出", object_type="heating.Household",
+                            count=entitlements.count(), filters={"period": period}, masked=not unmasked)
+        return table.export(filename=f"清洁取暖补贴明细-{period}.xlsx")
+    show = _present(user)
+    changed = []
+    if compute_report is not None:
+        names = dict(Household.objects.filter(pk__in=[c.household_id for c in compute_report.changed]).values_list(
+            "pk", "householder__name"))
+        changed = [(c, show(names.get(c.household_id, "")), Entitlement.Item(c.item).label)
+                   for c in compute_report.changed]
+    left_out = [(h, show(h.householder.name), place(h), reason) for h, reason in claim_exclusions(
+        period=period, households=visible)]
+    audit_personal_read(actor=user, what="清洁取暖补贴明细", object_type="heating.Household",
+                        count=len({e.household_id for e, _ in table.rows} | {h.pk for h, *_ in left_out}),
+                        filters={"period": period}, masked=not unmasked)
+    claims = Claim.objects.filter(period=period).order_by("payee", "payee_name", "-pk")
     return render(request, "heating/money.html", {
-        "period": period, "claims": [(c, access.can_approve_claim(request.user, c)) for c in claims],
-        "entitlements": entitlements, "can_compute": access.can_compute(request.user)})
+        "period": period, "table": table, "claims": claims, "can_compute": access.can_compute(user),
+        "changed": changed, "left_out": left_out})
 
+
+CLAIM_COLUMNS = [
+    Column("period", "期间", sort="period"),
+    Column("payee", "收款方", value=lambda c: services.claim_label(c).split(" ", 1)[1], sort="payee"),
+    Column("amount", "金额（元）", sort="amount"),
+    Column("shares", "按预算分担", value=lambda c: _shares_text(c.shares)),
+    Column("status", "状态", value=lambda c: c.get_status_display(), sort="status"),
+    Column("returned_reason", "退回原因", default=False),
+]
+
+
+@login_required
+@answers_bad_parameters(nav="heating/_nav.html")
+def claims(request):
+    _need(request.user)
+    queryset = Claim.objects.all()
+    status = choice_param(request, "status", "状态", Claim.Status.choices)
+    if status:
+        queryset = queryset.filter(status=status)
+    period = (request.GET.get("period") or "").strip()
+    if period:
+        queryset = queryset.filter(period=_period(request))
+    table = Table(request, queryset, columns=CLAIM_COLUMNS, default_sort="-period")
+    if table.export_requested:
+        return table.export(filename="清洁取暖补贴申领.xlsx")
+    return render(request, "heating/claims.html", {
+        "table": table, "statuses": Claim.Status.choices, "selected": {"status": status, "period": period}})
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label="退回原因（必填，将通知县住建局）", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _claim_lines(claim, user):
+    show = _present(user)
+    visible = household_list_for_user(user)
+    lines = (claim.entitlements.filter(household__in=visible)
+             .select_related("household__householder", "household__division__parent__parent")
+             .order_by("household__division__path", "household_id", "item"))
+    return [(e, show(e.household.householder.name), place(e.household)) for e in lines]
+
+
+def _claim_context(claim, user) -> dict:
+    lines = _claim_lines(claim, user)
+    shares = [(BUDGET_LABELS.get(b, b), Decimal(a)) for b, a in claim.shares.items()]
+    return {"claim": claim, "label": services.claim_label(claim), "lines": lines, "shares": shares,
+            "total": claim.amount, "households": len({e.household_id for e, _, _ in lines}),
+            "excess": sum((e.excess for e, _, _ in lines), Decimal("0"))}
+
+
+@login_required
+def claim_detail(request, pk: int):
+    _need(request.user)
+    user = request.user
+    claim = get_object_or_404(Claim, pk=pk)
+    form = ReturnForm(request.POST if request.method == "POST" and request.POST.get("action") == "return" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "return" and form.is_valid():
+                services.claim_return(actor=user, claim=claim, reason=form.cleaned_data["reason"])
+                messages.success(request, "申领已退回，已通知县住建局。")
+                return redirect("heating:claim", pk=claim.pk)
+            if action == "approve":
+                if request.POST.get("confirmed") != "yes":
+                    return render(request, "heating/claim_confirm.html", _claim_context(claim, user))
+                services.claim_approve(actor=user, claim=claim)
+                messages.success(request, "申领已审定并锁定。")
+                return redirect("heating:claim", pk=claim.pk)
+        except ServiceError as exc:
+            form_error(form, exc) if action == "return" else messages.error(request, exc.message)
+    context = _claim_context(claim, user)
+    audit_personal_read(actor=user, what="清洁取暖补贴申领明细", object_type="heating.Household",
+                        object_id=str(claim.pk), count=context["households"],
+                        masked=not access.can_view_unmasked(user))
+    pending = claim.status == Claim.Status.DRAFT
+    return render(request, "heating/claim.html", {
+        **context, "form": form, "can_approve": pending and access.can_approve_claim(user, claim),
+        "can_return": pending and access.can_return_claim(user, claim)})
+
+
+@login_required
+def claim_form(request, pk: int, output: str):
+    """The claim form (申领表) as PDF or Excel: lines by householder, totals, shares by level, signature and seal."""
+    _need(request.user)
+    user = request.user
+    claim = get_object_or_404(Claim, pk=pk)
+    context = _claim_context(claim, user)
+    audit_personal_read(actor=user, what=f"清洁取暖补贴申领表（{output.upper()}）", object_type="heating.Household",
+                        object_id=str(claim.pk), count=context["households"],
+                        masked=not access.can_view_unmasked(user))
+    filename = f"清洁取暖补贴申领表-{claim.period}-{claim.pk}"
+    if output == "pdf":
+        from countyhall.core.reports import pdf_response
+
+        return pdf_response(template="heating/claim_print.html", context=context, filename=f"{filename}.pdf",
+                            base_url=request.build_absolute_uri("/"))
+    from openpyxl import Workbook
+
+    from countyhall.core.reports import append_safe_row
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "申领表"
+    append_safe_row(sheet, [f"高青县2021年冬季清洁取暖补贴申领表（{context['label']}）"])
+    append_safe_row(sheet, ["申领编号", f"{claim.period}-{claim.pk:04d}", "状态", claim.get_status_display()])
+    append_safe_row(sheet, ["户主", "自然村 / 村 / 镇", "补贴项目", "金额（元）", "超出上限未补（元）", "按预算分担"])
+    for e, name, where in context["lines"]:
+        append_safe_row(sheet, [name, where, e.get_item_display(), e.amount, e.excess, _shares_text(e.shares)])
+    append_safe_row(sheet, ["合计", f"{context['households']} 户", "", claim.amount, context["excess"], ""])
+    for label, amount in context["shares"]:
+        append_safe_row(sheet, ["其中", label, "", amount])
+    append_safe_row(sheet, [])
+    for role in ("县住建局（经办人签字）", "县住建局（盖章）", "县财政局审核（签字）", "县财政局（盖章）"):
+        append_safe_row(sheet, [role, "", "日期", ""])
+    buffer = BytesIO()
+    book.save(buffer)
+    return xlsx_response(content=buffer.getvalue(), filename=f"{filename}.xlsx")
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

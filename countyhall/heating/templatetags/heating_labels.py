@@ -9,3 +9,11 @@ BUDGET_LABELS = {"above_city": "市级以上", "upper": "上级资金", "city": 
 @register.filter
 def budget(code: str) -> str:
     return BUDGET_LABELS.get(code, code)
+
+
+@register.filter
+def heating_place(household) -> str:
+    """自然村 / 村 / 镇 of a household."""
+    from countyhall.heating.views import place
+
+    return place(household)
