@@ -35,7 +35,7 @@ def finding_count(households) -> int:
     a gas household in a biomass village (B1), or an address registered twice in the same village."""
     no_plan = households.filter(division__heating_plan__isnull=True).count()
     wrong_method = households.filter(division__heating_plan__method=Method.BIOMASS, method=Method.GAS).count()
-    shared = (households.values("address", "division_id").order_by().annotate(n=Count("id")).filter(n__gt=1))
+    shared = households.values("address", "division_id").order_by().annotate(n=Count("id")).filter(n__gt=1)
     return no_plan + wrong_method + sum(row["n"] for row in shared)
 
 
@@ -46,36 +46,87 @@ def todos(user) -> list[Todo]:
     if access.can_approve_claim(user):
         drafts = Claim.objects.filter(status=Claim.Status.DRAFT).count()
         if drafts:
-            items.append(Todo("待审定的清洁取暖补贴申领", _url("heating:claims", status="draft"), count=drafts,
-                              menu=MENU))
+            items.append(
+                Todo(
+                    "待审定的清洁取暖补贴申领",
+                    _url("heating:claims", status="draft"),
+                    count=drafts,
+                    menu=MENU,
+                )
+            )
     if access.can_compute(user):
         returned = Claim.objects.filter(status=Claim.Status.RETURNED, resubmitted_as__isnull=True).count()
         if returned:
-            items.append(Todo("财政局退回、待更正重报的补贴申领", _url("heating:claims", status="returned"),
-                              count=returned, urgent=True, menu=MENU))
+            items.append(
+                Todo(
+                    "财政局退回、待更正重报的补贴申领",
+                    _url("heating:claims", status="returned"),
+                    count=returned,
+                    urgent=True,
+                    menu=MENU,
+                )
+            )
         unclaimed = Entitlement.objects.filter(claim__isnull=True).count()
         if unclaimed:
-            items.append(Todo("已核算、尚未生成申领的补贴", _url("heating:money"), count=unclaimed, menu=MENU))
+            items.append(
+                Todo("已核算、尚未生成申领的补贴", _url("heating:money"), count=unclaimed, menu=MENU)
+            )
     if Role.HOUSING in roles:
         households = household_list_for_user(user).filter(converted_year=2021)
         no_device = households.filter(devices__isnull=True).count()
         if no_device:
-            items.append(Todo("未登记采暖设备的改造户", _url("heating:ledger", status="no_device"), count=no_device,
-                              urgent=today > CONSTRUCTION_DEADLINE, deadline=CONSTRUCTION_DEADLINE, menu=MENU))
+            items.append(
+                Todo(
+                    "未登记采暖设备的改造户",
+                    _url("heating:ledger", status="no_device"),
+                    count=no_device,
+                    urgent=today > CONSTRUCTION_DEADLINE,
+                    deadline=CONSTRUCTION_DEADLINE,
+                    menu=MENU,
+                )
+            )
         not_accepted = households.filter(accepted_on__isnull=True).count()
         if not_accepted:
-            items.append(Todo("尚未验收合格的改造户", _url("heating:ledger", status="not_accepted"),
-                              count=not_accepted, deadline=COMMISSIONING_DEADLINE, menu=MENU))
+            items.append(
+                Todo(
+                    "尚未验收合格的改造户",
+                    _url("heating:ledger", status="not_accepted"),
+                    count=not_accepted,
+                    deadline=COMMISSIONING_DEADLINE,
+                    menu=MENU,
+                )
+            )
         scope = user.scope_division
-        behind = VillagePlan.objects.filter(division__path__startswith=scope.path if scope else "~").filter(
-            Q(construction_done_on__isnull=True) | Q(construction_done_on__gt=CONSTRUCTION_DEADLINE)
-            | Q(commissioning_done_on__isnull=True) | Q(commissioning_done_on__gt=COMMISSIONING_DEADLINE)).count()
+        behind = (
+            VillagePlan.objects.filter(division__path__startswith=scope.path if scope else "~")
+            .filter(
+                Q(construction_done_on__isnull=True)
+                | Q(construction_done_on__gt=CONSTRUCTION_DEADLINE)
+                | Q(commissioning_done_on__isnull=True)
+                | Q(commissioning_done_on__gt=COMMISSIONING_DEADLINE)
+            )
+            .count()
+        )
         if behind and today > CONSTRUCTION_DEADLINE:
-            items.append(Todo("未按期完成工程建设或调试交付的村（9月30日、10月20日）", _url("heating:dashboard"),
-                              count=behind, urgent=True, deadline=CONSTRUCTION_DEADLINE, menu=MENU))
+            items.append(
+                Todo(
+                    "未按期完成工程建设或调试交付的村（9月30日、10月20日）",
+                    _url("heating:dashboard"),
+                    count=behind,
+                    urgent=True,
+                    deadline=CONSTRUCTION_DEADLINE,
+                    menu=MENU,
+                )
+            )
     if Role.TOWN_OFFICER in roles:
         findings = finding_count(household_list_for_user(user))
         if findings:
-            items.append(Todo("本镇（街道）台账核查发现的问题", _url("heating:ledger", status="finding"), count=findings,
-                              menu=MENU))
+            items.append(
+                Todo(
+                    "本镇（街道）台账核查发现的问题",
+                    _url("heating:ledger", status="finding"),
+                    count=findings,
+                    menu=MENU,
+                )
+            )
     return items
