@@ -139,28 +139,28 @@ class _Season(serializers.CharField):
 
 
 class GasNetworkInput(StrictInput):
-    households = serializers.IntegerField(min_value=0, help_text="改造户数")
+    households = serializers.IntegerField(min_value=0, label="改造户数", help_text="气代煤改造户数")
 
 
 class PriceInput(StrictInput):
-    price = MoneyField(help_text="购买价格（元）")
+    price = MoneyField(label="购买价格（元）", help_text="发票上的设备购买价格")
 
 
 class GasUseInput(StrictInput):
-    m3 = QuantityField(help_text="采暖期用气量（立方米）")
-    season = _Season(help_text="采暖季，如 2021-2022")
-    converted = serializers.IntegerField(min_value=2017, max_value=2100, help_text="改造年度")
+    m3 = QuantityField(label="采暖期用气量（立方米）", help_text="燃气表采暖季末读数减去季初读数")
+    season = _Season(label="采暖季", help_text="采暖季，如 2021-2022")
+    converted = serializers.IntegerField(min_value=2017, max_value=2100, label="改造年度", help_text="如 2021")
 
 
 class BiomassFuelInput(StrictInput):
-    tonnes = QuantityField(help_text="采暖期购买生物质燃料（吨）")
-    season = _Season(help_text="采暖季，如 2021-2022")
-    converted = serializers.IntegerField(min_value=2017, max_value=2100, help_text="改造年度")
+    tonnes = QuantityField(label="采暖期购买生物质燃料（吨）", help_text="该采暖季各次购买之和")
+    season = _Season(label="采暖季", help_text="采暖季，如 2021-2022")
+    converted = serializers.IntegerField(min_value=2017, max_value=2100, label="改造年度", help_text="如 2021")
 
 
 class AreaInput(StrictInput):
     heated_area_m2 = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"),
-                                              help_text="采暖面积（平方米）")
+                                              label="采暖面积（平方米）", help_text="公服机构的采暖面积")
 
 
 rule(name="heating.gas_network", title="燃气管网及户内设施补贴", input=GasNetworkInput,

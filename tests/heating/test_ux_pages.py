@@ -199,3 +199,23 @@ def test_recompute_shows_difference_and_left_out_households(client, ledger):  # 
     html = client.post("/heating/money/", {"period": "2021", "action": "compute"}).content.decode()
     assert "本次核算改变了待审核申领中的金额" in html and "600.00" in html
     assert 'id="left-out"' in html and "户主4" in html and "特别困难群体" in html
+
+
+def test_public_section_reads_the_figures_and_cites_them(rf):
+    from django.template.loader import render_to_string
+
+    from countyhall.heating.public import sections
+
+    [section] = sections(rf.get("/subsidies/"))
+    html = render_to_string(section["template"], section["context"])
+    assert "每户 3,000 元" in html and "最高 2,700 元" in html and "每吨 600 元" in html
+    assert "2026-2027" in html and "高政办字〔2021〕37号" in html and 'class="citation"' in html
+    assert "heating." not in html  # no parameter key shows
+
+
+def test_public_section_follows_the_parameters(rf):
+    from countyhall.core.policy.parameters import parameters_override
+    from countyhall.heating.public import device_rows
+
+    with parameters_override({"heating.gas_network.per_household": 3500}):
+        assert "每户 3,500 元" in device_rows()[0]["standard"]
