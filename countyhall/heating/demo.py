@@ -8,14 +8,19 @@ from decimal import Decimal
 from django.db import transaction
 
 from countyhall.core.demo import demo_id_number
-from countyhall.core.models import Division
-from countyhall.heating.models import Household
+from countyhall.core.models import Division, User
+from countyhall.heating.models import Claim, Household
 from countyhall.heating.services import (
     acceptance_record,
+    claim_return,
     claims_build,
     device_record,
     entitlements_compute,
+    fuel_purchase_record,
+    household_correct,
     household_register,
+    meter_reading_correct,
+    meter_reading_record,
     public_institution_set,
     season_use_record,
     village_plan_set,
@@ -48,8 +53,27 @@ def load(*, actor: str) -> list[str]:
                       model_name="示例型号-24", supplier="示例供货商", price=Decimal(price),
                       tendered_price=Decimal("3800.00"), invoice_no=f"FP2021{serial:04d}",
                       installed_on=dt.date(2021, 9, 20), commissioned_on=dt.date(2021, 10, 15))
-        season_use_record(actor=actor, household=household, season="2021-2022",
-                          **({"gas_m3": use} if method == "gas" else {"fuel_tonnes": use}))
+        if serial == 51:
+            # Meter readings (the season's use is the last minus the first) and a corrected mistyped reading.
+            for on, value in ((dt.date(2021, 11, 15), "1200"), (dt.date(2022, 1, 15), "1900"),
+                              (dt.date(2022, 3, 15), "2650")):
+                meter_reading_record(actor=actor, household=household, season="2021-2022", read_on=on,
+                                     reading_m3=Decimal(value))
+            meter_reading_correct(actor=actor, reading=household.meter_readings.get(read_on=dt.date(2022, 3, 15)),
+                                  reading_m3=Decimal("2550"), reason="抄表员将 2550 误记为 2650（示例）")
+        elif serial == 53:
+            for on, tonnes in ((dt.date(2021, 11, 20), "1.0"), (dt.date(2022, 1, 10), "0.8")):
+                fuel_purchase_record(actor=actor, household=household, season="2021-2022", bought_on=on,
+                                     tonnes=Decimal(tonnes), invoice_no=f"RL2021{on:%m%d}")
+        else:
+            season_use_record(actor=actor, household=household, season="2021-2022",
+                              **({"gas_m3": use} if method == "gas" else {"fuel_tonnes": use}))
+        if serial == 52:
+            household_correct(actor=actor, household=household, reason="户籍核对后家庭人口为 4 人（示例）", members=4)
+    # A household registered at an address already in the ledger, without its device yet: the town's check finds
+    # it, and 住建局's to-dos list the missing device.
+    household_register(actor=actor, division=hekou, id_number=demo_id_number("370322196405080", 55),
+                       name="高振西（示例）", address="高家（示例）", method="gas", members=2)
     public_institution_set(actor=actor, name="青城镇河口村卫生室（示例）", division=hekou,
                            heated_area_m2=Decimal("320"), accepted_on=dt.date(2021, 11, 10))
     for stage, on in (("town_initial", dt.date(2021, 10, 25)), ("county_application", dt.date(2021, 10, 27)),
@@ -58,4 +82,12 @@ def load(*, actor: str) -> list[str]:
     for period in ("2021", "2021-2022"):
         entitlements_compute(actor=actor, period=period)
         claims_build(actor=actor, period=period)
-    return ["清洁取暖：2 个村改造计划、4 户台账、2021 年设备补贴与 2021-2022 采暖季补贴已核算。"]
+    notes = ["清洁取暖：2 个村改造计划、5 户台账（含抄表、燃料购买与更正记录），2021 年设备补贴与 2021-2022 采暖季补贴"
+             "已核算并提交财政局。"]
+    finance = User.objects.filter(username="caizheng").first()
+    household_claim = Claim.objects.filter(period="2021-2022", payee="household", status="draft").first()
+    if finance is not None and household_claim is not None:
+        # 财政局 sends one claim back, so 住建局 sees the notice and the urgent to-do in the demo.
+        claim_return(actor=finance, claim=household_claim, reason="请附各户 2021-2022 采暖季抄表单与燃料票据（示例）")
+        notes.append("清洁取暖：财政局退回 2021-2022 采暖季改造户补贴申领 1 项（示例）。")
+    return notes
