@@ -488,6 +488,7 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
     report = LedgerImport()
     parsed = []
     invoices_seen: dict[str, int] = {}
+    ids_seen: dict[str, int] = {}
     for number, values in rows:
         report.rows += 1
         problems = []
@@ -508,6 +509,10 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
         except IdNumberError as exc:
             problems.append(("身份证号", str(exc)))
             id_number = ""
+        if id_number in ids_seen:
+            problems.append(("身份证号", f"与第 {ids_seen[id_number]} 行的身份证号重复，同一户只登记一次"))
+        elif id_number:
+            ids_seen[id_number] = number
         name = cell_text(values[1])
         if id_number and name:
             known = Person.objects.filter(id_number=id_number).values_list("name", flat=True).first()

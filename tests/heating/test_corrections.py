@@ -141,20 +141,21 @@ def test_import_refuses_duplicate_invoice_method_against_plan_and_known_id_under
 
 def test_import_reads_dates_as_clerks_write_them_and_all_or_nothing_lists_every_error(county_tree, make_user):
     officer = make_user("zj-dates", "housing")
-    rows = [row(11), row(12), row(13), row(14)]
+    services.tendered_equipment_add(actor=officer, kind="gas_boiler", model_name="JX-24", supplier="示例供货商",
+                                    price=Decimal("3800.00"))
+    rows = [row(11), row(12), row(10), row(9), row(8)]
     rows[0][11], rows[0][12] = "2021年9月25日", "2021/10/1"
     rows[1][11], rows[1][12] = 44464, "2021.10.2"  # 44464 is 2021-09-25 as an Excel serial
     rows[2][11] = "九月"
-    rows[3][1] = rows[2][1]  # the same householder's ID twice? no: a second row for the same person
-    rows[3][2] = rows[2][2]
-    rows[3][10] = "FP9999"
+    rows[3][7] = "不在目录的型号"  # found only when the device is written (B13's tendered list)
+    rows[4][1], rows[4][2] = rows[1][1], rows[1][2]  # row 6 repeats row 3's householder
     report = services.ledger_import(actor=officer, content=book(rows))
     assert not report.applied and Household.objects.count() == 0
     fields = {(number, field) for number, field, _ in report.errors}
-    assert (4, "安装日期") in fields
-    # Row 5 repeats row 4's householder: found only by the write, and still listed in the all-or-nothing report.
+    # The all-or-nothing report lists the write's refusal (row 5) as well as the cell errors.
+    assert fields == {(4, "安装日期"), (5, "设备型号"), (6, "身份证号")}
     valid_only = services.ledger_import(actor=officer, content=book(rows), mode="valid_only", dry_run=True)
-    assert {(n, f) for n, f, _ in valid_only.errors} <= fields | {(5, "身份证号")}
+    assert {(n, f) for n, f, _ in valid_only.errors} == fields
     report = services.ledger_import(actor=officer, content=book(rows[:2]))
     assert report.applied
     devices = {
