@@ -376,21 +376,21 @@ class CorrectForm(forms.Form):
     supplier = forms.CharField(label="供货商", max_length=100, required=False)
     price = forms.DecimalField(label="购买价格（元）", min_value=0, decimal_places=2, max_digits=12, required=False)
     invoice_no = forms.CharField(label="发票号码", max_length=40, required=False)
-    installed_on = forms.DateField(label="安装日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    commissioned_on = forms.DateField(label="调试日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    installed_on = forms.DateField(label="安装日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    commissioned_on = forms.DateField(label="调试日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label="更正原因（必填，原值保留在历史中）", max_length=500,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReadingForm(forms.Form):
     season = forms.CharField(label="采暖季（如 2021-2022）", max_length=9)
-    read_on = forms.DateField(label="抄表日期", widget=forms.DateInput(attrs={"type": "date"}))
+    read_on = forms.DateField(label="抄表日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reading_m3 = forms.DecimalField(label="表数（立方米）", min_value=0, decimal_places=3, max_digits=12)
 
 
 class PurchaseForm(forms.Form):
     season = forms.CharField(label="采暖季（如 2021-2022）", max_length=9)
-    bought_on = forms.DateField(label="购买日期", widget=forms.DateInput(attrs={"type": "date"}))
+    bought_on = forms.DateField(label="购买日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     tonnes = forms.DecimalField(label="吨数", min_value=Decimal("0.001"), decimal_places=3, max_digits=8)
     invoice_no = forms.CharField(label="票据号码", max_length=40, required=False)
 

@@ -81,6 +81,7 @@ def test_heating_roles(browser, live_server, heating_world, phone):
     assert "已更正" in page.inner_text(".messages")
     history = page.inner_text("#corrections")
     assert "乙庄2号 → 乙庄2号院" in history and "门牌号录错" in history
+    assert "安装日期" not in history  # only the field changed is corrected; the device's dates stay
     for day, value in (("2021-11-15", "100"), ("2022-03-15", "1000")):
         page.fill("#id_reading-season", "2021-2022")
         page.fill("#id_reading-read_on", day)

@@ -69,6 +69,7 @@ def test_household_page_corrects_with_reason_and_shows_history(client, ledger): 
     url = f"/heating/households/{household.pk}/"
     html = client.get(url).content.decode()
     assert "户主1" in html and "更正本户信息" in html
+    assert 'value="2021-09-20"' in html  # the form's dates as a date input reads them (not left empty)
     data = {
         "action": "correct",
         "address": "乙庄1号院",
