@@ -220,3 +220,18 @@ def test_public_section_follows_the_parameters(rf):
 
     with parameters_override({"heating.gas_network.per_household": 3500}):
         assert "每户 3,500 元" in device_rows()[0]["standard"]
+
+
+def test_another_towns_officer_can_neither_see_nor_correct_a_household(client, ledger, make_user):  # noqa: F811
+    household = Household.objects.get(householder__name="户主1")
+    client.force_login(make_user("tz-x", Role.TOWN_OFFICER, "tianzhen"))
+    url = f"/heating/households/{household.pk}/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"action": "correct", "address": "别处", "members": "3", "special_poor": "否",
+                             "reason": "越权"}).status_code == 404
+    household.refresh_from_db()
+    assert household.address == "乙庄1号" and not Correction.objects.exists()
+    client.force_login(make_user("aud-x", Role.AUDITOR))
+    response = client.post(url, {"action": "correct", "address": "别处", "members": "3", "special_poor": "否",
+                                 "reason": "越权"})
+    assert response.status_code == 403 and not Correction.objects.exists()
