@@ -235,3 +235,24 @@ def test_another_towns_officer_can_neither_see_nor_correct_a_household(client, l
     response = client.post(url, {"action": "correct", "address": "别处", "members": "3", "special_poor": "否",
                                  "reason": "越权"})
     assert response.status_code == 403 and not Correction.objects.exists()
+
+
+def test_ledger_reimport_preview_then_confirm_updates_existing(client, ledger):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.heating.test_ledger import book, row
+
+    content = book([row(1, price="3900.00")])
+    client.force_login(ledger["officer"])
+    upload = SimpleUploadedFile("台账.xlsx", content)
+    html = client.post("/heating/ledger/", {"file": upload, "mode": "all_or_nothing",
+                                            "update_existing": "on"}).content.decode()
+    assert 'id="import-preview"' in html and "4200.00" in html and "3900.00" in html and "将更新已有户 1 户" in html
+    household = Household.objects.get(householder__name="户主1")
+    assert household.devices.get().price == 4200  # the preview writes nothing
+    html = client.post("/heating/ledger/", {"action": "confirm"}).content.decode()
+    assert "更新 1 户" in html
+    assert household.devices.get().price == 3900
+    assert Correction.objects.filter(household=household, field="购买价格", old="4200.00", new="3900.00").exists()
+    html = client.post("/heating/ledger/", {"action": "confirm"}).content.decode()
+    assert "预览已过期" in html  # a second confirm does not import twice
