@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -133,21 +132,55 @@ def job_result_file(job: Job) -> Path | None:
     return path if path.is_file() else None
 
 
+def excel_row_count(content: bytes) -> int:
+    """Roughly how many data rows an uploaded workbook holds (to choose a job or an immediate import); an
+    unreadable file counts as small, so the synchronous import reports what is wrong with it."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).active
+        if sheet.max_row:
+            return max(0, sheet.max_row - 1)
+        return max(0, sum(1 for _ in sheet.iter_rows(values_only=True)) - 1)
+    except Exception:  # noqa: BLE001 - any unreadable file goes the synchronous way and gets its message there
+        return 0
+
+
+def import_as_job(content: bytes) -> bool:
+    return excel_row_count(content) > settings.COUNTYHALL_JOB_IMPORT_ROWS
+
+
 # ---- submitting -----------------------------------------------------------------------------------------------
 
 
-def job_submit(*, actor, kind: JobKind, params: dict | None = None, input_file: bytes | None = None,
-               input_name: str = "", message: str = "") -> Job:
+def job_submit(
+    *,
+    actor,
+    kind: JobKind,
+    params: dict | None = None,
+    input_file: bytes | None = None,
+    input_name: str = "",
+    message: str = "",
+) -> Job:
     """Record the job and put it on the queue once the caller's transaction commits (a rolled-back caller
     leaves neither a job nor a queue entry)."""
     actor = as_actor(actor)
     user = actor_user(actor)
     with transaction.atomic():
         job = Job.objects.create(
-            kind=kind.code, kind_label=kind.label, handler=kind.handler, result_template=kind.result_template,
-            started_by=user, started_by_label=actor_label(actor),
-            organisation_id=getattr(actor, "organisation_id", None), params=params or {}, message=message,
-            input_name=input_name[:200])
+            kind=kind.code,
+            kind_label=kind.label,
+            handler=kind.handler,
+            result_template=kind.result_template,
+            started_by=user,
+            started_by_label=actor_label(actor),
+            organisation_id=getattr(actor, "organisation_id", None),
+            params=params or {},
+            message=message,
+            input_name=input_name[:200],
+        )
         if input_file is not None:
             directory = job_dir(job)
             directory.mkdir(parents=True, exist_ok=True)
@@ -155,9 +188,13 @@ def job_submit(*, actor, kind: JobKind, params: dict | None = None, input_file: 
             (directory / f"input{suffix}").write_bytes(input_file)
             job.input_path = f"jobs/{job.pk}/input{suffix}"
             job.save(update_fields=["input_path"])
-        audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=job,
-                     after={"kind": kind.code, "params": job.params, "input": job.input_name},
-                     note="提交后台任务")
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            instance=job,
+            after={"kind": kind.code, "params": job.params, "input": job.input_name},
+            note="提交后台任务",
+        )
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
@@ -174,7 +211,9 @@ def job_retry(*, actor, job: Job) -> Job:
     job.refresh_from_db()
     require(can_view_job(actor, job), "只能重试本人提交的任务（管理员可重试全部任务）。")
     if job.state not in (Job.State.FAILED, Job.State.CANCELLED):
-        raise ServiceError("state", f"任务当前为“{job.get_state_display()}”，只有失败或已取消的任务可以重试。")
+        raise ServiceError(
+            "state", f"任务当前为“{job.get_state_display()}”，只有失败或已取消的任务可以重试。"
+        )
     with transaction.atomic():
         before = {"state": job.state, "error": job.error}
         job.state, job.error, job.message = Job.State.QUEUED, "", "已重新排队"
@@ -182,8 +221,14 @@ def job_retry(*, actor, job: Job) -> Job:
         job.started_at = job.finished_at = None
         job.worker_id = ""
         job.save()
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=job, before=before,
-                     after={"state": job.state}, note="重试后台任务")
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=job,
+            before=before,
+            after={"state": job.state},
+            note="重试后台任务",
+        )
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
@@ -193,12 +238,18 @@ def job_cancel(*, actor, job: Job) -> Job:
     require(can_view_job(actor, job), "只能取消本人提交的任务（管理员可取消全部任务）。")
     with transaction.atomic():
         updated = Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
-            state=Job.State.CANCELLED, finished_at=timezone.now(), message="已取消")
+            state=Job.State.CANCELLED, finished_at=timezone.now(), message="已取消"
+        )
         if not updated:
             raise ServiceError("state", "只有排队中的任务可以取消。")
         job.refresh_from_db()
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=job, after={"state": job.state},
-                     note="取消后台任务")
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=job,
+            after={"state": job.state},
+            note="取消后台任务",
+        )
     return job
 
 
@@ -248,8 +299,10 @@ def job_progress(job: Job, done: int, total: int, *, force: bool = False) -> Non
     elif _uses_files():
         _write_json_atomic(_state_dir() / f"job-{job.pk}.json", {"done": done, "total": total})
     else:
-        _side_execute(f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s WHERE id = %s",
-                      [done, total, job.pk])
+        _side_execute(
+            f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s WHERE id = %s",
+            [done, total, job.pk],
+        )
 
 
 def job_status(job: Job) -> dict:
@@ -262,9 +315,17 @@ def job_status(job: Job) -> dict:
         except (OSError, ValueError, KeyError):
             pass
     percent = 100 if job.state == Job.State.DONE else (min(100, done * 100 // total) if total else 0)
-    return {"id": job.pk, "state": job.state, "state_label": job.get_state_display(), "done": done,
-            "total": total, "percent": percent, "message": job.message, "error": job.error,
-            "finished": job.finished}
+    return {
+        "id": job.pk,
+        "state": job.state,
+        "state_label": job.get_state_display(),
+        "done": done,
+        "total": total,
+        "percent": percent,
+        "message": job.message,
+        "error": job.error,
+        "finished": job.finished,
+    }
 
 
 # ---- running --------------------------------------------------------------------------------------------------
@@ -287,8 +348,12 @@ def _actor_for(job: Job):
 
 
 def _fail(job_id: int, error: str) -> None:
-    Job.objects.filter(pk=job_id).update(state=Job.State.FAILED, error=error[:2000], finished_at=timezone.now(),
-                                         message="失败：未写入任何数据，可重试")
+    Job.objects.filter(pk=job_id).update(
+        state=Job.State.FAILED,
+        error=error[:2000],
+        finished_at=timezone.now(),
+        message="失败：未写入任何数据，可重试",
+    )
 
 
 @task()
@@ -299,8 +364,13 @@ def run_job(job_id: int) -> str:
 
 def execute_job(job_id: int) -> str:
     started = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
-        state=Job.State.RUNNING, started_at=timezone.now(), finished_at=None, worker_id=CURRENT_WORKER_ID[:64],
-        progress_done=0, message="正在处理")
+        state=Job.State.RUNNING,
+        started_at=timezone.now(),
+        finished_at=None,
+        worker_id=CURRENT_WORKER_ID[:64],
+        progress_done=0,
+        message="正在处理",
+    )
     if not started:
         # Cancelled while queued, or already run (a queue entry handed out twice): nothing to do.
         return Job.objects.filter(pk=job_id).values_list("state", flat=True).first() or "missing"
@@ -313,8 +383,12 @@ def execute_job(job_id: int) -> str:
     _busy.set()
     try:
         with transaction.atomic():
-            outcome = _handler(job.handler)(job=job, actor=_actor_for(job), params=job.params,
-                                            progress=lambda done, total: job_progress(job, done, total))
+            outcome = _handler(job.handler)(
+                job=job,
+                actor=_actor_for(job),
+                params=job.params,
+                progress=lambda done, total: job_progress(job, done, total),
+            )
             _complete(job, outcome)
     except ServiceError as exc:
         logger.info("job %s refused: %s %s", job_id, exc.field, exc.message)
@@ -323,8 +397,11 @@ def execute_job(job_id: int) -> str:
     except Exception as exc:  # noqa: BLE001 - any failure of the work is the job's failure, never the worker's
         # The traceback goes to the log only; the user reads what happened and what to do.
         logger.exception("job %s (%s) failed", job_id, job.kind)
-        _fail(job_id, f"任务执行出错（{exc.__class__.__name__}），全部改动已撤销，未写入任何数据。"
-                      "可以重试；再次失败请联系系统管理员查看服务器日志。")
+        _fail(
+            job_id,
+            f"任务执行出错（{exc.__class__.__name__}），全部改动已撤销，未写入任何数据。"
+            "可以重试；再次失败请联系系统管理员查看服务器日志。",
+        )
         return Job.State.FAILED
     finally:
         _busy.clear()
@@ -360,13 +437,27 @@ def _complete(job: Job, outcome: JobOutcome) -> None:
 def heartbeat_write(*, worker_id: str, started_at: dt.datetime, current_job_id: int | None = None) -> None:
     now = timezone.now()
     if _uses_files():
-        _write_json_atomic(_state_dir() / f"heartbeat-{worker_id}.json", {
-            "worker_id": worker_id, "hostname": socket.gethostname(), "pid": os.getpid(),
-            "started_at": started_at.isoformat(), "beat_at": now.isoformat()})
+        _write_json_atomic(
+            _state_dir() / f"heartbeat-{worker_id}.json",
+            {
+                "worker_id": worker_id,
+                "hostname": socket.gethostname(),
+                "pid": os.getpid(),
+                "started_at": started_at.isoformat(),
+                "beat_at": now.isoformat(),
+            },
+        )
         return
-    WorkerHeartbeat.objects.update_or_create(worker_id=worker_id, defaults={
-        "hostname": socket.gethostname()[:100], "pid": os.getpid(), "started_at": started_at, "beat_at": now,
-        "current_job_id": current_job_id})
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "hostname": socket.gethostname()[:100],
+            "pid": os.getpid(),
+            "started_at": started_at,
+            "beat_at": now,
+            "current_job_id": current_job_id,
+        },
+    )
 
 
 def heartbeat_remove(worker_id: str) -> None:
@@ -400,12 +491,18 @@ def jobs_recover_stale() -> int:
     now = timezone.now()
     beats = heartbeats()
     alive = {worker for worker, at in beats.items() if now - at <= _stale_after()}
-    stale = [job_id for job_id, worker in Job.objects.filter(state=Job.State.RUNNING)
-             .values_list("pk", "worker_id") if worker not in alive]
+    stale = [
+        job_id
+        for job_id, worker in Job.objects.filter(state=Job.State.RUNNING).values_list("pk", "worker_id")
+        if worker not in alive
+    ]
     if stale:
         Job.objects.filter(pk__in=stale, state=Job.State.RUNNING).update(
-            state=Job.State.FAILED, finished_at=now, message="失败：后台进程中断，未写入任何数据，可重试",
-            error="执行该任务的后台进程已中断（被终止或服务器重启），本次处理已全部撤销，未写入任何数据。请点击“重试”。")
+            state=Job.State.FAILED,
+            finished_at=now,
+            message="失败：后台进程中断，未写入任何数据，可重试",
+            error="执行该任务的后台进程已中断（被终止或服务器重启），本次处理已全部撤销，未写入任何数据。请点击“重试”。",
+        )
     return len(stale)
 
 
@@ -417,15 +514,25 @@ def worker_health() -> dict:
     recent = {w: at for w, at in beats.items() if now - at <= _stale_after()}
     if recent:
         age = int((now - max(recent.values())).total_seconds())
-        return {"status": "ok", "message": f"后台任务进程运行中（{len(recent)} 个），最近心跳 {age} 秒前",
-                "workers": len(recent)}
+        return {
+            "status": "ok",
+            "message": f"后台任务进程运行中（{len(recent)} 个），最近心跳 {age} 秒前",
+            "workers": len(recent),
+        }
     waiting = Job.objects.filter(state=Job.State.QUEUED, created_at__lt=now - _stale_after()).count()
     last = f"，最近心跳于 {local(max(beats.values())):%Y-%m-%d %H:%M:%S}" if beats else ""
     if waiting:
-        return {"status": "fail", "message": f"没有运行中的后台任务进程{last}，已有 {waiting} 个任务在排队等待："
-                                             "请启动 countyhall worker（systemd：countyhall-worker.service）",
-                "workers": 0}
-    return {"status": "warn", "message": f"未检测到运行中的后台任务进程{last}：请启动 countyhall worker", "workers": 0}
+        return {
+            "status": "fail",
+            "message": f"没有运行中的后台任务进程{last}，已有 {waiting} 个任务在排队等待："
+            "请启动 countyhall worker（systemd：countyhall-worker.service）",
+            "workers": 0,
+        }
+    return {
+        "status": "warn",
+        "message": f"未检测到运行中的后台任务进程{last}：请启动 countyhall worker",
+        "workers": 0,
+    }
 
 
 # ---- periodic jobs --------------------------------------------------------------------------------------------
@@ -461,19 +568,26 @@ def outbox_dispatch_job(*, job, actor, params, progress) -> JobOutcome:
     from countyhall.core.notifications import outbox_dispatch
 
     counts = outbox_dispatch(limit=int(params.get("limit", 200)))
-    return JobOutcome(result=counts, message=f"已发送 {counts['sent']}，失败 {counts['failed']}，"
-                                              f"无发送通道 {counts['no_sender']}")
+    return JobOutcome(
+        result=counts,
+        message=f"已发送 {counts['sent']}，失败 {counts['failed']}，无发送通道 {counts['no_sender']}",
+    )
 
 
-OUTBOX_DISPATCH = JobKind("core.outbox_dispatch", "发送短信和邮件（发件箱）", "countyhall.core.jobs:outbox_dispatch_job",
-                          "core/jobs_result_counts.html")
+OUTBOX_DISPATCH = JobKind(
+    "core.outbox_dispatch",
+    "发送短信和邮件（发件箱）",
+    "countyhall.core.jobs:outbox_dispatch_job",
+    "core/jobs_result_counts.html",
+)
 
 
 # ---- the worker process ---------------------------------------------------------------------------------------
 
 
-def run_worker(*, interval: float = 1.0, batch: bool = False, max_tasks: int | None = None,
-               schedule: bool = True) -> None:
+def run_worker(
+    *, interval: float = 1.0, batch: bool = False, max_tasks: int | None = None, schedule: bool = True
+) -> None:
     """`countyhall worker`: django-tasks-db's worker loop, plus a heartbeat thread (which also marks the jobs
     of dead workers failed and enqueues the periodic jobs)."""
     global CURRENT_WORKER_ID
@@ -509,8 +623,16 @@ def run_worker(*, interval: float = 1.0, batch: bool = False, max_tasks: int | N
     jobs_recover_stale()
     thread = threading.Thread(target=beat, name="countyhall-heartbeat", daemon=True)
     thread.start()
-    worker = Worker(queue_names=["default"], interval=interval, batch=batch, backend_name="default",
-                    startup_delay=False, max_tasks=max_tasks, worker_id=worker_id[:64], excluded_queue_names=[])
+    worker = Worker(
+        queue_names=["default"],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=worker_id[:64],
+        excluded_queue_names=[],
+    )
     worker.configure_signals()
     try:
         worker.run()

@@ -24,12 +24,26 @@ class Job(models.Model):
     kind_label = models.CharField("任务类型", max_length=64)
     handler = models.CharField("处理函数", max_length=200)
     result_template = models.CharField("结果模板", max_length=200, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     started_by_label = models.CharField("发起人（记录时）", max_length=150)
-    organisation = models.ForeignKey(Organisation, verbose_name="发起人所在单位", null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
-    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.QUEUED, db_index=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="发起人所在单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(
+        "状态", max_length=12, choices=State.choices, default=State.QUEUED, db_index=True
+    )
     progress_done = models.PositiveIntegerField("已处理", default=0)
     progress_total = models.PositiveIntegerField("总数", default=0)
     message = models.CharField("说明", max_length=200, blank=True)
@@ -83,3 +97,6 @@ class WorkerHeartbeat(models.Model):
     class Meta:
         verbose_name = "后台进程心跳"
         verbose_name_plural = "后台进程心跳"
+
+    def __str__(self) -> str:
+        return f"{self.worker_id}（{self.beat_at:%Y-%m-%d %H:%M:%S}）"

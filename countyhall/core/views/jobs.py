@@ -43,21 +43,43 @@ def job_list(request):
     if state:
         queryset = queryset.filter(state=state)
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    rows = [(job, jobs.can_retry_job(request.user, job), jobs.can_cancel_job(request.user, job))
-            for job in page.object_list]
-    kept = urlencode({k: v for k, v in {"state": state, "kind": kind, "scope": scope if admin else ""}.items() if v})
-    return render(request, "core/jobs_list.html", {
-        "page": page, "rows": rows, "states": Job.State.choices, "kinds": kinds, "admin": admin,
-        "filters": {"state": state, "kind": kind, "scope": scope}, "kept_filters": kept})
+    rows = [
+        (job, jobs.can_retry_job(request.user, job), jobs.can_cancel_job(request.user, job))
+        for job in page.object_list
+    ]
+    kept = urlencode(
+        {k: v for k, v in {"state": state, "kind": kind, "scope": scope if admin else ""}.items() if v}
+    )
+    return render(
+        request,
+        "core/jobs_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "states": Job.State.choices,
+            "kinds": kinds,
+            "admin": admin,
+            "filters": {"state": state, "kind": kind, "scope": scope},
+            "kept_filters": kept,
+        },
+    )
 
 
 @login_required
 def job_detail(request, pk: int):
     job = _job_for(request, pk)
-    return render(request, "core/jobs_detail.html", {
-        "job": job, "status": jobs.job_status(job), "result": job.result or {},
-        "can_retry": jobs.can_retry_job(request.user, job), "can_cancel": jobs.can_cancel_job(request.user, job),
-        "has_file": jobs.job_result_file(job) is not None})
+    return render(
+        request,
+        "core/jobs_detail.html",
+        {
+            "job": job,
+            "status": jobs.job_status(job),
+            "result": job.result or {},
+            "can_retry": jobs.can_retry_job(request.user, job),
+            "can_cancel": jobs.can_cancel_job(request.user, job),
+            "has_file": jobs.job_result_file(job) is not None,
+        },
+    )
 
 
 @never_cache
@@ -76,9 +98,14 @@ def job_download(request, pk: int):
     if job.state != Job.State.DONE or path is None:
         raise Http404("该任务没有可下载的文件。")
     # A result file may hold personal data (a ledger export): each download is a staff read, audited.
-    audit_personal_read(actor=request.user, what=f"后台任务结果文件：{job.kind_label}", object_type="core.Job",
-                        object_id=str(job.pk), count=int((job.result or {}).get("rows", 0) or 0),
-                        filters={"job": job.pk, "file": job.result_name})
+    audit_personal_read(
+        actor=request.user,
+        what=f"后台任务结果文件：{job.kind_label}",
+        object_type="core.Job",
+        object_id=str(job.pk),
+        count=int((job.result or {}).get("rows", 0) or 0),
+        filters={"job": job.pk, "file": job.result_name},
+    )
     return FileResponse(path.open("rb"), as_attachment=True, filename=job.result_name or path.name)
 
 
