@@ -29,20 +29,24 @@ def database_url() -> str:
         return f"sqlite:///{db['NAME']}"
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
 
 
 def worker_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.test",
-        "DATABASE_URL": database_url(),
-        "COUNTYHALL_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "COUNTYHALL_WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT),
-        "COUNTYHALL_WORKER_STALE_SECONDS": str(STALE),
-        # The test-only job handlers (tests/core/job_handlers.py) are imported by path.
-        "PYTHONPATH": str(REPO),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.test",
+            "DATABASE_URL": database_url(),
+            "COUNTYHALL_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "COUNTYHALL_WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT),
+            "COUNTYHALL_WORKER_STALE_SECONDS": str(STALE),
+            # The test-only job handlers (tests/core/job_handlers.py) are imported by path.
+            "PYTHONPATH": str(REPO),
+        }
+    )
     env.update(extra)
     return env
 
@@ -51,7 +55,12 @@ class WorkerProcess:
     def __init__(self, **env: str):
         self.process = subprocess.Popen(
             [str(BIN / "countyhall"), "worker", "--interval", "0.2", "--no-schedule"],
-            env=worker_env(**env), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            env=worker_env(**env),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def kill(self) -> None:
         """SIGKILL: no clean-up of any kind, as when the machine loses power or the OOM killer strikes."""

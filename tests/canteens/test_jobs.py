@@ -29,7 +29,9 @@ def workbook(count: int = ROWS, *, first: int = 1) -> bytes:
     sheet = book.active
     sheet.append([c[1] for c in IMPORT_COLUMNS])
     for i in range(first, first + count):
-        sheet.append([valid_id(f"37032219400101{i:03d}"), f"老人{i}", "是", "370322101201001", "", "", "", "", ""])
+        sheet.append(
+            [valid_id(f"37032219400101{i:03d}"), f"老人{i}", "是", "370322101201001", "", "", "", "", ""]
+        )
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -41,9 +43,15 @@ def officer(county_tree, make_user):
 
 
 def upload(client, content: bytes, mode: str = "all_or_nothing"):
-    return client.post("/canteens/elders/import/", {
-        "mode": mode, "file": SimpleUploadedFile("老人.xlsx", content,
-                                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
+    return client.post(
+        "/canteens/elders/import/",
+        {
+            "mode": mode,
+            "file": SimpleUploadedFile(
+                "老人.xlsx", content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            ),
+        },
+    )
 
 
 def test_a_large_import_through_the_page_runs_in_the_worker_and_shows_the_report(client, officer, settings):
@@ -55,10 +63,12 @@ def test_a_large_import_through_the_page_runs_in_the_worker_and_shows_the_report
     assert job.task_id, "the queue entry is written when the submitting request commits"
     seen = []
     with running_worker():
+
         def done():
             status = client.get(f"/jobs/{job.pk}/status").json()
             seen.append(status["percent"])
             return status["finished"]
+
         wait_for(done, timeout=90, interval=0.05, what="the import job")
     job.refresh_from_db()
     assert job.state == Job.State.DONE and job.attempts == 1
@@ -103,8 +113,13 @@ def _submit(client, content: bytes, mode: str = "all_or_nothing") -> Job:
 
 
 def test_a_job_that_raises_mid_import_leaves_no_rows_and_its_retry_imports_the_file(client, officer):
-    job = job_submit(actor=officer, kind=FAULTY_IMPORT, params={"mode": "all_or_nothing"},
-                     input_file=workbook(), input_name="老人.xlsx")
+    job = job_submit(
+        actor=officer,
+        kind=FAULTY_IMPORT,
+        params={"mode": "all_or_nothing"},
+        input_file=workbook(),
+        input_name="老人.xlsx",
+    )
     marker(job.pk, "fail").touch()
     with running_worker():
         wait_for(lambda: job_finished(job.pk), what="the failing job")
@@ -125,14 +140,22 @@ def test_a_job_that_raises_mid_import_leaves_no_rows_and_its_retry_imports_the_f
 
 def test_a_killed_worker_leaves_nothing_and_the_job_can_be_retried(client, officer, settings):
     settings.COUNTYHALL_WORKER_STALE_SECONDS = STALE
-    job = job_submit(actor=officer, kind=FAULTY_IMPORT, params={"mode": "all_or_nothing"},
-                     input_file=workbook(), input_name="老人.xlsx")
+    job = job_submit(
+        actor=officer,
+        kind=FAULTY_IMPORT,
+        params={"mode": "all_or_nothing"},
+        input_file=workbook(),
+        input_name="老人.xlsx",
+    )
     marker(job.pk, "slow").touch()
     client.force_login(officer)
     with running_worker() as worker:
         # The progress is visible while the import's transaction is still open …
-        wait_for(lambda: client.get(f"/jobs/{job.pk}/status").json()["done"] > ROWS // 2, timeout=120,
-                 what="progress past the reading half")
+        wait_for(
+            lambda: client.get(f"/jobs/{job.pk}/status").json()["done"] > ROWS // 2,
+            timeout=120,
+            what="progress past the reading half",
+        )
         assert Job.objects.get(pk=job.pk).state == Job.State.RUNNING
         worker.kill()
     assert Elder.objects.count() == 0, "the killed transaction wrote nothing"

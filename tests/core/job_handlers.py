@@ -15,8 +15,12 @@ from django.conf import settings
 from countyhall.canteens.jobs import elder_import_job
 from countyhall.core.jobs import JobKind
 
-FAULTY_IMPORT = JobKind("tests.faulty_import", "测试：导入（可注入故障）", "tests.core.job_handlers:faulty_import",
-                        "canteens/_elder_import_report.html")
+FAULTY_IMPORT = JobKind(
+    "tests.faulty_import",
+    "测试：导入（可注入故障）",
+    "tests.core.job_handlers:faulty_import",
+    "canteens/_elder_import_report.html",
+)
 
 
 def marker(job_id: int, name: str) -> Path:

@@ -28,12 +28,17 @@ def on(monkeypatch):
 @pytest.mark.django_db
 def test_healthy_without_login(client, on):
     on(dt.date(2021, 6, 15))  # 2021 and 2022 are seeded for the tests
+    from django.utils import timezone
+
+    from countyhall.core.jobs import heartbeat_write
+
+    heartbeat_write(worker_id="test-worker", started_at=timezone.now())  # a worker beat just now
     status, body = get(client)
     assert status == 200 and body["status"] == "ok", body
     assert body["checks"]["database"]["status"] == "ok"
     assert body["checks"]["migrations"]["status"] == "ok"
     assert body["checks"]["calendar"]["status"] == "ok"
-    assert body["checks"]["worker"]["status"] == "not configured"
+    assert body["checks"]["worker"]["status"] == "ok"
 
 
 @pytest.mark.django_db
@@ -84,7 +89,7 @@ def test_database_unreachable_fails(client, monkeypatch):
     monkeypatch.setattr(connection, "ensure_connection", refuse)
     body = health.health_report()
     assert body["status"] == "fail" and body["checks"]["database"]["status"] == "fail"
-    assert body["checks"]["worker"]["status"] == "not configured"
+    assert body["checks"]["worker"]["status"] == "fail"
     monkeypatch.undo()
     monkeypatch.setattr(health, "_check_database", lambda: {"status": "fail", "message": "无法连接数据库"})
     status, body = get(client)
