@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -273,7 +273,8 @@ def _side_execute(sql: str, params: list) -> None:
     global _side_connection
     with _side_lock:
         if _side_connection is None:
-            _side_connection = type(connection)(dict(connection.settings_dict), alias="countyhall_jobs_side")
+            real = connections[DEFAULT_DB_ALIAS]
+            _side_connection = type(real)(dict(real.settings_dict), alias="countyhall_jobs_side")
         try:
             with _side_connection.cursor() as cursor:
                 cursor.execute("SET lock_timeout = '2s'")
