@@ -225,7 +225,7 @@ def _settled(base: Entitlement) -> tuple[Decimal, dict]:
 
 
 @transaction.atomic
-def entitlements_compute(*, actor, period: str) -> ComputeReport:
+def entitlements_compute(*, actor, period: str, progress=None) -> ComputeReport:
     """Every household's entitlements for the 2021 programme ("2021") or one heating season.
 
     An amount already approved is never rewritten: if the ledger changed since (a corrected price,
@@ -241,7 +241,11 @@ def entitlements_compute(*, actor, period: str) -> ComputeReport:
         except ValueError as exc:
             raise ServiceError("period", str(exc)) from None
     report = ComputeReport(period=period)
-    for household in Household.objects.prefetch_related("devices", "season_uses"):
+    total = Household.objects.count() if progress else 0
+    for index, household in enumerate(Household.objects.prefetch_related("devices", "season_uses"), start=1):
+        if progress and index % 200 == 0:
+            # A background job's bar (core.jobs): households done of all households.
+            progress(index, total)
         if household.special_poor:
             report.special_poor.append(household.pk)
             continue
@@ -385,8 +389,10 @@ def _row_scope_problems(actor, division: Division | None, id_number: str) -> lis
     return problems
 
 
-def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> LedgerImport:
-    """Import households and devices; bad rows are reported by row number and nothing is half-written."""
+def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", progress=None) -> LedgerImport:
+    """Import households and devices; bad rows are reported by row number and nothing is half-written.
+
+    `progress(done, total)` for a background job's bar (core.jobs): called per batch of written rows."""
     actor = as_actor(actor)
     require(access.can_import_ledger(actor), "当前角色无权导入清洁取暖台账。")
     if mode not in ("all_or_nothing", "valid_only"):
@@ -447,7 +453,10 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> Led
     if report.errors and mode == "all_or_nothing":
         return report
     with transaction.atomic():
-        for number, division, id_number, values, method, members, special, price, installed, commissioned in parsed:
+        for index, (number, division, id_number, values, method, members, special, price, installed,
+                    commissioned) in enumerate(parsed, start=1):
+            if progress and index % 100 == 0:
+                progress(index, len(parsed))
             if Household.objects.filter(householder__id_number=id_number, converted_year=2021).exists():
                 report.unchanged += 1
                 continue

@@ -5,6 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,19 +14,23 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from countyhall.core.access import require
 from countyhall.core.charts import bar_chart
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number, mask_name
+from countyhall.core.jobs import import_as_job, job_submit
 from countyhall.core.models import Division
 from countyhall.core.reports import xlsx_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.web import bad_request, form_error
 from countyhall.heating import access, rules, services
+from countyhall.heating.jobs import ENTITLEMENTS_COMPUTE, LEDGER_EXPORT, LEDGER_IMPORT
 from countyhall.heating.models import (
     Acceptance,
     Claim,
     Device,
     Entitlement,
+    Household,
     Method,
     PublicInstitution,
     TenderedEquipment,
@@ -224,6 +229,12 @@ def ledger(request):
     unmasked = access.can_view_unmasked(request.user)
     if filters["format"] == "xlsx":
         households = _filtered_households(request.user, filters, unmasked=unmasked)
+        if households.count() > settings.COUNTYHALL_JOB_EXPORT_ROWS:
+            # A large export is built by the background worker; the download (audited) is on the job page.
+            job = job_submit(actor=request.user, kind=LEDGER_EXPORT, params={
+                "division": filters["division"].code if "division" in filters else "",
+                "method": filters.get("method", ""), "q": filters.get("q", "")})
+            return redirect("core:job", pk=job.pk)
         content = services.ledger_export(households, masked=not unmasked)
         audit_personal_read(actor=request.user, what="清洁取暖台账导出", object_type="heating.Household",
                             count=households.count(), filters={**_audit_filters(filters), "page": None},
@@ -233,9 +244,13 @@ def ledger(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
+        content = form.cleaned_data["file"].read()
+        if import_as_job(content):
+            job = job_submit(actor=request.user, kind=LEDGER_IMPORT, params={"mode": form.cleaned_data["mode"]},
+                             input_file=content, input_name=form.cleaned_data["file"].name)
+            return redirect("core:job", pk=job.pk)
         try:
-            report = services.ledger_import(actor=request.user, content=form.cleaned_data["file"].read(),
-                                            mode=form.cleaned_data["mode"])
+            report = services.ledger_import(actor=request.user, content=content, mode=form.cleaned_data["mode"])
         except ServiceError as exc:
             form.add_error(None, exc.message)
     households = _filtered_households(request.user, filters, unmasked=unmasked).select_related(
@@ -267,6 +282,12 @@ def money(request):
         return _bad_query(request, exc)
     if request.method == "POST":
         try:
+            if request.POST.get("action") == "compute" and (
+                    Household.objects.count() > settings.COUNTYHALL_JOB_IMPORT_ROWS):
+                # County-sized: computed by the background worker, with a progress bar.
+                require(access.can_compute(request.user), "补贴由县住建局统一核算。")
+                job = job_submit(actor=request.user, kind=ENTITLEMENTS_COMPUTE, params={"period": period})
+                return redirect("core:job", pk=job.pk)
             if request.POST.get("action") == "compute":
                 report = services.entitlements_compute(actor=request.user, period=period)
                 services.claims_build(actor=request.user, period=period)
