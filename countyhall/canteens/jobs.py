@@ -37,3 +37,26 @@ def elder_import_job(*, job, actor, params, progress) -> JobOutcome:
     return JobOutcome(
         result=asdict(report), message=message, keep_input=bool(report.preview and not report.errors)
     )
+
+
+SETTLEMENT_COMPUTE_ALL = JobKind(
+    "canteens.settlement_compute_all",
+    "计算全县助餐结算单",
+    "countyhall.canteens.jobs:settlement_compute_all_job",
+    "core/jobs_result_counts.html",
+)
+
+
+def settlement_compute_all_job(*, job, actor, params, progress) -> JobOutcome:
+    from countyhall.canteens.services.settlements import settlement_compute_all
+
+    done = settlement_compute_all(
+        actor=actor,
+        year=int(params["year"]),
+        month=int(params["month"]) if params.get("month") else None,
+        progress=progress,
+    )
+    period = f"{params['year']}年{params['month']}月" if params.get("month") else f"{params['year']}年度"
+    return JobOutcome(
+        result={"结算期": period, "已计算的机构": len(done)}, message=f"已计算 {len(done)} 家机构的结算单"
+    )

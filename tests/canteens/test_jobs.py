@@ -15,6 +15,7 @@ from countyhall.canteens.models import Elder
 from countyhall.canteens.services.elders import IMPORT_COLUMNS
 from countyhall.core.jobs import job_submit
 from countyhall.core.models import Job
+from tests.canteens.test_settlements import may_lunches  # noqa: F401 - fixture
 from tests.conftest import valid_id
 from tests.core.job_handlers import FAULTY_IMPORT, marker
 from tests.jobs_worker import STALE, job_finished, running_worker, wait_for
@@ -167,3 +168,18 @@ def test_a_killed_worker_leaves_nothing_and_the_job_can_be_retried(client, offic
         wait_for(lambda: job_finished(job.pk), what="the retried job")
     job.refresh_from_db()
     assert job.state == Job.State.DONE and Elder.objects.count() == ROWS
+
+
+@pytest.mark.django_db
+def test_settling_every_canteen_over_many_lunches_runs_as_a_job(client, may_lunches, settings):  # noqa: F811
+    from countyhall.canteens.models import Settlement
+    from countyhall.core.jobs import execute_job
+
+    settings.COUNTYHALL_JOB_SETTLEMENT_LUNCHES = 10
+    client.force_login(may_lunches["users"]["minzheng"])
+    response = client.post("/canteens/settlements/", {"year": 2022, "month": 5})
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/"), response.content[:300]
+    job = Job.objects.latest("pk")
+    assert execute_job(job.pk) == Job.State.DONE, Job.objects.get(pk=job.pk).error
+    job.refresh_from_db()
+    assert job.result["已计算的机构"] == 1 and Settlement.objects.get().lunches == 15

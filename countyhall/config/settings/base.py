@@ -176,6 +176,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 COUNTYHALL_JOB_IMPORT_ROWS = int(os.environ.get("COUNTYHALL_JOB_IMPORT_ROWS", "300"))
 # An Excel export of more rows than this is built by a background job (a file to download when ready).
 COUNTYHALL_JOB_EXPORT_ROWS = int(os.environ.get("COUNTYHALL_JOB_EXPORT_ROWS", "2000"))
+# Settling every canteen over more accepted lunches than this runs as a background job.
+COUNTYHALL_JOB_SETTLEMENT_LUNCHES = int(os.environ.get("COUNTYHALL_JOB_SETTLEMENT_LUNCHES", "50000"))
 # The worker writes its heartbeat this often; one silent for COUNTYHALL_WORKER_STALE_SECONDS is taken as dead
 # (its running job is marked failed, /healthz warns).
 COUNTYHALL_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("COUNTYHALL_WORKER_HEARTBEAT_SECONDS", "5"))
