@@ -9,7 +9,7 @@ DEMO_DATE ?= 2022-06-15
 # the developer targets choose the local ones explicitly, whatever the shell exported.
 LOCAL := DJANGO_SETTINGS_MODULE=countyhall.config.settings.local
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format clean bench bench-quick bench-permits
+.PHONY: install demo serve worker test test-sqlite test-postgres lint format clean bench bench-quick bench-permits
 
 install: $(VENV)/.installed
 
@@ -24,10 +24,17 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	touch $@
 
 # Installs everything, migrates an SQLite database under var/, seeds the calendar, ingests the
-# gazette, loads demo users (passwords printed) and serves http://127.0.0.1:8000
+# gazette, loads demo users (passwords printed) and serves http://127.0.0.1:8000, with the background worker
+# (`countyhall worker`) running beside it so the job pages' progress bars move; it stops with runserver.
 demo: install
 	$(LOCAL) COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall demo
+	$(LOCAL) COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(LOCAL) COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall manage runserver $(HOST)
+
+# The background worker alone (imports, exports, settlements, outbox, permit sweep), e.g. beside `make serve`.
+worker: install
+	$(LOCAL) COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall worker
 
 serve: install
 	$(LOCAL) COUNTYHALL_BUSINESS_DATE=$(DEMO_DATE) $(BIN)/countyhall manage runserver $(HOST)

@@ -259,6 +259,13 @@ def cmd_outbox_send(args) -> int:
     return 0
 
 
+def cmd_worker(args) -> int:
+    from countyhall.core.jobs import run_worker
+
+    run_worker(interval=args.interval, batch=args.batch, max_tasks=args.max_tasks, schedule=not args.no_schedule)
+    return 0
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -354,6 +361,15 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(func=cmd_restore)
     upgrade = sub.add_parser("upgrade", help="after installing a release: migrate, collectstatic, check --deploy")
     upgrade.set_defaults(func=cmd_upgrade)
+
+    worker = sub.add_parser("worker", help="run background jobs from the database queue (imports, exports, "
+                                           "settlements, the outbox and the permit sweep); stop with Ctrl+C")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between looks at an empty queue")
+    worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    worker.add_argument("--max-tasks", type=int, default=None, help="exit after this many jobs")
+    worker.add_argument("--no-schedule", action="store_true",
+                        help="do not enqueue the periodic jobs (outbox every minute, permit sweep daily)")
+    worker.set_defaults(func=cmd_worker)
 
     manage = sub.add_parser("manage", help="any Django management command (migrate, runserver, createsuperuser …)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

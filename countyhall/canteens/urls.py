@@ -22,6 +22,7 @@ urlpatterns = [
     path("elders/", elders.elder_list, name="elders"),
     path("elders/new/", elders.elder_new, name="elder-new"),
     path("elders/import/", elders.elder_import_view, name="elder-import"),
+    path("elders/import/jobs/<int:pk>/confirm/", elders.elder_import_confirm_job, name="elder-import-confirm-job"),
     path("elders/template.xlsx", elders.elder_template, name="elder-template"),
     path("elders/<int:pk>/", elders.elder_detail, name="elder"),
     path("elders/<int:pk>/tekun/", elders.elder_tekun, name="elder-tekun"),

@@ -25,6 +25,8 @@ def navigation_for(user) -> list[dict]:
     if user.can(Capability.PERSON_VIEW):
         items.append({"label": "人员信息", "url": reverse("core:people")})
     items.append({"label": "工作日历", "url": reverse("core:calendar")})
+    # Every signed-in user may have started an import or export that runs in the background (core.jobs).
+    items.append({"label": "后台任务", "url": reverse("core:jobs")})
     if user.can(Capability.AUDIT_VIEW):
         items.append({"label": "审计日志", "url": reverse("core:audit")})
     if user.can(Capability.AUDIT_VIEW) or user.is_staff:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import access, audit, calendar, notices, people, policy
+from .views import access, audit, calendar, jobs, notices, people, policy
 
 app_name = "core"
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
     path("audit/", audit.audit_list, name="audit"),
     path("access/", access.permission_tables, name="access"),
     path("notices/", notices.notice_list, name="notices"),
+    path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job"),
+    path("jobs/<int:pk>/status", jobs.job_status, name="job-status"),
+    path("jobs/<int:pk>/download", jobs.job_download, name="job-download"),
+    path("jobs/<int:pk>/action", jobs.job_action, name="job-action"),
     path("calendar/", calendar.calendar_overview, name="calendar"),
     path("calendar/new-year/", calendar.calendar_new_year, name="calendar-new-year"),
     path("calendar/<int:year>/<int:month>/", calendar.calendar_month_view, name="calendar-month"),

@@ -242,7 +242,7 @@ def _settled(base: Entitlement) -> tuple[Decimal, dict]:
 
 
 @transaction.atomic
-def entitlements_compute(*, actor, period: str) -> ComputeReport:
+def entitlements_compute(*, actor, period: str, progress=None) -> ComputeReport:
     """Every household's entitlements for the 2021 programme ("2021") or one heating season.
 
     An amount already approved is never rewritten: if the ledger changed since (a corrected price,
@@ -258,7 +258,11 @@ def entitlements_compute(*, actor, period: str) -> ComputeReport:
         except ValueError as exc:
             raise ServiceError("period", str(exc)) from None
     report = ComputeReport(period=period)
-    for household in Household.objects.prefetch_related("devices", "season_uses"):
+    total = Household.objects.count() if progress else 0
+    for index, household in enumerate(Household.objects.prefetch_related("devices", "season_uses"), start=1):
+        if progress and index % 200 == 0:
+            # A background job's bar (core.jobs): households done of all households.
+            progress(index, total)
         if household.special_poor:
             report.special_poor.append(household.pk)
             continue
@@ -471,13 +475,14 @@ def _row_changes(household: Household, values: dict) -> list[tuple[str, str, obj
 
 
 def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update_existing: bool = False,
-                  dry_run: bool = False) -> LedgerImport:
+                  dry_run: bool = False, progress=None) -> LedgerImport:
     """Import households and devices; bad rows are reported by row number and nothing is half-written.
 
     A row for a household already in the ledger is compared field by field: its changes are listed
     (`report.changes`) and applied only with `update_existing` (each as a correction with the row named as the
     reason, so the household's history keeps the old value). `dry_run` checks and previews everything and
-    writes nothing (the page's preview before the clerk confirms)."""
+    writes nothing (the page's preview before the clerk confirms). `progress(done, total)` for a background
+    job's bar (core.jobs): called per batch of rows written."""
     actor = as_actor(actor)
     require(access.can_import_ledger(actor), "当前角色无权导入清洁取暖台账。")
     if mode not in ("all_or_nothing", "valid_only"):
@@ -566,7 +571,10 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
             parsed.append((number, division, id_number, values, method, members, special_text == "是", price,
                            installed, commissioned))
     with transaction.atomic():
-        for number, division, id_number, values, method, members, special, price, installed, commissioned in parsed:
+        for index, (number, division, id_number, values, method, members, special, price, installed,
+                    commissioned) in enumerate(parsed, start=1):
+            if progress and index % 100 == 0:
+                progress(index, len(parsed))
             existing = (Household.objects.filter(householder__id_number=id_number, converted_year=2021)
                         .select_related("householder", "division").prefetch_related("devices").first())
             row_values = {"address": cell_text(values[3]), "members": members, "special_poor": special,

@@ -7,23 +7,28 @@ from decimal import Decimal
 from io import BytesIO
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from countyhall.core.access import require
 from countyhall.core.charts import bar_chart
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number, mask_name
-from countyhall.core.models import Division
+from countyhall.core.jobs import can_view_job, import_as_job, job_input_bytes, job_submit
+from countyhall.core.models import Division, Job
 from countyhall.core.params import BadParameter, answers_bad_parameters, choice_param, division_param
 from countyhall.core.reports import xlsx_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
 from countyhall.core.web import bad_request, form_error
 from countyhall.heating import access, rules, services
+from countyhall.heating.jobs import ENTITLEMENTS_COMPUTE, LEDGER_EXPORT, LEDGER_IMPORT
 from countyhall.heating.models import (
     Acceptance,
     Claim,
@@ -317,6 +322,11 @@ def ledger(request):
         raise BadParameter("format", "导出格式", "只支持 xlsx。")
     if output == "xlsx":
         # The ledger in the import layout (the template the towns fill in), of the filtered households.
+        if households.count() > settings.COUNTYHALL_JOB_EXPORT_ROWS:
+            # A large export is built by the background worker; the download (audited) is on the job page.
+            job = job_submit(actor=user, kind=LEDGER_EXPORT, params={"filters": {
+                key: value for key, value in request.GET.items() if key not in ("format", "page")}})
+            return redirect("core:job", pk=job.pk)
         content = services.ledger_export(households, masked=not unmasked)
         audit_personal_read(actor=user, what="清洁取暖台账导出", object_type="heating.Household",
                             count=households.count(), filters=filters, masked=not unmasked)
@@ -343,6 +353,12 @@ def ledger(request):
         elif form.is_valid():
             content = form.cleaned_data["file"].read()
             options = {"mode": form.cleaned_data["mode"], "update_existing": form.cleaned_data["update_existing"]}
+            if import_as_job(content):
+                # A large file is previewed by the background worker; its job page offers the confirmation,
+                # which applies the same file in a second job (heating:ledger-import-confirm-job).
+                job = job_submit(actor=user, kind=LEDGER_IMPORT, params={**options, "dry_run": True},
+                                 input_file=content, input_name=form.cleaned_data["file"].name)
+                return redirect("core:job", pk=job.pk)
             try:
                 preview = services.ledger_import(actor=user, content=content, dry_run=True, **options)
             except ServiceError as exc:
@@ -362,6 +378,28 @@ def ledger(request):
         "methods": Method.choices, "statuses": STATUSES, "divisions": _division_choices(user),
         "selected": {"division": request.GET.get("division", ""), "method": request.GET.get("method", ""),
                      "status": request.GET.get("status", ""), "q": request.GET.get("q", "")}})
+
+
+@require_POST
+@login_required
+def ledger_import_confirm_job(request, pk: int):
+    """Confirm the preview a background job computed: a second job applies the same file with the same choices."""
+    job = Job.objects.filter(pk=pk, kind=LEDGER_IMPORT.code).first()
+    if job is None or not can_view_job(request.user, job):
+        raise Http404("没有这个导入任务，或该任务不是您提交的。")
+    result = job.result or {}
+    if job.state != Job.State.DONE or not job.params.get("dry_run") or result.get("errors"):
+        messages.error(request, "该任务不是可确认的导入预览。")
+        return redirect("core:job", pk=job.pk)
+    try:
+        content = job_input_bytes(job)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("core:job", pk=job.pk)
+    params = {key: value for key, value in job.params.items() if key != "dry_run"}
+    confirmed = job_submit(actor=request.user, kind=LEDGER_IMPORT, params=params, input_file=content,
+                           input_name=job.input_name)
+    return redirect("core:job", pk=confirmed.pk)
 
 
 # --- One household: its record, devices, meter readings, fuel purchases, money and history ---------------
@@ -535,6 +573,11 @@ def money(request):
     compute_report = None
     if request.method == "POST" and request.POST.get("action") == "compute":
         try:
+            if Household.objects.count() > settings.COUNTYHALL_JOB_IMPORT_ROWS:
+                # County-sized: computed by the background worker, with a progress bar.
+                require(access.can_compute(user), "补贴由县住建局统一核算。")
+                job = job_submit(actor=user, kind=ENTITLEMENTS_COMPUTE, params={"period": period})
+                return redirect("core:job", pk=job.pk)
             compute_report = services.entitlements_compute(actor=user, period=period)
             services.claims_build(actor=user, period=period)
             note = (f"；特别困难群体 {len(compute_report.special_poor)} 户按其专项方案另行核定"

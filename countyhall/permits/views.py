@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
+from countyhall.core.jobs import import_as_job, job_submit
 from countyhall.core.models import Organisation
 from countyhall.core.policy import parameters
 from countyhall.core.reports import excel_response, pdf_response, xlsx_response
@@ -25,7 +27,7 @@ from countyhall.core.web import (
     save_form,
     submit_form,
 )
-from countyhall.permits import access, forms, selectors, services
+from countyhall.permits import access, forms, jobs, selectors, services
 from countyhall.permits.access import USERS as PERMIT_ROLES
 from countyhall.permits.models import (
     Case,
@@ -77,6 +79,10 @@ def project_list(request):
         projects = projects.filter(name__icontains=query) | projects.filter(code__icontains=query)
     if category:
         projects = projects.filter(category=category)
+    if output == "xlsx" and projects.count() > settings.COUNTYHALL_JOB_EXPORT_ROWS:
+        # A large export is built by the background worker; the download (audited) is on the job page.
+        job = job_submit(actor=request.user, kind=jobs.LEDGER_EXPORT, params={"q": query, "category": category})
+        return redirect("core:job", pk=job.pk)
     if output == "xlsx":  # the import layout, so an exported ledger can be re-imported
         content = services.project_ledger_export(projects)
         if not selectors.is_firm(request.user):
@@ -97,8 +103,14 @@ def project_list(request):
         if upload is None:
             messages.error(request, "请选择 Excel 文件。")
         else:
+            content = upload.read()
+            if import_as_job(content):
+                job = job_submit(actor=request.user, kind=jobs.LEDGER_IMPORT, input_file=content,
+                                 input_name=upload.name,
+                                 params={"mode": request.POST.get("mode", "all_or_nothing")})
+                return redirect("core:job", pk=job.pk)
             try:
-                report = services.project_ledger_import(actor=request.user, content=upload.read(),
+                report = services.project_ledger_import(actor=request.user, content=content,
                                                         mode=request.POST.get("mode", "all_or_nothing"))
             except ServiceError as exc:
                 messages.error(request, exc.message)

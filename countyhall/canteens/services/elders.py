@@ -180,7 +180,7 @@ class _Row:
     tekun_from: dt.date | None
 
 
-def _parse_rows(content: bytes, actor) -> tuple[list[_Row], list[ImportRowError], int]:
+def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[ImportRowError], int]:
     rows = sheet_rows(content, [c[1] for c in IMPORT_COLUMNS])
     labels = {key: label for key, label, _ in IMPORT_COLUMNS}
     divisions = {d.code: d for d in Division.objects.all()}
@@ -192,6 +192,8 @@ def _parse_rows(content: bytes, actor) -> tuple[list[_Row], list[ImportRowError]
     for number, values in rows:
         data = {key: values[i] for i, (key, _, _) in enumerate(IMPORT_COLUMNS)}
         count += 1
+        if progress is not None and count % 500 == 0:
+            progress(count)
         row_errors = []
         for key, label, required in IMPORT_COLUMNS:
             if required and cell_text(data[key]) == "":
@@ -305,15 +307,18 @@ def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None
     return "updated", change
 
 
-def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm: bool = False
-                 ) -> ElderImportReport:
+def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm: bool = False,
+                 progress=None) -> ElderImportReport:
     """Import elders from the template. Nothing is ever half-written.
 
     mode 'all_or_nothing': any bad row stops the whole file; 'valid_only': the valid rows go in and the bad rows
     are reported. In both, elders already registered are left as they are and reported (`existing`).
     mode 'update': the same rules as all_or_nothing, and elders already registered in the importer's scope are
     updated — but only with `confirm=True`; without it the import runs as a dry run (rolled back) and the
-    report lists, per row, field: old → new, for the importer to confirm."""
+    report lists, per row, field: old → new, for the importer to confirm.
+
+    `progress(done, total)` (a background job's bar, core.jobs): reading the file is the first half of the
+    total, writing the rows the second; while the file is read the total is not known yet and is given as 0."""
     if mode not in IMPORT_MODES:
         raise ServiceError("mode", "导入方式应为 all_or_nothing（全部或全不）、valid_only（只导入有效行）"
                                    "或 update（预览并更新已登记老人）。")
@@ -321,13 +326,17 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
     require(access.can_import_elders(actor), "只有县民政局或镇（街道）工作人员可以导入助餐老人。")
     update = mode == "update"
     stop_on_error = mode != "valid_only"
-    rows, errors, count = _parse_rows(content, actor)
+    rows, errors, count = _parse_rows(content, actor, (lambda done: progress(done, 0)) if progress else None)
+    if progress:
+        progress(count, 2 * count or 1)
     report = ElderImportReport(mode=mode, rows=count, errors=errors, preview=update and not confirm)
     if errors and stop_on_error:
         return report
     with transaction.atomic():
         card_owner = dict(Elder.objects.exclude(card_number=None).values_list("card_number", "person__id_number"))
-        for row in rows:
+        for index, row in enumerate(rows, start=1):
+            if progress and index % 100 == 0:
+                progress(count + index, 2 * count)
             owner = card_owner.get(row.card_number)
             if row.card_number and owner and owner != row.id_number:
                 report.errors.append(ImportRowError(row.number, "就餐卡号", "已被其他老人使用"))

@@ -118,8 +118,9 @@ def settlement_compute(*, actor, facility: Facility, year: int, month: int | Non
 
 
 @transaction.atomic
-def settlement_compute_all(*, actor, year: int, month: int | None = None) -> list[Settlement]:
-    """Settle every facility that served lunches in the period with one grouped query for all of them."""
+def settlement_compute_all(*, actor, year: int, month: int | None = None, progress=None) -> list[Settlement]:
+    """Settle every facility that served lunches in the period with one grouped query for all of them.
+    `progress(done, total)`: a background job's bar (core.jobs), per facility linked."""
     actor = as_actor(actor)
     require(access.can_compute_settlement(actor), "结算单由县民政局或财政局计算。")
     start, end = period_bounds(year, month)
@@ -144,7 +145,9 @@ def settlement_compute_all(*, actor, year: int, month: int | None = None) -> lis
     Settlement.objects.bulk_create([s for s in settlements if s.pk is None])
     Settlement.objects.bulk_update([s for s in settlements if s.pk is not None], SETTLEMENT_TOTAL_FIELDS)
     if month is not None:
-        for settlement in settlements:
+        for index, settlement in enumerate(settlements, start=1):
+            if progress:
+                progress(index, len(settlements))
             lunches.filter(facility_id=settlement.facility_id, settlement__isnull=True).update(settlement=settlement)
             SettlementAdjustment.objects.filter(facility_id=settlement.facility_id,
                                                 settlement__isnull=True).update(settlement=settlement)

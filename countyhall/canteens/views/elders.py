@@ -11,13 +11,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from countyhall.canteens import access
 from countyhall.canteens.forms import ElderForm, ImportConfirmForm, ImportForm, LeftForm, TekunForm
+from countyhall.canteens.jobs import ELDER_IMPORT
 from countyhall.canteens.models import Elder
 from countyhall.canteens.selectors import elder_list_for_user
 from countyhall.canteens.services import elders as services
 from countyhall.core.errors import ServiceError
+from countyhall.core.jobs import can_view_job, import_as_job, job_input_bytes, job_submit
+from countyhall.core.models import Job
 from countyhall.core.reports import xlsx_response
 from countyhall.core.roles import Capability
 from countyhall.core.selectors.people import person_get_for_user, person_present
@@ -154,11 +158,16 @@ def elder_import_view(request):
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         mode = form.cleaned_data["mode"]
+        content = upload.read()
+        if import_as_job(content):
+            # A large file runs in the background worker: the job page shows its progress, then this report.
+            job = job_submit(actor=request.user, kind=ELDER_IMPORT, params={"mode": mode}, input_file=content,
+                             input_name=upload.name)
+            return redirect("core:job", pk=job.pk)
         try:
             if mode == "update" and upload.size > IMPORT_CONFIRM_MAX_BYTES:
                 raise ServiceError("file", f"更新方式的文件不能超过 {IMPORT_CONFIRM_MAX_BYTES // 1024 // 1024} MB，"
                                            "请分批导入。")
-            content = upload.read()
             report = services.elder_import(actor=request.user, content=content, mode=mode)
         except ServiceError as exc:
             form_error(form, exc)
@@ -168,6 +177,27 @@ def elder_import_view(request):
                     "content": base64.b64encode(content).decode("ascii"), "token": _preview_token(content)})
     return render(request, "canteens/elder_import.html", {"form": form, "report": report,
                                                           "confirm_form": confirm_form})
+
+
+@require_POST
+@login_required
+def elder_import_confirm_job(request, pk: int):
+    """Confirm the update preview a background job computed: a second job applies the same file."""
+    job = Job.objects.filter(pk=pk, kind=ELDER_IMPORT.code).first()
+    if job is None or not can_view_job(request.user, job):
+        raise Http404("没有这个导入任务，或该任务不是您提交的。")
+    result = job.result or {}
+    if job.state != Job.State.DONE or not result.get("preview") or result.get("errors"):
+        messages.error(request, "该任务不是可确认的更新预览。")
+        return redirect("core:job", pk=job.pk)
+    try:
+        content = job_input_bytes(job)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("core:job", pk=job.pk)
+    confirmed = job_submit(actor=request.user, kind=ELDER_IMPORT, params={"mode": "update", "confirm": True},
+                           input_file=content, input_name=job.input_name)
+    return redirect("core:job", pk=confirmed.pk)
 
 
 @login_required

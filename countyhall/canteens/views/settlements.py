@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,21 +8,32 @@ from django.shortcuts import get_object_or_404, redirect, render
 from countyhall.canteens import access
 from countyhall.canteens import citations as cite
 from countyhall.canteens.forms import EvaluationForm, SettlementForm
+from countyhall.canteens.jobs import SETTLEMENT_COMPUTE_ALL
 from countyhall.canteens.models import Lunch, OperatingSubsidy, Settlement, SettlementAdjustment
 from countyhall.canteens.selectors import facility_list_for_user, settlement_list_for_user
 from countyhall.canteens.services.evaluations import evaluation_record, operating_subsidy_compute
 from countyhall.canteens.services.settlements import (
+    period_bounds,
     settlement_approve,
     settlement_compute,
     settlement_compute_all,
 )
+from countyhall.core.access import require
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
+from countyhall.core.jobs import job_submit
 from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.web import form_error
 
 from .params import BadParameter, answers_bad_parameters, choice_param, int_param, year_param
+
+
+def _settle_as_job(year: int, month: int | None) -> bool:
+    """A county-wide run over many lunches goes to the background worker (a progress bar, no request timeout)."""
+    start, end = period_bounds(year, month)
+    lunches = Lunch.objects.filter(status=Lunch.Status.ACCEPTED, meal_date__range=(start, end))
+    return lunches.count() > settings.COUNTYHALL_JOB_SETTLEMENT_LUNCHES
 
 
 @login_required
@@ -37,6 +49,11 @@ def settlement_list(request):
                                                 month=data["month"])
                 messages.success(request, f"已计算 {settlement}。")
                 return redirect(settlement)
+            if _settle_as_job(data["year"], data["month"]):
+                require(access.can_compute_settlement(request.user), "结算单由县民政局或财政局计算。")
+                job = job_submit(actor=request.user, kind=SETTLEMENT_COMPUTE_ALL,
+                                 params={"year": data["year"], "month": data["month"]})
+                return redirect("core:job", pk=job.pk)
             done = settlement_compute_all(actor=request.user, year=data["year"], month=data["month"])
             messages.success(request, f"已计算 {len(done)} 家机构的结算单。")
             return redirect("canteens:settlements")

@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    # Background jobs (decision 0009): the task framework and its database queue (no extra server).
+    "django_tasks",
+    "django_tasks_db",
     "countyhall.core",
     "countyhall.gazette",
     "countyhall.canteens",
@@ -165,6 +168,26 @@ EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("DJANGO_EMAIL_USE_TLS", "0") == "1"
 PERMIT_REMINDER_WORKING_DAYS = int(os.environ.get("COUNTYHALL_PERMIT_REMINDER_DAYS", "2"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+
+# Background jobs (countyhall.core.jobs, decision 0009): the queue is a table of this database, read by
+# `countyhall worker` (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# An Excel import with more rows than this runs as a background job (progress bar); smaller ones at once.
+COUNTYHALL_JOB_IMPORT_ROWS = int(os.environ.get("COUNTYHALL_JOB_IMPORT_ROWS", "300"))
+# An Excel export of more rows than this is built by a background job (a file to download when ready).
+COUNTYHALL_JOB_EXPORT_ROWS = int(os.environ.get("COUNTYHALL_JOB_EXPORT_ROWS", "2000"))
+# Settling every canteen over more accepted lunches than this runs as a background job.
+COUNTYHALL_JOB_SETTLEMENT_LUNCHES = int(os.environ.get("COUNTYHALL_JOB_SETTLEMENT_LUNCHES", "50000"))
+# The worker writes its heartbeat this often; one silent for COUNTYHALL_WORKER_STALE_SECONDS is taken as dead
+# (its running job is marked failed, /healthz warns).
+COUNTYHALL_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("COUNTYHALL_WORKER_HEARTBEAT_SECONDS", "5"))
+COUNTYHALL_WORKER_STALE_SECONDS = float(os.environ.get("COUNTYHALL_WORKER_STALE_SECONDS", "30"))
+# Periodic jobs the worker enqueues itself: (job kind as "module:NAME", every N seconds) or
+# (kind, "HH:MM") once a day at that county time. The kinds are named here, so core imports no program.
+COUNTYHALL_PERIODIC_JOBS = [
+    ("countyhall.core.jobs:OUTBOX_DISPATCH", 60),
+    ("countyhall.permits.jobs:PERMITS_SWEEP", "06:30"),
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

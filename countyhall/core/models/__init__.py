@@ -1,6 +1,7 @@
 from .audit import AuditEntry
 from .calendar import CalendarDay, CalendarYear
 from .divisions import Division, Organisation
+from .jobs import Job, WorkerHeartbeat
 from .notifications import OutboxMessage
 from .people import Person
 from .users import RoleGrant, User
@@ -10,9 +11,11 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Division",
+    "Job",
     "Organisation",
     "OutboxMessage",
     "Person",
     "RoleGrant",
     "User",
+    "WorkerHeartbeat",
 ]

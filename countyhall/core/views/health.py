@@ -70,8 +70,17 @@ def health_report(*, today: dt.date | None = None) -> dict:
     else:
         checks["migrations"] = _check_migrations()
         checks["calendar"] = _check_calendar(today or business_date())
-    # There is no background worker yet (the sweeps run from systemd timers): say so without failing.
-    checks["worker"] = {"status": "not configured", "message": "尚无后台任务进程（定时任务由 systemd timer 运行）"}
+    # The background worker (`countyhall worker`, core.jobs) beats every few seconds: ok while one beat
+    # recently; warn when none did; fail once jobs have waited past the staleness limit with no worker.
+    if checks["database"]["status"] == FAIL:
+        checks["worker"] = {"status": FAIL, "message": "数据库不可用，未检查"}
+    else:
+        from countyhall.core.jobs import worker_health
+
+        try:
+            checks["worker"] = worker_health()
+        except DatabaseError as exc:
+            checks["worker"] = {"status": WARN, "message": f"无法读取后台进程心跳：{exc.__class__.__name__}"}
     states = {check["status"] for check in checks.values()}
     status = FAIL if FAIL in states else WARN if WARN in states else OK
     return {"status": status, "checks": checks}

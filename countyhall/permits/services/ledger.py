@@ -99,9 +99,10 @@ def _same(project: Project, row: dict) -> bool:
         and project.applicant_id == row["applicant"].pk
 
 
-def project_ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing") -> ImportReport:
+def project_ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", progress=None) -> ImportReport:
     """Register the projects of a ledger; nothing is half-written (each row is its own savepoint, and in
-    all_or_nothing mode one bad row rolls the whole file back)."""
+    all_or_nothing mode one bad row rolls the whole file back). `progress(done, total)`: a background job's
+    bar (core.jobs), per batch of written rows."""
     actor = as_actor(actor)
     require(access.can_import_ledger(actor), "只有县行政审批服务局、县发展和改革局或系统管理员可以导入项目台账。")
     if mode not in ("all_or_nothing", "valid_only"):
@@ -130,7 +131,9 @@ def project_ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing"
         return report
     with transaction.atomic():
         existing = {p.code: p for p in Project.objects.filter(code__in=[row["code"] for _, row in parsed])}
-        for number, row in parsed:
+        for index, (number, row) in enumerate(parsed, start=1):
+            if progress and index % 100 == 0:
+                progress(index, len(parsed))
             project = existing.get(row["code"])
             if project is not None:
                 if _same(project, row):

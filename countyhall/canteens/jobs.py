@@ -1,0 +1,62 @@
+"""The canteen program's background jobs (core.jobs): a large elder import, the month's settlements."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from countyhall.core.jobs import JobKind, JobOutcome, excel_row_count, job_input_bytes
+
+ELDER_IMPORT = JobKind(
+    "canteens.elder_import",
+    "导入助餐老人（Excel）",
+    "countyhall.canteens.jobs:elder_import_job",
+    "canteens/_elder_import_report.html",
+)
+
+
+def elder_import_job(*, job, actor, params, progress) -> JobOutcome:
+    from countyhall.canteens.services.elders import elder_import
+
+    content = job_input_bytes(job)
+    # While the file is read the service does not know the total yet (0): the bar counts against the rows
+    # the sheet says it has, reading being the first half of the work and writing the second.
+    expected = excel_row_count(content) or 1
+    report = elder_import(
+        actor=actor,
+        content=content,
+        mode=params.get("mode", "all_or_nothing"),
+        confirm=bool(params.get("confirm")),
+        progress=lambda done, total: progress(done, total or 2 * expected),
+    )
+    if report.applied:
+        message = f"已导入：新增 {report.created}，更新 {report.updated}"
+    elif report.preview and not report.errors:
+        message = "更新预览已生成，请确认后导入"
+    else:
+        message = "有错误，未导入任何数据"
+    return JobOutcome(
+        result=asdict(report), message=message, keep_input=bool(report.preview and not report.errors)
+    )
+
+
+SETTLEMENT_COMPUTE_ALL = JobKind(
+    "canteens.settlement_compute_all",
+    "计算全县助餐结算单",
+    "countyhall.canteens.jobs:settlement_compute_all_job",
+    "core/jobs_result_counts.html",
+)
+
+
+def settlement_compute_all_job(*, job, actor, params, progress) -> JobOutcome:
+    from countyhall.canteens.services.settlements import settlement_compute_all
+
+    done = settlement_compute_all(
+        actor=actor,
+        year=int(params["year"]),
+        month=int(params["month"]) if params.get("month") else None,
+        progress=progress,
+    )
+    period = f"{params['year']}年{params['month']}月" if params.get("month") else f"{params['year']}年度"
+    return JobOutcome(
+        result={"结算期": period, "已计算的机构": len(done)}, message=f"已计算 {len(done)} 家机构的结算单"
+    )

@@ -1,0 +1,650 @@
+"""Background jobs on the database queue (decision 0009): long work runs in `countyhall worker`, the page shows
+a progress bar and then the result.
+
+- A program declares a `JobKind` in `<program>/jobs.py` (code, Chinese label, handler "module:function",
+  result template) and submits with `job_submit(actor=…, kind=…, params=…)`. The Job row is written (and
+  audited) in the caller's transaction; the queue entry is added when that transaction commits.
+- The worker runs `run_job(job_id)`: the handler and the marking of the job as done share one transaction,
+  so a job that fails, raises or is killed leaves nothing half-written (its own failure is written after the
+  rollback) and can be retried with the same parameters.
+- Progress is written beside the work transaction so the page sees it while the work is uncommitted: on
+  PostgreSQL through a second connection in autocommit; on SQLite (one writer at a time, and the work holds
+  the lock) into a small file under MEDIA_ROOT/jobs/state/. The worker's heartbeat follows the same rule.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import importlib
+import json
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
+from django.utils import timezone
+from django_tasks import task
+
+from countyhall.core.access import require
+from countyhall.core.actors import SystemActor, actor_label, actor_user, as_actor
+from countyhall.core.clock import local
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import AuditEntry, Job, WorkerHeartbeat
+from countyhall.core.roles import Role
+from countyhall.core.services.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def no_progress(done: int, total: int) -> None:
+    """The services' default `progress=`: nobody is watching."""
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of long work. `handler` is "module:function", called as
+    handler(job=…, actor=…, params=…, progress=…) -> JobOutcome inside the job's transaction."""
+
+    code: str
+    label: str
+    handler: str
+    result_template: str = ""
+
+
+@dataclass
+class JobOutcome:
+    result: dict = field(default_factory=dict)
+    message: str = ""
+    # (file name shown to the user, content); stored under MEDIA_ROOT/jobs/<id>/.
+    file: tuple[str, bytes] | None = None
+    # Keep the uploaded input after success (a preview whose confirmation runs a second job on it).
+    keep_input: bool = False
+
+
+# ---- who may see and retry ---------------------------------------------------------------------------------
+
+
+def is_job_admin(user) -> bool:
+    return bool(getattr(user, "is_active", False)) and Role.SYSTEM_ADMIN in getattr(user, "role_codes", ())
+
+
+def can_view_job(user, job: Job) -> bool:
+    """The starter sees their own jobs (and downloads their files); administrators see all."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return is_job_admin(user) or (job.started_by_id is not None and job.started_by_id == user.pk)
+
+
+def can_retry_job(user, job: Job) -> bool:
+    return can_view_job(user, job) and job.state in (Job.State.FAILED, Job.State.CANCELLED)
+
+
+def can_cancel_job(user, job: Job) -> bool:
+    return can_view_job(user, job) and job.state == Job.State.QUEUED
+
+
+# ---- files ----------------------------------------------------------------------------------------------------
+
+
+def _media() -> Path:
+    return Path(settings.MEDIA_ROOT)
+
+
+def job_dir(job: Job) -> Path:
+    return _media() / "jobs" / str(job.pk)
+
+
+def _state_dir() -> Path:
+    path = _media() / "jobs" / "state"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def job_input_bytes(job: Job) -> bytes:
+    if not job.input_path:
+        raise ServiceError("file", "该任务没有上传文件。")
+    try:
+        return (_media() / job.input_path).read_bytes()
+    except OSError:
+        raise ServiceError("file", "上传的文件已不在服务器上，请重新上传。") from None
+
+
+def job_result_file(job: Job) -> Path | None:
+    if not job.result_path:
+        return None
+    path = _media() / job.result_path
+    return path if path.is_file() else None
+
+
+def excel_row_count(content: bytes) -> int:
+    """Roughly how many data rows an uploaded workbook holds (to choose a job or an immediate import); an
+    unreadable file counts as small, so the synchronous import reports what is wrong with it."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).active
+        if sheet.max_row:
+            return max(0, sheet.max_row - 1)
+        return max(0, sum(1 for _ in sheet.iter_rows(values_only=True)) - 1)
+    except Exception:  # noqa: BLE001 - any unreadable file goes the synchronous way and gets its message there
+        return 0
+
+
+def import_as_job(content: bytes) -> bool:
+    return excel_row_count(content) > settings.COUNTYHALL_JOB_IMPORT_ROWS
+
+
+# ---- submitting -----------------------------------------------------------------------------------------------
+
+
+def job_submit(
+    *,
+    actor,
+    kind: JobKind,
+    params: dict | None = None,
+    input_file: bytes | None = None,
+    input_name: str = "",
+    message: str = "",
+) -> Job:
+    """Record the job and put it on the queue once the caller's transaction commits (a rolled-back caller
+    leaves neither a job nor a queue entry)."""
+    actor = as_actor(actor)
+    user = actor_user(actor)
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=kind.code,
+            kind_label=kind.label,
+            handler=kind.handler,
+            result_template=kind.result_template,
+            started_by=user,
+            started_by_label=actor_label(actor),
+            organisation_id=getattr(actor, "organisation_id", None),
+            params=params or {},
+            message=message,
+            input_name=input_name[:200],
+        )
+        if input_file is not None:
+            directory = job_dir(job)
+            directory.mkdir(parents=True, exist_ok=True)
+            suffix = Path(input_name).suffix.lower()[:10] if input_name else ""
+            (directory / f"input{suffix}").write_bytes(input_file)
+            job.input_path = f"jobs/{job.pk}/input{suffix}"
+            job.save(update_fields=["input_path"])
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            instance=job,
+            after={"kind": kind.code, "params": job.params, "input": job.input_name},
+            note="提交后台任务",
+        )
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    result = run_job.enqueue(job_id=job_id)
+    Job.objects.filter(pk=job_id).update(task_id=str(result.id))
+
+
+def job_retry(*, actor, job: Job) -> Job:
+    """Run a failed or cancelled job again with the same parameters (and the same uploaded file)."""
+    actor = as_actor(actor)
+    jobs_recover_stale()
+    job.refresh_from_db()
+    require(can_view_job(actor, job), "只能重试本人提交的任务（管理员可重试全部任务）。")
+    if job.state not in (Job.State.FAILED, Job.State.CANCELLED):
+        raise ServiceError(
+            "state", f"任务当前为“{job.get_state_display()}”，只有失败或已取消的任务可以重试。"
+        )
+    with transaction.atomic():
+        before = {"state": job.state, "error": job.error}
+        job.state, job.error, job.message = Job.State.QUEUED, "", "已重新排队"
+        job.progress_done = job.progress_total = 0
+        job.started_at = job.finished_at = None
+        job.worker_id = ""
+        job.save()
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=job,
+            before=before,
+            after={"state": job.state},
+            note="重试后台任务",
+        )
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def job_cancel(*, actor, job: Job) -> Job:
+    actor = as_actor(actor)
+    require(can_view_job(actor, job), "只能取消本人提交的任务（管理员可取消全部任务）。")
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
+            state=Job.State.CANCELLED, finished_at=timezone.now(), message="已取消"
+        )
+        if not updated:
+            raise ServiceError("state", "只有排队中的任务可以取消。")
+        job.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=job,
+            after={"state": job.state},
+            note="取消后台任务",
+        )
+    return job
+
+
+# ---- progress -------------------------------------------------------------------------------------------------
+
+# Set by run_job: whether the work transaction is the outermost one (a real worker) or nested inside a
+# caller's (a test calling run_job inline), where a second connection would wait on the caller's row lock.
+_side_channel_ok: contextvars.ContextVar[bool] = contextvars.ContextVar("job_side_channel_ok", default=False)
+_last_write: dict[int, float] = {}
+_side_connection = None
+_side_lock = threading.Lock()
+PROGRESS_INTERVAL = 0.3
+
+
+def _uses_files() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def _side_execute(sql: str, params: list) -> None:
+    """A statement on a second connection in autocommit (PostgreSQL), outside the work transaction."""
+    global _side_connection
+    with _side_lock:
+        if _side_connection is None:
+            real = connections[DEFAULT_DB_ALIAS]
+            _side_connection = type(real)(dict(real.settings_dict), alias="countyhall_jobs_side")
+        try:
+            with _side_connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
+                cursor.execute(sql, params)
+        except Exception:  # noqa: BLE001 - progress is advisory; the work must not fail for it
+            logger.warning("job progress not written", exc_info=True)
+            try:
+                _side_connection.close()
+            finally:
+                _side_connection = None
+
+
+def job_progress(job: Job, done: int, total: int, *, force: bool = False) -> None:
+    """Record how far the job has got, visible to the page while the work transaction is still open.
+    Throttled to a few writes a second; the last call (done == total) is always written."""
+    job.progress_done, job.progress_total = done, total
+    now = time.monotonic()
+    if not force and done < total and now - _last_write.get(job.pk, 0.0) < PROGRESS_INTERVAL:
+        return
+    _last_write[job.pk] = now
+    if not _side_channel_ok.get():
+        Job.objects.filter(pk=job.pk).update(progress_done=done, progress_total=total)
+    elif _uses_files():
+        _write_json_atomic(_state_dir() / f"job-{job.pk}.json", {"done": done, "total": total})
+    else:
+        _side_execute(
+            f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s WHERE id = %s",
+            [done, total, job.pk],
+        )
+
+
+def job_status(job: Job) -> dict:
+    """What the progress bar polls: state, counts, percentage, message and error (Chinese)."""
+    done, total = job.progress_done, job.progress_total
+    if job.state == Job.State.RUNNING and _uses_files():
+        try:
+            data = json.loads((_state_dir() / f"job-{job.pk}.json").read_text(encoding="utf-8"))
+            done, total = int(data["done"]), int(data["total"])
+        except (OSError, ValueError, KeyError):
+            pass
+    percent = 100 if job.state == Job.State.DONE else (min(100, done * 100 // total) if total else 0)
+    return {
+        "id": job.pk,
+        "state": job.state,
+        "state_label": job.get_state_display(),
+        "done": done,
+        "total": total,
+        "percent": percent,
+        "message": job.message,
+        "error": job.error,
+        "finished": job.finished,
+    }
+
+
+# ---- running --------------------------------------------------------------------------------------------------
+
+CURRENT_WORKER_ID = ""
+# Set while this process runs a job: on SQLite the heartbeat thread then leaves the database alone (the job's
+# transaction holds the only write lock) and writes only its file.
+_busy = threading.Event()
+
+
+def _handler(path: str):
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _actor_for(job: Job):
+    if job.started_by_id is None:
+        return SystemActor(job.started_by_label or "system")
+    return job.started_by
+
+
+def _fail(job_id: int, error: str) -> None:
+    Job.objects.filter(pk=job_id).update(
+        state=Job.State.FAILED,
+        error=error[:2000],
+        finished_at=timezone.now(),
+        message="失败：未写入任何数据，可重试",
+    )
+
+
+@task()
+def run_job(job_id: int) -> str:
+    """The queue's one task: run the Job's handler. Returns the job's final state."""
+    return execute_job(job_id)
+
+
+def execute_job(job_id: int) -> str:
+    started = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.RUNNING,
+        started_at=timezone.now(),
+        finished_at=None,
+        worker_id=CURRENT_WORKER_ID[:64],
+        progress_done=0,
+        message="正在处理",
+    )
+    if not started:
+        # Cancelled while queued, or already run (a queue entry handed out twice): nothing to do.
+        return Job.objects.filter(pk=job_id).values_list("state", flat=True).first() or "missing"
+    from django.db.models import F
+
+    Job.objects.filter(pk=job_id).update(attempts=F("attempts") + 1)
+    job = Job.objects.get(pk=job_id)
+    (_state_dir() / f"job-{job.pk}.json").unlink(missing_ok=True)
+    token = _side_channel_ok.set(not connection.in_atomic_block)
+    _busy.set()
+    try:
+        with transaction.atomic():
+            outcome = _handler(job.handler)(
+                job=job,
+                actor=_actor_for(job),
+                params=job.params,
+                progress=lambda done, total: job_progress(job, done, total),
+            )
+            _complete(job, outcome)
+    except ServiceError as exc:
+        logger.info("job %s refused: %s %s", job_id, exc.field, exc.message)
+        _fail(job_id, exc.message if exc.field in ("", "actor", "state") else f"{exc.field}：{exc.message}")
+        return Job.State.FAILED
+    except Exception as exc:  # noqa: BLE001 - any failure of the work is the job's failure, never the worker's
+        # The traceback goes to the log only; the user reads what happened and what to do.
+        logger.exception("job %s (%s) failed", job_id, job.kind)
+        _fail(
+            job_id,
+            f"任务执行出错（{exc.__class__.__name__}），全部改动已撤销，未写入任何数据。"
+            "可以重试；再次失败请联系系统管理员查看服务器日志。",
+        )
+        return Job.State.FAILED
+    finally:
+        _busy.clear()
+        _side_channel_ok.reset(token)
+        _last_write.pop(job_id, None)
+    if job.input_path and not outcome.keep_input:
+        (_media() / job.input_path).unlink(missing_ok=True)
+        Job.objects.filter(pk=job_id).update(input_path="")
+    return Job.State.DONE
+
+
+def _complete(job: Job, outcome: JobOutcome) -> None:
+    from countyhall.core.services.audit import json_safe
+
+    job.result = json_safe(outcome.result)
+    if outcome.file is not None:
+        name, content = outcome.file
+        directory = job_dir(job)
+        directory.mkdir(parents=True, exist_ok=True)
+        stored = f"result-{job.attempts}{Path(name).suffix.lower()[:10]}"
+        (directory / stored).write_bytes(content)
+        job.result_path, job.result_name = f"jobs/{job.pk}/{stored}", name[:200]
+    job.state, job.finished_at, job.error = Job.State.DONE, timezone.now(), ""
+    job.message = (outcome.message or "已完成")[:200]
+    if job.progress_total:
+        job.progress_done = job.progress_total
+    job.save()
+
+
+# ---- worker heartbeat and recovery ----------------------------------------------------------------------------
+
+
+def heartbeat_write(*, worker_id: str, started_at: dt.datetime, current_job_id: int | None = None) -> None:
+    now = timezone.now()
+    if _uses_files():
+        _write_json_atomic(
+            _state_dir() / f"heartbeat-{worker_id}.json",
+            {
+                "worker_id": worker_id,
+                "hostname": socket.gethostname(),
+                "pid": os.getpid(),
+                "started_at": started_at.isoformat(),
+                "beat_at": now.isoformat(),
+            },
+        )
+        return
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "hostname": socket.gethostname()[:100],
+            "pid": os.getpid(),
+            "started_at": started_at,
+            "beat_at": now,
+            "current_job_id": current_job_id,
+        },
+    )
+
+
+def heartbeat_remove(worker_id: str) -> None:
+    if _uses_files():
+        (_state_dir() / f"heartbeat-{worker_id}.json").unlink(missing_ok=True)
+    else:
+        WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def heartbeats() -> dict[str, dt.datetime]:
+    """Every worker's last beat."""
+    if _uses_files():
+        beats = {}
+        for path in _state_dir().glob("heartbeat-*.json"):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                beats[data["worker_id"]] = dt.datetime.fromisoformat(data["beat_at"])
+            except (OSError, ValueError, KeyError):
+                continue
+        return beats
+    return dict(WorkerHeartbeat.objects.values_list("worker_id", "beat_at"))
+
+
+def _stale_after() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.COUNTYHALL_WORKER_STALE_SECONDS)
+
+
+def jobs_recover_stale() -> int:
+    """Mark failed every running job whose worker has stopped beating (killed, machine restarted): its work
+    transaction died with it, so nothing was written, and it may be retried."""
+    now = timezone.now()
+    beats = heartbeats()
+    alive = {worker for worker, at in beats.items() if now - at <= _stale_after()}
+    stale = [
+        job_id
+        for job_id, worker in Job.objects.filter(state=Job.State.RUNNING).values_list("pk", "worker_id")
+        if worker not in alive
+    ]
+    if stale:
+        Job.objects.filter(pk__in=stale, state=Job.State.RUNNING).update(
+            state=Job.State.FAILED,
+            finished_at=now,
+            message="失败：后台进程中断，未写入任何数据，可重试",
+            error="执行该任务的后台进程已中断（被终止或服务器重启），本次处理已全部撤销，未写入任何数据。请点击“重试”。",
+        )
+    return len(stale)
+
+
+def worker_health() -> dict:
+    """The /healthz check: ok while some worker beat recently; warn when none did (jobs wait, nothing breaks
+    yet); fail when jobs have been waiting longer than the staleness limit with no live worker."""
+    now = timezone.now()
+    beats = heartbeats()
+    recent = {w: at for w, at in beats.items() if now - at <= _stale_after()}
+    if recent:
+        age = int((now - max(recent.values())).total_seconds())
+        return {
+            "status": "ok",
+            "message": f"后台任务进程运行中（{len(recent)} 个），最近心跳 {age} 秒前",
+            "workers": len(recent),
+        }
+    waiting = Job.objects.filter(state=Job.State.QUEUED, created_at__lt=now - _stale_after()).count()
+    last = f"，最近心跳于 {local(max(beats.values())):%Y-%m-%d %H:%M:%S}" if beats else ""
+    if waiting:
+        return {
+            "status": "fail",
+            "message": f"没有运行中的后台任务进程{last}，已有 {waiting} 个任务在排队等待："
+            "请启动 countyhall worker（systemd：countyhall-worker.service）",
+            "workers": 0,
+        }
+    return {
+        "status": "warn",
+        "message": f"未检测到运行中的后台任务进程{last}：请启动 countyhall worker",
+        "workers": 0,
+    }
+
+
+# ---- periodic jobs --------------------------------------------------------------------------------------------
+
+
+def _kind(path: str) -> JobKind:
+    return _handler(path)
+
+
+def periodic_enqueue(*, now: dt.datetime | None = None) -> list[str]:
+    """Enqueue each periodic job that is due (COUNTYHALL_PERIODIC_JOBS) and not already waiting or running."""
+    now = now or timezone.now()
+    submitted = []
+    for path, when in settings.COUNTYHALL_PERIODIC_JOBS:
+        kind = _kind(path)
+        jobs = Job.objects.filter(kind=kind.code)
+        if jobs.filter(state__in=[Job.State.QUEUED, Job.State.RUNNING]).exists():
+            continue
+        last = jobs.order_by("-created_at").values_list("created_at", flat=True).first()
+        if isinstance(when, int | float):
+            due = last is None or now - last >= dt.timedelta(seconds=when)
+        else:
+            hour, minute = (int(part) for part in str(when).split(":"))
+            today_at = local(now).replace(hour=hour, minute=minute, second=0, microsecond=0)
+            due = local(now) >= today_at and (last is None or local(last) < today_at)
+        if due:
+            job_submit(actor=SystemActor("system:worker"), kind=kind, message="定时任务")
+            submitted.append(kind.code)
+    return submitted
+
+
+def outbox_dispatch_job(*, job, actor, params, progress) -> JobOutcome:
+    from countyhall.core.notifications import outbox_dispatch
+
+    counts = outbox_dispatch(limit=int(params.get("limit", 200)))
+    return JobOutcome(
+        result=counts,
+        message=f"已发送 {counts['sent']}，失败 {counts['failed']}，无发送通道 {counts['no_sender']}",
+    )
+
+
+OUTBOX_DISPATCH = JobKind(
+    "core.outbox_dispatch",
+    "发送短信和邮件（发件箱）",
+    "countyhall.core.jobs:outbox_dispatch_job",
+    "core/jobs_result_counts.html",
+)
+
+
+# ---- the worker process ---------------------------------------------------------------------------------------
+
+
+def run_worker(
+    *, interval: float = 1.0, batch: bool = False, max_tasks: int | None = None, schedule: bool = True
+) -> None:
+    """`countyhall worker`: django-tasks-db's worker loop, plus a heartbeat thread (which also marks the jobs
+    of dead workers failed and enqueues the periodic jobs)."""
+    global CURRENT_WORKER_ID
+    from django.utils.crypto import get_random_string
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker_id = f"{socket.gethostname()[:30]}-{os.getpid()}-{get_random_string(8)}"
+    CURRENT_WORKER_ID = worker_id
+    started_at = timezone.now()
+    stop = threading.Event()
+
+    def beat() -> None:
+        from django.db import connection as thread_connection
+
+        while not stop.is_set():
+            try:
+                heartbeat_write(worker_id=worker_id, started_at=started_at)
+                if _busy.is_set() and _uses_files():
+                    pass
+                else:
+                    jobs_recover_stale()
+                if schedule and not (_busy.is_set() and _uses_files()):
+                    periodic_enqueue()
+            except OperationalError:
+                # SQLite while a job holds the write lock: the heartbeat itself is a file; the rest waits.
+                logger.debug("worker housekeeping skipped (database busy)", exc_info=True)
+            except Exception:  # noqa: BLE001 - the heartbeat must keep beating
+                logger.exception("worker housekeeping failed")
+            stop.wait(settings.COUNTYHALL_WORKER_HEARTBEAT_SECONDS)
+        thread_connection.close()
+
+    heartbeat_write(worker_id=worker_id, started_at=started_at)
+    jobs_recover_stale()
+    thread = threading.Thread(target=beat, name="countyhall-heartbeat", daemon=True)
+    thread.start()
+    worker = Worker(
+        queue_names=["default"],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=worker_id[:64],
+        excluded_queue_names=[],
+    )
+    worker.configure_signals()
+    try:
+        worker.run()
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        try:
+            heartbeat_remove(worker_id)
+        except Exception:  # noqa: BLE001
+            logger.warning("heartbeat not removed", exc_info=True)
+
+
+def job_files_remove(job: Job) -> None:
+    shutil.rmtree(job_dir(job), ignore_errors=True)

@@ -1,0 +1,152 @@
+"""core.jobs: who sees which job, the status endpoint, downloads, retry and cancel, the heartbeat in /healthz,
+recovery of a dead worker's job and the periodic jobs (inline, without a worker; the worker itself is
+exercised in tests/canteens/test_jobs.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from countyhall.core import jobs
+from countyhall.core.jobs import JobKind, JobOutcome, execute_job, job_submit
+from countyhall.core.models import AuditEntry, Job
+
+pytestmark = pytest.mark.django_db
+
+EXPORT = JobKind("tests.export", "测试：导出", "tests.core.test_jobs:export_handler")
+
+
+def export_handler(*, job, actor, params, progress) -> JobOutcome:
+    for done in range(0, 5):
+        progress(done, 4)
+    return JobOutcome(result={"rows": 4}, message="已生成", file=("台账.xlsx", b"PK-fake-workbook"))
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "owner": make_user("owner", "housing"),
+        "other": make_user("other", "housing"),
+        "admin": make_user("admin", "system_admin"),
+    }
+
+
+def test_a_job_is_seen_and_downloaded_by_its_starter_and_administrators_only(client, people):
+    job = job_submit(actor=people["owner"], kind=EXPORT)
+    assert execute_job(job.pk) == Job.State.DONE
+    job.refresh_from_db()
+    assert (job.state, job.result, job.result_name, job.attempts) == (
+        Job.State.DONE,
+        {"rows": 4},
+        "台账.xlsx",
+        1,
+    )
+    client.force_login(people["other"])
+    for url in (f"/jobs/{job.pk}/", f"/jobs/{job.pk}/status", f"/jobs/{job.pk}/download"):
+        assert client.get(url).status_code == 404, url
+    assert "测试：导出" not in client.get("/jobs/").content.decode()
+    client.force_login(people["owner"])
+    response = client.get(f"/jobs/{job.pk}/download")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"PK-fake-workbook"
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.READ, object_type="core.Job", object_id=str(job.pk)
+    ).exists()
+    assert client.get(f"/jobs/{job.pk}/status").json()["percent"] == 100
+    client.force_login(people["admin"])
+    page = client.get("/jobs/").content.decode()
+    assert "测试：导出" in page and "owner" in page
+    assert client.get(f"/jobs/{job.pk}/").status_code == 200
+
+
+def test_list_filters_and_bad_parameters(client, people):
+    job = job_submit(actor=people["owner"], kind=EXPORT)
+    client.force_login(people["owner"])
+    assert f'href="/jobs/{job.pk}/"' in client.get("/jobs/?state=queued").content.decode()
+    assert f'href="/jobs/{job.pk}/"' not in client.get("/jobs/?state=done").content.decode()
+    assert client.get("/jobs/?state=nonsense&page=abc").status_code == 200
+
+
+def test_failed_job_records_a_chinese_error_and_retry_requeues(client, people):
+    from countyhall.core.errors import ServiceError
+
+    failing = JobKind("tests.fail", "测试：失败", "tests.core.test_jobs:failing_handler")
+    job = job_submit(actor=people["owner"], kind=failing)
+    assert execute_job(job.pk) == Job.State.FAILED
+    job.refresh_from_db()
+    assert job.error == "file：文件第 3 行有误" and job.state == Job.State.FAILED
+    client.force_login(people["other"])
+    assert client.post(f"/jobs/{job.pk}/action", {"action": "retry"}).status_code == 404
+    with pytest.raises(ServiceError):
+        jobs.job_retry(
+            actor=people["owner"], job=Job.objects.get(pk=job_submit(actor=people["owner"], kind=EXPORT).pk)
+        )
+    client.force_login(people["owner"])
+    client.post(f"/jobs/{job.pk}/action", {"action": "retry"})
+    job.refresh_from_db()
+    assert job.state == Job.State.QUEUED and job.error == ""
+
+
+def failing_handler(*, job, actor, params, progress):
+    from countyhall.core.errors import ServiceError
+
+    raise ServiceError("file", "文件第 3 行有误")
+
+
+def test_cancel_a_queued_job(client, people):
+    job = job_submit(actor=people["owner"], kind=EXPORT)
+    client.force_login(people["owner"])
+    client.post(f"/jobs/{job.pk}/action", {"action": "cancel"})
+    job.refresh_from_db()
+    assert job.state == Job.State.CANCELLED
+    assert execute_job(job.pk) == Job.State.CANCELLED, "a cancelled job's queue entry does nothing"
+
+
+def test_a_running_job_of_a_silent_worker_is_marked_failed(people, settings):
+    settings.COUNTYHALL_WORKER_STALE_SECONDS = 5
+    job = job_submit(actor=people["owner"], kind=EXPORT)
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, worker_id="gone")
+    jobs.heartbeat_write(worker_id="gone", started_at=timezone.now())
+    assert jobs.jobs_recover_stale() == 0, "its worker still beats"
+    if jobs._uses_files():
+        import json
+
+        path = jobs._state_dir() / "heartbeat-gone.json"
+        data = json.loads(path.read_text())
+        data["beat_at"] = (timezone.now() - dt.timedelta(seconds=60)).isoformat()
+        path.write_text(json.dumps(data))
+    else:
+        from countyhall.core.models import WorkerHeartbeat
+
+        WorkerHeartbeat.objects.filter(pk="gone").update(beat_at=timezone.now() - dt.timedelta(seconds=60))
+    assert jobs.jobs_recover_stale() == 1
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED and "重试" in job.error
+    jobs.heartbeat_remove("gone")
+
+
+def test_healthz_reports_the_worker_heartbeat(client, settings):
+    settings.COUNTYHALL_WORKER_STALE_SECONDS = 30
+    for path in jobs._state_dir().glob("heartbeat-*.json"):
+        path.unlink()
+    assert client.get("/healthz").json()["checks"]["worker"]["status"] == "warn"
+    jobs.heartbeat_write(worker_id="w1", started_at=timezone.now())
+    check = client.get("/healthz").json()["checks"]["worker"]
+    assert check["status"] == "ok" and "运行中" in check["message"]
+    jobs.heartbeat_remove("w1")
+
+
+def test_periodic_jobs_are_enqueued_once_when_due(settings):
+    settings.COUNTYHALL_PERIODIC_JOBS = [
+        ("countyhall.core.jobs:OUTBOX_DISPATCH", 60),
+        ("countyhall.permits.jobs:PERMITS_SWEEP", "00:00"),
+    ]
+    at = timezone.now()
+    assert sorted(jobs.periodic_enqueue(now=at)) == ["core.outbox_dispatch", "permits.sweep"]
+    assert jobs.periodic_enqueue(now=at) == [], "already waiting"
+    for job in Job.objects.all():
+        assert execute_job(job.pk) == Job.State.DONE, job.error
+    assert jobs.periodic_enqueue(now=at + dt.timedelta(seconds=30)) == []
+    later = jobs.periodic_enqueue(now=at + dt.timedelta(seconds=90))
+    assert "core.outbox_dispatch" in later and "permits.sweep" not in later, "the sweep ran today already"
