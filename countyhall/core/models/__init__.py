@@ -1,7 +1,7 @@
 from .audit import AuditEntry
 from .calendar import CalendarDay, CalendarYear
 from .divisions import Division, Organisation
-from .notifications import OutboxMessage
+from .notifications import NoticeRead, OutboxMessage
 from .people import Person
 from .users import RoleGrant, User
 
@@ -10,6 +10,7 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Division",
+    "NoticeRead",
     "Organisation",
     "OutboxMessage",
     "Person",
