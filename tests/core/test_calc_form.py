@@ -14,9 +14,18 @@ pytestmark = pytest.mark.django_db
 
 
 def _lunch_post(**changes):
-    data = {"rule": "canteen.lunch", "birth_date": "1941-09-02", "meal_date": "2021-09-02",
-            "gaoqing_hukou": "true", "tekun": "false", "facility.type": "canteen", "facility.setting": "rural",
-            "facility.operator": "care_org", "facility.same_village": "false", "price": "8.00"}
+    data = {
+        "rule": "canteen.lunch",
+        "birth_date": "1941-09-02",
+        "meal_date": "2021-09-02",
+        "gaoqing_hukou": "true",
+        "tekun": "false",
+        "facility.type": "canteen",
+        "facility.setting": "rural",
+        "facility.operator": "care_org",
+        "facility.same_village": "false",
+        "price": "8.00",
+    }
     data.update(changes)
     return data
 
@@ -36,8 +45,10 @@ def test_citizen_calculates_a_lunch_in_chinese(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "每餐补贴合计（元）" in html and "3.00" in html and "老人自付（元）" in html and "5.00" in html
-    assert "为什么" in html and "class=\"citation\"" in html and "《" in html
-    visible = re.sub(r"<[^>]+>", " ", re.sub(r'<details class="tech-info">.*?</details>', "", html, flags=re.S))
+    assert "为什么" in html and 'class="citation"' in html and "《" in html
+    visible = re.sub(
+        r"<[^>]+>", " ", re.sub(r'<details class="tech-info">.*?</details>', "", html, flags=re.S)
+    )
     assert "age_80_plus" not in visible and "birth_date" not in visible
 
 
@@ -47,7 +58,7 @@ def test_errors_appear_next_to_the_field(client):
     assert response.status_code == 400
     assert 'id="id_birth_date-error"' in html and "该字段是必填项" in html
     assert 'id="id_price-error"' in html
-    assert 'aria-describedby' in html
+    assert "aria-describedby" in html
 
 
 def test_citizens_see_only_public_rules(client, make_user):
@@ -60,8 +71,10 @@ def test_citizens_see_only_public_rules(client, make_user):
 
 def test_result_rows_keep_codes_out():
     rows = result_rows({"eligible": True, "age_band": "age_80_plus", "subsidy": {"total": "3.00"}})
-    assert rows == [{"label": "是否符合条件", "value": "是", "key": "eligible"},
-                    {"label": "每餐补贴合计（元）", "value": "3.00", "key": "subsidy.total"}]
+    assert rows == [
+        {"label": "是否符合条件", "value": "是", "key": "eligible"},
+        {"label": "每餐补贴合计（元）", "value": "3.00", "key": "subsidy.total"},
+    ]
 
 
 def test_subsidies_page_is_public(client):
@@ -73,4 +86,9 @@ def test_citation_link_shows_title_and_clause_words():
     from countyhall.core.templatetags.countyhall import citation_link
 
     html = citation_link({"document": "高政办发〔2021〕2号", "clause": "五、（一）1", "line": 1211})
-    assert "《关于" in html and "五、（一）1" in html and "title=" in html and "1211" not in html.split(">", 1)[1]
+    assert (
+        "《关于" in html
+        and "五、（一）1" in html
+        and "title=" in html
+        and "1211" not in html.split(">", 1)[1]
+    )

@@ -18,7 +18,13 @@ def test_home_lists_every_program_todo_most_urgent_first_with_badges(client, mak
 
     user = make_user("todo-user", "civil_affairs")
     items = [
-        Todo(label="待审核的结算", url="/canteens/", count=3, deadline=dt.date(2022, 7, 10), menu="gazette:list"),
+        Todo(
+            label="待审核的结算",
+            url="/canteens/",
+            count=3,
+            deadline=dt.date(2022, 7, 10),
+            menu="gazette:list",
+        ),
         Todo(label="已超期的补正", url="/permits/", count=1, deadline=dt.date(2020, 1, 2)),
         Todo(label="事故书面报告", url="/emergency/", urgent=True, menu="gazette:list"),
     ]
@@ -50,10 +56,21 @@ def test_notices_unread_until_opened_and_count_in_header(client, make_user):
     colleague = make_user("notice-colleague", "approval")
     colleague.organisation = mine.organisation
     colleague.save()
-    to_org = notify(channel="in_app", recipient="本单位", organisation=mine.organisation, subject="示例超期督办",
-                    body="示例事项已超期")
-    notify(channel="in_app", recipient=colleague.display_name, organisation=mine.organisation, user=colleague,
-           subject="只给同事的通知", body="x")
+    to_org = notify(
+        channel="in_app",
+        recipient="本单位",
+        organisation=mine.organisation,
+        subject="示例超期督办",
+        body="示例事项已超期",
+    )
+    notify(
+        channel="in_app",
+        recipient=colleague.display_name,
+        organisation=mine.organisation,
+        user=colleague,
+        subject="只给同事的通知",
+        body="x",
+    )
     client.force_login(mine)
     listing = client.get("/notices/").content.decode()
     assert "示例超期督办" in listing and "只给同事的通知" not in listing
@@ -81,7 +98,9 @@ def test_someone_elses_notice_is_404(client, make_user):
 
 
 def test_outbox_retry_is_staff_only_and_audited(client, make_user):
-    message = notify(channel="email", recipient="企业", address="a@example.cn", subject="决定", body="准予许可")
+    message = notify(
+        channel="email", recipient="企业", address="a@example.cn", subject="决定", body="准予许可"
+    )
     OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxMessage.Status.FAILED, attempts=5)
     client.force_login(make_user("outbox-clerk", "approval"))
     assert client.get("/outbox/").status_code == 403

@@ -152,6 +152,9 @@ def reading_text(readings, reading_id) -> str:
 
 
 _READING_REFERENCE = re.compile(r"[（(]\s*[A-E]\d{1,2}(?:\s*[、,，/–-]\s*[A-E]?\d{1,2})*\s*(?:reading|解读)?[）)]")
+# A reference inside other words: "A10：高标准…", "（B12，改造户…）", "3号 C3", "解读E1".
+_BARE_READING = re.compile(r"(?:解读\s*)?(?<![A-Za-z0-9])[A-E]\d{1,2}(?:\s*[、,，]\s*[A-E]\d{1,2})*(?![A-Za-z0-9])"
+                           r"\s*(?:[：:，,；;]\s*)?")
 _LINE_REFERENCE = re.compile(r"[（(]?\s*(?:L\d{2,5}(?:\s*[–-]\s*\d{2,5})?|第\s*\d+\s*行)\s*[）)]?")
 
 
@@ -160,4 +163,5 @@ def plain_policy_text(text: str) -> str:
     """A parameter's description without the developer's cross-references ("（A1）", "L1380–1382"): those are
     POLICIES.md's reading ids and seed lines, shown in 技术信息 only."""
     text = _READING_REFERENCE.sub("", str(text or ""))
+    text = _BARE_READING.sub("", text).replace("（）", "").replace("()", "")
     return _LINE_REFERENCE.sub("", text).strip()
