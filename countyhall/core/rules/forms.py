@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 
 YES_NO = (("true", "是"), ("false", "否"))
+GENERIC_ENUM_LABELS = {"other": "其他"}
 
 
 class UnsupportedSchema(Exception):
@@ -35,10 +36,10 @@ def _enum_labels(schema: dict) -> list[str]:
     description = schema.get("description", "")
     found = {}
     for key in keys:
-        match = re.search(rf"(?<![A-Za-z_]){re.escape(key)}\s+([^\s/；;，,（(]+)", description)
+        match = re.search(rf"(?<![A-Za-z_]){re.escape(key)}\s+([^\s/；;，,]+)", description)
         if match:
             found[key] = match.group(1)
-    return [found.get(key, key) for key in keys] if len(found) == len(keys) else keys
+    return [found.get(key) or GENERIC_ENUM_LABELS.get(key, key) for key in keys]
 
 
 def _label(schema: dict, name: str) -> str:
@@ -49,6 +50,9 @@ def _label(schema: dict, name: str) -> str:
     # "rural 农村 / community 城市社区" is a hint, not a label: only a description without codes stands in for one.
     if description and not re.search(r"[A-Za-z]{3,}", description):
         return description.split("；")[0]
+    if "enum" in schema and _enum_labels(schema) != list(schema["enum"]):
+        # Until the program adds a title: "canteen 长者食堂 / service_point 长者助餐服务点" → "长者食堂或长者助餐服务点".
+        return "或".join(_enum_labels(schema))
     return "（未命名的输入项）"
 
 
