@@ -45,7 +45,7 @@ def short_title(title: str) -> str:
 
 @register.simple_tag
 def citation_link(citation) -> str:
-    """The 依据 of a figure as a reader names it: 《document title》 clause, the clause's own words on hover
+    """The 依据 of a figure as a reader names it: 《document title》（文号）clause, the clause's own words on hover
     (title) and on click (the link opens the clause in the gazette). The seed line stays out of sight: it is in
     the link's address only, and in 技术信息 parts where a page shows it."""
     data = citation.as_dict() if isinstance(citation, Citation) else citation
@@ -58,8 +58,9 @@ def citation_link(citation) -> str:
         words = words[:300] + "……"
     hover = f"{data['document']}《{short_title(details['title'])}》{data['clause']}：{words}" if words else \
         f"{data['document']}《{short_title(details['title'])}》{data['clause']}"
-    return format_html('<a class="citation" href="{}" title="{}">《{}》{}</a>', citation_url(data), hover,
-                       short_title(details["title"]), data["clause"])
+    # The way official writing cites: 《title》（文号）clause.
+    return format_html('<a class="citation" href="{}" title="{}">《{}》（{}）{}</a>', citation_url(data), hover,
+                       short_title(details["title"]), data["document"], data["clause"])
 
 
 @register.simple_tag
