@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.walk import check_page, open_as
+from tests.browser.walk import assert_no_developer_artefacts, check_page, open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = [pytest.param(False, id="desktop"), pytest.param(True, id="phone")]
@@ -60,6 +60,7 @@ def test_citizen_finds_subsidies_and_calculates_a_lunch(browser, live_server, ga
     assert citation.inner_text().startswith("《")
     assert "：" in (citation.get_attribute("title") or "")  # the clause's own words on hover
     check_page(page, f"core-calc-result-{suffix}")
+    assert_no_developer_artefacts(page)
 
     # A mistake is named next to the field, in Chinese.
     page.fill("#id_price", "八元")
@@ -119,6 +120,7 @@ def test_admin_sees_todos_and_reads_a_notice(browser, live_server, gazette, make
     assert "助餐对象最低年龄" in page.inner_text("main")
     assert "canteen.eligibility" not in page.inner_text("main")  # parameter keys only in 技术信息 (folded)
     check_page(page, f"core-parameters-{suffix}")
+    assert_no_developer_artefacts(page)
     page.context.close()
 
 
@@ -134,4 +136,5 @@ def test_auditor_reads_the_audit_log_in_chinese(browser, live_server, gazette, m
     assert "审计日志" in main and "导入" in main
     assert "gazette.Document" not in main  # the model label stays in 技术信息
     check_page(page, f"core-audit-{suffix}")
+    assert_no_developer_artefacts(page)
     page.context.close()
