@@ -223,6 +223,7 @@ class LunchInput(StrictInput):
 
 @rule(
     name="canteen.lunch",
+    public=True,
     title="长者食堂午餐：补贴与个人负担",
     input=LunchInput,
     example={"birth_date": "1941-09-02", "meal_date": "2021-09-02", "gaoqing_hukou": True, "tekun": False,

@@ -50,13 +50,15 @@ class HttpSmsSender:
 
 
 def notify(*, channel: str, recipient: str, subject: str, body: str, address: str = "",
-           organisation: Organisation | None = None, source=None) -> OutboxMessage:
+           organisation: Organisation | None = None, source=None, user=None) -> OutboxMessage:
+    """Write one message. `organisation` addresses an in-app message to all its staff; `user` to one person
+    (then the organisation, if given, is kept for the outbox list, but only that user sees it)."""
     if channel not in OutboxMessage.Channel.values:
         raise ValueError(f"unknown channel {channel}")
     in_app = channel == OutboxMessage.Channel.IN_APP
     return OutboxMessage.objects.create(
         channel=channel, recipient=recipient, address=address, subject=subject[:200], body=body,
-        organisation=organisation, source_type=source._meta.label if source is not None else "",
+        organisation=organisation, user=user, source_type=source._meta.label if source is not None else "",
         source_id=str(source.pk) if source is not None else "",
         status=OutboxMessage.Status.SENT if in_app else OutboxMessage.Status.PENDING,
         sent_at=timezone.now() if in_app else None)

@@ -64,6 +64,9 @@ class Program:
     home_sections: str = ""  # "module:function", function(request) -> list[dict(title, template, context)]
     # The public "我能享受哪些补贴" page: "module:function", function(request) -> list[dict(title, template, context)]
     public_sections: str = ""
+    # The gazette answers what a citation says: "module:function", function(document, clause, line) ->
+    # {"title": document title, "words": the clause's own words} or None (core's citation_link shows them).
+    citation_text: str = ""
 
     def permissions(self) -> list:
         return list(importlib.import_module(self.access).PERMISSIONS) if self.access else []
@@ -83,6 +86,14 @@ class Program:
 
     def public_sections_for(self, request) -> list[dict]:
         return list(_function(self.public_sections)(request)) if self.public_sections else []
+
+
+def citation_text(document: str, clause: str, line: int) -> dict | None:
+    """What the registered program that knows the gazette says of a citation (None if none does)."""
+    for program in registered_programs():
+        if program.citation_text:
+            return _function(program.citation_text)(document, clause, line)
+    return None
 
 
 def _function(path: str) -> Callable:

@@ -14,4 +14,5 @@ class GazetteConfig(AppConfig):
             title="政府公报",
             menu=(MenuEntry("政府公报", "gazette:list", anonymous=True),),
             home_sections="countyhall.gazette.views:home_sections",
+            citation_text="countyhall.gazette.views:citation_text",
         )

@@ -89,6 +89,21 @@ def personnel_index(request):
 
 
 def home_sections(request) -> list[dict]:
-    """The home page's list of the gazette issue's documents (registered in GazetteConfig.program)."""
+    """The home page's list of the gazette issue's documents (registered in GazetteConfig.program).
+
+    Shown to administrators (who ingest the gazette); everyone else's home page is their work, with a link to
+    the gazette in the menu, rather than the same long list for every role."""
+    if not getattr(request.user, "is_staff", False):
+        return []
     return [{"title": "本期公报文件", "template": "gazette/_home_documents.html",
              "documents": list(Document.objects.order_by("order")[:13])}]
+
+
+def citation_text(document: str, clause: str, line: int) -> dict | None:
+    """A citation's document title and the clause's own words, for core's citation_link (Program.citation_text)."""
+    found = clause_for_citation(document_number=document, clause_path=clause, line=line)
+    if found is None:
+        doc = Document.objects.filter(number=document).only("title").first()
+        return {"title": doc.title, "words": ""} if doc else None
+    words = " ".join(f"{found.heading} {found.text}".split())
+    return {"title": found.document.title, "words": words}

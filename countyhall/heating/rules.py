@@ -165,15 +165,15 @@ class AreaInput(StrictInput):
 
 rule(name="heating.gas_network", title="燃气管网及户内设施补贴", input=GasNetworkInput,
      example={"households": 10}, description="户均3000元补贴燃气企业，市级以上、县、镇按 58：32：10 分担。")(gas_network_terms)
-rule(name="heating.gas_boiler", title="燃气壁挂炉补贴", input=PriceInput, example={"price": "4200.00"},
+rule(name="heating.gas_boiler", public=True, title="燃气壁挂炉补贴", input=PriceInput, example={"price": "4200.00"},
      description="购买价格的70%（最高2700元），县政府每户追加700元；市级以上、县、镇、金捷按 46：34：10：10 分担。")(gas_boiler_terms)
-rule(name="heating.gas_use", title="气代煤用气补贴", input=GasUseInput,
+rule(name="heating.gas_use", public=True, title="气代煤用气补贴", input=GasUseInput,
      example={"m3": "1500", "season": "2021-2022", "converted": 2021},
      description="采暖期用气每立方米补贴1元，每户每年最多1200立方米；2021年改造户连补6个采暖季；市县 3：7 分担。")(gas_use_terms)
-rule(name="heating.biomass_stove", title="生物质炉具补贴", input=PriceInput,
+rule(name="heating.biomass_stove", public=True, title="生物质炉具补贴", input=PriceInput,
      example={"price": "3000.00"},
      description="炉具购置价格的85%（最高3500元）；先用上级资金，其余按解读 B6 分担。")(biomass_stove_terms)
-rule(name="heating.biomass_fuel", title="生物质燃料补贴", input=BiomassFuelInput,
+rule(name="heating.biomass_fuel", public=True, title="生物质燃料补贴", input=BiomassFuelInput,
      example={"tonnes": "1.5", "season": "2021-2022", "converted": 2021},
      description="生物质燃料每吨补贴600元，每户每年最多2吨；2021年改造户连补6个采暖季；市县 3：7 分担。")(biomass_fuel_terms)
 rule(name="heating.task_equivalent", title="公服机构折算改造户数", input=AreaInput,

@@ -64,3 +64,20 @@ def check_page(page, name: str) -> None:
     assert_fits(page)
     assert_accessible(page)
     shot(page, name)
+
+
+def visible_text(page) -> str:
+    """The page's text as a person sees it, without the folded 技术信息 parts."""
+    return page.evaluate(
+        """() => { const copy = document.body.cloneNode(true);
+                   copy.querySelectorAll('details.tech-info, script, style').forEach(e => e.remove());
+                   return copy.innerText; }""")
+
+
+def assert_no_developer_artefacts(page) -> None:
+    """No reading id, seed line, parameter key, model label, env var name or leaked English word outside 技术信息
+    (the same check as tests/web/test_no_developer_artefacts.py, on the page as rendered)."""
+    from tests.web.test_no_developer_artefacts import artefacts
+
+    found = artefacts(" ".join(visible_text(page).split()))
+    assert not found, f"{page.url}: " + "; ".join(found[:5])

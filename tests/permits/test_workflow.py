@@ -259,7 +259,7 @@ def test_monthly_progress_report(world, client):
 def test_stage_configuration_page(world, client):
     client.force_login(world["admin"])
     html = client.get("/permits/limits/").content.decode()
-    assert "总时限 45 个工作日" in html and "高政办发〔2021〕3号 附件" in html
+    assert "总时限 45 个工作日" in html and "（高政办发〔2021〕3号）附件" in html  # core's citation_link
     response = client.post("/permits/limits/", {
         "category": "social_civil", "stage": "施工许可", "working_days": 30, "lead": world["orgs"]["housing"].pk,
         "basis": "流程图"})

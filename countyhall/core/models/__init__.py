@@ -2,7 +2,7 @@ from .audit import AuditEntry
 from .calendar import CalendarDay, CalendarYear
 from .divisions import Division, Organisation
 from .jobs import Job, WorkerHeartbeat
-from .notifications import OutboxMessage
+from .notifications import NoticeRead, OutboxMessage
 from .people import Person
 from .users import RoleGrant, User
 
@@ -12,6 +12,7 @@ __all__ = [
     "CalendarYear",
     "Division",
     "Job",
+    "NoticeRead",
     "Organisation",
     "OutboxMessage",
     "Person",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from .divisions import Organisation
@@ -24,6 +25,10 @@ class OutboxMessage(models.Model):
     channel = models.CharField("渠道", max_length=8, choices=Channel.choices)
     organisation = models.ForeignKey(Organisation, verbose_name="接收单位", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
+    # A message to one person (an applicant firm's clerk, the officer who filed a report); in-app messages to an
+    # organisation leave it empty and reach everyone in that organisation.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
     recipient = models.CharField("接收方", max_length=100)
     address = models.CharField("号码或地址", max_length=200, blank=True)
     subject = models.CharField("标题", max_length=200)
@@ -44,3 +49,20 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient}：{self.subject}"
+
+
+class NoticeRead(models.Model):
+    """When a user opened an in-app message: unread until then. Per user, since a message to an organisation
+    reaches several people, each of whom reads it (or not) on their own."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_reads")
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField("阅读时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "通知阅读记录"
+        verbose_name_plural = "通知阅读记录"
+        constraints = [models.UniqueConstraint(fields=["user", "message"], name="unique_notice_read")]
+
+    def __str__(self) -> str:
+        return f"{self.user} 已读 {self.message_id}"

@@ -89,6 +89,8 @@ class Rule:
     input: type[serializers.Serializer]
     function: Callable[..., RuleResult]
     example: dict
+    public: bool = False  # offered to citizens in the form-based calculator (/calc/) and on /subsidies/
+    output_labels: dict = field(default_factory=dict)  # dotted result key → Chinese label (core/rules/present.py)
 
     @cached_property
     def input_schema(self) -> dict:
@@ -102,20 +104,24 @@ class Rule:
             "description": self.description,
             "input_schema": self.input_schema,
             "example": self.example,
+            "public": self.public,
         }
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(*, name: str, title: str, input: type[serializers.Serializer], example: dict, description: str = ""):
-    """Register a rule function taking the validated input as keyword arguments."""
+def rule(*, name: str, title: str, input: type[serializers.Serializer], example: dict, description: str = "",
+         public: bool = False, output_labels: dict | None = None):
+    """Register a rule function taking the validated input as keyword arguments. `public`: a citizen may ask
+    it (what lunch subsidy do I get?); the others are staff tools."""
 
     def decorator(function: Callable[..., RuleResult]) -> Callable[..., RuleResult]:
         if name in RULES:
             raise RuntimeError(f"rule {name} registered twice")
         RULES[name] = Rule(name=name, title=title, description=description or (function.__doc__ or "").strip(),
-                           input=input, function=function, example=example)
+                           input=input, function=function, example=example, public=public,
+                           output_labels=dict(output_labels or {}))
         return function
 
     return decorator
@@ -181,5 +187,5 @@ def calc(name: str, payload: Any) -> dict[str, Any]:
     return result.as_json()
 
 
-def rule_catalogue() -> list[dict]:
-    return [RULES[name].catalogue_entry() for name in sorted(RULES)]
+def rule_catalogue(*, public_only: bool = False) -> list[dict]:
+    return [RULES[name].catalogue_entry() for name in sorted(RULES) if RULES[name].public or not public_only]

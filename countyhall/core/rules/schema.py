@@ -120,6 +120,16 @@ def field_json_schema(field: serializers.Field) -> dict:
         description.append(f"数字字符串（最多 {field.decimal_places} 位小数，如 \"12.50\"）或整数，不能是浮点数")
     if description:
         schema["description"] = "；".join(description)
+    # What the form-based calculator shows: a field's Chinese label (set on the serializer field) as its title,
+    # and a choice field's display labels as x-enum-labels (same order as enum). Validation ignores both.
+    label = getattr(field, "label", None)
+    auto = (field.field_name or "").replace("_", " ").capitalize()
+    if label and str(label) != auto and "title" not in schema:
+        schema["title"] = str(label)
+    if isinstance(field, serializers.ChoiceField) and not isinstance(field, serializers.MultipleChoiceField):
+        labels = [str(field.choices[key]) for key in schema.get("enum", [])]
+        if labels and labels != schema.get("enum"):
+            schema["x-enum-labels"] = labels
     if not field.required and field.default is not serializers.empty:
         schema["default"] = field.default() if callable(field.default) else field.default
     return schema

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -19,14 +20,72 @@ def citation_url(citation: Citation | dict) -> str:
     return f"{reverse('gazette:cite')}?{query}"
 
 
+_CITATION_TEXT: dict[tuple, dict] = {}
+
+
+def citation_details(data: dict) -> dict | None:
+    """Title and clause words of a citation, asked of the gazette once per process (the gazette text is fixed
+    once ingested; a citation the gazette does not know is asked again next time, not cached as unknown)."""
+    from countyhall.core.programs import citation_text
+
+    key = (data["document"], data["clause"], data["line"])
+    if key not in _CITATION_TEXT:
+        found = citation_text(*key)
+        if found is None:
+            return None
+        _CITATION_TEXT[key] = found
+    return _CITATION_TEXT[key]
+
+
+def short_title(title: str) -> str:
+    """"高青县人民政府办公室关于加快推进…的实施意见" → "关于加快推进…的实施意见": the issuer is in the 文号."""
+    index = title.find("关于")
+    return title[index:] if index > 0 else title
+
+
 @register.simple_tag
 def citation_link(citation) -> str:
-    """Every citation in the platform links to its clause in the gazette."""
+    """The 依据 of a figure as a reader names it: 《document title》（文号）clause, the clause's own words on hover
+    (title) and on click (the link opens the clause in the gazette). The seed line stays out of sight: it is in
+    the link's address only, and in 技术信息 parts where a page shows it."""
     data = citation.as_dict() if isinstance(citation, Citation) else citation
-    return format_html(
-        '<a class="citation" href="{}" title="公报第 {} 行">{} {}</a>',
-        citation_url(data), data["line"], data["document"], data["clause"],
-    )
+    details = citation_details(data)
+    if details is None:
+        return format_html('<a class="citation" href="{}" title="{}">{} {}</a>', citation_url(data),
+                           f"{data['document']} {data['clause']}（点击查看公报原文）", data["document"], data["clause"])
+    words = details["words"]
+    if len(words) > 300:
+        words = words[:300] + "……"
+    hover = f"{data['document']}《{short_title(details['title'])}》{data['clause']}：{words}" if words else \
+        f"{data['document']}《{short_title(details['title'])}》{data['clause']}"
+    # The way official writing cites: 《title》（文号）clause.
+    return format_html('<a class="citation" href="{}" title="{}">《{}》（{}）{}</a>', citation_url(data), hover,
+                       short_title(details["title"]), data["document"], data["clause"])
+
+
+@register.simple_tag
+def citation_source(citation) -> str:
+    """For a 技术信息 part: the 文号, clause and the seed line of a citation."""
+    data = citation.as_dict() if isinstance(citation, Citation) else citation
+    return f"{data['document']} {data['clause']}，公报第 {data['line']} 行"
+
+
+class TechInfoNode(template.Node):
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        return format_html('<details class="tech-info"><summary>技术信息</summary>{}</details>',
+                           self.nodelist.render(context))
+
+
+@register.tag("tech_info")
+def tech_info(parser, token):
+    """{% tech_info %}…{% end_tech_info %}: reading ids, seed lines, parameter keys and rule names go here, folded
+    away under “技术信息” (tests/web/test_no_developer_artefacts.py checks nothing of the kind shows elsewhere)."""
+    nodelist = parser.parse(("end_tech_info",))
+    parser.delete_first_token()
+    return TechInfoNode(nodelist)
 
 
 @register.filter
@@ -84,3 +143,26 @@ def sort_header(table, key: str, label: str) -> str:
     arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
     return format_html('<th scope="col"{}><a href="{}">{}{}</a></th>',
                        format_html(' aria-sort="{}"', state) if state else "", table.sort_url(key), label, arrow)
+
+
+@register.filter
+def reading_text(readings, reading_id) -> str:
+    """A reading in plain words (its text), looked up by id: the id itself belongs in 技术信息."""
+    reading = readings.get(reading_id) if hasattr(readings, "get") else None
+    return reading.text if reading else ""
+
+
+_READING_REFERENCE = re.compile(r"[（(]\s*[A-E]\d{1,2}(?:\s*[、,，/–-]\s*[A-E]?\d{1,2})*\s*(?:reading|解读)?[）)]")
+# A reference inside other words: "A10：高标准…", "（B12，改造户…）", "3号 C3", "解读E1".
+_BARE_READING = re.compile(r"(?:解读\s*)?(?<![A-Za-z0-9])[A-E]\d{1,2}(?:\s*[、,，]\s*[A-E]\d{1,2})*(?![A-Za-z0-9])"
+                           r"\s*(?:[：:，,；;]\s*)?")
+_LINE_REFERENCE = re.compile(r"[（(]?\s*(?:L\d{2,5}(?:\s*[–-]\s*\d{2,5})?|第\s*\d+\s*行)\s*[）)]?")
+
+
+@register.filter
+def plain_policy_text(text: str) -> str:
+    """A parameter's description without the developer's cross-references ("（A1）", "L1380–1382"): those are
+    POLICIES.md's reading ids and seed lines, shown in 技术信息 only."""
+    text = _READING_REFERENCE.sub("", str(text or ""))
+    text = _BARE_READING.sub("", text).replace("（）", "").replace("()", "")
+    return _LINE_REFERENCE.sub("", text).strip()

@@ -89,10 +89,12 @@ def audit_list(request):
 
 
 def object_type_label(object_type: str) -> str:
-    """"canteens.Elder" → "助餐老人（canteens.Elder）": the auditor reads the model's Chinese name."""
+    """"canteens.Elder" → "助餐老人（长者食堂）": the auditor reads the model's and the program's Chinese names; the
+    model label itself is shown only in the row's 技术信息."""
     from django.apps import apps
 
     try:
-        return f"{apps.get_model(object_type)._meta.verbose_name}（{object_type}）"
+        model = apps.get_model(object_type)
     except (LookupError, ValueError):
-        return object_type
+        return "系统记录" if "." in object_type else object_type
+    return f"{model._meta.verbose_name}（{model._meta.app_config.verbose_name}）"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -7,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from countyhall.core.errors import ServiceError
-from countyhall.core.models import Division, Person
+from countyhall.core.models import Person
 from countyhall.core.roles import Capability
 from countyhall.core.selectors.people import (
     division_filter_for_user,
@@ -17,6 +18,7 @@ from countyhall.core.selectors.people import (
     person_present,
 )
 from countyhall.core.web import bad_request
+from countyhall.core.widgets import DivisionChoiceField
 
 
 @login_required
@@ -36,9 +38,20 @@ def person_list(request):
     # The list shows names, ID numbers and birth years: a read of personal data, logged like a detail page.
     person_list_read_log(request.user, what="人员查询" if query else "人员列表", count=len(rows), query=query,
                          within=within, page=page.number)
-    divisions = Division.objects.filter(path__startswith=scope.path).exclude(kind="natural_village") if scope else []
-    return render(request, "core/person_list.html", {"page": page, "rows": rows, "divisions": divisions,
+    filters = PeopleFilter(scope=scope, initial={"q": query, "division": within.pk if within else ""})
+    return render(request, "core/person_list.html", {"page": page, "rows": rows, "filters": filters,
                                                      "scope": scope, "query": query, "within": within})
+
+
+class PeopleFilter(forms.Form):
+    """The filter bar of /people/: a name or ID number, and the division (town → village, searchable) within
+    the user's scope. The view parses the query itself (division_filter_for_user); this form renders it."""
+
+    q = forms.CharField(label="姓名或身份证号", required=False)
+
+    def __init__(self, *args, scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["division"] = DivisionChoiceField(scope=scope, required=False, label="区划")
 
 
 @login_required

@@ -1,0 +1,82 @@
+"""Choosers staff know: a division (town → village) or organisation select, grouped and searchable.
+
+The choices are grouped as `<optgroup>`s (each town with its villages; each area with its organisations), so a
+plain `<select>` already reads as a hierarchy and works without JavaScript. `static/countyhall/searchable-select.js`
+adds a text box above every `select[data-searchable]` that filters the options as one types (by name or by the
+town's name) — no library, nothing fetched.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from countyhall.core.models import Division, Organisation
+
+LEVEL_TOWN = 2
+
+
+class SearchableSelect(forms.Select):
+    """A select with `data-searchable` (the static JS adds the filter box). Use with grouped choices."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"data-searchable": "", **(attrs or {})}, choices)
+
+    class Media:
+        js = ("countyhall/searchable-select.js",)
+
+
+def division_choices(
+    *, scope: Division | None = None, include_natural: bool = False, blank: str = "全部区划"
+) -> list:
+    """[(town name, [(town id, "某镇（全镇）"), (village id, village name), …]), …] within `scope` (the user's data
+    range; None: the whole county). A scope at a town or below is one group; the county itself comes first."""
+    divisions = Division.objects.order_by("path")
+    if scope is not None:
+        divisions = divisions.filter(path__startswith=scope.path)
+    if not include_natural:
+        divisions = divisions.exclude(kind=Division.Kind.NATURAL_VILLAGE)
+    rows = list(divisions.only("pk", "name", "kind", "path", "parent_id"))
+    by_path = {row.path: row for row in rows}
+    groups: dict[str, tuple[str, list]] = {}
+    loose: list = [("", blank)] if blank is not None else []
+    for row in rows:
+        if row.level < LEVEL_TOWN:
+            loose.append((row.pk, f"{row.name}（全县）"))
+            continue
+        town_path = "/".join(row.path.split("/")[: LEVEL_TOWN + 1]) + "/"
+        town = by_path.get(town_path)
+        key = town_path if town is not None else row.path
+        label = town.name if town is not None else row.name
+        group = groups.setdefault(key, (label, []))
+        if row.level == LEVEL_TOWN:
+            group[1].append((row.pk, f"{row.name}（全{row.get_kind_display()}）"))
+        else:
+            indent = "　" * max(0, row.level - LEVEL_TOWN - 1)
+            group[1].append((row.pk, f"{indent}{row.name}"))
+    return loose + [(label, options) for label, options in groups.values()]
+
+
+def organisation_choices(*, blank: str = "全部机构") -> list:
+    """Organisations grouped by their area (县直部门 and enterprises under the county, town offices by town)."""
+    groups: dict[str, list] = {}
+    for organisation in Organisation.objects.select_related("division").order_by("division__path", "name"):
+        area = organisation.division.name if organisation.division_id else "其他"
+        groups.setdefault(f"{area}·{organisation.get_kind_display()}", []).append(
+            (organisation.pk, organisation.name)
+        )
+    return ([("", blank)] if blank is not None else []) + list(groups.items())
+
+
+class DivisionChoiceField(forms.TypedChoiceField):
+    """A division chosen within the user's scope, as a Division."""
+
+    widget = SearchableSelect
+
+    def __init__(self, *, scope: Division | None = None, include_natural: bool = False, **kwargs):
+        kwargs.setdefault("label", "区划")
+        super().__init__(
+            choices=division_choices(scope=scope, include_natural=include_natural),
+            coerce=lambda pk: Division.objects.get(pk=int(pk)),
+            empty_value=None,
+            **kwargs,
+        )
