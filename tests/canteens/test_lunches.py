@@ -82,9 +82,23 @@ def test_ineligible_people_are_refused_with_the_reason(filed_world, elder_key, c
 
 def test_unknown_person(filed_world):
     lunch = lunch_check_in(actor=filed_world["users"]["operator"], facility=filed_world["facility"],
-                           identifier="110105194912310029", meal_date=DAY).lunch
+                           identifier="11010519491231002X", meal_date=DAY).lunch
     assert lunch.reason_code == "unknown" and lunch.elder is None
-    assert lunch.presented_identifier == "110105********0029"
+    assert lunch.presented_identifier == "110105********002X"
+
+
+@pytest.mark.parametrize("typo", ["110105194912310029", "37032219400101001", "3703221940010100111"])
+def test_a_mistyped_id_number_is_a_message_and_stores_nothing(filed_world, typo):
+    """GB 11643: a wrong check digit or length is told to the clerk before anything is recorded."""
+    from countyhall.canteens.models import Lunch
+    from countyhall.core.errors import ServiceError
+
+    before = Lunch.objects.count()
+    with pytest.raises(ServiceError) as caught:
+        lunch_check_in(actor=filed_world["users"]["operator"], facility=filed_world["facility"], identifier=typo,
+                       meal_date=DAY)
+    assert caught.value.field == "identifier" and "未作任何登记" in caught.value.message
+    assert Lunch.objects.count() == before
 
 
 def test_dead_or_moved_elders_are_refused(filed_world):
