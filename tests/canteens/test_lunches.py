@@ -200,14 +200,22 @@ def test_check_in_api_bad_input_is_400_naming_the_field(client, filed_world, bod
 def test_void_never_redirects_off_site(client, filed_world, target):
     lunch = check_in(filed_world, "same_65").lunch
     client.force_login(filed_world["users"]["operator"])
-    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": target})
+    # First the confirmation page (nothing voided yet, and its way back is not the crafted address) …
+    asked = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": target})
+    assert asked.status_code == 200 and "确认作废" in asked.content.decode()
+    assert f'href="{target}"' not in asked.content.decode()
+    lunch.refresh_from_db()
+    assert lunch.status == "accepted"
+    # … then the confirmed act.
+    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": target,
+                                                                    "confirmed": "1"})
     assert response.status_code == 302 and response["Location"] == "/canteens/lunches/"
     lunch.refresh_from_db()
     assert lunch.status == "voided"
     # A page of this site is still followed (the counter sends its own address).
     lunch = check_in(filed_world, "same_65").lunch
     url = f"/canteens/facilities/{filed_world['facility'].pk}/counter/"
-    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": url})
+    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": url, "confirmed": "1"})
     assert response["Location"] == url
 
 
@@ -229,7 +237,7 @@ def test_lunch_list_and_export_log_the_personal_read(client, filed_world):
     assert client.get(f"/canteens/lunches/?facility={facility}&status=accepted").status_code == 200
     read = AuditEntry.objects.get(action="read", object_type="canteens.Lunch", note__contains="列表")
     assert read.after["count"] == 1 and read.after["filters"]["facility"] == str(facility)
-    assert client.get("/canteens/lunches/?format=xlsx").status_code == 200
+    assert client.get("/canteens/lunches/?export=xlsx").status_code == 200
     export = AuditEntry.objects.get(action="read", object_type="canteens.Lunch", note__contains="导出")
     assert export.after["count"] == 1
 
