@@ -23,7 +23,7 @@ from countyhall.canteens.services.settlements import (
     settlement_resubmit,
     settlement_send_back,
 )
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, format_local
 from countyhall.core.errors import ServiceError
 from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.services.audit import audit_personal_read
@@ -188,6 +188,13 @@ def _statement_rows(user, settlement, lunches, adjustments):
                a.operator_discount, a.care_fund, a.elder_paid, a.unfunded]
     yield ["合计", settlement.lunches, "", "", settlement.free_lunches, settlement.city, settlement.county,
            settlement.operator_discount, settlement.care_fund, settlement.elder_paid, settlement.unfunded]
+    # The statement's own lines: its number, the subsidy total, and the three signatures and seals.
+    yield []
+    yield ["结算单编号", settlement.statement_number, "机构", settlement.facility.name, "期间", settlement.period_label]
+    yield ["市县补贴合计", settlement.subsidy_total, "状态", settlement.get_status_display()]
+    yield ["运营方经办人签字（盖章）", "", "县民政局审核人签字（盖章）", str(settlement.civil_affairs_by or ""),
+           format_local(settlement.civil_affairs_at, "%Y-%m-%d"), "县财政局审定人签字（盖章）",
+           str(settlement.finance_by or ""), format_local(settlement.finance_at, "%Y-%m-%d")]
 
 
 def _settlement_action(request, settlement):
