@@ -292,3 +292,86 @@ def test_lunch_refusals_are_not_written_for_typos(filed_world):
             meal_date=DAY,
         )
     assert Lunch.objects.count() == before
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+
+def test_elder_list_filters_and_export_of_what_is_filtered(client, canteen_world):
+    client.force_login(canteen_world["users"]["town"])
+    html = client.get("/canteens/elders/", {"age": "80_plus"}).content.decode()
+    assert "赵一" in html and "周五" in html and "钱二" not in html and "李四" not in html
+    html = client.get("/canteens/elders/", {"hukou": "no"}).content.decode()
+    assert "周五" in html and "赵一" not in html
+    assert client.get("/canteens/elders/", {"age": "90s"}).status_code == 400
+    export = client.get(
+        "/canteens/elders/", {"age": "80_plus", "export": "xlsx", "cols": ["name", "village"]}
+    )
+    rows = list(load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("姓名", "村（社区）") and {r[0] for r in rows[1:]} == {"赵一", "周五"}
+    read = AuditEntry.objects.filter(action="read", note__contains="助餐老人导出").get()
+    assert read.after["count"] == 2
+
+
+def test_elder_edit_page_answers_400_next_to_the_field(client, canteen_world):
+    elder = canteen_world["elders"]["same_80"]
+    client.force_login(canteen_world["users"]["town"])
+    response = client.post(
+        f"/canteens/elders/{elder.pk}/edit/",
+        {
+            "name": "赵一",
+            "division": canteen_world["natural_b"].pk,
+            "gaoqing_hukou": "是",
+            "phone": "12",
+            "card_number": "C001",
+            "reason": "更正电话",
+        },
+    )
+    assert response.status_code == 400 and "联系电话格式不正确" in response.content.decode()
+    response = client.post(
+        f"/canteens/elders/{elder.pk}/edit/",
+        {
+            "name": "赵一",
+            "division": canteen_world["natural_b"].pk,
+            "gaoqing_hukou": "是",
+            "phone": "13912340000",
+            "card_number": "C001",
+            "reason": "更正电话",
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "已修改" in html and "→ 13912340000" in html and "更正电话" in html
+
+
+def test_recording_a_death_asks_first(client, canteen_world):
+    elder = canteen_world["elders"]["same_80"]
+    client.force_login(canteen_world["users"]["town"])
+    asked = client.post(f"/canteens/elders/{elder.pk}/left/", {"died_on": "2022-06-01"})
+    assert asked.status_code == 200 and "请确认" in asked.content.decode()
+    elder.refresh_from_db()
+    assert elder.died_on is None
+    client.post(f"/canteens/elders/{elder.pk}/left/", {"died_on": "2022-06-01", "confirmed": "1"})
+    elder.refresh_from_db()
+    assert elder.died_on == dt.date(2022, 6, 1)
+
+
+def test_another_towns_officer_cannot_open_or_edit_the_elder(client, canteen_world, make_user):
+    elder = canteen_world["elders"]["same_80"]
+    client.force_login(make_user("town-y", "town_officer", "tianzhen"))
+    assert client.get(f"/canteens/elders/{elder.pk}/").status_code == 404
+    assert client.post(f"/canteens/elders/{elder.pk}/edit/", {"reason": "x"}).status_code == 404
+
+
+def test_send_back_from_the_page(client, filed_world, settings):
+    settlement = _closed_settlement(filed_world, settings)
+    client.force_login(filed_world["users"]["minzheng"])
+    html = client.post(
+        settlement.get_absolute_url(), {"action": "send_back", "reason": "缺5月12日登记"}, follow=True
+    ).content.decode()
+    assert "已退回" in html and "缺5月12日登记" in html
+    client.force_login(filed_world["users"]["operator"])
+    html = client.post(
+        settlement.get_absolute_url(), {"action": "resubmit", "note": "已补录"}, follow=True
+    ).content.decode()
+    assert "已重新提交" in html
