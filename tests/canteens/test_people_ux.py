@@ -375,3 +375,20 @@ def test_send_back_from_the_page(client, filed_world, settings):
         settlement.get_absolute_url(), {"action": "resubmit", "note": "已补录"}, follow=True
     ).content.decode()
     assert "已重新提交" in html
+
+
+def test_revoking_a_facility_asks_first(client, filed_world):
+    facility = filed_world["facility"]
+    client.force_login(filed_world["users"]["minzheng"])
+    asked = client.post(
+        f"/canteens/facilities/{facility.pk}/filing/", {"action": "revoke", "note": "连续两年不合格"}
+    )
+    assert asked.status_code == 200 and "确认取消资质" in asked.content.decode()
+    facility.refresh_from_db()
+    assert facility.status == "filed"
+    client.post(
+        f"/canteens/facilities/{facility.pk}/filing/",
+        {"action": "revoke", "note": "连续两年不合格", "confirmed": "1"},
+    )
+    facility.refresh_from_db()
+    assert facility.status == "revoked"

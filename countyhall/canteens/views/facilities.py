@@ -22,6 +22,7 @@ from countyhall.core.reports import excel_response
 from countyhall.core.tables import Column, Table
 from countyhall.core.web import form_error, submit_form
 
+from .confirm import confirm_page, confirmed
 from .params import answers_bad_parameters, choice_param, division_param
 
 FACILITY_COLUMNS = [
@@ -133,6 +134,11 @@ def facility_filing(request, pk: int):
     if request.method != "POST" or not form.is_valid():
         return redirect(facility)
     action, note = form.cleaned_data["action"], form.cleaned_data["note"]
+    if action == "revoke" and note.strip() and not confirmed(request):
+        # Withdrawing the qualification stops every lunch at the facility: the officer confirms first.
+        return confirm_page(request, title="取消运营资质", back=facility.get_absolute_url(), action="确认取消资质",
+                            lines=[f"机构：{facility.name}", f"原因：{note}"],
+                            warning="取消后，该机构此后的午餐登记将被拒绝。")
     try:
         if action == "submit":
             services.facility_submit(actor=request.user, facility=facility)
