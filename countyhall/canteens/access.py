@@ -145,6 +145,12 @@ def can_edit_elder(user, elder) -> bool:
     return bool(_roles(user) & ELDER_KEEPERS) and _in_scope(user, elder.person.division)
 
 
+def can_correct_elder(user, elder) -> bool:
+    """Edit an elder's record, undo a death or a move (with a reason): the keepers of the elder's own area.
+    A person only: a correction names who made it."""
+    return _person(user) and can_edit_elder(user, elder)
+
+
 def can_import_elders(user) -> bool:
     """Excel import: each row is then checked with can_register_elder / can_edit_elder for its person."""
     if _system(user):
@@ -189,6 +195,20 @@ def can_approve_settlement(user, settlement) -> bool:
     if settlement.status == "civil_affairs_approved":
         return Role.FINANCE in roles
     return False
+
+
+def can_send_back_settlement(user, settlement) -> bool:
+    """The department whose turn it is may send the statement back instead of approving it (with a reason):
+    民政 a draft (to the operator, to correct its lunches), 财政 one 民政 approved (back to a draft)."""
+    return _person(user) and can_approve_settlement(user, settlement)
+
+
+def can_resubmit_settlement(user, settlement) -> bool:
+    """The operator of the facility (or 民政 for it) answers a send-back: 已更正，重新提交."""
+    if not (_person(user) and settlement.status == "draft" and settlement.awaiting_operator):
+        return False
+    roles = _roles(user)
+    return Role.CIVIL_AFFAIRS in roles or (Role.CANTEEN_OPERATOR in roles and _runs(user, settlement.facility))
 
 
 def settlement_approval_refusal(settlement) -> str:
@@ -256,6 +276,19 @@ PERMISSIONS: list[Permission] = [
                note=f"{_CLAUSE} 六、（四）：委托第三方评估"),
     Permission("canteens.operating_subsidy_compute", "核算运营补贴（A14）",
                {Role.CIVIL_AFFAIRS: SCOPE_COUNTY, Role.FINANCE: SCOPE_COUNTY}, note=f"{_CLAUSE} 五、（二）"),
+]
+
+
+PERMISSIONS += [
+    Permission("canteens.elder_update", "修改助餐老人信息（须写明原因，保留修改记录）", _ELDERS,
+               note="原值保留在更正记录中；审计日志脱敏"),
+    Permission("canteens.elder_left_undo", "撤销死亡或迁出登记（须写明原因）", _ELDERS),
+    Permission("canteens.settlement_send_back", "退回结算单（须写明原因）",
+               {Role.CIVIL_AFFAIRS: SCOPE_COUNTY, Role.FINANCE: SCOPE_COUNTY},
+               note="民政局退回待审核的结算单，财政局退回民政局已审核的结算单；通知运营方"),
+    Permission("canteens.settlement_resubmit", "更正后重新提交结算单",
+               {Role.CANTEEN_OPERATOR: SCOPE_FACILITY, Role.CIVIL_AFFAIRS: SCOPE_COUNTY},
+               note="通知县民政局"),
 ]
 
 

@@ -28,6 +28,8 @@ class CanteensConfig(AppConfig):
             },
             access="countyhall.canteens.access",
             demo="countyhall.canteens.demo",
+            todos="countyhall.canteens.todos:todos",
+            public_sections="countyhall.canteens.public:public_sections",
         )
 
     def ready(self) -> None:

@@ -19,7 +19,11 @@ from countyhall.canteens.services import facilities as facility_services
 from countyhall.canteens.services.late_entries import late_entry_request
 from countyhall.canteens.services.lunches import lunch_check_in
 from countyhall.canteens.services.prices import price_set
-from countyhall.canteens.services.settlements import settlement_approve, settlement_compute
+from countyhall.canteens.services.settlements import (
+    settlement_approve,
+    settlement_compute,
+    settlement_send_back,
+)
 from countyhall.core.clock import business_date
 from countyhall.core.demo import demo_id_number
 from countyhall.core.models import Division, Organisation, Person, User
@@ -106,9 +110,24 @@ def load(*, actor: str) -> list[str]:
                                        meal_date=day)
         day += dt.timedelta(days=1)
     month = start.month
+    settlements = {}
     for facility in (rural, community):
         settlement = settlement_compute(actor=users["minzheng"], facility=facility, year=start.year, month=month)
-        settlement_approve(actor=users["minzheng"], settlement=settlement, note="演示：民政局审核")
+        settlements[facility.pk] = settlement_approve(actor=users["minzheng"], settlement=settlement,
+                                                      note="演示：民政局审核")
+    # 财政 sends the rural canteen's statement back: the operator (shitang) sees it in its to-dos and inbox,
+    # 民政 sees it on its desk again; the community statement waits for 财政.
+    settlement_send_back(actor=users["caizheng"], settlement=settlements[rural.pk],
+                         reason="人次与纸质就餐登记表核对不一致，请运营方核对后重新提交（示例）")
+    # Corrections, never erased: a phone number corrected with its reason, a death recorded by mistake undone.
+    river = [e for e in elders if e.person.division.code == "370322101201001"]
+    elder_services.elder_update(actor=users["qingcheng"], elder=river[0], reason="老人更换手机号（示例）",
+                                name=river[0].person.name, division=river[0].person.division, gaoqing_hukou=True,
+                                phone="13905331234", card_number=river[0].card_number)
+    elder_services.elder_mark_left(actor=users["qingcheng"], elder=river[1], died_on=today - dt.timedelta(days=3),
+                                   reason="村委会电话告知（示例）")
+    elder_services.elder_left_undo(actor=users["qingcheng"], elder=river[1], what="death",
+                                   reason="误报：系同村同名老人，本人健在（示例）")
     # A10: a higher-standard meal, priced by the canteen and charged extra; a price change from next month.
     price_set(actor=users["shitang"], facility=rural, kind="higher", label="营养套餐（加鱼、加蛋）",
               price=Decimal("15.00"), valid_from=dt.date(2021, 9, 6), note="另行收费，不享受助餐补贴")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.choices import CallableChoiceIterator
 
 from countyhall.canteens.models import Facility
 from countyhall.canteens.services.elders import IMPORT_MODES
@@ -68,14 +69,42 @@ class FilingDecisionForm(forms.Form):
     note = forms.CharField(label="意见/理由", required=False, max_length=300)
 
 
+YES_NO = [("", "请选择"), ("是", "是"), ("否", "否")]
+
+
+class GroupedDivisionField(forms.ModelChoiceField):
+    """Town → village: the villages grouped under their town (<optgroup>), so a long list reads as the county's
+    own tree and the browser's type-to-search finds a village by name."""
+
+    def _get_choices(self):
+        # Lazy: the form class is built at import, before the database is there.
+        return CallableChoiceIterator(self._grouped)
+
+    def _grouped(self):
+        from countyhall.canteens.names import town_names, town_of
+
+        towns = town_names()
+        groups: dict[str, list] = {}
+        for division in self.queryset.order_by("path"):
+            groups.setdefault(town_of(division, towns) or "县直", []).append((division.pk, division.name))
+        return [("", "请选择"), *[(town, options) for town, options in groups.items()]]
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+
+
+def _hukou(value: str) -> bool:
+    return value == "是"
+
+
 class ElderForm(forms.Form):
     id_number = forms.CharField(label="身份证号", max_length=18)
     name = forms.CharField(label="姓名", max_length=32)
-    division = forms.ModelChoiceField(label="居住地（自然村/社区）", queryset=Division.objects.filter(
+    division = GroupedDivisionField(label="居住地（自然村/社区）", queryset=Division.objects.filter(
         kind__in=["natural_village", "community", "village"]))
-    gaoqing_hukou = forms.BooleanField(label="高青县户籍", required=False, initial=True)
+    # 户籍 takes only 是/否, chosen on purpose (no pre-selected answer).
+    gaoqing_hukou = forms.TypedChoiceField(label="高青县户籍", choices=YES_NO, coerce=_hukou)
     address = forms.CharField(label="住址", required=False)
-    phone = forms.CharField(label="联系电话", required=False)
+    phone = forms.CharField(label="联系电话", required=False, help_text="手机号 11 位，或固定电话如 0533-6912345")
     card_number = forms.CharField(label="就餐卡号", required=False)
 
     def __init__(self, *args, user=None, **kwargs):
@@ -83,6 +112,21 @@ class ElderForm(forms.Form):
         scope = user.scope_division if user is not None else None
         if scope is not None:
             self.fields["division"].queryset = self.fields["division"].queryset.filter(path__startswith=scope.path)
+
+
+class ElderEditForm(ElderForm):
+    """The same fields less the 身份证号 (a wrong one is another person), plus the reason kept in the history."""
+
+    reason = forms.CharField(label="修改原因", max_length=300, help_text="必填，保留在修改记录中")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["id_number"]
+
+
+class UndoLeftForm(forms.Form):
+    what = forms.ChoiceField(label="撤销", choices=[("", "请选择"), ("death", "撤销死亡登记"), ("move", "撤销迁出登记")])
+    reason = forms.CharField(label="撤销原因", max_length=300)
 
 
 class TekunForm(forms.Form):
@@ -94,6 +138,7 @@ class TekunForm(forms.Form):
 class LeftForm(forms.Form):
     died_on = forms.DateField(label="死亡日期", required=False, widget=DATE)
     moved_away_on = forms.DateField(label="迁出日期", required=False, widget=DATE)
+    reason = forms.CharField(label="依据或说明", max_length=300, required=False, help_text="如：村委会证明、户籍迁出证明")
 
 
 class ImportForm(forms.Form):
@@ -119,6 +164,10 @@ class CounterForm(forms.Form):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(label="作废原因", max_length=300)
+
+
+class SendBackForm(forms.Form):
+    reason = forms.CharField(label="退回原因", max_length=300, help_text="运营方据此更正，必填")
 
 
 class SettlementForm(forms.Form):

@@ -38,7 +38,8 @@ class LateEntryForm(forms.Form):
 
 
 class LateEntryDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="审核", choices=[("approve", "同意补录"), ("reject", "不同意")])
+    # No pre-selected outcome: the reviewer chooses.
+    decision = forms.ChoiceField(label="审核", choices=[("", "请选择"), ("approve", "同意补录"), ("reject", "不同意")])
     reason = forms.CharField(label="审核意见", max_length=300)
     confirm = forms.BooleanField(label="我已确认", error_messages={"required": "请勾选“我已确认”。"})
 

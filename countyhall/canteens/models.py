@@ -186,6 +186,35 @@ class Elder(models.Model):
         return f"助餐老人 {mask_name(person.name)}（{mask_id_number(person.id_number)}）"
 
 
+class ElderCorrection(models.Model):
+    """One correction of an elder's record (an edit, an undone death or move): never erased, shown on the page.
+
+    `changes` is a list of [field label, old, new] in the clerk's words; the audit row keeps them masked."""
+
+    class Kind(models.TextChoices):
+        EDIT = "edit", "修改信息"
+        UNDO_DEATH = "undo_death", "撤销死亡登记"
+        UNDO_MOVE = "undo_move", "撤销迁出登记"
+        MARK_LEFT = "mark_left", "登记死亡或迁出"
+
+    elder = models.ForeignKey("Elder", on_delete=models.PROTECT, related_name="corrections")
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    changes = models.JSONField("变更（原 → 新）", default=list)
+    reason = models.CharField("原因", max_length=300)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name="经办人")
+    made_by_label = models.CharField("经办人（记录时）", max_length=64)
+    made_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "助餐老人更正记录"
+        verbose_name_plural = "助餐老人更正记录"
+        ordering = ["elder", "-made_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.made_at:%Y-%m-%d}）"
+
+
 class TekunStatus(models.Model):
     """特困人员认定 with its source and dates (分散供养: the rule applies by the canteen's setting)."""
 
@@ -231,6 +260,13 @@ class Settlement(models.Model):
     finance_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name="财政局审核人")
     finance_at = models.DateTimeField("财政局审核时间", null=True, blank=True)
+    # The last send-back (民政 returns a draft to the operator, 财政 returns an approved one): kept with its
+    # reason until the operator resubmits; every send-back is also an audit row.
+    returned_at = models.DateTimeField("退回时间", null=True, blank=True)
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="退回人")
+    return_reason = models.CharField("退回原因", max_length=300, blank=True)
+    resubmitted_at = models.DateTimeField("重新提交时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "结算单"
@@ -259,6 +295,16 @@ class Settlement(models.Model):
     @property
     def subsidy_total(self):
         return self.city + self.county
+
+    @property
+    def statement_number(self) -> str:
+        """The printed statement's number: year, period and the row's own id (stable, unique)."""
+        return f"GQZC-{self.year}{self.month or 0:02d}-{self.pk:05d}"
+
+    @property
+    def awaiting_operator(self) -> bool:
+        """Sent back and not yet resubmitted by the operator."""
+        return self.returned_at is not None and (self.resubmitted_at is None or self.resubmitted_at < self.returned_at)
 
 
 class Lunch(models.Model):

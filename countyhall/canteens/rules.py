@@ -199,21 +199,28 @@ def operating_subsidy_terms(
                          "reason_code": ""})
 
 
+# Labels in Chinese (title / x-enum-labels of the published schema, read by the form calculator): the
+# choices carry their Chinese names, so no English key reaches a citizen.
+FACILITY_TYPE_LABELS = [(FacilityType.CANTEEN, "长者食堂"), (FacilityType.SERVICE_POINT, "长者助餐服务点")]
+SETTING_LABELS = [(Setting.RURAL, "农村"), (Setting.COMMUNITY, "城市社区")]
+OPERATOR_LABELS = [(OperatorKind.CARE_ORG, "照护服务组织"), (OperatorKind.VILLAGE_COMMITTEE, "村（居）委员会"),
+                   (OperatorKind.ENTERPRISE, "餐饮企业"), (OperatorKind.OTHER, "其他")]
+
+
 class FacilityInput(StrictInput):
-    type = serializers.ChoiceField(choices=FacilityType.CHOICES, help_text="canteen 长者食堂 / service_point 长者助餐服务点")
-    setting = serializers.ChoiceField(choices=Setting.CHOICES, help_text="rural 农村 / community 城市社区")
-    operator = serializers.ChoiceField(choices=OperatorKind.CHOICES,
-                                       help_text="care_org 照护服务组织 / village_committee 村（居）委员会 / enterprise 餐饮企业 / other")
-    same_village = serializers.BooleanField(help_text="老人居住在食堂所在自然村（场所提供村）")
+    type = serializers.ChoiceField(choices=FACILITY_TYPE_LABELS, label="机构类别")
+    setting = serializers.ChoiceField(choices=SETTING_LABELS, label="城乡", help_text="食堂位于农村还是城市社区")
+    operator = serializers.ChoiceField(choices=OPERATOR_LABELS, label="运营方")
+    same_village = serializers.BooleanField(label="老人住在食堂所在村", help_text="老人居住在食堂所在自然村（场所提供村）")
 
 
 class LunchInput(StrictInput):
-    birth_date = serializers.DateField(help_text="出生日期")
-    meal_date = serializers.DateField(help_text="就餐日期")
-    gaoqing_hukou = serializers.BooleanField(help_text="具有高青县户籍")
-    tekun = serializers.BooleanField(help_text="分散特困人员")
-    facility = FacilityInput()
-    price = MoneyField(help_text="食堂午餐价格（元）")
+    birth_date = serializers.DateField(label="出生日期", help_text="身份证上的出生日期")
+    meal_date = serializers.DateField(label="就餐日期")
+    gaoqing_hukou = serializers.BooleanField(label="高青县户籍", help_text="是否具有高青县户籍")
+    tekun = serializers.BooleanField(label="特困人员", help_text="是否为民政部门认定的分散供养特困人员")
+    facility = FacilityInput(label="就餐的食堂")
+    price = MoneyField(label="午餐价格（元）", help_text="食堂价目表上的午餐价格")
 
     def validate(self, attrs):
         if attrs["birth_date"] > attrs["meal_date"]:
@@ -237,11 +244,11 @@ def lunch_rule(*, birth_date, meal_date, gaoqing_hukou, tekun, facility, price) 
 
 
 class OperatingSubsidyInput(StrictInput):
-    facility_type = serializers.ChoiceField(choices=FacilityType.CHOICES)
-    service_start = serializers.DateField(help_text="开始提供助餐服务的日期")
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
-    lunches = serializers.IntegerField(min_value=0, help_text="当年午餐就餐人次")
-    evaluation_passed = serializers.BooleanField(help_text="当年第三方评估是否合格")
+    facility_type = serializers.ChoiceField(choices=FACILITY_TYPE_LABELS, label="机构类别")
+    service_start = serializers.DateField(label="开始服务日期", help_text="开始提供助餐服务的日期")
+    year = serializers.IntegerField(min_value=2000, max_value=2100, label="年度")
+    lunches = serializers.IntegerField(min_value=0, label="年度就餐人次", help_text="当年午餐就餐人次")
+    evaluation_passed = serializers.BooleanField(label="评估合格", help_text="当年第三方评估是否合格")
 
 
 @rule(

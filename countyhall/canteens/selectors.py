@@ -106,6 +106,9 @@ class Finding:
     meal_date: dt.date | None = None
 
 
+# Where a finding's text names its elder: the report puts the name (masked per role) in its place.
+ELDER = "〔老人〕"
+
 FINDING_TITLES = {
     "after_death": "死亡或迁出后仍有就餐记录",
     "two_facilities": "同一老人同一天在两家机构就餐",
@@ -127,7 +130,7 @@ def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: i
     for lunch in late.select_related("facility", "elder").order_by("meal_date")[:500]:
         when = lunch.elder.died_on or lunch.elder.moved_away_on
         findings.append(Finding("after_death", FINDING_TITLES["after_death"],
-                                f"老人 #{lunch.elder_id} 于 {when} 死亡或迁出，{lunch.meal_date} 仍在该机构登记午餐。",
+                                f"{ELDER} 于 {when} 死亡或迁出，{lunch.meal_date} 仍在该机构登记午餐。",
                                 lunch.facility, [lunch.pk], lunch.elder_id, lunch.meal_date))
 
     pairs = (lunches.exclude(status=Lunch.Status.VOIDED).exclude(elder__isnull=True)
@@ -136,7 +139,7 @@ def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: i
     for pair in pairs[:500]:
         rows = list(lunches.filter(elder_id=pair["elder_id"], meal_date=pair["meal_date"]).select_related("facility"))
         findings.append(Finding("two_facilities", FINDING_TITLES["two_facilities"],
-                                f"老人 #{pair['elder_id']} 在 {pair['meal_date']} 于 "
+                                f"{ELDER} 在 {pair['meal_date']} 于 "
                                 f"{'、'.join(sorted({r.facility.name for r in rows}))} 登记（含被拒绝的尝试）。",
                                 rows[0].facility, [r.pk for r in rows], pair["elder_id"], pair["meal_date"]))
 
@@ -170,7 +173,7 @@ def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: i
     for row in patterns[:500]:
         ids = list(accepted.filter(elder_id=row["elder_id"]).values_list("pk", flat=True)[:200])
         findings.append(Finding("same_minute", FINDING_TITLES["same_minute"],
-                                f"老人 #{row['elder_id']} 的 {row['n']} 次午餐均由同一工作人员在同一分钟内登记。",
+                                f"{ELDER} 的 {row['n']} 次午餐均由同一工作人员在同一分钟内登记。",
                                 facilities.get(row["facility_id"]) or Facility.objects.get(pk=row["facility_id"]),
                                 ids, row["elder_id"]))
     return findings

@@ -91,7 +91,12 @@ def test_canteen_from_registration_to_printed_settlement(browser, live_server, s
     page.click("#counter-form button")
     result = page.inner_text("#checkin-result")
     assert "未登记补贴午餐" in result and "每人每日一次" in result
+    # A typo in the ID number (check digit) is told to the clerk, nothing recorded; a well-formed unknown one is
+    # a stored refusal.
     page.fill("#id_identifier", "110105194912310029")
+    page.click("#counter-form button")
+    assert "校验位" in page.inner_text("#counter-form") and "未作任何登记" in page.inner_text("#counter-form")
+    page.fill("#id_identifier", "11010519491231002X")
     page.click("#counter-form button")
     assert "查无此人" in page.inner_text("#checkin-result")
     page.screenshot(path=str(ARTIFACTS / "canteen-counter.png"))
@@ -99,17 +104,21 @@ def test_canteen_from_registration_to_printed_settlement(browser, live_server, s
     settings.BUSINESS_DATE = dt.date(2022, 6, 15)
     login(page, base, "minzheng")
     page.goto(f"{base}/canteens/settlements/")
+    page.click("summary:has-text('计算结算单')")
     page.select_option("#id_facility", label="青城镇乙村长者食堂")
     page.fill("#id_year", "2022")
     page.fill("#id_month", "5")
-    page.click("form[method=post] button.primary")
+    page.click("details form button.primary")
     page.wait_for_url(re.compile(r"/canteens/settlements/\d+/$"))
     assert "¥2.00" in page.content() and "¥1.00" in page.content()
-    page.click("button.primary")
     settlement_url = page.url
+    page.click("#approve-form button")
+    page.click("#confirm-yes")  # approving asks for confirmation first
     login(page, base, "caizheng")
     page.goto(settlement_url)
-    page.click("button.primary")
+    page.click("#approve-form button")
+    assert "锁定" in page.inner_text("#confirm-box")
+    page.click("#confirm-yes")
     assert "已审定（锁定）" in page.content()
     pdf = page.request.get(f"{settlement_url}?format=pdf")
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")

@@ -82,9 +82,23 @@ def test_ineligible_people_are_refused_with_the_reason(filed_world, elder_key, c
 
 def test_unknown_person(filed_world):
     lunch = lunch_check_in(actor=filed_world["users"]["operator"], facility=filed_world["facility"],
-                           identifier="110105194912310029", meal_date=DAY).lunch
+                           identifier="11010519491231002X", meal_date=DAY).lunch
     assert lunch.reason_code == "unknown" and lunch.elder is None
-    assert lunch.presented_identifier == "110105********0029"
+    assert lunch.presented_identifier == "110105********002X"
+
+
+@pytest.mark.parametrize("typo", ["110105194912310029", "37032219400101001", "3703221940010100111"])
+def test_a_mistyped_id_number_is_a_message_and_stores_nothing(filed_world, typo):
+    """GB 11643: a wrong check digit or length is told to the clerk before anything is recorded."""
+    from countyhall.canteens.models import Lunch
+    from countyhall.core.errors import ServiceError
+
+    before = Lunch.objects.count()
+    with pytest.raises(ServiceError) as caught:
+        lunch_check_in(actor=filed_world["users"]["operator"], facility=filed_world["facility"], identifier=typo,
+                       meal_date=DAY)
+    assert caught.value.field == "identifier" and "未作任何登记" in caught.value.message
+    assert Lunch.objects.count() == before
 
 
 def test_dead_or_moved_elders_are_refused(filed_world):
@@ -186,14 +200,22 @@ def test_check_in_api_bad_input_is_400_naming_the_field(client, filed_world, bod
 def test_void_never_redirects_off_site(client, filed_world, target):
     lunch = check_in(filed_world, "same_65").lunch
     client.force_login(filed_world["users"]["operator"])
-    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": target})
+    # First the confirmation page (nothing voided yet, and its way back is not the crafted address) …
+    asked = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": target})
+    assert asked.status_code == 200 and "确认作废" in asked.content.decode()
+    assert f'href="{target}"' not in asked.content.decode()
+    lunch.refresh_from_db()
+    assert lunch.status == "accepted"
+    # … then the confirmed act.
+    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": target,
+                                                                    "confirmed": "1"})
     assert response.status_code == 302 and response["Location"] == "/canteens/lunches/"
     lunch.refresh_from_db()
     assert lunch.status == "voided"
     # A page of this site is still followed (the counter sends its own address).
     lunch = check_in(filed_world, "same_65").lunch
     url = f"/canteens/facilities/{filed_world['facility'].pk}/counter/"
-    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": url})
+    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": url, "confirmed": "1"})
     assert response["Location"] == url
 
 
@@ -215,7 +237,7 @@ def test_lunch_list_and_export_log_the_personal_read(client, filed_world):
     assert client.get(f"/canteens/lunches/?facility={facility}&status=accepted").status_code == 200
     read = AuditEntry.objects.get(action="read", object_type="canteens.Lunch", note__contains="列表")
     assert read.after["count"] == 1 and read.after["filters"]["facility"] == str(facility)
-    assert client.get("/canteens/lunches/?format=xlsx").status_code == 200
+    assert client.get("/canteens/lunches/?export=xlsx").status_code == 200
     export = AuditEntry.objects.get(action="read", object_type="canteens.Lunch", note__contains="导出")
     assert export.after["count"] == 1
 

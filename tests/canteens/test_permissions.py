@@ -157,6 +157,31 @@ def act_operating_subsidy_compute(world, actor):
     evaluation_services.operating_subsidy_compute(actor=actor, year=2021)
 
 
+def act_elder_update(world, actor):
+    elder = world["elders"]["same_80"]
+    elder_services.elder_update(actor=actor, elder=elder, reason="姓名录错", name="赵一一",
+                                division=elder.person.division, gaoqing_hukou=True, card_number="C001")
+
+
+def act_elder_left_undo(world, actor):
+    elder = world["elders"]["same_80"]
+    elder_services.elder_mark_left(actor=world["users"]["town"], elder=elder, died_on=dt.date(2022, 3, 1))
+    elder_services.elder_left_undo(actor=actor, elder=elder, what="death", reason="误登记，老人健在")
+
+
+def act_settlement_send_back(world, actor):
+    # 民政's turn (a draft) for everyone but 财政, whose turn comes after 民政's approval.
+    status = "civil_affairs_approved" if actor == world["users"].get("caizheng") else "draft"
+    settlement_services.settlement_send_back(actor=actor, settlement=_settlement(world, status), reason="人次有误")
+
+
+def act_settlement_resubmit(world, actor):
+    settlement = _settlement(world, "draft")
+    settlement_services.settlement_send_back(actor=world["users"]["minzheng"], settlement=settlement,
+                                             reason="人次有误")
+    settlement_services.settlement_resubmit(actor=actor, settlement=settlement, note="已作废重复登记")
+
+
 KEEPERS = {"minzheng", "town", "operator"}
 ELDER_KEEPERS = {"minzheng", "town", "system"}
 # action → (service call, the users allowed; everyone else is refused with AccessDenied)
@@ -178,6 +203,11 @@ TABLE = {
     "canteens.settlement_approve_finance": (act_settlement_approve_finance, {"caizheng"}),
     "canteens.evaluation_record": (act_evaluation_record, {"minzheng"}),
     "canteens.operating_subsidy_compute": (act_operating_subsidy_compute, {"minzheng", "caizheng", "system"}),
+    # Corrections name the person who made them: no system actor.
+    "canteens.elder_update": (act_elder_update, {"minzheng", "town"}),
+    "canteens.elder_left_undo": (act_elder_left_undo, {"minzheng", "town"}),
+    "canteens.settlement_send_back": (act_settlement_send_back, {"minzheng", "caizheng"}),
+    "canteens.settlement_resubmit": (act_settlement_resubmit, {"operator", "minzheng"}),
 }
 # Lunch check-in and void are written by canteens/services/lunches.py (the counter's own module); their
 # predicates are checked against the table below.
@@ -219,6 +249,7 @@ def _predicate_cases(world):
     draft = Settlement(facility=facility, year=2021, month=10, status="draft")
     approved = Settlement(facility=facility, year=2021, month=10, status="civil_affairs_approved")
     lunch = type("LunchLike", (), {"facility": facility})()
+    returned = Settlement(facility=facility, year=2021, month=10, status="draft", returned_at=dt.datetime(2022, 1, 5))
     return {
         "canteens.facility_register": lambda u: access.can_register_facility(u, world["natural_b"],
                                                                              world["operator_org"]),
@@ -241,6 +272,11 @@ def _predicate_cases(world):
         "canteens.settlement_approve_finance": lambda u: access.can_approve_settlement(u, approved),
         "canteens.evaluation_record": lambda u: access.can_record_evaluation(u, facility),
         "canteens.operating_subsidy_compute": lambda u: access.can_compute_operating_subsidy(u),
+        "canteens.elder_update": lambda u: access.can_correct_elder(u, elder),
+        "canteens.elder_left_undo": lambda u: access.can_correct_elder(u, elder),
+        "canteens.settlement_send_back": lambda u: (access.can_send_back_settlement(u, draft)
+                                                    or access.can_send_back_settlement(u, approved)),
+        "canteens.settlement_resubmit": lambda u: access.can_resubmit_settlement(u, returned),
     }
 
 

@@ -139,8 +139,17 @@ def test_settlement_statement_pdf_and_excel(client, filed_world):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     rows = list(load_workbook(BytesIO(client.get(f"/canteens/settlements/{settlement.pk}/?format=xlsx").content))
                 .active.iter_rows(values_only=True))
-    assert rows[-1][0] == "合计" and rows[-1][4] == 2
-    html = client.post(f"/canteens/settlements/{settlement.pk}/", {"note": "同意"}, follow=True).content.decode()
+    total = next(row for row in rows if row and row[0] == "合计")
+    assert total[5] == 2
+    assert any(row and row[0] == "结算单编号" and row[1] == settlement.statement_number for row in rows)
+    assert any(row and "签字（盖章）" in str(row[0]) for row in rows)
+    # Named, with village and town (issue 12): 民政 reads the name unmasked.
+    assert rows[0][2] == "老人" and rows[1][2] == "赵一" and "青城镇" in rows[1][3]
+    asked = client.post(f"/canteens/settlements/{settlement.pk}/", {"note": "同意"}).content.decode()
+    assert "请确认" in asked and settlement.statement_number in asked
+    assert Settlement.objects.get(pk=settlement.pk).status == "draft"
+    html = client.post(f"/canteens/settlements/{settlement.pk}/", {"note": "同意", "confirmed": "1"},
+                       follow=True).content.decode()
     assert "待财政局审核" in html
     assert Settlement.objects.get(pk=settlement.pk).civil_affairs_by == users["minzheng"]
 

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from countyhall.canteens import access
-from countyhall.canteens.models import Elder, TekunStatus
+from countyhall.canteens.models import Elder, ElderCorrection, TekunStatus
 from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import as_actor
+from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import ImportReport, ImportRowError, cell_date, cell_text, sheet_rows
-from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
+from countyhall.core.identity import (
+    IdNumberError,
+    check_digit,
+    full_years,
+    mask_id_number,
+    mask_name,
+    parse_id_number,
+)
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.reports import workbook_bytes
 from countyhall.core.services.audit import audit_personal_read, audit_record, model_snapshot
@@ -32,6 +41,30 @@ def _person_snapshot(person: Person) -> dict:
     return data
 
 
+# A mobile number (11 digits from 13–19) or a landline with or without its area code (0533-6912345).
+PHONE_PATTERN = re.compile(r"1[3-9]\d{9}|(0\d{2,3}-?)?[2-9]\d{6,7}")
+
+
+def phone_problem(phone: str) -> str | None:
+    """Why a phone number cannot be right, or None (empty is allowed: the field is optional)."""
+    value = (phone or "").strip().replace(" ", "")
+    if not value or PHONE_PATTERN.fullmatch(value):
+        return None
+    return "联系电话格式不正确：手机号为 11 位数字（以 1 开头），固定电话如 0533-6912345。"
+
+
+def age_warning(birth_date: dt.date, on: dt.date | None = None) -> str | None:
+    """A1 (L975): the lunch subsidy is for elders aged 60 or more (周岁 on the meal date). Registering a younger
+    person is allowed (the record is ready when they turn 60) but flagged: until then the counter refuses."""
+    on = on or business_date()
+    age = full_years(birth_date, on)
+    if age >= 60:
+        return None
+    turns = birth_date.replace(year=birth_date.year + 60) if not (birth_date.month == 2 and birth_date.day == 29) \
+        else dt.date(birth_date.year + 60, 3, 1)
+    return f"该老人现年 {age} 周岁，未满 60 周岁；{turns.isoformat()} 满 60 周岁前就餐不享受助餐补贴。"
+
+
 def _out_of_scope_message(actor) -> str:
     scope = getattr(actor, "scope_division", None)
     where = scope.name if scope is not None else "您的数据范围"
@@ -47,6 +80,9 @@ def elder_register(*, actor, id_number: str, name: str, division: Division, gaoq
     then see) a resident of another town by typing their 身份证号."""
     actor = as_actor(actor)
     require(access.can_register_elder(actor, division), "只能登记居住在本人数据范围内的老人。", field="division")
+    problem = phone_problem(phone)
+    if problem:
+        raise ServiceError("phone", problem)
     try:
         parsed = parse_id_number(id_number)
     except IdNumberError as exc:
@@ -88,21 +124,141 @@ def tekun_status_add(*, actor, elder: Elder, source: str, valid_from: dt.date, v
 
 
 @transaction.atomic
-def elder_mark_left(*, actor, elder: Elder, died_on: dt.date | None = None, moved_away_on: dt.date | None = None
-                    ) -> Elder:
-    """Record a death or a move away; lunches after that day are refused and reported as suspicious."""
+def elder_mark_left(*, actor, elder: Elder, died_on: dt.date | None = None, moved_away_on: dt.date | None = None,
+                    reason: str = "") -> Elder:
+    """Record a death or a move away; lunches after that day are refused and reported as suspicious.
+
+    The history on the elder's page keeps the entry (and an undo, should it be wrong)."""
     actor = as_actor(actor)
     require(access.can_edit_elder(actor, elder), "只能为居住在本人数据范围内的老人登记死亡或迁出。")
     if died_on is None and moved_away_on is None:
         raise ServiceError("died_on", "请填写死亡日期或迁出日期。")
+    if (died_on and died_on > business_date()) or (moved_away_on and moved_away_on > business_date()):
+        raise ServiceError("died_on" if died_on and died_on > business_date() else "moved_away_on",
+                           "日期不能晚于今天。")
     before = model_snapshot(elder)
+    changes = []
     if died_on is not None:
+        changes.append(["死亡日期", _text(elder.died_on), died_on.isoformat()])
         elder.died_on = died_on
     if moved_away_on is not None:
+        changes.append(["迁出日期", _text(elder.moved_away_on), moved_away_on.isoformat()])
         elder.moved_away_on = moved_away_on
     elder.save()
+    _correction(actor, elder, ElderCorrection.Kind.MARK_LEFT, changes, reason.strip() or "登记死亡或迁出")
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=elder, before=before,
-                 after=model_snapshot(elder))
+                 after=model_snapshot(elder), note=reason.strip()[:200])
+    return elder
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _correction(actor, elder: Elder, kind: str, changes: list, reason: str) -> ElderCorrection:
+    user = actor if not getattr(actor, "is_system", False) else None
+    return ElderCorrection.objects.create(elder=elder, kind=kind, changes=changes, reason=reason[:300],
+                                          made_by=user, made_by_label=str(actor)[:64])
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("reason", "请写明更正原因（保留在修改记录中）。")
+    if len(reason) > 300:
+        raise ServiceError("reason", "更正原因不能超过 300 个字符。")
+    return reason
+
+
+def _masked_changes(changes: list) -> list:
+    """The audit log names no one in full: names, phones and addresses masked, the rest as entered."""
+    masked = []
+    for label, old, new in changes:
+        if label == "姓名":
+            old, new = mask_name(old), mask_name(new)
+        elif label in ("联系电话", "住址"):
+            old, new = ("（已脱敏）" if old else ""), ("（已脱敏）" if new else "")
+        masked.append([label, old, new])
+    return masked
+
+
+@transaction.atomic
+def elder_update(*, actor, elder: Elder, reason: str, name: str, division: Division, gaoqing_hukou: bool,
+                 address: str = "", phone: str = "", card_number: str = "") -> Elder:
+    """Correct an elder's record: each changed field is kept (old → new) with the reason, never overwritten away.
+
+    The 身份证号 is not edited here: a wrong one is a different person (register anew)."""
+    actor = as_actor(actor)
+    elder = Elder.objects.select_for_update().select_related("person__division").get(pk=elder.pk)
+    require(access.can_correct_elder(actor, elder), "只能修改居住在本人数据范围内的老人。")
+    require(access.can_register_elder(actor, division), "新的居住地不在您的数据范围内。", field="division")
+    reason = _reason(reason)
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("name", "请填写姓名。")
+    problem = phone_problem(phone)
+    if problem:
+        raise ServiceError("phone", problem)
+    card = (card_number or "").strip() or None
+    if card and Elder.objects.filter(card_number=card).exclude(pk=elder.pk).exists():
+        raise ServiceError("card_number", f"就餐卡号 {card} 已被其他老人使用。")
+    person = elder.person
+    changes = []
+    for label, old, new in (("姓名", person.name, name), ("住址", person.address, address.strip()),
+                            ("联系电话", person.phone, phone.strip())):
+        if (old or "") != (new or ""):
+            changes.append([label, old or "", new or ""])
+    if person.division_id != division.pk:
+        changes.append(["居住地", person.division.full_name(), division.full_name()])
+    if elder.gaoqing_hukou != gaoqing_hukou:
+        changes.append(["高青县户籍", _text(elder.gaoqing_hukou), _text(gaoqing_hukou)])
+    if (elder.card_number or "") != (card or ""):
+        changes.append(["就餐卡号", elder.card_number or "", card or ""])
+    if not changes:
+        raise ServiceError("reason", "没有修改任何信息。")
+    snapshot = {"person": _person_snapshot(person), "elder": model_snapshot(elder)}
+    person.name, person.division, person.address, person.phone = name, division, address.strip(), phone.strip()
+    person.save()
+    elder.gaoqing_hukou, elder.card_number = gaoqing_hukou, card
+    elder.save()
+    _correction(actor, elder, ElderCorrection.Kind.EDIT, changes, reason)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=elder, before=snapshot,
+                 after={"person": _person_snapshot(person), "elder": model_snapshot(elder),
+                        "changes": _masked_changes(changes)}, note=f"修改：{reason}"[:200])
+    return elder
+
+
+@transaction.atomic
+def elder_left_undo(*, actor, elder: Elder, what: str, reason: str) -> Elder:
+    """Undo a death or a move recorded by mistake (what = "death" | "move"), with a reason; the entry and its
+    undoing both stay in the history. Lunches refused meanwhile stay refused: the counter books them late."""
+    actor = as_actor(actor)
+    elder = Elder.objects.select_for_update().select_related("person__division").get(pk=elder.pk)
+    require(access.can_correct_elder(actor, elder), "只能更正居住在本人数据范围内的老人。")
+    reason = _reason(reason)
+    if what == "death":
+        label, old, kind = "死亡日期", elder.died_on, ElderCorrection.Kind.UNDO_DEATH
+    elif what == "move":
+        label, old, kind = "迁出日期", elder.moved_away_on, ElderCorrection.Kind.UNDO_MOVE
+    else:
+        raise ServiceError("what", "应撤销死亡登记（death）或迁出登记（move）。")
+    if old is None:
+        raise ServiceError("what", f"该老人没有{label}，无需撤销。")
+    before = model_snapshot(elder)
+    if what == "death":
+        elder.died_on = None
+    else:
+        elder.moved_away_on = None
+    elder.save()
+    _correction(actor, elder, kind, [[label, old.isoformat(), ""]], reason)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=elder, before=before,
+                 after=model_snapshot(elder), note=f"{ElderCorrection.Kind(kind).label}：{reason}"[:200])
     return elder
 
 
@@ -119,12 +275,19 @@ IMPORT_COLUMNS = [
     ("tekun_source", "特困认定依据", False),
     ("tekun_from", "特困认定起始日期", False),
 ]
-YES = {"是", "Y", "y", "yes", "1", "TRUE", "True", "true"}
-NO = {"否", "N", "n", "no", "0", "FALSE", "False", "false"}
+# 户籍 takes only 是/否 (issue 12): a "1", "Y" or "TRUE" is a clerk's guess the office cannot read back.
+IMPORT_LABELS = {key: label for key, label, _ in IMPORT_COLUMNS} | {"division": "居住地区划代码（自然村/社区）"}
+YES = {"是"}
+NO = {"否"}
+
+
+_EXAMPLE_ID = "37032219480512001" + check_digit("37032219480512001")
 
 
 def elder_import_template() -> bytes:
-    example = ["37032219480512001X", "张某某", "是", "370322101201001", "青城镇河口村", "13800000000", "A0001",
+    # The example row must itself import: a valid 身份证号 (GB 11643 check digit) of someone over 60, the
+    # demo county's 河口村 code, a well-formed mobile number.
+    example = [_EXAMPLE_ID, "张某某", "是", "370322101201001", "青城镇河口村", "13800000000", "A0001",
                "", ""]
     return workbook_bytes(sheet_title="助餐老人", headers=[c[1] for c in IMPORT_COLUMNS], rows=[example])
 
@@ -164,6 +327,7 @@ class ElderImportReport(ImportReport):
     existing: int = 0
     preview: bool = False
     changes: list[RowChange] = field(default_factory=list)
+    warnings: list[ImportRowError] = field(default_factory=list)  # imported, but worth a look (age under 60)
 
 
 @dataclass
@@ -178,6 +342,16 @@ class _Row:
     card_number: str
     tekun_source: str
     tekun_from: dt.date | None
+
+
+def _age_warnings(rows: list[_Row]) -> list[ImportRowError]:
+    """Rows of people under 60 import, flagged (A1: the subsidy starts at 60 周岁; see age_warning)."""
+    warnings = []
+    for row in rows:
+        message = age_warning(parse_id_number(row.id_number).birth_date)
+        if message:
+            warnings.append(ImportRowError(row.number, "身份证号", message))
+    return warnings
 
 
 def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[ImportRowError], int]:
@@ -213,7 +387,11 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
             seen_ids.setdefault(id_number, number)
         hukou_text = cell_text(data["gaoqing_hukou"])
         if hukou_text and hukou_text not in YES | NO:
-            row_errors.append(ImportRowError(number, "高青县户籍（是/否）", "应填“是”或“否”"))
+            row_errors.append(ImportRowError(number, "高青县户籍（是/否）",
+                                             f"只能填“是”或“否”（收到“{hukou_text[:10]}”）"))
+        problem = phone_problem(cell_text(data["phone"]))
+        if problem and len(cell_text(data["phone"])) <= LENGTH_LIMITS["phone"]:  # an overlong one is named above
+            row_errors.append(ImportRowError(number, "联系电话", problem))
         division = divisions.get(cell_text(data["division_code"]))
         if cell_text(data["division_code"]) and division is None:
             row_errors.append(ImportRowError(number, "居住地区划代码（自然村/社区）", "未知的区划代码"))
@@ -329,9 +507,10 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
     rows, errors, count = _parse_rows(content, actor, (lambda done: progress(done, 0)) if progress else None)
     if progress:
         progress(count, 2 * count or 1)
-    report = ElderImportReport(mode=mode, rows=count, errors=errors, preview=update and not confirm)
-    if errors and stop_on_error:
-        return report
+    report = ElderImportReport(mode=mode, rows=count, errors=errors, preview=update and not confirm,
+                               warnings=_age_warnings(rows))
+    # The valid rows are tried even when some rows failed to parse and nothing will be kept: an
+    # all-or-nothing report then lists every error the valid-only report would (a card already used, …).
     with transaction.atomic():
         card_owner = dict(Elder.objects.exclude(card_number=None).values_list("card_number", "person__id_number"))
         for index, row in enumerate(rows, start=1):
@@ -345,7 +524,8 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
                 with transaction.atomic():
                     outcome, change = _apply_row(actor, row, update=update)
             except ServiceError as exc:
-                report.errors.append(ImportRowError(row.number, exc.field, exc.message))
+                # The clerk reads the column's heading, not the service's field key.
+                report.errors.append(ImportRowError(row.number, IMPORT_LABELS.get(exc.field, "身份证号"), exc.message))
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
             if change is not None:

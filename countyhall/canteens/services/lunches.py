@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,7 +28,7 @@ from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.clock import business_date
 from countyhall.core.db import insert_row
 from countyhall.core.errors import ServiceError
-from countyhall.core.identity import mask_id_number
+from countyhall.core.identity import IdNumberError, mask_id_number, parse_id_number
 from countyhall.core.models import AuditEntry
 from countyhall.core.policy import NoPolicyInForce, parameters
 from countyhall.core.services.audit import audit_entry_build
@@ -201,6 +202,28 @@ def _allowed_to_record(actor, facility: Facility) -> bool:
     return can_record_lunches(actor, facility)
 
 
+# What a clerk typing a 身份证号 produces: 15 or more digits, perhaps ending in X. A card number (GQ0031, C001)
+# never looks like this, so only such input is held to GB 11643 before anything is recorded.
+ID_LIKE = re.compile(r"\d{15,}X?|\d{14,}X")
+
+
+def identifier_problem(identifier: str) -> str | None:
+    """A typo in a 身份证号 is a message to the clerk, not a stored refusal: the check digit (GB 11643) and the
+    length are checked first. A card number of the same shape that is really issued still passes."""
+    value = (identifier or "").strip().upper()
+    if not value:
+        return "请输入身份证号或就餐卡号。"
+    if not ID_LIKE.fullmatch(value):
+        return None
+    try:
+        parse_id_number(value)
+    except IdNumberError as exc:
+        if Elder.objects.filter(card_number=identifier.strip()).exists():
+            return None
+        return f"{exc}请核对后重新输入；本次未作任何登记。"
+    return None
+
+
 def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.date | None = None,
                    idempotency_key: str | None = None) -> CheckIn:
     """Record one lunch. A refusal is recorded too, with its reason; a retried request (same key) records nothing.
@@ -215,6 +238,9 @@ def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.
     # A retried key is caught by its unique constraint when the row is written (see below), which
     # spares every first attempt a lookup.
     require(_allowed_to_record(actor, facility), "您无权为该机构登记午餐。", field="facility")
+    problem = identifier_problem(identifier)
+    if problem:
+        raise ServiceError("identifier", problem)
     today = business_date()
     meal_date = meal_date or today
     if meal_date > today:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from countyhall.canteens import access
+from countyhall.canteens import access, notices
 from countyhall.canteens.models import Facility, Lunch, Settlement, SettlementAdjustment
 from countyhall.core.access import require
 from countyhall.core.actors import as_actor
@@ -191,4 +191,61 @@ def settlement_approve(*, actor, settlement: Settlement, note: str = "") -> Sett
     settlement.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=settlement, before=before,
                  after=model_snapshot(settlement), note=note or f"审核：{settlement.get_status_display()}")
+    notices.settlement_approved(settlement, when=now)
+    return settlement
+
+
+def settlement_approve_many(*, actor, settlements, note: str = "") -> tuple[list[Settlement], list[tuple]]:
+    """Batch approval: each statement on its own (one refused does not hold the others back).
+
+    Returns (approved, refused) where refused is a list of (settlement, Chinese reason)."""
+    approved, refused = [], []
+    for settlement in settlements:
+        try:
+            approved.append(settlement_approve(actor=actor, settlement=settlement, note=note))
+        except ServiceError as exc:
+            refused.append((settlement, exc.message))
+    return approved, refused
+
+
+@transaction.atomic
+def settlement_send_back(*, actor, settlement: Settlement, reason: str) -> Settlement:
+    """Return a statement instead of approving it: it becomes (or stays) a draft, the reason is kept, and the
+    operator is told (财政's send-back also tells 民政). Nothing is erased: the audit row keeps the before."""
+    actor = as_actor(actor)
+    settlement = Settlement.objects.select_for_update().select_related("facility__operator").get(pk=settlement.pk)
+    if settlement.locked:
+        raise ServiceError("status", "结算单已锁定，不能退回；更正请以调整方式计入以后的结算期。")
+    require(access.can_send_back_settlement(actor, settlement), "只有当前审核环节的部门可以退回结算单。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("reason", "请写明退回原因（运营方据此更正）。")
+    if len(reason) > 300:
+        raise ServiceError("reason", "退回原因不能超过 300 个字符。")
+    before = model_snapshot(settlement)
+    by = "财政局" if settlement.status == Settlement.Status.CIVIL_AFFAIRS_APPROVED else "县民政局"
+    now = business_now()
+    settlement.status = Settlement.Status.DRAFT
+    settlement.civil_affairs_by = settlement.civil_affairs_at = None
+    settlement.returned_at, settlement.returned_by, settlement.return_reason = now, actor, reason
+    settlement.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=settlement, before=before,
+                 after=model_snapshot(settlement), note=f"{by}退回：{reason}")
+    notices.settlement_sent_back(settlement, by=by, reason=reason, when=now)
+    return settlement
+
+
+@transaction.atomic
+def settlement_resubmit(*, actor, settlement: Settlement, note: str = "") -> Settlement:
+    """The operator answers a send-back (corrected lunches, late entries): 民政 is told to recompute and approve."""
+    actor = as_actor(actor)
+    settlement = Settlement.objects.select_for_update().select_related("facility__operator").get(pk=settlement.pk)
+    require(access.can_resubmit_settlement(actor, settlement), "只有被退回的结算单可由本机构运营方重新提交。")
+    before = model_snapshot(settlement)
+    now = business_now()
+    settlement.resubmitted_at = now
+    settlement.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=settlement, before=before,
+                 after=model_snapshot(settlement), note=f"重新提交：{note}" if note else "重新提交")
+    notices.settlement_resubmitted(settlement, note=note.strip()[:200], when=now)
     return settlement

@@ -5,8 +5,8 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -18,18 +18,58 @@ from countyhall.canteens.access import (
 )
 from countyhall.canteens.forms import CounterForm, VoidForm
 from countyhall.canteens.forms_money import LateEntryForm
-from countyhall.canteens.models import Lunch
+from countyhall.canteens.models import Elder, Lunch
+from countyhall.canteens.names import elder_names, name_of
 from countyhall.canteens.selectors import facility_list_for_user, lunch_list_for_user
 from countyhall.canteens.services.lunches import LateEntryNeeded, lunch_check_in, lunch_void
 from countyhall.canteens.services.prices import lunch_price_on
-from countyhall.canteens.views.money import bad_request
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, format_local
 from countyhall.core.errors import ServiceError
-from countyhall.core.identity import mask_name
 from countyhall.core.policy import parameters
-from countyhall.core.reports import excel_response
 from countyhall.core.services.audit import audit_personal_read
+from countyhall.core.tables import Column, Table
 from countyhall.core.web import form_error, is_ascii_int
+
+from .confirm import confirm_page, confirmed
+from .params import BadParameter, answers_bad_parameters, choice_param, date_param, int_param
+
+EXPECTED_DAYS = 30  # who is "expected" today: elders who ate here in the last month (a desk setting)
+
+
+def expected_elders(facility, day):
+    """The elders who usually eat here (a subsidised lunch here in the last month) and have none today yet."""
+    recent = (Lunch.objects.filter(facility=facility, status=Lunch.Status.ACCEPTED,
+                                   meal_date__range=(day - dt.timedelta(days=EXPECTED_DAYS), day - dt.timedelta(days=1)))
+              .values("elder_id").distinct())
+    today = Lunch.objects.filter(facility=facility, meal_date=day).exclude(status=Lunch.Status.VOIDED).values("elder_id")
+    return (Elder.objects.filter(pk__in=recent, died_on__isnull=True, moved_away_on__isnull=True)
+            .exclude(pk__in=today).select_related("person__division").order_by("person__division__path", "pk"))
+
+
+def _batch_check_in(request, facility):
+    """Tick several expected elders, record each (each answered on its own: one refusal holds no one back)."""
+    day = business_date()
+    expected = {e.pk: e for e in expected_elders(facility, day)}
+    ticked = [int(v) for v in request.POST.getlist("elder") if is_ascii_int(v) and len(v) <= 10]
+    chosen = [expected[pk] for pk in ticked if pk in expected]
+    if not chosen:
+        messages.error(request, "请至少勾选一位今日就餐的老人。")
+        return []
+    results = []
+    names = elder_names(request.user, [e.pk for e in chosen])
+    for elder in chosen:
+        try:
+            checked = lunch_check_in(actor=request.user, facility=facility, identifier=elder.person.id_number)
+        except ServiceError as exc:
+            results.append({"name": names[elder.pk].label, "ok": False, "text": exc.message})
+            continue
+        lunch = checked.lunch
+        results.append({"name": names[elder.pk].label, "ok": checked.accepted,
+                        "text": f"自付 ¥{lunch.elder_pays}" + ("（免费午餐）" if lunch.free else "") if checked.accepted
+                        else lunch.reason})
+    done = sum(1 for r in results if r["ok"])
+    messages.success(request, f"批量登记：{done} 人已登记，{len(results) - done} 人未登记（见下方结果）。")
+    return results
 
 
 @login_required
@@ -38,14 +78,17 @@ def counter(request, pk: int):
 
     The price is never entered here: it is the facility's price list in force on the meal date. A date the
     counter may not record (outside the back-dating window, or in an approved period) offers a late entry.
+    Below: today's expected elders to tick and record at once, and today's check-ins by name.
     """
     facility = get_object_or_404(facility_list_for_user(request.user), pk=pk)
     if not can_record_lunches(request.user, facility):
         raise PermissionDenied("您无权为该机构登记午餐。")
-    form = CounterForm(request.POST or None)
+    batch = request.method == "POST" and request.POST.get("action") == "batch"
+    form = CounterForm(None if batch else (request.POST or None))
     checked = None
     late_form = None
-    if request.method == "POST" and form.is_valid():
+    batch_results = _batch_check_in(request, facility) if batch else []
+    if request.method == "POST" and not batch and form.is_valid():
         try:
             checked = lunch_check_in(actor=request.user, facility=facility,
                                      identifier=form.cleaned_data["identifier"],
@@ -61,90 +104,114 @@ def counter(request, pk: int):
         else:
             form = CounterForm(initial={"meal_date": form.cleaned_data["meal_date"]})
     day = checked.lunch.meal_date if checked else business_date()
-    today = Lunch.objects.filter(facility=facility, meal_date=day).select_related("elder__person").order_by("-id")
+    today = list(Lunch.objects.filter(facility=facility, meal_date=day).select_related("recorded_by")
+                 .order_by("-id")[:100])
+    expected = list(expected_elders(facility, business_date()))
+    names = elder_names(request.user, [lu.elder_id for lu in today] + [e.pk for e in expected]
+                        + ([checked.lunch.elder_id] if checked and checked.lunch.elder_id else []))
+    for lunch in today:
+        lunch.elder_label = name_of(names, lunch.elder_id, lunch.presented_identifier or "—")
     readings = parameters().readings
     return render(request, "canteens/counter.html", {
         "facility": facility, "form": form, "checked": checked, "day": day, "late_form": late_form,
         "price_today": lunch_price_on(facility.pk, business_date()),
         "can_set_prices": can_set_prices(request.user, facility),
         "can_manage_terminals": can_manage_terminals(request.user, facility),
-        "elder_name": mask_name(checked.lunch.elder.person.name) if checked and checked.lunch.elder else "",
+        "elder_name": name_of(names, checked.lunch.elder_id) if checked and checked.lunch.elder_id else "",
         "readings": [readings[r] for r in (checked.lunch.readings if checked else []) if r in readings],
         "citations": list({(c["document"], c["clause"]): c for c in (checked.lunch.citations if checked else [])
                            }.values()),
-        "today": today[:100], "accepted_today": today.filter(status="accepted").count(),
-    })
+        "today": today, "accepted_today": sum(1 for lu in today if lu.status == "accepted"),
+        "expected": [(e, names[e.pk]) for e in expected if e.pk in names], "batch_results": batch_results,
+    }, status=400 if form.errors and late_form is None else 200)
 
 
-FILTER_LABELS = {"date_from": "起始日期", "date_to": "截止日期"}
+def _lunch_rows(user):
+    def rows(batch):
+        batch = list(batch)
+        names = elder_names(user, [lu.elder_id for lu in batch])
+        for lunch in batch:
+            found = names.get(lunch.elder_id)
+            lunch.elder_name = found.name if found else (lunch.presented_identifier or "—")
+            lunch.elder_place = found.place if found else ""
+        return batch
+    return rows
+
+
+LUNCH_COLUMNS = [
+    Column("pk", "编号", sort="id"),
+    Column("meal_date", "就餐日期", sort="meal_date"),
+    Column("facility", "机构", lambda lu: lu.facility.name, sort="facility__name"),
+    Column("elder", "老人", lambda lu: lu.elder_name),
+    Column("place", "村（社区）· 镇（街道）", lambda lu: lu.elder_place),
+    Column("status", "状态", lambda lu: lu.get_status_display(), sort="status"),
+    Column("reason", "原因", lambda lu: lu.reason or lu.void_reason),
+    Column("price", "餐价", lambda lu: lu.price),
+    Column("city", "市财政", lambda lu: lu.city),
+    Column("county", "县财政", lambda lu: lu.county),
+    Column("operator_discount", "运营方优惠", lambda lu: lu.operator_discount),
+    Column("care_fund", "照护资金", lambda lu: lu.care_fund),
+    Column("elder_pays", "老人自付", lambda lu: lu.elder_pays),
+    Column("unfunded", "未明确付款方", lambda lu: lu.unfunded, default=False),
+    Column("recorded_by", "登记人", lambda lu: lu.recorded_by_label),
+    Column("recorded_at", "登记时间", lambda lu: format_local(lu.recorded_at), sort="recorded_at"),
+]
 
 
 @login_required
+@answers_bad_parameters
 def lunch_list(request):
-    dates = {}
-    for name, label in FILTER_LABELS.items():
-        raw = request.GET.get(name, "").strip()
-        if not raw:
-            dates[name] = None
-            continue
-        try:
-            dates[name] = dt.date.fromisoformat(raw)
-        except ValueError:
-            return bad_request(request, label, f"“{raw[:20]}”不是有效日期，请按 2022-06-01 的格式填写。")
-    status = request.GET.get("status", "")
-    if status and status not in Lunch.Status.values:
-        return bad_request(request, "状态", "状态应为已登记、已拒绝或已作废。")
+    date_from = date_param(request, "date_from", "起始日期")
+    date_to = date_param(request, "date_to", "截止日期")
+    status = choice_param(request, "status", "状态", Lunch.Status.choices)
     facility = None
-    raw_facility = request.GET.get("facility", "").strip()
-    if raw_facility:
-        if not is_ascii_int(raw_facility) or len(raw_facility) > 10:
-            return bad_request(request, "机构", "机构编号应为正整数。")
-        facility = facility_list_for_user(request.user).filter(pk=int(raw_facility)).first()
+    facility_pk = int_param(request, "facility", "机构", minimum=1, maximum=2**31 - 1)
+    if facility_pk is not None:
+        facility = facility_list_for_user(request.user).filter(pk=facility_pk).first()
         if facility is None:
-            return bad_request(request, "机构", "机构不存在或不在您的范围内。")
-    page_number = request.GET.get("page", "1")
-    if not is_ascii_int(page_number) or len(page_number) > 6 or int(page_number) < 1:
-        return bad_request(request, "页码", "页码应为正整数。")
-    lunches = lunch_list_for_user(request.user, facility=facility, date_from=dates["date_from"],
-                                  date_to=dates["date_to"], status=status)
+            raise BadParameter("facility", "机构", "机构不存在或不在您的范围内。")
+    lunches = lunch_list_for_user(request.user, facility=facility, date_from=date_from, date_to=date_to,
+                                  status=status)
     ids = request.GET.get("ids")
     if ids:
         lunches = lunches.filter(pk__in=[int(i) for i in ids.split(",") if is_ascii_int(i) and len(i) <= 10])
     filters = {k: v for k, v in request.GET.items() if k in ("facility", "date_from", "date_to", "status", "ids")}
-    if request.GET.get("format") == "xlsx":
+    table = Table(request, lunches, columns=LUNCH_COLUMNS, rows=_lunch_rows(request.user), per_page=100)
+    if table.export_requested:
         audit_personal_read(actor=request.user, what="午餐登记导出", object_type="canteens.Lunch",
-                            count=lunches.count(), filters=filters)
-        return excel_response(
-            filename="午餐登记.xlsx", sheet_title="午餐登记",
-            headers=["编号", "就餐日期", "机构", "老人编号", "状态", "原因", "餐价", "市财政", "县财政", "运营方优惠",
-                     "照护资金", "老人自付", "未明确付款方", "登记人", "登记时间"],
-            rows=([lu.pk, lu.meal_date, lu.facility.name, lu.elder_id, lu.get_status_display(), lu.reason, lu.price,
-                   lu.city, lu.county, lu.operator_discount, lu.care_fund, lu.elder_pays, lu.unfunded,
-                   lu.recorded_by_label, lu.recorded_at] for lu in lunches.iterator()))
-    page = Paginator(lunches, 100).get_page(page_number)
+                            count=table.page.paginator.count, filters=filters)
+        return table.export(filename="午餐登记.xlsx")
     audit_personal_read(actor=request.user, what="午餐登记列表", object_type="canteens.Lunch",
-                        count=len(page.object_list), filters={**filters, "page": page.number})
+                        count=len(table.rows), filters={**filters, "page": table.page.number})
     return render(request, "canteens/lunch_list.html", {
-        "page": page, "facilities": facility_list_for_user(request.user), "filters": request.GET,
+        "table": table, "facilities": facility_list_for_user(request.user), "filters": request.GET,
         "statuses": Lunch.Status.choices, "void_form": VoidForm()})
 
 
 @login_required
 @require_POST
 def lunch_void_view(request, pk: int):
+    """Voiding is irreversible (a locked period gets an adjustment): the clerk confirms on a second page."""
     lunch = get_object_or_404(lunch_list_for_user(request.user), pk=pk)
-    form = VoidForm(request.POST)
-    if form.is_valid():
-        try:
-            lunch_void(actor=request.user, lunch=lunch, reason=form.cleaned_data["reason"])
-            messages.success(request, f"午餐 #{lunch.pk} 已作废（记录保留）。")
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, "请填写作废原因。")
-    # Only a page of this site: a crafted next= must not turn the void form into an open redirect.
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("canteens:lunches")
+    # Only a page of this site: a crafted next= must not turn the void form into an open redirect.
+    safe = target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                      require_https=request.is_secure())
+    back = target if safe else reverse("canteens:lunches")
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写作废原因。")
+        return redirect(back)
+    if not confirmed(request):
+        name = name_of(elder_names(request.user, [lunch.elder_id]), lunch.elder_id, lunch.presented_identifier)
+        return confirm_page(request, title="作废午餐登记", back=back, action="确认作废", lines=[
+            f"老人：{name}", f"机构：{lunch.facility.name}", f"就餐日期：{lunch.meal_date.isoformat()}",
+            f"补贴：市 ¥{lunch.city} / 县 ¥{lunch.county}，老人自付 ¥{lunch.elder_pays}",
+            f"作废原因：{form.cleaned_data['reason']}"],
+            warning="作废后记录保留、不再计入补贴；所在结算单已锁定的，以调整方式计入以后的结算期。")
+    try:
+        lunch_void(actor=request.user, lunch=lunch, reason=form.cleaned_data["reason"])
+        messages.success(request, f"{lunch.meal_date.isoformat()} 的午餐登记（编号 {lunch.pk}）已作废，记录保留。")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect(back)

@@ -4,11 +4,12 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 
 from countyhall.canteens import access
 from countyhall.canteens.forms import FacilityForm, FilingDecisionForm, MenuForm, StaffForm
-from countyhall.canteens.models import Evaluation, Facility
+from countyhall.canteens.models import Evaluation, Facility, WeeklyMenu
 from countyhall.canteens.selectors import (
     facility_list_for_user,
     facility_public_list,
@@ -18,9 +19,25 @@ from countyhall.canteens.services import facilities as services
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.reports import excel_response
+from countyhall.core.tables import Column, Table
 from countyhall.core.web import form_error, submit_form
 
+from .confirm import confirm_page, confirmed
 from .params import answers_bad_parameters, choice_param, division_param
+
+FACILITY_COLUMNS = [
+    Column("name", "名称", sort="name"),
+    Column("kind", "类别", lambda f: f.get_kind_display(), sort="kind"),
+    Column("model", "建设模式", lambda f: f.get_model_display()),
+    Column("setting", "城乡", lambda f: f.get_setting_display()),
+    Column("operator", "运营方", lambda f: str(f.operator), sort="operator__name"),
+    Column("division", "所在地", lambda f: f.division.full_name(), sort="division__path"),
+    Column("area_m2", "面积（平方米）", default=False),
+    Column("seats", "座位"),
+    Column("status", "状态", lambda f: f.get_status_display(), sort="status"),
+    Column("filed_on", "备案日期", sort="filed_on"),
+]
+MENU_FILTER = [("missing", "下周食谱未公布")]
 
 
 @login_required
@@ -29,29 +46,39 @@ def facility_list(request):
     facilities = facility_list_for_user(request.user)
     status = choice_param(request, "status", "状态", Facility.Status.choices)
     division = division_param(request)
-    query = request.GET.get("q", "").strip()
+    menu = choice_param(request, "menu", "食谱", MENU_FILTER)
+    query = request.GET.get("q", "").strip()[:60]
     if status:
         facilities = facilities.filter(status=status)
     if division is not None:
         facilities = facilities.filter(division__path__startswith=division.path)
     if query:
         facilities = facilities.filter(name__icontains=query)
-    if request.GET.get("format") == "xlsx":
-        return excel_response(
-            filename="长者助餐服务机构.xlsx", sheet_title="机构",
-            headers=["名称", "类别", "建设模式", "城乡", "运营方", "所在地", "面积", "座位", "午餐价格", "状态", "备案日期"],
-            rows=([f.name, f.get_kind_display(), f.get_model_display(), f.get_setting_display(), str(f.operator),
-                   f.division.full_name(), f.area_m2, f.seats, f.lunch_price, f.get_status_display(), f.filed_on]
-                  for f in facilities))
+    if menu == "missing":
+        today = business_date()
+        next_monday = today + dt.timedelta(days=7 - today.weekday())
+        facilities = facilities.filter(status=Facility.Status.FILED).exclude(
+            Exists(WeeklyMenu.objects.filter(facility=OuterRef("pk"), week_start=next_monday)))
+    table = Table(request, facilities, columns=FACILITY_COLUMNS)
+    if table.export_requested or request.GET.get("format") == "xlsx":
+        return table.export(filename="长者助餐服务机构.xlsx") if table.export_requested else _legacy_export(table)
     scope = request.user.scope_division
     can_register = scope is not None and access.can_register_facility(request.user, scope)
-    facilities = list(facilities)
-    for facility in facilities:
+    for facility in table.rows:
         # The counter link only where the counter would let this user in (the same predicate).
         facility.user_may_record = facility.status == "filed" and access.can_record_lunches(request.user, facility)
+    from countyhall.canteens.views.elders import division_choices
+
     return render(request, "canteens/facility_list.html", {
-        "facilities": facilities, "statuses": Facility.Status.choices, "status": status, "query": query,
-        "division": division, "can_register": can_register})
+        "table": table, "statuses": Facility.Status.choices, "filters": request.GET, "division": division,
+        "divisions": division_choices(request.user), "menu_filter": MENU_FILTER, "can_register": can_register})
+
+
+def _legacy_export(table):
+    """?format=xlsx, as bookmarked before the column choice: every column."""
+    return excel_response(filename="长者助餐服务机构.xlsx", sheet_title="机构",
+                          headers=[c.label for c in table.columns],
+                          rows=table.export_rows(table.columns))
 
 
 @login_required
@@ -83,7 +110,7 @@ def facility_detail(request, pk: int):
         "facility": facility,
         "requirements": services.facility_requirements(facility, on=business_date()),
         "staff": facility.staff.all(),
-        "menus": facility.menus.all()[:6],
+        "menus": [(m, menu_days(m)) for m in facility.menus.all()[:6]],
         "steps": facility.filing_steps.select_related("decided_by"),
         "evaluations": facility.evaluations.all(),
         "settlements": facility.settlements.all()[:24],
@@ -107,6 +134,11 @@ def facility_filing(request, pk: int):
     if request.method != "POST" or not form.is_valid():
         return redirect(facility)
     action, note = form.cleaned_data["action"], form.cleaned_data["note"]
+    if action == "revoke" and note.strip() and not confirmed(request):
+        # Withdrawing the qualification stops every lunch at the facility: the officer confirms first.
+        return confirm_page(request, title="取消运营资质", back=facility.get_absolute_url(), action="确认取消资质",
+                            lines=[f"机构：{facility.name}", f"原因：{note}"],
+                            warning="取消后，该机构此后的午餐登记将被拒绝。")
     try:
         if action == "submit":
             services.facility_submit(actor=request.user, facility=facility)
@@ -145,13 +177,31 @@ def facility_menu(request, pk: int):
     return redirect(facility)
 
 
+WEEKDAYS = [("mon", "星期一"), ("tue", "星期二"), ("wed", "星期三"), ("thu", "星期四"), ("fri", "星期五"),
+            ("sat", "星期六"), ("sun", "星期日")]
+
+
+def menu_days(menu) -> list[tuple[str, str]]:
+    """A weekly menu in the order of the week, with Chinese weekday names (星期一 …), only the days served."""
+    items = menu.items or {}
+    return [(label, items[key]) for key, label in WEEKDAYS if items.get(key)]
+
+
 def public_facilities(request):
-    """No login: filed facilities, their weekly menus and the published evaluation results (A4, A16)."""
-    facilities = list(facility_public_list().prefetch_related("menus"))
-    week = business_date() - dt.timedelta(days=business_date().weekday())
+    """No login: the canteen finder — filed facilities with this week's menu (星期一…), the price list in force
+    and their evaluation results (A4, A16)."""
+    facilities = list(facility_public_list().prefetch_related("menus", "evaluations"))
+    today = business_date()
+    week = today - dt.timedelta(days=today.weekday())
+    town = request.GET.get("town", "").strip()[:20]
+    if town:
+        facilities = [f for f in facilities if town in f.division.full_name()]
     for facility in facilities:
         facility.current_menu = next((m for m in facility.menus.all() if m.week_start >= week - dt.timedelta(days=7)),
                                      None)
+        facility.menu_days = menu_days(facility.current_menu) if facility.current_menu else []
+        facility.evaluation_list = sorted(facility.evaluations.all(), key=lambda e: -e.year)
     return render(request, "canteens/public.html", {
-        "facilities": facilities, "results": operating_subsidy_public().filter(facility__status__in=["filed", "revoked"]),
+        "facilities": facilities, "town": town,
+        "results": operating_subsidy_public().filter(facility__status__in=["filed", "revoked"]),
         "evaluations": Evaluation.objects.select_related("facility").order_by("-year", "facility__name")})

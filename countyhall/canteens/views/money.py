@@ -30,13 +30,13 @@ from countyhall.canteens.forms_money import (
     TerminalIssueForm,
 )
 from countyhall.canteens.models import LateEntry, TerminalDevice
+from countyhall.canteens.names import elder_names, name_of
 from countyhall.canteens.selectors import facility_list_for_user
 from countyhall.canteens.services import late_entries as late
 from countyhall.canteens.services import prices, terminals
 from countyhall.canteens.services.lunches import backdate_days
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
-from countyhall.core.identity import mask_name
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.web import bad_request as core_bad_request
 from countyhall.core.web import form_error, is_ascii_int
@@ -156,7 +156,8 @@ def late_entry_list(request):
     audit_personal_read(actor=request.user, what="午餐补录申请列表", object_type="canteens.LateEntry",
                         count=len(page.object_list),
                         filters={"status": status, "facility": facility_id, "page": page.number})
-    rows = [{"entry": e, "elder_name": mask_name(e.elder.person.name),
+    names = elder_names(request.user, [e.elder_id for e in page.object_list])
+    rows = [{"entry": e, "elder_name": name_of(names, e.elder_id),
              "can_decide": e.status == LateEntry.Status.PENDING and can_decide_late_entry(request.user, e)}
             for e in page.object_list]
     return render(request, "canteens/late_entries.html", {
@@ -181,7 +182,7 @@ def late_entry_decide_view(request, pk: int):
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"补录申请 #{entry.pk} 已审核。")
+        messages.success(request, f"补录申请（编号 {entry.pk}）已审核：{form.cleaned_data['reason']}。")
     return redirect("canteens:late-entries")
 
 

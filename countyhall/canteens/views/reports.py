@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from countyhall.canteens import access
-from countyhall.canteens.selectors import FINDING_TITLES, dashboard_figures, fraud_findings
+from countyhall.canteens.names import elder_names, name_of
+from countyhall.canteens.selectors import ELDER, FINDING_TITLES, dashboard_figures, fraud_findings
 from countyhall.core.charts import bar_chart
 from countyhall.core.clock import business_date
 from countyhall.core.services.audit import audit_personal_read
@@ -48,6 +49,10 @@ def fraud_report(request):
     findings = fraud_findings(request.user, date_from=date_from, date_to=date_to)
     # Findings name elders (by number, linked to their records): the report is a staff read of personal data.
     elders = {f.elder_id for f in findings if f.elder_id}
+    names = elder_names(request.user, elders)
+    for finding in findings:
+        finding.elder_label = name_of(names, finding.elder_id)
+        finding.detail = finding.detail.replace(ELDER, finding.elder_label or "老人")
     audit_personal_read(actor=request.user, what="助餐数据核查报告", object_type="canteens.Elder", count=len(elders),
                         filters={"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
                                  "findings": len(findings)})

@@ -1,32 +1,56 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from countyhall.canteens import access
 from countyhall.canteens import citations as cite
-from countyhall.canteens.forms import EvaluationForm, SettlementForm
+from countyhall.canteens.forms import EvaluationForm, SendBackForm, SettlementForm
 from countyhall.canteens.jobs import SETTLEMENT_COMPUTE_ALL
 from countyhall.canteens.models import Lunch, OperatingSubsidy, Settlement, SettlementAdjustment
+from countyhall.canteens.names import elder_names
 from countyhall.canteens.selectors import facility_list_for_user, settlement_list_for_user
 from countyhall.canteens.services.evaluations import evaluation_record, operating_subsidy_compute
 from countyhall.canteens.services.settlements import (
     period_bounds,
     settlement_approve,
+    settlement_approve_many,
     settlement_compute,
     settlement_compute_all,
+    settlement_resubmit,
+    settlement_send_back,
 )
 from countyhall.core.access import require
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, format_local
 from countyhall.core.errors import ServiceError
 from countyhall.core.jobs import job_submit
 from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.web import form_error
+from countyhall.core.tables import Column, Table
+from countyhall.core.web import form_error, is_ascii_int
 
+from .confirm import confirm_page, confirmed
 from .params import BadParameter, answers_bad_parameters, choice_param, int_param, year_param
+
+SETTLEMENT_COLUMNS = [
+    Column("facility", "机构", lambda s: s.facility.name, sort="facility__name"),
+    Column("period", "期间", lambda s: s.period_label, sort="year"),
+    Column("number", "结算单编号", lambda s: s.statement_number),
+    Column("lunches", "人次", sort="lunches"),
+    Column("city", "市财政"),
+    Column("county", "县财政"),
+    Column("care_fund", "照护资金"),
+    Column("operator_discount", "运营方优惠"),
+    Column("elder_paid", "老人自付"),
+    Column("status", "状态", lambda s: s.get_status_display() + ("（已退回）" if s.awaiting_operator else ""),
+           sort="status"),
+]
 
 
 def _settle_as_job(year: int, month: int | None) -> bool:
@@ -39,6 +63,8 @@ def _settle_as_job(year: int, month: int | None) -> bool:
 @login_required
 @answers_bad_parameters
 def settlement_list(request):
+    if request.method == "POST" and request.POST.get("action") == "approve_many":
+        return _approve_many(request)
     form = SettlementForm(request.POST or None, initial={"year": business_date().year})
     form.fields["facility"].queryset = facility_list_for_user(request.user)
     if request.method == "POST" and form.is_valid():
@@ -68,9 +94,44 @@ def settlement_list(request):
     settlements = settlement_list_for_user(
         request.user, year=year_param(request), month=int_param(request, "month", "月份", minimum=1, maximum=12),
         status=choice_param(request, "status", "状态", Settlement.Status.choices), facility=facility)
+    if choice_param(request, "returned", "退回", [("1", "已退回")]):
+        settlements = settlements.filter(returned_at__isnull=False).filter(
+            Q(resubmitted_at__isnull=True) | Q(returned_at__gt=F("resubmitted_at")))
+    table = Table(request, settlements.select_related("facility__operator"), columns=SETTLEMENT_COLUMNS)
+    if table.export_requested:
+        return table.export(filename="助餐结算单.xlsx")
+    for settlement in table.rows:
+        settlement.may_approve = access.can_approve_settlement(request.user, settlement)
     return render(request, "canteens/settlement_list.html", {
-        "form": form, "settlements": settlements[:300], "filters": request.GET,
+        "form": form, "table": table, "filters": request.GET, "statuses": Settlement.Status.choices,
+        "facilities": facility_list_for_user(request.user),
+        "can_batch": any(s.may_approve for s in table.rows),
         "can_compute": access.can_compute_settlement(request.user)})
+
+
+def _approve_many(request):
+    """Batch approval: confirm the list first, then approve each (each answered on its own)."""
+    ids = [int(v) for v in request.POST.getlist("settlement") if is_ascii_int(v) and len(v) <= 10]
+    chosen = list(settlement_list_for_user(request.user).filter(pk__in=ids).select_related("facility"))
+    if not chosen:
+        messages.error(request, "请至少勾选一张结算单。")
+        return redirect("canteens:settlements")
+    if not confirmed(request):
+        total = sum((s.subsidy_total for s in chosen), Decimal("0.00"))
+        return confirm_page(request, title=f"批量审核 {len(chosen)} 张结算单", back=reverse("canteens:settlements"),
+                            action="确认审核通过", lines=[
+                                f"{s.facility.name} {s.period_label}（{s.statement_number}）：{s.lunches} 人次，"
+                                f"市县补贴 ¥{s.subsidy_total}，{s.get_status_display()}" for s in chosen]
+                            + [f"合计市县补贴 ¥{total}"],
+                            warning="财政局审定后结算单即锁定，此后的更正只能以调整方式计入以后的结算期。")
+    approved, refused = settlement_approve_many(actor=request.user, settlements=chosen,
+                                                note=request.POST.get("note", "").strip()[:200])
+    if approved:
+        messages.success(request, f"已审核 {len(approved)} 张：" + "、".join(
+            f"{s.facility.name} {s.period_label}（{s.get_status_display()}）" for s in approved))
+    for settlement, reason in refused:
+        messages.error(request, f"{settlement.facility.name} {settlement.period_label}未审核：{reason}")
+    return redirect("canteens:settlements")
 
 
 def _statement(settlement):
@@ -81,20 +142,27 @@ def _statement(settlement):
     return lunches, adjustments
 
 
+def _by_elder(user, lunches) -> list[dict]:
+    """The statement per elder, by name (masked per role) with village and town: lunches and the money."""
+    rows = list(lunches.filter(status=Lunch.Status.ACCEPTED).exclude(elder__isnull=True).values("elder_id")
+                .order_by().annotate(n=Count("id"), free=Count("id", filter=Q(free=True)), city=Sum("city"),
+                                     county=Sum("county"), care=Sum("care_fund"), paid=Sum("elder_pays")))
+    names = elder_names(user, [r["elder_id"] for r in rows])
+    for row in rows:
+        found = names.get(row["elder_id"])
+        row["name"], row["place"] = (found.name, found.place) if found else (f"#{row['elder_id']}", "")
+    return sorted(rows, key=lambda r: (r["place"], r["name"]))
+
+
 @login_required
 def settlement_detail(request, pk: int):
-    settlement = get_object_or_404(settlement_list_for_user(request.user), pk=pk)
+    settlement = get_object_or_404(settlement_list_for_user(request.user).select_related("facility__operator"), pk=pk)
     if request.method == "POST":
-        try:
-            settlement = settlement_approve(actor=request.user, settlement=settlement, note=request.POST.get("note", ""))
-            messages.success(request, f"已审核：{settlement.get_status_display()}")
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        return redirect(settlement)
+        return _settlement_action(request, settlement)
     lunches, adjustments = _statement(settlement)
     fmt = request.GET.get("format")
     if fmt == "xlsx":
-        # The detail sheet lists each lunch with its elder's number: a staff read of personal data.
+        # The detail sheet lists each lunch with its elder's name: a staff read of personal data.
         elders = lunches.exclude(elder__isnull=True).values("elder_id").distinct().count()
         audit_personal_read(actor=request.user, what="结算明细导出", object_type="canteens.Elder", count=elders,
                             filters={"settlement": settlement.pk, "facility": settlement.facility_id,
@@ -102,21 +170,83 @@ def settlement_detail(request, pk: int):
                             object_id=str(settlement.pk))
         return excel_response(
             filename=f"{settlement}.xlsx", sheet_title="结算明细",
-            headers=["就餐日期", "午餐编号", "老人编号", "免费", "市财政", "县财政", "运营方优惠", "照护资金", "老人自付",
-                     "未明确付款方"],
-            rows=[*([lu.meal_date, lu.pk, lu.elder_id, "是" if lu.free else "", lu.city, lu.county,
-                     lu.operator_discount, lu.care_fund, lu.elder_pays, lu.unfunded] for lu in lunches.iterator()),
-                  *([a.created_at.date(), f"调整（午餐 #{a.lunch_id}）", a.lunch.elder_id, a.reason, a.city, a.county,
-                     a.operator_discount, a.care_fund, a.elder_paid, a.unfunded] for a in adjustments),
-                  ["合计", settlement.lunches, "", settlement.free_lunches, settlement.city, settlement.county,
-                   settlement.operator_discount, settlement.care_fund, settlement.elder_paid, settlement.unfunded]])
-    context = {"settlement": settlement, "adjustments": adjustments,
+            headers=["就餐日期", "午餐编号", "老人", "村（社区）· 镇（街道）", "免费", "市财政", "县财政", "运营方优惠",
+                     "照护资金", "老人自付", "未明确付款方"],
+            rows=_statement_rows(request.user, settlement, lunches, adjustments))
+    context = {"settlement": settlement, "adjustments": adjustments, "by_elder": _by_elder(request.user, lunches),
                "daily": lunches.values("meal_date").order_by("meal_date").distinct().count() if settlement.month else None,
-               "rhythm": [cite.MONTHLY_CARE_FUND, cite.YEARLY_SUBSIDY, cite.COMMUNITY_ADVANCE]}
+               "rhythm": [cite.MONTHLY_CARE_FUND, cite.YEARLY_SUBSIDY, cite.COMMUNITY_ADVANCE],
+               "printed_on": business_date()}
     if fmt == "pdf":
+        audit_personal_read(actor=request.user, what="结算单打印", object_type="canteens.Elder",
+                            count=len(context["by_elder"]), filters={"settlement": settlement.pk},
+                            object_id=str(settlement.pk))
         return pdf_response(template="canteens/settlement_print.html", context=context, filename=f"{settlement}.pdf")
-    context["can_approve"] = access.can_approve_settlement(request.user, settlement)
+    context.update({"can_approve": access.can_approve_settlement(request.user, settlement),
+                    "can_send_back": access.can_send_back_settlement(request.user, settlement),
+                    "can_resubmit": access.can_resubmit_settlement(request.user, settlement),
+                    "send_back_form": SendBackForm()})
     return render(request, "canteens/settlement_detail.html", context)
+
+
+def _statement_rows(user, settlement, lunches, adjustments):
+    batch = list(lunches)
+    names = elder_names(user, [lu.elder_id for lu in batch] + [a.lunch.elder_id for a in adjustments])
+
+    def who(elder_id):
+        found = names.get(elder_id)
+        return (found.name, found.place) if found else ("", "")
+
+    for lu in batch:
+        yield [lu.meal_date, lu.pk, *who(lu.elder_id), "是" if lu.free else "", lu.city, lu.county,
+               lu.operator_discount, lu.care_fund, lu.elder_pays, lu.unfunded]
+    for a in adjustments:
+        yield [a.created_at.date(), f"调整（午餐 {a.lunch_id}）", *who(a.lunch.elder_id), a.reason, a.city, a.county,
+               a.operator_discount, a.care_fund, a.elder_paid, a.unfunded]
+    yield ["合计", settlement.lunches, "", "", settlement.free_lunches, settlement.city, settlement.county,
+           settlement.operator_discount, settlement.care_fund, settlement.elder_paid, settlement.unfunded]
+    # The statement's own lines: its number, the subsidy total, and the three signatures and seals.
+    yield []
+    yield ["结算单编号", settlement.statement_number, "机构", settlement.facility.name, "期间", settlement.period_label]
+    yield ["市县补贴合计", settlement.subsidy_total, "状态", settlement.get_status_display()]
+    yield ["运营方经办人签字（盖章）", "", "县民政局审核人签字（盖章）", str(settlement.civil_affairs_by or ""),
+           format_local(settlement.civil_affairs_at, "%Y-%m-%d"), "县财政局审定人签字（盖章）",
+           str(settlement.finance_by or ""), format_local(settlement.finance_at, "%Y-%m-%d")]
+
+
+def _settlement_action(request, settlement):
+    action = request.POST.get("action", "approve")
+    try:
+        if action == "send_back":
+            form = SendBackForm(request.POST)
+            if not form.is_valid():
+                raise ServiceError("reason", "请写明退回原因（运营方据此更正）。")
+            settlement = settlement_send_back(actor=request.user, settlement=settlement,
+                                              reason=form.cleaned_data["reason"])
+            messages.success(request, f"已退回，并通知{settlement.facility.operator}：{form.cleaned_data['reason']}")
+        elif action == "resubmit":
+            settlement = settlement_resubmit(actor=request.user, settlement=settlement,
+                                             note=request.POST.get("note", "").strip()[:200])
+            messages.success(request, "已重新提交，县民政局将收到通知。")
+        elif action == "approve":
+            if not confirmed(request):
+                locking = settlement.status == Settlement.Status.CIVIL_AFFAIRS_APPROVED
+                return confirm_page(request, title="财政局审定并锁定" if locking else "民政局审核通过",
+                                    back=settlement.get_absolute_url(), action="确认审定并锁定" if locking else "确认审核通过",
+                                    lines=[f"{settlement.facility.name} {settlement.period_label}（{settlement.statement_number}）",
+                                           f"午餐 {settlement.lunches} 人次，其中免费 {settlement.free_lunches}",
+                                           f"市财政 ¥{settlement.city}，县财政 ¥{settlement.county}，"
+                                           f"照护资金 ¥{settlement.care_fund}"],
+                                    warning="审定后结算单锁定，此后的更正只能以调整方式计入以后的结算期。" if locking else
+                                    "审核通过后交财政局审定。")
+            settlement = settlement_approve(actor=request.user, settlement=settlement,
+                                            note=request.POST.get("note", ""))
+            messages.success(request, f"已审核：{settlement.get_status_display()}")
+        else:
+            raise ServiceError("action", "未知操作。")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect(settlement)
 
 
 @login_required

@@ -1,0 +1,78 @@
+"""Elders by name, not by number (issue 12): 孙*芳（河口村 · 青城镇）, masked for roles without unmasked access.
+
+One query for any number of elders (their person and village) and one for the towns, so a page of lunches, a
+settlement's statement or a fraud report names everyone for the price of two queries. The record number stays
+available as a secondary reference (#N) where the page links to the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from countyhall.canteens.models import Elder
+from countyhall.core.identity import mask_name
+from countyhall.core.models import Division
+from countyhall.core.roles import Capability
+
+TOWN_KINDS = (Division.Kind.TOWN, Division.Kind.STREET, Division.Kind.DEVELOPMENT_ZONE)
+
+
+@dataclass(frozen=True)
+class ElderName:
+    pk: int
+    name: str  # masked unless the user may see names unmasked (length kept: 孙*芳)
+    village: str
+    town: str
+
+    @property
+    def place(self) -> str:
+        return " · ".join(part for part in (self.village, self.town) if part)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.place}）" if self.place else self.name
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def unmasked_for(user) -> bool:
+    return bool(getattr(user, "can", None)) and user.can(Capability.PERSON_VIEW_UNMASKED)
+
+
+def town_names() -> dict[str, str]:
+    return dict(Division.objects.filter(kind__in=TOWN_KINDS).values_list("code", "name"))
+
+
+def town_of(division: Division, towns: dict[str, str]) -> str:
+    """The town (镇/街道/开发区) above a division, read from its path (/county/town/…/)."""
+    if division.kind in TOWN_KINDS:
+        return division.name
+    parts = (division.path or "").strip("/").split("/")
+    return towns.get(parts[1], "") if len(parts) > 1 else ""
+
+
+def present(elder: Elder, *, unmasked: bool, towns: dict[str, str]) -> ElderName:
+    person = elder.person
+    name = person.name if unmasked else mask_name(person.name)
+    division = person.division
+    village = division.name if division.kind not in TOWN_KINDS else ""
+    return ElderName(pk=elder.pk, name=name, village=village, town=town_of(division, towns))
+
+
+def elder_names(user, elder_ids: Iterable[int | None]) -> dict[int, ElderName]:
+    ids = {pk for pk in elder_ids if pk}
+    if not ids:
+        return {}
+    unmasked = unmasked_for(user)
+    towns = town_names()
+    elders = Elder.objects.filter(pk__in=ids).select_related("person__division")
+    return {elder.pk: present(elder, unmasked=unmasked, towns=towns) for elder in elders}
+
+
+def name_of(names: dict[int, ElderName], elder_id: int | None, fallback: str = "") -> str:
+    if not elder_id:
+        return fallback
+    found = names.get(elder_id)
+    return found.label if found else f"#{elder_id}"
