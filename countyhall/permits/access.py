@@ -93,6 +93,11 @@ def can_register_project(user) -> bool:
     return bool(_roles(user) & REGISTRARS)
 
 
+def can_correct_project(user, project) -> bool:
+    """Correct a registered project's particulars (with a reason, kept in its history): who may register one."""
+    return can_register_project(user)
+
+
 def can_import_ledger(user) -> bool:
     return can_register_project(user)
 
@@ -116,6 +121,11 @@ def can_apply(user, project) -> bool:
 
 def can_accept(user, case) -> bool:
     return is_window(user) or is_department(user, case.lead_id)
+
+
+def can_answer_intake(user, case) -> bool:
+    """Return an application to complete its materials, or refuse to accept it: whoever may accept it."""
+    return can_accept(user, case)
 
 
 def can_give_review(user, case) -> bool:
@@ -183,6 +193,8 @@ PERMISSIONS: list[Permission] = [
     Permission("permits.project_register", "立项登记（全国统一项目代码）",
                {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY},
                note="3号 C5"),
+    Permission("permits.project_correct", "更正项目信息（须写明理由，保留原值）",
+               {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY}),
     Permission("permits.project_ledger_import", "导入项目台账（Excel）",
                {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY}),
     Permission("permits.fees_record", "登记建设规费缴清", {Role.APPROVAL: SCOPE_COUNTY}, note="3号 C4：一窗缴清"),
@@ -195,6 +207,10 @@ PERMISSIONS: list[Permission] = [
                {Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM}, note="3号 C9"),
     Permission("permits.case_accept", "受理", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
                note="牵头部门或综合服务窗口（C6）"),
+    Permission("permits.case_return", "退回申请（补齐材料）", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
+               note="须写明理由，通知建设单位"),
+    Permission("permits.case_refuse_intake", "不予受理", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
+               note="须写明理由，通知建设单位"),
     Permission("permits.review_give", "出具审查意见（含要求补正）", dict(_DEPT_CASE), note="持有本事项审查的部门"),
     Permission("permits.case_resume", "提交补正、恢复计时",
                {Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM}),

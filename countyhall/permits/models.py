@@ -112,6 +112,10 @@ class Case(models.Model):
         APPROVED = "approved", "准予许可"
         REFUSED = "refused", "不予许可"
         REVOKED = "revoked", "撤销许可（未履行承诺）"
+        # The window's answers before acceptance: returned to complete the materials (the firm applies again on
+        # the same case), or refused acceptance (不予受理) with the reason; either is told to the firm.
+        RETURNED = "returned", "退回补齐材料"
+        NOT_ACCEPTED = "not_accepted", "不予受理"
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="cases")
     stage = models.CharField("审批阶段", max_length=32)
@@ -127,6 +131,8 @@ class Case(models.Model):
     status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.IN_REVIEW)
     decided_on = models.DateField("决定日期", null=True, blank=True)
     decision_reasons = models.TextField("决定理由", blank=True)
+    intake_reason = models.TextField("退回或不予受理的理由", blank=True)
+    intake_answered_on = models.DateField("退回或不予受理日期", null=True, blank=True)
 
     class Meta:
         verbose_name = "审批事项"
@@ -136,6 +142,28 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.stage}"
+
+
+class ProjectCorrection(models.Model):
+    """One corrected field of a project: never erased, the old value kept beside the new with the reason."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="corrections")
+    field = models.CharField("字段", max_length=40)
+    label = models.CharField("项目", max_length=40)
+    old = models.TextField("原值", blank=True)
+    new = models.TextField("新值", blank=True)
+    reason = models.CharField("更正理由", max_length=300)
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    corrected_at = models.DateTimeField("更正时间")
+
+    class Meta:
+        verbose_name = "项目信息更正"
+        verbose_name_plural = "项目信息更正"
+        ordering = ["-corrected_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label}：{self.old} → {self.new}"
 
 
 class Review(models.Model):
