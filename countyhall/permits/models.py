@@ -131,6 +131,7 @@ class Case(models.Model):
     status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.IN_REVIEW)
     decided_on = models.DateField("决定日期", null=True, blank=True)
     decision_reasons = models.TextField("决定理由", blank=True)
+    decision_number = models.CharField("决定书编号", max_length=40, blank=True)
     intake_reason = models.TextField("退回或不予受理的理由", blank=True)
     intake_answered_on = models.DateField("退回或不予受理日期", null=True, blank=True)
 
@@ -138,7 +139,9 @@ class Case(models.Model):
         verbose_name = "审批事项"
         verbose_name_plural = "审批事项"
         ordering = ["project", "stage_order"]
-        constraints = [models.UniqueConstraint(fields=["project", "stage"], name="one_case_per_stage")]
+        constraints = [models.UniqueConstraint(fields=["project", "stage"], name="one_case_per_stage"),
+                       models.UniqueConstraint(fields=["decision_number"], condition=~models.Q(decision_number=""),
+                                               name="one_decision_number")]
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.stage}"

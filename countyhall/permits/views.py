@@ -135,6 +135,7 @@ def _case_view(user, case: Case, calendar: DatabaseCalendar) -> dict:
         "notes": selectors.case_notes_for_user(user, case),
         "materials": [m for m in case.project.materials.all() if m.first_case_id == case.pk],
         "can_accept": case.status == Case.Status.SUBMITTED and access.can_accept(user, case),
+        "can_answer_intake": case.status == Case.Status.SUBMITTED and access.can_answer_intake(user, case),
         "can_opine": case.status == Case.Status.IN_REVIEW and access.can_give_review(user, case),
         "can_decide": case.status == Case.Status.IN_REVIEW and access.can_decide(user, case),
         "can_resume": case.status == Case.Status.AWAITING_APPLICANT and access.can_resume(user, case),
@@ -194,9 +195,26 @@ def _resume(request, project):
 
 @_action("decide")
 def _decide(request, project):
-    services.case_decide(actor=request.user, case=_case(request, project), approve=bool(request.POST.get("approve")),
-                         reasons=request.POST.get("reasons", ""))
-    return "已作出决定。"
+    # No outcome is assumed: a missing choice is refused, never read as one or the other.
+    decision = request.POST.get("decision", "")
+    if decision not in ("approve", "refuse"):
+        raise ServiceError("decision", "请选择“准予许可”或“不予许可”。")
+    case = services.case_decide(actor=request.user, case=_case(request, project), approve=decision == "approve",
+                                reasons=request.POST.get("reasons", ""))
+    return f"已作出决定：{case.get_status_display()}（{case.decision_number}），已通知建设单位。"
+
+
+@_action("return")
+def _return(request, project):
+    services.case_return(actor=request.user, case=_case(request, project), reason=request.POST.get("reasons", ""))
+    return "已退回申请，并通知建设单位补齐材料后重新申报。"
+
+
+@_action("refuse_intake")
+def _refuse_intake(request, project):
+    services.case_refuse_intake(actor=request.user, case=_case(request, project),
+                                reason=request.POST.get("reasons", ""))
+    return "已决定不予受理，并通知建设单位。"
 
 
 @_action("extend")
@@ -265,7 +283,11 @@ def project_detail(request, pk: int):
     _need(request.user)
     project = _project_for(request.user, pk)
     if request.method == "POST":
-        return ACTIONS.run(request, project, url=reverse("permits:project", args=[project.pk]))
+        from countyhall.permits.pages import confirmation
+
+        # Deciding, returning and refusing to accept are confirmed on a page of their own first.
+        return confirmation(request, project) or ACTIONS.run(
+            request, project, url=reverse("permits:project", args=[project.pk]))
     if not selectors.is_firm(request.user):
         # The page shows the 法定代表人 and 项目负责人 with a phone number: a staff read of named persons.
         audit_personal_read(actor=request.user, what="工程建设项目详情", object_type="permits.Project",
@@ -276,7 +298,9 @@ def project_detail(request, pk: int):
         "commitments"))
     by_stage = {case.stage: case for case in cases}
     stages = stages_for(project.category)
-    next_stage = next((s for s in stages if s not in by_stage), None)
+    # A stage not applied for yet, or whose application was returned or not accepted, may be applied for.
+    next_stage = next((s for s in stages if s not in by_stage or by_stage[s].status in (
+        Case.Status.RETURNED, Case.Status.NOT_ACCEPTED)), None)
     previous_ok = next_stage is not None and (stages.index(next_stage) == 0 or
                                               by_stage[stages[stages.index(next_stage) - 1]].status == "approved")
     firm = selectors.is_firm(request.user)
@@ -295,6 +319,8 @@ def project_detail(request, pk: int):
         "next_materials": services.stage_materials(project=project, stage=next_stage) if next_stage else None,
         "credit": services.project_credit_records(project, on=on),
         "assessments": project.assessments.all(), "firm": firm, "window": window,
+        "corrections": project.corrections.select_related("corrected_by"),
+        "can_correct": access.can_correct_project(request.user, project),
         "resume_names": sorted(services.materials_on_file(project)),
         "required_m2": required_m2,
         "handover_due": services.handover_deadline(project.completion_filed_on) if project.completion_filed_on

@@ -290,6 +290,7 @@ def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.d
     before = model_snapshot(case)
     case.status = Case.Status.APPROVED if approve else Case.Status.REFUSED
     case.decided_on, case.decision_reasons = on, reasons.strip()
+    case.decision_number = _decision_number(on)
     case.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
                  after=model_snapshot(case))
@@ -299,6 +300,19 @@ def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.d
                         + (f"，理由：{case.decision_reasons}" if case.decision_reasons else "")
                         + "。可在系统中查看并下载决定书。")
     return case
+
+
+DECISION_PREFIX = "高审批决字"
+
+
+def _decision_number(on: dt.date) -> str:
+    """The decision document's number, 高审批决字〔2022〕第3号: counted per year of decision. The unique
+    constraint makes two decisions racing for one number fail (and roll back) rather than share it."""
+    prefix = f"{DECISION_PREFIX}〔{on.year}〕第"
+    taken = Case.objects.filter(decision_number__startswith=prefix).values_list("decision_number", flat=True)
+    numbers = [int(n.removeprefix(prefix).removesuffix("号")) for n in taken
+               if n.removeprefix(prefix).removesuffix("号").isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1}号"
 
 
 def _check_elderly_rooms(project: Project, *, on: dt.date) -> None:
