@@ -67,22 +67,28 @@ def case_filters(request, cases):
     """Apply the case list's filters; returns (queryset, the filter values for the bar)."""
     user = request.user
     today = business_date()
-    f = {"q": request.GET.get("q", "").strip()[:50],
-         "status": choice_param(request, "status", "状态", Case.Status.choices),
-         "stage": choice_param(request, "stage", "审批阶段", [(s, s) for s in STAGES]),
-         "lead": int_param(request, "lead", "牵头部门", minimum=1),
-         "applied_from": date_param(request, "applied_from", "申报日期起"),
-         "applied_to": date_param(request, "applied_to", "申报日期止"),
-         "due": choice_param(request, "due", "时限", [("soon", "临期"), ("overdue", "已超期")]),
-         "mine": request.GET.get("mine", "") == "1", "resumed": request.GET.get("resumed", "") == "1",
-         "ready": request.GET.get("ready", "") == "1",
-         "extension": choice_param(request, "extension", "延期", [("pending", "待批准")]),
-         "decided": choice_param(request, "decided", "决定", [("recent", "近期")])}
+    f = {
+        "q": request.GET.get("q", "").strip()[:50],
+        "status": choice_param(request, "status", "状态", Case.Status.choices),
+        "stage": choice_param(request, "stage", "审批阶段", [(s, s) for s in STAGES]),
+        "lead": int_param(request, "lead", "牵头部门", minimum=1),
+        "applied_from": date_param(request, "applied_from", "申报日期起"),
+        "applied_to": date_param(request, "applied_to", "申报日期止"),
+        "due": choice_param(request, "due", "时限", [("soon", "临期"), ("overdue", "已超期")]),
+        "mine": request.GET.get("mine", "") == "1",
+        "resumed": request.GET.get("resumed", "") == "1",
+        "ready": request.GET.get("ready", "") == "1",
+        "extension": choice_param(request, "extension", "延期", [("pending", "待批准")]),
+        "decided": choice_param(request, "decided", "决定", [("recent", "近期")]),
+    }
     if f["applied_from"] and f["applied_to"] and f["applied_from"] > f["applied_to"]:
         raise BadParameter("applied_to", "申报日期止", "不能早于申报日期起。")
     if f["q"]:
-        cases = cases.filter(Q(project__name__icontains=f["q"]) | Q(project__code__icontains=f["q"])
-                             | Q(project__applicant__name__icontains=f["q"]))
+        cases = cases.filter(
+            Q(project__name__icontains=f["q"])
+            | Q(project__code__icontains=f["q"])
+            | Q(project__applicant__name__icontains=f["q"])
+        )
     if f["status"] == Case.Status.RETURNED:  # the firm's to-do lists both answers before acceptance
         cases = cases.filter(status__in=[Case.Status.RETURNED, Case.Status.NOT_ACCEPTED])
     elif f["status"]:
@@ -109,15 +115,18 @@ def case_filters(request, cases):
         held = Review.objects.filter(opinion=Review.Opinion.PENDING)
         if f["mine"] and org:
             held = held.filter(department_id=org)
-        cases = cases.filter(status=Case.Status.IN_REVIEW, suspensions__end__isnull=False,
-                             pk__in=held.values("case_id")).distinct()
+        cases = cases.filter(
+            status=Case.Status.IN_REVIEW, suspensions__end__isnull=False, pk__in=held.values("case_id")
+        ).distinct()
     if f["ready"]:
         cases = cases.filter(lead_id=org, status=Case.Status.IN_REVIEW).exclude(reviews__opinion__in=OPEN)
     if f["extension"]:
         cases = cases.filter(pk__in=Extension.objects.filter(approved_on__isnull=True).values("case_id"))
     if f["decided"]:
-        cases = cases.filter(status__in=[Case.Status.APPROVED, Case.Status.REFUSED],
-                             decided_on__gte=today - dt.timedelta(days=14))
+        cases = cases.filter(
+            status__in=[Case.Status.APPROVED, Case.Status.REFUSED],
+            decided_on__gte=today - dt.timedelta(days=14),
+        )
     return cases, f
 
 
@@ -129,14 +138,27 @@ def case_list(request):
 
     _need(request.user)
     projects = selectors.project_list_for_user(request.user)
-    cases = (Case.objects.filter(project__in=projects).select_related("project__applicant", "lead")
-             .prefetch_related("suspensions", "extensions"))
+    cases = (
+        Case.objects.filter(project__in=projects)
+        .select_related("project__applicant", "lead")
+        .prefetch_related("suspensions", "extensions")
+    )
     cases, f = case_filters(request, cases)
     table = Table(request, cases, columns=CASE_COLUMNS, default_sort="-applied_on", rows=_with_clocks)
     if table.export_requested:
         return table.export(filename="审批事项.xlsx")
     firm = access.is_firm(request.user)
-    return render(request, "permits/case_list.html", {
-        "table": table, "f": f, "statuses": Case.Status.choices, "stages": STAGES, "firm": firm,
-        "leads": Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT,
-                                             pk__in=Case.objects.values("lead_id")).order_by("name")})
+    return render(
+        request,
+        "permits/case_list.html",
+        {
+            "table": table,
+            "f": f,
+            "statuses": Case.Status.choices,
+            "stages": STAGES,
+            "firm": firm,
+            "leads": Organisation.objects.filter(
+                kind=Organisation.Kind.DEPARTMENT, pk__in=Case.objects.values("lead_id")
+            ).order_by("name"),
+        },
+    )

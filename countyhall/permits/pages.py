@@ -38,11 +38,18 @@ def project_edit(request, pk: int):
     initial = {field: getattr(project, field) for field in CORRECTABLE}
     form = forms.ProjectCorrectForm(request.POST or None, initial=initial)
     if request.method == "POST" and save_form(
-            request, form, lambda data: services.project_correct(actor=request.user, project=project, **data),
-            success="已更正项目信息，原值保留在更正记录中。"):
+        request,
+        form,
+        lambda data: services.project_correct(actor=request.user, project=project, **data),
+        success="已更正项目信息，原值保留在更正记录中。",
+    ):
         return redirect(reverse("permits:project", args=[project.pk]) + "#history")
-    return render(request, "permits/project_edit.html", {"project": project, "form": form}, status=400
-                  if request.method == "POST" else 200)
+    return render(
+        request,
+        "permits/project_edit.html",
+        {"project": project, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 # The acts that cannot be undone and so are confirmed on a page of their own, with what will happen.
@@ -63,7 +70,8 @@ def confirmation(request, project):
         return None
     try:
         case = Case.objects.select_related("project__applicant", "lead").get(
-            pk=posted_id(request.POST.get("case"), "审批事项"), project=project)
+            pk=posted_id(request.POST.get("case"), "审批事项"), project=project
+        )
     except (ServiceError, Case.DoesNotExist):
         raise Http404("审批事项不存在。") from None
     reasons = request.POST.get("reasons", "").strip()
@@ -76,18 +84,35 @@ def confirmation(request, project):
             errors["reasons"] = "不予许可须写明理由。"
     elif not reasons:
         errors["reasons"] = f"{CONFIRMED[action]}须写明理由（将告知建设单位）。"
-    fields = [(name, value) for name, value in request.POST.items()
-              if name not in ("csrfmiddlewaretoken", "confirmed", "anchor")]
-    return render(request, "permits/confirm.html", {
-        "project": project, "case": case, "action": action, "label": CONFIRMED[action], "decision": decision,
-        "reasons": reasons, "errors": errors, "fields": fields,
-        "back": reverse("permits:project", args=[project.pk]) + f"#case-{case.pk}",
-    }, status=400 if errors else 200)
+    fields = [
+        (name, value)
+        for name, value in request.POST.items()
+        if name not in ("csrfmiddlewaretoken", "confirmed", "anchor")
+    ]
+    return render(
+        request,
+        "permits/confirm.html",
+        {
+            "project": project,
+            "case": case,
+            "action": action,
+            "label": CONFIRMED[action],
+            "decision": decision,
+            "reasons": reasons,
+            "errors": errors,
+            "fields": fields,
+            "back": reverse("permits:project", args=[project.pk]) + f"#case-{case.pk}",
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _decided_case(user, pk: int) -> Case:
-    case = (Case.objects.filter(pk=pk, project__in=selectors.project_list_for_user(user))
-            .select_related("project__applicant", "project__site", "lead").first())
+    case = (
+        Case.objects.filter(pk=pk, project__in=selectors.project_list_for_user(user))
+        .select_related("project__applicant", "project__site", "lead")
+        .first()
+    )
     if case is None or not case.decided_on:
         raise Http404("没有该审批决定，或不在您的范围内。")
     return case
@@ -96,8 +121,14 @@ def _decided_case(user, pk: int) -> Case:
 def _document(case: Case) -> dict:
     clause = clause_for_citation(document_number=PARALLEL_APPROVAL.document, line=PARALLEL_APPROVAL.line)
     reviews = list(case.reviews.select_related("department").order_by("pk"))
-    return {"case": case, "project": case.project, "reviews": reviews, "citation": PARALLEL_APPROVAL,
-            "clause": clause, "number": case.decision_number or f"（编号未登记，事项 {case.pk}）"}
+    return {
+        "case": case,
+        "project": case.project,
+        "reviews": reviews,
+        "citation": PARALLEL_APPROVAL,
+        "clause": clause,
+        "number": case.decision_number or f"（编号未登记，事项 {case.pk}）",
+    }
 
 
 @login_required
@@ -110,17 +141,36 @@ def decision_document(request, pk: int):
     output = request.GET.get("format", "pdf")
     stem = f"审批决定书_{case.project.code}_{case.stage}"
     if output == "xlsx":
-        rows = [["决定书编号", data["number"]], ["项目名称", case.project.name], ["项目代码", case.project.code],
-                ["建设单位", case.project.applicant.name], ["建设地点", case.project.site.full_name()],
-                ["审批阶段", case.stage], ["决定", case.get_status_display()],
-                ["理由", case.decision_reasons or "—"]]
-        rows += [[f"审查意见：{r.department}", f"{r.get_opinion_display()}{('，' + r.reasons) if r.reasons else ''}"]
-                 for r in data["reviews"]]
-        rows += [["依据", f"{PARALLEL_APPROVAL.document} {PARALLEL_APPROVAL.clause}"
-                          + (f"：{data['clause'].text[:200]}" if data["clause"] else "")],
-                 ["作出决定的部门", case.lead.name], ["决定日期", case.decided_on],
-                 ["印章", "（盖章）"]]
-        return excel_response(filename=f"{stem}.xlsx", sheet_title="审批决定书", headers=["项目", "内容"], rows=rows)
+        rows = [
+            ["决定书编号", data["number"]],
+            ["项目名称", case.project.name],
+            ["项目代码", case.project.code],
+            ["建设单位", case.project.applicant.name],
+            ["建设地点", case.project.site.full_name()],
+            ["审批阶段", case.stage],
+            ["决定", case.get_status_display()],
+            ["理由", case.decision_reasons or "—"],
+        ]
+        rows += [
+            [
+                f"审查意见：{r.department}",
+                f"{r.get_opinion_display()}{('，' + r.reasons) if r.reasons else ''}",
+            ]
+            for r in data["reviews"]
+        ]
+        rows += [
+            [
+                "依据",
+                f"{PARALLEL_APPROVAL.document} {PARALLEL_APPROVAL.clause}"
+                + (f"：{data['clause'].text[:200]}" if data["clause"] else ""),
+            ],
+            ["作出决定的部门", case.lead.name],
+            ["决定日期", case.decided_on],
+            ["印章", "（盖章）"],
+        ]
+        return excel_response(
+            filename=f"{stem}.xlsx", sheet_title="审批决定书", headers=["项目", "内容"], rows=rows
+        )
     if output != "pdf":
         from countyhall.permits.views import _bad_request
 

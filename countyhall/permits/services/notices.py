@@ -19,5 +19,11 @@ def tell_applicant(case: Case, *, subject: str, body: str) -> None:
     notify(channel="in_app", recipient=firm.name, organisation=firm, subject=subject, body=text, source=case)
     phone = re.sub(r"[\s-]", "", project.contact_phone or "")
     if MOBILE.fullmatch(phone):
-        notify(channel="sms", recipient=project.project_manager or firm.name, address=phone, subject=subject,
-               body=text, source=case)
+        notify(
+            channel="sms",
+            recipient=project.project_manager or firm.name,
+            address=phone,
+            subject=subject,
+            body=text,
+            source=case,
+        )
