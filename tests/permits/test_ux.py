@@ -305,7 +305,6 @@ def test_todos_for_window_department_and_firm(scene):
     assert "status=submitted" in window["待受理的申请"].url
     assert "待受理的申请" in _labels(scene["users"]["resources"])  # the lead department
     assert "待受理的申请" not in _labels(scene["users"]["housing"])  # not its case
-    case_accept_and_ask = permit_stage_submit  # noqa: F841  (readability)
     from countyhall.permits.services import case_accept
 
     case_accept(actor=scene["users"]["resources"], case=case, on=D(2022, 6, 1))
