@@ -62,9 +62,9 @@ def _gates(project: Project, stage: str, on: dt.date) -> None:
     done = set(project.assessments.filter(completed_on__lte=on).values_list("kind", flat=True))
     missing = [a for a in required if a not in done]
     if missing:
-        raise ServiceError("assessments", f"受理“{stage}”前须完成：{'、'.join(missing)}（C5）。")
+        raise ServiceError("assessments", f"受理“{stage}”前须完成：{'、'.join(missing)}。")
     if stage in CONSTRUCTION_PERMIT_STAGES and (project.fees_paid_on is None or project.fees_paid_on > on):
-        raise ServiceError("fees", "建设规费须在施工许可前缴清，请提交缴费凭证（C4）。")
+        raise ServiceError("fees", "建设规费须在施工许可前缴清，请提交缴费凭证。")
 
 
 def _store_materials(*, actor, project: Project, case: Case, files: dict[str, File]) -> list[Material]:
@@ -98,7 +98,7 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
     # A returned or not-accepted application is applied for again on the same case (one case per stage): its
     # earlier answer stays in the case's notes and the audit log.
     if existing is not None and existing.status not in (Case.Status.RETURNED, Case.Status.NOT_ACCEPTED):
-        raise ServiceError("stage", "该阶段已申报，同一阶段不重复申报（C9）。")
+        raise ServiceError("stage", "该阶段已申报，同一阶段不重复申报。")
     limit = StageLimit.objects.filter(category=project.category, stage=stage).first()
     if limit is None:
         raise ServiceError("stage", "该阶段的时限和牵头部门尚未由管理员配置。")
@@ -106,7 +106,7 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
     needed = stage_materials(project=project, stage=stage)
     for name in files:
         if name in needed["reused"]:
-            raise ServiceError(f"materials.{name}", f"“{name}”已在前一阶段提交，系统共享使用，无需重复提交（C9）。")
+            raise ServiceError(f"materials.{name}", f"“{name}”已在前一阶段提交，系统共享使用，无需重复提交。")
         if name not in needed["required"]:
             raise ServiceError(f"materials.{name}", f"“{name}”不在本阶段申报材料清单内。")
     missing = [name for name in needed["missing"] if name not in files]
