@@ -9,6 +9,7 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import render
+from django.utils import timezone
 
 from countyhall.core.clock import business_date
 from countyhall.core.models import Organisation
@@ -162,3 +163,49 @@ def case_list(request):
             ).order_by("name"),
         },
     )
+
+
+def _progress(project) -> str:
+    return "；".join(f"{c.stage}：{c.get_status_display()}" for c in project.cases.all()) or "尚未申报"
+
+
+PROJECT_COLUMNS = [
+    Column("code", "项目代码", sort="code"),
+    Column("name", "项目名称", sort="name"),
+    Column("category", "项目类别", value=lambda p: p.get_category_display(), sort="category"),
+    Column("applicant__name", "建设单位", sort="applicant__name"),
+    Column("site", "建设地点", value=lambda p: p.site.full_name() or p.site.name, sort="site__path"),
+    Column("investment", "总投资（万元）", sort="investment", default=False),
+    Column("progress", "进度", value=_progress),
+    Column("registered_at", "登记时间", value=lambda p: timezone.localtime(p.registered_at).strftime("%Y-%m-%d"),
+           sort="registered_at", default=False),
+]
+
+
+def project_filters(request, projects):
+    """The project list's filters beyond name/code and category: stage status, registration dates, overdue."""
+    f = {"stage": choice_param(request, "stage", "审批阶段", [(s, s) for s in STAGES]),
+         "status": choice_param(request, "status", "状态", Case.Status.choices),
+         "from": date_param(request, "from", "登记日期起"), "to": date_param(request, "to", "登记日期止"),
+         "overdue": request.GET.get("overdue", "") == "1"}
+    if f["from"] and f["to"] and f["from"] > f["to"]:
+        raise BadParameter("to", "登记日期止", "不能早于登记日期起。")
+    if f["stage"] or f["status"]:
+        cases = Case.objects.all()
+        if f["stage"]:
+            cases = cases.filter(stage=f["stage"])
+        if f["status"]:
+            cases = cases.filter(status=f["status"])
+        projects = projects.filter(pk__in=cases.values("project_id"))
+    if f["from"]:
+        projects = projects.filter(registered_at__date__gte=f["from"])
+    if f["to"]:
+        projects = projects.filter(registered_at__date__lte=f["to"])
+    if f["overdue"]:
+        escalated = ClockNotice.objects.filter(kind=ClockNotice.Kind.ESCALATION, case__status=Case.Status.IN_REVIEW)
+        projects = projects.filter(pk__in=escalated.values("case__project_id"))
+    return projects, f
+
+
+def project_table(request, projects) -> Table:
+    return Table(request, projects, columns=PROJECT_COLUMNS, default_sort="-registered_at")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import Organisation
+from countyhall.core.params import answers_bad_parameters
 from countyhall.core.policy import parameters
 from countyhall.core.reports import excel_response, pdf_response, xlsx_response
 from countyhall.core.selectors.calendar import DatabaseCalendar
@@ -25,7 +26,7 @@ from countyhall.core.web import (
     save_form,
     submit_form,
 )
-from countyhall.permits import access, forms, selectors, services
+from countyhall.permits import access, forms, lists, selectors, services
 from countyhall.permits.access import USERS as PERMIT_ROLES
 from countyhall.permits.models import (
     Case,
@@ -63,6 +64,7 @@ def _project_for(user, pk: int) -> Project:
 
 
 @login_required
+@answers_bad_parameters(nav="permits/_nav.html")
 def project_list(request):
     _need(request.user)
     projects = selectors.project_list_for_user(request.user).prefetch_related("cases")
@@ -77,6 +79,7 @@ def project_list(request):
         projects = projects.filter(name__icontains=query) | projects.filter(code__icontains=query)
     if category:
         projects = projects.filter(category=category)
+    projects, extra = lists.project_filters(request, projects)
     if output == "xlsx":  # the import layout, so an exported ledger can be re-imported
         content = services.project_ledger_export(projects)
         if not selectors.is_firm(request.user):
@@ -102,8 +105,12 @@ def project_list(request):
                                                         mode=request.POST.get("mode", "all_or_nothing"))
             except ServiceError as exc:
                 messages.error(request, exc.message)
-    return render(request, "permits/project_list.html", {"report": report,
-        "projects": projects, "query": query, "category": category, "categories": Category.choices,
+    table = lists.project_table(request, projects)
+    if table.export_requested:
+        return table.export(filename="工程建设项目.xlsx")
+    return render(request, "permits/project_list.html", {"report": report, "table": table, "f": extra,
+        "projects": table.rows, "query": query, "category": category, "categories": Category.choices,
+        "stages": lists.STAGES, "statuses": Case.Status.choices,
         "can_register": can_register, "is_firm": selectors.is_firm(request.user)})
 
 
