@@ -17,7 +17,7 @@ from countyhall.core.params import BadParameter, answers_bad_parameters, choice_
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.tables import Column, Table
 from countyhall.permits import access, selectors
-from countyhall.permits.models import Case, Category, ClockNotice, Extension, Review
+from countyhall.permits.models import Case, Category, ClockNotice, CreditRecord, Extension, Review
 from countyhall.permits.rules import stages_for
 from countyhall.permits.services.clock import FINISHED, case_clock
 
@@ -209,3 +209,94 @@ def project_filters(request, projects):
 
 def project_table(request, projects) -> Table:
     return Table(request, projects, columns=PROJECT_COLUMNS, default_sort="-registered_at")
+
+
+def _review_rows(reviews):
+    from countyhall.permits.services.clock import review_clock
+
+    calendar = DatabaseCalendar()
+    reviews = list(reviews)
+    for review in reviews:
+        clock = review_clock(review, calendar=calendar)
+        review.clock = clock
+        if review.opinion not in OPEN or review.case.status in FINISHED:
+            review.clock_label = "已出具意见" if review.opinion not in OPEN else "已办结"
+        elif clock is None:
+            review.clock_label = "待受理"
+        elif review.case.status == Case.Status.AWAITING_APPLICANT:
+            review.clock_label = "停止计时（待补正）"
+        elif clock.overdue:
+            review.clock_label = f"已超期 {clock.days_over or 1} 个工作日"
+        else:
+            review.clock_label = f"剩 {clock.remaining} 个工作日"
+    return reviews
+
+
+REVIEW_COLUMNS = [
+    Column("case__project__code", "项目代码", sort="case__project__code"),
+    Column("case__project__name", "项目名称", sort="case__project__name"),
+    Column("case__project__applicant__name", "建设单位", sort="case__project__applicant__name"),
+    Column("case__stage", "审批阶段", sort="case__stage_order"),
+    Column("case__lead__name", "牵头部门", sort="case__lead__name"),
+    Column("case__accepted_on", "受理日期", sort="case__accepted_on"),
+    Column("opinion", "本部门意见", value=lambda r: r.get_opinion_display(), sort="opinion"),
+    Column("decided_on", "出具日期", sort="decided_on"),
+    Column("clock", "部门时限", value=lambda r: r.clock_label),
+]
+
+
+def desk_table(request, organisation):
+    """Every review the department holds, filtered (opinion, stage, acceptance dates, overdue), for the desk."""
+    f = {"opinion": choice_param(request, "opinion", "本部门意见",
+                                 [("open", "待出具"), *Review.Opinion.choices]),
+         "stage": choice_param(request, "stage", "审批阶段", [(s, s) for s in STAGES]),
+         "from": date_param(request, "from", "受理日期起"), "to": date_param(request, "to", "受理日期止"),
+         "overdue": request.GET.get("overdue", "") == "1"}
+    reviews = (Review.objects.filter(department=organisation).exclude(case__accepted_on__isnull=True)
+               .select_related("case__project__applicant", "case__lead")
+               .prefetch_related("case__suspensions", "case__extensions"))
+    if f["opinion"] == "open":
+        reviews = reviews.filter(opinion__in=OPEN, case__status__in=[Case.Status.IN_REVIEW,
+                                                                      Case.Status.AWAITING_APPLICANT])
+    elif f["opinion"]:
+        reviews = reviews.filter(opinion=f["opinion"])
+    if f["stage"]:
+        reviews = reviews.filter(case__stage=f["stage"])
+    if f["from"]:
+        reviews = reviews.filter(case__accepted_on__gte=f["from"])
+    if f["to"]:
+        reviews = reviews.filter(case__accepted_on__lte=f["to"])
+    if f["overdue"]:
+        reviews = reviews.filter(pk__in=ClockNotice.objects.filter(
+            kind=ClockNotice.Kind.ESCALATION, organisation=organisation).values("review_id"))
+    return Table(request, reviews, columns=REVIEW_COLUMNS, default_sort="case__accepted_on", rows=_review_rows), f
+
+
+CREDIT_COLUMNS = [
+    Column("who", "单位或从业人员", value=lambda r: str(r.organisation) if r.organisation_id else r.practitioner,
+           sort="organisation__name"),
+    Column("reason", "原因", value=lambda r: r.get_reason_display(), sort="reason"),
+    Column("detail", "情况"),
+    Column("source", "认定部门或信息来源", sort="source"),
+    Column("listed_on", "列入日期", sort="listed_on"),
+    Column("until", "移出日期", sort="until"),
+]
+
+
+def credit_filters(request, records):
+    f = {"q": request.GET.get("q", "").strip()[:50],
+         "reason": choice_param(request, "reason", "原因", CreditRecord.Reason.choices),
+         "from": date_param(request, "from", "列入日期起"), "to": date_param(request, "to", "列入日期止")}
+    if f["q"]:
+        records = records.filter(Q(organisation__name__icontains=f["q"]) | Q(practitioner__icontains=f["q"]))
+    if f["reason"]:
+        records = records.filter(reason=f["reason"])
+    if f["from"]:
+        records = records.filter(listed_on__gte=f["from"])
+    if f["to"]:
+        records = records.filter(listed_on__lte=f["to"])
+    return records, f
+
+
+def credit_table(request, records) -> Table:
+    return Table(request, records, columns=CREDIT_COLUMNS, default_sort="-listed_on")

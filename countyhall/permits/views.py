@@ -38,6 +38,7 @@ from countyhall.permits.models import (
     Material,
     ProgressReport,
     Project,
+    Review,
     StageLimit,
 )
 from countyhall.permits.rules import elderly_rooms_terms, stages_for, stages_terms
@@ -379,6 +380,7 @@ def stage_limits(request):
 
 
 @login_required
+@answers_bad_parameters(nav="permits/_nav.html")
 def credit_list(request):
     _need(request.user)
     if selectors.is_firm(request.user):
@@ -408,21 +410,32 @@ def credit_list(request):
     records = CreditRecord.objects.select_related("organisation")
     if show == "in_force":
         records = records.filter(listed_on__lte=on).exclude(until__lt=on)
-    people = sum(1 for r in records if r.practitioner)
+    records, f = lists.credit_filters(request, records)
+    table = lists.credit_table(request, records)
+    people = records.exclude(practitioner="").count() if table.export_requested else sum(
+        1 for r in table.rows if r.practitioner)
     if people:
-        # Listed practitioners are named persons: each read of the list is logged (firms are not persons).
-        audit_personal_read(actor=request.user, what="失信从业人员名单", object_type="permits.CreditRecord",
-                            count=people, filters={"show": show})
-    return render(request, "permits/credit.html", {"records": records, "form": form, "can_edit": can_edit,
-                                                   "show": show, "on": on})
+        # Listed practitioners are named persons: each read of the list (page or export) is logged.
+        audit_personal_read(actor=request.user, what="失信从业人员名单" + ("导出" if table.export_requested else ""),
+                            object_type="permits.CreditRecord", count=people, filters={"show": show, **{
+                                k: str(v) for k, v in f.items() if v}})
+    if table.export_requested:
+        return table.export(filename="工程建设领域失信名单.xlsx")
+    return render(request, "permits/credit.html", {"records": table.rows, "table": table, "f": f, "form": form,
+                                                   "can_edit": can_edit, "show": show, "on": on,
+                                                   "reasons": CreditRecord.Reason.choices})
 
 
 @login_required
+@answers_bad_parameters(nav="permits/_nav.html")
 def desk(request):
     """A department's desk: the reviews it holds and the cases it leads, overdue first, with days used."""
     _need(request.user)
     if selectors.is_firm(request.user) or request.user.organisation_id is None:
         raise PermissionDenied("工作台供审批部门使用。")
+    table, desk_filters = lists.desk_table(request, request.user.organisation)
+    if table.export_requested:
+        return table.export(filename=f"{request.user.organisation}审查事项.xlsx")
     data = selectors.department_desk(organisation=request.user.organisation)
     supervision = None
     if access.is_window(request.user):
@@ -430,7 +443,9 @@ def desk(request):
             "case__project", "organisation")[:100]
         data["pending_extensions"] = Extension.objects.filter(approved_on__isnull=True).select_related(
             "case__project", "requested_by")
-    return render(request, "permits/desk.html", {**data, "supervision": supervision,
+    return render(request, "permits/desk.html", {**data, "supervision": supervision, "table": table,
+                                                 "f": desk_filters, "stages": lists.STAGES,
+                                                 "opinions": Review.Opinion.choices,
                                                  "organisation": request.user.organisation})
 
 
