@@ -53,8 +53,12 @@ def stage_materials(*, project: Project, stage: str) -> dict:
     limit = StageLimit.objects.filter(category=project.category, stage=stage).first()
     required = limit.material_list if limit else []
     on_file = materials_on_file(project)
+    # Materials first given for this very stage (an application returned to complete them): a new version may
+    # be uploaded; only what an earlier stage gave is shared and never asked again.
+    own = [name for name in required if name in on_file and on_file[name].first_case_id is not None
+           and on_file[name].first_case.stage == stage]
     return {"required": required, "reused": [name for name in required if name in on_file],
-            "missing": [name for name in required if name not in on_file], "on_file": on_file}
+            "missing": [name for name in required if name not in on_file], "on_file": on_file, "own": own}
 
 
 def _gates(project: Project, stage: str, on: dt.date) -> None:
@@ -105,7 +109,7 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
     _gates(project, stage, on)
     needed = stage_materials(project=project, stage=stage)
     for name in files:
-        if name in needed["reused"]:
+        if name in needed["reused"] and name not in needed["own"]:
             raise ServiceError(f"materials.{name}", f"“{name}”已在前一阶段提交，系统共享使用，无需重复提交。")
         if name not in needed["required"]:
             raise ServiceError(f"materials.{name}", f"“{name}”不在本阶段申报材料清单内。")
