@@ -369,3 +369,14 @@ def test_project_list_desk_and_blacklist_tables(client, scene):
     export = client.get("/permits/credit/?show=all&export=csv").content.decode("utf-8-sig")
     assert "赵某某" in export
     assert AuditEntry.objects.filter(note__contains="失信从业人员名单导出").count() == before + 1
+
+
+def test_no_confirmation_page_for_who_may_not_act(client, scene):
+    case = _submitted(scene)
+    client.force_login(scene["firm_a"])
+    url = f"/permits/p/{scene['project'].pk}/"
+    assert client.post(url, {"action": "return", "case": case.pk, "reasons": "x"}).status_code == 403
+    assert client.post(url, {"action": "decide", "case": case.pk, "decision": "approve"}).status_code == 403
+    client.force_login(scene["firm_b"])
+    assert client.post(url, {"action": "return", "case": case.pk, "reasons": "x"}).status_code == 404
+    assert Case.objects.get(pk=case.pk).status == Case.Status.SUBMITTED

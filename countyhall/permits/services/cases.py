@@ -133,6 +133,7 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
     return case
 
 
+@transaction.atomic
 def _answer_intake(*, actor, case: Case, reason: str, on: dt.date | None, status: str, verb: str) -> Case:
     actor = as_actor(actor)
     case = Case.objects.select_for_update().select_related("project__applicant").get(pk=case.pk)
