@@ -74,6 +74,9 @@ def test_window_firm_and_department_do_their_jobs(browser, live_server, county, 
     firm.get_by_role("button", name="提交申报").click()
     assert "已申报，等待牵头部门受理" in firm.content()
     assert project.materials.filter(name="用地红线图").count() == 2  # the new version beside the first
+    firm.goto(f"{base}/permits/cases/")
+    assert "示例新材料厂房" in firm.inner_text("#cases") and "已申报待受理" in firm.inner_text("#cases")
+    check_page(firm, "permits-firm-cases")
 
     # The lead department accepts; when every opinion is in, it decides: no outcome is pre-selected.
     dept = open_as(browser, base, "u-resources")
