@@ -93,6 +93,11 @@ def can_command(user, incident=None) -> bool:
     return is_hq(user)
 
 
+def can_lower_level(user, incident) -> bool:
+    """Lower a response level, with a reason: the headquarters' decision, as standing down is (4.6)."""
+    return is_hq(user)
+
+
 def can_issue_warning(user) -> bool:
     return is_hq(user)
 
@@ -125,7 +130,9 @@ PERMISSIONS: list[Permission] = [
     Permission("emergency.response_start", "启动应急响应", dict(_HQ), note="34号 2.1.1(2)"),
     Permission("emergency.group_activate", "启动工作组", dict(_HQ)),
     Permission("emergency.timeline_command", "布置任务、设立现场指挥部、任务办结", dict(_HQ)),
-    Permission("emergency.end", "宣布应急结束", dict(_HQ), note="经总指挥批准（4.6）"),
+    Permission("emergency.level_lower", "调低响应等级（须写明理由）", dict(_HQ),
+               note="记入处置记录，通知所涉单位"),
+    Permission("emergency.end", "宣布应急结束", dict(_HQ), note="经总指挥批准（4.6），提交前确认"),
     Permission("emergency.evaluation_record", "处置评估报告", dict(_HQ), note="34号 6.1"),
     Permission("emergency.warning", "发布、更新、解除预警", dict(_HQ), note="34号 3.2.2（E4）"),
     Permission("emergency.drill_record", "登记应急演练", {**_HQ, Role.POWER_ENTERPRISE: SCOPE_ENTERPRISE},

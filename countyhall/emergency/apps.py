@@ -27,6 +27,7 @@ class EmergencyConfig(AppConfig):
             access="countyhall.emergency.access",
             demo="countyhall.emergency.demo",
             cli="countyhall.emergency.cli",
+            todos="countyhall.emergency.todos:todos_for",
         )
 
     def ready(self) -> None:

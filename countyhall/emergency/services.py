@@ -11,12 +11,12 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from countyhall.core.access import require
 from countyhall.core.actors import as_actor
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, format_local
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.notifications import notify
@@ -177,7 +177,7 @@ def command_post_assign(*, actor, post: CommandPost, holder: str) -> CommandPost
 def _involved(incident: Incident, level: str) -> list[str]:
     """Who a level involves (4.1): the town for IV; the county headquarters from III; the city and the
     province's guidance from II."""
-    names = []
+    names = [incident.enterprise.organisation.name]  # the enterprise itself, in-app
     town = incident.enterprise.division
     while town is not None and town.kind not in ("town", "street", "zone"):
         town = town.parent
@@ -192,6 +192,17 @@ def _involved(incident: Incident, level: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+# 2.1.3: the headquarters' office (应急救援指挥部办公室) sits in 县发展改革局: its in-app notices go to that
+# department's organisation, whatever the organisation register calls it.
+HQ_OFFICE = "应急救援指挥部办公室"
+
+
+def _hq_office_host() -> Organisation | None:
+    return (Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT)
+            .filter(Q(name__contains="发展和改革局") | Q(name__contains="发展改革局") | Q(short_name="县发改局"))
+            .order_by("pk").first())
+
+
 def _notify_names(names: list[str], *, subject: str, body: str, source) -> int:
     sent = 0
     offices = {o.name: o for o in DutyOffice.objects.filter(name__in=names)}
@@ -200,8 +211,15 @@ def _notify_names(names: list[str], *, subject: str, body: str, source) -> int:
         organisations.setdefault(organisation.name, organisation)
         if organisation.short_name:
             organisations.setdefault(organisation.short_name, organisation)
+    if HQ_OFFICE in names and HQ_OFFICE not in organisations:
+        host = _hq_office_host()
+        if host is not None:
+            organisations[HQ_OFFICE] = host
+    told = set()
     for name in names:
-        if name in organisations:
+        if name in organisations and organisations[name].pk not in told:
+            # One in-app notice per organisation, even when two of the names are the same unit.
+            told.add(organisations[name].pk)
             notify(channel="in_app", recipient=name, organisation=organisations[name], subject=subject, body=body,
                    source=source)
             sent += 1
@@ -296,11 +314,15 @@ def incident_figures_update(*, actor, incident: Incident, deaths: int, missing: 
     if incident.status == Incident.Status.ENDED:
         raise ServiceError("status", "应急已结束，伤亡情况请在评估报告中说明。")
     at = _now(at)
-    version = (incident.figures.aggregate(v=Max("version"))["v"] or 0) + 1
+    last = incident.figures.order_by("-version").first()
+    version = (last.version if last else 0) + 1
     figures = _figures(incident=incident, version=version, deaths=deaths, missing=missing, injured=injured,
                        impact=especially_major_impact, direct_loss_yuan=direct_loss_yuan, at=at, actor=actor)
     _log(incident, TimelineEntry.Kind.FIGURES, f"伤亡情况更新为{figures}。", actor=actor, at=at)
-    if level_rank(figures.level) > level_rank(incident.level):
+    # A rise: the new figures call for a higher level than the incident has, and than the figures before them
+    # did — so a level the headquarters lowered with a reason stands until the figures get worse.
+    if level_rank(figures.level) > level_rank(incident.level) and (
+            last is None or level_rank(figures.level) > level_rank(last.level)):
         previous = incident.level
         incident.level = figures.level
         incident.save(update_fields=["level"])
@@ -311,6 +333,45 @@ def incident_figures_update(*, actor, incident: Incident, deaths: int, missing: 
                            f"{LEVEL_LABELS[figures.level]}。", source=incident)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=figures, after=model_snapshot(figures))
     return figures
+
+
+@transaction.atomic
+def response_level_lower(*, actor, incident: Incident, level: str, reason: str, decided_by: str,
+                         at: dt.datetime | None = None) -> Incident:
+    """The headquarters lowers the response level with a reason (the level never falls by itself: 4.6 makes
+    standing down the commander's decision). Kept on the timeline, audited, and told to every unit the old
+    and the new level involve, in-app and by the outbox."""
+    actor = as_actor(actor)
+    require(access.can_lower_level(actor, incident), "调低响应等级由应急救援指挥部（办公室设在县发展改革局）或县应急局决定。")
+    incident = Incident.objects.select_for_update().select_related("enterprise__organisation",
+                                                                   "enterprise__division").get(pk=incident.pk)
+    if incident.status == Incident.Status.ENDED:
+        raise ServiceError("status", "应急已结束，不能调整响应等级。")
+    if level not in LEVEL_LABELS:
+        raise ServiceError("level", "响应等级应为I、II、III或IV级。")
+    if level_rank(level) >= level_rank(incident.level):
+        raise ServiceError("level", f"调低后的等级应低于当前的{LEVEL_LABELS[incident.level]}。")
+    reason, decided_by = reason.strip(), decided_by.strip()
+    if not reason:
+        raise ServiceError("reason", "调低响应等级须写明理由。")
+    if not decided_by:
+        raise ServiceError("decided_by", "请填写决定调低等级的领导。")
+    at = _now(at)
+    before = model_snapshot(incident)
+    previous = incident.level
+    incident.level = level
+    if incident.status == Incident.Status.RESPONDING:
+        incident.response_level = level
+    incident.save(update_fields=["level", "response_level"])
+    _log(incident, TimelineEntry.Kind.LEVEL, f"{decided_by}决定响应等级由{LEVEL_LABELS[previous]}调低为"
+         f"{LEVEL_LABELS[level]}，理由：{reason}。", actor=actor, at=at)
+    names = list(dict.fromkeys(_involved(incident, previous) + _involved(incident, level)))
+    _notify_names(names, subject=f"事故响应等级调低为{LEVEL_LABELS[level]}",
+                  body=f"{incident}：响应等级由{LEVEL_LABELS[previous]}调低为{LEVEL_LABELS[level]}"
+                       f"（{format_local(at)}，{decided_by}决定），理由：{reason}。", source=incident)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=incident, before=before,
+                 after=model_snapshot(incident), note=f"调低响应等级：{reason}")
+    return incident
 
 
 CONTENT_FIELDS = ("unit_overview", "scene", "course", "measures", "other", "place")

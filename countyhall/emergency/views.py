@@ -40,7 +40,7 @@ from countyhall.emergency.models import (
     Warning,
     WorkingGroup,
 )
-from countyhall.emergency.rules import LEVEL_LABELS
+from countyhall.emergency.rules import LEVEL_LABELS, level_rank
 
 
 def _need(user) -> None:
@@ -74,6 +74,12 @@ def incident_list(request):
         return _bad_request(request, "格式", "导出格式应为 xlsx。")
     if status:
         incidents = incidents.filter(status=status)
+    reports = request.GET.get("reports", "")
+    if reports not in ("", "open"):
+        return _bad_request(request, "报告", "应为 open（有未办结的报告时限）。")
+    if reports:  # the to-do "reports owed" links here
+        incidents = incidents.filter(deadlines__done_at__isnull=True).exclude(
+            status=Incident.Status.ENDED).distinct()
     if request.GET.get("format") == "xlsx":
         return excel_response(filename="发电企业生产安全事故.xlsx", sheet_title="事故", headers=[
             "发生时间", "企业", "类型", "地点", "响应等级", "状态", "接报时间", "应急结束"], rows=(
@@ -81,7 +87,7 @@ def incident_list(request):
              i.get_status_display(), timezone.localtime(i.reported_at),
              timezone.localtime(i.ended_at) if i.ended_at else ""] for i in incidents))
     return render(request, "emergency/incident_list.html", {
-        "incidents": incidents, "status": status, "statuses": Incident.Status.choices,
+        "incidents": incidents, "status": status, "statuses": Incident.Status.choices, "reports": reports,
         "notices": notice_list_for_user(request.user, limit=30), "hq": access.can_dispatch_outbox(request.user),
         "can_report": any(access.can_report_incident(request.user, e)
                           for e in selectors.enterprise_list_for_user(request.user))})
@@ -168,6 +174,45 @@ def _task_done(request, incident):
     return "任务已办结。"
 
 
+@_action("lower")
+def _lower(request, incident):
+    services.response_level_lower(actor=request.user, incident=incident, level=request.POST.get("level", ""),
+                                  reason=request.POST.get("reason", ""),
+                                  decided_by=request.POST.get("decided_by", ""))
+    return "已调低响应等级，已记入处置记录并通知所涉单位。"
+
+
+# Irreversible acts confirmed on a page of their own first (no inline script: the page is server-rendered).
+CONFIRMED = {"end": "宣布应急结束", "lower": "调低响应等级"}
+
+
+def _confirmation(request, incident):
+    action = request.POST.get("action", "")
+    if action not in CONFIRMED or request.POST.get("confirmed") == "1":
+        return None
+    errors = {}
+    if action == "end" and not request.POST.get("commander", "").strip():
+        errors["commander"] = "应急结束须经总指挥批准，请填写总指挥姓名。"
+    if action == "lower":
+        level = request.POST.get("level", "")
+        if level not in LEVEL_LABELS:
+            errors["level"] = "请选择调低后的响应等级。"
+        if not request.POST.get("reason", "").strip():
+            errors["reason"] = "调低响应等级须写明理由。"
+        if not request.POST.get("decided_by", "").strip():
+            errors["decided_by"] = "请填写决定调低等级的领导。"
+    fields = [(name, value) for name, value in request.POST.items()
+              if name not in ("csrfmiddlewaretoken", "confirmed", "anchor")]
+    return render(request, "emergency/confirm.html", {
+        "incident": incident, "action": action, "label": CONFIRMED[action], "errors": errors, "fields": fields,
+        "level_label": LEVEL_LABELS[incident.level],
+        "lower_levels": [(code, label) for code, label in LEVEL_LABELS.items()
+                         if level_rank(code) < level_rank(incident.level)],
+        "can_lower": access.can_lower_level(request.user, incident) and incident.status != Incident.Status.ENDED, "new_level": LEVEL_LABELS.get(request.POST.get("level", ""), ""),
+        "post": request.POST, "back": reverse("emergency:incident", args=[incident.pk]) + "#response"},
+        status=400 if errors else 200)
+
+
 @_action("end")
 def _end(request, incident):
     services.emergency_end(actor=request.user, incident=incident, commander=request.POST.get("commander", ""))
@@ -195,7 +240,8 @@ def incident_detail(request, pk: int):
     _need(request.user)
     incident = _incident_for(request.user, pk)
     if request.method == "POST":
-        return ACTIONS.run(request, incident, url=reverse("emergency:incident", args=[incident.pk]))
+        return _confirmation(request, incident) or ACTIONS.run(
+            request, incident, url=reverse("emergency:incident", args=[incident.pk]))
     board = selectors.incident_board(incident)
     deadlines = {d.pk: d for d in incident.deadlines.all()}
     rows = [{**state, "object": deadlines[state["id"]], "left": _span(state["seconds_left"])}
@@ -210,6 +256,9 @@ def incident_detail(request, pk: int):
         "missing_content": services.report_content_missing(incident), "hq": access.can_command(request.user, incident),
         "can_update": access.can_update_incident(request.user, incident),
         "level_label": LEVEL_LABELS[incident.level],
+        "lower_levels": [(code, label) for code, label in LEVEL_LABELS.items()
+                         if level_rank(code) < level_rank(incident.level)],
+        "can_lower": access.can_lower_level(request.user, incident) and incident.status != Incident.Status.ENDED,
         "forms": {"figures": forms.FiguresForm(initial={
                       "deaths": current.deaths, "missing": current.missing, "injured": current.injured,
                       "especially_major_impact": current.especially_major_impact,

@@ -93,6 +93,11 @@ def can_register_project(user) -> bool:
     return bool(_roles(user) & REGISTRARS)
 
 
+def can_correct_project(user, project) -> bool:
+    """Correct a registered project's particulars (with a reason, kept in its history): who may register one."""
+    return can_register_project(user)
+
+
 def can_import_ledger(user) -> bool:
     return can_register_project(user)
 
@@ -116,6 +121,11 @@ def can_apply(user, project) -> bool:
 
 def can_accept(user, case) -> bool:
     return is_window(user) or is_department(user, case.lead_id)
+
+
+def can_answer_intake(user, case) -> bool:
+    """Return an application to complete its materials, or refuse to accept it: whoever may accept it."""
+    return can_accept(user, case)
 
 
 def can_give_review(user, case) -> bool:
@@ -179,26 +189,32 @@ _DEPT_CASE = {role: SCOPE_CASE for role in DEPARTMENTS}
 PERMISSIONS: list[Permission] = [
     Permission("permits.stage_limit_set", "配置阶段时限、牵头和参与部门",
                {Role.SYSTEM_ADMIN: SCOPE_COUNTY, Role.APPROVAL: SCOPE_COUNTY},
-               note="审批流程图未刊印，由管理员据实录入（3号 C3）；演示数据加载器亦可"),
+               note="审批流程图未刊印，由管理员据实录入（高政办发〔2021〕3号）；演示数据加载器亦可"),
     Permission("permits.project_register", "立项登记（全国统一项目代码）",
                {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY},
                note="3号 C5"),
+    Permission("permits.project_correct", "更正项目信息（须写明理由，保留原值）",
+               {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY}),
     Permission("permits.project_ledger_import", "导入项目台账（Excel）",
                {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY}),
     Permission("permits.fees_record", "登记建设规费缴清", {Role.APPROVAL: SCOPE_COUNTY}, note="3号 C4：一窗缴清"),
     Permission("permits.assessment_record", "登记区域评估评价",
                {Role.APPROVAL: SCOPE_COUNTY, **{r: SCOPE_CASE for r in ASSESSORS - WINDOW}}, note="3号 C7"),
-    Permission("permits.residential_record", "住宅项目养老服务用房（C12）",
+    Permission("permits.residential_record", "住宅项目养老服务用房",
                {Role.APPROVAL: SCOPE_COUNTY, **{r: SCOPE_CASE for r in RESIDENTIAL_KEEPERS - WINDOW}},
                note="高政办字〔2021〕35号"),
     Permission("permits.stage_apply", "阶段申报（一套材料）",
                {Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM}, note="3号 C9"),
     Permission("permits.case_accept", "受理", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
-               note="牵头部门或综合服务窗口（C6）"),
+               note="牵头部门或综合服务窗口"),
+    Permission("permits.case_return", "退回申请（补齐材料）", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
+               note="须写明理由，通知建设单位"),
+    Permission("permits.case_refuse_intake", "不予受理", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
+               note="须写明理由，通知建设单位"),
     Permission("permits.review_give", "出具审查意见（含要求补正）", dict(_DEPT_CASE), note="持有本事项审查的部门"),
     Permission("permits.case_resume", "提交补正、恢复计时",
                {Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM}),
-    Permission("permits.case_decide", "作出许可决定", dict(_DEPT_CASE), note="牵头部门（C6）"),
+    Permission("permits.case_decide", "作出许可决定", dict(_DEPT_CASE), note="牵头部门"),
     Permission("permits.extension_request", "申请延期", dict(_DEPT_CASE), note="牵头部门"),
     Permission("permits.extension_approve", "批准延期", {Role.APPROVAL: SCOPE_COUNTY}, note="不得批准本人的申请"),
     Permission("permits.case_note_add", "留言、内部备注",
@@ -206,10 +222,10 @@ PERMISSIONS: list[Permission] = [
     Permission("permits.commitment_accept", "告知承诺办理", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
                note="3号 C8：牵头部门或综合服务窗口"),
     Permission("permits.commitment_check", "告知承诺核查", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
-               note="未履行承诺：撤销许可并列入失信名单（C8、C10）"),
+               note="未履行承诺：撤销许可并列入失信名单"),
     Permission("permits.credit_record", "列入、移出失信名单", {r: SCOPE_COUNTY for r in CREDIT_KEEPERS},
                note="3号 C10"),
-    Permission("permits.progress_report_submit", "报送月度进展（C11）",
+    Permission("permits.progress_report_submit", "报送月度进展",
                {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY}, note="牵头部门报送本部门；综合服务窗口可代报"),
     Permission("permits.clock_sweep", "时限提醒与超期督办", {},
                note="仅由每日系统任务运行（countyhall permits sweep）"),

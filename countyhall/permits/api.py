@@ -122,13 +122,22 @@ class OpinionSerializer(serializers.Serializer):
     reasons = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class RequiredBoolean(serializers.BooleanField):
+    # A decision has no default outcome: an absent field in a form post is an error, not "false".
+    default_empty_html = serializers.empty
+
+
 class DecisionSerializer(serializers.Serializer):
-    approve = serializers.BooleanField()
+    approve = RequiredBoolean(help_text="true 准予许可，false 不予许可（必填，无默认值）")
     reasons = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class IntakeSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="退回或不予受理的理由（告知建设单位）")
+
+
 class CaseActionApi(APIView):
-    """POST /cases/<id>/<action>: accept, opinion, resume, decide."""
+    """POST /cases/<id>/<action>: accept, return, refuse_intake, opinion, resume, decide."""
 
     @extend_schema(request=OpinionSerializer, responses={200: dict})
     def post(self, request, pk: int, action: str):
@@ -145,12 +154,17 @@ class CaseActionApi(APIView):
             services.review_give(actor=request.user, case=case, on=on, **data.validated_data)
         elif action == "resume":
             services.case_resume(actor=request.user, case=case, on=on, files=dict(request.FILES.items()))
+        elif action in ("return", "refuse_intake"):
+            data = IntakeSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            service = services.case_return if action == "return" else services.case_refuse_intake
+            service(actor=request.user, case=case, on=on, **data.validated_data)
         elif action == "decide":
             data = DecisionSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             services.case_decide(actor=request.user, case=case, on=on, **data.validated_data)
         else:
-            return _not_found("action", "未知的操作（accept、opinion、resume、decide）。")
+            return _not_found("action", "未知的操作（accept、return、refuse_intake、opinion、resume、decide）。")
         case = Case.objects.prefetch_related("reviews__department", "suspensions", "extensions", "notes").get(pk=pk)
         return Response(case_json(request.user, case, DatabaseCalendar()))
 

@@ -30,6 +30,7 @@ class PermitsConfig(AppConfig):
             access="countyhall.permits.access",
             demo="countyhall.permits.demo",
             cli="countyhall.permits.cli",
+            todos="countyhall.permits.todos:todos_for",
         )
 
     def ready(self) -> None:

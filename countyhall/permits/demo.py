@@ -23,6 +23,7 @@ from countyhall.permits.services import (
     permit_stage_apply,
     permit_stage_submit,
     progress_report_submit,
+    project_correct,
     project_register,
     residential_record,
     review_give,
@@ -133,10 +134,27 @@ def load(*, actor: str) -> list[str]:
     residential_record(actor=window, project=old, households=120, elderly_room_m2=Decimal("24.00"),
                        completion_filed_on=D(2022, 2, 28))
 
+    # 4. The firm qiye's own to-dos: a 补正 requested on one project, another application waiting to be accepted.
+    lab = project_register(actor=window, code="2022-370322-26-03-000321", name="新材料研发中心（示例）",
+                           category="social_industrial", site=site, applicant=industrial_firm,
+                           investment=Decimal("3000.00"), project_manager="孙示例", contact_phone="0533-0000001")
+    lab_case = permit_stage_apply(actor=_user("qiye"), project=lab, stage="立项用地规划许可", on=D(2022, 6, 6),
+                                  files=_files(STAGES["立项用地规划许可"][4].splitlines()))
+    case_accept(actor=_user("ziran"), case=lab_case, on=D(2022, 6, 7))
+    review_give(actor=_user("ziran"), case=lab_case, opinion="request_correction",
+                reasons="用地红线图未加盖测绘单位公章，请补正（示例）", on=D(2022, 6, 13))
+    store = project_register(actor=window, code="2022-370322-59-03-000654", name="新材料仓储物流项目（示例）",
+                             category="social_industrial", site=site, applicant=industrial_firm,
+                             investment=Decimal("1800.00"))
+    permit_stage_apply(actor=_user("qiye"), project=store, stage="立项用地规划许可", on=D(2022, 6, 14),
+                       files=_files(STAGES["立项用地规划许可"][4].splitlines()))
+    # A correction kept in the project's history (never an erasure).
+    project_correct(actor=window, project=plant, reason="按备案证更正总投资（示例）", investment=Decimal("12500.00"))
+
     credit_record_add(actor=window, practitioner="赵某（示例）",
                       reason="unpaid_wages", detail="拖欠农民工工资，经人社部门认定（示例）", listed_on=D(2022, 3, 1))
     progress_report_submit(actor=_user("ziran"), lead=orgs["县自然资源局"], year=2022, month=5, on=D(2022, 5, 24))
     sweep = clock_sweep(actor=actor, on=D(2022, 6, 15))
     configured = StageLimit.objects.count()
-    return [f"工程建设项目审批：{configured} 个阶段配置、3 个项目（含逾期未出具意见和待补正事项）、"
+    return [f"工程建设项目审批：{configured} 个阶段配置、5 个项目（含逾期未出具意见、待补正和待受理事项）、"
             f"时限提醒 {sweep['reminder']} 条、督办 {sweep['escalation']} 条。企业账号 qiye 可查看本企业项目。"]

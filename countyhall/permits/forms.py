@@ -16,19 +16,36 @@ def _departments():
 
 
 class ProjectForm(forms.Form):
-    code = forms.CharField(label="全国统一项目代码", max_length=40, help_text="立项时由投资项目在线审批监管平台赋予")
+    code = forms.CharField(label="全国统一项目代码", max_length=40,
+                           help_text="立项时由投资项目在线审批监管平台赋予，如 2022-370322-26-03-000123")
     name = forms.CharField(label="项目名称", max_length=200)
     category = forms.ChoiceField(label="项目类别", choices=Category.choices)
     land_supply = forms.ChoiceField(label="土地供应方式", choices=Project.LandSupply.choices)
     site = forms.ModelChoiceField(label="建设地点", queryset=Division.objects.order_by("path"))
     applicant = forms.ModelChoiceField(label="建设单位", queryset=Organisation.objects.order_by("kind", "name"))
     investment = forms.DecimalField(label="总投资（万元）", max_digits=12, decimal_places=2, required=False, min_value=0)
-    in_assessed_zone = forms.BooleanField(label="位于已实施区域评估的区域（C7）", required=False)
+    in_assessed_zone = forms.BooleanField(label="位于已实施区域评估的区域", required=False)
     legal_representative = forms.CharField(label="法定代表人", max_length=32, required=False)
     project_manager = forms.CharField(label="项目负责人", max_length=32, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
     households = forms.IntegerField(label="住宅户数（住宅项目填写）", min_value=0, required=False)
     in_area_completed_before_2014_06 = forms.BooleanField(label="位于2014年6月前竣工的住宅小区", required=False)
+
+
+class ProjectCorrectForm(forms.Form):
+    """The particulars that may be corrected after 立项 (not the code: C5), with the reason, which is required."""
+
+    name = forms.CharField(label="项目名称", max_length=200)
+    land_supply = forms.ChoiceField(label="土地供应方式", choices=Project.LandSupply.choices)
+    site = forms.ModelChoiceField(label="建设地点", queryset=Division.objects.order_by("path"))
+    applicant = forms.ModelChoiceField(label="建设单位", queryset=Organisation.objects.order_by("kind", "name"))
+    investment = forms.DecimalField(label="总投资（万元）", max_digits=12, decimal_places=2, required=False, min_value=0)
+    in_assessed_zone = forms.BooleanField(label="位于已实施区域评估的区域", required=False)
+    legal_representative = forms.CharField(label="法定代表人", max_length=32, required=False)
+    project_manager = forms.CharField(label="项目负责人", max_length=32, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    reason = forms.CharField(label="更正理由（必填，记入更正记录）", max_length=300,
+                             widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class StageLimitForm(forms.Form):

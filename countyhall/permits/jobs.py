@@ -53,14 +53,23 @@ def ledger_import_job(*, job, actor, params, progress) -> JobOutcome:
 
 def ledger_export_job(*, job, actor, params, progress) -> JobOutcome:
     """The rows the project list would export for the starter (their scope, the same search and category)."""
-    from countyhall.permits import selectors
+    from types import SimpleNamespace
+
+    from django.http import QueryDict
+
+    from countyhall.permits import lists, selectors
     from countyhall.permits.services import project_ledger_export
 
+    filters = params.get("filters") or {}
+    query = QueryDict(mutable=True)
+    query.update(filters)
     projects = selectors.project_list_for_user(actor)
-    if params.get("q"):
-        projects = projects.filter(name__icontains=params["q"]) | projects.filter(code__icontains=params["q"])
-    if params.get("category"):
-        projects = projects.filter(category=params["category"])
+    if filters.get("q"):
+        projects = projects.filter(name__icontains=filters["q"]) | projects.filter(code__icontains=filters["q"])
+    if filters.get("category"):
+        projects = projects.filter(category=filters["category"])
+    # The list's other filters, parsed the way the page parsed them for this user.
+    projects, _ = lists.project_filters(SimpleNamespace(GET=query, user=actor), projects)
     count = projects.count()
     progress(0, count)
     content = project_ledger_export(projects)

@@ -34,9 +34,9 @@ class StageLimit(models.Model):
     review_working_days = models.PositiveIntegerField(
         "部门审查时限（工作日）", null=True, blank=True,
         help_text="各参与部门出具意见的时限；为空时与阶段时限相同")
-    items = models.TextField("本阶段办理事项", blank=True, help_text="每行一项；合并办理的事项写在同一行（C4）")
+    items = models.TextField("本阶段办理事项", blank=True, help_text="每行一项；合并办理的事项写在同一行")
     materials = models.TextField("申报材料清单", blank=True,
-                                 help_text="每行一种材料；前一阶段已提交的材料自动共享，不再要求重复提交（C9）")
+                                 help_text="每行一种材料；前一阶段已提交的材料自动共享，不再要求重复提交")
 
     class Meta:
         verbose_name = "阶段时限"
@@ -57,7 +57,7 @@ class StageLimit(models.Model):
 
 class Project(models.Model):
     code = models.CharField("项目代码", max_length=40, unique=True,
-                            help_text="立项时赋予的全国统一项目代码，后续各项审批均使用（C5）")
+                            help_text="立项时赋予的全国统一项目代码，后续各项审批均使用")
     name = models.CharField("项目名称", max_length=200)
     category = models.CharField("项目类别", max_length=24, choices=Category.choices)
     site = models.ForeignKey(Division, verbose_name="建设地点", on_delete=models.PROTECT, related_name="+")
@@ -76,7 +76,7 @@ class Project(models.Model):
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     in_assessed_zone = models.BooleanField("位于已实施区域评估的区域", default=False)
     fees_paid_on = models.DateField("建设规费缴清日期", null=True, blank=True,
-                                    help_text="施工许可核验缴费凭证（C4）")
+                                    help_text="施工许可核验缴费凭证")
     fees_proof = models.CharField("缴费凭证号", max_length=60, blank=True)
     # C12 (35号): residential projects provide community elderly-care rooms, checked at scheme review and
     # acceptance, and hand them to 民政 within three months of completion filing.
@@ -112,30 +112,61 @@ class Case(models.Model):
         APPROVED = "approved", "准予许可"
         REFUSED = "refused", "不予许可"
         REVOKED = "revoked", "撤销许可（未履行承诺）"
+        # The window's answers before acceptance: returned to complete the materials (the firm applies again on
+        # the same case), or refused acceptance (不予受理) with the reason; either is told to the firm.
+        RETURNED = "returned", "退回补齐材料"
+        NOT_ACCEPTED = "not_accepted", "不予受理"
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="cases")
     stage = models.CharField("审批阶段", max_length=32)
     stage_order = models.PositiveSmallIntegerField()
     lead = models.ForeignKey(Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+")
     applied_on = models.DateField("申报日期", null=True, blank=True)
-    accepted_on = models.DateField("受理日期", null=True, blank=True, help_text="受理当日不计入时限（C3）")
+    accepted_on = models.DateField("受理日期", null=True, blank=True, help_text="受理当日不计入时限")
     working_days = models.PositiveIntegerField("阶段时限（工作日）")
     review_working_days = models.PositiveIntegerField("部门审查时限（工作日）", null=True, blank=True,
                                                       help_text="为空时与阶段时限相同")
     applicant_listed = models.BooleanField("申请人在失信名单内", default=False,
-                                           help_text="受理时建设单位在失信名单内：提示所有审查部门（C10）")
+                                           help_text="受理时建设单位在失信名单内：提示所有审查部门")
     status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.IN_REVIEW)
     decided_on = models.DateField("决定日期", null=True, blank=True)
     decision_reasons = models.TextField("决定理由", blank=True)
+    decision_number = models.CharField("决定书编号", max_length=40, blank=True)
+    intake_reason = models.TextField("退回或不予受理的理由", blank=True)
+    intake_answered_on = models.DateField("退回或不予受理日期", null=True, blank=True)
 
     class Meta:
         verbose_name = "审批事项"
         verbose_name_plural = "审批事项"
         ordering = ["project", "stage_order"]
-        constraints = [models.UniqueConstraint(fields=["project", "stage"], name="one_case_per_stage")]
+        constraints = [models.UniqueConstraint(fields=["project", "stage"], name="one_case_per_stage"),
+                       models.UniqueConstraint(fields=["decision_number"], condition=~models.Q(decision_number=""),
+                                               name="one_decision_number")]
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.stage}"
+
+
+class ProjectCorrection(models.Model):
+    """One corrected field of a project: never erased, the old value kept beside the new with the reason."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="corrections")
+    field = models.CharField("字段", max_length=40)
+    label = models.CharField("项目", max_length=40)
+    old = models.TextField("原值", blank=True)
+    new = models.TextField("新值", blank=True)
+    reason = models.CharField("更正理由", max_length=300)
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    corrected_at = models.DateTimeField("更正时间")
+
+    class Meta:
+        verbose_name = "项目信息更正"
+        verbose_name_plural = "项目信息更正"
+        ordering = ["-corrected_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label}：{self.old} → {self.new}"
 
 
 class Review(models.Model):

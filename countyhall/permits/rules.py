@@ -18,6 +18,9 @@ STAGES = ["立项用地规划许可", "工程建设许可", "施工许可", "竣
 FOUR_STAGES = Citation(DOCUMENT, "二、（三）", 1675)
 # Land sold with a design scheme: 工程建设许可 and 施工许可 merge into one stage ("拿地即开工").
 MERGED_STAGES = Citation(DOCUMENT, "二、（四）", 1732)
+# C6: in a stage the lead department collects every department's opinion and issues one decision (并联审批);
+# the basis printed on the decision document.
+PARALLEL_APPROVAL = Citation(DOCUMENT, "二、（五）", 1758)
 SOLD_WITH_SCHEME = "land_with_scheme"
 
 

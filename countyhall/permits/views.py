@@ -14,6 +14,7 @@ from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.jobs import import_as_job, job_submit
 from countyhall.core.models import Organisation
+from countyhall.core.params import answers_bad_parameters
 from countyhall.core.policy import parameters
 from countyhall.core.reports import excel_response, pdf_response, xlsx_response
 from countyhall.core.selectors.calendar import DatabaseCalendar
@@ -27,7 +28,7 @@ from countyhall.core.web import (
     save_form,
     submit_form,
 )
-from countyhall.permits import access, forms, jobs, selectors, services
+from countyhall.permits import access, forms, jobs, lists, selectors, services
 from countyhall.permits.access import USERS as PERMIT_ROLES
 from countyhall.permits.models import (
     Case,
@@ -39,6 +40,7 @@ from countyhall.permits.models import (
     Material,
     ProgressReport,
     Project,
+    Review,
     StageLimit,
 )
 from countyhall.permits.rules import elderly_rooms_terms, stages_for, stages_terms
@@ -65,6 +67,7 @@ def _project_for(user, pk: int) -> Project:
 
 
 @login_required
+@answers_bad_parameters(nav="permits/_nav.html")
 def project_list(request):
     _need(request.user)
     projects = selectors.project_list_for_user(request.user).prefetch_related("cases")
@@ -79,9 +82,11 @@ def project_list(request):
         projects = projects.filter(name__icontains=query) | projects.filter(code__icontains=query)
     if category:
         projects = projects.filter(category=category)
+    projects, extra = lists.project_filters(request, projects)
     if output == "xlsx" and projects.count() > settings.COUNTYHALL_JOB_EXPORT_ROWS:
         # A large export is built by the background worker; the download (audited) is on the job page.
-        job = job_submit(actor=request.user, kind=jobs.LEDGER_EXPORT, params={"q": query, "category": category})
+        job = job_submit(actor=request.user, kind=jobs.LEDGER_EXPORT, params={"filters": {
+            key: value for key, value in request.GET.items() if key not in ("format", "page")}})
         return redirect("core:job", pk=job.pk)
     if output == "xlsx":  # the import layout, so an exported ledger can be re-imported
         content = services.project_ledger_export(projects)
@@ -114,8 +119,12 @@ def project_list(request):
                                                         mode=request.POST.get("mode", "all_or_nothing"))
             except ServiceError as exc:
                 messages.error(request, exc.message)
-    return render(request, "permits/project_list.html", {"report": report,
-        "projects": projects, "query": query, "category": category, "categories": Category.choices,
+    table = lists.project_table(request, projects)
+    if table.export_requested:
+        return table.export(filename="工程建设项目.xlsx")
+    return render(request, "permits/project_list.html", {"report": report, "table": table, "f": extra,
+        "projects": table.rows, "query": query, "category": category, "categories": Category.choices,
+        "stages": lists.STAGES, "statuses": Case.Status.choices,
         "can_register": can_register, "is_firm": selectors.is_firm(request.user)})
 
 
@@ -147,6 +156,7 @@ def _case_view(user, case: Case, calendar: DatabaseCalendar) -> dict:
         "notes": selectors.case_notes_for_user(user, case),
         "materials": [m for m in case.project.materials.all() if m.first_case_id == case.pk],
         "can_accept": case.status == Case.Status.SUBMITTED and access.can_accept(user, case),
+        "can_answer_intake": case.status == Case.Status.SUBMITTED and access.can_answer_intake(user, case),
         "can_opine": case.status == Case.Status.IN_REVIEW and access.can_give_review(user, case),
         "can_decide": case.status == Case.Status.IN_REVIEW and access.can_decide(user, case),
         "can_resume": case.status == Case.Status.AWAITING_APPLICANT and access.can_resume(user, case),
@@ -206,9 +216,26 @@ def _resume(request, project):
 
 @_action("decide")
 def _decide(request, project):
-    services.case_decide(actor=request.user, case=_case(request, project), approve=bool(request.POST.get("approve")),
-                         reasons=request.POST.get("reasons", ""))
-    return "已作出决定。"
+    # No outcome is assumed: a missing choice is refused, never read as one or the other.
+    decision = request.POST.get("decision", "")
+    if decision not in ("approve", "refuse"):
+        raise ServiceError("decision", "请选择“准予许可”或“不予许可”。")
+    case = services.case_decide(actor=request.user, case=_case(request, project), approve=decision == "approve",
+                                reasons=request.POST.get("reasons", ""))
+    return f"已作出决定：{case.get_status_display()}（{case.decision_number}），已通知建设单位。"
+
+
+@_action("return")
+def _return(request, project):
+    services.case_return(actor=request.user, case=_case(request, project), reason=request.POST.get("reasons", ""))
+    return "已退回申请，并通知建设单位补齐材料后重新申报。"
+
+
+@_action("refuse_intake")
+def _refuse_intake(request, project):
+    services.case_refuse_intake(actor=request.user, case=_case(request, project),
+                                reason=request.POST.get("reasons", ""))
+    return "已决定不予受理，并通知建设单位。"
 
 
 @_action("extend")
@@ -277,7 +304,11 @@ def project_detail(request, pk: int):
     _need(request.user)
     project = _project_for(request.user, pk)
     if request.method == "POST":
-        return ACTIONS.run(request, project, url=reverse("permits:project", args=[project.pk]))
+        from countyhall.permits.pages import confirmation
+
+        # Deciding, returning and refusing to accept are confirmed on a page of their own first.
+        return confirmation(request, project) or ACTIONS.run(
+            request, project, url=reverse("permits:project", args=[project.pk]))
     if not selectors.is_firm(request.user):
         # The page shows the 法定代表人 and 项目负责人 with a phone number: a staff read of named persons.
         audit_personal_read(actor=request.user, what="工程建设项目详情", object_type="permits.Project",
@@ -288,7 +319,9 @@ def project_detail(request, pk: int):
         "commitments"))
     by_stage = {case.stage: case for case in cases}
     stages = stages_for(project.category)
-    next_stage = next((s for s in stages if s not in by_stage), None)
+    # A stage not applied for yet, or whose application was returned or not accepted, may be applied for.
+    next_stage = next((s for s in stages if s not in by_stage or by_stage[s].status in (
+        Case.Status.RETURNED, Case.Status.NOT_ACCEPTED)), None)
     previous_ok = next_stage is not None and (stages.index(next_stage) == 0 or
                                               by_stage[stages[stages.index(next_stage) - 1]].status == "approved")
     firm = selectors.is_firm(request.user)
@@ -307,6 +340,8 @@ def project_detail(request, pk: int):
         "next_materials": services.stage_materials(project=project, stage=next_stage) if next_stage else None,
         "credit": services.project_credit_records(project, on=on),
         "assessments": project.assessments.all(), "firm": firm, "window": window,
+        "corrections": project.corrections.select_related("corrected_by"),
+        "can_correct": access.can_correct_project(request.user, project),
         "resume_names": sorted(services.materials_on_file(project)),
         "required_m2": required_m2,
         "handover_due": services.handover_deadline(project.completion_filed_on) if project.completion_filed_on
@@ -358,6 +393,7 @@ def stage_limits(request):
 
 
 @login_required
+@answers_bad_parameters(nav="permits/_nav.html")
 def credit_list(request):
     _need(request.user)
     if selectors.is_firm(request.user):
@@ -387,21 +423,32 @@ def credit_list(request):
     records = CreditRecord.objects.select_related("organisation")
     if show == "in_force":
         records = records.filter(listed_on__lte=on).exclude(until__lt=on)
-    people = sum(1 for r in records if r.practitioner)
+    records, f = lists.credit_filters(request, records)
+    table = lists.credit_table(request, records)
+    people = records.exclude(practitioner="").count() if table.export_requested else sum(
+        1 for r in table.rows if r.practitioner)
     if people:
-        # Listed practitioners are named persons: each read of the list is logged (firms are not persons).
-        audit_personal_read(actor=request.user, what="失信从业人员名单", object_type="permits.CreditRecord",
-                            count=people, filters={"show": show})
-    return render(request, "permits/credit.html", {"records": records, "form": form, "can_edit": can_edit,
-                                                   "show": show, "on": on})
+        # Listed practitioners are named persons: each read of the list (page or export) is logged.
+        audit_personal_read(actor=request.user, what="失信从业人员名单" + ("导出" if table.export_requested else ""),
+                            object_type="permits.CreditRecord", count=people, filters={"show": show, **{
+                                k: str(v) for k, v in f.items() if v}})
+    if table.export_requested:
+        return table.export(filename="工程建设领域失信名单.xlsx")
+    return render(request, "permits/credit.html", {"records": table.rows, "table": table, "f": f, "form": form,
+                                                   "can_edit": can_edit, "show": show, "on": on,
+                                                   "reasons": CreditRecord.Reason.choices})
 
 
 @login_required
+@answers_bad_parameters(nav="permits/_nav.html")
 def desk(request):
     """A department's desk: the reviews it holds and the cases it leads, overdue first, with days used."""
     _need(request.user)
     if selectors.is_firm(request.user) or request.user.organisation_id is None:
         raise PermissionDenied("工作台供审批部门使用。")
+    table, desk_filters = lists.desk_table(request, request.user.organisation)
+    if table.export_requested:
+        return table.export(filename=f"{request.user.organisation}审查事项.xlsx")
     data = selectors.department_desk(organisation=request.user.organisation)
     supervision = None
     if access.is_window(request.user):
@@ -409,7 +456,9 @@ def desk(request):
             "case__project", "organisation")[:100]
         data["pending_extensions"] = Extension.objects.filter(approved_on__isnull=True).select_related(
             "case__project", "requested_by")
-    return render(request, "permits/desk.html", {**data, "supervision": supervision,
+    return render(request, "permits/desk.html", {**data, "supervision": supervision, "table": table,
+                                                 "f": desk_filters, "stages": lists.STAGES,
+                                                 "opinions": Review.Opinion.choices,
                                                  "organisation": request.user.organisation})
 
 

@@ -73,6 +73,8 @@ def test_report_watch_countdown_mark_done_and_close(browser, live_server, county
     hq.click("text=启动医疗救护组")
     hq.fill("input[name=commander]", "李某")
     hq.click("text=宣布应急结束")
+    assert "确认宣布应急结束" in hq.content() and incident.status != "ended"
+    hq.click("#confirm-button")
     assert "已宣布应急结束" in hq.content() and "应急结束" in hq.inner_text("#status")
     incident.refresh_from_db()
     assert incident.status == "ended" and incident.ended_by == "李某"

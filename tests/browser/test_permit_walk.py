@@ -74,8 +74,12 @@ def _accept(page, url):
 
 
 def _decide(page, url):
+    # No outcome is pre-selected; the choice is confirmed on its own page before it is written.
     page.goto(url)
-    page.get_by_role("button", name="作出统一决定").click()
+    page.get_by_label("准予许可").check()
+    page.get_by_role("button", name="下一步：确认决定").click()
+    assert "确认作出统一决定" in page.content()
+    page.get_by_role("button", name="确认作出统一决定").click()
     assert "已作出决定" in page.content()
 
 

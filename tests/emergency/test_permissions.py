@@ -170,6 +170,7 @@ def _answers(user, enterprise: PowerEnterprise, incident: Incident, deadline: Re
         "emergency.response_start": access.can_command(user, incident),
         "emergency.group_activate": access.can_command(user, incident),
         "emergency.timeline_command": access.can_command(user, incident),
+        "emergency.level_lower": access.can_lower_level(user, incident),
         "emergency.end": access.can_command(user, incident),
         "emergency.evaluation_record": access.can_command(user, incident),
         "emergency.warning": access.can_issue_warning(user),

@@ -46,6 +46,10 @@ def test_register_apply_review_and_decide_through_the_api(world, make_user):
     api.force_authenticate(users["approval"])
     api.post(f"/api/v1/permits/cases/{case_id}/opinion", {"opinion": "approve"}, format="json")
     api.force_authenticate(users["resources"])
+    # No default outcome: a decision without `approve` is refused, in JSON and in a form post alike.
+    assert api.post(f"/api/v1/permits/cases/{case_id}/decide", {}, format="json").status_code == 400
+    assert api.post(f"/api/v1/permits/cases/{case_id}/decide", {"reasons": "x"}).status_code == 400
+    assert Case.objects.get(pk=case_id).status == "in_review"
     decided = api.post(f"/api/v1/permits/cases/{case_id}/decide", {"approve": True}, format="json").json()
     assert decided["status"] == "approved" and Case.objects.get(pk=case_id).status == "approved"
 

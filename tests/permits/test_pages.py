@@ -24,7 +24,12 @@ def test_review_and_decide_through_the_pages(client, world):
     client.post(url, {"case": case.pk, "action": "opinion", "opinion": "approve"})
     client.force_login(users["resources"])
     client.post(url, {"case": case.pk, "action": "opinion", "opinion": "approve"})
-    html = client.post(url, {"case": case.pk, "action": "decide", "approve": "on"}, follow=True).content.decode()
+    # The decision is confirmed on a page of its own before anything is written.
+    confirm = client.post(url, {"case": case.pk, "action": "decide", "decision": "approve"}).content.decode()
+    assert "确认作出统一决定" in confirm and "不可撤销" in confirm
+    assert Case.objects.get(pk=case.pk).status == "in_review"
+    html = client.post(url, {"case": case.pk, "action": "decide", "decision": "approve", "confirmed": "1"},
+                       follow=True).content.decode()
     assert "准予许可" in html and Case.objects.get(pk=case.pk).status == "approved"
     client.force_login(world["admin"])
     assert client.get(url).status_code == 200

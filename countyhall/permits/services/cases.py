@@ -29,6 +29,11 @@ from countyhall.permits.models import (
 from countyhall.permits.rules import assessments_terms, elderly_rooms_terms, stages_for
 from countyhall.permits.services.clock import ANSWERED
 from countyhall.permits.services.credit import blacklisted
+from countyhall.permits.services.notices import tell_applicant
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 # C12: the rooms are checked at design-scheme review (in 工程建设许可) and at completion acceptance.
 ELDERLY_ROOM_CHECKPOINTS = {"工程建设许可", "工程建设许可和施工许可", "竣工验收"}
@@ -48,8 +53,12 @@ def stage_materials(*, project: Project, stage: str) -> dict:
     limit = StageLimit.objects.filter(category=project.category, stage=stage).first()
     required = limit.material_list if limit else []
     on_file = materials_on_file(project)
+    # Materials first given for this very stage (an application returned to complete them): a new version may
+    # be uploaded; only what an earlier stage gave is shared and never asked again.
+    own = [name for name in required if name in on_file and on_file[name].first_case_id is not None
+           and on_file[name].first_case.stage == stage]
     return {"required": required, "reused": [name for name in required if name in on_file],
-            "missing": [name for name in required if name not in on_file], "on_file": on_file}
+            "missing": [name for name in required if name not in on_file], "on_file": on_file, "own": own}
 
 
 def _gates(project: Project, stage: str, on: dt.date) -> None:
@@ -57,9 +66,9 @@ def _gates(project: Project, stage: str, on: dt.date) -> None:
     done = set(project.assessments.filter(completed_on__lte=on).values_list("kind", flat=True))
     missing = [a for a in required if a not in done]
     if missing:
-        raise ServiceError("assessments", f"受理“{stage}”前须完成：{'、'.join(missing)}（C5）。")
+        raise ServiceError("assessments", f"受理“{stage}”前须完成：{'、'.join(missing)}。")
     if stage in CONSTRUCTION_PERMIT_STAGES and (project.fees_paid_on is None or project.fees_paid_on > on):
-        raise ServiceError("fees", "建设规费须在施工许可前缴清，请提交缴费凭证（C4）。")
+        raise ServiceError("fees", "建设规费须在施工许可前缴清，请提交缴费凭证。")
 
 
 def _store_materials(*, actor, project: Project, case: Case, files: dict[str, File]) -> list[Material]:
@@ -89,27 +98,82 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
         previous = project.cases.filter(stage=stages[order - 1]).first()
         if previous is None or previous.status != Case.Status.APPROVED:
             raise ServiceError("stage", f"须先完成“{stages[order - 1]}”阶段。")
-    if project.cases.filter(stage=stage).exists():
-        raise ServiceError("stage", "该阶段已申报，同一阶段不重复申报（C9）。")
+    existing = project.cases.filter(stage=stage).first()
+    # A returned or not-accepted application is applied for again on the same case (one case per stage): its
+    # earlier answer stays in the case's notes and the audit log.
+    if existing is not None and existing.status not in (Case.Status.RETURNED, Case.Status.NOT_ACCEPTED):
+        raise ServiceError("stage", "该阶段已申报，同一阶段不重复申报。")
     limit = StageLimit.objects.filter(category=project.category, stage=stage).first()
     if limit is None:
         raise ServiceError("stage", "该阶段的时限和牵头部门尚未由管理员配置。")
     _gates(project, stage, on)
     needed = stage_materials(project=project, stage=stage)
     for name in files:
-        if name in needed["reused"]:
-            raise ServiceError(f"materials.{name}", f"“{name}”已在前一阶段提交，系统共享使用，无需重复提交（C9）。")
+        if name in needed["reused"] and name not in needed["own"]:
+            raise ServiceError(f"materials.{name}", f"“{name}”已在前一阶段提交，系统共享使用，无需重复提交。")
         if name not in needed["required"]:
             raise ServiceError(f"materials.{name}", f"“{name}”不在本阶段申报材料清单内。")
     missing = [name for name in needed["missing"] if name not in files]
     if missing:
         raise ServiceError("materials", f"缺少申报材料：{'、'.join(missing)}。")
-    case = Case.objects.create(project=project, stage=stage, stage_order=order, lead=limit.lead, applied_on=on,
-                               status=Case.Status.SUBMITTED, working_days=limit.working_days,
-                               review_working_days=limit.review_working_days)
+    if existing is not None:
+        case, before = existing, model_snapshot(existing)
+        case.lead, case.applied_on, case.status = limit.lead, on, Case.Status.SUBMITTED
+        case.working_days, case.review_working_days = limit.working_days, limit.review_working_days
+        case.save()
+    else:
+        before = None
+        case = Case.objects.create(project=project, stage=stage, stage_order=order, lead=limit.lead, applied_on=on,
+                                   status=Case.Status.SUBMITTED, working_days=limit.working_days,
+                                   review_working_days=limit.review_working_days)
     stored = _store_materials(actor=actor, project=project, case=case, files=files)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=case,
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE, instance=case,
+                 before=before, note="重新申报" if before else "",
                  after={**model_snapshot(case), "materials": [m.name for m in stored], "reused": needed["reused"]})
+    return case
+
+
+@transaction.atomic
+def _answer_intake(*, actor, case: Case, reason: str, on: dt.date | None, status: str, verb: str) -> Case:
+    actor = as_actor(actor)
+    case = Case.objects.select_for_update().select_related("project__applicant").get(pk=case.pk)
+    require(access.can_answer_intake(actor, case), f"只有牵头部门或综合服务窗口可以{verb}。")
+    if case.status != Case.Status.SUBMITTED:
+        raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能{verb}（只有待受理的申请可以）。")
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("reason", f"{verb}须写明理由（告知建设单位）。")
+    on = on or business_date()
+    if case.applied_on and on < case.applied_on:
+        raise ServiceError("on", "日期不能早于申报日期。")
+    before = model_snapshot(case)
+    case.status, case.intake_reason, case.intake_answered_on = status, reason, on
+    case.save()
+    # The reason is also a message the applicant reads on the case, kept after it applies again.
+    note = CaseNote.objects.create(case=case, author=actor_user(actor), internal=False,
+                                   text=f"{Case.Status(status).label}：{reason}")
+    CaseNote.objects.filter(pk=note.pk).update(written_at=business_now())
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
+                 after=model_snapshot(case), note=verb)
+    return case
+
+
+@transaction.atomic
+def case_return(*, actor, case: Case, reason: str, on: dt.date | None = None) -> Case:
+    """退回: the application lacks something; the firm completes it and applies again on the same case."""
+    case = _answer_intake(actor=actor, case=case, reason=reason, on=on, status=Case.Status.RETURNED, verb="退回申请")
+    tell_applicant(case, subject="申请已退回，请补齐材料",
+                   body=f"{_day(case.intake_answered_on)}退回，理由：{case.intake_reason}。补齐后可重新申报。")
+    return case
+
+
+@transaction.atomic
+def case_refuse_intake(*, actor, case: Case, reason: str, on: dt.date | None = None) -> Case:
+    """不予受理: the application is not accepted, with the reason written and told to the firm."""
+    case = _answer_intake(actor=actor, case=case, reason=reason, on=on, status=Case.Status.NOT_ACCEPTED,
+                          verb="不予受理")
+    tell_applicant(case, subject="申请不予受理",
+                   body=f"{_day(case.intake_answered_on)}决定不予受理，理由：{case.intake_reason}。")
     return case
 
 
@@ -177,6 +241,10 @@ def review_give(*, actor, case: Case, opinion: str, reasons: str = "", on: dt.da
         case.status = Case.Status.AWAITING_APPLICANT
         case.save(update_fields=["status"])
         Suspension.objects.create(case=case, start=on, reason=f"{review.department}：{reasons.strip()}")
+        case.project = Project.objects.select_related("applicant").get(pk=case.project_id)
+        tell_applicant(case, subject="请补正材料",
+                       body=f"{review.department}于{_day(on)}要求补正：{reasons.strip()}。补正期间停止计时，"
+                            "请登录系统提交补正材料。")
     return review
 
 
@@ -227,10 +295,29 @@ def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.d
     before = model_snapshot(case)
     case.status = Case.Status.APPROVED if approve else Case.Status.REFUSED
     case.decided_on, case.decision_reasons = on, reasons.strip()
+    case.decision_number = _decision_number(on)
     case.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
                  after=model_snapshot(case))
+    case.project = Project.objects.select_related("applicant").get(pk=case.project_id)
+    tell_applicant(case, subject=f"审批决定：{case.get_status_display()}",
+                   body=f"{case.lead}于{_day(on)}作出决定：{case.get_status_display()}"
+                        + (f"，理由：{case.decision_reasons}" if case.decision_reasons else "")
+                        + "。可在系统中查看并下载决定书。")
     return case
+
+
+DECISION_PREFIX = "高审批决字"
+
+
+def _decision_number(on: dt.date) -> str:
+    """The decision document's number, 高审批决字〔2022〕第3号: counted per year of decision. The unique
+    constraint makes two decisions racing for one number fail (and roll back) rather than share it."""
+    prefix = f"{DECISION_PREFIX}〔{on.year}〕第"
+    taken = Case.objects.filter(decision_number__startswith=prefix).values_list("decision_number", flat=True)
+    numbers = [int(n.removeprefix(prefix).removesuffix("号")) for n in taken
+               if n.removeprefix(prefix).removesuffix("号").isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1}号"
 
 
 def _check_elderly_rooms(project: Project, *, on: dt.date) -> None:
@@ -274,6 +361,10 @@ def extension_approve(*, actor, extension: Extension, on: dt.date | None = None)
     extension.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=extension, before=before,
                  after=model_snapshot(extension), note="批准延期")
+    case = Case.objects.select_related("project__applicant", "lead").get(pk=extension.case_id)
+    tell_applicant(case, subject="办理时限延长",
+                   body=f"经批准延长 {extension.working_days} 个工作日（{_day(extension.approved_on)}批准），"
+                        f"理由：{extension.reason}。")
     return extension
 
 

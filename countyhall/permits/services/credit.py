@@ -87,7 +87,7 @@ def commitment_accept(*, actor, case: Case, item: str, area: str, committed_on: 
     if area not in Commitment.Area.values:
         raise ServiceError("area", "未知的领域。")
     if area != Commitment.Area.GENERAL:
-        raise ServiceError("area", f"直接涉及{Commitment.Area(area).label}的事项不适用告知承诺制（C8）。")
+        raise ServiceError("area", f"直接涉及{Commitment.Area(area).label}的事项不适用告知承诺制。")
     if check_due < committed_on:
         raise ServiceError("check_due", "核查期限不能早于承诺日期。")
     if case.status in (Case.Status.REFUSED, Case.Status.REVOKED):

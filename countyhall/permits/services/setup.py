@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
 from countyhall.core.access import require
 from countyhall.core.actors import as_actor
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.policy import parameters
-from countyhall.core.services.audit import audit_record, model_snapshot
+from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.permits import access
-from countyhall.permits.models import Category, Project, ProjectAssessment, StageLimit
+from countyhall.permits.models import Category, Project, ProjectAssessment, ProjectCorrection, StageLimit
 from countyhall.permits.rules import REGIONALLY_ASSESSED, stages_for
 
 
@@ -54,6 +55,31 @@ def stage_limit_set(*, actor, category: str, stage: str, working_days: int, lead
     return limit
 
 
+# 全国统一项目代码 (C5: given at 立项 by the 投资项目在线审批监管平台, used by every later approval). The
+# platform's code is 24 characters in five parts joined by hyphens, e.g. 2022-370322-26-03-000123:
+#   YYYY    the year the code was given (the national platform issues codes since 2014);
+#   XXXXXX  the six-digit administrative division code of the place (370322 高青县; a city or provincial
+#           project carries its own, so any six digits are accepted);
+#   XX      the two-digit industry (国民经济行业分类 major category, 01–97);
+#   XX      how the project is handled: 01 审批, 02 核准, 03 备案;
+#   XXXXXX  the six-digit serial number.
+PROJECT_CODE = re.compile(r"(?P<year>\d{4})-(?P<division>\d{6})-(?P<industry>\d{2})-(?P<kind>0[123])-(?P<serial>\d{6})")
+PROJECT_CODE_HINT = "格式应为“年份-行政区划代码-行业代码-类型代码-流水号”，如 2022-370322-26-03-000123"
+
+
+def project_code_problem(code: str) -> str:
+    """Why `code` is not a 全国统一项目代码, in Chinese; empty when it is well formed."""
+    match = PROJECT_CODE.fullmatch(code)
+    if match is None:
+        return f"全国统一项目代码{PROJECT_CODE_HINT}（类型代码 01 审批、02 核准、03 备案）。"
+    year = int(match["year"])
+    if not 2014 <= year <= business_date().year + 1:
+        return f"全国统一项目代码的年份 {year} 不正确（应在 2014 年至 {business_date().year + 1} 年之间）。"
+    if not 1 <= int(match["industry"]) <= 97:
+        return f"全国统一项目代码的行业代码 {match['industry']} 不正确（国民经济行业门类代码为 01 至 97）。"
+    return ""
+
+
 @transaction.atomic
 def project_register(*, actor, code: str, name: str, category: str, site: Division, applicant: Organisation,
                      in_assessed_zone: bool = False, land_supply: str = Project.LandSupply.TRANSFER,
@@ -72,6 +98,9 @@ def project_register(*, actor, code: str, name: str, category: str, site: Divisi
             raise ServiceError(field, f"{label}不能超过 {limit} 个字符。")
     if not code:
         raise ServiceError("code", "请填写全国统一项目代码。")
+    problem = project_code_problem(code)
+    if problem:
+        raise ServiceError("code", problem)
     if Project.objects.filter(code=code).exists():
         raise ServiceError("code", "该项目代码已登记，同一项目各阶段审批使用同一代码。")
     if not name.strip():
@@ -93,6 +122,83 @@ def project_register(*, actor, code: str, name: str, category: str, site: Divisi
         in_area_completed_before_2014_06=in_area_completed_before_2014_06)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=project, after=model_snapshot(project))
     return project
+
+
+# What a project's particulars may be corrected to after registration. The code itself is not here: it is the
+# key every approval and the national platform use (C5), so a wrong code is a new registration, not an edit.
+CORRECTABLE = ("name", "site", "applicant", "land_supply", "investment", "legal_representative", "project_manager",
+               "contact_phone", "in_assessed_zone")
+
+
+def _shown(project: Project, field: str) -> str:
+    value = getattr(project, field)
+    if field == "land_supply":
+        return project.get_land_supply_display()
+    if field == "in_assessed_zone":
+        return "是" if value else "否"
+    if field == "site":
+        return value.full_name() or value.name
+    return "" if value is None else str(value)
+
+
+@transaction.atomic
+def project_correct(*, actor, project: Project, reason: str, **changes) -> list[ProjectCorrection]:
+    """Correct a project's particulars. Never an erasure: each changed field is kept as old → new with the
+    reason and who changed it (shown on the project's page), and the change is audited in the same transaction."""
+    actor = as_actor(actor)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    require(access.can_correct_project(actor, project),
+            "只有县行政审批服务局、县发展和改革局或系统管理员可以更正项目信息。")
+    unknown = sorted(set(changes) - set(CORRECTABLE))
+    if unknown:
+        raise ServiceError(unknown[0], "该项不能更正（项目代码不可更改，代码有误请重新立项）。")
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("reason", "请写明更正理由。")
+    if len(reason) > 300:
+        raise ServiceError("reason", "更正理由不能超过 300 个字符。")
+    for field in ("name", "legal_representative", "project_manager", "contact_phone"):
+        if field in changes:
+            changes[field] = (changes[field] or "").strip()
+            limit = Project._meta.get_field(field).max_length
+            if len(changes[field]) > limit:
+                raise ServiceError(field, f"{Project._meta.get_field(field).verbose_name}不能超过 {limit} 个字符。")
+    if "name" in changes and not changes["name"]:
+        raise ServiceError("name", "请填写项目名称。")
+    if "land_supply" in changes:
+        if changes["land_supply"] not in Project.LandSupply.values:
+            raise ServiceError("land_supply", "未知的土地供应方式。")
+        if (changes["land_supply"] == Project.LandSupply.TRANSFER_WITH_SCHEME) != (
+                project.category == Category.LAND_WITH_SCHEME):
+            raise ServiceError("land_supply", "带方案出让土地的项目应为“社会投资带方案出让土地类”，反之亦然。")
+    if "investment" in changes and changes["investment"] is not None:
+        try:
+            changes["investment"] = Decimal(changes["investment"])
+        except (InvalidOperation, TypeError):
+            raise ServiceError("investment", "总投资应为数字（万元）。") from None
+        if changes["investment"] < 0:
+            raise ServiceError("investment", "总投资不能为负数。")
+    if "applicant" in changes and changes["applicant"].kind != Organisation.Kind.ENTERPRISE \
+            and not project.category.startswith("gov_"):
+        raise ServiceError("applicant", "社会投资项目的建设单位应为企业。")
+    before = model_snapshot(project)
+    at = business_now()
+    corrections = []
+    for field in CORRECTABLE:
+        if field not in changes or getattr(project, field) == changes[field]:
+            continue
+        old = _shown(project, field)
+        setattr(project, field, changes[field])
+        corrections.append(ProjectCorrection(
+            project=project, field=field, label=str(Project._meta.get_field(field).verbose_name), old=old,
+            new=_shown(project, field), reason=reason, corrected_by=actor_user(actor), corrected_at=at))
+    if not corrections:
+        raise ServiceError("reason", "没有修改任何内容。")
+    project.save()
+    ProjectCorrection.objects.bulk_create(corrections)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=project, before=before,
+                 after=model_snapshot(project), note=f"更正项目信息：{reason}")
+    return corrections
 
 
 @transaction.atomic
