@@ -36,7 +36,9 @@ def person_list(request):
     # The list shows names, ID numbers and birth years: a read of personal data, logged like a detail page.
     person_list_read_log(request.user, what="人员查询" if query else "人员列表", count=len(rows), query=query,
                          within=within, page=page.number)
-    divisions = Division.objects.filter(path__startswith=scope.path).exclude(kind="natural_village") if scope else []
+    # The filter offers each division by full_name(), which walks the parents: joined (a village's town and county).
+    divisions = (Division.objects.filter(path__startswith=scope.path).exclude(kind="natural_village")
+                 .select_related("parent__parent") if scope else [])
     return render(request, "core/person_list.html", {"page": page, "rows": rows, "divisions": divisions,
                                                      "scope": scope, "query": query, "within": within})
 
