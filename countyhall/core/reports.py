@@ -11,11 +11,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from io import BytesIO
+from itertools import chain, islice
 from urllib.parse import quote
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.rich_text import CellRichText
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -34,29 +36,52 @@ def _attachment(response, filename: str):
     return response
 
 
+# Column widths are fitted to the header and the first rows: a write-only sheet takes its widths before its rows.
+WIDTH_SAMPLE_ROWS = 500
+
+
 def workbook_bytes(*, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """One sheet with a bold header row; Decimal money stays exact with a 0.00 format; every cell goes
-    through safe_cell(), so text that looks like a formula stays text."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_title[:31]
-    append_safe_row(sheet, headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    through safe_cell(), so text that looks like a formula stays text.
+
+    Written in openpyxl's write-only mode: each row goes to a temporary file as it comes, so an export of every
+    filtered row (`.iterator()` over a year of lunches, the audit log) holds the finished, compressed file and
+    not a cell object per value (a regular workbook took ~7 KB of memory a row; docs/benchmarks.md).
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31])
+    rows = iter(rows)
+    sample = list(islice(rows, WIDTH_SAMPLE_ROWS))
     widths = [len(str(h)) * 2 + 2 for h in headers]
-    for row in rows:
-        append_safe_row(sheet, row)
+    for row in sample:
         for index, value in enumerate(row):
             widths[index] = min(60, max(widths[index], len(str(value)) + 2))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    sheet.append([_write_only_cell(sheet, value, bold=True) for value in headers])
+    for row in chain(sample, rows):
+        sheet.append([_write_only_cell(sheet, value) for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _write_only_cell(sheet, value, *, bold: bool = False):
+    """safe_cell() for a write-only sheet: formula-like text as a string cell with Excel's quote prefix, money
+    with the 0.00 format, the header bold. Plain values go as they are (no cell object per value)."""
+    value = safe_cell(value)
+    if not (bold or isinstance(value, CellRichText | Decimal)):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, CellRichText):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif isinstance(value, Decimal):
+        cell.number_format = "0.00"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
 
 
 def is_formula_like(value) -> bool:
