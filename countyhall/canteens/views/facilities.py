@@ -147,7 +147,7 @@ def facility_menu(request, pk: int):
 
 def public_facilities(request):
     """No login: filed facilities, their weekly menus and the published evaluation results (A4, A16)."""
-    facilities = list(facility_public_list().prefetch_related("menus"))
+    facilities = list(facility_public_list().prefetch_related("menus", "prices"))
     week = business_date() - dt.timedelta(days=business_date().weekday())
     for facility in facilities:
         facility.current_menu = next((m for m in facility.menus.all() if m.week_start >= week - dt.timedelta(days=7)),
