@@ -140,7 +140,7 @@ def pages() -> list[Page]:
         p("caizheng", "list", "settlements", "/canteens/settlements/"),
         p("minzheng", "detail", "settlement", at("/canteens/settlements/{}/", settlement)),
         p("caizheng", "list", "subsidies", "/canteens/subsidies/"),
-        p("minzheng", "list", "fraud checks", "/canteens/fraud/"),
+        p("minzheng", "list", "fraud checks", "/canteens/fraud/", 1),
         p("minzheng", "export", "facilities xlsx", "/canteens/facilities/?format=xlsx", 3),
         p("minzheng", "export", "settlements xlsx", "/canteens/settlements/?format=xlsx", 3),
         p(
@@ -372,7 +372,7 @@ def export_memory(client, path: str) -> dict:
     }
 
 
-def run_timings(*, requests: int, only: str, smoke: bool) -> dict:
+def run_timings(*, requests: int, only: str, smoke: bool, start: int = 0) -> dict:
     import django
 
     django.setup()
@@ -388,7 +388,9 @@ def run_timings(*, requests: int, only: str, smoke: bool) -> dict:
     from countyhall.core.models import AuditEntry
 
     results, clients = [], {}
-    for page in pages():
+    for index, page in enumerate(pages()):
+        if index < start:
+            continue
         if (
             only
             and only not in page.name
@@ -490,6 +492,9 @@ def main(argv=None) -> int:
         help="a few hundred rows on a throwaway database, each page fetched once, asserting 200",
     )
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the county size to generate")
+    parser.add_argument(
+        "--start", type=int, default=0, help="skip the first N pages of the list (resume a run)"
+    )
     parser.add_argument("--markdown", metavar="JSON", help="print the docs table of a saved run and stop")
     args = parser.parse_args(argv)
     if args.markdown:
@@ -503,7 +508,7 @@ def main(argv=None) -> int:
     )
     os.environ.update(_env(url, debug=False, date=BENCH_DATE))
     try:
-        report = run_timings(requests=args.requests, only=args.only, smoke=args.smoke)
+        report = run_timings(requests=args.requests, only=args.only, smoke=args.smoke, start=args.start)
     finally:
         if args.smoke:
             from django.db import connections
@@ -531,7 +536,9 @@ def main(argv=None) -> int:
         }
     )
     OUT.mkdir(parents=True, exist_ok=True)
-    target = OUT / ("pages.json" if not args.only else f"pages-{args.only}.json")
+    target = OUT / (
+        "pages.json" if not (args.only or args.start) else f"pages-{args.only or args.start}.json"
+    )
     target.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     missed = [p for p in report["pages"] if p["status"] == 200 and not p["meets_goal"]]
     print(
