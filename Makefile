@@ -9,7 +9,7 @@ DEMO_DATE ?= 2022-06-15
 # the developer targets choose the local ones explicitly, whatever the shell exported.
 LOCAL := DJANGO_SETTINGS_MODULE=countyhall.config.settings.local
 
-.PHONY: install demo serve worker test test-sqlite test-postgres lint format clean bench bench-quick bench-permits
+.PHONY: install demo serve worker test test-sqlite test-postgres lint format clean bench bench-quick bench-permits bench-pages
 
 install: $(VENV)/.installed
 
@@ -62,6 +62,14 @@ bench-quick: install
 # The approval system's clock-based pages at county scale (SQLite; results in var/bench/permits.json).
 bench-permits: install
 	$(BIN)/python -m benchmarks.permit_clocks
+
+# Every list page, detail page and export at county scale on PostgreSQL (issue 11): builds the database
+# bench_pages once (BENCH_PG_URL; kept for re-runs, BENCH_ARGS=--rebuild to redo) and times each page as the demo
+# roles that use it. WeasyPrint needs HarfBuzz's subsetter: without it a CJK PDF takes ~50 s instead of ~1 s.
+# Results in var/bench/pages.json, summary in docs/benchmarks.md.
+bench-pages: install
+	dpkg -s fonts-noto-cjk libharfbuzz-subset0 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk libharfbuzz-subset0)
+	$(BIN)/python -m benchmarks.pages $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check countyhall tests

@@ -361,6 +361,8 @@ class Lunch(models.Model):
         indexes = [
             models.Index(fields=["facility", "meal_date", "status"], name="lunch_facility_day"),
             models.Index(fields=["elder", "meal_date"], name="lunch_elder_day"),
+            # One facility's lunches newest first (the lunch list of an operator or a town): migration 0004.
+            models.Index(fields=["facility", "-meal_date", "-id"], name="lunch_facility_recent"),
         ]
 
     def __str__(self) -> str:

@@ -11,11 +11,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from io import BytesIO
+from itertools import chain, islice
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.rich_text import CellRichText
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -28,35 +30,58 @@ CSV = "text/csv; charset=utf-8"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+def _attachment(response, filename: str):
     # RFC 5987: Chinese file names survive every browser the county uses.
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 
 
+# Column widths are fitted to the header and the first rows: a write-only sheet takes its widths before its rows.
+WIDTH_SAMPLE_ROWS = 500
+
+
 def workbook_bytes(*, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """One sheet with a bold header row; Decimal money stays exact with a 0.00 format; every cell goes
-    through safe_cell(), so text that looks like a formula stays text."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_title[:31]
-    append_safe_row(sheet, headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    through safe_cell(), so text that looks like a formula stays text.
+
+    Written in openpyxl's write-only mode: each row goes to a temporary file as it comes, so an export of every
+    filtered row (`.iterator()` over a year of lunches, the audit log) holds the finished, compressed file and
+    not a cell object per value (a regular workbook took ~7 KB of memory a row; docs/benchmarks.md).
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31])
+    rows = iter(rows)
+    sample = list(islice(rows, WIDTH_SAMPLE_ROWS))
     widths = [len(str(h)) * 2 + 2 for h in headers]
-    for row in rows:
-        append_safe_row(sheet, row)
+    for row in sample:
         for index, value in enumerate(row):
             widths[index] = min(60, max(widths[index], len(str(value)) + 2))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    sheet.append([_write_only_cell(sheet, value, bold=True) for value in headers])
+    for row in chain(sample, rows):
+        sheet.append([_write_only_cell(sheet, value) for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _write_only_cell(sheet, value, *, bold: bool = False):
+    """safe_cell() for a write-only sheet: formula-like text as a string cell with Excel's quote prefix, money
+    with the 0.00 format, the header bold. Plain values go as they are (no cell object per value)."""
+    value = safe_cell(value)
+    if not (bold or isinstance(value, CellRichText | Decimal)):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, CellRichText):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif isinstance(value, Decimal):
+        cell.number_format = "0.00"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
 
 
 def is_formula_like(value) -> bool:
@@ -103,15 +128,28 @@ def csv_safe(value) -> str:
     return "'" + text if is_formula_like(value) else text
 
 
-def csv_response(*, filename: str, headers: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    """A CSV download (UTF-8 with BOM, so Excel on a county PC reads the Chinese) through csv_safe()."""
-    response = HttpResponse(content_type=CSV)
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([csv_safe(h) for h in headers])
-    for row in rows:
-        writer.writerow([csv_safe(value) for value in row])
-    return _attachment(response, filename)
+class _Echo:
+    """A file-like object whose write() hands the line back, so csv.writer can feed a streamed response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(*, filename: str, headers: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
+    """A CSV download (UTF-8 with BOM, so Excel on a county PC reads the Chinese) through csv_safe().
+
+    Streamed: each row is written to the client as `rows` yields it, so an export of every filtered row (a
+    `.iterator()` over millions of lunches or audit rows) keeps the server's memory flat (docs/benchmarks.md).
+    """
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff"
+        yield writer.writerow([csv_safe(h) for h in headers])
+        for row in rows:
+            yield writer.writerow([csv_safe(value) for value in row])
+
+    return _attachment(StreamingHttpResponse(lines(), content_type=CSV), filename)
 
 
 def xlsx_response(*, content: bytes, filename: str) -> HttpResponse:

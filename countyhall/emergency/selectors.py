@@ -19,7 +19,7 @@ from countyhall.emergency.models import Incident, PowerEnterprise, ReportDeadlin
 
 
 def enterprise_list_for_user(user) -> QuerySet[PowerEnterprise]:
-    enterprises = PowerEnterprise.objects.select_related("organisation", "division")
+    enterprises = PowerEnterprise.objects.select_related("organisation", "division__parent__parent__parent")
     if user.role_codes & SEE_ALL:
         return enterprises
     if Role.POWER_ENTERPRISE in user.role_codes and user.organisation_id:

@@ -35,7 +35,7 @@ def village_progress() -> list[VillageProgress]:
         registered=Count("id"), accepted=Count("id", filter=Q(accepted_on__isnull=False)),
         gas=Count("id", filter=Q(method=Method.GAS)))}
     result = []
-    for plan in VillagePlan.objects.select_related("division"):
+    for plan in VillagePlan.objects.select_related("division__parent__parent__parent"):  # full_name() on the page
         row = counts.get(plan.division_id, {"registered": 0, "accepted": 0, "gas": 0})
         share_ok = None
         if plan.method == Method.GAS and row["registered"]:

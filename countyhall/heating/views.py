@@ -789,6 +789,6 @@ def setup(request):
         except ServiceError as exc:
             form_error(forms_by_name[bound], exc)
     return render(request, "heating/setup.html", {
-        "forms": forms_by_name, "allowed": allowed, "plans": VillagePlan.objects.select_related("division"),
-        "institutions": PublicInstitution.objects.select_related("division"),
+        "forms": forms_by_name, "allowed": allowed, "plans": VillagePlan.objects.select_related("division__parent__parent__parent"),
+        "institutions": PublicInstitution.objects.select_related("division__parent__parent__parent"),
         "tendered": TenderedEquipment.objects.order_by("kind", "model_name")})

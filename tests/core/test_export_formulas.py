@@ -72,7 +72,7 @@ def test_csv_escapes_formula_like_text_and_keeps_numbers():
                             rows=[[text, Decimal("-2.00")] for text in HOSTILE] + [["张秀英", 3]])
     assert response["Content-Type"].startswith("text/csv")
     assert "filename*=UTF-8''" in response["Content-Disposition"]
-    text = response.content.decode("utf-8-sig")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["姓名", "金额"]
     for row, hostile in zip(rows[1:], HOSTILE, strict=False):

@@ -40,7 +40,11 @@ def price_list_in_force(facility: Facility, on: dt.date) -> list[PriceListEntry]
     """What the facility charges on a day: its lunch price and each higher-standard meal, latest first."""
     seen: set[tuple[str, str]] = set()
     current = []
-    for entry in facility.prices.filter(valid_from__lte=on).order_by("kind", "label", "-valid_from"):
+    # Filtered and ordered in Python over facility.prices.all(): the public list prefetches every facility's
+    # prices at once (a query per facility before: 250 on the county's public page).
+    entries = sorted((e for e in facility.prices.all() if e.valid_from <= on),
+                     key=lambda e: (e.kind, e.label, -e.valid_from.toordinal()))
+    for entry in entries:
         if (entry.kind, entry.label) not in seen:
             seen.add((entry.kind, entry.label))
             current.append(entry)

@@ -190,7 +190,7 @@ def menu_days(menu) -> list[tuple[str, str]]:
 def public_facilities(request):
     """No login: the canteen finder — filed facilities with this week's menu (星期一…), the price list in force
     and their evaluation results (A4, A16)."""
-    facilities = list(facility_public_list().prefetch_related("menus", "evaluations"))
+    facilities = list(facility_public_list().prefetch_related("menus", "evaluations", "prices"))
     today = business_date()
     week = today - dt.timedelta(days=today.weekday())
     town = request.GET.get("town", "").strip()[:20]

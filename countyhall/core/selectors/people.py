@@ -31,7 +31,10 @@ def person_queryset_for_user(user) -> QuerySet[Person]:
     scope = division_scope_for_user(user)
     if scope is None or not user.can(Capability.PERSON_VIEW):
         return Person.objects.none()
-    return Person.objects.filter(division__path__startswith=scope.path).select_related("division")
+    # Up to the county: person_present() shows division.full_name(), which walks the parents (4 queries a row
+    # without the joins; the people and elder lists show 50 rows).
+    return Person.objects.filter(division__path__startswith=scope.path).select_related(
+        "division__parent__parent__parent")
 
 
 def person_list_for_user(user, *, query: str = "", within: Division | None = None) -> QuerySet[Person]:

@@ -1,0 +1,551 @@
+"""The county-scale page benchmark (issue 11): every list page, detail page and export a user opens, timed on
+a county-sized PostgreSQL database, signed in as each demo role that uses the page.
+
+    python -m benchmarks.pages                # build bench_pages once (kept for re-runs), time every page
+    python -m benchmarks.pages --rebuild      # drop and rebuild the database first
+    python -m benchmarks.pages --only canteens --requests 5
+    python -m benchmarks.pages --smoke        # a few hundred rows on a throwaway database, each page once (200)
+
+Database: $BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/bench_pages). The data (benchmarks/
+county_data.py) is 90,000 elders, about 10 million lunches of 2022, 3,224 heating households, 1,000 permit
+projects with 4,000 cases, 1 million audit rows, on top of the demo (its users, roles and organisations).
+Requests go through Django's test Client in-process with DEBUG off (the production middleware, CSP and
+templates cached), each signed in as the demo user of the role; the figures are server time without the
+network. Exports are timed the same way, their streamed content consumed, and their peak Python memory traced
+at two row counts in a separate pass (tracing slows Python down). Results: var/bench/pages.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "bench"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_pages"
+GOAL_MS = 300
+PDF_GOAL_MS = 1000
+# The demo runs on 2022-06-15; the benchmark year is 2022, read in January 2023 (its settlements are done).
+DEMO_DATE = "2022-06-15"
+BENCH_DATE = "2023-01-10"
+
+
+@dataclass
+class Page:
+    user: str  # demo username (its role is the demo's), "" for anonymous
+    kind: str  # list, detail, export, pdf
+    name: str
+    url: object  # a path, or a callable returning one once Django is set up
+    requests: int | None = None  # fewer for the heavy exports
+    result: dict = field(default_factory=dict)
+
+    def path(self) -> str:
+        return self.url() if callable(self.url) else self.url
+
+
+def pages() -> list[Page]:
+    """Every page of the menus (apps.py) and urls.py files that lists, shows or exports, with the roles of the demo
+    that open it. Ids are chosen at run time: the busiest facility, an elder with lunches, a settlement …"""
+    from countyhall.canteens.models import Elder, Facility, Settlement
+    from countyhall.core.models import Person
+    from countyhall.emergency.models import Incident
+    from countyhall.gazette.models import Document
+    from countyhall.permits.models import Project
+
+    def first(queryset):
+        return lambda: queryset().values_list("pk", flat=True).first()
+
+    bench_facility = first(lambda: Facility.objects.filter(name__contains="（基准）").order_by("pk"))
+    demo_facility = first(lambda: Facility.objects.filter(name="青城镇河口村长者食堂"))
+    elder = first(
+        lambda: Elder.objects.filter(lunches__isnull=False, person__name__regex=r"^[^户]").order_by("pk")
+    )
+    town_elder = first(
+        lambda: Elder.objects.filter(person__division__path__contains="/370322101000/").order_by("-pk")
+    )
+    settlement = first(
+        lambda: Settlement.objects.filter(month__isnull=True, lunches__gt=0).order_by("-lunches")
+    )
+    person = first(lambda: Person.objects.filter(elder__isnull=False).order_by("-pk"))
+    project = first(lambda: Project.objects.filter(code__contains="-B").order_by("pk"))
+    firm_project = first(lambda: Project.objects.filter(applicant__short_name="示例新材料").order_by("pk"))
+    incident = first(lambda: Incident.objects.order_by("pk"))
+    document = first(lambda: Document.objects.order_by("pk"))
+
+    def at(template: str, pk_of):
+        return lambda: template.format(pk_of())
+
+    p = Page
+    return [
+        # core and home
+        p("", "list", "login page", "/accounts/login/"),
+        p("minzheng", "list", "home", "/"),
+        p("admin", "list", "people", "/people/"),
+        p("minzheng", "list", "people", "/people/"),
+        p("qingcheng", "list", "people (town)", "/people/"),
+        p("minzheng", "list", "people search by name", "/people/?q=王"),
+        p("minzheng", "detail", "person", at("/people/{}/", person)),
+        p("auditor", "list", "audit log", "/audit/"),
+        p("auditor", "list", "audit log, filtered by type", "/audit/?object_type=core.person"),
+        p("auditor", "list", "audit log, page 500", "/audit/?page=500"),
+        p("admin", "list", "access tables", "/access/"),
+        p("admin", "list", "notices", "/notices/"),
+        p("admin", "list", "calendar", "/calendar/"),
+        p("admin", "detail", "calendar month", "/calendar/2023/1/"),
+        p("admin", "list", "policy parameters", "/policy/parameters/"),
+        p("admin", "detail", "policy parameter", "/policy/parameters/canteen.eligibility.min_age/"),
+        p("admin", "list", "readings", "/policy/readings/"),
+        p("", "list", "gazette", "/gazette/"),
+        p("", "detail", "gazette document", at("/gazette/d/{}/", document)),
+        p("", "list", "gazette personnel", "/gazette/personnel/"),
+        p("", "list", "gazette clause search", "/gazette/?q=长者食堂"),
+        # canteens
+        p("", "list", "canteens public list", "/canteens/public/"),
+        p("minzheng", "list", "canteens dashboard", "/canteens/"),
+        p("caizheng", "list", "canteens dashboard", "/canteens/"),
+        p("qingcheng", "list", "canteens dashboard", "/canteens/"),
+        p("auditor", "list", "canteens dashboard", "/canteens/"),
+        p("minzheng", "list", "facilities", "/canteens/facilities/"),
+        p("qingcheng", "list", "facilities", "/canteens/facilities/"),
+        p("minzheng", "detail", "facility", at("/canteens/facilities/{}/", bench_facility)),
+        p("shitang", "detail", "facility (operator)", at("/canteens/facilities/{}/", demo_facility)),
+        p("shitang", "detail", "counter", at("/canteens/facilities/{}/counter/", demo_facility)),
+        p("minzheng", "detail", "facility prices", at("/canteens/facilities/{}/prices/", bench_facility)),
+        p("minzheng", "list", "elders", "/canteens/elders/"),
+        p("qingcheng", "list", "elders", "/canteens/elders/"),
+        p("minzheng", "list", "elders search", "/canteens/elders/?q=王"),
+        p("minzheng", "detail", "elder", at("/canteens/elders/{}/", elder)),
+        p("qingcheng", "detail", "elder", at("/canteens/elders/{}/", town_elder)),
+        p("minzheng", "list", "lunches", "/canteens/lunches/"),
+        p("minzheng", "list", "lunches, page 1000", "/canteens/lunches/?page=1000"),
+        p("qingcheng", "list", "lunches", "/canteens/lunches/"),
+        p("shitang", "list", "lunches", "/canteens/lunches/"),
+        p(
+            "minzheng",
+            "list",
+            "lunches of a facility and a month",
+            at("/canteens/lunches/?facility={}&date_from=2022-06-01&date_to=2022-06-30", bench_facility),
+        ),
+        p("minzheng", "list", "late entries", "/canteens/late-entries/"),
+        p("minzheng", "list", "settlements", "/canteens/settlements/"),
+        p("caizheng", "list", "settlements", "/canteens/settlements/"),
+        p("minzheng", "detail", "settlement", at("/canteens/settlements/{}/", settlement)),
+        p("caizheng", "list", "subsidies", "/canteens/subsidies/"),
+        p("minzheng", "list", "fraud checks", "/canteens/fraud/", 1),
+        p("minzheng", "export", "facilities xlsx", "/canteens/facilities/?format=xlsx", 3),
+        p("minzheng", "export", "settlements xlsx", "/canteens/settlements/?format=xlsx", 3),
+        p(
+            "minzheng",
+            "export",
+            "lunches xlsx, one facility-month",
+            at(
+                "/canteens/lunches/?format=xlsx&facility={}&date_from=2022-06-01&date_to=2022-06-30",
+                bench_facility,
+            ),
+            3,
+        ),
+        p("minzheng", "pdf", "settlement PDF", at("/canteens/settlements/{}/?format=pdf", settlement), 5),
+        # heating
+        p("zhujian", "list", "heating dashboard", "/heating/"),
+        p("qingcheng", "list", "heating dashboard", "/heating/"),
+        p("caizheng", "list", "heating dashboard", "/heating/"),
+        p("zhujian", "list", "heating ledger", "/heating/ledger/"),
+        p("qingcheng", "list", "heating ledger", "/heating/ledger/"),
+        p("auditor", "list", "heating ledger", "/heating/ledger/"),
+        p("zhujian", "list", "heating money", "/heating/money/"),
+        p("caizheng", "list", "heating money", "/heating/money/"),
+        p("zhujian", "list", "heating setup", "/heating/setup/"),
+        p("zhujian", "export", "heating ledger xlsx", "/heating/ledger/?format=xlsx", 3),
+        # permits
+        p("shenpi", "list", "projects", "/permits/"),
+        p("zhujian", "list", "projects", "/permits/"),
+        p("qiye", "list", "projects (firm)", "/permits/"),
+        p("auditor", "list", "projects", "/permits/"),
+        p("shenpi", "detail", "project", at("/permits/p/{}/", project)),
+        p("qiye", "detail", "project (firm)", at("/permits/p/{}/", firm_project)),
+        p("zhujian", "list", "desk", "/permits/desk/"),
+        p("ziran", "list", "desk", "/permits/desk/"),
+        p("renfang", "list", "desk", "/permits/desk/"),
+        p("shenpi", "list", "stage limits", "/permits/limits/"),
+        p("shenpi", "list", "credit", "/permits/credit/"),
+        p("shenpi", "list", "reports", "/permits/reports/"),
+        p("ziran", "list", "reports (lead)", "/permits/reports/"),
+        p("shenpi", "export", "project ledger xlsx", "/permits/?format=xlsx", 3),
+        # emergency
+        p("yingji", "list", "incidents", "/emergency/"),
+        p("dianchang", "list", "incidents (enterprise)", "/emergency/"),
+        p("qingcheng", "list", "incidents (town)", "/emergency/"),
+        p("yingji", "detail", "incident", at("/emergency/i/{}/", incident)),
+        p("yingji", "detail", "incident clock", at("/emergency/i/{}/clock.json", incident)),
+        p("yingji", "list", "registers", "/emergency/registers/"),
+        p("yingji", "list", "warnings", "/emergency/warnings/"),
+        p("yingji", "list", "drills", "/emergency/drills/"),
+        p("yingji", "list", "outbox", "/emergency/outbox/"),
+        p("yingji", "export", "incidents xlsx", "/emergency/?format=xlsx", 3),
+        p("yingji", "pdf", "incident report PDF", at("/emergency/i/{}/report.pdf", incident), 3),
+        p(
+            "auditor",
+            "export",
+            "audit log xlsx, one day",
+            "/audit/?format=xlsx&date_from=2022-03-01&date_to=2022-03-01",
+            3,
+        ),
+    ]
+
+
+# Exports whose peak memory is traced at two row counts: flat memory means the rows are streamed.
+MEMORY_EXPORTS = [
+    (
+        "auditor",
+        "audit log xlsx",
+        "/audit/?format=xlsx&date_from=2022-03-01&date_to={}",
+        ("2022-03-01", "2022-03-05"),
+    ),
+    (
+        "minzheng",
+        "lunches xlsx of a facility",
+        "/canteens/lunches/?format=xlsx&facility={facility}&date_from=2022-01-01&date_to={}",
+        ("2022-01-08", "2022-02-28"),
+    ),
+]
+
+
+# --- the database -----------------------------------------------------------------------------------------------
+
+
+def _server_and_name(url: str) -> tuple[str, str]:
+    base, name = url.rsplit("/", 1)
+    return base + "/postgres", name
+
+
+def _env(url: str, *, debug: bool, date: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.local",
+        "DJANGO_DEBUG": "1" if debug else "0",
+        "COUNTYHALL_BUSINESS_DATE": date,
+        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def _populated(url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as connection:
+            row = connection.execute("SELECT count(*) FROM permits_project WHERE code LIKE '%-B%'").fetchone()
+            audit = connection.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = 'core_auditentry'"
+            ).fetchone()
+            return bool(row and row[0]) and bool(audit and audit[0] > 0)
+    except psycopg.Error:
+        return False
+
+
+def ensure_database(url: str, *, rebuild: bool, scale: float) -> dict | None:
+    """Create and fill the benchmark database unless it already holds the data. Returns the generator's report."""
+    import psycopg
+
+    server, name = _server_and_name(url)
+    if not rebuild and _populated(url):
+        print(f"{name}: data present, generation skipped (--rebuild to redo)", flush=True)
+        return None
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    started = time.perf_counter()
+    # The demo's loader (users, roles, organisations, towns, the programs' demo rows) needs DEBUG: it prints
+    # passwords. It runs on its own business date; the county-scale rows follow.
+    subprocess.run(
+        [sys.executable, "-m", "countyhall.cli", "demo"],
+        env=_env(url, debug=True, date=DEMO_DATE),
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    demo_seconds = time.perf_counter() - started
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.county_data", "--scale", str(scale)],
+        env=_env(url, debug=True, date=BENCH_DATE),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report["seconds"]["demo"] = round(demo_seconds, 1)
+    report["seconds"]["total"] = round(time.perf_counter() - started, 1)
+    print(f"{name}: generated {json.dumps(report, ensure_ascii=False)}", flush=True)
+    return report
+
+
+# --- timing -------------------------------------------------------------------------------------------------------
+
+
+def _consume(response) -> int:
+    if response.streaming:
+        return sum(len(chunk) for chunk in response.streaming_content)
+    return len(response.content)
+
+
+def _client(username: str):
+    from django.test import Client
+
+    from countyhall.core.models import User
+
+    client = Client()
+    if username:
+        client.force_login(User.objects.get(username=username))
+    return client
+
+
+def time_page(page: Page, client, requests: int) -> dict:
+    from django.db import connection
+
+    path = page.path()
+    response = client.get(path)  # warm-up: templates, the first connection
+    size = _consume(response)
+    if response.status_code != 200:
+        return {
+            "path": path,
+            "status": response.status_code,
+            "error": response.content[:300].decode(errors="replace"),
+        }
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    # Counted with an execute wrapper: the test client's request_started signal resets Django's query log.
+    with connection.execute_wrapper(count):
+        _consume(client.get(path))
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        _consume(client.get(path))
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
+    goal = PDF_GOAL_MS if page.kind == "pdf" else GOAL_MS
+    return {
+        "path": path,
+        "status": 200,
+        "bytes": size,
+        "queries": len(queries),
+        "requests": requests,
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(p95, 1),
+        "goal_ms": goal,
+        "meets_goal": p95 < goal,
+    }
+
+
+def export_memory(client, path: str) -> dict:
+    import gc
+
+    _consume(client.get(path))  # untraced first: imports and templates are not the export's memory
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = client.get(path)
+    size = _consume(response)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {
+        "path": path,
+        "status": response.status_code,
+        "bytes": size,
+        "peak_python_mb": round(peak / 2**20, 1),
+        "seconds_traced": round(time.perf_counter() - started, 2),
+    }
+
+
+def run_timings(*, requests: int, only: str, smoke: bool, start: int = 0) -> dict:
+    import django
+
+    django.setup()
+    import logging
+
+    from django.db import connection
+
+    # WeasyPrint's font notices would bury the table.
+    for name in ("weasyprint", "fontTools"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+    from countyhall.canteens.models import Facility, Lunch
+    from countyhall.core.models import AuditEntry
+
+    results, clients = [], {}
+    for index, page in enumerate(pages()):
+        if index < start:
+            continue
+        if (
+            only
+            and only not in page.name
+            and only != page.user
+            and (callable(page.url) or only not in page.url)
+        ):
+            continue
+        client = clients.get(page.user) or clients.setdefault(page.user, _client(page.user))
+        count = 1 if smoke else (page.requests or requests)
+        page.result = {
+            "user": page.user or "(anonymous)",
+            "kind": page.kind,
+            "name": page.name,
+            **time_page(page, client, count),
+        }
+        results.append(page.result)
+        r = page.result
+        print(
+            f"{r['status']} {r.get('p50_ms', '-'):>8} {r.get('p95_ms', '-'):>8} q={r.get('queries', '-'):<4} "
+            f"{r['user']:<10} {page.name}",
+            flush=True,
+        )
+    memory = []
+    if not smoke and not only:
+        facility = (
+            Facility.objects.filter(name__contains="（基准）")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        for user, name, template, ends in MEMORY_EXPORTS:
+            client = clients.get(user) or clients.setdefault(user, _client(user))
+            for end in ends:
+                path = template.format(end, facility=facility)
+                entry = {"user": user, "name": name, **export_memory(client, path)}
+                if "audit" in name:
+                    entry["rows"] = AuditEntry.objects.filter(
+                        at__date__gte="2022-03-01", at__date__lte=end
+                    ).count()
+                else:
+                    entry["rows"] = Lunch.objects.filter(
+                        facility_id=facility, meal_date__gte="2022-01-01", meal_date__lte=end
+                    ).count()
+                memory.append(entry)
+                print(f"memory {entry['peak_python_mb']} MB for {entry['rows']} rows: {name}", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+        sizes = {}
+        for table in (
+            "core_person",
+            "canteens_elder",
+            "canteens_lunch",
+            "heating_household",
+            "permits_project",
+            "permits_case",
+            "permits_review",
+            "core_auditentry",
+        ):
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            sizes[table] = cursor.fetchone()[0]
+    return {"pages": results, "export_memory": memory, "postgresql": pg_version, "rows": sizes}
+
+
+def markdown(report: dict) -> str:
+    """The table for docs/benchmarks.md from a saved run."""
+    lines = [
+        "| page | role (demo user) | kind | p50 ms | p95 ms | queries | goal |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in report["pages"]:
+        if p["status"] != 200:
+            lines.append(f"| {p['name']} | {p['user']} | {p['kind']} | — | — | — | answered {p['status']} |")
+            continue
+        verdict = "met" if p["meets_goal"] else f"**missed** (< {p['goal_ms']} ms)"
+        lines.append(
+            f"| {p['name']} | {p['user']} | {p['kind']} | {p['p50_ms']:.0f} | {p['p95_ms']:.0f} | "
+            f"{p['queries']} | {verdict} |"
+        )
+    if report.get("export_memory"):
+        lines += ["", "| export | rows | peak Python memory |", "|---|---|---|"]
+        for m in report["export_memory"]:
+            lines.append(f"| {m['name']} | {m['rows']:,} | {m['peak_python_mb']} MB |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
+    parser.add_argument("--rebuild", action="store_true", help="drop and regenerate the benchmark database")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per page (default 20)")
+    parser.add_argument("--only", default="", help="time only pages whose name or path contains this text")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a few hundred rows on a throwaway database, each page fetched once, asserting 200",
+    )
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the county size to generate")
+    parser.add_argument(
+        "--start", type=int, default=0, help="skip the first N pages of the list (resume a run)"
+    )
+    parser.add_argument("--markdown", metavar="JSON", help="print the docs table of a saved run and stop")
+    args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(Path(args.markdown).read_text(encoding="utf-8"))))
+        return 0
+    url = os.environ.get("BENCH_PG_URL", DEFAULT_URL)
+    if args.smoke:
+        url = _server_and_name(url)[0].rsplit("/", 1)[0] + f"/bench_pages_smoke_{os.getpid()}"
+    generated = ensure_database(
+        url, rebuild=args.rebuild or args.smoke, scale=0.004 if args.smoke else args.scale
+    )
+    os.environ.update(_env(url, debug=False, date=BENCH_DATE))
+    try:
+        report = run_timings(requests=args.requests, only=args.only, smoke=args.smoke, start=args.start)
+    finally:
+        if args.smoke:
+            from django.db import connections
+
+            connections.close_all()
+            import psycopg
+
+            with psycopg.connect(_server_and_name(url)[0], autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
+    failed = [p for p in report["pages"] if p["status"] != 200]
+    if args.smoke:
+        for page in failed:
+            print(f"FAILED {page['status']} {page['user']} {page['path']}: {page.get('error', '')[:200]}")
+        return 1 if failed else 0
+    report.update(
+        {
+            "machine": {
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+                "ram_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+            },
+            "generated": generated,
+            "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        }
+    )
+    OUT.mkdir(parents=True, exist_ok=True)
+    target = OUT / (
+        "pages.json" if not (args.only or args.start) else f"pages-{args.only or args.start}.json"
+    )
+    target.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    missed = [p for p in report["pages"] if p["status"] == 200 and not p["meets_goal"]]
+    print(
+        f"{len(report['pages'])} pages, {len(failed)} not 200, {len(missed)} over the goal; written to {target}"
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
