@@ -166,3 +166,13 @@ def plain_policy_text(text: str) -> str:
     text = _READING_REFERENCE.sub("", str(text or ""))
     text = _BARE_READING.sub("", text).replace("（）", "").replace("()", "")
     return _LINE_REFERENCE.sub("", text).strip()
+
+
+@register.simple_tag(takes_context=True)
+def render_section(context, section: dict) -> str:
+    """A program's section (Program.public_sections / home_sections): its template rendered with its own context
+    dict as top-level names, beside the page's (a plain {% include … with context=… %} cannot splat a dict)."""
+    from django.template.loader import get_template
+
+    with context.push(section=section, **(section.get("context") or {})):
+        return get_template(section["template"]).template.render(context)
