@@ -337,7 +337,7 @@ def test_case_list_filters_scope_and_export(client, scene):
     assert client.get("/permits/cases/?status=nope").status_code == 400
     assert client.get("/permits/cases/?sort=password").status_code == 400
     export = client.get("/permits/cases/?status=submitted&export=csv&cols=project__name&cols=status")
-    text = export.content.decode("utf-8-sig")
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
     assert text.splitlines()[0] == "项目名称,状态" and "乙项目" in text
     client.force_login(scene["firm_a"])
     mine = client.get("/permits/cases/").content.decode()
@@ -347,26 +347,39 @@ def test_case_list_filters_scope_and_export(client, scene):
 def test_project_list_desk_and_blacklist_tables(client, scene):
     from countyhall.permits.services import credit_record_add
 
-    case = permit_stage_submit(actor=scene["users"]["approval"], project=scene["project"], stage="立项用地规划许可",
-                               accepted_on=D(2022, 6, 1))
+    case = permit_stage_submit(
+        actor=scene["users"]["approval"],
+        project=scene["project"],
+        stage="立项用地规划许可",
+        accepted_on=D(2022, 6, 1),
+    )
     client.force_login(scene["users"]["approval"])
     page = client.get("/permits/?status=in_review").content.decode()
     assert "示例小区" in page and "乙项目" not in page and "第 1 / 1 页" in page
     assert client.get("/permits/?from=2022-02-30").status_code == 400
-    text = client.get("/permits/?export=csv&cols=code&cols=name").content.decode("utf-8-sig")
+    text = b"".join(client.get("/permits/?export=csv&cols=code&cols=name").streaming_content).decode(
+        "utf-8-sig"
+    )
     assert text.splitlines()[0] == "项目代码,项目名称" and "乙项目" in text
     client.force_login(scene["users"]["resources"])
     desk = client.get("/permits/desk/?opinion=open").content.decode()
     assert "本部门全部审查事项" in desk and "剩 " in desk and f"#case-{case.pk}" in desk
     assert client.get("/permits/desk/?opinion=maybe").status_code == 400
-    credit_record_add(actor=scene["users"]["approval"], practitioner="赵某某", reason="unpaid_wages", detail="欠薪",
-                      listed_on=D(2022, 3, 1))
+    credit_record_add(
+        actor=scene["users"]["approval"],
+        practitioner="赵某某",
+        reason="unpaid_wages",
+        detail="欠薪",
+        listed_on=D(2022, 3, 1),
+    )
     client.force_login(scene["users"]["approval"])
     listed = client.get("/permits/credit/?show=all&reason=unpaid_wages").content.decode()
     assert "赵某某" in listed
     assert "赵某某" not in client.get("/permits/credit/?show=all&reason=violation").content.decode()
     before = AuditEntry.objects.filter(note__contains="失信从业人员名单导出").count()
-    export = client.get("/permits/credit/?show=all&export=csv").content.decode("utf-8-sig")
+    export = b"".join(client.get("/permits/credit/?show=all&export=csv").streaming_content).decode(
+        "utf-8-sig"
+    )
     assert "赵某某" in export
     assert AuditEntry.objects.filter(note__contains="失信从业人员名单导出").count() == before + 1
 

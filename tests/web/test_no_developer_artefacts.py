@@ -23,11 +23,7 @@ PARAMETERS = Path(__file__).resolve().parents[2] / "countyhall" / "parameters"
 PROGRAM_PREFIXES = ("/canteens/", "/heating/", "/permits/", "/emergency/", "/gazette/")
 # Path prefixes of program pages that fail on the ux-core branch before the program helpers' merge (any user), with
 # what they showed there. The coordinator removes an entry once its program's fixes are merged.
-PROGRAM_PAGES_PENDING = {
-    "/canteens/public/": "the public canteen finder's menu weekdays (mon, tue …)",
-    "/emergency/i/": "the incident page (解读E1)",
-    "/permits/p/": "the project page (C4, C5, C7, C8, C12)",
-}
+PROGRAM_PAGES_PENDING: dict[str, str] = {}
 SKIPPED = ("/admin/", "/api/")  # Django's admin and the API docs are administrators' tools, not daily pages
 ENGLISH_WORDS = re.compile(
     r"(?<![A-Za-z])(?:(?i:mon|tue|wed|thu|fri|sat|sun)|Forbidden|Not Found|None|True|False)"
