@@ -30,6 +30,7 @@ LEDGER_IMPORT = JobKind(
     "导入工程建设项目台账（Excel）",
     "countyhall.permits.jobs:ledger_import_job",
     "permits/_ledger_import_report.html",
+    list_url="permits:projects",
 )
 LEDGER_EXPORT = JobKind(
     "permits.ledger_export", "导出工程建设项目台账（Excel）", "countyhall.permits.jobs:ledger_export_job"
