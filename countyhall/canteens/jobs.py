@@ -11,7 +11,25 @@ ELDER_IMPORT = JobKind(
     "导入助餐老人（Excel）",
     "countyhall.canteens.jobs:elder_import_job",
     "canteens/_elder_import_report.html",
+    list_url="canteens:elders",
 )
+
+
+def _phased(progress, expected: int):
+    """The service counts reading and writing against twice the rows; the page says which phase in rows
+    ("已读取 N / M 行", then "已写入 N / M 行") while the bar keeps the overall percentage."""
+
+    def report(done: int, total: int) -> None:
+        if not total:  # still reading: the sheet's own row count is the best total there is
+            progress(done, 2 * expected, label=f"已读取 {done} / {expected} 行")
+            return
+        rows = total // 2
+        if done <= rows:
+            progress(done, total, label=f"已读取 {done} / {rows} 行")
+        else:
+            progress(done, total, label=f"已写入 {done - rows} / {rows} 行")
+
+    return report
 
 
 def elder_import_job(*, job, actor, params, progress) -> JobOutcome:
@@ -26,7 +44,7 @@ def elder_import_job(*, job, actor, params, progress) -> JobOutcome:
         content=content,
         mode=params.get("mode", "all_or_nothing"),
         confirm=bool(params.get("confirm")),
-        progress=lambda done, total: progress(done, total or 2 * expected),
+        progress=_phased(progress, expected),
     )
     if report.applied:
         message = f"已导入：新增 {report.created}，更新 {report.updated}"

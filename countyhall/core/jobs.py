@@ -43,10 +43,10 @@ from countyhall.core.services.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
+Progress = Callable[..., None]
 
 
-def no_progress(done: int, total: int) -> None:
+def no_progress(done: int, total: int, label: str = "") -> None:
     """The services' default `progress=`: nobody is watching."""
 
 
@@ -59,6 +59,8 @@ class JobKind:
     label: str
     handler: str
     result_template: str = ""
+    # The URL name of the list the job's work lands in (an import's result links to it once applied).
+    list_url: str = ""
 
 
 @dataclass
@@ -287,32 +289,47 @@ def _side_execute(sql: str, params: list) -> None:
                 _side_connection = None
 
 
-def job_progress(job: Job, done: int, total: int, *, force: bool = False) -> None:
+def progress_text(done: int, total: int, label: str = "") -> str:
+    """What the user reads beside the bar: the handler's own words in the user's units ("已读取 500 / 1000
+    行"), never the internal units the percentage is computed from (an import counts reading and writing
+    against twice the rows)."""
+    return label or f"已处理 {done} / {total}"
+
+
+def job_progress(job: Job, done: int, total: int, *, label: str = "", force: bool = False) -> None:
     """Record how far the job has got, visible to the page while the work transaction is still open.
-    Throttled to a few writes a second; the last call (done == total) is always written."""
+    Throttled to a few writes a second; the last call (done == total) is always written. `done/total` give
+    the percentage; `label` (if any) is the text shown, so the message column carries it while running."""
     job.progress_done, job.progress_total = done, total
+    text = progress_text(done, total, label)[:200]
     now = time.monotonic()
     if not force and done < total and now - _last_write.get(job.pk, 0.0) < PROGRESS_INTERVAL:
         return
     _last_write[job.pk] = now
     if not _side_channel_ok.get():
-        Job.objects.filter(pk=job.pk).update(progress_done=done, progress_total=total)
+        Job.objects.filter(pk=job.pk).update(progress_done=done, progress_total=total, message=text)
     elif _uses_files():
-        _write_json_atomic(_state_dir() / f"job-{job.pk}.json", {"done": done, "total": total})
+        _write_json_atomic(
+            _state_dir() / f"job-{job.pk}.json", {"done": done, "total": total, "message": text}
+        )
     else:
         _side_execute(
-            f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s WHERE id = %s",
-            [done, total, job.pk],
+            f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s, message = %s"
+            " WHERE id = %s",
+            [done, total, text, job.pk],
         )
 
 
 def job_status(job: Job) -> dict:
-    """What the progress bar polls: state, counts, percentage, message and error (Chinese)."""
-    done, total = job.progress_done, job.progress_total
+    """What the progress bar polls: state, counts, percentage, message and error (Chinese). The one source
+    of a job's progress: the list and the detail page both read it (on SQLite a running job's progress is in
+    its state file, not yet in the row)."""
+    done, total, message = job.progress_done, job.progress_total, job.message
     if job.state == Job.State.RUNNING and _uses_files():
         try:
             data = json.loads((_state_dir() / f"job-{job.pk}.json").read_text(encoding="utf-8"))
             done, total = int(data["done"]), int(data["total"])
+            message = str(data.get("message") or message)
         except (OSError, ValueError, KeyError):
             pass
     percent = 100 if job.state == Job.State.DONE else (min(100, done * 100 // total) if total else 0)
@@ -323,10 +340,66 @@ def job_status(job: Job) -> dict:
         "done": done,
         "total": total,
         "percent": percent,
-        "message": job.message,
+        "message": message,
         "error": job.error,
         "finished": job.finished,
     }
+
+
+# ---- how a job is named on the pages -----------------------------------------------------------------------
+
+# The worker's own actor label (periodic jobs); the pages say who that is in Chinese.
+WORKER_ACTOR = "system:worker"
+
+
+def job_starter(job: Job) -> str:
+    """Who started the job, in Chinese: the user's name, or 系统（后台任务） for a periodic job."""
+    if job.started_by_id is not None:
+        return job.started_by.display_name or job.started_by_label
+    label = "后台任务" if job.started_by_label in ("", WORKER_ACTOR) else job.started_by_label
+    return f"系统（{label}）"
+
+
+def job_step(job: Job) -> str:
+    """An import is previewed by one job and applied by a second on the same file: the list tells them
+    apart ("预览" / "确认导入"). Heating marks its preview `dry_run`; canteens' update mode previews unless
+    `confirm`."""
+    params = job.params or {}
+    if params.get("dry_run") or (params.get("mode") == "update" and not params.get("confirm")):
+        return "预览"
+    # Heating's confirmation carries the preview's choices (update_existing) without `dry_run`.
+    if params.get("confirm") or ("update_existing" in params and not params.get("dry_run")):
+        return "确认导入"
+    return ""
+
+
+def job_kind(code: str) -> JobKind | None:
+    """The declared JobKind of a stored job, looked up in each installed app's `jobs` module (core imports
+    no program by name)."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.jobs")
+        except ImportError:
+            continue
+        for value in vars(module).values():
+            if isinstance(value, JobKind) and value.code == code:
+                return value
+    return None
+
+
+def job_list_url(job: Job) -> str:
+    """Where the applied import's rows are listed ("" when the kind names no list or nothing was applied)."""
+    from django.urls import NoReverseMatch, reverse
+
+    kind = job_kind(job.kind)
+    if kind is None or not kind.list_url or job.state != Job.State.DONE or not (job.result or {}).get("applied"):
+        return ""
+    try:
+        return reverse(kind.list_url)
+    except NoReverseMatch:
+        return ""
 
 
 # ---- running --------------------------------------------------------------------------------------------------
@@ -388,7 +461,7 @@ def execute_job(job_id: int) -> str:
                 job=job,
                 actor=_actor_for(job),
                 params=job.params,
-                progress=lambda done, total: job_progress(job, done, total),
+                progress=lambda done, total, label="": job_progress(job, done, total, label=label),
             )
             _complete(job, outcome)
     except ServiceError as exc:
@@ -508,11 +581,23 @@ def jobs_recover_stale() -> int:
 
 
 def worker_health() -> dict:
-    """The /healthz check: ok while some worker beat recently; warn when none did (jobs wait, nothing breaks
-    yet); fail when jobs have been waiting longer than the staleness limit with no live worker."""
+    """The /healthz check: ok while some worker beat recently and no running job's worker is silent; fail
+    (503) when a job is "running" under a worker whose heartbeat is stale (it died mid-job) or jobs are queued
+    with no live worker (nothing will ever run them); warn when no worker beats but nothing waits."""
     now = timezone.now()
     beats = heartbeats()
     recent = {w: at for w, at in beats.items() if now - at <= _stale_after()}
+    orphaned = sum(
+        1 for worker in Job.objects.filter(state=Job.State.RUNNING).values_list("worker_id", flat=True)
+        if worker not in recent
+    )
+    if orphaned:
+        return {
+            "status": "fail",
+            "message": f"有 {orphaned} 个“运行中”的任务，其后台进程已无心跳（已中断）：请检查 countyhall worker"
+            "（systemd：countyhall-worker.service）；任务将标为失败，可在“后台任务”页面重试",
+            "workers": len(recent),
+        }
     if recent:
         age = int((now - max(recent.values())).total_seconds())
         return {
@@ -520,7 +605,7 @@ def worker_health() -> dict:
             "message": f"后台任务进程运行中（{len(recent)} 个），最近心跳 {age} 秒前",
             "workers": len(recent),
         }
-    waiting = Job.objects.filter(state=Job.State.QUEUED, created_at__lt=now - _stale_after()).count()
+    waiting = Job.objects.filter(state=Job.State.QUEUED).count()
     last = f"，最近心跳于 {local(max(beats.values())):%Y-%m-%d %H:%M:%S}" if beats else ""
     if waiting:
         return {
@@ -569,8 +654,9 @@ def outbox_dispatch_job(*, job, actor, params, progress) -> JobOutcome:
     from countyhall.core.notifications import outbox_dispatch
 
     counts = outbox_dispatch(limit=int(params.get("limit", 200)))
+    # The result page shows the keys: Chinese, as the message (the CLI keeps the English keys).
     return JobOutcome(
-        result=counts,
+        result={"已发送": counts["sent"], "发送失败": counts["failed"], "无发送通道": counts["no_sender"]},
         message=f"已发送 {counts['sent']}，失败 {counts['failed']}，无发送通道 {counts['no_sender']}",
     )
 

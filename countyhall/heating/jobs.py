@@ -12,6 +12,7 @@ LEDGER_IMPORT = JobKind(
     "导入清洁取暖台账（Excel）",
     "countyhall.heating.jobs:ledger_import_job",
     "heating/_ledger_import_report.html",
+    list_url="heating:ledger",
 )
 ENTITLEMENTS_COMPUTE = JobKind(
     "heating.entitlements_compute",
@@ -38,7 +39,8 @@ def ledger_import_job(*, job, actor, params, progress) -> JobOutcome:
         mode=params.get("mode", "all_or_nothing"),
         update_existing=bool(params.get("update_existing")),
         dry_run=dry_run,
-        progress=progress,
+        # The page counts in rows: a preview checks them, the confirmation writes them.
+        progress=lambda done, total: progress(done, total, label=f"{'已检查' if dry_run else '已写入'} {done} / {total} 行"),
     )
     if not access.can_view_unmasked(actor):
         # The job's result is stored: it holds names only as the starter may see them.

@@ -30,6 +30,7 @@ LEDGER_IMPORT = JobKind(
     "导入工程建设项目台账（Excel）",
     "countyhall.permits.jobs:ledger_import_job",
     "permits/_ledger_import_report.html",
+    list_url="permits:projects",
 )
 LEDGER_EXPORT = JobKind(
     "permits.ledger_export", "导出工程建设项目台账（Excel）", "countyhall.permits.jobs:ledger_export_job"
@@ -43,7 +44,7 @@ def ledger_import_job(*, job, actor, params, progress) -> JobOutcome:
         actor=actor,
         content=job_input_bytes(job),
         mode=params.get("mode", "all_or_nothing"),
-        progress=progress,
+        progress=lambda done, total: progress(done, total, label=f"已写入 {done} / {total} 行"),
     )
     message = (
         f"新增 {report.created}，未变 {report.unchanged}" if report.applied else "有错误，未导入任何数据"

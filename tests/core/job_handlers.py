@@ -28,8 +28,8 @@ def marker(job_id: int, name: str) -> Path:
 
 
 def faulty_import(*, job, actor, params, progress):
-    def watched(done: int, total: int) -> None:
-        progress(done, total)
+    def watched(done: int, total: int, label: str = "") -> None:
+        progress(done, total, label=label)
         if marker(job.pk, "fail").exists() and total and done > total * 3 // 4:
             raise RuntimeError("injected failure half-way through the writes")
         if marker(job.pk, "slow").exists():

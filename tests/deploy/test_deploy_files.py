@@ -84,3 +84,19 @@ def test_nginx_allows_what_django_accepts():
     assert "proxy_pass http://unix:/run/countyhall/gunicorn.sock;" in text
     socket = (DEPLOY / "systemd" / "countyhall-web.socket").read_text(encoding="utf-8")
     assert "ListenStream=/run/countyhall/gunicorn.sock" in socket
+
+
+def test_nginx_healthz_allow_list_applies_on_both_servers():
+    """/healthz is for monitoring: neither the port-80 nor the 443 server lets the world read it, and both
+    allow the same addresses."""
+    text = (DEPLOY / "nginx" / "countyhall.conf").read_text(encoding="utf-8")
+    servers = re.split(r"^server \{", text, flags=re.MULTILINE)[1:]
+    assert len(servers) == 2
+    lists = []
+    for server in servers:
+        block = re.search(r"location = /healthz \{(.*?)\}", server, flags=re.DOTALL)
+        assert block, "every server has its own /healthz location (else location / would answer it)"
+        rules = re.findall(r"^\s*((?:allow|deny) [^;]+);", block.group(1), flags=re.MULTILINE)
+        assert rules[-1] == "deny all"
+        lists.append(rules)
+    assert lists[0] == lists[1]

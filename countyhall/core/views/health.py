@@ -71,7 +71,8 @@ def health_report(*, today: dt.date | None = None) -> dict:
         checks["migrations"] = _check_migrations()
         checks["calendar"] = _check_calendar(today or business_date())
     # The background worker (`countyhall worker`, core.jobs) beats every few seconds: ok while one beat
-    # recently; warn when none did; fail once jobs have waited past the staleness limit with no worker.
+    # recently; warn when none did and nothing waits; fail when jobs are queued with no live worker or a
+    # "running" job's worker has gone silent (core.jobs.worker_health).
     if checks["database"]["status"] == FAIL:
         checks["worker"] = {"status": FAIL, "message": "数据库不可用，未检查"}
     else:

@@ -28,6 +28,9 @@ def _job_for(request, pk: int) -> Job:
 
 @login_required
 def job_list(request):
+    # A dead worker's job is shown failed (with 重试) as soon as its heartbeat is stale, not only once another
+    # worker notices.
+    jobs.jobs_recover_stale()
     admin = jobs.is_job_admin(request.user)
     state = request.GET.get("state", "")
     kind = request.GET.get("kind", "")
@@ -44,7 +47,14 @@ def job_list(request):
         queryset = queryset.filter(state=state)
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
     rows = [
-        (job, jobs.can_retry_job(request.user, job), jobs.can_cancel_job(request.user, job))
+        {
+            "job": job,
+            "status": jobs.job_status(job),
+            "starter": jobs.job_starter(job),
+            "step": jobs.job_step(job),
+            "can_retry": jobs.can_retry_job(request.user, job),
+            "can_cancel": jobs.can_cancel_job(request.user, job),
+        }
         for job in page.object_list
     ]
     kept = urlencode(
@@ -67,6 +77,7 @@ def job_list(request):
 
 @login_required
 def job_detail(request, pk: int):
+    jobs.jobs_recover_stale()
     job = _job_for(request, pk)
     return render(
         request,
@@ -74,6 +85,9 @@ def job_detail(request, pk: int):
         {
             "job": job,
             "status": jobs.job_status(job),
+            "starter": jobs.job_starter(job),
+            "step": jobs.job_step(job),
+            "list_url": jobs.job_list_url(job),
             "result": job.result or {},
             "can_retry": jobs.can_retry_job(request.user, job),
             "can_cancel": jobs.can_cancel_job(request.user, job),
@@ -86,6 +100,7 @@ def job_detail(request, pk: int):
 @require_GET
 @login_required
 def job_status(request, pk: int):
+    jobs.jobs_recover_stale()
     job = _job_for(request, pk)
     return JsonResponse(jobs.job_status(job), json_dumps_params={"ensure_ascii": False})
 

@@ -24,7 +24,9 @@
     state.textContent = data.state_label;
     state.className = "job-state job-state-" + data.state;
     message.textContent = data.message || "";
-    count.textContent = data.total ? data.done + " / " + data.total + "（" + data.percent + "%）" : "";
+    // The counts in the user's units are in the message ("已写入 300 / 1000 行"); here only the percentage,
+    // the same number the list shows.
+    count.textContent = data.total ? data.percent + "%" : "";
   }
 
   function poll() {
