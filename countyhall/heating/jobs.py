@@ -12,6 +12,7 @@ LEDGER_IMPORT = JobKind(
     "导入清洁取暖台账（Excel）",
     "countyhall.heating.jobs:ledger_import_job",
     "heating/_ledger_import_report.html",
+    personal=True,
 )
 ENTITLEMENTS_COMPUTE = JobKind(
     "heating.entitlements_compute",

@@ -75,7 +75,7 @@ def test_failed_job_records_a_chinese_error_and_retry_requeues(client, people):
     job = job_submit(actor=people["owner"], kind=failing)
     assert execute_job(job.pk) == Job.State.FAILED
     job.refresh_from_db()
-    assert job.error == "file：文件第 3 行有误" and job.state == Job.State.FAILED
+    assert job.error == "文件第 3 行有误" and job.state == Job.State.FAILED
     client.force_login(people["other"])
     assert client.post(f"/jobs/{job.pk}/action", {"action": "retry"}).status_code == 404
     with pytest.raises(ServiceError):
