@@ -266,6 +266,13 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_jobs_prune(args) -> int:
+    from countyhall.core.jobs import jobs_prune_files
+
+    _print_json({"pruned": jobs_prune_files(days=args.days)})
+    return 0
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -370,6 +377,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--no-schedule", action="store_true",
                         help="do not enqueue the periodic jobs (outbox every minute, permit sweep daily)")
     worker.set_defaults(func=cmd_worker)
+    jobs_cmd = sub.add_parser("jobs", help="background jobs housekeeping")
+    jobs_sub = jobs_cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
+    prune = jobs_sub.add_parser("prune", help="remove the input and result files of finished jobs older than "
+                                              "COUNTYHALL_JOB_FILES_DAYS (the job records stay)")
+    prune.add_argument("--days", type=int, default=None, help="instead of COUNTYHALL_JOB_FILES_DAYS")
+    prune.set_defaults(func=cmd_jobs_prune)
 
     manage = sub.add_parser("manage", help="any Django management command (migrate, runserver, createsuperuser …)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

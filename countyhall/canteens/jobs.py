@@ -12,6 +12,7 @@ ELDER_IMPORT = JobKind(
     "countyhall.canteens.jobs:elder_import_job",
     "canteens/_elder_import_report.html",
     list_url="canteens:elders",
+    personal=True,
 )
 
 
@@ -33,7 +34,9 @@ def _phased(progress, expected: int):
 
 
 def elder_import_job(*, job, actor, params, progress) -> JobOutcome:
+    from countyhall.canteens import access
     from countyhall.canteens.services.elders import elder_import
+    from countyhall.core.identity import mask_name
 
     content = job_input_bytes(job)
     # While the file is read the service does not know the total yet (0): the bar counts against the rows
@@ -46,6 +49,12 @@ def elder_import_job(*, job, actor, params, progress) -> JobOutcome:
         confirm=bool(params.get("confirm")),
         progress=_phased(progress, expected),
     )
+    if not access.can_import_elders(actor):
+        # The result is stored and shown again: it holds names, phones and addresses only as the starter's role
+        # may read them (the keepers who may import read them in full; anyone else, masked).
+        for change in report.changes:
+            change.name = mask_name(change.name)
+            change.changes = [_masked_change(label, old, new) for label, old, new in change.changes]
     if report.applied:
         message = f"已导入：新增 {report.created}，更新 {report.updated}"
     elif report.preview and not report.errors:
@@ -55,6 +64,13 @@ def elder_import_job(*, job, actor, params, progress) -> JobOutcome:
     return JobOutcome(
         result=asdict(report), message=message, keep_input=bool(report.preview and not report.errors)
     )
+
+
+def _masked_change(label: str, old: str, new: str) -> tuple[str, str, str]:
+    from countyhall.core.identity import mask_address, mask_name, mask_phone
+
+    mask = {"姓名": mask_name, "联系电话": mask_phone, "电话": mask_phone, "住址": mask_address}.get(label)
+    return (label, mask(old or ""), mask(new or "")) if mask else (label, old, new)
 
 
 SETTLEMENT_COMPUTE_ALL = JobKind(

@@ -8,6 +8,7 @@ database would refuse (longer than the column, a NUL byte, control characters) i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from countyhall.core.errors import ServiceError
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
 # An .xlsx is a zip: a small upload can unpack to gigabytes. Ledgers compress about 5–10 times; 20 leaves room.
@@ -29,6 +32,10 @@ EMPTY_ROWS_RATIO = 5
 # Tab and line breaks are legitimate inside a cell (Alt+Enter in an address); other control characters are
 # not text a clerk typed and PostgreSQL refuses NUL outright.
 ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+# The user reads Chinese only; the library's own exception text goes to the log.
+UNREADABLE = "无法读取该 Excel 文件（不是有效的 .xlsx），请使用模板的 .xlsx 格式。"
 
 
 def import_max_bytes() -> int:
@@ -100,14 +107,16 @@ def sheet_rows(content: bytes, headers: Sequence[str]) -> Iterator[tuple[int, li
         with ZipFile(BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except unreadable as exc:
-        raise ServiceError("file", f"无法读取 Excel 文件（请使用模板的 .xlsx 格式）：{exc}") from None
+        logger.info("unreadable workbook: %s", exc)
+        raise ServiceError("file", UNREADABLE) from None
     if unpacked > max_bytes * UNPACKED_RATIO:
         raise ServiceError("file", f"文件解压后 {_size_label(unpacked)}，超过上限 "
                                    f"{_size_label(max_bytes * UNPACKED_RATIO)}，请拆分为多个文件导入。")
     try:
         sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).active
     except unreadable as exc:
-        raise ServiceError("file", f"无法读取 Excel 文件（请使用模板的 .xlsx 格式）：{exc}") from None
+        logger.info("unreadable workbook: %s", exc)
+        raise ServiceError("file", UNREADABLE) from None
     rows = sheet.iter_rows(values_only=True)
     found = [cell_text(h) for h in next(rows, [])]
     if found[: len(headers)] != list(headers):

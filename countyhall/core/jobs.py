@@ -61,6 +61,24 @@ class JobKind:
     result_template: str = ""
     # The URL name of the list the job's work lands in (an import's result links to it once applied).
     list_url: str = ""
+    # The stored result names people (an import report's names and changes): each look at it is a personal read.
+    personal: bool = False
+
+    def __post_init__(self) -> None:
+        _KINDS[self.code] = self
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def job_kind_of(job: Job) -> JobKind | None:
+    """The JobKind a stored job was submitted with (its handler's module declares it)."""
+    if job.kind not in _KINDS and job.handler:
+        try:
+            importlib.import_module(job.handler.partition(":")[0])
+        except ImportError:
+            logger.warning("job %s: handler module %s not importable", job.pk, job.handler)
+    return _KINDS.get(job.kind)
 
 
 @dataclass
@@ -80,19 +98,41 @@ def is_job_admin(user) -> bool:
     return bool(getattr(user, "is_active", False)) and Role.SYSTEM_ADMIN in getattr(user, "role_codes", ())
 
 
-def can_view_job(user, job: Job) -> bool:
-    """The starter sees their own jobs (and downloads their files); administrators see all."""
+def _is_starter(user, job: Job) -> bool:
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and job.started_by_id is not None
+        and job.started_by_id == user.pk
+    )
+
+
+def can_view_job_state(user, job: Job) -> bool:
+    """State, kind, starter, times, progress and error: the starter, and administrators (who keep the queue
+    running) for every job."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return is_job_admin(user) or (job.started_by_id is not None and job.started_by_id == user.pk)
+    return is_job_admin(user) or _is_starter(user, job)
+
+
+def can_view_job_result(user, job: Job) -> bool:
+    """The result and its file hold what the starter's own role may read (an unmasked ledger, an import's
+    names and changes): only the starter sees them; an administrator's role would see them masked or not at all."""
+    return _is_starter(user, job)
 
 
 def can_retry_job(user, job: Job) -> bool:
-    return can_view_job(user, job) and job.state in (Job.State.FAILED, Job.State.CANCELLED)
+    """Only the starter: the job runs again as its starter, so nobody else may set it going."""
+    return _is_starter(user, job) and job.state in (Job.State.FAILED, Job.State.CANCELLED)
 
 
 def can_cancel_job(user, job: Job) -> bool:
-    return can_view_job(user, job) and job.state == Job.State.QUEUED
+    """The starter, or an administrator clearing the queue: cancelling writes nothing."""
+    return can_view_job_state(user, job) and job.state == Job.State.QUEUED
+
+
+def can_confirm_job(user, job: Job) -> bool:
+    """A preview is confirmed by its starter only (the applying job runs as them)."""
+    return _is_starter(user, job)
 
 
 # ---- files ----------------------------------------------------------------------------------------------------
@@ -134,24 +174,35 @@ def job_result_file(job: Job) -> Path | None:
     return path if path.is_file() else None
 
 
-def excel_row_count(content: bytes) -> int:
+def excel_row_count(content: bytes, *, limit: int | None = None) -> int:
     """Roughly how many data rows an uploaded workbook holds (to choose a job or an immediate import); an
-    unreadable file counts as small, so the synchronous import reports what is wrong with it."""
+    unreadable or oversized file counts as small, so the synchronous import reports what is wrong with it.
+
+    This runs in the request: a file over the byte cap is not opened at all, and counting stops at `limit`
+    (a sheet's declared dimension is not trusted: it may claim a million rows, or none)."""
     from io import BytesIO
 
     from openpyxl import load_workbook
 
+    from countyhall.core.excel import import_max_bytes
+
+    if len(content) > import_max_bytes():
+        return 0
     try:
         sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).active
-        if sheet.max_row:
-            return max(0, sheet.max_row - 1)
-        return max(0, sum(1 for _ in sheet.iter_rows(values_only=True)) - 1)
+        count = -1  # the header row
+        for _ in sheet.iter_rows(values_only=True):
+            count += 1
+            if limit is not None and count >= limit:
+                break
+        return max(0, count)
     except Exception:  # noqa: BLE001 - any unreadable file goes the synchronous way and gets its message there
         return 0
 
 
 def import_as_job(content: bytes) -> bool:
-    return excel_row_count(content) > settings.COUNTYHALL_JOB_IMPORT_ROWS
+    threshold = settings.COUNTYHALL_JOB_IMPORT_ROWS
+    return excel_row_count(content, limit=threshold + 1) > threshold
 
 
 # ---- submitting -----------------------------------------------------------------------------------------------
@@ -211,18 +262,29 @@ def job_retry(*, actor, job: Job) -> Job:
     actor = as_actor(actor)
     jobs_recover_stale()
     job.refresh_from_db()
-    require(can_view_job(actor, job), "只能重试本人提交的任务（管理员可重试全部任务）。")
-    if job.state not in (Job.State.FAILED, Job.State.CANCELLED):
-        raise ServiceError(
-            "state", f"任务当前为“{job.get_state_display()}”，只有失败或已取消的任务可以重试。"
-        )
+    # The job runs again as its starter: nobody else (not even an administrator) may set it going.
+    require(_is_starter(actor, job), "只能重试本人提交的任务。")
+    retryable = [Job.State.FAILED, Job.State.CANCELLED]
     with transaction.atomic():
         before = {"state": job.state, "error": job.error}
-        job.state, job.error, job.message = Job.State.QUEUED, "", "已重新排队"
-        job.progress_done = job.progress_total = 0
-        job.started_at = job.finished_at = None
-        job.worker_id = ""
-        job.save()
+        # Conditional: two retries racing (or one after the worker already ran the first) change the row once;
+        # the loser enqueues nothing, so a done job never runs again.
+        updated = Job.objects.filter(pk=job.pk, state__in=retryable).update(
+            state=Job.State.QUEUED,
+            error="",
+            message="已重新排队",
+            progress_done=0,
+            progress_total=0,
+            started_at=None,
+            finished_at=None,
+            worker_id="",
+        )
+        if not updated:
+            job.refresh_from_db()
+            raise ServiceError(
+                "state", f"任务当前为“{job.get_state_display()}”，只有失败或已取消的任务可以重试。"
+            )
+        job.refresh_from_db()
         audit_record(
             actor=actor,
             action=AuditEntry.Action.UPDATE,
@@ -237,7 +299,7 @@ def job_retry(*, actor, job: Job) -> Job:
 
 def job_cancel(*, actor, job: Job) -> Job:
     actor = as_actor(actor)
-    require(can_view_job(actor, job), "只能取消本人提交的任务（管理员可取消全部任务）。")
+    require(can_view_job_state(actor, job), "只能取消本人提交的任务（管理员可取消全部任务）。")
     with transaction.atomic():
         updated = Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
             state=Job.State.CANCELLED, finished_at=timezone.now(), message="已取消"
@@ -253,6 +315,86 @@ def job_cancel(*, actor, job: Job) -> Job:
             note="取消后台任务",
         )
     return job
+
+
+def job_confirm_preview(*, actor, job: Job, kind: JobKind, params: dict) -> Job:
+    """Apply a preview job's file in a second job, once: the preview is claimed with a conditional update (its
+    input path cleared), so a double click or two tabs queue one applying job; the input is deleted after."""
+    actor = as_actor(actor)
+    require(can_confirm_job(actor, job), "只能确认本人提交的导入预览。")
+    job.refresh_from_db()
+    already = (job.result or {}).get("confirmed_by_job")
+    if already:
+        raise ServiceError("state", f"该预览已确认过（导入任务 #{already}），不能重复确认。")
+    content = job_input_bytes(job)
+    stored = job.input_path
+    with transaction.atomic():
+        claimed = (
+            Job.objects.filter(pk=job.pk, state=Job.State.DONE, input_path=stored)
+            .exclude(input_path="")
+            .update(input_path="")
+        )
+        if not claimed:
+            raise ServiceError("state", "该预览已确认过，不能重复确认。")
+        confirmed = job_submit(
+            actor=actor, kind=kind, params=params, input_file=content, input_name=job.input_name
+        )
+        job.refresh_from_db()
+        job.result = {**(job.result or {}), "confirmed_by_job": confirmed.pk}
+        job.save(update_fields=["result"])
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=job,
+            after={"confirmed_by_job": confirmed.pk},
+            note="确认导入预览",
+        )
+        transaction.on_commit(lambda: (_media() / stored).unlink(missing_ok=True))
+    return confirmed
+
+
+def job_result_read(*, actor, job: Job) -> None:
+    """Audit a look at a stored result that names people (decision: every staff read of personal data leaves
+    a row), the starter's own included: the job page is a second way to read the import's rows."""
+    from countyhall.core.services.audit import audit_personal_read
+
+    kind = job_kind_of(job)
+    if kind is None or not kind.personal or job.state != Job.State.DONE:
+        return
+    result = job.result or {}
+    audit_personal_read(
+        actor=actor,
+        what=f"后台任务结果：{job.kind_label}",
+        object_type="core.Job",
+        object_id=str(job.pk),
+        count=len(result.get("changes") or []) or int(result.get("rows", 0) or 0),
+        filters={"job": job.pk},
+    )
+
+
+# ---- retention ------------------------------------------------------------------------------------------------
+
+
+def jobs_prune_files(*, now: dt.datetime | None = None, days: int | None = None) -> int:
+    """Remove the uploaded input and result files of finished jobs older than COUNTYHALL_JOB_FILES_DAYS: they
+    hold the personal data of whole ledgers. The Job row (who ran what, when, with what outcome) stays."""
+    now = now or timezone.now()
+    days = settings.COUNTYHALL_JOB_FILES_DAYS if days is None else days
+    cutoff = now - dt.timedelta(days=days)
+    finished = [Job.State.DONE, Job.State.FAILED, Job.State.CANCELLED]
+    old = Job.objects.filter(state__in=finished, finished_at__lt=cutoff).exclude(input_path="", result_path="")
+    pruned = 0
+    for job in old.iterator():
+        for stored in (job.input_path, job.result_path):
+            if stored:
+                (_media() / stored).unlink(missing_ok=True)
+        shutil.rmtree(job_dir(job), ignore_errors=True)
+        pruned += Job.objects.filter(pk=job.pk).update(
+            input_path="", result_path="", message=(f"{job.message}（文件已按保存期限删除）")[:200]
+        )
+    if pruned:
+        logger.info("jobs: removed the files of %s finished jobs older than %s days", pruned, days)
+    return pruned
 
 
 # ---- progress -------------------------------------------------------------------------------------------------
@@ -374,19 +516,18 @@ def job_step(job: Job) -> str:
 
 
 def job_kind(code: str) -> JobKind | None:
-    """The declared JobKind of a stored job, looked up in each installed app's `jobs` module (core imports
-    no program by name)."""
+    """The declared JobKind of a stored job's code: registered when its program's `jobs` module is imported;
+    otherwise looked up in each installed app's `jobs` module (core imports no program by name)."""
+    if code in _KINDS:
+        return _KINDS[code]
     from django.apps import apps
 
     for config in apps.get_app_configs():
         try:
-            module = importlib.import_module(f"{config.name}.jobs")
+            importlib.import_module(f"{config.name}.jobs")
         except ImportError:
             continue
-        for value in vars(module).values():
-            if isinstance(value, JobKind) and value.code == code:
-                return value
-    return None
+    return _KINDS.get(code)
 
 
 def job_list_url(job: Job) -> str:
@@ -466,14 +607,15 @@ def execute_job(job_id: int) -> str:
             _complete(job, outcome)
     except ServiceError as exc:
         logger.info("job %s refused: %s %s", job_id, exc.field, exc.message)
-        _fail(job_id, exc.message if exc.field in ("", "actor", "state") else f"{exc.field}：{exc.message}")
+        # The user reads Chinese only: the message names the field and the rule; the code field goes to the log.
+        _fail(job_id, exc.message)
         return Job.State.FAILED
-    except Exception as exc:  # noqa: BLE001 - any failure of the work is the job's failure, never the worker's
+    except Exception:  # noqa: BLE001 - any failure of the work is the job's failure, never the worker's
         # The traceback goes to the log only; the user reads what happened and what to do.
         logger.exception("job %s (%s) failed", job_id, job.kind)
         _fail(
             job_id,
-            f"任务执行出错（{exc.__class__.__name__}），全部改动已撤销，未写入任何数据。"
+            "任务执行出错，全部改动已撤销，未写入任何数据。"
             "可以重试；再次失败请联系系统管理员查看服务器日志。",
         )
         return Job.State.FAILED
@@ -660,6 +802,18 @@ def outbox_dispatch_job(*, job, actor, params, progress) -> JobOutcome:
         message=f"已发送 {counts['sent']}，失败 {counts['failed']}，无发送通道 {counts['no_sender']}",
     )
 
+
+def jobs_prune_job(*, job, actor, params, progress) -> JobOutcome:
+    pruned = jobs_prune_files()
+    return JobOutcome(result={"已删除文件的任务": pruned}, message=f"已删除 {pruned} 个过期任务的文件")
+
+
+JOBS_PRUNE = JobKind(
+    "core.jobs_prune",
+    "删除过期的后台任务文件",
+    "countyhall.core.jobs:jobs_prune_job",
+    "core/jobs_result_counts.html",
+)
 
 OUTBOX_DISPATCH = JobKind(
     "core.outbox_dispatch",

@@ -13,6 +13,7 @@ LEDGER_IMPORT = JobKind(
     "countyhall.heating.jobs:ledger_import_job",
     "heating/_ledger_import_report.html",
     list_url="heating:ledger",
+    personal=True,
 )
 ENTITLEMENTS_COMPUTE = JobKind(
     "heating.entitlements_compute",

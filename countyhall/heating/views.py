@@ -20,7 +20,7 @@ from countyhall.core.access import require
 from countyhall.core.charts import bar_chart
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import mask_id_number, mask_name
-from countyhall.core.jobs import can_view_job, import_as_job, job_input_bytes, job_submit
+from countyhall.core.jobs import can_confirm_job, import_as_job, job_confirm_preview, job_submit
 from countyhall.core.models import Division, Job
 from countyhall.core.params import BadParameter, answers_bad_parameters, choice_param, division_param
 from countyhall.core.reports import xlsx_response
@@ -385,20 +385,19 @@ def ledger(request):
 def ledger_import_confirm_job(request, pk: int):
     """Confirm the preview a background job computed: a second job applies the same file with the same choices."""
     job = Job.objects.filter(pk=pk, kind=LEDGER_IMPORT.code).first()
-    if job is None or not can_view_job(request.user, job):
+    if job is None or not can_confirm_job(request.user, job):
         raise Http404("没有这个导入任务，或该任务不是您提交的。")
     result = job.result or {}
     if job.state != Job.State.DONE or not job.params.get("dry_run") or result.get("errors"):
         messages.error(request, "该任务不是可确认的导入预览。")
         return redirect("core:job", pk=job.pk)
+    params = {key: value for key, value in job.params.items() if key != "dry_run"}
     try:
-        content = job_input_bytes(job)
+        # Once: a second confirmation (double click, another tab) is refused; the preview's file is then deleted.
+        confirmed = job_confirm_preview(actor=request.user, job=job, kind=LEDGER_IMPORT, params=params)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("core:job", pk=job.pk)
-    params = {key: value for key, value in job.params.items() if key != "dry_run"}
-    confirmed = job_submit(actor=request.user, kind=LEDGER_IMPORT, params=params, input_file=content,
-                           input_name=job.input_name)
     return redirect("core:job", pk=confirmed.pk)
 
 

@@ -13,8 +13,9 @@ from openpyxl import Workbook
 
 from countyhall.canteens.models import Elder
 from countyhall.canteens.services.elders import IMPORT_COLUMNS
-from countyhall.core.jobs import job_submit
-from countyhall.core.models import Job
+from countyhall.core.jobs import execute_job, job_submit
+from countyhall.core.models import AuditEntry, Job
+from tests.canteens.conftest import canteen_world  # noqa: F401 - fixture
 from tests.canteens.test_settlements import may_lunches  # noqa: F401 - fixture
 from tests.conftest import valid_id
 from tests.core.job_handlers import FAULTY_IMPORT, marker
@@ -126,7 +127,8 @@ def test_a_job_that_raises_mid_import_leaves_no_rows_and_its_retry_imports_the_f
         wait_for(lambda: job_finished(job.pk), what="the failing job")
         job.refresh_from_db()
         assert job.state == Job.State.FAILED and "未写入任何数据" in job.error
-        assert "Traceback" not in job.error and "RuntimeError" in job.error
+        # Chinese only: the exception (class and text) goes to the log.
+        assert "Traceback" not in job.error and "RuntimeError" not in job.error
         assert Elder.objects.count() == 0, "nothing half-written"
         client.force_login(officer)
         page = client.get("/jobs/").content.decode()
@@ -183,3 +185,31 @@ def test_settling_every_canteen_over_many_lunches_runs_as_a_job(client, may_lunc
     assert execute_job(job.pk) == Job.State.DONE, Job.objects.get(pk=job.pk).error
     job.refresh_from_db()
     assert job.result["已计算的机构"] == 1 and Settlement.objects.get().lunches == 15
+
+
+
+def test_an_update_preview_is_for_its_starter_only_and_each_read_is_audited(
+    client, canteen_world, make_user, settings  # noqa: F811
+):
+    """The stored preview names elders with their old → new phone and address (attack11)."""
+    settings.COUNTYHALL_JOB_IMPORT_ROWS = 1
+    book = Workbook()
+    book.active.append([c[1] for c in IMPORT_COLUMNS])
+    book.active.append([valid_id("37032219400101001"), "赵一", "是", "370322101201001", "乙庄新地址88号",
+                        "13912345678", "C001", "", ""])
+    book.active.append([valid_id("37032219560101002"), "钱二", "是", "370322101201001", "乙庄9号",
+                        "13700001111", "", "", ""])
+    buffer = BytesIO()
+    book.save(buffer)
+    client.force_login(canteen_world["users"]["town"])
+    assert upload(client, buffer.getvalue(), mode="update").status_code == 302
+    job = Job.objects.latest("pk")
+    assert execute_job(job.pk) == Job.State.DONE
+    reads = AuditEntry.objects.filter(action=AuditEntry.Action.READ, object_type="core.Job", object_id=str(job.pk))
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "乙庄新地址88号" in page and reads.count() == 1, "the starter reads it in full, audited"
+    client.force_login(make_user("sysadm", "system_admin"))
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert not [s for s in ("赵一", "13912345678", "乙庄新地址88号", "钱二", "13700001111") if s in page]
+    assert client.post(f"/canteens/elders/import/jobs/{job.pk}/confirm/").status_code == 404
+    assert reads.count() == 1, "the administrator read nothing"

@@ -75,7 +75,7 @@ def test_failed_job_records_a_chinese_error_and_retry_requeues(client, people):
     job = job_submit(actor=people["owner"], kind=failing)
     assert execute_job(job.pk) == Job.State.FAILED
     job.refresh_from_db()
-    assert job.error == "file：文件第 3 行有误" and job.state == Job.State.FAILED
+    assert job.error == "文件第 3 行有误" and job.state == Job.State.FAILED
     client.force_login(people["other"])
     assert client.post(f"/jobs/{job.pk}/action", {"action": "retry"}).status_code == 404
     with pytest.raises(ServiceError):
@@ -150,3 +150,134 @@ def test_periodic_jobs_are_enqueued_once_when_due(settings):
     assert jobs.periodic_enqueue(now=at + dt.timedelta(seconds=30)) == []
     later = jobs.periodic_enqueue(now=at + dt.timedelta(seconds=90))
     assert "core.outbox_dispatch" in later and "permits.sweep" not in later, "the sweep ran today already"
+
+
+# ---- security fixes (attack11): result for the starter only, race-free retry, capped counting, retention ----
+
+
+def test_an_administrator_sees_state_but_neither_result_nor_file(client, people):
+    job = job_submit(actor=people["owner"], kind=EXPORT)
+    execute_job(job.pk)
+    client.force_login(people["admin"])
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "已完成" in page and "测试：导出" in page, "state and kind stay visible to the administrator"
+    assert "下载" not in page and "只有发起人可以查看" in page
+    assert client.get(f"/jobs/{job.pk}/download").status_code == 404
+    assert client.get(f"/jobs/{job.pk}/status").json()["state"] == Job.State.DONE
+    assert not jobs.can_view_job_result(people["admin"], job) and jobs.can_view_job_state(people["admin"], job)
+    client.force_login(people["owner"])
+    assert "下载 台账.xlsx" in client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def test_only_the_starter_retries_and_an_administrator_may_cancel(client, people):
+    from countyhall.core.errors import ServiceError
+
+    failing = JobKind("tests.fail", "测试：失败", "tests.core.test_jobs:failing_handler")
+    job = job_submit(actor=people["owner"], kind=failing)
+    execute_job(job.pk)
+    job.refresh_from_db()
+    assert not jobs.can_retry_job(people["admin"], job)
+    with pytest.raises(ServiceError):
+        jobs.job_retry(actor=people["admin"], job=job)
+    client.force_login(people["admin"])
+    client.post(f"/jobs/{job.pk}/action", {"action": "retry"})
+    assert Job.objects.get(pk=job.pk).state == Job.State.FAILED, "the job would run as its starter"
+    queued = job_submit(actor=people["owner"], kind=EXPORT)
+    client.post(f"/jobs/{queued.pk}/action", {"action": "cancel"})
+    assert Job.objects.get(pk=queued.pk).state == Job.State.CANCELLED
+
+
+RUNS: list[int] = []
+
+
+def flaky_handler(*, job, actor, params, progress) -> JobOutcome:
+    RUNS.append(job.pk)
+    if len(RUNS) == 1:
+        raise RuntimeError("first attempt fails")
+    return JobOutcome(result={"rows": 1}, message="done")
+
+
+def test_two_racing_retries_run_the_job_once(people, monkeypatch):
+    """Retry B read FAILED; retry A then went through and the worker ran it: B must not queue a done job."""
+    from countyhall.core.errors import ServiceError
+
+    RUNS.clear()
+    flaky = JobKind("tests.flaky", "测试：偶发失败", "tests.core.test_jobs:flaky_handler")
+    job = job_submit(actor=people["owner"], kind=flaky)
+    execute_job(job.pk)
+    real, fired = jobs._is_starter, []
+
+    def interleave(user, j):
+        if not fired:
+            fired.append(1)
+            jobs.job_retry(actor=people["owner"], job=Job.objects.get(pk=job.pk))
+            execute_job(job.pk)
+        return real(user, j)
+
+    monkeypatch.setattr(jobs, "_is_starter", interleave)
+    with pytest.raises(ServiceError):
+        jobs.job_retry(actor=people["owner"], job=Job.objects.get(pk=job.pk))
+    execute_job(job.pk)
+    assert len(RUNS) == 2 and Job.objects.get(pk=job.pk).state == Job.State.DONE
+
+
+def _workbook(rows: int) -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["a", "b"])
+    for n in range(rows):
+        book.active.append([n, n])
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_row_counting_in_the_request_is_capped(settings):
+    content = _workbook(50)
+    assert jobs.excel_row_count(content) == 50
+    assert jobs.excel_row_count(content, limit=6) == 6, "stops counting past the job threshold"
+    settings.COUNTYHALL_JOB_IMPORT_ROWS = 5
+    assert jobs.import_as_job(content)
+    settings.COUNTYHALL_IMPORT_MAX_BYTES = len(content) - 1
+    assert jobs.excel_row_count(content) == 0, "a file over the byte cap is not opened in the request"
+
+
+def test_an_unreadable_workbook_is_reported_in_chinese_only():
+    from countyhall.core.errors import ServiceError
+    from countyhall.core.excel import sheet_rows
+
+    with pytest.raises(ServiceError) as caught:
+        list(sheet_rows(b"this is not a zip file", ["a"]))
+    assert caught.value.message.startswith("无法读取该 Excel 文件（不是有效的 .xlsx）")
+    assert "zip" not in caught.value.message.lower()
+
+
+def test_files_of_old_finished_jobs_are_pruned_and_the_row_stays(people, settings):
+    from countyhall.cli import main
+
+    settings.COUNTYHALL_JOB_FILES_DAYS = 30
+    old = job_submit(actor=people["owner"], kind=EXPORT, input_file=b"ledger", input_name="台账.xlsx")
+    execute_job(old.pk)
+    old.refresh_from_db()
+    recent = job_submit(actor=people["owner"], kind=EXPORT)
+    execute_job(recent.pk)
+    recent.refresh_from_db()
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(days=31))
+    assert jobs.job_result_file(old) is not None and jobs.job_result_file(recent) is not None
+    assert main(["jobs", "prune"]) == 0
+    old.refresh_from_db()
+    assert (old.input_path, old.result_path, old.state) == ("", "", Job.State.DONE)
+    assert not jobs.job_dir(old).exists() and "已按保存期限删除" in old.message
+    assert jobs.job_result_file(Job.objects.get(pk=recent.pk)) is not None, "a recent job keeps its file"
+    assert jobs.jobs_prune_files() == 0
+
+
+def test_the_prune_is_a_periodic_job(people):
+    from django.conf import settings as django_settings
+
+    assert ("countyhall.core.jobs:JOBS_PRUNE", "03:15") in django_settings.COUNTYHALL_PERIODIC_JOBS
+    job = job_submit(actor=people["owner"], kind=jobs.JOBS_PRUNE)
+    assert execute_job(job.pk) == Job.State.DONE

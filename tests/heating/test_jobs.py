@@ -74,3 +74,51 @@ def test_large_ledger_export_is_a_file_on_the_job_page(client, ledger, settings)
     download = client.get(f"/jobs/{job.pk}/download")
     assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
     assert AuditEntry.objects.filter(action=AuditEntry.Action.READ, object_id=str(job.pk)).exists()
+
+
+def _preview(client, make_user, settings) -> Job:
+    settings.COUNTYHALL_JOB_IMPORT_ROWS = 3
+    client.force_login(make_user("zj", "housing"))
+    client.post("/heating/ledger/", {"mode": "all_or_nothing", "file": SimpleUploadedFile(
+        "台账.xlsx", book([row(n) for n in range(1, 6)]))})
+    return _run_latest()
+
+
+def test_a_preview_is_confirmed_once_and_its_file_then_deleted(
+    client, county_tree, make_user, settings, django_capture_on_commit_callbacks
+):
+    from countyhall.core.jobs import _media
+
+    preview = _preview(client, make_user, settings)
+    stored = _media() / preview.input_path
+    assert stored.is_file()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(f"/heating/ledger/import/jobs/{preview.pk}/confirm/")
+    second = client.post(f"/heating/ledger/import/jobs/{preview.pk}/confirm/", follow=True)
+    assert first["Location"] != f"/jobs/{preview.pk}/"
+    assert "该预览已确认过" in second.content.decode()
+    assert Job.objects.filter(kind="heating.ledger_import").count() == 2, "one applying job only"
+    preview.refresh_from_db()
+    assert preview.input_path == "" and not stored.exists()
+    assert preview.result["confirmed_by_job"] == int(first["Location"].split("/")[2])
+    _run_latest()
+    assert Household.objects.count() == 5
+    assert "确认导入</button>" not in client.get(f"/jobs/{preview.pk}/").content.decode()
+
+
+def test_the_administrator_neither_reads_nor_confirms_a_preview(client, county_tree, make_user, settings):
+    preview = _preview(client, make_user, settings)
+    client.force_login(make_user("sysadm", "system_admin"))
+    page = client.get(f"/jobs/{preview.pk}/").content.decode()
+    assert "户主1" not in page and "户主" not in page
+    assert client.post(f"/heating/ledger/import/jobs/{preview.pk}/confirm/").status_code == 404
+    assert Household.objects.count() == 0 and Job.objects.count() == 1
+
+
+def test_reading_an_import_job_page_is_an_audited_personal_read(client, county_tree, make_user, settings):
+    preview = _preview(client, make_user, settings)
+    reads = AuditEntry.objects.filter(action=AuditEntry.Action.READ, object_type="core.Job",
+                                      object_id=str(preview.pk))
+    assert not reads.exists()
+    client.get(f"/jobs/{preview.pk}/")
+    assert reads.count() == 1, "the starter's own look at the stored names is audited too"

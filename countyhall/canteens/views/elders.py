@@ -33,7 +33,7 @@ from countyhall.canteens.services import elders as services
 from countyhall.core.clock import business_date, format_local
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import full_years, mask_name
-from countyhall.core.jobs import can_view_job, import_as_job, job_input_bytes, job_submit
+from countyhall.core.jobs import can_confirm_job, import_as_job, job_confirm_preview, job_submit
 from countyhall.core.models import Division, Job
 from countyhall.core.reports import xlsx_response
 from countyhall.core.roles import Capability
@@ -404,19 +404,19 @@ def elder_import_view(request):
 def elder_import_confirm_job(request, pk: int):
     """Confirm the update preview a background job computed: a second job applies the same file."""
     job = Job.objects.filter(pk=pk, kind=ELDER_IMPORT.code).first()
-    if job is None or not can_view_job(request.user, job):
+    if job is None or not can_confirm_job(request.user, job):
         raise Http404("没有这个导入任务，或该任务不是您提交的。")
     result = job.result or {}
     if job.state != Job.State.DONE or not result.get("preview") or result.get("errors"):
         messages.error(request, "该任务不是可确认的更新预览。")
         return redirect("core:job", pk=job.pk)
     try:
-        content = job_input_bytes(job)
+        # Once: a second confirmation (double click, another tab) is refused; the preview's file is then deleted.
+        confirmed = job_confirm_preview(actor=request.user, job=job, kind=ELDER_IMPORT,
+                                        params={"mode": "update", "confirm": True})
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("core:job", pk=job.pk)
-    confirmed = job_submit(actor=request.user, kind=ELDER_IMPORT, params={"mode": "update", "confirm": True},
-                           input_file=content, input_name=job.input_name)
     return redirect("core:job", pk=confirmed.pk)
 
 

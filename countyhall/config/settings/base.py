@@ -178,6 +178,8 @@ COUNTYHALL_JOB_IMPORT_ROWS = int(os.environ.get("COUNTYHALL_JOB_IMPORT_ROWS", "3
 COUNTYHALL_JOB_EXPORT_ROWS = int(os.environ.get("COUNTYHALL_JOB_EXPORT_ROWS", "2000"))
 # Settling every canteen over more accepted lunches than this runs as a background job.
 COUNTYHALL_JOB_SETTLEMENT_LUNCHES = int(os.environ.get("COUNTYHALL_JOB_SETTLEMENT_LUNCHES", "50000"))
+# Days a finished job's uploaded and result files are kept (whole ledgers, personal data); the Job row stays.
+COUNTYHALL_JOB_FILES_DAYS = int(os.environ.get("COUNTYHALL_JOB_FILES_DAYS", "30"))
 # The worker writes its heartbeat this often; one silent for COUNTYHALL_WORKER_STALE_SECONDS is taken as dead
 # (its running job is marked failed, /healthz warns).
 COUNTYHALL_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("COUNTYHALL_WORKER_HEARTBEAT_SECONDS", "5"))
@@ -187,6 +189,7 @@ COUNTYHALL_WORKER_STALE_SECONDS = float(os.environ.get("COUNTYHALL_WORKER_STALE_
 COUNTYHALL_PERIODIC_JOBS = [
     ("countyhall.core.jobs:OUTBOX_DISPATCH", 60),
     ("countyhall.permits.jobs:PERMITS_SWEEP", "06:30"),
+    ("countyhall.core.jobs:JOBS_PRUNE", "03:15"),
 ]
 
 REST_FRAMEWORK = {

@@ -19,9 +19,10 @@ from countyhall.core.services.audit import audit_personal_read
 
 
 def _job_for(request, pk: int) -> Job:
-    """The job, or 404 for a job that is not the user's (its existence is not revealed)."""
+    """The job, or 404 for a job that is not the user's (its existence is not revealed). Administrators get
+    every job's state; its result and file only through `can_view_job_result`."""
     job = Job.objects.select_related("started_by").filter(pk=pk).first()
-    if job is None or not jobs.can_view_job(request.user, job):
+    if job is None or not jobs.can_view_job_state(request.user, job):
         raise Http404("没有这个任务，或该任务不是您提交的。")
     return job
 
@@ -79,6 +80,9 @@ def job_list(request):
 def job_detail(request, pk: int):
     jobs.jobs_recover_stale()
     job = _job_for(request, pk)
+    show_result = jobs.can_view_job_result(request.user, job)
+    if show_result:
+        jobs.job_result_read(actor=request.user, job=job)
     return render(
         request,
         "core/jobs_detail.html",
@@ -88,10 +92,11 @@ def job_detail(request, pk: int):
             "starter": jobs.job_starter(job),
             "step": jobs.job_step(job),
             "list_url": jobs.job_list_url(job),
-            "result": job.result or {},
+            "show_result": show_result,
+            "result": (job.result or {}) if show_result else {},
             "can_retry": jobs.can_retry_job(request.user, job),
             "can_cancel": jobs.can_cancel_job(request.user, job),
-            "has_file": jobs.job_result_file(job) is not None,
+            "has_file": show_result and jobs.job_result_file(job) is not None,
         },
     )
 
@@ -109,6 +114,8 @@ def job_status(request, pk: int):
 @login_required
 def job_download(request, pk: int):
     job = _job_for(request, pk)
+    if not jobs.can_view_job_result(request.user, job):
+        raise Http404("该任务的结果文件只有发起人可以下载。")
     path = jobs.job_result_file(job)
     if job.state != Job.State.DONE or path is None:
         raise Http404("该任务没有可下载的文件。")
