@@ -38,7 +38,7 @@ def _check_digit(first17: str) -> str:
     return "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
 
 
-def build_file(rows: int, division_codes: list[str], *, card_prefix: str = "B") -> bytes:
+def build_file(rows: int, division_codes: list[str], *, card_prefix: str = "B", region: str = "370322") -> bytes:
     """The template's columns (elder_import_template), `rows` distinct elders. Written like Excel writes a
     file (shared strings, the sheet's dimension): openpyxl's write-only mode writes neither, and a reader then
     walks the whole sheet once more just to count its rows (core.jobs.excel_row_count)."""
@@ -56,7 +56,7 @@ def build_file(rows: int, division_codes: list[str], *, card_prefix: str = "B") 
     for i in range(rows):
         born = start + dt.timedelta(days=i % 10_000)  # 1935-01-01 … 1962-05-19
         serial = i // 10_000 * 100 + 1 + i % 97  # distinct per (date, serial) pair
-        first17 = f"370322{born:%Y%m%d}{serial:03d}"
+        first17 = f"{region}{born:%Y%m%d}{serial:03d}"
         name = SURNAMES[i % len(SURNAMES)] + GIVEN[(i // 7) % len(GIVEN)] + GIVEN[(i // 3) % len(GIVEN)]
         tekun = i % 10 == 0
         sheet.append([
