@@ -9,7 +9,7 @@ DEMO_DATE ?= 2022-06-15
 # the developer targets choose the local ones explicitly, whatever the shell exported.
 LOCAL := DJANGO_SETTINGS_MODULE=countyhall.config.settings.local
 
-.PHONY: install demo serve worker test test-sqlite test-postgres lint format clean bench bench-quick bench-permits bench-pages
+.PHONY: install demo serve worker test test-sqlite test-postgres lint format clean bench bench-quick bench-permits bench-pages bench-import
 
 install: $(VENV)/.installed
 
@@ -70,6 +70,14 @@ bench-permits: install
 bench-pages: install
 	dpkg -s fonts-noto-cjk libharfbuzz-subset0 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk libharfbuzz-subset0)
 	$(BIN)/python -m benchmarks.pages $(BENCH_ARGS)
+
+# The 50,000-elder import as a background job (issue 11), on PostgreSQL (BENCH_IMPORT_PG_URL, default
+# wt_imp_bench, dropped and rebuilt with the demo) and on SQLite (var/bench/), inline and through a real worker.
+# Results in var/bench/import_job_*.json, summary in docs/benchmarks.md.
+bench-import: install
+	$(BIN)/python -m benchmarks.import_job $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.import_job --worker $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.import_job --db sqlite $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check countyhall tests

@@ -25,7 +25,13 @@ from countyhall.core.identity import (
 )
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.reports import workbook_bytes
-from countyhall.core.services.audit import audit_personal_read, audit_record, model_snapshot
+from countyhall.core.services.audit import (
+    audit_entry_build,
+    audit_personal_read,
+    audit_record,
+    audit_record_many,
+    model_snapshot,
+)
 from countyhall.core.services.people import person_register
 
 
@@ -347,8 +353,9 @@ class _Row:
 def _age_warnings(rows: list[_Row]) -> list[ImportRowError]:
     """Rows of people under 60 import, flagged (A1: the subsidy starts at 60 周岁; see age_warning)."""
     warnings = []
+    today = business_date()
     for row in rows:
-        message = age_warning(parse_id_number(row.id_number).birth_date)
+        message = age_warning(parse_id_number(row.id_number).birth_date, today)
         if message:
             warnings.append(ImportRowError(row.number, "身份证号", message))
     return warnings
@@ -363,20 +370,26 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
     seen_ids: dict[str, int] = {}
     seen_cards: dict[str, int] = {}
     count = 0
+    keys = [key for key, _, _ in IMPORT_COLUMNS]
+    tekun_from_at = keys.index("tekun_from")
+    required_columns = [(key, label) for key, label, required in IMPORT_COLUMNS if required]
+    # The scope test per division, once per division rather than once per row (same predicate).
+    allowed: dict[int, bool] = {}
     for number, values in rows:
-        data = {key: values[i] for i, (key, _, _) in enumerate(IMPORT_COLUMNS)}
+        # Each cell's text once: the checks below read it several times (50,000 rows × 9 cells).
+        text = {key: cell_text(values[i]) for i, key in enumerate(keys)}
         count += 1
         if progress is not None and count % 500 == 0:
             progress(count)
         row_errors = []
-        for key, label, required in IMPORT_COLUMNS:
-            if required and cell_text(data[key]) == "":
+        for key, label in required_columns:
+            if text[key] == "":
                 row_errors.append(ImportRowError(number, label, "必填"))
         for key, limit in LENGTH_LIMITS.items():
-            length = len(cell_text(data[key]))
+            length = len(text[key])
             if length > limit:
                 row_errors.append(ImportRowError(number, labels[key], f"超过 {limit} 个字符（现为 {length} 个）"))
-        id_number = cell_text(data["id_number"]).upper()
+        id_number = text["id_number"].upper()
         if id_number:
             try:
                 id_number = parse_id_number(id_number).value
@@ -385,36 +398,39 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
             if id_number in seen_ids:
                 row_errors.append(ImportRowError(number, "身份证号", f"与第 {seen_ids[id_number]} 行重复"))
             seen_ids.setdefault(id_number, number)
-        hukou_text = cell_text(data["gaoqing_hukou"])
+        hukou_text = text["gaoqing_hukou"]
         if hukou_text and hukou_text not in YES | NO:
             row_errors.append(ImportRowError(number, "高青县户籍（是/否）",
                                              f"只能填“是”或“否”（收到“{hukou_text[:10]}”）"))
-        problem = phone_problem(cell_text(data["phone"]))
-        if problem and len(cell_text(data["phone"])) <= LENGTH_LIMITS["phone"]:  # an overlong one is named above
+        problem = phone_problem(text["phone"])
+        if problem and len(text["phone"]) <= LENGTH_LIMITS["phone"]:  # an overlong one is named above
             row_errors.append(ImportRowError(number, "联系电话", problem))
-        division = divisions.get(cell_text(data["division_code"]))
-        if cell_text(data["division_code"]) and division is None:
+        division = divisions.get(text["division_code"])
+        if text["division_code"] and division is None:
             row_errors.append(ImportRowError(number, "居住地区划代码（自然村/社区）", "未知的区划代码"))
-        elif division is not None and not access.can_register_elder(actor, division):
-            row_errors.append(ImportRowError(number, "居住地区划代码（自然村/社区）", "不在您的数据范围内"))
-        card = cell_text(data["card_number"])
+        elif division is not None:
+            if division.pk not in allowed:
+                allowed[division.pk] = access.can_register_elder(actor, division)
+            if not allowed[division.pk]:
+                row_errors.append(ImportRowError(number, "居住地区划代码（自然村/社区）", "不在您的数据范围内"))
+        card = text["card_number"]
         if card:
             if card in seen_cards:
                 row_errors.append(ImportRowError(number, "就餐卡号", f"与第 {seen_cards[card]} 行重复"))
             seen_cards.setdefault(card, number)
         try:
-            tekun_from = cell_date(data["tekun_from"])
+            tekun_from = cell_date(values[tekun_from_at])
         except ValueError:
             row_errors.append(ImportRowError(number, "特困认定起始日期", "日期格式应为 YYYY-MM-DD"))
             tekun_from = None
-        if bool(cell_text(data["tekun_source"])) != bool(tekun_from):
+        if bool(text["tekun_source"]) != bool(tekun_from):
             row_errors.append(ImportRowError(number, "特困认定依据", "特困认定依据与起始日期须同时填写"))
         if row_errors:
             errors.extend(row_errors)
             continue
-        parsed.append(_Row(number=number, id_number=id_number, name=cell_text(data["name"]),
-                           gaoqing_hukou=hukou_text in YES, division=division, address=cell_text(data["address"]),
-                           phone=cell_text(data["phone"]), card_number=card, tekun_source=cell_text(data["tekun_source"]),
+        parsed.append(_Row(number=number, id_number=id_number, name=text["name"],
+                           gaoqing_hukou=hukou_text in YES, division=division, address=text["address"],
+                           phone=text["phone"], card_number=card, tekun_source=text["tekun_source"],
                            tekun_from=tekun_from))
     # A 身份证号 already registered for someone living outside the importer's scope is refused outright, Elder or
     # not: otherwise a town's file would rewrite a resident of another town and move them into the town.
@@ -431,8 +447,12 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
     return in_scope, errors, count
 
 
-def _row_changes(person: Person, elder: Elder | None, row: _Row) -> list[tuple[str, str, str]]:
-    """(field, old → new) between the stored person/elder and the row, in the importer's words."""
+def _row_changes(person: Person, elder: Elder | None, row: _Row,
+                 tekun_dates: set[tuple[int, dt.date]] | None = None) -> list[tuple[str, str, str]]:
+    """(field, old → new) between the stored person/elder and the row, in the importer's words.
+
+    `tekun_dates` ((elder id, valid_from) of the stored 特困 periods, loaded once for the whole file) saves the
+    query per row; without it the elder's periods are asked."""
     changes = []
     pairs = [("姓名", person.name, row.name), ("住址", person.address, row.address),
              ("联系电话", person.phone, row.phone)]
@@ -441,10 +461,83 @@ def _row_changes(person: Person, elder: Elder | None, row: _Row) -> list[tuple[s
     if elder is not None:
         pairs += [("高青县户籍", "是" if elder.gaoqing_hukou else "否", "是" if row.gaoqing_hukou else "否"),
                   ("就餐卡号", elder.card_number or "", row.card_number)]
-        if row.tekun_from and not elder.tekun_periods.filter(valid_from=row.tekun_from).exists():
+        if row.tekun_from and not (
+                (elder.pk, row.tekun_from) in tekun_dates if tekun_dates is not None
+                else elder.tekun_periods.filter(valid_from=row.tekun_from).exists()):
             changes.append(("特困认定", "", f"{row.tekun_from} 起：{row.tekun_source}"))
     changes[0:0] = [(label, old or "", new or "") for label, old, new in pairs if (old or "") != (new or "")]
     return changes
+
+
+# Rows of new elders are written in batches of this many (Person, Elder, 特困 and audit rows: one INSERT each).
+IMPORT_BATCH = 1000
+
+
+def _new_elder_problem(actor, row: _Row, person: Person | None, checked: dict) -> ServiceError | None:
+    """What elder_register (and person_register for someone not yet known) would refuse for a new elder whose
+    row passed _parse_rows, or None: the checks the bulk path cannot leave to the per-row services.
+
+    What parsing already checked (the division in scope, the phone, the 身份证号, a known person in scope) and
+    what the import loop checks (a card already used) cannot fail again here; the person checks depend only on
+    the actor and the division, so they are asked once per division (`checked`)."""
+    if person is not None or getattr(actor, "is_system", False):
+        return None  # a known person is reused as is; system actors register without a scope (person_register)
+    key = row.division.pk
+    if key not in checked:
+        from countyhall.core.permissions import can_register_person
+        from countyhall.core.roles import Capability
+
+        if not actor.can(Capability.PERSON_EDIT):
+            checked[key] = AccessDenied("当前角色无权登记人员信息。")
+        elif not can_register_person(actor, row.division):
+            checked[key] = AccessDenied("只能登记本人数据范围内的人员。", field="division")
+        else:
+            checked[key] = None
+    return checked[key]
+
+
+def _create_elders(actor, new: list[tuple[_Row, Person | None]], progress=None) -> None:
+    """Write the new elders in batches: the rows and audit rows elder_register / person_register /
+    tekun_status_add write one by one (same content, same order per elder: person, elder, 特困), in a few
+    INSERTs per batch. Must run inside the import's transaction; every row was checked before."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("_create_elders must run inside the import's transaction")
+    done = 0
+    for start in range(0, len(new), IMPORT_BATCH):
+        batch = new[start:start + IMPORT_BATCH]
+        owners: list[tuple[_Row, Person, bool]] = []  # (row, person, person new in this import)
+        for row, person in batch:
+            if person is None:
+                parsed = parse_id_number(row.id_number)
+                person = Person(id_number=parsed.value, name=row.name.strip(), sex=parsed.sex,
+                                birth_date=parsed.birth_date, division=row.division, address=row.address.strip(),
+                                phone=row.phone.strip())
+                owners.append((row, person, True))
+            else:
+                owners.append((row, person, False))
+        Person.objects.bulk_create([person for _, person, new_person in owners if new_person])
+        elders = [Elder(person=person, gaoqing_hukou=row.gaoqing_hukou, card_number=row.card_number.strip() or None)
+                  for row, person, _ in owners]
+        Elder.objects.bulk_create(elders)
+        statuses = {index: TekunStatus(elder=elder, source=row.tekun_source.strip(), valid_from=row.tekun_from,
+                                       valid_to=None)
+                    for index, ((row, _, _), elder) in enumerate(zip(owners, elders, strict=True)) if row.tekun_from}
+        TekunStatus.objects.bulk_create(list(statuses.values()))
+        entries = []
+        for index, ((_, person, new_person), elder) in enumerate(zip(owners, elders, strict=True)):
+            if new_person:
+                entries.append(audit_entry_build(actor=actor, action=AuditEntry.Action.CREATE, instance=person,
+                                                 after=model_snapshot(person)))
+            entries.append(audit_entry_build(actor=actor, action=AuditEntry.Action.CREATE, instance=elder,
+                                             after=model_snapshot(elder)))
+            status = statuses.get(index)
+            if status is not None:
+                entries.append(audit_entry_build(actor=actor, action=AuditEntry.Action.CREATE, instance=status,
+                                                 after=model_snapshot(status), object_repr=f"老人 #{elder.pk} 特困认定"))
+        audit_record_many(entries)
+        done += len(batch)
+        if progress is not None:
+            progress(done)
 
 
 @transaction.atomic
@@ -513,16 +606,42 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
     # all-or-nothing report then lists every error the valid-only report would (a card already used, …).
     with transaction.atomic():
         card_owner = dict(Elder.objects.exclude(card_number=None).values_list("card_number", "person__id_number"))
+        # What the rows need from the database, in a few set-based queries instead of several per row: the
+        # persons by 身份证号, their elders, and those elders' 特困 periods (for the unchanged/changed test).
+        known = {p.id_number: p for p in Person.objects.filter(id_number__in=[r.id_number for r in rows])
+                 .select_related("division")}
+        elders = {e.person_id: e for e in Elder.objects.filter(person__in=list(known.values()))}
+        tekun_dates = set(TekunStatus.objects.filter(elder__in=list(elders.values()))
+                          .values_list("elder_id", "valid_from"))
+        new: list[tuple[_Row, Person | None]] = []  # rows of new elders, written in batches below
+        checked: dict = {}
         for index, row in enumerate(rows, start=1):
-            if progress and index % 100 == 0:
-                progress(count + index, 2 * count)
+            if progress and index % 500 == 0:
+                progress(count + index - len(new), 2 * count)
             owner = card_owner.get(row.card_number)
             if row.card_number and owner and owner != row.id_number:
                 report.errors.append(ImportRowError(row.number, "就餐卡号", "已被其他老人使用"))
                 continue
+            person = known.get(row.id_number)
+            elder = elders.get(person.pk) if person is not None else None
             try:
-                with transaction.atomic():
-                    outcome, change = _apply_row(actor, row, update=update)
+                if elder is None:
+                    # A new elder; a person already known (in scope, checked when parsing) keeps their record.
+                    problem = _new_elder_problem(actor, row, person, checked)
+                    if problem is not None:
+                        raise problem
+                    new.append((row, person))
+                    outcome, change = "created", None
+                elif update and _row_changes(person, elder, row, tekun_dates):
+                    # Updating an existing elder keeps the per-row path (its checks, savepoint and audit row).
+                    with transaction.atomic():
+                        outcome, change = _apply_row(actor, row, update=update)
+                else:
+                    elder.person = person
+                    changes = _row_changes(person, elder, row, tekun_dates)
+                    change = RowChange(row=row.number, id_number=mask_id_number(person.id_number),
+                                       name=person.name, changes=changes) if changes else None
+                    outcome = "existing" if changes else "unchanged"
             except ServiceError as exc:
                 # The clerk reads the column's heading, not the service's field key.
                 report.errors.append(ImportRowError(row.number, IMPORT_LABELS.get(exc.field, "身份证号"), exc.message))
@@ -530,6 +649,12 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
             setattr(report, outcome, getattr(report, outcome) + 1)
             if change is not None:
                 report.changes.append(change)
+        # The new elders are written only when they are kept: a file refused as a whole, or an update's preview
+        # (rolled back below), needs only the counts, which are already known.
+        if new and not (report.errors and stop_on_error) and not report.preview:
+            handled = len(rows) - len(new)
+            _create_elders(actor, new, (lambda done: progress(count + handled + done, 2 * count))
+                           if progress else None)
         report.errors.sort(key=lambda e: e.row)
         if report.errors and stop_on_error:
             transaction.set_rollback(True)
