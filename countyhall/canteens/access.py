@@ -38,6 +38,16 @@ SETTLEMENT_COMPUTERS = frozenset({Role.CIVIL_AFFAIRS, Role.FINANCE})
 SUBSIDY_COMPUTERS = frozenset({Role.CIVIL_AFFAIRS, Role.FINANCE})
 
 
+def can_open(user) -> bool:
+    """May open the program's staff pages at all (what each may then see is scoped by the selectors).
+
+    Only the roles of USERS: 住建, 审批, a firm or a power enterprise hold person.view or a login but no part
+    in the canteens, so they must not read elders' names, 特困 status or lunches here (attack finding)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return bool(_roles(user) & USERS)
+
+
 def _roles(user) -> frozenset[str]:
     return frozenset(getattr(user, "role_codes", frozenset()) or frozenset())
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, TruncMinute
 
+from countyhall.canteens import access
 from countyhall.canteens.access import COUNTY_READERS
 from countyhall.canteens.models import Elder, Facility, Lunch, OperatingSubsidy, Settlement
 from countyhall.core.models import Division
@@ -43,6 +44,8 @@ def facility_public_list() -> QuerySet[Facility]:
 
 
 def elder_list_for_user(user, *, query: str = "", division: Division | None = None) -> QuerySet[Elder]:
+    if not access.can_open(user) and not getattr(user, "is_system", False):
+        return Elder.objects.none()  # person.view elsewhere (住建, 审批…) is no part in the canteens' elders
     people = person_queryset_for_user(user)
     if division is not None:
         # Narrows the user's scope, never widens it: people is already limited to the user's division.

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from countyhall.core.clock import business_now
 from countyhall.core.models import Division, Organisation, User
 from countyhall.emergency.models import PowerEnterprise, WorkingGroup
 from countyhall.emergency.services import (
@@ -87,7 +88,7 @@ def load(*, actor: str) -> list[str]:
                       evaluation_suggestions="加装跑偏和温度在线监测")
 
     # A live incident, reported minutes ago: the countdowns on its page are running.
-    now = timezone.now().replace(second=0, microsecond=0)
+    now = business_now().replace(second=0, microsecond=0)  # the pinned demo day, as the board counts
     live = incident_report(actor=firm, enterprise=thermal, kind="leak", occurred_at=now - dt.timedelta(minutes=6),
                            place="液氨储罐区（示例）", injured=3, reported_at=now - dt.timedelta(minutes=2))
     incident_content_update(actor=firm, incident=live, unit_overview="2×350MW热电联产机组（示例）",

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from countyhall.core.access import require
 from countyhall.core.actors import as_actor
-from countyhall.core.clock import business_date, format_local
+from countyhall.core.clock import business_date, business_now, format_local
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.notifications import notify
@@ -58,7 +58,9 @@ WRITTEN = {ReportDeadline.Kind.WRITTEN_INITIAL, ReportDeadline.Kind.WRITTEN_ACCI
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
-    at = at or timezone.now()
+    # The business clock: a demo pinned to 2022-06-15 reports, counts down and marks done on that day, not on
+    # the real one (a pinned demo showed "已超时 … 期限 2026-…" minutes after it started).
+    at = at or business_now()
     if timezone.is_naive(at):
         raise ServiceError("at", "时间须带时区。")
     return at
@@ -428,7 +430,7 @@ def deadline_done(*, actor, deadline: ReportDeadline, reported_to: str, done_at:
         raise ServiceError("done_at", "报告时间不能早于事故发生时间。")
     # A report is marked done when it has gone: a time in the future (beyond a few minutes of clock skew
     # between desks) would make a late report look on time or a clock run backwards.
-    if done_at > timezone.now() + dt.timedelta(minutes=5):
+    if done_at > business_now() + dt.timedelta(minutes=5):
         raise ServiceError("done_at", "报告时间不能晚于现在。")
     if deadline.kind in WRITTEN:
         missing = report_content_missing(incident)
@@ -595,7 +597,7 @@ def evaluation_record(*, actor, incident: Incident, investigation: str = "", **f
     incident.investigation = investigation.strip()
     incident.save()
     _log(incident, TimelineEntry.Kind.EVALUATION, "形成处置评估报告" + ("及事故调查记录" if investigation.strip() else "") + "。",
-         actor=actor, at=timezone.now())
+         actor=actor, at=business_now())
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=incident, before=before,
                  after=model_snapshot(incident), note="处置评估")
     return incident

@@ -12,7 +12,7 @@ from django.db.models import Count, F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, business_now
 from countyhall.core.policy import NoPolicyInForce, parameters
 from countyhall.core.programs import Todo
 from countyhall.core.roles import Role
@@ -57,7 +57,7 @@ def _open_reports(incidents, label: str, now) -> list[Todo]:
 def todos_for(user) -> list[Todo]:
     if not user.role_codes & access.USERS:
         return []
-    now = timezone.now()
+    now = business_now()
     incidents = selectors.incident_list_for_user(user)
     items: list[Todo] = []
     if access.is_hq(user):

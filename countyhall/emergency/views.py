@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import OutboxMessage
 from countyhall.core.notifications import outbox_dispatch
@@ -101,7 +101,7 @@ def incident_new(request):
     if not enterprises.exists():
         raise PermissionDenied("您的范围内没有可以报告事故的发电企业。")
     form = forms.IncidentForm(request.POST or None, enterprises=enterprises,
-                              initial={"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+                              initial={"occurred_at": business_now().strftime("%Y-%m-%dT%H:%M")})
     created = []
     if request.method == "POST" and save_form(
             request, form, lambda data: created.append(services.incident_report(actor=request.user, **data)),
@@ -277,7 +277,7 @@ def incident_report_pdf(request, pk: int):
     return pdf_response(template="emergency/report_pdf.html", filename=f"事故报告-{incident.pk}.pdf", context={
         "incident": incident, "current": incident.figures.order_by("-version").first(),
         "deadlines": incident.deadlines.order_by("due_at"), "timeline": incident.timeline.all(),
-        "generated": timezone.localtime()})
+        "generated": business_now()})
 
 
 @login_required

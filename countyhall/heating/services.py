@@ -384,6 +384,44 @@ def ledger_export(households=None, *, masked: bool = False) -> bytes:
     return workbook_bytes(sheet_title="清洁取暖台账", headers=LEDGER_COLUMNS, rows=rows)
 
 
+# What each column takes, for the clerk filling in the empty template (its second sheet, and the ledger page).
+LEDGER_COLUMN_NOTES = {
+    "自然村代码": "12 至 15 位区划代码；该自然村须已有住建局登记的村改造计划",
+    "户主姓名": "必填", "身份证号": "18 位居民身份证号码，同一户只登记一次", "住址": "必填",
+    "家庭人口": "1 至 99 的整数，不填为 1", "特别困难群体（是/否）": "填“是”或“否”，不填为否",
+    "改造方式（气代煤/生物质）": "填“气代煤”或“生物质”，须与村改造计划一致",
+    "设备型号": "选填", "供货商": "选填", "购买价格": "金额，最多两位小数，如 2980.00；不填则不登记设备",
+    "发票号码": "同一张发票只能用于一户", "安装日期": "如 2021-09-25", "调试日期": "如 2021-10-08，不早于安装日期",
+}
+# The example row imports in the demo county: 青城镇河口村 (gas plan) and a valid 身份证号 (GB 11643 check digit).
+_EXAMPLE_ID_STEM = "37032219650315002"
+
+
+def ledger_import_template() -> bytes:
+    """The empty ledger template: the import columns, one example row, and a second sheet of column notes (the
+    import reads the first sheet only)."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from countyhall.core.identity import check_digit
+
+    example = ["370322101201001", "王某某", _EXAMPLE_ID_STEM + check_digit(_EXAMPLE_ID_STEM), "青城镇河口村1号", 3,
+               "否", "气代煤", "壁挂炉 L1PB20", "示例燃气设备公司", Decimal("2980.00"), "00000001",
+               dt.date(2021, 9, 25), dt.date(2021, 10, 8)]
+    workbook = load_workbook(BytesIO(workbook_bytes(sheet_title="清洁取暖台账", headers=LEDGER_COLUMNS,
+                                                    rows=[example])))
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["列名", "填写说明"])
+    for column in LEDGER_COLUMNS:
+        notes.append([column, LEDGER_COLUMN_NOTES[column]])
+    notes.append(["", "第一行是示例，请删除后填写；日期也可写作 2021/9/25 或 2021年9月25日。"])
+    notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 28, 70
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 # Text columns and the model field each is stored in: a cell longer than the field is a row error naming the
 # column (PostgreSQL would otherwise refuse the INSERT with a 500; SQLite would store it silently).
 TEXT_LIMITS = {
@@ -397,6 +435,7 @@ TEXT_LIMITS = {
 FIELD_COLUMNS = {"division": "自然村代码", "name": "户主姓名", "id_number": "身份证号", "address": "住址",
                  "members": "家庭人口", "method": "改造方式（气代煤/生物质）", "kind": "改造方式（气代煤/生物质）",
                  "model_name": "设备型号", "supplier": "供货商", "price": "购买价格", "invoice_no": "发票号码"}
+NO_PLAN_MESSAGE = "所在自然村没有改造计划（请先由住建局登记村改造计划）"
 MAX_MEMBERS = 99  # a household's members: a PositiveSmallIntegerField, and no real household is larger
 
 
@@ -503,6 +542,10 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
         division = divisions.get(cell_text(values[0]))
         if division is None:
             problems.append(("自然村代码", "未知的自然村代码"))
+        elif division.pk not in plans:
+            # B1: a village converts as a whole by its plan; a household in a village without one was silently
+            # taken (walk finding), so its subsidy rested on no plan and no acceptance.
+            problems.append(("自然村代码", NO_PLAN_MESSAGE))
         method = METHOD_TEXT.get(cell_text(values[6]))
         if method is None:
             problems.append(("改造方式（气代煤/生物质）", "应填“气代煤”或“生物质”"))

@@ -380,6 +380,13 @@ def ledger(request):
                      "status": request.GET.get("status", ""), "q": request.GET.get("q", "")}})
 
 
+@login_required
+def ledger_template(request):
+    """The empty import template (columns, an example row, column notes): no household in it, so no audit."""
+    _need(request.user)
+    return xlsx_response(content=services.ledger_import_template(), filename="清洁取暖台账导入模板.xlsx")
+
+
 @require_POST
 @login_required
 def ledger_import_confirm_job(request, pk: int):

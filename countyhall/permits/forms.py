@@ -7,12 +7,18 @@ from django import forms
 from countyhall.core.models import Division, Organisation
 from countyhall.permits.models import Category, Commitment, CreditRecord, Project, Review
 from countyhall.permits.rules import REGIONALLY_ASSESSED, stages_for
+from countyhall.permits.services.setup import BUILDER_KINDS
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def _departments():
     return Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT).order_by("name")
+
+
+def _builders():
+    """Only organisations that may be a 建设单位 are offered (the service checks the kind against the category)."""
+    return Organisation.objects.filter(kind__in=BUILDER_KINDS).order_by("kind", "name")
 
 
 class ProjectForm(forms.Form):
@@ -22,7 +28,7 @@ class ProjectForm(forms.Form):
     category = forms.ChoiceField(label="项目类别", choices=Category.choices)
     land_supply = forms.ChoiceField(label="土地供应方式", choices=Project.LandSupply.choices)
     site = forms.ModelChoiceField(label="建设地点", queryset=Division.objects.order_by("path"))
-    applicant = forms.ModelChoiceField(label="建设单位", queryset=Organisation.objects.order_by("kind", "name"))
+    applicant = forms.ModelChoiceField(label="建设单位", queryset=_builders())
     investment = forms.DecimalField(label="总投资（万元）", max_digits=12, decimal_places=2, required=False, min_value=0)
     in_assessed_zone = forms.BooleanField(label="位于已实施区域评估的区域", required=False)
     legal_representative = forms.CharField(label="法定代表人", max_length=32, required=False)
@@ -38,7 +44,7 @@ class ProjectCorrectForm(forms.Form):
     name = forms.CharField(label="项目名称", max_length=200)
     land_supply = forms.ChoiceField(label="土地供应方式", choices=Project.LandSupply.choices)
     site = forms.ModelChoiceField(label="建设地点", queryset=Division.objects.order_by("path"))
-    applicant = forms.ModelChoiceField(label="建设单位", queryset=Organisation.objects.order_by("kind", "name"))
+    applicant = forms.ModelChoiceField(label="建设单位", queryset=_builders())
     investment = forms.DecimalField(label="总投资（万元）", max_digits=12, decimal_places=2, required=False, min_value=0)
     in_assessed_zone = forms.BooleanField(label="位于已实施区域评估的区域", required=False)
     legal_representative = forms.CharField(label="法定代表人", max_length=32, required=False)

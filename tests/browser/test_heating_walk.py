@@ -32,7 +32,7 @@ def test_import_compute_approve(browser, live_server, county_tree, make_user, tm
     page = browser.new_page()
     login(page, live_server.url, "zhujian")
     page.goto(f"{live_server.url}/heating/ledger/")
-    page.click("details.import summary")
+    assert page.is_visible("#ledger-import")  # open on the page, not in a closed <details>
     page.set_input_files("#id_file", str(ledger_file))
     page.click("#ledger-import button")
     assert "将新增 2 户" in page.inner_text("#import-preview")

@@ -308,3 +308,41 @@ def test_access_page_shows_the_canteen_table(client, make_user):
     client.force_login(make_user("acc-auditor", Role.AUDITOR))
     html = client.get("/access/").content.decode()
     assert "登记长者食堂/助餐服务点" in html and "结算单财政局审定并锁定" in html and "本镇（街道）" in html
+
+
+# --- The program's door: a role outside access.USERS gets 403 on every staff page ----------------------------
+
+OUTSIDE_ROLES = sorted(role.value for role in Role if role not in access.USERS)
+STAFF_URLS = ["/canteens/", "/canteens/elders/", "/canteens/elders/{elder}/", "/canteens/elders/{elder}/left/",
+              "/canteens/elders/{elder}/edit/", "/canteens/elders/new/", "/canteens/elders/import/",
+              "/canteens/elders/template.xlsx", "/canteens/lunches/", "/canteens/settlements/",
+              "/canteens/subsidies/", "/canteens/fraud/", "/canteens/late-entries/", "/canteens/facilities/",
+              "/canteens/facilities/{facility}/", "/canteens/facilities/{facility}/counter/",
+              "/canteens/facilities/{facility}/prices/", "/canteens/facilities/{facility}/terminals/",
+              "/canteens/facilities/{facility}/staff/", "/canteens/facilities/{facility}/menu/"]
+
+
+@pytest.mark.parametrize("role", OUTSIDE_ROLES)
+def test_roles_outside_the_program_get_403_on_every_staff_page(client, canteen_world, make_user, role):
+    """Attack finding: 住建 (person.view) read elders' names, 特困 and lunches; 审批, a firm, a power enterprise
+    opened the dashboard, lunches, settlements and facilities."""
+    ids = {"elder": canteen_world["elders"]["same_80"].pk, "facility": canteen_world["facility"].pk}
+    client.force_login(make_user(f"outside-{role}", role))
+    answers = {url: client.get(url.format(**ids)).status_code for url in STAFF_URLS}
+    assert {url: code for url, code in answers.items() if code != 403} == {}
+    # The death confirmation refuses a POST too, and nothing is written.
+    elder = canteen_world["elders"]["same_80"]
+    assert client.post(f"/canteens/elders/{elder.pk}/left/", {"status": "died"}).status_code == 403
+    elder.refresh_from_db()
+    assert elder.died_on is None
+
+
+def test_public_page_stays_open_to_outside_roles(client, canteen_world, make_user):
+    client.force_login(make_user("outside-housing", Role.HOUSING))
+    assert client.get("/canteens/public/").status_code == 200
+
+
+def test_elder_selector_returns_nothing_for_roles_outside_the_program(canteen_world, make_user):
+    from countyhall.canteens.selectors import elder_list_for_user
+    assert not elder_list_for_user(make_user("outside-housing", Role.HOUSING)).exists()
+    assert elder_list_for_user(canteen_world["users"]["minzheng"]).exists()

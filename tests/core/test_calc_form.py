@@ -92,3 +92,10 @@ def test_citation_link_shows_title_and_clause_words():
         and "title=" in html
         and "1211" not in html.split(">", 1)[1]
     )
+
+
+def test_money_fields_are_explained_in_plain_chinese(client):
+    """The help text read "数字字符串（最多 2 位小数，如 "12.50"）或整数，不能是浮点数": jargon for a citizen."""
+    html = client.get("/calc/").content.decode()
+    assert "金额，最多两位小数，如 12.50" in html
+    assert "数字字符串" not in html and "浮点数" not in html

@@ -33,3 +33,15 @@ def test_csrf_refusal_is_chinese(make_user):
     response = client.post("/notices/read-all/")
     text = response.content.decode()
     assert response.status_code == 403 and "页面已过期" in text and "Forbidden" not in text
+
+
+def test_header_shows_name_and_role_without_nested_brackets(client, make_user):
+    """Demo names carry （示例） and the firm's role label is 建设单位（申请人）: the header read
+    "建设单位经办人（示例）（建设单位（申请人））"."""
+    user = make_user("shell-firm", "applicant_firm")
+    user.display_name = "建设单位经办人（示例）"
+    user.save()
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert "建设单位经办人（示例） · 建设单位（申请人）" in html
+    assert "（建设单位（申请人））" not in html

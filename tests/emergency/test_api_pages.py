@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
+
+from countyhall.core.clock import business_now
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_report_update_and_mark_done_through_the_api(plant):
     api = APIClient()
     api.force_authenticate(plant["users"]["huaneng"])
-    occurred = (timezone.now() - dt.timedelta(minutes=5)).replace(microsecond=0)
+    occurred = (business_now() - dt.timedelta(minutes=5)).replace(microsecond=0)
     response = api.post("/api/v1/emergency/incidents", {
         "enterprise": plant["enterprises"]["huaneng"].pk, "kind": "leak", "occurred_at": occurred.isoformat(),
         "place": "氨区", "injured": 3}, format="json")
@@ -45,7 +46,7 @@ def test_pages_per_role(plant, client, make_user):
     from countyhall.emergency.services import incident_report
 
     incident = incident_report(actor=plant["users"]["huaneng"], enterprise=plant["enterprises"]["huaneng"],
-                               kind="fire", occurred_at=timezone.now() - dt.timedelta(minutes=2), place="栈桥")
+                               kind="fire", occurred_at=business_now() - dt.timedelta(minutes=2), place="栈桥")
     for key in ("hq", "yingji", "town", "huaneng", "auditor"):
         client.force_login(plant["users"][key])
         for url in ("/emergency/", "/emergency/registers/", "/emergency/warnings/", "/emergency/drills/",
@@ -94,7 +95,7 @@ def test_printable_report_and_excel_export(plant, client):
     from countyhall.emergency.services import incident_report
 
     incident = incident_report(actor=plant["users"]["huaneng"], enterprise=plant["enterprises"]["huaneng"],
-                               kind="hydrogen", occurred_at=timezone.now() - dt.timedelta(minutes=3), place="氢气站",
+                               kind="hydrogen", occurred_at=business_now() - dt.timedelta(minutes=3), place="氢气站",
                                unit_overview="热电联产", course="氢气泄漏")
     client.force_login(plant["users"]["huaneng"])
     pdf = client.get(f"/emergency/i/{incident.pk}/report.pdf").content

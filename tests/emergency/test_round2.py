@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from countyhall.core.clock import business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.emergency.models import CommandPost
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _report(plant, **extra):
-    values = {"kind": "fire", "occurred_at": timezone.now() - dt.timedelta(minutes=5), "place": "输煤皮带栈桥",
+    values = {"kind": "fire", "occurred_at": business_now() - dt.timedelta(minutes=5), "place": "输煤皮带栈桥",
               "deaths": 0, "missing": 0, "injured": 2}
     values.update(extra)
     return incident_report(actor=plant["users"]["huaneng"], enterprise=plant["enterprises"]["huaneng"], **values)
@@ -45,7 +45,7 @@ def test_a_report_cannot_be_marked_done_in_the_future(plant):
     deadline = incident.deadlines.order_by("due_at").first()
     with pytest.raises(ServiceError) as refused:
         deadline_done(actor=plant["users"]["huaneng"], deadline=deadline, reported_to="县应急局",
-                      done_at=timezone.now() + dt.timedelta(days=3))
+                      done_at=business_now() + dt.timedelta(days=3))
     assert refused.value.field == "done_at"
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from countyhall.core.access import AccessDenied
+from countyhall.core.clock import business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation, OutboxMessage
 from countyhall.emergency import todos
@@ -31,7 +31,7 @@ def scene(plant, county_tree):
     )
     plant["users"]["hq"].organisation = office
     plant["users"]["hq"].save()
-    now = timezone.now()
+    now = business_now()
     incident = incident_report(
         actor=plant["users"]["huaneng"],
         enterprise=plant["enterprises"]["huaneng"],

@@ -12,7 +12,7 @@ from countyhall.core.models import AuditEntry
 from countyhall.core.notifications import OutboxMessage
 from countyhall.heating import services
 from countyhall.heating.models import Claim, Correction, Device, Entitlement, Household
-from tests.heating.test_ledger import book, ledger, row  # noqa: F401  (fixture)
+from tests.heating.test_ledger import book, ledger, plan, row  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +141,7 @@ def test_import_refuses_duplicate_invoice_method_against_plan_and_known_id_under
 
 def test_import_reads_dates_as_clerks_write_them_and_all_or_nothing_lists_every_error(county_tree, make_user):
     officer = make_user("zj-dates", "housing")
+    plan(county_tree, officer)
     services.tendered_equipment_add(actor=officer, kind="gas_boiler", model_name="JX-24", supplier="示例供货商",
                                     price=Decimal("3800.00"))
     rows = [row(11), row(12), row(10), row(9), row(8)]

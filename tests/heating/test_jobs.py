@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from countyhall.core.jobs import execute_job
 from countyhall.core.models import AuditEntry, Job
 from countyhall.heating.models import Entitlement, Household
-from tests.heating.test_ledger import book, ledger, row  # noqa: F401 - the ledger fixture
+from tests.heating.test_ledger import book, ledger, plan, row  # noqa: F401 - the ledger fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,7 @@ def _run_latest() -> Job:
 def test_large_ledger_import_runs_as_a_job(client, county_tree, make_user, settings):
     settings.COUNTYHALL_JOB_IMPORT_ROWS = 3
     officer = make_user("zj", "housing")
+    plan(county_tree, officer)
     client.force_login(officer)
     response = client.post("/heating/ledger/", {"mode": "all_or_nothing", "file": SimpleUploadedFile(
         "台账.xlsx", book([row(n) for n in range(1, 6)]))})
@@ -46,6 +47,7 @@ def test_large_ledger_import_runs_as_a_job(client, county_tree, make_user, setti
 def test_another_user_cannot_confirm_a_preview(client, county_tree, make_user, settings):
     settings.COUNTYHALL_JOB_IMPORT_ROWS = 3
     client.force_login(make_user("zj", "housing"))
+    plan(county_tree, make_user("zj-plan", "housing"))
     client.post("/heating/ledger/", {"mode": "all_or_nothing", "file": SimpleUploadedFile(
         "台账.xlsx", book([row(n) for n in range(1, 6)]))})
     preview = _run_latest()

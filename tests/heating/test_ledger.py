@@ -40,6 +40,11 @@ def row(n: int, method="气代煤", price="4200.00", special="否", address=None
             method, "JX-24", "示例供货商", price, f"FP{n:04d}", "2021-09-20", "2021-10-15"]
 
 
+def plan(county_tree, officer, method="gas"):
+    """乙庄's 村改造计划: the import refuses households of a natural village without one."""
+    return village_plan_set(actor=officer, division=county_tree["natural_b"], method=method, planned_households=9)
+
+
 @pytest.fixture
 def ledger(county_tree, make_user):
     officer = make_user("zhujian", "housing")
@@ -53,6 +58,7 @@ def ledger(county_tree, make_user):
 
 def test_import_reports_bad_rows_and_stores_nothing(county_tree, make_user):
     officer = make_user("zj", "housing")
+    plan(county_tree, officer)
     bad = [row(1), ["999", "", "123", "", 1, "否", "电采暖", "", "", "abc", "", "2021-13-01", ""]]
     report = ledger_import(actor=officer, content=book(bad))
     assert not report.applied and Household.objects.count() == 0
@@ -208,3 +214,39 @@ def test_devices_come_from_the_tendered_list(ledger):
                            supplier="示例供货商", price=Decimal("4800"))
     assert device.tendered_price == Decimal("3500.00")
     assert any(f.kind == "price" for f in ledger_checks())  # 4,800 is more than 1.3 × 3,500
+
+
+def test_a_household_in_a_village_without_a_plan_is_a_row_error(county_tree, make_user):
+    """Walk finding: the import silently took households of a natural village with no 村改造计划 (B1)."""
+    officer = make_user("zj-noplan", "housing")
+    for dry_run in (True, False):  # the preview says it as well as the import
+        report = ledger_import(actor=officer, content=book([row(1)]), mode="valid_only", dry_run=dry_run)
+        assert report.errors == [(2, "自然村代码", "所在自然村没有改造计划（请先由住建局登记村改造计划）")]
+        assert report.created == 0
+    assert Household.objects.count() == 0
+
+
+def test_the_empty_template_imports_its_example_and_notes_each_column(client, ledger):
+    from countyhall.heating.services import LEDGER_COLUMN_NOTES
+
+    client.force_login(ledger["officer"])
+    page = client.get("/heating/ledger/").content.decode()
+    assert 'href="/heating/ledger/template.xlsx"' in page
+    assert '<details class="import"' not in page and 'id="ledger-import"' in page  # not hidden when one may import
+    response = client.get("/heating/ledger/template.xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(BytesIO(response.content))
+    assert [c.value for c in workbook.worksheets[0][1]] == LEDGER_COLUMNS
+    assert {r[0] for r in workbook["填写说明"].iter_rows(min_row=2, values_only=True) if r[0]} == set(LEDGER_COLUMNS)
+    assert set(LEDGER_COLUMN_NOTES) == set(LEDGER_COLUMNS)
+    preview = ledger_import(actor=ledger["officer"], content=response.content, dry_run=True)
+    assert preview.errors == [] and preview.created == 1
+
+
+def test_the_preview_sentence_has_no_stray_punctuation(client, ledger):
+    client.force_login(ledger["officer"])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("台账.xlsx", book([row(9, address="乙庄新9号")]))
+    page = client.post("/heating/ledger/", {"file": upload, "mode": "all_or_nothing"}).content.decode()
+    assert "将新增 1 户；已有户无变化 0 户。" in page and "户；。" not in page

@@ -11,9 +11,9 @@ from countyhall.core.models import AuditEntry
 from countyhall.core.roles import Role
 from countyhall.core.services.divisions import division_upsert
 from countyhall.heating.models import Household
-from countyhall.heating.services import household_register, ledger_import
+from countyhall.heating.services import household_register, ledger_import, village_plan_set
 from tests.conftest import valid_id
-from tests.heating.test_ledger import book, ledger, row  # noqa: F401  (fixture)
+from tests.heating.test_ledger import book, ledger, plan, row  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,7 @@ def reads(what: str):
 def test_ledger_page_writes_one_read_row_with_filters_and_count(client, county_tree, make_user):
     # transaction=True: the view runs outside any test transaction, as in production.
     officer = make_user("zhujian-t", Role.HOUSING)
+    plan(county_tree, officer)
     ledger_import(actor=officer, content=book([row(1), row(2), row(3, method="生物质", price="3000.00")]))
     client.force_login(officer)
     assert client.get("/heating/ledger/", {"method": "gas", "q": "户主"}).status_code == 200
@@ -104,6 +105,7 @@ def test_import_refuses_a_village_of_another_town(ledger, make_user):  # noqa: F
 
 def test_import_refuses_a_household_or_person_of_another_town(ledger, make_user, natural_a, people):  # noqa: F811
     officer = make_user("tz-import2", Role.TOWN_OFFICER, "tianzhen")
+    village_plan_set(actor=ledger["officer"], division=natural_a, method="gas", planned_households=2)  # 甲庄's plan
     elsewhere = row(1)  # 户主1 is a household of 乙庄 (青城镇)
     elsewhere[0] = natural_a.code
     person = row(9)

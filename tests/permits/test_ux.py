@@ -393,3 +393,22 @@ def test_no_confirmation_page_for_who_may_not_act(client, scene):
     client.force_login(scene["firm_b"])
     assert client.post(url, {"action": "return", "case": case.pk, "reasons": "x"}).status_code == 404
     assert Case.objects.get(pk=case.pk).status == Case.Status.SUBMITTED
+
+
+def test_a_correction_sets_the_builder_only_to_an_organisation_that_may_build(scene, county_tree):
+    """Walk finding: a correction let the 建设单位 be any organisation (a canteen operator, a village committee)."""
+    from countyhall.core.models import Organisation
+    from countyhall.permits.models import Project
+
+    project, window = scene["project"], scene["users"]["approval"]
+    Project.objects.filter(pk=project.pk).update(category="gov_investment", land_supply="allocation")
+    project.refresh_from_db()
+    for kind in ("canteen_operator", "care_organisation", "village_committee", "other"):
+        stranger = Organisation.objects.create(name=f"非建设单位-{kind}", kind=kind, division=county_tree["county"])
+        with pytest.raises(ServiceError) as err:
+            project_correct(actor=window, project=project, reason="更正建设单位", applicant=stranger)
+        assert err.value.field == "applicant"
+    builder = Organisation.objects.create(name="县城投示例公司", kind="enterprise", division=county_tree["county"])
+    project_correct(actor=window, project=project, reason="更正建设单位", applicant=builder)
+    project.refresh_from_db()
+    assert project.applicant == builder

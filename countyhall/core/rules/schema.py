@@ -117,7 +117,10 @@ def field_json_schema(field: serializers.Field) -> dict:
         schema["type"] = [*([schema["type"]] if isinstance(schema["type"], str) else schema["type"]), "null"]
     description = [str(field.help_text)] if field.help_text else []
     if isinstance(field, serializers.DecimalField):
-        description.append(f"数字字符串（最多 {field.decimal_places} 位小数，如 \"12.50\"）或整数，不能是浮点数")
+        # Read by people at the calculator: plain Chinese, no "string" or "float" (the API's JSON rule, a string
+        # or an integer, is the schema's pattern itself).
+        places = field.decimal_places
+        description.append("金额，最多两位小数，如 12.50" if places == 2 else f"数字，最多 {places} 位小数")
     if description:
         schema["description"] = "；".join(description)
     # What the form-based calculator shows: a field's Chinese label (set on the serializer field) as its title,

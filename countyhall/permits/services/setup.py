@@ -112,8 +112,7 @@ def project_register(*, actor, code: str, name: str, category: str, site: Divisi
     # 拿地即开工 (二、（四）): land sold with a design scheme is its own category with merged stages.
     if (land_supply == Project.LandSupply.TRANSFER_WITH_SCHEME) != (category == Category.LAND_WITH_SCHEME):
         raise ServiceError("land_supply", "带方案出让土地的项目应选择“社会投资带方案出让土地类”，反之亦然。")
-    if applicant.kind != Organisation.Kind.ENTERPRISE and not category.startswith("gov_"):
-        raise ServiceError("applicant", "社会投资项目的建设单位应为企业。")
+    _check_builder(applicant, category)
     project = Project.objects.create(
         code=code, name=name.strip(), category=category, site=site, applicant=applicant,
         in_assessed_zone=in_assessed_zone, land_supply=land_supply, investment=investment,
@@ -122,6 +121,25 @@ def project_register(*, actor, code: str, name: str, category: str, site: Divisi
         in_area_completed_before_2014_06=in_area_completed_before_2014_06)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=project, after=model_snapshot(project))
     return project
+
+
+# Who may be a project's 建设单位: a firm (企业) for social investment; a government-invested project may also be
+# built by the county government, a department or a town office. Never a canteen operator, a care organisation, a
+# gas company or a village committee: a correction could set any organisation (walk finding), and the firm that
+# is the 建设单位 is the one whose accounts then act for the project.
+GOVERNMENT_BUILDER_KINDS = frozenset({Organisation.Kind.ENTERPRISE, Organisation.Kind.GOVERNMENT,
+                                      Organisation.Kind.DEPARTMENT, Organisation.Kind.TOWN_OFFICE})
+BUILDER_KINDS = GOVERNMENT_BUILDER_KINDS
+
+
+def _check_builder(applicant, category: str) -> None:
+    if applicant is None:
+        raise ServiceError("applicant", "请选择建设单位。")
+    if not category.startswith("gov_"):
+        if applicant.kind != Organisation.Kind.ENTERPRISE:
+            raise ServiceError("applicant", "社会投资项目的建设单位应为企业。")
+    elif applicant.kind not in GOVERNMENT_BUILDER_KINDS:
+        raise ServiceError("applicant", "政府投资项目的建设单位应为企业、县政府、县直部门或镇（街道）办事处。")
 
 
 # What a project's particulars may be corrected to after registration. The code itself is not here: it is the
@@ -178,9 +196,8 @@ def project_correct(*, actor, project: Project, reason: str, **changes) -> list[
             raise ServiceError("investment", "总投资应为数字（万元）。") from None
         if changes["investment"] < 0:
             raise ServiceError("investment", "总投资不能为负数。")
-    if "applicant" in changes and changes["applicant"].kind != Organisation.Kind.ENTERPRISE \
-            and not project.category.startswith("gov_"):
-        raise ServiceError("applicant", "社会投资项目的建设单位应为企业。")
+    if "applicant" in changes:
+        _check_builder(changes["applicant"], project.category)
     before = model_snapshot(project)
     at = business_now()
     corrections = []
