@@ -13,7 +13,7 @@ from countyhall.canteens.access import COUNTY_READERS
 from countyhall.canteens.models import Elder, Facility, Lunch, OperatingSubsidy, Settlement
 from countyhall.core.models import Division
 from countyhall.core.roles import Capability, Role
-from countyhall.core.selectors.people import person_queryset_for_user
+from countyhall.core.selectors.people import person_scope_filter
 
 COUNTY_ROLES = COUNTY_READERS
 
@@ -43,12 +43,13 @@ def facility_public_list() -> QuerySet[Facility]:
 
 
 def elder_list_for_user(user, *, query: str = "", division: Division | None = None) -> QuerySet[Elder]:
-    people = person_queryset_for_user(user)
+    # The scope on the elder's own person join (core.selectors.people decides it), not person__in=<subquery>.
+    elders = Elder.objects.filter(person_scope_filter(user, prefix="person__"))
     if division is not None:
-        # Narrows the user's scope, never widens it: people is already limited to the user's division.
-        people = people.filter(division__path__startswith=division.path)
+        # Narrows the user's scope, never widens it: the scope condition above still applies.
+        elders = elders.filter(person__division__path__startswith=division.path)
     # person_present() shows division.full_name(): the parents up to the county joined, not a query per level.
-    elders = Elder.objects.filter(person__in=people).select_related("person__division__parent__parent__parent")
+    elders = elders.select_related("person__division__parent__parent__parent")
     if query:
         value = query.strip()
         if user.can(Capability.PERSON_VIEW_UNMASKED):
