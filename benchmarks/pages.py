@@ -151,7 +151,7 @@ def pages() -> list[Page]:
             "export",
             "lunches xlsx, one facility-month",
             at(
-                "/canteens/lunches/?format=xlsx&facility={}&date_from=2022-06-01&date_to=2022-06-30",
+                "/canteens/lunches/?export=xlsx&facility={}&date_from=2022-06-01&date_to=2022-06-30",
                 bench_facility,
             ),
             3,
@@ -216,7 +216,7 @@ MEMORY_EXPORTS = [
     (
         "minzheng",
         "lunches xlsx of a facility",
-        "/canteens/lunches/?format=xlsx&facility={facility}&date_from=2022-01-01&date_to={}",
+        "/canteens/lunches/?export=xlsx&facility={facility}&date_from=2022-01-01&date_to={}",
         ("2022-01-08", "2022-02-28"),
     ),
 ]
