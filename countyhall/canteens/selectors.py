@@ -6,15 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
-from django.db.models.functions import ExtractMonth, TruncMinute
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Window
+from django.db.models.functions import ExtractMonth, RowNumber, TruncMinute
 
 from countyhall.canteens import access
 from countyhall.canteens.access import COUNTY_READERS
 from countyhall.canteens.models import Elder, Facility, Lunch, OperatingSubsidy, Settlement
 from countyhall.core.models import Division
 from countyhall.core.roles import Capability, Role
-from countyhall.core.selectors.people import person_queryset_for_user
+from countyhall.core.selectors.people import person_scope_filter
 
 COUNTY_ROLES = COUNTY_READERS
 
@@ -46,12 +46,13 @@ def facility_public_list() -> QuerySet[Facility]:
 def elder_list_for_user(user, *, query: str = "", division: Division | None = None) -> QuerySet[Elder]:
     if not access.can_open(user) and not getattr(user, "is_system", False):
         return Elder.objects.none()  # person.view elsewhere (住建, 审批…) is no part in the canteens' elders
-    people = person_queryset_for_user(user)
+    # The scope on the elder's own person join (core.selectors.people decides it), not person__in=<subquery>.
+    elders = Elder.objects.filter(person_scope_filter(user, prefix="person__"))
     if division is not None:
-        # Narrows the user's scope, never widens it: people is already limited to the user's division.
-        people = people.filter(division__path__startswith=division.path)
+        # Narrows the user's scope, never widens it: the scope condition above still applies.
+        elders = elders.filter(person__division__path__startswith=division.path)
     # person_present() shows division.full_name(): the parents up to the county joined, not a query per level.
-    elders = Elder.objects.filter(person__in=people).select_related("person__division__parent__parent__parent")
+    elders = elders.select_related("person__division__parent__parent__parent")
     if query:
         value = query.strip()
         if user.can(Capability.PERSON_VIEW_UNMASKED):
@@ -143,11 +144,23 @@ def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: i
                                 f"{ELDER} 于 {when} 死亡或迁出，{lunch.meal_date} 仍在该机构登记午餐。",
                                 lunch.facility, [lunch.pk], lunch.elder_id, lunch.meal_date))
 
-    pairs = (lunches.exclude(status=Lunch.Status.VOIDED).exclude(elder__isnull=True)
-             .values("elder_id", "meal_date").order_by()
-             .annotate(places=Count("facility_id", distinct=True)).filter(places__gt=1))
-    for pair in pairs[:500]:
-        rows = list(lunches.filter(elder_id=pair["elder_id"], meal_date=pair["meal_date"]).select_related("facility"))
+    # Set-based (docs/benchmarks.md): each check is one grouped query, and the lunch ids of all its findings come
+    # back in one more query, instead of a query per suspicious elder-day or facility-day (90 days of the county
+    # did not finish). Min < Max stands for COUNT(DISTINCT …) > 1 (and Min = Max for = 1): the same rows, but a
+    # hashed aggregate instead of a sort of millions of lunches.
+    pairs = list(lunches.exclude(status=Lunch.Status.VOIDED).exclude(elder__isnull=True)
+                 .values("elder_id", "meal_date").order_by()
+                 .annotate(lo=Min("facility_id"), hi=Max("facility_id")).filter(lo__lt=F("hi"))
+                 .order_by("meal_date", "elder_id")[:500])
+    wanted = {(pair["elder_id"], pair["meal_date"]) for pair in pairs}
+    by_pair: dict[tuple, list[Lunch]] = {}
+    if pairs:
+        candidates = lunches.filter(elder_id__in={e for e, _ in wanted}, meal_date__in={d for _, d in wanted})
+        for lunch in candidates.select_related("facility").order_by("-meal_date", "-id"):
+            if (lunch.elder_id, lunch.meal_date) in wanted:
+                by_pair.setdefault((lunch.elder_id, lunch.meal_date), []).append(lunch)
+    for pair in pairs:
+        rows = by_pair[(pair["elder_id"], pair["meal_date"])]
         findings.append(Finding("two_facilities", FINDING_TITLES["two_facilities"],
                                 f"{ELDER} 在 {pair['meal_date']} 于 "
                                 f"{'、'.join(sorted({r.facility.name for r in rows}))} 登记（含被拒绝的尝试）。",
@@ -156,37 +169,63 @@ def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: i
     daily = list(accepted.values("facility_id", "meal_date").order_by().annotate(n=Count("id")))
     facilities = {f.pk: f for f in Facility.objects.filter(pk__in={d["facility_id"] for d in daily})}
     history: dict[int, list[int]] = {}
+    day_findings: list[tuple[Finding, tuple]] = []
     for row in sorted(daily, key=lambda r: r["meal_date"]):
         facility = facilities[row["facility_id"]]
         past = history.setdefault(facility.pk, [])
-        ids = None
+        day = (facility.pk, row["meal_date"])
         if facility.seats and row["n"] > facility.seats * seat_factor:
-            ids = list(accepted.filter(facility=facility, meal_date=row["meal_date"]).values_list("pk", flat=True)[:200])
-            findings.append(Finding("above_seats", FINDING_TITLES["above_seats"],
-                                    f"{row['meal_date']} 登记 {row['n']} 人次，座位 {facility.seats} 个"
-                                    f"（超过 {seat_factor} 倍）。", facility, ids, meal_date=row["meal_date"]))
+            finding = Finding("above_seats", FINDING_TITLES["above_seats"],
+                              f"{row['meal_date']} 登记 {row['n']} 人次，座位 {facility.seats} 个"
+                              f"（超过 {seat_factor} 倍）。", facility, [], meal_date=row["meal_date"])
+            findings.append(finding)
+            day_findings.append((finding, day))
         if len(past) >= 10:
             typical = sorted(past[-30:])[len(past[-30:]) // 2]
             if typical and row["n"] > typical * history_factor:
-                ids = ids or list(accepted.filter(facility=facility, meal_date=row["meal_date"])
-                                  .values_list("pk", flat=True)[:200])
-                findings.append(Finding("above_history", FINDING_TITLES["above_history"],
-                                        f"{row['meal_date']} 登记 {row['n']} 人次，此前 30 个就餐日中位数为 {typical}。",
-                                        facility, ids, meal_date=row["meal_date"]))
+                finding = Finding("above_history", FINDING_TITLES["above_history"],
+                                  f"{row['meal_date']} 登记 {row['n']} 人次，此前 30 个就餐日中位数为 {typical}。",
+                                  facility, [], meal_date=row["meal_date"])
+                findings.append(finding)
+                day_findings.append((finding, day))
         past.append(row["n"])
+    if day_findings:
+        days = {day for _, day in day_findings}
+        ids = _first_ids(accepted.filter(facility_id__in={f for f, _ in days}, meal_date__in={d for _, d in days}),
+                         ("facility_id", "meal_date"))
+        for finding, day in day_findings:
+            finding.lunch_ids = ids.get(day, [])
 
-    patterns = (accepted.values("elder_id").order_by()
-                .annotate(n=Count("id"), recorders=Count("recorded_by_id", distinct=True),
-                          minutes=Count(TruncMinute("recorded_at"), distinct=True),
-                          facility_id=Max("facility_id"))
-                .filter(n__gte=min_same_minute_lunches, recorders=1, minutes=1))
-    for row in patterns[:500]:
-        ids = list(accepted.filter(elder_id=row["elder_id"]).values_list("pk", flat=True)[:200])
-        findings.append(Finding("same_minute", FINDING_TITLES["same_minute"],
-                                f"{ELDER} 的 {row['n']} 次午餐均由同一工作人员在同一分钟内登记。",
-                                facilities.get(row["facility_id"]) or Facility.objects.get(pk=row["facility_id"]),
-                                ids, row["elder_id"]))
+    patterns = list(accepted.values("elder_id").order_by()
+                    .annotate(n=Count("id"), first_by=Min("recorded_by_id"), last_by=Max("recorded_by_id"),
+                              # TruncMinute is monotonic: one distinct minute ⟺ the first and last lunch share it.
+                              first_minute=TruncMinute(Min("recorded_at")),
+                              last_minute=TruncMinute(Max("recorded_at")),
+                              facility_id=Max("facility_id"))
+                    .filter(n__gte=min_same_minute_lunches, first_by=F("last_by"),
+                            first_minute=F("last_minute"))
+                    .order_by("elder_id")[:500])
+    if patterns:
+        ids = _first_ids(accepted.filter(elder_id__in={row["elder_id"] for row in patterns}), ("elder_id",))
+        missing = {row["facility_id"] for row in patterns} - facilities.keys()
+        facilities.update({f.pk: f for f in Facility.objects.filter(pk__in=missing)})
+        for row in patterns:
+            findings.append(Finding("same_minute", FINDING_TITLES["same_minute"],
+                                    f"{ELDER} 的 {row['n']} 次午餐均由同一工作人员在同一分钟内登记。",
+                                    facilities[row["facility_id"]], ids.get((row["elder_id"],), []),
+                                    row["elder_id"]))
     return findings
+
+
+def _first_ids(lunches: QuerySet[Lunch], keys: tuple[str, ...], limit: int = 200) -> dict[tuple, list[int]]:
+    """The first `limit` lunch ids (newest first, as the lists show them) of every group, in one query."""
+    numbered = lunches.annotate(row=Window(RowNumber(), partition_by=[F(key) for key in keys],
+                                           order_by=[F("meal_date").desc(), F("id").desc()]))
+    groups: dict[tuple, list[int]] = {}
+    rows = numbered.filter(row__lte=limit).order_by(*keys, "-meal_date", "-id").values_list(*keys, "pk")
+    for *group, pk in rows:
+        groups.setdefault(tuple(group), []).append(pk)
+    return groups
 
 
 # --- Dashboard ----------------------------------------------------------------------------------

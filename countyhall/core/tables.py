@@ -13,6 +13,13 @@ and the template includes ``core/_table.html`` (or renders `table.page` itself w
 ``core/_pager.html``). Sorting is whitelisted per column (an unknown key is a 400 naming the field, never an
 arbitrary ORDER BY); the export writes the same filtered, sorted rows — every row, not just the page — through
 `core.reports` (formula-looking text stays text).
+
+A list over millions of rows (the county's lunches) passes ``count_cap=10_000``: the count stops at the cap
+("超过 10,000 条" instead of counting every row on every view), page numbers go up to the cap, and beyond it the
+pager offers "更早的记录" — keyset paging (``?after=`` the last row's sort values) when the order is on plain
+columns of the model, so a deep page is an index range, not an OFFSET through millions of rows. A filter that
+narrows the rows below the cap gets the exact count and ordinary pages. The export is unchanged: every filtered
+row, streamed.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import QueryDict
 
 from countyhall.core.params import BadParameter, page_param
@@ -59,9 +68,11 @@ class Table:
         default_sort: str = "",
         per_page: int = 50,
         rows: Callable[[Iterable], Iterable] | None = None,
+        count_cap: int | None = None,
     ):
         """`rows` may turn the page's model instances into what the template and export read (e.g. pairs of
-        (elder, masked person)); it is applied to the page and, in chunks, to the export."""
+        (elder, masked person)); it is applied to the page and, in chunks, to the export. `count_cap`: see the
+        module's docstring (capped count and keyset paging for very large lists)."""
         self.request = request
         self.columns = list(columns)
         self._by_key = {column.key: column for column in self.columns}
@@ -76,8 +87,108 @@ class Table:
             per_page = int(raw_per_page)
         self.per_page = per_page
         self.queryset = self._ordered(queryset)
-        self.page = Paginator(self.queryset, per_page).get_page(page_param(request))
-        self.rows = list(rows(self.page.object_list)) if rows else list(self.page.object_list)
+        self.count_cap = count_cap
+        self.capped = False  # True: more rows than the cap; the pager says "超过 N 条"
+        self.after = ""  # the keyset cursor of this page ("" on numbered pages)
+        self.older_cursor = ""  # the cursor of the next, older page beyond the numbered ones
+        if count_cap is None:
+            self.page = Paginator(self.queryset, per_page).get_page(page_param(request))
+            object_list = self.page.object_list
+        else:
+            object_list = self._capped_page(count_cap)
+        self.rows = list(rows(object_list)) if rows else list(object_list)
+
+    # -- capped count and keyset paging ------------------------------------------------------------------------
+    def _capped_page(self, cap: int):
+        # LIMIT cap+1 inside the count: the database stops after cap+1 rows instead of counting them all.
+        counted = self.queryset.order_by().values("pk")[: cap + 1].count()
+        self.capped = counted > cap
+        keys = self._keyset_fields()
+        raw_after = self.request.GET.get("after", "").strip()
+        if raw_after:
+            if keys is None:
+                raise BadParameter("after", "更早的记录", "当前排序不支持按位置翻页，请改用页码。")
+            page = _CappedPage(number=0, object_list=[], count=min(counted, cap), capped=self.capped, per_page=1)
+            fetched = list(self.queryset.filter(self._after_filter(keys, raw_after))[: self.per_page + 1])
+            self.after = raw_after
+            page.object_list = fetched[: self.per_page]
+            if len(fetched) > self.per_page:
+                self.older_cursor = self._cursor(keys, page.object_list[-1])
+            self.page = page
+            return page.object_list
+        last = max(1, -(-min(counted, cap) // self.per_page))
+        number = min(page_param(self.request), last)
+        start = (number - 1) * self.per_page
+        object_list = list(self.queryset[start : start + self.per_page])
+        self.page = _CappedPage(number=number, object_list=object_list, count=min(counted, cap),
+                                capped=self.capped, per_page=self.per_page, num_pages=last)
+        if self.capped and number == last and keys is not None and object_list:
+            self.older_cursor = self._cursor(keys, object_list[-1])
+        return object_list
+
+    def _keyset_fields(self) -> list[tuple[str, bool, Any]] | None:
+        """(attname, descending, model field) of the order, when every part is a plain column of the model."""
+        fields = []
+        model = self.queryset.model
+        for part in self.queryset.query.order_by:
+            if not isinstance(part, str):
+                return None
+            name = part.removeprefix("-")
+            if "__" in name or name == "?":
+                return None
+            try:
+                field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return None
+            if not field.concrete or field.is_relation:
+                return None
+            fields.append((field.attname, part.startswith("-"), field))
+        # The primary key must close the order, or two rows could share a cursor and one would be skipped.
+        if not fields or fields[-1][2] is not model._meta.pk:
+            return None
+        return fields
+
+    @staticmethod
+    def _cursor(keys, row) -> str:
+        return "~".join(str(getattr(row, attname)) for attname, _, _ in keys)
+
+    @staticmethod
+    def _after_filter(keys, raw: str) -> Q:
+        parts = raw.split("~")
+        if len(parts) != len(keys) or len(raw) > 200:
+            raise BadParameter("after", "更早的记录", "翻页位置无效，请从第一页重新查看。")
+        values = []
+        for (_, _, field), text in zip(keys, parts, strict=True):
+            try:
+                values.append(field.to_python(text))
+            except (ValidationError, ValueError, TypeError):
+                raise BadParameter("after", "更早的记录", "翻页位置无效，请从第一页重新查看。") from None
+        # Rows strictly after the cursor in the order: (a, b, pk) > (va, vb, vpk) written as OR-ed prefixes, plus
+        # a bound on the first column alone so the database reads an index range.
+        condition = Q()
+        for index, (attname, descending, _) in enumerate(keys):
+            step = Q(**{f"{attname}__{'lt' if descending else 'gt'}": values[index]})
+            for earlier in range(index):
+                step &= Q(**{keys[earlier][0]: values[earlier]})
+            condition |= step
+        first, descending, _ = keys[0]
+        return Q(**{f"{first}__{'lte' if descending else 'gte'}": values[0]}) & condition
+
+    def older_url(self) -> str:
+        if not self.older_cursor:
+            return ""
+        query = self._query(exclude=("page", "after"))
+        query["after"] = self.older_cursor
+        return "?" + query.urlencode()
+
+    def first_url(self) -> str:
+        return "?" + self._query(exclude=("page", "after")).urlencode()
+
+    @property
+    def count_label(self) -> str:
+        """共 … 条: exact, or "超过 10,000" past the cap."""
+        count = self.page.paginator.count
+        return f"超过 {self.count_cap:,}" if self.capped else str(count)
 
     # -- sorting -------------------------------------------------------------------------------------------
     def _sort_param(self, raw: str) -> str:
@@ -99,7 +210,7 @@ class Table:
 
     def sort_url(self, key: str) -> str:
         """The link of a column header: sort by it, or reverse the order when it is already the sort."""
-        query = self._query(exclude=("sort", "page"))
+        query = self._query(exclude=("sort", "page", "after"))
         # First click sorts ascending, a second reverses, a third goes back to ascending.
         query["sort"] = f"-{key}" if self.sort == key else key
         return "?" + query.urlencode()
@@ -119,14 +230,14 @@ class Table:
         return query
 
     def page_url(self, number: int) -> str:
-        query = self._query(exclude=("page",))
+        query = self._query(exclude=("page", "after"))
         query["page"] = str(number)
         return "?" + query.urlencode()
 
     @property
     def filter_query(self) -> str:
         """The current filters and sort as a query string (for the export form and links)."""
-        return self._query(exclude=("page",)).urlencode()
+        return self._query(exclude=("page", "after")).urlencode()
 
     @property
     def sortable(self) -> list[Column]:
@@ -178,3 +289,38 @@ class Table:
         if self.export_requested != "csv":
             raise BadParameter("export", "导出格式", "应为 csv 或 xlsx。")
         return csv_response(filename=f"{stem}.csv", headers=headers, rows=self.export_rows(columns))
+
+
+class _CappedPaginator:
+    def __init__(self, count: int, num_pages: int, per_page: int):
+        self.count = count
+        self.num_pages = num_pages
+        self.per_page = per_page
+
+
+class _CappedPage:
+    """What the pager template reads of a Django Page, for a capped count (num_pages stops at the cap)."""
+
+    def __init__(self, *, number: int, object_list, count: int, capped: bool, per_page: int, num_pages: int = 0):
+        self.number = number
+        self.object_list = object_list
+        self.capped = capped
+        self.paginator = _CappedPaginator(count, num_pages, per_page)
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_next(self) -> bool:
+        return 0 < self.number < self.paginator.num_pages
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)

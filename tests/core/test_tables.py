@@ -67,3 +67,47 @@ def test_export_writes_every_filtered_row_with_the_chosen_columns(county_tree):
         table("export=csv&cols=kind").export(filename="x.csv")
     with pytest.raises(BadParameter):
         table("export=pdf").export(filename="x.csv")
+
+
+def _codes(t: Table) -> list[str]:
+    return [d.code for d in t.rows]
+
+
+def test_capped_count_stops_at_the_cap_and_pages_on_by_position(county_tree):
+    everything = _codes(table("sort=-code", per_page=100))
+    assert len(everything) == 5
+    first = table("sort=-code", per_page=2, count_cap=3)
+    assert first.capped and first.count_label == "超过 3" and first.page.paginator.num_pages == 2
+    assert _codes(first) == everything[:2] and first.page.has_next() and not first.older_url()
+    # Past the numbered pages: a page number beyond the cap shows the last numbered page …
+    last = table("sort=-code&page=1000", per_page=2, count_cap=3)
+    assert last.page.number == 2 and _codes(last) == everything[2:4] and not last.page.has_next()
+    # … whose 更早的记录 link continues by position (keyset), keeping the filters and the sort.
+    older_link = last.older_url()
+    assert "after=" in older_link and "sort=-code" in older_link and "page=" not in older_link
+    older = table(older_link.lstrip("?"), per_page=2, count_cap=3)
+    assert _codes(older) == everything[4:] and not older.older_url() and older.after
+    # Ascending order too; every row once across the numbered and the keyset pages.
+    ascending = table("sort=code&page=2", per_page=2, count_cap=3)
+    rest = table(ascending.older_url().lstrip("?"), per_page=2, count_cap=3)
+    assert _codes(ascending) + _codes(rest) == sorted(everything)[2:]
+
+
+def test_capped_count_is_exact_below_the_cap(county_tree):
+    narrow = table("sort=code", per_page=2, count_cap=10)
+    assert not narrow.capped and narrow.count_label == "5" and narrow.page.paginator.num_pages == 3
+    assert not narrow.older_url() and table("sort=code&page=3", per_page=2, count_cap=10).rows
+
+
+def test_keyset_cursor_is_checked(county_tree):
+    with pytest.raises(BadParameter) as refused:
+        table("sort=code&after=x~y~z", per_page=2, count_cap=3)
+    assert refused.value.name == "after"
+    with pytest.raises(BadParameter):
+        table("sort=code&after=abc~notanumber", per_page=2, count_cap=3)
+
+
+def test_capped_export_still_writes_every_filtered_row(county_tree):
+    response = table("sort=code&export=csv&cols=code", per_page=2, count_cap=3).export(filename="区划.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert len(rows) == 1 + 5

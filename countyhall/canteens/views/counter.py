@@ -176,13 +176,19 @@ def lunch_list(request):
     if ids:
         lunches = lunches.filter(pk__in=[int(i) for i in ids.split(",") if is_ascii_int(i) and len(i) <= 10])
     filters = {k: v for k, v in request.GET.items() if k in ("facility", "date_from", "date_to", "status", "ids")}
-    table = Table(request, lunches, columns=LUNCH_COLUMNS, rows=_lunch_rows(request.user), per_page=100)
+    # The county holds ~10 million lunches: a capped count and keyset paging past it (core.tables) instead of
+    # counting every lunch on every view and OFFSETs through millions of rows (docs/benchmarks.md).
+    table = Table(request, lunches, columns=LUNCH_COLUMNS, rows=_lunch_rows(request.user), per_page=100,
+                  count_cap=10_000)
     if table.export_requested:
+        # The export reads every filtered row anyway: the audit row records their exact number.
+        count = lunches.count() if table.capped else table.page.paginator.count
         audit_personal_read(actor=request.user, what="午餐登记导出", object_type="canteens.Lunch",
-                            count=table.page.paginator.count, filters=filters)
+                            count=count, filters=filters)
         return table.export(filename="午餐登记.xlsx")
     audit_personal_read(actor=request.user, what="午餐登记列表", object_type="canteens.Lunch",
-                        count=len(table.rows), filters={**filters, "page": table.page.number})
+                        count=len(table.rows),
+                        filters={**filters, "page": table.page.number or f"after {table.after}"})
     return render(request, "canteens/lunch_list.html", {
         "table": table, "facilities": facility_list_for_user(request.user), "filters": request.GET,
         "statuses": Lunch.Status.choices, "void_form": VoidForm()})
