@@ -27,6 +27,7 @@ from countyhall.core.reports import xlsx_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
 from countyhall.core.web import bad_request, form_error
+from countyhall.core.widgets import SearchableSelect, division_choices
 from countyhall.heating import access, rules, services
 from countyhall.heating.jobs import ENTITLEMENTS_COMPUTE, LEDGER_EXPORT, LEDGER_IMPORT
 from countyhall.heating.models import (
@@ -255,17 +256,24 @@ STATUSES = [("no_device", "未登记设备"), ("not_accepted", "未验收"), ("a
             ("special_poor", "特别困难群体"), ("finding", "核查有问题")]
 
 
-def _division_choices(user) -> list[tuple[int, str]]:
-    """Town → village → natural village under the user's scope, indented (a searchable, hierarchical chooser)."""
+def _division_choices(user) -> list:
+    """Town → village → natural village under the user's scope, as optgroups per town (core's searchable,
+    hierarchical chooser). The county itself is not offered: "全部" already means the whole scope."""
     scope = user.scope_division
     if scope is None:
         return []
-    divisions = Division.objects.filter(path__startswith=scope.path).exclude(kind=Division.Kind.COUNTY).order_by(
-        "path")
-    depth = {Division.Kind.TOWN: 0, Division.Kind.STREET: 0, Division.Kind.VILLAGE: 1,
-             Division.Kind.NATURAL_VILLAGE: 2}
-    return [(d.pk, "\u3000" * depth.get(d.kind, 0) + d.name) for d in divisions
-            if d.kind in depth]
+    return [(label, options) for label, options in division_choices(scope=scope, include_natural=True, blank=None)
+            if isinstance(options, list)]
+
+
+def _limit_choices(field, scope) -> None:
+    """A setup form's division select, grouped town → village and searchable, offering only what the field's
+    queryset (already limited to the user's scope) accepts; the ModelChoiceField still validates the POST."""
+    allowed = set(field.queryset.values_list("pk", flat=True))
+    groups = [(label, [(pk, name) for pk, name in options if pk in allowed])
+              for label, options in division_choices(scope=scope, include_natural=True, blank=None)
+              if isinstance(options, list)]
+    field.widget.choices = [("", "---------")] + [(label, options) for label, options in groups if options]
 
 
 def _with_findings(households):
@@ -745,7 +753,8 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PlanForm(forms.Form):
-    division = forms.ModelChoiceField(label="自然村", queryset=Division.objects.filter(kind="natural_village"))
+    division = forms.ModelChoiceField(label="自然村", queryset=Division.objects.filter(kind="natural_village"),
+                                      widget=SearchableSelect)
     method = forms.ChoiceField(label="改造方式", choices=Method.choices)
     planned_households = forms.IntegerField(label="计划改造户数", min_value=0)
     construction_done_on = forms.DateField(label="完成工程建设日期", required=False, widget=DATE)
@@ -754,7 +763,8 @@ class PlanForm(forms.Form):
 
 class InstitutionForm(forms.Form):
     name = forms.CharField(label="名称", max_length=100)
-    division = forms.ModelChoiceField(label="所在地", queryset=Division.objects.exclude(kind="county"))
+    division = forms.ModelChoiceField(label="所在地", queryset=Division.objects.exclude(kind="county"),
+                                      widget=SearchableSelect)
     heated_area_m2 = forms.DecimalField(label="采暖面积（平方米）", min_value=0, decimal_places=2)
     accepted_on = forms.DateField(label="验收合格日期", required=False, widget=DATE)
 
@@ -787,6 +797,7 @@ def setup(request):
         for name in ("plan", "institution"):
             field = forms_by_name[name].fields["division"]
             field.queryset = field.queryset.filter(path__startswith=scope.path)
+            _limit_choices(field, scope)
     if bound in SETUP_FORMS and forms_by_name[bound].is_valid():
         try:
             SETUP_FORMS[bound][1](actor=user, **forms_by_name[bound].cleaned_data)
