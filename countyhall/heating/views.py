@@ -27,7 +27,7 @@ from countyhall.core.reports import xlsx_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
 from countyhall.core.web import bad_request, form_error
-from countyhall.core.widgets import SearchableSelect, division_choices
+from countyhall.core.widgets import division_choices, use_grouped
 from countyhall.heating import access, rules, services
 from countyhall.heating.jobs import ENTITLEMENTS_COMPUTE, LEDGER_EXPORT, LEDGER_IMPORT
 from countyhall.heating.models import (
@@ -264,16 +264,6 @@ def _division_choices(user) -> list:
         return []
     return [(label, options) for label, options in division_choices(scope=scope, include_natural=True, blank=None)
             if isinstance(options, list)]
-
-
-def _limit_choices(field, scope) -> None:
-    """A setup form's division select, grouped town → village and searchable, offering only what the field's
-    queryset (already limited to the user's scope) accepts; the ModelChoiceField still validates the POST."""
-    allowed = set(field.queryset.values_list("pk", flat=True))
-    groups = [(label, [(pk, name) for pk, name in options if pk in allowed])
-              for label, options in division_choices(scope=scope, include_natural=True, blank=None)
-              if isinstance(options, list)]
-    field.widget.choices = [("", "---------")] + [(label, options) for label, options in groups if options]
 
 
 def _with_findings(households):
@@ -753,8 +743,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PlanForm(forms.Form):
-    division = forms.ModelChoiceField(label="自然村", queryset=Division.objects.filter(kind="natural_village"),
-                                      widget=SearchableSelect)
+    division = forms.ModelChoiceField(label="自然村", queryset=Division.objects.filter(kind="natural_village"))
     method = forms.ChoiceField(label="改造方式", choices=Method.choices)
     planned_households = forms.IntegerField(label="计划改造户数", min_value=0)
     construction_done_on = forms.DateField(label="完成工程建设日期", required=False, widget=DATE)
@@ -763,8 +752,7 @@ class PlanForm(forms.Form):
 
 class InstitutionForm(forms.Form):
     name = forms.CharField(label="名称", max_length=100)
-    division = forms.ModelChoiceField(label="所在地", queryset=Division.objects.exclude(kind="county"),
-                                      widget=SearchableSelect)
+    division = forms.ModelChoiceField(label="所在地", queryset=Division.objects.exclude(kind="county"))
     heated_area_m2 = forms.DecimalField(label="采暖面积（平方米）", min_value=0, decimal_places=2)
     accepted_on = forms.DateField(label="验收合格日期", required=False, widget=DATE)
 
@@ -797,7 +785,7 @@ def setup(request):
         for name in ("plan", "institution"):
             field = forms_by_name[name].fields["division"]
             field.queryset = field.queryset.filter(path__startswith=scope.path)
-            _limit_choices(field, scope)
+            use_grouped(field, division_choices(scope=scope, include_natural=True, blank=None))
     if bound in SETUP_FORMS and forms_by_name[bound].is_valid():
         try:
             SETUP_FORMS[bound][1](actor=user, **forms_by_name[bound].cleaned_data)
