@@ -22,5 +22,6 @@ def test_setup_forms_offer_only_the_scope(client, ledger, county_tree, make_user
     response = client.get("/heating/setup/")
     html = response.content.decode()
     assert response.status_code == 200
-    if "plan-division" in html:  # the form is offered to this role
-        assert '<optgroup label="青城镇">' in html and "田镇街道" not in html.split("plan-division", 1)[1]
+    plan = html.split('name="plan-division"', 1)[1].split("</select>", 1)[0]
+    assert "data-searchable" in html and '<optgroup label="青城镇">' in plan and "乙庄" in plan
+    assert "田镇街道" not in plan and "甲村" not in plan  # outside the scope: not offered
