@@ -45,7 +45,9 @@ def division_choices(
             continue
         town_path = "/".join(row.path.split("/")[: LEVEL_TOWN + 1]) + "/"
         town = by_path.get(town_path)
-        key = town_path if town is not None else row.path
+        # Below a town (a village clerk's scope) the town is absent: everything shares one group, named after
+        # the first row seen (the scope itself), instead of one group per natural village.
+        key = town_path
         label = town.name if town is not None else row.name
         group = groups.setdefault(key, (label, []))
         if row.level == LEVEL_TOWN:
@@ -65,6 +67,25 @@ def organisation_choices(*, blank: str = "全部机构") -> list:
             (organisation.pk, organisation.name)
         )
     return ([("", blank)] if blank is not None else []) + list(groups.items())
+
+
+def use_grouped(field: forms.ModelChoiceField, choices: list, *, blank: str = "---------") -> None:
+    """Show a ModelChoiceField as grouped, searchable `choices` (division_choices / organisation_choices), keeping
+    only what its queryset (already scoped by the view or form) accepts; the field still validates the POST."""
+    allowed = set(field.queryset.values_list("pk", flat=True))
+    shown: list = [("", blank)]
+    for label, options in choices:
+        if not isinstance(options, list):  # a loose option (the county itself), not a group
+            if label in allowed:
+                shown.append((label, options))
+            continue
+        options = [(pk, name) for pk, name in options if pk in allowed]
+        if options:
+            shown.append((label, options))
+    widget = SearchableSelect(attrs=field.widget.attrs)
+    widget.is_required = field.widget.is_required
+    widget.choices = shown
+    field.widget = widget
 
 
 class DivisionChoiceField(forms.TypedChoiceField):

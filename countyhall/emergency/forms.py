@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from countyhall.core.models import Division, Organisation
+from countyhall.core.widgets import division_choices, organisation_choices, use_grouped
 from countyhall.emergency.models import LEVEL_CHOICES, DutyOffice, Incident, PowerEnterprise, WorkingGroup
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -94,6 +95,12 @@ class EnterpriseForm(forms.Form):
                                      max_digits=9)
     principal = forms.CharField(label="主要负责人", max_length=32, required=False)
     duty_phone = forms.CharField(label="值班电话", max_length=32, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Grouped and searchable (organisations by area, town → village); the querysets still validate.
+        use_grouped(self.fields["organisation"], organisation_choices(blank=None))
+        use_grouped(self.fields["division"], division_choices(include_natural=True, blank=None))
 
 
 class HazardForm(forms.Form):

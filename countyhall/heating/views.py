@@ -27,6 +27,7 @@ from countyhall.core.reports import xlsx_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
 from countyhall.core.web import bad_request, form_error
+from countyhall.core.widgets import division_choices, use_grouped
 from countyhall.heating import access, rules, services
 from countyhall.heating.jobs import ENTITLEMENTS_COMPUTE, LEDGER_EXPORT, LEDGER_IMPORT
 from countyhall.heating.models import (
@@ -255,17 +256,14 @@ STATUSES = [("no_device", "未登记设备"), ("not_accepted", "未验收"), ("a
             ("special_poor", "特别困难群体"), ("finding", "核查有问题")]
 
 
-def _division_choices(user) -> list[tuple[int, str]]:
-    """Town → village → natural village under the user's scope, indented (a searchable, hierarchical chooser)."""
+def _division_choices(user) -> list:
+    """Town → village → natural village under the user's scope, as optgroups per town (core's searchable,
+    hierarchical chooser). The county itself is not offered: "全部" already means the whole scope."""
     scope = user.scope_division
     if scope is None:
         return []
-    divisions = Division.objects.filter(path__startswith=scope.path).exclude(kind=Division.Kind.COUNTY).order_by(
-        "path")
-    depth = {Division.Kind.TOWN: 0, Division.Kind.STREET: 0, Division.Kind.VILLAGE: 1,
-             Division.Kind.NATURAL_VILLAGE: 2}
-    return [(d.pk, "\u3000" * depth.get(d.kind, 0) + d.name) for d in divisions
-            if d.kind in depth]
+    return [(label, options) for label, options in division_choices(scope=scope, include_natural=True, blank=None)
+            if isinstance(options, list)]
 
 
 def _with_findings(households):
@@ -787,6 +785,7 @@ def setup(request):
         for name in ("plan", "institution"):
             field = forms_by_name[name].fields["division"]
             field.queryset = field.queryset.filter(path__startswith=scope.path)
+            use_grouped(field, division_choices(scope=scope, include_natural=True, blank=None))
     if bound in SETUP_FORMS and forms_by_name[bound].is_valid():
         try:
             SETUP_FORMS[bound][1](actor=user, **forms_by_name[bound].cleaned_data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from countyhall.core.models import Division, Organisation
+from countyhall.core.widgets import division_choices, organisation_choices, use_grouped
 from countyhall.permits.models import Category, Commitment, CreditRecord, Project, Review
 from countyhall.permits.rules import REGIONALLY_ASSESSED, stages_for
 from countyhall.permits.services.setup import BUILDER_KINDS
@@ -16,12 +17,24 @@ def _departments():
     return Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT).order_by("name")
 
 
+class _Choosers:
+    """建设地点 (town → village) and 建设单位 / 失信单位 (organisations by area) as grouped, searchable selects."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "site" in self.fields:
+            use_grouped(self.fields["site"], division_choices(include_natural=True, blank=None))
+        for name in ("applicant", "organisation"):
+            if name in self.fields:
+                use_grouped(self.fields[name], organisation_choices(blank=None))
+
+
 def _builders():
     """Only organisations that may be a 建设单位 are offered (the service checks the kind against the category)."""
     return Organisation.objects.filter(kind__in=BUILDER_KINDS).order_by("kind", "name")
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(_Choosers, forms.Form):
     code = forms.CharField(label="全国统一项目代码", max_length=40,
                            help_text="立项时由投资项目在线审批监管平台赋予，如 2022-370322-26-03-000123")
     name = forms.CharField(label="项目名称", max_length=200)
@@ -38,7 +51,7 @@ class ProjectForm(forms.Form):
     in_area_completed_before_2014_06 = forms.BooleanField(label="位于2014年6月前竣工的住宅小区", required=False)
 
 
-class ProjectCorrectForm(forms.Form):
+class ProjectCorrectForm(_Choosers, forms.Form):
     """The particulars that may be corrected after 立项 (not the code: C5), with the reason, which is required."""
 
     name = forms.CharField(label="项目名称", max_length=200)
@@ -69,7 +82,7 @@ class StageLimitForm(forms.Form):
     basis = forms.CharField(label="依据", max_length=200, help_text="如：县行政审批服务局印发的审批流程图文号")
 
 
-class CreditRecordForm(forms.Form):
+class CreditRecordForm(_Choosers, forms.Form):
     organisation = forms.ModelChoiceField(label="失信单位", queryset=Organisation.objects.order_by("name"),
                                           required=False)
     practitioner = forms.CharField(label="失信从业人员", max_length=64, required=False)
