@@ -249,7 +249,7 @@ def incident_detail(request, pk: int):
     figures = list(incident.figures.select_related("recorded_by"))
     current = figures[0] if figures else None
     return render(request, "emergency/incident_detail.html", {
-        "incident": incident, "rows": rows, "figures": figures, "current": current,
+        "incident": incident, "rows": rows, "figures": figures, "current": current, "board_now": board["now"],
         "timeline": incident.timeline.select_related("group", "author"),
         "groups": WorkingGroup.objects.all(),
         "active_groups": set(incident.activations.values_list("group_id", flat=True)),

@@ -79,8 +79,12 @@ def test_large_ledger_export_is_a_file_on_the_job_page(client, ledger, settings)
 
 
 def _preview(client, make_user, settings) -> Job:
+    from countyhall.core.models import Division
+
     settings.COUNTYHALL_JOB_IMPORT_ROWS = 3
-    client.force_login(make_user("zj", "housing"))
+    officer = make_user("zj", "housing")
+    plan({"natural_b": Division.objects.get(code="370322101201001")}, officer)  # rows need a village plan
+    client.force_login(officer)
     client.post("/heating/ledger/", {"mode": "all_or_nothing", "file": SimpleUploadedFile(
         "台账.xlsx", book([row(n) for n in range(1, 6)]))})
     return _run_latest()

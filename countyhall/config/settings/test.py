@@ -14,8 +14,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the background-job tests start a real worker process on the same database
     # (tests/core/test_jobs.py). WAL lets the test's requests read while the worker writes.
     if not os.environ.get("DATABASE_URL"):
-        DATABASES["default"]["TEST"] = {
-            "NAME": os.path.join(__import__("tempfile").mkdtemp(prefix="countyhall-db-"), "test.sqlite3")}
+        _test_file = os.path.join(__import__("tempfile").mkdtemp(prefix="countyhall-db-"), "test.sqlite3")
+        # NAME too, not only TEST NAME: with NAME ":memory:" a live server started before the test database
+        # (pytest-django's session-scoped live_server) takes the connection as in-memory and shares it with its
+        # request threads; a request thread then closed it while the test used it (a segfault in sqlite3).
+        DATABASES["default"]["NAME"] = _test_file
+        DATABASES["default"]["TEST"] = {"NAME": _test_file}
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;",
                                        "timeout": 20}
 ALLOWED_HOSTS = ["*"]

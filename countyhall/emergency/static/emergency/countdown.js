@@ -5,7 +5,10 @@
   "use strict";
   var table = document.getElementById("deadlines");
   if (!table) { return; }
-  var offset = 0; // server time minus browser time, from the board
+  // Server time minus browser time: from the page as rendered (the board's clock, which a demo or training
+  // database pins to its business date), then from each poll of the board.
+  var rendered = Date.parse(table.getAttribute("data-now") || "");
+  var offset = isNaN(rendered) ? 0 : rendered - Date.now();
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function span(seconds) {
     var s = Math.abs(seconds), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
