@@ -19,7 +19,7 @@ from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, p
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.money import MoneyError, parse_money
 from countyhall.core.reports import workbook_bytes
-from countyhall.core.services.audit import audit_record, model_snapshot
+from countyhall.core.services.audit import audit_record, history_text, model_snapshot
 from countyhall.core.services.people import person_register
 from countyhall.heating import access, rules
 from countyhall.heating.models import (
@@ -635,8 +635,8 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
                 if not changes:
                     report.unchanged += 1
                     continue
-                report.changes.extend(LedgerChange(number, existing.pk, existing.householder.name, label, _text(old),
-                                                   _text(new)) for _, label, old, new in changes)
+                report.changes.extend(LedgerChange(number, existing.pk, existing.householder.name, label, history_text(old),
+                                                   history_text(new)) for _, label, old, new in changes)
                 if not update_existing:
                     report.skipped += 1
                     continue
@@ -866,23 +866,13 @@ def claim_return(*, actor, claim: Claim, reason: str) -> Claim:
     return claim
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def _record_corrections(*, actor, household: Household, record: str, changes: list[tuple[str, object, object]],
                         reason: str) -> list:
     from countyhall.core.actors import actor_label
     from countyhall.heating.models import Correction
 
-    return [Correction.objects.create(household=household, record=record, field=label, old=_text(old)[:200],
-                                      new=_text(new)[:200], reason=reason, by=actor_user(actor),
+    return [Correction.objects.create(household=household, record=record, field=label, old=history_text(old)[:200],
+                                      new=history_text(new)[:200], reason=reason, by=actor_user(actor),
                                       by_label=actor_label(actor))
             for label, old, new in changes]
 

@@ -30,6 +30,7 @@ from countyhall.core.services.audit import (
     audit_personal_read,
     audit_record,
     audit_record_many,
+    history_text,
     model_snapshot,
 )
 from countyhall.core.services.people import person_register
@@ -145,26 +146,16 @@ def elder_mark_left(*, actor, elder: Elder, died_on: dt.date | None = None, move
     before = model_snapshot(elder)
     changes = []
     if died_on is not None:
-        changes.append(["死亡日期", _text(elder.died_on), died_on.isoformat()])
+        changes.append(["死亡日期", history_text(elder.died_on), died_on.isoformat()])
         elder.died_on = died_on
     if moved_away_on is not None:
-        changes.append(["迁出日期", _text(elder.moved_away_on), moved_away_on.isoformat()])
+        changes.append(["迁出日期", history_text(elder.moved_away_on), moved_away_on.isoformat()])
         elder.moved_away_on = moved_away_on
     elder.save()
     _correction(actor, elder, ElderCorrection.Kind.MARK_LEFT, changes, reason.strip() or "登记死亡或迁出")
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=elder, before=before,
                  after=model_snapshot(elder), note=reason.strip()[:200])
     return elder
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def _correction(actor, elder: Elder, kind: str, changes: list, reason: str) -> ElderCorrection:
@@ -223,7 +214,7 @@ def elder_update(*, actor, elder: Elder, reason: str, name: str, division: Divis
     if person.division_id != division.pk:
         changes.append(["居住地", person.division.full_name(), division.full_name()])
     if elder.gaoqing_hukou != gaoqing_hukou:
-        changes.append(["高青县户籍", _text(elder.gaoqing_hukou), _text(gaoqing_hukou)])
+        changes.append(["高青县户籍", history_text(elder.gaoqing_hukou), history_text(gaoqing_hukou)])
     if (elder.card_number or "") != (card or ""):
         changes.append(["就餐卡号", elder.card_number or "", card or ""])
     if not changes:

@@ -28,6 +28,17 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def history_text(value) -> str:
+    """A field's value as a correction history shows it (old → new): 是/否, ISO dates, "" for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def model_snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """The concrete field values of `instance` as JSON-safe data (foreign keys by id).
 
