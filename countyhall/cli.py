@@ -401,6 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    from countyhall.core.services.policy import governed_refresh
+
+    governed_refresh()  # the approved policy changes in force for the command's rules
     return args.func(args)
 
 

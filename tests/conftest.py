@@ -6,6 +6,16 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _governed_policy_reset():
+    """The governed-policy snapshot lives in the process; the database under it is rolled back after each test, so
+    the snapshot goes back to the YAML defaults too (a change approved in one test must not leak into the next)."""
+    yield
+    from countyhall.core.policy import governed
+
+    governed.reset()
+
+
 @pytest.fixture(scope="session")
 def gazette_path() -> Path:
     from django.conf import settings

@@ -594,6 +594,9 @@ def execute_job(job_id: int) -> str:
     Job.objects.filter(pk=job_id).update(attempts=F("attempts") + 1)
     job = Job.objects.get(pk=job_id)
     (_state_dir() / f"job-{job.pk}.json").unlink(missing_ok=True)
+    from countyhall.core.services.policy import governed_refresh
+
+    governed_refresh()  # a long-running worker: the policy changes approved since the last job
     token = _side_channel_ok.set(not connection.in_atomic_block)
     _busy.set()
     try:

@@ -88,3 +88,17 @@ def client_ip(request) -> str | None:
         if len(hops) >= proxies:
             return hops[-proxies]
     return request.META.get("REMOTE_ADDR")
+
+
+class GovernedPolicyMiddleware:
+    """Bring this process's governed policy (approved reading answers and administered figures) up to date before
+    each request: one small query, the snapshot reloaded only when another process approved a change."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from countyhall.core.services.policy import governed_refresh
+
+        governed_refresh()
+        return self.get_response(request)

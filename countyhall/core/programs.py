@@ -67,6 +67,17 @@ class Program:
     # The gazette answers what a citation says: "module:function", function(document, clause, line) ->
     # {"title": document title, "words": the clause's own words} or None (core's citation_link shows them).
     citation_text: str = ""
+    # Governed policy (core.services.policy): "module:function", function(kind=, key=) -> list[PolicyLock] (up to
+    # which date an approved settlement or claim used the reading or figure), and function(change=, proposal=) ->
+    # list of impact tables (the program's open periods under today's policy and under the proposal).
+    policy_locks: str = ""
+    policy_impact: str = ""
+
+    def policy_locks_for(self, *, kind: str, key: str) -> list:
+        return list(_function(self.policy_locks)(kind=kind, key=key)) if self.policy_locks else []
+
+    def policy_impact_for(self, *, change, proposal) -> list[dict]:
+        return list(_function(self.policy_impact)(change=change, proposal=proposal)) if self.policy_impact else []
 
     def permissions(self) -> list:
         return list(importlib.import_module(self.access).PERMISSIONS) if self.access else []

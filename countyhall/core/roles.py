@@ -33,11 +33,13 @@ class Capability(models.TextChoices):
     CALENDAR_EDIT = "calendar.edit", "维护工作日历"
     GAZETTE_INGEST = "gazette.ingest", "导入公报"
     DIVISION_EDIT = "division.edit", "维护行政区划与机构"
+    POLICY_GOVERN = "policy.govern", "提出和审核政策解读与录入数值的变更"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
-        {Capability.CALENDAR_EDIT, Capability.GAZETTE_INGEST, Capability.DIVISION_EDIT, Capability.PERSON_VIEW}
+        {Capability.CALENDAR_EDIT, Capability.GAZETTE_INGEST, Capability.DIVISION_EDIT, Capability.PERSON_VIEW,
+         Capability.POLICY_GOVERN}
     ),
     # Auditors read the trail, not the people: names stay masked for them.
     Role.AUDITOR: frozenset({Capability.AUDIT_VIEW, Capability.PERSON_VIEW}),

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication and messages, so its 400 page renders with the page shell.
     "countyhall.core.middleware.RefuseNulBytesMiddleware",
+    # The approved policy changes (core.policy.governed) in force for this request's rules.
+    "countyhall.core.middleware.GovernedPolicyMiddleware",
     # Last, as django-axes requires: it turns a lockout raised during authenticate() into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

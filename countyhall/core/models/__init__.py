@@ -4,6 +4,7 @@ from .divisions import Division, Organisation
 from .jobs import Job, WorkerHeartbeat
 from .notifications import NoticeRead, OutboxMessage
 from .people import Person
+from .policy import PolicyChange
 from .users import RoleGrant, User
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Person",
+    "PolicyChange",
     "RoleGrant",
     "User",
     "WorkerHeartbeat",

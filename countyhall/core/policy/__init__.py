@@ -1,6 +1,7 @@
 """Policy parameters and citations: dated data with their legal reference, never constants in code."""
 
-from .citations import Citation, Reading
+from . import governed
+from .citations import ADOPTED, ALTERNATIVE, ANSWER_LABELS, ANSWERS, Citation, Reading
 from .parameters import (
     NoPolicyInForce,
     Parameter,
@@ -13,6 +14,11 @@ from .parameters import (
 )
 
 __all__ = [
+    "ADOPTED",
+    "ALTERNATIVE",
+    "ANSWERS",
+    "ANSWER_LABELS",
+    "governed",
     "Citation",
     "NoPolicyInForce",
     "Parameter",

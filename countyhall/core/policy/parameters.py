@@ -22,13 +22,14 @@ from typing import Any
 
 import yaml
 
-from .citations import Citation, Reading
+from . import governed
+from .citations import ADOPTED, ANSWERS, Citation, Reading
 
 FILE_KEYS = {"parameters", "readings"}
-PARAMETER_KEYS = {"label", "description", "unit", "values", "administered"}
+PARAMETER_KEYS = {"label", "description", "unit", "values", "administered", "citation"}
 VALUE_KEYS = {"from", "to", "value", "citation", "reading", "note"}
 CITATION_KEYS = {"document", "clause", "line"}
-READING_KEYS = {"text", "alternative", "citation"}
+READING_KEYS = {"question", "text", "alternative", "citation", "effects"}
 UNITS = {
     "CNY": "元",
     "CNY_per_m3": "元/立方米",
@@ -79,6 +80,8 @@ class ParameterValue:
     citation: Citation
     reading: str | None = None
     note: str = ""
+    change_id: int | None = None  # the approved PolicyChange that set this value (None: the YAML file's)
+    answer: str = ADOPTED  # the answer of `reading` this value follows
 
     def applies_on(self, on: dt.date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
@@ -93,6 +96,9 @@ class Parameter:
     values: tuple[ParameterValue, ...]
     source_file: str
     administered: bool = False
+    # An administered figure (printed in no text, or in an unprinted attachment) names the clause that calls for
+    # it; its values are entered by administrators (core.models.PolicyChange), not in the file.
+    citation: Citation | None = None
 
     @property
     def unit_label(self) -> str:
@@ -109,6 +115,8 @@ class Parameter:
 class ParameterRegistry:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     readings: dict[str, Reading] = field(default_factory=dict)
+    # parameter name → the readings whose answers change it (filled by load_parameter_dir)
+    effects_on: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def get(self, name: str) -> Parameter:
         try:
@@ -117,7 +125,30 @@ class ParameterRegistry:
             raise KeyError(f"未定义的政策参数：{name}") from None
 
     def at(self, name: str, on: dt.date) -> ParameterValue:
-        value = self.get(name).at(on)
+        """The value in force on `on`: the file's, unless an approved change (governed) or the answer in force of
+        a reading with effects on this parameter says otherwise; then the calculator's overrides."""
+        parameter = self.get(name)
+        snapshot = governed.current()
+        entry = snapshot.parameter_entry(name, on)
+        if parameter.administered and parameter.citation is not None and (entry is not None or not parameter.values):
+            if entry is None:
+                raise NoPolicyInForce(name, on, [])
+            value = ParameterValue(value=entry.value, valid_from=entry.valid_from, valid_to=None,
+                                   citation=parameter.citation, change_id=entry.change_id,
+                                   note=f"管理员录入（{entry.reason}）" if entry.reason else "管理员录入")
+        else:
+            value = parameter.at(on)
+            if entry is not None and entry.valid_from >= value.valid_from:
+                # A change dated inside the file's value: the figure changes, the clause and its end date stay.
+                value = dataclasses.replace(value, value=entry.value, change_id=entry.change_id,
+                                            note=f"管理员调整（原值 {value.value}；{entry.reason}）")
+        for reading_id in self.effects_on.get(name, ()):
+            answer = snapshot.answer(reading_id, on)
+            effect = self.readings[reading_id].effects.get(answer, {})
+            if name in effect:
+                value = dataclasses.replace(value, value=effect[name], reading=reading_id, answer=answer)
+            elif value.reading == reading_id:
+                value = dataclasses.replace(value, answer=answer)
         overrides = _OVERRIDES.get()
         if name in overrides:
             # Keep the citation of the value in force: an override changes the figure, not its legal basis.
@@ -126,6 +157,12 @@ class ParameterRegistry:
 
     def reading(self, reading_id: str) -> Reading:
         return self.readings[reading_id]
+
+    def answer(self, reading_id: str, on: dt.date) -> str:
+        """The answer of a reading in force on `on` ("adopted" unless an approved change says "alternative")."""
+        if reading_id not in self.readings:
+            raise KeyError(f"未定义的解读：{reading_id}")
+        return governed.current().answer(reading_id, on)
 
     def __iter__(self):
         return iter(sorted(self.parameters.values(), key=lambda p: p.name))
@@ -208,7 +245,8 @@ def _typed_value(path: Path, where: str, unit: str, raw: Any) -> Any:
     return raw
 
 
-def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple[Path, str, str]]) -> None:
+def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple[Path, str, str]],
+               effect_refs: list) -> None:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -221,11 +259,20 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
         item = _check_keys(path, where, raw, READING_KEYS, required=["text"])
         if reading_id in registry.readings:
             raise _fail(path, where, "解读编号重复定义")
+        effects = item.get("effects") or {}
+        if not isinstance(effects, dict) or not all(
+                answer in ANSWERS and isinstance(changes, dict) for answer, changes in effects.items()):
+            raise _fail(path, f"{where}.effects", f"应为 {{{'/'.join(ANSWERS)}: {{参数名: 取值}}}} 的映射")
+        if effects and not item.get("alternative"):
+            raise _fail(path, f"{where}.effects", "写明效果的解读须同时写明另一种理解（alternative）")
+        effect_refs.append((path, where, str(reading_id), effects))
         registry.readings[str(reading_id)] = Reading(
             id=str(reading_id),
             text=str(item["text"]).strip(),
             alternative=str(item.get("alternative") or "").strip(),
             citation=_citation(path, f"{where}.citation", item["citation"]) if item.get("citation") else None,
+            question=str(item.get("question") or "").strip(),
+            source_file=path.name,
         )
     for name, raw in (data.get("parameters") or {}).items():
         where = f"parameters.{name}"
@@ -243,6 +290,8 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
             raise _fail(path, f"{where}.values", "应为列表")
         if not raw_values and not administered:
             raise _fail(path, f"{where}.values", "至少需要一个有效值（或标注 administered: true 由管理员录入）")
+        if administered and not raw_values and not item.get("citation"):
+            raise _fail(path, f"{where}.citation", "由管理员录入的参数须写明要求该数值的条款（citation）")
         values = []
         for index, raw_value in enumerate(raw_values):
             vwhere = f"{where}.values[{index}]"
@@ -278,6 +327,7 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
             values=tuple(values),
             source_file=path.name,
             administered=administered,
+            citation=_citation(path, f"{where}.citation", item["citation"]) if item.get("citation") else None,
         )
 
 
@@ -285,14 +335,31 @@ def load_parameter_dir(directory: Path) -> ParameterRegistry:
     """Load every *.yaml in `directory`; the first schema violation raises ParameterError."""
     registry = ParameterRegistry()
     reading_refs: list[tuple[Path, str, str]] = []
+    effect_refs: list = []
     files = sorted(Path(directory).glob("*.yaml"))
     if not files:
         raise ParameterError(f"{directory}: 没有找到任何参数文件（*.yaml）")
     for path in files:
-        _load_file(path, registry, reading_refs)
+        _load_file(path, registry, reading_refs, effect_refs)
     for path, where, reading_id in reading_refs:
         if reading_id not in registry.readings:
             raise _fail(path, where, f"引用了未定义的解读 {reading_id}")
+    effects_on: dict[str, list[str]] = {}
+    for path, where, reading_id, effects in effect_refs:
+        typed: dict[str, dict] = {}
+        for answer, changes in effects.items():
+            typed[answer] = {}
+            for name, raw in changes.items():
+                if name not in registry.parameters:
+                    raise _fail(path, f"{where}.effects.{answer}", f"引用了未定义的参数 {name}")
+                unit = registry.parameters[name].unit
+                typed[answer][name] = _typed_value(path, f"{where}.effects.{answer}.{name}", unit, raw)
+                if reading_id not in effects_on.setdefault(name, []):
+                    effects_on[name].append(reading_id)
+        registry.readings[reading_id] = dataclasses.replace(
+            registry.readings[reading_id],
+            effects=MappingProxyType({a: MappingProxyType(v) for a, v in typed.items()}))
+    registry.effects_on = {name: tuple(ids) for name, ids in effects_on.items()}
     return registry
 
 

@@ -41,13 +41,19 @@ class RuleResult:
     data: dict[str, Any]
     citations: list[Citation] = field(default_factory=list)
     readings: list[str] = field(default_factory=list)
+    answers: dict[str, str] = field(default_factory=dict)  # reading id → the answer applied (adopted/alternative)
+    changes: list[int] = field(default_factory=list)  # approved PolicyChange ids behind the figures
 
     def as_json(self) -> dict[str, Any]:
         citations = sorted(set(self.citations), key=lambda c: (c.document, c.line))
+        readings = sorted(set(self.readings))
         return {
             **to_json(self.data),
             "citations": [c.as_dict() for c in citations],
-            "readings": sorted(set(self.readings)),
+            "readings": readings,
+            # "why this amount": the answer applied for each reading and the approved changes of governed policy.
+            "reading_answers": {r: self.answers.get(r, "adopted") for r in readings},
+            "policy_changes": list(self.changes),
         }
 
 

@@ -1,0 +1,275 @@
+"""Governed policy: an administrator proposes that a reading be answered the other way, or that an administered
+figure take a new value, from a date and with a reason; a second administrator approves it (four eyes). Only
+approved changes are in force (core.policy.governed). Values already used by an approved settlement or claim never
+change: a program says up to which date its approved periods reach (Program.policy_locks), and a change must start
+after that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from countyhall.core.access import require
+from countyhall.core.actors import actor_user, as_actor
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import PolicyChange, User
+from countyhall.core.policy import ANSWERS, governed, parameters
+from countyhall.core.policy.governed import GovernedEntry, GovernedPolicy
+from countyhall.core.policy.parameters import ParameterError, _typed_value
+from countyhall.core.programs import registered_programs
+from countyhall.core.roles import Capability
+
+from .audit import audit_record, model_snapshot
+
+
+def governed_refresh(*, force: bool = False) -> GovernedPolicy:
+    """Load the approved changes into this process's snapshot when the database holds others than it has.
+
+    One aggregate query when nothing changed (approved rows are never edited afterwards: their count and highest
+    id tell whether the snapshot is current). Called by the middleware per request, before each job and by the
+    CLI; a database without the table yet (before `migrate`) leaves the YAML defaults in force."""
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint: a failure here must not break the caller's transaction
+                return _refresh(force=force)
+        return _refresh(force=force)
+    except DatabaseError:
+        return governed.process_snapshot()
+    except RuntimeError as exc:
+        # pytest-django's guard in a test without the database (the API schema is loaded at collection time):
+        # nothing to refresh from. Anything else is a real error.
+        if not str(exc).startswith("Database access not allowed"):
+            raise
+        return governed.process_snapshot()
+
+
+def _refresh(*, force: bool) -> GovernedPolicy:
+    approved = PolicyChange.objects.filter(state=PolicyChange.State.APPROVED)
+    stats = approved.aggregate(n=Count("id"), last=Max("id"))
+    generation = (stats["n"], stats["last"])
+    snapshot = governed.process_snapshot()
+    if not force and snapshot.generation == generation:
+        return snapshot
+    rows = [
+        (kind, key, GovernedEntry(valid_from=valid_from, value=_stored_value(kind, key, value), change_id=pk,
+                                  reason=reason[:80]))
+        for pk, kind, key, value, valid_from, reason in approved.values_list(
+            "pk", "kind", "key", "value", "valid_from", "reason")
+    ]
+    snapshot = GovernedPolicy.build(rows, generation=generation)
+    governed.install(snapshot)
+    return snapshot
+
+
+def _stored_value(kind: str, key: str, value: Any) -> Any:
+    """A parameter value as the rules read it (Decimal money, not the JSON string it is stored as)."""
+    if kind == PolicyChange.Kind.READING:
+        return value
+    registry = parameters()
+    if key not in registry.parameters:
+        return value
+    return _typed_value(_Path(), key, registry.parameters[key].unit, value)
+
+
+class _Path:
+    """_typed_value names the file in its messages; a stored change has none."""
+
+    name = "管理员录入"
+
+
+def can_govern_policy(user) -> bool:
+    return bool(getattr(user, "is_active", False)) and user.can(Capability.POLICY_GOVERN)
+
+
+def _require_governor(actor) -> User:
+    actor = as_actor(actor)
+    user = actor_user(actor)
+    # Four eyes need two people: no system actor proposes or approves a change of policy.
+    require(user is not None and can_govern_policy(user), "只有系统管理员可以提出或审核政策解读与录入数值的变更。")
+    return user
+
+
+@dataclass(frozen=True)
+class PolicyLock:
+    """An approved settlement or claim used the key up to `through`: a change must start after it."""
+
+    through: dt.date
+    what: str  # in Chinese: "2022年度长者食堂结算已审核"
+
+
+def policy_locks(*, kind: str, key: str) -> list[PolicyLock]:
+    found: list[PolicyLock] = []
+    for program in registered_programs():
+        found += program.policy_locks_for(kind=kind, key=key)
+    return sorted(found, key=lambda lock: lock.through, reverse=True)
+
+
+def parse_change_value(*, kind: str, key: str, raw: Any) -> Any:
+    """The proposed value checked against its reading's answers or its parameter's unit; a ServiceError names the
+    field and the rule."""
+    registry = parameters()
+    if kind == PolicyChange.Kind.READING:
+        if key not in registry.readings:
+            raise ServiceError("key", f"未定义的解读：{key}")
+        if not registry.readings[key].alternative:
+            raise ServiceError("key", "该解读没有另一种理解可供选择。")
+        if raw not in ANSWERS:
+            raise ServiceError("value", "应选择“平台采用的理解”或“另一种理解”。")
+        return raw
+    if kind != PolicyChange.Kind.PARAMETER:
+        raise ServiceError("kind", "类别应为政策解读或管理员录入的数值。")
+    if key not in registry.parameters:
+        raise ServiceError("key", f"未定义的政策参数：{key}")
+    parameter = registry.parameters[key]
+    if not parameter.administered:
+        raise ServiceError("key", "该数值由公报印发，只能随新的文件修改参数文件，不能在页面上调整。")
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if parameter.unit in {"count", "persons", "households", "days", "day_of_month", "working_days", "minutes",
+                              "hours", "years", "age_years", "m2", "m3", "tonnes"}:
+            if not raw.isascii() or not raw.lstrip("-").isdigit():
+                raise ServiceError("value", f"应为整数（单位：{parameter.unit_label}）。")
+            raw = int(raw)
+        elif parameter.unit == "bool":
+            raw = {"true": True, "是": True, "false": False, "否": False}.get(raw, raw)
+    try:
+        return _typed_value(_Path(), key, parameter.unit, raw)
+    except ParameterError as exc:
+        raise ServiceError("value", str(exc).split(": ", 2)[-1]) from None
+
+
+def _json_value(value: Any) -> Any:
+    from countyhall.core.services.audit import json_safe
+
+    return json_safe(value)
+
+
+def _check_not_locked(*, kind: str, key: str, valid_from: dt.date) -> None:
+    for lock in policy_locks(kind=kind, key=key):
+        if valid_from <= lock.through:
+            raise ServiceError(
+                "valid_from",
+                f"{lock.what}，已使用到 {lock.through.isoformat()} 的取值；变更只能从 "
+                f"{(lock.through + dt.timedelta(days=1)).isoformat()} 起生效（已批准的结算和申领不再改变）。")
+
+
+@transaction.atomic
+def policy_change_propose(*, actor, kind: str, key: str, value: Any, valid_from: dt.date, reason: str,
+                          basis: str = "") -> PolicyChange:
+    user = _require_governor(actor)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ServiceError("reason", "请写明变更的理由（至少4个字）。")
+    typed = parse_change_value(kind=kind, key=key, raw=value)
+    _check_not_locked(kind=kind, key=key, valid_from=valid_from)
+    if PolicyChange.objects.select_for_update().filter(kind=kind, key=key,
+                                                       state=PolicyChange.State.PROPOSED).exists():
+        raise ServiceError("key", "该项已有一项待审核的变更：请先审核或撤回它。")
+    change = PolicyChange.objects.create(kind=kind, key=key, value=_json_value(typed), valid_from=valid_from,
+                                         reason=reason, basis=(basis or "").strip()[:200], proposed_by=user,
+                                         proposed_at=timezone.now())
+    audit_record(actor=actor, action="core.policy_change_propose", instance=change, after=model_snapshot(change))
+    _notify_other_governors(change, proposer=user)
+    return change
+
+
+def _notify_other_governors(change: PolicyChange, *, proposer: User) -> None:
+    from countyhall.core.models import OutboxMessage
+    from countyhall.core.notifications import notify
+
+    for other in User.objects.filter(is_active=True).exclude(pk=proposer.pk):
+        if can_govern_policy(other):
+            notify(channel=OutboxMessage.Channel.IN_APP, recipient=other.get_full_name() or other.username,
+                   user=other, subject="待审核的政策变更",
+                   body=f"{proposer.get_full_name() or proposer.username}提出：{change_title(change)}，"
+                        f"自 {change.valid_from.isoformat()} 起。请核对影响预览后审核。", source=change)
+
+
+def change_title(change: PolicyChange) -> str:
+    registry = parameters()
+    if change.kind == PolicyChange.Kind.READING:
+        reading = registry.readings.get(change.key)
+        subject = reading.question or reading.text[:30] if reading else change.key
+        from countyhall.core.policy import ANSWER_LABELS
+
+        return f"解读“{subject}”改为{ANSWER_LABELS.get(change.value, change.value)}"
+    parameter = registry.parameters.get(change.key)
+    label = parameter.label if parameter else change.key
+    unit = parameter.unit_label if parameter else ""
+    return f"“{label}”取值改为 {change.value} {unit}".rstrip()
+
+
+def _require_proposed(change: PolicyChange) -> PolicyChange:
+    locked = PolicyChange.objects.select_for_update().get(pk=change.pk)
+    if locked.state != PolicyChange.State.PROPOSED:
+        raise ServiceError("state", f"该变更已{locked.get_state_display()}，不能再审核。")
+    return locked
+
+
+@transaction.atomic
+def policy_change_approve(*, actor, change: PolicyChange, note: str = "") -> PolicyChange:
+    user = _require_governor(actor)
+    change = _require_proposed(change)
+    require(change.proposed_by_id != user.pk, "变更须由另一位管理员审核（提出人不能批准自己的变更）。")
+    _check_not_locked(kind=change.kind, key=change.key, valid_from=change.valid_from)
+    before = model_snapshot(change)
+    change.impact = policy_change_impact(change=change)
+    change.state = PolicyChange.State.APPROVED
+    change.decided_by, change.decided_at, change.decision_note = user, timezone.now(), (note or "").strip()
+    change.save()
+    audit_record(actor=actor, action="core.policy_change_approve", instance=change, before=before,
+                 after=model_snapshot(change))
+    transaction.on_commit(lambda: governed_refresh(force=True))
+    return change
+
+
+@transaction.atomic
+def policy_change_reject(*, actor, change: PolicyChange, note: str) -> PolicyChange:
+    user = _require_governor(actor)
+    change = _require_proposed(change)
+    require(change.proposed_by_id != user.pk, "提出人可以撤回自己的变更，但不能审核它。")
+    if len((note or "").strip()) < 4:
+        raise ServiceError("note", "不批准时请写明理由（至少4个字）。")
+    before = model_snapshot(change)
+    change.state = PolicyChange.State.REJECTED
+    change.decided_by, change.decided_at, change.decision_note = user, timezone.now(), note.strip()
+    change.save()
+    audit_record(actor=actor, action="core.policy_change_reject", instance=change, before=before,
+                 after=model_snapshot(change))
+    return change
+
+
+@transaction.atomic
+def policy_change_withdraw(*, actor, change: PolicyChange) -> PolicyChange:
+    user = _require_governor(actor)
+    change = _require_proposed(change)
+    require(change.proposed_by_id == user.pk, "只有提出人可以撤回变更。")
+    before = model_snapshot(change)
+    change.state = PolicyChange.State.WITHDRAWN
+    change.decided_by, change.decided_at = user, timezone.now()
+    change.save()
+    audit_record(actor=actor, action="core.policy_change_withdraw", instance=change, before=before,
+                 after=model_snapshot(change))
+    return change
+
+
+def proposal_snapshot(change: PolicyChange) -> GovernedPolicy:
+    """The governed policy as it would be with `change` approved."""
+    typed = _stored_value(change.kind, change.key, change.value)
+    return governed.current().with_entry(change.kind, change.key,
+                                         GovernedEntry(valid_from=change.valid_from, value=typed))
+
+
+def policy_change_impact(*, change: PolicyChange) -> list[dict]:
+    """What the change moves: each program that uses the key recomputes its open periods under today's policy and
+    under the proposal. A list of tables {title, columns, rows, note}; rows' figures are strings (money as yuan)."""
+    tables: list[dict] = []
+    for program in registered_programs():
+        tables += program.policy_impact_for(change=change, proposal=proposal_snapshot(change))
+    return tables
