@@ -68,7 +68,7 @@ def parameter_detail(request, name: str):
 
 class ReadingChangeForm(forms.Form):
     value = forms.ChoiceField(label="改为", choices=list(ANSWER_LABELS.items()), widget=forms.RadioSelect)
-    valid_from = forms.DateField(label="起始日期", widget=forms.DateInput(attrs={"type": "date"}),
+    valid_from = forms.DateField(label="起始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                  help_text="自该日起的计算采用新的理解；已批准的结算和申领所用的取值不变。")
     reason = forms.CharField(label="理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
     basis = forms.CharField(label="依据文件（可选）", max_length=200, required=False,
