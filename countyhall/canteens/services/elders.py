@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -33,7 +34,6 @@ from countyhall.core.services.audit import (
     audit_record,
     audit_record_many,
     history_text,
-    json_safe,
     model_snapshot,
 )
 from countyhall.core.services.people import person_register
@@ -360,7 +360,9 @@ def _age_warnings(rows: list[_Row]) -> list[ImportRowError]:
     return warnings
 
 
-def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[ImportRowError], int]:
+def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[ImportRowError], int, dict]:
+    """The rows that passed every check, the errors, how many rows the file has, and the persons already known
+    by the rows' 身份证号 (loaded once: the import reuses them)."""
     rows = sheet_rows(content, [c[1] for c in IMPORT_COLUMNS])
     labels = {key: label for key, label, _ in IMPORT_COLUMNS}
     divisions = {d.code: d for d in Division.objects.all()}
@@ -445,7 +447,7 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
         else:
             in_scope.append(row)
     errors.sort(key=lambda e: e.row)
-    return in_scope, errors, count
+    return in_scope, errors, count, known
 
 
 def _row_changes(person: Person, elder: Elder | None, row: _Row,
@@ -546,15 +548,23 @@ def _create_elders(actor, new: list[tuple[_Row, Person | None]], progress=None) 
 
 def _snapshot(model, values: dict) -> dict:
     """model_snapshot of a row given as {attname: value} (the bulk path builds no model instances): the same
-    fields in the same order, masked by the model's AUDIT_MASKED_FIELDS, JSON-safe."""
-    masked = getattr(model, "AUDIT_MASKED_FIELDS", {})
+    fields in the same order, masked by the model's AUDIT_MASKED_FIELDS, JSON-safe (the values here are text,
+    numbers, booleans, None, dates and datetimes: json_safe's cases for them, without its recursion)."""
     data = {}
-    for field_ in model._meta.concrete_fields:
-        value = values[field_.attname]
-        if field_.name in masked and value:
-            value = masked[field_.name](str(value))
-        data[field_.attname] = json_safe(value)
+    for attname, mask in _snapshot_fields(model):
+        value = values[attname]
+        if mask is not None and value:
+            value = mask(str(value))
+        elif isinstance(value, dt.date):  # datetime too
+            value = value.isoformat()
+        data[attname] = value
     return data
+
+
+@functools.cache
+def _snapshot_fields(model) -> tuple:
+    masked = getattr(model, "AUDIT_MASKED_FIELDS", {})
+    return tuple((f.attname, masked.get(f.name)) for f in model._meta.concrete_fields)
 
 
 def _columns(model) -> list[str]:
@@ -686,7 +696,7 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
     require(access.can_import_elders(actor), "只有县民政局或镇（街道）工作人员可以导入助餐老人。")
     update = mode == "update"
     stop_on_error = mode != "valid_only"
-    rows, errors, count = _parse_rows(content, actor, (lambda done: progress(done, 0)) if progress else None)
+    rows, errors, count, known = _parse_rows(content, actor, (lambda done: progress(done, 0)) if progress else None)
     if progress:
         progress(count, 2 * count or 1)
     report = ElderImportReport(mode=mode, rows=count, errors=errors, preview=update and not confirm,
@@ -696,9 +706,10 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
     with transaction.atomic():
         card_owner = dict(Elder.objects.exclude(card_number=None).values_list("card_number", "person__id_number"))
         # What the rows need from the database, in a few set-based queries instead of several per row: the
-        # persons by 身份证号, their elders, and those elders' 特困 periods (for the unchanged/changed test).
-        known = {p.id_number: p for p in Person.objects.filter(id_number__in=[r.id_number for r in rows])
-                 .select_related("division")}
+        # persons by 身份证号 (loaded once, by _parse_rows), their elders, and those elders' 特困 periods (for the
+        # unchanged/changed test).
+        wanted = {r.id_number for r in rows}
+        known = {id_number: person for id_number, person in known.items() if id_number in wanted}
         elders = {e.person_id: e for e in Elder.objects.filter(person__in=list(known.values()))}
         tekun_dates = set(TekunStatus.objects.filter(elder__in=list(elders.values()))
                           .values_list("elder_id", "valid_from"))
