@@ -99,7 +99,7 @@ class _Sheet:
     then walked here with ElementTree's C parser instead of openpyxl's per-cell objects (about 3× faster on a
     50,000-row ledger, issue 11)."""
 
-    def __init__(self, content: bytes):
+    def __init__(self, content: bytes, *, strings: bool = True):
         from openpyxl.reader.excel import ExcelReader
         from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
@@ -110,7 +110,7 @@ class _Sheet:
                 from openpyxl.reader.excel import SHARED_STRINGS
 
                 part = self.package.find(SHARED_STRINGS)
-                if part is not None:
+                if part is not None and strings:  # a row count needs no text
                     with self.archive.open(part.PartName[1:]) as source:
                         self.shared_strings = _shared_strings(source)
 
@@ -269,7 +269,7 @@ def _shared_strings(source) -> list[str]:
 UNREADABLE_ERRORS = (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, IndexError, ParseError)
 
 
-def open_sheet(content: bytes) -> _Sheet:
+def open_sheet(content: bytes, *, strings: bool = True) -> _Sheet:
     """The active sheet, or ServiceError for a file that is not a readable .xlsx (UNREADABLE) or unpacks far
     beyond the byte cap (the sheet's XML is read into memory: a small zip must not unpack to gigabytes)."""
     max_bytes = import_max_bytes()
@@ -286,7 +286,7 @@ def open_sheet(content: bytes) -> _Sheet:
             f"{_size_label(max_bytes * UNPACKED_RATIO)}，请拆分为多个文件导入。",
         )
     try:
-        return _Sheet(content)
+        return _Sheet(content, strings=strings)
     except UNREADABLE_ERRORS as exc:
         logger.info("unreadable workbook: %s", exc)
         raise ServiceError("file", UNREADABLE) from None
@@ -346,7 +346,7 @@ def _checked_rows(sheet: _Sheet, headers: Sequence[str], max_rows: int) -> Itera
 def sheet_row_count(content: bytes) -> int:
     """How many rows after the header a workbook's active sheet holds (empty ones included): a count of its
     row tags, without reading a cell. ServiceError for a file that is not a readable .xlsx."""
-    count, _ = open_sheet(content).bounds()
+    count, _ = open_sheet(content, strings=False).bounds()
     return max(0, count - 1)
 
 
