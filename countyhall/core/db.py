@@ -71,3 +71,33 @@ def copy_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) 
         with cursor.cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+def insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    """`copy_rows` on PostgreSQL; elsewhere (SQLite) one executemany INSERT, the dates and datetimes put in the
+    form the backend stores (as bulk_create would), without building model instances. Leave the primary key
+    out of `columns` on SQLite and read the ids back by a unique column (see the elder import)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql":
+        copy_rows(model, columns, rows)
+        return
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    adapt = []
+    for column in columns:
+        kind = fields[column].get_internal_type()
+        if kind == "DateTimeField":
+            adapt.append(connection.ops.adapt_datetimefield_value)
+        elif kind == "DateField":
+            adapt.append(connection.ops.adapt_datefield_value)
+        else:
+            adapt.append(None)
+    if any(adapt):
+        rows = [tuple(a(v) if a is not None and v is not None else v for a, v in zip(adapt, row, strict=True))
+                for row in rows]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

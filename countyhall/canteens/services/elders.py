@@ -29,10 +29,8 @@ from countyhall.core.identity import (
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.reports import workbook_bytes
 from countyhall.core.services.audit import (
-    audit_entry_build,
     audit_personal_read,
     audit_record,
-    audit_record_many,
     history_text,
     model_snapshot,
 )
@@ -501,49 +499,113 @@ def _new_elder_problem(actor, row: _Row, person: Person | None, checked: dict) -
 
 def _create_elders(actor, new: list[tuple[_Row, Person | None]], progress=None) -> None:
     """Write the new elders in batches: the rows and audit rows elder_register / person_register /
-    tekun_status_add write one by one (same content, same order per elder: person, elder, 特困), in a few
-    INSERTs per batch. Must run inside the import's transaction; every row was checked before."""
-    if not transaction.get_connection().in_atomic_block:
+    tekun_status_add write one by one (same content, same order per elder: person, elder, 特困;
+    tests/canteens/test_import_speed.py compares them), from plain tuples instead of model instances: COPY on
+    PostgreSQL (the ids taken from the tables' sequences first, so each audit row names its object), one
+    executemany INSERT per table elsewhere (the ids read back by the unique person and elder columns). Must run
+    inside the import's transaction; every row was checked before."""
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from countyhall.core.actors import actor_label, actor_user
+    from countyhall.core.db import allocate_ids, insert_rows
+
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("_create_elders must run inside the import's transaction")
-    if transaction.get_connection().vendor == "postgresql":
-        _copy_elders(actor, new, progress)
-        return
+    sequences = connection.vendor == "postgresql"
+    user = actor_user(actor)
+    actor_id, label = (user.pk if user is not None else None), actor_label(actor)
+    create = AuditEntry.Action.CREATE
+    person_type, elder_type, tekun_type = Person._meta.label, Elder._meta.label, TekunStatus._meta.label
+    if sequences:
+        person_ids = iter(allocate_ids(Person, sum(1 for _, person in new if person is None)))
+        elder_ids = iter(allocate_ids(Elder, len(new)))
+        tekun_ids = iter(allocate_ids(TekunStatus, sum(1 for row, _ in new if row.tekun_from)))
+    person_columns, elder_columns, tekun_columns = _columns(Person), _columns(Elder), _columns(TekunStatus)
+    if not sequences:
+        person_columns, elder_columns, tekun_columns = person_columns[1:], elder_columns[1:], tekun_columns[1:]
+    # The audit tuples below, in this order (named: the INSERT fails loudly should the table gain a column).
+    audit_columns = ["at", "actor_id", "actor_label", "action", "object_type", "object_id", "object_repr",
+                     "before", "after", "note"]
+    dumps = json.dumps
     done = 0
     for start in range(0, len(new), IMPORT_BATCH):
         batch = new[start:start + IMPORT_BATCH]
-        owners: list[tuple[_Row, Person, bool]] = []  # (row, person, person new in this import)
+        now = timezone.now()  # auto_now_add / auto_now, one instant per batch
+        persons = {}  # row number → the new person's values
         for row, person in batch:
             if person is None:
                 parsed = _parsed_id(row)
-                person = Person(id_number=parsed.value, name=row.name.strip(), sex=parsed.sex,
-                                birth_date=parsed.birth_date, division=row.division, address=row.address.strip(),
-                                phone=row.phone.strip())
-                owners.append((row, person, True))
-            else:
-                owners.append((row, person, False))
-        Person.objects.bulk_create([person for _, person, new_person in owners if new_person])
-        elders = [Elder(person=person, gaoqing_hukou=row.gaoqing_hukou, card_number=row.card_number.strip() or None)
-                  for row, person, _ in owners]
-        Elder.objects.bulk_create(elders)
-        statuses = {index: TekunStatus(elder=elder, source=row.tekun_source.strip(), valid_from=row.tekun_from,
-                                       valid_to=None)
-                    for index, ((row, _, _), elder) in enumerate(zip(owners, elders, strict=True)) if row.tekun_from}
-        TekunStatus.objects.bulk_create(list(statuses.values()))
+                persons[row.number] = {
+                    "id": next(person_ids) if sequences else None, "id_number": parsed.value,
+                    "name": row.name.strip(), "sex": parsed.sex, "birth_date": parsed.birth_date,
+                    "division_id": row.division.pk, "address": row.address.strip(), "phone": row.phone.strip(),
+                    "created_at": now, "updated_at": now}
+        insert_rows(Person, person_columns, [tuple(v[c] for c in person_columns) for v in persons.values()])
+        if not sequences and persons:
+            _read_ids(Person, "id_number", persons.values())
+        elders = {}
+        for row, person in batch:
+            elders[row.number] = {
+                "id": next(elder_ids) if sequences else None,
+                "person_id": persons[row.number]["id"] if person is None else person.pk,
+                "gaoqing_hukou": row.gaoqing_hukou, "card_number": row.card_number.strip() or None,
+                "died_on": None, "moved_away_on": None, "registered_at": now, "updated_at": now}
+        insert_rows(Elder, elder_columns, [tuple(v[c] for c in elder_columns) for v in elders.values()])
+        if not sequences:
+            _read_ids(Elder, "person_id", elders.values())
+        statuses = {}
+        for row, _person in batch:
+            if row.tekun_from:
+                statuses[row.number] = {
+                    "id": next(tekun_ids) if sequences else None, "elder_id": elders[row.number]["id"],
+                    "source": row.tekun_source.strip(), "valid_from": row.tekun_from, "valid_to": None}
+        insert_rows(TekunStatus, tekun_columns, [tuple(v[c] for c in tekun_columns) for v in statuses.values()])
+        if not sequences and statuses:
+            _read_ids(TekunStatus, "elder_id", statuses.values())  # a new elder has one period
         entries = []
-        for index, ((_, person, new_person), elder) in enumerate(zip(owners, elders, strict=True)):
-            if new_person:
-                entries.append(audit_entry_build(actor=actor, action=AuditEntry.Action.CREATE, instance=person,
-                                                 after=model_snapshot(person)))
-            entries.append(audit_entry_build(actor=actor, action=AuditEntry.Action.CREATE, instance=elder,
-                                             after=model_snapshot(elder)))
-            status = statuses.get(index)
+        for row, person in batch:
+            values = persons.get(row.number)
+            if values is not None:
+                # The person's own audit_repr and snapshot, as person_register writes them.
+                shown = SimpleNamespace(pk=values["id"], name=values["name"])
+                entries.append((now, actor_id, label, create, person_type, str(values["id"]),
+                                Person.audit_repr(shown)[:200], None, dumps(_snapshot(Person, values)), ""))
+                name, id_number = values["name"], values["id_number"]
+            else:
+                name, id_number = person.name, person.id_number
+            elder = elders[row.number]
+            shown = SimpleNamespace(person=SimpleNamespace(name=name, id_number=id_number))
+            entries.append((now, actor_id, label, create, elder_type, str(elder["id"]),
+                            Elder.audit_repr(shown)[:200], None, dumps(_snapshot(Elder, elder)), ""))
+            status = statuses.get(row.number)
             if status is not None:
-                entries.append(audit_entry_build(actor=actor, action=AuditEntry.Action.CREATE, instance=status,
-                                                 after=model_snapshot(status), object_repr=f"老人 #{elder.pk} 特困认定"))
-        audit_record_many(entries)
+                entries.append((now, actor_id, label, create, tekun_type, str(status["id"]),
+                                f"老人 #{elder['id']} 特困认定", None, dumps(_snapshot(TekunStatus, status)), ""))
+        if sequences:
+            # Ids in the entries' order: the audit log lists an elder's rows as the services wrote them.
+            ids = allocate_ids(AuditEntry, len(entries))
+            insert_rows(AuditEntry, ["id", *audit_columns],
+                        [(pk, *entry) for pk, entry in zip(ids, entries, strict=True)])
+        else:
+            insert_rows(AuditEntry, audit_columns, entries)
         done += len(batch)
         if progress is not None:
             progress(done)
+
+
+def _read_ids(model, key: str, rows) -> None:
+    """Set "id" in each of `rows` (dicts just inserted without one) from the table, by the unique column `key`."""
+    rows = list(rows)
+    found: dict = {}
+    for start in range(0, len(rows), 500):  # within SQLite's bound on a statement's parameters
+        chunk = [r[key] for r in rows[start:start + 500]]
+        found.update((value, pk) for pk, value in model.objects.filter(**{f"{key}__in": chunk})
+                     .values_list("pk", key))
+    for row in rows:
+        row["id"] = found[row[key]]
 
 
 def _snapshot(model, values: dict) -> dict:
@@ -569,74 +631,6 @@ def _snapshot_fields(model) -> tuple:
 
 def _columns(model) -> list[str]:
     return [f.column for f in model._meta.concrete_fields]
-
-
-def _copy_elders(actor, new: list[tuple[_Row, Person | None]], progress=None) -> None:
-    """_create_elders on PostgreSQL: the same rows and audit rows, written with COPY from plain tuples (no model
-    instances, no bulk_create), the ids taken from the tables' sequences first so each audit row names its
-    object. Same order per elder (person, elder, 特困) and the same masked content as the per-row services
-    (tests/canteens/test_import_speed.py compares them)."""
-    from types import SimpleNamespace
-
-    from django.utils import timezone
-
-    from countyhall.core.actors import actor_label, actor_user
-    from countyhall.core.db import allocate_ids, copy_rows
-
-    user = actor_user(actor)
-    actor_id, label = (user.pk if user is not None else None), actor_label(actor)
-    create = AuditEntry.Action.CREATE
-    person_type, elder_type, tekun_type = Person._meta.label, Elder._meta.label, TekunStatus._meta.label
-    person_ids = iter(allocate_ids(Person, sum(1 for _, person in new if person is None)))
-    elder_ids = iter(allocate_ids(Elder, len(new)))
-    tekun_ids = iter(allocate_ids(TekunStatus, sum(1 for row, _ in new if row.tekun_from)))
-    audit_ids = iter(allocate_ids(AuditEntry, sum(2 + bool(row.tekun_from) - (p is not None) for row, p in new)))
-    person_columns, elder_columns = _columns(Person), _columns(Elder)
-    tekun_columns = _columns(TekunStatus)
-    # The audit tuples below, in this order (named: COPY fails loudly should the table gain a required column).
-    audit_columns = ["id", "at", "actor_id", "actor_label", "action", "object_type", "object_id", "object_repr",
-                     "before", "after", "note"]
-    dumps = json.dumps
-    done = 0
-    for start in range(0, len(new), IMPORT_BATCH):
-        batch = new[start:start + IMPORT_BATCH]
-        now = timezone.now()  # auto_now_add / auto_now, one instant per batch
-        persons, elders, statuses, entries = [], [], [], []
-        for row, person in batch:
-            if person is None:
-                parsed = _parsed_id(row)
-                values = {"id": next(person_ids), "id_number": parsed.value, "name": row.name.strip(),
-                          "sex": parsed.sex, "birth_date": parsed.birth_date, "division_id": row.division.pk,
-                          "address": row.address.strip(), "phone": row.phone.strip(), "created_at": now,
-                          "updated_at": now}
-                persons.append(tuple(values[c] for c in person_columns))
-                # The person's own audit_repr and snapshot, as person_register writes them.
-                shown = SimpleNamespace(pk=values["id"], name=values["name"])
-                entries.append((next(audit_ids), now, actor_id, label, create, person_type, str(values["id"]),
-                                Person.audit_repr(shown)[:200], None, dumps(_snapshot(Person, values)), ""))
-                person_id, name, id_number = values["id"], values["name"], values["id_number"]
-            else:
-                person_id, name, id_number = person.pk, person.name, person.id_number
-            elder = {"id": next(elder_ids), "person_id": person_id, "gaoqing_hukou": row.gaoqing_hukou,
-                     "card_number": row.card_number.strip() or None, "died_on": None, "moved_away_on": None,
-                     "registered_at": now, "updated_at": now}
-            elders.append(tuple(elder[c] for c in elder_columns))
-            shown = SimpleNamespace(person=SimpleNamespace(name=name, id_number=id_number))
-            entries.append((next(audit_ids), now, actor_id, label, create, elder_type, str(elder["id"]),
-                            Elder.audit_repr(shown)[:200], None, dumps(_snapshot(Elder, elder)), ""))
-            if row.tekun_from:
-                status = {"id": next(tekun_ids), "elder_id": elder["id"], "source": row.tekun_source.strip(),
-                          "valid_from": row.tekun_from, "valid_to": None}
-                statuses.append(tuple(status[c] for c in tekun_columns))
-                entries.append((next(audit_ids), now, actor_id, label, create, tekun_type, str(status["id"]),
-                                f"老人 #{elder['id']} 特困认定", None, dumps(_snapshot(TekunStatus, status)), ""))
-        copy_rows(Person, person_columns, persons)
-        copy_rows(Elder, elder_columns, elders)
-        copy_rows(TekunStatus, tekun_columns, statuses)
-        copy_rows(AuditEntry, audit_columns, entries)
-        done += len(batch)
-        if progress is not None:
-            progress(done)
 
 
 @transaction.atomic
