@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import threading
@@ -270,11 +271,13 @@ def run(args) -> dict:
         input_name="elders.xlsx",
     )
     samples: list = []
+    load_before = os.getloadavg()
     stop = threading.Event()
     started = time.perf_counter()
     cpu_started = time.process_time()
     sampler = threading.Thread(target=_sampler, args=(job.pk, samples, stop, started), daemon=True)
     sampler.start()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     if args.worker:
         worker = subprocess.Popen([sys.executable, "-m", "countyhall.cli", "worker"], env=_env(url), cwd=ROOT)
         try:
@@ -289,6 +292,11 @@ def run(args) -> dict:
     # This process's CPU time: the job's Python work when it runs in-process (the database server's is not
     # counted). Less distorted than wall time on a shared machine.
     cpu_seconds = time.process_time() - cpu_started
+    # The worker's CPU (user + system) once it has exited: the job's own Python work in the worker process.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_cpu = (children.ru_utime - children_before.ru_utime) + (
+        children.ru_stime - children_before.ru_stime
+    )
     stop.set()
     sampler.join(timeout=5)
     job.refresh_from_db()
@@ -300,7 +308,9 @@ def run(args) -> dict:
         "message": job.message,
         "error": job.error,
         "seconds": round(seconds, 1),
-        "cpu_seconds": None if args.worker else round(cpu_seconds, 1),
+        "cpu_seconds": round(worker_cpu if args.worker else cpu_seconds, 1),
+        "cpu_of": "the worker process" if args.worker else "this process (the job and the poll)",
+        "load_average_before": load_before,
         "load_average": os.getloadavg(),
         "rows_per_second": round(args.rows / seconds),
         "file_seconds": round(build_seconds, 1),
