@@ -598,6 +598,13 @@ def execute_job(job_id: int) -> str:
     _busy.set()
     try:
         with transaction.atomic():
+            if _uses_files() and _side_channel_ok.get():
+                # SQLite (WAL): take the write lock before the work's first read. A transaction that read first
+                # and writes later fails at once ("database is locked", no waiting) when another connection
+                # wrote in between (the worker's periodic jobs, any page's audit row); holding the lock from
+                # the start, the others wait for it instead and the work never fails for them. Readers (the
+                # progress poll) are not held up in WAL mode.
+                Job.objects.filter(pk=job.pk).update(worker_id=F("worker_id"))
             outcome = _handler(job.handler)(
                 job=job,
                 actor=_actor_for(job),
