@@ -94,10 +94,14 @@ def insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]
         else:
             adapt.append(None)
     if any(adapt):
-        rows = [tuple(a(v) if a is not None and v is not None else v for a, v in zip(adapt, row, strict=True))
-                for row in rows]
+        rows = [
+            tuple(a(v) if a is not None and v is not None else v for a, v in zip(adapt, row, strict=True))
+            for row in rows
+        ]
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
