@@ -120,6 +120,9 @@ class _Sheet:
         sheet = book.active
         if not isinstance(sheet, ReadOnlyWorksheet):  # a chart sheet, or no sheet at all
             raise ValueError("the active sheet is not a worksheet")
+        if not strings:  # a row count: the sheet is scanned as a stream (sheet_row_count), never held whole
+            self.archive, self.path = reader.archive, sheet._worksheet_path
+            return
         self.xml = reader.archive.read(sheet._worksheet_path)
         self.strings = sheet._shared_strings
         self.dates = book._date_formats
@@ -343,10 +346,31 @@ def _checked_rows(sheet: _Sheet, headers: Sequence[str], max_rows: int) -> Itera
         raise ServiceError("file", UNREADABLE) from None
 
 
-def sheet_row_count(content: bytes) -> int:
+COUNT_CHUNK = 1 << 20
+
+
+def sheet_row_count(content: bytes, *, limit: int | None = None) -> int:
     """How many rows after the header a workbook's active sheet holds (empty ones included): a count of its
-    row tags, without reading a cell. ServiceError for a file that is not a readable .xlsx."""
-    count, _ = open_sheet(content, strings=False).bounds()
+    row tags, without reading a cell, the sheet unpacked piece by piece and the count stopped past `limit` (this
+    runs in the upload's request). ServiceError for a file that is not a readable .xlsx."""
+    sheet = open_sheet(content, strings=False)
+    count, carry = 0, b""
+    try:
+        with sheet.archive.open(sheet.path) as source:
+            while chunk := source.read(COUNT_CHUNK):
+                data = carry + chunk
+                # A tag cut by the chunk's end is counted with the next chunk.
+                cut = data.rfind(b"<")
+                if cut != -1 and data.find(b">", cut) == -1:
+                    data, carry = data[:cut], data[cut:]
+                else:
+                    carry = b""
+                count += sum(1 for _ in _ROW_TAG.finditer(data))
+                if limit is not None and count - 1 >= limit:
+                    return limit
+    except UNREADABLE_ERRORS as exc:
+        logger.info("unreadable workbook: %s", exc)
+        raise ServiceError("file", UNREADABLE) from None
     return max(0, count - 1)
 
 

@@ -187,10 +187,9 @@ def excel_row_count(content: bytes, *, limit: int | None = None) -> int:
     if len(content) > import_max_bytes():
         return 0
     try:
-        count = sheet_row_count(content)
+        return sheet_row_count(content, limit=limit)
     except Exception:  # noqa: BLE001 - any unreadable file goes the synchronous way and gets its message there
         return 0
-    return count if limit is None else min(count, limit)
 
 
 def import_as_job(content: bytes) -> bool:

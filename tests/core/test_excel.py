@@ -239,3 +239,13 @@ def test_broken_xml_is_an_unreadable_file():
     with pytest.raises(ServiceError) as error:
         list(sheet_rows(target.getvalue(), HEADERS))
     assert "无法读取" in error.value.message
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+def test_rows_are_counted_across_the_pieces_the_sheet_is_unpacked_in(monkeypatch, chunk):
+    from countyhall.core import excel
+
+    monkeypatch.setattr(excel, "COUNT_CHUNK", chunk)
+    content = workbook([["甲", "乙"]] * 30 + [[None, None]] * 3)
+    assert excel.sheet_row_count(content) == 33
+    assert excel.sheet_row_count(content, limit=10) == 10
