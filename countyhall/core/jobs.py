@@ -601,8 +601,8 @@ def execute_job(job_id: int) -> str:
                 # SQLite (WAL): take the write lock before the work's first read. A transaction that read first
                 # and writes later fails at once ("database is locked", no waiting) when another connection
                 # wrote in between (the worker's periodic jobs, any page's audit row); holding the lock from
-                # the start, the others wait for it instead and the work never fails for them. Readers (the
-                # progress poll) are not held up in WAL mode.
+                # the start, the others wait for it instead (SQLite has one writer: a page writing during a
+                # long import still gives up after its timeout). Readers (the progress poll) never wait in WAL.
                 Job.objects.filter(pk=job.pk).update(worker_id=F("worker_id"))
             outcome = _handler(job.handler)(
                 job=job,
