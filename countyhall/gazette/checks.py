@@ -423,20 +423,22 @@ def _untraced(function: ast.AST, call: ast.Call) -> bool:
         for n in nodes
         if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in bound
     }
-    returned = any(
-        isinstance(n, ast.Return)
-        and n.value is not None
-        and any(isinstance(x, ast.Name) and x.id in bound for x in ast.walk(n.value))
-        for n in nodes
-    )
-    stored = any(
-        isinstance(n, ast.Dict | ast.List | ast.Tuple | ast.Call)
-        and n is not call
-        and any(
-            isinstance(x, ast.Name) and x.id in bound for x in getattr(n, "values", getattr(n, "elts", []))
-        )
-        for n in nodes
-    )
+
+    def passes_on(node: ast.AST | None) -> bool:  # the value object itself, not one of its attributes
+        if isinstance(node, ast.Name):
+            return node.id in bound
+        return isinstance(node, ast.Tuple | ast.List) and any(passes_on(e) for e in node.elts)
+
+    returned = any(isinstance(n, ast.Return) and passes_on(n.value) for n in nodes)
+
+    def parts(node: ast.AST) -> list:
+        if isinstance(node, ast.Dict):
+            return list(node.values)
+        if isinstance(node, ast.List | ast.Tuple):
+            return list(node.elts)
+        return list(node.args) if isinstance(node, ast.Call) and node is not call else []
+
+    stored = any(passes_on(x) for n in nodes for x in parts(n))
     return "value" in attributes and "citation" not in attributes and not returned and not stored
 
 
