@@ -240,22 +240,53 @@ def _closes_outline(text: str) -> bool:
     return text in ISSUERS or parse_cn_date(text) is not None or bool(VALIDITY_RE.match(text))
 
 
+SIGNATURE_PATH = "落款"
+SIGNATURE_ORDER = 11_000  # after the validity sentence (9_000) and the attachment list (10_000), as printed
+
+
+def _signature_clause(paragraph: Paragraph, used: dict[str, int], *, order: int) -> ParsedClause:
+    used["c-signature"] = used.get("c-signature", 0) + 1
+    anchor = "c-signature" if used["c-signature"] == 1 else f"c-signature-{used['c-signature']}"
+    return ParsedClause(
+        anchor=anchor,
+        path=SIGNATURE_PATH,
+        label=SIGNATURE_PATH,
+        level=1,
+        heading=SIGNATURE_PATH,
+        text=paragraph.text,
+        line=paragraph.line,
+        end_line=paragraph.end_line,
+        parent_anchor=None,
+        order=order,
+    )
+
+
 def _build_clauses(paragraphs: list[Paragraph], outline: bool) -> list[ParsedClause]:
     clauses: list[ParsedClause] = []
     stack: list[tuple[float, ParsedClause, list[int]]] = []
     used: dict[str, int] = {}
+    closing: ParsedClause | None = None  # the signature block after the numbered clauses, while it lasts
     for paragraph in paragraphs:
         marker = _marker(paragraph.text, outline)
         if marker is None and _closes_outline(paragraph.text):
-            # The signature and the unnumbered validity sentence belong to the document, not to its last clause.
+            # The signature and the unnumbered validity sentence belong to the document, not to its last clause:
+            # the validity sentence is a clause of its own (_validity_clauses), the signature the 落款 shown last.
             stack = []
-            continue
+            if VALIDITY_RE.match(paragraph.text) or not clauses:
+                continue
         if marker is None:
             if clauses and stack:
                 clause = stack[-1][1]
                 clause.text += "\n" + paragraph.text
                 clause.end_line = paragraph.end_line
+            elif clauses and closing is not None:
+                closing.text += "\n" + paragraph.text
+                closing.end_line = paragraph.end_line
+            elif clauses and _closes_outline(paragraph.text):
+                closing = _signature_clause(paragraph, used, order=SIGNATURE_ORDER + len(clauses))
+                clauses.append(closing)
             continue
+        closing = None
         rank, label, parts, kind = marker
         while stack and stack[-1][0] >= rank:
             stack.pop()

@@ -343,7 +343,7 @@ def test_validity_on_issue_in_a_small_text():
     )
     [document] = parse_gazette(text).documents
     assert document.effective_from == dt.date(2021, 3, 5)
-    assert [c.path for c in document.clauses] == ["一、", "施行和有效期"]
+    assert [c.path for c in document.clauses] == ["一、", "落款", "施行和有效期"]
     assert document.clauses[0].text == "一、总则\n正文。"
 
 
@@ -354,8 +354,8 @@ def test_validity_on_issue_in_a_small_text():
         (1380, "施行和有效期"),  # "本意见自 2021年 9月 2日起施行，"
         (1382, "施行和有效期"),  # "有效期至 2023年 12月 31日。"
         (1386, "附件"),
-        (1388, None),  # the signature 高青县人民政府办公室
-        (1390, None),  # and its date
+        (1388, "落款"),  # the signature 高青县人民政府办公室, shown last on the document page
+        (1390, "落款"),  # and its date
     ],
 )
 def test_canteen_opinion_closing_lines(parsed_gazette, line, path):
@@ -365,3 +365,29 @@ def test_canteen_opinion_closing_lines(parsed_gazette, line, path):
     assert holding == ([path] if path else [])
     [last] = [c for c in canteens.clauses if c.path == "六、（四）"]
     assert "本意见自" not in last.text and "高青县人民政府办公室" not in last.text and last.end_line == 1378
+
+
+@pytest.mark.parametrize(
+    ("number", "line", "end_line", "last_clause", "last_end"),
+    [
+        ("高政办发〔2021〕2号", 1388, 1390, "六、（四）", 1378),
+        (
+            "高政办字〔2021〕35号",
+            5353,
+            5355,
+            "五、（二十）37",
+            5351,
+        ),  # 35号 ends "本《实施意见》如遇上级文件…" L5349–5351
+    ],
+)
+def test_signature_after_the_clauses(parsed_gazette, number, line, end_line, last_clause, last_end):
+    document = next(d for d in parsed_gazette.documents if d.number == number)
+    [signature] = [c for c in document.clauses if c.path == "落款"]
+    assert (signature.line, signature.end_line, signature.anchor) == (line, end_line, "c-signature")
+    assert (
+        signature.text
+        == f"高青县人民政府办公室\n{document.date.year}年 {document.date.month}月 {document.date.day}日"
+    )
+    [last] = [c for c in document.clauses if c.path == last_clause]
+    assert last.end_line == last_end and "高青县人民政府办公室" not in last.text
+    assert max(document.clauses, key=lambda c: c.order) is signature
