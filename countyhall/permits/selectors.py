@@ -38,7 +38,14 @@ from countyhall.permits.models import (
     StageLimit,
 )
 from countyhall.permits.rules import stages_for
-from countyhall.permits.services.clock import ANSWERED, case_clock, review_clock
+from countyhall.permits.services.clock import (
+    ANSWERED,
+    NO_PARTS,
+    case_clock,
+    clock_of,
+    clock_parts,
+    review_clock,
+)
 
 
 def project_list_for_user(user) -> QuerySet[Project]:
@@ -176,13 +183,20 @@ def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date |
 def time_used_statistics(*, category: str | None = None) -> list[dict]:
     """Working days used by decided cases, per category and stage: count, mean, longest, over the limit."""
     calendar = DatabaseCalendar()
-    cases = (Case.objects.filter(decided_on__isnull=False, accepted_on__isnull=False).select_related("project")
-             .prefetch_related("suspensions", "extensions"))
+    cases = Case.objects.filter(decided_on__isnull=False, accepted_on__isnull=False)
     if category:
         cases = cases.filter(project__category=category)
+    # Every decided case of the county (thousands): the stops and extensions in two queries (clock_parts), the
+    # cases as plain rows of the columns a clock reads (case_clock's arithmetic, clock_of).
+    parts = clock_parts(cases)
+    on = business_date()
     groups: dict[tuple[str, str], list[ClockState]] = defaultdict(list)
-    for case in cases:
-        groups[(case.project.category, case.stage)].append(case_clock(case, calendar=calendar))
+    for pk, cat, stage, accepted_on, decided_on, status, working_days in cases.order_by().values_list(
+            "pk", "project__category", "stage", "accepted_on", "decided_on", "status", "working_days"):
+        part = parts.get(pk, NO_PARTS)
+        groups[(cat, stage)].append(clock_of(
+            accepted_on=accepted_on, limit=working_days + part.extension_days, stops=part.stops, status=status,
+            decided_on=decided_on, on=on, calendar=calendar))
     stats = []
     for cat in Category.values:
         for stage in stages_for(cat):
