@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from countyhall.core.clock import business_date
 from countyhall.core.clocks import ClockState
@@ -84,6 +84,10 @@ def case_notes_for_user(user, case: Case) -> list[CaseNote]:
     return [n for n in case.notes.all() if not (n.internal and is_firm(user))]
 
 
+# The opinions not in ANSWERED: a review still waiting (as the lead's list counts them).
+WAITING = [o for o in Review.Opinion.values if o not in ANSWERED]
+
+
 @dataclass(frozen=True)
 class DeskRow:
     case: Case
@@ -98,14 +102,17 @@ def department_desk(*, organisation: Organisation, on: dt.date | None = None, du
     calendar = DatabaseCalendar()
     rows: dict[str, list[DeskRow]] = {"overdue": [], "due_soon": [], "open": [], "answered": []}
     held = (Review.objects.filter(department=organisation).exclude(case__status=Case.Status.SUBMITTED)
-            .select_related("case__project", "case__lead").prefetch_related("case__suspensions", "case__extensions"))
+            .select_related("case__project", "case__lead"))
     # Every review still waiting, and only the latest answered ones: the desk is for today's work.
-    waiting = held.exclude(opinion__in=ANSWERED).order_by("case__accepted_on")
-    answered = held.filter(opinion__in=ANSWERED).order_by("-decided_on", "-pk")[:answered_shown]
+    waiting = list(held.exclude(opinion__in=ANSWERED).order_by("case__accepted_on"))
+    answered = list(held.filter(opinion__in=ANSWERED).order_by("-decided_on", "-pk")[:answered_shown])
+    # The stops of every case on the desk in one query (hundreds of cases: no prefetch per case id).
+    parts = clock_parts({r.case_id for r in waiting} | {r.case_id for r in answered})
     for review in answered:
-        rows["answered"].append(DeskRow(review.case, review, review_clock(review, on=on, calendar=calendar)))
+        rows["answered"].append(DeskRow(review.case, review, review_clock(
+            review, on=on, calendar=calendar, parts=parts.get(review.case_id, NO_PARTS))))
     for review in waiting:
-        clock = review_clock(review, on=on, calendar=calendar)
+        clock = review_clock(review, on=on, calendar=calendar, parts=parts.get(review.case_id, NO_PARTS))
         if review.case.status != Case.Status.IN_REVIEW:
             rows["open"].append(DeskRow(review.case, review, clock))
         elif clock.overdue:
@@ -114,14 +121,18 @@ def department_desk(*, organisation: Organisation, on: dt.date | None = None, du
             rows["due_soon"].append(DeskRow(review.case, review, clock))
         else:
             rows["open"].append(DeskRow(review.case, review, clock))
-    led = (Case.objects.filter(lead=organisation).exclude(status__in=[Case.Status.APPROVED, Case.Status.REFUSED,
-                                                                      Case.Status.REVOKED])
-           .select_related("project").prefetch_related("suspensions", "extensions", "reviews"))
+    led_cases = Case.objects.filter(lead=organisation).exclude(
+        status__in=[Case.Status.APPROVED, Case.Status.REFUSED, Case.Status.REVOKED])
+    led = led_cases.select_related("project").annotate(
+        reviews_waiting=Count("reviews", filter=Q(reviews__opinion__in=WAITING)))
+    led_parts = clock_parts(led_cases)
     leading = []
     for case in led:
-        waiting = [r for r in case.reviews.all() if r.opinion not in ANSWERED]
-        leading.append({"case": case, "clock": case_clock(case, on=on, calendar=calendar), "waiting": len(waiting),
-                        "ready": case.status == Case.Status.IN_REVIEW and not waiting})
+        # The reviews still waiting counted in the query (was every review of every led case prefetched).
+        leading.append({"case": case, "clock": case_clock(case, on=on, calendar=calendar,
+                                                          parts=led_parts.get(case.pk, NO_PARTS)),
+                        "waiting": case.reviews_waiting,
+                        "ready": case.status == Case.Status.IN_REVIEW and not case.reviews_waiting})
     notices = ClockNotice.objects.filter(organisation=organisation).select_related("case__project")[:50]
     # C8: approvals granted on a commitment are checked afterwards; the lead keeps the follow-up list.
     commitments = (Commitment.objects.filter(case__lead=organisation, checked_on__isnull=True)
