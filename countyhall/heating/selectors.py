@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 
 from countyhall.core.clock import business_date
 from countyhall.core.policy import parameters
@@ -29,14 +30,22 @@ class VillageProgress:
     commissioning_overdue: bool
 
 
-def village_progress() -> list[VillageProgress]:
+def village_progress(plans=None) -> list[VillageProgress]:
+    """The progress of every village plan, or of `plans` (a page of them: the households counted for those
+    villages only)."""
     today = business_date()
     minimum = Decimal(parameters().at("heating.gas_village.min_gas_percent", PROGRAMME_DATE).value)
-    counts = {row["division_id"]: row for row in Household.objects.values("division_id").order_by().annotate(
+    households = Household.objects.all()
+    if plans is None:
+        plans = VillagePlan.objects.select_related("division__parent__parent__parent")  # full_name() on the page
+    else:
+        plans = list(plans)
+        households = households.filter(division_id__in=[plan.division_id for plan in plans])
+    counts = {row["division_id"]: row for row in households.values("division_id").order_by().annotate(
         registered=Count("id"), accepted=Count("id", filter=Q(accepted_on__isnull=False)),
         gas=Count("id", filter=Q(method=Method.GAS)))}
     result = []
-    for plan in VillagePlan.objects.select_related("division__parent__parent__parent"):  # full_name() on the page
+    for plan in plans:
         row = counts.get(plan.division_id, {"registered": 0, "accepted": 0, "gas": 0})
         share_ok = None
         if plan.method == Method.GAS and row["registered"]:
@@ -49,6 +58,22 @@ def village_progress() -> list[VillageProgress]:
             commissioning_overdue=today > COMMISSIONING_DEADLINE and (
                 plan.commissioning_done_on is None or plan.commissioning_done_on > COMMISSIONING_DEADLINE)))
     return result
+
+
+def town_progress() -> dict[str, list[int]]:
+    """Per town: [planned, registered, accepted] households of the villages with a plan (the dashboard's chart),
+    summed in two grouped queries instead of from every village's progress row."""
+    # The town of a plan's natural village is its grandparent; a plan on a division without a parent counts
+    # under its own name.
+    town = Coalesce("division__parent__parent__name", "division__name")
+    by_town: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in VillagePlan.objects.values(town=town).order_by().annotate(planned=Sum("planned_households")):
+        by_town[row["town"]][0] += row["planned"] or 0
+    for row in (Household.objects.filter(division__heating_plan__isnull=False).values(town=town).order_by()
+                .annotate(registered=Count("id"), accepted=Count("id", filter=Q(accepted_on__isnull=False)))):
+        by_town[row["town"]][1] += row["registered"]
+        by_town[row["town"]][2] += row["accepted"]
+    return by_town
 
 
 def task_summary() -> dict:
