@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections import defaultdict
 from decimal import Decimal
 from io import BytesIO
 from urllib.parse import urlencode
@@ -12,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,6 +47,7 @@ from countyhall.heating.selectors import (
     claim_exclusions,
     household_list_for_user,
     ledger_checks,
+    money_by_budget,
     task_summary,
     town_progress,
     village_progress,
@@ -226,12 +226,7 @@ def dashboard(request):
         except ServiceError as exc:
             messages.error(request, exc.message)
     by_town = town_progress()
-    money: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    # Grouped by identical share sets (a few hundred for the county's 8,000 entitlements): each set is decoded
-    # once and counted, the sums stay exact Decimal.
-    for row in Entitlement.objects.values("period", "shares").order_by().annotate(n=Count("id")):
-        for budget, amount in row["shares"].items():
-            money[row["period"]][budget] += Decimal(amount) * row["n"]
+    money = money_by_budget()
     budgets = sorted({b for shares in money.values() for b in shares})
     periods = sorted(money)
     charts = []
