@@ -840,11 +840,27 @@ SETUP_FORMS = {"plan": (PlanForm, services.village_plan_set), "institution": (In
                services.public_institution_set), "tendered": (TenderedForm, services.tendered_equipment_add)}
 
 
+# The village plans on the setup page: a core.tables.Table (the county has 430), every plan in the export.
+PLAN_COLUMNS = [
+    Column("village", "自然村", value=lambda p: p.division.full_name(), sort="division__path"),
+    Column("method", "方式", value=lambda p: p.get_method_display(), sort="method"),
+    Column("planned", "计划户数", value=lambda p: p.planned_households, sort="planned_households"),
+    Column("construction", "工程建设完成", value=lambda p: p.construction_done_on or "—", sort="construction_done_on"),
+    Column("commissioning", "调试交付完成", value=lambda p: p.commissioning_done_on or "—",
+           sort="commissioning_done_on"),
+]
+
+
 @login_required
+@answers_bad_parameters(nav="heating/_nav.html")
 def setup(request):
     """Village plans (B1, B11), public-service institutions (B10) and the tendered list (B13)."""
     _need(request.user)
     user = request.user
+    plans = Table(request, VillagePlan.objects.select_related("division__parent__parent__parent"),
+                  columns=PLAN_COLUMNS, default_sort="village")
+    if plans.export_requested:
+        return plans.export(filename="清洁取暖村改造计划.xlsx")
     scope = user.scope_division
     # Which forms to offer comes from the same predicates the services require.
     allowed = {"plan": scope is not None and access.can_set_plan(user, scope),
@@ -866,6 +882,6 @@ def setup(request):
         except ServiceError as exc:
             form_error(forms_by_name[bound], exc)
     return render(request, "heating/setup.html", {
-        "forms": forms_by_name, "allowed": allowed, "plans": VillagePlan.objects.select_related("division__parent__parent__parent"),
+        "forms": forms_by_name, "allowed": allowed, "table": plans,
         "institutions": PublicInstitution.objects.select_related("division__parent__parent__parent"),
         "tendered": TenderedEquipment.objects.order_by("kind", "model_name")})
