@@ -20,7 +20,11 @@ from countyhall.canteens.forms import CounterForm, VoidForm
 from countyhall.canteens.forms_money import LateEntryForm
 from countyhall.canteens.models import Elder, Lunch
 from countyhall.canteens.names import elder_names, name_of
-from countyhall.canteens.selectors import facility_list_for_user, lunch_list_for_user
+from countyhall.canteens.selectors import (
+    facility_choices_for_user,
+    facility_list_for_user,
+    lunch_list_for_user,
+)
 from countyhall.canteens.services.lunches import LateEntryNeeded, lunch_check_in, lunch_void
 from countyhall.canteens.services.prices import lunch_price_on
 from countyhall.core.clock import business_date, format_local
@@ -172,6 +176,9 @@ def lunch_list(request):
             raise BadParameter("facility", "机构", "机构不存在或不在您的范围内。")
     lunches = lunch_list_for_user(request.user, facility=facility, date_from=date_from, date_to=date_to,
                                   status=status)
+    # Elders are named by canteens.names (one query for the page, masked per role): their person rows need not
+    # come along with every lunch.
+    lunches = lunches.select_related(None).select_related("facility", "recorded_by")
     # One elder's records (the fraud report links an elder-day or an elder's period this way): within the user's
     # facility scope like every other filter, so it narrows and never widens.
     elder_pk = int_param(request, "elder", "老人", minimum=1, maximum=2**31 - 1)
@@ -199,7 +206,7 @@ def lunch_list(request):
     for name in ("elder", "page", "after"):
         without_elder.pop(name, None)
     return render(request, "canteens/lunch_list.html", {
-        "table": table, "facilities": facility_list_for_user(request.user), "filters": request.GET,
+        "table": table, "facilities": facility_choices_for_user(request.user), "filters": request.GET,
         "statuses": Lunch.Status.choices, "void_form": VoidForm(), "elder": elder_pk,
         "without_elder": without_elder.urlencode()})
 
