@@ -177,8 +177,9 @@ def lunch_list(request):
     lunches = lunch_list_for_user(request.user, facility=facility, date_from=date_from, date_to=date_to,
                                   status=status)
     # Elders are named by canteens.names (one query for the page, masked per role): their person rows need not
-    # come along with every lunch.
-    lunches = lunches.select_related(None).select_related("facility", "recorded_by")
+    # come along with every lunch. The rule's citations and readings (JSON) are shown on the counter, not here:
+    # decoding them for every row of an export cost more than the row's query.
+    lunches = lunches.select_related(None).select_related("facility", "recorded_by").defer("citations", "readings")
     # One elder's records (the fraud report links an elder-day or an elder's period this way): within the user's
     # facility scope like every other filter, so it narrows and never widens.
     elder_pk = int_param(request, "elder", "老人", minimum=1, maximum=2**31 - 1)
