@@ -64,15 +64,19 @@ def elder_list_for_user(user, *, query: str = "", division: Division | None = No
     if query:
         value = query.strip()
         if user.can(Capability.PERSON_VIEW_UNMASKED):
-            # The name and ID number are matched on the person table alone (a subquery), so PostgreSQL can read
-            # them from core_person's indexes (a trigram index on name answers icontains) instead of joining all
-            # 90,000 elders to their persons before filtering the OR across both tables. The scope above still
-            # applies to the elder's person join.
             # Django's icontains is UPPER(name) LIKE UPPER(…), which a trigram index on name cannot serve; a search
             # without cased letters (every Chinese name) means the same as contains, a plain LIKE it can.
             by_name = "name__contains" if value.upper() == value.lower() else "name__icontains"
-            matching = Person.objects.filter(Q(**{by_name: value}) | Q(id_number=value.upper())).values("pk")
-            elders = elders.filter(Q(person_id__in=matching) | Q(card_number=value))
+            if len(value) >= 3:
+                # A trigram index answers three characters or more: the name and ID number are then matched on the
+                # person table alone (a subquery on its indexes) instead of joining all 90,000 elders to their
+                # persons before filtering the OR across both tables. The scope above still applies.
+                matching = Person.objects.filter(Q(**{by_name: value}) | Q(id_number=value.upper())).values("pk")
+                elders = elders.filter(Q(person_id__in=matching) | Q(card_number=value))
+            else:
+                # One or two characters (a surname): no index helps, and the join plans the page best.
+                elders = elders.filter(Q(**{f"person__{by_name}": value}) | Q(person__id_number=value.upper())
+                                       | Q(card_number=value))
         else:
             elders = elders.filter(Q(person__id_number=value.upper()) | Q(card_number=value))
     return elders.order_by("person__division__path", "person_id")
