@@ -98,7 +98,7 @@ def test_elder_day_finding_links_by_elder_and_day(client, filed_world, settings)
     listed = client.get("/canteens/lunches/?" + finding.lunch_query).content.decode()
     for lunch in Lunch.objects.filter(elder=elder, meal_date=day):
         assert f'<td class="muted">{lunch.pk}</td>' in listed
-    assert 'id="elder-filter"' in listed
+    assert 'id="elder-filter"' in listed and "仅显示老人 孙三" in listed  # named, not numbered
 
 
 def test_lunch_list_elder_filter_stays_in_scope(client, report_day):

@@ -209,6 +209,8 @@ def lunch_list(request):
     return render(request, "canteens/lunch_list.html", {
         "table": table, "facilities": facility_choices_for_user(request.user), "filters": request.GET,
         "statuses": Lunch.Status.choices, "void_form": VoidForm(), "elder": elder_pk,
+        # The elder filtered on, by name (masked per role) as the rows name them; the number only without rows.
+        "elder_label": (table.rows[0].elder_name if elder_pk and table.rows else f"#{elder_pk}"),
         "without_elder": without_elder.urlencode()})
 
 
