@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +18,7 @@ from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_record
 from countyhall.permits import access
 from countyhall.permits.models import Case, ClockNotice, Review
+from countyhall.permits.rules import counts_working_days
 
 ANSWERED = [Review.Opinion.APPROVE, Review.Opinion.APPROVE_WITH_CONDITIONS, Review.Opinion.REFUSE]
 FINISHED = (Case.Status.APPROVED, Case.Status.REFUSED, Case.Status.REVOKED)
@@ -25,6 +27,20 @@ FINISHED = (Case.Status.APPROVED, Case.Status.REFUSED, Case.Status.REVOKED)
 def case_limit(case: Case) -> int:
     """The stage's working days plus every approved extension (prefetch `extensions` when listing)."""
     return case.working_days + sum(e.working_days for e in case.extensions.all() if e.approved_on)
+
+
+@functools.cache
+def _every_day(year: int) -> tuple[dt.date, ...]:
+    first = dt.date(year, 1, 1)
+    return tuple(first + dt.timedelta(days=n) for n in range((dt.date(year + 1, 1, 1) - first).days))
+
+
+def _day_basis(started: dt.date, calendar: DatabaseCalendar) -> dict:
+    """Reading C3 in force when the clock started: working days on the official calendar (adopted), or calendar
+    days (alternative, every day counts)."""
+    if counts_working_days(started):
+        return {"is_workday": calendar.is_workday, "workdays_in_year": calendar.workdays_in_year}
+    return {"is_workday": lambda day: True, "workdays_in_year": _every_day}
 
 
 def _stops(case: Case) -> list[tuple[dt.date, dt.date | None]]:
@@ -37,7 +53,7 @@ def case_clock(case: Case, *, on: dt.date | None = None, calendar: DatabaseCalen
         return None
     calendar = calendar or DatabaseCalendar()
     return clock_state(started=case.accepted_on, limit=case_limit(case), on=on or business_date(),
-                       stops=_stops(case), is_workday=calendar.is_workday, workdays_in_year=calendar.workdays_in_year,
+                       stops=_stops(case), **_day_basis(case.accepted_on, calendar),
                        finished=case.decided_on if case.status in FINISHED else None)
 
 
@@ -50,8 +66,7 @@ def review_clock(review: Review, *, on: dt.date | None = None,
     answered = review.opinion in ANSWERED
     calendar = calendar or DatabaseCalendar()
     return clock_state(started=case.accepted_on, limit=case.review_working_days or case.working_days,
-                       on=on or business_date(), stops=_stops(case),
-                       is_workday=calendar.is_workday, workdays_in_year=calendar.workdays_in_year,
+                       on=on or business_date(), stops=_stops(case), **_day_basis(case.accepted_on, calendar),
                        finished=review.decided_on if answered else (case.decided_on if case.status in FINISHED
                                                                     else None))
 
