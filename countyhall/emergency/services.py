@@ -268,7 +268,8 @@ def _figures(*, incident: Incident, version: int, deaths: int, missing: int, inj
     return CasualtyFigures.objects.create(
         incident=incident, version=version, deaths=deaths, missing=missing, injured=injured,
         especially_major_impact=impact, direct_loss_yuan=direct_loss_yuan, level=result.data["level"],
-        citations=[c.as_dict() for c in result.citations], readings=result.readings, recorded_at=at,
+        citations=[c.as_dict() for c in result.citations], readings=result.readings,
+        policy_basis={"readings": dict(result.answers), "changes": sorted(result.changes)}, recorded_at=at,
         recorded_by=actor_user(actor))
 
 

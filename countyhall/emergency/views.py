@@ -235,6 +235,21 @@ def _span(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _why_level(current) -> dict | None:
+    """The clauses and readings (with the answer applied) behind the stored level of the current figures."""
+    if current is None:
+        return None
+    registry = parameters()
+    answers = (current.policy_basis or {}).get("readings", {})
+    readings = []
+    for reading_id in dict.fromkeys(current.readings):
+        if reading_id in registry.readings:
+            reading, answer = registry.reading(reading_id), answers.get(reading_id, "adopted")
+            readings.append({"question": reading.question, "text": reading.answer_text(answer), "answer": answer})
+    return {"citations": list({(c["document"], c["clause"], c["line"]): c for c in current.citations}.values()),
+            "readings": readings}
+
+
 def _local_response(incident) -> dict | None:
     """4.1 on the incident page: a Level IV response is the town's or the development zone's."""
     if not access.locally_led(incident, incident.level):
@@ -266,6 +281,7 @@ def incident_detail(request, pk: int):
         "can_start": access.can_start_response(request.user, incident),
         "end_approver": "事故发生地镇（办）、经济开发区负责人" if access.locally_led(incident) else "总指挥",
         "local_response": _local_response(incident),
+        "why_level": _why_level(current),
         "can_update": access.can_update_incident(request.user, incident),
         "level_label": LEVEL_LABELS[incident.level],
         "lower_levels": [(code, label) for code, label in LEVEL_LABELS.items()
