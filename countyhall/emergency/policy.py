@@ -38,7 +38,13 @@ def _open_incidents(change):
 def _town(incident) -> str:
     from countyhall.emergency.services import town_offices
 
-    return "、".join(str(o) for o in town_offices(incident.enterprise)) or incident.enterprise.division.name
+    offices = town_offices(incident.enterprise)
+    if offices:
+        return "、".join(str(o) for o in offices)
+    division = incident.enterprise.division
+    while division.parent is not None and division.kind not in ("town", "street", "development_zone"):
+        division = division.parent
+    return division.name
 
 
 def _e1(*, change, proposal) -> list[dict]:

@@ -499,3 +499,99 @@ def test_every_permit_reading_has_a_question_and_an_alternative_applied():
             reading.question.endswith("？") and reading.alternative and reading.source_file == "permit.yaml"
         )
     assert registry.reading("C11").effects["alternative"] == {"permit.progress_report.last_day": 25}
+
+
+# ---------------------------------------------------------------- the impact preview of a change
+
+
+@pytest.fixture
+def governors(make_user):
+    return make_user("gov-a", "system_admin"), make_user("gov-b", "system_admin")
+
+
+def _propose(governors, key: str, valid_from: dt.date):
+    from countyhall.core.services.policy import policy_change_propose
+
+    return policy_change_propose(
+        actor=governors[0],
+        kind="reading",
+        key=key,
+        value="alternative",
+        valid_from=valid_from,
+        reason="按领导小组办公室意见调整",
+    )
+
+
+def test_impact_of_c3_lists_the_open_cases_whose_deadline_moves(world, governors):
+    from countyhall.core.services.policy import policy_change_impact
+
+    case = permit_stage_submit(
+        actor=world["users"]["approval"],
+        project=world["project"],
+        stage="立项用地规划许可",
+        accepted_on=D(2021, 9, 29),
+    )
+    table = next(
+        t
+        for t in policy_change_impact(change=_propose(governors, "C3", D(2021, 9, 1)))
+        if "到期日" in t["title"]
+    )
+    assert table["rows"] == [
+        [
+            f"{case.project.code} {case.project.name}",
+            "立项用地规划许可",
+            "县自然资源局",
+            "2021-09-29",
+            "2021-10-19",
+            "2021-10-09",
+        ]
+    ]
+    later = next(
+        t
+        for t in policy_change_impact(change=_propose_again(governors, "C3", D(2021, 10, 1)))
+        if "到期日" in t["title"]
+    )
+    assert later["rows"] == []  # accepted before the change's date: unchanged
+
+
+def _propose_again(governors, key, valid_from):
+    from countyhall.core.models import PolicyChange
+    from countyhall.core.services.policy import policy_change_withdraw
+
+    for change in PolicyChange.objects.filter(key=key, state="proposed"):
+        policy_change_withdraw(actor=governors[0], change=change)
+    return _propose(governors, key, valid_from)
+
+
+def test_impact_of_c3b_lists_the_projects_whose_stages_change(world, governors):
+    from countyhall.core.services.policy import policy_change_impact
+
+    civil = _scheme_project(world, "2021-370322-70-03-000301", industrial=False)
+    _scheme_project(world, "2021-370322-26-03-000302", industrial=True)
+    table = next(
+        t
+        for t in policy_change_impact(change=_propose(governors, "C3b", D(2021, 9, 1)))
+        if "审批阶段" in t["title"]
+    )
+    assert table["rows"] == [
+        [f"{civil.code} {civil.name}", "示例置业公司", "否", " → ".join(MERGED), " → ".join(FOUR)]
+    ]
+
+
+def test_impact_of_c11_lists_the_report_deadlines(world, governors):
+    from countyhall.core.services.policy import policy_change_impact
+
+    progress_report_submit(
+        actor=world["users"]["resources"],
+        lead=world["orgs"]["resources"],
+        year=2022,
+        month=5,
+        on=D(2022, 5, 20),
+    )
+    table = next(
+        t
+        for t in policy_change_impact(change=_propose(governors, "C11", D(2022, 5, 1)))
+        if "报送期限" in t["title"]
+    )
+    assert table["rows"][0] == ["2022年5月", "2022-05-24", "2022-05-25", "县行政审批服务局"]
+    assert [row[0] for row in table["rows"]] == ["2022年5月", "2022年6月", "2022年7月"]

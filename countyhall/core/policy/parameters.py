@@ -150,6 +150,10 @@ class ParameterRegistry:
                 value = dataclasses.replace(value, value=effect[name], reading=reading_id, answer=answer)
             elif value.reading == reading_id:
                 value = dataclasses.replace(value, answer=answer)
+        if value.reading and value.reading in self.readings and value.reading not in self.effects_on.get(name, ()):
+            # A value that follows a reading applied in code (no effect on this figure): still record the answer in
+            # force, or a rule reading it after the reading's switch would record "adopted" over the real answer.
+            value = dataclasses.replace(value, answer=snapshot.answer(value.reading, on))
         overrides = _OVERRIDES.get()
         if name in overrides:
             # Keep the citation of the value in force: an override changes the figure, not its legal basis.
