@@ -567,7 +567,8 @@ def reports(request):
         except (ServiceError, ValueError, KeyError) as exc:
             messages.error(request, getattr(exc, "message", "年、月填写有误。"))
         else:
-            messages.success(request, "已报送。" + ("（已过每月25日前的报送期限，记为逾期报送）" if report.late else ""))
+            messages.success(request, "已报送。" + (f"（已过 {report.summary['deadline']} 的报送期限，记为逾期报送）"
+                                                 if report.late else ""))
         return redirect(reverse("permits:reports") + "?" + request.POST.get("query", ""))
     return render(request, "permits/reports.html", {
         "form": form, "p": progress, "query": request.GET.urlencode(),
