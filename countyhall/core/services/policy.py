@@ -132,7 +132,7 @@ def parse_change_value(*, kind: str, key: str, raw: Any) -> Any:
     if isinstance(raw, str):
         raw = raw.strip()
         if parameter.unit in {"count", "persons", "households", "days", "day_of_month", "working_days", "minutes",
-                              "hours", "years", "age_years", "m2", "m3", "tonnes"}:
+                              "hours", "months", "years", "age_years", "m2", "m3", "tonnes"}:
             if not raw.isascii() or not raw.lstrip("-").isdigit():
                 raise ServiceError("value", f"应为整数（单位：{parameter.unit_label}）。")
             raw = int(raw)
