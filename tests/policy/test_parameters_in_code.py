@@ -129,6 +129,11 @@ def test_enum_drift_table(choices, model_field, problems):
 
 # where (file::function) → (program, what it reads without its citation)
 UNTRACED_KNOWN = {
+    "emergency/access.py::locally_led": ("emergency", "emergency.local_response.levels read bare for access"),
+    "emergency/services.py::_involved": ("emergency", "emergency.involved.* read bare for the units a level involves"),
+    "permits/rules.py::regionally_assessed": ("permits", "permit.assessments.regional read bare"),
+    "permits/services/cases.py::_stages_of": ("permits", "the stage sets read bare for the fee and care checks"),
+    "permits/services/setup.py::handover_deadline": ("permits", "the three-month hand-over read bare"),
     "core/selectors/policy.py::figure_item": (
         "core",
         "the governance page shows an administered figure's value beside the parameter's own citation "
