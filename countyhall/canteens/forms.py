@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.choices import CallableChoiceIterator
 
-from countyhall.canteens.models import Facility
+from countyhall.canteens.models import Facility, TekunStatus
 from countyhall.canteens.services.elders import IMPORT_MODES
 from countyhall.core.models import Division, Organisation
 from countyhall.core.roles import Role
@@ -131,6 +131,9 @@ class UndoLeftForm(forms.Form):
 
 class TekunForm(forms.Form):
     source = forms.CharField(label="认定依据", max_length=200)
+    # No default: the clerk says which (五、（一）2, L1219: the rural free lunch is for 分散供养 only).
+    support = forms.ChoiceField(label="供养方式", choices=[("", "请选择")] + TekunStatus.Support.choices,
+                                help_text="农村长者食堂只为分散供养特困人员提供免费午餐")
     valid_from = forms.DateField(label="起始日期", widget=DATE)
     valid_to = forms.DateField(label="终止日期", required=False, widget=DATE)
 
@@ -160,6 +163,14 @@ class CounterForm(forms.Form):
     identifier = forms.CharField(label="身份证号或就餐卡号", max_length=32,
                                  widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
     meal_date = forms.DateField(label="就餐日期（补录时填写）", required=False, widget=DATE)
+    # A10 (五、（一）2, L1245–1249): a higher-standard or personalised meal of the price list, charged separately.
+    extra_label = forms.ChoiceField(label="高标准或个性化餐（另行收费）", required=False, choices=[("", "无")])
+
+    def __init__(self, *args, extras=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["extra_label"].choices = [("", "无")] + [(e.label, f"{e.label} ¥{e.price}") for e in extras]
+        if not extras:
+            self.fields["extra_label"].widget = forms.HiddenInput()
 
 
 class VoidForm(forms.Form):

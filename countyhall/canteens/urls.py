@@ -31,6 +31,7 @@ urlpatterns = [
     path("elders/<int:pk>/edit/", program_page(elders.elder_edit), name="elder-edit"),
     path("elders/<int:pk>/undo-left/", program_page(elders.elder_undo_left), name="elder-undo-left"),
     path("lunches/", program_page(counter.lunch_list), name="lunches"),
+    path("lunches/<int:pk>/", program_page(counter.lunch_detail), name="lunch"),
     path("lunches/<int:pk>/void/", program_page(counter.lunch_void_view), name="lunch-void"),
     path("settlements/", program_page(settlements.settlement_list), name="settlements"),
     path("settlements/<int:pk>/", program_page(settlements.settlement_detail), name="settlement"),

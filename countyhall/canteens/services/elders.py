@@ -112,9 +112,12 @@ def elder_register(*, actor, id_number: str, name: str, division: Division, gaoq
 
 
 @transaction.atomic
-def tekun_status_add(*, actor, elder: Elder, source: str, valid_from: dt.date, valid_to: dt.date | None = None
-                     ) -> TekunStatus:
+def tekun_status_add(*, actor, elder: Elder, source: str, valid_from: dt.date, valid_to: dt.date | None = None,
+                     support: str = TekunStatus.Support.DISPERSED) -> TekunStatus:
+    """Record a 特困 status with its 供养方式: only 分散供养 get the rural free lunch (五、（一）2, L1219)."""
     actor = as_actor(actor)
+    if support not in TekunStatus.Support.values:
+        raise ServiceError("support", "请选择供养方式（分散供养或集中供养）。")
     require(access.can_edit_elder(actor, elder), "只能为居住在本人数据范围内的老人登记特困认定。")
     if not source.strip():
         raise ServiceError("source", "请填写特困人员认定依据。")
@@ -124,7 +127,8 @@ def tekun_status_add(*, actor, elder: Elder, source: str, valid_from: dt.date, v
         valid_to__lt=valid_from)
     if overlapping.exists():
         raise ServiceError("valid_from", "与已有的特困认定期间重叠。")
-    status = TekunStatus.objects.create(elder=elder, source=source.strip(), valid_from=valid_from, valid_to=valid_to)
+    status = TekunStatus.objects.create(elder=elder, source=source.strip(), valid_from=valid_from, valid_to=valid_to,
+                                        support=support)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=status, after=model_snapshot(status),
                  object_repr=f"老人 #{elder.pk} 特困认定")
     return status

@@ -14,3 +14,11 @@ register = template.Library()
 def price_list(facility, link: bool = False):
     today = business_date()
     return {"facility": facility, "entries": price_list_in_force(facility, today), "today": today, "link": link}
+
+
+@register.filter
+def add_money(value, other):
+    """Two Decimal amounts added (the built-in `add` would go through int or string concatenation)."""
+    from decimal import Decimal
+
+    return Decimal(str(value or 0)) + Decimal(str(other or 0))

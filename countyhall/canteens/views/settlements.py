@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from countyhall.canteens.services.settlements import (
     settlement_resubmit,
     settlement_send_back,
 )
+from countyhall.canteens.why import why
 from countyhall.core.access import require
 from countyhall.core.clock import business_date, format_local
 from countyhall.core.errors import ServiceError
@@ -176,7 +178,10 @@ def settlement_detail(request, pk: int):
     context = {"settlement": settlement, "adjustments": adjustments, "by_elder": _by_elder(request.user, lunches),
                "daily": lunches.values("meal_date").order_by("meal_date").distinct().count() if settlement.month else None,
                "rhythm": [cite.MONTHLY_CARE_FUND, cite.YEARLY_SUBSIDY, cite.COMMUNITY_ADVANCE],
-               "printed_on": business_date()}
+               "printed_on": business_date(),
+               "why": why(citations=[c for cs in lunches.order_by().values_list("citations", flat=True).distinct()
+                                     for c in (json.loads(cs) if isinstance(cs, str) else cs or [])],
+                          basis=settlement.policy_basis)}
     if fmt == "pdf":
         audit_personal_read(actor=request.user, what="结算单打印", object_type="canteens.Elder",
                             count=len(context["by_elder"]), filters={"settlement": settlement.pk},
