@@ -1,4 +1,4 @@
-""""Why this amount": the clauses a stored figure rests on and the readings it was computed under, with the
+""" "Why this amount": the clauses a stored figure rests on and the readings it was computed under, with the
 answer applied, in Chinese (the lunch, settlement and operating-subsidy pages)."""
 
 from __future__ import annotations
@@ -19,9 +19,19 @@ def why(*, citations: list[dict], basis: dict | None, readings: list[str] = ()) 
         if reading is None:
             continue
         for answer in [answers] if isinstance(answers, str) else answers:
-            rows.append({"id": reading_id, "question": reading.question, "answer": answer,
-                         "answer_label": ANSWER_LABELS.get(answer, answer), "text": reading.answer_text(answer),
-                         "citation": reading.citation.as_dict() if reading.citation else None})
+            rows.append(
+                {
+                    "id": reading_id,
+                    "question": reading.question,
+                    "answer": answer,
+                    "answer_label": ANSWER_LABELS.get(answer, answer),
+                    "text": reading.answer_text(answer),
+                    "citation": reading.citation.as_dict() if reading.citation else None,
+                }
+            )
     unique = list({(c["document"], c["clause"], c["line"]): c for c in citations or []}.values())
-    return {"citations": sorted(unique, key=lambda c: (c["document"], c["line"])), "readings": rows,
-            "changes": list((basis or {}).get("changes") or [])}
+    return {
+        "citations": sorted(unique, key=lambda c: (c["document"], c["line"])),
+        "readings": rows,
+        "changes": list((basis or {}).get("changes") or []),
+    }
