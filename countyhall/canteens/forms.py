@@ -195,3 +195,27 @@ class EvaluationForm(forms.Form):
     evaluated_on = forms.DateField(label="评估日期", widget=DATE)
     score = forms.DecimalField(label="得分", required=False, max_digits=5, decimal_places=1)
     note = forms.CharField(label="说明", required=False, max_length=300)
+
+
+class FundReportForm(forms.Form):
+    """四、（二）5: the yearly fund-use report by a professional agency, and the separate subsidy account."""
+
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    agency = forms.CharField(label="出具报告的专业机构", max_length=100, help_text="如：会计师事务所名称")
+    report_date = forms.DateField(label="报告日期", widget=DATE)
+    separate_account = forms.BooleanField(label="各类补贴资金已单独设立账目", required=False)
+    account_note = forms.CharField(label="账目说明", max_length=200, required=False,
+                                   help_text="如：开户行及账号后四位、账套名称")
+    file = forms.FileField(label="资金使用报告（PDF、图片、Word、Excel 或 OFD）")
+
+
+class NoticeCheckForm(forms.Form):
+    """四、（二）4: the town's on-site check of the "五公开" wall notices (items from the parameter file)."""
+
+    checked_on = forms.DateField(label="核查日期", widget=DATE)
+    posted = forms.MultipleChoiceField(label="已上墙的事项", required=False, widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(label="说明或整改要求", max_length=300, required=False, help_text="有未上墙事项时必填")
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["posted"].choices = [(item, item) for item in items]
