@@ -49,13 +49,27 @@ def missing_fund_reports(facilities, today: dt.date) -> list[tuple[Facility, int
 
 
 @transaction.atomic
-def fund_report_upload(*, actor, facility: Facility, year: int, agency: str, report_date: dt.date, file,
-                       separate_account: bool, account_note: str = "") -> FundUseReport:
+def fund_report_upload(
+    *,
+    actor,
+    facility: Facility,
+    year: int,
+    agency: str,
+    report_date: dt.date,
+    file,
+    separate_account: bool,
+    account_note: str = "",
+) -> FundUseReport:
     actor = as_actor(actor)
-    require(access.can_upload_fund_report(actor, facility), "只有本机构运营方、所在镇（街道）或县民政局可以上传资金使用报告。")
+    require(
+        access.can_upload_fund_report(actor, facility),
+        "只有本机构运营方、所在镇（街道）或县民政局可以上传资金使用报告。",
+    )
     today = business_date()
     if year not in fund_report_years(facility, today) and year != today.year:
-        raise ServiceError("year", f"{facility.name}在{year}年度没有应报告的补贴资金（须为开始服务后、政策施行期内的年度）。")
+        raise ServiceError(
+            "year", f"{facility.name}在{year}年度没有应报告的补贴资金（须为开始服务后、政策施行期内的年度）。"
+        )
     agency = (agency or "").strip()
     if len(agency) < 2:
         raise ServiceError("agency", "请填写出具报告的专业机构名称（文件要求委托专业机构出具）。")
@@ -70,13 +84,25 @@ def fund_report_upload(*, actor, facility: Facility, year: int, agency: str, rep
         raise ServiceError("file", "报告文件不能超过 20 MB。")
     if FundUseReport.objects.filter(facility=facility, year=year).exists():
         raise ServiceError("year", f"{facility.name} {year} 年度的资金使用报告已上传。")
-    report = FundUseReport(facility=facility, year=year, agency=agency, report_date=report_date,
-                           separate_account=separate_account, account_note=(account_note or "").strip()[:200],
-                           uploaded_by=actor_user(actor), uploaded_by_label=actor_label(actor))
+    report = FundUseReport(
+        facility=facility,
+        year=year,
+        agency=agency,
+        report_date=report_date,
+        separate_account=separate_account,
+        account_note=(account_note or "").strip()[:200],
+        uploaded_by=actor_user(actor),
+        uploaded_by_label=actor_label(actor),
+    )
     report.file.save(getattr(file, "name", "report.pdf"), file, save=False)
     report.save()
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=report, after=model_snapshot(report),
-                 object_repr=f"{facility.name} {year}年度资金使用报告")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=report,
+        after=model_snapshot(report),
+        object_repr=f"{facility.name} {year}年度资金使用报告",
+    )
     return report
 
 
@@ -88,8 +114,9 @@ def five_public_items(on: dt.date) -> list[str]:
 
 
 @transaction.atomic
-def notice_check_record(*, actor, facility: Facility, checked_on: dt.date, posted: list[str],
-                        note: str = "") -> NoticeCheck:
+def notice_check_record(
+    *, actor, facility: Facility, checked_on: dt.date, posted: list[str], note: str = ""
+) -> NoticeCheck:
     """The town's on-site check of the "五公开" wall notices: each item posted or not, dated, who checked."""
     actor = as_actor(actor)
     require(access.can_verify_notices(actor, facility), "“五公开”由机构所在镇（街道）或县民政局现场核查。")
@@ -106,27 +133,45 @@ def notice_check_record(*, actor, facility: Facility, checked_on: dt.date, poste
     note = (note or "").strip()
     if missing and not note:
         raise ServiceError("note", f"未上墙：{'、'.join(missing)}。请写明整改要求或说明。")
-    check = NoticeCheck.objects.create(facility=facility, checked_on=checked_on, items=results,
-                                       all_posted=not missing, note=note[:300], verified_by=actor_user(actor),
-                                       verified_by_label=actor_label(actor))
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=check, after=model_snapshot(check),
-                 object_repr=f"{facility.name} {checked_on}“五公开”核查")
+    check = NoticeCheck.objects.create(
+        facility=facility,
+        checked_on=checked_on,
+        items=results,
+        all_posted=not missing,
+        note=note[:300],
+        verified_by=actor_user(actor),
+        verified_by_label=actor_label(actor),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=check,
+        after=model_snapshot(check),
+        object_repr=f"{facility.name} {checked_on}“五公开”核查",
+    )
     return check
 
 
 def latest_notice_checks(facilities) -> dict[int, NoticeCheck]:
     latest: dict[int, NoticeCheck] = {}
-    for check in NoticeCheck.objects.filter(facility__in=list(facilities)).order_by("facility_id", "-checked_on",
-                                                                                    "-id"):
+    for check in NoticeCheck.objects.filter(facility__in=list(facilities)).order_by(
+        "facility_id", "-checked_on", "-id"
+    ):
         latest.setdefault(check.facility_id, check)
     return latest
 
 
 def facilities_owing_fund_report(facilities, today: dt.date):
     """The facilities (of a queryset) with an ended year of service and no fund-use report for it."""
-    candidates = facilities.filter(service_start__isnull=False).exclude(status__in=[Facility.Status.DRAFT,
-                                                                                   Facility.Status.REJECTED])
-    owing = {f.pk for f, _ in missing_fund_reports(candidates.only("pk", "service_start", "revoked_on"), today)}
+    candidates = facilities.filter(service_start__isnull=False).exclude(
+        status__in=[Facility.Status.DRAFT, Facility.Status.REJECTED]
+    )
+    owing = {
+        f.pk
+        for f, _ in missing_fund_reports(
+            candidates.select_related(None).only("pk", "service_start", "revoked_on"), today
+        )
+    }
     return facilities.filter(pk__in=owing)
 
 
@@ -134,6 +179,13 @@ def facilities_notice_check_due(facilities):
     """Filed facilities never checked for "五公开", or whose latest check found something missing."""
     from django.db.models import OuterRef, Q, Subquery
 
-    latest = NoticeCheck.objects.filter(facility=OuterRef("pk")).order_by("-checked_on", "-id").values("all_posted")[:1]
-    return (facilities.filter(status=Facility.Status.FILED).annotate(last_all_posted=Subquery(latest))
-            .filter(Q(last_all_posted__isnull=True) | Q(last_all_posted=False)))
+    latest = (
+        NoticeCheck.objects.filter(facility=OuterRef("pk"))
+        .order_by("-checked_on", "-id")
+        .values("all_posted")[:1]
+    )
+    return (
+        facilities.filter(status=Facility.Status.FILED)
+        .annotate(last_all_posted=Subquery(latest))
+        .filter(Q(last_all_posted__isnull=True) | Q(last_all_posted=False))
+    )
