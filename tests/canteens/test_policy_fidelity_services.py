@@ -387,3 +387,20 @@ def test_settlement_statuses_lock_only_when_approved(filed_world):
     )
     assert Settlement.objects.get().status == Settlement.Status.DRAFT
     assert policy_locks(kind="parameter", key="canteen.tekun.meal_standard") == []
+
+
+def test_api_check_in_names_the_separately_charged_meal(higher_meal, client):
+    # 五、（一）2, L1249: the API records the extra meal like the counter, and answers the stored answers
+    world = higher_meal
+    client.force_login(world["users"]["operator"])
+    response = client.post("/api/v1/canteens/lunches", {
+        "facility": world["facility"].pk, "identifier": world["elders"]["same_65"].person.id_number,
+        "meal_date": "2022-06-01", "extra_label": "高标准套餐"}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["extra_charge"] == "6.00" and body["extra_label"] == "高标准套餐"
+    assert body["policy_basis"]["readings"]["A10"] == "adopted"
+    response = client.post("/api/v1/canteens/lunches", {
+        "facility": world["facility"].pk, "identifier": world["elders"]["other_70"].person.id_number,
+        "meal_date": "2022-06-01", "extra_label": "不存在的套餐"}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["field"] == "extra_label"

@@ -173,7 +173,7 @@ def settlement_detail(request, pk: int):
         return excel_response(
             filename=f"{settlement}.xlsx", sheet_title="结算明细",
             headers=["就餐日期", "午餐编号", "老人", "村（社区）· 镇（街道）", "免费", "市财政", "县财政", "运营方优惠",
-                     "照护资金", "老人自付", "未明确付款方"],
+                     "照护资金", "老人自付", "未明确付款方", "午餐（以上六项之和）", "另行收费（高标准餐）"],
             rows=_statement_rows(request.user, settlement, lunches, adjustments))
     context = {"settlement": settlement, "adjustments": adjustments, "by_elder": _by_elder(request.user, lunches),
                "daily": lunches.values("meal_date").order_by("meal_date").distinct().count() if settlement.month else None,
@@ -204,12 +204,13 @@ def _statement_rows(user, settlement, lunches, adjustments):
 
     for lu in batch:
         yield [lu.meal_date, lu.pk, *who(lu.elder_id), "是" if lu.free else "", lu.city, lu.county,
-               lu.operator_discount, lu.care_fund, lu.elder_pays, lu.unfunded]
+               lu.operator_discount, lu.care_fund, lu.elder_pays, lu.unfunded, lu.price, lu.extra_charge]
     for a in adjustments:
         yield [a.created_at.date(), f"调整（午餐 {a.lunch_id}）", *who(a.lunch.elder_id), a.reason, a.city, a.county,
                a.operator_discount, a.care_fund, a.elder_paid, a.unfunded]
     yield ["合计", settlement.lunches, "", "", settlement.free_lunches, settlement.city, settlement.county,
-           settlement.operator_discount, settlement.care_fund, settlement.elder_paid, settlement.unfunded]
+           settlement.operator_discount, settlement.care_fund, settlement.elder_paid, settlement.unfunded,
+           settlement.lunch_value, settlement.extra_charges]
     # The statement's own lines: its number, the subsidy total, and the three signatures and seals.
     yield []
     yield ["结算单编号", settlement.statement_number, "机构", settlement.facility.name, "期间", settlement.period_label]
