@@ -181,15 +181,32 @@ class SendBackForm(forms.Form):
     reason = forms.CharField(label="退回原因", max_length=300, help_text="运营方据此更正，必填")
 
 
-class SettlementForm(forms.Form):
+class _FromFirstYear:
+    """A year field that starts at the opinion's first year (the parameter file's validity, not a literal)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.core.validators import MinValueValidator
+
+        from countyhall.canteens.rules import in_force_window
+
+        first = in_force_window()[0].year
+        field = self.fields["year"]
+        field.min_value = first
+        field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
+        field.validators.append(MinValueValidator(first))
+        field.widget.attrs["min"] = first
+
+
+class SettlementForm(_FromFirstYear, forms.Form):
     facility = forms.ModelChoiceField(label="机构（留空为全县）", queryset=Facility.objects.all(), required=False)
-    year = forms.IntegerField(label="年度", min_value=2021, max_value=2100)
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     month = forms.IntegerField(label="月份（留空为年度结算）", min_value=1, max_value=12, required=False)
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(_FromFirstYear, forms.Form):
     facility = forms.ModelChoiceField(label="机构", queryset=Facility.objects.exclude(status="draft"))
-    year = forms.IntegerField(label="年度", min_value=2021, max_value=2100)
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     passed = forms.BooleanField(label="评估合格", required=False)
     evaluator = forms.CharField(label="第三方评估机构", max_length=100)
     evaluated_on = forms.DateField(label="评估日期", widget=DATE)

@@ -79,6 +79,18 @@ def in_force_window() -> tuple[dt.date, dt.date | None]:
     return values[0].valid_from, values[-1].valid_to
 
 
+def band_ages(on: dt.date) -> tuple[int, int]:
+    """The eligibility age and the higher band's age (A1, A6) on a day — or, outside the validity, the last ones
+    the file gives (a list filter still needs its labels)."""
+    ages = []
+    for name in ("canteen.eligibility.min_age", "canteen.eligibility.higher_band_age"):
+        try:
+            ages.append(parameters().at(name, on).value)
+        except NoPolicyInForce:
+            ages.append(parameters().get(name).values[-1].value)
+    return ages[0], ages[1]
+
+
 def _chinese_date(day: dt.date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else "另行通知"
 

@@ -195,7 +195,10 @@ def _town(scope, today: dt.date) -> list[Todo]:
                 menu=MENU,
             )
         )
-    sixty_ago = _years_before(today, 60)
+    from countyhall.canteens.rules import band_ages
+
+    min_age = band_ages(today)[0]
+    sixty_ago = _years_before(today, min_age)
     n = Elder.objects.filter(
         person__division__path__startswith=scope.path,
         person__birth_date__gt=sixty_ago,
@@ -205,7 +208,7 @@ def _town(scope, today: dt.date) -> list[Todo]:
     if n:
         items.append(
             Todo(
-                "已登记但未满60周岁的老人（就餐不享受补贴，请核实）",
+                f"已登记但未满{min_age}周岁的老人（就餐不享受补贴，请核实）",
                 _url("canteens:elders", "age=under60"),
                 n,
                 menu=MENU,

@@ -404,3 +404,17 @@ def test_api_check_in_names_the_separately_charged_meal(higher_meal, client):
         "facility": world["facility"].pk, "identifier": world["elders"]["other_70"].person.id_number,
         "meal_date": "2022-06-01", "extra_label": "不存在的套餐"}, content_type="application/json")
     assert response.status_code == 400 and response.json()["error"]["field"] == "extra_label"
+
+
+def test_pages_read_their_figures_from_the_parameter_file(filed_world, client):
+    # 五、（二）1–3, L1261–1275; 三、（一）L1015; 二、L981: no figure written into a template or a label
+    from countyhall.core.policy.parameters import parameters_override
+
+    client.force_login(filed_world["users"]["minzheng"])
+    html = client.get("/canteens/subsidies/").content.decode()
+    assert "达到4000、7000、10000人次的分别补助2万、3万、4万元" in html and "市级承担5%、县级95%" in html
+    with parameters_override({"canteen.operating_subsidy.canteen.tier_1_lunches": 5000,
+                              "canteen.eligibility.min_age": 65, "canteen.facility.min_area_m2": 160}):
+        assert "达到5000、7000" in client.get("/canteens/subsidies/").content.decode()
+        assert "未满65周岁" in client.get("/canteens/elders/").content.decode()
+        assert "不少于160平方米" in client.get("/canteens/facilities/new/").content.decode()
