@@ -227,7 +227,7 @@ class TekunStatus(models.Model):
     # Rows before this field were entered as 分散供养 (the free lunch was given to every rural 特困): the
     # migration keeps them so; a new status says which.
     support = models.CharField("供养方式", max_length=12, choices=Support.choices, default=Support.DISPERSED,
-                               help_text="农村长者食堂只为分散供养特困人员提供免费午餐")
+                               db_default=Support.DISPERSED, help_text="农村长者食堂只为分散供养特困人员提供免费午餐")
     valid_from = models.DateField("起始日期")
     valid_to = models.DateField("终止日期", null=True, blank=True)
 
@@ -372,8 +372,9 @@ class Lunch(models.Model):
     # A10 (L1245–1249): a higher-standard or personalised meal from the price list, charged separately; `price`
     # is the subsidised lunch as served (for a rural 分散特困 elder the meal standard), so the six budget
     # columns add up to it and price + extra_charge is what was served.
-    extra_charge = models.DecimalField("另行收费", default=0, **MONEY)
-    extra_label = models.CharField("另行收费餐品", max_length=60, blank=True)
+    # db_default too: bulk and raw inserts (benchmark seeding, COPY) that name no such column stay valid.
+    extra_charge = models.DecimalField("另行收费", default=0, db_default=0, **MONEY)
+    extra_label = models.CharField("另行收费餐品", max_length=60, blank=True, default="", db_default="")
     citations = models.JSONField("依据", default=list, blank=True)
     readings = models.JSONField("解读", default=list, blank=True)
     # {"readings": {id: answer}, "changes": [PolicyChange ids]}: the answers the amounts were computed under.
@@ -394,6 +395,9 @@ class Lunch(models.Model):
             models.Index(fields=["elder", "meal_date"], name="lunch_elder_day"),
             # One facility's lunches newest first (the lunch list of an operator or a town): migration 0004.
             models.Index(fields=["facility", "-meal_date", "-id"], name="lunch_facility_recent"),
+            # The county's lunches newest first (民政's list, its keyset pages): the list's own order, so the first
+            # page is an index range instead of sorting the last day's ~30,000 lunches by id (migration 0006).
+            models.Index(fields=["-meal_date", "-id"], name="lunch_recent"),
         ]
 
     def __str__(self) -> str:

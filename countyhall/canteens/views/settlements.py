@@ -16,7 +16,11 @@ from countyhall.canteens.forms import EvaluationForm, SendBackForm, SettlementFo
 from countyhall.canteens.jobs import SETTLEMENT_COMPUTE_ALL
 from countyhall.canteens.models import Lunch, OperatingSubsidy, Settlement, SettlementAdjustment
 from countyhall.canteens.names import elder_names
-from countyhall.canteens.selectors import facility_list_for_user, settlement_list_for_user
+from countyhall.canteens.selectors import (
+    facility_choices_for_user,
+    facility_list_for_user,
+    settlement_list_for_user,
+)
 from countyhall.canteens.services.evaluations import evaluation_record, operating_subsidy_compute
 from countyhall.canteens.services.settlements import (
     period_bounds,
@@ -68,7 +72,9 @@ def settlement_list(request):
     if request.method == "POST" and request.POST.get("action") == "approve_many":
         return _approve_many(request)
     form = SettlementForm(request.POST or None, initial={"year": business_date().year})
-    form.fields["facility"].queryset = facility_list_for_user(request.user)
+    # A POST computes with the chosen facility: the full row; a GET only shows the names in the select.
+    form.fields["facility"].queryset = (facility_list_for_user(request.user) if request.method == "POST"
+                                        else facility_choices_for_user(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -106,7 +112,7 @@ def settlement_list(request):
         settlement.may_approve = access.can_approve_settlement(request.user, settlement)
     return render(request, "canteens/settlement_list.html", {
         "form": form, "table": table, "filters": request.GET, "statuses": Settlement.Status.choices,
-        "facilities": facility_list_for_user(request.user),
+        "facilities": facility_choices_for_user(request.user),
         "can_batch": any(s.may_approve for s in table.rows),
         "can_compute": access.can_compute_settlement(request.user)})
 
