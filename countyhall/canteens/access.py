@@ -360,3 +360,18 @@ PERMISSIONS += [
     Permission("canteens.backdate_window_set", "设置补录期限（天）", {Role.CIVIL_AFFAIRS: SCOPE_COUNTY},
                note="平台设置，文件未规定"),
 ]
+
+
+# --- Duties of 四、（二）4 and 5 ------------------------------------------------------------------------
+
+def can_upload_fund_report(user, facility) -> bool:
+    """四、（二）5: the operator has the yearly fund-use report made and files it (民政 or the town may file it
+    for the operator)."""
+    return _keeps_facility(user, facility)
+
+
+def can_verify_notices(user, facility) -> bool:
+    """四、（二）4 with 六、（三） (towns supervise the canteens of their area): the town checks the "五公开" wall
+    notices on site; 民政 may too."""
+    roles = _roles(user)
+    return Role.CIVIL_AFFAIRS in roles or (Role.TOWN_OFFICER in roles and _in_scope(user, facility.division))

@@ -93,14 +93,17 @@ class CheckInSerializer(serializers.Serializer):
     meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天", error_messages=MEAL_DATE_ERRORS)
     idempotency_key = serializers.CharField(max_length=80, required=False,
                                             help_text="也可用请求头 Idempotency-Key；同一键重试不会重复登记")
+    extra_label = serializers.CharField(max_length=60, required=False, allow_blank=True,
+                                        help_text="价目表中的高标准或个性化餐名称：另行收费，不享受补贴")
 
 
 class LunchSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lunch
         fields = ["id", "facility", "elder", "meal_date", "status", "reason_code", "reason", "age", "tekun", "free",
-                  "price", "city", "county", "operator_discount", "care_fund", "elder_pays", "unfunded", "citations",
-                  "readings", "idempotency_key", "recorded_at"]
+                  "price", "city", "county", "operator_discount", "care_fund", "elder_pays", "unfunded",
+                  "extra_charge", "extra_label", "citations", "readings", "policy_basis", "idempotency_key",
+                  "recorded_at"]
 
 
 LUNCH_FIELDS = LunchSerializer.Meta.fields
@@ -194,7 +197,8 @@ class LunchCheckInApi(APIView):
         key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")
         try:
             checked = lunch_check_in(actor=request.user, facility=facility, identifier=data["identifier"],
-                                     meal_date=data.get("meal_date"), idempotency_key=key)
+                                     meal_date=data.get("meal_date"), idempotency_key=key,
+                                     extra_label=data.get("extra_label") or "")
         except IdempotencyConflict as exc:
             return _conflict(exc)
         body = lunch_json(checked.lunch)

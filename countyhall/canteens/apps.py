@@ -30,6 +30,8 @@ class CanteensConfig(AppConfig):
             demo="countyhall.canteens.demo",
             todos="countyhall.canteens.todos:todos",
             public_sections="countyhall.canteens.public:public_sections",
+            policy_locks="countyhall.canteens.policy:policy_locks",
+            policy_impact="countyhall.canteens.policy:policy_impact",
         )
 
     def ready(self) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.choices import CallableChoiceIterator
 
-from countyhall.canteens.models import Facility
+from countyhall.canteens.models import Facility, TekunStatus
 from countyhall.canteens.services.elders import IMPORT_MODES
 from countyhall.core.models import Division, Organisation
 from countyhall.core.roles import Role
@@ -131,6 +131,9 @@ class UndoLeftForm(forms.Form):
 
 class TekunForm(forms.Form):
     source = forms.CharField(label="认定依据", max_length=200)
+    # No default: the clerk says which (五、（一）2, L1219: the rural free lunch is for 分散供养 only).
+    support = forms.ChoiceField(label="供养方式", choices=[("", "请选择")] + TekunStatus.Support.choices,
+                                help_text="农村长者食堂只为分散供养特困人员提供免费午餐")
     valid_from = forms.DateField(label="起始日期", widget=DATE)
     valid_to = forms.DateField(label="终止日期", required=False, widget=DATE)
 
@@ -160,6 +163,14 @@ class CounterForm(forms.Form):
     identifier = forms.CharField(label="身份证号或就餐卡号", max_length=32,
                                  widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
     meal_date = forms.DateField(label="就餐日期（补录时填写）", required=False, widget=DATE)
+    # A10 (五、（一）2, L1245–1249): a higher-standard or personalised meal of the price list, charged separately.
+    extra_label = forms.ChoiceField(label="高标准或个性化餐（另行收费）", required=False, choices=[("", "无")])
+
+    def __init__(self, *args, extras=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["extra_label"].choices = [("", "无")] + [(e.label, f"{e.label} ¥{e.price}") for e in extras]
+        if not extras:
+            self.fields["extra_label"].widget = forms.HiddenInput()
 
 
 class VoidForm(forms.Form):
@@ -170,17 +181,58 @@ class SendBackForm(forms.Form):
     reason = forms.CharField(label="退回原因", max_length=300, help_text="运营方据此更正，必填")
 
 
-class SettlementForm(forms.Form):
+class _FromFirstYear:
+    """A year field that starts at the opinion's first year (the parameter file's validity, not a literal)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.core.validators import MinValueValidator
+
+        from countyhall.canteens.rules import in_force_window
+
+        first = in_force_window()[0].year
+        field = self.fields["year"]
+        field.min_value = first
+        field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
+        field.validators.append(MinValueValidator(first))
+        field.widget.attrs["min"] = first
+
+
+class SettlementForm(_FromFirstYear, forms.Form):
     facility = forms.ModelChoiceField(label="机构（留空为全县）", queryset=Facility.objects.all(), required=False)
-    year = forms.IntegerField(label="年度", min_value=2021, max_value=2100)
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     month = forms.IntegerField(label="月份（留空为年度结算）", min_value=1, max_value=12, required=False)
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(_FromFirstYear, forms.Form):
     facility = forms.ModelChoiceField(label="机构", queryset=Facility.objects.exclude(status="draft"))
-    year = forms.IntegerField(label="年度", min_value=2021, max_value=2100)
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     passed = forms.BooleanField(label="评估合格", required=False)
     evaluator = forms.CharField(label="第三方评估机构", max_length=100)
     evaluated_on = forms.DateField(label="评估日期", widget=DATE)
     score = forms.DecimalField(label="得分", required=False, max_digits=5, decimal_places=1)
     note = forms.CharField(label="说明", required=False, max_length=300)
+
+
+class FundReportForm(forms.Form):
+    """四、（二）5: the yearly fund-use report by a professional agency, and the separate subsidy account."""
+
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    agency = forms.CharField(label="出具报告的专业机构", max_length=100, help_text="如：会计师事务所名称")
+    report_date = forms.DateField(label="报告日期", widget=DATE)
+    separate_account = forms.BooleanField(label="各类补贴资金已单独设立账目", required=False)
+    account_note = forms.CharField(label="账目说明", max_length=200, required=False,
+                                   help_text="如：开户行及账号后四位、账套名称")
+    file = forms.FileField(label="资金使用报告（PDF、图片、Word、Excel 或 OFD）")
+
+
+class NoticeCheckForm(forms.Form):
+    """四、（二）4: the town's on-site check of the "五公开" wall notices (items from the parameter file)."""
+
+    checked_on = forms.DateField(label="核查日期", widget=DATE)
+    posted = forms.MultipleChoiceField(label="已上墙的事项", required=False, widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(label="说明或整改要求", max_length=300, required=False, help_text="有未上墙事项时必填")
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["posted"].choices = [(item, item) for item in items]

@@ -216,10 +216,18 @@ class ElderCorrection(models.Model):
 
 
 class TekunStatus(models.Model):
-    """特困人员认定 with its source and dates (分散供养: the rule applies by the canteen's setting)."""
+    """特困人员认定 with its source, dates and 供养方式: only 分散供养 get the rural free lunch (五、（一）2, L1219)."""
+
+    class Support(models.TextChoices):
+        DISPERSED = "dispersed", "分散供养"
+        CENTRALISED = "centralised", "集中供养"
 
     elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="tekun_periods")
     source = models.CharField("认定依据", max_length=200, help_text="如：民政部门认定文书编号")
+    # Rows before this field were entered as 分散供养 (the free lunch was given to every rural 特困): the
+    # migration keeps them so; a new status says which.
+    support = models.CharField("供养方式", max_length=12, choices=Support.choices, default=Support.DISPERSED,
+                               db_default=Support.DISPERSED, help_text="农村长者食堂只为分散供养特困人员提供免费午餐")
     valid_from = models.DateField("起始日期")
     valid_to = models.DateField("终止日期", null=True, blank=True)
 
@@ -252,7 +260,12 @@ class Settlement(models.Model):
     operator_discount = models.DecimalField("运营方优惠", default=0, **MONEY)
     elder_paid = models.DecimalField("老人自付", default=0, **MONEY)
     unfunded = models.DecimalField("政策未明确付款方", default=0, **MONEY)
+    # A10: higher-standard or personalised meals, charged to the elder separately (not subsidised).
+    extra_charges = models.DecimalField("另行收费（高标准餐）", default=0, **MONEY)
     adjustments_total = models.DecimalField("调整合计（补贴）", default=0, **MONEY)
+    # The readings its lunches were computed under, with the answer applied, and the policy changes behind
+    # them: {"readings": {id: answer}, "changes": [PolicyChange ids]}.
+    policy_basis = models.JSONField("政策依据（解读及其答案）", default=dict, blank=True)
     computed_at = models.DateTimeField("计算时间", null=True, blank=True)
     civil_affairs_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="+", verbose_name="民政局审核人")
@@ -295,6 +308,17 @@ class Settlement(models.Model):
     @property
     def subsidy_total(self):
         return self.city + self.county
+
+    @property
+    def lunch_value(self):
+        """The subsidised lunches as served: the six budget columns add up to it (A7's meal standard included)."""
+        return (self.city + self.county + self.care_fund + self.operator_discount + self.elder_paid
+                + self.unfunded)
+
+    @property
+    def served_total(self):
+        """What was served: the lunches plus the higher-standard meals charged separately (A10)."""
+        return self.lunch_value + self.extra_charges
 
     @property
     def statement_number(self) -> str:
@@ -345,8 +369,16 @@ class Lunch(models.Model):
     care_fund = models.DecimalField("照护资金", default=0, **MONEY)
     elder_pays = models.DecimalField("老人自付", default=0, **MONEY)
     unfunded = models.DecimalField("政策未明确付款方", default=0, **MONEY)
+    # A10 (L1245–1249): a higher-standard or personalised meal from the price list, charged separately; `price`
+    # is the subsidised lunch as served (for a rural 分散特困 elder the meal standard), so the six budget
+    # columns add up to it and price + extra_charge is what was served.
+    # db_default too: bulk and raw inserts (benchmark seeding, COPY) that name no such column stay valid.
+    extra_charge = models.DecimalField("另行收费", default=0, db_default=0, **MONEY)
+    extra_label = models.CharField("另行收费餐品", max_length=60, blank=True, default="", db_default="")
     citations = models.JSONField("依据", default=list, blank=True)
     readings = models.JSONField("解读", default=list, blank=True)
+    # {"readings": {id: answer}, "changes": [PolicyChange ids]}: the answers the amounts were computed under.
+    policy_basis = models.JSONField("政策依据（解读及其答案）", default=dict, blank=True)
     settlement = models.ForeignKey(Settlement, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="lunch_rows")
     voided_at = models.DateTimeField("作废时间", null=True, blank=True)
@@ -438,10 +470,11 @@ class OperatingSubsidy(models.Model):
     eligible = models.BooleanField("符合条件")
     reason = models.CharField("原因", max_length=300, blank=True)
     amount = models.DecimalField("补贴金额", **MONEY)
-    city = models.DecimalField("市财政（5%）", **MONEY)
-    county = models.DecimalField("县财政（95%）", **MONEY)
+    city = models.DecimalField("市财政分担", **MONEY)
+    county = models.DecimalField("县财政分担", **MONEY)
     citations = models.JSONField(default=list)
     readings = models.JSONField(default=list)
+    policy_basis = models.JSONField("政策依据（解读及其答案）", default=dict, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -577,3 +610,52 @@ class LateEntry(models.Model):
 
     def __str__(self) -> str:
         return f"补录申请 #{self.pk} {self.meal_date}"
+
+
+class FundUseReport(models.Model):
+    """四、（二）5 (L1195–1199): subsidy money kept in its own accounts, and each year a fund-use report by a
+    professional agency. One row per facility and year: the operator uploads it; missing ones are to-dos."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="fund_use_reports")
+    year = models.PositiveIntegerField("年度")
+    agency = models.CharField("出具报告的专业机构", max_length=100)
+    separate_account = models.BooleanField("补贴资金单独设立账目", default=False)
+    account_note = models.CharField("账目说明", max_length=200, blank=True, help_text="如：开户行及账号后四位、账套名称")
+    report_date = models.DateField("报告日期")
+    file = models.FileField("资金使用报告", upload_to="canteens/fund_reports/%Y/")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="上传人")
+    uploaded_by_label = models.CharField("上传人（记录时）", max_length=64)
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "年度资金使用报告"
+        verbose_name_plural = "年度资金使用报告"
+        ordering = ["facility", "-year"]
+        constraints = [models.UniqueConstraint(fields=["facility", "year"], name="one_fund_report_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.facility} {self.year}年度资金使用报告"
+
+
+class NoticeCheck(models.Model):
+    """四、（二）4 (L1177–1185): the "五公开" wall notices, checked on site by the town: which were posted, on
+    which day, by whom. Never edited: a later visit is a new row."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="notice_checks")
+    checked_on = models.DateField("核查日期")
+    items = models.JSONField("核查结果", help_text="{事项: 是否上墙}，事项取自参数 canteen.five_public.items")
+    all_posted = models.BooleanField("全部上墙")
+    note = models.CharField("说明", max_length=300, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="核查人")
+    verified_by_label = models.CharField("核查人（记录时）", max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "“五公开”核查"
+        verbose_name_plural = "“五公开”核查"
+        ordering = ["facility", "-checked_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.facility} {self.checked_on} “五公开”核查"

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from countyhall.canteens.rules import FacilityTerms, OperatorKind, Setting, lunch_terms
 from countyhall.core.clock import business_date
+from countyhall.core.policy import NoPolicyInForce, parameters
 
 HIGH_PRICE = Decimal("100.00")  # above any lunch price: the table shows the subsidy, not a price cap
 
@@ -56,11 +57,16 @@ def _citations(*results) -> list[dict]:
 def lunch_subsidy_table(on: dt.date | None = None) -> dict:
     """The subsidy per lunch by age band, and the free lunches, as the rule computes them on `on`."""
     on = on or business_date()
-    young, old = _case(on, 65), _case(on, 85)
-    if young.data.get("reason_code") == "not_in_force":
-        return {"in_force": False, "on": on, "message": young.data["reason"], "citations": _citations(young)}
+    try:
+        # The band ages come from the parameter file (A1, A6), like the amounts.
+        min_age, higher_age = (parameters().at(name, on).value for name in
+                               ("canteen.eligibility.min_age", "canteen.eligibility.higher_band_age"))
+    except NoPolicyInForce:
+        closed = _case(on, 100)
+        return {"in_force": False, "on": on, "message": closed.data["reason"], "citations": _citations(closed)}
+    young, old = _case(on, min_age + 5), _case(on, higher_age + 5)
     bands = []
-    for label, result in (("60—79周岁", young), ("80周岁以上", old)):
+    for label, result in ((f"{min_age}—{higher_age - 1}周岁", young), (f"{higher_age}周岁以上", old)):
         subsidy = result.data["subsidy"]
         bands.append(
             {
@@ -71,9 +77,9 @@ def lunch_subsidy_table(on: dt.date | None = None) -> dict:
                 "citations": _citations(result),
             }
         )
-    tekun = _case(on, 70, tekun=True, setting=Setting.RURAL)
-    village_young = _case(on, 65, setting=Setting.RURAL, operator=OperatorKind.CARE_ORG, same_village=True)
-    village_old = _case(on, 85, setting=Setting.RURAL, operator=OperatorKind.CARE_ORG, same_village=True)
+    tekun = _case(on, min_age + 5, tekun=True, setting=Setting.RURAL)
+    village_young = _case(on, min_age + 5, setting=Setting.RURAL, operator=OperatorKind.CARE_ORG, same_village=True)
+    village_old = _case(on, higher_age + 5, setting=Setting.RURAL, operator=OperatorKind.CARE_ORG, same_village=True)
     extras = [
         {
             "who": "农村长者食堂就餐的分散供养特困人员",
@@ -81,17 +87,17 @@ def lunch_subsidy_table(on: dt.date | None = None) -> dict:
             "citations": _citations(tekun),
         },
         {
-            "who": "照护服务组织运营的农村长者食堂，所在自然村的80周岁以上老人",
+            "who": f"照护服务组织运营的农村长者食堂，所在自然村的{higher_age}周岁以上老人",
             "what": "免费午餐",
             "citations": _citations(village_old),
         },
         {
-            "who": "照护服务组织运营的农村长者食堂，所在自然村的60—79周岁老人",
+            "who": f"照护服务组织运营的农村长者食堂，所在自然村的{min_age}—{higher_age - 1}周岁老人",
             "what": f"在补贴之外每餐再优惠 ¥{village_young.data['operator_discount']}",
             "citations": _citations(village_young),
         },
     ]
-    return {"in_force": True, "on": on, "bands": bands, "extras": extras, "min_age": 60}
+    return {"in_force": True, "on": on, "bands": bands, "extras": extras, "min_age": min_age}
 
 
 def public_sections(request) -> list[dict]:

@@ -62,6 +62,50 @@ def _one_year_completed_on(start: dt.date) -> dt.date:
     return anniversary - dt.timedelta(days=1)
 
 
+class TekunSupport:
+    """特困人员供养方式 (the 特困 status records it): only 分散供养 get the rural free lunch (五、（一）2, L1219)."""
+
+    DISPERSED = "dispersed"
+    CENTRALISED = "centralised"
+    CHOICES = [DISPERSED, CENTRALISED]
+
+
+IN_FORCE_PARAMETER = "canteen.eligibility.min_age"
+
+
+def in_force_window() -> tuple[dt.date, dt.date | None]:
+    """The opinion's validity (六、（四）, L1380–1382), as the parameter file dates it: no date in code."""
+    values = parameters().get(IN_FORCE_PARAMETER).values
+    return values[0].valid_from, values[-1].valid_to
+
+
+def band_ages(on: dt.date) -> tuple[int, int]:
+    """The eligibility age and the higher band's age (A1, A6) on a day — or, outside the validity, the last ones
+    the file gives (a list filter still needs its labels)."""
+    ages = []
+    for name in ("canteen.eligibility.min_age", "canteen.eligibility.higher_band_age"):
+        try:
+            ages.append(parameters().at(name, on).value)
+        except NoPolicyInForce:
+            ages.append(parameters().get(name).values[-1].value)
+    return ages[0], ages[1]
+
+
+def _chinese_date(day: dt.date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else "另行通知"
+
+
+def in_force_text() -> str:
+    start, end = in_force_window()
+    return f"{_chinese_date(start)}至{_chinese_date(end)}"
+
+
+def _zero_terms(price: Decimal) -> dict:
+    return {"subsidy": {"city": ZERO, "county": ZERO, "total": ZERO}, "operator_discount": ZERO, "care_fund": ZERO,
+            "unfunded": ZERO, "elder_pays": price, "base_price": price, "extra_charge": ZERO, "served": price,
+            "elder_pays_total": price}
+
+
 def _not_in_force(meal_date: dt.date, price: Decimal) -> RuleResult:
     return RuleResult(
         data={
@@ -69,15 +113,11 @@ def _not_in_force(meal_date: dt.date, price: Decimal) -> RuleResult:
             "age_band": None,
             "payer_of_free_meal": None,
             "eligible": False,
-            "reason": f"{meal_date.isoformat()} 不在{DOCUMENT}的施行期内（2021年9月2日至2023年12月31日），"
-            "本文件不提供助餐补贴。",
+            "reason": f"{meal_date.isoformat()} 不在{DOCUMENT}的施行期内（{in_force_text()}），本文件不提供助餐补贴。",
             "reason_code": "not_in_force",
             "free": False,
-            "subsidy": {"city": ZERO, "county": ZERO, "total": ZERO},
-            "operator_discount": ZERO,
-            "care_fund": ZERO,
-            "unfunded": ZERO,
-            "elder_pays": price,
+            "tekun_note": "",
+            **_zero_terms(price),
         },
         citations=[IN_FORCE_CITATION],
     )
@@ -89,6 +129,17 @@ def _within_price(city: Decimal, county: Decimal, price: Decimal) -> tuple[Decim
     return city, min(county, max(price - city, ZERO))
 
 
+def _extra_charge(trace: ParameterTrace, extra_price: Decimal | None, base: Decimal) -> Decimal:
+    """A10 (五、（一）2, L1245–1249): a higher-standard or personalised meal is priced by the canteen and charged
+    separately, never subsidised. What is charged — the listed price on top, or what it exceeds the basic lunch
+    by — is reading A10, both answers implemented."""
+    if extra_price is None:
+        return ZERO
+    if trace.adopted("A10"):
+        return extra_price
+    return max(extra_price - base, ZERO)
+
+
 def lunch_terms(
     *,
     birth_date: dt.date,
@@ -97,8 +148,15 @@ def lunch_terms(
     tekun: bool,
     facility: FacilityTerms,
     price: Decimal,
+    tekun_support: str = TekunSupport.DISPERSED,
+    extra_price: Decimal | None = None,
 ) -> RuleResult:
-    """What one lunch costs the elder and who pays the rest, with the clauses that say so."""
+    """What one lunch costs the elder and who pays the rest, with the clauses that say so.
+
+    `price` is the facility's lunch price; `extra_price` a higher-standard or personalised meal from its price
+    list (A10). The figures always add up: city + county + care fund + operator discount + elder pays + unfunded
+    = `base_price` (the subsidised lunch as served: for a rural 分散特困 elder the meal standard), and
+    `served` = base_price + extra_charge, which the elder pays on top (`elder_pays_total`)."""
     trace = ParameterTrace(meal_date)
     try:
         min_age = trace.get("canteen.eligibility.min_age")
@@ -106,48 +164,76 @@ def lunch_terms(
     except NoPolicyInForce:
         return _not_in_force(meal_date, price)
     age = full_years(birth_date, meal_date)
-    base = {"age": age, "age_band": None, "free": False, "operator_discount": ZERO, "care_fund": ZERO, "unfunded": ZERO,
-            "payer_of_free_meal": None}
+    base = {"age": age, "age_band": None, "free": False, "payer_of_free_meal": None, "tekun_note": ""}
     if age < min_age:
-        return trace.result({**base, "eligible": False, "reason_code": "under_age",
-                             "reason": f"就餐当日未满{min_age}周岁（{age}周岁）。",
-                             "subsidy": {"city": ZERO, "county": ZERO, "total": ZERO}, "elder_pays": price})
+        return trace.result({**base, **_zero_terms(price), "eligible": False, "reason_code": "under_age",
+                             "reason": f"就餐当日未满{min_age}周岁（{age}周岁）。"})
     if not gaoqing_hukou:
-        return trace.result({**base, "eligible": False, "reason_code": "no_hukou",
-                             "reason": "不具有高青县户籍。", "subsidy": {"city": ZERO, "county": ZERO, "total": ZERO},
-                             "elder_pays": price})
+        return trace.result({**base, **_zero_terms(price), "eligible": False, "reason_code": "no_hukou",
+                             "reason": "不具有高青县户籍。"})
     band = "age_80_plus" if age >= higher_age else "age_60_79"
+    ok = {"eligible": True, "reason": "", "reason_code": "", "age_band": band}
+
+    def done(data: dict, lunch_value: Decimal) -> RuleResult:
+        extra = _extra_charge(trace, extra_price, lunch_value)
+        return trace.result({**base, **ok, **data, "base_price": lunch_value, "extra_charge": extra,
+                             "served": lunch_value + extra, "elder_pays_total": data["elder_pays"] + extra})
+
+    zero_subsidy = {"city": ZERO, "county": ZERO, "total": ZERO}
+    if tekun and facility.setting == Setting.RURAL and tekun_support == TekunSupport.DISPERSED:
+        # A7/A9 (L1219–1227): a free lunch at the meal standard ("暂定" 4 yuan) out of care funds; no city or
+        # county subsidy. The lunch served is the standard meal; anything above it is A10, charged separately.
+        standard = min(trace.get("canteen.tekun.meal_standard"), max(price, ZERO))
+        return done({"free": True, "subsidy": zero_subsidy, "operator_discount": ZERO, "care_fund": standard,
+                     "unfunded": ZERO, "elder_pays": ZERO, "payer_of_free_meal": "care_fund"}, standard)
+    if tekun and facility.setting == Setting.RURAL:
+        # L1219 gives the rural free lunch to 分散供养 特困 only: a 集中供养 elder (fed by the 供养机构) eating
+        # here is subsidised like any other elder.
+        base["tekun_note"] = "集中供养特困人员不享受农村长者食堂的特困免费午餐，按一般老人享受助餐补贴。"
     city, county = _within_price(trace.get(f"canteen.lunch_subsidy.city.{band}"),
                                  trace.get(f"canteen.lunch_subsidy.county.{band}"), price)
-
-    if tekun and facility.setting == Setting.RURAL:
-        # A7/A9: free lunch at the 4-yuan standard out of care funds; no city or county subsidy.
-        standard = trace.get("canteen.tekun.meal_standard")
-        return trace.result({**base, "eligible": True, "reason": "", "reason_code": "", "free": True,
-                             "age_band": band, "subsidy": {"city": ZERO, "county": ZERO, "total": ZERO},
-                             "care_fund": min(standard, price), "elder_pays": ZERO,
-                             "payer_of_free_meal": "care_fund"})
     subsidy = {"city": city, "county": county, "total": city + county}
-    if tekun:
-        # A12: urban 特困 eat free; the gazette names no payer for what the subsidy does not cover.
+    rest = max(price - subsidy["total"], ZERO)
+    if tekun and facility.setting != Setting.RURAL:
+        # A12: urban 特困 eat free (二、, L985); the gazette names no payer for what the subsidy does not cover.
         payer = trace.get("canteen.urban_tekun.payer")
-        return trace.result({**base, "eligible": True, "reason": "", "reason_code": "", "free": True,
-                             "age_band": band, "subsidy": subsidy, "elder_pays": ZERO,
-                             "unfunded": max(price - subsidy["total"], ZERO), "payer_of_free_meal": payer})
+        if payer == "operator":
+            return done({"free": True, "subsidy": subsidy, "operator_discount": rest, "care_fund": ZERO,
+                         "unfunded": ZERO, "elder_pays": ZERO, "payer_of_free_meal": "operator"}, price)
+        return done({"free": True, "subsidy": subsidy, "operator_discount": ZERO, "care_fund": ZERO,
+                     "unfunded": rest, "elder_pays": ZERO, "payer_of_free_meal": payer}, price)
     discount = ZERO
     free = False
     if facility.setting == Setting.RURAL and facility.operator == OperatorKind.CARE_ORG and facility.same_village:
         free_age = trace.get("canteen.care_org.same_village_free_age")
         if age >= free_age:
-            # A8 reading: the operator still earns the A6 subsidy and waives the rest of the price.
-            discount = max(price - subsidy["total"], ZERO)
             free = True
+            if trace.adopted("A8"):
+                # A8 adopted: the operator still earns the A6 subsidy and waives the rest of the price.
+                discount = rest
+            else:
+                # A8 alternative: the organisation bears the whole meal; no city or county subsidy.
+                subsidy = zero_subsidy
+                discount = max(price, ZERO)
         else:
-            discount = min(trace.get("canteen.care_org.same_village_discount"), max(price - subsidy["total"], ZERO))
+            discount = min(trace.get("canteen.care_org.same_village_discount"), rest)
     elder_pays = max(price - subsidy["total"] - discount, ZERO)
-    return trace.result({**base, "eligible": True, "reason": "", "reason_code": "", "free": free,
-                         "age_band": band, "subsidy": subsidy, "operator_discount": discount,
-                         "elder_pays": elder_pays, "payer_of_free_meal": "operator" if free else None})
+    return done({"free": free, "subsidy": subsidy, "operator_discount": discount, "care_fund": ZERO,
+                 "unfunded": ZERO, "elder_pays": elder_pays, "payer_of_free_meal": "operator" if free else None},
+                price)
+
+
+FULL_YEAR_BY_YEAR_END = "service_start_on_or_before_1_january"  # A14 adopted
+FULL_YEAR_THEN_CALENDAR_YEAR = "first_full_calendar_year_after_one_year"  # A14 alternative
+
+
+def _first_subsidy_year(rule_value: str, service_start: dt.date) -> int:
+    completed = _one_year_completed_on(service_start)
+    if rule_value == FULL_YEAR_BY_YEAR_END:
+        return completed.year
+    if rule_value == FULL_YEAR_THEN_CALENDAR_YEAR:
+        return completed.year + 1
+    raise ValueError(f"未知的“运营满一年”判定：{rule_value}")
 
 
 def operating_subsidy_terms(
@@ -163,29 +249,39 @@ def operating_subsidy_terms(
     trace = ParameterTrace(year_end)
     zero = {"amount": ZERO, "city": ZERO, "county": ZERO}
     try:
-        trace.get("canteen.operating_subsidy.full_year_rule")
+        full_year_rule = trace.get("canteen.operating_subsidy.full_year_rule")
     except NoPolicyInForce:
         return RuleResult(data={**zero, "eligible": False, "reason_code": "not_in_force",
-                                "reason": f"{year}年不在{DOCUMENT}的施行期内，本文件不提供运营补贴。"},
+                                "reason": f"{year}年不在{DOCUMENT}的施行期内（{in_force_text()}），本文件不提供运营补贴。"},
                           citations=[IN_FORCE_CITATION])
-    # A14 reading: a full year of service by 31 December Y, i.e. service began on or before 1 January Y.
-    if service_start > dt.date(year, 1, 1):
+    first_day, _ = in_force_window()
+    if year == first_day.year and first_day > dt.date(year, 1, 1):
+        # A18: the year the opinion took effect is not a whole calendar year of the policy.
+        if not trace.get("canteen.operating_subsidy.first_year_in_force_paid"):
+            return trace.result({**zero, "eligible": False, "reason_code": "first_year_not_paid",
+                                 "reason": f"本意见自{_chinese_date(first_day)}起施行，施行当年（{year}年度）"
+                                           "不核发运营补贴。"})
+    # A14: a full year of service — by 31 December Y (adopted), or a whole calendar year after it (alternative).
+    first_year = _first_subsidy_year(full_year_rule, service_start)
+    if year < first_year:
         completed = _one_year_completed_on(service_start)
-        return trace.result({**zero, "eligible": False, "reason_code": "not_full_year",
-                             "reason": f"开始服务于{service_start.isoformat()}，至{year}年12月31日未运营满一年"
-                                       f"（满一年之日为{completed.isoformat()}）。"})
+        reason = (f"开始服务于{service_start.isoformat()}，至{year}年12月31日未运营满一年"
+                  f"（满一年之日为{completed.isoformat()}）。" if full_year_rule == FULL_YEAR_BY_YEAR_END else
+                  f"开始服务于{service_start.isoformat()}，满一年之日为{completed.isoformat()}，"
+                  f"自其后首个完整自然年度（{first_year}年度）起方可申请运营补贴。")
+        return trace.result({**zero, "eligible": False, "reason_code": "not_full_year", "reason": reason})
     if not evaluation_passed:
         trace.citations.append(cite.EVALUATION_FAILED)
         return trace.result({**zero, "eligible": False, "reason_code": "evaluation_failed",
                              "reason": f"{year}年度评估考核未通过，当年不予发放运营补贴。"})
     amount = ZERO
     if facility_type == FacilityType.CANTEEN:
+        minimum = trace.get("canteen.operating_subsidy.canteen.tier_1_lunches")
         for tier in (3, 2, 1):
             threshold = trace.get(f"canteen.operating_subsidy.canteen.tier_{tier}_lunches")
             if lunches >= threshold:
                 amount = trace.get(f"canteen.operating_subsidy.canteen.tier_{tier}_amount")
                 break
-        minimum = parameters().at("canteen.operating_subsidy.canteen.tier_1_lunches", year_end).value
     else:
         minimum = trace.get("canteen.operating_subsidy.service_point.min_lunches")
         if lunches >= minimum:
@@ -205,6 +301,7 @@ FACILITY_TYPE_LABELS = [(FacilityType.CANTEEN, "长者食堂"), (FacilityType.SE
 SETTING_LABELS = [(Setting.RURAL, "农村"), (Setting.COMMUNITY, "城市社区")]
 OPERATOR_LABELS = [(OperatorKind.CARE_ORG, "照护服务组织"), (OperatorKind.VILLAGE_COMMITTEE, "村（居）委员会"),
                    (OperatorKind.ENTERPRISE, "餐饮企业"), (OperatorKind.OTHER, "其他")]
+TEKUN_SUPPORT_LABELS = [(TekunSupport.DISPERSED, "分散供养"), (TekunSupport.CENTRALISED, "集中供养")]
 
 
 class FacilityInput(StrictInput):
@@ -218,9 +315,14 @@ class LunchInput(StrictInput):
     birth_date = serializers.DateField(label="出生日期", help_text="身份证上的出生日期")
     meal_date = serializers.DateField(label="就餐日期")
     gaoqing_hukou = serializers.BooleanField(label="高青县户籍", help_text="是否具有高青县户籍")
-    tekun = serializers.BooleanField(label="特困人员", help_text="是否为民政部门认定的分散供养特困人员")
+    tekun = serializers.BooleanField(label="特困人员", help_text="是否为民政部门认定的特困人员")
+    tekun_support = serializers.ChoiceField(choices=TEKUN_SUPPORT_LABELS, label="特困人员供养方式",
+                                            required=False, default=TekunSupport.DISPERSED,
+                                            help_text="农村长者食堂只为分散供养特困人员提供免费午餐")
     facility = FacilityInput(label="就餐的食堂")
     price = MoneyField(label="午餐价格（元）", help_text="食堂价目表上的午餐价格")
+    extra_price = MoneyField(label="高标准或个性化餐（元）", required=False, allow_null=True, default=None,
+                             help_text="价目表上的高标准或个性化餐价格，另行收费，不享受补贴")
 
     def validate(self, attrs):
         if attrs["birth_date"] > attrs["meal_date"]:
@@ -238,9 +340,11 @@ class LunchInput(StrictInput):
              "price": "8.00"},
     description="按高政办发〔2021〕2号计算一餐午餐的市、县补贴，运营方优惠，照护资金承担部分和老人自付金额。",
 )
-def lunch_rule(*, birth_date, meal_date, gaoqing_hukou, tekun, facility, price) -> RuleResult:
+def lunch_rule(*, birth_date, meal_date, gaoqing_hukou, tekun, facility, price,
+               tekun_support=TekunSupport.DISPERSED, extra_price=None) -> RuleResult:
     return lunch_terms(birth_date=birth_date, meal_date=meal_date, gaoqing_hukou=gaoqing_hukou, tekun=tekun,
-                       facility=FacilityTerms(**facility), price=price)
+                       facility=FacilityTerms(**facility), price=price, tekun_support=tekun_support,
+                       extra_price=extra_price)
 
 
 class OperatingSubsidyInput(StrictInput):

@@ -141,11 +141,30 @@ def _civil_affairs(today: dt.date) -> list[Todo]:
                 menu=MENU,
             )
         )
+    items += _duties(Facility.objects.all(), today, notices=False)
+    return items
+
+
+def _duties(facilities, today: dt.date, *, notices: bool) -> list[Todo]:
+    """四、（二）5: a fund-use report missing for an ended year; 四、（二）4: "五公开" not verified (the town's
+    job: `notices`) or found incomplete at the last check."""
+    from countyhall.canteens.services.duties import facilities_notice_check_due, facilities_owing_fund_report
+
+    items = []
+    n = facilities_owing_fund_report(facilities, today).count()
+    if n:
+        items.append(Todo("年度资金使用报告（专业机构出具）尚未上传的机构", _url("canteens:facilities", "duty=fund_report"),
+                          n, menu=MENU))
+    if notices:
+        n = facilities_notice_check_due(facilities).count()
+        if n:
+            items.append(Todo("“五公开”尚未核查或上次核查未全部上墙的机构", _url("canteens:facilities", "duty=notices"),
+                              n, menu=MENU))
     return items
 
 
 def _town(scope, today: dt.date) -> list[Todo]:
-    items = []
+    items = _duties(Facility.objects.filter(division__path__startswith=scope.path), today, notices=True)
     n = Facility.objects.filter(
         status=Facility.Status.TOWN_REVIEW, division__path__startswith=scope.path
     ).count()
@@ -176,7 +195,10 @@ def _town(scope, today: dt.date) -> list[Todo]:
                 menu=MENU,
             )
         )
-    sixty_ago = _years_before(today, 60)
+    from countyhall.canteens.rules import band_ages
+
+    min_age = band_ages(today)[0]
+    sixty_ago = _years_before(today, min_age)
     n = Elder.objects.filter(
         person__division__path__startswith=scope.path,
         person__birth_date__gt=sixty_ago,
@@ -186,7 +208,7 @@ def _town(scope, today: dt.date) -> list[Todo]:
     if n:
         items.append(
             Todo(
-                "已登记但未满60周岁的老人（就餐不享受补贴，请核实）",
+                f"已登记但未满{min_age}周岁的老人（就餐不享受补贴，请核实）",
                 _url("canteens:elders", "age=under60"),
                 n,
                 menu=MENU,
@@ -198,8 +220,14 @@ def _town(scope, today: dt.date) -> list[Todo]:
 def _operator(organisation_id: int, today: dt.date) -> list[Todo]:
     from countyhall.canteens.services.lunches import backdate_days
 
-    items = []
     mine = Facility.objects.filter(operator_id=organisation_id)
+    items = _duties(mine, today, notices=False)
+    from countyhall.canteens.services.duties import facilities_notice_check_due
+
+    incomplete = facilities_notice_check_due(mine).filter(last_all_posted=False).count()
+    if incomplete:
+        items.append(Todo("“五公开”核查发现未上墙的事项，请整改", _url("canteens:facilities", "duty=notices"),
+                          incomplete, urgent=True, menu=MENU))
     returned = Settlement.objects.filter(
         facility__in=mine, status=Settlement.Status.DRAFT, returned_at__isnull=False
     ).filter(Q(resubmitted_at__isnull=True) | Q(returned_at__gt=F("resubmitted_at")))

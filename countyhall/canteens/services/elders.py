@@ -130,9 +130,18 @@ def elder_register(
 
 @transaction.atomic
 def tekun_status_add(
-    *, actor, elder: Elder, source: str, valid_from: dt.date, valid_to: dt.date | None = None
+    *,
+    actor,
+    elder: Elder,
+    source: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    support: str = TekunStatus.Support.DISPERSED,
 ) -> TekunStatus:
+    """Record a 特困 status with its 供养方式: only 分散供养 get the rural free lunch (五、（一）2, L1219)."""
     actor = as_actor(actor)
+    if support not in TekunStatus.Support.values:
+        raise ServiceError("support", "请选择供养方式（分散供养或集中供养）。")
     require(access.can_edit_elder(actor, elder), "只能为居住在本人数据范围内的老人登记特困认定。")
     if not source.strip():
         raise ServiceError("source", "请填写特困人员认定依据。")
@@ -144,7 +153,7 @@ def tekun_status_add(
     if overlapping.exists():
         raise ServiceError("valid_from", "与已有的特困认定期间重叠。")
     status = TekunStatus.objects.create(
-        elder=elder, source=source.strip(), valid_from=valid_from, valid_to=valid_to
+        elder=elder, source=source.strip(), valid_from=valid_from, valid_to=valid_to, support=support
     )
     audit_record(
         actor=actor,
@@ -699,6 +708,8 @@ def _create_elders(actor, new: list[tuple[_Row, Person | None]], progress=None) 
                     "source": row.tekun_source.strip(),
                     "valid_from": row.tekun_from,
                     "valid_to": None,
+                    # The template has no 供养方式 column yet: imported as 分散供养, as tekun_status_add does.
+                    "support": TekunStatus.Support.DISPERSED,
                 }
         insert_rows(
             TekunStatus, tekun_columns, [tuple(v[c] for c in tekun_columns) for v in statuses.values()]

@@ -19,6 +19,7 @@ from countyhall.core.policy import NoPolicyInForce, parameters
 from countyhall.core.services.audit import audit_record, model_snapshot
 
 from .facilities import facility_revoke
+from .lunches import policy_basis
 
 
 @transaction.atomic
@@ -38,18 +39,39 @@ def evaluation_record(*, actor, facility: Facility, year: int, passed: bool, eva
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=evaluation,
                  after=model_snapshot(evaluation), object_repr=f"{facility.name} {year}年度评估")
     if not passed:
-        try:
-            limit = parameters().at("canteen.evaluation.revoke_after_failed_years", dt.date(year, 12, 31)).value
-        except NoPolicyInForce:
-            limit = None
-        if limit:
-            years = range(year - limit + 1, year + 1)
-            failed = Evaluation.objects.filter(facility=facility, year__in=years, passed=False).count()
-            if failed == limit:
-                facility_revoke(actor=actor, facility=facility, on=evaluated_on,
-                                reason=f"连续 {limit} 年考核不合格（{years.start}—{year}年），取消运营资质"
-                                       f"（{cite.REVOKE_TWO_YEARS}）。")
+        _revoke_if_failed_in_a_row(actor=actor, facility=facility, year=year)
     return evaluation
+
+
+def failed_run(*, failed_years: set[int], year: int, limit: int) -> range | None:
+    """A run of `limit` consecutive evaluation years, all failed, that contains `year` — or None. By the
+    evaluation's year, not by the order the results were entered in (六、（四）, L1376: 连续2年考核不合格)."""
+    for first in range(year - limit + 1, year + 1):
+        run = range(first, first + limit)
+        if all(y in failed_years for y in run):
+            return run
+    return None
+
+
+def _revoke_if_failed_in_a_row(*, actor, facility: Facility, year: int) -> None:
+    try:
+        limit = parameters().at("canteen.evaluation.revoke_after_failed_years", dt.date(year, 12, 31)).value
+    except NoPolicyInForce:
+        return
+    if not limit or facility.status == Facility.Status.REVOKED:
+        return
+    failed = dict(Evaluation.objects.filter(facility=facility, passed=False,
+                                            year__range=(year - limit + 1, year + limit - 1))
+                  .values_list("year", "evaluated_on"))
+    run = failed_run(failed_years=set(failed), year=year, limit=limit)
+    if run is None:
+        return
+    # Revoked as of the day the run was established: the later of its evaluation dates (a year entered late
+    # revokes on the day that completes the run, never before either evaluation existed).
+    on = max(failed[y] for y in run)
+    facility_revoke(actor=actor, facility=facility, on=on,
+                    reason=f"连续 {limit} 年考核不合格（{run.start}—{run.stop - 1}年），取消运营资质"
+                           f"（{cite.REVOKE_TWO_YEARS}）。")
 
 
 @transaction.atomic
@@ -80,7 +102,7 @@ def operating_subsidy_compute(*, actor, year: int) -> list[OperatingSubsidy]:
                       "eligible": data["eligible"], "reason": reason, "amount": data["amount"],
                       "city": data["city"], "county": data["county"],
                       "citations": [c.as_dict() for c in sorted(set(outcome.citations))],
-                      "readings": sorted(set(outcome.readings))})
+                      "readings": sorted(set(outcome.readings)), "policy_basis": policy_basis(outcome)})
         results.append(subsidy)
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="canteens.OperatingSubsidy",
                  object_repr=f"{year}年度运营补贴核算", after={"year": year, "facilities": len(results),

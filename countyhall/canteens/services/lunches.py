@@ -20,6 +20,7 @@ from countyhall.canteens.models import (
     Lunch,
     Settlement,
     SettlementAdjustment,
+    TekunStatus,
 )
 from countyhall.canteens.rules import FacilityTerms, lunch_terms
 from countyhall.canteens.services.prices import lunch_price_on
@@ -47,8 +48,8 @@ class CheckIn:
 ELDER_LOOKUP_COLUMNS = """
     e.id, e.person_id, e.gaoqing_hukou, e.card_number, e.died_on, e.moved_away_on, e.registered_at, e.updated_at,
     p.birth_date AS lookup_birth_date, p.division_id AS lookup_residence_id, p.id_number AS lookup_id_number,
-    EXISTS (SELECT 1 FROM canteens_tekunstatus t WHERE t.elder_id = e.id AND t.valid_from <= %s
-            AND (t.valid_to IS NULL OR t.valid_to >= %s)) AS tekun_on_date"""
+    (SELECT t.support FROM canteens_tekunstatus t WHERE t.elder_id = e.id AND t.valid_from <= %s
+     AND (t.valid_to IS NULL OR t.valid_to >= %s) ORDER BY t.valid_from DESC LIMIT 1) AS tekun_support_on_date"""
 
 # The check-in path is the platform's hottest: one indexed lookup per identifier kind, no ORM
 # query building (which cost ten times the query itself), 特困 status answered in the same trip.
@@ -68,8 +69,8 @@ def _as_date(value):
 def elder_find_by_identifier(identifier: str, *, on: dt.date | None = None) -> Elder | None:
     """The counter finds an elder by the full ID number or the meal card, wherever the elder lives.
 
-    The elder comes back with `birth_date`, `residence_id` and `tekun_on_date` (on `on`, default
-    the business date) answered in the same query. An ID number wins over a card number.
+    The elder comes back with `birth_date`, `residence_id`, `tekun_on_date` and `tekun_support` (分散/集中供养,
+    on `on`, default the business date) answered in the same query. An ID number wins over a card number.
     """
     value = (identifier or "").strip().upper()
     if not value:
@@ -81,7 +82,8 @@ def elder_find_by_identifier(identifier: str, *, on: dt.date | None = None) -> E
     # Raw annotations are not converted by model fields: SQLite hands back text and integers.
     found.birth_date = _as_date(found.lookup_birth_date)
     found.residence_id = found.lookup_residence_id
-    found.tekun_on_date = bool(found.tekun_on_date)
+    found.tekun_support = found.tekun_support_on_date
+    found.tekun_on_date = found.tekun_support is not None
     return found
 
 
@@ -225,10 +227,11 @@ def identifier_problem(identifier: str) -> str | None:
 
 
 def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.date | None = None,
-                   idempotency_key: str | None = None) -> CheckIn:
+                   idempotency_key: str | None = None, extra_label: str = "") -> CheckIn:
     """Record one lunch. A refusal is recorded too, with its reason; a retried request (same key) records nothing.
 
-    The price is the facility's lunch price in force on the meal date (its price list), never the caller's.
+    The price is the facility's lunch price in force on the meal date (its price list), never the caller's;
+    `extra_label` names a higher-standard or personalised meal of that price list (A10), charged separately.
     A date outside the back-dating window or in an approved period raises LateEntryNeeded.
     """
     actor = as_actor(actor)
@@ -249,12 +252,34 @@ def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.
     if why is not None:
         raise LateEntryNeeded(f"{why}，不能在登记台直接登记；请提交补录申请，由县民政局审核后计入下一结算期。",
                               why=why)
+    extra = _extra_item(facility, extra_label, meal_date)
     return _record(actor=actor, facility=facility, identifier=identifier, meal_date=meal_date,
-                   idempotency_key=idempotency_key)
+                   idempotency_key=idempotency_key, extra=extra)
+
+
+def _extra_item(facility: Facility, label: str, meal_date: dt.date) -> tuple[str, Decimal] | None:
+    """The higher-standard meal named `label` in the facility's price list on the meal date, or a ServiceError."""
+    label = (label or "").strip()
+    if not label:
+        return None
+    from countyhall.canteens.models import PriceListEntry
+
+    entry = (PriceListEntry.objects.filter(facility=facility, kind=PriceListEntry.Kind.HIGHER, label=label,
+                                           valid_from__lte=meal_date).order_by("-valid_from").first())
+    if entry is None:
+        raise ServiceError("extra_label", f"价目表中没有 {meal_date.isoformat()} 有效的“{label}”，请核对。")
+    return entry.label, entry.price
+
+
+def policy_basis(result) -> dict:
+    """What a stored figure keeps of its computation: each reading with the answer applied, and the approved
+    policy changes behind it (core.models.PolicyChange)."""
+    return {"readings": {r: result.answers.get(r, "adopted") for r in sorted(set(result.readings))},
+            "changes": sorted(set(result.changes))}
 
 
 def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
-            idempotency_key: str | None) -> CheckIn:
+            idempotency_key: str | None, extra: tuple[str, Decimal] | None = None) -> CheckIn:
     digest = request_digest(facility.pk, identifier, meal_date)
     elder = elder_find_by_identifier(identifier, on=meal_date)
     terminal_id = getattr(actor, "terminal_id", None)
@@ -268,12 +293,15 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
         tekun = elder.tekun_on_date
         result = lunch_terms(birth_date=elder.birth_date, meal_date=meal_date,
                              gaoqing_hukou=elder.gaoqing_hukou, tekun=tekun,
-                             facility=_facility_terms(facility, elder), price=lunch.price)
+                             tekun_support=elder.tekun_support or TekunStatus.Support.DISPERSED,
+                             facility=_facility_terms(facility, elder), price=lunch.price,
+                             extra_price=extra[1] if extra else None)
         data = result.data
         lunch.age = data["age"]
         lunch.tekun = tekun
         lunch.citations = [c.as_dict() for c in sorted(set(result.citations))]
         lunch.readings = sorted(set(result.readings))
+        lunch.policy_basis = policy_basis(result)
         if not data["eligible"]:
             refusal = (data["reason_code"], data["reason"])
         elif price is None:
@@ -281,6 +309,11 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
                                    "请运营方先在价目表中录入午餐价格。")
         else:
             lunch.free = data["free"]
+            # The subsidised lunch as served (a rural 分散特困 elder's is the meal standard) and what is charged
+            # on top of it (A10): the budget columns add up to `price`.
+            lunch.price = data["base_price"]
+            lunch.extra_charge = data["extra_charge"]
+            lunch.extra_label = extra[0] if extra and data["extra_charge"] else ""
             lunch.city, lunch.county = data["subsidy"]["city"], data["subsidy"]["county"]
             lunch.operator_discount, lunch.care_fund = data["operator_discount"], data["care_fund"]
             lunch.elder_pays, lunch.unfunded = data["elder_pays"], data["unfunded"]
@@ -288,10 +321,15 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
                 one_a_day = parameters().at("canteen.one_subsidised_lunch_per_day", meal_date)
             except NoPolicyInForce:
                 one_a_day = None
-            if one_a_day is not None and one_a_day.value:
-                lunch.daily_subsidy_key = f"{elder.pk}:{meal_date.isoformat()}"
+            if one_a_day is not None:
+                # A13 is recorded whichever answer is in force: the lunch says why it was (not) limited.
                 lunch.citations.append(one_a_day.citation.as_dict())
                 lunch.readings = sorted(set(lunch.readings) | {one_a_day.reading})
+                lunch.policy_basis["readings"][one_a_day.reading] = one_a_day.answer or "adopted"
+                if one_a_day.change_id is not None:
+                    lunch.policy_basis["changes"] = sorted({*lunch.policy_basis["changes"], one_a_day.change_id})
+            if one_a_day is not None and one_a_day.value:
+                lunch.daily_subsidy_key = f"{elder.pk}:{meal_date.isoformat()}"
     if refusal is not None:
         return _record_refusal(actor, lunch, *refusal)
     try:
@@ -308,6 +346,7 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
         where = earlier.facility.name if earlier else "其他长者食堂"
         lunch.daily_subsidy_key = None
         lunch.city = lunch.county = lunch.operator_discount = lunch.care_fund = lunch.unfunded = Decimal("0")
+        lunch.price = price
         lunch.elder_pays = lunch.price
         lunch.free = False
         return _record_refusal(actor, lunch, "already_had_lunch",
@@ -318,6 +357,7 @@ def _record_refusal(actor, lunch: Lunch, code: str, reason: str) -> CheckIn:
     lunch.status = Lunch.Status.REFUSED
     lunch.reason_code, lunch.reason = code, reason
     lunch.daily_subsidy_key = None
+    lunch.extra_charge, lunch.extra_label = Decimal("0"), ""
     lunch.city = lunch.county = lunch.operator_discount = lunch.care_fund = lunch.unfunded = Decimal("0")
     lunch.elder_pays = lunch.price
     try:

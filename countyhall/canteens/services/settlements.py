@@ -26,12 +26,29 @@ from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record, model_snapshot
 
-AMOUNT_FIELDS = ["city", "county", "care_fund", "operator_discount", "elder_pays", "unfunded"]
+AMOUNT_FIELDS = ["city", "county", "care_fund", "operator_discount", "elder_pays", "unfunded", "extra_charge"]
 ZERO = Decimal("0.00")
 ADJUSTMENT_FIELDS = ["city", "county", "care_fund", "operator_discount", "elder_paid", "unfunded"]
 NO_ADJUSTMENTS = dict.fromkeys(ADJUSTMENT_FIELDS, ZERO)
 SETTLEMENT_TOTAL_FIELDS = ["lunches", "free_lunches", "city", "county", "care_fund", "operator_discount",
-                           "elder_paid", "unfunded", "adjustments_total", "computed_at"]
+                           "elder_paid", "unfunded", "extra_charges", "adjustments_total", "policy_basis",
+                           "computed_at"]
+
+
+def merged_basis(bases) -> dict:
+    """The policy basis of a period from its lunches' (a few distinct values): each reading with every answer its
+    lunches were computed under — one answer unless a governed change took effect inside the period."""
+    readings: dict[str, set[str]] = {}
+    changes: set[int] = set()
+    for basis in bases:
+        if isinstance(basis, str):  # SQLite may hand back the JSON text of a grouped value
+            import json
+
+            basis = json.loads(basis)
+        for reading, answer in ((basis or {}).get("readings") or {}).items():
+            readings.setdefault(reading, set()).add(answer)
+        changes.update((basis or {}).get("changes") or [])
+    return {"readings": {r: sorted(a) for r, a in sorted(readings.items())}, "changes": sorted(changes)}
 
 
 def period_bounds(year: int, month: int | None) -> tuple[dt.date, dt.date]:
@@ -62,6 +79,7 @@ def _apply_totals(settlement: Settlement, totals: dict, adjustments: dict) -> No
     settlement.operator_discount = totals["operator_discount"] + adjustments["operator_discount"]
     settlement.elder_paid = totals["elder_pays"] + adjustments["elder_paid"]
     settlement.unfunded = totals["unfunded"] + adjustments["unfunded"]
+    settlement.extra_charges = totals["extra_charge"]
     settlement.adjustments_total = adjustments["city"] + adjustments["county"]
     settlement.computed_at = timezone.now()
 
@@ -89,6 +107,7 @@ def settlement_recount(settlement: Settlement) -> Settlement:
         lunches = settlement.lunch_rows.filter(status=Lunch.Status.ACCEPTED)
         adjustments = settlement.adjustment_rows.all()
     _apply_totals(settlement, lunch_totals(lunches), _adjustment_totals(adjustments))
+    settlement.policy_basis = merged_basis(lunches.order_by().values_list("policy_basis", flat=True).distinct())
     settlement.save()
     return settlement
 
@@ -127,9 +146,19 @@ def settlement_compute_all(*, actor, year: int, month: int | None = None, progre
     if month is not None and end >= business_date():
         raise ServiceError("month", f"{year}年{month}月尚未结束，不能结算。")
     lunches = Lunch.objects.filter(status=Lunch.Status.ACCEPTED, meal_date__range=(start, end))
-    grouped = lunches.values("facility_id").order_by().annotate(
-        lunches=Count("id"), free_lunches=Count("id", filter=Q(free=True)),
-        **{name: Sum(name) for name in AMOUNT_FIELDS})
+    # Grouped by facility and policy basis (a few distinct values per facility: the readings' answers its
+    # lunches were computed under), summed per facility here.
+    by_facility: dict[int, dict] = {}
+    bases: dict[int, list] = {}
+    for part in lunches.values("facility_id", "policy_basis").order_by().annotate(
+            lunches=Count("id"), free_lunches=Count("id", filter=Q(free=True)),
+            **{name: Sum(name) for name in AMOUNT_FIELDS}):
+        facility_id = part.pop("facility_id")
+        bases.setdefault(facility_id, []).append(part.pop("policy_basis"))
+        row = by_facility.setdefault(facility_id, {"facility_id": facility_id})
+        for key, value in part.items():
+            row[key] = (row.get(key) or 0) + (value or 0)
+    grouped = list(by_facility.values())
     existing = {s.facility_id: s for s in Settlement.objects.filter(year=year, month=month)}
     settlements: list[Settlement] = []
     skipped: list[int] = []
@@ -140,7 +169,9 @@ def settlement_compute_all(*, actor, year: int, month: int | None = None, progre
             skipped.append(row["facility_id"])
             continue
         totals = {key: ZERO if value is None else value for key, value in row.items()}
+        totals = {key: Decimal(str(value)) if key in AMOUNT_FIELDS else value for key, value in totals.items()}
         _apply_totals(settlement, totals, NO_ADJUSTMENTS)
+        settlement.policy_basis = merged_basis(bases[row["facility_id"]])
         settlements.append(settlement)
     Settlement.objects.bulk_create([s for s in settlements if s.pk is None])
     Settlement.objects.bulk_update([s for s in settlements if s.pk is not None], SETTLEMENT_TOTAL_FIELDS)

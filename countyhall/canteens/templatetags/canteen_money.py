@@ -14,3 +14,30 @@ register = template.Library()
 def price_list(facility, link: bool = False):
     today = business_date()
     return {"facility": facility, "entries": price_list_in_force(facility, today), "today": today, "link": link}
+
+
+@register.filter
+def add_money(value, other):
+    """Two Decimal amounts added (the built-in `add` would go through int or string concatenation)."""
+    from decimal import Decimal
+
+    return Decimal(str(value or 0)) + Decimal(str(other or 0))
+
+
+@register.simple_tag
+def canteen_param(name: str, money_as_wan: bool = False):
+    """A figure of canteen.yaml in force on the business date, for the explanatory sentences of the pages (no
+    figure written into a template): "" outside the opinion's validity."""
+    from countyhall.core.policy import NoPolicyInForce, parameters
+
+    try:
+        value = parameters().at(name, business_date()).value
+    except NoPolicyInForce:
+        return ""
+    if isinstance(value, dict):  # a ratio: city 5 : county 95 → "5%、95%" read by the caller per party
+        return value
+    if money_as_wan:
+        return f"{(value / 10000).normalize():f}万"
+    if hasattr(value, "quantize") and value == value.to_integral_value():
+        return f"{value:.0f}"
+    return value

@@ -18,7 +18,7 @@ from countyhall.canteens.access import (
 )
 from countyhall.canteens.forms import CounterForm, VoidForm
 from countyhall.canteens.forms_money import LateEntryForm
-from countyhall.canteens.models import Elder, Lunch
+from countyhall.canteens.models import Elder, Lunch, PriceListEntry
 from countyhall.canteens.names import elder_names, name_of
 from countyhall.canteens.selectors import (
     facility_choices_for_user,
@@ -26,10 +26,10 @@ from countyhall.canteens.selectors import (
     lunch_list_for_user,
 )
 from countyhall.canteens.services.lunches import LateEntryNeeded, lunch_check_in, lunch_void
-from countyhall.canteens.services.prices import lunch_price_on
+from countyhall.canteens.services.prices import lunch_price_on, price_list_in_force
+from countyhall.canteens.why import why
 from countyhall.core.clock import business_date, format_local
 from countyhall.core.errors import ServiceError
-from countyhall.core.policy import parameters
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
 from countyhall.core.web import form_error, is_ascii_int
@@ -88,7 +88,8 @@ def counter(request, pk: int):
     if not can_record_lunches(request.user, facility):
         raise PermissionDenied("您无权为该机构登记午餐。")
     batch = request.method == "POST" and request.POST.get("action") == "batch"
-    form = CounterForm(None if batch else (request.POST or None))
+    extras = [e for e in price_list_in_force(facility, business_date()) if e.kind == PriceListEntry.Kind.HIGHER]
+    form = CounterForm(None if batch else (request.POST or None), extras=extras)
     checked = None
     late_form = None
     batch_results = _batch_check_in(request, facility) if batch else []
@@ -96,7 +97,8 @@ def counter(request, pk: int):
         try:
             checked = lunch_check_in(actor=request.user, facility=facility,
                                      identifier=form.cleaned_data["identifier"],
-                                     meal_date=form.cleaned_data["meal_date"] or None)
+                                     meal_date=form.cleaned_data["meal_date"] or None,
+                                     extra_label=form.cleaned_data.get("extra_label") or "")
         except LateEntryNeeded as exc:
             asked = dict(form.cleaned_data)  # form_error drops the field it marks from cleaned_data
             form_error(form, exc)
@@ -106,7 +108,7 @@ def counter(request, pk: int):
         except ServiceError as exc:
             form_error(form, exc)
         else:
-            form = CounterForm(initial={"meal_date": form.cleaned_data["meal_date"]})
+            form = CounterForm(initial={"meal_date": form.cleaned_data["meal_date"]}, extras=extras)
     day = checked.lunch.meal_date if checked else business_date()
     today = list(Lunch.objects.filter(facility=facility, meal_date=day).select_related("recorded_by")
                  .order_by("-id")[:100])
@@ -115,16 +117,14 @@ def counter(request, pk: int):
                         + ([checked.lunch.elder_id] if checked and checked.lunch.elder_id else []))
     for lunch in today:
         lunch.elder_label = name_of(names, lunch.elder_id, lunch.presented_identifier or "—")
-    readings = parameters().readings
     return render(request, "canteens/counter.html", {
         "facility": facility, "form": form, "checked": checked, "day": day, "late_form": late_form,
         "price_today": lunch_price_on(facility.pk, business_date()),
         "can_set_prices": can_set_prices(request.user, facility),
         "can_manage_terminals": can_manage_terminals(request.user, facility),
         "elder_name": name_of(names, checked.lunch.elder_id) if checked and checked.lunch.elder_id else "",
-        "readings": [readings[r] for r in (checked.lunch.readings if checked else []) if r in readings],
-        "citations": list({(c["document"], c["clause"]): c for c in (checked.lunch.citations if checked else [])
-                           }.values()),
+        "why": why(citations=checked.lunch.citations, basis=checked.lunch.policy_basis,
+                   readings=checked.lunch.readings) if checked else None,
         "today": today, "accepted_today": sum(1 for lu in today if lu.status == "accepted"),
         "expected": [(e, names[e.pk]) for e in expected if e.pk in names], "batch_results": batch_results,
     }, status=400 if form.errors and late_form is None else 200)
@@ -212,6 +212,18 @@ def lunch_list(request):
         # The elder filtered on, by name (masked per role) as the rows name them; the number only without rows.
         "elder_label": (table.rows[0].elder_name if elder_pk and table.rows else f"#{elder_pk}"),
         "without_elder": without_elder.urlencode()})
+
+
+@login_required
+def lunch_detail(request, pk: int):
+    """One lunch as recorded: who paid what, what was charged separately (A10), and why this amount."""
+    lunch = get_object_or_404(lunch_list_for_user(request.user).select_related("facility", "settlement"), pk=pk)
+    name = name_of(elder_names(request.user, [lunch.elder_id]), lunch.elder_id, lunch.presented_identifier or "—")
+    audit_personal_read(actor=request.user, what="午餐登记详情", object_type="canteens.Lunch", count=1,
+                        filters={"lunch": lunch.pk}, object_id=str(lunch.pk))
+    return render(request, "canteens/lunch_detail.html", {
+        "lunch": lunch, "elder_name": name,
+        "why": why(citations=lunch.citations, basis=lunch.policy_basis, readings=lunch.readings)})
 
 
 @login_required

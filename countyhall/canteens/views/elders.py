@@ -28,6 +28,7 @@ from countyhall.canteens.forms import (
 from countyhall.canteens.jobs import ELDER_IMPORT
 from countyhall.canteens.models import Elder, TekunStatus
 from countyhall.canteens.names import TOWN_KINDS, ElderName, present, town_names, town_of, unmasked_for
+from countyhall.canteens.rules import band_ages
 from countyhall.canteens.selectors import elder_list_for_user
 from countyhall.canteens.services import elders as services
 from countyhall.core.clock import business_date, format_local
@@ -56,7 +57,10 @@ def _need(user, capability: str) -> None:
         raise PermissionDenied("当前角色无权办理此事项。")
 
 
-AGE_BANDS = [("under60", "未满60周岁"), ("60_79", "60—79周岁"), ("80_plus", "80周岁以上")]
+def age_bands(on) -> list[tuple[str, str]]:
+    """The list's age filter: the keys are stable URLs, the labels and ages come from the parameter file."""
+    young, old = band_ages(on)
+    return [("under60", f"未满{young}周岁"), ("60_79", f"{young}—{old - 1}周岁"), ("80_plus", f"{old}周岁以上")]
 TEKUN_CHOICES = [("yes", "特困人员"), ("no", "非特困人员"), ("ending", "认定30天内到期")]
 STATUS_CHOICES = [("active", "在册"), ("died", "已故"), ("moved", "已迁出")]
 HUKOU_CHOICES = [("yes", "高青县户籍"), ("no", "非高青县户籍")]
@@ -73,7 +77,8 @@ def _filtered_elders(request):
     """The elders list's filters (town/village, age band, 特困, status, 户籍, search), each validated."""
     query = request.GET.get("q", "").strip()[:40]
     division = division_param(request)
-    age = choice_param(request, "age", "年龄段", AGE_BANDS)
+    bands = age_bands(business_date())
+    age = choice_param(request, "age", "年龄段", bands)
     tekun = choice_param(request, "tekun", "特困", TEKUN_CHOICES)
     status = choice_param(request, "status", "状态", STATUS_CHOICES)
     hukou = choice_param(request, "hukou", "户籍", HUKOU_CHOICES)
@@ -82,7 +87,8 @@ def _filtered_elders(request):
     current = TekunStatus.objects.filter(elder=OuterRef("pk"), valid_from__lte=today).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=today))
     elders = elders.annotate(tekun_now=Exists(current))
-    sixty, eighty = _years_before(today, 60), _years_before(today, 80)
+    young, old = band_ages(today)
+    sixty, eighty = _years_before(today, young), _years_before(today, old)
     if age == "under60":
         elders = elders.filter(person__birth_date__gt=sixty)
     elif age == "60_79":
@@ -192,7 +198,7 @@ def elder_list(request):
     scope = request.user.scope_division
     return render(request, "canteens/elder_list.html", {
         "table": table, "filters": request.GET, "division": division, "divisions": division_choices(request.user),
-        "age_bands": AGE_BANDS, "tekun_choices": TEKUN_CHOICES, "status_choices": STATUS_CHOICES,
+        "age_bands": age_bands(business_date()), "tekun_choices": TEKUN_CHOICES, "status_choices": STATUS_CHOICES,
         "hukou_choices": HUKOU_CHOICES,
         "can_edit": access.can_register_elder(request.user, scope) if scope else False,
         "can_import": access.can_import_elders(request.user)})

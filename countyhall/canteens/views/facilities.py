@@ -5,16 +5,26 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from countyhall.canteens import access
-from countyhall.canteens.forms import FacilityForm, FilingDecisionForm, MenuForm, StaffForm
-from countyhall.canteens.models import Evaluation, Facility, WeeklyMenu
+from countyhall.canteens import citations as cite
+from countyhall.canteens.forms import (
+    FacilityForm,
+    FilingDecisionForm,
+    FundReportForm,
+    MenuForm,
+    NoticeCheckForm,
+    StaffForm,
+)
+from countyhall.canteens.models import Evaluation, Facility, FundUseReport, WeeklyMenu
 from countyhall.canteens.selectors import (
     facility_list_for_user,
     facility_public_list,
     operating_subsidy_public,
 )
+from countyhall.canteens.services import duties
 from countyhall.canteens.services import facilities as services
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
@@ -38,6 +48,8 @@ FACILITY_COLUMNS = [
     Column("filed_on", "备案日期", sort="filed_on"),
 ]
 MENU_FILTER = [("missing", "下周食谱未公布")]
+# 四、（二）4 and 5: the duties the to-dos link to.
+DUTY_FILTER = [("fund_report", "年度资金使用报告未上传"), ("notices", "“五公开”未核查或未全部上墙")]
 
 
 @login_required
@@ -47,6 +59,7 @@ def facility_list(request):
     status = choice_param(request, "status", "状态", Facility.Status.choices)
     division = division_param(request)
     menu = choice_param(request, "menu", "食谱", MENU_FILTER)
+    duty = choice_param(request, "duty", "运营责任", DUTY_FILTER)
     query = request.GET.get("q", "").strip()[:60]
     if status:
         facilities = facilities.filter(status=status)
@@ -59,6 +72,10 @@ def facility_list(request):
         next_monday = today + dt.timedelta(days=7 - today.weekday())
         facilities = facilities.filter(status=Facility.Status.FILED).exclude(
             Exists(WeeklyMenu.objects.filter(facility=OuterRef("pk"), week_start=next_monday)))
+    if duty == "fund_report":
+        facilities = duties.facilities_owing_fund_report(facilities, business_date())
+    elif duty == "notices":
+        facilities = duties.facilities_notice_check_due(facilities)
     table = Table(request, facilities, columns=FACILITY_COLUMNS)
     if table.export_requested or request.GET.get("format") == "xlsx":
         return table.export(filename="长者助餐服务机构.xlsx") if table.export_requested else _legacy_export(table)
@@ -71,7 +88,8 @@ def facility_list(request):
 
     return render(request, "canteens/facility_list.html", {
         "table": table, "statuses": Facility.Status.choices, "filters": request.GET, "division": division,
-        "divisions": division_choices(request.user), "menu_filter": MENU_FILTER, "can_register": can_register})
+        "divisions": division_choices(request.user), "menu_filter": MENU_FILTER, "duty_filter": DUTY_FILTER,
+        "can_register": can_register})
 
 
 def _legacy_export(table):
@@ -124,7 +142,56 @@ def facility_detail(request, pk: int):
         "can_manage_staff": access.can_manage_staff(user, facility),
         "can_publish_menu": access.can_publish_menu(user, facility),
         "can_record_lunches": facility.status == "filed" and access.can_record_lunches(user, facility),
+        **_duties_context(user, facility),
     })
+
+
+def _duties_context(user, facility) -> dict:
+    """四、（二）4 and 5 on the facility page: the fund-use reports owed and filed, the "五公开" checks."""
+    today = business_date()
+    reports = {r.year: r for r in facility.fund_use_reports.all()}
+    years = sorted(set(duties.fund_report_years(facility, today)) | set(reports), reverse=True)
+    items = duties.five_public_items(today)
+    return {
+        "fund_reports": [(year, reports.get(year)) for year in years],
+        "fund_report_citations": [cite.SEPARATE_ACCOUNTS, cite.FUND_USE_REPORT],
+        "can_upload_fund_report": access.can_upload_fund_report(user, facility),
+        "fund_report_form": FundReportForm(initial={"year": years[0] if years else today.year - 1}),
+        "notice_checks": facility.notice_checks.select_related("verified_by")[:12],
+        "notice_items": items, "notice_citation": cite.FIVE_PUBLIC,
+        "can_verify_notices": bool(items) and access.can_verify_notices(user, facility),
+        "notice_form": NoticeCheckForm(items=items, initial={"checked_on": today}),
+    }
+
+
+@login_required
+def facility_fund_report(request, pk: int):
+    facility = _facility_for(request, pk)
+    if request.method == "POST":
+        form = FundReportForm(request.POST, request.FILES)
+        submit_form(request, form, lambda data: duties.fund_report_upload(actor=request.user, facility=facility,
+                                                                          **data),
+                    success="已上传年度资金使用报告。")
+    return redirect(facility.get_absolute_url() + "#duties")
+
+
+@login_required
+def fund_report_download(request, pk: int):
+    """The report itself, for whoever may see the facility (its page lists it)."""
+    report = get_object_or_404(FundUseReport.objects.filter(facility__in=facility_list_for_user(request.user)),
+                               pk=pk)
+    return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def facility_notice_check(request, pk: int):
+    facility = _facility_for(request, pk)
+    if request.method == "POST":
+        form = NoticeCheckForm(request.POST, items=duties.five_public_items(business_date()))
+        submit_form(request, form, lambda data: duties.notice_check_record(actor=request.user, facility=facility,
+                                                                           **data),
+                    success="已记录“五公开”核查结果。")
+    return redirect(facility.get_absolute_url() + "#duties")
 
 
 @login_required

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from countyhall.canteens.services.settlements import (
     settlement_resubmit,
     settlement_send_back,
 )
+from countyhall.canteens.why import why
 from countyhall.core.access import require
 from countyhall.core.clock import business_date, format_local
 from countyhall.core.errors import ServiceError
@@ -195,12 +197,15 @@ def settlement_detail(request, pk: int):
         return excel_response(
             filename=f"{settlement}.xlsx", sheet_title="结算明细",
             headers=["就餐日期", "午餐编号", "老人", "村（社区）· 镇（街道）", "免费", "市财政", "县财政", "运营方优惠",
-                     "照护资金", "老人自付", "未明确付款方"],
+                     "照护资金", "老人自付", "未明确付款方", "午餐（以上六项之和）", "另行收费（高标准餐）"],
             rows=_statement_rows(request.user, settlement, lunches, adjustments))
     context = {"settlement": settlement, "adjustments": adjustments, "by_elder": _by_elder(request.user, lunches),
                "daily": lunches.values("meal_date").order_by("meal_date").distinct().count() if settlement.month else None,
                "rhythm": [cite.MONTHLY_CARE_FUND, cite.YEARLY_SUBSIDY, cite.COMMUNITY_ADVANCE],
-               "printed_on": business_date()}
+               "printed_on": business_date(),
+               "why": why(citations=[c for cs in lunches.order_by().values_list("citations", flat=True).distinct()
+                                     for c in (json.loads(cs) if isinstance(cs, str) else cs or [])],
+                          basis=settlement.policy_basis)}
     if fmt == "pdf":
         # The statement with its totals and signatures, one or two pages; the per-elder annex (hundreds of rows,
         # several seconds of WeasyPrint) is printed separately as a background job (_annex_pdf_job). The
@@ -224,12 +229,13 @@ def _statement_rows(user, settlement, lunches, adjustments):
 
     for lu in batch:
         yield [lu.meal_date, lu.pk, *who(lu.elder_id), "是" if lu.free else "", lu.city, lu.county,
-               lu.operator_discount, lu.care_fund, lu.elder_pays, lu.unfunded]
+               lu.operator_discount, lu.care_fund, lu.elder_pays, lu.unfunded, lu.price, lu.extra_charge]
     for a in adjustments:
         yield [a.created_at.date(), f"调整（午餐 {a.lunch_id}）", *who(a.lunch.elder_id), a.reason, a.city, a.county,
                a.operator_discount, a.care_fund, a.elder_paid, a.unfunded]
     yield ["合计", settlement.lunches, "", "", settlement.free_lunches, settlement.city, settlement.county,
-           settlement.operator_discount, settlement.care_fund, settlement.elder_paid, settlement.unfunded]
+           settlement.operator_discount, settlement.care_fund, settlement.elder_paid, settlement.unfunded,
+           settlement.lunch_value, settlement.extra_charges]
     # The statement's own lines: its number, the subsidy total, and the three signatures and seals.
     yield []
     yield ["结算单编号", settlement.statement_number, "机构", settlement.facility.name, "期间", settlement.period_label]

@@ -1,0 +1,325 @@
+"""The canteens' hooks into governed policy (core.programs.Program.policy_locks / policy_impact).
+
+Locks: an approved settlement (民政 approved, or locked by 财政) used the canteen parameters and readings up to
+the end of its period; a change to a canteen key must start after the latest such period.
+
+Impact: the lunches of open periods (no approved settlement yet) dated from the change's start are recomputed
+with the lunch rule under today's policy and under the proposal, per budget and per town; the yearly operating
+subsidies from the change's year on likewise. Pure reads: nothing is written.
+
+Lunches are grouped before the rule runs, so a county's open month is a few thousand rule calls, not a million:
+the rule's result depends on the meal date only through the policy in force, which is constant between the
+"breakpoints" (the parameter file's dates and the governed changes of canteen keys in either snapshot); the
+elder's age on the meal date is stored on the lunch. 特困 lunches at the meal standard and lunches with a
+separately charged meal depend on the day's price list too: they are grouped by day.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Case, Count, DateField, F, IntegerField, Min, Q, Value, When
+
+from countyhall.canteens.models import Facility, Lunch, OperatingSubsidy, PriceListEntry, Settlement
+from countyhall.canteens.names import town_names, town_of
+from countyhall.canteens.rules import FacilityTerms, TekunSupport, lunch_terms, operating_subsidy_terms
+from countyhall.core.policy import governed, parameters
+from countyhall.core.policy.governed import GovernedPolicy
+from countyhall.core.services.policy import PolicyLock
+
+ZERO = Decimal("0.00")
+PARAMETER_FILE = "canteen.yaml"
+APPROVED = [Settlement.Status.CIVIL_AFFAIRS_APPROVED, Settlement.Status.LOCKED]
+# (label, key in the rule's data, field on Lunch)
+BUDGETS = [
+    ("市财政补贴", "city"),
+    ("县财政补贴", "county"),
+    ("照护资金", "care_fund"),
+    ("运营方优惠", "operator_discount"),
+    ("老人自付", "elder_pays"),
+    ("政策未明确付款方", "unfunded"),
+    ("另行收费（高标准餐）", "extra_charge"),
+]
+OPERATING_KEYS_PREFIX = ("canteen.operating_subsidy.", "canteen.evaluation.")
+OPERATING_READINGS = {"A14", "A18"}
+
+
+def canteen_keys() -> tuple[set[str], set[str]]:
+    """The parameters and readings of the canteen parameter file."""
+    registry = parameters()
+    return (
+        {name for name, p in registry.parameters.items() if p.source_file == PARAMETER_FILE},
+        {rid for rid, r in registry.readings.items() if r.source_file == PARAMETER_FILE},
+    )
+
+
+def is_canteen_key(kind: str, key: str) -> bool:
+    params, readings = canteen_keys()
+    return key in (readings if kind == "reading" else params)
+
+
+def _period_end(year: int, month: int | None) -> dt.date:
+    if month is None:
+        return dt.date(year, 12, 31)
+    return (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+
+
+def policy_locks(*, kind: str, key: str) -> list[PolicyLock]:
+    """The latest period an approved settlement covers: its lunches were computed with every canteen key."""
+    if not is_canteen_key(kind, key):
+        return []
+    ends = [
+        (_period_end(year, month), year, month)
+        for year, month in Settlement.objects.filter(status__in=APPROVED)
+        .values_list("year", "month")
+        .distinct()
+    ]
+    if not ends:
+        return []
+    through, year, month = max(ends)
+    period = f"{year}年{month}月" if month else f"{year}年度"
+    return [PolicyLock(through=through, what=f"长者食堂{period}结算单已审核")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Impact
+
+
+def _breakpoints(snapshots: list[GovernedPolicy], since: dt.date) -> list[dt.date]:
+    """The days from which the canteen policy in force may differ from the day before."""
+    params, readings = canteen_keys()
+    registry = parameters()
+    days = {since}
+    for name in params:
+        for value in registry.get(name).values:
+            days.add(value.valid_from)
+            if value.valid_to:
+                days.add(value.valid_to + dt.timedelta(days=1))
+    for snapshot in snapshots:
+        for key, entries in [*snapshot.parameters.items(), *snapshot.readings.items()]:
+            if key in params or key in readings:
+                days.update(entry.valid_from for entry in entries)
+    return sorted(day for day in days if day >= since)
+
+
+def _open_lunches(since: dt.date):
+    """Accepted lunches from `since` on that no approved settlement covers."""
+    approved_years = list(
+        Settlement.objects.filter(status__in=APPROVED, month__isnull=True).values_list("facility_id", "year")
+    )
+    lunches = Lunch.objects.filter(status=Lunch.Status.ACCEPTED, meal_date__gte=since).exclude(
+        settlement__status__in=APPROVED
+    )
+    for facility_id, year in approved_years:
+        lunches = lunches.exclude(facility_id=facility_id, meal_date__year=year)
+    return lunches
+
+
+def _born(age: int, on: dt.date) -> dt.date:
+    """A birth date giving `age` full years on `on` (the lunch stores the age on its meal date)."""
+    try:
+        return on.replace(year=on.year - age)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - age, day=28)
+
+
+class _Prices:
+    """The price lists of the facilities concerned, loaded once: the lunch price and each separately charged
+    meal in force on a day."""
+
+    def __init__(self, facility_ids):
+        self.entries: dict[tuple[int, str, str], list[tuple[dt.date, Decimal]]] = defaultdict(list)
+        for entry in PriceListEntry.objects.filter(facility_id__in=list(facility_ids)).order_by("valid_from"):
+            self.entries[(entry.facility_id, entry.kind, entry.label)].append((entry.valid_from, entry.price))
+
+    def on(self, facility_id: int, kind: str, label: str, day: dt.date) -> Decimal | None:
+        rows = self.entries.get((facility_id, kind, label), [])
+        index = bisect.bisect_right([d for d, _ in rows], day) - 1
+        return rows[index][1] if index >= 0 else None
+
+
+def _lunch_groups(since: dt.date, breakpoints: list[dt.date]):
+    segment = Case(
+        *[When(meal_date__gte=day, then=Value(i)) for i, day in reversed(list(enumerate(breakpoints)))],
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    by_day = Q(care_fund__gt=0) | ~Q(extra_label="")
+    return (
+        _open_lunches(since)
+        .annotate(
+            segment=segment,
+            day=Case(When(by_day, then=F("meal_date")), default=Value(None), output_field=DateField()),
+            same_village=Case(
+                When(elder__person__division_id=F("facility__division_id"), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .values(
+            "segment",
+            "day",
+            "facility_id",
+            "age",
+            "tekun",
+            "price",
+            "extra_label",
+            "extra_charge",
+            "care_fund",
+            "same_village",
+        )
+        .order_by()
+        .annotate(n=Count("id"), first_day=Min("meal_date"))
+    )
+
+
+def _recompute(group: dict, facility: Facility, prices: _Prices) -> dict[str, Decimal]:
+    day = group["day"] or group["first_day"]
+    dispersed_tekun = group["tekun"] and group["care_fund"] > 0
+    price = group["price"]
+    if dispersed_tekun:
+        # The stored price is the meal standard: the rule needs the day's lunch price to apply a new standard.
+        price = prices.on(facility.pk, PriceListEntry.Kind.LUNCH, "", day) or price
+    extra_price = None
+    if group["extra_label"]:
+        extra_price = prices.on(facility.pk, PriceListEntry.Kind.HIGHER, group["extra_label"], day)
+    result = lunch_terms(
+        birth_date=_born(group["age"] or 0, day),
+        meal_date=day,
+        gaoqing_hukou=True,
+        tekun=group["tekun"],
+        tekun_support=TekunSupport.DISPERSED
+        if dispersed_tekun or not group["tekun"]
+        else TekunSupport.CENTRALISED,
+        facility=FacilityTerms(
+            type=facility.kind,
+            setting=facility.setting,
+            operator=facility.operator_kind,
+            same_village=bool(group["same_village"]),
+        ),
+        price=price,
+        extra_price=extra_price,
+    ).data
+    if not result["eligible"]:
+        # No subsidised lunch under this policy: the elder pays the lunch price.
+        return {**dict.fromkeys((key for _, key in BUDGETS), ZERO), "elder_pays": price}
+    return {
+        "city": result["subsidy"]["city"],
+        "county": result["subsidy"]["county"],
+        **{key: result[key] for _, key in BUDGETS if key not in ("city", "county")},
+    }
+
+
+def _yuan(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _lunch_impact(*, since: dt.date, today: GovernedPolicy, proposal: GovernedPolicy) -> list[dict]:
+    groups = list(_lunch_groups(since, _breakpoints([today, proposal], since)))
+    facilities = {
+        f.pk: f
+        for f in Facility.objects.filter(pk__in={g["facility_id"] for g in groups}).select_related("division")
+    }
+    prices = _Prices({g["facility_id"] for g in groups if g["day"] is not None})
+    towns = town_names()
+    totals = {which: defaultdict(lambda: ZERO) for which in ("today", "proposal")}
+    per_town = {which: defaultdict(lambda: defaultdict(lambda: ZERO)) for which in ("today", "proposal")}
+    lunches = 0
+    for group in groups:
+        facility = facilities[group["facility_id"]]
+        town = town_of(facility.division, towns) or facility.division.name
+        lunches += group["n"]
+        for which, snapshot in (("today", today), ("proposal", proposal)):
+            with governed.governed_as(snapshot):
+                amounts = _recompute(group, facility, prices)
+            for key, amount in amounts.items():
+                totals[which][key] += amount * group["n"]
+                per_town[which][town][key] += amount * group["n"]
+    note = (
+        f"未审核结算期内 {since.isoformat()} 起的 {lunches} 人次午餐，按现行政策和按提议分别重新计算"
+        "（已审核的结算单不变；被拒绝的登记不重新计算）。"
+    )
+    budget_rows = [
+        [
+            label,
+            _yuan(totals["today"][key]),
+            _yuan(totals["proposal"][key]),
+            _yuan(totals["proposal"][key] - totals["today"][key]),
+        ]
+        for label, key in BUDGETS
+    ]
+    town_rows = []
+    for town in sorted(set(per_town["today"]) | set(per_town["proposal"])):
+        for label, key in BUDGETS:
+            before, after = per_town["today"][town][key], per_town["proposal"][town][key]
+            if before or after:
+                town_rows.append([town, label, _yuan(before), _yuan(after), _yuan(after - before)])
+    return [
+        {
+            "title": "长者食堂助餐补贴：未审核结算期（按预算）",
+            "columns": ["预算", "现行政策（元）", "按提议（元）", "差额（元）"],
+            "rows": budget_rows,
+            "note": note,
+        },
+        {
+            "title": "长者食堂助餐补贴：未审核结算期（按镇、街道）",
+            "columns": ["镇（街道）", "预算", "现行政策（元）", "按提议（元）", "差额（元）"],
+            "rows": town_rows,
+            "note": note if town_rows else "没有受影响的午餐。",
+        },
+    ]
+
+
+def _operating_impact(*, since: dt.date, today: GovernedPolicy, proposal: GovernedPolicy) -> list[dict]:
+    subsidies = list(
+        OperatingSubsidy.objects.filter(year__gte=since.year).select_related("facility__division")
+    )
+    towns = town_names()
+    rows = []
+    for subsidy in sorted(subsidies, key=lambda s: (s.year, s.facility.name)):
+        facility = subsidy.facility
+        if facility.service_start is None:
+            continue
+        outcome = {}
+        for which, snapshot in (("today", today), ("proposal", proposal)):
+            with governed.governed_as(snapshot):
+                outcome[which] = operating_subsidy_terms(
+                    facility_type=facility.kind,
+                    service_start=facility.service_start,
+                    year=subsidy.year,
+                    lunches=subsidy.lunches,
+                    evaluation_passed=subsidy.evaluation_passed,
+                ).data
+        rows.append(
+            [
+                str(subsidy.year),
+                town_of(facility.division, towns),
+                facility.name,
+                f"{_yuan(outcome['today']['city'])} / {_yuan(outcome['today']['county'])}",
+                f"{_yuan(outcome['proposal']['city'])} / {_yuan(outcome['proposal']['county'])}",
+                _yuan(outcome["proposal"]["amount"] - outcome["today"]["amount"]),
+            ]
+        )
+    return [
+        {
+            "title": "长者食堂年度运营补贴（市 / 县）",
+            "rows": rows,
+            "columns": ["年度", "镇（街道）", "机构", "现行政策（元）", "按提议（元）", "差额（元）"],
+            "note": f"{since.year}年度起已核算的运营补贴，按现行政策和按提议分别重新计算。"
+            if rows
+            else "尚无已核算的运营补贴。",
+        }
+    ]
+
+
+def policy_impact(*, change, proposal: GovernedPolicy) -> list[dict]:
+    if not is_canteen_key(change.kind, change.key):
+        return []
+    today = governed.current()
+    tables = _lunch_impact(since=change.valid_from, today=today, proposal=proposal)
+    if change.key in OPERATING_READINGS or change.key.startswith(OPERATING_KEYS_PREFIX):
+        tables += _operating_impact(since=change.valid_from, today=today, proposal=proposal)
+    return tables

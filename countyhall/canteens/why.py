@@ -1,0 +1,37 @@
+""" "Why this amount": the clauses a stored figure rests on and the readings it was computed under, with the
+answer applied, in Chinese (the lunch, settlement and operating-subsidy pages)."""
+
+from __future__ import annotations
+
+from countyhall.core.policy import ANSWER_LABELS, parameters
+
+
+def why(*, citations: list[dict], basis: dict | None, readings: list[str] = ()) -> dict:
+    """`basis` is a stored policy_basis ({"readings": {id: answer or [answers]}, "changes": [...]}); a figure
+    stored before answers were kept lists its `readings` under the adopted answer."""
+    registry = parameters().readings
+    answered = dict((basis or {}).get("readings") or {})
+    for reading_id in readings or ():
+        answered.setdefault(reading_id, "adopted")
+    rows = []
+    for reading_id, answers in sorted(answered.items()):
+        reading = registry.get(reading_id)
+        if reading is None:
+            continue
+        for answer in [answers] if isinstance(answers, str) else answers:
+            rows.append(
+                {
+                    "id": reading_id,
+                    "question": reading.question,
+                    "answer": answer,
+                    "answer_label": ANSWER_LABELS.get(answer, answer),
+                    "text": reading.answer_text(answer),
+                    "citation": reading.citation.as_dict() if reading.citation else None,
+                }
+            )
+    unique = list({(c["document"], c["clause"], c["line"]): c for c in citations or []}.values())
+    return {
+        "citations": sorted(unique, key=lambda c: (c["document"], c["line"])),
+        "readings": rows,
+        "changes": list((basis or {}).get("changes") or []),
+    }
