@@ -17,19 +17,6 @@ from countyhall.gazette.models import Clause
 # Known failures in program code this change does not own: where → (program, why). Each becomes a strict xfail,
 # so the fix in the program turns it into a failure here until the entry is removed.
 KNOWN = {
-    **{
-        f"canteen.yaml canteen.{name}@2021-09-02": (
-            "canteens",
-            f"2号 {clause}: the figure is printed on L{line}",
-        )
-        for name, clause, line in [
-            ("lunch_subsidy.city.age_60_79", "五、（一）1", 1213),
-            ("lunch_subsidy.city.age_80_plus", "五、（一）1", 1217),
-            ("lunch_subsidy.county.age_80_plus", "五、（一）1", 1217),
-            ("operating_subsidy.canteen.tier_2_amount", "五、（二）1", 1265),
-            ("operating_subsidy.canteen.tier_3_amount", "五、（二）1", 1265),
-        ]
-    },
     "heating.yaml heating.gas_use.per_m3@2021-08-28": (
         "heating",
         '37号 四、（一）3: the figure 1 元／立方米 starts on L5480 ("…采暖期用气 1"), the citation says L5482',

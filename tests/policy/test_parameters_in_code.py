@@ -139,15 +139,14 @@ UNTRACED_KNOWN = {
         "the governance page shows an administered figure's value beside the parameter's own citation "
         "(parameter.citation), not a rule's figure",
     ),
-    "canteens/rules.py::operating_subsidy_terms": (
-        "canteens",
-        "canteen.operating_subsidy.canteen.tier_1_lunches is read bare for the minimum; its citation is "
-        "in the result only when the tier loop happened to reach tier 1",
-    ),
-    "canteens/services/evaluations.py::evaluation_record": (
+    "canteens/public.py::lunch_subsidy_table": ("canteens", "the public table's figures read bare (shown with the clause)"),
+    "canteens/rules.py::band_ages": ("canteens", "the age bands read bare to label the bands"),
+    "canteens/services/duties.py::five_public_items": ("canteens", "the 五公开 items read bare for the checklist"),
+    "canteens/services/evaluations.py::_revoke_if_failed_in_a_row": (
         "canteens",
         "canteen.evaluation.revoke_after_failed_years (六、（四）) read bare: the revocation keeps no citation",
     ),
+    "canteens/templatetags/canteen_money.py::canteen_param": ("canteens", "a template tag shows a figure bare"),
     "emergency/todos.py::_drills_due": ("emergency", "emergency.drills.per_year read bare for the to-do"),
     "heating/selectors.py::task_summary": (
         "heating",
