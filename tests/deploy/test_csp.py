@@ -14,7 +14,8 @@ from .csp import POLICY, directives, inline_code
 PACKAGE = Path(countyhall.__file__).parent
 # Rendered by WeasyPrint into PDFs, never served as HTML, so no browser applies the policy to them.
 PDF_TEMPLATES = {"reports/base_print.html", "reports/gazette_document.html", "emergency/report_pdf.html",
-                 "permits/report_pdf.html", "canteens/settlement_print.html"}
+                 "permits/report_pdf.html", "canteens/settlement_print.html",
+                 "canteens/settlement_annex_print.html"}
 
 
 def parameterless_paths(patterns=None, prefix: str = "") -> list[str]:
