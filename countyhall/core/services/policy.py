@@ -56,6 +56,11 @@ def _refresh(*, force: bool) -> GovernedPolicy:
     snapshot = governed.process_snapshot()
     if not force and snapshot.generation == generation:
         return snapshot
+    if not stats["n"]:
+        # Nothing approved yet (most requests of a new installation): the YAML defaults, no second query.
+        snapshot = GovernedPolicy(generation=generation)
+        governed.install(snapshot)
+        return snapshot
     rows = [
         (kind, key, GovernedEntry(valid_from=valid_from, value=_stored_value(kind, key, value), change_id=pk,
                                   reason=reason[:80]))
