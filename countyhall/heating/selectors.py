@@ -11,10 +11,15 @@ from django.db.models import Count, F, Q
 from countyhall.core.clock import business_date
 from countyhall.core.policy import parameters
 from countyhall.heating.models import Device, Entitlement, Household, Method, PublicInstitution, VillagePlan
-from countyhall.heating.rules import PROGRAMME_DATE, task_equivalent_terms
+from countyhall.heating.rules import policy_date, programme_date, programme_year, task_equivalent_terms
 
-CONSTRUCTION_DEADLINE = dt.date(2021, 9, 30)  # B11, L5587
-COMMISSIONING_DEADLINE = dt.date(2021, 10, 20)  # B11, L5593
+
+def construction_deadline() -> dt.date:
+    return policy_date("heating.deadline.construction")  # B11, 五、（四） L5587
+
+
+def commissioning_deadline() -> dt.date:
+    return policy_date("heating.deadline.commissioning")  # B11, 五、（四） L5593
 
 
 @dataclass
@@ -30,7 +35,8 @@ class VillageProgress:
 
 def village_progress() -> list[VillageProgress]:
     today = business_date()
-    minimum = Decimal(parameters().at("heating.gas_village.min_gas_percent", PROGRAMME_DATE).value)
+    minimum = Decimal(parameters().at("heating.gas_village.min_gas_percent", programme_date()).value)
+    construction, commissioning = construction_deadline(), commissioning_deadline()
     counts = {row["division_id"]: row for row in Household.objects.values("division_id").order_by().annotate(
         registered=Count("id"), accepted=Count("id", filter=Q(accepted_on__isnull=False)),
         gas=Count("id", filter=Q(method=Method.GAS)))}
@@ -43,22 +49,23 @@ def village_progress() -> list[VillageProgress]:
             share_ok = Decimal(row["gas"]) * 100 >= minimum * row["registered"]
         result.append(VillageProgress(
             plan=plan, registered=row["registered"], accepted=row["accepted"], gas=row["gas"], gas_share_ok=share_ok,
-            construction_overdue=today > CONSTRUCTION_DEADLINE and (
-                plan.construction_done_on is None or plan.construction_done_on > CONSTRUCTION_DEADLINE),
-            commissioning_overdue=today > COMMISSIONING_DEADLINE and (
-                plan.commissioning_done_on is None or plan.commissioning_done_on > COMMISSIONING_DEADLINE)))
+            construction_overdue=today > construction and (
+                plan.construction_done_on is None or plan.construction_done_on > construction),
+            commissioning_overdue=today > commissioning and (
+                plan.commissioning_done_on is None or plan.commissioning_done_on > commissioning)))
     return result
 
 
 def task_summary() -> dict:
     """The county task (B1: 3,224 households): a household counts as done only once accepted (B12)."""
-    task = parameters().at("heating.task.households", PROGRAMME_DATE).value
-    accepted = Household.objects.filter(converted_year=2021, accepted_on__isnull=False).count()
+    task = parameters().at("heating.task.households", programme_date()).value
+    year = programme_year()
+    accepted = Household.objects.filter(converted_year=year, accepted_on__isnull=False).count()
     institutions = sum(task_equivalent_terms(heated_area_m2=p.heated_area_m2).data["households"]
                        for p in PublicInstitution.objects.filter(accepted_on__isnull=False))
     done = accepted + institutions
     return {"task": task, "accepted_households": accepted, "institution_equivalents": institutions, "done": done,
-            "remaining": max(task - done, 0), "registered": Household.objects.filter(converted_year=2021).count()}
+            "remaining": max(task - done, 0), "registered": Household.objects.filter(converted_year=year).count()}
 
 
 @dataclass
@@ -114,8 +121,8 @@ def claim_exclusions(*, period: str, households, limit: int = 200) -> list[tuple
     for household in missing:
         if household.special_poor:
             reason = "特别困难群体：按《特别困难群体冬季清洁取暖改造工程补助工程实施方案》另行补助，不在本申领内"
-        elif period == "2021":
-            if household.converted_year != 2021:
+        elif period == str(programme_year()):
+            if household.converted_year != programme_year():
                 reason = f"{household.converted_year}年改造户，不属本方案的设备补贴"
             else:
                 reason = "未登记生物质炉具（设备型号、价格），无法核算炉具补贴"

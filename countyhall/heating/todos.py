@@ -15,9 +15,10 @@ from countyhall.core.programs import Todo
 from countyhall.core.roles import Role
 from countyhall.heating import access
 from countyhall.heating.models import Claim, Entitlement, Method, VillagePlan
+from countyhall.heating.rules import programme_year
 from countyhall.heating.selectors import (
-    COMMISSIONING_DEADLINE,
-    CONSTRUCTION_DEADLINE,
+    commissioning_deadline,
+    construction_deadline,
     household_list_for_user,
 )
 
@@ -43,6 +44,7 @@ def todos(user) -> list[Todo]:
     roles = frozenset(getattr(user, "role_codes", ()) or ())
     items: list[Todo] = []
     today = business_date()
+    construction, commissioning = construction_deadline(), commissioning_deadline()
     if access.can_approve_claim(user):
         drafts = Claim.objects.filter(status=Claim.Status.DRAFT).count()
         if drafts:
@@ -72,7 +74,7 @@ def todos(user) -> list[Todo]:
                 Todo("已核算、尚未生成申领的补贴", _url("heating:money"), count=unclaimed, menu=MENU)
             )
     if Role.HOUSING in roles:
-        households = household_list_for_user(user).filter(converted_year=2021)
+        households = household_list_for_user(user).filter(converted_year=programme_year())
         no_device = households.filter(devices__isnull=True).count()
         if no_device:
             items.append(
@@ -80,8 +82,8 @@ def todos(user) -> list[Todo]:
                     "未登记采暖设备的改造户",
                     _url("heating:ledger", status="no_device"),
                     count=no_device,
-                    urgent=today > CONSTRUCTION_DEADLINE,
-                    deadline=CONSTRUCTION_DEADLINE,
+                    urgent=today > construction,
+                    deadline=construction,
                     menu=MENU,
                 )
             )
@@ -92,7 +94,7 @@ def todos(user) -> list[Todo]:
                     "尚未验收合格的改造户",
                     _url("heating:ledger", status="not_accepted"),
                     count=not_accepted,
-                    deadline=COMMISSIONING_DEADLINE,
+                    deadline=commissioning,
                     menu=MENU,
                 )
             )
@@ -101,20 +103,21 @@ def todos(user) -> list[Todo]:
             VillagePlan.objects.filter(division__path__startswith=scope.path if scope else "~")
             .filter(
                 Q(construction_done_on__isnull=True)
-                | Q(construction_done_on__gt=CONSTRUCTION_DEADLINE)
+                | Q(construction_done_on__gt=construction)
                 | Q(commissioning_done_on__isnull=True)
-                | Q(commissioning_done_on__gt=COMMISSIONING_DEADLINE)
+                | Q(commissioning_done_on__gt=commissioning)
             )
             .count()
         )
-        if behind and today > CONSTRUCTION_DEADLINE:
+        if behind and today > construction:
             items.append(
                 Todo(
-                    "未按期完成工程建设或调试交付的村（9月30日、10月20日）",
+                    f"未按期完成工程建设或调试交付的村（{construction.month}月{construction.day}日、"
+                    f"{commissioning.month}月{commissioning.day}日）",
                     _url("heating:dashboard"),
                     count=behind,
                     urgent=True,
-                    deadline=CONSTRUCTION_DEADLINE,
+                    deadline=construction,
                     menu=MENU,
                 )
             )
