@@ -235,10 +235,12 @@ def village_plan_terms(*, method: str, year: int, demolition_year: int | None, g
                                               "村居开展生物质取暖改造（三、（二））。"))
         checks.append({"condition": "燃气专家评审通过", "met": gas_review_passed_on is not None,
                        "detail": gas_review_passed_on.isoformat() if gas_review_passed_on else "尚未评审通过"})
-        if construction_done_on is not None and (gas_review_passed_on is None
-                                                 or gas_review_passed_on > construction_done_on):
-            errors.append(("gas_review_passed_on", "气代煤须“由燃气专家评审通过后实施”（三、（一））：请先记录评审通过日期，"
-                                                   "且不晚于完成工程建设日期。"))
+        if construction_done_on is not None and gas_review_passed_on is not None \
+                and gas_review_passed_on > construction_done_on:
+            # A missing review is shown as a condition not met; a review recorded after the works contradicts
+            # "由燃气专家评审通过后实施" and is refused.
+            errors.append(("gas_review_passed_on", "气代煤须“由燃气专家评审通过后实施”（三、（一））：评审通过日期不能晚于"
+                                                   "完成工程建设日期。"))
     elif method == "biomass":
         low = trace.get("heating.biomass_village.demolition_years_from")
         high = trace.get("heating.biomass_village.demolition_years_to")

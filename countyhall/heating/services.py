@@ -38,7 +38,6 @@ from countyhall.heating.models import (
 )
 
 
-
 def programme_period() -> str:
     """The period of the one-off subsidies: the programme's year ("2021", heating.programme.year)."""
     return str(rules.programme_year())

@@ -14,6 +14,7 @@ import pytest
 
 from countyhall.core.access import SCOPE_COUNTY, SCOPE_TOWN, AccessDenied
 from countyhall.core.actors import SystemActor
+from countyhall.core.policy.governed import readings_answered
 from countyhall.core.roles import Role
 from countyhall.heating import access, services
 from countyhall.heating.models import Acceptance, Claim, Household, VillagePlan
@@ -40,8 +41,10 @@ def world(county_tree, make_user):
                                decided_on=dt.date(2021, 10, 25))
     services.acceptance_record(actor=housing, plan=plan, stage="county_application", passed=True,
                                decided_on=dt.date(2021, 10, 27))
-    services.entitlements_compute(actor=housing, period="2021")
-    [claim] = services.claims_build(actor=housing, period="2021")
+    # The third-party step stays open here: a draft claim under reading B12's alternative (paid before acceptance).
+    with readings_answered({"B12": "alternative"}):
+        services.entitlements_compute(actor=housing, period="2021")
+        [claim] = services.claims_build(actor=housing, period="2021")
     return {"plan": plan, "gas": gas, "biomass": biomass, "claim": claim, **county_tree}
 
 
