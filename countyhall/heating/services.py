@@ -27,6 +27,7 @@ from countyhall.heating.models import (
     Claim,
     Device,
     Entitlement,
+    EquipmentInspection,
     FuelPurchase,
     Household,
     MeterReading,
@@ -53,7 +54,11 @@ def __getattr__(name: str):
 @transaction.atomic
 def village_plan_set(*, actor, division: Division, method: str, planned_households: int,
                      construction_done_on: dt.date | None = None,
-                     commissioning_done_on: dt.date | None = None) -> VillagePlan:
+                     commissioning_done_on: dt.date | None = None, demolition_year: int | None = None,
+                     gas_review_passed_on: dt.date | None = None, gas_review_note: str = "",
+                     biomass_basis: str = "") -> VillagePlan:
+    """A village's plan with the conditions of its method (三、（一）（二）): a contradiction is refused, a condition
+    not yet recorded (the gas expert review) is kept and shown as not met."""
     actor = as_actor(actor)
     require(access.can_set_plan(actor, division), "只能为本人所在镇（街道）的自然村制定改造计划。")
     if division.kind != Division.Kind.NATURAL_VILLAGE:
@@ -63,12 +68,53 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
     plan = VillagePlan.objects.filter(division=division).first()
     before = model_snapshot(plan) if plan else None
     plan = plan or VillagePlan(division=division)
+    if method != Method.GAS:
+        gas_review_passed_on, gas_review_note = None, ""
+    if method != Method.BIOMASS:
+        biomass_basis = ""
+    conditions = rules.village_plan_terms(
+        method=method, year=plan.year, demolition_year=demolition_year, gas_review_passed_on=gas_review_passed_on,
+        biomass_basis=biomass_basis, construction_done_on=construction_done_on)
+    if conditions.data["errors"]:
+        raise ServiceError(*conditions.data["errors"][0])
     plan.method, plan.planned_households = method, planned_households
     plan.construction_done_on, plan.commissioning_done_on = construction_done_on, commissioning_done_on
+    plan.demolition_year, plan.gas_review_passed_on = demolition_year, gas_review_passed_on
+    plan.gas_review_note, plan.biomass_basis = (gas_review_note or "").strip(), biomass_basis
     plan.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
                  instance=plan, before=before, after=model_snapshot(plan))
     return plan
+
+
+def plan_conditions(plan: VillagePlan):
+    """The conditions of the plan's method, checked (rules.village_plan_terms): for the setup page and to-dos."""
+    return rules.village_plan_terms(method=plan.method, year=plan.year, demolition_year=plan.demolition_year,
+                                    gas_review_passed_on=plan.gas_review_passed_on,
+                                    biomass_basis=plan.biomass_basis, construction_done_on=plan.construction_done_on)
+
+
+@transaction.atomic
+def inspection_record(*, actor, town: Division, done_on: dt.date, households_checked: int = 0,
+                      findings: str = "") -> EquipmentInspection:
+    """B11 (五、（四）, L5589): the town's full inspection and maintenance of the equipment installed since 2017."""
+    actor = as_actor(actor)
+    if town.kind != Division.Kind.TOWN:
+        raise ServiceError("town", "设备设施全面检查维护由各镇（街道）牵头完成，请选择镇（街道）。")
+    require(access.can_record_inspection(actor, town), "只能记录本人所在镇（街道）的设备设施检查维护。")
+    if done_on > business_date():
+        raise ServiceError("done_on", f"完成日期不能晚于今天（{business_date().isoformat()}）。")
+    if households_checked < 0:
+        raise ServiceError("households_checked", "检查户数不能为负数。")
+    inspection = EquipmentInspection.objects.filter(town=town).first()
+    before = model_snapshot(inspection) if inspection else None
+    inspection = inspection or EquipmentInspection(town=town)
+    inspection.done_on, inspection.households_checked = done_on, households_checked
+    inspection.findings, inspection.recorded_by = (findings or "").strip(), actor_user(actor)
+    inspection.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+                 instance=inspection, before=before, after=model_snapshot(inspection))
+    return inspection
 
 
 @transaction.atomic
