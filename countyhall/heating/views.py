@@ -42,6 +42,7 @@ from countyhall.heating.models import (
     VillagePlan,
     mask_address,
 )
+from countyhall.heating.policy import entitlement_why
 from countyhall.heating.selectors import (
     claim_exclusions,
     household_list_for_user,
@@ -463,7 +464,7 @@ def household_detail(request, pk: int):
     _need(request.user)
     user = request.user
     household = get_object_or_404(household_list_for_user(user).select_related(
-        "division__parent__parent", "householder"), pk=pk)
+        "division__parent__parent", "householder").prefetch_related("devices", "season_uses"), pk=pk)
     can_correct = access.can_correct_household(user, household)
     action = request.POST.get("action") if request.method == "POST" else None
     if action and not can_correct:
@@ -525,7 +526,8 @@ def household_detail(request, pk: int):
         "device": device, "uses": household.season_uses.order_by("season"),
         "readings": household.meter_readings.order_by("season", "read_on"),
         "purchases": household.fuel_purchases.order_by("season", "bought_on"),
-        "entitlements": household.entitlements.select_related("claim").order_by("period", "item"),
+        "entitlements": [(e, entitlement_why(e, household)) for e in
+                         household.entitlements.select_related("claim").order_by("period", "item")],
         "corrections": corrections, "can_correct": can_correct, "is_gas": household.method == Method.GAS,
         "forms": {"correct": correct, "reading": reading, "purchase": purchase, "fix_reading": fix_reading,
                   "fix_purchase": fix_purchase}})
@@ -670,6 +672,33 @@ def _claim_context(claim, user) -> dict:
             "excess": sum((e.excess for e, _, _ in lines), Decimal("0"))}
 
 
+def _claim_basis(claim, lines) -> dict:
+    """The readings behind the claim with the answer applied, and B6's other answer side by side for the stove
+    lines (how the same amounts would split between city and county)."""
+    from countyhall.core.policy import ANSWER_LABELS, parameters
+
+    registry = parameters()
+    readings = []
+    for reading_id, answer in (claim.policy_basis or {}).get("readings", {}).items():
+        reading = registry.readings.get(reading_id)
+        if reading is not None:
+            readings.append({"id": reading_id, "question": reading.question, "citation": reading.citation,
+                             "answer": ANSWER_LABELS.get(answer, "两种理解（期间内有变更）"),
+                             "text": reading.answer_text(answer) if answer in ANSWER_LABELS else ""})
+    stove = [e for e, _, _ in lines if e.item == Entitlement.Item.BIOMASS_STOVE]
+    b6 = None
+    if stove:
+        answer = (claim.policy_basis or {}).get("readings", {}).get("B6", "adopted")
+        other = "alternative" if answer == "adopted" else "adopted"
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for entitlement in stove:
+            for budget, amount in stove_shares_under(entitlement.amount, other).items():
+                totals[budget] += amount
+        b6 = {"answer": ANSWER_LABELS[other], "text": registry.readings["B6"].answer_text(other),
+              "shares": [(BUDGET_LABELS.get(b, b), v) for b, v in totals.items()]}
+    return {"readings": readings, "b6": b6}
+
+
 @login_required
 def claim_detail(request, pk: int):
     _need(request.user)
@@ -697,7 +726,7 @@ def claim_detail(request, pk: int):
                         masked=not access.can_view_unmasked(user))
     pending = claim.status == Claim.Status.DRAFT
     return render(request, "heating/claim.html", {
-        **context, "form": form, "can_approve": pending and access.can_approve_claim(user, claim),
+        **context, "form": form, "basis": _claim_basis(claim, context["lines"]), "can_approve": pending and access.can_approve_claim(user, claim),
         "can_return": pending and access.can_return_claim(user, claim)})
 
 
