@@ -42,7 +42,7 @@ from countyhall.heating.models import (
     VillagePlan,
     mask_address,
 )
-from countyhall.heating.policy import entitlement_why
+from countyhall.heating.policy import entitlement_why, stove_shares_under
 from countyhall.heating.selectors import (
     claim_exclusions,
     household_list_for_user,
