@@ -59,6 +59,15 @@ class VillagePlan(models.Model):
     def __str__(self) -> str:
         return f"{self.division} {self.get_method_display()}"
 
+    @property
+    def conditions(self):
+        """三、（一）（二）: the conditions of the method checked (a rule result: data["met"], data["checks"])."""
+        from countyhall.heating.rules import village_plan_terms
+
+        return village_plan_terms(method=self.method, year=self.year, demolition_year=self.demolition_year,
+                                  gas_review_passed_on=self.gas_review_passed_on, biomass_basis=self.biomass_basis,
+                                  construction_done_on=self.construction_done_on)
+
 
 class Household(models.Model):
     division = models.ForeignKey(Division, verbose_name="自然村", on_delete=models.PROTECT,

@@ -11,7 +11,13 @@ from django.db.models import Count, F, Q
 from countyhall.core.clock import business_date
 from countyhall.core.policy import parameters
 from countyhall.heating.models import Device, Entitlement, Household, Method, PublicInstitution, VillagePlan
-from countyhall.heating.rules import policy_date, programme_date, programme_year, task_equivalent_terms
+from countyhall.heating.rules import (
+    installation_payable_terms,
+    policy_date,
+    programme_date,
+    programme_year,
+    task_equivalent_terms,
+)
 
 
 def construction_deadline() -> dt.date:
@@ -122,8 +128,11 @@ def claim_exclusions(*, period: str, households, limit: int = 200) -> list[tuple
         if household.special_poor:
             reason = "特别困难群体：按《特别困难群体冬季清洁取暖改造工程补助工程实施方案》另行补助，不在本申领内"
         elif period == str(programme_year()):
+            payable = installation_payable_terms(accepted_on=household.accepted_on).data
             if household.converted_year != programme_year():
                 reason = f"{household.converted_year}年改造户，不属本方案的设备补贴"
+            elif not payable["payable"]:
+                reason = payable["reason"]  # reading B12
             else:
                 reason = "未登记生物质炉具（设备型号、价格），无法核算炉具补贴"
         elif not any(use.season == period for use in household.season_uses.all()):

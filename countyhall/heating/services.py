@@ -87,13 +87,6 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
     return plan
 
 
-def plan_conditions(plan: VillagePlan):
-    """The conditions of the plan's method, checked (rules.village_plan_terms): for the setup page and to-dos."""
-    return rules.village_plan_terms(method=plan.method, year=plan.year, demolition_year=plan.demolition_year,
-                                    gas_review_passed_on=plan.gas_review_passed_on,
-                                    biomass_basis=plan.biomass_basis, construction_done_on=plan.construction_done_on)
-
-
 @transaction.atomic
 def inspection_record(*, actor, town: Division, done_on: dt.date, households_checked: int = 0,
                       findings: str = "") -> EquipmentInspection:

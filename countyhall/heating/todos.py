@@ -40,6 +40,31 @@ def finding_count(households) -> int:
     return no_plan + wrong_method + sum(row["n"] for row in shared)
 
 
+def _duty_todos(user, today) -> list[Todo]:
+    """B11's inspection of the equipment since 2017 (五、（四）), per town, and the gas villages whose expert review
+    (三、（一）) is not recorded yet."""
+    from countyhall.core.models import Division
+    from countyhall.heating.models import EquipmentInspection
+    from countyhall.heating.rules import policy_date
+
+    scope = user.scope_division
+    if scope is None:
+        return []
+    items = []
+    due = policy_date("heating.deadline.inspection")
+    towns = Division.objects.filter(kind="town", path__startswith=scope.path) if scope.kind != "town" else \
+        Division.objects.filter(pk=scope.pk)
+    missing = towns.exclude(pk__in=EquipmentInspection.objects.values("town_id")).count()
+    if missing:
+        items.append(Todo(f"尚未完成{due.month}月{due.day}日前设备设施全面检查维护的镇（街道）", _url("heating:inspections"),
+                          count=missing, urgent=today > due, deadline=due, menu=MENU))
+    unreviewed = VillagePlan.objects.filter(division__path__startswith=scope.path, method=Method.GAS,
+                                            gas_review_passed_on__isnull=True).count()
+    if unreviewed:
+        items.append(Todo("尚未记录燃气专家评审通过的气代煤村", _url("heating:setup"), count=unreviewed, menu=MENU))
+    return items
+
+
 def todos(user) -> list[Todo]:
     roles = frozenset(getattr(user, "role_codes", ()) or ())
     items: list[Todo] = []
@@ -121,6 +146,8 @@ def todos(user) -> list[Todo]:
                     menu=MENU,
                 )
             )
+    if roles & {Role.HOUSING, Role.TOWN_OFFICER}:
+        items += _duty_todos(user, today)
     if Role.TOWN_OFFICER in roles:
         findings = finding_count(household_list_for_user(user))
         if findings:

@@ -23,6 +23,7 @@ from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.jobs import can_confirm_job, import_as_job, job_confirm_preview, job_submit
 from countyhall.core.models import Division, Job
 from countyhall.core.params import BadParameter, answers_bad_parameters, choice_param, division_param
+from countyhall.core.policy import parameters
 from countyhall.core.reports import xlsx_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
@@ -777,6 +778,13 @@ class PlanForm(forms.Form):
     planned_households = forms.IntegerField(label="计划改造户数", min_value=0)
     construction_done_on = forms.DateField(label="完成工程建设日期", required=False, widget=DATE)
     commissioning_done_on = forms.DateField(label="完成调试交付日期", required=False, widget=DATE)
+    # 三、（一）（二）: the conditions of the method (checked by the service, shown in the table).
+    demolition_year = forms.IntegerField(label="列入拆迁计划的年份（无拆迁计划留空）", required=False, min_value=2000,
+                                         max_value=2100)
+    gas_review_passed_on = forms.DateField(label="燃气专家评审通过日期（气代煤）", required=False, widget=DATE)
+    gas_review_note = forms.CharField(label="评审意见或文号（气代煤）", required=False, max_length=200)
+    biomass_basis = forms.ChoiceField(label="生物质改造依据（生物质）", required=False,
+                                      choices=[("", "—"), *VillagePlan._meta.get_field("biomass_basis").choices])
 
 
 class InstitutionForm(forms.Form):
@@ -826,3 +834,51 @@ def setup(request):
         "forms": forms_by_name, "allowed": allowed, "plans": VillagePlan.objects.select_related("division__parent__parent__parent"),
         "institutions": PublicInstitution.objects.select_related("division__parent__parent__parent"),
         "tendered": TenderedEquipment.objects.order_by("kind", "model_name")})
+
+
+class InspectionForm(forms.Form):
+    town = forms.ModelChoiceField(label="镇（街道）", queryset=Division.objects.filter(kind="town"))
+    done_on = forms.DateField(label="完成日期", widget=DATE)
+    households_checked = forms.IntegerField(label="检查户数", min_value=0, initial=0)
+    findings = forms.CharField(label="检查维护情况", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@login_required
+def inspections(request):
+    """B11 (五、（四）): each town's full inspection and maintenance of the equipment installed since 2017, with its
+    deadline; overdue towns are marked."""
+    from countyhall.core.clock import business_date
+    from countyhall.heating.models import EquipmentInspection
+    from countyhall.heating.rules import policy_date
+
+    _need(request.user)
+    user = request.user
+    scope = user.scope_division
+    towns = Division.objects.filter(kind="town").order_by("path")
+    if scope is not None and scope.kind == "town":
+        towns = towns.filter(pk=scope.pk)
+    elif scope is None:
+        towns = towns.none()
+    allowed = [town for town in towns if access.can_record_inspection(user, town)]
+    form = InspectionForm(request.POST or None)
+    form.fields["town"].queryset = towns.filter(pk__in=[t.pk for t in allowed])
+    if request.method == "POST":
+        if not allowed:
+            raise PermissionDenied("只能记录本人所在镇（街道）的设备设施检查维护。")
+        if form.is_valid():
+            try:
+                services.inspection_record(actor=user, **form.cleaned_data)
+                messages.success(request, "已记录设备设施全面检查维护。")
+                return redirect("heating:inspections")
+            except ServiceError as exc:
+                form_error(form, exc)
+    due = policy_date("heating.deadline.inspection")
+    since = parameters().at("heating.inspection.since_year", rules.programme_date())
+    done = {i.town_id: i for i in EquipmentInspection.objects.filter(town__in=towns).select_related("recorded_by")}
+    today = business_date()
+    rows = [{"town": town, "inspection": done.get(town.pk),
+             "overdue": town.pk not in done and today > due,
+             "late": town.pk in done and done[town.pk].done_on > due} for town in towns]
+    return render(request, "heating/inspections.html", {
+        "rows": rows, "due": due, "since": since.value, "citation": since.citation, "form": form,
+        "can_record": bool(allowed)})
