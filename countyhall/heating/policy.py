@@ -93,13 +93,20 @@ def _table(title: str, label: str, names, today: dict, proposal: dict, note: str
     for code in sorted(set(today) | set(proposal)):
         before, after = today.get(code, ZERO), proposal.get(code, ZERO)
         rows.append([names(code), _yuan(before), _yuan(after), _yuan(after - before)])
-    return {"title": title, "columns": [label, "今天的政策（元）", "按提议（元）", "变化（元）"], "rows": rows, "note": note}
+    return {
+        "title": title,
+        "columns": [label, "今天的政策（元）", "按提议（元）", "变化（元）"],
+        "rows": rows,
+        "note": note,
+    }
 
 
 def open_periods() -> list[str]:
     """Periods with entitlements not yet in an approved claim, and the programme's year while none of its claims is
     approved (the households on file, even before a first computation)."""
-    periods = set(Entitlement.objects.exclude(claim__status=Claim.Status.APPROVED).values_list("period", flat=True))
+    periods = set(
+        Entitlement.objects.exclude(claim__status=Claim.Status.APPROVED).values_list("period", flat=True)
+    )
     programme = str(rules.programme_year())
     if not Claim.objects.filter(period=programme, status=Claim.Status.APPROVED).exists():
         periods.add(programme)
@@ -112,22 +119,42 @@ def policy_impact(*, change, proposal) -> list[dict]:
     if not heating_key(change.kind, change.key):
         return []
     periods = open_periods()
-    households = list(Household.objects.filter(special_poor=False)
-                      .select_related("division__parent__parent").prefetch_related("devices", "season_uses"))
-    locked = set(Entitlement.objects.filter(claim__status=Claim.Status.APPROVED, adjusts=None)
-                 .values_list("household_id", "period", "item"))
+    households = list(
+        Household.objects.filter(special_poor=False)
+        .select_related("division__parent__parent")
+        .prefetch_related("devices", "season_uses")
+    )
+    locked = set(
+        Entitlement.objects.filter(claim__status=Claim.Status.APPROVED, adjusts=None).values_list(
+            "household_id", "period", "item"
+        )
+    )
     today = _computed(households, periods, locked)
     with governed_as(proposal):
         proposed = _computed(households, periods, locked)
-    note = (f"试算 {len(households)} 户（不含特别困难群体）在未审定期间（{'、'.join(periods)}）的补贴，不写入台账；"
-            f"已审定的申领不变。一次性补贴按方案印发日（{rules.programme_date().isoformat()}）的政策计算，"
-            "运行费用按各采暖季开始日的政策计算：生效日晚于该日的变更不改变该期间的金额。")
+    note = (
+        f"试算 {len(households)} 户（不含特别困难群体）在未审定期间（{'、'.join(periods)}）的补贴，不写入台账；"
+        f"已审定的申领不变。一次性补贴按方案印发日（{rules.programme_date().isoformat()}）的政策计算，"
+        "运行费用按各采暖季开始日的政策计算：生效日晚于该日的变更不改变该期间的金额。"
+    )
     payee_labels = dict(Claim.Payee.choices)
     return [
-        _table("清洁取暖：按预算分担", "预算", lambda c: BUDGET_LABELS.get(c, c), today["budgets"],
-               proposed["budgets"], note),
+        _table(
+            "清洁取暖：按预算分担",
+            "预算",
+            lambda c: BUDGET_LABELS.get(c, c),
+            today["budgets"],
+            proposed["budgets"],
+            note,
+        ),
         _table("清洁取暖：按镇（街道）", "镇（街道）", lambda c: c, today["towns"], proposed["towns"]),
-        _table("清洁取暖：按收款方", "收款方", lambda c: payee_labels.get(c, c), today["payees"], proposed["payees"]),
+        _table(
+            "清洁取暖：按收款方",
+            "收款方",
+            lambda c: payee_labels.get(c, c),
+            today["payees"],
+            proposed["payees"],
+        ),
     ]
 
 
@@ -152,22 +179,44 @@ def entitlement_why(entitlement: Entitlement, household: Household | None = None
         reading = registry.readings.get(reading_id)
         if reading is None:
             continue
-        readings.append({"id": reading_id, "question": reading.question, "answer": ANSWER_LABELS.get(answer, answer),
-                         "text": reading.answer_text(answer), "citation": reading.citation})
+        readings.append(
+            {
+                "id": reading_id,
+                "question": reading.question,
+                "answer": ANSWER_LABELS.get(answer, answer),
+                "text": reading.answer_text(answer),
+                "citation": reading.citation,
+            }
+        )
         if not reading.alternative or entitlement.adjusts_id:
             continue
         other = _other(answer)
         with readings_answered({reading_id: other}):
-            found = [r for item, _p, _n, r in _terms_for(household, entitlement.period) if item == entitlement.item]
+            found = [
+                r for item, _p, _n, r in _terms_for(household, entitlement.period) if item == entitlement.item
+            ]
         figure = found[0].data if found else None
-        alternatives.append({
-            "id": reading_id, "answer": ANSWER_LABELS[other], "text": reading.answer_text(other),
-            "amount": figure["amount"] if figure else None,
-            "shares": [(BUDGET_LABELS.get(b, b), v) for b, v in figure["shares"].items()] if figure else [],
-            "payee": dict(Claim.Payee.choices).get(figure.get("payee"), "") if figure and figure.get("payee") else "",
-            "note": "" if figure else "按这种理解，该项目前不予核算"})
-    return {"citations": entitlement.citations, "readings": readings, "alternatives": alternatives,
-            "changes": basis.get("changes", [])}
+        alternatives.append(
+            {
+                "id": reading_id,
+                "answer": ANSWER_LABELS[other],
+                "text": reading.answer_text(other),
+                "amount": figure["amount"] if figure else None,
+                "shares": [(BUDGET_LABELS.get(b, b), v) for b, v in figure["shares"].items()]
+                if figure
+                else [],
+                "payee": dict(Claim.Payee.choices).get(figure.get("payee"), "")
+                if figure and figure.get("payee")
+                else "",
+                "note": "" if figure else "按这种理解，该项目前不予核算",
+            }
+        )
+    return {
+        "citations": entitlement.citations,
+        "readings": readings,
+        "alternatives": alternatives,
+        "changes": basis.get("changes", []),
+    }
 
 
 def stove_shares_under(amount: Decimal, answer: str) -> dict[str, Decimal]:
@@ -178,5 +227,6 @@ def stove_shares_under(amount: Decimal, answer: str) -> dict[str, Decimal]:
         weights = rules.biomass_stove_weights(
             upper_percent=Decimal(registry.at("heating.biomass_stove.upper_share_percent", on).value),
             remainder_split=registry.at("heating.biomass_stove.remainder_split", on).value,
-            general=registry.at("heating.general.split", on).value)
+            general=registry.at("heating.general.split", on).value,
+        )
     return rules._shares(amount, weights)

@@ -87,12 +87,16 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
     return plan
 
 
+# The divisions that lead the work (各镇办): towns, 街道 and the development zone.
+TOWN_KINDS = frozenset({Division.Kind.TOWN, Division.Kind.STREET, Division.Kind.DEVELOPMENT_ZONE})
+
+
 @transaction.atomic
 def inspection_record(*, actor, town: Division, done_on: dt.date, households_checked: int = 0,
                       findings: str = "") -> EquipmentInspection:
     """B11 (五、（四）, L5589): the town's full inspection and maintenance of the equipment installed since 2017."""
     actor = as_actor(actor)
-    if town.kind != Division.Kind.TOWN:
+    if town.kind not in TOWN_KINDS:
         raise ServiceError("town", "设备设施全面检查维护由各镇（街道）牵头完成，请选择镇（街道）。")
     require(access.can_record_inspection(actor, town), "只能记录本人所在镇（街道）的设备设施检查维护。")
     if done_on > business_date():

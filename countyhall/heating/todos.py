@@ -45,6 +45,7 @@ def _duty_todos(user, today) -> list[Todo]:
     (三、（一）) is not recorded yet."""
     from countyhall.core.models import Division
     from countyhall.heating.models import EquipmentInspection
+    from countyhall.heating.services import TOWN_KINDS
     from countyhall.heating.rules import policy_date
 
     scope = user.scope_division
@@ -52,8 +53,7 @@ def _duty_todos(user, today) -> list[Todo]:
         return []
     items = []
     due = policy_date("heating.deadline.inspection")
-    towns = Division.objects.filter(kind="town", path__startswith=scope.path) if scope.kind != "town" else \
-        Division.objects.filter(pk=scope.pk)
+    towns = Division.objects.filter(kind__in=TOWN_KINDS, path__startswith=scope.path)
     missing = towns.exclude(pk__in=EquipmentInspection.objects.values("town_id")).count()
     if missing:
         items.append(Todo(f"尚未完成{due.month}月{due.day}日前设备设施全面检查维护的镇（街道）", _url("heating:inspections"),

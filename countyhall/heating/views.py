@@ -837,7 +837,7 @@ def setup(request):
 
 
 class InspectionForm(forms.Form):
-    town = forms.ModelChoiceField(label="镇（街道）", queryset=Division.objects.filter(kind="town"))
+    town = forms.ModelChoiceField(label="镇（街道）", queryset=Division.objects.filter(kind__in=services.TOWN_KINDS))
     done_on = forms.DateField(label="完成日期", widget=DATE)
     households_checked = forms.IntegerField(label="检查户数", min_value=0, initial=0)
     findings = forms.CharField(label="检查维护情况", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -854,8 +854,8 @@ def inspections(request):
     _need(request.user)
     user = request.user
     scope = user.scope_division
-    towns = Division.objects.filter(kind="town").order_by("path")
-    if scope is not None and scope.kind == "town":
+    towns = Division.objects.filter(kind__in=services.TOWN_KINDS).order_by("path")
+    if scope is not None and scope.kind in services.TOWN_KINDS:
         towns = towns.filter(pk=scope.pk)
     elif scope is None:
         towns = towns.none()
