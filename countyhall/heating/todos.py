@@ -7,14 +7,14 @@ check findings. Each item links to the filtered list where the person acts.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
 from countyhall.core.clock import business_date
 from countyhall.core.programs import Todo
 from countyhall.core.roles import Role
 from countyhall.heating import access
-from countyhall.heating.models import Claim, Entitlement, Method, VillagePlan
+from countyhall.heating.models import Claim, Entitlement, Household, Method, VillagePlan
 from countyhall.heating.rules import programme_year
 from countyhall.heating.selectors import (
     commissioning_deadline,
@@ -45,15 +45,18 @@ def _duty_todos(user, today) -> list[Todo]:
     (三、（一）) is not recorded yet."""
     from countyhall.core.models import Division
     from countyhall.heating.models import EquipmentInspection
-    from countyhall.heating.services import TOWN_KINDS
     from countyhall.heating.rules import policy_date
+    from countyhall.heating.services import TOWN_KINDS
 
     scope = user.scope_division
     if scope is None:
         return []
     items = []
     due = policy_date("heating.deadline.inspection")
-    towns = Division.objects.filter(kind__in=TOWN_KINDS, path__startswith=scope.path)
+    # A town owes the inspection once clean heating is on file there (a plan or a household of any year).
+    towns = Division.objects.filter(kind__in=TOWN_KINDS, path__startswith=scope.path).filter(
+        Exists(VillagePlan.objects.filter(division__path__startswith=OuterRef("path")))
+        | Exists(Household.objects.filter(division__path__startswith=OuterRef("path"))))
     missing = towns.exclude(pk__in=EquipmentInspection.objects.values("town_id")).count()
     if missing:
         items.append(Todo(f"尚未完成{due.month}月{due.day}日前设备设施全面检查维护的镇（街道）", _url("heating:inspections"),

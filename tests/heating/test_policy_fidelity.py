@@ -158,6 +158,8 @@ def test_inspection_deadline_and_since_year_are_parameters_37_wu_si():
 def test_inspection_duty_per_town(client, county_tree, make_user, settings, today, done_on, urgent, status):
     settings.BUSINESS_DATE = today
     officer = make_user("town-insp", Role.TOWN_OFFICER, "qingcheng")
+    services.village_plan_set(actor=officer, division=county_tree["natural_b"], method="biomass",
+                              planned_households=2, biomass_basis="whole_village")
     label = "尚未完成9月30日前设备设施全面检查维护的镇（街道）"
     if done_on:
         services.inspection_record(
