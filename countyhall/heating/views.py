@@ -23,7 +23,7 @@ from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.jobs import can_confirm_job, import_as_job, job_confirm_preview, job_submit
 from countyhall.core.models import Division, Job
 from countyhall.core.params import BadParameter, answers_bad_parameters, choice_param, division_param
-from countyhall.core.policy import parameters
+from countyhall.core.policy import NoPolicyInForce, parameters
 from countyhall.core.reports import xlsx_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
@@ -697,7 +697,16 @@ def _claim_basis(claim, lines) -> dict:
                 totals[budget] += amount
         b6 = {"answer": ANSWER_LABELS[other], "text": registry.readings["B6"].answer_text(other),
               "shares": [(BUDGET_LABELS.get(b, b), v) for b, v in totals.items()]}
-    return {"readings": readings, "b6": b6}
+    payment = None
+    if stove:
+        # 四、（二）1, L5502: "付款方式继续执行2019年付款政策" — an administered text, shown as not entered until it is.
+        parameter = registry.get("heating.biomass_stove.payment_policy")
+        try:
+            payment = {"text": registry.at(parameter.name, rules.programme_date()).value,
+                       "citation": parameter.citation}
+        except NoPolicyInForce:
+            payment = {"text": "", "citation": parameter.citation}
+    return {"readings": readings, "b6": b6, "payment": payment}
 
 
 @login_required

@@ -310,6 +310,7 @@ def test_claim_page_shows_b6_alternative_beside(client, ledger):  # noqa: F811
     html = client.get(f"/heating/claims/{stove.pk}/").content.decode()
     assert "为什么是这些金额" in html and 'id="b6-alternative"' in html
     assert "上级资金以外部分由县财政单独承担" in html and "县财政 ¥2,550.00" in html
+    assert "付款方式" in html and "尚未录入" in html  # 四、（二）1, L5502: the 2019 policy is not printed
 
 
 # --- 6. B12: installation subsidies after the county acceptance (the text is silent) ----------------------------
