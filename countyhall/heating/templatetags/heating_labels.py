@@ -17,3 +17,19 @@ def heating_place(household) -> str:
     from countyhall.heating.views import place
 
     return place(household)
+
+
+@register.simple_tag
+def heating_policy() -> dict:
+    """The programme's figures a page's text quotes (year, task, gas share, deadlines), read from heating.yaml so no
+    template repeats a date or a number of the text."""
+    from countyhall.core.policy import parameters
+    from countyhall.heating.rules import policy_date, programme_date, programme_year
+
+    on = programme_date()
+    registry = parameters()
+    return {"year": programme_year(), "task": registry.at("heating.task.households", on).value,
+            "min_gas_percent": registry.at("heating.gas_village.min_gas_percent", on).value,
+            "construction": policy_date("heating.deadline.construction"),
+            "commissioning": policy_date("heating.deadline.commissioning"),
+            "inspection": policy_date("heating.deadline.inspection")}
