@@ -32,6 +32,8 @@ def navigation_for(user) -> list[dict]:
     items.append(_item("工作日历", "core:calendar"))
     # Every signed-in user may have started an import or export that runs in the background (core.jobs).
     items.append(_item("后台任务", "core:jobs"))
+    if user.can(Capability.POLICY_GOVERN):
+        items.append(_item("政策解读与录入数值", "core:readings"))
     if user.can(Capability.AUDIT_VIEW):
         items.append(_item("审计日志", "core:audit"))
     if user.can(Capability.AUDIT_VIEW) or user.is_staff:

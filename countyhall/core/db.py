@@ -37,3 +37,71 @@ def insert_row(instance: models.Model) -> models.Model:
     instance._state.adding = False
     instance._state.db = alias
     return instance
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` new primary keys from the model's sequence (PostgreSQL), for rows written by `copy_rows`:
+    COPY returns no ids, and the audit rows of an import name the rows they describe. Ids taken and then
+    rolled back are skipped, as any aborted INSERT skips them."""
+    if count <= 0:
+        return []
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [connection.ops.quote_name(meta.db_table), meta.pk.column, count],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def copy_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    """Write `rows` (tuples of database values in `columns` order, primary keys included) with PostgreSQL's
+    COPY: several times faster than bulk_create for tens of thousands of rows (no per-object field
+    conversion, no array literals). The values must already be what the columns store (a JSON column gets
+    its JSON text). Runs in the caller's transaction; constraint violations raise IntegrityError."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        raise RuntimeError("copy_rows is for PostgreSQL; use bulk_create elsewhere")
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    """`copy_rows` on PostgreSQL; elsewhere (SQLite) one executemany INSERT, the dates and datetimes put in the
+    form the backend stores (as bulk_create would), without building model instances. Leave the primary key
+    out of `columns` on SQLite and read the ids back by a unique column (see the elder import)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql":
+        copy_rows(model, columns, rows)
+        return
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    adapt = []
+    for column in columns:
+        kind = fields[column].get_internal_type()
+        if kind == "DateTimeField":
+            adapt.append(connection.ops.adapt_datetimefield_value)
+        elif kind == "DateField":
+            adapt.append(connection.ops.adapt_datefield_value)
+        else:
+            adapt.append(None)
+    if any(adapt):
+        rows = [
+            tuple(a(v) if a is not None and v is not None else v for a, v in zip(adapt, row, strict=True))
+            for row in rows
+        ]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

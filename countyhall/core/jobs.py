@@ -175,27 +175,19 @@ def job_result_file(job: Job) -> Path | None:
 
 
 def excel_row_count(content: bytes, *, limit: int | None = None) -> int:
-    """Roughly how many data rows an uploaded workbook holds (to choose a job or an immediate import); an
-    unreadable or oversized file counts as small, so the synchronous import reports what is wrong with it.
+    """Roughly how many data rows an uploaded workbook holds (to choose a job or an immediate import, and the
+    elder import's bar while the file is read); an unreadable or oversized file counts as small, so the
+    synchronous import reports what is wrong with it.
 
-    This runs in the request: a file over the byte cap is not opened at all, and counting stops at `limit`
-    (a sheet's declared dimension is not trusted: it may claim a million rows, or none)."""
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
-    from countyhall.core.excel import import_max_bytes
+    This runs in the request: a file over the byte cap is not opened at all. The rows are counted from the
+    sheet's row tags (core.excel.sheet_row_count, no cell is read; the sheet's declared dimension is not
+    trusted: it may claim a million rows, or none); `limit` caps the answer."""
+    from countyhall.core.excel import import_max_bytes, sheet_row_count
 
     if len(content) > import_max_bytes():
         return 0
     try:
-        sheet = load_workbook(BytesIO(content), read_only=True, data_only=True).active
-        count = -1  # the header row
-        for _ in sheet.iter_rows(values_only=True):
-            count += 1
-            if limit is not None and count >= limit:
-                break
-        return max(0, count)
+        return sheet_row_count(content, limit=limit)
     except Exception:  # noqa: BLE001 - any unreadable file goes the synchronous way and gets its message there
         return 0
 
@@ -382,7 +374,9 @@ def jobs_prune_files(*, now: dt.datetime | None = None, days: int | None = None)
     days = settings.COUNTYHALL_JOB_FILES_DAYS if days is None else days
     cutoff = now - dt.timedelta(days=days)
     finished = [Job.State.DONE, Job.State.FAILED, Job.State.CANCELLED]
-    old = Job.objects.filter(state__in=finished, finished_at__lt=cutoff).exclude(input_path="", result_path="")
+    old = Job.objects.filter(state__in=finished, finished_at__lt=cutoff).exclude(
+        input_path="", result_path=""
+    )
     pruned = 0
     for job in old.iterator():
         for stored in (job.input_path, job.result_path):
@@ -535,7 +529,12 @@ def job_list_url(job: Job) -> str:
     from django.urls import NoReverseMatch, reverse
 
     kind = job_kind(job.kind)
-    if kind is None or not kind.list_url or job.state != Job.State.DONE or not (job.result or {}).get("applied"):
+    if (
+        kind is None
+        or not kind.list_url
+        or job.state != Job.State.DONE
+        or not (job.result or {}).get("applied")
+    ):
         return ""
     try:
         return reverse(kind.list_url)
@@ -601,6 +600,13 @@ def execute_job(job_id: int) -> str:
     _busy.set()
     try:
         with transaction.atomic():
+            if _uses_files() and _side_channel_ok.get():
+                # SQLite (WAL): take the write lock before the work's first read. A transaction that read first
+                # and writes later fails at once ("database is locked", no waiting) when another connection
+                # wrote in between (the worker's periodic jobs, any page's audit row); holding the lock from
+                # the start, the others wait for it instead (SQLite has one writer: a page writing during a
+                # long import still gives up after its timeout). Readers (the progress poll) never wait in WAL.
+                Job.objects.filter(pk=job.pk).update(worker_id=F("worker_id"))
             outcome = _handler(job.handler)(
                 job=job,
                 actor=_actor_for(job),
@@ -733,7 +739,8 @@ def worker_health() -> dict:
     beats = heartbeats()
     recent = {w: at for w, at in beats.items() if now - at <= _stale_after()}
     orphaned = sum(
-        1 for worker in Job.objects.filter(state=Job.State.RUNNING).values_list("worker_id", flat=True)
+        1
+        for worker in Job.objects.filter(state=Job.State.RUNNING).values_list("worker_id", flat=True)
         if worker not in recent
     )
     if orphaned:

@@ -76,6 +76,21 @@ def core_todos(user) -> list[Todo]:
                 menu="core:outbox",
             )
         )
+    from countyhall.core.selectors.policy import pending_changes_for
+
+    waiting = list(pending_changes_for(user).order_by("valid_from")[:50])
+    if waiting:
+        # Four eyes: a change another administrator proposed is in force only once this one approves it.
+        items.append(
+            Todo(
+                label="待您审核的政策解读或录入数值变更",
+                url=reverse("core:policy-changes") + "?state=proposed",
+                count=len(waiting),
+                urgent=any(c.valid_from <= today for c in waiting),
+                deadline=waiting[0].valid_from,
+                menu="core:readings",
+            )
+        )
     locked = locked_out_count()
     if locked:
         items.append(

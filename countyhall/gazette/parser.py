@@ -26,16 +26,25 @@ ATTACHMENT_NOTE_RE = re.compile(r"^注：本文附件详见")
 TERMINAL = "。！？；;"
 CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
+# A heading line ("2.2 应急救援现场指挥部") has no sentence punctuation; one this much narrower than the column
+# is a heading of its own, not the first part of a sentence wrapped onto the next line.
+SENTENCE_PUNCTUATION = re.compile(r"[，。；：,;:！？]")
+HEADING_SLACK = 4.0
+# The closing sentence giving the document's validity ("本意见自 2021年 9月 2日起施行，有效期至…", "本预案自印发之日起实施").
+VALIDITY_RE = re.compile(r"^本(?:意见|方案|实施方案|细则|办法|预案|通知|规定|清单)自.*起(?:施行|实施)")
+ON_ISSUE_RE = re.compile(r"自印发之日起(?:施行|实施)")
 
 # Markers of the standard Chinese outline, ranked from the outermost: 一、 / （一） / 1. / （1）.
 MARKERS = [
     (1, re.compile(r"^([一二三四五六七八九十]+)、")),
     (2, re.compile(r"^（([一二三四五六七八九十]+)）")),
-    (3, re.compile(r"^([0-9０-９]{1,2})[．.](?![0-9０-９])")),
+    # "1.5倍" is a number, not item 1; "34.2022年底前" (35号 L5243) is item 34 followed by a year.
+    (3, re.compile(r"^([0-9０-９]{1,2})[．.](?:(?=[0-9０-９]{4}年)|(?![0-9０-９]))")),
     (4, re.compile(r"^（([0-9０-９]{1,2})）")),
 ]
 # Decimal outline of the emergency plan (高政办字〔2021〕34号): "1 总则", "4.2.1 信息上报与跟踪".
-OUTLINE_RE = re.compile(r"^([0-9]{1,2}(?:[.．][0-9０-９]{1,2}){0,3})\s+(?=[^\s0-9０-９])")
+# Print mixes full-width digits into the numbers anywhere, the first one included ("８.4 奖励", "6.１ 处置评估").
+OUTLINE_RE = re.compile(r"^([0-9０-９]{1,2}(?:[.．][0-9０-９]{1,2}){0,3})\s+(?=[^\s0-9０-９])")
 OUTLINE_START = re.compile(r"^1\s+总则$")
 
 
@@ -103,7 +112,9 @@ class ParsedDocument:
 
     def fingerprint(self) -> str:
         data = asdict(self)
-        return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+        return hashlib.sha256(
+            json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()
+        ).hexdigest()
 
 
 @dataclass
@@ -156,6 +167,15 @@ def _cn_number(raw: str) -> int:
     return CN_DIGITS[tens] * 10 + CN_DIGITS.get(units, 0)
 
 
+def _is_heading_line(text: str, column: float, outline: bool) -> bool:
+    """A clause marker followed by a few words and no punctuation, clearly narrower than a full printed line."""
+    return (
+        _marker(text, outline) is not None
+        and not SENTENCE_PUNCTUATION.search(text)
+        and display_width(text) <= column - HEADING_SLACK
+    )
+
+
 def _join_paragraphs(lines: list[tuple[int, str]], outline: bool) -> list[Paragraph]:
     """Rejoin lines broken by the print layout into paragraphs.
 
@@ -182,6 +202,7 @@ def _join_paragraphs(lines: list[tuple[int, str]], outline: bool) -> list[Paragr
                 or display_width(last_line) < short
                 or previous in ISSUERS
                 or parse_cn_date(previous) is not None
+                or (previous == last_line and _is_heading_line(last_line, column, outline))
             )
         if starts_new:
             paragraphs.append(Paragraph(text=text, line=number, end_line=number))
@@ -215,18 +236,57 @@ def _document_kind(title: str) -> str:
     return "notice"
 
 
+def _closes_outline(text: str) -> bool:
+    return text in ISSUERS or parse_cn_date(text) is not None or bool(VALIDITY_RE.match(text))
+
+
+SIGNATURE_PATH = "落款"
+SIGNATURE_ORDER = 11_000  # after the validity sentence (9_000) and the attachment list (10_000), as printed
+
+
+def _signature_clause(paragraph: Paragraph, used: dict[str, int], *, order: int) -> ParsedClause:
+    used["c-signature"] = used.get("c-signature", 0) + 1
+    anchor = "c-signature" if used["c-signature"] == 1 else f"c-signature-{used['c-signature']}"
+    return ParsedClause(
+        anchor=anchor,
+        path=SIGNATURE_PATH,
+        label=SIGNATURE_PATH,
+        level=1,
+        heading=SIGNATURE_PATH,
+        text=paragraph.text,
+        line=paragraph.line,
+        end_line=paragraph.end_line,
+        parent_anchor=None,
+        order=order,
+    )
+
+
 def _build_clauses(paragraphs: list[Paragraph], outline: bool) -> list[ParsedClause]:
     clauses: list[ParsedClause] = []
     stack: list[tuple[float, ParsedClause, list[int]]] = []
     used: dict[str, int] = {}
+    closing: ParsedClause | None = None  # the signature block after the numbered clauses, while it lasts
     for paragraph in paragraphs:
         marker = _marker(paragraph.text, outline)
+        if marker is None and _closes_outline(paragraph.text):
+            # The signature and the unnumbered validity sentence belong to the document, not to its last clause:
+            # the validity sentence is a clause of its own (_validity_clauses), the signature the 落款 shown last.
+            stack = []
+            if VALIDITY_RE.match(paragraph.text) or not clauses:
+                continue
         if marker is None:
             if clauses and stack:
                 clause = stack[-1][1]
                 clause.text += "\n" + paragraph.text
                 clause.end_line = paragraph.end_line
+            elif clauses and closing is not None:
+                closing.text += "\n" + paragraph.text
+                closing.end_line = paragraph.end_line
+            elif clauses and _closes_outline(paragraph.text):
+                closing = _signature_clause(paragraph, used, order=SIGNATURE_ORDER + len(clauses))
+                clauses.append(closing)
             continue
+        closing = None
         rank, label, parts, kind = marker
         while stack and stack[-1][0] >= rank:
             stack.pop()
@@ -260,7 +320,9 @@ def _build_clauses(paragraphs: list[Paragraph], outline: bool) -> list[ParsedCla
     return clauses
 
 
-PERSON_APPOINT_RE = re.compile(r"^(?P<person>[\u4e00-\u9fff]{2,4})为(?P<position>.+?)(?:（(?P<term>[^）]*)）)?[；。]?$")
+PERSON_APPOINT_RE = re.compile(
+    r"^(?P<person>[\u4e00-\u9fff]{2,4})为(?P<position>.+?)(?:（(?P<term>[^）]*)）)?[；。]?$"
+)
 PERSON_REMOVE_RE = re.compile(r"^(?P<person>[\u4e00-\u9fff]{2,4})的(?P<position>.+?)职务[；。]?$")
 
 
@@ -347,8 +409,48 @@ def _attachment_clauses(attachments: list[str], spans: list[tuple[int, int]]) ->
     if not spans:
         return []
     text = "附件：" + "；".join(f"{i}．{title}" for i, title in enumerate(attachments, start=1))
-    return [ParsedClause(anchor="c-attachments", path="附件", label="附件", level=1, heading="附件", text=text,
-                         line=spans[0][0], end_line=spans[-1][1], parent_anchor=None, order=10_000)]
+    return [
+        ParsedClause(
+            anchor="c-attachments",
+            path="附件",
+            label="附件",
+            level=1,
+            heading="附件",
+            text=text,
+            line=spans[0][0],
+            end_line=spans[-1][1],
+            parent_anchor=None,
+            order=10_000,
+        )
+    ]
+
+
+VALIDITY_PATH = "施行和有效期"
+
+
+def _validity_clauses(paragraphs: list[Paragraph], outline: bool) -> list[ParsedClause]:
+    """The unnumbered closing sentence on the document's validity as a citable clause of its own: it sets the
+    dates every figure of the document is in force (高政办发〔2021〕2号: from 2021-09-02 to 2023-12-31), and it is
+    no part of the last numbered clause before it."""
+    found = [p for p in paragraphs if _marker(p.text, outline) is None and VALIDITY_RE.match(p.text)]
+    return (
+        [
+            ParsedClause(
+                anchor="c-validity",
+                path=VALIDITY_PATH,
+                label=VALIDITY_PATH,
+                level=1,
+                heading=VALIDITY_PATH,
+                text=found[0].text,
+                line=found[0].line,
+                end_line=found[0].end_line,
+                parent_anchor=None,
+                order=9_000,
+            )
+        ]
+        if found
+        else []
+    )
 
 
 def _parse_document(lines: list[tuple[int, str]], start: int, number_index: int, end: int) -> ParsedDocument:
@@ -370,7 +472,12 @@ def _parse_document(lines: list[tuple[int, str]], start: int, number_index: int,
     paragraphs = _join_paragraphs(body_lines, outline)
 
     recipients = ""
-    if paragraphs and paragraphs[0].text[-1] in "：:" and "。" not in paragraphs[0].text and len(paragraphs[0].text) < 120:
+    if (
+        paragraphs
+        and paragraphs[0].text[-1] in "：:"
+        and "。" not in paragraphs[0].text
+        and len(paragraphs[0].text) < 120
+    ):
         recipients = paragraphs.pop(0).text.rstrip("：:")
 
     attachments: list[str] = []
@@ -398,9 +505,13 @@ def _parse_document(lines: list[tuple[int, str]], start: int, number_index: int,
 
     date = next((parse_cn_date(p.text) for p in kept if parse_cn_date(p.text)), None)
     if date is None:
-        raise GazetteParseError(number_index, f"{number_match.group(1)} 没有找到成文日期（如 2021年 9月 26日）")
+        raise GazetteParseError(
+            number_index, f"{number_match.group(1)} 没有找到成文日期（如 2021年 9月 26日）"
+        )
     body = "".join(p.text for p in kept)
-    effective_from = _date_after(r"自", r"起施行", body)
+    effective_from = _date_after(r"自", r"起(?:施行|实施)", body)
+    if effective_from is None and ON_ISSUE_RE.search(body):
+        effective_from = date  # "自印发之日起实施": in force from the document's own date
     effective_to = _date_after(r"有效期至", "", body)
     kind = _document_kind(title)
     return ParsedDocument(
@@ -420,7 +531,11 @@ def _parse_document(lines: list[tuple[int, str]], start: int, number_index: int,
         start_line=start,
         end_line=end,
         paragraphs=kept,
-        clauses=_build_clauses(kept, outline) + _attachment_clauses(attachments, attachment_lines),
+        clauses=(
+            _build_clauses(kept, outline)
+            + _validity_clauses(kept, outline)
+            + _attachment_clauses(attachments, attachment_lines)
+        ),
         personnel=_personnel(kept) if kind == "personnel" else [],
     )
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from countyhall.core.clock import business_date
 from countyhall.core.clocks import ClockState
@@ -38,7 +38,14 @@ from countyhall.permits.models import (
     StageLimit,
 )
 from countyhall.permits.rules import stages_for
-from countyhall.permits.services.clock import ANSWERED, case_clock, review_clock
+from countyhall.permits.services.clock import (
+    ANSWERED,
+    NO_PARTS,
+    case_clock,
+    clock_of,
+    clock_parts,
+    review_clock,
+)
 
 
 def project_list_for_user(user) -> QuerySet[Project]:
@@ -77,6 +84,10 @@ def case_notes_for_user(user, case: Case) -> list[CaseNote]:
     return [n for n in case.notes.all() if not (n.internal and is_firm(user))]
 
 
+# The opinions not in ANSWERED: a review still waiting (as the lead's list counts them).
+WAITING = [o for o in Review.Opinion.values if o not in ANSWERED]
+
+
 @dataclass(frozen=True)
 class DeskRow:
     case: Case
@@ -91,14 +102,17 @@ def department_desk(*, organisation: Organisation, on: dt.date | None = None, du
     calendar = DatabaseCalendar()
     rows: dict[str, list[DeskRow]] = {"overdue": [], "due_soon": [], "open": [], "answered": []}
     held = (Review.objects.filter(department=organisation).exclude(case__status=Case.Status.SUBMITTED)
-            .select_related("case__project", "case__lead").prefetch_related("case__suspensions", "case__extensions"))
+            .select_related("case__project", "case__lead"))
     # Every review still waiting, and only the latest answered ones: the desk is for today's work.
-    waiting = held.exclude(opinion__in=ANSWERED).order_by("case__accepted_on")
-    answered = held.filter(opinion__in=ANSWERED).order_by("-decided_on", "-pk")[:answered_shown]
+    waiting = list(held.exclude(opinion__in=ANSWERED).order_by("case__accepted_on"))
+    answered = list(held.filter(opinion__in=ANSWERED).order_by("-decided_on", "-pk")[:answered_shown])
+    # The stops of every case on the desk in one query (hundreds of cases: no prefetch per case id).
+    parts = clock_parts({r.case_id for r in waiting} | {r.case_id for r in answered})
     for review in answered:
-        rows["answered"].append(DeskRow(review.case, review, review_clock(review, on=on, calendar=calendar)))
+        rows["answered"].append(DeskRow(review.case, review, review_clock(
+            review, on=on, calendar=calendar, parts=parts.get(review.case_id, NO_PARTS))))
     for review in waiting:
-        clock = review_clock(review, on=on, calendar=calendar)
+        clock = review_clock(review, on=on, calendar=calendar, parts=parts.get(review.case_id, NO_PARTS))
         if review.case.status != Case.Status.IN_REVIEW:
             rows["open"].append(DeskRow(review.case, review, clock))
         elif clock.overdue:
@@ -107,14 +121,18 @@ def department_desk(*, organisation: Organisation, on: dt.date | None = None, du
             rows["due_soon"].append(DeskRow(review.case, review, clock))
         else:
             rows["open"].append(DeskRow(review.case, review, clock))
-    led = (Case.objects.filter(lead=organisation).exclude(status__in=[Case.Status.APPROVED, Case.Status.REFUSED,
-                                                                      Case.Status.REVOKED])
-           .select_related("project").prefetch_related("suspensions", "extensions", "reviews"))
+    led_cases = Case.objects.filter(lead=organisation).exclude(
+        status__in=[Case.Status.APPROVED, Case.Status.REFUSED, Case.Status.REVOKED])
+    led = led_cases.select_related("project").annotate(
+        reviews_waiting=Count("reviews", filter=Q(reviews__opinion__in=WAITING)))
+    led_parts = clock_parts(led_cases)
     leading = []
     for case in led:
-        waiting = [r for r in case.reviews.all() if r.opinion not in ANSWERED]
-        leading.append({"case": case, "clock": case_clock(case, on=on, calendar=calendar), "waiting": len(waiting),
-                        "ready": case.status == Case.Status.IN_REVIEW and not waiting})
+        # The reviews still waiting counted in the query (was every review of every led case prefetched).
+        leading.append({"case": case, "clock": case_clock(case, on=on, calendar=calendar,
+                                                          parts=led_parts.get(case.pk, NO_PARTS)),
+                        "waiting": case.reviews_waiting,
+                        "ready": case.status == Case.Status.IN_REVIEW and not case.reviews_waiting})
     notices = ClockNotice.objects.filter(organisation=organisation).select_related("case__project")[:50]
     # C8: approvals granted on a commitment are checked afterwards; the lead keeps the follow-up list.
     commitments = (Commitment.objects.filter(case__lead=organisation, checked_on__isnull=True)
@@ -145,14 +163,16 @@ def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date |
     last = dt.date(year, month, month_calendar.monthrange(year, month)[1])
     on = min(on or business_date(), last)
     calendar = DatabaseCalendar()
-    cases = (Case.objects.filter(lead=lead).filter(Q(applied_on__lte=last) | Q(accepted_on__lte=last))
-             .exclude(decided_on__lt=first).select_related("project")
-             .prefetch_related("suspensions", "extensions", "reviews__department").order_by("accepted_on"))
+    month_cases = (Case.objects.filter(lead=lead).filter(Q(applied_on__lte=last) | Q(accepted_on__lte=last))
+                   .exclude(decided_on__lt=first))
+    # A lead's month can hold hundreds of open cases: their stops and extensions by clock_parts (two queries).
+    parts = clock_parts(month_cases)
+    cases = month_cases.select_related("project").order_by("accepted_on")
     rows = []
     totals = {"received": 0, "accepted": 0, "decided": 0, "approved": 0, "refused": 0, "in_progress": 0,
               "overdue": 0, "awaiting_applicant": 0}
     for case in cases:
-        clock = case_clock(case, on=on, calendar=calendar)
+        clock = case_clock(case, on=on, calendar=calendar, parts=parts.get(case.pk, NO_PARTS))
         decided_in_month = case.decided_on is not None and first <= case.decided_on <= last
         totals["received"] += bool(case.applied_on and first <= case.applied_on <= last)
         totals["accepted"] += bool(case.accepted_on and first <= case.accepted_on <= last)
@@ -176,13 +196,20 @@ def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date |
 def time_used_statistics(*, category: str | None = None) -> list[dict]:
     """Working days used by decided cases, per category and stage: count, mean, longest, over the limit."""
     calendar = DatabaseCalendar()
-    cases = (Case.objects.filter(decided_on__isnull=False, accepted_on__isnull=False).select_related("project")
-             .prefetch_related("suspensions", "extensions"))
+    cases = Case.objects.filter(decided_on__isnull=False, accepted_on__isnull=False)
     if category:
         cases = cases.filter(project__category=category)
+    # Every decided case of the county (thousands): the stops and extensions in two queries (clock_parts), the
+    # cases as plain rows of the columns a clock reads (case_clock's arithmetic, clock_of).
+    parts = clock_parts(cases)
+    on = business_date()
     groups: dict[tuple[str, str], list[ClockState]] = defaultdict(list)
-    for case in cases:
-        groups[(case.project.category, case.stage)].append(case_clock(case, calendar=calendar))
+    for pk, cat, stage, accepted_on, decided_on, status, working_days in cases.order_by().values_list(
+            "pk", "project__category", "stage", "accepted_on", "decided_on", "status", "working_days"):
+        part = parts.get(pk, NO_PARTS)
+        groups[(cat, stage)].append(clock_of(
+            accepted_on=accepted_on, limit=working_days + part.extension_days, stops=part.stops, status=status,
+            decided_on=decided_on, on=on, calendar=calendar))
     stats = []
     for cat in Category.values:
         for stage in stages_for(cat):

@@ -183,3 +183,80 @@ def test_audit_record_many_needs_the_transaction():
     )
     with pytest.raises(RuntimeError):
         audit_record_many([entry])
+
+
+def _rows(count: int, first: int = 0) -> list[list]:
+    rows = []
+    for i in range(first, first + count):
+        rows.append(
+            [
+                valid_id(f"370322194{i // 28 % 10}{i // 28 % 12 + 1:02d}{i % 28 + 1:02d}{i % 997:03d}"),
+                "钱老" + "一二三四五六七八九十"[i % 10],
+                "是",
+                NATURAL_B,
+                "",
+                "",
+                f"Q{i:05d}",
+                "青民救〔2021〕9号" if i % 3 == 0 else "",
+                "2021-03-01" if i % 3 == 0 else "",
+            ]
+        )
+    return rows
+
+
+def test_the_queries_do_not_grow_with_the_rows(canteen_world, django_assert_max_num_queries):
+    """The set-based import: a few queries per batch of new elders, none per row (30 rows and 300 rows in
+    one batch take the same number)."""
+    officer = canteen_world["users"]["town"]
+    counts = []
+    for count, first in ((30, 0), (300, 1000)):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            report = elder_import(actor=officer, content=workbook(_rows(count, first)))
+        assert report.applied and report.created == count and not report.errors
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(40):
+        elder_import(actor=officer, content=workbook(_rows(50, 5000)))
+
+
+def test_a_second_import_of_the_same_file_writes_nothing(canteen_world):
+    officer = canteen_world["users"]["town"]
+    content = workbook(_rows(40))
+    assert elder_import(actor=officer, content=content).created == 40
+    before = (Person.objects.count(), Elder.objects.count(), TekunStatus.objects.count())
+    again = elder_import(actor=officer, content=content)
+    assert again.created == 0 and again.unchanged == 40
+    assert (Person.objects.count(), Elder.objects.count(), TekunStatus.objects.count()) == before
+
+
+def test_the_ids_the_audit_rows_name_are_the_rows_written(canteen_world, monkeypatch):
+    """COPY (PostgreSQL) takes the ids from the sequences first; SQLite reads them back: either way each
+    audit row's object id and snapshot are its own row's."""
+    monkeypatch.setattr(elder_services, "IMPORT_BATCH", 7)
+    officer = canteen_world["users"]["town"]
+    start = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    report = elder_import(actor=officer, content=workbook(_rows(20, 300)))
+    assert report.created == 20
+    written = _written(start)
+    assert len(written) == 20 * 2 + 7  # person and elder per row, 特困 on rows 300, 303, … 318
+    for entry in written:
+        model = {"core.Person": Person, "canteens.Elder": Elder, "canteens.TekunStatus": TekunStatus}[
+            entry.object_type
+        ]
+        row = model.objects.get(pk=int(entry.object_id))
+        assert entry.after["id"] == row.pk
+        if model is Elder:
+            assert entry.after["person_id"] == row.person_id and entry.after["card_number"] == row.card_number
+        if model is TekunStatus:
+            assert entry.object_repr == f"老人 #{row.elder_id} 特困认定"
+    # A new row after the import gets the next id (the sequences moved past the ids taken).
+    person = person_register(
+        actor=officer,
+        id_number=valid_id("37032219400101999"),
+        name="后来",
+        division=Person.objects.first().division,
+    )
+    assert person.pk > max(int(e.object_id) for e in written if e.object_type == "core.Person")

@@ -128,7 +128,7 @@ def test_in_force_window(meal, eligible):
     if not eligible:
         assert result.data["reason_code"] == "not_in_force"
         assert "施行期" in result.data["reason"]
-        assert [(c.clause, c.line) for c in result.citations] == [("六、（四）", 1380)]
+        assert [(c.clause, c.line) for c in result.citations] == [("施行和有效期", 1380)]
 
 
 OPERATING_CASES = [

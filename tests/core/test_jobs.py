@@ -164,7 +164,9 @@ def test_an_administrator_sees_state_but_neither_result_nor_file(client, people)
     assert "下载" not in page and "只有发起人可以查看" in page
     assert client.get(f"/jobs/{job.pk}/download").status_code == 404
     assert client.get(f"/jobs/{job.pk}/status").json()["state"] == Job.State.DONE
-    assert not jobs.can_view_job_result(people["admin"], job) and jobs.can_view_job_state(people["admin"], job)
+    assert not jobs.can_view_job_result(people["admin"], job) and jobs.can_view_job_state(
+        people["admin"], job
+    )
     client.force_login(people["owner"])
     assert "下载 台账.xlsx" in client.get(f"/jobs/{job.pk}/").content.decode()
 
@@ -281,3 +283,51 @@ def test_the_prune_is_a_periodic_job(people):
     assert ("countyhall.core.jobs:JOBS_PRUNE", "03:15") in django_settings.COUNTYHALL_PERIODIC_JOBS
     job = job_submit(actor=people["owner"], kind=jobs.JOBS_PRUNE)
     assert execute_job(job.pk) == Job.State.DONE
+
+
+def write_late_job(*, job, actor, params, progress):
+    """Reads, lets another connection write, then writes: what a large import does while the worker's periodic
+    jobs or a page write beside it."""
+    import threading
+    import time
+
+    list(Job.objects.filter(pk=job.pk))  # the work's first read
+
+    def other() -> None:
+        from django.db import connection as own
+
+        try:
+            AuditEntry.objects.create(
+                action=AuditEntry.Action.CREATE, object_type="tests.other", object_repr="旁写"
+            )
+        finally:
+            own.close()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    time.sleep(0.5)  # without the lock taken first, the other write commits here
+    AuditEntry.objects.create(action=AuditEntry.Action.CREATE, object_type="tests.work", object_repr="任务写")
+    return JobOutcome(result={"thread": thread.name}, message="完成")
+
+
+WRITE_LATE = JobKind("tests.write_late", "测试：先读后写", "tests.core.test_jobs:write_late_job")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_a_job_that_writes_late_is_not_failed_by_another_writer(people):
+    """SQLite in WAL mode fails a transaction that read and then writes after another connection wrote ("database
+    is locked", at once): the job takes the write lock first, and the other writer waits for it instead."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writers do not lock each other out")
+    job = job_submit(actor=people["admin"], kind=WRITE_LATE)
+    assert execute_job(job.pk) == Job.State.DONE
+    import time
+
+    for _ in range(50):  # the other writer went on once the job committed
+        if AuditEntry.objects.filter(object_type="tests.other").exists():
+            break
+        time.sleep(0.1)
+    assert AuditEntry.objects.filter(object_type="tests.other").exists()
+    assert AuditEntry.objects.filter(object_type="tests.work").exists()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -16,6 +18,7 @@ from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import ImportReport, ImportRowError, cell_date, cell_text, sheet_rows
 from countyhall.core.identity import (
+    IdNumber,
     IdNumberError,
     check_digit,
     full_years,
@@ -26,10 +29,8 @@ from countyhall.core.identity import (
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.reports import workbook_bytes
 from countyhall.core.services.audit import (
-    audit_entry_build,
     audit_personal_read,
     audit_record,
-    audit_record_many,
     history_text,
     model_snapshot,
 )
@@ -67,8 +68,11 @@ def age_warning(birth_date: dt.date, on: dt.date | None = None) -> str | None:
     age = full_years(birth_date, on)
     if age >= 60:
         return None
-    turns = birth_date.replace(year=birth_date.year + 60) if not (birth_date.month == 2 and birth_date.day == 29) \
+    turns = (
+        birth_date.replace(year=birth_date.year + 60)
+        if not (birth_date.month == 2 and birth_date.day == 29)
         else dt.date(birth_date.year + 60, 3, 1)
+    )
     return f"该老人现年 {age} 周岁，未满 60 周岁；{turns.isoformat()} 满 60 周岁前就餐不享受助餐补贴。"
 
 
@@ -79,14 +83,25 @@ def _out_of_scope_message(actor) -> str:
 
 
 @transaction.atomic
-def elder_register(*, actor, id_number: str, name: str, division: Division, gaoqing_hukou: bool,
-                   address: str = "", phone: str = "", card_number: str = "") -> Elder:
+def elder_register(
+    *,
+    actor,
+    id_number: str,
+    name: str,
+    division: Division,
+    gaoqing_hukou: bool,
+    address: str = "",
+    phone: str = "",
+    card_number: str = "",
+) -> Elder:
     """Register an elder; the person is created once by 身份证号 and reused if already known.
 
     A known person is reused only when they live in the actor's scope: otherwise a town could attach (and
     then see) a resident of another town by typing their 身份证号."""
     actor = as_actor(actor)
-    require(access.can_register_elder(actor, division), "只能登记居住在本人数据范围内的老人。", field="division")
+    require(
+        access.can_register_elder(actor, division), "只能登记居住在本人数据范围内的老人。", field="division"
+    )
     problem = phone_problem(phone)
     if problem:
         raise ServiceError("phone", problem)
@@ -96,11 +111,13 @@ def elder_register(*, actor, id_number: str, name: str, division: Division, gaoq
         raise ServiceError("id_number", str(exc)) from None
     person = Person.objects.select_related("division").filter(id_number=parsed.value).first()
     if person is not None and not access.can_register_elder(actor, person.division):
-        raise AccessDenied("该身份证号登记的人员不在您的数据范围内，不能登记为本辖区的助餐老人。", field="id_number")
+        raise AccessDenied(
+            "该身份证号登记的人员不在您的数据范围内，不能登记为本辖区的助餐老人。", field="id_number"
+        )
     if person is None:
-        person = person_register(actor=actor, id_number=parsed.value,
-                                 name=name, division=division,
-                                 address=address, phone=phone)
+        person = person_register(
+            actor=actor, id_number=parsed.value, name=name, division=division, address=address, phone=phone
+        )
     elif Elder.objects.filter(person=person).exists():
         raise ServiceError("id_number", "该老人已登记，同一人只能登记一次。")
     card = card_number.strip() or None
@@ -112,8 +129,9 @@ def elder_register(*, actor, id_number: str, name: str, division: Division, gaoq
 
 
 @transaction.atomic
-def tekun_status_add(*, actor, elder: Elder, source: str, valid_from: dt.date, valid_to: dt.date | None = None
-                     ) -> TekunStatus:
+def tekun_status_add(
+    *, actor, elder: Elder, source: str, valid_from: dt.date, valid_to: dt.date | None = None
+) -> TekunStatus:
     actor = as_actor(actor)
     require(access.can_edit_elder(actor, elder), "只能为居住在本人数据范围内的老人登记特困认定。")
     if not source.strip():
@@ -121,18 +139,32 @@ def tekun_status_add(*, actor, elder: Elder, source: str, valid_from: dt.date, v
     if valid_to is not None and valid_to < valid_from:
         raise ServiceError("valid_to", "终止日期不能早于起始日期。")
     overlapping = elder.tekun_periods.filter(valid_from__lte=valid_to or dt.date.max).exclude(
-        valid_to__lt=valid_from)
+        valid_to__lt=valid_from
+    )
     if overlapping.exists():
         raise ServiceError("valid_from", "与已有的特困认定期间重叠。")
-    status = TekunStatus.objects.create(elder=elder, source=source.strip(), valid_from=valid_from, valid_to=valid_to)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=status, after=model_snapshot(status),
-                 object_repr=f"老人 #{elder.pk} 特困认定")
+    status = TekunStatus.objects.create(
+        elder=elder, source=source.strip(), valid_from=valid_from, valid_to=valid_to
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=status,
+        after=model_snapshot(status),
+        object_repr=f"老人 #{elder.pk} 特困认定",
+    )
     return status
 
 
 @transaction.atomic
-def elder_mark_left(*, actor, elder: Elder, died_on: dt.date | None = None, moved_away_on: dt.date | None = None,
-                    reason: str = "") -> Elder:
+def elder_mark_left(
+    *,
+    actor,
+    elder: Elder,
+    died_on: dt.date | None = None,
+    moved_away_on: dt.date | None = None,
+    reason: str = "",
+) -> Elder:
     """Record a death or a move away; lunches after that day are refused and reported as suspicious.
 
     The history on the elder's page keeps the entry (and an undo, should it be wrong)."""
@@ -141,8 +173,9 @@ def elder_mark_left(*, actor, elder: Elder, died_on: dt.date | None = None, move
     if died_on is None and moved_away_on is None:
         raise ServiceError("died_on", "请填写死亡日期或迁出日期。")
     if (died_on and died_on > business_date()) or (moved_away_on and moved_away_on > business_date()):
-        raise ServiceError("died_on" if died_on and died_on > business_date() else "moved_away_on",
-                           "日期不能晚于今天。")
+        raise ServiceError(
+            "died_on" if died_on and died_on > business_date() else "moved_away_on", "日期不能晚于今天。"
+        )
     before = model_snapshot(elder)
     changes = []
     if died_on is not None:
@@ -153,15 +186,27 @@ def elder_mark_left(*, actor, elder: Elder, died_on: dt.date | None = None, move
         elder.moved_away_on = moved_away_on
     elder.save()
     _correction(actor, elder, ElderCorrection.Kind.MARK_LEFT, changes, reason.strip() or "登记死亡或迁出")
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=elder, before=before,
-                 after=model_snapshot(elder), note=reason.strip()[:200])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=elder,
+        before=before,
+        after=model_snapshot(elder),
+        note=reason.strip()[:200],
+    )
     return elder
 
 
 def _correction(actor, elder: Elder, kind: str, changes: list, reason: str) -> ElderCorrection:
     user = actor if not getattr(actor, "is_system", False) else None
-    return ElderCorrection.objects.create(elder=elder, kind=kind, changes=changes, reason=reason[:300],
-                                          made_by=user, made_by_label=str(actor)[:64])
+    return ElderCorrection.objects.create(
+        elder=elder,
+        kind=kind,
+        changes=changes,
+        reason=reason[:300],
+        made_by=user,
+        made_by_label=str(actor)[:64],
+    )
 
 
 def _reason(reason: str) -> str:
@@ -186,8 +231,18 @@ def _masked_changes(changes: list) -> list:
 
 
 @transaction.atomic
-def elder_update(*, actor, elder: Elder, reason: str, name: str, division: Division, gaoqing_hukou: bool,
-                 address: str = "", phone: str = "", card_number: str = "") -> Elder:
+def elder_update(
+    *,
+    actor,
+    elder: Elder,
+    reason: str,
+    name: str,
+    division: Division,
+    gaoqing_hukou: bool,
+    address: str = "",
+    phone: str = "",
+    card_number: str = "",
+) -> Elder:
     """Correct an elder's record: each changed field is kept (old → new) with the reason, never overwritten away.
 
     The 身份证号 is not edited here: a wrong one is a different person (register anew)."""
@@ -207,8 +262,11 @@ def elder_update(*, actor, elder: Elder, reason: str, name: str, division: Divis
         raise ServiceError("card_number", f"就餐卡号 {card} 已被其他老人使用。")
     person = elder.person
     changes = []
-    for label, old, new in (("姓名", person.name, name), ("住址", person.address, address.strip()),
-                            ("联系电话", person.phone, phone.strip())):
+    for label, old, new in (
+        ("姓名", person.name, name),
+        ("住址", person.address, address.strip()),
+        ("联系电话", person.phone, phone.strip()),
+    ):
         if (old or "") != (new or ""):
             changes.append([label, old or "", new or ""])
     if person.division_id != division.pk:
@@ -220,14 +278,28 @@ def elder_update(*, actor, elder: Elder, reason: str, name: str, division: Divis
     if not changes:
         raise ServiceError("reason", "没有修改任何信息。")
     snapshot = {"person": _person_snapshot(person), "elder": model_snapshot(elder)}
-    person.name, person.division, person.address, person.phone = name, division, address.strip(), phone.strip()
+    person.name, person.division, person.address, person.phone = (
+        name,
+        division,
+        address.strip(),
+        phone.strip(),
+    )
     person.save()
     elder.gaoqing_hukou, elder.card_number = gaoqing_hukou, card
     elder.save()
     _correction(actor, elder, ElderCorrection.Kind.EDIT, changes, reason)
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=elder, before=snapshot,
-                 after={"person": _person_snapshot(person), "elder": model_snapshot(elder),
-                        "changes": _masked_changes(changes)}, note=f"修改：{reason}"[:200])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=elder,
+        before=snapshot,
+        after={
+            "person": _person_snapshot(person),
+            "elder": model_snapshot(elder),
+            "changes": _masked_changes(changes),
+        },
+        note=f"修改：{reason}"[:200],
+    )
     return elder
 
 
@@ -254,8 +326,14 @@ def elder_left_undo(*, actor, elder: Elder, what: str, reason: str) -> Elder:
         elder.moved_away_on = None
     elder.save()
     _correction(actor, elder, kind, [[label, old.isoformat(), ""]], reason)
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=elder, before=before,
-                 after=model_snapshot(elder), note=f"{ElderCorrection.Kind(kind).label}：{reason}"[:200])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=elder,
+        before=before,
+        after=model_snapshot(elder),
+        note=f"{ElderCorrection.Kind(kind).label}：{reason}"[:200],
+    )
     return elder
 
 
@@ -273,7 +351,9 @@ IMPORT_COLUMNS = [
     ("tekun_from", "特困认定起始日期", False),
 ]
 # 户籍 takes only 是/否 (issue 12): a "1", "Y" or "TRUE" is a clerk's guess the office cannot read back.
-IMPORT_LABELS = {key: label for key, label, _ in IMPORT_COLUMNS} | {"division": "居住地区划代码（自然村/社区）"}
+IMPORT_LABELS = {key: label for key, label, _ in IMPORT_COLUMNS} | {
+    "division": "居住地区划代码（自然村/社区）"
+}
 YES = {"是"}
 NO = {"否"}
 
@@ -284,8 +364,7 @@ _EXAMPLE_ID = "37032219480512001" + check_digit("37032219480512001")
 def elder_import_template() -> bytes:
     # The example row must itself import: a valid 身份证号 (GB 11643 check digit) of someone over 60, the
     # demo county's 河口村 code, a well-formed mobile number.
-    example = [_EXAMPLE_ID, "张某某", "是", "370322101201001", "青城镇河口村", "13800000000", "A0001",
-               "", ""]
+    example = [_EXAMPLE_ID, "张某某", "是", "370322101201001", "青城镇河口村", "13800000000", "A0001", "", ""]
     return workbook_bytes(sheet_title="助餐老人", headers=[c[1] for c in IMPORT_COLUMNS], rows=[example])
 
 
@@ -339,6 +418,13 @@ class _Row:
     card_number: str
     tekun_source: str
     tekun_from: dt.date | None
+    parsed: IdNumber | None = (
+        None  # the 身份证号 as parsed once (birth date, sex), for the checks and the rows
+    )
+
+
+def _parsed_id(row: _Row) -> IdNumber:
+    return row.parsed if row.parsed is not None else parse_id_number(row.id_number)
 
 
 def _age_warnings(rows: list[_Row]) -> list[ImportRowError]:
@@ -346,13 +432,15 @@ def _age_warnings(rows: list[_Row]) -> list[ImportRowError]:
     warnings = []
     today = business_date()
     for row in rows:
-        message = age_warning(parse_id_number(row.id_number).birth_date, today)
+        message = age_warning(_parsed_id(row).birth_date, today)
         if message:
             warnings.append(ImportRowError(row.number, "身份证号", message))
     return warnings
 
 
-def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[ImportRowError], int]:
+def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[ImportRowError], int, dict]:
+    """The rows that passed every check, the errors, how many rows the file has, and the persons already known
+    by the rows' 身份证号 (loaded once: the import reuses them)."""
     rows = sheet_rows(content, [c[1] for c in IMPORT_COLUMNS])
     labels = {key: label for key, label, _ in IMPORT_COLUMNS}
     divisions = {d.code: d for d in Division.objects.all()}
@@ -379,11 +467,15 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
         for key, limit in LENGTH_LIMITS.items():
             length = len(text[key])
             if length > limit:
-                row_errors.append(ImportRowError(number, labels[key], f"超过 {limit} 个字符（现为 {length} 个）"))
+                row_errors.append(
+                    ImportRowError(number, labels[key], f"超过 {limit} 个字符（现为 {length} 个）")
+                )
         id_number = text["id_number"].upper()
+        parsed_id = None
         if id_number:
             try:
-                id_number = parse_id_number(id_number).value
+                parsed_id = parse_id_number(id_number)
+                id_number = parsed_id.value
             except IdNumberError as exc:
                 row_errors.append(ImportRowError(number, "身份证号", str(exc)))
             if id_number in seen_ids:
@@ -391,8 +483,9 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
             seen_ids.setdefault(id_number, number)
         hukou_text = text["gaoqing_hukou"]
         if hukou_text and hukou_text not in YES | NO:
-            row_errors.append(ImportRowError(number, "高青县户籍（是/否）",
-                                             f"只能填“是”或“否”（收到“{hukou_text[:10]}”）"))
+            row_errors.append(
+                ImportRowError(number, "高青县户籍（是/否）", f"只能填“是”或“否”（收到“{hukou_text[:10]}”）")
+            )
         problem = phone_problem(text["phone"])
         if problem and len(text["phone"]) <= LENGTH_LIMITS["phone"]:  # an overlong one is named above
             row_errors.append(ImportRowError(number, "联系电话", problem))
@@ -403,7 +496,9 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
             if division.pk not in allowed:
                 allowed[division.pk] = access.can_register_elder(actor, division)
             if not allowed[division.pk]:
-                row_errors.append(ImportRowError(number, "居住地区划代码（自然村/社区）", "不在您的数据范围内"))
+                row_errors.append(
+                    ImportRowError(number, "居住地区划代码（自然村/社区）", "不在您的数据范围内")
+                )
         card = text["card_number"]
         if card:
             if card in seen_cards:
@@ -419,14 +514,27 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
         if row_errors:
             errors.extend(row_errors)
             continue
-        parsed.append(_Row(number=number, id_number=id_number, name=text["name"],
-                           gaoqing_hukou=hukou_text in YES, division=division, address=text["address"],
-                           phone=text["phone"], card_number=card, tekun_source=text["tekun_source"],
-                           tekun_from=tekun_from))
+        parsed.append(
+            _Row(
+                number=number,
+                id_number=id_number,
+                name=text["name"],
+                gaoqing_hukou=hukou_text in YES,
+                division=division,
+                address=text["address"],
+                phone=text["phone"],
+                card_number=card,
+                tekun_source=text["tekun_source"],
+                tekun_from=tekun_from,
+                parsed=parsed_id,
+            )
+        )
     # A 身份证号 already registered for someone living outside the importer's scope is refused outright, Elder or
     # not: otherwise a town's file would rewrite a resident of another town and move them into the town.
-    known = {p.id_number: p for p in Person.objects.filter(id_number__in=[r.id_number for r in parsed])
-             .select_related("division")}
+    known = {
+        p.id_number: p
+        for p in Person.objects.filter(id_number__in=[r.id_number for r in parsed]).select_related("division")
+    }
     in_scope: list[_Row] = []
     for row in parsed:
         person = known.get(row.id_number)
@@ -435,26 +543,34 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
         else:
             in_scope.append(row)
     errors.sort(key=lambda e: e.row)
-    return in_scope, errors, count
+    return in_scope, errors, count, known
 
 
-def _row_changes(person: Person, elder: Elder | None, row: _Row,
-                 tekun_dates: set[tuple[int, dt.date]] | None = None) -> list[tuple[str, str, str]]:
+def _row_changes(
+    person: Person, elder: Elder | None, row: _Row, tekun_dates: set[tuple[int, dt.date]] | None = None
+) -> list[tuple[str, str, str]]:
     """(field, old → new) between the stored person/elder and the row, in the importer's words.
 
     `tekun_dates` ((elder id, valid_from) of the stored 特困 periods, loaded once for the whole file) saves the
     query per row; without it the elder's periods are asked."""
     changes = []
-    pairs = [("姓名", person.name, row.name), ("住址", person.address, row.address),
-             ("联系电话", person.phone, row.phone)]
+    pairs = [
+        ("姓名", person.name, row.name),
+        ("住址", person.address, row.address),
+        ("联系电话", person.phone, row.phone),
+    ]
     if person.division_id != row.division.pk:
         changes.append(("居住地", person.division.full_name(), row.division.full_name()))
     if elder is not None:
-        pairs += [("高青县户籍", "是" if elder.gaoqing_hukou else "否", "是" if row.gaoqing_hukou else "否"),
-                  ("就餐卡号", elder.card_number or "", row.card_number)]
+        pairs += [
+            ("高青县户籍", "是" if elder.gaoqing_hukou else "否", "是" if row.gaoqing_hukou else "否"),
+            ("就餐卡号", elder.card_number or "", row.card_number),
+        ]
         if row.tekun_from and not (
-                (elder.pk, row.tekun_from) in tekun_dates if tekun_dates is not None
-                else elder.tekun_periods.filter(valid_from=row.tekun_from).exists()):
+            (elder.pk, row.tekun_from) in tekun_dates
+            if tekun_dates is not None
+            else elder.tekun_periods.filter(valid_from=row.tekun_from).exists()
+        ):
             changes.append(("特困认定", "", f"{row.tekun_from} 起：{row.tekun_source}"))
     changes[0:0] = [(label, old or "", new or "") for label, old, new in pairs if (old or "") != (new or "")]
     return changes
@@ -472,7 +588,9 @@ def _new_elder_problem(actor, row: _Row, person: Person | None, checked: dict) -
     what the import loop checks (a card already used) cannot fail again here; the person checks depend only on
     the actor and the division, so they are asked once per division (`checked`)."""
     if person is not None or getattr(actor, "is_system", False):
-        return None  # a known person is reused as is; system actors register without a scope (person_register)
+        return (
+            None  # a known person is reused as is; system actors register without a scope (person_register)
+        )
     key = row.division.pk
     if key not in checked:
         from countyhall.core.permissions import can_register_person
@@ -489,46 +607,210 @@ def _new_elder_problem(actor, row: _Row, person: Person | None, checked: dict) -
 
 def _create_elders(actor, new: list[tuple[_Row, Person | None]], progress=None) -> None:
     """Write the new elders in batches: the rows and audit rows elder_register / person_register /
-    tekun_status_add write one by one (same content, same order per elder: person, elder, 特困), in a few
-    INSERTs per batch. Must run inside the import's transaction; every row was checked before."""
-    if not transaction.get_connection().in_atomic_block:
+    tekun_status_add write one by one (same content, same order per elder: person, elder, 特困;
+    tests/canteens/test_import_speed.py compares them), from plain tuples instead of model instances: COPY on
+    PostgreSQL (the ids taken from the tables' sequences first, so each audit row names its object), one
+    executemany INSERT per table elsewhere (the ids read back by the unique person and elder columns). Must run
+    inside the import's transaction; every row was checked before."""
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from countyhall.core.actors import actor_label, actor_user
+    from countyhall.core.db import allocate_ids, insert_rows
+
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("_create_elders must run inside the import's transaction")
+    sequences = connection.vendor == "postgresql"
+    user = actor_user(actor)
+    actor_id, label = (user.pk if user is not None else None), actor_label(actor)
+    create = AuditEntry.Action.CREATE
+    person_type, elder_type, tekun_type = Person._meta.label, Elder._meta.label, TekunStatus._meta.label
+    if sequences:
+        person_ids = iter(allocate_ids(Person, sum(1 for _, person in new if person is None)))
+        elder_ids = iter(allocate_ids(Elder, len(new)))
+        tekun_ids = iter(allocate_ids(TekunStatus, sum(1 for row, _ in new if row.tekun_from)))
+    person_columns, elder_columns, tekun_columns = _columns(Person), _columns(Elder), _columns(TekunStatus)
+    if not sequences:
+        person_columns, elder_columns, tekun_columns = (
+            person_columns[1:],
+            elder_columns[1:],
+            tekun_columns[1:],
+        )
+    # The audit tuples below, in this order (named: the INSERT fails loudly should the table gain a column).
+    audit_columns = [
+        "at",
+        "actor_id",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "before",
+        "after",
+        "note",
+    ]
+    dumps = json.dumps
     done = 0
     for start in range(0, len(new), IMPORT_BATCH):
-        batch = new[start:start + IMPORT_BATCH]
-        owners: list[tuple[_Row, Person, bool]] = []  # (row, person, person new in this import)
+        batch = new[start : start + IMPORT_BATCH]
+        now = timezone.now()  # auto_now_add / auto_now, one instant per batch
+        persons = {}  # row number → the new person's values
         for row, person in batch:
             if person is None:
-                parsed = parse_id_number(row.id_number)
-                person = Person(id_number=parsed.value, name=row.name.strip(), sex=parsed.sex,
-                                birth_date=parsed.birth_date, division=row.division, address=row.address.strip(),
-                                phone=row.phone.strip())
-                owners.append((row, person, True))
-            else:
-                owners.append((row, person, False))
-        Person.objects.bulk_create([person for _, person, new_person in owners if new_person])
-        elders = [Elder(person=person, gaoqing_hukou=row.gaoqing_hukou, card_number=row.card_number.strip() or None)
-                  for row, person, _ in owners]
-        Elder.objects.bulk_create(elders)
-        statuses = {index: TekunStatus(elder=elder, source=row.tekun_source.strip(), valid_from=row.tekun_from,
-                                       valid_to=None)
-                    for index, ((row, _, _), elder) in enumerate(zip(owners, elders, strict=True)) if row.tekun_from}
-        TekunStatus.objects.bulk_create(list(statuses.values()))
+                parsed = _parsed_id(row)
+                persons[row.number] = {
+                    "id": next(person_ids) if sequences else None,
+                    "id_number": parsed.value,
+                    "name": row.name.strip(),
+                    "sex": parsed.sex,
+                    "birth_date": parsed.birth_date,
+                    "division_id": row.division.pk,
+                    "address": row.address.strip(),
+                    "phone": row.phone.strip(),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+        insert_rows(Person, person_columns, [tuple(v[c] for c in person_columns) for v in persons.values()])
+        if not sequences and persons:
+            _read_ids(Person, "id_number", persons.values())
+        elders = {}
+        for row, person in batch:
+            elders[row.number] = {
+                "id": next(elder_ids) if sequences else None,
+                "person_id": persons[row.number]["id"] if person is None else person.pk,
+                "gaoqing_hukou": row.gaoqing_hukou,
+                "card_number": row.card_number.strip() or None,
+                "died_on": None,
+                "moved_away_on": None,
+                "registered_at": now,
+                "updated_at": now,
+            }
+        insert_rows(Elder, elder_columns, [tuple(v[c] for c in elder_columns) for v in elders.values()])
+        if not sequences:
+            _read_ids(Elder, "person_id", elders.values())
+        statuses = {}
+        for row, _person in batch:
+            if row.tekun_from:
+                statuses[row.number] = {
+                    "id": next(tekun_ids) if sequences else None,
+                    "elder_id": elders[row.number]["id"],
+                    "source": row.tekun_source.strip(),
+                    "valid_from": row.tekun_from,
+                    "valid_to": None,
+                }
+        insert_rows(
+            TekunStatus, tekun_columns, [tuple(v[c] for c in tekun_columns) for v in statuses.values()]
+        )
+        if not sequences and statuses:
+            _read_ids(TekunStatus, "elder_id", statuses.values())  # a new elder has one period
         entries = []
-        for index, ((_, person, new_person), elder) in enumerate(zip(owners, elders, strict=True)):
-            if new_person:
-                entries.append(audit_entry_build(actor=actor, action=AuditEntry.Action.CREATE, instance=person,
-                                                 after=model_snapshot(person)))
-            entries.append(audit_entry_build(actor=actor, action=AuditEntry.Action.CREATE, instance=elder,
-                                             after=model_snapshot(elder)))
-            status = statuses.get(index)
+        for row, person in batch:
+            values = persons.get(row.number)
+            if values is not None:
+                # The person's own audit_repr and snapshot, as person_register writes them.
+                shown = SimpleNamespace(pk=values["id"], name=values["name"])
+                entries.append(
+                    (
+                        now,
+                        actor_id,
+                        label,
+                        create,
+                        person_type,
+                        str(values["id"]),
+                        Person.audit_repr(shown)[:200],
+                        None,
+                        dumps(_snapshot(Person, values)),
+                        "",
+                    )
+                )
+                name, id_number = values["name"], values["id_number"]
+            else:
+                name, id_number = person.name, person.id_number
+            elder = elders[row.number]
+            shown = SimpleNamespace(person=SimpleNamespace(name=name, id_number=id_number))
+            entries.append(
+                (
+                    now,
+                    actor_id,
+                    label,
+                    create,
+                    elder_type,
+                    str(elder["id"]),
+                    Elder.audit_repr(shown)[:200],
+                    None,
+                    dumps(_snapshot(Elder, elder)),
+                    "",
+                )
+            )
+            status = statuses.get(row.number)
             if status is not None:
-                entries.append(audit_entry_build(actor=actor, action=AuditEntry.Action.CREATE, instance=status,
-                                                 after=model_snapshot(status), object_repr=f"老人 #{elder.pk} 特困认定"))
-        audit_record_many(entries)
+                entries.append(
+                    (
+                        now,
+                        actor_id,
+                        label,
+                        create,
+                        tekun_type,
+                        str(status["id"]),
+                        f"老人 #{elder['id']} 特困认定",
+                        None,
+                        dumps(_snapshot(TekunStatus, status)),
+                        "",
+                    )
+                )
+        if sequences:
+            # Ids in the entries' order: the audit log lists an elder's rows as the services wrote them.
+            ids = allocate_ids(AuditEntry, len(entries))
+            insert_rows(
+                AuditEntry,
+                ["id", *audit_columns],
+                [(pk, *entry) for pk, entry in zip(ids, entries, strict=True)],
+            )
+        else:
+            insert_rows(AuditEntry, audit_columns, entries)
         done += len(batch)
         if progress is not None:
             progress(done)
+
+
+def _read_ids(model, key: str, rows) -> None:
+    """Set "id" in each of `rows` (dicts just inserted without one) from the table, by the unique column `key`."""
+    rows = list(rows)
+    found: dict = {}
+    for start in range(0, len(rows), 500):  # within SQLite's bound on a statement's parameters
+        chunk = [r[key] for r in rows[start : start + 500]]
+        found.update(
+            (value, pk) for pk, value in model.objects.filter(**{f"{key}__in": chunk}).values_list("pk", key)
+        )
+    for row in rows:
+        row["id"] = found[row[key]]
+
+
+def _snapshot(model, values: dict) -> dict:
+    """model_snapshot of a row given as {attname: value} (the bulk path builds no model instances): the same
+    fields in the same order, masked by the model's AUDIT_MASKED_FIELDS, JSON-safe (the values here are text,
+    numbers, booleans, None, dates and datetimes: json_safe's cases for them, without its recursion)."""
+    data = {}
+    for attname, mask in _snapshot_fields(model):
+        value = values[attname]
+        if mask is not None and value:
+            value = mask(str(value))
+        elif isinstance(value, dt.date):  # datetime too
+            value = value.isoformat()
+        data[attname] = value
+    return data
+
+
+@functools.cache
+def _snapshot_fields(model) -> tuple:
+    masked = getattr(model, "AUDIT_MASKED_FIELDS", {})
+    return tuple((f.attname, masked.get(f.name)) for f in model._meta.concrete_fields)
+
+
+def _columns(model) -> list[str]:
+    return [f.column for f in model._meta.concrete_fields]
 
 
 @transaction.atomic
@@ -542,35 +824,59 @@ def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None
         elder.person = person  # one instance, so the audit row names the person as updated
     if elder is None:
         # A new elder; a person already known (in scope, checked when parsing) keeps their record as it is.
-        elder = elder_register(actor=actor, id_number=row.id_number, name=row.name, division=row.division,
-                               gaoqing_hukou=row.gaoqing_hukou, address=row.address, phone=row.phone,
-                               card_number=row.card_number)
+        elder = elder_register(
+            actor=actor,
+            id_number=row.id_number,
+            name=row.name,
+            division=row.division,
+            gaoqing_hukou=row.gaoqing_hukou,
+            address=row.address,
+            phone=row.phone,
+            card_number=row.card_number,
+        )
         if row.tekun_from:
             tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from)
         return "created", None
     changes = _row_changes(person, elder, row)
     if not changes:
         return "unchanged", None
-    change = RowChange(row=row.number, id_number=mask_id_number(person.id_number), name=person.name, changes=changes)
+    change = RowChange(
+        row=row.number, id_number=mask_id_number(person.id_number), name=person.name, changes=changes
+    )
     if not update:
         return "existing", change
     require(access.can_edit_elder(actor, elder), _out_of_scope_message(actor), field="身份证号")
     snapshot = {"person": _person_snapshot(person), "elder": model_snapshot(elder)}
-    person.name, person.division, person.address, person.phone = row.name, row.division, row.address, row.phone
+    person.name, person.division, person.address, person.phone = (
+        row.name,
+        row.division,
+        row.address,
+        row.phone,
+    )
     person.save()
     elder.gaoqing_hukou, elder.card_number = row.gaoqing_hukou, row.card_number or None
     elder.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=elder, before=snapshot,
-                 after={"person": _person_snapshot(person), "elder": model_snapshot(elder),
-                        "changed": [label for label, _, _ in changes]}, note="Excel 导入更新")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=elder,
+        before=snapshot,
+        after={
+            "person": _person_snapshot(person),
+            "elder": model_snapshot(elder),
+            "changed": [label for label, _, _ in changes],
+        },
+        note="Excel 导入更新",
+    )
     if row.tekun_from and not elder.tekun_periods.filter(valid_from=row.tekun_from).exists():
         tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from)
     change.applied = True
     return "updated", change
 
 
-def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm: bool = False,
-                 progress=None) -> ElderImportReport:
+def elder_import(
+    *, actor, content: bytes, mode: str = "all_or_nothing", confirm: bool = False, progress=None
+) -> ElderImportReport:
     """Import elders from the template. Nothing is ever half-written.
 
     mode 'all_or_nothing': any bad row stops the whole file; 'valid_only': the valid rows go in and the bad rows
@@ -582,28 +888,38 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
     `progress(done, total)` (a background job's bar, core.jobs): reading the file is the first half of the
     total, writing the rows the second; while the file is read the total is not known yet and is given as 0."""
     if mode not in IMPORT_MODES:
-        raise ServiceError("mode", "导入方式应为 all_or_nothing（全部或全不）、valid_only（只导入有效行）"
-                                   "或 update（预览并更新已登记老人）。")
+        raise ServiceError(
+            "mode",
+            "导入方式应为 all_or_nothing（全部或全不）、valid_only（只导入有效行）"
+            "或 update（预览并更新已登记老人）。",
+        )
     actor = as_actor(actor)
     require(access.can_import_elders(actor), "只有县民政局或镇（街道）工作人员可以导入助餐老人。")
     update = mode == "update"
     stop_on_error = mode != "valid_only"
-    rows, errors, count = _parse_rows(content, actor, (lambda done: progress(done, 0)) if progress else None)
+    rows, errors, count, known = _parse_rows(
+        content, actor, (lambda done: progress(done, 0)) if progress else None
+    )
     if progress:
         progress(count, 2 * count or 1)
-    report = ElderImportReport(mode=mode, rows=count, errors=errors, preview=update and not confirm,
-                               warnings=_age_warnings(rows))
+    report = ElderImportReport(
+        mode=mode, rows=count, errors=errors, preview=update and not confirm, warnings=_age_warnings(rows)
+    )
     # The valid rows are tried even when some rows failed to parse and nothing will be kept: an
     # all-or-nothing report then lists every error the valid-only report would (a card already used, …).
     with transaction.atomic():
-        card_owner = dict(Elder.objects.exclude(card_number=None).values_list("card_number", "person__id_number"))
+        card_owner = dict(
+            Elder.objects.exclude(card_number=None).values_list("card_number", "person__id_number")
+        )
         # What the rows need from the database, in a few set-based queries instead of several per row: the
-        # persons by 身份证号, their elders, and those elders' 特困 periods (for the unchanged/changed test).
-        known = {p.id_number: p for p in Person.objects.filter(id_number__in=[r.id_number for r in rows])
-                 .select_related("division")}
+        # persons by 身份证号 (loaded once, by _parse_rows), their elders, and those elders' 特困 periods (for the
+        # unchanged/changed test).
+        wanted = {r.id_number for r in rows}
+        known = {id_number: person for id_number, person in known.items() if id_number in wanted}
         elders = {e.person_id: e for e in Elder.objects.filter(person__in=list(known.values()))}
-        tekun_dates = set(TekunStatus.objects.filter(elder__in=list(elders.values()))
-                          .values_list("elder_id", "valid_from"))
+        tekun_dates = set(
+            TekunStatus.objects.filter(elder__in=list(elders.values())).values_list("elder_id", "valid_from")
+        )
         new: list[tuple[_Row, Person | None]] = []  # rows of new elders, written in batches below
         checked: dict = {}
         for index, row in enumerate(rows, start=1):
@@ -630,12 +946,22 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
                 else:
                     elder.person = person
                     changes = _row_changes(person, elder, row, tekun_dates)
-                    change = RowChange(row=row.number, id_number=mask_id_number(person.id_number),
-                                       name=person.name, changes=changes) if changes else None
+                    change = (
+                        RowChange(
+                            row=row.number,
+                            id_number=mask_id_number(person.id_number),
+                            name=person.name,
+                            changes=changes,
+                        )
+                        if changes
+                        else None
+                    )
                     outcome = "existing" if changes else "unchanged"
             except ServiceError as exc:
                 # The clerk reads the column's heading, not the service's field key.
-                report.errors.append(ImportRowError(row.number, IMPORT_LABELS.get(exc.field, "身份证号"), exc.message))
+                report.errors.append(
+                    ImportRowError(row.number, IMPORT_LABELS.get(exc.field, "身份证号"), exc.message)
+                )
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
             if change is not None:
@@ -644,8 +970,9 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
         # (rolled back below), needs only the counts, which are already known.
         if new and not (report.errors and stop_on_error) and not report.preview:
             handled = len(rows) - len(new)
-            _create_elders(actor, new, (lambda done: progress(count + handled + done, 2 * count))
-                           if progress else None)
+            _create_elders(
+                actor, new, (lambda done: progress(count + handled + done, 2 * count)) if progress else None
+            )
         report.errors.sort(key=lambda e: e.row)
         if report.errors and stop_on_error:
             transaction.set_rollback(True)
@@ -658,15 +985,31 @@ def elder_import(*, actor, content: bytes, mode: str = "all_or_nothing", confirm
             for change in report.changes:
                 change.applied = False
         else:
-            audit_record(actor=actor, action=AuditEntry.Action.INGEST, object_type="canteens.Elder",
-                         object_repr="助餐老人 Excel 导入",
-                         after={"rows": count, "created": report.created, "updated": report.updated,
-                                "unchanged": report.unchanged, "existing": report.existing,
-                                "errors": len(report.errors), "mode": mode})
+            audit_record(
+                actor=actor,
+                action=AuditEntry.Action.INGEST,
+                object_type="canteens.Elder",
+                object_repr="助餐老人 Excel 导入",
+                after={
+                    "rows": count,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "existing": report.existing,
+                    "errors": len(report.errors),
+                    "mode": mode,
+                },
+            )
     if report.preview:
         # The preview shows stored names and addresses next to the file's: a staff read of personal data.
-        audit_personal_read(actor=actor, what="助餐老人导入预览", object_type="canteens.Elder",
-                            count=len(report.changes), filters={"mode": mode, "rows": count}, masked=False)
+        audit_personal_read(
+            actor=actor,
+            what="助餐老人导入预览",
+            object_type="canteens.Elder",
+            count=len(report.changes),
+            filters={"mode": mode, "rows": count},
+            masked=False,
+        )
         return report
     report.applied = True
     return report

@@ -85,6 +85,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL: pages keep reading while a background job writes. In the default rollback journal a large import's
+    # transaction takes the file's exclusive lock once its changes outgrow the cache, and every other
+    # connection (the job's progress poll, the session lookup of any page) failed with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("init_command", "PRAGMA journal_mode=WAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 

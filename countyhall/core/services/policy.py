@@ -195,7 +195,7 @@ def change_title(change: PolicyChange) -> str:
     registry = parameters()
     if change.kind == PolicyChange.Kind.READING:
         reading = registry.readings.get(change.key)
-        subject = reading.question or reading.text[:30] if reading else change.key
+        subject = (reading.question or _shortened(reading.text)) if reading else change.key
         from countyhall.core.policy import ANSWER_LABELS
 
         return f"解读“{subject}”改为{ANSWER_LABELS.get(change.value, change.value)}"
@@ -203,6 +203,10 @@ def change_title(change: PolicyChange) -> str:
     label = parameter.label if parameter else change.key
     unit = parameter.unit_label if parameter else ""
     return f"“{label}”取值改为 {change.value} {unit}".rstrip()
+
+
+def _shortened(text: str, limit: int = 36) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip("，、（“") + "…"
 
 
 def _require_proposed(change: PolicyChange) -> PolicyChange:

@@ -176,3 +176,17 @@ def render_section(context, section: dict) -> str:
 
     with context.push(section=section, **(section.get("context") or {})):
         return get_template(section["template"]).template.render(context)
+
+
+@register.filter
+def policy_change_title(change) -> str:
+    """A governed-policy change in words: "解读“…”改为另一种理解", "“…”取值改为 X 元"."""
+    from countyhall.core.services.policy import change_title
+
+    return change_title(change)
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when absent)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

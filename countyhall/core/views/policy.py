@@ -2,12 +2,33 @@ from __future__ import annotations
 
 import json
 
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from countyhall.core.policy import parameters
+from countyhall.core.clock import business_date
+from countyhall.core.errors import ServiceError
+from countyhall.core.models import PolicyChange
+from countyhall.core.params import answers_bad_parameters, choice_param
+from countyhall.core.policy import ADOPTED, ALTERNATIVE, ANSWER_LABELS, governed, parameters
 from countyhall.core.reports import excel_response
 from countyhall.core.rules import RULES, RuleInputError, calc, rule_catalogue
+from countyhall.core.selectors.policy import figure_item, governed_overview, policy_history, reading_item
+from countyhall.core.services.policy import (
+    can_govern_policy,
+    change_title,
+    policy_change_approve,
+    policy_change_impact,
+    policy_change_propose,
+    policy_change_reject,
+    policy_change_withdraw,
+    policy_locks,
+)
+from countyhall.core.tables import Column, Table
 
 
 def parameter_list(request):
@@ -36,12 +57,188 @@ def parameter_detail(request, name: str):
         {"value": v, "reading": registry.readings.get(v.reading) if v.reading else None}
         for v in parameter.values
     ]
-    return render(request, "core/parameter_detail.html", {"parameter": parameter, "values": values})
+    context = {"parameter": parameter, "values": values}
+    if parameter.administered:
+        context.update(_governed_context(request, kind=PolicyChange.Kind.PARAMETER, key=name))
+        context["figure"] = figure_item(parameter, on=business_date())
+    return render(request, "core/parameter_detail.html", context)
+
+
+# ------------------------------------------------------------------------------------------- governed policy
+
+class ReadingChangeForm(forms.Form):
+    value = forms.ChoiceField(label="改为", choices=list(ANSWER_LABELS.items()), widget=forms.RadioSelect)
+    valid_from = forms.DateField(label="起始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                 help_text="自该日起的计算采用新的理解；已批准的结算和申领所用的取值不变。")
+    reason = forms.CharField(label="理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    basis = forms.CharField(label="依据文件（可选）", max_length=200, required=False,
+                            help_text="如上级答复、县政府常务会议纪要的文号。")
+
+
+class FigureChangeForm(ReadingChangeForm):
+    value = forms.CharField(label="新的取值", max_length=200)
+    valid_from = ReadingChangeForm.base_fields["valid_from"]
+
+
+def _governed_context(request, *, kind: str, key: str) -> dict:
+    history = list(policy_history(kind=kind, key=key))
+    pending = next((c for c in history if c.state == PolicyChange.State.PROPOSED), None)
+    may_govern = can_govern_policy(request.user)
+    form = None
+    if may_govern and pending is None:
+        form_class = ReadingChangeForm if kind == PolicyChange.Kind.READING else FigureChangeForm
+        initial = {"valid_from": business_date()}
+        if kind == PolicyChange.Kind.READING:
+            initial["value"] = ALTERNATIVE if parameters().answer(key, business_date()) == ADOPTED else ADOPTED
+        form = form_class(initial=initial, prefix="change")
+    locks = policy_locks(kind=kind, key=key)
+    return {"history": history if request.user.is_authenticated else [c for c in history
+                                                                      if c.state == PolicyChange.State.APPROVED],
+            "pending": pending, "may_govern": may_govern, "change_form": form, "kind": kind, "key": key,
+            "lock": locks[0] if locks else None}
 
 
 def reading_list(request):
-    return render(request, "core/reading_list.html", {"readings": sorted(parameters().readings.values(),
-                                                                          key=lambda r: r.id)})
+    """政策解读与管理员录入的数值: every reading (question, adopted answer, alternative, clause, answer in force) and
+    every administered figure, with the proposals waiting for a second administrator."""
+    overview = governed_overview(on=business_date())
+    return render(request, "core/reading_list.html", {**overview, "today": business_date(),
+                                                      "may_govern": can_govern_policy(request.user)})
+
+
+def reading_detail(request, reading_id: str):
+    registry = parameters()
+    if reading_id not in registry.readings:
+        raise Http404("没有这项政策解读。")
+    item = reading_item(registry.readings[reading_id], on=business_date())
+    return render(request, "core/reading_detail.html", {
+        "item": item, "today": business_date(),
+        **_governed_context(request, kind=PolicyChange.Kind.READING, key=reading_id)})
+
+
+@login_required
+@require_POST
+def change_new(request, kind: str, key: str):
+    """A proposal from the reading's or the figure's page; then its page, with the impact preview."""
+    if not can_govern_policy(request.user):
+        raise PermissionDenied("只有系统管理员可以提出政策解读与录入数值的变更。")
+    registry = parameters()
+    if kind == PolicyChange.Kind.READING and key in registry.readings:
+        form_class, back = ReadingChangeForm, ("core:reading", key)
+    elif kind == PolicyChange.Kind.PARAMETER and key in registry.parameters:
+        form_class, back = FigureChangeForm, ("core:parameter", key)
+    else:
+        raise Http404("没有这项政策解读或数值。")
+    form = form_class(request.POST, prefix="change")
+    if form.is_valid():
+        try:
+            change = policy_change_propose(actor=request.user, kind=kind, key=key, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "已提出变更，等待另一位管理员审核。请核对下面的影响预览。")
+            return redirect("core:policy-change", pk=change.pk)
+    if kind == PolicyChange.Kind.READING:
+        context = {"item": reading_item(registry.readings[key], on=business_date()), "today": business_date(),
+                   **_governed_context(request, kind=kind, key=key), "change_form": form}
+        return render(request, "core/reading_detail.html", context, status=400)
+    messages.error(request, "；".join(f"{form.fields[f].label if f in form.fields else ''}{'：' if f in form.fields else ''}"
+                                       f"{'；'.join(e)}" for f, e in form.errors.items()))
+    return redirect(*back)
+
+
+CHANGE_COLUMNS = [
+    Column("proposed_at", "提出时间", sort="proposed_at"),
+    Column("title", "变更", value=change_title),
+    Column("valid_from", "起始日期", sort="valid_from"),
+    Column("state", "状态", value=lambda c: c.get_state_display(), sort="state"),
+    Column("proposed_by", "提出人", value=lambda c: c.proposed_by.get_full_name() or c.proposed_by.username),
+    Column("decided_by", "审核人", value=lambda c: (c.decided_by.get_full_name() or c.decided_by.username)
+           if c.decided_by else ""),
+    Column("reason", "理由"),
+    Column("decision_note", "审核意见", default=False),
+]
+
+
+def _require_signed_in_staff(user) -> None:
+    if not (can_govern_policy(user) or user.can("audit.view")):
+        raise PermissionDenied("只有系统管理员和审计员可以查看政策变更记录。")
+
+
+@login_required
+@answers_bad_parameters
+def change_list(request):
+    _require_signed_in_staff(request.user)
+    state = choice_param(request, "state", "状态", PolicyChange.State.choices)
+    kind = choice_param(request, "kind", "类别", PolicyChange.Kind.choices)
+    queryset = PolicyChange.objects.select_related("proposed_by", "decided_by")
+    if state:
+        queryset = queryset.filter(state=state)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    table = Table(request, queryset, columns=CHANGE_COLUMNS, default_sort="-proposed_at")
+    if table.export_requested:
+        return table.export(filename="政策变更记录.csv")
+    return render(request, "core/policy_change_list.html", {
+        "table": table, "states": PolicyChange.State.choices, "kinds": PolicyChange.Kind.choices,
+        "filters": {"state": state, "kind": kind}})
+
+
+def _change_subject(change: PolicyChange) -> dict:
+    registry = parameters()
+    if change.kind == PolicyChange.Kind.READING:
+        reading = registry.readings.get(change.key)
+        return {"reading": reading, "url_name": "core:reading",
+                "new_text": reading.answer_text(change.value) if reading else "",
+                "value_label": ANSWER_LABELS.get(change.value, change.value)}
+    parameter = registry.parameters.get(change.key)
+    return {"parameter": parameter, "url_name": "core:parameter", "value_label":
+            f"{change.value} {parameter.unit_label if parameter else ''}".strip()}
+
+
+@login_required
+def change_detail(request, pk: int):
+    change = get_object_or_404(PolicyChange.objects.select_related("proposed_by", "decided_by"), pk=pk)
+    _require_signed_in_staff(request.user)
+    if change.state == PolicyChange.State.PROPOSED:
+        impact, impact_note = policy_change_impact(change=change), "按当前数据即时计算"
+    else:
+        impact, impact_note = change.impact, "审核时的影响预览（之后的数据变化不再反映）"
+    may_govern = can_govern_policy(request.user)
+    return render(request, "core/policy_change_detail.html", {
+        "change": change, "title": change_title(change), **_change_subject(change), "impact": impact,
+        "impact_note": impact_note, "may_decide": may_govern and change.state == PolicyChange.State.PROPOSED
+        and change.proposed_by_id != request.user.pk,
+        "may_withdraw": may_govern and change.state == PolicyChange.State.PROPOSED
+        and change.proposed_by_id == request.user.pk,
+        "confirm": request.GET.get("confirm", "") in {"approve", "reject", "withdraw"} and request.GET["confirm"]})
+
+
+@login_required
+@require_POST
+def change_decide(request, pk: int):
+    change = get_object_or_404(PolicyChange, pk=pk)
+    action = request.POST.get("action", "")
+    if action not in {"approve", "reject", "withdraw"}:
+        return redirect("core:policy-change", pk=pk)
+    if request.POST.get("confirmed") != "yes":
+        # The decision is irreversible (an approved change is ended only by a later one): confirm first.
+        return redirect(f"{request.path.rsplit('decide', 1)[0]}?confirm={action}")
+    note = request.POST.get("note", "")
+    try:
+        if action == "approve":
+            policy_change_approve(actor=request.user, change=change, note=note)
+            messages.success(request, f"已批准：自 {change.valid_from.isoformat()} 起生效。")
+        elif action == "reject":
+            policy_change_reject(actor=request.user, change=change, note=note)
+            messages.success(request, "已不予批准，提出人会在变更记录中看到您的意见。")
+        else:
+            policy_change_withdraw(actor=request.user, change=change)
+            messages.success(request, "已撤回该变更。")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{request.path.rsplit('decide', 1)[0]}?confirm={action}")
+    return redirect("core:policy-change", pk=pk)
 
 
 def _catalogue_for(user) -> list[dict]:
@@ -75,6 +272,7 @@ def calc_page(request):
     except UnsupportedSchema:
         form = None
     result = None
+    payload: dict = {}
     errors: list[dict] = []
     if request.method == "POST":
         try:
@@ -89,6 +287,7 @@ def calc_page(request):
             errors += [{"field": "", "message": m} for m in left if not (json_mode or form is None)]
     registry = parameters()
     readings = [registry.readings[r] for r in (result or {}).get("readings", []) if r in registry.readings]
+    alternatives = _side_by_side(selected, payload, result, rule_obj) if result else []
     status = 400 if request.method == "POST" and result is None else 200
     return render(
         request,
@@ -104,9 +303,36 @@ def calc_page(request):
             "errors": errors,
             "json_mode": json_mode,
             "result_readings": readings,
+            "result_answers": (result or {}).get("reading_answers", {}),
+            "alternatives": alternatives,
         },
         status=status,
     )
+
+
+def _side_by_side(rule_name: str, payload: dict, result: dict, rule_obj) -> list[dict]:
+    """The same input under the other answer of each reading the result used, beside the answer in force."""
+    from countyhall.core.rules.present import result_rows
+
+    registry = parameters()
+    here = {row["key"]: row for row in result_rows(result, rule_obj.output_labels)}
+    found = []
+    for reading_id in result.get("readings", []):
+        reading = registry.readings.get(reading_id)
+        if reading is None or not reading.alternative:
+            continue
+        current = result.get("reading_answers", {}).get(reading_id, ADOPTED)
+        other = ALTERNATIVE if current == ADOPTED else ADOPTED
+        with governed.readings_answered({reading_id: other}):
+            try:
+                other_result = calc(rule_name, payload)
+            except RuleInputError:
+                continue
+        rows = [{"label": row["label"], "here": here[row["key"]]["value"] if row["key"] in here else "—",
+                 "other": row["value"]} for row in result_rows(other_result, rule_obj.output_labels)]
+        found.append({"reading": reading, "current": ANSWER_LABELS[current], "other": ANSWER_LABELS[other],
+                      "rows": rows, "differs": any(r["here"] != r["other"] for r in rows)})
+    return found
 
 
 def subsidies(request):

@@ -28,8 +28,11 @@ def heating_policy() -> dict:
 
     on = programme_date()
     registry = parameters()
+    construction, commissioning = policy_date("heating.deadline.construction"), policy_date(
+        "heating.deadline.commissioning")
     return {"year": programme_year(), "task": registry.at("heating.task.households", on).value,
             "min_gas_percent": registry.at("heating.gas_village.min_gas_percent", on).value,
-            "construction": policy_date("heating.deadline.construction"),
-            "commissioning": policy_date("heating.deadline.commissioning"),
+            "construction": construction, "commissioning": commissioning,
+            "construction_label": f"工程建设（{construction.month}月{construction.day}日）",
+            "commissioning_label": f"调试交付（{commissioning.month}月{commissioning.day}日）",
             "inspection": policy_date("heating.deadline.inspection")}

@@ -46,7 +46,9 @@ def project_ledger_export(projects) -> bytes:
     return workbook_bytes(sheet_title="工程建设项目", headers=HEADERS, rows=(
         [p.code, p.name, p.get_category_display(), p.get_land_supply_display(), p.site.code, p.applicant.name,
          p.investment, "是" if p.in_assessed_zone else "否", p.legal_representative, p.project_manager,
-         p.contact_phone, p.households or ""] for p in projects.select_related("site", "applicant")))
+         p.contact_phone, p.households or ""]
+        # In chunks, written as they come (workbook_bytes is write-only): memory stays flat with the row count.
+        for p in projects.select_related("site", "applicant").iterator(chunk_size=2000)))
 
 
 def _parse(number: int, data: dict, divisions: dict, organisations: dict) -> tuple[dict | None, list[ImportRowError]]:
