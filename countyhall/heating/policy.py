@@ -14,6 +14,7 @@ from decimal import Decimal
 from countyhall.core.policy import ALTERNATIVE, ANSWER_LABELS, parameters
 from countyhall.core.policy.citations import ADOPTED
 from countyhall.core.policy.governed import governed_as, readings_answered
+from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.services.policy import PolicyLock
 from countyhall.heating import rules
 from countyhall.heating.models import Claim, Entitlement, Household
@@ -222,11 +223,10 @@ def entitlement_why(entitlement: Entitlement, household: Household | None = None
 def stove_shares_under(amount: Decimal, answer: str) -> dict[str, Decimal]:
     """B6 side by side on a claim: a stored stove amount split as the given answer of B6 would split it."""
     with readings_answered({"B6": answer}):
-        on = rules.programme_date()
-        registry = parameters()
+        trace = ParameterTrace(rules.programme_date())
         weights = rules.biomass_stove_weights(
-            upper_percent=Decimal(registry.at("heating.biomass_stove.upper_share_percent", on).value),
-            remainder_split=registry.at("heating.biomass_stove.remainder_split", on).value,
-            general=registry.at("heating.general.split", on).value,
+            upper_percent=Decimal(trace.get("heating.biomass_stove.upper_share_percent")),
+            remainder_split=trace.get("heating.biomass_stove.remainder_split"),
+            general=trace.get("heating.general.split"),
         )
     return rules._shares(amount, weights)

@@ -30,14 +30,20 @@ def programme_date() -> dt.date:
     return parameters().get("heating.programme.year").values[0].valid_from
 
 
+def programme_value(name: str):
+    """A figure of the 2021 programme in force on its date, with its citation (a page quoting it cites it; a rule
+    reads it through its ParameterTrace instead)."""
+    return parameters().at(name, programme_date())
+
+
 def programme_year() -> int:
     """The conversion year of this plan's households (二、, L5396: 2021)."""
-    return parameters().at("heating.programme.year", programme_date()).value
+    return programme_value("heating.programme.year").value
 
 
 def policy_date(name: str) -> dt.date:
     """A deadline of the plan (heating.deadline.*, 五、（四）): a text parameter holding an ISO date."""
-    raw = parameters().at(name, programme_date()).value
+    raw = programme_value(name).value
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
@@ -54,7 +60,7 @@ def season_start(season: str) -> dt.date:
     match = SEASON_RE.match(season)
     if not match or int(match.group(2)) != int(match.group(1)) + 1:
         raise ValueError(f"采暖季应写成“2021-2022”的形式：{season}")
-    raw = parameters().at("heating.season.start", programme_date()).value
+    raw = programme_value("heating.season.start").value
     month_day = MONTH_DAY_RE.match(raw)
     if not month_day:
         raise ValueError(f"heating.season.start: 应为“月-日”（如 11-15），实际为 {raw!r}")
@@ -124,6 +130,7 @@ def _running_season(trace: ParameterTrace, season: str, converted: int) -> str:
 def _running_terms(*, quantity: Decimal, season: str, converted: int, rate: str, cap: str) -> RuleResult:
     """A running subsidy (B5 gas, B7 fuel): rate × quantity up to the cap, in B8's six seasons, split 3 : 7."""
     trace = ParameterTrace(season_start(season))
+    trace.get("heating.season.start", on=programme_date())  # the season's dates are an administered figure
     reason = _running_season(trace, season, converted)
     if reason:
         return trace.result({"amount": ZERO, "shares": {"city": ZERO, "county": ZERO}, "uncapped": ZERO,

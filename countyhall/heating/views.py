@@ -775,8 +775,8 @@ def _claim_basis(claim, lines) -> dict:
         # 四、（二）1, L5502: "付款方式继续执行2019年付款政策" — an administered text, shown as not entered until it is.
         parameter = registry.get("heating.biomass_stove.payment_policy")
         try:
-            payment = {"text": registry.at(parameter.name, rules.programme_date()).value,
-                       "citation": parameter.citation}
+            value = registry.at(parameter.name, rules.programme_date())
+            payment = {"text": value.value, "citation": value.citation}
         except NoPolicyInForce:
             payment = {"text": "", "citation": parameter.citation}
     return {"readings": readings, "b6": b6, "payment": payment}
