@@ -94,3 +94,36 @@ def settlement_compute_all_job(*, job, actor, params, progress) -> JobOutcome:
     return JobOutcome(
         result={"结算期": period, "已计算的机构": len(done)}, message=f"已计算 {len(done)} 家机构的结算单"
     )
+
+
+SETTLEMENT_ANNEX_PDF = JobKind(
+    "canteens.settlement_annex_pdf",
+    "打印结算单附件：按老人汇总（PDF）",
+    "countyhall.canteens.jobs:settlement_annex_pdf_job",
+    "core/jobs_result_counts.html",
+    personal=True,
+)
+
+
+def settlement_annex_pdf_job(*, job, actor, params, progress) -> JobOutcome:
+    """The per-elder annex of a settlement statement: hundreds of rows take WeasyPrint seconds, so it is printed
+    here rather than in a request (the statement itself stays a one-page PDF)."""
+    from countyhall.canteens.selectors import settlement_list_for_user
+    from countyhall.canteens.views.settlements import statement_by_elder
+    from countyhall.core.clock import business_date
+    from countyhall.core.errors import ServiceError
+    from countyhall.core.reports import pdf_bytes
+    from countyhall.core.services.audit import audit_personal_read
+
+    settlement = settlement_list_for_user(actor).select_related("facility").filter(pk=params["settlement"]).first()
+    if settlement is None:
+        raise ServiceError("settlement", "没有这张结算单，或它不在您的数据范围内。")
+    progress(0, 2, label="正在汇总")
+    rows = statement_by_elder(actor, settlement)
+    audit_personal_read(actor=actor, what="结算单附件打印", object_type="canteens.Elder", count=len(rows),
+                        filters={"settlement": settlement.pk}, object_id=str(settlement.pk))
+    progress(1, 2, label=f"正在排版 {len(rows)} 位老人")
+    content = pdf_bytes(template="canteens/settlement_annex_print.html",
+                        context={"settlement": settlement, "by_elder": rows, "printed_on": business_date()})
+    return JobOutcome(result={"结算单": settlement.statement_number, "老人": len(rows)},
+                      message=f"附件已生成：{len(rows)} 位老人", file=(f"{settlement}-按老人汇总.pdf", content))

@@ -363,6 +363,9 @@ class Lunch(models.Model):
             models.Index(fields=["elder", "meal_date"], name="lunch_elder_day"),
             # One facility's lunches newest first (the lunch list of an operator or a town): migration 0004.
             models.Index(fields=["facility", "-meal_date", "-id"], name="lunch_facility_recent"),
+            # The county's lunches newest first (民政's list, its keyset pages): the list's own order, so the first
+            # page is an index range instead of sorting the last day's ~30,000 lunches by id (migration 0006).
+            models.Index(fields=["-meal_date", "-id"], name="lunch_recent"),
         ]
 
     def __str__(self) -> str:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlencode
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Window
-from django.db.models.functions import ExtractMonth, RowNumber, TruncMinute
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth, TruncMinute
 
 from countyhall.canteens import access
 from countyhall.canteens.access import COUNTY_READERS
 from countyhall.canteens.models import Elder, Facility, Lunch, OperatingSubsidy, Settlement
-from countyhall.core.models import Division
+from countyhall.core.models import Division, Person
 from countyhall.core.roles import Capability, Role
 from countyhall.core.selectors.people import person_scope_filter
 
@@ -37,6 +38,13 @@ def facility_list_for_user(user) -> QuerySet[Facility]:
     return facilities.filter(query)
 
 
+def facility_choices_for_user(user) -> QuerySet[Facility]:
+    """The same facilities as `facility_list_for_user`, for a select box: id and name only. The full rows with
+    their division chain and operator made 1,500 model instances of the county's 252 facilities on every list
+    page with a facility filter (docs/benchmarks.md)."""
+    return facility_list_for_user(user).select_related(None).only("pk", "name")
+
+
 def facility_public_list() -> QuerySet[Facility]:
     """A4: filed facilities are published with their basic information and weekly menus."""
     return Facility.objects.filter(status=Facility.Status.FILED).select_related(
@@ -56,8 +64,19 @@ def elder_list_for_user(user, *, query: str = "", division: Division | None = No
     if query:
         value = query.strip()
         if user.can(Capability.PERSON_VIEW_UNMASKED):
-            elders = elders.filter(Q(person__name__icontains=value) | Q(person__id_number=value.upper())
-                                   | Q(card_number=value))
+            # Django's icontains is UPPER(name) LIKE UPPER(…), which a trigram index on name cannot serve; a search
+            # without cased letters (every Chinese name) means the same as contains, a plain LIKE it can.
+            by_name = "name__contains" if value.upper() == value.lower() else "name__icontains"
+            if len(value) >= 3:
+                # A trigram index answers three characters or more: the name and ID number are then matched on the
+                # person table alone (a subquery on its indexes) instead of joining all 90,000 elders to their
+                # persons before filtering the OR across both tables. The scope above still applies.
+                matching = Person.objects.filter(Q(**{by_name: value}) | Q(id_number=value.upper())).values("pk")
+                elders = elders.filter(Q(person_id__in=matching) | Q(card_number=value))
+            else:
+                # One or two characters (a surname): no index helps, and the join plans the page best.
+                elders = elders.filter(Q(**{f"person__{by_name}": value}) | Q(person__id_number=value.upper())
+                                       | Q(card_number=value))
         else:
             elders = elders.filter(Q(person__id_number=value.upper()) | Q(card_number=value))
     return elders.order_by("person__division__path", "person_id")
@@ -112,9 +131,17 @@ class Finding:
     title: str
     detail: str
     facility: Facility | None
-    lunch_ids: list[int]
+    # How many lunch records the finding is about, and the lunch list's filters that show exactly those records
+    # (facility and day, or elder and period). A filter, not a list of ids: 90 days of the county flag thousands
+    # of facility-days, and their lunch ids in the links (1.8 million) made the page take a minute.
+    lunch_count: int = 0
+    lunch_filter: dict = field(default_factory=dict)
     elder_id: int | None = None
     meal_date: dt.date | None = None
+
+    @property
+    def lunch_query(self) -> str:
+        return urlencode(self.lunch_filter)
 
 
 # Where a finding's text names its elder: the report puts the name (masked per role) in its place.
@@ -128,104 +155,130 @@ FINDING_TITLES = {
     "same_minute": "老人的全部就餐均由同一人在同一分钟登记",
 }
 
+# Findings of one check kept beyond which the report says "at least": a safety bound on the rows a check reads
+# back (the checks that find one row per lunch or per elder-day), far above what anyone reviews by hand.
+FINDINGS_CAP = 5000
+
+
+def _day(day: dt.date) -> str:
+    return day.isoformat()
+
 
 def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int = 3, history_factor: int = 3,
-                   min_same_minute_lunches: int = 5) -> list[Finding]:
-    """Suspicious patterns, each linking to its lunch records. Thresholds are detection settings, not policy."""
+                   min_same_minute_lunches: int = 5, details: bool = True) -> list[Finding]:
+    """Suspicious patterns, each linking to its lunch records. Thresholds are detection settings, not policy.
+
+    With details=False the facility names of the "two facilities" findings are left for
+    `fraud_finding_details` to fill in for the findings actually shown (a page of the report)."""
     lunches = Lunch.objects.filter(facility__in=facility_list_for_user(user), meal_date__range=(date_from, date_to))
     accepted = lunches.filter(status=Lunch.Status.ACCEPTED)
     findings: list[Finding] = []
 
-    late = accepted.filter(Q(elder__died_on__isnull=False, meal_date__gte=F("elder__died_on"))
-                           | Q(elder__moved_away_on__isnull=False, meal_date__gte=F("elder__moved_away_on")))
-    for lunch in late.select_related("facility", "elder").order_by("meal_date")[:500]:
+    # Only elders who died or moved away can have a lunch after it: their few ids first, then their lunches on the
+    # (elder, meal_date) index, instead of joining every lunch of the period to its elder (12 s for 90 days).
+    departed = list(Elder.objects.filter(Q(died_on__isnull=False) | Q(moved_away_on__isnull=False))
+                    .order_by().values_list("pk", flat=True))
+    late = accepted.filter(elder_id__in=departed).filter(
+        Q(elder__died_on__isnull=False, meal_date__gte=F("elder__died_on"))
+        | Q(elder__moved_away_on__isnull=False, meal_date__gte=F("elder__moved_away_on")))
+    for lunch in (late.select_related("facility", "elder").order_by("meal_date", "id")[:FINDINGS_CAP]
+                  if departed else []):
         when = lunch.elder.died_on or lunch.elder.moved_away_on
         findings.append(Finding("after_death", FINDING_TITLES["after_death"],
                                 f"{ELDER} 于 {when} 死亡或迁出，{lunch.meal_date} 仍在该机构登记午餐。",
-                                lunch.facility, [lunch.pk], lunch.elder_id, lunch.meal_date))
+                                lunch.facility, 1, {"ids": str(lunch.pk)}, lunch.elder_id, lunch.meal_date))
 
-    # Set-based (docs/benchmarks.md): each check is one grouped query, and the lunch ids of all its findings come
-    # back in one more query, instead of a query per suspicious elder-day or facility-day (90 days of the county
-    # did not finish). Min < Max stands for COUNT(DISTINCT …) > 1 (and Min = Max for = 1): the same rows, but a
-    # hashed aggregate instead of a sort of millions of lunches.
-    pairs = list(lunches.exclude(status=Lunch.Status.VOIDED).exclude(elder__isnull=True)
-                 .values("elder_id", "meal_date").order_by()
-                 .annotate(lo=Min("facility_id"), hi=Max("facility_id")).filter(lo__lt=F("hi"))
-                 .order_by("meal_date", "elder_id")[:500])
-    wanted = {(pair["elder_id"], pair["meal_date"]) for pair in pairs}
-    by_pair: dict[tuple, list[Lunch]] = {}
-    if pairs:
-        candidates = lunches.filter(elder_id__in={e for e, _ in wanted}, meal_date__in={d for _, d in wanted})
-        for lunch in candidates.select_related("facility").order_by("-meal_date", "-id"):
-            if (lunch.elder_id, lunch.meal_date) in wanted:
-                by_pair.setdefault((lunch.elder_id, lunch.meal_date), []).append(lunch)
+    # Set-based (docs/benchmarks.md): one pass over the period's lunches grouped by elder serves two checks: the
+    # same-minute pattern (accepted lunches) and, for "two facilities on one day", which elders ate at more than
+    # one facility at all (not voided); only those elders' days are then grouped, on the (elder, meal_date)
+    # index, instead of grouping every elder-day of the county (millions of groups). Min < Max stands for
+    # COUNT(DISTINCT …) > 1 (and Min = Max for = 1): the same rows, but a hashed aggregate instead of a sort.
+    ok = Q(status=Lunch.Status.ACCEPTED)
+    live = ~Q(status=Lunch.Status.VOIDED)
+    per_elder = list(lunches.exclude(elder__isnull=True).values("elder_id").order_by()
+                     .annotate(n=Count("id", filter=ok), first_by=Min("recorded_by_id", filter=ok),
+                               last_by=Max("recorded_by_id", filter=ok),
+                               # TruncMinute is monotonic: one distinct minute ⟺ the first and last lunch share it.
+                               first_minute=TruncMinute(Min("recorded_at", filter=ok)),
+                               last_minute=TruncMinute(Max("recorded_at", filter=ok)),
+                               shown_at=Max("facility_id", filter=ok),
+                               lo=Min("facility_id", filter=live), hi=Max("facility_id", filter=live))
+                     .filter(Q(n__gte=min_same_minute_lunches, first_by=F("last_by"), first_minute=F("last_minute"))
+                             | Q(lo__lt=F("hi"))))
+    movers = [row["elder_id"] for row in per_elder if row["lo"] is not None and row["lo"] < row["hi"]]
+    patterns = sorted((row for row in per_elder if row["n"] >= min_same_minute_lunches
+                       and row["first_by"] == row["last_by"] and row["first_minute"] == row["last_minute"]),
+                      key=lambda row: row["elder_id"])[:FINDINGS_CAP]
+    pairs = (lunches.filter(elder_id__in=movers).exclude(status=Lunch.Status.VOIDED)
+             .values("elder_id", "meal_date").order_by()
+             .annotate(lo=Min("facility_id"), hi=Max("facility_id"), n=Count("id")).filter(lo__lt=F("hi"))
+             .order_by("meal_date", "elder_id")[:FINDINGS_CAP]) if movers else []
+    pair_findings = []
     for pair in pairs:
-        rows = by_pair[(pair["elder_id"], pair["meal_date"])]
-        findings.append(Finding("two_facilities", FINDING_TITLES["two_facilities"],
-                                f"{ELDER} 在 {pair['meal_date']} 于 "
-                                f"{'、'.join(sorted({r.facility.name for r in rows}))} 登记（含被拒绝的尝试）。",
-                                rows[0].facility, [r.pk for r in rows], pair["elder_id"], pair["meal_date"]))
+        day = _day(pair["meal_date"])
+        # The elder's records of that day, rejected attempts included (not voided ones: the list's status column
+        # shows which).
+        finding = Finding("two_facilities", FINDING_TITLES["two_facilities"], "", None, pair["n"],
+                          {"elder": str(pair["elder_id"]), "date_from": day, "date_to": day},
+                          pair["elder_id"], pair["meal_date"])
+        pair_findings.append(finding)
+        findings.append(finding)
 
     daily = list(accepted.values("facility_id", "meal_date").order_by().annotate(n=Count("id")))
     facilities = {f.pk: f for f in Facility.objects.filter(pk__in={d["facility_id"] for d in daily})}
     history: dict[int, list[int]] = {}
-    day_findings: list[tuple[Finding, tuple]] = []
     for row in sorted(daily, key=lambda r: r["meal_date"]):
         facility = facilities[row["facility_id"]]
         past = history.setdefault(facility.pk, [])
-        day = (facility.pk, row["meal_date"])
+        day = _day(row["meal_date"])
+        # The facility's accepted lunches of that day: exactly the rows counted.
+        shown = {"facility": str(facility.pk), "date_from": day, "date_to": day, "status": Lunch.Status.ACCEPTED}
         if facility.seats and row["n"] > facility.seats * seat_factor:
-            finding = Finding("above_seats", FINDING_TITLES["above_seats"],
-                              f"{row['meal_date']} 登记 {row['n']} 人次，座位 {facility.seats} 个"
-                              f"（超过 {seat_factor} 倍）。", facility, [], meal_date=row["meal_date"])
-            findings.append(finding)
-            day_findings.append((finding, day))
+            findings.append(Finding("above_seats", FINDING_TITLES["above_seats"],
+                                    f"{row['meal_date']} 登记 {row['n']} 人次，座位 {facility.seats} 个"
+                                    f"（超过 {seat_factor} 倍）。", facility, row["n"], shown,
+                                    meal_date=row["meal_date"]))
         if len(past) >= 10:
             typical = sorted(past[-30:])[len(past[-30:]) // 2]
             if typical and row["n"] > typical * history_factor:
-                finding = Finding("above_history", FINDING_TITLES["above_history"],
-                                  f"{row['meal_date']} 登记 {row['n']} 人次，此前 30 个就餐日中位数为 {typical}。",
-                                  facility, [], meal_date=row["meal_date"])
-                findings.append(finding)
-                day_findings.append((finding, day))
+                findings.append(Finding("above_history", FINDING_TITLES["above_history"],
+                                        f"{row['meal_date']} 登记 {row['n']} 人次，此前 30 个就餐日中位数为 {typical}。",
+                                        facility, row["n"], shown, meal_date=row["meal_date"]))
         past.append(row["n"])
-    if day_findings:
-        days = {day for _, day in day_findings}
-        ids = _first_ids(accepted.filter(facility_id__in={f for f, _ in days}, meal_date__in={d for _, d in days}),
-                         ("facility_id", "meal_date"))
-        for finding, day in day_findings:
-            finding.lunch_ids = ids.get(day, [])
 
-    patterns = list(accepted.values("elder_id").order_by()
-                    .annotate(n=Count("id"), first_by=Min("recorded_by_id"), last_by=Max("recorded_by_id"),
-                              # TruncMinute is monotonic: one distinct minute ⟺ the first and last lunch share it.
-                              first_minute=TruncMinute(Min("recorded_at")),
-                              last_minute=TruncMinute(Max("recorded_at")),
-                              facility_id=Max("facility_id"))
-                    .filter(n__gte=min_same_minute_lunches, first_by=F("last_by"),
-                            first_minute=F("last_minute"))
-                    .order_by("elder_id")[:500])
     if patterns:
-        ids = _first_ids(accepted.filter(elder_id__in={row["elder_id"] for row in patterns}), ("elder_id",))
-        missing = {row["facility_id"] for row in patterns} - facilities.keys()
+        missing = {row["shown_at"] for row in patterns} - facilities.keys()
         facilities.update({f.pk: f for f in Facility.objects.filter(pk__in=missing)})
         for row in patterns:
+            shown = {"elder": str(row["elder_id"]), "date_from": _day(date_from), "date_to": _day(date_to),
+                     "status": Lunch.Status.ACCEPTED}
             findings.append(Finding("same_minute", FINDING_TITLES["same_minute"],
                                     f"{ELDER} 的 {row['n']} 次午餐均由同一工作人员在同一分钟内登记。",
-                                    facilities[row["facility_id"]], ids.get((row["elder_id"],), []),
-                                    row["elder_id"]))
+                                    facilities[row["shown_at"]], row["n"], shown, row["elder_id"]))
+    if details:
+        fraud_finding_details(user, pair_findings)
     return findings
 
 
-def _first_ids(lunches: QuerySet[Lunch], keys: tuple[str, ...], limit: int = 200) -> dict[tuple, list[int]]:
-    """The first `limit` lunch ids (newest first, as the lists show them) of every group, in one query."""
-    numbered = lunches.annotate(row=Window(RowNumber(), partition_by=[F(key) for key in keys],
-                                           order_by=[F("meal_date").desc(), F("id").desc()]))
-    groups: dict[tuple, list[int]] = {}
-    rows = numbered.filter(row__lte=limit).order_by(*keys, "-meal_date", "-id").values_list(*keys, "pk")
-    for *group, pk in rows:
-        groups.setdefault(tuple(group), []).append(pk)
-    return groups
+def fraud_finding_details(user, findings) -> None:
+    """The facility names of "two facilities" findings (the newest record's facility first), for the findings
+    shown: one query for any number of elder-days, on the (elder, meal_date) index."""
+    pairs = [f for f in findings if f.kind == "two_facilities" and not f.detail]
+    if not pairs:
+        return
+    wanted = {(f.elder_id, f.meal_date) for f in pairs}
+    rows = (Lunch.objects.filter(facility__in=facility_list_for_user(user),
+                                 elder_id__in={e for e, _ in wanted}, meal_date__in={d for _, d in wanted})
+            .exclude(status=Lunch.Status.VOIDED).select_related("facility").order_by("-meal_date", "-id"))
+    by_pair: dict[tuple, list[Lunch]] = {}
+    for lunch in rows:
+        if (lunch.elder_id, lunch.meal_date) in wanted:
+            by_pair.setdefault((lunch.elder_id, lunch.meal_date), []).append(lunch)
+    for finding in pairs:
+        found = by_pair.get((finding.elder_id, finding.meal_date), [])
+        finding.facility = found[0].facility if found else None
+        finding.detail = (f"{ELDER} 在 {finding.meal_date} 于 {'、'.join(sorted({r.facility.name for r in found}))} "
+                          f"登记（含被拒绝的尝试）。")
 
 
 # --- Dashboard ----------------------------------------------------------------------------------

@@ -49,13 +49,14 @@ def navigation_for(user) -> list[dict]:
 def navigation(request):
     from countyhall.core.clock import business_date, business_date_is_simulated
     from countyhall.core.selectors.notices import notice_unread_count
-    from countyhall.core.todos import menu_counts, todos_for_request
+    from countyhall.core.todos import menu_counts_for_request
 
     items = navigation_for(request.user)
     signed_in = getattr(request.user, "is_authenticated", False)
     if signed_in:
-        # One computation per request, shared with the home page: the count beside each menu entry a to-do names.
-        counts = menu_counts(todos_for_request(request))
+        # The count beside each menu entry a to-do names: shared with the home page's computation, otherwise
+        # cached per user and session for a short time (core.todos).
+        counts = menu_counts_for_request(request)
         for item in items:
             item["badge"] = counts.get(item["url_name"], 0)
     return {"navigation": items, "business_date": business_date(),

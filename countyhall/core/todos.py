@@ -2,14 +2,30 @@
 
 Computed once per request (the home page lists them, the menu shows their counts as badges, and both read the
 same list), most urgent first (Todo.sort_key).
+
+The menu badges are on every page, and computing them asks every program for its to-dos (tens of COUNT queries
+over the county's lunches, households and cases for some roles; docs/benchmarks.md). So the badges' counts are
+kept in Django's cache (production configures none: the per-process local-memory cache) for
+TODO_CACHE_SECONDS (setting COUNTYHALL_TODO_CACHE_SECONDS, default 30 s), per user and per browser session:
+
+- the home page always computes the to-dos afresh (it is where the user reads them) and stores the counts;
+- any write by the user (a POST, PUT, PATCH or DELETE of a signed-in session, TodoFreshnessMiddleware) gives the
+  session a new stamp, and the stamp is part of the cache key: the next page counts afresh, in whichever server
+  process answers it (the stamp travels in the session, not in one process's memory). A to-do the user just
+  did does not stay on their badge;
+- someone else's write (a settlement submitted to 民政, a colleague's approval) shows on the badge within the
+  TTL at the latest, or at once on the home page;
+- the key also holds the user's roles, scope and the business date, so a changed role or day counts afresh.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections import Counter
 
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 
 from countyhall.core.clock import business_date
@@ -19,14 +35,81 @@ from countyhall.core.roles import Role
 from countyhall.core.selectors.calendar import calendar_next_year_missing
 
 _CACHE_ATTRIBUTE = "_countyhall_todos"
+# The session's stamp of the user's last write: renewed by every write, so a cached count never outlives it.
+STAMP_SESSION_KEY = "countyhall_todos_stamp"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def todo_cache_seconds() -> int:
+    return int(getattr(settings, "COUNTYHALL_TODO_CACHE_SECONDS", 30))
 
 
 def todos_for_request(request) -> list[Todo]:
+    """The user's to-dos, computed afresh once per request (the home page); their menu counts are cached."""
     cached = getattr(request, _CACHE_ATTRIBUTE, None)
     if cached is None:
         cached = todos_for_user(request.user)
         setattr(request, _CACHE_ATTRIBUTE, cached)
+        key = _counts_cache_key(request)
+        if key:
+            cache.set(key, dict(menu_counts(cached)), todo_cache_seconds())
     return cached
+
+
+def menu_counts_for_request(request) -> Counter:
+    """The badges of the menu: from this request's to-dos when it computed them, else from the cache (see the
+    module's docstring for how long and when a count is renewed), else computed and cached."""
+    computed = getattr(request, _CACHE_ATTRIBUTE, None)
+    if computed is not None:
+        return menu_counts(computed)
+    key = _counts_cache_key(request)
+    if key:
+        counts = cache.get(key)
+        if counts is not None:
+            return Counter(counts)
+    return menu_counts(todos_for_request(request))
+
+
+def _counts_cache_key(request) -> str:
+    """ "" (do not cache) without a signed-in user and a session to hold the stamp."""
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    if not getattr(user, "is_authenticated", False) or session is None or todo_cache_seconds() <= 0:
+        return ""
+    stamp = session.get(STAMP_SESSION_KEY)
+    if not stamp:
+        stamp = session[STAMP_SESSION_KEY] = secrets.token_hex(8)
+    roles = ",".join(sorted(user.role_codes))
+    # The scope as the user row holds it (division, else the organisation's): no query.
+    scope = f"{user.division_id}/{user.organisation_id}"
+    return f"countyhall:todo-counts:{user.pk}:{stamp}:{roles}:{scope}:{business_date().isoformat()}"
+
+
+def todos_written(request) -> None:
+    """The user wrote something: the next page counts their to-dos afresh (a new stamp in their session).
+
+    Only an existing session of a signed-in user gets one; a token-authenticated API call (a canteen terminal)
+    has no session to renew and must not start one on every check-in."""
+    session = getattr(request, "session", None)
+    if session is None or not session.session_key:
+        return
+    if not getattr(getattr(request, "user", None), "is_authenticated", False):
+        return
+    session[STAMP_SESSION_KEY] = secrets.token_hex(8)
+
+
+class TodoFreshnessMiddleware:
+    """After any write request of a signed-in session, renew the session's to-do stamp (todos_written). Placed
+    after SessionMiddleware and AuthenticationMiddleware, so the session is saved with the new stamp."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in SAFE_METHODS:
+            todos_written(request)
+        return response
 
 
 def todos_for_user(user) -> list[Todo]:

@@ -9,7 +9,10 @@ demo loader, `countyhall emergency seed`) is allowed only for the registers, exp
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from countyhall.core.access import SCOPE_COUNTY, SCOPE_ENTERPRISE, SCOPE_TOWN, Permission
+from countyhall.core.policy import parameters
 from countyhall.core.roles import Role
 
 USERS = frozenset({Role.EMERGENCY, Role.DEVELOPMENT, Role.POWER_ENTERPRISE, Role.TOWN_OFFICER, Role.AUDITOR,
@@ -88,9 +91,28 @@ def can_add_situation(user, incident) -> bool:
     return can_report_for(user, incident.enterprise)
 
 
+def locally_led(incident, level: str | None = None) -> bool:
+    """4.1 (L3969–3975): a Level IV response is started and carried out by the town (镇/办) or the development
+    zone where the accident happened, not by the county headquarters. `level`: the one to start; by default the
+    level being responded to (or, before a response, the incident's)."""
+    level = level or incident.response_level or incident.level
+    on = timezone.localdate(incident.occurred_at)
+    return level in parameters().at("emergency.local_response.levels", on).value
+
+
 def can_command(user, incident=None) -> bool:
-    """Start a response, activate groups, assign tasks, set up the on-site HQ, end, evaluate (2.1.1, 4.6, 6.1)."""
-    return is_hq(user)
+    """Run a response — activate groups, assign tasks, set up the on-site HQ, end, evaluate (2.1.1, 4.6, 6.1): the
+    county headquarters; for a Level IV response also the town office or development zone where it happened."""
+    if is_hq(user):
+        return True
+    return incident is not None and locally_led(incident) and in_town_area(user, incident.enterprise)
+
+
+def can_start_response(user, incident) -> bool:
+    """Start (or raise) the response at the incident's level: the headquarters; Level IV the town or zone (4.1)."""
+    if is_hq(user):
+        return True
+    return locally_led(incident, incident.level) and in_town_area(user, incident.enterprise)
 
 
 def can_lower_level(user, incident) -> bool:
@@ -112,6 +134,8 @@ def can_dispatch_outbox(user) -> bool:
 
 
 _HQ = {role: SCOPE_COUNTY for role in HQ}
+# 4.1: Level IV is started and carried out by the town (镇/办) or development zone where the accident happened.
+_RESPONDERS = {**_HQ, Role.TOWN_OFFICER: SCOPE_TOWN}
 _REPORTERS = {**_HQ, Role.POWER_ENTERPRISE: SCOPE_ENTERPRISE, Role.TOWN_OFFICER: SCOPE_TOWN}
 _KEEPERS = {role: SCOPE_COUNTY for role in REGISTER_KEEPERS}
 
@@ -127,13 +151,13 @@ PERMISSIONS: list[Permission] = [
     Permission("emergency.deadline_done", "记录已报告（E2 时限）", dict(_REPORTERS), note="书面报告须含 E3 内容"),
     Permission("emergency.verification_request", "登记核报要求", dict(_REPORTERS), note="电话15分钟、书面40分钟"),
     Permission("emergency.situation_add", "续报", dict(_REPORTERS)),
-    Permission("emergency.response_start", "启动应急响应", dict(_HQ), note="34号 2.1.1(2)"),
-    Permission("emergency.group_activate", "启动工作组", dict(_HQ)),
-    Permission("emergency.timeline_command", "布置任务、设立现场指挥部、任务办结", dict(_HQ)),
+    Permission("emergency.response_start", "启动应急响应", dict(_RESPONDERS), note="34号 2.1.1(2)；IV级由事故发生地镇（办）、经济开发区启动（4.1）"),
+    Permission("emergency.group_activate", "启动工作组", dict(_RESPONDERS)),
+    Permission("emergency.timeline_command", "布置任务、设立现场指挥部、任务办结", dict(_RESPONDERS)),
     Permission("emergency.level_lower", "调低响应等级（须写明理由）", dict(_HQ),
                note="记入处置记录，通知所涉单位"),
-    Permission("emergency.end", "宣布应急结束", dict(_HQ), note="经总指挥批准（4.6），提交前确认"),
-    Permission("emergency.evaluation_record", "处置评估报告", dict(_HQ), note="34号 6.1"),
+    Permission("emergency.end", "宣布应急结束", dict(_RESPONDERS), note="经总指挥批准（4.6），提交前确认"),
+    Permission("emergency.evaluation_record", "处置评估报告", dict(_RESPONDERS), note="34号 6.1"),
     Permission("emergency.warning", "发布、更新、解除预警", dict(_HQ), note="34号 3.2.2（E4）"),
     Permission("emergency.drill_record", "登记应急演练", {**_HQ, Role.POWER_ENTERPRISE: SCOPE_ENTERPRISE},
                note="E8"),

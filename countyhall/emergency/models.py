@@ -214,6 +214,9 @@ class CasualtyFigures(models.Model):
     level = models.CharField("据此计算的响应等级", max_length=4, choices=LEVEL_CHOICES)
     citations = models.JSONField(default=list)
     readings = models.JSONField(default=list)
+    # "why this level": the answer of each reading applied (E1: missing persons as deaths) and the approved
+    # governed-policy changes behind them.
+    policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
     recorded_at = models.DateTimeField("更新时间")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from rest_framework import serializers
 
-from countyhall.core.policy import Citation
+from countyhall.core.policy import Citation, parameters
 from countyhall.core.rules.registry import RuleResult, StrictInput, rule
 from countyhall.core.rules.trace import ParameterTrace
 
@@ -17,6 +17,11 @@ LEVEL_LABELS = {"I": "特别重大（I级）", "II": "重大（II级）", "III":
 # "以上" includes the number and "以下" excludes it (9.3): the thresholds are inclusive lower bounds.
 BOUNDARIES = Citation(DOCUMENT, "9.3", 4487)
 SOCIAL_IMPACT = Citation(DOCUMENT, "4.1", 3945)
+
+
+def plan_start() -> dt.date:
+    """The day 34号 took effect, as the parameter file has it (the calculator's default date)."""
+    return parameters().get("emergency.level_i.min_deaths").values[0].valid_from
 
 
 def level_rank(level: str) -> int:
@@ -59,10 +64,11 @@ REPORTS = [
     # kind, label, parameter, recipients parameter
     ("phone_county", "电话报告（县级）", "emergency.report.phone_county", "emergency.report.phone_county.recipients"),
     ("phone_city", "电话报告（市级）", "emergency.report.phone_city", "emergency.report.phone_city.recipients"),
+    # The written reports' recipients are reading E2 ("逐级上报", 3.3): the county's, or the county's and the city's.
     ("written_initial", "书面报告初步核实概况", "emergency.report.written_initial",
-     "emergency.report.phone_county.recipients"),
+     "emergency.report.written_initial.recipients"),
     ("written_accident", "事故书面报告", "emergency.report.written_accident",
-     "emergency.report.phone_county.recipients"),
+     "emergency.report.written_accident.recipients"),
 ]
 
 
@@ -72,11 +78,13 @@ def report_deadlines_terms(*, occurred_at: dt.datetime) -> RuleResult:
     trace = ParameterTrace(occurred_at.date())
     deadlines = []
     for kind, label, parameter, recipients in REPORTS:
+        # Read the figure and its citation together: the citation never depends on the order of later calls.
+        value = parameters().at(f"{parameter}.minutes", occurred_at.date())
         minutes = trace.get(f"{parameter}.minutes")
         deadlines.append({"kind": kind, "label": label, "minutes": minutes,
                           "due": occurred_at + dt.timedelta(minutes=minutes),
                           "recipients": list(trace.get(recipients)),
-                          "citation": trace.citations[-2].as_dict()})
+                          "citation": value.citation.as_dict()})
     return trace.result({"occurred_at": occurred_at, "deadlines": deadlines})
 
 
@@ -98,7 +106,7 @@ class ResponseLevelInput(StrictInput):
     missing = serializers.IntegerField(min_value=0, default=0, help_text="失踪（下落不明）人数")
     injured = serializers.IntegerField(min_value=0, default=0, help_text="中毒、重伤人数")
     especially_major_impact = serializers.BooleanField(default=False, help_text="社会影响特别重大")
-    on = serializers.DateField(required=False, help_text="适用日期，缺省为预案印发日 2021-07-30")
+    on = serializers.DateField(required=False, help_text="适用日期，缺省为预案施行之日")
 
 
 @rule(name="emergency.response_level", title="发电企业生产安全事故响应等级", input=ResponseLevelInput,
@@ -107,7 +115,7 @@ class ResponseLevelInput(StrictInput):
 def response_level_rule(*, deaths: int, missing: int, injured: int, especially_major_impact: bool,
                         on: dt.date | None = None) -> RuleResult:
     return response_level_terms(deaths=deaths, missing=missing, injured=injured,
-                                especially_major_impact=especially_major_impact, on=on or dt.date(2021, 7, 30))
+                                especially_major_impact=especially_major_impact, on=on or plan_start())
 
 
 class ReportDeadlinesInput(StrictInput):

@@ -20,6 +20,7 @@ from countyhall.core.clock import business_date, business_now, format_local
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.notifications import notify
+from countyhall.core.policy import parameters
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.emergency import access
 from countyhall.emergency.models import (
@@ -176,21 +177,29 @@ def command_post_assign(*, actor, post: CommandPost, holder: str) -> CommandPost
 # ---------------------------------------------------------------- notifications
 
 
-def _involved(incident: Incident, level: str) -> list[str]:
-    """Who a level involves (4.1): the town for IV; the county headquarters from III; the city and the
-    province's guidance from II."""
-    names = [incident.enterprise.organisation.name]  # the enterprise itself, in-app
-    town = incident.enterprise.division
-    while town is not None and town.kind not in ("town", "street", "zone"):
+def town_offices(enterprise: PowerEnterprise) -> list[Organisation]:
+    """The office of the town (镇), street (街道) or development zone (经济开发区) where the enterprise lies."""
+    town = enterprise.division
+    while town is not None and town.kind not in ("town", "street", "development_zone"):
         town = town.parent
-    if town is not None:
-        names += [o.name for o in Organisation.objects.filter(division=town, kind=Organisation.Kind.TOWN_OFFICE)]
-    names += ["县应急局"]
+    if town is None:
+        return []
+    return list(Organisation.objects.filter(division=town, kind=Organisation.Kind.TOWN_OFFICE))
+
+
+def _involved(incident: Incident, level: str) -> list[str]:
+    """Who a level involves (4.1, emergency.yaml): the enterprise, its town or zone office and the units every level
+    tells; from III the county headquarters and its posts; from II the city."""
+    on = timezone.localdate(incident.occurred_at)
+    registry = parameters()
+    names = [incident.enterprise.organisation.name]  # the enterprise itself, in-app
+    names += [o.name for o in town_offices(incident.enterprise)]
+    names += registry.at("emergency.involved.all_levels", on).value
     if level_rank(level) >= level_rank("III"):
-        names += ["应急救援指挥部办公室", "县委值班室", "县政府值班室"]
+        names += registry.at("emergency.involved.from_level_iii", on).value
         names += [p.title for p in CommandPost.objects.filter(kind__in=["commander", "deputy", "member"])]
     if level_rank(level) >= level_rank("II"):
-        names += ["市政府总值班室", "市应急局"]
+        names += registry.at("emergency.involved.from_level_ii", on).value
     return list(dict.fromkeys(names))
 
 
@@ -259,7 +268,8 @@ def _figures(*, incident: Incident, version: int, deaths: int, missing: int, inj
     return CasualtyFigures.objects.create(
         incident=incident, version=version, deaths=deaths, missing=missing, injured=injured,
         especially_major_impact=impact, direct_loss_yuan=direct_loss_yuan, level=result.data["level"],
-        citations=[c.as_dict() for c in result.citations], readings=result.readings, recorded_at=at,
+        citations=[c.as_dict() for c in result.citations], readings=result.readings,
+        policy_basis={"readings": dict(result.answers), "changes": sorted(result.changes)}, recorded_at=at,
         recorded_by=actor_user(actor))
 
 
@@ -470,15 +480,28 @@ def verification_request(*, actor, incident: Incident, requested_by: str, mode: 
     return deadline
 
 
-def _hq_only(actor, what: str) -> None:
-    require(access.can_command(as_actor(actor)), f"{what}由应急救援指挥部（办公室设在县发展改革局）或县应急局办理。")
+LOCAL_RESPONSE = "一般（IV级）响应由事故发生地镇（办）、经济开发区启动和实施（预案4.1）"
+
+
+def _hq_only(actor, what: str, incident: Incident | None = None, *, starting: bool = False) -> None:
+    if incident is not None:
+        # Who may act depends on the level: decide on the stored one, not on the caller's possibly older copy.
+        incident.refresh_from_db(fields=["level", "response_level"])
+    allowed = (access.can_start_response(as_actor(actor), incident) if starting
+               else access.can_command(as_actor(actor), incident))
+    require(allowed, f"{what}由应急救援指挥部（办公室设在县发展改革局）或县应急局办理；{LOCAL_RESPONSE}。")
+
+
+def _leader_title(incident: Incident) -> str:
+    """Who approves the end: the commander of the county headquarters, or the town's leader for Level IV."""
+    return "事故发生地镇（办）、经济开发区负责人" if access.locally_led(incident) else "总指挥"
 
 
 @transaction.atomic
 def response_start(*, actor, incident: Incident, decided_by: str, at: dt.datetime | None = None) -> Incident:
     """启动响应: records who decided (2.1.1(2): the headquarters decides by the level)."""
-    _hq_only(actor, "启动应急响应")
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _hq_only(actor, "启动应急响应", incident, starting=True)
     escalating = incident.status == Incident.Status.RESPONDING and incident.response_level != incident.level
     if incident.status != Incident.Status.REPORTED and not escalating:
         raise ServiceError("status", f"当前状态为“{incident.get_status_display()}”，已按{LEVEL_LABELS[incident.level]}响应。")
@@ -505,7 +528,7 @@ def _responding(incident: Incident) -> None:
 
 @transaction.atomic
 def group_activate(*, actor, incident: Incident, group: WorkingGroup, at: dt.datetime | None = None) -> GroupActivation:
-    _hq_only(actor, "启动工作组")
+    _hq_only(actor, "启动工作组", incident)
     _responding(incident)
     if GroupActivation.objects.filter(incident=incident, group=group).exists():
         raise ServiceError("group", f"{group}已启动。")
@@ -528,7 +551,7 @@ def timeline_add(*, actor, incident: Incident, kind: str, text: str, group: Work
     actor = as_actor(actor)
     require(access.can_add_situation(actor, incident), "无权记录该事故。", field="incident")
     if kind != TimelineEntry.Kind.SITUATION:
-        _hq_only(actor, "布置任务和设立现场指挥部")
+        _hq_only(actor, "布置任务和设立现场指挥部", incident)
     if kind != TimelineEntry.Kind.SITUATION:
         _responding(incident)
     if not text.strip():
@@ -547,7 +570,7 @@ def timeline_add(*, actor, incident: Incident, kind: str, text: str, group: Work
 
 @transaction.atomic
 def task_done(*, actor, entry: TimelineEntry, at: dt.datetime | None = None) -> TimelineEntry:
-    _hq_only(actor, "任务办结")
+    _hq_only(actor, "任务办结", entry.incident)
     if entry.kind != TimelineEntry.Kind.TASK or entry.task_done_at:
         raise ServiceError("entry", "不是未办结的任务。")
     entry.task_done_at = _now(at)
@@ -559,16 +582,17 @@ def task_done(*, actor, entry: TimelineEntry, at: dt.datetime | None = None) -> 
 @transaction.atomic
 def emergency_end(*, actor, incident: Incident, commander: str, at: dt.datetime | None = None) -> Incident:
     """4.6: with the threat controlled, the commander approves and the headquarters declares the end."""
-    _hq_only(actor, "宣布应急结束")
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _hq_only(actor, "宣布应急结束", incident)
     _responding(incident)
+    leader = _leader_title(incident)
     if not commander.strip():
-        raise ServiceError("commander", "应急结束须经总指挥批准，请填写总指挥姓名。")
+        raise ServiceError("commander", f"应急结束须经{leader}批准，请填写其姓名。")
     at = _now(at)
     incident.status, incident.ended_at, incident.ended_by = Incident.Status.ENDED, at, commander.strip()
     incident.save()
-    _log(incident, TimelineEntry.Kind.END, f"经总指挥{commander.strip()}批准，宣布应急结束。", actor=actor, at=at)
-    _notify_names(_involved(incident, incident.level), subject="应急结束", body=f"{incident}：经总指挥批准，应急结束。",
+    _log(incident, TimelineEntry.Kind.END, f"经{leader}{commander.strip()}批准，宣布应急结束。", actor=actor, at=at)
+    _notify_names(_involved(incident, incident.level), subject="应急结束", body=f"{incident}：经{leader}批准，应急结束。",
                   source=incident)
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=incident, after=model_snapshot(incident),
                  note="应急结束")
@@ -583,8 +607,8 @@ EVALUATION_FIELDS = {"evaluation_cause": "事件发生原因和经过", "evaluat
 @transaction.atomic
 def evaluation_record(*, actor, incident: Incident, investigation: str = "", **fields: str) -> Incident:
     """6.1: after the response ends, the evaluation report (all five parts); 6.2: the investigation record."""
-    _hq_only(actor, "处置评估")
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _hq_only(actor, "处置评估", incident)
     if incident.status != Incident.Status.ENDED:
         raise ServiceError("status", "应急响应终止后再形成处置评估报告。")
     missing = [label for name, label in EVALUATION_FIELDS.items() if not fields.get(name, "").strip()]

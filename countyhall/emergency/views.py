@@ -14,7 +14,7 @@ from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import OutboxMessage
 from countyhall.core.notifications import outbox_dispatch
-from countyhall.core.policy import NoPolicyInForce
+from countyhall.core.policy import NoPolicyInForce, parameters
 from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.selectors.notices import notice_list_for_user
 from countyhall.core.services.audit import audit_personal_read
@@ -235,6 +235,30 @@ def _span(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _why_level(current) -> dict | None:
+    """The clauses and readings (with the answer applied) behind the stored level of the current figures."""
+    if current is None:
+        return None
+    registry = parameters()
+    answers = (current.policy_basis or {}).get("readings", {})
+    readings = []
+    for reading_id in dict.fromkeys(current.readings):
+        if reading_id in registry.readings:
+            reading, answer = registry.reading(reading_id), answers.get(reading_id, "adopted")
+            readings.append({"question": reading.question, "text": reading.answer_text(answer), "answer": answer})
+    return {"citations": list({(c["document"], c["clause"], c["line"]): c for c in current.citations}.values()),
+            "readings": readings}
+
+
+def _local_response(incident) -> dict | None:
+    """4.1 on the incident page: a Level IV response is the town's or the development zone's."""
+    if not access.locally_led(incident, incident.level):
+        return None
+    value = parameters().at("emergency.led_by.level_iv", timezone.localdate(incident.occurred_at))
+    return {"text": f"一般（IV级）响应由{value.value}启动和实施；升为III级及以上时由县应急救援指挥部启动。",
+            "citation": value.citation}
+
+
 @login_required
 def incident_detail(request, pk: int):
     _need(request.user)
@@ -254,6 +278,10 @@ def incident_detail(request, pk: int):
         "groups": WorkingGroup.objects.all(),
         "active_groups": set(incident.activations.values_list("group_id", flat=True)),
         "missing_content": services.report_content_missing(incident), "hq": access.can_command(request.user, incident),
+        "can_start": access.can_start_response(request.user, incident),
+        "end_approver": "事故发生地镇（办）、经济开发区负责人" if access.locally_led(incident) else "总指挥",
+        "local_response": _local_response(incident),
+        "why_level": _why_level(current),
         "can_update": access.can_update_incident(request.user, incident),
         "level_label": LEVEL_LABELS[incident.level],
         "lower_levels": [(code, label) for code, label in LEVEL_LABELS.items()

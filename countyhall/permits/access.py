@@ -115,6 +115,12 @@ def can_record_residential(user, project) -> bool:
     return is_window(user) or (bool(_roles(user) & RESIDENTIAL_KEEPERS) and involved_in_project(user, project))
 
 
+def can_record_elderly_care_step(user, project) -> bool:
+    """35号 一、（一）1–2: the written consultation of 民政 and the town, and their invitation to acceptance, are
+    recorded by the window or the 住建/自然资源 department that holds the project's stages."""
+    return can_record_residential(user, project)
+
+
 def can_apply(user, project) -> bool:
     return is_window(user) or is_applicant(user, project)
 
@@ -203,6 +209,9 @@ PERMISSIONS: list[Permission] = [
     Permission("permits.residential_record", "住宅项目养老服务用房",
                {Role.APPROVAL: SCOPE_COUNTY, **{r: SCOPE_CASE for r in RESIDENTIAL_KEEPERS - WINDOW}},
                note="高政办字〔2021〕35号"),
+    Permission("permits.elderly_care_step_record", "书面征求民政、镇办意见，邀请参与竣工验收",
+               {Role.APPROVAL: SCOPE_COUNTY, **{r: SCOPE_CASE for r in RESIDENTIAL_KEEPERS - WINDOW}},
+               note="35号 一、（一）1–2：设计方案审查和竣工验收的前置步骤"),
     Permission("permits.stage_apply", "阶段申报（一套材料）",
                {Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM}, note="3号 C9"),
     Permission("permits.case_accept", "受理", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},

@@ -31,6 +31,8 @@ class PermitsConfig(AppConfig):
             demo="countyhall.permits.demo",
             cli="countyhall.permits.cli",
             todos="countyhall.permits.todos:todos_for",
+            policy_locks="countyhall.permits.policy:policy_locks",
+            policy_impact="countyhall.permits.policy:policy_impact",
         )
 
     def ready(self) -> None:

@@ -19,6 +19,8 @@ from countyhall.permits.services import (
     clock_sweep,
     commitment_accept,
     credit_record_add,
+    elderly_care_step_record,
+    elderly_care_steps_due,
     fees_record,
     permit_stage_apply,
     permit_stage_submit,
@@ -126,6 +128,11 @@ def load(*, actor: str) -> list[str]:
         on_file = {m.name for m in old.materials.all()}
         case = permit_stage_submit(actor=window, project=old, stage=stage, accepted_on=accepted,
                                    files=_files([m for m in materials.splitlines() if m not in on_file]))
+        # 35号 一、（一）1–2: 民政 and the town consulted in writing before the scheme review, invited to acceptance.
+        for kind, party in elderly_care_steps_due(old, stage=stage, on=accepted):
+            elderly_care_step_record(actor=window, project=old, kind=kind, party=party, sent_on=accepted,
+                                     reference=f"高审批函〔2021〕{accepted.month}号（示例）",
+                                     answered_on=accepted + dt.timedelta(days=3), opinion="同意（示例）")
         case = _approve(case, accepted + dt.timedelta(days=7))
         if stage == "施工许可":
             commitment_accept(actor=window, case=case, item="开工前补交施工现场扬尘治理方案（示例）", area="general",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from countyhall.core.clock import business_date
 from countyhall.core.models import Division, Organisation
 from countyhall.core.widgets import division_choices, organisation_choices, use_grouped
-from countyhall.permits.models import Category, Commitment, CreditRecord, Project, Review
-from countyhall.permits.rules import REGIONALLY_ASSESSED, stages_for
+from countyhall.permits.models import Category, Commitment, CreditRecord, ElderlyCareStep, Project, Review
+from countyhall.permits.rules import possible_stages, regionally_assessed
 from countyhall.permits.services.setup import BUILDER_KINDS
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -49,6 +50,10 @@ class ProjectForm(_Choosers, forms.Form):
     contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
     households = forms.IntegerField(label="住宅户数（住宅项目填写）", min_value=0, required=False)
     in_area_completed_before_2014_06 = forms.BooleanField(label="位于2014年6月前竣工的住宅小区", required=False)
+    # C3b (3号 二、（四））: asked of projects on land sold with a scheme.
+    industrial = forms.BooleanField(label="工业建筑工程项目（带方案出让土地类填写）", required=False)
+    merge_elected = forms.BooleanField(label="选择“拿地即开工”：工程建设许可和施工许可合并为一个阶段（带方案出让土地类）",
+                                       required=False, initial=True)
 
 
 class ProjectCorrectForm(_Choosers, forms.Form):
@@ -70,7 +75,7 @@ class ProjectCorrectForm(_Choosers, forms.Form):
 class StageLimitForm(forms.Form):
     category = forms.ChoiceField(label="项目类别", choices=Category.choices)
     stage = forms.ChoiceField(label="审批阶段", choices=[(s, s) for s in dict.fromkeys(
-        stage for category in Category.values for stage in stages_for(category))])
+        stage for category in Category.values for stage in possible_stages(category))])
     working_days = forms.IntegerField(label="阶段时限（工作日）", min_value=1)
     review_working_days = forms.IntegerField(label="部门审查时限（工作日）", min_value=1, required=False)
     lead = forms.ModelChoiceField(label="牵头部门", queryset=_departments())
@@ -103,7 +108,8 @@ class FeesForm(forms.Form):
 
 
 class AssessmentForm(forms.Form):
-    kind = forms.ChoiceField(label="评估事项", choices=[(k, k) for k in sorted(REGIONALLY_ASSESSED)])
+    # The list is policy (permit.yaml): read when the form is built, on the business date.
+    kind = forms.ChoiceField(label="评估事项", choices=lambda: [(k, k) for k in sorted(regionally_assessed(business_date()))])
     completed_on = forms.DateField(label="完成日期", widget=DATE)
     reference = forms.CharField(label="批复或报告文号", max_length=100)
 
@@ -115,6 +121,17 @@ class ResidentialForm(forms.Form):
     in_area_completed_before_2014_06 = forms.BooleanField(label="位于2014年6月前竣工的住宅小区", required=False)
     completion_filed_on = forms.DateField(label="竣工验收备案日期", required=False, widget=DATE)
     elderly_room_handed_over_on = forms.DateField(label="养老服务用房移交民政日期", required=False, widget=DATE)
+
+
+class ElderlyCareStepForm(forms.Form):
+    """35号 一、（一）1–2: one written consultation or acceptance invitation of 民政 or the town."""
+
+    kind = forms.ChoiceField(label="事项", choices=ElderlyCareStep.Kind.choices)
+    party = forms.ChoiceField(label="对象", choices=ElderlyCareStep.Party.choices)
+    sent_on = forms.DateField(label="书面征求或邀请日期", widget=DATE)
+    reference = forms.CharField(label="函件文号或通知编号", max_length=100)
+    answered_on = forms.DateField(label="回复或参加日期", required=False, widget=DATE)
+    opinion = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class OpinionForm(forms.Form):

@@ -18,10 +18,10 @@ from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.tables import Column, Table
 from countyhall.permits import access, selectors
 from countyhall.permits.models import Case, Category, ClockNotice, CreditRecord, Extension, Review
-from countyhall.permits.rules import stages_for
+from countyhall.permits.rules import possible_stages
 from countyhall.permits.services.clock import FINISHED, case_clock
 
-STAGES = list(dict.fromkeys(stage for category in Category.values for stage in stages_for(category)))
+STAGES = list(dict.fromkeys(stage for category in Category.values for stage in possible_stages(category)))
 OPEN = [Review.Opinion.PENDING, Review.Opinion.REQUEST_CORRECTION]
 
 

@@ -75,6 +75,12 @@ class Project(models.Model):
     project_manager = models.CharField("项目负责人", max_length=32, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     in_assessed_zone = models.BooleanField("位于已实施区域评估的区域", default=False)
+    # Reading C3b (二、（四）): the text merges 工程建设许可 and 施工许可 "可" for industrial projects on land sold with
+    # a scheme; under the reading's alternative these two decide whether this project merges them.
+    industrial = models.BooleanField("工业建筑工程项目", default=False,
+                                     help_text="带方案出让土地类项目填写：是否为工业建筑工程项目")
+    merge_elected = models.BooleanField("选择“拿地即开工”（合并工程建设许可和施工许可）", default=True,
+                                        help_text="带方案出让土地的工业项目可选择合并为一个阶段")
     fees_paid_on = models.DateField("建设规费缴清日期", null=True, blank=True,
                                     help_text="施工许可核验缴费凭证")
     fees_proof = models.CharField("缴费凭证号", max_length=60, blank=True)
@@ -381,6 +387,40 @@ class ClockNotice(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ElderlyCareStep(models.Model):
+    """35号 一、（一）1–2: before the design scheme of a residential project is reviewed, 县民政部门 and the town
+    (所在镇办) are consulted in writing; both are invited to its completion acceptance. One row per party and step,
+    recorded by the department that holds the stage; the stage's approval waits for both."""
+
+    class Kind(models.TextChoices):
+        SCHEME_CONSULTATION = "scheme_consultation", "设计方案审查前书面征求意见"
+        ACCEPTANCE_INVITATION = "acceptance_invitation", "邀请参与竣工验收"
+
+    class Party(models.TextChoices):
+        CIVIL_AFFAIRS = "civil_affairs", "县民政部门"
+        TOWN = "town", "所在镇办"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="elderly_care_steps")
+    kind = models.CharField("事项", max_length=24, choices=Kind.choices)
+    party = models.CharField("对象", max_length=16, choices=Party.choices)
+    organisation = models.ForeignKey(Organisation, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    sent_on = models.DateField("书面征求或邀请日期")
+    reference = models.CharField("函件文号或通知编号", max_length=100)
+    answered_on = models.DateField("回复或参加日期", null=True, blank=True)
+    opinion = models.TextField("意见", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = "养老服务设施征求意见与验收邀请"
+        verbose_name_plural = "养老服务设施征求意见与验收邀请"
+        ordering = ["project", "kind", "party"]
+        constraints = [models.UniqueConstraint(fields=["project", "kind", "party"], name="one_elderly_care_step")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.organisation}"
 
 
 class ProgressReport(models.Model):

@@ -22,12 +22,42 @@ MERGED_STAGES = Citation(DOCUMENT, "二、（四）", 1732)
 # the basis printed on the decision document.
 PARALLEL_APPROVAL = Citation(DOCUMENT, "二、（五）", 1758)
 SOLD_WITH_SCHEME = "land_with_scheme"
+MERGED_STAGE = "工程建设许可和施工许可"
+GOV_CATEGORIES = ("gov_investment", "gov_renovation")
 
 
-def stages_for(category: str) -> list[str]:
-    if category == SOLD_WITH_SCHEME:
-        return [STAGES[0], "工程建设许可和施工许可", STAGES[3]]
+def merges_stages(*, category: str, industrial: bool = True, elected: bool = True, answer: str = "adopted") -> bool:
+    """Reading C3b (二、（四）, L1728–1736). The text merges 工程建设许可 and 施工许可 "可" (may) for *industrial*
+    projects on land sold with a scheme. Adopted: every project of the category merges. Alternative: only an
+    industrial one whose 建设单位 elects it; the others keep four stages and their design-scheme review."""
+    if category != SOLD_WITH_SCHEME:
+        return False
+    return answer == "adopted" or (industrial and elected)
+
+
+def stages_for(category: str, *, merged: bool | None = None) -> list[str]:
+    """The stages of a project; `merged` None: as the adopted reading C3b has it (the category decides)."""
+    if merged is None:
+        merged = category == SOLD_WITH_SCHEME
+    if merged:
+        return [STAGES[0], MERGED_STAGE, STAGES[3]]
     return list(STAGES)
+
+
+def possible_stages(category: str) -> list[str]:
+    """Every stage a project of the category may go through under either answer of C3b (configuration, lists)."""
+    if category == SOLD_WITH_SCHEME:
+        return [STAGES[0], STAGES[1], STAGES[2], MERGED_STAGE, STAGES[3]]
+    return list(STAGES)
+
+
+def stage_plan_terms(*, category: str, industrial: bool, elected: bool, on: dt.date) -> RuleResult:
+    """C3b: the stages of one project, with the reading's answer in force on `on` recorded."""
+    trace = ParameterTrace(on)
+    answer = trace.answer("C3b") if category == SOLD_WITH_SCHEME else "adopted"
+    merged = merges_stages(category=category, industrial=industrial, elected=elected, answer=answer)
+    trace.citations.append(MERGED_STAGES if merged else FOUR_STAGES)
+    return trace.result({"category": category, "merged": merged, "stages": stages_for(category, merged=merged)})
 
 
 STAGE_KEYS = {"立项用地规划许可": "land_use_planning", "工程建设许可": "works_permit", "施工许可": "construction_permit",
@@ -36,13 +66,13 @@ MERGED_KEYS = ["land_use", "works_planning", "construction_permit", "completion"
 DESIGN_SCHEME_REVIEW = "设计方案审查"
 
 
-def stages_terms(*, category: str, on: dt.date) -> RuleResult:
+def stages_terms(*, category: str, on: dt.date, merged: bool | None = None) -> RuleResult:
     """C2/C4: the stages of a category with the items each covers and its lead departments as printed, and the
     items merged into one application each. Land sold with a scheme merges 工程建设许可 and 施工许可 and drops
-    the design-scheme review (二、（四）)."""
+    the design-scheme review (二、（四）; reading C3b for which projects)."""
     trace = ParameterTrace(on)
     stages = []
-    for name in stages_for(category):
+    for name in stages_for(category, merged=merged):
         if name in STAGE_KEYS:
             key = STAGE_KEYS[name]
             items, leads = trace.get(f"permit.stage.{key}.items"), trace.get(f"permit.stage.{key}.leads")
@@ -59,24 +89,33 @@ def stages_terms(*, category: str, on: dt.date) -> RuleResult:
     return trace.result({"category": category, "stages": stages, "merged_items": merged})
 
 
+def counts_working_days(on: dt.date, trace: ParameterTrace | None = None) -> bool:
+    """Reading C3: limits count working days (adopted) or calendar days (alternative) for a clock started on `on`."""
+    if trace is not None:
+        return trace.adopted("C3", on=on)
+    return parameters().answer("C3", on) == "adopted"
+
+
 def time_limit_terms(*, category: str, on: dt.date) -> RuleResult:
     trace = ParameterTrace(on)
     working_days = trace.get(f"permit.total_working_days.{category}")
     trace.citations.append(MERGED_STAGES if category == SOLD_WITH_SCHEME else FOUR_STAGES)
-    return trace.result({"category": category, "working_days": working_days, "stages": stages_for(category)})
+    return trace.result({"category": category, "working_days": working_days, "stages": stages_for(category),
+                         "day_basis": "working_days" if counts_working_days(on, trace) else "calendar_days"})
 
 
 def due_date_terms(*, category: str, accepted_on: dt.date, suspensions: list[tuple[dt.date, dt.date]]) -> RuleResult:
-    """The day the total limit runs out: the N-th working day after acceptance, not counting the working
-    days inside a suspension (补正, both ends included) — reading C3."""
+    """The day the total limit runs out: the N-th working day after acceptance (calendar day under C3's
+    alternative), not counting the days inside a suspension (补正, both ends included) — reading C3."""
     result = time_limit_terms(category=category, on=accepted_on)
     limit = result.data["working_days"]
+    working = result.data["day_basis"] == "working_days"
     calendar = DatabaseCalendar()
     counted = suspended = 0
     day = accepted_on
     while counted < limit:
         day += dt.timedelta(days=1)
-        if not calendar.is_workday(day):
+        if working and not calendar.is_workday(day):
             continue
         if any(start <= day <= end for start, end in suspensions):
             suspended += 1
@@ -97,9 +136,14 @@ def elderly_rooms_terms(*, households: int, completed_before_2014_06: bool, on: 
     return trace.result({"households": households, "m2_per_100_households": per_hundred, "required_m2": str(required)})
 
 
+def document_start() -> dt.date:
+    """The day 3号 took effect, as the parameter file has it (the default date of the calculators)."""
+    return parameters().get("permit.total_working_days.social_civil").values[0].valid_from
+
+
 class TimeLimitInput(StrictInput):
     category = serializers.ChoiceField(choices=CATEGORIES, help_text="项目类别")
-    on = serializers.DateField(required=False, help_text="适用日期，缺省为 2021-08-09（文件印发日）")
+    on = serializers.DateField(required=False, help_text="适用日期，缺省为文件施行之日")
 
 
 class SuspensionInput(StrictInput):
@@ -144,7 +188,7 @@ def _suspensions(raw: list[dict]) -> list[tuple[dt.date, dt.date]]:
       example={"category": "gov_investment"},
       description="按项目类别给出审批总时限（工作日）和审批阶段；带方案出让土地类工程建设许可与施工许可合并为一个阶段。")
 def time_limit_rule(*, category: str, on: dt.date | None = None) -> RuleResult:
-    return time_limit_terms(category=category, on=on or dt.date(2021, 8, 9))
+    return time_limit_terms(category=category, on=on or document_start())
 
 
 @rule(name="permit.due_date", title="审批时限到期日", input=DueDateInput,
@@ -156,13 +200,22 @@ def due_date_rule(*, category: str, accepted_on: dt.date, suspensions: list[dict
 
 class StagesInput(StrictInput):
     category = serializers.ChoiceField(choices=CATEGORIES, help_text="项目类别")
+    industrial = serializers.BooleanField(default=True, help_text="工业建筑工程项目（带方案出让土地类适用）")
+    merge_elected = serializers.BooleanField(default=True, help_text="建设单位选择合并工程建设许可和施工许可")
 
 
 @rule(name="permit.stages", title="审批阶段、办理事项与牵头部门", input=StagesInput,
       example={"category": "land_with_scheme"},
-      description="按项目类别给出各审批阶段的主要办理事项和牵头部门（二、（三）），以及合并办理的事项（二、（一）2）。")
-def stages_rule(*, category: str) -> RuleResult:
-    return stages_terms(category=category, on=dt.date(2021, 8, 9))
+      description="按项目类别给出各审批阶段的主要办理事项和牵头部门（二、（三）），以及合并办理的事项（二、（一）2）；"
+                  "带方案出让土地类是否合并阶段见解读C3b。")
+def stages_rule(*, category: str, industrial: bool = True, merge_elected: bool = True) -> RuleResult:
+    on = document_start()
+    plan = stage_plan_terms(category=category, industrial=industrial, elected=merge_elected, on=on)
+    result = stages_terms(category=category, on=on, merged=plan.data["merged"])
+    result.citations += plan.citations
+    result.readings += plan.readings
+    result.answers.update(plan.answers)
+    return result
 
 
 @rule(name="permit.elderly_rooms", title="住宅项目社区养老服务用房面积", input=ElderlyRoomsInput,
@@ -170,7 +223,7 @@ def stages_rule(*, category: str) -> RuleResult:
       description="新建居住区每百户不低于20平方米，2014年6月前竣工的住宅小区每百户不低于15平方米，按户数折算。")
 def elderly_rooms_rule(*, households: int, area_completed_before_2014_06: bool) -> RuleResult:
     return elderly_rooms_terms(households=households, completed_before_2014_06=area_completed_before_2014_06,
-                               on=dt.date(2021, 8, 9))
+                               on=document_start())
 
 
 # C5 (二、（一）3–4): assessments are not conditions for project approval; the seismic assessment is due
@@ -179,33 +232,45 @@ def elderly_rooms_rule(*, households: int, area_completed_before_2014_06: bool) 
 NOT_FOR_APPROVAL = Citation(DOCUMENT, "二、（一）3", 1556)
 ASSESSMENT_TIMING = Citation(DOCUMENT, "二、（一）4", 1578)
 REGIONAL_ASSESSMENT = Citation(DOCUMENT, "二、（六）", 1824)
-ASSESSMENTS_BEFORE = {
-    "工程建设许可": ["地震安全性评价"],
-    "施工许可": ["环境影响评价", "文物影响评价", "节能评价", "水土保持方案"],
-}
-REGIONALLY_ASSESSED = {"环境影响评价", "节能评价", "地震安全性评价", "地质灾害危险性评估", "压覆重要矿产资源评估",
-                       "水土保持方案", "防洪影响评价", "水资源论证", "文物影响评价", "交通影响评价", "雷电灾害风险评估"}
+# Which list of permit.yaml applies before which stage: the energy review of a government-invested project is due
+# before its feasibility study (L1585–1589), which is approved in 立项用地规划许可.
+ASSESSMENTS_BEFORE = (
+    ("立项用地规划许可", GOV_CATEGORIES, "permit.assessments.before_feasibility_study_gov"),
+    ("工程建设许可", None, "permit.assessments.before_design"),
+    ("施工许可", None, "permit.assessments.before_works"),
+)
 
 
-def assessments_terms(*, stage: str, in_assessed_zone: bool) -> RuleResult:
-    """The assessments that must be done before an application for `stage` is accepted."""
+def regionally_assessed(on: dt.date) -> list[str]:
+    return list(parameters().at("permit.assessments.regional", on).value)
+
+
+def assessments_terms(*, stage: str, in_assessed_zone: bool, category: str, on: dt.date) -> RuleResult:
+    """The assessments that must be done before an application for `stage` of a project of `category` is
+    accepted (二、（一）3–4), less those a regional assessment covers (二、（六））."""
+    trace = ParameterTrace(on)
+    trace.citations.append(NOT_FOR_APPROVAL)
     due: list[str] = []
-    for name, assessments in ASSESSMENTS_BEFORE.items():
-        if name in stage:
-            due.extend(assessments)
-    skipped = sorted(a for a in due if in_assessed_zone and a in REGIONALLY_ASSESSED)
-    citations = [NOT_FOR_APPROVAL, ASSESSMENT_TIMING] + ([REGIONAL_ASSESSMENT] if in_assessed_zone else [])
-    return RuleResult(data={"stage": stage, "required": [a for a in due if a not in skipped],
-                            "covered_by_regional_assessment": skipped}, citations=citations)
+    for name, categories, parameter in ASSESSMENTS_BEFORE:
+        if name in stage and (categories is None or category in categories):
+            due.extend(a for a in trace.get(parameter) if a not in due)
+    regional = set(trace.get("permit.assessments.regional")) if in_assessed_zone else set()
+    skipped = sorted(a for a in due if a in regional)
+    return trace.result({"stage": stage, "category": category, "required": [a for a in due if a not in skipped],
+                         "covered_by_regional_assessment": skipped})
 
 
 class AssessmentsInput(StrictInput):
-    stage = serializers.ChoiceField(choices=[*STAGES, "工程建设许可和施工许可"])
+    stage = serializers.ChoiceField(choices=[*STAGES, MERGED_STAGE])
+    category = serializers.ChoiceField(choices=CATEGORIES, help_text="项目类别（政府投资项目报送可研前须取得节能审查意见）")
     in_assessed_zone = serializers.BooleanField(default=False)
+    on = serializers.DateField(required=False, help_text="适用日期，缺省为文件施行之日")
 
 
 @rule(name="permit.assessments", title="各阶段前须完成的评估评价", input=AssessmentsInput,
-      example={"stage": "施工许可", "in_assessed_zone": False},
-      description="评估评价不作为项目核准条件；地震安全性评价在工程设计前完成，环评、文物、节能评价和水土保持方案在开工前完成；已实施区域评估的区域内不再单独评估。")
-def assessments_rule(*, stage: str, in_assessed_zone: bool) -> RuleResult:
-    return assessments_terms(stage=stage, in_assessed_zone=in_assessed_zone)
+      example={"stage": "施工许可", "category": "social_industrial", "in_assessed_zone": False},
+      description="评估评价不作为项目核准条件；政府投资项目取得节能审查意见后方可报送可行性研究报告；地震安全性评价在工程设计前完成，"
+                  "环评、文物、节能评价和水土保持方案在开工前完成；已实施区域评估的区域内不再单独评估。")
+def assessments_rule(*, stage: str, category: str, in_assessed_zone: bool, on: dt.date | None = None) -> RuleResult:
+    return assessments_terms(stage=stage, in_assessed_zone=in_assessed_zone, category=category,
+                             on=on or document_start())

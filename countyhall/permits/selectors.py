@@ -37,7 +37,7 @@ from countyhall.permits.models import (
     Review,
     StageLimit,
 )
-from countyhall.permits.rules import stages_for
+from countyhall.permits.rules import possible_stages
 from countyhall.permits.services.clock import (
     ANSWERED,
     NO_PARTS,
@@ -152,9 +152,10 @@ def progress_leads_for_user(user) -> QuerySet[Organisation]:
 
 
 def progress_report_deadline(*, year: int, month: int) -> tuple[dt.date, object]:
-    """The last day to report for a month (C11: before the 25th), and the parameter lookup it came from."""
-    value = parameters().at("permit.progress_report.before_day", dt.date(year, month, 1))
-    return dt.date(year, month, int(value.value) - 1), value
+    """The last day to report for a month (C11: "每月25日前", reading C11 says whether the 25th is still in time),
+    and the parameter lookup it came from."""
+    value = parameters().at("permit.progress_report.last_day", dt.date(year, month, 1))
+    return dt.date(year, month, int(value.value)), value
 
 
 def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date | None = None) -> dict:
@@ -189,8 +190,12 @@ def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date |
                      "limit": clock.limit if clock else case.working_days,
                      "overdue": bool(clock and clock.overdue)})
     deadline, basis = progress_report_deadline(year=year, month=month)
+    reading = parameters().reading("C11")
     return {"lead": lead, "year": year, "month": month, "rows": rows, "totals": totals, "deadline": deadline,
-            "citation": basis.citation, "as_of": on}
+            "citation": basis.citation, "as_of": on,
+            # "why this deadline": the reading of "每月25日前" in force for the month, in words.
+            "reading": {"id": "C11", "question": reading.question, "answer": basis.answer,
+                        "text": reading.answer_text(basis.answer)}}
 
 
 def time_used_statistics(*, category: str | None = None) -> list[dict]:
@@ -212,7 +217,7 @@ def time_used_statistics(*, category: str | None = None) -> list[dict]:
             decided_on=decided_on, on=on, calendar=calendar))
     stats = []
     for cat in Category.values:
-        for stage in stages_for(cat):
+        for stage in possible_stages(cat):
             clocks = groups.get((cat, stage))
             if not clocks:
                 continue

@@ -43,7 +43,7 @@ from countyhall.permits.models import (
     Review,
     StageLimit,
 )
-from countyhall.permits.rules import elderly_rooms_terms, stages_for, stages_terms
+from countyhall.permits.rules import MERGED_STAGES, elderly_rooms_terms, stages_terms
 
 
 def _need(user) -> None:
@@ -283,6 +283,12 @@ def _residential(request, project):
     return _form_action(forms.ResidentialForm, services.residential_record, "已更新住宅项目信息。")(request, project)
 
 
+@_action("elderly_care_step")
+def _elderly_care_step(request, project):
+    return _form_action(forms.ElderlyCareStepForm, services.elderly_care_step_record,
+                        "已记录征求意见或验收邀请。")(request, project)
+
+
 @_action("commit")
 def _commit(request, project):
     services.commitment_accept(actor=request.user, case=_case(request, project),
@@ -320,7 +326,8 @@ def project_detail(request, pk: int):
         "reviews__department", "suspensions", "extensions__requested_by", "extensions__approved_by", "notes__author",
         "commitments"))
     by_stage = {case.stage: case for case in cases}
-    stages = stages_for(project.category)
+    plan = services.project_stage_plan(project)
+    stages = plan.data["stages"]
     # A stage not applied for yet, or whose application was returned or not accepted, may be applied for.
     next_stage = next((s for s in stages if s not in by_stage or by_stage[s].status in (
         Case.Status.RETURNED, Case.Status.NOT_ACCEPTED)), None)
@@ -346,6 +353,8 @@ def project_detail(request, pk: int):
         "can_correct": access.can_correct_project(request.user, project),
         "resume_names": sorted(services.materials_on_file(project)),
         "required_m2": required_m2,
+        "stage_plan": _stage_plan_view(project, plan),
+        "elderly_care": _elderly_care_view(request.user, project, stages),
         "handover_due": services.handover_deadline(project.completion_filed_on) if project.completion_filed_on
         else None,
         "forms": {"opinion": forms.OpinionForm(), "extension": forms.ExtensionForm(), "note": forms.NoteForm(),
@@ -357,6 +366,38 @@ def project_detail(request, pk: int):
                       "completion_filed_on": project.completion_filed_on,
                       "elderly_room_handed_over_on": project.elderly_room_handed_over_on})},
     })
+
+
+def _stage_plan_view(project, plan) -> dict | None:
+    """C3b on the project page: why this project has three stages or four, with the clause and the reading."""
+    if project.category != "land_with_scheme":
+        return None
+    reading = parameters().reading("C3b")
+    answer = plan.answers.get("C3b", "adopted")
+    return {"merged": plan.data["merged"], "citation": MERGED_STAGES, "question": reading.question,
+            "answer": answer, "text": reading.answer_text(answer), "fixed": plan.data.get("fixed_by_cases", False)}
+
+
+def _elderly_care_view(user, project, stages: list[str]) -> dict | None:
+    """35号 一、（一）1–2 on the project page: the consultation and invitation each residential stage needs, what
+    is recorded, and the form for those who may record it."""
+    if not project.households:
+        return None
+    from countyhall.permits.models import ElderlyCareStep
+
+    recorded = {(s.kind, s.party): s for s in project.elderly_care_steps.select_related("organisation")}
+    rows = []
+    for stage in stages:
+        for kind, party in services.elderly_care_steps_due(project, stage=stage):
+            rows.append({"stage": stage, "kind": ElderlyCareStep.Kind(kind).label,
+                         "party": ElderlyCareStep.Party(party).label, "step": recorded.get((kind, party))})
+    if not rows:
+        return None
+    on = business_date()
+    citations = [parameters().at("permit.stages.scheme_consultation", on).citation,
+                 parameters().at("permit.stages.acceptance_invitation", on).citation]
+    return {"rows": rows, "citations": citations,
+            "form": forms.ElderlyCareStepForm() if access.can_record_elderly_care_step(user, project) else None}
 
 
 @login_required
@@ -387,8 +428,14 @@ def stage_limits(request):
         rows = {limit.stage: limit for limit in limits if limit.category == value}
         total = parameters().at(f"permit.total_working_days.{value}", business_date())
         printed = stages_terms(category=value, on=business_date())
+        shown = list(printed.data["stages"])
+        if value == "land_with_scheme":
+            # C3b: under its alternative a project of this category may keep four stages; both sets are configured.
+            names = {s["name"] for s in shown}
+            shown += [s for s in stages_terms(category=value, on=business_date(), merged=False).data["stages"]
+                      if s["name"] not in names]
         groups.append({"label": label, "total": total, "configured": sum(r.working_days for r in rows.values()),
-                       "stages": [(s["name"], rows.get(s["name"]), s) for s in printed.data["stages"]],
+                       "stages": [(s["name"], rows.get(s["name"]), s) for s in shown],
                        "citations": printed.citations})
     return render(request, "permits/limits.html", {"groups": groups, "form": form, "can_edit": can_edit,
                                                    "merged": printed.data["merged_items"]})
@@ -529,7 +576,8 @@ def reports(request):
         except (ServiceError, ValueError, KeyError) as exc:
             messages.error(request, getattr(exc, "message", "年、月填写有误。"))
         else:
-            messages.success(request, "已报送。" + ("（已过每月25日前的报送期限，记为逾期报送）" if report.late else ""))
+            messages.success(request, "已报送。" + (f"（已过 {report.summary['deadline']} 的报送期限，记为逾期报送）"
+                                                 if report.late else ""))
         return redirect(reverse("permits:reports") + "?" + request.POST.get("query", ""))
     return render(request, "permits/reports.html", {
         "form": form, "p": progress, "query": request.GET.urlencode(),

@@ -149,8 +149,8 @@ def test_fraud_findings(filed_world, make_user):
                                                date_to=dt.date(2022, 5, 31))}
     assert set(kinds) >= {"after_death", "two_facilities", "same_minute"}
     assert kinds["after_death"].elder_id == elders["same_65"].pk
-    assert len(kinds["two_facilities"].lunch_ids) == 2
-    assert len(kinds["same_minute"].lunch_ids) == 5
+    assert kinds["two_facilities"].lunch_count == 2
+    assert kinds["same_minute"].lunch_count == 5
 
 
 def test_fraud_finds_counts_above_seats(filed_world):
@@ -162,4 +162,4 @@ def test_fraud_finds_counts_above_seats(filed_world):
                        identifier=filed_world["elders"][key].person.id_number, meal_date=dt.date(2022, 5, 3))
     findings = fraud_findings(users["minzheng"], date_from=dt.date(2022, 5, 1), date_to=dt.date(2022, 5, 31),
                               seat_factor=1)
-    assert any(f.kind == "above_seats" and len(f.lunch_ids) == 3 for f in findings)
+    assert any(f.kind == "above_seats" and f.lunch_count == 3 for f in findings)

@@ -145,6 +145,9 @@ def test_settlement_statement_pdf_and_excel(client, filed_world):
     assert any(row and "签字（盖章）" in str(row[0]) for row in rows)
     # Named, with village and town (issue 12): 民政 reads the name unmasked.
     assert rows[0][2] == "老人" and rows[1][2] == "赵一" and "青城镇" in rows[1][3]
+    annex = client.post(f"/canteens/settlements/{settlement.pk}/", {"action": "annex_pdf"})
+    assert annex.status_code == 302 and annex["Location"].startswith("/jobs/")
+    assert Settlement.objects.get(pk=settlement.pk).status == "draft"  # printing is not approving
     asked = client.post(f"/canteens/settlements/{settlement.pk}/", {"note": "同意"}).content.decode()
     assert "请确认" in asked and settlement.statement_number in asked
     assert Settlement.objects.get(pk=settlement.pk).status == "draft"
@@ -178,3 +181,32 @@ def test_batch_check_in_answers_each_item(client, filed_world):
     assert results[3]["replayed"] and results[3]["lunch"]["id"] == results[0]["lunch"]["id"]
     assert results[4]["error"]["field"] == "meal_date"
     assert Lunch.objects.count() == 3
+
+
+def test_the_statement_prints_fast_and_the_annex_by_elder_as_a_job(client, filed_world):
+    """Issue 11: a settlement PDF under 1 s at county size. The statement (totals, signatures) stays a one-page
+    PDF; the annex (a row per elder: hundreds of rows, seconds of layout) is made by a background job, whose
+    file only its starter downloads, and whose read of names is audited."""
+    from countyhall.core.jobs import execute_job
+    from countyhall.core.models import AuditEntry, Job
+
+    users = filed_world["users"]
+    lunch_check_in(actor=users["operator"], facility=filed_world["facility"], identifier="C001",
+                   meal_date=dt.date(2022, 5, 5))
+    settlement = settlement_compute(actor=users["minzheng"], facility=filed_world["facility"], year=2022, month=5)
+    client.force_login(users["minzheng"])
+    before = AuditEntry.objects.filter(action=AuditEntry.Action.READ).count()
+    pdf = client.get(f"/canteens/settlements/{settlement.pk}/?format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.READ).count() == before  # no name on it
+    client.post(f"/canteens/settlements/{settlement.pk}/", {"action": "annex_pdf"})
+    job = Job.objects.latest("pk")
+    assert execute_job(job.pk) == Job.State.DONE, Job.objects.get(pk=job.pk).error
+    job.refresh_from_db()
+    assert job.result["老人"] == 1
+    download = client.get(f"/jobs/{job.pk}/download")
+    assert download.status_code == 200 and b"".join(download.streaming_content if download.streaming
+                                                    else [download.content]).startswith(b"%PDF")
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.READ, note__contains="").count() > before
+    client.force_login(users["operator"])
+    assert client.get(f"/jobs/{job.pk}/download").status_code in (403, 404)

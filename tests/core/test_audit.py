@@ -76,3 +76,49 @@ def test_audit_page_names_object_types_in_chinese_and_refuses_a_bad_page(client,
     assert "<option value=\"core.Person\" >人员（" in html and "对象类型 core.Person" in html
     assert "{&#x27;" not in html and "&quot;count&quot;: 3" in html
     assert client.get("/audit/", {"page": "zz"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_audit_page_counts_up_to_a_cap_and_goes_on_by_position(client, make_user, monkeypatch,
+                                                                django_assert_max_num_queries):
+    """A million-row log: the count stops at the cap, the filter's object types come from an index walk, and
+    past the numbered pages 更早的记录 pages by (at, id) instead of an OFFSET; no row is lost or shown twice."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from countyhall.core.models import AuditEntry
+    from countyhall.core.selectors.audit import audit_object_types
+    from countyhall.core.services.audit import audit_personal_read
+    from countyhall.core.views import audit as audit_view
+
+    monkeypatch.setattr(audit_view, "AUDIT_COUNT_CAP", 100)
+    auditor = make_user("audit-cap", "auditor")
+    for index in range(130):
+        audit_personal_read(actor=auditor, what=f"第{index}次", object_type="core.Person", count=1)
+    assert {"core.Person"} <= set(audit_object_types())
+    assert audit_object_types() == sorted(set(AuditEntry.objects.values_list("object_type", flat=True)))
+    client.force_login(auditor)
+    with django_assert_max_num_queries(14):
+        html = client.get("/audit/").content.decode()
+    assert "共超过 100 条" in html
+    last = client.get("/audit/", {"page": "500"}).content.decode()
+    assert "第 2 页" in last and "更早的记录" in last
+    seen = []
+    url = "/audit/?page=1"
+    for _ in range(10):
+        response = client.get(url)
+        table = response.context["table"]
+        seen += [entry.pk for entry in table.rows]
+        url = table.older_url() or (table.page_url(table.page.number + 1) if table.page.has_next() else "")
+        if not url:
+            break
+        url = "/audit/" + url
+    expected = list(AuditEntry.objects.order_by("-at", "-id").values_list("pk", flat=True))
+    assert seen == expected
+    # A day as a range of `at` in county time: the rows of that day, none of the next.
+    today = timezone.localdate(AuditEntry.objects.latest("at").at)
+    html = client.get("/audit/", {"date_from": today.isoformat(), "date_to": today.isoformat()}).content.decode()
+    assert "没有记录" not in html
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    assert "没有记录" in client.get("/audit/", {"date_from": tomorrow}).content.decode()

@@ -89,7 +89,8 @@ def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
         assert before[table] > 0, table
     # Every app with more than one migration was rolled back (and took its dependants with it).
     assert set(steps) == {"core", "canteens", "heating", "permits", "emergency"}
-    assert "emergency.0002_response_level" in steps["emergency"]["unapplied"]
+    assert "emergency.0003_casualty_figures_policy_basis" in steps["emergency"]["unapplied"]
+    assert "permits.0009_elderly_care_steps_stage_merge" in steps["permits"]["unapplied"]
     assert "canteens.0005_bench_indexes" in steps["canteens"]["unapplied"]
     for app, step in steps.items():
         start, rolled_back, after = step["start"], step["rolled_back"], step["after"]
@@ -104,8 +105,12 @@ def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
         assert set(after) == set(start) == set(before), app
         assert all(after[name] == 0 for name in set(start) - survived - {"django_migrations"}), app
         assert after["django_migrations"] == start["django_migrations"], app
-    # The steps before core's ran over the demo data itself, not over tables an earlier step had emptied.
-    for app in ("emergency", "permits", "canteens"):
-        assert steps[app]["start"] == before, app
+    # The steps before core's ran over the demo data itself, not over tables an earlier step had emptied (a table
+    # an earlier step's unapplied CreateModel dropped comes back empty: only those may differ).
+    emptied: set[str] = set()
+    for app in ("emergency", "permits", "heating", "canteens"):
+        assert {k: v for k, v in steps[app]["start"].items() if k not in emptied} == {
+            k: v for k, v in before.items() if k not in emptied}, app
+        emptied |= {name for name in steps[app]["start"] if name not in steps[app]["rolled_back"]}
     # Rolling permits back alone keeps the cases and their clocks.
     assert "permits_case" in steps["permits"]["rolled_back"]

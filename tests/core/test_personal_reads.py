@@ -177,5 +177,6 @@ def test_audit_page_links_keep_the_filters(client, make_user):
         audit_personal_read(actor=auditor, what="测试", object_type="core.Person", count=1)
     client.force_login(auditor)
     html = client.get("/audit/", {"action": "read", "actor": "auditor-pages"}).content.decode()
-    assert "page=2&amp;action=read&amp;actor=auditor-pages" in html
+    # core.tables' pager (capped count, keyset beyond the cap) puts the page after the filters.
+    assert "?action=read&amp;actor=auditor-pages&amp;page=2" in html
 

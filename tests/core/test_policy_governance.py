@@ -166,8 +166,9 @@ def test_four_eyes_a_change_is_in_force_only_when_a_second_administrator_approve
     assert parameters().at("test.subsidy", D(2022, 8, 1)).value == Decimal("2.50")
     change.refresh_from_db()
     assert change.state == "approved" and change.decided_by == second
-    actions = list(AuditEntry.objects.filter(object_type="core.PolicyChange").values_list("action", flat=True))
-    assert sorted(actions) == ["core.policy_change_approve", "core.policy_change_propose"]
+    notes = list(AuditEntry.objects.filter(object_type="core.PolicyChange").order_by("pk").values_list("action", "note"))
+    assert [a for a, _ in notes] == ["create", "update"]
+    assert notes[0][1].startswith("提出政策变更") and notes[1][1].startswith("批准政策变更")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -34,3 +34,24 @@ def test_people_search_uses_the_searchable_chooser(client, make_user, people):
     html = client.get("/people/").content.decode()
     assert "data-searchable" in html and '<optgroup label="田镇街道">' in html
     assert "countyhall/searchable-select.js" in html and '<label for="id_division">区划</label>' in html
+
+
+@pytest.mark.parametrize("value", [None, "", "2", 3, "x&y"])
+def test_searchable_select_renders_what_the_django_template_renders(value):
+    """SearchableSelect writes its options directly (fast for 600+ divisions); the HTML is Django's Select's."""
+    import re
+
+    from django import forms
+
+    from countyhall.core.widgets import SearchableSelect
+
+    choices = [("", "全部区划"), (1, "高青县（全县）"), ("田镇", [(2, "田镇（全镇）"), (3, "　甲村 <东>")]),
+               ("x&y", "A & B"), ("青城镇", [(2, "重复的值只选第一个")])]
+    fast = SearchableSelect(attrs={"class": "wide"}, choices=choices)
+    slow = SearchableSelect(attrs={"class": "wide"}, choices=choices)
+    attrs = {"id": "id_division", "required": True, "aria-describedby": "help"}
+
+    def normal(html: str) -> str:
+        return re.sub(r">\s+<", "><", str(html)).strip()
+
+    assert normal(fast.render("division", value, attrs)) == normal(forms.Select.render(slow, "division", value, attrs))

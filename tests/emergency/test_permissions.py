@@ -85,9 +85,10 @@ def test_updates_and_reports_of_an_incident_follow_its_enterprise(plant):
     assert deadline_done(actor=users["huaneng"], deadline=deadline, reported_to="县应急局").done_at
 
 
-def test_only_the_headquarters_commands_the_response(plant):
+def test_only_the_headquarters_commands_a_county_response(plant):
     users = plant["users"]
     incident = _report(plant, "huaneng")
+    incident_figures_update(actor=users["hq"], incident=incident, deaths=3, missing=0, injured=1)  # Level III
     group = WorkingGroup.objects.first()
     for key in ("huaneng", "town", "auditor"):
         with pytest.raises(AccessDenied):
@@ -102,10 +103,56 @@ def test_only_the_headquarters_commands_the_response(plant):
         timeline_add(actor=users["town"], incident=incident, kind="task", text="x", group=group)
     with pytest.raises(AccessDenied):
         emergency_end(actor=users["huaneng"], incident=incident, commander="x")
+    with pytest.raises(AccessDenied):
+        emergency_end(actor=users["town"], incident=incident, commander="x")
     emergency_end(actor=users["hq"], incident=incident, commander="县长")
     with pytest.raises(AccessDenied):
         evaluation_record(actor=users["town"], incident=incident)
     assert Incident.objects.get(pk=incident.pk).status == Incident.Status.ENDED
+
+
+# 34号 4.1, L3969–3975: "Ⅳ级响应 … 由事故发生地镇（办）、经济开发区启动和实施". Who may start and end a response, by
+# level and by where the accident happened (高青示例热电 lies in 田镇街道; 青城示例生物质发电 in 青城镇).
+@pytest.mark.parametrize(("deaths", "actor", "enterprise", "allowed"), [
+    (0, "town", "huaneng", True),    # Level IV in the town's own area (L3973)
+    (0, "town", "other", False),     # Level IV in another town
+    (0, "hq", "huaneng", True),      # the county headquarters may always
+    (0, "huaneng", "huaneng", False),  # not the enterprise
+    (3, "town", "huaneng", False),   # Level III: the county headquarters (L3965)
+    (3, "hq", "huaneng", True),
+])
+def test_level_iv_is_started_and_ended_by_the_town_where_it_happened(plant, deaths, actor, enterprise, allowed):
+    users = plant["users"]
+    incident = _report(plant, "hq", enterprise)
+    if deaths:
+        incident_figures_update(actor=users["hq"], incident=incident, deaths=deaths, missing=0, injured=1)
+        incident.refresh_from_db()
+    assert access.can_start_response(users[actor], incident) is allowed
+    if not allowed:
+        with pytest.raises(AccessDenied):
+            response_start(actor=users[actor], incident=incident, decided_by="x")
+        return
+    response_start(actor=users[actor], incident=incident, decided_by="镇长" if actor == "town" else "副县长")
+    group = WorkingGroup.objects.first()
+    group_activate(actor=users[actor], incident=incident, group=group)
+    ended = emergency_end(actor=users[actor], incident=incident, commander="张某")
+    assert ended.status == Incident.Status.ENDED
+    end = ended.timeline.filter(kind="end").get()
+    assert ("镇（办）、经济开发区负责人" in end.text) is (deaths == 0)
+
+
+def test_a_town_cannot_raise_its_level_iv_response_to_iii(plant):
+    users = plant["users"]
+    incident = _report(plant, "town")
+    response_start(actor=users["town"], incident=incident, decided_by="镇长")
+    incident_figures_update(actor=users["town"], incident=incident, deaths=3, missing=0, injured=1)
+    incident.refresh_from_db()
+    assert incident.level == "III" and incident.response_level == "IV"
+    with pytest.raises(AccessDenied):
+        response_start(actor=users["town"], incident=incident, decided_by="镇长")
+    response_start(actor=users["hq"], incident=incident, decided_by="副县长")
+    with pytest.raises(AccessDenied):  # now a county response: the town no longer ends it
+        emergency_end(actor=users["town"], incident=incident, commander="镇长")
 
 
 def test_warnings_by_the_headquarters_only(plant):

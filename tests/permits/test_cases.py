@@ -30,8 +30,17 @@ def test_stage_limits_may_not_exceed_the_category_total(world):
                         lead=world["orgs"]["housing"], participants=[], basis="流程图")
     assert error.value.field == "working_days" and "45" in error.value.message
     with pytest.raises(ServiceError):
-        stage_limit_set(actor=world["admin"], category="land_with_scheme", stage="施工许可", working_days=5,
-                        lead=world["orgs"]["housing"], participants=[], basis="流程图")  # merged stage there
+        stage_limit_set(actor=world["admin"], category="social_civil", stage="工程建设许可和施工许可", working_days=5,
+                        lead=world["orgs"]["housing"], participants=[], basis="流程图")  # no merged stage there
+    # 3号 二、（四）, L1730 (reading C3b): land sold with a scheme keeps four stages under the alternative, so both
+    # plans are configured — each within the category's 35 working days.
+    stage_limit_set(actor=world["admin"], category="land_with_scheme", stage="工程建设许可和施工许可", working_days=30,
+                    lead=world["orgs"]["housing"], participants=[], basis="流程图")
+    stage_limit_set(actor=world["admin"], category="land_with_scheme", stage="施工许可", working_days=20,
+                    lead=world["orgs"]["housing"], participants=[], basis="流程图")
+    with pytest.raises(ServiceError):
+        stage_limit_set(actor=world["admin"], category="land_with_scheme", stage="立项用地规划许可", working_days=6,
+                        lead=world["orgs"]["housing"], participants=[], basis="流程图")
 
 
 def test_one_code_per_project_and_stages_in_order(world):

@@ -211,6 +211,7 @@ def _answers(user, project, case, extension, lead) -> dict[str, bool]:
         "permits.fees_record": access.can_record_fees(user, project),
         "permits.assessment_record": access.can_record_assessment(user, project),
         "permits.residential_record": access.can_record_residential(user, project),
+        "permits.elderly_care_step_record": access.can_record_elderly_care_step(user, project),
         "permits.stage_apply": access.can_apply(user, project),
         "permits.case_accept": access.can_accept(user, case),
         "permits.review_give": access.can_give_review(user, case),

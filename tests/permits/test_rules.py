@@ -89,19 +89,34 @@ def test_elderly_rooms(households, before_2014, m2):
     assert out["required_m2"] == m2
 
 
+# 3号 二、（一）4 (L1576–1589): seismic before design, environment/heritage/energy/soil-and-water before works; for a
+# government-invested project the energy review before its feasibility study (in 立项用地规划许可, L1585–1589).
+# 二、（六） (L1824): inside a regionally assessed zone those are covered.
 @pytest.mark.parametrize(
-    ("stage", "zone", "required", "covered"),
+    ("stage", "category", "zone", "required", "covered"),
     [
-        ("立项用地规划许可", False, [], []),
-        ("工程建设许可", False, ["地震安全性评价"], []),
-        ("施工许可", False, ["环境影响评价", "文物影响评价", "节能评价", "水土保持方案"], []),
-        ("施工许可", True, [], ["文物影响评价", "水土保持方案", "环境影响评价", "节能评价"]),
-        ("工程建设许可和施工许可", False, ["地震安全性评价", "环境影响评价", "文物影响评价", "节能评价", "水土保持方案"], []),
+        ("立项用地规划许可", "social_industrial", False, [], []),
+        ("立项用地规划许可", "gov_investment", False, ["节能评价"], []),  # L1587
+        ("立项用地规划许可", "gov_renovation", False, ["节能评价"], []),  # L1587
+        ("立项用地规划许可", "gov_investment", True, [], ["节能评价"]),  # L1824
+        ("工程建设许可", "social_civil", False, ["地震安全性评价"], []),  # L1578
+        ("工程建设许可", "gov_investment", False, ["地震安全性评价"], []),
+        ("施工许可", "social_civil", False, ["环境影响评价", "文物影响评价", "节能评价", "水土保持方案"], []),  # L1580
+        ("施工许可", "social_civil", True, [], ["文物影响评价", "水土保持方案", "环境影响评价", "节能评价"]),
+        ("工程建设许可和施工许可", "land_with_scheme", False,
+         ["地震安全性评价", "环境影响评价", "文物影响评价", "节能评价", "水土保持方案"], []),
     ],
 )
-def test_assessments_before_each_stage(stage, zone, required, covered):
-    out = calc("permit.assessments", {"stage": stage, "in_assessed_zone": zone})
+def test_assessments_before_each_stage(stage, category, zone, required, covered):
+    out = calc("permit.assessments", {"stage": stage, "category": category, "in_assessed_zone": zone})
     assert out["required"] == required and sorted(out["covered_by_regional_assessment"]) == sorted(covered)
+    lines = {c["line"] for c in out["citations"]}
+    assert (1587 in lines) == (stage == "立项用地规划许可" and category.startswith("gov_"))
+
+
+def test_assessments_need_the_category():
+    with pytest.raises(RuleInputError):
+        calc("permit.assessments", {"stage": "施工许可", "in_assessed_zone": False})
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,11 @@ def test_enum_drift_table(choices, model_field, problems):
 
 # where (file::function) → (program, what it reads without its citation)
 UNTRACED_KNOWN = {
+    "core/selectors/policy.py::figure_item": (
+        "core",
+        "the governance page shows an administered figure's value beside the parameter's own citation "
+        "(parameter.citation), not a rule's figure",
+    ),
     "canteens/rules.py::operating_subsidy_terms": (
         "canteens",
         "canteen.operating_subsidy.canteen.tier_1_lunches is read bare for the minimum; its citation is "

@@ -1,19 +1,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from countyhall.canteens import access
 from countyhall.canteens.names import elder_names, name_of
-from countyhall.canteens.selectors import ELDER, FINDING_TITLES, dashboard_figures, fraud_findings
+from countyhall.canteens.selectors import (
+    ELDER,
+    FINDING_TITLES,
+    FINDINGS_CAP,
+    dashboard_figures,
+    fraud_finding_details,
+    fraud_findings,
+)
 from countyhall.core.charts import bar_chart
 from countyhall.core.clock import business_date
 from countyhall.core.services.audit import audit_personal_read
 
-from .params import BadParameter, answers_bad_parameters, date_param, year_param
+from .params import BadParameter, answers_bad_parameters, choice_param, date_param, page_param, year_param
 
 
 @login_required
@@ -36,6 +46,10 @@ def dashboard(request):
     return render(request, "canteens/dashboard.html", {"year": year, "charts": charts, **figures})
 
 
+# Findings per page of the report: the county's 90 days flag thousands of facility-days (docs/benchmarks.md).
+FRAUD_PER_PAGE = 50
+
+
 @login_required
 @answers_bad_parameters
 def fraud_report(request):
@@ -46,15 +60,31 @@ def fraud_report(request):
     date_to = date_param(request, "date_to", "截止日期") or today
     if date_from > date_to:
         raise BadParameter("date_to", "截止日期", "不能早于起始日期。")
-    findings = fraud_findings(request.user, date_from=date_from, date_to=date_to)
-    # Findings name elders (by number, linked to their records): the report is a staff read of personal data.
-    elders = {f.elder_id for f in findings if f.elder_id}
+    kind = choice_param(request, "kind", "核查类型", list(FINDING_TITLES.items()))
+    findings = fraud_findings(request.user, date_from=date_from, date_to=date_to, details=False)
+    counts = Counter(f.kind for f in findings)
+    checks = [{"kind": key, "title": title, "count": counts.get(key, 0),
+               "capped": counts.get(key, 0) >= FINDINGS_CAP} for key, title in FINDING_TITLES.items()]
+    shown = [f for f in findings if f.kind == kind] if kind else findings
+    page = Paginator(shown, FRAUD_PER_PAGE).get_page(page_param(request))
+    fraud_finding_details(request.user, page.object_list)
+    # Findings name elders (by number, linked to their records): the report is a staff read of personal data, of
+    # the elders named on the page shown.
+    elders = {f.elder_id for f in page.object_list if f.elder_id}
     names = elder_names(request.user, elders)
-    for finding in findings:
+    for finding in page.object_list:
         finding.elder_label = name_of(names, finding.elder_id)
         finding.detail = finding.detail.replace(ELDER, finding.elder_label or "老人")
+    filters = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "findings": len(findings)}
+    if kind:
+        filters["kind"] = kind
+    if page.number > 1:
+        filters["page"] = page.number
     audit_personal_read(actor=request.user, what="助餐数据核查报告", object_type="canteens.Elder", count=len(elders),
-                        filters={"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
-                                 "findings": len(findings)})
-    return render(request, "canteens/fraud.html", {"findings": findings, "date_from": date_from, "date_to": date_to,
-                                                   "titles": FINDING_TITLES})
+                        filters=filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "canteens/fraud.html", {
+        "page": page, "findings": page.object_list, "total": len(findings), "checks": checks, "kind": kind,
+        "date_from": date_from, "date_to": date_to, "titles": FINDING_TITLES, "page_query": query.urlencode(),
+        "period_query": urlencode({"date_from": date_from.isoformat(), "date_to": date_to.isoformat()})})

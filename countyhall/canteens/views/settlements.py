@@ -15,7 +15,11 @@ from countyhall.canteens.forms import EvaluationForm, SendBackForm, SettlementFo
 from countyhall.canteens.jobs import SETTLEMENT_COMPUTE_ALL
 from countyhall.canteens.models import Lunch, OperatingSubsidy, Settlement, SettlementAdjustment
 from countyhall.canteens.names import elder_names
-from countyhall.canteens.selectors import facility_list_for_user, settlement_list_for_user
+from countyhall.canteens.selectors import (
+    facility_choices_for_user,
+    facility_list_for_user,
+    settlement_list_for_user,
+)
 from countyhall.canteens.services.evaluations import evaluation_record, operating_subsidy_compute
 from countyhall.canteens.services.settlements import (
     period_bounds,
@@ -66,7 +70,9 @@ def settlement_list(request):
     if request.method == "POST" and request.POST.get("action") == "approve_many":
         return _approve_many(request)
     form = SettlementForm(request.POST or None, initial={"year": business_date().year})
-    form.fields["facility"].queryset = facility_list_for_user(request.user)
+    # A POST computes with the chosen facility: the full row; a GET only shows the names in the select.
+    form.fields["facility"].queryset = (facility_list_for_user(request.user) if request.method == "POST"
+                                        else facility_choices_for_user(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -104,7 +110,7 @@ def settlement_list(request):
         settlement.may_approve = access.can_approve_settlement(request.user, settlement)
     return render(request, "canteens/settlement_list.html", {
         "form": form, "table": table, "filters": request.GET, "statuses": Settlement.Status.choices,
-        "facilities": facility_list_for_user(request.user),
+        "facilities": facility_choices_for_user(request.user),
         "can_batch": any(s.may_approve for s in table.rows),
         "can_compute": access.can_compute_settlement(request.user)})
 
@@ -134,6 +140,22 @@ def _approve_many(request):
     return redirect("canteens:settlements")
 
 
+def _annex_pdf_job(request, settlement):
+    """The annex (按老人汇总) as a PDF made in the background: the job page shows its progress, then the file."""
+    from countyhall.canteens.jobs import SETTLEMENT_ANNEX_PDF
+
+    job = job_submit(actor=request.user, kind=SETTLEMENT_ANNEX_PDF, params={"settlement": settlement.pk},
+                     message=f"{settlement.facility.name} {settlement.period_label}")
+    messages.success(request, "附件正在后台生成，完成后可在此页下载。")
+    return redirect("core:job", pk=job.pk)
+
+
+def statement_by_elder(user, settlement) -> list[dict]:
+    """The annex's rows (the job renders them): the statement per elder, names as the user may read them."""
+    lunches, _ = _statement(settlement)
+    return _by_elder(user, lunches)
+
+
 def _statement(settlement):
     lunches = settlement.lunch_rows.select_related("elder").order_by("meal_date", "id") if settlement.month else \
         Lunch.objects.filter(facility=settlement.facility, status="accepted", meal_date__year=settlement.year)
@@ -158,6 +180,8 @@ def _by_elder(user, lunches) -> list[dict]:
 def settlement_detail(request, pk: int):
     settlement = get_object_or_404(settlement_list_for_user(request.user).select_related("facility__operator"), pk=pk)
     if request.method == "POST":
+        if request.POST.get("action") == "annex_pdf":
+            return _annex_pdf_job(request, settlement)
         return _settlement_action(request, settlement)
     lunches, adjustments = _statement(settlement)
     fmt = request.GET.get("format")
@@ -178,9 +202,10 @@ def settlement_detail(request, pk: int):
                "rhythm": [cite.MONTHLY_CARE_FUND, cite.YEARLY_SUBSIDY, cite.COMMUNITY_ADVANCE],
                "printed_on": business_date()}
     if fmt == "pdf":
-        audit_personal_read(actor=request.user, what="结算单打印", object_type="canteens.Elder",
-                            count=len(context["by_elder"]), filters={"settlement": settlement.pk},
-                            object_id=str(settlement.pk))
+        # The statement with its totals and signatures, one or two pages; the per-elder annex (hundreds of rows,
+        # several seconds of WeasyPrint) is printed separately as a background job (_annex_pdf_job). The
+        # statement names no elder, so printing it is not a personal read.
+        context["elders_in_annex"] = len(context.pop("by_elder"))
         return pdf_response(template="canteens/settlement_print.html", context=context, filename=f"{settlement}.pdf")
     context.update({"can_approve": access.can_approve_settlement(request.user, settlement),
                     "can_send_back": access.can_send_back_settlement(request.user, settlement),

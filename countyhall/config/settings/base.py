@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A write renews the session's to-do stamp, so the menu badges (cached briefly, core.todos) count afresh.
+    "countyhall.core.todos.TodoFreshnessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication and messages, so its 400 page renders with the page shell.
     "countyhall.core.middleware.RefuseNulBytesMiddleware",
@@ -173,6 +175,9 @@ EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("DJANGO_EMAIL_USE_TLS", "0") == "1"
+# The menu's to-do badges are cached this long per user and session (core.todos; a user's own write renews them
+# at once). No CACHES setting: Django's per-process local-memory cache, enough for counts that live 30 seconds.
+COUNTYHALL_TODO_CACHE_SECONDS = int(os.environ.get("COUNTYHALL_TODO_CACHE_SECONDS", "30"))
 PERMIT_REMINDER_WORKING_DAYS = int(os.environ.get("COUNTYHALL_PERMIT_REMINDER_DAYS", "2"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 

@@ -43,6 +43,7 @@ UNITS = {
     "working_days": "工作日",
     "minutes": "分钟",
     "hours": "小时",
+    "months": "个月",
     "years": "年",
     "age_years": "周岁",
     "m2": "平方米",
@@ -149,6 +150,10 @@ class ParameterRegistry:
                 value = dataclasses.replace(value, value=effect[name], reading=reading_id, answer=answer)
             elif value.reading == reading_id:
                 value = dataclasses.replace(value, answer=answer)
+        if value.reading and value.reading in self.readings and value.reading not in self.effects_on.get(name, ()):
+            # A value that follows a reading applied in code (no effect on this figure): still record the answer in
+            # force, or a rule reading it after the reading's switch would record "adopted" over the real answer.
+            value = dataclasses.replace(value, answer=snapshot.answer(value.reading, on))
         overrides = _OVERRIDES.get()
         if name in overrides:
             # Keep the citation of the value in force: an override changes the figure, not its legal basis.
@@ -220,8 +225,8 @@ def _typed_value(path: Path, where: str, unit: str, raw: Any) -> Any:
         if unit.startswith("CNY") and value != value.quantize(Decimal("0.01")):
             raise _fail(path, where, f"金额最多两位小数：{raw!r}")
         return value
-    if unit in {"count", "persons", "households", "days", "day_of_month", "working_days", "minutes", "hours", "years",
-                "age_years", "m2", "m3", "tonnes"}:
+    if unit in {"count", "persons", "households", "days", "day_of_month", "working_days", "minutes", "hours", "months",
+                "years", "age_years", "m2", "m3", "tonnes"}:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise _fail(path, where, f"应为整数，实际为 {raw!r}")
         return raw

@@ -18,7 +18,7 @@ from django.utils import timezone
 from countyhall.core.access import require
 from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.errors import ServiceError
-from countyhall.core.models import PolicyChange, User
+from countyhall.core.models import AuditEntry, PolicyChange, User
 from countyhall.core.policy import ANSWERS, governed, parameters
 from countyhall.core.policy.governed import GovernedEntry, GovernedPolicy
 from countyhall.core.policy.parameters import ParameterError, _typed_value
@@ -132,7 +132,7 @@ def parse_change_value(*, kind: str, key: str, raw: Any) -> Any:
     if isinstance(raw, str):
         raw = raw.strip()
         if parameter.unit in {"count", "persons", "households", "days", "day_of_month", "working_days", "minutes",
-                              "hours", "years", "age_years", "m2", "m3", "tonnes"}:
+                              "hours", "months", "years", "age_years", "m2", "m3", "tonnes"}:
             if not raw.isascii() or not raw.lstrip("-").isdigit():
                 raise ServiceError("value", f"应为整数（单位：{parameter.unit_label}）。")
             raw = int(raw)
@@ -174,7 +174,8 @@ def policy_change_propose(*, actor, kind: str, key: str, value: Any, valid_from:
     change = PolicyChange.objects.create(kind=kind, key=key, value=_json_value(typed), valid_from=valid_from,
                                          reason=reason, basis=(basis or "").strip()[:200], proposed_by=user,
                                          proposed_at=timezone.now())
-    audit_record(actor=actor, action="core.policy_change_propose", instance=change, after=model_snapshot(change))
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=change, after=model_snapshot(change),
+                 note=f"提出政策变更：{change_title(change)}")
     _notify_other_governors(change, proposer=user)
     return change
 
@@ -227,8 +228,8 @@ def policy_change_approve(*, actor, change: PolicyChange, note: str = "") -> Pol
     change.state = PolicyChange.State.APPROVED
     change.decided_by, change.decided_at, change.decision_note = user, timezone.now(), (note or "").strip()
     change.save()
-    audit_record(actor=actor, action="core.policy_change_approve", instance=change, before=before,
-                 after=model_snapshot(change))
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=change, before=before,
+                 after=model_snapshot(change), note=f"批准政策变更：{change_title(change)}")
     transaction.on_commit(lambda: governed_refresh(force=True))
     return change
 
@@ -244,8 +245,8 @@ def policy_change_reject(*, actor, change: PolicyChange, note: str) -> PolicyCha
     change.state = PolicyChange.State.REJECTED
     change.decided_by, change.decided_at, change.decision_note = user, timezone.now(), note.strip()
     change.save()
-    audit_record(actor=actor, action="core.policy_change_reject", instance=change, before=before,
-                 after=model_snapshot(change))
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=change, before=before,
+                 after=model_snapshot(change), note=f"不予批准政策变更：{change_title(change)}")
     return change
 
 
@@ -258,8 +259,8 @@ def policy_change_withdraw(*, actor, change: PolicyChange) -> PolicyChange:
     change.state = PolicyChange.State.WITHDRAWN
     change.decided_by, change.decided_at = user, timezone.now()
     change.save()
-    audit_record(actor=actor, action="core.policy_change_withdraw", instance=change, before=before,
-                 after=model_snapshot(change))
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=change, before=before,
+                 after=model_snapshot(change), note=f"撤回政策变更：{change_title(change)}")
     return change
 
 

@@ -13,12 +13,14 @@ from countyhall.core.access import require
 from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
-from countyhall.core.models import AuditEntry
+from countyhall.core.models import AuditEntry, Organisation
+from countyhall.core.policy import parameters
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.permits import access
 from countyhall.permits.models import (
     Case,
     CaseNote,
+    ElderlyCareStep,
     Extension,
     Material,
     Project,
@@ -26,18 +28,20 @@ from countyhall.permits.models import (
     StageLimit,
     Suspension,
 )
-from countyhall.permits.rules import assessments_terms, elderly_rooms_terms, stages_for
+from countyhall.permits.rules import assessments_terms, elderly_rooms_terms
 from countyhall.permits.services.clock import ANSWERED
 from countyhall.permits.services.credit import blacklisted
 from countyhall.permits.services.notices import tell_applicant
+from countyhall.permits.services.setup import project_stages
 
 
 def _day(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
-# C12: the rooms are checked at design-scheme review (in 工程建设许可) and at completion acceptance.
-ELDERLY_ROOM_CHECKPOINTS = {"工程建设许可", "工程建设许可和施工许可", "竣工验收"}
-CONSTRUCTION_PERMIT_STAGES = {"施工许可", "工程建设许可和施工许可"}
+
+def _stages_of(parameter: str, on: dt.date) -> list[str]:
+    """A stage set of permit.yaml (C4 fees, C12 rooms, 35号 consultation and invitation) in force on `on`."""
+    return list(parameters().at(parameter, on).value)
 
 
 def materials_on_file(project: Project) -> dict[str, Material]:
@@ -62,12 +66,13 @@ def stage_materials(*, project: Project, stage: str) -> dict:
 
 
 def _gates(project: Project, stage: str, on: dt.date) -> None:
-    required = assessments_terms(stage=stage, in_assessed_zone=project.in_assessed_zone).data["required"]
+    required = assessments_terms(stage=stage, in_assessed_zone=project.in_assessed_zone, category=project.category,
+                                 on=on).data["required"]
     done = set(project.assessments.filter(completed_on__lte=on).values_list("kind", flat=True))
     missing = [a for a in required if a not in done]
     if missing:
         raise ServiceError("assessments", f"受理“{stage}”前须完成：{'、'.join(missing)}。")
-    if stage in CONSTRUCTION_PERMIT_STAGES and (project.fees_paid_on is None or project.fees_paid_on > on):
+    if stage in _stages_of("permit.stages.fees_checked", on) and (project.fees_paid_on is None or project.fees_paid_on > on):
         raise ServiceError("fees", "建设规费须在施工许可前缴清，请提交缴费凭证。")
 
 
@@ -90,7 +95,7 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
     files = files or {}
     actor = as_actor(actor)
     require(access.can_apply(actor, project), "只有本项目的建设单位或综合服务窗口可以申报。")
-    stages = stages_for(project.category)
+    stages = project_stages(project, on=on)
     if stage not in stages:
         raise ServiceError("stage", f"该项目的审批阶段为：{'、'.join(stages)}。")
     order = stages.index(stage)
@@ -290,8 +295,12 @@ def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.d
     on = on or business_date()
     if on < case.accepted_on:
         raise ServiceError("on", "决定日期不能早于受理日期。")
-    if approve and case.stage in ELDERLY_ROOM_CHECKPOINTS:
+    if approve and case.stage in _stages_of("permit.stages.elderly_room_checked", on):
         _check_elderly_rooms(case.project, on=on)
+    if approve:
+        missing = elderly_care_steps_missing(case.project, stage=case.stage, on=on)
+        if missing:
+            raise ServiceError("elderly_care_steps", "、".join(missing) + "，尚未记录（高政办字〔2021〕35号 一、（一））。")
     before = model_snapshot(case)
     case.status = Case.Status.APPROVED if approve else Case.Status.REFUSED
     case.decided_on, case.decision_reasons = on, reasons.strip()
@@ -385,3 +394,85 @@ def case_note_add(*, actor, case: Case, text: str, internal: bool = True) -> Cas
     CaseNote.objects.filter(pk=note.pk).update(written_at=note.written_at)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=note, after=model_snapshot(note))
     return note
+
+
+# ---------------------------------------------------------------- 35号 一、（一）1–2
+
+
+def _step_kind_for(stage: str, on: dt.date) -> str | None:
+    if stage in _stages_of("permit.stages.scheme_consultation", on):
+        return ElderlyCareStep.Kind.SCHEME_CONSULTATION
+    if stage in _stages_of("permit.stages.acceptance_invitation", on):
+        return ElderlyCareStep.Kind.ACCEPTANCE_INVITATION
+    return None
+
+
+def elderly_care_steps_due(project: Project, *, stage: str, on: dt.date | None = None) -> list[tuple[str, str]]:
+    """The (kind, party) steps a residential project's `stage` needs: the written consultation of 县民政部门 and
+    the town before its design scheme is reviewed (一、（一）1, L4549–4553), their invitation to the completion
+    acceptance (一、（一）2, L4595–4599). None for a project without households, or a stage without either step
+    (the merged stage has no design-scheme review, 3号 二、（四））."""
+    on = on or business_date()
+    kind = _step_kind_for(stage, on)
+    if kind is None or not project.households:
+        return []
+    return [(kind, party) for party in ElderlyCareStep.Party.values]
+
+
+def elderly_care_steps_missing(project: Project, *, stage: str, on: dt.date) -> list[str]:
+    """What still blocks the stage's approval, in Chinese: a step not recorded, or recorded after `on`."""
+    done = {(s.kind, s.party): s for s in project.elderly_care_steps.all()}
+    missing = []
+    for kind, party in elderly_care_steps_due(project, stage=stage, on=on):
+        step = done.get((kind, party))
+        if step is None or step.sent_on > on:
+            missing.append(f"{ElderlyCareStep.Kind(kind).label}（{ElderlyCareStep.Party(party).label}）")
+    return missing
+
+
+def town_office_for(project: Project) -> Organisation | None:
+    """The 镇（街道）办事处 or development-zone office of the division the project is built in."""
+    division = project.site
+    while division is not None and division.kind not in ("town", "street", "development_zone"):
+        division = division.parent
+    if division is None:
+        return None
+    return Organisation.objects.filter(division=division, kind=Organisation.Kind.TOWN_OFFICE).order_by("pk").first()
+
+
+def civil_affairs_office() -> Organisation | None:
+    return (Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT, name__contains="民政")
+            .order_by("pk").first())
+
+
+@transaction.atomic
+def elderly_care_step_record(*, actor, project: Project, kind: str, party: str, sent_on: dt.date, reference: str,
+                             answered_on: dt.date | None = None, opinion: str = "",
+                             organisation: Organisation | None = None) -> ElderlyCareStep:
+    """Record that 县民政部门 or the town was consulted in writing on the design scheme, or invited to the
+    completion acceptance (35号 一、（一）1–2); a later answer or attendance updates the same row."""
+    actor = as_actor(actor)
+    require(access.can_record_elderly_care_step(actor, project),
+            "只有综合服务窗口或参与本项目审批的住建、自然资源部门可以记录征求意见和验收邀请。")
+    if kind not in ElderlyCareStep.Kind.values:
+        raise ServiceError("kind", "事项应为设计方案审查前书面征求意见或邀请参与竣工验收。")
+    if party not in ElderlyCareStep.Party.values:
+        raise ServiceError("party", "对象应为县民政部门或所在镇办。")
+    if not project.households:
+        raise ServiceError("kind", "只有住宅项目（填写了住宅户数）需要征求民政、镇办意见。")
+    if not reference.strip():
+        raise ServiceError("reference", "请填写征求意见函或邀请通知的文号。")
+    if answered_on is not None and answered_on < sent_on:
+        raise ServiceError("answered_on", "回复或参加日期不能早于征求或邀请日期。")
+    if organisation is None:
+        organisation = civil_affairs_office() if party == ElderlyCareStep.Party.CIVIL_AFFAIRS else town_office_for(project)
+    if organisation is None:
+        raise ServiceError("party", f"机构名录中没有{ElderlyCareStep.Party(party).label}，请先登记该单位。")
+    existing = ElderlyCareStep.objects.filter(project=project, kind=kind, party=party).first()
+    before = model_snapshot(existing) if existing else None
+    step, created = ElderlyCareStep.objects.update_or_create(project=project, kind=kind, party=party, defaults={
+        "organisation": organisation, "sent_on": sent_on, "reference": reference.strip()[:100],
+        "answered_on": answered_on, "opinion": opinion.strip(), "recorded_by": actor_user(actor)})
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                 instance=step, before=before, after=model_snapshot(step), object_repr=f"{project.code} {step}")
+    return step

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+import functools
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +21,7 @@ from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_record
 from countyhall.permits import access
 from countyhall.permits.models import Case, ClockNotice, Extension, Review, Suspension
+from countyhall.permits.rules import counts_working_days
 
 ANSWERED = [Review.Opinion.APPROVE, Review.Opinion.APPROVE_WITH_CONDITIONS, Review.Opinion.REFUSE]
 FINISHED = (Case.Status.APPROVED, Case.Status.REFUSED, Case.Status.REVOKED)
@@ -59,6 +61,20 @@ def case_limit(case: Case, parts: ClockParts | None = None) -> int:
     return case.working_days + sum(e.working_days for e in case.extensions.all() if e.approved_on)
 
 
+@functools.cache
+def _every_day(year: int) -> tuple[dt.date, ...]:
+    first = dt.date(year, 1, 1)
+    return tuple(first + dt.timedelta(days=n) for n in range((dt.date(year + 1, 1, 1) - first).days))
+
+
+def _day_basis(started: dt.date, calendar: DatabaseCalendar) -> dict:
+    """Reading C3 in force when the clock started: working days on the official calendar (adopted), or calendar
+    days (alternative, every day counts)."""
+    if counts_working_days(started):
+        return {"is_workday": calendar.is_workday, "workdays_in_year": calendar.workdays_in_year}
+    return {"is_workday": lambda day: True, "workdays_in_year": _every_day}
+
+
 def _stops(case: Case, parts: ClockParts | None = None) -> list[tuple[dt.date, dt.date | None]]:
     if parts is not None:
         return parts.stops
@@ -82,7 +98,7 @@ def clock_of(*, accepted_on: dt.date, limit: int, stops, status: str, decided_on
     """A case's clock from its columns (case_clock's arithmetic, for lists read as plain rows)."""
     calendar = calendar or DatabaseCalendar()
     return clock_state(started=accepted_on, limit=limit, on=on or business_date(), stops=stops,
-                       is_workday=calendar.is_workday, workdays_in_year=calendar.workdays_in_year,
+                       **_day_basis(accepted_on, calendar),
                        finished=decided_on if status in FINISHED else None)
 
 
@@ -96,7 +112,7 @@ def review_clock(review: Review, *, on: dt.date | None = None, calendar: Databas
     calendar = calendar or DatabaseCalendar()
     return clock_state(started=case.accepted_on, limit=case.review_working_days or case.working_days,
                        on=on or business_date(), stops=_stops(case, parts),
-                       is_workday=calendar.is_workday, workdays_in_year=calendar.workdays_in_year,
+                       **_day_basis(case.accepted_on, calendar),
                        finished=review.decided_on if answered else (case.decided_on if case.status in FINISHED
                                                                     else None))
 

@@ -35,6 +35,8 @@ def progress_report_submit(*, actor, lead: Organisation, year: int, month: int, 
     progress = monthly_progress(lead=lead, year=year, month=month, on=on)
     summary = {"totals": progress["totals"], "deadline": progress["deadline"].isoformat(),
                "citation": progress["citation"].as_dict(),
+               # The reading the late flag was decided under (C11: is the 25th still in time?).
+               "policy_basis": {"readings": {"C11": progress["reading"]["answer"]}},
                "rows": [json_safe({k: v for k, v in row.items() if k not in ("case", "clock")})
                         for row in progress["rows"]]}
     report = ProgressReport.objects.create(lead=lead, year=year, month=month, submitted_on=on, submitted_by=user,

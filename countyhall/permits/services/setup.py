@@ -18,7 +18,7 @@ from countyhall.core.policy import parameters
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.permits import access
 from countyhall.permits.models import Category, Project, ProjectAssessment, ProjectCorrection, StageLimit
-from countyhall.permits.rules import REGIONALLY_ASSESSED, stages_for
+from countyhall.permits.rules import SOLD_WITH_SCHEME, possible_stages, regionally_assessed, stages_for
 
 
 @transaction.atomic
@@ -30,8 +30,8 @@ def stage_limit_set(*, actor, category: str, stage: str, working_days: int, lead
     require(access.can_configure_stages(actor), "只有系统管理员或县行政审批服务局可以配置阶段时限。")
     if category not in Category.values:
         raise ServiceError("category", "未知的项目类别。")
-    if stage not in stages_for(category):
-        raise ServiceError("stage", f"{Category(category).label}的审批阶段为：{'、'.join(stages_for(category))}。")
+    if stage not in possible_stages(category):
+        raise ServiceError("stage", f"{Category(category).label}的审批阶段为：{'、'.join(possible_stages(category))}。")
     if not basis.strip():
         raise ServiceError("basis", "请填写依据（阶段时限见未刊印的审批流程图，由管理员据实录入）。")
     if working_days < 1:
@@ -39,10 +39,18 @@ def stage_limit_set(*, actor, category: str, stage: str, working_days: int, lead
     if review_working_days is not None and not 1 <= review_working_days <= working_days:
         raise ServiceError("review_working_days", f"部门审查时限应在 1 至 {working_days} 个工作日之间（不超过阶段时限）。")
     total = parameters().at(f"permit.total_working_days.{category}", business_date()).value
-    others = sum(StageLimit.objects.filter(category=category).exclude(stage=stage).values_list("working_days",
-                                                                                                flat=True))
-    if others + working_days > total:
-        raise ServiceError("working_days", f"各阶段时限之和（{others + working_days}）超过该类项目总时限 {total} 个工作日。")
+    configured = dict(StageLimit.objects.filter(category=category).exclude(stage=stage).values_list("stage",
+                                                                                                     "working_days"))
+    # Land sold with a scheme has two stage plans (reading C3b: merged or four stages): each must fit the total.
+    plans = [stages_for(category, merged=m) for m in (True, False)] if category == SOLD_WITH_SCHEME else [
+        stages_for(category)]
+    for plan in plans:
+        if stage not in plan:
+            continue
+        others = sum(configured.get(name, 0) for name in plan if name != stage)
+        if others + working_days > total:
+            raise ServiceError("working_days",
+                               f"各阶段时限之和（{others + working_days}）超过该类项目总时限 {total} 个工作日。")
     existing = StageLimit.objects.filter(category=category, stage=stage).first()
     before = model_snapshot(existing) if existing else None
     limit, _ = StageLimit.objects.update_or_create(category=category, stage=stage, defaults={
@@ -85,7 +93,8 @@ def project_register(*, actor, code: str, name: str, category: str, site: Divisi
                      in_assessed_zone: bool = False, land_supply: str = Project.LandSupply.TRANSFER,
                      investment: Decimal | None = None, legal_representative: str = "", project_manager: str = "",
                      contact_phone: str = "", households: int | None = None,
-                     in_area_completed_before_2014_06: bool = False) -> Project:
+                     in_area_completed_before_2014_06: bool = False, industrial: bool | None = None,
+                     merge_elected: bool = True) -> Project:
     """立项: the project gets its unified code here, and every later approval uses it (C5)."""
     actor = as_actor(actor)
     require(access.can_register_project(actor), "只有县行政审批服务局、县发展和改革局或系统管理员可以登记项目。")
@@ -113,7 +122,13 @@ def project_register(*, actor, code: str, name: str, category: str, site: Divisi
     if (land_supply == Project.LandSupply.TRANSFER_WITH_SCHEME) != (category == Category.LAND_WITH_SCHEME):
         raise ServiceError("land_supply", "带方案出让土地的项目应选择“社会投资带方案出让土地类”，反之亦然。")
     _check_builder(applicant, category)
+    if category == Category.SOCIAL_INDUSTRIAL:
+        industrial = True
+    industrial = bool(industrial)
+    if category != SOLD_WITH_SCHEME:
+        merge_elected = False  # C3b: only land sold with a scheme may merge its stages
     project = Project.objects.create(
+        industrial=industrial, merge_elected=merge_elected,
         code=code, name=name.strip(), category=category, site=site, applicant=applicant,
         in_assessed_zone=in_assessed_zone, land_supply=land_supply, investment=investment,
         legal_representative=legal_representative.strip(), project_manager=project_manager.strip(),
@@ -145,14 +160,14 @@ def _check_builder(applicant, category: str) -> None:
 # What a project's particulars may be corrected to after registration. The code itself is not here: it is the
 # key every approval and the national platform use (C5), so a wrong code is a new registration, not an edit.
 CORRECTABLE = ("name", "site", "applicant", "land_supply", "investment", "legal_representative", "project_manager",
-               "contact_phone", "in_assessed_zone")
+               "contact_phone", "in_assessed_zone", "industrial", "merge_elected")
 
 
 def _shown(project: Project, field: str) -> str:
     value = getattr(project, field)
     if field == "land_supply":
         return project.get_land_supply_display()
-    if field == "in_assessed_zone":
+    if field in ("in_assessed_zone", "industrial", "merge_elected"):
         return "是" if value else "否"
     if field == "site":
         return value.full_name() or value.name
@@ -198,6 +213,11 @@ def project_correct(*, actor, project: Project, reason: str, **changes) -> list[
             raise ServiceError("investment", "总投资不能为负数。")
     if "applicant" in changes:
         _check_builder(changes["applicant"], project.category)
+    if ("industrial" in changes or "merge_elected" in changes) and project.cases.filter(stage_order__gt=0).exists():
+        # C3b: the stages of a project are fixed once it applies beyond 立项用地规划许可.
+        raise ServiceError("merge_elected", "项目已申报工程建设许可或后续阶段，审批阶段已确定，不能再更改是否合并阶段。")
+    if changes.get("merge_elected") and project.category != SOLD_WITH_SCHEME:
+        raise ServiceError("merge_elected", "只有带方案出让土地类项目可以合并工程建设许可和施工许可。")
     before = model_snapshot(project)
     at = business_now()
     corrections = []
@@ -237,7 +257,7 @@ def fees_record(*, actor, project: Project, paid_on: dt.date, proof: str) -> Pro
 def assessment_record(*, actor, project: Project, kind: str, completed_on: dt.date, reference: str) -> ProjectAssessment:
     actor = as_actor(actor)
     require(access.can_record_assessment(actor, project), "只有综合服务窗口或参与本项目审批的部门可以登记评估评价。")
-    if kind not in REGIONALLY_ASSESSED:
+    if kind not in regionally_assessed(completed_on):
         raise ServiceError("kind", f"未知的评估事项：{kind}。")
     if not reference.strip():
         raise ServiceError("reference", "请填写批复或报告文号。")
@@ -271,8 +291,10 @@ def residential_record(*, actor, project: Project, households: int | None, elder
 
 
 def handover_deadline(filed: dt.date) -> dt.date:
-    """Three months after completion filing (C12), on the same day of the month or the month's last day."""
-    month = filed.month + 3
+    """Three months after completion filing (C12, 35号 一、（一）3), on the same day of the month or the month's
+    last day."""
+    months = parameters().at("permit.elderly_rooms.handover_months", filed).value
+    month = filed.month + months
     year = filed.year + (month - 1) // 12
     month = (month - 1) % 12 + 1
     return dt.date(year, month, min(filed.day, calendar.monthrange(year, month)[1]))
@@ -284,3 +306,23 @@ def elderly_room_handover_overdue(*, on: dt.date | None = None) -> list[Project]
     return [project for project in Project.objects.filter(households__gt=0, completion_filed_on__isnull=False,
                                                           elderly_room_handed_over_on__isnull=True)
             if on > handover_deadline(project.completion_filed_on)]
+
+
+def project_stage_plan(project: Project, *, on: dt.date | None = None):
+    """C3b: the stages of this project. Once it has applied for 工程建设许可, 施工许可 or the merged stage, those
+    cases fix them; before, the reading's answer in force on `on` (the business date) decides."""
+    from countyhall.permits.rules import MERGED_STAGE, STAGES, stage_plan_terms
+
+    on = on or business_date()
+    applied = set(project.cases.values_list("stage", flat=True)) if project.pk else set()
+    result = stage_plan_terms(category=project.category, industrial=project.industrial,
+                              elected=project.merge_elected, on=on)
+    if MERGED_STAGE in applied or (applied & {STAGES[1], STAGES[2]}):
+        merged = MERGED_STAGE in applied
+        result.data.update({"merged": merged, "stages": [STAGES[0], MERGED_STAGE, STAGES[3]] if merged else
+                            list(STAGES), "fixed_by_cases": True})
+    return result
+
+
+def project_stages(project: Project, *, on: dt.date | None = None) -> list[str]:
+    return list(project_stage_plan(project, on=on).data["stages"])
