@@ -19,6 +19,7 @@ from countyhall.core.programs import registered_programs
 from countyhall.core.roles import Role
 from countyhall.core.services.policy import (
     governed_refresh,
+    policy_change_approve,
     policy_change_impact,
     policy_change_propose,
     policy_locks,
@@ -254,21 +255,12 @@ def _governors(make_user):
 
 
 def _approve(make_user, *, kind, key, value, valid_from=dt.date(2021, 1, 1), reason="按上级文件调整"):
-    """An approved change, as the four-eyes services leave it (proposed by one administrator, approved by another).
-
-    The row is written directly: core's propose/approve audit with an action longer than AuditEntry.action's 16
-    characters, which PostgreSQL refuses (reported to core); the governed snapshot is what these tests are about."""
-    from django.utils import timezone
-
-    from countyhall.core.models import PolicyChange
-    from countyhall.core.services.policy import parse_change_value
-
+    """Four eyes through the services: one administrator proposes, another approves; the snapshot reloaded as the
+    approval's on_commit does."""
     proposer, approver = _governors(make_user)
-    typed = parse_change_value(kind=kind, key=key, raw=value)
-    change = PolicyChange.objects.create(
-        kind=kind, key=key, value=typed, valid_from=valid_from, reason=reason, state=PolicyChange.State.APPROVED,
-        proposed_by=proposer, proposed_at=timezone.now(), decided_by=approver, decided_at=timezone.now(),
-    )
+    change = policy_change_propose(actor=proposer, kind=kind, key=key, value=value, valid_from=valid_from,
+                                   reason=reason)
+    policy_change_approve(actor=approver, change=change)
     governed_refresh(force=True)
     return change
 
