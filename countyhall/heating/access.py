@@ -80,6 +80,11 @@ def can_import_ledger(user) -> bool:
     return _system(user) or bool(_roles(user) & LEDGER_KEEPERS)
 
 
+def can_record_inspection(user, town) -> bool:
+    """B11, 五（四）: each town leads the inspection of its equipment installed since 2017 (住建局 county-wide too)."""
+    return _system(user) or _keeper_for(user, town)
+
+
 def can_set_institution(user, division) -> bool:
     """B10: public-service institutions counted toward the county task (住建局)."""
     return _system(user) or (Role.HOUSING in _roles(user) and _in_scope(user, division))
@@ -142,6 +147,9 @@ PERMISSIONS: list = [
     Permission("heating.ledger_import", "Excel 导入台账",
                {Role.HOUSING: SCOPE_COUNTY, Role.TOWN_OFFICER: SCOPE_TOWN},
                note="每行按所在自然村核对范围，范围外的行报错，不导入。"),
+    Permission("heating.inspection_record", "2017年以来设备设施全面检查维护（B11）",
+               {Role.HOUSING: SCOPE_COUNTY, Role.TOWN_OFFICER: SCOPE_TOWN},
+               note="37号 五（四）：各镇办牵头完成对2017年实施清洁取暖以来的设备设施全面检查维护。" + _NOTE_SYSTEM),
     Permission("heating.public_institution_set", "公服机构（B10）", {Role.HOUSING: SCOPE_COUNTY},
                note=_NOTE_SYSTEM),
     Permission("heating.tendered_equipment_add", "市级招标入围设备目录（B13）", {Role.HOUSING: SCOPE_COUNTY},

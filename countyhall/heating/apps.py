@@ -27,6 +27,8 @@ class HeatingConfig(AppConfig):
             demo="countyhall.heating.demo",
             todos="countyhall.heating.todos:todos",
             public_sections="countyhall.heating.public:sections",
+            policy_locks="countyhall.heating.policy:policy_locks",
+            policy_impact="countyhall.heating.policy:policy_impact",
         )
 
     def ready(self) -> None:

@@ -19,6 +19,7 @@ from countyhall.heating.services import (
     fuel_purchase_record,
     household_correct,
     household_register,
+    inspection_record,
     meter_reading_correct,
     meter_reading_record,
     public_institution_set,
@@ -41,10 +42,13 @@ def load(*, actor: str) -> list[str]:
         return ["清洁取暖演示数据已存在，未重复加载。"]
     hekou = Division.objects.get(code="370322101201001")
     liulin = Division.objects.get(code="370322101202001")
+    # 三、（一）（二）: the gas village has no demolition planned and passed the gas expert review; the biomass village
+    # is due for demolition in 2025 (within 3–5 years).
     plan = village_plan_set(actor=actor, division=hekou, method="gas", planned_households=3,
-                            construction_done_on=dt.date(2021, 9, 27), commissioning_done_on=dt.date(2021, 10, 19))
+                            construction_done_on=dt.date(2021, 9, 27), commissioning_done_on=dt.date(2021, 10, 19),
+                            gas_review_passed_on=dt.date(2021, 8, 31), gas_review_note="县燃气专家组评审通过（示例）")
     village_plan_set(actor=actor, division=liulin, method="biomass", planned_households=2,
-                     construction_done_on=dt.date(2021, 10, 5))
+                     construction_done_on=dt.date(2021, 10, 5), demolition_year=2025, biomass_basis="demolition")
     for serial, (name, stem, code, method, price, use) in enumerate(HOUSEHOLDS, start=51):
         household = household_register(actor=actor, division=Division.objects.get(code=code),
                                        id_number=demo_id_number(stem, serial), name=name,
@@ -79,6 +83,9 @@ def load(*, actor: str) -> list[str]:
     for stage, on in (("town_initial", dt.date(2021, 10, 25)), ("county_application", dt.date(2021, 10, 27)),
                       ("third_party", dt.date(2021, 11, 10))):
         acceptance_record(actor=actor, plan=plan, stage=stage, passed=True, decided_on=on, findings="符合验收规范（示例）")
+    # B11: 青城镇 finished the inspection of the equipment installed since 2017 (the other towns have not).
+    inspection_record(actor=actor, town=hekou.parent.parent, done_on=dt.date(2021, 9, 26), households_checked=86,
+                      findings="检查2017—2020年改造户燃气壁挂炉与管线，更换老化软管12处（示例）")
     for period in ("2021", "2021-2022"):
         entitlements_compute(actor=actor, period=period)
         claims_build(actor=actor, period=period)

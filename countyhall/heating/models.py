@@ -17,6 +17,13 @@ def mask_address(address: str) -> str:
     return address[:2] + "**" if address else ""
 
 
+def programme_year() -> int:
+    """The default conversion year: the programme's (heating.programme.year), not a year written in code."""
+    from countyhall.heating.rules import programme_year as year
+
+    return year()
+
+
 class Method(models.TextChoices):
     GAS = "gas", "气代煤"
     BIOMASS = "biomass", "生物质"
@@ -27,11 +34,22 @@ class VillagePlan(models.Model):
 
     division = models.OneToOneField(Division, verbose_name="自然村", on_delete=models.PROTECT,
                                     related_name="heating_plan")
-    year = models.PositiveIntegerField("改造年度", default=2021)
+    year = models.PositiveIntegerField("改造年度", default=programme_year)
     method = models.CharField("改造方式", max_length=16, choices=Method.choices)
     planned_households = models.PositiveIntegerField("计划改造户数")
     construction_done_on = models.DateField("完成工程建设日期", null=True, blank=True)
     commissioning_done_on = models.DateField("完成调试交付日期", null=True, blank=True)
+    # 三、（一）（二）: the conditions of the method, recorded with the plan and checked (rules.village_plan_terms).
+    demolition_year = models.PositiveIntegerField("列入拆迁计划的年份", null=True, blank=True,
+                                                  help_text="无拆迁计划留空；气代煤须5年内无拆迁计划")
+    gas_review_passed_on = models.DateField("燃气专家评审通过日期", null=True, blank=True,
+                                            help_text="气代煤由燃气专家评审通过后实施")
+    gas_review_note = models.CharField("评审意见或文号", max_length=200, blank=True)
+    biomass_basis = models.CharField("生物质改造依据", max_length=16, blank=True, choices=[
+        ("demolition", "3-5年内列入拆迁计划的村居"),
+        ("whole_village", "已经整建制实施生物质改造的村居"),
+        ("unsuitable", "不适宜其他方式进行清洁取暖改造的居民"),
+    ])
 
     class Meta:
         verbose_name = "村改造计划"
@@ -40,6 +58,15 @@ class VillagePlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.division} {self.get_method_display()}"
+
+    @property
+    def conditions(self):
+        """三、（一）（二）: the conditions of the method checked (a rule result: data["met"], data["checks"])."""
+        from countyhall.heating.rules import village_plan_terms
+
+        return village_plan_terms(method=self.method, year=self.year, demolition_year=self.demolition_year,
+                                  gas_review_passed_on=self.gas_review_passed_on, biomass_basis=self.biomass_basis,
+                                  construction_done_on=self.construction_done_on)
 
 
 class Household(models.Model):
@@ -52,7 +79,7 @@ class Household(models.Model):
     special_poor = models.BooleanField("特别困难群体", default=False,
                                        help_text="B9：按《特别困难群体冬季清洁取暖改造工程补助工程实施方案》另行补助")
     method = models.CharField("改造方式", max_length=16, choices=Method.choices)
-    converted_year = models.PositiveIntegerField("改造年度", default=2021)
+    converted_year = models.PositiveIntegerField("改造年度", default=programme_year)
     accepted_on = models.DateField("验收合格日期", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -159,6 +186,8 @@ class Claim(models.Model):
     returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     returned_at = models.DateTimeField(null=True, blank=True)
+    # The readings (id → answer) and approved policy changes behind the claim's entitlements (their union).
+    policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
     resubmitted_as = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                        help_text="退回后重新提交的申领")
 
@@ -192,6 +221,8 @@ class Entitlement(models.Model):
     shares = models.JSONField("按预算分担")
     citations = models.JSONField(default=list)
     readings = models.JSONField(default=list)
+    # {"readings": {id: "adopted"|"alternative"}, "changes": [PolicyChange ids]}: the answers this amount used.
+    policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="entitlements")
 
     class Meta:
@@ -303,3 +334,25 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record} {self.field}：{self.old} → {self.new}"
+
+
+class EquipmentInspection(models.Model):
+    """B11 (五、（四）, L5589): each town leads the full inspection and maintenance of the equipment installed since
+    2017, due with the year's construction (heating.deadline.inspection). One row per town: done or not."""
+
+    town = models.OneToOneField(Division, verbose_name="镇（街道）", on_delete=models.PROTECT,
+                                related_name="heating_inspection")
+    done_on = models.DateField("完成日期")
+    households_checked = models.PositiveIntegerField("检查户数", default=0)
+    findings = models.TextField("检查维护情况", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "设备设施全面检查维护"
+        verbose_name_plural = "设备设施全面检查维护"
+        ordering = ["town__path"]
+
+    def __str__(self) -> str:
+        return f"{self.town} 设备设施检查维护"

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from countyhall.core.rules.trace import ParameterTrace
-from countyhall.heating.rules import PROGRAMME_DATE, season_start
+from countyhall.heating.rules import programme_date, programme_year, season_start
 from countyhall.heating.templatetags.heating_labels import BUDGET_LABELS
 
 
@@ -40,13 +40,15 @@ def _row(item: str, who: str, standard: str, paid_to: str, trace: ParameterTrace
     return {"item": item, "who": who, "standard": standard, "paid_to": paid_to, "citations": citations}
 
 
-def device_rows(on: dt.date = PROGRAMME_DATE) -> list[dict]:
+def device_rows(on: dt.date | None = None) -> list[dict]:
+    on = on or programme_date()
+    year = programme_year()
     rows = []
     t = ParameterTrace(on)
     rows.append(
         _row(
             "燃气管网及户内设施",
-            "2021年气代煤改造户",
+            f"{year}年气代煤改造户",
             f"每户 {_yuan(t.get('heating.gas_network.per_household'))} 元；"
             f"分担 {_ratio_text(t.get('heating.gas_network.split'))}",
             "燃气企业",
@@ -57,10 +59,10 @@ def device_rows(on: dt.date = PROGRAMME_DATE) -> list[dict]:
     rows.append(
         _row(
             "燃气壁挂炉",
-            "2021年气代煤改造户",
+            f"{year}年气代煤改造户",
             f"购买价格的 {t.get('heating.gas_boiler.rate_percent')}%，最高 {_yuan(t.get('heating.gas_boiler.cap'))} 元；"
             f"县政府每户另补 {_yuan(t.get('heating.gas_boiler.county_extra'))} 元",
-            "由燃气企业统一结算",
+            "由燃气企业统一结算" if t.adopted("B13") else "改造户",
             t,
         )
     )
@@ -68,7 +70,7 @@ def device_rows(on: dt.date = PROGRAMME_DATE) -> list[dict]:
     rows.append(
         _row(
             "生物质炉具",
-            "2021年生物质改造户",
+            f"{year}年生物质改造户",
             f"购置价格的 {t.get('heating.biomass_stove.rate_percent')}%，最高 "
             f"{_yuan(t.get('heating.biomass_stove.cap'))} 元",
             "设备供货商",
@@ -80,12 +82,17 @@ def device_rows(on: dt.date = PROGRAMME_DATE) -> list[dict]:
 
 def season_rows(seasons: int | None = None) -> list[dict]:
     """The running subsidies for each heating season of the 2021 households (B8: a number of seasons)."""
-    count = seasons or ParameterTrace(PROGRAMME_DATE).get("heating.running_subsidy.seasons")
+    trace = ParameterTrace(programme_date())
+    count = seasons or trace.get("heating.running_subsidy.seasons")
+    if not seasons and not trace.adopted("B8"):
+        count -= 1  # B8's alternative: six calendar years, the last whole season ends in the sixth
+    year = programme_year()
     rows = []
-    for first in range(2021, 2021 + int(count)):
+    for first in range(year, year + int(count)):
         season = f"{first}-{first + 1}"
         t = ParameterTrace(season_start(season))
-        t.get("heating.running_subsidy.seasons", on=PROGRAMME_DATE)
+        t.get("heating.running_subsidy.seasons", on=programme_date())
+        t.answer("B8", on=programme_date())
         gas = (
             f"每立方米 {_yuan(t.get('heating.gas_use.per_m3'))} 元，每户每年最多 "
             f"{_yuan(t.get('heating.gas_use.cap_m3'))} 立方米"
@@ -103,7 +110,7 @@ def season_rows(seasons: int | None = None) -> list[dict]:
 def sections(request) -> list[dict]:
     return [
         {
-            "title": "清洁取暖补贴（2021年改造户）",
+            "title": f"清洁取暖补贴（{programme_year()}年改造户）",
             "template": "heating/_public_subsidies.html",
             "context": {"device_rows": device_rows(), "season_rows": season_rows()},
         }

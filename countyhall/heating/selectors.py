@@ -13,10 +13,21 @@ from django.db.models.functions import Coalesce
 from countyhall.core.clock import business_date
 from countyhall.core.policy import parameters
 from countyhall.heating.models import Device, Entitlement, Household, Method, PublicInstitution, VillagePlan
-from countyhall.heating.rules import PROGRAMME_DATE, task_equivalent_terms
+from countyhall.heating.rules import (
+    installation_payable_terms,
+    policy_date,
+    programme_date,
+    programme_year,
+    task_equivalent_terms,
+)
 
-CONSTRUCTION_DEADLINE = dt.date(2021, 9, 30)  # B11, L5587
-COMMISSIONING_DEADLINE = dt.date(2021, 10, 20)  # B11, L5593
+
+def construction_deadline() -> dt.date:
+    return policy_date("heating.deadline.construction")  # B11, 五、（四） L5587
+
+
+def commissioning_deadline() -> dt.date:
+    return policy_date("heating.deadline.commissioning")  # B11, 五、（四） L5593
 
 
 @dataclass
@@ -34,7 +45,8 @@ def village_progress(plans=None) -> list[VillageProgress]:
     """The progress of every village plan, or of `plans` (a page of them: the households counted for those
     villages only)."""
     today = business_date()
-    minimum = Decimal(parameters().at("heating.gas_village.min_gas_percent", PROGRAMME_DATE).value)
+    minimum = Decimal(parameters().at("heating.gas_village.min_gas_percent", programme_date()).value)
+    construction, commissioning = construction_deadline(), commissioning_deadline()
     households = Household.objects.all()
     if plans is None:
         plans = VillagePlan.objects.select_related("division__parent__parent__parent")  # full_name() on the page
@@ -53,10 +65,10 @@ def village_progress(plans=None) -> list[VillageProgress]:
             share_ok = Decimal(row["gas"]) * 100 >= minimum * row["registered"]
         result.append(VillageProgress(
             plan=plan, registered=row["registered"], accepted=row["accepted"], gas=row["gas"], gas_share_ok=share_ok,
-            construction_overdue=today > CONSTRUCTION_DEADLINE and (
-                plan.construction_done_on is None or plan.construction_done_on > CONSTRUCTION_DEADLINE),
-            commissioning_overdue=today > COMMISSIONING_DEADLINE and (
-                plan.commissioning_done_on is None or plan.commissioning_done_on > COMMISSIONING_DEADLINE)))
+            construction_overdue=today > construction and (
+                plan.construction_done_on is None or plan.construction_done_on > construction),
+            commissioning_overdue=today > commissioning and (
+                plan.commissioning_done_on is None or plan.commissioning_done_on > commissioning)))
     return result
 
 
@@ -89,13 +101,14 @@ def money_by_budget() -> dict[str, dict[str, Decimal]]:
 
 def task_summary() -> dict:
     """The county task (B1: 3,224 households): a household counts as done only once accepted (B12)."""
-    task = parameters().at("heating.task.households", PROGRAMME_DATE).value
-    accepted = Household.objects.filter(converted_year=2021, accepted_on__isnull=False).count()
+    task = parameters().at("heating.task.households", programme_date()).value
+    year = programme_year()
+    accepted = Household.objects.filter(converted_year=year, accepted_on__isnull=False).count()
     institutions = sum(task_equivalent_terms(heated_area_m2=p.heated_area_m2).data["households"]
                        for p in PublicInstitution.objects.filter(accepted_on__isnull=False))
     done = accepted + institutions
     return {"task": task, "accepted_households": accepted, "institution_equivalents": institutions, "done": done,
-            "remaining": max(task - done, 0), "registered": Household.objects.filter(converted_year=2021).count()}
+            "remaining": max(task - done, 0), "registered": Household.objects.filter(converted_year=year).count()}
 
 
 @dataclass
@@ -162,9 +175,12 @@ def claim_exclusions(*, period: str, households, limit: int = 200) -> list[tuple
     for household in missing:
         if household.special_poor:
             reason = "特别困难群体：按《特别困难群体冬季清洁取暖改造工程补助工程实施方案》另行补助，不在本申领内"
-        elif period == "2021":
-            if household.converted_year != 2021:
+        elif period == str(programme_year()):
+            payable = installation_payable_terms(accepted_on=household.accepted_on).data
+            if household.converted_year != programme_year():
                 reason = f"{household.converted_year}年改造户，不属本方案的设备补贴"
+            elif not payable["payable"]:
+                reason = payable["reason"]  # reading B12
             else:
                 reason = "未登记生物质炉具（设备型号、价格），无法核算炉具补贴"
         elif not any(use.season == period for use in household.season_uses.all()):

@@ -27,6 +27,7 @@ from countyhall.heating.models import (
     Claim,
     Device,
     Entitlement,
+    EquipmentInspection,
     FuelPurchase,
     Household,
     MeterReading,
@@ -37,13 +38,27 @@ from countyhall.heating.models import (
     VillagePlan,
 )
 
-PROGRAMME = "2021"
+
+def programme_period() -> str:
+    """The period of the one-off subsidies: the programme's year ("2021", heating.programme.year)."""
+    return str(rules.programme_year())
+
+
+def __getattr__(name: str):
+    # `services.PROGRAMME` (pages, jobs) reads the programme's year from the parameters, not from code.
+    if name == "PROGRAMME":
+        return programme_period()
+    raise AttributeError(name)
 
 
 @transaction.atomic
 def village_plan_set(*, actor, division: Division, method: str, planned_households: int,
                      construction_done_on: dt.date | None = None,
-                     commissioning_done_on: dt.date | None = None) -> VillagePlan:
+                     commissioning_done_on: dt.date | None = None, demolition_year: int | None = None,
+                     gas_review_passed_on: dt.date | None = None, gas_review_note: str = "",
+                     biomass_basis: str = "") -> VillagePlan:
+    """A village's plan with the conditions of its method (三、（一）（二）): a contradiction is refused, a condition
+    not yet recorded (the gas expert review) is kept and shown as not met."""
     actor = as_actor(actor)
     require(access.can_set_plan(actor, division), "只能为本人所在镇（街道）的自然村制定改造计划。")
     if division.kind != Division.Kind.NATURAL_VILLAGE:
@@ -53,19 +68,58 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
     plan = VillagePlan.objects.filter(division=division).first()
     before = model_snapshot(plan) if plan else None
     plan = plan or VillagePlan(division=division)
+    if method != Method.GAS:
+        gas_review_passed_on, gas_review_note = None, ""
+    if method != Method.BIOMASS:
+        biomass_basis = ""
+    conditions = rules.village_plan_terms(
+        method=method, year=plan.year, demolition_year=demolition_year, gas_review_passed_on=gas_review_passed_on,
+        biomass_basis=biomass_basis, construction_done_on=construction_done_on)
+    if conditions.data["errors"]:
+        raise ServiceError(*conditions.data["errors"][0])
     plan.method, plan.planned_households = method, planned_households
     plan.construction_done_on, plan.commissioning_done_on = construction_done_on, commissioning_done_on
+    plan.demolition_year, plan.gas_review_passed_on = demolition_year, gas_review_passed_on
+    plan.gas_review_note, plan.biomass_basis = (gas_review_note or "").strip(), biomass_basis
     plan.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
                  instance=plan, before=before, after=model_snapshot(plan))
     return plan
 
 
+# The divisions that lead the work (各镇办): towns, 街道 and the development zone.
+TOWN_KINDS = frozenset({Division.Kind.TOWN, Division.Kind.STREET, Division.Kind.DEVELOPMENT_ZONE})
+
+
+@transaction.atomic
+def inspection_record(*, actor, town: Division, done_on: dt.date, households_checked: int = 0,
+                      findings: str = "") -> EquipmentInspection:
+    """B11 (五、（四）, L5589): the town's full inspection and maintenance of the equipment installed since 2017."""
+    actor = as_actor(actor)
+    if town.kind not in TOWN_KINDS:
+        raise ServiceError("town", "设备设施全面检查维护由各镇（街道）牵头完成，请选择镇（街道）。")
+    require(access.can_record_inspection(actor, town), "只能记录本人所在镇（街道）的设备设施检查维护。")
+    if done_on > business_date():
+        raise ServiceError("done_on", f"完成日期不能晚于今天（{business_date().isoformat()}）。")
+    if households_checked < 0:
+        raise ServiceError("households_checked", "检查户数不能为负数。")
+    inspection = EquipmentInspection.objects.filter(town=town).first()
+    before = model_snapshot(inspection) if inspection else None
+    inspection = inspection or EquipmentInspection(town=town)
+    inspection.done_on, inspection.households_checked = done_on, households_checked
+    inspection.findings, inspection.recorded_by = (findings or "").strip(), actor_user(actor)
+    inspection.save()
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+                 instance=inspection, before=before, after=model_snapshot(inspection))
+    return inspection
+
+
 @transaction.atomic
 def household_register(*, actor, division: Division, id_number: str, name: str, address: str, method: str,
-                       members: int = 1, special_poor: bool = False, converted_year: int = 2021) -> Household:
+                       members: int = 1, special_poor: bool = False, converted_year: int | None = None) -> Household:
     """A household once per conversion year, by the householder's 身份证号."""
     actor = as_actor(actor)
+    converted_year = converted_year or rules.programme_year()
     require(access.can_edit_household(actor, division), "只能登记本人所在镇（街道）的改造户。")
     if division.kind != Division.Kind.NATURAL_VILLAGE:
         raise ServiceError("division", "改造户应登记到自然村。")
@@ -170,25 +224,40 @@ def _device(household: Household, kind: str) -> Device | None:
     return next((d for d in household.devices.all() if d.kind == kind), None)
 
 
+def _with_basis(result, *others):
+    """`result` also citing the readings and changes of `others` (the B12 check behind an installation item)."""
+    for other in others:
+        result.citations += other.citations
+        result.readings += other.readings
+        result.answers.update(other.answers)
+        result.changes = sorted(set(result.changes) | set(other.changes))
+    return result
+
+
 def _terms_for(household: Household, period: str) -> list[tuple[str, str, str, object]]:
     """(item, payee, payee name, rule result) for what `household` is entitled to in `period`.
 
-    Payees (B3, B4, B13): the gas company is paid the network subsidy and advances the boiler
-    subsidy (it contracts the boilers with the suppliers); a biomass stove's subsidy goes to its
-    supplier; the running subsidies go to the household.
+    Payees (B3, B4, B13): the gas company is paid the network subsidy and, by reading B13, the boiler subsidy (it
+    contracts the boilers with the suppliers); a biomass stove's subsidy goes to its supplier; the running
+    subsidies go to the household. The installation items wait for the county acceptance (reading B12).
     """
-    if period == PROGRAMME:
-        if household.converted_year != 2021:
+    if period == programme_period():
+        if household.converted_year != rules.programme_year():
+            return []
+        payable = rules.installation_payable_terms(accepted_on=household.accepted_on)
+        if not payable.data["payable"]:
             return []
         if household.method == Method.GAS:
-            items = [("gas_network", "gas_company", "", rules.gas_network_terms(households=1))]
+            items = [("gas_network", "gas_company", "",
+                      _with_basis(rules.gas_network_terms(households=1), payable))]
             boiler = _device(household, Device.Kind.GAS_BOILER)
             if boiler:
-                items.append(("gas_boiler", "gas_company", "", rules.gas_boiler_terms(price=boiler.price)))
+                result = _with_basis(rules.gas_boiler_terms(price=boiler.price), payable)
+                items.append(("gas_boiler", result.data["payee"], "", result))
             return items
         stove = _device(household, Device.Kind.BIOMASS_STOVE)
-        return [("biomass_stove", "supplier", stove.supplier, rules.biomass_stove_terms(price=stove.price))] \
-            if stove else []
+        return [("biomass_stove", "supplier", stove.supplier,
+                 _with_basis(rules.biomass_stove_terms(price=stove.price), payable))] if stove else []
     # Read the prefetched rows: .filter() here would query once per household in the compute loop.
     use = next((u for u in household.season_uses.all() if u.season == period), None)
     if use is None:
@@ -198,6 +267,12 @@ def _terms_for(household: Household, period: str) -> list[tuple[str, str, str, o
                                                                   converted=household.converted_year))]
     return [("biomass_fuel", "household", "", rules.biomass_fuel_terms(tonnes=use.fuel_tonnes, season=period,
                                                                         converted=household.converted_year))]
+
+
+def policy_basis(data: dict) -> dict:
+    """What a stored figure keeps of its computation: each reading's answer and the approved changes."""
+    return {"readings": dict(sorted(data.get("reading_answers", {}).items())),
+            "changes": list(data.get("policy_changes", []))}
 
 
 @dataclass
@@ -243,7 +318,7 @@ def _settled(base: Entitlement) -> tuple[Decimal, dict]:
 
 @transaction.atomic
 def entitlements_compute(*, actor, period: str, progress=None) -> ComputeReport:
-    """Every household's entitlements for the 2021 programme ("2021") or one heating season.
+    """Every household's entitlements for the programme's year ("2021", one-off items) or one heating season.
 
     An amount already approved is never rewritten: if the ledger changed since (a corrected price,
     a corrected meter reading), the difference becomes an adjustment row for the next claim.
@@ -252,7 +327,7 @@ def entitlements_compute(*, actor, period: str, progress=None) -> ComputeReport:
     """
     actor = as_actor(actor)
     require(access.can_compute(actor), "补贴由县住建局统一核算。")
-    if period != PROGRAMME:
+    if period != programme_period():
         try:
             rules.season_start(period)
         except ValueError as exc:
@@ -266,11 +341,18 @@ def entitlements_compute(*, actor, period: str, progress=None) -> ComputeReport:
         if household.special_poor:
             report.special_poor.append(household.pk)
             continue
-        for item, payee, payee_name, result in _terms_for(household, period):
+        terms = _terms_for(household, period)
+        if period == programme_period() and household.accepted_on is None and not terms:
+            # Reading B12: installation items wait for the county acceptance; rows computed earlier leave the open
+            # claims (claims_build recounts them). An approved row is never touched.
+            Entitlement.objects.filter(household=household, period=period, adjusts=None,
+                                       adjustments__isnull=True).exclude(claim__status=Claim.Status.APPROVED).delete()
+        for item, payee, payee_name, result in terms:
             data = result.as_json()
             values = {"payee": payee, "payee_name": payee_name, "amount": Decimal(data["amount"]),
                       "excess": Decimal(data.get("excess", "0")), "shares": data["shares"],
-                      "citations": data["citations"], "readings": data["readings"]}
+                      "citations": data["citations"], "readings": data["readings"],
+                      "policy_basis": policy_basis(data)}
             base = Entitlement.objects.filter(household=household, period=period, item=item,
                                               adjusts=None).select_related("claim").first()
             if base is None or base.claim is None or base.claim.status != Claim.Status.APPROVED:
@@ -319,9 +401,17 @@ def claims_build(*, actor, period: str) -> list[Claim]:
         returned.update(resubmitted_as=claim)
         open_rows.filter(payee=payee, payee_name=payee_name, claim__isnull=True).update(claim=claim)
         shares: dict[str, Decimal] = {}
-        for entitlement_shares in claim.entitlements.values_list("shares", flat=True):
+        basis: dict = {"readings": {}, "changes": set()}
+        for entitlement_shares, entitlement_basis in claim.entitlements.values_list("shares", "policy_basis"):
             for budget, amount in entitlement_shares.items():
                 shares[budget] = shares.get(budget, Decimal("0")) + Decimal(amount)
+            for reading_id, answer in (entitlement_basis or {}).get("readings", {}).items():
+                # Two answers of one reading in one claim (a change dated inside the period) are both kept.
+                known = basis["readings"].get(reading_id)
+                basis["readings"][reading_id] = answer if known in (None, answer) else "mixed"
+            basis["changes"] |= set((entitlement_basis or {}).get("changes", []))
+        claim.policy_basis = {"readings": dict(sorted(basis["readings"].items())),
+                              "changes": sorted(basis["changes"])}
         claim.amount = claim.entitlements.aggregate(total=Sum("amount"))["total"] or Decimal("0")
         claim.shares = {budget: f"{amount:.2f}" for budget, amount in sorted(shares.items())}
         claim.save()
@@ -452,7 +542,7 @@ def _row_scope_problems(actor, division: Division | None, id_number: str) -> lis
     if division is not None and not access.can_edit_household(actor, division):
         problems.append(("自然村代码", "该自然村不在本人所在镇（街道）范围内"))
     if id_number:
-        household = (Household.objects.filter(householder__id_number=id_number, converted_year=2021)
+        household = (Household.objects.filter(householder__id_number=id_number, converted_year=rules.programme_year())
                      .select_related("division").first())
         if household is not None and not access.can_edit_household(actor, household.division):
             problems.append(("身份证号", "该户已在其他镇（街道）登记，不在本人范围内，未导入"))
@@ -623,7 +713,7 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
                     commissioned) in enumerate(parsed, start=1):
             if progress and index % 100 == 0:
                 progress(index, len(parsed))
-            existing = (Household.objects.filter(householder__id_number=id_number, converted_year=2021)
+            existing = (Household.objects.filter(householder__id_number=id_number, converted_year=rules.programme_year())
                         .select_related("householder", "division").prefetch_related("devices").first())
             row_values = {"address": cell_text(values[3]), "members": members, "special_poor": special,
                           "model_name": cell_text(values[7]), "supplier": cell_text(values[8]), "price": price,
@@ -786,7 +876,7 @@ def tendered_equipment_add(*, actor, kind: str, model_name: str, supplier: str, 
 @transaction.atomic
 def public_institution_set(*, actor, name: str, division: Division, heated_area_m2: Decimal,
                            accepted_on: dt.date | None = None) -> PublicInstitution:
-    """B10: a non-profit public place converted in 2021; counts toward the task, earns no subsidy."""
+    """B10: a non-profit public place converted in the programme's year; counts toward the task, earns no subsidy."""
     actor = as_actor(actor)
     require(access.can_set_institution(actor, division), "公服机构由县住建局登记。")
     if not name.strip():

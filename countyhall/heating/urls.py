@@ -15,4 +15,5 @@ urlpatterns = [
     path("claims/<int:pk>/form.pdf", views.claim_form, {"output": "pdf"}, name="claim_pdf"),
     path("claims/<int:pk>/form.xlsx", views.claim_form, {"output": "xlsx"}, name="claim_xlsx"),
     path("setup/", views.setup, name="setup"),
+    path("inspections/", views.inspections, name="inspections"),
 ]

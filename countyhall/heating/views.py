@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+from collections import defaultdict
 from decimal import Decimal
 from io import BytesIO
 from urllib.parse import urlencode
@@ -24,6 +25,7 @@ from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.jobs import can_confirm_job, import_as_job, job_confirm_preview, job_submit
 from countyhall.core.models import Division, Job
 from countyhall.core.params import BadParameter, answers_bad_parameters, choice_param, division_param
+from countyhall.core.policy import NoPolicyInForce, parameters
 from countyhall.core.reports import xlsx_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
@@ -43,6 +45,7 @@ from countyhall.heating.models import (
     VillagePlan,
     mask_address,
 )
+from countyhall.heating.policy import entitlement_why, stove_shares_under
 from countyhall.heating.selectors import (
     claim_exclusions,
     household_list_for_user,
@@ -535,7 +538,7 @@ def household_detail(request, pk: int):
     _need(request.user)
     user = request.user
     household = get_object_or_404(household_list_for_user(user).select_related(
-        "division__parent__parent", "householder"), pk=pk)
+        "division__parent__parent", "householder").prefetch_related("devices", "season_uses"), pk=pk)
     can_correct = access.can_correct_household(user, household)
     action = request.POST.get("action") if request.method == "POST" else None
     if action and not can_correct:
@@ -597,7 +600,8 @@ def household_detail(request, pk: int):
         "device": device, "uses": household.season_uses.order_by("season"),
         "readings": household.meter_readings.order_by("season", "read_on"),
         "purchases": household.fuel_purchases.order_by("season", "bought_on"),
-        "entitlements": household.entitlements.select_related("claim").order_by("period", "item"),
+        "entitlements": [(e, entitlement_why(e, household)) for e in
+                         household.entitlements.select_related("claim").order_by("period", "item")],
         "corrections": corrections, "can_correct": can_correct, "is_gas": household.method == Method.GAS,
         "forms": {"correct": correct, "reading": reading, "purchase": purchase, "fix_reading": fix_reading,
                   "fix_purchase": fix_purchase}})
@@ -742,6 +746,42 @@ def _claim_context(claim, user) -> dict:
             "excess": sum((e.excess for e, _, _ in lines), Decimal("0"))}
 
 
+def _claim_basis(claim, lines) -> dict:
+    """The readings behind the claim with the answer applied, and B6's other answer side by side for the stove
+    lines (how the same amounts would split between city and county)."""
+    from countyhall.core.policy import ANSWER_LABELS, parameters
+
+    registry = parameters()
+    readings = []
+    for reading_id, answer in (claim.policy_basis or {}).get("readings", {}).items():
+        reading = registry.readings.get(reading_id)
+        if reading is not None:
+            readings.append({"id": reading_id, "question": reading.question, "citation": reading.citation,
+                             "answer": ANSWER_LABELS.get(answer, "两种理解（期间内有变更）"),
+                             "text": reading.answer_text(answer) if answer in ANSWER_LABELS else ""})
+    stove = [e for e, _, _ in lines if e.item == Entitlement.Item.BIOMASS_STOVE]
+    b6 = None
+    if stove:
+        answer = (claim.policy_basis or {}).get("readings", {}).get("B6", "adopted")
+        other = "alternative" if answer == "adopted" else "adopted"
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for entitlement in stove:
+            for budget, amount in stove_shares_under(entitlement.amount, other).items():
+                totals[budget] += amount
+        b6 = {"answer": ANSWER_LABELS[other], "text": registry.readings["B6"].answer_text(other),
+              "shares": [(BUDGET_LABELS.get(b, b), v) for b, v in totals.items()]}
+    payment = None
+    if stove:
+        # 四、（二）1, L5502: "付款方式继续执行2019年付款政策" — an administered text, shown as not entered until it is.
+        parameter = registry.get("heating.biomass_stove.payment_policy")
+        try:
+            value = registry.at(parameter.name, rules.programme_date())
+            payment = {"text": value.value, "citation": value.citation}
+        except NoPolicyInForce:
+            payment = {"text": "", "citation": parameter.citation}
+    return {"readings": readings, "b6": b6, "payment": payment}
+
+
 @login_required
 def claim_detail(request, pk: int):
     _need(request.user)
@@ -769,7 +809,7 @@ def claim_detail(request, pk: int):
                         masked=not access.can_view_unmasked(user))
     pending = claim.status == Claim.Status.DRAFT
     return render(request, "heating/claim.html", {
-        **context, "form": form, "can_approve": pending and access.can_approve_claim(user, claim),
+        **context, "form": form, "basis": _claim_basis(claim, context["lines"]), "can_approve": pending and access.can_approve_claim(user, claim),
         "can_return": pending and access.can_return_claim(user, claim)})
 
 
@@ -820,6 +860,13 @@ class PlanForm(forms.Form):
     planned_households = forms.IntegerField(label="计划改造户数", min_value=0)
     construction_done_on = forms.DateField(label="完成工程建设日期", required=False, widget=DATE)
     commissioning_done_on = forms.DateField(label="完成调试交付日期", required=False, widget=DATE)
+    # 三、（一）（二）: the conditions of the method (checked by the service, shown in the table).
+    demolition_year = forms.IntegerField(label="列入拆迁计划的年份（无拆迁计划留空）", required=False, min_value=2000,
+                                         max_value=2100)
+    gas_review_passed_on = forms.DateField(label="燃气专家评审通过日期（气代煤）", required=False, widget=DATE)
+    gas_review_note = forms.CharField(label="评审意见或文号（气代煤）", required=False, max_length=200)
+    biomass_basis = forms.ChoiceField(label="生物质改造依据（生物质）", required=False,
+                                      choices=[("", "—"), *VillagePlan._meta.get_field("biomass_basis").choices])
 
 
 class InstitutionForm(forms.Form):
@@ -885,3 +932,51 @@ def setup(request):
         "forms": forms_by_name, "allowed": allowed, "table": plans,
         "institutions": PublicInstitution.objects.select_related("division__parent__parent__parent"),
         "tendered": TenderedEquipment.objects.order_by("kind", "model_name")})
+
+
+class InspectionForm(forms.Form):
+    town = forms.ModelChoiceField(label="镇（街道）", queryset=Division.objects.filter(kind__in=services.TOWN_KINDS))
+    done_on = forms.DateField(label="完成日期", widget=DATE)
+    households_checked = forms.IntegerField(label="检查户数", min_value=0, initial=0)
+    findings = forms.CharField(label="检查维护情况", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@login_required
+def inspections(request):
+    """B11 (五、（四）): each town's full inspection and maintenance of the equipment installed since 2017, with its
+    deadline; overdue towns are marked."""
+    from countyhall.core.clock import business_date
+    from countyhall.heating.models import EquipmentInspection
+    from countyhall.heating.rules import policy_date
+
+    _need(request.user)
+    user = request.user
+    scope = user.scope_division
+    towns = Division.objects.filter(kind__in=services.TOWN_KINDS).order_by("path")
+    if scope is not None and scope.kind in services.TOWN_KINDS:
+        towns = towns.filter(pk=scope.pk)
+    elif scope is None:
+        towns = towns.none()
+    allowed = [town for town in towns if access.can_record_inspection(user, town)]
+    form = InspectionForm(request.POST or None)
+    form.fields["town"].queryset = towns.filter(pk__in=[t.pk for t in allowed])
+    if request.method == "POST":
+        if not allowed:
+            raise PermissionDenied("只能记录本人所在镇（街道）的设备设施检查维护。")
+        if form.is_valid():
+            try:
+                services.inspection_record(actor=user, **form.cleaned_data)
+                messages.success(request, "已记录设备设施全面检查维护。")
+                return redirect("heating:inspections")
+            except ServiceError as exc:
+                form_error(form, exc)
+    due = policy_date("heating.deadline.inspection")
+    since = parameters().at("heating.inspection.since_year", rules.programme_date())
+    done = {i.town_id: i for i in EquipmentInspection.objects.filter(town__in=towns).select_related("recorded_by")}
+    today = business_date()
+    rows = [{"town": town, "inspection": done.get(town.pk),
+             "overdue": town.pk not in done and today > due,
+             "late": town.pk in done and done[town.pk].done_on > due} for town in towns]
+    return render(request, "heating/inspections.html", {
+        "rows": rows, "due": due, "since": since.value, "citation": since.citation, "form": form,
+        "can_record": bool(allowed)})

@@ -53,6 +53,8 @@ def ledger(county_tree, make_user):
     report = ledger_import(actor=officer, content=book([row(1), row(2), row(3, method="生物质", price="3000.00"),
                                                         row(4, special="是"), row(5)]))
     assert report.applied and report.created == 5
+    # The county's third-party acceptance passed: reading B12 pays the installation subsidies only after it.
+    Household.objects.update(accepted_on=dt.date(2021, 11, 10))
     return {"officer": officer, "finance": make_user("caizheng", "finance"), **county_tree}
 
 
@@ -80,7 +82,7 @@ def test_programme_entitlements_claims_and_lock(ledger):
     report = entitlements_compute(actor=ledger["officer"], period="2021")
     assert len(report.special_poor) == 1  # B9: their scheme's amounts are not printed, so not invented
     boiler = Entitlement.objects.filter(item="gas_boiler").first()
-    assert boiler.amount == Decimal("3400.00") and boiler.excess == Decimal("240.00") and boiler.readings == ["B4"]
+    assert boiler.amount == Decimal("3400.00") and boiler.excess == Decimal("240.00") and boiler.readings == ["B13", "B4"]
     assert Entitlement.objects.filter(item="gas_network").count() == 3
     claims = {(c.payee, c.payee_name): c for c in claims_build(actor=ledger["officer"], period="2021")}
     gas_company = claims[("gas_company", "")]
@@ -132,6 +134,7 @@ def test_season_entitlements_with_caps_shown(ledger):
 
 
 def test_task_counts_only_accepted_households_and_institutions(ledger):
+    Household.objects.update(accepted_on=None)  # the fixture's households start accepted (B12)
     assert task_summary()["done"] == 0 and task_summary()["task"] == 3224
     Household.objects.filter(householder__name__in=["户主1", "户主2"]).update(accepted_on=dt.date(2021, 11, 1))
     PublicInstitution.objects.create(name="乙村卫生室", division=ledger["natural_b"], heated_area_m2=Decimal("320"),

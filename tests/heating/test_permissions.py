@@ -14,6 +14,7 @@ import pytest
 
 from countyhall.core.access import SCOPE_COUNTY, SCOPE_TOWN, AccessDenied
 from countyhall.core.actors import SystemActor
+from countyhall.core.policy.governed import readings_answered
 from countyhall.core.roles import Role
 from countyhall.heating import access, services
 from countyhall.heating.models import Acceptance, Claim, Household, VillagePlan
@@ -40,8 +41,10 @@ def world(county_tree, make_user):
                                decided_on=dt.date(2021, 10, 25))
     services.acceptance_record(actor=housing, plan=plan, stage="county_application", passed=True,
                                decided_on=dt.date(2021, 10, 27))
-    services.entitlements_compute(actor=housing, period="2021")
-    [claim] = services.claims_build(actor=housing, period="2021")
+    # The third-party step stays open here: a draft claim under reading B12's alternative (paid before acceptance).
+    with readings_answered({"B12": "alternative"}):
+        services.entitlements_compute(actor=housing, period="2021")
+        [claim] = services.claims_build(actor=housing, period="2021")
     return {"plan": plan, "gas": gas, "biomass": biomass, "claim": claim, **county_tree}
 
 
@@ -70,6 +73,8 @@ ACTIONS = {
         services.fuel_purchase_record(actor=a, household=w["biomass"], season="2021-2022",
                                       bought_on=dt.date(2021, 11, 20), tonnes=Decimal("1.5"))),
     "heating.ledger_import": _import,
+    "heating.inspection_record": lambda a, w: services.inspection_record(
+        actor=a, town=w["qingcheng"], done_on=dt.date(2021, 9, 28), households_checked=120),
     "heating.public_institution_set": lambda a, w: services.public_institution_set(
         actor=a, name="乙庄小学", division=w["natural_b"], heated_area_m2=Decimal("300")),
     "heating.tendered_equipment_add": lambda a, w: services.tendered_equipment_add(
@@ -145,6 +150,7 @@ PREDICATES = {
     "heating.season_use_record": lambda u, o: access.can_record_use(u, o["household"]),
     "heating.ledger_import": lambda u, o: access.can_import_ledger(u) and access.can_edit_household(
         u, o["division"]),
+    "heating.inspection_record": lambda u, o: access.can_record_inspection(u, o["town"]),
     "heating.public_institution_set": lambda u, o: access.can_set_institution(u, o["division"]),
     "heating.tendered_equipment_add": lambda u, o: access.can_set_tendered(u),
     "heating.entitlements_compute": lambda u, o: access.can_compute(u),
@@ -162,7 +168,8 @@ def test_permission_table_agrees_with_the_predicates(county_tree, make_user, per
     assert set(PREDICATES) == set(PERMISSION)
     natural_b = county_tree["natural_b"]
     objects = {"division": natural_b, "household": Household(division=natural_b),
-               "plan": VillagePlan(division=natural_b), "claim": Claim(period="2021", payee="gas_company")}
+               "plan": VillagePlan(division=natural_b), "claim": Claim(period="2021", payee="gas_company"),
+               "town": county_tree["qingcheng"]}
     for role in Role:
         granted = permission.scope_for(role)
         # A role with a town-scoped grant is tried in the object's town; every other role at county scope.

@@ -136,7 +136,7 @@ def test_task_equivalent_reading_b10(area, households):
 
 def test_calc_interface():
     out = calc("heating.gas_boiler", {"price": "4200.00"})
-    assert out["amount"] == "3400.00" and out["shares"]["jinjie"] == "340.00" and out["readings"] == ["B4"]
+    assert out["amount"] == "3400.00" and out["shares"]["jinjie"] == "340.00" and out["readings"] == ["B13", "B4"]
     out = calc("heating.gas_use", {"m3": "1500", "season": "2021-2022", "converted": 2021})
     assert out["amount"] == "1200.00" and out["excess"] == "300.00"
     assert calc("heating.task_equivalent", {"heated_area_m2": 320})["households"] == 2
