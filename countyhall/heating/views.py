@@ -916,6 +916,16 @@ def setup(request):
     bound = request.POST.get("form") if request.method == "POST" else None
     forms_by_name = {name: cls(request.POST if bound == name else None, prefix=name)
                      for name, (cls, _) in SETUP_FORMS.items()}
+    editing = _plan_to_edit(request, scope) if bound is None else None
+    if editing is not None:
+        # 修改: the form opens with the plan's values, so saving it keeps the conditions it does not touch.
+        forms_by_name["plan"] = PlanForm(prefix="plan", initial={
+            "division": editing.division_id, "method": editing.method,
+            "planned_households": editing.planned_households,
+            "construction_done_on": editing.construction_done_on,
+            "commissioning_done_on": editing.commissioning_done_on, "demolition_year": editing.demolition_year,
+            "gas_review_passed_on": editing.gas_review_passed_on, "gas_review_note": editing.gas_review_note,
+            "biomass_basis": editing.biomass_basis})
     if scope is not None:
         for name in ("plan", "institution"):
             field = forms_by_name[name].fields["division"]
@@ -929,9 +939,17 @@ def setup(request):
         except ServiceError as exc:
             form_error(forms_by_name[bound], exc)
     return render(request, "heating/setup.html", {
-        "forms": forms_by_name, "allowed": allowed, "table": plans,
+        "forms": forms_by_name, "allowed": allowed, "table": plans, "editing": editing,
         "institutions": PublicInstitution.objects.select_related("division__parent__parent__parent"),
         "tendered": TenderedEquipment.objects.order_by("kind", "model_name")})
+
+
+def _plan_to_edit(request, scope) -> VillagePlan | None:
+    """?edit=<plan id>: a plan within the user's scope (another town's plan is not offered, nor named)."""
+    raw = request.GET.get("edit", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or scope is None:
+        return None
+    return VillagePlan.objects.filter(pk=int(raw), division__path__startswith=scope.path).first()
 
 
 class InspectionForm(forms.Form):

@@ -496,3 +496,19 @@ def test_entitlements_keep_their_answers_and_show_why(client, ledger):  # noqa: 
     boiler.refresh_from_db()
     assert boiler.policy_basis["readings"]["B4"] == "alternative" and boiler.shares["county"] == "1618.00"
     assert Claim.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editing_a_plan_opens_the_form_with_its_conditions(client, county_tree, make_user):
+    """Saving a plan again re-enters every field: 修改 opens the form with the plan's values, so the conditions it
+    records (三、（一）（二）) are not cleared by a save that only meant to change the households."""
+    officer = make_user("zj-edit", Role.HOUSING)
+    plan = services.village_plan_set(actor=officer, division=county_tree["natural_b"], method="gas",
+                                     planned_households=3, gas_review_passed_on=dt.date(2021, 7, 1),
+                                     gas_review_note="县燃气专家组评审意见（示例）")
+    client.force_login(officer)
+    html = client.get(f"/heating/setup/?edit={plan.pk}").content.decode()
+    assert 'value="2021-07-01"' in html and "县燃气专家组评审意见（示例）" in html and "修改：" in html
+    other_town = make_user("zj-edit-town", Role.HOUSING, "tianzhen")
+    client.force_login(other_town)
+    assert "县燃气专家组评审意见（示例）" not in client.get(f"/heating/setup/?edit={plan.pk}").content.decode()
