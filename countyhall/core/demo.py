@@ -41,6 +41,8 @@ DEPARTMENTS = [
 # username, display name, organisation, role, scope division code (None = the organisation's)
 USERS = [
     ("admin", "系统管理员", "高青县大数据局", Role.SYSTEM_ADMIN, None),
+    # A second administrator: a change of a reading or an administered figure is approved by another one (four eyes).
+    ("admin2", "系统管理员（复核）", "高青县大数据局", Role.SYSTEM_ADMIN, None),
     ("auditor", "审计员", "高青县审计局", Role.AUDITOR, None),
     ("minzheng", "民政局工作人员", "高青县民政局", Role.CIVIL_AFFAIRS, None),
     ("caizheng", "财政局工作人员", "高青县财政局", Role.FINANCE, None),
