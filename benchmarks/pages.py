@@ -263,6 +263,7 @@ def ensure_database(url: str, *, rebuild: bool, scale: float) -> dict | None:
     server, name = _server_and_name(url)
     if not rebuild and _populated(url):
         print(f"{name}: data present, generation skipped (--rebuild to redo)", flush=True)
+        _migrate_and_analyse(url)
         return None
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -290,7 +291,20 @@ def ensure_database(url: str, *, rebuild: bool, scale: float) -> dict | None:
     report["seconds"]["demo"] = round(demo_seconds, 1)
     report["seconds"]["total"] = round(time.perf_counter() - started, 1)
     print(f"{name}: generated {json.dumps(report, ensure_ascii=False)}", flush=True)
+    _migrate_and_analyse(url)
     return report
+
+
+def _migrate_and_analyse(url: str) -> None:
+    """The kept database brought to this checkout's migrations, then ANALYZEd: a fresh or copied database has no
+    planner statistics until autovacuum gets to it, and without them the heating money page was planned as a 2.5 s
+    nested loop (docs/benchmarks.md)."""
+    import psycopg
+
+    subprocess.run([sys.executable, "-m", "countyhall.cli", "manage", "migrate", "--verbosity", "0"],
+                   env=_env(url, debug=True, date=BENCH_DATE), cwd=ROOT, check=True)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("ANALYZE")
 
 
 # --- timing -------------------------------------------------------------------------------------------------------
