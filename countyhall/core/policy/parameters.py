@@ -54,6 +54,9 @@ UNITS = {
     "bool": "是/否",
     "text": "文本",
 }
+# Units whose values are whole numbers (the file's integers; a page's digits, core.services.policy).
+INTEGER_UNITS = frozenset({"count", "persons", "households", "days", "day_of_month", "working_days", "minutes", "hours",
+                           "months", "years", "age_years", "m2", "m3", "tonnes"})
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 DOCUMENT_PATTERN = re.compile(r"^高政(办发|办字|字|任|发)〔\d{4}〕\d+号$")
 
@@ -225,8 +228,7 @@ def _typed_value(path: Path, where: str, unit: str, raw: Any) -> Any:
         if unit.startswith("CNY") and value != value.quantize(Decimal("0.01")):
             raise _fail(path, where, f"金额最多两位小数：{raw!r}")
         return value
-    if unit in {"count", "persons", "households", "days", "day_of_month", "working_days", "minutes", "hours", "months",
-                "years", "age_years", "m2", "m3", "tonnes"}:
+    if unit in INTEGER_UNITS:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise _fail(path, where, f"应为整数，实际为 {raw!r}")
         return raw

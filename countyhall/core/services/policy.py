@@ -19,13 +19,13 @@ from countyhall.core.access import require
 from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, PolicyChange, User
-from countyhall.core.policy import ANSWERS, governed, parameters
+from countyhall.core.policy import ANSWER_LABELS, ANSWERS, governed, parameters
 from countyhall.core.policy.governed import GovernedEntry, GovernedPolicy
-from countyhall.core.policy.parameters import ParameterError, _typed_value
+from countyhall.core.policy.parameters import INTEGER_UNITS, ParameterError, _typed_value
 from countyhall.core.programs import registered_programs
 from countyhall.core.roles import Capability
 
-from .audit import audit_record, model_snapshot
+from .audit import audit_record, json_safe, model_snapshot
 
 
 def governed_refresh(*, force: bool = False) -> GovernedPolicy:
@@ -136,8 +136,7 @@ def parse_change_value(*, kind: str, key: str, raw: Any) -> Any:
         raise ServiceError("key", "该数值由公报印发，只能随新的文件修改参数文件，不能在页面上调整。")
     if isinstance(raw, str):
         raw = raw.strip()
-        if parameter.unit in {"count", "persons", "households", "days", "day_of_month", "working_days", "minutes",
-                              "hours", "months", "years", "age_years", "m2", "m3", "tonnes"}:
+        if parameter.unit in INTEGER_UNITS:
             if not raw.isascii() or not raw.lstrip("-").isdigit():
                 raise ServiceError("value", f"应为整数（单位：{parameter.unit_label}）。")
             raw = int(raw)
@@ -147,12 +146,6 @@ def parse_change_value(*, kind: str, key: str, raw: Any) -> Any:
         return _typed_value(_Path(), key, parameter.unit, raw)
     except ParameterError as exc:
         raise ServiceError("value", str(exc).split(": ", 2)[-1]) from None
-
-
-def _json_value(value: Any) -> Any:
-    from countyhall.core.services.audit import json_safe
-
-    return json_safe(value)
 
 
 def _check_not_locked(*, kind: str, key: str, valid_from: dt.date) -> None:
@@ -176,7 +169,7 @@ def policy_change_propose(*, actor, kind: str, key: str, value: Any, valid_from:
     if PolicyChange.objects.select_for_update().filter(kind=kind, key=key,
                                                        state=PolicyChange.State.PROPOSED).exists():
         raise ServiceError("key", "该项已有一项待审核的变更：请先审核或撤回它。")
-    change = PolicyChange.objects.create(kind=kind, key=key, value=_json_value(typed), valid_from=valid_from,
+    change = PolicyChange.objects.create(kind=kind, key=key, value=json_safe(typed), valid_from=valid_from,
                                          reason=reason, basis=(basis or "").strip()[:200], proposed_by=user,
                                          proposed_at=timezone.now())
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=change, after=model_snapshot(change),
@@ -202,8 +195,6 @@ def change_title(change: PolicyChange) -> str:
     if change.kind == PolicyChange.Kind.READING:
         reading = registry.readings.get(change.key)
         subject = (reading.question or _shortened(reading.text)) if reading else change.key
-        from countyhall.core.policy import ANSWER_LABELS
-
         return f"解读“{subject}”改为{ANSWER_LABELS.get(change.value, change.value)}"
     parameter = registry.parameters.get(change.key)
     label = parameter.label if parameter else change.key
@@ -279,7 +270,8 @@ def proposal_snapshot(change: PolicyChange) -> GovernedPolicy:
 def policy_change_impact(*, change: PolicyChange) -> list[dict]:
     """What the change moves: each program that uses the key recomputes its open periods under today's policy and
     under the proposal. A list of tables {title, columns, rows, note}; rows' figures are strings (money as yuan)."""
+    proposal = proposal_snapshot(change)  # once: every program previews against the same snapshot
     tables: list[dict] = []
     for program in registered_programs():
-        tables += program.policy_impact_for(change=change, proposal=proposal_snapshot(change))
+        tables += program.policy_impact_for(change=change, proposal=proposal)
     return tables
