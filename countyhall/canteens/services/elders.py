@@ -717,60 +717,28 @@ def _create_elders(actor, new: list[tuple[_Row, Person | None]], progress=None) 
         if not sequences and statuses:
             _read_ids(TekunStatus, "elder_id", statuses.values())  # a new elder has one period
         entries = []
+        head = (now, actor_id, label, create)  # the columns every row of the batch shares
+
+        def created(object_type: str, model, values: dict, shown: str, head=head, entries=entries) -> None:
+            # One "create" audit row in audit_columns' order: the same content audit_record writes per row.
+            entries.append((*head, object_type, str(values["id"]), shown[:200], None, dumps(_snapshot(model, values)),
+                            ""))
+
         for row, person in batch:
             values = persons.get(row.number)
             if values is not None:
                 # The person's own audit_repr and snapshot, as person_register writes them.
-                shown = SimpleNamespace(pk=values["id"], name=values["name"])
-                entries.append(
-                    (
-                        now,
-                        actor_id,
-                        label,
-                        create,
-                        person_type,
-                        str(values["id"]),
-                        Person.audit_repr(shown)[:200],
-                        None,
-                        dumps(_snapshot(Person, values)),
-                        "",
-                    )
-                )
+                created(person_type, Person, values,
+                        Person.audit_repr(SimpleNamespace(pk=values["id"], name=values["name"])))
                 name, id_number = values["name"], values["id_number"]
             else:
                 name, id_number = person.name, person.id_number
             elder = elders[row.number]
-            shown = SimpleNamespace(person=SimpleNamespace(name=name, id_number=id_number))
-            entries.append(
-                (
-                    now,
-                    actor_id,
-                    label,
-                    create,
-                    elder_type,
-                    str(elder["id"]),
-                    Elder.audit_repr(shown)[:200],
-                    None,
-                    dumps(_snapshot(Elder, elder)),
-                    "",
-                )
-            )
+            created(elder_type, Elder, elder,
+                    Elder.audit_repr(SimpleNamespace(person=SimpleNamespace(name=name, id_number=id_number))))
             status = statuses.get(row.number)
             if status is not None:
-                entries.append(
-                    (
-                        now,
-                        actor_id,
-                        label,
-                        create,
-                        tekun_type,
-                        str(status["id"]),
-                        f"老人 #{elder['id']} 特困认定",
-                        None,
-                        dumps(_snapshot(TekunStatus, status)),
-                        "",
-                    )
-                )
+                created(tekun_type, TekunStatus, status, f"老人 #{elder['id']} 特困认定")
         if sequences:
             # Ids in the entries' order: the audit log lists an elder's rows as the services wrote them.
             ids = allocate_ids(AuditEntry, len(entries))
