@@ -18,6 +18,7 @@ by the heating service itself).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import time
 from decimal import Decimal
@@ -37,6 +38,7 @@ def build(*, scale: float = 1.0) -> dict:
 
     from countyhall.canteens.models import Elder, Facility, Lunch, PriceListEntry, TekunStatus
     from countyhall.canteens.rules import FacilityTerms, lunch_terms
+    from countyhall.canteens.services.lunches import policy_basis
     from countyhall.core.identity import check_digit
     from countyhall.core.models import AuditEntry, Division, Organisation, Person, User
 
@@ -198,14 +200,15 @@ def build(*, scale: float = 1.0) -> dict:
             facility.lunch_price,
         )
         if key not in terms:
-            data = lunch_terms(
+            result = lunch_terms(
                 birth_date=dt.date(YEAR - band - 1, 1, 1),
                 meal_date=dt.date(YEAR, 6, 1),
                 gaoqing_hukou=True,
                 tekun=tekun,
                 facility=FacilityTerms(facility.kind, facility.setting, facility.operator_kind, same_village),
                 price=facility.lunch_price,
-            ).data
+            )
+            data = result.data
             terms[key] = len(terms) + 1
             term_rows.append(
                 (
@@ -217,6 +220,11 @@ def build(*, scale: float = 1.0) -> dict:
                     data["care_fund"],
                     data["elder_pays"],
                     data["unfunded"],
+                    # What the check-in stores beside the figures (issue 13): the readings with their answers;
+                    # the settlement groups lunches by it, so the benchmark must hold it as production does.
+                    json.dumps(policy_basis(result), ensure_ascii=False),
+                    json.dumps([c.as_dict() for c in sorted(set(result.citations))], ensure_ascii=False),
+                    json.dumps(sorted(set(result.readings)), ensure_ascii=False),
                 )
             )
         return terms[key]
@@ -244,7 +252,7 @@ def build(*, scale: float = 1.0) -> dict:
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(
             "CREATE TEMP TABLE bench_terms (id int PRIMARY KEY, free bool, city numeric, county numeric,"
-            " discount numeric, care numeric, pays numeric, unfunded numeric) ON COMMIT DROP"
+            " discount numeric, care numeric, pays numeric, unfunded numeric, basis jsonb, cits jsonb, reads jsonb) ON COMMIT DROP"
         )
         cursor.execute(
             "CREATE TEMP TABLE bench_elders (elder_id bigint, facility_id bigint, birth date, tekun bool,"
@@ -261,10 +269,10 @@ def build(*, scale: float = 1.0) -> dict:
             f"""
             INSERT INTO {Lunch._meta.db_table} (facility_id, elder_id, presented_identifier, meal_date, recorded_at,
                 recorded_by_id, status, reason_code, reason, age, tekun, free, price, city, county,
-                operator_discount, care_fund, elder_pays, unfunded, citations, readings, void_reason)
+                operator_discount, care_fund, elder_pays, unfunded, citations, readings, void_reason, policy_basis)
             SELECT e.facility_id, e.elder_id, '', d.day, d.day + time '11:30' AT TIME ZONE 'Asia/Shanghai', %s,
                 'accepted', '', '', a.age, e.tekun, t.free, e.price, t.city, t.county, t.discount, t.care, t.pays,
-                t.unfunded, '[]', '[]', ''
+                t.unfunded, t.cits, t.reads, '', t.basis
             FROM (SELECT g::date AS day FROM generate_series(%s::date, %s::date, interval '1 day') g
                   WHERE extract(isodow FROM g) < 7) d
             CROSS JOIN bench_elders e
