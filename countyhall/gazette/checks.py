@@ -25,16 +25,17 @@ from countyhall.core.policy.parameters import Parameter, ParameterRegistry, Para
 from .parser import FULLWIDTH
 
 PACKAGE = Path(__file__).resolve().parent.parent  # countyhall/
-PROGRAMS = ("canteens", "heating", "permits", "emergency")
-# Parameter files and reading-id prefixes by program (POLICIES.md sections A–E; D is not built).
+PROGRAMS = ("canteens", "heating", "permits", "emergency", "egov")
+# Parameter files and reading-id prefixes by program (POLICIES.md sections A–E; D: SPEC-egov-1hao.md).
 FILE_PROGRAM = {
     "canteen.yaml": "canteens",
     "heating.yaml": "heating",
     "permit.yaml": "permits",
     "emergency.yaml": "emergency",
+    "egov.yaml": "egov",
     "calendar.yaml": "core",
 }
-READING_PROGRAM = {"A": "canteens", "B": "heating", "C": "permits", "E": "emergency"}
+READING_PROGRAM = {"A": "canteens", "B": "heating", "C": "permits", "D": "egov", "E": "emergency"}
 # Where citations are built from data rather than written in code: the YAML loader and the Citation class.
 DYNAMIC_CITATION_SITES = {"core/policy/parameters.py", "core/policy/citations.py"}
 DOCUMENT_RE = r"高政(?:办发|办字|字|任|发)〔\d{4}〕\d+号"

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "countyhall.heating",
     "countyhall.permits",
     "countyhall.emergency",
+    "countyhall.egov",
 ]
 
 MIDDLEWARE = [
