@@ -137,7 +137,10 @@ def _standard_validator(schema):
 
 
 RULE_NAMES = [
-    "calendar.add_working_days", "canteen.lunch", "canteen.operating_subsidy", "emergency.report_deadlines",
+    "calendar.add_working_days", "canteen.lunch", "canteen.operating_subsidy", "egov.acceptance_due",
+    "egov.acceptance_passes", "egov.application_timely", "egov.consulting_firm_required", "egov.cycle_deadlines",
+    "egov.funding_allowed", "egov.next_year_flag", "egov.review_admissible", "egov.review_mode",
+    "egov.sanction_allowed", "egov.supervision_required", "egov.trial_run_satisfied", "emergency.report_deadlines",
     "emergency.response_level", "heating.biomass_fuel", "heating.biomass_stove", "heating.gas_boiler",
     "heating.gas_network", "heating.gas_use", "heating.task_equivalent", "permit.assessments", "permit.due_date",
     "permit.elderly_rooms", "permit.stages", "permit.time_limit",

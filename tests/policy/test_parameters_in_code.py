@@ -13,10 +13,7 @@ from countyhall.gazette import checks
 
 # ---- parameters read by nothing ------------------------------------------------------------------------------
 
-UNREAD_KNOWN = {
-    "calendar.acceptance_working_days": "core: 1号 三、（四）2's 20-working-day final acceptance (e-government, not "
-    "built) is in calendar.yaml but no code reads it",
-}
+UNREAD_KNOWN: dict[str, str] = {}
 
 
 def _unread_params():
