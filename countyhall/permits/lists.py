@@ -5,6 +5,7 @@ department desk and the blacklist share. Scope comes from permits.selectors, nev
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -212,10 +213,10 @@ def project_table(request, projects) -> Table:
     return Table(request, projects.prefetch_related("cases"), columns=PROJECT_COLUMNS, default_sort="-registered_at")
 
 
-def _review_rows(reviews):
+def _review_rows(reviews, calendar=None):
     from countyhall.permits.services.clock import review_clock
 
-    calendar = DatabaseCalendar()
+    calendar = calendar or DatabaseCalendar()
     reviews = list(reviews)
     for review in reviews:
         clock = review_clock(review, calendar=calendar)
@@ -246,8 +247,9 @@ REVIEW_COLUMNS = [
 ]
 
 
-def desk_table(request, organisation):
-    """Every review the department holds, filtered (opinion, stage, acceptance dates, overdue), for the desk."""
+def desk_table(request, organisation, *, calendar=None):
+    """Every review the department holds, filtered (opinion, stage, acceptance dates, overdue), for the desk
+    (`calendar`: the desk's own, read once for the page)."""
     f = {"opinion": choice_param(request, "opinion", "本部门意见",
                                  [("open", "待出具"), *Review.Opinion.choices]),
          "stage": choice_param(request, "stage", "审批阶段", [(s, s) for s in STAGES]),
@@ -270,7 +272,8 @@ def desk_table(request, organisation):
     if f["overdue"]:
         reviews = reviews.filter(pk__in=ClockNotice.objects.filter(
             kind=ClockNotice.Kind.ESCALATION, organisation=organisation).values("review_id"))
-    return Table(request, reviews, columns=REVIEW_COLUMNS, default_sort="case__accepted_on", rows=_review_rows), f
+    return Table(request, reviews, columns=REVIEW_COLUMNS, default_sort="case__accepted_on",
+                 rows=functools.partial(_review_rows, calendar=calendar)), f
 
 
 CREDIT_COLUMNS = [

@@ -45,6 +45,7 @@ from countyhall.permits.services.clock import (
     clock_of,
     clock_parts,
     review_clock,
+    review_clock_of,
 )
 
 
@@ -96,35 +97,60 @@ class DeskRow:
 
 
 def department_desk(*, organisation: Organisation, on: dt.date | None = None, due_soon_within: int = 3,
-                    answered_shown: int = 50) -> dict:
-    """The reviews a department holds and the cases it leads, each with its clock: overdue, due soon, the rest."""
+                    answered_shown: int = 50, shown: int | None = None,
+                    calendar: DatabaseCalendar | None = None) -> dict:
+    """The reviews a department holds and the cases it leads, each with its clock: overdue, due soon, the rest.
+
+    `shown`: each list holds at most its first `shown` rows (the page lists 50 and links to the rest), the
+    lists' full lengths are in "counts"; None: every row (the API). Either way every waiting review's clock is
+    computed (the lists are made by it), from plain columns: the Review, Case and Project objects are built for
+    the rows listed only (hundreds of them per request made a full garbage collection every few requests, the
+    desk's slow request in ten; docs/benchmarks.md). `calendar`: shared with the page's review table."""
     on = on or business_date()
-    calendar = DatabaseCalendar()
-    rows: dict[str, list[DeskRow]] = {"overdue": [], "due_soon": [], "open": [], "answered": []}
-    held = (Review.objects.filter(department=organisation).exclude(case__status=Case.Status.SUBMITTED)
-            .select_related("case__project", "case__lead"))
-    # Every review still waiting, and only the latest answered ones: the desk is for today's work.
-    waiting = list(held.exclude(opinion__in=ANSWERED).order_by("case__accepted_on"))
-    answered = list(held.filter(opinion__in=ANSWERED).order_by("-decided_on", "-pk")[:answered_shown])
-    # The stops of every case on the desk in one query (hundreds of cases: no prefetch per case id).
-    parts = clock_parts({r.case_id for r in waiting} | {r.case_id for r in answered})
-    for review in answered:
-        rows["answered"].append(DeskRow(review.case, review, review_clock(
-            review, on=on, calendar=calendar, parts=parts.get(review.case_id, NO_PARTS))))
-    for review in waiting:
-        clock = review_clock(review, on=on, calendar=calendar, parts=parts.get(review.case_id, NO_PARTS))
-        if review.case.status != Case.Status.IN_REVIEW:
-            rows["open"].append(DeskRow(review.case, review, clock))
+    calendar = calendar or DatabaseCalendar()
+    kinds = ("overdue", "due_soon", "open")
+    held = Review.objects.filter(department=organisation).exclude(case__status=Case.Status.SUBMITTED)
+    waiting = held.exclude(opinion__in=ANSWERED).order_by("case__accepted_on", "pk")
+    # The stops of every case on the desk in two queries, the cases as a subquery (no list of ids).
+    parts = clock_parts(Case.objects.filter(pk__in=held.values("case_id")))
+    listed: dict[str, list[tuple[int, ClockState | None]]] = {kind: [] for kind in kinds}
+    for pk, case_id, opinion, decided_on, accepted_on, review_days, working_days, status, case_decided_on in (
+            waiting.values_list("pk", "case_id", "opinion", "decided_on", "case__accepted_on",
+                                "case__review_working_days", "case__working_days", "case__status",
+                                "case__decided_on")):
+        clock = None if accepted_on is None else review_clock_of(
+            accepted_on=accepted_on, limit=review_days or working_days, stops=parts.get(case_id, NO_PARTS).stops,
+            opinion=opinion, decided_on=decided_on, case_status=status, case_decided_on=case_decided_on, on=on,
+            calendar=calendar)
+        if status != Case.Status.IN_REVIEW:
+            kind = "open"
         elif clock.overdue:
-            rows["overdue"].append(DeskRow(review.case, review, clock))
+            kind = "overdue"
         elif clock.remaining <= due_soon_within:
-            rows["due_soon"].append(DeskRow(review.case, review, clock))
+            kind = "due_soon"
         else:
-            rows["open"].append(DeskRow(review.case, review, clock))
+            kind = "open"
+        listed[kind].append((pk, clock))
+    counts = {kind: len(listed[kind]) for kind in kinds}
+    if shown is not None:
+        listed = {kind: listed[kind][:shown] for kind in kinds}
+        waiting = waiting.filter(pk__in=[pk for kind in kinds for pk, _ in listed[kind]])
+    reviews = {review.pk: review for review in waiting.select_related("case__project", "case__lead")}
+    rows: dict[str, list[DeskRow]] = {kind: [DeskRow(reviews[pk].case, reviews[pk], clock)
+                                             for pk, clock in listed[kind] if pk in reviews] for kind in kinds}
+    # Only the latest answered ones: the desk is for today's work.
+    answered = held.filter(opinion__in=ANSWERED).select_related("case__project", "case__lead").order_by(
+        "-decided_on", "-pk")[:answered_shown]
+    rows["answered"] = [DeskRow(review.case, review, review_clock(
+        review, on=on, calendar=calendar, parts=parts.get(review.case_id, NO_PARTS))) for review in answered]
+    counts["answered"] = len(rows["answered"])
     led_cases = Case.objects.filter(lead=organisation).exclude(
         status__in=[Case.Status.APPROVED, Case.Status.REFUSED, Case.Status.REVOKED])
     led = led_cases.select_related("project").annotate(
         reviews_waiting=Count("reviews", filter=Q(reviews__opinion__in=WAITING)))
+    if shown is not None:
+        counts["leading"] = led_cases.count()
+        led = led[:shown]
     led_parts = clock_parts(led_cases)
     leading = []
     for case in led:
@@ -133,11 +159,14 @@ def department_desk(*, organisation: Organisation, on: dt.date | None = None, du
                                                           parts=led_parts.get(case.pk, NO_PARTS)),
                         "waiting": case.reviews_waiting,
                         "ready": case.status == Case.Status.IN_REVIEW and not case.reviews_waiting})
+    if shown is None:
+        counts["leading"] = len(leading)
     notices = ClockNotice.objects.filter(organisation=organisation).select_related("case__project")[:50]
     # C8: approvals granted on a commitment are checked afterwards; the lead keeps the follow-up list.
     commitments = (Commitment.objects.filter(case__lead=organisation, checked_on__isnull=True)
                    .select_related("case__project").order_by("check_due"))
-    return {**rows, "leading": leading, "notices": notices, "commitments": commitments, "on": on}
+    return {**rows, "leading": leading, "counts": counts, "notices": notices, "commitments": commitments,
+            "on": on}
 
 
 def progress_leads_for_user(user) -> QuerySet[Organisation]:

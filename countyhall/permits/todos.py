@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Min, Q
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 
 from countyhall.core.clock import business_date
@@ -38,10 +38,6 @@ def _days_left(due: dt.date | None, today: dt.date) -> str:
     if due < today:
         return f"（最早已超期，{due.month}月{due.day}日到期）"
     return f"（最早 {due.month}月{due.day}日到期）"
-
-
-def _notices(queryset, today):
-    return queryset.aggregate(due=Min("due"))["due"]
 
 
 def todos_for(user) -> list[Todo]:
@@ -83,13 +79,13 @@ def todos_for(user) -> list[Todo]:
         waiting = Case.objects.filter(status=Case.Status.SUBMITTED)
         if not window:
             waiting = waiting.filter(lead_id=org)
-        first = waiting.aggregate(first=Min("applied_on"))["first"]
-        items += _item("待受理的申请", _cases("status=submitted"), waiting.count(), deadline=first)
+        counted = waiting.aggregate(n=Count("pk"), first=Min("applied_on"))  # one query for both
+        items += _item("待受理的申请", _cases("status=submitted"), counted["n"], deadline=counted["first"])
     if org is not None and user.role_codes & access.DEPARTMENTS:
         held = Review.objects.filter(department_id=org, case__status=Case.Status.IN_REVIEW, opinion__in=OPEN)
-        notices = ClockNotice.objects.filter(organisation_id=org, review__in=held)
-        due = _notices(notices, today)
-        urgent = notices.filter(Q(kind=ClockNotice.Kind.ESCALATION) | Q(due__lte=today)).exists()
+        notices = ClockNotice.objects.filter(organisation_id=org, review__in=held).aggregate(
+            first_due=Min("due"), urgent=Count("pk", filter=Q(kind=ClockNotice.Kind.ESCALATION) | Q(due__lte=today)))
+        due, urgent = notices["first_due"], bool(notices["urgent"])
         items += _item(
             "待出具审查意见" + _days_left(due, today),
             reverse("permits:desk"),
@@ -105,24 +101,23 @@ def todos_for(user) -> list[Todo]:
         items += _item("意见已齐、待作出统一决定", _cases("ready=1"), ready.count())
         led = ClockNotice.objects.filter(
             organisation_id=org, review__isnull=True, case__status=Case.Status.IN_REVIEW
-        )
-        due = _notices(led, today)
+        ).aggregate(first_due=Min("due"), cases=Count("case", distinct=True))
         items += _item(
-            "本部门牵头的临期或超期事项" + _days_left(due, today),
+            "本部门牵头的临期或超期事项" + _days_left(led["first_due"], today),
             _cases("due=soon&mine=1"),
-            led.values("case").distinct().count(),
-            deadline=due,
+            led["cases"],
+            deadline=led["first_due"],
             urgent=True,
         )
     if window:
         overdue = ClockNotice.objects.filter(
             kind=ClockNotice.Kind.ESCALATION, review__isnull=True, case__status=Case.Status.IN_REVIEW
-        )
+        ).aggregate(first_due=Min("due"), cases=Count("case", distinct=True))
         items += _item(
             "全县超期督办事项",
             _cases("due=overdue"),
-            overdue.values("case").distinct().count(),
-            deadline=_notices(overdue, today),
+            overdue["cases"],
+            deadline=overdue["first_due"],
             urgent=True,
         )
         resumed = Case.objects.filter(
@@ -131,11 +126,7 @@ def todos_for(user) -> list[Todo]:
             reviews__opinion=Review.Opinion.PENDING,
         ).distinct()
         items += _item("补正答复待核对", _cases("resumed=1"), resumed.count())
-        extensions = Extension.objects.filter(approved_on__isnull=True).exclude(requested_by_id=user.pk)
-        items += _item(
-            "待批准的延期申请",
-            _cases("extension=pending"),
-            extensions.count(),
-            deadline=extensions.aggregate(first=Min("requested_on"))["first"],
-        )
+        extensions = Extension.objects.filter(approved_on__isnull=True).exclude(requested_by_id=user.pk).aggregate(
+            n=Count("pk"), first=Min("requested_on"))
+        items += _item("待批准的延期申请", _cases("extension=pending"), extensions["n"], deadline=extensions["first"])
     return items

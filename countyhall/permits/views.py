@@ -501,10 +501,12 @@ def desk(request):
     _need(request.user)
     if selectors.is_firm(request.user) or request.user.organisation_id is None:
         raise PermissionDenied("工作台供审批部门使用。")
-    table, desk_filters = lists.desk_table(request, request.user.organisation)
+    # One working-day calendar for the desk's lists and its table (each read the years again).
+    calendar = DatabaseCalendar()
+    table, desk_filters = lists.desk_table(request, request.user.organisation, calendar=calendar)
     if table.export_requested:
         return table.export(filename=f"{request.user.organisation}审查事项.xlsx")
-    data = selectors.department_desk(organisation=request.user.organisation)
+    data = selectors.department_desk(organisation=request.user.organisation, shown=DESK_SHOWN, calendar=calendar)
     supervision = None
     if access.is_window(request.user):
         supervision = ClockNotice.objects.filter(kind="escalation").select_related(

@@ -131,3 +131,19 @@ def test_desk_lists_show_the_first_rows_and_link_to_all(world, county_tree, clie
             case__status__in=[Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT],
         ).count()
     )
+
+
+def test_desk_shown_lists_the_first_rows_with_the_full_counts(world, county_tree):
+    """The page's desk (shown=) builds objects for the rows it lists only; its counts are the full lists'."""
+    _cases(world, county_tree, 8)
+    org = world["orgs"]["approval"]
+    full = department_desk(organisation=org, on=D(2022, 7, 1))
+    page = department_desk(organisation=org, on=D(2022, 7, 1), shown=2)
+    for kind in ("overdue", "due_soon", "open"):
+        assert page["counts"][kind] == full["counts"][kind] == len(full[kind])
+        assert [(r.review.pk, r.clock) for r in page[kind]] == [(r.review.pk, r.clock) for r in full[kind]][:2]
+    assert page["counts"]["leading"] == len(full["leading"])
+    assert [row["case"].pk for row in page["leading"]] == [row["case"].pk for row in full["leading"]][:2]
+    # The clocks from plain columns are review_clock's.
+    for row in full["overdue"] + full["due_soon"] + full["open"]:
+        assert row.clock == review_clock(row.review, on=D(2022, 7, 1))

@@ -108,13 +108,21 @@ def review_clock(review: Review, *, on: dt.date | None = None, calendar: Databas
     case = review.case
     if case.accepted_on is None:
         return None
-    answered = review.opinion in ANSWERED
+    return review_clock_of(accepted_on=case.accepted_on, limit=case.review_working_days or case.working_days,
+                           stops=_stops(case, parts), opinion=review.opinion, decided_on=review.decided_on,
+                           case_status=case.status, case_decided_on=case.decided_on, on=on, calendar=calendar)
+
+
+def review_clock_of(*, accepted_on: dt.date, limit: int, stops, opinion: str, decided_on: dt.date | None,
+                    case_status: str, case_decided_on: dt.date | None, on: dt.date | None = None,
+                    calendar: DatabaseCalendar | None = None) -> ClockState:
+    """A review's clock from its and its case's columns (review_clock's arithmetic, for lists read as plain
+    rows; `limit`: the case's review_working_days, else its working_days)."""
     calendar = calendar or DatabaseCalendar()
-    return clock_state(started=case.accepted_on, limit=case.review_working_days or case.working_days,
-                       on=on or business_date(), stops=_stops(case, parts),
-                       **_day_basis(case.accepted_on, calendar),
-                       finished=review.decided_on if answered else (case.decided_on if case.status in FINISHED
-                                                                    else None))
+    return clock_state(started=accepted_on, limit=limit, on=on or business_date(), stops=stops,
+                       **_day_basis(accepted_on, calendar),
+                       finished=decided_on if opinion in ANSWERED else (case_decided_on if case_status in FINISHED
+                                                                        else None))
 
 
 @transaction.atomic
