@@ -231,7 +231,7 @@ def test_locks_follow_the_latest_approved_settlement(filed_world, admins):
             valid_from=D(2022, 5, 15),
             reason="测试：锁定期内",
         )
-    assert error.value.field == "valid_from" and "2022-06-01" in error.value.message
+    assert error.value.field == "valid_from" and "2022年6月1日" in error.value.message
     assert lock.through < D(2022, 6, 1)  # a change from 2022-06-01 on is allowed
 
 
