@@ -22,6 +22,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Case, Count, DateField, F, IntegerField, Min, Q, Value, When
+from django.utils.dateformat import format as date_format
 
 from countyhall.canteens.models import Facility, Lunch, OperatingSubsidy, PriceListEntry, Settlement
 from countyhall.canteens.names import town_names, town_of
@@ -239,7 +240,7 @@ def _lunch_impact(*, since: dt.date, today: GovernedPolicy, proposal: GovernedPo
                 totals[which][key] += amount * group["n"]
                 per_town[which][town][key] += amount * group["n"]
     note = (
-        f"未审核结算期内 {since.isoformat()} 起的 {lunches} 人次午餐，按现行政策和按提议分别重新计算"
+        f"未审核结算期内 {date_format(since, 'Y年n月j日')} 起的 {lunches} 人次午餐，按现行政策和按提议分别重新计算"
         "（已审核的结算单不变；被拒绝的登记不重新计算）。"
     )
     budget_rows = [

@@ -29,9 +29,13 @@ def why(*, citations: list[dict], basis: dict | None, readings: list[str] = ()) 
                     "citation": reading.citation.as_dict() if reading.citation else None,
                 }
             )
-    unique = list({(c["document"], c["clause"], c["line"]): c for c in citations or []}.values())
+    # One entry per clause as the reader names it: two lines of the same clause (五、（一）1 sets both the subsidy
+    # and the once-a-day rule) would read as the same citation twice; the first line is the one linked.
+    unique: dict[tuple, dict] = {}
+    for c in sorted(citations or [], key=lambda c: (c["document"], c["line"])):
+        unique.setdefault((c["document"], c["clause"]), c)
     return {
-        "citations": sorted(unique, key=lambda c: (c["document"], c["line"])),
+        "citations": list(unique.values()),
         "readings": rows,
         "changes": list((basis or {}).get("changes") or []),
     }

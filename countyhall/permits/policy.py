@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.dateformat import format as date_format
+
 from countyhall.core.clock import business_date
 from countyhall.core.policy import parameters
 from countyhall.core.policy.governed import governed_as
@@ -65,7 +67,7 @@ def _c3(*, change, proposal) -> list[dict]:
             "title": "在办审批事项的到期日（3号 二、（四））",
             "columns": ["项目", "阶段", "牵头部门", "受理日期", "现行到期日", "变更后到期日"],
             "rows": rows,
-            "note": f"{change.valid_from.isoformat()} 起受理、尚未办结的事项；到期日随时限按工作日或自然日计算而变化"
+            "note": f"{date_format(change.valid_from, 'Y年n月j日')} 起受理、尚未办结的事项；到期日随时限按工作日或自然日计算而变化"
             f"（最多列出 {LIMIT} 件）。已办结的事项不受影响。"
             if rows
             else "没有受影响的在办事项（变更只适用于生效日及以后受理的事项）。",

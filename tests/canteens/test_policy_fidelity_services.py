@@ -231,7 +231,7 @@ def test_locks_follow_the_latest_approved_settlement(filed_world, admins):
             valid_from=D(2022, 5, 15),
             reason="测试：锁定期内",
         )
-    assert error.value.field == "valid_from" and "2022-06-01" in error.value.message
+    assert error.value.field == "valid_from" and "2022年6月1日" in error.value.message
     assert lock.through < D(2022, 6, 1)  # a change from 2022-06-01 on is allowed
 
 
@@ -421,3 +421,15 @@ def test_pages_read_their_figures_from_the_parameter_file(filed_world, client):
         assert "达到5000、7000" in client.get("/canteens/subsidies/").content.decode()
         assert "未满65周岁" in client.get("/canteens/elders/").content.decode()
         assert "不少于160平方米" in client.get("/canteens/facilities/new/").content.decode()
+
+
+def test_why_names_each_clause_once():
+    """Walk (issue 13): the lunch page listed 五、（一）1 and 五、（一）2 twice each, one per line of the clause."""
+    from countyhall.canteens.why import why
+
+    doc = "高政办发〔2021〕2号"
+    citations = [{"document": doc, "clause": "五、（一）1", "line": 1213}, {"document": doc, "clause": "二、", "line": 1190},
+                 {"document": doc, "clause": "五、（一）1", "line": 1211}, {"document": doc, "clause": "五、（一）2", "line": 1220},
+                 {"document": doc, "clause": "五、（一）2", "line": 1222}]
+    shown = why(citations=citations, basis=None)["citations"]
+    assert [(c["clause"], c["line"]) for c in shown] == [("二、", 1190), ("五、（一）1", 1211), ("五、（一）2", 1220)]

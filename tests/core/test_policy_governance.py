@@ -253,7 +253,7 @@ def test_a_change_cannot_reach_into_an_approved_period(policy_dir, admins, monke
     monkeypatch.setattr(service, "policy_locks", lambda *, kind, key: [lock])
     with pytest.raises(ServiceError) as caught:
         _propose(admins[0], valid_from=D(2022, 12, 1))
-    assert caught.value.field == "valid_from" and "2023-01-01" in caught.value.message
+    assert caught.value.field == "valid_from" and "2023年1月1日" in caught.value.message
     assert _propose(admins[0], valid_from=D(2023, 1, 1)).pk
 
 
@@ -335,3 +335,20 @@ def test_the_calculator_shows_the_other_answer_side_by_side(client):
         pytest.skip("no canteen rule registered")
     page = client.get(f"/calc/?rule={rule_name}")
     assert page.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_change_pages_name_the_administrators_and_date_in_chinese(client, admins):
+    """Walk (issue 13): the proposer and the approver are shown by their names, not their log-in names, and the
+    approval message gives its date as the page does (2022年7月1日, not 2022-07-01)."""
+    first, second = admins
+    first.display_name, second.display_name = "张管理", "李复核"
+    first.save(), second.save()
+    change = _propose_real(first)
+    client.force_login(second)
+    for url in (f"/policy/changes/{change.pk}/", "/policy/changes/", "/policy/readings/", "/policy/readings/A13/"):
+        page = client.get(url).content.decode()
+        assert "张管理" in page and "gov-a" not in page, url
+    done = client.post(f"/policy/changes/{change.pk}/decide", {"action": "approve", "confirmed": "yes"}, follow=True)
+    page = done.content.decode()
+    assert "已批准：自 2022年7月1日 起生效" in page and "李复核" in page and "gov-b" not in page

@@ -201,7 +201,8 @@ def settlement_detail(request, pk: int):
             rows=_statement_rows(request.user, settlement, lunches, adjustments))
     context = {"settlement": settlement, "adjustments": adjustments, "by_elder": _by_elder(request.user, lunches),
                "daily": lunches.values("meal_date").order_by("meal_date").distinct().count() if settlement.month else None,
-               "rhythm": [cite.MONTHLY_CARE_FUND, cite.YEARLY_SUBSIDY, cite.COMMUNITY_ADVANCE],
+               "rhythm": [("农村特困人员助餐资金按月拨付", cite.MONTHLY_CARE_FUND), ("其他老人的补贴每年拨付一次", cite.YEARLY_SUBSIDY),
+                          ("社区长者食堂先行垫付、按年结算", cite.COMMUNITY_ADVANCE)],
                "printed_on": business_date(),
                "why": why(citations=[c for cs in lunches.order_by().values_list("citations", flat=True).distinct()
                                      for c in (json.loads(cs) if isinstance(cs, str) else cs or [])],

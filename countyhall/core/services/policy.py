@@ -14,6 +14,7 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from countyhall.core.access import require
 from countyhall.core.actors import actor_user, as_actor
@@ -153,8 +154,8 @@ def _check_not_locked(*, kind: str, key: str, valid_from: dt.date) -> None:
         if valid_from <= lock.through:
             raise ServiceError(
                 "valid_from",
-                f"{lock.what}，已使用到 {lock.through.isoformat()} 的取值；变更只能从 "
-                f"{(lock.through + dt.timedelta(days=1)).isoformat()} 起生效（已批准的结算和申领不再改变）。")
+                f"{lock.what}，已使用到 {date_format(lock.through, 'Y年n月j日')} 的取值；变更只能从 "
+                f"{date_format(lock.through + dt.timedelta(days=1), 'Y年n月j日')} 起生效（已批准的结算和申领不再改变）。")
 
 
 @transaction.atomic
@@ -184,10 +185,10 @@ def _notify_other_governors(change: PolicyChange, *, proposer: User) -> None:
 
     for other in User.objects.filter(is_active=True).exclude(pk=proposer.pk):
         if can_govern_policy(other):
-            notify(channel=OutboxMessage.Channel.IN_APP, recipient=other.get_full_name() or other.username,
+            notify(channel=OutboxMessage.Channel.IN_APP, recipient=str(other),
                    user=other, subject="待审核的政策变更",
-                   body=f"{proposer.get_full_name() or proposer.username}提出：{change_title(change)}，"
-                        f"自 {change.valid_from.isoformat()} 起。请核对影响预览后审核。", source=change)
+                   body=f"{proposer}提出：{change_title(change)}，"
+                        f"自 {date_format(change.valid_from, 'Y年n月j日')} 起。请核对影响预览后审核。", source=change)
 
 
 def change_title(change: PolicyChange) -> str:

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_POST
 
 from countyhall.core.clock import business_date
@@ -152,8 +153,8 @@ CHANGE_COLUMNS = [
     Column("title", "变更", value=change_title),
     Column("valid_from", "起始日期", sort="valid_from"),
     Column("state", "状态", value=lambda c: c.get_state_display(), sort="state"),
-    Column("proposed_by", "提出人", value=lambda c: c.proposed_by.get_full_name() or c.proposed_by.username),
-    Column("decided_by", "审核人", value=lambda c: (c.decided_by.get_full_name() or c.decided_by.username)
+    Column("proposed_by", "提出人", value=lambda c: str(c.proposed_by)),
+    Column("decided_by", "审核人", value=lambda c: str(c.decided_by)
            if c.decided_by else ""),
     Column("reason", "理由"),
     Column("decision_note", "审核意见", default=False),
@@ -228,7 +229,7 @@ def change_decide(request, pk: int):
     try:
         if action == "approve":
             policy_change_approve(actor=request.user, change=change, note=note)
-            messages.success(request, f"已批准：自 {change.valid_from.isoformat()} 起生效。")
+            messages.success(request, f"已批准：自 {date_format(change.valid_from, 'Y年n月j日')} 起生效。")
         elif action == "reject":
             policy_change_reject(actor=request.user, change=change, note=note)
             messages.success(request, "已不予批准，提出人会在变更记录中看到您的意见。")
