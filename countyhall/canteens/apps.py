@@ -28,6 +28,7 @@ class CanteensConfig(AppConfig):
             },
             access="countyhall.canteens.access",
             demo="countyhall.canteens.demo",
+            cli="countyhall.canteens.cli",
             todos="countyhall.canteens.todos:todos",
             public_sections="countyhall.canteens.public:public_sections",
             policy_locks="countyhall.canteens.policy:policy_locks",

@@ -410,6 +410,49 @@ class Lunch(models.Model):
         return str(self.recorded_by) if self.recorded_by_id else ""
 
 
+class LunchDay(models.Model):
+    """The fraud checks' daily figure of a facility (单日就餐人次): its accepted lunches of one meal date.
+
+    Kept by the lunch services in the transaction that records or voids a lunch (services/checks.py), so the
+    checks read a few thousand rows instead of grouping the period's millions of lunches; `countyhall canteens
+    checks-rebuild` (and migration 0009) recompute it from the lunches."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="+")
+    meal_date = models.DateField("就餐日期")
+    accepted = models.IntegerField("已登记人次", default=0)
+
+    class Meta:
+        verbose_name = "机构单日就餐人次"
+        verbose_name_plural = "机构单日就餐人次"
+        constraints = [models.UniqueConstraint(fields=["facility", "meal_date"], name="lunch_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.meal_date} {self.accepted} 人次"
+
+
+class ElderDayFlag(models.Model):
+    """An elder's day the per-elder fraud checks must look at; only such days have a row (a few in a thousand).
+
+    several: the elder had more than one live (accepted or refused) lunch that day — the only days where "two
+    facilities on one day" can be found, or two accepted lunches share a minute. backdated: an accepted lunch of
+    that day was recorded on another day (Asia/Shanghai) than its meal date — lunches on different days can share
+    a recorded minute only so. A flag is never cleared by a void: the rows are a superset of what the checks
+    find, and the checks compute their findings from the flagged elders' lunches themselves (selectors.py)."""
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="+")
+    meal_date = models.DateField("就餐日期", db_index=True)
+    several = models.BooleanField("当日多条有效记录", default=False)
+    backdated = models.BooleanField("非当日登记", default=False)
+
+    class Meta:
+        verbose_name = "需核查的老人就餐日"
+        verbose_name_plural = "需核查的老人就餐日"
+        constraints = [models.UniqueConstraint(fields=["elder", "meal_date"], name="elder_day_flag_once")]
+
+    def __str__(self) -> str:
+        return f"老人 #{self.elder_id} {self.meal_date}"
+
+
 class SettlementAdjustment(models.Model):
     """A correction to a lunch in a locked settlement: booked in a later, open period, never rewriting the old one."""
 

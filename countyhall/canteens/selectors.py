@@ -12,7 +12,15 @@ from django.db.models.functions import ExtractMonth, TruncMinute
 
 from countyhall.canteens import access
 from countyhall.canteens.access import COUNTY_READERS
-from countyhall.canteens.models import Elder, Facility, Lunch, OperatingSubsidy, Settlement
+from countyhall.canteens.models import (
+    Elder,
+    ElderDayFlag,
+    Facility,
+    Lunch,
+    LunchDay,
+    OperatingSubsidy,
+    Settlement,
+)
 from countyhall.core.models import Division, Person
 from countyhall.core.roles import Capability, Role
 from countyhall.core.selectors.people import person_scope_filter
@@ -165,11 +173,15 @@ def _day(day: dt.date) -> str:
 
 
 def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int = 3, history_factor: int = 3,
-                   min_same_minute_lunches: int = 5, details: bool = True) -> list[Finding]:
+                   min_same_minute_lunches: int = 5, details: bool = True, figures: bool = True) -> list[Finding]:
     """Suspicious patterns, each linking to its lunch records. Thresholds are detection settings, not policy.
 
     With details=False the facility names of the "two facilities" findings are left for
-    `fraud_finding_details` to fill in for the findings actually shown (a page of the report)."""
+    `fraud_finding_details` to fill in for the findings actually shown (a page of the report).
+
+    figures=True (the report) reads the daily figures kept as lunches are recorded (services/checks.py: LunchDay,
+    ElderDayFlag) instead of grouping every lunch of the period; figures=False computes the same findings from
+    the lunches alone (tests/canteens/test_check_figures.py holds the two equal)."""
     lunches = Lunch.objects.filter(facility__in=facility_list_for_user(user), meal_date__range=(date_from, date_to))
     accepted = lunches.filter(status=Lunch.Status.ACCEPTED)
     findings: list[Finding] = []
@@ -195,7 +207,12 @@ def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: i
     # COUNT(DISTINCT …) > 1 (and Min = Max for = 1): the same rows, but a hashed aggregate instead of a sort.
     ok = Q(status=Lunch.Status.ACCEPTED)
     live = ~Q(status=Lunch.Status.VOIDED)
-    per_elder = list(lunches.exclude(elder__isnull=True).values("elder_id").order_by()
+    grouped = lunches.exclude(elder__isnull=True)
+    if figures and min_same_minute_lunches >= 2:
+        # Only flagged elders can be found by either check (ElderDayFlag): their lunches alone are grouped, on the
+        # (elder, meal_date) index. Grouping a superset of the elders found changes no finding.
+        grouped = grouped.filter(elder_id__in=_flagged_elders(date_from, date_to, min_same_minute_lunches))
+    per_elder = list(grouped.values("elder_id").order_by()
                      .annotate(n=Count("id", filter=ok), first_by=Min("recorded_by_id", filter=ok),
                                last_by=Max("recorded_by_id", filter=ok),
                                # TruncMinute is monotonic: one distinct minute ⟺ the first and last lunch share it.
@@ -224,10 +241,15 @@ def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: i
         pair_findings.append(finding)
         findings.append(finding)
 
-    daily = list(accepted.values("facility_id", "meal_date").order_by().annotate(n=Count("id")))
+    if figures:
+        daily = list(LunchDay.objects.filter(facility__in=facility_list_for_user(user), accepted__gt=0,
+                                             meal_date__range=(date_from, date_to))
+                     .values("facility_id", "meal_date", n=F("accepted")))
+    else:
+        daily = list(accepted.values("facility_id", "meal_date").order_by().annotate(n=Count("id")))
     facilities = {f.pk: f for f in Facility.objects.filter(pk__in={d["facility_id"] for d in daily})}
     history: dict[int, list[int]] = {}
-    for row in sorted(daily, key=lambda r: r["meal_date"]):
+    for row in sorted(daily, key=lambda r: (r["meal_date"], r["facility_id"])):
         facility = facilities[row["facility_id"]]
         past = history.setdefault(facility.pk, [])
         day = _day(row["meal_date"])
@@ -258,6 +280,19 @@ def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: i
     if details:
         fraud_finding_details(user, pair_findings)
     return findings
+
+
+def _flagged_elders(date_from: dt.date, date_to: dt.date, min_same_minute_lunches: int) -> list[int]:
+    """The elders either per-elder check can find in the period, from ElderDayFlag (services/checks.py).
+
+    "Two facilities on one day" needs two live lunches on one day: a `several` day. "All lunches in the same
+    minute" needs n >= 2 accepted lunches sharing a minute: two of them on one day (a `several` day), or all on
+    different days, and then all but at most one were recorded on another day than their meal date: n - 1
+    `backdated` days at least."""
+    flags = (ElderDayFlag.objects.filter(meal_date__range=(date_from, date_to)).values("elder_id").order_by()
+             .annotate(several=Count("id", filter=Q(several=True)), backdated=Count("id", filter=Q(backdated=True)))
+             .filter(Q(several__gt=0) | Q(backdated__gte=min_same_minute_lunches - 1)))
+    return [row["elder_id"] for row in flags]
 
 
 def fraud_finding_details(user, findings) -> None:

@@ -23,6 +23,7 @@ from countyhall.canteens.models import (
     TekunStatus,
 )
 from countyhall.canteens.rules import FacilityTerms, lunch_terms
+from countyhall.canteens.services.checks import elder_day_lock, lunch_recorded, lunch_voided
 from countyhall.canteens.services.prices import lunch_price_on
 from countyhall.core.access import require
 from countyhall.core.actors import actor_user, as_actor
@@ -114,8 +115,10 @@ def _refusal_for(facility: Facility, elder: Elder | None, meal_date: dt.date) ->
 
 
 def _save_with_audit(actor, lunch: Lunch, note: str) -> None:
-    """Store a new lunch and its audit row in one transaction, through the lean insert (core.db)."""
+    """Store a new lunch and its audit row in one transaction, through the lean insert (core.db), with the fraud
+    checks' figures it changes (services/checks.py: the elder's day locked first, the facility's day last)."""
     with transaction.atomic():
+        elder_day_lock(lunch.elder_id)
         insert_row(lunch)
         insert_row(audit_entry_build(
             actor=actor, action=AuditEntry.Action.CREATE, instance=lunch,
@@ -123,6 +126,7 @@ def _save_with_audit(actor, lunch: Lunch, note: str) -> None:
                    "meal_date": lunch.meal_date, "reason_code": lunch.reason_code,
                    "city": lunch.city, "county": lunch.county, "elder_pays": lunch.elder_pays},
             note=note))
+        lunch_recorded(lunch)
 
 
 class IdempotencyConflict(ServiceError):
@@ -403,4 +407,5 @@ def lunch_void(*, actor, lunch: Lunch, reason: str) -> Lunch:
         settlement_recount(settlement)
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=lunch, before=before,
                  after=model_snapshot(lunch), note="作废：" + reason)
+    lunch_voided(lunch)
     return lunch
