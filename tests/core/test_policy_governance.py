@@ -335,3 +335,65 @@ def test_the_calculator_shows_the_other_answer_side_by_side(client):
         pytest.skip("no canteen rule registered")
     page = client.get(f"/calc/?rule={rule_name}")
     assert page.status_code == 200
+
+
+# ------------------------------------------------------------------------------------------------ attack (issue 13)
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value, rule", [
+    ("abc", "月-日"), ("02-30", "月-日"), ("13-01", "月-日"), ("02-29", "月-日"), ("", "不能为空"),
+    ("1" * 201, "最多 200"),
+])
+def test_an_administered_text_figure_is_checked_against_its_format(admins, value, rule, client):
+    """heating.season.start is read as MM-DD by every heating rule: "abc" or 02-30 once approved broke them all."""
+    from countyhall.core.services.policy import policy_change_propose
+
+    with pytest.raises(ServiceError) as caught:
+        policy_change_propose(actor=admins[0], kind="parameter", key="heating.season.start", value=value,
+                              valid_from=D(2022, 1, 1), reason="测试用的变更理由")
+    assert caught.value.field == "value" and rule in caught.value.message
+    assert not PolicyChange.objects.exists()
+    ok = policy_change_propose(actor=admins[0], kind="parameter", key="heating.season.start", value=" 11-01 ",
+                               valid_from=D(2022, 1, 1), reason="测试用的变更理由")
+    assert ok.value == "11-01"
+
+
+def test_a_format_is_checked_when_the_files_load(tmp_path):
+    (tmp_path / "t.yaml").write_text(FIXTURE.replace("test.stove_payment:\n", "test.day:\n    format: month_day\n"
+                                                     "    unit: text\n    label: 日\n    administered: true\n"
+                                                     "    values:\n      - {from: 2021-01-01, value: '11-31', "
+                                                     "citation: {document: 高政办发〔2021〕2号, clause: 五、（一）1, "
+                                                     "line: 1211}}\n  test.stove_payment:\n"), encoding="utf-8")
+    with pytest.raises(ParameterError, match="test.day.*月-日"):
+        load_parameter_dir(tmp_path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value, rule", [
+    ("-5", "负数"), ("150", "0 到 100"), ("1e30", "0 到 100"), ("NaN", "无效数值"), ("Infinity", "无效数值"),
+    ("sNaN", "无效数值"),
+])
+def test_a_percent_figure_is_a_finite_share(policy_dir, admins, value, rule):
+    with pytest.raises(ServiceError) as caught:
+        _propose(admins[0], kind="parameter", key="test.stove_payment", value=value)
+    assert caught.value.field == "value" and rule in caught.value.message
+    assert not PolicyChange.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("valid_from", [D(9999, 12, 31), D(2040, 1, 1), D(1900, 1, 1), D(2020, 12, 31)])
+def test_a_change_starts_while_its_policy_can_be_in_force(policy_dir, admins, valid_from):
+    """A year 9999 (or 1900) start was accepted and approved."""
+    with pytest.raises(ServiceError) as caught:
+        _propose(admins[0], valid_from=valid_from)
+    assert caught.value.field == "valid_from" and "起始日期应在 2021-01-01 至" in caught.value.message
+    assert not PolicyChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_far_start_from_the_page_is_named_by_the_field(client, admins):
+    client.force_login(admins[0])
+    response = client.post("/policy/changes/new/reading/A13/", {
+        "change-value": "alternative", "change-valid_from": "9999-12-31", "change-reason": "测试用的变更理由"})
+    assert response.status_code == 400 and "起始日期应在" in response.content.decode()
+    assert not PolicyChange.objects.exists()
