@@ -397,3 +397,47 @@ def test_a_far_start_from_the_page_is_named_by_the_field(client, admins):
         "change-value": "alternative", "change-valid_from": "9999-12-31", "change-reason": "测试用的变更理由"})
     assert response.status_code == 400 and "起始日期应在" in response.content.decode()
     assert not PolicyChange.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_administrators_proposing_at_once_leave_one_proposal(make_user):
+    """On PostgreSQL both proposals passed the "one waits per item" check at the same moment and two waited."""
+    import threading
+
+    from django.db import connection
+
+    from countyhall.core.services.policy import policy_change_propose
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises the two writers itself")
+    first, second = make_user("race-a", "system_admin"), make_user("race-b", "system_admin")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def propose(actor):
+        try:
+            barrier.wait()
+            policy_change_propose(actor=actor, kind="reading", key="A13", value=ALTERNATIVE,
+                                  valid_from=D(2022, 7, 1), reason="测试用的变更理由")
+            outcomes.append("ok")
+        except ServiceError as exc:
+            outcomes.append(exc.field)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=propose, args=(user,)) for user in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["key", "ok"]
+    assert PolicyChange.objects.filter(state="proposed").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_database_keeps_one_proposal_per_item(admins):
+    from django.db import IntegrityError, transaction
+
+    change = _propose_real(admins[0])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PolicyChange.objects.create(kind=change.kind, key=change.key, value=change.value, valid_from=change.valid_from,
+                                    reason="直接写入", proposed_by=admins[1], proposed_at=change.proposed_at)

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -219,9 +219,13 @@ def policy_change_propose(*, actor, kind: str, key: str, value: Any, valid_from:
     if PolicyChange.objects.select_for_update().filter(kind=kind, key=key,
                                                        state=PolicyChange.State.PROPOSED).exists():
         raise ServiceError("key", "该项已有一项待审核的变更：请先审核或撤回它。")
-    change = PolicyChange.objects.create(kind=kind, key=key, value=json_safe(typed), valid_from=valid_from,
-                                         reason=reason, basis=(basis or "").strip()[:200], proposed_by=user,
-                                         proposed_at=timezone.now())
+    try:
+        with transaction.atomic():  # a savepoint: the constraint answers a proposal made at the same moment
+            change = PolicyChange.objects.create(kind=kind, key=key, value=json_safe(typed), valid_from=valid_from,
+                                                 reason=reason, basis=(basis or "").strip()[:200], proposed_by=user,
+                                                 proposed_at=timezone.now())
+    except IntegrityError:
+        raise ServiceError("key", "该项已有一项待审核的变更：请先审核或撤回它。") from None
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=change, after=model_snapshot(change),
                  note=f"提出政策变更：{change_title(change)}")
     _notify_other_governors(change, proposer=user)
@@ -259,7 +263,7 @@ def _shortened(text: str, limit: int = 36) -> str:
 def _require_proposed(change: PolicyChange) -> PolicyChange:
     locked = PolicyChange.objects.select_for_update().get(pk=change.pk)
     if locked.state != PolicyChange.State.PROPOSED:
-        raise ServiceError("state", f"该变更已{locked.get_state_display()}，不能再审核。")
+        raise ServiceError("state", f"该变更{locked.get_state_display()}，不能再审核。")
     return locked
 
 
