@@ -421,3 +421,47 @@ def test_pages_read_their_figures_from_the_parameter_file(filed_world, client):
         assert "达到5000、7000" in client.get("/canteens/subsidies/").content.decode()
         assert "未满65周岁" in client.get("/canteens/elders/").content.decode()
         assert "不少于160平方米" in client.get("/canteens/facilities/new/").content.decode()
+
+
+@pytest.mark.parametrize("name, content, rule", [
+    ("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "扩展名与内容不符"),  # a renamed program
+    ("report.pdf", b"<html><script>alert(1)</script>", "扩展名与内容不符"),
+    ("report.xlsx", b"%PDF-1.4", "扩展名与内容不符"),
+    ("report.png", b"", "空的"),
+    ("report.exe", b"MZ\x90\x00", "PDF、图片"),
+])
+def test_a_fund_report_file_is_what_its_name_says(filed_world, name, content, rule):
+    """Only the name's suffix was checked: a program renamed report.pdf was stored and offered for download."""
+    with pytest.raises(ServiceError) as error:
+        fund_report_upload(actor=filed_world["users"]["operator"], facility=filed_world["facility"], year=2021,
+                           agency="淄博某会计师事务所", report_date=D(2022, 3, 1), separate_account=True,
+                           file=SimpleUploadedFile(name, content))
+    assert error.value.field == "file" and rule in error.value.message
+    assert not FundUseReport.objects.exists()
+
+
+def test_a_fund_report_of_a_word_package_is_accepted(filed_world):
+    report = fund_report_upload(actor=filed_world["users"]["operator"], facility=filed_world["facility"], year=2021,
+                                agency="淄博某会计师事务所", report_date=D(2022, 3, 1), separate_account=True,
+                                file=SimpleUploadedFile("报告.docx", b"PK\x03\x04" + b"\x00" * 30))
+    assert report.pk
+
+
+def test_another_town_or_operator_cannot_record_duties(filed_world, make_user, client):
+    from countyhall.core.access import AccessDenied
+
+    other_town = make_user("town-tz", "town_officer", "tianzhen")
+    other_operator = make_user("op-tz", "canteen_operator", "village_a")
+    facility = filed_world["facility"]
+    with pytest.raises(AccessDenied):
+        notice_check_record(actor=other_town, facility=facility, checked_on=D(2022, 6, 1), posted=[], note="未上墙")
+    for actor in (other_town, other_operator):
+        with pytest.raises(AccessDenied):
+            fund_report_upload(actor=actor, facility=facility, year=2021, agency="淄博某会计师事务所",
+                               report_date=D(2022, 3, 1), separate_account=True,
+                               file=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
+        client.force_login(actor)
+        response = client.post(f"/canteens/facilities/{facility.pk}/notice-check/",
+                               {"checked_on": "2022-06-10", "posted": ["举报电话"], "note": "伪造的核查"})
+        assert response.status_code in (403, 404)
+    assert not NoticeCheck.objects.exists() and not FundUseReport.objects.exists()
