@@ -465,3 +465,39 @@ def test_another_town_or_operator_cannot_record_duties(filed_world, make_user, c
                                {"checked_on": "2022-06-10", "posted": ["举报电话"], "note": "伪造的核查"})
         assert response.status_code in (403, 404)
     assert not NoticeCheck.objects.exists() and not FundUseReport.objects.exists()
+
+
+def test_a_queued_higher_standard_meal_keeps_its_charge_in_a_batch(higher_meal, client):
+    """The batch items had no extra_label: a terminal's queued 高标准套餐 was silently recorded as a standard,
+    subsidised lunch."""
+    world = higher_meal
+    client.force_login(world["users"]["operator"])
+    response = client.post("/api/v1/canteens/lunches/batch", {"facility": world["facility"].pk, "lunches": [
+        {"identifier": world["elders"]["same_65"].person.id_number, "meal_date": "2022-06-01",
+         "extra_label": "高标准套餐", "idempotency_key": "q-1"}]}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    lunch = response.json()["results"][0]["lunch"]
+    assert lunch["extra_charge"] == "6.00" and lunch["extra_label"] == "高标准套餐"
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/canteens/lunches", {"support": "centralised"}, "support"),
+    ("/api/v1/canteens/lunches", {"tekun": True}, "tekun"),
+    ("/api/v1/canteens/lunches", {"city": "100.00"}, "city"),
+    ("/api/v1/canteens/lunches/batch", {"lunches": [{"free": True}]}, "lunches[0].free"),
+    ("/api/v1/canteens/lunches/batch", {"elder_pays": "0.00"}, "elder_pays"),
+])
+def test_a_check_in_refuses_what_the_server_decides(higher_meal, client, path, body, field):
+    """Fields a terminal sent about the subsidy or the 特困 support kind were ignored without a word."""
+    world = higher_meal
+    client.force_login(world["users"]["operator"])
+    item = {"identifier": world["elders"]["same_65"].person.id_number, "meal_date": "2022-06-01"}
+    if path.endswith("batch"):
+        payload = {"facility": world["facility"].pk, "lunches": [{**item, **body["lunches"][0]}]} \
+            if "lunches" in body else {"facility": world["facility"].pk, "lunches": [item], **body}
+    else:
+        payload = {"facility": world["facility"].pk, **item, **body}
+    response = client.post(path, payload, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["field"] == field and "由系统" in response.json()["error"]["message"]
+    assert not Lunch.objects.exists()
