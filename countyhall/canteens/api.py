@@ -29,6 +29,9 @@ from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 
 PRICE_REFUSED = "餐价由机构价目表决定，终端不能设置"
+# Anything else a terminal might send about the lunch (its subsidy, the 特困 support kind, the age…) is decided by
+# the server from the registry and the price list: a field the check-in does not take is refused, never ignored.
+UNKNOWN_FIELD = "登记午餐不接受该字段：补贴、特困供养方式、年龄等由系统按登记信息和价目表确定"
 
 
 class TerminalAuthentication(BaseAuthentication):
@@ -84,6 +87,8 @@ class CheckInItemSerializer(serializers.Serializer):
     identifier = serializers.CharField(max_length=32, help_text="身份证号或就餐卡号")
     meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天", error_messages=MEAL_DATE_ERRORS)
     idempotency_key = serializers.CharField(max_length=80, required=False)
+    extra_label = serializers.CharField(max_length=60, required=False, allow_blank=True,
+                                        help_text="价目表中的高标准或个性化餐名称：另行收费，不享受补贴")
 
 
 class CheckInSerializer(serializers.Serializer):
@@ -130,15 +135,30 @@ def _error(field: str, message: str, code: int) -> Response:
 
 
 def _price_sent(request) -> Response | None:
-    """Finding: terminals used to send the price. A request that still does is refused, naming the field."""
+    """Finding: terminals used to send the price. A request that still does is refused, naming the field; so is
+    any other field the check-in does not take (a terminal must not believe it set the support kind or a subsidy)."""
     data = request.data
-    if isinstance(data, dict) and "price" in data:
+    if not isinstance(data, dict):
+        return None
+    batch = "lunches" in data
+    allowed = set(BatchCheckInSerializer._declared_fields) if batch else set(CheckInSerializer._declared_fields)
+    allowed.add("csrfmiddlewaretoken")
+    if "price" in data:
         return _error("price", PRICE_REFUSED, status.HTTP_400_BAD_REQUEST)
-    items = data.get("lunches") if isinstance(data, dict) else None
+    for name in data:
+        if name not in allowed:
+            return _error(str(name)[:60], UNKNOWN_FIELD, status.HTTP_400_BAD_REQUEST)
+    items = data.get("lunches")
     if isinstance(items, list):
+        item_fields = set(CheckInItemSerializer._declared_fields)
         for index, item in enumerate(items):
-            if isinstance(item, dict) and "price" in item:
+            if not isinstance(item, dict):
+                continue
+            if "price" in item:
                 return _error(f"lunches[{index}].price", PRICE_REFUSED, status.HTTP_400_BAD_REQUEST)
+            for name in item:
+                if name not in item_fields:
+                    return _error(f"lunches[{index}].{str(name)[:60]}", UNKNOWN_FIELD, status.HTTP_400_BAD_REQUEST)
     return None
 
 
@@ -243,7 +263,8 @@ class LunchBatchCheckInApi(APIView):
         for index, item in enumerate(data["lunches"]):
             try:
                 checked = lunch_check_in(actor=request.user, facility=facility, identifier=item["identifier"],
-                                         meal_date=item.get("meal_date"), idempotency_key=item.get("idempotency_key"))
+                                         meal_date=item.get("meal_date"), idempotency_key=item.get("idempotency_key"),
+                                         extra_label=item.get("extra_label") or "")
             except IdempotencyConflict as exc:
                 results.append({"index": index, "status": "error", "code": 409, **exc.as_dict()})
                 continue

@@ -114,10 +114,19 @@ def can_view_job_state(user, job: Job) -> bool:
     return is_job_admin(user) or _is_starter(user, job)
 
 
+def access_stamp(user) -> str:
+    """What a job's result was produced under: the starter's roles, division and organisation."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    return f"{','.join(sorted(user.role_codes))}|{user.division_id or ''}|{user.organisation_id or ''}"
+
+
 def can_view_job_result(user, job: Job) -> bool:
     """The result and its file hold what the starter's own role may read (an unmasked ledger, an import's
-    names and changes): only the starter sees them; an administrator's role would see them masked or not at all."""
-    return _is_starter(user, job)
+    names and changes): only the starter sees them, and only while they still hold the roles and scope they had
+    when they submitted it (a town officer moved to another town no longer reads the first town's ledger); an
+    administrator's role would see them masked or not at all."""
+    return _is_starter(user, job) and (not job.access_stamp or job.access_stamp == access_stamp(user))
 
 
 def can_retry_job(user, job: Job) -> bool:
@@ -131,8 +140,8 @@ def can_cancel_job(user, job: Job) -> bool:
 
 
 def can_confirm_job(user, job: Job) -> bool:
-    """A preview is confirmed by its starter only (the applying job runs as them)."""
-    return _is_starter(user, job)
+    """A preview is confirmed by its starter only (the applying job runs as them), under the access it was made for."""
+    return can_view_job_result(user, job)
 
 
 # ---- files ----------------------------------------------------------------------------------------------------
@@ -222,6 +231,7 @@ def job_submit(
             started_by=user,
             started_by_label=actor_label(actor),
             organisation_id=getattr(actor, "organisation_id", None),
+            access_stamp=access_stamp(user)[:300],
             params=params or {},
             message=message,
             input_name=input_name[:200],
@@ -262,6 +272,7 @@ def job_retry(*, actor, job: Job) -> Job:
         # Conditional: two retries racing (or one after the worker already ran the first) change the row once;
         # the loser enqueues nothing, so a done job never runs again.
         updated = Job.objects.filter(pk=job.pk, state__in=retryable).update(
+            access_stamp=access_stamp(actor_user(actor))[:300],  # it runs again under the starter's access of now
             state=Job.State.QUEUED,
             error="",
             message="已重新排队",

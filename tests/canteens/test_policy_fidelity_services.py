@@ -433,3 +433,83 @@ def test_why_names_each_clause_once():
                  {"document": doc, "clause": "五、（一）2", "line": 1222}]
     shown = why(citations=citations, basis=None)["citations"]
     assert [(c["clause"], c["line"]) for c in shown] == [("二、", 1190), ("五、（一）1", 1211), ("五、（一）2", 1220)]
+
+
+@pytest.mark.parametrize("name, content, rule", [
+    ("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "扩展名与内容不符"),  # a renamed program
+    ("report.pdf", b"<html><script>alert(1)</script>", "扩展名与内容不符"),
+    ("report.xlsx", b"%PDF-1.4", "扩展名与内容不符"),
+    ("report.png", b"", "空的"),
+    ("report.exe", b"MZ\x90\x00", "PDF、图片"),
+])
+def test_a_fund_report_file_is_what_its_name_says(filed_world, name, content, rule):
+    """Only the name's suffix was checked: a program renamed report.pdf was stored and offered for download."""
+    with pytest.raises(ServiceError) as error:
+        fund_report_upload(actor=filed_world["users"]["operator"], facility=filed_world["facility"], year=2021,
+                           agency="淄博某会计师事务所", report_date=D(2022, 3, 1), separate_account=True,
+                           file=SimpleUploadedFile(name, content))
+    assert error.value.field == "file" and rule in error.value.message
+    assert not FundUseReport.objects.exists()
+
+
+def test_a_fund_report_of_a_word_package_is_accepted(filed_world):
+    report = fund_report_upload(actor=filed_world["users"]["operator"], facility=filed_world["facility"], year=2021,
+                                agency="淄博某会计师事务所", report_date=D(2022, 3, 1), separate_account=True,
+                                file=SimpleUploadedFile("报告.docx", b"PK\x03\x04" + b"\x00" * 30))
+    assert report.pk
+
+
+def test_another_town_or_operator_cannot_record_duties(filed_world, make_user, client):
+    from countyhall.core.access import AccessDenied
+
+    other_town = make_user("town-tz", "town_officer", "tianzhen")
+    other_operator = make_user("op-tz", "canteen_operator", "village_a")
+    facility = filed_world["facility"]
+    with pytest.raises(AccessDenied):
+        notice_check_record(actor=other_town, facility=facility, checked_on=D(2022, 6, 1), posted=[], note="未上墙")
+    for actor in (other_town, other_operator):
+        with pytest.raises(AccessDenied):
+            fund_report_upload(actor=actor, facility=facility, year=2021, agency="淄博某会计师事务所",
+                               report_date=D(2022, 3, 1), separate_account=True,
+                               file=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
+        client.force_login(actor)
+        response = client.post(f"/canteens/facilities/{facility.pk}/notice-check/",
+                               {"checked_on": "2022-06-10", "posted": ["举报电话"], "note": "伪造的核查"})
+        assert response.status_code in (403, 404)
+    assert not NoticeCheck.objects.exists() and not FundUseReport.objects.exists()
+
+
+def test_a_queued_higher_standard_meal_keeps_its_charge_in_a_batch(higher_meal, client):
+    """The batch items had no extra_label: a terminal's queued 高标准套餐 was silently recorded as a standard,
+    subsidised lunch."""
+    world = higher_meal
+    client.force_login(world["users"]["operator"])
+    response = client.post("/api/v1/canteens/lunches/batch", {"facility": world["facility"].pk, "lunches": [
+        {"identifier": world["elders"]["same_65"].person.id_number, "meal_date": "2022-06-01",
+         "extra_label": "高标准套餐", "idempotency_key": "q-1"}]}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    lunch = response.json()["results"][0]["lunch"]
+    assert lunch["extra_charge"] == "6.00" and lunch["extra_label"] == "高标准套餐"
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/canteens/lunches", {"support": "centralised"}, "support"),
+    ("/api/v1/canteens/lunches", {"tekun": True}, "tekun"),
+    ("/api/v1/canteens/lunches", {"city": "100.00"}, "city"),
+    ("/api/v1/canteens/lunches/batch", {"lunches": [{"free": True}]}, "lunches[0].free"),
+    ("/api/v1/canteens/lunches/batch", {"elder_pays": "0.00"}, "elder_pays"),
+])
+def test_a_check_in_refuses_what_the_server_decides(higher_meal, client, path, body, field):
+    """Fields a terminal sent about the subsidy or the 特困 support kind were ignored without a word."""
+    world = higher_meal
+    client.force_login(world["users"]["operator"])
+    item = {"identifier": world["elders"]["same_65"].person.id_number, "meal_date": "2022-06-01"}
+    if path.endswith("batch"):
+        payload = {"facility": world["facility"].pk, "lunches": [{**item, **body["lunches"][0]}]} \
+            if "lunches" in body else {"facility": world["facility"].pk, "lunches": [item], **body}
+    else:
+        payload = {"facility": world["facility"].pk, **item, **body}
+    response = client.post(path, payload, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["field"] == field and "由系统" in response.json()["error"]["message"]
+    assert not Lunch.objects.exists()

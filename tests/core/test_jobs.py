@@ -331,3 +331,27 @@ def test_on_sqlite_a_job_that_writes_late_is_not_failed_by_another_writer(people
         time.sleep(0.1)
     assert AuditEntry.objects.filter(object_type="tests.other").exists()
     assert AuditEntry.objects.filter(object_type="tests.work").exists()
+
+
+@pytest.mark.django_db
+def test_a_starter_moved_to_another_town_or_role_no_longer_reads_the_result(client, make_user, county_tree):
+    """The result file was produced under the starter's roles and scope of then (a town's unmasked ledger): a town
+    officer moved to another town, or whose role was withdrawn, still downloaded it."""
+    from countyhall.core.models import RoleGrant
+
+    officer = make_user("mover", "town_officer", "qingcheng")
+    job = job_submit(actor=officer, kind=EXPORT)
+    assert execute_job(job.pk) == Job.State.DONE
+    client.force_login(officer)
+    assert client.get(f"/jobs/{job.pk}/download").status_code == 200
+    officer.division = county_tree["tianzhen"]
+    officer.save()
+    assert client.get(f"/jobs/{job.pk}/download").status_code == 404
+    assert "台账.xlsx" not in client.get(f"/jobs/{job.pk}/").content.decode()
+    assert client.get(f"/jobs/{job.pk}/status").status_code == 200  # the state stays the starter's to see
+    officer.division = county_tree["qingcheng"]
+    officer.save()
+    RoleGrant.objects.filter(user=officer).delete()
+    officer = type(officer).objects.get(pk=officer.pk)
+    client.force_login(officer)
+    assert client.get(f"/jobs/{job.pk}/download").status_code == 404

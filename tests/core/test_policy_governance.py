@@ -352,3 +352,109 @@ def test_the_change_pages_name_the_administrators_and_date_in_chinese(client, ad
     done = client.post(f"/policy/changes/{change.pk}/decide", {"action": "approve", "confirmed": "yes"}, follow=True)
     page = done.content.decode()
     assert "已批准：自 2022年7月1日 起生效" in page and "李复核" in page and "gov-b" not in page
+
+
+# ------------------------------------------------------------------------------------------------ attack (issue 13)
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value, rule", [
+    ("abc", "月-日"), ("02-30", "月-日"), ("13-01", "月-日"), ("02-29", "月-日"), ("", "不能为空"),
+    ("1" * 201, "最多 200"),
+])
+def test_an_administered_text_figure_is_checked_against_its_format(admins, value, rule, client):
+    """heating.season.start is read as MM-DD by every heating rule: "abc" or 02-30 once approved broke them all."""
+    from countyhall.core.services.policy import policy_change_propose
+
+    with pytest.raises(ServiceError) as caught:
+        policy_change_propose(actor=admins[0], kind="parameter", key="heating.season.start", value=value,
+                              valid_from=D(2022, 1, 1), reason="测试用的变更理由")
+    assert caught.value.field == "value" and rule in caught.value.message
+    assert not PolicyChange.objects.exists()
+    ok = policy_change_propose(actor=admins[0], kind="parameter", key="heating.season.start", value=" 11-01 ",
+                               valid_from=D(2022, 1, 1), reason="测试用的变更理由")
+    assert ok.value == "11-01"
+
+
+def test_a_format_is_checked_when_the_files_load(tmp_path):
+    (tmp_path / "t.yaml").write_text(FIXTURE.replace("test.stove_payment:\n", "test.day:\n    format: month_day\n"
+                                                     "    unit: text\n    label: 日\n    administered: true\n"
+                                                     "    values:\n      - {from: 2021-01-01, value: '11-31', "
+                                                     "citation: {document: 高政办发〔2021〕2号, clause: 五、（一）1, "
+                                                     "line: 1211}}\n  test.stove_payment:\n"), encoding="utf-8")
+    with pytest.raises(ParameterError, match="test.day.*月-日"):
+        load_parameter_dir(tmp_path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value, rule", [
+    ("-5", "负数"), ("150", "0 到 100"), ("1e30", "0 到 100"), ("NaN", "无效数值"), ("Infinity", "无效数值"),
+    ("sNaN", "无效数值"),
+])
+def test_a_percent_figure_is_a_finite_share(policy_dir, admins, value, rule):
+    with pytest.raises(ServiceError) as caught:
+        _propose(admins[0], kind="parameter", key="test.stove_payment", value=value)
+    assert caught.value.field == "value" and rule in caught.value.message
+    assert not PolicyChange.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("valid_from", [D(9999, 12, 31), D(2040, 1, 1), D(1900, 1, 1), D(2020, 12, 31)])
+def test_a_change_starts_while_its_policy_can_be_in_force(policy_dir, admins, valid_from):
+    """A year 9999 (or 1900) start was accepted and approved."""
+    with pytest.raises(ServiceError) as caught:
+        _propose(admins[0], valid_from=valid_from)
+    assert caught.value.field == "valid_from" and "起始日期应在 2021-01-01 至" in caught.value.message
+    assert not PolicyChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_far_start_from_the_page_is_named_by_the_field(client, admins):
+    client.force_login(admins[0])
+    response = client.post("/policy/changes/new/reading/A13/", {
+        "change-value": "alternative", "change-valid_from": "9999-12-31", "change-reason": "测试用的变更理由"})
+    assert response.status_code == 400 and "起始日期应在" in response.content.decode()
+    assert not PolicyChange.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_administrators_proposing_at_once_leave_one_proposal(make_user):
+    """On PostgreSQL both proposals passed the "one waits per item" check at the same moment and two waited."""
+    import threading
+
+    from django.db import connection
+
+    from countyhall.core.services.policy import policy_change_propose
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises the two writers itself")
+    first, second = make_user("race-a", "system_admin"), make_user("race-b", "system_admin")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def propose(actor):
+        try:
+            barrier.wait()
+            policy_change_propose(actor=actor, kind="reading", key="A13", value=ALTERNATIVE,
+                                  valid_from=D(2022, 7, 1), reason="测试用的变更理由")
+            outcomes.append("ok")
+        except ServiceError as exc:
+            outcomes.append(exc.field)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=propose, args=(user,)) for user in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["key", "ok"]
+    assert PolicyChange.objects.filter(state="proposed").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_database_keeps_one_proposal_per_item(admins):
+    from django.db import IntegrityError, transaction
+
+    change = _propose_real(admins[0])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PolicyChange.objects.create(kind=change.kind, key=change.key, value=change.value, valid_from=change.valid_from,
+                                    reason="直接写入", proposed_by=admins[1], proposed_at=change.proposed_at)

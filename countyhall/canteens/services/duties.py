@@ -27,6 +27,20 @@ from countyhall.core.services.audit import audit_record, model_snapshot
 
 REPORT_MAX_BYTES = 20 * 1024 * 1024  # an upload guard, not policy
 REPORT_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".ofd")
+# What a file of each kind begins with: a renamed program (MZ…) or web page is not a report. Word/Excel 2007+ and OFD
+# are ZIP packages, the older Word/Excel compound files.
+_ZIP, _OLE = (b"PK\x03\x04",), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+REPORT_SIGNATURES = {
+    ".pdf": (b"%PDF-",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".doc": _OLE, ".xls": _OLE, ".docx": _ZIP, ".xlsx": _ZIP, ".ofd": _ZIP,
+}
+
+
+def _file_head(file, size: int = 16) -> bytes:
+    file.seek(0)
+    head = file.read(size)
+    file.seek(0)
+    return head if isinstance(head, bytes) else head.encode()
 
 
 def fund_report_years(facility: Facility, today: dt.date) -> list[int]:
@@ -82,6 +96,11 @@ def fund_report_upload(
         raise ServiceError("file", "报告文件应为 PDF、图片、Word、Excel 或 OFD 文件。")
     if getattr(file, "size", 0) > REPORT_MAX_BYTES:
         raise ServiceError("file", "报告文件不能超过 20 MB。")
+    if not getattr(file, "size", 0):
+        raise ServiceError("file", "报告文件是空的。")
+    suffix = name[name.rfind("."):]
+    if not _file_head(file).startswith(REPORT_SIGNATURES[suffix]):
+        raise ServiceError("file", f"报告文件的内容不是{suffix[1:].upper()}文件（扩展名与内容不符），请上传原始文件。")
     if FundUseReport.objects.filter(facility=facility, year=year).exists():
         raise ServiceError("year", f"{facility.name} {year} 年度的资金使用报告已上传。")
     report = FundUseReport(

@@ -41,6 +41,9 @@ class Job(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The starter's roles, division and organisation when the job was submitted (core.jobs.access_stamp): its result
+    # was produced for that access and is shown only while the starter still holds it.
+    access_stamp = models.CharField("发起时的权限", max_length=300, blank=True)
     state = models.CharField(
         "状态", max_length=12, choices=State.choices, default=State.QUEUED, db_index=True
     )

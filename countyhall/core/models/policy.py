@@ -42,6 +42,11 @@ class PolicyChange(models.Model):
         verbose_name_plural = "政策变更"
         ordering = ["-proposed_at", "-pk"]
         indexes = [models.Index(fields=["state", "kind", "key"], name="policychange_state_key")]
+        constraints = [
+            # One proposal waits per reading or figure, also when two administrators propose at the same moment.
+            models.UniqueConstraint(fields=["kind", "key"], condition=models.Q(state="proposed"),
+                                    name="policychange_one_proposed_per_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key} 自 {self.valid_from.isoformat()}（{self.get_state_display()}）"

@@ -26,7 +26,24 @@ from . import governed
 from .citations import ADOPTED, ANSWERS, Citation, Reading
 
 FILE_KEYS = {"parameters", "readings"}
-PARAMETER_KEYS = {"label", "description", "unit", "values", "administered", "citation"}
+PARAMETER_KEYS = {"label", "description", "unit", "values", "administered", "citation", "format"}
+# A text parameter's shape (key `format`), checked at load and when an administrator enters a value: name → (check,
+# the rule in Chinese).
+MONTH_DAY_PATTERN = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+def _is_month_day(text: str) -> bool:
+    match = MONTH_DAY_PATTERN.match(text)
+    if not match:
+        return False
+    try:
+        dt.date(2021, int(match.group(1)), int(match.group(2)))  # not a leap year: 02-29 is not every year's day
+    except ValueError:
+        return False
+    return True
+
+
+TEXT_FORMATS = {"month_day": (_is_month_day, "应为“月-日”，两位数字，如 11-15（每年都有的日期）")}
 VALUE_KEYS = {"from", "to", "value", "citation", "reading", "note"}
 CITATION_KEYS = {"document", "clause", "line"}
 READING_KEYS = {"question", "text", "alternative", "citation", "effects"}
@@ -100,6 +117,7 @@ class Parameter:
     values: tuple[ParameterValue, ...]
     source_file: str
     administered: bool = False
+    format: str = ""  # a text parameter's shape (TEXT_FORMATS), e.g. month_day
     # An administered figure (printed in no text, or in an unprinted attachment) names the clause that calls for
     # it; its values are entered by administrators (core.models.PolicyChange), not in the file.
     citation: Citation | None = None
@@ -225,12 +243,24 @@ def _typed_value(path: Path, where: str, unit: str, raw: Any) -> Any:
             value = Decimal(str(raw))
         except InvalidOperation:
             raise _fail(path, where, f"无效数值 {raw!r}") from None
+        if not value.is_finite():
+            raise _fail(path, where, f"无效数值 {raw!r}")
+        if value < 0:
+            raise _fail(path, where, f"不能为负数：{raw!r}")
+        if unit == "percent" and value > 100:
+            raise _fail(path, where, f"百分比应在 0 到 100 之间：{raw!r}")
+        if value.adjusted() > 12:
+            raise _fail(path, where, f"数值超出范围：{raw!r}")
         if unit.startswith("CNY") and value != value.quantize(Decimal("0.01")):
             raise _fail(path, where, f"金额最多两位小数：{raw!r}")
         return value
     if unit in INTEGER_UNITS:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise _fail(path, where, f"应为整数，实际为 {raw!r}")
+        if raw < 0:
+            raise _fail(path, where, f"不能为负数：{raw!r}")
+        if raw > 10**12:
+            raise _fail(path, where, f"数值超出范围：{raw!r}")
         return raw
     if unit == "ratio":
         if not isinstance(raw, dict) or not raw:
@@ -250,6 +280,15 @@ def _typed_value(path: Path, where: str, unit: str, raw: Any) -> Any:
     if not isinstance(raw, str):
         raise _fail(path, where, f"应为文本，实际为 {raw!r}")
     return raw
+
+
+def check_format(path: Path, where: str, fmt: str, value: Any) -> Any:
+    """A text value against its parameter's `format` (TEXT_FORMATS); no format: any text."""
+    if fmt:
+        check, rule = TEXT_FORMATS[fmt]
+        if not check(value):
+            raise _fail(path, where, f"{rule}，实际为 {value!r}")
+    return value
 
 
 def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple[Path, str, str]],
@@ -292,6 +331,9 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
         if unit not in UNITS:
             raise _fail(path, f"{where}.unit", f"未知单位 {unit}（允许：{', '.join(sorted(UNITS))}）")
         administered = bool(item.get("administered", False))
+        fmt = str(item.get("format") or "")
+        if fmt and (fmt not in TEXT_FORMATS or unit != "text"):
+            raise _fail(path, f"{where}.format", f"未知格式 {fmt}（文本参数允许：{', '.join(sorted(TEXT_FORMATS))}）")
         raw_values = item.get("values") or []
         if not isinstance(raw_values, list):
             raise _fail(path, f"{where}.values", "应为列表")
@@ -314,7 +356,8 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
                 reading_refs.append((path, f"{vwhere}.reading", str(reading)))
             values.append(
                 ParameterValue(
-                    value=_typed_value(path, f"{vwhere}.value", unit, entry["value"]),
+                    value=check_format(path, f"{vwhere}.value", fmt,
+                                       _typed_value(path, f"{vwhere}.value", unit, entry["value"])),
                     valid_from=valid_from,
                     valid_to=valid_to,
                     citation=_citation(path, f"{vwhere}.citation", entry["citation"]),
@@ -334,6 +377,7 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
             values=tuple(values),
             source_file=path.name,
             administered=administered,
+            format=fmt,
             citation=_citation(path, f"{where}.citation", item["citation"]) if item.get("citation") else None,
         )
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import chinese_calendar
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from countyhall.core.access import require
 from countyhall.core.actors import actor_user, as_actor
@@ -276,8 +276,12 @@ def calendar_year_enter(*, actor, year: int, holidays: Sequence, makeup_workdays
     if CalendarYear.objects.select_for_update().filter(year=year).exists():
         raise ServiceError("year", f"{year} 年已在工作日历中，请在月历中逐日修正。")
     plan = calendar_year_plan(year=year, holidays=holidays, makeup_workdays=makeup_workdays)
-    calendar_year = CalendarYear.objects.create(year=year, source=CalendarYear.Source.NOTICE, basis=title,
-                                                citation=number, entered_by=actor_user(actor))
+    try:
+        with transaction.atomic():  # a savepoint: another administrator entering the same year at the same moment
+            calendar_year = CalendarYear.objects.create(year=year, source=CalendarYear.Source.NOTICE, basis=title,
+                                                        citation=number, entered_by=actor_user(actor))
+    except IntegrityError:
+        raise ServiceError("year", f"{year} 年已在工作日历中，请在月历中逐日修正。") from None
     CalendarDay.objects.bulk_create(
         CalendarDay(date=p.date, year=calendar_year, is_workday=p.is_workday, kind=p.kind, holiday_name=p.holiday_name)
         for p in plan

@@ -11,18 +11,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from countyhall.core.access import require
 from countyhall.core.actors import actor_user, as_actor
+from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, PolicyChange, User
 from countyhall.core.policy import ANSWER_LABELS, ANSWERS, governed, parameters
 from countyhall.core.policy.governed import GovernedEntry, GovernedPolicy
-from countyhall.core.policy.parameters import INTEGER_UNITS, ParameterError, _typed_value
+from countyhall.core.policy.parameters import INTEGER_UNITS, ParameterError, _typed_value, check_format
 from countyhall.core.programs import registered_programs
 from countyhall.core.roles import Capability
 
@@ -143,10 +144,56 @@ def parse_change_value(*, kind: str, key: str, raw: Any) -> Any:
             raw = int(raw)
         elif parameter.unit == "bool":
             raw = {"true": True, "是": True, "false": False, "否": False}.get(raw, raw)
+        elif parameter.unit == "text":
+            if not raw:
+                raise ServiceError("value", "请填写新的取值（不能为空）。")
+            if len(raw) > TEXT_VALUE_MAX:
+                raise ServiceError("value", f"取值最多 {TEXT_VALUE_MAX} 个字（现为 {len(raw)} 个）。")
     try:
-        return _typed_value(_Path(), key, parameter.unit, raw)
+        return check_format(_Path(), key, parameter.format, _typed_value(_Path(), key, parameter.unit, raw))
     except ParameterError as exc:
         raise ServiceError("value", str(exc).split(": ", 2)[-1]) from None
+
+
+TEXT_VALUE_MAX = 200  # the page's field allows no more (FigureChangeForm.value)
+FAR_FUTURE_YEARS = 10  # an open-ended figure: a change more than this many years ahead is a typing slip
+
+
+def change_date_range(*, kind: str, key: str) -> tuple[dt.date, dt.date]:
+    """The dates a change of `key` may start on: not before the values it switches begin (a reading: the values
+    that name it and the figures its effects set; a figure: its own values), or before the year of the clause that
+    calls for it when there are none; not more than FAR_FUTURE_YEARS ahead of today (a year 9999 is a slip)."""
+    registry = parameters()
+    if kind == PolicyChange.Kind.READING:
+        reading = registry.readings[key]
+        names = {name for effect in reading.effects.values() for name in effect}
+        values = [v for p in registry.parameters.values() for v in p.values if v.reading == key or p.name in names]
+        citation = reading.citation
+    else:
+        parameter = registry.parameters[key]
+        values, citation = list(parameter.values), parameter.citation
+    today = business_date()
+    last = dt.date(today.year + FAR_FUTURE_YEARS, 12, 31)
+    if values:
+        return min(v.valid_from for v in values), last
+    year = citation_year(citation)
+    return (dt.date(year, 1, 1) if year else dt.date(today.year - FAR_FUTURE_YEARS, 1, 1)), last
+
+
+def citation_year(citation) -> int | None:
+    """The year in a 文号 such as 高政办字〔2021〕37号."""
+    if citation is None:
+        return None
+    start, end = citation.document.find("〔"), citation.document.find("〕")
+    digits = citation.document[start + 1:end] if 0 <= start < end else ""
+    return int(digits) if digits.isascii() and digits.isdigit() else None
+
+
+def _check_date_range(*, kind: str, key: str, valid_from: dt.date) -> None:
+    first, last = change_date_range(kind=kind, key=key)
+    if not first <= valid_from <= last:
+        raise ServiceError("valid_from", f"起始日期应在 {first.isoformat()} 至 {last.isoformat()} 之间"
+                                         f"（不早于该项政策施行，不晚于今后{FAR_FUTURE_YEARS}年），实际为 {valid_from.isoformat()}。")
 
 
 def _check_not_locked(*, kind: str, key: str, valid_from: dt.date) -> None:
@@ -166,13 +213,20 @@ def policy_change_propose(*, actor, kind: str, key: str, value: Any, valid_from:
     if len(reason) < 4:
         raise ServiceError("reason", "请写明变更的理由（至少4个字）。")
     typed = parse_change_value(kind=kind, key=key, raw=value)
+    if not isinstance(valid_from, dt.date) or isinstance(valid_from, dt.datetime):
+        raise ServiceError("valid_from", "起始日期应为日期（YYYY-MM-DD）。")
+    _check_date_range(kind=kind, key=key, valid_from=valid_from)
     _check_not_locked(kind=kind, key=key, valid_from=valid_from)
     if PolicyChange.objects.select_for_update().filter(kind=kind, key=key,
                                                        state=PolicyChange.State.PROPOSED).exists():
         raise ServiceError("key", "该项已有一项待审核的变更：请先审核或撤回它。")
-    change = PolicyChange.objects.create(kind=kind, key=key, value=json_safe(typed), valid_from=valid_from,
-                                         reason=reason, basis=(basis or "").strip()[:200], proposed_by=user,
-                                         proposed_at=timezone.now())
+    try:
+        with transaction.atomic():  # a savepoint: the constraint answers a proposal made at the same moment
+            change = PolicyChange.objects.create(kind=kind, key=key, value=json_safe(typed), valid_from=valid_from,
+                                                 reason=reason, basis=(basis or "").strip()[:200], proposed_by=user,
+                                                 proposed_at=timezone.now())
+    except IntegrityError:
+        raise ServiceError("key", "该项已有一项待审核的变更：请先审核或撤回它。") from None
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=change, after=model_snapshot(change),
                  note=f"提出政策变更：{change_title(change)}")
     _notify_other_governors(change, proposer=user)
@@ -210,7 +264,7 @@ def _shortened(text: str, limit: int = 36) -> str:
 def _require_proposed(change: PolicyChange) -> PolicyChange:
     locked = PolicyChange.objects.select_for_update().get(pk=change.pk)
     if locked.state != PolicyChange.State.PROPOSED:
-        raise ServiceError("state", f"该变更已{locked.get_state_display()}，不能再审核。")
+        raise ServiceError("state", f"该变更{locked.get_state_display()}，不能再审核。")
     return locked
 
 
