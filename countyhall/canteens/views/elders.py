@@ -28,7 +28,7 @@ from countyhall.canteens.forms import (
 from countyhall.canteens.jobs import ELDER_IMPORT
 from countyhall.canteens.models import Elder, TekunStatus
 from countyhall.canteens.names import TOWN_KINDS, ElderName, present, town_names, town_of, unmasked_for
-from countyhall.canteens.rules import band_ages
+from countyhall.canteens.rules import band_ages, band_ages_terms
 from countyhall.canteens.selectors import elder_list_for_user
 from countyhall.canteens.services import elders as services
 from countyhall.core.clock import business_date, format_local
@@ -198,7 +198,8 @@ def elder_list(request):
     scope = request.user.scope_division
     return render(request, "canteens/elder_list.html", {
         "table": table, "filters": request.GET, "division": division, "divisions": division_choices(request.user),
-        "age_bands": age_bands(business_date()), "tekun_choices": TEKUN_CHOICES, "status_choices": STATUS_CHOICES,
+        "age_bands": age_bands(business_date()), "age_citations": band_ages_terms(business_date())[2],
+        "tekun_choices": TEKUN_CHOICES, "status_choices": STATUS_CHOICES,
         "hukou_choices": HUKOU_CHOICES,
         "can_edit": access.can_register_elder(request.user, scope) if scope else False,
         "can_import": access.can_import_elders(request.user)})
