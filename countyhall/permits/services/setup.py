@@ -214,10 +214,14 @@ def project_correct(*, actor, project: Project, reason: str, **changes) -> list[
             raise ServiceError("investment", "总投资不能为负数。")
     if "applicant" in changes:
         _check_builder(changes["applicant"], project.category)
-    if ("industrial" in changes or "merge_elected" in changes) and project.cases.filter(stage_order__gt=0).exists():
+    staging = [field for field in ("industrial", "merge_elected")
+               if field in changes and bool(changes[field]) != getattr(project, field)]
+    if staging and project.cases.filter(stage_order__gt=0).exists():
         # C3b: the stages of a project are fixed once it applies beyond 立项用地规划许可.
-        raise ServiceError("merge_elected", "项目已申报工程建设许可或后续阶段，审批阶段已确定，不能再更改是否合并阶段。")
-    if changes.get("merge_elected") and project.category != SOLD_WITH_SCHEME:
+        label = Project._meta.get_field(staging[0]).verbose_name
+        raise ServiceError(staging[0], f"项目已申报工程建设许可或后续阶段，审批阶段已确定，不能再更改“{label}”"
+                                       "（合并与否决定审批阶段，高政办发〔2021〕3号 二、（四））。")
+    if "merge_elected" in staging and changes["merge_elected"] and project.category != SOLD_WITH_SCHEME:
         raise ServiceError("merge_elected", "只有带方案出让土地类项目可以合并工程建设许可和施工许可。")
     before = model_snapshot(project)
     at = business_now()
