@@ -34,11 +34,12 @@ ROWS = [
         "",
         "青民救〔2021〕9号",
         "2021-03-01",
+        "集中",
     ],
     [valid_id("37032219700707533"), "吴二", "是", NATURAL_B, "", "0533-6912345", "S003", "", ""],
 ]
 KNOWN = valid_id("37032219420202544")  # a person already registered (in scope), not yet an elder
-ROWS.append([KNOWN, "郑老", "是", NATURAL_B, "乙庄9号", "", "S004", "青民救〔2021〕10号", "2021-05-01"])
+ROWS.append([KNOWN, "郑老", "是", NATURAL_B, "乙庄9号", "", "S004", "青民救〔2021〕10号", "2021-05-01", "分散"])
 
 
 def _normalised(entries) -> list[tuple]:
