@@ -77,3 +77,26 @@ def test_correction_page_shows_the_c3b_fields_for_land_sold_with_a_scheme_only(w
     response = client.post(reverse("permits:project-edit", args=[project.pk]), data)
     assert response.status_code == 400
     assert "不能再更改“工业建筑工程项目”" in response.content.decode()
+
+
+def test_consultation_todo_until_both_are_recorded(world):
+    from countyhall.permits.models import ElderlyCareStep
+    from countyhall.permits.todos import todos_for
+
+    project = world["project"]
+    project.households = 120
+    project.save(update_fields=["households"])
+    Case.objects.create(project=project, stage="工程建设许可", stage_order=1, lead=world["orgs"]["approval"],
+                        working_days=15, status=Case.Status.SUBMITTED, applied_on=D(2021, 10, 8))
+    window = world["users"]["approval"]
+
+    def due():
+        return [t for t in todos_for(window) if "征求县民政部门、镇办意见" in t.label]
+
+    [todo] = due()
+    assert "高政办字〔2021〕35号 一、（一）1" in todo.label and todo.url.endswith("#elderly-care")
+    town = Organisation.objects.create(name="青城镇人民政府", kind="town_office", division=project.site)
+    for party in ElderlyCareStep.Party.values:
+        ElderlyCareStep.objects.create(project=project, kind="scheme_consultation", party=party, organisation=town,
+                                       sent_on=D(2021, 10, 9), reference="函")
+    assert due() == []
