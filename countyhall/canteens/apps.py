@@ -14,6 +14,7 @@ class CanteensConfig(AppConfig):
         return Program(
             label=self.label,
             title="长者食堂",
+            parameter_files=("canteen.yaml",),
             menu=(
                 MenuEntry("长者食堂", "canteens:dashboard", roles=access.USERS),
                 MenuEntry("长者食堂公开信息", "canteens:public", anonymous=True, signed_in=False),

@@ -118,10 +118,16 @@ class ElderEditForm(ElderForm):
     """The same fields less the 身份证号 (a wrong one is another person), plus the reason kept in the history."""
 
     reason = forms.CharField(label="修改原因", max_length=300, help_text="必填，保留在修改记录中")
+    # The 供养方式 of the latest 特困 period (五、（一）2: only 分散供养 get the rural free lunch).
+    tekun_support = forms.ChoiceField(label="特困供养方式", required=False,
+                                      choices=[("", "（不修改）"), *TekunStatus.Support.choices],
+                                      help_text="只有分散供养特困人员在农村长者食堂免费就餐；仅对已认定特困的老人填写")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, tekun: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["id_number"]
+        if not tekun:
+            del self.fields["tekun_support"]
 
 
 class UndoLeftForm(forms.Form):

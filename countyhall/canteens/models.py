@@ -690,6 +690,8 @@ class NoticeCheck(models.Model):
     items = models.JSONField("核查结果", help_text="{事项: 是否上墙}，事项取自参数 canteen.five_public.items")
     all_posted = models.BooleanField("全部上墙")
     note = models.CharField("说明", max_length=300, blank=True)
+    # The clause the checklist's items came from on the day of the check (canteen.five_public.items).
+    citation = models.JSONField("依据", default=dict, blank=True)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name="核查人")
     verified_by_label = models.CharField("核查人（记录时）", max_length=64)

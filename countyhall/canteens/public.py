@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from countyhall.canteens.rules import FacilityTerms, OperatorKind, Setting, lunch_terms
 from countyhall.core.clock import business_date
-from countyhall.core.policy import NoPolicyInForce, parameters
+from countyhall.core.policy import NoPolicyInForce
+from countyhall.core.rules.trace import ParameterTrace
 
 HIGH_PRICE = Decimal("100.00")  # above any lunch price: the table shows the subsidy, not a price cap
 
@@ -59,7 +60,8 @@ def lunch_subsidy_table(on: dt.date | None = None) -> dict:
     on = on or business_date()
     try:
         # The band ages come from the parameter file (A1, A6), like the amounts.
-        min_age, higher_age = (parameters().at(name, on).value for name in
+        ages = ParameterTrace(on)
+        min_age, higher_age = (ages.get(name) for name in
                                ("canteen.eligibility.min_age", "canteen.eligibility.higher_band_age"))
     except NoPolicyInForce:
         closed = _case(on, 100)
@@ -97,7 +99,8 @@ def lunch_subsidy_table(on: dt.date | None = None) -> dict:
             "citations": _citations(village_young),
         },
     ]
-    return {"in_force": True, "on": on, "bands": bands, "extras": extras, "min_age": min_age}
+    return {"in_force": True, "on": on, "bands": bands, "extras": extras, "min_age": min_age,
+            "age_citations": _citations(ages)}
 
 
 def public_sections(request) -> list[dict]:

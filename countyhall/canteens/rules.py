@@ -15,7 +15,7 @@ from rest_framework import serializers
 from countyhall.canteens import citations as cite
 from countyhall.core.identity import full_years
 from countyhall.core.money import split_by_ratios
-from countyhall.core.policy import NoPolicyInForce, parameters
+from countyhall.core.policy import Citation, NoPolicyInForce, parameters
 from countyhall.core.rules.fields import MoneyField
 from countyhall.core.rules.registry import RuleResult, StrictInput, rule
 from countyhall.core.rules.trace import ParameterTrace
@@ -82,13 +82,23 @@ def in_force_window() -> tuple[dt.date, dt.date | None]:
 def band_ages(on: dt.date) -> tuple[int, int]:
     """The eligibility age and the higher band's age (A1, A6) on a day — or, outside the validity, the last ones
     the file gives (a list filter still needs its labels)."""
-    ages = []
+    young, old, _ = band_ages_terms(on)
+    return young, old
+
+
+def band_ages_terms(on: dt.date) -> tuple[int, int, list[Citation]]:
+    """band_ages with the citations of the two ages (A1 二、, A6 四、（一）), for a page that shows them."""
+    ages, citations = [], []
     for name in ("canteen.eligibility.min_age", "canteen.eligibility.higher_band_age"):
+        trace = ParameterTrace(on)
         try:
-            ages.append(parameters().at(name, on).value)
+            ages.append(trace.get(name))
+            citations += trace.citations
         except NoPolicyInForce:
-            ages.append(parameters().get(name).values[-1].value)
-    return ages[0], ages[1]
+            last = parameters().get(name).values[-1]
+            ages.append(last.value)
+            citations.append(last.citation)
+    return ages[0], ages[1], citations
 
 
 def _chinese_date(day: dt.date | None) -> str:

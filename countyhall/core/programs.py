@@ -72,6 +72,14 @@ class Program:
     # list of impact tables (the program's open periods under today's policy and under the proposal).
     policy_locks: str = ""
     policy_impact: str = ""
+    # The parameter files (countyhall/parameters/*.yaml) that hold this program's figures and readings; the
+    # governance pages group each reading and figure under the program that declares its file.
+    parameter_files: tuple[str, ...] = ()
+    policy_title: str = ""  # the program's name on those pages, when shorter than `title`
+
+    @property
+    def policy_name(self) -> str:
+        return self.policy_title or self.title
 
     def policy_locks_for(self, *, kind: str, key: str) -> list:
         return list(_function(self.policy_locks)(kind=kind, key=key)) if self.policy_locks else []
@@ -97,6 +105,14 @@ class Program:
 
     def public_sections_for(self, request) -> list[dict]:
         return list(_function(self.public_sections)(request)) if self.public_sections else []
+
+
+def program_of_parameter_file(source_file: str) -> str:
+    """The name (policy_name) of the registered program that declares `source_file`, or ""."""
+    for program in registered_programs():
+        if source_file in program.parameter_files:
+            return program.policy_name
+    return ""
 
 
 def citation_text(document: str, clause: str, line: int) -> dict | None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from countyhall.core.access import SCOPE_COUNTY, SCOPE_ENTERPRISE, SCOPE_TOWN, Permission
-from countyhall.core.policy import parameters
 from countyhall.core.roles import Role
+from countyhall.core.rules.trace import ParameterTrace
 
 USERS = frozenset({Role.EMERGENCY, Role.DEVELOPMENT, Role.POWER_ENTERPRISE, Role.TOWN_OFFICER, Role.AUDITOR,
                    Role.SYSTEM_ADMIN})
@@ -95,9 +95,15 @@ def locally_led(incident, level: str | None = None) -> bool:
     """4.1 (L3969–3975): a Level IV response is started and carried out by the town (镇/办) or the development
     zone where the accident happened, not by the county headquarters. `level`: the one to start; by default the
     level being responded to (or, before a response, the incident's)."""
+    return locally_led_terms(incident, level)[0]
+
+
+def locally_led_terms(incident, level: str | None = None) -> tuple[bool, list]:
+    """locally_led with the citation of the levels a town runs itself (emergency.local_response.levels), for the
+    page that says who leads the response."""
     level = level or incident.response_level or incident.level
-    on = timezone.localdate(incident.occurred_at)
-    return level in parameters().at("emergency.local_response.levels", on).value
+    trace = ParameterTrace(timezone.localdate(incident.occurred_at))
+    return level in trace.get("emergency.local_response.levels"), trace.citations
 
 
 def can_command(user, incident=None) -> bool:

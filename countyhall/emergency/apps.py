@@ -14,6 +14,7 @@ class EmergencyConfig(AppConfig):
         return Program(
             label=self.label,
             title="发电企业生产安全事故应急",
+            parameter_files=("emergency.yaml",),
             menu=(
                 MenuEntry("发电企业事故应急", "emergency:incidents", roles=access.USERS),
             ),

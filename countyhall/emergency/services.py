@@ -20,7 +20,7 @@ from countyhall.core.clock import business_date, business_now, format_local
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.notifications import notify
-from countyhall.core.policy import parameters
+from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.emergency import access
 from countyhall.emergency.models import (
@@ -190,16 +190,15 @@ def town_offices(enterprise: PowerEnterprise) -> list[Organisation]:
 def _involved(incident: Incident, level: str) -> list[str]:
     """Who a level involves (4.1, emergency.yaml): the enterprise, its town or zone office and the units every level
     tells; from III the county headquarters and its posts; from II the city."""
-    on = timezone.localdate(incident.occurred_at)
-    registry = parameters()
+    trace = ParameterTrace(timezone.localdate(incident.occurred_at))
     names = [incident.enterprise.organisation.name]  # the enterprise itself, in-app
     names += [o.name for o in town_offices(incident.enterprise)]
-    names += registry.at("emergency.involved.all_levels", on).value
+    names += trace.get("emergency.involved.all_levels")
     if level_rank(level) >= level_rank("III"):
-        names += registry.at("emergency.involved.from_level_iii", on).value
+        names += trace.get("emergency.involved.from_level_iii")
         names += [p.title for p in CommandPost.objects.filter(kind__in=["commander", "deputy", "member"])]
     if level_rank(level) >= level_rank("II"):
-        names += registry.at("emergency.involved.from_level_ii", on).value
+        names += trace.get("emergency.involved.from_level_ii")
     return list(dict.fromkeys(names))
 
 

@@ -112,15 +112,16 @@ def todos_for(user) -> list[Todo]:
 def _drills_due(user) -> list[Todo]:
     today = business_date()
     try:
-        required = parameters().at("emergency.drills.per_year", today).value
+        per_year = parameters().at("emergency.drills.per_year", today)
     except NoPolicyInForce:
         return []
+    required, cited = per_year.value, per_year.citation
     own = selectors.enterprise_list_for_user(user).annotate(
         held=Count("drills", filter=Q(drills__held_on__year=today.year))
     )
     short = sum(max(required - e.held, 0) for e in own)
     return _item(
-        f"本年度应急演练尚差 {short} 次（每年不少于 {required} 次）",
+        f"本年度应急演练尚差 {short} 次（每年不少于 {required} 次，{cited.document} {cited.clause}）",
         reverse("emergency:drills"),
         short,
         deadline=dt.date(today.year, 12, 31),

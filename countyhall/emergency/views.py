@@ -252,11 +252,13 @@ def _why_level(current) -> dict | None:
 
 def _local_response(incident) -> dict | None:
     """4.1 on the incident page: a Level IV response is the town's or the development zone's."""
-    if not access.locally_led(incident, incident.level):
+    local, citations = access.locally_led_terms(incident, incident.level)
+    if not local:
         return None
     value = parameters().at("emergency.led_by.level_iv", timezone.localdate(incident.occurred_at))
     return {"text": f"一般（IV级）响应由{value.value}启动和实施；升为III级及以上时由县应急救援指挥部启动。",
-            "citation": value.citation}
+            "citation": value.citation,
+            "citations": list(dict.fromkeys([value.citation, *citations]))}
 
 
 @login_required

@@ -14,6 +14,7 @@ class HeatingConfig(AppConfig):
         return Program(
             label=self.label,
             title="清洁取暖",
+            parameter_files=("heating.yaml",),
             menu=(
                 MenuEntry("清洁取暖", "heating:dashboard", roles=access.USERS),
             ),

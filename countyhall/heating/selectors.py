@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from countyhall.core.clock import business_date
-from countyhall.core.policy import parameters
+from countyhall.core.policy import Citation, parameters
 from countyhall.heating.models import Device, Entitlement, Household, Method, PublicInstitution, VillagePlan
 from countyhall.heating.rules import (
     installation_payable_terms,
@@ -39,13 +39,15 @@ class VillageProgress:
     gas_share_ok: bool | None
     construction_overdue: bool
     commissioning_overdue: bool
+    gas_share_citation: Citation | None = None  # the clause of the minimum share (三、（二）), when it applies
 
 
 def village_progress(plans=None) -> list[VillageProgress]:
     """The progress of every village plan, or of `plans` (a page of them: the households counted for those
     villages only)."""
     today = business_date()
-    minimum = Decimal(parameters().at("heating.gas_village.min_gas_percent", programme_date()).value)
+    min_gas = parameters().at("heating.gas_village.min_gas_percent", programme_date())
+    minimum, minimum_cited = Decimal(min_gas.value), min_gas.citation
     construction, commissioning = construction_deadline(), commissioning_deadline()
     households = Household.objects.all()
     if plans is None:
@@ -65,6 +67,7 @@ def village_progress(plans=None) -> list[VillageProgress]:
             share_ok = Decimal(row["gas"]) * 100 >= minimum * row["registered"]
         result.append(VillageProgress(
             plan=plan, registered=row["registered"], accepted=row["accepted"], gas=row["gas"], gas_share_ok=share_ok,
+            gas_share_citation=minimum_cited if share_ok is not None else None,
             construction_overdue=today > construction and (
                 plan.construction_done_on is None or plan.construction_done_on > construction),
             commissioning_overdue=today > commissioning and (
@@ -101,13 +104,14 @@ def money_by_budget() -> dict[str, dict[str, Decimal]]:
 
 def task_summary() -> dict:
     """The county task (B1: 3,224 households): a household counts as done only once accepted (B12)."""
-    task = parameters().at("heating.task.households", programme_date()).value
+    task_value = parameters().at("heating.task.households", programme_date())
+    task = task_value.value
     year = programme_year()
     accepted = Household.objects.filter(converted_year=year, accepted_on__isnull=False).count()
     institutions = sum(task_equivalent_terms(heated_area_m2=p.heated_area_m2).data["households"]
                        for p in PublicInstitution.objects.filter(accepted_on__isnull=False))
     done = accepted + institutions
-    return {"task": task, "accepted_households": accepted, "institution_equivalents": institutions, "done": done,
+    return {"task": task, "task_citation": task_value.citation, "accepted_households": accepted, "institution_equivalents": institutions, "done": done,
             "remaining": max(task - done, 0), "registered": Household.objects.filter(converted_year=year).count()}
 
 

@@ -14,6 +14,7 @@ class PermitsConfig(AppConfig):
         return Program(
             label=self.label,
             title="工程建设项目审批",
+            parameter_files=("permit.yaml",),
             menu=(
                 MenuEntry("工程建设审批", "permits:projects", roles=access.USERS),
             ),

@@ -8,7 +8,7 @@ from countyhall.core.clock import business_date
 from countyhall.core.models import Division, Organisation
 from countyhall.core.widgets import division_choices, organisation_choices, use_grouped
 from countyhall.permits.models import Category, Commitment, CreditRecord, ElderlyCareStep, Project, Review
-from countyhall.permits.rules import possible_stages, regionally_assessed
+from countyhall.permits.rules import SOLD_WITH_SCHEME, possible_stages, regionally_assessed
 from countyhall.permits.services.setup import BUILDER_KINDS
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -68,8 +68,17 @@ class ProjectCorrectForm(_Choosers, forms.Form):
     legal_representative = forms.CharField(label="法定代表人", max_length=32, required=False)
     project_manager = forms.CharField(label="项目负责人", max_length=32, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    # Reading C3b (二、（四））: on land sold with a scheme these two decide whether 工程建设许可 and 施工许可 merge;
+    # shown for those projects only, and refused once the project has applied beyond 立项用地规划许可.
+    industrial = forms.BooleanField(label="工业建筑工程项目", required=False)
+    merge_elected = forms.BooleanField(label="选择“拿地即开工”：工程建设许可和施工许可合并为一个阶段", required=False)
     reason = forms.CharField(label="更正理由（必填，记入更正记录）", max_length=300,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is not None and project.category != SOLD_WITH_SCHEME:
+            del self.fields["industrial"], self.fields["merge_elected"]
 
 
 class StageLimitForm(forms.Form):

@@ -36,7 +36,7 @@ def project_edit(request, pk: int):
     if not access.can_correct_project(request.user, project):
         raise PermissionDenied("只有县行政审批服务局、县发展和改革局或系统管理员可以更正项目信息。")
     initial = {field: getattr(project, field) for field in CORRECTABLE}
-    form = forms.ProjectCorrectForm(request.POST or None, initial=initial)
+    form = forms.ProjectCorrectForm(request.POST or None, initial=initial, project=project)
     if request.method == "POST" and save_form(
         request,
         form,

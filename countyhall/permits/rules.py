@@ -242,7 +242,13 @@ ASSESSMENTS_BEFORE = (
 
 
 def regionally_assessed(on: dt.date) -> list[str]:
-    return list(parameters().at("permit.assessments.regional", on).value)
+    return regionally_assessed_terms(on)[0]
+
+
+def regionally_assessed_terms(on: dt.date) -> tuple[list[str], Citation]:
+    """The assessments a regional assessment covers (二、（六）), with their citation."""
+    trace = ParameterTrace(on)
+    return list(trace.get("permit.assessments.regional")), trace.citations[0]
 
 
 def assessments_terms(*, stage: str, in_assessed_zone: bool, category: str, on: dt.date) -> RuleResult:

@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from countyhall.core.clock import business_date
 from countyhall.core.programs import Todo
+from countyhall.core.rules.trace import ParameterTrace
 from countyhall.permits import access
-from countyhall.permits.models import Case, ClockNotice, Extension, Review
+from countyhall.permits.models import Case, ClockNotice, ElderlyCareStep, Extension, Review
 
 MENU = "permits:projects"
 # How long a decision stays on the firm's list of things to read.
@@ -38,6 +39,27 @@ def _days_left(due: dt.date | None, today: dt.date) -> str:
     if due < today:
         return f"（最早已超期，{due.month}月{due.day}日到期）"
     return f"（最早 {due.month}月{due.day}日到期）"
+
+
+def _consultations_due(lead_id, today: dt.date) -> list[Todo]:
+    """35号 一、（一）1: a residential project's design scheme is reviewed only after 县民政部门 and the town were
+    consulted in writing; open cases of that stage still without both consultations (the window's, or the lead
+    department's own). Linked to the earliest project's consultation table."""
+    trace = ParameterTrace(today)
+    stages = trace.get("permit.stages.scheme_consultation")
+    consulted = (ElderlyCareStep.objects.filter(kind=ElderlyCareStep.Kind.SCHEME_CONSULTATION).values("project")
+                 .annotate(parties=Count("party", distinct=True))
+                 .filter(parties__gte=len(ElderlyCareStep.Party.values)).values("project"))
+    waiting = Case.objects.filter(stage__in=stages, status__in=[Case.Status.SUBMITTED, Case.Status.IN_REVIEW],
+                                  project__households__gt=0).exclude(project__in=consulted)
+    if lead_id is not None:
+        waiting = waiting.filter(lead_id=lead_id)
+    first = waiting.order_by("applied_on", "pk").values_list("project_id", flat=True).first()
+    if first is None:
+        return []
+    cited = trace.citations[0]
+    return _item(f"住宅项目设计方案审查前须书面征求县民政部门、镇办意见（{cited.document} {cited.clause}），尚未记录",
+                 reverse("permits:project", args=[first]) + "#elderly-care", waiting.count())
 
 
 def todos_for(user) -> list[Todo]:
@@ -81,6 +103,7 @@ def todos_for(user) -> list[Todo]:
             waiting = waiting.filter(lead_id=org)
         counted = waiting.aggregate(n=Count("pk"), first=Min("applied_on"))  # one query for both
         items += _item("待受理的申请", _cases("status=submitted"), counted["n"], deadline=counted["first"])
+        items += _consultations_due(None if window else org, today)
     if org is not None and user.role_codes & access.DEPARTMENTS:
         held = Review.objects.filter(department_id=org, case__status=Case.Status.IN_REVIEW, opinion__in=OPEN)
         notices = ClockNotice.objects.filter(organisation_id=org, review__in=held).aggregate(

@@ -355,8 +355,8 @@ def project_detail(request, pk: int):
         "required_m2": required_m2,
         "stage_plan": _stage_plan_view(project, plan),
         "elderly_care": _elderly_care_view(request.user, project, stages),
-        "handover_due": services.handover_deadline(project.completion_filed_on) if project.completion_filed_on
-        else None,
+        "handover_due": services.handover_deadline_terms(project.completion_filed_on)
+        if project.completion_filed_on else None,
         "forms": {"opinion": forms.OpinionForm(), "extension": forms.ExtensionForm(), "note": forms.NoteForm(),
                   "commitment": forms.CommitmentForm(), "check": forms.CommitmentCheckForm(), "fees": forms.FeesForm(),
                   "assessment": forms.AssessmentForm(),

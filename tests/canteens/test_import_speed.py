@@ -11,7 +11,7 @@ from django.db import transaction
 
 from countyhall.canteens.models import Elder, TekunStatus
 from countyhall.canteens.services import elders as elder_services
-from countyhall.canteens.services.elders import elder_import, elder_register, tekun_status_add
+from countyhall.canteens.services.elders import SUPPORT_WORDS, elder_import, elder_register, tekun_status_add
 from countyhall.core.actors import as_actor
 from countyhall.core.models import AuditEntry, Person
 from countyhall.core.services.audit import audit_entry_build, audit_record_many
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 NATURAL_B = "370322101201001"
 ROWS = [
-    [valid_id("37032219450101511"), "周大福", "是", NATURAL_B, "乙庄5号", "13800000001", "S001", "", ""],
+    [valid_id("37032219450101511"), "周大福", "是", NATURAL_B, "乙庄5号", "13800000001", "S001", "", "", ""],
     [
         valid_id("37032219480606522"),
         "欧阳小芳",
@@ -34,11 +34,12 @@ ROWS = [
         "",
         "青民救〔2021〕9号",
         "2021-03-01",
+        "集中",
     ],
-    [valid_id("37032219700707533"), "吴二", "是", NATURAL_B, "", "0533-6912345", "S003", "", ""],
+    [valid_id("37032219700707533"), "吴二", "是", NATURAL_B, "", "0533-6912345", "S003", "", "", ""],
 ]
 KNOWN = valid_id("37032219420202544")  # a person already registered (in scope), not yet an elder
-ROWS.append([KNOWN, "郑老", "是", NATURAL_B, "乙庄9号", "", "S004", "青民救〔2021〕10号", "2021-05-01"])
+ROWS.append([KNOWN, "郑老", "是", NATURAL_B, "乙庄9号", "", "S004", "青民救〔2021〕10号", "2021-05-01", "分散"])
 
 
 def _normalised(entries) -> list[tuple]:
@@ -96,7 +97,7 @@ def test_bulk_path_writes_the_rows_and_audit_rows_the_services_wrote(canteen_wor
     # The per-row services (what the import called for every new row before), rolled back afterwards.
     with transaction.atomic():
         start = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
-        for id_number, name, hukou, _, address, phone, card, source, since in ROWS:
+        for id_number, name, hukou, _, address, phone, card, source, since, support in ROWS:
             elder = elder_register(
                 actor=officer,
                 id_number=id_number,
@@ -109,7 +110,8 @@ def test_bulk_path_writes_the_rows_and_audit_rows_the_services_wrote(canteen_wor
             )
             if source:
                 tekun_status_add(
-                    actor=officer, elder=elder, source=source, valid_from=dt.date.fromisoformat(since)
+                    actor=officer, elder=elder, source=source, valid_from=dt.date.fromisoformat(since),
+                    support=SUPPORT_WORDS[support],
                 )
         by_services = _normalised(_written(start))
         state_services = _state(ids)
@@ -199,6 +201,7 @@ def _rows(count: int, first: int = 0) -> list[list]:
                 f"Q{i:05d}",
                 "青民救〔2021〕9号" if i % 3 == 0 else "",
                 "2021-03-01" if i % 3 == 0 else "",
+                "分散" if i % 3 == 0 else "",
             ]
         )
     return rows

@@ -37,8 +37,10 @@ def workbook(rows) -> bytes:
     return buffer.getvalue()
 
 
-def row(id_number, name, *, division=NATURAL_B, address="", phone="", card="", tekun_source="", tekun_from=""):
-    return [id_number, name, "是", division, address, phone, card, tekun_source, tekun_from]
+def row(id_number, name, *, division=NATURAL_B, address="", phone="", card="", tekun_source="", tekun_from="",
+        support=None):
+    support = ("分散" if tekun_source else "") if support is None else support
+    return [id_number, name, "是", division, address, phone, card, tekun_source, tekun_from, support]
 
 
 def reads(what: str):

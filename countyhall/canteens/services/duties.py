@@ -22,7 +22,8 @@ from countyhall.core.actors import actor_label, actor_user, as_actor
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
-from countyhall.core.policy import NoPolicyInForce, parameters
+from countyhall.core.policy import Citation, NoPolicyInForce
+from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.services.audit import audit_record, model_snapshot
 
 REPORT_MAX_BYTES = 20 * 1024 * 1024  # an upload guard, not policy
@@ -126,10 +127,16 @@ def fund_report_upload(
 
 
 def five_public_items(on: dt.date) -> list[str]:
+    return five_public_terms(on)[0]
+
+
+def five_public_terms(on: dt.date) -> tuple[list[str], Citation | None]:
+    """The "五公开" items in force on `on` (四、（二）4) with their citation; none outside the opinion's validity."""
+    trace = ParameterTrace(on)
     try:
-        return list(parameters().at("canteen.five_public.items", on).value)
+        return list(trace.get("canteen.five_public.items")), trace.citations[0]
     except NoPolicyInForce:
-        return []
+        return [], None
 
 
 @transaction.atomic
@@ -141,7 +148,7 @@ def notice_check_record(
     require(access.can_verify_notices(actor, facility), "“五公开”由机构所在镇（街道）或县民政局现场核查。")
     if checked_on > business_date():
         raise ServiceError("checked_on", "核查日期不能晚于今天。")
-    items = five_public_items(checked_on)
+    items, cited = five_public_terms(checked_on)
     if not items:
         raise ServiceError("checked_on", f"{checked_on.isoformat()} 不在政策施行期内，无需核查“五公开”。")
     unknown = sorted(set(posted) - set(items))
@@ -158,6 +165,7 @@ def notice_check_record(
         items=results,
         all_posted=not missing,
         note=note[:300],
+        citation=cited.as_dict(),
         verified_by=actor_user(actor),
         verified_by_label=actor_label(actor),
     )

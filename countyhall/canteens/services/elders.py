@@ -251,8 +251,10 @@ def elder_update(
     address: str = "",
     phone: str = "",
     card_number: str = "",
+    tekun_support: str = "",
 ) -> Elder:
     """Correct an elder's record: each changed field is kept (old → new) with the reason, never overwritten away.
+    `tekun_support`: the 供养方式 of the elder's latest 特困 period ("" leaves it as it is; L1219).
 
     The 身份证号 is not edited here: a wrong one is a different person (register anew)."""
     actor = as_actor(actor)
@@ -284,6 +286,17 @@ def elder_update(
         changes.append(["高青县户籍", history_text(elder.gaoqing_hukou), history_text(gaoqing_hukou)])
     if (elder.card_number or "") != (card or ""):
         changes.append(["就餐卡号", elder.card_number or "", card or ""])
+    period = None
+    if tekun_support:
+        if tekun_support not in TekunStatus.Support.values:
+            raise ServiceError("tekun_support", "特困供养方式只能是分散供养或集中供养。")
+        period = elder.tekun_periods.order_by("-valid_from").first()
+        if period is None:
+            raise ServiceError("tekun_support", "该老人没有特困认定，不能修改特困供养方式。")
+        if period.support != tekun_support:
+            changes.append(["特困供养方式", period.get_support_display(), TekunStatus.Support(tekun_support).label])
+        else:
+            period = None
     if not changes:
         raise ServiceError("reason", "没有修改任何信息。")
     snapshot = {"person": _person_snapshot(person), "elder": model_snapshot(elder)}
@@ -296,6 +309,13 @@ def elder_update(
     person.save()
     elder.gaoqing_hukou, elder.card_number = gaoqing_hukou, card
     elder.save()
+    if period is not None:
+        period_before = model_snapshot(period)
+        period.support = tekun_support
+        period.save(update_fields=["support"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=period, before=period_before,
+                     after=model_snapshot(period), object_repr=f"老人 #{elder.pk} 特困认定",
+                     note=f"修改供养方式：{reason}"[:200])
     _correction(actor, elder, ElderCorrection.Kind.EDIT, changes, reason)
     audit_record(
         actor=actor,
@@ -358,7 +378,16 @@ IMPORT_COLUMNS = [
     ("card_number", "就餐卡号", False),
     ("tekun_source", "特困认定依据", False),
     ("tekun_from", "特困认定起始日期", False),
+    ("tekun_support", "特困供养方式（分散/集中）", False),
 ]
+# 供养方式 as a clerk writes it: only 分散供养 特困人员 get the rural free lunch (五、（一）2, L1219).
+SUPPORT_WORDS = {
+    "分散": TekunStatus.Support.DISPERSED,
+    "分散供养": TekunStatus.Support.DISPERSED,
+    "集中": TekunStatus.Support.CENTRALISED,
+    "集中供养": TekunStatus.Support.CENTRALISED,
+}
+SUPPORT_COLUMN = "特困供养方式（分散/集中）"
 # 户籍 takes only 是/否 (issue 12): a "1", "Y" or "TRUE" is a clerk's guess the office cannot read back.
 IMPORT_LABELS = {key: label for key, label, _ in IMPORT_COLUMNS} | {
     "division": "居住地区划代码（自然村/社区）"
@@ -373,7 +402,7 @@ _EXAMPLE_ID = "37032219480512001" + check_digit("37032219480512001")
 def elder_import_template() -> bytes:
     # The example row must itself import: a valid 身份证号 (GB 11643 check digit) of someone over 60, the
     # demo county's 河口村 code, a well-formed mobile number.
-    example = [_EXAMPLE_ID, "张某某", "是", "370322101201001", "青城镇河口村", "13800000000", "A0001", "", ""]
+    example = [_EXAMPLE_ID, "张某某", "是", "370322101201001", "青城镇河口村", "13800000000", "A0001", "", "", ""]
     return workbook_bytes(sheet_title="助餐老人", headers=[c[1] for c in IMPORT_COLUMNS], rows=[example])
 
 
@@ -427,6 +456,7 @@ class _Row:
     card_number: str
     tekun_source: str
     tekun_from: dt.date | None
+    tekun_support: str = TekunStatus.Support.DISPERSED
     parsed: IdNumber | None = (
         None  # the 身份证号 as parsed once (birth date, sex), for the checks and the rows
     )
@@ -520,6 +550,16 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
             tekun_from = None
         if bool(text["tekun_source"]) != bool(tekun_from):
             row_errors.append(ImportRowError(number, "特困认定依据", "特困认定依据与起始日期须同时填写"))
+        support_text = text["tekun_support"]
+        support = SUPPORT_WORDS.get(support_text)
+        if support_text and support is None:
+            row_errors.append(ImportRowError(number, SUPPORT_COLUMN,
+                                             f"只能填“分散”或“集中”（收到“{support_text[:10]}”）"))
+        elif text["tekun_source"] and support is None:
+            row_errors.append(ImportRowError(number, SUPPORT_COLUMN, "特困人员须填写供养方式：分散或集中"
+                                             "（只有分散供养特困人员在农村长者食堂免费就餐）"))
+        elif support is not None and not text["tekun_source"] and not tekun_from:
+            row_errors.append(ImportRowError(number, SUPPORT_COLUMN, "未填写特困认定时不填供养方式"))
         if row_errors:
             errors.extend(row_errors)
             continue
@@ -535,6 +575,7 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
                 card_number=card,
                 tekun_source=text["tekun_source"],
                 tekun_from=tekun_from,
+                tekun_support=support or TekunStatus.Support.DISPERSED,
                 parsed=parsed_id,
             )
         )
@@ -580,7 +621,8 @@ def _row_changes(
             if tekun_dates is not None
             else elder.tekun_periods.filter(valid_from=row.tekun_from).exists()
         ):
-            changes.append(("特困认定", "", f"{row.tekun_from} 起：{row.tekun_source}"))
+            changes.append(("特困认定", "", f"{row.tekun_from} 起：{row.tekun_source}"
+                                              f"（{TekunStatus.Support(row.tekun_support).label}）"))
     changes[0:0] = [(label, old or "", new or "") for label, old, new in pairs if (old or "") != (new or "")]
     return changes
 
@@ -708,8 +750,7 @@ def _create_elders(actor, new: list[tuple[_Row, Person | None]], progress=None) 
                     "source": row.tekun_source.strip(),
                     "valid_from": row.tekun_from,
                     "valid_to": None,
-                    # The template has no 供养方式 column yet: imported as 分散供养, as tekun_status_add does.
-                    "support": TekunStatus.Support.DISPERSED,
+                    "support": row.tekun_support,
                 }
         insert_rows(
             TekunStatus, tekun_columns, [tuple(v[c] for c in tekun_columns) for v in statuses.values()]
@@ -814,7 +855,8 @@ def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None
             card_number=row.card_number,
         )
         if row.tekun_from:
-            tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from)
+            tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from,
+                             support=row.tekun_support)
         return "created", None
     changes = _row_changes(person, elder, row)
     if not changes:
@@ -848,7 +890,8 @@ def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None
         note="Excel 导入更新",
     )
     if row.tekun_from and not elder.tekun_periods.filter(valid_from=row.tekun_from).exists():
-        tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from)
+        tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from,
+                             support=row.tekun_support)
     change.applied = True
     return "updated", change
 

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.db.models import Count
 
 from countyhall.canteens import access
-from countyhall.canteens import citations as cite
 from countyhall.canteens.models import Evaluation, Facility, Lunch, OperatingSubsidy
 from countyhall.canteens.rules import operating_subsidy_terms
 from countyhall.core.access import require
@@ -55,9 +54,10 @@ def failed_run(*, failed_years: set[int], year: int, limit: int) -> range | None
 
 def _revoke_if_failed_in_a_row(*, actor, facility: Facility, year: int) -> None:
     try:
-        limit = parameters().at("canteen.evaluation.revoke_after_failed_years", dt.date(year, 12, 31)).value
+        revoke_after = parameters().at("canteen.evaluation.revoke_after_failed_years", dt.date(year, 12, 31))
     except NoPolicyInForce:
         return
+    limit, cited = revoke_after.value, revoke_after.citation
     if not limit or facility.status == Facility.Status.REVOKED:
         return
     failed = dict(Evaluation.objects.filter(facility=facility, passed=False,
@@ -71,7 +71,7 @@ def _revoke_if_failed_in_a_row(*, actor, facility: Facility, year: int) -> None:
     on = max(failed[y] for y in run)
     facility_revoke(actor=actor, facility=facility, on=on,
                     reason=f"连续 {limit} 年考核不合格（{run.start}—{run.stop - 1}年），取消运营资质"
-                           f"（{cite.REVOKE_TWO_YEARS}）。")
+                           f"（{cited.document} {cited.clause}）。")
 
 
 @transaction.atomic

@@ -27,11 +27,13 @@ def add_money(value, other):
 @register.simple_tag
 def canteen_param(name: str, money_as_wan: bool = False):
     """A figure of canteen.yaml in force on the business date, for the explanatory sentences of the pages (no
-    figure written into a template): "" outside the opinion's validity."""
-    from countyhall.core.policy import NoPolicyInForce, parameters
+    figure written into a template): "" outside the opinion's validity. The sentence that shows the figure names
+    its clause (tests/canteens/test_policy_fidelity_rest.py checks each use against the parameter's citation)."""
+    from countyhall.core.policy import NoPolicyInForce
+    from countyhall.core.rules.trace import ParameterTrace
 
     try:
-        value = parameters().at(name, business_date()).value
+        value = ParameterTrace(business_date()).get(name)
     except NoPolicyInForce:
         return ""
     if isinstance(value, dict):  # a ratio: city 5 : county 95 → "5%、95%" read by the caller per party

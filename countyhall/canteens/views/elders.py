@@ -28,7 +28,7 @@ from countyhall.canteens.forms import (
 from countyhall.canteens.jobs import ELDER_IMPORT
 from countyhall.canteens.models import Elder, TekunStatus
 from countyhall.canteens.names import TOWN_KINDS, ElderName, present, town_names, town_of, unmasked_for
-from countyhall.canteens.rules import band_ages
+from countyhall.canteens.rules import band_ages, band_ages_terms
 from countyhall.canteens.selectors import elder_list_for_user
 from countyhall.canteens.services import elders as services
 from countyhall.core.clock import business_date, format_local
@@ -198,7 +198,8 @@ def elder_list(request):
     scope = request.user.scope_division
     return render(request, "canteens/elder_list.html", {
         "table": table, "filters": request.GET, "division": division, "divisions": division_choices(request.user),
-        "age_bands": age_bands(business_date()), "tekun_choices": TEKUN_CHOICES, "status_choices": STATUS_CHOICES,
+        "age_bands": age_bands(business_date()), "age_citations": band_ages_terms(business_date())[2],
+        "tekun_choices": TEKUN_CHOICES, "status_choices": STATUS_CHOICES,
         "hukou_choices": HUKOU_CHOICES,
         "can_edit": access.can_register_elder(request.user, scope) if scope else False,
         "can_import": access.can_import_elders(request.user)})
@@ -229,7 +230,13 @@ def _corrections(elder: Elder, unmasked: bool) -> list[dict]:
 def _edit_initial(elder: Elder) -> dict:
     person = elder.person
     return {"name": person.name, "division": person.division_id, "gaoqing_hukou": "是" if elder.gaoqing_hukou else "否",
-            "address": person.address, "phone": person.phone, "card_number": elder.card_number or ""}
+            "address": person.address, "phone": person.phone, "card_number": elder.card_number or "",
+            "tekun_support": _latest_support(elder)}
+
+
+def _latest_support(elder: Elder) -> str:
+    period = elder.tekun_periods.order_by("-valid_from").first()
+    return period.support if period is not None else ""
 
 
 @login_required
@@ -248,7 +255,8 @@ def elder_detail(request, pk: int, *, edit_form=None, undo_form=None, left_form=
         "lunches": elder.lunches.select_related("facility").order_by("-meal_date", "-id")[:60],
         "history": _corrections(elder, unmasked),
         "tekun_form": TekunForm(), "left_form": left_form or LeftForm(),
-        "edit_form": edit_form or (ElderEditForm(initial=_edit_initial(elder), user=request.user)
+        "edit_form": edit_form or (ElderEditForm(initial=_edit_initial(elder), user=request.user,
+                                                 tekun=bool(_latest_support(elder)))
                                    if can_correct else None),
         "undo_form": undo_form or UndoLeftForm(),
         "can_edit": access.can_edit_elder(request.user, elder), "can_correct": can_correct}, status=status)
@@ -278,7 +286,7 @@ def elder_new(request):
 @require_POST
 def elder_edit(request, pk: int):
     elder = _elder_for(request, pk)
-    form = ElderEditForm(request.POST, user=request.user)
+    form = ElderEditForm(request.POST, user=request.user, tekun=bool(_latest_support(elder)))
     if form.is_valid():
         try:
             services.elder_update(actor=request.user, elder=elder, **form.cleaned_data)

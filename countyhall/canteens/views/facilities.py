@@ -151,14 +151,14 @@ def _duties_context(user, facility) -> dict:
     today = business_date()
     reports = {r.year: r for r in facility.fund_use_reports.all()}
     years = sorted(set(duties.fund_report_years(facility, today)) | set(reports), reverse=True)
-    items = duties.five_public_items(today)
+    items, items_cited = duties.five_public_terms(today)
     return {
         "fund_reports": [(year, reports.get(year)) for year in years],
         "fund_report_citations": [cite.SEPARATE_ACCOUNTS, cite.FUND_USE_REPORT],
         "can_upload_fund_report": access.can_upload_fund_report(user, facility),
         "fund_report_form": FundReportForm(initial={"year": years[0] if years else today.year - 1}),
         "notice_checks": facility.notice_checks.select_related("verified_by")[:12],
-        "notice_items": items, "notice_citation": cite.FIVE_PUBLIC,
+        "notice_items": items, "notice_citation": items_cited or cite.FIVE_PUBLIC,
         "can_verify_notices": bool(items) and access.can_verify_notices(user, facility),
         "notice_form": NoticeCheckForm(items=items, initial={"checked_on": today}),
     }

@@ -8,10 +8,7 @@ from dataclasses import dataclass, field
 
 from countyhall.core.models import PolicyChange
 from countyhall.core.policy import ANSWER_LABELS, NoPolicyInForce, Parameter, Reading, parameters
-
-# Which program a parameter file belongs to, for the page's grouping (the file names are the programs' prefixes).
-PROGRAM_OF_FILE = {"canteen.yaml": "长者食堂", "heating.yaml": "清洁取暖", "permit.yaml": "工程建设项目审批",
-                   "emergency.yaml": "电厂事故应急", "calendar.yaml": "工作日历", "readings.yaml": "通用"}
+from countyhall.core.programs import program_of_parameter_file
 
 
 @dataclass
@@ -66,7 +63,7 @@ def reading_item(reading: Reading, *, on: dt.date, pending=None) -> ReadingItem:
         effects.append(EffectRow(label=parameter.label, unit=parameter.unit_label, adopted=adopted,
                                  alternative=reading.effects.get("alternative", {}).get(name, adopted)))
     return ReadingItem(reading=reading, answer=registry.answer(reading.id, on),
-                       program=PROGRAM_OF_FILE.get(reading.source_file, ""), pending=pending, effects=effects)
+                       program=program_of_parameter_file(reading.source_file), pending=pending, effects=effects)
 
 
 def figure_item(parameter: Parameter, *, on: dt.date, pending=None) -> FigureItem:
@@ -74,9 +71,9 @@ def figure_item(parameter: Parameter, *, on: dt.date, pending=None) -> FigureIte
         value = parameters().at(parameter.name, on)
     except NoPolicyInForce:
         return FigureItem(parameter=parameter, value=None, since=None,
-                          program=PROGRAM_OF_FILE.get(parameter.source_file, ""), pending=pending)
+                          program=program_of_parameter_file(parameter.source_file), pending=pending)
     return FigureItem(parameter=parameter, value=value.value, since=value.valid_from,
-                      program=PROGRAM_OF_FILE.get(parameter.source_file, ""), pending=pending)
+                      program=program_of_parameter_file(parameter.source_file), pending=pending)
 
 
 def governed_overview(*, on: dt.date) -> dict:

@@ -39,6 +39,7 @@ from countyhall.permits.services.setup import (
     elderly_room_handover_overdue,
     fees_record,
     handover_deadline,
+    handover_deadline_terms,
     project_code_problem,
     project_correct,
     project_register,
@@ -53,7 +54,7 @@ __all__ = [
     "case_refuse_intake", "case_resume", "case_return", "clock_sweep", "commitment_accept", "commitment_check", "credit_record_add", "credit_record_end",
     "credit_records_in_force", "elderly_care_step_record", "elderly_care_steps_due", "elderly_care_steps_missing",
     "elderly_room_handover_overdue", "extension_approve", "extension_request",
-    "fees_record", "handover_deadline", "materials_on_file", "permit_stage_apply", "permit_stage_submit",
+    "fees_record", "handover_deadline", "handover_deadline_terms", "materials_on_file", "permit_stage_apply", "permit_stage_submit",
     "progress_report_submit", "project_ledger_export", "project_ledger_import", "project_ledger_template", "project_credit_records", "project_code_problem", "project_correct", "project_register", "project_stage_plan", "project_stages", "residential_record", "review_clock", "review_give", "stage_limit_set",
     "stage_materials",
 ]

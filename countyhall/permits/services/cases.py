@@ -14,7 +14,8 @@ from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation
-from countyhall.core.policy import parameters
+from countyhall.core.policy import Citation
+from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.permits import access
 from countyhall.permits.models import (
@@ -39,9 +40,11 @@ def _day(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _stages_of(parameter: str, on: dt.date) -> list[str]:
-    """A stage set of permit.yaml (C4 fees, C12 rooms, 35号 consultation and invitation) in force on `on`."""
-    return list(parameters().at(parameter, on).value)
+def _stages_of(parameter: str, on: dt.date) -> tuple[list[str], Citation]:
+    """A stage set of permit.yaml (C4 fees, C12 rooms, 35号 consultation and invitation) in force on `on`, with its
+    citation (the refusal that applies the set names it)."""
+    trace = ParameterTrace(on)
+    return list(trace.get(parameter)), trace.citations[0]
 
 
 def materials_on_file(project: Project) -> dict[str, Material]:
@@ -72,8 +75,9 @@ def _gates(project: Project, stage: str, on: dt.date) -> None:
     missing = [a for a in required if a not in done]
     if missing:
         raise ServiceError("assessments", f"受理“{stage}”前须完成：{'、'.join(missing)}。")
-    if stage in _stages_of("permit.stages.fees_checked", on) and (project.fees_paid_on is None or project.fees_paid_on > on):
-        raise ServiceError("fees", "建设规费须在施工许可前缴清，请提交缴费凭证。")
+    fee_stages, cited = _stages_of("permit.stages.fees_checked", on)
+    if stage in fee_stages and (project.fees_paid_on is None or project.fees_paid_on > on):
+        raise ServiceError("fees", f"建设规费须在施工许可前缴清（{cited.document} {cited.clause}），请提交缴费凭证。")
 
 
 def _store_materials(*, actor, project: Project, case: Case, files: dict[str, File]) -> list[Material]:
@@ -295,7 +299,7 @@ def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.d
     on = on or business_date()
     if on < case.accepted_on:
         raise ServiceError("on", "决定日期不能早于受理日期。")
-    if approve and case.stage in _stages_of("permit.stages.elderly_room_checked", on):
+    if approve and case.stage in _stages_of("permit.stages.elderly_room_checked", on)[0]:
         _check_elderly_rooms(case.project, on=on)
     if approve:
         missing = elderly_care_steps_missing(case.project, stage=case.stage, on=on)
@@ -400,9 +404,9 @@ def case_note_add(*, actor, case: Case, text: str, internal: bool = True) -> Cas
 
 
 def _step_kind_for(stage: str, on: dt.date) -> str | None:
-    if stage in _stages_of("permit.stages.scheme_consultation", on):
+    if stage in _stages_of("permit.stages.scheme_consultation", on)[0]:
         return ElderlyCareStep.Kind.SCHEME_CONSULTATION
-    if stage in _stages_of("permit.stages.acceptance_invitation", on):
+    if stage in _stages_of("permit.stages.acceptance_invitation", on)[0]:
         return ElderlyCareStep.Kind.ACCEPTANCE_INVITATION
     return None
 

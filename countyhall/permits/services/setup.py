@@ -14,11 +14,12 @@ from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
-from countyhall.core.policy import parameters
+from countyhall.core.policy import Citation, parameters
+from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.permits import access
 from countyhall.permits.models import Category, Project, ProjectAssessment, ProjectCorrection, StageLimit
-from countyhall.permits.rules import SOLD_WITH_SCHEME, possible_stages, regionally_assessed, stages_for
+from countyhall.permits.rules import SOLD_WITH_SCHEME, possible_stages, regionally_assessed_terms, stages_for
 
 
 @transaction.atomic
@@ -213,10 +214,14 @@ def project_correct(*, actor, project: Project, reason: str, **changes) -> list[
             raise ServiceError("investment", "总投资不能为负数。")
     if "applicant" in changes:
         _check_builder(changes["applicant"], project.category)
-    if ("industrial" in changes or "merge_elected" in changes) and project.cases.filter(stage_order__gt=0).exists():
+    staging = [field for field in ("industrial", "merge_elected")
+               if field in changes and bool(changes[field]) != getattr(project, field)]
+    if staging and project.cases.filter(stage_order__gt=0).exists():
         # C3b: the stages of a project are fixed once it applies beyond 立项用地规划许可.
-        raise ServiceError("merge_elected", "项目已申报工程建设许可或后续阶段，审批阶段已确定，不能再更改是否合并阶段。")
-    if changes.get("merge_elected") and project.category != SOLD_WITH_SCHEME:
+        label = Project._meta.get_field(staging[0]).verbose_name
+        raise ServiceError(staging[0], f"项目已申报工程建设许可或后续阶段，审批阶段已确定，不能再更改“{label}”"
+                                       "（合并与否决定审批阶段，高政办发〔2021〕3号 二、（四））。")
+    if "merge_elected" in staging and changes["merge_elected"] and project.category != SOLD_WITH_SCHEME:
         raise ServiceError("merge_elected", "只有带方案出让土地类项目可以合并工程建设许可和施工许可。")
     before = model_snapshot(project)
     at = business_now()
@@ -257,8 +262,9 @@ def fees_record(*, actor, project: Project, paid_on: dt.date, proof: str) -> Pro
 def assessment_record(*, actor, project: Project, kind: str, completed_on: dt.date, reference: str) -> ProjectAssessment:
     actor = as_actor(actor)
     require(access.can_record_assessment(actor, project), "只有综合服务窗口或参与本项目审批的部门可以登记评估评价。")
-    if kind not in regionally_assessed(completed_on):
-        raise ServiceError("kind", f"未知的评估事项：{kind}。")
+    kinds, cited = regionally_assessed_terms(completed_on)
+    if kind not in kinds:
+        raise ServiceError("kind", f"未知的评估事项：{kind}（可登记的事项见{cited.document} {cited.clause}）。")
     if not reference.strip():
         raise ServiceError("reference", "请填写批复或报告文号。")
     assessment, created = ProjectAssessment.objects.update_or_create(
@@ -293,11 +299,17 @@ def residential_record(*, actor, project: Project, households: int | None, elder
 def handover_deadline(filed: dt.date) -> dt.date:
     """Three months after completion filing (C12, 35号 一、（一）3), on the same day of the month or the month's
     last day."""
-    months = parameters().at("permit.elderly_rooms.handover_months", filed).value
-    month = filed.month + months
+    return handover_deadline_terms(filed)[0]
+
+
+def handover_deadline_terms(filed: dt.date) -> tuple[dt.date, Citation]:
+    """handover_deadline with the citation of its months (permit.elderly_rooms.handover_months), for the page
+    that shows the date."""
+    trace = ParameterTrace(filed)
+    month = filed.month + trace.get("permit.elderly_rooms.handover_months")
     year = filed.year + (month - 1) // 12
     month = (month - 1) % 12 + 1
-    return dt.date(year, month, min(filed.day, calendar.monthrange(year, month)[1]))
+    return dt.date(year, month, min(filed.day, calendar.monthrange(year, month)[1])), trace.citations[0]
 
 
 def elderly_room_handover_overdue(*, on: dt.date | None = None) -> list[Project]:
