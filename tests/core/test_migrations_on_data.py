@@ -91,7 +91,7 @@ def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
     assert set(steps) == {"core", "canteens", "heating", "permits", "emergency"}
     assert "emergency.0003_casualty_figures_policy_basis" in steps["emergency"]["unapplied"]
     assert "permits.0009_elderly_care_steps_stage_merge" in steps["permits"]["unapplied"]
-    assert "canteens.0007_tekun_support_extra_charge_policy_basis_duties" in steps["canteens"]["unapplied"]
+    assert "canteens.0008_backdate_window_governed" in steps["canteens"]["unapplied"]
     for app, step in steps.items():
         start, rolled_back, after = step["start"], step["rolled_back"], step["after"]
         assert step["unapplied"], f"{app}: nothing was rolled back"
