@@ -156,10 +156,6 @@ UNTRACED_KNOWN = {
         "heating",
         "heating.gas_village.min_gas_percent (三、（二）) read bare for the village plan",
     ),
-    "permits/services/setup.py::stage_limit_set": (
-        "permits",
-        "permit.total_working_days.<category> read bare to refuse stage limits over the total",
-    ),
 }
 
 
