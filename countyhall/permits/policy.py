@@ -174,7 +174,9 @@ def _stage_limit_impact(*, change, proposal) -> list[dict]:
                      _day(now.due) if now else "（待受理）", _day(then.due) if then else "（待受理）"])
     with governed_as(proposal):
         sums = _plan_sums(category, change.valid_from)
-    total = parameters().at(f"permit.total_working_days.{category}", change.valid_from).value
+    from countyhall.core.rules.trace import ParameterTrace
+
+    total = ParameterTrace(change.valid_from).get(f"permit.total_working_days.{category}")
     return [
         {"title": f"“{stage}”阶段时限变更影响的在办事项", "columns": ["项目", "镇街", "申报日期", "现行时限（阶段/审查）",
                                                            "变更后时限（阶段/审查）", "现行到期日", "变更后到期日"],
