@@ -18,7 +18,7 @@ from countyhall.core.access import (
     SCOPE_TOWN,
     Permission,
 )
-from countyhall.core.roles import Role
+from countyhall.core.roles import Capability, Role
 
 # Who may open the program at all (menu and pages); what each may do is decided by the predicates below.
 USERS = frozenset({Role.CIVIL_AFFAIRS, Role.FINANCE, Role.MARKET_REGULATION, Role.AUDITOR, Role.SYSTEM_ADMIN,
@@ -340,7 +340,9 @@ def can_decide_late_entry(user, entry) -> bool:
 
 
 def can_set_backdate_window(user) -> bool:
-    return _person(user) and Role.CIVIL_AFFAIRS in _roles(user)
+    """补录期限 is an administered figure under four eyes (canteen.backdate_days): a system administrator proposes
+    a change, a second one approves it (core.services.policy)."""
+    return _person(user) and user.can(Capability.POLICY_GOVERN)
 
 
 PERMISSIONS += [
@@ -357,8 +359,8 @@ PERMISSIONS += [
                note="超出补录期限或所属结算期已审核的午餐"),
     Permission("canteens.late_entry_decide", "审核午餐补录申请", {Role.CIVIL_AFFAIRS: SCOPE_COUNTY},
                note="同意后计入下一个未审核的结算期"),
-    Permission("canteens.backdate_window_set", "设置补录期限（天）", {Role.CIVIL_AFFAIRS: SCOPE_COUNTY},
-               note="平台设置，文件未规定"),
+    Permission("canteens.backdate_window_set", "提出补录期限（天）的调整", {Role.SYSTEM_ADMIN: SCOPE_COUNTY},
+               note="管理员录入的数值：另一位系统管理员审核后生效（四眼原则），文件未规定"),
 ]
 
 

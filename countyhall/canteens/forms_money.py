@@ -46,4 +46,5 @@ class LateEntryDecisionForm(forms.Form):
 
 class BackdateWindowForm(forms.Form):
     days = forms.IntegerField(label="补录期限（天）", min_value=0, max_value=366)
-    reason = forms.CharField(label="说明", max_length=200, required=False)
+    valid_from = forms.DateField(label="起始日期", required=False, help_text="为空时自明日起", widget=DATE)
+    reason = forms.CharField(label="理由", max_length=200, required=False)

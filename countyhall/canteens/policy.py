@@ -27,6 +27,7 @@ from django.utils.dateformat import format as date_format
 from countyhall.canteens.models import Facility, Lunch, OperatingSubsidy, PriceListEntry, Settlement
 from countyhall.canteens.names import town_names, town_of
 from countyhall.canteens.rules import FacilityTerms, TekunSupport, lunch_terms, operating_subsidy_terms
+from countyhall.core.clock import business_date
 from countyhall.core.policy import governed, parameters
 from countyhall.core.policy.governed import GovernedPolicy
 from countyhall.core.services.policy import PolicyLock
@@ -44,6 +45,7 @@ BUDGETS = [
     ("政策未明确付款方", "unfunded"),
     ("另行收费（高标准餐）", "extra_charge"),
 ]
+BACKDATE_KEY = "canteen.backdate_days"  # 补录期限: which dates a counter records itself (services/lunches.py)
 OPERATING_KEYS_PREFIX = ("canteen.operating_subsidy.", "canteen.evaluation.")
 OPERATING_READINGS = {"A14", "A18"}
 
@@ -78,11 +80,17 @@ def policy_locks(*, kind: str, key: str) -> list[PolicyLock]:
         .values_list("year", "month")
         .distinct()
     ]
+    locks = []
+    if key == BACKDATE_KEY:
+        # Each day's counter used the window in force that day (which dates it recorded itself, which it sent to
+        # 民政 as late entries): a change of the window starts today at the earliest.
+        locks.append(PolicyLock(through=business_date() - dt.timedelta(days=1),
+                                what="登记台已按当日的补录期限登记午餐、提交补录申请"))
     if not ends:
-        return []
+        return locks
     through, year, month = max(ends)
     period = f"{year}年{month}月" if month else f"{year}年度"
-    return [PolicyLock(through=through, what=f"长者食堂{period}结算单已审核")]
+    return [PolicyLock(through=through, what=f"长者食堂{period}结算单已审核"), *locks]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -316,9 +324,47 @@ def _operating_impact(*, since: dt.date, today: GovernedPolicy, proposal: Govern
     ]
 
 
+def _backdate_impact(*, change, proposal: GovernedPolicy) -> list[dict]:
+    """补录期限: on the change's start date, the earliest day a counter may record itself today and under the
+    proposal, and the pending late entries per town that the proposal's window would cover (the counter could
+    record them itself) or that would still need 民政's approval."""
+    from countyhall.canteens.models import LateEntry
+    from countyhall.canteens.services.lunches import backdate_days
+
+    on = change.valid_from
+    with governed.governed_as(governed.current()):
+        now = backdate_days(on)
+    with governed.governed_as(proposal):
+        then = backdate_days(on)
+    window = [["补录期限", f"{now} 天", f"{then} 天"],
+              [f"{on.isoformat()} 登记台可自行补录的最早就餐日", (on - dt.timedelta(days=now)).isoformat(),
+               (on - dt.timedelta(days=then)).isoformat()]]
+    towns = town_names()
+    per_town: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    pending = LateEntry.objects.filter(status=LateEntry.Status.PENDING).select_related("facility__division")
+    for entry in pending.only("meal_date", "facility__division__kind", "facility__division__path",
+                              "facility__division__name"):
+        row = per_town[town_of(entry.facility.division, towns) or "（未归属镇街）"]
+        row[0] += 1
+        inside_now = (on - entry.meal_date).days <= now
+        inside_then = (on - entry.meal_date).days <= then
+        row[1] += inside_then and not inside_now
+        row[2] += inside_now and not inside_then
+    rows = [[town, str(n), str(opened), str(closed)] for town, (n, opened, closed) in sorted(per_town.items())]
+    return [
+        {"title": "补录期限（高政办发〔2021〕2号 四、（二）5）", "columns": ["项目", "现行", "变更后"], "rows": window,
+         "note": "期限内的日期由登记台自行补录；更早的日期须提交补录申请，由县民政局审核。"},
+        {"title": "待审核的补录申请（按镇街）",
+         "columns": ["镇街", "待审核申请", "变更后登记台可自行补录", "变更后须审核（原可自行补录）"], "rows": rows,
+         "note": "按生效日计算；已提交的申请仍由县民政局审核，期限只决定今后的登记。" if rows else "没有待审核的补录申请。"},
+    ]
+
+
 def policy_impact(*, change, proposal: GovernedPolicy) -> list[dict]:
     if not is_canteen_key(change.kind, change.key):
         return []
+    if change.key == BACKDATE_KEY:
+        return _backdate_impact(change=change, proposal=proposal)
     today = governed.current()
     tables = _lunch_impact(since=change.valid_from, today=today, proposal=proposal)
     if change.key in OPERATING_READINGS or change.key.startswith(OPERATING_KEYS_PREFIX):

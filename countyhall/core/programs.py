@@ -80,12 +80,26 @@ class Program:
     @property
     def policy_name(self) -> str:
         return self.policy_title or self.title
+    # function(change=, on_approval=) raising ServiceError when the program's own rule between figures breaks
+    # (permits: the stages' limits within the category's total, C3), at proposal and at approval; and
+    # function(actor=, change=) run in the approval's transaction: the program brings its open records up to the
+    # approved figure (permits: open cases applied for from the change's date), audited.
+    policy_check: str = ""
+    policy_apply: str = ""
 
     def policy_locks_for(self, *, kind: str, key: str) -> list:
         return list(_function(self.policy_locks)(kind=kind, key=key)) if self.policy_locks else []
 
     def policy_impact_for(self, *, change, proposal) -> list[dict]:
         return list(_function(self.policy_impact)(change=change, proposal=proposal)) if self.policy_impact else []
+
+    def policy_check_for(self, *, change, on_approval: bool) -> None:
+        if self.policy_check:
+            _function(self.policy_check)(change=change, on_approval=on_approval)
+
+    def policy_apply_for(self, *, actor, change) -> None:
+        if self.policy_apply:
+            _function(self.policy_apply)(actor=actor, change=change)
 
     def permissions(self) -> list:
         return list(importlib.import_module(self.access).PERMISSIONS) if self.access else []

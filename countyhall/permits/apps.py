@@ -34,6 +34,8 @@ class PermitsConfig(AppConfig):
             todos="countyhall.permits.todos:todos_for",
             policy_locks="countyhall.permits.policy:policy_locks",
             policy_impact="countyhall.permits.policy:policy_impact",
+            policy_check="countyhall.permits.policy:policy_check",
+            policy_apply="countyhall.permits.policy:policy_apply",
         )
 
     def ready(self) -> None:

@@ -11,7 +11,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from countyhall.core.models import Division, Organisation, User
+from countyhall.core.services.policy import governed_refresh, policy_change_approve, policy_change_propose
 from countyhall.permits.models import Project, StageLimit
+from countyhall.permits.policy import stage_limit_key
 from countyhall.permits.services import (
     assessment_record,
     case_accept,
@@ -74,11 +76,22 @@ def load(*, actor: str) -> list[str]:
     if Project.objects.exists():
         return ["工程建设项目审批演示数据已存在，未重复加载。"]
     orgs = {o.short_name or o.name: o for o in Organisation.objects.all()}
+    # The stages' description by the program's administrator; their limits are governed figures, proposed by one
+    # system administrator and approved by the second (four eyes), in force from the day 3号's limits apply.
+    proposer, approver = User.objects.get(username="admin"), User.objects.get(username="admin2")
     for category in ("social_industrial", "social_civil"):
         for stage, (days, lead, participants, items, materials) in STAGES.items():
-            stage_limit_set(actor=actor, category=category, stage=stage, working_days=days, lead=orgs[lead],
+            stage_limit_set(actor=actor, category=category, stage=stage, lead=orgs[lead],
                             participants=[orgs[p] for p in participants], basis=BASIS, items=items,
-                            materials=materials, review_working_days=days - 3 if days > 5 else None)
+                            materials=materials)
+            for figure, value in (("working_days", days), ("review_working_days", days - 3 if days > 5 else None)):
+                if value is None:
+                    continue
+                change = policy_change_propose(actor=proposer, kind="parameter", value=value,
+                                               key=stage_limit_key(category, stage, figure),
+                                               valid_from=dt.date(2021, 8, 9), reason=f"演示：{BASIS}")
+                policy_change_approve(actor=approver, change=change, note="演示：已核对流程图")
+    governed_refresh(force=True)  # the cases below are applied for in this same transaction
     site = Division.objects.get(code="370322001001") if Division.objects.filter(code="370322001001").exists() \
         else Division.objects.filter(kind="town").first()
     window = _user("shenpi")

@@ -85,8 +85,12 @@ class StageLimitForm(forms.Form):
     category = forms.ChoiceField(label="项目类别", choices=Category.choices)
     stage = forms.ChoiceField(label="审批阶段", choices=[(s, s) for s in dict.fromkeys(
         stage for category in Category.values for stage in possible_stages(category))])
-    working_days = forms.IntegerField(label="阶段时限（工作日）", min_value=1)
+    working_days = forms.IntegerField(label="阶段时限（工作日）", min_value=1, required=False,
+                                      help_text="与现行时限不同时提出变更：须另一位系统管理员审核后生效")
     review_working_days = forms.IntegerField(label="部门审查时限（工作日）", min_value=1, required=False)
+    valid_from = forms.DateField(label="时限变更起始日期", required=False, help_text="为空时自明日起",
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    reason = forms.CharField(label="时限变更理由", max_length=200, required=False)
     lead = forms.ModelChoiceField(label="牵头部门", queryset=_departments())
     participants = forms.ModelMultipleChoiceField(label="参与部门", queryset=_departments(), required=False,
                                                   widget=forms.SelectMultiple(attrs={"size": 6}))

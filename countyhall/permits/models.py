@@ -7,6 +7,8 @@ while the applicant corrects (补正). Other programs' workflows can reuse the s
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -23,17 +25,15 @@ class Category(models.TextChoices):
 
 
 class StageLimit(models.Model):
-    """An administrator's per-stage limit (the flow charts were not printed); stages may not exceed the total."""
+    """A stage's configuration entered by the program's administrator: lead, participants, items, materials, basis.
+    Its limits (working days, departments' review days) are governed administered figures
+    (permit.stage_limit.<category>.<stage>.*, four eyes: permits.policy); the properties read the ones in force."""
 
     category = models.CharField("项目类别", max_length=24, choices=Category.choices)
     stage = models.CharField("审批阶段", max_length=32)
-    working_days = models.PositiveIntegerField("阶段时限（工作日）")
     lead = models.ForeignKey(Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+")
     participants = models.ManyToManyField(Organisation, verbose_name="参与部门", related_name="+", blank=True)
     basis = models.CharField("依据", max_length=200, help_text="如：县行政审批服务局印发的审批流程图")
-    review_working_days = models.PositiveIntegerField(
-        "部门审查时限（工作日）", null=True, blank=True,
-        help_text="各参与部门出具意见的时限；为空时与阶段时限相同")
     items = models.TextField("本阶段办理事项", blank=True, help_text="每行一项；合并办理的事项写在同一行")
     materials = models.TextField("申报材料清单", blank=True,
                                  help_text="每行一种材料；前一阶段已提交的材料自动共享，不再要求重复提交")
@@ -44,7 +44,26 @@ class StageLimit(models.Model):
         constraints = [models.UniqueConstraint(fields=["category", "stage"], name="one_limit_per_stage")]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} {self.stage} {self.working_days}个工作日"
+        days = self.working_days
+        return f"{self.get_category_display()} {self.stage} " + (f"{days}个工作日" if days else "（时限未录入）")
+
+    def figures_on(self, on: dt.date) -> tuple[int | None, int | None]:
+        from countyhall.permits.policy import stage_figures
+
+        return stage_figures(self.category, self.stage, on)
+
+    @property
+    def working_days(self) -> int | None:
+        """The stage's limit in force today (None: not entered yet)."""
+        from countyhall.core.clock import business_date
+
+        return self.figures_on(business_date())[0]
+
+    @property
+    def review_working_days(self) -> int | None:
+        from countyhall.core.clock import business_date
+
+        return self.figures_on(business_date())[1]
 
     @property
     def item_list(self) -> list[str]:

@@ -420,7 +420,7 @@ def stage_limits(request):
         if not can_edit:
             raise PermissionDenied("只有系统管理员或县行政审批服务局可以配置阶段时限。")
         if save_form(request, form, lambda data: services.stage_limit_set(actor=request.user, **data),
-                     success="已保存阶段配置。"):
+                     success="已保存阶段配置；时限如有变更，已提出并待另一位系统管理员审核后生效。"):
             return redirect("permits:limits")
     limits = StageLimit.objects.select_related("lead").prefetch_related("participants")
     groups = []
@@ -434,7 +434,7 @@ def stage_limits(request):
             names = {s["name"] for s in shown}
             shown += [s for s in stages_terms(category=value, on=business_date(), merged=False).data["stages"]
                       if s["name"] not in names]
-        groups.append({"label": label, "total": total, "configured": sum(r.working_days for r in rows.values()),
+        groups.append({"label": label, "total": total, "configured": sum(r.working_days or 0 for r in rows.values()),
                        "stages": [(s["name"], rows.get(s["name"]), s) for s in shown],
                        "citations": printed.citations})
     return render(request, "permits/limits.html", {"groups": groups, "form": form, "can_edit": can_edit,

@@ -24,7 +24,7 @@ STAGES = [
 def county(county_tree, make_user):
     from countyhall.core.models import Organisation
     from countyhall.core.services.calendar import calendar_seed_year
-    from countyhall.permits.services import stage_limit_set
+    from tests.permits.conftest import configure_stage
 
     calendar_seed_year(year=2022, actor="browser-test")  # a transactional test starts from an empty database
     users = {key: make_user(f"u-{key}", role) for key, role in (
@@ -36,7 +36,7 @@ def county(county_tree, make_user):
     firm.save()
     admin = make_user("admin-w", "system_admin")
     for stage, lead, participants, materials in STAGES:
-        stage_limit_set(actor=admin, category="social_industrial", stage=stage, working_days=10,
+        configure_stage(actor=admin, category="social_industrial", stage=stage, working_days=10,
                         lead=users[lead].organisation, participants=[users[p].organisation for p in participants],
                         basis="流程图（测试）", materials=materials)
     return {"users": users, "firm": firm, "firm_org": firm_org, "site": county_tree["village_a"]}

@@ -27,9 +27,7 @@ def canteen_world(db, county_tree, make_user):
     users["operator"].organisation = operator_org
     users["operator"].save()
     # These tests date lunches weeks before the pinned business date (2022-06-15); the window tests set their own.
-    from countyhall.canteens.services.late_entries import backdate_window_set
-
-    backdate_window_set(actor=users["minzheng"], days=366, reason="测试：按历史日期登记")
+    enter_backdate_window(366)
     facility = facility_services.facility_register(
         actor=users["town"], operator=operator_org, division=county_tree["natural_b"],
         name="青城镇乙村长者食堂", kind="canteen", model="happiness_home", setting="rural",
@@ -70,3 +68,21 @@ def filed_world(canteen_world):
     facility.save()
     canteen_world["facility"] = facility
     return canteen_world
+
+
+def enter_backdate_window(days: int, *, valid_from: dt.date = dt.date(2000, 1, 1)):
+    """TEST FIXTURE: 补录期限 as an approved change of canteen.backdate_days, written directly (the four-eyes walk
+    itself is tested in test_late_entries.py), and loaded into the process's governed snapshot."""
+    from django.utils import timezone
+
+    from countyhall.core.models import PolicyChange, User
+    from countyhall.core.services.policy import governed_refresh
+
+    user = User.objects.filter(username="policy-fixture").first() or User.objects.create_user(
+        username="policy-fixture", password=None, is_active=False)
+    change = PolicyChange.objects.create(kind="parameter", key="canteen.backdate_days", value=days,
+                                         valid_from=valid_from, reason="测试：按历史日期登记", state="approved",
+                                         proposed_by=user, proposed_at=timezone.now(), decided_by=user,
+                                         decided_at=timezone.now())
+    governed_refresh(force=True)
+    return change

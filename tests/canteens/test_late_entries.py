@@ -17,7 +17,9 @@ from countyhall.canteens.services.lunches import LateEntryNeeded, backdate_days,
 from countyhall.canteens.services.settlements import settlement_approve, settlement_compute
 from countyhall.core.access import AccessDenied
 from countyhall.core.errors import ServiceError
-from countyhall.core.models import AuditEntry
+from countyhall.core.models import AuditEntry, PolicyChange
+from countyhall.core.services.policy import governed_refresh, policy_change_approve
+from tests.canteens.conftest import enter_backdate_window
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2022, 6, 15)  # the pinned business date of the test settings
@@ -30,8 +32,13 @@ def check_in(world, elder_key, day, user="operator"):
 
 @pytest.fixture
 def window3(filed_world):
-    backdate_window_set(actor=filed_world["users"]["minzheng"], days=3, reason="测试")
+    enter_backdate_window(3)
     return filed_world
+
+
+@pytest.fixture
+def admins(make_user):
+    return make_user("gov-a", "system_admin"), make_user("gov-b", "system_admin")
 
 
 def approved_may(world):
@@ -42,7 +49,8 @@ def approved_may(world):
 
 
 def test_default_window_is_a_platform_setting_of_three_days(filed_world):
-    CanteenSetting.objects.all().delete()
+    PolicyChange.objects.filter(key="canteen.backdate_days").delete()
+    governed_refresh(force=True)
     assert backdate_days() == 3
     assert check_in(filed_world, "same_65", TODAY - dt.timedelta(days=3)).accepted
     with pytest.raises(LateEntryNeeded) as error:
@@ -50,15 +58,46 @@ def test_default_window_is_a_platform_setting_of_three_days(filed_world):
     assert error.value.field == "meal_date" and "补录期限（3 天）" in error.value.message
 
 
-def test_window_is_set_by_minzheng_with_audit(filed_world):
+def test_window_is_proposed_by_one_administrator_and_approved_by_another(filed_world, admins,
+                                                                         django_capture_on_commit_callbacks):
+    first, second = admins
+    enter_backdate_window(3)
     with pytest.raises(AccessDenied):
-        backdate_window_set(actor=filed_world["users"]["operator"], days=30)
+        backdate_window_set(actor=filed_world["users"]["minzheng"], days=30)  # 民政 no longer sets it alone
     with pytest.raises(ServiceError) as error:
-        backdate_window_set(actor=filed_world["users"]["minzheng"], days=9999)
+        backdate_window_set(actor=first, days=9999)
     assert error.value.field == "days"
-    backdate_window_set(actor=filed_world["users"]["minzheng"], days=7, reason="春节")
-    assert backdate_days() == 7
-    assert AuditEntry.objects.filter(object_type="canteens.CanteenSetting", note__contains="7 天").exists()
+    with pytest.raises(ServiceError) as error:
+        backdate_window_set(actor=first, days=7, reason="春节期间网络中断", valid_from=TODAY - dt.timedelta(days=1))
+    assert error.value.field == "valid_from" and TODAY.isoformat() in error.value.message  # no retroactive start
+    change = backdate_window_set(actor=first, days=7, reason="春节期间网络中断", valid_from=TODAY + dt.timedelta(days=1))
+    assert change.state == PolicyChange.State.PROPOSED and backdate_days() == 3  # not in force before approval
+    with pytest.raises(AccessDenied):
+        policy_change_approve(actor=first, change=change)  # four eyes: not the proposer
+    with django_capture_on_commit_callbacks(execute=True):
+        change = policy_change_approve(actor=second, change=change)
+    # The impact was stored with the decision: the window on the start date, before and after.
+    assert change.impact[0]["rows"][0] == ["补录期限", "3 天", "7 天"]
+    assert backdate_days(TODAY) == 3 and backdate_days(TODAY + dt.timedelta(days=1)) == 7
+    assert AuditEntry.objects.filter(object_type="core.PolicyChange", note__contains="补录期限").count() == 2
+
+
+def test_stored_settings_are_migrated_as_approved_changes(filed_world):
+    """Migration canteens 0008: a window set before four eyes is kept, recorded as approved by the system."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("countyhall.canteens.migrations.0008_backdate_window_governed")
+    PolicyChange.objects.filter(key="canteen.backdate_days").delete()
+    CanteenSetting.objects.create(key=CanteenSetting.Key.BACKDATE_DAYS, value=10, reason="旧设置",
+                                  set_by=filed_world["users"]["minzheng"], set_by_label="minzheng")
+    migration.forward(apps, None)
+    change = PolicyChange.objects.get(key="canteen.backdate_days")
+    assert change.state == "approved" and change.value == 10 and "四眼审核之前" in change.decision_note
+    assert change.proposed_by == filed_world["users"]["minzheng"] and change.decided_by.username.startswith("system")
+    governed_refresh(force=True)
+    assert backdate_days() == 10
 
 
 def test_never_into_an_approved_period_even_inside_the_window(filed_world):
@@ -173,7 +212,24 @@ def test_minzheng_desk_lists_decides_and_logs_the_read(client, window3):
     entry.refresh_from_db()
     assert entry.status == "approved" and entry.lunch is not None
     response = client.post("/canteens/late-entries/backdate-window/", {"days": "5"})
-    assert response.status_code == 302 and backdate_days() == 5
+    assert response.status_code == 403 and backdate_days() == 3  # a governed figure: 民政 cannot set it alone
+
+
+def test_the_window_page_proposes_a_change_for_a_second_administrator(client, window3, admins):
+    first, second = admins
+    client.force_login(first)
+    html = client.get("/canteens/late-entries/").content.decode()
+    assert "提出调整补录期限" in html and "/policy/parameters/canteen.backdate_days/" in html
+    response = client.post("/canteens/late-entries/backdate-window/",
+                           {"days": "5", "valid_from": "2022-07-01", "reason": "春节期间网络中断"})
+    change = PolicyChange.objects.get(key="canteen.backdate_days", state="proposed")
+    assert response.status_code == 302 and response["Location"] == f"/policy/changes/{change.pk}/"
+    assert change.value == 5 and change.valid_from == dt.date(2022, 7, 1) and backdate_days() == 3
+    page = client.get(response["Location"]).content.decode()
+    assert "补录期限" in page and "待审核的补录申请" in page  # the impact preview before approval
+    client.force_login(second)
+    figure = client.get("/policy/parameters/canteen.backdate_days/").content.decode()
+    assert "待审核" in figure and "3" in figure
 
 
 @pytest.mark.parametrize(("query", "label"), [("status=bogus", "状态"), ("page=abc", "页码"), ("page=0", "页码"),

@@ -90,8 +90,8 @@ def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
     # Every app with more than one migration was rolled back (and took its dependants with it).
     assert set(steps) == {"core", "canteens", "heating", "permits", "emergency"}
     assert "emergency.0003_casualty_figures_policy_basis" in steps["emergency"]["unapplied"]
-    assert "permits.0009_elderly_care_steps_stage_merge" in steps["permits"]["unapplied"]
-    assert "canteens.0010_notice_check_citation" in steps["canteens"]["unapplied"]
+    assert "permits.0011_stage_limit_figures_governed" in steps["permits"]["unapplied"]
+    assert "canteens.0011_backdate_window_governed" in steps["canteens"]["unapplied"]
     for app, step in steps.items():
         start, rolled_back, after = step["start"], step["rolled_back"], step["after"]
         assert step["unapplied"], f"{app}: nothing was rolled back"

@@ -17,8 +17,8 @@ from countyhall.permits.services import (
     permit_stage_submit,
     project_register,
     review_give,
-    stage_limit_set,
 )
+from tests.permits.conftest import configure_stage
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -26,20 +26,20 @@ D = dt.date
 
 def test_stage_limits_may_not_exceed_the_category_total(world):
     with pytest.raises(ServiceError) as error:
-        stage_limit_set(actor=world["admin"], category="social_civil", stage="施工许可", working_days=21,
+        configure_stage(actor=world["admin"], category="social_civil", stage="施工许可", working_days=21,
                         lead=world["orgs"]["housing"], participants=[], basis="流程图")
     assert error.value.field == "working_days" and "45" in error.value.message
     with pytest.raises(ServiceError):
-        stage_limit_set(actor=world["admin"], category="social_civil", stage="工程建设许可和施工许可", working_days=5,
+        configure_stage(actor=world["admin"], category="social_civil", stage="工程建设许可和施工许可", working_days=5,
                         lead=world["orgs"]["housing"], participants=[], basis="流程图")  # no merged stage there
     # 3号 二、（四）, L1730 (reading C3b): land sold with a scheme keeps four stages under the alternative, so both
     # plans are configured — each within the category's 35 working days.
-    stage_limit_set(actor=world["admin"], category="land_with_scheme", stage="工程建设许可和施工许可", working_days=30,
+    configure_stage(actor=world["admin"], category="land_with_scheme", stage="工程建设许可和施工许可", working_days=30,
                     lead=world["orgs"]["housing"], participants=[], basis="流程图")
-    stage_limit_set(actor=world["admin"], category="land_with_scheme", stage="施工许可", working_days=20,
+    configure_stage(actor=world["admin"], category="land_with_scheme", stage="施工许可", working_days=20,
                     lead=world["orgs"]["housing"], participants=[], basis="流程图")
     with pytest.raises(ServiceError):
-        stage_limit_set(actor=world["admin"], category="land_with_scheme", stage="立项用地规划许可", working_days=6,
+        configure_stage(actor=world["admin"], category="land_with_scheme", stage="立项用地规划许可", working_days=6,
                         lead=world["orgs"]["housing"], participants=[], basis="流程图")
 
 
@@ -161,7 +161,7 @@ def test_a_listed_applicant_is_flagged_to_every_reviewer(world, client):
 def test_construction_permit_needs_the_fees_paid(world):
     from countyhall.permits.services import fees_record
 
-    stage_limit_set(actor=world["admin"], category="social_civil", stage="施工许可", working_days=5,
+    configure_stage(actor=world["admin"], category="social_civil", stage="施工许可", working_days=5,
                     lead=world["orgs"]["approval"], participants=[], basis="流程图（示例）")
     from countyhall.permits.services import assessment_record
 

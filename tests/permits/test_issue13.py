@@ -27,8 +27,8 @@ from countyhall.permits.services import (
     project_register,
     project_stages,
     review_give,
-    stage_limit_set,
 )
+from tests.permits.conftest import configure_stage
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -121,18 +121,13 @@ def test_c3b_a_civil_project_on_land_sold_with_a_scheme_keeps_four_stages_under_
     civil = _scheme_project(world, "2021-370322-70-03-000101", industrial=False)
     plant = _scheme_project(world, "2021-370322-26-03-000102", industrial=True)
     assert project_stages(civil) == MERGED and project_stages(plant) == MERGED
+    # The four-stage plan is configured (its limits approved by a second administrator before the block: the
+    # block computes under a snapshot of the policy taken as it opens) and applied for like any other category's.
+    for stage, days in (("立项用地规划许可", 5), ("工程建设许可", 10)):
+        configure_stage(actor=world["admin"], category="land_with_scheme", stage=stage, working_days=days,
+                        lead=world["orgs"]["resources"], participants=[], basis="流程图")
     with readings_answered({"C3b": "alternative"}):
         assert project_stages(civil) == FOUR and project_stages(plant) == MERGED
-        # The four-stage plan is configured and applied for like any other category's.
-        stage_limit_set(
-            actor=world["admin"],
-            category="land_with_scheme",
-            stage="立项用地规划许可",
-            working_days=5,
-            lead=world["orgs"]["resources"],
-            participants=[],
-            basis="流程图",
-        )
         case = permit_stage_submit(
             actor=world["users"]["approval"],
             project=civil,
@@ -144,15 +139,6 @@ def test_c3b_a_civil_project_on_land_sold_with_a_scheme_keeps_four_stages_under_
             case=_all_approve(world, case, D(2021, 9, 2)),
             approve=True,
             on=D(2021, 9, 2),
-        )
-        stage_limit_set(
-            actor=world["admin"],
-            category="land_with_scheme",
-            stage="工程建设许可",
-            working_days=10,
-            lead=world["orgs"]["resources"],
-            participants=[],
-            basis="流程图",
         )
         assessment_record(
             actor=world["users"]["approval"],
@@ -193,7 +179,7 @@ def test_government_projects_need_the_energy_review_before_project_approval(
 ):
     for cat in {category, "social_civil"}:
         if cat != "social_civil":
-            stage_limit_set(
+            configure_stage(
                 actor=world["admin"],
                 category=cat,
                 stage="立项用地规划许可",

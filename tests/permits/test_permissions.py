@@ -87,9 +87,13 @@ def test_stage_configuration_fees_and_ledger_only_for_their_roles(scene):
     with pytest.raises(AccessDenied):
         stage_limit_set(actor=users["housing"], category="social_civil", stage="施工许可", working_days=5,
                         lead=orgs["housing"], participants=[], basis="x")
-    # The demo loader and the command line configure stages: explicitly allowed.
-    assert stage_limit_set(actor=SystemActor("demo"), category="social_civil", stage="施工许可", working_days=5,
+    # The demo loader and the command line configure stages: explicitly allowed. Their limits are governed figures:
+    # no system actor proposes them (four eyes need two people).
+    assert stage_limit_set(actor=SystemActor("demo"), category="social_civil", stage="施工许可",
                            lead=orgs["housing"], participants=[], basis="x").pk
+    with pytest.raises(AccessDenied):
+        stage_limit_set(actor=SystemActor("demo"), category="social_civil", stage="施工许可", working_days=5,
+                        lead=orgs["housing"], participants=[], basis="x")
     with pytest.raises(AccessDenied):
         fees_record(actor=users["housing"], project=scene["project"], paid_on=D(2021, 9, 1), proof="JF-1")
     fees_record(actor=users["approval"], project=scene["project"], paid_on=D(2021, 9, 1), proof="JF-1")

@@ -26,8 +26,8 @@ from countyhall.permits.services import (
     project_register,
     review_clock,
     review_give,
-    stage_limit_set,
 )
+from tests.permits.conftest import configure_stage
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -54,9 +54,9 @@ def firms(world, make_user, county_tree):
 
 def _materials(world, stage1: str, stage2: str):
     admin, orgs = world["admin"], world["orgs"]
-    stage_limit_set(actor=admin, category="social_civil", stage="立项用地规划许可", working_days=10,
+    configure_stage(actor=admin, category="social_civil", stage="立项用地规划许可", working_days=10,
                     lead=orgs["resources"], participants=[orgs["approval"]], basis="流程图（示例）", materials=stage1)
-    stage_limit_set(actor=admin, category="social_civil", stage="工程建设许可", working_days=15,
+    configure_stage(actor=admin, category="social_civil", stage="工程建设许可", working_days=15,
                     lead=orgs["approval"], participants=[orgs["resources"], orgs["housing"]], basis="流程图（示例）",
                     materials=stage2)
 
@@ -154,7 +154,7 @@ def test_a_department_sees_only_the_reviews_it_holds(world, make_user):
 
 def test_a_parallel_stage_with_one_late_department(world):
     users, orgs, admin = world["users"], world["orgs"], world["admin"]
-    stage_limit_set(actor=admin, category="social_civil", stage="立项用地规划许可", working_days=10,
+    configure_stage(actor=admin, category="social_civil", stage="立项用地规划许可", working_days=10,
                     lead=orgs["resources"], participants=[orgs["approval"], orgs["housing"]], basis="流程图（示例）",
                     review_working_days=5)
     case = permit_stage_submit(actor=users["approval"], project=world["project"], stage="立项用地规划许可",

@@ -125,12 +125,7 @@ def test_enum_drift_table(choices, model_field, problems):
 # ---- a value read together with its citation -----------------------------------------------------------------
 
 # where (file::function) → (program, what it reads without its citation)
-UNTRACED_KNOWN = {
-    "permits/services/setup.py::stage_limit_set": (
-        "permits",
-        "permit.total_working_days.<category> read bare to refuse stage limits over the total",
-    ),
-}
+UNTRACED_KNOWN: dict[str, tuple[str, str]] = {}
 
 
 @pytest.fixture(scope="module")

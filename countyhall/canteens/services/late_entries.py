@@ -8,41 +8,40 @@ import datetime as dt
 from django.db import transaction
 
 from countyhall.canteens.access import can_decide_late_entry, can_request_late_entry, can_set_backdate_window
-from countyhall.canteens.models import CanteenSetting, Facility, LateEntry, SettlementAdjustment
+from countyhall.canteens.models import Facility, LateEntry, SettlementAdjustment
 from countyhall.canteens.services.lunches import (
     _record,
     approved_settlement_for,
-    backdate_days,
     elder_find_by_identifier,
     late_entry_reason,
 )
 from countyhall.core.access import require
-from countyhall.core.actors import actor_label, actor_user, as_actor
+from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record, model_snapshot
 
+BACKDATE_PARAMETER = "canteen.backdate_days"
 # Far enough back for any correction of the policy period; a cap keeps a mistyped setting from opening
 # the whole history to the counter.
 MAX_BACKDATE_DAYS = 366
 
 
-@transaction.atomic
-def backdate_window_set(*, actor, days: int, reason: str = "") -> CanteenSetting:
-    """民政 sets 补录期限（天）: how far back a counter may record lunches itself."""
-    actor = as_actor(actor)
-    require(can_set_backdate_window(actor), "只有县民政局可以设置补录期限。")
+def backdate_window_set(*, actor, days: int, reason: str = "", valid_from: dt.date | None = None):
+    """补录期限（天） is an administered figure under four eyes (decision 0010): setting it proposes a change of
+    canteen.backdate_days from `valid_from` (tomorrow by default), which a second administrator approves on
+    /policy/changes/ after reading its impact (canteens.policy). Returns the proposed core.models.PolicyChange."""
+    from countyhall.core.services.policy import policy_change_propose
+
+    require(can_set_backdate_window(as_actor(actor)), "补录期限由系统管理员提出调整，并经另一位系统管理员审核。")
     if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_BACKDATE_DAYS:
         raise ServiceError("days", f"补录期限应为 0 到 {MAX_BACKDATE_DAYS} 之间的整数天数。")
     if len(reason or "") > 200:
         raise ServiceError("reason", "说明不能超过 200 个字。")
-    before = {"backdate_days": backdate_days()}
-    setting = CanteenSetting.objects.create(key=CanteenSetting.Key.BACKDATE_DAYS, value=days, reason=reason or "",
-                                            set_by=actor_user(actor), set_by_label=actor_label(actor))
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=setting, before=before,
-                 after={"backdate_days": days}, note=f"设置补录期限为 {days} 天" + (f"：{reason}" if reason else ""))
-    return setting
+    start = valid_from or business_date() + dt.timedelta(days=1)
+    return policy_change_propose(actor=actor, kind="parameter", key=BACKDATE_PARAMETER, value=days,
+                                 valid_from=start, reason=reason or f"补录期限调整为 {days} 天")
 
 
 @transaction.atomic

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from countyhall.canteens.access import can_record_lunches, can_terminal_check_in, can_void_lunch, is_terminal
 from countyhall.canteens.models import (
-    CanteenSetting,
     Elder,
     Facility,
     Lunch,
@@ -33,6 +32,7 @@ from countyhall.core.errors import ServiceError
 from countyhall.core.identity import IdNumberError, mask_id_number, parse_id_number
 from countyhall.core.models import AuditEntry
 from countyhall.core.policy import NoPolicyInForce, parameters
+from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.services.audit import audit_entry_build
 
 
@@ -146,13 +146,17 @@ class LateEntryNeeded(ServiceError):
 
 # A platform default, not a gazette figure (the opinion sets no back-dating limit): until 民政 enters
 # 补录期限 on the settings page, a counter may record lunches up to this many days back.
+# 补录期限 until an administrator has entered one (the platform's default, not a gazette figure): the figure is
+# canteen.backdate_days, administered and governed (four eyes, core.services.policy).
 DEFAULT_BACKDATE_DAYS = 3
 
 
-def backdate_days() -> int:
-    value = (CanteenSetting.objects.filter(key=CanteenSetting.Key.BACKDATE_DAYS).order_by("-set_at", "-id")
-             .values_list("value", flat=True).first())
-    return DEFAULT_BACKDATE_DAYS if value is None else value
+def backdate_days(on: dt.date | None = None) -> int:
+    """How many days back a counter may record lunches itself on `on` (today): the approved administered figure."""
+    try:
+        return ParameterTrace(on or business_date()).get("canteen.backdate_days")
+    except NoPolicyInForce:
+        return DEFAULT_BACKDATE_DAYS
 
 
 def approved_settlement_for(facility_id: int, meal_date: dt.date) -> Settlement | None:
@@ -167,7 +171,7 @@ def late_entry_reason(facility: Facility, meal_date: dt.date, today: dt.date) ->
     """Why the counter cannot record this date itself, or None. Cheap for today's lunches: no query."""
     if meal_date == today:
         return None
-    days = backdate_days()
+    days = backdate_days(today)
     if (today - meal_date).days > days:
         return f"就餐日期 {meal_date.isoformat()} 超出补录期限（{days} 天）"
     # A settlement covers a closed month: only a date in an earlier month can sit in an approved one.

@@ -211,15 +211,17 @@ def late_entry_request_view(request, pk: int):
 def backdate_window_view(request):
     _open_program(request)
     if not can_set_backdate_window(request.user):
-        raise PermissionDenied("只有县民政局可以设置补录期限。")
+        raise PermissionDenied("补录期限由系统管理员提出调整，并经另一位系统管理员审核。")
     form = BackdateWindowForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
     else:
         try:
-            late.backdate_window_set(actor=request.user, **form.cleaned_data)
+            change = late.backdate_window_set(actor=request.user, **form.cleaned_data)
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"补录期限已设为 {form.cleaned_data['days']} 天。")
+            messages.success(request, f"已提出将补录期限调整为 {form.cleaned_data['days']} 天"
+                                      f"（自 {change.valid_from.isoformat()} 起），待另一位系统管理员审核后生效。")
+            return redirect("core:policy-change", pk=change.pk)
     return redirect("canteens:late-entries")

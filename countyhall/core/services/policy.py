@@ -196,6 +196,12 @@ def _check_date_range(*, kind: str, key: str, valid_from: dt.date) -> None:
                                          f"（不早于该项政策施行，不晚于今后{FAR_FUTURE_YEARS}年），实际为 {valid_from.isoformat()}。")
 
 
+def _check_programs(change: PolicyChange, *, on_approval: bool) -> None:
+    """A program's own rule between figures (permits: the stages within the total), at proposal and approval."""
+    for program in registered_programs():
+        program.policy_check_for(change=change, on_approval=on_approval)
+
+
 def _check_not_locked(*, kind: str, key: str, valid_from: dt.date) -> None:
     for lock in policy_locks(kind=kind, key=key):
         if valid_from <= lock.through:
@@ -220,11 +226,12 @@ def policy_change_propose(*, actor, kind: str, key: str, value: Any, valid_from:
     if PolicyChange.objects.select_for_update().filter(kind=kind, key=key,
                                                        state=PolicyChange.State.PROPOSED).exists():
         raise ServiceError("key", "该项已有一项待审核的变更：请先审核或撤回它。")
+    change = PolicyChange(kind=kind, key=key, value=json_safe(typed), valid_from=valid_from, reason=reason,
+                          basis=(basis or "").strip()[:200], proposed_by=user, proposed_at=timezone.now())
+    _check_programs(change, on_approval=False)
     try:
         with transaction.atomic():  # a savepoint: the constraint answers a proposal made at the same moment
-            change = PolicyChange.objects.create(kind=kind, key=key, value=json_safe(typed), valid_from=valid_from,
-                                                 reason=reason, basis=(basis or "").strip()[:200], proposed_by=user,
-                                                 proposed_at=timezone.now())
+            change.save()
     except IntegrityError:
         raise ServiceError("key", "该项已有一项待审核的变更：请先审核或撤回它。") from None
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=change, after=model_snapshot(change),
@@ -274,6 +281,7 @@ def policy_change_approve(*, actor, change: PolicyChange, note: str = "") -> Pol
     change = _require_proposed(change)
     require(change.proposed_by_id != user.pk, "变更须由另一位管理员审核（提出人不能批准自己的变更）。")
     _check_not_locked(kind=change.kind, key=change.key, valid_from=change.valid_from)
+    _check_programs(change, on_approval=True)
     before = model_snapshot(change)
     change.impact = policy_change_impact(change=change)
     change.state = PolicyChange.State.APPROVED
@@ -281,6 +289,8 @@ def policy_change_approve(*, actor, change: PolicyChange, note: str = "") -> Pol
     change.save()
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=change, before=before,
                  after=model_snapshot(change), note=f"批准政策变更：{change_title(change)}")
+    for program in registered_programs():
+        program.policy_apply_for(actor=actor, change=change)
     transaction.on_commit(lambda: governed_refresh(force=True))
     return change
 

@@ -115,6 +115,10 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
     limit = StageLimit.objects.filter(category=project.category, stage=stage).first()
     if limit is None:
         raise ServiceError("stage", "该阶段的时限和牵头部门尚未由管理员配置。")
+    # The stage's limits in force on the application day (governed figures, permits.policy): the case keeps them.
+    working_days, review_working_days = limit.figures_on(on)
+    if working_days is None:
+        raise ServiceError("stage", f"“{stage}”阶段时限尚未录入（由管理员提出、另一位管理员审核后生效），暂不能申报。")
     _gates(project, stage, on)
     needed = stage_materials(project=project, stage=stage)
     for name in files:
@@ -128,13 +132,13 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
     if existing is not None:
         case, before = existing, model_snapshot(existing)
         case.lead, case.applied_on, case.status = limit.lead, on, Case.Status.SUBMITTED
-        case.working_days, case.review_working_days = limit.working_days, limit.review_working_days
+        case.working_days, case.review_working_days = working_days, review_working_days
         case.save()
     else:
         before = None
         case = Case.objects.create(project=project, stage=stage, stage_order=order, lead=limit.lead, applied_on=on,
-                                   status=Case.Status.SUBMITTED, working_days=limit.working_days,
-                                   review_working_days=limit.review_working_days)
+                                   status=Case.Status.SUBMITTED, working_days=working_days,
+                                   review_working_days=review_working_days)
     stored = _store_materials(actor=actor, project=project, case=case, files=files)
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE, instance=case,
                  before=before, note="重新申报" if before else "",

@@ -9,24 +9,33 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from countyhall.core.access import require
+from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Division, Organisation
-from countyhall.core.policy import Citation, parameters
+from countyhall.core.policy import Citation
 from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.permits import access
 from countyhall.permits.models import Category, Project, ProjectAssessment, ProjectCorrection, StageLimit
-from countyhall.permits.rules import SOLD_WITH_SCHEME, possible_stages, regionally_assessed_terms, stages_for
+from countyhall.permits.rules import SOLD_WITH_SCHEME, possible_stages, regionally_assessed_terms
 
 
 @transaction.atomic
-def stage_limit_set(*, actor, category: str, stage: str, working_days: int, lead: Organisation,
-                    participants: list[Organisation], basis: str, review_working_days: int | None = None,
-                    items: str = "", materials: str = "") -> StageLimit:
-    """An administrator configures a stage; the stages of a category may not exceed its total (C3)."""
+def stage_limit_set(*, actor, category: str, stage: str, lead: Organisation, participants: list[Organisation],
+                    basis: str, working_days: int | None = None, review_working_days: int | None = None,
+                    items: str = "", materials: str = "", valid_from: dt.date | None = None,
+                    reason: str = "") -> StageLimit:
+    """The program's administrator configures a stage (lead, participants, items, materials, basis). Its limits
+    are governed administered figures (permits.policy): a working_days / review_working_days other than the ones
+    in force on `valid_from` (tomorrow by default) is proposed as a change, which a second system administrator
+    approves on /policy/changes/ (four eyes); the stages must stay within the category's total (C3), checked at
+    proposal and at approval."""
+    from countyhall.core.rules.trace import ParameterTrace
+    from countyhall.core.services.policy import policy_change_propose
+    from countyhall.permits.policy import stage_figures, stage_limit_key
+
     actor = as_actor(actor)
     require(access.can_configure_stages(actor), "只有系统管理员或县行政审批服务局可以配置阶段时限。")
     if category not in Category.values:
@@ -35,32 +44,37 @@ def stage_limit_set(*, actor, category: str, stage: str, working_days: int, lead
         raise ServiceError("stage", f"{Category(category).label}的审批阶段为：{'、'.join(possible_stages(category))}。")
     if not basis.strip():
         raise ServiceError("basis", "请填写依据（阶段时限见未刊印的审批流程图，由管理员据实录入）。")
-    if working_days < 1:
+    start = valid_from or business_date() + dt.timedelta(days=1)
+    trace = ParameterTrace(start)
+    in_force = stage_figures(category, stage, start, trace)
+    if working_days is not None and working_days < 1:
         raise ServiceError("working_days", "阶段时限至少为 1 个工作日。")
-    if review_working_days is not None and not 1 <= review_working_days <= working_days:
-        raise ServiceError("review_working_days", f"部门审查时限应在 1 至 {working_days} 个工作日之间（不超过阶段时限）。")
-    total = parameters().at(f"permit.total_working_days.{category}", business_date()).value
-    configured = dict(StageLimit.objects.filter(category=category).exclude(stage=stage).values_list("stage",
-                                                                                                     "working_days"))
-    # Land sold with a scheme has two stage plans (reading C3b: merged or four stages): each must fit the total.
-    plans = [stages_for(category, merged=m) for m in (True, False)] if category == SOLD_WITH_SCHEME else [
-        stages_for(category)]
-    for plan in plans:
-        if stage not in plan:
-            continue
-        others = sum(configured.get(name, 0) for name in plan if name != stage)
-        if others + working_days > total:
-            raise ServiceError("working_days",
-                               f"各阶段时限之和（{others + working_days}）超过该类项目总时限 {total} 个工作日。")
+    days = working_days if working_days is not None else in_force[0]
+    if review_working_days is not None and days is not None and not 1 <= review_working_days <= days:
+        raise ServiceError("review_working_days", f"部门审查时限应在 1 至 {days} 个工作日之间（不超过阶段时限）。")
+    total = trace.get(f"permit.total_working_days.{category}")
+    if days is not None and days > total:
+        raise ServiceError("working_days", f"阶段时限（{days}）超过该类项目总时限 {total} 个工作日。")
     existing = StageLimit.objects.filter(category=category, stage=stage).first()
     before = model_snapshot(existing) if existing else None
     limit, _ = StageLimit.objects.update_or_create(category=category, stage=stage, defaults={
-        "working_days": working_days, "lead": lead, "basis": basis.strip(), "review_working_days": review_working_days,
-        "items": items.strip(), "materials": materials.strip()})
+        "lead": lead, "basis": basis.strip(), "items": items.strip(), "materials": materials.strip()})
     limit.participants.set(participants)
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE if existing else AuditEntry.Action.CREATE,
                  instance=limit, before=before,
                  after={**model_snapshot(limit), "participants": [p.pk for p in participants]})
+    why = reason.strip() or f"{basis.strip()}：{Category(category).label}“{stage}”阶段时限"
+    for figure, value, now in (("working_days", working_days, in_force[0]),
+                               ("review_working_days", review_working_days, in_force[1])):
+        if value is not None and value != now:
+            try:
+                policy_change_propose(actor=actor, kind="parameter", key=stage_limit_key(category, stage, figure),
+                                      value=value, valid_from=start, reason=why, basis=basis.strip())
+            except AccessDenied:
+                raise
+            except ServiceError as exc:
+                # The proposal's "value" is this form's figure (the sum of the stages, the review within the stage).
+                raise ServiceError(figure if exc.field == "value" else exc.field, exc.message) from None
     return limit
 
 
