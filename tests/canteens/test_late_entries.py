@@ -69,7 +69,7 @@ def test_window_is_proposed_by_one_administrator_and_approved_by_another(filed_w
     assert error.value.field == "days"
     with pytest.raises(ServiceError) as error:
         backdate_window_set(actor=first, days=7, reason="春节期间网络中断", valid_from=TODAY - dt.timedelta(days=1))
-    assert error.value.field == "valid_from" and TODAY.isoformat() in error.value.message  # no retroactive start
+    assert error.value.field == "valid_from" and f"{TODAY.year}年{TODAY.month}月{TODAY.day}日" in error.value.message  # no retroactive start
     change = backdate_window_set(actor=first, days=7, reason="春节期间网络中断", valid_from=TODAY + dt.timedelta(days=1))
     assert change.state == PolicyChange.State.PROPOSED and backdate_days() == 3  # not in force before approval
     with pytest.raises(AccessDenied):
@@ -83,12 +83,12 @@ def test_window_is_proposed_by_one_administrator_and_approved_by_another(filed_w
 
 
 def test_stored_settings_are_migrated_as_approved_changes(filed_world):
-    """Migration canteens 0008: a window set before four eyes is kept, recorded as approved by the system."""
+    """Migration canteens 0011: a window set before four eyes is kept, recorded as approved by the system."""
     import importlib
 
     from django.apps import apps
 
-    migration = importlib.import_module("countyhall.canteens.migrations.0008_backdate_window_governed")
+    migration = importlib.import_module("countyhall.canteens.migrations.0011_backdate_window_governed")
     PolicyChange.objects.filter(key="canteen.backdate_days").delete()
     CanteenSetting.objects.create(key=CanteenSetting.Key.BACKDATE_DAYS, value=10, reason="旧设置",
                                   set_by=filed_world["users"]["minzheng"], set_by_label="minzheng")

@@ -78,7 +78,7 @@ def test_a_decided_case_locks_its_figure(world, second):
     case_decide(actor=users["resources"], case=case, approve=True, on=D(2021, 9, 30))
     with pytest.raises(ServiceError) as caught:
         _propose(world, 12, D(2021, 9, 29))
-    assert caught.value.field == "valid_from" and "2021-09-30" in caught.value.message
+    assert caught.value.field == "valid_from" and "2021年9月30日" in caught.value.message
     _propose(world, 12, D(2021, 9, 30))  # from the day after the decided case's application
     assert Case.objects.get(pk=case.pk).working_days == 10
 
