@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.utils.dateformat import format as date_format
 
 from countyhall.core.clock import business_date
@@ -125,6 +126,7 @@ def _affected_cases(category: str, stage: str, since: dt.date):
             .order_by("applied_on", "pk"))
 
 
+@transaction.atomic  # called inside the approval's transaction; atomic of its own wherever else it is called
 def policy_apply(*, actor, change) -> None:
     """The approved figure reaches the open cases applied for from its start (their clock), each audited."""
     from countyhall.core.models import AuditEntry

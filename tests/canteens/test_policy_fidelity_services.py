@@ -20,7 +20,7 @@ from countyhall.canteens.todos import todos
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import PolicyChange
 from countyhall.core.policy import governed
-from countyhall.core.policy.governed import GovernedEntry, GovernedPolicy
+from countyhall.core.policy.governed import GovernedEntry
 from countyhall.core.services.policy import policy_change_impact, policy_change_propose
 
 pytestmark = pytest.mark.django_db
@@ -48,10 +48,9 @@ def approve(*, key, value, valid_from, kind="reading", change_id=4242):
     """An approved change in force, as governed_refresh installs it after the second administrator's approval.
     (Installed directly: core.services.policy has its own tests of propose/approve; on PostgreSQL their audit
     action names are longer than AuditEntry.action allows — reported, not mine to change.)"""
+    # On top of what is installed: the fixture's approved back-dating window (canteen.backdate_days) stays in force.
     governed.install(
-        GovernedPolicy.build(
-            [(kind, key, GovernedEntry(valid_from=valid_from, value=value, change_id=change_id))]
-        )
+        governed.current().with_entry(kind, key, GovernedEntry(valid_from=valid_from, value=value, change_id=change_id))
     )
     return change_id
 

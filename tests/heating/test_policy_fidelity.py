@@ -364,7 +364,7 @@ def test_no_programme_year_or_dates_written_in_heating_code():
 def test_season_start_is_administered(make_user):
     # 四、（一）3, L5480: 采暖期 — the text prints no dates; default 11-15, an administrator may enter another.
     assert rules.season_start("2022-2023") == dt.date(2022, 11, 15)
-    _approve(make_user, kind="parameter", key="heating.season.start", value="11-01")
+    _approve(make_user, kind="parameter", key="heating.season.start", value="11-01", valid_from=dt.date(2021, 8, 28))
     assert rules.season_start("2022-2023") == dt.date(2022, 11, 1)
 
 
