@@ -191,31 +191,15 @@ def test_administrators_are_warned_from_november_when_next_year_is_missing(clien
 @pytest.mark.django_db(transaction=True)
 def test_two_administrators_entering_the_same_year_at_once(make_user):
     """On PostgreSQL the second of two simultaneous entries hit the primary key: a 500 instead of the message."""
-    import threading
-
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises the two writers itself")
-    first, second = make_user("cal-a", "system_admin"), make_user("cal-b", "system_admin")
-    barrier, outcomes = threading.Barrier(2), []
+    from tests.concurrency import run_concurrently
 
-    def enter(actor):
-        try:
-            barrier.wait()
-            _enter(actor)
-            outcomes.append("ok")
-        except ServiceError as exc:
-            outcomes.append(exc.field)
-        except Exception as exc:  # noqa: BLE001 - the failure under test
-            outcomes.append(type(exc).__name__)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=enter, args=(user,)) for user in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    actors = make_user("cal-a", "system_admin"), make_user("cal-b", "system_admin")
+    results = run_concurrently(2, lambda i: _enter(actors[i]))
+    outcomes = [exc.field if isinstance(exc, ServiceError) else type(exc).__name__ if isinstance(exc, Exception)
+                else "ok" for exc in results]
     assert sorted(outcomes) == ["ok", "year"]
     assert CalendarYear.objects.filter(year=2027).count() == 1

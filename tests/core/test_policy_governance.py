@@ -419,7 +419,6 @@ def test_a_far_start_from_the_page_is_named_by_the_field(client, admins):
 @pytest.mark.django_db(transaction=True)
 def test_two_administrators_proposing_at_once_leave_one_proposal(make_user):
     """On PostgreSQL both proposals passed the "one waits per item" check at the same moment and two waited."""
-    import threading
 
     from django.db import connection
 
@@ -427,25 +426,14 @@ def test_two_administrators_proposing_at_once_leave_one_proposal(make_user):
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises the two writers itself")
-    first, second = make_user("race-a", "system_admin"), make_user("race-b", "system_admin")
-    barrier, outcomes = threading.Barrier(2), []
+    from tests.concurrency import run_concurrently
 
-    def propose(actor):
-        try:
-            barrier.wait()
-            policy_change_propose(actor=actor, kind="reading", key="A13", value=ALTERNATIVE,
-                                  valid_from=D(2022, 7, 1), reason="测试用的变更理由")
-            outcomes.append("ok")
-        except ServiceError as exc:
-            outcomes.append(exc.field)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=propose, args=(user,)) for user in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    actors = make_user("race-a", "system_admin"), make_user("race-b", "system_admin")
+    results = run_concurrently(2, lambda i: policy_change_propose(
+        actor=actors[i], kind="reading", key="A13", value=ALTERNATIVE, valid_from=D(2022, 7, 1),
+        reason="测试用的变更理由"))
+    outcomes = [exc.field if isinstance(exc, ServiceError) else exc if isinstance(exc, Exception) else "ok"
+                for exc in results]
     assert sorted(outcomes) == ["key", "ok"]
     assert PolicyChange.objects.filter(state="proposed").count() == 1
 
