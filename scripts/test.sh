@@ -7,7 +7,8 @@
 # (COUNTYHALL_FUZZ_MAX_EXAMPLES, default 50 there).
 # Variables it honours: DATABASE_URL (a postgres:// URL for the PostgreSQL run; anything else is ignored there,
 # and the SQLite run always unsets it), COUNTYHALL_PG_THROWAWAY=1 (always start a throwaway cluster),
-# COUNTYHALL_PG_PORT (its port, default 54329), COUNTYHALL_FUZZ_MAX_EXAMPLES, COUNTYHALL_CHROMIUM (the browser).
+# COUNTYHALL_PG_PORT (its port, default 54329), COUNTYHALL_FUZZ_MAX_EXAMPLES, COUNTYHALL_CHROMIUM (the browser),
+# COUNTYHALL_TEST_SEQUENTIAL=1 (run SQLite then PostgreSQL instead of side by side).
 # Usage: scripts/test.sh [all|sqlite|postgres|fuzz] [extra pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,10 +90,11 @@ if [ "$WHICH" = fuzz ]; then
     run_pytest "SQLite (schemathesis fuzz)" tests/api/test_fuzz.py "$@") || status=1
   exit $status
 fi
-if [ "$WHICH" = all ] || [ "$WHICH" = sqlite ]; then
-  (unset DATABASE_URL; COUNTYHALL_REQUIRE_DB=sqlite run_pytest "SQLite" "$@") || status=1
-fi
-if [ "$WHICH" = all ] || [ "$WHICH" = postgres ]; then
+sqlite_run() {
+  (unset DATABASE_URL; COUNTYHALL_REQUIRE_DB=sqlite run_pytest "SQLite" "$@")
+}
+
+choose_postgres() {  # sets DATABASE_URL for the PostgreSQL run (or starts a throwaway cluster)
   case "${DATABASE_URL:-}" in
     ""|postgres://*|postgresql://*) ;;
     *) echo "ignoring DATABASE_URL=$DATABASE_URL for the PostgreSQL run: it is not a postgres:// URL"
@@ -105,7 +107,35 @@ if [ "$WHICH" = all ] || [ "$WHICH" = postgres ]; then
   else
     start_throwaway
   fi
+}
+
+postgres_run() {
   # A PostgreSQL run that cannot connect fails: COUNTYHALL_REQUIRE_DB makes the tests refuse SQLite.
-  COUNTYHALL_REQUIRE_DB=postgresql run_pytest "PostgreSQL ($DATABASE_URL)" "$@" || status=1
+  COUNTYHALL_REQUIRE_DB=postgresql run_pytest "PostgreSQL ($DATABASE_URL)" "$@"
+}
+
+if [ "$WHICH" = all ] && [ -z "${COUNTYHALL_TEST_SEQUENTIAL:-}" ]; then
+  # Both databases at once: each run is one Python process that waits on its database, the browser and the
+  # subprocesses for part of the time, so on two cores the two side by side take little more than the longer
+  # alone (docs/decisions/0012-test-runs-side-by-side.md). Each run's output is printed whole when both end.
+  choose_postgres
+  LOGS=$(mktemp -d /tmp/countyhall-test-logs.XXXXXX)
+  sqlite_run "$@" >"$LOGS/sqlite" 2>&1 & sqlite_pid=$!
+  postgres_run "$@" >"$LOGS/postgres" 2>&1 & postgres_pid=$!
+  sqlite_status=0; postgres_status=0
+  wait "$sqlite_pid" || sqlite_status=1
+  wait "$postgres_pid" || postgres_status=1
+  cat "$LOGS/sqlite" "$LOGS/postgres"
+  if [ "$sqlite_status" != 0 ]; then echo "== the SQLite run failed"; status=1; fi
+  if [ "$postgres_status" != 0 ]; then echo "== the PostgreSQL run failed"; status=1; fi
+  rm -rf "$LOGS"
+  exit $status
+fi
+if [ "$WHICH" = all ] || [ "$WHICH" = sqlite ]; then
+  sqlite_run "$@" || status=1
+fi
+if [ "$WHICH" = all ] || [ "$WHICH" = postgres ]; then
+  choose_postgres
+  postgres_run "$@" || status=1
 fi
 exit $status

@@ -53,6 +53,7 @@ def test_a_reading_is_changed_by_two_administrators(browser, live_server, gazett
     page = open_as(browser, base, "gov-second", phone=phone)
     assert "待您审核的政策解读或录入数值变更" in page.inner_text("ul.todos")
     page.click("text=待您审核的政策解读或录入数值变更")
+    page.wait_for_url("**/policy/changes/**")
     check_page(page, f"policy-changes-{suffix}")
     page.click("table tbody a >> nth=0")
     page.click("text=批准…")

@@ -59,8 +59,16 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def settle(page) -> None:
+    """Wait until the page a click led to has loaded. A click on a link returns before the navigation ends; a
+    check run in between met a document with no root element yet (CI, session 19)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("document.documentElement !== null && document.readyState === 'complete'")
+
+
 def check_page(page, name: str) -> None:
-    """The three checks every main page of a walk gets."""
+    """The three checks every main page of a walk gets, once the page has loaded."""
+    settle(page)
     assert_fits(page)
     assert_accessible(page)
     shot(page, name)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 # Loads a little of everything a backup must carry: a division, an organisation, a user with a role, a person
@@ -65,6 +67,28 @@ def countyhall(env: dict[str, str], *args: str, check: bool = True) -> subproces
     if check:
         assert result.returncode == 0, f"countyhall {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
+
+
+_TEMPLATE: dict[str, Path] = {}
+
+
+def migrated(env: dict[str, str]) -> None:
+    """Bring the env's database to the latest migration. On SQLite the first call of a test run migrates a
+    template file in a subprocess and every later call copies it: a migration from nothing costs 8–20 s, and the
+    backup tests need five fresh databases without testing the migrations themselves (test_upgrade and
+    tests/core/test_migrations_on_data do). PostgreSQL databases are migrated in place."""
+    url = env["DATABASE_URL"]
+    if not url.startswith("sqlite:///"):
+        countyhall(env, "manage", "migrate", "--noinput")
+        return
+    if "file" not in _TEMPLATE:
+        template_dir = Path(tempfile.mkdtemp(prefix="countyhall-migrated-"))
+        template = template_dir / "template.sqlite3"
+        countyhall(cli_env(template_dir, f"sqlite:///{template}"), "manage", "migrate", "--noinput")
+        _TEMPLATE["file"] = template
+    target = Path(url.removeprefix("sqlite:///"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_TEMPLATE["file"], target)
 
 
 def python(env: dict[str, str], code: str) -> str:

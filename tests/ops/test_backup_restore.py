@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import LOAD_DATA, READ_DATA, cli_env, countyhall, media_files, output_json, python
+from .helpers import LOAD_DATA, READ_DATA, cli_env, countyhall, media_files, migrated, output_json, python
 
 ON_POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql://"))
 
 
 def _backup_restore_round_trip(source_env: dict, target_env: dict, tmp_path: Path) -> None:
-    countyhall(source_env, "manage", "migrate", "--noinput")
+    migrated(source_env)
     python(source_env, LOAD_DATA)
     before = json.loads(python(source_env, READ_DATA))
     source_media = media_files(Path(source_env["COUNTYHALL_MEDIA_ROOT"]))
@@ -96,7 +96,7 @@ def test_postgresql_backup_restores_into_a_fresh_database(tmp_path, pg_databases
 @pytest.fixture
 def sqlite_archive(tmp_path):
     env = cli_env(tmp_path / "source", f"sqlite:///{tmp_path / 'source.sqlite3'}")
-    countyhall(env, "manage", "migrate", "--noinput")
+    migrated(env)
     python(env, LOAD_DATA)
     return Path(output_json(countyhall(env, "backup", "--to", str(tmp_path / "backups")))["archive"])
 
@@ -119,7 +119,7 @@ def _rewrite(archive: Path, tmp_path: Path, change) -> Path:
 @pytest.mark.skipif(ON_POSTGRES, reason="runs on temporary SQLite files; the PostgreSQL run covers pg_restore")
 def test_restore_checks_the_manifest_before_touching_anything(tmp_path, sqlite_archive):
     target = cli_env(tmp_path / "target", f"sqlite:///{tmp_path / 'target.sqlite3'}")
-    countyhall(target, "manage", "migrate", "--noinput")
+    migrated(target)
     python(target, LOAD_DATA.replace("张三", "李四").replace("minzheng", "other"))
     before = python(target, READ_DATA)
     media_before = media_files(Path(target["COUNTYHALL_MEDIA_ROOT"]))
@@ -148,7 +148,7 @@ def test_restore_checks_the_manifest_before_touching_anything(tmp_path, sqlite_a
 @pytest.mark.skipif(ON_POSTGRES, reason="runs on temporary SQLite files")
 def test_restore_refuses_a_database_with_data_without_yes(tmp_path, sqlite_archive):
     target = cli_env(tmp_path / "target", f"sqlite:///{tmp_path / 'target.sqlite3'}")
-    countyhall(target, "manage", "migrate", "--noinput")
+    migrated(target)
     python(target, LOAD_DATA.replace("张三", "李四").replace("minzheng", "other"))
     result = countyhall(target, "restore", str(sqlite_archive), check=False)
     assert result.returncode == 2
