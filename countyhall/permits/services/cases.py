@@ -472,6 +472,10 @@ def elderly_care_step_record(*, actor, project: Project, kind: str, party: str, 
         raise ServiceError("reference", "请填写征求意见函或邀请通知的文号。")
     if answered_on is not None and answered_on < sent_on:
         raise ServiceError("answered_on", "回复或参加日期不能早于征求或邀请日期。")
+    today = business_date()
+    for field, day, label in (("sent_on", sent_on, "书面征求或邀请日期"), ("answered_on", answered_on, "回复或参加日期")):
+        if day is not None and day > today:
+            raise ServiceError(field, f"{label}不能晚于今天（{today.isoformat()}），实际为 {day.isoformat()}。")
     if organisation is None:
         organisation = civil_affairs_office() if party == ElderlyCareStep.Party.CIVIL_AFFAIRS else town_office_for(project)
     if organisation is None:
