@@ -87,6 +87,8 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
     return plan
 
 
+# An input guard, not policy: more households than a town has (10^12 failed PostgreSQL's integer column).
+MAX_HOUSEHOLDS_CHECKED = 1_000_000
 # The divisions that lead the work (各镇办): towns, 街道 and the development zone.
 TOWN_KINDS = frozenset({Division.Kind.TOWN, Division.Kind.STREET, Division.Kind.DEVELOPMENT_ZONE})
 
@@ -101,8 +103,8 @@ def inspection_record(*, actor, town: Division, done_on: dt.date, households_che
     require(access.can_record_inspection(actor, town), "只能记录本人所在镇（街道）的设备设施检查维护。")
     if done_on > business_date():
         raise ServiceError("done_on", f"完成日期不能晚于今天（{business_date().isoformat()}）。")
-    if households_checked < 0:
-        raise ServiceError("households_checked", "检查户数不能为负数。")
+    if not 0 <= households_checked <= MAX_HOUSEHOLDS_CHECKED:
+        raise ServiceError("households_checked", f"检查户数应在 0 至 {MAX_HOUSEHOLDS_CHECKED:,} 户之间。")
     inspection = EquipmentInspection.objects.filter(town=town).first()
     before = model_snapshot(inspection) if inspection else None
     inspection = inspection or EquipmentInspection(town=town)
