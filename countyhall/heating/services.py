@@ -14,6 +14,7 @@ from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
+from countyhall.core.figures import model_integer
 from countyhall.core.excel import cell_text, sheet_rows
 from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
@@ -65,6 +66,7 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
         raise ServiceError("division", "改造以自然村为单位整建制实施（B1），请选择自然村。")
     if method not in Method.values:
         raise ServiceError("method", "改造方式应为气代煤或生物质。")
+    model_integer(VillagePlan, "planned_households", planned_households, high=MAX_HOUSEHOLDS_CHECKED)
     plan = VillagePlan.objects.filter(division=division).first()
     before = model_snapshot(plan) if plan else None
     plan = plan or VillagePlan(division=division)

@@ -206,6 +206,10 @@ def test_inspection_with_an_absurd_household_count_names_the_field(client, count
                                                       "households_checked": str(10**12), "findings": ""})
     assert response.status_code in (200, 400) and "检查户数" in response.content.decode()
     assert not EquipmentInspection.objects.exists()
+    with pytest.raises(ServiceError) as error:  # the village plan's 计划改造户数 likewise
+        services.village_plan_set(actor=officer, division=county_tree["natural_b"], method="biomass",
+                                  planned_households=10**12, biomass_basis="whole_village")
+    assert error.value.field == "planned_households"
 
 
 # --- 3. B6's weighting does not assume the general split sums to 10 ----------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -13,6 +13,7 @@ from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
+from countyhall.core.figures import model_decimal, model_integer
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.policy import Citation
 from countyhall.core.rules.trace import ParameterTrace
@@ -108,31 +109,11 @@ MAX_HOUSEHOLDS = 1_000_000
 
 
 def _households_checked(households) -> int | None:
-    if households is None:
-        return None
-    if isinstance(households, bool) or not isinstance(households, int) or not 0 <= households <= MAX_HOUSEHOLDS:
-        raise ServiceError("households", f"住宅户数应为 0 至 {MAX_HOUSEHOLDS:,} 之间的整数。")
-    return households or None
+    return model_integer(Project, "households", households, high=MAX_HOUSEHOLDS) or None
 
 
 def _decimal_checked(field: str, value) -> Decimal | None:
-    """A figure the model keeps as a DecimalField, within its digits (NaN, Infinity, 10^15 or three decimals
-    failed the save with a 500); the field and the rule named."""
-    if value is None:
-        return None
-    model_field = Project._meta.get_field(field)
-    label = model_field.verbose_name
-    try:
-        value = Decimal(str(value).strip())
-    except (InvalidOperation, TypeError, ValueError):
-        raise ServiceError(field, f"{label}应为数字。") from None
-    places = model_field.decimal_places
-    limit = Decimal(10) ** (model_field.max_digits - places)
-    if not value.is_finite() or not 0 <= value < limit:
-        raise ServiceError(field, f"{label}应在 0 至 {limit - Decimal(1).scaleb(-places)} 之间。")
-    if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise ServiceError(field, f"{label}最多 {places} 位小数。")
-    return value
+    return model_decimal(Project, field, value)
 
 
 @transaction.atomic
