@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 
 from countyhall.core.errors import ServiceError
 
-
 _POSTGRESQL_TOPS = {
     "SmallIntegerField": 32767,
     "PositiveSmallIntegerField": 32767,

@@ -14,8 +14,8 @@ from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
-from countyhall.core.figures import model_integer
 from countyhall.core.excel import cell_text, sheet_rows
+from countyhall.core.figures import model_integer
 from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.money import MoneyError, parse_money
