@@ -34,6 +34,7 @@ class CanteensConfig(AppConfig):
             public_sections="countyhall.canteens.public:public_sections",
             policy_locks="countyhall.canteens.policy:policy_locks",
             policy_impact="countyhall.canteens.policy:policy_impact",
+            policy_check="countyhall.canteens.policy:policy_check",
         )
 
     def ready(self) -> None:

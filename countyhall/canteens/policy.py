@@ -84,13 +84,34 @@ def policy_locks(*, kind: str, key: str) -> list[PolicyLock]:
     if key == BACKDATE_KEY:
         # Each day's counter used the window in force that day (which dates it recorded itself, which it sent to
         # 民政 as late entries): a change of the window starts today at the earliest.
-        locks.append(PolicyLock(through=business_date() - dt.timedelta(days=1),
-                                what="登记台已按当日的补录期限登记午餐、提交补录申请"))
+        locks.append(
+            PolicyLock(
+                through=business_date() - dt.timedelta(days=1),
+                what="登记台已按当日的补录期限登记午餐、提交补录申请",
+            )
+        )
     if not ends:
         return locks
     through, year, month = max(ends)
     period = f"{year}年{month}月" if month else f"{year}年度"
     return [PolicyLock(through=through, what=f"长者食堂{period}结算单已审核"), *locks]
+
+
+def policy_check(*, change, on_approval: bool) -> None:
+    """补录期限 within 0–MAX_BACKDATE_DAYS whichever page proposes it: the figure's own page reaches the policy
+    service directly, not through backdate_window_set (a window of 10^12 days opened the whole history to the
+    counter and broke the impact preview's date arithmetic)."""
+    from countyhall.canteens.services.late_entries import MAX_BACKDATE_DAYS
+    from countyhall.core.errors import ServiceError
+
+    if (
+        change.kind == "parameter"
+        and change.key == BACKDATE_KEY
+        and not 0 <= int(change.value) <= MAX_BACKDATE_DAYS
+    ):
+        raise ServiceError(
+            "value", f"补录期限应为 0 到 {MAX_BACKDATE_DAYS} 之间的整数天数，实际为 {change.value}。"
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -336,27 +357,44 @@ def _backdate_impact(*, change, proposal: GovernedPolicy) -> list[dict]:
         now = backdate_days(on)
     with governed.governed_as(proposal):
         then = backdate_days(on)
-    window = [["补录期限", f"{now} 天", f"{then} 天"],
-              [f"{on.isoformat()} 登记台可自行补录的最早就餐日", (on - dt.timedelta(days=now)).isoformat(),
-               (on - dt.timedelta(days=then)).isoformat()]]
+    window = [
+        ["补录期限", f"{now} 天", f"{then} 天"],
+        [
+            f"{on.isoformat()} 登记台可自行补录的最早就餐日",
+            (on - dt.timedelta(days=now)).isoformat(),
+            (on - dt.timedelta(days=then)).isoformat(),
+        ],
+    ]
     towns = town_names()
     per_town: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     pending = LateEntry.objects.filter(status=LateEntry.Status.PENDING).select_related("facility__division")
-    for entry in pending.only("meal_date", "facility__division__kind", "facility__division__path",
-                              "facility__division__name"):
+    for entry in pending.only(
+        "meal_date", "facility__division__kind", "facility__division__path", "facility__division__name"
+    ):
         row = per_town[town_of(entry.facility.division, towns) or "（未归属镇街）"]
         row[0] += 1
         inside_now = (on - entry.meal_date).days <= now
         inside_then = (on - entry.meal_date).days <= then
         row[1] += inside_then and not inside_now
         row[2] += inside_now and not inside_then
-    rows = [[town, str(n), str(opened), str(closed)] for town, (n, opened, closed) in sorted(per_town.items())]
+    rows = [
+        [town, str(n), str(opened), str(closed)] for town, (n, opened, closed) in sorted(per_town.items())
+    ]
     return [
-        {"title": "补录期限（高政办发〔2021〕2号 四、（二）5）", "columns": ["项目", "现行", "变更后"], "rows": window,
-         "note": "期限内的日期由登记台自行补录；更早的日期须提交补录申请，由县民政局审核。"},
-        {"title": "待审核的补录申请（按镇街）",
-         "columns": ["镇街", "待审核申请", "变更后登记台可自行补录", "变更后须审核（原可自行补录）"], "rows": rows,
-         "note": "按生效日计算；已提交的申请仍由县民政局审核，期限只决定今后的登记。" if rows else "没有待审核的补录申请。"},
+        {
+            "title": "补录期限（高政办发〔2021〕2号 四、（二）5）",
+            "columns": ["项目", "现行", "变更后"],
+            "rows": window,
+            "note": "期限内的日期由登记台自行补录；更早的日期须提交补录申请，由县民政局审核。",
+        },
+        {
+            "title": "待审核的补录申请（按镇街）",
+            "columns": ["镇街", "待审核申请", "变更后登记台可自行补录", "变更后须审核（原可自行补录）"],
+            "rows": rows,
+            "note": "按生效日计算；已提交的申请仍由县民政局审核，期限只决定今后的登记。"
+            if rows
+            else "没有待审核的补录申请。",
+        },
     ]
 
 

@@ -178,6 +178,9 @@ class _Sheet:
                     column = columns.get(letters) or columns.setdefault(letters, _column_index(letters))
                 else:
                     column += 1
+                if column > MAX_COLUMN:
+                    # A hand-written reference (r="ZZZZZZ2") would pad the row to hundreds of millions of cells.
+                    raise ValueError(f"cell {reference} beyond the last column")
                 kind = cell.get("t", "n")
                 value = None
                 if kind == "inlineStr":
@@ -237,6 +240,9 @@ _DIMENSION = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*ref\s*=\s*[\"'][A-Za-z]*\d*:?\$?([A-Za-z]+)"
 )
 _ROW_NUMBER = re.compile(rb"(?:^|\s)r\s*=\s*[\"'](\d+)[\"']")
+
+
+MAX_COLUMN = 16384  # XFD, Excel's last column
 
 
 def _column_index(letters: str) -> int:

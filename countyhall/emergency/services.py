@@ -18,6 +18,7 @@ from countyhall.core.access import require
 from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date, business_now, format_local
 from countyhall.core.errors import ServiceError
+from countyhall.core.figures import model_integer
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.notifications import notify
 from countyhall.core.rules.trace import ParameterTrace
@@ -711,6 +712,7 @@ def drill_record(*, actor, enterprise: PowerEnterprise, held_on: dt.date, scenar
         raise ServiceError("scenario", "请填写演练科目。")
     if held_on > business_date():
         raise ServiceError("held_on", "演练日期不能晚于今天。")
+    model_integer(Drill, "participants", participants, high=MAX_PERSONS)
     drill = Drill.objects.create(enterprise=enterprise, held_on=held_on, scenario=scenario.strip(),
                                  participants=participants, summary=summary.strip())
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=drill, after=model_snapshot(drill))

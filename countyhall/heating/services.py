@@ -15,6 +15,7 @@ from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import cell_text, sheet_rows
+from countyhall.core.figures import model_integer
 from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.money import MoneyError, parse_money
@@ -65,6 +66,7 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
         raise ServiceError("division", "改造以自然村为单位整建制实施（B1），请选择自然村。")
     if method not in Method.values:
         raise ServiceError("method", "改造方式应为气代煤或生物质。")
+    model_integer(VillagePlan, "planned_households", planned_households, high=MAX_HOUSEHOLDS_CHECKED)
     plan = VillagePlan.objects.filter(division=division).first()
     before = model_snapshot(plan) if plan else None
     plan = plan or VillagePlan(division=division)
@@ -87,6 +89,8 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
     return plan
 
 
+# An input guard, not policy: more households than a town has (10^12 failed PostgreSQL's integer column).
+MAX_HOUSEHOLDS_CHECKED = 1_000_000
 # The divisions that lead the work (各镇办): towns, 街道 and the development zone.
 TOWN_KINDS = frozenset({Division.Kind.TOWN, Division.Kind.STREET, Division.Kind.DEVELOPMENT_ZONE})
 
@@ -101,8 +105,8 @@ def inspection_record(*, actor, town: Division, done_on: dt.date, households_che
     require(access.can_record_inspection(actor, town), "只能记录本人所在镇（街道）的设备设施检查维护。")
     if done_on > business_date():
         raise ServiceError("done_on", f"完成日期不能晚于今天（{business_date().isoformat()}）。")
-    if households_checked < 0:
-        raise ServiceError("households_checked", "检查户数不能为负数。")
+    if not 0 <= households_checked <= MAX_HOUSEHOLDS_CHECKED:
+        raise ServiceError("households_checked", f"检查户数应在 0 至 {MAX_HOUSEHOLDS_CHECKED:,} 户之间。")
     inspection = EquipmentInspection.objects.filter(town=town).first()
     before = model_snapshot(inspection) if inspection else None
     inspection = inspection or EquipmentInspection(town=town)

@@ -971,7 +971,8 @@ def _plan_to_edit(request, scope) -> VillagePlan | None:
 class InspectionForm(forms.Form):
     town = forms.ModelChoiceField(label="镇（街道）", queryset=Division.objects.filter(kind__in=services.TOWN_KINDS))
     done_on = forms.DateField(label="完成日期", widget=DATE)
-    households_checked = forms.IntegerField(label="检查户数", min_value=0, initial=0)
+    households_checked = forms.IntegerField(label="检查户数", min_value=0, max_value=services.MAX_HOUSEHOLDS_CHECKED,
+                                            initial=0)
     findings = forms.CharField(label="检查维护情况", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 

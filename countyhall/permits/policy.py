@@ -34,8 +34,13 @@ LIMIT = 200
 STAGE_LIMIT_PREFIX = "permit.stage_limit."
 FIGURES = ("working_days", "review_working_days")
 # Each stage's name part in the parameter keys (permits.rules.possible_stages).
-STAGE_SLUGS = {"立项用地规划许可": "land_use_planning", "工程建设许可": "works_permit", "施工许可": "construction_permit",
-               "工程建设许可和施工许可": "works_and_construction", "竣工验收": "completion"}
+STAGE_SLUGS = {
+    "立项用地规划许可": "land_use_planning",
+    "工程建设许可": "works_permit",
+    "施工许可": "construction_permit",
+    "工程建设许可和施工许可": "works_and_construction",
+    "竣工验收": "completion",
+}
 OPEN = ("submitted", "in_review", "awaiting_applicant")
 DECIDED = ("approved", "refused", "revoked")
 
@@ -77,8 +82,12 @@ def policy_locks(*, kind: str, key: str) -> list:
     if parsed is None:
         return []
     category, stage, _figure = parsed
-    latest = (Case.objects.filter(project__category=category, stage=stage, status__in=DECIDED)
-              .order_by("-applied_on").values_list("applied_on", flat=True).first())
+    latest = (
+        Case.objects.filter(project__category=category, stage=stage, status__in=DECIDED)
+        .order_by("-applied_on")
+        .values_list("applied_on", flat=True)
+        .first()
+    )
     if latest is None:
         return []
     return [PolicyLock(through=latest, what=f"“{stage}”阶段已办结的事项按申报日的时限计时")]
@@ -87,8 +96,11 @@ def policy_locks(*, kind: str, key: str) -> list:
 def _plan_sums(category: str, on: dt.date) -> list[tuple[list[str], int]]:
     from countyhall.permits.rules import SOLD_WITH_SCHEME, stages_for
 
-    plans = [stages_for(category, merged=m) for m in (True, False)] if category == SOLD_WITH_SCHEME else [
-        stages_for(category)]
+    plans = (
+        [stages_for(category, merged=m) for m in (True, False)]
+        if category == SOLD_WITH_SCHEME
+        else [stages_for(category)]
+    )
     return [(plan, sum(stage_figures(category, stage, on)[0] or 0 for stage in plan)) for plan in plans]
 
 
@@ -104,26 +116,38 @@ def policy_check(*, change, on_approval: bool) -> None:
     if parsed is None:
         return
     category, stage, figure = parsed
+    if int(change.value) < 1:
+        # The figure's own page reaches the policy service without stage_limit_set's own check.
+        name = "阶段时限" if figure == "working_days" else "部门审查时限"
+        raise ServiceError("value", f"{name}至少为 1 个工作日，实际为 {change.value}。")
     on = change.valid_from
     when = "审核时" if on_approval else ""
     with governed_as(proposal_snapshot(change)):
         days, review = stage_figures(category, stage, on)
         if days is not None and review is not None and review > days:
-            raise ServiceError("value", f"{when}部门审查时限（{review} 个工作日）不能超过该阶段时限（{days} 个工作日）。")
+            raise ServiceError(
+                "value", f"{when}部门审查时限（{review} 个工作日）不能超过该阶段时限（{days} 个工作日）。"
+            )
         if figure == "working_days":
             total = ParameterTrace(on).get(f"permit.total_working_days.{category}")
             for plan, used in _plan_sums(category, on):
                 if stage in plan and used > total:
-                    raise ServiceError("value", f"{when}各阶段时限之和（{used}）超过该类项目总时限 {total} 个工作日"
-                                                f"（{'、'.join(plan)}）。")
+                    raise ServiceError(
+                        "value",
+                        f"{when}各阶段时限之和（{used}）超过该类项目总时限 {total} 个工作日"
+                        f"（{'、'.join(plan)}）。",
+                    )
 
 
 def _affected_cases(category: str, stage: str, since: dt.date):
     from countyhall.permits.models import Case
 
-    return (Case.objects.filter(project__category=category, stage=stage, status__in=OPEN, applied_on__gte=since)
-            .select_related("project", "lead").prefetch_related("suspensions", "extensions")
-            .order_by("applied_on", "pk"))
+    return (
+        Case.objects.filter(project__category=category, stage=stage, status__in=OPEN, applied_on__gte=since)
+        .select_related("project", "lead")
+        .prefetch_related("suspensions", "extensions")
+        .order_by("applied_on", "pk")
+    )
 
 
 @transaction.atomic  # called inside the approval's transaction; atomic of its own wherever else it is called
@@ -146,8 +170,14 @@ def policy_apply(*, actor, change) -> None:
         before = model_snapshot(case)
         case.working_days, case.review_working_days = days, review
         case.save(update_fields=["working_days", "review_working_days"])
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
-                     after=model_snapshot(case), note=f"阶段时限按已批准的政策变更（编号 {change.pk}）调整")
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=case,
+            before=before,
+            after=model_snapshot(case),
+            note=f"阶段时限按已批准的政策变更（编号 {change.pk}）调整",
+        )
 
 
 def _stage_limit_impact(*, change, proposal) -> list[dict]:
@@ -172,25 +202,54 @@ def _stage_limit_impact(*, change, proposal) -> list[dict]:
         town = site.name if site.kind in kinds else (towns.get(parts[1], "") if len(parts) > 1 else "")
         town = town or "（未归属镇街）"
         per_town[town] = per_town.get(town, 0) + 1
-        rows.append([f"{case.project.code} {case.project.name}", town, case.applied_on.isoformat(),
-                     f"{case.working_days} / {case.review_working_days or case.working_days}",
-                     f"{moved.working_days} / {moved.review_working_days or moved.working_days}",
-                     _day(now.due) if now else "（待受理）", _day(then.due) if then else "（待受理）"])
+        rows.append(
+            [
+                f"{case.project.code} {case.project.name}",
+                town,
+                case.applied_on.isoformat(),
+                f"{case.working_days} / {case.review_working_days or case.working_days}",
+                f"{moved.working_days} / {moved.review_working_days or moved.working_days}",
+                _day(now.due) if now else "（待受理）",
+                _day(then.due) if then else "（待受理）",
+            ]
+        )
     with governed_as(proposal):
         sums = _plan_sums(category, change.valid_from)
     from countyhall.core.rules.trace import ParameterTrace
 
     total = ParameterTrace(change.valid_from).get(f"permit.total_working_days.{category}")
     return [
-        {"title": f"“{stage}”阶段时限变更影响的在办事项", "columns": ["项目", "镇街", "申报日期", "现行时限（阶段/审查）",
-                                                           "变更后时限（阶段/审查）", "现行到期日", "变更后到期日"],
-         "rows": rows,
-         "note": (f"{change.valid_from.isoformat()} 起申报、尚未办结的事项，批准后按新时限计时（最多列出 {LIMIT} 件）；"
-                  "已办结的事项不受影响。") if rows else "没有受影响的在办事项（变更适用于生效日及以后申报的阶段）。"},
-        {"title": "各镇街受影响的在办事项", "columns": ["镇街", "事项数"],
-         "rows": [[town, str(n)] for town, n in sorted(per_town.items())], "note": ""},
-        {"title": "变更后各阶段时限之和（3号 附件）", "columns": ["阶段", "时限之和（工作日）", "总时限"],
-         "rows": [["、".join(plan), str(used), str(total)] for plan, used in sums], "note": "各阶段之和不得超过总时限。"},
+        {
+            "title": f"“{stage}”阶段时限变更影响的在办事项",
+            "columns": [
+                "项目",
+                "镇街",
+                "申报日期",
+                "现行时限（阶段/审查）",
+                "变更后时限（阶段/审查）",
+                "现行到期日",
+                "变更后到期日",
+            ],
+            "rows": rows,
+            "note": (
+                f"{change.valid_from.isoformat()} 起申报、尚未办结的事项，批准后按新时限计时（最多列出 {LIMIT} 件）；"
+                "已办结的事项不受影响。"
+            )
+            if rows
+            else "没有受影响的在办事项（变更适用于生效日及以后申报的阶段）。",
+        },
+        {
+            "title": "各镇街受影响的在办事项",
+            "columns": ["镇街", "事项数"],
+            "rows": [[town, str(n)] for town, n in sorted(per_town.items())],
+            "note": "",
+        },
+        {
+            "title": "变更后各阶段时限之和（3号 附件）",
+            "columns": ["阶段", "时限之和（工作日）", "总时限"],
+            "rows": [["、".join(plan), str(used), str(total)] for plan, used in sums],
+            "note": "各阶段之和不得超过总时限。",
+        },
     ]
 
 

@@ -112,3 +112,17 @@ def test_registration_rules(canteen_world):
         facility_register(actor=users["town"], operator=canteen_world["operator_org"],
                           division=canteen_world["village_a"], **base)
     assert error.value.field == "division"  # outside the town officer's scope
+
+
+@pytest.mark.parametrize(("field", "value"), [("seats", 10**12), ("lunch_price", Decimal("NaN")),
+                                              ("lunch_price", Decimal("1e15")), ("area_m2", Decimal("1e9")),
+                                              ("area_m2", Decimal("10.25"))])
+def test_a_figure_its_column_cannot_hold_names_the_field(canteen_world, field, value):
+    """Attack: 10^12 seats, a lunch price of NaN or 10^15 yuan, an area of 10^9 m² passed the forms and the API
+    (no maximum) and failed the save with a 500 (PostgreSQL's integer column, the DecimalField's digits)."""
+    fields = {"kind": "canteen", "model": "happiness_home", "setting": "rural", "operator_kind": "care_org",
+              "lunch_price": Decimal("8"), "name": "青城镇乙村第二长者食堂", field: value}
+    with pytest.raises(ServiceError) as error:
+        facility_register(actor=canteen_world["users"]["town"], operator=canteen_world["operator_org"],
+                          division=canteen_world["natural_b"], **fields)
+    assert error.value.field == field

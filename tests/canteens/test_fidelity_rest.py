@@ -120,3 +120,21 @@ def test_every_canteen_param_sentence_names_the_clause_of_its_figure():
                 clauses = re.findall(r"[一二三四五六七八九十]+、(?:（[一二三四五六七八九十]+）)?", paragraph)
                 assert any(cited.clause.startswith(c) for c in clauses), (path.name, name, cited.clause)
     assert uses >= 5
+
+
+def test_an_update_import_changing_only_the_support_says_so(canteen_world):
+    """Attack: a file in update mode that changes a known elder's 供养方式 only (same 特困 date) reported the
+    elder as unchanged and left the support as it was — a 集中供养 elder the file says is 分散 kept paying
+    (only 分散供养 eat free, L1219), with no word to the importer. The difference is now a change of the row,
+    shown in the preview and applied with its audit row (or, in all-or-nothing mode, shown as existing)."""
+    officer = canteen_world["users"]["town"]
+    id_number = valid_id("37032219400303204")
+    assert elder_import(actor=officer, mode="valid_only",
+                        content=workbook([row(id_number, "集中丙", "集中")])).created == 1
+    preview = elder_import(actor=officer, mode="update", content=workbook([row(id_number, "集中丙", "分散")]))
+    [change] = preview.changes
+    assert ["特困供养方式", "集中供养", "分散供养"] in [list(c) for c in change.changes]
+    report = elder_import(actor=officer, mode="update", confirm=True,
+                          content=workbook([row(id_number, "集中丙", "分散")]))
+    assert report.updated == 1
+    assert TekunStatus.objects.get(elder__person__id_number=id_number).support == "dispersed"

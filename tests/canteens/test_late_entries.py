@@ -256,3 +256,19 @@ def test_yearly_statement_counts_an_approved_late_lunch_once(filed_world):
     year = settlement_compute(actor=users["minzheng"], facility=filed_world["facility"], year=2022)
     assert year.lunches == 2
     assert (year.city, year.county) == (Decimal("3.00"), Decimal("2.00"))
+
+
+@pytest.mark.parametrize("days", [367, 100000, 10**12])
+def test_the_window_proposed_on_the_figure_page_keeps_the_services_bounds(client, window3, admins, days):
+    """Attack: the figure's own page (/policy/changes/new/…) went straight to the policy service, past
+    backdate_window_set's 0–366: a window of 10^12 days was proposed, and its impact preview (the earliest
+    day the counter records itself) failed with a 500 on the change's page and at approval."""
+    first, _second = admins
+    client.force_login(first)
+    response = client.post("/policy/changes/new/parameter/canteen.backdate_days/",
+                           {"change-value": str(days), "change-valid_from": "2022-07-01",
+                            "change-reason": "网络中断较多，放宽补录期限"})
+    assert response.status_code == 302 and response["Location"] == "/policy/parameters/canteen.backdate_days/"
+    assert not PolicyChange.objects.filter(key="canteen.backdate_days", state="proposed").exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "补录期限" in page and "366" in page

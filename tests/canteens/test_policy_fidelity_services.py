@@ -512,3 +512,44 @@ def test_a_check_in_refuses_what_the_server_decides(higher_meal, client, path, b
     assert response.status_code == 400, response.content
     assert response.json()["error"]["field"] == field and "由系统" in response.json()["error"]["message"]
     assert not Lunch.objects.exists()
+
+
+def test_a_fund_report_with_a_very_long_file_name_is_stored(filed_world):
+    """Attack: a 300-character file name (the FileField holds 100 with its folder) failed the save with a 500."""
+    report = fund_report_upload(actor=filed_world["users"]["operator"], facility=filed_world["facility"], year=2021,
+                                agency="淄博某会计师事务所", report_date=D(2022, 3, 1), separate_account=True,
+                                file=SimpleUploadedFile("报" * 300 + ".pdf", b"%PDF-1.4 body"))
+    assert report.file.name.endswith(".pdf") and len(report.file.name) <= 100
+
+
+@pytest.mark.parametrize("report_date", [D(1900, 1, 1), D(2020, 12, 31)])
+def test_a_fund_report_dated_before_its_year_names_the_date(filed_world, report_date):
+    """Attack: the 2021 report of a professional agency dated 1900 (or in 2020, before the year it reports on
+    began) was accepted."""
+    with pytest.raises(ServiceError) as error:
+        fund_report_upload(actor=filed_world["users"]["operator"], facility=filed_world["facility"], year=2021,
+                           agency="淄博某会计师事务所", report_date=report_date, separate_account=True,
+                           file=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
+    assert error.value.field == "report_date"
+    assert not FundUseReport.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_of_one_year_at_once_keep_one_report(filed_world, make_user):
+    """Attack (PostgreSQL): the operator and the town uploading the same year's report at the same moment both
+    passed the "already uploaded" check; the second failed the database's one-per-year constraint with a 500.
+    Now the second gets the "already uploaded" message and its file is not left behind."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises the two writers itself")
+    from tests.concurrency import run_concurrently
+
+    actors = filed_world["users"]["operator"], filed_world["users"]["town"]
+    results = run_concurrently(2, lambda i: fund_report_upload(
+        actor=actors[i], facility=filed_world["facility"], year=2021, agency="淄博某会计师事务所",
+        report_date=D(2022, 3, 1), separate_account=True, file=SimpleUploadedFile(f"r{i}.pdf", b"%PDF-1.4")))
+    outcomes = sorted(r.field if isinstance(r, ServiceError) else repr(r) if isinstance(r, Exception) else "ok"
+                      for r in results)
+    assert outcomes == ["ok", "year"]
+    assert FundUseReport.objects.count() == 1

@@ -241,6 +241,29 @@ def test_broken_xml_is_an_unreadable_file():
     assert "无法读取" in error.value.message
 
 
+@pytest.mark.parametrize("reference", ["XFE2", "ZZZZZZ2", "ZZZZZZZZZZ2"])
+def test_a_cell_beyond_excels_last_column_is_an_unreadable_file(reference):
+    """Attack: one hand-written cell reference (<c r="ZZZZZZ2">) padded the row to 321 million cells — 5 GB and
+    7 s for a 6 KB upload; ten letters ran the worker out of memory. Excel's last column is XFD (16384)."""
+    import re
+    import resource
+    import zipfile
+
+    content = workbook([["张三", "甲村"]])
+    source, target = BytesIO(content), BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as crafted:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="A2"', f'<c r="{reference}"'.encode(), data, count=1)
+            crafted.writestr(item, data)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ServiceError) as error:
+        list(sheet_rows(target.getvalue(), HEADERS))
+    assert "无法读取" in error.value.message
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KB: no padding was built
+
+
 @pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
 def test_rows_are_counted_across_the_pieces_the_sheet_is_unpacked_in(monkeypatch, chunk):
     from countyhall.core import excel

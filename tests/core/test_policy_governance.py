@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from countyhall.core.access import AccessDenied
 from countyhall.core.errors import ServiceError
@@ -255,6 +256,46 @@ def test_a_change_cannot_reach_into_an_approved_period(policy_dir, admins, monke
         _propose(admins[0], valid_from=D(2022, 12, 1))
     assert caught.value.field == "valid_from" and "2023年1月1日" in caught.value.message
     assert _propose(admins[0], valid_from=D(2023, 1, 1)).pk
+
+
+@pytest.mark.django_db
+def test_an_administrator_the_proposer_made_cannot_approve(policy_dir, admins, client,
+                                                            django_capture_on_commit_callbacks):
+    """Attack: a lone administrator adds a second account on the admin's user page, grants it 系统管理员 and
+    approves their own proposal from it — four eyes with one person. The grant now keeps who made it and when;
+    the approver must not be the proposer's creation nor an administrator since after the proposal."""
+    from countyhall.core.models import RoleGrant, User
+    from countyhall.core.services.policy import policy_change_approve, policy_change_reject
+
+    first, second = admins
+    first.is_staff = first.is_superuser = True
+    first.save()
+    puppet = User.objects.create_user(username="gov-puppet", password="pw-for-tests-1", display_name="傀儡")
+    client.force_login(first)
+    response = client.post(f"/admin/core/user/{puppet.pk}/change/", {
+        "username": "gov-puppet", "is_active": "on", "date_joined_0": "2022-06-01", "date_joined_1": "08:00:00",
+        "display_name": "傀儡", "role_grants-TOTAL_FORMS": "1", "role_grants-INITIAL_FORMS": "0",
+        "role_grants-MIN_NUM_FORMS": "0", "role_grants-MAX_NUM_FORMS": "1000", "role_grants-0-role": "system_admin",
+        "role_grants-0-user": str(puppet.pk)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grant = RoleGrant.objects.get(user=puppet)
+    assert grant.role == "system_admin" and grant.granted_by == first and grant.granted_at is not None
+    assert AuditEntry.objects.filter(object_type="core.RoleGrant", actor=first, note__startswith="授予角色").exists()
+    change = _propose(first)
+    puppet = User.objects.get(pk=puppet.pk)
+    with pytest.raises(AccessDenied, match="提出人授予"):
+        policy_change_approve(actor=puppet, change=change)
+    with pytest.raises(AccessDenied, match="提出人授予"):
+        policy_change_reject(actor=puppet, change=change, note="不同意这样理解")
+    client.force_login(puppet)
+    assert 'value="approve"' not in client.get(f"/policy/changes/{change.pk}/").content.decode()  # no buttons
+    # An administrator since after the proposal, whoever granted it, is not the second pair of eyes either.
+    late = User.objects.create_user(username="gov-late", password="pw-for-tests-1")
+    RoleGrant.objects.create(user=late, role="system_admin", granted_by=second, granted_at=timezone.now())
+    with pytest.raises(AccessDenied, match="之后"):
+        policy_change_approve(actor=late, change=change)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert policy_change_approve(actor=second, change=change).state == "approved"
 
 
 # ------------------------------------------------------------------------------------------------ pages

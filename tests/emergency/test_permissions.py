@@ -252,3 +252,15 @@ def test_the_access_page_shows_the_emergency_table(client, plant, make_user):
     client.force_login(make_user("e-admin-access", "system_admin"))
     html = client.get("/access/").content.decode()
     assert "启动应急响应" in html and "发布、更新、解除预警" in html
+
+
+@pytest.mark.parametrize("participants", [10**12, -3])
+def test_a_drill_with_an_absurd_head_count_names_the_field(plant, participants):
+    """Attack: 参演人数 10^12 failed PostgreSQL's integer column with a 500, a negative count its check."""
+    from countyhall.core.errors import ServiceError
+
+    users, enterprises = plant["users"], plant["enterprises"]
+    with pytest.raises(ServiceError) as error:
+        drill_record(actor=users["huaneng"], enterprise=enterprises["huaneng"], held_on=dt.date(2022, 3, 1),
+                     scenario="锅炉爆管", participants=participants)
+    assert error.value.field == "participants"

@@ -191,6 +191,27 @@ def test_inspection_outside_the_town_is_refused(county_tree, make_user):
         services.inspection_record(actor=officer, town=county_tree["natural_b"], done_on=dt.date(2021, 9, 1))
 
 
+@pytest.mark.django_db
+def test_inspection_with_an_absurd_household_count_names_the_field(client, county_tree, make_user, settings):
+    """Attack: 检查户数 10^12 on the B11 page passed the form (no maximum) and failed PostgreSQL's integer column
+    with a 500; the same from the service. Now a clear message naming the field; nothing is written."""
+    settings.BUSINESS_DATE = dt.date(2021, 9, 20)
+    officer = make_user("town-insp3", Role.TOWN_OFFICER, "qingcheng")
+    with pytest.raises(ServiceError) as error:
+        services.inspection_record(actor=officer, town=county_tree["qingcheng"], done_on=dt.date(2021, 9, 1),
+                                   households_checked=10**12)
+    assert error.value.field == "households_checked"
+    client.force_login(officer)
+    response = client.post("/heating/inspections/", {"town": county_tree["qingcheng"].pk, "done_on": "2021-09-01",
+                                                      "households_checked": str(10**12), "findings": ""})
+    assert response.status_code in (200, 400) and "检查户数" in response.content.decode()
+    assert not EquipmentInspection.objects.exists()
+    with pytest.raises(ServiceError) as error:  # the village plan's 计划改造户数 likewise
+        services.village_plan_set(actor=officer, division=county_tree["natural_b"], method="biomass",
+                                  planned_households=10**12, biomass_basis="whole_village")
+    assert error.value.field == "planned_households"
+
+
 # --- 3. B6's weighting does not assume the general split sums to 10 ----------------------------------------------
 
 

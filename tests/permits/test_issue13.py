@@ -570,3 +570,17 @@ def test_impact_of_c11_lists_the_report_deadlines(world, governors):
     )
     assert table["rows"][0] == ["2022年5月", "2022-05-24", "2022-05-25", "县行政审批服务局"]
     assert [row[0] for row in table["rows"]] == ["2022年5月", "2022年6月", "2022年7月"]
+
+
+@pytest.mark.parametrize(("sent", "answered", "field"), [
+    (D(2022, 6, 16), None, "sent_on"),  # the pinned business date is 2022-06-15
+    (D(2022, 6, 1), D(2022, 6, 20), "answered_on"),
+])
+def test_a_consultation_cannot_be_dated_after_today(world, residential, sent, answered, field):
+    """Attack: the window recorded a written consultation sent, or answered by 民政, on a day still to come."""
+    with pytest.raises(ServiceError) as error:
+        elderly_care_step_record(actor=world["users"]["approval"], project=residential["project"],
+                                 kind="scheme_consultation", party="civil_affairs", sent_on=sent,
+                                 answered_on=answered, reference="高自然资函〔2021〕8号")
+    assert error.value.field == field and "今天" in error.value.message
+    assert not ElderlyCareStep.objects.filter(project=residential["project"], party="civil_affairs").exists()

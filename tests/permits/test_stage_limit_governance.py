@@ -101,3 +101,23 @@ def test_the_limits_page_shows_the_figures_in_force_and_says_who_changes_them(cl
     assert "管理员录入的数值" in html and "另一位审核后生效" in html
     figure = client.get("/policy/parameters/permit.stage_limit.social_civil.land_use_planning.working_days/")
     assert figure.status_code == 200 and "10" in figure.content.decode()
+
+
+@pytest.mark.parametrize(("figure", "value"), [("working_days", "0"), ("review_working_days", "0")])
+def test_a_limit_proposed_on_the_figure_page_keeps_the_services_bounds(client, world, figure, value):
+    """Attack: the figure's own page (/policy/changes/new/…) reached the policy service past stage_limit_set's
+    "at least 1 working day": a stage of 0 working days (every case overdue on its first day) or a departments'
+    review limit of 0 was proposed and could be approved."""
+    from countyhall.core.services.policy import policy_change_propose
+
+    key = f"permit.stage_limit.social_civil.land_use_planning.{figure}"
+    client.force_login(world["admin"])
+    response = client.post(f"/policy/changes/new/parameter/{key}/", {
+        "change-value": value, "change-valid_from": "2022-07-01", "change-reason": "流程图修订后录入"})
+    assert response.status_code == 302 and response["Location"] == f"/policy/parameters/{key}/"
+    assert not PolicyChange.objects.filter(key=key, state="proposed").exists()
+    assert "至少为 1 个工作日" in client.get(response["Location"]).content.decode()
+    with pytest.raises(ServiceError) as caught:
+        policy_change_propose(actor=world["admin"], kind="parameter", key=key, value=0, valid_from=D(2022, 7, 1),
+                              reason="流程图修订后录入")
+    assert caught.value.field == "value"

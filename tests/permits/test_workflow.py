@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -296,3 +297,43 @@ def test_materials_are_served_only_within_scope_and_staff_reads_are_audited(worl
     client.force_login(world["users"]["approval"])
     assert client.get(url).status_code == 200
     assert AuditEntry.objects.filter(action="read", object_type="permits.Material", object_id=str(material.pk)).exists()
+
+
+def test_absurd_figures_name_their_field(world):
+    """Attack: an extension of 10^12 working days (the clock then counts working days for ever) and a project of
+    10^12 households failed PostgreSQL's integer columns with a 500 (SQLite stored them)."""
+    from countyhall.permits.services import residential_record
+
+    users = world["users"]
+    case = permit_stage_submit(actor=users["approval"], project=world["project"], stage="立项用地规划许可",
+                               accepted_on=D(2022, 5, 30))
+    with pytest.raises(ServiceError) as error:
+        extension_request(actor=users["resources"], case=case, working_days=10**12, reason="需现场踏勘")
+    assert error.value.field == "working_days"
+    with pytest.raises(ServiceError) as error:
+        residential_record(actor=users["approval"], project=world["project"], households=10**12,
+                           elderly_room_m2=None)
+    assert error.value.field == "households"
+    with pytest.raises(ServiceError) as error:
+        residential_record(actor=users["approval"], project=world["project"], households=-5, elderly_room_m2=None)
+    assert error.value.field == "households"
+    with pytest.raises(ServiceError) as error:
+        residential_record(actor=users["approval"], project=world["project"], households=200,
+                           elderly_room_m2=Decimal("1e7"))
+    assert error.value.field == "elderly_room_m2"
+
+
+@pytest.mark.parametrize("investment", ["NaN", "Infinity", "1e15", "-1", "0.001", "十万"])
+def test_an_absurd_investment_names_its_field_at_registration_and_correction(world, investment):
+    """Attack: 总投资 NaN, Infinity or 10^15 万元 failed the save (12 digits) with a 500, at 立项 and at 更正."""
+    from countyhall.permits.services import project_correct, project_register
+
+    with pytest.raises(ServiceError) as error:
+        project_correct(actor=world["users"]["approval"], project=world["project"], reason="更正总投资",
+                        investment=investment)
+    assert error.value.field == "investment"
+    with pytest.raises(ServiceError) as error:
+        project_register(actor=world["users"]["approval"], code="2021-370322-70-03-000002", name="另一小区",
+                         category="social_civil", site=world["project"].site, applicant=world["project"].applicant,
+                         investment=investment)
+    assert error.value.field == "investment"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from countyhall.canteens import access
 from countyhall.canteens.models import Facility, FundUseReport, NoticeCheck
@@ -90,6 +90,8 @@ def fund_report_upload(
         raise ServiceError("agency", "请填写出具报告的专业机构名称（文件要求委托专业机构出具）。")
     if report_date > today:
         raise ServiceError("report_date", "报告日期不能晚于今天。")
+    if report_date < dt.date(year, 1, 1):
+        raise ServiceError("report_date", f"报告日期不能早于所报告的 {year} 年度（应在 {year}年1月1日之后）。")
     if file is None:
         raise ServiceError("file", "请上传资金使用报告文件。")
     name = (getattr(file, "name", "") or "").lower()
@@ -102,8 +104,9 @@ def fund_report_upload(
     suffix = name[name.rfind("."):]
     if not _file_head(file).startswith(REPORT_SIGNATURES[suffix]):
         raise ServiceError("file", f"报告文件的内容不是{suffix[1:].upper()}文件（扩展名与内容不符），请上传原始文件。")
+    already = ServiceError("year", f"{facility.name} {year} 年度的资金使用报告已上传。")
     if FundUseReport.objects.filter(facility=facility, year=year).exists():
-        raise ServiceError("year", f"{facility.name} {year} 年度的资金使用报告已上传。")
+        raise already
     report = FundUseReport(
         facility=facility,
         year=year,
@@ -115,7 +118,12 @@ def fund_report_upload(
         uploaded_by_label=actor_label(actor),
     )
     report.file.save(getattr(file, "name", "report.pdf"), file, save=False)
-    report.save()
+    try:
+        with transaction.atomic():  # a savepoint: the constraint answers an upload of the same year at the same moment
+            report.save()
+    except IntegrityError:
+        report.file.delete(save=False)
+        raise already from None
     audit_record(
         actor=actor,
         action=AuditEntry.Action.CREATE,

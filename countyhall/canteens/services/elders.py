@@ -597,12 +597,13 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
 
 
 def _row_changes(
-    person: Person, elder: Elder | None, row: _Row, tekun_dates: set[tuple[int, dt.date]] | None = None
+    person: Person, elder: Elder | None, row: _Row, tekun_dates: dict[tuple[int, dt.date], str] | None = None
 ) -> list[tuple[str, str, str]]:
     """(field, old → new) between the stored person/elder and the row, in the importer's words.
 
-    `tekun_dates` ((elder id, valid_from) of the stored 特困 periods, loaded once for the whole file) saves the
-    query per row; without it the elder's periods are asked."""
+    `tekun_dates` ((elder id, valid_from) → support of the stored 特困 periods, loaded once for the whole file)
+    saves the query per row; without it the elder's periods are asked. A period of the row's date with another
+    供养方式 is a change too (only 分散供养 eat free in rural canteens, L1219)."""
     changes = []
     pairs = [
         ("姓名", person.name, row.name),
@@ -616,13 +617,19 @@ def _row_changes(
             ("高青县户籍", "是" if elder.gaoqing_hukou else "否", "是" if row.gaoqing_hukou else "否"),
             ("就餐卡号", elder.card_number or "", row.card_number),
         ]
-        if row.tekun_from and not (
-            (elder.pk, row.tekun_from) in tekun_dates
-            if tekun_dates is not None
-            else elder.tekun_periods.filter(valid_from=row.tekun_from).exists()
-        ):
+        stored = None
+        if row.tekun_from:
+            stored = (
+                tekun_dates.get((elder.pk, row.tekun_from))
+                if tekun_dates is not None
+                else elder.tekun_periods.filter(valid_from=row.tekun_from).values_list("support", flat=True).first()
+            )
+        if row.tekun_from and stored is None:
             changes.append(("特困认定", "", f"{row.tekun_from} 起：{row.tekun_source}"
                                               f"（{TekunStatus.Support(row.tekun_support).label}）"))
+        elif row.tekun_from and stored != row.tekun_support:
+            changes.append(("特困供养方式", TekunStatus.Support(stored).label,
+                            TekunStatus.Support(row.tekun_support).label))
     changes[0:0] = [(label, old or "", new or "") for label, old, new in pairs if (old or "") != (new or "")]
     return changes
 
@@ -889,9 +896,16 @@ def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None
         },
         note="Excel 导入更新",
     )
-    if row.tekun_from and not elder.tekun_periods.filter(valid_from=row.tekun_from).exists():
+    period = elder.tekun_periods.filter(valid_from=row.tekun_from).first() if row.tekun_from else None
+    if row.tekun_from and period is None:
         tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from,
                              support=row.tekun_support)
+    elif period is not None and period.support != row.tekun_support:
+        before = model_snapshot(period)
+        period.support = row.tekun_support
+        period.save(update_fields=["support"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=period, before=before,
+                     after=model_snapshot(period), note="Excel 导入更新：特困供养方式")
     change.applied = True
     return "updated", change
 
@@ -939,9 +953,11 @@ def elder_import(
         wanted = {r.id_number for r in rows}
         known = {id_number: person for id_number, person in known.items() if id_number in wanted}
         elders = {e.person_id: e for e in Elder.objects.filter(person__in=list(known.values()))}
-        tekun_dates = set(
-            TekunStatus.objects.filter(elder__in=list(elders.values())).values_list("elder_id", "valid_from")
-        )
+        tekun_dates = {
+            (elder_id, valid_from): support
+            for elder_id, valid_from, support in TekunStatus.objects.filter(elder__in=list(elders.values()))
+            .values_list("elder_id", "valid_from", "support")
+        }
         new: list[tuple[_Row, Person | None]] = []  # rows of new elders, written in batches below
         checked: dict = {}
         for index, row in enumerate(rows, start=1):

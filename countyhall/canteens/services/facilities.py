@@ -16,6 +16,7 @@ from countyhall.core.access import require
 from countyhall.core.actors import actor_label, actor_user, as_actor
 from countyhall.core.clock import business_date
 from countyhall.core.errors import ServiceError
+from countyhall.core.figures import model_decimal, model_integer
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.policy import NoPolicyInForce, parameters
 from countyhall.core.services.audit import audit_record, model_snapshot
@@ -114,12 +115,16 @@ def _validate_facility(*, kind, model, setting, operator_kind, division, lunch_p
         raise ServiceError("model", "无厨房、只提供就餐场所的才是长者助餐服务点（三、（二）4）。")
     if setting == Facility.Setting.RURAL and division.kind != Division.Kind.NATURAL_VILLAGE:
         raise ServiceError("division", "农村长者食堂应登记到所在自然村（场所提供村），以便确定本村老人的优惠。")
-    if lunch_price is None or lunch_price < 0:
+    if lunch_price is None:
         raise ServiceError("lunch_price", "午餐价格不能为空或为负数。")
     if seats is not None and seats < 0:
         raise ServiceError("seats", "座位数不能为负数。")
     if area_m2 is not None and area_m2 < 0:
         raise ServiceError("area_m2", "面积不能为负数。")
+    # What the columns hold (10^12 seats or a price of NaN failed the save with a 500).
+    model_decimal(Facility, "lunch_price", lunch_price)
+    model_decimal(Facility, "area_m2", area_m2)
+    model_integer(Facility, "seats", seats)
 
 
 @transaction.atomic

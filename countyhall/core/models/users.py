@@ -13,11 +13,23 @@ from .divisions import Division, Organisation
 class User(AbstractUser):
     """A civil servant or operator: belongs to one organisation, acts within one division, holds roles."""
 
-    organisation = models.ForeignKey(Organisation, verbose_name="所属机构", null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="users")
-    division = models.ForeignKey(Division, verbose_name="数据范围（区划）", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="users",
-                                 help_text="用户只能看到该区划及其下级的人员数据；为空时取所属机构的区划。")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="所属机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    division = models.ForeignKey(
+        Division,
+        verbose_name="数据范围（区划）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text="用户只能看到该区划及其下级的人员数据；为空时取所属机构的区划。",
+    )
     display_name = models.CharField("姓名", max_length=32, blank=True)
 
     # A person signed in, as opposed to a core.actors.SystemActor (services read this, never isinstance).
@@ -56,6 +68,13 @@ class User(AbstractUser):
 class RoleGrant(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
     role = models.CharField("角色", max_length=32, choices=Role.choices)
+    # Who granted the role and when (set by the admin's user page, core.admin): four eyes on governed policy
+    # refuse an approver whom the proposer made an administrator, or who became one after the proposal
+    # (core.services.policy). Empty on grants made before these were kept.
+    granted_by = models.ForeignKey(
+        User, verbose_name="授予人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField("授予时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "角色授予"

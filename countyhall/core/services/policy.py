@@ -268,6 +268,28 @@ def _shortened(text: str, limit: int = 36) -> str:
     return text if len(text) <= limit else text[:limit].rstrip("，、（“") + "…"
 
 
+def second_pair_of_eyes_refusal(user, change: PolicyChange) -> str:
+    """Why `user` may not approve or reject `change`, or "" when they may. Four eyes need a second administrator
+    of their own standing: not the proposer, not an account the proposer made an administrator (the admin's user
+    page can add one), not one who became an administrator after the proposal. Grants made before granted_by was
+    kept count as independent. The change's page shows its buttons from this too."""
+    from countyhall.core.models import RoleGrant
+    from countyhall.core.roles import ROLE_CAPABILITIES
+
+    if change.proposed_by_id == user.pk:
+        return "变更须由另一位管理员审核（提出人不能批准自己的变更）。"
+    governing = [role for role, capabilities in ROLE_CAPABILITIES.items() if Capability.POLICY_GOVERN in capabilities]
+    grants = RoleGrant.objects.filter(user=user, role__in=governing).values_list("granted_by_id", "granted_at")
+    if not any(by != change.proposed_by_id and (at is None or at <= change.proposed_at) for by, at in grants):
+        return "变更须由另一位管理员审核：审核人的管理员角色不能由提出人授予，也不能在变更提出之后才授予。"
+    return ""
+
+
+def _require_second_pair_of_eyes(user: User, change: PolicyChange) -> None:
+    refusal = second_pair_of_eyes_refusal(user, change)
+    require(not refusal, refusal)
+
+
 def _require_proposed(change: PolicyChange) -> PolicyChange:
     locked = PolicyChange.objects.select_for_update().get(pk=change.pk)
     if locked.state != PolicyChange.State.PROPOSED:
@@ -279,7 +301,7 @@ def _require_proposed(change: PolicyChange) -> PolicyChange:
 def policy_change_approve(*, actor, change: PolicyChange, note: str = "") -> PolicyChange:
     user = _require_governor(actor)
     change = _require_proposed(change)
-    require(change.proposed_by_id != user.pk, "变更须由另一位管理员审核（提出人不能批准自己的变更）。")
+    _require_second_pair_of_eyes(user, change)
     _check_not_locked(kind=change.kind, key=change.key, valid_from=change.valid_from)
     _check_programs(change, on_approval=True)
     before = model_snapshot(change)
@@ -300,6 +322,7 @@ def policy_change_reject(*, actor, change: PolicyChange, note: str) -> PolicyCha
     user = _require_governor(actor)
     change = _require_proposed(change)
     require(change.proposed_by_id != user.pk, "提出人可以撤回自己的变更，但不能审核它。")
+    _require_second_pair_of_eyes(user, change)
     if len((note or "").strip()) < 4:
         raise ServiceError("note", "不批准时请写明理由（至少4个字）。")
     before = model_snapshot(change)

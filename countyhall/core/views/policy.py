@@ -28,6 +28,7 @@ from countyhall.core.services.policy import (
     policy_change_reject,
     policy_change_withdraw,
     policy_locks,
+    second_pair_of_eyes_refusal,
 )
 from countyhall.core.tables import Column, Table
 
@@ -209,7 +210,7 @@ def change_detail(request, pk: int):
     return render(request, "core/policy_change_detail.html", {
         "change": change, "title": change_title(change), **_change_subject(change), "impact": impact,
         "impact_note": impact_note, "may_decide": may_govern and change.state == PolicyChange.State.PROPOSED
-        and change.proposed_by_id != request.user.pk,
+        and not second_pair_of_eyes_refusal(request.user, change),
         "may_withdraw": may_govern and change.state == PolicyChange.State.PROPOSED
         and change.proposed_by_id == request.user.pk,
         "confirm": request.GET.get("confirm", "") in {"approve", "reject", "withdraw"} and request.GET["confirm"]})

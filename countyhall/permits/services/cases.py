@@ -348,6 +348,9 @@ def _check_elderly_rooms(project: Project, *, on: dt.date) -> None:
                                               f"（现为 {project.elderly_room_m2 or 0}，高政办字〔2021〕35号）。")
 
 
+MAX_EXTENSION_WORKING_DAYS = 250
+
+
 @transaction.atomic
 def extension_request(*, actor, case: Case, working_days: int, reason: str, on: dt.date | None = None) -> Extension:
     """The lead department asks for more time; it counts only once another official approves it."""
@@ -355,8 +358,11 @@ def extension_request(*, actor, case: Case, working_days: int, reason: str, on: 
     require(access.can_request_extension(actor, case), "只有牵头部门可以申请延期。")
     if case.status not in (Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT):
         raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能申请延期。")
-    if working_days < 1:
+    if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
         raise ServiceError("working_days", "延长的工作日至少为 1 天。")
+    if working_days > MAX_EXTENSION_WORKING_DAYS:
+        # An input guard, not policy: 10^12 failed PostgreSQL's integer column, and a clock would count for ever.
+        raise ServiceError("working_days", f"延长的工作日不能超过 {MAX_EXTENSION_WORKING_DAYS} 天（约一年）。")
     if not reason.strip():
         raise ServiceError("reason", "延期须写明理由。")
     extension = Extension.objects.create(case=case, working_days=working_days, reason=reason.strip(),
@@ -472,6 +478,10 @@ def elderly_care_step_record(*, actor, project: Project, kind: str, party: str, 
         raise ServiceError("reference", "请填写征求意见函或邀请通知的文号。")
     if answered_on is not None and answered_on < sent_on:
         raise ServiceError("answered_on", "回复或参加日期不能早于征求或邀请日期。")
+    today = business_date()
+    for field, day, label in (("sent_on", sent_on, "书面征求或邀请日期"), ("answered_on", answered_on, "回复或参加日期")):
+        if day is not None and day > today:
+            raise ServiceError(field, f"{label}不能晚于今天（{today.isoformat()}），实际为 {day.isoformat()}。")
     if organisation is None:
         organisation = civil_affairs_office() if party == ElderlyCareStep.Party.CIVIL_AFFAIRS else town_office_for(project)
     if organisation is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -13,6 +13,7 @@ from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
+from countyhall.core.figures import model_decimal, model_integer
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.policy import Citation
 from countyhall.core.rules.trace import ParameterTrace
@@ -103,6 +104,18 @@ def project_code_problem(code: str) -> str:
     return ""
 
 
+# An input guard, not policy: more households than any project has (10^12 failed PostgreSQL's integer column).
+MAX_HOUSEHOLDS = 1_000_000
+
+
+def _households_checked(households) -> int | None:
+    return model_integer(Project, "households", households, high=MAX_HOUSEHOLDS) or None
+
+
+def _decimal_checked(field: str, value) -> Decimal | None:
+    return model_decimal(Project, field, value)
+
+
 @transaction.atomic
 def project_register(*, actor, code: str, name: str, category: str, site: Division, applicant: Organisation,
                      in_assessed_zone: bool = False, land_supply: str = Project.LandSupply.TRANSFER,
@@ -125,6 +138,7 @@ def project_register(*, actor, code: str, name: str, category: str, site: Divisi
     problem = project_code_problem(code)
     if problem:
         raise ServiceError("code", problem)
+    households, investment = _households_checked(households), _decimal_checked("investment", investment)
     if Project.objects.filter(code=code).exists():
         raise ServiceError("code", "该项目代码已登记，同一项目各阶段审批使用同一代码。")
     if not name.strip():
@@ -219,13 +233,8 @@ def project_correct(*, actor, project: Project, reason: str, **changes) -> list[
         if (changes["land_supply"] == Project.LandSupply.TRANSFER_WITH_SCHEME) != (
                 project.category == Category.LAND_WITH_SCHEME):
             raise ServiceError("land_supply", "带方案出让土地的项目应为“社会投资带方案出让土地类”，反之亦然。")
-    if "investment" in changes and changes["investment"] is not None:
-        try:
-            changes["investment"] = Decimal(changes["investment"])
-        except (InvalidOperation, TypeError):
-            raise ServiceError("investment", "总投资应为数字（万元）。") from None
-        if changes["investment"] < 0:
-            raise ServiceError("investment", "总投资不能为负数。")
+    if "investment" in changes:
+        changes["investment"] = _decimal_checked("investment", changes["investment"])
     if "applicant" in changes:
         _check_builder(changes["applicant"], project.category)
     staging = [field for field in ("industrial", "merge_elected")
@@ -296,8 +305,7 @@ def residential_record(*, actor, project: Project, households: int | None, elder
     actor = as_actor(actor)
     require(access.can_record_residential(actor, project),
             "只有综合服务窗口或参与本项目审批的住建、自然资源部门可以更新住宅项目信息。")
-    if elderly_room_m2 is not None and elderly_room_m2 < 0:
-        raise ServiceError("elderly_room_m2", "面积不能为负数。")
+    households, elderly_room_m2 = _households_checked(households), _decimal_checked("elderly_room_m2", elderly_room_m2)
     if elderly_room_handed_over_on and not completion_filed_on:
         raise ServiceError("elderly_room_handed_over_on", "请先填写竣工验收备案日期。")
     before = model_snapshot(project)
