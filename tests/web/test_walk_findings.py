@@ -1,0 +1,35 @@
+"""What the page walk of each demo role found (session 20), one page test per fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from countyhall.canteens.services.lunches import DEFAULT_BACKDATE_DAYS
+from countyhall.core.policy import parameters
+
+
+@pytest.mark.django_db
+def test_the_readings_page_names_the_program_of_every_reading_and_figure(client):
+    """1号's readings (egov.yaml) were listed with an empty 所属 cell: the egov program did not declare its file."""
+    from countyhall.core.clock import business_date
+    from countyhall.core.selectors.policy import governed_overview
+
+    overview = governed_overview(on=business_date())
+    assert all(item.program for item in overview["readings"]), [
+        item.reading.id for item in overview["readings"] if not item.program
+    ]
+    assert all(f.program for f in overview["figures"])
+    assert "电子政务项目" in client.get("/policy/readings/").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_unentered_figure_with_a_fallback_says_what_applies(client):
+    """补录期限 not yet entered: the page said calculations would report no policy in force, while the counters
+    work with the platform's 3 days (services/lunches.py)."""
+    assert f"{DEFAULT_BACKDATE_DAYS} 天" in parameters().parameters["canteen.backdate_days"].unentered
+    html = client.get("/policy/parameters/canteen.backdate_days/").content.decode()
+    assert "尚未录入" in html and f"平台默认的 {DEFAULT_BACKDATE_DAYS} 天" in html
+    assert "没有有效的政策规定" not in html.split("变更记录")[0]
+    # A figure with no fallback keeps the warning.
+    html = client.get("/policy/parameters/heating.biomass_stove.payment_policy/").content.decode()
+    assert "没有有效的政策规定" in html
