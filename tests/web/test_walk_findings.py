@@ -33,3 +33,37 @@ def test_an_unentered_figure_with_a_fallback_says_what_applies(client):
     # A figure with no fallback keeps the warning.
     html = client.get("/policy/parameters/heating.biomass_stove.payment_policy/").content.decode()
     assert "没有有效的政策规定" in html
+
+
+def test_times_and_dates_in_text_are_chinese():
+    """The pages and messages wrote 2022-06-15 02:36 (the to-do deadline, the proposal's time, the counter's
+    refusals, the impact preview); the county reads 2022年6月15日 02:36."""
+    import datetime as dt
+
+    from django.template import Context, Template
+
+    from countyhall.core.clock import chinese_date, format_local
+
+    moment = dt.datetime(2022, 6, 14, 18, 36, tzinfo=dt.UTC)
+    assert format_local(moment) == "2022年6月15日 02:36"
+    assert chinese_date(dt.date(2022, 6, 5)) == "2022年6月5日" and chinese_date(None) == ""
+    assert (
+        Template("{% load countyhall %}{{ t|local_time }}").render(Context({"t": moment}))
+        == "2022年6月15日 02:36"
+    )
+
+
+def test_no_template_formats_a_date_the_iso_way():
+    """Every date a page shows goes through the Chinese form ("Y年n月j日"); ISO stays for form values and files."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "countyhall"
+    iso = re.compile(r'date:"(?:Y-m-d|m-d)[^"]*"|local_time:"%Y-%m-%d')
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.rglob("*.html")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if iso.search(line) and 'value="' not in line
+    ]
+    assert not found, found
