@@ -67,3 +67,32 @@ def test_no_template_formats_a_date_the_iso_way():
         if iso.search(line) and 'value="' not in line
     ]
     assert not found, found
+
+
+@pytest.mark.django_db
+def test_a_pending_change_is_linked_only_for_who_may_open_it(client, make_user):
+    """/policy/readings/ linked 有待审核的变更 for every role; the change page answers 403 to all but system
+    administrators and auditors."""
+    import datetime as dt
+
+    from countyhall.core.services.policy import policy_change_propose
+
+    admin = make_user("walk-admin", "system_admin")
+    change = policy_change_propose(
+        actor=admin,
+        kind="reading",
+        key="A13",
+        value="alternative",
+        valid_from=dt.date(2030, 1, 1),
+        reason="上级部门答复按另一种理解执行",
+    )
+    href = f'href="/policy/changes/{change.pk}/"'
+    for who in (None, make_user("walk-clerk", "civil_affairs")):
+        if who:
+            client.force_login(who)
+        listing = client.get("/policy/readings/").content.decode()
+        assert "有待审核的变更" in listing and href not in listing
+        assert href not in client.get("/policy/readings/A13/").content.decode()
+    client.force_login(make_user("walk-auditor", "auditor"))
+    assert href in client.get("/policy/readings/").content.decode()
+    assert client.get(f"/policy/changes/{change.pk}/").status_code == 200
