@@ -27,7 +27,7 @@ from django.utils.dateformat import format as date_format
 from countyhall.canteens.models import Facility, Lunch, OperatingSubsidy, PriceListEntry, Settlement
 from countyhall.canteens.names import town_names, town_of
 from countyhall.canteens.rules import FacilityTerms, TekunSupport, lunch_terms, operating_subsidy_terms
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.policy import governed, parameters
 from countyhall.core.policy.governed import GovernedPolicy
 from countyhall.core.services.policy import PolicyLock
@@ -357,14 +357,9 @@ def _backdate_impact(*, change, proposal: GovernedPolicy) -> list[dict]:
         now = backdate_days(on)
     with governed.governed_as(proposal):
         then = backdate_days(on)
-    window = [
-        ["补录期限", f"{now} 天", f"{then} 天"],
-        [
-            f"{on.isoformat()} 登记台可自行补录的最早就餐日",
-            (on - dt.timedelta(days=now)).isoformat(),
-            (on - dt.timedelta(days=then)).isoformat(),
-        ],
-    ]
+    window = [["补录期限", f"{now} 天", f"{then} 天"],
+              [f"{chinese_date(on)} 登记台可自行补录的最早就餐日", chinese_date(on - dt.timedelta(days=now)),
+               chinese_date(on - dt.timedelta(days=then))]]
     towns = town_names()
     per_town: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     pending = LateEntry.objects.filter(status=LateEntry.Status.PENDING).select_related("facility__division")

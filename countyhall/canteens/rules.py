@@ -123,7 +123,7 @@ def _not_in_force(meal_date: dt.date, price: Decimal) -> RuleResult:
             "age_band": None,
             "payer_of_free_meal": None,
             "eligible": False,
-            "reason": f"{meal_date.isoformat()} 不在{DOCUMENT}的施行期内（{in_force_text()}），本文件不提供助餐补贴。",
+            "reason": f"{_chinese_date(meal_date)} 不在{DOCUMENT}的施行期内（{in_force_text()}），本文件不提供助餐补贴。",
             "reason_code": "not_in_force",
             "free": False,
             "tekun_note": "",
@@ -275,9 +275,9 @@ def operating_subsidy_terms(
     first_year = _first_subsidy_year(full_year_rule, service_start)
     if year < first_year:
         completed = _one_year_completed_on(service_start)
-        reason = (f"开始服务于{service_start.isoformat()}，至{year}年12月31日未运营满一年"
-                  f"（满一年之日为{completed.isoformat()}）。" if full_year_rule == FULL_YEAR_BY_YEAR_END else
-                  f"开始服务于{service_start.isoformat()}，满一年之日为{completed.isoformat()}，"
+        reason = (f"开始服务于{_chinese_date(service_start)}，至{year}年12月31日未运营满一年"
+                  f"（满一年之日为{_chinese_date(completed)}）。" if full_year_rule == FULL_YEAR_BY_YEAR_END else
+                  f"开始服务于{_chinese_date(service_start)}，满一年之日为{_chinese_date(completed)}，"
                   f"自其后首个完整自然年度（{first_year}年度）起方可申请运营补贴。")
         return trace.result({**zero, "eligible": False, "reason_code": "not_full_year", "reason": reason})
     if not evaluation_passed:

@@ -24,7 +24,7 @@ from countyhall.canteens.models import (
     TekunStatus,
     WeeklyMenu,
 )
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.programs import Todo
 from countyhall.core.roles import Role
 
@@ -250,7 +250,7 @@ def _operator(organisation_id: int, today: dt.date) -> list[Todo]:
     if n:
         items.append(
             Todo(
-                f"下周（{next_monday.isoformat()} 起）食谱尚未公布",
+                f"下周（{chinese_date(next_monday)} 起）食谱尚未公布",
                 _url("canteens:facilities", "menu=missing"),
                 n,
                 deadline=next_monday - dt.timedelta(days=1),

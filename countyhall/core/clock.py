@@ -52,8 +52,18 @@ def local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value, timezone.get_default_timezone())
 
 
-def format_local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A datetime as text in local time; the one way a time goes into a notice, a message or a name."""
+def chinese_date(day: dt.date | None) -> str:
+    """A date the way the pages and notices write it: 2022年6月15日 (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def format_local(value: dt.datetime | None, fmt: str = "") -> str:
+    """A datetime as text in local time; the one way a time goes into a notice, a message or a name. Without a
+    format: 2022年6月15日 04:06, the Chinese date every page uses (a county official read 2022-06-15 04:06 as an
+    internal timestamp)."""
     if value is None:
         return ""
-    return local(value).strftime(fmt)
+    value = local(value)
+    if not fmt:
+        return f"{chinese_date(value.date())} {value:%H:%M}"
+    return value.strftime(fmt)

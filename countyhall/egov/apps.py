@@ -13,7 +13,9 @@ class EgovConfig(AppConfig):
     def program(self):
         from countyhall.core.programs import Program
 
-        return Program(label=self.label, title="电子政务项目")
+        # Declaring egov.yaml groups 1号's readings and figures under this program on the governance pages
+        # (/policy/readings/ listed them with an empty 所属 column).
+        return Program(label=self.label, title="电子政务项目", parameter_files=("egov.yaml",))
 
     def ready(self) -> None:
         from countyhall.egov import rules  # noqa: F401  (registers egov.* with the calc interface)

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from countyhall.core.clock import chinese_date
 from countyhall.core.policy import Citation, NoPolicyInForce, parameters
 from countyhall.core.rules.fields import MoneyField
 from countyhall.core.rules.registry import RuleInputError, RuleResult, StrictInput, rule
@@ -58,7 +59,7 @@ def _trace_on(day: dt.date, field: str) -> ParameterTrace:
     try:
         parameters().at("egov.first_plan_year", day)
     except NoPolicyInForce as exc:
-        raise RuleInputError(field, f"{day.isoformat()} 早于高政办发〔2021〕1号的印发日期（{document_start().isoformat()}），"
+        raise RuleInputError(field, f"{chinese_date(day)} 早于高政办发〔2021〕1号的印发日期（{chinese_date(document_start())}），"
                                     "该细则尚未施行。") from exc
     return ParameterTrace(day)
 

@@ -98,7 +98,7 @@ def test_town_officer_corrects_an_elder(browser, live_server, demo, phone):
     page.click("#elder-left summary")
     page.fill("#id_died_on", "2022-06-14")
     page.click("#elder-left button")
-    assert "2022-06-14" in page.inner_text("#confirm-box")
+    assert "2022年6月14日" in page.inner_text("#confirm-box")
     page.click("#confirm-yes")
     assert "已故" in page.inner_text("#left-dates")
     page.click("#elder-undo summary")

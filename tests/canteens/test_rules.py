@@ -168,7 +168,7 @@ def test_operating_subsidy(kind, start, year, lunches, passed, amount, city, cou
 def test_one_day_short_says_when_the_year_completes():
     result = operating_subsidy_terms(facility_type="canteen", service_start=D(2022, 1, 2), year=2022, lunches=5000,
                                      evaluation_passed=True)
-    assert "2023-01-01" in result.data["reason"] and result.readings == ["A14"]
+    assert "2023年1月1日" in result.data["reason"] and result.readings == ["A14"]
 
 
 def test_calc_interface_for_canteen_rules():

@@ -16,7 +16,7 @@ UTC_2006 = dt.datetime(2021, 12, 31, 20, 6, tzinfo=dt.UTC)  # 2022-01-01 04:06 i
 
 
 def test_format_local_writes_the_county_time():
-    assert format_local(UTC_2006) == "2022-01-01 04:06"
+    assert format_local(UTC_2006) == "2022年1月1日 04:06"  # the Chinese date the pages use
     assert format_local(UTC_2006, "%H:%M") == "04:06"
     assert local(UTC_2006).utcoffset() == dt.timedelta(hours=8)
     assert format_local(None) == ""
@@ -34,7 +34,7 @@ def test_a_notice_written_at_2006_utc_says_0406(county_tree, make_user):
     notices = OutboxMessage.objects.filter(source_id=str(incident.pk))
     assert notices.exists()
     for notice in notices:
-        assert "2022-01-01 04:06" in notice.body, notice.body
+        assert "2022年1月1日 04:06" in notice.body, notice.body
         assert "20:06" not in notice.body
     assert "04:06" in str(incident) and "20:06" not in str(incident)
     for deadline in incident.deadlines.all():
@@ -108,5 +108,5 @@ def test_local_time_filter_is_county_time_whatever_the_active_zone():
 
     template = Template("{% load countyhall %}{{ t|local_time }}|{{ t|local_time:'%H:%M' }}")
     with timezone.override("UTC"):
-        assert template.render(Context({"t": UTC_2006})) == "2022-01-01 04:06|04:06"
+        assert template.render(Context({"t": UTC_2006})) == "2022年1月1日 04:06|04:06"
 

@@ -19,7 +19,7 @@ from countyhall.canteens.models import Facility, FundUseReport, NoticeCheck
 from countyhall.canteens.rules import in_force_window
 from countyhall.core.access import require
 from countyhall.core.actors import actor_label, actor_user, as_actor
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.policy import Citation, NoPolicyInForce
@@ -158,7 +158,7 @@ def notice_check_record(
         raise ServiceError("checked_on", "核查日期不能晚于今天。")
     items, cited = five_public_terms(checked_on)
     if not items:
-        raise ServiceError("checked_on", f"{checked_on.isoformat()} 不在政策施行期内，无需核查“五公开”。")
+        raise ServiceError("checked_on", f"{chinese_date(checked_on)} 不在政策施行期内，无需核查“五公开”。")
     unknown = sorted(set(posted) - set(items))
     if unknown:
         raise ServiceError("posted", f"不是“五公开”事项：{'、'.join(unknown)}。")

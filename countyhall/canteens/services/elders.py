@@ -14,7 +14,7 @@ from countyhall.canteens import access
 from countyhall.canteens.models import Elder, ElderCorrection, TekunStatus
 from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import as_actor
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import ImportReport, ImportRowError, cell_date, cell_text, sheet_rows
 from countyhall.core.identity import (
@@ -73,7 +73,7 @@ def age_warning(birth_date: dt.date, on: dt.date | None = None) -> str | None:
         if not (birth_date.month == 2 and birth_date.day == 29)
         else dt.date(birth_date.year + 60, 3, 1)
     )
-    return f"该老人现年 {age} 周岁，未满 60 周岁；{turns.isoformat()} 满 60 周岁前就餐不享受助餐补贴。"
+    return f"该老人现年 {age} 周岁，未满 60 周岁；{chinese_date(turns)} 满 60 周岁前就餐不享受助餐补贴。"
 
 
 def _out_of_scope_message(actor) -> str:

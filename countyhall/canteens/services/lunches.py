@@ -26,7 +26,7 @@ from countyhall.canteens.services.checks import elder_day_lock, lunch_recorded, 
 from countyhall.canteens.services.prices import lunch_price_on
 from countyhall.core.access import require
 from countyhall.core.actors import actor_user, as_actor
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.db import insert_row
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import IdNumberError, mask_id_number, parse_id_number
@@ -102,15 +102,15 @@ def _refusal_for(facility: Facility, elder: Elder | None, meal_date: dt.date) ->
     if elder is None:
         return "unknown", "查无此人：该身份证号或就餐卡号未登记为助餐老人。"
     if facility.revoked_on and facility.revoked_on <= meal_date:
-        return "facility_revoked", f"本机构已于 {facility.revoked_on.isoformat()} 被取消运营资质，不能登记助餐。"
+        return "facility_revoked", f"本机构已于 {chinese_date(facility.revoked_on)} 被取消运营资质，不能登记助餐。"
     # A lunch entered late for a day before a revocation still counts: the facility was qualified then.
     if (facility.status not in (Facility.Status.FILED, Facility.Status.REVOKED) or facility.filed_on is None
             or facility.filed_on > meal_date):
         return "facility_not_filed", "本机构尚未备案为高青县长者助餐服务机构，不能登记助餐。"
     if elder.died_on and elder.died_on <= meal_date:
-        return "deceased", f"该老人已于 {elder.died_on.isoformat()} 死亡，不能登记助餐。"
+        return "deceased", f"该老人已于 {chinese_date(elder.died_on)} 死亡，不能登记助餐。"
     if elder.moved_away_on and elder.moved_away_on <= meal_date:
-        return "moved_away", f"该老人已于 {elder.moved_away_on.isoformat()} 迁出，不能登记助餐。"
+        return "moved_away", f"该老人已于 {chinese_date(elder.moved_away_on)} 迁出，不能登记助餐。"
     return None
 
 
@@ -173,7 +173,7 @@ def late_entry_reason(facility: Facility, meal_date: dt.date, today: dt.date) ->
         return None
     days = backdate_days(today)
     if (today - meal_date).days > days:
-        return f"就餐日期 {meal_date.isoformat()} 超出补录期限（{days} 天）"
+        return f"就餐日期 {chinese_date(meal_date)} 超出补录期限（{days} 天）"
     # A settlement covers a closed month: only a date in an earlier month can sit in an approved one.
     if (meal_date.year, meal_date.month) != (today.year, today.month):
         settlement = approved_settlement_for(facility.pk, meal_date)
@@ -275,7 +275,7 @@ def _extra_item(facility: Facility, label: str, meal_date: dt.date) -> tuple[str
     entry = (PriceListEntry.objects.filter(facility=facility, kind=PriceListEntry.Kind.HIGHER, label=label,
                                            valid_from__lte=meal_date).order_by("-valid_from").first())
     if entry is None:
-        raise ServiceError("extra_label", f"价目表中没有 {meal_date.isoformat()} 有效的“{label}”，请核对。")
+        raise ServiceError("extra_label", f"价目表中没有 {chinese_date(meal_date)} 有效的“{label}”，请核对。")
     return entry.label, entry.price
 
 
@@ -313,7 +313,7 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
         if not data["eligible"]:
             refusal = (data["reason_code"], data["reason"])
         elif price is None:
-            refusal = ("no_price", f"本机构价目表中没有 {meal_date.isoformat()} 有效的午餐价格，不能登记；"
+            refusal = ("no_price", f"本机构价目表中没有 {chinese_date(meal_date)} 有效的午餐价格，不能登记；"
                                    "请运营方先在价目表中录入午餐价格。")
         else:
             lunch.free = data["free"]
@@ -358,7 +358,7 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
         lunch.elder_pays = lunch.price
         lunch.free = False
         return _record_refusal(actor, lunch, "already_had_lunch",
-                               f"该老人 {lunch.meal_date.isoformat()} 已在“{where}”享受过一次午餐补贴（每人每日一次）。")
+                               f"该老人 {chinese_date(lunch.meal_date)} 已在“{where}”享受过一次午餐补贴（每人每日一次）。")
 
 
 def _record_refusal(actor, lunch: Lunch, code: str, reason: str) -> CheckIn:

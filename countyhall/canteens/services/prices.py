@@ -11,7 +11,7 @@ from countyhall.canteens.access import can_set_prices
 from countyhall.canteens.models import Facility, PriceListEntry
 from countyhall.core.access import require
 from countyhall.core.actors import actor_label, actor_user, as_actor
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record, model_snapshot
@@ -83,7 +83,7 @@ def price_set(*, actor, facility: Facility, price: Decimal, valid_from: dt.date,
     if earlier.exists() and valid_from < business_date():
         raise ServiceError("valid_from", "调整价格的执行日期不能早于今天（已登记的午餐按当时的价格计算）。")
     if earlier.filter(valid_from=valid_from).exists():
-        raise ServiceError("valid_from", f"该餐品 {valid_from.isoformat()} 已有价格，请另选执行日期。")
+        raise ServiceError("valid_from", f"该餐品 {chinese_date(valid_from)} 已有价格，请另选执行日期。")
     entry = PriceListEntry.objects.create(facility=facility, kind=kind, label=label, price=price.quantize(CENT),
                                           valid_from=valid_from, note=note or "", created_by=actor_user(actor),
                                           created_by_label=actor_label(actor))

@@ -28,7 +28,7 @@ from countyhall.canteens.selectors import (
 from countyhall.canteens.services.lunches import LateEntryNeeded, lunch_check_in, lunch_void
 from countyhall.canteens.services.prices import lunch_price_on, price_list_in_force
 from countyhall.canteens.why import why
-from countyhall.core.clock import business_date, format_local
+from countyhall.core.clock import business_date, chinese_date, format_local
 from countyhall.core.errors import ServiceError
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
@@ -243,13 +243,13 @@ def lunch_void_view(request, pk: int):
     if not confirmed(request):
         name = name_of(elder_names(request.user, [lunch.elder_id]), lunch.elder_id, lunch.presented_identifier)
         return confirm_page(request, title="作废午餐登记", back=back, action="确认作废", lines=[
-            f"老人：{name}", f"机构：{lunch.facility.name}", f"就餐日期：{lunch.meal_date.isoformat()}",
+            f"老人：{name}", f"机构：{lunch.facility.name}", f"就餐日期：{chinese_date(lunch.meal_date)}",
             f"补贴：市 ¥{lunch.city} / 县 ¥{lunch.county}，老人自付 ¥{lunch.elder_pays}",
             f"作废原因：{form.cleaned_data['reason']}"],
             warning="作废后记录保留、不再计入补贴；所在结算单已锁定的，以调整方式计入以后的结算期。")
     try:
         lunch_void(actor=request.user, lunch=lunch, reason=form.cleaned_data["reason"])
-        messages.success(request, f"{lunch.meal_date.isoformat()} 的午餐登记（编号 {lunch.pk}）已作废，记录保留。")
+        messages.success(request, f"{chinese_date(lunch.meal_date)} 的午餐登记（编号 {lunch.pk}）已作废，记录保留。")
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect(back)

@@ -31,7 +31,7 @@ from countyhall.canteens.names import TOWN_KINDS, ElderName, present, town_names
 from countyhall.canteens.rules import band_ages, band_ages_terms
 from countyhall.canteens.selectors import elder_list_for_user
 from countyhall.canteens.services import elders as services
-from countyhall.core.clock import business_date, format_local
+from countyhall.core.clock import business_date, chinese_date, local
 from countyhall.core.errors import ServiceError
 from countyhall.core.identity import full_years, mask_name
 from countyhall.core.jobs import can_confirm_job, import_as_job, job_confirm_preview, job_submit
@@ -125,9 +125,9 @@ class ElderRow:
     @property
     def status(self) -> str:
         if self.elder.died_on:
-            return f"已故（{self.elder.died_on.isoformat()}）"
+            return f"已故（{chinese_date(self.elder.died_on)}）"
         if self.elder.moved_away_on:
-            return f"已迁出（{self.elder.moved_away_on.isoformat()}）"
+            return f"已迁出（{chinese_date(self.elder.moved_away_on)}）"
         return "在册"
 
 
@@ -155,7 +155,7 @@ ELDER_COLUMNS = [
     Column("tekun", "特困人员", lambda r: "是" if r.elder.tekun_now else "否"),
     Column("card_number", "就餐卡号", lambda r: r.elder.card_number or ""),
     Column("status", "状态", lambda r: r.status),
-    Column("registered", "登记时间", lambda r: format_local(r.elder.registered_at, "%Y-%m-%d"), sort="registered_at"),
+    Column("registered", "登记时间", lambda r: chinese_date(local(r.elder.registered_at).date()) if r.elder.registered_at else "", sort="registered_at"),
     Column("phone", "联系电话", lambda r: r.person.phone, default=False),
     Column("address", "住址", lambda r: r.person.address, default=False),
 ]
@@ -338,9 +338,9 @@ def elder_left(request, pk: int):
         name = present(elder, unmasked=unmasked_for(request.user), towns=town_names())
         lines = [f"老人：{name.label}"]
         if data["died_on"]:
-            lines.append(f"登记死亡日期：{data['died_on'].isoformat()}")
+            lines.append(f"登记死亡日期：{chinese_date(data['died_on'])}")
         if data["moved_away_on"]:
-            lines.append(f"登记迁出日期：{data['moved_away_on'].isoformat()}")
+            lines.append(f"登记迁出日期：{chinese_date(data['moved_away_on'])}")
         return confirm_page(request, title="登记死亡或迁出", lines=lines, action="确认登记", back=elder.get_absolute_url(),
                             warning="登记后，该日及以后的午餐登记将被拒绝；如登记有误，可写明原因撤销。")
     try:

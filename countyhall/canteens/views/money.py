@@ -35,7 +35,7 @@ from countyhall.canteens.selectors import facility_list_for_user
 from countyhall.canteens.services import late_entries as late
 from countyhall.canteens.services import prices, terminals
 from countyhall.canteens.services.lunches import backdate_days
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.web import bad_request as core_bad_request
@@ -222,6 +222,6 @@ def backdate_window_view(request):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"已提出将补录期限调整为 {form.cleaned_data['days']} 天"
-                                      f"（自 {change.valid_from.isoformat()} 起），待另一位系统管理员审核后生效。")
+                                      f"（自 {chinese_date(change.valid_from)} 起），待另一位系统管理员审核后生效。")
             return redirect("core:policy-change", pk=change.pk)
     return redirect("canteens:late-entries")

@@ -26,7 +26,7 @@ from . import governed
 from .citations import ADOPTED, ANSWERS, Citation, Reading
 
 FILE_KEYS = {"parameters", "readings"}
-PARAMETER_KEYS = {"label", "description", "unit", "values", "administered", "citation", "format"}
+PARAMETER_KEYS = {"label", "description", "unit", "values", "administered", "citation", "format", "unentered"}
 # A text parameter's shape (key `format`), checked at load and when an administrator enters a value: name → (check,
 # the rule in Chinese).
 MONTH_DAY_PATTERN = re.compile(r"^(\d{2})-(\d{2})$")
@@ -121,6 +121,10 @@ class Parameter:
     # An administered figure (printed in no text, or in an unprinted attachment) names the clause that calls for
     # it; its values are entered by administrators (core.models.PolicyChange), not in the file.
     citation: Citation | None = None
+    # What the platform does while an administered figure has no value entered, when the code falls back to
+    # something (补录期限: the platform's 3 days) rather than refusing with NoPolicyInForce; the figure's page says
+    # it instead of the generic "calculations report no policy in force".
+    unentered: str = ""
 
     @property
     def unit_label(self) -> str:
@@ -379,6 +383,7 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
             administered=administered,
             format=fmt,
             citation=_citation(path, f"{where}.citation", item["citation"]) if item.get("citation") else None,
+            unentered=str(item.get("unentered") or "").strip(),
         )
 
 

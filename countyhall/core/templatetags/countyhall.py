@@ -121,7 +121,7 @@ def param_value(value):
 
 
 @register.filter
-def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(value, fmt: str = "") -> str:
     """A datetime in the county's time (Asia/Shanghai) whatever the active time zone: the same text a notice's
     body carries (core.clock.format_local), so the list and the message never disagree."""
     from countyhall.core.clock import format_local

@@ -97,6 +97,7 @@ def _governed_context(request, *, kind: str, key: str) -> dict:
     return {"history": history if request.user.is_authenticated else [c for c in history
                                                                       if c.state == PolicyChange.State.APPROVED],
             "pending": pending, "may_govern": may_govern, "change_form": form, "kind": kind, "key": key,
+            "may_see_changes": _may_see_changes(request.user),
             "lock": locks[0] if locks else None}
 
 
@@ -105,7 +106,8 @@ def reading_list(request):
     every administered figure, with the proposals waiting for a second administrator."""
     overview = governed_overview(on=business_date())
     return render(request, "core/reading_list.html", {**overview, "today": business_date(),
-                                                      "may_govern": can_govern_policy(request.user)})
+                                                      "may_govern": can_govern_policy(request.user),
+                                                      "may_see_changes": _may_see_changes(request.user)})
 
 
 def reading_detail(request, reading_id: str):
@@ -162,8 +164,14 @@ CHANGE_COLUMNS = [
 ]
 
 
+def _may_see_changes(user) -> bool:
+    """Who opens a change's page (change_detail): the pages link to it only for them (a 民政局 clerk clicking
+    有待审核的变更 got a 403)."""
+    return user.is_authenticated and (can_govern_policy(user) or user.can("audit.view"))
+
+
 def _require_signed_in_staff(user) -> None:
-    if not (can_govern_policy(user) or user.can("audit.view")):
+    if not _may_see_changes(user):
         raise PermissionDenied("只有系统管理员和审计员可以查看政策变更记录。")
 
 
