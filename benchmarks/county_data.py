@@ -41,7 +41,6 @@ def build(*, scale: float = 1.0) -> dict:
     from countyhall.canteens.services.lunches import policy_basis
     from countyhall.core.identity import check_digit
     from countyhall.core.models import AuditEntry, Division, Organisation, Person, User
-
     from countyhall.core.services.policy import governed_refresh
 
     # The approved policy changes (the permit stages' limits are governed figures) loaded into this process, as the

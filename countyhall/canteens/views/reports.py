@@ -16,6 +16,8 @@ from countyhall.canteens.selectors import (
     FINDINGS_CAP,
     dashboard_figures,
     fraud_finding_details,
+)
+from countyhall.canteens.selectors import (
     fraud_report as fraud_checks,
 )
 from countyhall.core.charts import bar_chart
