@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, insort
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -259,8 +261,8 @@ def fraud_report(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int
     figures=True (the report) reads the daily figures kept as lunches are recorded (services/checks.py: LunchDay,
     ElderDayFlag) instead of grouping every lunch of the period; figures=False computes the same findings from
     the lunches alone (tests/canteens/test_check_figures.py holds the two equal)."""
-    facility_scope = list(facility_list_for_user(user).values_list("pk", flat=True))
-    lunches = Lunch.objects.filter(facility_id__in=facility_scope, meal_date__range=(date_from, date_to))
+    facility_scope = facility_list_for_user(user).values("pk")
+    lunches = Lunch.objects.filter(facility__in=facility_scope, meal_date__range=(date_from, date_to))
     accepted = lunches.filter(status=Lunch.Status.ACCEPTED)
     entries: list[tuple] = []
 
@@ -313,26 +315,35 @@ def fraud_report(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int
     # The facility-day checks: one plain row per facility and day with accepted lunches, in date order (the
     # history check reads each facility's earlier days of the period).
     if figures:
-        daily = (LunchDay.objects.filter(facility_id__in=facility_scope, accepted__gt=0,
+        daily = (LunchDay.objects.filter(facility__in=facility_scope, accepted__gt=0,
                                          meal_date__range=(date_from, date_to))
-                 .values_list("facility_id", "meal_date", "accepted"))
+                 .order_by("meal_date", "facility_id").values_list("facility_id", "meal_date", "accepted"))
     else:
-        daily = accepted.values("facility_id", "meal_date").order_by().annotate(n=Count("id")).values_list(
-            "facility_id", "meal_date", "n")
-    daily = sorted(daily, key=lambda row: (row[1], row[0]))
+        daily = (accepted.values("facility_id", "meal_date").order_by().annotate(n=Count("id"))
+                 .order_by("meal_date", "facility_id").values_list("facility_id", "meal_date", "n"))
+    daily = list(daily)
     seats = dict(Facility.objects.filter(pk__in={row[0] for row in daily}).values_list("pk", "seats"))
-    history: dict[int, list[int]] = {}
+    # Per facility: how many earlier days, the last 30 of them in date order and the same kept sorted (bisect), so
+    # each day's median is an index instead of sorting 30 figures for each of the period's facility-days.
+    windows: dict[int, tuple[deque, list, list]] = {}
     for facility_id, meal_date, n in daily:
-        past = history.setdefault(facility_id, [])
+        window = windows.get(facility_id)
+        if window is None:
+            window = windows[facility_id] = (deque(), [], [0])
+        recent, ordered, seen = window
         facility_seats = seats[facility_id]
         if facility_seats and n > facility_seats * seat_factor:
             entries.append(("above_seats", facility_id, meal_date, n, facility_seats))
-        if len(past) >= 10:
-            recent = past[-30:]
-            typical = sorted(recent)[len(recent) // 2]
+        if seen[0] >= 10:
+            # The median of the last 30 (fewer at the period's start) earlier days: the upper one of an even count.
+            typical = ordered[len(ordered) // 2]
             if typical and n > typical * history_factor:
                 entries.append(("above_history", facility_id, meal_date, n, typical))
-        past.append(n)
+        seen[0] += 1
+        recent.append(n)
+        insort(ordered, n)
+        if len(recent) > 30:
+            del ordered[bisect_left(ordered, recent.popleft())]
 
     entries.extend(("same_minute", row["elder_id"], row["n"], row["shown_at"]) for row in patterns)
     return FraudReport(entries=entries, date_from=date_from, date_to=date_to, seat_factor=seat_factor)
