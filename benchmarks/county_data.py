@@ -41,7 +41,11 @@ def build(*, scale: float = 1.0) -> dict:
     from countyhall.canteens.services.lunches import policy_basis
     from countyhall.core.identity import check_digit
     from countyhall.core.models import AuditEntry, Division, Organisation, Person, User
+    from countyhall.core.services.policy import governed_refresh
 
+    # The approved policy changes (the permit stages' limits are governed figures) loaded into this process, as the
+    # CLI and each request do: without them every StageLimit read its limits as "not entered" (None).
+    governed_refresh(force=True)
     sizes = sizes_for(scale)
     rng = random.Random(2022)
     timings = {}

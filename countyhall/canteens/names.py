@@ -55,10 +55,21 @@ def town_of(division: Division, towns: dict[str, str]) -> str:
 
 def present(elder: Elder, *, unmasked: bool, towns: dict[str, str]) -> ElderName:
     person = elder.person
-    name = person.name if unmasked else mask_name(person.name)
     division = person.division
-    village = division.name if division.kind not in TOWN_KINDS else ""
-    return ElderName(pk=elder.pk, name=name, village=village, town=town_of(division, towns))
+    return present_values(elder.pk, person.name, division_name=division.name, division_kind=division.kind,
+                          division_path=division.path, unmasked=unmasked, towns=towns)
+
+
+def present_values(pk: int, name: str, *, division_name: str, division_kind: str, division_path: str,
+                   unmasked: bool, towns: dict[str, str]) -> ElderName:
+    """`present` from plain columns: an export joins the person and village into its own rows instead of
+    building an Elder, Person and Division per row (docs/benchmarks.md)."""
+    if division_kind in TOWN_KINDS:
+        village, town = "", division_name
+    else:
+        parts = (division_path or "").strip("/").split("/")
+        village, town = division_name, (towns.get(parts[1], "") if len(parts) > 1 else "")
+    return ElderName(pk=pk, name=name if unmasked else mask_name(name), village=village, town=town)
 
 
 def elder_names(user, elder_ids: Iterable[int | None]) -> dict[int, ElderName]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, insort
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -172,19 +174,97 @@ def _day(day: dt.date) -> str:
     return day.isoformat()
 
 
-def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int = 3, history_factor: int = 3,
-                   min_same_minute_lunches: int = 5, details: bool = True, figures: bool = True) -> list[Finding]:
-    """Suspicious patterns, each linking to its lunch records. Thresholds are detection settings, not policy.
+class FraudReport:
+    """The fraud checks of a period: how many findings of each kind, and the findings themselves built only when
+    a page of them is read (issue 11). The checks run set-based in SQL; what comes back is one plain tuple per
+    finding, in the report's order. Building a Finding (its text, its facility, its lunch-list filter) for each of
+    the 13,892 findings of the county's 90 days, to show 50, was most of the page's time (docs/benchmarks.md)."""
 
-    With details=False the facility names of the "two facilities" findings are left for
-    `fraud_finding_details` to fill in for the findings actually shown (a page of the report).
+    def __init__(self, *, entries: list[tuple], date_from: dt.date, date_to: dt.date, seat_factor: int):
+        self._entries = entries  # (kind, *payload) in the report's order; payload per kind: see _build
+        self.date_from, self.date_to, self.seat_factor = date_from, date_to, seat_factor
+        counts = dict.fromkeys(FINDING_TITLES, 0)
+        for entry in entries:
+            counts[entry[0]] += 1
+        self.counts = counts
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def findings(self, kind: str = "") -> FindingList:
+        """Every finding, or those of one kind, in the report's order; a sequence whose slices build their
+        Findings (one facility query a slice)."""
+        entries = [e for e in self._entries if e[0] == kind] if kind else self._entries
+        return FindingList(entries, self)
+
+    def _build(self, entries: list[tuple]) -> list[Finding]:
+        facility_ids = set()
+        for entry in entries:
+            if entry[0] in ("after_death", "above_seats", "above_history", "same_minute"):
+                facility_ids.add(entry[3] if entry[0] in ("after_death", "same_minute") else entry[1])
+        facilities = Facility.objects.in_bulk(facility_ids) if facility_ids else {}
+        period = {"date_from": _day(self.date_from), "date_to": _day(self.date_to)}
+        built = []
+        for kind, *payload in entries:
+            title = FINDING_TITLES[kind]
+            if kind == "after_death":
+                lunch_id, meal_date, facility_id, elder_id, when = payload
+                built.append(Finding(kind, title, f"{ELDER} 于 {when} 死亡或迁出，{meal_date} 仍在该机构登记午餐。",
+                                     facilities[facility_id], 1, {"ids": str(lunch_id)}, elder_id, meal_date))
+            elif kind == "two_facilities":
+                elder_id, meal_date, n = payload
+                day = _day(meal_date)
+                # The elder's records of that day, rejected attempts included (not voided ones: the list's status
+                # column shows which). Its text and facility come from fraud_finding_details, for the page shown.
+                built.append(Finding(kind, title, "", None, n,
+                                     {"elder": str(elder_id), "date_from": day, "date_to": day}, elder_id, meal_date))
+            elif kind in ("above_seats", "above_history"):
+                facility_id, meal_date, n, figure = payload
+                day = _day(meal_date)
+                # The facility's accepted lunches of that day: exactly the rows counted.
+                shown = {"facility": str(facility_id), "date_from": day, "date_to": day,
+                         "status": Lunch.Status.ACCEPTED}
+                detail = (f"{meal_date} 登记 {n} 人次，座位 {figure} 个（超过 {self.seat_factor} 倍）。"
+                          if kind == "above_seats" else f"{meal_date} 登记 {n} 人次，此前 30 个就餐日中位数为 {figure}。")
+                built.append(Finding(kind, title, detail, facilities[facility_id], n, shown, meal_date=meal_date))
+            else:  # same_minute
+                elder_id, n, facility_id = payload
+                built.append(Finding(kind, title, f"{ELDER} 的 {n} 次午餐均由同一工作人员在同一分钟内登记。",
+                                     facilities[facility_id], n, {"elder": str(elder_id), **period,
+                                                                  "status": Lunch.Status.ACCEPTED}, elder_id))
+        return built
+
+
+class FindingList:
+    """A FraudReport's findings (all, or of one kind) as a sequence for Paginator: len() without building
+    anything, a slice builds the Findings it holds."""
+
+    def __init__(self, entries: list[tuple], report: FraudReport):
+        self._entries, self._report = entries, report
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._report._build(self._entries[index])
+        return self._report._build([self._entries[index]])[0]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def fraud_report(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int = 3, history_factor: int = 3,
+                 min_same_minute_lunches: int = 5, figures: bool = True) -> FraudReport:
+    """Suspicious patterns, each linking to its lunch records. Thresholds are detection settings, not policy.
 
     figures=True (the report) reads the daily figures kept as lunches are recorded (services/checks.py: LunchDay,
     ElderDayFlag) instead of grouping every lunch of the period; figures=False computes the same findings from
     the lunches alone (tests/canteens/test_check_figures.py holds the two equal)."""
-    lunches = Lunch.objects.filter(facility__in=facility_list_for_user(user), meal_date__range=(date_from, date_to))
+    facility_scope = facility_list_for_user(user).values("pk")
+    lunches = Lunch.objects.filter(facility__in=facility_scope, meal_date__range=(date_from, date_to))
     accepted = lunches.filter(status=Lunch.Status.ACCEPTED)
-    findings: list[Finding] = []
+    entries: list[tuple] = []
 
     # Only elders who died or moved away can have a lunch after it: their few ids first, then their lunches on the
     # (elder, meal_date) index, instead of joining every lunch of the period to its elder (12 s for 90 days).
@@ -193,12 +273,11 @@ def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: i
     late = accepted.filter(elder_id__in=departed).filter(
         Q(elder__died_on__isnull=False, meal_date__gte=F("elder__died_on"))
         | Q(elder__moved_away_on__isnull=False, meal_date__gte=F("elder__moved_away_on")))
-    for lunch in (late.select_related("facility", "elder").order_by("meal_date", "id")[:FINDINGS_CAP]
-                  if departed else []):
-        when = lunch.elder.died_on or lunch.elder.moved_away_on
-        findings.append(Finding("after_death", FINDING_TITLES["after_death"],
-                                f"{ELDER} 于 {when} 死亡或迁出，{lunch.meal_date} 仍在该机构登记午餐。",
-                                lunch.facility, 1, {"ids": str(lunch.pk)}, lunch.elder_id, lunch.meal_date))
+    if departed:
+        for pk, meal_date, facility_id, elder_id, died_on, moved_away_on in (
+                late.order_by("meal_date", "id").values_list("pk", "meal_date", "facility_id", "elder_id",
+                                                             "elder__died_on", "elder__moved_away_on")[:FINDINGS_CAP]):
+            entries.append(("after_death", pk, meal_date, facility_id, elder_id, died_on or moved_away_on))
 
     # Set-based (docs/benchmarks.md): one pass over the period's lunches grouped by elder serves two checks: the
     # same-minute pattern (accepted lunches) and, for "two facilities on one day", which elders ate at more than
@@ -226,59 +305,60 @@ def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: i
     patterns = sorted((row for row in per_elder if row["n"] >= min_same_minute_lunches
                        and row["first_by"] == row["last_by"] and row["first_minute"] == row["last_minute"]),
                       key=lambda row: row["elder_id"])[:FINDINGS_CAP]
-    pairs = (lunches.filter(elder_id__in=movers).exclude(status=Lunch.Status.VOIDED)
-             .values("elder_id", "meal_date").order_by()
-             .annotate(lo=Min("facility_id"), hi=Max("facility_id"), n=Count("id")).filter(lo__lt=F("hi"))
-             .order_by("meal_date", "elder_id")[:FINDINGS_CAP]) if movers else []
-    pair_findings = []
-    for pair in pairs:
-        day = _day(pair["meal_date"])
-        # The elder's records of that day, rejected attempts included (not voided ones: the list's status column
-        # shows which).
-        finding = Finding("two_facilities", FINDING_TITLES["two_facilities"], "", None, pair["n"],
-                          {"elder": str(pair["elder_id"]), "date_from": day, "date_to": day},
-                          pair["elder_id"], pair["meal_date"])
-        pair_findings.append(finding)
-        findings.append(finding)
+    if movers:
+        pairs = (lunches.filter(elder_id__in=movers).exclude(status=Lunch.Status.VOIDED)
+                 .values("elder_id", "meal_date").order_by()
+                 .annotate(lo=Min("facility_id"), hi=Max("facility_id"), n=Count("id")).filter(lo__lt=F("hi"))
+                 .order_by("meal_date", "elder_id").values_list("elder_id", "meal_date", "n")[:FINDINGS_CAP])
+        entries.extend(("two_facilities", elder_id, meal_date, n) for elder_id, meal_date, n in pairs)
 
+    # The facility-day checks: one plain row per facility and day with accepted lunches, in date order (the
+    # history check reads each facility's earlier days of the period).
     if figures:
-        daily = list(LunchDay.objects.filter(facility__in=facility_list_for_user(user), accepted__gt=0,
-                                             meal_date__range=(date_from, date_to))
-                     .values("facility_id", "meal_date", n=F("accepted")))
+        daily = (LunchDay.objects.filter(facility__in=facility_scope, accepted__gt=0,
+                                         meal_date__range=(date_from, date_to))
+                 .order_by("meal_date", "facility_id").values_list("facility_id", "meal_date", "accepted"))
     else:
-        daily = list(accepted.values("facility_id", "meal_date").order_by().annotate(n=Count("id")))
-    facilities = {f.pk: f for f in Facility.objects.filter(pk__in={d["facility_id"] for d in daily})}
-    history: dict[int, list[int]] = {}
-    for row in sorted(daily, key=lambda r: (r["meal_date"], r["facility_id"])):
-        facility = facilities[row["facility_id"]]
-        past = history.setdefault(facility.pk, [])
-        day = _day(row["meal_date"])
-        # The facility's accepted lunches of that day: exactly the rows counted.
-        shown = {"facility": str(facility.pk), "date_from": day, "date_to": day, "status": Lunch.Status.ACCEPTED}
-        if facility.seats and row["n"] > facility.seats * seat_factor:
-            findings.append(Finding("above_seats", FINDING_TITLES["above_seats"],
-                                    f"{row['meal_date']} 登记 {row['n']} 人次，座位 {facility.seats} 个"
-                                    f"（超过 {seat_factor} 倍）。", facility, row["n"], shown,
-                                    meal_date=row["meal_date"]))
-        if len(past) >= 10:
-            typical = sorted(past[-30:])[len(past[-30:]) // 2]
-            if typical and row["n"] > typical * history_factor:
-                findings.append(Finding("above_history", FINDING_TITLES["above_history"],
-                                        f"{row['meal_date']} 登记 {row['n']} 人次，此前 30 个就餐日中位数为 {typical}。",
-                                        facility, row["n"], shown, meal_date=row["meal_date"]))
-        past.append(row["n"])
+        daily = (accepted.values("facility_id", "meal_date").order_by().annotate(n=Count("id"))
+                 .order_by("meal_date", "facility_id").values_list("facility_id", "meal_date", "n"))
+    daily = list(daily)
+    seats = dict(Facility.objects.filter(pk__in={row[0] for row in daily}).values_list("pk", "seats"))
+    # Per facility: how many earlier days, the last 30 of them in date order and the same kept sorted (bisect), so
+    # each day's median is an index instead of sorting 30 figures for each of the period's facility-days.
+    windows: dict[int, tuple[deque, list, list]] = {}
+    for facility_id, meal_date, n in daily:
+        window = windows.get(facility_id)
+        if window is None:
+            window = windows[facility_id] = (deque(), [], [0])
+        recent, ordered, seen = window
+        facility_seats = seats[facility_id]
+        if facility_seats and n > facility_seats * seat_factor:
+            entries.append(("above_seats", facility_id, meal_date, n, facility_seats))
+        if seen[0] >= 10:
+            # The median of the last 30 (fewer at the period's start) earlier days: the upper one of an even count.
+            typical = ordered[len(ordered) // 2]
+            if typical and n > typical * history_factor:
+                entries.append(("above_history", facility_id, meal_date, n, typical))
+        seen[0] += 1
+        recent.append(n)
+        insort(ordered, n)
+        if len(recent) > 30:
+            del ordered[bisect_left(ordered, recent.popleft())]
 
-    if patterns:
-        missing = {row["shown_at"] for row in patterns} - facilities.keys()
-        facilities.update({f.pk: f for f in Facility.objects.filter(pk__in=missing)})
-        for row in patterns:
-            shown = {"elder": str(row["elder_id"]), "date_from": _day(date_from), "date_to": _day(date_to),
-                     "status": Lunch.Status.ACCEPTED}
-            findings.append(Finding("same_minute", FINDING_TITLES["same_minute"],
-                                    f"{ELDER} 的 {row['n']} 次午餐均由同一工作人员在同一分钟内登记。",
-                                    facilities[row["shown_at"]], row["n"], shown, row["elder_id"]))
+    entries.extend(("same_minute", row["elder_id"], row["n"], row["shown_at"]) for row in patterns)
+    return FraudReport(entries=entries, date_from=date_from, date_to=date_to, seat_factor=seat_factor)
+
+
+def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int = 3, history_factor: int = 3,
+                   min_same_minute_lunches: int = 5, details: bool = True, figures: bool = True) -> list[Finding]:
+    """Every finding of `fraud_report`, built (the API of the checks and the tests; the report page builds only
+    the page it shows). With details=False the facility names of the "two facilities" findings are left for
+    `fraud_finding_details` to fill in for the findings actually shown."""
+    findings = fraud_report(user, date_from=date_from, date_to=date_to, seat_factor=seat_factor,
+                            history_factor=history_factor, min_same_minute_lunches=min_same_minute_lunches,
+                            figures=figures).findings()[:]
     if details:
-        fraud_finding_details(user, pair_findings)
+        fraud_finding_details(user, findings)
     return findings
 
 

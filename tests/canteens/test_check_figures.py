@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from countyhall.canteens.models import ElderDayFlag, Facility, Lunch, LunchDay
-from countyhall.canteens.selectors import fraud_findings
+from countyhall.canteens.selectors import FINDING_TITLES, fraud_finding_details, fraud_findings, fraud_report
 from countyhall.canteens.services.checks import checks_rebuild
 from countyhall.canteens.services.facilities import facility_register
 from countyhall.canteens.services.lunches import lunch_check_in, lunch_void
@@ -116,6 +116,24 @@ def _run(world, plan) -> None:
                 lunch_void(actor=users["minzheng"], lunch=accepted[step[1] % len(accepted)], reason="测试作废")
 
 
+def _assert_report_pages_equal(user, options, direct, *, page_size):
+    """The report page's way (selectors.FraudReport): counts per kind without building a finding, and the findings
+    built a page at a time, per kind and all together, equal to every finding built at once."""
+    report = fraud_report(user, **options)
+    assert report.counts == {kind: sum(1 for row in direct if row[0] == kind) for kind in FINDING_TITLES}
+    assert len(report) == len(direct)
+    for kind in ("", *FINDING_TITLES):
+        shown = report.findings(kind)
+        expected = [row for row in direct if not kind or row[0] == kind]
+        assert len(shown) == len(expected)
+        paged = []
+        for start in range(0, len(shown), page_size):
+            page = shown[start:start + page_size]
+            fraud_finding_details(user, page)
+            paged.extend(page)
+        assert _as_tuples(paged) == expected
+
+
 @pytest.mark.django_db
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
@@ -137,6 +155,7 @@ def test_checks_from_the_figures_equal_the_checks_from_the_lunches(check_world, 
                 event(f"found {kind}")  # --hypothesis-show-statistics: how often each kind is exercised
 
             assert _as_tuples(fraud_findings(user, **options)) == direct
+            _assert_report_pages_equal(user, options, direct, page_size=rng.choice([1, 2, 3, 50]))
         # The kept figures against the same figures recomputed from the lunches: the days exactly; the flags kept
         # are a superset (a void does not clear a flag), never missing one.
         checks_rebuild()

@@ -307,7 +307,7 @@ def test_elder_list_filters_and_export_of_what_is_filtered(client, canteen_world
     export = client.get(
         "/canteens/elders/", {"age": "80_plus", "export": "xlsx", "cols": ["name", "village"]}
     )
-    rows = list(load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(BytesIO(export.getvalue())).active.iter_rows(values_only=True))
     assert rows[0] == ("姓名", "村（社区）") and {r[0] for r in rows[1:]} == {"赵一", "周五"}
     read = AuditEntry.objects.filter(action="read", note__contains="助餐老人导出").get()
     assert read.after["count"] == 2

@@ -141,7 +141,7 @@ def test_settlement_statement_pdf_and_excel(client, filed_world):
     page = client.get(f"/canteens/settlements/{settlement.pk}/").content.decode()
     assert "农村特困人员助餐资金按月拨付（" in page and "其他老人的补贴每年拨付一次（" in page
     assert "社区长者食堂先行垫付、按年结算（" in page
-    rows = list(load_workbook(BytesIO(client.get(f"/canteens/settlements/{settlement.pk}/?format=xlsx").content))
+    rows = list(load_workbook(BytesIO(client.get(f"/canteens/settlements/{settlement.pk}/?format=xlsx").getvalue()))
                 .active.iter_rows(values_only=True))
     total = next(row for row in rows if row and row[0] == "合计")
     assert total[5] == 2

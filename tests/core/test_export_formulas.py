@@ -88,7 +88,7 @@ def test_audit_export_of_a_formula_like_note_is_text(client, make_user):
     audit_personal_read(actor=auditor, what='=HYPERLINK("http://evil.example")', object_type="core.Person",
                         count=1)
     client.force_login(auditor)
-    sheet = read_back(client.get("/audit/", {"format": "xlsx", "action": "read"}).content)
+    sheet = read_back(client.get("/audit/", {"format": "xlsx", "action": "read"}).getvalue())
     cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value is not None]
     assert any(str(cell.value).startswith("=HYPERLINK") for cell in cells)
     assert all(cell.data_type != "f" for cell in cells)

@@ -102,6 +102,6 @@ def test_printable_report_and_excel_export(plant, client):
     assert pdf[:4] == b"%PDF"
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "事故发生单位概况" in text and "氢气站" in text
-    book = load_workbook(io.BytesIO(client.get("/emergency/?format=xlsx").content))
+    book = load_workbook(io.BytesIO(client.get("/emergency/?format=xlsx").getvalue()))
     rows = list(book.active.values)
     assert rows[0][1] == "企业" and rows[1][2] == "氢系统泄漏爆炸事故"

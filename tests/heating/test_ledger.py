@@ -238,7 +238,7 @@ def test_the_empty_template_imports_its_example_and_notes_each_column(client, le
     assert '<details class="import"' not in page and 'id="ledger-import"' in page  # not hidden when one may import
     response = client.get("/heating/ledger/template.xlsx")
     assert response.status_code == 200
-    workbook = load_workbook(BytesIO(response.content))
+    workbook = load_workbook(BytesIO(response.getvalue()))
     assert [c.value for c in workbook.worksheets[0][1]] == LEDGER_COLUMNS
     assert {r[0] for r in workbook["填写说明"].iter_rows(min_row=2, values_only=True) if r[0]} == set(LEDGER_COLUMNS)
     assert set(LEDGER_COLUMN_NOTES) == set(LEDGER_COLUMNS)

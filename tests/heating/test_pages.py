@@ -16,7 +16,7 @@ def test_pages_for_housing_and_refusal_for_others(client, ledger, make_user):  #
     assert "3224" in html and "逾期" in html
     assert "户主1" in client.get("/heating/ledger/").content.decode()
     exported = client.get("/heating/ledger/?format=xlsx")
-    assert len(list(load_workbook(BytesIO(exported.content)).active.iter_rows())) == 6
+    assert len(list(load_workbook(BytesIO(exported.getvalue())).active.iter_rows())) == 6
     client.post("/heating/money/", {"period": "2021", "action": "compute"})
     html = client.get("/heating/money/?period=2021").content.decode()
     assert "燃气企业" in html and "¥3,400.00" in html and "¥240.00" in html
@@ -50,9 +50,9 @@ def test_town_officers_see_only_their_town(client, ledger, make_user):  # noqa: 
 
 def test_export_is_scoped_and_masked_for_roles_without_full_access(client, ledger, make_user):  # noqa: F811
     client.force_login(make_user("auditor-h", "auditor"))
-    rows = list(load_workbook(BytesIO(client.get("/heating/ledger/?format=xlsx").content)).active.iter_rows(
+    rows = list(load_workbook(BytesIO(client.get("/heating/ledger/?format=xlsx").getvalue())).active.iter_rows(
         values_only=True))
     assert len(rows) == 6 and rows[1][1] == "户*1" and "*" in rows[1][2]
     client.force_login(make_user("tianzhen-h", "town_officer", "tianzhen"))
-    rows = list(load_workbook(BytesIO(client.get("/heating/ledger/?format=xlsx").content)).active.iter_rows())
+    rows = list(load_workbook(BytesIO(client.get("/heating/ledger/?format=xlsx").getvalue())).active.iter_rows())
     assert len(rows) == 1  # only the header: no household in 田镇街道

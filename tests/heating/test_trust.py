@@ -44,7 +44,7 @@ def test_export_writes_one_read_row(client, ledger, make_user):  # noqa: F811
     auditor = make_user("aud-x", Role.AUDITOR)
     client.force_login(auditor)
     response = client.get("/heating/ledger/", {"format": "xlsx"})
-    assert len(list(load_workbook(BytesIO(response.content)).active.iter_rows())) == 6
+    assert len(list(load_workbook(BytesIO(response.getvalue())).active.iter_rows())) == 6
     [entry] = reads("清洁取暖台账导出")
     assert entry.actor == auditor and entry.after["count"] == 5 and "（脱敏）" in entry.note
 

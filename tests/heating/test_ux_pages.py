@@ -60,7 +60,7 @@ def test_ledger_shows_names_masked_for_finance_and_filters(client, ledger):  # n
     response = client.get(
         "/heating/ledger/", {"method": "gas", "export": "xlsx", "cols": ["householder", "price"]}
     )
-    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(BytesIO(response.getvalue())).active.iter_rows(values_only=True))
     assert rows[0] == ("户主", "购买价格") and len(rows) == 5  # the four gas households, every one of them
 
 
@@ -177,7 +177,7 @@ def test_claim_return_approve_confirmation_and_claim_forms(client, ledger):  # n
     assert other.status == Claim.Status.APPROVED
     response = client.get(f"/heating/claims/{other.pk}/form.xlsx")
     cells = [
-        c for r in load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True) for c in r if c
+        c for r in load_workbook(BytesIO(response.getvalue())).active.iter_rows(values_only=True) for c in r if c
     ]
     assert "合计" in cells and "县财政局（盖章）" in cells
     response = client.get(f"/heating/claims/{other.pk}/form.pdf")

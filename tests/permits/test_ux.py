@@ -177,7 +177,7 @@ def test_decision_document_pdf_and_excel_only_for_those_who_see_the_project(clie
     sheet = client.get(f"/permits/cases/{case.pk}/decision/?format=xlsx")
     cells = [
         str(c.value)
-        for row in openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows()
+        for row in openpyxl.load_workbook(io.BytesIO(sheet.getvalue())).active.iter_rows()
         for c in row
     ]
     assert "高审批决字〔2022〕第1号" in cells and "准予许可" in cells and "（盖章）" in cells

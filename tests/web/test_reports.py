@@ -14,7 +14,9 @@ from countyhall.gazette.models import Document
 def sheet_rows(response):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "filename*=UTF-8''" in response["Content-Disposition"]
-    workbook = load_workbook(BytesIO(response.content))
+    # Streamed from a temporary file (core.reports.excel_response), not held whole by the response.
+    assert response.streaming and int(response["Content-Length"]) > 0
+    workbook = load_workbook(BytesIO(response.getvalue()))
     return [list(row) for row in workbook.active.iter_rows(values_only=True)]
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -18,7 +18,7 @@ from countyhall.canteens.forms import (
     NoticeCheckForm,
     StaffForm,
 )
-from countyhall.canteens.models import Evaluation, Facility, FundUseReport, WeeklyMenu
+from countyhall.canteens.models import Evaluation, Facility, FundUseReport, PriceListEntry, WeeklyMenu
 from countyhall.canteens.selectors import (
     facility_list_for_user,
     facility_public_list,
@@ -257,9 +257,16 @@ def menu_days(menu) -> list[tuple[str, str]]:
 def public_facilities(request):
     """No login: the canteen finder — filed facilities with this week's menu (星期一…), the price list in force
     and their evaluation results (A4, A16)."""
-    facilities = list(facility_public_list().prefetch_related("menus", "evaluations", "prices"))
     today = business_date()
     week = today - dt.timedelta(days=today.weekday())
+    # Only the menus that can be this week's (from last week on) and the prices already in force: prefetching every
+    # facility's whole menu and price history built a model instance per week and entry of 252 facilities on each
+    # view of the public page, and the full garbage collections they caused made its slow requests
+    # (docs/benchmarks.md). The same menu and prices are shown.
+    facilities = list(facility_public_list().prefetch_related(
+        Prefetch("menus", queryset=WeeklyMenu.objects.filter(week_start__gte=week - dt.timedelta(days=7))),
+        "evaluations",
+        Prefetch("prices", queryset=PriceListEntry.objects.filter(valid_from__lte=today))))
     town = request.GET.get("town", "").strip()[:20]
     if town:
         facilities = [f for f in facilities if town in f.division.full_name()]

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -17,7 +16,9 @@ from countyhall.canteens.selectors import (
     FINDINGS_CAP,
     dashboard_figures,
     fraud_finding_details,
-    fraud_findings,
+)
+from countyhall.canteens.selectors import (
+    fraud_report as fraud_checks,
 )
 from countyhall.core.charts import bar_chart
 from countyhall.core.clock import business_date
@@ -61,12 +62,12 @@ def fraud_report(request):
     if date_from > date_to:
         raise BadParameter("date_to", "截止日期", "不能早于起始日期。")
     kind = choice_param(request, "kind", "核查类型", list(FINDING_TITLES.items()))
-    findings = fraud_findings(request.user, date_from=date_from, date_to=date_to, details=False)
-    counts = Counter(f.kind for f in findings)
-    checks = [{"kind": key, "title": title, "count": counts.get(key, 0),
-               "capped": counts.get(key, 0) >= FINDINGS_CAP} for key, title in FINDING_TITLES.items()]
-    shown = [f for f in findings if f.kind == kind] if kind else findings
-    page = Paginator(shown, FRAUD_PER_PAGE).get_page(page_param(request))
+    # Counted per kind from the checks' plain rows; only the page's findings are built (selectors.FraudReport).
+    report = fraud_checks(request.user, date_from=date_from, date_to=date_to)
+    counts = report.counts
+    checks = [{"kind": key, "title": title, "count": counts[key], "capped": counts[key] >= FINDINGS_CAP}
+              for key, title in FINDING_TITLES.items()]
+    page = Paginator(report.findings(kind), FRAUD_PER_PAGE).get_page(page_param(request))
     fraud_finding_details(request.user, page.object_list)
     # Findings name elders (by number, linked to their records): the report is a staff read of personal data, of
     # the elders named on the page shown.
@@ -75,7 +76,7 @@ def fraud_report(request):
     for finding in page.object_list:
         finding.elder_label = name_of(names, finding.elder_id)
         finding.detail = finding.detail.replace(ELDER, finding.elder_label or "老人")
-    filters = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "findings": len(findings)}
+    filters = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "findings": len(report)}
     if kind:
         filters["kind"] = kind
     if page.number > 1:
@@ -85,6 +86,6 @@ def fraud_report(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "canteens/fraud.html", {
-        "page": page, "findings": page.object_list, "total": len(findings), "checks": checks, "kind": kind,
+        "page": page, "findings": page.object_list, "total": len(report), "checks": checks, "kind": kind,
         "date_from": date_from, "date_to": date_to, "titles": FINDING_TITLES, "page_query": query.urlencode(),
         "period_query": urlencode({"date_from": date_from.isoformat(), "date_to": date_to.isoformat()})})
