@@ -12,6 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from countyhall.core.policy import ALTERNATIVE, ANSWER_LABELS, parameters
+from countyhall.core.policy.basis import parameter_rows
 from countyhall.core.policy.citations import ADOPTED
 from countyhall.core.policy.governed import governed_as, readings_answered
 from countyhall.core.rules.trace import ParameterTrace
@@ -325,6 +326,7 @@ def entitlement_why(entitlement: Entitlement, household: Household | None = None
         "readings": readings,
         "alternatives": alternatives,
         "changes": basis.get("changes", []),
+        "parameters": parameter_rows(basis),
     }
 
 

@@ -303,9 +303,9 @@ def _special_poor_terms_for(household: Household, period: str) -> list[tuple[str
 def policy_basis(data: dict) -> dict:
     """What a stored figure keeps of its computation: each reading's answer, the approved changes and the version
     (first day of the value) of every parameter read."""
-    return {"readings": dict(sorted(data.get("reading_answers", {}).items())),
-            "changes": list(data.get("policy_changes", [])),
-            "parameters": dict(sorted(data.get("parameter_versions", {}).items()))}
+    from countyhall.core.policy.basis import basis_of
+
+    return basis_of(data)
 
 
 @dataclass

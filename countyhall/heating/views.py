@@ -797,7 +797,9 @@ def _claim_basis(claim, lines) -> dict:
             payment = {"text": value.value, "citation": value.citation}
         except NoPolicyInForce:
             payment = {"text": "", "citation": parameter.citation}
-    return {"readings": readings, "b6": b6, "payment": payment}
+    from countyhall.core.policy.basis import parameter_rows
+
+    return {"readings": readings, "b6": b6, "payment": payment, "parameters": parameter_rows(claim.policy_basis)}
 
 
 @login_required
