@@ -59,11 +59,15 @@ def test_every_figure_is_declared_and_a_computed_one_keeps_its_basis(model):
     field_names = {f.name for f in model._meta.get_fields()}
     named = set(declared.computed) | set(declared.entered)
     assert not set(figures) - named, f"{model.__name__}: undeclared figures {sorted(set(figures) - named)}"
-    assert named <= field_names, f"{model.__name__}: declared fields that do not exist {sorted(named - field_names)}"
+    assert named <= field_names, (
+        f"{model.__name__}: declared fields that do not exist {sorted(named - field_names)}"
+    )
     assert not set(declared.computed) & set(declared.entered), model.__name__
     if not declared.computed:
         return
-    assert bool(declared.basis) != bool(declared.via), f"{model.__name__}: a computed figure names basis or via"
+    assert bool(declared.basis) != bool(declared.via), (
+        f"{model.__name__}: a computed figure names basis or via"
+    )
     if declared.basis:
         field = model._meta.get_field(declared.basis)
         assert isinstance(field, models.JSONField), f"{model.__name__}.{declared.basis} is not a JSONField"

@@ -25,10 +25,14 @@ from .citations import ADOPTED
 
 @dataclass(frozen=True)
 class FigureBasis:
-    computed: tuple[str, ...] = ()  # fields a rule computed (money, dates, deadlines, levels, limits taken on)
+    computed: tuple[
+        str, ...
+    ] = ()  # fields a rule computed (money, dates, deadlines, levels, limits taken on)
     basis: str = ""  # the JSONField on this model keeping their policy basis
     via: str = ""  # or: the relation (attribute name) whose row keeps it (an adjustment's lunch)
-    entered: tuple[str, ...] = ()  # figure-like fields a person enters (a price, a score): no rule behind them
+    entered: tuple[
+        str, ...
+    ] = ()  # figure-like fields a person enters (a price, a score): no rule behind them
     note: str = ""  # in English, for docs/architecture.md: what the basis covers
 
 
