@@ -440,6 +440,7 @@ def claims_build(*, actor, period: str) -> list[Claim]:
         open_rows.filter(payee=payee, payee_name=payee_name, claim__isnull=True).update(claim=claim)
         shares: dict[str, Decimal] = {}
         basis: dict = {"readings": {}, "changes": set(), "parameters": {}}
+        complete = True
         for entitlement_shares, entitlement_basis in claim.entitlements.values_list("shares", "policy_basis"):
             for budget, amount in entitlement_shares.items():
                 shares[budget] = shares.get(budget, Decimal("0")) + Decimal(amount)
@@ -448,14 +449,18 @@ def claims_build(*, actor, period: str) -> list[Claim]:
                 known = basis["readings"].get(reading_id)
                 basis["readings"][reading_id] = answer if known in (None, answer) else "mixed"
             basis["changes"] |= set((entitlement_basis or {}).get("changes", []))
+            if "parameters" not in (entitlement_basis or {}):
+                complete = False  # stored before the versions were kept: the claim cannot say which it used
             for name, version in (entitlement_basis or {}).get("parameters", {}).items():
                 # Two versions of one parameter in one claim (a season's change) are both kept.
                 known = basis["parameters"].setdefault(name, [])
                 if version not in known:
                     known.append(version)
         claim.policy_basis = {"readings": dict(sorted(basis["readings"].items())),
-                              "changes": sorted(basis["changes"]),
-                              "parameters": {name: sorted(v) for name, v in sorted(basis["parameters"].items())}}
+                              "changes": sorted(basis["changes"])}
+        if complete:
+            # Only a complete list lets the locks (heating.policy) tell which parameters the claim did not use.
+            claim.policy_basis["parameters"] = {name: sorted(v) for name, v in sorted(basis["parameters"].items())}
         claim.amount = claim.entitlements.aggregate(total=Sum("amount"))["total"] or Decimal("0")
         claim.shares = {budget: f"{amount:.2f}" for budget, amount in sorted(shares.items())}
         claim.save()

@@ -104,3 +104,19 @@ def test_the_household_page_lists_the_parameter_versions(client, ledger):  # noq
     )
     html = client.get(f"/heating/households/{boiler.household_id}/").content.decode()
     assert "所用参数版本未记录" in html
+
+
+@pytest.mark.django_db
+def test_a_claim_with_a_part_stored_before_the_versions_keeps_no_partial_list(ledger):  # noqa: F811
+    from countyhall.heating import services
+    from countyhall.heating.models import Entitlement
+
+    services.entitlements_compute(actor=ledger["officer"], period="2021")
+    legacy = Entitlement.objects.filter(item="gas_boiler").first()
+    Entitlement.objects.filter(pk=legacy.pk).update(
+        policy_basis={"readings": {"B4": "adopted"}, "changes": []}
+    )
+    claims = {c.payee: c for c in services.claims_build(actor=ledger["officer"], period="2021")}
+    # the gas company's claim holds the legacy row: no list that would look complete (and unlock a figure it used)
+    assert "parameters" not in claims["gas_company"].policy_basis
+    assert "heating.biomass_stove.cap" in claims["supplier"].policy_basis["parameters"]

@@ -52,9 +52,12 @@ def merged_basis(bases) -> dict:
         for reading, answer in ((basis or {}).get("readings") or {}).items():
             readings.setdefault(reading, set()).add(answer)
         changes.update((basis or {}).get("changes") or [])
-    # and every version of each parameter its lunches read (issue 13)
-    return {"readings": {r: sorted(a) for r, a in sorted(readings.items())}, "changes": sorted(changes),
-            "parameters": merged_parameters(parsed)}
+    merged = {"readings": {r: sorted(a) for r, a in sorted(readings.items())}, "changes": sorted(changes)}
+    if all("parameters" in (basis or {}) for basis in parsed):
+        # and every version of each parameter its lunches read (issue 13); a lunch stored before the versions were
+        # kept leaves them out, rather than a list that looks complete
+        merged["parameters"] = merged_parameters(parsed)
+    return merged
 
 
 def period_bounds(year: int, month: int | None) -> tuple[dt.date, dt.date]:
