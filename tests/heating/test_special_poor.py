@@ -263,3 +263,19 @@ def test_household_and_figures_pages_show_pending(client, ledger, make_user):  #
         "/heating/money/", {"action": "compute", "period": "2021"}, follow=True
     ).content.decode()
     assert "特别困难群体 1 户的 2 项补助待管理员录入" in money
+
+
+@pytest.mark.django_db
+def test_the_change_page_previews_the_special_poor_households(client, ledger, make_user):  # noqa: F811
+    proposer, approver = _governors(make_user)
+    client.force_login(proposer)
+    response = client.post(
+        "/policy/changes/new/parameter/heating.special_poor.gas_network/",
+        {"change-value": "3000.00", "change-valid_from": "2021-08-28", "change-reason": "按县实施方案录入"},
+    )
+    change = PolicyChange.objects.get()
+    assert response.status_code == 302 and change.state == "proposed"
+    client.force_login(approver)
+    html = client.get(f"/policy/changes/{change.pk}/").content.decode()
+    assert "清洁取暖：特别困难群体（按镇）" in html and "清洁取暖：特别困难群体（逐户）" in html
+    assert "3,000.00（另有 1 项待管理员录入）" in html and "户主4" not in html
