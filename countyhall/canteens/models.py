@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from countyhall.core.identity import mask_id_number, mask_name
 from countyhall.core.models import Division, Organisation, Person
+from countyhall.core.policy.basis import FigureBasis
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -69,6 +70,9 @@ class Facility(models.Model):
     revoke_reason = models.CharField("取消原因", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("area_m2", "lunch_price"))
 
     class Meta:
         verbose_name = "长者助餐服务机构"
@@ -281,6 +285,9 @@ class Settlement(models.Model):
     return_reason = models.CharField("退回原因", max_length=300, blank=True)
     resubmitted_at = models.DateTimeField("重新提交时间", null=True, blank=True)
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("city", "county", "care_fund", "operator_discount", "elder_paid", "unfunded", "extra_charges", "adjustments_total"), basis="policy_basis", note="the union of its lunches' bases")
+
     class Meta:
         verbose_name = "结算单"
         verbose_name_plural = "结算单"
@@ -386,6 +393,9 @@ class Lunch(models.Model):
                                   related_name="+")
     void_reason = models.CharField("作废原因", max_length=300, blank=True)
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("price", "city", "county", "operator_discount", "care_fund", "elder_pays", "unfunded", "extra_charge", "age", "free"), basis="policy_basis", note="canteen.lunch at the check-in, plus A13")
+
     class Meta:
         verbose_name = "午餐登记"
         verbose_name_plural = "午餐登记"
@@ -471,6 +481,9 @@ class SettlementAdjustment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("city", "county", "care_fund", "operator_discount", "elder_paid", "unfunded"), via="lunch", note="the lunch it reverses or books late")
+
     class Meta:
         verbose_name = "结算调整"
         verbose_name_plural = "结算调整"
@@ -492,6 +505,9 @@ class Evaluation(models.Model):
     note = models.CharField("说明", max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("score",))
 
     class Meta:
         verbose_name = "年度评估"
@@ -519,6 +535,9 @@ class OperatingSubsidy(models.Model):
     readings = models.JSONField(default=list)
     policy_basis = models.JSONField("政策依据（解读及其答案）", default=dict, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("amount", "city", "county"), basis="policy_basis", note="canteen.operating_subsidy")
 
     class Meta:
         verbose_name = "运营补贴"
@@ -553,6 +572,9 @@ class PriceListEntry(models.Model):
                                    related_name="+")
     created_by_label = models.CharField("录入人", max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("price",))
 
     class Meta:
         verbose_name = "价目表"

@@ -4,6 +4,7 @@ answer applied, in Chinese (the lunch, settlement and operating-subsidy pages)."
 from __future__ import annotations
 
 from countyhall.core.policy import ANSWER_LABELS, parameters
+from countyhall.core.policy.basis import parameter_rows
 
 
 def why(*, citations: list[dict], basis: dict | None, readings: list[str] = ()) -> dict:
@@ -38,4 +39,6 @@ def why(*, citations: list[dict], basis: dict | None, readings: list[str] = ()) 
         "citations": list(unique.values()),
         "readings": rows,
         "changes": list((basis or {}).get("changes") or []),
+        # the version of each parameter the figure used (None: stored before versions were kept)
+        "parameters": parameter_rows(basis),
     }

@@ -9,6 +9,7 @@ from django.db import models
 from countyhall.core.clock import format_local
 from countyhall.core.identity import mask_name
 from countyhall.core.models import Division, Organisation
+from countyhall.core.policy.basis import FigureBasis
 
 LEVEL_CHOICES = [("I", "I级（特别重大）"), ("II", "II级（重大）"), ("III", "III级（较大）"), ("IV", "IV级（一般）")]
 
@@ -24,6 +25,9 @@ class PowerEnterprise(models.Model):
     # Named persons are stored masked in the audit log (docs/security.md).
     AUDIT_MASKED_FIELDS = {"principal": mask_name}
     duty_phone = models.CharField("值班电话", max_length=32, blank=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("capacity_mw",))
 
     class Meta:
         verbose_name = "发电企业"
@@ -191,6 +195,9 @@ class Incident(models.Model):
     evaluation_suggestions = models.TextField("改进建议", blank=True)
     investigation = models.TextField("事故调查记录", blank=True)
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("level",), via="figures", entered=("response_level",), note="its latest casualty figures")
+
     class Meta:
         verbose_name = "生产安全事故"
         verbose_name_plural = "生产安全事故"
@@ -219,6 +226,9 @@ class CasualtyFigures(models.Model):
     policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
     recorded_at = models.DateTimeField("更新时间")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("level",), basis="policy_basis", entered=("direct_loss_yuan",), note="emergency.response_level (E1)")
 
     class Meta:
         verbose_name = "伤亡情况"
@@ -254,6 +264,11 @@ class ReportDeadline(models.Model):
     reported_to = models.CharField("报告给（接报人）", max_length=200, blank=True)
     note = models.TextField("说明", blank=True)
     citation = models.JSONField(default=dict)
+    # What the deadline and its recipients were computed under (issue 13): E2's answer, changes, parameter versions.
+    policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("due_at", "recipients"), basis="policy_basis", note="emergency.report_deadlines (E2) or the verification terms")
 
     class Meta:
         verbose_name = "报告时限"
@@ -344,6 +359,9 @@ class Warning(models.Model):  # noqa: A001 - the domain's word (预警)
     expires_at = models.DateTimeField("失效时间", null=True, blank=True)
     sender_name = models.CharField("发布单位", max_length=100)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("level", "expires_at"))
 
     class Meta:
         verbose_name = "预警"

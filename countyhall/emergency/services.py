@@ -21,6 +21,7 @@ from countyhall.core.errors import ServiceError
 from countyhall.core.figures import model_integer
 from countyhall.core.models import AuditEntry, Division, Organisation
 from countyhall.core.notifications import notify
+from countyhall.core.policy.basis import basis_of
 from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
 from countyhall.emergency import access
@@ -269,7 +270,7 @@ def _figures(*, incident: Incident, version: int, deaths: int, missing: int, inj
         incident=incident, version=version, deaths=deaths, missing=missing, injured=injured,
         especially_major_impact=impact, direct_loss_yuan=direct_loss_yuan, level=result.data["level"],
         citations=[c.as_dict() for c in result.citations], readings=result.readings,
-        policy_basis={"readings": dict(result.answers), "changes": sorted(result.changes)}, recorded_at=at,
+        policy_basis=basis_of(result), recorded_at=at,
         recorded_by=actor_user(actor))
 
 
@@ -304,7 +305,8 @@ def incident_report(*, actor, enterprise: PowerEnterprise, kind: str, occurred_a
     terms = report_deadlines_terms(occurred_at=occurred_at)
     for item in terms.data["deadlines"]:
         ReportDeadline.objects.create(incident=incident, kind=item["kind"], due_at=item["due"],
-                                      recipients=item["recipients"], citation=item["citation"])
+                                      recipients=item["recipients"], citation=item["citation"],
+                                      policy_basis=basis_of(terms))
     _log(incident, TimelineEntry.Kind.REPORT, f"{reporter} 报告：{incident.get_kind_display()}，{place.strip()}。"
          f"{figures}；响应等级 {LEVEL_LABELS[figures.level]}。", actor=actor, at=reported_at)
     _notify_names(_involved(incident, incident.level), subject=f"{LEVEL_LABELS[incident.level]}事故报告",
@@ -473,7 +475,7 @@ def verification_request(*, actor, incident: Incident, requested_by: str, mode: 
     deadline = ReportDeadline.objects.create(
         incident=incident, kind=f"verify_{mode}", due_at=terms.data["due"], recipients=[requested_by.strip()],
         requested_by=requested_by.strip(), request_text=text.strip(), requested_at=requested_at,
-        citation=terms.citations[0].as_dict())
+        citation=terms.citations[0].as_dict(), policy_basis=basis_of(terms))
     _log(incident, TimelineEntry.Kind.DEADLINE, f"{requested_by.strip()}要求核报（{'电话' if mode == 'phone' else '书面'}，"
          f"{terms.data['minutes']}分钟内）：{text.strip()}", actor=actor, at=requested_at)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=deadline, after=model_snapshot(deadline))

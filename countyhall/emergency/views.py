@@ -246,8 +246,10 @@ def _why_level(current) -> dict | None:
         if reading_id in registry.readings:
             reading, answer = registry.reading(reading_id), answers.get(reading_id, "adopted")
             readings.append({"question": reading.question, "text": reading.answer_text(answer), "answer": answer})
+    from countyhall.core.policy.basis import parameter_rows
+
     return {"citations": list({(c["document"], c["clause"], c["line"]): c for c in current.citations}.values()),
-            "readings": readings}
+            "readings": readings, "parameters": parameter_rows(current.policy_basis)}
 
 
 def _local_response(incident) -> dict | None:

@@ -67,7 +67,7 @@ def entitlements_compute_job(*, job, actor, params, progress) -> JobOutcome:
         "已核算": report.computed,
         "锁定未改": report.locked,
         "调整": report.adjustments,
-        "特别困难群体（另行核定）": len(report.special_poor),
+        "特别困难群体（补助待管理员录入，户）": len(report.special_poor),
         "申领单": len(claims),
     }
     return JobOutcome(

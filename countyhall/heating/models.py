@@ -7,6 +7,7 @@ from django.db import models
 
 from countyhall.core.identity import mask_name
 from countyhall.core.models import Division, Person
+from countyhall.core.policy.basis import FigureBasis
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -116,6 +117,9 @@ class Device(models.Model):
     installed_on = models.DateField("安装日期", null=True, blank=True)
     commissioned_on = models.DateField("调试日期", null=True, blank=True)
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("price", "tendered_price"))
+
     class Meta:
         verbose_name = "采暖设备"
         verbose_name_plural = "采暖设备"
@@ -133,6 +137,9 @@ class SeasonUse(models.Model):
     gas_m3 = models.DecimalField("用气量（立方米）", max_digits=10, decimal_places=3, null=True, blank=True)
     fuel_tonnes = models.DecimalField("燃料（吨）", max_digits=8, decimal_places=3, null=True, blank=True)
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("gas_m3", "fuel_tonnes"))
+
     class Meta:
         verbose_name = "采暖季用量"
         verbose_name_plural = "采暖季用量"
@@ -149,6 +156,9 @@ class PublicInstitution(models.Model):
     division = models.ForeignKey(Division, verbose_name="所在地", on_delete=models.PROTECT)
     heated_area_m2 = models.DecimalField("采暖面积（平方米）", max_digits=10, decimal_places=2)
     accepted_on = models.DateField("验收合格日期", null=True, blank=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("heated_area_m2",))
 
     class Meta:
         verbose_name = "公服机构"
@@ -191,6 +201,9 @@ class Claim(models.Model):
     resubmitted_as = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                        help_text="退回后重新提交的申领")
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("amount", "shares"), basis="policy_basis", note="the union of its entitlements' bases")
+
     class Meta:
         verbose_name = "补贴申领"
         verbose_name_plural = "补贴申领"
@@ -224,6 +237,9 @@ class Entitlement(models.Model):
     # {"readings": {id: "adopted"|"alternative"}, "changes": [PolicyChange ids]}: the answers this amount used.
     policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="entitlements")
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("amount", "excess", "shares", "payee"), basis="policy_basis", note="the heating.* rule of its item (B9: heating.special_poor.*)")
 
     class Meta:
         verbose_name = "补贴"
@@ -268,6 +284,9 @@ class TenderedEquipment(models.Model):
     supplier = models.CharField("供货商", max_length=100)
     price = models.DecimalField("招标价格", **MONEY)
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("price",))
+
     class Meta:
         verbose_name = "市级招标入围设备"
         verbose_name_plural = "市级招标入围设备"
@@ -285,6 +304,9 @@ class MeterReading(models.Model):
     read_on = models.DateField("抄表日期")
     reading_m3 = models.DecimalField("表数（立方米）", max_digits=12, decimal_places=3)
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("reading_m3",))
+
     class Meta:
         verbose_name = "燃气抄表"
         verbose_name_plural = "燃气抄表"
@@ -300,6 +322,9 @@ class FuelPurchase(models.Model):
     bought_on = models.DateField("购买日期")
     tonnes = models.DecimalField("吨数", max_digits=8, decimal_places=3)
     invoice_no = models.CharField("票据号码", max_length=40, blank=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("tonnes",))
 
     class Meta:
         verbose_name = "生物质燃料购买"

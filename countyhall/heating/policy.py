@@ -12,6 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from countyhall.core.policy import ALTERNATIVE, ANSWER_LABELS, parameters
+from countyhall.core.policy.basis import parameter_rows
 from countyhall.core.policy.citations import ADOPTED
 from countyhall.core.policy.governed import governed_as, readings_answered
 from countyhall.core.rules.trace import ParameterTrace
@@ -21,6 +22,10 @@ from countyhall.heating.models import Claim, Entitlement, Household
 from countyhall.heating.templatetags.heating_labels import BUDGET_LABELS
 
 ZERO = Decimal("0.00")
+SPECIAL_POOR_PREFIX = "heating.special_poor."
+SPECIAL_POOR_ROWS = (
+    200  # the impact preview lists at most this many 特困 households (the per-town totals count all)
+)
 
 
 def heating_key(kind: str, key: str) -> bool:
@@ -50,6 +55,13 @@ def policy_locks(*, kind: str, key: str) -> list[PolicyLock]:
     for period, basis in approved.values_list("period", "policy_basis"):
         readings = (basis or {}).get("readings")
         if kind == "reading" and readings is not None and key not in readings:
+            continue
+        used = (basis or {}).get("parameters")
+        if kind == "parameter" and used is not None and key not in used:
+            continue  # the claim keeps the parameters it used (issue 13) and this is not one of them
+        if kind == "parameter" and used is None and key.startswith(SPECIAL_POOR_PREFIX):
+            # A claim stored before the parameters were kept excluded every 特别困难群体 household (B9 was not
+            # computed then): it used none of the scheme's figures.
             continue
         periods.add(period)
     if not periods:
@@ -140,6 +152,7 @@ def policy_impact(*, change, proposal) -> list[dict]:
     )
     payee_labels = dict(Claim.Payee.choices)
     return [
+        *special_poor_impact(periods=periods, locked=locked, proposal=proposal),
         _table(
             "清洁取暖：按预算分担",
             "预算",
@@ -156,6 +169,102 @@ def policy_impact(*, change, proposal) -> list[dict]:
             today["payees"],
             proposed["payees"],
         ),
+    ]
+
+
+def _special_poor_figures(households, periods, locked) -> dict[int, dict]:
+    """B9: per 特困 household, what it would receive in the open periods (None items: 待管理员录入)."""
+    from countyhall.heating.services import _terms_for
+
+    found: dict[int, dict] = {}
+    for household in households:
+        amount, pending = ZERO, 0
+        for period in periods:
+            for item, _payee, _name, result in _terms_for(household, period):
+                if (household.pk, period, item) in locked:
+                    continue
+                if result.data["amount"] is None:
+                    pending += 1
+                else:
+                    amount += result.data["amount"]
+        found[household.pk] = {"amount": amount, "pending": pending}
+    return found
+
+
+def _figure_text(figure: dict) -> str:
+    text = _yuan(figure["amount"])
+    return f"{text}（另有 {figure['pending']} 项待管理员录入）" if figure["pending"] else text
+
+
+def special_poor_impact(*, periods, locked, proposal) -> list[dict]:
+    """B9 (四、（四）, L5520–5524): the 特别困难群体 households on file, per town and one by one, with what they receive in
+    the open periods today and under the proposal (items not entered: 待管理员录入, not paid). Names masked."""
+    from countyhall.core.identity import mask_name
+
+    households = list(
+        Household.objects.filter(special_poor=True)
+        .select_related("householder", "division__parent__parent")
+        .prefetch_related("devices", "season_uses")
+        .order_by("division__path", "pk")
+    )
+    if not households:
+        return []
+    today = _special_poor_figures(households, periods, locked)
+    with governed_as(proposal):
+        proposed = _special_poor_figures(households, periods, locked)
+    towns: dict[str, dict] = {}
+    rows = []
+    for household in households:
+        before, after = today[household.pk], proposed[household.pk]
+        town = towns.setdefault(
+            _town(household),
+            {"households": 0, "before": ZERO, "after": ZERO, "pending_before": 0, "pending_after": 0},
+        )
+        town["households"] += 1
+        town["before"] += before["amount"]
+        town["after"] += after["amount"]
+        town["pending_before"] += before["pending"]
+        town["pending_after"] += after["pending"]
+        if len(rows) < SPECIAL_POOR_ROWS:
+            rows.append(
+                [
+                    _town(household),
+                    f"{mask_name(household.householder.name)}（改造户 #{household.pk}）",
+                    household.get_method_display(),
+                    _figure_text(before),
+                    _figure_text(after),
+                    _yuan(after["amount"] - before["amount"]),
+                ]
+            )
+    town_rows = [
+        [
+            name,
+            str(t["households"]),
+            _figure_text({"amount": t["before"], "pending": t["pending_before"]}),
+            _figure_text({"amount": t["after"], "pending": t["pending_after"]}),
+            _yuan(t["after"] - t["before"]),
+        ]
+        for name, t in sorted(towns.items())
+    ]
+    note = (
+        f"特别困难群体按《高青县特别困难群体冬季清洁取暖改造工程补助工程实施方案》补助（四、（四））：试算在册 "
+        f"{len(households)} 户在未审定期间（{'、'.join(periods)}）的补助，不写入台账；未录入金额的项目不予拨付。"
+    )
+    if len(households) > SPECIAL_POOR_ROWS:
+        note += f"逐户列出前 {SPECIAL_POOR_ROWS} 户，按镇合计包括全部 {len(households)} 户。"
+    return [
+        {
+            "title": "清洁取暖：特别困难群体（按镇）",
+            "columns": ["镇（街道）", "特困户数", "今天的政策（元）", "按提议（元）", "变化（元）"],
+            "rows": town_rows,
+            "note": note,
+        },
+        {
+            "title": "清洁取暖：特别困难群体（逐户）",
+            "columns": ["镇（街道）", "改造户", "方式", "今天的政策（元）", "按提议（元）", "变化（元）"],
+            "rows": rows,
+            "note": "",
+        },
     ]
 
 
@@ -217,6 +326,7 @@ def entitlement_why(entitlement: Entitlement, household: Household | None = None
         "readings": readings,
         "alternatives": alternatives,
         "changes": basis.get("changes", []),
+        "parameters": parameter_rows(basis),
     }
 
 

@@ -192,6 +192,57 @@ def biomass_fuel_terms(*, tonnes: Decimal, season: str, converted: int) -> RuleR
                           cap="heating.biomass_fuel.cap_tonnes")
 
 
+# B9 (四、（四）, L5520–5524): the items of a 特别困难群体 household and the administered figure of each. The scheme's
+# amounts are not printed: each is a figure per household (the running items per household and season).
+SPECIAL_POOR_ITEMS = ("gas_network", "gas_boiler", "biomass_stove", "gas_use", "biomass_fuel")
+SPECIAL_POOR_RUNNING = ("gas_use", "biomass_fuel")
+SPECIAL_POOR_PENDING = "待管理员录入"
+
+
+def special_poor_terms(*, item: str, season: str | None = None, converted: int | None = None,
+                       on: dt.date | None = None) -> RuleResult:
+    """B9: a 特别困难群体 household follows 《高青县特别困难群体冬季清洁取暖改造工程补助工程实施方案》 instead of the
+    general standards. Its amount per household (per season for the running items, within B8's seasons) is the
+    administered figure heating.special_poor.<item>; until an administrator has entered one (and a second approved
+    it) the amount is None ("待管理员录入") and nothing is paid — never a figure of our own. Who pays is reading
+    B9 (the county alone, adopted; the general city : county split, the alternative)."""
+    if item not in SPECIAL_POOR_ITEMS:
+        raise ValueError(f"未知的特别困难群体补助项目：{item}")
+    running = item in SPECIAL_POOR_RUNNING
+    if running and (season is None or converted is None):
+        raise ValueError("运行费用补助须给出采暖季和改造年度")
+    trace = ParameterTrace(on or (season_start(season) if running else programme_date()))
+    if running:
+        trace.get("heating.season.start", on=programme_date())
+        reason = _running_season(trace, season, converted)
+        if reason:
+            return trace.result({"amount": ZERO, "shares": {"county": ZERO}, "entered": True, "eligible": False,
+                                 "payee": "household", "reason": reason, "excess": ZERO})
+    # The payees of the general items (B3, B13, B6): the scheme changes the amount, not who is paid.
+    if item == "gas_boiler":
+        payee = "gas_company" if trace.adopted("B13") else "household"
+    else:
+        payee = {"gas_network": "gas_company", "biomass_stove": "supplier"}.get(item, "household")
+    name = f"heating.special_poor.{item}"
+    try:
+        amount = trace.get(name)
+    except NoPolicyInForce:
+        citation = parameters().get(name).citation
+        if citation is not None:
+            trace.citations.append(citation)
+        return trace.result({"amount": None, "shares": {}, "entered": False, "eligible": True, "payee": payee,
+                             "reason": SPECIAL_POOR_PENDING, "excess": ZERO})
+    budget = trace.get("heating.special_poor.budget")
+    if budget == "county_only":
+        shares = {"county": amount}
+    elif budget == "city_county_3_7":
+        shares = _shares(amount, trace.get("heating.general.split"))
+    else:
+        raise ValueError(f"heating.special_poor.budget: unknown value {budget!r}")
+    return trace.result({"amount": amount, "shares": shares, "entered": True, "eligible": True, "payee": payee,
+                         "reason": "", "excess": ZERO})
+
+
 def task_equivalent_terms(*, heated_area_m2: Decimal, on: dt.date | None = None) -> RuleResult:
     """B10: a public-service institution counts 1 household per 150 m² heated (floor; alternative: half up)."""
     trace = ParameterTrace(on or programme_date())

@@ -177,8 +177,9 @@ def claim_exclusions(*, period: str, households, limit: int = 200) -> list[tuple
                .prefetch_related("devices", "season_uses").order_by("division__path", "pk")[:limit])
     result = []
     for household in missing:
-        if household.special_poor:
-            reason = "特别困难群体：按《特别困难群体冬季清洁取暖改造工程补助工程实施方案》另行补助，不在本申领内"
+        if household.special_poor and any(row["period"] == period for row in special_poor_pending(household)):
+            reason = ("特别困难群体：按《高青县特别困难群体冬季清洁取暖改造工程补助工程实施方案》补助，"
+                      "该方案的补助金额待管理员录入，录入并经审核后方可核算（四、（四））")
         elif period == str(programme_year()):
             payable = installation_payable_terms(accepted_on=household.accepted_on).data
             if household.converted_year != programme_year():
@@ -194,3 +195,19 @@ def claim_exclusions(*, period: str, households, limit: int = 200) -> list[tuple
             reason = "台账在核算之后有变动，请重新核算"
         result.append((household, reason))
     return result
+
+
+def special_poor_pending(household: Household) -> list[dict]:
+    """B9 (四、（四）, L5520–5524): the items of a 特别困难群体 household whose scheme amount no administrator has entered
+    yet, per period (the programme's year and each season with recorded use): shown as 待管理员录入, never paid.
+    Reads the household's prefetched devices and uses where the caller prefetched them."""
+    if not household.special_poor:
+        return []
+    from countyhall.heating.services import _terms_for
+
+    labels = dict(Entitlement.Item.choices)
+    periods = [str(programme_year()), *sorted({use.season for use in household.season_uses.all()})]
+    return [{"period": period, "item": item, "label": labels.get(item, item), "status": result.data["reason"],
+             "citations": result.citations}
+            for period in periods for item, _payee, _name, result in _terms_for(household, period)
+            if result.data["amount"] is None]

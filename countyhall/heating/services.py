@@ -235,6 +235,7 @@ def _with_basis(result, *others):
         result.readings += other.readings
         result.answers.update(other.answers)
         result.changes = sorted(set(result.changes) | set(other.changes))
+        result.versions = {**other.versions, **result.versions}
     return result
 
 
@@ -245,6 +246,8 @@ def _terms_for(household: Household, period: str) -> list[tuple[str, str, str, o
     contracts the boilers with the suppliers); a biomass stove's subsidy goes to its supplier; the running
     subsidies go to the household. The installation items wait for the county acceptance (reading B12).
     """
+    if household.special_poor:
+        return _special_poor_terms_for(household, period)
     if period == programme_period():
         if household.converted_year != rules.programme_year():
             return []
@@ -273,10 +276,40 @@ def _terms_for(household: Household, period: str) -> list[tuple[str, str, str, o
                                                                         converted=household.converted_year))]
 
 
+def _special_poor_terms_for(household: Household, period: str) -> list[tuple[str, str, str, object]]:
+    """B9: the items of a 特别困难群体 household, each at the scheme's administered amount (rules.special_poor_terms);
+    the same conditions as the general items hold (the programme's households, B12's acceptance, a registered
+    device, a season's recorded use, B8's seasons). An item whose amount is not entered has data["amount"] None:
+    listed as 待管理员录入, never stored or paid."""
+    if period == programme_period():
+        if household.converted_year != rules.programme_year():
+            return []
+        payable = rules.installation_payable_terms(accepted_on=household.accepted_on)
+        if not payable.data["payable"]:
+            return []
+        if household.method == Method.GAS:
+            items = [("gas_network", "", _with_basis(rules.special_poor_terms(item="gas_network"), payable))]
+            if _device(household, Device.Kind.GAS_BOILER):
+                items.append(("gas_boiler", "", _with_basis(rules.special_poor_terms(item="gas_boiler"), payable)))
+        else:
+            stove = _device(household, Device.Kind.BIOMASS_STOVE)
+            items = [("biomass_stove", stove.supplier,
+                      _with_basis(rules.special_poor_terms(item="biomass_stove"), payable))] if stove else []
+        return [(item, result.data["payee"], name, result) for item, name, result in items]
+    use = next((u for u in household.season_uses.all() if u.season == period), None)
+    if use is None:
+        return []
+    item = "gas_use" if household.method == Method.GAS else "biomass_fuel"
+    result = rules.special_poor_terms(item=item, season=period, converted=household.converted_year)
+    return [(item, "household", "", result)]
+
+
 def policy_basis(data: dict) -> dict:
-    """What a stored figure keeps of its computation: each reading's answer and the approved changes."""
-    return {"readings": dict(sorted(data.get("reading_answers", {}).items())),
-            "changes": list(data.get("policy_changes", []))}
+    """What a stored figure keeps of its computation: each reading's answer, the approved changes and the version
+    (first day of the value) of every parameter read."""
+    from countyhall.core.policy.basis import basis_of
+
+    return basis_of(data)
 
 
 @dataclass
@@ -300,7 +333,8 @@ class ComputeReport:
     computed: int = 0
     locked: int = 0
     adjustments: int = 0
-    special_poor: list[int] = field(default_factory=list)
+    special_poor: list[int] = field(default_factory=list)  # B9: households with an item 待管理员录入
+    special_poor_pending: int = 0  # those items
     changed: list[PendingChange] = field(default_factory=list)
 
 
@@ -326,8 +360,8 @@ def entitlements_compute(*, actor, period: str, progress=None) -> ComputeReport:
 
     An amount already approved is never rewritten: if the ledger changed since (a corrected price,
     a corrected meter reading), the difference becomes an adjustment row for the next claim.
-    特别困难群体 (B9) follow their own scheme, whose amounts are not printed: they are listed for the
-    administrator, not computed here.
+    特别困难群体 (B9) follow their own scheme, whose amounts are administered figures: computed at the amount
+    entered, or listed (report.special_poor) while it is 待管理员录入.
     """
     actor = as_actor(actor)
     require(access.can_compute(actor), "补贴由县住建局统一核算。")
@@ -342,10 +376,14 @@ def entitlements_compute(*, actor, period: str, progress=None) -> ComputeReport:
         if progress and index % 200 == 0:
             # A background job's bar (core.jobs): households done of all households.
             progress(index, total)
-        if household.special_poor:
-            report.special_poor.append(household.pk)
-            continue
         terms = _terms_for(household, period)
+        if household.special_poor:
+            # B9: an item whose scheme amount is not entered yet is listed (待管理员录入), never stored or paid.
+            pending = [item for item, _payee, _name, result in terms if result.data["amount"] is None]
+            if pending:
+                report.special_poor.append(household.pk)
+                report.special_poor_pending += len(pending)
+            terms = [term for term in terms if term[3].data["amount"] is not None]
         if period == programme_period() and household.accepted_on is None and not terms:
             # Reading B12: installation items wait for the county acceptance; rows computed earlier leave the open
             # claims (claims_build recounts them). An approved row is never touched.
@@ -405,7 +443,8 @@ def claims_build(*, actor, period: str) -> list[Claim]:
         returned.update(resubmitted_as=claim)
         open_rows.filter(payee=payee, payee_name=payee_name, claim__isnull=True).update(claim=claim)
         shares: dict[str, Decimal] = {}
-        basis: dict = {"readings": {}, "changes": set()}
+        basis: dict = {"readings": {}, "changes": set(), "parameters": {}}
+        complete = True
         for entitlement_shares, entitlement_basis in claim.entitlements.values_list("shares", "policy_basis"):
             for budget, amount in entitlement_shares.items():
                 shares[budget] = shares.get(budget, Decimal("0")) + Decimal(amount)
@@ -414,8 +453,18 @@ def claims_build(*, actor, period: str) -> list[Claim]:
                 known = basis["readings"].get(reading_id)
                 basis["readings"][reading_id] = answer if known in (None, answer) else "mixed"
             basis["changes"] |= set((entitlement_basis or {}).get("changes", []))
+            if "parameters" not in (entitlement_basis or {}):
+                complete = False  # stored before the versions were kept: the claim cannot say which it used
+            for name, version in (entitlement_basis or {}).get("parameters", {}).items():
+                # Two versions of one parameter in one claim (a season's change) are both kept.
+                known = basis["parameters"].setdefault(name, [])
+                if version not in known:
+                    known.append(version)
         claim.policy_basis = {"readings": dict(sorted(basis["readings"].items())),
                               "changes": sorted(basis["changes"])}
+        if complete:
+            # Only a complete list lets the locks (heating.policy) tell which parameters the claim did not use.
+            claim.policy_basis["parameters"] = {name: sorted(v) for name, v in sorted(basis["parameters"].items())}
         claim.amount = claim.entitlements.aggregate(total=Sum("amount"))["total"] or Decimal("0")
         claim.shares = {budget: f"{amount:.2f}" for budget, amount in sorted(shares.items())}
         claim.save()

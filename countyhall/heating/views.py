@@ -51,6 +51,7 @@ from countyhall.heating.selectors import (
     household_list_for_user,
     ledger_checks,
     money_by_budget,
+    special_poor_pending,
     task_summary,
     town_progress,
     village_progress,
@@ -618,6 +619,7 @@ def household_detail(request, pk: int):
         "purchases": household.fuel_purchases.order_by("season", "bought_on"),
         "entitlements": [(e, entitlement_why(e, household)) for e in
                          household.entitlements.select_related("claim").order_by("period", "item")],
+        "special_poor_pending": special_poor_pending(household),
         "corrections": corrections, "can_correct": can_correct, "is_gas": household.method == Method.GAS,
         "forms": {"correct": correct, "reading": reading, "purchase": purchase, "fix_reading": fix_reading,
                   "fix_purchase": fix_purchase}})
@@ -676,8 +678,8 @@ def money(request):
                 return redirect("core:job", pk=job.pk)
             compute_report = services.entitlements_compute(actor=user, period=period)
             services.claims_build(actor=user, period=period)
-            note = (f"；特别困难群体 {len(compute_report.special_poor)} 户按其专项方案另行核定"
-                    if compute_report.special_poor else "")
+            note = (f"；特别困难群体 {len(compute_report.special_poor)} 户的 {compute_report.special_poor_pending} 项"
+                    "补助待管理员录入（专项方案金额），未核算、不予拨付" if compute_report.special_poor else "")
             messages.success(request, f"已核算 {period}：{compute_report.computed} 项，锁定未改 {compute_report.locked} 项，"
                                       f"审定后更正差额 {compute_report.adjustments} 项{note}。申领已提交财政局审定。")
         except ServiceError as exc:
@@ -795,7 +797,9 @@ def _claim_basis(claim, lines) -> dict:
             payment = {"text": value.value, "citation": value.citation}
         except NoPolicyInForce:
             payment = {"text": "", "citation": parameter.citation}
-    return {"readings": readings, "b6": b6, "payment": payment}
+    from countyhall.core.policy.basis import parameter_rows
+
+    return {"readings": readings, "b6": b6, "payment": payment, "parameters": parameter_rows(claim.policy_basis)}
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.db import models
 
 from countyhall.core.identity import mask_name
 from countyhall.core.models import Division, Organisation
+from countyhall.core.policy.basis import FigureBasis
 
 
 class Category(models.TextChoices):
@@ -116,6 +117,9 @@ class Project(models.Model):
     # 法定代表人 and 项目负责人 are named persons: the audit log keeps their names masked.
     AUDIT_MASKED_FIELDS = {"legal_representative": mask_name, "project_manager": mask_name}
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("investment", "elderly_room_m2"))
+
     class Meta:
         verbose_name = "工程建设项目"
         verbose_name_plural = "工程建设项目"
@@ -159,6 +163,12 @@ class Case(models.Model):
     decision_number = models.CharField("决定书编号", max_length=40, blank=True)
     intake_reason = models.TextField("退回或不予受理的理由", blank=True)
     intake_answered_on = models.DateField("退回或不予受理日期", null=True, blank=True)
+    # The limits' basis (issue 13): {"readings": {"C3": answer}, "changes": [PolicyChange ids], "parameters":
+    # {permit.stage_limit.…: first day of the value}} as taken on the application day (or applied by a change).
+    policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("working_days", "review_working_days"), basis="policy_basis", note="the stage limits in force on the application day and C3")
 
     class Meta:
         verbose_name = "审批事项"
@@ -255,6 +265,9 @@ class Commitment(models.Model):
     kept = models.BooleanField("履行承诺", null=True)
     findings = models.TextField("核查意见", blank=True)
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("check_due",))
+
     class Meta:
         verbose_name = "告知承诺"
         verbose_name_plural = "告知承诺"
@@ -349,6 +362,9 @@ class Extension(models.Model):
                                     related_name="+")
     approved_on = models.DateField("批准日期", null=True, blank=True)
 
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(entered=("working_days",))
+
     class Meta:
         verbose_name = "延期"
         verbose_name_plural = "延期"
@@ -392,6 +408,9 @@ class ClockNotice(models.Model):
     message = models.CharField("内容", max_length=300)
     created_on = models.DateField("日期")
     read_at = models.DateTimeField(null=True, blank=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("due",), via="case", note="the case's clock")
 
     class Meta:
         verbose_name = "时限提醒"
@@ -454,6 +473,9 @@ class ProgressReport(models.Model):
     late = models.BooleanField("逾期报送")
     summary = models.JSONField("进展情况汇总")
     remarks = models.TextField("说明", blank=True)
+
+    # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
+    POLICY_FIGURES = FigureBasis(computed=("late",), basis="summary", note="summary.policy_basis: C11")
 
     class Meta:
         verbose_name = "月度进展报告"

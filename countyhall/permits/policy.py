@@ -167,17 +167,17 @@ def policy_apply(*, actor, change) -> None:
             days, review = stage_figures(category, stage, case.applied_on)
         if days is None or (case.working_days, case.review_working_days) == (days, review):
             continue
+        from countyhall.permits.services.cases import clock_basis, limits_basis
+
         before = model_snapshot(case)
         case.working_days, case.review_working_days = days, review
-        case.save(update_fields=["working_days", "review_working_days"])
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.UPDATE,
-            instance=case,
-            before=before,
-            after=model_snapshot(case),
-            note=f"阶段时限按已批准的政策变更（编号 {change.pk}）调整",
-        )
+        # the limits' basis under the approved change (issue 13), with C3 as the clock started
+        with governed_as(snapshot):
+            basis = limits_basis(category=category, stage=stage, on=case.applied_on)
+        case.policy_basis = clock_basis(basis, on=case.accepted_on) if case.accepted_on else basis
+        case.save(update_fields=["working_days", "review_working_days", "policy_basis"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
+                     after=model_snapshot(case), note=f"阶段时限按已批准的政策变更（编号 {change.pk}）调整")
 
 
 def _stage_limit_impact(*, change, proposal) -> list[dict]:

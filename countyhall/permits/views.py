@@ -169,7 +169,27 @@ def _case_view(user, case: Case, calendar: DatabaseCalendar) -> dict:
         "staff": staff,
         "listed_records": services.project_credit_records(case.project, on=case.accepted_on)
         if case.applicant_listed else [],
+        "why": _limit_why(case) if staff else None,
     }
+
+
+def _limit_why(case: Case) -> dict | None:
+    """"Why this limit" (issue 13): the readings with the answer the case's clock runs under and the version of each
+    per-stage figure it took on (Case.policy_basis)."""
+    from countyhall.core.policy import ANSWER_LABELS, parameters
+    from countyhall.core.policy.basis import parameter_rows
+
+    basis = case.policy_basis or {}
+    if not basis:
+        return None
+    registry = parameters()
+    readings = []
+    for reading_id, answer in sorted((basis.get("readings") or {}).items()):
+        reading = registry.readings.get(reading_id)
+        if reading is not None:
+            readings.append({"question": reading.question, "answer": ANSWER_LABELS.get(answer, answer),
+                             "text": reading.answer_text(answer), "citation": reading.citation})
+    return {"readings": readings, "parameters": parameter_rows(basis), "changes": basis.get("changes") or []}
 
 
 ACTIONS = PostActions()

@@ -1,6 +1,6 @@
 """Issue 13, B11 (高政办字〔2021〕37号 五、（四）) as the town does it, at desktop and phone width: the town officer
 (qingcheng) sees the equipment inspection owed by the town, records it on the inspections page, and the to-do
-goes. The village plan conditions (三、（一）（二）) walk is not written yet."""
+goes. The village plan conditions (三、（一）（二）) are walked in test_heating_village_plan_walk.py."""
 
 from __future__ import annotations
 

@@ -399,7 +399,19 @@ READING_CASES = {
     "B10": (lambda: rules.task_equivalent_terms(heated_area_m2=M("240")).data["households"]),
     "B12": (lambda: rules.installation_payable_terms(accepted_on=None).data["payable"]),
     "B13": (lambda: rules.gas_boiler_terms(price=M("4200.00")).data["payee"]),
+    "B9": (lambda: _special_poor_shares()),
 }
+
+
+def _special_poor_shares():
+    """B9 with a scheme amount entered (四、（四）, L5520–5524): who pays it."""
+    from countyhall.core.policy import governed
+    from countyhall.core.policy.governed import GovernedEntry, governed_as
+
+    snapshot = governed.current().with_entry("parameter", "heating.special_poor.gas_boiler",
+                                             GovernedEntry(valid_from=dt.date(2021, 1, 1), value=M("1000.00")))
+    with governed_as(snapshot):
+        return rules.special_poor_terms(item="gas_boiler").data["shares"]
 
 
 def test_every_heating_reading_has_a_question_and_a_case():
@@ -502,7 +514,10 @@ def test_why_adds_no_query_per_entitlement(client, ledger, django_assert_max_num
 def test_entitlements_keep_their_answers_and_show_why(client, ledger):  # noqa: F811
     services.entitlements_compute(actor=ledger["officer"], period="2021")
     boiler = Entitlement.objects.filter(item="gas_boiler").first()
-    assert boiler.policy_basis == {"readings": {"B13": "adopted", "B4": "adopted"}, "changes": []}
+    assert boiler.policy_basis["readings"] == {"B13": "adopted", "B4": "adopted"}
+    assert boiler.policy_basis["changes"] == []
+    # the version (first day) of every parameter the amount read
+    assert boiler.policy_basis["parameters"]["heating.gas_boiler.cap"] == "2021-08-28"
     [claim] = [
         c for c in services.claims_build(actor=ledger["officer"], period="2021") if c.payee == "gas_company"
     ]

@@ -282,8 +282,10 @@ def _extra_item(facility: Facility, label: str, meal_date: dt.date) -> tuple[str
 def policy_basis(result) -> dict:
     """What a stored figure keeps of its computation: each reading with the answer applied, and the approved
     policy changes behind it (core.models.PolicyChange)."""
-    return {"readings": {r: result.answers.get(r, "adopted") for r in sorted(set(result.readings))},
-            "changes": sorted(set(result.changes))}
+    from countyhall.core.policy.basis import basis_of
+
+    # readings with their answers, the approved changes and the version of every parameter read (issue 13)
+    return basis_of(result)
 
 
 def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
@@ -334,6 +336,8 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
                 lunch.citations.append(one_a_day.citation.as_dict())
                 lunch.readings = sorted(set(lunch.readings) | {one_a_day.reading})
                 lunch.policy_basis["readings"][one_a_day.reading] = one_a_day.answer or "adopted"
+                lunch.policy_basis["parameters"]["canteen.one_subsidised_lunch_per_day"] = \
+                    one_a_day.valid_from.isoformat()
                 if one_a_day.change_id is not None:
                     lunch.policy_basis["changes"] = sorted({*lunch.policy_basis["changes"], one_a_day.change_id})
             if one_a_day is not None and one_a_day.value:

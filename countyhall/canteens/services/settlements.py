@@ -38,17 +38,26 @@ SETTLEMENT_TOTAL_FIELDS = ["lunches", "free_lunches", "city", "county", "care_fu
 def merged_basis(bases) -> dict:
     """The policy basis of a period from its lunches' (a few distinct values): each reading with every answer its
     lunches were computed under — one answer unless a governed change took effect inside the period."""
+    from countyhall.core.policy.basis import merged_parameters
+
     readings: dict[str, set[str]] = {}
     changes: set[int] = set()
+    parsed = []
     for basis in bases:
         if isinstance(basis, str):  # SQLite may hand back the JSON text of a grouped value
             import json
 
             basis = json.loads(basis)
+        parsed.append(basis)
         for reading, answer in ((basis or {}).get("readings") or {}).items():
             readings.setdefault(reading, set()).add(answer)
         changes.update((basis or {}).get("changes") or [])
-    return {"readings": {r: sorted(a) for r, a in sorted(readings.items())}, "changes": sorted(changes)}
+    merged = {"readings": {r: sorted(a) for r, a in sorted(readings.items())}, "changes": sorted(changes)}
+    if all("parameters" in (basis or {}) for basis in parsed):
+        # and every version of each parameter its lunches read (issue 13); a lunch stored before the versions were
+        # kept leaves them out, rather than a list that looks complete
+        merged["parameters"] = merged_parameters(parsed)
+    return merged
 
 
 def period_bounds(year: int, month: int | None) -> tuple[dt.date, dt.date]:

@@ -43,6 +43,7 @@ class RuleResult:
     readings: list[str] = field(default_factory=list)
     answers: dict[str, str] = field(default_factory=dict)  # reading id → the answer applied (adopted/alternative)
     changes: list[int] = field(default_factory=list)  # approved PolicyChange ids behind the figures
+    versions: dict[str, str] = field(default_factory=dict)  # parameter → first day of the value used (ISO)
 
     def as_json(self) -> dict[str, Any]:
         citations = sorted(set(self.citations), key=lambda c: (c.document, c.line))
@@ -54,6 +55,7 @@ class RuleResult:
             # "why this amount": the answer applied for each reading and the approved changes of governed policy.
             "reading_answers": {r: self.answers.get(r, "adopted") for r in readings},
             "policy_changes": list(self.changes),
+            "parameter_versions": dict(sorted(self.versions.items())),
         }
 
 

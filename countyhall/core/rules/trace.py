@@ -20,11 +20,15 @@ class ParameterTrace:
         self.readings: list[str] = []
         self.answers: dict[str, str] = {}
         self.changes: set[int] = set()
+        # name → the first day of the value used (its version: the file's dated value or an approved change), so a
+        # stored figure can say which version of each parameter it was computed with (issue 13).
+        self.versions: dict[str, str] = {}
 
     def get(self, name: str, *, on: dt.date | None = None):
         """The value of `name` in force on the trace's date (or `on`), recorded with its citation and reading."""
         value = parameters().at(name, on or self.on)
         self.citations.append(value.citation)
+        self.versions[name] = value.valid_from.isoformat()
         if value.reading:
             self._record_answer(value.reading, value.answer, on or self.on)
         if value.change_id is not None:
@@ -54,4 +58,4 @@ class ParameterTrace:
 
     def result(self, data: dict) -> RuleResult:
         return RuleResult(data=data, citations=self.citations, readings=self.readings, answers=dict(self.answers),
-                          changes=sorted(self.changes))
+                          changes=sorted(self.changes), versions=dict(self.versions))

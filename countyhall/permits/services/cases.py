@@ -117,6 +117,7 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
         raise ServiceError("stage", "该阶段的时限和牵头部门尚未由管理员配置。")
     # The stage's limits in force on the application day (governed figures, permits.policy): the case keeps them.
     working_days, review_working_days = limit.figures_on(on)
+    basis = limits_basis(category=project.category, stage=stage, on=on)
     if working_days is None:
         raise ServiceError("stage", f"“{stage}”阶段时限尚未录入（由管理员提出、另一位管理员审核后生效），暂不能申报。")
     _gates(project, stage, on)
@@ -133,17 +134,46 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
         case, before = existing, model_snapshot(existing)
         case.lead, case.applied_on, case.status = limit.lead, on, Case.Status.SUBMITTED
         case.working_days, case.review_working_days = working_days, review_working_days
+        case.policy_basis = basis
         case.save()
     else:
         before = None
         case = Case.objects.create(project=project, stage=stage, stage_order=order, lead=limit.lead, applied_on=on,
                                    status=Case.Status.SUBMITTED, working_days=working_days,
-                                   review_working_days=review_working_days)
+                                   review_working_days=review_working_days, policy_basis=basis)
     stored = _store_materials(actor=actor, project=project, case=case, files=files)
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE, instance=case,
                  before=before, note="重新申报" if before else "",
                  after={**model_snapshot(case), "materials": [m.name for m in stored], "reused": needed["reused"]})
     return case
+
+
+def limits_basis(*, category: str, stage: str, on: dt.date) -> dict:
+    """What a case keeps of the limits it takes on (issue 13): the approved changes and the version of each
+    per-stage figure in force on the application day, and reading C3's answer then."""
+    from countyhall.core.policy.basis import basis_of
+    from countyhall.permits.policy import stage_figures
+    from countyhall.permits.rules import counts_working_days
+
+    trace = ParameterTrace(on)
+    stage_figures(category, stage, on, trace)
+    counts_working_days(on, trace=trace)
+    return basis_of(trace.result({}))
+
+
+def clock_basis(basis: dict | None, *, on: dt.date) -> dict:
+    """`basis` with reading C3's answer on the day the clock started (and its change, if one is in force)."""
+    from countyhall.core.policy.basis import basis_of
+    from countyhall.permits.rules import counts_working_days
+
+    trace = ParameterTrace(on)
+    counts_working_days(on, trace=trace)
+    found = basis_of(trace.result({}))
+    basis = dict(basis or {})
+    basis["readings"] = {**(basis.get("readings") or {}), **found["readings"]}
+    basis["changes"] = sorted({*(basis.get("changes") or []), *found["changes"]})
+    basis.setdefault("parameters", {})
+    return basis
 
 
 @transaction.atomic
@@ -207,6 +237,8 @@ def case_accept(*, actor, case: Case, on: dt.date) -> Case:
     limit = StageLimit.objects.get(category=case.project.category, stage=case.stage)
     before = model_snapshot(case)
     case.accepted_on, case.status = on, Case.Status.IN_REVIEW
+    # The clock starts: reading C3 (working or calendar days) is the answer in force today (services/clock.py).
+    case.policy_basis = clock_basis(case.policy_basis, on=on)
     project = case.project
     case.applicant_listed = blacklisted(project.applicant, on=on,
                                         people=(project.legal_representative, project.project_manager))
