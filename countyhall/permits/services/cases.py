@@ -30,7 +30,7 @@ from countyhall.permits.models import (
     Suspension,
 )
 from countyhall.permits.rules import assessments_terms, elderly_rooms_terms
-from countyhall.permits.services.clock import ANSWERED
+from countyhall.permits.services.clock import ANSWERED, EXTENSION_LIMIT, statutory_clock
 from countyhall.permits.services.credit import blacklisted
 from countyhall.permits.services.notices import tell_applicant
 from countyhall.permits.services.setup import project_stages
@@ -251,9 +251,11 @@ def review_give(*, actor, case: Case, opinion: str, reasons: str = "", on: dt.da
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=review, before=before,
                  after=model_snapshot(review))
     if opinion == Review.Opinion.REQUEST_CORRECTION:
+        reason = f"{review.department}：{reasons.strip()}"
+        statutory_clock(case).suspended(on=on, reason=reason)  # core's check: running, not before the last restart
         case.status = Case.Status.AWAITING_APPLICANT
         case.save(update_fields=["status"])
-        Suspension.objects.create(case=case, start=on, reason=f"{review.department}：{reasons.strip()}")
+        Suspension.objects.create(case=case, start=on, reason=reason)
         case.project = Project.objects.select_related("applicant").get(pk=case.project_id)
         tell_applicant(case, subject="请补正材料",
                        body=f"{review.department}于{_day(on)}要求补正：{reasons.strip()}。补正期间停止计时，"
@@ -270,9 +272,8 @@ def case_resume(*, actor, case: Case, on: dt.date, files: dict[str, File] | None
     require(access.can_resume(actor, case), "只有本项目的建设单位或综合服务窗口可以提交补正。")
     if case.status != Case.Status.AWAITING_APPLICANT:
         raise ServiceError("status", "本事项不在待补正状态。")
-    suspension = case.suspensions.filter(end__isnull=True).first()
-    if on < suspension.start:
-        raise ServiceError("on", "补正日期不能早于停止计时日期。")
+    statutory_clock(case).resumed(on=on)  # core's check: stopped, and not resumed before the stop began
+    suspension = case.suspensions.get(end__isnull=True)
     stored = _store_materials(actor=actor, project=case.project, case=case, files=files or {})
     suspension.end = on
     suspension.save()
@@ -355,12 +356,11 @@ def extension_request(*, actor, case: Case, working_days: int, reason: str, on: 
     require(access.can_request_extension(actor, case), "只有牵头部门可以申请延期。")
     if case.status not in (Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT):
         raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能申请延期。")
-    if working_days < 1:
-        raise ServiceError("working_days", "延长的工作日至少为 1 天。")
-    if not reason.strip():
-        raise ServiceError("reason", "延期须写明理由。")
+    on = on or business_date()
+    # core's check: at least one day, a reason, within the limit (3号 sets none: EXTENSION_LIMIT is unlimited)
+    statutory_clock(case).extended(working_days=working_days, reason=reason, on=on, limit=EXTENSION_LIMIT)
     extension = Extension.objects.create(case=case, working_days=working_days, reason=reason.strip(),
-                                         requested_by=actor, requested_on=on or business_date())
+                                         requested_by=actor, requested_on=on)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=extension, after=model_snapshot(extension))
     return extension
 
