@@ -55,7 +55,11 @@ ACCEPTANCE = [
     # Spring Festival 2022: 29 and 30 Jan are make-up working days, 31 Jan – 6 Feb are holidays
     (D(2022, 1, 20), D(2022, 1, 20), D(2022, 2, 22)),
     (D(2022, 1, 10), D(2022, 1, 28), D(2022, 3, 2)),
-    (D(2022, 1, 10), D(2022, 1, 29), D(2022, 3, 3)),  # completion on the make-up Saturday does not count itself
+    (
+        D(2022, 1, 10),
+        D(2022, 1, 29),
+        D(2022, 3, 3),
+    ),  # completion on the make-up Saturday does not count itself
     (D(2022, 1, 10), D(2022, 1, 30), D(2022, 3, 4)),
     (D(2022, 1, 25), D(2022, 2, 6), D(2022, 3, 4)),  # complete on the holiday's last day: from 7 Feb
 ]
@@ -87,15 +91,23 @@ MIDWAY = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("complete_on", "stop", "resume", "read_on", "used", "stopped", "due"), MIDWAY)
-def test_materials_found_incomplete_stop_the_acceptance_clock(complete_on, stop, resume, read_on, used, stopped, due):
+def test_materials_found_incomplete_stop_the_acceptance_clock(
+    complete_on, stop, resume, read_on, used, stopped, due
+):
     calendar = DatabaseCalendar()
     clock = _acceptance_clock(complete_on, complete_on).suspended(on=stop, reason="测评报告缺页")
     waiting = clock.state(on=read_on, is_workday=calendar.is_workday)
-    assert waiting.due is None and not waiting.running  # the builder's turn: no due date until the materials return
+    assert (
+        waiting.due is None and not waiting.running
+    )  # the builder's turn: no due date until the materials return
     state = clock.resumed(on=resume).state(on=read_on, is_workday=calendar.is_workday)
     assert (state.used, state.stopped_working_days, state.due) == (used, stopped, due)
-    figure = D.fromisoformat(calc("egov.acceptance_due", {"materials_complete_on": complete_on.isoformat()})["due_on"])
-    assert calendar.add_working_days(figure, stopped) == due  # 1号's figure, moved by the stopped working days
+    figure = D.fromisoformat(
+        calc("egov.acceptance_due", {"materials_complete_on": complete_on.isoformat()})["due_on"]
+    )
+    assert (
+        calendar.add_working_days(figure, stopped) == due
+    )  # 1号's figure, moved by the stopped working days
 
 
 @pytest.mark.django_db
@@ -118,13 +130,23 @@ ONCE_TEN = ExtensionLimit(times=1, max_days=10, basis="《中华人民共和国�
         (lambda: CLOCK.resumed(on=D(2021, 10, 8)), "status", "未停止计时"),
         (lambda: CLOCK.suspended(on=D(2021, 10, 8)).suspended(on=D(2021, 10, 9)), "status", "已停止计时"),
         (lambda: CLOCK.suspended(on=D(2021, 9, 28)), "on", "不能早于起算日期"),
-        (lambda: CLOCK.suspended(on=D(2021, 10, 11)).resumed(on=D(2021, 10, 9)), "on", "不能早于停止计时日期"),
         (
-            lambda: CLOCK.suspended(on=D(2021, 10, 8)).resumed(on=D(2021, 10, 12)).suspended(on=D(2021, 10, 11)),
+            lambda: CLOCK.suspended(on=D(2021, 10, 11)).resumed(on=D(2021, 10, 9)),
+            "on",
+            "不能早于停止计时日期",
+        ),
+        (
+            lambda: (
+                CLOCK.suspended(on=D(2021, 10, 8)).resumed(on=D(2021, 10, 12)).suspended(on=D(2021, 10, 11))
+            ),
             "on",
             "不能早于上次恢复计时日期",
         ),
-        (lambda: CLOCK.extended(working_days=0, reason="专家未到", on=D(2021, 10, 8)), "working_days", "至少为 1 天"),
+        (
+            lambda: CLOCK.extended(working_days=0, reason="专家未到", on=D(2021, 10, 8)),
+            "working_days",
+            "至少为 1 天",
+        ),
         (lambda: CLOCK.extended(working_days=5, reason="  ", on=D(2021, 10, 8)), "reason", "写明理由"),
         (
             lambda: CLOCK.extended(working_days=11, reason="专家未到", on=D(2021, 10, 8), limit=ONCE_TEN),
@@ -132,9 +154,9 @@ ONCE_TEN = ExtensionLimit(times=1, max_days=10, basis="《中华人民共和国�
             "不得超过 10 个工作日（《中华人民共和国行政许可法》第四十二条）",
         ),
         (
-            lambda: CLOCK.extended(working_days=10, reason="专家未到", on=D(2021, 10, 8), limit=ONCE_TEN).extended(
-                working_days=1, reason="再延", on=D(2021, 10, 9), limit=ONCE_TEN
-            ),
+            lambda: CLOCK.extended(
+                working_days=10, reason="专家未到", on=D(2021, 10, 8), limit=ONCE_TEN
+            ).extended(working_days=1, reason="再延", on=D(2021, 10, 9), limit=ONCE_TEN),
             "working_days",
             "只能延长 1 次",
         ),
@@ -156,7 +178,10 @@ def test_a_transition_the_clock_does_not_allow_is_refused_naming_the_field(make,
 def test_a_restart_day_may_stop_again_and_counts_as_stopped_once():
     clock = CLOCK.suspended(on=D(2021, 10, 8)).resumed(on=D(2021, 10, 11)).suspended(on=D(2021, 10, 11))
     state = clock.resumed(on=D(2021, 10, 12)).state(on=D(2021, 10, 12), is_workday=WORKDAY)
-    assert (state.used, state.stopped_working_days) == (1, 4)  # 30 Sep used; 8, 9 (make-up), 11, 12 Oct stopped
+    assert (state.used, state.stopped_working_days) == (
+        1,
+        4,
+    )  # 30 Sep used; 8, 9 (make-up), 11, 12 Oct stopped
 
 
 @pytest.mark.parametrize(
@@ -167,8 +192,9 @@ def test_a_restart_day_may_stop_again_and_counts_as_stopped_once():
     ],
 )
 def test_an_extension_counts_once_approved_and_recomputes_the_due_date(approved_on, total, due):
-    clock = CLOCK.extended(working_days=10, reason="需专家现场核验", on=D(2021, 10, 14), limit=ONCE_TEN,
-                           approved_on=approved_on)
+    clock = CLOCK.extended(
+        working_days=10, reason="需专家现场核验", on=D(2021, 10, 14), limit=ONCE_TEN, approved_on=approved_on
+    )
     assert clock.total_limit == total
     assert clock.state(on=D(2021, 10, 15), is_workday=WORKDAY).due == due
     assert clock.extensions[0].basis == ONCE_TEN.basis  # the limit's citation stays with the extension
@@ -195,8 +221,13 @@ def test_the_history_keeps_every_step_in_date_order():
         StatutoryClock(started=D(2022, 1, 10), limit=20)
         .suspended(on=D(2022, 1, 10), reason="验收材料不齐")
         .resumed(on=D(2022, 1, 20))
-        .extended(working_days=5, reason="春节后专家到位", on=D(2022, 2, 7), approved_on=D(2022, 2, 8),
-                  limit=ONCE_TEN)
+        .extended(
+            working_days=5,
+            reason="春节后专家到位",
+            on=D(2022, 2, 7),
+            approved_on=D(2022, 2, 8),
+            limit=ONCE_TEN,
+        )
     )
     history = [(event.on, event.kind) for event in clock.history()]
     assert history == [

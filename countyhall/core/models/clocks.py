@@ -41,8 +41,9 @@ class ClockExtensionRecord(models.Model):
     reason = models.CharField("延期理由", max_length=300)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_on = models.DateField("申请日期")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_on = models.DateField("批准日期", null=True, blank=True)
 
     class Meta:
@@ -52,8 +53,13 @@ class ClockExtensionRecord(models.Model):
         return f"延长{self.working_days}个工作日"
 
     def as_extension(self, basis: str = "") -> ClockExtension:
-        return ClockExtension(working_days=self.working_days, reason=self.reason, requested_on=self.requested_on,
-                              approved_on=self.approved_on, basis=basis)
+        return ClockExtension(
+            working_days=self.working_days,
+            reason=self.reason,
+            requested_on=self.requested_on,
+            approved_on=self.approved_on,
+            basis=basis,
+        )
 
 
 class ClockNoticeRecord(models.Model):
@@ -65,7 +71,9 @@ class ClockNoticeRecord(models.Model):
         ESCALATION = ESCALATION, "超期督办"
 
     kind = models.CharField("类型", max_length=16, choices=Kind.choices)
-    organisation = models.ForeignKey(Organisation, verbose_name="通知部门", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="通知部门", on_delete=models.PROTECT, related_name="+"
+    )
     due = models.DateField("到期日")
     message = models.CharField("内容", max_length=300)
     created_on = models.DateField("日期")
