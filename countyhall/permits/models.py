@@ -15,6 +15,7 @@ from django.db import models
 from countyhall.core.identity import mask_name
 from countyhall.core.models import Division, Organisation
 from countyhall.core.policy.basis import FigureBasis
+from countyhall.core.models.clocks import ClockExtensionRecord, ClockNoticeRecord, ClockStop
 
 
 class Category(models.TextChoices):
@@ -230,21 +231,15 @@ class Review(models.Model):
         return f"{self.department} {self.get_opinion_display()}"
 
 
-class Suspension(models.Model):
+class Suspension(ClockStop):
     """The clock stops while the case waits on the applicant (C3's reading); both ends do not count."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspensions")
-    start = models.DateField("停止计时")
-    end = models.DateField("恢复计时前一日", null=True, blank=True)
-    reason = models.CharField("原因", max_length=300)
 
     class Meta:
         verbose_name = "停止计时"
         verbose_name_plural = "停止计时"
         ordering = ["case", "start"]
-
-    def __str__(self) -> str:
-        return f"{self.start}—{self.end or ''}"
 
 
 class Commitment(models.Model):
@@ -350,17 +345,10 @@ class Material(models.Model):
         return f"{self.name}（第{self.version}版）"
 
 
-class Extension(models.Model):
+class Extension(ClockExtensionRecord):
     """More working days for a case: needs a reason and an approver other than the one who asks."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
-    working_days = models.PositiveIntegerField("延长工作日")
-    reason = models.CharField("延期理由", max_length=300)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_on = models.DateField("申请日期")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    approved_on = models.DateField("批准日期", null=True, blank=True)
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
     POLICY_FIGURES = FigureBasis(entered=("working_days",))
@@ -369,9 +357,6 @@ class Extension(models.Model):
         verbose_name = "延期"
         verbose_name_plural = "延期"
         ordering = ["case", "requested_on"]
-
-    def __str__(self) -> str:
-        return f"延长{self.working_days}个工作日"
 
 
 class CaseNote(models.Model):
@@ -393,21 +378,12 @@ class CaseNote(models.Model):
         return self.text[:30]
 
 
-class ClockNotice(models.Model):
-    """A reminder before a deadline, or an escalation once it has passed; one of each per clock."""
-
-    class Kind(models.TextChoices):
-        REMINDER = "reminder", "临期提醒"
-        ESCALATION = "escalation", "超期督办"
+class ClockNotice(ClockNoticeRecord):
+    """A reminder before a deadline, or an escalation once it has passed; one of each per clock: the case's
+    (review empty) or a department's (its review)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices")
     review = models.ForeignKey(Review, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
-    organisation = models.ForeignKey(Organisation, verbose_name="通知部门", on_delete=models.PROTECT, related_name="+")
-    due = models.DateField("到期日")
-    message = models.CharField("内容", max_length=300)
-    created_on = models.DateField("日期")
-    read_at = models.DateTimeField(null=True, blank=True)
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
     POLICY_FIGURES = FigureBasis(computed=("due",), via="case", note="the case's clock")
@@ -422,9 +398,6 @@ class ClockNotice(models.Model):
             models.UniqueConstraint(fields=["review", "kind", "organisation"], condition=models.Q(review__isnull=False),
                                     name="one_review_notice"),
         ]
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class ElderlyCareStep(models.Model):

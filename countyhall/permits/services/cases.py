@@ -30,7 +30,7 @@ from countyhall.permits.models import (
     Suspension,
 )
 from countyhall.permits.rules import assessments_terms, elderly_rooms_terms
-from countyhall.permits.services.clock import ANSWERED
+from countyhall.permits.services.clock import ANSWERED, EXTENSION_LIMIT, statutory_clock
 from countyhall.permits.services.credit import blacklisted
 from countyhall.permits.services.notices import tell_applicant
 from countyhall.permits.services.setup import project_stages
@@ -283,9 +283,11 @@ def review_give(*, actor, case: Case, opinion: str, reasons: str = "", on: dt.da
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=review, before=before,
                  after=model_snapshot(review))
     if opinion == Review.Opinion.REQUEST_CORRECTION:
+        reason = f"{review.department}：{reasons.strip()}"
+        statutory_clock(case).suspended(on=on, reason=reason)  # core's check: running, not before the last restart
         case.status = Case.Status.AWAITING_APPLICANT
         case.save(update_fields=["status"])
-        Suspension.objects.create(case=case, start=on, reason=f"{review.department}：{reasons.strip()}")
+        Suspension.objects.create(case=case, start=on, reason=reason)
         case.project = Project.objects.select_related("applicant").get(pk=case.project_id)
         tell_applicant(case, subject="请补正材料",
                        body=f"{review.department}于{_day(on)}要求补正：{reasons.strip()}。补正期间停止计时，"
@@ -302,9 +304,8 @@ def case_resume(*, actor, case: Case, on: dt.date, files: dict[str, File] | None
     require(access.can_resume(actor, case), "只有本项目的建设单位或综合服务窗口可以提交补正。")
     if case.status != Case.Status.AWAITING_APPLICANT:
         raise ServiceError("status", "本事项不在待补正状态。")
-    suspension = case.suspensions.filter(end__isnull=True).first()
-    if on < suspension.start:
-        raise ServiceError("on", "补正日期不能早于停止计时日期。")
+    statutory_clock(case).resumed(on=on)  # core's check: stopped, and not resumed before the stop began
+    suspension = case.suspensions.get(end__isnull=True)
     stored = _store_materials(actor=actor, project=case.project, case=case, files=files or {})
     suspension.end = on
     suspension.save()
@@ -395,10 +396,11 @@ def extension_request(*, actor, case: Case, working_days: int, reason: str, on: 
     if working_days > MAX_EXTENSION_WORKING_DAYS:
         # An input guard, not policy: 10^12 failed PostgreSQL's integer column, and a clock would count for ever.
         raise ServiceError("working_days", f"延长的工作日不能超过 {MAX_EXTENSION_WORKING_DAYS} 天（约一年）。")
-    if not reason.strip():
-        raise ServiceError("reason", "延期须写明理由。")
+    on = on or business_date()
+    # core's check: at least one day, a reason, within the limit (3号 sets none: EXTENSION_LIMIT is unlimited)
+    statutory_clock(case).extended(working_days=working_days, reason=reason, on=on, limit=EXTENSION_LIMIT)
     extension = Extension.objects.create(case=case, working_days=working_days, reason=reason.strip(),
-                                         requested_by=actor, requested_on=on or business_date())
+                                         requested_by=actor, requested_on=on)
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=extension, after=model_snapshot(extension))
     return extension
 

@@ -1,4 +1,9 @@
-"""The statutory clocks of cases and department reviews, and the sweep that reminds and escalates."""
+"""The statutory clocks of cases and department reviews, and the sweep that reminds and escalates.
+
+The clock itself is core's (decision 0012): `StatutoryClock` checks every stop, restart and extension and
+computes the due date, `clock_alert` says when to remind or escalate, `clock_notice_send` keeps one notice per
+clock. What is the permits' own: which dates start and finish a case's and a department's clock, reading C3
+(working or calendar days), and who is told."""
 
 from __future__ import annotations
 
@@ -14,17 +19,20 @@ from django.db.models import Sum
 from countyhall.core.access import require
 from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date
-from countyhall.core.clocks import ClockState, clock_state
+from countyhall.core.clocks import ESCALATION, REMINDER, UNLIMITED, ClockState, StatutoryClock, clock_alert
 from countyhall.core.models import AuditEntry
-from countyhall.core.notifications import notify
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_record
+from countyhall.core.services.clocks import clock_notice_send
 from countyhall.permits import access
 from countyhall.permits.models import Case, ClockNotice, Extension, Review, Suspension
 from countyhall.permits.rules import counts_working_days
 
 ANSWERED = [Review.Opinion.APPROVE, Review.Opinion.APPROVE_WITH_CONDITIONS, Review.Opinion.REFUSE]
 FINISHED = (Case.Status.APPROVED, Case.Status.REFUSED, Case.Status.REVOKED)
+# 高政办发〔2021〕3号 sets no bound on extending a stage's time: any number of approved extensions of any length
+# count (decision 0005). A program whose text bounds it passes its own core.clocks.ExtensionLimit.
+EXTENSION_LIMIT = UNLIMITED
 
 
 @dataclass(frozen=True)
@@ -93,13 +101,26 @@ def case_clock(case: Case, *, on: dt.date | None = None, calendar: DatabaseCalen
                     status=case.status, decided_on=case.decided_on, on=on, calendar=calendar)
 
 
+def statutory_clock(case: Case) -> StatutoryClock | None:
+    """The case's clock as core's value, with its stops' reasons and its extensions (requested and approved): what
+    a transition is checked on, and the clock's history. None before acceptance."""
+    if case.accepted_on is None:
+        return None
+    suspensions = list(case.suspensions.all())
+    return StatutoryClock(started=case.accepted_on, limit=case.working_days,
+                          stops=tuple(s.as_stop() for s in suspensions), reasons=tuple(s.reason for s in suspensions),
+                          extensions=tuple(e.as_extension() for e in case.extensions.all()),
+                          finished=case.decided_on if case.status in FINISHED else None)
+
+
 def clock_of(*, accepted_on: dt.date, limit: int, stops, status: str, decided_on: dt.date | None,
              on: dt.date | None = None, calendar: DatabaseCalendar | None = None) -> ClockState:
-    """A case's clock from its columns (case_clock's arithmetic, for lists read as plain rows)."""
+    """A case's clock from its columns (case_clock's arithmetic, for lists read as plain rows; `limit` with the
+    approved extensions' days already added)."""
     calendar = calendar or DatabaseCalendar()
-    return clock_state(started=accepted_on, limit=limit, on=on or business_date(), stops=stops,
-                       **_day_basis(accepted_on, calendar),
-                       finished=decided_on if status in FINISHED else None)
+    clock = StatutoryClock(started=accepted_on, limit=limit, stops=tuple(stops),
+                           finished=decided_on if status in FINISHED else None)
+    return clock.state(on=on or business_date(), **_day_basis(accepted_on, calendar))
 
 
 def review_clock(review: Review, *, on: dt.date | None = None, calendar: DatabaseCalendar | None = None,
@@ -119,10 +140,10 @@ def review_clock_of(*, accepted_on: dt.date, limit: int, stops, opinion: str, de
     """A review's clock from its and its case's columns (review_clock's arithmetic, for lists read as plain
     rows; `limit`: the case's review_working_days, else its working_days)."""
     calendar = calendar or DatabaseCalendar()
-    return clock_state(started=accepted_on, limit=limit, on=on or business_date(), stops=stops,
-                       **_day_basis(accepted_on, calendar),
-                       finished=decided_on if opinion in ANSWERED else (case_decided_on if case_status in FINISHED
-                                                                        else None))
+    clock = StatutoryClock(started=accepted_on, limit=limit, stops=tuple(stops),
+                           finished=decided_on if opinion in ANSWERED else (case_decided_on if case_status in FINISHED
+                                                                            else None))
+    return clock.state(on=on or business_date(), **_day_basis(accepted_on, calendar))
 
 
 @transaction.atomic
@@ -139,36 +160,33 @@ def clock_sweep(*, actor="system", on: dt.date | None = None, remind_within: int
     created = {"reminder": 0, "escalation": 0}
 
     def notice(case, review, kind, organisation, due, message):
-        notice, new = ClockNotice.objects.get_or_create(
-            case=case, review=review, kind=kind, organisation=organisation,
-            defaults={"due": due, "message": message, "created_on": on})
-        if new:
-            notify(channel="in_app", recipient=str(organisation), organisation=organisation,
-                   subject=ClockNotice.Kind(kind).label, body=message, source=notice)
-        created[kind] += new
+        created[kind] += clock_notice_send(ClockNotice, key={"case": case, "review": review}, kind=kind,
+                                           organisation=organisation, due=due, message=message, on=on)
 
     cases = (Case.objects.filter(status=Case.Status.IN_REVIEW).select_related("project", "lead")
              .prefetch_related("suspensions", "extensions", "reviews__department"))
     for case in cases:
         clock = case_clock(case, on=on, calendar=calendar)
-        if clock.overdue:
-            notice(case, None, ClockNotice.Kind.ESCALATION, case.lead, clock.due,
+        alert = clock_alert(clock, remind_within=remind_within)
+        if alert == ESCALATION:
+            notice(case, None, ESCALATION, case.lead, clock.due,
                    f"{case}：已超过办理时限 {clock.days_over or 1} 个工作日（到期日 {clock.due}），请督办。")
-        elif clock.remaining <= remind_within:
-            notice(case, None, ClockNotice.Kind.REMINDER, case.lead, clock.due,
+        elif alert == REMINDER:
+            notice(case, None, REMINDER, case.lead, clock.due,
                    f"{case}：剩余 {clock.remaining} 个工作日，{clock.due} 到期。")
         for review in case.reviews.all():
             if review.opinion in ANSWERED:
                 continue
             review.case = case
             mine = review_clock(review, on=on, calendar=calendar)
-            if mine.overdue:
+            alert = clock_alert(mine, remind_within=remind_within)
+            if alert == ESCALATION:
                 message = f"{case}：{review.department}的审查意见已超期（到期日 {mine.due}）。"
-                notice(case, review, ClockNotice.Kind.ESCALATION, review.department, mine.due, message)
+                notice(case, review, ESCALATION, review.department, mine.due, message)
                 if review.department_id != case.lead_id:
-                    notice(case, review, ClockNotice.Kind.ESCALATION, case.lead, mine.due, message)
-            elif mine.remaining <= remind_within:
-                notice(case, review, ClockNotice.Kind.REMINDER, review.department, mine.due,
+                    notice(case, review, ESCALATION, case.lead, mine.due, message)
+            elif alert == REMINDER:
+                notice(case, review, REMINDER, review.department, mine.due,
                        f"{case}：请于 {mine.due} 前出具审查意见（剩余 {mine.remaining} 个工作日）。")
     if any(created.values()):
         audit_record(actor=actor, action=AuditEntry.Action.CREATE, object_type="permits.ClockNotice",
