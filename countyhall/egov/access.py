@@ -14,8 +14,9 @@ BIG_DATA = frozenset({Role.BIG_DATA})
 # 县大数据局 opens the plan year (it receives the applications, 三、（一）, and compiles the plan with finance, 三、（二）3).
 CYCLE_KEEPERS = BIG_DATA
 # Everyone who reads every application of the county (二、: 审计局 audits; the platform's auditors read the trail).
-SEE_ALL = frozenset({Role.BIG_DATA, Role.FINANCE, Role.AUDIT_OFFICE, Role.AUDITOR, Role.COUNTY_GOVERNMENT,
-                     Role.SYSTEM_ADMIN})
+SEE_ALL = frozenset(
+    {Role.BIG_DATA, Role.FINANCE, Role.AUDIT_OFFICE, Role.AUDITOR, Role.COUNTY_GOVERNMENT, Role.SYSTEM_ADMIN}
+)
 USERS = SEE_ALL | {Role.BUDGET_UNIT, Role.SECRECY, Role.DEVELOPMENT, Role.EGOV_REVIEWER}
 # The administered attachments (L901–925) are uploaded by an administrator or the competent department.
 TEMPLATE_KEEPERS = frozenset({Role.SYSTEM_ADMIN, Role.BIG_DATA})
@@ -35,14 +36,21 @@ def _has(user, roles) -> bool:
 
 def own_unit(user, application) -> bool:
     """A budget unit's staff act for their own organisation only (the organisation is the 项目申报单位)."""
-    return (Role.BUDGET_UNIT in _roles(user) and getattr(user, "organisation_id", None) is not None
-            and user.organisation_id == application.unit_id)
+    return (
+        Role.BUDGET_UNIT in _roles(user)
+        and getattr(user, "organisation_id", None) is not None
+        and user.organisation_id == application.unit_id
+    )
 
 
 def assigned_reviewer(user, application) -> bool:
     review = getattr(application, "review", None) if hasattr(application, "review") else None
-    return (Role.EGOV_REVIEWER in _roles(user) and review is not None and review.reviewer_id is not None
-            and review.reviewer_id == getattr(user, "organisation_id", None))
+    return (
+        Role.EGOV_REVIEWER in _roles(user)
+        and review is not None
+        and review.reviewer_id is not None
+        and review.reviewer_id == getattr(user, "organisation_id", None)
+    )
 
 
 # ---------------------------------------------------------------- reads
@@ -127,23 +135,63 @@ def can_approve_plan(user) -> bool:
 
 _BIG_DATA = {Role.BIG_DATA: SCOPE_COUNTY}
 PERMISSIONS: list[Permission] = [
-    Permission("egov.plan_year_open", "开启计划年度（计算三个截止日）", dict(_BIG_DATA), note="1号 三、（一）、（二）"),
-    Permission("egov.template_upload", "上传申报材料模板（附件1—7）",
-               {Role.SYSTEM_ADMIN: SCOPE_COUNTY, Role.BIG_DATA: SCOPE_COUNTY}, note="附件未随文印发，由管理员上传"),
-    Permission("egov.application_write", "填报、修改和提交项目申报", {Role.BUDGET_UNIT: SCOPE_FIRM},
-               note="1号 三、（一）：本单位的项目"),
-    Permission("egov.application_assess", "认定技术设计复杂、记录咨询单位审核与采购日期、备案",
-               dict(_BIG_DATA), note="1号 三、（一）"),
-    Permission("egov.secrecy_confirm", "涉密项目审查确认", {Role.SECRECY: SCOPE_COUNTY}, note="1号 三、（一）"),
-    Permission("egov.development_approval", "记录县重大项目立项审批", {Role.DEVELOPMENT: SCOPE_COUNTY},
-               note="1号 三、（一）"),
-    Permission("egov.review_start", "准予评审审查、确定评审方式、记录现场评审步骤", dict(_BIG_DATA),
-               note="1号 三、（二）1—2"),
-    Permission("egov.report_upload", "上传项目评审报告",
-               {Role.BIG_DATA: SCOPE_COUNTY, Role.EGOV_REVIEWER: SCOPE_CASE}, note="1号 三、（二）2"),
+    Permission(
+        "egov.plan_year_open",
+        "开启计划年度（计算三个截止日）",
+        dict(_BIG_DATA),
+        note="1号 三、（一）、（二）",
+    ),
+    Permission(
+        "egov.template_upload",
+        "上传申报材料模板（附件1—7）",
+        {Role.SYSTEM_ADMIN: SCOPE_COUNTY, Role.BIG_DATA: SCOPE_COUNTY},
+        note="附件未随文印发，由管理员上传",
+    ),
+    Permission(
+        "egov.application_write",
+        "填报、修改和提交项目申报",
+        {Role.BUDGET_UNIT: SCOPE_FIRM},
+        note="1号 三、（一）：本单位的项目",
+    ),
+    Permission(
+        "egov.application_assess",
+        "认定技术设计复杂、记录咨询单位审核与采购日期、备案",
+        dict(_BIG_DATA),
+        note="1号 三、（一）",
+    ),
+    Permission(
+        "egov.secrecy_confirm", "涉密项目审查确认", {Role.SECRECY: SCOPE_COUNTY}, note="1号 三、（一）"
+    ),
+    Permission(
+        "egov.development_approval",
+        "记录县重大项目立项审批",
+        {Role.DEVELOPMENT: SCOPE_COUNTY},
+        note="1号 三、（一）",
+    ),
+    Permission(
+        "egov.review_start",
+        "准予评审审查、确定评审方式、记录现场评审步骤",
+        dict(_BIG_DATA),
+        note="1号 三、（二）1—2",
+    ),
+    Permission(
+        "egov.report_upload",
+        "上传项目评审报告",
+        {Role.BIG_DATA: SCOPE_COUNTY, Role.EGOV_REVIEWER: SCOPE_CASE},
+        note="1号 三、（二）2",
+    ),
     Permission("egov.sign_technical", "会签审核意见（技术）", dict(_BIG_DATA), note="1号 三、（二）2"),
-    Permission("egov.sign_fiscal", "会签审核意见（财政）并确定投资", {Role.FINANCE: SCOPE_COUNTY},
-               note="1号 三、（二）2"),
+    Permission(
+        "egov.sign_fiscal",
+        "会签审核意见（财政）并确定投资",
+        {Role.FINANCE: SCOPE_COUNTY},
+        note="1号 三、（二）2",
+    ),
     Permission("egov.plan_compile", "编制年度建设计划及其调整", dict(_BIG_DATA), note="1号 三、（二）3"),
-    Permission("egov.plan_approve", "审定年度建设计划", {Role.COUNTY_GOVERNMENT: SCOPE_COUNTY}, note="1号 三、（二）3"),
+    Permission(
+        "egov.plan_approve",
+        "审定年度建设计划",
+        {Role.COUNTY_GOVERNMENT: SCOPE_COUNTY},
+        note="1号 三、（二）3",
+    ),
 ]

@@ -12,8 +12,9 @@ CLASSIFIED = Citation(DOCUMENT, "三、（一）", 469)  # 3.5 涉密项目由�
 UPPER_LEVEL_FILING = Citation(DOCUMENT, "三、（一）", 483)  # 3.6 省、市统筹项目抄送县电子政务主管部门备案
 MAJOR_PROJECT = Citation(DOCUMENT, "三、（一）", 487)  # 3.7 列入县重大项目投资计划 → 县发改部门立项审批
 EIGHT_KINDS = Citation(DOCUMENT, "三、（一）", 513)  # 3.9 无特殊情况，以下项目不再批准各单位单独建设
-THIRD_PARTY = Citation(DOCUMENT, "三、（二）1", 612)  # 4.4 共同委托第三方评审服务机构实施
-ONSITE_STEPS = Citation(DOCUMENT, "三、（二）1", 628)  # 4.5 现场评审按以下程序进行（1）—（5）
+# 4.4 the third party (L610–614) and 4.5 the five on-site steps (L626–640) are not cited as Citation literals: the
+# gazette parser closes review point （9） only at the on-site steps (decision 0011), so lines past L558 do not resolve
+# in 三、（二）1 yet; review_mode's own threshold citation (L616) is the known expected failure of tests/policy.
 REVIEW_REPORT = Citation(DOCUMENT, "三、（二）2", 644)  # 4.6 第三方形成项目评审报告
 COSIGN = Citation(DOCUMENT, "三、（二）2", 648)  # 4.6 审核会签，形成项目审核意见
 TECHNICAL = Citation(DOCUMENT, "三、（二）2", 652)  # 4.6 主管部门审核技术性评审结论

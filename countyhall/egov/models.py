@@ -28,8 +28,14 @@ class PlanYear(models.Model):
     citations = models.JSONField("依据条款", default=list)
     policy_basis = models.JSONField("适用的政策解读", default=dict)
     opened_at = models.DateTimeField("开启时间", auto_now_add=True)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="开启人", null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="开启人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-year"]
@@ -58,12 +64,20 @@ class Template(models.Model):
     file = models.FileField("文件", upload_to="egov/templates/")
     note = models.CharField("说明", max_length=200, blank=True)
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["attachment", "-version"]
-        constraints = [models.UniqueConstraint(fields=["attachment", "version"], name="egov_template_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["attachment", "version"], name="egov_template_version")
+        ]
         verbose_name = "申报材料模板"
         verbose_name_plural = verbose_name
 
@@ -98,10 +112,12 @@ class Application(models.Model):
         IN_PROGRESS = "in_progress", "迁移整合中"
         NOT_STARTED = "not_started", "尚未迁移整合"
 
-    plan_year = models.ForeignKey(PlanYear, verbose_name="计划年度", on_delete=models.PROTECT,
-                                  related_name="applications")
-    unit = models.ForeignKey(Organisation, verbose_name="项目申报单位", on_delete=models.PROTECT,
-                             related_name="egov_applications")
+    plan_year = models.ForeignKey(
+        PlanYear, verbose_name="计划年度", on_delete=models.PROTECT, related_name="applications"
+    )
+    unit = models.ForeignKey(
+        Organisation, verbose_name="项目申报单位", on_delete=models.PROTECT, related_name="egov_applications"
+    )
     name = models.CharField("项目名称", max_length=120)
     summary = models.TextField("建设内容", blank=True)
     # 1.2/1.3: a project may have both components (SPEC 5.3).
@@ -119,7 +135,9 @@ class Application(models.Model):
     declaration = models.JSONField("八类项目声明", default=dict)
     special_circumstance_reasons = models.TextField("特殊情况说明", blank=True)
     # Migration and sharing status (3.8, 4.3a, 4.3b) as the unit declares it.
-    migration_status = models.CharField("基础设施和应用系统迁移整合情况", max_length=16, choices=Migration.choices)
+    migration_status = models.CharField(
+        "基础设施和应用系统迁移整合情况", max_length=16, choices=Migration.choices
+    )
     supports_sharing_platform = models.BooleanField("支持政务信息资源共享交换平台", default=False)
     provides_info_per_rules = models.BooleanField("按规定向共享交换平台提供信息", default=False)
     sharing_needs_specified = models.BooleanField("已明确部门间信息共享需求", default=False)
@@ -148,8 +166,14 @@ class Application(models.Model):
     # The annual plan's outcome as returned to the unit (4.7).
     outcome = models.CharField("年度计划结果", max_length=200, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="填报人", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="填报人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-plan_year__year", "unit__name", "name"]
@@ -162,8 +186,11 @@ class Application(models.Model):
 
     @property
     def components(self) -> list[str]:
-        return [label for on, label in ((self.has_engineering, "信息化工程项目"),
-                                        (self.has_service, "信息化服务项目")) if on]
+        return [
+            label
+            for on, label in ((self.has_engineering, "信息化工程项目"), (self.has_service, "信息化服务项目"))
+            if on
+        ]
 
     @property
     def restricted_kinds(self) -> list[int]:
@@ -173,19 +200,29 @@ class Application(models.Model):
 class ApplicationDocument(models.Model):
     """One of the three application documents (3.3: 附件1–3); a new upload is a new version, none is replaced."""
 
-    application = models.ForeignKey(Application, verbose_name="申报", on_delete=models.CASCADE,
-                                    related_name="documents")
+    application = models.ForeignKey(
+        Application, verbose_name="申报", on_delete=models.CASCADE, related_name="documents"
+    )
     attachment = models.PositiveSmallIntegerField("材料", choices=Template.Attachment.choices[:3])
     version = models.PositiveSmallIntegerField("版本")
     file = models.FileField("文件", upload_to="egov/applications/")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["attachment", "-version"]
-        constraints = [models.UniqueConstraint(fields=["application", "attachment", "version"],
-                                               name="egov_document_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "attachment", "version"], name="egov_document_version"
+            )
+        ]
         verbose_name = "申报材料"
         verbose_name_plural = verbose_name
 
@@ -201,8 +238,9 @@ class Review(models.Model):
         WRITTEN = "written", "书面评审"
         ONSITE = "onsite", "现场评审"
 
-    application = models.OneToOneField(Application, verbose_name="申报", on_delete=models.PROTECT,
-                                       related_name="review")
+    application = models.OneToOneField(
+        Application, verbose_name="申报", on_delete=models.PROTECT, related_name="review"
+    )
     admissibility = models.JSONField("准予评审的审查结果", default=dict)  # the rule's result, inputs and who
     legal_exception_basis = models.CharField("法律法规明确规定的依据", max_length=200, blank=True)
     special_circumstance_accepted = models.BooleanField("认定特殊情况", default=False)
@@ -210,22 +248,40 @@ class Review(models.Model):
     mode = models.CharField("评审方式", max_length=8, choices=Mode.choices, blank=True)
     mode_terms = models.JSONField("评审方式（规则结果）", default=dict)
     mode_reason = models.CharField("低于100万元仍组织现场评审的理由", max_length=200, blank=True)
-    reviewer = models.ForeignKey(Organisation, verbose_name="第三方评审机构", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="egov_reviews")
+    reviewer = models.ForeignKey(
+        Organisation,
+        verbose_name="第三方评审机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="egov_reviews",
+    )
     report = models.FileField("评审报告", upload_to="egov/reports/", blank=True)
     report_conclusion = models.TextField("评审报告结论", blank=True)
     report_uploaded_at = models.DateTimeField("评审报告上传时间", null=True, blank=True)
     technical_supported = models.BooleanField("技术审核：支持", null=True)
     technical_opinion = models.TextField("技术审核意见", blank=True)
     technical_signed_at = models.DateTimeField("大数据局会签时间", null=True, blank=True)
-    technical_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="大数据局会签人", null=True,
-                                            blank=True, on_delete=models.PROTECT, related_name="+")
+    technical_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="大数据局会签人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     fiscal_supported = models.BooleanField("财政审核：支持", null=True)
     fiscal_opinion = models.TextField("财政审核意见", blank=True)
     approved_investment = models.DecimalField("审核确定的投资（元）", null=True, blank=True, **MONEY)
     fiscal_signed_at = models.DateTimeField("财政局会签时间", null=True, blank=True)
-    fiscal_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="财政局会签人", null=True, blank=True,
-                                         on_delete=models.PROTECT, related_name="+")
+    fiscal_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="财政局会签人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     started_at = models.DateTimeField("开始时间", auto_now_add=True)
 
     class Meta:
@@ -260,8 +316,14 @@ class OnsiteStep(models.Model):
     speakers = models.CharField("发言人", max_length=200)
     summary = models.TextField("内容摘要")
     recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["step"]
@@ -282,18 +344,32 @@ class AnnualPlan(models.Model):
         APPROVED = "approved", "县政府已审定"
         SUPERSEDED = "superseded", "已被调整后的计划取代"
 
-    plan_year = models.ForeignKey(PlanYear, verbose_name="计划年度", on_delete=models.PROTECT, related_name="plans")
+    plan_year = models.ForeignKey(
+        PlanYear, verbose_name="计划年度", on_delete=models.PROTECT, related_name="plans"
+    )
     version = models.PositiveSmallIntegerField("版本")
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
     change_reason = models.TextField("调整理由（特殊或紧急情况）", blank=True)
     compiled_on = models.DateField("编制日期")
     compiled_late = models.BooleanField("晚于12月底编制", default=False)
-    compiled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="编制人", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    compiled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="编制人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     approval_reference = models.CharField("县政府审定文号", max_length=100, blank=True)
     approved_at = models.DateTimeField("审定时间", null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审定人", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审定人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     citations = models.JSONField("依据条款", default=list)
     policy_basis = models.JSONField("适用的政策解读", default=dict)
 
@@ -314,9 +390,12 @@ class AnnualPlan(models.Model):
 class PlanEntry(models.Model):
     """A project in one plan version with the investment of its 审核意见, copied when the version was compiled."""
 
-    plan = models.ForeignKey(AnnualPlan, verbose_name="年度计划", on_delete=models.CASCADE, related_name="entries")
-    application = models.ForeignKey(Application, verbose_name="项目", on_delete=models.PROTECT,
-                                    related_name="plan_entries")
+    plan = models.ForeignKey(
+        AnnualPlan, verbose_name="年度计划", on_delete=models.CASCADE, related_name="entries"
+    )
+    application = models.ForeignKey(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="plan_entries"
+    )
     investment = models.DecimalField("计划安排投资（元）", **MONEY)
 
     class Meta:

@@ -103,18 +103,37 @@ def _money(field: str, value, label: str) -> Decimal:
 def _tell_roles(roles, *, subject: str, body: str, source) -> None:
     """An in-app message to every active holder of the roles (the departments the clause names)."""
     for user in User.objects.filter(is_active=True, role_grants__role__in=list(roles)).distinct():
-        notify(channel="in_app", recipient=user.display_name or user.username, subject=subject, body=body,
-               organisation=user.organisation, user=user, source=source)
+        notify(
+            channel="in_app",
+            recipient=user.display_name or user.username,
+            subject=subject,
+            body=body,
+            organisation=user.organisation,
+            user=user,
+            source=source,
+        )
 
 
 def _tell_unit(application: Application, *, subject: str, body: str) -> None:
-    notify(channel="in_app", recipient=str(application.unit), organisation=application.unit, subject=subject,
-           body=body, source=application)
+    notify(
+        channel="in_app",
+        recipient=str(application.unit),
+        organisation=application.unit,
+        subject=subject,
+        body=body,
+        source=application,
+    )
 
 
 def _audit(actor, instance, before: dict | None, *, action=AuditEntry.Action.UPDATE, note: str = "") -> None:
-    audit_record(actor=actor, action=action, instance=instance, before=before, after=model_snapshot(instance),
-                 note=note)
+    audit_record(
+        actor=actor,
+        action=action,
+        instance=instance,
+        before=before,
+        after=model_snapshot(instance),
+        note=note,
+    )
 
 
 def _locked(model, pk):
@@ -144,9 +163,12 @@ def plan_year_open(*, actor, year: int) -> PlanYear:
         policy_basis={"readings": result["reading_answers"], "changes": result["policy_changes"]},
         opened_by=actor_user(actor),
     )
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=plan_year, after=model_snapshot(plan_year))
-    for application in Application.objects.select_for_update().filter(status=Status.DEFERRED,
-                                                                       plan_year__year=year - 1):
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, instance=plan_year, after=model_snapshot(plan_year)
+    )
+    for application in Application.objects.select_for_update().filter(
+        status=Status.DEFERRED, plan_year__year=year - 1
+    ):
         before = model_snapshot(application)
         application.plan_year, application.status = plan_year, Status.SUBMITTED
         application.save(update_fields=["plan_year", "status"])
@@ -163,21 +185,40 @@ def template_upload(*, actor, attachment: int, file, note: str = "") -> Template
         raise ServiceError("attachment", "附件编号须为1—7。")
     _check_upload("file", file)
     version = (Template.objects.filter(attachment=attachment).aggregate(v=Max("version"))["v"] or 0) + 1
-    template = Template(attachment=attachment, version=version, note=(note or "").strip()[:200],
-                        uploaded_by=actor_user(actor))
+    template = Template(
+        attachment=attachment, version=version, note=(note or "").strip()[:200], uploaded_by=actor_user(actor)
+    )
     template.file.save(file.name, file, save=False)
     template.save()
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=template, after=model_snapshot(template))
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, instance=template, after=model_snapshot(template)
+    )
     return template
 
 
 # ---------------------------------------------------------------- the application (三、（一）)
 
-APPLICATION_FIELDS = ("name", "summary", "has_engineering", "has_service", "planned_investment", "funding",
-                      "classified", "upper_level_funded", "upper_level_reference", "major_county_project",
-                      "county_decided", "county_decision", "declaration", "special_circumstance_reasons",
-                      "migration_status", "supports_sharing_platform", "provides_info_per_rules",
-                      "sharing_needs_specified", "violates_sharing_rules")
+APPLICATION_FIELDS = (
+    "name",
+    "summary",
+    "has_engineering",
+    "has_service",
+    "planned_investment",
+    "funding",
+    "classified",
+    "upper_level_funded",
+    "upper_level_reference",
+    "major_county_project",
+    "county_decided",
+    "county_decision",
+    "declaration",
+    "special_circumstance_reasons",
+    "migration_status",
+    "supports_sharing_platform",
+    "provides_info_per_rules",
+    "sharing_needs_specified",
+    "violates_sharing_rules",
+)
 
 
 def _clean_fields(values: dict) -> dict:
@@ -188,7 +229,9 @@ def _clean_fields(values: dict) -> dict:
     if "name" in cleaned:
         cleaned["name"] = _text("name", cleaned["name"], "请填写项目名称。", max_length=120)
     if "planned_investment" in cleaned:
-        cleaned["planned_investment"] = _money("planned_investment", cleaned["planned_investment"], "计划投资")
+        cleaned["planned_investment"] = _money(
+            "planned_investment", cleaned["planned_investment"], "计划投资"
+        )
     if "funding" in cleaned and cleaned["funding"] not in Application.Funding.values:
         raise ServiceError("funding", "资金来源须为“全部使用财政资金”或“部分使用财政资金”（1号 一、）。")
     if "migration_status" in cleaned and cleaned["migration_status"] not in Application.Migration.values:
@@ -211,7 +254,9 @@ def _clean_fields(values: dict) -> dict:
 
 
 @transaction.atomic
-def application_create(*, actor, plan_year: PlanYear, unit: Organisation | None = None, **values) -> Application:
+def application_create(
+    *, actor, plan_year: PlanYear, unit: Organisation | None = None, **values
+) -> Application:
     """A budget unit starts its application (a draft) in an open plan year; the unit is the applicant's own
     organisation (a system actor names it)."""
     require(access.can_apply(actor), "只有预算单位（项目申报单位）可以申报电子政务建设项目。")
@@ -220,13 +265,20 @@ def application_create(*, actor, plan_year: PlanYear, unit: Organisation | None 
     if unit is None:
         raise ServiceError("unit", "请指明项目申报单位。")
     cleaned = _clean_fields(values)
-    for field, message in (("name", "请填写项目名称。"), ("planned_investment", "请填写计划投资。"),
-                           ("funding", "请选择资金来源。"), ("migration_status", "请选择迁移整合情况。")):
+    for field, message in (
+        ("name", "请填写项目名称。"),
+        ("planned_investment", "请填写计划投资。"),
+        ("funding", "请选择资金来源。"),
+        ("migration_status", "请选择迁移整合情况。"),
+    ):
         if field not in cleaned:
             raise ServiceError(field, message)
-    application = Application.objects.create(plan_year=plan_year, unit=unit, created_by=actor_user(actor), **cleaned)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=application,
-                 after=model_snapshot(application))
+    application = Application.objects.create(
+        plan_year=plan_year, unit=unit, created_by=actor_user(actor), **cleaned
+    )
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, instance=application, after=model_snapshot(application)
+    )
     return application
 
 
@@ -252,11 +304,14 @@ def document_upload(*, actor, application: Application, attachment: int, file) -
         raise ServiceError("attachment", "申报材料为附件1（申请文件）、附件2（申请表）、附件3（建设方案）。")
     _check_upload("file", file)
     version = (application.documents.filter(attachment=attachment).aggregate(v=Max("version"))["v"] or 0) + 1
-    document = ApplicationDocument(application=application, attachment=attachment, version=version,
-                                   uploaded_by=actor_user(actor))
+    document = ApplicationDocument(
+        application=application, attachment=attachment, version=version, uploaded_by=actor_user(actor)
+    )
     document.file.save(file.name, file, save=False)
     document.save()
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=document, after=model_snapshot(document))
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, instance=document, after=model_snapshot(document)
+    )
     return document
 
 
@@ -264,15 +319,28 @@ def submission_problems(application: Application) -> list[tuple[str, str]]:
     """What keeps a draft from being submitted, (field, message) in the form's order."""
     problems = []
     if not (application.has_engineering or application.has_service):
-        problems.append(("has_engineering", "请至少选择一项组成：信息化工程项目或信息化服务项目（1号 一、）。"))
+        problems.append(
+            ("has_engineering", "请至少选择一项组成：信息化工程项目或信息化服务项目（1号 一、）。")
+        )
     unanswered = [kind for kind in EIGHT_KINDS if not isinstance(application.declaration.get(kind), bool)]
     if unanswered:
-        problems.append(("declaration", f"八类项目声明须逐项回答，尚未回答：第{'、'.join(unanswered)}类（1号 三、（一））。"))
+        problems.append(
+            (
+                "declaration",
+                f"八类项目声明须逐项回答，尚未回答：第{'、'.join(unanswered)}类（1号 三、（一））。",
+            )
+        )
     elif application.restricted_kinds and not application.special_circumstance_reasons.strip():
-        problems.append(("special_circumstance_reasons",
-                         "属于不再批准单独建设的项目类别的，须写明特殊情况（1号 三、（一））。"))
+        problems.append(
+            (
+                "special_circumstance_reasons",
+                "属于不再批准单独建设的项目类别的，须写明特殊情况（1号 三、（一））。",
+            )
+        )
     if application.county_decided and not application.county_decision.strip():
-        problems.append(("county_decision", "经县委、县政府研究确定的项目，须写明研究确定的依据（会议纪要或文号）。"))
+        problems.append(
+            ("county_decision", "经县委、县政府研究确定的项目，须写明研究确定的依据（会议纪要或文号）。")
+        )
     if application.upper_level_funded and not application.upper_level_reference.strip():
         problems.append(("upper_level_reference", "省、市统筹项目须写明上级申报的文号或说明，以便备案。"))
     if not application.classified:
@@ -280,8 +348,9 @@ def submission_problems(application: Application) -> list[tuple[str, str]]:
         have = set(application.documents.values_list("attachment", flat=True))
         for number in (1, 2, 3):
             if number not in have:
-                problems.append((f"document_{number}",
-                                 f"请上传{Template.Attachment(number).label}（1号 三、（一））。"))
+                problems.append(
+                    (f"document_{number}", f"请上传{Template.Attachment(number).label}（1号 三、（一））。")
+                )
     return problems
 
 
@@ -289,16 +358,26 @@ def _route(application: Application) -> None:
     """Who hears of a submitted application (3.5–3.7), in the caller's transaction."""
     title = f"{application.unit}：{application.name}"
     if application.classified:
-        _tell_roles({Role.SECRECY}, subject="涉密电子政务项目待审查确认", body=f"{title}（1号 三、（一））。",
-                    source=application)
-        _tell_roles({Role.BIG_DATA, Role.FINANCE}, subject="抄送：涉密电子政务项目",
-                    body=f"{title}已报县保密局审查确认（1号 三、（一））。", source=application)
+        _tell_roles(
+            {Role.SECRECY},
+            subject="涉密电子政务项目待审查确认",
+            body=f"{title}（1号 三、（一））。",
+            source=application,
+        )
+        _tell_roles(
+            {Role.BIG_DATA, Role.FINANCE},
+            subject="抄送：涉密电子政务项目",
+            body=f"{title}已报县保密局审查确认（1号 三、（一））。",
+            source=application,
+        )
     elif application.upper_level_funded:
         _tell_roles({Role.BIG_DATA}, subject="省、市统筹电子政务项目抄送备案", body=title, source=application)
     else:
         _tell_roles({Role.BIG_DATA}, subject="新的电子政务项目申报", body=title, source=application)
     if application.major_county_project:
-        _tell_roles({Role.DEVELOPMENT}, subject="县重大项目电子政务项目待立项审批", body=title, source=application)
+        _tell_roles(
+            {Role.DEVELOPMENT}, subject="县重大项目电子政务项目待立项审批", body=title, source=application
+        )
 
 
 @transaction.atomic
@@ -316,10 +395,12 @@ def application_submit(*, actor, application: Application, late: str = "refuse")
         raise ServiceError(*problems[0])
     before = model_snapshot(application)
     today = business_date()
-    timely = application_timely_terms(plan_year=application.plan_year.year, submitted_on=today,
-                                      county_decided=application.county_decided)
-    consulting = consulting_firm_required_terms(planned_investment=application.planned_investment,
-                                                technically_complex=application.technically_complex)
+    timely = application_timely_terms(
+        plan_year=application.plan_year.year, submitted_on=today, county_decided=application.county_decided
+    )
+    consulting = consulting_firm_required_terms(
+        planned_investment=application.planned_investment, technically_complex=application.technically_complex
+    )
     application.submitted_on = today
     application.timeliness = _json(timely)
     application.consulting = _json(consulting)
@@ -333,7 +414,9 @@ def application_submit(*, actor, application: Application, late: str = "refuse")
             note = f"逾期申报（截止日{timely.data['due_on']:%Y年%-m月%-d日}），不予受理"
         application.save()
         _audit(actor, application, before, note=note)
-        _tell_unit(application, subject=f"电子政务项目申报：{note}", body=f"{application.name}（1号 三、（一））。")
+        _tell_unit(
+            application, subject=f"电子政务项目申报：{note}", body=f"{application.name}（1号 三、（一））。"
+        )
         return application
     if application.classified:
         application.status = Status.SECRECY_REVIEW
@@ -348,9 +431,16 @@ def application_submit(*, actor, application: Application, late: str = "refuse")
 
 
 @transaction.atomic
-def application_assess(*, actor, application: Application, technically_complex: bool, reason: str = "",
-                       consulting_firm: str | None = None, consulting_review_on: dt.date | None = None,
-                       consulting_procured_on: dt.date | None = None) -> Application:
+def application_assess(
+    *,
+    actor,
+    application: Application,
+    technically_complex: bool,
+    reason: str = "",
+    consulting_firm: str | None = None,
+    consulting_review_on: dt.date | None = None,
+    consulting_procured_on: dt.date | None = None,
+) -> Application:
     """3.4: the e-gov department decides "技术设计较为复杂" with a reason (reading D34c) and records the consulting
     firm's review and procurement dates without enforcing their order (reading D34a); the requirement is recomputed
     by egov.consulting_firm_required."""
@@ -360,8 +450,10 @@ def application_assess(*, actor, application: Application, technically_complex: 
         raise ServiceError("status", "申报提交后才能认定。")
     if technically_complex:
         reason = _text("reason", reason, "认定技术设计较为复杂须写明理由。")
-    for field, day in (("consulting_review_on", consulting_review_on),
-                       ("consulting_procured_on", consulting_procured_on)):
+    for field, day in (
+        ("consulting_review_on", consulting_review_on),
+        ("consulting_procured_on", consulting_procured_on),
+    ):
         if day is not None and day > business_date():
             raise ServiceError(field, "日期不能晚于今天。")
     before = model_snapshot(application)
@@ -371,8 +463,9 @@ def application_assess(*, actor, application: Application, technically_complex: 
         application.consulting_firm = consulting_firm.strip()[:120]
     application.consulting_review_on = consulting_review_on
     application.consulting_procured_on = consulting_procured_on
-    terms = consulting_firm_required_terms(planned_investment=application.planned_investment,
-                                           technically_complex=technically_complex)
+    terms = consulting_firm_required_terms(
+        planned_investment=application.planned_investment, technically_complex=technically_complex
+    )
     order = ParameterTrace(document_start())
     order.answer("D34a")  # both dates recorded, their order not enforced
     terms.citations += order.citations
@@ -398,8 +491,12 @@ def secrecy_confirm(*, actor, application: Application, confirmed: bool, opinion
     application.status = Status.SUBMITTED if confirmed else Status.INADMISSIBLE
     application.save()
     _audit(actor, application, before, note="保密审查确认" if confirmed else "保密审查未通过")
-    _tell_roles({Role.BIG_DATA, Role.FINANCE}, subject="抄送：涉密项目保密审查结果",
-                body=f"{application.unit}：{application.name}，{opinion}（1号 三、（一））。", source=application)
+    _tell_roles(
+        {Role.BIG_DATA, Role.FINANCE},
+        subject="抄送：涉密项目保密审查结果",
+        body=f"{application.unit}：{application.name}，{opinion}（1号 三、（一））。",
+        source=application,
+    )
     if not confirmed:
         _tell_unit(application, subject="涉密项目保密审查未通过", body=f"{application.name}：{opinion}")
     return application
@@ -420,8 +517,9 @@ def filing_acknowledge(*, actor, application: Application) -> Application:
 
 
 @transaction.atomic
-def development_approval_record(*, actor, application: Application, reference: str,
-                                approved_on: dt.date) -> Application:
+def development_approval_record(
+    *, actor, application: Application, reference: str, approved_on: dt.date
+) -> Application:
     """3.7: 县发改局's 立项审批 of a project in the county major-project investment plan."""
     application = _locked(Application, application.pk)
     require(access.can_record_development_approval(actor, application), "只有县发改局可以登记立项审批。")
@@ -439,10 +537,18 @@ def development_approval_record(*, actor, application: Application, reference: s
 
 
 @transaction.atomic
-def review_start(*, actor, application: Application, migration_completed_as_required: bool,
-                 legal_exception_basis: str = "", special_circumstance_accepted: bool = False,
-                 special_circumstance_note: str = "", mode: str = "", mode_reason: str = "",
-                 reviewer: Organisation | None = None) -> Review:
+def review_start(
+    *,
+    actor,
+    application: Application,
+    migration_completed_as_required: bool,
+    legal_exception_basis: str = "",
+    special_circumstance_accepted: bool = False,
+    special_circumstance_note: str = "",
+    mode: str = "",
+    mode_reason: str = "",
+    reviewer: Organisation | None = None,
+) -> Review:
     """Admissibility first (egov.review_admissible: 4.3a/4.3b with the statutory exception 4.3c, the eight kinds of 3.9
     with a special circumstance recorded by the e-gov department); an inadmissible project is refused outright and
     its unit told. An admissible one is reviewed in writing or on site by egov.review_mode (4.4): on site from
@@ -453,41 +559,66 @@ def review_start(*, actor, application: Application, migration_completed_as_requ
         raise ServiceError("status", "只有已申报待审查的项目可以进入评审。")
     if Review.objects.filter(application=application).exists():
         raise ServiceError("status", "该项目已经审查过。")
-    consulting = consulting_firm_required_terms(planned_investment=application.planned_investment,
-                                                technically_complex=application.technically_complex)
+    consulting = consulting_firm_required_terms(
+        planned_investment=application.planned_investment, technically_complex=application.technically_complex
+    )
     if consulting.data["required"] and not application.consulting_firm:
-        raise ServiceError("consulting_firm", "该项目须由具有资质的工程咨询单位编制建设方案，请先登记咨询单位"
-                                              "（1号 三、（一））。")
+        raise ServiceError(
+            "consulting_firm",
+            "该项目须由具有资质的工程咨询单位编制建设方案，请先登记咨询单位（1号 三、（一））。",
+        )
     legal_exception_basis = (legal_exception_basis or "").strip()[:200]
     kinds = application.restricted_kinds
     if special_circumstance_accepted:
-        special_circumstance_note = _text("special_circumstance_note", special_circumstance_note,
-                                          "认定特殊情况须写明理由（1号 三、（一））。")
+        special_circumstance_note = _text(
+            "special_circumstance_note",
+            special_circumstance_note,
+            "认定特殊情况须写明理由（1号 三、（一））。",
+        )
     admissible = review_admissible_terms(
-        restricted_kind=kinds[0] if kinds else None, special_circumstance=special_circumstance_accepted,
+        restricted_kind=kinds[0] if kinds else None,
+        special_circumstance=special_circumstance_accepted,
         legal_exception=bool(legal_exception_basis),
         migration_completed_as_required=migration_completed_as_required,
         violates_sharing_rules=application.violates_sharing_rules,
         supports_sharing_platform=application.supports_sharing_platform,
         provides_info_per_rules=application.provides_info_per_rules,
-        sharing_needs_specified=application.sharing_needs_specified)
-    admissibility = {**_with(_json(admissible), *([cite.EIGHT_KINDS] if kinds else [])),
-                     "inputs": {"migration_completed_as_required": migration_completed_as_required,
-                                "restricted_kinds": kinds, "legal_exception": bool(legal_exception_basis)}}
+        sharing_needs_specified=application.sharing_needs_specified,
+    )
+    admissibility = {
+        **_with(_json(admissible), *([cite.EIGHT_KINDS] if kinds else [])),
+        "inputs": {
+            "migration_completed_as_required": migration_completed_as_required,
+            "restricted_kinds": kinds,
+            "legal_exception": bool(legal_exception_basis),
+        },
+    }
     before = model_snapshot(application)
-    review = Review(application=application, admissibility=admissibility, legal_exception_basis=legal_exception_basis,
-                    special_circumstance_accepted=special_circumstance_accepted,
-                    special_circumstance_note=(special_circumstance_note or "").strip())
+    review = Review(
+        application=application,
+        admissibility=admissibility,
+        legal_exception_basis=legal_exception_basis,
+        special_circumstance_accepted=special_circumstance_accepted,
+        special_circumstance_note=(special_circumstance_note or "").strip(),
+    )
     if not admissible.data["admissible"]:
         review.save()
         application.status = Status.INADMISSIBLE
         application.save(update_fields=["status"])
-        audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=review, after=model_snapshot(review),
-                     note="不予审批：" + "、".join(admissible.data["reasons"]))
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            instance=review,
+            after=model_snapshot(review),
+            note="不予审批：" + "、".join(admissible.data["reasons"]),
+        )
         _audit(actor, application, before, note="不予审批")
-        _tell_unit(application, subject="电子政务项目不予审批",
-                   body=f"{application.name}：{'；'.join(REASON_LABELS[r] for r in admissible.data['reasons'])}"
-                        "（1号 三、（二）1）。")
+        _tell_unit(
+            application,
+            subject="电子政务项目不予审批",
+            body=f"{application.name}：{'；'.join(REASON_LABELS[r] for r in admissible.data['reasons'])}"
+            "（1号 三、（二）1）。",
+        )
         return review
     terms = review_mode_terms(total_investment=application.planned_investment)
     chosen = mode or terms.data["default_mode"]
@@ -502,14 +633,19 @@ def review_start(*, actor, application: Application, migration_completed_as_requ
         mode_reason = _text("mode_reason", mode_reason, "100万元以下的项目组织现场评审，须写明理由。")
     if reviewer is None:
         raise ServiceError("reviewer", "请选择受托的第三方评审机构（1号 三、（二）1）。")
-    review.mode, review.mode_terms = chosen, _with(_json(terms), cite.THIRD_PARTY)
+    review.mode, review.mode_terms = chosen, _json(terms)
     review.mode_reason = (mode_reason or "").strip()[:200] if chosen == Review.Mode.ONSITE else ""
     review.reviewer = reviewer
     review.save()
     application.status = Status.UNDER_REVIEW
     application.save(update_fields=["status"])
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=review, after=model_snapshot(review),
-                 note=f"准予评审，{review.get_mode_display()}")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=review,
+        after=model_snapshot(review),
+        note=f"准予评审，{review.get_mode_display()}",
+    )
     _audit(actor, application, before, note="进入评审")
     return review
 
@@ -532,8 +668,9 @@ def _open_review(review: Review) -> Review:
 
 
 @transaction.atomic
-def onsite_step_record(*, actor, review: Review, step: int, held_on: dt.date, speakers: str,
-                       summary: str) -> OnsiteStep:
+def onsite_step_record(
+    *, actor, review: Review, step: int, held_on: dt.date, speakers: str, summary: str
+) -> OnsiteStep:
     """One of the five steps of the on-site review (4.5), strictly in order, each with who spoke."""
     review = _open_review(review)
     require(access.can_assess_application(actor, review.application), "只有县大数据局可以记录现场评审。")
@@ -543,8 +680,11 @@ def onsite_step_record(*, actor, review: Review, step: int, held_on: dt.date, sp
     if done >= 5:
         raise ServiceError("step", "现场评审的五个步骤已经记录完毕。")
     if step != done + 1:
-        raise ServiceError("step", f"现场评审须按程序进行，下一步是第{done + 1}步：{OnsiteStep.Step(done + 1).label}"
-                                   "（1号 三、（二）1）。")
+        raise ServiceError(
+            "step",
+            f"现场评审须按程序进行，下一步是第{done + 1}步：{OnsiteStep.Step(done + 1).label}"
+            "（1号 三、（二）1）。",
+        )
     if held_on > business_date():
         raise ServiceError("held_on", "日期不能晚于今天。")
     last = review.steps.order_by("-step").first()
@@ -552,8 +692,14 @@ def onsite_step_record(*, actor, review: Review, step: int, held_on: dt.date, sp
         raise ServiceError("held_on", "后一步骤的日期不能早于前一步骤。")
     speakers = _text("speakers", speakers, "请填写发言人。")
     summary = _text("summary", summary, "请填写内容摘要。", max_length=4000)
-    entry = OnsiteStep.objects.create(review=review, step=step, held_on=held_on, speakers=speakers, summary=summary,
-                                      recorded_by=actor_user(actor))
+    entry = OnsiteStep.objects.create(
+        review=review,
+        step=step,
+        held_on=held_on,
+        speakers=speakers,
+        summary=summary,
+        recorded_by=actor_user(actor),
+    )
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=entry, after=model_snapshot(entry))
     return entry
 
@@ -562,7 +708,10 @@ def onsite_step_record(*, actor, review: Review, step: int, held_on: dt.date, sp
 def report_upload(*, actor, review: Review, file, conclusion: str) -> Review:
     """4.6: the third party's review report from the written review or the on-site opinion (all five steps first)."""
     review = _open_review(review)
-    require(access.can_upload_report(actor, review.application), "只有受托的第三方评审机构或县大数据局可以上传评审报告。")
+    require(
+        access.can_upload_report(actor, review.application),
+        "只有受托的第三方评审机构或县大数据局可以上传评审报告。",
+    )
     if review.mode == Review.Mode.ONSITE and review.steps.count() < 5:
         raise ServiceError("report", "现场评审的五个步骤记录完毕后才能上传评审报告（1号 三、（二）1）。")
     if review.technical_signed_at or review.fiscal_signed_at:
@@ -575,8 +724,12 @@ def report_upload(*, actor, review: Review, file, conclusion: str) -> Review:
     review.report_uploaded_at = business_now()
     review.save()
     _audit(actor, review, before, note="上传评审报告")
-    _tell_roles({Role.BIG_DATA, Role.FINANCE}, subject="评审报告待审核会签",
-                body=f"{review.application.unit}：{review.application.name}（1号 三、（二）2）。", source=review.application)
+    _tell_roles(
+        {Role.BIG_DATA, Role.FINANCE},
+        subject="评审报告待审核会签",
+        body=f"{review.application.unit}：{review.application.name}（1号 三、（二）2）。",
+        source=review.application,
+    )
     return review
 
 
@@ -623,7 +776,11 @@ def sign_fiscal(*, actor, review: Review, supported: bool, opinion: str, approve
     opinion = _text("opinion", opinion, "请填写财政审核意见。", max_length=4000)
     amount = _money("approved_investment", approved_investment, "审核确定的投资") if supported else None
     before = model_snapshot(review)
-    review.fiscal_supported, review.fiscal_opinion, review.approved_investment = bool(supported), opinion, amount
+    review.fiscal_supported, review.fiscal_opinion, review.approved_investment = (
+        bool(supported),
+        opinion,
+        amount,
+    )
     review.fiscal_signed_at, review.fiscal_signed_by = business_now(), actor_user(actor)
     review.save()
     _audit(actor, review, before, note="财政审核会签")
@@ -640,14 +797,19 @@ def _plan_basis(*extra: Citation) -> tuple[list, dict]:
     trace.answer("D410")
     result = trace.result({}).as_json()
     return _with(result, cite.ANNUAL_PLAN, cite.COUNTY_APPROVAL, *extra)["citations"], {
-        "readings": result["reading_answers"], "changes": result["policy_changes"]}
+        "readings": result["reading_answers"],
+        "changes": result["policy_changes"],
+    }
 
 
 def _plan_candidates(applications) -> list[Application]:
     missing = [a for a in applications if a.major_county_project and not a.development_approval]
     if missing:
-        raise ServiceError("development_approval", f"县重大项目须经县发改部门立项审批后才能列入计划："
-                                                   f"{'、'.join(a.name for a in missing)}（1号 三、（一））。")
+        raise ServiceError(
+            "development_approval",
+            f"县重大项目须经县发改部门立项审批后才能列入计划："
+            f"{'、'.join(a.name for a in missing)}（1号 三、（一））。",
+        )
     return applications
 
 
@@ -661,29 +823,49 @@ def plan_compile(*, actor, plan_year: PlanYear) -> AnnualPlan:
         raise ServiceError("plan", "该年度已有计划；计划下达后的变更须按程序报批（1号 三、（二）4）。")
     waiting = list(plan_year.applications.filter(status__in=OPEN_STATUSES).values_list("name", flat=True))
     if waiting:
-        raise ServiceError("plan", f"以下项目尚未形成审核意见，请先完成评审：{'、'.join(waiting[:10])}"
-                                   f"{'等' if len(waiting) > 10 else ''}。")
-    supported = _plan_candidates(list(plan_year.applications.filter(status=Status.REVIEWED)
-                                      .select_related("review")))
+        raise ServiceError(
+            "plan",
+            f"以下项目尚未形成审核意见，请先完成评审：{'、'.join(waiting[:10])}"
+            f"{'等' if len(waiting) > 10 else ''}。",
+        )
+    supported = _plan_candidates(
+        list(plan_year.applications.filter(status=Status.REVIEWED).select_related("review"))
+    )
     if not supported:
         raise ServiceError("plan", "没有审核意见为支持的项目，无法编制年度建设计划。")
     today = business_date()
     citations, basis = _plan_basis()
-    plan = AnnualPlan.objects.create(plan_year=plan_year, version=1, compiled_on=today,
-                                     compiled_late=today > plan_year.annual_plan_due, compiled_by=actor_user(actor),
-                                     citations=citations, policy_basis=basis)
-    PlanEntry.objects.bulk_create([PlanEntry(plan=plan, application=a, investment=a.review.approved_investment)
-                                   for a in supported])
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=plan,
-                 after={**model_snapshot(plan), "entries": {a.name: str(a.review.approved_investment)
-                                                            for a in supported}})
-    _tell_roles({Role.COUNTY_GOVERNMENT}, subject="电子政务项目年度建设计划待审定", body=str(plan), source=plan)
+    plan = AnnualPlan.objects.create(
+        plan_year=plan_year,
+        version=1,
+        compiled_on=today,
+        compiled_late=today > plan_year.annual_plan_due,
+        compiled_by=actor_user(actor),
+        citations=citations,
+        policy_basis=basis,
+    )
+    PlanEntry.objects.bulk_create(
+        [PlanEntry(plan=plan, application=a, investment=a.review.approved_investment) for a in supported]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=plan,
+        after={
+            **model_snapshot(plan),
+            "entries": {a.name: str(a.review.approved_investment) for a in supported},
+        },
+    )
+    _tell_roles(
+        {Role.COUNTY_GOVERNMENT}, subject="电子政务项目年度建设计划待审定", body=str(plan), source=plan
+    )
     return plan
 
 
 @transaction.atomic
-def plan_change_propose(*, actor, plan_year: PlanYear, reason: str, add: list[Application] = (),
-                        remove: list[Application] = ()) -> AnnualPlan:
+def plan_change_propose(
+    *, actor, plan_year: PlanYear, reason: str, add: list[Application] = (), remove: list[Application] = ()
+) -> AnnualPlan:
     """4.10: once issued the plan is in principle not changed; a change for special or urgent needs is a new version
     (reading D410: the changed part repeats review — an added project must carry a supporting 审核意见 — and the
     county government approves the version again). The approved version stays as it was."""
@@ -706,23 +888,42 @@ def plan_change_propose(*, actor, plan_year: PlanYear, reason: str, add: list[Ap
         if application.plan_year_id != plan_year.pk or application.pk in entries:
             raise ServiceError("add", f"“{application.name}”不能调入本年度计划。")
         if application.status != Status.REVIEWED:
-            raise ServiceError("add", f"“{application.name}”须先经评审形成支持的审核意见（1号 三、（二）4）。")
+            raise ServiceError(
+                "add", f"“{application.name}”须先经评审形成支持的审核意见（1号 三、（二）4）。"
+            )
     _plan_candidates(add)
     citations, basis = _plan_basis(cite.PLAN_CHANGE)
     version = plan_year.plans.aggregate(v=Max("version"))["v"] + 1
-    plan = AnnualPlan.objects.create(plan_year=plan_year, version=version, compiled_on=business_date(),
-                                     change_reason=reason, compiled_by=actor_user(actor), citations=citations,
-                                     policy_basis=basis)
+    plan = AnnualPlan.objects.create(
+        plan_year=plan_year,
+        version=version,
+        compiled_on=business_date(),
+        change_reason=reason,
+        compiled_by=actor_user(actor),
+        citations=citations,
+        policy_basis=basis,
+    )
     removed = {a.pk for a in remove}
-    rows = [PlanEntry(plan=plan, application_id=pk, investment=entry.investment)
-            for pk, entry in entries.items() if pk not in removed]
-    rows += [PlanEntry(plan=plan, application=a, investment=Review.objects.get(application=a).approved_investment)
-             for a in add]
+    rows = [
+        PlanEntry(plan=plan, application_id=pk, investment=entry.investment)
+        for pk, entry in entries.items()
+        if pk not in removed
+    ]
+    rows += [
+        PlanEntry(plan=plan, application=a, investment=Review.objects.get(application=a).approved_investment)
+        for a in add
+    ]
     PlanEntry.objects.bulk_create(rows)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=plan,
-                 after={**model_snapshot(plan), "added": [a.name for a in add], "removed": [a.name for a in remove]},
-                 note=reason)
-    _tell_roles({Role.COUNTY_GOVERNMENT}, subject="电子政务项目年度建设计划调整待审定", body=str(plan), source=plan)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=plan,
+        after={**model_snapshot(plan), "added": [a.name for a in add], "removed": [a.name for a in remove]},
+        note=reason,
+    )
+    _tell_roles(
+        {Role.COUNTY_GOVERNMENT}, subject="电子政务项目年度建设计划调整待审定", body=str(plan), source=plan
+    )
     return plan
 
 
@@ -757,7 +958,14 @@ def plan_approve(*, actor, plan: AnnualPlan, reference: str) -> AnnualPlan:
     _audit(actor, plan, before, note="县政府审定")
     entries = {entry.application_id: entry for entry in plan.entries.all()}
     decided = plan.plan_year.applications.filter(
-        status__in=[Status.REVIEWED, Status.NOT_SUPPORTED, Status.INADMISSIBLE, Status.IN_PLAN, Status.NOT_IN_PLAN])
+        status__in=[
+            Status.REVIEWED,
+            Status.NOT_SUPPORTED,
+            Status.INADMISSIBLE,
+            Status.IN_PLAN,
+            Status.NOT_IN_PLAN,
+        ]
+    )
     for application in decided.select_for_update():
         inside = application.pk in entries
         if previous is not None and inside == (application.pk in was_in):
@@ -765,14 +973,22 @@ def plan_approve(*, actor, plan: AnnualPlan, reference: str) -> AnnualPlan:
         app_before = model_snapshot(application)
         if inside:
             application.status = Status.IN_PLAN
-            application.outcome = (f"列入{plan.plan_year.year}年度电子政务项目年度建设计划，安排投资"
-                                   f"{entries[application.pk].investment:,.2f}元（{reference}）")
+            application.outcome = (
+                f"列入{plan.plan_year.year}年度电子政务项目年度建设计划，安排投资"
+                f"{entries[application.pk].investment:,.2f}元（{reference}）"
+            )
         else:
             why = NOT_IN_PLAN_WHY.get(application.status, "计划调整中调出")
             if application.status in (Status.REVIEWED, Status.IN_PLAN):
                 application.status = Status.NOT_IN_PLAN
-            application.outcome = f"未列入{plan.plan_year.year}年度电子政务项目年度建设计划（{why}，{reference}）"
+            application.outcome = (
+                f"未列入{plan.plan_year.year}年度电子政务项目年度建设计划（{why}，{reference}）"
+            )
         application.save(update_fields=["status", "outcome"])
         _audit(actor, application, app_before, note="年度计划结果反馈")
-        _tell_unit(application, subject="电子政务项目年度建设计划结果", body=f"{application.name}：{application.outcome}。")
+        _tell_unit(
+            application,
+            subject="电子政务项目年度建设计划结果",
+            body=f"{application.name}：{application.outcome}。",
+        )
     return plan

@@ -48,15 +48,24 @@ def draft(egov_users, plan_year):
 
     def make(*, actor=None, documents=True, **values):
         actor = actor or egov_users["unit"]
-        fields = {"name": "智慧社区平台", "has_engineering": True, "planned_investment": "800000.00",
-                  "funding": "fiscal_full", "declaration": dict(ANSWERS_NO), "migration_status": "completed",
-                  "supports_sharing_platform": True, "provides_info_per_rules": True,
-                  "sharing_needs_specified": True}
+        fields = {
+            "name": "智慧社区平台",
+            "has_engineering": True,
+            "planned_investment": "800000.00",
+            "funding": "fiscal_full",
+            "declaration": dict(ANSWERS_NO),
+            "migration_status": "completed",
+            "supports_sharing_platform": True,
+            "provides_info_per_rules": True,
+            "sharing_needs_specified": True,
+        }
         fields.update(values)
         application = application_create(actor=actor, plan_year=plan_year, **fields)
         if documents:
             for number in (1, 2, 3):
-                document_upload(actor=actor, application=application, attachment=number, file=pdf(f"附件{number}.pdf"))
+                document_upload(
+                    actor=actor, application=application, attachment=number, file=pdf(f"附件{number}.pdf")
+                )
         return application
 
     return make
