@@ -52,6 +52,7 @@ urlpatterns = [
     path("heating/", include("countyhall.heating.urls")),
     path("permits/", include("countyhall.permits.urls")),
     path("emergency/", include("countyhall.emergency.urls")),
+    path("egov/", include("countyhall.egov.urls")),
     path("", include("countyhall.core.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

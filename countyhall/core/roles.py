@@ -23,6 +23,14 @@ class Role(models.TextChoices):
     PERMIT_REVIEWER = "permit_reviewer", "审批参与部门"
     APPLICANT_FIRM = "applicant_firm", "建设单位（申请人）"
     POWER_ENTERPRISE = "power_enterprise", "发电企业"
+    # 电子政务项目 (高政办发〔2021〕1号 二、, decision 0012): the applicant budget unit acts for its own organisation
+    # only; the others are the departments and bodies the yearly cycle names.
+    BUDGET_UNIT = "budget_unit", "预算单位（项目申报单位）"
+    AUDIT_OFFICE = "audit_office", "县审计局"
+    TRADING_CENTRE = "trading_centre", "公共资源交易中心高青分中心"
+    SECRECY = "secrecy", "县保密局"
+    COUNTY_GOVERNMENT = "county_government", "县政府"
+    EGOV_REVIEWER = "egov_reviewer", "第三方评审机构"
 
 
 class Capability(models.TextChoices):
@@ -61,6 +69,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PERMIT_REVIEWER: frozenset(),
     Role.APPLICANT_FIRM: frozenset(),
     Role.POWER_ENTERPRISE: frozenset(),
+    Role.BUDGET_UNIT: frozenset(),
+    Role.AUDIT_OFFICE: frozenset(),
+    Role.TRADING_CENTRE: frozenset(),
+    Role.SECRECY: frozenset(),
+    Role.COUNTY_GOVERNMENT: frozenset(),
+    Role.EGOV_REVIEWER: frozenset(),
 }
 
 

@@ -2,20 +2,36 @@ from django.apps import AppConfig
 
 
 class EgovConfig(AppConfig):
-    """电子政务项目 (高政办发〔2021〕1号): parameters in countyhall/parameters/egov.yaml, the egov.* rules. No pages
-    yet, so no menu entry, home text or permission table (later sessions add the yearly cycle, review, construction,
-    acceptance and the portfolio on top)."""
+    """电子政务项目 (高政办发〔2021〕1号): parameters in countyhall/parameters/egov.yaml, the egov.* rules, the yearly
+    cycle from application to the annual plan (construction, acceptance and the portfolio come next)."""
 
     name = "countyhall.egov"
     label = "egov"
     verbose_name = "电子政务项目"
 
     def program(self):
-        from countyhall.core.programs import Program
+        from countyhall.core.programs import MenuEntry, Program
+        from countyhall.core.roles import Role
+        from countyhall.egov import access
 
-        # Declaring egov.yaml groups 1号's readings and figures under this program on the governance pages
-        # (/policy/readings/ listed them with an empty 所属 column).
-        return Program(label=self.label, title="电子政务项目", parameter_files=("egov.yaml",))
+        return Program(
+            label=self.label,
+            title="电子政务项目",
+            parameter_files=("egov.yaml",),
+            menu=(MenuEntry("电子政务项目", "egov:applications", roles=access.USERS),),
+            home_text={
+                Role.BUDGET_UNIT: "申报本单位的电子政务建设项目，查看评审结果和年度建设计划。",
+                Role.BIG_DATA: "电子政务项目的受理、评审、审核会签和年度建设计划。",
+                Role.FINANCE: "电子政务项目的财政审核会签和年度建设计划。",
+                Role.SECRECY: "涉密电子政务项目的审查确认。",
+                Role.COUNTY_GOVERNMENT: "审定电子政务项目年度建设计划。",
+                Role.EGOV_REVIEWER: "受托电子政务项目的评审报告。",
+                Role.AUDIT_OFFICE: "查阅电子政务项目的申报、评审和年度计划。",
+            },
+            access="countyhall.egov.access",
+            demo="countyhall.egov.demo",
+            todos="countyhall.egov.todos:todos_for",
+        )
 
     def ready(self) -> None:
         from countyhall.egov import rules  # noqa: F401  (registers egov.* with the calc interface)

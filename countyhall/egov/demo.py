@@ -1,0 +1,204 @@
+"""Demo data of the e-government yearly cycle: the bodies 1号 names (budget units, 县保密局, 县政府, a third-party
+review body, 县审计局, the trading centre) with one user each, plan year 2022 with its approved plan (compiled in the
+autumn of 2021, so those steps run on their own business dates) and plan year 2023 with applications at every stage
+up to the annual plan. Everything goes through the services, so the demo is audited like real data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.files.base import ContentFile
+from django.test import override_settings
+
+from countyhall.core.demo import demo_password
+from countyhall.core.models import Division, Organisation, RoleGrant, User
+from countyhall.core.roles import Role
+from countyhall.core.services.divisions import organisation_upsert
+from countyhall.egov import services
+from countyhall.egov.models import PlanYear
+
+ORGANISATIONS = [
+    ("高青县教育和体育局", "县教体局", "department"),
+    ("高青县卫生健康局", "县卫健局", "department"),
+    ("高青县保密局", "县保密局", "department"),
+    ("淄博市公共资源交易中心高青分中心", "县公共资源交易中心", "department"),
+    ("山东示例信息工程评审中心（示例）", "示例评审中心", "other"),
+]
+USERS = [
+    ("jiaoti", "教体局信息化专员（示例）", "高青县教育和体育局", Role.BUDGET_UNIT),
+    ("weijian", "卫健局信息化专员（示例）", "高青县卫生健康局", Role.BUDGET_UNIT),
+    ("baomi", "保密局工作人员", "高青县保密局", Role.SECRECY),
+    ("xianzhengfu", "县政府办公室工作人员", "高青县人民政府办公室", Role.COUNTY_GOVERNMENT),
+    ("pingshen", "第三方评审机构（示例）", "山东示例信息工程评审中心（示例）", Role.EGOV_REVIEWER),
+    ("shenjiju", "审计局工作人员", "高青县审计局", Role.AUDIT_OFFICE),
+    ("jiaoyi", "交易中心工作人员", "淄博市公共资源交易中心高青分中心", Role.TRADING_CENTRE),
+]
+NO = {str(kind): False for kind in range(1, 9)}
+
+
+def _pdf(name: str) -> ContentFile:
+    return ContentFile(b"%PDF-1.4\n% demo\n", name=name)
+
+
+def _users(actor) -> dict[str, User]:
+    county = Division.objects.get(kind="county")
+    for name, short, kind in ORGANISATIONS:
+        organisation_upsert(actor=actor, name=name, short_name=short, kind=kind, division=county)
+    users = {}
+    for username, display, organisation, role in USERS:
+        user, _ = User.objects.get_or_create(username=username)
+        user.display_name, user.organisation = display, Organisation.objects.get(name=organisation)
+        user.set_password(demo_password(username))
+        user.save()
+        RoleGrant.objects.get_or_create(user=user, role=role)
+        users[username] = user
+    for username in ("dashuju", "caizheng", "fagai"):
+        users[username] = User.objects.get(username=username)
+    return users
+
+
+def _apply(unit, year, *, name, amount, documents=True, **values):
+    fields = {
+        "has_engineering": True,
+        "funding": "fiscal_full",
+        "declaration": dict(NO),
+        "migration_status": "completed",
+        "supports_sharing_platform": True,
+        "provides_info_per_rules": True,
+        "sharing_needs_specified": True,
+        **values,
+    }
+    application = services.application_create(
+        actor=unit, plan_year=year, name=name, planned_investment=amount, **fields
+    )
+    if documents:
+        for number in (1, 2, 3):
+            services.document_upload(
+                actor=unit, application=application, attachment=number, file=_pdf(f"附件{number}（示例）.pdf")
+            )
+    return application
+
+
+def _review(users, application, *, approved: str, steps: int = 5, report=True, sign=True, **start):
+    reviewer = users["pingshen"].organisation
+    review = services.review_start(
+        actor=users["dashuju"],
+        application=application,
+        migration_completed_as_required=True,
+        reviewer=reviewer,
+        **start,
+    )
+    if not review.admissible:
+        return review
+    if review.mode == "onsite":
+        for step in range(1, steps + 1):
+            services.onsite_step_record(
+                actor=users["dashuju"],
+                review=review,
+                step=step,
+                held_on=dt.date(2021, 11, 10) if application.plan_year.year == 2022 else dt.date(2022, 6, 10),
+                speakers=("申报单位", "评审专家组", "县财政局", "县大数据局", "评审组")[step - 1],
+                summary="（示例）意见与讨论",
+            )
+        if steps < 5:
+            return review
+    if not report:
+        return review
+    services.report_upload(
+        actor=users["pingshen"],
+        review=review,
+        file=_pdf("评审报告（示例）.pdf"),
+        conclusion="建设方案基本可行，建议支持（示例）",
+    )
+    if sign:
+        services.sign_technical(
+            actor=users["dashuju"], review=review, supported=True, opinion="技术方案可行（示例）"
+        )
+        services.sign_fiscal(
+            actor=users["caizheng"],
+            review=review,
+            supported=True,
+            opinion="投资测算合理（示例）",
+            approved_investment=approved,
+        )
+    return review
+
+
+def load(*, actor) -> list[str]:
+    if PlanYear.objects.exists():
+        return ["电子政务项目演示数据已存在，未重复加载。"]
+    users = _users(actor)
+    edu, health = users["jiaoti"], users["weijian"]
+    # Plan year 2022: applied for by 2021-09-30, reviewed in November, the plan approved in December 2021.
+    with override_settings(BUSINESS_DATE=dt.date(2021, 9, 20)):
+        year22 = services.plan_year_open(actor=users["dashuju"], year=2022)
+        campus = _apply(edu, year22, name="智慧校园管理平台（示例）", amount="1200000.00")
+        clinic = _apply(
+            health, year22, name="基层卫生信息系统升级（示例）", amount="450000.00", has_service=True
+        )
+        network = _apply(
+            health,
+            year22,
+            name="卫健系统业务专网（示例）",
+            amount="300000.00",
+            declaration={**NO, "2": True},
+            special_circumstance_reasons="需独立专网（示例）",
+        )
+        for application in (campus, clinic, network):
+            services.application_submit(actor=application.unit.users.first(), application=application)
+    with override_settings(BUSINESS_DATE=dt.date(2021, 11, 10)):
+        services.application_assess(
+            actor=users["dashuju"],
+            application=campus,
+            technically_complex=False,
+            consulting_firm="山东示例工程咨询有限公司（示例）",
+            consulting_review_on=dt.date(2021, 8, 2),
+            consulting_procured_on=dt.date(2021, 8, 20),
+        )
+        _review(users, campus, approved="1150000.00")
+        _review(users, clinic, approved="450000.00")
+        _review(
+            users, network, approved="300000.00"
+        )  # refused at the gate: kind (2), no special circumstance
+    with override_settings(BUSINESS_DATE=dt.date(2021, 12, 28)):
+        plan22 = services.plan_compile(actor=users["dashuju"], plan_year=year22)
+        services.plan_approve(
+            actor=users["xianzhengfu"], plan=plan22, reference="高青县人民政府常务会议纪要（示例）"
+        )
+    # Plan year 2023, in the demo's June 2022: a late one for 2022, a draft, a submitted, a classified, an on-site
+    # review half-way, a report awaiting the signatures and one with its 审核意见.
+    year23 = services.plan_year_open(actor=users["dashuju"], year=2023)
+    late = _apply(edu, year22, name="教育资源公共服务平台（示例）", amount="200000.00")
+    services.application_submit(actor=edu, application=late)  # 2022-06-15 for plan year 2022: refused as late
+    _apply(edu, year23, name="校园安全视频联网（示例）", amount="600000.00", documents=False)
+    services.application_submit(
+        actor=health, application=_apply(health, year23, name="全民健康信息平台（示例）", amount="900000.00")
+    )
+    services.application_submit(
+        actor=edu,
+        application=_apply(
+            edu, year23, name="考务保密指挥系统（示例）", amount="350000.00", classified=True, documents=False
+        ),
+    )
+    onsite = _apply(
+        health, year23, name="互联网医院平台（示例）", amount="1800000.00", major_county_project=True
+    )
+    services.application_submit(actor=health, application=onsite)
+    services.application_assess(
+        actor=users["dashuju"],
+        application=onsite,
+        technically_complex=True,
+        reason="多院区数据融合（示例）",
+        consulting_firm="山东示例工程咨询有限公司（示例）",
+    )
+    _review(users, onsite, approved="1700000.00", steps=2)
+    signing = _apply(edu, year23, name="教师发展数字档案（示例）", amount="250000.00", has_service=True)
+    services.application_submit(actor=edu, application=signing)
+    _review(users, signing, approved="250000.00", sign=False)
+    done = _apply(health, year23, name="预防接种管理系统（示例）", amount="380000.00")
+    services.application_submit(actor=health, application=done)
+    _review(users, done, approved="360000.00")
+    return [
+        f"电子政务项目：{year22}（年度计划已审定）、{year23}（各环节的申报）；演示账号 "
+        + "、".join(username for username, *_ in USERS)
+    ]

@@ -1,0 +1,48 @@
+"""{% egov_basis decision %}: the clauses and readings a stored decision rests on, in plain words (the reading ids
+and seed lines folded under 技术信息)."""
+
+from __future__ import annotations
+
+from django import template
+
+from countyhall.core.policy import parameters
+
+register = template.Library()
+
+
+@register.inclusion_tag("egov/_basis.html")
+def egov_basis(decision, label: str = "依据"):
+    if decision is not None and not isinstance(
+        decision, dict
+    ):  # a PlanYear or AnnualPlan: fields of their own
+        decision = {
+            "citations": decision.citations,
+            "reading_answers": decision.policy_basis.get("readings", {}),
+        }
+    decision = decision or {}
+    readings = []
+    registry = parameters()
+    for reading_id, answer in sorted(
+        (decision.get("reading_answers") or decision.get("readings") or {}).items()
+    ):
+        reading = registry.reading(reading_id)
+        readings.append(
+            {
+                "id": reading_id,
+                "answer": answer,
+                "question": reading.question,
+                "text": reading.text if answer == "adopted" else reading.alternative,
+            }
+        )
+    return {"citations": decision.get("citations", []), "readings": readings, "label": label}
+
+
+@register.filter
+def iso_date(value):
+    """An ISO date stored in a decision's JSON, as a date (the page prints it in Chinese)."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return value
