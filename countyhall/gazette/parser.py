@@ -622,8 +622,9 @@ def _decision(mode: str, text: str, line: int) -> list[ParsedPersonnelDecision] 
         term = appoint["term"] or ""
         position = appoint["position"]
         acting = bool(appoint["acting"]) or "代理" in term
-        if position.startswith("代理"):
-            position, acting = position[2:], True
+        if "代理" in position:
+            # "任命X为代理县长", "决定任命X为高青县人民政府代理县长": an acting appointment to the post
+            position, acting = position.replace("代理", "", 1), True
         if term == "代理":
             term = ""
         verb = appoint["verb"] or ""
@@ -665,13 +666,15 @@ def _personnel(paragraphs: list[Paragraph]) -> list[ParsedPersonnelDecision]:
             continue
         if not text:
             continue
-        pieces = [p for p in re.split(r"(?<=[；;。，,])", text) if p.strip("；;。，, ")]
+        pieces = [p for p in re.split(r"(?<=[；;。，,：:])", text) if p.strip("；;。，,：: ")]
         found_any = False
         for piece in pieces:
             if TERM_RE.match(piece.strip()) and decisions and found_any:
                 _attach_term(decisions[-1], piece)
                 continue
             stripped = piece.strip().rstrip("；;。，,")
+            if stripped.endswith(("：", ":")):
+                continue  # "…会议决定：" introduces the decisions
             explicit = re.match(r"^(任命|免去|聘任|聘用|解聘)", stripped)
             if explicit:
                 mode = MODE_HEADINGS[explicit.group(1)]
@@ -854,6 +857,18 @@ def _title_like(text: str) -> bool:
     )
 
 
+def _recipients_like(text: str) -> bool:
+    """主送: addressees ended by a colon ("各镇人民政府，各街道办事处：", "县政府："), not the opening of a decision
+    ("根据…，…会议决定：", "经县政府研究决定：")."""
+    return (
+        text.endswith(("：", ":"))
+        and "。" not in text
+        and len(text) < 120
+        and not re.match(r"^(?:根据|经|按照|依据|依照|为|现|兹)", text)
+        and "决定" not in text
+    )
+
+
 def _read_header(lines: list[tuple[int, str]]) -> _Header:
     header = _Header([], None, None, "", None, "", None, 0)
     title_parts: list[str] = []
@@ -910,7 +925,7 @@ def _parse_segment(lines: list[tuple[int, str]], start: int, end: int) -> Parsed
         raise GazetteParseError(start, "没有内容")
     header = _read_header(segment)
     where = header.number_line or start
-    printed = header.number.group(0) if header.number else ""
+    printed = NUMBER_ANY_RE.search(header.number.group(0)).group(0) if header.number else ""
     if not header.title:
         raise GazetteParseError(where, "没有找到文件标题（如“关于…的通知”）")
     body_lines = segment[header.end :]
@@ -923,19 +938,24 @@ def _parse_segment(lines: list[tuple[int, str]], start: int, end: int) -> Parsed
                 issuers = issuers + (organs_of(text) or [])
     if not issuers:
         raise GazetteParseError(where, "没有找到发文机关（版头、标题前的发文机关行或落款）")
+    issuers = list(dict.fromkeys(issuers))  # a banner and a title line may both name the issuer
     issuer = "、".join(issuers)
     outline = any(OUTLINE_START.match(t) for _, t in body_lines) or (
         sum(1 for _, t in body_lines if OUTLINE_SECOND.match(t.translate(FULLWIDTH))) >= 1
         and any(re.match(r"^1\s*[.．、]?\s*[\u4e00-\u9fff]", t.translate(FULLWIDTH)) for _, t in body_lines)
     )
+    recipients = ""
+    if body_lines and _recipients_like(body_lines[0][1]) and (
+        _marker(body_lines[0][1], outline) is None and not MODE_HEADING_RE.match(body_lines[0][1])
+    ):
+        # 主送 on a line of its own, ended by its colon (a wrapped 主送 is rejoined below).
+        recipients = body_lines.pop(0)[1].rstrip("：:")
     paragraphs = _join_paragraphs(body_lines, outline)
 
-    recipients = ""
     if (
-        paragraphs
-        and paragraphs[0].text[-1] in "：:"
-        and "。" not in paragraphs[0].text
-        and len(paragraphs[0].text) < 120
+        not recipients
+        and paragraphs
+        and _recipients_like(paragraphs[0].text)
         and _marker(paragraphs[0].text, outline) is None
         and not MODE_HEADING_RE.match(paragraphs[0].text)
     ):
@@ -1054,7 +1074,8 @@ def _parse_segment(lines: list[tuple[int, str]], start: int, end: int) -> Parsed
 def _clean_lines(text: str) -> list[tuple[int, str]]:
     lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip().replace("\u3000", "").replace("\ufeff", "")
+        # An ideographic space separates fields on a line ("淄博市财政局　淄财社函〔2021〕7号", "第一条　为…").
+        stripped = re.sub(r"[ \u3000]{2,}", " ", raw.replace("\ufeff", "").replace("\u3000", " ")).strip()
         lines.append((number, "" if is_artefact(stripped) else stripped))
     return lines
 
@@ -1087,8 +1108,13 @@ def _starts(nonblank: list[tuple[int, str]]) -> tuple[list[tuple[int, Problem | 
                     break
                 if organs_of(previous) is not None:
                     first = i
-                    while first > 0 and organs_of(nonblank[first - 1][1]) is not None:
-                        first -= 1  # a joint banner printed one issuer a line
+                    while (
+                        first > 0
+                        and organs_of(nonblank[first - 1][1]) is not None
+                        and nonblank[first - 1][1] != nonblank[first][1]
+                        and parse_cn_date(nonblank[first - 2][1] if first > 1 else "") is None
+                    ):
+                        first -= 1  # a joint banner printed one issuer a line (not the last document's signature)
                     break
                 i -= 1
             if first is None:
