@@ -27,6 +27,7 @@ def document_detail(request, pk: int):
         "clauses": clauses,
         "preamble": _preamble(document, clauses),
         "personnel": document.personnel_decisions.order_by("order"),
+        "versions": document.versions.order_by("-version"),
         "highlight": request.GET.get("highlight", ""),
     })
 
