@@ -94,13 +94,13 @@ TITLE_END_RE = re.compile(rf"(?:{'|'.join(KIND_WORDS)})(?:[（(][^）)]{{1,14}}[
 # ---- validity --------------------------------------------------------------------------------------------------
 IN_FORCE = r"(?:施行|实施|执行|生效)"
 # The closing sentence giving the document's validity ("本意见自 2021年 9月 2日起施行，有效期至…", "本预案自印发之日起实施").
-VALIDITY_RE = re.compile(rf"^本[{CJK}《》“”]{{1,20}}?(?:自.*起{IN_FORCE}|自.*之日起|有效期)")
+VALIDITY_RE = re.compile(rf"^本[{CJK}《》“”]{{1,20}}?(?:自.*起{IN_FORCE}|自.*之日起|自.*{IN_FORCE}|有效期)")
 ON_ISSUE_RE = re.compile(rf"自(?:印发|发布|公布|签发|通过|下发)之日起(?:{IN_FORCE})?")
 FROM_RE = re.compile(rf"自\s*{DATE_PATTERN}\s*起\s*{IN_FORCE}")
 UNTIL_RE = re.compile(rf"有效期(?:限)?(?:为|至|截至|到)\s*{DATE_PATTERN}")
 UNTIL_STOP_RE = re.compile(rf"至\s*{DATE_PATTERN}\s*(?:止|废止|失效)")
 SPAN_RE = re.compile(
-    rf"(?:有效期|执行期|实施期|有效期限|执行期限|实施期限)(?:为|是)?\s*自?\s*{DATE_PATTERN}\s*(?:起)?\s*(?:至|到)\s*"
+    rf"(?:(?:有效期|执行期|实施期|有效期限|执行期限|实施期限)(?:为|是)?\s*自?|自)\s*{DATE_PATTERN}\s*(?:起)?\s*(?:至|到)\s*"
     + DATE_PATTERN.replace("?P<", "?P<e_")
 )
 YEARS_RE = re.compile(rf"有效期(?:为)?\s*(?P<n>[0-9]{{1,2}}|[{CN_NUMERAL}]{{1,3}})\s*年")
