@@ -618,7 +618,8 @@ def _decision(mode: str, text: str, line: int) -> list[ParsedPersonnelDecision] 
             for name in remove["names"].split("、")
         ]
     appoint = APPOINT_RE.match(text)
-    if appoint and (appoint["verb"] or mode in ("appoint", "hire", "second")):
+    # "X挂职任Y" states its own decision; "X为Y" only under a 任命：/聘任： heading or after an explicit verb.
+    if appoint and (appoint["verb"] or mode in ("appoint", "hire", "second") or "挂" in appoint["how"]):
         term = appoint["term"] or ""
         position = appoint["position"]
         acting = bool(appoint["acting"]) or "代理" in term
