@@ -162,15 +162,23 @@ def gazette_ingest(*, path: Path, actor, issue_title: str = "") -> IngestReport:
     path = Path(path)
     report = IngestReport()
     read: list[tuple[Path, ParsedGazette]] = []
+    folder = path.is_dir()
     for file in _files(path):
-        text = _read_file(file)
+        try:
+            text = _read_file(file)
+        except ServiceError as exc:
+            if not folder:
+                raise
+            # In a folder, a file that is not UTF-8 text is one problem among the files, not the end of the ingest.
+            report.problems.append(IngestProblem(file.name, 1, exc.message))
+            continue
         parsed = read_text(text)
         report.problems.extend(IngestProblem(file.name, p.line, p.message) for p in parsed.problems)
         read.append((file, parsed))
     if not any(parsed.documents for _, parsed in read):
         first = report.problems[0] if report.problems else IngestProblem(path.name, 1, "没有找到任何文件")
         raise ServiceError("line", f"第 {first.line} 行：{first.message}" + (
-            f"（{first.file}）" if path.is_dir() else ""
+            f"（{first.file}）" if folder else ""
         ))
     seen: dict[str, str] = {}
     for file, parsed in read:
