@@ -422,6 +422,8 @@ def _join_paragraphs(lines: list[tuple[int, str]], outline: bool) -> list[Paragr
             previous = paragraphs[-1].text
             starts_new = (
                 previous[-1] in TERMINAL
+                # a 主送 wrapped over lines ends at its colon, before the body's first sentence
+                or (len(paragraphs) == 1 and _recipients_like(previous))
                 or display_width(last_line) < short
                 or last_number in signatures
                 or parse_cn_date(previous) is not None
@@ -573,7 +575,7 @@ MODE_HEADINGS = {
 MODE_HEADING_RE = re.compile(rf"^(?:.*决定[，,：:]?)?({'|'.join(MODE_HEADINGS)})[：:]$")
 TERM_RE = re.compile(r"(试用期|挂职|任期|聘期)")
 APPOINT_RE = re.compile(
-    rf"^(?P<verb>任命|聘任|聘用|决定任命|决定聘任|决定)?(?P<names>{NAMES})(?:同志)?"
+    rf"^(?P<verb>任命|聘任|聘用|决定任命|决定聘任|决定)?(?P<names>{NAMES})(?P<comrade>同志)?"
     rf"(?P<how>为|任|担任|挂职任|挂任|挂职担任)(?P<acting>代理)?(?P<position>.+?)(?:（(?P<term>[^）]*)）)?$"
 )
 REMOVE_RE = re.compile(
@@ -619,7 +621,13 @@ def _decision(mode: str, text: str, line: int) -> list[ParsedPersonnelDecision] 
         ]
     appoint = APPOINT_RE.match(text)
     # "X挂职任Y" states its own decision; "X为Y" only under a 任命：/聘任： heading or after an explicit verb.
-    if appoint and (appoint["verb"] or mode in ("appoint", "hire", "second") or "挂" in appoint["how"]):
+    # "X同志任Y" (a 任免 notice without 任命： heading) states its decision too.
+    if appoint and (
+        appoint["verb"]
+        or mode in ("appoint", "hire", "second")
+        or "挂" in appoint["how"]
+        or (appoint["comrade"] and appoint["how"] in ("任", "担任"))
+    ):
         term = appoint["term"] or ""
         position = appoint["position"]
         acting = bool(appoint["acting"]) or "代理" in term
@@ -1089,6 +1097,15 @@ def _is_header_number(text: str) -> bool:
     return bool(tail and organs_of(tail["head"]))
 
 
+def _signs(nonblank: list[tuple[int, str]], position: int) -> bool:
+    """Whether the organ line at `position` signs a document: it and the organ lines after it are followed by a
+    date (a joint document signs one issuer a line)."""
+    index = position
+    while index < len(nonblank) and organs_of(nonblank[index][1]) is not None:
+        index += 1
+    return index < len(nonblank) and parse_cn_date(nonblank[index][1]) is not None
+
+
 def _starts(nonblank: list[tuple[int, str]]) -> tuple[list[tuple[int, Problem | None]], int]:
     """Where documents start (line number, and the problem when that document's header cannot be read), and the
     position in `nonblank` of the first start."""
@@ -1142,11 +1159,15 @@ def _starts(nonblank: list[tuple[int, str]]) -> tuple[list[tuple[int, Problem | 
         after_end = position == 0 or parse_cn_date(previous) is not None or BACK_MATTER_RE.match(previous) or (
             previous[-1] in "。）)" and not previous.startswith("附件")
         )
-        if organs_of(text) is not None and parse_cn_date(following) is None and after_end:
-            title = "".join(t for _, t in nonblank[position + 1 : position + 4])
-            if following.startswith("关于") or _title_complete(following) or (
-                _title_like(following) and _title_complete(title[: len(title)])
-            ):
+        if organs_of(text) is not None and after_end and not _signs(nonblank, position):
+            title_lines: list[str] = []
+            for _, line in nonblank[position + 1 : position + 4]:
+                if organs_of(line) is not None or not _title_like(line):
+                    break
+                title_lines.append(line)
+                if _title_complete("".join(title_lines)):
+                    break
+            if title_lines and (title_lines[0].startswith("关于") or _title_complete("".join(title_lines))):
                 first = position
                 while first > 0 and organs_of(nonblank[first - 1][1]) is not None and first - 1 not in covered:
                     first -= 1
