@@ -17,14 +17,15 @@ class ClauseSerializer(serializers.ModelSerializer):
 class PersonnelDecisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PersonnelDecision
-        fields = ["person", "action", "position", "probation", "term", "line"]
+        fields = ["person", "action", "position", "acting", "probation", "probation_months", "term", "term_months",
+                  "line"]
 
 
 class DocumentSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
-        fields = ["id", "number", "issuer", "title", "date", "kind", "registration_code", "effective_from",
-                  "effective_to", "start_line", "end_line"]
+        fields = ["id", "number", "numbered", "number_as_printed", "issuer", "issuers", "title", "date", "kind",
+                  "registration_code", "effective_from", "effective_to", "version", "start_line", "end_line"]
 
 
 class DocumentDetailSerializer(DocumentSummarySerializer):

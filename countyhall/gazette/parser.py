@@ -502,6 +502,7 @@ def _build_clauses(paragraphs: list[Paragraph], outline: bool, signatures: set[i
     # (rank, clause, anchor base)
     stack: list[tuple[float, ParsedClause, str]] = []
     used: dict[str, int] = {}
+    list_items: set[str] = set()  # anchors of items in a list whose items end with "；"
     closing: ParsedClause | None = None  # the signature block after the numbered clauses, while it lasts
     for paragraph in paragraphs:
         marker = _marker(paragraph.text, outline)
@@ -512,6 +513,16 @@ def _build_clauses(paragraphs: list[Paragraph], outline: bool, signatures: set[i
             if VALIDITY_RE.match(paragraph.text) or not clauses:
                 continue
         if marker is None:
+            if (
+                len(stack) > 1
+                and stack[-1][0] >= 3
+                and stack[-1][1].anchor in list_items
+                and stack[-1][1].text.endswith("。")
+            ):
+                # The last item of a list of "；"-ended items ends with "。": an unnumbered paragraph after it
+                # continues the clause holding the list (高政办发〔2021〕1号 三、（二）1: the nine review points, then
+                # the gates and the review modes of 1.项目评审, L594–624).
+                stack.pop()
             if clauses and stack:
                 clause = stack[-1][1]
                 clause.text += "\n" + paragraph.text
@@ -559,6 +570,9 @@ def _build_clauses(paragraphs: list[Paragraph], outline: bool, signatures: set[i
             parent_anchor=parent[1].anchor if parent else None,
             order=len(clauses),
         )
+        sibling = next((c for c in reversed(clauses) if c.parent_anchor == clause.parent_anchor), None)
+        if rank >= 3 and sibling is not None and sibling.level == clause.level and sibling.text.endswith(("；", ";")):
+            list_items.update((sibling.anchor, clause.anchor))
         clauses.append(clause)
         stack.append((rank, clause, base))
     return clauses
@@ -1231,7 +1245,5 @@ def parse_gazette(text: str) -> ParsedGazette:
     result = read_text(text)
     if result.problems:
         first = result.problems[0]
-        if not result.documents and "没有找到" in first.message and first.line == 1 and "文号" not in first.message:
-            raise GazetteParseError(first.line, first.message)
         raise GazetteParseError(first.line, first.message)
     return result
