@@ -31,16 +31,35 @@ HELDOUT = ROOT / "benchmarks" / "gazette_heldout"
 # Held-out expectations are convention-neutral: numbered clause paths only (no 落款/施行和有效期/附件 clauses, no
 # lines), personnel as (action, person).
 HELDOUT_FIELDS = (
-    "number", "issuers", "title", "date", "kind", "effective_from", "effective_to", "recipients",
-    "attachments_printed", "clauses", "personnel",
+    "number",
+    "issuers",
+    "title",
+    "date",
+    "kind",
+    "effective_from",
+    "effective_to",
+    "recipients",
+    "attachments_printed",
+    "clauses",
+    "personnel",
 )
 CONVENTION_PATHS = ("落款", "施行和有效期", "附件")
 SEED = Path("/work/shared/seeds/gaoqing-gazette-2021-03.txt")
 OUT = ROOT / "var" / "bench"
 
 FIELDS = (
-    "number", "issuers", "title", "date", "kind", "effective_from", "effective_to", "recipients", "attachments",
-    "attachments_printed", "clauses", "personnel",
+    "number",
+    "issuers",
+    "title",
+    "date",
+    "kind",
+    "effective_from",
+    "effective_to",
+    "recipients",
+    "attachments",
+    "attachments_printed",
+    "clauses",
+    "personnel",
 )
 
 
@@ -62,8 +81,14 @@ def _fields(document) -> dict:
         "attachments_printed": document.attachments_printed,
         "clauses": [[c.path, c.line] for c in document.clauses],
         "personnel": [
-            [p.action, p.person, p.position, getattr(p, "probation_months", None), getattr(p, "term_months", None),
-             getattr(p, "acting", False)]
+            [
+                p.action,
+                p.person,
+                p.position,
+                getattr(p, "probation_months", None),
+                getattr(p, "term_months", None),
+                getattr(p, "acting", False),
+            ]
             for p in document.personnel
         ],
     }
@@ -95,8 +120,14 @@ def score_heldout(parser) -> dict:
         for index, want in enumerate(expected):
             got = _heldout_fields(read[index]) if index < len(read) else None
             right = [f for f in HELDOUT_FIELDS if got is not None and got[f] == want[f]]
-            rows.append({"file": name, "document": want["number"] or want["title"], "right": len(right),
-                         "wrong": [f for f in HELDOUT_FIELDS if f not in right]})
+            rows.append(
+                {
+                    "file": name,
+                    "document": want["number"] or want["title"],
+                    "right": len(right),
+                    "wrong": [f for f in HELDOUT_FIELDS if f not in right],
+                }
+            )
     return {
         "documents": len(rows),
         "fields_per_document": len(HELDOUT_FIELDS),
@@ -116,8 +147,14 @@ def score(parser) -> dict:
         for index, want in enumerate(expected["documents"]):
             got = by_position.get(index)
             right = [f for f in FIELDS if got is not None and got[f] == want[f]]
-            rows.append({"file": name, "document": want["number"] or want["title"], "right": len(right),
-                         "wrong": [f for f in FIELDS if f not in right]})
+            rows.append(
+                {
+                    "file": name,
+                    "document": want["number"] or want["title"],
+                    "right": len(right),
+                    "wrong": [f for f in FIELDS if f not in right],
+                }
+            )
     total = len(rows) * len(FIELDS)
     return {
         "documents": len(rows),
@@ -149,14 +186,19 @@ def _seed_timing(parser) -> dict:
 
 def main() -> None:
     arguments = argparse.ArgumentParser()
-    arguments.add_argument("--baseline", help="a git revision whose countyhall/gazette/parser.py is scored too")
+    arguments.add_argument(
+        "--baseline", help="a git revision whose countyhall/gazette/parser.py is scored too"
+    )
     args = arguments.parse_args()
     current = _load(ROOT / "countyhall" / "gazette" / "parser.py", "gazette_parser_current")
     results = {"current": score(current) | _seed_timing(current), "current held-out": score_heldout(current)}
     if args.baseline:
         source = subprocess.run(
-            ["git", "show", f"{args.baseline}:countyhall/gazette/parser.py"], cwd=ROOT, check=True,
-            capture_output=True, text=True,
+            ["git", "show", f"{args.baseline}:countyhall/gazette/parser.py"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, encoding="utf-8") as handle:
             handle.write(source)
@@ -164,15 +206,22 @@ def main() -> None:
         results["baseline"] = score(baseline) | _seed_timing(baseline) | {"revision": args.baseline}
         results["baseline held-out"] = score_heldout(baseline)
     for label, result in results.items():
-        print(f"{label}: {result['fields_right']}/{result['fields_total']} fields right, "
-              f"{result['documents_all_right']}/{result['documents']} documents entirely right"
-              + (f"; 高青 issue: {result['seed_documents']} documents in {result['seed_seconds']} s"
-                 if "seed_documents" in result else ""))
+        print(
+            f"{label}: {result['fields_right']}/{result['fields_total']} fields right, "
+            f"{result['documents_all_right']}/{result['documents']} documents entirely right"
+            + (
+                f"; 高青 issue: {result['seed_documents']} documents in {result['seed_seconds']} s"
+                if "seed_documents" in result
+                else ""
+            )
+        )
         for row in result["rows"]:
             wrong = ", ".join(row["wrong"]) or "—"
             print(f"  {row['file']:<36} {row['right']:>2}/{result['fields_per_document']}  wrong: {wrong}")
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "gazette_fields.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    (OUT / "gazette_fields.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

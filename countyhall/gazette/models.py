@@ -93,7 +93,9 @@ class DocumentVersion(models.Model):
         verbose_name = "文件版本"
         verbose_name_plural = "文件版本"
         ordering = ["document", "version"]
-        constraints = [models.UniqueConstraint(fields=["document", "version"], name="unique_document_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "version"], name="unique_document_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.document.number} 第{self.version}版"
@@ -101,7 +103,9 @@ class DocumentVersion(models.Model):
 
 class Clause(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="clauses")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     order = models.PositiveIntegerField()
     anchor = models.CharField("锚点", max_length=40)
     path = models.CharField("条款", max_length=40)

@@ -48,9 +48,34 @@ UNNUMBERED_PREFIX = "无文号"
 
 # ---- issuers -----------------------------------------------------------------------------------------------------
 ORGAN_SUFFIXES = (
-    "人民政府办公室", "人民政府办公厅", "人民政府", "人民代表大会常务委员会", "人大常委会", "常务委员会", "委员会",
-    "管理委员会", "管委会", "办公室", "办公厅", "党委", "党组", "县委", "市委", "省委", "区委", "政府", "街道办事处",
-    "办事处", "厅", "局", "委", "署", "院", "中心", "总队", "支队",
+    "人民政府办公室",
+    "人民政府办公厅",
+    "人民政府",
+    "人民代表大会常务委员会",
+    "人大常委会",
+    "常务委员会",
+    "委员会",
+    "管理委员会",
+    "管委会",
+    "办公室",
+    "办公厅",
+    "党委",
+    "党组",
+    "县委",
+    "市委",
+    "省委",
+    "区委",
+    "政府",
+    "街道办事处",
+    "办事处",
+    "厅",
+    "局",
+    "委",
+    "署",
+    "院",
+    "中心",
+    "总队",
+    "支队",
 )
 ORGAN_NAME = rf"(?:中共)?[{CJK}（）()]{{1,28}}?(?:{'|'.join(ORGAN_SUFFIXES)})"
 ORGAN_RE = re.compile(rf"^{ORGAN_NAME}$")
@@ -86,8 +111,34 @@ HEADING_SLACK = 4.0
 
 # ---- kinds of documents (文种, GB/T 9704 / 党政机关公文处理工作条例 第八条, and the enclosed rules' names) ------------
 KIND_WORDS = (
-    "通知", "意见", "办法", "规定", "决定", "预案", "方案", "通告", "公告", "批复", "报告", "函", "细则", "规则",
-    "纲要", "条例", "规划", "清单", "名单", "命令", "决议", "纪要", "请示", "议案", "通报", "指引", "制度", "计划",
+    "通知",
+    "意见",
+    "办法",
+    "规定",
+    "决定",
+    "预案",
+    "方案",
+    "通告",
+    "公告",
+    "批复",
+    "报告",
+    "函",
+    "细则",
+    "规则",
+    "纲要",
+    "条例",
+    "规划",
+    "清单",
+    "名单",
+    "命令",
+    "决议",
+    "纪要",
+    "请示",
+    "议案",
+    "通报",
+    "指引",
+    "制度",
+    "计划",
 )
 TITLE_END_RE = re.compile(rf"(?:{'|'.join(KIND_WORDS)})(?:[（(][^）)]{{1,14}}[）)])?[》”」）)]*$")
 
@@ -208,7 +259,9 @@ class ParsedDocument:
     issuers: list[str] = field(default_factory=list)
     numbered: bool = True  # False: `number` is the identifier made from issuer, date and title
     number_as_printed: str = ""
-    text_sha256: str = ""  # of the document's own lines, whatever their line numbers: a changed text is a new version
+    text_sha256: str = (
+        ""  # of the document's own lines, whatever their line numbers: a changed text is a new version
+    )
 
     @property
     def body(self) -> str:
@@ -237,7 +290,9 @@ def display_width(text: str) -> float:
 
 
 def is_artefact(stripped: str) -> bool:
-    return bool(PAGE_HEADER_RE.match(stripped) or PAGE_NUMBER_RE.match(stripped)) or stripped in RUNNING_HEADERS
+    return (
+        bool(PAGE_HEADER_RE.match(stripped) or PAGE_NUMBER_RE.match(stripped)) or stripped in RUNNING_HEADERS
+    )
 
 
 def cn_number(raw: str) -> int | None:
@@ -277,7 +332,9 @@ def _date_of(match: re.Match, prefix: str = "") -> dt.date | None:
         if groups.get(prefix + "y"):
             return dt.date(int(groups[prefix + "y"]), int(groups[prefix + "m"]), int(groups[prefix + "d"]))
         return dt.date(
-            _cn_year(groups[prefix + "cy"]), _cn_number(groups[prefix + "cm"]), _cn_number(groups[prefix + "cd"])
+            _cn_year(groups[prefix + "cy"]),
+            _cn_number(groups[prefix + "cm"]),
+            _cn_number(groups[prefix + "cd"]),
         )
     except (ValueError, TypeError, KeyError):
         return None  # 2021年2月30日: not a date
@@ -571,7 +628,12 @@ def _build_clauses(paragraphs: list[Paragraph], outline: bool, signatures: set[i
             order=len(clauses),
         )
         sibling = next((c for c in reversed(clauses) if c.parent_anchor == clause.parent_anchor), None)
-        if rank >= 3 and sibling is not None and sibling.level == clause.level and sibling.text.endswith(("；", ";")):
+        if (
+            rank >= 3
+            and sibling is not None
+            and sibling.level == clause.level
+            and sibling.text.endswith(("；", ";"))
+        ):
             list_items.update((sibling.anchor, clause.anchor))
         clauses.append(clause)
         stack.append((rank, clause, base))
@@ -584,7 +646,12 @@ NAME = rf"[{CJK}·]{{2,6}}?"
 NAMES = rf"{NAME}(?:、{NAME})*"
 POST_START = r"(?=[县市省区镇乡街]|高青|中共|经济开发区)"
 MODE_HEADINGS = {
-    "任命": "appoint", "免去": "remove", "聘任": "hire", "聘用": "hire", "挂职": "second", "解聘": "remove",
+    "任命": "appoint",
+    "免去": "remove",
+    "聘任": "hire",
+    "聘用": "hire",
+    "挂职": "second",
+    "解聘": "remove",
 }
 MODE_HEADING_RE = re.compile(rf"^(?:.*决定[，,：:]?)?({'|'.join(MODE_HEADINGS)})[：:]$")
 TERM_RE = re.compile(r"(试用期|挂职|任期|聘期)")
@@ -622,15 +689,17 @@ def _decision(mode: str, text: str, line: int) -> list[ParsedPersonnelDecision] 
     resign = RESIGN_RE.match(text)
     if resign and "辞去" in text:
         return [
-            ParsedPersonnelDecision(person=name, action="resign", position=resign["position"], probation=False,
-                                    term="", line=line)
+            ParsedPersonnelDecision(
+                person=name, action="resign", position=resign["position"], probation=False, term="", line=line
+            )
             for name in resign["names"].split("、")
         ]
     remove = REMOVE_RE.match(text)
     if remove and (remove["verb"] or mode == "remove"):
         return [
-            ParsedPersonnelDecision(person=name, action="remove", position=remove["position"], probation=False,
-                                    term="", line=line)
+            ParsedPersonnelDecision(
+                person=name, action="remove", position=remove["position"], probation=False, term="", line=line
+            )
             for name in remove["names"].split("、")
         ]
     appoint = APPOINT_RE.match(text)
@@ -659,8 +728,14 @@ def _decision(mode: str, text: str, line: int) -> list[ParsedPersonnelDecision] 
             action = "appoint"
         return [
             ParsedPersonnelDecision(
-                person=name, action=action, position=position, probation="试用期" in term, term=term, line=line,
-                acting=acting, probation_months=_months(term) if "试用期" in term else None,
+                person=name,
+                action=action,
+                position=position,
+                probation="试用期" in term,
+                term=term,
+                line=line,
+                acting=acting,
+                probation_months=_months(term) if "试用期" in term else None,
                 term_months=_months(term) if action == "second" or "任期" in term or "聘期" in term else None,
             )
             for name in appoint["names"].split("、")
@@ -669,7 +744,7 @@ def _decision(mode: str, text: str, line: int) -> list[ParsedPersonnelDecision] 
 
 
 def _attach_term(decision: ParsedPersonnelDecision, piece: str) -> None:
-    """"张三为…副局长，试用期一年": the term printed after a comma instead of in brackets."""
+    """ "张三为…副局长，试用期一年": the term printed after a comma instead of in brackets."""
     term = piece.strip().rstrip("；;。，,").strip("（）()")
     decision.term = f"{decision.term}，{term}" if decision.term else term
     if "试用期" in term:
@@ -682,7 +757,9 @@ def _personnel(paragraphs: list[Paragraph]) -> list[ParsedPersonnelDecision]:
     decisions: list[ParsedPersonnelDecision] = []
     mode = None
     for paragraph in paragraphs:
-        text = re.sub(r"^(?:.{0,16}决定[：:，,]|经研究[，,]?决定[：:，,]?)", "", paragraph.text.replace(" ", ""))
+        text = re.sub(
+            r"^(?:.{0,16}决定[：:，,]|经研究[，,]?决定[：:，,]?)", "", paragraph.text.replace(" ", "")
+        )
         heading = MODE_HEADING_RE.match(paragraph.text.replace(" ", ""))
         if heading:
             mode = MODE_HEADINGS[heading.group(1)]
@@ -829,8 +906,12 @@ def validity(body: str, date: dt.date | None) -> tuple[dt.date | None, dt.date |
     有效期X年, 自…至…. Only sentences about the document itself count (they start "本…" or say 有效期/施行):
     "许可证有效期5年" in a list of permits is no validity of the list."""
     text = body.translate(FULLWIDTH).replace("\n", "")
-    sentences = [s for s in re.split(r"[。；]", text) if re.search(r"本[\u4e00-\u9fff《》“”]{0,20}?(?:自|有效期|执行|施行|实施)", s)
-                 or s.lstrip().startswith("本")]
+    sentences = [
+        s
+        for s in re.split(r"[。；]", text)
+        if re.search(r"本[\u4e00-\u9fff《》“”]{0,20}?(?:自|有效期|执行|施行|实施)", s)
+        or s.lstrip().startswith("本")
+    ]
     effective_from = effective_to = None
     for sentence in sentences:
         span = SPAN_RE.search(sentence)
@@ -906,8 +987,11 @@ def _read_header(lines: list[tuple[int, str]]) -> _Header:
             pass
         elif header.number is None and NUMBER_LINE_RE.match(translated):
             header.number, header.number_line = NUMBER_LINE_RE.match(translated), number
-        elif header.number is None and not title_parts and (tail := NUMBER_TAIL_RE.match(translated)) and organs_of(
-            tail["head"]
+        elif (
+            header.number is None
+            and not title_parts
+            and (tail := NUMBER_TAIL_RE.match(translated))
+            and organs_of(tail["head"])
         ):
             header.number, header.number_line = tail, number
             header.issuers += organs_of(tail["head"]) or []
@@ -968,8 +1052,10 @@ def _parse_segment(lines: list[tuple[int, str]], start: int, end: int) -> Parsed
         and any(re.match(r"^1\s*[.．、]?\s*[\u4e00-\u9fff]", t.translate(FULLWIDTH)) for _, t in body_lines)
     )
     recipients = ""
-    if body_lines and _recipients_like(body_lines[0][1]) and (
-        _marker(body_lines[0][1], outline) is None and not MODE_HEADING_RE.match(body_lines[0][1])
+    if (
+        body_lines
+        and _recipients_like(body_lines[0][1])
+        and (_marker(body_lines[0][1], outline) is None and not MODE_HEADING_RE.match(body_lines[0][1]))
     ):
         # 主送 on a line of its own, ended by its colon (a wrapped 主送 is rejoined below).
         recipients = body_lines.pop(0)[1].rstrip("：:")
@@ -993,9 +1079,7 @@ def _parse_segment(lines: list[tuple[int, str]], start: int, end: int) -> Parsed
     index = 0
     while index < len(paragraphs):
         paragraph = paragraphs[index]
-        if parse_cn_date(paragraph.text) is not None and (
-            kept and kept[-1].line in signatures or not dated
-        ):
+        if parse_cn_date(paragraph.text) is not None and (kept and kept[-1].line in signatures or not dated):
             dated = dated or bool(kept and kept[-1].line in signatures)
         if BACK_MATTER_RE.match(paragraph.text):
             break  # 版记: 抄送, 印发机关和印发日期
@@ -1006,7 +1090,10 @@ def _parse_segment(lines: list[tuple[int, str]], start: int, end: int) -> Parsed
             index += 1
             while (
                 index < len(paragraphs)
-                and not (ANNEX_HEAD_RE.match(paragraphs[index].text) and not ANNEX_HEAD_RE.match(paragraphs[index].text)["title"])
+                and not (
+                    ANNEX_HEAD_RE.match(paragraphs[index].text)
+                    and not ANNEX_HEAD_RE.match(paragraphs[index].text)["title"]
+                )
                 and not BACK_MATTER_RE.match(paragraphs[index].text)
             ):
                 block.append(paragraphs[index])
@@ -1043,7 +1130,9 @@ def _parse_segment(lines: list[tuple[int, str]], start: int, end: int) -> Parsed
         date = next((parse_cn_date(p.text) for p in kept if parse_cn_date(p.text)), None) or header.adopted_on
     if date is None:
         name = printed or header.title
-        raise GazetteParseError(where, f"{name} 没有找到成文日期（如 2021年 9月 26日 或 二〇二一年九月二十六日）")
+        raise GazetteParseError(
+            where, f"{name} 没有找到成文日期（如 2021年 9月 26日 或 二〇二一年九月二十六日）"
+        )
     body = "".join(p.text for p in kept)
     effective_from, effective_to = validity(body, date)
     kind = _document_kind(header.title, body)
@@ -1051,7 +1140,12 @@ def _parse_segment(lines: list[tuple[int, str]], start: int, end: int) -> Parsed
         number = canonical_number(header.number["prefix"], header.number["year"], header.number["serial"])
         year, serial, numbered = int(header.number["year"]), int(header.number["serial"]), True
     else:
-        number, year, serial, numbered = unnumbered_identifier(issuer, date, header.title), date.year, 0, False
+        number, year, serial, numbered = (
+            unnumbered_identifier(issuer, date, header.title),
+            date.year,
+            0,
+            False,
+        )
     if len(header.title) > 200:
         raise GazetteParseError(header.title_line or where, "标题超过 200 字：可能缺少主送或正文的分隔")
     if len(issuer) > 120:
@@ -1146,7 +1240,9 @@ def _starts(nonblank: list[tuple[int, str]]) -> tuple[list[tuple[int, Problem | 
                         and nonblank[first - 1][1] != nonblank[first][1]
                         and parse_cn_date(nonblank[first - 2][1] if first > 1 else "") is None
                     ):
-                        first -= 1  # a joint banner printed one issuer a line (not the last document's signature)
+                        first -= (
+                            1  # a joint banner printed one issuer a line (not the last document's signature)
+                        )
                     break
                 i -= 1
             if first is None:
@@ -1168,10 +1264,12 @@ def _starts(nonblank: list[tuple[int, str]]) -> tuple[list[tuple[int, Problem | 
     for position, (number, text) in enumerate(nonblank):
         if position in covered or position + 1 >= len(nonblank):
             continue
-        following = nonblank[position + 1][1]
         previous = nonblank[position - 1][1] if position else ""
-        after_end = position == 0 or parse_cn_date(previous) is not None or BACK_MATTER_RE.match(previous) or (
-            previous[-1] in "。）)" and not previous.startswith("附件")
+        after_end = (
+            position == 0
+            or parse_cn_date(previous) is not None
+            or BACK_MATTER_RE.match(previous)
+            or (previous[-1] in "。）)" and not previous.startswith("附件"))
         )
         if organs_of(text) is not None and after_end and not _signs(nonblank, position):
             title_lines: list[str] = []
@@ -1183,11 +1281,17 @@ def _starts(nonblank: list[tuple[int, str]]) -> tuple[list[tuple[int, Problem | 
                     break
             if title_lines and (title_lines[0].startswith("关于") or _title_complete("".join(title_lines))):
                 first = position
-                while first > 0 and organs_of(nonblank[first - 1][1]) is not None and first - 1 not in covered:
+                while (
+                    first > 0 and organs_of(nonblank[first - 1][1]) is not None and first - 1 not in covered
+                ):
                     first -= 1
                 found.setdefault(nonblank[first][0], None)
                 covered.update(range(first, position + 2))
-        elif after_end and re.match(r"^.{2,40}?关于", text) and organs_of(re.match(r"^(.{2,40}?)关于", text)[1]):
+        elif (
+            after_end
+            and re.match(r"^.{2,40}?关于", text)
+            and organs_of(re.match(r"^(.{2,40}?)关于", text)[1])
+        ):
             found.setdefault(number, None)
             covered.add(position)
     starts = sorted(found.items())
@@ -1224,7 +1328,9 @@ def read_text(text: str) -> ParsedGazette:
             problems.append(Problem(exc.line, exc.reason))
             continue
         if document.number in seen:
-            problems.append(Problem(start, f"文号重复：{document.number}（第 {seen[document.number]} 行已有）"))
+            problems.append(
+                Problem(start, f"文号重复：{document.number}（第 {seen[document.number]} 行已有）")
+            )
             continue
         seen[document.number] = start
         documents.append(document)
@@ -1236,7 +1342,9 @@ def read_document(text: str) -> tuple[ParsedDocument | None, list[Problem]]:
     """A text holding one document: the document (or None) and the problems."""
     result = read_text(text)
     return (result.documents[0] if len(result.documents) == 1 else None), result.problems + (
-        [Problem(1, f"文本中有 {len(result.documents)} 份文件，应为一份")] if len(result.documents) > 1 else []
+        [Problem(1, f"文本中有 {len(result.documents)} 份文件，应为一份")]
+        if len(result.documents) > 1
+        else []
     )
 
 

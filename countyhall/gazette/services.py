@@ -36,7 +36,9 @@ class IngestProblem:
 @dataclass
 class IngestReport:
     created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)  # a new version, or the same text read anew by the parser
+    updated: list[str] = field(
+        default_factory=list
+    )  # a new version, or the same text read anew by the parser
     unchanged: list[str] = field(default_factory=list)
     new_versions: list[str] = field(default_factory=list)  # of `updated`: those whose text changed
     problems: list[IngestProblem] = field(default_factory=list)
@@ -67,13 +69,29 @@ def _write_document(
     issue: GazetteIssue | None, order: int, parsed: ParsedDocument, existing: Document | None, source: str
 ) -> Document:
     fields = dict(
-        issue=issue, order=order, year=parsed.year, serial=parsed.serial, issuer=parsed.issuer,
-        issuers=parsed.issuers, numbered=parsed.numbered, number_as_printed=parsed.number_as_printed,
-        title=parsed.title, date=parsed.date, kind=parsed.kind, registration_code=parsed.registration_code,
-        effective_from=parsed.effective_from, effective_to=parsed.effective_to, recipients=parsed.recipients,
-        attachments=parsed.attachments, attachments_printed=parsed.attachments_printed,
-        start_line=parsed.start_line, end_line=parsed.end_line, body=parsed.body,
-        fingerprint=parsed.fingerprint(), text_sha256=parsed.text_sha256, source=source,
+        issue=issue,
+        order=order,
+        year=parsed.year,
+        serial=parsed.serial,
+        issuer=parsed.issuer,
+        issuers=parsed.issuers,
+        numbered=parsed.numbered,
+        number_as_printed=parsed.number_as_printed,
+        title=parsed.title,
+        date=parsed.date,
+        kind=parsed.kind,
+        registration_code=parsed.registration_code,
+        effective_from=parsed.effective_from,
+        effective_to=parsed.effective_to,
+        recipients=parsed.recipients,
+        attachments=parsed.attachments,
+        attachments_printed=parsed.attachments_printed,
+        start_line=parsed.start_line,
+        end_line=parsed.end_line,
+        body=parsed.body,
+        fingerprint=parsed.fingerprint(),
+        text_sha256=parsed.text_sha256,
+        source=source,
     )
     if existing is None:
         document = Document.objects.create(number=parsed.number, **fields)
@@ -89,15 +107,29 @@ def _write_document(
         clause = Clause.objects.create(
             document=document,
             parent=by_anchor.get(parsed_clause.parent_anchor) if parsed_clause.parent_anchor else None,
-            order=parsed_clause.order, anchor=parsed_clause.anchor, path=parsed_clause.path,
-            label=parsed_clause.label, level=parsed_clause.level, heading=parsed_clause.heading,
-            text=parsed_clause.text, line=parsed_clause.line, end_line=parsed_clause.end_line,
+            order=parsed_clause.order,
+            anchor=parsed_clause.anchor,
+            path=parsed_clause.path,
+            label=parsed_clause.label,
+            level=parsed_clause.level,
+            heading=parsed_clause.heading,
+            text=parsed_clause.text,
+            line=parsed_clause.line,
+            end_line=parsed_clause.end_line,
         )
         by_anchor[clause.anchor] = clause
     PersonnelDecision.objects.bulk_create(
         PersonnelDecision(
-            document=document, order=i, person=p.person, action=p.action, position=p.position, acting=p.acting,
-            probation=p.probation, probation_months=p.probation_months, term=p.term, term_months=p.term_months,
+            document=document,
+            order=i,
+            person=p.person,
+            action=p.action,
+            position=p.position,
+            acting=p.acting,
+            probation=p.probation,
+            probation_months=p.probation_months,
+            term=p.term,
+            term_months=p.term_months,
             line=p.line,
         )
         for i, p in enumerate(parsed.personnel)
@@ -112,8 +144,13 @@ def _keep_version(document: Document, parsed: ParsedDocument, source: str) -> Do
         document=document,
         version=document.version,
         defaults=dict(
-            text_sha256=parsed.text_sha256, fingerprint=parsed.fingerprint(), source=source, title=parsed.title,
-            date=parsed.date, body=parsed.body, parsed=_snapshot(parsed),
+            text_sha256=parsed.text_sha256,
+            fingerprint=parsed.fingerprint(),
+            source=source,
+            title=parsed.title,
+            date=parsed.date,
+            body=parsed.body,
+            parsed=_snapshot(parsed),
         ),
     )
     return version
@@ -127,7 +164,9 @@ def _read_file(path: Path) -> str:
     except IsADirectoryError:
         raise ServiceError("path", f"{path} 是目录") from None
     except UnicodeDecodeError as exc:
-        raise ServiceError("path", f"{path.name} 不是 UTF-8 文本（第 {text_line_of(path, exc.start)} 行附近）") from None
+        raise ServiceError(
+            "path", f"{path.name} 不是 UTF-8 文本（第 {text_line_of(path, exc.start)} 行附近）"
+        ) from None
 
 
 def _files(path: Path) -> list[Path]:
@@ -177,15 +216,17 @@ def gazette_ingest(*, path: Path, actor, issue_title: str = "") -> IngestReport:
         read.append((file, parsed))
     if not any(parsed.documents for _, parsed in read):
         first = report.problems[0] if report.problems else IngestProblem(path.name, 1, "没有找到任何文件")
-        raise ServiceError("line", f"第 {first.line} 行：{first.message}" + (
-            f"（{first.file}）" if folder else ""
-        ))
+        raise ServiceError(
+            "line", f"第 {first.line} 行：{first.message}" + (f"（{first.file}）" if folder else "")
+        )
     seen: dict[str, str] = {}
     for file, parsed in read:
         issue = None
         if _is_issue(parsed, file):
             title = issue_title if issue_title and len(read) == 1 else _issue_title(parsed.description, file)
-            issue, _ = GazetteIssue.objects.get_or_create(title=title, defaults={"source_sha256": parsed.source_sha256})
+            issue, _ = GazetteIssue.objects.get_or_create(
+                title=title, defaults={"source_sha256": parsed.source_sha256}
+            )
             if issue.source_sha256 != parsed.source_sha256 or issue.description != parsed.description:
                 issue.source_sha256, issue.description = parsed.source_sha256, parsed.description
                 issue.save()
@@ -194,19 +235,28 @@ def gazette_ingest(*, path: Path, actor, issue_title: str = "") -> IngestReport:
         for order, parsed_document in enumerate(parsed.documents, start=1):
             number = parsed_document.number
             if number in seen:
-                report.problems.append(IngestProblem(
-                    file.name, parsed_document.start_line, f"文号重复：{number}（已从 {seen[number]} 读入）"
-                ))
+                report.problems.append(
+                    IngestProblem(
+                        file.name,
+                        parsed_document.start_line,
+                        f"文号重复：{number}（已从 {seen[number]} 读入）",
+                    )
+                )
                 continue
             seen[number] = file.name
             _ingest_one(report, actor, file, issue, order, parsed_document, existing.get(number))
     return report
 
 
-def _ingest_one(report, actor, file: Path, issue, order: int, parsed: ParsedDocument, current: Document | None):
+def _ingest_one(
+    report, actor, file: Path, issue, order: int, parsed: ParsedDocument, current: Document | None
+):
     number = parsed.number
-    if current is not None and current.fingerprint == parsed.fingerprint() and current.order == order and (
-        current.issue_id == (issue.pk if issue else None)
+    if (
+        current is not None
+        and current.fingerprint == parsed.fingerprint()
+        and current.order == order
+        and (current.issue_id == (issue.pk if issue else None))
     ):
         if not current.versions.exists():
             _keep_version(current, parsed, file.name)  # a document stored before versions were kept
@@ -219,9 +269,15 @@ def _ingest_one(report, actor, file: Path, issue, order: int, parsed: ParsedDocu
         if not current.versions.exists():
             # Stored before versions were kept: its text is the one the row holds now, version 1.
             DocumentVersion.objects.create(
-                document=current, version=current.version, text_sha256=current.text_sha256,
-                fingerprint=current.fingerprint, source=current.source, title=current.title, date=current.date,
-                body=current.body, parsed={"number": current.number, "title": current.title},
+                document=current,
+                version=current.version,
+                text_sha256=current.text_sha256,
+                fingerprint=current.fingerprint,
+                source=current.source,
+                title=current.title,
+                date=current.date,
+                body=current.body,
+                parsed={"number": current.number, "title": current.title},
             )
         new_text = bool(current.text_sha256) and current.text_sha256 != parsed.text_sha256
         if not current.text_sha256 and current.body != parsed.body:
@@ -237,9 +293,16 @@ def _ingest_one(report, actor, file: Path, issue, order: int, parsed: ParsedDocu
         if new_text:
             report.new_versions.append(number)
     audit_record(
-        actor=actor, action=AuditEntry.Action.INGEST, instance=document, before=before,
-        after={"fingerprint": document.fingerprint, "title": document.title, "version": document.version,
-               "clauses": len(parsed.clauses)},
+        actor=actor,
+        action=AuditEntry.Action.INGEST,
+        instance=document,
+        before=before,
+        after={
+            "fingerprint": document.fingerprint,
+            "title": document.title,
+            "version": document.version,
+            "clauses": len(parsed.clauses),
+        },
         note=f"从 {file.name} 导入" + ("（文本有变化，新版本）" if new_text else ""),
     )
 

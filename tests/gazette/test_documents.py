@@ -25,23 +25,87 @@ def test_every_file_has_its_expectation():
 
 # Typed by hand from the documents: 文号 (standard form), issuers, 成文日期, kind, in force from, until.
 HEADERS = [
-    ("zibo-measures.txt", "淄政发〔2021〕8号", ["淄博市人民政府"], dt.date(2021, 10, 8), "measures",
-     dt.date(2021, 11, 1), dt.date(2026, 10, 31)),
-    ("shandong-dept-notice.txt", "鲁民〔2021〕45号", ["山东省民政厅"], dt.date(2021, 11, 5), "notice",
-     dt.date(2021, 11, 5), dt.date(2022, 3, 31)),
-    ("huantai-emergency-plan.txt", "桓政办字〔2022〕12号", ["桓台县人民政府办公室"], dt.date(2022, 5, 20),
-     "emergency_plan", dt.date(2022, 6, 1), dt.date(2027, 5, 31)),  # 有效期5年 from 2022-06-01
-    ("gaoqing-joint-opinion.txt", "高发〔2022〕3号", ["中共高青县委", "高青县人民政府"], dt.date(2022, 3, 10),
-     "opinion", dt.date(2022, 3, 10), dt.date(2025, 12, 31)),
-    ("gaoqing-renda-appointments.txt", None, ["高青县人民代表大会常务委员会"], dt.date(2022, 1, 10), "personnel",
-     None, None),
-    ("boxing-personnel.txt", "博政任〔2021〕12号", ["博兴县人民政府"], dt.date(2021, 12, 3), "personnel", None, None),
-    ("zibo-finance-letter.txt", "淄财社函〔2021〕7号", ["淄博市财政局"], dt.date(2021, 11, 20), "notice",
-     dt.date(2021, 11, 20), None),
-    ("gaoqing-civil-affairs-request.txt", "高民发〔2021〕21号", ["高青县民政局"], dt.date(2021, 9, 15), "notice",
-     None, None),
-    ("zichuan-provisions.txt", "川政发〔2022〕1号", ["淄川区人民政府"], dt.date(2021, 12, 20), "provisions",
-     dt.date(2022, 1, 1), dt.date(2023, 12, 31)),
+    (
+        "zibo-measures.txt",
+        "淄政发〔2021〕8号",
+        ["淄博市人民政府"],
+        dt.date(2021, 10, 8),
+        "measures",
+        dt.date(2021, 11, 1),
+        dt.date(2026, 10, 31),
+    ),
+    (
+        "shandong-dept-notice.txt",
+        "鲁民〔2021〕45号",
+        ["山东省民政厅"],
+        dt.date(2021, 11, 5),
+        "notice",
+        dt.date(2021, 11, 5),
+        dt.date(2022, 3, 31),
+    ),
+    (
+        "huantai-emergency-plan.txt",
+        "桓政办字〔2022〕12号",
+        ["桓台县人民政府办公室"],
+        dt.date(2022, 5, 20),
+        "emergency_plan",
+        dt.date(2022, 6, 1),
+        dt.date(2027, 5, 31),
+    ),  # 有效期5年 from 2022-06-01
+    (
+        "gaoqing-joint-opinion.txt",
+        "高发〔2022〕3号",
+        ["中共高青县委", "高青县人民政府"],
+        dt.date(2022, 3, 10),
+        "opinion",
+        dt.date(2022, 3, 10),
+        dt.date(2025, 12, 31),
+    ),
+    (
+        "gaoqing-renda-appointments.txt",
+        None,
+        ["高青县人民代表大会常务委员会"],
+        dt.date(2022, 1, 10),
+        "personnel",
+        None,
+        None,
+    ),
+    (
+        "boxing-personnel.txt",
+        "博政任〔2021〕12号",
+        ["博兴县人民政府"],
+        dt.date(2021, 12, 3),
+        "personnel",
+        None,
+        None,
+    ),
+    (
+        "zibo-finance-letter.txt",
+        "淄财社函〔2021〕7号",
+        ["淄博市财政局"],
+        dt.date(2021, 11, 20),
+        "notice",
+        dt.date(2021, 11, 20),
+        None,
+    ),
+    (
+        "gaoqing-civil-affairs-request.txt",
+        "高民发〔2021〕21号",
+        ["高青县民政局"],
+        dt.date(2021, 9, 15),
+        "notice",
+        None,
+        None,
+    ),
+    (
+        "zichuan-provisions.txt",
+        "川政发〔2022〕1号",
+        ["淄川区人民政府"],
+        dt.date(2021, 12, 20),
+        "provisions",
+        dt.date(2022, 1, 1),
+        dt.date(2023, 12, 31),
+    ),
 ]
 
 
@@ -79,11 +143,13 @@ def test_document_fields(name, index, expected):
     assert (document.effective_to and document.effective_to.isoformat()) == expected["effective_to"]
     assert document.recipients == expected["recipients"]
     assert (document.attachments, document.attachments_printed) == (
-        expected["attachments"], expected["attachments_printed"]
+        expected["attachments"],
+        expected["attachments_printed"],
     )
     assert [[c.path, c.line] for c in document.clauses] == expected["clauses"]
     assert [
-        [p.action, p.person, p.position, p.probation_months, p.term_months, p.acting] for p in document.personnel
+        [p.action, p.person, p.position, p.probation_months, p.term_months, p.acting]
+        for p in document.personnel
     ] == expected["personnel"]
 
 
@@ -116,8 +182,14 @@ def test_outline_in_any_digit_width_and_spacing():
 def test_printed_attachments_are_clauses_of_their_own():
     [document] = _read("shandong-dept-notice.txt").documents
     by_path = {c.path: c for c in document.clauses}
-    assert document.attachments == ["冬季救助工作进度表", "困难群众救助政策汇编"] and document.attachments_printed
-    assert by_path["附件1"].heading == "冬季救助工作进度表" and "12月至次年2月：集中救助。" in by_path["附件1"].text
+    assert (
+        document.attachments == ["冬季救助工作进度表", "困难群众救助政策汇编"]
+        and document.attachments_printed
+    )
+    assert (
+        by_path["附件1"].heading == "冬季救助工作进度表"
+        and "12月至次年2月：集中救助。" in by_path["附件1"].text
+    )
     assert by_path["附件2"].text.endswith("二、特困人员救助供养政策。")
     assert by_path["落款"].text.startswith("山东省民政厅\n二〇二一年十一月五日")
 
@@ -137,4 +209,6 @@ def test_unnumbered_identifier_is_stable_and_not_a_number():
     again = read_text((DOCUMENTS / "gaoqing-renda-appointments.txt").read_text(encoding="utf-8")).documents[0]
     assert document.number == again.number and document.number.startswith("无文号-20220110-")
     assert normalise_number(document.number) is None  # it cannot be read as a 文号
-    assert unnumbered_identifier(document.issuer, document.date, document.title + "（修订）") != document.number
+    assert (
+        unnumbered_identifier(document.issuer, document.date, document.title + "（修订）") != document.number
+    )

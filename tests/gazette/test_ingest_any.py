@@ -46,8 +46,11 @@ def test_folder_reads_every_file_and_reports_the_unreadable_document(collection)
     report = gazette_ingest(path=collection, actor="test")
     assert len(report.created) == READABLE and report.updated == []
     assert [p.as_dict() for p in report.problems] == [
-        {"file": "boxing-gazette-issue.txt", "line": 14,
-         "message": "博政办字〔2022〕3号 没有找到成文日期（如 2021年 9月 26日 或 二〇二一年九月二十六日）"}
+        {
+            "file": "boxing-gazette-issue.txt",
+            "line": 14,
+            "message": "博政办字〔2022〕3号 没有找到成文日期（如 2021年 9月 26日 或 二〇二一年九月二十六日）",
+        }
     ]
     assert AuditEntry.objects.filter(action="ingest").count() == audits + READABLE
     issue_document = Document.objects.get(number="博政字〔2022〕5号")
@@ -56,7 +59,10 @@ def test_folder_reads_every_file_and_reports_the_unreadable_document(collection)
     assert not renda.numbered and renda.number.startswith("无文号-20220110-")
     acting = PersonnelDecision.objects.get(document=renda, person="陈刚")
     assert (acting.action, acting.acting, acting.position) == ("appoint", True, "高青县人民政府县长")
-    assert PersonnelDecision.objects.get(document__number="博政任〔2021〕12号", person="王晓明").probation_months == 12
+    assert (
+        PersonnelDecision.objects.get(document__number="博政任〔2021〕12号", person="王晓明").probation_months
+        == 12
+    )
 
 
 @pytest.mark.django_db
@@ -75,8 +81,10 @@ def test_reingesting_the_folder_changes_nothing(collection):
 def test_changed_text_is_a_new_version_and_the_old_one_is_kept(collection):
     gazette_ingest(path=collection, actor="test")
     letter = collection / "zibo-finance-letter.txt"
-    letter.write_text(letter.read_text(encoding="utf-8").replace("请按规定及时拨付到位", "请于12月底前拨付到位"),
-                      encoding="utf-8")
+    letter.write_text(
+        letter.read_text(encoding="utf-8").replace("请按规定及时拨付到位", "请于12月底前拨付到位"),
+        encoding="utf-8",
+    )
     report = gazette_ingest(path=collection, actor="test")
     assert report.updated == ["淄财社函〔2021〕7号"] == report.new_versions and report.created == []
     document = Document.objects.get(number="淄财社函〔2021〕7号")
