@@ -147,7 +147,8 @@ def cmd_gazette_ingest(args) -> int:
         report = gazette_ingest(path=Path(args.path), actor=_actor())
     except ServiceError as exc:
         return _fail(exc.field, exc.message)
-    _print_json({"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
+    # Documents that could not be read are listed under "problems" (file, line, reason); the others are stored.
+    _print_json(report.as_dict())
     return 0
 
 
@@ -322,7 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     gazette = sub.add_parser("gazette", help="ingest and list gazette documents")
     gazette_sub = gazette.add_subparsers(dest="action", metavar="ACTION", required=True)
-    ingest = gazette_sub.add_parser("ingest", help="parse a gazette text file into documents and clauses")
+    ingest = gazette_sub.add_parser(
+        "ingest", help="read a document, a gazette issue or a folder of .txt files into documents and clauses"
+    )
     ingest.add_argument("path")
     ingest.set_defaults(func=cmd_gazette_ingest)
     listing = gazette_sub.add_parser("list", help="list ingested documents")

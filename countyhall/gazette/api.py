@@ -17,14 +17,39 @@ class ClauseSerializer(serializers.ModelSerializer):
 class PersonnelDecisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PersonnelDecision
-        fields = ["person", "action", "position", "probation", "term", "line"]
+        fields = [
+            "person",
+            "action",
+            "position",
+            "acting",
+            "probation",
+            "probation_months",
+            "term",
+            "term_months",
+            "line",
+        ]
 
 
 class DocumentSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
-        fields = ["id", "number", "issuer", "title", "date", "kind", "registration_code", "effective_from",
-                  "effective_to", "start_line", "end_line"]
+        fields = [
+            "id",
+            "number",
+            "numbered",
+            "number_as_printed",
+            "issuer",
+            "issuers",
+            "title",
+            "date",
+            "kind",
+            "registration_code",
+            "effective_from",
+            "effective_to",
+            "version",
+            "start_line",
+            "end_line",
+        ]
 
 
 class DocumentDetailSerializer(DocumentSummarySerializer):
@@ -33,7 +58,12 @@ class DocumentDetailSerializer(DocumentSummarySerializer):
 
     class Meta(DocumentSummarySerializer.Meta):
         fields = DocumentSummarySerializer.Meta.fields + [
-            "recipients", "attachments", "attachments_printed", "body", "clauses", "personnel_decisions",
+            "recipients",
+            "attachments",
+            "attachments_printed",
+            "body",
+            "clauses",
+            "personnel_decisions",
         ]
 
 
@@ -43,8 +73,9 @@ class DocumentListApi(generics.ListAPIView):
     serializer_class = DocumentSummarySerializer
 
     def get_queryset(self):
-        return document_list(query=self.request.query_params.get("q", ""),
-                             kind=self.request.query_params.get("kind", ""))
+        return document_list(
+            query=self.request.query_params.get("q", ""), kind=self.request.query_params.get("kind", "")
+        )
 
 
 class DocumentDetailApi(generics.RetrieveAPIView):

@@ -14,21 +14,34 @@ def document_index(request):
     kind = request.GET.get("kind", "")
     documents = document_list(query=query, kind=kind)
     clauses = clause_search(query=query, limit=30) if query else []
-    return render(request, "gazette/document_list.html", {
-        "documents": documents, "clauses": clauses, "query": query, "kind": kind, "kinds": Document.Kind.choices,
-    })
+    return render(
+        request,
+        "gazette/document_list.html",
+        {
+            "documents": documents,
+            "clauses": clauses,
+            "query": query,
+            "kind": kind,
+            "kinds": Document.Kind.choices,
+        },
+    )
 
 
 def document_detail(request, pk: int):
     document = get_object_or_404(Document, pk=pk)
     clauses = list(document.clauses.order_by("order"))
-    return render(request, "gazette/document_detail.html", {
-        "document": document,
-        "clauses": clauses,
-        "preamble": _preamble(document, clauses),
-        "personnel": document.personnel_decisions.order_by("order"),
-        "highlight": request.GET.get("highlight", ""),
-    })
+    return render(
+        request,
+        "gazette/document_detail.html",
+        {
+            "document": document,
+            "clauses": clauses,
+            "preamble": _preamble(document, clauses),
+            "personnel": document.personnel_decisions.order_by("order"),
+            "versions": document.versions.order_by("-version"),
+            "highlight": request.GET.get("highlight", ""),
+        },
+    )
 
 
 def document_pdf(request, pk: int):
@@ -46,10 +59,29 @@ def document_list_excel(request):
     return excel_response(
         filename="高青县人民政府公报文件目录.xlsx",
         sheet_title="文件目录",
-        headers=["文号", "发文机关", "标题", "成文日期", "文种", "登记号", "施行日期", "有效期至", "公报行号"],
+        headers=[
+            "文号",
+            "发文机关",
+            "标题",
+            "成文日期",
+            "文种",
+            "登记号",
+            "施行日期",
+            "有效期至",
+            "公报行号",
+        ],
         rows=(
-            [d.number, d.issuer, d.title, d.date, d.get_kind_display(), d.registration_code, d.effective_from,
-             d.effective_to, f"{d.start_line}–{d.end_line}"]
+            [
+                d.number,
+                d.issuer,
+                d.title,
+                d.date,
+                d.get_kind_display(),
+                d.registration_code,
+                d.effective_from,
+                d.effective_to,
+                f"{d.start_line}–{d.end_line}",
+            ]
             for d in documents
         ),
     )
@@ -83,9 +115,15 @@ def cite(request):
 
 def personnel_index(request):
     decisions = personnel_list(person=request.GET.get("person", ""), action=request.GET.get("action", ""))
-    return render(request, "gazette/personnel_list.html", {
-        "decisions": decisions, "actions": PersonnelDecision.Action.choices, "filters": request.GET,
-    })
+    return render(
+        request,
+        "gazette/personnel_list.html",
+        {
+            "decisions": decisions,
+            "actions": PersonnelDecision.Action.choices,
+            "filters": request.GET,
+        },
+    )
 
 
 def home_sections(request) -> list[dict]:
@@ -95,8 +133,13 @@ def home_sections(request) -> list[dict]:
     the gazette in the menu, rather than the same long list for every role."""
     if not getattr(request.user, "is_staff", False):
         return []
-    return [{"title": "本期公报文件", "template": "gazette/_home_documents.html",
-             "documents": list(Document.objects.order_by("order")[:13])}]
+    return [
+        {
+            "title": "本期公报文件",
+            "template": "gazette/_home_documents.html",
+            "documents": list(Document.objects.order_by("order")[:13]),
+        }
+    ]
 
 
 def citation_text(document: str, clause: str, line: int) -> dict | None:

@@ -21,11 +21,12 @@ KNOWN = {
         "heating",
         '37号 四、（一）3: the figure 1 元／立方米 starts on L5480 ("…采暖期用气 1"), the citation says L5482',
     ),
-    # The gazette parser closes 1号's review point （9） only at the five on-site steps (L590–626), so the gates
-    # (L594–608) and the review modes (L610–624) that follow the nine points in 三、（二）1 land in （9）.
-    **{where: ("gazette", "1号 三、（二）1: parser assigns L594–624 to item （9） (L590–592), not to 1.项目评审")
-       for where in ("egov.yaml egov.review.onsite_threshold@2021-07-20", "egov.yaml reading D43a",
-                     "egov.yaml reading D44")},
+    # Since issue 15 the gazette parser closes a "；"-list at its "。"-ended last item: 34号 3.3's paragraph after
+    # the six report items (L3925–3927, the 24-hour written report) is 3.3's own text, not item （6）'s.
+    **{where: ("emergency", "34号 L3925–3927 is clause 3.3 (after the list), the citation says 3.3（6）")
+       for where in ("emergency.yaml emergency.report.written_accident.minutes@2021-07-30",
+                     "emergency.yaml emergency.report.written_accident.recipients@2021-07-30",
+                     "emergency.yaml reading E2")},
 }
 
 
