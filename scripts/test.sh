@@ -117,7 +117,7 @@ postgres_run() {
 if [ "$WHICH" = all ] && [ -z "${COUNTYHALL_TEST_SEQUENTIAL:-}" ]; then
   # Both databases at once: each run is one Python process that waits on its database, the browser and the
   # subprocesses for part of the time, so on two cores the two side by side take little more than the longer
-  # alone (docs/decisions/0012-test-runs-side-by-side.md). Each run's output is printed whole when both end.
+  # alone (docs/decisions/0014-test-runs-side-by-side.md). Each run's output is printed whole when both end.
   choose_postgres
   LOGS=$(mktemp -d /tmp/countyhall-test-logs.XXXXXX)
   sqlite_run "$@" >"$LOGS/sqlite" 2>&1 & sqlite_pid=$!

@@ -1,4 +1,4 @@
-"""Who may do what in the e-government program (1号 二、, decision 0012): role sets, pure predicates, the permission
+"""Who may do what in the e-government program (1号 二、; roles in core/roles.py): role sets, pure predicates, the permission
 table. 县大数据局 is the competent department (县电子政务主管部门) that runs the yearly cycle; 县财政局 reviews and plans
 with it; a budget unit (项目申报单位) sees and edits only its own organisation's applications; 县保密局 reviews the
 classified ones; 县发改局 records the approval of county major projects; a third-party review body uploads the report

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0011_egov_roles'),
+        ('core', '0012_egov_roles'),
         ('egov', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0010_job_access_stamp'),
+        ('core', '0011_rolegrant_granted_by'),
     ]
 
     operations = [
