@@ -14,8 +14,8 @@ from django.db import models
 
 from countyhall.core.identity import mask_name
 from countyhall.core.models import Division, Organisation
-from countyhall.core.policy.basis import FigureBasis
 from countyhall.core.models.clocks import ClockExtensionRecord, ClockNoticeRecord, ClockStop
+from countyhall.core.policy.basis import FigureBasis
 
 
 class Category(models.TextChoices):
