@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.utils import timezone
 
 from .models import AuditEntry, CalendarDay, CalendarYear, Division, Organisation, RoleGrant, User
@@ -20,6 +21,7 @@ class CountyUserAdmin(UserAdmin):
         ("机构与数据范围", {"fields": ["display_name", "organisation", "division"]}),
     )
 
+    @transaction.atomic
     def save_formset(self, request, form, formset, change):
         """A role granted here keeps who granted it and when (four eyes on governed policy read them), and every
         grant and withdrawal is in the audit log (the admin's change view runs in one transaction)."""

@@ -125,6 +125,7 @@ def _tell_unit(application: Application, *, subject: str, body: str) -> None:
     )
 
 
+@transaction.atomic  # called from atomic services; its own savepoint keeps the audit rule checkable
 def _audit(actor, instance, before: dict | None, *, action=AuditEntry.Action.UPDATE, note: str = "") -> None:
     audit_record(
         actor=actor,

@@ -248,6 +248,7 @@ def gazette_ingest(*, path: Path, actor, issue_title: str = "") -> IngestReport:
     return report
 
 
+@transaction.atomic
 def _ingest_one(
     report, actor, file: Path, issue, order: int, parsed: ParsedDocument, current: Document | None
 ):

@@ -32,6 +32,13 @@ CASES = [
     (Role.PERMIT_REVIEWER, "county", set(), False),
     (Role.APPLICANT_FIRM, "county", set(), False),
     (Role.POWER_ENTERPRISE, "county", set(), False),
+    # 1号's cycle: they see applications and plans, not people.
+    (Role.BUDGET_UNIT, "county", set(), False),
+    (Role.AUDIT_OFFICE, "county", set(), False),
+    (Role.TRADING_CENTRE, "county", set(), False),
+    (Role.SECRECY, "county", set(), False),
+    (Role.COUNTY_GOVERNMENT, "county", set(), False),
+    (Role.EGOV_REVIEWER, "county", set(), False),
 ]
 
 
