@@ -427,7 +427,12 @@ def test_c11_report_deadline_under_each_answer(world, answer, last_day, submitte
             on=submitted,
         )
     assert report.late is late
-    assert report.summary["policy_basis"] == {"readings": {"C11": answer}}
+    # The reading, and the version of the report day it read (the parameter's first day in force).
+    assert report.summary["policy_basis"] == {
+        "readings": {"C11": answer},
+        "changes": [],
+        "parameters": {"permit.progress_report.last_day": value.valid_from.isoformat()},
+    }
 
 
 # ---------------------------------------------------------------- policy out of code
