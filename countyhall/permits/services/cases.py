@@ -391,8 +391,9 @@ def extension_request(*, actor, case: Case, working_days: int, reason: str, on: 
     require(access.can_request_extension(actor, case), "只有牵头部门可以申请延期。")
     if case.status not in (Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT):
         raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能申请延期。")
-    if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
-        raise ServiceError("working_days", "延长的工作日至少为 1 天。")
+    if isinstance(working_days, bool) or not isinstance(working_days, int):
+        raise ServiceError("working_days", "延长的工作日须为整数。")
+    # At least one day and a reason are core's check (StatutoryClock.extended, below); this is only an input guard.
     if working_days > MAX_EXTENSION_WORKING_DAYS:
         # An input guard, not policy: 10^12 failed PostgreSQL's integer column, and a clock would count for ever.
         raise ServiceError("working_days", f"延长的工作日不能超过 {MAX_EXTENSION_WORKING_DAYS} 天（约一年）。")
