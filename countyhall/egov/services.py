@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from countyhall.core.access import require
-from countyhall.core.clock import business_date, business_now
+from countyhall.core.clock import business_date, business_now, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation, User
 from countyhall.core.notifications import notify
@@ -410,10 +410,10 @@ def application_submit(*, actor, application: Application, late: str = "refuse")
         if late == "next_cycle":
             application.status = Status.DEFERRED
             application.deferred_from = application.plan_year.year
-            note = f"逾期申报（截止日{timely.data['due_on']:%Y年%-m月%-d日}），转入下一年度"
+            note = f"逾期申报（截止日{chinese_date(timely.data['due_on'])}），转入下一年度"
         else:
             application.status = Status.REFUSED_LATE
-            note = f"逾期申报（截止日{timely.data['due_on']:%Y年%-m月%-d日}），不予受理"
+            note = f"逾期申报（截止日{chinese_date(timely.data['due_on'])}），不予受理"
         application.save()
         _audit(actor, application, before, note=note)
         _tell_unit(
