@@ -257,7 +257,7 @@ def search(
         wanted |= Q(tokens__contains=f" {number_token(number)} ")
     candidates = list(
         SearchEntry.objects.filter(wanted, document__in=documents).values_list(
-            "pk", "document_id", "clause_id", "tokens", "length"
+            "document_id", "clause_id", "tokens", "length"
         )[:MAX_CANDIDATES]
     )
     if not candidates:
@@ -266,7 +266,7 @@ def search(
     average = SearchEntry.objects.aggregate(a=Avg("length"))["a"] or 1.0
     frequency = {t: SearchEntry.objects.filter(tokens__contains=f" {t} ").count() for t in terms}
     scored = []
-    for pk, document_id, clause_id, tokens, length in candidates:
+    for document_id, clause_id, tokens, length in candidates:
         counts = Counter(tokens.split())
         score = sum(_bm25(counts[t], frequency[t], length, total, average) for t in terms if counts[t])
         named = bool(number) and clause_id is None and counts[number_token(number)] > 0
