@@ -7,7 +7,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from countyhall.core.clock import business_date
-from countyhall.core.params import BadParameter, answers_bad_parameters, choice_param, date_param, page_param, year_param
+from countyhall.core.params import (
+    BadParameter,
+    answers_bad_parameters,
+    choice_param,
+    date_param,
+    page_param,
+    year_param,
+)
 from countyhall.core.reports import excel_response, pdf_response
 
 from .akn import akn_filename, document_akn_xml
@@ -232,6 +239,8 @@ def _search_excel(result):
 def document_akn(request, pk: int):
     """The document as Akoma Ntoso 3.0 XML (gazette.akn)."""
     document = get_object_or_404(Document, pk=pk)
-    response = HttpResponse(document_akn_xml(document=document), content_type="application/akn+xml; charset=utf-8")
+    response = HttpResponse(
+        document_akn_xml(document=document), content_type="application/akn+xml; charset=utf-8"
+    )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(akn_filename(document))}"
     return response
