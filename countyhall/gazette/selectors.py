@@ -33,10 +33,7 @@ def document_list(*, query: str = "", kind: str = "", issuer: str = "") -> Query
         terms = search_terms(query)
         if terms:
             documents = documents.filter(
-                reduce(
-                    and_,
-                    (Q(title__icontains=t) | Q(body__icontains=t) | Q(number__icontains=t) for t in terms),
-                )
+                reduce(and_, (Q(title__icontains=t) | Q(body__icontains=t) | Q(number__icontains=t) for t in terms))
             )
     return documents.order_by("order")
 
@@ -52,9 +49,7 @@ def clause_search(*, query: str, document: Document | None = None, limit: int = 
     return list(clauses.order_by("document__order", "order")[:limit])
 
 
-def clause_for_citation(
-    *, document_number: str, clause_path: str = "", line: int | None = None
-) -> Clause | None:
+def clause_for_citation(*, document_number: str, clause_path: str = "", line: int | None = None) -> Clause | None:
     """The clause a citation points at: by its printed path, else the deepest clause holding the line."""
     clauses = Clause.objects.filter(document__number=document_number).select_related("document")
     if clause_path:

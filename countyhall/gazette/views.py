@@ -18,7 +18,6 @@ from countyhall.core.params import (
 from countyhall.core.reports import excel_response, pdf_response
 
 from .akn import akn_filename, document_akn_xml
-
 from .models import Document, PersonnelDecision
 from .search import issuer_choices, search, validity_on, year_choices
 from .selectors import clause_for_citation, clause_search, document_for_line, document_list, personnel_list
