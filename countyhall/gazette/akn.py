@@ -33,7 +33,7 @@ ACT_KINDS = {
     Document.Kind.DECISION,
 }
 # Clauses that are no numbered provision: their hcontainer names.
-CONTAINER_NAMES = {"施行和有效期": "validity", "落款": "signature"}
+CONTAINER_NAMES = {"施行和有效期": "validity", "落款": "signature", "附件": "attachments"}
 STATUTE_LEVELS = {"编": "part", "章": "chapter", "节": "section", "条": "article", "款": "paragraph"}
 STATUTE_RE = re.compile(r"^第[一二三四五六七八九十百零〇0-9]+([编章节条款])$")
 

@@ -147,13 +147,15 @@ def in_force_q(on: dt.date, prefix: str = "") -> Q:
 
 
 def validity_on(document: Document, on: dt.date) -> str:
-    """The document's standing on a date, in words: 尚未施行, 现行有效, 已过有效期."""
+    """The document's standing on a date as its printed dates give it: 尚未施行, 有效期内, 已过有效期, or 施行中（未载明
+    有效期）. Only what the text prints: a review's list of retained documents, a repeal or an amendment is the
+    register's events' to say (issue 15), and this helper is where they will be read."""
     start = document.effective_from or document.date
     if on < start:
         return "尚未施行"
-    if document.effective_to and on > document.effective_to:
-        return "已过有效期"
-    return "现行有效"
+    if document.effective_to:
+        return "已过有效期" if on > document.effective_to else "有效期内"
+    return "施行中（未载明有效期）"
 
 
 def issuer_choices() -> list[str]:

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.params import (
     BadParameter,
     answers_bad_parameters,
@@ -63,13 +63,37 @@ def document_pdf(request, pk: int):
     clauses = list(document.clauses.order_by("order"))
     return pdf_response(
         template="reports/gazette_document.html",
-        context={"document": document, "clauses": clauses, "preamble": _preamble(document, clauses)},
+        context=_print_context(document, clauses),
         filename=f"{document.number}.pdf",
     )
 
 
+def _print_context(document: Document, clauses: list) -> dict:
+    """What the 公文 layout prints where: the numbered clauses as the body, the 落款 as the signature (or, when the
+    text printed none, the issuers and the 成文日期), the printed attachments after it."""
+    signature = next((c for c in clauses if c.path == "落款"), None)
+    listed = next((c for c in clauses if c.path == "附件"), None)  # the 附件 line as printed
+    annexes = [c for c in clauses if c.path.startswith("附件") and c is not listed]
+    body = [c for c in clauses if c not in (signature, listed) and c not in annexes]
+    return {
+        "attachment_lines": listed.text.splitlines() if listed is not None else [],
+        "document": document,
+        "organs": document.issuers or [document.issuer],
+        "preamble": _preamble(document, clauses),
+        "body_clauses": body,
+        "annexes": annexes,
+        "signature": (
+            [line for line in signature.text.splitlines() if line.strip()]
+            if signature is not None
+            else [*(document.issuers or [document.issuer]), chinese_date(document.date)]
+        ),
+    }
+
+
 def document_list_excel(request):
+    """The register as Excel: the documents the list's filters (q, kind) select, with their standing today."""
     documents = document_list(query=request.GET.get("q", ""), kind=request.GET.get("kind", ""))
+    today = business_date()
     return excel_response(
         filename="高青县人民政府公报文件目录.xlsx",
         sheet_title="文件目录",
@@ -83,6 +107,10 @@ def document_list_excel(request):
             "施行日期",
             "有效期至",
             "公报行号",
+            "联合发文机关",
+            f"效力状态（{chinese_date(today)}）",
+            "附件",
+            "版本",
         ],
         rows=(
             [
@@ -95,8 +123,14 @@ def document_list_excel(request):
                 d.effective_from,
                 d.effective_to,
                 f"{d.start_line}–{d.end_line}",
+                "、".join(d.issuers) if len(d.issuers) > 1 else "",
+                validity_on(d, today),
+                ("、".join(d.attachments) + ("" if d.attachments_printed else "（未随文刊印）"))
+                if d.attachments
+                else "",
+                d.version,
             ]
-            for d in documents
+            for d in documents.iterator()
         ),
     )
 
