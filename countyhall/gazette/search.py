@@ -26,7 +26,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import Clause, Document, SearchEntry
-from .parser import normalise_number
+from .parser import FULLWIDTH, NUMBER_ANY_RE, normalise_number
 
 USER_DICTIONARY = Path(__file__).parent / "data" / "userdict.txt"
 
@@ -247,7 +247,8 @@ def search(
     named 文号 first) or date (newest document first, then relevance)."""
     query = query.strip()
     number = normalise_number(query) if query else None
-    terms = query_terms(NUMBER_ANY_STRIP.sub(" ", query) if number else query)
+    # A 文号 in the query is looked up as one token; its digits and brackets are not words to look for.
+    terms = query_terms(NUMBER_ANY_RE.sub(" ", query.translate(FULLWIDTH)) if number else query)
     result = SearchResult(query=query, terms=terms, number=number or "")
     if not terms and not number:
         return result
@@ -298,12 +299,6 @@ def search(
             )
         )
     return result
-
-
-# A 文号 inside a query, removed before the query is segmented (its digits are not words to look for).
-NUMBER_ANY_STRIP = re.compile(
-    r"[\u4e00-\u9fff]{1,16}\s*[〔\[【（(]\s*[0-9０-９]{4}\s*[〕\]】）)]\s*第?\s*[0-9０-９]{1,4}\s*号"
-)
 
 
 # ---- highlighting ---------------------------------------------------------------------------------------------------
