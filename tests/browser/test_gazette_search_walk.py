@@ -18,7 +18,8 @@ PHONE_375 = {"width": 375, "height": 812}
 def test_search_walk(browser, live_server, gazette_path, viewport):
     from countyhall.gazette.services import gazette_ingest
 
-    gazette_ingest(path=gazette_path, actor="browser-test")  # a transactional test starts from an empty database
+    # A transactional test starts from an empty database.
+    gazette_ingest(path=gazette_path, actor="browser-test")
     context = browser.new_context(viewport=viewport, bypass_csp=True, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{live_server.url}/gazette/")
