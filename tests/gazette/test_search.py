@@ -249,3 +249,24 @@ def test_search_api_bad_input_is_structured(client):
         response.json()["error"]["field"] == "in_force_on"
         and "有效日期" in response.json()["error"]["message"]
     )
+
+
+@pytest.mark.django_db
+def test_a_failed_ingest_leaves_the_index_as_it_was(tmp_path, monkeypatch):
+    from countyhall.gazette import services
+
+    path = tmp_path / "trial.txt"
+    path.write_text(
+        "高青县民政局文件\n高民发〔2022〕10号\n关于助餐回访的通知\n各镇（街道）：\n一、回访\n在木李镇回访。\n高青县民政局\n2022年3月2日\n",
+        encoding="utf-8",
+    )
+    before = SearchEntry.objects.count()
+
+    def fail(**kwargs):
+        raise RuntimeError("audit store down")
+
+    monkeypatch.setattr(services, "audit_record", fail)
+    with pytest.raises(RuntimeError):
+        gazette_ingest(path=path, actor="test")
+    assert SearchEntry.objects.count() == before
+    assert not Document.objects.filter(number="高民发〔2022〕10号").exists()
