@@ -21,6 +21,7 @@ api_v1 = [
     path("calendar/<int:year>/<int:month>", core_api.CalendarMonthApi.as_view(), name="calendar-month"),
     path("gazette/documents", gazette_api.DocumentListApi.as_view(), name="document-list"),
     path("gazette/documents/<int:pk>", gazette_api.DocumentDetailApi.as_view(), name="document-detail"),
+    path("gazette/search", gazette_api.SearchApi.as_view(), name="gazette-search"),
     path("canteens/lunches", canteen_api.LunchCheckInApi.as_view(), name="canteen-lunches"),
     path("canteens/lunches/batch", canteen_api.LunchBatchCheckInApi.as_view(), name="canteen-lunches-batch"),
     path("canteens/facilities", canteen_api.FacilityListApi.as_view(), name="canteen-facilities"),
