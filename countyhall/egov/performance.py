@@ -28,9 +28,10 @@ from countyhall.egov.models import (
     SupplierRating,
 )
 
-DOCUMENT = portfolio.DOCUMENT
-OM_CLOUD = Citation(DOCUMENT, "三、（五）", 855)  # 7.1 依托政务云：主管部门统一协调，政府采购服务委托专业公司
-OM_UNIT = Citation(DOCUMENT, "三、（五）", 861)  # 7.2 部门业务应用系统由项目建设单位运行维护
+OM_CLOUD = Citation(
+    "高政办发〔2021〕1号", "三、（五）", 855
+)  # 7.1 依托政务云：主管部门统一协调，政府采购服务委托专业公司
+OM_UNIT = Citation("高政办发〔2021〕1号", "三、（五）", 861)  # 7.2 部门业务应用系统由项目建设单位运行维护
 Round = PerformanceEvaluation.Round
 Verdict = PerformanceEvaluation.Verdict
 SCALE_MISSING = (

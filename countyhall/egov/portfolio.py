@@ -33,14 +33,12 @@ from countyhall.egov.models import (
 from countyhall.egov.rules import next_year_flag_terms
 
 Status = Application.Status
-DOCUMENT = cite.DOCUMENT
-APPLICATION_DUE = Citation(DOCUMENT, "三、（一）", 441)  # 3.1 每年9月底前申报下一年度项目
-ADMISSIBILITY = Citation(
-    DOCUMENT, "三、（一）", 513
-)  # 3.9 the eight kinds (the migration/sharing gates: 4.3)
-PERFORMANCE = Citation(DOCUMENT, "四、", 873)  # 7.3 建设进度、资金使用、运行情况、应用效果
-ASSESSMENT = Citation(DOCUMENT, "四、", 879)  # 7.4 承建单位、监理单位、评估咨询机构和运维机构
-RECTIFICATION = Citation(DOCUMENT, "四、", 891)  # 7.5 建设单位要限期整改
+APPLICATION_DUE = Citation("高政办发〔2021〕1号", "三、（一）", 441)  # 3.1 每年9月底前申报下一年度项目
+# 3.9 the eight kinds (the migration/sharing gates of 4.3 sit in 三、（二）1, not yet resolvable: decision 0011)
+ADMISSIBILITY = Citation("高政办发〔2021〕1号", "三、（一）", 513)
+PERFORMANCE = Citation("高政办发〔2021〕1号", "四、", 873)  # 7.3 建设进度、资金使用、运行情况、应用效果
+ASSESSMENT = Citation("高政办发〔2021〕1号", "四、", 879)  # 7.4 承建单位、监理单位、评估咨询机构和运维机构
+RECTIFICATION = Citation("高政办发〔2021〕1号", "四、", 891)  # 7.5 建设单位要限期整改
 
 # Not a figure of 1号: how old a gate's evidence may grow while the next gate waits before the portfolio flags it
 # (a working convention of the portfolio page, set per installation; default 90 days).
@@ -322,7 +320,7 @@ def stale_ids(queryset) -> list[int]:
 def scale_max(on: dt.date) -> int | None:
     """The administered full mark in force, or None while no administrator has entered it."""
     try:
-        return int(parameters().at("egov.performance.scale_max", on).value)
+        return int(ParameterTrace(on).get("egov.performance.scale_max"))
     except NoPolicyInForce:
         return None
 
