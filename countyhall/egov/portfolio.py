@@ -220,7 +220,9 @@ def gates(application: Application, *, today: dt.date | None = None) -> list[dic
     for index, gate in enumerate(found):
         evidence_date = gate.get("evidence_date")
         gate["state_label"] = GATE_STATES.get(gate["state"], gate["state"])
-        gate["age_days"] = (today - evidence_date).days if evidence_date else None
+        # Review.started_at is the real clock (auto_now_add): under a pinned business date (demo, training) it can
+        # lie after "today"; such evidence is as fresh as can be, never a negative age.
+        gate["age_days"] = max((today - evidence_date).days, 0) if evidence_date else None
         following = found[index + 1]["state"] if index + 1 < len(found) else None
         gate["stale"] = bool(
             gate["state"] == "passed"
