@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 
 from countyhall.core.access import require
-from countyhall.core.clock import business_date, business_now
+from countyhall.core.clock import business_date, business_now, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.notifications import notify
@@ -215,7 +215,7 @@ def evaluation_record(
     )
     _audit(actor, evaluation, None, action=AuditEntry.Action.CREATE, note=evaluation.get_verdict_display())
     if verdict == Verdict.POOR:
-        due = f"，整改期限{rectification_due}" if evaluation.rectification_due else ""
+        due = f"，整改期限{chinese_date(rectification_due)}" if evaluation.rectification_due else ""
         notify(
             channel="in_app",
             recipient=str(application.unit),

@@ -16,7 +16,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
+from countyhall.core.money import format_money
 from countyhall.core.policy import Citation, NoPolicyInForce, parameters
 from countyhall.core.rules.trace import ParameterTrace
 from countyhall.egov import citations as cite
@@ -100,7 +101,7 @@ def cycle_gates(application: Application) -> list[dict]:
                 "application",
                 "申报",
                 "failed",
-                f"{application.get_status_display()}（{application.submitted_on}提交）",
+                f"{application.get_status_display()}（{chinese_date(application.submitted_on)}提交）",
                 application.submitted_on,
                 APPLICATION_DUE,
             )
@@ -113,7 +114,7 @@ def cycle_gates(application: Application) -> list[dict]:
                 "application",
                 "申报",
                 "passed",
-                f"{note}（{application.submitted_on}）",
+                f"{note}（{chinese_date(application.submitted_on)}）",
                 application.submitted_on,
                 APPLICATION_DUE,
             )
@@ -150,7 +151,9 @@ def cycle_gates(application: Application) -> list[dict]:
         if review.cosigned:
             supported = review.technical_supported and review.fiscal_supported
             approved = (
-                f"，核定投资{review.approved_investment}元" if review.approved_investment is not None else ""
+                f"，核定投资{format_money(review.approved_investment, symbol=False)}元"
+                if review.approved_investment is not None
+                else ""
             )
             evidence = (
                 f"技术：{'支持' if review.technical_supported else '不予支持'}；"
@@ -189,7 +192,7 @@ def _plan_gate(application: Application) -> dict:
     current = next((e for e in reversed(approved) if e.plan.status == AnnualPlan.Status.APPROVED), None)
     if current is not None:
         plan = current.plan
-        evidence = f"第{plan.version}版年度建设计划，县政府审定（{plan.approval_reference}），安排{current.investment}元"
+        evidence = f"第{plan.version}版年度建设计划，县政府审定（{plan.approval_reference}），安排{format_money(current.investment, symbol=False)}元"
         return _gate(
             "plan", "列入年度建设计划", "passed", evidence, _date(plan.approved_at), cite.COUNTY_APPROVAL
         )
