@@ -381,6 +381,12 @@ def next_year_recommendations(*, today: dt.date | None = None) -> list[dict]:
         .select_related("unit", "plan_year")
         .order_by("unit__name", "name")
     )
+    if not hasattr(selectors, "construction_gates"):
+        # Without acceptance records only 7.5 can raise the flag: look at the projects re-evaluated as poor.
+        candidates = candidates.filter(
+            evaluations__round=PerformanceEvaluation.Round.AFTER_RECTIFICATION,
+            evaluations__verdict=PerformanceEvaluation.Verdict.POOR,
+        ).distinct()
     found = []
     for application in candidates:
         result = next_year_result(application)
