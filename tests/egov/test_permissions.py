@@ -85,4 +85,6 @@ def test_a_budget_unit_records_the_operation_of_its_own_project_only(egov_users,
     app = draft()
     assert access.can_record_operation(egov_users["unit"], app)
     assert not access.can_record_operation(egov_users["other_unit"], app)
-    assert not access.can_view_ratings(egov_users["unit"]) and access.can_view_ratings(egov_users["audit_office"])
+    assert not access.can_view_ratings(egov_users["unit"]) and access.can_view_ratings(
+        egov_users["audit_office"]
+    )
