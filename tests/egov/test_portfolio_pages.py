@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from countyhall.egov import portfolio
 from countyhall.egov.models import NextYearDecision, PerformanceEvaluation
 
 pytestmark = pytest.mark.django_db
@@ -231,3 +232,40 @@ def test_the_review_and_plan_pdfs(client, egov_users, in_plan):
     response = client.get(reverse("egov:plan-pdf", args=[2022, 1]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert client.get(reverse("egov:plan-pdf", args=[2022, 9])).status_code == 404
+
+
+def test_the_demo_has_performance_and_every_new_page_opens_for_every_role(client, db):
+    from countyhall.core.actors import SystemActor
+    from countyhall.core.demo import demo_load
+    from countyhall.core.models import User
+    from countyhall.egov.demo import load
+    from countyhall.egov.models import Application, OperationArrangement, SupplierRating
+
+    demo_load()
+    messages = load(actor=SystemActor("demo"))
+    assert any("绩效评估" in line for line in messages)
+    assert OperationArrangement.objects.count() == 2 and SupplierRating.objects.count() == 6
+    [waiting] = portfolio.next_year_recommendations()
+    assert waiting["application"].name == "基层卫生信息系统升级（示例）"
+    pages = [reverse("egov:portfolio"), reverse("egov:performance"), reverse("egov:ratings")]
+    for application in Application.objects.filter(status=Application.Status.IN_PLAN):
+        pages += [
+            reverse("egov:performance-project", args=[application.pk]),
+            reverse("egov:next-year", args=[application.pk]),
+        ]
+    for username in (
+        "jiaoti",
+        "weijian",
+        "dashuju",
+        "caizheng",
+        "baomi",
+        "xianzhengfu",
+        "pingshen",
+        "shenjiju",
+        "fagai",
+    ):
+        _login(client, User.objects.get(username=username))
+        for page in pages:
+            assert client.get(page).status_code in (200, 403, 404), (username, page)
+    _login(client, User.objects.get(username="dashuju"))
+    assert "基层卫生信息系统升级（示例）" in client.get(reverse("egov:performance")).content.decode()
