@@ -269,3 +269,22 @@ def test_the_demo_has_performance_and_every_new_page_opens_for_every_role(client
             assert client.get(page).status_code in (200, 403, 404), (username, page)
     _login(client, User.objects.get(username="dashuju"))
     assert "基层卫生信息系统升级（示例）" in client.get(reverse("egov:performance")).content.decode()
+
+
+def test_the_to_dos_of_rectification(client, egov_users, in_plan, figures, settings):
+    from countyhall.egov.performance import evaluation_record
+
+    evaluation_record(
+        actor=egov_users["bigdata"],
+        application=in_plan["own"],
+        evaluated_on=D(2022, 6, 1),
+        score="50",
+        verdict="poor",
+        rectification_due=D(2022, 6, 30),
+        **ASPECTS,
+    )
+    assert "绩效低下，限期整改" in _login(client, egov_users["unit"]).get(reverse("home")).content.decode()
+    assert "绩效低下" not in _login(client, egov_users["other_unit"]).get(reverse("home")).content.decode()
+    assert "待整改后复评" not in _login(client, egov_users["bigdata"]).get(reverse("home")).content.decode()
+    settings.BUSINESS_DATE = D(2022, 7, 1)
+    assert "待整改后复评" in _login(client, egov_users["bigdata"]).get(reverse("home")).content.decode()
