@@ -74,3 +74,6 @@ def draft(egov_users, plan_year):
 @pytest.fixture
 def reviewer_org(egov_users):
     return Organisation.objects.get(pk=egov_users["reviewer"].organisation_id)
+
+
+from tests.egov.performance_fixtures import figures, in_plan  # noqa: E402, F401  (operation and performance fixtures)
