@@ -15,7 +15,7 @@ from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.clock import business_date, business_now
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import cell_text, sheet_rows
-from countyhall.core.figures import model_integer
+from countyhall.core.figures import model_decimal, model_integer
 from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.money import MoneyError, parse_money
@@ -465,7 +465,11 @@ def claims_build(*, actor, period: str) -> list[Claim]:
         if complete:
             # Only a complete list lets the locks (heating.policy) tell which parameters the claim did not use.
             claim.policy_basis["parameters"] = {name: sorted(v) for name, v in sorted(basis["parameters"].items())}
-        claim.amount = claim.entitlements.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        # Summed here, not by the database: SQLite's Sum of a total past the column fails on the read back.
+        claim.amount = sum(claim.entitlements.values_list("amount", flat=True), Decimal("0"))
+        # A total the claim's column cannot hold (many households at a huge administered amount) is refused,
+        # nothing written, rather than failing the save or every later read.
+        model_decimal(Claim, "amount", claim.amount)
         claim.shares = {budget: f"{amount:.2f}" for budget, amount in sorted(shares.items())}
         claim.save()
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, after=model_snapshot(claim))
