@@ -334,6 +334,25 @@ def test_a_chain_of_puppets_is_not_a_second_pair_of_eyes(policy_dir, admins, dja
         assert policy_change_approve(actor=User.objects.get(pk=fair.pk), change=change).state == "approved"
 
 
+
+@pytest.mark.django_db
+def test_an_administrator_whose_password_the_proposer_set_cannot_approve(policy_dir, admins, client):
+    """Attack (attack13): a superuser proposer sets an independent administrator's password on the admin site's
+    password page, signs in as them and approves: one person, two accounts."""
+    from countyhall.core.services.policy import policy_change_approve
+
+    first, second = admins
+    first.is_staff = first.is_superuser = True
+    first.save()
+    change = _propose(first)
+    client.force_login(first)
+    response = client.post(f"/admin/core/user/{second.pk}/password/", {
+        "password1": "Another-pass-2024!", "password2": "Another-pass-2024!", "usable_password": "true"})
+    assert response.status_code == 302, response.content.decode()[:1500]
+    with pytest.raises(AccessDenied, match="设置密码"):
+        policy_change_approve(actor=type(second).objects.get(pk=second.pk), change=change)
+    assert PolicyChange.objects.get(pk=change.pk).state == "proposed"
+
 # ------------------------------------------------------------------------------------------------ pages
 
 POLICIES_READINGS = ["A8", "A12", "A13", "A14", "B4", "B6", "B8", "B10", "C3", "E1"]

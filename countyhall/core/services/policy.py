@@ -272,15 +272,15 @@ def second_pair_of_eyes_refusal(user, change: PolicyChange) -> str:
     """Why `user` may not approve or reject `change`, or "" when they may. Four eyes need a second administrator
     of their own standing: not the proposer, not an account the proposer made an administrator (the admin's user
     page can add one) — directly or through an account the proposer made or created in turn (a chain of
-    puppets) —, not an account the proposer created on the admin site, not one who became an administrator after
-    the proposal. Grants made before granted_by was kept count as independent. The change's page shows its
+    puppets) —, not an account the proposer created or whose password they set on the admin site, not one who
+    became an administrator after the proposal. Grants made before granted_by was kept count as independent. The change's page shows its
     buttons from this too."""
     if change.proposed_by_id == user.pk:
         return "变更须由另一位管理员审核（提出人不能批准自己的变更）。"
     if not _independent_of(user.pk, proposer_id=change.proposed_by_id, before=change.proposed_at, granter=False,
                            seen=frozenset({user.pk})):
         return "变更须由另一位管理员审核：审核人的管理员角色不能由提出人授予（也不能经由提出人授予或创建的账号转授），" \
-               "审核人的账号不能由提出人创建，角色也不能在变更提出之后才授予。"
+               "审核人的账号不能由提出人创建或设置密码，角色也不能在变更提出之后才授予。"
     return ""
 
 
@@ -291,12 +291,15 @@ def _governing_roles() -> list[str]:
 
 
 def _created_by(user_id: int) -> set[int]:
-    """Who added the account on the admin site (its LogEntry of the addition)."""
-    from django.contrib.admin.models import ADDITION, LogEntry
+    """Who added the account on the admin site or set its password there (their LogEntry rows: the addition, and
+    the password page's change, logged with the untranslated field label "Password"): either knows the password."""
+    from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
     from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
 
-    return set(LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user_id),
-                                       action_flag=ADDITION).values_list("user_id", flat=True))
+    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user_id))
+    return set(entries.filter(Q(action_flag=ADDITION) | Q(action_flag=CHANGE, change_message__contains='"Password'))
+               .values_list("user_id", flat=True))
 
 
 def _independent_of(user_id: int, *, proposer_id: int, before, granter: bool, seen: frozenset) -> bool:
