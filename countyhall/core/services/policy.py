@@ -292,13 +292,14 @@ def _governing_roles() -> list[str]:
 
 def _created_by(user_id: int) -> set[int]:
     """Who added the account on the admin site or set its password there (their LogEntry rows: the addition, and
-    the password page's change, logged with the untranslated field label "Password"): either knows the password."""
+    the password page's change, logged with the field name "password", matched in either case: SQLite's LIKE
+    ignores case, PostgreSQL's does not): either knows the password."""
     from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
     from django.contrib.contenttypes.models import ContentType
     from django.db.models import Q
 
     entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user_id))
-    return set(entries.filter(Q(action_flag=ADDITION) | Q(action_flag=CHANGE, change_message__contains='"Password'))
+    return set(entries.filter(Q(action_flag=ADDITION) | Q(action_flag=CHANGE, change_message__icontains='"password'))
                .values_list("user_id", flat=True))
 
 
