@@ -15,4 +15,6 @@ class GazetteConfig(AppConfig):
             menu=(MenuEntry("政府公报", "gazette:list", anonymous=True),),
             home_sections="countyhall.gazette.views:home_sections",
             citation_text="countyhall.gazette.views:citation_text",
+            access="countyhall.gazette.access",
+            todos="countyhall.gazette.todos:todos",
         )
