@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -166,13 +167,17 @@ def _document(uri: str) -> Document:
     return document
 
 
-@extend_schema(parameters=[OpenApiParameter("on", str, description="YYYY-MM-DD：按该日的效力")])
 class DocumentByUriApi(APIView):
     """A document by its URI (…/高政办发/2021/2), or one clause (…/~sec_4__subsec_2__para_5), with its events and,
     with ?on=, its standing on that day and what changed later."""
 
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("uri", str, OpenApiParameter.PATH),
+                    OpenApiParameter("on", str, description="YYYY-MM-DD：按该日的效力")],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request, uri: str):
         document = _document(uri)
         on = _on_param(request)
@@ -206,6 +211,7 @@ class AffectedApi(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(parameters=[OpenApiParameter("uri", str, OpenApiParameter.PATH)], responses=OpenApiTypes.OBJECT)
     def get(self, request, uri: str):
         document = _document(uri)
         return Response(
@@ -220,18 +226,19 @@ class AffectedApi(APIView):
         )
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("post", str),
-        OpenApiParameter("person", str),
-        OpenApiParameter("on", str, description="YYYY-MM-DD：当日在任"),
-    ]
-)
 class MembershipListApi(APIView):
     """Who held post P on day D and by which decision (?post=&on=), or a person's posts over time (?person=)."""
 
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("post", str),
+            OpenApiParameter("person", str),
+            OpenApiParameter("on", str, description="YYYY-MM-DD：当日在任"),
+        ],
+        responses=MembershipSerializer(many=True),
+    )
     def get(self, request):
         on = _on_param(request)
         post = request.query_params.get("post", "").strip()[:200]

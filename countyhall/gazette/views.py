@@ -117,7 +117,10 @@ def cite(request):
         line = None
     clause = clause_for_citation(document_number=number, clause_path=clause_path, line=line)
     if clause is not None:
-        return redirect(clause.get_absolute_url())
+        # The clause in its document, by the document's URI and the clause's eId (the clause's own page is its
+        # link on the document page).
+        target = clause.eid or clause.anchor
+        return redirect(f"{clause.document.get_absolute_url()}?highlight={target}#{target}")
     document = Document.objects.filter(number=number).first() or (document_for_line(line) if line else None)
     if document is None:
         raise Http404(f"公报中没有找到 {number} {clause_path}")
