@@ -264,11 +264,16 @@ def affected_by(
             citation = value.citation
             if citation.document != number or not _under(citation.clause, clauses):
                 continue
-            if value.valid_to is not None and value.valid_to < from_date:
-                continue
+            if value.valid_to is not None and value.valid_to < from_date - dt.timedelta(days=1):
+                continue  # a value that ended before: the change does not reach it
             valid = f"{chinese_date(value.valid_from)}起" + (
                 f"至{chinese_date(value.valid_to)}" if value.valid_to else ""
             )
+            if value.valid_to is not None and value.valid_to < from_date:
+                # The file already ends the value with the document: from the day the rules find no policy in force.
+                change = f"{since}起没有数值：计算将报“没有有效的政策”，须录入后续政策"
+            else:
+                change = f"{since}起：{why}，该数值不再有依据（须确认后续政策）"
             rows.append(
                 AffectedRow(
                     program,
@@ -278,7 +283,7 @@ def affected_by(
                     citation.clause,
                     citation.line,
                     valid,
-                    f"{since}起：{why}，该数值不再有依据（须确认后续政策）",
+                    change,
                 )
             )
     for reading in registry.readings.values():
