@@ -84,7 +84,6 @@ def test_2hao_expiry_lists_every_canteen_figure_and_open_item_from_2024():
 
 def test_the_hooks_count_the_periods_from_the_day(county_tree):
     from countyhall.canteens.models import Facility, Settlement
-
     from countyhall.core.models import Organisation
 
     operator = Organisation.objects.create(name="测试运营方", kind="enterprise", division=county_tree["county"])
