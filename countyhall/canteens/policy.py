@@ -424,17 +424,32 @@ def cited_open_items(*, number: str, from_date: dt.date) -> list[dict]:
         return []
     since = chinese_date(from_date)
     month_from = Q(year__gt=from_date.year) | Q(year=from_date.year, month__gte=from_date.month)
-    settlements = Settlement.objects.filter(Q(month__isnull=False) & month_from | Q(month__isnull=True,
-                                                                                   year__gte=from_date.year))
+    settlements = Settlement.objects.filter(
+        Q(month__isnull=False) & month_from | Q(month__isnull=True, year__gte=from_date.year)
+    )
     open_settlements = settlements.exclude(status=Settlement.Status.LOCKED).count()
     subsidies = OperatingSubsidy.objects.filter(year__gte=from_date.year)
     lunches = Lunch.objects.filter(meal_date__gte=from_date, status=Lunch.Status.ACCEPTED)
     return [
-        {"label": f"{since}起的午餐补贴（每餐市、县补贴）", "count": lunches.count(), "key": "canteens.Lunch",
-         "url": reverse("canteens:subsidies"), "change": f"{since}起就餐的午餐补贴失去依据，须按后续政策核定"},
-        {"label": f"{from_date.year}年{from_date.month}月起的结算（其中未锁定 {open_settlements} 份）",
-         "count": settlements.count(), "key": "canteens.Settlement", "url": reverse("canteens:settlements"),
-         "change": f"{since}起的结算须按后续政策重算"},
-        {"label": f"{from_date.year}年度起的运营补贴", "count": subsidies.count(), "key": "canteens.OperatingSubsidy",
-         "url": reverse("canteens:subsidies"), "change": f"{from_date.year}年度起的运营补贴失去依据"},
+        {
+            "label": f"{since}起的午餐补贴（每餐市、县补贴）",
+            "count": lunches.count(),
+            "key": "canteens.Lunch",
+            "url": reverse("canteens:subsidies"),
+            "change": f"{since}起就餐的午餐补贴失去依据，须按后续政策核定",
+        },
+        {
+            "label": f"{from_date.year}年{from_date.month}月起的结算（其中未锁定 {open_settlements} 份）",
+            "count": settlements.count(),
+            "key": "canteens.Settlement",
+            "url": reverse("canteens:settlements"),
+            "change": f"{since}起的结算须按后续政策重算",
+        },
+        {
+            "label": f"{from_date.year}年度起的运营补贴",
+            "count": subsidies.count(),
+            "key": "canteens.OperatingSubsidy",
+            "url": reverse("canteens:subsidies"),
+            "change": f"{from_date.year}年度起的运营补贴失去依据",
+        },
     ]

@@ -359,12 +359,20 @@ def cited_open_items(*, number: str, from_date: dt.date) -> list[dict]:
     )
     if not cited:
         return []
-    periods = [p for p in Entitlement.objects.values_list("period", flat=True).distinct() if period_end(p) >= from_date]
+    periods = [
+        p
+        for p in Entitlement.objects.values_list("period", flat=True).distinct()
+        if period_end(p) >= from_date
+    ]
     entitlements = Entitlement.objects.filter(period__in=periods)
     unpaid = entitlements.filter(Q(claim__isnull=True) | ~Q(claim__status=Claim.Status.APPROVED)).count()
     since = chinese_date(from_date)
     return [
-        {"label": f"{since}起仍在计算期内的补贴（{'、'.join(sorted(periods)) or '无'}；其中未审定 {unpaid} 笔）",
-         "count": entitlements.count(), "key": "heating.Entitlement", "url": reverse("heating:claims"),
-         "change": f"{since}起各期补贴须按修改后的条文重算"},
+        {
+            "label": f"{since}起仍在计算期内的补贴（{'、'.join(sorted(periods)) or '无'}；其中未审定 {unpaid} 笔）",
+            "count": entitlements.count(),
+            "key": "heating.Entitlement",
+            "url": reverse("heating:claims"),
+            "change": f"{since}起各期补贴须按修改后的条文重算",
+        },
     ]

@@ -16,7 +16,9 @@ def gazette(gazette_path):
     from countyhall.core.services.calendar import calendar_seed_year
     from countyhall.gazette.services import gazette_ingest
 
-    gazette_ingest(path=gazette_path, actor="browser-test")  # a transactional test starts from an empty database
+    gazette_ingest(
+        path=gazette_path, actor="browser-test"
+    )  # a transactional test starts from an empty database
     calendar_seed_year(year=2021, actor="browser-test")
 
 

@@ -37,8 +37,12 @@ def test_document_uri(number, issuer, uri):
 
 
 def test_unnumbered_document_uri_names_issuer_and_date():
-    uri = document_uri(number="无文号-20220110-ab12cd34ef", issuer="高青县人民代表大会常务委员会",
-                       date=dt.date(2022, 1, 10), numbered=False)
+    uri = document_uri(
+        number="无文号-20220110-ab12cd34ef",
+        issuer="高青县人民代表大会常务委员会",
+        date=dt.date(2022, 1, 10),
+        numbered=False,
+    )
     assert uri == "/cn-sd-gaoqing/高青县人民代表大会常务委员会/2022-01-10/无文号-20220110-ab12cd34ef"
 
 
@@ -48,14 +52,18 @@ def test_expression_uri_and_back():
     assert split_expression("cn-sd-gaoqing/高政办发/2021/2/") == ("cn-sd-gaoqing/高政办发/2021/2", None)
 
 
-@pytest.mark.parametrize(("issuer", "code"), [("高青县人民政府", "cn-sd-gaoqing"), ("淄博市财政局", "cn-sd-zibo"),
-                                               ("某某委员会", "cn")])
+@pytest.mark.parametrize(
+    ("issuer", "code"),
+    [("高青县人民政府", "cn-sd-gaoqing"), ("淄博市财政局", "cn-sd-zibo"), ("某某委员会", "cn")],
+)
 def test_jurisdiction(issuer, code):
     assert jurisdiction(issuer) == code
 
 
-@pytest.mark.parametrize(("text", "number"), [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23),
-                                               ("一百零五", 105), ("甲", None)])
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("一百零五", 105), ("甲", None)],
+)
 def test_chinese_numeral(text, number):
     assert chinese_numeral(text) == number
 
@@ -90,13 +98,15 @@ def test_eid_part(label, nested, part):
 
 
 def test_clause_eids_chain_the_labels():
-    eids = clause_eids([
-        ("c-4", None, "四、"),
-        ("c-4-2", "c-4", "（二）"),
-        ("c-4-2-5", "c-4-2", "5"),
-        ("c-4-2-5-1", "c-4-2-5", "（1）"),
-        ("c-validity", None, "施行和有效期"),
-    ])
+    eids = clause_eids(
+        [
+            ("c-4", None, "四、"),
+            ("c-4-2", "c-4", "（二）"),
+            ("c-4-2-5", "c-4-2", "5"),
+            ("c-4-2-5-1", "c-4-2-5", "（1）"),
+            ("c-validity", None, "施行和有效期"),
+        ]
+    )
     assert eids == {
         "c-4": "sec_4",
         "c-4-2": "sec_4__subsec_2",
@@ -107,14 +117,16 @@ def test_clause_eids_chain_the_labels():
 
 
 def test_clause_eids_outline_and_unknown_and_duplicates():
-    eids = clause_eids([
-        ("c-3", None, "3"),
-        ("c-3-3", "c-3", "3.3"),
-        ("c-3-3-6", "c-3-3", "（6）"),
-        ("x", None, "说明"),
-        ("y", None, "说明"),
-        ("c-3b", None, "3"),
-    ])
+    eids = clause_eids(
+        [
+            ("c-3", None, "3"),
+            ("c-3-3", "c-3", "3.3"),
+            ("c-3-3-6", "c-3-3", "（6）"),
+            ("x", None, "说明"),
+            ("y", None, "说明"),
+            ("c-3b", None, "3"),
+        ]
+    )
     assert eids["c-3-3-6"] == "sec_3__subsec_3__point_6"
     assert eids["x"] == "clause_2" and eids["y"] == "clause_3"  # numbered among their siblings
     assert eids["c-3b"] == "sec_3_2"  # a repeated number stays unique within the document
@@ -130,5 +142,8 @@ def test_every_clause_of_the_gazette_has_a_unique_eid():
     rows = list(Clause.objects.values_list("document_id", "eid"))
     assert all(eid for _, eid in rows)
     assert len(set(rows)) == len(rows)
-    assert Clause.objects.get(document__number="高政办发〔2021〕2号", path="五、（一）2").eid == "sec_5__subsec_1__para_2"
+    assert (
+        Clause.objects.get(document__number="高政办发〔2021〕2号", path="五、（一）2").eid
+        == "sec_5__subsec_1__para_2"
+    )
     assert Clause.objects.get(document__number="高政办字〔2021〕34号", path="9.3").eid == "sec_9__subsec_3"

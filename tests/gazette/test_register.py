@@ -72,11 +72,17 @@ def test_2hao_expiry_lists_every_canteen_figure_and_open_item_from_2024():
     kinds = {r.kind for r in rows}
     assert {"参数", "代码引用", "在办事项"} <= kinds
     figures = {r.key for r in rows if r.kind == "参数"}
-    assert {"canteen.subsidy.city_per_meal", "canteen.operating_subsidy.per_lunch"} & figures or len(figures) >= 5
+    assert {"canteen.subsidy.city_per_meal", "canteen.operating_subsidy.per_lunch"} & figures or len(
+        figures
+    ) >= 5
     assert all(r.program == "长者食堂" or r.program for r in rows)
     open_items = [r for r in rows if r.kind == "在办事项"]
     labels = " ".join(r.name for r in open_items)
-    assert "2024年1月1日起的午餐补贴" in labels and "2024年1月起的结算" in labels and "2024年度起的运营补贴" in labels
+    assert (
+        "2024年1月1日起的午餐补贴" in labels
+        and "2024年1月起的结算" in labels
+        and "2024年度起的运营补贴" in labels
+    )
     assert "1月1日起" in open_items[0].change
     # the canteen parameters only: 37号's heating figures are not 2号's
     assert not any(r.key.startswith("heating.") for r in rows)
@@ -86,9 +92,12 @@ def test_the_hooks_count_the_periods_from_the_day(county_tree):
     from countyhall.canteens.models import Facility, Settlement
     from countyhall.core.models import Organisation
 
-    operator = Organisation.objects.create(name="测试运营方", kind="enterprise", division=county_tree["county"])
-    facility = Facility.objects.create(name="测试长者食堂", division=county_tree["village_b"], lunch_price="8.00",
-                                       operator=operator)
+    operator = Organisation.objects.create(
+        name="测试运营方", kind="enterprise", division=county_tree["county"]
+    )
+    facility = Facility.objects.create(
+        name="测试长者食堂", division=county_tree["village_b"], lunch_price="8.00", operator=operator
+    )
     Settlement.objects.create(facility=facility, year=2023, month=12)
     Settlement.objects.create(facility=facility, year=2024, month=1)
     Settlement.objects.create(facility=facility, year=2024, month=2, status=Settlement.Status.LOCKED)
@@ -101,13 +110,24 @@ def test_the_hooks_count_the_periods_from_the_day(county_tree):
 
 
 def test_an_amendment_of_a_heating_ratio_reaches_that_clause_only(admin):
-    event = services.event_record(actor=admin, number=HEATING, kind="amended", date=dt.date(2021, 11, 1),
-                                  cause_number="高政办字〔2021〕99号", clauses=["四、（一）2"], note="壁挂炉分担比例调整")
-    assert event.document == _document(HEATING) and event.cause is None  # the amending document is not printed
+    event = services.event_record(
+        actor=admin,
+        number=HEATING,
+        kind="amended",
+        date=dt.date(2021, 11, 1),
+        cause_number="高政办字〔2021〕99号",
+        clauses=["四、（一）2"],
+        note="壁挂炉分担比例调整",
+    )
+    assert (
+        event.document == _document(HEATING) and event.cause is None
+    )  # the amending document is not printed
     [(change, rows)] = selectors.document_affected(_document(HEATING))
     assert change["from"] == dt.date(2021, 11, 1) and change["clauses"] == ["四、（一）2"]
     keys = {r.key for r in rows if r.kind == "参数"}
-    assert "heating.gas_boiler.split" in keys and "heating.general.split" not in keys  # 四、 is not 四、（一）2
+    assert (
+        "heating.gas_boiler.split" in keys and "heating.general.split" not in keys
+    )  # 四、 is not 四、（一）2
     [item] = [r for r in rows if r.kind == "在办事项"]
     assert item.program == "清洁取暖" and "2021年11月1日起" in item.change
     assert AuditEntry.objects.filter(object_type="gazette.DocumentEvent", action="create").exists()
@@ -129,7 +149,12 @@ def test_an_amendment_of_a_heating_ratio_reaches_that_clause_only(admin):
     ],
 )
 def test_event_record_refuses_bad_input_naming_the_field(admin, fields, field):
-    data = {"number": CANTEENS, "kind": "repealed", "date": dt.date(2022, 1, 1), "cause_number": "高政字〔2022〕1号"}
+    data = {
+        "number": CANTEENS,
+        "kind": "repealed",
+        "date": dt.date(2022, 1, 1),
+        "cause_number": "高政字〔2022〕1号",
+    }
     with pytest.raises(ServiceError) as refused:
         services.event_record(actor=admin, **{**data, **fields})
     assert refused.value.field == field
@@ -137,8 +162,14 @@ def test_event_record_refuses_bad_input_naming_the_field(admin, fields, field):
 
 
 def test_a_repeal_ends_the_document_and_cites_its_cause(admin):
-    services.event_record(actor=admin, number=CANTEENS, kind="repealed", date=dt.date(2023, 6, 1),
-                          cause_number="高政办发〔2021〕3号", cause_line=1500)
+    services.event_record(
+        actor=admin,
+        number=CANTEENS,
+        kind="repealed",
+        date=dt.date(2023, 6, 1),
+        cause_number="高政办发〔2021〕3号",
+        cause_line=1500,
+    )
     document = _document(CANTEENS)
     assert selectors.document_standing(document, dt.date(2023, 5, 31)).code == "in_force"
     standing = selectors.document_standing(document, dt.date(2023, 6, 1))
@@ -150,8 +181,13 @@ def test_a_repeal_ends_the_document_and_cites_its_cause(admin):
 def test_only_the_register_keepers_record_events(make_user):
     officer = make_user("register-officer", Role.CIVIL_AFFAIRS)
     with pytest.raises(AccessDenied):
-        services.event_record(actor=officer, number=CANTEENS, kind="repealed", date=dt.date(2023, 6, 1),
-                              cause_number="高政办发〔2021〕3号")
+        services.event_record(
+            actor=officer,
+            number=CANTEENS,
+            kind="repealed",
+            date=dt.date(2023, 6, 1),
+            cause_number="高政办发〔2021〕3号",
+        )
     with pytest.raises(AccessDenied):
         services.retained_list_enter(actor=officer, text="\n".join(RETAINED))
 
@@ -162,7 +198,10 @@ def test_permission_table_agrees_with_the_predicate(make_user):
     for role in Role.values:
         user = make_user(f"perm-{role}", role)
         for permission in access.PERMISSIONS:
-            assert (permission.scope_for(role) is not None) == access.can_administer_register(user), (role, permission)
+            assert (permission.scope_for(role) is not None) == access.can_administer_register(user), (
+                role,
+                permission,
+            )
 
 
 # ---- 60号: the review of 2021 ------------------------------------------------------------------------------------
@@ -171,7 +210,11 @@ def test_permission_table_agrees_with_the_predicate(make_user):
 def test_retained_list_count_is_checked_against_18(admin):
     with pytest.raises(ServiceError) as refused:
         services.retained_list_enter(actor=admin, text="\n".join(RETAINED[:17]))
-    assert refused.value.field == "text" and "18 件" in refused.value.message and "17 件" in refused.value.message
+    assert (
+        refused.value.field == "text"
+        and "18 件" in refused.value.message
+        and "17 件" in refused.value.message
+    )
     with pytest.raises(ServiceError, match="文号重复"):
         services.retained_list_enter(actor=admin, text="\n".join(RETAINED[:17] + [CANTEENS]))
     with pytest.raises(ServiceError, match="不是文号"):
@@ -183,10 +226,14 @@ def test_retained_list_marks_the_not_retained_as_to_be_confirmed(admin):
     office_1 = _document("高政办发〔2021〕1号")  # 2021-07-20, the county government office's, not on the list
     before = selectors.document_standing(office_1, dt.date(2021, 10, 1))
     assert before.code == "in_force"  # the list is not entered yet: nothing is said
-    events = services.retained_list_enter(actor=admin, text="\n".join(f"{i}. {n}" for i, n in enumerate(RETAINED, 1)))
+    events = services.retained_list_enter(
+        actor=admin, text="\n".join(f"{i}. {n}" for i, n in enumerate(RETAINED, 1))
+    )
     assert len(events) == register.REVIEW_2021_RETAINED_COUNT == 18
     assert all(e.cause_number == "高政字〔2021〕60号" and e.date == dt.date(2021, 9, 26) for e in events)
-    assert {e.number for e in events if e.document is None} >= {"高政发〔2021〕1号"}  # R4: not 高政办发〔2021〕1号
+    assert {e.number for e in events if e.document is None} >= {
+        "高政发〔2021〕1号"
+    }  # R4: not 高政办发〔2021〕1号
     standing = selectors.document_standing(office_1, dt.date(2021, 10, 1))
     assert standing.code == "not_retained" and standing.label == "未列入2021年清理保留目录（待确认）"
     assert selectors.document_standing(office_1, dt.date(2021, 9, 25)).code == "in_force"  # before the review
@@ -210,14 +257,21 @@ def test_5hao_and_6hao_open_and_close_memberships():
     assert PostMembership.objects.filter(closed_by__document__number="高政任〔2021〕5号").count() == 5
     assert PostMembership.objects.filter(opened_by__document__number="高政任〔2021〕6号").count() == 2
     probations = PostMembership.objects.exclude(probation_end=None)
-    assert sorted(probations.values_list("person", flat=True)) == sorted(["杨凡", "张延新", "武海峰", "唐荣奇", "王卫平"])
+    assert sorted(probations.values_list("person", flat=True)) == sorted(
+        ["杨凡", "张延新", "武海峰", "唐荣奇", "王卫平"]
+    )
     assert set(probations.values_list("probation_end", flat=True)) == {dt.date(2022, 8, 24)}  # P2
 
 
 def test_yang_fan_posts_over_time():
     posts = selectors.person_posts("杨凡")
     assert [(m.post, m.start, m.end, m.secondment) for m in posts] == [
-        ("县新型工业发展服务中心副主任", None, dt.date(2021, 8, 25), True),  # removed; its start is not printed
+        (
+            "县新型工业发展服务中心副主任",
+            None,
+            dt.date(2021, 8, 25),
+            True,
+        ),  # removed; its start is not printed
         ("县工业和信息化局副局长", dt.date(2021, 8, 25), None, False),
     ]
     assert posts[1].opened_by.document.number == "高政任〔2021〕5号" and posts[1].opened_by.line == 5706
@@ -230,7 +284,9 @@ def test_who_held_a_post_on_a_day():
     [after] = selectors.memberships_on(post=post, on=dt.date(2021, 8, 25))
     assert after.person == "杨凡"
     # P5: 县畜牧渔业服务中心副主任 is several seats: 武海峰 appointed, 樊国平 removed, 任文兵 seconded
-    holders = {m.person for m in selectors.memberships_on(post="县畜牧渔业服务中心副主任", on=dt.date(2021, 9, 1))}
+    holders = {
+        m.person for m in selectors.memberships_on(post="县畜牧渔业服务中心副主任", on=dt.date(2021, 9, 1))
+    }
     assert holders == {"武海峰", "任文兵"}
 
 
@@ -240,9 +296,14 @@ def test_secondments_of_6hao_end_after_a_year():
         assert membership.secondment and membership.term_end == dt.date(2022, 8, 24)
 
 
-@pytest.mark.parametrize(("low", "high"), [(dt.date(2021, 8, 25), dt.date(2022, 8, 24)),
-                                            (dt.date(2021, 1, 31), dt.date(2022, 1, 30)),
-                                            (dt.date(2020, 2, 29), dt.date(2021, 2, 27))])
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [
+        (dt.date(2021, 8, 25), dt.date(2022, 8, 24)),
+        (dt.date(2021, 1, 31), dt.date(2022, 1, 30)),
+        (dt.date(2020, 2, 29), dt.date(2021, 2, 27)),
+    ],
+)
 def test_period_end(low, high):
     assert register.period_end(low, 12) == high
 

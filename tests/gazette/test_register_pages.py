@@ -49,8 +49,10 @@ def test_expression_uri_opens_the_version(client):
     assert client.get(reverse("gazette:by-uri", args=[_uri(CANTEENS) + "/zho@v9"])).status_code == 404
 
 
-@pytest.mark.parametrize(("on", "words"), [("2021-08-20", "尚未施行"), ("2022-06-15", "现行有效"),
-                                           ("2024-03-01", "有效期已于2023年12月31日届满")])
+@pytest.mark.parametrize(
+    ("on", "words"),
+    [("2021-08-20", "尚未施行"), ("2022-06-15", "现行有效"), ("2024-03-01", "有效期已于2023年12月31日届满")],
+)
 def test_document_as_in_force_on_a_day(client, on, words):
     html = client.get(reverse("gazette:by-uri", args=[_uri(CANTEENS)]) + f"?on={on}").content.decode()
     assert 'id="point-in-time"' in html and words in html
@@ -77,8 +79,11 @@ def test_register_page_lists_events_filters_and_exports(client):
     assert client.get(reverse("gazette:register") + "?kind=nonsense").status_code == 400
     export = client.get(reverse("gazette:register") + "?kind=expires&export=csv")
     assert export.status_code == 200
-    body = b"".join(export.streaming_content).decode("utf-8-sig") if export.streaming else export.content.decode(
-        "utf-8-sig")
+    body = (
+        b"".join(export.streaming_content).decode("utf-8-sig")
+        if export.streaming
+        else export.content.decode("utf-8-sig")
+    )
     assert CANTEENS in body and "有效期届满" in body
 
 
@@ -87,7 +92,12 @@ def test_the_administrator_records_a_repeal_and_the_retained_list(client, make_u
     client.force_login(admin)
     html = client.get(reverse("gazette:register")).content.decode()
     assert 'id="event-new"' in html and 'id="retained-enter"' in html
-    data = {"number": CANTEENS, "kind": "repealed", "date": "2023-06-01", "cause_number": "高政办发〔2021〕3号"}
+    data = {
+        "number": CANTEENS,
+        "kind": "repealed",
+        "date": "2023-06-01",
+        "cause_number": "高政办发〔2021〕3号",
+    }
     refused = client.post(reverse("gazette:event-new"), data)  # no confirmation ticked
     assert refused.status_code == 200 and not DocumentEvent.objects.filter(kind="repealed").exists()
     wrong = client.post(reverse("gazette:event-new"), {**data, "cause_number": "某文件", "confirm": "on"})
@@ -141,7 +151,9 @@ def test_api_by_uri_eid_and_on(client):
 def test_api_affected_and_memberships(client):
     [change] = client.get(f"/api/v1/gazette/affected/{_uri(CANTEENS)}").json()
     assert change["from"] == "2024-01-01" and any(r["kind"] == "在办事项" for r in change["affected"])
-    held = client.get("/api/v1/gazette/memberships", {"post": "县工业和信息化局副局长", "on": "2021-08-25"}).json()
+    held = client.get(
+        "/api/v1/gazette/memberships", {"post": "县工业和信息化局副局长", "on": "2021-08-25"}
+    ).json()
     assert [(m["person"], m["opened_by"]["document"]) for m in held] == [("杨凡", "高政任〔2021〕5号")]
     posts = client.get("/api/v1/gazette/memberships", {"person": "杨凡"}).json()
     assert [m["end"] for m in posts] == ["2021-08-25", None]
