@@ -40,7 +40,11 @@ from .services import event_record, retained_list_enter
 def document_index(request):
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
-    documents = document_list(query=query, kind=kind)
+    documents = list(document_list(query=query, kind=kind).prefetch_related("events"))
+    today = business_date()
+    retained = {e.number for e in retained_list()["entries"]}
+    for document in documents:
+        document.standing = document_standing(document, today, retained=retained)
     clauses = clause_search(query=query, limit=30) if query else []
     return render(
         request,
