@@ -34,6 +34,16 @@ def period_end(start: dt.date, months: int) -> dt.date:
     return dt.date(year, month, day) - dt.timedelta(days=1)
 
 
+def clause_within(path: str, ancestor: str) -> bool:
+    """The clause `path` is `ancestor` or lies under it (五、（一）2 under 五、（一）; 1.1.2 under 1.1), going by the printed
+    paths: after an ancestor ending in a number the path must not go on with a digit (一、10 is not under 一、1)."""
+    if path == ancestor:
+        return True
+    if not ancestor or not path.startswith(ancestor):
+        return False
+    return not (ancestor[-1].isdigit() and path[len(ancestor)].isdigit())
+
+
 def parse_number_list(text: str) -> list[str]:
     """One 文号 a line (blank lines and a leading "1." or "（1）" ignored), 全角 brackets normalised by the parser."""
     from .parser import normalise_number

@@ -156,14 +156,18 @@ class PointInTime:
 def document_as_of(document: Document, on: dt.date) -> PointInTime:
     """The document as in force on `on`: the version ingested by then (the latest whose text the register held by
     that day; the first when none was), its standing, and the events after that day (with the amendments by clause)."""
+    from .register import clause_within
+
     versions = list(document.versions.order_by("version"))
     held = [v for v in versions if v.ingested_at.date() <= on] or versions[:1]
     later = list(document.events.filter(date__gt=on).select_related("cause").order_by("date", "id"))
     amended: dict[str, list[DocumentEvent]] = {}
+    paths = list(document.clauses.values_list("path", flat=True))
     for event in later:
         if event.kind == DocumentEvent.Kind.AMENDED:
-            for path in event.clauses:
-                amended.setdefault(path, []).append(event)
+            for path in paths:
+                if any(clause_within(path, amended_path) for amended_path in event.clauses):
+                    amended.setdefault(path, []).append(event)
     return PointInTime(
         on=on,
         standing=document_standing(document, on),
@@ -206,7 +210,9 @@ class AffectedRow:
 
 def _under(path: str, clauses: list[str]) -> bool:
     """An amendment of 五、（一） reaches 五、（一）2 too."""
-    return not clauses or any(path == c or path.startswith(c) for c in clauses)
+    from .register import clause_within
+
+    return not clauses or any(clause_within(path, c) for c in clauses)
 
 
 def _program_names() -> dict[str, str]:

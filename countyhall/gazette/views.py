@@ -17,6 +17,7 @@ from . import access
 from .forms import EventForm, RetainedListForm
 from .identifiers import split_expression
 from .models import Document, DocumentEvent, PersonnelDecision, PostMembership
+from .register import clause_within
 from .selectors import (
     affected_by,
     clause_by_eid,
@@ -262,9 +263,7 @@ def clause_detail(request, document: Document, clause):
     on = _on(request)
     point = document_as_of(document, on) if on else None
     amendments = document.events.filter(kind=DocumentEvent.Kind.AMENDED).order_by("date", "id")
-    amendments = [
-        e for e in amendments if any(clause.path == p or clause.path.startswith(p) for p in e.clauses)
-    ]
+    amendments = [e for e in amendments if any(clause_within(clause.path, p) for p in e.clauses)]
     cited = affected_by(number=document.number, from_date=document.date, clauses=[clause.path])
     return render(
         request,

@@ -340,3 +340,20 @@ def test_probation_and_secondment_ends_are_dated_todos(settings, admin, make_use
     assert "杨凡 县工业和信息化局副局长 试用期满" in labels and "徐凤 县农业农村局副局长 挂职期满" in labels
     assert {t.deadline for t in items} == {dt.date(2022, 8, 24)}
     assert not [t for t in todos(make_user("todo-finance", Role.FINANCE)) if "期满" in t.label]
+
+
+@pytest.mark.parametrize(
+    ("path", "ancestor", "within"),
+    [
+        ("五、（一）2", "五、（一）", True),
+        ("五、（一）", "五、（一）", True),
+        ("五、（一）2", "五、", True),
+        ("一、10", "一、1", False),
+        ("1.10", "1.1", False),
+        ("1.1.2", "1.1", True),
+        ("2.1.1（1）", "2.1.1", True),
+        ("五、（二）1", "五、（一）", False),
+    ],
+)
+def test_clause_within(path, ancestor, within):
+    assert register.clause_within(path, ancestor) is within

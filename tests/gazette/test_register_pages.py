@@ -111,7 +111,9 @@ def test_the_administrator_records_a_repeal_and_the_retained_list(client, make_u
     html = client.get(reverse("gazette:by-uri", args=[_uri("高政办发〔2021〕1号")])).content.decode()
     assert "未列入2021年清理保留目录（待确认）" in html
     listed = client.get(reverse("gazette:list")).content.decode()  # the list shows each document's standing
-    assert "未列入2021年清理保留目录（待确认）" in listed and "已废止" not in listed  # the repeal is after today
+    assert (
+        "未列入2021年清理保留目录（待确认）" in listed and "已废止" not in listed
+    )  # the repeal is after today
 
 
 def test_register_entry_pages_are_for_administrators_only(client, make_user):
