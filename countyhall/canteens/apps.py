@@ -31,6 +31,7 @@ class CanteensConfig(AppConfig):
             demo="countyhall.canteens.demo",
             cli="countyhall.canteens.cli",
             todos="countyhall.canteens.todos:todos",
+            cited_open_items="countyhall.canteens.policy:cited_open_items",
             public_sections="countyhall.canteens.public:public_sections",
             policy_locks="countyhall.canteens.policy:policy_locks",
             policy_impact="countyhall.canteens.policy:policy_impact",

@@ -403,3 +403,53 @@ def policy_impact(*, change, proposal: GovernedPolicy) -> list[dict]:
     if change.key in OPERATING_READINGS or change.key.startswith(OPERATING_KEYS_PREFIX):
         tables += _operating_impact(since=change.valid_from, today=today, proposal=proposal)
     return tables
+
+
+def _cites(number: str, source_file: str) -> bool:
+    return any(
+        value.citation.document == number
+        for parameter in parameters()
+        if parameter.source_file == source_file
+        for value in parameter.values
+    )
+
+
+def cited_open_items(*, number: str, from_date: dt.date) -> list[dict]:
+    """The gazette register's hook (Program.cited_open_items): when a document canteen.yaml cites (高政办发〔2021〕2号)
+    ends or is amended from `from_date`, the lunches, monthly and yearly settlements and operating subsidies of the
+    periods from that day, each with how many are still open (not locked)."""
+    from django.urls import reverse
+
+    if not _cites(number, "canteen.yaml"):
+        return []
+    since = chinese_date(from_date)
+    month_from = Q(year__gt=from_date.year) | Q(year=from_date.year, month__gte=from_date.month)
+    settlements = Settlement.objects.filter(
+        Q(month__isnull=False) & month_from | Q(month__isnull=True, year__gte=from_date.year)
+    )
+    open_settlements = settlements.exclude(status=Settlement.Status.LOCKED).count()
+    subsidies = OperatingSubsidy.objects.filter(year__gte=from_date.year)
+    lunches = Lunch.objects.filter(meal_date__gte=from_date, status=Lunch.Status.ACCEPTED)
+    return [
+        {
+            "label": f"{since}起的午餐补贴（每餐市、县补贴）",
+            "count": lunches.count(),
+            "key": "canteens.Lunch",
+            "url": reverse("canteens:subsidies"),
+            "change": f"{since}起就餐的午餐补贴失去依据，须按后续政策核定",
+        },
+        {
+            "label": f"{from_date.year}年{from_date.month}月起的结算（其中未锁定 {open_settlements} 份）",
+            "count": settlements.count(),
+            "key": "canteens.Settlement",
+            "url": reverse("canteens:settlements"),
+            "change": f"{since}起的结算须按后续政策重算",
+        },
+        {
+            "label": f"{from_date.year}年度起的运营补贴",
+            "count": subsidies.count(),
+            "key": "canteens.OperatingSubsidy",
+            "url": reverse("canteens:subsidies"),
+            "change": f"{from_date.year}年度起的运营补贴失去依据",
+        },
+    ]

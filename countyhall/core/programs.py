@@ -67,6 +67,10 @@ class Program:
     # The gazette answers what a citation says: "module:function", function(document, clause, line) ->
     # {"title": document title, "words": the clause's own words} or None (core's citation_link shows them).
     citation_text: str = ""
+    # The gazette's register asks what a document's end or amendment reaches (issue 15): "module:function",
+    # function(number=文号, from_date=date) -> list of dict(label, count, url, change, key): the program's records
+    # (claims, settlements, open cases) of the periods from that day that rest on the document.
+    cited_open_items: str = ""
     # Governed policy (core.services.policy): "module:function", function(kind=, key=) -> list[PolicyLock] (up to
     # which date an approved settlement or claim used the reading or figure), and function(change=, proposal=) ->
     # list of impact tables (the program's open periods under today's policy and under the proposal).
@@ -100,6 +104,11 @@ class Program:
     def policy_apply_for(self, *, actor, change) -> None:
         if self.policy_apply:
             _function(self.policy_apply)(actor=actor, change=change)
+
+    def cited_open_items_for(self, *, number: str, from_date: dt.date) -> list[dict]:
+        if not self.cited_open_items:
+            return []
+        return list(_function(self.cited_open_items)(number=number, from_date=from_date))
 
     def permissions(self) -> list:
         return list(importlib.import_module(self.access).PERMISSIONS) if self.access else []

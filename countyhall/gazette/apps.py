@@ -18,4 +18,6 @@ class GazetteConfig(AppConfig):
             ),
             home_sections="countyhall.gazette.views:home_sections",
             citation_text="countyhall.gazette.views:citation_text",
+            access="countyhall.gazette.access",
+            todos="countyhall.gazette.todos:todos",
         )

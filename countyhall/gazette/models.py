@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -61,6 +62,8 @@ class Document(models.Model):
     text_sha256 = models.CharField(max_length=64, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
     source = models.CharField("来源文件", max_length=200, blank=True)
+    # The work URI (identifiers.document_uri): /cn-sd-gaoqing/高政办发/2021/2; gaz-b's export reads it.
+    uri = models.CharField("标识", max_length=255, db_index=True, blank=True)
 
     class Meta:
         verbose_name = "文件"
@@ -71,7 +74,19 @@ class Document(models.Model):
         return self.number
 
     def get_absolute_url(self) -> str:
+        if self.uri:
+            return reverse("gazette:by-uri", args=[self.uri.lstrip("/")])
         return reverse("gazette:document", args=[self.pk])
+
+    @property
+    def affected_url(self) -> str:
+        return reverse("gazette:affected", args=[self.uri.lstrip("/")]) if self.uri else ""
+
+    @property
+    def expression_uri(self) -> str:
+        from .identifiers import expression_uri
+
+        return expression_uri(self.uri, self.version)
 
 
 class DocumentVersion(models.Model):
@@ -100,6 +115,13 @@ class DocumentVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.document.number} 第{self.version}版"
 
+    def get_absolute_url(self) -> str:
+        from .identifiers import expression_uri
+
+        if not self.document.uri:
+            return self.document.get_absolute_url()
+        return reverse("gazette:by-uri", args=[expression_uri(self.document.uri, self.version).lstrip("/")])
+
 
 class Clause(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="clauses")
@@ -115,6 +137,8 @@ class Clause(models.Model):
     text = models.TextField("条文")
     line = models.PositiveIntegerField("起始行")
     end_line = models.PositiveIntegerField("结束行")
+    # The AKN-style eId (identifiers.clause_eids): 四、（二）5 → sec_4__subsec_2__para_5; gaz-b's export reads it.
+    eid = models.CharField("条款标识", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "条款"
@@ -126,6 +150,8 @@ class Clause(models.Model):
         return f"{self.document.number} {self.path}"
 
     def get_absolute_url(self) -> str:
+        if self.eid and self.document.uri:
+            return reverse("gazette:by-uri", args=[f"{self.document.uri.lstrip('/')}/~{self.eid}"])
         return f"{self.document.get_absolute_url()}#{self.anchor}"
 
 
@@ -183,3 +209,107 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document.number} {self.clause.path if self.clause_id else ''}".strip()
+
+
+class DocumentEvent(models.Model):
+    """A dated event in a document's life, citing the document that caused it (issue 15).
+
+    Derived at ingest from the document's own fields (issued, in force from, expires) or recorded by an
+    administrator (published, retained by 高政字〔2021〕60号's list, amended, repealed, lapsed). `number` is the 文号
+    of the document the event befalls, kept as a string: a retained or repealed document need not be in the
+    register (高政发〔2021〕1号 is cited by 60号 but not printed in this issue)."""
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", "印发"
+        PUBLISHED = "published", "公布"
+        IN_FORCE = "in_force", "施行"
+        EXPIRES = "expires", "有效期届满"
+        RETAINED = "retained", "清理后保留"
+        AMENDED = "amended", "修改"
+        REPEALED = "repealed", "废止"
+        LAPSED = "lapsed", "失效"
+
+    class Origin(models.TextChoices):
+        DERIVED = "derived", "导入时从原文读取"
+        ADMINISTERED = "administered", "管理员录入"
+
+    # Kinds an administrator records; the others come from the text at ingest.
+    ADMINISTERED_KINDS = (Kind.PUBLISHED, Kind.AMENDED, Kind.REPEALED, Kind.LAPSED)
+    # After these the document (or, for an amendment, the named clauses) no longer reads as before.
+    ENDING_KINDS = (Kind.EXPIRES, Kind.REPEALED, Kind.LAPSED)
+
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="events", verbose_name="文件"
+    )
+    number = models.CharField("文号", max_length=64, db_index=True)
+    kind = models.CharField("事件", max_length=16, choices=Kind.choices)
+    date = models.DateField("日期")
+    cause = models.ForeignKey(
+        Document,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="caused_events",
+        verbose_name="依据文件",
+    )
+    cause_number = models.CharField("依据文号", max_length=64, blank=True)
+    cause_line = models.PositiveIntegerField("依据行号", null=True, blank=True)
+    clauses = models.JSONField("所涉条款", default=list, blank=True)
+    note = models.CharField("说明", max_length=500, blank=True)
+    origin = models.CharField("来源", max_length=16, choices=Origin.choices, default=Origin.DERIVED)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "文件事件"
+        verbose_name_plural = "文件事件"
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["kind", "date"], name="gazette_event_kind_date")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.get_kind_display()} {self.date}"
+
+
+class PostMembership(models.Model):
+    """One person holding one post for a time: opened by an appointment or secondment, closed by a removal
+    (issue 15). Rebuilt from the personnel decisions at each ingest (services.memberships_rebuild). A removal
+    from a post the register never saw opened gives a membership of unknown start."""
+
+    person = models.CharField("姓名", max_length=16, db_index=True)
+    post = models.CharField("职务", max_length=200, db_index=True)
+    opened_by = models.ForeignKey(
+        PersonnelDecision,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opened_memberships",
+        verbose_name="任命依据",
+    )
+    closed_by = models.ForeignKey(
+        PersonnelDecision,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="closed_memberships",
+        verbose_name="免职依据",
+    )
+    start = models.DateField("起始日期", null=True, blank=True)
+    end = models.DateField("结束日期", null=True, blank=True)
+    probation_end = models.DateField("试用期满", null=True, blank=True)
+    term_end = models.DateField("挂职期满", null=True, blank=True)
+    acting = models.BooleanField("代理", default=False)
+    secondment = models.BooleanField("挂职", default=False)
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+        ordering = ["person", "start", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.post}"
+
+    def held_on(self, on) -> bool:
+        """In post on that day: from the start (unknown: before the register) until the day before the removal."""
+        return (self.start is None or self.start <= on) and (self.end is None or on < self.end)

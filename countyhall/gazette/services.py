@@ -6,13 +6,34 @@ from pathlib import Path
 
 from django.db import transaction
 
+from countyhall.core.access import require
+from countyhall.core.actors import actor_user
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record
 from countyhall.core.web import is_ascii_int
 
-from .models import Clause, Document, DocumentVersion, GazetteIssue, PersonnelDecision
+from . import access
+from .identifiers import clause_eids, document_uri
+from .models import (
+    Clause,
+    Document,
+    DocumentEvent,
+    DocumentVersion,
+    GazetteIssue,
+    PersonnelDecision,
+    PostMembership,
+)
 from .parser import ParsedDocument, ParsedGazette, read_text
+from .register import (
+    NUMBER_RE,
+    REVIEW_2021,
+    REVIEW_2021_DATE,
+    REVIEW_2021_LINE,
+    parse_number_list,
+    period_end,
+    retained_list_problems,
+)
 from .search import index_document, is_indexed
 
 # The files a folder ingest reads: plain text, as the gazette and the documents are published for re-use.
@@ -93,6 +114,9 @@ def _write_document(
         fingerprint=parsed.fingerprint(),
         text_sha256=parsed.text_sha256,
         source=source,
+        uri=document_uri(
+            number=parsed.number, issuer=parsed.issuer, date=parsed.date, numbered=parsed.numbered
+        ),
     )
     if existing is None:
         document = Document.objects.create(number=parsed.number, **fields)
@@ -104,6 +128,7 @@ def _write_document(
         document.clauses.all().delete()
         document.personnel_decisions.all().delete()
     by_anchor: dict[str, Clause] = {}
+    eids = clause_eids([(c.anchor, c.parent_anchor, c.label) for c in parsed.clauses])
     for parsed_clause in parsed.clauses:
         clause = Clause.objects.create(
             document=document,
@@ -117,6 +142,7 @@ def _write_document(
             text=parsed_clause.text,
             line=parsed_clause.line,
             end_line=parsed_clause.end_line,
+            eid=eids[parsed_clause.anchor],
         )
         by_anchor[clause.anchor] = clause
     PersonnelDecision.objects.bulk_create(
@@ -264,6 +290,10 @@ def _ingest_one(
             _keep_version(current, parsed, file.name)  # a document stored before versions were kept
         if not is_indexed(current):
             index_document(document=current)  # a document stored before the search index was kept
+        if not current.events.filter(origin=DocumentEvent.Origin.DERIVED).exists():
+            _derive_events(current)  # a document stored before events were kept
+        if current.kind == Document.Kind.PERSONNEL and not PostMembership.objects.exists():
+            memberships_rebuild()
         report.unchanged.append(number)
         return
     before = None
@@ -291,6 +321,11 @@ def _ingest_one(
     document = _write_document(issue, order, parsed, current, file.name)
     _keep_version(document, parsed, file.name)
     index_document(document=document)
+    _derive_events(document)
+    if document.kind == Document.Kind.PERSONNEL or (
+        current is not None and current.kind == Document.Kind.PERSONNEL
+    ):
+        memberships_rebuild()
     if current is None:
         report.created.append(number)
     else:
@@ -326,3 +361,223 @@ def _issue_title(description: str, path: Path) -> str:
     if len(parts) == 3 and is_ascii_int(parts[1]) and is_ascii_int(parts[2]):
         return f"《{name}》{parts[1]}年第{int(parts[2])}期"
     return f"《{name}》{stem}"[:64]
+
+
+# ---- life in time (issue 15) ---------------------------------------------------------------------------------
+
+
+def _derive_events(document: Document) -> None:
+    """The events a document's own text dates: issued (its date), in force from and expires (its validity
+    sentence), each citing the document and the line that prints it. Administered events are left as they are;
+    the derived ones are written anew, and the events recorded against its 文号 before it was ingested are
+    attached to it."""
+    document.events.filter(origin=DocumentEvent.Origin.DERIVED).delete()
+    DocumentEvent.objects.filter(number=document.number, document__isnull=True).update(document=document)
+    DocumentEvent.objects.filter(cause_number=document.number, cause__isnull=True).update(cause=document)
+    validity = document.clauses.filter(anchor="c-validity").values_list("line", flat=True).first()
+    rows = [(DocumentEvent.Kind.ISSUED, document.date, document.end_line, "成文日期")]
+    if document.effective_from:
+        rows.append(
+            (DocumentEvent.Kind.IN_FORCE, document.effective_from, validity or document.end_line, "施行日期")
+        )
+    if document.effective_to:
+        rows.append(
+            (DocumentEvent.Kind.EXPIRES, document.effective_to, validity or document.end_line, "有效期至")
+        )
+    DocumentEvent.objects.bulk_create(
+        DocumentEvent(
+            document=document,
+            number=document.number,
+            kind=kind,
+            date=day,
+            cause=document,
+            cause_number=document.number,
+            cause_line=line,
+            note=f"原文所载{words}",
+            origin=DocumentEvent.Origin.DERIVED,
+        )
+        for kind, day, line, words in rows
+    )
+
+
+def memberships_rebuild() -> int:
+    """Every post membership anew from the personnel decisions, in the order of their documents' dates: an
+    appointment or a secondment opens one (probation and secondment ends by register.period_end from the
+    decision's date: the text states no start date, SPEC-registry P2), a removal or resignation closes the open
+    one of that person and post, or records one of unknown start when the register never saw it opened. Names are
+    not merged across posts (P3): a membership is a person's name and a post."""
+    PostMembership.objects.all().delete()
+    decisions = PersonnelDecision.objects.select_related("document").order_by(
+        "document__date", "document__order", "order"
+    )
+    open_ones: dict[tuple[str, str], PostMembership] = {}
+    made: list[PostMembership] = []
+    for decision in decisions:
+        day = decision.document.date
+        post, seconded = _post(decision.position)
+        key = (decision.person, post)
+        if decision.action in (
+            PersonnelDecision.Action.APPOINT,
+            PersonnelDecision.Action.HIRE,
+            PersonnelDecision.Action.SECOND,
+        ):
+            secondment = seconded or decision.action == PersonnelDecision.Action.SECOND
+            membership = PostMembership(
+                person=decision.person,
+                post=post,
+                opened_by=decision,
+                start=day,
+                acting=decision.acting,
+                secondment=secondment,
+                probation_end=period_end(day, decision.probation_months)
+                if decision.probation_months
+                else None,
+                term_end=period_end(day, decision.term_months) if decision.term_months else None,
+            )
+            open_ones[key] = membership
+            made.append(membership)
+        else:
+            membership = open_ones.pop(key, None)
+            if membership is None:
+                membership = PostMembership(person=decision.person, post=post, secondment=seconded)
+                made.append(membership)
+            membership.closed_by = decision
+            membership.end = day
+    PostMembership.objects.bulk_create(made)
+    return len(made)
+
+
+def _post(position: str) -> tuple[str, bool]:
+    """The post without the printed "（挂职）", and whether it is a secondment."""
+    for mark in ("（挂职）", "(挂职)"):
+        if position.endswith(mark):
+            return position[: -len(mark)], True
+    return position, False
+
+
+# ---- administered events (issue 15) ---------------------------------------------------------------------------
+
+
+def _number(field: str, raw: str, words: str) -> str:
+    from .parser import normalise_number
+
+    text = (raw or "").strip()
+    number = normalise_number(text) if text else None
+    if number is None and Document.objects.filter(number=text).exists():
+        number = text  # a document printed without a 文号, by its identifier
+    if not number or not (NUMBER_RE.match(number) or Document.objects.filter(number=number).exists()):
+        raise ServiceError(field, f"{words}：请填写文号，例如 高政办发〔2021〕2号（填写的是“{text}”）")
+    return number
+
+
+@transaction.atomic
+def event_record(
+    *,
+    actor,
+    number: str,
+    kind: str,
+    date,
+    cause_number: str,
+    clauses: list[str] | None = None,
+    cause_line: int | None = None,
+    note: str = "",
+) -> DocumentEvent:
+    """Record an event of a document's life an administrator learns of (published, amended, repealed, lapsed),
+    citing the document that caused it. An amendment names the clauses it changes; they must be clauses of the
+    document when the register holds it. Audited; four eyes are not needed (each entry names its cause)."""
+    require(access.can_administer_register(actor), "只有公报管理员可以登记文件事件")
+    if kind not in DocumentEvent.ADMINISTERED_KINDS:
+        allowed = "、".join(DocumentEvent.Kind(k).label for k in DocumentEvent.ADMINISTERED_KINDS)
+        raise ServiceError("kind", f"事件：只能登记{allowed}（印发、施行、有效期由原文读取）")
+    if date is None:
+        raise ServiceError("date", "日期：请填写事件发生的日期")
+    number = _number("number", number, "文件")
+    cause_number = _number("cause_number", cause_number, "依据文件")
+    document = Document.objects.filter(number=number).first()
+    cause = Document.objects.filter(number=cause_number).first()
+    if document is not None and date < document.date:
+        raise ServiceError("date", f"日期：{number} 成文于{document.date:%Y-%m-%d}，事件不能早于此日")
+    paths = [c.strip() for c in (clauses or []) if c and c.strip()]
+    if kind == DocumentEvent.Kind.AMENDED:
+        if not paths:
+            raise ServiceError("clauses", "所涉条款：修改须写明修改了哪些条款（如 五、（一）2）")
+        if document is not None:
+            known = set(document.clauses.values_list("path", flat=True))
+            missing = [p for p in paths if p not in known]
+            if missing:
+                raise ServiceError("clauses", f"所涉条款：{number} 没有条款 " + "、".join(missing))
+    if cause_line is not None and cause is not None and not cause.start_line <= cause_line <= cause.end_line:
+        raise ServiceError(
+            "cause_line",
+            f"依据行号：{cause_number} 在公报第{cause.start_line}–{cause.end_line}行，第{cause_line}行不在其中",
+        )
+    event = DocumentEvent.objects.create(
+        document=document,
+        number=number,
+        kind=kind,
+        date=date,
+        cause=cause,
+        cause_number=cause_number,
+        cause_line=cause_line,
+        clauses=paths,
+        note=note.strip()[:500],
+        origin=DocumentEvent.Origin.ADMINISTERED,
+        recorded_by=actor_user(actor),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=event,
+        after={
+            "number": number,
+            "kind": kind,
+            "date": date.isoformat(),
+            "cause": cause_number,
+            "clauses": paths,
+        },
+        note=f"登记{event.get_kind_display()}：{number}（依据 {cause_number}）",
+    )
+    return event
+
+
+@transaction.atomic
+def retained_list_enter(*, actor, text: str, note: str = "") -> list[DocumentEvent]:
+    """Enter 高政字〔2021〕60号's list of retained documents (the unprinted attachment, from the county's website),
+    one 文号 a line. The count must be the 18 the notice prints (L15); the list replaces any list entered before.
+    Each entry is an event "retained" on 2021-09-26 citing 60号, audited with the list before and after."""
+    require(access.can_administer_register(actor), "只有公报管理员可以录入保留文件目录")
+    numbers = parse_number_list(text)
+    problems = retained_list_problems(numbers)
+    if problems:
+        raise ServiceError("text", "保留文件目录：" + "；".join(problems))
+    old = DocumentEvent.objects.filter(kind=DocumentEvent.Kind.RETAINED, cause_number=REVIEW_2021)
+    before = sorted(old.values_list("number", flat=True))
+    old.delete()
+    cause = Document.objects.filter(number=REVIEW_2021).first()
+    documents = {d.number: d for d in Document.objects.filter(number__in=numbers)}
+    events = DocumentEvent.objects.bulk_create(
+        DocumentEvent(
+            document=documents.get(number),
+            number=number,
+            kind=DocumentEvent.Kind.RETAINED,
+            date=REVIEW_2021_DATE,
+            cause=cause,
+            cause_number=REVIEW_2021,
+            cause_line=REVIEW_2021_LINE,
+            note=note.strip()[:500] or "据高政字〔2021〕60号附件（县政府网站）录入",
+            origin=DocumentEvent.Origin.ADMINISTERED,
+            recorded_by=actor_user(actor),
+        )
+        for number in numbers
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+        object_type="gazette.retained_list",
+        object_id=REVIEW_2021,
+        object_repr="2021年规范性文件清理保留目录",
+        before={"numbers": before} if before else None,
+        after={"numbers": numbers},
+        note=f"录入保留文件目录 {len(numbers)} 件",
+    )
+    return events

@@ -27,6 +27,7 @@ class HeatingConfig(AppConfig):
             access="countyhall.heating.access",
             demo="countyhall.heating.demo",
             todos="countyhall.heating.todos:todos",
+            cited_open_items="countyhall.heating.policy:cited_open_items",
             public_sections="countyhall.heating.public:sections",
             policy_locks="countyhall.heating.policy:policy_locks",
             policy_impact="countyhall.heating.policy:policy_impact",

@@ -356,3 +356,39 @@ def stove_shares_under(amount: Decimal, answer: str) -> dict[str, Decimal]:
             general=trace.get("heating.general.split"),
         )
     return rules._shares(amount, weights)
+
+
+def cited_open_items(*, number: str, from_date: dt.date) -> list[dict]:
+    """The gazette register's hook (Program.cited_open_items): when a document heating.yaml cites ends or is amended
+    from `from_date` (a ratio of 37号, say), the entitlements of the periods still running or later, with how many
+    are not yet in an approved claim."""
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from countyhall.core.clock import chinese_date
+
+    cited = any(
+        value.citation.document == number
+        for parameter in parameters()
+        if parameter.source_file == "heating.yaml"
+        for value in parameter.values
+    )
+    if not cited:
+        return []
+    periods = [
+        p
+        for p in Entitlement.objects.values_list("period", flat=True).distinct()
+        if period_end(p) >= from_date
+    ]
+    entitlements = Entitlement.objects.filter(period__in=periods)
+    unpaid = entitlements.filter(Q(claim__isnull=True) | ~Q(claim__status=Claim.Status.APPROVED)).count()
+    since = chinese_date(from_date)
+    return [
+        {
+            "label": f"{since}起仍在计算期内的补贴（{'、'.join(sorted(periods)) or '无'}；其中未审定 {unpaid} 笔）",
+            "count": entitlements.count(),
+            "key": "heating.Entitlement",
+            "url": reverse("heating:claims"),
+            "change": f"{since}起各期补贴须按修改后的条文重算",
+        },
+    ]

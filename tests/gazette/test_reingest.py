@@ -6,6 +6,7 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
+from django.urls import reverse
 
 from countyhall.core.models import AuditEntry
 from countyhall.core.policy import parameters
@@ -79,8 +80,8 @@ def test_every_citation_link_opens_its_clause_after_reingest(client, gazette_pat
     gazette_ingest(path=gazette_path, actor="test")
     cited = checks.parameter_citations(parameters()) + checks.code_citations()[0]
     anchors = {
-        (d, p): (a, pk)
-        for d, p, a, pk in Clause.objects.values_list("document__number", "path", "anchor", "document_id")
+        (d, p): (eid, uri)
+        for d, p, eid, uri in Clause.objects.values_list("document__number", "path", "eid", "document__uri")
     }
     seen = set()
     for item in cited:
@@ -92,7 +93,9 @@ def test_every_citation_link_opens_its_clause_after_reingest(client, gazette_pat
             {"doc": citation.document, "clause": citation.clause, "line": citation.line}
         )
         response = client.get(f"/gazette/cite/?{query}")
-        anchor, pk = anchors[(citation.document, citation.clause)]
+        eid, uri = anchors[(citation.document, citation.clause)]
         assert response.status_code == 302, item.where
-        assert response["Location"] == f"/gazette/d/{pk}/?highlight={anchor}#{anchor}", item.where
+        # issue 15: by the document's URI and the clause's eId
+        expected = reverse("gazette:by-uri", args=[uri.lstrip("/")])
+        assert response["Location"] == f"{expected}?highlight={eid}#{eid}", item.where
     assert len(seen) > 60

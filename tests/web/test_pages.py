@@ -75,9 +75,10 @@ def test_citation_link_resolves_to_the_clause(client):
     response = client.get(href.replace("&amp;", "&"))
     assert response.status_code == 302
     document = Document.objects.get(number="高政办发〔2021〕3号")
-    assert response["Location"] == f"{document.get_absolute_url()}?highlight=c-2-4#c-2-4"
+    # issue 15: the document by its URI, the clause by its eId (二、（四） → sec_2__subsec_4)
+    assert response["Location"] == f"{document.get_absolute_url()}?highlight=sec_2__subsec_4#sec_2__subsec_4"
     query = urllib.parse.urlencode({"doc": "高政办字〔2021〕34号", "clause": "9.3", "line": 4487})
-    assert client.get(f"/gazette/cite/?{query}")["Location"].endswith("#c-9-3")
+    assert client.get(f"/gazette/cite/?{query}")["Location"].endswith("#sec_9__subsec_3")
     assert client.get("/gazette/cite/?doc=无此文号").status_code == 404
 
 

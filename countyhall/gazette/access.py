@@ -1,0 +1,34 @@
+"""Who may do what in the gazette register (issue 15): reading is public; recording a document's life (published,
+amended, repealed, lapsed) and entering 高政字〔2021〕60号's retained list is for those who ingest the gazette
+(the system administrator, Capability.GAZETTE_INGEST) and for system actors (the command line). Four eyes are not
+needed: each entry is audited and names the document that caused it."""
+
+from __future__ import annotations
+
+from countyhall.core.access import SCOPE_COUNTY, SCOPE_SYSTEM, Permission
+from countyhall.core.actors import as_actor
+from countyhall.core.roles import Capability, Role
+
+REGISTER_KEEPERS = frozenset({Role.SYSTEM_ADMIN})
+
+
+def can_administer_register(actor) -> bool:
+    if actor is None or isinstance(actor, str) or getattr(actor, "is_system", False):
+        return as_actor(actor).is_system
+    return bool(getattr(actor, "is_authenticated", False)) and actor.can(Capability.GAZETTE_INGEST)
+
+
+PERMISSIONS = [
+    Permission(
+        "gazette.event_record",
+        "登记文件的公布、修改、废止或失效",
+        {Role.SYSTEM_ADMIN: SCOPE_COUNTY},
+        note=f"每条须注明引起该事件的文件（文号）；{SCOPE_SYSTEM}亦可",
+    ),
+    Permission(
+        "gazette.retained_list_enter",
+        "录入高政字〔2021〕60号保留文件目录",
+        {Role.SYSTEM_ADMIN: SCOPE_COUNTY},
+        note=f"附件未随文刊印，按县政府网站所载目录录入，件数须为18件（第15行）；{SCOPE_SYSTEM}亦可",
+    ),
+]

@@ -1,0 +1,60 @@
+"""What the gazette register puts on the home page (issue 15): a document expiring within 90 days on the list of
+the departments whose program cites it (and of the register's keepers), with its affected figures one click away;
+a probation's or a secondment's year ending within 60 days on the register keepers' list."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from countyhall.core.clock import business_date, chinese_date
+from countyhall.core.programs import Todo, registered_programs
+
+from . import access
+from .selectors import expiring_documents, memberships_ending, programs_citing
+
+EXPIRY_NOTICE_DAYS = 90  # issue 15: an expiry within 90 days is on the responsible department's list
+TERM_NOTICE_DAYS = 60  # how far ahead a probation's or secondment's end is shown (a desk setting, not policy)
+MENU = "gazette:list"
+
+
+def _responsible_roles(number: str) -> frozenset[str]:
+    labels = set(programs_citing(number))
+    roles: set[str] = set()
+    for program in registered_programs():
+        if program.label in labels:
+            for entry in program.menu:
+                roles |= set(entry.roles)
+    return frozenset(roles)
+
+
+def todos(user) -> list[Todo]:
+    roles = getattr(user, "role_codes", frozenset()) or frozenset()
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today = business_date()
+    keeper = access.can_administer_register(user)
+    items: list[Todo] = []
+    for event in expiring_documents(today=today, within_days=EXPIRY_NOTICE_DAYS):
+        if keeper or roles & _responsible_roles(event.number):
+            url = reverse("gazette:affected", args=[event.document.uri.lstrip("/")]) if event.document else ""
+            items.append(
+                Todo(
+                    label=f"{event.number} 有效期将于{chinese_date(event.date)}届满：核对受影响的数值与事项",
+                    url=url or reverse(MENU),
+                    deadline=event.date,
+                    urgent=(event.date - today).days <= 30,
+                    menu=MENU,
+                )
+            )
+    if keeper:
+        for membership, what, day in memberships_ending(today=today, within_days=TERM_NOTICE_DAYS):
+            items.append(
+                Todo(
+                    label=f"{membership.person} {membership.post} {what}（{chinese_date(day)}）",
+                    url=reverse("gazette:person", args=[membership.person]),
+                    deadline=day,
+                    urgent=day <= today,
+                    menu=MENU,
+                )
+            )
+    return items
