@@ -79,15 +79,27 @@ def life_events(document: Document) -> list[LifeEvent]:
     says (成文日期, 施行日期, 有效期至)."""
     kept = getattr(document, "events", None)
     if kept is not None and hasattr(kept, "all"):
+        # The register's events (gazette.DocumentEvent) under the keys the period in force reads: 施行 opens it, and
+        # an expiry (its date is the last day in force) or a repeal/lapse ends it on the day after / on its day.
         events = []
         for index, event in enumerate(kept.all(), start=1):
-            kind = str(getattr(event, "kind", "event"))
-            label = event.get_kind_display() if hasattr(event, "get_kind_display") else kind
-            akn_type = {"issued": "generation", "amended": "amendment", "repealed": "repeal"}.get(kind, "")
-            if getattr(event, "date", None):
-                events.append(LifeEvent(f"{kind}-{index}", event.date, str(label), akn_type))
+            kind = event.kind
+            if kind == "issued":
+                events.append(LifeEvent("issued", event.date, "成文", "generation"))
+            elif kind == "in_force":
+                events.append(LifeEvent("in-force", event.date, "施行"))
+            elif kind in ("expires", "repealed", "lapsed"):
+                # the first ending is the period's end; a later one (repealed after expiry) is an event of its own
+                ended = any(e.key == "expiry" for e in events)
+                day = event.date + dt.timedelta(days=1) if kind == "expires" else event.date
+                label = "有效期届满" if kind == "expires" else event.get_kind_display()
+                key = f"{kind}-{index}" if ended else "expiry"
+                events.append(LifeEvent(key, day, label, "" if kind == "expires" else "repeal"))
+            else:
+                akn_type = "amendment" if kind == "amended" else ""
+                events.append(LifeEvent(f"{kind}-{index}", event.date, event.get_kind_display(), akn_type))
         if events:
-            return events
+            return sorted(events, key=lambda e: e.date)
     events = [LifeEvent("issued", document.date, "成文", "generation")]
     if document.effective_from:
         events.append(LifeEvent("in-force", document.effective_from, "施行"))
