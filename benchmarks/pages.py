@@ -521,18 +521,29 @@ def run_timings(
 
 def markdown(report: dict) -> str:
     """The table for docs/benchmarks.md from a saved run."""
+    # Runs saved before the CPU and collection counts were recorded have no such columns.
+    cpu = any("cpu_p50_ms" in p for p in report["pages"])
+    extra_head, extra_rule = (" CPU p50 / max ms | SQL ms | full GCs |", "---|---|---|") if cpu else ("", "")
     lines = [
-        "| page | role (demo user) | kind | p50 ms | p95 ms | queries | goal |",
-        "|---|---|---|---|---|---|---|",
+        f"| page | role (demo user) | kind | p50 ms | p95 ms | queries |{extra_head} goal |",
+        f"|---|---|---|---|---|---|{extra_rule}---|",
     ]
     for p in report["pages"]:
         if p["status"] != 200:
-            lines.append(f"| {p['name']} | {p['user']} | {p['kind']} | — | — | — | answered {p['status']} |")
+            dashes = " — | — | — |" if cpu else ""
+            lines.append(
+                f"| {p['name']} | {p['user']} | {p['kind']} | — | — | — |{dashes} answered {p['status']} |"
+            )
             continue
         verdict = "met" if p["meets_goal"] else f"**missed** (< {p['goal_ms']} ms)"
+        extra = (
+            f" {p['cpu_p50_ms']:.0f} / {p['cpu_max_ms']:.0f} | {p['sql_ms']:.0f} | {p['full_gcs']} |"
+            if cpu
+            else ""
+        )
         lines.append(
             f"| {p['name']} | {p['user']} | {p['kind']} | {p['p50_ms']:.0f} | {p['p95_ms']:.0f} | "
-            f"{p['queries']} | {verdict} |"
+            f"{p['queries']} |{extra} {verdict} |"
         )
     if report.get("export_memory"):
         lines += ["", "| export | rows | peak Python memory |", "|---|---|---|"]
