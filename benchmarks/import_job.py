@@ -151,6 +151,8 @@ def build_file(
                 f"{card_prefix}{i:06d}",
                 "高民救认字〔2022〕1号" if tekun else "",
                 dt.date(2022, 1, 1) if tekun else None,
+                # The template's 供养方式 column (required for a 特困 row since it decides the rural free lunch).
+                ("集中" if i % 30 == 0 else "分散") if tekun else "",
             ]
         )
     return _xlsx(table, sheet_title="助餐老人")

@@ -18,6 +18,7 @@ at two row counts in a separate pass (tracing slows Python down). Results: var/b
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -128,8 +129,12 @@ def pages() -> list[Page]:
         p("minzheng", "list", "lunches", "/canteens/lunches/"),
         # Page 1000 by OFFSET is gone: past 10,000 rows the list pages by position (更早的记录, keyset); a cursor
         # half-way through the year stands for a deep page.
-        p("minzheng", "list", "lunches, older records (keyset, June)",
-          "/canteens/lunches/?after=2022-06-30~2147483647"),
+        p(
+            "minzheng",
+            "list",
+            "lunches, older records (keyset, June)",
+            "/canteens/lunches/?after=2022-06-30~2147483647",
+        ),
         p("qingcheng", "list", "lunches", "/canteens/lunches/"),
         p("shitang", "list", "lunches", "/canteens/lunches/"),
         p(
@@ -301,8 +306,12 @@ def _migrate_and_analyse(url: str) -> None:
     nested loop (docs/benchmarks.md)."""
     import psycopg
 
-    subprocess.run([sys.executable, "-m", "countyhall.cli", "manage", "migrate", "--verbosity", "0"],
-                   env=_env(url, debug=True, date=BENCH_DATE), cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "countyhall.cli", "manage", "migrate", "--verbosity", "0"],
+        env=_env(url, debug=True, date=BENCH_DATE),
+        cwd=ROOT,
+        check=True,
+    )
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("ANALYZE")
 
@@ -355,11 +364,23 @@ def time_page(page: Page, client, requests: int) -> dict:
     # Counted with an execute wrapper: the test client's request_started signal resets Django's query log.
     with connection.execute_wrapper(count):
         _consume(client.get(path))
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        _consume(client.get(path))
-        times.append((time.perf_counter() - started) * 1000)
+    times, cpu = [], []
+    collections = {0: 0, 1: 0, 2: 0}
+
+    # The collections during the timed requests: the slow one in ten was a full (generation 2) collection.
+    def collected(phase, info):
+        if phase == "stop":
+            collections[info["generation"]] += 1
+
+    gc.callbacks.append(collected)
+    try:
+        for _ in range(requests):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            _consume(client.get(path))
+            times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+    finally:
+        gc.callbacks.remove(collected)
     times.sort()
     p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
     goal = PDF_GOAL_MS if page.kind == "pdf" else GOAL_MS
@@ -372,14 +393,16 @@ def time_page(page: Page, client, requests: int) -> dict:
         "requests": requests,
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(p95, 1),
+        "cpu_p50_ms": round(statistics.median(cpu), 1),
+        "cpu_max_ms": round(max(cpu), 1),
+        "full_gcs": collections[2],
+        "young_gcs": collections[0] + collections[1],
         "goal_ms": goal,
         "meets_goal": p95 < goal,
     }
 
 
 def export_memory(client, path: str) -> dict:
-    import gc
-
     _consume(client.get(path))  # untraced first: imports and templates are not the export's memory
     gc.collect()
     tracemalloc.start()
@@ -397,10 +420,19 @@ def export_memory(client, path: str) -> dict:
     }
 
 
-def run_timings(*, requests: int, only: str, smoke: bool, start: int = 0) -> dict:
+def run_timings(
+    *, requests: int, only: str, smoke: bool, start: int = 0, gc_mode: str = "production"
+) -> dict:
     import django
 
     django.setup()
+    gc_applied = None
+    if gc_mode == "production":
+        # What each gunicorn worker does once it has loaded the application (deploy/gunicorn.conf.py).
+        from countyhall.config.gc_tuning import freeze_after_startup
+
+        gc_applied = freeze_after_startup()
+        print(f"gc: frozen {gc_applied['frozen']} objects, thresholds {gc_applied['threshold']}", flush=True)
     import logging
 
     from django.db import connection
@@ -435,7 +467,8 @@ def run_timings(*, requests: int, only: str, smoke: bool, start: int = 0) -> dic
         r = page.result
         print(
             f"{r['status']} {r.get('p50_ms', '-'):>8} {r.get('p95_ms', '-'):>8} q={r.get('queries', '-'):<4} "
-            f"sql={r.get('sql_ms', '-'):>7} {r['user']:<10} {page.name}",
+            f"sql={r.get('sql_ms', '-'):>7} cpu={r.get('cpu_p50_ms', '-'):>6} gc2={r.get('full_gcs', '-')} "
+            f"{r['user']:<10} {page.name}",
             flush=True,
         )
     memory = []
@@ -477,23 +510,40 @@ def run_timings(*, requests: int, only: str, smoke: bool, start: int = 0) -> dic
         ):
             cursor.execute(f"SELECT count(*) FROM {table}")
             sizes[table] = cursor.fetchone()[0]
-    return {"pages": results, "export_memory": memory, "postgresql": pg_version, "rows": sizes}
+    return {
+        "pages": results,
+        "export_memory": memory,
+        "postgresql": pg_version,
+        "rows": sizes,
+        "gc": {"mode": gc_mode, **(gc_applied or {"threshold": gc.get_threshold()})},
+    }
 
 
 def markdown(report: dict) -> str:
     """The table for docs/benchmarks.md from a saved run."""
+    # Runs saved before the CPU and collection counts were recorded have no such columns.
+    cpu = any("cpu_p50_ms" in p for p in report["pages"])
+    extra_head, extra_rule = (" CPU p50 / max ms | SQL ms | full GCs |", "---|---|---|") if cpu else ("", "")
     lines = [
-        "| page | role (demo user) | kind | p50 ms | p95 ms | queries | goal |",
-        "|---|---|---|---|---|---|---|",
+        f"| page | role (demo user) | kind | p50 ms | p95 ms | queries |{extra_head} goal |",
+        f"|---|---|---|---|---|---|{extra_rule}---|",
     ]
     for p in report["pages"]:
         if p["status"] != 200:
-            lines.append(f"| {p['name']} | {p['user']} | {p['kind']} | — | — | — | answered {p['status']} |")
+            dashes = " — | — | — |" if cpu else ""
+            lines.append(
+                f"| {p['name']} | {p['user']} | {p['kind']} | — | — | — |{dashes} answered {p['status']} |"
+            )
             continue
         verdict = "met" if p["meets_goal"] else f"**missed** (< {p['goal_ms']} ms)"
+        extra = (
+            f" {p['cpu_p50_ms']:.0f} / {p['cpu_max_ms']:.0f} | {p['sql_ms']:.0f} | {p['full_gcs']} |"
+            if cpu
+            else ""
+        )
         lines.append(
             f"| {p['name']} | {p['user']} | {p['kind']} | {p['p50_ms']:.0f} | {p['p95_ms']:.0f} | "
-            f"{p['queries']} | {verdict} |"
+            f"{p['queries']} |{extra} {verdict} |"
         )
     if report.get("export_memory"):
         lines += ["", "| export | rows | peak Python memory |", "|---|---|---|"]
@@ -520,6 +570,13 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--start", type=int, default=0, help="skip the first N pages of the list (resume a run)"
     )
+    parser.add_argument(
+        "--gc",
+        choices=("production", "default"),
+        default="production",
+        help="production (default): freeze after start-up and raise the young threshold as each gunicorn worker "
+        "does (deploy/gunicorn.conf.py); default: Python's collector as it comes",
+    )
     parser.add_argument("--markdown", metavar="JSON", help="print the docs table of a saved run and stop")
     args = parser.parse_args(argv)
     if args.markdown:
@@ -533,7 +590,9 @@ def main(argv=None) -> int:
     )
     os.environ.update(_env(url, debug=False, date=BENCH_DATE))
     try:
-        report = run_timings(requests=args.requests, only=args.only, smoke=args.smoke, start=args.start)
+        report = run_timings(
+            requests=args.requests, only=args.only, smoke=args.smoke, start=args.start, gc_mode=args.gc
+        )
     finally:
         if args.smoke:
             from django.db import connections
@@ -561,8 +620,11 @@ def main(argv=None) -> int:
         }
     )
     OUT.mkdir(parents=True, exist_ok=True)
+    suffix = "" if args.gc == "production" else f"-gc-{args.gc}"
     target = OUT / (
-        "pages.json" if not (args.only or args.start) else f"pages-{args.only or args.start}.json"
+        f"pages{suffix}.json"
+        if not (args.only or args.start)
+        else f"pages-{args.only or args.start}{suffix}.json"
     )
     target.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     missed = [p for p in report["pages"] if p["status"] == 200 and not p["meets_goal"]]

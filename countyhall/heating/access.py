@@ -126,6 +126,24 @@ def can_record_acceptance(user, plan, stage: str) -> bool:
     return stage in TOWN_STAGES and Role.TOWN_OFFICER in roles and _in_scope(user, division)
 
 
+def acceptance_stages(user, plans, stages) -> dict:
+    """`can_record_acceptance` for many plans at once: {plan: [the stages of `stages` the user may record]}. The
+    user's roles and scope are read once, not for each of the county's 430 plans and each step (the dashboard's
+    chooser asked 1,300 times a request). tests/heating/test_permissions.py checks it against the predicate."""
+    if _system(user):
+        return {plan: list(stages) for plan in plans}
+    roles = _roles(user)
+    housing, town = Role.HOUSING in roles, Role.TOWN_OFFICER in roles
+    scope = getattr(user, "scope_division", None) if housing or town else None
+    town_stages = [stage for stage in stages if stage in TOWN_STAGES]
+    allowed = {}
+    for plan in plans:
+        division = plan.division
+        in_scope = scope is not None and division is not None and scope.contains(division)
+        allowed[plan] = list(stages) if housing and in_scope else town_stages if town and in_scope else []
+    return allowed
+
+
 def can_view_unmasked(user) -> bool:
     """Full names and 身份证号 in the ledger only for roles granted them in core.roles (a system actor: none)."""
     return user.can(Capability.PERSON_VIEW_UNMASKED)

@@ -118,8 +118,7 @@ class AcceptanceForm(forms.Form):
         # Offer only the villages and steps the user may record (the service checks again). The plans are read
         # once: the chooser's options are the ones checked here (was a second query with every plan id).
         stages = Acceptance.Stage.values
-        allowed = {p: [s for s in stages if access.can_record_acceptance(user, p, s)]
-                   for p in self.fields["plan"].queryset}
+        allowed = access.acceptance_stages(user, self.fields["plan"].queryset, stages)
         plans = [p for p, steps in allowed.items() if steps]
         field = self.fields["plan"]
         field.queryset = VillagePlan.objects.filter(pk__in=[p.pk for p in plans]).select_related("division")

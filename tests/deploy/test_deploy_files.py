@@ -14,7 +14,9 @@ ROOT = Path(countyhall.__file__).parent.parent
 DEPLOY = ROOT / "deploy"
 # os.environ.get("X"), os.environ["X"], os.environ.setdefault("X"), os.getenv("X") and the production settings'
 # _flag("X", …) helper.
-READS = re.compile(r"""(?:os\.environ(?:\.get|\.setdefault)?\s*[\[(]|os\.getenv\(|_flag\()\s*["']([A-Z0-9_]+)["']""")
+READS = re.compile(
+    r"""(?:os\.environ(?:\.get|\.setdefault)?\s*[\[(]|os\.getenv\(|_flag\()\s*["']([A-Z0-9_]+)["']"""
+)
 
 
 def variables_read_by_the_code() -> set[str]:
@@ -48,15 +50,25 @@ def test_every_template_line_has_chinese_and_english_comments():
             # A group of related lines (the SMTP settings) shares the comment above its first line.
             while back >= 0 and re.match(r"^[A-Z][A-Z0-9_]+=", lines[back]):
                 back -= 1
-            while back >= 0 and lines[back].startswith("#") and not re.match(r"^#\s*[A-Z][A-Z0-9_]+=", lines[back]):
+            while (
+                back >= 0
+                and lines[back].startswith("#")
+                and not re.match(r"^#\s*[A-Z][A-Z0-9_]+=", lines[back])
+            ):
                 comments.append(lines[back])
                 back -= 1
             text = " ".join(comments)
             assert re.search(r"[\u4e00-\u9fff]", text) and re.search(r"[A-Za-z]{4}", text), line
 
 
-UNITS = ["countyhall-web.service", "countyhall-web.socket", "countyhall-permits-sweep.service",
-         "countyhall-permits-sweep.timer", "countyhall-outbox.service", "countyhall-outbox.timer"]
+UNITS = [
+    "countyhall-web.service",
+    "countyhall-web.socket",
+    "countyhall-permits-sweep.service",
+    "countyhall-permits-sweep.timer",
+    "countyhall-outbox.service",
+    "countyhall-outbox.timer",
+]
 
 
 @pytest.mark.parametrize("unit", UNITS)
@@ -66,8 +78,13 @@ def test_units_exist_and_read_the_environment_file(unit):
         assert "EnvironmentFile=/etc/countyhall/countyhall.env" in text and "User=countyhall" in text
 
 
-@pytest.mark.parametrize(("unit", "argv"), [("countyhall-permits-sweep.service", ["permits", "sweep"]),
-                                            ("countyhall-outbox.service", ["outbox", "send"])])
+@pytest.mark.parametrize(
+    ("unit", "argv"),
+    [
+        ("countyhall-permits-sweep.service", ["permits", "sweep"]),
+        ("countyhall-outbox.service", ["outbox", "send"]),
+    ],
+)
 def test_timer_services_run_commands_the_cli_has(unit, argv):
     from countyhall.cli import build_parser
 
@@ -100,3 +117,38 @@ def test_nginx_healthz_allow_list_applies_on_both_servers():
         assert rules[-1] == "deny all"
         lists.append(rules)
     assert lists[0] == lists[1]
+
+
+def test_web_unit_runs_gunicorn_with_the_configuration_file():
+    """The unit's workers, timeout and logs are in deploy/gunicorn.conf.py, which gunicorn loads as it would."""
+    from gunicorn.config import Config
+
+    unit = (DEPLOY / "systemd" / "countyhall-web.service").read_text(encoding="utf-8")
+    assert re.search(
+        r"^ExecStart=\S+/gunicorn -c /opt/countyhall/deploy/gunicorn\.conf\.py$", unit, flags=re.MULTILINE
+    )
+    namespace = {"__file__": str(DEPLOY / "gunicorn.conf.py")}
+    exec(
+        compile((DEPLOY / "gunicorn.conf.py").read_text(encoding="utf-8"), "gunicorn.conf.py", "exec"),
+        namespace,
+    )
+    config = Config()
+    for name in ("wsgi_app", "workers", "timeout", "accesslog", "errorlog", "post_worker_init"):
+        config.set(name, namespace[name])
+    assert (config.workers, config.timeout, config.wsgi_app) == (4, 120, "countyhall.config.wsgi:application")
+    assert config.post_worker_init is namespace["post_worker_init"]
+
+
+def test_freeze_after_startup_freezes_and_raises_the_young_threshold():
+    import gc
+
+    from countyhall.config.gc_tuning import GEN0_THRESHOLD, freeze_after_startup
+
+    before = gc.get_threshold()
+    try:
+        done = freeze_after_startup()
+        assert done["frozen"] > 0 and gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (GEN0_THRESHOLD, *before[1:])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

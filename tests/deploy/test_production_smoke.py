@@ -24,10 +24,12 @@ from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(
     not SERVER_URL.startswith(("postgres://", "postgresql://")),
-    reason="needs PostgreSQL (DATABASE_URL=postgres://…): runs in the PostgreSQL run of make test")
+    reason="needs PostgreSQL (DATABASE_URL=postgres://…): runs in the PostgreSQL run of make test",
+)
 
 PASSWORD = "smoke-Test-password-2021"
 
@@ -79,24 +81,30 @@ class Browser:
         status, _, page = self.request("/accounts/login/")
         assert status == 200
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
-        status, _, page = self.request("/accounts/login/", data={
-            "csrfmiddlewaretoken": token, "username": username, "password": PASSWORD})
+        status, _, page = self.request(
+            "/accounts/login/",
+            data={"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD},
+        )
         assert status == 200 and "退出".encode() in page, page.decode()[:500]
 
 
 def test_production_path(fresh_database, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "COUNTYHALL_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.production",
-        "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": fresh_database,
-        # Plain HTTP in the test: no redirect to HTTPS, cookies without Secure.
-        "DJANGO_SSL_REDIRECT": "0",
-        "DJANGO_SECURE_COOKIES": "0",
-        "COUNTYHALL_VAR_DIR": str(tmp_path),
-        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
-    })
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "COUNTYHALL_"))
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.production",
+            "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": fresh_database,
+            # Plain HTTP in the test: no redirect to HTTPS, cookies without Secure.
+            "DJANGO_SSL_REDIRECT": "0",
+            "DJANGO_SECURE_COOKIES": "0",
+            "COUNTYHALL_VAR_DIR": str(tmp_path),
+            "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+        }
+    )
     countyhall = str(BIN / "countyhall")
 
     def run(*argv):
@@ -105,24 +113,49 @@ def test_production_path(fresh_database, tmp_path):
         return result.stdout
 
     # migrate and collectstatic do not depend on each other: run them side by side to keep the test short.
-    static = subprocess.Popen([countyhall, "manage", "collectstatic", "--noinput", "--verbosity", "0"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    static = subprocess.Popen(
+        [countyhall, "manage", "collectstatic", "--noinput", "--verbosity", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     run("manage", "migrate", "--noinput", "--verbosity", "0")
     run("calendar", "seed")
     run("manage", "createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.gov.cn")
-    run("manage", "shell", "-c", (
-        "from countyhall.core.models import RoleGrant, User; "
-        "RoleGrant.objects.create(user=User.objects.get(username='admin'), role='system_admin'); "
-        f"firm = User.objects.create_user(username='firm', password='{PASSWORD}'); "
-        "RoleGrant.objects.create(user=firm, role='applicant_firm')"))
+    run(
+        "manage",
+        "shell",
+        "-c",
+        (
+            "from countyhall.core.models import RoleGrant, User; "
+            "RoleGrant.objects.create(user=User.objects.get(username='admin'), role='system_admin'); "
+            f"firm = User.objects.create_user(username='firm', password='{PASSWORD}'); "
+            "RoleGrant.objects.create(user=firm, role='applicant_firm')"
+        ),
+    )
     _, errors = static.communicate(timeout=180)
     assert static.returncode == 0, errors
 
     port = free_port()
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "countyhall.config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--timeout", "60"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # The unit's configuration file (deploy/gunicorn.conf.py); the command line overrides its bind and workers.
+        [
+            str(BIN / "gunicorn"),
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "60",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         browser = Browser(f"http://127.0.0.1:{port}")
         for _ in range(100):
@@ -150,15 +183,22 @@ def test_production_path(fresh_database, tmp_path):
         assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
 
         # The stylesheet: a hashed name, compressed by WhiteNoise, cached for long.
-        stylesheet = re.search(rb'href="(/static/countyhall/site\.[0-9a-f]{12}\.css)"', page).group(1).decode()
+        stylesheet = (
+            re.search(rb'href="(/static/countyhall/site\.[0-9a-f]{12}\.css)"', page).group(1).decode()
+        )
         for encoding in ("br", "gzip"):
             status, headers, _ = browser.request(stylesheet, headers={"Accept-Encoding": encoding})
             assert status == 200 and headers.get("Content-Encoding") == encoding, (encoding, headers)
         assert "max-age=315360000" in headers["Cache-Control"]
 
         browser.login("admin")
-        for path, title in [("/canteens/", "长者食堂"), ("/heating/", "清洁取暖"), ("/permits/", "项目"),
-                            ("/emergency/", "事故"), ("/gazette/", "公报")]:
+        for path, title in [
+            ("/canteens/", "长者食堂"),
+            ("/heating/", "清洁取暖"),
+            ("/permits/", "项目"),
+            ("/emergency/", "事故"),
+            ("/gazette/", "公报"),
+        ]:
             status, _, page = browser.request(path)
             assert status == 200 and title.encode() in page, (path, status)
 
@@ -188,3 +228,5 @@ def test_production_path(fresh_database, tmp_path):
         output, _ = server.communicate(timeout=30)
         print(output)  # shown by pytest when an assertion above failed
     assert "Internal Server Error" not in output, output
+    # Each worker froze the application's objects once it had loaded it (post_worker_init).
+    assert output.count("gc frozen after start-up") == 2, output

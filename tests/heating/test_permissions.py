@@ -186,3 +186,15 @@ def test_access_page_shows_the_heating_table(client, make_user):
     html = client.get("/access/").content.decode()
     for permission in access.PERMISSIONS:
         assert permission.label in html
+
+
+def test_acceptance_stages_agree_with_the_predicate(county_tree, make_user):
+    """The dashboard's chooser asks access.acceptance_stages for all plans at once: the same answer as
+    can_record_acceptance for each plan and step, for every role in and out of the plan's town."""
+    plans = [VillagePlan(pk=1, division=county_tree["natural_b"]), VillagePlan(pk=2, division=county_tree["qingcheng"])]
+    stages = Acceptance.Stage.values
+    for role in Role:
+        for scope in ("county", "qingcheng", "tianzhen"):
+            user = make_user(f"as-{role}-{scope}", role, scope)
+            expected = {plan: [s for s in stages if access.can_record_acceptance(user, plan, s)] for plan in plans}
+            assert access.acceptance_stages(user, plans, stages) == expected, (role, scope)

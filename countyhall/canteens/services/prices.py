@@ -36,13 +36,15 @@ def lunch_price_on(facility_id: int, on: dt.date) -> Decimal | None:
     return Decimal(str(row[0])).quantize(CENT)
 
 
-def price_list_in_force(facility: Facility, on: dt.date) -> list[PriceListEntry]:
-    """What the facility charges on a day: its lunch price and each higher-standard meal, latest first."""
+def price_list_in_force(facility: Facility, on: dt.date, *, entries=None) -> list[PriceListEntry]:
+    """What the facility charges on a day: its lunch price and each higher-standard meal, latest first.
+    `entries`: the facility's price entries when the caller read them already (the public list reads every
+    facility's in one query), else facility.prices.all()."""
     seen: set[tuple[str, str]] = set()
     current = []
-    # Filtered and ordered in Python over facility.prices.all(): the public list prefetches every facility's
-    # prices at once (a query per facility before: 250 on the county's public page).
-    entries = sorted((e for e in facility.prices.all() if e.valid_from <= on),
+    # Filtered and ordered in Python: the public list reads every facility's prices at once (a query per facility
+    # before: 250 on the county's public page).
+    entries = sorted((e for e in (facility.prices.all() if entries is None else entries) if e.valid_from <= on),
                      key=lambda e: (e.kind, e.label, -e.valid_from.toordinal()))
     for entry in entries:
         if (entry.kind, entry.label) not in seen:
