@@ -17,6 +17,7 @@ separately charged meal depend on the day's price list too: they are grouped by 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
@@ -97,10 +98,32 @@ def policy_locks(*, kind: str, key: str) -> list[PolicyLock]:
     return [PolicyLock(through=through, what=f"长者食堂{period}结算单已审核"), *locks]
 
 
+def affects_lunch_amounts(kind: str, key: str) -> bool:
+    """A canteen key the lunch rule reads at the counter (not the 补录期限, not the yearly operating subsidy)."""
+    if not is_canteen_key(kind, key) or key == BACKDATE_KEY:
+        return False
+    return not (key in OPERATING_READINGS or key.startswith(OPERATING_KEYS_PREFIX))
+
+
+def latest_recorded_lunch() -> dt.date | None:
+    """The last meal date with an accepted lunch: its amounts were charged at the counter under the policy then."""
+    return (
+        Lunch.objects.filter(status=Lunch.Status.ACCEPTED, voided_at__isnull=True)
+        .order_by("-meal_date")
+        .values_list("meal_date", flat=True)
+        .first()
+    )
+
+
 def policy_check(*, change, on_approval: bool) -> None:
     """补录期限 within 0–MAX_BACKDATE_DAYS whichever page proposes it: the figure's own page reaches the policy
     service directly, not through backdate_window_set (a window of 10^12 days opened the whole history to the
-    counter and broke the impact preview's date arithmetic)."""
+    counter and broke the impact preview's date arithmetic).
+
+    A change of what a lunch costs starts after the last recorded lunch: each lunch's amounts were fixed at the
+    counter (the elder paid their share there, services/lunches.py), so a change dated back into recorded lunches
+    would say a policy applied that no lunch was charged under (attack13: the preview recomputed them, the approval
+    did not)."""
     from countyhall.canteens.services.late_entries import MAX_BACKDATE_DAYS
     from countyhall.core.errors import ServiceError
 
@@ -112,6 +135,14 @@ def policy_check(*, change, on_approval: bool) -> None:
         raise ServiceError(
             "value", f"补录期限应为 0 到 {MAX_BACKDATE_DAYS} 之间的整数天数，实际为 {change.value}。"
         )
+    if affects_lunch_amounts(change.kind, change.key):
+        latest = latest_recorded_lunch()
+        if latest is not None and change.valid_from <= latest:
+            raise ServiceError(
+                "valid_from",
+                f"长者食堂已登记{chinese_date(latest)}的午餐，登记时已按当日政策计算补贴、向老人收费；"
+                f"影响午餐金额的变更最早自{chinese_date(latest + dt.timedelta(days=1))}起生效（已登记的午餐不追溯重算）。",
+            )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -171,15 +202,18 @@ class _Prices:
         return rows[index][1] if index >= 0 else None
 
 
-def _lunch_groups(since: dt.date, breakpoints: list[dt.date]):
+def _lunch_groups(since: dt.date, breakpoints: list[dt.date], *, until: dt.date | None = None):
     segment = Case(
         *[When(meal_date__gte=day, then=Value(i)) for i, day in reversed(list(enumerate(breakpoints)))],
         default=Value(-1),
         output_field=IntegerField(),
     )
     by_day = Q(care_fund__gt=0) | ~Q(extra_label="")
+    lunches = _open_lunches(since)
+    if until is not None:
+        lunches = lunches.filter(meal_date__lte=until)
     return (
-        _open_lunches(since)
+        lunches
         .annotate(
             segment=segment,
             day=Case(When(by_day, then=F("meal_date")), default=Value(None), output_field=DateField()),
@@ -247,8 +281,42 @@ def _yuan(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _lunch_impact(*, since: dt.date, today: GovernedPolicy, proposal: GovernedPolicy) -> list[dict]:
-    groups = list(_lunch_groups(since, _breakpoints([today, proposal], since)))
+REFERENCE_DAYS = 30
+
+
+def _lunch_projection(*, change, today: GovernedPolicy, proposal: GovernedPolicy) -> list[dict]:
+    """What the change would move, shown on lunches that exist. A change starts after the last recorded lunch
+    (policy_check), so the lunches of open periods in the 30 days before its start are recomputed as if it had
+    applied to them: the estimate of a like period under the proposal. Nothing recorded is recomputed."""
+    latest = latest_recorded_lunch()
+    if latest is None or change.valid_from <= latest:
+        # No lunch yet, or a start the check refuses: the lunches from the start as they are (the check's message
+        # says why the change cannot be approved).
+        return _lunch_impact(since=change.valid_from, today=today, proposal=proposal)
+    end = min(latest, change.valid_from - dt.timedelta(days=1))
+    since = end - dt.timedelta(days=REFERENCE_DAYS - 1)
+    entries = (proposal.readings if change.kind == "reading" else proposal.parameters).get(change.key, ())
+    entry = next((e for e in entries if e.valid_from == change.valid_from), None)
+    if entry is None:
+        return []
+    as_if = proposal.with_entry(change.kind, change.key, dataclasses.replace(entry, valid_from=since))
+    note = (
+        f"变更自{chinese_date(change.valid_from)}起适用于此后登记的午餐；已登记的午餐按登记时的金额结算，不重新计算。"
+        f"下表按提议重新计算{chinese_date(since)}至{chinese_date(end)}未审核结算期内已登记的午餐，"
+        "作为变更生效后同等就餐量的估算。"
+    )
+    return _lunch_impact(since=since, until=end, today=today, proposal=as_if, note=note)
+
+
+def _lunch_impact(
+    *,
+    since: dt.date,
+    today: GovernedPolicy,
+    proposal: GovernedPolicy,
+    until: dt.date | None = None,
+    note: str = "",
+) -> list[dict]:
+    groups = list(_lunch_groups(since, _breakpoints([today, proposal], since), until=until))
     facilities = {
         f.pk: f
         for f in Facility.objects.filter(pk__in={g["facility_id"] for g in groups}).select_related("division")
@@ -268,7 +336,7 @@ def _lunch_impact(*, since: dt.date, today: GovernedPolicy, proposal: GovernedPo
             for key, amount in amounts.items():
                 totals[which][key] += amount * group["n"]
                 per_town[which][town][key] += amount * group["n"]
-    note = (
+    note = (note + f"（共 {lunches} 人次）") if note else (
         f"未审核结算期内 {date_format(since, 'Y年n月j日')} 起的 {lunches} 人次午餐，按现行政策和按提议分别重新计算"
         "（已审核的结算单不变；被拒绝的登记不重新计算）。"
     )
@@ -399,7 +467,10 @@ def policy_impact(*, change, proposal: GovernedPolicy) -> list[dict]:
     if change.key == BACKDATE_KEY:
         return _backdate_impact(change=change, proposal=proposal)
     today = governed.current()
-    tables = _lunch_impact(since=change.valid_from, today=today, proposal=proposal)
+    if affects_lunch_amounts(change.kind, change.key):
+        tables = _lunch_projection(change=change, today=today, proposal=proposal)
+    else:
+        tables = []
     if change.key in OPERATING_READINGS or change.key.startswith(OPERATING_KEYS_PREFIX):
         tables += _operating_impact(since=change.valid_from, today=today, proposal=proposal)
     return tables

@@ -553,3 +553,27 @@ def test_two_uploads_of_one_year_at_once_keep_one_report(filed_world, make_user)
                       for r in results)
     assert outcomes == ["ok", "year"]
     assert FundUseReport.objects.count() == 1
+
+
+def test_a_lunch_amount_change_starts_after_the_last_recorded_lunch_and_its_preview_is_an_estimate(
+    filed_world, admins
+):
+    """attack13: the preview recomputed recorded lunches under the proposal, the approval did not (each lunch's
+    amounts were charged at the counter). A change of what a lunch costs now starts after the last recorded lunch,
+    and its preview recomputes the 30 days before its start as if it had applied: an estimate, said so."""
+    world = filed_world
+    for day in (1, 2, 3):
+        for key in ("same_80", "same_65", "other_70"):
+            check_in(world, key, D(2022, 6, day))
+    with pytest.raises(ServiceError) as refused:
+        policy_change_propose(actor=admins[0], kind="reading", key="A8", value="alternative",
+                              valid_from=D(2022, 6, 2), reason="测试：追溯到已登记的午餐")
+    assert refused.value.field == "valid_from" and "2022年6月4日" in refused.value.message
+    change = unsaved_change(key="A8", value="alternative", valid_from=D(2022, 6, 4))
+    budgets = policy_change_impact(change=change)[0]
+    rows = {row[0]: row[1:] for row in budgets["rows"]}
+    # All three days' 80+ lunches, as if A8's alternative had applied: 3 × (2.00 city, 1.00 county) to the operator.
+    assert rows["市财政补贴"] == ["12.00", "6.00", "-6.00"]
+    assert rows["县财政补贴"] == ["9.00", "6.00", "-3.00"]
+    assert "不重新计算" in budgets["note"] and "估算" in budgets["note"] and "9 人次" in budgets["note"]
+    assert Lunch.objects.filter(meal_date__gte=D(2022, 6, 1)).count() == 9  # nothing written by the preview
