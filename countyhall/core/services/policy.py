@@ -259,9 +259,9 @@ def change_title(change: PolicyChange) -> str:
         subject = (reading.question or _shortened(reading.text)) if reading else change.key
         return f"解读“{subject}”改为{ANSWER_LABELS.get(change.value, change.value)}"
     parameter = registry.parameters.get(change.key)
-    label = parameter.label if parameter else change.key
-    unit = parameter.unit_label if parameter else ""
-    return f"“{label}”取值改为 {change.value} {unit}".rstrip()
+    if parameter is None:
+        return f"“{change.key}”取值改为 {change.value}"
+    return f"“{parameter.label}”取值改为 {parameter.display(change.value)}"
 
 
 def _shortened(text: str, limit: int = 36) -> str:

@@ -1,0 +1,100 @@
+"""What the walk of issue 13's pages found (walk13), one test per fix."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+
+from countyhall.core.policy import ParameterError, load_parameter_dir, parameters
+
+CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$|^[a-z]+$")
+
+
+def test_every_coded_text_value_and_ratio_party_has_a_chinese_name():
+    """/policy/readings/B6/ showed "city_county_3_7 文本" beside "county_only 文本", /policy/parameters/ showed
+    {'above_city': 46, …}: a coded value or a ratio's party needs its name in `labels`, and the page shows that."""
+    registry = parameters()
+    for name, parameter in registry.parameters.items():
+        for value in parameter.values:
+            codes = (
+                list(value.value)
+                if parameter.unit == "ratio"
+                else ([value.value] if parameter.unit == "text" and CODE.match(str(value.value)) else [])
+            )
+            for code in codes:
+                assert code in parameter.labels, f"{name}: {code} has no Chinese name"
+                assert code not in parameter.display(value.value), name
+    for reading in registry.readings.values():
+        for changes in reading.effects.values():
+            for name, value in changes.items():
+                parameter = registry.parameters[name]
+                if parameter.unit == "text" and CODE.match(str(value)):
+                    assert value in parameter.labels, f"{reading.id} → {name}: {value}"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("heating.biomass_stove.remainder_split", "county_only", "由县财政单独承担"),
+        (
+            "heating.gas_boiler.split",
+            {"above_city": 46, "county": 34, "town": 10, "jinjie": 10},
+            "市级及以上 46：县级 34：镇（街道） 10：淄博金捷天然气公司 10",
+        ),
+        ("heating.season.start", "11-15", "11月15日"),
+        ("canteen.lunch_subsidy.city.age_60_79", "1.00", "1.00 元"),
+        ("emergency.guidance.upper", ["省应急指挥机构", "市应急指挥机构"], "省应急指挥机构、市应急指挥机构"),
+    ],
+)
+def test_a_value_is_shown_by_name_with_its_unit(name, value, shown):
+    assert parameters().parameters[name].display(value) == shown
+
+
+def test_labels_must_name_every_code_the_file_uses(tmp_path):
+    (tmp_path / "demo.yaml").write_text(
+        textwrap.dedent("""
+        parameters:
+          demo.split:
+            label: 分担
+            unit: ratio
+            labels: {city: 市级}
+            values:
+              - {from: 2021-09-02, value: {city: 5, county: 95},
+                 citation: {document: 高政办发〔2021〕2号, clause: 五、（二）3, line: 1273}}
+        """),
+        encoding="utf-8",
+    )
+    with pytest.raises(ParameterError, match=r"demo.yaml: .*county 没有中文名称"):
+        load_parameter_dir(tmp_path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/policy/readings/B6/",
+        "/policy/readings/B4/",
+        "/policy/readings/A12/",
+        "/policy/parameters/",
+        "/policy/readings/",
+        "/policy/parameters/heating.gas_boiler.split/",
+    ],
+)
+def test_the_governed_policy_pages_show_no_codes(client, make_user, path):
+    client.force_login(make_user("walk13-admin", "system_admin"))
+    html = client.get(path).content.decode()
+    visible = html.split('class="tech-info"')[0]
+    for code in (
+        "city_county_3_7",
+        "county_only",
+        "whole_subsidy",
+        "seventy_percent_part",
+        "above_city",
+        "unspecified_by_policy",
+        "service_start_on_or_before_1_january",
+        "'county'",
+        " 文本",
+    ):
+        assert code not in visible, (path, code)
