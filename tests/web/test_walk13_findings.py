@@ -98,3 +98,22 @@ def test_the_governed_policy_pages_show_no_codes(client, make_user, path):
         " 文本",
     ):
         assert code not in visible, (path, code)
+
+
+IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[._][a-z0-9]+)+|[a-z]+\(|\.yaml|YYYY")
+
+
+def test_shown_texts_of_parameters_and_readings_carry_no_identifiers():
+    """/policy/parameters/ showed "calendar.yaml … calendar.acceptance_working_days" in a description and B10's
+    reading "floor(面积/150)": the texts the pages show are written for the county's staff."""
+    registry = parameters()
+    found = [
+        (key, match)
+        for key, texts in [
+            *((n, [p.description, p.unentered, p.label]) for n, p in registry.parameters.items()),
+            *((r.id, [r.question, r.text, r.alternative]) for r in registry.readings.values()),
+        ]
+        for text in texts
+        for match in IDENTIFIER.findall(text)
+    ]
+    assert not found, found
