@@ -117,3 +117,40 @@ def test_shown_texts_of_parameters_and_readings_carry_no_identifiers():
         for match in IDENTIFIER.findall(text)
     ]
     assert not found, found
+
+
+def test_impact_previews_and_change_messages_write_dates_in_chinese():
+    """The heating preview's note said 方案印发日（2021-08-28）, the stage-limit preview listed 申报日期 2021-09-01 and
+    due dates the ISO way, a refused start date said 起始日期应在 2021-08-28 至 …: pages write 2021年8月28日."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "countyhall"
+    files = [*root.glob("*/policy.py"), root / "core" / "services" / "policy.py"]
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in files
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ".isoformat()" in line
+    ]
+    assert not found, found
+
+
+@pytest.mark.django_db
+def test_a_start_date_outside_the_policy_is_refused_in_chinese(make_user):
+    import datetime as dt
+
+    from countyhall.core.errors import ServiceError
+    from countyhall.core.services.policy import policy_change_propose
+
+    admin = make_user("walk13-proposer", "system_admin")
+    with pytest.raises(ServiceError) as error:
+        policy_change_propose(
+            actor=admin,
+            kind="reading",
+            key="B6",
+            value="alternative",
+            valid_from=dt.date(2019, 1, 1),
+            reason="走查所见的变更",
+        )
+    assert error.value.field == "valid_from"
+    assert "2019年1月1日" in error.value.message and "2019-01-01" not in error.value.message
