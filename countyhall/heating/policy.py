@@ -230,7 +230,7 @@ def special_poor_impact(*, periods, locked, proposal) -> list[dict]:
             rows.append(
                 [
                     _town(household),
-                    f"{mask_name(household.householder.name)}（改造户 #{household.pk}）",
+                    f"{mask_name(household.householder.name)}（台账编号 {household.pk}）",
                     household.get_method_display(),
                     _figure_text(before),
                     _figure_text(after),

@@ -154,3 +154,20 @@ def test_a_start_date_outside_the_policy_is_refused_in_chinese(make_user):
         )
     assert error.value.field == "valid_from"
     assert "2019年1月1日" in error.value.message and "2019-01-01" not in error.value.message
+
+
+def test_heating_pages_name_a_household_by_its_ledger_number_not_a_hash():
+    """/heating/ledger/ (住建局) listed 编号 #4, the household page 改造户：孟庆山 #4 and the previews （改造户 #4）: the
+    number is the ledger's (台账编号 4), written as the county writes it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "countyhall" / "heating"
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in [*root.rglob("*.html"), root / "policy.py", root / "services.py"]
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ("#{{" in line or "（#{" in line or "改造户 #{household.pk}）" in line)
+        and "object_repr" not in line
+        and "tech-info" not in line
+    ]
+    assert not found, found
