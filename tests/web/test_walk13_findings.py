@@ -171,3 +171,20 @@ def test_heating_pages_name_a_household_by_its_ledger_number_not_a_hash():
         and "tech-info" not in line
     ]
     assert not found, found
+
+
+@pytest.mark.django_db
+def test_rule_descriptions_on_the_calculator_name_no_reading_codes():
+    """/calc/?rule=heating.biomass_stove said 其余按解读 B6 分担: a reading is named by what it decides."""
+    from countyhall.core.rules import rule_catalogue
+
+    reading_ids = set(parameters().readings)
+    found = [
+        (entry["name"], token)
+        for entry in rule_catalogue(public_only=False)
+        for token in re.findall(
+            r"(?<![A-Za-z0-9])[A-E]\d+[a-z]?(?![A-Za-z0-9])", str(entry.get("description", ""))
+        )
+        if token in reading_ids
+    ]
+    assert not found, found
