@@ -112,7 +112,7 @@ class ResponseLevelInput(StrictInput):
 
 @rule(name="emergency.response_level", title="发电企业生产安全事故响应等级", input=ResponseLevelInput,
       example={"deaths": 3, "missing": 0, "injured": 5, "especially_major_impact": False},
-      description="按死亡（含失踪，解读E1）或中毒、重伤人数确定I—IV级响应，取两者较高者；社会影响特别重大的为I级。")
+      description="按死亡（失踪人员按可能死亡计入，见政策解读）或中毒、重伤人数确定I—IV级响应，取两者较高者；社会影响特别重大的为I级。")
 def response_level_rule(*, deaths: int, missing: int, injured: int, especially_major_impact: bool,
                         on: dt.date | None = None) -> RuleResult:
     return response_level_terms(deaths=deaths, missing=missing, injured=injured,

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from countyhall.core.clock import chinese_date
 from countyhall.core.policy import ALTERNATIVE, ANSWER_LABELS, parameters
 from countyhall.core.policy.basis import parameter_rows
 from countyhall.core.policy.citations import ADOPTED
@@ -163,7 +164,7 @@ def policy_impact(*, change, proposal) -> list[dict]:
         proposed = _computed(households, periods, locked)
     note = (
         f"试算 {len(households)} 户（不含特别困难群体）在未审定期间（{'、'.join(periods)}）的补贴，不写入台账；"
-        f"已审定的申领不变。一次性补贴按方案印发日（{rules.programme_date().isoformat()}）的政策计算，"
+        f"已审定的申领不变。一次性补贴按方案印发日（{chinese_date(rules.programme_date())}）的政策计算，"
         "运行费用按各采暖季开始日的政策计算：生效日晚于该日的变更不改变该期间的金额。"
     )
     payee_labels = dict(Claim.Payee.choices)
@@ -245,7 +246,7 @@ def special_poor_impact(*, periods, locked, proposal) -> list[dict]:
             rows.append(
                 [
                     _town(household),
-                    f"{mask_name(household.householder.name)}（改造户 #{household.pk}）",
+                    f"{mask_name(household.householder.name)}（台账编号 {household.pk}）",
                     household.get_method_display(),
                     _figure_text(before),
                     _figure_text(after),

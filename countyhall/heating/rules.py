@@ -361,7 +361,7 @@ rule(name="heating.gas_use", public=True, title="气代煤用气补贴", input=G
      description="采暖期用气每立方米补贴1元，每户每年最多1200立方米；2021年改造户连补6个采暖季；市县 3：7 分担。")(gas_use_terms)
 rule(name="heating.biomass_stove", public=True, title="生物质炉具补贴", input=PriceInput,
      example={"price": "3000.00"},
-     description="炉具购置价格的85%（最高3500元）；先用上级资金，其余按解读 B6 分担。")(biomass_stove_terms)
+     description="炉具购置价格的85%（最高3500元）；先用上级资金，其余按市、县 3：7 分担（是否改由县财政单独承担，见政策解读）。")(biomass_stove_terms)
 rule(name="heating.biomass_fuel", public=True, title="生物质燃料补贴", input=BiomassFuelInput,
      example={"tonnes": "1.5", "season": "2021-2022", "converted": 2021},
      description="生物质燃料每吨补贴600元，每户每年最多2吨；2021年改造户连补6个采暖季；市县 3：7 分担。")(biomass_fuel_terms)

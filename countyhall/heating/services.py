@@ -758,7 +758,7 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
                          .select_related("household__householder").first())
                 if other is not None:
                     problems.append(("发票号码", f"已用于改造户 {mask_name(other.household.householder.name)}"
-                                              f"（#{other.household_id}）的设备，同一张发票不能重复申领"))
+                                              f"（台账编号 {other.household_id}）的设备，同一张发票不能重复申领"))
         if not name:
             problems.append(("户主姓名", "必填"))
         if not cell_text(values[3]):
@@ -1117,7 +1117,7 @@ def _check_invoice_unique(*, invoice_no: str, household: Household | None) -> No
         "household__householder").first()
     if other is not None:
         raise ServiceError("invoice_no", f"发票号码 {invoice_no} 已用于改造户 {mask_name(other.household.householder.name)}"
-                                         f"（#{other.household_id}）的设备，同一张发票不能重复申领。")
+                                         f"（台账编号 {other.household_id}）的设备，同一张发票不能重复申领。")
 
 
 def _season_use_from_readings(*, actor, household: Household, season: str) -> SeasonUse | None:

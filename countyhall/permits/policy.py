@@ -22,7 +22,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.dateformat import format as date_format
 
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.policy import parameters
 from countyhall.core.policy.governed import governed_as
 from countyhall.core.selectors.calendar import DatabaseCalendar
@@ -212,7 +212,7 @@ def _stage_limit_impact(*, change, proposal) -> list[dict]:
             [
                 f"{case.project.code} {case.project.name}",
                 town,
-                case.applied_on.isoformat(),
+                chinese_date(case.applied_on),
                 f"{case.working_days} / {case.review_working_days or case.working_days}",
                 f"{moved.working_days} / {moved.review_working_days or moved.working_days}",
                 _day(now.due) if now else "（待受理）",
@@ -238,7 +238,7 @@ def _stage_limit_impact(*, change, proposal) -> list[dict]:
             ],
             "rows": rows,
             "note": (
-                f"{change.valid_from.isoformat()} 起申报、尚未办结的事项，批准后按新时限计时（最多列出 {LIMIT} 件）；"
+                f"{chinese_date(change.valid_from)} 起申报、尚未办结的事项，批准后按新时限计时（最多列出 {LIMIT} 件）；"
                 "已办结的事项不受影响。"
             )
             if rows
@@ -293,7 +293,7 @@ def _c3(*, change, proposal) -> list[dict]:
                     f"{case.project.code} {case.project.name}",
                     case.stage,
                     str(case.lead),
-                    case.accepted_on.isoformat(),
+                    chinese_date(case.accepted_on),
                     _day(now.due),
                     _day(then.due),
                 ]
@@ -385,4 +385,4 @@ def _c11(*, change, proposal) -> list[dict]:
 
 
 def _day(day: dt.date | None) -> str:
-    return day.isoformat() if day else "（停止计时中）"
+    return chinese_date(day) if day else "（停止计时中）"

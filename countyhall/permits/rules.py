@@ -207,7 +207,7 @@ class StagesInput(StrictInput):
 @rule(name="permit.stages", title="审批阶段、办理事项与牵头部门", input=StagesInput,
       example={"category": "land_with_scheme"},
       description="按项目类别给出各审批阶段的主要办理事项和牵头部门（二、（三）），以及合并办理的事项（二、（一）2）；"
-                  "带方案出让土地类是否合并阶段见解读C3b。")
+                  "带方案出让土地类是否合并工程建设许可和施工许可两个阶段，见政策解读。")
 def stages_rule(*, category: str, industrial: bool = True, merge_elected: bool = True) -> RuleResult:
     on = document_start()
     plan = stage_plan_terms(category=category, industrial=industrial, elected=merge_elected, on=on)

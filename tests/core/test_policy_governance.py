@@ -499,7 +499,7 @@ def test_a_change_starts_while_its_policy_can_be_in_force(policy_dir, admins, va
     """A year 9999 (or 1900) start was accepted and approved."""
     with pytest.raises(ServiceError) as caught:
         _propose(admins[0], valid_from=valid_from)
-    assert caught.value.field == "valid_from" and "起始日期应在 2021-01-01 至" in caught.value.message
+    assert caught.value.field == "valid_from" and "起始日期应在 2021年1月1日 至" in caught.value.message
     assert not PolicyChange.objects.exists()
 
 

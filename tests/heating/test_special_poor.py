@@ -167,7 +167,7 @@ def test_entered_by_one_approved_by_another_with_the_households_per_town(ledger,
         "3,800.00",
     ]
     [row] = tables["清洁取暖：特别困难群体（逐户）"]["rows"]
-    assert row[0] == "青城镇" and f"#{poor.pk}" in row[1] and "户主4" not in row[1]  # masked
+    assert row[0] == "青城镇" and f"台账编号 {poor.pk}" in row[1] and "户主4" not in row[1]  # masked
     with pytest.raises(AccessDenied):  # four eyes: the proposer cannot approve
         policy_change_approve(actor=proposer, change=change)
     policy_change_approve(actor=approver, change=change)

@@ -526,9 +526,9 @@ def test_impact_of_c3_lists_the_open_cases_whose_deadline_moves(world, governors
             f"{case.project.code} {case.project.name}",
             "立项用地规划许可",
             "县自然资源局",
-            "2021-09-29",
-            "2021-10-19",
-            "2021-10-09",
+            "2021年9月29日",
+            "2021年10月19日",
+            "2021年10月9日",
         ]
     ]
     later = next(
@@ -573,7 +573,7 @@ def test_impact_of_c11_lists_the_report_deadlines(world, governors):
         for t in policy_change_impact(change=_propose(governors, "C11", D(2022, 5, 1)))
         if "报送期限" in t["title"]
     )
-    assert table["rows"][0] == ["2022年5月", "2022-05-24", "2022-05-25", "县行政审批服务局"]
+    assert table["rows"][0] == ["2022年5月", "2022年5月24日", "2022年5月25日", "县行政审批服务局"]
     assert [row[0] for row in table["rows"]] == ["2022年5月", "2022年6月", "2022年7月"]
 
 

@@ -148,7 +148,7 @@ LUNCH_EXPORT_FIELDS = (
     "pk", "meal_date", "facility__name", "elder_id", "presented_identifier", "elder__person__name",
     "elder__person__division__name", "elder__person__division__kind", "elder__person__division__path", "status",
     "reason", "void_reason", "price", "city", "county", "operator_discount", "care_fund", "elder_pays", "unfunded",
-    "terminal_id", "recorded_by_id", "recorded_by__display_name", "recorded_by__username", "recorded_at",
+    "extra_charge", "extra_label", "terminal_id", "recorded_by_id", "recorded_by__display_name", "recorded_by__username", "recorded_at",
 )
 LUNCH_EXPORT_CHUNK = 5000
 
@@ -198,6 +198,8 @@ LUNCH_EXPORT_CELLS = {
     "care_fund": lambda lu, elder, place, statuses: lu.care_fund,
     "elder_pays": lambda lu, elder, place, statuses: lu.elder_pays,
     "unfunded": lambda lu, elder, place, statuses: lu.unfunded,
+    "extra_charge": lambda lu, elder, place, statuses: lu.extra_charge,
+    "extra_label": lambda lu, elder, place, statuses: lu.extra_label,
     "recorded_by": lambda lu, elder, place, statuses: _recorded_by(lu),
     "recorded_at": lambda lu, elder, place, statuses: format_local(lu.recorded_at),
 }
@@ -217,6 +219,8 @@ LUNCH_COLUMNS = [
     Column("care_fund", "照护资金", lambda lu: lu.care_fund),
     Column("elder_pays", "老人自付", lambda lu: lu.elder_pays),
     Column("unfunded", "未明确付款方", lambda lu: lu.unfunded, default=False),
+    Column("extra_charge", "另行收费（老人自付，不享受补贴）", lambda lu: lu.extra_charge),
+    Column("extra_label", "另行收费餐品", lambda lu: lu.extra_label),
     Column("recorded_by", "登记人", lambda lu: lu.recorded_by_label),
     Column("recorded_at", "登记时间", lambda lu: format_local(lu.recorded_at), sort="recorded_at"),
 ]

@@ -12,7 +12,7 @@ import contextvars
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -26,7 +26,8 @@ from . import governed
 from .citations import ADOPTED, ANSWERS, Citation, Reading
 
 FILE_KEYS = {"parameters", "readings"}
-PARAMETER_KEYS = {"label", "description", "unit", "values", "administered", "citation", "format", "unentered"}
+PARAMETER_KEYS = {"label", "description", "unit", "values", "administered", "citation", "format", "unentered",
+                  "labels"}
 # A text parameter's shape (key `format`), checked at load and when an administrator enters a value: name → (check,
 # the rule in Chinese).
 MONTH_DAY_PATTERN = re.compile(r"^(\d{2})-(\d{2})$")
@@ -126,10 +127,33 @@ class Parameter:
     # something (补录期限: the platform's 3 days) rather than refusing with NoPolicyInForce; the figure's page says
     # it instead of the generic "calculations report no policy in force".
     unentered: str = ""
+    # The Chinese name of each coded value of a text parameter (city_county_3_7 → 按总则由市、县 3：7 分担) and of
+    # each party of a ratio (above_city → 市级以上): what a page shows instead of the code.
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def unit_label(self) -> str:
         return UNITS[self.unit]
+
+    def display(self, value: Any) -> str:
+        """A value as a civil servant reads it, with its unit: 是/否, the coded answer's Chinese name, 11月15日 for a
+        month-day, a ratio's parties by name; never the file's codes."""
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if self.unit == "ratio" and isinstance(value, dict):
+            return "：".join(f"{self.labels.get(party, party)} {weight}" for party, weight in value.items())
+        if self.unit == "list" and isinstance(value, list | tuple):
+            return "、".join(str(item) for item in value)
+        if self.unit == "text":
+            if value in self.labels:
+                return self.labels[value]
+            if self.format == "month_day" and MONTH_DAY_PATTERN.match(str(value)):
+                month, day = MONTH_DAY_PATTERN.match(str(value)).groups()
+                return f"{int(month)}月{int(day)}日"
+            return str(value)
+        return f"{value} {self.unit_label}"
 
     def at(self, on: dt.date) -> ParameterValue:
         for value in self.values:
@@ -385,7 +409,26 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
             format=fmt,
             citation=_citation(path, f"{where}.citation", item["citation"]) if item.get("citation") else None,
             unentered=str(item.get("unentered") or "").strip(),
+            labels=_labels(path, where, unit, item.get("labels"), values),
         )
+
+
+def _labels(path: Path, where: str, unit: str, raw: Any, values: list[ParameterValue]) -> dict[str, str]:
+    """A parameter's `labels`: the Chinese name of every coded text value or ratio party the file uses."""
+    if raw is None:
+        return {}
+    if unit not in ("text", "ratio"):
+        raise _fail(path, f"{where}.labels", "只有文本（text）和比例（ratio）参数可以写 labels")
+    if not isinstance(raw, dict) or not raw or not all(
+            isinstance(code, str) and isinstance(name, str) and name.strip() for code, name in raw.items()):
+        raise _fail(path, f"{where}.labels", "应写成 {代码: 中文名称} 的映射")
+    labels = {code: name.strip() for code, name in raw.items()}
+    for index, value in enumerate(values):
+        codes = list(value.value) if unit == "ratio" else [value.value]
+        missing = [code for code in codes if code not in labels]
+        if missing:
+            raise _fail(path, f"{where}.values[{index}]", f"{'、'.join(missing)} 没有中文名称（labels）")
+    return labels
 
 
 def load_parameter_dir(directory: Path) -> ParameterRegistry:
@@ -411,6 +454,9 @@ def load_parameter_dir(directory: Path) -> ParameterRegistry:
                     raise _fail(path, f"{where}.effects.{answer}", f"引用了未定义的参数 {name}")
                 unit = registry.parameters[name].unit
                 typed[answer][name] = _typed_value(path, f"{where}.effects.{answer}.{name}", unit, raw)
+                labels = registry.parameters[name].labels
+                if labels and unit == "text" and typed[answer][name] not in labels:
+                    raise _fail(path, f"{where}.effects.{answer}.{name}", f"{raw} 没有中文名称（参数 {name} 的 labels）")
                 if reading_id not in effects_on.setdefault(name, []):
                     effects_on[name].append(reading_id)
         registry.readings[reading_id] = dataclasses.replace(

@@ -17,6 +17,15 @@ class EffectRow:
     unit: str
     adopted: object
     alternative: object
+    parameter: Parameter | None = None
+
+    @property
+    def adopted_shown(self) -> str:
+        return self.parameter.display(self.adopted) if self.parameter else f"{self.adopted} {self.unit}"
+
+    @property
+    def alternative_shown(self) -> str:
+        return self.parameter.display(self.alternative) if self.parameter else f"{self.alternative} {self.unit}"
 
 
 @dataclass
@@ -61,7 +70,8 @@ def reading_item(reading: Reading, *, on: dt.date, pending=None) -> ReadingItem:
         except NoPolicyInForce:
             adopted = reading.effects.get("adopted", {}).get(name)
         effects.append(EffectRow(label=parameter.label, unit=parameter.unit_label, adopted=adopted,
-                                 alternative=reading.effects.get("alternative", {}).get(name, adopted)))
+                                 alternative=reading.effects.get("alternative", {}).get(name, adopted),
+                                 parameter=parameter))
     return ReadingItem(reading=reading, answer=registry.answer(reading.id, on),
                        program=program_of_parameter_file(reading.source_file), pending=pending, effects=effects)
 

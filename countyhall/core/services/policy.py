@@ -18,7 +18,7 @@ from django.utils.dateformat import format as date_format
 
 from countyhall.core.access import require
 from countyhall.core.actors import actor_user, as_actor
-from countyhall.core.clock import business_date
+from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, PolicyChange, User
 from countyhall.core.policy import ANSWER_LABELS, ANSWERS, governed, parameters
@@ -192,8 +192,8 @@ def citation_year(citation) -> int | None:
 def _check_date_range(*, kind: str, key: str, valid_from: dt.date) -> None:
     first, last = change_date_range(kind=kind, key=key)
     if not first <= valid_from <= last:
-        raise ServiceError("valid_from", f"起始日期应在 {first.isoformat()} 至 {last.isoformat()} 之间"
-                                         f"（不早于该项政策施行，不晚于今后{FAR_FUTURE_YEARS}年），实际为 {valid_from.isoformat()}。")
+        raise ServiceError("valid_from", f"起始日期应在 {chinese_date(first)} 至 {chinese_date(last)} 之间"
+                                         f"（不早于该项政策施行，不晚于今后{FAR_FUTURE_YEARS}年），实际为 {chinese_date(valid_from)}。")
 
 
 def _check_programs(change: PolicyChange, *, on_approval: bool) -> None:
@@ -259,9 +259,9 @@ def change_title(change: PolicyChange) -> str:
         subject = (reading.question or _shortened(reading.text)) if reading else change.key
         return f"解读“{subject}”改为{ANSWER_LABELS.get(change.value, change.value)}"
     parameter = registry.parameters.get(change.key)
-    label = parameter.label if parameter else change.key
-    unit = parameter.unit_label if parameter else ""
-    return f"“{label}”取值改为 {change.value} {unit}".rstrip()
+    if parameter is None:
+        return f"“{change.key}”取值改为 {change.value}"
+    return f"“{parameter.label}”取值改为 {parameter.display(change.value)}"
 
 
 def _shortened(text: str, limit: int = 36) -> str:

@@ -121,6 +121,13 @@ def param_value(value):
 
 
 @register.filter
+def param_shown(value, parameter) -> str:
+    """A parameter's value with its unit, as core.policy.Parameter.display writes it (the coded answers' Chinese
+    names, 11月15日, a ratio's parties by name)."""
+    return parameter.display(value)
+
+
+@register.filter
 def local_time(value, fmt: str = "") -> str:
     """A datetime in the county's time (Asia/Shanghai) whatever the active time zone: the same text a notice's
     body carries (core.clock.format_local), so the list and the message never disagree."""

@@ -203,7 +203,7 @@ def _change_subject(change: PolicyChange) -> dict:
                 "value_label": ANSWER_LABELS.get(change.value, change.value)}
     parameter = registry.parameters.get(change.key)
     return {"parameter": parameter, "url_name": "core:parameter", "value_label":
-            f"{change.value} {parameter.unit_label if parameter else ''}".strip()}
+            parameter.display(change.value) if parameter else str(change.value)}
 
 
 @login_required
