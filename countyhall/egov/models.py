@@ -46,7 +46,29 @@ class PlanYear(models.Model):
         return f"{self.year}年度电子政务建设项目"
 
 
-class Template(models.Model):
+class VersionedUpload(models.Model):
+    """An uploaded file kept in versions: a new upload is a new version, none is replaced. The concrete model adds
+    its `attachment` and `file` (their choices and upload folders differ) and its uniqueness constraint."""
+
+    version = models.PositiveSmallIntegerField("版本")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.get_attachment_display()}（第{self.version}版）"
+
+
+class Template(VersionedUpload):
     """An attachment of 1号 (L901–921) as uploaded by an administrator: never generated, never overwritten (a new
     upload is a new version; the latest is the one offered)."""
 
@@ -60,18 +82,8 @@ class Template(models.Model):
         ACCEPTANCE_OUTLINE = 7, "附件7 电子政务建设项目验收工作大纲"
 
     attachment = models.PositiveSmallIntegerField("附件", choices=Attachment.choices)
-    version = models.PositiveSmallIntegerField("版本")
     file = models.FileField("文件", upload_to="egov/templates/")
     note = models.CharField("说明", max_length=200, blank=True)
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         ordering = ["attachment", "-version"]
@@ -80,9 +92,6 @@ class Template(models.Model):
         ]
         verbose_name = "申报材料模板"
         verbose_name_plural = verbose_name
-
-    def __str__(self) -> str:
-        return f"{self.get_attachment_display()}（第{self.version}版）"
 
 
 class Application(models.Model):
@@ -197,24 +206,14 @@ class Application(models.Model):
         return sorted(int(kind) for kind, on in self.declaration.items() if on)
 
 
-class ApplicationDocument(models.Model):
+class ApplicationDocument(VersionedUpload):
     """One of the three application documents (3.3: 附件1–3); a new upload is a new version, none is replaced."""
 
     application = models.ForeignKey(
         Application, verbose_name="申报", on_delete=models.CASCADE, related_name="documents"
     )
     attachment = models.PositiveSmallIntegerField("材料", choices=Template.Attachment.choices[:3])
-    version = models.PositiveSmallIntegerField("版本")
     file = models.FileField("文件", upload_to="egov/applications/")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         ordering = ["attachment", "-version"]
@@ -225,9 +224,6 @@ class ApplicationDocument(models.Model):
         ]
         verbose_name = "申报材料"
         verbose_name_plural = verbose_name
-
-    def __str__(self) -> str:
-        return f"{self.get_attachment_display()}（第{self.version}版）"
 
 
 class Review(models.Model):
