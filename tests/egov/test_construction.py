@@ -22,6 +22,7 @@ from tests.egov.conftest import pdf
 
 pytestmark = pytest.mark.django_db
 D = dt.date
+FEB_7, FEB_10, MAR_1, JUN_1 = D(2022, 2, 7), D(2022, 2, 10), D(2022, 3, 1), D(2022, 6, 1)
 
 
 def _gate(app, code):
@@ -37,7 +38,7 @@ def _refused(call, field=None, words=""):
     return caught.value
 
 
-def _procured(app, users, settings, *, on=D(2022, 2, 7)):
+def _procured(app, users, settings, *, on=FEB_7):
     settings.BUSINESS_DATE = on
     procurement = s.procurement_submit(actor=users["unit"], application=app, file=pdf("采购文件.pdf"))
     s.procurement_review(actor=users["bigdata"], procurement=procurement, approved=True, opinion="同意采购")
@@ -47,7 +48,7 @@ def _procured(app, users, settings, *, on=D(2022, 2, 7)):
     )
 
 
-def _started(app, users, settings, *, on=D(2022, 2, 10)):
+def _started(app, users, settings, *, on=FEB_10):
     _procured(app, users, settings, on=on)
     return s.construction_start(actor=users["unit"], application=app, started_on=on,
                                 planned_acceptance_on=D(2022, 12, 31))
@@ -58,7 +59,7 @@ def _checklist(users):
             for name in ("竣工验收申请", "初步验收报告", "软件测试报告", "信息安全风险评估报告")]
 
 
-def _preliminary(app, users, settings, *, trial=D(2022, 3, 1), on=D(2022, 6, 1)):
+def _preliminary(app, users, settings, *, trial=MAR_1, on=JUN_1):
     settings.BUSINESS_DATE = on
     return s.preliminary_acceptance_record(
         actor=users["unit"], application=app, new_software=True, trial_start_on=trial, accepted_on=on,
