@@ -651,7 +651,9 @@ class Sanction(models.Model):
     application = models.ForeignKey(
         Application, verbose_name="项目", on_delete=models.PROTECT, related_name="sanctions"
     )
-    finding = models.ForeignKey(Finding, verbose_name="依据的重大问题", on_delete=models.PROTECT, related_name="+")
+    finding = models.ForeignKey(
+        Finding, verbose_name="依据的重大问题", on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField("处理方式", max_length=8, choices=Kind.choices)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PROPOSED)
     reason = models.TextField("处理理由")

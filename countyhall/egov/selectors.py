@@ -27,6 +27,9 @@ def application_queryset_for_user(user) -> QuerySet[Application]:
         scope |= Q(major_county_project=True)
     if Role.EGOV_REVIEWER in roles and user.organisation_id:
         scope |= Q(review__reviewer_id=user.organisation_id)
+    if Role.TRADING_CENTRE in roles:
+        # 5.1: the projects whose procurement file 大数据局 reviewed (the trading centre procures those only)
+        scope |= Q(procurement__status__in=["reviewed", "procured"])
     return base.filter(scope)
 
 

@@ -1,0 +1,75 @@
+"""The project page's construction and acceptance part: the gates with their state, the buttons only for who may
+act, a confirmation page before an irreversible act, bad input as a Chinese message naming the field (never a 500),
+the history of the construction records, and the to-dos of who acts next."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from countyhall.egov.todos import todos_for
+from countyhall.egov import services as s
+from countyhall.egov.models import Procurement
+from tests.egov.conftest import pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, user):
+    client.force_login(user)
+
+
+def _page(client, app) -> str:
+    return client.get(reverse("egov:application", args=[app.pk])).content.decode()
+
+
+def test_the_page_shows_the_gates_and_the_builder_sends_the_procurement_file(client, egov_users, in_plan):
+    app = in_plan()
+    _login(client, egov_users["unit"])
+    page = _page(client, app)
+    assert "建设与验收关口" in page and 'data-gate="procurement"' in page and 'id="procurement-form"' in page
+    url = reverse("egov:application", args=[app.pk])
+    response = client.post(url, {"action": "procurement_submit", "file": pdf("采购文件.pdf")}, follow=True)
+    assert "采购文件已报送县大数据局审核" in response.content.decode()
+    assert "报送采购文件" in _page(client, app)  # the history names the act
+    _login(client, egov_users["other_unit"])
+    assert client.get(url).status_code == 404
+
+
+def test_an_irreversible_act_asks_for_confirmation_and_bad_input_names_the_field(client, egov_users, in_plan):
+    app = in_plan()
+    procurement = s.procurement_submit(actor=egov_users["unit"], application=app, file=pdf())
+    url = reverse("egov:application", args=[app.pk])
+    _login(client, egov_users["bigdata"])
+    assert 'id="procurement-review-form"' in _page(client, app)
+    first = client.post(url, {"action": "procurement_review", "approved": "yes", "opinion": "同意"})
+    assert first.status_code == 200 and "请确认：审核采购文件" in first.content.decode()
+    procurement.refresh_from_db()
+    assert procurement.status == Procurement.Status.SUBMITTED
+    done = client.post(url, {"action": "procurement_review", "approved": "yes", "opinion": "同意", "confirmed": "1"},
+                       follow=True)
+    assert "采购文件审核意见已记录" in done.content.decode()
+    _login(client, egov_users["trading"])
+    assert 'id="procurement-record-form"' in _page(client, app)
+    bad = client.post(url, {"action": "procurement_record", "contractor": "某公司", "contract_amount": "1.5.0",
+                            "procured_on": "2022-02-07", "confirmed": "1"}, follow=True)
+    assert bad.status_code == 200 and "合同金额" in bad.content.decode()
+    procurement.refresh_from_db()
+    assert procurement.status == Procurement.Status.REVIEWED
+
+
+def test_to_dos_name_who_acts_next(egov_users, in_plan, settings):
+    app = in_plan()
+    s.procurement_submit(actor=egov_users["unit"], application=app, file=pdf())
+    assert any("采购文件待审核" in t.label for t in todos_for(egov_users["bigdata"]))
+    s.procurement_review(actor=egov_users["bigdata"], procurement=app.procurement, approved=True, opinion="同意")
+    assert any("待组织采购" in t.label for t in todos_for(egov_users["trading"]))
+    s.procurement_record(actor=egov_users["trading"], procurement=app.procurement, contractor="某公司",
+                         contract_amount="1000.00", procured_on=dt.date(2022, 2, 7))
+    s.construction_start(actor=egov_users["unit"], application=app, started_on=dt.date(2022, 2, 7))
+    s.inspection_record(actor=egov_users["bigdata"], application=app, inspected_on=dt.date(2022, 2, 7),
+                        participants="县财政局", scope="进度",
+                        findings=[{"description": "进度滞后", "major": False, "rectify_by": dt.date(2022, 3, 1)}])
+    assert any("待整改" in t.label for t in todos_for(egov_users["unit"]))
