@@ -233,7 +233,9 @@ def construction_gates(application: Application) -> list[dict]:
     )
     procurement = _first(Procurement, application)
     if procurement is None:
-        gates.append(_gate("procurement", "采购文件经县大数据局审核", "open", "尚未报送", None, rules.PROCUREMENT_GATE))
+        gates.append(
+            _gate("procurement", "采购文件经县大数据局审核", "open", "尚未报送", None, rules.PROCUREMENT_GATE)
+        )
     else:
         state = {"submitted": "open", "returned": "refused"}.get(procurement.status, "passed")
         gates.append(
@@ -241,7 +243,8 @@ def construction_gates(application: Application) -> list[dict]:
                 "procurement",
                 "采购文件经县大数据局审核",
                 state,
-                procurement.get_status_display() + (f"：{procurement.review_opinion}" if procurement.review_opinion else ""),
+                procurement.get_status_display()
+                + (f"：{procurement.review_opinion}" if procurement.review_opinion else ""),
                 procurement.reviewed_on or procurement.submitted_on,
                 rules.PROCUREMENT_GATE,
             )
@@ -261,17 +264,41 @@ def construction_gates(application: Application) -> list[dict]:
     )
     construction = _first(Construction, application)
     if construction is None or not construction.supervision_required:
-        supervision = _gate("supervision", "开工前监理单位备案", "n/a" if construction else "open",
-                            "不要求实行监理制" if construction else "尚未办理", None, rules.SUPERVISION_FILING)
+        supervision = _gate(
+            "supervision",
+            "开工前监理单位备案",
+            "n/a" if construction else "open",
+            "不要求实行监理制" if construction else "尚未办理",
+            None,
+            rules.SUPERVISION_FILING,
+        )
     elif construction.supervision_filed_on:
-        supervision = _gate("supervision", "开工前监理单位备案", "passed", construction.supervisor,
-                            construction.supervision_filed_on, rules.SUPERVISION_FILING)
+        supervision = _gate(
+            "supervision",
+            "开工前监理单位备案",
+            "passed",
+            construction.supervisor,
+            construction.supervision_filed_on,
+            rules.SUPERVISION_FILING,
+        )
     elif construction.exempted_on:
-        supervision = _gate("supervision", "开工前监理单位备案", "passed", f"免于监理：{construction.exemption_reason}",
-                            construction.exempted_on, rules.SUPERVISION_FILING)
+        supervision = _gate(
+            "supervision",
+            "开工前监理单位备案",
+            "passed",
+            f"免于监理：{construction.exemption_reason}",
+            construction.exempted_on,
+            rules.SUPERVISION_FILING,
+        )
     else:
-        supervision = _gate("supervision", "开工前监理单位备案", "open", "须实行监理制，尚未备案", None,
-                            rules.SUPERVISION_FILING)
+        supervision = _gate(
+            "supervision",
+            "开工前监理单位备案",
+            "open",
+            "须实行监理制，尚未备案",
+            None,
+            rules.SUPERVISION_FILING,
+        )
     gates.append(supervision)
     gates.append(
         _gate(
@@ -326,7 +353,12 @@ def construction_gates(application: Application) -> list[dict]:
             "preliminary",
             "初步验收（测试、安全风险评估、试运行）",
             "passed" if preliminary else "open",
-            "已完成" + (f"（试运行不满3个月的理由：{preliminary.exemption_reason}）" if preliminary and preliminary.exemption_reason else "")
+            "已完成"
+            + (
+                f"（试运行不满3个月的理由：{preliminary.exemption_reason}）"
+                if preliminary and preliminary.exemption_reason
+                else ""
+            )
             if preliminary
             else "尚未完成",
             preliminary.accepted_on if preliminary else None,
@@ -343,8 +375,14 @@ def construction_gates(application: Application) -> list[dict]:
             evidence += f"，期限{acceptance.due_on:%Y年%-m月%-d日}"
         if acceptance.on_time is False:
             evidence += "（超过20个工作日）"
-        final = _gate("final", "竣工验收", state, evidence, acceptance.decided_on or acceptance.applied_on,
-                      rules.FAIL_CONDITIONS)
+        final = _gate(
+            "final",
+            "竣工验收",
+            state,
+            evidence,
+            acceptance.decided_on or acceptance.applied_on,
+            rules.FAIL_CONDITIONS,
+        )
     gates.append(final)
     passed = acceptance is not None and acceptance.status == FinalAcceptance.Status.PASSED
     gates.append(
@@ -352,7 +390,9 @@ def construction_gates(application: Application) -> list[dict]:
             "use",
             "验收合格后方可投入使用",
             "passed" if passed else "refused",
-            ("已投入使用" if acceptance.in_use_on else "可以投入使用") if passed else "未经验收或验收不合格，不得投入使用",
+            ("已投入使用" if acceptance.in_use_on else "可以投入使用")
+            if passed
+            else "未经验收或验收不合格，不得投入使用",
             acceptance.in_use_on if passed else None,
             rules.NOT_IN_USE,
         )
@@ -374,8 +414,12 @@ def construction_gates(application: Application) -> list[dict]:
 def construction_view(application: Application) -> dict:
     """What the project page shows of construction and acceptance, read once."""
     acceptance = latest_acceptance(application)
-    clock = acceptance_clock_state(acceptance) if acceptance and acceptance.status in (
-        FinalAcceptance.Status.RUNNING, FinalAcceptance.Status.INCOMPLETE) else None
+    clock = (
+        acceptance_clock_state(acceptance)
+        if acceptance
+        and acceptance.status in (FinalAcceptance.Status.RUNNING, FinalAcceptance.Status.INCOMPLETE)
+        else None
+    )
     return {
         "procurement": _first(Procurement, application),
         "cloud_requests": list(application.cloud_requests.select_related("submitted_by")),
@@ -408,17 +452,25 @@ def construction_waiting(user) -> list[tuple[str, str, int, dt.date | None, bool
             items.append((key, label, count, deadline, urgent))
 
     if Role.BIG_DATA in roles:
-        add("procurement_review", "采购文件待审核", Procurement.objects.filter(application__in=scope, status="submitted"))
+        add(
+            "procurement_review",
+            "采购文件待审核",
+            Procurement.objects.filter(application__in=scope, status="submitted"),
+        )
         add(
             "cloud_decide",
             "政务云资源申请待审批",
             CloudResourceRequest.objects.filter(application__in=scope, status="submitted"),
         )
-        add("design_decide", "重大设计变更待审批", DesignChange.objects.filter(application__in=scope, status="reported"))
+        add(
+            "design_decide",
+            "重大设计变更待审批",
+            DesignChange.objects.filter(application__in=scope, status="reported"),
+        )
         running = list(
-            FinalAcceptance.objects.filter(application__in=scope, status=FinalAcceptance.Status.RUNNING).prefetch_related(
-                "stops"
-            )
+            FinalAcceptance.objects.filter(
+                application__in=scope, status=FinalAcceptance.Status.RUNNING
+            ).prefetch_related("stops")
         )
         if running:
             states = [acceptance_clock_state(a) for a in running]
@@ -428,7 +480,9 @@ def construction_waiting(user) -> list[tuple[str, str, int, dt.date | None, bool
             items.append(
                 (
                     "acceptance_running",
-                    f"竣工验收计时中（最少剩余{left}个工作日）" if not overdue else "竣工验收已超过20个工作日",
+                    f"竣工验收计时中（最少剩余{left}个工作日）"
+                    if not overdue
+                    else "竣工验收已超过20个工作日",
                     len(running),
                     nearest,
                     overdue,
@@ -447,21 +501,33 @@ def construction_waiting(user) -> list[tuple[str, str, int, dt.date | None, bool
         add(
             "settlement_due",
             "已通过竣工验收，待登记结算评审",
-            FinalAcceptance.objects.filter(application__in=scope, status=FinalAcceptance.Status.PASSED).filter(
-                application__settlement_review__isnull=True
-            ),
+            FinalAcceptance.objects.filter(
+                application__in=scope, status=FinalAcceptance.Status.PASSED
+            ).filter(application__settlement_review__isnull=True),
         )
     if Role.BUDGET_UNIT in roles and getattr(user, "organisation_id", None):
-        own = Finding.objects.filter(inspection__application__unit_id=user.organisation_id, rectified_on__isnull=True)
+        own = Finding.objects.filter(
+            inspection__application__unit_id=user.organisation_id, rectified_on__isnull=True
+        )
         first = own.order_by("rectify_by").first()
-        add("rectify", "检查发现的问题待整改", own, first.rectify_by if first else None,
-            bool(first and first.rectify_by < today))
+        add(
+            "rectify",
+            "检查发现的问题待整改",
+            own,
+            first.rectify_by if first else None,
+            bool(first and first.rectify_by < today),
+        )
         failed = FinalAcceptance.objects.filter(
             application__unit_id=user.organisation_id, status=FinalAcceptance.Status.FAILED
         ).exclude(application__final_acceptances__attempt__gt=F("attempt"))
         first_failed = failed.order_by("rectify_by").first()
-        add("reapply", "竣工验收不合格，限期整改后重新申请", failed,
-            first_failed.rectify_by if first_failed else None, bool(first_failed and first_failed.rectify_by < today))
+        add(
+            "reapply",
+            "竣工验收不合格，限期整改后重新申请",
+            failed,
+            first_failed.rectify_by if first_failed else None,
+            bool(first_failed and first_failed.rectify_by < today),
+        )
         add(
             "returned",
             "采购文件退回修改",

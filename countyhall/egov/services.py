@@ -1054,7 +1054,8 @@ def _day(field: str, value, label: str, *, not_after_today: bool = True) -> dt.d
 def _in_plan(application: Application) -> None:
     if application.status != Status.IN_PLAN:
         raise ServiceError(
-            "status", "项目未列入年度建设计划，不能进入建设和验收环节（1号 三、（二）3：未列入年度建设计划的不予安排资金）。"
+            "status",
+            "项目未列入年度建设计划，不能进入建设和验收环节（1号 三、（二）3：未列入年度建设计划的不予安排资金）。",
         )
 
 
@@ -1066,7 +1067,8 @@ def _not_held(application: Application) -> None:
     held = _sanctions_in_force(application, HOLDS_CONSTRUCTION)
     if held:
         raise ServiceError(
-            "status", f"项目已被{held[0].get_kind_display()}（县政府批准），不能继续办理建设事项（1号 三、（三）4）。"
+            "status",
+            f"项目已被{held[0].get_kind_display()}（县政府批准），不能继续办理建设事项（1号 三、（三）4）。",
         )
 
 
@@ -1192,7 +1194,9 @@ def cloud_form_for(kind: str) -> tuple[int, dict]:
 
 
 @transaction.atomic
-def cloud_request_submit(*, actor, application: Application, kind: str, resources: str, file) -> CloudResourceRequest:
+def cloud_request_submit(
+    *, actor, application: Application, kind: str, resources: str, file
+) -> CloudResourceRequest:
     """5.2a: the unit asks for government-cloud resources on the form of reading D0c; a change on 附件6."""
     application = _locked(Application, application.pk)
     _own_unit_or_system(actor, application, "只有本项目的建设单位可以申请政务云资源。")
@@ -1200,10 +1204,13 @@ def cloud_request_submit(*, actor, application: Application, kind: str, resource
     _not_held(application)
     if kind not in CloudResourceRequest.Kind.values:
         raise ServiceError("kind", "类别须为新建系统、迁移系统或资源变更。")
-    if kind == CloudResourceRequest.Kind.CHANGE and not application.cloud_requests.filter(
-        status=CloudResourceRequest.Status.APPROVED
-    ).exists():
-        raise ServiceError("kind", "尚无已批准的政务云资源，不能申请变更；请先提出资源需求（1号 三、（三）2）。")
+    if (
+        kind == CloudResourceRequest.Kind.CHANGE
+        and not application.cloud_requests.filter(status=CloudResourceRequest.Status.APPROVED).exists()
+    ):
+        raise ServiceError(
+            "kind", "尚无已批准的政务云资源，不能申请变更；请先提出资源需求（1号 三、（三）2）。"
+        )
     if application.cloud_requests.filter(status=CloudResourceRequest.Status.SUBMITTED).exists():
         raise ServiceError("kind", "已有待审批的政务云资源申请，审批后再提出新的申请。")
     resources = _text("resources", resources, "请填写资源需求（计算、存储、网络等）。", max_length=4000)
@@ -1221,7 +1228,13 @@ def cloud_request_submit(*, actor, application: Application, kind: str, resource
     )
     request.file.save(file.name, file, save=False)
     request.save()
-    _audit(actor, request, None, action=AuditEntry.Action.CREATE, note=f"申请政务云资源（{request.get_form_display()}）")
+    _audit(
+        actor,
+        request,
+        None,
+        action=AuditEntry.Action.CREATE,
+        note=f"申请政务云资源（{request.get_form_display()}）",
+    )
     _tell_roles(
         {Role.BIG_DATA},
         subject="政务云资源申请待审批",
@@ -1232,7 +1245,9 @@ def cloud_request_submit(*, actor, application: Application, kind: str, resource
 
 
 @transaction.atomic
-def cloud_request_decide(*, actor, request: CloudResourceRequest, approved: bool, opinion: str) -> CloudResourceRequest:
+def cloud_request_decide(
+    *, actor, request: CloudResourceRequest, approved: bool, opinion: str
+) -> CloudResourceRequest:
     request = _locked(CloudResourceRequest, request.pk)
     require(access.can_review_procurement(actor), "只有县大数据局可以审批政务云资源申请。")
     if request.status != CloudResourceRequest.Status.SUBMITTED:
@@ -1308,7 +1323,7 @@ def supervision_file(
 
 @transaction.atomic
 def supervision_exempt(*, actor, application: Application, reason: str) -> Construction:
-    """"原则上实行项目监理制" (reading D53b): 大数据局 may record an exemption with reasons; under the alternative
+    """ "原则上实行项目监理制" (reading D53b): 大数据局 may record an exemption with reasons; under the alternative
     (strictly compulsory) none is possible."""
     application = _locked(Application, application.pk)
     require(access.can_review_procurement(actor), "只有县大数据局可以认定免于监理。")
@@ -1342,7 +1357,8 @@ def construction_start(
     procurement = Procurement.objects.filter(application=application).first()
     if procurement is None or procurement.status != Procurement.Status.PROCURED:
         raise ServiceError(
-            "started_on", "采购文件经县大数据局审核并完成政府采购、确定承建单位后才能开工（1号 三、（三）1）。"
+            "started_on",
+            "采购文件经县大数据局审核并完成政府采购、确定承建单位后才能开工（1号 三、（三）1）。",
         )
     construction = _construction(application)
     if construction.started_on:
@@ -1391,7 +1407,11 @@ def design_change_report(
         effect = Decimal(str(budget_effect if budget_effect not in (None, "") else "0").replace(",", ""))
     except ArithmeticError as exc:
         raise ServiceError("budget_effect", "对投资的影响须为以元为单位、最多两位小数的金额。") from exc
-    if isinstance(budget_effect, float) or not effect.is_finite() or effect != effect.quantize(Decimal("0.01")):
+    if (
+        isinstance(budget_effect, float)
+        or not effect.is_finite()
+        or effect != effect.quantize(Decimal("0.01"))
+    ):
         raise ServiceError("budget_effect", "对投资的影响须为以元为单位、最多两位小数的金额。")
     change = DesignChange.objects.create(
         application=application,
@@ -1425,7 +1445,9 @@ def design_change_decide(*, actor, change: DesignChange, approved: bool, opinion
     change.opinion, change.decided_on, change.decided_by = opinion, business_date(), actor_user(actor)
     change.save()
     _audit(actor, change, before, note="重大设计变更：" + ("批准" if approved else "不予批准"))
-    _tell_unit(change.application, subject="重大设计变更" + ("已批准" if approved else "不予批准"), body=opinion)
+    _tell_unit(
+        change.application, subject="重大设计变更" + ("已批准" if approved else "不予批准"), body=opinion
+    )
     return change
 
 
@@ -1434,7 +1456,13 @@ def design_change_decide(*, actor, change: DesignChange, approved: bool, opinion
 
 @transaction.atomic
 def inspection_record(
-    *, actor, application: Application, inspected_on: dt.date, participants: str, scope: str, findings: list[dict]
+    *,
+    actor,
+    application: Application,
+    inspected_on: dt.date,
+    participants: str,
+    scope: str,
+    findings: list[dict],
 ) -> Inspection:
     """5.4: 大数据局's inspection with its findings, each with a rectification deadline (5.5) and whether it is a
     重大问题 (the ground of a sanction, 5.6)."""
@@ -1442,7 +1470,9 @@ def inspection_record(
     require(access.can_inspect(actor), "只有县大数据局可以登记监督检查。")
     _started(application)
     inspected_on = _day("inspected_on", inspected_on, "检查日期")
-    participants = _text("participants", participants, "请填写参加检查的单位（财政、审计部门及技术支撑单位）。")
+    participants = _text(
+        "participants", participants, "请填写参加检查的单位（财政、审计部门及技术支撑单位）。"
+    )
     scope = _text("scope", scope, "请填写检查内容。", max_length=4000)
     inspection = Inspection.objects.create(
         application=application,
@@ -1452,14 +1482,27 @@ def inspection_record(
         recorded_by=actor_user(actor),
     )
     for index, finding in enumerate(findings or [], start=1):
-        description = _text(f"finding_{index}", finding.get("description", ""), f"请填写第{index}个问题。", max_length=2000)
+        description = _text(
+            f"finding_{index}", finding.get("description", ""), f"请填写第{index}个问题。", max_length=2000
+        )
         rectify_by = finding.get("rectify_by")
         if not isinstance(rectify_by, dt.date) or rectify_by < inspected_on:
-            raise ServiceError(f"rectify_by_{index}", f"第{index}个问题的整改期限须为检查日期当日或之后的日期。")
+            raise ServiceError(
+                f"rectify_by_{index}", f"第{index}个问题的整改期限须为检查日期当日或之后的日期。"
+            )
         Finding.objects.create(
-            inspection=inspection, description=description, major=bool(finding.get("major")), rectify_by=rectify_by
+            inspection=inspection,
+            description=description,
+            major=bool(finding.get("major")),
+            rectify_by=rectify_by,
         )
-    _audit(actor, inspection, None, action=AuditEntry.Action.CREATE, note=f"监督检查，发现问题{len(findings or [])}个")
+    _audit(
+        actor,
+        inspection,
+        None,
+        action=AuditEntry.Action.CREATE,
+        note=f"监督检查，发现问题{len(findings or [])}个",
+    )
     if findings:
         _tell_unit(
             application,
@@ -1484,7 +1527,9 @@ def finding_rectify(*, actor, finding: Finding, rectification: str, rectified_on
     finding.rectified_by = actor_user(actor)
     finding.save()
     _audit(actor, finding, before, note="登记整改")
-    _tell_roles({Role.BIG_DATA}, subject="检查问题已整改", body=f"{application.name}：{finding}", source=application)
+    _tell_roles(
+        {Role.BIG_DATA}, subject="检查问题已整改", body=f"{application.name}：{finding}", source=application
+    )
     return finding
 
 
@@ -1498,10 +1543,14 @@ def sanction_propose(*, actor, finding: Finding, kind: str, reason: str) -> Sanc
     if kind not in Sanction.Kind.values:
         raise ServiceError("kind", "处理方式须为通报批评、暂缓拨付建设资金、暂停项目建设或终止项目。")
     if not finding.major:
-        raise ServiceError("kind", "只有监督检查认定为重大问题的，才能报县政府批准后予以处理（1号 三、（三）4）。")
+        raise ServiceError(
+            "kind", "只有监督检查认定为重大问题的，才能报县政府批准后予以处理（1号 三、（三）4）。"
+        )
     if application.sanctions.filter(status=Sanction.Status.IN_FORCE, kind=Sanction.Kind.TERMINATE).exists():
         raise ServiceError("kind", "项目已终止。")
-    if application.sanctions.filter(kind=kind, status__in=[Sanction.Status.PROPOSED, Sanction.Status.IN_FORCE]).exists():
+    if application.sanctions.filter(
+        kind=kind, status__in=[Sanction.Status.PROPOSED, Sanction.Status.IN_FORCE]
+    ).exists():
         raise ServiceError("kind", "同一处理方式已报批或正在执行。")
     sanction = Sanction.objects.create(
         application=application,
@@ -1511,7 +1560,13 @@ def sanction_propose(*, actor, finding: Finding, kind: str, reason: str) -> Sanc
         proposed_on=business_date(),
         proposed_by=actor_user(actor),
     )
-    _audit(actor, sanction, None, action=AuditEntry.Action.CREATE, note=f"提出处理意见：{sanction.get_kind_display()}")
+    _audit(
+        actor,
+        sanction,
+        None,
+        action=AuditEntry.Action.CREATE,
+        note=f"提出处理意见：{sanction.get_kind_display()}",
+    )
     _tell_roles(
         {Role.COUNTY_GOVERNMENT},
         subject="电子政务项目重大问题处理待批准",
@@ -1565,10 +1620,16 @@ def sanction_lift(*, actor, sanction: Sanction, reason: str) -> Sanction:
         raise ServiceError("status", "只有正在执行的暂缓拨付或暂停建设可以解除；终止为最终处理。")
     before = model_snapshot(sanction)
     sanction.lift_reason = _text("reason", reason, "请填写解除理由。", max_length=300)
-    sanction.status, sanction.lifted_on, sanction.lifted_by = Sanction.Status.LIFTED, business_date(), actor_user(actor)
+    sanction.status, sanction.lifted_on, sanction.lifted_by = (
+        Sanction.Status.LIFTED,
+        business_date(),
+        actor_user(actor),
+    )
     sanction.save()
     _audit(actor, sanction, before, note=f"解除{sanction.get_kind_display()}")
-    _tell_unit(sanction.application, subject=f"已解除{sanction.get_kind_display()}", body=sanction.lift_reason)
+    _tell_unit(
+        sanction.application, subject=f"已解除{sanction.get_kind_display()}", body=sanction.lift_reason
+    )
     return sanction
 
 
@@ -1589,7 +1650,9 @@ def payment_record(
     paid_on = _day("paid_on", paid_on, "拨付日期")
     terms = funding_allowed_terms(payment_kind=kind, **selectors.funding_inputs(application))
     if not terms.data["allowed"]:
-        raise ServiceError("kind", "不能拨付：" + "；".join(FUNDING_REASONS[r] for r in terms.data["reasons"]) + "。")
+        raise ServiceError(
+            "kind", "不能拨付：" + "；".join(FUNDING_REASONS[r] for r in terms.data["reasons"]) + "。"
+        )
     if kind == Payment.Kind.POST_ACCEPTANCE:
         settled = application.settlement_review.settled_amount
         paid = sum(
@@ -1660,7 +1723,10 @@ def preliminary_acceptance_record(
     testing_body = (testing_body or "").strip()[:120]
     if new_software:
         if not testing_body:
-            raise ServiceError("testing_body", "新开发的应用软件须委托有资质的评测评估机构测试，请填写机构名称（1号 三、（四）1）。")
+            raise ServiceError(
+                "testing_body",
+                "新开发的应用软件须委托有资质的评测评估机构测试，请填写机构名称（1号 三、（四）1）。",
+            )
         _check_upload("test_report", test_report)
     _check_upload("security_assessment", security_assessment)
     preliminary = PreliminaryAcceptance(
@@ -1705,7 +1771,8 @@ def _materials(received: list[int] | None) -> dict:
     items = list(AcceptanceChecklistItem.objects.filter(active=True))
     if not items:
         raise ServiceError(
-            "materials", "附件7《电子政务建设项目验收工作大纲》的材料清单尚未由管理员录入，暂不能申请竣工验收。"
+            "materials",
+            "附件7《电子政务建设项目验收工作大纲》的材料清单尚未由管理员录入，暂不能申请竣工验收。",
         )
     wanted = {int(i) for i in (received or [])}
     return {str(item.pk): {"name": item.name, "received": item.pk in wanted} for item in items}
@@ -1738,7 +1805,9 @@ def final_acceptance_apply(
         raise ServiceError("materials", f"竣工验收已申请（{previous.get_status_display()}），不能重复申请。")
     if previous is not None:
         rectification_plan = _text(
-            "rectification_plan", rectification_plan, "重新申请竣工验收须写明整改方案和整改情况（1号 三、（四）2）。",
+            "rectification_plan",
+            rectification_plan,
+            "重新申请竣工验收须写明整改方案和整改情况（1号 三、（四）2）。",
             max_length=4000,
         )
     today = business_date()
@@ -1763,12 +1832,22 @@ def final_acceptance_apply(
         )
     acceptance.due_on = _due(acceptance)
     acceptance.save(update_fields=["due_on"])
-    _audit(actor, acceptance, None, action=AuditEntry.Action.CREATE, note=f"申请竣工验收（第{acceptance.attempt}次）")
+    _audit(
+        actor,
+        acceptance,
+        None,
+        action=AuditEntry.Action.CREATE,
+        note=f"申请竣工验收（第{acceptance.attempt}次）",
+    )
     _tell_roles(
         {Role.BIG_DATA},
         subject="电子政务项目竣工验收申请",
         body=f"{application.unit}：{application.name}，"
-        + ("材料齐全，验收期限" + f"{acceptance.due_on:%Y年%-m月%-d日}" if acceptance.due_on else "材料不齐，停止计时")
+        + (
+            "材料齐全，验收期限" + f"{acceptance.due_on:%Y年%-m月%-d日}"
+            if acceptance.due_on
+            else "材料不齐，停止计时"
+        )
         + "（1号 三、（四）2）。",
         source=application,
     )
@@ -1790,13 +1869,20 @@ def final_acceptance_materials(*, actor, acceptance: FinalAcceptance, received: 
     today = business_date()
     if not acceptance.missing:
         stop = acceptance.stops.select_for_update().get(end__isnull=True)
-        selectors.acceptance_clock(acceptance).resumed(on=today)  # core's check: stopped, not resumed before the stop began
+        selectors.acceptance_clock(acceptance).resumed(
+            on=today
+        )  # core's check: stopped, not resumed before the stop began
         stop.end = today
         stop.save(update_fields=["end"])
         _materials_complete(acceptance, today)
         acceptance.due_on = _due(acceptance)
     acceptance.save()
-    _audit(actor, acceptance, before, note="验收材料已收齐，开始计时" if not acceptance.missing else "补充验收材料")
+    _audit(
+        actor,
+        acceptance,
+        before,
+        note="验收材料已收齐，开始计时" if not acceptance.missing else "补充验收材料",
+    )
     if not acceptance.missing:
         _tell_unit(
             acceptance.application,
@@ -1807,7 +1893,9 @@ def final_acceptance_materials(*, actor, acceptance: FinalAcceptance, received: 
 
 
 @transaction.atomic
-def final_acceptance_incomplete(*, actor, acceptance: FinalAcceptance, missing: list[int], reason: str) -> FinalAcceptance:
+def final_acceptance_incomplete(
+    *, actor, acceptance: FinalAcceptance, missing: list[int], reason: str
+) -> FinalAcceptance:
     """Materials found incomplete while the clock runs: it stops from today until they are complete again."""
     acceptance = _locked(FinalAcceptance, acceptance.pk)
     require(access.can_accept(actor), "只有县大数据局可以确认验收材料。")
@@ -1826,7 +1914,11 @@ def final_acceptance_incomplete(*, actor, acceptance: FinalAcceptance, missing: 
     acceptance.save()
     FinalAcceptanceStop.objects.create(acceptance=acceptance, start=today, reason=reason)
     _audit(actor, acceptance, before, note=f"验收材料不齐，停止计时：{reason}")
-    _tell_unit(acceptance.application, subject="竣工验收材料不齐，请补齐", body=f"{acceptance.application.name}：{reason}")
+    _tell_unit(
+        acceptance.application,
+        subject="竣工验收材料不齐，请补齐",
+        body=f"{acceptance.application.name}：{reason}",
+    )
     return acceptance
 
 
@@ -1846,7 +1938,9 @@ def final_acceptance_decide(
     require(access.can_accept(actor), "只有县大数据局可以组织竣工验收。")
     if acceptance.status != FinalAcceptance.Status.RUNNING:
         raise ServiceError("status", "验收材料收齐并开始计时后才能作出验收结论（1号 三、（四）2）。")
-    report_number = _text("report_number", report_number, "请填写《电子政务建设项目竣工验收报告》编号。", max_length=100)
+    report_number = _text(
+        "report_number", report_number, "请填写《电子政务建设项目竣工验收报告》编号。", max_length=100
+    )
     result = acceptance_passes_terms(
         preliminary_done=True,
         key_params_match_plan=bool(key_params_match_plan),
@@ -1855,7 +1949,9 @@ def final_acceptance_decide(
     today = business_date()
     if not result.data["passes"]:
         if not isinstance(rectify_by, dt.date) or rectify_by <= today:
-            raise ServiceError("rectify_by", "验收不合格的，须确定整改期限（今天之后的日期）（1号 三、（四）2）。")
+            raise ServiceError(
+                "rectify_by", "验收不合格的，须确定整改期限（今天之后的日期）（1号 三、（四）2）。"
+            )
     before = model_snapshot(acceptance)
     acceptance.key_params_match_plan = bool(key_params_match_plan)
     acceptance.catalogue_on_sharing_platform = bool(catalogue_on_sharing_platform)
@@ -1930,7 +2026,9 @@ def settlement_review_record(
     require(access.can_record_payment(actor), "只有县财政局可以登记结算评审。")
     passed = application.final_acceptances.filter(status=FinalAcceptance.Status.PASSED).first()
     if passed is None:
-        raise ServiceError("reviewer", "项目竣工验收后，县财政部门才委托第三方中介机构进行结算评审（1号 三、（四）2）。")
+        raise ServiceError(
+            "reviewer", "项目竣工验收后，县财政部门才委托第三方中介机构进行结算评审（1号 三、（四）2）。"
+        )
     if SettlementReview.objects.filter(application=application).exists():
         raise ServiceError("reviewer", "结算评审已登记。")
     commissioned_on = _day("commissioned_on", commissioned_on, "委托日期")
@@ -1951,7 +2049,9 @@ def settlement_review_record(
         citations=[SETTLEMENT_REVIEW.as_dict()],
     )
     _audit(actor, review, None, action=AuditEntry.Action.CREATE, note="登记结算评审")
-    _tell_unit(application, subject="结算评审已完成", body=f"{application.name}：结算审定金额{review.settled_amount}元。")
+    _tell_unit(
+        application,
+        subject="结算评审已完成",
+        body=f"{application.name}：结算审定金额{review.settled_amount}元。",
+    )
     return review
-
-

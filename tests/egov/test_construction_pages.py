@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from countyhall.egov.todos import todos_for
 from countyhall.egov import services as s
 from countyhall.egov.models import Procurement
+from countyhall.egov.todos import todos_for
 from tests.egov.conftest import pdf
 
 pytestmark = pytest.mark.django_db
@@ -48,13 +48,25 @@ def test_an_irreversible_act_asks_for_confirmation_and_bad_input_names_the_field
     assert first.status_code == 200 and "请确认：审核采购文件" in first.content.decode()
     procurement.refresh_from_db()
     assert procurement.status == Procurement.Status.SUBMITTED
-    done = client.post(url, {"action": "procurement_review", "approved": "yes", "opinion": "同意", "confirmed": "1"},
-                       follow=True)
+    done = client.post(
+        url,
+        {"action": "procurement_review", "approved": "yes", "opinion": "同意", "confirmed": "1"},
+        follow=True,
+    )
     assert "采购文件审核意见已记录" in done.content.decode()
     _login(client, egov_users["trading"])
     assert 'id="procurement-record-form"' in _page(client, app)
-    bad = client.post(url, {"action": "procurement_record", "contractor": "某公司", "contract_amount": "1.5.0",
-                            "procured_on": "2022-02-07", "confirmed": "1"}, follow=True)
+    bad = client.post(
+        url,
+        {
+            "action": "procurement_record",
+            "contractor": "某公司",
+            "contract_amount": "1.5.0",
+            "procured_on": "2022-02-07",
+            "confirmed": "1",
+        },
+        follow=True,
+    )
     assert bad.status_code == 200 and "合同金额" in bad.content.decode()
     procurement.refresh_from_db()
     assert procurement.status == Procurement.Status.REVIEWED
@@ -64,12 +76,24 @@ def test_to_dos_name_who_acts_next(egov_users, in_plan, settings):
     app = in_plan()
     s.procurement_submit(actor=egov_users["unit"], application=app, file=pdf())
     assert any("采购文件待审核" in t.label for t in todos_for(egov_users["bigdata"]))
-    s.procurement_review(actor=egov_users["bigdata"], procurement=app.procurement, approved=True, opinion="同意")
+    s.procurement_review(
+        actor=egov_users["bigdata"], procurement=app.procurement, approved=True, opinion="同意"
+    )
     assert any("待组织采购" in t.label for t in todos_for(egov_users["trading"]))
-    s.procurement_record(actor=egov_users["trading"], procurement=app.procurement, contractor="某公司",
-                         contract_amount="1000.00", procured_on=dt.date(2022, 2, 7))
+    s.procurement_record(
+        actor=egov_users["trading"],
+        procurement=app.procurement,
+        contractor="某公司",
+        contract_amount="1000.00",
+        procured_on=dt.date(2022, 2, 7),
+    )
     s.construction_start(actor=egov_users["unit"], application=app, started_on=dt.date(2022, 2, 7))
-    s.inspection_record(actor=egov_users["bigdata"], application=app, inspected_on=dt.date(2022, 2, 7),
-                        participants="县财政局", scope="进度",
-                        findings=[{"description": "进度滞后", "major": False, "rectify_by": dt.date(2022, 3, 1)}])
+    s.inspection_record(
+        actor=egov_users["bigdata"],
+        application=app,
+        inspected_on=dt.date(2022, 2, 7),
+        participants="县财政局",
+        scope="进度",
+        findings=[{"description": "进度滞后", "major": False, "rectify_by": dt.date(2022, 3, 1)}],
+    )
     assert any("待整改" in t.label for t in todos_for(egov_users["unit"]))

@@ -7,306 +7,879 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0012_egov_roles'),
-        ('egov', '0002_cycle'),
+        ("core", "0012_egov_roles"),
+        ("egov", "0002_cycle"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AcceptanceChecklistItem',
+            name="AcceptanceChecklistItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='材料名称')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='序号')),
-                ('active', models.BooleanField(default=True, verbose_name='在用')),
-                ('entered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="材料名称")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="序号")),
+                ("active", models.BooleanField(default=True, verbose_name="在用")),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="录入人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '竣工验收材料清单项',
-                'verbose_name_plural': '竣工验收材料清单项',
-                'ordering': ['position', 'pk'],
+                "verbose_name": "竣工验收材料清单项",
+                "verbose_name_plural": "竣工验收材料清单项",
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CloudResourceRequest',
+            name="CloudResourceRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('new', '新建系统'), ('migrated', '迁移系统'), ('change', '资源变更')], max_length=10, verbose_name='类别')),
-                ('form', models.PositiveSmallIntegerField(choices=[(4, '附件4 政务云资源需求审批表（新建系统）'), (5, '附件5 政务云资源需求审批表（迁移系统）'), (6, '附件6 政务云资源变更审批表')], verbose_name='审批表')),
-                ('resources', models.TextField(verbose_name='资源需求')),
-                ('file', models.FileField(upload_to='egov/cloud/', verbose_name='审批表文件')),
-                ('status', models.CharField(choices=[('submitted', '待审批'), ('approved', '已批准'), ('refused', '不予批准')], default='submitted', max_length=10, verbose_name='状态')),
-                ('submitted_on', models.DateField(verbose_name='报送日期')),
-                ('opinion', models.CharField(blank=True, max_length=300, verbose_name='审批意见')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='审批日期')),
-                ('citations', models.JSONField(default=list, verbose_name='依据条款')),
-                ('policy_basis', models.JSONField(default=dict, verbose_name='适用的政策解读')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cloud_requests', to='egov.application', verbose_name='项目')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审批人')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='报送人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("new", "新建系统"), ("migrated", "迁移系统"), ("change", "资源变更")],
+                        max_length=10,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "form",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (4, "附件4 政务云资源需求审批表（新建系统）"),
+                            (5, "附件5 政务云资源需求审批表（迁移系统）"),
+                            (6, "附件6 政务云资源变更审批表"),
+                        ],
+                        verbose_name="审批表",
+                    ),
+                ),
+                ("resources", models.TextField(verbose_name="资源需求")),
+                ("file", models.FileField(upload_to="egov/cloud/", verbose_name="审批表文件")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("submitted", "待审批"), ("approved", "已批准"), ("refused", "不予批准")],
+                        default="submitted",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("submitted_on", models.DateField(verbose_name="报送日期")),
+                ("opinion", models.CharField(blank=True, max_length=300, verbose_name="审批意见")),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="审批日期")),
+                ("citations", models.JSONField(default=list, verbose_name="依据条款")),
+                ("policy_basis", models.JSONField(default=dict, verbose_name="适用的政策解读")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cloud_requests",
+                        to="egov.application",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审批人",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="报送人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政务云资源申请',
-                'verbose_name_plural': '政务云资源申请',
-                'ordering': ['-submitted_on', '-pk'],
+                "verbose_name": "政务云资源申请",
+                "verbose_name_plural": "政务云资源申请",
+                "ordering": ["-submitted_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Construction',
+            name="Construction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('supervision', models.JSONField(default=dict, verbose_name='是否实行监理（规则结果）')),
-                ('supervisor', models.CharField(blank=True, max_length=120, verbose_name='工程监理单位')),
-                ('supervisor_qualification', models.CharField(blank=True, max_length=200, verbose_name='监理单位资质')),
-                ('chief_supervisor_certificate', models.CharField(blank=True, max_length=200, verbose_name='总监理工程师证书')),
-                ('supervision_filed_on', models.DateField(blank=True, null=True, verbose_name='监理备案日期')),
-                ('exemption_reason', models.CharField(blank=True, max_length=300, verbose_name='免于监理的理由')),
-                ('exempted_on', models.DateField(blank=True, null=True, verbose_name='免于监理认定日期')),
-                ('planned_acceptance_on', models.DateField(blank=True, null=True, verbose_name='计划完成验收日期')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='开工日期')),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='construction', to='egov.application', verbose_name='项目')),
-                ('exempted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='认定人')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
-                ('supervision_filed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='备案人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("supervision", models.JSONField(default=dict, verbose_name="是否实行监理（规则结果）")),
+                ("supervisor", models.CharField(blank=True, max_length=120, verbose_name="工程监理单位")),
+                (
+                    "supervisor_qualification",
+                    models.CharField(blank=True, max_length=200, verbose_name="监理单位资质"),
+                ),
+                (
+                    "chief_supervisor_certificate",
+                    models.CharField(blank=True, max_length=200, verbose_name="总监理工程师证书"),
+                ),
+                (
+                    "supervision_filed_on",
+                    models.DateField(blank=True, null=True, verbose_name="监理备案日期"),
+                ),
+                (
+                    "exemption_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="免于监理的理由"),
+                ),
+                ("exempted_on", models.DateField(blank=True, null=True, verbose_name="免于监理认定日期")),
+                (
+                    "planned_acceptance_on",
+                    models.DateField(blank=True, null=True, verbose_name="计划完成验收日期"),
+                ),
+                ("started_on", models.DateField(blank=True, null=True, verbose_name="开工日期")),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="construction",
+                        to="egov.application",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "exempted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="认定人",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
+                (
+                    "supervision_filed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="备案人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '项目建设',
-                'verbose_name_plural': '项目建设',
+                "verbose_name": "项目建设",
+                "verbose_name_plural": "项目建设",
             },
         ),
         migrations.CreateModel(
-            name='DesignChange',
+            name="DesignChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField(verbose_name='变更内容')),
-                ('major', models.BooleanField(default=False, verbose_name='重大设计变更')),
-                ('budget_effect', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14, verbose_name='对投资的影响（元，增加为正）')),
-                ('status', models.CharField(choices=[('reported', '待审批'), ('approved', '已批准'), ('refused', '不予批准'), ('not_major', '一般变更（备案）')], default='reported', max_length=10, verbose_name='状态')),
-                ('reported_on', models.DateField(verbose_name='报告日期')),
-                ('opinion', models.CharField(blank=True, max_length=300, verbose_name='审批意见')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='审批日期')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='design_changes', to='egov.application', verbose_name='项目')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审批人')),
-                ('reported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='报告人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField(verbose_name="变更内容")),
+                ("major", models.BooleanField(default=False, verbose_name="重大设计变更")),
+                (
+                    "budget_effect",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=14,
+                        verbose_name="对投资的影响（元，增加为正）",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("reported", "待审批"),
+                            ("approved", "已批准"),
+                            ("refused", "不予批准"),
+                            ("not_major", "一般变更（备案）"),
+                        ],
+                        default="reported",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reported_on", models.DateField(verbose_name="报告日期")),
+                ("opinion", models.CharField(blank=True, max_length=300, verbose_name="审批意见")),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="审批日期")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="design_changes",
+                        to="egov.application",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审批人",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="报告人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '设计变更',
-                'verbose_name_plural': '设计变更',
-                'ordering': ['-reported_on', '-pk'],
+                "verbose_name": "设计变更",
+                "verbose_name_plural": "设计变更",
+                "ordering": ["-reported_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='FinalAcceptance',
+            name="FinalAcceptance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attempt', models.PositiveSmallIntegerField(verbose_name='第几次申请')),
-                ('status', models.CharField(choices=[('incomplete', '验收材料不齐，停止计时'), ('running', '验收中（计时）'), ('passed', '竣工验收合格'), ('failed', '竣工验收不合格，限期整改')], max_length=12, verbose_name='状态')),
-                ('applied_on', models.DateField(verbose_name='申请日期')),
-                ('materials', models.JSONField(default=dict, verbose_name='验收材料')),
-                ('materials_complete_on', models.DateField(blank=True, null=True, verbose_name='收齐验收材料之日')),
-                ('working_days', models.PositiveSmallIntegerField(verbose_name='验收时限（工作日）')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='验收完成期限')),
-                ('key_params_match_plan', models.BooleanField(null=True, verbose_name='主要技术参数指标与审核意见一致')),
-                ('catalogue_on_sharing_platform', models.BooleanField(null=True, verbose_name='信息资源目录已纳入共享交换平台')),
-                ('result', models.JSONField(default=dict, verbose_name='能否通过验收（规则结果）')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='验收结论日期')),
-                ('report_number', models.CharField(blank=True, max_length=100, verbose_name='竣工验收报告编号')),
-                ('on_time', models.BooleanField(null=True, verbose_name='在期限内完成验收')),
-                ('rectification_plan', models.TextField(blank=True, verbose_name='整改方案')),
-                ('rectify_by', models.DateField(blank=True, null=True, verbose_name='整改期限')),
-                ('in_use_on', models.DateField(blank=True, null=True, verbose_name='投入使用日期')),
-                ('citations', models.JSONField(default=list, verbose_name='依据条款')),
-                ('policy_basis', models.JSONField(default=dict, verbose_name='适用的政策解读')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='final_acceptances', to='egov.application', verbose_name='项目')),
-                ('applied_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='申请人')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='验收组织人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("attempt", models.PositiveSmallIntegerField(verbose_name="第几次申请")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("incomplete", "验收材料不齐，停止计时"),
+                            ("running", "验收中（计时）"),
+                            ("passed", "竣工验收合格"),
+                            ("failed", "竣工验收不合格，限期整改"),
+                        ],
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("applied_on", models.DateField(verbose_name="申请日期")),
+                ("materials", models.JSONField(default=dict, verbose_name="验收材料")),
+                (
+                    "materials_complete_on",
+                    models.DateField(blank=True, null=True, verbose_name="收齐验收材料之日"),
+                ),
+                ("working_days", models.PositiveSmallIntegerField(verbose_name="验收时限（工作日）")),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="验收完成期限")),
+                (
+                    "key_params_match_plan",
+                    models.BooleanField(null=True, verbose_name="主要技术参数指标与审核意见一致"),
+                ),
+                (
+                    "catalogue_on_sharing_platform",
+                    models.BooleanField(null=True, verbose_name="信息资源目录已纳入共享交换平台"),
+                ),
+                ("result", models.JSONField(default=dict, verbose_name="能否通过验收（规则结果）")),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="验收结论日期")),
+                (
+                    "report_number",
+                    models.CharField(blank=True, max_length=100, verbose_name="竣工验收报告编号"),
+                ),
+                ("on_time", models.BooleanField(null=True, verbose_name="在期限内完成验收")),
+                ("rectification_plan", models.TextField(blank=True, verbose_name="整改方案")),
+                ("rectify_by", models.DateField(blank=True, null=True, verbose_name="整改期限")),
+                ("in_use_on", models.DateField(blank=True, null=True, verbose_name="投入使用日期")),
+                ("citations", models.JSONField(default=list, verbose_name="依据条款")),
+                ("policy_basis", models.JSONField(default=dict, verbose_name="适用的政策解读")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="final_acceptances",
+                        to="egov.application",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "applied_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="申请人",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="验收组织人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '竣工验收',
-                'verbose_name_plural': '竣工验收',
-                'ordering': ['application', '-attempt'],
+                "verbose_name": "竣工验收",
+                "verbose_name_plural": "竣工验收",
+                "ordering": ["application", "-attempt"],
             },
         ),
         migrations.CreateModel(
-            name='FinalAcceptanceNotice',
+            name="FinalAcceptanceNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reminder', '临期提醒'), ('escalation', '超期督办')], max_length=16, verbose_name='类型')),
-                ('due', models.DateField(verbose_name='到期日')),
-                ('message', models.CharField(max_length=300, verbose_name='内容')),
-                ('created_on', models.DateField(verbose_name='日期')),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('acceptance', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='egov.finalacceptance', verbose_name='竣工验收')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation', verbose_name='通知部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("reminder", "临期提醒"), ("escalation", "超期督办")],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("due", models.DateField(verbose_name="到期日")),
+                ("message", models.CharField(max_length=300, verbose_name="内容")),
+                ("created_on", models.DateField(verbose_name="日期")),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "acceptance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="egov.finalacceptance",
+                        verbose_name="竣工验收",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                        verbose_name="通知部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '验收时限提醒',
-                'verbose_name_plural': '验收时限提醒',
+                "verbose_name": "验收时限提醒",
+                "verbose_name_plural": "验收时限提醒",
             },
         ),
         migrations.CreateModel(
-            name='FinalAcceptanceStop',
+            name="FinalAcceptanceStop",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='停止计时')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='恢复计时前一日')),
-                ('reason', models.CharField(max_length=300, verbose_name='原因')),
-                ('acceptance', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stops', to='egov.finalacceptance', verbose_name='竣工验收')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField(verbose_name="停止计时")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="恢复计时前一日")),
+                ("reason", models.CharField(max_length=300, verbose_name="原因")),
+                (
+                    "acceptance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stops",
+                        to="egov.finalacceptance",
+                        verbose_name="竣工验收",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '验收停止计时',
-                'verbose_name_plural': '验收停止计时',
-                'ordering': ['start', 'pk'],
+                "verbose_name": "验收停止计时",
+                "verbose_name_plural": "验收停止计时",
+                "ordering": ["start", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Inspection',
+            name="Inspection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('inspected_on', models.DateField(verbose_name='检查日期')),
-                ('participants', models.CharField(max_length=200, verbose_name='参加单位')),
-                ('scope', models.TextField(verbose_name='检查内容')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspections', to='egov.application', verbose_name='项目')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='记录人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("inspected_on", models.DateField(verbose_name="检查日期")),
+                ("participants", models.CharField(max_length=200, verbose_name="参加单位")),
+                ("scope", models.TextField(verbose_name="检查内容")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inspections",
+                        to="egov.application",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="记录人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '监督检查',
-                'verbose_name_plural': '监督检查',
-                'ordering': ['-inspected_on', '-pk'],
+                "verbose_name": "监督检查",
+                "verbose_name_plural": "监督检查",
+                "ordering": ["-inspected_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField(verbose_name='问题')),
-                ('major', models.BooleanField(default=False, verbose_name='重大问题')),
-                ('rectify_by', models.DateField(verbose_name='整改期限')),
-                ('rectified_on', models.DateField(blank=True, null=True, verbose_name='整改完成日期')),
-                ('rectification', models.TextField(blank=True, verbose_name='整改情况')),
-                ('rectified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='整改登记人')),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='findings', to='egov.inspection', verbose_name='检查')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField(verbose_name="问题")),
+                ("major", models.BooleanField(default=False, verbose_name="重大问题")),
+                ("rectify_by", models.DateField(verbose_name="整改期限")),
+                ("rectified_on", models.DateField(blank=True, null=True, verbose_name="整改完成日期")),
+                ("rectification", models.TextField(blank=True, verbose_name="整改情况")),
+                (
+                    "rectified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="整改登记人",
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="findings",
+                        to="egov.inspection",
+                        verbose_name="检查",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '检查发现的问题',
-                'verbose_name_plural': '检查发现的问题',
-                'ordering': ['rectify_by', 'pk'],
+                "verbose_name": "检查发现的问题",
+                "verbose_name_plural": "检查发现的问题",
+                "ordering": ["rectify_by", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('budget_allocation', '列入预算安排资金'), ('progress', '建设资金（进度款）'), ('post_acceptance', '验收后付款'), ('additional_investment', '追加投资')], max_length=24, verbose_name='资金类别')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='金额（元）')),
-                ('paid_on', models.DateField(verbose_name='拨付日期')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('terms', models.JSONField(default=dict, verbose_name='能否拨付（规则结果）')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='egov.application', verbose_name='项目')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("budget_allocation", "列入预算安排资金"),
+                            ("progress", "建设资金（进度款）"),
+                            ("post_acceptance", "验收后付款"),
+                            ("additional_investment", "追加投资"),
+                        ],
+                        max_length=24,
+                        verbose_name="资金类别",
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="金额（元）")),
+                ("paid_on", models.DateField(verbose_name="拨付日期")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("terms", models.JSONField(default=dict, verbose_name="能否拨付（规则结果）")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="egov.application",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '项目资金拨付',
-                'verbose_name_plural': '项目资金拨付',
-                'ordering': ['-paid_on', '-pk'],
+                "verbose_name": "项目资金拨付",
+                "verbose_name_plural": "项目资金拨付",
+                "ordering": ["-paid_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PreliminaryAcceptance',
+            name="PreliminaryAcceptance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('new_software', models.BooleanField(default=True, verbose_name='含新开发的应用软件')),
-                ('trial_start_on', models.DateField(verbose_name='试运行开始日期')),
-                ('accepted_on', models.DateField(verbose_name='初步验收日期')),
-                ('exemption_reason', models.CharField(blank=True, max_length=300, verbose_name='试运行不满3个月的理由')),
-                ('testing_body', models.CharField(blank=True, max_length=120, verbose_name='评测评估机构')),
-                ('test_report', models.FileField(blank=True, upload_to='egov/acceptance/', verbose_name='软件测试报告')),
-                ('security_assessment', models.FileField(upload_to='egov/acceptance/', verbose_name='信息安全风险评估报告')),
-                ('trial_run', models.JSONField(default=dict, verbose_name='试运行期（规则结果）')),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='preliminary_acceptance', to='egov.application', verbose_name='项目')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("new_software", models.BooleanField(default=True, verbose_name="含新开发的应用软件")),
+                ("trial_start_on", models.DateField(verbose_name="试运行开始日期")),
+                ("accepted_on", models.DateField(verbose_name="初步验收日期")),
+                (
+                    "exemption_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="试运行不满3个月的理由"),
+                ),
+                ("testing_body", models.CharField(blank=True, max_length=120, verbose_name="评测评估机构")),
+                (
+                    "test_report",
+                    models.FileField(blank=True, upload_to="egov/acceptance/", verbose_name="软件测试报告"),
+                ),
+                (
+                    "security_assessment",
+                    models.FileField(upload_to="egov/acceptance/", verbose_name="信息安全风险评估报告"),
+                ),
+                ("trial_run", models.JSONField(default=dict, verbose_name="试运行期（规则结果）")),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="preliminary_acceptance",
+                        to="egov.application",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '初步验收',
-                'verbose_name_plural': '初步验收',
+                "verbose_name": "初步验收",
+                "verbose_name_plural": "初步验收",
             },
         ),
         migrations.CreateModel(
-            name='Procurement',
+            name="Procurement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('submitted', '采购文件待县大数据局审核'), ('returned', '采购文件退回修改'), ('reviewed', '采购文件已审核，可组织采购'), ('procured', '已完成政府采购')], default='submitted', max_length=12, verbose_name='状态')),
-                ('file', models.FileField(upload_to='egov/procurement/', verbose_name='采购文件')),
-                ('submitted_on', models.DateField(verbose_name='报送日期')),
-                ('review_opinion', models.CharField(blank=True, max_length=300, verbose_name='审核意见')),
-                ('reviewed_on', models.DateField(blank=True, null=True, verbose_name='审核日期')),
-                ('contractor', models.CharField(blank=True, max_length=120, verbose_name='项目承建单位')),
-                ('contract_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='合同金额（元）')),
-                ('procured_on', models.DateField(blank=True, null=True, verbose_name='采购完成日期')),
-                ('citations', models.JSONField(default=list, verbose_name='依据条款')),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='procurement', to='egov.application', verbose_name='项目')),
-                ('procured_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人（交易中心）')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审核人')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='报送人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "采购文件待县大数据局审核"),
+                            ("returned", "采购文件退回修改"),
+                            ("reviewed", "采购文件已审核，可组织采购"),
+                            ("procured", "已完成政府采购"),
+                        ],
+                        default="submitted",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("file", models.FileField(upload_to="egov/procurement/", verbose_name="采购文件")),
+                ("submitted_on", models.DateField(verbose_name="报送日期")),
+                ("review_opinion", models.CharField(blank=True, max_length=300, verbose_name="审核意见")),
+                ("reviewed_on", models.DateField(blank=True, null=True, verbose_name="审核日期")),
+                ("contractor", models.CharField(blank=True, max_length=120, verbose_name="项目承建单位")),
+                (
+                    "contract_amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="合同金额（元）"
+                    ),
+                ),
+                ("procured_on", models.DateField(blank=True, null=True, verbose_name="采购完成日期")),
+                ("citations", models.JSONField(default=list, verbose_name="依据条款")),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="procurement",
+                        to="egov.application",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "procured_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人（交易中心）",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审核人",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="报送人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '项目采购',
-                'verbose_name_plural': '项目采购',
+                "verbose_name": "项目采购",
+                "verbose_name_plural": "项目采购",
             },
         ),
         migrations.CreateModel(
-            name='Sanction',
+            name="Sanction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('通报批评', '通报批评'), ('暂缓拨付', '暂缓拨付建设资金'), ('暂停', '暂停项目建设'), ('终止', '终止项目')], max_length=8, verbose_name='处理方式')),
-                ('status', models.CharField(choices=[('proposed', '待县政府批准'), ('in_force', '已批准执行'), ('refused', '县政府未批准'), ('lifted', '已解除')], default='proposed', max_length=10, verbose_name='状态')),
-                ('reason', models.TextField(verbose_name='处理理由')),
-                ('proposed_on', models.DateField(verbose_name='提出日期')),
-                ('approval_reference', models.CharField(blank=True, max_length=100, verbose_name='县政府批准文号')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='县政府批准日期')),
-                ('terms', models.JSONField(default=dict, verbose_name='能否处理（规则结果）')),
-                ('lifted_on', models.DateField(blank=True, null=True, verbose_name='解除日期')),
-                ('lift_reason', models.CharField(blank=True, max_length=300, verbose_name='解除理由')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sanctions', to='egov.application', verbose_name='项目')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='批准人')),
-                ('finding', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='egov.finding', verbose_name='依据的重大问题')),
-                ('lifted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='解除人')),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提出人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("通报批评", "通报批评"),
+                            ("暂缓拨付", "暂缓拨付建设资金"),
+                            ("暂停", "暂停项目建设"),
+                            ("终止", "终止项目"),
+                        ],
+                        max_length=8,
+                        verbose_name="处理方式",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "待县政府批准"),
+                            ("in_force", "已批准执行"),
+                            ("refused", "县政府未批准"),
+                            ("lifted", "已解除"),
+                        ],
+                        default="proposed",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="处理理由")),
+                ("proposed_on", models.DateField(verbose_name="提出日期")),
+                (
+                    "approval_reference",
+                    models.CharField(blank=True, max_length=100, verbose_name="县政府批准文号"),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="县政府批准日期")),
+                ("terms", models.JSONField(default=dict, verbose_name="能否处理（规则结果）")),
+                ("lifted_on", models.DateField(blank=True, null=True, verbose_name="解除日期")),
+                ("lift_reason", models.CharField(blank=True, max_length=300, verbose_name="解除理由")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sanctions",
+                        to="egov.application",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="批准人",
+                    ),
+                ),
+                (
+                    "finding",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="egov.finding",
+                        verbose_name="依据的重大问题",
+                    ),
+                ),
+                (
+                    "lifted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="解除人",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="提出人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '对项目建设单位的处理',
-                'verbose_name_plural': '对项目建设单位的处理',
-                'ordering': ['-proposed_on', '-pk'],
+                "verbose_name": "对项目建设单位的处理",
+                "verbose_name_plural": "对项目建设单位的处理",
+                "ordering": ["-proposed_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SettlementReview',
+            name="SettlementReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reviewer', models.CharField(max_length=120, verbose_name='第三方中介机构')),
-                ('commissioned_on', models.DateField(verbose_name='委托日期')),
-                ('completed_on', models.DateField(verbose_name='结算评审完成日期')),
-                ('settled_amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='结算审定金额（元）')),
-                ('conclusion', models.TextField(blank=True, verbose_name='结算评审结论')),
-                ('citations', models.JSONField(default=list, verbose_name='依据条款')),
-                ('acceptance', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='egov.finalacceptance', verbose_name='竣工验收')),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='settlement_review', to='egov.application', verbose_name='项目')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reviewer", models.CharField(max_length=120, verbose_name="第三方中介机构")),
+                ("commissioned_on", models.DateField(verbose_name="委托日期")),
+                ("completed_on", models.DateField(verbose_name="结算评审完成日期")),
+                (
+                    "settled_amount",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="结算审定金额（元）"),
+                ),
+                ("conclusion", models.TextField(blank=True, verbose_name="结算评审结论")),
+                ("citations", models.JSONField(default=list, verbose_name="依据条款")),
+                (
+                    "acceptance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="egov.finalacceptance",
+                        verbose_name="竣工验收",
+                    ),
+                ),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="settlement_review",
+                        to="egov.application",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '结算评审',
-                'verbose_name_plural': '结算评审',
+                "verbose_name": "结算评审",
+                "verbose_name_plural": "结算评审",
             },
         ),
         migrations.AddConstraint(
-            model_name='finalacceptance',
-            constraint=models.UniqueConstraint(fields=('application', 'attempt'), name='egov_final_acceptance_attempt'),
+            model_name="finalacceptance",
+            constraint=models.UniqueConstraint(
+                fields=("application", "attempt"), name="egov_final_acceptance_attempt"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='finalacceptancenotice',
-            constraint=models.UniqueConstraint(fields=('acceptance', 'kind', 'organisation'), name='egov_acceptance_notice_once'),
+            model_name="finalacceptancenotice",
+            constraint=models.UniqueConstraint(
+                fields=("acceptance", "kind", "organisation"), name="egov_acceptance_notice_once"
+            ),
         ),
     ]
