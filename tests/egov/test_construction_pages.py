@@ -97,3 +97,29 @@ def test_to_dos_name_who_acts_next(egov_users, in_plan, settings):
         findings=[{"description": "进度滞后", "major": False, "rectify_by": dt.date(2022, 3, 1)}],
     )
     assert any("待整改" in t.label for t in todos_for(egov_users["unit"]))
+
+
+def test_the_demo_has_projects_under_construction_a_sanction_and_a_late_acceptance(client, db, settings):
+    from countyhall.core.actors import SystemActor
+    from countyhall.core.demo import demo_load
+    from countyhall.core.models import User
+    from countyhall.egov.demo import load
+    from countyhall.egov.models import Application, FinalAcceptance, Sanction
+    from countyhall.egov.selectors import acceptance_clock_state
+
+    demo_load()
+    load(actor=SystemActor("demo"))
+    assert Sanction.objects.get().status == Sanction.Status.IN_FORCE
+    acceptance = FinalAcceptance.objects.get()
+    settings.BUSINESS_DATE = dt.date(2022, 6, 15)
+    assert acceptance.status == FinalAcceptance.Status.RUNNING and acceptance_clock_state(acceptance).overdue
+    bigdata = User.objects.get(username="dashuju")
+    assert any("超过20个工作日" in t.label for t in todos_for(bigdata))
+    for username in ("jiaoti", "weijian", "dashuju", "caizheng", "jiaoyi", "xianzhengfu", "shenjiju"):
+        _login(client, User.objects.get(username=username))
+        for application in Application.objects.filter(status="in_plan"):
+            response = client.get(reverse("egov:application", args=[application.pk]))
+            assert response.status_code in (200, 404), username
+    _login(client, bigdata)
+    page = _page(client, acceptance.application)
+    assert 'id="acceptance-decide-form"' in page and "已超期" in page
