@@ -406,8 +406,8 @@ class PaymentForm(forms.Form):
         label="资金类别",
         choices=[
             ("budget_allocation", "列入预算安排资金"),
-            ("progress", "建设资金（进度款）"),
-            ("post_acceptance", "验收后付款"),
+            ("progress", "进度款"),
+            ("post_acceptance", "验收后拨款"),
             ("additional_investment", "追加投资"),
         ],
     )

@@ -845,9 +845,10 @@ class Payment(models.Model):
     result is stored with it. A refused payment is not written."""
 
     class Kind(models.TextChoices):
+        # The labels of egov.funding_allowed's payment_kind (rules.PAYMENT_KINDS; tests/policy checks they agree).
         BUDGET_ALLOCATION = "budget_allocation", "列入预算安排资金"
-        PROGRESS = "progress", "建设资金（进度款）"
-        POST_ACCEPTANCE = "post_acceptance", "验收后付款"
+        PROGRESS = "progress", "进度款"
+        POST_ACCEPTANCE = "post_acceptance", "验收后拨款"
         ADDITIONAL_INVESTMENT = "additional_investment", "追加投资"
 
     application = models.ForeignKey(
