@@ -791,8 +791,20 @@ def template_download(request, pk: int):
 def templates(request):
     _need(request.user)
     may_upload = access.can_upload_template(request.user)
-    form = forms.TemplateForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
+    checklist_post = request.method == "POST" and request.POST.get("action") == "checklist"
+    form = forms.TemplateForm(None if checklist_post else request.POST or None, request.FILES or None)
+    checklist_form = forms.ChecklistItemForm(request.POST if checklist_post else None)
+    if checklist_post:
+        if not may_upload:
+            raise PermissionDenied("只有系统管理员或县大数据局可以录入验收材料清单。")
+        if save_form(
+            request,
+            checklist_form,
+            lambda data: services.checklist_item_add(actor=request.user, name=data["name"]),
+            success="已录入附件7验收材料清单。",
+        ):
+            return redirect("egov:templates")
+    elif request.method == "POST":
         if not may_upload:
             raise PermissionDenied("只有系统管理员或县大数据局可以上传申报材料模板。")
         if save_form(
@@ -815,6 +827,8 @@ def templates(request):
             "all_templates": Template.objects.select_related("uploaded_by").order_by(
                 "attachment", "-version"
             ),
+            "checklist": AcceptanceChecklistItem.objects.filter(active=True),
+            "checklist_form": checklist_form,
         },
     )
 

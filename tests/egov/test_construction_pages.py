@@ -123,3 +123,21 @@ def test_the_demo_has_projects_under_construction_a_sanction_and_a_late_acceptan
     _login(client, bigdata)
     page = _page(client, acceptance.application)
     assert 'id="acceptance-decide-form"' in page and "已超期" in page
+
+
+def test_the_checklist_of_attachment_7_is_entered_on_the_templates_page(client, egov_users):
+    from countyhall.egov.models import AcceptanceChecklistItem
+
+    _login(client, egov_users["unit"])
+    assert "尚未录入" in client.get(reverse("egov:templates")).content.decode()
+    assert client.post(reverse("egov:templates"), {"action": "checklist", "name": "x"}).status_code == 403
+    _login(client, egov_users["bigdata"])
+    response = client.post(
+        reverse("egov:templates"), {"action": "checklist", "name": "初步验收报告"}, follow=True
+    )
+    assert "已录入附件7验收材料清单" in response.content.decode()
+    again = client.post(
+        reverse("egov:templates"), {"action": "checklist", "name": "初步验收报告"}, follow=True
+    )
+    assert "该材料已在清单中" in again.content.decode()
+    assert AcceptanceChecklistItem.objects.count() == 1
