@@ -180,6 +180,11 @@ def can_accept(user) -> bool:
     return _system(user) or _has(user, BIG_DATA)
 
 
+def can_run_sweep(user) -> bool:
+    """The acceptance clock's reminders and escalations are the daily system task only."""
+    return _system(user)
+
+
 _BIG_DATA = {Role.BIG_DATA: SCOPE_COUNTY}
 PERMISSIONS: list[Permission] = [
     Permission(
@@ -273,4 +278,5 @@ PERMISSIONS: list[Permission] = [
         note="1号 三、（二）3、三、（四）2",
     ),
     Permission("egov.accept", "确认验收材料、作出竣工验收结论", dict(_BIG_DATA), note="1号 三、（四）2"),
+    Permission("egov.acceptance_sweep", "验收时限提醒与超期督办", {}, note="每日系统任务"),
 ]

@@ -32,6 +32,7 @@ class EgovConfig(AppConfig):
             access="countyhall.egov.access",
             demo="countyhall.egov.demo",
             todos="countyhall.egov.todos:todos_for",
+            cli="countyhall.egov.cli",
         )
 
     def ready(self) -> None:

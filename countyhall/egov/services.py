@@ -2055,3 +2055,61 @@ def settlement_review_record(
         body=f"{application.name}：结算审定金额{review.settled_amount}元。",
     )
     return review
+
+
+# ---------------------------------------------------------------- the acceptance clock's reminders (daily)
+
+
+@transaction.atomic
+def acceptance_clock_sweep(
+    *, actor="system", on: dt.date | None = None, remind_within: int = 3
+) -> dict[str, int]:
+    """Remind 大数据局 when a running final acceptance has `remind_within` working days or fewer left, and escalate
+    once the 20 working days have passed (6.5); one notice per acceptance, kind and organisation (core
+    clock_notice_send), so running it twice on a day adds nothing. A stopped clock reminds nobody (the builder's
+    turn). `remind_within` is the platform's reminder window, not a figure of 1号."""
+    from countyhall.core.actors import as_actor
+    from countyhall.core.clocks import ESCALATION, REMINDER, clock_alert
+    from countyhall.core.services.clocks import clock_notice_send
+    from countyhall.egov.models import FinalAcceptanceNotice
+
+    actor = as_actor(actor)
+    require(access.can_run_sweep(actor), "验收时限提醒由每日系统任务运行。")
+    on = on or business_date()
+    departments = list(
+        Organisation.objects.filter(users__role_grants__role=Role.BIG_DATA, users__is_active=True).distinct()
+    )
+    created = {REMINDER: 0, ESCALATION: 0}
+    running = FinalAcceptance.objects.filter(status=FinalAcceptance.Status.RUNNING).select_related(
+        "application"
+    )
+    for acceptance in running.prefetch_related("stops"):
+        state = selectors.acceptance_clock_state(acceptance, on=on)
+        alert = clock_alert(state, remind_within=remind_within)
+        if alert is None:
+            continue
+        name = acceptance.application.name
+        message = (
+            f"{name}：竣工验收已超过{state.limit}个工作日（期限{state.due:%Y年%-m月%-d日}），请督办（1号 三、（四）2）。"
+            if alert == ESCALATION
+            else f"{name}：竣工验收剩余{state.remaining}个工作日，{state.due:%Y年%-m月%-d日}到期（1号 三、（四）2）。"
+        )
+        for organisation in departments:
+            created[alert] += clock_notice_send(
+                FinalAcceptanceNotice,
+                key={"acceptance": acceptance},
+                kind=alert,
+                organisation=organisation,
+                due=state.due,
+                message=message,
+                on=on,
+            )
+    if any(created.values()):
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            object_type="egov.FinalAcceptanceNotice",
+            object_repr=f"验收时限提醒 {on}",
+            after={"on": on.isoformat(), **created},
+        )
+    return created

@@ -560,3 +560,23 @@ def test_gates_are_dicts_with_the_agreed_keys(in_plan):
     gates = selectors.construction_gates(in_plan())
     assert all(set(g) == {"code", "label", "state", "evidence", "evidence_date", "citation"} for g in gates)
     assert {g["state"] for g in gates} <= {"open", "passed", "refused", "n/a"}
+
+
+def test_the_daily_sweep_reminds_then_escalates_once_per_acceptance(egov_users, in_plan, settings):
+    from countyhall.core.actors import SystemActor
+    from countyhall.egov.models import FinalAcceptanceNotice
+
+    app = in_plan()
+    _started(app, egov_users, settings, on=FEB_10)
+    items = _checklist(egov_users)
+    _preliminary(app, egov_users, settings, on=JUN_1)
+    acceptance = s.final_acceptance_apply(actor=egov_users["unit"], application=app, received=items)
+    with pytest.raises(AccessDenied):
+        s.acceptance_clock_sweep(actor=egov_users["bigdata"])
+    system = SystemActor("system")
+    assert s.acceptance_clock_sweep(actor=system, on=JUN_1) == {"reminder": 0, "escalation": 0}
+    assert s.acceptance_clock_sweep(actor=system, on=acceptance.due_on)["reminder"] == 1
+    assert s.acceptance_clock_sweep(actor=system, on=acceptance.due_on)["reminder"] == 0
+    late = acceptance.due_on + dt.timedelta(days=3)
+    assert s.acceptance_clock_sweep(actor=system, on=late)["escalation"] == 1
+    assert FinalAcceptanceNotice.objects.filter(acceptance=acceptance).count() == 2

@@ -35,6 +35,7 @@ def _predicates(app):
         "egov.sanction_approve": access.can_approve_sanction,
         "egov.payment_record": access.can_record_payment,
         "egov.accept": access.can_accept,
+        "egov.acceptance_sweep": access.can_run_sweep,
     }
 
 
