@@ -22,9 +22,12 @@ from countyhall.egov.models import (
     AnnualPlan,
     Application,
     ApplicationDocument,
+    CloudResourceRequest,
     FinalAcceptance,
     Finding,
     PlanYear,
+    PreliminaryAcceptance,
+    Procurement,
     Review,
     Template,
 )
@@ -905,3 +908,25 @@ def plan(request, year: int | None = None):
             "forms": {"open": forms.PlanYearForm(), "approve": forms.ApproveForm(), "change": change_form},
         },
     )
+
+
+# The construction and acceptance files, each read through its project's scope: kind → (model, file field).
+CONSTRUCTION_FILES = {
+    "procurement": (Procurement, "file"),
+    "cloud": (CloudResourceRequest, "file"),
+    "test-report": (PreliminaryAcceptance, "test_report"),
+    "security": (PreliminaryAcceptance, "security_assessment"),
+}
+
+
+@login_required
+def construction_file(request, kind: str, pk: int):
+    _need(request.user)
+    if kind not in CONSTRUCTION_FILES:
+        raise Http404
+    model, field = CONSTRUCTION_FILES[kind]
+    row = get_object_or_404(model, pk=pk)
+    stored = getattr(row, field)
+    if not stored or selectors.application_get_for_user(request.user, row.application_id) is None:
+        raise Http404
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])

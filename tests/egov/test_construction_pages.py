@@ -141,3 +141,15 @@ def test_the_checklist_of_attachment_7_is_entered_on_the_templates_page(client, 
     )
     assert "该材料已在清单中" in again.content.decode()
     assert AcceptanceChecklistItem.objects.count() == 1
+
+
+def test_the_procurement_file_downloads_within_the_project_scope(client, egov_users, in_plan):
+    app = in_plan()
+    procurement = s.procurement_submit(actor=egov_users["unit"], application=app, file=pdf("采购文件.pdf"))
+    url = reverse("egov:construction-file", args=["procurement", procurement.pk])
+    _login(client, egov_users["unit"])
+    assert url in _page(client, app)
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("egov:construction-file", args=["nope", procurement.pk])).status_code == 404
+    _login(client, egov_users["other_unit"])
+    assert client.get(url).status_code == 404
