@@ -522,6 +522,32 @@ def _settlement(request, application):
     return "结算评审已登记。"
 
 
+CONFIRM_FORMS = {
+    "procurement_review": forms.DecisionForm,
+    "procurement_record": forms.ProcurementRecordForm,
+    "start": forms.StartForm,
+    "sanction_decide": forms.SanctionDecideForm,
+    "sanction_lift": forms.SanctionLiftForm,
+    "payment": forms.PaymentForm,
+    "acceptance_decide": forms.AcceptanceDecideForm,
+    "in_use": forms.InUseForm,
+    "settlement": forms.SettlementForm,
+}
+
+
+def _confirm_lines(request) -> list[str]:
+    """What is about to be done, as the person entered it: each visible field's label and value."""
+    form = CONFIRM_FORMS[request.POST["action"]]()
+    lines = []
+    for name, field in form.fields.items():
+        value = request.POST.get(name, "").strip()
+        if not value or field.widget.is_hidden:
+            continue
+        choices = dict(getattr(field, "choices", ()) or ())
+        lines.append(f"{field.label}：{choices.get(value, value)}")
+    return lines
+
+
 def _confirm_page(request, application, url: str):
     title, warning = CONFIRM[request.POST["action"]]
     skip = {"csrfmiddlewaretoken", "confirmed"}
@@ -534,6 +560,7 @@ def _confirm_page(request, application, url: str):
         {
             "title": title,
             "warning": warning,
+            "lines": _confirm_lines(request),
             "application": application,
             "hidden": hidden,
             "back": url,

@@ -46,6 +46,7 @@ def test_an_irreversible_act_asks_for_confirmation_and_bad_input_names_the_field
     assert 'id="procurement-review-form"' in _page(client, app)
     first = client.post(url, {"action": "procurement_review", "approved": "yes", "opinion": "同意"})
     assert first.status_code == 200 and "请确认：审核采购文件" in first.content.decode()
+    assert "是否同意：是" in first.content.decode() and "意见：同意" in first.content.decode()
     procurement.refresh_from_db()
     assert procurement.status == Procurement.Status.SUBMITTED
     done = client.post(
