@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser.walk import assert_fits, open_as, shot
+from tests.browser.walk import assert_accessible, assert_fits, open_as, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,6 +90,7 @@ def test_a_project_from_procurement_to_the_settlement_review(
     unit.click("#procurement-form button")
     assert "采购文件已报送县大数据局审核" in unit.content()
     bigdata.goto(url)
+    assert_accessible(bigdata)
     _radio(bigdata, "#procurement-review-form", "approved")
     bigdata.fill("#procurement-review-form input[name=opinion]", "同意采购")
     bigdata.click("#procurement-review-form button")
@@ -139,6 +140,7 @@ def test_a_project_from_procurement_to_the_settlement_review(
     assert "验收中（计时）" in unit.content()
     bigdata.goto(url)
     assert "剩余20个工作日" in bigdata.content()
+    assert_accessible(bigdata)
     _radio(bigdata, "#acceptance-decide-form", "key_params_match_plan")
     _radio(bigdata, "#acceptance-decide-form", "catalogue_on_sharing_platform")
     bigdata.fill("#acceptance-decide-form input[name=report_number]", "高青大数据验〔2022〕1号")
