@@ -7,6 +7,7 @@ from countyhall.canteens import api as canteen_api
 from countyhall.core.api import views as core_api
 from countyhall.core.views.health import healthz
 from countyhall.core.views.home import home
+from countyhall.egov import api as egov_api
 from countyhall.emergency import api as emergency_api
 from countyhall.gazette import api as gazette_api
 from countyhall.permits import api as permit_api
@@ -21,6 +22,7 @@ api_v1 = [
     path("calendar/<int:year>/<int:month>", core_api.CalendarMonthApi.as_view(), name="calendar-month"),
     path("gazette/documents", gazette_api.DocumentListApi.as_view(), name="document-list"),
     path("gazette/documents/<int:pk>", gazette_api.DocumentDetailApi.as_view(), name="document-detail"),
+    path("gazette/search", gazette_api.SearchApi.as_view(), name="gazette-search"),
     path("canteens/lunches", canteen_api.LunchCheckInApi.as_view(), name="canteen-lunches"),
     path("canteens/lunches/batch", canteen_api.LunchBatchCheckInApi.as_view(), name="canteen-lunches-batch"),
     path("canteens/facilities", canteen_api.FacilityListApi.as_view(), name="canteen-facilities"),
@@ -40,6 +42,15 @@ api_v1 = [
          name="emergency-incident-figures"),
     path("emergency/deadlines/<int:pk>/done", emergency_api.DeadlineDoneApi.as_view(), name="emergency-deadline-done"),
     path("emergency/warnings/<int:pk>/cap", emergency_api.WarningCapApi.as_view(), name="emergency-warning-cap"),
+    path("egov/plan-years", egov_api.PlanYearListApi.as_view(), name="egov-plan-years"),
+    path("egov/applications", egov_api.ApplicationListApi.as_view(), name="egov-applications"),
+    path("egov/applications/<int:pk>", egov_api.ApplicationDetailApi.as_view(), name="egov-application"),
+    path("egov/applications/<int:pk>/review", egov_api.ReviewApi.as_view(), name="egov-review"),
+    path("egov/applications/<int:pk>/evaluations", egov_api.EvaluationListApi.as_view(), name="egov-evaluations"),
+    path("egov/applications/<int:pk>/ratings", egov_api.RatingListApi.as_view(), name="egov-ratings"),
+    path("egov/plans", egov_api.PlanListApi.as_view(), name="egov-plans"),
+    path("egov/portfolio", egov_api.PortfolioApi.as_view(), name="egov-portfolio"),
+    path("egov/ranking", egov_api.RankingApi.as_view(), name="egov-ranking"),
 ]
 
 urlpatterns = [

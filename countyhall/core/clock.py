@@ -66,4 +66,5 @@ def format_local(value: dt.datetime | None, fmt: str = "") -> str:
     value = local(value)
     if not fmt:
         return f"{chinese_date(value.date())} {value:%H:%M}"
-    return value.strftime(fmt)
+    # %-m / %-d (no leading zero) are glibc's, not Python's: written out here so the format works on every platform.
+    return value.strftime(fmt.replace("%-m", str(value.month)).replace("%-d", str(value.day)))

@@ -280,3 +280,63 @@ PERMISSIONS: list[Permission] = [
     Permission("egov.accept", "确认验收材料、作出竣工验收结论", dict(_BIG_DATA), note="1号 三、（四）2"),
     Permission("egov.acceptance_sweep", "验收时限提醒与超期督办", {}, note="每日系统任务"),
 ]
+
+
+# ---------------------------------------------------------------- operation, performance and the portfolio (三、（五）, 四、)
+
+# The portfolio of every project with its gates, evidence and money: 县大数据局 and 县财政局 (二、, 三、（二）3).
+PORTFOLIO = frozenset({Role.BIG_DATA, Role.FINANCE})
+
+
+def can_view_portfolio(user) -> bool:
+    return _has(user, PORTFOLIO)
+
+
+def can_view_ratings(user) -> bool:
+    """The assessment of contractors, supervisors, consultants and O&M bodies is a reference for procurement (四、):
+    the county's readers, not a budget unit (it names other units' projects)."""
+    return can_see_all(user)
+
+
+def can_record_operation(user, application) -> bool:
+    """三、（五）: 县大数据局 coordinates the O&M of cloud-based projects; a unit maintains its own application system."""
+    return _system(user) or _has(user, BIG_DATA) or own_unit(user, application)
+
+
+def can_evaluate_performance(user, application) -> bool:
+    """四、: the performance evaluation is led by the competent department."""
+    return _system(user) or _has(user, BIG_DATA)
+
+
+def can_rate_supplier(user, application) -> bool:
+    return _system(user) or _has(user, BIG_DATA)
+
+
+def can_decide_next_year(user) -> bool:
+    """三、（四）2 and 四、: reducing or refusing a unit's next-year projects is a person's decision; the competent
+    department, which compiles the next plan."""
+    return _system(user) or _has(user, BIG_DATA)
+
+
+PERMISSIONS += [
+    Permission(
+        "egov.portfolio_view",
+        "查看项目总览（各环节、证据、计划与核定投资、基线）",
+        {Role.BIG_DATA: SCOPE_COUNTY, Role.FINANCE: SCOPE_COUNTY},
+        note="1号 二、",
+    ),
+    Permission(
+        "egov.operation_record",
+        "登记运行维护安排",
+        {Role.BIG_DATA: SCOPE_COUNTY, Role.BUDGET_UNIT: SCOPE_FIRM},
+        note="1号 三、（五）",
+    ),
+    Permission("egov.performance_evaluate", "登记项目绩效评估", dict(_BIG_DATA), note="1号 四、"),
+    Permission("egov.supplier_rate", "登记参建单位评估考核", dict(_BIG_DATA), note="1号 四、"),
+    Permission(
+        "egov.next_year_decide",
+        "确认压缩或不予安排下一年度项目",
+        dict(_BIG_DATA),
+        note="1号 三、（四）2，四、：平台只作提示",
+    ),
+]

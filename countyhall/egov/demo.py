@@ -14,7 +14,7 @@ from countyhall.core.demo import demo_password
 from countyhall.core.models import Division, Organisation, RoleGrant, User
 from countyhall.core.roles import Role
 from countyhall.core.services.divisions import organisation_upsert
-from countyhall.egov import services
+from countyhall.egov import demo_performance, services
 from countyhall.egov.models import PlanYear
 
 ORGANISATIONS = [
@@ -296,7 +296,9 @@ def load(*, actor) -> list[str]:
     done = _apply(health, year23, name="预防接种管理系统（示例）", amount="380000.00")
     services.application_submit(actor=health, application=done)
     _review(users, done, approved="360000.00")
+    performance_lines = demo_performance.load(users)
     return [
         f"电子政务项目：{year22}（年度计划已审定，两个项目在建设和验收中：一个暂缓拨付，一个竣工验收超期）、"
-        f"{year23}（各环节的申报）；演示账号 " + "、".join(username for username, *_ in USERS)
+        f"{year23}（各环节的申报）；演示账号 " + "、".join(username for username, *_ in USERS),
+        *performance_lines,
     ]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 
 from countyhall.core.models import Organisation
+from countyhall.core.policy.basis import FigureBasis
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -402,6 +403,195 @@ class PlanEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.name}：{self.investment}元"
+
+
+# ---------------------------------------------------------------- operation and performance (三、（五）, 四、)
+# SPEC-egov-1hao.md section 7. 1号 prints no scoring scale, frequency or threshold for 绩效低下: the scale's full mark
+# is the administered figure egov.performance.scale_max (copied into each score when it is given), the verdict is a
+# person's, and the next-year flag (6.9, 7.5) is a recommendation a person confirms (NextYearDecision).
+
+
+class OperationArrangement(models.Model):
+    """Who runs and maintains a project (三、（五）, L853–865): on the government cloud, 县大数据局 coordinates and buys the
+    service from a specialist firm; a department's own application system is maintained by its builder."""
+
+    class Mode(models.TextChoices):
+        CLOUD = "cloud", "依托政务云：县大数据局统一协调，以政府采购服务委托专业公司"
+        UNIT = "unit", "部门业务应用系统：由项目建设单位运行维护"
+
+    application = models.OneToOneField(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="operation"
+    )
+    mode = models.CharField("运行维护方式", max_length=8, choices=Mode.choices)
+    provider = models.CharField("运维机构", max_length=120)
+    contract_reference = models.CharField("政府采购合同或委托说明", max_length=200, blank=True)
+    start_on = models.DateField("运维开始日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    citations = models.JSONField("依据条款", default=list)
+    recorded_at = models.DateTimeField("登记时间", auto_now=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "运行维护安排"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.application.name}的运行维护（{self.provider}）"
+
+
+class PerformanceEvaluation(models.Model):
+    """One performance evaluation of a project (四、, L869–877): progress, money, operation and effect, a score on the
+    administered scale and the evaluator's verdict. A poor project is rectified by a deadline (L885–889) and evaluated
+    again; a poor verdict after rectification is what 7.5 flags (L889–895)."""
+
+    class Round(models.TextChoices):
+        REGULAR = "regular", "绩效评估"
+        AFTER_RECTIFICATION = "after_rectification", "整改后复评"
+
+    class Verdict(models.TextChoices):
+        ADEQUATE = "adequate", "达到应有绩效"
+        POOR = "poor", "绩效低下，限期整改"
+
+    application = models.ForeignKey(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="evaluations"
+    )
+    # Entered by the evaluator on the administered scale (no figure of 1号: SPEC 7, "the platform never derives a
+    # verdict"); the full mark is copied from egov.performance.scale_max, cited in `citations`.
+    POLICY_FIGURES = FigureBasis(entered=("score", "rectification_due"))
+    round = models.CharField("评估类别", max_length=20, choices=Round.choices, default=Round.REGULAR)
+    evaluated_on = models.DateField("评估日期")
+    score = models.DecimalField("得分", max_digits=6, decimal_places=2)
+    scale_max = models.PositiveIntegerField("满分（评估时的评分量表）")
+    progress = models.TextField("建设进度")
+    funds = models.TextField("资金使用")
+    operation = models.TextField("运行情况")
+    effect = models.TextField("应用效果")
+    verdict = models.CharField("评估结论", max_length=10, choices=Verdict.choices)
+    rectification_due = models.DateField("整改期限", null=True, blank=True)
+    citations = models.JSONField("依据条款", default=list)
+    policy_basis = models.JSONField("适用的政策解读", default=dict)
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="评估人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-evaluated_on", "-pk"]
+        indexes = [models.Index(fields=["application", "evaluated_on"])]
+        verbose_name = "项目绩效评估"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.application.name}的{self.get_round_display()}（{self.evaluated_on}）"
+
+
+class SupplierRating(models.Model):
+    """The assessment of a contractor, supervisor, evaluation/consulting body or O&M body on one project (四、,
+    L879–885): a reference for later procurement, shown as a ranking with its formula and an "as of" date."""
+
+    class Kind(models.TextChoices):
+        CONTRACTOR = "contractor", "项目承建单位"
+        SUPERVISOR = "supervisor", "监理单位"
+        CONSULTANT = "consultant", "评估咨询机构"
+        OPERATOR = "operator", "运维机构"
+
+    application = models.ForeignKey(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="supplier_ratings"
+    )
+    POLICY_FIGURES = FigureBasis(entered=("score",))
+    kind = models.CharField("单位类别", max_length=12, choices=Kind.choices)
+    supplier = models.CharField("单位名称", max_length=120)
+    score = models.DecimalField("得分", max_digits=6, decimal_places=2)
+    scale_max = models.PositiveIntegerField("满分（评估时的评分量表）")
+    rated_on = models.DateField("评估日期")
+    note = models.CharField("评估意见", max_length=200)
+    citations = models.JSONField("依据条款", default=list)
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="评估人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["kind", "supplier", "-rated_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind", "supplier"], name="egov_supplier_rating_once"
+            )
+        ]
+        verbose_name = "参建单位评估考核"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.supplier}（{self.get_kind_display()}）"
+
+    @property
+    def percent(self) -> Decimal:
+        """The score on a 100-point basis (scales may change between years)."""
+        return (self.score * 100 / self.scale_max).quantize(Decimal("0.01"))
+
+
+class NextYearDecision(models.Model):
+    """A person's decision on the platform's next-year recommendation (三、（四）2 L843–845; 四、 L889–895): the unit's
+    projects of the next plan year are reduced or refused — or not, with the reason. The platform never decides."""
+
+    class Decision(models.TextChoices):
+        REDUCE = "reduce", "压缩下一年度电子政务建设项目"
+        REFUSE = "refuse", "不予安排下一年度电子政务建设项目"
+        DISMISS = "dismiss", "不予处理"
+
+    application = models.ForeignKey(
+        Application, verbose_name="所涉项目", on_delete=models.PROTECT, related_name="next_year_decisions"
+    )
+    unit = models.ForeignKey(
+        Organisation,
+        verbose_name="项目建设单位",
+        on_delete=models.PROTECT,
+        related_name="egov_next_year_decisions",
+    )
+    target_year = models.PositiveSmallIntegerField("涉及的计划年度")
+    reasons = models.JSONField("提示理由", default=list)
+    rule_result = models.JSONField("规则结果（含依据条款）", default=dict)
+    decision = models.CharField("处理决定", max_length=8, choices=Decision.choices)
+    note = models.TextField("决定理由")
+    decided_at = models.DateTimeField("决定时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="决定人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "target_year"], name="egov_next_year_decision_once"
+            )
+        ]
+        verbose_name = "下一年度项目安排的处理"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.unit}：{self.get_decision_display()}（{self.target_year}年度）"
 
 
 # ======================================================================================================================

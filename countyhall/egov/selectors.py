@@ -307,6 +307,7 @@ def construction_gates(application: Application) -> list[dict]:
             "passed" if construction and construction.started_on else "open",
             "已开工" if construction and construction.started_on else "尚未开工",
             construction.started_on if construction else None,
+            rules.SUPERVISION_FILING,
         )
     )
     majors = [c for c in application.design_changes.all() if c.major]
@@ -534,3 +535,30 @@ def construction_waiting(user) -> list[tuple[str, str, int, dt.date | None, bool
             Procurement.objects.filter(application__unit_id=user.organisation_id, status="returned"),
         )
     return items
+
+
+def paid_total(application: Application):
+    """Money paid to the project (progress, post-acceptance, additional investment; a budget allocation is not a
+    payment), for the portfolio's money column."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from countyhall.egov.models import Payment
+
+    total = application.payments.exclude(kind=Payment.Kind.BUDGET_ALLOCATION).aggregate(s=Sum("amount"))["s"]
+    return total or Decimal("0.00")
+
+
+def acceptance_flags(application: Application) -> dict[str, bool]:
+    """6.9's two facts for egov.next_year_flag: not accepted by the plan's acceptance date (reading D69, the date
+    registered at the start of construction) and the latest final acceptance failed."""
+    construction = _first(Construction, application)
+    latest = latest_acceptance(application)
+    passed = latest is not None and latest.status == FinalAcceptance.Status.PASSED
+    due = construction.planned_acceptance_on if construction else None
+    finished_on = latest.decided_on if passed else business_date()
+    return {
+        "acceptance_overdue": bool(due and finished_on > due),
+        "acceptance_failed": latest is not None and latest.status == FinalAcceptance.Status.FAILED,
+    }

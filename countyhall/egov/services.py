@@ -12,11 +12,12 @@ from django.db import transaction
 from django.db.models import Max
 
 from countyhall.core.access import require
-from countyhall.core.clock import business_date, business_now
+from countyhall.core.clock import business_date, business_now, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation, User
 from countyhall.core.notifications import notify
 from countyhall.core.policy import Citation
+from countyhall.core.policy.basis import basis_of
 from countyhall.core.roles import Role
 from countyhall.core.rules.registry import RuleResult
 from countyhall.core.rules.trace import ParameterTrace
@@ -161,7 +162,7 @@ def plan_year_open(*, actor, year: int) -> PlanYear:
         annual_plan_due=terms.data["annual_plan_due"],
         budget_year=terms.data["budget_year"],
         citations=result["citations"],
-        policy_basis={"readings": result["reading_answers"], "changes": result["policy_changes"]},
+        policy_basis=basis_of(result),
         opened_by=actor_user(actor),
     )
     audit_record(
@@ -409,10 +410,10 @@ def application_submit(*, actor, application: Application, late: str = "refuse")
         if late == "next_cycle":
             application.status = Status.DEFERRED
             application.deferred_from = application.plan_year.year
-            note = f"逾期申报（截止日{timely.data['due_on']:%Y年%-m月%-d日}），转入下一年度"
+            note = f"逾期申报（截止日{chinese_date(timely.data['due_on'])}），转入下一年度"
         else:
             application.status = Status.REFUSED_LATE
-            note = f"逾期申报（截止日{timely.data['due_on']:%Y年%-m月%-d日}），不予受理"
+            note = f"逾期申报（截止日{chinese_date(timely.data['due_on'])}），不予受理"
         application.save()
         _audit(actor, application, before, note=note)
         _tell_unit(
@@ -797,10 +798,7 @@ def _plan_basis(*extra: Citation) -> tuple[list, dict]:
     trace.answer("D47")  # the plan compiled by 31 December of Y is the plan of Y+1
     trace.answer("D410")
     result = trace.result({}).as_json()
-    return _with(result, cite.ANNUAL_PLAN, cite.COUNTY_APPROVAL, *extra)["citations"], {
-        "readings": result["reading_answers"],
-        "changes": result["policy_changes"],
-    }
+    return _with(result, cite.ANNUAL_PLAN, cite.COUNTY_APPROVAL, *extra)["citations"], basis_of(result)
 
 
 def _plan_candidates(applications) -> list[Application]:

@@ -10,6 +10,7 @@ from countyhall.core.programs import Todo
 from countyhall.core.roles import Role
 from countyhall.egov import access, selectors
 from countyhall.egov.models import AnnualPlan, Application
+from countyhall.egov.todos_performance import performance_todos
 
 MENU = "egov:applications"
 
@@ -80,4 +81,4 @@ def todos_for(user) -> list[Todo]:
                 menu=MENU,
             )
         )
-    return items
+    return items + performance_todos(user)

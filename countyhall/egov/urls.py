@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_portfolio
 
 app_name = "egov"
 urlpatterns = [
@@ -15,4 +15,12 @@ urlpatterns = [
     path("templates/<int:pk>/", views.template_download, name="template"),
     path("plan/", views.plan, name="plan"),
     path("plan/<int:year>/", views.plan, name="plan-year"),
+    # Operation, performance and the portfolio (views_portfolio.py).
+    path("portfolio/", views_portfolio.portfolio_list, name="portfolio"),
+    path("a/<int:pk>/performance/", views_portfolio.project, name="performance-project"),
+    path("a/<int:pk>/review.pdf", views_portfolio.review_pdf, name="review-pdf"),
+    path("plan/<int:year>/v<int:version>.pdf", views_portfolio.plan_pdf, name="plan-pdf"),
+    path("performance/", views_portfolio.performance_list, name="performance"),
+    path("performance/next-year/<int:pk>/", views_portfolio.next_year_confirm, name="next-year"),
+    path("ratings/", views_portfolio.ratings, name="ratings"),
 ]

@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from countyhall.core.rules.fields import DateTimeField
 from countyhall.emergency import selectors, services
 from countyhall.emergency.access import USERS as EMERGENCY_ROLES
 from countyhall.emergency.cap import warning_cap_xml
@@ -41,7 +42,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 class IncidentReportSerializer(serializers.Serializer):
     enterprise = serializers.PrimaryKeyRelatedField(queryset=PowerEnterprise.objects.all())
     kind = serializers.ChoiceField(choices=Incident.Kind.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = DateTimeField()
     place = serializers.CharField(max_length=200)
     deaths = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS, default=0)
     missing = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS, default=0)
@@ -65,7 +66,7 @@ class FiguresSerializer(serializers.Serializer):
 
 class DoneSerializer(serializers.Serializer):
     reported_to = serializers.CharField(max_length=200)
-    done_at = serializers.DateTimeField(required=False)
+    done_at = DateTimeField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from rest_framework import serializers
 
 from countyhall.core.policy import Citation, parameters
+from countyhall.core.rules.fields import DateTimeField
 from countyhall.core.rules.registry import RuleResult, StrictInput, rule
 from countyhall.core.rules.trace import ParameterTrace
 
@@ -119,7 +120,7 @@ def response_level_rule(*, deaths: int, missing: int, injured: int, especially_m
 
 
 class ReportDeadlinesInput(StrictInput):
-    occurred_at = serializers.DateTimeField(help_text="事故发生时间（含时区，如 2021-08-01T10:00:00+08:00）")
+    occurred_at = DateTimeField(help_text="事故发生时间（含时区，如 2021-08-01T10:00:00+08:00）")
 
 
 @rule(name="emergency.report_deadlines", title="事故信息报告时限", input=ReportDeadlinesInput,

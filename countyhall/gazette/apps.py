@@ -12,7 +12,10 @@ class GazetteConfig(AppConfig):
         return Program(
             label=self.label,
             title="政府公报",
-            menu=(MenuEntry("政府公报", "gazette:list", anonymous=True),),
+            menu=(
+                MenuEntry("政府公报", "gazette:list", anonymous=True),
+                MenuEntry("公报检索", "gazette:search", anonymous=True),
+            ),
             home_sections="countyhall.gazette.views:home_sections",
             citation_text="countyhall.gazette.views:citation_text",
         )

@@ -156,3 +156,30 @@ class PersonnelDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.person} {self.position}"
+
+
+class SearchEntry(models.Model):
+    """One searchable unit of the register, kept by gazette_ingest in its transaction (gazette.search): a document's
+    header (文号, title, issuer, 主送) or one clause. `tokens` is the jieba segmentation of its text, space-separated
+    and framed by spaces (" 助餐 补贴 "), so a word is found with one LIKE on every database; `length` is the
+    token count that BM25 normalises by."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="search_entries")
+    clause = models.ForeignKey(
+        Clause, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entries"
+    )
+    tokens = models.TextField("分词")
+    length = models.PositiveIntegerField("词数")
+
+    class Meta:
+        verbose_name = "检索索引"
+        verbose_name_plural = "检索索引"
+        constraints = [
+            models.UniqueConstraint(fields=["document", "clause"], name="unique_search_entry"),
+            models.UniqueConstraint(
+                fields=["document"], condition=models.Q(clause=None), name="unique_search_document_entry"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.number} {self.clause.path if self.clause_id else ''}".strip()

@@ -13,6 +13,7 @@ from countyhall.core.web import is_ascii_int
 
 from .models import Clause, Document, DocumentVersion, GazetteIssue, PersonnelDecision
 from .parser import ParsedDocument, ParsedGazette, read_text
+from .search import index_document, is_indexed
 
 # The files a folder ingest reads: plain text, as the gazette and the documents are published for re-use.
 TEXT_SUFFIXES = (".txt",)
@@ -261,6 +262,8 @@ def _ingest_one(
     ):
         if not current.versions.exists():
             _keep_version(current, parsed, file.name)  # a document stored before versions were kept
+        if not is_indexed(current):
+            index_document(document=current)  # a document stored before the search index was kept
         report.unchanged.append(number)
         return
     before = None
@@ -287,6 +290,7 @@ def _ingest_one(
             current.version += 1
     document = _write_document(issue, order, parsed, current, file.name)
     _keep_version(document, parsed, file.name)
+    index_document(document=document)
     if current is None:
         report.created.append(number)
     else:

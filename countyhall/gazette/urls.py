@@ -11,3 +11,8 @@ urlpatterns = [
     path("cite/", views.cite, name="cite"),
     path("personnel/", views.personnel_index, name="personnel"),
 ]
+
+urlpatterns += [
+    path("search/", views.search_page, name="search"),
+    path("d/<int:pk>/akn.xml", views.document_akn, name="document-akn"),
+]

@@ -1,11 +1,25 @@
 from __future__ import annotations
 
-from django.http import Http404
+from urllib.parse import quote
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from countyhall.core.clock import business_date, chinese_date
+from countyhall.core.params import (
+    BadParameter,
+    answers_bad_parameters,
+    choice_param,
+    date_param,
+    page_param,
+    year_param,
+)
 from countyhall.core.reports import excel_response, pdf_response
 
+from .akn import akn_filename, document_akn_xml
 from .models import Document, PersonnelDecision
+from .search import issuer_choices, search, validity_on, year_choices
 from .selectors import clause_for_citation, clause_search, document_for_line, document_list, personnel_list
 
 
@@ -49,13 +63,37 @@ def document_pdf(request, pk: int):
     clauses = list(document.clauses.order_by("order"))
     return pdf_response(
         template="reports/gazette_document.html",
-        context={"document": document, "clauses": clauses, "preamble": _preamble(document, clauses)},
+        context=_print_context(document, clauses),
         filename=f"{document.number}.pdf",
     )
 
 
+def _print_context(document: Document, clauses: list) -> dict:
+    """What the 公文 layout prints where: the numbered clauses as the body, the 落款 as the signature (or, when the
+    text printed none, the issuers and the 成文日期), the printed attachments after it."""
+    signature = next((c for c in clauses if c.path == "落款"), None)
+    listed = next((c for c in clauses if c.path == "附件"), None)  # the 附件 line as printed
+    annexes = [c for c in clauses if c.path.startswith("附件") and c is not listed]
+    body = [c for c in clauses if c not in (signature, listed) and c not in annexes]
+    return {
+        "attachment_lines": listed.text.splitlines() if listed is not None else [],
+        "document": document,
+        "organs": document.issuers or [document.issuer],
+        "preamble": _preamble(document, clauses),
+        "body_clauses": body,
+        "annexes": annexes,
+        "signature": (
+            [line for line in signature.text.splitlines() if line.strip()]
+            if signature is not None
+            else [*(document.issuers or [document.issuer]), chinese_date(document.date)]
+        ),
+    }
+
+
 def document_list_excel(request):
+    """The register as Excel: the documents the list's filters (q, kind) select, with their standing today."""
     documents = document_list(query=request.GET.get("q", ""), kind=request.GET.get("kind", ""))
+    today = business_date()
     return excel_response(
         filename="高青县人民政府公报文件目录.xlsx",
         sheet_title="文件目录",
@@ -69,6 +107,10 @@ def document_list_excel(request):
             "施行日期",
             "有效期至",
             "公报行号",
+            "联合发文机关",
+            f"效力状态（{chinese_date(today)}）",
+            "附件",
+            "版本",
         ],
         rows=(
             [
@@ -81,8 +123,14 @@ def document_list_excel(request):
                 d.effective_from,
                 d.effective_to,
                 f"{d.start_line}–{d.end_line}",
+                "、".join(d.issuers) if len(d.issuers) > 1 else "",
+                validity_on(d, today),
+                ("、".join(d.attachments) + ("" if d.attachments_printed else "（未随文刊印）"))
+                if d.attachments
+                else "",
+                d.version,
             ]
-            for d in documents
+            for d in documents.iterator()
         ),
     )
 
@@ -150,3 +198,82 @@ def citation_text(document: str, clause: str, line: int) -> dict | None:
         return {"title": doc.title, "words": ""} if doc else None
     words = " ".join(f"{found.heading} {found.text}".split())
     return {"title": found.document.title, "words": words}
+
+
+# ---- search, Akoma Ntoso (issue 15) ---------------------------------------------------------------------------------
+
+SEARCH_SORTS = [("relevance", "按相关度"), ("date", "按成文日期")]
+SEARCH_PER_PAGE = 20
+
+
+def search_params(request) -> dict:
+    """The search's query string, checked (core.params.BadParameter naming the field for a bad one)."""
+    query = request.GET.get("q", "").strip()
+    if len(query) > 100:
+        raise BadParameter("q", "关键词", f"最多 100 个字（收到 {len(query)} 个）。")
+    return {
+        "query": query,
+        "kind": choice_param(request, "kind", "文种", Document.Kind.choices),
+        "issuer": choice_param(request, "issuer", "发文机关", [(i, i) for i in issuer_choices()]),
+        "year": year_param(request),
+        "in_force_on": date_param(request, "in_force_on", "有效日期"),
+        "sort": choice_param(request, "sort", "排序", SEARCH_SORTS) or "relevance",
+    }
+
+
+@answers_bad_parameters
+def search_page(request):
+    params = search_params(request)
+    result = search(**params)
+    if request.GET.get("export") == "xlsx":
+        return _search_excel(result)
+    page = Paginator(result.hits, SEARCH_PER_PAGE).get_page(page_param(request))
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    kept.pop("export", None)
+    return render(
+        request,
+        "gazette/search.html",
+        {
+            "result": result,
+            "page": page,
+            "params": params,
+            "filter_query": kept.urlencode(),
+            "kinds": Document.Kind.choices,
+            "issuers": issuer_choices(),
+            "years": year_choices(),
+            "sorts": SEARCH_SORTS,
+        },
+    )
+
+
+def _search_excel(result):
+    today = business_date()
+    return excel_response(
+        filename="政府公报检索结果.xlsx",
+        sheet_title="检索结果",
+        headers=["相关度", "文号", "标题", "发文机关", "成文日期", "条款", "摘录", "效力状态"],
+        rows=(
+            [
+                hit.score,
+                hit.document.number,
+                hit.document.title,
+                hit.document.issuer,
+                hit.document.date,
+                hit.clause.path if hit.clause else "",
+                hit.snippet.replace("<mark>", "").replace("</mark>", ""),
+                validity_on(hit.document, today),
+            ]
+            for hit in result.hits
+        ),
+    )
+
+
+def document_akn(request, pk: int):
+    """The document as Akoma Ntoso 3.0 XML (gazette.akn)."""
+    document = get_object_or_404(Document, pk=pk)
+    response = HttpResponse(
+        document_akn_xml(document=document), content_type="application/akn+xml; charset=utf-8"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(akn_filename(document))}"
+    return response

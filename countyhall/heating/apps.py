@@ -30,6 +30,7 @@ class HeatingConfig(AppConfig):
             public_sections="countyhall.heating.public:sections",
             policy_locks="countyhall.heating.policy:policy_locks",
             policy_impact="countyhall.heating.policy:policy_impact",
+            policy_check="countyhall.heating.policy:policy_check",
         )
 
     def ready(self) -> None:

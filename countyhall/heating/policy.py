@@ -70,6 +70,22 @@ def policy_locks(*, kind: str, key: str) -> list[PolicyLock]:
     return [PolicyLock(through=period_end(latest), what=f"清洁取暖{latest}期间的补贴申领已由财政局审定")]
 
 
+def policy_check(*, change, on_approval: bool) -> None:
+    """A 特别困难群体 amount per household must be one an entitlement can hold (Entitlement.amount: 12 digits, two
+    decimals): 999999999999.99 passed the parameter check (it allows 10^12), was approved, and every page reading
+    the entitlement back failed (decimal.InvalidOperation on SQLite, numeric overflow on PostgreSQL). An input
+    guard, not policy: the scheme's amounts are not printed (四、（四）)."""
+    from countyhall.core.errors import ServiceError
+    from countyhall.core.figures import model_decimal
+
+    if change.kind != "parameter" or not change.key.startswith(SPECIAL_POOR_PREFIX):
+        return
+    try:
+        model_decimal(Entitlement, "amount", change.value)
+    except ServiceError as exc:
+        raise ServiceError("value", f"每户补助{exc.message.removeprefix('金额')}") from None
+
+
 def _town(household: Household) -> str:
     division = household.division
     while division.parent_id is not None and division.kind != "town":

@@ -12,10 +12,10 @@ from django.db.models import Sum
 
 from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import actor_user, as_actor
-from countyhall.core.clock import business_date, business_now
+from countyhall.core.clock import business_date, business_now, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import cell_text, sheet_rows
-from countyhall.core.figures import model_integer
+from countyhall.core.figures import model_decimal, model_integer
 from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.money import MoneyError, parse_money
@@ -426,6 +426,9 @@ def entitlements_compute(*, actor, period: str, progress=None) -> ComputeReport:
     return report
 
 
+CLAIM_AMOUNT_TOP = Decimal("9999999999.99")  # Claim.amount: 12 digits, two decimals
+
+
 @transaction.atomic
 def claims_build(*, actor, period: str) -> list[Claim]:
     """Group the period's unclaimed entitlements by payee into draft claims, with totals per budget."""
@@ -465,7 +468,11 @@ def claims_build(*, actor, period: str) -> list[Claim]:
         if complete:
             # Only a complete list lets the locks (heating.policy) tell which parameters the claim did not use.
             claim.policy_basis["parameters"] = {name: sorted(v) for name, v in sorted(basis["parameters"].items())}
-        claim.amount = claim.entitlements.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        # Summed here, not by the database: SQLite's Sum of a total past the column fails on the read back.
+        claim.amount = sum(claim.entitlements.values_list("amount", flat=True), Decimal("0"))
+        # A total the claim's column cannot hold (many households at a huge administered amount) is refused,
+        # nothing written, rather than failing the save or every later read.
+        model_decimal(Claim, "amount", claim.amount, low=-CLAIM_AMOUNT_TOP)  # an adjustment claim is negative
         claim.shares = {budget: f"{amount:.2f}" for budget, amount in sorted(shares.items())}
         claim.save()
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, after=model_snapshot(claim))
@@ -848,6 +855,16 @@ def acceptance_record(*, actor, plan: VillagePlan, stage: str, passed: bool, dec
     index = STAGE_ORDER.index(stage)
     if index > 0 and not plan.acceptances.filter(stage=STAGE_ORDER[index - 1], passed=True).exists():
         raise ServiceError("stage", f"须先完成“{Acceptance.Stage(STAGE_ORDER[index - 1]).label}”。")
+    # A step is recorded once it happened: a third-party pass dated ahead (2030) marked the village's households
+    # accepted today and reading B12 paid their installation subsidies before any acceptance.
+    today = business_date()
+    if decided_on > today:
+        raise ServiceError("decided_on", f"验收日期不能晚于今天（{chinese_date(today)}）：验收完成后再记录。")
+    if index > 0:
+        previous = plan.acceptances.filter(stage=STAGE_ORDER[index - 1], passed=True).order_by("decided_on").first()
+        if decided_on < previous.decided_on:
+            raise ServiceError("decided_on", f"验收日期不能早于“{Acceptance.Stage(STAGE_ORDER[index - 1]).label}”"
+                                             f"通过的日期（{chinese_date(previous.decided_on)}）。")
     if not passed and not findings.strip():
         raise ServiceError("findings", "未通过时请写明验收意见。")
     acceptance = Acceptance.objects.create(plan=plan, stage=stage, passed=passed, decided_on=decided_on,

@@ -128,8 +128,14 @@ def policy_check(*, change, on_approval: bool) -> None:
             raise ServiceError(
                 "value", f"{when}部门审查时限（{review} 个工作日）不能超过该阶段时限（{days} 个工作日）。"
             )
+        total = ParameterTrace(on).get(f"permit.total_working_days.{category}")
+        if days is None and review is not None and review > total:
+            # The stage's own limit not entered yet: a review of 10^12 working days was approved (and then no
+            # stage limit could ever be entered below it). It stays within the category's total (C3).
+            raise ServiceError(
+                "value", f"{when}部门审查时限（{review} 个工作日）不能超过该类项目总时限 {total} 个工作日。"
+            )
         if figure == "working_days":
-            total = ParameterTrace(on).get(f"permit.total_working_days.{category}")
             for plan, used in _plan_sums(category, on):
                 if stage in plan and used > total:
                     raise ServiceError(

@@ -221,6 +221,7 @@ def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date |
     deadline, basis = progress_report_deadline(year=year, month=month)
     reading = parameters().reading("C11")
     return {"lead": lead, "year": year, "month": month, "rows": rows, "totals": totals, "deadline": deadline,
+            "day": basis,
             "citation": basis.citation, "as_of": on,
             # "why this deadline": the reading of "每月25日前" in force for the month, in words.
             "reading": {"id": "C11", "question": reading.question, "answer": basis.answer,

@@ -111,6 +111,10 @@ def test_update_mode_previews_the_changes_then_applies_them_on_confirmation(cant
     entry = AuditEntry.objects.filter(action="update", object_type="canteens.Elder").latest("id")
     assert "赵一" not in str(entry.before) and "赵*" in str(entry.before)  # the trail keeps names masked
     assert entry.object_repr.startswith("助餐老人 赵*改（370322")
+    # The import's change is on the elder's page as a correction, like a clerk's edit (none from the dry run).
+    [correction] = elder.corrections.all()
+    assert correction.kind == "edit" and correction.reason == "Excel 导入更新（第2行）"
+    assert ["姓名", "赵一", "赵一改"] in correction.changes and correction.made_by == officer
 
 
 def test_update_mode_refuses_persons_outside_the_scope_too(canteen_world):

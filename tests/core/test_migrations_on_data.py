@@ -59,6 +59,10 @@ print(json.dumps({"before": before, "steps": steps}))
 """
 
 
+# Tables whose migration fills them again from other tables when it is applied (an index, not data).
+REBUILT = {"gazette_searchentry"}
+
+
 @pytest.mark.skipif((os.environ.get("DATABASE_URL") or "").startswith("postgres"),
                     reason="runs the demo into a temporary SQLite file; once per suite is enough")
 def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
@@ -103,7 +107,11 @@ def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
         assert changed == {}, f"{app}: row counts changed over the rollback and re-apply: {changed}"
         # Every table is back; only those the unapplied migrations had created come back empty.
         assert set(after) == set(start) == set(before), app
-        assert all(after[name] == 0 for name in set(start) - survived - {"django_migrations"}), app
+        # A derived index its migration builds again from the rows it indexes (gazette 0003's search index) comes
+        # back as it was; any other table comes back empty.
+        dropped = set(start) - survived - {"django_migrations"}
+        assert all(after[name] == start[name] for name in dropped & REBUILT), app
+        assert all(after[name] == 0 for name in dropped - REBUILT), app
         assert after["django_migrations"] == start["django_migrations"], app
     # The steps before core's ran over the demo data itself, not over tables an earlier step had emptied (a table
     # an earlier step's unapplied CreateModel dropped comes back empty: only those may differ).

@@ -298,6 +298,61 @@ def test_an_administrator_the_proposer_made_cannot_approve(policy_dir, admins, c
         assert policy_change_approve(actor=second, change=change).state == "approved"
 
 
+@pytest.mark.django_db
+def test_a_chain_of_puppets_is_not_a_second_pair_of_eyes(policy_dir, admins, django_capture_on_commit_callbacks):
+    """Attack (attack13): the proposer makes account B an administrator, signs in as B and makes account C one;
+    C's grant names B, not the proposer, and C approved the proposer's change. Nor may an account the proposer
+    added on the admin site approve, whoever granted it the role; an independent granter without a governing role
+    (the installation's superuser) still counts."""
+    from django.contrib.admin.models import ADDITION, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from countyhall.core.models import RoleGrant, User
+    from countyhall.core.services.policy import policy_change_approve
+
+    first, second = admins
+    earlier = timezone.now() - dt.timedelta(days=1)
+    puppet = User.objects.create_user(username="gov-b2")
+    RoleGrant.objects.create(user=puppet, role="system_admin", granted_by=first, granted_at=earlier)
+    relay = User.objects.create_user(username="gov-c2")
+    RoleGrant.objects.create(user=relay, role="system_admin", granted_by=puppet, granted_at=earlier)
+    relay_of_relay = User.objects.create_user(username="gov-d2")
+    RoleGrant.objects.create(user=relay_of_relay, role="system_admin", granted_by=relay, granted_at=earlier)
+    created = User.objects.create_user(username="gov-e2")
+    LogEntry.objects.create(user=first, content_type=ContentType.objects.get_for_model(User),
+                            object_id=str(created.pk), object_repr="gov-e2", action_flag=ADDITION)
+    RoleGrant.objects.create(user=created, role="system_admin", granted_by=second, granted_at=earlier)
+    root = User.objects.create_user(username="root2", is_staff=True, is_superuser=True)  # no governing role
+    fair = User.objects.create_user(username="gov-f2")
+    RoleGrant.objects.create(user=fair, role="system_admin", granted_by=root, granted_at=earlier)
+    change = _propose(first)
+    for account in (relay, relay_of_relay, created):
+        with pytest.raises(AccessDenied, match="提出人"):
+            policy_change_approve(actor=User.objects.get(pk=account.pk), change=change)
+    assert PolicyChange.objects.get(pk=change.pk).state == "proposed"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert policy_change_approve(actor=User.objects.get(pk=fair.pk), change=change).state == "approved"
+
+
+
+@pytest.mark.django_db
+def test_an_administrator_whose_password_the_proposer_set_cannot_approve(policy_dir, admins, client):
+    """Attack (attack13): a superuser proposer sets an independent administrator's password on the admin site's
+    password page, signs in as them and approves: one person, two accounts."""
+    from countyhall.core.services.policy import policy_change_approve
+
+    first, second = admins
+    first.is_staff = first.is_superuser = True
+    first.save()
+    change = _propose(first)
+    client.force_login(first)
+    response = client.post(f"/admin/core/user/{second.pk}/password/", {
+        "password1": "Another-pass-2024!", "password2": "Another-pass-2024!", "usable_password": "true"})
+    assert response.status_code == 302, response.content.decode()[:1500]
+    with pytest.raises(AccessDenied, match="设置密码"):
+        policy_change_approve(actor=type(second).objects.get(pk=second.pk), change=change)
+    assert PolicyChange.objects.get(pk=change.pk).state == "proposed"
+
 # ------------------------------------------------------------------------------------------------ pages
 
 POLICIES_READINGS = ["A8", "A12", "A13", "A14", "B4", "B6", "B8", "B10", "C3", "E1"]

@@ -20,6 +20,8 @@ def test_format_local_writes_the_county_time():
     assert format_local(UTC_2006, "%H:%M") == "04:06"
     assert local(UTC_2006).utcoffset() == dt.timedelta(hours=8)
     assert format_local(None) == ""
+    # %-m/%-d are written out by format_local itself (glibc's strftime knows them, Windows' and musl's do not).
+    assert format_local(UTC_2006, "%Y年%-m月%-d日 %H:%M:%S") == "2022年1月1日 04:06:00"
 
 
 @pytest.mark.django_db

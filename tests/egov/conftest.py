@@ -79,7 +79,7 @@ def reviewer_org(egov_users):
 
 
 @pytest.fixture
-def in_plan(egov_users, plan_year, settings):
+def planned(egov_users, plan_year, settings):
     """make(**overrides) → a project of the unit already in the approved annual plan (Application IN_PLAN with its
     co-signed review), as the construction and acceptance services find it; the business date 2022-02-07."""
     from countyhall.egov.models import Application, Review
@@ -107,3 +107,6 @@ def in_plan(egov_users, plan_year, settings):
         return application
 
     return make
+
+
+from tests.egov.performance_fixtures import figures, in_plan  # noqa: E402, F401  (operation and performance fixtures)

@@ -82,8 +82,8 @@ def _preliminary(app, users, settings, *, trial=MAR_1, on=JUN_1):
 # ---------------------------------------------------------------- 4.9 money gate, 5.1 procurement gate
 
 
-def test_a_project_not_in_the_plan_gets_no_money_and_no_procurement(egov_users, in_plan, settings):
-    app = in_plan()
+def test_a_project_not_in_the_plan_gets_no_money_and_no_procurement(egov_users, planned, settings):
+    app = planned()
     Application.objects.filter(pk=app.pk).update(status=Application.Status.NOT_IN_PLAN)
     app.refresh_from_db()
     _refused(
@@ -105,8 +105,8 @@ def test_a_project_not_in_the_plan_gets_no_money_and_no_procurement(egov_users, 
     assert _gate(app, "money")["state"] == "refused"
 
 
-def test_the_trading_centre_may_not_procure_before_the_file_is_reviewed(egov_users, in_plan, settings):
-    app = in_plan()
+def test_the_trading_centre_may_not_procure_before_the_file_is_reviewed(egov_users, planned, settings):
+    app = planned()
     assert _gate(app, "money")["state"] == "passed" and _gate(app, "procurement")["state"] == "open"
     procurement = s.procurement_submit(actor=egov_users["unit"], application=app, file=pdf("采购文件.pdf"))
     assert "电子政务项目采购文件待审核" in OutboxMessage.objects.filter(
@@ -143,8 +143,8 @@ def test_the_trading_centre_may_not_procure_before_the_file_is_reviewed(egov_use
 # ---------------------------------------------------------------- 5.2a cloud forms (reading D0c)
 
 
-def test_cloud_requests_use_forms_4_5_6_and_a_change_needs_an_approved_request(egov_users, in_plan):
-    app = in_plan()
+def test_cloud_requests_use_forms_4_5_6_and_a_change_needs_an_approved_request(egov_users, planned):
+    app = planned()
     _refused(
         lambda: s.cloud_request_submit(
             actor=egov_users["unit"], application=app, kind="change", resources="加 2 核", file=pdf()
@@ -167,8 +167,8 @@ def test_cloud_requests_use_forms_4_5_6_and_a_change_needs_an_approved_request(e
 # ---------------------------------------------------------------- 5.3 supervision before construction starts
 
 
-def test_supervision_is_filed_before_the_start_from_two_million(egov_users, in_plan, settings):
-    app = in_plan(investment="2000000.00")
+def test_supervision_is_filed_before_the_start_from_two_million(egov_users, planned, settings):
+    app = planned(investment="2000000.00")
     _refused(
         lambda: s.construction_start(actor=egov_users["unit"], application=app, started_on=D(2022, 2, 7)),
         "started_on",
@@ -201,15 +201,15 @@ def test_supervision_is_filed_before_the_start_from_two_million(egov_users, in_p
 
 
 def test_below_two_million_or_a_service_project_needs_no_supervisor_and_an_exemption_needs_reasons(
-    egov_users, in_plan, settings
+    egov_users, planned, settings
 ):
-    small = in_plan(investment="1999999.99")
+    small = planned(investment="1999999.99")
     _procured(small, egov_users, settings)
     assert s.construction_start(
         actor=egov_users["unit"], application=small, started_on=D(2022, 2, 7)
     ).started_on
     assert _gate(small, "supervision")["state"] == "n/a"
-    large = in_plan(investment="3000000.00", name="政务数据中台")
+    large = planned(investment="3000000.00", name="政务数据中台")
     _procured(large, egov_users, settings)
     with pytest.raises(AccessDenied):
         s.supervision_exempt(actor=egov_users["unit"], application=large, reason="自认为简单")
@@ -226,8 +226,8 @@ def test_below_two_million_or_a_service_project_needs_no_supervisor_and_an_exemp
 # ---------------------------------------------------------------- 5.2c design changes and additional investment
 
 
-def test_an_unapproved_major_design_change_blocks_additional_investment(egov_users, in_plan, settings):
-    app = in_plan()
+def test_an_unapproved_major_design_change_blocks_additional_investment(egov_users, planned, settings):
+    app = planned()
     _started(app, egov_users, settings, on=D(2022, 2, 7))
     change = s.design_change_report(
         actor=egov_users["unit"],
@@ -259,9 +259,9 @@ def test_an_unapproved_major_design_change_blocks_additional_investment(egov_use
 
 
 def test_a_sanction_needs_a_major_problem_and_the_county_and_withholding_blocks_payments(
-    egov_users, in_plan, settings
+    egov_users, planned, settings
 ):
-    app = in_plan()
+    app = planned()
     _started(app, egov_users, settings, on=D(2022, 2, 7))
     inspection = s.inspection_record(
         actor=egov_users["bigdata"],
@@ -313,8 +313,8 @@ def test_a_sanction_needs_a_major_problem_and_the_county_and_withholding_blocks_
     assert _gate(app, "sanction")["state"] == "n/a"
 
 
-def test_termination_is_final_and_holds_the_project(egov_users, in_plan, settings):
-    app = in_plan()
+def test_termination_is_final_and_holds_the_project(egov_users, planned, settings):
+    app = planned()
     _started(app, egov_users, settings, on=D(2022, 2, 7))
     inspection = s.inspection_record(
         actor=egov_users["bigdata"],
@@ -352,8 +352,8 @@ def test_termination_is_final_and_holds_the_project(egov_users, in_plan, setting
 # ---------------------------------------------------------------- 6.2–6.3 preliminary acceptance and trial run
 
 
-def test_preliminary_acceptance_waits_three_months_of_trial_run_unless_reasons(egov_users, in_plan, settings):
-    app = in_plan()
+def test_preliminary_acceptance_waits_three_months_of_trial_run_unless_reasons(egov_users, planned, settings):
+    app = planned()
     _started(app, egov_users, settings, on=D(2022, 2, 10))
     settings.BUSINESS_DATE = D(2022, 5, 30)
     common = dict(
@@ -372,7 +372,7 @@ def test_preliminary_acceptance_waits_three_months_of_trial_run_unless_reasons(e
     _refused(lambda: s.preliminary_acceptance_record(accepted_on=D(2022, 5, 28), **common), "test_report")
     preliminary = s.preliminary_acceptance_record(accepted_on=D(2022, 5, 28), test_report=pdf(), **common)
     assert preliminary.trial_run["satisfied"] is True and _gate(app, "preliminary")["state"] == "passed"
-    other = in_plan(name="运维服务")
+    other = planned(name="运维服务")
     _started(other, egov_users, settings, on=D(2022, 5, 30))
     exempt = s.preliminary_acceptance_record(
         **{**common, "application": other, "trial_start_on": D(2022, 5, 30)},
@@ -386,8 +386,8 @@ def test_preliminary_acceptance_waits_three_months_of_trial_run_unless_reasons(e
 # ---------------------------------------------------------------- 6.4–6.8 final acceptance and its clock
 
 
-def test_final_acceptance_clock_stops_while_materials_are_incomplete(egov_users, in_plan, settings):
-    app = in_plan()
+def test_final_acceptance_clock_stops_while_materials_are_incomplete(egov_users, planned, settings):
+    app = planned()
     _started(app, egov_users, settings, on=D(2022, 2, 10))
     items = _checklist(egov_users)
     settings.BUSINESS_DATE = D(2022, 9, 20)
@@ -437,9 +437,9 @@ def test_final_acceptance_clock_stops_while_materials_are_incomplete(egov_users,
 
 
 def test_failed_acceptance_is_rectified_and_applied_for_again_and_only_then_used(
-    egov_users, in_plan, settings
+    egov_users, planned, settings
 ):
-    app = in_plan()
+    app = planned()
     _started(app, egov_users, settings, on=D(2022, 2, 10))
     items = _checklist(egov_users)
     _preliminary(app, egov_users, settings, on=D(2022, 6, 1))
@@ -482,9 +482,9 @@ def test_failed_acceptance_is_rectified_and_applied_for_again_and_only_then_used
 
 
 def test_post_acceptance_payment_needs_the_settlement_review_and_is_capped_by_it(
-    egov_users, in_plan, settings
+    egov_users, planned, settings
 ):
-    app = in_plan()
+    app = planned()
     _started(app, egov_users, settings, on=D(2022, 2, 10))
     items = _checklist(egov_users)
     s.payment_record(
@@ -556,17 +556,17 @@ def test_post_acceptance_payment_needs_the_settlement_review_and_is_capped_by_it
     ]
 
 
-def test_gates_are_dicts_with_the_agreed_keys(in_plan):
-    gates = selectors.construction_gates(in_plan())
+def test_gates_are_dicts_with_the_agreed_keys(planned):
+    gates = selectors.construction_gates(planned())
     assert all(set(g) == {"code", "label", "state", "evidence", "evidence_date", "citation"} for g in gates)
     assert {g["state"] for g in gates} <= {"open", "passed", "refused", "n/a"}
 
 
-def test_the_daily_sweep_reminds_then_escalates_once_per_acceptance(egov_users, in_plan, settings):
+def test_the_daily_sweep_reminds_then_escalates_once_per_acceptance(egov_users, planned, settings):
     from countyhall.core.actors import SystemActor
     from countyhall.egov.models import FinalAcceptanceNotice
 
-    app = in_plan()
+    app = planned()
     _started(app, egov_users, settings, on=FEB_10)
     items = _checklist(egov_users)
     _preliminary(app, egov_users, settings, on=JUN_1)

@@ -25,8 +25,8 @@ def _page(client, app) -> str:
     return client.get(reverse("egov:application", args=[app.pk])).content.decode()
 
 
-def test_the_page_shows_the_gates_and_the_builder_sends_the_procurement_file(client, egov_users, in_plan):
-    app = in_plan()
+def test_the_page_shows_the_gates_and_the_builder_sends_the_procurement_file(client, egov_users, planned):
+    app = planned()
     _login(client, egov_users["unit"])
     page = _page(client, app)
     assert "建设与验收关口" in page and 'data-gate="procurement"' in page and 'id="procurement-form"' in page
@@ -38,8 +38,8 @@ def test_the_page_shows_the_gates_and_the_builder_sends_the_procurement_file(cli
     assert client.get(url).status_code == 404
 
 
-def test_an_irreversible_act_asks_for_confirmation_and_bad_input_names_the_field(client, egov_users, in_plan):
-    app = in_plan()
+def test_an_irreversible_act_asks_for_confirmation_and_bad_input_names_the_field(client, egov_users, planned):
+    app = planned()
     procurement = s.procurement_submit(actor=egov_users["unit"], application=app, file=pdf())
     url = reverse("egov:application", args=[app.pk])
     _login(client, egov_users["bigdata"])
@@ -73,8 +73,8 @@ def test_an_irreversible_act_asks_for_confirmation_and_bad_input_names_the_field
     assert procurement.status == Procurement.Status.REVIEWED
 
 
-def test_to_dos_name_who_acts_next(egov_users, in_plan, settings):
-    app = in_plan()
+def test_to_dos_name_who_acts_next(egov_users, planned, settings):
+    app = planned()
     s.procurement_submit(actor=egov_users["unit"], application=app, file=pdf())
     assert any("采购文件待审核" in t.label for t in todos_for(egov_users["bigdata"]))
     s.procurement_review(
@@ -144,8 +144,8 @@ def test_the_checklist_of_attachment_7_is_entered_on_the_templates_page(client, 
     assert AcceptanceChecklistItem.objects.count() == 1
 
 
-def test_the_procurement_file_downloads_within_the_project_scope(client, egov_users, in_plan):
-    app = in_plan()
+def test_the_procurement_file_downloads_within_the_project_scope(client, egov_users, planned):
+    app = planned()
     procurement = s.procurement_submit(actor=egov_users["unit"], application=app, file=pdf("采购文件.pdf"))
     url = reverse("egov:construction-file", args=["procurement", procurement.pk])
     _login(client, egov_users["unit"])

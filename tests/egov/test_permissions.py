@@ -36,6 +36,12 @@ def _predicates(app):
         "egov.payment_record": access.can_record_payment,
         "egov.accept": access.can_accept,
         "egov.acceptance_sweep": access.can_run_sweep,
+        # Operation, performance and the portfolio (三、（五）, 四、).
+        "egov.portfolio_view": access.can_view_portfolio,
+        "egov.operation_record": lambda u: access.can_record_operation(u, app(u)),
+        "egov.performance_evaluate": lambda u: access.can_evaluate_performance(u, app(u)),
+        "egov.supplier_rate": lambda u: access.can_rate_supplier(u, app(u)),
+        "egov.next_year_decide": access.can_decide_next_year,
     }
 
 
@@ -82,3 +88,12 @@ def test_roles_of_the_cycle_open_the_program_and_others_do_not():
         Role.TRADING_CENTRE,
     } <= access.USERS
     assert not {Role.CANTEEN_OPERATOR, Role.APPLICANT_FIRM, Role.POWER_ENTERPRISE} & access.USERS
+
+
+def test_a_budget_unit_records_the_operation_of_its_own_project_only(egov_users, draft):
+    app = draft()
+    assert access.can_record_operation(egov_users["unit"], app)
+    assert not access.can_record_operation(egov_users["other_unit"], app)
+    assert not access.can_view_ratings(egov_users["unit"]) and access.can_view_ratings(
+        egov_users["audit_office"]
+    )

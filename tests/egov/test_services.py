@@ -24,6 +24,8 @@ def test_plan_year_opens_with_its_deadlines_and_audit_row(make_user):
     assert plan_year.budget_year == 2022 and plan_year.opened_by == actor
     assert {"document": "高政办发〔2021〕1号", "clause": "三、（一）", "line": 441} in plan_year.citations
     assert plan_year.policy_basis["readings"] == {"D03": "adopted", "D31": "adopted", "D47": "adopted"}
+    # The parameter versions its deadlines were computed from (issue 13).
+    assert set(plan_year.policy_basis["parameters"]) >= {"egov.application.due", "egov.first_plan_year"}
     entry = AuditEntry.objects.get(object_type="egov.PlanYear", object_id=str(plan_year.pk))
     assert entry.action == AuditEntry.Action.CREATE and entry.after["year"] == 2022
 

@@ -42,6 +42,23 @@ def test_report_update_and_mark_done_through_the_api(plant):
     assert refused.status_code == 403 and refused.json()["error"]["field"] == "enterprise"
 
 
+
+@pytest.mark.parametrize("occurred_at", ["0001-01-01", "0001-01-01T00:00:00"])
+def test_a_time_at_the_calendars_edge_is_a_400_naming_the_field(plant, occurred_at):
+    """Attack (attack13): a naive "0001-01-01" made aware in Asia/Shanghai overflowed inside DRF's own check: a 500
+    from the incident API and from /api/v1/calc/emergency.report_deadlines (E2)."""
+    from countyhall.emergency.models import Incident
+
+    api = APIClient()
+    api.force_authenticate(plant["users"]["huaneng"])
+    response = api.post("/api/v1/emergency/incidents", {
+        "enterprise": plant["enterprises"]["huaneng"].pk, "kind": "leak", "occurred_at": occurred_at,
+        "place": "氨区"}, format="json")
+    assert response.status_code == 400 and response.json()["error"]["field"] == "occurred_at"
+    assert not Incident.objects.exists()
+    calc = api.post("/api/v1/calc/emergency.report_deadlines", {"occurred_at": occurred_at}, format="json")
+    assert calc.status_code == 400 and calc.json()["error"] == {"field": "occurred_at", "message": "时间数值超出有效范围。"}
+
 def test_pages_per_role(plant, client, make_user):
     from countyhall.emergency.services import incident_report
 

@@ -41,7 +41,7 @@ def test_e1_missing_persons_under_each_answer(deaths, missing, injured, answer, 
     assert out["level"] == level and out["reading_answers"]["E1"] == answer
 
 
-# 34号 3.3（6）, L3927 (reading E2): "按上述程序逐级上报" — the written reports go to the county's recipients (who
+# 34号 3.3 (after its six items), L3927 (reading E2): "按上述程序逐级上报" — the written reports go to the county's recipients (who
 # report on to the city), or to the county's and the city's as the phone reports do.
 @pytest.mark.parametrize(("answer", "written"), [("adopted", COUNTY), ("alternative", COUNTY + CITY)])
 def test_e2_written_report_recipients_under_each_answer(answer, written):

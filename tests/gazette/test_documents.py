@@ -4,6 +4,7 @@ without a database: each file's documents with their expected fields."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ DOCUMENTS = Path(__file__).parent / "documents"
 EXPECTED = json.loads((DOCUMENTS / "expected.json").read_text(encoding="utf-8"))
 
 
+@functools.cache
 def _read(name: str):
     return read_text((DOCUMENTS / name).read_text(encoding="utf-8"))
 
@@ -158,40 +160,51 @@ def test_problems(name):
     assert [[p.line, p.message] for p in _read(name).problems] == EXPECTED[name]["problems"]
 
 
-def test_statute_clause_tree():
-    [document] = _read("zibo-measures.txt").documents
-    by_path = {c.path: c for c in document.clauses}
+# What the parser made of one clause (or, with no path, of the document), one row per fact:
+# (file, clause path or None, field, check, expected).
+CHECKS = {
+    "==": lambda value, expected: value == expected,
+    "startswith": lambda value, expected: value.startswith(expected),
+    "endswith": lambda value, expected: value.endswith(expected),
+    "contains": lambda value, expected: expected in value,
+    "excludes": lambda value, expected: expected not in value,
+}
+FACTS = [
     # 条 are cited alone ("第三条"), whatever chapter and section hold them; items nest under their 条.
-    assert by_path["第三条"].parent_anchor == "c-ch2-s1" and by_path["第三条"].anchor == "c-art3"
-    assert by_path["第五条（二）"].parent_anchor == "c-art5"
-    assert by_path["第五条（二）"].text == "（二）90周岁以上的，每人每月200元。"
-    assert by_path["第七条"].text.startswith("第七条 本办法自2021年11月1日起施行")
+    ("zibo-measures.txt", "第三条", "parent_anchor", "==", "c-ch2-s1"),
+    ("zibo-measures.txt", "第三条", "anchor", "==", "c-art3"),
+    ("zibo-measures.txt", "第五条（二）", "parent_anchor", "==", "c-art5"),
+    ("zibo-measures.txt", "第五条（二）", "text", "==", "（二）90周岁以上的，每人每月200元。"),
+    ("zibo-measures.txt", "第七条", "text", "startswith", "第七条 本办法自2021年11月1日起施行"),
     # the 版记 (抄送, 印发) is no part of the body
-    assert "抄送" not in document.body and "印发" not in by_path["第七条"].text
+    ("zibo-measures.txt", None, "body", "excludes", "抄送"),
+    ("zibo-measures.txt", "第七条", "text", "excludes", "印发"),
+    # outlines in any digit width and spacing
+    ("huantai-emergency-plan.txt", "1.1", "heading", "==", "1.1目的"),
+    ("huantai-emergency-plan.txt", "1.1", "parent_anchor", "==", "c-1"),
+    ("huantai-emergency-plan.txt", "1.2", "heading", "==", "1.2 适用范围"),
+    ("huantai-emergency-plan.txt", "2.2", "heading", "==", "２.２ 指挥部办公室"),
+    ("huantai-emergency-plan.txt", "2.2.1", "parent_anchor", "==", "c-2-2"),
+    ("huantai-emergency-plan.txt", "3.1（2）", "parent_anchor", "==", "c-3-1"),
+    # printed attachments are clauses of their own; the signature is 落款
+    ("shandong-dept-notice.txt", None, "attachments", "==", ["冬季救助工作进度表", "困难群众救助政策汇编"]),
+    ("shandong-dept-notice.txt", None, "attachments_printed", "==", True),
+    ("shandong-dept-notice.txt", "附件1", "heading", "==", "冬季救助工作进度表"),
+    ("shandong-dept-notice.txt", "附件1", "text", "contains", "12月至次年2月：集中救助。"),
+    ("shandong-dept-notice.txt", "附件2", "text", "endswith", "二、特困人员救助供养政策。"),
+    ("shandong-dept-notice.txt", "落款", "text", "startswith", "山东省民政厅\n二〇二一年十一月五日"),
+]
 
 
-def test_outline_in_any_digit_width_and_spacing():
-    [document] = _read("huantai-emergency-plan.txt").documents
-    by_path = {c.path: c for c in document.clauses}
-    assert by_path["1.1"].heading == "1.1目的" and by_path["1.1"].parent_anchor == "c-1"
-    assert by_path["1.2"].heading == "1.2 适用范围"
-    assert by_path["2.2"].heading == "２.２ 指挥部办公室" and by_path["2.2.1"].parent_anchor == "c-2-2"
-    assert by_path["3.1（2）"].parent_anchor == "c-3-1"
-
-
-def test_printed_attachments_are_clauses_of_their_own():
-    [document] = _read("shandong-dept-notice.txt").documents
-    by_path = {c.path: c for c in document.clauses}
-    assert (
-        document.attachments == ["冬季救助工作进度表", "困难群众救助政策汇编"]
-        and document.attachments_printed
-    )
-    assert (
-        by_path["附件1"].heading == "冬季救助工作进度表"
-        and "12月至次年2月：集中救助。" in by_path["附件1"].text
-    )
-    assert by_path["附件2"].text.endswith("二、特困人员救助供养政策。")
-    assert by_path["落款"].text.startswith("山东省民政厅\n二〇二一年十一月五日")
+@pytest.mark.parametrize(
+    ("name", "path", "field", "check", "expected"),
+    FACTS,
+    ids=[f"{name}:{path or 'document'}:{field}:{check}" for name, path, field, check, _ in FACTS],
+)
+def test_parsed_facts(name, path, field, check, expected):
+    [document] = _read(name).documents
+    subject = document if path is None else {c.path: c for c in document.clauses}[path]
+    assert CHECKS[check](getattr(subject, field), expected)
 
 
 def test_an_unreadable_document_in_an_issue_is_reported_and_the_others_read():

@@ -179,6 +179,35 @@ def test_acceptance_in_order_marks_households_done(ledger):
     assert task_summary()["accepted_households"] == 5
 
 
+
+def test_an_acceptance_dated_ahead_or_before_its_previous_step_is_refused(ledger):
+    """Attack (attack13), B12 (五、（三）, L5575): a third-party pass dated 2030 marked the village's households
+    accepted at once, and the installation subsidies were paid before any acceptance had happened; a step dated
+    before the step it follows was accepted too."""
+    from countyhall.core.clock import business_date
+    from countyhall.heating.models import Acceptance
+    from countyhall.heating.services import acceptance_record, entitlements_compute
+
+    Household.objects.update(accepted_on=None)
+    plan = village_progress()[0].plan
+    acceptance_record(actor=ledger["officer"], plan=plan, stage="town_initial", passed=True,
+                      decided_on=dt.date(2021, 10, 25))
+    with pytest.raises(ServiceError) as early:
+        acceptance_record(actor=ledger["officer"], plan=plan, stage="county_application", passed=True,
+                          decided_on=dt.date(2021, 10, 24))
+    assert early.value.field == "decided_on" and "2021年10月25日" in early.value.message
+    acceptance_record(actor=ledger["officer"], plan=plan, stage="county_application", passed=True,
+                      decided_on=dt.date(2021, 10, 26))
+    ahead = business_date() + dt.timedelta(days=1)
+    with pytest.raises(ServiceError) as caught:
+        acceptance_record(actor=ledger["officer"], plan=plan, stage="third_party", passed=True, decided_on=ahead,
+                          findings="符合验收规范")
+    assert caught.value.field == "decided_on" and "不能晚于今天" in caught.value.message
+    assert not Acceptance.objects.filter(stage="third_party").exists()
+    assert not Household.objects.filter(accepted_on__isnull=False).exists()
+    entitlements_compute(actor=ledger["officer"], period="2021")
+    assert not Entitlement.objects.filter(item__in=["gas_network", "gas_boiler", "biomass_stove"]).exists()
+
 def test_meter_readings_and_fuel_purchases_make_the_season(ledger):
     from countyhall.heating.services import fuel_purchase_record, meter_reading_record
 

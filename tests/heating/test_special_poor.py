@@ -279,3 +279,28 @@ def test_the_change_page_previews_the_special_poor_households(client, ledger, ma
     html = client.get(f"/policy/changes/{change.pk}/").content.decode()
     assert "清洁取暖：特别困难群体（按镇）" in html and "清洁取暖：特别困难群体（逐户）" in html
     assert "3,000.00（另有 1 项待管理员录入）" in html and "户主4" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["999999999999.99", "10000000000.00", "1e11"])
+def test_a_scheme_amount_an_entitlement_cannot_hold_is_refused(ledger, make_user, value):  # noqa: F811
+    """Attack (attack13): 999999999999.99 per household passed the parameter check (up to 10^12), was approved,
+    and every read of the 特困 household's entitlement failed (InvalidOperation on SQLite, overflow on PostgreSQL)."""
+    proposer, _ = _governors(make_user)
+    with pytest.raises(ServiceError) as caught:
+        policy_change_propose(actor=proposer, kind="parameter", key="heating.special_poor.gas_boiler", value=value,
+                              valid_from=dt.date(2021, 8, 28), reason="按县特困群体清洁取暖实施方案录入")
+    assert caught.value.field == "value" and "每户补助应在 0 至 9999999999.99 之间" in caught.value.message
+    assert not PolicyChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_claim_total_past_its_column_is_refused_and_nothing_written(ledger):  # noqa: F811
+    """The largest amount an entitlement holds, beside the general households' boilers, makes a gas company's claim
+    its column cannot hold: a ServiceError naming the amount, no claim written."""
+    with _entered(gas_boiler="9999999999.99", gas_network="9999999999.99"):
+        services.entitlements_compute(actor=ledger["officer"], period="2021")
+        with pytest.raises(ServiceError) as caught:
+            services.claims_build(actor=ledger["officer"], period="2021")
+    assert caught.value.field == "amount" and "9999999999.99" in caught.value.message
+    assert not Claim.objects.exists() and not Entitlement.objects.filter(claim__isnull=False).exists()

@@ -427,7 +427,12 @@ def test_c11_report_deadline_under_each_answer(world, answer, last_day, submitte
             on=submitted,
         )
     assert report.late is late
-    assert report.summary["policy_basis"] == {"readings": {"C11": answer}}
+    # The reading, and the version of the report day it read (the parameter's first day in force).
+    assert report.summary["policy_basis"] == {
+        "readings": {"C11": answer},
+        "changes": [],
+        "parameters": {"permit.progress_report.last_day": value.valid_from.isoformat()},
+    }
 
 
 # ---------------------------------------------------------------- policy out of code
@@ -584,3 +589,18 @@ def test_a_consultation_cannot_be_dated_after_today(world, residential, sent, an
                                  answered_on=answered, reference="高自然资函〔2021〕8号")
     assert error.value.field == field and "今天" in error.value.message
     assert not ElderlyCareStep.objects.filter(project=residential["project"], party="civil_affairs").exists()
+
+
+def test_a_consultation_an_approval_relied_on_cannot_be_rewritten(world, residential):
+    """Walk finding: after the design-scheme stage was approved, its consultation could be re-dated or re-referenced
+    (update_or_create) — the evidence of the approval changed under it. Before the decision it can be corrected."""
+    project, case = residential["project"], residential["case"]
+    record = dict(actor=world["users"]["approval"], project=project, kind="scheme_consultation", sent_on=D(2021, 9, 3))
+    for party in ("civil_affairs", "town"):
+        elderly_care_step_record(**record, party=party, reference="高自然资函〔2021〕7号")
+    elderly_care_step_record(**record, party="town", reference="高自然资函〔2021〕8号")  # corrected before the decision
+    case_decide(actor=world["users"]["approval"], case=case, approve=True, on=D(2021, 9, 7))
+    with pytest.raises(ServiceError) as error:
+        elderly_care_step_record(**record, party="town", reference="改过的文号")
+    assert error.value.field == "kind" and "不能再修改" in error.value.message
+    assert ElderlyCareStep.objects.get(project=project, party="town").reference == "高自然资函〔2021〕8号"

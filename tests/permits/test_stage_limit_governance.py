@@ -121,3 +121,20 @@ def test_a_limit_proposed_on_the_figure_page_keeps_the_services_bounds(client, w
         policy_change_propose(actor=world["admin"], kind="parameter", key=key, value=0, valid_from=D(2022, 7, 1),
                               reason="流程图修订后录入")
     assert caught.value.field == "value"
+
+
+@pytest.mark.parametrize("value", ["1000000000000", "46"])
+def test_a_review_limit_without_its_stage_limit_stays_within_the_total(world, value):
+    """Attack (attack13): with the stage's own limit not entered, a departments' review limit of 10^12 working days
+    was proposed and approved (the review-within-stage check needs the stage's figure); afterwards no stage limit
+    could be entered below it. C3 (二、（四）): it stays within the category's total."""
+    from countyhall.core.services.policy import policy_change_propose
+
+    key = "permit.stage_limit.social_industrial.works_permit.review_working_days"
+    with pytest.raises(ServiceError) as caught:
+        policy_change_propose(actor=world["admin"], kind="parameter", key=key, value=value, valid_from=D(2022, 7, 1),
+                              reason="流程图修订后录入")
+    assert caught.value.field == "value" and "总时限" in caught.value.message
+    assert not PolicyChange.objects.filter(key=key).exists()
+    assert policy_change_propose(actor=world["admin"], kind="parameter", key=key, value="5", valid_from=D(2022, 7, 1),
+                                 reason="流程图修订后录入").value == 5

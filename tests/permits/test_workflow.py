@@ -337,3 +337,17 @@ def test_an_absurd_investment_names_its_field_at_registration_and_correction(wor
                          category="social_civil", site=world["project"].site, applicant=world["project"].applicant,
                          investment=investment)
     assert error.value.field == "investment"
+
+
+@pytest.mark.parametrize(
+    ("working_days", "message"),
+    [(0, "至少为 1 天"), (-3, "至少为 1 天"), ("5", "须为整数"), (True, "须为整数"), (2.5, "须为整数")],
+)
+def test_extension_days_are_a_whole_positive_number(world, working_days, message):
+    """The permits guard checks the type; at least one day is the core clock's rule (one message, one place)."""
+    users = world["users"]
+    case = permit_stage_submit(actor=users["approval"], project=world["project"], stage="立项用地规划许可",
+                               accepted_on=D(2022, 5, 30))
+    with pytest.raises(ServiceError) as error:
+        extension_request(actor=users["resources"], case=case, working_days=working_days, reason="需现场踏勘")
+    assert error.value.field == "working_days" and message in str(error.value)

@@ -16,18 +16,7 @@ from countyhall.gazette.models import Clause
 
 # Known failures in program code this change does not own: where → (program, why). Each becomes a strict xfail,
 # so the fix in the program turns it into a failure here until the entry is removed.
-KNOWN = {
-    "heating.yaml heating.gas_use.per_m3@2021-08-28": (
-        "heating",
-        '37号 四、（一）3: the figure 1 元／立方米 starts on L5480 ("…采暖期用气 1"), the citation says L5482',
-    ),
-    # Since issue 15 the gazette parser closes a "；"-list at its "。"-ended last item: 34号 3.3's paragraph after
-    # the six report items (L3925–3927, the 24-hour written report) is 3.3's own text, not item （6）'s.
-    **{where: ("emergency", "34号 L3925–3927 is clause 3.3 (after the list), the citation says 3.3（6）")
-       for where in ("emergency.yaml emergency.report.written_accident.minutes@2021-07-30",
-                     "emergency.yaml emergency.report.written_accident.recipients@2021-07-30",
-                     "emergency.yaml reading E2")},
-}
+KNOWN: dict[str, tuple[str, str]] = {}
 
 
 def _spans():

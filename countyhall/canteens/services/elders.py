@@ -896,6 +896,8 @@ def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None
         },
         note="Excel 导入更新",
     )
+    # The elder's page lists every correction: an import's change is one too, as a clerk's edit would be.
+    _correction(actor, elder, ElderCorrection.Kind.EDIT, [list(c) for c in changes], f"Excel 导入更新（第{row.number}行）")
     period = elder.tekun_periods.filter(valid_from=row.tekun_from).first() if row.tekun_from else None
     if row.tekun_from and period is None:
         tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from,

@@ -238,6 +238,7 @@ SPECTACULAR_SETTINGS = {
         "FacilityKindEnum": "countyhall.canteens.models.Facility.Kind",
         "IncidentKindEnum": "countyhall.emergency.models.Incident.Kind",
         "DocumentKindEnum": "countyhall.gazette.models.Document.Kind",
+        "SupplierRatingKindEnum": "countyhall.egov.models.SupplierRating.Kind",
     },
 }
 

@@ -50,3 +50,18 @@ class PolicyChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key} 自 {self.valid_from.isoformat()}（{self.get_state_display()}）"
+
+    def audit_repr(self) -> str:
+        """How the audit log names the change: what it changes in words, not its key (the key stays in the row's
+        snapshot), so the auditor's list shows no parameter key."""
+        from countyhall.core.clock import chinese_date
+        from countyhall.core.policy import parameters
+
+        registry = parameters()
+        if self.kind == self.Kind.READING:
+            reading = registry.readings.get(self.key)
+            subject = f"解读“{reading.question[:30]}”" if reading and reading.question else self.key
+        else:
+            parameter = registry.parameters.get(self.key)
+            subject = f"“{parameter.label}”" if parameter else self.key
+        return f"{self.get_kind_display()}{subject}自{chinese_date(self.valid_from)}（{self.get_state_display()}）"

@@ -52,6 +52,7 @@ UNITS = {
     "CNY_per_m3": "元/立方米",
     "CNY_per_tonne": "元/吨",
     "count": "个",
+    "points": "分",
     "persons": "人次",
     "households": "户",
     "days": "日",
@@ -72,7 +73,7 @@ UNITS = {
     "text": "文本",
 }
 # Units whose values are whole numbers (the file's integers; a page's digits, core.services.policy).
-INTEGER_UNITS = frozenset({"count", "persons", "households", "days", "day_of_month", "working_days", "minutes", "hours",
+INTEGER_UNITS = frozenset({"count", "points", "persons", "households", "days", "day_of_month", "working_days", "minutes", "hours",
                            "months", "years", "age_years", "m2", "m3", "tonnes"})
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 DOCUMENT_PATTERN = re.compile(r"^高政(办发|办字|字|任|发)〔\d{4}〕\d+号$")

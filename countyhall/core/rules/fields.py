@@ -38,3 +38,14 @@ class QuantityField(ExactDecimalField):
         kwargs.setdefault("decimal_places", 3)
         kwargs.setdefault("min_value", Decimal("0"))
         super().__init__(**kwargs)
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField, with a naive time at the edge of the calendar ("0001-01-01") refused as out of range:
+    made aware in Asia/Shanghai it overflowed inside DRF's own check and the request failed with a 500."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")

@@ -271,18 +271,59 @@ def _shortened(text: str, limit: int = 36) -> str:
 def second_pair_of_eyes_refusal(user, change: PolicyChange) -> str:
     """Why `user` may not approve or reject `change`, or "" when they may. Four eyes need a second administrator
     of their own standing: not the proposer, not an account the proposer made an administrator (the admin's user
-    page can add one), not one who became an administrator after the proposal. Grants made before granted_by was
-    kept count as independent. The change's page shows its buttons from this too."""
-    from countyhall.core.models import RoleGrant
-    from countyhall.core.roles import ROLE_CAPABILITIES
-
+    page can add one) — directly or through an account the proposer made or created in turn (a chain of
+    puppets) —, not an account the proposer created or whose password they set on the admin site, not one who
+    became an administrator after the proposal. Grants made before granted_by was kept count as independent. The change's page shows its
+    buttons from this too."""
     if change.proposed_by_id == user.pk:
         return "变更须由另一位管理员审核（提出人不能批准自己的变更）。"
-    governing = [role for role, capabilities in ROLE_CAPABILITIES.items() if Capability.POLICY_GOVERN in capabilities]
-    grants = RoleGrant.objects.filter(user=user, role__in=governing).values_list("granted_by_id", "granted_at")
-    if not any(by != change.proposed_by_id and (at is None or at <= change.proposed_at) for by, at in grants):
-        return "变更须由另一位管理员审核：审核人的管理员角色不能由提出人授予，也不能在变更提出之后才授予。"
+    if not _independent_of(user.pk, proposer_id=change.proposed_by_id, before=change.proposed_at, granter=False,
+                           seen=frozenset({user.pk})):
+        return "变更须由另一位管理员审核：审核人的管理员角色不能由提出人授予（也不能经由提出人授予或创建的账号转授），" \
+               "审核人的账号不能由提出人创建或设置密码，角色也不能在变更提出之后才授予。"
     return ""
+
+
+def _governing_roles() -> list[str]:
+    from countyhall.core.roles import ROLE_CAPABILITIES
+
+    return [role for role, capabilities in ROLE_CAPABILITIES.items() if Capability.POLICY_GOVERN in capabilities]
+
+
+def _created_by(user_id: int) -> set[int]:
+    """Who added the account on the admin site or set its password there (their LogEntry rows: the addition, and
+    the password page's change, logged with the field name "password", matched in either case: SQLite's LIKE
+    ignores case, PostgreSQL's does not): either knows the password."""
+    from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user_id))
+    return set(entries.filter(Q(action_flag=ADDITION) | Q(action_flag=CHANGE, change_message__icontains='"password'))
+               .values_list("user_id", flat=True))
+
+
+def _independent_of(user_id: int, *, proposer_id: int, before, granter: bool, seen: frozenset) -> bool:
+    """Whether `user_id` held, at `before`, a governing role that does not trace back to the proposer: granted by
+    nobody recorded (before granted_by was kept), or by someone themselves independent of the proposer. A granter
+    who held no governing role then (the installation's superuser) is independent unless the proposer created the
+    account."""
+    from countyhall.core.models import RoleGrant
+
+    if user_id == proposer_id or proposer_id in _created_by(user_id):
+        return False
+    grants = [(by, at) for by, at in RoleGrant.objects.filter(user_id=user_id, role__in=_governing_roles())
+              .values_list("granted_by_id", "granted_at") if at is None or at <= before]
+    if not grants:
+        return granter
+    for by, at in grants:
+        if by is None:
+            return True
+        if by in seen:
+            continue
+        if _independent_of(by, proposer_id=proposer_id, before=at, granter=True, seen=seen | {by}):
+            return True
+    return False
 
 
 def _require_second_pair_of_eyes(user: User, change: PolicyChange) -> None:

@@ -17,7 +17,7 @@ def egov_basis(decision, label: str = "依据"):
     ):  # a PlanYear or AnnualPlan: fields of their own
         decision = {
             "citations": decision.citations,
-            "reading_answers": decision.policy_basis.get("readings", {}),
+            "reading_answers": getattr(decision, "policy_basis", {}).get("readings", {}),
         }
     decision = decision or {}
     readings = []

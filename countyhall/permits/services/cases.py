@@ -11,7 +11,7 @@ from django.db.models import Max
 
 from countyhall.core.access import require
 from countyhall.core.actors import as_actor
-from countyhall.core.clock import business_date, business_now
+from countyhall.core.clock import business_date, business_now, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation
 from countyhall.core.policy import Citation
@@ -391,8 +391,9 @@ def extension_request(*, actor, case: Case, working_days: int, reason: str, on: 
     require(access.can_request_extension(actor, case), "只有牵头部门可以申请延期。")
     if case.status not in (Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT):
         raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能申请延期。")
-    if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
-        raise ServiceError("working_days", "延长的工作日至少为 1 天。")
+    if isinstance(working_days, bool) or not isinstance(working_days, int):
+        raise ServiceError("working_days", "延长的工作日须为整数。")
+    # At least one day and a reason are core's check (StatutoryClock.extended, below); this is only an input guard.
     if working_days > MAX_EXTENSION_WORKING_DAYS:
         # An input guard, not policy: 10^12 failed PostgreSQL's integer column, and a clock would count for ever.
         raise ServiceError("working_days", f"延长的工作日不能超过 {MAX_EXTENSION_WORKING_DAYS} 天（约一年）。")
@@ -521,6 +522,18 @@ def elderly_care_step_record(*, actor, project: Project, kind: str, party: str, 
     if organisation is None:
         raise ServiceError("party", f"机构名录中没有{ElderlyCareStep.Party(party).label}，请先登记该单位。")
     existing = ElderlyCareStep.objects.filter(project=project, kind=kind, party=party).first()
+    if existing is not None:
+        # The step is the evidence an approval relied on (35号 一、（一）1–2): once a stage it gates is approved, the
+        # record stays as the approval saw it; the audit trail keeps every earlier state.
+        gated = _stages_of(
+            "permit.stages.scheme_consultation" if kind == ElderlyCareStep.Kind.SCHEME_CONSULTATION
+            else "permit.stages.acceptance_invitation", existing.sent_on)[0]
+        decided = (Case.objects.filter(project=project, stage__in=gated, status__in=(Case.Status.APPROVED,
+                                                                                     Case.Status.REVOKED))
+                   .order_by("decided_on").first())
+        if decided is not None:
+            raise ServiceError("kind", f"“{decided.stage}”已于{chinese_date(decided.decided_on)}准予许可，"
+                                       f"审批所依据的{ElderlyCareStep.Kind(kind).label}记录不能再修改。")
     before = model_snapshot(existing) if existing else None
     step, created = ElderlyCareStep.objects.update_or_create(project=project, kind=kind, party=party, defaults={
         "organisation": organisation, "sent_on": sent_on, "reference": reference.strip()[:100],
