@@ -17,7 +17,7 @@ CYCLE_KEEPERS = BIG_DATA
 SEE_ALL = frozenset(
     {Role.BIG_DATA, Role.FINANCE, Role.AUDIT_OFFICE, Role.AUDITOR, Role.COUNTY_GOVERNMENT, Role.SYSTEM_ADMIN}
 )
-USERS = SEE_ALL | {Role.BUDGET_UNIT, Role.SECRECY, Role.DEVELOPMENT, Role.EGOV_REVIEWER}
+USERS = SEE_ALL | {Role.BUDGET_UNIT, Role.SECRECY, Role.DEVELOPMENT, Role.EGOV_REVIEWER, Role.TRADING_CENTRE}
 # The administered attachments (L901–925) are uploaded by an administrator or the competent department.
 TEMPLATE_KEEPERS = frozenset({Role.SYSTEM_ADMIN, Role.BIG_DATA})
 
@@ -53,6 +53,11 @@ def assigned_reviewer(user, application) -> bool:
     )
 
 
+def trading_centre_case(application) -> bool:
+    procurement = getattr(application, "procurement", None) if hasattr(application, "procurement") else None
+    return procurement is not None and procurement.file_reviewed
+
+
 # ---------------------------------------------------------------- reads
 
 
@@ -69,8 +74,10 @@ def can_view_application(user, application) -> bool:
         return True
     if Role.SECRECY in _roles(user):
         return application.classified  # 3.5: 保密局 reviews the classified ones
-    if Role.DEVELOPMENT in _roles(user):
-        return application.major_county_project  # 3.7: 发改 approves county major projects
+    if Role.DEVELOPMENT in _roles(user) and application.major_county_project:
+        return True  # 3.7: 发改 approves county major projects
+    if Role.TRADING_CENTRE in _roles(user) and trading_centre_case(application):
+        return True  # 5.1: the trading centre procures the projects whose file 大数据局 reviewed
     return assigned_reviewer(user, application)
 
 
@@ -131,6 +138,51 @@ def can_compile_plan(user) -> bool:
 def can_approve_plan(user) -> bool:
     """县政府审定 (4.7, L666)."""
     return _system(user) or Role.COUNTY_GOVERNMENT in _roles(user)
+
+
+# ---------------------------------------------------------------- construction and acceptance (三、（三）—（四）)
+
+
+def can_build(user, application) -> bool:
+    """The builder (项目建设单位 = the unit that applied) acts on its own project: procurement file, cloud requests,
+    supervisor filing, start, design changes, rectification, preliminary acceptance, final acceptance, use."""
+    return _system(user) or own_unit(user, application)
+
+
+def can_review_procurement(user) -> bool:
+    """大数据局 reviews procurement files (5.1), cloud requests (5.2a), major design changes (5.2c), exemptions from
+    supervision (5.3)."""
+    return _system(user) or _has(user, BIG_DATA)
+
+
+def can_record_procurement(user) -> bool:
+    """市公共资源交易中心高青分中心 runs the procurement (5.1; reading D2n: one organisation under two names)."""
+    return _system(user) or Role.TRADING_CENTRE in _roles(user)
+
+
+def can_inspect(user) -> bool:
+    """5.4: 大数据局 leads the inspections (with finance, audit and technical support) and proposes sanctions."""
+    return _system(user) or _has(user, BIG_DATA)
+
+
+def can_approve_sanction(user) -> bool:
+    """5.6: "报县政府批准后"."""
+    return _system(user) or Role.COUNTY_GOVERNMENT in _roles(user)
+
+
+def can_record_payment(user) -> bool:
+    """县财政局 arranges and pays the money (4.8) and commissions the settlement review (6.10)."""
+    return _system(user) or Role.FINANCE in _roles(user)
+
+
+def can_accept(user) -> bool:
+    """6.1: 竣工验收由县电子政务主管部门组织."""
+    return _system(user) or _has(user, BIG_DATA)
+
+
+def can_run_sweep(user) -> bool:
+    """The acceptance clock's reminders and escalations are the daily system task only."""
+    return _system(user)
 
 
 _BIG_DATA = {Role.BIG_DATA: SCOPE_COUNTY}
@@ -194,6 +246,39 @@ PERMISSIONS: list[Permission] = [
         {Role.COUNTY_GOVERNMENT: SCOPE_COUNTY},
         note="1号 三、（二）3",
     ),
+    Permission(
+        "egov.construction_build",
+        "报送采购文件、申请政务云资源、监理备案、登记开工、报告设计变更、登记整改、初步验收、申请竣工验收、投入使用",
+        {Role.BUDGET_UNIT: SCOPE_FIRM},
+        note="1号 三、（三）—（四）：本单位的项目",
+    ),
+    Permission(
+        "egov.procurement_review",
+        "审核采购文件、审批政务云资源和重大设计变更、认定免于监理",
+        dict(_BIG_DATA),
+        note="1号 三、（三）1—3",
+    ),
+    Permission(
+        "egov.procurement_record",
+        "登记政府采购结果",
+        {Role.TRADING_CENTRE: SCOPE_CASE},
+        note="1号 三、（三）1：经审核的采购文件",
+    ),
+    Permission("egov.inspect", "监督检查、提出处理意见", dict(_BIG_DATA), note="1号 三、（三）4"),
+    Permission(
+        "egov.sanction_approve",
+        "批准或解除对项目建设单位的处理",
+        {Role.COUNTY_GOVERNMENT: SCOPE_COUNTY},
+        note="1号 三、（三）4",
+    ),
+    Permission(
+        "egov.payment_record",
+        "登记拨款、结算评审",
+        {Role.FINANCE: SCOPE_COUNTY},
+        note="1号 三、（二）3、三、（四）2",
+    ),
+    Permission("egov.accept", "确认验收材料、作出竣工验收结论", dict(_BIG_DATA), note="1号 三、（四）2"),
+    Permission("egov.acceptance_sweep", "验收时限提醒与超期督办", {}, note="每日系统任务"),
 ]
 
 

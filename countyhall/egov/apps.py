@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class EgovConfig(AppConfig):
     """电子政务项目 (高政办发〔2021〕1号): parameters in countyhall/parameters/egov.yaml, the egov.* rules, the yearly
-    cycle from application to the annual plan (construction, acceptance and the portfolio come next)."""
+    cycle from application to the annual plan, then construction, acceptance and the settlement review."""
 
     name = "countyhall.egov"
     label = "egov"
@@ -20,17 +20,19 @@ class EgovConfig(AppConfig):
             parameter_files=("egov.yaml",),
             menu=(MenuEntry("电子政务项目", "egov:applications", roles=access.USERS),),
             home_text={
-                Role.BUDGET_UNIT: "申报本单位的电子政务建设项目，查看评审结果和年度建设计划。",
+                Role.BUDGET_UNIT: "申报和建设本单位的电子政务项目：评审结果、年度建设计划、采购、监理、验收。",
                 Role.BIG_DATA: "电子政务项目的受理、评审、审核会签和年度建设计划。",
                 Role.FINANCE: "电子政务项目的财政审核会签和年度建设计划。",
                 Role.SECRECY: "涉密电子政务项目的审查确认。",
                 Role.COUNTY_GOVERNMENT: "审定电子政务项目年度建设计划。",
                 Role.EGOV_REVIEWER: "受托电子政务项目的评审报告。",
-                Role.AUDIT_OFFICE: "查阅电子政务项目的申报、评审和年度计划。",
+                Role.AUDIT_OFFICE: "查阅电子政务项目的申报、评审、年度计划、建设和验收。",
+                Role.TRADING_CENTRE: "经县大数据局审核采购文件的电子政务项目的政府采购。",
             },
             access="countyhall.egov.access",
             demo="countyhall.egov.demo",
             todos="countyhall.egov.todos:todos_for",
+            cli="countyhall.egov.cli",
         )
 
     def ready(self) -> None:

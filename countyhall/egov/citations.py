@@ -22,3 +22,15 @@ FISCAL = Citation(DOCUMENT, "三、（二）2", 654)  # 4.6 财政部门审核�
 ANNUAL_PLAN = Citation(DOCUMENT, "三、（二）3", 658)  # 4.7 每年12月底前编制年度建设计划
 COUNTY_APPROVAL = Citation(DOCUMENT, "三、（二）3", 666)  # 4.7 报县政府审定后，向项目申报单位反馈
 PLAN_CHANGE = Citation(DOCUMENT, "三、（二）4", 681)  # 4.10 原则上不予调整，确需变更的按程序报批
+
+# Construction and acceptance (三、（三）—（四）, SPEC sections 5–6); the gates' own clauses are in rules.py.
+PROCUREMENT_FILE = Citation(DOCUMENT, "三、（三）1", 689)  # 5.1 采购文件报县电子政务主管部门审核
+CLOUD_FORMS = Citation(DOCUMENT, "三、（三）2", 711)  # 5.2a 《政务云资源需求审批表》（附件4），报主管部门审批
+CLOUD_CHANGE = Citation(DOCUMENT, "三、（三）2", 717)  # 5.2a 资源变更填写（附件6）
+INSPECTION = Citation(DOCUMENT, "三、（三）4", 755)  # 5.4 会同财政、审计部门及技术支撑单位监督检查
+RECTIFY = Citation(DOCUMENT, "三、（三）4", 767)  # 5.5 发现的问题，项目建设单位应及时整改
+PRELIMINARY = Citation(DOCUMENT, "三、（四）1", 787)  # 6.2 评测评估机构测试、信息安全风险评估、初步验收
+TRIAL_RUN = Citation(DOCUMENT, "三、（四）1", 801)  # 6.3 新开发的应用软件试运行期原则上不少于3个月
+FINAL_APPLY = Citation(DOCUMENT, "三、（四）2", 809)  # 6.4 按照《验收工作大纲》（附件7）提报相关材料
+ACCEPTANCE_LIMIT = Citation(DOCUMENT, "三、（四）2", 819)  # 6.5 收齐材料并符合条件之日起20个工作日内完成验收
+REAPPLY = Citation(DOCUMENT, "三、（四）2", 835)  # 6.7 制定整改方案，限期整改，重新提交竣工验收申请

@@ -124,6 +124,103 @@ def _review(users, application, *, approved: str, steps: int = 5, report=True, s
     return review
 
 
+ACCEPTANCE_MATERIALS = (
+    # Entered as an administrator would from the published 附件7 (not printed in the gazette); demo wording.
+    "竣工验收申请报告（示例）",
+    "初步验收报告（示例）",
+    "软件测试报告（示例）",
+    "信息安全风险评估报告（示例）",
+    "试运行报告及相关数据资料（示例）",
+)
+
+
+def _construction(users, campus, clinic) -> None:
+    """The 2022 plan's two projects under construction in the demo's June 2022: the campus platform with a major
+    problem and 暂缓拨付 in force; the clinic system accepted preliminarily and its final acceptance clock overdue."""
+    bigdata, finance, trading, government = (
+        users["dashuju"],
+        users["caizheng"],
+        users["jiaoyi"],
+        users["xianzhengfu"],
+    )
+    with override_settings(BUSINESS_DATE=dt.date(2022, 1, 10)):
+        items = [services.checklist_item_add(actor=bigdata, name=name).pk for name in ACCEPTANCE_MATERIALS]
+        for application, contractor, amount in (
+            (campus, "山东示例软件有限公司（示例）", "1120000.00"),
+            (clinic, "淄博示例医疗信息有限公司（示例）", "440000.00"),
+        ):
+            unit = application.unit.users.first()
+            procurement = services.procurement_submit(
+                actor=unit, application=application, file=_pdf("采购文件.pdf")
+            )
+            services.procurement_review(
+                actor=bigdata, procurement=procurement, approved=True, opinion="同意采购（示例）"
+            )
+            services.procurement_record(
+                actor=trading,
+                procurement=procurement,
+                contractor=contractor,
+                contract_amount=amount,
+                procured_on=dt.date(2022, 1, 10),
+            )
+            services.construction_start(
+                actor=unit,
+                application=application,
+                started_on=dt.date(2022, 1, 10),
+                planned_acceptance_on=dt.date(2022, 6, 30),
+            )
+            services.payment_record(
+                actor=finance,
+                application=application,
+                kind="progress",
+                amount="200000.00",
+                paid_on=dt.date(2022, 1, 10),
+            )
+        services.cloud_request_submit(
+            actor=campus.unit.users.first(),
+            application=campus,
+            kind="new",
+            resources="8核16G云主机2台、500G存储（示例）",
+            file=_pdf("附件4.pdf"),
+        )
+    with override_settings(BUSINESS_DATE=dt.date(2022, 3, 15)):
+        inspection = services.inspection_record(
+            actor=bigdata,
+            application=campus,
+            inspected_on=dt.date(2022, 3, 15),
+            participants="县财政局、县审计局、技术支撑单位（示例）",
+            scope="建设进度、质量和资金使用（示例）",
+            findings=[
+                {
+                    "description": "未经批准改变主要功能模块（示例）",
+                    "major": True,
+                    "rectify_by": dt.date(2022, 7, 15),
+                },
+                {"description": "项目文档不全（示例）", "major": False, "rectify_by": dt.date(2022, 4, 15)},
+            ],
+        )
+        major = inspection.findings.get(major=True)
+        sanction = services.sanction_propose(
+            actor=bigdata, finding=major, kind="暂缓拨付", reason="擅自改变建设内容，整改前暂缓拨付（示例）"
+        )
+        services.sanction_decide(
+            actor=government, sanction=sanction, approved=True, reference="高政字〔2022〕示例号"
+        )
+    health = clinic.unit.users.first()
+    with override_settings(BUSINESS_DATE=dt.date(2022, 5, 5)):
+        services.preliminary_acceptance_record(
+            actor=health,
+            application=clinic,
+            new_software=True,
+            trial_start_on=dt.date(2022, 2, 1),
+            accepted_on=dt.date(2022, 5, 5),
+            testing_body="山东示例软件评测中心（示例）",
+            test_report=_pdf("测试报告.pdf"),
+            security_assessment=_pdf("安全风险评估报告.pdf"),
+        )
+        services.final_acceptance_apply(actor=health, application=clinic, received=items)
+
+
 def load(*, actor) -> list[str]:
     if PlanYear.objects.exists():
         return ["电子政务项目演示数据已存在，未重复加载。"]
@@ -165,6 +262,7 @@ def load(*, actor) -> list[str]:
         services.plan_approve(
             actor=users["xianzhengfu"], plan=plan22, reference="高青县人民政府常务会议纪要（示例）"
         )
+    _construction(users, campus, clinic)
     # Plan year 2023, in the demo's June 2022: a late one for 2022, a draft, a submitted, a classified, an on-site
     # review half-way, a report awaiting the signatures and one with its 审核意见.
     year23 = services.plan_year_open(actor=users["dashuju"], year=2023)
@@ -200,7 +298,7 @@ def load(*, actor) -> list[str]:
     _review(users, done, approved="360000.00")
     performance_lines = demo_performance.load(users)
     return [
-        f"电子政务项目：{year22}（年度计划已审定）、{year23}（各环节的申报）；演示账号 "
-        + "、".join(username for username, *_ in USERS),
+        f"电子政务项目：{year22}（年度计划已审定，两个项目在建设和验收中：一个暂缓拨付，一个竣工验收超期）、"
+        f"{year23}（各环节的申报）；演示账号 " + "、".join(username for username, *_ in USERS),
         *performance_lines,
     ]

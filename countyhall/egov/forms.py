@@ -277,3 +277,202 @@ class PlanChangeForm(forms.Form):
 
 
 STEP_LABELS = dict(OnsiteStep.Step.choices)
+
+
+# ---------------------------------------------------------------- construction and acceptance (三、（三）—（四）)
+
+DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
+
+
+def _date(label: str, required: bool = True, help_text: str = "") -> forms.DateField:
+    return forms.DateField(label=label, required=required, help_text=help_text, **DATE)
+
+
+def _money_field(label: str, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=20, help_text="以元为单位，最多两位小数"
+    )
+
+
+class ProcurementSubmitForm(forms.Form):
+    file = forms.FileField(
+        label="采购文件", help_text="报县大数据局审核后，方可组织政府采购（1号 三、（三）1）"
+    )
+
+
+class DecisionForm(forms.Form):
+    approved = _yes_no("是否同意")
+    opinion = forms.CharField(label="意见", max_length=300)
+
+
+class ProcurementRecordForm(forms.Form):
+    contractor = forms.CharField(label="项目承建单位", max_length=120)
+    contract_amount = _money_field("合同金额（元）")
+    procured_on = _date("采购完成日期")
+
+
+class CloudRequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="类别",
+        choices=[
+            ("new", "新建系统（附件4）"),
+            ("migrated", "迁移系统（附件5）"),
+            ("change", "资源变更（附件6）"),
+        ],
+    )
+    resources = forms.CharField(label="资源需求", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    file = forms.FileField(label="政务云资源审批表")
+
+
+class CloudDecisionForm(DecisionForm):
+    request = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SupervisionForm(forms.Form):
+    supervisor = forms.CharField(label="工程监理单位", max_length=120)
+    qualification = forms.CharField(label="监理单位资质", max_length=200)
+    certificate = forms.CharField(label="总监理工程师证书编号", max_length=200)
+
+
+class ExemptForm(forms.Form):
+    reason = forms.CharField(label="免于监理的理由", max_length=300)
+
+
+class StartForm(forms.Form):
+    started_on = _date("开工日期")
+    planned_acceptance_on = _date(
+        "计划完成验收日期",
+        required=False,
+        help_text="批准的建设方案或年度计划中的验收日期（“按期验收”的期限）",
+    )
+
+
+class DesignChangeForm(forms.Form):
+    description = forms.CharField(label="变更内容", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    major = forms.BooleanField(label="重大设计变更（须经批准）", required=False)
+    budget_effect = forms.CharField(
+        label="对投资的影响（元，增加为正）", required=False, max_length=20, initial="0.00"
+    )
+
+
+class DesignDecisionForm(DecisionForm):
+    change = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class InspectionForm(forms.Form):
+    inspected_on = _date("检查日期")
+    participants = forms.CharField(
+        label="参加单位", max_length=200, initial="县财政局、县审计局、技术支撑单位"
+    )
+    scope = forms.CharField(label="检查内容", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    finding = forms.CharField(label="发现的问题", required=False, max_length=2000, help_text="无问题的留空")
+    major = forms.BooleanField(label="认定为重大问题", required=False)
+    rectify_by = _date("整改期限", required=False)
+
+
+class RectifyForm(forms.Form):
+    finding = forms.IntegerField(widget=forms.HiddenInput)
+    rectification = forms.CharField(label="整改情况", max_length=4000)
+    rectified_on = _date("整改完成日期")
+
+
+class SanctionProposeForm(forms.Form):
+    finding = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label="处理方式",
+        choices=[
+            ("通报批评", "通报批评"),
+            ("暂缓拨付", "暂缓拨付建设资金"),
+            ("暂停", "暂停项目建设"),
+            ("终止", "终止项目"),
+        ],
+    )
+    reason = forms.CharField(label="处理理由", max_length=2000)
+
+
+class SanctionDecideForm(forms.Form):
+    sanction = forms.IntegerField(widget=forms.HiddenInput)
+    approved = _yes_no("县政府是否批准")
+    reference = forms.CharField(label="县政府批准文号", max_length=100, required=False)
+
+
+class SanctionLiftForm(forms.Form):
+    sanction = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label="解除理由", max_length=300)
+
+
+class PaymentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="资金类别",
+        choices=[
+            ("budget_allocation", "列入预算安排资金"),
+            ("progress", "进度款"),
+            ("post_acceptance", "验收后拨款"),
+            ("additional_investment", "追加投资"),
+        ],
+    )
+    amount = _money_field("金额（元）")
+    paid_on = _date("拨付日期")
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+
+class PreliminaryForm(forms.Form):
+    new_software = forms.BooleanField(label="含新开发的应用软件", required=False, initial=True)
+    trial_start_on = _date("试运行开始日期")
+    accepted_on = _date("初步验收日期")
+    testing_body = forms.CharField(label="评测评估机构", max_length=120, required=False)
+    test_report = forms.FileField(label="软件测试报告", required=False)
+    security_assessment = forms.FileField(label="信息安全风险评估报告")
+    exemption_reason = forms.CharField(
+        label="试运行不满3个月的理由",
+        max_length=300,
+        required=False,
+        help_text="原则上不少于3个月；不满的须写明理由",
+    )
+
+
+class MaterialsForm(forms.Form):
+    received = forms.MultipleChoiceField(
+        label="已提交的验收材料（附件7）", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    rectification_plan = forms.CharField(
+        label="整改方案和整改情况（重新申请时填写）", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received"].choices = [(str(item.pk), item.name) for item in items]
+
+
+class IncompleteForm(forms.Form):
+    missing = forms.MultipleChoiceField(label="不齐的材料", widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(label="材料不齐的情况", max_length=250)
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["missing"].choices = [(str(item.pk), item.name) for item in items]
+
+
+class AcceptanceDecideForm(forms.Form):
+    key_params_match_plan = _yes_no("主要技术参数指标与项目审核意见确定的建设方案一致")
+    catalogue_on_sharing_platform = _yes_no("项目信息资源目录已纳入共享交换平台目录管理系统")
+    report_number = forms.CharField(label="竣工验收报告编号", max_length=100)
+    rectify_by = _date("整改期限（不合格时填写）", required=False)
+
+
+class InUseForm(forms.Form):
+    on = _date("投入使用日期")
+
+
+class SettlementForm(forms.Form):
+    reviewer = forms.CharField(label="第三方中介机构", max_length=120)
+    commissioned_on = _date("委托日期")
+    completed_on = _date("结算评审完成日期")
+    settled_amount = _money_field("结算审定金额（元）")
+    conclusion = forms.CharField(
+        label="结算评审结论", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ChecklistItemForm(forms.Form):
+    name = forms.CharField(label="材料名称（按附件7《电子政务建设项目验收工作大纲》）", max_length=120)

@@ -47,7 +47,29 @@ class PlanYear(models.Model):
         return f"{self.year}年度电子政务建设项目"
 
 
-class Template(models.Model):
+class VersionedUpload(models.Model):
+    """An uploaded file kept in versions: a new upload is a new version, none is replaced. The concrete model adds
+    its `attachment` and `file` (their choices and upload folders differ) and its uniqueness constraint."""
+
+    version = models.PositiveSmallIntegerField("版本")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.get_attachment_display()}（第{self.version}版）"
+
+
+class Template(VersionedUpload):
     """An attachment of 1号 (L901–921) as uploaded by an administrator: never generated, never overwritten (a new
     upload is a new version; the latest is the one offered)."""
 
@@ -61,18 +83,8 @@ class Template(models.Model):
         ACCEPTANCE_OUTLINE = 7, "附件7 电子政务建设项目验收工作大纲"
 
     attachment = models.PositiveSmallIntegerField("附件", choices=Attachment.choices)
-    version = models.PositiveSmallIntegerField("版本")
     file = models.FileField("文件", upload_to="egov/templates/")
     note = models.CharField("说明", max_length=200, blank=True)
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         ordering = ["attachment", "-version"]
@@ -81,9 +93,6 @@ class Template(models.Model):
         ]
         verbose_name = "申报材料模板"
         verbose_name_plural = verbose_name
-
-    def __str__(self) -> str:
-        return f"{self.get_attachment_display()}（第{self.version}版）"
 
 
 class Application(models.Model):
@@ -198,24 +207,14 @@ class Application(models.Model):
         return sorted(int(kind) for kind, on in self.declaration.items() if on)
 
 
-class ApplicationDocument(models.Model):
+class ApplicationDocument(VersionedUpload):
     """One of the three application documents (3.3: 附件1–3); a new upload is a new version, none is replaced."""
 
     application = models.ForeignKey(
         Application, verbose_name="申报", on_delete=models.CASCADE, related_name="documents"
     )
     attachment = models.PositiveSmallIntegerField("材料", choices=Template.Attachment.choices[:3])
-    version = models.PositiveSmallIntegerField("版本")
     file = models.FileField("文件", upload_to="egov/applications/")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         ordering = ["attachment", "-version"]
@@ -226,9 +225,6 @@ class ApplicationDocument(models.Model):
         ]
         verbose_name = "申报材料"
         verbose_name_plural = verbose_name
-
-    def __str__(self) -> str:
-        return f"{self.get_attachment_display()}（第{self.version}版）"
 
 
 class Review(models.Model):
@@ -596,3 +592,471 @@ class NextYearDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit}：{self.get_decision_display()}（{self.target_year}年度）"
+
+
+# ======================================================================================================================
+# Construction and acceptance (高政办发〔2021〕1号 三、（三）—（四）, SPEC-egov-1hao.md sections 5–6; issue 14)
+#
+# A project in the annual plan (Application IN_PLAN) is built by its unit: the procurement file reviewed by 大数据局
+# before the trading centre procures (5.1), cloud resources on forms 4–6 (5.2a), the supervisor filed before
+# construction starts where supervision applies (5.3), design changes (5.2c), inspections with findings and, for a
+# 重大问题 with the county government's approval, sanctions (5.4–5.6); then preliminary acceptance by the unit
+# (6.2–6.3), final acceptance by 大数据局 on the 20-working-day clock (6.4–6.7, core StatutoryClock), use (6.8) and the
+# settlement review that post-acceptance payments rest on (6.10). Every payment stores the funding rule's result.
+# ======================================================================================================================
+
+from countyhall.core.models.clocks import ClockNoticeRecord, ClockStop  # noqa: E402
+from countyhall.core.policy.basis import FigureBasis  # noqa: E402
+
+
+def _by(verbose_name: str):
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+
+class Procurement(models.Model):
+    """5.1 (L689–703): the unit sends its procurement file to 大数据局; only a file it approved may be procured by the
+    trading centre (市公共资源交易中心高青分中心, reading D2n: one organisation). A returned file is sent again."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "采购文件待县大数据局审核"
+        RETURNED = "returned", "采购文件退回修改"
+        REVIEWED = "reviewed", "采购文件已审核，可组织采购"
+        PROCURED = "procured", "已完成政府采购"
+
+    application = models.OneToOneField(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="procurement"
+    )
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    file = models.FileField("采购文件", upload_to="egov/procurement/")
+    submitted_on = models.DateField("报送日期")
+    submitted_by = _by("报送人")
+    review_opinion = models.CharField("审核意见", max_length=300, blank=True)
+    reviewed_on = models.DateField("审核日期", null=True, blank=True)
+    reviewed_by = _by("审核人")
+    contractor = models.CharField("项目承建单位", max_length=120, blank=True)
+    contract_amount = models.DecimalField("合同金额（元）", null=True, blank=True, **MONEY)
+    procured_on = models.DateField("采购完成日期", null=True, blank=True)
+    procured_by = _by("登记人（交易中心）")
+    citations = models.JSONField("依据条款", default=list)
+
+    POLICY_FIGURES = FigureBasis(entered=("contract_amount",))
+
+    class Meta:
+        verbose_name = "项目采购"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.application.name}的采购"
+
+    @property
+    def file_reviewed(self) -> bool:
+        return self.status in (self.Status.REVIEWED, self.Status.PROCURED)
+
+
+class CloudResourceRequest(models.Model):
+    """5.2a (L705–721): cloud resources asked on 附件4 (new system), 附件5 (migrated system) or 附件6 (a change) —
+    reading D0c — and approved by 大数据局."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", "新建系统"
+        MIGRATED = "migrated", "迁移系统"
+        CHANGE = "change", "资源变更"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "待审批"
+        APPROVED = "approved", "已批准"
+        REFUSED = "refused", "不予批准"
+
+    application = models.ForeignKey(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="cloud_requests"
+    )
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices)
+    form = models.PositiveSmallIntegerField("审批表", choices=Template.Attachment.choices[3:6])
+    resources = models.TextField("资源需求")
+    file = models.FileField("审批表文件", upload_to="egov/cloud/")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_on = models.DateField("报送日期")
+    submitted_by = _by("报送人")
+    opinion = models.CharField("审批意见", max_length=300, blank=True)
+    decided_on = models.DateField("审批日期", null=True, blank=True)
+    decided_by = _by("审批人")
+    citations = models.JSONField("依据条款", default=list)
+    policy_basis = models.JSONField("适用的政策解读", default=dict)
+
+    class Meta:
+        ordering = ["-submitted_on", "-pk"]
+        verbose_name = "政务云资源申请"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.get_form_display()}（{self.get_status_display()}）"
+
+
+class Construction(models.Model):
+    """5.3 (L739–753) and the start of construction: whether supervision applies (egov.supervision_required, stored
+    with its basis), the supervisor and its filing with 大数据局, or 大数据局's recorded exemption ("原则上", reading
+    D53b); the start refused until one of them is on file. `planned_acceptance_on` is the acceptance date of the
+    approved plan (reading D69: "按期", administered per project)."""
+
+    application = models.OneToOneField(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="construction"
+    )
+    supervision = models.JSONField("是否实行监理（规则结果）", default=dict)
+    supervisor = models.CharField("工程监理单位", max_length=120, blank=True)
+    supervisor_qualification = models.CharField("监理单位资质", max_length=200, blank=True)
+    chief_supervisor_certificate = models.CharField("总监理工程师证书", max_length=200, blank=True)
+    supervision_filed_on = models.DateField("监理备案日期", null=True, blank=True)
+    supervision_filed_by = _by("备案人")
+    exemption_reason = models.CharField("免于监理的理由", max_length=300, blank=True)
+    exempted_on = models.DateField("免于监理认定日期", null=True, blank=True)
+    exempted_by = _by("认定人")
+    planned_acceptance_on = models.DateField("计划完成验收日期", null=True, blank=True)
+    started_on = models.DateField("开工日期", null=True, blank=True)
+    started_by = _by("登记人")
+
+    POLICY_FIGURES = FigureBasis(entered=("planned_acceptance_on",))
+
+    class Meta:
+        verbose_name = "项目建设"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.application.name}的建设"
+
+    @property
+    def supervision_required(self) -> bool:
+        return bool(self.supervision.get("required"))
+
+    @property
+    def supervision_settled(self) -> bool:
+        """Supervision does not apply, or the supervisor is filed, or an exemption is recorded."""
+        return not self.supervision_required or bool(self.supervision_filed_on) or bool(self.exempted_on)
+
+
+class DesignChange(models.Model):
+    """5.2c (L729–737): a design change reported by the unit; a major one needs approval, and an unapproved major
+    change blocks any additional investment (egov.funding_allowed)."""
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", "待审批"
+        APPROVED = "approved", "已批准"
+        REFUSED = "refused", "不予批准"
+        NOT_MAJOR = "not_major", "一般变更（备案）"
+
+    application = models.ForeignKey(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="design_changes"
+    )
+    description = models.TextField("变更内容")
+    major = models.BooleanField("重大设计变更", default=False)
+    budget_effect = models.DecimalField("对投资的影响（元，增加为正）", default=Decimal("0.00"), **MONEY)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.REPORTED)
+    reported_on = models.DateField("报告日期")
+    reported_by = _by("报告人")
+    opinion = models.CharField("审批意见", max_length=300, blank=True)
+    decided_on = models.DateField("审批日期", null=True, blank=True)
+    decided_by = _by("审批人")
+
+    POLICY_FIGURES = FigureBasis(entered=("budget_effect",))
+
+    class Meta:
+        ordering = ["-reported_on", "-pk"]
+        verbose_name = "设计变更"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{'重大' if self.major else '一般'}设计变更（{self.get_status_display()}）"
+
+    @property
+    def unapproved_major(self) -> bool:
+        return self.major and self.status != self.Status.APPROVED
+
+
+class Inspection(models.Model):
+    """5.4 (L755–767): 大数据局 with 财政局, 审计局 and technical support units inspects a project under construction."""
+
+    application = models.ForeignKey(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="inspections"
+    )
+    inspected_on = models.DateField("检查日期")
+    participants = models.CharField("参加单位", max_length=200)
+    scope = models.TextField("检查内容")
+    recorded_by = _by("记录人")
+
+    class Meta:
+        ordering = ["-inspected_on", "-pk"]
+        verbose_name = "监督检查"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.inspected_on}监督检查"
+
+
+class Finding(models.Model):
+    """A problem an inspection found (5.5): the unit rectifies by the deadline; a 重大问题 may lead to a sanction."""
+
+    inspection = models.ForeignKey(
+        Inspection, verbose_name="检查", on_delete=models.PROTECT, related_name="findings"
+    )
+    description = models.TextField("问题")
+    major = models.BooleanField("重大问题", default=False)
+    rectify_by = models.DateField("整改期限")
+    rectified_on = models.DateField("整改完成日期", null=True, blank=True)
+    rectification = models.TextField("整改情况", blank=True)
+    rectified_by = _by("整改登记人")
+
+    POLICY_FIGURES = FigureBasis(entered=("rectify_by",))
+
+    class Meta:
+        ordering = ["rectify_by", "pk"]
+        verbose_name = "检查发现的问题"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{'重大问题' if self.major else '问题'}：{self.description[:30]}"
+
+
+class Sanction(models.Model):
+    """5.6 (L769–775): proposed by 大数据局 on a 重大问题, in force once 县政府 approves (egov.sanction_allowed, reading
+    D56: any of the four). 暂缓拨付 blocks payments until lifted; 暂停 stops construction until lifted; 终止 is final."""
+
+    class Kind(models.TextChoices):
+        CRITICISM = "通报批评", "通报批评"
+        WITHHOLD = "暂缓拨付", "暂缓拨付建设资金"
+        SUSPEND = "暂停", "暂停项目建设"
+        TERMINATE = "终止", "终止项目"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "待县政府批准"
+        IN_FORCE = "in_force", "已批准执行"
+        REFUSED = "refused", "县政府未批准"
+        LIFTED = "lifted", "已解除"
+
+    application = models.ForeignKey(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="sanctions"
+    )
+    finding = models.ForeignKey(
+        Finding, verbose_name="依据的重大问题", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField("处理方式", max_length=8, choices=Kind.choices)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    reason = models.TextField("处理理由")
+    proposed_on = models.DateField("提出日期")
+    proposed_by = _by("提出人")
+    approval_reference = models.CharField("县政府批准文号", max_length=100, blank=True)
+    decided_on = models.DateField("县政府批准日期", null=True, blank=True)
+    decided_by = _by("批准人")
+    terms = models.JSONField("能否处理（规则结果）", default=dict)
+    lifted_on = models.DateField("解除日期", null=True, blank=True)
+    lift_reason = models.CharField("解除理由", max_length=300, blank=True)
+    lifted_by = _by("解除人")
+
+    class Meta:
+        ordering = ["-proposed_on", "-pk"]
+        verbose_name = "对项目建设单位的处理"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.get_status_display()}）"
+
+
+class PreliminaryAcceptance(models.Model):
+    """6.2–6.3 (L787–803): the unit's preliminary acceptance after the trial run, with the testing body's report on
+    newly developed software and the security risk assessment; the trial run (egov.trial_run_satisfied) stored."""
+
+    application = models.OneToOneField(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="preliminary_acceptance"
+    )
+    new_software = models.BooleanField("含新开发的应用软件", default=True)
+    trial_start_on = models.DateField("试运行开始日期")
+    accepted_on = models.DateField("初步验收日期")
+    exemption_reason = models.CharField("试运行不满3个月的理由", max_length=300, blank=True)
+    testing_body = models.CharField("评测评估机构", max_length=120, blank=True)
+    test_report = models.FileField("软件测试报告", upload_to="egov/acceptance/", blank=True)
+    security_assessment = models.FileField("信息安全风险评估报告", upload_to="egov/acceptance/")
+    trial_run = models.JSONField("试运行期（规则结果）", default=dict)
+    recorded_by = _by("登记人")
+
+    class Meta:
+        verbose_name = "初步验收"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.application.name}的初步验收"
+
+
+class AcceptanceChecklistItem(models.Model):
+    """One item of the materials list of 附件7《电子政务建设项目验收工作大纲》: not printed (L921–925), so entered by an
+    administrator or 大数据局 from the published attachment; never invented."""
+
+    name = models.CharField("材料名称", max_length=120, unique=True)
+    position = models.PositiveSmallIntegerField("序号")
+    active = models.BooleanField("在用", default=True)
+    entered_by = _by("录入人")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "竣工验收材料清单项"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FinalAcceptance(models.Model):
+    """6.4–6.7 (L805–839): the unit applies with the materials of 附件7; the clock (core StatutoryClock, limit
+    egov.acceptance.working_days) starts on the application day, stopped while the materials are incomplete; 大数据局
+    accepts within 20 working days of complete materials, by egov.acceptance_passes; a failed acceptance is
+    rectified by a deadline and applied for again (a new row)."""
+
+    class Status(models.TextChoices):
+        INCOMPLETE = "incomplete", "验收材料不齐，停止计时"
+        RUNNING = "running", "验收中（计时）"
+        PASSED = "passed", "竣工验收合格"
+        FAILED = "failed", "竣工验收不合格，限期整改"
+
+    application = models.ForeignKey(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="final_acceptances"
+    )
+    attempt = models.PositiveSmallIntegerField("第几次申请")
+    status = models.CharField("状态", max_length=12, choices=Status.choices)
+    applied_on = models.DateField("申请日期")
+    applied_by = _by("申请人")
+    # {str(item id): {"name": …, "received": bool}} from the checklist when applied and as materials arrive.
+    materials = models.JSONField("验收材料", default=dict)
+    materials_complete_on = models.DateField("收齐验收材料之日", null=True, blank=True)
+    working_days = models.PositiveSmallIntegerField("验收时限（工作日）")
+    due_on = models.DateField("验收完成期限", null=True, blank=True)
+    key_params_match_plan = models.BooleanField("主要技术参数指标与审核意见一致", null=True)
+    catalogue_on_sharing_platform = models.BooleanField("信息资源目录已纳入共享交换平台", null=True)
+    result = models.JSONField("能否通过验收（规则结果）", default=dict)
+    decided_on = models.DateField("验收结论日期", null=True, blank=True)
+    decided_by = _by("验收组织人")
+    report_number = models.CharField("竣工验收报告编号", max_length=100, blank=True)
+    on_time = models.BooleanField("在期限内完成验收", null=True)
+    rectification_plan = models.TextField("整改方案", blank=True)
+    rectify_by = models.DateField("整改期限", null=True, blank=True)
+    in_use_on = models.DateField("投入使用日期", null=True, blank=True)
+    citations = models.JSONField("依据条款", default=list)
+    policy_basis = models.JSONField("适用的政策解读", default=dict)
+
+    POLICY_FIGURES = FigureBasis(
+        computed=("working_days", "due_on"),
+        entered=("rectify_by",),
+        basis="policy_basis",
+        note="egov.acceptance.working_days and reading D65 on the day the materials were complete",
+    )
+
+    class Meta:
+        ordering = ["application", "-attempt"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "attempt"], name="egov_final_acceptance_attempt")
+        ]
+        verbose_name = "竣工验收"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.application.name}竣工验收（第{self.attempt}次）"
+
+    @property
+    def missing(self) -> list[str]:
+        return [item["name"] for item in self.materials.values() if not item.get("received")]
+
+
+class FinalAcceptanceStop(ClockStop):
+    """The acceptance clock stopped while the materials are incomplete (6.5: it runs only from complete materials)."""
+
+    acceptance = models.ForeignKey(
+        FinalAcceptance, verbose_name="竣工验收", on_delete=models.PROTECT, related_name="stops"
+    )
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = "验收停止计时"
+        verbose_name_plural = verbose_name
+
+
+class FinalAcceptanceNotice(ClockNoticeRecord):
+    """A reminder before the acceptance deadline, or an escalation once passed: one per acceptance and kind."""
+
+    acceptance = models.ForeignKey(
+        FinalAcceptance, verbose_name="竣工验收", on_delete=models.PROTECT, related_name="notices"
+    )
+
+    POLICY_FIGURES = FigureBasis(computed=("due",), via="acceptance", note="the acceptance's clock")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["acceptance", "kind", "organisation"], name="egov_acceptance_notice_once"
+            )
+        ]
+        verbose_name = "验收时限提醒"
+        verbose_name_plural = verbose_name
+
+
+class SettlementReview(models.Model):
+    """6.10 (L847–851): after final acceptance 财政局 commissions a third party's settlement review; its settled
+    amount is the basis (and the cap, reading D610) of the payments after acceptance."""
+
+    application = models.OneToOneField(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="settlement_review"
+    )
+    acceptance = models.ForeignKey(
+        FinalAcceptance, verbose_name="竣工验收", on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer = models.CharField("第三方中介机构", max_length=120)
+    commissioned_on = models.DateField("委托日期")
+    completed_on = models.DateField("结算评审完成日期")
+    settled_amount = models.DecimalField("结算审定金额（元）", **MONEY)
+    conclusion = models.TextField("结算评审结论", blank=True)
+    recorded_by = _by("登记人")
+    citations = models.JSONField("依据条款", default=list)
+
+    POLICY_FIGURES = FigureBasis(entered=("settled_amount",))
+
+    class Meta:
+        verbose_name = "结算评审"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.application.name}的结算评审"
+
+
+class Payment(models.Model):
+    """Money for a project, recorded by 财政局 only when egov.funding_allowed allows it (4.9 plan, 5.1 procurement
+    review, 5.2c unapproved major change, 5.6 暂缓拨付/终止, 6.10 acceptance and settlement review); the rule's
+    result is stored with it. A refused payment is not written."""
+
+    class Kind(models.TextChoices):
+        # The labels of egov.funding_allowed's payment_kind (rules.PAYMENT_KINDS; tests/policy checks they agree).
+        BUDGET_ALLOCATION = "budget_allocation", "列入预算安排资金"
+        PROGRESS = "progress", "进度款"
+        POST_ACCEPTANCE = "post_acceptance", "验收后拨款"
+        ADDITIONAL_INVESTMENT = "additional_investment", "追加投资"
+
+    application = models.ForeignKey(
+        Application, verbose_name="项目", on_delete=models.PROTECT, related_name="payments"
+    )
+    kind = models.CharField("资金类别", max_length=24, choices=Kind.choices)
+    amount = models.DecimalField("金额（元）", **MONEY)
+    paid_on = models.DateField("拨付日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    terms = models.JSONField("能否拨付（规则结果）", default=dict)
+    recorded_by = _by("登记人")
+
+    POLICY_FIGURES = FigureBasis(entered=("amount",))
+
+    class Meta:
+        ordering = ["-paid_on", "-pk"]
+        verbose_name = "项目资金拨付"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}元"

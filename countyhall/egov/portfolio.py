@@ -349,6 +349,8 @@ def poor_after_rectification(application: Application) -> bool:
 def acceptance_inputs(application: Application) -> dict[str, bool]:
     """6.9's two facts from the acceptance gates when they exist (construction_gates): a gate coded "acceptance"
     whose state is "overdue" or "failed". Without acceptance records both are False."""
+    if hasattr(selectors, "acceptance_flags"):
+        return selectors.acceptance_flags(application)
     overdue = failed = False
     if hasattr(selectors, "construction_gates"):
         for gate in selectors.construction_gates(application):

@@ -4,7 +4,7 @@ reviews assigned to it; 大数据局, 财政局, 审计局, 县政府 and audito
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from countyhall.core.roles import Role
 from countyhall.egov import access
@@ -27,6 +27,9 @@ def application_queryset_for_user(user) -> QuerySet[Application]:
         scope |= Q(major_county_project=True)
     if Role.EGOV_REVIEWER in roles and user.organisation_id:
         scope |= Q(review__reviewer_id=user.organisation_id)
+    if Role.TRADING_CENTRE in roles:
+        # 5.1: the projects whose procurement file 大数据局 reviewed (the trading centre procures those only)
+        scope |= Q(procurement__status__in=["reviewed", "procured"])
     return base.filter(scope)
 
 
@@ -127,3 +130,435 @@ def plan_versions(plan_year: PlanYear) -> list[AnnualPlan]:
 def plan_year_summary(plan_year: PlanYear) -> dict[str, int]:
     rows = plan_year.applications.values("status").annotate(n=Count("pk"))
     return {row["status"]: row["n"] for row in rows}
+
+
+# ======================================================================================================================
+# Construction and acceptance (三、（三）—（四）): the facts the money rule reads, the acceptance clock, the gates of a
+# project for its page and the portfolio, and what waits for whom.
+# ======================================================================================================================
+
+import datetime as dt  # noqa: E402
+
+from countyhall.core.clock import business_date  # noqa: E402
+from countyhall.core.clocks import ClockState, StatutoryClock  # noqa: E402
+from countyhall.core.selectors.calendar import DatabaseCalendar  # noqa: E402
+from countyhall.egov import citations as cite  # noqa: E402
+from countyhall.egov import rules  # noqa: E402
+from countyhall.egov.models import (  # noqa: E402
+    CloudResourceRequest,
+    Construction,
+    DesignChange,
+    FinalAcceptance,
+    Finding,
+    PreliminaryAcceptance,
+    Procurement,
+    Sanction,
+    SettlementReview,
+)
+
+
+def _first(model, application):
+    return model.objects.filter(application=application).first()
+
+
+def funding_inputs(application: Application) -> dict:
+    """The facts egov.funding_allowed reads for a project, from its stored rows."""
+    procurement = _first(Procurement, application)
+    in_force = set(
+        application.sanctions.filter(status=Sanction.Status.IN_FORCE).values_list("kind", flat=True)
+    )
+    return {
+        "in_annual_plan": application.status == Status.IN_PLAN,
+        # A project on the platform reached the plan through the review; a department's own build never does.
+        "self_built": False,
+        "procurement_file_reviewed": bool(procurement and procurement.file_reviewed),
+        "accepted": application.final_acceptances.filter(status=FinalAcceptance.Status.PASSED).exists(),
+        "settlement_review_done": SettlementReview.objects.filter(application=application).exists(),
+        "suspended": Sanction.Kind.WITHHOLD in in_force,
+        "terminated": Sanction.Kind.TERMINATE in in_force,
+        "unapproved_major_change_overrun": any(c.unapproved_major for c in application.design_changes.all()),
+    }
+
+
+def acceptance_clock(acceptance: FinalAcceptance) -> StatutoryClock:
+    """The final acceptance's clock as core's value: started on the application day, stopped while the materials
+    were incomplete, finished on the decision."""
+    stops = list(acceptance.stops.all())
+    return StatutoryClock(
+        started=acceptance.applied_on,
+        limit=acceptance.working_days,
+        stops=tuple(s.as_stop() for s in stops),
+        reasons=tuple(s.reason for s in stops),
+        finished=acceptance.decided_on,
+    )
+
+
+def acceptance_clock_state(acceptance: FinalAcceptance, *, on: dt.date | None = None) -> ClockState:
+    calendar = DatabaseCalendar()
+    return acceptance_clock(acceptance).state(
+        on=on or business_date(), is_workday=calendar.is_workday, workdays_in_year=calendar.workdays_in_year
+    )
+
+
+def latest_acceptance(application: Application) -> FinalAcceptance | None:
+    return application.final_acceptances.order_by("-attempt").first()
+
+
+def _gate(code, label, state, evidence="", evidence_date=None, citation=None) -> dict:
+    return {
+        "code": code,
+        "label": label,
+        "state": state,
+        "evidence": evidence,
+        "evidence_date": evidence_date,
+        "citation": citation.as_dict() if citation else None,
+    }
+
+
+def construction_gates(application: Application) -> list[dict]:
+    """Every gate of 1号's construction and acceptance for one project, in the order a project meets them:
+    {code, label, state ('open'/'passed'/'refused'/'n/a'), evidence, evidence_date, citation}. Read by the project
+    page and the portfolio."""
+    gates = []
+    in_plan = application.status == Status.IN_PLAN
+    gates.append(
+        _gate(
+            "money",
+            "列入年度建设计划（未列入的不予安排资金）",
+            "passed" if in_plan else "refused",
+            application.get_status_display(),
+            None,
+            rules.MONEY_GATE,
+        )
+    )
+    procurement = _first(Procurement, application)
+    if procurement is None:
+        gates.append(
+            _gate("procurement", "采购文件经县大数据局审核", "open", "尚未报送", None, rules.PROCUREMENT_GATE)
+        )
+    else:
+        state = {"submitted": "open", "returned": "refused"}.get(procurement.status, "passed")
+        gates.append(
+            _gate(
+                "procurement",
+                "采购文件经县大数据局审核",
+                state,
+                procurement.get_status_display()
+                + (f"：{procurement.review_opinion}" if procurement.review_opinion else ""),
+                procurement.reviewed_on or procurement.submitted_on,
+                rules.PROCUREMENT_GATE,
+            )
+        )
+    cloud = application.cloud_requests.order_by("-submitted_on", "-pk").first()
+    gates.append(
+        _gate(
+            "cloud",
+            "政务云资源经县大数据局审批",
+            "n/a"
+            if cloud is None
+            else {"submitted": "open", "approved": "passed", "refused": "refused"}[cloud.status],
+            str(cloud) if cloud else "未申请政务云资源",
+            cloud.decided_on or cloud.submitted_on if cloud else None,
+            cite.CLOUD_FORMS,
+        )
+    )
+    construction = _first(Construction, application)
+    if construction is None or not construction.supervision_required:
+        supervision = _gate(
+            "supervision",
+            "开工前监理单位备案",
+            "n/a" if construction else "open",
+            "不要求实行监理制" if construction else "尚未办理",
+            None,
+            rules.SUPERVISION_FILING,
+        )
+    elif construction.supervision_filed_on:
+        supervision = _gate(
+            "supervision",
+            "开工前监理单位备案",
+            "passed",
+            construction.supervisor,
+            construction.supervision_filed_on,
+            rules.SUPERVISION_FILING,
+        )
+    elif construction.exempted_on:
+        supervision = _gate(
+            "supervision",
+            "开工前监理单位备案",
+            "passed",
+            f"免于监理：{construction.exemption_reason}",
+            construction.exempted_on,
+            rules.SUPERVISION_FILING,
+        )
+    else:
+        supervision = _gate(
+            "supervision",
+            "开工前监理单位备案",
+            "open",
+            "须实行监理制，尚未备案",
+            None,
+            rules.SUPERVISION_FILING,
+        )
+    gates.append(supervision)
+    gates.append(
+        _gate(
+            "start",
+            "开工建设",
+            "passed" if construction and construction.started_on else "open",
+            "已开工" if construction and construction.started_on else "尚未开工",
+            construction.started_on if construction else None,
+            rules.SUPERVISION_FILING,
+        )
+    )
+    majors = [c for c in application.design_changes.all() if c.major]
+    unapproved = [c for c in majors if c.status != DesignChange.Status.APPROVED]
+    gates.append(
+        _gate(
+            "design_change",
+            "重大设计变更经批准（否则不再批准追加投资）",
+            "n/a" if not majors else ("refused" if unapproved else "passed"),
+            str(unapproved[0] if unapproved else majors[0]) if majors else "无重大设计变更",
+            (unapproved[0] if unapproved else majors[0]).reported_on if majors else None,
+            rules.OVERRUN,
+        )
+    )
+    findings = list(Finding.objects.filter(inspection__application=application).select_related("inspection"))
+    open_findings = [f for f in findings if f.rectified_on is None]
+    gates.append(
+        _gate(
+            "rectification",
+            "检查发现的问题已整改",
+            "n/a" if not findings else ("open" if open_findings else "passed"),
+            f"未整改{len(open_findings)}个，整改期限{open_findings[0].rectify_by:%Y年%-m月%-d日}"
+            if open_findings
+            else (f"{len(findings)}个问题均已整改" if findings else "无检查问题"),
+            open_findings[0].rectify_by if open_findings else None,
+            cite.RECTIFY,
+        )
+    )
+    in_force = list(application.sanctions.filter(status=Sanction.Status.IN_FORCE))
+    holding = [s for s in in_force if s.kind != Sanction.Kind.CRITICISM]
+    gates.append(
+        _gate(
+            "sanction",
+            "无暂缓拨付、暂停或终止",
+            "refused" if holding else ("passed" if in_force else "n/a"),
+            "、".join(s.get_kind_display() for s in in_force) or "无处理",
+            (holding or in_force)[0].decided_on if in_force else None,
+            rules.SANCTIONS,
+        )
+    )
+    preliminary = _first(PreliminaryAcceptance, application)
+    gates.append(
+        _gate(
+            "preliminary",
+            "初步验收（测试、安全风险评估、试运行）",
+            "passed" if preliminary else "open",
+            "已完成"
+            + (
+                f"（试运行不满3个月的理由：{preliminary.exemption_reason}）"
+                if preliminary and preliminary.exemption_reason
+                else ""
+            )
+            if preliminary
+            else "尚未完成",
+            preliminary.accepted_on if preliminary else None,
+            cite.TRIAL_RUN,
+        )
+    )
+    acceptance = latest_acceptance(application)
+    if acceptance is None:
+        final = _gate("final", "竣工验收", "open", "尚未申请", None, rules.FAIL_CONDITIONS)
+    else:
+        state = {"passed": "passed", "failed": "refused"}.get(acceptance.status, "open")
+        evidence = acceptance.get_status_display()
+        if acceptance.status == FinalAcceptance.Status.RUNNING and acceptance.due_on:
+            evidence += f"，期限{acceptance.due_on:%Y年%-m月%-d日}"
+        if acceptance.on_time is False:
+            evidence += "（超过20个工作日）"
+        final = _gate(
+            "final",
+            "竣工验收",
+            state,
+            evidence,
+            acceptance.decided_on or acceptance.applied_on,
+            rules.FAIL_CONDITIONS,
+        )
+    gates.append(final)
+    passed = acceptance is not None and acceptance.status == FinalAcceptance.Status.PASSED
+    gates.append(
+        _gate(
+            "use",
+            "验收合格后方可投入使用",
+            "passed" if passed else "refused",
+            ("已投入使用" if acceptance.in_use_on else "可以投入使用")
+            if passed
+            else "未经验收或验收不合格，不得投入使用",
+            acceptance.in_use_on if passed else None,
+            rules.NOT_IN_USE,
+        )
+    )
+    settlement = _first(SettlementReview, application)
+    gates.append(
+        _gate(
+            "settlement",
+            "结算评审（验收后拨款的依据）",
+            "passed" if settlement else "open",
+            f"{settlement.reviewer}审定{settlement.settled_amount}元" if settlement else "尚未完成",
+            settlement.completed_on if settlement else None,
+            rules.SETTLEMENT_REVIEW,
+        )
+    )
+    return gates
+
+
+def construction_view(application: Application) -> dict:
+    """What the project page shows of construction and acceptance, read once."""
+    acceptance = latest_acceptance(application)
+    clock = (
+        acceptance_clock_state(acceptance)
+        if acceptance
+        and acceptance.status in (FinalAcceptance.Status.RUNNING, FinalAcceptance.Status.INCOMPLETE)
+        else None
+    )
+    return {
+        "procurement": _first(Procurement, application),
+        "cloud_requests": list(application.cloud_requests.select_related("submitted_by")),
+        "construction": _first(Construction, application),
+        "design_changes": list(application.design_changes.all()),
+        "inspections": list(application.inspections.prefetch_related("findings")),
+        "sanctions": list(application.sanctions.select_related("finding")),
+        "payments": list(application.payments.all()),
+        "preliminary": _first(PreliminaryAcceptance, application),
+        "acceptances": list(application.final_acceptances.prefetch_related("stops")),
+        "acceptance": acceptance,
+        "clock": clock,
+        "clock_history": acceptance_clock(acceptance).history() if acceptance else [],
+        "settlement": _first(SettlementReview, application),
+        "gates": construction_gates(application),
+        "funding": funding_inputs(application),
+    }
+
+
+def construction_waiting(user) -> list[tuple[str, str, int, dt.date | None, bool]]:
+    """The construction and acceptance steps waiting on the user: (key, label, count, nearest deadline, urgent)."""
+    roles = getattr(user, "role_codes", frozenset())
+    scope = application_queryset_for_user(user)
+    today = business_date()
+    items: list[tuple[str, str, int, dt.date | None, bool]] = []
+
+    def add(key, label, qs, deadline=None, urgent=False):
+        count = qs.count()
+        if count:
+            items.append((key, label, count, deadline, urgent))
+
+    if Role.BIG_DATA in roles:
+        add(
+            "procurement_review",
+            "采购文件待审核",
+            Procurement.objects.filter(application__in=scope, status="submitted"),
+        )
+        add(
+            "cloud_decide",
+            "政务云资源申请待审批",
+            CloudResourceRequest.objects.filter(application__in=scope, status="submitted"),
+        )
+        add(
+            "design_decide",
+            "重大设计变更待审批",
+            DesignChange.objects.filter(application__in=scope, status="reported"),
+        )
+        running = list(
+            FinalAcceptance.objects.filter(
+                application__in=scope, status=FinalAcceptance.Status.RUNNING
+            ).prefetch_related("stops")
+        )
+        if running:
+            states = [acceptance_clock_state(a) for a in running]
+            nearest = min((s.due for s in states if s.due), default=None)
+            left = min(s.remaining for s in states)
+            overdue = any(s.overdue for s in states)
+            items.append(
+                (
+                    "acceptance_running",
+                    f"竣工验收计时中（最少剩余{left}个工作日）"
+                    if not overdue
+                    else "竣工验收已超过20个工作日",
+                    len(running),
+                    nearest,
+                    overdue,
+                )
+            )
+        add(
+            "acceptance_incomplete",
+            "竣工验收材料不齐（停止计时）",
+            FinalAcceptance.objects.filter(application__in=scope, status=FinalAcceptance.Status.INCOMPLETE),
+        )
+    if Role.TRADING_CENTRE in roles:
+        add("procurement_record", "采购文件已审核，待组织采购", Procurement.objects.filter(status="reviewed"))
+    if Role.COUNTY_GOVERNMENT in roles:
+        add("sanction_decide", "重大问题处理待批准", Sanction.objects.filter(status=Sanction.Status.PROPOSED))
+    if Role.FINANCE in roles:
+        add(
+            "settlement_due",
+            "已通过竣工验收，待登记结算评审",
+            FinalAcceptance.objects.filter(
+                application__in=scope, status=FinalAcceptance.Status.PASSED
+            ).filter(application__settlement_review__isnull=True),
+        )
+    if Role.BUDGET_UNIT in roles and getattr(user, "organisation_id", None):
+        own = Finding.objects.filter(
+            inspection__application__unit_id=user.organisation_id, rectified_on__isnull=True
+        )
+        first = own.order_by("rectify_by").first()
+        add(
+            "rectify",
+            "检查发现的问题待整改",
+            own,
+            first.rectify_by if first else None,
+            bool(first and first.rectify_by < today),
+        )
+        failed = FinalAcceptance.objects.filter(
+            application__unit_id=user.organisation_id, status=FinalAcceptance.Status.FAILED
+        ).exclude(application__final_acceptances__attempt__gt=F("attempt"))
+        first_failed = failed.order_by("rectify_by").first()
+        add(
+            "reapply",
+            "竣工验收不合格，限期整改后重新申请",
+            failed,
+            first_failed.rectify_by if first_failed else None,
+            bool(first_failed and first_failed.rectify_by < today),
+        )
+        add(
+            "returned",
+            "采购文件退回修改",
+            Procurement.objects.filter(application__unit_id=user.organisation_id, status="returned"),
+        )
+    return items
+
+
+def paid_total(application: Application):
+    """Money paid to the project (progress, post-acceptance, additional investment; a budget allocation is not a
+    payment), for the portfolio's money column."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from countyhall.egov.models import Payment
+
+    total = application.payments.exclude(kind=Payment.Kind.BUDGET_ALLOCATION).aggregate(s=Sum("amount"))["s"]
+    return total or Decimal("0.00")
+
+
+def acceptance_flags(application: Application) -> dict[str, bool]:
+    """6.9's two facts for egov.next_year_flag: not accepted by the plan's acceptance date (reading D69, the date
+    registered at the start of construction) and the latest final acceptance failed."""
+    construction = _first(Construction, application)
+    latest = latest_acceptance(application)
+    passed = latest is not None and latest.status == FinalAcceptance.Status.PASSED
+    due = construction.planned_acceptance_on if construction else None
+    finished_on = latest.decided_on if passed else business_date()
+    return {
+        "acceptance_overdue": bool(due and finished_on > due),
+        "acceptance_failed": latest is not None and latest.status == FinalAcceptance.Status.FAILED,
+    }

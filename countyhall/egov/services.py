@@ -22,7 +22,7 @@ from countyhall.core.roles import Role
 from countyhall.core.rules.registry import RuleResult
 from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.services.audit import actor_user, audit_record, model_snapshot
-from countyhall.egov import access
+from countyhall.egov import access, selectors
 from countyhall.egov import citations as cite
 from countyhall.egov.models import (
     AnnualPlan,
@@ -991,3 +991,1123 @@ def plan_approve(*, actor, plan: AnnualPlan, reference: str) -> AnnualPlan:
             body=f"{application.name}：{application.outcome}。",
         )
     return plan
+
+
+# ======================================================================================================================
+# Construction and acceptance (三、（三）—（四）, SPEC sections 5–6; issue 14). The gates are the rules' (funding_allowed,
+# sanction_allowed, supervision_required, trial_run_satisfied, acceptance_passes, acceptance_due); the final
+# acceptance's clock is core's StatutoryClock (decision 0012) stored in FinalAcceptanceStop rows.
+# ======================================================================================================================
+
+from countyhall.egov.models import (  # noqa: E402
+    AcceptanceChecklistItem,
+    CloudResourceRequest,
+    Construction,
+    DesignChange,
+    FinalAcceptance,
+    FinalAcceptanceStop,
+    Finding,
+    Inspection,
+    Payment,
+    PreliminaryAcceptance,
+    Procurement,
+    Sanction,
+    SettlementReview,
+)
+from countyhall.egov.rules import (  # noqa: E402
+    FAIL_CONDITIONS,
+    PROCUREMENT_GATE,
+    SETTLEMENT_REVIEW,
+    acceptance_due_terms,
+    acceptance_passes_terms,
+    funding_allowed_terms,
+    sanction_allowed_terms,
+    supervision_required_terms,
+    trial_run_satisfied_terms,
+)
+
+FUNDING_REASONS = {
+    "not_in_annual_plan": "项目未列入年度建设计划，县财政部门不予安排资金（1号 三、（二）3）",
+    "self_built": "部门自行新建或改扩建的项目，县财政部门不予安排资金（1号 三、（二）3）",
+    "payments_suspended": "经县政府批准暂缓拨付建设资金，尚未解除（1号 三、（三）4）",
+    "terminated": "项目已经县政府批准终止（1号 三、（三）4）",
+    "procurement_not_reviewed": "采购文件未经县大数据局审核（1号 三、（三）1）",
+    "not_accepted": "项目尚未通过竣工验收（1号 三、（四）2）",
+    "settlement_review_missing": "尚未完成结算评审，结算评审是后续拨款依据（1号 三、（四）2）",
+    "unapproved_major_change_overrun": "存在未经批准的重大设计变更，不再批准追加投资（1号 三、（三）2）",
+}
+# Sanctions that hold the project while in force: 暂缓拨付 holds payments, 暂停 and 终止 hold construction.
+HOLDS_CONSTRUCTION = (Sanction.Kind.SUSPEND, Sanction.Kind.TERMINATE)
+LIFTABLE = (Sanction.Kind.WITHHOLD, Sanction.Kind.SUSPEND)
+
+
+def _day(field: str, value, label: str, *, not_after_today: bool = True) -> dt.date:
+    if not isinstance(value, dt.date):
+        raise ServiceError(field, f"请填写{label}。")
+    if not_after_today and value > business_date():
+        raise ServiceError(field, f"{label}不能晚于今天。")
+    return value
+
+
+def _in_plan(application: Application) -> None:
+    if application.status != Status.IN_PLAN:
+        raise ServiceError(
+            "status",
+            "项目未列入年度建设计划，不能进入建设和验收环节（1号 三、（二）3：未列入年度建设计划的不予安排资金）。",
+        )
+
+
+def _sanctions_in_force(application: Application, kinds) -> list[Sanction]:
+    return list(application.sanctions.filter(status=Sanction.Status.IN_FORCE, kind__in=list(kinds)))
+
+
+def _not_held(application: Application) -> None:
+    held = _sanctions_in_force(application, HOLDS_CONSTRUCTION)
+    if held:
+        raise ServiceError(
+            "status",
+            f"项目已被{held[0].get_kind_display()}（县政府批准），不能继续办理建设事项（1号 三、（三）4）。",
+        )
+
+
+def _own_unit_or_system(actor, application: Application, message: str) -> None:
+    require(access.can_build(actor, application), message)
+
+
+# ---------------------------------------------------------------- 5.1 procurement
+
+
+@transaction.atomic
+def procurement_submit(*, actor, application: Application, file) -> Procurement:
+    """The unit sends its procurement file to 大数据局 for review (5.1); a returned file is sent again."""
+    application = _locked(Application, application.pk)
+    _own_unit_or_system(actor, application, "只有本项目的建设单位可以报送采购文件。")
+    _in_plan(application)
+    _not_held(application)
+    _check_upload("file", file)
+    procurement = Procurement.objects.select_for_update().filter(application=application).first()
+    if procurement is not None and procurement.status != Procurement.Status.RETURNED:
+        raise ServiceError("file", f"采购文件已报送（{procurement.get_status_display()}），不能重复报送。")
+    before = model_snapshot(procurement) if procurement else None
+    if procurement is None:
+        procurement = Procurement(application=application, submitted_on=business_date())
+    procurement.status, procurement.submitted_on = Procurement.Status.SUBMITTED, business_date()
+    procurement.submitted_by = actor_user(actor)
+    procurement.citations = [cite.PROCUREMENT_FILE.as_dict(), PROCUREMENT_GATE.as_dict()]
+    procurement.file.save(file.name, file, save=False)
+    procurement.save()
+    _audit(
+        actor,
+        procurement,
+        before,
+        action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+        note="报送采购文件",
+    )
+    _tell_roles(
+        {Role.BIG_DATA},
+        subject="电子政务项目采购文件待审核",
+        body=f"{application.unit}：{application.name}（1号 三、（三）1）。",
+        source=application,
+    )
+    return procurement
+
+
+@transaction.atomic
+def procurement_review(*, actor, procurement: Procurement, approved: bool, opinion: str) -> Procurement:
+    """大数据局 reviews the file: approved, the trading centre may procure; returned, the unit sends it again."""
+    procurement = _locked(Procurement, procurement.pk)
+    require(access.can_review_procurement(actor), "只有县大数据局可以审核采购文件。")
+    if procurement.status != Procurement.Status.SUBMITTED:
+        raise ServiceError("status", "只有待审核的采购文件可以审核。")
+    opinion = _text("opinion", opinion, "请填写审核意见。", max_length=300)
+    before = model_snapshot(procurement)
+    procurement.status = Procurement.Status.REVIEWED if approved else Procurement.Status.RETURNED
+    procurement.review_opinion, procurement.reviewed_on = opinion, business_date()
+    procurement.reviewed_by = actor_user(actor)
+    procurement.save()
+    _audit(actor, procurement, before, note="采购文件审核：" + ("通过" if approved else "退回修改"))
+    application = procurement.application
+    _tell_unit(
+        application,
+        subject="采购文件审核" + ("通过" if approved else "退回修改"),
+        body=f"{application.name}：{opinion}（1号 三、（三）1）。",
+    )
+    if approved:
+        _tell_roles(
+            {Role.TRADING_CENTRE},
+            subject="电子政务项目采购文件已经县大数据局审核，可组织采购",
+            body=f"{application.unit}：{application.name}（1号 三、（三）1）。",
+            source=application,
+        )
+    return procurement
+
+
+@transaction.atomic
+def procurement_record(
+    *, actor, procurement: Procurement, contractor: str, contract_amount, procured_on: dt.date
+) -> Procurement:
+    """The trading centre records the procurement; refused while the file is not reviewed by 大数据局 (5.1)."""
+    procurement = _locked(Procurement, procurement.pk)
+    require(access.can_record_procurement(actor), "只有公共资源交易中心高青分中心可以登记采购结果。")
+    if not procurement.file_reviewed:
+        raise ServiceError(
+            "status",
+            "采购文件未经县大数据局审核，县公共资源交易中心不得组织政府采购交易（1号 三、（三）1）。",
+        )
+    if procurement.status == Procurement.Status.PROCURED:
+        raise ServiceError("status", "采购结果已登记。")
+    _not_held(procurement.application)
+    before = model_snapshot(procurement)
+    procurement.contractor = _text("contractor", contractor, "请填写项目承建单位。", max_length=120)
+    procurement.contract_amount = _money("contract_amount", contract_amount, "合同金额")
+    procurement.procured_on = _day("procured_on", procured_on, "采购完成日期")
+    if procurement.procured_on < procurement.reviewed_on:
+        raise ServiceError("procured_on", "采购完成日期不能早于采购文件审核日期（1号 三、（三）1）。")
+    procurement.status, procurement.procured_by = Procurement.Status.PROCURED, actor_user(actor)
+    procurement.save()
+    _audit(actor, procurement, before, note=f"登记采购结果：{procurement.contractor}")
+    _tell_unit(
+        procurement.application,
+        subject="电子政务项目采购完成",
+        body=f"{procurement.application.name}：承建单位{procurement.contractor}。",
+    )
+    return procurement
+
+
+# ---------------------------------------------------------------- 5.2a cloud resources
+
+
+def cloud_form_for(kind: str) -> tuple[int, dict]:
+    """Which form (附件4/5/6) a request uses, by reading D0c, with the basis."""
+    trace = ParameterTrace(document_start())
+    adopted = trace.adopted("D0c")
+    if kind == CloudResourceRequest.Kind.CHANGE:
+        form = 6
+    elif kind == CloudResourceRequest.Kind.MIGRATED and adopted:
+        form = 5
+    else:
+        form = 4
+    result = trace.result({}).as_json()
+    return form, {"readings": result["reading_answers"], "changes": result["policy_changes"]}
+
+
+@transaction.atomic
+def cloud_request_submit(
+    *, actor, application: Application, kind: str, resources: str, file
+) -> CloudResourceRequest:
+    """5.2a: the unit asks for government-cloud resources on the form of reading D0c; a change on 附件6."""
+    application = _locked(Application, application.pk)
+    _own_unit_or_system(actor, application, "只有本项目的建设单位可以申请政务云资源。")
+    _in_plan(application)
+    _not_held(application)
+    if kind not in CloudResourceRequest.Kind.values:
+        raise ServiceError("kind", "类别须为新建系统、迁移系统或资源变更。")
+    if (
+        kind == CloudResourceRequest.Kind.CHANGE
+        and not application.cloud_requests.filter(status=CloudResourceRequest.Status.APPROVED).exists()
+    ):
+        raise ServiceError(
+            "kind", "尚无已批准的政务云资源，不能申请变更；请先提出资源需求（1号 三、（三）2）。"
+        )
+    if application.cloud_requests.filter(status=CloudResourceRequest.Status.SUBMITTED).exists():
+        raise ServiceError("kind", "已有待审批的政务云资源申请，审批后再提出新的申请。")
+    resources = _text("resources", resources, "请填写资源需求（计算、存储、网络等）。", max_length=4000)
+    _check_upload("file", file)
+    form, basis = cloud_form_for(kind)
+    request = CloudResourceRequest(
+        application=application,
+        kind=kind,
+        form=form,
+        resources=resources,
+        submitted_on=business_date(),
+        submitted_by=actor_user(actor),
+        citations=[(cite.CLOUD_CHANGE if form == 6 else cite.CLOUD_FORMS).as_dict()],
+        policy_basis=basis,
+    )
+    request.file.save(file.name, file, save=False)
+    request.save()
+    _audit(
+        actor,
+        request,
+        None,
+        action=AuditEntry.Action.CREATE,
+        note=f"申请政务云资源（{request.get_form_display()}）",
+    )
+    _tell_roles(
+        {Role.BIG_DATA},
+        subject="政务云资源申请待审批",
+        body=f"{application.unit}：{application.name}，{request.get_form_display()}。",
+        source=application,
+    )
+    return request
+
+
+@transaction.atomic
+def cloud_request_decide(
+    *, actor, request: CloudResourceRequest, approved: bool, opinion: str
+) -> CloudResourceRequest:
+    request = _locked(CloudResourceRequest, request.pk)
+    require(access.can_review_procurement(actor), "只有县大数据局可以审批政务云资源申请。")
+    if request.status != CloudResourceRequest.Status.SUBMITTED:
+        raise ServiceError("status", "该申请已审批。")
+    opinion = _text("opinion", opinion, "请填写审批意见。", max_length=300)
+    before = model_snapshot(request)
+    request.status = CloudResourceRequest.Status.APPROVED if approved else CloudResourceRequest.Status.REFUSED
+    request.opinion, request.decided_on, request.decided_by = opinion, business_date(), actor_user(actor)
+    request.save()
+    _audit(actor, request, before, note="政务云资源申请：" + ("批准" if approved else "不予批准"))
+    _tell_unit(
+        request.application,
+        subject="政务云资源申请" + ("已批准" if approved else "不予批准"),
+        body=f"{request.application.name}：{opinion}",
+    )
+    return request
+
+
+# ---------------------------------------------------------------- 5.3 supervision and the start of construction
+
+
+def _construction(application: Application) -> Construction:
+    """The project's construction record with egov.supervision_required on the investment of reading D34b (the
+    approved figure once co-signed) and its engineering component (D53a)."""
+    construction = Construction.objects.select_for_update().filter(application=application).first()
+    if construction is not None:
+        return construction
+    review = _review_or_none(application)
+    investment = (review.approved_investment if review else None) or application.planned_investment
+    component = "engineering" if application.has_engineering else "service"
+    terms = supervision_required_terms(total_investment=investment, component=component)
+    return Construction.objects.create(application=application, supervision=_json(terms))
+
+
+def _review_or_none(application: Application) -> Review | None:
+    try:
+        return application.review
+    except Review.DoesNotExist:
+        return None
+
+
+@transaction.atomic
+def supervision_file(
+    *, actor, application: Application, supervisor: str, qualification: str, certificate: str
+) -> Construction:
+    """5.3: the unit engages a qualified supervisor and files its qualification and the chief supervisor's
+    certificate with 大数据局, before construction starts."""
+    application = _locked(Application, application.pk)
+    _own_unit_or_system(actor, application, "只有本项目的建设单位可以办理监理备案。")
+    _in_plan(application)
+    construction = _construction(application)
+    if construction.started_on:
+        raise ServiceError("supervisor", "项目已开工；监理单位应在开工建设前确定并备案（1号 三、（三）3）。")
+    if construction.supervision_filed_on:
+        raise ServiceError("supervisor", "监理单位已备案。")
+    before = model_snapshot(construction)
+    construction.supervisor = _text("supervisor", supervisor, "请填写工程监理单位。", max_length=120)
+    construction.supervisor_qualification = _text("qualification", qualification, "请填写监理单位资质。")
+    construction.chief_supervisor_certificate = _text(
+        "certificate", certificate, "请填写总监理工程师证书编号。"
+    )
+    construction.supervision_filed_on, construction.supervision_filed_by = business_date(), actor_user(actor)
+    construction.save()
+    _audit(actor, construction, before, note=f"监理备案：{construction.supervisor}")
+    _tell_roles(
+        {Role.BIG_DATA},
+        subject="电子政务项目监理备案",
+        body=f"{application.unit}：{application.name}，监理单位{construction.supervisor}（1号 三、（三）3）。",
+        source=application,
+    )
+    return construction
+
+
+@transaction.atomic
+def supervision_exempt(*, actor, application: Application, reason: str) -> Construction:
+    """ "原则上实行项目监理制" (reading D53b): 大数据局 may record an exemption with reasons; under the alternative
+    (strictly compulsory) none is possible."""
+    application = _locked(Application, application.pk)
+    require(access.can_review_procurement(actor), "只有县大数据局可以认定免于监理。")
+    _in_plan(application)
+    construction = _construction(application)
+    if not construction.supervision_required:
+        raise ServiceError("reason", "本项目不要求实行监理制，无需认定免于监理（1号 三、（三）3）。")
+    if not ParameterTrace(document_start()).adopted("D53b"):
+        raise ServiceError("reason", "按现行解读，项目监理制严格强制，不能免于监理（1号 三、（三）3）。")
+    if construction.started_on or construction.supervision_filed_on or construction.exempted_on:
+        raise ServiceError("reason", "监理已备案或项目已开工，不能再认定免于监理。")
+    before = model_snapshot(construction)
+    construction.exemption_reason = _text("reason", reason, "免于监理须写明理由。", max_length=300)
+    construction.exempted_on, construction.exempted_by = business_date(), actor_user(actor)
+    construction.save()
+    _audit(actor, construction, before, note="认定免于监理")
+    return construction
+
+
+@transaction.atomic
+def construction_start(
+    *, actor, application: Application, started_on: dt.date, planned_acceptance_on: dt.date | None = None
+) -> Construction:
+    """The unit records the start of construction: the builder procured (5.1), the supervisor filed or exempted
+    where supervision applies (5.3), no 暂停 or 终止 in force (5.6). `planned_acceptance_on`: the acceptance date of
+    the approved plan (reading D69), the "期" of 6.9."""
+    application = _locked(Application, application.pk)
+    _own_unit_or_system(actor, application, "只有本项目的建设单位可以登记开工。")
+    _in_plan(application)
+    _not_held(application)
+    procurement = Procurement.objects.filter(application=application).first()
+    if procurement is None or procurement.status != Procurement.Status.PROCURED:
+        raise ServiceError(
+            "started_on",
+            "采购文件经县大数据局审核并完成政府采购、确定承建单位后才能开工（1号 三、（三）1）。",
+        )
+    construction = _construction(application)
+    if construction.started_on:
+        raise ServiceError("started_on", "已登记开工。")
+    if not construction.supervision_settled:
+        raise ServiceError(
+            "started_on",
+            "投资200万元（含）以上的信息化工程项目原则上实行监理制：开工前须确定监理单位并报县大数据局备案，"
+            "或由县大数据局记录免于监理的理由（1号 三、（三）3）。",
+        )
+    started_on = _day("started_on", started_on, "开工日期")
+    if started_on < procurement.procured_on:
+        raise ServiceError("started_on", "开工日期不能早于采购完成日期。")
+    if planned_acceptance_on is not None and planned_acceptance_on <= started_on:
+        raise ServiceError("planned_acceptance_on", "计划完成验收日期须晚于开工日期。")
+    before = model_snapshot(construction)
+    construction.started_on, construction.started_by = started_on, actor_user(actor)
+    construction.planned_acceptance_on = planned_acceptance_on
+    construction.save()
+    _audit(actor, construction, before, note="登记开工")
+    return construction
+
+
+def _started(application: Application) -> Construction:
+    construction = Construction.objects.filter(application=application).first()
+    if construction is None or construction.started_on is None:
+        raise ServiceError("status", "项目尚未开工。")
+    return construction
+
+
+# ---------------------------------------------------------------- 5.2c design changes
+
+
+@transaction.atomic
+def design_change_report(
+    *, actor, application: Application, description: str, major: bool, budget_effect="0.00"
+) -> DesignChange:
+    """The unit reports a design change; a major one waits for approval and, until approved, blocks any additional
+    investment (5.2c)."""
+    application = _locked(Application, application.pk)
+    _own_unit_or_system(actor, application, "只有本项目的建设单位可以报告设计变更。")
+    _started(application)
+    _not_held(application)
+    description = _text("description", description, "请填写变更内容。", max_length=4000)
+    try:
+        effect = Decimal(str(budget_effect if budget_effect not in (None, "") else "0").replace(",", ""))
+    except ArithmeticError as exc:
+        raise ServiceError("budget_effect", "对投资的影响须为以元为单位、最多两位小数的金额。") from exc
+    if (
+        isinstance(budget_effect, float)
+        or not effect.is_finite()
+        or effect != effect.quantize(Decimal("0.01"))
+    ):
+        raise ServiceError("budget_effect", "对投资的影响须为以元为单位、最多两位小数的金额。")
+    change = DesignChange.objects.create(
+        application=application,
+        description=description,
+        major=bool(major),
+        budget_effect=effect.quantize(Decimal("0.01")),
+        status=DesignChange.Status.REPORTED if major else DesignChange.Status.NOT_MAJOR,
+        reported_on=business_date(),
+        reported_by=actor_user(actor),
+    )
+    _audit(actor, change, None, action=AuditEntry.Action.CREATE, note=str(change))
+    if major:
+        _tell_roles(
+            {Role.BIG_DATA},
+            subject="重大设计变更待审批",
+            body=f"{application.unit}：{application.name}（1号 三、（三）2）。",
+            source=application,
+        )
+    return change
+
+
+@transaction.atomic
+def design_change_decide(*, actor, change: DesignChange, approved: bool, opinion: str) -> DesignChange:
+    change = _locked(DesignChange, change.pk)
+    require(access.can_review_procurement(actor), "只有县大数据局可以审批重大设计变更。")
+    if change.status != DesignChange.Status.REPORTED:
+        raise ServiceError("status", "只有待审批的重大设计变更可以审批。")
+    opinion = _text("opinion", opinion, "请填写审批意见。", max_length=300)
+    before = model_snapshot(change)
+    change.status = DesignChange.Status.APPROVED if approved else DesignChange.Status.REFUSED
+    change.opinion, change.decided_on, change.decided_by = opinion, business_date(), actor_user(actor)
+    change.save()
+    _audit(actor, change, before, note="重大设计变更：" + ("批准" if approved else "不予批准"))
+    _tell_unit(
+        change.application, subject="重大设计变更" + ("已批准" if approved else "不予批准"), body=opinion
+    )
+    return change
+
+
+# ---------------------------------------------------------------- 5.4–5.6 inspections, findings, sanctions
+
+
+@transaction.atomic
+def inspection_record(
+    *,
+    actor,
+    application: Application,
+    inspected_on: dt.date,
+    participants: str,
+    scope: str,
+    findings: list[dict],
+) -> Inspection:
+    """5.4: 大数据局's inspection with its findings, each with a rectification deadline (5.5) and whether it is a
+    重大问题 (the ground of a sanction, 5.6)."""
+    application = _locked(Application, application.pk)
+    require(access.can_inspect(actor), "只有县大数据局可以登记监督检查。")
+    _started(application)
+    inspected_on = _day("inspected_on", inspected_on, "检查日期")
+    participants = _text(
+        "participants", participants, "请填写参加检查的单位（财政、审计部门及技术支撑单位）。"
+    )
+    scope = _text("scope", scope, "请填写检查内容。", max_length=4000)
+    inspection = Inspection.objects.create(
+        application=application,
+        inspected_on=inspected_on,
+        participants=participants,
+        scope=scope,
+        recorded_by=actor_user(actor),
+    )
+    for index, finding in enumerate(findings or [], start=1):
+        description = _text(
+            f"finding_{index}", finding.get("description", ""), f"请填写第{index}个问题。", max_length=2000
+        )
+        rectify_by = finding.get("rectify_by")
+        if not isinstance(rectify_by, dt.date) or rectify_by < inspected_on:
+            raise ServiceError(
+                f"rectify_by_{index}", f"第{index}个问题的整改期限须为检查日期当日或之后的日期。"
+            )
+        Finding.objects.create(
+            inspection=inspection,
+            description=description,
+            major=bool(finding.get("major")),
+            rectify_by=rectify_by,
+        )
+    _audit(
+        actor,
+        inspection,
+        None,
+        action=AuditEntry.Action.CREATE,
+        note=f"监督检查，发现问题{len(findings or [])}个",
+    )
+    if findings:
+        _tell_unit(
+            application,
+            subject="电子政务项目监督检查发现问题，请及时整改",
+            body=f"{application.name}：{len(findings)}个问题（1号 三、（三）4）。",
+        )
+    return inspection
+
+
+@transaction.atomic
+def finding_rectify(*, actor, finding: Finding, rectification: str, rectified_on: dt.date) -> Finding:
+    finding = _locked(Finding, finding.pk)
+    application = finding.inspection.application
+    _own_unit_or_system(actor, application, "只有本项目的建设单位可以登记整改情况。")
+    if finding.rectified_on:
+        raise ServiceError("rectification", "该问题已登记整改。")
+    before = model_snapshot(finding)
+    finding.rectification = _text("rectification", rectification, "请填写整改情况。", max_length=4000)
+    finding.rectified_on = _day("rectified_on", rectified_on, "整改完成日期")
+    if finding.rectified_on < finding.inspection.inspected_on:
+        raise ServiceError("rectified_on", "整改完成日期不能早于检查日期。")
+    finding.rectified_by = actor_user(actor)
+    finding.save()
+    _audit(actor, finding, before, note="登记整改")
+    _tell_roles(
+        {Role.BIG_DATA}, subject="检查问题已整改", body=f"{application.name}：{finding}", source=application
+    )
+    return finding
+
+
+@transaction.atomic
+def sanction_propose(*, actor, finding: Finding, kind: str, reason: str) -> Sanction:
+    """5.6: 大数据局 proposes one of the four sanctions (reading D56: any of them) on a 重大问题; it takes effect when
+    县政府 approves it."""
+    finding = _locked(Finding, finding.pk)
+    application = finding.inspection.application
+    require(access.can_inspect(actor), "只有县大数据局可以提出处理意见。")
+    if kind not in Sanction.Kind.values:
+        raise ServiceError("kind", "处理方式须为通报批评、暂缓拨付建设资金、暂停项目建设或终止项目。")
+    if not finding.major:
+        raise ServiceError(
+            "kind", "只有监督检查认定为重大问题的，才能报县政府批准后予以处理（1号 三、（三）4）。"
+        )
+    if application.sanctions.filter(status=Sanction.Status.IN_FORCE, kind=Sanction.Kind.TERMINATE).exists():
+        raise ServiceError("kind", "项目已终止。")
+    if application.sanctions.filter(
+        kind=kind, status__in=[Sanction.Status.PROPOSED, Sanction.Status.IN_FORCE]
+    ).exists():
+        raise ServiceError("kind", "同一处理方式已报批或正在执行。")
+    sanction = Sanction.objects.create(
+        application=application,
+        finding=finding,
+        kind=kind,
+        reason=_text("reason", reason, "请填写处理理由。", max_length=2000),
+        proposed_on=business_date(),
+        proposed_by=actor_user(actor),
+    )
+    _audit(
+        actor,
+        sanction,
+        None,
+        action=AuditEntry.Action.CREATE,
+        note=f"提出处理意见：{sanction.get_kind_display()}",
+    )
+    _tell_roles(
+        {Role.COUNTY_GOVERNMENT},
+        subject="电子政务项目重大问题处理待批准",
+        body=f"{application.unit}：{application.name}，{sanction.get_kind_display()}（1号 三、（三）4）。",
+        source=application,
+    )
+    return sanction
+
+
+@transaction.atomic
+def sanction_decide(*, actor, sanction: Sanction, approved: bool, reference: str = "") -> Sanction:
+    """县政府 approves (or not) a proposed sanction; egov.sanction_allowed is stored with the decision."""
+    sanction = _locked(Sanction, sanction.pk)
+    require(access.can_approve_sanction(actor), "只有县政府可以批准对项目建设单位的处理。")
+    if sanction.status != Sanction.Status.PROPOSED:
+        raise ServiceError("status", "只有待批准的处理意见可以批准。")
+    if approved:
+        reference = _text("reference", reference, "请填写县政府批准文号。", max_length=100)
+    terms = sanction_allowed_terms(
+        sanction=sanction.kind, major_problem=sanction.finding.major, county_gov_approved=bool(approved)
+    )
+    before = model_snapshot(sanction)
+    sanction.terms = _json(terms)
+    sanction.status = Sanction.Status.IN_FORCE if terms.data["allowed"] else Sanction.Status.REFUSED
+    sanction.approval_reference = (reference or "").strip()[:100]
+    sanction.decided_on, sanction.decided_by = business_date(), actor_user(actor)
+    sanction.save()
+    _audit(actor, sanction, before, note=f"{sanction.get_kind_display()}：{sanction.get_status_display()}")
+    if sanction.status == Sanction.Status.IN_FORCE:
+        _tell_unit(
+            sanction.application,
+            subject=f"县政府批准：{sanction.get_kind_display()}",
+            body=f"{sanction.application.name}：{sanction.reason}（1号 三、（三）4）。",
+        )
+        if sanction.kind == Sanction.Kind.WITHHOLD:
+            _tell_roles(
+                {Role.FINANCE},
+                subject="电子政务项目暂缓拨付建设资金",
+                body=f"{sanction.application.name}：解除前不予拨付（1号 三、（三）4）。",
+                source=sanction.application,
+            )
+    return sanction
+
+
+@transaction.atomic
+def sanction_lift(*, actor, sanction: Sanction, reason: str) -> Sanction:
+    """县政府 lifts 暂缓拨付 or 暂停 once rectified; 通报批评 stands and 终止 is final."""
+    sanction = _locked(Sanction, sanction.pk)
+    require(access.can_approve_sanction(actor), "只有县政府可以解除处理。")
+    if sanction.status != Sanction.Status.IN_FORCE or sanction.kind not in LIFTABLE:
+        raise ServiceError("status", "只有正在执行的暂缓拨付或暂停建设可以解除；终止为最终处理。")
+    before = model_snapshot(sanction)
+    sanction.lift_reason = _text("reason", reason, "请填写解除理由。", max_length=300)
+    sanction.status, sanction.lifted_on, sanction.lifted_by = (
+        Sanction.Status.LIFTED,
+        business_date(),
+        actor_user(actor),
+    )
+    sanction.save()
+    _audit(actor, sanction, before, note=f"解除{sanction.get_kind_display()}")
+    _tell_unit(
+        sanction.application, subject=f"已解除{sanction.get_kind_display()}", body=sanction.lift_reason
+    )
+    return sanction
+
+
+# ---------------------------------------------------------------- money (4.9, 5.1, 5.2c, 5.6, 6.10)
+
+
+@transaction.atomic
+def payment_record(
+    *, actor, application: Application, kind: str, amount, paid_on: dt.date, note: str = ""
+) -> Payment:
+    """财政局 records money for a project only when egov.funding_allowed allows it; a post-acceptance payment is also
+    capped by the settlement review's amount (reading D610). A refusal names every reason; nothing is written."""
+    application = _locked(Application, application.pk)
+    require(access.can_record_payment(actor), "只有县财政局可以登记拨款。")
+    if kind not in Payment.Kind.values:
+        raise ServiceError("kind", "资金类别须为列入预算安排资金、进度款、验收后付款或追加投资。")
+    amount = _money("amount", amount, "金额")
+    paid_on = _day("paid_on", paid_on, "拨付日期")
+    terms = funding_allowed_terms(payment_kind=kind, **selectors.funding_inputs(application))
+    if not terms.data["allowed"]:
+        raise ServiceError(
+            "kind", "不能拨付：" + "；".join(FUNDING_REASONS[r] for r in terms.data["reasons"]) + "。"
+        )
+    if kind == Payment.Kind.POST_ACCEPTANCE:
+        settled = application.settlement_review.settled_amount
+        paid = sum(
+            (p.amount for p in application.payments.exclude(kind=Payment.Kind.BUDGET_ALLOCATION)),
+            start=Decimal("0.00"),
+        )
+        if paid + amount > settled:
+            raise ServiceError(
+                "amount",
+                f"验收后付款以结算评审为依据：结算审定金额{settled}元，已拨付{paid}元，本次最多{max(settled - paid, 0)}元"
+                "（1号 三、（四）2）。",
+            )
+    payment = Payment.objects.create(
+        application=application,
+        kind=kind,
+        amount=amount,
+        paid_on=paid_on,
+        note=(note or "").strip()[:200],
+        terms=_json(terms),
+        recorded_by=actor_user(actor),
+    )
+    _audit(actor, payment, None, action=AuditEntry.Action.CREATE, note=f"登记{payment.get_kind_display()}")
+    return payment
+
+
+# ---------------------------------------------------------------- 6.2–6.3 preliminary acceptance
+
+
+@transaction.atomic
+def preliminary_acceptance_record(
+    *,
+    actor,
+    application: Application,
+    new_software: bool,
+    trial_start_on: dt.date,
+    accepted_on: dt.date,
+    security_assessment,
+    testing_body: str = "",
+    test_report=None,
+    exemption_reason: str = "",
+) -> PreliminaryAcceptance:
+    """6.2–6.3: the unit's preliminary acceptance after the trial run; newly developed software needs the testing
+    body's report and a trial run of ≥ 3 months (egov.trial_run_satisfied) unless a reason is recorded ("原则上")."""
+    application = _locked(Application, application.pk)
+    _own_unit_or_system(actor, application, "只有本项目的建设单位可以组织初步验收。")
+    construction = _started(application)
+    _not_held(application)
+    if PreliminaryAcceptance.objects.filter(application=application).exists():
+        raise ServiceError("accepted_on", "初步验收已登记。")
+    trial_start_on = _day("trial_start_on", trial_start_on, "试运行开始日期")
+    accepted_on = _day("accepted_on", accepted_on, "初步验收日期")
+    if trial_start_on < construction.started_on:
+        raise ServiceError("trial_start_on", "试运行开始日期不能早于开工日期。")
+    exemption_reason = (exemption_reason or "").strip()[:300]
+    trial = trial_run_satisfied_terms(
+        trial_start_on=trial_start_on,
+        preliminary_acceptance_on=accepted_on,
+        new_software=bool(new_software),
+        exemption_recorded=bool(exemption_reason),
+    )
+    if not trial.data["satisfied"]:
+        earliest = trial.data["earliest_on"]
+        raise ServiceError(
+            "accepted_on",
+            f"新开发的应用软件试运行期原则上不少于3个月：试运行自{trial_start_on:%Y年%-m月%-d日}起，"
+            f"最早{earliest:%Y年%-m月%-d日}可初步验收；不满3个月的须写明理由（1号 三、（四）1）。",
+        )
+    testing_body = (testing_body or "").strip()[:120]
+    if new_software:
+        if not testing_body:
+            raise ServiceError(
+                "testing_body",
+                "新开发的应用软件须委托有资质的评测评估机构测试，请填写机构名称（1号 三、（四）1）。",
+            )
+        _check_upload("test_report", test_report)
+    _check_upload("security_assessment", security_assessment)
+    preliminary = PreliminaryAcceptance(
+        application=application,
+        new_software=bool(new_software),
+        trial_start_on=trial_start_on,
+        accepted_on=accepted_on,
+        exemption_reason=exemption_reason,
+        testing_body=testing_body,
+        trial_run=_with(_json(trial), cite.PRELIMINARY),
+        recorded_by=actor_user(actor),
+    )
+    if test_report is not None:
+        preliminary.test_report.save(test_report.name, test_report, save=False)
+    preliminary.security_assessment.save(security_assessment.name, security_assessment, save=False)
+    preliminary.save()
+    _audit(actor, preliminary, None, action=AuditEntry.Action.CREATE, note="登记初步验收")
+    return preliminary
+
+
+# ---------------------------------------------------------------- 6.4–6.8 final acceptance and its clock
+
+
+@transaction.atomic
+def checklist_item_add(*, actor, name: str) -> AcceptanceChecklistItem:
+    """An item of 附件7's materials list as the published attachment prints it (administered, never invented)."""
+    require(access.can_upload_template(actor), "只有系统管理员或县大数据局可以录入验收材料清单。")
+    name = _text("name", name, "请填写材料名称。", max_length=120)
+    if AcceptanceChecklistItem.objects.filter(name=name).exists():
+        raise ServiceError("name", "该材料已在清单中。")
+    position = (AcceptanceChecklistItem.objects.aggregate(p=Max("position"))["p"] or 0) + 1
+    item = AcceptanceChecklistItem.objects.create(name=name, position=position, entered_by=actor_user(actor))
+    _audit(actor, item, None, action=AuditEntry.Action.CREATE, note="录入附件7验收材料")
+    return item
+
+
+def _due(acceptance: FinalAcceptance) -> dt.date | None:
+    return selectors.acceptance_clock_state(acceptance).due
+
+
+def _materials(received: list[int] | None) -> dict:
+    items = list(AcceptanceChecklistItem.objects.filter(active=True))
+    if not items:
+        raise ServiceError(
+            "materials",
+            "附件7《电子政务建设项目验收工作大纲》的材料清单尚未由管理员录入，暂不能申请竣工验收。",
+        )
+    wanted = {int(i) for i in (received or [])}
+    return {str(item.pk): {"name": item.name, "received": item.pk in wanted} for item in items}
+
+
+def _materials_complete(acceptance: FinalAcceptance, on: dt.date) -> None:
+    """The day the materials are complete: the clock runs from the next working day (6.5, reading D65)."""
+    terms = acceptance_due_terms(materials_complete_on=on)
+    acceptance.materials_complete_on = on
+    acceptance.status = FinalAcceptance.Status.RUNNING
+    result = _with(_json(terms), cite.FINAL_APPLY, cite.ACCEPTANCE_LIMIT)
+    acceptance.citations = result["citations"]
+    acceptance.policy_basis = {"readings": result["reading_answers"], "changes": result["policy_changes"]}
+
+
+@transaction.atomic
+def final_acceptance_apply(
+    *, actor, application: Application, received: list[int], rectification_plan: str = ""
+) -> FinalAcceptance:
+    """6.4: after preliminary acceptance the unit applies with the materials of 附件7. Complete, the clock runs; not
+    complete, it is stopped from the application day until they are (6.5). After a failed acceptance the unit
+    re-applies with its rectification plan (6.7)."""
+    application = _locked(Application, application.pk)
+    _own_unit_or_system(actor, application, "只有本项目的建设单位可以申请竣工验收。")
+    _not_held(application)
+    if not PreliminaryAcceptance.objects.filter(application=application).exists():
+        raise ServiceError("materials", "完成初步验收后才能申请竣工验收（1号 三、（四）2）。")
+    previous = application.final_acceptances.order_by("-attempt").first()
+    if previous is not None and previous.status != FinalAcceptance.Status.FAILED:
+        raise ServiceError("materials", f"竣工验收已申请（{previous.get_status_display()}），不能重复申请。")
+    if previous is not None:
+        rectification_plan = _text(
+            "rectification_plan",
+            rectification_plan,
+            "重新申请竣工验收须写明整改方案和整改情况（1号 三、（四）2）。",
+            max_length=4000,
+        )
+    today = business_date()
+    days = ParameterTrace(today).get("egov.acceptance.working_days")
+    acceptance = FinalAcceptance(
+        application=application,
+        attempt=(previous.attempt + 1) if previous else 1,
+        status=FinalAcceptance.Status.INCOMPLETE,
+        applied_on=today,
+        applied_by=actor_user(actor),
+        materials=_materials(received),
+        working_days=days,
+        rectification_plan=(rectification_plan or "").strip(),
+        citations=[cite.FINAL_APPLY.as_dict(), cite.ACCEPTANCE_LIMIT.as_dict()],
+    )
+    if not acceptance.missing:
+        _materials_complete(acceptance, today)
+    acceptance.save()
+    if acceptance.missing:
+        FinalAcceptanceStop.objects.create(
+            acceptance=acceptance, start=today, reason="验收材料不齐：" + "、".join(acceptance.missing)
+        )
+    acceptance.due_on = _due(acceptance)
+    acceptance.save(update_fields=["due_on"])
+    _audit(
+        actor,
+        acceptance,
+        None,
+        action=AuditEntry.Action.CREATE,
+        note=f"申请竣工验收（第{acceptance.attempt}次）",
+    )
+    _tell_roles(
+        {Role.BIG_DATA},
+        subject="电子政务项目竣工验收申请",
+        body=f"{application.unit}：{application.name}，"
+        + (
+            "材料齐全，验收期限" + f"{acceptance.due_on:%Y年%-m月%-d日}"
+            if acceptance.due_on
+            else "材料不齐，停止计时"
+        )
+        + "（1号 三、（四）2）。",
+        source=application,
+    )
+    return acceptance
+
+
+@transaction.atomic
+def final_acceptance_materials(*, actor, acceptance: FinalAcceptance, received: list[int]) -> FinalAcceptance:
+    """大数据局 records the materials received; once every item of 附件7 is in, the clock restarts (the day itself not
+    counted) and its due date is set."""
+    acceptance = _locked(FinalAcceptance, acceptance.pk)
+    require(access.can_accept(actor), "只有县大数据局可以确认验收材料。")
+    if acceptance.status != FinalAcceptance.Status.INCOMPLETE:
+        raise ServiceError("materials", "只有材料不齐的验收申请可以补齐材料。")
+    before = model_snapshot(acceptance)
+    wanted = {str(int(i)) for i in (received or [])}
+    for key, item in acceptance.materials.items():
+        item["received"] = item["received"] or key in wanted
+    today = business_date()
+    if not acceptance.missing:
+        stop = acceptance.stops.select_for_update().get(end__isnull=True)
+        selectors.acceptance_clock(acceptance).resumed(
+            on=today
+        )  # core's check: stopped, not resumed before the stop began
+        stop.end = today
+        stop.save(update_fields=["end"])
+        _materials_complete(acceptance, today)
+        acceptance.due_on = _due(acceptance)
+    acceptance.save()
+    _audit(
+        actor,
+        acceptance,
+        before,
+        note="验收材料已收齐，开始计时" if not acceptance.missing else "补充验收材料",
+    )
+    if not acceptance.missing:
+        _tell_unit(
+            acceptance.application,
+            subject="竣工验收材料已收齐",
+            body=f"{acceptance.application.name}：验收期限{acceptance.due_on:%Y年%-m月%-d日}（1号 三、（四）2）。",
+        )
+    return acceptance
+
+
+@transaction.atomic
+def final_acceptance_incomplete(
+    *, actor, acceptance: FinalAcceptance, missing: list[int], reason: str
+) -> FinalAcceptance:
+    """Materials found incomplete while the clock runs: it stops from today until they are complete again."""
+    acceptance = _locked(FinalAcceptance, acceptance.pk)
+    require(access.can_accept(actor), "只有县大数据局可以确认验收材料。")
+    if acceptance.status != FinalAcceptance.Status.RUNNING:
+        raise ServiceError("missing", "只有正在计时的验收可以停止计时。")
+    keys = {str(int(i)) for i in (missing or [])} & set(acceptance.materials)
+    if not keys:
+        raise ServiceError("missing", "请选择不齐的材料（附件7清单中的项目）。")
+    reason = _text("reason", reason, "请写明材料不齐的情况。", max_length=250)
+    today = business_date()
+    selectors.acceptance_clock(acceptance).suspended(on=today, reason=reason)  # core's check
+    before = model_snapshot(acceptance)
+    for key in keys:
+        acceptance.materials[key]["received"] = False
+    acceptance.status, acceptance.due_on = FinalAcceptance.Status.INCOMPLETE, None
+    acceptance.save()
+    FinalAcceptanceStop.objects.create(acceptance=acceptance, start=today, reason=reason)
+    _audit(actor, acceptance, before, note=f"验收材料不齐，停止计时：{reason}")
+    _tell_unit(
+        acceptance.application,
+        subject="竣工验收材料不齐，请补齐",
+        body=f"{acceptance.application.name}：{reason}",
+    )
+    return acceptance
+
+
+@transaction.atomic
+def final_acceptance_decide(
+    *,
+    actor,
+    acceptance: FinalAcceptance,
+    key_params_match_plan: bool,
+    catalogue_on_sharing_platform: bool,
+    report_number: str,
+    rectify_by: dt.date | None = None,
+) -> FinalAcceptance:
+    """6.5–6.7: 大数据局's conclusion by egov.acceptance_passes (the fail conditions of 6.6), with the report number;
+    a failed project is rectified by `rectify_by` and applied for again. Whether it was on time is stored."""
+    acceptance = _locked(FinalAcceptance, acceptance.pk)
+    require(access.can_accept(actor), "只有县大数据局可以组织竣工验收。")
+    if acceptance.status != FinalAcceptance.Status.RUNNING:
+        raise ServiceError("status", "验收材料收齐并开始计时后才能作出验收结论（1号 三、（四）2）。")
+    report_number = _text(
+        "report_number", report_number, "请填写《电子政务建设项目竣工验收报告》编号。", max_length=100
+    )
+    result = acceptance_passes_terms(
+        preliminary_done=True,
+        key_params_match_plan=bool(key_params_match_plan),
+        catalogue_on_sharing_platform=bool(catalogue_on_sharing_platform),
+    )
+    today = business_date()
+    if not result.data["passes"]:
+        if not isinstance(rectify_by, dt.date) or rectify_by <= today:
+            raise ServiceError(
+                "rectify_by", "验收不合格的，须确定整改期限（今天之后的日期）（1号 三、（四）2）。"
+            )
+    before = model_snapshot(acceptance)
+    acceptance.key_params_match_plan = bool(key_params_match_plan)
+    acceptance.catalogue_on_sharing_platform = bool(catalogue_on_sharing_platform)
+    acceptance.result = _with(_json(result), FAIL_CONDITIONS, cite.REAPPLY)
+    acceptance.report_number = report_number
+    acceptance.decided_on, acceptance.decided_by = today, actor_user(actor)
+    acceptance.on_time = acceptance.due_on is not None and today <= acceptance.due_on
+    if result.data["passes"]:
+        acceptance.status = FinalAcceptance.Status.PASSED
+    else:
+        acceptance.status, acceptance.rectify_by = FinalAcceptance.Status.FAILED, rectify_by
+    acceptance.save()
+    _audit(actor, acceptance, before, note=f"竣工验收结论：{acceptance.get_status_display()}")
+    reasons = {
+        "key_parameters_differ": "主要技术参数指标与项目审核意见确定的建设方案不一致",
+        "catalogue_not_on_platform": "未将项目信息资源目录纳入政务信息资源共享交换平台目录管理系统",
+    }
+    _tell_unit(
+        acceptance.application,
+        subject=f"竣工验收：{acceptance.get_status_display()}",
+        body=f"{acceptance.application.name}："
+        + ("；".join(reasons[r] for r in result.data["reasons"] if r in reasons) or "验收合格")
+        + "（1号 三、（四）2）。",
+    )
+    if result.data["passes"]:
+        _tell_roles(
+            {Role.FINANCE},
+            subject="电子政务项目已通过竣工验收，待委托结算评审",
+            body=f"{acceptance.application.unit}：{acceptance.application.name}（1号 三、（四）2）。",
+            source=acceptance.application,
+        )
+    return acceptance
+
+
+@transaction.atomic
+def project_put_into_use(*, actor, application: Application, on: dt.date) -> FinalAcceptance:
+    """6.8: a project not accepted, or failed, may not be put into use."""
+    application = _locked(Application, application.pk)
+    _own_unit_or_system(actor, application, "只有本项目的建设单位可以登记投入使用。")
+    passed = application.final_acceptances.filter(status=FinalAcceptance.Status.PASSED).first()
+    if passed is None:
+        raise ServiceError("on", "未经验收或验收不合格的项目，不得投入使用（1号 三、（四）2）。")
+    if passed.in_use_on:
+        raise ServiceError("on", "已登记投入使用。")
+    on = _day("on", on, "投入使用日期")
+    if on < passed.decided_on:
+        raise ServiceError("on", "投入使用日期不能早于竣工验收日期（1号 三、（四）2）。")
+    before = model_snapshot(passed)
+    passed.in_use_on = on
+    passed.save(update_fields=["in_use_on"])
+    _audit(actor, passed, before, note="投入使用")
+    return passed
+
+
+# ---------------------------------------------------------------- 6.10 settlement review
+
+
+@transaction.atomic
+def settlement_review_record(
+    *,
+    actor,
+    application: Application,
+    reviewer: str,
+    commissioned_on: dt.date,
+    completed_on: dt.date,
+    settled_amount,
+    conclusion: str = "",
+) -> SettlementReview:
+    """6.10: after final acceptance 财政局 records the third party's settlement review, the basis (and cap) of the
+    payments after acceptance."""
+    application = _locked(Application, application.pk)
+    require(access.can_record_payment(actor), "只有县财政局可以登记结算评审。")
+    passed = application.final_acceptances.filter(status=FinalAcceptance.Status.PASSED).first()
+    if passed is None:
+        raise ServiceError(
+            "reviewer", "项目竣工验收后，县财政部门才委托第三方中介机构进行结算评审（1号 三、（四）2）。"
+        )
+    if SettlementReview.objects.filter(application=application).exists():
+        raise ServiceError("reviewer", "结算评审已登记。")
+    commissioned_on = _day("commissioned_on", commissioned_on, "委托日期")
+    completed_on = _day("completed_on", completed_on, "结算评审完成日期")
+    if commissioned_on < passed.decided_on:
+        raise ServiceError("commissioned_on", "委托日期不能早于竣工验收日期（1号 三、（四）2）。")
+    if completed_on < commissioned_on:
+        raise ServiceError("completed_on", "结算评审完成日期不能早于委托日期。")
+    review = SettlementReview.objects.create(
+        application=application,
+        acceptance=passed,
+        reviewer=_text("reviewer", reviewer, "请填写第三方中介机构。", max_length=120),
+        commissioned_on=commissioned_on,
+        completed_on=completed_on,
+        settled_amount=_money("settled_amount", settled_amount, "结算审定金额"),
+        conclusion=(conclusion or "").strip()[:4000],
+        recorded_by=actor_user(actor),
+        citations=[SETTLEMENT_REVIEW.as_dict()],
+    )
+    _audit(actor, review, None, action=AuditEntry.Action.CREATE, note="登记结算评审")
+    _tell_unit(
+        application,
+        subject="结算评审已完成",
+        body=f"{application.name}：结算审定金额{review.settled_amount}元。",
+    )
+    return review
+
+
+# ---------------------------------------------------------------- the acceptance clock's reminders (daily)
+
+
+@transaction.atomic
+def acceptance_clock_sweep(
+    *, actor="system", on: dt.date | None = None, remind_within: int = 3
+) -> dict[str, int]:
+    """Remind 大数据局 when a running final acceptance has `remind_within` working days or fewer left, and escalate
+    once the 20 working days have passed (6.5); one notice per acceptance, kind and organisation (core
+    clock_notice_send), so running it twice on a day adds nothing. A stopped clock reminds nobody (the builder's
+    turn). `remind_within` is the platform's reminder window, not a figure of 1号."""
+    from countyhall.core.actors import as_actor
+    from countyhall.core.clocks import ESCALATION, REMINDER, clock_alert
+    from countyhall.core.services.clocks import clock_notice_send
+    from countyhall.egov.models import FinalAcceptanceNotice
+
+    actor = as_actor(actor)
+    require(access.can_run_sweep(actor), "验收时限提醒由每日系统任务运行。")
+    on = on or business_date()
+    departments = list(
+        Organisation.objects.filter(users__role_grants__role=Role.BIG_DATA, users__is_active=True).distinct()
+    )
+    created = {REMINDER: 0, ESCALATION: 0}
+    running = FinalAcceptance.objects.filter(status=FinalAcceptance.Status.RUNNING).select_related(
+        "application"
+    )
+    for acceptance in running.prefetch_related("stops"):
+        state = selectors.acceptance_clock_state(acceptance, on=on)
+        alert = clock_alert(state, remind_within=remind_within)
+        if alert is None:
+            continue
+        name = acceptance.application.name
+        message = (
+            f"{name}：竣工验收已超过{state.limit}个工作日（期限{state.due:%Y年%-m月%-d日}），请督办（1号 三、（四）2）。"
+            if alert == ESCALATION
+            else f"{name}：竣工验收剩余{state.remaining}个工作日，{state.due:%Y年%-m月%-d日}到期（1号 三、（四）2）。"
+        )
+        for organisation in departments:
+            created[alert] += clock_notice_send(
+                FinalAcceptanceNotice,
+                key={"acceptance": acceptance},
+                kind=alert,
+                organisation=organisation,
+                due=state.due,
+                message=message,
+                on=on,
+            )
+    if any(created.values()):
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            object_type="egov.FinalAcceptanceNotice",
+            object_repr=f"验收时限提醒 {on}",
+            after={"on": on.isoformat(), **created},
+        )
+    return created

@@ -70,4 +70,15 @@ def todos_for(user) -> list[Todo]:
                     menu=MENU,
                 )
             )
+    for _key, label, count, deadline, urgent in selectors.construction_waiting(user):
+        items.append(
+            Todo(
+                label=f"电子政务项目：{label}",
+                url=f"{url}?status=in_plan",
+                count=count,
+                deadline=deadline,
+                urgent=urgent,
+                menu=MENU,
+            )
+        )
     return items + performance_todos(user)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +17,20 @@ from countyhall.core.models import AuditEntry
 from countyhall.core.tables import Column, Table
 from countyhall.core.web import PostActions, bad_request, form_data, save_form
 from countyhall.egov import access, forms, selectors, services
-from countyhall.egov.models import AnnualPlan, Application, ApplicationDocument, PlanYear, Review, Template
+from countyhall.egov.models import (
+    AcceptanceChecklistItem,
+    AnnualPlan,
+    Application,
+    ApplicationDocument,
+    CloudResourceRequest,
+    FinalAcceptance,
+    Finding,
+    PlanYear,
+    PreliminaryAcceptance,
+    Procurement,
+    Review,
+    Template,
+)
 from countyhall.egov.services import REASON_LABELS, submission_problems
 
 
@@ -258,6 +272,412 @@ def _sign_fiscal(request, application):
     return "财政审核意见已会签。"
 
 
+# ---------------------------------------------------------------- construction and acceptance (三、（三）—（四）)
+# The project page's second half: each handler is a thin adapter over one service; the irreversible ones pass
+# through a confirmation page first (CONFIRM).
+
+CONFIRM = {
+    "procurement_review": ("审核采购文件", "审核结论作出后不能撤回；通过的，交易中心即可组织采购。"),
+    "procurement_record": ("登记采购结果", "登记后不能修改承建单位和合同金额。"),
+    "start": ("登记开工", "开工后不能再办理开工前的监理备案。"),
+    "sanction_decide": ("县政府批准处理", "批准后立即执行；终止项目为最终处理。"),
+    "sanction_lift": ("解除处理", "解除后恢复拨款或建设。"),
+    "payment": ("登记拨款", "拨款登记不能删除。"),
+    "acceptance_decide": ("作出竣工验收结论", "验收结论作出后不能撤回，计时结束。"),
+    "in_use": ("登记投入使用", "登记后不能撤回。"),
+    "settlement": ("登记结算评审", "结算审定金额是验收后拨款的依据，登记后不能修改。"),
+}
+
+
+def _posted(request, name: str, queryset, label: str):
+    from countyhall.core.web import posted_id
+
+    obj = queryset.filter(pk=posted_id(request.POST.get(name), label)).first()
+    if obj is None:
+        raise ServiceError(name, f"{label}不存在。")
+    return obj
+
+
+@ACTIONS("procurement_submit")
+def _procurement_submit(request, application):
+    data = form_data(forms.ProcurementSubmitForm(request.POST, request.FILES))
+    services.procurement_submit(actor=request.user, application=application, file=data["file"])
+    return "采购文件已报送县大数据局审核。"
+
+
+@ACTIONS("procurement_review")
+def _procurement_review(request, application):
+    data = form_data(forms.DecisionForm(request.POST))
+    services.procurement_review(
+        actor=request.user,
+        procurement=application.procurement,
+        approved=data["approved"] == "yes",
+        opinion=data["opinion"],
+    )
+    return "采购文件审核意见已记录。"
+
+
+@ACTIONS("procurement_record")
+def _procurement_record(request, application):
+    data = form_data(forms.ProcurementRecordForm(request.POST))
+    services.procurement_record(actor=request.user, procurement=application.procurement, **data)
+    return "采购结果已登记。"
+
+
+@ACTIONS("cloud")
+def _cloud(request, application):
+    data = form_data(forms.CloudRequestForm(request.POST, request.FILES))
+    services.cloud_request_submit(actor=request.user, application=application, **data)
+    return "政务云资源申请已报送。"
+
+
+@ACTIONS("cloud_decide")
+def _cloud_decide(request, application):
+    data = form_data(forms.CloudDecisionForm(request.POST))
+    cloud = _posted(request, "request", application.cloud_requests.all(), "政务云资源申请")
+    services.cloud_request_decide(
+        actor=request.user, request=cloud, approved=data["approved"] == "yes", opinion=data["opinion"]
+    )
+    return "审批意见已记录。"
+
+
+@ACTIONS("supervision")
+def _supervision(request, application):
+    data = form_data(forms.SupervisionForm(request.POST))
+    services.supervision_file(actor=request.user, application=application, **data)
+    return "监理单位已备案。"
+
+
+@ACTIONS("exempt")
+def _exempt(request, application):
+    data = form_data(forms.ExemptForm(request.POST))
+    services.supervision_exempt(actor=request.user, application=application, reason=data["reason"])
+    return "已记录免于监理的理由。"
+
+
+@ACTIONS("start")
+def _start(request, application):
+    data = form_data(forms.StartForm(request.POST))
+    services.construction_start(actor=request.user, application=application, **data)
+    return "已登记开工。"
+
+
+@ACTIONS("design_change")
+def _design_change(request, application):
+    data = form_data(forms.DesignChangeForm(request.POST))
+    services.design_change_report(actor=request.user, application=application, **data)
+    return "设计变更已报告。"
+
+
+@ACTIONS("design_decide")
+def _design_decide(request, application):
+    data = form_data(forms.DesignDecisionForm(request.POST))
+    change = _posted(request, "change", application.design_changes.all(), "设计变更")
+    services.design_change_decide(
+        actor=request.user, change=change, approved=data["approved"] == "yes", opinion=data["opinion"]
+    )
+    return "审批意见已记录。"
+
+
+@ACTIONS("inspection")
+def _inspection(request, application):
+    data = form_data(forms.InspectionForm(request.POST))
+    findings = []
+    if data["finding"].strip():
+        findings.append(
+            {"description": data["finding"], "major": data["major"], "rectify_by": data["rectify_by"]}
+        )
+    services.inspection_record(
+        actor=request.user,
+        application=application,
+        inspected_on=data["inspected_on"],
+        participants=data["participants"],
+        scope=data["scope"],
+        findings=findings,
+    )
+    return "监督检查已登记。"
+
+
+def _findings(application):
+    return Finding.objects.filter(inspection__application=application)
+
+
+@ACTIONS("rectify")
+def _rectify(request, application):
+    data = form_data(forms.RectifyForm(request.POST))
+    finding = _posted(request, "finding", _findings(application), "问题")
+    services.finding_rectify(
+        actor=request.user,
+        finding=finding,
+        rectification=data["rectification"],
+        rectified_on=data["rectified_on"],
+    )
+    return "整改情况已登记。"
+
+
+@ACTIONS("sanction_propose")
+def _sanction_propose(request, application):
+    data = form_data(forms.SanctionProposeForm(request.POST))
+    finding = _posted(request, "finding", _findings(application), "问题")
+    services.sanction_propose(actor=request.user, finding=finding, kind=data["kind"], reason=data["reason"])
+    return "处理意见已报县政府批准。"
+
+
+@ACTIONS("sanction_decide")
+def _sanction_decide(request, application):
+    data = form_data(forms.SanctionDecideForm(request.POST))
+    sanction = _posted(request, "sanction", application.sanctions.all(), "处理")
+    sanction = services.sanction_decide(
+        actor=request.user, sanction=sanction, approved=data["approved"] == "yes", reference=data["reference"]
+    )
+    return f"{sanction.get_kind_display()}：{sanction.get_status_display()}。"
+
+
+@ACTIONS("sanction_lift")
+def _sanction_lift(request, application):
+    data = form_data(forms.SanctionLiftForm(request.POST))
+    sanction = _posted(request, "sanction", application.sanctions.all(), "处理")
+    services.sanction_lift(actor=request.user, sanction=sanction, reason=data["reason"])
+    return "已解除。"
+
+
+@ACTIONS("payment")
+def _payment(request, application):
+    data = form_data(forms.PaymentForm(request.POST))
+    payment = services.payment_record(actor=request.user, application=application, **data)
+    return f"已登记{payment.get_kind_display()}。"
+
+
+@ACTIONS("preliminary")
+def _preliminary(request, application):
+    data = form_data(forms.PreliminaryForm(request.POST, request.FILES))
+    services.preliminary_acceptance_record(actor=request.user, application=application, **data)
+    return "初步验收已登记。"
+
+
+def _items():
+    return AcceptanceChecklistItem.objects.filter(active=True)
+
+
+@ACTIONS("acceptance_apply")
+def _acceptance_apply(request, application):
+    data = form_data(forms.MaterialsForm(request.POST, items=_items()))
+    acceptance = services.final_acceptance_apply(
+        actor=request.user,
+        application=application,
+        received=[int(i) for i in data["received"]],
+        rectification_plan=data["rectification_plan"],
+    )
+    return f"已申请竣工验收：{acceptance.get_status_display()}。"
+
+
+@ACTIONS("acceptance_materials")
+def _acceptance_materials(request, application):
+    data = form_data(forms.MaterialsForm(request.POST, items=_items()))
+    acceptance = services.final_acceptance_materials(
+        actor=request.user,
+        acceptance=selectors.latest_acceptance(application),
+        received=[int(i) for i in data["received"]],
+    )
+    return f"验收材料已登记：{acceptance.get_status_display()}。"
+
+
+@ACTIONS("acceptance_incomplete")
+def _acceptance_incomplete(request, application):
+    data = form_data(forms.IncompleteForm(request.POST, items=_items()))
+    services.final_acceptance_incomplete(
+        actor=request.user,
+        acceptance=selectors.latest_acceptance(application),
+        missing=[int(i) for i in data["missing"]],
+        reason=data["reason"],
+    )
+    return "验收材料不齐，已停止计时并通知建设单位。"
+
+
+@ACTIONS("acceptance_decide")
+def _acceptance_decide(request, application):
+    data = form_data(forms.AcceptanceDecideForm(request.POST))
+    acceptance = services.final_acceptance_decide(
+        actor=request.user,
+        acceptance=selectors.latest_acceptance(application),
+        key_params_match_plan=data["key_params_match_plan"] == "yes",
+        catalogue_on_sharing_platform=data["catalogue_on_sharing_platform"] == "yes",
+        report_number=data["report_number"],
+        rectify_by=data["rectify_by"],
+    )
+    return f"竣工验收结论：{acceptance.get_status_display()}。"
+
+
+@ACTIONS("in_use")
+def _in_use(request, application):
+    data = form_data(forms.InUseForm(request.POST))
+    services.project_put_into_use(actor=request.user, application=application, on=data["on"])
+    return "已登记投入使用。"
+
+
+@ACTIONS("settlement")
+def _settlement(request, application):
+    data = form_data(forms.SettlementForm(request.POST))
+    services.settlement_review_record(actor=request.user, application=application, **data)
+    return "结算评审已登记。"
+
+
+CONFIRM_FORMS = {
+    "procurement_review": forms.DecisionForm,
+    "procurement_record": forms.ProcurementRecordForm,
+    "start": forms.StartForm,
+    "sanction_decide": forms.SanctionDecideForm,
+    "sanction_lift": forms.SanctionLiftForm,
+    "payment": forms.PaymentForm,
+    "acceptance_decide": forms.AcceptanceDecideForm,
+    "in_use": forms.InUseForm,
+    "settlement": forms.SettlementForm,
+}
+
+
+def _confirm_lines(request) -> list[str]:
+    """What is about to be done, as the person entered it: each visible field's label and value."""
+    form = CONFIRM_FORMS[request.POST["action"]]()
+    lines = []
+    for name, field in form.fields.items():
+        value = request.POST.get(name, "").strip()
+        if not value or field.widget.is_hidden:
+            continue
+        choices = dict(getattr(field, "choices", ()) or ())
+        lines.append(f"{field.label}：{choices.get(value, value)}")
+    return lines
+
+
+def _confirm_page(request, application, url: str):
+    title, warning = CONFIRM[request.POST["action"]]
+    skip = {"csrfmiddlewaretoken", "confirmed"}
+    hidden = [
+        (name, value) for name in request.POST for value in request.POST.getlist(name) if name not in skip
+    ]
+    return render(
+        request,
+        "egov/confirm.html",
+        {
+            "title": title,
+            "warning": warning,
+            "lines": _confirm_lines(request),
+            "application": application,
+            "hidden": hidden,
+            "back": url,
+            "target": request.path,
+        },
+    )
+
+
+def _construction_context(user, application) -> dict:
+    """The construction and acceptance part of the project page: what happened, the gates, the buttons."""
+    view = selectors.construction_view(application)
+    Status = Application.Status
+    in_plan = application.status == Status.IN_PLAN
+    procurement, construction = view["procurement"], view["construction"]
+    acceptance, preliminary = view["acceptance"], view["preliminary"]
+    started = bool(construction and construction.started_on)
+    builder = in_plan and access.can_build(user, application)
+    big_data = in_plan and access.can_review_procurement(user)
+    terminated = any(s.kind == "终止" and s.status == "in_force" for s in view["sanctions"])
+    passed = acceptance is not None and acceptance.status == FinalAcceptance.Status.PASSED
+    can = {
+        "procurement_submit": builder
+        and not terminated
+        and (procurement is None or procurement.status == "returned"),
+        "procurement_review": big_data and procurement is not None and procurement.status == "submitted",
+        "procurement_record": in_plan
+        and access.can_record_procurement(user)
+        and procurement is not None
+        and procurement.status == "reviewed",
+        "cloud": builder and not terminated,
+        "cloud_decide": big_data,
+        "supervision": builder and not started and not (construction and construction.supervision_filed_on),
+        "exempt": big_data
+        and not started
+        and construction is not None
+        and construction.supervision_required
+        and not construction.supervision_filed_on
+        and not construction.exempted_on,
+        "start": builder and not started and procurement is not None and procurement.status == "procured",
+        "design_change": builder and started and not terminated,
+        "design_decide": big_data,
+        "inspection": in_plan and started and access.can_inspect(user),
+        "rectify": builder,
+        "sanction_propose": in_plan and access.can_inspect(user) and not terminated,
+        "sanction_decide": access.can_approve_sanction(user),
+        "payment": in_plan and access.can_record_payment(user),
+        "preliminary": builder and started and preliminary is None,
+        "acceptance_apply": builder
+        and preliminary is not None
+        and (acceptance is None or acceptance.status == FinalAcceptance.Status.FAILED),
+        "acceptance_materials": access.can_accept(user)
+        and acceptance is not None
+        and acceptance.status == FinalAcceptance.Status.INCOMPLETE,
+        "acceptance_incomplete": access.can_accept(user)
+        and acceptance is not None
+        and acceptance.status == FinalAcceptance.Status.RUNNING,
+        "acceptance_decide": access.can_accept(user)
+        and acceptance is not None
+        and acceptance.status == FinalAcceptance.Status.RUNNING,
+        "in_use": builder and passed and not acceptance.in_use_on,
+        "settlement": passed and view["settlement"] is None and access.can_record_payment(user),
+    }
+    items = list(_items())
+    received = [
+        key for key, item in (acceptance.materials.items() if acceptance else []) if item.get("received")
+    ]
+    return {
+        "c": view,
+        "ccan": can,
+        "shown": in_plan or procurement is not None,
+        "cforms": {
+            "procurement_submit": forms.ProcurementSubmitForm(),
+            "decision": forms.DecisionForm(),
+            "procurement_record": forms.ProcurementRecordForm(),
+            "cloud": forms.CloudRequestForm(),
+            "supervision": forms.SupervisionForm(),
+            "exempt": forms.ExemptForm(),
+            "start": forms.StartForm(),
+            "design_change": forms.DesignChangeForm(),
+            "inspection": forms.InspectionForm(),
+            "payment": forms.PaymentForm(),
+            "preliminary": forms.PreliminaryForm(),
+            "apply": forms.MaterialsForm(items=items, initial={"received": [str(i.pk) for i in items]}),
+            "materials": forms.MaterialsForm(items=items, initial={"received": received}),
+            "incomplete": forms.IncompleteForm(items=items),
+            "decide": forms.AcceptanceDecideForm(),
+            "in_use": forms.InUseForm(),
+            "settlement": forms.SettlementForm(),
+        },
+        "checklist_missing": not items,
+        "funding_reasons": services.FUNDING_REASONS,
+    }
+
+
+def _history_filter(application, view) -> Q:
+    """The project's own audit rows and those of its construction and acceptance records."""
+    q = Q(object_type="egov.Application", object_id=str(application.pk))
+    related = {
+        "egov.Procurement": [view["procurement"]],
+        "egov.CloudResourceRequest": view["cloud_requests"],
+        "egov.Construction": [view["construction"]],
+        "egov.DesignChange": view["design_changes"],
+        "egov.Inspection": view["inspections"],
+        "egov.Finding": [f for i in view["inspections"] for f in i.findings.all()],
+        "egov.Sanction": view["sanctions"],
+        "egov.Payment": view["payments"],
+        "egov.PreliminaryAcceptance": [view["preliminary"]],
+        "egov.FinalAcceptance": view["acceptances"],
+        "egov.SettlementReview": [view["settlement"]],
+    }
+    for object_type, rows in related.items():
+        ids = [str(row.pk) for row in rows if row is not None]
+        if ids:
+            q |= Q(object_type=object_type, object_id__in=ids)
+    return q
+
+
 def _review_of(application) -> Review | None:
     try:
         return application.review
@@ -274,6 +694,8 @@ def application_detail(request, pk: int):
         raise Http404
     url = reverse("egov:application", args=[application.pk])
     if request.method == "POST":
+        if request.POST.get("action") in CONFIRM and request.POST.get("confirmed") != "1":
+            return _confirm_page(request, application, url)
         return ACTIONS.run(request, application, url=url)
     review = _review_of(application)
     Status = Application.Status
@@ -312,10 +734,11 @@ def application_detail(request, pk: int):
         and review.fiscal_signed_at is None
         and access.can_sign_fiscal(user, application),
     }
+    construction = _construction_context(user, application)
     history = (
-        AuditEntry.objects.filter(object_type="egov.Application", object_id=str(application.pk))
+        AuditEntry.objects.filter(_history_filter(application, construction["c"]))
         .select_related("actor")
-        .order_by("-at")[:50]
+        .order_by("-at")[:100]
     )
     return render(
         request,
@@ -357,6 +780,7 @@ def application_detail(request, pk: int):
                 "sign_technical": forms.SignForm(prefix=None),
                 "sign_fiscal": forms.FiscalSignForm(),
             },
+            **construction,
         },
     )
 
@@ -397,8 +821,20 @@ def template_download(request, pk: int):
 def templates(request):
     _need(request.user)
     may_upload = access.can_upload_template(request.user)
-    form = forms.TemplateForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
+    checklist_post = request.method == "POST" and request.POST.get("action") == "checklist"
+    form = forms.TemplateForm(None if checklist_post else request.POST or None, request.FILES or None)
+    checklist_form = forms.ChecklistItemForm(request.POST if checklist_post else None)
+    if checklist_post:
+        if not may_upload:
+            raise PermissionDenied("只有系统管理员或县大数据局可以录入验收材料清单。")
+        if save_form(
+            request,
+            checklist_form,
+            lambda data: services.checklist_item_add(actor=request.user, name=data["name"]),
+            success="已录入附件7验收材料清单。",
+        ):
+            return redirect("egov:templates")
+    elif request.method == "POST":
         if not may_upload:
             raise PermissionDenied("只有系统管理员或县大数据局可以上传申报材料模板。")
         if save_form(
@@ -421,6 +857,8 @@ def templates(request):
             "all_templates": Template.objects.select_related("uploaded_by").order_by(
                 "attachment", "-version"
             ),
+            "checklist": AcceptanceChecklistItem.objects.filter(active=True),
+            "checklist_form": checklist_form,
         },
     )
 
@@ -497,3 +935,25 @@ def plan(request, year: int | None = None):
             "forms": {"open": forms.PlanYearForm(), "approve": forms.ApproveForm(), "change": change_form},
         },
     )
+
+
+# The construction and acceptance files, each read through its project's scope: kind → (model, file field).
+CONSTRUCTION_FILES = {
+    "procurement": (Procurement, "file"),
+    "cloud": (CloudResourceRequest, "file"),
+    "test-report": (PreliminaryAcceptance, "test_report"),
+    "security": (PreliminaryAcceptance, "security_assessment"),
+}
+
+
+@login_required
+def construction_file(request, kind: str, pk: int):
+    _need(request.user)
+    if kind not in CONSTRUCTION_FILES:
+        raise Http404
+    model, field = CONSTRUCTION_FILES[kind]
+    row = get_object_or_404(model, pk=pk)
+    stored = getattr(row, field)
+    if not stored or selectors.application_get_for_user(request.user, row.application_id) is None:
+        raise Http404
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])

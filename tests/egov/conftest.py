@@ -4,6 +4,7 @@ year 2022 opened, and a helper that writes a complete draft with its three docum
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -30,6 +31,7 @@ def egov_users(make_user):
         "government": make_user("egov-gov", "county_government"),
         "reviewer": make_user("egov-reviewer", "egov_reviewer"),
         "audit_office": make_user("egov-audit", "audit_office"),
+        "trading": make_user("egov-trading", "trading_centre"),
     }
 
 
@@ -74,6 +76,37 @@ def draft(egov_users, plan_year):
 @pytest.fixture
 def reviewer_org(egov_users):
     return Organisation.objects.get(pk=egov_users["reviewer"].organisation_id)
+
+
+@pytest.fixture
+def planned(egov_users, plan_year, settings):
+    """make(**overrides) → a project of the unit already in the approved annual plan (Application IN_PLAN with its
+    co-signed review), as the construction and acceptance services find it; the business date 2022-02-07."""
+    from countyhall.egov.models import Application, Review
+
+    def make(*, investment="800000.00", has_engineering=True, **values):
+        application = Application.objects.create(
+            plan_year=plan_year,
+            unit_id=egov_users["unit"].organisation_id,
+            name=values.pop("name", "智慧社区平台"),
+            has_engineering=has_engineering,
+            has_service=not has_engineering,
+            planned_investment=Decimal(investment),
+            funding="fiscal_full",
+            declaration=dict(ANSWERS_NO),
+            migration_status="completed",
+            supports_sharing_platform=True,
+            provides_info_per_rules=True,
+            sharing_needs_specified=True,
+            status=Application.Status.IN_PLAN,
+            submitted_on=dt.date(2021, 9, 15),
+            **values,
+        )
+        Review.objects.create(application=application, approved_investment=Decimal(investment))
+        settings.BUSINESS_DATE = dt.date(2022, 2, 7)
+        return application
+
+    return make
 
 
 from tests.egov.performance_fixtures import figures, in_plan  # noqa: E402, F401  (operation and performance fixtures)

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from countyhall.egov.models import PerformanceEvaluation
+from countyhall.egov.selectors import construction_gates
 
 pytestmark = pytest.mark.django_db
 ASPECTS = {"progress": "按计划", "funds": "规范", "operation": "平稳", "effect": "良好"}
@@ -32,6 +33,7 @@ def test_a_unit_lists_and_reads_only_its_own_projects(client, egov_users, in_pla
         "review",
         "cosign",
         "plan",
+        *(g["code"] for g in construction_gates(own)),
     ]
     assert detail["money"] == {
         "planned": "800000.00",

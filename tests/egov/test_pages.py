@@ -75,7 +75,7 @@ def test_another_units_application_is_not_found_and_the_list_is_scoped(client, e
     assert app.name in client.get(reverse("egov:applications")).content.decode()
 
 
-@pytest.mark.parametrize("role", ["permit_reviewer", "applicant_firm", "canteen_operator", "trading_centre"])
+@pytest.mark.parametrize("role", ["permit_reviewer", "applicant_firm", "canteen_operator"])
 def test_roles_outside_the_cycle_are_refused(client, make_user, role):
     _login(client, make_user(f"x-{role}", role))
     assert client.get(reverse("egov:applications")).status_code == 403

@@ -28,6 +28,14 @@ def _predicates(app):
         "egov.sign_fiscal": lambda u: access.can_sign_fiscal(u, app(u)),
         "egov.plan_compile": access.can_compile_plan,
         "egov.plan_approve": access.can_approve_plan,
+        "egov.construction_build": lambda u: access.can_build(u, app(u)),
+        "egov.procurement_review": access.can_review_procurement,
+        "egov.procurement_record": access.can_record_procurement,
+        "egov.inspect": access.can_inspect,
+        "egov.sanction_approve": access.can_approve_sanction,
+        "egov.payment_record": access.can_record_payment,
+        "egov.accept": access.can_accept,
+        "egov.acceptance_sweep": access.can_run_sweep,
         # Operation, performance and the portfolio (三、（五）, 四、).
         "egov.portfolio_view": access.can_view_portfolio,
         "egov.operation_record": lambda u: access.can_record_operation(u, app(u)),
@@ -77,6 +85,7 @@ def test_roles_of_the_cycle_open_the_program_and_others_do_not():
         Role.EGOV_REVIEWER,
         Role.AUDIT_OFFICE,
         Role.DEVELOPMENT,
+        Role.TRADING_CENTRE,
     } <= access.USERS
     assert not {Role.CANTEEN_OPERATOR, Role.APPLICANT_FIRM, Role.POWER_ENTERPRISE} & access.USERS
 
