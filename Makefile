@@ -80,11 +80,12 @@ bench-import: install
 	$(BIN)/python -m benchmarks.import_job --db sqlite $(BENCH_ARGS)
 
 lint: install
-	$(BIN)/ruff check countyhall tests
+	$(BIN)/ruff check countyhall tests benchmarks
+	$(BIN)/ruff format --check countyhall tests benchmarks
 
 format: install
-	$(BIN)/ruff format countyhall tests
-	$(BIN)/ruff check --fix countyhall tests
+	$(BIN)/ruff format countyhall tests benchmarks
+	$(BIN)/ruff check --fix countyhall tests benchmarks
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

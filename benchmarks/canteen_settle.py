@@ -36,8 +36,13 @@ def run_set() -> dict:
     started = time.perf_counter()
     settlements = settlement_compute_all(actor="benchmark", year=YEAR)
     seconds = time.perf_counter() - started
-    return {"mode": "set", "seconds": round(seconds, 2), "facilities": len(settlements),
-            "lunches": sum(s.lunches for s in settlements), "peak_rss_mb": peak_rss_mb()}
+    return {
+        "mode": "set",
+        "seconds": round(seconds, 2),
+        "facilities": len(settlements),
+        "lunches": sum(s.lunches for s in settlements),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def run_reference() -> dict:
@@ -55,16 +60,25 @@ def run_reference() -> dict:
     totals: dict[int, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(FIELDS, Decimal("0.00")))
     counts: dict[int, int] = defaultdict(int)
     mismatched = 0
-    rows = (Lunch.objects.filter(status="accepted", meal_date__year=YEAR)
-            .values_list("facility_id", "elder_id", "meal_date", "price", "city", "county").iterator(chunk_size=20000))
+    rows = (
+        Lunch.objects.filter(status="accepted", meal_date__year=YEAR)
+        .values_list("facility_id", "elder_id", "meal_date", "price", "city", "county")
+        .iterator(chunk_size=20000)
+    )
     for facility_id, elder_id, meal_date, price, stored_city, stored_county in rows:
         facility = facilities[facility_id]
         birth, residence = people[elder_id]
         is_tekun = any(start <= meal_date <= end for start, end in tekun.get(elder_id, ()))
-        data = lunch_terms(birth_date=birth, meal_date=meal_date, gaoqing_hukou=hukou[elder_id], tekun=is_tekun,
-                           facility=FacilityTerms(facility.kind, facility.setting, facility.operator_kind,
-                                                  residence == facility.division_id),
-                           price=price).data
+        data = lunch_terms(
+            birth_date=birth,
+            meal_date=meal_date,
+            gaoqing_hukou=hukou[elder_id],
+            tekun=is_tekun,
+            facility=FacilityTerms(
+                facility.kind, facility.setting, facility.operator_kind, residence == facility.division_id
+            ),
+            price=price,
+        ).data
         total = totals[facility_id]
         total["city"] += data["subsidy"]["city"]
         total["county"] += data["subsidy"]["county"]
@@ -81,13 +95,23 @@ def run_reference() -> dict:
         expected = totals.get(settlement.facility_id, dict.fromkeys(FIELDS, Decimal("0.00")))
         for field in FIELDS:
             if getattr(settlement, field) != expected[field]:
-                differences.append((settlement.facility_id, field, str(getattr(settlement, field)), str(expected[field])))
+                differences.append(
+                    (settlement.facility_id, field, str(getattr(settlement, field)), str(expected[field]))
+                )
         if settlement.lunches != counts.get(settlement.facility_id, 0):
-            differences.append((settlement.facility_id, "lunches", settlement.lunches, counts.get(settlement.facility_id)))
+            differences.append(
+                (settlement.facility_id, "lunches", settlement.lunches, counts.get(settlement.facility_id))
+            )
     grand = {field: str(sum((t[field] for t in totals.values()), Decimal("0.00"))) for field in FIELDS}
-    return {"mode": "reference", "seconds": round(seconds, 2), "lunches": sum(counts.values()),
-            "peak_rss_mb": peak_rss_mb(), "totals": grand, "differences_from_set_based": differences[:10],
-            "lunches_whose_stored_amounts_differ_from_the_rule": mismatched}
+    return {
+        "mode": "reference",
+        "seconds": round(seconds, 2),
+        "lunches": sum(counts.values()),
+        "peak_rss_mb": peak_rss_mb(),
+        "totals": grand,
+        "differences_from_set_based": differences[:10],
+        "lunches_whose_stored_amounts_differ_from_the_rule": mismatched,
+    }
 
 
 def main(argv=None) -> int:
@@ -99,8 +123,9 @@ def main(argv=None) -> int:
     django.setup()
     result = run_set() if args.mode == "set" else run_reference()
     print(json.dumps(result, ensure_ascii=False))
-    if args.mode == "reference" and (result["differences_from_set_based"]
-                                      or result["lunches_whose_stored_amounts_differ_from_the_rule"]):
+    if args.mode == "reference" and (
+        result["differences_from_set_based"] or result["lunches_whose_stored_amounts_differ_from_the_rule"]
+    ):
         return 1
     return 0
 

@@ -53,19 +53,46 @@ def main() -> int:
     from countyhall.core.models import PolicyChange
 
     PolicyChange.objects.get_or_create(
-        kind="parameter", key="canteen.backdate_days", value=366, valid_from=dt.date(2023, 1, 1),
-        state=PolicyChange.State.APPROVED, defaults={
-            "reason": "基准测试：按历史日期登记", "proposed_by": user, "proposed_at": timezone.now(),
-            "decided_by": user, "decided_at": timezone.now()})
+        kind="parameter",
+        key="canteen.backdate_days",
+        value=366,
+        valid_from=dt.date(2023, 1, 1),
+        state=PolicyChange.State.APPROVED,
+        defaults={
+            "reason": "基准测试：按历史日期登记",
+            "proposed_by": user,
+            "proposed_at": timezone.now(),
+            "decided_by": user,
+            "decided_at": timezone.now(),
+        },
+    )
     facilities = list(Facility.objects.order_by("pk").values_list("pk", flat=True))
     elders = list(Elder.objects.order_by("pk").values_list("card_number", flat=True)[:20000])
     rows_file = Path(tempfile.mkstemp(suffix=".csv")[1])
     # The generator assigns elder k to facility k mod F; keep that pairing so check-ins look real.
-    rows_file.write_text("".join(f"{facilities[i % len(facilities)]},{card}\n" for i, card in enumerate(elders)))
-    env = {**os.environ, "COUNTYHALL_BUSINESS_DATE": "2023-12-31", "DJANGO_DEBUG": "0", "DATABASE_CONN_MAX_AGE": "60"}
+    rows_file.write_text(
+        "".join(f"{facilities[i % len(facilities)]},{card}\n" for i, card in enumerate(elders))
+    )
+    env = {
+        **os.environ,
+        "COUNTYHALL_BUSINESS_DATE": "2023-12-31",
+        "DJANGO_DEBUG": "0",
+        "DATABASE_CONN_MAX_AGE": "60",
+    }
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "countyhall.config.wsgi", "-w", str(WORKERS), "-b",
-         f"127.0.0.1:{PORT}", "--log-level", "warning"], cwd=ROOT, env=env)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "countyhall.config.wsgi",
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         for _ in range(100):
             try:
@@ -75,13 +102,35 @@ def main() -> int:
                 time.sleep(0.2)
         run_id = str(int(time.time()))
         # Each run starts on days no earlier run used, so its check-ins are new lunches.
-        used_days = Lunch.objects.filter(idempotency_key__startswith="bench-").dates("meal_date", "day").count()
-        wrk_env = {**env, "BENCH_ROWS": str(rows_file), "BENCH_TOKEN": token.key, "BENCH_RUN": run_id,
-                   "BENCH_DAY_OFFSET": str(used_days), "BENCH_BATCH": str(BATCH)}
+        used_days = (
+            Lunch.objects.filter(idempotency_key__startswith="bench-").dates("meal_date", "day").count()
+        )
+        wrk_env = {
+            **env,
+            "BENCH_ROWS": str(rows_file),
+            "BENCH_TOKEN": token.key,
+            "BENCH_RUN": run_id,
+            "BENCH_DAY_OFFSET": str(used_days),
+            "BENCH_BATCH": str(BATCH),
+        }
         output = subprocess.run(
-            ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "--timeout", "5s", "-s",
-             str(ROOT / "benchmarks" / "checkin.lua"), f"http://127.0.0.1:{PORT}"],
-            env=wrk_env, capture_output=True, text=True, check=True).stdout
+            [
+                "wrk",
+                "-t2",
+                f"-c{CONNECTIONS}",
+                f"-d{DURATION}",
+                "--latency",
+                "--timeout",
+                "5s",
+                "-s",
+                str(ROOT / "benchmarks" / "checkin.lua"),
+                f"http://127.0.0.1:{PORT}",
+            ],
+            env=wrk_env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -94,18 +143,31 @@ def main() -> int:
     rows = bench.count()
     accepted = bench.filter(status="accepted").count()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM (SELECT elder_id, meal_date FROM canteens_lunch WHERE status = 'accepted' "
-                       "GROUP BY elder_id, meal_date HAVING COUNT(*) > 1) doubled")
+        cursor.execute(
+            "SELECT COUNT(*) FROM (SELECT elder_id, meal_date FROM canteens_lunch WHERE status = 'accepted' "
+            "GROUP BY elder_id, meal_date HAVING COUNT(*) > 1) doubled"
+        )
         doubled = cursor.fetchone()[0]
-    new_201 = lua["batch_new_accepted"] if BATCH else lua["status_201"] - min(lua["replayed_responses"],
-                                                                             lua["status_201"])
+    new_201 = (
+        lua["batch_new_accepted"]
+        if BATCH
+        else lua["status_201"] - min(lua["replayed_responses"], lua["status_201"])
+    )
     result = {
         "mode": f"batches of {BATCH}" if BATCH else "one lunch per request",
         "requests_per_second": rps,
-        "lunches_per_second": round(rps * BATCH, 1) if BATCH else rps, "p50_ms": lua["p50_ms"], "p99_ms": lua["p99_ms"], "max_ms": lua["max_ms"],
-        "duration": DURATION, "connections": CONNECTIONS, "gunicorn_workers": WORKERS,
-        "requests": lua, "socket_errors": socket_errors.group(1) if socket_errors else "none",
-        "rows_written": rows, "accepted_rows": accepted, "doubled_lunches": doubled,
+        "lunches_per_second": round(rps * BATCH, 1) if BATCH else rps,
+        "p50_ms": lua["p50_ms"],
+        "p99_ms": lua["p99_ms"],
+        "max_ms": lua["max_ms"],
+        "duration": DURATION,
+        "connections": CONNECTIONS,
+        "gunicorn_workers": WORKERS,
+        "requests": lua,
+        "socket_errors": socket_errors.group(1) if socket_errors else "none",
+        "rows_written": rows,
+        "accepted_rows": accepted,
+        "doubled_lunches": doubled,
         "lost_answered_lunches": max(new_201 - accepted, 0),
         "rows_not_more_than_keys_sent": rows <= lua["generated"] - lua["replays_sent"],
     }

@@ -24,10 +24,20 @@ from benchmarks.pages import BENCH_DATE, DEFAULT_URL, ROOT, _env
 
 # (demo user, name, path template, small range end, the two measured range ends)
 EXPORTS = [
-    ("minzheng", "lunches xlsx (county)", "/canteens/lunches/?export=xlsx&date_from=2022-01-01&date_to={}",
-     "2022-01-01", ("2022-01-31", "2022-12-31")),
-    ("auditor", "audit log xlsx", "/audit/?format=xlsx&date_from=2022-01-01&date_to={}",
-     "2022-01-01", ("2022-01-31", "2022-12-31")),
+    (
+        "minzheng",
+        "lunches xlsx (county)",
+        "/canteens/lunches/?export=xlsx&date_from=2022-01-01&date_to={}",
+        "2022-01-01",
+        ("2022-01-31", "2022-12-31"),
+    ),
+    (
+        "auditor",
+        "audit log xlsx",
+        "/audit/?format=xlsx&date_from=2022-01-01&date_to={}",
+        "2022-01-01",
+        ("2022-01-31", "2022-12-31"),
+    ),
 ]
 
 
@@ -42,7 +52,9 @@ def _rows(name: str, end: str) -> int:
     from countyhall.core.models import AuditEntry
 
     day = dt.date.fromisoformat(end) + dt.timedelta(days=1)
-    return AuditEntry.objects.filter(at__gte=_local_midnight(dt.date(2022, 1, 1)), at__lt=_local_midnight(day)).count()
+    return AuditEntry.objects.filter(
+        at__gte=_local_midnight(dt.date(2022, 1, 1)), at__lt=_local_midnight(day)
+    ).count()
 
 
 def measure_one(user: str, path: str, warm_path: str, *, trace: bool) -> dict:
@@ -72,7 +84,9 @@ def measure_one(user: str, path: str, warm_path: str, *, trace: bool) -> dict:
         "streamed": response.streaming,
         "bytes": size,
         "seconds": round(seconds, 1),
-        "rss_peak_above_start_mb": round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_kb) / 1024, 1),
+        "rss_peak_above_start_mb": round(
+            (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_kb) / 1024, 1
+        ),
         "python_peak_mb": round(peak / 2**20, 1) if peak is not None else None,
     }
 
@@ -96,10 +110,23 @@ def main(argv=None) -> int:
         if args.only and args.only not in name:
             continue
         for end in ends:
-            command = [sys.executable, "-m", "benchmarks.export_memory", "--one", user, template.format(end),
-                       template.format(small)] + (["--tracemalloc"] if args.tracemalloc else [])
-            done = subprocess.run(command, env=os.environ, cwd=ROOT, check=True, capture_output=True, text=True)
-            entry = {"name": name, "rows": _rows(name, end), **json.loads(done.stdout.strip().splitlines()[-1])}
+            command = [
+                sys.executable,
+                "-m",
+                "benchmarks.export_memory",
+                "--one",
+                user,
+                template.format(end),
+                template.format(small),
+            ] + (["--tracemalloc"] if args.tracemalloc else [])
+            done = subprocess.run(
+                command, env=os.environ, cwd=ROOT, check=True, capture_output=True, text=True
+            )
+            entry = {
+                "name": name,
+                "rows": _rows(name, end),
+                **json.loads(done.stdout.strip().splitlines()[-1]),
+            }
             results.append(entry)
             print(json.dumps(entry, ensure_ascii=False), flush=True)
     return 0

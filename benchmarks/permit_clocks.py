@@ -50,33 +50,69 @@ def main() -> None:
     for year in (2021, 2022, 2023):
         calendar_seed_year(year=year, actor="bench")
     county = Division.objects.create(code="370322000000", name="高青县", kind="county", path="370322000000/")
-    departments = [Organisation.objects.create(name=f"部门{i}", kind="department", division=county) for i in range(5)]
-    firms = [Organisation.objects.create(name=f"企业{i}", kind="enterprise", division=county) for i in range(50)]
+    departments = [
+        Organisation.objects.create(name=f"部门{i}", kind="department", division=county) for i in range(5)
+    ]
+    firms = [
+        Organisation.objects.create(name=f"企业{i}", kind="enterprise", division=county) for i in range(50)
+    ]
     for order, stage in enumerate(STAGES):
-        limit = StageLimit.objects.create(category="social_civil", stage=stage, working_days=(10, 15, 10, 10)[order],
-                                          lead=departments[order], basis="bench")
+        limit = StageLimit.objects.create(
+            category="social_civil",
+            stage=stage,
+            working_days=(10, 15, 10, 10)[order],
+            lead=departments[order],
+            basis="bench",
+        )
         limit.participants.set(departments)
     rng = random.Random(7)
     projects = Project.objects.bulk_create(
-        Project(code=f"B-{i:06d}", name=f"项目{i}", category="social_civil", site=county, applicant=rng.choice(firms))
-        for i in range(args.projects))
+        Project(
+            code=f"B-{i:06d}",
+            name=f"项目{i}",
+            category="social_civil",
+            site=county,
+            applicant=rng.choice(firms),
+        )
+        for i in range(args.projects)
+    )
     cases, open_cases = [], 0
     for project in projects:
         accepted = dt.date(2022, 1, 4) + dt.timedelta(days=rng.randrange(0, 330))
         for order, stage in enumerate(STAGES):
             finished = order < 3 or rng.random() < 0.5
             decided = accepted + dt.timedelta(days=rng.randrange(5, 30))
-            cases.append(Case(project=project, stage=stage, stage_order=order, lead=departments[order],
-                              applied_on=accepted, accepted_on=accepted, working_days=(10, 15, 10, 10)[order],
-                              status="approved" if finished else "in_review", decided_on=decided if finished else None))
+            cases.append(
+                Case(
+                    project=project,
+                    stage=stage,
+                    stage_order=order,
+                    lead=departments[order],
+                    applied_on=accepted,
+                    accepted_on=accepted,
+                    working_days=(10, 15, 10, 10)[order],
+                    status="approved" if finished else "in_review",
+                    decided_on=decided if finished else None,
+                )
+            )
             open_cases += not finished
             if not finished:
                 break
             accepted = decided + dt.timedelta(days=rng.randrange(1, 20))
     Case.objects.bulk_create(cases, batch_size=2000)
-    Review.objects.bulk_create((Review(case=case, department=d, opinion="approve" if case.decided_on else "pending",
-                                       decided_on=case.decided_on) for case in Case.objects.all() for d in departments),
-                               batch_size=5000)
+    Review.objects.bulk_create(
+        (
+            Review(
+                case=case,
+                department=d,
+                opinion="approve" if case.decided_on else "pending",
+                decided_on=case.decided_on,
+            )
+            for case in Case.objects.all()
+            for d in departments
+        ),
+        batch_size=5000,
+    )
     on = dt.date(2022, 12, 20)
     timings = {}
     calls = (
@@ -94,10 +130,17 @@ def main() -> None:
     calls[0][1]()
     calls[2][1]()
     peak = tracemalloc.get_traced_memory()[1]
-    result = {"projects": args.projects, "cases": Case.objects.count(), "open_cases": open_cases,
-              "reviews": Review.objects.count(), "seconds": timings, "peak_python_mb_desk_and_statistics": round(peak / 2**20, 1),
-              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
-              "python": sys.version.split()[0], "database": "sqlite"}
+    result = {
+        "projects": args.projects,
+        "cases": Case.objects.count(),
+        "open_cases": open_cases,
+        "reviews": Review.objects.count(),
+        "seconds": timings,
+        "peak_python_mb_desk_and_statistics": round(peak / 2**20, 1),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        "python": sys.version.split()[0],
+        "database": "sqlite",
+    }
     (OUT / "permits.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False))
 

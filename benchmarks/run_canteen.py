@@ -51,18 +51,43 @@ def fresh_postgres(server_url: str) -> str:
 
 
 def bench_database(label: str, url: str, sizes: dict, *, load_test: bool) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.local",
-           "DJANGO_DEBUG": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.local",
+        "DJANGO_DEBUG": "0",
+    }
     print(f"{label}: {url}", flush=True)
     run([PY, "-m", "countyhall.cli", "manage", "migrate", "--verbosity", "0"], env)
-    generated = last_json(run([PY, "-m", "benchmarks.canteen_data", "--elders", str(sizes["elders"]),
-                               "--facilities", str(sizes["facilities"]), "--lunches", str(sizes["lunches"])], env))
+    generated = last_json(
+        run(
+            [
+                PY,
+                "-m",
+                "benchmarks.canteen_data",
+                "--elders",
+                str(sizes["elders"]),
+                "--facilities",
+                str(sizes["facilities"]),
+                "--lunches",
+                str(sizes["lunches"]),
+            ],
+            env,
+        )
+    )
     set_based = last_json(run([PY, "-m", "benchmarks.canteen_settle", "--mode", "set"], env))
-    reference = last_json(run([PY, "-m", "benchmarks.canteen_settle", "--mode", "reference"], env, check=False))
-    result = {"database": label, "generated": generated, "set_based": set_based, "reference": reference,
-              "speedup": round(reference["seconds"] / set_based["seconds"], 1) if set_based["seconds"] else None,
-              "totals_match_to_the_fen": not reference["differences_from_set_based"]
-              and not reference["lunches_whose_stored_amounts_differ_from_the_rule"]}
+    reference = last_json(
+        run([PY, "-m", "benchmarks.canteen_settle", "--mode", "reference"], env, check=False)
+    )
+    result = {
+        "database": label,
+        "generated": generated,
+        "set_based": set_based,
+        "reference": reference,
+        "speedup": round(reference["seconds"] / set_based["seconds"], 1) if set_based["seconds"] else None,
+        "totals_match_to_the_fen": not reference["differences_from_set_based"]
+        and not reference["lunches_whose_stored_amounts_differ_from_the_rule"],
+    }
     if load_test:
         result.update(load_tests(env))
     return result
@@ -77,8 +102,10 @@ LOAD_PROFILES = {
 
 
 def load_tests(env: dict) -> dict:
-    return {name: last_json(run([PY, "-m", "benchmarks.checkin_load"], {**env, **profile}))
-            for name, profile in LOAD_PROFILES.items()}
+    return {
+        name: last_json(run([PY, "-m", "benchmarks.checkin_load"], {**env, **profile}))
+        for name, profile in LOAD_PROFILES.items()
+    }
 
 
 def main(argv=None) -> int:
@@ -88,24 +115,40 @@ def main(argv=None) -> int:
     parser.add_argument("--lunches", type=int, default=10_000_000)
     parser.add_argument("--only", choices=["postgresql", "sqlite"])
     parser.add_argument("--no-load-test", action="store_true")
-    parser.add_argument("--load-only", action="store_true",
-                        help="run only the check-in load tests on the existing PostgreSQL benchmark database")
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="run only the check-in load tests on the existing PostgreSQL benchmark database",
+    )
     args = parser.parse_args(argv)
     sizes = {"elders": args.elders, "facilities": args.facilities, "lunches": args.lunches}
     OUT.mkdir(parents=True, exist_ok=True)
     if args.load_only:
         server = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-        env = {**os.environ, "DATABASE_URL": server.rsplit("/", 1)[0] + "/countyhall_bench",
-               "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.local", "DJANGO_DEBUG": "0"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": server.rsplit("/", 1)[0] + "/countyhall_bench",
+            "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.local",
+            "DJANGO_DEBUG": "0",
+        }
         target = OUT / f"canteen-{args.lunches}.json"
-        results = json.loads(target.read_text()) if target.exists() else {"runs": [{"database": "PostgreSQL"}]}
+        results = (
+            json.loads(target.read_text()) if target.exists() else {"runs": [{"database": "PostgreSQL"}]}
+        )
         results["runs"][0].update(load_tests(env))
         results["runs"][0].pop("check_in", None)
         target.write_text(json.dumps(results, ensure_ascii=False, indent=2))
         print(json.dumps(results["runs"][0], ensure_ascii=False, indent=2))
         return 0
-    results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                           "python": platform.python_version()}, "sizes": sizes, "runs": []}
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "sizes": sizes,
+        "runs": [],
+    }
     if args.only in (None, "postgresql"):
         url = fresh_postgres(os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
         results["runs"].append(bench_database("PostgreSQL", url, sizes, load_test=not args.no_load_test))

@@ -33,9 +33,11 @@ def _setup_django() -> None:
         # error shape, with the way out for a developer who meant the local settings.
         hint = ""
         if os.environ["DJANGO_SETTINGS_MODULE"] == PRODUCTION_SETTINGS:
-            hint = ("（当前使用生产配置 countyhall.config.settings.production：环境变量见 "
-                    "deploy/countyhall.env.example；开发或演示请设置 "
-                    "DJANGO_SETTINGS_MODULE=countyhall.config.settings.local）")
+            hint = (
+                "（当前使用生产配置 countyhall.config.settings.production：环境变量见 "
+                "deploy/countyhall.env.example；开发或演示请设置 "
+                "DJANGO_SETTINGS_MODULE=countyhall.config.settings.local）"
+            )
         raise SystemExit(_fail("DJANGO_SETTINGS_MODULE", f"{exc}{hint}")) from None
 
 
@@ -63,20 +65,35 @@ class UsageError(Exception):
         self.message = message
 
 
-TYPE_LABELS = {"int": "整数", "float": "数字", "iso_date": "日期（YYYY-MM-DD）", "fromisoformat": "日期（YYYY-MM-DD）"}
+TYPE_LABELS = {
+    "int": "整数",
+    "float": "数字",
+    "iso_date": "日期（YYYY-MM-DD）",
+    "fromisoformat": "日期（YYYY-MM-DD）",
+}
 
 # argparse's messages (English, stable across 3.11–3.13), each turned into (field, Chinese message).
 USAGE_MESSAGES = [
-    (re.compile(r"^argument (?P<name>[^:]+): invalid choice: '?(?P<value>.*?)'? \(choose from (?P<choices>.*)\)$"),
-     lambda m: f"“{m['value']}”不是可用的选项；可选：{m['choices'].replace(chr(39), '')}。"),
-    (re.compile(r"^argument (?P<name>[^:]+): invalid (?P<type>\w+) value: '(?P<value>.*)'$"),
-     lambda m: f"值“{m['value']}”无效：应为{TYPE_LABELS.get(m['type'], m['type'])}。"),
+    (
+        re.compile(
+            r"^argument (?P<name>[^:]+): invalid choice: '?(?P<value>.*?)'? \(choose from (?P<choices>.*)\)$"
+        ),
+        lambda m: f"“{m['value']}”不是可用的选项；可选：{m['choices'].replace(chr(39), '')}。",
+    ),
+    (
+        re.compile(r"^argument (?P<name>[^:]+): invalid (?P<type>\w+) value: '(?P<value>.*)'$"),
+        lambda m: f"值“{m['value']}”无效：应为{TYPE_LABELS.get(m['type'], m['type'])}。",
+    ),
     (re.compile(r"^argument (?P<name>[^:]+): expected one argument$"), lambda m: "缺少参数值。"),
-    (re.compile(r"^argument (?P<name>[^:]+): expected (?P<count>.+) arguments?$"),
-     lambda m: f"参数值个数不对（应为 {m['count']} 个）。"),
+    (
+        re.compile(r"^argument (?P<name>[^:]+): expected (?P<count>.+) arguments?$"),
+        lambda m: f"参数值个数不对（应为 {m['count']} 个）。",
+    ),
     (re.compile(r"^argument (?P<name>[^:]+): (?P<detail>.+)$"), lambda m: m["detail"]),
-    (re.compile(r"^the following arguments are required: (?P<name>[^,]+)(?P<rest>.*)$"),
-     lambda m: f"缺少必填参数：{m['name']}{m['rest'].replace(', ', '、')}。"),
+    (
+        re.compile(r"^the following arguments are required: (?P<name>[^,]+)(?P<rest>.*)$"),
+        lambda m: f"缺少必填参数：{m['name']}{m['rest'].replace(', ', '、')}。",
+    ),
     (re.compile(r"^unrecognized arguments: (?P<value>.*)$"), lambda m: f"无法识别的参数：{m['value']}。"),
 ]
 
@@ -187,17 +204,26 @@ def cmd_params_list(args) -> int:
     rows = []
     for p in parameters():
         for v in p.values:
-            rows.append({
-                "name": p.name, "label": p.label, "value": v.value if isinstance(v.value, int | bool | dict) else str(v.value),
-                "unit": p.unit, "from": v.valid_from.isoformat(), "to": v.valid_to.isoformat() if v.valid_to else None,
-                "citation": v.citation.as_dict(), "reading": v.reading,
-            })
+            rows.append(
+                {
+                    "name": p.name,
+                    "label": p.label,
+                    "value": v.value if isinstance(v.value, int | bool | dict) else str(v.value),
+                    "unit": p.unit,
+                    "from": v.valid_from.isoformat(),
+                    "to": v.valid_to.isoformat() if v.valid_to else None,
+                    "citation": v.citation.as_dict(),
+                    "reading": v.reading,
+                }
+            )
     if args.json:
         _print_json(rows)
     else:
         for r in rows:
             c = r["citation"]
-            print(f"{r['name']:<45} {r['value']!s:<14} {r['from']}…{r['to'] or ''}  {c['document']} {c['clause']} L{c['line']}")
+            print(
+                f"{r['name']:<45} {r['value']!s:<14} {r['from']}…{r['to'] or ''}  {c['document']} {c['clause']} L{c['line']}"
+            )
     return 0
 
 
@@ -224,9 +250,12 @@ def cmd_demo(args) -> int:
     # Demo accounts have printed passwords: never on a server. Production settings never have DEBUG, so DEBUG
     # off is the test, and the production module is named too in case someone switched DEBUG on elsewhere.
     if not settings.DEBUG or settings.SETTINGS_MODULE == PRODUCTION_SETTINGS:
-        return _fail("demo", "演示数据（含公开密码的演示账号）只能在开发环境加载：需要 DEBUG 开启的本地配置"
-                             "（DJANGO_SETTINGS_MODULE=countyhall.config.settings.local，make demo 已设置），"
-                             f"当前为 {settings.SETTINGS_MODULE}，DEBUG={'开启' if settings.DEBUG else '关闭'}。")
+        return _fail(
+            "demo",
+            "演示数据（含公开密码的演示账号）只能在开发环境加载：需要 DEBUG 开启的本地配置"
+            "（DJANGO_SETTINGS_MODULE=countyhall.config.settings.local，make demo 已设置），"
+            f"当前为 {settings.SETTINGS_MODULE}，DEBUG={'开启' if settings.DEBUG else '关闭'}。",
+        )
 
     from countyhall.core.demo import demo_load
     from countyhall.core.programs import registered_programs
@@ -263,7 +292,9 @@ def cmd_outbox_send(args) -> int:
 def cmd_worker(args) -> int:
     from countyhall.core.jobs import run_worker
 
-    run_worker(interval=args.interval, batch=args.batch, max_tasks=args.max_tasks, schedule=not args.no_schedule)
+    run_worker(
+        interval=args.interval, batch=args.batch, max_tasks=args.max_tasks, schedule=not args.no_schedule
+    )
     return 0
 
 
@@ -316,7 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = JsonArgumentParser(prog="countyhall", description="高青县政策执行平台（countyhall）命令行")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=JsonArgumentParser)
 
-    calc = sub.add_parser("calc", help="run a rule: JSON object on stdin (or --input FILE), JSON result on stdout")
+    calc = sub.add_parser(
+        "calc", help="run a rule: JSON object on stdin (or --input FILE), JSON result on stdout"
+    )
     calc.add_argument("rule", nargs="?", help="rule name, e.g. calendar.add_working_days; omit to list rules")
     calc.add_argument("--input", help="read the JSON input from this file instead of stdin")
     calc.set_defaults(func=cmd_calc)
@@ -358,36 +391,53 @@ def build_parser() -> argparse.ArgumentParser:
 
     outbox = sub.add_parser("outbox", help="notifications")
     outbox_sub = outbox.add_subparsers(dest="action", metavar="ACTION", required=True)
-    send = outbox_sub.add_parser("send", help="hand pending SMS and e-mail to the configured senders (run every minute)")
+    send = outbox_sub.add_parser(
+        "send", help="hand pending SMS and e-mail to the configured senders (run every minute)"
+    )
     send.add_argument("--limit", type=int, default=200)
     send.set_defaults(func=cmd_outbox_send)
 
-    backup = sub.add_parser("backup", help="archive the database and the uploaded files (countyhall-YYYYMMDD-HHMMSS.tar.gz)")
+    backup = sub.add_parser(
+        "backup", help="archive the database and the uploaded files (countyhall-YYYYMMDD-HHMMSS.tar.gz)"
+    )
     backup.add_argument("--to", metavar="DIR", help="directory for the archive (default: VAR_DIR/backups)")
     backup.set_defaults(func=cmd_backup)
     restore = sub.add_parser("restore", help="replace the database and the uploaded files with an archive's")
     restore.add_argument("archive", metavar="ARCHIVE")
     restore.add_argument("--yes", action="store_true", help="overwrite a database that already holds data")
     restore.set_defaults(func=cmd_restore)
-    upgrade = sub.add_parser("upgrade", help="after installing a release: migrate, collectstatic, check --deploy")
+    upgrade = sub.add_parser(
+        "upgrade", help="after installing a release: migrate, collectstatic, check --deploy"
+    )
     upgrade.set_defaults(func=cmd_upgrade)
 
-    worker = sub.add_parser("worker", help="run background jobs from the database queue (imports, exports, "
-                                           "settlements, the outbox and the permit sweep); stop with Ctrl+C")
+    worker = sub.add_parser(
+        "worker",
+        help="run background jobs from the database queue (imports, exports, "
+        "settlements, the outbox and the permit sweep); stop with Ctrl+C",
+    )
     worker.add_argument("--interval", type=float, default=1.0, help="seconds between looks at an empty queue")
     worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
     worker.add_argument("--max-tasks", type=int, default=None, help="exit after this many jobs")
-    worker.add_argument("--no-schedule", action="store_true",
-                        help="do not enqueue the periodic jobs (outbox every minute, permit sweep daily)")
+    worker.add_argument(
+        "--no-schedule",
+        action="store_true",
+        help="do not enqueue the periodic jobs (outbox every minute, permit sweep daily)",
+    )
     worker.set_defaults(func=cmd_worker)
     jobs_cmd = sub.add_parser("jobs", help="background jobs housekeeping")
     jobs_sub = jobs_cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
-    prune = jobs_sub.add_parser("prune", help="remove the input and result files of finished jobs older than "
-                                              "COUNTYHALL_JOB_FILES_DAYS (the job records stay)")
+    prune = jobs_sub.add_parser(
+        "prune",
+        help="remove the input and result files of finished jobs older than "
+        "COUNTYHALL_JOB_FILES_DAYS (the job records stay)",
+    )
     prune.add_argument("--days", type=int, default=None, help="instead of COUNTYHALL_JOB_FILES_DAYS")
     prune.set_defaults(func=cmd_jobs_prune)
 
-    manage = sub.add_parser("manage", help="any Django management command (migrate, runserver, createsuperuser …)")
+    manage = sub.add_parser(
+        "manage", help="any Django management command (migrate, runserver, createsuperuser …)"
+    )
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
     return parser

@@ -33,7 +33,8 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if ((${#need[@]})); then echo "installing ${need[*]}"; apt_install "${need[@]}"; fi
 
 echo "== ruff"
-$BIN/ruff check countyhall tests
+$BIN/ruff check countyhall tests benchmarks
+$BIN/ruff format --check --quiet countyhall tests benchmarks || { echo "ruff format: files above are not formatted (make format)"; exit 1; }
 
 run_pytest() {  # label, then pytest args
   local label=$1; shift

@@ -60,14 +60,27 @@ def county_tree(db):
     from countyhall.core.services.divisions import division_upsert
 
     county = division_upsert(actor="test", code="370322000000", name="高青县", kind="county", parent=None)
-    tianzhen = division_upsert(actor="test", code="370322001000", name="田镇街道", kind="street", parent=county)
+    tianzhen = division_upsert(
+        actor="test", code="370322001000", name="田镇街道", kind="street", parent=county
+    )
     qingcheng = division_upsert(actor="test", code="370322101000", name="青城镇", kind="town", parent=county)
-    village_a = division_upsert(actor="test", code="370322001201", name="甲村", kind="village", parent=tianzhen)
-    village_b = division_upsert(actor="test", code="370322101201", name="乙村", kind="village", parent=qingcheng)
-    natural_b = division_upsert(actor="test", code="370322101201001", name="乙庄", kind="natural_village",
-                                parent=village_b)
-    return {"county": county, "tianzhen": tianzhen, "qingcheng": qingcheng, "village_a": village_a,
-            "village_b": village_b, "natural_b": natural_b}
+    village_a = division_upsert(
+        actor="test", code="370322001201", name="甲村", kind="village", parent=tianzhen
+    )
+    village_b = division_upsert(
+        actor="test", code="370322101201", name="乙村", kind="village", parent=qingcheng
+    )
+    natural_b = division_upsert(
+        actor="test", code="370322101201001", name="乙庄", kind="natural_village", parent=village_b
+    )
+    return {
+        "county": county,
+        "tianzhen": tianzhen,
+        "qingcheng": qingcheng,
+        "village_a": village_a,
+        "village_b": village_b,
+        "natural_b": natural_b,
+    }
 
 
 @pytest.fixture
@@ -77,9 +90,15 @@ def make_user(db, county_tree):
     def make(username: str, role: str, scope: str = "county", *, password: str = "pw-for-tests-1"):
         division = county_tree[scope]
         organisation, _ = Organisation.objects.get_or_create(
-            name=f"{username} 所在机构", defaults={"kind": "department", "division": division})
-        user = User.objects.create_user(username=username, password=password, organisation=organisation,
-                                        division=division, display_name=username)
+            name=f"{username} 所在机构", defaults={"kind": "department", "division": division}
+        )
+        user = User.objects.create_user(
+            username=username,
+            password=password,
+            organisation=organisation,
+            division=division,
+            display_name=username,
+        )
         RoleGrant.objects.create(user=user, role=role)
         return user
 
@@ -97,8 +116,19 @@ def people(db, county_tree):
     from countyhall.core.services.people import person_register
 
     return {
-        "a": person_register(actor="test", id_number=valid_id("37032219480512001"), name="张秀英",
-                             division=county_tree["village_a"], address="甲村1号", phone="13800001111"),
-        "b": person_register(actor="test", id_number=valid_id("37032219561003002"), name="王德明",
-                             division=county_tree["natural_b"], address="乙庄2号"),
+        "a": person_register(
+            actor="test",
+            id_number=valid_id("37032219480512001"),
+            name="张秀英",
+            division=county_tree["village_a"],
+            address="甲村1号",
+            phone="13800001111",
+        ),
+        "b": person_register(
+            actor="test",
+            id_number=valid_id("37032219561003002"),
+            name="王德明",
+            division=county_tree["natural_b"],
+            address="乙庄2号",
+        ),
     }

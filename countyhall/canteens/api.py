@@ -70,8 +70,12 @@ class TerminalAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "terminalAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "登记终端令牌：`Terminal <令牌>`（在机构的“登记终端”页面发放，只能登记本机构的午餐）"}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "登记终端令牌：`Terminal <令牌>`（在机构的“登记终端”页面发放，只能登记本机构的午餐）",
+        }
 
 
 # Never HTTP Basic: a password on every request is what the lockout cannot watch (docs/security.md).
@@ -79,36 +83,76 @@ CHECK_IN_AUTHENTICATION = [TerminalAuthentication, SessionAuthentication, TokenA
 
 
 MEAL_DATE_ERRORS = {"invalid": "就餐日期格式应为 2022-06-01（年-月-日）。"}
-FACILITY_ERRORS = {"invalid": "机构编号应为整数。", "max_value": "机构编号不存在（数值过大）。",
-                   "min_value": "机构编号应为正整数。", "max_string_length": "机构编号不存在（数值过大）。"}
+FACILITY_ERRORS = {
+    "invalid": "机构编号应为整数。",
+    "max_value": "机构编号不存在（数值过大）。",
+    "min_value": "机构编号应为正整数。",
+    "max_string_length": "机构编号不存在（数值过大）。",
+}
 
 
 class CheckInItemSerializer(serializers.Serializer):
     identifier = serializers.CharField(max_length=32, help_text="身份证号或就餐卡号")
-    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天", error_messages=MEAL_DATE_ERRORS)
+    meal_date = serializers.DateField(
+        required=False, help_text="就餐日期，缺省为当天", error_messages=MEAL_DATE_ERRORS
+    )
     idempotency_key = serializers.CharField(max_length=80, required=False)
-    extra_label = serializers.CharField(max_length=60, required=False, allow_blank=True,
-                                        help_text="价目表中的高标准或个性化餐名称：另行收费，不享受补贴")
+    extra_label = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        help_text="价目表中的高标准或个性化餐名称：另行收费，不享受补贴",
+    )
 
 
 class CheckInSerializer(serializers.Serializer):
-    facility = serializers.IntegerField(help_text="机构编号", min_value=1, max_value=2**31 - 1,
-                                        error_messages=FACILITY_ERRORS)
+    facility = serializers.IntegerField(
+        help_text="机构编号", min_value=1, max_value=2**31 - 1, error_messages=FACILITY_ERRORS
+    )
     identifier = serializers.CharField(max_length=32, help_text="身份证号或就餐卡号")
-    meal_date = serializers.DateField(required=False, help_text="就餐日期，缺省为当天", error_messages=MEAL_DATE_ERRORS)
-    idempotency_key = serializers.CharField(max_length=80, required=False,
-                                            help_text="也可用请求头 Idempotency-Key；同一键重试不会重复登记")
-    extra_label = serializers.CharField(max_length=60, required=False, allow_blank=True,
-                                        help_text="价目表中的高标准或个性化餐名称：另行收费，不享受补贴")
+    meal_date = serializers.DateField(
+        required=False, help_text="就餐日期，缺省为当天", error_messages=MEAL_DATE_ERRORS
+    )
+    idempotency_key = serializers.CharField(
+        max_length=80, required=False, help_text="也可用请求头 Idempotency-Key；同一键重试不会重复登记"
+    )
+    extra_label = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        help_text="价目表中的高标准或个性化餐名称：另行收费，不享受补贴",
+    )
 
 
 class LunchSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lunch
-        fields = ["id", "facility", "elder", "meal_date", "status", "reason_code", "reason", "age", "tekun", "free",
-                  "price", "city", "county", "operator_discount", "care_fund", "elder_pays", "unfunded",
-                  "extra_charge", "extra_label", "citations", "readings", "policy_basis", "idempotency_key",
-                  "recorded_at"]
+        fields = [
+            "id",
+            "facility",
+            "elder",
+            "meal_date",
+            "status",
+            "reason_code",
+            "reason",
+            "age",
+            "tekun",
+            "free",
+            "price",
+            "city",
+            "county",
+            "operator_discount",
+            "care_fund",
+            "elder_pays",
+            "unfunded",
+            "extra_charge",
+            "extra_label",
+            "citations",
+            "readings",
+            "policy_basis",
+            "idempotency_key",
+            "recorded_at",
+        ]
 
 
 LUNCH_FIELDS = LunchSerializer.Meta.fields
@@ -141,7 +185,9 @@ def _price_sent(request) -> Response | None:
     if not isinstance(data, dict):
         return None
     batch = "lunches" in data
-    allowed = set(BatchCheckInSerializer._declared_fields) if batch else set(CheckInSerializer._declared_fields)
+    allowed = (
+        set(BatchCheckInSerializer._declared_fields) if batch else set(CheckInSerializer._declared_fields)
+    )
     allowed.add("csrfmiddlewaretoken")
     if "price" in data:
         return _error("price", PRICE_REFUSED, status.HTTP_400_BAD_REQUEST)
@@ -158,7 +204,9 @@ def _price_sent(request) -> Response | None:
                 return _error(f"lunches[{index}].price", PRICE_REFUSED, status.HTTP_400_BAD_REQUEST)
             for name in item:
                 if name not in item_fields:
-                    return _error(f"lunches[{index}].{str(name)[:60]}", UNKNOWN_FIELD, status.HTTP_400_BAD_REQUEST)
+                    return _error(
+                        f"lunches[{index}].{str(name)[:60]}", UNKNOWN_FIELD, status.HTTP_400_BAD_REQUEST
+                    )
     return None
 
 
@@ -182,17 +230,29 @@ def _conflict(exc: IdempotencyConflict) -> Response:
 
 # What the check-in answers, documented as it is sent: a refusal carries the recorded lunch beside the error,
 # and a batch answers one result per item (schemathesis checks the answers against these).
-_ERROR_DETAIL = inline_serializer("CheckInErrorDetail", {"field": serializers.CharField(),
-                                                        "message": serializers.CharField()})
+_ERROR_DETAIL = inline_serializer(
+    "CheckInErrorDetail", {"field": serializers.CharField(), "message": serializers.CharField()}
+)
 REFUSED_LUNCH = inline_serializer("RefusedLunch", {"error": _ERROR_DETAIL, "lunch": LunchSerializer()})
-BATCH_RESULTS = inline_serializer("BatchCheckInResults", {"results": inline_serializer("BatchCheckInResult", {
-    "index": serializers.IntegerField(),
-    "status": serializers.CharField(help_text="accepted / refused / error"),
-    "replayed": serializers.BooleanField(required=False),
-    "code": serializers.IntegerField(required=False, help_text="error 时的状态码：400、403 或 409"),
-    "error": _ERROR_DETAIL.__class__(required=False),
-    "lunch": LunchSerializer(required=False),
-}, many=True)})
+BATCH_RESULTS = inline_serializer(
+    "BatchCheckInResults",
+    {
+        "results": inline_serializer(
+            "BatchCheckInResult",
+            {
+                "index": serializers.IntegerField(),
+                "status": serializers.CharField(help_text="accepted / refused / error"),
+                "replayed": serializers.BooleanField(required=False),
+                "code": serializers.IntegerField(
+                    required=False, help_text="error 时的状态码：400、403 或 409"
+                ),
+                "error": _ERROR_DETAIL.__class__(required=False),
+                "lunch": LunchSerializer(required=False),
+            },
+            many=True,
+        )
+    },
+)
 
 
 class LunchCheckInApi(APIView):
@@ -216,9 +276,14 @@ class LunchCheckInApi(APIView):
             return facility
         key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")
         try:
-            checked = lunch_check_in(actor=request.user, facility=facility, identifier=data["identifier"],
-                                     meal_date=data.get("meal_date"), idempotency_key=key,
-                                     extra_label=data.get("extra_label") or "")
+            checked = lunch_check_in(
+                actor=request.user,
+                facility=facility,
+                identifier=data["identifier"],
+                meal_date=data.get("meal_date"),
+                idempotency_key=key,
+                extra_label=data.get("extra_label") or "",
+            )
         except IdempotencyConflict as exc:
             return _conflict(exc)
         body = lunch_json(checked.lunch)
@@ -232,10 +297,15 @@ class LunchCheckInApi(APIView):
 
 
 class BatchCheckInSerializer(serializers.Serializer):
-    facility = serializers.IntegerField(help_text="机构编号", min_value=1, max_value=2**31 - 1,
-                                        error_messages=FACILITY_ERRORS)
-    lunches = serializers.ListField(child=CheckInItemSerializer(), min_length=1, max_length=100,
-                                    help_text="最多 100 条；每条有自己的幂等键，逐条登记、逐条答复")
+    facility = serializers.IntegerField(
+        help_text="机构编号", min_value=1, max_value=2**31 - 1, error_messages=FACILITY_ERRORS
+    )
+    lunches = serializers.ListField(
+        child=CheckInItemSerializer(),
+        min_length=1,
+        max_length=100,
+        help_text="最多 100 条；每条有自己的幂等键，逐条登记、逐条答复",
+    )
 
 
 class LunchBatchCheckInApi(APIView):
@@ -262,9 +332,14 @@ class LunchBatchCheckInApi(APIView):
         results = []
         for index, item in enumerate(data["lunches"]):
             try:
-                checked = lunch_check_in(actor=request.user, facility=facility, identifier=item["identifier"],
-                                         meal_date=item.get("meal_date"), idempotency_key=item.get("idempotency_key"),
-                                         extra_label=item.get("extra_label") or "")
+                checked = lunch_check_in(
+                    actor=request.user,
+                    facility=facility,
+                    identifier=item["identifier"],
+                    meal_date=item.get("meal_date"),
+                    idempotency_key=item.get("idempotency_key"),
+                    extra_label=item.get("extra_label") or "",
+                )
             except IdempotencyConflict as exc:
                 results.append({"index": index, "status": "error", "code": 409, **exc.as_dict()})
                 continue
@@ -274,8 +349,14 @@ class LunchBatchCheckInApi(APIView):
             except ServiceError as exc:
                 results.append({"index": index, "status": "error", "code": 400, **exc.as_dict()})
                 continue
-            results.append({"index": index, "status": checked.lunch.status, "replayed": checked.replayed,
-                            "lunch": lunch_json(checked.lunch)})
+            results.append(
+                {
+                    "index": index,
+                    "status": checked.lunch.status,
+                    "replayed": checked.replayed,
+                    "lunch": lunch_json(checked.lunch),
+                }
+            )
         return Response({"results": results})
 
 
@@ -285,12 +366,29 @@ class FacilitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Facility
-        fields = ["id", "name", "kind", "model", "setting", "operator", "operator_kind", "division", "address",
-                  "area_m2", "seats", "lunch_price", "status", "filed_on", "service_start"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "model",
+            "setting",
+            "operator",
+            "operator_kind",
+            "division",
+            "address",
+            "area_m2",
+            "seats",
+            "lunch_price",
+            "status",
+            "filed_on",
+            "service_start",
+        ]
 
 
 class FacilityListApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("status", str)], responses={200: FacilitySerializer(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str)], responses={200: FacilitySerializer(many=True)}
+    )
     def get(self, request):
         facilities = facility_list_for_user(request.user)
         if request.query_params.get("status"):
@@ -301,28 +399,44 @@ class FacilityListApi(APIView):
 class FacilityRequirementsApi(APIView):
     """Whether the facility meets each A2/A5 requirement, with the clause that sets it."""
 
-    @extend_schema(responses={200: {
-        "type": "array",
-        "items": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string", "description": "要求代码：area、seats、licence、supplier、staff …"},
-                "ok": {"type": "boolean"},
-                "message": {"type": "string"},
-                "citation": {"type": "object", "properties": {"document": {"type": "string"},
-                                                              "clause": {"type": "string"},
-                                                              "line": {"type": "integer"}},
-                             "required": ["document", "clause", "line"]},
-            },
-            "required": ["code", "ok", "message", "citation"],
-        },
-    }})
+    @extend_schema(
+        responses={
+            200: {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "code": {
+                            "type": "string",
+                            "description": "要求代码：area、seats、licence、supplier、staff …",
+                        },
+                        "ok": {"type": "boolean"},
+                        "message": {"type": "string"},
+                        "citation": {
+                            "type": "object",
+                            "properties": {
+                                "document": {"type": "string"},
+                                "clause": {"type": "string"},
+                                "line": {"type": "integer"},
+                            },
+                            "required": ["document", "clause", "line"],
+                        },
+                    },
+                    "required": ["code", "ok", "message", "citation"],
+                },
+            }
+        }
+    )
     def get(self, request, pk: int):
         facility = facility_list_for_user(request.user).filter(pk=pk).first()
         if facility is None:
             return Response({"error": {"field": "pk", "message": "机构不存在或不在您的范围内。"}}, status=404)
-        return Response([{"code": r.code, "ok": r.ok, "message": r.message, "citation": r.citation}
-                         for r in facility_requirements(facility, on=business_date())])
+        return Response(
+            [
+                {"code": r.code, "ok": r.ok, "message": r.message, "citation": r.citation}
+                for r in facility_requirements(facility, on=business_date())
+            ]
+        )
 
 
 class SettlementSerializer(serializers.ModelSerializer):
@@ -330,12 +444,29 @@ class SettlementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Settlement
-        fields = ["id", "facility", "facility_name", "year", "month", "status", "lunches", "free_lunches", "city",
-                  "county", "care_fund", "operator_discount", "elder_paid", "unfunded", "adjustments_total"]
+        fields = [
+            "id",
+            "facility",
+            "facility_name",
+            "year",
+            "month",
+            "status",
+            "lunches",
+            "free_lunches",
+            "city",
+            "county",
+            "care_fund",
+            "operator_discount",
+            "elder_paid",
+            "unfunded",
+            "adjustments_total",
+        ]
 
 
 class SettlementListApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("year", int)], responses={200: SettlementSerializer(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int)], responses={200: SettlementSerializer(many=True)}
+    )
     def get(self, request):
         year = request.query_params.get("year", "").strip()
         if year and not (year.isascii() and year.isdigit()):
@@ -349,7 +480,9 @@ class SettlementApproveApi(APIView):
     def post(self, request, pk: int):
         settlement = settlement_list_for_user(request.user).filter(pk=pk).first()
         if settlement is None:
-            return Response({"error": {"field": "pk", "message": "结算单不存在或不在您的范围内。"}}, status=404)
+            return Response(
+                {"error": {"field": "pk", "message": "结算单不存在或不在您的范围内。"}}, status=404
+            )
         try:
             settlement = settlement_approve(actor=request.user, settlement=settlement)
         except AccessDenied:

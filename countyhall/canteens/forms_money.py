@@ -33,13 +33,14 @@ class ConfirmForm(forms.Form):
 class LateEntryForm(forms.Form):
     identifier = forms.CharField(label="身份证号或就餐卡号", max_length=32)
     meal_date = forms.DateField(label="就餐日期", widget=DATE)
-    reason = forms.CharField(label="补录原因", max_length=300,
-                             help_text="如：当日网络中断，纸质登记表编号")
+    reason = forms.CharField(label="补录原因", max_length=300, help_text="如：当日网络中断，纸质登记表编号")
 
 
 class LateEntryDecisionForm(forms.Form):
     # No pre-selected outcome: the reviewer chooses.
-    decision = forms.ChoiceField(label="审核", choices=[("", "请选择"), ("approve", "同意补录"), ("reject", "不同意")])
+    decision = forms.ChoiceField(
+        label="审核", choices=[("", "请选择"), ("approve", "同意补录"), ("reject", "不同意")]
+    )
     reason = forms.CharField(label="审核意见", max_length=300)
     confirm = forms.BooleanField(label="我已确认", error_messages={"required": "请勾选“我已确认”。"})
 

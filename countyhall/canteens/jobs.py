@@ -115,15 +115,28 @@ def settlement_annex_pdf_job(*, job, actor, params, progress) -> JobOutcome:
     from countyhall.core.reports import pdf_bytes
     from countyhall.core.services.audit import audit_personal_read
 
-    settlement = settlement_list_for_user(actor).select_related("facility").filter(pk=params["settlement"]).first()
+    settlement = (
+        settlement_list_for_user(actor).select_related("facility").filter(pk=params["settlement"]).first()
+    )
     if settlement is None:
         raise ServiceError("settlement", "没有这张结算单，或它不在您的数据范围内。")
     progress(0, 2, label="正在汇总")
     rows = statement_by_elder(actor, settlement)
-    audit_personal_read(actor=actor, what="结算单附件打印", object_type="canteens.Elder", count=len(rows),
-                        filters={"settlement": settlement.pk}, object_id=str(settlement.pk))
+    audit_personal_read(
+        actor=actor,
+        what="结算单附件打印",
+        object_type="canteens.Elder",
+        count=len(rows),
+        filters={"settlement": settlement.pk},
+        object_id=str(settlement.pk),
+    )
     progress(1, 2, label=f"正在排版 {len(rows)} 位老人")
-    content = pdf_bytes(template="canteens/settlement_annex_print.html",
-                        context={"settlement": settlement, "by_elder": rows, "printed_on": business_date()})
-    return JobOutcome(result={"结算单": settlement.statement_number, "老人": len(rows)},
-                      message=f"附件已生成：{len(rows)} 位老人", file=(f"{settlement}-按老人汇总.pdf", content))
+    content = pdf_bytes(
+        template="canteens/settlement_annex_print.html",
+        context={"settlement": settlement, "by_elder": rows, "printed_on": business_date()},
+    )
+    return JobOutcome(
+        result={"结算单": settlement.statement_number, "老人": len(rows)},
+        message=f"附件已生成：{len(rows)} 位老人",
+        file=(f"{settlement}-按老人汇总.pdf", content),
+    )

@@ -45,23 +45,27 @@ class Facility(models.Model):
         REJECTED = "rejected", "未通过"
         REVOKED = "revoked", "已取消资质"
 
-    name = models.CharField("名称", max_length=100, unique=True,
-                            help_text="xxx镇（街道办）xxx村（社区）长者食堂 / 长者助餐服务点")
+    name = models.CharField(
+        "名称", max_length=100, unique=True, help_text="xxx镇（街道办）xxx村（社区）长者食堂 / 长者助餐服务点"
+    )
     kind = models.CharField("类别", max_length=16, choices=Kind.choices)
     model = models.CharField("建设模式", max_length=24, choices=Model.choices)
     setting = models.CharField("城乡", max_length=16, choices=Setting.choices)
-    operator = models.ForeignKey(Organisation, verbose_name="运营方", on_delete=models.PROTECT,
-                                 related_name="canteen_facilities")
+    operator = models.ForeignKey(
+        Organisation, verbose_name="运营方", on_delete=models.PROTECT, related_name="canteen_facilities"
+    )
     operator_kind = models.CharField("运营方类型", max_length=24, choices=OperatorKind.choices)
-    division = models.ForeignKey(Division, verbose_name="所在自然村/社区", on_delete=models.PROTECT,
-                                 related_name="canteen_facilities")
+    division = models.ForeignKey(
+        Division, verbose_name="所在自然村/社区", on_delete=models.PROTECT, related_name="canteen_facilities"
+    )
     address = models.CharField("地址", max_length=200, blank=True)
     area_m2 = models.DecimalField("建筑面积（平方米）", max_digits=8, decimal_places=1, null=True, blank=True)
     seats = models.PositiveIntegerField("同时就餐座位数", null=True, blank=True)
     food_licence_no = models.CharField("食品经营许可证编号", max_length=40, blank=True)
     food_licence_expiry = models.DateField("许可证有效期至", null=True, blank=True)
-    meal_supplier = models.CharField("集体用餐配送单位", max_length=100, blank=True,
-                                     help_text="助餐服务点无厨房，由配送单位供餐")
+    meal_supplier = models.CharField(
+        "集体用餐配送单位", max_length=100, blank=True, help_text="助餐服务点无厨房，由配送单位供餐"
+    )
     lunch_price = models.DecimalField("午餐价格（元）", **MONEY)
     service_start = models.DateField("开始助餐服务日期", null=True, blank=True)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -127,8 +131,14 @@ class FilingStep(models.Model):
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="filing_steps")
     step = models.CharField("环节", max_length=24, choices=Step.choices)
     decision = models.CharField("意见", max_length=16, choices=Decision.choices)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="经办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     decided_by_label = models.CharField("经办人（记录时）", max_length=64)
     decided_on = models.DateField("日期")
     note = models.CharField("说明", max_length=300, blank=True)
@@ -165,8 +175,9 @@ class Elder(models.Model):
     """An elder of the 助餐 system: a core Person plus 户籍, card and the dates that end eligibility."""
 
     person = models.OneToOneField(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="elder")
-    gaoqing_hukou = models.BooleanField("高青县户籍", default=True,
-                                        help_text="户籍单独登记：身份证号的地区码是出生登记地，不是现户籍。")
+    gaoqing_hukou = models.BooleanField(
+        "高青县户籍", default=True, help_text="户籍单独登记：身份证号的地区码是出生登记地，不是现户籍。"
+    )
     card_number = models.CharField("就餐卡号", max_length=32, unique=True, null=True, blank=True)
     died_on = models.DateField("死亡日期", null=True, blank=True)
     moved_away_on = models.DateField("迁出日期", null=True, blank=True)
@@ -205,8 +216,14 @@ class ElderCorrection(models.Model):
     kind = models.CharField("类型", max_length=16, choices=Kind.choices)
     changes = models.JSONField("变更（原 → 新）", default=list)
     reason = models.CharField("原因", max_length=300)
-    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", verbose_name="经办人")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="经办人",
+    )
     made_by_label = models.CharField("经办人（记录时）", max_length=64)
     made_at = models.DateTimeField("时间", auto_now_add=True)
 
@@ -230,8 +247,14 @@ class TekunStatus(models.Model):
     source = models.CharField("认定依据", max_length=200, help_text="如：民政部门认定文书编号")
     # Rows before this field were entered as 分散供养 (the free lunch was given to every rural 特困): the
     # migration keeps them so; a new status says which.
-    support = models.CharField("供养方式", max_length=12, choices=Support.choices, default=Support.DISPERSED,
-                               db_default=Support.DISPERSED, help_text="农村长者食堂只为分散供养特困人员提供免费午餐")
+    support = models.CharField(
+        "供养方式",
+        max_length=12,
+        choices=Support.choices,
+        default=Support.DISPERSED,
+        db_default=Support.DISPERSED,
+        help_text="农村长者食堂只为分散供养特困人员提供免费午餐",
+    )
     valid_from = models.DateField("起始日期")
     valid_to = models.DateField("终止日期", null=True, blank=True)
 
@@ -271,22 +294,53 @@ class Settlement(models.Model):
     # them: {"readings": {id: answer}, "changes": [PolicyChange ids]}.
     policy_basis = models.JSONField("政策依据（解读及其答案）", default=dict, blank=True)
     computed_at = models.DateTimeField("计算时间", null=True, blank=True)
-    civil_affairs_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="+", verbose_name="民政局审核人")
+    civil_affairs_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="民政局审核人",
+    )
     civil_affairs_at = models.DateTimeField("民政局审核时间", null=True, blank=True)
-    finance_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name="财政局审核人")
+    finance_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="财政局审核人",
+    )
     finance_at = models.DateTimeField("财政局审核时间", null=True, blank=True)
     # The last send-back (民政 returns a draft to the operator, 财政 returns an approved one): kept with its
     # reason until the operator resubmits; every send-back is also an audit row.
     returned_at = models.DateTimeField("退回时间", null=True, blank=True)
-    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name="退回人")
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="退回人",
+    )
     return_reason = models.CharField("退回原因", max_length=300, blank=True)
     resubmitted_at = models.DateTimeField("重新提交时间", null=True, blank=True)
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
-    POLICY_FIGURES = FigureBasis(computed=("city", "county", "care_fund", "operator_discount", "elder_paid", "unfunded", "extra_charges", "adjustments_total"), basis="policy_basis", note="the union of its lunches' bases")
+    POLICY_FIGURES = FigureBasis(
+        computed=(
+            "city",
+            "county",
+            "care_fund",
+            "operator_discount",
+            "elder_paid",
+            "unfunded",
+            "extra_charges",
+            "adjustments_total",
+        ),
+        basis="policy_basis",
+        note="the union of its lunches' bases",
+    )
 
     class Meta:
         verbose_name = "结算单"
@@ -294,8 +348,9 @@ class Settlement(models.Model):
         ordering = ["-year", "-month", "facility"]
         constraints = [
             models.UniqueConstraint(fields=["facility", "year", "month"], name="one_monthly_settlement"),
-            models.UniqueConstraint(fields=["facility", "year"], condition=Q(month__isnull=True),
-                                    name="one_yearly_settlement"),
+            models.UniqueConstraint(
+                fields=["facility", "year"], condition=Q(month__isnull=True), name="one_yearly_settlement"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -319,8 +374,14 @@ class Settlement(models.Model):
     @property
     def lunch_value(self):
         """The subsidised lunches as served: the six budget columns add up to it (A7's meal standard included)."""
-        return (self.city + self.county + self.care_fund + self.operator_discount + self.elder_paid
-                + self.unfunded)
+        return (
+            self.city
+            + self.county
+            + self.care_fund
+            + self.operator_discount
+            + self.elder_paid
+            + self.unfunded
+        )
 
     @property
     def served_total(self):
@@ -335,7 +396,9 @@ class Settlement(models.Model):
     @property
     def awaiting_operator(self) -> bool:
         """Sent back and not yet resubmitted by the operator."""
-        return self.returned_at is not None and (self.resubmitted_at is None or self.resubmitted_at < self.returned_at)
+        return self.returned_at is not None and (
+            self.resubmitted_at is None or self.resubmitted_at < self.returned_at
+        )
 
 
 class Lunch(models.Model):
@@ -356,10 +419,22 @@ class Lunch(models.Model):
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
     # A lunch is recorded by a staff member (counter page, staff API) or by a terminal device; a
     # device has no user account, so one of the two is set.
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name="登记人", null=True, blank=True)
-    terminal = models.ForeignKey("TerminalDevice", on_delete=models.PROTECT, related_name="lunches",
-                                 verbose_name="登记终端", null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+    )
+    terminal = models.ForeignKey(
+        "TerminalDevice",
+        on_delete=models.PROTECT,
+        related_name="lunches",
+        verbose_name="登记终端",
+        null=True,
+        blank=True,
+    )
     status = models.CharField("状态", max_length=12, choices=Status.choices)
     reason_code = models.CharField("原因代码", max_length=32, blank=True)
     reason = models.CharField("原因", max_length=300, blank=True)
@@ -386,15 +461,32 @@ class Lunch(models.Model):
     readings = models.JSONField("解读", default=list, blank=True)
     # {"readings": {id: answer}, "changes": [PolicyChange ids]}: the answers the amounts were computed under.
     policy_basis = models.JSONField("政策依据（解读及其答案）", default=dict, blank=True)
-    settlement = models.ForeignKey(Settlement, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="lunch_rows")
+    settlement = models.ForeignKey(
+        Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="lunch_rows"
+    )
     voided_at = models.DateTimeField("作废时间", null=True, blank=True)
-    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     void_reason = models.CharField("作废原因", max_length=300, blank=True)
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
-    POLICY_FIGURES = FigureBasis(computed=("price", "city", "county", "operator_discount", "care_fund", "elder_pays", "unfunded", "extra_charge", "age", "free"), basis="policy_basis", note="canteen.lunch at the check-in, plus A13")
+    POLICY_FIGURES = FigureBasis(
+        computed=(
+            "price",
+            "city",
+            "county",
+            "operator_discount",
+            "care_fund",
+            "elder_pays",
+            "unfunded",
+            "extra_charge",
+            "age",
+            "free",
+        ),
+        basis="policy_basis",
+        note="canteen.lunch at the check-in, plus A13",
+    )
 
     class Meta:
         verbose_name = "午餐登记"
@@ -469,8 +561,14 @@ class SettlementAdjustment(models.Model):
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="settlement_adjustments")
     lunch = models.ForeignKey(Lunch, on_delete=models.PROTECT, related_name="adjustments")
     original_settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="+")
-    settlement = models.ForeignKey(Settlement, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="adjustment_rows", help_text="计入的后续结算期")
+    settlement = models.ForeignKey(
+        Settlement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustment_rows",
+        help_text="计入的后续结算期",
+    )
     city = models.DecimalField("市财政补贴调整", **MONEY)
     county = models.DecimalField("县财政补贴调整", **MONEY)
     care_fund = models.DecimalField("照护资金调整", **MONEY)
@@ -482,7 +580,11 @@ class SettlementAdjustment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
-    POLICY_FIGURES = FigureBasis(computed=("city", "county", "care_fund", "operator_discount", "elder_paid", "unfunded"), via="lunch", note="the lunch it reverses or books late")
+    POLICY_FIGURES = FigureBasis(
+        computed=("city", "county", "care_fund", "operator_discount", "elder_paid", "unfunded"),
+        via="lunch",
+        note="the lunch it reverses or books late",
+    )
 
     class Meta:
         verbose_name = "结算调整"
@@ -537,13 +639,17 @@ class OperatingSubsidy(models.Model):
     computed_at = models.DateTimeField(auto_now=True)
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
-    POLICY_FIGURES = FigureBasis(computed=("amount", "city", "county"), basis="policy_basis", note="canteen.operating_subsidy")
+    POLICY_FIGURES = FigureBasis(
+        computed=("amount", "city", "county"), basis="policy_basis", note="canteen.operating_subsidy"
+    )
 
     class Meta:
         verbose_name = "运营补贴"
         verbose_name_plural = "运营补贴"
         ordering = ["-year", "facility"]
-        constraints = [models.UniqueConstraint(fields=["facility", "year"], name="one_operating_subsidy_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "year"], name="one_operating_subsidy_per_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}年度运营补贴"
@@ -564,12 +670,15 @@ class PriceListEntry(models.Model):
 
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="prices")
     kind = models.CharField("类别", max_length=8, choices=Kind.choices, default=Kind.LUNCH)
-    label = models.CharField("餐品名称", max_length=60, blank=True, help_text="高标准或个性化餐填写名称；午餐留空")
+    label = models.CharField(
+        "餐品名称", max_length=60, blank=True, help_text="高标准或个性化餐填写名称；午餐留空"
+    )
     price = models.DecimalField("价格（元）", **MONEY)
     valid_from = models.DateField("执行日期")
     note = models.CharField("说明", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by_label = models.CharField("录入人", max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -580,8 +689,11 @@ class PriceListEntry(models.Model):
         verbose_name = "价目表"
         verbose_name_plural = "价目表"
         ordering = ["facility", "kind", "label", "-valid_from"]
-        constraints = [models.UniqueConstraint(fields=["facility", "kind", "label", "valid_from"],
-                                               name="one_price_per_item_and_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "kind", "label", "valid_from"], name="one_price_per_item_and_day"
+            )
+        ]
         # The check-in's one lookup: the latest lunch price on or before the meal date.
         indexes = [models.Index(fields=["facility", "kind", "valid_from"], name="price_in_force")]
 
@@ -596,13 +708,20 @@ class TerminalDevice(models.Model):
     name = models.CharField("终端名称", max_length=60)
     token_hash = models.CharField(max_length=64, unique=True)
     token_hint = models.CharField("令牌前缀", max_length=8, help_text="令牌的前几位，便于核对，不能用于登录")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name="发放人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发放人"
+    )
     created_at = models.DateTimeField("发放时间", auto_now_add=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
     revoked_at = models.DateTimeField("停用时间", null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name="停用人")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="停用人",
+    )
     revoke_reason = models.CharField("停用原因", max_length=200, blank=True)
 
     class Meta:
@@ -627,8 +746,9 @@ class CanteenSetting(models.Model):
     key = models.CharField("设置项", max_length=32, choices=Key.choices)
     value = models.PositiveIntegerField("值")
     reason = models.CharField("说明", max_length=200, blank=True)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     set_by_label = models.CharField("设置人", max_length=64)
     set_at = models.DateTimeField("设置时间", auto_now_add=True)
 
@@ -655,17 +775,27 @@ class LateEntry(models.Model):
     meal_date = models.DateField("就餐日期")
     reason = models.CharField("补录原因", max_length=300)
     why_late = models.CharField("须审核的原因", max_length=200, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name="申请人")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申请人"
+    )
     requested_at = models.DateTimeField("申请时间", auto_now_add=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name="审核人")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="审核人",
+    )
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     decision_reason = models.CharField("审核意见", max_length=300, blank=True)
-    lunch = models.OneToOneField(Lunch, null=True, blank=True, on_delete=models.PROTECT, related_name="late_entry")
-    adjustment = models.OneToOneField(SettlementAdjustment, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="late_entry")
+    lunch = models.OneToOneField(
+        Lunch, null=True, blank=True, on_delete=models.PROTECT, related_name="late_entry"
+    )
+    adjustment = models.OneToOneField(
+        SettlementAdjustment, null=True, blank=True, on_delete=models.PROTECT, related_name="late_entry"
+    )
 
     class Meta:
         verbose_name = "午餐补录申请"
@@ -685,11 +815,19 @@ class FundUseReport(models.Model):
     year = models.PositiveIntegerField("年度")
     agency = models.CharField("出具报告的专业机构", max_length=100)
     separate_account = models.BooleanField("补贴资金单独设立账目", default=False)
-    account_note = models.CharField("账目说明", max_length=200, blank=True, help_text="如：开户行及账号后四位、账套名称")
+    account_note = models.CharField(
+        "账目说明", max_length=200, blank=True, help_text="如：开户行及账号后四位、账套名称"
+    )
     report_date = models.DateField("报告日期")
     file = models.FileField("资金使用报告", upload_to="canteens/fund_reports/%Y/")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name="上传人")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="上传人",
+    )
     uploaded_by_label = models.CharField("上传人（记录时）", max_length=64)
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
@@ -714,8 +852,14 @@ class NoticeCheck(models.Model):
     note = models.CharField("说明", max_length=300, blank=True)
     # The clause the checklist's items came from on the day of the check (canteen.five_public.items).
     citation = models.JSONField("依据", default=dict, blank=True)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name="核查人")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="核查人",
+    )
     verified_by_label = models.CharField("核查人（记录时）", max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 

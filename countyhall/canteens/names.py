@@ -56,12 +56,27 @@ def town_of(division: Division, towns: dict[str, str]) -> str:
 def present(elder: Elder, *, unmasked: bool, towns: dict[str, str]) -> ElderName:
     person = elder.person
     division = person.division
-    return present_values(elder.pk, person.name, division_name=division.name, division_kind=division.kind,
-                          division_path=division.path, unmasked=unmasked, towns=towns)
+    return present_values(
+        elder.pk,
+        person.name,
+        division_name=division.name,
+        division_kind=division.kind,
+        division_path=division.path,
+        unmasked=unmasked,
+        towns=towns,
+    )
 
 
-def present_values(pk: int, name: str, *, division_name: str, division_kind: str, division_path: str,
-                   unmasked: bool, towns: dict[str, str]) -> ElderName:
+def present_values(
+    pk: int,
+    name: str,
+    *,
+    division_name: str,
+    division_kind: str,
+    division_path: str,
+    unmasked: bool,
+    towns: dict[str, str],
+) -> ElderName:
     """`present` from plain columns: an export joins the person and village into its own rows instead of
     building an Elder, Person and Division per row (docs/benchmarks.md)."""
     if division_kind in TOWN_KINDS:

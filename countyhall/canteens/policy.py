@@ -213,8 +213,7 @@ def _lunch_groups(since: dt.date, breakpoints: list[dt.date], *, until: dt.date 
     if until is not None:
         lunches = lunches.filter(meal_date__lte=until)
     return (
-        lunches
-        .annotate(
+        lunches.annotate(
             segment=segment,
             day=Case(When(by_day, then=F("meal_date")), default=Value(None), output_field=DateField()),
             same_village=Case(
@@ -336,9 +335,13 @@ def _lunch_impact(
             for key, amount in amounts.items():
                 totals[which][key] += amount * group["n"]
                 per_town[which][town][key] += amount * group["n"]
-    note = (note + f"（共 {lunches} 人次）") if note else (
-        f"未审核结算期内 {date_format(since, 'Y年n月j日')} 起的 {lunches} 人次午餐，按现行政策和按提议分别重新计算"
-        "（已审核的结算单不变；被拒绝的登记不重新计算）。"
+    note = (
+        (note + f"（共 {lunches} 人次）")
+        if note
+        else (
+            f"未审核结算期内 {date_format(since, 'Y年n月j日')} 起的 {lunches} 人次午餐，按现行政策和按提议分别重新计算"
+            "（已审核的结算单不变；被拒绝的登记不重新计算）。"
+        )
     )
     budget_rows = [
         [
@@ -425,9 +428,14 @@ def _backdate_impact(*, change, proposal: GovernedPolicy) -> list[dict]:
         now = backdate_days(on)
     with governed.governed_as(proposal):
         then = backdate_days(on)
-    window = [["补录期限", f"{now} 天", f"{then} 天"],
-              [f"{chinese_date(on)} 登记台可自行补录的最早就餐日", chinese_date(on - dt.timedelta(days=now)),
-               chinese_date(on - dt.timedelta(days=then))]]
+    window = [
+        ["补录期限", f"{now} 天", f"{then} 天"],
+        [
+            f"{chinese_date(on)} 登记台可自行补录的最早就餐日",
+            chinese_date(on - dt.timedelta(days=now)),
+            chinese_date(on - dt.timedelta(days=then)),
+        ],
+    ]
     towns = town_names()
     per_town: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     pending = LateEntry.objects.filter(status=LateEntry.Status.PENDING).select_related("facility__division")

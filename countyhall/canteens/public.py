@@ -61,11 +61,17 @@ def lunch_subsidy_table(on: dt.date | None = None) -> dict:
     try:
         # The band ages come from the parameter file (A1, A6), like the amounts.
         ages = ParameterTrace(on)
-        min_age, higher_age = (ages.get(name) for name in
-                               ("canteen.eligibility.min_age", "canteen.eligibility.higher_band_age"))
+        min_age, higher_age = (
+            ages.get(name) for name in ("canteen.eligibility.min_age", "canteen.eligibility.higher_band_age")
+        )
     except NoPolicyInForce:
         closed = _case(on, 100)
-        return {"in_force": False, "on": on, "message": closed.data["reason"], "citations": _citations(closed)}
+        return {
+            "in_force": False,
+            "on": on,
+            "message": closed.data["reason"],
+            "citations": _citations(closed),
+        }
     young, old = _case(on, min_age + 5), _case(on, higher_age + 5)
     bands = []
     for label, result in ((f"{min_age}—{higher_age - 1}周岁", young), (f"{higher_age}周岁以上", old)):
@@ -80,8 +86,12 @@ def lunch_subsidy_table(on: dt.date | None = None) -> dict:
             }
         )
     tekun = _case(on, min_age + 5, tekun=True, setting=Setting.RURAL)
-    village_young = _case(on, min_age + 5, setting=Setting.RURAL, operator=OperatorKind.CARE_ORG, same_village=True)
-    village_old = _case(on, higher_age + 5, setting=Setting.RURAL, operator=OperatorKind.CARE_ORG, same_village=True)
+    village_young = _case(
+        on, min_age + 5, setting=Setting.RURAL, operator=OperatorKind.CARE_ORG, same_village=True
+    )
+    village_old = _case(
+        on, higher_age + 5, setting=Setting.RURAL, operator=OperatorKind.CARE_ORG, same_village=True
+    )
     extras = [
         {
             "who": "农村长者食堂就餐的分散供养特困人员",
@@ -99,8 +109,14 @@ def lunch_subsidy_table(on: dt.date | None = None) -> dict:
             "citations": _citations(village_young),
         },
     ]
-    return {"in_force": True, "on": on, "bands": bands, "extras": extras, "min_age": min_age,
-            "age_citations": _citations(ages)}
+    return {
+        "in_force": True,
+        "on": on,
+        "bands": bands,
+        "extras": extras,
+        "min_age": min_age,
+        "age_citations": _citations(ages),
+    }
 
 
 def public_sections(request) -> list[dict]:

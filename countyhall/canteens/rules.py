@@ -111,9 +111,17 @@ def in_force_text() -> str:
 
 
 def _zero_terms(price: Decimal) -> dict:
-    return {"subsidy": {"city": ZERO, "county": ZERO, "total": ZERO}, "operator_discount": ZERO, "care_fund": ZERO,
-            "unfunded": ZERO, "elder_pays": price, "base_price": price, "extra_charge": ZERO, "served": price,
-            "elder_pays_total": price}
+    return {
+        "subsidy": {"city": ZERO, "county": ZERO, "total": ZERO},
+        "operator_discount": ZERO,
+        "care_fund": ZERO,
+        "unfunded": ZERO,
+        "elder_pays": price,
+        "base_price": price,
+        "extra_charge": ZERO,
+        "served": price,
+        "elder_pays_total": price,
+    }
 
 
 def _not_in_force(meal_date: dt.date, price: Decimal) -> RuleResult:
@@ -176,45 +184,105 @@ def lunch_terms(
     age = full_years(birth_date, meal_date)
     base = {"age": age, "age_band": None, "free": False, "payer_of_free_meal": None, "tekun_note": ""}
     if age < min_age:
-        return trace.result({**base, **_zero_terms(price), "eligible": False, "reason_code": "under_age",
-                             "reason": f"就餐当日未满{min_age}周岁（{age}周岁）。"})
+        return trace.result(
+            {
+                **base,
+                **_zero_terms(price),
+                "eligible": False,
+                "reason_code": "under_age",
+                "reason": f"就餐当日未满{min_age}周岁（{age}周岁）。",
+            }
+        )
     if not gaoqing_hukou:
-        return trace.result({**base, **_zero_terms(price), "eligible": False, "reason_code": "no_hukou",
-                             "reason": "不具有高青县户籍。"})
+        return trace.result(
+            {
+                **base,
+                **_zero_terms(price),
+                "eligible": False,
+                "reason_code": "no_hukou",
+                "reason": "不具有高青县户籍。",
+            }
+        )
     band = "age_80_plus" if age >= higher_age else "age_60_79"
     ok = {"eligible": True, "reason": "", "reason_code": "", "age_band": band}
 
     def done(data: dict, lunch_value: Decimal) -> RuleResult:
         extra = _extra_charge(trace, extra_price, lunch_value)
-        return trace.result({**base, **ok, **data, "base_price": lunch_value, "extra_charge": extra,
-                             "served": lunch_value + extra, "elder_pays_total": data["elder_pays"] + extra})
+        return trace.result(
+            {
+                **base,
+                **ok,
+                **data,
+                "base_price": lunch_value,
+                "extra_charge": extra,
+                "served": lunch_value + extra,
+                "elder_pays_total": data["elder_pays"] + extra,
+            }
+        )
 
     zero_subsidy = {"city": ZERO, "county": ZERO, "total": ZERO}
     if tekun and facility.setting == Setting.RURAL and tekun_support == TekunSupport.DISPERSED:
         # A7/A9 (L1219–1227): a free lunch at the meal standard ("暂定" 4 yuan) out of care funds; no city or
         # county subsidy. The lunch served is the standard meal; anything above it is A10, charged separately.
         standard = min(trace.get("canteen.tekun.meal_standard"), max(price, ZERO))
-        return done({"free": True, "subsidy": zero_subsidy, "operator_discount": ZERO, "care_fund": standard,
-                     "unfunded": ZERO, "elder_pays": ZERO, "payer_of_free_meal": "care_fund"}, standard)
+        return done(
+            {
+                "free": True,
+                "subsidy": zero_subsidy,
+                "operator_discount": ZERO,
+                "care_fund": standard,
+                "unfunded": ZERO,
+                "elder_pays": ZERO,
+                "payer_of_free_meal": "care_fund",
+            },
+            standard,
+        )
     if tekun and facility.setting == Setting.RURAL:
         # L1219 gives the rural free lunch to 分散供养 特困 only: a 集中供养 elder (fed by the 供养机构) eating
         # here is subsidised like any other elder.
         base["tekun_note"] = "集中供养特困人员不享受农村长者食堂的特困免费午餐，按一般老人享受助餐补贴。"
-    city, county = _within_price(trace.get(f"canteen.lunch_subsidy.city.{band}"),
-                                 trace.get(f"canteen.lunch_subsidy.county.{band}"), price)
+    city, county = _within_price(
+        trace.get(f"canteen.lunch_subsidy.city.{band}"),
+        trace.get(f"canteen.lunch_subsidy.county.{band}"),
+        price,
+    )
     subsidy = {"city": city, "county": county, "total": city + county}
     rest = max(price - subsidy["total"], ZERO)
     if tekun and facility.setting != Setting.RURAL:
         # A12: urban 特困 eat free (二、, L985); the gazette names no payer for what the subsidy does not cover.
         payer = trace.get("canteen.urban_tekun.payer")
         if payer == "operator":
-            return done({"free": True, "subsidy": subsidy, "operator_discount": rest, "care_fund": ZERO,
-                         "unfunded": ZERO, "elder_pays": ZERO, "payer_of_free_meal": "operator"}, price)
-        return done({"free": True, "subsidy": subsidy, "operator_discount": ZERO, "care_fund": ZERO,
-                     "unfunded": rest, "elder_pays": ZERO, "payer_of_free_meal": payer}, price)
+            return done(
+                {
+                    "free": True,
+                    "subsidy": subsidy,
+                    "operator_discount": rest,
+                    "care_fund": ZERO,
+                    "unfunded": ZERO,
+                    "elder_pays": ZERO,
+                    "payer_of_free_meal": "operator",
+                },
+                price,
+            )
+        return done(
+            {
+                "free": True,
+                "subsidy": subsidy,
+                "operator_discount": ZERO,
+                "care_fund": ZERO,
+                "unfunded": rest,
+                "elder_pays": ZERO,
+                "payer_of_free_meal": payer,
+            },
+            price,
+        )
     discount = ZERO
     free = False
-    if facility.setting == Setting.RURAL and facility.operator == OperatorKind.CARE_ORG and facility.same_village:
+    if (
+        facility.setting == Setting.RURAL
+        and facility.operator == OperatorKind.CARE_ORG
+        and facility.same_village
+    ):
         free_age = trace.get("canteen.care_org.same_village_free_age")
         if age >= free_age:
             free = True
@@ -228,9 +296,18 @@ def lunch_terms(
         else:
             discount = min(trace.get("canteen.care_org.same_village_discount"), rest)
     elder_pays = max(price - subsidy["total"] - discount, ZERO)
-    return done({"free": free, "subsidy": subsidy, "operator_discount": discount, "care_fund": ZERO,
-                 "unfunded": ZERO, "elder_pays": elder_pays, "payer_of_free_meal": "operator" if free else None},
-                price)
+    return done(
+        {
+            "free": free,
+            "subsidy": subsidy,
+            "operator_discount": discount,
+            "care_fund": ZERO,
+            "unfunded": ZERO,
+            "elder_pays": elder_pays,
+            "payer_of_free_meal": "operator" if free else None,
+        },
+        price,
+    )
 
 
 FULL_YEAR_BY_YEAR_END = "service_start_on_or_before_1_january"  # A14 adopted
@@ -261,29 +338,50 @@ def operating_subsidy_terms(
     try:
         full_year_rule = trace.get("canteen.operating_subsidy.full_year_rule")
     except NoPolicyInForce:
-        return RuleResult(data={**zero, "eligible": False, "reason_code": "not_in_force",
-                                "reason": f"{year}年不在{DOCUMENT}的施行期内（{in_force_text()}），本文件不提供运营补贴。"},
-                          citations=[IN_FORCE_CITATION])
+        return RuleResult(
+            data={
+                **zero,
+                "eligible": False,
+                "reason_code": "not_in_force",
+                "reason": f"{year}年不在{DOCUMENT}的施行期内（{in_force_text()}），本文件不提供运营补贴。",
+            },
+            citations=[IN_FORCE_CITATION],
+        )
     first_day, _ = in_force_window()
     if year == first_day.year and first_day > dt.date(year, 1, 1):
         # A18: the year the opinion took effect is not a whole calendar year of the policy.
         if not trace.get("canteen.operating_subsidy.first_year_in_force_paid"):
-            return trace.result({**zero, "eligible": False, "reason_code": "first_year_not_paid",
-                                 "reason": f"本意见自{_chinese_date(first_day)}起施行，施行当年（{year}年度）"
-                                           "不核发运营补贴。"})
+            return trace.result(
+                {
+                    **zero,
+                    "eligible": False,
+                    "reason_code": "first_year_not_paid",
+                    "reason": f"本意见自{_chinese_date(first_day)}起施行，施行当年（{year}年度）"
+                    "不核发运营补贴。",
+                }
+            )
     # A14: a full year of service — by 31 December Y (adopted), or a whole calendar year after it (alternative).
     first_year = _first_subsidy_year(full_year_rule, service_start)
     if year < first_year:
         completed = _one_year_completed_on(service_start)
-        reason = (f"开始服务于{_chinese_date(service_start)}，至{year}年12月31日未运营满一年"
-                  f"（满一年之日为{_chinese_date(completed)}）。" if full_year_rule == FULL_YEAR_BY_YEAR_END else
-                  f"开始服务于{_chinese_date(service_start)}，满一年之日为{_chinese_date(completed)}，"
-                  f"自其后首个完整自然年度（{first_year}年度）起方可申请运营补贴。")
+        reason = (
+            f"开始服务于{_chinese_date(service_start)}，至{year}年12月31日未运营满一年"
+            f"（满一年之日为{_chinese_date(completed)}）。"
+            if full_year_rule == FULL_YEAR_BY_YEAR_END
+            else f"开始服务于{_chinese_date(service_start)}，满一年之日为{_chinese_date(completed)}，"
+            f"自其后首个完整自然年度（{first_year}年度）起方可申请运营补贴。"
+        )
         return trace.result({**zero, "eligible": False, "reason_code": "not_full_year", "reason": reason})
     if not evaluation_passed:
         trace.citations.append(cite.EVALUATION_FAILED)
-        return trace.result({**zero, "eligible": False, "reason_code": "evaluation_failed",
-                             "reason": f"{year}年度评估考核未通过，当年不予发放运营补贴。"})
+        return trace.result(
+            {
+                **zero,
+                "eligible": False,
+                "reason_code": "evaluation_failed",
+                "reason": f"{year}年度评估考核未通过，当年不予发放运营补贴。",
+            }
+        )
     amount = ZERO
     if facility_type == FacilityType.CANTEEN:
         minimum = trace.get("canteen.operating_subsidy.canteen.tier_1_lunches")
@@ -297,28 +395,43 @@ def operating_subsidy_terms(
         if lunches >= minimum:
             amount = trace.get("canteen.operating_subsidy.service_point.amount")
     if amount == ZERO:
-        return trace.result({**zero, "eligible": False, "reason_code": "too_few_lunches",
-                             "reason": f"年度就餐{lunches}人次，未达到{minimum}人次。"})
+        return trace.result(
+            {
+                **zero,
+                "eligible": False,
+                "reason_code": "too_few_lunches",
+                "reason": f"年度就餐{lunches}人次，未达到{minimum}人次。",
+            }
+        )
     split = trace.get("canteen.operating_subsidy.split")
     city, county = split_by_ratios(amount, [split["city"], split["county"]])
-    return trace.result({"amount": amount, "city": city, "county": county, "eligible": True, "reason": "",
-                         "reason_code": ""})
+    return trace.result(
+        {"amount": amount, "city": city, "county": county, "eligible": True, "reason": "", "reason_code": ""}
+    )
 
 
 # Labels in Chinese (title / x-enum-labels of the published schema, read by the form calculator): the
 # choices carry their Chinese names, so no English key reaches a citizen.
 FACILITY_TYPE_LABELS = [(FacilityType.CANTEEN, "长者食堂"), (FacilityType.SERVICE_POINT, "长者助餐服务点")]
 SETTING_LABELS = [(Setting.RURAL, "农村"), (Setting.COMMUNITY, "城市社区")]
-OPERATOR_LABELS = [(OperatorKind.CARE_ORG, "照护服务组织"), (OperatorKind.VILLAGE_COMMITTEE, "村（居）委员会"),
-                   (OperatorKind.ENTERPRISE, "餐饮企业"), (OperatorKind.OTHER, "其他")]
+OPERATOR_LABELS = [
+    (OperatorKind.CARE_ORG, "照护服务组织"),
+    (OperatorKind.VILLAGE_COMMITTEE, "村（居）委员会"),
+    (OperatorKind.ENTERPRISE, "餐饮企业"),
+    (OperatorKind.OTHER, "其他"),
+]
 TEKUN_SUPPORT_LABELS = [(TekunSupport.DISPERSED, "分散供养"), (TekunSupport.CENTRALISED, "集中供养")]
 
 
 class FacilityInput(StrictInput):
     type = serializers.ChoiceField(choices=FACILITY_TYPE_LABELS, label="机构类别")
-    setting = serializers.ChoiceField(choices=SETTING_LABELS, label="城乡", help_text="食堂位于农村还是城市社区")
+    setting = serializers.ChoiceField(
+        choices=SETTING_LABELS, label="城乡", help_text="食堂位于农村还是城市社区"
+    )
     operator = serializers.ChoiceField(choices=OPERATOR_LABELS, label="运营方")
-    same_village = serializers.BooleanField(label="老人住在食堂所在村", help_text="老人居住在食堂所在自然村（场所提供村）")
+    same_village = serializers.BooleanField(
+        label="老人住在食堂所在村", help_text="老人居住在食堂所在自然村（场所提供村）"
+    )
 
 
 class LunchInput(StrictInput):
@@ -326,13 +439,22 @@ class LunchInput(StrictInput):
     meal_date = serializers.DateField(label="就餐日期")
     gaoqing_hukou = serializers.BooleanField(label="高青县户籍", help_text="是否具有高青县户籍")
     tekun = serializers.BooleanField(label="特困人员", help_text="是否为民政部门认定的特困人员")
-    tekun_support = serializers.ChoiceField(choices=TEKUN_SUPPORT_LABELS, label="特困人员供养方式",
-                                            required=False, default=TekunSupport.DISPERSED,
-                                            help_text="农村长者食堂只为分散供养特困人员提供免费午餐")
+    tekun_support = serializers.ChoiceField(
+        choices=TEKUN_SUPPORT_LABELS,
+        label="特困人员供养方式",
+        required=False,
+        default=TekunSupport.DISPERSED,
+        help_text="农村长者食堂只为分散供养特困人员提供免费午餐",
+    )
     facility = FacilityInput(label="就餐的食堂")
     price = MoneyField(label="午餐价格（元）", help_text="食堂价目表上的午餐价格")
-    extra_price = MoneyField(label="高标准或个性化餐（元）", required=False, allow_null=True, default=None,
-                             help_text="价目表上的高标准或个性化餐价格，另行收费，不享受补贴")
+    extra_price = MoneyField(
+        label="高标准或个性化餐（元）",
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="价目表上的高标准或个性化餐价格，另行收费，不享受补贴",
+    )
 
     def validate(self, attrs):
         if attrs["birth_date"] > attrs["meal_date"]:
@@ -345,16 +467,37 @@ class LunchInput(StrictInput):
     public=True,
     title="长者食堂午餐：补贴与个人负担",
     input=LunchInput,
-    example={"birth_date": "1941-09-02", "meal_date": "2021-09-02", "gaoqing_hukou": True, "tekun": False,
-             "facility": {"type": "canteen", "setting": "rural", "operator": "care_org", "same_village": False},
-             "price": "8.00"},
+    example={
+        "birth_date": "1941-09-02",
+        "meal_date": "2021-09-02",
+        "gaoqing_hukou": True,
+        "tekun": False,
+        "facility": {"type": "canteen", "setting": "rural", "operator": "care_org", "same_village": False},
+        "price": "8.00",
+    },
     description="按高政办发〔2021〕2号计算一餐午餐的市、县补贴，运营方优惠，照护资金承担部分和老人自付金额。",
 )
-def lunch_rule(*, birth_date, meal_date, gaoqing_hukou, tekun, facility, price,
-               tekun_support=TekunSupport.DISPERSED, extra_price=None) -> RuleResult:
-    return lunch_terms(birth_date=birth_date, meal_date=meal_date, gaoqing_hukou=gaoqing_hukou, tekun=tekun,
-                       facility=FacilityTerms(**facility), price=price, tekun_support=tekun_support,
-                       extra_price=extra_price)
+def lunch_rule(
+    *,
+    birth_date,
+    meal_date,
+    gaoqing_hukou,
+    tekun,
+    facility,
+    price,
+    tekun_support=TekunSupport.DISPERSED,
+    extra_price=None,
+) -> RuleResult:
+    return lunch_terms(
+        birth_date=birth_date,
+        meal_date=meal_date,
+        gaoqing_hukou=gaoqing_hukou,
+        tekun=tekun,
+        facility=FacilityTerms(**facility),
+        price=price,
+        tekun_support=tekun_support,
+        extra_price=extra_price,
+    )
 
 
 class OperatingSubsidyInput(StrictInput):
@@ -369,8 +512,13 @@ class OperatingSubsidyInput(StrictInput):
     name="canteen.operating_subsidy",
     title="长者食堂年度运营补贴",
     input=OperatingSubsidyInput,
-    example={"facility_type": "canteen", "service_start": "2021-01-01", "year": 2022, "lunches": 7000,
-             "evaluation_passed": True},
+    example={
+        "facility_type": "canteen",
+        "service_start": "2021-01-01",
+        "year": 2022,
+        "lunches": 7000,
+        "evaluation_passed": True,
+    },
     description="按高政办发〔2021〕2号计算运营满一年、评估合格的长者食堂或助餐服务点的年度运营补贴及市县分担。",
 )
 def operating_subsidy_rule(**kwargs) -> RuleResult:

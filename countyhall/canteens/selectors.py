@@ -58,7 +58,8 @@ def facility_choices_for_user(user) -> QuerySet[Facility]:
 def facility_public_list() -> QuerySet[Facility]:
     """A4: filed facilities are published with their basic information and weekly menus."""
     return Facility.objects.filter(status=Facility.Status.FILED).select_related(
-        "division__parent__parent__parent", "operator")
+        "division__parent__parent__parent", "operator"
+    )
 
 
 def elder_list_for_user(user, *, query: str = "", division: Division | None = None) -> QuerySet[Elder]:
@@ -81,25 +82,37 @@ def elder_list_for_user(user, *, query: str = "", division: Division | None = No
                 # A trigram index answers three characters or more: the name and ID number are then matched on the
                 # person table alone (a subquery on its indexes) instead of joining all 90,000 elders to their
                 # persons before filtering the OR across both tables. The scope above still applies.
-                matching = Person.objects.filter(Q(**{by_name: value}) | Q(id_number=value.upper())).values("pk")
+                matching = Person.objects.filter(Q(**{by_name: value}) | Q(id_number=value.upper())).values(
+                    "pk"
+                )
                 elders = elders.filter(Q(person_id__in=matching) | Q(card_number=value))
             else:
                 # One or two characters (a surname): no index helps, and the join plans the page best.
-                elders = elders.filter(Q(**{f"person__{by_name}": value}) | Q(person__id_number=value.upper())
-                                       | Q(card_number=value))
+                elders = elders.filter(
+                    Q(**{f"person__{by_name}": value})
+                    | Q(person__id_number=value.upper())
+                    | Q(card_number=value)
+                )
         else:
             elders = elders.filter(Q(person__id_number=value.upper()) | Q(card_number=value))
     return elders.order_by("person__division__path", "person_id")
 
 
-def lunch_list_for_user(user, *, facility: Facility | None = None, date_from: dt.date | None = None,
-                        date_to: dt.date | None = None, status: str = "") -> QuerySet[Lunch]:
+def lunch_list_for_user(
+    user,
+    *,
+    facility: Facility | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    status: str = "",
+) -> QuerySet[Lunch]:
     # The facility ids as values, not a subquery: PostgreSQL then plans an operator's or a town's few facilities
     # on the (facility, meal_date, id) index instead of walking every lunch of the county by date (an operator's
     # list took 9 s at 10 million lunches; docs/benchmarks.md).
     facility_ids = list(facility_list_for_user(user).values_list("pk", flat=True))
     lunches = Lunch.objects.filter(facility_id__in=facility_ids).select_related(
-        "facility", "elder__person", "recorded_by")
+        "facility", "elder__person", "recorded_by"
+    )
     if facility is not None:
         lunches = lunches.filter(facility=facility)
     if date_from:
@@ -111,9 +124,17 @@ def lunch_list_for_user(user, *, facility: Facility | None = None, date_from: dt
     return lunches.order_by("-meal_date", "-id")
 
 
-def settlement_list_for_user(user, *, year: int | None = None, status: str = "", month: int | None = None,
-                             facility: Facility | None = None) -> QuerySet[Settlement]:
-    settlements = Settlement.objects.filter(facility__in=facility_list_for_user(user)).select_related("facility")
+def settlement_list_for_user(
+    user,
+    *,
+    year: int | None = None,
+    status: str = "",
+    month: int | None = None,
+    facility: Facility | None = None,
+) -> QuerySet[Settlement]:
+    settlements = Settlement.objects.filter(facility__in=facility_list_for_user(user)).select_related(
+        "facility"
+    )
     if year:
         settlements = settlements.filter(year=year)
     if month:
@@ -134,6 +155,7 @@ def operating_subsidy_public(year: int | None = None) -> QuerySet[OperatingSubsi
 
 
 # --- Fraud checks (A5: subsidies obtained by falsification are recovered) -------------------------
+
 
 @dataclass
 class Finding:
@@ -209,29 +231,66 @@ class FraudReport:
             title = FINDING_TITLES[kind]
             if kind == "after_death":
                 lunch_id, meal_date, facility_id, elder_id, when = payload
-                built.append(Finding(kind, title, f"{ELDER} 于 {when} 死亡或迁出，{meal_date} 仍在该机构登记午餐。",
-                                     facilities[facility_id], 1, {"ids": str(lunch_id)}, elder_id, meal_date))
+                built.append(
+                    Finding(
+                        kind,
+                        title,
+                        f"{ELDER} 于 {when} 死亡或迁出，{meal_date} 仍在该机构登记午餐。",
+                        facilities[facility_id],
+                        1,
+                        {"ids": str(lunch_id)},
+                        elder_id,
+                        meal_date,
+                    )
+                )
             elif kind == "two_facilities":
                 elder_id, meal_date, n = payload
                 day = _day(meal_date)
                 # The elder's records of that day, rejected attempts included (not voided ones: the list's status
                 # column shows which). Its text and facility come from fraud_finding_details, for the page shown.
-                built.append(Finding(kind, title, "", None, n,
-                                     {"elder": str(elder_id), "date_from": day, "date_to": day}, elder_id, meal_date))
+                built.append(
+                    Finding(
+                        kind,
+                        title,
+                        "",
+                        None,
+                        n,
+                        {"elder": str(elder_id), "date_from": day, "date_to": day},
+                        elder_id,
+                        meal_date,
+                    )
+                )
             elif kind in ("above_seats", "above_history"):
                 facility_id, meal_date, n, figure = payload
                 day = _day(meal_date)
                 # The facility's accepted lunches of that day: exactly the rows counted.
-                shown = {"facility": str(facility_id), "date_from": day, "date_to": day,
-                         "status": Lunch.Status.ACCEPTED}
-                detail = (f"{meal_date} 登记 {n} 人次，座位 {figure} 个（超过 {self.seat_factor} 倍）。"
-                          if kind == "above_seats" else f"{meal_date} 登记 {n} 人次，此前 30 个就餐日中位数为 {figure}。")
-                built.append(Finding(kind, title, detail, facilities[facility_id], n, shown, meal_date=meal_date))
+                shown = {
+                    "facility": str(facility_id),
+                    "date_from": day,
+                    "date_to": day,
+                    "status": Lunch.Status.ACCEPTED,
+                }
+                detail = (
+                    f"{meal_date} 登记 {n} 人次，座位 {figure} 个（超过 {self.seat_factor} 倍）。"
+                    if kind == "above_seats"
+                    else f"{meal_date} 登记 {n} 人次，此前 30 个就餐日中位数为 {figure}。"
+                )
+                built.append(
+                    Finding(kind, title, detail, facilities[facility_id], n, shown, meal_date=meal_date)
+                )
             else:  # same_minute
                 elder_id, n, facility_id = payload
-                built.append(Finding(kind, title, f"{ELDER} 的 {n} 次午餐均由同一工作人员在同一分钟内登记。",
-                                     facilities[facility_id], n, {"elder": str(elder_id), **period,
-                                                                  "status": Lunch.Status.ACCEPTED}, elder_id))
+                built.append(
+                    Finding(
+                        kind,
+                        title,
+                        f"{ELDER} 的 {n} 次午餐均由同一工作人员在同一分钟内登记。",
+                        facilities[facility_id],
+                        n,
+                        {"elder": str(elder_id), **period, "status": Lunch.Status.ACCEPTED},
+                        elder_id,
+                    )
+                )
         return built
 
 
@@ -254,8 +313,16 @@ class FindingList:
         return iter(self[:])
 
 
-def fraud_report(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int = 3, history_factor: int = 3,
-                 min_same_minute_lunches: int = 5, figures: bool = True) -> FraudReport:
+def fraud_report(
+    user,
+    *,
+    date_from: dt.date,
+    date_to: dt.date,
+    seat_factor: int = 3,
+    history_factor: int = 3,
+    min_same_minute_lunches: int = 5,
+    figures: bool = True,
+) -> FraudReport:
     """Suspicious patterns, each linking to its lunch records. Thresholds are detection settings, not policy.
 
     figures=True (the report) reads the daily figures kept as lunches are recorded (services/checks.py: LunchDay,
@@ -268,15 +335,21 @@ def fraud_report(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int
 
     # Only elders who died or moved away can have a lunch after it: their few ids first, then their lunches on the
     # (elder, meal_date) index, instead of joining every lunch of the period to its elder (12 s for 90 days).
-    departed = list(Elder.objects.filter(Q(died_on__isnull=False) | Q(moved_away_on__isnull=False))
-                    .order_by().values_list("pk", flat=True))
+    departed = list(
+        Elder.objects.filter(Q(died_on__isnull=False) | Q(moved_away_on__isnull=False))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
     late = accepted.filter(elder_id__in=departed).filter(
         Q(elder__died_on__isnull=False, meal_date__gte=F("elder__died_on"))
-        | Q(elder__moved_away_on__isnull=False, meal_date__gte=F("elder__moved_away_on")))
+        | Q(elder__moved_away_on__isnull=False, meal_date__gte=F("elder__moved_away_on"))
+    )
     if departed:
-        for pk, meal_date, facility_id, elder_id, died_on, moved_away_on in (
-                late.order_by("meal_date", "id").values_list("pk", "meal_date", "facility_id", "elder_id",
-                                                             "elder__died_on", "elder__moved_away_on")[:FINDINGS_CAP]):
+        for pk, meal_date, facility_id, elder_id, died_on, moved_away_on in late.order_by(
+            "meal_date", "id"
+        ).values_list("pk", "meal_date", "facility_id", "elder_id", "elder__died_on", "elder__moved_away_on")[
+            :FINDINGS_CAP
+        ]:
             entries.append(("after_death", pk, meal_date, facility_id, elder_id, died_on or moved_away_on))
 
     # Set-based (docs/benchmarks.md): one pass over the period's lunches grouped by elder serves two checks: the
@@ -291,36 +364,67 @@ def fraud_report(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int
         # Only flagged elders can be found by either check (ElderDayFlag): their lunches alone are grouped, on the
         # (elder, meal_date) index. Grouping a superset of the elders found changes no finding.
         grouped = grouped.filter(elder_id__in=_flagged_elders(date_from, date_to, min_same_minute_lunches))
-    per_elder = list(grouped.values("elder_id").order_by()
-                     .annotate(n=Count("id", filter=ok), first_by=Min("recorded_by_id", filter=ok),
-                               last_by=Max("recorded_by_id", filter=ok),
-                               # TruncMinute is monotonic: one distinct minute ⟺ the first and last lunch share it.
-                               first_minute=TruncMinute(Min("recorded_at", filter=ok)),
-                               last_minute=TruncMinute(Max("recorded_at", filter=ok)),
-                               shown_at=Max("facility_id", filter=ok),
-                               lo=Min("facility_id", filter=live), hi=Max("facility_id", filter=live))
-                     .filter(Q(n__gte=min_same_minute_lunches, first_by=F("last_by"), first_minute=F("last_minute"))
-                             | Q(lo__lt=F("hi"))))
+    per_elder = list(
+        grouped.values("elder_id")
+        .order_by()
+        .annotate(
+            n=Count("id", filter=ok),
+            first_by=Min("recorded_by_id", filter=ok),
+            last_by=Max("recorded_by_id", filter=ok),
+            # TruncMinute is monotonic: one distinct minute ⟺ the first and last lunch share it.
+            first_minute=TruncMinute(Min("recorded_at", filter=ok)),
+            last_minute=TruncMinute(Max("recorded_at", filter=ok)),
+            shown_at=Max("facility_id", filter=ok),
+            lo=Min("facility_id", filter=live),
+            hi=Max("facility_id", filter=live),
+        )
+        .filter(
+            Q(n__gte=min_same_minute_lunches, first_by=F("last_by"), first_minute=F("last_minute"))
+            | Q(lo__lt=F("hi"))
+        )
+    )
     movers = [row["elder_id"] for row in per_elder if row["lo"] is not None and row["lo"] < row["hi"]]
-    patterns = sorted((row for row in per_elder if row["n"] >= min_same_minute_lunches
-                       and row["first_by"] == row["last_by"] and row["first_minute"] == row["last_minute"]),
-                      key=lambda row: row["elder_id"])[:FINDINGS_CAP]
+    patterns = sorted(
+        (
+            row
+            for row in per_elder
+            if row["n"] >= min_same_minute_lunches
+            and row["first_by"] == row["last_by"]
+            and row["first_minute"] == row["last_minute"]
+        ),
+        key=lambda row: row["elder_id"],
+    )[:FINDINGS_CAP]
     if movers:
-        pairs = (lunches.filter(elder_id__in=movers).exclude(status=Lunch.Status.VOIDED)
-                 .values("elder_id", "meal_date").order_by()
-                 .annotate(lo=Min("facility_id"), hi=Max("facility_id"), n=Count("id")).filter(lo__lt=F("hi"))
-                 .order_by("meal_date", "elder_id").values_list("elder_id", "meal_date", "n")[:FINDINGS_CAP])
+        pairs = (
+            lunches.filter(elder_id__in=movers)
+            .exclude(status=Lunch.Status.VOIDED)
+            .values("elder_id", "meal_date")
+            .order_by()
+            .annotate(lo=Min("facility_id"), hi=Max("facility_id"), n=Count("id"))
+            .filter(lo__lt=F("hi"))
+            .order_by("meal_date", "elder_id")
+            .values_list("elder_id", "meal_date", "n")[:FINDINGS_CAP]
+        )
         entries.extend(("two_facilities", elder_id, meal_date, n) for elder_id, meal_date, n in pairs)
 
     # The facility-day checks: one plain row per facility and day with accepted lunches, in date order (the
     # history check reads each facility's earlier days of the period).
     if figures:
-        daily = (LunchDay.objects.filter(facility__in=facility_scope, accepted__gt=0,
-                                         meal_date__range=(date_from, date_to))
-                 .order_by("meal_date", "facility_id").values_list("facility_id", "meal_date", "accepted"))
+        daily = (
+            LunchDay.objects.filter(
+                facility__in=facility_scope, accepted__gt=0, meal_date__range=(date_from, date_to)
+            )
+            .order_by("meal_date", "facility_id")
+            .values_list("facility_id", "meal_date", "accepted")
+        )
     else:
-        daily = (accepted.values("facility_id", "meal_date").order_by().annotate(n=Count("id"))
-                 .order_by("meal_date", "facility_id").values_list("facility_id", "meal_date", "n"))
+        daily = (
+            accepted.values("facility_id", "meal_date")
+            .order_by()
+            .annotate(n=Count("id"))
+            .order_by("meal_date", "facility_id")
+            .values_list("facility_id", "meal_date", "n")
+        )
     daily = list(daily)
     seats = dict(Facility.objects.filter(pk__in={row[0] for row in daily}).values_list("pk", "seats"))
     # Per facility: how many earlier days, the last 30 of them in date order and the same kept sorted (bisect), so
@@ -349,14 +453,29 @@ def fraud_report(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int
     return FraudReport(entries=entries, date_from=date_from, date_to=date_to, seat_factor=seat_factor)
 
 
-def fraud_findings(user, *, date_from: dt.date, date_to: dt.date, seat_factor: int = 3, history_factor: int = 3,
-                   min_same_minute_lunches: int = 5, details: bool = True, figures: bool = True) -> list[Finding]:
+def fraud_findings(
+    user,
+    *,
+    date_from: dt.date,
+    date_to: dt.date,
+    seat_factor: int = 3,
+    history_factor: int = 3,
+    min_same_minute_lunches: int = 5,
+    details: bool = True,
+    figures: bool = True,
+) -> list[Finding]:
     """Every finding of `fraud_report`, built (the API of the checks and the tests; the report page builds only
     the page it shows). With details=False the facility names of the "two facilities" findings are left for
     `fraud_finding_details` to fill in for the findings actually shown."""
-    findings = fraud_report(user, date_from=date_from, date_to=date_to, seat_factor=seat_factor,
-                            history_factor=history_factor, min_same_minute_lunches=min_same_minute_lunches,
-                            figures=figures).findings()[:]
+    findings = fraud_report(
+        user,
+        date_from=date_from,
+        date_to=date_to,
+        seat_factor=seat_factor,
+        history_factor=history_factor,
+        min_same_minute_lunches=min_same_minute_lunches,
+        figures=figures,
+    ).findings()[:]
     if details:
         fraud_finding_details(user, findings)
     return findings
@@ -369,9 +488,15 @@ def _flagged_elders(date_from: dt.date, date_to: dt.date, min_same_minute_lunche
     minute" needs n >= 2 accepted lunches sharing a minute: two of them on one day (a `several` day), or all on
     different days, and then all but at most one were recorded on another day than their meal date: n - 1
     `backdated` days at least."""
-    flags = (ElderDayFlag.objects.filter(meal_date__range=(date_from, date_to)).values("elder_id").order_by()
-             .annotate(several=Count("id", filter=Q(several=True)), backdated=Count("id", filter=Q(backdated=True)))
-             .filter(Q(several__gt=0) | Q(backdated__gte=min_same_minute_lunches - 1)))
+    flags = (
+        ElderDayFlag.objects.filter(meal_date__range=(date_from, date_to))
+        .values("elder_id")
+        .order_by()
+        .annotate(
+            several=Count("id", filter=Q(several=True)), backdated=Count("id", filter=Q(backdated=True))
+        )
+        .filter(Q(several__gt=0) | Q(backdated__gte=min_same_minute_lunches - 1))
+    )
     return [row["elder_id"] for row in flags]
 
 
@@ -382,9 +507,16 @@ def fraud_finding_details(user, findings) -> None:
     if not pairs:
         return
     wanted = {(f.elder_id, f.meal_date) for f in pairs}
-    rows = (Lunch.objects.filter(facility__in=facility_list_for_user(user),
-                                 elder_id__in={e for e, _ in wanted}, meal_date__in={d for _, d in wanted})
-            .exclude(status=Lunch.Status.VOIDED).select_related("facility").order_by("-meal_date", "-id"))
+    rows = (
+        Lunch.objects.filter(
+            facility__in=facility_list_for_user(user),
+            elder_id__in={e for e, _ in wanted},
+            meal_date__in={d for _, d in wanted},
+        )
+        .exclude(status=Lunch.Status.VOIDED)
+        .select_related("facility")
+        .order_by("-meal_date", "-id")
+    )
     by_pair: dict[tuple, list[Lunch]] = {}
     for lunch in rows:
         if (lunch.elder_id, lunch.meal_date) in wanted:
@@ -392,29 +524,56 @@ def fraud_finding_details(user, findings) -> None:
     for finding in pairs:
         found = by_pair.get((finding.elder_id, finding.meal_date), [])
         finding.facility = found[0].facility if found else None
-        finding.detail = (f"{ELDER} 在 {finding.meal_date} 于 {'、'.join(sorted({r.facility.name for r in found}))} "
-                          f"登记（含被拒绝的尝试）。")
+        finding.detail = (
+            f"{ELDER} 在 {finding.meal_date} 于 {'、'.join(sorted({r.facility.name for r in found}))} "
+            f"登记（含被拒绝的尝试）。"
+        )
 
 
 # --- Dashboard ----------------------------------------------------------------------------------
 
+
 def dashboard_figures(user, *, year: int) -> dict:
     facilities = facility_list_for_user(user)
-    accepted = Lunch.objects.filter(facility__in=facilities, status=Lunch.Status.ACCEPTED, meal_date__year=year)
-    by_month = {row["m"]: row for row in accepted.annotate(m=ExtractMonth("meal_date")).values("m").order_by()
-                .annotate(n=Count("id"), city=Sum("city"), county=Sum("county"), care=Sum("care_fund"),
-                          discount=Sum("operator_discount"), paid=Sum("elder_pays"))}
+    accepted = Lunch.objects.filter(
+        facility__in=facilities, status=Lunch.Status.ACCEPTED, meal_date__year=year
+    )
+    by_month = {
+        row["m"]: row
+        for row in accepted.annotate(m=ExtractMonth("meal_date"))
+        .values("m")
+        .order_by()
+        .annotate(
+            n=Count("id"),
+            city=Sum("city"),
+            county=Sum("county"),
+            care=Sum("care_fund"),
+            discount=Sum("operator_discount"),
+            paid=Sum("elder_pays"),
+        )
+    }
     months = []
     for month in range(1, 13):
         row = by_month.get(month, {})
-        months.append({"month": month, "lunches": row.get("n", 0), "city": row.get("city") or Decimal("0"),
-                       "county": row.get("county") or Decimal("0"), "care_fund": row.get("care") or Decimal("0"),
-                       "operator_discount": row.get("discount") or Decimal("0"),
-                       "elder_paid": row.get("paid") or Decimal("0")})
-    by_facility = list(accepted.values("facility__name").annotate(n=Count("id"), subsidy=Sum(F("city") + F("county")))
-                       .order_by("-n"))
-    town_names = dict(Division.objects.filter(kind__in=["town", "street", "development_zone"])
-                      .values_list("code", "name"))
+        months.append(
+            {
+                "month": month,
+                "lunches": row.get("n", 0),
+                "city": row.get("city") or Decimal("0"),
+                "county": row.get("county") or Decimal("0"),
+                "care_fund": row.get("care") or Decimal("0"),
+                "operator_discount": row.get("discount") or Decimal("0"),
+                "elder_paid": row.get("paid") or Decimal("0"),
+            }
+        )
+    by_facility = list(
+        accepted.values("facility__name")
+        .annotate(n=Count("id"), subsidy=Sum(F("city") + F("county")))
+        .order_by("-n")
+    )
+    town_names = dict(
+        Division.objects.filter(kind__in=["town", "street", "development_zone"]).values_list("code", "name")
+    )
     town_counts: dict[str, int] = {}
     for row in accepted.values("facility__division__path").order_by().annotate(n=Count("id")):
         # path is /county/town/…/: the second code is the town, street or development zone.
@@ -422,7 +581,16 @@ def dashboard_figures(user, *, year: int) -> dict:
         town = town_names.get(parts[1], parts[1]) if len(parts) > 1 else "县直"
         town_counts[town] = town_counts.get(town, 0) + row["n"]
     by_model = list(facilities.values("model", "status").order_by("model", "status").annotate(n=Count("id")))
-    return {"months": months, "by_facility": by_facility, "by_town": sorted(town_counts.items()),
-            "by_model": [{**row, "model_label": Facility.Model(row["model"]).label,
-                          "status_label": Facility.Status(row["status"]).label} for row in by_model]}
-
+    return {
+        "months": months,
+        "by_facility": by_facility,
+        "by_town": sorted(town_counts.items()),
+        "by_model": [
+            {
+                **row,
+                "model_label": Facility.Model(row["model"]).label,
+                "status_label": Facility.Status(row["status"]).label,
+            }
+            for row in by_model
+        ],
+    }

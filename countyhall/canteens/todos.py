@@ -153,13 +153,25 @@ def _duties(facilities, today: dt.date, *, notices: bool) -> list[Todo]:
     items = []
     n = facilities_owing_fund_report(facilities, today).count()
     if n:
-        items.append(Todo("年度资金使用报告（专业机构出具）尚未上传的机构", _url("canteens:facilities", "duty=fund_report"),
-                          n, menu=MENU))
+        items.append(
+            Todo(
+                "年度资金使用报告（专业机构出具）尚未上传的机构",
+                _url("canteens:facilities", "duty=fund_report"),
+                n,
+                menu=MENU,
+            )
+        )
     if notices:
         n = facilities_notice_check_due(facilities).count()
         if n:
-            items.append(Todo("“五公开”尚未核查或上次核查未全部上墙的机构", _url("canteens:facilities", "duty=notices"),
-                              n, menu=MENU))
+            items.append(
+                Todo(
+                    "“五公开”尚未核查或上次核查未全部上墙的机构",
+                    _url("canteens:facilities", "duty=notices"),
+                    n,
+                    menu=MENU,
+                )
+            )
     return items
 
 
@@ -226,8 +238,15 @@ def _operator(organisation_id: int, today: dt.date) -> list[Todo]:
 
     incomplete = facilities_notice_check_due(mine).filter(last_all_posted=False).count()
     if incomplete:
-        items.append(Todo("“五公开”核查发现未上墙的事项，请整改", _url("canteens:facilities", "duty=notices"),
-                          incomplete, urgent=True, menu=MENU))
+        items.append(
+            Todo(
+                "“五公开”核查发现未上墙的事项，请整改",
+                _url("canteens:facilities", "duty=notices"),
+                incomplete,
+                urgent=True,
+                menu=MENU,
+            )
+        )
     returned = Settlement.objects.filter(
         facility__in=mine, status=Settlement.Status.DRAFT, returned_at__isnull=False
     ).filter(Q(resubmitted_at__isnull=True) | Q(returned_at__gt=F("resubmitted_at")))

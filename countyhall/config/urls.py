@@ -29,27 +29,48 @@ api_v1 = [
     path("canteens/lunches", canteen_api.LunchCheckInApi.as_view(), name="canteen-lunches"),
     path("canteens/lunches/batch", canteen_api.LunchBatchCheckInApi.as_view(), name="canteen-lunches-batch"),
     path("canteens/facilities", canteen_api.FacilityListApi.as_view(), name="canteen-facilities"),
-    path("canteens/facilities/<int:pk>/requirements", canteen_api.FacilityRequirementsApi.as_view(),
-         name="canteen-facility-requirements"),
+    path(
+        "canteens/facilities/<int:pk>/requirements",
+        canteen_api.FacilityRequirementsApi.as_view(),
+        name="canteen-facility-requirements",
+    ),
     path("canteens/settlements", canteen_api.SettlementListApi.as_view(), name="canteen-settlements"),
-    path("canteens/settlements/<int:pk>/approve", canteen_api.SettlementApproveApi.as_view(),
-         name="canteen-settlement-approve"),
+    path(
+        "canteens/settlements/<int:pk>/approve",
+        canteen_api.SettlementApproveApi.as_view(),
+        name="canteen-settlement-approve",
+    ),
     path("permits/projects", permit_api.ProjectListApi.as_view(), name="permit-projects"),
     path("permits/projects/<int:pk>", permit_api.ProjectDetailApi.as_view(), name="permit-project"),
     path("permits/projects/<int:pk>/apply", permit_api.ApplyApi.as_view(), name="permit-apply"),
-    path("permits/cases/<int:pk>/<str:action>", permit_api.CaseActionApi.as_view(), name="permit-case-action"),
+    path(
+        "permits/cases/<int:pk>/<str:action>", permit_api.CaseActionApi.as_view(), name="permit-case-action"
+    ),
     path("permits/desk", permit_api.DeskApi.as_view(), name="permit-desk"),
     path("emergency/incidents", emergency_api.IncidentListApi.as_view(), name="emergency-incidents"),
     path("emergency/incidents/<int:pk>", emergency_api.IncidentBoardApi.as_view(), name="emergency-incident"),
-    path("emergency/incidents/<int:pk>/figures", emergency_api.IncidentFiguresApi.as_view(),
-         name="emergency-incident-figures"),
-    path("emergency/deadlines/<int:pk>/done", emergency_api.DeadlineDoneApi.as_view(), name="emergency-deadline-done"),
-    path("emergency/warnings/<int:pk>/cap", emergency_api.WarningCapApi.as_view(), name="emergency-warning-cap"),
+    path(
+        "emergency/incidents/<int:pk>/figures",
+        emergency_api.IncidentFiguresApi.as_view(),
+        name="emergency-incident-figures",
+    ),
+    path(
+        "emergency/deadlines/<int:pk>/done",
+        emergency_api.DeadlineDoneApi.as_view(),
+        name="emergency-deadline-done",
+    ),
+    path(
+        "emergency/warnings/<int:pk>/cap", emergency_api.WarningCapApi.as_view(), name="emergency-warning-cap"
+    ),
     path("egov/plan-years", egov_api.PlanYearListApi.as_view(), name="egov-plan-years"),
     path("egov/applications", egov_api.ApplicationListApi.as_view(), name="egov-applications"),
     path("egov/applications/<int:pk>", egov_api.ApplicationDetailApi.as_view(), name="egov-application"),
     path("egov/applications/<int:pk>/review", egov_api.ReviewApi.as_view(), name="egov-review"),
-    path("egov/applications/<int:pk>/evaluations", egov_api.EvaluationListApi.as_view(), name="egov-evaluations"),
+    path(
+        "egov/applications/<int:pk>/evaluations",
+        egov_api.EvaluationListApi.as_view(),
+        name="egov-evaluations",
+    ),
     path("egov/applications/<int:pk>/ratings", egov_api.RatingListApi.as_view(), name="egov-ratings"),
     path("egov/plans", egov_api.PlanListApi.as_view(), name="egov-plans"),
     path("egov/portfolio", egov_api.PortfolioApi.as_view(), name="egov-portfolio"),
@@ -58,7 +79,9 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path(
+        "accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("gazette/", include("countyhall.gazette.urls")),

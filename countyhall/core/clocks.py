@@ -43,9 +43,16 @@ def _stopped(day: dt.date, stops: Sequence[Stop]) -> bool:
     return any(start <= day <= (end or dt.date.max) for start, end in stops)
 
 
-def clock_state(*, started: dt.date, limit: int, on: dt.date, stops: Sequence[Stop], is_workday: IsWorkday,
-                finished: dt.date | None = None,
-                workdays_in_year: Callable[[int], Sequence[dt.date]] | None = None) -> ClockState:
+def clock_state(
+    *,
+    started: dt.date,
+    limit: int,
+    on: dt.date,
+    stops: Sequence[Stop],
+    is_workday: IsWorkday,
+    finished: dt.date | None = None,
+    workdays_in_year: Callable[[int], Sequence[dt.date]] | None = None,
+) -> ClockState:
     """The clock of a case accepted on `started` with `limit` working days, read on `on` (or when it finished).
 
     With `workdays_in_year` (a year's working days, sorted) the count jumps by bisection instead of walking
@@ -57,8 +64,15 @@ def clock_state(*, started: dt.date, limit: int, on: dt.date, stops: Sequence[St
     else:
         used, stopped, due = _by_walking(started, limit, end, stops, open_stop, is_workday)
     running = finished is None and not open_stop
-    return ClockState(limit=limit, used=used, remaining=max(limit - used, 0), due=due, running=running,
-                      overdue=used > limit or (due is not None and end > due), stopped_working_days=stopped)
+    return ClockState(
+        limit=limit,
+        used=used,
+        remaining=max(limit - used, 0),
+        due=due,
+        running=running,
+        overdue=used > limit or (due is not None and end > due),
+        stopped_working_days=stopped,
+    )
 
 
 def _by_walking(started, limit, end, stops, open_stop, is_workday):
@@ -109,8 +123,10 @@ def _merged(stops: Sequence[Stop]) -> list[tuple[dt.date, dt.date]]:
 def _by_index(started, limit, end, stops, open_stop, workdays_in_year):
     intervals = _merged(stops)
     total = _workdays_after_until(started, end, workdays_in_year)
-    stopped = sum(_workdays_after_until(max(start - ONE_DAY, started), min(stop_end, end), workdays_in_year)
-                  for start, stop_end in intervals)
+    stopped = sum(
+        _workdays_after_until(max(start - ONE_DAY, started), min(stop_end, end), workdays_in_year)
+        for start, stop_end in intervals
+    )
     due = None
     if not open_stop:
         year, day, counted = started.year, started, 0
@@ -202,10 +218,22 @@ class StatutoryClock:
     def is_suspended(self) -> bool:
         return any(end is None for _, end in self.stops)
 
-    def state(self, *, on: dt.date, is_workday: IsWorkday,
-              workdays_in_year: Callable[[int], Sequence[dt.date]] | None = None) -> ClockState:
-        return clock_state(started=self.started, limit=self.total_limit, on=on, stops=self.stops,
-                           is_workday=is_workday, finished=self.finished, workdays_in_year=workdays_in_year)
+    def state(
+        self,
+        *,
+        on: dt.date,
+        is_workday: IsWorkday,
+        workdays_in_year: Callable[[int], Sequence[dt.date]] | None = None,
+    ) -> ClockState:
+        return clock_state(
+            started=self.started,
+            limit=self.total_limit,
+            on=on,
+            stops=self.stops,
+            is_workday=is_workday,
+            finished=self.finished,
+            workdays_in_year=workdays_in_year,
+        )
 
     def _running_check(self, field_name: str) -> None:
         if self.finished is not None:
@@ -235,8 +263,16 @@ class StatutoryClock:
             raise ClockRefused("on", f"恢复计时（补正）日期不能早于停止计时日期（{_day(start)}）。")
         return replace(self, stops=tuple((s, on if e is None else e) for s, e in self.stops))
 
-    def extended(self, *, working_days: int, reason: str, on: dt.date, limit: ExtensionLimit = UNLIMITED,
-                 approved_on: dt.date | None = None, basis: str = "") -> StatutoryClock:
+    def extended(
+        self,
+        *,
+        working_days: int,
+        reason: str,
+        on: dt.date,
+        limit: ExtensionLimit = UNLIMITED,
+        approved_on: dt.date | None = None,
+        basis: str = "",
+    ) -> StatutoryClock:
         """Ask for more working days (counted once approved); refused past the program's `limit` — the basis of
         the limit is named in the refusal."""
         self._running_check("working_days")
@@ -249,28 +285,51 @@ class StatutoryClock:
             raise ClockRefused("working_days", f"时限只能延长 {limit.times} 次，已延长过{cited}。")
         if limit.max_days is not None and working_days > limit.max_days:
             raise ClockRefused("working_days", f"延长不得超过 {limit.max_days} 个工作日{cited}。")
-        extension = ClockExtension(working_days=working_days, reason=reason.strip(), requested_on=on,
-                                   approved_on=approved_on, basis=basis or limit.basis)
+        extension = ClockExtension(
+            working_days=working_days,
+            reason=reason.strip(),
+            requested_on=on,
+            approved_on=approved_on,
+            basis=basis or limit.basis,
+        )
         return replace(self, extensions=(*self.extensions, extension))
 
     def history(self) -> list[ClockEvent]:
         """What happened to the clock, oldest first (the stops and extensions are never deleted, so this is whole)."""
-        events = [ClockEvent(self.started, "started",
-                             f"开始计时（{_day(self.started)}当日不计入），时限 {self.limit} 个工作日")]
+        events = [
+            ClockEvent(
+                self.started,
+                "started",
+                f"开始计时（{_day(self.started)}当日不计入），时限 {self.limit} 个工作日",
+            )
+        ]
         reasons = list(self.reasons) + [""] * (len(self.stops) - len(self.reasons))
         for (start, end), reason in zip(self.stops, reasons, strict=True):
             events.append(ClockEvent(start, "suspended", "停止计时" + (f"：{reason}" if reason else "")))
             if end is not None:
                 events.append(ClockEvent(end, "resumed", "恢复计时（当日不计入）"))
         for e in self.extensions:
-            events.append(ClockEvent(e.requested_on, "extension_requested",
-                                     f"申请延长 {e.working_days} 个工作日：{e.reason}" + (f"（{e.basis}）" if e.basis else "")))
+            events.append(
+                ClockEvent(
+                    e.requested_on,
+                    "extension_requested",
+                    f"申请延长 {e.working_days} 个工作日：{e.reason}" + (f"（{e.basis}）" if e.basis else ""),
+                )
+            )
             if e.approved_on:
-                events.append(ClockEvent(e.approved_on, "extension_approved", f"批准延长 {e.working_days} 个工作日"))
+                events.append(
+                    ClockEvent(e.approved_on, "extension_approved", f"批准延长 {e.working_days} 个工作日")
+                )
         if self.finished:
             events.append(ClockEvent(self.finished, "finished", "办结"))
-        order = {"started": 0, "resumed": 1, "suspended": 2, "extension_requested": 3, "extension_approved": 4,
-                 "finished": 5}
+        order = {
+            "started": 0,
+            "resumed": 1,
+            "suspended": 2,
+            "extension_requested": 3,
+            "extension_approved": 4,
+            "finished": 5,
+        }
         return sorted(events, key=lambda e: (e.on, order[e.kind]))
 
 

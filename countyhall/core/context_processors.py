@@ -20,11 +20,15 @@ def navigation_for(user) -> list[dict]:
         if entry.shown_to(user)
     ]
     # The gazette and the policy pages lead: they are what every other page cites.
-    items += program_items[:1] + [
-        _item("我能享受哪些补贴", "core:subsidies"),
-        _item("政策参数", "core:parameters"),
-        _item("政策计算", "core:calc"),
-    ] + program_items[1:]
+    items += (
+        program_items[:1]
+        + [
+            _item("我能享受哪些补贴", "core:subsidies"),
+            _item("政策参数", "core:parameters"),
+            _item("政策计算", "core:calc"),
+        ]
+        + program_items[1:]
+    )
     if not getattr(user, "is_authenticated", False):
         return items
     if user.can(Capability.PERSON_VIEW):
@@ -59,6 +63,9 @@ def navigation(request):
         counts = menu_counts_for_request(request)
         for item in items:
             item["badge"] = counts.get(item["url_name"], 0)
-    return {"navigation": items, "business_date": business_date(),
-            "business_date_simulated": business_date_is_simulated(),
-            "unread_notices": notice_unread_count(request.user) if signed_in else 0}
+    return {
+        "navigation": items,
+        "business_date": business_date(),
+        "business_date_simulated": business_date_is_simulated(),
+        "unread_notices": notice_unread_count(request.user) if signed_in else 0,
+    }

@@ -86,28 +86,41 @@ def demo_id_number(first15: str, serial: int) -> str:
 def demo_load(*, actor: str = "demo") -> list[tuple[str, str, str]]:
     """Load (or refresh) the demo; returns (username, password, role) for printing."""
     data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    county = division_upsert(actor=actor, code=data["county"]["code"], name=data["county"]["name"],
-                             kind="county", parent=None)
+    county = division_upsert(
+        actor=actor, code=data["county"]["code"], name=data["county"]["name"], kind="county", parent=None
+    )
     towns = {}
     for town in data["towns"]:
-        towns[town["code"]] = division_upsert(actor=actor, code=town["code"], name=town["name"],
-                                              kind=town["kind"], parent=county)
+        towns[town["code"]] = division_upsert(
+            actor=actor, code=town["code"], name=town["name"], kind=town["kind"], parent=county
+        )
     for village in data["villages"]:
         parent = towns[village["parent"]]
-        division = division_upsert(actor=actor, code=village["code"], name=village["name"], kind=village["kind"],
-                                   parent=parent)
+        division = division_upsert(
+            actor=actor, code=village["code"], name=village["name"], kind=village["kind"], parent=parent
+        )
         for natural in village.get("natural", []):
-            division_upsert(actor=actor, code=natural["code"], name=natural["name"], kind="natural_village",
-                            parent=division)
+            division_upsert(
+                actor=actor,
+                code=natural["code"],
+                name=natural["name"],
+                kind="natural_village",
+                parent=division,
+            )
     organisations = {}
     for name, short, kind in DEPARTMENTS:
-        organisations[name] = organisation_upsert(actor=actor, name=name, short_name=short, kind=kind, division=county)
+        organisations[name] = organisation_upsert(
+            actor=actor, name=name, short_name=short, kind=kind, division=county
+        )
     for town in towns.values():
         office = f"{town.name}{'人民政府' if town.kind == 'town' else ('办事处' if town.kind == 'street' else '管委会')}"
-        organisations[office] = organisation_upsert(actor=actor, name=office, kind="town_office", division=town)
+        organisations[office] = organisation_upsert(
+            actor=actor, name=office, kind="town_office", division=town
+        )
     operator_village = Division.objects.get(code="370322101201")
     organisations["河口村长者食堂运营方（示例）"] = organisation_upsert(
-        actor=actor, name="河口村长者食堂运营方（示例）", kind="care_organisation", division=operator_village)
+        actor=actor, name="河口村长者食堂运营方（示例）", kind="care_organisation", division=operator_village
+    )
 
     accounts = []
     for username, display, organisation_name, role, scope_code in USERS:
@@ -124,6 +137,11 @@ def demo_load(*, actor: str = "demo") -> list[tuple[str, str, str]]:
     for serial, (name, stem, division_code) in enumerate(PEOPLE, start=11):
         id_number = demo_id_number(stem, serial)
         if not Person.objects.filter(id_number=id_number).exists():
-            person_register(actor=actor, id_number=id_number, name=name,
-                            division=Division.objects.get(code=division_code), address="（示例地址）")
+            person_register(
+                actor=actor,
+                id_number=id_number,
+                name=name,
+                division=Division.objects.get(code=division_code),
+                address="（示例地址）",
+            )
     return accounts

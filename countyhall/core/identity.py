@@ -41,7 +41,9 @@ def parse_id_number(raw: str) -> IdNumber:
         raise IdNumberError("身份证号中的出生日期无效。") from None
     if birth.year < 1880:
         raise IdNumberError("身份证号中的出生日期无效。")
-    return IdNumber(value=value, birth_date=birth, sex="M" if int(value[16]) % 2 else "F", region_code=value[:6])
+    return IdNumber(
+        value=value, birth_date=birth, sex="M" if int(value[16]) % 2 else "F", region_code=value[:6]
+    )
 
 
 def mask_id_number(value: str) -> str:
@@ -65,7 +67,12 @@ def mask_name(name: str) -> str:
     for bracket, closing in (("（", "）"), ("(", ")")):
         head, found, rest = name.partition(bracket)
         if found and head:
-            return mask_name(head) + bracket + "*" * len(rest.rstrip(closing)) + (closing if rest.endswith(closing) else "")
+            return (
+                mask_name(head)
+                + bracket
+                + "*" * len(rest.rstrip(closing))
+                + (closing if rest.endswith(closing) else "")
+            )
     if len(name) == 1:
         return "*"
     if len(name) == 2:

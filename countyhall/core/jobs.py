@@ -272,7 +272,9 @@ def job_retry(*, actor, job: Job) -> Job:
         # Conditional: two retries racing (or one after the worker already ran the first) change the row once;
         # the loser enqueues nothing, so a done job never runs again.
         updated = Job.objects.filter(pk=job.pk, state__in=retryable).update(
-            access_stamp=access_stamp(actor_user(actor))[:300],  # it runs again under the starter's access of now
+            access_stamp=access_stamp(actor_user(actor))[
+                :300
+            ],  # it runs again under the starter's access of now
             state=Job.State.QUEUED,
             error="",
             message="已重新排队",

@@ -33,7 +33,8 @@ class RefuseNulBytesMiddleware:
                 return found
         sources = [request.GET]
         if request.method == "POST" and request.content_type in (
-            "application/x-www-form-urlencoded", "multipart/form-data",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
         ):
             sources.append(request.POST)
         for params in sources:

@@ -21,7 +21,7 @@ class MoneyError(ValueError):
 def to_money(value: Decimal | int | str) -> Decimal:
     """Return `value` as Decimal yuan with exactly two decimals; reject floats and sub-fen amounts."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise MoneyError("金额不能使用浮点数，请使用字符串（如 \"3.00\"）或整数。")
+        raise MoneyError('金额不能使用浮点数，请使用字符串（如 "3.00"）或整数。')
     if isinstance(value, str):
         return parse_money(value)
     try:

@@ -31,7 +31,9 @@ class EmailSender:
     """Through Django's e-mail backend (EMAIL_HOST … in the settings)."""
 
     def send(self, message: OutboxMessage) -> None:
-        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.address], fail_silently=False)
+        send_mail(
+            message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.address], fail_silently=False
+        )
 
 
 class HttpSmsSender:
@@ -41,27 +43,44 @@ class HttpSmsSender:
         url = settings.COUNTYHALL_SMS_URL
         if not url:
             raise RuntimeError("未配置短信网关地址（COUNTYHALL_SMS_URL）。")
-        body = json.dumps({"mobile": message.address, "content": f"【{message.subject}】{message.body}"},
-                          ensure_ascii=False).encode()
+        body = json.dumps(
+            {"mobile": message.address, "content": f"【{message.subject}】{message.body}"}, ensure_ascii=False
+        ).encode()
         request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - configured gateway
             if response.status >= 300:
                 raise RuntimeError(f"短信网关返回 {response.status}")
 
 
-def notify(*, channel: str, recipient: str, subject: str, body: str, address: str = "",
-           organisation: Organisation | None = None, source=None, user=None) -> OutboxMessage:
+def notify(
+    *,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    address: str = "",
+    organisation: Organisation | None = None,
+    source=None,
+    user=None,
+) -> OutboxMessage:
     """Write one message. `organisation` addresses an in-app message to all its staff; `user` to one person
     (then the organisation, if given, is kept for the outbox list, but only that user sees it)."""
     if channel not in OutboxMessage.Channel.values:
         raise ValueError(f"unknown channel {channel}")
     in_app = channel == OutboxMessage.Channel.IN_APP
     return OutboxMessage.objects.create(
-        channel=channel, recipient=recipient, address=address, subject=subject[:200], body=body,
-        organisation=organisation, user=user, source_type=source._meta.label if source is not None else "",
+        channel=channel,
+        recipient=recipient,
+        address=address,
+        subject=subject[:200],
+        body=body,
+        organisation=organisation,
+        user=user,
+        source_type=source._meta.label if source is not None else "",
         source_id=str(source.pk) if source is not None else "",
         status=OutboxMessage.Status.SENT if in_app else OutboxMessage.Status.PENDING,
-        sent_at=timezone.now() if in_app else None)
+        sent_at=timezone.now() if in_app else None,
+    )
 
 
 def sender_for(channel: str) -> Sender | None:
@@ -72,9 +91,13 @@ def sender_for(channel: str) -> Sender | None:
 def outbox_dispatch(*, limit: int = 200) -> dict[str, int]:
     """Send what is pending; each message is its own transaction so one failure does not hold the rest."""
     counts = {"sent": 0, "failed": 0, "no_sender": 0}
-    pending = list(OutboxMessage.objects.filter(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED],
-                                                attempts__lt=5).exclude(channel=OutboxMessage.Channel.IN_APP)
-                   .order_by("created_at")[:limit])
+    pending = list(
+        OutboxMessage.objects.filter(
+            status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED], attempts__lt=5
+        )
+        .exclude(channel=OutboxMessage.Channel.IN_APP)
+        .order_by("created_at")[:limit]
+    )
     for message in pending:
         sender = sender_for(message.channel)
         with transaction.atomic():
@@ -89,7 +112,11 @@ def outbox_dispatch(*, limit: int = 200) -> dict[str, int]:
                 except Exception as exc:  # noqa: BLE001 - any delivery error is recorded, not raised
                     message.status, message.error = OutboxMessage.Status.FAILED, str(exc)[:300]
                 else:
-                    message.status, message.sent_at, message.error = OutboxMessage.Status.SENT, timezone.now(), ""
+                    message.status, message.sent_at, message.error = (
+                        OutboxMessage.Status.SENT,
+                        timezone.now(),
+                        "",
+                    )
             message.save()
         counts[{"sent": "sent", "failed": "failed", "no_sender": "no_sender"}[message.status]] += 1
     return counts

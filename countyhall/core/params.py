@@ -19,8 +19,9 @@ class BadParameter(Exception):
         self.name, self.label, self.message = name, label, message
 
 
-def int_param(request, name: str, label: str, *, minimum: int | None = None, maximum: int | None = None
-              ) -> int | None:
+def int_param(
+    request, name: str, label: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int | None:
     """The integer in ?name=, None when absent or empty; BadParameter for text or a number out of range."""
     raw = request.GET.get(name, "").strip()
     if not raw:

@@ -39,7 +39,9 @@ class Todo:
     url: str  # the page where the user acts on it (a filtered list)
     count: int = 1
     urgent: bool = False  # overdue, or a statutory clock about to run out
-    deadline: dt.date | dt.datetime | None = None  # the earliest deadline among the items, shown and sorted on
+    deadline: dt.date | dt.datetime | None = (
+        None  # the earliest deadline among the items, shown and sorted on
+    )
     menu: str = ""  # url_name of the program's MenuEntry whose count this adds to (the badge beside the menu)
 
     def sort_key(self) -> tuple:
@@ -84,6 +86,7 @@ class Program:
     @property
     def policy_name(self) -> str:
         return self.policy_title or self.title
+
     # function(change=, on_approval=) raising ServiceError when the program's own rule between figures breaks
     # (permits: the stages' limits within the category's total, C3), at proposal and at approval; and
     # function(actor=, change=) run in the approval's transaction: the program brings its open records up to the
@@ -95,7 +98,11 @@ class Program:
         return list(_function(self.policy_locks)(kind=kind, key=key)) if self.policy_locks else []
 
     def policy_impact_for(self, *, change, proposal) -> list[dict]:
-        return list(_function(self.policy_impact)(change=change, proposal=proposal)) if self.policy_impact else []
+        return (
+            list(_function(self.policy_impact)(change=change, proposal=proposal))
+            if self.policy_impact
+            else []
+        )
 
     def policy_check_for(self, *, change, on_approval: bool) -> None:
         if self.policy_check:

@@ -175,7 +175,9 @@ def xlsx_response(*, content: bytes, filename: str) -> HttpResponse:
     return _attachment(HttpResponse(content, content_type=XLSX), filename)
 
 
-def excel_response(*, filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> FileResponse:
+def excel_response(
+    *, filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]
+) -> FileResponse:
     """An Excel download of `rows` (an iterator over every filtered row is fine): the workbook is written to a
     temporary file (`workbook_file`) and streamed from it in blocks; the file is closed, and so deleted, when the
     response is. The rows are all read before the response is returned, so a caller may record what was exported

@@ -46,8 +46,13 @@ class Capability(models.TextChoices):
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
-        {Capability.CALENDAR_EDIT, Capability.GAZETTE_INGEST, Capability.DIVISION_EDIT, Capability.PERSON_VIEW,
-         Capability.POLICY_GOVERN}
+        {
+            Capability.CALENDAR_EDIT,
+            Capability.GAZETTE_INGEST,
+            Capability.DIVISION_EDIT,
+            Capability.PERSON_VIEW,
+            Capability.POLICY_GOVERN,
+        }
     ),
     # Auditors read the trail, not the people: names stay masked for them.
     Role.AUDITOR: frozenset({Capability.AUDIT_VIEW, Capability.PERSON_VIEW}),
@@ -56,14 +61,18 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.FINANCE: frozenset({Capability.PERSON_VIEW}),
     # 住建局 keeps the clean-heating ledger (台账) of householders with their 身份证号.
-    Role.HOUSING: frozenset({Capability.PERSON_VIEW, Capability.PERSON_VIEW_UNMASKED, Capability.PERSON_EDIT}),
+    Role.HOUSING: frozenset(
+        {Capability.PERSON_VIEW, Capability.PERSON_VIEW_UNMASKED, Capability.PERSON_EDIT}
+    ),
     Role.APPROVAL: frozenset(),
     Role.BIG_DATA: frozenset(),
     Role.DEVELOPMENT: frozenset(),
     Role.EMERGENCY: frozenset(),
     Role.NATURAL_RESOURCES: frozenset(),
     Role.MARKET_REGULATION: frozenset(),
-    Role.TOWN_OFFICER: frozenset({Capability.PERSON_VIEW, Capability.PERSON_VIEW_UNMASKED, Capability.PERSON_EDIT}),
+    Role.TOWN_OFFICER: frozenset(
+        {Capability.PERSON_VIEW, Capability.PERSON_VIEW_UNMASKED, Capability.PERSON_EDIT}
+    ),
     # Operators must recognise the elder at the counter but do not need the full ID number.
     Role.CANTEEN_OPERATOR: frozenset({Capability.PERSON_VIEW}),
     Role.PERMIT_REVIEWER: frozenset(),

@@ -113,7 +113,9 @@ class Table:
         if raw_after:
             if keys is None:
                 raise BadParameter("after", "更早的记录", "当前排序不支持按位置翻页，请改用页码。")
-            page = _CappedPage(number=0, object_list=[], count=min(counted, cap), capped=self.capped, per_page=1)
+            page = _CappedPage(
+                number=0, object_list=[], count=min(counted, cap), capped=self.capped, per_page=1
+            )
             fetched = list(self.queryset.filter(self._after_filter(keys, raw_after))[: self.per_page + 1])
             self.after = raw_after
             page.object_list = fetched[: self.per_page]
@@ -125,8 +127,14 @@ class Table:
         number = min(page_param(self.request), last)
         start = (number - 1) * self.per_page
         object_list = list(self.queryset[start : start + self.per_page])
-        self.page = _CappedPage(number=number, object_list=object_list, count=min(counted, cap),
-                                capped=self.capped, per_page=self.per_page, num_pages=last)
+        self.page = _CappedPage(
+            number=number,
+            object_list=object_list,
+            count=min(counted, cap),
+            capped=self.capped,
+            per_page=self.per_page,
+            num_pages=last,
+        )
         if self.capped and number == last and keys is not None and object_list:
             self.older_cursor = self._cursor(keys, object_list[-1])
         return object_list
@@ -311,7 +319,9 @@ class _CappedPaginator:
 class _CappedPage:
     """What the pager template reads of a Django Page, for a capped count (num_pages stops at the cap)."""
 
-    def __init__(self, *, number: int, object_list, count: int, capped: bool, per_page: int, num_pages: int = 0):
+    def __init__(
+        self, *, number: int, object_list, count: int, capped: bool, per_page: int, num_pages: int = 0
+    ):
         self.number = number
         self.object_list = object_list
         self.capped = capped

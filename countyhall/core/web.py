@@ -15,12 +15,21 @@ def is_ascii_int(text: str) -> bool:
 def form_error(form: forms.Form, exc: ServiceError) -> None:
     """Show a service's refusal next to the field it names, or above the form."""
     field = exc.field if exc.field in form.fields else None
-    label = "" if field else (f"{exc.field}：" if exc.field not in ("actor", "status", "requirements") else "")
+    label = (
+        "" if field else (f"{exc.field}：" if exc.field not in ("actor", "status", "requirements") else "")
+    )
     form.add_error(field, label + exc.message)
 
 
-def submit_form(request, form: forms.Form, action, *, success: str, invalid: str | None = None,
-                errors_prefix: str = "填写有误") -> bool:
+def submit_form(
+    request,
+    form: forms.Form,
+    action,
+    *,
+    success: str,
+    invalid: str | None = None,
+    errors_prefix: str = "填写有误",
+) -> bool:
     """Run `action(cleaned_data)` for a small POST form and report the outcome as a message.
 
     `invalid`: the message for an invalid form; None lists the form's errors, "" says nothing.
@@ -29,7 +38,9 @@ def submit_form(request, form: forms.Form, action, *, success: str, invalid: str
 
     if not form.is_valid():
         if invalid is None:
-            messages.error(request, f"{errors_prefix}：" + "；".join(f"{k}：{v[0]}" for k, v in form.errors.items()))
+            messages.error(
+                request, f"{errors_prefix}：" + "；".join(f"{k}：{v[0]}" for k, v in form.errors.items())
+            )
         elif invalid:
             messages.error(request, invalid)
         return False
@@ -69,6 +80,7 @@ class PostActions:
         def register(handler):
             self.handlers[name] = handler
             return handler
+
         return register
 
     def run(self, request, obj, *, url: str):
@@ -92,8 +104,13 @@ def form_data(form: forms.Form) -> dict:
     if form.is_valid():
         return form.cleaned_data
     field = next(iter(form.errors))
-    raise ServiceError(field, "；".join(f"{form.fields[name].label if name in form.fields else ''}：{errors[0]}"
-                                       for name, errors in form.errors.items()))
+    raise ServiceError(
+        field,
+        "；".join(
+            f"{form.fields[name].label if name in form.fields else ''}：{errors[0]}"
+            for name, errors in form.errors.items()
+        ),
+    )
 
 
 def posted_id(value, label: str) -> int:
@@ -116,7 +133,10 @@ def bad_request(request, *, field: str, message: str, nav: str = ""):
     if request.path.startswith("/api/"):
         # "errors" too: the calc API documents every error at once (CalcError), the others ignore it.
         detail = {"field": field, "message": message}
-        return JsonResponse({"error": detail, "errors": [detail]}, status=400,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"error": detail, "errors": [detail]}, status=400, json_dumps_params={"ensure_ascii": False}
+        )
     # `nav`: the program's sub-menu template, so the page keeps its place in the program.
-    return render(request, "core/bad_request.html", {"field": field, "message": message, "nav": nav}, status=400)
+    return render(
+        request, "core/bad_request.html", {"field": field, "message": message, "nav": nav}, status=400
+    )

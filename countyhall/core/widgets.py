@@ -37,13 +37,15 @@ class SearchableSelect(forms.Select):
             selected = text in chosen and (self.allow_multiple_selected or not selected_one)
             if selected:
                 selected_one = True
-            return format_html('<option value="{}"{}>{}</option>', text,
-                               mark_safe(" selected") if selected else "", label)
+            return format_html(
+                '<option value="{}"{}>{}</option>', text, mark_safe(" selected") if selected else "", label
+            )
 
         # In the order Django's attrs.html writes them (flatatt would sort them); True: the name alone.
         written = "".join(
             format_html(" {}", key) if item is True else format_html(' {}="{}"', key, item)
-            for key, item in final_attrs.items() if item is not False and item is not None
+            for key, item in final_attrs.items()
+            if item is not False and item is not None
         )
         parts = [format_html("<select{}>", mark_safe(written))]
         for group_value, group_label in self.choices:

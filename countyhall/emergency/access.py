@@ -15,8 +15,16 @@ from countyhall.core.access import SCOPE_COUNTY, SCOPE_ENTERPRISE, SCOPE_TOWN, P
 from countyhall.core.roles import Role
 from countyhall.core.rules.trace import ParameterTrace
 
-USERS = frozenset({Role.EMERGENCY, Role.DEVELOPMENT, Role.POWER_ENTERPRISE, Role.TOWN_OFFICER, Role.AUDITOR,
-                   Role.SYSTEM_ADMIN})
+USERS = frozenset(
+    {
+        Role.EMERGENCY,
+        Role.DEVELOPMENT,
+        Role.POWER_ENTERPRISE,
+        Role.TOWN_OFFICER,
+        Role.AUDITOR,
+        Role.SYSTEM_ADMIN,
+    }
+)
 
 # 指挥部/指挥部办公室: the county headquarters (office at 县发展改革局) and 县应急局.
 HQ = frozenset({Role.EMERGENCY, Role.DEVELOPMENT})
@@ -38,14 +46,20 @@ def is_hq(user) -> bool:
 
 
 def own_enterprise(user, enterprise) -> bool:
-    return (Role.POWER_ENTERPRISE in _roles(user) and user.organisation_id is not None
-            and user.organisation_id == enterprise.organisation_id)
+    return (
+        Role.POWER_ENTERPRISE in _roles(user)
+        and user.organisation_id is not None
+        and user.organisation_id == enterprise.organisation_id
+    )
 
 
 def in_town_area(user, enterprise) -> bool:
     scope = getattr(user, "scope_division", None)
-    return (Role.TOWN_OFFICER in _roles(user) and scope is not None
-            and enterprise.division.path.startswith(scope.path))
+    return (
+        Role.TOWN_OFFICER in _roles(user)
+        and scope is not None
+        and enterprise.division.path.startswith(scope.path)
+    )
 
 
 # ---------------------------------------------------------------- predicates, one per write
@@ -146,26 +160,51 @@ _REPORTERS = {**_HQ, Role.POWER_ENTERPRISE: SCOPE_ENTERPRISE, Role.TOWN_OFFICER:
 _KEEPERS = {role: SCOPE_COUNTY for role in REGISTER_KEEPERS}
 
 PERMISSIONS: list[Permission] = [
-    Permission("emergency.registers", "登记发电企业、值班机构、专家，维护指挥部任职", dict(_KEEPERS),
-               note="演示数据加载器与命令行亦可"),
-    Permission("emergency.command_structure_load", "导入预案所列指挥体系（2.1–2.2）", dict(_KEEPERS),
-               note="countyhall emergency seed"),
-    Permission("emergency.hazard_add", "登记重大危险源", {**_KEEPERS, Role.POWER_ENTERPRISE: SCOPE_ENTERPRISE}),
+    Permission(
+        "emergency.registers",
+        "登记发电企业、值班机构、专家，维护指挥部任职",
+        dict(_KEEPERS),
+        note="演示数据加载器与命令行亦可",
+    ),
+    Permission(
+        "emergency.command_structure_load",
+        "导入预案所列指挥体系（2.1–2.2）",
+        dict(_KEEPERS),
+        note="countyhall emergency seed",
+    ),
+    Permission(
+        "emergency.hazard_add", "登记重大危险源", {**_KEEPERS, Role.POWER_ENTERPRISE: SCOPE_ENTERPRISE}
+    ),
     Permission("emergency.incident_report", "事故接报", dict(_REPORTERS), note="34号 4.2.2"),
-    Permission("emergency.incident_update", "更新伤亡情况、报告内容", dict(_REPORTERS),
-               note="等级随伤亡人数重新计算（E1）"),
-    Permission("emergency.deadline_done", "记录已报告（E2 时限）", dict(_REPORTERS), note="书面报告须含 E3 内容"),
-    Permission("emergency.verification_request", "登记核报要求", dict(_REPORTERS), note="电话15分钟、书面40分钟"),
+    Permission(
+        "emergency.incident_update",
+        "更新伤亡情况、报告内容",
+        dict(_REPORTERS),
+        note="等级随伤亡人数重新计算（E1）",
+    ),
+    Permission(
+        "emergency.deadline_done", "记录已报告（E2 时限）", dict(_REPORTERS), note="书面报告须含 E3 内容"
+    ),
+    Permission(
+        "emergency.verification_request", "登记核报要求", dict(_REPORTERS), note="电话15分钟、书面40分钟"
+    ),
     Permission("emergency.situation_add", "续报", dict(_REPORTERS)),
-    Permission("emergency.response_start", "启动应急响应", dict(_RESPONDERS), note="34号 2.1.1(2)；IV级由事故发生地镇（办）、经济开发区启动（4.1）"),
+    Permission(
+        "emergency.response_start",
+        "启动应急响应",
+        dict(_RESPONDERS),
+        note="34号 2.1.1(2)；IV级由事故发生地镇（办）、经济开发区启动（4.1）",
+    ),
     Permission("emergency.group_activate", "启动工作组", dict(_RESPONDERS)),
     Permission("emergency.timeline_command", "布置任务、设立现场指挥部、任务办结", dict(_RESPONDERS)),
-    Permission("emergency.level_lower", "调低响应等级（须写明理由）", dict(_HQ),
-               note="记入处置记录，通知所涉单位"),
+    Permission(
+        "emergency.level_lower", "调低响应等级（须写明理由）", dict(_HQ), note="记入处置记录，通知所涉单位"
+    ),
     Permission("emergency.end", "宣布应急结束", dict(_RESPONDERS), note="经总指挥批准（4.6），提交前确认"),
     Permission("emergency.evaluation_record", "处置评估报告", dict(_RESPONDERS), note="34号 6.1"),
     Permission("emergency.warning", "发布、更新、解除预警", dict(_HQ), note="34号 3.2.2（E4）"),
-    Permission("emergency.drill_record", "登记应急演练", {**_HQ, Role.POWER_ENTERPRISE: SCOPE_ENTERPRISE},
-               note="E8"),
+    Permission(
+        "emergency.drill_record", "登记应急演练", {**_HQ, Role.POWER_ENTERPRISE: SCOPE_ENTERPRISE}, note="E8"
+    ),
     Permission("emergency.outbox_dispatch", "发送待发通知", dict(_KEEPERS)),
 ]

@@ -32,8 +32,22 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Incident
-        fields = ["id", "enterprise", "enterprise_name", "kind", "occurred_at", "place", "status", "level",
-                  "level_label", "reported_at", "response_started_at", "response_started_by", "ended_at", "ended_by"]
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "kind",
+            "occurred_at",
+            "place",
+            "status",
+            "level",
+            "level_label",
+            "reported_at",
+            "response_started_at",
+            "response_started_by",
+            "ended_at",
+            "ended_by",
+        ]
 
     def get_level_label(self, incident) -> str:
         return LEVEL_LABELS[incident.level]
@@ -48,7 +62,9 @@ class IncidentReportSerializer(serializers.Serializer):
     missing = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS, default=0)
     injured = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS, default=0)
     especially_major_impact = serializers.BooleanField(default=False)
-    direct_loss_yuan = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    direct_loss_yuan = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
     unit_overview = serializers.CharField(required=False, allow_blank=True, default="")
     scene = serializers.CharField(required=False, allow_blank=True, default="")
     course = serializers.CharField(required=False, allow_blank=True, default="")
@@ -61,7 +77,9 @@ class FiguresSerializer(serializers.Serializer):
     missing = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS)
     injured = serializers.IntegerField(min_value=0, max_value=services.MAX_PERSONS)
     especially_major_impact = serializers.BooleanField(default=False)
-    direct_loss_yuan = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    direct_loss_yuan = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
 
 
 class DoneSerializer(serializers.Serializer):
@@ -106,10 +124,19 @@ class IncidentFiguresApi(APIView):
             return _not_found("事故不存在或不在您的范围内。")
         data = FiguresSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        figures = services.incident_figures_update(actor=request.user, incident=incident, **data.validated_data)
+        figures = services.incident_figures_update(
+            actor=request.user, incident=incident, **data.validated_data
+        )
         incident.refresh_from_db()
-        return Response({"version": figures.version, "computed_level": figures.level, "level": incident.level,
-                         "citations": figures.citations, "readings": figures.readings})
+        return Response(
+            {
+                "version": figures.version,
+                "computed_level": figures.level,
+                "level": incident.level,
+                "citations": figures.citations,
+                "readings": figures.readings,
+            }
+        )
 
 
 class DeadlineDoneApi(APIView):
@@ -117,7 +144,8 @@ class DeadlineDoneApi(APIView):
     def post(self, request, pk: int):
         _need(request.user)
         deadline = ReportDeadline.objects.filter(
-            pk=pk, incident__in=selectors.incident_list_for_user(request.user)).first()
+            pk=pk, incident__in=selectors.incident_list_for_user(request.user)
+        ).first()
         if deadline is None:
             return _not_found("报告时限不存在或不在您的范围内。")
         data = DoneSerializer(data=request.data)

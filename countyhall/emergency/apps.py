@@ -15,9 +15,7 @@ class EmergencyConfig(AppConfig):
             label=self.label,
             title="发电企业生产安全事故应急",
             parameter_files=("emergency.yaml",),
-            menu=(
-                MenuEntry("发电企业事故应急", "emergency:incidents", roles=access.USERS),
-            ),
+            menu=(MenuEntry("发电企业事故应急", "emergency:incidents", roles=access.USERS),),
             home_text={
                 Role.EMERGENCY: "生产安全事故报告与应急响应。",
                 Role.DEVELOPMENT: "发电企业生产安全事故应急指挥部办公室。",

@@ -15,6 +15,8 @@ def cmd_emergency_seed(args) -> int:
 def register(sub) -> None:
     emergency = sub.add_parser("emergency", help="power-plant accidents (34号)")
     emergency_sub = emergency.add_subparsers(dest="action", metavar="ACTION", required=True)
-    eseed = emergency_sub.add_parser("seed", help="load the command structure, working groups and duty offices "
-                                                  "printed in the plan (idempotent)")
+    eseed = emergency_sub.add_parser(
+        "seed",
+        help="load the command structure, working groups and duty offices printed in the plan (idempotent)",
+    )
     eseed.set_defaults(func=cmd_emergency_seed)

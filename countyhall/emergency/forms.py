@@ -15,20 +15,28 @@ DATE = forms.DateInput(attrs={"type": "date"})
 class IncidentForm(forms.Form):
     enterprise = forms.ModelChoiceField(label="事故发生单位", queryset=PowerEnterprise.objects.none())
     kind = forms.ChoiceField(label="事故类型（预案3.1）", choices=Incident.Kind.choices)
-    occurred_at = forms.DateTimeField(label="事故发生时间", widget=DATETIME,
-                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    occurred_at = forms.DateTimeField(
+        label="事故发生时间", widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
     place = forms.CharField(label="事故地点", max_length=200)
     deaths = forms.IntegerField(label="死亡人数", min_value=0, initial=0)
     missing = forms.IntegerField(label="失踪（下落不明）人数", min_value=0, initial=0)
     injured = forms.IntegerField(label="中毒、重伤人数", min_value=0, initial=0)
     especially_major_impact = forms.BooleanField(label="社会影响特别重大", required=False)
-    direct_loss_yuan = forms.DecimalField(label="初步估计直接经济损失（元）", required=False, min_value=0,
-                                          decimal_places=2, max_digits=14)
-    unit_overview = forms.CharField(label="事故发生单位概况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    direct_loss_yuan = forms.DecimalField(
+        label="初步估计直接经济损失（元）", required=False, min_value=0, decimal_places=2, max_digits=14
+    )
+    unit_overview = forms.CharField(
+        label="事故发生单位概况", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     scene = forms.CharField(label="事故现场情况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     course = forms.CharField(label="事故简要经过", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    measures = forms.CharField(label="已经采取的措施", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    other = forms.CharField(label="其他应当报告的情况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    measures = forms.CharField(
+        label="已经采取的措施", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    other = forms.CharField(
+        label="其他应当报告的情况", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, enterprises=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,22 +49,31 @@ class FiguresForm(forms.Form):
     missing = forms.IntegerField(label="失踪", min_value=0)
     injured = forms.IntegerField(label="中毒、重伤", min_value=0)
     especially_major_impact = forms.BooleanField(label="社会影响特别重大", required=False)
-    direct_loss_yuan = forms.DecimalField(label="直接经济损失（元）", required=False, min_value=0, decimal_places=2,
-                                          max_digits=14)
+    direct_loss_yuan = forms.DecimalField(
+        label="直接经济损失（元）", required=False, min_value=0, decimal_places=2, max_digits=14
+    )
 
 
 class ContentForm(forms.Form):
     place = forms.CharField(label="事故地点", max_length=200)
-    unit_overview = forms.CharField(label="事故发生单位概况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    unit_overview = forms.CharField(
+        label="事故发生单位概况", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     scene = forms.CharField(label="事故现场情况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     course = forms.CharField(label="事故简要经过", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    measures = forms.CharField(label="已经采取的措施", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    other = forms.CharField(label="其他应当报告的情况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    measures = forms.CharField(
+        label="已经采取的措施", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    other = forms.CharField(
+        label="其他应当报告的情况", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class VerificationForm(forms.Form):
     requested_by = forms.CharField(label="核报要求方", max_length=64, initial="市应急局")
-    mode = forms.ChoiceField(label="反馈方式", choices=[("phone", "电话（15分钟内）"), ("written", "书面（40分钟内）")])
+    mode = forms.ChoiceField(
+        label="反馈方式", choices=[("phone", "电话（15分钟内）"), ("written", "书面（40分钟内）")]
+    )
     text = forms.CharField(label="核报内容", max_length=300)
 
 
@@ -66,7 +83,9 @@ class EvaluationForm(forms.Form):
     evaluation_handling = forms.CharField(label="处置过程", widget=forms.Textarea(attrs={"rows": 2}))
     evaluation_lessons = forms.CharField(label="经验教训", widget=forms.Textarea(attrs={"rows": 2}))
     evaluation_suggestions = forms.CharField(label="改进建议", widget=forms.Textarea(attrs={"rows": 2}))
-    investigation = forms.CharField(label="事故调查记录", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    investigation = forms.CharField(
+        label="事故调查记录", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class WarningForm(forms.Form):
@@ -76,23 +95,44 @@ class WarningForm(forms.Form):
     description = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 2}))
     instruction = forms.CharField(label="防御指引", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     area = forms.CharField(label="区域", max_length=200, initial="高青县")
-    enterprise = forms.ModelChoiceField(label="涉及企业", queryset=PowerEnterprise.objects.all(), required=False)
-    urgency = forms.ChoiceField(label="紧急程度", choices=[("Immediate", "立即"), ("Expected", "预计（1小时内）"),
-                                                        ("Future", "近期"), ("Unknown", "未知")], initial="Expected")
-    certainty = forms.ChoiceField(label="确定性", choices=[("Observed", "已发生"), ("Likely", "很可能"),
-                                                        ("Possible", "可能"), ("Unlikely", "不太可能")],
-                                  initial="Likely")
-    expires_at = forms.DateTimeField(label="失效时间", required=False, widget=DATETIME,
-                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    enterprise = forms.ModelChoiceField(
+        label="涉及企业", queryset=PowerEnterprise.objects.all(), required=False
+    )
+    urgency = forms.ChoiceField(
+        label="紧急程度",
+        choices=[
+            ("Immediate", "立即"),
+            ("Expected", "预计（1小时内）"),
+            ("Future", "近期"),
+            ("Unknown", "未知"),
+        ],
+        initial="Expected",
+    )
+    certainty = forms.ChoiceField(
+        label="确定性",
+        choices=[
+            ("Observed", "已发生"),
+            ("Likely", "很可能"),
+            ("Possible", "可能"),
+            ("Unlikely", "不太可能"),
+        ],
+        initial="Likely",
+    )
+    expires_at = forms.DateTimeField(
+        label="失效时间", required=False, widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
 
 
 class EnterpriseForm(forms.Form):
-    organisation = forms.ModelChoiceField(label="企业（机构）", queryset=Organisation.objects.filter(
-        kind=Organisation.Kind.ENTERPRISE).order_by("name"))
+    organisation = forms.ModelChoiceField(
+        label="企业（机构）",
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.ENTERPRISE).order_by("name"),
+    )
     division = forms.ModelChoiceField(label="所在镇（办）", queryset=Division.objects.order_by("path"))
     address = forms.CharField(label="地址", max_length=200, required=False)
-    capacity_mw = forms.DecimalField(label="装机容量（兆瓦）", required=False, min_value=0, decimal_places=2,
-                                     max_digits=9)
+    capacity_mw = forms.DecimalField(
+        label="装机容量（兆瓦）", required=False, min_value=0, decimal_places=2, max_digits=9
+    )
     principal = forms.CharField(label="主要负责人", max_length=32, required=False)
     duty_phone = forms.CharField(label="值班电话", max_length=32, required=False)
 

@@ -11,15 +11,25 @@ from countyhall.core.identity import mask_name
 from countyhall.core.models import Division, Organisation
 from countyhall.core.policy.basis import FigureBasis
 
-LEVEL_CHOICES = [("I", "I级（特别重大）"), ("II", "II级（重大）"), ("III", "III级（较大）"), ("IV", "IV级（一般）")]
+LEVEL_CHOICES = [
+    ("I", "I级（特别重大）"),
+    ("II", "II级（重大）"),
+    ("III", "III级（较大）"),
+    ("IV", "IV级（一般）"),
+]
 
 
 class PowerEnterprise(models.Model):
-    organisation = models.OneToOneField(Organisation, verbose_name="企业", on_delete=models.PROTECT,
-                                        related_name="power_enterprise")
-    division = models.ForeignKey(Division, verbose_name="所在镇（办）", on_delete=models.PROTECT, related_name="+")
+    organisation = models.OneToOneField(
+        Organisation, verbose_name="企业", on_delete=models.PROTECT, related_name="power_enterprise"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name="所在镇（办）", on_delete=models.PROTECT, related_name="+"
+    )
     address = models.CharField("地址", max_length=200, blank=True)
-    capacity_mw = models.DecimalField("装机容量（兆瓦）", max_digits=9, decimal_places=2, null=True, blank=True)
+    capacity_mw = models.DecimalField(
+        "装机容量（兆瓦）", max_digits=9, decimal_places=2, null=True, blank=True
+    )
     principal = models.CharField("主要负责人", max_length=32, blank=True)
 
     # Named persons are stored masked in the audit log (docs/security.md).
@@ -163,8 +173,9 @@ class Incident(models.Model):
         RESPONDING = "responding", "应急响应中"
         ENDED = "ended", "应急结束"
 
-    enterprise = models.ForeignKey(PowerEnterprise, verbose_name="事故发生单位", on_delete=models.PROTECT,
-                                   related_name="incidents")
+    enterprise = models.ForeignKey(
+        PowerEnterprise, verbose_name="事故发生单位", on_delete=models.PROTECT, related_name="incidents"
+    )
     kind = models.CharField("事故类型", max_length=20, choices=Kind.choices)
     occurred_at = models.DateTimeField("事故发生时间")
     place = models.CharField("事故地点", max_length=200)
@@ -174,14 +185,21 @@ class Incident(models.Model):
     course = models.TextField("事故简要经过", blank=True)
     measures = models.TextField("已经采取的措施", blank=True)
     other = models.TextField("其他应当报告的情况", blank=True)
-    reported_by = models.ForeignKey(Organisation, verbose_name="报告单位", on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(
+        Organisation, verbose_name="报告单位", on_delete=models.PROTECT, related_name="+"
+    )
     reported_at = models.DateTimeField("接报时间")
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.REPORTED)
     level = models.CharField("响应等级", max_length=4, choices=LEVEL_CHOICES)
     response_started_at = models.DateTimeField("启动响应时间", null=True, blank=True)
     response_started_by = models.CharField("决定启动响应", max_length=64, blank=True)
-    response_level = models.CharField("已决定的响应等级", max_length=4, choices=LEVEL_CHOICES, blank=True,
-                                      help_text="等级升高后须再次决定按新等级响应")
+    response_level = models.CharField(
+        "已决定的响应等级",
+        max_length=4,
+        choices=LEVEL_CHOICES,
+        blank=True,
+        help_text="等级升高后须再次决定按新等级响应",
+    )
     onsite_hq = models.CharField("现场指挥部", max_length=200, blank=True, help_text="地点与总指挥")
     ended_at = models.DateTimeField("应急结束时间", null=True, blank=True)
     ended_by = models.CharField("批准结束的总指挥", max_length=64, blank=True)
@@ -196,7 +214,9 @@ class Incident(models.Model):
     investigation = models.TextField("事故调查记录", blank=True)
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
-    POLICY_FIGURES = FigureBasis(computed=("level",), via="figures", entered=("response_level",), note="its latest casualty figures")
+    POLICY_FIGURES = FigureBasis(
+        computed=("level",), via="figures", entered=("response_level",), note="its latest casualty figures"
+    )
 
     class Meta:
         verbose_name = "生产安全事故"
@@ -216,8 +236,9 @@ class CasualtyFigures(models.Model):
     missing = models.PositiveIntegerField("失踪（下落不明）")
     injured = models.PositiveIntegerField("中毒、重伤")
     especially_major_impact = models.BooleanField("社会影响特别重大", default=False)
-    direct_loss_yuan = models.DecimalField("初步估计直接经济损失（元）", max_digits=14, decimal_places=2, null=True,
-                                           blank=True)
+    direct_loss_yuan = models.DecimalField(
+        "初步估计直接经济损失（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     level = models.CharField("据此计算的响应等级", max_length=4, choices=LEVEL_CHOICES)
     citations = models.JSONField(default=list)
     readings = models.JSONField(default=list)
@@ -225,10 +246,17 @@ class CasualtyFigures(models.Model):
     # governed-policy changes behind them.
     policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
     recorded_at = models.DateTimeField("更新时间")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
-    POLICY_FIGURES = FigureBasis(computed=("level",), basis="policy_basis", entered=("direct_loss_yuan",), note="emergency.response_level (E1)")
+    POLICY_FIGURES = FigureBasis(
+        computed=("level",),
+        basis="policy_basis",
+        entered=("direct_loss_yuan",),
+        note="emergency.response_level (E1)",
+    )
 
     class Meta:
         verbose_name = "伤亡情况"
@@ -259,8 +287,9 @@ class ReportDeadline(models.Model):
     request_text = models.TextField("核报内容", blank=True)
     requested_at = models.DateTimeField("核报要求时间", null=True, blank=True)
     done_at = models.DateTimeField("完成时间", null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reported_to = models.CharField("报告给（接报人）", max_length=200, blank=True)
     note = models.TextField("说明", blank=True)
     citation = models.JSONField(default=dict)
@@ -268,7 +297,11 @@ class ReportDeadline(models.Model):
     policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
-    POLICY_FIGURES = FigureBasis(computed=("due_at", "recipients"), basis="policy_basis", note="emergency.report_deadlines (E2) or the verification terms")
+    POLICY_FIGURES = FigureBasis(
+        computed=("due_at", "recipients"),
+        basis="policy_basis",
+        note="emergency.report_deadlines (E2) or the verification terms",
+    )
 
     class Meta:
         verbose_name = "报告时限"
@@ -305,8 +338,9 @@ class TimelineEntry(models.Model):
     text = models.TextField("内容")
     group = models.ForeignKey(WorkingGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     task_done_at = models.DateTimeField("任务完成时间", null=True, blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "处置记录"
@@ -321,7 +355,9 @@ class GroupActivation(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="activations")
     group = models.ForeignKey(WorkingGroup, on_delete=models.PROTECT, related_name="+")
     activated_at = models.DateTimeField("启动时间")
-    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "工作组启动"
@@ -343,9 +379,12 @@ class Warning(models.Model):  # noqa: A001 - the domain's word (预警)
 
     identifier = models.CharField("标识", max_length=100, unique=True)
     msg_type = models.CharField("类型", max_length=8, choices=MsgType.choices)
-    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="successors")
-    enterprise = models.ForeignKey(PowerEnterprise, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="warnings")
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successors"
+    )
+    enterprise = models.ForeignKey(
+        PowerEnterprise, null=True, blank=True, on_delete=models.PROTECT, related_name="warnings"
+    )
     level = models.CharField("预警等级", max_length=4, choices=LEVEL_CHOICES)
     colour = models.CharField("颜色", max_length=4)
     event = models.CharField("事件", max_length=100)
@@ -358,7 +397,9 @@ class Warning(models.Model):  # noqa: A001 - the domain's word (预警)
     sent_at = models.DateTimeField("发布时间")
     expires_at = models.DateTimeField("失效时间", null=True, blank=True)
     sender_name = models.CharField("发布单位", max_length=100)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
     POLICY_FIGURES = FigureBasis(entered=("level", "expires_at"))

@@ -30,8 +30,9 @@ def level_rank(level: str) -> int:
     return 4 - LEVELS.index(level)
 
 
-def response_level_terms(*, deaths: int, missing: int, injured: int, especially_major_impact: bool,
-                         on: dt.date) -> RuleResult:
+def response_level_terms(
+    *, deaths: int, missing: int, injured: int, especially_major_impact: bool, on: dt.date
+) -> RuleResult:
     """E1: the level from deaths (with missing persons as possible deaths, reading E1) or from the injured
     and poisoned; the higher of the two decides; an especially major social impact is level I."""
     trace = ParameterTrace(on)
@@ -55,21 +56,47 @@ def response_level_terms(*, deaths: int, missing: int, injured: int, especially_
         led_by, guidance = trace.get("emergency.led_by.level_iii"), []
     else:
         led_by, guidance = trace.get("emergency.led_by.level_iv"), []
-    return trace.result({
-        "level": level, "label": LEVEL_LABELS[level], "led_by": led_by, "guidance": guidance,
-        "counted_deaths": counted_deaths, "level_by_deaths": by_deaths, "level_by_injured": by_injured,
-        "reasons": reasons})
+    return trace.result(
+        {
+            "level": level,
+            "label": LEVEL_LABELS[level],
+            "led_by": led_by,
+            "guidance": guidance,
+            "counted_deaths": counted_deaths,
+            "level_by_deaths": by_deaths,
+            "level_by_injured": by_injured,
+            "reasons": reasons,
+        }
+    )
 
 
 REPORTS = [
     # kind, label, parameter, recipients parameter
-    ("phone_county", "电话报告（县级）", "emergency.report.phone_county", "emergency.report.phone_county.recipients"),
-    ("phone_city", "电话报告（市级）", "emergency.report.phone_city", "emergency.report.phone_city.recipients"),
+    (
+        "phone_county",
+        "电话报告（县级）",
+        "emergency.report.phone_county",
+        "emergency.report.phone_county.recipients",
+    ),
+    (
+        "phone_city",
+        "电话报告（市级）",
+        "emergency.report.phone_city",
+        "emergency.report.phone_city.recipients",
+    ),
     # The written reports' recipients are reading E2 ("逐级上报", 3.3): the county's, or the county's and the city's.
-    ("written_initial", "书面报告初步核实概况", "emergency.report.written_initial",
-     "emergency.report.written_initial.recipients"),
-    ("written_accident", "事故书面报告", "emergency.report.written_accident",
-     "emergency.report.written_accident.recipients"),
+    (
+        "written_initial",
+        "书面报告初步核实概况",
+        "emergency.report.written_initial",
+        "emergency.report.written_initial.recipients",
+    ),
+    (
+        "written_accident",
+        "事故书面报告",
+        "emergency.report.written_accident",
+        "emergency.report.written_accident.recipients",
+    ),
 ]
 
 
@@ -82,10 +109,16 @@ def report_deadlines_terms(*, occurred_at: dt.datetime) -> RuleResult:
         # Read the figure and its citation together: the citation never depends on the order of later calls.
         value = parameters().at(f"{parameter}.minutes", occurred_at.date())
         minutes = trace.get(f"{parameter}.minutes")
-        deadlines.append({"kind": kind, "label": label, "minutes": minutes,
-                          "due": occurred_at + dt.timedelta(minutes=minutes),
-                          "recipients": list(trace.get(recipients)),
-                          "citation": value.citation.as_dict()})
+        deadlines.append(
+            {
+                "kind": kind,
+                "label": label,
+                "minutes": minutes,
+                "due": occurred_at + dt.timedelta(minutes=minutes),
+                "recipients": list(trace.get(recipients)),
+                "citation": value.citation.as_dict(),
+            }
+        )
     return trace.result({"occurred_at": occurred_at, "deadlines": deadlines})
 
 
@@ -93,7 +126,9 @@ def verification_deadline_terms(*, requested_at: dt.datetime, mode: str) -> Rule
     """E2: a verification request (核报) is answered by phone within 15 minutes, in writing within 40."""
     trace = ParameterTrace(requested_at.date())
     minutes = trace.get(f"emergency.verification.{mode}.minutes")
-    return trace.result({"mode": mode, "minutes": minutes, "due": requested_at + dt.timedelta(minutes=minutes)})
+    return trace.result(
+        {"mode": mode, "minutes": minutes, "due": requested_at + dt.timedelta(minutes=minutes)}
+    )
 
 
 def warning_colour_terms(*, level: str, on: dt.date) -> RuleResult:
@@ -110,21 +145,35 @@ class ResponseLevelInput(StrictInput):
     on = serializers.DateField(required=False, help_text="适用日期，缺省为预案施行之日")
 
 
-@rule(name="emergency.response_level", title="发电企业生产安全事故响应等级", input=ResponseLevelInput,
-      example={"deaths": 3, "missing": 0, "injured": 5, "especially_major_impact": False},
-      description="按死亡（失踪人员按可能死亡计入，见政策解读）或中毒、重伤人数确定I—IV级响应，取两者较高者；社会影响特别重大的为I级。")
-def response_level_rule(*, deaths: int, missing: int, injured: int, especially_major_impact: bool,
-                        on: dt.date | None = None) -> RuleResult:
-    return response_level_terms(deaths=deaths, missing=missing, injured=injured,
-                                especially_major_impact=especially_major_impact, on=on or plan_start())
+@rule(
+    name="emergency.response_level",
+    title="发电企业生产安全事故响应等级",
+    input=ResponseLevelInput,
+    example={"deaths": 3, "missing": 0, "injured": 5, "especially_major_impact": False},
+    description="按死亡（失踪人员按可能死亡计入，见政策解读）或中毒、重伤人数确定I—IV级响应，取两者较高者；社会影响特别重大的为I级。",
+)
+def response_level_rule(
+    *, deaths: int, missing: int, injured: int, especially_major_impact: bool, on: dt.date | None = None
+) -> RuleResult:
+    return response_level_terms(
+        deaths=deaths,
+        missing=missing,
+        injured=injured,
+        especially_major_impact=especially_major_impact,
+        on=on or plan_start(),
+    )
 
 
 class ReportDeadlinesInput(StrictInput):
     occurred_at = DateTimeField(help_text="事故发生时间（含时区，如 2021-08-01T10:00:00+08:00）")
 
 
-@rule(name="emergency.report_deadlines", title="事故信息报告时限", input=ReportDeadlinesInput,
-      example={"occurred_at": "2021-08-01T10:00:00+08:00"},
-      description="事发后10分钟内电话报县级、30分钟内电话报市级、50分钟内书面报告初步核实情况、24小时内事故书面报告。")
+@rule(
+    name="emergency.report_deadlines",
+    title="事故信息报告时限",
+    input=ReportDeadlinesInput,
+    example={"occurred_at": "2021-08-01T10:00:00+08:00"},
+    description="事发后10分钟内电话报县级、30分钟内电话报市级、50分钟内书面报告初步核实情况、24小时内事故书面报告。",
+)
 def report_deadlines_rule(*, occurred_at: dt.datetime) -> RuleResult:
     return report_deadlines_terms(occurred_at=occurred_at)

@@ -238,8 +238,10 @@ class DocumentByUriApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("uri", str, OpenApiParameter.PATH),
-                    OpenApiParameter("on", str, description="YYYY-MM-DD：按该日的效力")],
+        parameters=[
+            OpenApiParameter("uri", str, OpenApiParameter.PATH),
+            OpenApiParameter("on", str, description="YYYY-MM-DD：按该日的效力"),
+        ],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request, uri: str):
@@ -275,7 +277,9 @@ class AffectedApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("uri", str, OpenApiParameter.PATH)], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[OpenApiParameter("uri", str, OpenApiParameter.PATH)], responses=OpenApiTypes.OBJECT
+    )
     def get(self, request, uri: str):
         document = _document(uri)
         return Response(

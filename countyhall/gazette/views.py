@@ -381,6 +381,8 @@ def document_akn(request, pk: int):
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(akn_filename(document))}"
     return response
+
+
 def clause_detail(request, document: Document, clause):
     on = _on(request)
     point = document_as_of(document, on) if on else None

@@ -15,9 +15,7 @@ class HeatingConfig(AppConfig):
             label=self.label,
             title="清洁取暖",
             parameter_files=("heating.yaml",),
-            menu=(
-                MenuEntry("清洁取暖", "heating:dashboard", roles=access.USERS),
-            ),
+            menu=(MenuEntry("清洁取暖", "heating:dashboard", roles=access.USERS),),
             home_text={
                 Role.HOUSING: "清洁取暖改造台账、补贴核算与验收。",
                 Role.FINANCE: "清洁取暖补贴的申请与拨付审核。",

@@ -41,7 +41,9 @@ def ledger_import_job(*, job, actor, params, progress) -> JobOutcome:
         update_existing=bool(params.get("update_existing")),
         dry_run=dry_run,
         # The page counts in rows: a preview checks them, the confirmation writes them.
-        progress=lambda done, total: progress(done, total, label=f"{'已检查' if dry_run else '已写入'} {done} / {total} 行"),
+        progress=lambda done, total: progress(
+            done, total, label=f"{'已检查' if dry_run else '已写入'} {done} / {total} 行"
+        ),
     )
     if not access.can_view_unmasked(actor):
         # The job's result is stored: it holds names only as the starter may see them.

@@ -33,24 +33,32 @@ class Method(models.TextChoices):
 class VillagePlan(models.Model):
     """B1/B11: a natural village converts as a whole, by one method, on the plan's dates."""
 
-    division = models.OneToOneField(Division, verbose_name="自然村", on_delete=models.PROTECT,
-                                    related_name="heating_plan")
+    division = models.OneToOneField(
+        Division, verbose_name="自然村", on_delete=models.PROTECT, related_name="heating_plan"
+    )
     year = models.PositiveIntegerField("改造年度", default=programme_year)
     method = models.CharField("改造方式", max_length=16, choices=Method.choices)
     planned_households = models.PositiveIntegerField("计划改造户数")
     construction_done_on = models.DateField("完成工程建设日期", null=True, blank=True)
     commissioning_done_on = models.DateField("完成调试交付日期", null=True, blank=True)
     # 三、（一）（二）: the conditions of the method, recorded with the plan and checked (rules.village_plan_terms).
-    demolition_year = models.PositiveIntegerField("列入拆迁计划的年份", null=True, blank=True,
-                                                  help_text="无拆迁计划留空；气代煤须5年内无拆迁计划")
-    gas_review_passed_on = models.DateField("燃气专家评审通过日期", null=True, blank=True,
-                                            help_text="气代煤由燃气专家评审通过后实施")
+    demolition_year = models.PositiveIntegerField(
+        "列入拆迁计划的年份", null=True, blank=True, help_text="无拆迁计划留空；气代煤须5年内无拆迁计划"
+    )
+    gas_review_passed_on = models.DateField(
+        "燃气专家评审通过日期", null=True, blank=True, help_text="气代煤由燃气专家评审通过后实施"
+    )
     gas_review_note = models.CharField("评审意见或文号", max_length=200, blank=True)
-    biomass_basis = models.CharField("生物质改造依据", max_length=16, blank=True, choices=[
-        ("demolition", "3-5年内列入拆迁计划的村居"),
-        ("whole_village", "已经整建制实施生物质改造的村居"),
-        ("unsuitable", "不适宜其他方式进行清洁取暖改造的居民"),
-    ])
+    biomass_basis = models.CharField(
+        "生物质改造依据",
+        max_length=16,
+        blank=True,
+        choices=[
+            ("demolition", "3-5年内列入拆迁计划的村居"),
+            ("whole_village", "已经整建制实施生物质改造的村居"),
+            ("unsuitable", "不适宜其他方式进行清洁取暖改造的居民"),
+        ],
+    )
 
     class Meta:
         verbose_name = "村改造计划"
@@ -65,20 +73,30 @@ class VillagePlan(models.Model):
         """三、（一）（二）: the conditions of the method checked (a rule result: data["met"], data["checks"])."""
         from countyhall.heating.rules import village_plan_terms
 
-        return village_plan_terms(method=self.method, year=self.year, demolition_year=self.demolition_year,
-                                  gas_review_passed_on=self.gas_review_passed_on, biomass_basis=self.biomass_basis,
-                                  construction_done_on=self.construction_done_on)
+        return village_plan_terms(
+            method=self.method,
+            year=self.year,
+            demolition_year=self.demolition_year,
+            gas_review_passed_on=self.gas_review_passed_on,
+            biomass_basis=self.biomass_basis,
+            construction_done_on=self.construction_done_on,
+        )
 
 
 class Household(models.Model):
-    division = models.ForeignKey(Division, verbose_name="自然村", on_delete=models.PROTECT,
-                                 related_name="heating_households")
-    householder = models.ForeignKey(Person, verbose_name="户主", on_delete=models.PROTECT,
-                                    related_name="heating_households")
+    division = models.ForeignKey(
+        Division, verbose_name="自然村", on_delete=models.PROTECT, related_name="heating_households"
+    )
+    householder = models.ForeignKey(
+        Person, verbose_name="户主", on_delete=models.PROTECT, related_name="heating_households"
+    )
     address = models.CharField("住址", max_length=200)
     members = models.PositiveSmallIntegerField("家庭人口", default=1)
-    special_poor = models.BooleanField("特别困难群体", default=False,
-                                       help_text="B9：按《特别困难群体冬季清洁取暖改造工程补助工程实施方案》另行补助")
+    special_poor = models.BooleanField(
+        "特别困难群体",
+        default=False,
+        help_text="B9：按《特别困难群体冬季清洁取暖改造工程补助工程实施方案》另行补助",
+    )
     method = models.CharField("改造方式", max_length=16, choices=Method.choices)
     converted_year = models.PositiveIntegerField("改造年度", default=programme_year)
     accepted_on = models.DateField("验收合格日期", null=True, blank=True)
@@ -88,8 +106,11 @@ class Household(models.Model):
         verbose_name = "改造户"
         verbose_name_plural = "改造户"
         ordering = ["division__path", "id"]
-        constraints = [models.UniqueConstraint(fields=["householder", "converted_year"],
-                                               name="one_conversion_per_householder_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["householder", "converted_year"], name="one_conversion_per_householder_year"
+            )
+        ]
 
     # The audit log never stores the householder's address in full (model_snapshot masks it).
     AUDIT_MASKED_FIELDS = {"address": mask_address}
@@ -123,7 +144,9 @@ class Device(models.Model):
     class Meta:
         verbose_name = "采暖设备"
         verbose_name_plural = "采暖设备"
-        constraints = [models.UniqueConstraint(fields=["household", "kind"], name="one_device_kind_per_household")]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "kind"], name="one_device_kind_per_household")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.model_name}"
@@ -185,30 +208,47 @@ class Claim(models.Model):
 
     period = models.CharField("期间", max_length=9, help_text="2021（设备与管网）或采暖季 2021-2022")
     payee = models.CharField("收款方", max_length=16, choices=Payee.choices)
-    payee_name = models.CharField("收款单位", max_length=100, blank=True, help_text="供货商名称；改造户汇总为空")
+    payee_name = models.CharField(
+        "收款单位", max_length=100, blank=True, help_text="供货商名称；改造户汇总为空"
+    )
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
     amount = models.DecimalField("金额", default=0, **MONEY)
     shares = models.JSONField("按预算分担", default=dict)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     returned_reason = models.CharField("退回原因", max_length=500, blank=True)
-    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     returned_at = models.DateTimeField(null=True, blank=True)
     # The readings (id → answer) and approved policy changes behind the claim's entitlements (their union).
     policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
-    resubmitted_as = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                       help_text="退回后重新提交的申领")
+    resubmitted_as = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="退回后重新提交的申领",
+    )
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
-    POLICY_FIGURES = FigureBasis(computed=("amount", "shares"), basis="policy_basis", note="the union of its entitlements' bases")
+    POLICY_FIGURES = FigureBasis(
+        computed=("amount", "shares"), basis="policy_basis", note="the union of its entitlements' bases"
+    )
 
     class Meta:
         verbose_name = "补贴申领"
         verbose_name_plural = "补贴申领"
-        constraints = [models.UniqueConstraint(fields=["period", "payee", "payee_name", "status"],
-                                               condition=models.Q(status="draft"), name="one_open_claim_per_payee")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "payee", "payee_name", "status"],
+                condition=models.Q(status="draft"),
+                name="one_open_claim_per_payee",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.period} {self.get_payee_display()} {self.payee_name}".strip()
@@ -227,8 +267,14 @@ class Entitlement(models.Model):
     item = models.CharField("项目", max_length=16, choices=Item.choices)
     payee = models.CharField("收款方", max_length=16, choices=Claim.Payee.choices)
     payee_name = models.CharField("收款单位", max_length=100, blank=True)
-    adjusts = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments",
-                                help_text="对已审定金额的更正（差额）")
+    adjusts = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        help_text="对已审定金额的更正（差额）",
+    )
     amount = models.DecimalField("金额", **MONEY)
     excess = models.DecimalField("超出上限未补部分", default=0, **MONEY)
     shares = models.JSONField("按预算分担")
@@ -236,16 +282,27 @@ class Entitlement(models.Model):
     readings = models.JSONField(default=list)
     # {"readings": {id: "adopted"|"alternative"}, "changes": [PolicyChange ids]}: the answers this amount used.
     policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
-    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="entitlements")
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="entitlements"
+    )
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
-    POLICY_FIGURES = FigureBasis(computed=("amount", "excess", "shares", "payee"), basis="policy_basis", note="the heating.* rule of its item (B9: heating.special_poor.*)")
+    POLICY_FIGURES = FigureBasis(
+        computed=("amount", "excess", "shares", "payee"),
+        basis="policy_basis",
+        note="the heating.* rule of its item (B9: heating.special_poor.*)",
+    )
 
     class Meta:
         verbose_name = "补贴"
         verbose_name_plural = "补贴"
-        constraints = [models.UniqueConstraint(fields=["household", "period", "item"], condition=models.Q(adjusts=None),
-                                               name="one_entitlement_item")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "period", "item"],
+                condition=models.Q(adjusts=None),
+                name="one_entitlement_item",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.period} {self.get_item_display()}"
@@ -263,8 +320,9 @@ class Acceptance(models.Model):
     stage = models.CharField("环节", max_length=24, choices=Stage.choices)
     passed = models.BooleanField("通过")
     decided_on = models.DateField("日期")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     findings = models.TextField("验收意见", blank=True)
 
     class Meta:
@@ -290,7 +348,9 @@ class TenderedEquipment(models.Model):
     class Meta:
         verbose_name = "市级招标入围设备"
         verbose_name_plural = "市级招标入围设备"
-        constraints = [models.UniqueConstraint(fields=["kind", "model_name", "supplier"], name="one_tendered_model")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "model_name", "supplier"], name="one_tendered_model")
+        ]
 
     def __str__(self) -> str:
         return f"{self.model_name}（{self.supplier}）"
@@ -348,7 +408,9 @@ class Correction(models.Model):
     old = models.CharField("原值", max_length=200, blank=True)
     new = models.CharField("新值", max_length=200, blank=True)
     reason = models.CharField("更正原因", max_length=500)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     by_label = models.CharField("更正人", max_length=150, blank=True)
     at = models.DateTimeField("时间", auto_now_add=True)
 
@@ -365,13 +427,15 @@ class EquipmentInspection(models.Model):
     """B11 (五、（四）, L5589): each town leads the full inspection and maintenance of the equipment installed since
     2017, due with the year's construction (heating.deadline.inspection). One row per town: done or not."""
 
-    town = models.OneToOneField(Division, verbose_name="镇（街道）", on_delete=models.PROTECT,
-                                related_name="heating_inspection")
+    town = models.OneToOneField(
+        Division, verbose_name="镇（街道）", on_delete=models.PROTECT, related_name="heating_inspection"
+    )
     done_on = models.DateField("完成日期")
     households_checked = models.PositiveIntegerField("检查户数", default=0)
     findings = models.TextField("检查维护情况", blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now=True)
 
     class Meta:

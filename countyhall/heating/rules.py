@@ -77,8 +77,13 @@ def gas_network_terms(*, households: int, on: dt.date | None = None) -> RuleResu
     """B3: 3,000 per household to the gas company, above-city : county : town = 58 : 32 : 10."""
     trace = ParameterTrace(on or programme_date())
     amount = trace.get("heating.gas_network.per_household") * households
-    return trace.result({"amount": amount, "shares": _shares(amount, trace.get("heating.gas_network.split")),
-                         "payee": "gas_company"})
+    return trace.result(
+        {
+            "amount": amount,
+            "shares": _shares(amount, trace.get("heating.gas_network.split")),
+            "payee": "gas_company",
+        }
+    )
 
 
 def gas_boiler_terms(*, price: Decimal, on: dt.date | None = None) -> RuleResult:
@@ -102,8 +107,16 @@ def gas_boiler_terms(*, price: Decimal, on: dt.date | None = None) -> RuleResult
     else:
         raise ValueError(f"heating.gas_boiler.split_basis: unknown value {basis!r}")
     payee = "gas_company" if trace.adopted("B13") else "household"
-    return trace.result({"amount": amount, "shares": shares, "uncapped": uncapped + extra,
-                         "excess": uncapped - part, "payee": payee, "split_basis": basis})
+    return trace.result(
+        {
+            "amount": amount,
+            "shares": shares,
+            "uncapped": uncapped + extra,
+            "excess": uncapped - part,
+            "payee": payee,
+            "split_basis": basis,
+        }
+    )
 
 
 def _running_season(trace: ParameterTrace, season: str, converted: int) -> str:
@@ -133,19 +146,40 @@ def _running_terms(*, quantity: Decimal, season: str, converted: int, rate: str,
     trace.get("heating.season.start", on=programme_date())  # the season's dates are an administered figure
     reason = _running_season(trace, season, converted)
     if reason:
-        return trace.result({"amount": ZERO, "shares": {"city": ZERO, "county": ZERO}, "uncapped": ZERO,
-                             "excess": ZERO, "eligible": False, "reason": reason})
+        return trace.result(
+            {
+                "amount": ZERO,
+                "shares": {"city": ZERO, "county": ZERO},
+                "uncapped": ZERO,
+                "excess": ZERO,
+                "eligible": False,
+                "reason": reason,
+            }
+        )
     per_unit = trace.get(rate)
     uncapped = round_fen(quantity * per_unit)
     amount = round_fen(min(quantity, Decimal(trace.get(cap))) * per_unit)
-    return trace.result({"amount": amount, "shares": _shares(amount, trace.get("heating.general.split")),
-                         "uncapped": uncapped, "excess": uncapped - amount, "eligible": True, "reason": ""})
+    return trace.result(
+        {
+            "amount": amount,
+            "shares": _shares(amount, trace.get("heating.general.split")),
+            "uncapped": uncapped,
+            "excess": uncapped - amount,
+            "eligible": True,
+            "reason": "",
+        }
+    )
 
 
 def gas_use_terms(*, m3: Decimal, season: str, converted: int) -> RuleResult:
     """B5 with B8: 1 yuan per m³ used in the season, at most 1,200 m³; city : county = 3 : 7."""
-    return _running_terms(quantity=m3, season=season, converted=converted, rate="heating.gas_use.per_m3",
-                          cap="heating.gas_use.cap_m3")
+    return _running_terms(
+        quantity=m3,
+        season=season,
+        converted=converted,
+        rate="heating.gas_use.per_m3",
+        cap="heating.gas_use.cap_m3",
+    )
 
 
 def biomass_stove_weights(*, upper_percent: Decimal, remainder_split: str, general: dict[str, int]) -> dict:
@@ -157,7 +191,11 @@ def biomass_stove_weights(*, upper_percent: Decimal, remainder_split: str, gener
         if total <= 0:
             raise ValueError("heating.general.split: 份数之和应大于0")
         # Every weight scaled by the general split's sum, so no weight is a fraction and none assumes a sum of 10.
-        return {"upper": upper_percent * total, "city": rest * general["city"], "county": rest * general["county"]}
+        return {
+            "upper": upper_percent * total,
+            "city": rest * general["city"],
+            "county": rest * general["county"],
+        }
     if remainder_split == "county_only":
         return {"upper": upper_percent, "city": Decimal(0), "county": rest}
     raise ValueError(f"heating.biomass_stove.remainder_split: unknown value {remainder_split!r}")
@@ -179,17 +217,32 @@ def biomass_stove_terms(*, price: Decimal, on: dt.date | None = None) -> RuleRes
     trace = ParameterTrace(on or programme_date())
     uncapped = round_fen(price * trace.get("heating.biomass_stove.rate_percent") / 100)
     amount = min(uncapped, trace.get("heating.biomass_stove.cap"))
-    weights = biomass_stove_weights(upper_percent=Decimal(trace.get("heating.biomass_stove.upper_share_percent")),
-                                    remainder_split=trace.get("heating.biomass_stove.remainder_split"),
-                                    general=trace.get("heating.general.split"))
-    return trace.result({"amount": amount, "shares": _shares(amount, weights), "uncapped": uncapped,
-                         "excess": uncapped - amount, "payee": "supplier", "payment_policy": _payment_policy(trace)})
+    weights = biomass_stove_weights(
+        upper_percent=Decimal(trace.get("heating.biomass_stove.upper_share_percent")),
+        remainder_split=trace.get("heating.biomass_stove.remainder_split"),
+        general=trace.get("heating.general.split"),
+    )
+    return trace.result(
+        {
+            "amount": amount,
+            "shares": _shares(amount, weights),
+            "uncapped": uncapped,
+            "excess": uncapped - amount,
+            "payee": "supplier",
+            "payment_policy": _payment_policy(trace),
+        }
+    )
 
 
 def biomass_fuel_terms(*, tonnes: Decimal, season: str, converted: int) -> RuleResult:
     """B7 with B8: 600 per tonne, at most 2 tonnes a year; the general 3 : 7 split (B2)."""
-    return _running_terms(quantity=tonnes, season=season, converted=converted, rate="heating.biomass_fuel.per_tonne",
-                          cap="heating.biomass_fuel.cap_tonnes")
+    return _running_terms(
+        quantity=tonnes,
+        season=season,
+        converted=converted,
+        rate="heating.biomass_fuel.per_tonne",
+        cap="heating.biomass_fuel.cap_tonnes",
+    )
 
 
 # B9 (四、（四）, L5520–5524): the items of a 特别困难群体 household and the administered figure of each. The scheme's
@@ -199,8 +252,9 @@ SPECIAL_POOR_RUNNING = ("gas_use", "biomass_fuel")
 SPECIAL_POOR_PENDING = "待管理员录入"
 
 
-def special_poor_terms(*, item: str, season: str | None = None, converted: int | None = None,
-                       on: dt.date | None = None) -> RuleResult:
+def special_poor_terms(
+    *, item: str, season: str | None = None, converted: int | None = None, on: dt.date | None = None
+) -> RuleResult:
     """B9: a 特别困难群体 household follows 《高青县特别困难群体冬季清洁取暖改造工程补助工程实施方案》 instead of the
     general standards. Its amount per household (per season for the running items, within B8's seasons) is the
     administered figure heating.special_poor.<item>; until an administrator has entered one (and a second approved
@@ -216,8 +270,17 @@ def special_poor_terms(*, item: str, season: str | None = None, converted: int |
         trace.get("heating.season.start", on=programme_date())
         reason = _running_season(trace, season, converted)
         if reason:
-            return trace.result({"amount": ZERO, "shares": {"county": ZERO}, "entered": True, "eligible": False,
-                                 "payee": "household", "reason": reason, "excess": ZERO})
+            return trace.result(
+                {
+                    "amount": ZERO,
+                    "shares": {"county": ZERO},
+                    "entered": True,
+                    "eligible": False,
+                    "payee": "household",
+                    "reason": reason,
+                    "excess": ZERO,
+                }
+            )
     # The payees of the general items (B3, B13, B6): the scheme changes the amount, not who is paid.
     if item == "gas_boiler":
         payee = "gas_company" if trace.adopted("B13") else "household"
@@ -230,8 +293,17 @@ def special_poor_terms(*, item: str, season: str | None = None, converted: int |
         citation = parameters().get(name).citation
         if citation is not None:
             trace.citations.append(citation)
-        return trace.result({"amount": None, "shares": {}, "entered": False, "eligible": True, "payee": payee,
-                             "reason": SPECIAL_POOR_PENDING, "excess": ZERO})
+        return trace.result(
+            {
+                "amount": None,
+                "shares": {},
+                "entered": False,
+                "eligible": True,
+                "payee": payee,
+                "reason": SPECIAL_POOR_PENDING,
+                "excess": ZERO,
+            }
+        )
     budget = trace.get("heating.special_poor.budget")
     if budget == "county_only":
         shares = {"county": amount}
@@ -239,8 +311,17 @@ def special_poor_terms(*, item: str, season: str | None = None, converted: int |
         shares = _shares(amount, trace.get("heating.general.split"))
     else:
         raise ValueError(f"heating.special_poor.budget: unknown value {budget!r}")
-    return trace.result({"amount": amount, "shares": shares, "entered": True, "eligible": True, "payee": payee,
-                         "reason": "", "excess": ZERO})
+    return trace.result(
+        {
+            "amount": amount,
+            "shares": shares,
+            "entered": True,
+            "eligible": True,
+            "payee": payee,
+            "reason": "",
+            "excess": ZERO,
+        }
+    )
 
 
 def task_equivalent_terms(*, heated_area_m2: Decimal, on: dt.date | None = None) -> RuleResult:
@@ -258,8 +339,12 @@ def installation_payable_terms(*, accepted_on: dt.date | None, on: dt.date | Non
     trace = ParameterTrace(on or programme_date())
     if accepted_on is not None or not trace.adopted("B12"):
         return trace.result({"payable": True, "reason": ""})
-    return trace.result({"payable": False,
-                         "reason": "尚未通过县级第三方综合验收：改造补贴在验收合格后核算申领（文件未规定拨付时点，按平台采用的理解）"})
+    return trace.result(
+        {
+            "payable": False,
+            "reason": "尚未通过县级第三方综合验收：改造补贴在验收合格后核算申领（文件未规定拨付时点，按平台采用的理解）",
+        }
+    )
 
 
 METHOD_LABELS = {"gas": "气代煤", "biomass": "生物质"}
@@ -270,9 +355,16 @@ BIOMASS_BASIS_LABELS = {
 }
 
 
-def village_plan_terms(*, method: str, year: int, demolition_year: int | None, gas_review_passed_on: dt.date | None,
-                       biomass_basis: str = "", construction_done_on: dt.date | None = None,
-                       on: dt.date | None = None) -> RuleResult:
+def village_plan_terms(
+    *,
+    method: str,
+    year: int,
+    demolition_year: int | None,
+    gas_review_passed_on: dt.date | None,
+    biomass_basis: str = "",
+    construction_done_on: dt.date | None = None,
+    on: dt.date | None = None,
+) -> RuleResult:
     """三、（一）（二）: the conditions of a village's method.
 
     Gas (L5410–5418): no demolition planned within 5 years and the gas expert review passed before the works;
@@ -286,31 +378,63 @@ def village_plan_terms(*, method: str, year: int, demolition_year: int | None, g
     if method == "gas":
         limit = trace.get("heating.gas_village.no_demolition_years")
         no_demolition = years_to_demolition is None or years_to_demolition > limit
-        checks.append({"condition": f"{limit}年内无拆迁计划", "met": no_demolition,
-                       "detail": "无拆迁计划" if demolition_year is None else f"{demolition_year}年列入拆迁计划"})
+        checks.append(
+            {
+                "condition": f"{limit}年内无拆迁计划",
+                "met": no_demolition,
+                "detail": "无拆迁计划" if demolition_year is None else f"{demolition_year}年列入拆迁计划",
+            }
+        )
         if not no_demolition:
-            errors.append(("demolition_year", f"{limit}年内有拆迁计划的村居不实施气代煤（三、（一））；3-5年内列入拆迁计划的"
-                                              "村居开展生物质取暖改造（三、（二））。"))
-        checks.append({"condition": "燃气专家评审通过", "met": gas_review_passed_on is not None,
-                       "detail": gas_review_passed_on.isoformat() if gas_review_passed_on else "尚未评审通过"})
-        if construction_done_on is not None and gas_review_passed_on is not None \
-                and gas_review_passed_on > construction_done_on:
+            errors.append(
+                (
+                    "demolition_year",
+                    f"{limit}年内有拆迁计划的村居不实施气代煤（三、（一））；3-5年内列入拆迁计划的"
+                    "村居开展生物质取暖改造（三、（二））。",
+                )
+            )
+        checks.append(
+            {
+                "condition": "燃气专家评审通过",
+                "met": gas_review_passed_on is not None,
+                "detail": gas_review_passed_on.isoformat() if gas_review_passed_on else "尚未评审通过",
+            }
+        )
+        if (
+            construction_done_on is not None
+            and gas_review_passed_on is not None
+            and gas_review_passed_on > construction_done_on
+        ):
             # A missing review is shown as a condition not met; a review recorded after the works contradicts
             # "由燃气专家评审通过后实施" and is refused.
-            errors.append(("gas_review_passed_on", "气代煤须“由燃气专家评审通过后实施”（三、（一））：评审通过日期不能晚于"
-                                                   "完成工程建设日期。"))
+            errors.append(
+                (
+                    "gas_review_passed_on",
+                    "气代煤须“由燃气专家评审通过后实施”（三、（一））：评审通过日期不能晚于"
+                    "完成工程建设日期。",
+                )
+            )
     elif method == "biomass":
         low = trace.get("heating.biomass_village.demolition_years_from")
         high = trace.get("heating.biomass_village.demolition_years_to")
         in_window = years_to_demolition is not None and low <= years_to_demolition <= high
         label = BIOMASS_BASIS_LABELS.get(biomass_basis, "")
-        checks.append({"condition": "生物质改造的依据（3-5年内拆迁、已整建制实施生物质或不适宜其他方式）",
-                       "met": None if not biomass_basis else (in_window if biomass_basis == "demolition" else True),
-                       "detail": label or "尚未填写"})
+        checks.append(
+            {
+                "condition": "生物质改造的依据（3-5年内拆迁、已整建制实施生物质或不适宜其他方式）",
+                "met": None if not biomass_basis else (in_window if biomass_basis == "demolition" else True),
+                "detail": label or "尚未填写",
+            }
+        )
         if biomass_basis == "demolition" and not in_window:
-            errors.append(("demolition_year", f"依据为“{low}-{high}年内列入拆迁计划”，但记录的拆迁年份"
-                                              f"{'为空' if demolition_year is None else f'为{demolition_year}年'}，"
-                                              f"不在{year + low}—{year + high}年之间（三、（二））。"))
+            errors.append(
+                (
+                    "demolition_year",
+                    f"依据为“{low}-{high}年内列入拆迁计划”，但记录的拆迁年份"
+                    f"{'为空' if demolition_year is None else f'为{demolition_year}年'}，"
+                    f"不在{year + low}—{year + high}年之间（三、（二））。",
+                )
+            )
         if biomass_basis and biomass_basis not in BIOMASS_BASIS_LABELS:
             errors.append(("biomass_basis", "未知的生物质改造依据。"))
     met = all(check["met"] for check in checks) and not errors
@@ -338,33 +462,72 @@ class PriceInput(StrictInput):
 class GasUseInput(StrictInput):
     m3 = QuantityField(label="采暖期用气量（立方米）", help_text="燃气表采暖季末读数减去季初读数")
     season = _Season(label="采暖季", help_text="采暖季，如 2021-2022")
-    converted = serializers.IntegerField(min_value=2017, max_value=2100, label="改造年度", help_text="如 2021")
+    converted = serializers.IntegerField(
+        min_value=2017, max_value=2100, label="改造年度", help_text="如 2021"
+    )
 
 
 class BiomassFuelInput(StrictInput):
     tonnes = QuantityField(label="采暖期购买生物质燃料（吨）", help_text="该采暖季各次购买之和")
     season = _Season(label="采暖季", help_text="采暖季，如 2021-2022")
-    converted = serializers.IntegerField(min_value=2017, max_value=2100, label="改造年度", help_text="如 2021")
+    converted = serializers.IntegerField(
+        min_value=2017, max_value=2100, label="改造年度", help_text="如 2021"
+    )
 
 
 class AreaInput(StrictInput):
-    heated_area_m2 = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"),
-                                              label="采暖面积（平方米）", help_text="公服机构的采暖面积")
+    heated_area_m2 = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        label="采暖面积（平方米）",
+        help_text="公服机构的采暖面积",
+    )
 
 
-rule(name="heating.gas_network", title="燃气管网及户内设施补贴", input=GasNetworkInput,
-     example={"households": 10}, description="户均3000元补贴燃气企业，市级以上、县、镇按 58：32：10 分担。")(gas_network_terms)
-rule(name="heating.gas_boiler", public=True, title="燃气壁挂炉补贴", input=PriceInput, example={"price": "4200.00"},
-     description="购买价格的70%（最高2700元），县政府每户追加700元；市级以上、县、镇、金捷按 46：34：10：10 分担。")(gas_boiler_terms)
-rule(name="heating.gas_use", public=True, title="气代煤用气补贴", input=GasUseInput,
-     example={"m3": "1500", "season": "2021-2022", "converted": 2021},
-     description="采暖期用气每立方米补贴1元，每户每年最多1200立方米；2021年改造户连补6个采暖季；市县 3：7 分担。")(gas_use_terms)
-rule(name="heating.biomass_stove", public=True, title="生物质炉具补贴", input=PriceInput,
-     example={"price": "3000.00"},
-     description="炉具购置价格的85%（最高3500元）；先用上级资金，其余按市、县 3：7 分担（是否改由县财政单独承担，见政策解读）。")(biomass_stove_terms)
-rule(name="heating.biomass_fuel", public=True, title="生物质燃料补贴", input=BiomassFuelInput,
-     example={"tonnes": "1.5", "season": "2021-2022", "converted": 2021},
-     description="生物质燃料每吨补贴600元，每户每年最多2吨；2021年改造户连补6个采暖季；市县 3：7 分担。")(biomass_fuel_terms)
-rule(name="heating.task_equivalent", title="公服机构折算改造户数", input=AreaInput,
-     example={"heated_area_m2": 320},
-     description="非营利性公益场所按采暖面积每150平方米折算1户计入任务数，不享受财政补贴。")(task_equivalent_terms)
+rule(
+    name="heating.gas_network",
+    title="燃气管网及户内设施补贴",
+    input=GasNetworkInput,
+    example={"households": 10},
+    description="户均3000元补贴燃气企业，市级以上、县、镇按 58：32：10 分担。",
+)(gas_network_terms)
+rule(
+    name="heating.gas_boiler",
+    public=True,
+    title="燃气壁挂炉补贴",
+    input=PriceInput,
+    example={"price": "4200.00"},
+    description="购买价格的70%（最高2700元），县政府每户追加700元；市级以上、县、镇、金捷按 46：34：10：10 分担。",
+)(gas_boiler_terms)
+rule(
+    name="heating.gas_use",
+    public=True,
+    title="气代煤用气补贴",
+    input=GasUseInput,
+    example={"m3": "1500", "season": "2021-2022", "converted": 2021},
+    description="采暖期用气每立方米补贴1元，每户每年最多1200立方米；2021年改造户连补6个采暖季；市县 3：7 分担。",
+)(gas_use_terms)
+rule(
+    name="heating.biomass_stove",
+    public=True,
+    title="生物质炉具补贴",
+    input=PriceInput,
+    example={"price": "3000.00"},
+    description="炉具购置价格的85%（最高3500元）；先用上级资金，其余按市、县 3：7 分担（是否改由县财政单独承担，见政策解读）。",
+)(biomass_stove_terms)
+rule(
+    name="heating.biomass_fuel",
+    public=True,
+    title="生物质燃料补贴",
+    input=BiomassFuelInput,
+    example={"tonnes": "1.5", "season": "2021-2022", "converted": 2021},
+    description="生物质燃料每吨补贴600元，每户每年最多2吨；2021年改造户连补6个采暖季；市县 3：7 分担。",
+)(biomass_fuel_terms)
+rule(
+    name="heating.task_equivalent",
+    title="公服机构折算改造户数",
+    input=AreaInput,
+    example={"heated_area_m2": 320},
+    description="非营利性公益场所按采暖面积每150平方米折算1户计入任务数，不享受财政补贴。",
+)(task_equivalent_terms)

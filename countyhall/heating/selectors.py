@@ -39,7 +39,9 @@ class VillageProgress:
     gas_share_ok: bool | None
     construction_overdue: bool
     commissioning_overdue: bool
-    gas_share_citation: Citation | None = None  # the clause of the minimum share (三、（二）), when it applies
+    gas_share_citation: Citation | None = (
+        None  # the clause of the minimum share (三、（二）), when it applies
+    )
 
 
 def village_progress(plans=None) -> list[VillageProgress]:
@@ -51,13 +53,22 @@ def village_progress(plans=None) -> list[VillageProgress]:
     construction, commissioning = construction_deadline(), commissioning_deadline()
     households = Household.objects.all()
     if plans is None:
-        plans = VillagePlan.objects.select_related("division__parent__parent__parent")  # full_name() on the page
+        plans = VillagePlan.objects.select_related(
+            "division__parent__parent__parent"
+        )  # full_name() on the page
     else:
         plans = list(plans)
         households = households.filter(division_id__in=[plan.division_id for plan in plans])
-    counts = {row["division_id"]: row for row in households.values("division_id").order_by().annotate(
-        registered=Count("id"), accepted=Count("id", filter=Q(accepted_on__isnull=False)),
-        gas=Count("id", filter=Q(method=Method.GAS)))}
+    counts = {
+        row["division_id"]: row
+        for row in households.values("division_id")
+        .order_by()
+        .annotate(
+            registered=Count("id"),
+            accepted=Count("id", filter=Q(accepted_on__isnull=False)),
+            gas=Count("id", filter=Q(method=Method.GAS)),
+        )
+    }
     result = []
     for plan in plans:
         row = counts.get(plan.division_id, {"registered": 0, "accepted": 0, "gas": 0})
@@ -65,13 +76,20 @@ def village_progress(plans=None) -> list[VillageProgress]:
         if plan.method == Method.GAS and row["registered"]:
             # B1: in a gas village at least 80 % of converted households use gas ("以上" includes 80 %).
             share_ok = Decimal(row["gas"]) * 100 >= minimum * row["registered"]
-        result.append(VillageProgress(
-            plan=plan, registered=row["registered"], accepted=row["accepted"], gas=row["gas"], gas_share_ok=share_ok,
-            gas_share_citation=minimum_cited if share_ok is not None else None,
-            construction_overdue=today > construction and (
-                plan.construction_done_on is None or plan.construction_done_on > construction),
-            commissioning_overdue=today > commissioning and (
-                plan.commissioning_done_on is None or plan.commissioning_done_on > commissioning)))
+        result.append(
+            VillageProgress(
+                plan=plan,
+                registered=row["registered"],
+                accepted=row["accepted"],
+                gas=row["gas"],
+                gas_share_ok=share_ok,
+                gas_share_citation=minimum_cited if share_ok is not None else None,
+                construction_overdue=today > construction
+                and (plan.construction_done_on is None or plan.construction_done_on > construction),
+                commissioning_overdue=today > commissioning
+                and (plan.commissioning_done_on is None or plan.commissioning_done_on > commissioning),
+            )
+        )
     return result
 
 
@@ -84,8 +102,12 @@ def town_progress() -> dict[str, list[int]]:
     by_town: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in VillagePlan.objects.values(town=town).order_by().annotate(planned=Sum("planned_households")):
         by_town[row["town"]][0] += row["planned"] or 0
-    for row in (Household.objects.filter(division__heating_plan__isnull=False).values(town=town).order_by()
-                .annotate(registered=Count("id"), accepted=Count("id", filter=Q(accepted_on__isnull=False)))):
+    for row in (
+        Household.objects.filter(division__heating_plan__isnull=False)
+        .values(town=town)
+        .order_by()
+        .annotate(registered=Count("id"), accepted=Count("id", filter=Q(accepted_on__isnull=False)))
+    ):
         by_town[row["town"]][1] += row["registered"]
         by_town[row["town"]][2] += row["accepted"]
     return by_town
@@ -108,11 +130,20 @@ def task_summary() -> dict:
     task = task_value.value
     year = programme_year()
     accepted = Household.objects.filter(converted_year=year, accepted_on__isnull=False).count()
-    institutions = sum(task_equivalent_terms(heated_area_m2=p.heated_area_m2).data["households"]
-                       for p in PublicInstitution.objects.filter(accepted_on__isnull=False))
+    institutions = sum(
+        task_equivalent_terms(heated_area_m2=p.heated_area_m2).data["households"]
+        for p in PublicInstitution.objects.filter(accepted_on__isnull=False)
+    )
     done = accepted + institutions
-    return {"task": task, "task_citation": task_value.citation, "accepted_households": accepted, "institution_equivalents": institutions, "done": done,
-            "remaining": max(task - done, 0), "registered": Household.objects.filter(converted_year=year).count()}
+    return {
+        "task": task,
+        "task_citation": task_value.citation,
+        "accepted_households": accepted,
+        "institution_equivalents": institutions,
+        "done": done,
+        "remaining": max(task - done, 0),
+        "registered": Household.objects.filter(converted_year=year).count(),
+    }
 
 
 @dataclass
@@ -126,28 +157,51 @@ class LedgerFinding:
 
 def ledger_checks(*, price_factor: Decimal = Decimal("1.3")) -> list[LedgerFinding]:
     findings: list[LedgerFinding] = []
-    shared = (Household.objects.values("address", "division_id").order_by()
-              .annotate(n=Count("id")).filter(n__gt=1))
+    shared = (
+        Household.objects.values("address", "division_id").order_by().annotate(n=Count("id")).filter(n__gt=1)
+    )
     # The households of every shared address in one query (was one query per address), grouped here in the
     # grouped query's order.
     same: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for pk, address, division_id in (Household.objects.filter(address__in=shared.values("address"))
-                                     .order_by("pk").values_list("pk", "address", "division_id")):
+    for pk, address, division_id in (
+        Household.objects.filter(address__in=shared.values("address"))
+        .order_by("pk")
+        .values_list("pk", "address", "division_id")
+    ):
         same[(address, division_id)].append(pk)
     for row in shared:
         ids = same[(row["address"], row["division_id"])]
-        findings.append(LedgerFinding("same_address", f"同一住址“{row['address']}”登记了 {row['n']} 户。", ids,
-                                      address=row["address"]))
-    for device in Device.objects.filter(tendered_price__isnull=False,
-                                        price__gt=F("tendered_price") * price_factor).select_related("household"):
-        findings.append(LedgerFinding("price", f"{device.get_kind_display()}购买价 {device.price} 元，"
-                                               f"招标价 {device.tendered_price} 元。", [device.household_id]))
+        findings.append(
+            LedgerFinding(
+                "same_address",
+                f"同一住址“{row['address']}”登记了 {row['n']} 户。",
+                ids,
+                address=row["address"],
+            )
+        )
+    for device in Device.objects.filter(
+        tendered_price__isnull=False, price__gt=F("tendered_price") * price_factor
+    ).select_related("household"):
+        findings.append(
+            LedgerFinding(
+                "price",
+                f"{device.get_kind_display()}购买价 {device.price} 元，招标价 {device.tendered_price} 元。",
+                [device.household_id],
+            )
+        )
     items = dict(Entitlement.Item.choices)
     # Four columns, not whole entitlements: a county has thousands above the cap.
-    for household_id, period, item, excess in (Entitlement.objects.filter(excess__gt=0, item__in=["gas_use", "biomass_fuel"])
-                                               .values_list("household_id", "period", "item", "excess")):
-        findings.append(LedgerFinding("above_cap", f"{period} {items[item]}超出上限，未补贴部分 {excess} 元。",
-                                      [household_id], period=period))
+    for household_id, period, item, excess in Entitlement.objects.filter(
+        excess__gt=0, item__in=["gas_use", "biomass_fuel"]
+    ).values_list("household_id", "period", "item", "excess"):
+        findings.append(
+            LedgerFinding(
+                "above_cap",
+                f"{period} {items[item]}超出上限，未补贴部分 {excess} 元。",
+                [household_id],
+                period=period,
+            )
+        )
     plans = dict(VillagePlan.objects.values_list("division_id", "method"))
     # Three columns, not whole households: the check reads only these.
     for pk, division_id, method in Household.objects.values_list("pk", "division_id", "method"):
@@ -172,14 +226,19 @@ def claim_exclusions(*, period: str, households, limit: int = 200) -> list[tuple
     so nobody is dropped silently. Empty until the period has been computed."""
     if not Entitlement.objects.filter(period=period).exists():
         return []
-    missing = (households.exclude(entitlements__period=period)
-               .select_related("householder", "division__parent__parent")
-               .prefetch_related("devices", "season_uses").order_by("division__path", "pk")[:limit])
+    missing = (
+        households.exclude(entitlements__period=period)
+        .select_related("householder", "division__parent__parent")
+        .prefetch_related("devices", "season_uses")
+        .order_by("division__path", "pk")[:limit]
+    )
     result = []
     for household in missing:
         if household.special_poor and any(row["period"] == period for row in special_poor_pending(household)):
-            reason = ("特别困难群体：按《高青县特别困难群体冬季清洁取暖改造工程补助工程实施方案》补助，"
-                      "该方案的补助金额待管理员录入，录入并经审核后方可核算（四、（四））")
+            reason = (
+                "特别困难群体：按《高青县特别困难群体冬季清洁取暖改造工程补助工程实施方案》补助，"
+                "该方案的补助金额待管理员录入，录入并经审核后方可核算（四、（四））"
+            )
         elif period == str(programme_year()):
             payable = installation_payable_terms(accepted_on=household.accepted_on).data
             if household.converted_year != programme_year():
@@ -189,8 +248,11 @@ def claim_exclusions(*, period: str, households, limit: int = 200) -> list[tuple
             else:
                 reason = "未登记生物质炉具（设备型号、价格），无法核算炉具补贴"
         elif not any(use.season == period for use in household.season_uses.all()):
-            reason = ("该采暖季没有燃气抄表记录（用气量）" if household.method == Method.GAS
-                      else "该采暖季没有生物质燃料购买记录")
+            reason = (
+                "该采暖季没有燃气抄表记录（用气量）"
+                if household.method == Method.GAS
+                else "该采暖季没有生物质燃料购买记录"
+            )
         else:
             reason = "台账在核算之后有变动，请重新核算"
         result.append((household, reason))
@@ -207,7 +269,15 @@ def special_poor_pending(household: Household) -> list[dict]:
 
     labels = dict(Entitlement.Item.choices)
     periods = [str(programme_year()), *sorted({use.season for use in household.season_uses.all()})]
-    return [{"period": period, "item": item, "label": labels.get(item, item), "status": result.data["reason"],
-             "citations": result.citations}
-            for period in periods for item, _payee, _name, result in _terms_for(household, period)
-            if result.data["amount"] is None]
+    return [
+        {
+            "period": period,
+            "item": item,
+            "label": labels.get(item, item),
+            "status": result.data["reason"],
+            "citations": result.citations,
+        }
+        for period in periods
+        for item, _payee, _name, result in _terms_for(household, period)
+        if result.data["amount"] is None
+    ]

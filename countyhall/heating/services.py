@@ -53,11 +53,19 @@ def __getattr__(name: str):
 
 
 @transaction.atomic
-def village_plan_set(*, actor, division: Division, method: str, planned_households: int,
-                     construction_done_on: dt.date | None = None,
-                     commissioning_done_on: dt.date | None = None, demolition_year: int | None = None,
-                     gas_review_passed_on: dt.date | None = None, gas_review_note: str = "",
-                     biomass_basis: str = "") -> VillagePlan:
+def village_plan_set(
+    *,
+    actor,
+    division: Division,
+    method: str,
+    planned_households: int,
+    construction_done_on: dt.date | None = None,
+    commissioning_done_on: dt.date | None = None,
+    demolition_year: int | None = None,
+    gas_review_passed_on: dt.date | None = None,
+    gas_review_note: str = "",
+    biomass_basis: str = "",
+) -> VillagePlan:
     """A village's plan with the conditions of its method (三、（一）（二）): a contradiction is refused, a condition
     not yet recorded (the gas expert review) is kept and shown as not met."""
     actor = as_actor(actor)
@@ -75,8 +83,13 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
     if method != Method.BIOMASS:
         biomass_basis = ""
     conditions = rules.village_plan_terms(
-        method=method, year=plan.year, demolition_year=demolition_year, gas_review_passed_on=gas_review_passed_on,
-        biomass_basis=biomass_basis, construction_done_on=construction_done_on)
+        method=method,
+        year=plan.year,
+        demolition_year=demolition_year,
+        gas_review_passed_on=gas_review_passed_on,
+        biomass_basis=biomass_basis,
+        construction_done_on=construction_done_on,
+    )
     if conditions.data["errors"]:
         raise ServiceError(*conditions.data["errors"][0])
     plan.method, plan.planned_households = method, planned_households
@@ -84,8 +97,13 @@ def village_plan_set(*, actor, division: Division, method: str, planned_househol
     plan.demolition_year, plan.gas_review_passed_on = demolition_year, gas_review_passed_on
     plan.gas_review_note, plan.biomass_basis = (gas_review_note or "").strip(), biomass_basis
     plan.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
-                 instance=plan, before=before, after=model_snapshot(plan))
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+        instance=plan,
+        before=before,
+        after=model_snapshot(plan),
+    )
     return plan
 
 
@@ -96,8 +114,9 @@ TOWN_KINDS = frozenset({Division.Kind.TOWN, Division.Kind.STREET, Division.Kind.
 
 
 @transaction.atomic
-def inspection_record(*, actor, town: Division, done_on: dt.date, households_checked: int = 0,
-                      findings: str = "") -> EquipmentInspection:
+def inspection_record(
+    *, actor, town: Division, done_on: dt.date, households_checked: int = 0, findings: str = ""
+) -> EquipmentInspection:
     """B11 (五、（四）, L5589): the town's full inspection and maintenance of the equipment installed since 2017."""
     actor = as_actor(actor)
     if town.kind not in TOWN_KINDS:
@@ -113,14 +132,29 @@ def inspection_record(*, actor, town: Division, done_on: dt.date, households_che
     inspection.done_on, inspection.households_checked = done_on, households_checked
     inspection.findings, inspection.recorded_by = (findings or "").strip(), actor_user(actor)
     inspection.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
-                 instance=inspection, before=before, after=model_snapshot(inspection))
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+        instance=inspection,
+        before=before,
+        after=model_snapshot(inspection),
+    )
     return inspection
 
 
 @transaction.atomic
-def household_register(*, actor, division: Division, id_number: str, name: str, address: str, method: str,
-                       members: int = 1, special_poor: bool = False, converted_year: int | None = None) -> Household:
+def household_register(
+    *,
+    actor,
+    division: Division,
+    id_number: str,
+    name: str,
+    address: str,
+    method: str,
+    members: int = 1,
+    special_poor: bool = False,
+    converted_year: int | None = None,
+) -> Household:
     """A household once per conversion year, by the householder's 身份证号."""
     actor = as_actor(actor)
     converted_year = converted_year or rules.programme_year()
@@ -139,17 +173,27 @@ def household_register(*, actor, division: Division, id_number: str, name: str, 
     if person is not None and not actor.is_system and not access.can_edit_household(actor, person.division):
         # The person lives (is registered) outside the actor's town: registering would attach another town's
         # resident to this ledger; the resident's own town must check it. Nothing is moved or rewritten.
-        raise AccessDenied("该身份证号的人员登记在其他镇（街道），不在本人数据范围内，请由所在镇（街道）核实。",
-                           field="id_number")
+        raise AccessDenied(
+            "该身份证号的人员登记在其他镇（街道），不在本人数据范围内，请由所在镇（街道）核实。",
+            field="id_number",
+        )
     person = person or person_register(
-        actor=actor, id_number=parsed.value, name=name,
-        division=division, address=address)
+        actor=actor, id_number=parsed.value, name=name, division=division, address=address
+    )
     if Household.objects.filter(householder=person, converted_year=converted_year).exists():
         raise ServiceError("id_number", f"该户主 {converted_year} 年的改造已登记。")
-    household = Household.objects.create(division=division, householder=person, address=address.strip(),
-                                         members=members, special_poor=special_poor, method=method,
-                                         converted_year=converted_year)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=household, after=model_snapshot(household))
+    household = Household.objects.create(
+        division=division,
+        householder=person,
+        address=address.strip(),
+        members=members,
+        special_poor=special_poor,
+        method=method,
+        converted_year=converted_year,
+    )
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, instance=household, after=model_snapshot(household)
+    )
     return household
 
 
@@ -158,13 +202,16 @@ def household_register(*, actor, division: Division, id_number: str, name: str, 
 DEVICE_PRICE_LIMIT = Decimal("9999999999.99")
 
 
-def _check_device_money_and_dates(*, price: Decimal, installed_on: dt.date | None,
-                                  commissioned_on: dt.date | None) -> None:
+def _check_device_money_and_dates(
+    *, price: Decimal, installed_on: dt.date | None, commissioned_on: dt.date | None
+) -> None:
     if not price.is_finite() or price > DEVICE_PRICE_LIMIT or price != price.quantize(Decimal("0.01")):
         raise ServiceError("price", "购买价格应为金额，最多两位小数，且不超过 9,999,999,999.99 元。")
     today = business_date()
-    for name, label, value in (("installed_on", "安装日期", installed_on),
-                                ("commissioned_on", "调试日期", commissioned_on)):
+    for name, label, value in (
+        ("installed_on", "安装日期", installed_on),
+        ("commissioned_on", "调试日期", commissioned_on),
+    ):
         if value is not None and value > today:
             raise ServiceError(name, f"{label}不能晚于今天（{today.isoformat()}）。")
     if installed_on and commissioned_on and installed_on > commissioned_on:
@@ -172,14 +219,26 @@ def _check_device_money_and_dates(*, price: Decimal, installed_on: dt.date | Non
 
 
 @transaction.atomic
-def device_record(*, actor, household: Household, kind: str, model_name: str, supplier: str, price: Decimal,
-                  tendered_price: Decimal | None = None, invoice_no: str = "", installed_on: dt.date | None = None,
-                  commissioned_on: dt.date | None = None) -> Device:
+def device_record(
+    *,
+    actor,
+    household: Household,
+    kind: str,
+    model_name: str,
+    supplier: str,
+    price: Decimal,
+    tendered_price: Decimal | None = None,
+    invoice_no: str = "",
+    installed_on: dt.date | None = None,
+    commissioned_on: dt.date | None = None,
+) -> Device:
     actor = as_actor(actor)
     require(access.can_edit_household(actor, household.division), "只能登记本人所在镇（街道）改造户的设备。")
     expected = Device.Kind.GAS_BOILER if household.method == Method.GAS else Device.Kind.BIOMASS_STOVE
     if kind != expected:
-        raise ServiceError("kind", f"{household.get_method_display()}改造户的设备应为{Device.Kind(expected).label}。")
+        raise ServiceError(
+            "kind", f"{household.get_method_display()}改造户的设备应为{Device.Kind(expected).label}。"
+        )
     if price is None or price < 0:
         raise ServiceError("price", "购买价格不能为空或为负数。")
     _check_device_money_and_dates(price=price, installed_on=installed_on, commissioned_on=commissioned_on)
@@ -192,18 +251,37 @@ def device_record(*, actor, household: Household, kind: str, model_name: str, su
             raise ServiceError("model_name", f"{model_name}（{supplier}）不在市级招标入围目录中（B13）。")
         tendered_price = tendered_price or listed.price
     device, created = Device.objects.update_or_create(
-        household=household, kind=kind,
-        defaults={"model_name": model_name.strip(), "supplier": supplier.strip(), "price": price,
-                  "tendered_price": tendered_price, "invoice_no": invoice_no.strip(), "installed_on": installed_on,
-                  "commissioned_on": commissioned_on})
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                 instance=device, after=model_snapshot(device), object_repr=f"改造户 #{household.pk} 设备")
+        household=household,
+        kind=kind,
+        defaults={
+            "model_name": model_name.strip(),
+            "supplier": supplier.strip(),
+            "price": price,
+            "tendered_price": tendered_price,
+            "invoice_no": invoice_no.strip(),
+            "installed_on": installed_on,
+            "commissioned_on": commissioned_on,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        instance=device,
+        after=model_snapshot(device),
+        object_repr=f"改造户 #{household.pk} 设备",
+    )
     return device
 
 
 @transaction.atomic
-def season_use_record(*, actor, household: Household, season: str, gas_m3: Decimal | None = None,
-                      fuel_tonnes: Decimal | None = None) -> SeasonUse:
+def season_use_record(
+    *,
+    actor,
+    household: Household,
+    season: str,
+    gas_m3: Decimal | None = None,
+    fuel_tonnes: Decimal | None = None,
+) -> SeasonUse:
     actor = as_actor(actor)
     require(access.can_record_use(actor, household), "只能登记本人所在镇（街道）改造户的用量。")
     try:
@@ -217,10 +295,16 @@ def season_use_record(*, actor, household: Household, season: str, gas_m3: Decim
     for value, name in ((gas_m3, "gas_m3"), (fuel_tonnes, "fuel_tonnes")):
         if value is not None and value < 0:
             raise ServiceError(name, "用量不能为负数。")
-    use, created = SeasonUse.objects.update_or_create(household=household, season=season,
-                                                      defaults={"gas_m3": gas_m3, "fuel_tonnes": fuel_tonnes})
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                 instance=use, after=model_snapshot(use), object_repr=f"改造户 #{household.pk} {season}")
+    use, created = SeasonUse.objects.update_or_create(
+        household=household, season=season, defaults={"gas_m3": gas_m3, "fuel_tonnes": fuel_tonnes}
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        instance=use,
+        after=model_snapshot(use),
+        object_repr=f"改造户 #{household.pk} {season}",
+    )
     return use
 
 
@@ -255,25 +339,55 @@ def _terms_for(household: Household, period: str) -> list[tuple[str, str, str, o
         if not payable.data["payable"]:
             return []
         if household.method == Method.GAS:
-            items = [("gas_network", "gas_company", "",
-                      _with_basis(rules.gas_network_terms(households=1), payable))]
+            items = [
+                (
+                    "gas_network",
+                    "gas_company",
+                    "",
+                    _with_basis(rules.gas_network_terms(households=1), payable),
+                )
+            ]
             boiler = _device(household, Device.Kind.GAS_BOILER)
             if boiler:
                 result = _with_basis(rules.gas_boiler_terms(price=boiler.price), payable)
                 items.append(("gas_boiler", result.data["payee"], "", result))
             return items
         stove = _device(household, Device.Kind.BIOMASS_STOVE)
-        return [("biomass_stove", "supplier", stove.supplier,
-                 _with_basis(rules.biomass_stove_terms(price=stove.price), payable))] if stove else []
+        return (
+            [
+                (
+                    "biomass_stove",
+                    "supplier",
+                    stove.supplier,
+                    _with_basis(rules.biomass_stove_terms(price=stove.price), payable),
+                )
+            ]
+            if stove
+            else []
+        )
     # Read the prefetched rows: .filter() here would query once per household in the compute loop.
     use = next((u for u in household.season_uses.all() if u.season == period), None)
     if use is None:
         return []
     if household.method == Method.GAS:
-        return [("gas_use", "household", "", rules.gas_use_terms(m3=use.gas_m3, season=period,
-                                                                  converted=household.converted_year))]
-    return [("biomass_fuel", "household", "", rules.biomass_fuel_terms(tonnes=use.fuel_tonnes, season=period,
-                                                                        converted=household.converted_year))]
+        return [
+            (
+                "gas_use",
+                "household",
+                "",
+                rules.gas_use_terms(m3=use.gas_m3, season=period, converted=household.converted_year),
+            )
+        ]
+    return [
+        (
+            "biomass_fuel",
+            "household",
+            "",
+            rules.biomass_fuel_terms(
+                tonnes=use.fuel_tonnes, season=period, converted=household.converted_year
+            ),
+        )
+    ]
 
 
 def _special_poor_terms_for(household: Household, period: str) -> list[tuple[str, str, str, object]]:
@@ -290,11 +404,22 @@ def _special_poor_terms_for(household: Household, period: str) -> list[tuple[str
         if household.method == Method.GAS:
             items = [("gas_network", "", _with_basis(rules.special_poor_terms(item="gas_network"), payable))]
             if _device(household, Device.Kind.GAS_BOILER):
-                items.append(("gas_boiler", "", _with_basis(rules.special_poor_terms(item="gas_boiler"), payable)))
+                items.append(
+                    ("gas_boiler", "", _with_basis(rules.special_poor_terms(item="gas_boiler"), payable))
+                )
         else:
             stove = _device(household, Device.Kind.BIOMASS_STOVE)
-            items = [("biomass_stove", stove.supplier,
-                      _with_basis(rules.special_poor_terms(item="biomass_stove"), payable))] if stove else []
+            items = (
+                [
+                    (
+                        "biomass_stove",
+                        stove.supplier,
+                        _with_basis(rules.special_poor_terms(item="biomass_stove"), payable),
+                    )
+                ]
+                if stove
+                else []
+            )
         return [(item, result.data["payee"], name, result) for item, name, result in items]
     use = next((u for u in household.season_uses.all() if u.season == period), None)
     if use is None:
@@ -387,22 +512,34 @@ def entitlements_compute(*, actor, period: str, progress=None) -> ComputeReport:
         if period == programme_period() and household.accepted_on is None and not terms:
             # Reading B12: installation items wait for the county acceptance; rows computed earlier leave the open
             # claims (claims_build recounts them). An approved row is never touched.
-            Entitlement.objects.filter(household=household, period=period, adjusts=None,
-                                       adjustments__isnull=True).exclude(claim__status=Claim.Status.APPROVED).delete()
+            Entitlement.objects.filter(
+                household=household, period=period, adjusts=None, adjustments__isnull=True
+            ).exclude(claim__status=Claim.Status.APPROVED).delete()
         for item, payee, payee_name, result in terms:
             data = result.as_json()
-            values = {"payee": payee, "payee_name": payee_name, "amount": Decimal(data["amount"]),
-                      "excess": Decimal(data.get("excess", "0")), "shares": data["shares"],
-                      "citations": data["citations"], "readings": data["readings"],
-                      "policy_basis": policy_basis(data)}
-            base = Entitlement.objects.filter(household=household, period=period, item=item,
-                                              adjusts=None).select_related("claim").first()
+            values = {
+                "payee": payee,
+                "payee_name": payee_name,
+                "amount": Decimal(data["amount"]),
+                "excess": Decimal(data.get("excess", "0")),
+                "shares": data["shares"],
+                "citations": data["citations"],
+                "readings": data["readings"],
+                "policy_basis": policy_basis(data),
+            }
+            base = (
+                Entitlement.objects.filter(household=household, period=period, item=item, adjusts=None)
+                .select_related("claim")
+                .first()
+            )
             if base is None or base.claim is None or base.claim.status != Claim.Status.APPROVED:
                 if base is not None and base.claim_id is not None and base.amount != values["amount"]:
-                    report.changed.append(PendingChange(household.pk, item, base.amount, values["amount"],
-                                                        base.claim_id))
-                Entitlement.objects.update_or_create(household=household, period=period, item=item, adjusts=None,
-                                                     defaults=values)
+                    report.changed.append(
+                        PendingChange(household.pk, item, base.amount, values["amount"], base.claim_id)
+                    )
+                Entitlement.objects.update_or_create(
+                    household=household, period=period, item=item, adjusts=None, defaults=values
+                )
                 report.computed += 1
                 continue
             settled_amount, settled_shares = _settled(base)
@@ -415,14 +552,31 @@ def entitlements_compute(*, actor, period: str, progress=None) -> ComputeReport:
                 continue
             Entitlement.objects.update_or_create(
                 pk=pending.pk if pending else None,
-                defaults={**values, "household": household, "period": period, "item": item, "adjusts": base,
-                          "amount": difference, "shares": _minus(values["shares"], settled_shares), "claim": None})
+                defaults={
+                    **values,
+                    "household": household,
+                    "period": period,
+                    "item": item,
+                    "adjusts": base,
+                    "amount": difference,
+                    "shares": _minus(values["shares"], settled_shares),
+                    "claim": None,
+                },
+            )
             report.adjustments += 1
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="heating.Entitlement",
-                 object_repr=f"{period} 补贴核算",
-                 after={"computed": report.computed, "locked": report.locked, "adjustments": report.adjustments,
-                        "special_poor": report.special_poor,
-                        "changed": [[c.household_id, c.item, str(c.old), str(c.new)] for c in report.changed]})
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        object_type="heating.Entitlement",
+        object_repr=f"{period} 补贴核算",
+        after={
+            "computed": report.computed,
+            "locked": report.locked,
+            "adjustments": report.adjustments,
+            "special_poor": report.special_poor,
+            "changed": [[c.household_id, c.item, str(c.old), str(c.new)] for c in report.changed],
+        },
+    )
     return report
 
 
@@ -436,13 +590,23 @@ def claims_build(*, actor, period: str) -> list[Claim]:
     require(access.can_compute(actor), "补贴申领由县住建局统一生成。")
     claims = []
     open_rows = Entitlement.objects.filter(period=period).exclude(claim__status=Claim.Status.APPROVED)
-    for payee, payee_name in open_rows.values_list("payee", "payee_name").distinct().order_by("payee", "payee_name"):
-        claim, _ = Claim.objects.get_or_create(period=period, payee=payee, payee_name=payee_name,
-                                               status=Claim.Status.DRAFT)
+    for payee, payee_name in (
+        open_rows.values_list("payee", "payee_name").distinct().order_by("payee", "payee_name")
+    ):
+        claim, _ = Claim.objects.get_or_create(
+            period=period, payee=payee, payee_name=payee_name, status=Claim.Status.DRAFT
+        )
         # A claim 财政局 sent back stays as it was (status, reason); its rows move into the resubmission.
-        returned = Claim.objects.filter(period=period, payee=payee, payee_name=payee_name,
-                                        status=Claim.Status.RETURNED, resubmitted_as__isnull=True)
-        open_rows.filter(payee=payee, payee_name=payee_name, claim__status=Claim.Status.RETURNED).update(claim=claim)
+        returned = Claim.objects.filter(
+            period=period,
+            payee=payee,
+            payee_name=payee_name,
+            status=Claim.Status.RETURNED,
+            resubmitted_as__isnull=True,
+        )
+        open_rows.filter(payee=payee, payee_name=payee_name, claim__status=Claim.Status.RETURNED).update(
+            claim=claim
+        )
         returned.update(resubmitted_as=claim)
         open_rows.filter(payee=payee, payee_name=payee_name, claim__isnull=True).update(claim=claim)
         shares: dict[str, Decimal] = {}
@@ -463,11 +627,15 @@ def claims_build(*, actor, period: str) -> list[Claim]:
                 known = basis["parameters"].setdefault(name, [])
                 if version not in known:
                     known.append(version)
-        claim.policy_basis = {"readings": dict(sorted(basis["readings"].items())),
-                              "changes": sorted(basis["changes"])}
+        claim.policy_basis = {
+            "readings": dict(sorted(basis["readings"].items())),
+            "changes": sorted(basis["changes"]),
+        }
         if complete:
             # Only a complete list lets the locks (heating.policy) tell which parameters the claim did not use.
-            claim.policy_basis["parameters"] = {name: sorted(v) for name, v in sorted(basis["parameters"].items())}
+            claim.policy_basis["parameters"] = {
+                name: sorted(v) for name, v in sorted(basis["parameters"].items())
+            }
         # Summed here, not by the database: SQLite's Sum of a total past the column fails on the read back.
         claim.amount = sum(claim.entitlements.values_list("amount", flat=True), Decimal("0"))
         # A total the claim's column cannot hold (many households at a huge administered amount) is refused,
@@ -475,7 +643,9 @@ def claims_build(*, actor, period: str) -> list[Claim]:
         model_decimal(Claim, "amount", claim.amount, low=-CLAIM_AMOUNT_TOP)  # an adjustment claim is negative
         claim.shares = {budget: f"{amount:.2f}" for budget, amount in sorted(shares.items())}
         claim.save()
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, after=model_snapshot(claim))
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, after=model_snapshot(claim)
+        )
         claims.append(claim)
     claim_submit_notices(claims=claims)
     return claims
@@ -490,17 +660,39 @@ def claim_approve(*, actor, claim: Claim) -> Claim:
         raise ServiceError("status", "该申领已审定锁定，更正须另行调整。")
     before = model_snapshot(claim)
     # The approval is a business date (a demo pinned to 2021 approves in 2021); the audit row keeps the real clock.
-    claim.status, claim.approved_by, claim.approved_at = Claim.Status.APPROVED, actor_user(actor), business_now()
+    claim.status, claim.approved_by, claim.approved_at = (
+        Claim.Status.APPROVED,
+        actor_user(actor),
+        business_now(),
+    )
     claim.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, before=before,
-                 after=model_snapshot(claim))
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=claim,
+        before=before,
+        after=model_snapshot(claim),
+    )
     return claim
 
 
 # --- The ledger in Excel, in the columns the towns keep ------------------------------------------
 
-LEDGER_COLUMNS = ["自然村代码", "户主姓名", "身份证号", "住址", "家庭人口", "特别困难群体（是/否）", "改造方式（气代煤/生物质）",
-                  "设备型号", "供货商", "购买价格", "发票号码", "安装日期", "调试日期"]
+LEDGER_COLUMNS = [
+    "自然村代码",
+    "户主姓名",
+    "身份证号",
+    "住址",
+    "家庭人口",
+    "特别困难群体（是/否）",
+    "改造方式（气代煤/生物质）",
+    "设备型号",
+    "供货商",
+    "购买价格",
+    "发票号码",
+    "安装日期",
+    "调试日期",
+]
 METHOD_TEXT = {"气代煤": Method.GAS, "生物质": Method.BIOMASS}
 
 
@@ -523,18 +715,30 @@ def ledger_export(households=None, *, masked: bool = False) -> bytes:
     def rows():
         # Read in chunks (devices prefetched per chunk) and written as they come (workbook_bytes is write-only):
         # memory stays flat with the number of households, instead of a list of every row first.
-        for household in (households.select_related("division", "householder").prefetch_related("devices")
-                          .iterator(chunk_size=2000)):
+        for household in (
+            households.select_related("division", "householder")
+            .prefetch_related("devices")
+            .iterator(chunk_size=2000)
+        ):
             device = next(iter(household.devices.all()), None)
             name, id_number = household.householder.name, household.householder.id_number
             if masked:
                 name, id_number = mask_name(name), mask_id_number(id_number)
-            yield [household.division.code, name, id_number,
-                   household.address, household.members, "是" if household.special_poor else "否",
-                   household.get_method_display(), device.model_name if device else "",
-                   device.supplier if device else "", device.price if device else None,
-                   device.invoice_no if device else "", device.installed_on if device else None,
-                   device.commissioned_on if device else None]
+            yield [
+                household.division.code,
+                name,
+                id_number,
+                household.address,
+                household.members,
+                "是" if household.special_poor else "否",
+                household.get_method_display(),
+                device.model_name if device else "",
+                device.supplier if device else "",
+                device.price if device else None,
+                device.invoice_no if device else "",
+                device.installed_on if device else None,
+                device.commissioned_on if device else None,
+            ]
 
     return workbook_bytes(sheet_title="清洁取暖台账", headers=LEDGER_COLUMNS, rows=rows())
 
@@ -542,11 +746,18 @@ def ledger_export(households=None, *, masked: bool = False) -> bytes:
 # What each column takes, for the clerk filling in the empty template (its second sheet, and the ledger page).
 LEDGER_COLUMN_NOTES = {
     "自然村代码": "12 至 15 位区划代码；该自然村须已有住建局登记的村改造计划",
-    "户主姓名": "必填", "身份证号": "18 位居民身份证号码，同一户只登记一次", "住址": "必填",
-    "家庭人口": "1 至 99 的整数，不填为 1", "特别困难群体（是/否）": "填“是”或“否”，不填为否",
+    "户主姓名": "必填",
+    "身份证号": "18 位居民身份证号码，同一户只登记一次",
+    "住址": "必填",
+    "家庭人口": "1 至 99 的整数，不填为 1",
+    "特别困难群体（是/否）": "填“是”或“否”，不填为否",
     "改造方式（气代煤/生物质）": "填“气代煤”或“生物质”，须与村改造计划一致",
-    "设备型号": "选填", "供货商": "选填", "购买价格": "金额，最多两位小数，如 2980.00；不填则不登记设备",
-    "发票号码": "同一张发票只能用于一户", "安装日期": "如 2021-09-25", "调试日期": "如 2021-10-08，不早于安装日期",
+    "设备型号": "选填",
+    "供货商": "选填",
+    "购买价格": "金额，最多两位小数，如 2980.00；不填则不登记设备",
+    "发票号码": "同一张发票只能用于一户",
+    "安装日期": "如 2021-09-25",
+    "调试日期": "如 2021-10-08，不早于安装日期",
 }
 # The example row imports in the demo county: 青城镇河口村 (gas plan) and a valid 身份证号 (GB 11643 check digit).
 _EXAMPLE_ID_STEM = "37032219650315002"
@@ -561,11 +772,24 @@ def ledger_import_template() -> bytes:
 
     from countyhall.core.identity import check_digit
 
-    example = ["370322101201001", "王某某", _EXAMPLE_ID_STEM + check_digit(_EXAMPLE_ID_STEM), "青城镇河口村1号", 3,
-               "否", "气代煤", "壁挂炉 L1PB20", "示例燃气设备公司", Decimal("2980.00"), "00000001",
-               dt.date(2021, 9, 25), dt.date(2021, 10, 8)]
-    workbook = load_workbook(BytesIO(workbook_bytes(sheet_title="清洁取暖台账", headers=LEDGER_COLUMNS,
-                                                    rows=[example])))
+    example = [
+        "370322101201001",
+        "王某某",
+        _EXAMPLE_ID_STEM + check_digit(_EXAMPLE_ID_STEM),
+        "青城镇河口村1号",
+        3,
+        "否",
+        "气代煤",
+        "壁挂炉 L1PB20",
+        "示例燃气设备公司",
+        Decimal("2980.00"),
+        "00000001",
+        dt.date(2021, 9, 25),
+        dt.date(2021, 10, 8),
+    ]
+    workbook = load_workbook(
+        BytesIO(workbook_bytes(sheet_title="清洁取暖台账", headers=LEDGER_COLUMNS, rows=[example]))
+    )
     notes = workbook.create_sheet("填写说明")
     notes.append(["列名", "填写说明"])
     for column in LEDGER_COLUMNS:
@@ -581,15 +805,28 @@ def ledger_import_template() -> bytes:
 # column (PostgreSQL would otherwise refuse the INSERT with a 500; SQLite would store it silently).
 TEXT_LIMITS = {
     1: ("户主姓名", Person._meta.get_field("name").max_length),
-    3: ("住址", min(Household._meta.get_field("address").max_length, Person._meta.get_field("address").max_length)),
+    3: (
+        "住址",
+        min(Household._meta.get_field("address").max_length, Person._meta.get_field("address").max_length),
+    ),
     7: ("设备型号", Device._meta.get_field("model_name").max_length),
     8: ("供货商", Device._meta.get_field("supplier").max_length),
     10: ("发票号码", Device._meta.get_field("invoice_no").max_length),
 }
 # A service's refusal names a model field; the import report names the workbook column instead.
-FIELD_COLUMNS = {"division": "自然村代码", "name": "户主姓名", "id_number": "身份证号", "address": "住址",
-                 "members": "家庭人口", "method": "改造方式（气代煤/生物质）", "kind": "改造方式（气代煤/生物质）",
-                 "model_name": "设备型号", "supplier": "供货商", "price": "购买价格", "invoice_no": "发票号码"}
+FIELD_COLUMNS = {
+    "division": "自然村代码",
+    "name": "户主姓名",
+    "id_number": "身份证号",
+    "address": "住址",
+    "members": "家庭人口",
+    "method": "改造方式（气代煤/生物质）",
+    "kind": "改造方式（气代煤/生物质）",
+    "model_name": "设备型号",
+    "supplier": "供货商",
+    "price": "购买价格",
+    "invoice_no": "发票号码",
+}
 NO_PLAN_MESSAGE = "所在自然村没有改造计划（请先由住建局登记村改造计划）"
 MAX_MEMBERS = 99  # a household's members: a PositiveSmallIntegerField, and no real household is larger
 
@@ -602,8 +839,11 @@ def _row_scope_problems(actor, division: Division | None, id_number: str) -> lis
     if division is not None and not access.can_edit_household(actor, division):
         problems.append(("自然村代码", "该自然村不在本人所在镇（街道）范围内"))
     if id_number:
-        household = (Household.objects.filter(householder__id_number=id_number, converted_year=rules.programme_year())
-                     .select_related("division").first())
+        household = (
+            Household.objects.filter(householder__id_number=id_number, converted_year=rules.programme_year())
+            .select_related("division")
+            .first()
+        )
         if household is not None and not access.can_edit_household(actor, household.division):
             problems.append(("身份证号", "该户已在其他镇（街道）登记，不在本人范围内，未导入"))
         elif household is None:
@@ -668,8 +908,15 @@ def _row_changes(household: Household, values: dict) -> list[tuple[str, str, obj
     return changes
 
 
-def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update_existing: bool = False,
-                  dry_run: bool = False, progress=None) -> LedgerImport:
+def ledger_import(
+    *,
+    actor,
+    content: bytes,
+    mode: str = "all_or_nothing",
+    update_existing: bool = False,
+    dry_run: bool = False,
+    progress=None,
+) -> LedgerImport:
     """Import households and devices; bad rows are reported by row number and nothing is half-written.
 
     A row for a household already in the ledger is compared field by field: its changes are listed
@@ -706,7 +953,9 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
             problems.append(("改造方式（气代煤/生物质）", "应填“气代煤”或“生物质”"))
         elif division is not None and plans.get(division.pk) == Method.BIOMASS and method == Method.GAS:
             # B1: a village converts as a whole by its plan's method; gas in a biomass village contradicts it.
-            problems.append(("改造方式（气代煤/生物质）", f"{division.name}的村改造计划为生物质，不能登记气代煤户"))
+            problems.append(
+                ("改造方式（气代煤/生物质）", f"{division.name}的村改造计划为生物质，不能登记气代煤户")
+            )
         try:
             id_number = parse_id_number(cell_text(values[2])).value
         except IdNumberError as exc:
@@ -720,8 +969,13 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
         if id_number and name:
             known = Person.objects.filter(id_number=id_number).values_list("name", flat=True).first()
             if known is not None and known != name:
-                problems.append(("户主姓名", f"该身份证号已登记为“{mask_name(known)}”，与本行姓名“{name}”不一致，"
-                                          "请核对身份证号或姓名"))
+                problems.append(
+                    (
+                        "户主姓名",
+                        f"该身份证号已登记为“{mask_name(known)}”，与本行姓名“{name}”不一致，"
+                        "请核对身份证号或姓名",
+                    )
+                )
         members_text = cell_text(values[4]) or "1"
         members = int(members_text) if members_text.isdecimal() else 0
         if not 1 <= members <= MAX_MEMBERS:
@@ -744,21 +998,36 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
         installed, commissioned = dates["installed_on"], dates["commissioned_on"]
         if price is not None:
             try:
-                _check_device_money_and_dates(price=price, installed_on=installed, commissioned_on=commissioned)
+                _check_device_money_and_dates(
+                    price=price, installed_on=installed, commissioned_on=commissioned
+                )
             except ServiceError as exc:
-                column = {"price": "购买价格", "installed_on": "安装日期", "commissioned_on": "调试日期"}[exc.field]
+                column = {"price": "购买价格", "installed_on": "安装日期", "commissioned_on": "调试日期"}[
+                    exc.field
+                ]
                 problems.append((column, exc.message))
         invoice_no = cell_text(values[10])
         if invoice_no:
             if invoice_no in invoices_seen:
-                problems.append(("发票号码", f"与第 {invoices_seen[invoice_no]} 行的发票号码重复，同一张发票不能重复申领"))
+                problems.append(
+                    ("发票号码", f"与第 {invoices_seen[invoice_no]} 行的发票号码重复，同一张发票不能重复申领")
+                )
             else:
                 invoices_seen[invoice_no] = number
-                other = (Device.objects.filter(invoice_no=invoice_no).exclude(household__householder__id_number=id_number)
-                         .select_related("household__householder").first())
+                other = (
+                    Device.objects.filter(invoice_no=invoice_no)
+                    .exclude(household__householder__id_number=id_number)
+                    .select_related("household__householder")
+                    .first()
+                )
                 if other is not None:
-                    problems.append(("发票号码", f"已用于改造户 {mask_name(other.household.householder.name)}"
-                                              f"（台账编号 {other.household_id}）的设备，同一张发票不能重复申领"))
+                    problems.append(
+                        (
+                            "发票号码",
+                            f"已用于改造户 {mask_name(other.household.householder.name)}"
+                            f"（台账编号 {other.household_id}）的设备，同一张发票不能重复申领",
+                        )
+                    )
         if not name:
             problems.append(("户主姓名", "必填"))
         if not cell_text(values[3]):
@@ -766,32 +1035,82 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
         problems.extend(_row_scope_problems(actor, division, id_number))
         report.errors.extend((number, f, m) for f, m in problems)
         if not problems:
-            parsed.append((number, division, id_number, values, method, members, special_text == "是", price,
-                           installed, commissioned))
+            parsed.append(
+                (
+                    number,
+                    division,
+                    id_number,
+                    values,
+                    method,
+                    members,
+                    special_text == "是",
+                    price,
+                    installed,
+                    commissioned,
+                )
+            )
     with transaction.atomic():
-        for index, (number, division, id_number, values, method, members, special, price, installed,
-                    commissioned) in enumerate(parsed, start=1):
+        for index, (
+            number,
+            division,
+            id_number,
+            values,
+            method,
+            members,
+            special,
+            price,
+            installed,
+            commissioned,
+        ) in enumerate(parsed, start=1):
             if progress and index % 100 == 0:
                 progress(index, len(parsed))
-            existing = (Household.objects.filter(householder__id_number=id_number, converted_year=rules.programme_year())
-                        .select_related("householder", "division").prefetch_related("devices").first())
-            row_values = {"address": cell_text(values[3]), "members": members, "special_poor": special,
-                          "model_name": cell_text(values[7]), "supplier": cell_text(values[8]), "price": price,
-                          "invoice_no": cell_text(values[10]), "installed_on": installed,
-                          "commissioned_on": commissioned}
+            existing = (
+                Household.objects.filter(
+                    householder__id_number=id_number, converted_year=rules.programme_year()
+                )
+                .select_related("householder", "division")
+                .prefetch_related("devices")
+                .first()
+            )
+            row_values = {
+                "address": cell_text(values[3]),
+                "members": members,
+                "special_poor": special,
+                "model_name": cell_text(values[7]),
+                "supplier": cell_text(values[8]),
+                "price": price,
+                "invoice_no": cell_text(values[10]),
+                "installed_on": installed,
+                "commissioned_on": commissioned,
+            }
             if existing is not None:
                 if existing.division_id != division.pk or existing.method != method:
-                    report.errors.append((number, "自然村代码" if existing.division_id != division.pk else
-                                          "改造方式（气代煤/生物质）",
-                                          f"与台账不一致（台账：{existing.division.name}，{existing.get_method_display()}），"
-                                          "所在村和改造方式不能通过导入更改"))
+                    report.errors.append(
+                        (
+                            number,
+                            "自然村代码"
+                            if existing.division_id != division.pk
+                            else "改造方式（气代煤/生物质）",
+                            f"与台账不一致（台账：{existing.division.name}，{existing.get_method_display()}），"
+                            "所在村和改造方式不能通过导入更改",
+                        )
+                    )
                     continue
                 changes = _row_changes(existing, row_values)
                 if not changes:
                     report.unchanged += 1
                     continue
-                report.changes.extend(LedgerChange(number, existing.pk, existing.householder.name, label, history_text(old),
-                                                   history_text(new)) for _, label, old, new in changes)
+                report.changes.extend(
+                    LedgerChange(
+                        number,
+                        existing.pk,
+                        existing.householder.name,
+                        label,
+                        history_text(old),
+                        history_text(new),
+                    )
+                    for _, label, old, new in changes
+                )
                 if not update_existing:
                     report.skipped += 1
                     continue
@@ -801,13 +1120,22 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
                 try:
                     with transaction.atomic():
                         if household_changes or (device_changes and has_device):
-                            household_correct(actor=actor, household=existing, reason=f"台账导入第 {number} 行",
-                                              **household_changes, **(device_changes if has_device else {}))
+                            household_correct(
+                                actor=actor,
+                                household=existing,
+                                reason=f"台账导入第 {number} 行",
+                                **household_changes,
+                                **(device_changes if has_device else {}),
+                            )
                         if device_changes and not has_device:
-                            device_record(actor=actor, household=existing,
-                                          kind=Device.Kind.GAS_BOILER if method == Method.GAS
-                                          else Device.Kind.BIOMASS_STOVE,
-                                          **{n: row_values[n] for n in DEVICE_FIELDS})
+                            device_record(
+                                actor=actor,
+                                household=existing,
+                                kind=Device.Kind.GAS_BOILER
+                                if method == Method.GAS
+                                else Device.Kind.BIOMASS_STOVE,
+                                **{n: row_values[n] for n in DEVICE_FIELDS},
+                            )
                 except ServiceError as exc:
                     report.errors.append((number, FIELD_COLUMNS.get(exc.field, exc.field), exc.message))
                     continue
@@ -816,14 +1144,29 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
             try:
                 with transaction.atomic():
                     household = household_register(
-                        actor=actor, division=division, id_number=id_number, name=cell_text(values[1]),
-                        address=cell_text(values[3]), method=method, members=members, special_poor=special)
+                        actor=actor,
+                        division=division,
+                        id_number=id_number,
+                        name=cell_text(values[1]),
+                        address=cell_text(values[3]),
+                        method=method,
+                        members=members,
+                        special_poor=special,
+                    )
                     if price is not None:
-                        device_record(actor=actor, household=household,
-                                      kind=Device.Kind.GAS_BOILER if method == Method.GAS else Device.Kind.BIOMASS_STOVE,
-                                      model_name=cell_text(values[7]), supplier=cell_text(values[8]), price=price,
-                                      invoice_no=cell_text(values[10]), installed_on=installed,
-                                      commissioned_on=commissioned)
+                        device_record(
+                            actor=actor,
+                            household=household,
+                            kind=Device.Kind.GAS_BOILER
+                            if method == Method.GAS
+                            else Device.Kind.BIOMASS_STOVE,
+                            model_name=cell_text(values[7]),
+                            supplier=cell_text(values[8]),
+                            price=price,
+                            invoice_no=cell_text(values[10]),
+                            installed_on=installed,
+                            commissioned_on=commissioned,
+                        )
             except ServiceError as exc:
                 report.errors.append((number, FIELD_COLUMNS.get(exc.field, exc.field), exc.message))
                 continue
@@ -840,18 +1183,25 @@ def ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", update
     return report
 
 
-STAGE_ORDER = [Acceptance.Stage.TOWN_INITIAL, Acceptance.Stage.COUNTY_APPLICATION, Acceptance.Stage.THIRD_PARTY]
+STAGE_ORDER = [
+    Acceptance.Stage.TOWN_INITIAL,
+    Acceptance.Stage.COUNTY_APPLICATION,
+    Acceptance.Stage.THIRD_PARTY,
+]
 
 
 @transaction.atomic
-def acceptance_record(*, actor, plan: VillagePlan, stage: str, passed: bool, decided_on: dt.date,
-                      findings: str = "") -> Acceptance:
+def acceptance_record(
+    *, actor, plan: VillagePlan, stage: str, passed: bool, decided_on: dt.date, findings: str = ""
+) -> Acceptance:
     """Record one B12 step in order; the third party's pass marks the village's households accepted."""
     actor = as_actor(actor)
     if stage not in STAGE_ORDER:
         raise ServiceError("stage", "未知的验收环节。")
-    require(access.can_record_acceptance(actor, plan, stage),
-            "镇初验和县级验收申请由本镇（街道）记录，第三方综合验收由县住建局记录。")
+    require(
+        access.can_record_acceptance(actor, plan, stage),
+        "镇初验和县级验收申请由本镇（街道）记录，第三方综合验收由县住建局记录。",
+    )
     index = STAGE_ORDER.index(stage)
     if index > 0 and not plan.acceptances.filter(stage=STAGE_ORDER[index - 1], passed=True).exists():
         raise ServiceError("stage", f"须先完成“{Acceptance.Stage(STAGE_ORDER[index - 1]).label}”。")
@@ -861,27 +1211,50 @@ def acceptance_record(*, actor, plan: VillagePlan, stage: str, passed: bool, dec
     if decided_on > today:
         raise ServiceError("decided_on", f"验收日期不能晚于今天（{chinese_date(today)}）：验收完成后再记录。")
     if index > 0:
-        previous = plan.acceptances.filter(stage=STAGE_ORDER[index - 1], passed=True).order_by("decided_on").first()
+        previous = (
+            plan.acceptances.filter(stage=STAGE_ORDER[index - 1], passed=True).order_by("decided_on").first()
+        )
         if decided_on < previous.decided_on:
-            raise ServiceError("decided_on", f"验收日期不能早于“{Acceptance.Stage(STAGE_ORDER[index - 1]).label}”"
-                                             f"通过的日期（{chinese_date(previous.decided_on)}）。")
+            raise ServiceError(
+                "decided_on",
+                f"验收日期不能早于“{Acceptance.Stage(STAGE_ORDER[index - 1]).label}”"
+                f"通过的日期（{chinese_date(previous.decided_on)}）。",
+            )
     if not passed and not findings.strip():
         raise ServiceError("findings", "未通过时请写明验收意见。")
-    acceptance = Acceptance.objects.create(plan=plan, stage=stage, passed=passed, decided_on=decided_on,
-                                           decided_by=actor_user(actor), findings=findings)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=acceptance,
-                 after=model_snapshot(acceptance), object_repr=f"{plan.division} {acceptance}")
+    acceptance = Acceptance.objects.create(
+        plan=plan,
+        stage=stage,
+        passed=passed,
+        decided_on=decided_on,
+        decided_by=actor_user(actor),
+        findings=findings,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=acceptance,
+        after=model_snapshot(acceptance),
+        object_repr=f"{plan.division} {acceptance}",
+    )
     if stage == Acceptance.Stage.THIRD_PARTY and passed:
         updated = Household.objects.filter(division=plan.division, accepted_on__isnull=True).update(
-            accepted_on=decided_on)
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="heating.Household",
-                     object_repr=f"{plan.division} 改造户验收合格", after={"households": updated, "on": decided_on})
+            accepted_on=decided_on
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            object_type="heating.Household",
+            object_repr=f"{plan.division} 改造户验收合格",
+            after={"households": updated, "on": decided_on},
+        )
     return acceptance
 
 
 @transaction.atomic
-def meter_reading_record(*, actor, household: Household, season: str, read_on: dt.date,
-                         reading_m3: Decimal) -> SeasonUse:
+def meter_reading_record(
+    *, actor, household: Household, season: str, read_on: dt.date, reading_m3: Decimal
+) -> SeasonUse:
     """Record a gas meter reading; the season's use becomes the last reading minus the first."""
     actor = as_actor(actor)
     require(access.can_record_use(actor, household), "只能登记本人所在镇（街道）改造户的抄表。")
@@ -898,17 +1271,28 @@ def meter_reading_record(*, actor, household: Household, season: str, read_on: d
     later = [r for r in readings if r.read_on > read_on]
     if (earlier and reading_m3 < earlier[-1].reading_m3) or (later and reading_m3 > later[0].reading_m3):
         raise ServiceError("reading_m3", "表数应随抄表日期递增。")
-    reading = MeterReading.objects.create(household=household, season=season, read_on=read_on, reading_m3=reading_m3)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=reading, after=model_snapshot(reading),
-                 object_repr=f"改造户 #{household.pk} 抄表")
-    values = list(household.meter_readings.filter(season=season).order_by("read_on").values_list("reading_m3",
-                                                                                                  flat=True))
+    reading = MeterReading.objects.create(
+        household=household, season=season, read_on=read_on, reading_m3=reading_m3
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=reading,
+        after=model_snapshot(reading),
+        object_repr=f"改造户 #{household.pk} 抄表",
+    )
+    values = list(
+        household.meter_readings.filter(season=season)
+        .order_by("read_on")
+        .values_list("reading_m3", flat=True)
+    )
     return season_use_record(actor=actor, household=household, season=season, gas_m3=values[-1] - values[0])
 
 
 @transaction.atomic
-def fuel_purchase_record(*, actor, household: Household, season: str, bought_on: dt.date, tonnes: Decimal,
-                         invoice_no: str = "") -> SeasonUse:
+def fuel_purchase_record(
+    *, actor, household: Household, season: str, bought_on: dt.date, tonnes: Decimal, invoice_no: str = ""
+) -> SeasonUse:
     """Record a biomass fuel purchase; the season's fuel is the sum of its purchases."""
     actor = as_actor(actor)
     require(access.can_record_use(actor, household), "只能登记本人所在镇（街道）改造户的燃料购买。")
@@ -920,16 +1304,24 @@ def fuel_purchase_record(*, actor, household: Household, season: str, bought_on:
         rules.season_start(season)
     except ValueError as exc:
         raise ServiceError("season", str(exc)) from None
-    purchase = FuelPurchase.objects.create(household=household, season=season, bought_on=bought_on, tonnes=tonnes,
-                                           invoice_no=invoice_no.strip())
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=purchase, after=model_snapshot(purchase),
-                 object_repr=f"改造户 #{household.pk} 燃料购买")
+    purchase = FuelPurchase.objects.create(
+        household=household, season=season, bought_on=bought_on, tonnes=tonnes, invoice_no=invoice_no.strip()
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=purchase,
+        after=model_snapshot(purchase),
+        object_repr=f"改造户 #{household.pk} 燃料购买",
+    )
     total = household.fuel_purchases.filter(season=season).aggregate(total=Sum("tonnes"))["total"]
     return season_use_record(actor=actor, household=household, season=season, fuel_tonnes=total)
 
 
 @transaction.atomic
-def tendered_equipment_add(*, actor, kind: str, model_name: str, supplier: str, price: Decimal) -> TenderedEquipment:
+def tendered_equipment_add(
+    *, actor, kind: str, model_name: str, supplier: str, price: Decimal
+) -> TenderedEquipment:
     actor = as_actor(actor)
     require(access.can_set_tendered(actor), "市级招标入围设备目录由县住建局录入。")
     if kind not in Device.Kind.values:
@@ -937,15 +1329,21 @@ def tendered_equipment_add(*, actor, kind: str, model_name: str, supplier: str, 
     if price is None or price <= 0:
         raise ServiceError("price", "招标价格应大于零。")
     item, created = TenderedEquipment.objects.update_or_create(
-        kind=kind, model_name=model_name.strip(), supplier=supplier.strip(), defaults={"price": price})
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                 instance=item, after=model_snapshot(item))
+        kind=kind, model_name=model_name.strip(), supplier=supplier.strip(), defaults={"price": price}
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        instance=item,
+        after=model_snapshot(item),
+    )
     return item
 
 
 @transaction.atomic
-def public_institution_set(*, actor, name: str, division: Division, heated_area_m2: Decimal,
-                           accepted_on: dt.date | None = None) -> PublicInstitution:
+def public_institution_set(
+    *, actor, name: str, division: Division, heated_area_m2: Decimal, accepted_on: dt.date | None = None
+) -> PublicInstitution:
     """B10: a non-profit public place converted in the programme's year; counts toward the task, earns no subsidy."""
     actor = as_actor(actor)
     require(access.can_set_institution(actor, division), "公服机构由县住建局登记。")
@@ -954,10 +1352,15 @@ def public_institution_set(*, actor, name: str, division: Division, heated_area_
     if heated_area_m2 is None or heated_area_m2 < 0:
         raise ServiceError("heated_area_m2", "采暖面积不能为空或为负数。")
     institution, created = PublicInstitution.objects.update_or_create(
-        name=name.strip(), defaults={"division": division, "heated_area_m2": heated_area_m2,
-                                     "accepted_on": accepted_on})
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                 instance=institution, after=model_snapshot(institution))
+        name=name.strip(),
+        defaults={"division": division, "heated_area_m2": heated_area_m2, "accepted_on": accepted_on},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        instance=institution,
+        after=model_snapshot(institution),
+    )
     return institution
 
 
@@ -968,16 +1371,25 @@ def _organisations_with_role(role: str):
     """The organisations (at county scope) whose staff hold `role`: where an in-app notice for that office goes."""
     from countyhall.core.models import Organisation
 
-    return (Organisation.objects.filter(users__role_grants__role=role, division__parent__isnull=True)
-            .distinct().order_by("pk"))
+    return (
+        Organisation.objects.filter(users__role_grants__role=role, division__parent__isnull=True)
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def _notify_role(*, role: str, subject: str, body: str, source) -> None:
     from countyhall.core.notifications import notify
 
     for organisation in _organisations_with_role(role):
-        notify(channel="in_app", recipient=str(organisation), organisation=organisation, subject=subject, body=body,
-               source=source)
+        notify(
+            channel="in_app",
+            recipient=str(organisation),
+            organisation=organisation,
+            subject=subject,
+            body=body,
+            source=source,
+        )
 
 
 def claim_label(claim: Claim) -> str:
@@ -995,9 +1407,13 @@ def claim_submit_notices(*, claims: list[Claim]) -> None:
         return
     total = sum((c.amount for c in drafts), Decimal("0"))
     lines = "\n".join(f"· {claim_label(c)}：{c.amount:,.2f} 元" for c in drafts)
-    _notify_role(role=Role.FINANCE, subject=f"清洁取暖补贴申领待审定（{len(drafts)} 项）",
-                 body=f"县住建局于 {format_local(business_now())} 提交清洁取暖补贴申领 {len(drafts)} 项，"
-                      f"合计 {total:,.2f} 元，请审定：\n{lines}", source=drafts[0])
+    _notify_role(
+        role=Role.FINANCE,
+        subject=f"清洁取暖补贴申领待审定（{len(drafts)} 项）",
+        body=f"县住建局于 {format_local(business_now())} 提交清洁取暖补贴申领 {len(drafts)} 项，"
+        f"合计 {total:,.2f} 元，请审定：\n{lines}",
+        source=drafts[0],
+    )
 
 
 @transaction.atomic
@@ -1023,23 +1439,43 @@ def claim_return(*, actor, claim: Claim, reason: str) -> Claim:
     claim.status, claim.returned_reason = Claim.Status.RETURNED, reason
     claim.returned_by, claim.returned_at = actor_user(actor), business_now()
     claim.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=claim, before=before,
-                 after=model_snapshot(claim), note=f"退回：{reason}")
-    _notify_role(role=Role.HOUSING, subject=f"清洁取暖补贴申领被退回：{claim_label(claim)}",
-                 body=f"财政局于 {format_local(claim.returned_at)} 退回申领“{claim_label(claim)}”"
-                      f"（{claim.amount:,.2f} 元）。退回原因：{reason}\n请更正台账后重新核算并提交。", source=claim)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=claim,
+        before=before,
+        after=model_snapshot(claim),
+        note=f"退回：{reason}",
+    )
+    _notify_role(
+        role=Role.HOUSING,
+        subject=f"清洁取暖补贴申领被退回：{claim_label(claim)}",
+        body=f"财政局于 {format_local(claim.returned_at)} 退回申领“{claim_label(claim)}”"
+        f"（{claim.amount:,.2f} 元）。退回原因：{reason}\n请更正台账后重新核算并提交。",
+        source=claim,
+    )
     return claim
 
 
-def _record_corrections(*, actor, household: Household, record: str, changes: list[tuple[str, object, object]],
-                        reason: str) -> list:
+def _record_corrections(
+    *, actor, household: Household, record: str, changes: list[tuple[str, object, object]], reason: str
+) -> list:
     from countyhall.core.actors import actor_label
     from countyhall.heating.models import Correction
 
-    return [Correction.objects.create(household=household, record=record, field=label, old=history_text(old)[:200],
-                                      new=history_text(new)[:200], reason=reason, by=actor_user(actor),
-                                      by_label=actor_label(actor))
-            for label, old, new in changes]
+    return [
+        Correction.objects.create(
+            household=household,
+            record=record,
+            field=label,
+            old=history_text(old)[:200],
+            new=history_text(new)[:200],
+            reason=reason,
+            by=actor_user(actor),
+            by_label=actor_label(actor),
+        )
+        for label, old, new in changes
+    ]
 
 
 def _reason(reason: str) -> str:
@@ -1052,8 +1488,14 @@ def _reason(reason: str) -> str:
 
 
 HOUSEHOLD_FIELDS = {"address": "住址", "members": "家庭人口", "special_poor": "特别困难群体"}
-DEVICE_FIELDS = {"model_name": "设备型号", "supplier": "供货商", "price": "购买价格", "invoice_no": "发票号码",
-                 "installed_on": "安装日期", "commissioned_on": "调试日期"}
+DEVICE_FIELDS = {
+    "model_name": "设备型号",
+    "supplier": "供货商",
+    "price": "购买价格",
+    "invoice_no": "发票号码",
+    "installed_on": "安装日期",
+    "commissioned_on": "调试日期",
+}
 
 
 @transaction.atomic
@@ -1069,7 +1511,9 @@ def household_correct(*, actor, household: Household, reason: str, **values) -> 
         raise ServiceError(sorted(unknown)[0], "该字段不能在此更正。")
     if "address" in values and not str(values["address"] or "").strip():
         raise ServiceError("address", "住址不能为空。")
-    if "members" in values and not (isinstance(values["members"], int) and 1 <= values["members"] <= MAX_MEMBERS):
+    if "members" in values and not (
+        isinstance(values["members"], int) and 1 <= values["members"] <= MAX_MEMBERS
+    ):
         raise ServiceError("members", f"家庭人口应为 1 至 {MAX_MEMBERS} 的整数。")
     before = model_snapshot(household)
     changes = []
@@ -1087,15 +1531,25 @@ def household_correct(*, actor, household: Household, reason: str, **values) -> 
             raise ServiceError("price", "该户尚未登记设备，请先登记设备。")
         for name, label in DEVICE_FIELDS.items():
             if name in device_values:
-                new = device_values[name].strip() if isinstance(device_values[name], str) else device_values[name]
+                new = (
+                    device_values[name].strip()
+                    if isinstance(device_values[name], str)
+                    else device_values[name]
+                )
                 if getattr(device, name) != new:
                     device_changes.append((label, getattr(device, name), new))
     if not changes and not device_changes:
         raise ServiceError("reason", "没有需要更正的内容（各项与原值相同）。")
     if changes:
         household.save()
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=household, before=before,
-                     after=model_snapshot(household), note=f"更正：{reason}")
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=household,
+            before=before,
+            after=model_snapshot(household),
+            note=f"更正：{reason}",
+        )
     if device_changes:
         merged = {name: getattr(device, name) for name in DEVICE_FIELDS}
         merged.update({name: (v.strip() if isinstance(v, str) else v) for name, v in device_values.items()})
@@ -1103,9 +1557,11 @@ def household_correct(*, actor, household: Household, reason: str, **values) -> 
             raise ServiceError("price", "购买价格不能为空。")
         _check_invoice_unique(invoice_no=merged["invoice_no"], household=household)
         device_record(actor=actor, household=household, kind=device.kind, **merged)
-    return (_record_corrections(actor=actor, household=household, record="改造户信息", changes=changes, reason=reason)
-            + _record_corrections(actor=actor, household=household, record="采暖设备", changes=device_changes,
-                                  reason=reason))
+    return _record_corrections(
+        actor=actor, household=household, record="改造户信息", changes=changes, reason=reason
+    ) + _record_corrections(
+        actor=actor, household=household, record="采暖设备", changes=device_changes, reason=reason
+    )
 
 
 def _check_invoice_unique(*, invoice_no: str, household: Household | None) -> None:
@@ -1113,23 +1569,35 @@ def _check_invoice_unique(*, invoice_no: str, household: Household | None) -> No
     invoice_no = (invoice_no or "").strip()
     if not invoice_no:
         return
-    other = Device.objects.filter(invoice_no=invoice_no).exclude(household=household).select_related(
-        "household__householder").first()
+    other = (
+        Device.objects.filter(invoice_no=invoice_no)
+        .exclude(household=household)
+        .select_related("household__householder")
+        .first()
+    )
     if other is not None:
-        raise ServiceError("invoice_no", f"发票号码 {invoice_no} 已用于改造户 {mask_name(other.household.householder.name)}"
-                                         f"（台账编号 {other.household_id}）的设备，同一张发票不能重复申领。")
+        raise ServiceError(
+            "invoice_no",
+            f"发票号码 {invoice_no} 已用于改造户 {mask_name(other.household.householder.name)}"
+            f"（台账编号 {other.household_id}）的设备，同一张发票不能重复申领。",
+        )
 
 
 def _season_use_from_readings(*, actor, household: Household, season: str) -> SeasonUse | None:
-    values = list(household.meter_readings.filter(season=season).order_by("read_on").values_list("reading_m3",
-                                                                                                  flat=True))
+    values = list(
+        household.meter_readings.filter(season=season)
+        .order_by("read_on")
+        .values_list("reading_m3", flat=True)
+    )
     if not values:
         return None
     return season_use_record(actor=actor, household=household, season=season, gas_m3=values[-1] - values[0])
 
 
 @transaction.atomic
-def meter_reading_correct(*, actor, reading: MeterReading, reading_m3: Decimal, reason: str) -> SeasonUse | None:
+def meter_reading_correct(
+    *, actor, reading: MeterReading, reading_m3: Decimal, reason: str
+) -> SeasonUse | None:
     """Correct a mistyped meter reading; the old figure stays in the history and the season's use follows."""
     actor = as_actor(actor)
     reading = MeterReading.objects.select_for_update().select_related("household").get(pk=reading.pk)
@@ -1141,17 +1609,31 @@ def meter_reading_correct(*, actor, reading: MeterReading, reading_m3: Decimal, 
     if reading_m3 == reading.reading_m3:
         raise ServiceError("reading_m3", "表数与原值相同，无需更正。")
     others = household.meter_readings.filter(season=reading.season).exclude(pk=reading.pk)
-    if (others.filter(read_on__lt=reading.read_on, reading_m3__gt=reading_m3).exists()
-            or others.filter(read_on__gt=reading.read_on, reading_m3__lt=reading_m3).exists()):
+    if (
+        others.filter(read_on__lt=reading.read_on, reading_m3__gt=reading_m3).exists()
+        or others.filter(read_on__gt=reading.read_on, reading_m3__lt=reading_m3).exists()
+    ):
         raise ServiceError("reading_m3", "表数应随抄表日期递增。")
     before = model_snapshot(reading)
     old = reading.reading_m3
     reading.reading_m3 = reading_m3
     reading.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=reading, before=before,
-                 after=model_snapshot(reading), object_repr=f"改造户 #{household.pk} 抄表", note=f"更正：{reason}")
-    _record_corrections(actor=actor, household=household, record="燃气抄表",
-                        changes=[(f"{reading.read_on.isoformat()} 表数", old, reading_m3)], reason=reason)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=reading,
+        before=before,
+        after=model_snapshot(reading),
+        object_repr=f"改造户 #{household.pk} 抄表",
+        note=f"更正：{reason}",
+    )
+    _record_corrections(
+        actor=actor,
+        household=household,
+        record="燃气抄表",
+        changes=[(f"{reading.read_on.isoformat()} 表数", old, reading_m3)],
+        reason=reason,
+    )
     return _season_use_from_readings(actor=actor, household=household, season=reading.season)
 
 
@@ -1171,9 +1653,21 @@ def fuel_purchase_correct(*, actor, purchase: FuelPurchase, tonnes: Decimal, rea
     old = purchase.tonnes
     purchase.tonnes = tonnes
     purchase.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=purchase, before=before,
-                 after=model_snapshot(purchase), object_repr=f"改造户 #{household.pk} 燃料购买", note=f"更正：{reason}")
-    _record_corrections(actor=actor, household=household, record="燃料购买",
-                        changes=[(f"{purchase.bought_on.isoformat()} 吨数", old, tonnes)], reason=reason)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=purchase,
+        before=before,
+        after=model_snapshot(purchase),
+        object_repr=f"改造户 #{household.pk} 燃料购买",
+        note=f"更正：{reason}",
+    )
+    _record_corrections(
+        actor=actor,
+        household=household,
+        record="燃料购买",
+        changes=[(f"{purchase.bought_on.isoformat()} 吨数", old, tonnes)],
+        reason=reason,
+    )
     total = household.fuel_purchases.filter(season=purchase.season).aggregate(total=Sum("tonnes"))["total"]
     return season_use_record(actor=actor, household=household, season=purchase.season, fuel_tonnes=total)

@@ -56,15 +56,27 @@ def _duty_todos(user, today) -> list[Todo]:
     # A town owes the inspection once clean heating is on file there (a plan or a household of any year).
     towns = Division.objects.filter(kind__in=TOWN_KINDS, path__startswith=scope.path).filter(
         Exists(VillagePlan.objects.filter(division__path__startswith=OuterRef("path")))
-        | Exists(Household.objects.filter(division__path__startswith=OuterRef("path"))))
+        | Exists(Household.objects.filter(division__path__startswith=OuterRef("path")))
+    )
     missing = towns.exclude(pk__in=EquipmentInspection.objects.values("town_id")).count()
     if missing:
-        items.append(Todo(f"尚未完成{due.month}月{due.day}日前设备设施全面检查维护的镇（街道）", _url("heating:inspections"),
-                          count=missing, urgent=today > due, deadline=due, menu=MENU))
-    unreviewed = VillagePlan.objects.filter(division__path__startswith=scope.path, method=Method.GAS,
-                                            gas_review_passed_on__isnull=True).count()
+        items.append(
+            Todo(
+                f"尚未完成{due.month}月{due.day}日前设备设施全面检查维护的镇（街道）",
+                _url("heating:inspections"),
+                count=missing,
+                urgent=today > due,
+                deadline=due,
+                menu=MENU,
+            )
+        )
+    unreviewed = VillagePlan.objects.filter(
+        division__path__startswith=scope.path, method=Method.GAS, gas_review_passed_on__isnull=True
+    ).count()
     if unreviewed:
-        items.append(Todo("尚未记录燃气专家评审通过的气代煤村", _url("heating:setup"), count=unreviewed, menu=MENU))
+        items.append(
+            Todo("尚未记录燃气专家评审通过的气代煤村", _url("heating:setup"), count=unreviewed, menu=MENU)
+        )
     return items
 
 
@@ -110,7 +122,8 @@ def todos(user) -> list[Todo]:
         # Both counts in one pass over the scope's households (were two COUNT queries).
         counted = households.aggregate(
             no_device=Count("pk", filter=~Exists(Device.objects.filter(household=OuterRef("pk")))),
-            not_accepted=Count("pk", filter=Q(accepted_on__isnull=True)))
+            not_accepted=Count("pk", filter=Q(accepted_on__isnull=True)),
+        )
         no_device, not_accepted = counted["no_device"], counted["not_accepted"]
         if no_device:
             items.append(

@@ -7,7 +7,11 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/template.xlsx", views.ledger_template, name="ledger-template"),
-    path("ledger/import/jobs/<int:pk>/confirm/", views.ledger_import_confirm_job, name="ledger-import-confirm-job"),
+    path(
+        "ledger/import/jobs/<int:pk>/confirm/",
+        views.ledger_import_confirm_job,
+        name="ledger-import-confirm-job",
+    ),
     path("households/<int:pk>/", views.household_detail, name="household"),
     path("money/", views.money, name="money"),
     path("claims/", views.claims, name="claims"),

@@ -92,25 +92,36 @@ def _period_param(data) -> str:
         try:
             rules.season_start(period)
         except ValueError:
-            raise BadQuery("期间", f"应为 2021（管网与设备）或“2021-2022”形式的采暖季，收到“{period[:20]}”。") from None
+            raise BadQuery(
+                "期间", f"应为 2021（管网与设备）或“2021-2022”形式的采暖季，收到“{period[:20]}”。"
+            ) from None
     return period
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="台账 Excel 文件")
-    mode = forms.ChoiceField(label="导入方式", choices=[("all_or_nothing", "有错误时全部不导入"),
-                                                    ("valid_only", "只导入有效行，报告错误行")])
+    mode = forms.ChoiceField(
+        label="导入方式",
+        choices=[("all_or_nothing", "有错误时全部不导入"), ("valid_only", "只导入有效行，报告错误行")],
+    )
     update_existing = forms.BooleanField(
-        label="更新已有户（按身份证号找到的户，用本文件的内容更正；不勾选则已有户保持不变）", required=False)
+        label="更新已有户（按身份证号找到的户，用本文件的内容更正；不勾选则已有户保持不变）", required=False
+    )
 
 
 class AcceptanceForm(forms.Form):
     plan = forms.ModelChoiceField(label="自然村", queryset=VillagePlan.objects.select_related("division"))
     stage = forms.ChoiceField(label="环节", choices=Acceptance.Stage.choices)
     # No pre-selected outcome: the officer chooses 通过 or 未通过 explicitly.
-    passed = forms.TypedChoiceField(label="验收结论", choices=[("yes", "通过"), ("no", "未通过")],
-                                    coerce=lambda v: v == "yes", widget=forms.RadioSelect)
-    decided_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    passed = forms.TypedChoiceField(
+        label="验收结论",
+        choices=[("yes", "通过"), ("no", "未通过")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    decided_on = forms.DateField(
+        label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     findings = forms.CharField(label="验收意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, **kwargs):
@@ -123,9 +134,14 @@ class AcceptanceForm(forms.Form):
         field = self.fields["plan"]
         field.queryset = VillagePlan.objects.filter(pk__in=[p.pk for p in plans]).select_related("division")
         field.widget = _OptionsSelect()
-        field.widget.choices = [("", field.empty_label)] + [(p.pk, field.label_from_instance(p)) for p in plans]
-        self.fields["stage"].choices = [(value, label) for value, label in Acceptance.Stage.choices
-                                        if any(value in steps for steps in allowed.values())]
+        field.widget.choices = [("", field.empty_label)] + [
+            (p.pk, field.label_from_instance(p)) for p in plans
+        ]
+        self.fields["stage"].choices = [
+            (value, label)
+            for value, label in Acceptance.Stage.choices
+            if any(value in steps for steps in allowed.values())
+        ]
         self.usable = bool(plans)
 
 
@@ -181,23 +197,48 @@ def _finding_groups(findings) -> list[dict]:
             links.append(("在台账中查看（核查有问题）", reverse("heating:ledger") + "?status=finding"))
         elif kind == "above_cap":
             for period in sorted({f.period for f in of_kind}):
-                links.append((f"{period} 补贴明细（按超出上限金额排序）",
-                              reverse("heating:money") + "?" + urlencode({"period": period, "sort": "-excess"})))
+                links.append(
+                    (
+                        f"{period} 补贴明细（按超出上限金额排序）",
+                        reverse("heating:money") + "?" + urlencode({"period": period, "sort": "-excess"}),
+                    )
+                )
         # A kind listed nowhere else (price) is shown in full.
         shown = of_kind[:FINDINGS_SHOWN] if links else of_kind
-        groups.append({"kind": kind, "label": label, "total": len(of_kind), "shown": shown,
-                       "hidden": len(of_kind) - len(shown), "links": links})
+        groups.append(
+            {
+                "kind": kind,
+                "label": label,
+                "total": len(of_kind),
+                "shown": shown,
+                "hidden": len(of_kind) - len(shown),
+                "links": links,
+            }
+        )
     return groups
 
 
 def _findings_named(user, findings) -> list:
     """Each finding with its households by name (masked for roles without unmasked access) and place."""
     ids = {pk for f in findings for pk in f.household_ids}
-    households = {h.pk: h for h in Household.objects.filter(pk__in=ids).select_related(
-        "householder", "division__parent__parent")}
+    households = {
+        h.pk: h
+        for h in Household.objects.filter(pk__in=ids).select_related(
+            "householder", "division__parent__parent"
+        )
+    }
     show = _present(user)
-    return [(f, [(pk, show(households[pk].householder.name), place(households[pk])) for pk in f.household_ids
-                 if pk in households]) for f in findings]
+    return [
+        (
+            f,
+            [
+                (pk, show(households[pk].householder.name), place(households[pk]))
+                for pk in f.household_ids
+                if pk in households
+            ],
+        )
+        for f in findings
+    ]
 
 
 def _gas_share_text(v) -> str:
@@ -219,12 +260,18 @@ PROGRESS_COLUMNS = [
     Column("registered", "登记", value=lambda v: v.registered),
     Column("accepted", "验收", value=lambda v: v.accepted),
     Column("gas_share", "改气比例≥80%", value=_gas_share_text),
-    Column("construction", "工程建设（9月30日）",
-           value=lambda v: _deadline_text(v.construction_overdue, v.plan.construction_done_on),
-           sort="construction_done_on"),
-    Column("commissioning", "调试交付（10月20日）",
-           value=lambda v: _deadline_text(v.commissioning_overdue, v.plan.commissioning_done_on),
-           sort="commissioning_done_on"),
+    Column(
+        "construction",
+        "工程建设（9月30日）",
+        value=lambda v: _deadline_text(v.construction_overdue, v.plan.construction_done_on),
+        sort="construction_done_on",
+    ),
+    Column(
+        "commissioning",
+        "调试交付（10月20日）",
+        value=lambda v: _deadline_text(v.commissioning_overdue, v.plan.commissioning_done_on),
+        sort="commissioning_done_on",
+    ),
 ]
 
 
@@ -232,8 +279,13 @@ PROGRESS_COLUMNS = [
 @answers_bad_parameters(nav="heating/_nav.html")
 def dashboard(request):
     _need(request.user)
-    progress_table = Table(request, VillagePlan.objects.select_related("division__parent__parent__parent"),
-                           columns=PROGRESS_COLUMNS, default_sort="village", rows=village_progress)
+    progress_table = Table(
+        request,
+        VillagePlan.objects.select_related("division__parent__parent__parent"),
+        columns=PROGRESS_COLUMNS,
+        default_sort="village",
+        rows=village_progress,
+    )
     if progress_table.export_requested:
         return progress_table.export(filename="清洁取暖各村改造进度.xlsx")
     form = AcceptanceForm(request.POST or None, user=request.user)
@@ -251,30 +303,58 @@ def dashboard(request):
     charts = []
     if by_town:
         towns = sorted(by_town)
-        charts.append(bar_chart(title="各镇（街道）改造进度（户）", labels=towns,
-                                series={"计划": [by_town[t][0] for t in towns], "已登记": [by_town[t][1] for t in towns],
-                                        "已验收": [by_town[t][2] for t in towns]}))
+        charts.append(
+            bar_chart(
+                title="各镇（街道）改造进度（户）",
+                labels=towns,
+                series={
+                    "计划": [by_town[t][0] for t in towns],
+                    "已登记": [by_town[t][1] for t in towns],
+                    "已验收": [by_town[t][2] for t in towns],
+                },
+            )
+        )
     if periods:
-        charts.append(bar_chart(title="补贴资金按预算与期间（元）", labels=periods, stacked=True,
-                                series={BUDGET_LABELS.get(b, b): [money[p].get(b, Decimal(0)) for p in periods]
-                                        for b in budgets}))
+        charts.append(
+            bar_chart(
+                title="补贴资金按预算与期间（元）",
+                labels=periods,
+                stacked=True,
+                series={
+                    BUDGET_LABELS.get(b, b): [money[p].get(b, Decimal(0)) for p in periods] for b in budgets
+                },
+            )
+        )
     findings = _findings_for(request.user)
     groups = _finding_groups(findings)
     shown = [f for group in groups for f in group["shown"]]
     if shown:
         # The checks quote households' addresses: a read of personal data like any ledger list (the households
         # named on the page).
-        audit_personal_read(actor=request.user, what="清洁取暖台账核查", object_type="heating.Household",
-                            count=len({pk for f in shown for pk in f.household_ids}),
-                            filters={"findings": len(findings)},
-                            masked=not access.can_view_unmasked(request.user))
+        audit_personal_read(
+            actor=request.user,
+            what="清洁取暖台账核查",
+            object_type="heating.Household",
+            count=len({pk for f in shown for pk in f.household_ids}),
+            filters={"findings": len(findings)},
+            masked=not access.can_view_unmasked(request.user),
+        )
     named = iter(_findings_named(request.user, shown))
     for group in groups:
         group["shown"] = [next(named) for _ in group["shown"]]
-    return render(request, "heating/dashboard.html", {
-        "summary": task_summary(), "table": progress_table, "charts": charts, "form": form,
-        "money": [(p, [money[p].get(b, Decimal(0)) for b in budgets]) for p in periods], "budgets": budgets,
-        "finding_groups": groups})
+    return render(
+        request,
+        "heating/dashboard.html",
+        {
+            "summary": task_summary(),
+            "table": progress_table,
+            "charts": charts,
+            "form": form,
+            "money": [(p, [money[p].get(b, Decimal(0)) for b in budgets]) for p in periods],
+            "budgets": budgets,
+            "finding_groups": groups,
+        },
+    )
 
 
 # --- Who is who: the householder by name (masked for roles without unmasked access), with the place ---------
@@ -315,9 +395,14 @@ def _household_rows(user):
     unmasked = access.can_view_unmasked(user)
 
     def rows(households):
-        return [HouseholdRow(h, show(h.householder.name),
-                             h.householder.id_number if unmasked else mask_id_number(h.householder.id_number))
-                for h in households]
+        return [
+            HouseholdRow(
+                h,
+                show(h.householder.name),
+                h.householder.id_number if unmasked else mask_id_number(h.householder.id_number),
+            )
+            for h in households
+        ]
 
     return rows
 
@@ -333,18 +418,30 @@ LEDGER_COLUMNS = [
     Column("address", "住址", value=lambda r: r.household.address, default=False),
     Column("members", "家庭人口", value=lambda r: r.household.members, sort="members", default=False),
     Column("method", "改造方式", value=lambda r: r.household.get_method_display(), sort="method"),
-    Column("device", "设备型号（供货商）",
-           value=lambda r: f"{r.device.model_name}（{r.device.supplier}）" if r.device else "未登记"),
+    Column(
+        "device",
+        "设备型号（供货商）",
+        value=lambda r: f"{r.device.model_name}（{r.device.supplier}）" if r.device else "未登记",
+    ),
     Column("price", "购买价格", value=_device_cell("price")),
     Column("invoice_no", "发票号码", value=_device_cell("invoice_no"), default=False),
-    Column("special_poor", "特别困难群体", value=lambda r: "是" if r.household.special_poor else "否",
-           sort="special_poor"),
+    Column(
+        "special_poor",
+        "特别困难群体",
+        value=lambda r: "是" if r.household.special_poor else "否",
+        sort="special_poor",
+    ),
     Column("accepted_on", "验收合格日期", value=lambda r: r.household.accepted_on or "", sort="accepted_on"),
     Column("number", "台账编号", value=lambda r: f"#{r.household.pk}", sort="id"),
 ]
 
-STATUSES = [("no_device", "未登记设备"), ("not_accepted", "未验收"), ("accepted", "已验收"),
-            ("special_poor", "特别困难群体"), ("finding", "核查有问题")]
+STATUSES = [
+    ("no_device", "未登记设备"),
+    ("not_accepted", "未验收"),
+    ("accepted", "已验收"),
+    ("special_poor", "特别困难群体"),
+    ("finding", "核查有问题"),
+]
 
 
 def _division_choices(user) -> list:
@@ -353,17 +450,23 @@ def _division_choices(user) -> list:
     scope = user.scope_division
     if scope is None:
         return []
-    return [(label, options) for label, options in division_choices(scope=scope, include_natural=True, blank=None)
-            if isinstance(options, list)]
+    return [
+        (label, options)
+        for label, options in division_choices(scope=scope, include_natural=True, blank=None)
+        if isinstance(options, list)
+    ]
 
 
 def _with_findings(households):
     """Households with a ledger check finding a town settles (see todos.finding_count)."""
-    same_address = Household.objects.filter(address=OuterRef("address"), division=OuterRef("division")).exclude(
-        pk=OuterRef("pk"))
-    return households.filter(Q(division__heating_plan__isnull=True)
-                             | Q(division__heating_plan__method=Method.BIOMASS, method=Method.GAS)
-                             | Exists(same_address))
+    same_address = Household.objects.filter(
+        address=OuterRef("address"), division=OuterRef("division")
+    ).exclude(pk=OuterRef("pk"))
+    return households.filter(
+        Q(division__heating_plan__isnull=True)
+        | Q(division__heating_plan__method=Method.BIOMASS, method=Method.GAS)
+        | Exists(same_address)
+    )
 
 
 def _ledger_queryset(request, *, unmasked: bool):
@@ -393,7 +496,9 @@ def _ledger_queryset(request, *, unmasked: bool):
             match |= Q(householder__name__contains=query) | Q(address__contains=query)
         households = households.filter(match)
     filters = {"division": division.code if division else "", "method": method, "status": status, "q": query}
-    return households.select_related("division__parent__parent", "householder").prefetch_related("devices"), filters
+    return households.select_related("division__parent__parent", "householder").prefetch_related(
+        "devices"
+    ), filters
 
 
 IMPORT_SESSION_KEY = "heating_ledger_import"
@@ -413,18 +518,38 @@ def ledger(request):
         # The ledger in the import layout (the template the towns fill in), of the filtered households.
         if households.count() > settings.COUNTYHALL_JOB_EXPORT_ROWS:
             # A large export is built by the background worker; the download (audited) is on the job page.
-            job = job_submit(actor=user, kind=LEDGER_EXPORT, params={"filters": {
-                key: value for key, value in request.GET.items() if key not in ("format", "page")}})
+            job = job_submit(
+                actor=user,
+                kind=LEDGER_EXPORT,
+                params={
+                    "filters": {
+                        key: value for key, value in request.GET.items() if key not in ("format", "page")
+                    }
+                },
+            )
             return redirect("core:job", pk=job.pk)
         content = services.ledger_export(households, masked=not unmasked)
-        audit_personal_read(actor=user, what="清洁取暖台账导出", object_type="heating.Household",
-                            count=households.count(), filters=filters, masked=not unmasked)
+        audit_personal_read(
+            actor=user,
+            what="清洁取暖台账导出",
+            object_type="heating.Household",
+            count=households.count(),
+            filters=filters,
+            masked=not unmasked,
+        )
         return xlsx_response(content=content, filename="清洁取暖台账.xlsx")
-    table = Table(request, households, columns=LEDGER_COLUMNS, default_sort="place", rows=_household_rows(user))
+    table = Table(
+        request, households, columns=LEDGER_COLUMNS, default_sort="place", rows=_household_rows(user)
+    )
     if table.export_requested:
-        audit_personal_read(actor=user, what="清洁取暖台账导出", object_type="heating.Household",
-                            count=households.count(), filters={**filters, "cols": ",".join(
-                                c.key for c in table.export_columns())}, masked=not unmasked)
+        audit_personal_read(
+            actor=user,
+            what="清洁取暖台账导出",
+            object_type="heating.Household",
+            count=households.count(),
+            filters={**filters, "cols": ",".join(c.key for c in table.export_columns())},
+            masked=not unmasked,
+        )
         return table.export(filename="清洁取暖台账.xlsx")
     can_import = access.can_import_ledger(user)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -436,17 +561,29 @@ def ledger(request):
                 form = ImportForm()
                 messages.error(request, "预览已过期，请重新选择文件。")
             else:
-                report = services.ledger_import(actor=user, content=base64.b64decode(stored["content"]),
-                                                mode=stored["mode"], update_existing=stored["update_existing"])
+                report = services.ledger_import(
+                    actor=user,
+                    content=base64.b64decode(stored["content"]),
+                    mode=stored["mode"],
+                    update_existing=stored["update_existing"],
+                )
                 form = ImportForm()
         elif form.is_valid():
             content = form.cleaned_data["file"].read()
-            options = {"mode": form.cleaned_data["mode"], "update_existing": form.cleaned_data["update_existing"]}
+            options = {
+                "mode": form.cleaned_data["mode"],
+                "update_existing": form.cleaned_data["update_existing"],
+            }
             if import_as_job(content):
                 # A large file is previewed by the background worker; its job page offers the confirmation,
                 # which applies the same file in a second job (heating:ledger-import-confirm-job).
-                job = job_submit(actor=user, kind=LEDGER_IMPORT, params={**options, "dry_run": True},
-                                 input_file=content, input_name=form.cleaned_data["file"].name)
+                job = job_submit(
+                    actor=user,
+                    kind=LEDGER_IMPORT,
+                    params={**options, "dry_run": True},
+                    input_file=content,
+                    input_name=form.cleaned_data["file"].name,
+                )
                 return redirect("core:job", pk=job.pk)
             try:
                 preview = services.ledger_import(actor=user, content=content, dry_run=True, **options)
@@ -454,19 +591,43 @@ def ledger(request):
                 form.add_error(None, exc.message)
             else:
                 # The clerk confirms what the preview shows: the file waits in the session, nothing is written yet.
-                request.session[IMPORT_SESSION_KEY] = {"content": base64.b64encode(content).decode(), **options}
+                request.session[IMPORT_SESSION_KEY] = {
+                    "content": base64.b64encode(content).decode(),
+                    **options,
+                }
     show = _present(user)
     for result in (report, preview):
         if result is not None:
             for change in result.changes:
                 change.name = show(change.name)
-    audit_personal_read(actor=user, what="清洁取暖台账", object_type="heating.Household", count=len(table.rows),
-                        filters={**filters, "page": table.page.number}, masked=not unmasked)
-    return render(request, "heating/ledger.html", {
-        "table": table, "form": form, "report": report, "preview": preview, "can_import": can_import,
-        "methods": Method.choices, "statuses": STATUSES, "divisions": _division_choices(user),
-        "selected": {"division": request.GET.get("division", ""), "method": request.GET.get("method", ""),
-                     "status": request.GET.get("status", ""), "q": request.GET.get("q", "")}})
+    audit_personal_read(
+        actor=user,
+        what="清洁取暖台账",
+        object_type="heating.Household",
+        count=len(table.rows),
+        filters={**filters, "page": table.page.number},
+        masked=not unmasked,
+    )
+    return render(
+        request,
+        "heating/ledger.html",
+        {
+            "table": table,
+            "form": form,
+            "report": report,
+            "preview": preview,
+            "can_import": can_import,
+            "methods": Method.choices,
+            "statuses": STATUSES,
+            "divisions": _division_choices(user),
+            "selected": {
+                "division": request.GET.get("division", ""),
+                "method": request.GET.get("method", ""),
+                "status": request.GET.get("status", ""),
+                "q": request.GET.get("q", ""),
+            },
+        },
+    )
 
 
 @login_required
@@ -503,27 +664,39 @@ def ledger_import_confirm_job(request, pk: int):
 class CorrectForm(forms.Form):
     address = forms.CharField(label="住址", max_length=200)
     members = forms.IntegerField(label="家庭人口", min_value=1, max_value=services.MAX_MEMBERS)
-    special_poor = forms.TypedChoiceField(label="特别困难群体", choices=[("否", "否"), ("是", "是")],
-                                          coerce=lambda v: v == "是")
+    special_poor = forms.TypedChoiceField(
+        label="特别困难群体", choices=[("否", "否"), ("是", "是")], coerce=lambda v: v == "是"
+    )
     model_name = forms.CharField(label="设备型号", max_length=100, required=False)
     supplier = forms.CharField(label="供货商", max_length=100, required=False)
-    price = forms.DecimalField(label="购买价格（元）", min_value=0, decimal_places=2, max_digits=12, required=False)
+    price = forms.DecimalField(
+        label="购买价格（元）", min_value=0, decimal_places=2, max_digits=12, required=False
+    )
     invoice_no = forms.CharField(label="发票号码", max_length=40, required=False)
-    installed_on = forms.DateField(label="安装日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    commissioned_on = forms.DateField(label="调试日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    reason = forms.CharField(label="更正原因（必填，原值保留在历史中）", max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    installed_on = forms.DateField(
+        label="安装日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    commissioned_on = forms.DateField(
+        label="调试日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.CharField(
+        label="更正原因（必填，原值保留在历史中）", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReadingForm(forms.Form):
     season = forms.CharField(label="采暖季（如 2021-2022）", max_length=9)
-    read_on = forms.DateField(label="抄表日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    read_on = forms.DateField(
+        label="抄表日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     reading_m3 = forms.DecimalField(label="表数（立方米）", min_value=0, decimal_places=3, max_digits=12)
 
 
 class PurchaseForm(forms.Form):
     season = forms.CharField(label="采暖季（如 2021-2022）", max_length=9)
-    bought_on = forms.DateField(label="购买日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    bought_on = forms.DateField(
+        label="购买日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     tonnes = forms.DecimalField(label="吨数", min_value=Decimal("0.001"), decimal_places=3, max_digits=8)
     invoice_no = forms.CharField(label="票据号码", max_length=40, required=False)
 
@@ -542,8 +715,11 @@ class FixPurchaseForm(forms.Form):
 
 def _correct_initial(household) -> dict:
     device = household.devices.first()
-    initial = {"address": household.address, "members": household.members,
-               "special_poor": "是" if household.special_poor else "否"}
+    initial = {
+        "address": household.address,
+        "members": household.members,
+        "special_poor": "是" if household.special_poor else "否",
+    }
     if device:
         initial.update({name: getattr(device, name) for name in services.DEVICE_FIELDS})
     return initial
@@ -553,8 +729,12 @@ def _correct_initial(household) -> dict:
 def household_detail(request, pk: int):
     _need(request.user)
     user = request.user
-    household = get_object_or_404(household_list_for_user(user).select_related(
-        "division__parent__parent", "householder").prefetch_related("devices", "season_uses"), pk=pk)
+    household = get_object_or_404(
+        household_list_for_user(user)
+        .select_related("division__parent__parent", "householder")
+        .prefetch_related("devices", "season_uses"),
+        pk=pk,
+    )
     can_correct = access.can_correct_household(user, household)
     action = request.POST.get("action") if request.method == "POST" else None
     if action and not can_correct:
@@ -566,17 +746,27 @@ def household_detail(request, pk: int):
     purchase = PurchaseForm(posted if action == "purchase" else None, prefix="purchase")
     fix_reading = FixReadingForm(posted if action == "fix_reading" else None, prefix="fix-reading")
     fix_purchase = FixPurchaseForm(posted if action == "fix_purchase" else None, prefix="fix-purchase")
-    bound = {"correct": correct, "reading": reading, "purchase": purchase, "fix_reading": fix_reading,
-             "fix_purchase": fix_purchase}.get(action)
+    bound = {
+        "correct": correct,
+        "reading": reading,
+        "purchase": purchase,
+        "fix_reading": fix_reading,
+        "fix_purchase": fix_purchase,
+    }.get(action)
     if bound is not None and bound.is_valid():
         data = bound.cleaned_data
         try:
             if action == "correct":
                 values = {name: data[name] for name in ("address", "members", "special_poor")}
                 if device is not None:
-                    values.update({name: (data[name] if data[name] is not None else "")
-                                   if name in ("model_name", "supplier", "invoice_no") else data[name]
-                                   for name in services.DEVICE_FIELDS})
+                    values.update(
+                        {
+                            name: (data[name] if data[name] is not None else "")
+                            if name in ("model_name", "supplier", "invoice_no")
+                            else data[name]
+                            for name in services.DEVICE_FIELDS
+                        }
+                    )
                     if values["price"] is None:
                         raise ServiceError("price", "购买价格不能为空。")
                 services.household_correct(actor=user, household=household, reason=data["reason"], **values)
@@ -589,39 +779,70 @@ def household_detail(request, pk: int):
                 messages.success(request, "已登记燃料购买，采暖季燃料吨数已更新。")
             elif action == "fix_reading":
                 services.meter_reading_correct(
-                    actor=user, reading=get_object_or_404(household.meter_readings, pk=data["reading"]),
-                    reading_m3=data["reading_m3"], reason=data["reason"])
+                    actor=user,
+                    reading=get_object_or_404(household.meter_readings, pk=data["reading"]),
+                    reading_m3=data["reading_m3"],
+                    reason=data["reason"],
+                )
                 messages.success(request, "已更正抄表，原值与原因已记入历史。")
             else:
                 services.fuel_purchase_correct(
-                    actor=user, purchase=get_object_or_404(household.fuel_purchases, pk=data["purchase"]),
-                    tonnes=data["tonnes"], reason=data["reason"])
+                    actor=user,
+                    purchase=get_object_or_404(household.fuel_purchases, pk=data["purchase"]),
+                    tonnes=data["tonnes"],
+                    reason=data["reason"],
+                )
                 messages.success(request, "已更正燃料购买，原值与原因已记入历史。")
             return redirect("heating:household", pk=household.pk)
         except ServiceError as exc:
             form_error(bound, exc)
     unmasked = access.can_view_unmasked(user)
-    audit_personal_read(actor=user, what="清洁取暖改造户详情", object_type="heating.Household",
-                        object_id=str(household.pk), count=1, masked=not unmasked)
+    audit_personal_read(
+        actor=user,
+        what="清洁取暖改造户详情",
+        object_type="heating.Household",
+        object_id=str(household.pk),
+        count=1,
+        masked=not unmasked,
+    )
     show = _present(user)
     corrections = list(household.corrections.all())
     if not unmasked:
         for correction in corrections:
             if correction.field == "住址":
                 correction.old, correction.new = mask_address(correction.old), mask_address(correction.new)
-    return render(request, "heating/household.html", {
-        "household": household, "name": show(household.householder.name), "place": place(household),
-        "id_number": household.householder.id_number if unmasked else mask_id_number(household.householder.id_number),
-        "address": household.address if unmasked else mask_address(household.address),
-        "device": device, "uses": household.season_uses.order_by("season"),
-        "readings": household.meter_readings.order_by("season", "read_on"),
-        "purchases": household.fuel_purchases.order_by("season", "bought_on"),
-        "entitlements": [(e, entitlement_why(e, household)) for e in
-                         household.entitlements.select_related("claim").order_by("period", "item")],
-        "special_poor_pending": special_poor_pending(household),
-        "corrections": corrections, "can_correct": can_correct, "is_gas": household.method == Method.GAS,
-        "forms": {"correct": correct, "reading": reading, "purchase": purchase, "fix_reading": fix_reading,
-                  "fix_purchase": fix_purchase}})
+    return render(
+        request,
+        "heating/household.html",
+        {
+            "household": household,
+            "name": show(household.householder.name),
+            "place": place(household),
+            "id_number": household.householder.id_number
+            if unmasked
+            else mask_id_number(household.householder.id_number),
+            "address": household.address if unmasked else mask_address(household.address),
+            "device": device,
+            "uses": household.season_uses.order_by("season"),
+            "readings": household.meter_readings.order_by("season", "read_on"),
+            "purchases": household.fuel_purchases.order_by("season", "bought_on"),
+            "entitlements": [
+                (e, entitlement_why(e, household))
+                for e in household.entitlements.select_related("claim").order_by("period", "item")
+            ],
+            "special_poor_pending": special_poor_pending(household),
+            "corrections": corrections,
+            "can_correct": can_correct,
+            "is_gas": household.method == Method.GAS,
+            "forms": {
+                "correct": correct,
+                "reading": reading,
+                "purchase": purchase,
+                "fix_reading": fix_reading,
+                "fix_purchase": fix_purchase,
+            },
+        },
+    )
 
 
 # --- Money: entitlements, claims, approval with confirmation, sending back ---------------------------------
@@ -650,13 +871,21 @@ def _entitlement_rows(user):
 
 ENTITLEMENT_COLUMNS = [
     Column("householder", "户主", value=lambda r: r[1], sort="household__householder__name"),
-    Column("place", "自然村 / 村 / 镇", value=lambda r: place(r[0].household), sort="household__division__path"),
-    Column("item", "补贴项目", value=lambda r: r[0].get_item_display() + ("（更正差额）" if r[0].adjusts_id else ""),
-           sort="item"),
+    Column(
+        "place", "自然村 / 村 / 镇", value=lambda r: place(r[0].household), sort="household__division__path"
+    ),
+    Column(
+        "item",
+        "补贴项目",
+        value=lambda r: r[0].get_item_display() + ("（更正差额）" if r[0].adjusts_id else ""),
+        sort="item",
+    ),
     Column("amount", "金额（元）", value=lambda r: r[0].amount, sort="amount"),
     Column("excess", "超出上限未补（元）", value=lambda r: r[0].excess, sort="excess"),
     Column("shares", "按预算分担", value=lambda r: _shares_text(r[0].shares)),
-    Column("claim", "申领状态", value=lambda r: r[0].claim.get_status_display() if r[0].claim else "未生成申领"),
+    Column(
+        "claim", "申领状态", value=lambda r: r[0].claim.get_status_display() if r[0].claim else "未生成申领"
+    ),
     Column("number", "台账编号", value=lambda r: f"#{r[0].household_id}", sort="household_id", default=False),
 ]
 
@@ -677,40 +906,76 @@ def money(request):
                 return redirect("core:job", pk=job.pk)
             compute_report = services.entitlements_compute(actor=user, period=period)
             services.claims_build(actor=user, period=period)
-            note = (f"；特别困难群体 {len(compute_report.special_poor)} 户的 {compute_report.special_poor_pending} 项"
-                    "补助待管理员录入（专项方案金额），未核算、不予拨付" if compute_report.special_poor else "")
-            messages.success(request, f"已核算 {period}：{compute_report.computed} 项，锁定未改 {compute_report.locked} 项，"
-                                      f"审定后更正差额 {compute_report.adjustments} 项{note}。申领已提交财政局审定。")
+            note = (
+                f"；特别困难群体 {len(compute_report.special_poor)} 户的 {compute_report.special_poor_pending} 项"
+                "补助待管理员录入（专项方案金额），未核算、不予拨付"
+                if compute_report.special_poor
+                else ""
+            )
+            messages.success(
+                request,
+                f"已核算 {period}：{compute_report.computed} 项，锁定未改 {compute_report.locked} 项，"
+                f"审定后更正差额 {compute_report.adjustments} 项{note}。申领已提交财政局审定。",
+            )
         except ServiceError as exc:
             messages.error(request, exc.message)
             return redirect(f"{request.path}?period={period}")
     # Per-household amounts are personal data: a town officer sees its own town's households only.
     visible = household_list_for_user(user)
     entitlements = Entitlement.objects.filter(period=period, household__in=visible).select_related(
-        "household__householder", "household__division__parent__parent", "claim")
-    table = Table(request, entitlements, columns=ENTITLEMENT_COLUMNS, default_sort="place",
-                  rows=_entitlement_rows(user))
+        "household__householder", "household__division__parent__parent", "claim"
+    )
+    table = Table(
+        request, entitlements, columns=ENTITLEMENT_COLUMNS, default_sort="place", rows=_entitlement_rows(user)
+    )
     unmasked = access.can_view_unmasked(user)
     if table.export_requested:
-        audit_personal_read(actor=user, what="清洁取暖补贴明细导出", object_type="heating.Household",
-                            count=entitlements.count(), filters={"period": period}, masked=not unmasked)
+        audit_personal_read(
+            actor=user,
+            what="清洁取暖补贴明细导出",
+            object_type="heating.Household",
+            count=entitlements.count(),
+            filters={"period": period},
+            masked=not unmasked,
+        )
         return table.export(filename=f"清洁取暖补贴明细-{period}.xlsx")
     show = _present(user)
     changed = []
     if compute_report is not None:
-        names = dict(Household.objects.filter(pk__in=[c.household_id for c in compute_report.changed]).values_list(
-            "pk", "householder__name"))
-        changed = [(c, show(names.get(c.household_id, "")), Entitlement.Item(c.item).label)
-                   for c in compute_report.changed]
-    left_out = [(h, show(h.householder.name), place(h), reason) for h, reason in claim_exclusions(
-        period=period, households=visible)]
-    audit_personal_read(actor=user, what="清洁取暖补贴明细", object_type="heating.Household",
-                        count=len({e.household_id for e, _ in table.rows} | {h.pk for h, *_ in left_out}),
-                        filters={"period": period}, masked=not unmasked)
+        names = dict(
+            Household.objects.filter(pk__in=[c.household_id for c in compute_report.changed]).values_list(
+                "pk", "householder__name"
+            )
+        )
+        changed = [
+            (c, show(names.get(c.household_id, "")), Entitlement.Item(c.item).label)
+            for c in compute_report.changed
+        ]
+    left_out = [
+        (h, show(h.householder.name), place(h), reason)
+        for h, reason in claim_exclusions(period=period, households=visible)
+    ]
+    audit_personal_read(
+        actor=user,
+        what="清洁取暖补贴明细",
+        object_type="heating.Household",
+        count=len({e.household_id for e, _ in table.rows} | {h.pk for h, *_ in left_out}),
+        filters={"period": period},
+        masked=not unmasked,
+    )
     claims = Claim.objects.filter(period=period).order_by("payee", "payee_name", "-pk")
-    return render(request, "heating/money.html", {
-        "period": period, "table": table, "claims": claims, "can_compute": access.can_compute(user),
-        "changed": changed, "left_out": left_out})
+    return render(
+        request,
+        "heating/money.html",
+        {
+            "period": period,
+            "table": table,
+            "claims": claims,
+            "can_compute": access.can_compute(user),
+            "changed": changed,
+            "left_out": left_out,
+        },
+    )
 
 
 CLAIM_COLUMNS = [
@@ -737,30 +1002,42 @@ def claims(request):
     table = Table(request, queryset, columns=CLAIM_COLUMNS, default_sort="-period")
     if table.export_requested:
         return table.export(filename="清洁取暖补贴申领.xlsx")
-    return render(request, "heating/claims.html", {
-        "table": table, "statuses": Claim.Status.choices, "selected": {"status": status, "period": period}})
+    return render(
+        request,
+        "heating/claims.html",
+        {"table": table, "statuses": Claim.Status.choices, "selected": {"status": status, "period": period}},
+    )
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(label="退回原因（必填，将通知县住建局）", max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="退回原因（必填，将通知县住建局）", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 def _claim_lines(claim, user):
     show = _present(user)
     visible = household_list_for_user(user)
-    lines = (claim.entitlements.filter(household__in=visible)
-             .select_related("household__householder", "household__division__parent__parent")
-             .order_by("household__division__path", "household_id", "item"))
+    lines = (
+        claim.entitlements.filter(household__in=visible)
+        .select_related("household__householder", "household__division__parent__parent")
+        .order_by("household__division__path", "household_id", "item")
+    )
     return [(e, show(e.household.householder.name), place(e.household)) for e in lines]
 
 
 def _claim_context(claim, user) -> dict:
     lines = _claim_lines(claim, user)
     shares = [(BUDGET_LABELS.get(b, b), Decimal(a)) for b, a in claim.shares.items()]
-    return {"claim": claim, "label": services.claim_label(claim), "lines": lines, "shares": shares,
-            "total": claim.amount, "households": len({e.household_id for e, _, _ in lines}),
-            "excess": sum((e.excess for e, _, _ in lines), Decimal("0"))}
+    return {
+        "claim": claim,
+        "label": services.claim_label(claim),
+        "lines": lines,
+        "shares": shares,
+        "total": claim.amount,
+        "households": len({e.household_id for e, _, _ in lines}),
+        "excess": sum((e.excess for e, _, _ in lines), Decimal("0")),
+    }
 
 
 def _claim_basis(claim, lines) -> dict:
@@ -773,9 +1050,15 @@ def _claim_basis(claim, lines) -> dict:
     for reading_id, answer in (claim.policy_basis or {}).get("readings", {}).items():
         reading = registry.readings.get(reading_id)
         if reading is not None:
-            readings.append({"id": reading_id, "question": reading.question, "citation": reading.citation,
-                             "answer": ANSWER_LABELS.get(answer, "两种理解（期间内有变更）"),
-                             "text": reading.answer_text(answer) if answer in ANSWER_LABELS else ""})
+            readings.append(
+                {
+                    "id": reading_id,
+                    "question": reading.question,
+                    "citation": reading.citation,
+                    "answer": ANSWER_LABELS.get(answer, "两种理解（期间内有变更）"),
+                    "text": reading.answer_text(answer) if answer in ANSWER_LABELS else "",
+                }
+            )
     stove = [e for e, _, _ in lines if e.item == Entitlement.Item.BIOMASS_STOVE]
     b6 = None
     if stove:
@@ -785,8 +1068,11 @@ def _claim_basis(claim, lines) -> dict:
         for entitlement in stove:
             for budget, amount in stove_shares_under(entitlement.amount, other).items():
                 totals[budget] += amount
-        b6 = {"answer": ANSWER_LABELS[other], "text": registry.readings["B6"].answer_text(other),
-              "shares": [(BUDGET_LABELS.get(b, b), v) for b, v in totals.items()]}
+        b6 = {
+            "answer": ANSWER_LABELS[other],
+            "text": registry.readings["B6"].answer_text(other),
+            "shares": [(BUDGET_LABELS.get(b, b), v) for b, v in totals.items()],
+        }
     payment = None
     if stove:
         # 四、（二）1, L5502: "付款方式继续执行2019年付款政策" — an administered text, shown as not entered until it is.
@@ -798,7 +1084,12 @@ def _claim_basis(claim, lines) -> dict:
             payment = {"text": "", "citation": parameter.citation}
     from countyhall.core.policy.basis import parameter_rows
 
-    return {"readings": readings, "b6": b6, "payment": payment, "parameters": parameter_rows(claim.policy_basis)}
+    return {
+        "readings": readings,
+        "b6": b6,
+        "payment": payment,
+        "parameters": parameter_rows(claim.policy_basis),
+    }
 
 
 @login_required
@@ -806,7 +1097,9 @@ def claim_detail(request, pk: int):
     _need(request.user)
     user = request.user
     claim = get_object_or_404(Claim, pk=pk)
-    form = ReturnForm(request.POST if request.method == "POST" and request.POST.get("action") == "return" else None)
+    form = ReturnForm(
+        request.POST if request.method == "POST" and request.POST.get("action") == "return" else None
+    )
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -823,13 +1116,26 @@ def claim_detail(request, pk: int):
         except ServiceError as exc:
             form_error(form, exc) if action == "return" else messages.error(request, exc.message)
     context = _claim_context(claim, user)
-    audit_personal_read(actor=user, what="清洁取暖补贴申领明细", object_type="heating.Household",
-                        object_id=str(claim.pk), count=context["households"],
-                        masked=not access.can_view_unmasked(user))
+    audit_personal_read(
+        actor=user,
+        what="清洁取暖补贴申领明细",
+        object_type="heating.Household",
+        object_id=str(claim.pk),
+        count=context["households"],
+        masked=not access.can_view_unmasked(user),
+    )
     pending = claim.status == Claim.Status.DRAFT
-    return render(request, "heating/claim.html", {
-        **context, "form": form, "basis": _claim_basis(claim, context["lines"]), "can_approve": pending and access.can_approve_claim(user, claim),
-        "can_return": pending and access.can_return_claim(user, claim)})
+    return render(
+        request,
+        "heating/claim.html",
+        {
+            **context,
+            "form": form,
+            "basis": _claim_basis(claim, context["lines"]),
+            "can_approve": pending and access.can_approve_claim(user, claim),
+            "can_return": pending and access.can_return_claim(user, claim),
+        },
+    )
 
 
 @login_required
@@ -839,15 +1145,24 @@ def claim_form(request, pk: int, output: str):
     user = request.user
     claim = get_object_or_404(Claim, pk=pk)
     context = _claim_context(claim, user)
-    audit_personal_read(actor=user, what=f"清洁取暖补贴申领表（{output.upper()}）", object_type="heating.Household",
-                        object_id=str(claim.pk), count=context["households"],
-                        masked=not access.can_view_unmasked(user))
+    audit_personal_read(
+        actor=user,
+        what=f"清洁取暖补贴申领表（{output.upper()}）",
+        object_type="heating.Household",
+        object_id=str(claim.pk),
+        count=context["households"],
+        masked=not access.can_view_unmasked(user),
+    )
     filename = f"清洁取暖补贴申领表-{claim.period}-{claim.pk}"
     if output == "pdf":
         from countyhall.core.reports import pdf_response
 
-        return pdf_response(template="heating/claim_print.html", context=context, filename=f"{filename}.pdf",
-                            base_url=request.build_absolute_uri("/"))
+        return pdf_response(
+            template="heating/claim_print.html",
+            context=context,
+            filename=f"{filename}.pdf",
+            base_url=request.build_absolute_uri("/"),
+        )
     from openpyxl import Workbook
 
     from countyhall.core.reports import append_safe_row
@@ -857,9 +1172,13 @@ def claim_form(request, pk: int, output: str):
     sheet.title = "申领表"
     append_safe_row(sheet, [f"高青县2021年冬季清洁取暖补贴申领表（{context['label']}）"])
     append_safe_row(sheet, ["申领编号", f"{claim.period}-{claim.pk:04d}", "状态", claim.get_status_display()])
-    append_safe_row(sheet, ["户主", "自然村 / 村 / 镇", "补贴项目", "金额（元）", "超出上限未补（元）", "按预算分担"])
+    append_safe_row(
+        sheet, ["户主", "自然村 / 村 / 镇", "补贴项目", "金额（元）", "超出上限未补（元）", "按预算分担"]
+    )
     for e, name, where in context["lines"]:
-        append_safe_row(sheet, [name, where, e.get_item_display(), e.amount, e.excess, _shares_text(e.shares)])
+        append_safe_row(
+            sheet, [name, where, e.get_item_display(), e.amount, e.excess, _shares_text(e.shares)]
+        )
     append_safe_row(sheet, ["合计", f"{context['households']} 户", "", claim.amount, context["excess"], ""])
     for label, amount in context["shares"]:
         append_safe_row(sheet, ["其中", label, "", amount])
@@ -870,22 +1189,31 @@ def claim_form(request, pk: int, output: str):
     book.save(buffer)
     return xlsx_response(content=buffer.getvalue(), filename=f"{filename}.xlsx")
 
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PlanForm(forms.Form):
-    division = forms.ModelChoiceField(label="自然村", queryset=Division.objects.filter(kind="natural_village"))
+    division = forms.ModelChoiceField(
+        label="自然村", queryset=Division.objects.filter(kind="natural_village")
+    )
     method = forms.ChoiceField(label="改造方式", choices=Method.choices)
     planned_households = forms.IntegerField(label="计划改造户数", min_value=0)
     construction_done_on = forms.DateField(label="完成工程建设日期", required=False, widget=DATE)
     commissioning_done_on = forms.DateField(label="完成调试交付日期", required=False, widget=DATE)
     # 三、（一）（二）: the conditions of the method (checked by the service, shown in the table).
-    demolition_year = forms.IntegerField(label="列入拆迁计划的年份（无拆迁计划留空）", required=False, min_value=2000,
-                                         max_value=2100)
-    gas_review_passed_on = forms.DateField(label="燃气专家评审通过日期（气代煤）", required=False, widget=DATE)
+    demolition_year = forms.IntegerField(
+        label="列入拆迁计划的年份（无拆迁计划留空）", required=False, min_value=2000, max_value=2100
+    )
+    gas_review_passed_on = forms.DateField(
+        label="燃气专家评审通过日期（气代煤）", required=False, widget=DATE
+    )
     gas_review_note = forms.CharField(label="评审意见或文号（气代煤）", required=False, max_length=200)
-    biomass_basis = forms.ChoiceField(label="生物质改造依据（生物质）", required=False,
-                                      choices=[("", "—"), *VillagePlan._meta.get_field("biomass_basis").choices])
+    biomass_basis = forms.ChoiceField(
+        label="生物质改造依据（生物质）",
+        required=False,
+        choices=[("", "—"), *VillagePlan._meta.get_field("biomass_basis").choices],
+    )
 
 
 class InstitutionForm(forms.Form):
@@ -902,8 +1230,11 @@ class TenderedForm(forms.Form):
     price = forms.DecimalField(label="招标价格", min_value=0, decimal_places=2)
 
 
-SETUP_FORMS = {"plan": (PlanForm, services.village_plan_set), "institution": (InstitutionForm,
-               services.public_institution_set), "tendered": (TenderedForm, services.tendered_equipment_add)}
+SETUP_FORMS = {
+    "plan": (PlanForm, services.village_plan_set),
+    "institution": (InstitutionForm, services.public_institution_set),
+    "tendered": (TenderedForm, services.tendered_equipment_add),
+}
 
 
 # The village plans on the setup page: a core.tables.Table (the county has 430), every plan in the export.
@@ -911,9 +1242,18 @@ PLAN_COLUMNS = [
     Column("village", "自然村", value=lambda p: p.division.full_name(), sort="division__path"),
     Column("method", "方式", value=lambda p: p.get_method_display(), sort="method"),
     Column("planned", "计划户数", value=lambda p: p.planned_households, sort="planned_households"),
-    Column("construction", "工程建设完成", value=lambda p: p.construction_done_on or "—", sort="construction_done_on"),
-    Column("commissioning", "调试交付完成", value=lambda p: p.commissioning_done_on or "—",
-           sort="commissioning_done_on"),
+    Column(
+        "construction",
+        "工程建设完成",
+        value=lambda p: p.construction_done_on or "—",
+        sort="construction_done_on",
+    ),
+    Column(
+        "commissioning",
+        "调试交付完成",
+        value=lambda p: p.commissioning_done_on or "—",
+        sort="commissioning_done_on",
+    ),
 ]
 
 
@@ -923,28 +1263,43 @@ def setup(request):
     """Village plans (B1, B11), public-service institutions (B10) and the tendered list (B13)."""
     _need(request.user)
     user = request.user
-    plans = Table(request, VillagePlan.objects.select_related("division__parent__parent__parent"),
-                  columns=PLAN_COLUMNS, default_sort="village")
+    plans = Table(
+        request,
+        VillagePlan.objects.select_related("division__parent__parent__parent"),
+        columns=PLAN_COLUMNS,
+        default_sort="village",
+    )
     if plans.export_requested:
         return plans.export(filename="清洁取暖村改造计划.xlsx")
     scope = user.scope_division
     # Which forms to offer comes from the same predicates the services require.
-    allowed = {"plan": scope is not None and access.can_set_plan(user, scope),
-               "institution": scope is not None and access.can_set_institution(user, scope),
-               "tendered": access.can_set_tendered(user)}
+    allowed = {
+        "plan": scope is not None and access.can_set_plan(user, scope),
+        "institution": scope is not None and access.can_set_institution(user, scope),
+        "tendered": access.can_set_tendered(user),
+    }
     bound = request.POST.get("form") if request.method == "POST" else None
-    forms_by_name = {name: cls(request.POST if bound == name else None, prefix=name)
-                     for name, (cls, _) in SETUP_FORMS.items()}
+    forms_by_name = {
+        name: cls(request.POST if bound == name else None, prefix=name)
+        for name, (cls, _) in SETUP_FORMS.items()
+    }
     editing = _plan_to_edit(request, scope) if bound is None else None
     if editing is not None:
         # 修改: the form opens with the plan's values, so saving it keeps the conditions it does not touch.
-        forms_by_name["plan"] = PlanForm(prefix="plan", initial={
-            "division": editing.division_id, "method": editing.method,
-            "planned_households": editing.planned_households,
-            "construction_done_on": editing.construction_done_on,
-            "commissioning_done_on": editing.commissioning_done_on, "demolition_year": editing.demolition_year,
-            "gas_review_passed_on": editing.gas_review_passed_on, "gas_review_note": editing.gas_review_note,
-            "biomass_basis": editing.biomass_basis})
+        forms_by_name["plan"] = PlanForm(
+            prefix="plan",
+            initial={
+                "division": editing.division_id,
+                "method": editing.method,
+                "planned_households": editing.planned_households,
+                "construction_done_on": editing.construction_done_on,
+                "commissioning_done_on": editing.commissioning_done_on,
+                "demolition_year": editing.demolition_year,
+                "gas_review_passed_on": editing.gas_review_passed_on,
+                "gas_review_note": editing.gas_review_note,
+                "biomass_basis": editing.biomass_basis,
+            },
+        )
     if scope is not None:
         for name in ("plan", "institution"):
             field = forms_by_name[name].fields["division"]
@@ -957,10 +1312,18 @@ def setup(request):
             return redirect("heating:setup")
         except ServiceError as exc:
             form_error(forms_by_name[bound], exc)
-    return render(request, "heating/setup.html", {
-        "forms": forms_by_name, "allowed": allowed, "table": plans, "editing": editing,
-        "institutions": PublicInstitution.objects.select_related("division__parent__parent__parent"),
-        "tendered": TenderedEquipment.objects.order_by("kind", "model_name")})
+    return render(
+        request,
+        "heating/setup.html",
+        {
+            "forms": forms_by_name,
+            "allowed": allowed,
+            "table": plans,
+            "editing": editing,
+            "institutions": PublicInstitution.objects.select_related("division__parent__parent__parent"),
+            "tendered": TenderedEquipment.objects.order_by("kind", "model_name"),
+        },
+    )
 
 
 def _plan_to_edit(request, scope) -> VillagePlan | None:
@@ -972,10 +1335,13 @@ def _plan_to_edit(request, scope) -> VillagePlan | None:
 
 
 class InspectionForm(forms.Form):
-    town = forms.ModelChoiceField(label="镇（街道）", queryset=Division.objects.filter(kind__in=services.TOWN_KINDS))
+    town = forms.ModelChoiceField(
+        label="镇（街道）", queryset=Division.objects.filter(kind__in=services.TOWN_KINDS)
+    )
     done_on = forms.DateField(label="完成日期", widget=DATE)
-    households_checked = forms.IntegerField(label="检查户数", min_value=0, max_value=services.MAX_HOUSEHOLDS_CHECKED,
-                                            initial=0)
+    households_checked = forms.IntegerField(
+        label="检查户数", min_value=0, max_value=services.MAX_HOUSEHOLDS_CHECKED, initial=0
+    )
     findings = forms.CharField(label="检查维护情况", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -1010,11 +1376,28 @@ def inspections(request):
                 form_error(form, exc)
     due = policy_date("heating.deadline.inspection")
     since = parameters().at("heating.inspection.since_year", rules.programme_date())
-    done = {i.town_id: i for i in EquipmentInspection.objects.filter(town__in=towns).select_related("recorded_by")}
+    done = {
+        i.town_id: i for i in EquipmentInspection.objects.filter(town__in=towns).select_related("recorded_by")
+    }
     today = business_date()
-    rows = [{"town": town, "inspection": done.get(town.pk),
-             "overdue": town.pk not in done and today > due,
-             "late": town.pk in done and done[town.pk].done_on > due} for town in towns]
-    return render(request, "heating/inspections.html", {
-        "rows": rows, "due": due, "since": since.value, "citation": since.citation, "form": form,
-        "can_record": bool(allowed)})
+    rows = [
+        {
+            "town": town,
+            "inspection": done.get(town.pk),
+            "overdue": town.pk not in done and today > due,
+            "late": town.pk in done and done[town.pk].done_on > due,
+        }
+        for town in towns
+    ]
+    return render(
+        request,
+        "heating/inspections.html",
+        {
+            "rows": rows,
+            "due": due,
+            "since": since.value,
+            "citation": since.citation,
+            "form": form,
+            "can_record": bool(allowed),
+        },
+    )

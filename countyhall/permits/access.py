@@ -12,8 +12,19 @@ from countyhall.core.access import SCOPE_CASE, SCOPE_COUNTY, SCOPE_FIRM, Permiss
 from countyhall.core.roles import Role
 
 # Who may open the system at all; who sees which project is decided in permits.selectors.
-USERS = frozenset({Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.DEVELOPMENT, Role.AUDITOR,
-                   Role.SYSTEM_ADMIN, Role.PERMIT_REVIEWER, Role.APPLICANT_FIRM, Role.CIVIL_AFFAIRS})
+USERS = frozenset(
+    {
+        Role.APPROVAL,
+        Role.HOUSING,
+        Role.NATURAL_RESOURCES,
+        Role.DEVELOPMENT,
+        Role.AUDITOR,
+        Role.SYSTEM_ADMIN,
+        Role.PERMIT_REVIEWER,
+        Role.APPLICANT_FIRM,
+        Role.CIVIL_AFFAIRS,
+    }
+)
 
 # 行政审批服务局 runs the system and the one window (一窗受理); auditors and administrators read everything.
 SEE_ALL = frozenset({Role.APPROVAL, Role.AUDITOR, Role.SYSTEM_ADMIN})
@@ -25,11 +36,13 @@ CONFIGURERS = frozenset({Role.SYSTEM_ADMIN, Role.APPROVAL})
 # The blacklist (C10) is kept by the window and the supervising departments.
 CREDIT_KEEPERS = frozenset({Role.APPROVAL, Role.HOUSING, Role.MARKET_REGULATION, Role.SYSTEM_ADMIN})
 # Roles that act as an approval department when their organisation leads a stage or holds a review.
-DEPARTMENTS = frozenset({Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.DEVELOPMENT,
-                         Role.PERMIT_REVIEWER})
+DEPARTMENTS = frozenset(
+    {Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES, Role.DEVELOPMENT, Role.PERMIT_REVIEWER}
+)
 # Departments that record regional assessments (C7) on a project they take part in.
-ASSESSORS = frozenset({Role.APPROVAL, Role.DEVELOPMENT, Role.NATURAL_RESOURCES, Role.HOUSING,
-                       Role.PERMIT_REVIEWER})
+ASSESSORS = frozenset(
+    {Role.APPROVAL, Role.DEVELOPMENT, Role.NATURAL_RESOURCES, Role.HOUSING, Role.PERMIT_REVIEWER}
+)
 # Departments that keep the C12 residential figures (rooms planned, completion filing, hand-over).
 RESIDENTIAL_KEEPERS = frozenset({Role.APPROVAL, Role.HOUSING, Role.NATURAL_RESOURCES})
 
@@ -56,8 +69,11 @@ def is_firm(user) -> bool:
 
 def is_department(user, organisation_id) -> bool:
     """`user` acts for the department `organisation_id` (a staff role, not a firm)."""
-    return (bool(_roles(user) & DEPARTMENTS) and organisation_id is not None
-            and getattr(user, "organisation_id", None) == organisation_id)
+    return (
+        bool(_roles(user) & DEPARTMENTS)
+        and organisation_id is not None
+        and getattr(user, "organisation_id", None) == organisation_id
+    )
 
 
 def is_applicant(user, project) -> bool:
@@ -66,8 +82,11 @@ def is_applicant(user, project) -> bool:
 
 def holds_review(user, case) -> bool:
     org = getattr(user, "organisation_id", None)
-    return org is not None and bool(_roles(user) & DEPARTMENTS) and any(
-        r.department_id == org for r in case.reviews.all())
+    return (
+        org is not None
+        and bool(_roles(user) & DEPARTMENTS)
+        and any(r.department_id == org for r in case.reviews.all())
+    )
 
 
 def involved_in_project(user, project) -> bool:
@@ -77,8 +96,10 @@ def involved_in_project(user, project) -> bool:
         return False
     from countyhall.permits.models import Case, Review
 
-    return (Case.objects.filter(project=project, lead_id=org).exists()
-            or Review.objects.filter(case__project=project, department_id=org).exists())
+    return (
+        Case.objects.filter(project=project, lead_id=org).exists()
+        or Review.objects.filter(case__project=project, department_id=org).exists()
+    )
 
 
 # ---------------------------------------------------------------- predicates, one per write
@@ -112,7 +133,9 @@ def can_record_assessment(user, project) -> bool:
 
 
 def can_record_residential(user, project) -> bool:
-    return is_window(user) or (bool(_roles(user) & RESIDENTIAL_KEEPERS) and involved_in_project(user, project))
+    return is_window(user) or (
+        bool(_roles(user) & RESIDENTIAL_KEEPERS) and involved_in_project(user, project)
+    )
 
 
 def can_record_elderly_care_step(user, project) -> bool:
@@ -156,8 +179,12 @@ def can_approve_extension(user, extension) -> bool:
 
 
 def can_add_note(user, case) -> bool:
-    return (is_applicant(user, case.project) or is_window(user) or is_department(user, case.lead_id)
-            or holds_review(user, case))
+    return (
+        is_applicant(user, case.project)
+        or is_window(user)
+        or is_department(user, case.lead_id)
+        or holds_review(user, case)
+    )
 
 
 def can_supervise_commitment(user, case) -> bool:
@@ -193,49 +220,119 @@ def can_download_material(user, material) -> bool:
 _DEPT_CASE = {role: SCOPE_CASE for role in DEPARTMENTS}
 
 PERMISSIONS: list[Permission] = [
-    Permission("permits.stage_limit_set", "配置阶段时限、牵头和参与部门",
-               {Role.SYSTEM_ADMIN: SCOPE_COUNTY, Role.APPROVAL: SCOPE_COUNTY},
-               note="审批流程图未刊印，由管理员据实录入（高政办发〔2021〕3号）；演示数据加载器亦可"),
-    Permission("permits.project_register", "立项登记（全国统一项目代码）",
-               {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY},
-               note="3号 C5"),
-    Permission("permits.project_correct", "更正项目信息（须写明理由，保留原值）",
-               {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY}),
-    Permission("permits.project_ledger_import", "导入项目台账（Excel）",
-               {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY}),
-    Permission("permits.fees_record", "登记建设规费缴清", {Role.APPROVAL: SCOPE_COUNTY}, note="3号 C4：一窗缴清"),
-    Permission("permits.assessment_record", "登记区域评估评价",
-               {Role.APPROVAL: SCOPE_COUNTY, **{r: SCOPE_CASE for r in ASSESSORS - WINDOW}}, note="3号 C7"),
-    Permission("permits.residential_record", "住宅项目养老服务用房",
-               {Role.APPROVAL: SCOPE_COUNTY, **{r: SCOPE_CASE for r in RESIDENTIAL_KEEPERS - WINDOW}},
-               note="高政办字〔2021〕35号"),
-    Permission("permits.elderly_care_step_record", "书面征求民政、镇办意见，邀请参与竣工验收",
-               {Role.APPROVAL: SCOPE_COUNTY, **{r: SCOPE_CASE for r in RESIDENTIAL_KEEPERS - WINDOW}},
-               note="35号 一、（一）1–2：设计方案审查和竣工验收的前置步骤"),
-    Permission("permits.stage_apply", "阶段申报（一套材料）",
-               {Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM}, note="3号 C9"),
-    Permission("permits.case_accept", "受理", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
-               note="牵头部门或综合服务窗口"),
-    Permission("permits.case_return", "退回申请（补齐材料）", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
-               note="须写明理由，通知建设单位"),
-    Permission("permits.case_refuse_intake", "不予受理", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
-               note="须写明理由，通知建设单位"),
-    Permission("permits.review_give", "出具审查意见（含要求补正）", dict(_DEPT_CASE), note="持有本事项审查的部门"),
-    Permission("permits.case_resume", "提交补正、恢复计时",
-               {Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM}),
+    Permission(
+        "permits.stage_limit_set",
+        "配置阶段时限、牵头和参与部门",
+        {Role.SYSTEM_ADMIN: SCOPE_COUNTY, Role.APPROVAL: SCOPE_COUNTY},
+        note="审批流程图未刊印，由管理员据实录入（高政办发〔2021〕3号）；演示数据加载器亦可",
+    ),
+    Permission(
+        "permits.project_register",
+        "立项登记（全国统一项目代码）",
+        {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY},
+        note="3号 C5",
+    ),
+    Permission(
+        "permits.project_correct",
+        "更正项目信息（须写明理由，保留原值）",
+        {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY},
+    ),
+    Permission(
+        "permits.project_ledger_import",
+        "导入项目台账（Excel）",
+        {Role.APPROVAL: SCOPE_COUNTY, Role.DEVELOPMENT: SCOPE_COUNTY, Role.SYSTEM_ADMIN: SCOPE_COUNTY},
+    ),
+    Permission(
+        "permits.fees_record", "登记建设规费缴清", {Role.APPROVAL: SCOPE_COUNTY}, note="3号 C4：一窗缴清"
+    ),
+    Permission(
+        "permits.assessment_record",
+        "登记区域评估评价",
+        {Role.APPROVAL: SCOPE_COUNTY, **{r: SCOPE_CASE for r in ASSESSORS - WINDOW}},
+        note="3号 C7",
+    ),
+    Permission(
+        "permits.residential_record",
+        "住宅项目养老服务用房",
+        {Role.APPROVAL: SCOPE_COUNTY, **{r: SCOPE_CASE for r in RESIDENTIAL_KEEPERS - WINDOW}},
+        note="高政办字〔2021〕35号",
+    ),
+    Permission(
+        "permits.elderly_care_step_record",
+        "书面征求民政、镇办意见，邀请参与竣工验收",
+        {Role.APPROVAL: SCOPE_COUNTY, **{r: SCOPE_CASE for r in RESIDENTIAL_KEEPERS - WINDOW}},
+        note="35号 一、（一）1–2：设计方案审查和竣工验收的前置步骤",
+    ),
+    Permission(
+        "permits.stage_apply",
+        "阶段申报（一套材料）",
+        {Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM},
+        note="3号 C9",
+    ),
+    Permission(
+        "permits.case_accept",
+        "受理",
+        {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
+        note="牵头部门或综合服务窗口",
+    ),
+    Permission(
+        "permits.case_return",
+        "退回申请（补齐材料）",
+        {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
+        note="须写明理由，通知建设单位",
+    ),
+    Permission(
+        "permits.case_refuse_intake",
+        "不予受理",
+        {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
+        note="须写明理由，通知建设单位",
+    ),
+    Permission(
+        "permits.review_give", "出具审查意见（含要求补正）", dict(_DEPT_CASE), note="持有本事项审查的部门"
+    ),
+    Permission(
+        "permits.case_resume",
+        "提交补正、恢复计时",
+        {Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM},
+    ),
     Permission("permits.case_decide", "作出许可决定", dict(_DEPT_CASE), note="牵头部门"),
     Permission("permits.extension_request", "申请延期", dict(_DEPT_CASE), note="牵头部门"),
-    Permission("permits.extension_approve", "批准延期", {Role.APPROVAL: SCOPE_COUNTY}, note="不得批准本人的申请"),
-    Permission("permits.case_note_add", "留言、内部备注",
-               {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM}),
-    Permission("permits.commitment_accept", "告知承诺办理", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
-               note="3号 C8：牵头部门或综合服务窗口"),
-    Permission("permits.commitment_check", "告知承诺核查", {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
-               note="未履行承诺：撤销许可并列入失信名单"),
-    Permission("permits.credit_record", "列入、移出失信名单", {r: SCOPE_COUNTY for r in CREDIT_KEEPERS},
-               note="3号 C10"),
-    Permission("permits.progress_report_submit", "报送月度进展",
-               {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY}, note="牵头部门报送本部门；综合服务窗口可代报"),
-    Permission("permits.clock_sweep", "时限提醒与超期督办", {},
-               note="仅由每日系统任务运行（countyhall permits sweep）"),
+    Permission(
+        "permits.extension_approve", "批准延期", {Role.APPROVAL: SCOPE_COUNTY}, note="不得批准本人的申请"
+    ),
+    Permission(
+        "permits.case_note_add",
+        "留言、内部备注",
+        {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY, Role.APPLICANT_FIRM: SCOPE_FIRM},
+    ),
+    Permission(
+        "permits.commitment_accept",
+        "告知承诺办理",
+        {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
+        note="3号 C8：牵头部门或综合服务窗口",
+    ),
+    Permission(
+        "permits.commitment_check",
+        "告知承诺核查",
+        {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
+        note="未履行承诺：撤销许可并列入失信名单",
+    ),
+    Permission(
+        "permits.credit_record",
+        "列入、移出失信名单",
+        {r: SCOPE_COUNTY for r in CREDIT_KEEPERS},
+        note="3号 C10",
+    ),
+    Permission(
+        "permits.progress_report_submit",
+        "报送月度进展",
+        {**_DEPT_CASE, Role.APPROVAL: SCOPE_COUNTY},
+        note="牵头部门报送本部门；综合服务窗口可代报",
+    ),
+    Permission(
+        "permits.clock_sweep",
+        "时限提醒与超期督办",
+        {},
+        note="仅由每日系统任务运行（countyhall permits sweep）",
+    ),
 ]

@@ -30,9 +30,15 @@ def _not_found(field: str, message: str) -> Response:
 def clock_json(clock) -> dict | None:
     if clock is None:
         return None
-    return {"limit": clock.limit, "used": clock.used, "remaining": clock.remaining,
-            "due": clock.due.isoformat() if clock.due else None, "running": clock.running, "overdue": clock.overdue,
-            "stopped_working_days": clock.stopped_working_days}
+    return {
+        "limit": clock.limit,
+        "used": clock.used,
+        "remaining": clock.remaining,
+        "due": clock.due.isoformat() if clock.due else None,
+        "running": clock.running,
+        "overdue": clock.overdue,
+        "stopped_working_days": clock.stopped_working_days,
+    }
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -41,16 +47,34 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "code", "name", "category", "land_supply", "investment", "in_assessed_zone", "applicant",
-                  "applicant_name", "site", "site_name", "legal_representative", "project_manager", "contact_phone",
-                  "households", "fees_paid_on", "registered_at"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "category",
+            "land_supply",
+            "investment",
+            "in_assessed_zone",
+            "applicant",
+            "applicant_name",
+            "site",
+            "site_name",
+            "legal_representative",
+            "project_manager",
+            "contact_phone",
+            "households",
+            "fees_paid_on",
+            "registered_at",
+        ]
 
 
 class ProjectCreateSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200)
     category = serializers.ChoiceField(choices=Category.choices)
-    land_supply = serializers.ChoiceField(choices=Project.LandSupply.choices, default=Project.LandSupply.TRANSFER)
+    land_supply = serializers.ChoiceField(
+        choices=Project.LandSupply.choices, default=Project.LandSupply.TRANSFER
+    )
     site = serializers.PrimaryKeyRelatedField(queryset=Division.objects.all())
     applicant = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
     in_assessed_zone = serializers.BooleanField(default=False)
@@ -61,16 +85,34 @@ class ProjectCreateSerializer(serializers.Serializer):
 def case_json(user, case: Case, calendar: DatabaseCalendar) -> dict:
     reviews = []
     for review in selectors.case_reviews_for_user(user, case):
-        reviews.append({"id": review.pk, "department": str(review.department), "opinion": review.opinion,
-                        "reasons": review.reasons, "decided_on": review.decided_on,
-                        "clock": clock_json(services.review_clock(review, calendar=calendar))})
-    return {"id": case.pk, "stage": case.stage, "status": case.status, "lead": str(case.lead),
-            "applied_on": case.applied_on, "accepted_on": case.accepted_on, "decided_on": case.decided_on,
-            "decision_reasons": case.decision_reasons, "applicant_listed": case.applicant_listed,
-            "clock": clock_json(services.case_clock(case, calendar=calendar)), "reviews": reviews,
-            "suspensions": [{"from": s.start, "to": s.end, "reason": s.reason} for s in case.suspensions.all()],
-            "notes": [{"text": n.text, "internal": n.internal, "written_at": n.written_at}
-                      for n in selectors.case_notes_for_user(user, case)]}
+        reviews.append(
+            {
+                "id": review.pk,
+                "department": str(review.department),
+                "opinion": review.opinion,
+                "reasons": review.reasons,
+                "decided_on": review.decided_on,
+                "clock": clock_json(services.review_clock(review, calendar=calendar)),
+            }
+        )
+    return {
+        "id": case.pk,
+        "stage": case.stage,
+        "status": case.status,
+        "lead": str(case.lead),
+        "applied_on": case.applied_on,
+        "accepted_on": case.accepted_on,
+        "decided_on": case.decided_on,
+        "decision_reasons": case.decision_reasons,
+        "applicant_listed": case.applicant_listed,
+        "clock": clock_json(services.case_clock(case, calendar=calendar)),
+        "reviews": reviews,
+        "suspensions": [{"from": s.start, "to": s.end, "reason": s.reason} for s in case.suspensions.all()],
+        "notes": [
+            {"text": n.text, "internal": n.internal, "written_at": n.written_at}
+            for n in selectors.case_notes_for_user(user, case)
+        ],
+    }
 
 
 class ProjectListApi(APIView):
@@ -81,8 +123,12 @@ class ProjectListApi(APIView):
         data = ProjectSerializer(projects, many=True).data
         if not selectors.is_firm(request.user):
             # Each project names its 法定代表人 and 项目负责人 with a phone number: a staff list read is logged.
-            audit_personal_read(actor=request.user, what="工程建设项目列表（API）", object_type="permits.Project",
-                                count=len(data))
+            audit_personal_read(
+                actor=request.user,
+                what="工程建设项目列表（API）",
+                object_type="permits.Project",
+                count=len(data),
+            )
         return Response(data)
 
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
@@ -103,14 +149,24 @@ class ProjectDetailApi(APIView):
         if project is None:
             return _not_found("pk", "项目不存在或不在您的范围内。")
         calendar = DatabaseCalendar()
-        cases = project.cases.select_related("lead").prefetch_related("reviews__department", "suspensions",
-                                                                       "extensions", "notes")
+        cases = project.cases.select_related("lead").prefetch_related(
+            "reviews__department", "suspensions", "extensions", "notes"
+        )
         if not selectors.is_firm(request.user):
             # The project names its 法定代表人 and 项目负责人 with a phone number (as in the list).
-            audit_personal_read(actor=request.user, what="工程建设项目详情（API）", object_type="permits.Project",
-                                object_id=str(project.pk), count=1)
-        return Response({**ProjectSerializer(project).data,
-                         "cases": [case_json(request.user, c, calendar) for c in cases]})
+            audit_personal_read(
+                actor=request.user,
+                what="工程建设项目详情（API）",
+                object_type="permits.Project",
+                object_id=str(project.pk),
+                count=1,
+            )
+        return Response(
+            {
+                **ProjectSerializer(project).data,
+                "cases": [case_json(request.user, c, calendar) for c in cases],
+            }
+        )
 
 
 def _case_for(user, pk: int) -> Case | None:
@@ -164,8 +220,12 @@ class CaseActionApi(APIView):
             data.is_valid(raise_exception=True)
             services.case_decide(actor=request.user, case=case, on=on, **data.validated_data)
         else:
-            return _not_found("action", "未知的操作（accept、return、refuse_intake、opinion、resume、decide）。")
-        case = Case.objects.prefetch_related("reviews__department", "suspensions", "extensions", "notes").get(pk=pk)
+            return _not_found(
+                "action", "未知的操作（accept、return、refuse_intake、opinion、resume、decide）。"
+            )
+        case = Case.objects.prefetch_related("reviews__department", "suspensions", "extensions", "notes").get(
+            pk=pk
+        )
         return Response(case_json(request.user, case, DatabaseCalendar()))
 
 
@@ -182,8 +242,13 @@ class ApplyApi(APIView):
             return _not_found("pk", "项目不存在或不在您的范围内。")
         data = ApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.permit_stage_apply(actor=request.user, project=project, stage=data.validated_data["stage"],
-                                           on=business_date(), files=dict(request.FILES.items()))
+        case = services.permit_stage_apply(
+            actor=request.user,
+            project=project,
+            stage=data.validated_data["stage"],
+            on=business_date(),
+            files=dict(request.FILES.items()),
+        )
         return Response(case_json(request.user, case, DatabaseCalendar()), status=status.HTTP_201_CREATED)
 
 
@@ -198,7 +263,15 @@ class DeskApi(APIView):
         desk = selectors.department_desk(organisation=request.user.organisation)
 
         def rows(key):
-            return [{"case": row.case.pk, "project": row.case.project.code, "stage": row.case.stage,
-                     "opinion": row.review.opinion, "clock": clock_json(row.clock)} for row in desk[key]]
-        return Response({key: rows(key) for key in ("overdue", "due_soon", "open", "answered")})
+            return [
+                {
+                    "case": row.case.pk,
+                    "project": row.case.project.code,
+                    "stage": row.case.stage,
+                    "opinion": row.review.opinion,
+                    "clock": clock_json(row.clock),
+                }
+                for row in desk[key]
+            ]
 
+        return Response({key: rows(key) for key in ("overdue", "due_soon", "open", "answered")})

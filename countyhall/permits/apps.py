@@ -15,9 +15,7 @@ class PermitsConfig(AppConfig):
             label=self.label,
             title="工程建设项目审批",
             parameter_files=("permit.yaml",),
-            menu=(
-                MenuEntry("工程建设审批", "permits:projects", roles=access.USERS),
-            ),
+            menu=(MenuEntry("工程建设审批", "permits:projects", roles=access.USERS),),
             home_text={
                 Role.APPROVAL: "工程建设项目审批：阶段、时限、并联审批。",
                 Role.HOUSING: "工程建设项目的审查与验收。",

@@ -26,7 +26,9 @@ def cmd_permits_sweep(args) -> int:
 def register(sub) -> None:
     permits = sub.add_parser("permits", help="construction-project approval")
     permits_sub = permits.add_subparsers(dest="action", metavar="ACTION", required=True)
-    sweep = permits_sub.add_parser("sweep", help="remind departments before deadlines and escalate overdue clocks "
-                                                 "(run daily; idempotent)")
+    sweep = permits_sub.add_parser(
+        "sweep",
+        help="remind departments before deadlines and escalate overdue clocks (run daily; idempotent)",
+    )
     sweep.add_argument("--on", help="business date (YYYY-MM-DD), default today")
     sweep.set_defaults(func=cmd_permits_sweep)

@@ -66,7 +66,9 @@ def ledger_export_job(*, job, actor, params, progress) -> JobOutcome:
     query.update(filters)
     projects = selectors.project_list_for_user(actor)
     if filters.get("q"):
-        projects = projects.filter(name__icontains=filters["q"]) | projects.filter(code__icontains=filters["q"])
+        projects = projects.filter(name__icontains=filters["q"]) | projects.filter(
+            code__icontains=filters["q"]
+        )
     if filters.get("category"):
         projects = projects.filter(category=filters["category"])
     # The list's other filters, parsed the way the page parsed them for this user.

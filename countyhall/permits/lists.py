@@ -178,17 +178,25 @@ PROJECT_COLUMNS = [
     Column("site", "建设地点", value=lambda p: p.site.full_name() or p.site.name, sort="site__path"),
     Column("investment", "总投资（万元）", sort="investment", default=False),
     Column("progress", "进度", value=_progress),
-    Column("registered_at", "登记时间", value=lambda p: timezone.localtime(p.registered_at).strftime("%Y-%m-%d"),
-           sort="registered_at", default=False),
+    Column(
+        "registered_at",
+        "登记时间",
+        value=lambda p: timezone.localtime(p.registered_at).strftime("%Y-%m-%d"),
+        sort="registered_at",
+        default=False,
+    ),
 ]
 
 
 def project_filters(request, projects):
     """The project list's filters beyond name/code and category: stage status, registration dates, overdue."""
-    f = {"stage": choice_param(request, "stage", "审批阶段", [(s, s) for s in STAGES]),
-         "status": choice_param(request, "status", "状态", Case.Status.choices),
-         "from": date_param(request, "from", "登记日期起"), "to": date_param(request, "to", "登记日期止"),
-         "overdue": request.GET.get("overdue", "") == "1"}
+    f = {
+        "stage": choice_param(request, "stage", "审批阶段", [(s, s) for s in STAGES]),
+        "status": choice_param(request, "status", "状态", Case.Status.choices),
+        "from": date_param(request, "from", "登记日期起"),
+        "to": date_param(request, "to", "登记日期止"),
+        "overdue": request.GET.get("overdue", "") == "1",
+    }
     if f["from"] and f["to"] and f["from"] > f["to"]:
         raise BadParameter("to", "登记日期止", "不能早于登记日期起。")
     if f["stage"] or f["status"]:
@@ -203,14 +211,18 @@ def project_filters(request, projects):
     if f["to"]:
         projects = projects.filter(registered_at__date__lte=f["to"])
     if f["overdue"]:
-        escalated = ClockNotice.objects.filter(kind=ClockNotice.Kind.ESCALATION, case__status=Case.Status.IN_REVIEW)
+        escalated = ClockNotice.objects.filter(
+            kind=ClockNotice.Kind.ESCALATION, case__status=Case.Status.IN_REVIEW
+        )
         projects = projects.filter(pk__in=escalated.values("case__project_id"))
     return projects, f
 
 
 def project_table(request, projects) -> Table:
     # The progress column reads each project's cases: prefetched for the page (and the export's chunks).
-    return Table(request, projects.prefetch_related("cases"), columns=PROJECT_COLUMNS, default_sort="-registered_at")
+    return Table(
+        request, projects.prefetch_related("cases"), columns=PROJECT_COLUMNS, default_sort="-registered_at"
+    )
 
 
 def _review_rows(reviews, calendar=None):
@@ -250,17 +262,25 @@ REVIEW_COLUMNS = [
 def desk_table(request, organisation, *, calendar=None):
     """Every review the department holds, filtered (opinion, stage, acceptance dates, overdue), for the desk
     (`calendar`: the desk's own, read once for the page)."""
-    f = {"opinion": choice_param(request, "opinion", "本部门意见",
-                                 [("open", "待出具"), *Review.Opinion.choices]),
-         "stage": choice_param(request, "stage", "审批阶段", [(s, s) for s in STAGES]),
-         "from": date_param(request, "from", "受理日期起"), "to": date_param(request, "to", "受理日期止"),
-         "overdue": request.GET.get("overdue", "") == "1"}
-    reviews = (Review.objects.filter(department=organisation).exclude(case__accepted_on__isnull=True)
-               .select_related("case__project__applicant", "case__lead")
-               .prefetch_related("case__suspensions", "case__extensions"))
+    f = {
+        "opinion": choice_param(
+            request, "opinion", "本部门意见", [("open", "待出具"), *Review.Opinion.choices]
+        ),
+        "stage": choice_param(request, "stage", "审批阶段", [(s, s) for s in STAGES]),
+        "from": date_param(request, "from", "受理日期起"),
+        "to": date_param(request, "to", "受理日期止"),
+        "overdue": request.GET.get("overdue", "") == "1",
+    }
+    reviews = (
+        Review.objects.filter(department=organisation)
+        .exclude(case__accepted_on__isnull=True)
+        .select_related("case__project__applicant", "case__lead")
+        .prefetch_related("case__suspensions", "case__extensions")
+    )
     if f["opinion"] == "open":
-        reviews = reviews.filter(opinion__in=OPEN, case__status__in=[Case.Status.IN_REVIEW,
-                                                                      Case.Status.AWAITING_APPLICANT])
+        reviews = reviews.filter(
+            opinion__in=OPEN, case__status__in=[Case.Status.IN_REVIEW, Case.Status.AWAITING_APPLICANT]
+        )
     elif f["opinion"]:
         reviews = reviews.filter(opinion=f["opinion"])
     if f["stage"]:
@@ -270,15 +290,27 @@ def desk_table(request, organisation, *, calendar=None):
     if f["to"]:
         reviews = reviews.filter(case__accepted_on__lte=f["to"])
     if f["overdue"]:
-        reviews = reviews.filter(pk__in=ClockNotice.objects.filter(
-            kind=ClockNotice.Kind.ESCALATION, organisation=organisation).values("review_id"))
-    return Table(request, reviews, columns=REVIEW_COLUMNS, default_sort="case__accepted_on",
-                 rows=functools.partial(_review_rows, calendar=calendar)), f
+        reviews = reviews.filter(
+            pk__in=ClockNotice.objects.filter(
+                kind=ClockNotice.Kind.ESCALATION, organisation=organisation
+            ).values("review_id")
+        )
+    return Table(
+        request,
+        reviews,
+        columns=REVIEW_COLUMNS,
+        default_sort="case__accepted_on",
+        rows=functools.partial(_review_rows, calendar=calendar),
+    ), f
 
 
 CREDIT_COLUMNS = [
-    Column("who", "单位或从业人员", value=lambda r: str(r.organisation) if r.organisation_id else r.practitioner,
-           sort="organisation__name"),
+    Column(
+        "who",
+        "单位或从业人员",
+        value=lambda r: str(r.organisation) if r.organisation_id else r.practitioner,
+        sort="organisation__name",
+    ),
     Column("reason", "原因", value=lambda r: r.get_reason_display(), sort="reason"),
     Column("detail", "情况"),
     Column("source", "认定部门或信息来源", sort="source"),
@@ -288,9 +320,12 @@ CREDIT_COLUMNS = [
 
 
 def credit_filters(request, records):
-    f = {"q": request.GET.get("q", "").strip()[:50],
-         "reason": choice_param(request, "reason", "原因", CreditRecord.Reason.choices),
-         "from": date_param(request, "from", "列入日期起"), "to": date_param(request, "to", "列入日期止")}
+    f = {
+        "q": request.GET.get("q", "").strip()[:50],
+        "reason": choice_param(request, "reason", "原因", CreditRecord.Reason.choices),
+        "from": date_param(request, "from", "列入日期起"),
+        "to": date_param(request, "to", "列入日期止"),
+    }
     if f["q"]:
         records = records.filter(Q(organisation__name__icontains=f["q"]) | Q(practitioner__icontains=f["q"]))
     if f["reason"]:

@@ -33,12 +33,15 @@ class StageLimit(models.Model):
 
     category = models.CharField("项目类别", max_length=24, choices=Category.choices)
     stage = models.CharField("审批阶段", max_length=32)
-    lead = models.ForeignKey(Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+")
+    lead = models.ForeignKey(
+        Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+"
+    )
     participants = models.ManyToManyField(Organisation, verbose_name="参与部门", related_name="+", blank=True)
     basis = models.CharField("依据", max_length=200, help_text="如：县行政审批服务局印发的审批流程图")
     items = models.TextField("本阶段办理事项", blank=True, help_text="每行一项；合并办理的事项写在同一行")
-    materials = models.TextField("申报材料清单", blank=True,
-                                 help_text="每行一种材料；前一阶段已提交的材料自动共享，不再要求重复提交")
+    materials = models.TextField(
+        "申报材料清单", blank=True, help_text="每行一种材料；前一阶段已提交的材料自动共享，不再要求重复提交"
+    )
 
     class Meta:
         verbose_name = "阶段时限"
@@ -47,7 +50,9 @@ class StageLimit(models.Model):
 
     def __str__(self) -> str:
         days = self.working_days
-        return f"{self.get_category_display()} {self.stage} " + (f"{days}个工作日" if days else "（时限未录入）")
+        return f"{self.get_category_display()} {self.stage} " + (
+            f"{days}个工作日" if days else "（时限未录入）"
+        )
 
     def figures_on(self, on: dt.date) -> tuple[int | None, int | None]:
         from countyhall.permits.policy import stage_figures
@@ -77,20 +82,25 @@ class StageLimit(models.Model):
 
 
 class Project(models.Model):
-    code = models.CharField("项目代码", max_length=40, unique=True,
-                            help_text="立项时赋予的全国统一项目代码，后续各项审批均使用")
+    code = models.CharField(
+        "项目代码", max_length=40, unique=True, help_text="立项时赋予的全国统一项目代码，后续各项审批均使用"
+    )
     name = models.CharField("项目名称", max_length=200)
     category = models.CharField("项目类别", max_length=24, choices=Category.choices)
     site = models.ForeignKey(Division, verbose_name="建设地点", on_delete=models.PROTECT, related_name="+")
-    applicant = models.ForeignKey(Organisation, verbose_name="建设单位", on_delete=models.PROTECT,
-                                  related_name="projects")
+    applicant = models.ForeignKey(
+        Organisation, verbose_name="建设单位", on_delete=models.PROTECT, related_name="projects"
+    )
+
     class LandSupply(models.TextChoices):
         TRANSFER = "transfer", "出让"
         TRANSFER_WITH_SCHEME = "transfer_with_scheme", "带方案出让"
         ALLOCATION = "allocation", "划拨"
         EXISTING = "existing", "自有用地（不新增用地）"
 
-    land_supply = models.CharField("土地供应方式", max_length=24, choices=LandSupply.choices, default=LandSupply.TRANSFER)
+    land_supply = models.CharField(
+        "土地供应方式", max_length=24, choices=LandSupply.choices, default=LandSupply.TRANSFER
+    )
     investment = models.DecimalField("总投资（万元）", max_digits=12, decimal_places=2, null=True, blank=True)
     legal_representative = models.CharField("法定代表人", max_length=32, blank=True)
     project_manager = models.CharField("项目负责人", max_length=32, blank=True)
@@ -98,19 +108,25 @@ class Project(models.Model):
     in_assessed_zone = models.BooleanField("位于已实施区域评估的区域", default=False)
     # Reading C3b (二、（四）): the text merges 工程建设许可 and 施工许可 "可" for industrial projects on land sold with
     # a scheme; under the reading's alternative these two decide whether this project merges them.
-    industrial = models.BooleanField("工业建筑工程项目", default=False,
-                                     help_text="带方案出让土地类项目填写：是否为工业建筑工程项目")
-    merge_elected = models.BooleanField("选择“拿地即开工”（合并工程建设许可和施工许可）", default=True,
-                                        help_text="带方案出让土地的工业项目可选择合并为一个阶段")
-    fees_paid_on = models.DateField("建设规费缴清日期", null=True, blank=True,
-                                    help_text="施工许可核验缴费凭证")
+    industrial = models.BooleanField(
+        "工业建筑工程项目", default=False, help_text="带方案出让土地类项目填写：是否为工业建筑工程项目"
+    )
+    merge_elected = models.BooleanField(
+        "选择“拿地即开工”（合并工程建设许可和施工许可）",
+        default=True,
+        help_text="带方案出让土地的工业项目可选择合并为一个阶段",
+    )
+    fees_paid_on = models.DateField(
+        "建设规费缴清日期", null=True, blank=True, help_text="施工许可核验缴费凭证"
+    )
     fees_proof = models.CharField("缴费凭证号", max_length=60, blank=True)
     # C12 (35号): residential projects provide community elderly-care rooms, checked at scheme review and
     # acceptance, and hand them to 民政 within three months of completion filing.
     households = models.PositiveIntegerField("住宅户数", null=True, blank=True, help_text="住宅项目填写")
     in_area_completed_before_2014_06 = models.BooleanField("位于2014年6月前竣工的老旧小区", default=False)
-    elderly_room_m2 = models.DecimalField("社区养老服务用房面积（平方米）", max_digits=8, decimal_places=2,
-                                          null=True, blank=True)
+    elderly_room_m2 = models.DecimalField(
+        "社区养老服务用房面积（平方米）", max_digits=8, decimal_places=2, null=True, blank=True
+    )
     completion_filed_on = models.DateField("竣工验收备案日期", null=True, blank=True)
     elderly_room_handed_over_on = models.DateField("养老服务用房移交民政日期", null=True, blank=True)
     registered_at = models.DateTimeField(auto_now_add=True)
@@ -150,14 +166,18 @@ class Case(models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="cases")
     stage = models.CharField("审批阶段", max_length=32)
     stage_order = models.PositiveSmallIntegerField()
-    lead = models.ForeignKey(Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+")
+    lead = models.ForeignKey(
+        Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+"
+    )
     applied_on = models.DateField("申报日期", null=True, blank=True)
     accepted_on = models.DateField("受理日期", null=True, blank=True, help_text="受理当日不计入时限")
     working_days = models.PositiveIntegerField("阶段时限（工作日）")
-    review_working_days = models.PositiveIntegerField("部门审查时限（工作日）", null=True, blank=True,
-                                                      help_text="为空时与阶段时限相同")
-    applicant_listed = models.BooleanField("申请人在失信名单内", default=False,
-                                           help_text="受理时建设单位在失信名单内：提示所有审查部门")
+    review_working_days = models.PositiveIntegerField(
+        "部门审查时限（工作日）", null=True, blank=True, help_text="为空时与阶段时限相同"
+    )
+    applicant_listed = models.BooleanField(
+        "申请人在失信名单内", default=False, help_text="受理时建设单位在失信名单内：提示所有审查部门"
+    )
     status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.IN_REVIEW)
     decided_on = models.DateField("决定日期", null=True, blank=True)
     decision_reasons = models.TextField("决定理由", blank=True)
@@ -169,15 +189,24 @@ class Case(models.Model):
     policy_basis = models.JSONField("政策依据（解读与变更）", default=dict, blank=True)
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
-    POLICY_FIGURES = FigureBasis(computed=("working_days", "review_working_days"), basis="policy_basis", note="the stage limits in force on the application day and C3")
+    POLICY_FIGURES = FigureBasis(
+        computed=("working_days", "review_working_days"),
+        basis="policy_basis",
+        note="the stage limits in force on the application day and C3",
+    )
 
     class Meta:
         verbose_name = "审批事项"
         verbose_name_plural = "审批事项"
         ordering = ["project", "stage_order"]
-        constraints = [models.UniqueConstraint(fields=["project", "stage"], name="one_case_per_stage"),
-                       models.UniqueConstraint(fields=["decision_number"], condition=~models.Q(decision_number=""),
-                                               name="one_decision_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "stage"], name="one_case_per_stage"),
+            models.UniqueConstraint(
+                fields=["decision_number"],
+                condition=~models.Q(decision_number=""),
+                name="one_decision_number",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.stage}"
@@ -192,8 +221,9 @@ class ProjectCorrection(models.Model):
     old = models.TextField("原值", blank=True)
     new = models.TextField("新值", blank=True)
     reason = models.CharField("更正理由", max_length=300)
-    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     corrected_at = models.DateTimeField("更正时间")
 
     class Meta:
@@ -218,14 +248,17 @@ class Review(models.Model):
     opinion = models.CharField("意见", max_length=32, choices=Opinion.choices, default=Opinion.PENDING)
     reasons = models.TextField("理由", blank=True)
     decided_on = models.DateField("日期", null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     attachment = models.FileField("附件", upload_to="permits/opinions/%Y/", blank=True)
 
     class Meta:
         verbose_name = "部门意见"
         verbose_name_plural = "部门意见"
-        constraints = [models.UniqueConstraint(fields=["case", "department"], name="one_review_per_department")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "department"], name="one_review_per_department")
+        ]
 
     def __str__(self) -> str:
         return f"{self.department} {self.get_opinion_display()}"
@@ -280,13 +313,18 @@ class CreditRecord(models.Model):
         BROKEN_COMMITMENT = "broken_commitment", "不履行承诺"
         UNPAID_WAGES = "unpaid_wages", "拖欠农民工工资"
 
-    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="credit_records")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_records"
+    )
     practitioner = models.CharField("从业人员", max_length=64, blank=True)
     reason = models.CharField("原因", max_length=24, choices=Reason.choices)
     detail = models.TextField("情况")
-    source = models.CharField("认定部门或信息来源", max_length=100, blank=True,
-                              help_text="如：县人力资源和社会保障局认定、信用中国（山东）")
+    source = models.CharField(
+        "认定部门或信息来源",
+        max_length=100,
+        blank=True,
+        help_text="如：县人力资源和社会保障局认定、信用中国（山东）",
+    )
     listed_on = models.DateField("列入日期")
     until = models.DateField("移出日期", null=True, blank=True)
 
@@ -328,18 +366,27 @@ class Material(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="materials")
     name = models.CharField("材料名称", max_length=100)
     file = models.FileField("文件", upload_to="permits/materials/%Y/")
-    first_case = models.ForeignKey(Case, verbose_name="首次提交的阶段", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    first_case = models.ForeignKey(
+        Case,
+        verbose_name="首次提交的阶段",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     version = models.PositiveSmallIntegerField("版本", default=1, help_text="补正时提交新版本，旧版本保留")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "申报材料"
         verbose_name_plural = "申报材料"
         ordering = ["project", "name", "-version"]
-        constraints = [models.UniqueConstraint(fields=["project", "name", "version"], name="one_material_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name", "version"], name="one_material_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（第{self.version}版）"
@@ -363,8 +410,9 @@ class CaseNote(models.Model):
     """A note on a case. Internal notes are for staff only; the rest are messages the applicant reads."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     text = models.TextField("内容")
     internal = models.BooleanField("内部备注（申请人不可见）", default=True)
     written_at = models.DateTimeField(auto_now_add=True)
@@ -383,7 +431,9 @@ class ClockNotice(ClockNoticeRecord):
     (review empty) or a department's (its review)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices")
-    review = models.ForeignKey(Review, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    review = models.ForeignKey(
+        Review, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
 
     # Issue 13: which figures a rule computed and where their policy basis is kept (tests/policy/test_figure_basis.py).
     POLICY_FIGURES = FigureBasis(computed=("due",), via="case", note="the case's clock")
@@ -393,10 +443,16 @@ class ClockNotice(ClockNoticeRecord):
         verbose_name_plural = "时限提醒"
         ordering = ["-created_on", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "kind", "organisation"], condition=models.Q(review__isnull=True),
-                                    name="one_case_notice"),
-            models.UniqueConstraint(fields=["review", "kind", "organisation"], condition=models.Q(review__isnull=False),
-                                    name="one_review_notice"),
+            models.UniqueConstraint(
+                fields=["case", "kind", "organisation"],
+                condition=models.Q(review__isnull=True),
+                name="one_case_notice",
+            ),
+            models.UniqueConstraint(
+                fields=["review", "kind", "organisation"],
+                condition=models.Q(review__isnull=False),
+                name="one_review_notice",
+            ),
         ]
 
 
@@ -416,19 +472,24 @@ class ElderlyCareStep(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="elderly_care_steps")
     kind = models.CharField("事项", max_length=24, choices=Kind.choices)
     party = models.CharField("对象", max_length=16, choices=Party.choices)
-    organisation = models.ForeignKey(Organisation, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="单位", on_delete=models.PROTECT, related_name="+"
+    )
     sent_on = models.DateField("书面征求或邀请日期")
     reference = models.CharField("函件文号或通知编号", max_length=100)
     answered_on = models.DateField("回复或参加日期", null=True, blank=True)
     opinion = models.TextField("意见", blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "养老服务设施征求意见与验收邀请"
         verbose_name_plural = "养老服务设施征求意见与验收邀请"
         ordering = ["project", "kind", "party"]
-        constraints = [models.UniqueConstraint(fields=["project", "kind", "party"], name="one_elderly_care_step")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind", "party"], name="one_elderly_care_step")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}：{self.organisation}"
@@ -437,12 +498,15 @@ class ElderlyCareStep(models.Model):
 class ProgressReport(models.Model):
     """C11: each lead department reports its progress to the reform office before the 25th of each month."""
 
-    lead = models.ForeignKey(Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+")
+    lead = models.ForeignKey(
+        Organisation, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField("年")
     month = models.PositiveSmallIntegerField("月")
     submitted_on = models.DateField("报送日期")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     late = models.BooleanField("逾期报送")
     summary = models.JSONField("进展情况汇总")
     remarks = models.TextField("说明", blank=True)

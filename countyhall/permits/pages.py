@@ -77,8 +77,11 @@ def confirmation(request, project):
     # The same predicates the services require: nobody is asked to confirm what would be refused.
     allowed = access.can_decide if action == "decide" else access.can_answer_intake
     if not allowed(request.user, case):
-        raise PermissionDenied("只有牵头部门可以作出决定。" if action == "decide"
-                               else "只有牵头部门或综合服务窗口可以退回或不予受理。")
+        raise PermissionDenied(
+            "只有牵头部门可以作出决定。"
+            if action == "decide"
+            else "只有牵头部门或综合服务窗口可以退回或不予受理。"
+        )
     reasons = request.POST.get("reasons", "").strip()
     decision = request.POST.get("decision", "")
     errors = {}

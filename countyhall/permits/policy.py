@@ -182,8 +182,14 @@ def policy_apply(*, actor, change) -> None:
             basis = limits_basis(category=category, stage=stage, on=case.applied_on)
         case.policy_basis = clock_basis(basis, on=case.accepted_on) if case.accepted_on else basis
         case.save(update_fields=["working_days", "review_working_days", "policy_basis"])
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
-                     after=model_snapshot(case), note=f"阶段时限按已批准的政策变更（编号 {change.pk}）调整")
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=case,
+            before=before,
+            after=model_snapshot(case),
+            note=f"阶段时限按已批准的政策变更（编号 {change.pk}）调整",
+        )
 
 
 def _stage_limit_impact(*, change, proposal) -> list[dict]:

@@ -57,7 +57,9 @@ def project_list_for_user(user) -> QuerySet[Project]:
         return projects.none()
     if is_firm(user):
         return projects.filter(applicant_id=user.organisation_id)
-    held = Case.objects.filter(Q(lead_id=user.organisation_id) | Q(reviews__department_id=user.organisation_id))
+    held = Case.objects.filter(
+        Q(lead_id=user.organisation_id) | Q(reviews__department_id=user.organisation_id)
+    )
     return projects.filter(pk__in=held.values("project_id"))
 
 
@@ -69,8 +71,12 @@ def material_get_for_user(user, *, material_id: int) -> Material:
     if not is_firm(user):
         # A read view runs outside any transaction, and audit_record refuses to: the row gets its own.
         with transaction.atomic():
-            audit_record(actor=user, action=AuditEntry.Action.READ, instance=material,
-                         note=f"下载申报材料 {material.project.code} {material}")
+            audit_record(
+                actor=user,
+                action=AuditEntry.Action.READ,
+                instance=material,
+                note=f"下载申报材料 {material.project.code} {material}",
+            )
     return material
 
 
@@ -96,9 +102,15 @@ class DeskRow:
     clock: ClockState
 
 
-def department_desk(*, organisation: Organisation, on: dt.date | None = None, due_soon_within: int = 3,
-                    answered_shown: int = 50, shown: int | None = None,
-                    calendar: DatabaseCalendar | None = None) -> dict:
+def department_desk(
+    *,
+    organisation: Organisation,
+    on: dt.date | None = None,
+    due_soon_within: int = 3,
+    answered_shown: int = 50,
+    shown: int | None = None,
+    calendar: DatabaseCalendar | None = None,
+) -> dict:
     """The reviews a department holds and the cases it leads, each with its clock: overdue, due soon, the rest.
 
     `shown`: each list holds at most its first `shown` rows (the page lists 50 and links to the rest), the
@@ -114,14 +126,42 @@ def department_desk(*, organisation: Organisation, on: dt.date | None = None, du
     # The stops of every case on the desk in two queries, the cases as a subquery (no list of ids).
     parts = clock_parts(Case.objects.filter(pk__in=held.values("case_id")))
     listed: dict[str, list[tuple[int, ClockState | None]]] = {kind: [] for kind in kinds}
-    for pk, case_id, opinion, decided_on, accepted_on, review_days, working_days, status, case_decided_on in (
-            waiting.values_list("pk", "case_id", "opinion", "decided_on", "case__accepted_on",
-                                "case__review_working_days", "case__working_days", "case__status",
-                                "case__decided_on")):
-        clock = None if accepted_on is None else review_clock_of(
-            accepted_on=accepted_on, limit=review_days or working_days, stops=parts.get(case_id, NO_PARTS).stops,
-            opinion=opinion, decided_on=decided_on, case_status=status, case_decided_on=case_decided_on, on=on,
-            calendar=calendar)
+    for (
+        pk,
+        case_id,
+        opinion,
+        decided_on,
+        accepted_on,
+        review_days,
+        working_days,
+        status,
+        case_decided_on,
+    ) in waiting.values_list(
+        "pk",
+        "case_id",
+        "opinion",
+        "decided_on",
+        "case__accepted_on",
+        "case__review_working_days",
+        "case__working_days",
+        "case__status",
+        "case__decided_on",
+    ):
+        clock = (
+            None
+            if accepted_on is None
+            else review_clock_of(
+                accepted_on=accepted_on,
+                limit=review_days or working_days,
+                stops=parts.get(case_id, NO_PARTS).stops,
+                opinion=opinion,
+                decided_on=decided_on,
+                case_status=status,
+                case_decided_on=case_decided_on,
+                on=on,
+                calendar=calendar,
+            )
+        )
         if status != Case.Status.IN_REVIEW:
             kind = "open"
         elif clock.overdue:
@@ -136,18 +176,31 @@ def department_desk(*, organisation: Organisation, on: dt.date | None = None, du
         listed = {kind: listed[kind][:shown] for kind in kinds}
         waiting = waiting.filter(pk__in=[pk for kind in kinds for pk, _ in listed[kind]])
     reviews = {review.pk: review for review in waiting.select_related("case__project", "case__lead")}
-    rows: dict[str, list[DeskRow]] = {kind: [DeskRow(reviews[pk].case, reviews[pk], clock)
-                                             for pk, clock in listed[kind] if pk in reviews] for kind in kinds}
+    rows: dict[str, list[DeskRow]] = {
+        kind: [DeskRow(reviews[pk].case, reviews[pk], clock) for pk, clock in listed[kind] if pk in reviews]
+        for kind in kinds
+    }
     # Only the latest answered ones: the desk is for today's work.
-    answered = held.filter(opinion__in=ANSWERED).select_related("case__project", "case__lead").order_by(
-        "-decided_on", "-pk")[:answered_shown]
-    rows["answered"] = [DeskRow(review.case, review, review_clock(
-        review, on=on, calendar=calendar, parts=parts.get(review.case_id, NO_PARTS))) for review in answered]
+    answered = (
+        held.filter(opinion__in=ANSWERED)
+        .select_related("case__project", "case__lead")
+        .order_by("-decided_on", "-pk")[:answered_shown]
+    )
+    rows["answered"] = [
+        DeskRow(
+            review.case,
+            review,
+            review_clock(review, on=on, calendar=calendar, parts=parts.get(review.case_id, NO_PARTS)),
+        )
+        for review in answered
+    ]
     counts["answered"] = len(rows["answered"])
     led_cases = Case.objects.filter(lead=organisation).exclude(
-        status__in=[Case.Status.APPROVED, Case.Status.REFUSED, Case.Status.REVOKED])
+        status__in=[Case.Status.APPROVED, Case.Status.REFUSED, Case.Status.REVOKED]
+    )
     led = led_cases.select_related("project").annotate(
-        reviews_waiting=Count("reviews", filter=Q(reviews__opinion__in=WAITING)))
+        reviews_waiting=Count("reviews", filter=Q(reviews__opinion__in=WAITING))
+    )
     if shown is not None:
         counts["leading"] = led_cases.count()
         led = led[:shown]
@@ -155,18 +208,31 @@ def department_desk(*, organisation: Organisation, on: dt.date | None = None, du
     leading = []
     for case in led:
         # The reviews still waiting counted in the query (was every review of every led case prefetched).
-        leading.append({"case": case, "clock": case_clock(case, on=on, calendar=calendar,
-                                                          parts=led_parts.get(case.pk, NO_PARTS)),
-                        "waiting": case.reviews_waiting,
-                        "ready": case.status == Case.Status.IN_REVIEW and not case.reviews_waiting})
+        leading.append(
+            {
+                "case": case,
+                "clock": case_clock(case, on=on, calendar=calendar, parts=led_parts.get(case.pk, NO_PARTS)),
+                "waiting": case.reviews_waiting,
+                "ready": case.status == Case.Status.IN_REVIEW and not case.reviews_waiting,
+            }
+        )
     if shown is None:
         counts["leading"] = len(leading)
     notices = ClockNotice.objects.filter(organisation=organisation).select_related("case__project")[:50]
     # C8: approvals granted on a commitment are checked afterwards; the lead keeps the follow-up list.
-    commitments = (Commitment.objects.filter(case__lead=organisation, checked_on__isnull=True)
-                   .select_related("case__project").order_by("check_due"))
-    return {**rows, "leading": leading, "counts": counts, "notices": notices, "commitments": commitments,
-            "on": on}
+    commitments = (
+        Commitment.objects.filter(case__lead=organisation, checked_on__isnull=True)
+        .select_related("case__project")
+        .order_by("check_due")
+    )
+    return {
+        **rows,
+        "leading": leading,
+        "counts": counts,
+        "notices": notices,
+        "commitments": commitments,
+        "on": on,
+    }
 
 
 def progress_leads_for_user(user) -> QuerySet[Organisation]:
@@ -177,7 +243,9 @@ def progress_leads_for_user(user) -> QuerySet[Organisation]:
         return leads
     if is_firm(user) or user.organisation_id is None:
         return leads.none()
-    return leads.filter(pk=user.organisation_id) if can_view_progress(user, user.organisation) else leads.none()
+    return (
+        leads.filter(pk=user.organisation_id) if can_view_progress(user, user.organisation) else leads.none()
+    )
 
 
 def progress_report_deadline(*, year: int, month: int) -> tuple[dt.date, object]:
@@ -193,14 +261,25 @@ def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date |
     last = dt.date(year, month, month_calendar.monthrange(year, month)[1])
     on = min(on or business_date(), last)
     calendar = DatabaseCalendar()
-    month_cases = (Case.objects.filter(lead=lead).filter(Q(applied_on__lte=last) | Q(accepted_on__lte=last))
-                   .exclude(decided_on__lt=first))
+    month_cases = (
+        Case.objects.filter(lead=lead)
+        .filter(Q(applied_on__lte=last) | Q(accepted_on__lte=last))
+        .exclude(decided_on__lt=first)
+    )
     # A lead's month can hold hundreds of open cases: their stops and extensions by clock_parts (two queries).
     parts = clock_parts(month_cases)
     cases = month_cases.select_related("project").order_by("accepted_on")
     rows = []
-    totals = {"received": 0, "accepted": 0, "decided": 0, "approved": 0, "refused": 0, "in_progress": 0,
-              "overdue": 0, "awaiting_applicant": 0}
+    totals = {
+        "received": 0,
+        "accepted": 0,
+        "decided": 0,
+        "approved": 0,
+        "refused": 0,
+        "in_progress": 0,
+        "overdue": 0,
+        "awaiting_applicant": 0,
+    }
     for case in cases:
         clock = case_clock(case, on=on, calendar=calendar, parts=parts.get(case.pk, NO_PARTS))
         decided_in_month = case.decided_on is not None and first <= case.decided_on <= last
@@ -212,20 +291,42 @@ def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date |
         totals["in_progress"] += case.decided_on is None or case.decided_on > last
         totals["awaiting_applicant"] += case.status == Case.Status.AWAITING_APPLICANT
         totals["overdue"] += bool(clock and clock.overdue)
-        rows.append({"case": case, "clock": clock, "code": case.project.code, "project": case.project.name,
-                     "category": case.project.get_category_display(), "stage": case.stage,
-                     "status": case.get_status_display(), "accepted_on": case.accepted_on,
-                     "decided_on": case.decided_on, "used": clock.used if clock else None,
-                     "limit": clock.limit if clock else case.working_days,
-                     "overdue": bool(clock and clock.overdue)})
+        rows.append(
+            {
+                "case": case,
+                "clock": clock,
+                "code": case.project.code,
+                "project": case.project.name,
+                "category": case.project.get_category_display(),
+                "stage": case.stage,
+                "status": case.get_status_display(),
+                "accepted_on": case.accepted_on,
+                "decided_on": case.decided_on,
+                "used": clock.used if clock else None,
+                "limit": clock.limit if clock else case.working_days,
+                "overdue": bool(clock and clock.overdue),
+            }
+        )
     deadline, basis = progress_report_deadline(year=year, month=month)
     reading = parameters().reading("C11")
-    return {"lead": lead, "year": year, "month": month, "rows": rows, "totals": totals, "deadline": deadline,
-            "day": basis,
-            "citation": basis.citation, "as_of": on,
-            # "why this deadline": the reading of "每月25日前" in force for the month, in words.
-            "reading": {"id": "C11", "question": reading.question, "answer": basis.answer,
-                        "text": reading.answer_text(basis.answer)}}
+    return {
+        "lead": lead,
+        "year": year,
+        "month": month,
+        "rows": rows,
+        "totals": totals,
+        "deadline": deadline,
+        "day": basis,
+        "citation": basis.citation,
+        "as_of": on,
+        # "why this deadline": the reading of "每月25日前" in force for the month, in words.
+        "reading": {
+            "id": "C11",
+            "question": reading.question,
+            "answer": basis.answer,
+            "text": reading.answer_text(basis.answer),
+        },
+    }
 
 
 def time_used_statistics(*, category: str | None = None) -> list[dict]:
@@ -240,11 +341,20 @@ def time_used_statistics(*, category: str | None = None) -> list[dict]:
     on = business_date()
     groups: dict[tuple[str, str], list[ClockState]] = defaultdict(list)
     for pk, cat, stage, accepted_on, decided_on, status, working_days in cases.order_by().values_list(
-            "pk", "project__category", "stage", "accepted_on", "decided_on", "status", "working_days"):
+        "pk", "project__category", "stage", "accepted_on", "decided_on", "status", "working_days"
+    ):
         part = parts.get(pk, NO_PARTS)
-        groups[(cat, stage)].append(clock_of(
-            accepted_on=accepted_on, limit=working_days + part.extension_days, stops=part.stops, status=status,
-            decided_on=decided_on, on=on, calendar=calendar))
+        groups[(cat, stage)].append(
+            clock_of(
+                accepted_on=accepted_on,
+                limit=working_days + part.extension_days,
+                stops=part.stops,
+                status=status,
+                decided_on=decided_on,
+                on=on,
+                calendar=calendar,
+            )
+        )
     stats = []
     for cat in Category.values:
         for stage in possible_stages(cat):
@@ -252,8 +362,15 @@ def time_used_statistics(*, category: str | None = None) -> list[dict]:
             if not clocks:
                 continue
             used = [c.used for c in clocks]
-            stats.append({"category": Category(cat).label, "stage": stage, "decided": len(clocks),
-                          "mean_used": round(sum(used) / len(used), 1), "max_used": max(used),
-                          "over_limit": sum(c.overdue for c in clocks),
-                          "stopped": sum(c.stopped_working_days for c in clocks)})
+            stats.append(
+                {
+                    "category": Category(cat).label,
+                    "stage": stage,
+                    "decided": len(clocks),
+                    "mean_used": round(sum(used) / len(used), 1),
+                    "max_used": max(used),
+                    "over_limit": sum(c.overdue for c in clocks),
+                    "stopped": sum(c.stopped_working_days for c in clocks),
+                }
+            )
     return stats

@@ -47,19 +47,27 @@ def _consultations_due(lead_id, today: dt.date) -> list[Todo]:
     department's own). Linked to the earliest project's consultation table."""
     trace = ParameterTrace(today)
     stages = trace.get("permit.stages.scheme_consultation")
-    consulted = (ElderlyCareStep.objects.filter(kind=ElderlyCareStep.Kind.SCHEME_CONSULTATION).values("project")
-                 .annotate(parties=Count("party", distinct=True))
-                 .filter(parties__gte=len(ElderlyCareStep.Party.values)).values("project"))
-    waiting = Case.objects.filter(stage__in=stages, status__in=[Case.Status.SUBMITTED, Case.Status.IN_REVIEW],
-                                  project__households__gt=0).exclude(project__in=consulted)
+    consulted = (
+        ElderlyCareStep.objects.filter(kind=ElderlyCareStep.Kind.SCHEME_CONSULTATION)
+        .values("project")
+        .annotate(parties=Count("party", distinct=True))
+        .filter(parties__gte=len(ElderlyCareStep.Party.values))
+        .values("project")
+    )
+    waiting = Case.objects.filter(
+        stage__in=stages, status__in=[Case.Status.SUBMITTED, Case.Status.IN_REVIEW], project__households__gt=0
+    ).exclude(project__in=consulted)
     if lead_id is not None:
         waiting = waiting.filter(lead_id=lead_id)
     first = waiting.order_by("applied_on", "pk").values_list("project_id", flat=True).first()
     if first is None:
         return []
     cited = trace.citations[0]
-    return _item(f"住宅项目设计方案审查前须书面征求县民政部门、镇办意见（{cited.document} {cited.clause}），尚未记录",
-                 reverse("permits:project", args=[first]) + "#elderly-care", waiting.count())
+    return _item(
+        f"住宅项目设计方案审查前须书面征求县民政部门、镇办意见（{cited.document} {cited.clause}），尚未记录",
+        reverse("permits:project", args=[first]) + "#elderly-care",
+        waiting.count(),
+    )
 
 
 def todos_for(user) -> list[Todo]:
@@ -107,7 +115,9 @@ def todos_for(user) -> list[Todo]:
     if org is not None and user.role_codes & access.DEPARTMENTS:
         held = Review.objects.filter(department_id=org, case__status=Case.Status.IN_REVIEW, opinion__in=OPEN)
         notices = ClockNotice.objects.filter(organisation_id=org, review__in=held).aggregate(
-            first_due=Min("due"), urgent=Count("pk", filter=Q(kind=ClockNotice.Kind.ESCALATION) | Q(due__lte=today)))
+            first_due=Min("due"),
+            urgent=Count("pk", filter=Q(kind=ClockNotice.Kind.ESCALATION) | Q(due__lte=today)),
+        )
         due, urgent = notices["first_due"], bool(notices["urgent"])
         items += _item(
             "待出具审查意见" + _days_left(due, today),
@@ -149,7 +159,12 @@ def todos_for(user) -> list[Todo]:
             reviews__opinion=Review.Opinion.PENDING,
         ).distinct()
         items += _item("补正答复待核对", _cases("resumed=1"), resumed.count())
-        extensions = Extension.objects.filter(approved_on__isnull=True).exclude(requested_by_id=user.pk).aggregate(
-            n=Count("pk"), first=Min("requested_on"))
-        items += _item("待批准的延期申请", _cases("extension=pending"), extensions["n"], deadline=extensions["first"])
+        extensions = (
+            Extension.objects.filter(approved_on__isnull=True)
+            .exclude(requested_by_id=user.pk)
+            .aggregate(n=Count("pk"), first=Min("requested_on"))
+        )
+        items += _item(
+            "待批准的延期申请", _cases("extension=pending"), extensions["n"], deadline=extensions["first"]
+        )
     return items

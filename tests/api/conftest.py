@@ -30,9 +30,16 @@ def _load_demo() -> dict[str, str]:
         grant = RoleGrant.objects.filter(role=role).select_related("user").order_by("user__username").first()
         if grant is None:  # a role the demo has no account for still gets one
             county = Division.objects.filter(parent=None).first()
-            organisation = Organisation.objects.create(name=f"{role.label}（测试）", kind="department", division=county)
-            user = User.objects.create_user(username=f"role-{role.value}", password="pw-for-tests-1",
-                                            organisation=organisation, division=county, display_name=role.label)
+            organisation = Organisation.objects.create(
+                name=f"{role.label}（测试）", kind="department", division=county
+            )
+            user = User.objects.create_user(
+                username=f"role-{role.value}",
+                password="pw-for-tests-1",
+                organisation=organisation,
+                division=county,
+                display_name=role.label,
+            )
             RoleGrant.objects.create(user=user, role=role)
         else:
             user = grant.user

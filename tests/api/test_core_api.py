@@ -24,15 +24,20 @@ def test_calendar_month_refuses_impossible_dates(client, path, field, fragment):
 
 def test_calendar_month_answers_a_known_month_and_404_for_an_unknown_year(client):
     days = client.get("/api/v1/calendar/2021/10").json()["days"]
-    assert len(days) == 31 and days[0] == {"date": "2021-10-01", "is_workday": False, "kind": days[0]["kind"],
-                                           "holiday_name": days[0]["holiday_name"]}
+    assert len(days) == 31 and days[0] == {
+        "date": "2021-10-01",
+        "is_workday": False,
+        "kind": days[0]["kind"],
+        "holiday_name": days[0]["holiday_name"],
+    }
     response = client.get("/api/v1/calendar/2030/1")
     assert response.status_code == 404 and response.json()["error"]["field"] == "year"
 
 
 def test_calendar_month_publishes_its_bounds(client):
-    parameters = client.get("/api/schema/?format=json").json()["paths"]["/api/v1/calendar/{year}/{month}"]["get"][
-        "parameters"]
+    parameters = client.get("/api/schema/?format=json").json()["paths"]["/api/v1/calendar/{year}/{month}"][
+        "get"
+    ]["parameters"]
     schemas = {p["name"]: p["schema"] for p in parameters}
     assert schemas["month"] == {"type": "integer", "minimum": 1, "maximum": 12}
     assert schemas["year"] == {"type": "integer", "minimum": 1, "maximum": 9999}

@@ -33,8 +33,13 @@ MAX_EXAMPLES = int(os.environ.get("COUNTYHALL_FUZZ_MAX_EXAMPLES", "3"))
 # and rightly answers 400/404; negative_data_rejection expects a 4xx for every schema-violating request,
 # while an unusable optional filter may be ignored with a message; ignored_auth cannot see the token we
 # pass as a header (test_auth.py checks 401 for a bad token on every operation instead).
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 # Loaded at collection (the schema endpoint needs no database). schemathesis's fixture-based lazy loader
 # does not run on pytest 9 (it sets the removed Node._nodeid), so the schema is built eagerly.
@@ -43,13 +48,24 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # the public endpoints — calc, parameters, calendar, gazette — answer before authentication matters); the
 # examples and fuzzing phases stay bounded by MAX_EXAMPLES and run for every role.
 schema = schemathesis.openapi.from_wsgi(
-    "/api/schema/?format=json", application,
-    config=SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}}}),
+    "/api/schema/?format=json",
+    application,
+    config=SchemathesisConfig.from_dict(
+        {"phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}}}
+    ),
 )
 coverage_schema = schemathesis.openapi.from_wsgi(
-    "/api/schema/?format=json", application,
-    config=SchemathesisConfig.from_dict({"phases": {"examples": {"enabled": False}, "fuzzing": {"enabled": False},
-                                                    "stateful": {"enabled": False}}}),
+    "/api/schema/?format=json",
+    application,
+    config=SchemathesisConfig.from_dict(
+        {
+            "phases": {
+                "examples": {"enabled": False},
+                "fuzzing": {"enabled": False},
+                "stateful": {"enabled": False},
+            }
+        }
+    ),
 )
 
 

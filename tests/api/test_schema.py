@@ -36,8 +36,10 @@ def _resolve(openapi, schema):
 
 def test_every_operation_documents_400_401_403_404_in_the_error_shape(openapi):
     assert openapi["components"]["schemas"]["Error"] == {
-        "type": "object", "properties": {"error": {"$ref": "#/components/schemas/ErrorDetail"}},
-        "required": ["error"]}
+        "type": "object",
+        "properties": {"error": {"$ref": "#/components/schemas/ErrorDetail"}},
+        "required": ["error"],
+    }
     operations = list(_operations(openapi))
     assert len(operations) >= 25
     for path, method, operation in operations:
@@ -51,10 +53,20 @@ def test_every_operation_documents_400_401_403_404_in_the_error_shape(openapi):
 def test_the_hook_keeps_declared_responses_and_gives_bodiless_409_the_error_shape():
     from countyhall.core.api.schema import add_error_responses
 
-    result = {"paths": {"/x": {"post": {"responses": {"200": {"description": "ok"},
-                                                      "404": {"description": "own", "content": {"text/plain": {}}},
-                                                      "409": {"description": "已处理"}}},
-                               "parameters": []}}}
+    result = {
+        "paths": {
+            "/x": {
+                "post": {
+                    "responses": {
+                        "200": {"description": "ok"},
+                        "404": {"description": "own", "content": {"text/plain": {}}},
+                        "409": {"description": "已处理"},
+                    }
+                },
+                "parameters": [],
+            }
+        }
+    }
     responses = add_error_responses(result, None, None, True)["paths"]["/x"]["post"]["responses"]
     assert responses["404"] == {"description": "own", "content": {"text/plain": {}}}
     assert responses["409"]["description"] == "已处理" and responses["409"]["content"]["application/json"]
@@ -67,12 +79,16 @@ def test_calc_documents_every_error_and_answers_so(openapi, client):
     calc = openapi["paths"]["/api/v1/calc/{rule}"]["post"]["responses"]
     schema = _resolve(openapi, calc["400"]["content"]["application/json"]["schema"])
     for body in ('{"start": "x", "days": "5"}', "{oops"):
-        response = client.post("/api/v1/calc/calendar.add_working_days", body, content_type="application/json")
+        response = client.post(
+            "/api/v1/calc/calendar.add_working_days", body, content_type="application/json"
+        )
         assert response.status_code == 400
         assert list(Draft202012Validator(schema).iter_errors(response.json())) == []
     response = client.post("/api/v1/calc/nope", {}, content_type="application/json")
     schema = _resolve(openapi, calc["404"]["content"]["application/json"]["schema"])
-    assert response.status_code == 404 and list(Draft202012Validator(schema).iter_errors(response.json())) == []
+    assert (
+        response.status_code == 404 and list(Draft202012Validator(schema).iter_errors(response.json())) == []
+    )
 
 
 def test_facility_requirements_answer_matches_its_schema(openapi, client, role_tokens):
@@ -81,20 +97,32 @@ def test_facility_requirements_answer_matches_its_schema(openapi, client, role_t
     operation = openapi["paths"]["/api/v1/canteens/facilities/{id}/requirements"]["get"]
     schema = _resolve(openapi, operation["responses"]["200"]["content"]["application/json"]["schema"])
     facility = Facility.objects.order_by("pk").first()
-    response = client.get(f"/api/v1/canteens/facilities/{facility.pk}/requirements",
-                          HTTP_AUTHORIZATION=f"Token {role_tokens['civil_affairs']}")
+    response = client.get(
+        f"/api/v1/canteens/facilities/{facility.pk}/requirements",
+        HTTP_AUTHORIZATION=f"Token {role_tokens['civil_affairs']}",
+    )
     assert response.status_code == 200 and response.json()
     assert list(Draft202012Validator(schema).iter_errors(response.json())) == []
     assert {"code", "ok", "message", "citation"} == set(response.json()[0])
 
 
-@pytest.mark.parametrize("path", ["/api/v1/people/abc", "/api/v1/calendar/2021/x", "/api/v1/nothing-here",
-                                  "/api/v1/canteens/facilities/null,null/requirements"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/people/abc",
+        "/api/v1/calendar/2021/x",
+        "/api/v1/nothing-here",
+        "/api/v1/canteens/facilities/null,null/requirements",
+    ],
+)
 def test_unmatched_api_urls_answer_json_404_in_the_error_shape(client, path):
     response = client.get(path)
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
-    assert response.json()["error"]["field"] == "(path)" and "接口地址不存在" in response.json()["error"]["message"]
+    assert (
+        response.json()["error"]["field"] == "(path)"
+        and "接口地址不存在" in response.json()["error"]["message"]
+    )
 
 
 def test_unmatched_page_urls_still_answer_html(client):
@@ -106,8 +134,14 @@ def test_a_bad_token_is_refused_as_documented_on_every_operation(openapi, client
     """schemathesis's ignored_auth check cannot see a token passed as a header, so it is checked here. DRF
     answers 401 when the first authentication class names a WWW-Authenticate scheme, else 403."""
     for path, method, operation in _operations(openapi):
-        url = path.replace("{id}", "1").replace("{rule}", "calendar.add_working_days").replace("{year}", "2021") \
-            .replace("{month}", "10").replace("{action}", "accept").replace("{name}", "x")
+        url = (
+            path.replace("{id}", "1")
+            .replace("{rule}", "calendar.add_working_days")
+            .replace("{year}", "2021")
+            .replace("{month}", "10")
+            .replace("{action}", "accept")
+            .replace("{name}", "x")
+        )
         response = getattr(client, method)(url, HTTP_AUTHORIZATION="Token not-a-token")
         assert response.status_code in (401, 403), (method, path, response.status_code)
         assert set(response.json()["error"]) == {"field", "message"}

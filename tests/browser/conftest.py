@@ -8,8 +8,14 @@ import pytest
 CHROMIUM = os.environ.get("COUNTYHALL_CHROMIUM", "/usr/bin/chromium")
 # The closed network refuses Chromium's background connections; these flags keep it quiet (see env docs).
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -45,7 +51,8 @@ def browser():
     _settle_after_clicks()
 
     assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), (
-        f"Debian's chromium is required at {CHROMIUM}: `make test` installs it (apt-get install chromium)")
+        f"Debian's chromium is required at {CHROMIUM}: `make test` installs it (apt-get install chromium)"
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

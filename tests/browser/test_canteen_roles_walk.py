@@ -155,10 +155,16 @@ def test_citizen_finds_a_canteen(browser, live_server, demo, phone):
 def test_minzheng_other_pages_fit_and_are_accessible(browser, live_server, demo, phone):
     tag = "phone" if phone else "desktop"
     page = open_as(browser, live_server.url, "minzheng", phone=phone)
-    for name, path in [("dashboard", "/canteens/"), ("facility", f"/canteens/facilities/{_rural().pk}/"),
-                       ("late-entries", "/canteens/late-entries/"), ("import", "/canteens/elders/import/"),
-                       ("subsidies", "/canteens/subsidies/"), ("fraud", "/canteens/fraud/"),
-                       ("lunches", "/canteens/lunches/"), ("facilities", "/canteens/facilities/")]:
+    for name, path in [
+        ("dashboard", "/canteens/"),
+        ("facility", f"/canteens/facilities/{_rural().pk}/"),
+        ("late-entries", "/canteens/late-entries/"),
+        ("import", "/canteens/elders/import/"),
+        ("subsidies", "/canteens/subsidies/"),
+        ("fraud", "/canteens/fraud/"),
+        ("lunches", "/canteens/lunches/"),
+        ("facilities", "/canteens/facilities/"),
+    ]:
         page.goto(f"{live_server.url}{path}")
         check_page(page, f"canteen-{name}-{tag}")
     page.context.close()

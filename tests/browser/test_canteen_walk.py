@@ -22,14 +22,17 @@ def login(page, base, username, password="pw-for-tests-1"):
     page.wait_for_url(f"{base}/")
 
 
-def test_canteen_from_registration_to_printed_settlement(browser, live_server, settings, county_tree, make_user):
+def test_canteen_from_registration_to_printed_settlement(
+    browser, live_server, settings, county_tree, make_user
+):
     from countyhall.canteens.services.elders import elder_register
     from countyhall.core.models import Organisation
     from countyhall.core.services.calendar import calendar_seed_year
 
     calendar_seed_year(year=2022, actor="browser-test")
-    operator_org = Organisation.objects.create(name="乙村照护服务有限公司", kind="care_organisation",
-                                               division=county_tree["village_b"])
+    operator_org = Organisation.objects.create(
+        name="乙村照护服务有限公司", kind="care_organisation", division=county_tree["village_b"]
+    )
     make_user("town", "town_officer", "qingcheng")
     make_user("minzheng", "civil_affairs")
     make_user("shichang", "market_regulation")
@@ -37,8 +40,14 @@ def test_canteen_from_registration_to_printed_settlement(browser, live_server, s
     operator = make_user("op", "canteen_operator", "village_b")
     operator.organisation = operator_org
     operator.save()
-    elder = elder_register(actor="test", id_number=valid_id("37032219400101001"), name="赵一",
-                           division=county_tree["natural_b"], gaoqing_hukou=True, card_number="C001")
+    elder = elder_register(
+        actor="test",
+        id_number=valid_id("37032219400101001"),
+        name="赵一",
+        division=county_tree["natural_b"],
+        gaoqing_hukou=True,
+        card_number="C001",
+    )
     base = live_server.url
     page = browser.new_page()
 

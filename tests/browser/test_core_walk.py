@@ -141,18 +141,24 @@ def test_auditor_reads_the_audit_log_in_chinese(browser, live_server, gazette, m
 
 
 @pytest.mark.parametrize("phone", WIDTHS)
-def test_clerk_narrows_the_division_chooser_by_typing(browser, live_server, gazette, make_user, people, phone):
+def test_clerk_narrows_the_division_chooser_by_typing(
+    browser, live_server, gazette, make_user, people, phone
+):
     make_user("minzheng", "civil_affairs")
     base = live_server.url
     suffix = "phone" if phone else "desktop"
     page = open_as(browser, base, "minzheng", phone=phone)
     page.goto(f"{base}/people/")
     page.fill("input.select-filter", "乙")
-    visible = page.eval_on_selector_all("#id_division option", "os => os.filter(o => !o.hidden).map(o => o.text)")
+    visible = page.eval_on_selector_all(
+        "#id_division option", "os => os.filter(o => !o.hidden).map(o => o.text)"
+    )
     assert "乙村" in visible and "甲村" not in visible
     page.select_option("#id_division", label="乙村")
     page.click("form.filters button.primary")
     rows = page.inner_text("table")
-    assert "王" in rows and "张" not in rows  # 王德明 lives in 乙庄 (乙村); 张秀英 in 甲村 — names masked, length kept
+    assert (
+        "王" in rows and "张" not in rows
+    )  # 王德明 lives in 乙庄 (乙村); 张秀英 in 甲村 — names masked, length kept
     check_page(page, f"core-people-{suffix}")
     page.context.close()

@@ -22,16 +22,23 @@ def test_enterprise_headquarters_and_town_do_their_jobs(browser, live_server, co
     from countyhall.emergency.services import incident_figures_update, incident_report
 
     plant = plant_setup(county_tree, make_user)
-    office = Organisation.objects.create(name="高青县发展和改革局", short_name="县发改局", kind="department",
-                                         division=county_tree["county"])
+    office = Organisation.objects.create(
+        name="高青县发展和改革局", short_name="县发改局", kind="department", division=county_tree["county"]
+    )
     plant["users"]["hq"].organisation = office
     plant["users"]["hq"].save()
     from countyhall.core.clock import business_now
 
     now = business_now()  # the pinned business date of the tests: the clocks count on it
-    incident = incident_report(actor=plant["users"]["huaneng"], enterprise=plant["enterprises"]["huaneng"],
-                               kind="leak", occurred_at=now - dt.timedelta(minutes=2), place="液氨储罐区",
-                               injured=3, reported_at=now - dt.timedelta(minutes=1))
+    incident = incident_report(
+        actor=plant["users"]["huaneng"],
+        enterprise=plant["enterprises"]["huaneng"],
+        kind="leak",
+        occurred_at=now - dt.timedelta(minutes=2),
+        place="液氨储罐区",
+        injured=3,
+        reported_at=now - dt.timedelta(minutes=1),
+    )
     base = live_server.url
     url = f"{base}/emergency/i/{incident.pk}/"
 
@@ -61,7 +68,9 @@ def test_enterprise_headquarters_and_town_do_their_jobs(browser, live_server, co
     check_page(hq, "emergency-hq-home")
 
     # The figures rise to 较大: the office is told in-app.
-    incident_figures_update(actor=plant["users"]["huaneng"], incident=incident, deaths=0, missing=1, injured=11)
+    incident_figures_update(
+        actor=plant["users"]["huaneng"], incident=incident, deaths=0, missing=1, injured=11
+    )
     hq.goto(f"{base}/notices/")
     assert "事故响应等级升为较大（III级）" in hq.content()
     hq.goto(url)
@@ -79,7 +88,9 @@ def test_enterprise_headquarters_and_town_do_their_jobs(browser, live_server, co
     assert Incident.objects.get(pk=incident.pk).level == "III"
     hq.click("#confirm-button")
     assert "已调低响应等级" in hq.content() and "一般（IV级）" in hq.inner_text("#level")
-    assert TimelineEntry.objects.filter(incident=incident, kind="level", text__contains="失踪人员已找到").exists()
+    assert TimelineEntry.objects.filter(
+        incident=incident, kind="level", text__contains="失踪人员已找到"
+    ).exists()
     firm.goto(f"{base}/notices/")
     assert "事故响应等级调低为一般（IV级）" in firm.content()
     check_page(firm, "emergency-enterprise-notices")

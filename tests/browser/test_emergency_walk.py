@@ -34,8 +34,12 @@ def test_report_watch_countdown_mark_done_and_close(browser, live_server, county
     firm.fill("#id_place", "液氨储罐区")
     firm.fill("#id_injured", "3")
     firm.fill("#id_direct_loss_yuan", "50000")
-    for field, text in (("unit_overview", "2×350MW 热电联产"), ("scene", "法兰泄漏"), ("course", "巡检发现氨味"),
-                        ("measures", "关闭阀门，喷淋稀释")):
+    for field, text in (
+        ("unit_overview", "2×350MW 热电联产"),
+        ("scene", "法兰泄漏"),
+        ("course", "巡检发现氨味"),
+        ("measures", "关闭阀门，喷淋稀释"),
+    ):
         firm.fill(f"#id_{field}", text)
     firm.click("form button.primary")
     assert "已接报" in firm.content()
@@ -61,7 +65,9 @@ def test_report_watch_countdown_mark_done_and_close(browser, live_server, county
     expect(firm.locator(cell)).to_contain_text("市应急局", timeout=15000)
     assert firm.locator(f"tr[data-deadline='{city.pk}'] .countdown").inner_text() == "按时完成"
     for kind in ("written_initial", "written_accident"):
-        row = firm.locator(f"tr[data-deadline='{ReportDeadline.objects.get(incident=incident, kind=kind).pk}']")
+        row = firm.locator(
+            f"tr[data-deadline='{ReportDeadline.objects.get(incident=incident, kind=kind).pk}']"
+        )
         row.locator("input[name=reported_to]").fill("县政府值班室")
         row.locator("button").click()
     assert ReportDeadline.objects.filter(incident=incident, done_at__isnull=True).count() == 0

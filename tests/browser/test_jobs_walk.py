@@ -12,8 +12,9 @@ from tests.jobs_worker import running_worker
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_large_import_on_a_phone_shows_progress_then_the_report(browser, live_server, county_tree, make_user,
-                                                                  tmp_path):
+def test_large_import_on_a_phone_shows_progress_then_the_report(
+    browser, live_server, county_tree, make_user, tmp_path
+):
     make_user("town", "town_officer", "qingcheng")
     upload = tmp_path / "老人.xlsx"
     upload.write_bytes(workbook())
@@ -33,9 +34,16 @@ def test_large_import_on_a_phone_shows_progress_then_the_report(browser, live_se
     from countyhall.core.models import Job
 
     done = Job.objects.get(kind="canteens.elder_import")
-    failed = Job.objects.create(kind=done.kind, kind_label=done.kind_label, handler=done.handler,
-                                started_by=done.started_by, started_by_label=done.started_by_label,
-                                state=Job.State.FAILED, error="测试：任务失败，可重试", params={"mode": "all_or_nothing"})
+    failed = Job.objects.create(
+        kind=done.kind,
+        kind_label=done.kind_label,
+        handler=done.handler,
+        started_by=done.started_by,
+        started_by_label=done.started_by_label,
+        state=Job.State.FAILED,
+        error="测试：任务失败，可重试",
+        params={"mode": "all_or_nothing"},
+    )
     page.goto(f"{live_server.url}/jobs/")
     assert "已完成" in page.content() and "100%" in page.content()
     check_page(page, "jobs-list")

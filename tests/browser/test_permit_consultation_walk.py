@@ -15,8 +15,13 @@ TODO = "住宅项目设计方案审查前须书面征求县民政部门、镇办
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_window_records_the_consultations_of_a_residential_scheme(browser, live_server, county, county_tree,  # noqa: F811
-                                                                    phone):
+def test_window_records_the_consultations_of_a_residential_scheme(
+    browser,
+    live_server,
+    county,  # noqa: F811
+    county_tree,
+    phone,
+):
     from countyhall.core.clock import business_date
     from countyhall.core.models import Organisation
     from countyhall.permits.models import Case, ElderlyCareStep
@@ -25,12 +30,25 @@ def test_window_records_the_consultations_of_a_residential_scheme(browser, live_
     users = county["users"]
     Organisation.objects.create(name="县民政局", kind="department", division=county_tree["county"])
     Organisation.objects.create(name="田镇人民政府", kind="town_office", division=county_tree["tianzhen"])
-    project = project_register(actor=users["approval"], code="2022-370322-70-03-000777", name="示例住宅小区",
-                               category="social_civil", site=county["site"], applicant=county["firm_org"])
+    project = project_register(
+        actor=users["approval"],
+        code="2022-370322-70-03-000777",
+        name="示例住宅小区",
+        category="social_civil",
+        site=county["site"],
+        applicant=county["firm_org"],
+    )
     project.households = 300
     project.save(update_fields=["households"])
-    Case.objects.create(project=project, stage="工程建设许可", stage_order=1, lead=users["approval"].organisation,
-                        working_days=10, applied_on=business_date(), status=Case.Status.SUBMITTED)
+    Case.objects.create(
+        project=project,
+        stage="工程建设许可",
+        stage_order=1,
+        lead=users["approval"].organisation,
+        working_days=10,
+        applied_on=business_date(),
+        status=Case.Status.SUBMITTED,
+    )
     tag = "phone" if phone else "desktop"
     window = open_as(browser, live_server.url, "u-approval", phone=phone)
     assert TODO in window.inner_text(".todos")

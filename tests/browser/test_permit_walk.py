@@ -27,18 +27,33 @@ def county(county_tree, make_user):
     from tests.permits.conftest import configure_stage
 
     calendar_seed_year(year=2022, actor="browser-test")  # a transactional test starts from an empty database
-    users = {key: make_user(f"u-{key}", role) for key, role in (
-        ("approval", "approval"), ("resources", "natural_resources"), ("housing", "housing"),
-        ("development", "development"))}
-    firm_org = Organisation.objects.create(name="示例新材料有限公司", kind="enterprise", division=county_tree["county"])
+    users = {
+        key: make_user(f"u-{key}", role)
+        for key, role in (
+            ("approval", "approval"),
+            ("resources", "natural_resources"),
+            ("housing", "housing"),
+            ("development", "development"),
+        )
+    }
+    firm_org = Organisation.objects.create(
+        name="示例新材料有限公司", kind="enterprise", division=county_tree["county"]
+    )
     firm = make_user("firm", "applicant_firm")
     firm.organisation = firm_org
     firm.save()
     admin = make_user("admin-w", "system_admin")
     for stage, lead, participants, materials in STAGES:
-        configure_stage(actor=admin, category="social_industrial", stage=stage, working_days=10,
-                        lead=users[lead].organisation, participants=[users[p].organisation for p in participants],
-                        basis="流程图（测试）", materials=materials)
+        configure_stage(
+            actor=admin,
+            category="social_industrial",
+            stage=stage,
+            working_days=10,
+            lead=users[lead].organisation,
+            participants=[users[p].organisation for p in participants],
+            basis="流程图（测试）",
+            materials=materials,
+        )
     return {"users": users, "firm": firm, "firm_org": firm_org, "site": county_tree["village_a"]}
 
 
@@ -89,8 +104,9 @@ def test_social_industrial_from_registration_to_completion_acceptance(browser, l
 
     base = live_server.url
     pages = _pages(browser, base, ["u-approval", "u-resources", "u-housing", "u-development", "firm"])
-    window, resources, housing, development, firm = (pages[n] for n in ("u-approval", "u-resources", "u-housing",
-                                                                          "u-development", "firm"))
+    window, resources, housing, development, firm = (
+        pages[n] for n in ("u-approval", "u-resources", "u-housing", "u-development", "firm")
+    )
     # 立项: the window registers the project with its unified code (C5).
     window.goto(f"{base}/permits/new/")
     window.fill("#id_code", "2022-370322-26-03-000777")
@@ -139,8 +155,13 @@ def test_social_industrial_from_registration_to_completion_acceptance(browser, l
 
     # Stage 3, the construction permit: refused until the building fees are paid (C4).
     for kind in ("环境影响评价", "文物影响评价", "节能评价", "水土保持方案"):
-        assessment_record(actor=county["users"]["approval"], project=project, kind=kind,
-                          completed_on=dt.date(2022, 6, 1), reference="测试")  # the window records them
+        assessment_record(
+            actor=county["users"]["approval"],
+            project=project,
+            kind=kind,
+            completed_on=dt.date(2022, 6, 1),
+            reference="测试",
+        )  # the window records them
     firm.goto(url)
     _upload(firm, {"施工合同": "合同"}, tmp_path)
     firm.get_by_role("button", name="提交申报").click()
@@ -168,7 +189,9 @@ def test_social_industrial_from_registration_to_completion_acceptance(browser, l
     _opinion(resources, url)
     _decide(housing, url)
 
-    statuses = list(Case.objects.filter(project=project).order_by("stage_order").values_list("stage", "status"))
+    statuses = list(
+        Case.objects.filter(project=project).order_by("stage_order").values_list("stage", "status")
+    )
     assert statuses == [(s[0], "approved") for s in STAGES]
     assert project.materials.filter(name="用地红线图").count() == 2  # v1 and the 补正 version, never re-asked
     firm.goto(url)

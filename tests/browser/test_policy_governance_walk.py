@@ -72,7 +72,9 @@ def test_a_reading_is_changed_by_two_administrators(browser, live_server, gazett
 
 
 @pytest.mark.parametrize("phone", WIDTHS)
-def test_the_back_dating_window_is_changed_by_two_administrators(browser, live_server, gazette, make_user, phone):
+def test_the_back_dating_window_is_changed_by_two_administrators(
+    browser, live_server, gazette, make_user, phone
+):
     from countyhall.core.clock import business_date
     from countyhall.core.models import PolicyChange
 

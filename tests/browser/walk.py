@@ -79,7 +79,8 @@ def visible_text(page) -> str:
     return page.evaluate(
         """() => { const copy = document.body.cloneNode(true);
                    copy.querySelectorAll('details.tech-info, script, style').forEach(e => e.remove());
-                   return copy.innerText; }""")
+                   return copy.innerText; }"""
+    )
 
 
 def assert_no_developer_artefacts(page) -> None:

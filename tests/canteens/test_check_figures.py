@@ -38,26 +38,54 @@ def check_world(filed_world, make_user):
     world["users"]["town_b"] = make_user("town_b", "town_officer", "qingcheng")
     world["users"]["tianzhen"] = make_user("tianzhen", "town_officer", "tianzhen")
     second = facility_register(
-        actor=users["town"], operator=world["operator_org"], division=world["natural_b"], name="青城镇乙村长者助餐服务点",
-        kind="service_point", model="service_point", setting="rural", operator_kind="care_org",
-        lunch_price=world["facility"].lunch_price, meal_supplier="配送中心",
-        service_start=dt.date(2021, 9, 2))
+        actor=users["town"],
+        operator=world["operator_org"],
+        division=world["natural_b"],
+        name="青城镇乙村长者助餐服务点",
+        kind="service_point",
+        model="service_point",
+        setting="rural",
+        operator_kind="care_org",
+        lunch_price=world["facility"].lunch_price,
+        meal_supplier="配送中心",
+        service_start=dt.date(2021, 9, 2),
+    )
     from countyhall.core.services.divisions import division_upsert
 
-    natural_a = division_upsert(actor="test", code="370322001201001", name="甲庄", kind="natural_village",
-                                parent=world["village_a"])
+    natural_a = division_upsert(
+        actor="test", code="370322001201001", name="甲庄", kind="natural_village", parent=world["village_a"]
+    )
     third = facility_register(
-        actor=world["users"]["tianzhen"], operator=world["operator_org"], division=natural_a,
-        name="田镇街道甲村长者助餐服务点", kind="service_point", model="service_point", setting="rural",
-        operator_kind="care_org", lunch_price=world["facility"].lunch_price, meal_supplier="配送中心",
-        service_start=dt.date(2021, 9, 2))
+        actor=world["users"]["tianzhen"],
+        operator=world["operator_org"],
+        division=natural_a,
+        name="田镇街道甲村长者助餐服务点",
+        kind="service_point",
+        model="service_point",
+        setting="rural",
+        operator_kind="care_org",
+        lunch_price=world["facility"].lunch_price,
+        meal_supplier="配送中心",
+        service_start=dt.date(2021, 9, 2),
+    )
     world["facilities"] = [_filed(world["facility"]), _filed(second), _filed(third)]
     return world
 
 
 def _as_tuples(findings):
-    return [(f.kind, f.title, f.detail, f.facility.pk if f.facility else None, f.lunch_count,
-             sorted(f.lunch_filter.items()), f.elder_id, f.meal_date) for f in findings]
+    return [
+        (
+            f.kind,
+            f.title,
+            f.detail,
+            f.facility.pk if f.facility else None,
+            f.lunch_count,
+            sorted(f.lunch_filter.items()),
+            f.elder_id,
+            f.meal_date,
+        )
+        for f in findings
+    ]
 
 
 def _flags():
@@ -101,19 +129,27 @@ def _recorded_at(when: str, day: dt.date) -> dt.datetime:
 
 def _run(world, plan) -> None:
     users, elders, facilities = world["users"], world["elders"], world["facilities"]
-    recorders = {0: (users["town"], users["town"], users["tianzhen"]),
-                 1: (users["town_b"], users["town_b"], users["tianzhen"])}
+    recorders = {
+        0: (users["town"], users["town"], users["tianzhen"]),
+        1: (users["town_b"], users["town_b"], users["tianzhen"]),
+    }
     for step in plan:
         if step[0] == "check_in":
             _, elder, place, offset, when, who = step
             day = MAY + dt.timedelta(days=offset)
             with mock.patch("django.utils.timezone.now", return_value=_recorded_at(when, day)):
-                lunch_check_in(actor=recorders[who][place], facility=facilities[place],
-                               identifier=elders[elder].person.id_number, meal_date=day)
+                lunch_check_in(
+                    actor=recorders[who][place],
+                    facility=facilities[place],
+                    identifier=elders[elder].person.id_number,
+                    meal_date=day,
+                )
         else:
             accepted = list(Lunch.objects.filter(status=Lunch.Status.ACCEPTED).order_by("id"))
             if accepted:
-                lunch_void(actor=users["minzheng"], lunch=accepted[step[1] % len(accepted)], reason="测试作废")
+                lunch_void(
+                    actor=users["minzheng"], lunch=accepted[step[1] % len(accepted)], reason="测试作废"
+                )
 
 
 def _assert_report_pages_equal(user, options, direct, *, page_size):
@@ -128,15 +164,18 @@ def _assert_report_pages_equal(user, options, direct, *, page_size):
         assert len(shown) == len(expected)
         paged = []
         for start in range(0, len(shown), page_size):
-            page = shown[start:start + page_size]
+            page = shown[start : start + page_size]
             fraud_finding_details(user, page)
             paged.extend(page)
         assert _as_tuples(paged) == expected
 
 
 @pytest.mark.django_db
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(seed=st.integers(0, 2**32), size=st.integers(5, 40), minimum=st.sampled_from([2, 2, 3, 5]))
 def test_checks_from_the_figures_equal_the_checks_from_the_lunches(check_world, seed, size, minimum):
     world = check_world
@@ -146,10 +185,19 @@ def test_checks_from_the_figures_equal_the_checks_from_the_lunches(check_world, 
         date_from = MAY + dt.timedelta(days=rng.randrange(6))
         date_to = date_from + dt.timedelta(days=rng.randrange(14))
         kept_days, kept_flags = _days(), _flags()
-        for user in (world["users"]["minzheng"], world["users"]["town"], world["users"]["tianzhen"],
-                     world["users"]["operator"]):
-            options = {"date_from": date_from, "date_to": date_to, "seat_factor": 1, "history_factor": 1,
-                       "min_same_minute_lunches": minimum}
+        for user in (
+            world["users"]["minzheng"],
+            world["users"]["town"],
+            world["users"]["tianzhen"],
+            world["users"]["operator"],
+        ):
+            options = {
+                "date_from": date_from,
+                "date_to": date_to,
+                "seat_factor": 1,
+                "history_factor": 1,
+                "min_same_minute_lunches": minimum,
+            }
             direct = _as_tuples(fraud_findings(user, figures=False, **options))
             for kind in sorted({row[0] for row in direct}):
                 event(f"found {kind}")  # --hypothesis-show-statistics: how often each kind is exercised
@@ -175,30 +223,56 @@ def test_the_report_finds_each_kind_from_the_figures(check_world):
     day = dt.date(2022, 5, 10)
     # Two facilities on one day (the second check-in refused: one subsidised lunch a day).
     for place in (first, second):
-        lunch_check_in(actor=users["town"], facility=place, identifier=elders["other_70"].person.id_number,
-                       meal_date=day)
+        lunch_check_in(
+            actor=users["town"], facility=place, identifier=elders["other_70"].person.id_number, meal_date=day
+        )
     # Five lunches of one elder entered in one minute by one clerk.
-    with mock.patch("django.utils.timezone.now", return_value=dt.datetime(2022, 5, 20, 9, 0, 5, tzinfo=SHANGHAI)):
+    with mock.patch(
+        "django.utils.timezone.now", return_value=dt.datetime(2022, 5, 20, 9, 0, 5, tzinfo=SHANGHAI)
+    ):
         for i in range(5):
-            lunch_check_in(actor=users["town"], facility=first, identifier=elders["same_80"].person.id_number,
-                           meal_date=day + dt.timedelta(days=i + 1))
+            lunch_check_in(
+                actor=users["town"],
+                facility=first,
+                identifier=elders["same_80"].person.id_number,
+                meal_date=day + dt.timedelta(days=i + 1),
+            )
     # Above the seats (1 × 1): three accepted lunches on one day (of four check-ins), one of them voided.
     for key in ("same_65", "other_70", "same_80", "outsider"):
-        lunch_check_in(actor=users["town"], facility=first, identifier=elders[key].person.id_number,
-                       meal_date=dt.date(2022, 5, 3))
+        lunch_check_in(
+            actor=users["town"],
+            facility=first,
+            identifier=elders[key].person.id_number,
+            meal_date=dt.date(2022, 5, 3),
+        )
     counted = LunchDay.objects.get(facility=first, meal_date=dt.date(2022, 5, 3)).accepted
-    lunch_void(actor=users["minzheng"], lunch=Lunch.objects.filter(meal_date=dt.date(2022, 5, 3),
-                                                                   status="accepted").first(), reason="重复")
+    lunch_void(
+        actor=users["minzheng"],
+        lunch=Lunch.objects.filter(meal_date=dt.date(2022, 5, 3), status="accepted").first(),
+        reason="重复",
+    )
     assert LunchDay.objects.get(facility=first, meal_date=dt.date(2022, 5, 3)).accepted == counted - 1
     # Above the facility's own level: one lunch a day at the third facility for ten days, then two.
     third = world["facilities"][2]
     for i in range(11):
-        lunch_check_in(actor=users["tianzhen"], facility=third, identifier=elders["same_65"].person.id_number,
-                       meal_date=dt.date(2022, 5, 12) + dt.timedelta(days=i))
-    lunch_check_in(actor=users["tianzhen"], facility=third, identifier=elders["other_70"].person.id_number,
-                   meal_date=dt.date(2022, 5, 22))
-    options = {"date_from": dt.date(2022, 5, 1), "date_to": dt.date(2022, 5, 31), "seat_factor": 1,
-               "history_factor": 1}
+        lunch_check_in(
+            actor=users["tianzhen"],
+            facility=third,
+            identifier=elders["same_65"].person.id_number,
+            meal_date=dt.date(2022, 5, 12) + dt.timedelta(days=i),
+        )
+    lunch_check_in(
+        actor=users["tianzhen"],
+        facility=third,
+        identifier=elders["other_70"].person.id_number,
+        meal_date=dt.date(2022, 5, 22),
+    )
+    options = {
+        "date_from": dt.date(2022, 5, 1),
+        "date_to": dt.date(2022, 5, 31),
+        "seat_factor": 1,
+        "history_factor": 1,
+    }
     findings = fraud_findings(users["minzheng"], **options)
     kinds = {f.kind for f in findings}
     assert {"two_facilities", "same_minute", "above_seats", "above_history"} <= kinds
@@ -212,8 +286,10 @@ def test_rebuild_command_recomputes_the_figures(check_world, monkeypatch, capsys
 
     world = check_world
     facility, elder = world["facility"], world["elders"]["same_65"]
-    Lunch.objects.bulk_create(Lunch(facility=facility, elder=elder, meal_date=MAY + dt.timedelta(days=i),
-                                    status="accepted") for i in range(3))
+    Lunch.objects.bulk_create(
+        Lunch(facility=facility, elder=elder, meal_date=MAY + dt.timedelta(days=i), status="accepted")
+        for i in range(3)
+    )
     assert not LunchDay.objects.exists()
     code, out = run_cli(monkeypatch, capsys, ["canteens", "checks-rebuild"])
     assert code == 0
@@ -222,6 +298,7 @@ def test_rebuild_command_recomputes_the_figures(check_world, monkeypatch, capsys
 
 
 # --- concurrency: writers really in parallel (PostgreSQL) ---------------------------------------------------------
+
 
 def _postgres():
     if connection.vendor != "postgresql":
@@ -238,9 +315,13 @@ def test_parallel_check_ins_at_one_facility_count_every_lunch(check_world):
     people = [world["elders"][k] for k in ("same_80", "same_65", "other_70", "outsider")]
 
     def check_in(index):
-        return lunch_check_in(actor=world["users"]["operator"], facility=world["facility"],
-                              identifier=people[index % 4].person.id_number, meal_date=day,
-                              idempotency_key=f"parallel-{index}")
+        return lunch_check_in(
+            actor=world["users"]["operator"],
+            facility=world["facility"],
+            identifier=people[index % 4].person.id_number,
+            meal_date=day,
+            idempotency_key=f"parallel-{index}",
+        )
 
     results = run_concurrently(8, check_in)
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -262,13 +343,20 @@ def test_parallel_check_ins_of_one_elder_at_two_facilities_flag_the_day(check_wo
     places = world["facilities"][:2]
 
     def check_in(index):
-        return lunch_check_in(actor=world["users"]["town"], facility=places[index % 2],
-                              identifier=elder.person.id_number, meal_date=day)
+        return lunch_check_in(
+            actor=world["users"]["town"],
+            facility=places[index % 2],
+            identifier=elder.person.id_number,
+            meal_date=day,
+        )
 
     for _ in range(3):
         results = run_concurrently(2, check_in)
         assert not [r for r in results if isinstance(r, Exception)], results
         assert ElderDayFlag.objects.get(elder=elder, meal_date=day).several
-        found = [f for f in fraud_findings(world["users"]["minzheng"], date_from=day, date_to=day)
-                 if f.kind == "two_facilities"]
+        found = [
+            f
+            for f in fraud_findings(world["users"]["minzheng"], date_from=day, date_to=day)
+            if f.kind == "two_facilities"
+        ]
         assert len(found) == 1

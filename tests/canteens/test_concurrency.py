@@ -30,14 +30,23 @@ def test_parallel_counters_record_one_subsidised_lunch(postgres_only, filed_worl
     day = dt.date(2022, 6, 2)
 
     def check_in(index):
-        return lunch_check_in(actor=world["users"]["operator"], facility=world["facility"],
-                              identifier=elder.person.id_number, meal_date=day, idempotency_key=f"counter-{index}")
+        return lunch_check_in(
+            actor=world["users"]["operator"],
+            facility=world["facility"],
+            identifier=elder.person.id_number,
+            meal_date=day,
+            idempotency_key=f"counter-{index}",
+        )
 
     results = run_concurrently(8, check_in)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert Lunch.objects.filter(elder=elder, meal_date=day, status="accepted").count() == 1
-    assert Lunch.objects.filter(elder=elder, meal_date=day, status="refused",
-                                reason_code="already_had_lunch").count() == 7
+    assert (
+        Lunch.objects.filter(
+            elder=elder, meal_date=day, status="refused", reason_code="already_had_lunch"
+        ).count()
+        == 7
+    )
 
 
 def test_parallel_retries_of_one_request_record_it_once(postgres_only, filed_world):
@@ -45,9 +54,13 @@ def test_parallel_retries_of_one_request_record_it_once(postgres_only, filed_wor
     elder = world["elders"]["other_70"]
 
     def retry(_index):
-        return lunch_check_in(actor=world["users"]["operator"], facility=world["facility"],
-                              identifier=elder.person.id_number, meal_date=dt.date(2022, 6, 3),
-                              idempotency_key="terminal-3:000042")
+        return lunch_check_in(
+            actor=world["users"]["operator"],
+            facility=world["facility"],
+            identifier=elder.person.id_number,
+            meal_date=dt.date(2022, 6, 3),
+            idempotency_key="terminal-3:000042",
+        )
 
     results = run_concurrently(8, retry)
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -64,9 +77,13 @@ def test_parallel_requests_reusing_a_key_with_different_bodies(postgres_only, fi
     elders = [world["elders"][k] for k in ("same_65", "other_70", "same_80", "young")]
 
     def check_in(index):
-        return lunch_check_in(actor=world["users"]["operator"], facility=world["facility"],
-                              identifier=elders[index % 4].person.id_number, meal_date=dt.date(2022, 6, 6),
-                              idempotency_key="terminal-5:000777")
+        return lunch_check_in(
+            actor=world["users"]["operator"],
+            facility=world["facility"],
+            identifier=elders[index % 4].person.id_number,
+            meal_date=dt.date(2022, 6, 6),
+            idempotency_key="terminal-5:000777",
+        )
 
     results = run_concurrently(8, check_in)
     unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, IdempotencyConflict)]
@@ -74,4 +91,6 @@ def test_parallel_requests_reusing_a_key_with_different_bodies(postgres_only, fi
     [stored] = Lunch.objects.filter(idempotency_key="terminal-5:000777")
     winners = [i for i, r in enumerate(results) if not isinstance(r, Exception)]
     assert {elders[i % 4].pk for i in winners} == {stored.elder_id}
-    assert all(isinstance(results[i], IdempotencyConflict) for i in range(8) if elders[i % 4].pk != stored.elder_id)
+    assert all(
+        isinstance(results[i], IdempotencyConflict) for i in range(8) if elders[i % 4].pk != stored.elder_id
+    )

@@ -40,8 +40,18 @@ def workbook(rows) -> bytes:
 
 
 def row(id_number, name, support, *, tekun=True):
-    return [id_number, name, "是", NATURAL_B, "", "", "", "青民救〔2021〕8号" if tekun else "",
-            "2021-01-01" if tekun else "", support]
+    return [
+        id_number,
+        name,
+        "是",
+        NATURAL_B,
+        "",
+        "",
+        "",
+        "青民救〔2021〕8号" if tekun else "",
+        "2021-01-01" if tekun else "",
+        support,
+    ]
 
 
 def test_the_template_has_the_support_column():
@@ -50,10 +60,16 @@ def test_the_template_has_the_support_column():
 
 def test_import_stores_the_support_of_each_tekun(canteen_world):
     officer = canteen_world["users"]["town"]
-    report = elder_import(actor=officer, mode="valid_only", content=workbook([
-        row(valid_id("37032219400303201"), "分散甲", "分散"),
-        row(valid_id("37032219400303202"), "集中乙", "集中供养"),
-    ]))
+    report = elder_import(
+        actor=officer,
+        mode="valid_only",
+        content=workbook(
+            [
+                row(valid_id("37032219400303201"), "分散甲", "分散"),
+                row(valid_id("37032219400303202"), "集中乙", "集中供养"),
+            ]
+        ),
+    )
     assert report.created == 2 and not report.errors
     supports = dict(TekunStatus.objects.values_list("elder__person__name", "support"))
     assert supports == {"分散甲": "dispersed", "集中乙": "centralised"}
@@ -68,8 +84,11 @@ def test_import_stores_the_support_of_each_tekun(canteen_world):
     ],
 )
 def test_import_refuses_a_bad_support_naming_the_column(canteen_world, support, tekun, message):
-    report = elder_import(actor=canteen_world["users"]["town"], mode="valid_only",
-                          content=workbook([row(valid_id("37032219400303203"), "某某", support, tekun=tekun)]))
+    report = elder_import(
+        actor=canteen_world["users"]["town"],
+        mode="valid_only",
+        content=workbook([row(valid_id("37032219400303203"), "某某", support, tekun=tekun)]),
+    )
     assert report.created == 0
     [error] = report.errors
     assert error.field == SUPPORT_COLUMN and message in error.message
@@ -80,28 +99,51 @@ def test_correction_page_changes_the_support_with_reason_and_history(canteen_wor
     tekun_status_add(actor=users["town"], elder=elder, source="青民救〔2021〕8号", valid_from=D(2021, 1, 1))
     person = elder.person
     base = {"name": person.name, "division": person.division, "gaoqing_hukou": True, "card_number": "C001"}
-    elder_update(actor=users["town"], elder=elder, reason="经核实为集中供养", tekun_support="centralised", **base)
+    elder_update(
+        actor=users["town"], elder=elder, reason="经核实为集中供养", tekun_support="centralised", **base
+    )
     assert elder.tekun_periods.get().support == "centralised"
     correction = ElderCorrection.objects.filter(elder=elder).latest("pk")
-    assert correction.changes == [["特困供养方式", "分散供养", "集中供养"]] and correction.reason == "经核实为集中供养"
+    assert (
+        correction.changes == [["特困供养方式", "分散供养", "集中供养"]]
+        and correction.reason == "经核实为集中供养"
+    )
     with pytest.raises(ServiceError) as error:  # no 特困 period: nothing to set
-        elder_update(actor=users["town"], elder=canteen_world["elders"]["same_65"], reason="x",
-                     tekun_support="dispersed", name="钱二", division=person.division, gaoqing_hukou=True)
+        elder_update(
+            actor=users["town"],
+            elder=canteen_world["elders"]["same_65"],
+            reason="x",
+            tekun_support="dispersed",
+            name="钱二",
+            division=person.division,
+            gaoqing_hukou=True,
+        )
     assert error.value.field == "tekun_support"
     client.force_login(users["town"])
     page = client.get(elder.get_absolute_url()).content.decode()
     assert "特困供养方式" in page and "经核实为集中供养" in page
-    response = client.post(f"{elder.get_absolute_url()}edit/", {
-        "name": person.name, "division": person.division_id, "gaoqing_hukou": "是", "card_number": "C001",
-        "tekun_support": "dispersed", "reason": "复核为分散供养"})
+    response = client.post(
+        f"{elder.get_absolute_url()}edit/",
+        {
+            "name": person.name,
+            "division": person.division_id,
+            "gaoqing_hukou": "是",
+            "card_number": "C001",
+            "tekun_support": "dispersed",
+            "reason": "复核为分散供养",
+        },
+    )
     assert response.status_code == 302
     assert elder.tekun_periods.get().support == "dispersed"
 
 
 def test_five_public_check_stores_its_citation(filed_world):
     check = notice_check_record(
-        actor=filed_world["users"]["town"], facility=filed_world["facility"], checked_on=D(2022, 6, 1),
-        posted=list(parameters().at("canteen.five_public.items", D(2022, 6, 1)).value))
+        actor=filed_world["users"]["town"],
+        facility=filed_world["facility"],
+        checked_on=D(2022, 6, 1),
+        posted=list(parameters().at("canteen.five_public.items", D(2022, 6, 1)).value),
+    )
     assert check.citation["document"] == "高政办发〔2021〕2号" and check.citation["clause"] == "四、（二）4"
 
 
@@ -129,12 +171,17 @@ def test_an_update_import_changing_only_the_support_says_so(canteen_world):
     shown in the preview and applied with its audit row (or, in all-or-nothing mode, shown as existing)."""
     officer = canteen_world["users"]["town"]
     id_number = valid_id("37032219400303204")
-    assert elder_import(actor=officer, mode="valid_only",
-                        content=workbook([row(id_number, "集中丙", "集中")])).created == 1
+    assert (
+        elder_import(
+            actor=officer, mode="valid_only", content=workbook([row(id_number, "集中丙", "集中")])
+        ).created
+        == 1
+    )
     preview = elder_import(actor=officer, mode="update", content=workbook([row(id_number, "集中丙", "分散")]))
     [change] = preview.changes
     assert ["特困供养方式", "集中供养", "分散供养"] in [list(c) for c in change.changes]
-    report = elder_import(actor=officer, mode="update", confirm=True,
-                          content=workbook([row(id_number, "集中丙", "分散")]))
+    report = elder_import(
+        actor=officer, mode="update", confirm=True, content=workbook([row(id_number, "集中丙", "分散")])
+    )
     assert report.updated == 1
     assert TekunStatus.objects.get(elder__person__id_number=id_number).support == "dispersed"

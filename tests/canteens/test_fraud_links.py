@@ -103,7 +103,9 @@ def test_elder_day_finding_links_by_elder_and_day(client, filed_world, settings)
     assert 'id="elder-filter"' in listed and "仅显示老人 孙三" in listed  # named, not numbered
     # The report's table stacks into labelled cards at phone width (walk, issue 11); the elder is named (the
     # record number stays beside the name as a reference, issue 12).
-    report = client.get("/canteens/fraud/", {"date_from": "2022-05-10", "date_to": "2022-05-10"}).content.decode()
+    report = client.get(
+        "/canteens/fraud/", {"date_from": "2022-05-10", "date_to": "2022-05-10"}
+    ).content.decode()
     assert f'href="/canteens/elders/{elder.pk}/"' in report
     assert 'class="stacked"' in report and 'data-label="记录"' in report
 

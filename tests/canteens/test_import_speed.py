@@ -39,7 +39,9 @@ ROWS = [
     [valid_id("37032219700707533"), "吴二", "是", NATURAL_B, "", "0533-6912345", "S003", "", "", ""],
 ]
 KNOWN = valid_id("37032219420202544")  # a person already registered (in scope), not yet an elder
-ROWS.append([KNOWN, "郑老", "是", NATURAL_B, "乙庄9号", "", "S004", "青民救〔2021〕10号", "2021-05-01", "分散"])
+ROWS.append(
+    [KNOWN, "郑老", "是", NATURAL_B, "乙庄9号", "", "S004", "青民救〔2021〕10号", "2021-05-01", "分散"]
+)
 
 
 def _normalised(entries) -> list[tuple]:
@@ -110,7 +112,10 @@ def test_bulk_path_writes_the_rows_and_audit_rows_the_services_wrote(canteen_wor
             )
             if source:
                 tekun_status_add(
-                    actor=officer, elder=elder, source=source, valid_from=dt.date.fromisoformat(since),
+                    actor=officer,
+                    elder=elder,
+                    source=source,
+                    valid_from=dt.date.fromisoformat(since),
                     support=SUPPORT_WORDS[support],
                 )
         by_services = _normalised(_written(start))

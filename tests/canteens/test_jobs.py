@@ -187,25 +187,41 @@ def test_settling_every_canteen_over_many_lunches_runs_as_a_job(client, may_lunc
     assert job.result["已计算的机构"] == 1 and Settlement.objects.get().lunches == 15
 
 
-
 def test_an_update_preview_is_for_its_starter_only_and_each_read_is_audited(
-    client, canteen_world, make_user, settings  # noqa: F811
+    client,
+    canteen_world,  # noqa: F811
+    make_user,
+    settings,
 ):
     """The stored preview names elders with their old → new phone and address (attack11)."""
     settings.COUNTYHALL_JOB_IMPORT_ROWS = 1
     book = Workbook()
     book.active.append([c[1] for c in IMPORT_COLUMNS])
-    book.active.append([valid_id("37032219400101001"), "赵一", "是", "370322101201001", "乙庄新地址88号",
-                        "13912345678", "C001", "", ""])
-    book.active.append([valid_id("37032219560101002"), "钱二", "是", "370322101201001", "乙庄9号",
-                        "13700001111", "", "", ""])
+    book.active.append(
+        [
+            valid_id("37032219400101001"),
+            "赵一",
+            "是",
+            "370322101201001",
+            "乙庄新地址88号",
+            "13912345678",
+            "C001",
+            "",
+            "",
+        ]
+    )
+    book.active.append(
+        [valid_id("37032219560101002"), "钱二", "是", "370322101201001", "乙庄9号", "13700001111", "", "", ""]
+    )
     buffer = BytesIO()
     book.save(buffer)
     client.force_login(canteen_world["users"]["town"])
     assert upload(client, buffer.getvalue(), mode="update").status_code == 302
     job = Job.objects.latest("pk")
     assert execute_job(job.pk) == Job.State.DONE
-    reads = AuditEntry.objects.filter(action=AuditEntry.Action.READ, object_type="core.Job", object_id=str(job.pk))
+    reads = AuditEntry.objects.filter(
+        action=AuditEntry.Action.READ, object_type="core.Job", object_id=str(job.pk)
+    )
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "乙庄新地址88号" in page and reads.count() == 1, "the starter reads it in full, audited"
     client.force_login(make_user("sysadm", "system_admin"))

@@ -28,8 +28,12 @@ EVERY_COLUMN = [column.key for column in counter.LUNCH_COLUMNS if column.export]
 def _record(world) -> None:
     operator, facility = world["users"]["operator"], world["facility"]
     for offset, key in enumerate(("same_80", "same_65", "other_70", "same_80")):
-        lunch_check_in(actor=operator, facility=facility, identifier=world["elders"][key].person.id_number,
-                       meal_date=DAY + dt.timedelta(days=offset))
+        lunch_check_in(
+            actor=operator,
+            facility=facility,
+            identifier=world["elders"][key].person.id_number,
+            meal_date=DAY + dt.timedelta(days=offset),
+        )
     # Refused attempts are listed too: an elder under the age (named) and a number nobody registered (shown as
     # the number presented, no elder).
     for identifier in (world["elders"]["young"].person.id_number, valid_id("37032219450101009")):
@@ -44,10 +48,20 @@ def _page_cells(user) -> list[list]:
     """The oracle: the cells the columns give over model instances, named by `_lunch_rows` (the list page's way)."""
     request = RequestFactory().get("/canteens/lunches/", {"export": "xlsx", "cols": EVERY_COLUMN})
     request.user = user
-    lunches = (lunch_list_for_user(user).select_related(None).select_related("facility", "recorded_by")
-               .defer("citations", "readings"))
-    table = Table(request, lunches, columns=counter.LUNCH_COLUMNS, rows=counter._lunch_rows(user), per_page=100,
-                  count_cap=10_000)
+    lunches = (
+        lunch_list_for_user(user)
+        .select_related(None)
+        .select_related("facility", "recorded_by")
+        .defer("citations", "readings")
+    )
+    table = Table(
+        request,
+        lunches,
+        columns=counter.LUNCH_COLUMNS,
+        rows=counter._lunch_rows(user),
+        per_page=100,
+        count_cap=10_000,
+    )
     return [list(row) for row in table._model_rows(table.export_columns(), chunk=2)]
 
 

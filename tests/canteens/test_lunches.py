@@ -18,8 +18,13 @@ DAY = dt.date(2022, 6, 1)
 
 def check_in(world, elder_key, *, day=DAY, key=None, user="operator", identifier=None):
     elder = world["elders"].get(elder_key)
-    return lunch_check_in(actor=world["users"][user], facility=world["facility"],
-                          identifier=identifier or elder.person.id_number, meal_date=day, idempotency_key=key)
+    return lunch_check_in(
+        actor=world["users"][user],
+        facility=world["facility"],
+        identifier=identifier or elder.person.id_number,
+        meal_date=day,
+        idempotency_key=key,
+    )
 
 
 def test_accepted_lunch_freezes_amounts_and_citations(filed_world):
@@ -27,7 +32,11 @@ def test_accepted_lunch_freezes_amounts_and_citations(filed_world):
     lunch = result.lunch
     assert result.accepted and not result.replayed
     assert (lunch.city, lunch.county, lunch.operator_discount, lunch.elder_pays) == (
-        Decimal("2.00"), Decimal("1.00"), Decimal("5.00"), Decimal("0.00"))
+        Decimal("2.00"),
+        Decimal("1.00"),
+        Decimal("5.00"),
+        Decimal("0.00"),
+    )
     assert lunch.free and lunch.age == 82
     assert {"A8", "A13"} <= set(lunch.readings)
     assert {"document": "高政办发〔2021〕2号", "clause": "五、（一）1", "line": 1215} in lunch.citations
@@ -49,8 +58,12 @@ def test_village_of_residence_decides_the_discount(filed_world, elder_key, pays,
 
 def test_rural_tekun_is_free_from_care_funds(filed_world):
     elder = filed_world["elders"]["other_70"]
-    tekun_status_add(actor=filed_world["users"]["town"], elder=elder, source="青民救〔2021〕12号",
-                     valid_from=dt.date(2021, 1, 1))
+    tekun_status_add(
+        actor=filed_world["users"]["town"],
+        elder=elder,
+        source="青民救〔2021〕12号",
+        valid_from=dt.date(2021, 1, 1),
+    )
     lunch = check_in(filed_world, "other_70").lunch
     assert lunch.tekun and lunch.free and lunch.care_fund == Decimal("4.00") and lunch.city == Decimal("0")
 
@@ -81,8 +94,12 @@ def test_ineligible_people_are_refused_with_the_reason(filed_world, elder_key, c
 
 
 def test_unknown_person(filed_world):
-    lunch = lunch_check_in(actor=filed_world["users"]["operator"], facility=filed_world["facility"],
-                           identifier="11010519491231002X", meal_date=DAY).lunch
+    lunch = lunch_check_in(
+        actor=filed_world["users"]["operator"],
+        facility=filed_world["facility"],
+        identifier="11010519491231002X",
+        meal_date=DAY,
+    ).lunch
     assert lunch.reason_code == "unknown" and lunch.elder is None
     assert lunch.presented_identifier == "110105********002X"
 
@@ -95,8 +112,12 @@ def test_a_mistyped_id_number_is_a_message_and_stores_nothing(filed_world, typo)
 
     before = Lunch.objects.count()
     with pytest.raises(ServiceError) as caught:
-        lunch_check_in(actor=filed_world["users"]["operator"], facility=filed_world["facility"], identifier=typo,
-                       meal_date=DAY)
+        lunch_check_in(
+            actor=filed_world["users"]["operator"],
+            facility=filed_world["facility"],
+            identifier=typo,
+            meal_date=DAY,
+        )
     assert caught.value.field == "identifier" and "未作任何登记" in caught.value.message
     assert Lunch.objects.count() == before
 
@@ -106,7 +127,9 @@ def test_dead_or_moved_elders_are_refused(filed_world):
     elder_mark_left(actor=filed_world["users"]["town"], elder=elder, died_on=DAY)
     assert check_in(filed_world, "same_65").lunch.reason_code == "deceased"
     assert check_in(filed_world, "same_65", day=DAY - dt.timedelta(days=1)).accepted
-    elder_mark_left(actor=filed_world["users"]["town"], elder=filed_world["elders"]["other_70"], moved_away_on=DAY)
+    elder_mark_left(
+        actor=filed_world["users"]["town"], elder=filed_world["elders"]["other_70"], moved_away_on=DAY
+    )
     assert check_in(filed_world, "other_70").lunch.reason_code == "moved_away"
 
 
@@ -164,35 +187,59 @@ def test_api_answers_409_for_a_reused_key_and_the_batch_per_item(client, filed_w
     facility = filed_world["facility"].pk
     body = {"facility": facility, "identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "k-9"}
     assert client.post("/api/v1/canteens/lunches", body, content_type="application/json").status_code == 201
-    response = client.post("/api/v1/canteens/lunches", {**body, "meal_date": "2022-06-02"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/canteens/lunches", {**body, "meal_date": "2022-06-02"}, content_type="application/json"
+    )
     assert response.status_code == 409
     assert response.json()["error"]["field"] == "idempotency_key"
     assert response.json()["error"]["message"].startswith("该幂等键已用于内容不同的登记")
-    response = client.post("/api/v1/canteens/lunches/batch", {"facility": facility, "lunches": [
-        {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "k-9"},
-        {"identifier": filed_world["elders"]["same_65"].person.id_number, "meal_date": "2022-06-01",
-         "idempotency_key": "k-9"}]}, content_type="application/json")
+    response = client.post(
+        "/api/v1/canteens/lunches/batch",
+        {
+            "facility": facility,
+            "lunches": [
+                {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "k-9"},
+                {
+                    "identifier": filed_world["elders"]["same_65"].person.id_number,
+                    "meal_date": "2022-06-01",
+                    "idempotency_key": "k-9",
+                },
+            ],
+        },
+        content_type="application/json",
+    )
     first, second = response.json()["results"]
     assert first["status"] == "accepted" and first["replayed"] is True
-    assert second["status"] == "error" and second["code"] == 409 and second["error"]["field"] == "idempotency_key"
+    assert (
+        second["status"] == "error"
+        and second["code"] == 409
+        and second["error"]["field"] == "idempotency_key"
+    )
     assert Lunch.objects.count() == 1
 
 
 @pytest.mark.parametrize(
     ("body", "field", "message"),
-    [({"facility": "abc", "identifier": "C001"}, "facility", "机构编号"),
-     ({"facility": "1.5", "identifier": "C001"}, "facility", "机构编号"),
-     ({"facility": 99999999999, "identifier": "C001"}, "facility", "机构编号"),
-     ({"facility": 1, "identifier": "C001", "meal_date": "2022-13-01"}, "meal_date", "就餐日期")],
+    [
+        ({"facility": "abc", "identifier": "C001"}, "facility", "机构编号"),
+        ({"facility": "1.5", "identifier": "C001"}, "facility", "机构编号"),
+        ({"facility": 99999999999, "identifier": "C001"}, "facility", "机构编号"),
+        ({"facility": 1, "identifier": "C001", "meal_date": "2022-13-01"}, "meal_date", "就餐日期"),
+    ],
 )
 def test_check_in_api_bad_input_is_400_naming_the_field(client, filed_world, body, field, message):
     client.force_login(filed_world["users"]["operator"])
     response = client.post("/api/v1/canteens/lunches", body, content_type="application/json")
     assert response.status_code == 400 and response.json()["error"]["field"] == field
     assert message in response.json()["error"]["message"]
-    response = client.post("/api/v1/canteens/lunches/batch", {"facility": body["facility"], "lunches": [
-        {"identifier": "C001", "meal_date": body.get("meal_date", "2022-06-01")}]}, content_type="application/json")
+    response = client.post(
+        "/api/v1/canteens/lunches/batch",
+        {
+            "facility": body["facility"],
+            "lunches": [{"identifier": "C001", "meal_date": body.get("meal_date", "2022-06-01")}],
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 400 and message in str(response.json()["error"])
 
 
@@ -207,22 +254,32 @@ def test_void_never_redirects_off_site(client, filed_world, target):
     lunch.refresh_from_db()
     assert lunch.status == "accepted"
     # … then the confirmed act.
-    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": target,
-                                                                    "confirmed": "1"})
+    response = client.post(
+        f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": target, "confirmed": "1"}
+    )
     assert response.status_code == 302 and response["Location"] == "/canteens/lunches/"
     lunch.refresh_from_db()
     assert lunch.status == "voided"
     # A page of this site is still followed (the counter sends its own address).
     lunch = check_in(filed_world, "same_65").lunch
     url = f"/canteens/facilities/{filed_world['facility'].pk}/counter/"
-    response = client.post(f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": url, "confirmed": "1"})
+    response = client.post(
+        f"/canteens/lunches/{lunch.pk}/void/", {"reason": "误刷卡", "next": url, "confirmed": "1"}
+    )
     assert response["Location"] == url
 
 
 @pytest.mark.parametrize(
     ("query", "label"),
-    [("facility=abc", "机构"), ("facility=99999", "机构"), ("date_from=2022-02-30", "起始日期"),
-     ("date_to=yesterday", "截止日期"), ("status=eaten", "状态"), ("page=-1", "页码"), ("page=x", "页码")],
+    [
+        ("facility=abc", "机构"),
+        ("facility=99999", "机构"),
+        ("date_from=2022-02-30", "起始日期"),
+        ("date_to=yesterday", "截止日期"),
+        ("status=eaten", "状态"),
+        ("page=-1", "页码"),
+        ("page=x", "页码"),
+    ],
 )
 def test_lunch_list_bad_filters_are_400_naming_the_field(client, filed_world, query, label):
     client.force_login(filed_world["users"]["minzheng"])

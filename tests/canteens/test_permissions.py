@@ -25,8 +25,19 @@ from tests.conftest import valid_id
 
 pytestmark = pytest.mark.django_db
 
-ALL_USERS = ["minzheng", "shichang", "caizheng", "auditor", "admin", "housing", "town", "town_other", "operator",
-             "operator_other", "system"]
+ALL_USERS = [
+    "minzheng",
+    "shichang",
+    "caizheng",
+    "auditor",
+    "admin",
+    "housing",
+    "town",
+    "town_other",
+    "operator",
+    "operator_other",
+    "system",
+]
 
 
 @pytest.fixture
@@ -34,14 +45,18 @@ def world(canteen_world, make_user):
     """canteen_world plus a town officer of the other town, an operator of another firm in the same village,
     the departments without canteen duties, and a system actor."""
     users = canteen_world["users"]
-    other_org = Organisation.objects.create(name="另一家餐饮公司", kind="enterprise", division=canteen_world["village_b"])
+    other_org = Organisation.objects.create(
+        name="另一家餐饮公司", kind="enterprise", division=canteen_world["village_b"]
+    )
     users["operator_other"] = make_user("op-other", Role.CANTEEN_OPERATOR, "village_b")
     users["operator_other"].organisation = other_org
     users["operator_other"].save()
     users["town_other"] = make_user("town-other", Role.TOWN_OFFICER, "tianzhen")
     users["auditor"] = make_user("auditor", Role.AUDITOR)
     users["admin"] = make_user("admin", Role.SYSTEM_ADMIN)
-    users["housing"] = make_user("housing", Role.HOUSING)  # may edit persons in general, but not canteen elders
+    users["housing"] = make_user(
+        "housing", Role.HOUSING
+    )  # may edit persons in general, but not canteen elders
     users["system"] = SystemActor("cli:test")
     return canteen_world
 
@@ -73,13 +88,21 @@ def _settlement(world, status: str) -> Settlement:
     return settlement
 
 
-FACILITY_FIELDS = dict(name="青城镇乙村长者助餐服务点", kind="service_point", model="service_point", setting="rural",
-                       operator_kind="care_org", meal_supplier="配送甲", lunch_price=Decimal("8.00"))
+FACILITY_FIELDS = dict(
+    name="青城镇乙村长者助餐服务点",
+    kind="service_point",
+    model="service_point",
+    setting="rural",
+    operator_kind="care_org",
+    meal_supplier="配送甲",
+    lunch_price=Decimal("8.00"),
+)
 
 
 def act_facility_register(world, actor):
-    facility_services.facility_register(actor=actor, operator=world["operator_org"], division=world["natural_b"],
-                                        **FACILITY_FIELDS)
+    facility_services.facility_register(
+        actor=actor, operator=world["operator_org"], division=world["natural_b"], **FACILITY_FIELDS
+    )
 
 
 def act_facility_update(world, actor):
@@ -91,22 +114,27 @@ def act_facility_submit(world, actor):
 
 
 def act_facility_town_review(world, actor):
-    facility_services.facility_town_review(actor=actor, facility=_in_state(world, "town_review"), approve=True)
+    facility_services.facility_town_review(
+        actor=actor, facility=_in_state(world, "town_review"), approve=True
+    )
 
 
 def act_facility_county_evaluate(world, actor):
-    facility_services.facility_county_evaluate(actor=actor, facility=_in_state(world, "county_evaluation"),
-                                               approve=True)
+    facility_services.facility_county_evaluate(
+        actor=actor, facility=_in_state(world, "county_evaluation"), approve=True
+    )
 
 
 def act_facility_staff_add(world, actor):
-    facility_services.facility_staff_add(actor=actor, facility=world["facility"], name="帮厨乙",
-                                         health_certificate_no="JK002")
+    facility_services.facility_staff_add(
+        actor=actor, facility=world["facility"], name="帮厨乙", health_certificate_no="JK002"
+    )
 
 
 def act_menu_publish(world, actor):
-    facility_services.menu_publish(actor=actor, facility=world["facility"], week_start=dt.date(2022, 5, 9),
-                                   items={"mon": "面条"})
+    facility_services.menu_publish(
+        actor=actor, facility=world["facility"], week_start=dt.date(2022, 5, 9), items={"mon": "面条"}
+    )
 
 
 def act_facility_revoke(world, actor):
@@ -114,17 +142,28 @@ def act_facility_revoke(world, actor):
 
 
 def act_elder_register(world, actor):
-    elder_services.elder_register(actor=actor, id_number=valid_id("37032219440404066"), name="吴六",
-                                  division=world["natural_b"], gaoqing_hukou=True)
+    elder_services.elder_register(
+        actor=actor,
+        id_number=valid_id("37032219440404066"),
+        name="吴六",
+        division=world["natural_b"],
+        gaoqing_hukou=True,
+    )
 
 
 def act_tekun_status_add(world, actor):
-    elder_services.tekun_status_add(actor=actor, elder=world["elders"]["same_80"], source="青民救〔2021〕9号",
-                                    valid_from=dt.date(2021, 1, 1))
+    elder_services.tekun_status_add(
+        actor=actor,
+        elder=world["elders"]["same_80"],
+        source="青民救〔2021〕9号",
+        valid_from=dt.date(2021, 1, 1),
+    )
 
 
 def act_elder_mark_left(world, actor):
-    elder_services.elder_mark_left(actor=actor, elder=world["elders"]["same_80"], moved_away_on=dt.date(2022, 3, 1))
+    elder_services.elder_mark_left(
+        actor=actor, elder=world["elders"]["same_80"], moved_away_on=dt.date(2022, 3, 1)
+    )
 
 
 def act_elder_import(world, actor):
@@ -145,12 +184,20 @@ def act_settlement_approve_civil_affairs(world, actor):
 
 
 def act_settlement_approve_finance(world, actor):
-    settlement_services.settlement_approve(actor=actor, settlement=_settlement(world, "civil_affairs_approved"))
+    settlement_services.settlement_approve(
+        actor=actor, settlement=_settlement(world, "civil_affairs_approved")
+    )
 
 
 def act_evaluation_record(world, actor):
-    evaluation_services.evaluation_record(actor=actor, facility=world["facility"], year=2021, passed=True,
-                                          evaluator="第三方甲", evaluated_on=dt.date(2022, 1, 10))
+    evaluation_services.evaluation_record(
+        actor=actor,
+        facility=world["facility"],
+        year=2021,
+        passed=True,
+        evaluator="第三方甲",
+        evaluated_on=dt.date(2022, 1, 10),
+    )
 
 
 def act_operating_subsidy_compute(world, actor):
@@ -159,8 +206,15 @@ def act_operating_subsidy_compute(world, actor):
 
 def act_elder_update(world, actor):
     elder = world["elders"]["same_80"]
-    elder_services.elder_update(actor=actor, elder=elder, reason="姓名录错", name="赵一一",
-                                division=elder.person.division, gaoqing_hukou=True, card_number="C001")
+    elder_services.elder_update(
+        actor=actor,
+        elder=elder,
+        reason="姓名录错",
+        name="赵一一",
+        division=elder.person.division,
+        gaoqing_hukou=True,
+        card_number="C001",
+    )
 
 
 def act_elder_left_undo(world, actor):
@@ -172,13 +226,16 @@ def act_elder_left_undo(world, actor):
 def act_settlement_send_back(world, actor):
     # 民政's turn (a draft) for everyone but 财政, whose turn comes after 民政's approval.
     status = "civil_affairs_approved" if actor == world["users"].get("caizheng") else "draft"
-    settlement_services.settlement_send_back(actor=actor, settlement=_settlement(world, status), reason="人次有误")
+    settlement_services.settlement_send_back(
+        actor=actor, settlement=_settlement(world, status), reason="人次有误"
+    )
 
 
 def act_settlement_resubmit(world, actor):
     settlement = _settlement(world, "draft")
-    settlement_services.settlement_send_back(actor=world["users"]["minzheng"], settlement=settlement,
-                                             reason="人次有误")
+    settlement_services.settlement_send_back(
+        actor=world["users"]["minzheng"], settlement=settlement, reason="人次有误"
+    )
     settlement_services.settlement_resubmit(actor=actor, settlement=settlement, note="已作废重复登记")
 
 
@@ -213,8 +270,13 @@ TABLE = {
 # predicates are checked against the table below.
 PREDICATE_ONLY = {"canteens.lunch_check_in", "canteens.lunch_void"}
 # Prices, terminals, late entries and the back-dating window have their own table: test_prices_permissions.py.
-MONEY_ACTIONS = {"canteens.price_set", "canteens.terminal_manage", "canteens.late_entry_request",
-                 "canteens.late_entry_decide", "canteens.backdate_window_set"}
+MONEY_ACTIONS = {
+    "canteens.price_set",
+    "canteens.terminal_manage",
+    "canteens.late_entry_request",
+    "canteens.late_entry_decide",
+    "canteens.backdate_window_set",
+}
 
 
 def test_every_write_action_is_in_the_table():
@@ -236,6 +298,7 @@ def test_role_and_scope_per_action(world, settings, action, user_key):
 
 # --- The table agrees with the predicates, for every role ------------------------------------------
 
+
 def _predicate_cases(world):
     """action → predicate(user) over a representative object in scope (own town, own firm's facility)."""
     facility = world["facility"]
@@ -249,22 +312,28 @@ def _predicate_cases(world):
     draft = Settlement(facility=facility, year=2021, month=10, status="draft")
     approved = Settlement(facility=facility, year=2021, month=10, status="civil_affairs_approved")
     lunch = type("LunchLike", (), {"facility": facility})()
-    returned = Settlement(facility=facility, year=2021, month=10, status="draft", returned_at=dt.datetime(2022, 1, 5))
+    returned = Settlement(
+        facility=facility, year=2021, month=10, status="draft", returned_at=dt.datetime(2022, 1, 5)
+    )
     return {
-        "canteens.facility_register": lambda u: access.can_register_facility(u, world["natural_b"],
-                                                                             world["operator_org"]),
+        "canteens.facility_register": lambda u: access.can_register_facility(
+            u, world["natural_b"], world["operator_org"]
+        ),
         "canteens.facility_update": lambda u: access.can_edit_facility(u, facility),
         "canteens.facility_submit": lambda u: access.can_submit_facility(u, facility),
         "canteens.facility_town_review": lambda u: access.can_town_review(u, state("town_review")),
-        "canteens.facility_county_evaluate": lambda u: access.can_county_evaluate(u, state("county_evaluation")),
+        "canteens.facility_county_evaluate": lambda u: access.can_county_evaluate(
+            u, state("county_evaluation")
+        ),
         "canteens.facility_staff_add": lambda u: access.can_manage_staff(u, facility),
         "canteens.menu_publish": lambda u: access.can_publish_menu(u, facility),
         "canteens.facility_revoke": lambda u: access.can_revoke_facility(u, state("filed")),
         "canteens.elder_register": lambda u: access.can_register_elder(u, world["natural_b"]),
         "canteens.tekun_status_add": lambda u: access.can_edit_elder(u, elder),
         "canteens.elder_mark_left": lambda u: access.can_edit_elder(u, elder),
-        "canteens.elder_import": lambda u: access.can_import_elders(u) and access.can_register_elder(
-            u, world["natural_b"]),
+        "canteens.elder_import": lambda u: (
+            access.can_import_elders(u) and access.can_register_elder(u, world["natural_b"])
+        ),
         "canteens.lunch_check_in": lambda u: access.can_record_lunches(u, state("filed")),
         "canteens.lunch_void": lambda u: access.can_void_lunch(u, lunch),
         "canteens.settlement_compute": lambda u: access.can_compute_settlement(u, facility),
@@ -274,8 +343,9 @@ def _predicate_cases(world):
         "canteens.operating_subsidy_compute": lambda u: access.can_compute_operating_subsidy(u),
         "canteens.elder_update": lambda u: access.can_correct_elder(u, elder),
         "canteens.elder_left_undo": lambda u: access.can_correct_elder(u, elder),
-        "canteens.settlement_send_back": lambda u: (access.can_send_back_settlement(u, draft)
-                                                    or access.can_send_back_settlement(u, approved)),
+        "canteens.settlement_send_back": lambda u: (
+            access.can_send_back_settlement(u, draft) or access.can_send_back_settlement(u, approved)
+        ),
         "canteens.settlement_resubmit": lambda u: access.can_resubmit_settlement(u, returned),
     }
 
@@ -299,9 +369,15 @@ def test_permission_table_agrees_with_the_predicates(world, make_user, role):
 def test_system_actor_only_where_the_table_says_so(world):
     system = world["users"]["system"]
     allowed = {action for action, case in _predicate_cases(world).items() if case(system)}
-    assert allowed == {"canteens.facility_register", "canteens.elder_register", "canteens.tekun_status_add",
-                       "canteens.elder_mark_left", "canteens.elder_import", "canteens.settlement_compute",
-                       "canteens.operating_subsidy_compute"}
+    assert allowed == {
+        "canteens.facility_register",
+        "canteens.elder_register",
+        "canteens.tekun_status_add",
+        "canteens.elder_mark_left",
+        "canteens.elder_import",
+        "canteens.settlement_compute",
+        "canteens.operating_subsidy_compute",
+    }
 
 
 def test_access_page_shows_the_canteen_table(client, make_user):
@@ -313,13 +389,28 @@ def test_access_page_shows_the_canteen_table(client, make_user):
 # --- The program's door: a role outside access.USERS gets 403 on every staff page ----------------------------
 
 OUTSIDE_ROLES = sorted(role.value for role in Role if role not in access.USERS)
-STAFF_URLS = ["/canteens/", "/canteens/elders/", "/canteens/elders/{elder}/", "/canteens/elders/{elder}/left/",
-              "/canteens/elders/{elder}/edit/", "/canteens/elders/new/", "/canteens/elders/import/",
-              "/canteens/elders/template.xlsx", "/canteens/lunches/", "/canteens/settlements/",
-              "/canteens/subsidies/", "/canteens/fraud/", "/canteens/late-entries/", "/canteens/facilities/",
-              "/canteens/facilities/{facility}/", "/canteens/facilities/{facility}/counter/",
-              "/canteens/facilities/{facility}/prices/", "/canteens/facilities/{facility}/terminals/",
-              "/canteens/facilities/{facility}/staff/", "/canteens/facilities/{facility}/menu/"]
+STAFF_URLS = [
+    "/canteens/",
+    "/canteens/elders/",
+    "/canteens/elders/{elder}/",
+    "/canteens/elders/{elder}/left/",
+    "/canteens/elders/{elder}/edit/",
+    "/canteens/elders/new/",
+    "/canteens/elders/import/",
+    "/canteens/elders/template.xlsx",
+    "/canteens/lunches/",
+    "/canteens/settlements/",
+    "/canteens/subsidies/",
+    "/canteens/fraud/",
+    "/canteens/late-entries/",
+    "/canteens/facilities/",
+    "/canteens/facilities/{facility}/",
+    "/canteens/facilities/{facility}/counter/",
+    "/canteens/facilities/{facility}/prices/",
+    "/canteens/facilities/{facility}/terminals/",
+    "/canteens/facilities/{facility}/staff/",
+    "/canteens/facilities/{facility}/menu/",
+]
 
 
 @pytest.mark.parametrize("role", OUTSIDE_ROLES)
@@ -344,5 +435,6 @@ def test_public_page_stays_open_to_outside_roles(client, canteen_world, make_use
 
 def test_elder_selector_returns_nothing_for_roles_outside_the_program(canteen_world, make_user):
     from countyhall.canteens.selectors import elder_list_for_user
+
     assert not elder_list_for_user(make_user("outside-housing", Role.HOUSING)).exists()
     assert elder_list_for_user(canteen_world["users"]["minzheng"]).exists()

@@ -50,7 +50,9 @@ def approve(*, key, value, valid_from, kind="reading", change_id=4242):
     action names are longer than AuditEntry.action allows — reported, not mine to change.)"""
     # On top of what is installed: the fixture's approved back-dating window (canteen.backdate_days) stays in force.
     governed.install(
-        governed.current().with_entry(kind, key, GovernedEntry(valid_from=valid_from, value=value, change_id=change_id))
+        governed.current().with_entry(
+            kind, key, GovernedEntry(valid_from=valid_from, value=value, change_id=change_id)
+        )
     )
     return change_id
 
@@ -427,34 +429,57 @@ def test_why_names_each_clause_once():
     from countyhall.canteens.why import why
 
     doc = "高政办发〔2021〕2号"
-    citations = [{"document": doc, "clause": "五、（一）1", "line": 1213}, {"document": doc, "clause": "二、", "line": 1190},
-                 {"document": doc, "clause": "五、（一）1", "line": 1211}, {"document": doc, "clause": "五、（一）2", "line": 1220},
-                 {"document": doc, "clause": "五、（一）2", "line": 1222}]
+    citations = [
+        {"document": doc, "clause": "五、（一）1", "line": 1213},
+        {"document": doc, "clause": "二、", "line": 1190},
+        {"document": doc, "clause": "五、（一）1", "line": 1211},
+        {"document": doc, "clause": "五、（一）2", "line": 1220},
+        {"document": doc, "clause": "五、（一）2", "line": 1222},
+    ]
     shown = why(citations=citations, basis=None)["citations"]
-    assert [(c["clause"], c["line"]) for c in shown] == [("二、", 1190), ("五、（一）1", 1211), ("五、（一）2", 1220)]
+    assert [(c["clause"], c["line"]) for c in shown] == [
+        ("二、", 1190),
+        ("五、（一）1", 1211),
+        ("五、（一）2", 1220),
+    ]
 
 
-@pytest.mark.parametrize("name, content, rule", [
-    ("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "扩展名与内容不符"),  # a renamed program
-    ("report.pdf", b"<html><script>alert(1)</script>", "扩展名与内容不符"),
-    ("report.xlsx", b"%PDF-1.4", "扩展名与内容不符"),
-    ("report.png", b"", "空的"),
-    ("report.exe", b"MZ\x90\x00", "PDF、图片"),
-])
+@pytest.mark.parametrize(
+    "name, content, rule",
+    [
+        ("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "扩展名与内容不符"),  # a renamed program
+        ("report.pdf", b"<html><script>alert(1)</script>", "扩展名与内容不符"),
+        ("report.xlsx", b"%PDF-1.4", "扩展名与内容不符"),
+        ("report.png", b"", "空的"),
+        ("report.exe", b"MZ\x90\x00", "PDF、图片"),
+    ],
+)
 def test_a_fund_report_file_is_what_its_name_says(filed_world, name, content, rule):
     """Only the name's suffix was checked: a program renamed report.pdf was stored and offered for download."""
     with pytest.raises(ServiceError) as error:
-        fund_report_upload(actor=filed_world["users"]["operator"], facility=filed_world["facility"], year=2021,
-                           agency="淄博某会计师事务所", report_date=D(2022, 3, 1), separate_account=True,
-                           file=SimpleUploadedFile(name, content))
+        fund_report_upload(
+            actor=filed_world["users"]["operator"],
+            facility=filed_world["facility"],
+            year=2021,
+            agency="淄博某会计师事务所",
+            report_date=D(2022, 3, 1),
+            separate_account=True,
+            file=SimpleUploadedFile(name, content),
+        )
     assert error.value.field == "file" and rule in error.value.message
     assert not FundUseReport.objects.exists()
 
 
 def test_a_fund_report_of_a_word_package_is_accepted(filed_world):
-    report = fund_report_upload(actor=filed_world["users"]["operator"], facility=filed_world["facility"], year=2021,
-                                agency="淄博某会计师事务所", report_date=D(2022, 3, 1), separate_account=True,
-                                file=SimpleUploadedFile("报告.docx", b"PK\x03\x04" + b"\x00" * 30))
+    report = fund_report_upload(
+        actor=filed_world["users"]["operator"],
+        facility=filed_world["facility"],
+        year=2021,
+        agency="淄博某会计师事务所",
+        report_date=D(2022, 3, 1),
+        separate_account=True,
+        file=SimpleUploadedFile("报告.docx", b"PK\x03\x04" + b"\x00" * 30),
+    )
     assert report.pk
 
 
@@ -465,15 +490,25 @@ def test_another_town_or_operator_cannot_record_duties(filed_world, make_user, c
     other_operator = make_user("op-tz", "canteen_operator", "village_a")
     facility = filed_world["facility"]
     with pytest.raises(AccessDenied):
-        notice_check_record(actor=other_town, facility=facility, checked_on=D(2022, 6, 1), posted=[], note="未上墙")
+        notice_check_record(
+            actor=other_town, facility=facility, checked_on=D(2022, 6, 1), posted=[], note="未上墙"
+        )
     for actor in (other_town, other_operator):
         with pytest.raises(AccessDenied):
-            fund_report_upload(actor=actor, facility=facility, year=2021, agency="淄博某会计师事务所",
-                               report_date=D(2022, 3, 1), separate_account=True,
-                               file=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
+            fund_report_upload(
+                actor=actor,
+                facility=facility,
+                year=2021,
+                agency="淄博某会计师事务所",
+                report_date=D(2022, 3, 1),
+                separate_account=True,
+                file=SimpleUploadedFile("r.pdf", b"%PDF-1.4"),
+            )
         client.force_login(actor)
-        response = client.post(f"/canteens/facilities/{facility.pk}/notice-check/",
-                               {"checked_on": "2022-06-10", "posted": ["举报电话"], "note": "伪造的核查"})
+        response = client.post(
+            f"/canteens/facilities/{facility.pk}/notice-check/",
+            {"checked_on": "2022-06-10", "posted": ["举报电话"], "note": "伪造的核查"},
+        )
         assert response.status_code in (403, 404)
     assert not NoticeCheck.objects.exists() and not FundUseReport.objects.exists()
 
@@ -483,29 +518,47 @@ def test_a_queued_higher_standard_meal_keeps_its_charge_in_a_batch(higher_meal, 
     subsidised lunch."""
     world = higher_meal
     client.force_login(world["users"]["operator"])
-    response = client.post("/api/v1/canteens/lunches/batch", {"facility": world["facility"].pk, "lunches": [
-        {"identifier": world["elders"]["same_65"].person.id_number, "meal_date": "2022-06-01",
-         "extra_label": "高标准套餐", "idempotency_key": "q-1"}]}, content_type="application/json")
+    response = client.post(
+        "/api/v1/canteens/lunches/batch",
+        {
+            "facility": world["facility"].pk,
+            "lunches": [
+                {
+                    "identifier": world["elders"]["same_65"].person.id_number,
+                    "meal_date": "2022-06-01",
+                    "extra_label": "高标准套餐",
+                    "idempotency_key": "q-1",
+                }
+            ],
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.content
     lunch = response.json()["results"][0]["lunch"]
     assert lunch["extra_charge"] == "6.00" and lunch["extra_label"] == "高标准套餐"
 
 
-@pytest.mark.parametrize("path, body, field", [
-    ("/api/v1/canteens/lunches", {"support": "centralised"}, "support"),
-    ("/api/v1/canteens/lunches", {"tekun": True}, "tekun"),
-    ("/api/v1/canteens/lunches", {"city": "100.00"}, "city"),
-    ("/api/v1/canteens/lunches/batch", {"lunches": [{"free": True}]}, "lunches[0].free"),
-    ("/api/v1/canteens/lunches/batch", {"elder_pays": "0.00"}, "elder_pays"),
-])
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/api/v1/canteens/lunches", {"support": "centralised"}, "support"),
+        ("/api/v1/canteens/lunches", {"tekun": True}, "tekun"),
+        ("/api/v1/canteens/lunches", {"city": "100.00"}, "city"),
+        ("/api/v1/canteens/lunches/batch", {"lunches": [{"free": True}]}, "lunches[0].free"),
+        ("/api/v1/canteens/lunches/batch", {"elder_pays": "0.00"}, "elder_pays"),
+    ],
+)
 def test_a_check_in_refuses_what_the_server_decides(higher_meal, client, path, body, field):
     """Fields a terminal sent about the subsidy or the 特困 support kind were ignored without a word."""
     world = higher_meal
     client.force_login(world["users"]["operator"])
     item = {"identifier": world["elders"]["same_65"].person.id_number, "meal_date": "2022-06-01"}
     if path.endswith("batch"):
-        payload = {"facility": world["facility"].pk, "lunches": [{**item, **body["lunches"][0]}]} \
-            if "lunches" in body else {"facility": world["facility"].pk, "lunches": [item], **body}
+        payload = (
+            {"facility": world["facility"].pk, "lunches": [{**item, **body["lunches"][0]}]}
+            if "lunches" in body
+            else {"facility": world["facility"].pk, "lunches": [item], **body}
+        )
     else:
         payload = {"facility": world["facility"].pk, **item, **body}
     response = client.post(path, payload, content_type="application/json")
@@ -516,9 +569,15 @@ def test_a_check_in_refuses_what_the_server_decides(higher_meal, client, path, b
 
 def test_a_fund_report_with_a_very_long_file_name_is_stored(filed_world):
     """Attack: a 300-character file name (the FileField holds 100 with its folder) failed the save with a 500."""
-    report = fund_report_upload(actor=filed_world["users"]["operator"], facility=filed_world["facility"], year=2021,
-                                agency="淄博某会计师事务所", report_date=D(2022, 3, 1), separate_account=True,
-                                file=SimpleUploadedFile("报" * 300 + ".pdf", b"%PDF-1.4 body"))
+    report = fund_report_upload(
+        actor=filed_world["users"]["operator"],
+        facility=filed_world["facility"],
+        year=2021,
+        agency="淄博某会计师事务所",
+        report_date=D(2022, 3, 1),
+        separate_account=True,
+        file=SimpleUploadedFile("报" * 300 + ".pdf", b"%PDF-1.4 body"),
+    )
     assert report.file.name.endswith(".pdf") and len(report.file.name) <= 100
 
 
@@ -527,9 +586,15 @@ def test_a_fund_report_dated_before_its_year_names_the_date(filed_world, report_
     """Attack: the 2021 report of a professional agency dated 1900 (or in 2020, before the year it reports on
     began) was accepted."""
     with pytest.raises(ServiceError) as error:
-        fund_report_upload(actor=filed_world["users"]["operator"], facility=filed_world["facility"], year=2021,
-                           agency="淄博某会计师事务所", report_date=report_date, separate_account=True,
-                           file=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
+        fund_report_upload(
+            actor=filed_world["users"]["operator"],
+            facility=filed_world["facility"],
+            year=2021,
+            agency="淄博某会计师事务所",
+            report_date=report_date,
+            separate_account=True,
+            file=SimpleUploadedFile("r.pdf", b"%PDF-1.4"),
+        )
     assert error.value.field == "report_date"
     assert not FundUseReport.objects.exists()
 
@@ -546,11 +611,22 @@ def test_two_uploads_of_one_year_at_once_keep_one_report(filed_world, make_user)
     from tests.concurrency import run_concurrently
 
     actors = filed_world["users"]["operator"], filed_world["users"]["town"]
-    results = run_concurrently(2, lambda i: fund_report_upload(
-        actor=actors[i], facility=filed_world["facility"], year=2021, agency="淄博某会计师事务所",
-        report_date=D(2022, 3, 1), separate_account=True, file=SimpleUploadedFile(f"r{i}.pdf", b"%PDF-1.4")))
-    outcomes = sorted(r.field if isinstance(r, ServiceError) else repr(r) if isinstance(r, Exception) else "ok"
-                      for r in results)
+    results = run_concurrently(
+        2,
+        lambda i: fund_report_upload(
+            actor=actors[i],
+            facility=filed_world["facility"],
+            year=2021,
+            agency="淄博某会计师事务所",
+            report_date=D(2022, 3, 1),
+            separate_account=True,
+            file=SimpleUploadedFile(f"r{i}.pdf", b"%PDF-1.4"),
+        ),
+    )
+    outcomes = sorted(
+        r.field if isinstance(r, ServiceError) else repr(r) if isinstance(r, Exception) else "ok"
+        for r in results
+    )
     assert outcomes == ["ok", "year"]
     assert FundUseReport.objects.count() == 1
 
@@ -566,8 +642,14 @@ def test_a_lunch_amount_change_starts_after_the_last_recorded_lunch_and_its_prev
         for key in ("same_80", "same_65", "other_70"):
             check_in(world, key, D(2022, 6, day))
     with pytest.raises(ServiceError) as refused:
-        policy_change_propose(actor=admins[0], kind="reading", key="A8", value="alternative",
-                              valid_from=D(2022, 6, 2), reason="测试：追溯到已登记的午餐")
+        policy_change_propose(
+            actor=admins[0],
+            kind="reading",
+            key="A8",
+            value="alternative",
+            valid_from=D(2022, 6, 2),
+            reason="测试：追溯到已登记的午餐",
+        )
     assert refused.value.field == "valid_from" and "2022年6月4日" in refused.value.message
     change = unsaved_change(key="A8", value="alternative", valid_from=D(2022, 6, 4))
     budgets = policy_change_impact(change=change)[0]

@@ -22,8 +22,13 @@ from countyhall.core.roles import Role
 from tests.canteens.conftest import enter_backdate_window
 
 pytestmark = pytest.mark.django_db
-MONEY_ACTIONS = {"canteens.price_set", "canteens.terminal_manage", "canteens.late_entry_request",
-                 "canteens.late_entry_decide", "canteens.backdate_window_set"}
+MONEY_ACTIONS = {
+    "canteens.price_set",
+    "canteens.terminal_manage",
+    "canteens.late_entry_request",
+    "canteens.late_entry_decide",
+    "canteens.backdate_window_set",
+}
 
 
 def _user(world, make_user, role, scope):
@@ -33,8 +38,13 @@ def _user(world, make_user, role, scope):
     division = {"own": "qingcheng", "other": "tianzhen", "county": "county"}[scope]
     user = make_user(f"u-{role}-{scope}", role, division)
     if role == Role.CANTEEN_OPERATOR:
-        user.organisation = world["operator_org"] if scope == "own" else Organisation.objects.create(
-            name=f"其他运营方-{scope}", kind="care_organisation", division=world["village_a"])
+        user.organisation = (
+            world["operator_org"]
+            if scope == "own"
+            else Organisation.objects.create(
+                name=f"其他运营方-{scope}", kind="care_organisation", division=world["village_a"]
+            )
+        )
         user.save()
     return user
 
@@ -46,8 +56,9 @@ def _do(action, world, user):
     if action == "canteens.terminal_manage":
         return terminal_issue(actor=user, facility=facility, name="窗口")
     if action == "canteens.late_entry_request":
-        return late_entry_request(actor=user, facility=facility, identifier="C001", meal_date=dt.date(2022, 6, 1),
-                                  reason="网络中断")
+        return late_entry_request(
+            actor=user, facility=facility, identifier="C001", meal_date=dt.date(2022, 6, 1), reason="网络中断"
+        )
     if action == "canteens.late_entry_decide":
         return late_entry_decide(actor=user, entry=world["entry"], approve=False, reason="无佐证")
     if action == "canteens.backdate_window_set":
@@ -58,9 +69,13 @@ def _do(action, world, user):
 @pytest.fixture
 def world(filed_world):
     enter_backdate_window(3)
-    filed_world["entry"] = late_entry_request(actor=filed_world["users"]["operator"],
-                                              facility=filed_world["facility"], identifier="C001",
-                                              meal_date=dt.date(2022, 6, 2), reason="终端故障")
+    filed_world["entry"] = late_entry_request(
+        actor=filed_world["users"]["operator"],
+        facility=filed_world["facility"],
+        identifier="C001",
+        meal_date=dt.date(2022, 6, 2),
+        reason="终端故障",
+    )
     return filed_world
 
 
@@ -107,8 +122,9 @@ def test_services_enforce_the_table(world, make_user, action, role, scope, allow
 
 
 @pytest.mark.parametrize("action", sorted(MONEY_ACTIONS))
-@pytest.mark.parametrize("actor", [SystemActor("cli:root"), TerminalActor(label="terminal:1", terminal_id=1,
-                                                                          facility_id=1)])
+@pytest.mark.parametrize(
+    "actor", [SystemActor("cli:root"), TerminalActor(label="terminal:1", terminal_id=1, facility_id=1)]
+)
 def test_system_actors_and_terminals_do_none_of_it(world, action, actor):
     with pytest.raises(AccessDenied):
         _do(action, world, actor)
@@ -130,15 +146,20 @@ def test_permission_table_agrees_with_the_predicates(world, make_user):
     assert set(table) == MONEY_ACTIONS
     for role in Role:
         # In scope: the facility's own operator organisation and town; county roles county-wide.
-        user = _user(world, make_user, role, "own" if role in (Role.CANTEEN_OPERATOR, Role.TOWN_OFFICER)
-                     else "county")
+        user = _user(
+            world, make_user, role, "own" if role in (Role.CANTEEN_OPERATOR, Role.TOWN_OFFICER) else "county"
+        )
         for action, permission in table.items():
             assert _predicate(action, user, world) == (role in permission.allowed), (action, role)
-
 
 
 def test_access_page_lists_the_money_actions(client, make_user):
     client.force_login(make_user("admin", Role.SYSTEM_ADMIN))
     html = client.get("/access/").content.decode()
-    for label in ("录入机构价目表", "发放、更换、停用登记终端", "审核午餐补录申请", "提出补录期限（天）的调整"):
+    for label in (
+        "录入机构价目表",
+        "发放、更换、停用登记终端",
+        "审核午餐补录申请",
+        "提出补录期限（天）的调整",
+    ):
         assert label in html

@@ -24,8 +24,9 @@ MEAL = D(2022, 3, 15)
 
 
 def lunch(birth, meal=MEAL, *, hukou=True, tekun=False, facility=RURAL_CARE_OTHER, price="8.00"):
-    return lunch_terms(birth_date=birth, meal_date=meal, gaoqing_hukou=hukou, tekun=tekun, facility=facility,
-                       price=M(price))
+    return lunch_terms(
+        birth_date=birth, meal_date=meal, gaoqing_hukou=hukou, tekun=tekun, facility=facility, price=M(price)
+    )
 
 
 # birth date, meal date, eligible, city, county — ages 59/60/79/80 on and around the birthday (A1, A6)
@@ -56,38 +57,301 @@ def test_age_is_counted_on_the_meal_date_not_today():
 # facility, tekun, birth, price → free, city, county, operator discount, care fund, elder pays, unfunded
 SETTING_CASES = [
     # A8 rural care organisation, the canteen's own natural village
-    ("A8 80+ same village free", RURAL_CARE_SAME, False, D(1940, 1, 1), "8.00", True, "2.00", "1.00", "5.00", "0.00", "0.00", "0.00"),
-    ("A8 60-79 same village +1", RURAL_CARE_SAME, False, D(1955, 1, 1), "8.00", False, "1.00", "1.00", "1.00", "0.00", "5.00", "0.00"),
-    ("A8 other village subsidy only", RURAL_CARE_OTHER, False, D(1940, 1, 1), "8.00", False, "2.00", "1.00", "0.00", "0.00", "5.00", "0.00"),
-    ("A8 60-79 other village", RURAL_CARE_OTHER, False, D(1955, 1, 1), "8.00", False, "1.00", "1.00", "0.00", "0.00", "6.00", "0.00"),
-    ("A8 cheap meal: discount only up to price", RURAL_CARE_SAME, False, D(1955, 1, 1), "2.50", False, "1.00", "1.00", "0.50", "0.00", "0.00", "0.00"),
+    (
+        "A8 80+ same village free",
+        RURAL_CARE_SAME,
+        False,
+        D(1940, 1, 1),
+        "8.00",
+        True,
+        "2.00",
+        "1.00",
+        "5.00",
+        "0.00",
+        "0.00",
+        "0.00",
+    ),
+    (
+        "A8 60-79 same village +1",
+        RURAL_CARE_SAME,
+        False,
+        D(1955, 1, 1),
+        "8.00",
+        False,
+        "1.00",
+        "1.00",
+        "1.00",
+        "0.00",
+        "5.00",
+        "0.00",
+    ),
+    (
+        "A8 other village subsidy only",
+        RURAL_CARE_OTHER,
+        False,
+        D(1940, 1, 1),
+        "8.00",
+        False,
+        "2.00",
+        "1.00",
+        "0.00",
+        "0.00",
+        "5.00",
+        "0.00",
+    ),
+    (
+        "A8 60-79 other village",
+        RURAL_CARE_OTHER,
+        False,
+        D(1955, 1, 1),
+        "8.00",
+        False,
+        "1.00",
+        "1.00",
+        "0.00",
+        "0.00",
+        "6.00",
+        "0.00",
+    ),
+    (
+        "A8 cheap meal: discount only up to price",
+        RURAL_CARE_SAME,
+        False,
+        D(1955, 1, 1),
+        "2.50",
+        False,
+        "1.00",
+        "1.00",
+        "0.50",
+        "0.00",
+        "0.00",
+        "0.00",
+    ),
     # A7 / A9 rural 特困: free at the 4-yuan standard from care funds, no city or county subsidy
-    ("A7 rural tekun care org", RURAL_CARE_OTHER, True, D(1950, 1, 1), "8.00", True, "0.00", "0.00", "0.00", "4.00", "0.00", "0.00"),
-    ("A9 rural tekun village committee", RURAL_VILLAGE, True, D(1940, 1, 1), "6.00", True, "0.00", "0.00", "0.00", "4.00", "0.00", "0.00"),
-    ("A9 village committee others: A6", RURAL_VILLAGE, False, D(1950, 1, 1), "6.00", False, "1.00", "1.00", "0.00", "0.00", "4.00", "0.00"),
+    (
+        "A7 rural tekun care org",
+        RURAL_CARE_OTHER,
+        True,
+        D(1950, 1, 1),
+        "8.00",
+        True,
+        "0.00",
+        "0.00",
+        "0.00",
+        "4.00",
+        "0.00",
+        "0.00",
+    ),
+    (
+        "A9 rural tekun village committee",
+        RURAL_VILLAGE,
+        True,
+        D(1940, 1, 1),
+        "6.00",
+        True,
+        "0.00",
+        "0.00",
+        "0.00",
+        "4.00",
+        "0.00",
+        "0.00",
+    ),
+    (
+        "A9 village committee others: A6",
+        RURAL_VILLAGE,
+        False,
+        D(1950, 1, 1),
+        "6.00",
+        False,
+        "1.00",
+        "1.00",
+        "0.00",
+        "0.00",
+        "4.00",
+        "0.00",
+    ),
     # A11 community: the subsidy is deducted at the counter
-    ("A11 community enterprise 60-79", COMMUNITY_ENTERPRISE, False, D(1955, 6, 1), "10.00", False, "1.00", "1.00", "0.00", "0.00", "8.00", "0.00"),
-    ("A11 community care org 80+", COMMUNITY_CARE, False, D(1935, 6, 1), "10.00", False, "2.00", "1.00", "0.00", "0.00", "7.00", "0.00"),
+    (
+        "A11 community enterprise 60-79",
+        COMMUNITY_ENTERPRISE,
+        False,
+        D(1955, 6, 1),
+        "10.00",
+        False,
+        "1.00",
+        "1.00",
+        "0.00",
+        "0.00",
+        "8.00",
+        "0.00",
+    ),
+    (
+        "A11 community care org 80+",
+        COMMUNITY_CARE,
+        False,
+        D(1935, 6, 1),
+        "10.00",
+        False,
+        "2.00",
+        "1.00",
+        "0.00",
+        "0.00",
+        "7.00",
+        "0.00",
+    ),
     # A8 binds care organisations only: other rural operators give the A6 subsidy, no extra discount
-    ("rural enterprise same village 80+", RURAL_ENTERPRISE_SAME, False, D(1940, 1, 1), "8.00", False, "2.00", "1.00", "0.00", "0.00", "5.00", "0.00"),
-    ("rural other operator service point", RURAL_OTHER_SAME, False, D(1955, 1, 1), "7.00", False, "1.00", "1.00", "0.00", "0.00", "5.00", "0.00"),
-    ("community village committee", COMMUNITY_VILLAGE, False, D(1955, 1, 1), "7.00", False, "1.00", "1.00", "0.00", "0.00", "5.00", "0.00"),
-    ("rural tekun service point", RURAL_OTHER_SAME, True, D(1955, 1, 1), "7.00", True, "0.00", "0.00", "0.00", "4.00", "0.00", "0.00"),
+    (
+        "rural enterprise same village 80+",
+        RURAL_ENTERPRISE_SAME,
+        False,
+        D(1940, 1, 1),
+        "8.00",
+        False,
+        "2.00",
+        "1.00",
+        "0.00",
+        "0.00",
+        "5.00",
+        "0.00",
+    ),
+    (
+        "rural other operator service point",
+        RURAL_OTHER_SAME,
+        False,
+        D(1955, 1, 1),
+        "7.00",
+        False,
+        "1.00",
+        "1.00",
+        "0.00",
+        "0.00",
+        "5.00",
+        "0.00",
+    ),
+    (
+        "community village committee",
+        COMMUNITY_VILLAGE,
+        False,
+        D(1955, 1, 1),
+        "7.00",
+        False,
+        "1.00",
+        "1.00",
+        "0.00",
+        "0.00",
+        "5.00",
+        "0.00",
+    ),
+    (
+        "rural tekun service point",
+        RURAL_OTHER_SAME,
+        True,
+        D(1955, 1, 1),
+        "7.00",
+        True,
+        "0.00",
+        "0.00",
+        "0.00",
+        "4.00",
+        "0.00",
+        "0.00",
+    ),
     # A12 urban 特困: free, the rest unfunded by policy and flagged
-    ("A12 urban tekun", COMMUNITY_ENTERPRISE, True, D(1950, 1, 1), "10.00", True, "1.00", "1.00", "0.00", "0.00", "0.00", "8.00"),
-    ("A12 urban tekun 80+", COMMUNITY_CARE, True, D(1935, 1, 1), "10.00", True, "2.00", "1.00", "0.00", "0.00", "0.00", "7.00"),
+    (
+        "A12 urban tekun",
+        COMMUNITY_ENTERPRISE,
+        True,
+        D(1950, 1, 1),
+        "10.00",
+        True,
+        "1.00",
+        "1.00",
+        "0.00",
+        "0.00",
+        "0.00",
+        "8.00",
+    ),
+    (
+        "A12 urban tekun 80+",
+        COMMUNITY_CARE,
+        True,
+        D(1935, 1, 1),
+        "10.00",
+        True,
+        "2.00",
+        "1.00",
+        "0.00",
+        "0.00",
+        "0.00",
+        "7.00",
+    ),
     # The subsidy pays for the lunch: never more than its price (city first, then county).
-    ("price below subsidy", COMMUNITY_CARE, False, D(1935, 1, 1), "2.00", False, "2.00", "0.00", "0.00", "0.00", "0.00", "0.00"),
-    ("price zero", COMMUNITY_CARE, False, D(1935, 1, 1), "0.00", False, "0.00", "0.00", "0.00", "0.00", "0.00", "0.00"),
-    ("A12 urban tekun price below subsidy", COMMUNITY_ENTERPRISE, True, D(1935, 1, 1), "2.50", True, "2.00", "0.50", "0.00", "0.00", "0.00", "0.00"),
+    (
+        "price below subsidy",
+        COMMUNITY_CARE,
+        False,
+        D(1935, 1, 1),
+        "2.00",
+        False,
+        "2.00",
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00",
+    ),
+    (
+        "price zero",
+        COMMUNITY_CARE,
+        False,
+        D(1935, 1, 1),
+        "0.00",
+        False,
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00",
+    ),
+    (
+        "A12 urban tekun price below subsidy",
+        COMMUNITY_ENTERPRISE,
+        True,
+        D(1935, 1, 1),
+        "2.50",
+        True,
+        "2.00",
+        "0.50",
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("case", "facility", "tekun", "birth", "price", "free", "city", "county", "discount", "care", "pays", "unfunded"),
-    SETTING_CASES, ids=[c[0] for c in SETTING_CASES],
+    (
+        "case",
+        "facility",
+        "tekun",
+        "birth",
+        "price",
+        "free",
+        "city",
+        "county",
+        "discount",
+        "care",
+        "pays",
+        "unfunded",
+    ),
+    SETTING_CASES,
+    ids=[c[0] for c in SETTING_CASES],
 )
-def test_settings_and_operators(case, facility, tekun, birth, price, free, city, county, discount, care, pays, unfunded):
+def test_settings_and_operators(
+    case, facility, tekun, birth, price, free, city, county, discount, care, pays, unfunded
+):
     result = lunch(birth, tekun=tekun, facility=facility, price=price).data
     assert result["eligible"] is True
     assert result["free"] is free
@@ -101,7 +365,10 @@ def test_settings_and_operators(case, facility, tekun, birth, price, free, city,
 def test_readings_are_reported_where_they_decide():
     assert "A8" in lunch(D(1940, 1, 1), facility=RURAL_CARE_SAME).readings
     assert "A12" in lunch(D(1950, 1, 1), tekun=True, facility=COMMUNITY_ENTERPRISE).readings
-    assert lunch(D(1950, 1, 1), tekun=True, facility=COMMUNITY_ENTERPRISE).data["payer_of_free_meal"] == "unspecified_by_policy"
+    assert (
+        lunch(D(1950, 1, 1), tekun=True, facility=COMMUNITY_ENTERPRISE).data["payer_of_free_meal"]
+        == "unspecified_by_policy"
+    )
     assert "A8" not in lunch(D(1940, 1, 1), facility=COMMUNITY_CARE).readings
 
 
@@ -155,41 +422,83 @@ OPERATING_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "start", "year", "lunches", "passed", "amount", "city", "county", "code"),
-                         OPERATING_CASES)
+@pytest.mark.parametrize(
+    ("kind", "start", "year", "lunches", "passed", "amount", "city", "county", "code"), OPERATING_CASES
+)
 def test_operating_subsidy(kind, start, year, lunches, passed, amount, city, county, code):
-    result = operating_subsidy_terms(facility_type=kind, service_start=start, year=year, lunches=lunches,
-                                     evaluation_passed=passed).data
+    result = operating_subsidy_terms(
+        facility_type=kind, service_start=start, year=year, lunches=lunches, evaluation_passed=passed
+    ).data
     assert (result["amount"], result["city"], result["county"]) == (M(amount), M(city), M(county))
     assert result["reason_code"] == code
     assert result["city"] + result["county"] == result["amount"]
 
 
 def test_one_day_short_says_when_the_year_completes():
-    result = operating_subsidy_terms(facility_type="canteen", service_start=D(2022, 1, 2), year=2022, lunches=5000,
-                                     evaluation_passed=True)
+    result = operating_subsidy_terms(
+        facility_type="canteen", service_start=D(2022, 1, 2), year=2022, lunches=5000, evaluation_passed=True
+    )
     assert "2023年1月1日" in result.data["reason"] and result.readings == ["A14"]
 
 
 def test_calc_interface_for_canteen_rules():
-    out = calc("canteen.lunch", {"birth_date": "1941-09-02", "meal_date": "2021-09-02", "gaoqing_hukou": True,
-                                 "tekun": False, "price": "8.00",
-                                 "facility": {"type": "canteen", "setting": "rural", "operator": "care_org",
-                                              "same_village": True}})
+    out = calc(
+        "canteen.lunch",
+        {
+            "birth_date": "1941-09-02",
+            "meal_date": "2021-09-02",
+            "gaoqing_hukou": True,
+            "tekun": False,
+            "price": "8.00",
+            "facility": {"type": "canteen", "setting": "rural", "operator": "care_org", "same_village": True},
+        },
+    )
     assert out["free"] is True and out["subsidy"]["total"] == "3.00" and out["elder_pays"] == "0.00"
     assert "A8" in out["readings"]
     with pytest.raises(RuleInputError) as error:
-        calc("canteen.lunch", {"birth_date": "1941-09-02", "meal_date": "2021-09-02", "gaoqing_hukou": True,
-                               "tekun": False, "price": 8.5,
-                               "facility": {"type": "canteen", "setting": "rural", "operator": "care_org",
-                                            "same_village": True}})
+        calc(
+            "canteen.lunch",
+            {
+                "birth_date": "1941-09-02",
+                "meal_date": "2021-09-02",
+                "gaoqing_hukou": True,
+                "tekun": False,
+                "price": 8.5,
+                "facility": {
+                    "type": "canteen",
+                    "setting": "rural",
+                    "operator": "care_org",
+                    "same_village": True,
+                },
+            },
+        )
     assert error.value.field == "price" and "浮点数" in error.value.message
     with pytest.raises(RuleInputError) as error:
-        calc("canteen.lunch", {"birth_date": "2030-01-01", "meal_date": "2021-09-02", "gaoqing_hukou": True,
-                               "tekun": False, "price": "8",
-                               "facility": {"type": "canteen", "setting": "town", "operator": "care_org",
-                                            "same_village": True}})
+        calc(
+            "canteen.lunch",
+            {
+                "birth_date": "2030-01-01",
+                "meal_date": "2021-09-02",
+                "gaoqing_hukou": True,
+                "tekun": False,
+                "price": "8",
+                "facility": {
+                    "type": "canteen",
+                    "setting": "town",
+                    "operator": "care_org",
+                    "same_village": True,
+                },
+            },
+        )
     assert error.value.field == "facility.setting"
-    out = calc("canteen.operating_subsidy", {"facility_type": "canteen", "service_start": "2021-01-01",
-                                             "year": 2022, "lunches": 10000, "evaluation_passed": True})
+    out = calc(
+        "canteen.operating_subsidy",
+        {
+            "facility_type": "canteen",
+            "service_start": "2021-01-01",
+            "year": 2022,
+            "lunches": 10000,
+            "evaluation_passed": True,
+        },
+    )
     assert (out["amount"], out["city"], out["county"]) == ("40000.00", "2000.00", "38000.00")

@@ -20,8 +20,12 @@ pytestmark = pytest.mark.django_db
 
 def record(world, elder_key, day):
     elder = world["elders"][elder_key]
-    return lunch_check_in(actor=world["users"]["operator"], facility=world["facility"],
-                          identifier=elder.person.id_number, meal_date=day).lunch
+    return lunch_check_in(
+        actor=world["users"]["operator"],
+        facility=world["facility"],
+        identifier=elder.person.id_number,
+        meal_date=day,
+    ).lunch
 
 
 @pytest.fixture
@@ -34,7 +38,9 @@ def may_lunches(filed_world):
 
 def test_monthly_settlement_totals(may_lunches):
     world = may_lunches
-    settlement = settlement_compute(actor=world["users"]["minzheng"], facility=world["facility"], year=2022, month=5)
+    settlement = settlement_compute(
+        actor=world["users"]["minzheng"], facility=world["facility"], year=2022, month=5
+    )
     # 5 days × (80+ same village: 2+1; 65 same village: 1+1; 70 other village: 1+1); the young one is refused
     assert settlement.lunches == 15 and settlement.free_lunches == 5
     assert (settlement.city, settlement.county) == (Decimal("20.00"), Decimal("15.00"))
@@ -47,7 +53,9 @@ def test_set_based_county_settlement_matches_per_facility(may_lunches):
     world = may_lunches
     [county_wide] = settlement_compute_all(actor=world["users"]["minzheng"], year=2022, month=5)
     single = Settlement.objects.get(pk=county_wide.pk)
-    per_lunch = sum((lunch.city + lunch.county for lunch in Lunch.objects.filter(status="accepted")), Decimal("0"))
+    per_lunch = sum(
+        (lunch.city + lunch.county for lunch in Lunch.objects.filter(status="accepted")), Decimal("0")
+    )
     assert single.city + single.county == per_lunch == Decimal("35.00")
     yearly = settlement_compute_all(actor=world["users"]["minzheng"], year=2022)
     assert yearly[0].month is None and yearly[0].lunches == 15
@@ -58,7 +66,9 @@ def test_set_based_county_settlement_matches_per_facility(may_lunches):
 
 def test_unfinished_month_cannot_be_settled(filed_world):
     with pytest.raises(ServiceError) as error:
-        settlement_compute(actor=filed_world["users"]["minzheng"], facility=filed_world["facility"], year=2022, month=6)
+        settlement_compute(
+            actor=filed_world["users"]["minzheng"], facility=filed_world["facility"], year=2022, month=6
+        )
     assert error.value.field == "month"
 
 
@@ -87,7 +97,11 @@ def test_correction_after_lock_is_an_adjustment_in_a_later_period(may_lunches):
     april = settlement_approve(actor=users["caizheng"], settlement=april)
     lunch_void(actor=users["minzheng"], lunch=april_lunch, reason="老人当日住院，误登记")
     april.refresh_from_db()
-    assert (april.city, april.county, april.lunches) == (Decimal("1.00"), Decimal("1.00"), 1)  # locked: unchanged
+    assert (april.city, april.county, april.lunches) == (
+        Decimal("1.00"),
+        Decimal("1.00"),
+        1,
+    )  # locked: unchanged
     adjustment = SettlementAdjustment.objects.get(lunch=april_lunch)
     assert adjustment.original_settlement == april and adjustment.settlement is None
     may = settlement_compute(actor=users["minzheng"], facility=world["facility"], year=2022, month=5)
@@ -99,12 +113,18 @@ def test_correction_after_lock_is_an_adjustment_in_a_later_period(may_lunches):
 
 def test_settled_amounts_do_not_follow_later_registry_changes(may_lunches):
     world = may_lunches
-    settlement = settlement_compute(actor=world["users"]["minzheng"], facility=world["facility"], year=2022, month=5)
+    settlement = settlement_compute(
+        actor=world["users"]["minzheng"], facility=world["facility"], year=2022, month=5
+    )
     before = (settlement.city, settlement.county)
     elder = world["elders"]["same_80"]
     person = elder.person
     person.birth_date = dt.date(1960, 1, 1)  # a corrected registry must not rewrite settled lunches
     person.save()
-    elder_mark_left(actor=world["users"]["town"], elder=world["elders"]["same_65"], died_on=dt.date(2022, 5, 1))
-    settlement = settlement_compute(actor=world["users"]["minzheng"], facility=world["facility"], year=2022, month=5)
+    elder_mark_left(
+        actor=world["users"]["town"], elder=world["elders"]["same_65"], died_on=dt.date(2022, 5, 1)
+    )
+    settlement = settlement_compute(
+        actor=world["users"]["minzheng"], facility=world["facility"], year=2022, month=5
+    )
     assert (settlement.city, settlement.county) == before

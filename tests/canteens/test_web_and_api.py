@@ -20,52 +20,91 @@ pytestmark = pytest.mark.django_db
 def test_terminal_check_in_api_is_idempotent(client, filed_world):
     client.force_login(filed_world["users"]["operator"])
     elder = filed_world["elders"]["same_65"]
-    body = {"facility": filed_world["facility"].pk, "identifier": elder.person.id_number, "meal_date": "2022-06-01"}
-    first = client.post("/api/v1/canteens/lunches", body, content_type="application/json",
-                        headers={"Idempotency-Key": "t1-0001"})
+    body = {
+        "facility": filed_world["facility"].pk,
+        "identifier": elder.person.id_number,
+        "meal_date": "2022-06-01",
+    }
+    first = client.post(
+        "/api/v1/canteens/lunches",
+        body,
+        content_type="application/json",
+        headers={"Idempotency-Key": "t1-0001"},
+    )
     assert first.status_code == 201 and first.json()["status"] == "accepted"
     assert first.json()["elder_pays"] == "5.00" and first.json()["city"] == "1.00"
-    again = client.post("/api/v1/canteens/lunches", body, content_type="application/json",
-                        headers={"Idempotency-Key": "t1-0001"})
-    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true" and again.json()["id"] == first.json()["id"]
-    second = client.post("/api/v1/canteens/lunches", body, content_type="application/json",
-                         headers={"Idempotency-Key": "t1-0002"})
+    again = client.post(
+        "/api/v1/canteens/lunches",
+        body,
+        content_type="application/json",
+        headers={"Idempotency-Key": "t1-0001"},
+    )
+    assert (
+        again.status_code == 201
+        and again["Idempotent-Replayed"] == "true"
+        and again.json()["id"] == first.json()["id"]
+    )
+    second = client.post(
+        "/api/v1/canteens/lunches",
+        body,
+        content_type="application/json",
+        headers={"Idempotency-Key": "t1-0002"},
+    )
     assert second.status_code == 422
-    assert second.json()["error"]["field"] == "identifier" and "每人每日一次" in second.json()["error"]["message"]
+    assert (
+        second.json()["error"]["field"] == "identifier"
+        and "每人每日一次" in second.json()["error"]["message"]
+    )
     assert second.json()["lunch"]["status"] == "refused"
     assert Lunch.objects.count() == 2
 
 
 def test_check_in_api_errors(client, filed_world, make_user):
     client.force_login(filed_world["users"]["operator"])
-    response = client.post("/api/v1/canteens/lunches", {"facility": filed_world["facility"].pk},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/canteens/lunches", {"facility": filed_world["facility"].pk}, content_type="application/json"
+    )
     assert response.status_code == 400 and response.json()["error"]["field"] == "identifier"
-    response = client.post("/api/v1/canteens/lunches", {"facility": 9999, "identifier": "x"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/canteens/lunches", {"facility": 9999, "identifier": "x"}, content_type="application/json"
+    )
     assert response.status_code == 404
-    response = client.post("/api/v1/canteens/lunches",
-                           {"facility": filed_world["facility"].pk, "identifier": "C001", "meal_date": "2022-07-01"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/canteens/lunches",
+        {"facility": filed_world["facility"].pk, "identifier": "C001", "meal_date": "2022-07-01"},
+        content_type="application/json",
+    )
     assert response.status_code == 400 and response.json()["error"]["field"] == "meal_date"
     client.force_login(make_user("stranger", "canteen_operator", "village_a"))
-    response = client.post("/api/v1/canteens/lunches", {"facility": filed_world["facility"].pk, "identifier": "C001"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/canteens/lunches",
+        {"facility": filed_world["facility"].pk, "identifier": "C001"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
 
 
 def test_settlement_api_approval(client, filed_world):
     users = filed_world["users"]
-    lunch_check_in(actor=users["operator"], facility=filed_world["facility"], identifier="C001",
-                   meal_date=dt.date(2022, 5, 5))
-    settlement = settlement_compute(actor=users["minzheng"], facility=filed_world["facility"], year=2022, month=5)
+    lunch_check_in(
+        actor=users["operator"],
+        facility=filed_world["facility"],
+        identifier="C001",
+        meal_date=dt.date(2022, 5, 5),
+    )
+    settlement = settlement_compute(
+        actor=users["minzheng"], facility=filed_world["facility"], year=2022, month=5
+    )
     client.force_login(users["caizheng"])
     response = client.post(f"/api/v1/canteens/settlements/{settlement.pk}/approve")
     # A refusal is the structured 403 of AccessDenied (民政 approves first).
     assert response.status_code == 403 and response.json()["error"]["field"] == "actor"
     assert "民政局" in response.json()["error"]["message"]
     client.force_login(users["minzheng"])
-    assert client.post(f"/api/v1/canteens/settlements/{settlement.pk}/approve").json()["status"] == "civil_affairs_approved"
+    assert (
+        client.post(f"/api/v1/canteens/settlements/{settlement.pk}/approve").json()["status"]
+        == "civil_affairs_approved"
+    )
     client.force_login(users["caizheng"])
     assert client.post(f"/api/v1/canteens/settlements/{settlement.pk}/approve").json()["status"] == "locked"
     rows = client.get("/api/v1/canteens/settlements?year=2022").json()
@@ -78,7 +117,12 @@ def test_facility_scoping_in_api(client, filed_world, make_user):
     client.force_login(filed_world["users"]["minzheng"])
     [facility] = client.get("/api/v1/canteens/facilities").json()
     checks = client.get(f"/api/v1/canteens/facilities/{facility['id']}/requirements").json()
-    assert all(c["ok"] for c in checks) and {c["code"] for c in checks} >= {"area", "seats", "licence", "health"}
+    assert all(c["ok"] for c in checks) and {c["code"] for c in checks} >= {
+        "area",
+        "seats",
+        "licence",
+        "health",
+    }
 
 
 def test_public_page_needs_no_login(client, filed_world):
@@ -90,8 +134,14 @@ def test_public_page_needs_no_login(client, filed_world):
 def test_pages_render_for_roles(client, filed_world, user):
     client.force_login(filed_world["users"][user])
     facility = filed_world["facility"]
-    for url in ["/canteens/", "/canteens/facilities/", f"/canteens/facilities/{facility.pk}/", "/canteens/lunches/",
-                "/canteens/settlements/", "/canteens/subsidies/"]:
+    for url in [
+        "/canteens/",
+        "/canteens/facilities/",
+        f"/canteens/facilities/{facility.pk}/",
+        "/canteens/lunches/",
+        "/canteens/settlements/",
+        "/canteens/subsidies/",
+    ]:
         assert client.get(url).status_code == 200, url
 
 
@@ -116,7 +166,9 @@ def test_elder_import_page_reports_bad_rows(client, filed_world):
     book.save(buffer)
     buffer.seek(0)
     buffer.name = "elders.xlsx"
-    html = client.post("/canteens/elders/import/", {"file": buffer, "mode": "all_or_nothing"}).content.decode()
+    html = client.post(
+        "/canteens/elders/import/", {"file": buffer, "mode": "all_or_nothing"}
+    ).content.decode()
     assert "有错误，未导入任何数据" in html and "<td>3</td>" in html
     template = client.get("/canteens/elders/template.xlsx")
     assert [c.value for c in load_workbook(BytesIO(template.content)).active[1]][0] == "身份证号"
@@ -131,9 +183,15 @@ def test_fraud_page_for_oversight_only(client, filed_world):
 
 def test_settlement_statement_pdf_and_excel(client, filed_world):
     users = filed_world["users"]
-    lunch_check_in(actor=users["operator"], facility=filed_world["facility"], identifier="C001",
-                   meal_date=dt.date(2022, 5, 5))
-    settlement = settlement_compute(actor=users["minzheng"], facility=filed_world["facility"], year=2022, month=5)
+    lunch_check_in(
+        actor=users["operator"],
+        facility=filed_world["facility"],
+        identifier="C001",
+        meal_date=dt.date(2022, 5, 5),
+    )
+    settlement = settlement_compute(
+        actor=users["minzheng"], facility=filed_world["facility"], year=2022, month=5
+    )
     client.force_login(users["minzheng"])
     pdf = client.get(f"/canteens/settlements/{settlement.pk}/?format=pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -141,8 +199,11 @@ def test_settlement_statement_pdf_and_excel(client, filed_world):
     page = client.get(f"/canteens/settlements/{settlement.pk}/").content.decode()
     assert "农村特困人员助餐资金按月拨付（" in page and "其他老人的补贴每年拨付一次（" in page
     assert "社区长者食堂先行垫付、按年结算（" in page
-    rows = list(load_workbook(BytesIO(client.get(f"/canteens/settlements/{settlement.pk}/?format=xlsx").getvalue()))
-                .active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(
+            BytesIO(client.get(f"/canteens/settlements/{settlement.pk}/?format=xlsx").getvalue())
+        ).active.iter_rows(values_only=True)
+    )
     total = next(row for row in rows if row and row[0] == "合计")
     assert total[5] == 2
     assert any(row and row[0] == "结算单编号" and row[1] == settlement.statement_number for row in rows)
@@ -155,8 +216,9 @@ def test_settlement_statement_pdf_and_excel(client, filed_world):
     asked = client.post(f"/canteens/settlements/{settlement.pk}/", {"note": "同意"}).content.decode()
     assert "请确认" in asked and settlement.statement_number in asked
     assert Settlement.objects.get(pk=settlement.pk).status == "draft"
-    html = client.post(f"/canteens/settlements/{settlement.pk}/", {"note": "同意", "confirmed": "1"},
-                       follow=True).content.decode()
+    html = client.post(
+        f"/canteens/settlements/{settlement.pk}/", {"note": "同意", "confirmed": "1"}, follow=True
+    ).content.decode()
     assert "待财政局审核" in html
     assert Settlement.objects.get(pk=settlement.pk).civil_affairs_by == users["minzheng"]
 
@@ -164,8 +226,13 @@ def test_settlement_statement_pdf_and_excel(client, filed_world):
 def test_fast_lunch_json_matches_the_serializer(filed_world):
     from countyhall.canteens.api import LunchSerializer, lunch_json
 
-    lunch = lunch_check_in(actor=filed_world["users"]["operator"], facility=filed_world["facility"],
-                           identifier="C001", meal_date=dt.date(2022, 6, 1), idempotency_key="json-1").lunch
+    lunch = lunch_check_in(
+        actor=filed_world["users"]["operator"],
+        facility=filed_world["facility"],
+        identifier="C001",
+        meal_date=dt.date(2022, 6, 1),
+        idempotency_key="json-1",
+    ).lunch
     lunch.refresh_from_db()
     assert lunch_json(lunch) == dict(LunchSerializer(lunch).data)
 
@@ -173,14 +240,23 @@ def test_fast_lunch_json_matches_the_serializer(filed_world):
 def test_batch_check_in_answers_each_item(client, filed_world):
     client.force_login(filed_world["users"]["operator"])
     elders = filed_world["elders"]
-    body = {"facility": filed_world["facility"].pk, "lunches": [
-        {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "b-1"},
-        {"identifier": elders["same_65"].person.id_number, "meal_date": "2022-06-01", "idempotency_key": "b-2"},
-        {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "b-3"},
-        {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "b-1"},
-        {"identifier": "C001", "meal_date": "2030-01-01", "idempotency_key": "b-5"},
-    ]}
-    results = client.post("/api/v1/canteens/lunches/batch", body, content_type="application/json").json()["results"]
+    body = {
+        "facility": filed_world["facility"].pk,
+        "lunches": [
+            {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "b-1"},
+            {
+                "identifier": elders["same_65"].person.id_number,
+                "meal_date": "2022-06-01",
+                "idempotency_key": "b-2",
+            },
+            {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "b-3"},
+            {"identifier": "C001", "meal_date": "2022-06-01", "idempotency_key": "b-1"},
+            {"identifier": "C001", "meal_date": "2030-01-01", "idempotency_key": "b-5"},
+        ],
+    }
+    results = client.post("/api/v1/canteens/lunches/batch", body, content_type="application/json").json()[
+        "results"
+    ]
     assert [r["status"] for r in results] == ["accepted", "accepted", "refused", "accepted", "error"]
     assert results[3]["replayed"] and results[3]["lunch"]["id"] == results[0]["lunch"]["id"]
     assert results[4]["error"]["field"] == "meal_date"
@@ -195,9 +271,15 @@ def test_the_statement_prints_fast_and_the_annex_by_elder_as_a_job(client, filed
     from countyhall.core.models import AuditEntry, Job
 
     users = filed_world["users"]
-    lunch_check_in(actor=users["operator"], facility=filed_world["facility"], identifier="C001",
-                   meal_date=dt.date(2022, 5, 5))
-    settlement = settlement_compute(actor=users["minzheng"], facility=filed_world["facility"], year=2022, month=5)
+    lunch_check_in(
+        actor=users["operator"],
+        facility=filed_world["facility"],
+        identifier="C001",
+        meal_date=dt.date(2022, 5, 5),
+    )
+    settlement = settlement_compute(
+        actor=users["minzheng"], facility=filed_world["facility"], year=2022, month=5
+    )
     client.force_login(users["minzheng"])
     before = AuditEntry.objects.filter(action=AuditEntry.Action.READ).count()
     pdf = client.get(f"/canteens/settlements/{settlement.pk}/?format=pdf")
@@ -209,8 +291,9 @@ def test_the_statement_prints_fast_and_the_annex_by_elder_as_a_job(client, filed
     job.refresh_from_db()
     assert job.result["老人"] == 1
     download = client.get(f"/jobs/{job.pk}/download")
-    assert download.status_code == 200 and b"".join(download.streaming_content if download.streaming
-                                                    else [download.content]).startswith(b"%PDF")
+    assert download.status_code == 200 and b"".join(
+        download.streaming_content if download.streaming else [download.content]
+    ).startswith(b"%PDF")
     assert AuditEntry.objects.filter(action=AuditEntry.Action.READ, note__contains="").count() > before
     client.force_login(users["operator"])
     assert client.get(f"/jobs/{job.pk}/download").status_code in (403, 404)

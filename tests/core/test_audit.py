@@ -27,12 +27,16 @@ def test_audit_is_append_only(county_tree):
 @pytest.mark.django_db
 def test_write_records_before_and_after(county_tree, make_user):
     admin = make_user("a", "system_admin")
-    division_upsert(actor=admin, code="370322001201", name="甲村（更名）", kind="village", parent=county_tree["tianzhen"])
+    division_upsert(
+        actor=admin, code="370322001201", name="甲村（更名）", kind="village", parent=county_tree["tianzhen"]
+    )
     entry = AuditEntry.objects.filter(object_type="core.Division", action="update").latest("id")
     assert entry.actor == admin and entry.before["name"] == "甲村" and entry.after["name"] == "甲村（更名）"
     # the same values again change nothing and add no row
     count = AuditEntry.objects.count()
-    division_upsert(actor=admin, code="370322001201", name="甲村（更名）", kind="village", parent=county_tree["tianzhen"])
+    division_upsert(
+        actor=admin, code="370322001201", name="甲村（更名）", kind="village", parent=county_tree["tianzhen"]
+    )
     assert AuditEntry.objects.count() == count
 
 
@@ -40,7 +44,9 @@ def test_write_records_before_and_after(county_tree, make_user):
 def test_rejected_write_leaves_nothing(county_tree):
     count = (Division.objects.count(), AuditEntry.objects.count())
     with pytest.raises(ServiceError) as error:
-        division_upsert(actor="t", code="370322999999", name="错层", kind="village", parent=county_tree["county"])
+        division_upsert(
+            actor="t", code="370322999999", name="错层", kind="village", parent=county_tree["county"]
+        )
     assert error.value.field == "parent"
     assert (Division.objects.count(), AuditEntry.objects.count()) == count
 
@@ -69,18 +75,21 @@ def test_audit_page_names_object_types_in_chinese_and_refuses_a_bad_page(client,
     from countyhall.core.services.audit import audit_personal_read
 
     auditor = make_user("audit-reader", "auditor")
-    audit_personal_read(actor=auditor, what="人员列表", object_type="core.Person", count=3, filters={"q": "孙"})
+    audit_personal_read(
+        actor=auditor, what="人员列表", object_type="core.Person", count=3, filters={"q": "孙"}
+    )
     client.force_login(auditor)
     html = client.get("/audit/").content.decode()
     # The model's Chinese name and its program's; the label core.Person only inside the row's 技术信息.
-    assert "<option value=\"core.Person\" >人员（" in html and "对象类型 core.Person" in html
+    assert '<option value="core.Person" >人员（' in html and "对象类型 core.Person" in html
     assert "{&#x27;" not in html and "&quot;count&quot;: 3" in html
     assert client.get("/audit/", {"page": "zz"}).status_code == 400
 
 
 @pytest.mark.django_db
-def test_audit_page_counts_up_to_a_cap_and_goes_on_by_position(client, make_user, monkeypatch,
-                                                                django_assert_max_num_queries):
+def test_audit_page_counts_up_to_a_cap_and_goes_on_by_position(
+    client, make_user, monkeypatch, django_assert_max_num_queries
+):
     """A million-row log: the count stops at the cap, the filter's object types come from an index walk, and
     past the numbered pages 更早的记录 pages by (at, id) instead of an OFFSET; no row is lost or shown twice."""
     import datetime as dt
@@ -99,7 +108,9 @@ def test_audit_page_counts_up_to_a_cap_and_goes_on_by_position(client, make_user
     assert {"core.Person"} <= set(audit_object_types())
     assert audit_object_types() == sorted(set(AuditEntry.objects.values_list("object_type", flat=True)))
     client.force_login(auditor)
-    with django_assert_max_num_queries(17):  # + the governed-policy check (a savepoint in the test transaction)
+    with django_assert_max_num_queries(
+        17
+    ):  # + the governed-policy check (a savepoint in the test transaction)
         html = client.get("/audit/").content.decode()
     assert "共超过 100 条" in html
     last = client.get("/audit/", {"page": "500"}).content.decode()
@@ -118,7 +129,9 @@ def test_audit_page_counts_up_to_a_cap_and_goes_on_by_position(client, make_user
     assert seen == expected
     # A day as a range of `at` in county time: the rows of that day, none of the next.
     today = timezone.localdate(AuditEntry.objects.latest("at").at)
-    html = client.get("/audit/", {"date_from": today.isoformat(), "date_to": today.isoformat()}).content.decode()
+    html = client.get(
+        "/audit/", {"date_from": today.isoformat(), "date_to": today.isoformat()}
+    ).content.decode()
     assert "没有记录" not in html
     tomorrow = (today + dt.timedelta(days=1)).isoformat()
     assert "没有记录" in client.get("/audit/", {"date_from": tomorrow}).content.decode()

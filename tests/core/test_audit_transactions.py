@@ -28,7 +28,8 @@ def _calls_audit_record(node: ast.AST) -> bool:
         return False
     func = node.func
     return (isinstance(func, ast.Name) and func.id == "audit_record") or (
-        isinstance(func, ast.Attribute) and func.attr == "audit_record")
+        isinstance(func, ast.Attribute) and func.attr == "audit_record"
+    )
 
 
 class _Finder(ast.NodeVisitor):
@@ -105,7 +106,10 @@ def test_the_checker_finds_a_missing_transaction(tmp_path):
         encoding="utf-8",
     )
     assert audit_record_violations(tmp_path / "pkg") == [
-        "pkg/services.py:bad", "pkg/services.py:bad_after_block", "pkg/services.py:inner"]
+        "pkg/services.py:bad",
+        "pkg/services.py:bad_after_block",
+        "pkg/services.py:inner",
+    ]
 
 
 CORE_VIOLATIONS = [v for v in audit_record_violations() if v.startswith("countyhall/core/")]

@@ -84,8 +84,10 @@ def test_an_administrator_unlocks_in_the_admin(client, make_user):
     assert listing.status_code == 200 and "victim" in listing.content.decode()
     attempts = list(AccessAttempt.objects.filter(username="victim").values_list("pk", flat=True))
     assert attempts
-    response = staff.post("/admin/axes/accessattempt/", {
-        "action": "delete_selected", "_selected_action": attempts, "post": "yes"})
+    response = staff.post(
+        "/admin/axes/accessattempt/",
+        {"action": "delete_selected", "_selected_action": attempts, "post": "yes"},
+    )
     assert response.status_code == 302
     assert not AccessAttempt.objects.filter(username="victim").exists()
     assert attempt(client, "victim", PASSWORD).status_code == 302
@@ -105,8 +107,10 @@ def test_api_refuses_http_basic_passwords(client, make_user, people):
     header = "Basic " + base64.b64encode(f"basic-user:{PASSWORD}".encode()).decode()
     response = client.get("/api/v1/people", HTTP_AUTHORIZATION=header)
     assert response.status_code in (401, 403)
-    assert "rest_framework.authentication.BasicAuthentication" not in settings.REST_FRAMEWORK[
-        "DEFAULT_AUTHENTICATION_CLASSES"]
+    assert (
+        "rest_framework.authentication.BasicAuthentication"
+        not in settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
+    )
     # sessions and terminal tokens still work
     from rest_framework.authtoken.models import Token
 
@@ -115,8 +119,6 @@ def test_api_refuses_http_basic_passwords(client, make_user, people):
     assert client.get("/api/v1/people", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
     client.force_login(user)
     assert client.get("/api/v1/people").status_code == 200
-
-
 
 
 def test_client_address_behind_a_proxy(rf, settings):

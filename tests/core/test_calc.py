@@ -24,7 +24,9 @@ def run_cli(monkeypatch, capsys, argv, stdin=""):
 
 @pytest.mark.django_db
 def test_cli_calc_add_working_days(monkeypatch, capsys):
-    code, out = run_cli(monkeypatch, capsys, ["calc", "calendar.add_working_days"], '{"start": "2021-09-29", "days": 5}')
+    code, out = run_cli(
+        monkeypatch, capsys, ["calc", "calendar.add_working_days"], '{"start": "2021-09-29", "days": 5}'
+    )
     assert code == 0
     assert {k: out[k] for k in EXPECTED} == EXPECTED
     assert out["makeup_working_days"] == ["2021-10-09"]
@@ -73,16 +75,22 @@ def test_cli_lists_rules_without_a_name(monkeypatch, capsys):
 
 @pytest.mark.django_db
 def test_api_calc(client):
-    response = client.post("/api/v1/calc/calendar.add_working_days", {"start": "2021-09-29", "days": 5},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/calc/calendar.add_working_days",
+        {"start": "2021-09-29", "days": 5},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     assert {k: response.json()[k] for k in EXPECTED} == EXPECTED
 
 
 @pytest.mark.django_db
 def test_api_calc_bad_input_is_400_with_field(client):
-    response = client.post("/api/v1/calc/calendar.add_working_days", {"start": "yesterday", "days": 5},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/calc/calendar.add_working_days",
+        {"start": "yesterday", "days": 5},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["field"] == "start" and error["message"]
@@ -97,7 +105,11 @@ def test_api_calc_bad_input_is_400_with_field(client):
 def test_api_lists_rules_with_input_schema(client):
     rules = client.get("/api/v1/calc").json()["rules"]
     rule = next(r for r in rules if r["name"] == "calendar.add_working_days")
-    assert rule["input_schema"]["properties"]["start"] == {"type": "string", "format": "date", "description": "起算日（不计入）"}
+    assert rule["input_schema"]["properties"]["start"] == {
+        "type": "string",
+        "format": "date",
+        "description": "起算日（不计入）",
+    }
     assert rule["input_schema"]["properties"]["days"]["minimum"] == 0
     assert rule["input_schema"]["required"] == ["start", "days"]
     assert rule["input_schema"]["additionalProperties"] is False
@@ -108,13 +120,25 @@ def test_cli_help_lists_every_subcommand(capsys):
         cli.main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("calc", "gazette", "calendar", "params", "demo", "permits", "emergency", "outbox", "manage"):
+    for command in (
+        "calc",
+        "gazette",
+        "calendar",
+        "params",
+        "demo",
+        "permits",
+        "emergency",
+        "outbox",
+        "manage",
+    ):
         assert command in out
 
 
 @pytest.mark.django_db
 def test_cli_params_check_reports_bad_yaml(monkeypatch, capsys, tmp_path):
-    (tmp_path / "bad.yaml").write_text("parameters:\n  x.y:\n    label: a\n    unit: CNY\n    oops: 1\n", encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(
+        "parameters:\n  x.y:\n    label: a\n    unit: CNY\n    oops: 1\n", encoding="utf-8"
+    )
     code, out = run_cli(monkeypatch, capsys, ["params", "check", str(tmp_path)])
     assert code == 2 and "bad.yaml" in out["error"]["message"] and "oops" in out["error"]["message"]
     code, out = run_cli(monkeypatch, capsys, ["params", "check"])
@@ -122,6 +146,7 @@ def test_cli_params_check_reports_bad_yaml(monkeypatch, capsys, tmp_path):
 
 
 # --- The calc interface holds inputs to the JSON Schema it publishes ------------------------------------------
+
 
 def _rules():
     from countyhall.core.rules import RULES
@@ -137,13 +162,34 @@ def _standard_validator(schema):
 
 
 RULE_NAMES = [
-    "calendar.add_working_days", "canteen.lunch", "canteen.operating_subsidy", "egov.acceptance_due",
-    "egov.acceptance_passes", "egov.application_timely", "egov.consulting_firm_required", "egov.cycle_deadlines",
-    "egov.funding_allowed", "egov.next_year_flag", "egov.review_admissible", "egov.review_mode",
-    "egov.sanction_allowed", "egov.supervision_required", "egov.trial_run_satisfied", "emergency.report_deadlines",
-    "emergency.response_level", "heating.biomass_fuel", "heating.biomass_stove", "heating.gas_boiler",
-    "heating.gas_network", "heating.gas_use", "heating.task_equivalent", "permit.assessments", "permit.due_date",
-    "permit.elderly_rooms", "permit.stages", "permit.time_limit",
+    "calendar.add_working_days",
+    "canteen.lunch",
+    "canteen.operating_subsidy",
+    "egov.acceptance_due",
+    "egov.acceptance_passes",
+    "egov.application_timely",
+    "egov.consulting_firm_required",
+    "egov.cycle_deadlines",
+    "egov.funding_allowed",
+    "egov.next_year_flag",
+    "egov.review_admissible",
+    "egov.review_mode",
+    "egov.sanction_allowed",
+    "egov.supervision_required",
+    "egov.trial_run_satisfied",
+    "emergency.report_deadlines",
+    "emergency.response_level",
+    "heating.biomass_fuel",
+    "heating.biomass_stove",
+    "heating.gas_boiler",
+    "heating.gas_network",
+    "heating.gas_use",
+    "heating.task_equivalent",
+    "permit.assessments",
+    "permit.due_date",
+    "permit.elderly_rooms",
+    "permit.stages",
+    "permit.time_limit",
 ]
 
 
@@ -164,14 +210,33 @@ def test_published_example_validates_against_published_schema_and_runs(name):
 
 # Inputs each rule accepts (beyond its example): each must validate against the published schema.
 ACCEPTED = [
-    ("permit.due_date", {"category": "social_civil", "accepted_on": "2021-09-29",
-                         "suspensions": [{"from": "2021-10-11", "to": "2021-10-12"}]}),
+    (
+        "permit.due_date",
+        {
+            "category": "social_civil",
+            "accepted_on": "2021-09-29",
+            "suspensions": [{"from": "2021-10-11", "to": "2021-10-12"}],
+        },
+    ),
     ("heating.task_equivalent", {"heated_area_m2": 120}),
     ("heating.gas_use", {"m3": "1500.125", "season": "2021-2022", "converted": 2021}),
     ("emergency.response_level", {"deaths": 0}),
-    ("canteen.lunch", {"birth_date": "1941-09-02", "meal_date": "2021-09-02", "gaoqing_hukou": False, "tekun": True,
-                       "facility": {"type": "service_point", "setting": "community", "operator": "enterprise",
-                                    "same_village": True}, "price": 8}),
+    (
+        "canteen.lunch",
+        {
+            "birth_date": "1941-09-02",
+            "meal_date": "2021-09-02",
+            "gaoqing_hukou": False,
+            "tekun": True,
+            "facility": {
+                "type": "service_point",
+                "setting": "community",
+                "operator": "enterprise",
+                "same_village": True,
+            },
+            "price": 8,
+        },
+    ),
 ]
 
 
@@ -187,15 +252,24 @@ def test_accepted_inputs_validate_against_the_published_schema(name, payload):
 def test_due_date_publishes_suspensions_as_from_to_objects():
     items = _rules()["permit.due_date"].input_schema["properties"]["suspensions"]["items"]
     assert items["type"] == "object" and items["required"] == ["from", "to"]
-    assert items["properties"]["from"] == {"type": "string", "format": "date", "description": "停止计时的第一天"}
+    assert items["properties"]["from"] == {
+        "type": "string",
+        "format": "date",
+        "description": "停止计时的第一天",
+    }
     assert items["additionalProperties"] is False
 
 
 BASE = {
     "calendar.add_working_days": {"start": "2021-09-29", "days": 5},
-    "canteen.lunch": {"birth_date": "1941-09-02", "meal_date": "2021-09-02", "gaoqing_hukou": True, "tekun": False,
-                      "facility": {"type": "canteen", "setting": "rural", "operator": "care_org", "same_village": False},
-                      "price": "8.00"},
+    "canteen.lunch": {
+        "birth_date": "1941-09-02",
+        "meal_date": "2021-09-02",
+        "gaoqing_hukou": True,
+        "tekun": False,
+        "facility": {"type": "canteen", "setting": "rural", "operator": "care_org", "same_village": False},
+        "price": "8.00",
+    },
     "emergency.response_level": {"deaths": 3, "missing": 0, "injured": 5, "especially_major_impact": False},
     "heating.gas_use": {"m3": "1500", "season": "2021-2022", "converted": 2021},
     "heating.task_equivalent": {"heated_area_m2": "120.50"},
@@ -255,7 +329,9 @@ def test_wrong_typed_values_are_refused_with_their_field(name, field, value, fra
     payload = _with(BASE[name], field, value)
     with pytest.raises(RuleInputError) as error:
         calc(name, payload)
-    assert (field, fragment) in [(f, fragment) for f, m in error.value.errors if fragment in m], error.value.errors
+    assert (field, fragment) in [(f, fragment) for f, m in error.value.errors if fragment in m], (
+        error.value.errors
+    )
     # and the published schema refuses the same input (10.0 aside: JSON Schema counts it as an integer)
     if not (isinstance(value, float) and value.is_integer()):
         assert list(_standard_validator(_rules()[name].input_schema).iter_errors(payload))
@@ -272,21 +348,37 @@ def test_every_error_is_reported_at_once_first_as_error():
     body = error.value.as_dict()
     assert body["error"] == body["errors"][0] and body["error"]["field"] == "start"
     with pytest.raises(RuleInputError) as error:
-        calc("canteen.lunch", {**BASE["canteen.lunch"], "gaoqing_hukou": "yes", "tekun": "0",
-                               "facility": {"type": "x", "setting": "rural", "operator": "care_org"}})
-    assert [f for f, _ in error.value.errors] == ["gaoqing_hukou", "tekun", "facility.type",
-                                                  "facility.same_village"]
+        calc(
+            "canteen.lunch",
+            {
+                **BASE["canteen.lunch"],
+                "gaoqing_hukou": "yes",
+                "tekun": "0",
+                "facility": {"type": "x", "setting": "rural", "operator": "care_org"},
+            },
+        )
+    assert [f for f, _ in error.value.errors] == [
+        "gaoqing_hukou",
+        "tekun",
+        "facility.type",
+        "facility.same_village",
+    ]
 
 
 @pytest.mark.django_db
 def test_api_and_cli_list_every_error(client, monkeypatch, capsys):
-    response = client.post("/api/v1/calc/canteen.lunch", {**BASE["canteen.lunch"], "gaoqing_hukou": "yes",
-                                                          "price": 8.5}, content_type="application/json")
+    response = client.post(
+        "/api/v1/calc/canteen.lunch",
+        {**BASE["canteen.lunch"], "gaoqing_hukou": "yes", "price": 8.5},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["error"]["field"] == "gaoqing_hukou"
     assert [e["field"] for e in body["errors"]] == ["gaoqing_hukou", "price"]
-    code, out = run_cli(monkeypatch, capsys, ["calc", "permit.elderly_rooms"], '{"households": "350", "x": 1}')
+    code, out = run_cli(
+        monkeypatch, capsys, ["calc", "permit.elderly_rooms"], '{"households": "350", "x": 1}'
+    )
     assert code == 2 and out["error"]["field"] == "households"
     assert [e["field"] for e in out["errors"]] == ["households", "x"]
 
@@ -294,10 +386,19 @@ def test_api_and_cli_list_every_error(client, monkeypatch, capsys):
 def _json_values():
     from hypothesis import strategies as st
 
-    scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False) \
-        | st.text(max_size=12) | st.dates().map(str)
-    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                                              max_size=3), max_leaves=5)
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers(-(10**6), 10**6)
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=12)
+        | st.dates().map(str)
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=5,
+    )
 
 
 def _json_type(value) -> str:
@@ -318,8 +419,11 @@ def _mutations():
     from hypothesis import strategies as st
 
     rules = _rules()
-    return st.sampled_from(RULE_NAMES).flatmap(lambda name: st.tuples(
-        st.just(name), st.sampled_from(sorted(rules[name].input_schema["properties"])), _json_values()))
+    return st.sampled_from(RULE_NAMES).flatmap(
+        lambda name: st.tuples(
+            st.just(name), st.sampled_from(sorted(rules[name].input_schema["properties"])), _json_values()
+        )
+    )
 
 
 @pytest.mark.django_db
@@ -353,6 +457,7 @@ def test_hypothesis_wrong_json_types_are_refused_and_nothing_but_rule_errors_esc
 
 
 # --- Command-line usage errors answer in the CLI's one JSON error shape -----------------------------------------
+
 
 @pytest.mark.parametrize(
     ("argv", "field", "fragments"),
@@ -401,8 +506,16 @@ def test_cli_help_is_still_plain_text(capsys):
 @pytest.mark.parametrize(
     ("rule", "body"),
     [
-        ("canteen.operating_subsidy", {"facility_type": "canteen", "service_start": "9999-12-31", "year": 2022,
-                                       "lunches": 7000, "evaluation_passed": True}),
+        (
+            "canteen.operating_subsidy",
+            {
+                "facility_type": "canteen",
+                "service_start": "9999-12-31",
+                "year": 2022,
+                "lunches": 7000,
+                "evaluation_passed": True,
+            },
+        ),
         ("emergency.report_deadlines", {"occurred_at": "9999-12-31T23:00:00+08:00"}),
         ("permit.due_date", {"category": "social_civil", "accepted_on": "9999-12-31", "suspensions": []}),
         ("heating.gas_network", {"households": 10**40}),

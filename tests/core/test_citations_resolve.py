@@ -26,9 +26,11 @@ def all_citations():
             found.append((f"reading {reading.id}", reading.citation))
     for where, citation in found:
         marks = (
-            [pytest.mark.xfail(strict=True, reason="gazette parser")] if where in PARSER_KNOWN
+            [pytest.mark.xfail(strict=True, reason="gazette parser")]
+            if where in PARSER_KNOWN
             else [pytest.mark.xfail(strict=True, reason="program citation names the wrong clause")]
-            if where in CITATION_KNOWN else []
+            if where in CITATION_KNOWN
+            else []
         )
         yield pytest.param(where, citation, marks=marks, id=where)
 
@@ -38,4 +40,6 @@ def all_citations():
 def test_citation_resolves_to_its_clause(where, citation):
     by_line = clause_for_citation(document_number=citation.document, line=citation.line)
     assert by_line is not None, f"{where}: no clause holds line {citation.line} of {citation.document}"
-    assert by_line.path == citation.clause, f"{where}: line {citation.line} is in {by_line.path}, not {citation.clause}"
+    assert by_line.path == citation.clause, (
+        f"{where}: line {citation.line} is in {by_line.path}, not {citation.clause}"
+    )

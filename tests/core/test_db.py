@@ -10,8 +10,16 @@ from countyhall.core.services.audit import audit_entry_build
 
 @pytest.mark.django_db
 def test_insert_row_behaves_like_save_for_a_new_row():
-    entry = insert_row(audit_entry_build(actor="t", action="create", object_type="x", object_id="1",
-                                         after={"amount": "3.00"}, note="快速插入"))
+    entry = insert_row(
+        audit_entry_build(
+            actor="t",
+            action="create",
+            object_type="x",
+            object_id="1",
+            after={"amount": "3.00"},
+            note="快速插入",
+        )
+    )
     stored = AuditEntry.objects.get(pk=entry.pk)
     assert stored.at is not None and stored.after == {"amount": "3.00"} and stored.note == "快速插入"
     assert not entry._state.adding

@@ -261,7 +261,9 @@ def test_a_cell_beyond_excels_last_column_is_an_unreadable_file(reference):
     with pytest.raises(ServiceError) as error:
         list(sheet_rows(target.getvalue(), HEADERS))
     assert "无法读取" in error.value.message
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KB: no padding was built
+    assert (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024
+    )  # KB: no padding was built
 
 
 @pytest.mark.parametrize("chunk", [7, 64, 1 << 20])

@@ -21,8 +21,11 @@ def read_back(content: bytes):
 
 
 def test_workbook_writes_formula_like_text_as_text():
-    sheet = read_back(workbook_bytes(sheet_title="台账", headers=["姓名", "备注"],
-                                     rows=[[text, "正常文字"] for text in HOSTILE]))
+    sheet = read_back(
+        workbook_bytes(
+            sheet_title="台账", headers=["姓名", "备注"], rows=[[text, "正常文字"] for text in HOSTILE]
+        )
+    )
     for row, text in zip(sheet.iter_rows(min_row=2), HOSTILE, strict=True):
         assert row[0].data_type != "f"
         assert row[0].value == text  # shown exactly as typed, no visible apostrophe
@@ -55,21 +58,24 @@ def test_safe_cell_for_other_writers():
     """A writer that fills cells itself gets the same protection from safe_cell()."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet["A1"] = safe_cell("=HYPERLINK(\"x\")")
+    sheet["A1"] = safe_cell('=HYPERLINK("x")')
     sheet["A2"] = safe_cell(Decimal("-5.00"))
     sheet["A3"] = safe_cell("张秀英")
     buffer = io.BytesIO()
     workbook.save(buffer)
     back = read_back(buffer.getvalue())
-    assert back["A1"].data_type == "s" and back["A1"].value == "=HYPERLINK(\"x\")"
+    assert back["A1"].data_type == "s" and back["A1"].value == '=HYPERLINK("x")'
     assert back["A2"].data_type == "n" and back["A3"].value == "张秀英"
     assert safe_cell(Decimal("-5.00")) == Decimal("-5.00")
     assert safe_cell(None) is None
 
 
 def test_csv_escapes_formula_like_text_and_keeps_numbers():
-    response = csv_response(filename="导出.csv", headers=["姓名", "金额"],
-                            rows=[[text, Decimal("-2.00")] for text in HOSTILE] + [["张秀英", 3]])
+    response = csv_response(
+        filename="导出.csv",
+        headers=["姓名", "金额"],
+        rows=[[text, Decimal("-2.00")] for text in HOSTILE] + [["张秀英", 3]],
+    )
     assert response["Content-Type"].startswith("text/csv")
     assert "filename*=UTF-8''" in response["Content-Disposition"]
     text = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -85,8 +91,9 @@ def test_audit_export_of_a_formula_like_note_is_text(client, make_user):
     from countyhall.core.services.audit import audit_personal_read
 
     auditor = make_user("aud-formula", "auditor")
-    audit_personal_read(actor=auditor, what='=HYPERLINK("http://evil.example")', object_type="core.Person",
-                        count=1)
+    audit_personal_read(
+        actor=auditor, what='=HYPERLINK("http://evil.example")', object_type="core.Person", count=1
+    )
     client.force_login(auditor)
     sheet = read_back(client.get("/audit/", {"format": "xlsx", "action": "read"}).getvalue())
     cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value is not None]

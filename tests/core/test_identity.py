@@ -26,8 +26,12 @@ def test_check_digit_known_example():
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("110105194912310021", "校验位"), ("1101051949123100", "18位"), ("11010519491332002X", "校验位"),
-     ("abc", "18位")],
+    [
+        ("110105194912310021", "校验位"),
+        ("1101051949123100", "18位"),
+        ("11010519491332002X", "校验位"),
+        ("abc", "18位"),
+    ],
 )
 def test_bad_id_numbers(value, message):
     with pytest.raises(IdNumberError, match=message):

@@ -45,8 +45,9 @@ def test_one_403_is_written_once_without_traceback(client, make_user, log_output
 
 
 def test_json_formatter_writes_one_object_per_line():
-    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s",
-                               ("/x/",), None)
+    record = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", ("/x/",), None
+    )
 
     class Request:
         path, method = "/permits/1/", "POST"
@@ -79,8 +80,10 @@ def test_log_format_switch_selects_the_json_formatter(monkeypatch):
 
 
 def test_json_lines_reach_the_output(settings, client, make_user):
-    logging_config = {**settings.LOGGING, "handlers": {
-        "console": {**settings.LOGGING["handlers"]["console"], "formatter": "json"}}}
+    logging_config = {
+        **settings.LOGGING,
+        "handlers": {"console": {**settings.LOGGING["handlers"]["console"], "formatter": "json"}},
+    }
     configure_logging(settings.LOGGING_CONFIG, logging_config)
     output = io.StringIO()
     try:

@@ -63,48 +63,73 @@ print(json.dumps({"before": before, "steps": steps}))
 REBUILT = {"gazette_searchentry"}
 
 
-@pytest.mark.skipif((os.environ.get("DATABASE_URL") or "").startswith("postgres"),
-                    reason="runs the demo into a temporary SQLite file; once per suite is enough")
+@pytest.mark.skipif(
+    (os.environ.get("DATABASE_URL") or "").startswith("postgres"),
+    reason="runs the demo into a temporary SQLite file; once per suite is enough",
+)
 def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
     from django.conf import settings
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "COUNTYHALL_", "DATABASE_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.local",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "COUNTYHALL_VAR_DIR": str(tmp_path / "var"),
-        "COUNTYHALL_MEDIA_ROOT": str(tmp_path / "media"),
-        "COUNTYHALL_BUSINESS_DATE": "2022-06-15",
-        "COUNTYHALL_GAZETTE": str(Path(settings.GAZETTE_SEED_PATH)),
-        "PYTHONIOENCODING": "utf-8",
-    })
-    demo = subprocess.run([sys.executable, "-m", "countyhall.cli", "demo"], env=env, capture_output=True,
-                          text=True, timeout=300)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.local",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+            "COUNTYHALL_VAR_DIR": str(tmp_path / "var"),
+            "COUNTYHALL_MEDIA_ROOT": str(tmp_path / "media"),
+            "COUNTYHALL_BUSINESS_DATE": "2022-06-15",
+            "COUNTYHALL_GAZETTE": str(Path(settings.GAZETTE_SEED_PATH)),
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
+    demo = subprocess.run(
+        [sys.executable, "-m", "countyhall.cli", "demo"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert demo.returncode == 0, demo.stderr
-    run = subprocess.run([sys.executable, "-c", ROLL_BACK_AND_FORWARD], env=env, capture_output=True, text=True,
-                         timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", ROLL_BACK_AND_FORWARD], env=env, capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout.strip().splitlines()[-1])
     before, steps = report["before"], report["steps"]
 
     # There was demo data to carry: people, elders, lunches, projects, incidents, the gazette.
-    for table in ("core_person", "canteens_elder", "canteens_lunch", "canteens_pricelistentry", "permits_project",
-                  "emergency_incident", "gazette_document"):
+    for table in (
+        "core_person",
+        "canteens_elder",
+        "canteens_lunch",
+        "canteens_pricelistentry",
+        "permits_project",
+        "emergency_incident",
+        "gazette_document",
+    ):
         assert before[table] > 0, table
     # Every app with more than one migration was rolled back (and took its dependants with it).
-    assert set(steps) == {"core", "canteens", "heating", "permits", "emergency", "gazette"}  # egov goes back with core 0012 (its dependant)
+    assert set(steps) == {
+        "core",
+        "canteens",
+        "heating",
+        "permits",
+        "emergency",
+        "gazette",
+    }  # egov goes back with core 0012 (its dependant)
     assert "emergency.0004_policy_basis_kept" in steps["emergency"]["unapplied"]
     assert "permits.0012_policy_basis_kept" in steps["permits"]["unapplied"]
     assert "canteens.0011_backdate_window_governed" in steps["canteens"]["unapplied"]
-    assert "gazette.0004_life_in_time" in steps["gazette"]["unapplied"]  # issue 15: URIs, eIds, events, memberships
+    assert (
+        "gazette.0004_life_in_time" in steps["gazette"]["unapplied"]
+    )  # issue 15: URIs, eIds, events, memberships
     for app, step in steps.items():
         start, rolled_back, after = step["start"], step["rolled_back"], step["after"]
         assert step["unapplied"], f"{app}: nothing was rolled back"
         # The migration ledger shrinks while rolled back, by design; every other table that exists in the
         # rolled-back state keeps its rows over the way back and forward.
         survived = {name for name in rolled_back if name in start} - {"django_migrations"}
-        changed = {name: (start[name], rolled_back[name], after[name])
-                   for name in survived if not start[name] == rolled_back[name] == after[name]}
+        changed = {
+            name: (start[name], rolled_back[name], after[name])
+            for name in survived
+            if not start[name] == rolled_back[name] == after[name]
+        }
         assert changed == {}, f"{app}: row counts changed over the rollback and re-apply: {changed}"
         # Every table is back; only those the unapplied migrations had created come back empty.
         assert set(after) == set(start) == set(before), app
@@ -119,7 +144,8 @@ def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
     emptied: set[str] = set()
     for app in ("emergency", "permits", "heating", "canteens"):
         assert {k: v for k, v in steps[app]["start"].items() if k not in emptied} == {
-            k: v for k, v in before.items() if k not in emptied}, app
+            k: v for k, v in before.items() if k not in emptied
+        }, app
         emptied |= {name for name in steps[app]["start"] if name not in steps[app]["rolled_back"]}
     # Rolling permits back alone keeps the cases and their clocks.
     assert "permits_case" in steps["permits"]["rolled_back"]

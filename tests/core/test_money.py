@@ -19,8 +19,14 @@ from countyhall.core.money import (
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("3", "3.00"), ("3.5", "3.50"), ("¥1,234.50", "1234.50"), ("1，234.5元", "1234.50"), ("-2.00", "-2.00"),
-     ("0.01", "0.01")],
+    [
+        ("3", "3.00"),
+        ("3.5", "3.50"),
+        ("¥1,234.50", "1234.50"),
+        ("1，234.5元", "1234.50"),
+        ("-2.00", "-2.00"),
+        ("0.01", "0.01"),
+    ],
 )
 def test_parse_money(text, expected):
     assert parse_money(text) == Decimal(expected)
@@ -50,7 +56,11 @@ def test_format_money():
     ("total", "ratios", "parts"),
     [
         ("3000.00", [58, 32, 10], ["1740.00", "960.00", "300.00"]),  # 37号 gas network, per household
-        ("3400.00", [46, 34, 10, 10], ["1564.00", "1156.00", "340.00", "340.00"]),  # 37号 wall-hung boiler cap
+        (
+            "3400.00",
+            [46, 34, 10, 10],
+            ["1564.00", "1156.00", "340.00", "340.00"],
+        ),  # 37号 wall-hung boiler cap
         ("40000.00", [5, 95], ["2000.00", "38000.00"]),  # 2号 operating subsidy, city : county
         ("0.01", [1, 1], ["0.01", "0.00"]),  # tie: the earlier party gets the fen
         ("0.02", [1, 1, 1], ["0.01", "0.01", "0.00"]),
@@ -72,7 +82,9 @@ def test_split_rejects_bad_ratios():
 
 @given(
     fen=st.integers(min_value=0, max_value=10**11),
-    ratios=st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=6).filter(lambda r: sum(r) > 0),
+    ratios=st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=6).filter(
+        lambda r: sum(r) > 0
+    ),
 )
 def test_split_sums_exactly_and_each_part_is_within_a_fen(fen, ratios):
     total = Decimal(fen) / 100

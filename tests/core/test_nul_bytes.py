@@ -9,8 +9,15 @@ from countyhall.core.roles import Role
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/gazette/?q=%00", "/gazette/?q=%E5%85%BB%E8%80%81%00", "/gazette/personnel/?person=%00",
-                                  "/gazette/export.xlsx?kind=%00"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/gazette/?q=%00",
+        "/gazette/?q=%E5%85%BB%E8%80%81%00",
+        "/gazette/personnel/?person=%00",
+        "/gazette/export.xlsx?kind=%00",
+    ],
+)
 def test_nul_in_a_gazette_query_is_a_400_page(client, path):
     response = client.get(path)
     assert response.status_code == 400
@@ -29,7 +36,10 @@ def test_the_page_names_the_field(client):
 def test_nul_in_an_api_query_is_a_json_400(client):
     response = client.get("/api/v1/gazette/documents?q=a%00b")
     assert response.status_code == 400
-    assert response.json()["error"] == {"field": "q", "message": "含有不允许的空字符（NUL），请删除后重新提交。"}
+    assert response.json()["error"] == {
+        "field": "q",
+        "message": "含有不允许的空字符（NUL），请删除后重新提交。",
+    }
 
 
 @pytest.mark.django_db
@@ -55,9 +65,11 @@ def test_nul_in_a_signed_in_search_is_refused(client, make_user, people):
 
 @pytest.mark.django_db
 def test_nul_in_a_json_body_is_refused_naming_the_key(client):
-    response = client.post("/api/v1/calc/calendar.add_working_days",
-                           data='{"start": "2022-06-15", "items": [{"note": "a\\u0000"}]}',
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/calc/calendar.add_working_days",
+        data='{"start": "2022-06-15", "items": [{"note": "a\\u0000"}]}',
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "items[0].note"
 
@@ -65,13 +77,20 @@ def test_nul_in_a_json_body_is_refused_naming_the_key(client):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
-    ["/people/?division=%C2%B2", "/api/v1/people?division=%C2%B2", "/canteens/lunches/?facility=%C2%B2",
-     "/canteens/lunches/?page=%C2%B2", "/canteens/late-entries/?facility=%C2%B2", "/permits/reports/?lead=%C2%B2",
-     "/emergency/drills/?year=%C2%B2"],
+    [
+        "/people/?division=%C2%B2",
+        "/api/v1/people?division=%C2%B2",
+        "/canteens/lunches/?facility=%C2%B2",
+        "/canteens/lunches/?page=%C2%B2",
+        "/canteens/late-entries/?facility=%C2%B2",
+        "/permits/reports/?lead=%C2%B2",
+        "/emergency/drills/?year=%C2%B2",
+    ],
 )
 def test_unicode_digits_are_a_400_not_a_500(client, make_user, url):
     # "²".isdigit() is True but int("²") raises: every integer parameter must accept ASCII digits only.
     role = {"/canteens": "civil_affairs", "/permits": "approval", "/emergency": "development"}.get(
-        url[: url.index("/", 1)], "civil_affairs")
+        url[: url.index("/", 1)], "civil_affairs"
+    )
     client.force_login(make_user(f"digits-{abs(hash(url))}", role))
     assert client.get(url).status_code in (400, 403, 404)

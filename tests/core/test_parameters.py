@@ -53,7 +53,11 @@ def test_lookup_by_date_and_outside_every_range(tmp_path):
     registry = load_parameter_dir(write(tmp_path, GOOD))
     value = registry.at("demo.lunch.city", dt.date(2021, 9, 2))
     assert str(value.value) == "1.00" and value.reading == "R1"
-    assert value.citation.as_dict() == {"document": "高政办发〔2021〕2号", "clause": "五、（一）1", "line": 1213}
+    assert value.citation.as_dict() == {
+        "document": "高政办发〔2021〕2号",
+        "clause": "五、（一）1",
+        "line": 1213,
+    }
     assert str(registry.at("demo.lunch.city", dt.date(2024, 1, 1)).value) == "1.50"
     with pytest.raises(NoPolicyInForce) as error:
         registry.at("demo.lunch.city", dt.date(2021, 9, 1))
@@ -71,16 +75,26 @@ def test_the_last_value_does_not_apply_forever(tmp_path):
     ("old", "new", "where"),
     [
         ("parameters:", "parameter:", "(文件): 未知键 parameter"),
-        ("    label: 市级助餐补贴", "    label: 市级助餐补贴\n    lable: x", "parameters.demo.lunch.city: 未知键 lable"),
+        (
+            "    label: 市级助餐补贴",
+            "    label: 市级助餐补贴\n    lable: x",
+            "parameters.demo.lunch.city: 未知键 lable",
+        ),
         ('        value: "1.00"', '        value: "1.00"\n        too: 2022-01-01', "values[0]: 未知键 too"),
-        ("clause: 五、（一）1, line: 1213}\n        reading", "clause: 五、（一）1, line: 1213, page: 3}\n        reading",
-         "values[0].citation: 未知键 page"),
+        (
+            "clause: 五、（一）1, line: 1213}\n        reading",
+            "clause: 五、（一）1, line: 1213, page: 3}\n        reading",
+            "values[0].citation: 未知键 page",
+        ),
         ('        value: "1.00"', "        value: 1.00", "values[0].value: 金额/百分比须写成字符串或整数"),
         ("unit: CNY", "unit: yuan", "unit: 未知单位 yuan"),
         ("        to: 2023-12-31", "        to: 2025-12-31", "有效期重叠"),
         ("        reading: R1", "        reading: R9", "引用了未定义的解读 R9"),
-        ("document: 高政办发〔2021〕2号, clause: 五、（一）1, line: 1213}\n        reading",
-         "document: 高政办发2号, clause: 五、（一）1, line: 1213}\n        reading", "文号格式不正确"),
+        (
+            "document: 高政办发〔2021〕2号, clause: 五、（一）1, line: 1213}\n        reading",
+            "document: 高政办发2号, clause: 五、（一）1, line: 1213}\n        reading",
+            "文号格式不正确",
+        ),
         ("line: 1213}\n        reading", "line: -4}\n        reading", "行号应为正整数"),
         ("        to: 2023-12-31", "        to: 2021-01-01", "结束日期早于开始日期"),
         ("    label: 市级助餐补贴\n", "", "缺少必填键 label"),

@@ -48,7 +48,9 @@ def test_people_page_counts_up_to_a_cap(
 
     monkeypatch.setattr(people_view, "PEOPLE_COUNT_CAP", 1)
     client.force_login(make_user("search-cap", Role.CIVIL_AFFAIRS))
-    with django_assert_max_num_queries(26):  # + the governed-policy check and the administrators' policy to-do
+    with django_assert_max_num_queries(
+        26
+    ):  # + the governed-policy check and the administrators' policy to-do
         html = client.get("/people/").content.decode()
     assert "共超过 1 条" in html and "（可用筛选条件缩小范围）" in html
     # A search that leaves fewer rows than the cap: the exact count, the row, its read logged (unchanged).

@@ -24,34 +24,46 @@ _serial = iter(range(100, 999))
 
 
 def _register(user, tree, where):
-    return person_register(actor=user, id_number=valid_id(f"37032219500101{next(_serial)}"), name="测试人",
-                           division=tree[where])
+    return person_register(
+        actor=user, id_number=valid_id(f"37032219500101{next(_serial)}"), name="测试人", division=tree[where]
+    )
 
 
 def _division(user, tree, where):
-    return division_upsert(actor=user, code=f"370322001{next(_serial)}", name="新村", kind="village",
-                           parent=tree["tianzhen"])
+    return division_upsert(
+        actor=user, code=f"370322001{next(_serial)}", name="新村", kind="village", parent=tree["tianzhen"]
+    )
 
 
 def _organisation(user, tree, where):
-    return organisation_upsert(actor=user, name=f"新机构{next(_serial)}", kind="department", division=tree["county"])
+    return organisation_upsert(
+        actor=user, name=f"新机构{next(_serial)}", kind="department", division=tree["county"]
+    )
 
 
 def _calendar_year(user, tree, where):
-    return calendar_year_create_manual(year=2000 + next(_serial) % 100 + 100, basis="国务院办公厅通知", actor=user)
+    return calendar_year_create_manual(
+        year=2000 + next(_serial) % 100 + 100, basis="国务院办公厅通知", actor=user
+    )
 
 
 def _calendar_year_enter(user, tree, where):
     # A made-up notice (test fixture, not real holidays).
     year = 2000 + next(_serial) % 100 + 100
-    return calendar_year_enter(actor=user, year=year, holidays=[("测试节", dt.date(year, 1, 1), dt.date(year, 1, 1))],
-                               makeup_workdays=[], notice_number=f"国办发明电〔{year - 1}〕1号",
-                               notice_title="（测试用虚构通知）")
+    return calendar_year_enter(
+        actor=user,
+        year=year,
+        holidays=[("测试节", dt.date(year, 1, 1), dt.date(year, 1, 1))],
+        makeup_workdays=[],
+        notice_number=f"国办发明电〔{year - 1}〕1号",
+        notice_title="（测试用虚构通知）",
+    )
 
 
 def _calendar_day(user, tree, where):
-    return calendar_day_correct(date=dt.date(2022, 10, 8), kind="holiday", holiday_name="地方调整", note="测试修正",
-                                actor=user)
+    return calendar_day_correct(
+        date=dt.date(2022, 10, 8), kind="holiday", holiday_name="地方调整", note="测试修正", actor=user
+    )
 
 
 ACTIONS = {

@@ -77,7 +77,9 @@ def test_people_list_refuses_a_division_outside_scope(client, make_user, people,
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", ["abc", "0", "-3", "99999", "1e9", ""])
-def test_people_list_page_number_that_does_not_parse_shows_a_page_and_logs_it(client, make_user, people, page):
+def test_people_list_page_number_that_does_not_parse_shows_a_page_and_logs_it(
+    client, make_user, people, page
+):
     # One page of people here: a page number that does not parse, or lies past the end, shows page 1.
     officer = make_user("page-bad", Role.CIVIL_AFFAIRS)
     client.force_login(officer)
@@ -101,7 +103,9 @@ def test_people_api_list_is_audited(client, make_user, people, county_tree):
     assert entry.note == "接口人员列表（未脱敏）"
     client.get("/api/v1/people", {"division": county_tree["qingcheng"].pk})
     assert list_reads(officer).latest("id").after == {
-        "filters": {"division": county_tree["qingcheng"].pk}, "count": 1}
+        "filters": {"division": county_tree["qingcheng"].pk},
+        "count": 1,
+    }
 
 
 @pytest.mark.django_db
@@ -124,8 +128,14 @@ def test_people_api_validates_division(client, make_user, people, county_tree):
 @pytest.mark.django_db
 def test_person_registration_is_stored_masked_in_the_audit_log(make_user, county_tree):
     officer = make_user("reg-officer", Role.TOWN_OFFICER, "tianzhen")
-    person = person_register(actor=officer, id_number=valid_id("37032219480512003"), name="欧阳明华",
-                             division=county_tree["village_a"], address="甲村3号", phone="13900002222")
+    person = person_register(
+        actor=officer,
+        id_number=valid_id("37032219480512003"),
+        name="欧阳明华",
+        division=county_tree["village_a"],
+        address="甲村3号",
+        phone="13900002222",
+    )
     entry = AuditEntry.objects.get(object_type="core.Person", object_id=str(person.pk), action="create")
     assert entry.after["name"] == "欧阳**"
     assert entry.after["id_number"] == person.id_number[:6] + "********" + person.id_number[-4:]
@@ -147,8 +157,12 @@ def test_auditor_sees_masked_names_on_the_audit_page_and_export(client, make_use
     for secret in ("张秀英", "王德明", people["a"].id_number, "甲村1号", "13800001111"):
         assert secret not in html
     response = client.get("/audit/", {"object_type": "core.Person", "format": "xlsx"})
-    cells = [str(c) for row in load_workbook(BytesIO(response.getvalue())).active.iter_rows(values_only=True)
-             for c in row if c is not None]
+    cells = [
+        str(c)
+        for row in load_workbook(BytesIO(response.getvalue())).active.iter_rows(values_only=True)
+        for c in row
+        if c is not None
+    ]
     text = "\n".join(cells)
     assert "张*英" in text
     for secret in ("张秀英", "王德明", people["a"].id_number, "13800001111"):
@@ -159,8 +173,9 @@ def test_auditor_sees_masked_names_on_the_audit_page_and_export(client, make_use
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("field", "value"), [("date_from", "2022-13-01"), ("date_to", "yesterday"),
-                                              ("action", "drop")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("date_from", "2022-13-01"), ("date_to", "yesterday"), ("action", "drop")]
+)
 def test_audit_filters_that_do_not_parse_answer_400(client, make_user, field, value):
     client.force_login(make_user("auditor-bad", Role.AUDITOR))
     response = client.get("/audit/", {field: value})
@@ -179,4 +194,3 @@ def test_audit_page_links_keep_the_filters(client, make_user):
     html = client.get("/audit/", {"action": "read", "actor": "auditor-pages"}).content.decode()
     # core.tables' pager (capped count, keyset beyond the cap) puts the page after the filters.
     assert "?action=read&amp;actor=auditor-pages&amp;page=2" in html
-

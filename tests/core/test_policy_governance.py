@@ -67,11 +67,13 @@ def registry(policy_dir):
 
 # ------------------------------------------------------------------------------------------------ pure lookups
 
+
 def test_a_reading_in_force_switches_the_figures_it_names(registry):
     on = D(2022, 5, 1)
     assert registry.at("test.once_a_day", on).value is True and registry.answer("T1", on) == "adopted"
-    switched = GovernedPolicy().with_entry("reading", "T1", GovernedEntry(valid_from=D(2022, 1, 1), value=ALTERNATIVE,
-                                                                          change_id=7))
+    switched = GovernedPolicy().with_entry(
+        "reading", "T1", GovernedEntry(valid_from=D(2022, 1, 1), value=ALTERNATIVE, change_id=7)
+    )
     with governed.governed_as(switched):
         value = registry.at("test.once_a_day", on)
         assert value.value is False and value.reading == "T1" and value.answer == ALTERNATIVE
@@ -84,8 +86,11 @@ def test_a_reading_in_force_switches_the_figures_it_names(registry):
 def test_an_administered_figure_is_not_in_force_until_entered(registry):
     with pytest.raises(NoPolicyInForce):
         registry.at("test.stove_payment", D(2022, 1, 1))
-    entered = GovernedPolicy().with_entry("parameter", "test.stove_payment",
-                                          GovernedEntry(valid_from=D(2021, 6, 1), value=Decimal("60"), change_id=3))
+    entered = GovernedPolicy().with_entry(
+        "parameter",
+        "test.stove_payment",
+        GovernedEntry(valid_from=D(2021, 6, 1), value=Decimal("60"), change_id=3),
+    )
     with governed.governed_as(entered):
         value = registry.at("test.stove_payment", D(2022, 1, 1))
         assert value.value == Decimal("60") and value.change_id == 3
@@ -95,8 +100,9 @@ def test_an_administered_figure_is_not_in_force_until_entered(registry):
 
 
 def test_the_trace_records_the_answer_and_the_change_behind_a_figure(policy_dir):
-    switched = GovernedPolicy().with_entry("reading", "T1", GovernedEntry(valid_from=D(2022, 1, 1), value=ALTERNATIVE,
-                                                                          change_id=11))
+    switched = GovernedPolicy().with_entry(
+        "reading", "T1", GovernedEntry(valid_from=D(2022, 1, 1), value=ALTERNATIVE, change_id=11)
+    )
     with governed.governed_as(switched):
         trace = ParameterTrace(D(2022, 3, 1))
         assert trace.get("test.once_a_day") is False
@@ -111,14 +117,18 @@ def test_readings_answered_computes_under_the_other_answer(policy_dir):
     assert ParameterTrace(D(2022, 3, 1)).adopted("T1") is True
 
 
-@pytest.mark.parametrize("effects, message", [
-    ("{alternative: {test.nothing: 1}}", "未定义的参数"),
-    ("{alternative: {test.subsidy: 2.5}}", "浮点数"),
-    ("{sometimes: {test.subsidy: '1.00'}}", "映射"),
-])
+@pytest.mark.parametrize(
+    "effects, message",
+    [
+        ("{alternative: {test.nothing: 1}}", "未定义的参数"),
+        ("{alternative: {test.subsidy: 2.5}}", "浮点数"),
+        ("{sometimes: {test.subsidy: '1.00'}}", "映射"),
+    ],
+)
 def test_effects_are_checked_when_the_files_load(tmp_path, effects, message):
-    text = FIXTURE.replace('effects:\n      alternative: {test.once_a_day: false, test.subsidy: "2.50"}',
-                           f"effects: {effects}")
+    text = FIXTURE.replace(
+        'effects:\n      alternative: {test.once_a_day: false, test.subsidy: "2.50"}', f"effects: {effects}"
+    )
     assert text != FIXTURE
     (tmp_path / "test.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ParameterError, match=message):
@@ -126,13 +136,15 @@ def test_effects_are_checked_when_the_files_load(tmp_path, effects, message):
 
 
 def test_an_administered_figure_without_values_names_its_clause(tmp_path):
-    (tmp_path / "test.yaml").write_text(re.sub(r"    citation: \{document: 高政办字.*\n", "", FIXTURE),
-                                        encoding="utf-8")
+    (tmp_path / "test.yaml").write_text(
+        re.sub(r"    citation: \{document: 高政办字.*\n", "", FIXTURE), encoding="utf-8"
+    )
     with pytest.raises(ParameterError, match="citation"):
         load_parameter_dir(tmp_path)
 
 
 # ------------------------------------------------------------------------------------------------ services
+
 
 @pytest.fixture
 def admins(make_user):
@@ -142,15 +154,21 @@ def admins(make_user):
 def _propose(actor, **changes):
     from countyhall.core.services.policy import policy_change_propose
 
-    values = {"kind": "reading", "key": "T1", "value": ALTERNATIVE, "valid_from": D(2022, 7, 1),
-              "reason": "市民政局答复：每次就餐均补贴"}
+    values = {
+        "kind": "reading",
+        "key": "T1",
+        "value": ALTERNATIVE,
+        "valid_from": D(2022, 7, 1),
+        "reason": "市民政局答复：每次就餐均补贴",
+    }
     values.update(changes)
     return policy_change_propose(actor=actor, **values)
 
 
 @pytest.mark.django_db
 def test_four_eyes_a_change_is_in_force_only_when_a_second_administrator_approves(
-        policy_dir, admins, django_capture_on_commit_callbacks):
+    policy_dir, admins, django_capture_on_commit_callbacks
+):
     from countyhall.core.policy import parameters
     from countyhall.core.services.policy import governed_refresh, policy_change_approve
 
@@ -167,7 +185,11 @@ def test_four_eyes_a_change_is_in_force_only_when_a_second_administrator_approve
     assert parameters().at("test.subsidy", D(2022, 8, 1)).value == Decimal("2.50")
     change.refresh_from_db()
     assert change.state == "approved" and change.decided_by == second
-    notes = list(AuditEntry.objects.filter(object_type="core.PolicyChange").order_by("pk").values_list("action", "note"))
+    notes = list(
+        AuditEntry.objects.filter(object_type="core.PolicyChange")
+        .order_by("pk")
+        .values_list("action", "note")
+    )
     assert [a for a, _ in notes] == ["create", "update"]
     assert notes[0][1].startswith("提出政策变更") and notes[1][1].startswith("批准政策变更")
 
@@ -191,14 +213,20 @@ def test_an_approval_reaches_other_requests_after_commit(policy_dir, make_user, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("changes, field", [
-    ({"value": "sometimes"}, "value"),
-    ({"key": "T9"}, "key"),
-    ({"reason": "改"}, "reason"),
-    ({"kind": "parameter", "key": "test.subsidy", "value": "3.00"}, "key"),  # printed: changes by a new document
-    ({"kind": "parameter", "key": "test.stove_payment", "value": "六十"}, "value"),
-    ({"kind": "parameter", "key": "test.stove_payment", "value": "12%"}, "value"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"value": "sometimes"}, "value"),
+        ({"key": "T9"}, "key"),
+        ({"reason": "改"}, "reason"),
+        (
+            {"kind": "parameter", "key": "test.subsidy", "value": "3.00"},
+            "key",
+        ),  # printed: changes by a new document
+        ({"kind": "parameter", "key": "test.stove_payment", "value": "六十"}, "value"),
+        ({"kind": "parameter", "key": "test.stove_payment", "value": "12%"}, "value"),
+    ],
+)
 def test_a_bad_proposal_names_the_field(policy_dir, admins, changes, field):
     with pytest.raises(ServiceError) as caught:
         _propose(admins[0], **changes)
@@ -238,8 +266,14 @@ def test_an_administered_figure_is_entered_and_dated(policy_dir, admins, django_
     from countyhall.core.services.policy import policy_change_approve
 
     first, second = admins
-    change = _propose(first, kind="parameter", key="test.stove_payment", value="60", valid_from=D(2021, 10, 1),
-                      reason="按2019年炉具款支付办法录入")
+    change = _propose(
+        first,
+        kind="parameter",
+        key="test.stove_payment",
+        value="60",
+        valid_from=D(2021, 10, 1),
+        reason="按2019年炉具款支付办法录入",
+    )
     assert change.value == "60"
     with django_capture_on_commit_callbacks(execute=True):
         policy_change_approve(actor=second, change=change)
@@ -259,8 +293,9 @@ def test_a_change_cannot_reach_into_an_approved_period(policy_dir, admins, monke
 
 
 @pytest.mark.django_db
-def test_an_administrator_the_proposer_made_cannot_approve(policy_dir, admins, client,
-                                                            django_capture_on_commit_callbacks):
+def test_an_administrator_the_proposer_made_cannot_approve(
+    policy_dir, admins, client, django_capture_on_commit_callbacks
+):
     """Attack: a lone administrator adds a second account on the admin's user page, grants it 系统管理员 and
     approves their own proposal from it — four eyes with one person. The grant now keeps who made it and when;
     the approver must not be the proposer's creation nor an administrator since after the proposal."""
@@ -272,15 +307,28 @@ def test_an_administrator_the_proposer_made_cannot_approve(policy_dir, admins, c
     first.save()
     puppet = User.objects.create_user(username="gov-puppet", password="pw-for-tests-1", display_name="傀儡")
     client.force_login(first)
-    response = client.post(f"/admin/core/user/{puppet.pk}/change/", {
-        "username": "gov-puppet", "is_active": "on", "date_joined_0": "2022-06-01", "date_joined_1": "08:00:00",
-        "display_name": "傀儡", "role_grants-TOTAL_FORMS": "1", "role_grants-INITIAL_FORMS": "0",
-        "role_grants-MIN_NUM_FORMS": "0", "role_grants-MAX_NUM_FORMS": "1000", "role_grants-0-role": "system_admin",
-        "role_grants-0-user": str(puppet.pk)})
+    response = client.post(
+        f"/admin/core/user/{puppet.pk}/change/",
+        {
+            "username": "gov-puppet",
+            "is_active": "on",
+            "date_joined_0": "2022-06-01",
+            "date_joined_1": "08:00:00",
+            "display_name": "傀儡",
+            "role_grants-TOTAL_FORMS": "1",
+            "role_grants-INITIAL_FORMS": "0",
+            "role_grants-MIN_NUM_FORMS": "0",
+            "role_grants-MAX_NUM_FORMS": "1000",
+            "role_grants-0-role": "system_admin",
+            "role_grants-0-user": str(puppet.pk),
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     grant = RoleGrant.objects.get(user=puppet)
     assert grant.role == "system_admin" and grant.granted_by == first and grant.granted_at is not None
-    assert AuditEntry.objects.filter(object_type="core.RoleGrant", actor=first, note__startswith="授予角色").exists()
+    assert AuditEntry.objects.filter(
+        object_type="core.RoleGrant", actor=first, note__startswith="授予角色"
+    ).exists()
     change = _propose(first)
     puppet = User.objects.get(pk=puppet.pk)
     with pytest.raises(AccessDenied, match="提出人授予"):
@@ -299,7 +347,9 @@ def test_an_administrator_the_proposer_made_cannot_approve(policy_dir, admins, c
 
 
 @pytest.mark.django_db
-def test_a_chain_of_puppets_is_not_a_second_pair_of_eyes(policy_dir, admins, django_capture_on_commit_callbacks):
+def test_a_chain_of_puppets_is_not_a_second_pair_of_eyes(
+    policy_dir, admins, django_capture_on_commit_callbacks
+):
     """Attack (attack13): the proposer makes account B an administrator, signs in as B and makes account C one;
     C's grant names B, not the proposer, and C approved the proposer's change. Nor may an account the proposer
     added on the admin site approve, whoever granted it the role; an independent granter without a governing role
@@ -319,8 +369,13 @@ def test_a_chain_of_puppets_is_not_a_second_pair_of_eyes(policy_dir, admins, dja
     relay_of_relay = User.objects.create_user(username="gov-d2")
     RoleGrant.objects.create(user=relay_of_relay, role="system_admin", granted_by=relay, granted_at=earlier)
     created = User.objects.create_user(username="gov-e2")
-    LogEntry.objects.create(user=first, content_type=ContentType.objects.get_for_model(User),
-                            object_id=str(created.pk), object_repr="gov-e2", action_flag=ADDITION)
+    LogEntry.objects.create(
+        user=first,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(created.pk),
+        object_repr="gov-e2",
+        action_flag=ADDITION,
+    )
     RoleGrant.objects.create(user=created, role="system_admin", granted_by=second, granted_at=earlier)
     root = User.objects.create_user(username="root2", is_staff=True, is_superuser=True)  # no governing role
     fair = User.objects.create_user(username="gov-f2")
@@ -334,7 +389,6 @@ def test_a_chain_of_puppets_is_not_a_second_pair_of_eyes(policy_dir, admins, dja
         assert policy_change_approve(actor=User.objects.get(pk=fair.pk), change=change).state == "approved"
 
 
-
 @pytest.mark.django_db
 def test_an_administrator_whose_password_the_proposer_set_cannot_approve(policy_dir, admins, client):
     """Attack (attack13): a superuser proposer sets an independent administrator's password on the admin site's
@@ -346,12 +400,15 @@ def test_an_administrator_whose_password_the_proposer_set_cannot_approve(policy_
     first.save()
     change = _propose(first)
     client.force_login(first)
-    response = client.post(f"/admin/core/user/{second.pk}/password/", {
-        "password1": "Another-pass-2024!", "password2": "Another-pass-2024!", "usable_password": "true"})
+    response = client.post(
+        f"/admin/core/user/{second.pk}/password/",
+        {"password1": "Another-pass-2024!", "password2": "Another-pass-2024!", "usable_password": "true"},
+    )
     assert response.status_code == 302, response.content.decode()[:1500]
     with pytest.raises(AccessDenied, match="设置密码"):
         policy_change_approve(actor=type(second).objects.get(pk=second.pk), change=change)
     assert PolicyChange.objects.get(pk=change.pk).state == "proposed"
+
 
 # ------------------------------------------------------------------------------------------------ pages
 
@@ -375,12 +432,19 @@ def test_propose_then_approve_through_the_pages(client, admins):
     client.force_login(first)
     detail = client.get("/policy/readings/A13/")
     assert "提出变更" in detail.content.decode()
-    bad = client.post("/policy/changes/new/reading/A13/", {"change-value": "alternative",
-                                                          "change-valid_from": "2022-07-01", "change-reason": ""})
+    bad = client.post(
+        "/policy/changes/new/reading/A13/",
+        {"change-value": "alternative", "change-valid_from": "2022-07-01", "change-reason": ""},
+    )
     assert bad.status_code == 400 and "理由" in bad.content.decode()
-    response = client.post("/policy/changes/new/reading/A13/", {
-        "change-value": "alternative", "change-valid_from": "2022-07-01",
-        "change-reason": "县民政局会议纪要：一日两餐均补贴"})
+    response = client.post(
+        "/policy/changes/new/reading/A13/",
+        {
+            "change-value": "alternative",
+            "change-valid_from": "2022-07-01",
+            "change-reason": "县民政局会议纪要：一日两餐均补贴",
+        },
+    )
     change = PolicyChange.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/policy/changes/{change.pk}/"
     own = client.get(f"/policy/changes/{change.pk}/").content.decode()
@@ -394,7 +458,9 @@ def test_propose_then_approve_through_the_pages(client, admins):
     assert change.state == "proposed"  # nothing happens before the confirmation
     confirm = client.get(unconfirmed["Location"]).content.decode()
     assert "确认批准" in confirm and "不能撤销" in confirm
-    client.post(f"/policy/changes/{change.pk}/decide", {"action": "approve", "confirmed": "yes", "note": "同意"})
+    client.post(
+        f"/policy/changes/{change.pk}/decide", {"action": "approve", "confirmed": "yes", "note": "同意"}
+    )
     change.refresh_from_db()
     assert change.state == "approved" and change.decided_by == second
     listing = client.get("/policy/changes/?state=approved").content.decode()
@@ -418,8 +484,14 @@ def test_who_sees_what_on_the_governance_pages(client, admins, make_user):
 def _propose_real(actor):
     from countyhall.core.services.policy import policy_change_propose
 
-    return policy_change_propose(actor=actor, kind="reading", key="A13", value=ALTERNATIVE, valid_from=D(2022, 7, 1),
-                                 reason="测试用的变更理由")
+    return policy_change_propose(
+        actor=actor,
+        kind="reading",
+        key="A13",
+        value=ALTERNATIVE,
+        valid_from=D(2022, 7, 1),
+        reason="测试用的变更理由",
+    )
 
 
 @pytest.mark.django_db
@@ -442,50 +514,90 @@ def test_the_change_pages_name_the_administrators_and_date_in_chinese(client, ad
     first.save(), second.save()
     change = _propose_real(first)
     client.force_login(second)
-    for url in (f"/policy/changes/{change.pk}/", "/policy/changes/", "/policy/readings/", "/policy/readings/A13/"):
+    for url in (
+        f"/policy/changes/{change.pk}/",
+        "/policy/changes/",
+        "/policy/readings/",
+        "/policy/readings/A13/",
+    ):
         page = client.get(url).content.decode()
         assert "张管理" in page and "gov-a" not in page, url
-    done = client.post(f"/policy/changes/{change.pk}/decide", {"action": "approve", "confirmed": "yes"}, follow=True)
+    done = client.post(
+        f"/policy/changes/{change.pk}/decide", {"action": "approve", "confirmed": "yes"}, follow=True
+    )
     page = done.content.decode()
     assert "已批准：自 2022年7月1日 起生效" in page and "李复核" in page and "gov-b" not in page
 
 
 # ------------------------------------------------------------------------------------------------ attack (issue 13)
 
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("value, rule", [
-    ("abc", "月-日"), ("02-30", "月-日"), ("13-01", "月-日"), ("02-29", "月-日"), ("", "不能为空"),
-    ("1" * 201, "最多 200"),
-])
+@pytest.mark.parametrize(
+    "value, rule",
+    [
+        ("abc", "月-日"),
+        ("02-30", "月-日"),
+        ("13-01", "月-日"),
+        ("02-29", "月-日"),
+        ("", "不能为空"),
+        ("1" * 201, "最多 200"),
+    ],
+)
 def test_an_administered_text_figure_is_checked_against_its_format(admins, value, rule, client):
     """heating.season.start is read as MM-DD by every heating rule: "abc" or 02-30 once approved broke them all."""
     from countyhall.core.services.policy import policy_change_propose
 
     with pytest.raises(ServiceError) as caught:
-        policy_change_propose(actor=admins[0], kind="parameter", key="heating.season.start", value=value,
-                              valid_from=D(2022, 1, 1), reason="测试用的变更理由")
+        policy_change_propose(
+            actor=admins[0],
+            kind="parameter",
+            key="heating.season.start",
+            value=value,
+            valid_from=D(2022, 1, 1),
+            reason="测试用的变更理由",
+        )
     assert caught.value.field == "value" and rule in caught.value.message
     assert not PolicyChange.objects.exists()
-    ok = policy_change_propose(actor=admins[0], kind="parameter", key="heating.season.start", value=" 11-01 ",
-                               valid_from=D(2022, 1, 1), reason="测试用的变更理由")
+    ok = policy_change_propose(
+        actor=admins[0],
+        kind="parameter",
+        key="heating.season.start",
+        value=" 11-01 ",
+        valid_from=D(2022, 1, 1),
+        reason="测试用的变更理由",
+    )
     assert ok.value == "11-01"
 
 
 def test_a_format_is_checked_when_the_files_load(tmp_path):
-    (tmp_path / "t.yaml").write_text(FIXTURE.replace("test.stove_payment:\n", "test.day:\n    format: month_day\n"
-                                                     "    unit: text\n    label: 日\n    administered: true\n"
-                                                     "    values:\n      - {from: 2021-01-01, value: '11-31', "
-                                                     "citation: {document: 高政办发〔2021〕2号, clause: 五、（一）1, "
-                                                     "line: 1211}}\n  test.stove_payment:\n"), encoding="utf-8")
+    (tmp_path / "t.yaml").write_text(
+        FIXTURE.replace(
+            "test.stove_payment:\n",
+            "test.day:\n    format: month_day\n"
+            "    unit: text\n    label: 日\n    administered: true\n"
+            "    values:\n      - {from: 2021-01-01, value: '11-31', "
+            "citation: {document: 高政办发〔2021〕2号, clause: 五、（一）1, "
+            "line: 1211}}\n  test.stove_payment:\n",
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ParameterError, match="test.day.*月-日"):
         load_parameter_dir(tmp_path)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("value, rule", [
-    ("-5", "负数"), ("150", "0 到 100"), ("1e30", "0 到 100"), ("NaN", "无效数值"), ("Infinity", "无效数值"),
-    ("sNaN", "无效数值"),
-])
+@pytest.mark.parametrize(
+    "value, rule",
+    [
+        ("-5", "负数"),
+        ("150", "0 到 100"),
+        ("1e30", "0 到 100"),
+        ("NaN", "无效数值"),
+        ("Infinity", "无效数值"),
+        ("sNaN", "无效数值"),
+    ],
+)
 def test_a_percent_figure_is_a_finite_share(policy_dir, admins, value, rule):
     with pytest.raises(ServiceError) as caught:
         _propose(admins[0], kind="parameter", key="test.stove_payment", value=value)
@@ -506,8 +618,14 @@ def test_a_change_starts_while_its_policy_can_be_in_force(policy_dir, admins, va
 @pytest.mark.django_db
 def test_a_far_start_from_the_page_is_named_by_the_field(client, admins):
     client.force_login(admins[0])
-    response = client.post("/policy/changes/new/reading/A13/", {
-        "change-value": "alternative", "change-valid_from": "9999-12-31", "change-reason": "测试用的变更理由"})
+    response = client.post(
+        "/policy/changes/new/reading/A13/",
+        {
+            "change-value": "alternative",
+            "change-valid_from": "9999-12-31",
+            "change-reason": "测试用的变更理由",
+        },
+    )
     assert response.status_code == 400 and "起始日期应在" in response.content.decode()
     assert not PolicyChange.objects.exists()
 
@@ -525,11 +643,21 @@ def test_two_administrators_proposing_at_once_leave_one_proposal(make_user):
     from tests.concurrency import run_concurrently
 
     actors = make_user("race-a", "system_admin"), make_user("race-b", "system_admin")
-    results = run_concurrently(2, lambda i: policy_change_propose(
-        actor=actors[i], kind="reading", key="A13", value=ALTERNATIVE, valid_from=D(2022, 7, 1),
-        reason="测试用的变更理由"))
-    outcomes = [exc.field if isinstance(exc, ServiceError) else exc if isinstance(exc, Exception) else "ok"
-                for exc in results]
+    results = run_concurrently(
+        2,
+        lambda i: policy_change_propose(
+            actor=actors[i],
+            kind="reading",
+            key="A13",
+            value=ALTERNATIVE,
+            valid_from=D(2022, 7, 1),
+            reason="测试用的变更理由",
+        ),
+    )
+    outcomes = [
+        exc.field if isinstance(exc, ServiceError) else exc if isinstance(exc, Exception) else "ok"
+        for exc in results
+    ]
     assert sorted(outcomes) == ["key", "ok"]
     assert PolicyChange.objects.filter(state="proposed").count() == 1
 
@@ -540,5 +668,12 @@ def test_the_database_keeps_one_proposal_per_item(admins):
 
     change = _propose_real(admins[0])
     with pytest.raises(IntegrityError), transaction.atomic():
-        PolicyChange.objects.create(kind=change.kind, key=change.key, value=change.value, valid_from=change.valid_from,
-                                    reason="直接写入", proposed_by=admins[1], proposed_at=change.proposed_at)
+        PolicyChange.objects.create(
+            kind=change.kind,
+            key=change.key,
+            value=change.value,
+            valid_from=change.valid_from,
+            reason="直接写入",
+            proposed_by=admins[1],
+            proposed_at=change.proposed_at,
+        )

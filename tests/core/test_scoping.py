@@ -96,19 +96,33 @@ def test_masked_role_finds_by_full_id_number_only(make_user, people):
 def test_registration_checks_scope_and_id(make_user, county_tree):
     officer = make_user("officer", Role.TOWN_OFFICER, "tianzhen")
     with pytest.raises(ServiceError) as error:
-        person_register(actor=officer, id_number=valid_id("37032219500101001"), name="某",
-                        division=county_tree["village_b"])
+        person_register(
+            actor=officer,
+            id_number=valid_id("37032219500101001"),
+            name="某",
+            division=county_tree["village_b"],
+        )
     assert error.value.field == "division"
     with pytest.raises(ServiceError) as error:
-        person_register(actor=officer, id_number="370322195001010010", name="某", division=county_tree["village_a"])
+        person_register(
+            actor=officer, id_number="370322195001010010", name="某", division=county_tree["village_a"]
+        )
     assert error.value.field == "id_number" and "校验位" in error.value.message
-    person = person_register(actor=officer, id_number=valid_id("37032219500101001"), name="某某",
-                             division=county_tree["village_a"])
+    person = person_register(
+        actor=officer, id_number=valid_id("37032219500101001"), name="某某", division=county_tree["village_a"]
+    )
     with pytest.raises(ServiceError, match="只能登记一次"):
-        person_register(actor=officer, id_number=person.id_number, name="某某", division=county_tree["village_a"])
+        person_register(
+            actor=officer, id_number=person.id_number, name="某某", division=county_tree["village_a"]
+        )
     operator = make_user("op2", Role.CANTEEN_OPERATOR, "tianzhen")
     with pytest.raises(ServiceError) as error:
-        person_register(actor=operator, id_number=valid_id("37032219500101002"), name="某", division=county_tree["village_a"])
+        person_register(
+            actor=operator,
+            id_number=valid_id("37032219500101002"),
+            name="某",
+            division=county_tree["village_a"],
+        )
     assert error.value.field == "actor"
 
 

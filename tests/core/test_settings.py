@@ -10,19 +10,26 @@ import pytest
 
 SECURE_KEY = "k" * 50
 PG = "postgres://x@127.0.0.1/x"
-GOOD = {"DJANGO_SECRET_KEY": SECURE_KEY, "DATABASE_URL": PG, "DJANGO_ALLOWED_HOSTS": "countyhall.example.gov.cn"}
+GOOD = {
+    "DJANGO_SECRET_KEY": SECURE_KEY,
+    "DATABASE_URL": PG,
+    "DJANGO_ALLOWED_HOSTS": "countyhall.example.gov.cn",
+}
 
 
 def clean_environment() -> dict:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "COUNTYHALL_"))}
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "COUNTYHALL_"))
+    }
 
 
 def run_python(code: str, env: dict, settings: str | None = "countyhall.config.settings.production"):
     base = clean_environment()
     if settings:
         base["DJANGO_SETTINGS_MODULE"] = settings
-    return subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
 
 
 def load_production(env: dict) -> subprocess.CompletedProcess:
@@ -53,27 +60,48 @@ def test_production_starts_when_configured():
     assert result.returncode == 0, result.stderr
 
 
-SHOW = ("import django; django.setup(); from django.conf import settings as s; "
-        "print(s.SETTINGS_MODULE, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_SSL_REDIRECT, "
-        "s.SECURE_PROXY_SSL_HEADER, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
-        "s.STORAGES['staticfiles']['BACKEND'], s.MIDDLEWARE.index('whitenoise.middleware.WhiteNoiseMiddleware'))")
+SHOW = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.SETTINGS_MODULE, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_SSL_REDIRECT, "
+    "s.SECURE_PROXY_SSL_HEADER, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+    "s.STORAGES['staticfiles']['BACKEND'], s.MIDDLEWARE.index('whitenoise.middleware.WhiteNoiseMiddleware'))"
+)
 
 
 def test_production_https_defaults():
     result = run_python(SHOW, GOOD)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "countyhall.config.settings.production", "31536000", "True", "True", "None", "True", "True",
-        "whitenoise.storage.CompressedManifestStaticFilesStorage", "1"]
+        "countyhall.config.settings.production",
+        "31536000",
+        "True",
+        "True",
+        "None",
+        "True",
+        "True",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "1",
+    ]
 
 
 def test_production_behind_a_tls_proxy():
-    env = {**GOOD, "DJANGO_SSL_REDIRECT": "0", "DJANGO_BEHIND_TLS_PROXY": "1", "DJANGO_HSTS_SECONDS": "3600",
-           "DJANGO_SECURE_COOKIES": "0"}
+    env = {
+        **GOOD,
+        "DJANGO_SSL_REDIRECT": "0",
+        "DJANGO_BEHIND_TLS_PROXY": "1",
+        "DJANGO_HSTS_SECONDS": "3600",
+        "DJANGO_SECURE_COOKIES": "0",
+    }
     result = run_python(SHOW, env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[1:7] == ["3600", "True", "False", "('HTTP_X_FORWARDED_PROTO',", "'https')",
-                                          "False"]
+    assert result.stdout.split()[1:7] == [
+        "3600",
+        "True",
+        "False",
+        "('HTTP_X_FORWARDED_PROTO',",
+        "'https')",
+        "False",
+    ]
 
 
 @pytest.mark.parametrize("entry", ["countyhall.config.wsgi", "countyhall.config.asgi"])
@@ -82,16 +110,24 @@ def test_servers_default_to_production_settings(entry):
     result = run_python(f"import {entry}", {}, settings=None)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
-    result = run_python(f"import {entry}; from django.conf import settings; print(settings.SETTINGS_MODULE)", GOOD,
-                        settings=None)
+    result = run_python(
+        f"import {entry}; from django.conf import settings; print(settings.SETTINGS_MODULE)",
+        GOOD,
+        settings=None,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "countyhall.config.settings.production"
 
 
 def test_cli_defaults_to_production_settings():
     code = "import sys; from countyhall.cli import main; sys.exit(main(sys.argv[1:]))"
-    result = subprocess.run([sys.executable, "-c", code, "params", "check"], env=clean_environment(),
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code, "params", "check"],
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     # The production settings refuse the missing key, reported in the CLI's error shape (exit 2).
     assert result.returncode == 2, result.stderr
     assert '"field": "DJANGO_SETTINGS_MODULE"' in result.stdout and "DJANGO_SECRET_KEY" in result.stdout
@@ -100,8 +136,13 @@ def test_cli_defaults_to_production_settings():
 
 @pytest.mark.parametrize(
     ("settings", "env"),
-    [("countyhall.config.settings.production", GOOD),
-     ("countyhall.config.settings.local", {"DJANGO_DEBUG": "0", "COUNTYHALL_VAR_DIR": "/tmp/countyhall-demo-test"})],
+    [
+        ("countyhall.config.settings.production", GOOD),
+        (
+            "countyhall.config.settings.local",
+            {"DJANGO_DEBUG": "0", "COUNTYHALL_VAR_DIR": "/tmp/countyhall-demo-test"},
+        ),
+    ],
 )
 def test_demo_refuses_without_debug(settings, env):
     code = "import sys; from countyhall.cli import main; sys.exit(main(['demo']))"
@@ -111,9 +152,12 @@ def test_demo_refuses_without_debug(settings, env):
 
 
 def test_local_settings_with_debug_only_report_the_policy():
-    code = ("import django; django.setup(); from django.conf import settings as s; "
-            "print(s.CONTENT_SECURITY_POLICY, bool(s.CONTENT_SECURITY_POLICY_REPORT_ONLY))")
-    result = run_python(code, {"COUNTYHALL_VAR_DIR": "/tmp/countyhall-demo-test"},
-                        settings="countyhall.config.settings.local")
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CONTENT_SECURITY_POLICY, bool(s.CONTENT_SECURITY_POLICY_REPORT_ONLY))"
+    )
+    result = run_python(
+        code, {"COUNTYHALL_VAR_DIR": "/tmp/countyhall-demo-test"}, settings="countyhall.config.settings.local"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["None", "True"]

@@ -30,9 +30,17 @@ def test_a_notice_written_at_2006_utc_says_0406(county_tree, make_user):
     from tests.emergency.conftest import plant_setup
 
     plant = plant_setup(county_tree, make_user)
-    incident = incident_report(actor=plant["users"]["huaneng"], enterprise=plant["enterprises"]["huaneng"],
-                               kind="fire", occurred_at=UTC_2006, place="输煤皮带栈桥", deaths=0, missing=0,
-                               injured=2, reported_at=UTC_2006 + dt.timedelta(minutes=4))
+    incident = incident_report(
+        actor=plant["users"]["huaneng"],
+        enterprise=plant["enterprises"]["huaneng"],
+        kind="fire",
+        occurred_at=UTC_2006,
+        place="输煤皮带栈桥",
+        deaths=0,
+        missing=0,
+        injured=2,
+        reported_at=UTC_2006 + dt.timedelta(minutes=4),
+    )
     notices = OutboxMessage.objects.filter(source_id=str(incident.pk))
     assert notices.exists()
     for notice in notices:
@@ -50,8 +58,11 @@ def test_business_now_is_the_pinned_date_at_the_real_local_time(settings):
     assert timezone.localdate(stamp) == dt.date(2022, 6, 15)
     assert stamp.utcoffset() == dt.timedelta(hours=8)
     real = timezone.localtime()
-    assert abs(dt.datetime.combine(dt.date.min, stamp.time()) - dt.datetime.combine(dt.date.min, real.time())) \
-        < dt.timedelta(minutes=1) or real.hour == 0
+    assert (
+        abs(dt.datetime.combine(dt.date.min, stamp.time()) - dt.datetime.combine(dt.date.min, real.time()))
+        < dt.timedelta(minutes=1)
+        or real.hour == 0
+    )
 
 
 def test_business_now_without_a_pinned_date_is_now(settings):
@@ -81,8 +92,12 @@ def test_permit_note_is_dated_on_the_business_date(county_tree, make_user):
     from tests.permits.conftest import world as permit_world
 
     world = permit_world.__wrapped__(county_tree, make_user)
-    case = permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage="立项用地规划许可",
-                               accepted_on=dt.date(2021, 9, 1))
+    case = permit_stage_submit(
+        actor=world["users"]["approval"],
+        project=world["project"],
+        stage="立项用地规划许可",
+        accepted_on=dt.date(2021, 9, 1),
+    )
     note = case_note_add(actor=world["users"]["approval"], case=case, text="请补正材料。")
     note.refresh_from_db()
     assert timezone.localdate(note.written_at) == dt.date(2022, 6, 15)
@@ -95,9 +110,15 @@ def test_settlement_approvals_are_dated_on_the_business_date(county_tree, make_u
     from tests.canteens.conftest import canteen_world, filed_world
 
     world = filed_world.__wrapped__(canteen_world.__wrapped__(None, county_tree, make_user))
-    lunch_check_in(actor=world["users"]["operator"], facility=world["facility"],
-                   identifier=world["elders"]["same_80"].person.id_number, meal_date=dt.date(2022, 5, 5))
-    settlement = settlement_compute(actor=world["users"]["minzheng"], facility=world["facility"], year=2022, month=5)
+    lunch_check_in(
+        actor=world["users"]["operator"],
+        facility=world["facility"],
+        identifier=world["elders"]["same_80"].person.id_number,
+        meal_date=dt.date(2022, 5, 5),
+    )
+    settlement = settlement_compute(
+        actor=world["users"]["minzheng"], facility=world["facility"], year=2022, month=5
+    )
     settlement = settlement_approve(actor=world["users"]["minzheng"], settlement=settlement)
     settlement = settlement_approve(actor=world["users"]["caizheng"], settlement=settlement)
     settlement.refresh_from_db()
@@ -111,4 +132,3 @@ def test_local_time_filter_is_county_time_whatever_the_active_zone():
     template = Template("{% load countyhall %}{{ t|local_time }}|{{ t|local_time:'%H:%M' }}")
     with timezone.override("UTC"):
         assert template.render(Context({"t": UTC_2006})) == "2022年1月1日 04:06|04:06"
-

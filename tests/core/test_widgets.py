@@ -45,8 +45,13 @@ def test_searchable_select_renders_what_the_django_template_renders(value):
 
     from countyhall.core.widgets import SearchableSelect
 
-    choices = [("", "全部区划"), (1, "高青县（全县）"), ("田镇", [(2, "田镇（全镇）"), (3, "　甲村 <东>")]),
-               ("x&y", "A & B"), ("青城镇", [(2, "重复的值只选第一个")])]
+    choices = [
+        ("", "全部区划"),
+        (1, "高青县（全县）"),
+        ("田镇", [(2, "田镇（全镇）"), (3, "　甲村 <东>")]),
+        ("x&y", "A & B"),
+        ("青城镇", [(2, "重复的值只选第一个")]),
+    ]
     fast = SearchableSelect(attrs={"class": "wide"}, choices=choices)
     slow = SearchableSelect(attrs={"class": "wide"}, choices=choices)
     attrs = {"id": "id_division", "required": True, "aria-describedby": "help"}
@@ -54,4 +59,6 @@ def test_searchable_select_renders_what_the_django_template_renders(value):
     def normal(html: str) -> str:
         return re.sub(r">\s+<", "><", str(html)).strip()
 
-    assert normal(fast.render("division", value, attrs)) == normal(forms.Select.render(slow, "division", value, attrs))
+    assert normal(fast.render("division", value, attrs)) == normal(
+        forms.Select.render(slow, "division", value, attrs)
+    )

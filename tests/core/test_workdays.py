@@ -54,7 +54,9 @@ def test_database_calendar_national_day_2021(start, days, expected):
 
 @pytest.mark.django_db
 def test_seeded_kinds_around_national_day():
-    kinds = dict(CalendarDay.objects.filter(date__range=(D(2021, 9, 25), D(2021, 10, 10))).values_list("date", "kind"))
+    kinds = dict(
+        CalendarDay.objects.filter(date__range=(D(2021, 9, 25), D(2021, 10, 10))).values_list("date", "kind")
+    )
     assert kinds[D(2021, 9, 26)] == "makeup_workday"
     assert kinds[D(2021, 10, 9)] == "makeup_workday"
     assert kinds[D(2021, 10, 1)] == "holiday"
@@ -83,7 +85,9 @@ def test_seeding_a_year_the_package_lacks_says_to_enter_it():
 def test_administrator_opens_and_corrects_a_year(make_user):
     admin = make_user("admin1", "system_admin")
     calendar_year_create_manual(year=2027, basis="国务院办公厅关于2027年部分节假日安排的通知", actor=admin)
-    calendar_day_correct(date=D(2027, 1, 1), kind="holiday", holiday_name="元旦", note="元旦放假", actor=admin)
+    calendar_day_correct(
+        date=D(2027, 1, 1), kind="holiday", holiday_name="元旦", note="元旦放假", actor=admin
+    )
     calendar = DatabaseCalendar()
     assert calendar.add_working_days(D(2026, 12, 31), 1) == D(2027, 1, 4)
     assert AuditEntry.objects.filter(object_type="core.CalendarDay", action="update").count() == 1
@@ -92,7 +96,9 @@ def test_administrator_opens_and_corrects_a_year(make_user):
 @pytest.mark.django_db
 def test_corrections_survive_reseeding(make_user):
     admin = make_user("admin2", "system_admin")
-    calendar_day_correct(date=D(2021, 10, 8), kind="holiday", holiday_name="地方调整", note="测试修正", actor=admin)
+    calendar_day_correct(
+        date=D(2021, 10, 8), kind="holiday", holiday_name="地方调整", note="测试修正", actor=admin
+    )
     calendar_seed_year(year=2021, actor="test")
     day = CalendarDay.objects.get(date=D(2021, 10, 8))
     assert (day.kind, day.is_workday, day.corrected_by) == ("holiday", False, admin)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-          "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 # <script type="application/json"> (json_script) is data, not code: the policy does not apply to it.
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json", "text/template"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data"}
@@ -19,8 +21,11 @@ class InlineFinder(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         where = f"<{tag} line {self.getpos()[0]}>"
-        if tag == "script" and not attributes.get("src") and (attributes.get("type") or "").lower() not in \
-                DATA_SCRIPT_TYPES:
+        if (
+            tag == "script"
+            and not attributes.get("src")
+            and (attributes.get("type") or "").lower() not in DATA_SCRIPT_TYPES
+        ):
             self.violations.append(f"{where} inline script")
         if tag == "style":
             self.violations.append(f"{where} <style> block")

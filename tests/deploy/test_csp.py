@@ -13,9 +13,14 @@ from .csp import POLICY, directives, inline_code
 
 PACKAGE = Path(countyhall.__file__).parent
 # Rendered by WeasyPrint into PDFs, never served as HTML, so no browser applies the policy to them.
-PDF_TEMPLATES = {"reports/base_print.html", "reports/gazette_document.html", "emergency/report_pdf.html",
-                 "permits/report_pdf.html", "canteens/settlement_print.html",
-                 "canteens/settlement_annex_print.html"}
+PDF_TEMPLATES = {
+    "reports/base_print.html",
+    "reports/gazette_document.html",
+    "emergency/report_pdf.html",
+    "permits/report_pdf.html",
+    "canteens/settlement_print.html",
+    "canteens/settlement_annex_print.html",
+}
 
 
 def parameterless_paths(patterns=None, prefix: str = "") -> list[str]:
@@ -45,7 +50,9 @@ def test_every_page_satisfies_the_policy(client, make_user):
     client.force_login(user)
     checked, problems = 0, {}
     for path in parameterless_paths():
-        if path.startswith(("/api/v1/", "/api/schema/", "/accounts/logout/")) or path.endswith((".xlsx", ".pdf")):
+        if path.startswith(("/api/v1/", "/api/schema/", "/accounts/logout/")) or path.endswith(
+            (".xlsx", ".pdf")
+        ):
             continue
         response = client.get(path)
         if "text/html" not in response.get("Content-Type", ""):

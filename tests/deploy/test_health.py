@@ -61,12 +61,15 @@ def test_current_year_missing_fails(client, on):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("day", "code", "state"), [
-    (dt.date(2022, 10, 31), 200, "ok"),     # before November only the current year is required
-    (dt.date(2022, 11, 1), 200, "warn"),    # November: a warning, still serving
-    (dt.date(2022, 11, 30), 200, "warn"),
-    (dt.date(2022, 12, 1), 503, "fail"),    # December: clocks already run into next year
-])
+@pytest.mark.parametrize(
+    ("day", "code", "state"),
+    [
+        (dt.date(2022, 10, 31), 200, "ok"),  # before November only the current year is required
+        (dt.date(2022, 11, 1), 200, "warn"),  # November: a warning, still serving
+        (dt.date(2022, 11, 30), 200, "warn"),
+        (dt.date(2022, 12, 1), 503, "fail"),  # December: clocks already run into next year
+    ],
+)
 def test_next_year_rule(client, on, day, code, state):
     assert not CalendarYear.objects.filter(year=2023).exists()
     on(day)

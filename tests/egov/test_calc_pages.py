@@ -19,8 +19,11 @@ def test_the_twelve_rules_are_registered():
 
 
 def test_api_calc_answers_an_egov_rule(client):
-    response = client.post("/api/v1/calc/egov.acceptance_due", {"materials_complete_on": "2022-01-20"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/calc/egov.acceptance_due",
+        {"materials_complete_on": "2022-01-20"},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["due_on"] == "2022-02-22" and body["readings"] == ["D65"]
@@ -28,8 +31,9 @@ def test_api_calc_answers_an_egov_rule(client):
 
 
 def test_api_calc_refuses_float_money_naming_the_field(client):
-    response = client.post("/api/v1/calc/egov.review_mode", {"total_investment": 1000000.0},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/calc/egov.review_mode", {"total_investment": 1000000.0}, content_type="application/json"
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["field"] == "total_investment" and "浮点数" in error["message"]
@@ -43,8 +47,9 @@ def test_calc_page_opens_each_egov_rule(client, make_user, name):
 
 def test_calc_page_shows_an_egov_result_with_its_clause_and_reading(client, make_user):
     client.force_login(make_user("egov-calc", "system_admin"))
-    html = client.post("/calc/", {"rule": "egov.review_mode",
-                                  "input": json.dumps({"total_investment": "1000000.00"})}).content.decode()
+    html = client.post(
+        "/calc/", {"rule": "egov.review_mode", "input": json.dumps({"total_investment": "1000000.00"})}
+    ).content.decode()
     assert "须现场评审" in html and "高政办发〔2021〕1号" in html and "D44" in html
     response = client.post("/calc/", {"rule": "egov.review_mode", "input": '{"total_investment": 1000000.5}'})
     assert response.status_code == 400 and "total_investment" in response.content.decode()

@@ -20,7 +20,10 @@ def test_plan_year_opens_with_its_deadlines_and_audit_row(make_user):
     actor = make_user("egov-bigdata", "big_data")
     plan_year = plan_year_open(actor=actor, year=2022)
     assert (plan_year.application_due, plan_year.joint_review_due, plan_year.annual_plan_due) == (
-        dt.date(2021, 9, 30), dt.date(2021, 11, 30), dt.date(2021, 12, 31))
+        dt.date(2021, 9, 30),
+        dt.date(2021, 11, 30),
+        dt.date(2021, 12, 31),
+    )
     assert plan_year.budget_year == 2022 and plan_year.opened_by == actor
     assert {"document": "高政办发〔2021〕1号", "clause": "三、（一）", "line": 441} in plan_year.citations
     assert plan_year.policy_basis["readings"] == {"D03": "adopted", "D31": "adopted", "D47": "adopted"}
@@ -46,4 +49,6 @@ def test_a_year_before_the_document_or_opened_twice_is_refused(make_user):
     with pytest.raises(ServiceError) as caught:
         plan_year_open(actor=actor, year=2022)
     assert caught.value.field == "year" and "已经开启" in caught.value.message
-    assert PlanYear.objects.count() == 1 and AuditEntry.objects.filter(object_type="egov.PlanYear").count() == 1
+    assert (
+        PlanYear.objects.count() == 1 and AuditEntry.objects.filter(object_type="egov.PlanYear").count() == 1
+    )

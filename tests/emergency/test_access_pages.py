@@ -15,14 +15,17 @@ pytestmark = pytest.mark.django_db
 BJ = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.mark.parametrize(("url", "field"), [
-    ("/emergency/?status=burning", "状态"),
-    ("/emergency/?format=csv", "格式"),
-    ("/emergency/drills/?year=abc", "年度"),
-    ("/emergency/drills/?year=99999", "年度"),  # was a server error (date out of range)
-    ("/emergency/drills/?year=2001", "年度"),  # no drill parameter in force that year: was a server error
-    ("/emergency/drills/?format=pdf", "格式"),
-])
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/emergency/?status=burning", "状态"),
+        ("/emergency/?format=csv", "格式"),
+        ("/emergency/drills/?year=abc", "年度"),
+        ("/emergency/drills/?year=99999", "年度"),  # was a server error (date out of range)
+        ("/emergency/drills/?year=2001", "年度"),  # no drill parameter in force that year: was a server error
+        ("/emergency/drills/?format=pdf", "格式"),
+    ],
+)
 def test_bad_query_parameters_are_400_naming_the_field(client, plant, url, field):
     client.force_login(plant["users"]["hq"])
     response = client.get(url)
@@ -30,9 +33,14 @@ def test_bad_query_parameters_are_400_naming_the_field(client, plant, url, field
 
 
 def test_bad_ids_posted_are_a_message_not_a_server_error(client, plant):
-    incident = incident_report(actor=plant["users"]["huaneng"], enterprise=plant["enterprises"]["huaneng"],
-                               kind="fire", occurred_at=dt.datetime(2022, 3, 1, 9, 0, tzinfo=BJ), place="x",
-                               reported_at=dt.datetime(2022, 3, 1, 9, 5, tzinfo=BJ))
+    incident = incident_report(
+        actor=plant["users"]["huaneng"],
+        enterprise=plant["enterprises"]["huaneng"],
+        kind="fire",
+        occurred_at=dt.datetime(2022, 3, 1, 9, 0, tzinfo=BJ),
+        place="x",
+        reported_at=dt.datetime(2022, 3, 1, 9, 5, tzinfo=BJ),
+    )
     client.force_login(plant["users"]["hq"])
     url = f"/emergency/i/{incident.pk}/"
     for action, key in (("done", "deadline"), ("group", "group"), ("task_done", "entry"), ("log", "group")):
@@ -40,7 +48,9 @@ def test_bad_ids_posted_are_a_message_not_a_server_error(client, plant):
         assert response.status_code == 200 and "应为编号" in response.content.decode(), action
     response = client.post("/emergency/warnings/", {"action": "cancel", "warning": "x", "reason": "r"})
     assert response.status_code == 200 and "应为编号" in response.content.decode()
-    response = client.post("/emergency/registers/", {"form": "post", "post": "x", "holder": "某"}, follow=True)
+    response = client.post(
+        "/emergency/registers/", {"form": "post", "post": "x", "holder": "某"}, follow=True
+    )
     assert response.status_code == 200 and "应为编号" in response.content.decode()
 
 
@@ -51,9 +61,14 @@ def test_pages_offer_only_what_the_services_allow(client, plant, make_user):
     assert client.post("/emergency/warnings/", {"action": "issue", "level": "IV"}).status_code == 403
     assert "发布预警" not in client.get("/emergency/warnings/").content.decode()
     client.force_login(plant["users"]["auditor"])
-    incident = incident_report(actor=plant["users"]["huaneng"], enterprise=plant["enterprises"]["huaneng"],
-                               kind="fire", occurred_at=dt.datetime(2022, 3, 1, 9, 0, tzinfo=BJ), place="x",
-                               reported_at=dt.datetime(2022, 3, 1, 9, 5, tzinfo=BJ))
+    incident = incident_report(
+        actor=plant["users"]["huaneng"],
+        enterprise=plant["enterprises"]["huaneng"],
+        kind="fire",
+        occurred_at=dt.datetime(2022, 3, 1, 9, 0, tzinfo=BJ),
+        place="x",
+        reported_at=dt.datetime(2022, 3, 1, 9, 5, tzinfo=BJ),
+    )
     html = client.get(f"/emergency/i/{incident.pk}/").content.decode()
     assert "更新伤亡情况" not in html and "已报告</button>" not in html and "续报</button>" not in html
     client.force_login(plant["users"]["town"])  # a town office sees its area's drills but records none

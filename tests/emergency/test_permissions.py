@@ -43,9 +43,15 @@ T0 = dt.datetime(2022, 3, 1, 9, 0, tzinfo=BJ)
 
 
 def _report(plant, actor_key: str, enterprise_key: str = "huaneng"):
-    return incident_report(actor=plant["users"][actor_key], enterprise=plant["enterprises"][enterprise_key],
-                           kind="fire", occurred_at=T0, place="锅炉房", injured=1,
-                           reported_at=T0 + dt.timedelta(minutes=5))
+    return incident_report(
+        actor=plant["users"][actor_key],
+        enterprise=plant["enterprises"][enterprise_key],
+        kind="fire",
+        occurred_at=T0,
+        place="锅炉房",
+        injured=1,
+        reported_at=T0 + dt.timedelta(minutes=5),
+    )
 
 
 # ---------------------------------------------------------------- services refuse and allow, with scope
@@ -53,9 +59,15 @@ def _report(plant, actor_key: str, enterprise_key: str = "huaneng"):
 
 def test_incident_report_by_own_enterprise_town_in_area_or_hq(plant):
     # 高青示例热电 lies in 田镇街道 (甲村); 青城示例生物质发电 in 青城镇.
-    for key, enterprise, allowed in [("huaneng", "huaneng", True), ("other", "huaneng", False),
-                                     ("town", "huaneng", True), ("town", "other", False),
-                                     ("hq", "other", True), ("yingji", "huaneng", True), ("auditor", "huaneng", False)]:
+    for key, enterprise, allowed in [
+        ("huaneng", "huaneng", True),
+        ("other", "huaneng", False),
+        ("town", "huaneng", True),
+        ("town", "other", False),
+        ("hq", "other", True),
+        ("yingji", "huaneng", True),
+        ("auditor", "huaneng", False),
+    ]:
         if allowed:
             assert _report(plant, key, enterprise).pk
         else:
@@ -77,11 +89,15 @@ def test_updates_and_reports_of_an_incident_follow_its_enterprise(plant):
         with pytest.raises(AccessDenied):
             deadline_done(actor=users[key], deadline=deadline, reported_to="县应急局")
         with pytest.raises(AccessDenied):  # 核报 was recorded for any incident before
-            verification_request(actor=users[key], incident=incident, requested_by="市应急局", mode="phone", text="x")
+            verification_request(
+                actor=users[key], incident=incident, requested_by="市应急局", mode="phone", text="x"
+            )
         with pytest.raises(AccessDenied):
             timeline_add(actor=users[key], incident=incident, kind="situation", text="续报")
     incident_figures_update(actor=users["town"], incident=incident, deaths=0, missing=0, injured=3)
-    verification_request(actor=users["huaneng"], incident=incident, requested_by="市应急局", mode="phone", text="x")
+    verification_request(
+        actor=users["huaneng"], incident=incident, requested_by="市应急局", mode="phone", text="x"
+    )
     assert deadline_done(actor=users["huaneng"], deadline=deadline, reported_to="县应急局").done_at
 
 
@@ -113,15 +129,20 @@ def test_only_the_headquarters_commands_a_county_response(plant):
 
 # 34号 4.1, L3969–3975: "Ⅳ级响应 … 由事故发生地镇（办）、经济开发区启动和实施". Who may start and end a response, by
 # level and by where the accident happened (高青示例热电 lies in 田镇街道; 青城示例生物质发电 in 青城镇).
-@pytest.mark.parametrize(("deaths", "actor", "enterprise", "allowed"), [
-    (0, "town", "huaneng", True),    # Level IV in the town's own area (L3973)
-    (0, "town", "other", False),     # Level IV in another town
-    (0, "hq", "huaneng", True),      # the county headquarters may always
-    (0, "huaneng", "huaneng", False),  # not the enterprise
-    (3, "town", "huaneng", False),   # Level III: the county headquarters (L3965)
-    (3, "hq", "huaneng", True),
-])
-def test_level_iv_is_started_and_ended_by_the_town_where_it_happened(plant, deaths, actor, enterprise, allowed):
+@pytest.mark.parametrize(
+    ("deaths", "actor", "enterprise", "allowed"),
+    [
+        (0, "town", "huaneng", True),  # Level IV in the town's own area (L3973)
+        (0, "town", "other", False),  # Level IV in another town
+        (0, "hq", "huaneng", True),  # the county headquarters may always
+        (0, "huaneng", "huaneng", False),  # not the enterprise
+        (3, "town", "huaneng", False),  # Level III: the county headquarters (L3965)
+        (3, "hq", "huaneng", True),
+    ],
+)
+def test_level_iv_is_started_and_ended_by_the_town_where_it_happened(
+    plant, deaths, actor, enterprise, allowed
+):
     users = plant["users"]
     incident = _report(plant, "hq", enterprise)
     if deaths:
@@ -179,22 +200,33 @@ def test_registers_and_drills(plant, make_user):
             command_structure_load(actor=users[key])
         with pytest.raises(AccessDenied):
             command_post_assign(actor=users[key], post=CommandPost.objects.first(), holder="某")
-    organisation = Organisation.objects.create(name="第三发电", kind="enterprise", division=enterprises["huaneng"].division)
+    organisation = Organisation.objects.create(
+        name="第三发电", kind="enterprise", division=enterprises["huaneng"].division
+    )
     with pytest.raises(AccessDenied):
-        enterprise_register(actor=users["town"], organisation=organisation, division=enterprises["huaneng"].division)
-    assert enterprise_register(actor=admin, organisation=organisation, division=enterprises["huaneng"].division).pk
-    assert expert_add(actor=SystemActor("demo"), name="专家", speciality="锅炉").pk  # the demo loader, explicitly
+        enterprise_register(
+            actor=users["town"], organisation=organisation, division=enterprises["huaneng"].division
+        )
+    assert enterprise_register(
+        actor=admin, organisation=organisation, division=enterprises["huaneng"].division
+    ).pk
+    assert expert_add(
+        actor=SystemActor("demo"), name="专家", speciality="锅炉"
+    ).pk  # the demo loader, explicitly
     with pytest.raises(AccessDenied):  # enterprise B's hazards are not enterprise A's to register
         hazard_add(actor=users["huaneng"], enterprise=enterprises["other"], name="氨罐")
     assert hazard_add(actor=users["huaneng"], enterprise=enterprises["huaneng"], name="氨罐").pk
     with pytest.raises(AccessDenied):
-        drill_record(actor=users["huaneng"], enterprise=enterprises["other"], held_on=dt.date(2022, 3, 1),
-                     scenario="x")
+        drill_record(
+            actor=users["huaneng"], enterprise=enterprises["other"], held_on=dt.date(2022, 3, 1), scenario="x"
+        )
     with pytest.raises(AccessDenied):
-        drill_record(actor=users["town"], enterprise=enterprises["huaneng"], held_on=dt.date(2022, 3, 1),
-                     scenario="x")
-    assert drill_record(actor=users["huaneng"], enterprise=enterprises["huaneng"], held_on=dt.date(2022, 3, 1),
-                        scenario="x").pk
+        drill_record(
+            actor=users["town"], enterprise=enterprises["huaneng"], held_on=dt.date(2022, 3, 1), scenario="x"
+        )
+    assert drill_record(
+        actor=users["huaneng"], enterprise=enterprises["huaneng"], held_on=dt.date(2022, 3, 1), scenario="x"
+    ).pk
 
 
 def test_headquarters_is_defined_once():
@@ -204,7 +236,9 @@ def test_headquarters_is_defined_once():
 # ---------------------------------------------------------------- the table agrees with the predicates
 
 
-def _answers(user, enterprise: PowerEnterprise, incident: Incident, deadline: ReportDeadline) -> dict[str, bool]:
+def _answers(
+    user, enterprise: PowerEnterprise, incident: Incident, deadline: ReportDeadline
+) -> dict[str, bool]:
     return {
         "emergency.registers": access.can_keep_registers(user),
         "emergency.command_structure_load": access.can_load_command_structure(user),
@@ -243,9 +277,15 @@ def test_permission_table_agrees_with_the_predicates(plant, make_user, role):
 
 def test_a_system_actor_is_allowed_only_where_explicit(plant):
     incident = _report(plant, "huaneng")
-    answers = _answers(SystemActor("cli:root"), plant["enterprises"]["huaneng"], incident, incident.deadlines.first())
+    answers = _answers(
+        SystemActor("cli:root"), plant["enterprises"]["huaneng"], incident, incident.deadlines.first()
+    )
     assert {action for action, yes in answers.items() if yes} == {
-        "emergency.registers", "emergency.command_structure_load", "emergency.hazard_add", "emergency.drill_record"}
+        "emergency.registers",
+        "emergency.command_structure_load",
+        "emergency.hazard_add",
+        "emergency.drill_record",
+    }
 
 
 def test_the_access_page_shows_the_emergency_table(client, plant, make_user):
@@ -261,6 +301,11 @@ def test_a_drill_with_an_absurd_head_count_names_the_field(plant, participants):
 
     users, enterprises = plant["users"], plant["enterprises"]
     with pytest.raises(ServiceError) as error:
-        drill_record(actor=users["huaneng"], enterprise=enterprises["huaneng"], held_on=dt.date(2022, 3, 1),
-                     scenario="锅炉爆管", participants=participants)
+        drill_record(
+            actor=users["huaneng"],
+            enterprise=enterprises["huaneng"],
+            held_on=dt.date(2022, 3, 1),
+            scenario="锅炉爆管",
+            participants=participants,
+        )
     assert error.value.field == "participants"

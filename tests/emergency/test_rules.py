@@ -12,24 +12,32 @@ from countyhall.core.rules import RuleInputError, calc
     ("deaths", "missing", "injured", "impact", "level"),
     [
         (0, 0, 0, False, "IV"),
-        (2, 0, 0, False, "IV"), (3, 0, 0, False, "III"),
-        (9, 0, 0, False, "III"), (10, 0, 0, False, "II"),
-        (29, 0, 0, False, "II"), (30, 0, 0, False, "I"),
-        (0, 0, 9, False, "IV"), (0, 0, 10, False, "III"),
-        (0, 0, 49, False, "III"), (0, 0, 50, False, "II"),
-        (0, 0, 99, False, "II"), (0, 0, 100, False, "I"),
-        (2, 1, 0, False, "III"),    # missing persons count as possible deaths (reading E1)
+        (2, 0, 0, False, "IV"),
+        (3, 0, 0, False, "III"),
+        (9, 0, 0, False, "III"),
+        (10, 0, 0, False, "II"),
+        (29, 0, 0, False, "II"),
+        (30, 0, 0, False, "I"),
+        (0, 0, 9, False, "IV"),
+        (0, 0, 10, False, "III"),
+        (0, 0, 49, False, "III"),
+        (0, 0, 50, False, "II"),
+        (0, 0, 99, False, "II"),
+        (0, 0, 100, False, "I"),
+        (2, 1, 0, False, "III"),  # missing persons count as possible deaths (reading E1)
         (0, 10, 0, False, "II"),
         (27, 3, 0, False, "I"),
-        (2, 0, 50, False, "II"),    # the higher criterion decides
+        (2, 0, 50, False, "II"),  # the higher criterion decides
         (12, 0, 10, False, "II"),
-        (0, 0, 0, True, "I"),       # especially major social impact
+        (0, 0, 0, True, "I"),  # especially major social impact
         (3, 0, 0, True, "I"),
     ],
 )
 def test_response_level_boundaries(deaths, missing, injured, impact, level):
-    out = calc("emergency.response_level", {"deaths": deaths, "missing": missing, "injured": injured,
-                                            "especially_major_impact": impact})
+    out = calc(
+        "emergency.response_level",
+        {"deaths": deaths, "missing": missing, "injured": injured, "especially_major_impact": impact},
+    )
     assert out["level"] == level
     assert any(c["clause"] == "9.3" for c in out["citations"])
 
@@ -51,8 +59,12 @@ def test_the_alternative_reading_leaves_missing_persons_out():
 def test_report_deadlines():
     out = calc("emergency.report_deadlines", {"occurred_at": "2021-08-01T10:00:00+08:00"})
     due = {d["kind"]: d["due"] for d in out["deadlines"]}
-    assert due == {"phone_county": "2021-08-01T10:10:00+08:00", "phone_city": "2021-08-01T10:30:00+08:00",
-                   "written_initial": "2021-08-01T10:50:00+08:00", "written_accident": "2021-08-02T10:00:00+08:00"}
+    assert due == {
+        "phone_county": "2021-08-01T10:10:00+08:00",
+        "phone_city": "2021-08-01T10:30:00+08:00",
+        "written_initial": "2021-08-01T10:50:00+08:00",
+        "written_accident": "2021-08-02T10:00:00+08:00",
+    }
     county = next(d for d in out["deadlines"] if d["kind"] == "phone_county")
     assert county["recipients"] == ["县委值班室", "县委办公室信息调研科", "县政府值班室", "县应急局"]
 
@@ -87,6 +99,6 @@ def test_command_structure_lines_point_at_the_printed_text(gazette_text):
     for item in data["groups"]:
         assert item["name"] in lines[item["line"] - 1], item
     for item in data["posts"]:
-        nearby = "".join(lines[item["line"] - 2:item["line"] + 1])
+        nearby = "".join(lines[item["line"] - 2 : item["line"] + 1])
         key = item["title"][:3] if item["kind"] == "member" else item["title"].split("（")[0][:3]
         assert key in nearby or item["kind"] != "member", item

@@ -37,14 +37,19 @@ def test_reingesting_the_same_text_changes_nothing(gazette_path):
 
 @pytest.mark.django_db
 def test_changed_text_updates_only_that_document(gazette_path, tmp_path):
-    text = gazette_path.read_text(encoding="utf-8").replace("有效期至 2023年 12月 31日", "有效期至 2024年 12月 31日")
+    text = gazette_path.read_text(encoding="utf-8").replace(
+        "有效期至 2023年 12月 31日", "有效期至 2024年 12月 31日"
+    )
     changed = tmp_path / "gaoqing-gazette-2021-03.txt"
     changed.write_text(text, encoding="utf-8")
     report = gazette_ingest(path=changed, actor="test")
     assert report.updated == ["高政办发〔2021〕2号"] and report.created == []
     assert Document.objects.get(number="高政办发〔2021〕2号").effective_to.year == 2024
     entry = AuditEntry.objects.filter(action="ingest").latest("id")
-    assert entry.object_repr == "高政办发〔2021〕2号" and entry.before["fingerprint"] != entry.after["fingerprint"]
+    assert (
+        entry.object_repr == "高政办发〔2021〕2号"
+        and entry.before["fingerprint"] != entry.after["fingerprint"]
+    )
 
 
 @pytest.mark.django_db
@@ -67,8 +72,13 @@ def test_cli_gazette_list_json(monkeypatch, capsys):
     assert cli.main(["gazette", "list", "--json"]) == 0
     documents = json.loads(capsys.readouterr().out)
     assert len(documents) == 13
-    assert documents[4] == {"number": "高政办发〔2021〕2号", "issuer": "高青县人民政府办公室",
-                            "title": "关于加快推进“长者食堂”建设的实施意见", "date": "2021-08-03", "kind": "opinion"}
+    assert documents[4] == {
+        "number": "高政办发〔2021〕2号",
+        "issuer": "高青县人民政府办公室",
+        "title": "关于加快推进“长者食堂”建设的实施意见",
+        "date": "2021-08-03",
+        "kind": "opinion",
+    }
 
 
 @pytest.mark.django_db
@@ -91,5 +101,8 @@ def test_search_with_jieba():
 def test_citation_resolution_prefers_path_then_line():
     assert clause_for_citation(document_number="高政办发〔2021〕2号", clause_path="五、（一）1").line == 1209
     assert clause_for_citation(document_number="高政办发〔2021〕2号", line=1211).path == "五、（一）1"
-    assert clause_for_citation(document_number="高政办发〔2021〕2号", clause_path="九、", line=1261).path == "五、（二）1"
+    assert (
+        clause_for_citation(document_number="高政办发〔2021〕2号", clause_path="九、", line=1261).path
+        == "五、（二）1"
+    )
     assert clause_for_citation(document_number="高政办发〔2021〕99号", line=1) is None

@@ -142,8 +142,9 @@ def test_import_refuses_duplicate_invoice_method_against_plan_and_known_id_under
 def test_import_reads_dates_as_clerks_write_them_and_all_or_nothing_lists_every_error(county_tree, make_user):
     officer = make_user("zj-dates", "housing")
     plan(county_tree, officer)
-    services.tendered_equipment_add(actor=officer, kind="gas_boiler", model_name="JX-24", supplier="示例供货商",
-                                    price=Decimal("3800.00"))
+    services.tendered_equipment_add(
+        actor=officer, kind="gas_boiler", model_name="JX-24", supplier="示例供货商", price=Decimal("3800.00")
+    )
     rows = [row(11), row(12), row(10), row(9), row(8)]
     rows[0][11], rows[0][12] = "2021年9月25日", "2021/10/1"
     rows[1][11], rows[1][12] = 44464, "2021.10.2"  # 44464 is 2021-09-25 as an Excel serial

@@ -27,8 +27,13 @@ def test_large_ledger_import_runs_as_a_job(client, county_tree, make_user, setti
     officer = make_user("zj", "housing")
     plan(county_tree, officer)
     client.force_login(officer)
-    response = client.post("/heating/ledger/", {"mode": "all_or_nothing", "file": SimpleUploadedFile(
-        "台账.xlsx", book([row(n) for n in range(1, 6)]))})
+    response = client.post(
+        "/heating/ledger/",
+        {
+            "mode": "all_or_nothing",
+            "file": SimpleUploadedFile("台账.xlsx", book([row(n) for n in range(1, 6)])),
+        },
+    )
     assert response.status_code == 302 and response["Location"].startswith("/jobs/")
     preview = _run_latest()
     # A large file is previewed first, as a small one is on the page: nothing is written until confirmed.
@@ -48,8 +53,13 @@ def test_another_user_cannot_confirm_a_preview(client, county_tree, make_user, s
     settings.COUNTYHALL_JOB_IMPORT_ROWS = 3
     client.force_login(make_user("zj", "housing"))
     plan(county_tree, make_user("zj-plan", "housing"))
-    client.post("/heating/ledger/", {"mode": "all_or_nothing", "file": SimpleUploadedFile(
-        "台账.xlsx", book([row(n) for n in range(1, 6)]))})
+    client.post(
+        "/heating/ledger/",
+        {
+            "mode": "all_or_nothing",
+            "file": SimpleUploadedFile("台账.xlsx", book([row(n) for n in range(1, 6)])),
+        },
+    )
     preview = _run_latest()
     client.force_login(make_user("zj2", "housing"))
     assert client.post(f"/heating/ledger/import/jobs/{preview.pk}/confirm/").status_code == 404
@@ -85,8 +95,13 @@ def _preview(client, make_user, settings) -> Job:
     officer = make_user("zj", "housing")
     plan({"natural_b": Division.objects.get(code="370322101201001")}, officer)  # rows need a village plan
     client.force_login(officer)
-    client.post("/heating/ledger/", {"mode": "all_or_nothing", "file": SimpleUploadedFile(
-        "台账.xlsx", book([row(n) for n in range(1, 6)]))})
+    client.post(
+        "/heating/ledger/",
+        {
+            "mode": "all_or_nothing",
+            "file": SimpleUploadedFile("台账.xlsx", book([row(n) for n in range(1, 6)])),
+        },
+    )
     return _run_latest()
 
 
@@ -123,8 +138,9 @@ def test_the_administrator_neither_reads_nor_confirms_a_preview(client, county_t
 
 def test_reading_an_import_job_page_is_an_audited_personal_read(client, county_tree, make_user, settings):
     preview = _preview(client, make_user, settings)
-    reads = AuditEntry.objects.filter(action=AuditEntry.Action.READ, object_type="core.Job",
-                                      object_id=str(preview.pk))
+    reads = AuditEntry.objects.filter(
+        action=AuditEntry.Action.READ, object_type="core.Job", object_id=str(preview.pk)
+    )
     assert not reads.exists()
     client.get(f"/jobs/{preview.pk}/")
     assert reads.count() == 1, "the starter's own look at the stored names is audited too"

@@ -29,15 +29,28 @@ def test_setup_page_saves_through_services(client, ledger):  # noqa: F811
     from countyhall.heating.models import PublicInstitution
 
     client.force_login(ledger["officer"])
-    response = client.post("/heating/setup/", {"form": "institution", "institution-name": "乙村小学",
-                                               "institution-division": ledger["natural_b"].pk,
-                                               "institution-heated_area_m2": "460"})
+    response = client.post(
+        "/heating/setup/",
+        {
+            "form": "institution",
+            "institution-name": "乙村小学",
+            "institution-division": ledger["natural_b"].pk,
+            "institution-heated_area_m2": "460",
+        },
+    )
     assert response.status_code == 302
     assert PublicInstitution.objects.get(name="乙村小学").heated_area_m2 == 460
     assert AuditEntry.objects.filter(object_type="heating.PublicInstitution").exists()
-    html = client.post("/heating/setup/", {"form": "tendered", "tendered-kind": "gas_boiler",
-                                           "tendered-model_name": "X", "tendered-supplier": "Y",
-                                           "tendered-price": "-1"}).content.decode()
+    html = client.post(
+        "/heating/setup/",
+        {
+            "form": "tendered",
+            "tendered-kind": "gas_boiler",
+            "tendered-model_name": "X",
+            "tendered-supplier": "Y",
+            "tendered-price": "-1",
+        },
+    ).content.decode()
     assert "errorlist" in html
 
 
@@ -50,9 +63,14 @@ def test_town_officers_see_only_their_town(client, ledger, make_user):  # noqa: 
 
 def test_export_is_scoped_and_masked_for_roles_without_full_access(client, ledger, make_user):  # noqa: F811
     client.force_login(make_user("auditor-h", "auditor"))
-    rows = list(load_workbook(BytesIO(client.get("/heating/ledger/?format=xlsx").getvalue())).active.iter_rows(
-        values_only=True))
+    rows = list(
+        load_workbook(BytesIO(client.get("/heating/ledger/?format=xlsx").getvalue())).active.iter_rows(
+            values_only=True
+        )
+    )
     assert len(rows) == 6 and rows[1][1] == "户*1" and "*" in rows[1][2]
     client.force_login(make_user("tianzhen-h", "town_officer", "tianzhen"))
-    rows = list(load_workbook(BytesIO(client.get("/heating/ledger/?format=xlsx").getvalue())).active.iter_rows())
+    rows = list(
+        load_workbook(BytesIO(client.get("/heating/ledger/?format=xlsx").getvalue())).active.iter_rows()
+    )
     assert len(rows) == 1  # only the header: no household in 田镇街道

@@ -30,17 +30,36 @@ def world(county_tree, make_user):
     housing = make_user("perm-housing", Role.HOUSING)
     natural_b = county_tree["natural_b"]
     plan = services.village_plan_set(actor=housing, division=natural_b, method="gas", planned_households=2)
-    gas = services.household_register(actor=housing, division=natural_b, id_number=valid_id("37032219500101101"),
-                                       name="燃气户", address="乙庄1号", method="gas")
-    biomass = services.household_register(actor=housing, division=natural_b,
-                                           id_number=valid_id("37032219500101102"), name="生物质户",
-                                           address="乙庄2号", method="biomass")
-    services.device_record(actor=housing, household=gas, kind="gas_boiler", model_name="JX-24", supplier="示例",
-                           price=Decimal("4000.00"))
-    services.acceptance_record(actor=housing, plan=plan, stage="town_initial", passed=True,
-                               decided_on=dt.date(2021, 10, 25))
-    services.acceptance_record(actor=housing, plan=plan, stage="county_application", passed=True,
-                               decided_on=dt.date(2021, 10, 27))
+    gas = services.household_register(
+        actor=housing,
+        division=natural_b,
+        id_number=valid_id("37032219500101101"),
+        name="燃气户",
+        address="乙庄1号",
+        method="gas",
+    )
+    biomass = services.household_register(
+        actor=housing,
+        division=natural_b,
+        id_number=valid_id("37032219500101102"),
+        name="生物质户",
+        address="乙庄2号",
+        method="biomass",
+    )
+    services.device_record(
+        actor=housing,
+        household=gas,
+        kind="gas_boiler",
+        model_name="JX-24",
+        supplier="示例",
+        price=Decimal("4000.00"),
+    )
+    services.acceptance_record(
+        actor=housing, plan=plan, stage="town_initial", passed=True, decided_on=dt.date(2021, 10, 25)
+    )
+    services.acceptance_record(
+        actor=housing, plan=plan, stage="county_application", passed=True, decided_on=dt.date(2021, 10, 27)
+    )
     # The third-party step stays open here: a draft claim under reading B12's alternative (paid before acceptance).
     with readings_answered({"B12": "alternative"}):
         services.entitlements_compute(actor=housing, period="2021")
@@ -59,43 +78,77 @@ def _import(actor, w):
 
 ACTIONS = {
     "heating.village_plan_set": lambda a, w: services.village_plan_set(
-        actor=a, division=w["natural_b"], method="gas", planned_households=3),
+        actor=a, division=w["natural_b"], method="gas", planned_households=3
+    ),
     "heating.household_register": lambda a, w: services.household_register(
-        actor=a, division=w["natural_b"], id_number=valid_id("37032219500101109"), name="新户",
-        address="乙庄9号", method="gas"),
+        actor=a,
+        division=w["natural_b"],
+        id_number=valid_id("37032219500101109"),
+        name="新户",
+        address="乙庄9号",
+        method="gas",
+    ),
     "heating.device_record": lambda a, w: services.device_record(
-        actor=a, household=w["gas"], kind="gas_boiler", model_name="JX-24", supplier="示例",
-        price=Decimal("3900.00")),
+        actor=a,
+        household=w["gas"],
+        kind="gas_boiler",
+        model_name="JX-24",
+        supplier="示例",
+        price=Decimal("3900.00"),
+    ),
     "heating.season_use_record": lambda a, w: (
         services.season_use_record(actor=a, household=w["gas"], season="2021-2022", gas_m3=Decimal("900")),
-        services.meter_reading_record(actor=a, household=w["gas"], season="2022-2023",
-                                      read_on=dt.date(2022, 11, 20), reading_m3=Decimal("10")),
-        services.fuel_purchase_record(actor=a, household=w["biomass"], season="2021-2022",
-                                      bought_on=dt.date(2021, 11, 20), tonnes=Decimal("1.5"))),
+        services.meter_reading_record(
+            actor=a,
+            household=w["gas"],
+            season="2022-2023",
+            read_on=dt.date(2022, 11, 20),
+            reading_m3=Decimal("10"),
+        ),
+        services.fuel_purchase_record(
+            actor=a,
+            household=w["biomass"],
+            season="2021-2022",
+            bought_on=dt.date(2021, 11, 20),
+            tonnes=Decimal("1.5"),
+        ),
+    ),
     "heating.ledger_import": _import,
     "heating.inspection_record": lambda a, w: services.inspection_record(
-        actor=a, town=w["qingcheng"], done_on=dt.date(2021, 9, 28), households_checked=120),
+        actor=a, town=w["qingcheng"], done_on=dt.date(2021, 9, 28), households_checked=120
+    ),
     "heating.public_institution_set": lambda a, w: services.public_institution_set(
-        actor=a, name="乙庄小学", division=w["natural_b"], heated_area_m2=Decimal("300")),
+        actor=a, name="乙庄小学", division=w["natural_b"], heated_area_m2=Decimal("300")
+    ),
     "heating.tendered_equipment_add": lambda a, w: services.tendered_equipment_add(
-        actor=a, kind="gas_boiler", model_name="JX-24", supplier="示例", price=Decimal("3800.00")),
+        actor=a, kind="gas_boiler", model_name="JX-24", supplier="示例", price=Decimal("3800.00")
+    ),
     "heating.entitlements_compute": lambda a, w: (
-        services.entitlements_compute(actor=a, period="2021"), services.claims_build(actor=a, period="2021")),
+        services.entitlements_compute(actor=a, period="2021"),
+        services.claims_build(actor=a, period="2021"),
+    ),
     "heating.claim_approve": lambda a, w: services.claim_approve(actor=a, claim=w["claim"]),
-    "heating.claim_return": lambda a, w: services.claim_return(actor=a, claim=w["claim"], reason="发票复印件缺失"),
+    "heating.claim_return": lambda a, w: services.claim_return(
+        actor=a, claim=w["claim"], reason="发票复印件缺失"
+    ),
     "heating.household_correct": lambda a, w: services.household_correct(
-        actor=a, household=w["gas"], reason="住址录错", address="乙庄1号院"),
+        actor=a, household=w["gas"], reason="住址录错", address="乙庄1号院"
+    ),
     "heating.acceptance_town": lambda a, w: services.acceptance_record(
-        actor=a, plan=w["plan"], stage="town_initial", passed=True, decided_on=dt.date(2021, 10, 26)),
+        actor=a, plan=w["plan"], stage="town_initial", passed=True, decided_on=dt.date(2021, 10, 26)
+    ),
     "heating.acceptance_third_party": lambda a, w: services.acceptance_record(
-        actor=a, plan=w["plan"], stage="third_party", passed=True, decided_on=dt.date(2021, 11, 10)),
+        actor=a, plan=w["plan"], stage="third_party", passed=True, decided_on=dt.date(2021, 11, 10)
+    ),
 }
 
 PERMISSION = {p.action: p for p in access.PERMISSIONS}
 
 # (role, the user's scope): every role at county scope, and the town officer in its own and another town.
 USERS = [(role, "county") for role in Role if role != Role.TOWN_OFFICER] + [
-    (Role.TOWN_OFFICER, "qingcheng"), (Role.TOWN_OFFICER, "tianzhen")]
+    (Role.TOWN_OFFICER, "qingcheng"),
+    (Role.TOWN_OFFICER, "tianzhen"),
+]
 
 
 def _expected(action: str, role: str, scope: str) -> bool:
@@ -134,8 +187,12 @@ def test_system_actors_load_data_but_never_approve_money(world, action):
 
 def test_refused_acceptance_changes_nothing(world, make_user):
     """The finding: anyone who may open heating could record B12 for any village and mark it accepted."""
-    for user in (make_user("aud", Role.AUDITOR), make_user("fin", Role.FINANCE),
-                 make_user("tz", Role.TOWN_OFFICER, "tianzhen"), make_user("qc", Role.TOWN_OFFICER, "qingcheng")):
+    for user in (
+        make_user("aud", Role.AUDITOR),
+        make_user("fin", Role.FINANCE),
+        make_user("tz", Role.TOWN_OFFICER, "tianzhen"),
+        make_user("qc", Role.TOWN_OFFICER, "qingcheng"),
+    ):
         with pytest.raises(AccessDenied):
             ACTIONS["heating.acceptance_third_party"](user, world)
     assert not Acceptance.objects.filter(stage="third_party").exists()
@@ -148,8 +205,9 @@ PREDICATES = {
     "heating.household_register": lambda u, o: access.can_edit_household(u, o["division"]),
     "heating.device_record": lambda u, o: access.can_edit_household(u, o["household"].division),
     "heating.season_use_record": lambda u, o: access.can_record_use(u, o["household"]),
-    "heating.ledger_import": lambda u, o: access.can_import_ledger(u) and access.can_edit_household(
-        u, o["division"]),
+    "heating.ledger_import": lambda u, o: (
+        access.can_import_ledger(u) and access.can_edit_household(u, o["division"])
+    ),
     "heating.inspection_record": lambda u, o: access.can_record_inspection(u, o["town"]),
     "heating.public_institution_set": lambda u, o: access.can_set_institution(u, o["division"]),
     "heating.tendered_equipment_add": lambda u, o: access.can_set_tendered(u),
@@ -157,8 +215,10 @@ PREDICATES = {
     "heating.claim_approve": lambda u, o: access.can_approve_claim(u, o["claim"]),
     "heating.claim_return": lambda u, o: access.can_return_claim(u, o["claim"]),
     "heating.household_correct": lambda u, o: access.can_correct_household(u, o["household"]),
-    "heating.acceptance_town": lambda u, o: access.can_record_acceptance(u, o["plan"], "town_initial")
-    and access.can_record_acceptance(u, o["plan"], "county_application"),
+    "heating.acceptance_town": lambda u, o: (
+        access.can_record_acceptance(u, o["plan"], "town_initial")
+        and access.can_record_acceptance(u, o["plan"], "county_application")
+    ),
     "heating.acceptance_third_party": lambda u, o: access.can_record_acceptance(u, o["plan"], "third_party"),
 }
 
@@ -167,18 +227,29 @@ PREDICATES = {
 def test_permission_table_agrees_with_the_predicates(county_tree, make_user, permission):
     assert set(PREDICATES) == set(PERMISSION)
     natural_b = county_tree["natural_b"]
-    objects = {"division": natural_b, "household": Household(division=natural_b),
-               "plan": VillagePlan(division=natural_b), "claim": Claim(period="2021", payee="gas_company"),
-               "town": county_tree["qingcheng"]}
+    objects = {
+        "division": natural_b,
+        "household": Household(division=natural_b),
+        "plan": VillagePlan(division=natural_b),
+        "claim": Claim(period="2021", payee="gas_company"),
+        "town": county_tree["qingcheng"],
+    }
     for role in Role:
         granted = permission.scope_for(role)
         # A role with a town-scoped grant is tried in the object's town; every other role at county scope.
         scope = "qingcheng" if granted == SCOPE_TOWN else "county"
         user = make_user(f"t-{role}", role, scope)
-        assert PREDICATES[permission.action](user, objects) == (granted is not None), (permission.action, role)
+        assert PREDICATES[permission.action](user, objects) == (granted is not None), (
+            permission.action,
+            role,
+        )
         if granted == SCOPE_TOWN:
             other = make_user(f"t-{role}-other", role, "tianzhen")
-            assert not PREDICATES[permission.action](other, objects), (permission.action, role, "another town")
+            assert not PREDICATES[permission.action](other, objects), (
+                permission.action,
+                role,
+                "another town",
+            )
 
 
 def test_access_page_shows_the_heating_table(client, make_user):
@@ -191,10 +262,15 @@ def test_access_page_shows_the_heating_table(client, make_user):
 def test_acceptance_stages_agree_with_the_predicate(county_tree, make_user):
     """The dashboard's chooser asks access.acceptance_stages for all plans at once: the same answer as
     can_record_acceptance for each plan and step, for every role in and out of the plan's town."""
-    plans = [VillagePlan(pk=1, division=county_tree["natural_b"]), VillagePlan(pk=2, division=county_tree["qingcheng"])]
+    plans = [
+        VillagePlan(pk=1, division=county_tree["natural_b"]),
+        VillagePlan(pk=2, division=county_tree["qingcheng"]),
+    ]
     stages = Acceptance.Stage.values
     for role in Role:
         for scope in ("county", "qingcheng", "tianzhen"):
             user = make_user(f"as-{role}-{scope}", role, scope)
-            expected = {plan: [s for s in stages if access.can_record_acceptance(user, plan, s)] for plan in plans}
+            expected = {
+                plan: [s for s in stages if access.can_record_acceptance(user, plan, s)] for plan in plans
+            }
             assert access.acceptance_stages(user, plans, stages) == expected, (role, scope)

@@ -158,8 +158,13 @@ def test_inspection_deadline_and_since_year_are_parameters_37_wu_si():
 def test_inspection_duty_per_town(client, county_tree, make_user, settings, today, done_on, urgent, status):
     settings.BUSINESS_DATE = today
     officer = make_user("town-insp", Role.TOWN_OFFICER, "qingcheng")
-    services.village_plan_set(actor=officer, division=county_tree["natural_b"], method="biomass",
-                              planned_households=2, biomass_basis="whole_village")
+    services.village_plan_set(
+        actor=officer,
+        division=county_tree["natural_b"],
+        method="biomass",
+        planned_households=2,
+        biomass_basis="whole_village",
+    )
     label = "尚未完成9月30日前设备设施全面检查维护的镇（街道）"
     if done_on:
         services.inspection_record(
@@ -198,17 +203,33 @@ def test_inspection_with_an_absurd_household_count_names_the_field(client, count
     settings.BUSINESS_DATE = dt.date(2021, 9, 20)
     officer = make_user("town-insp3", Role.TOWN_OFFICER, "qingcheng")
     with pytest.raises(ServiceError) as error:
-        services.inspection_record(actor=officer, town=county_tree["qingcheng"], done_on=dt.date(2021, 9, 1),
-                                   households_checked=10**12)
+        services.inspection_record(
+            actor=officer,
+            town=county_tree["qingcheng"],
+            done_on=dt.date(2021, 9, 1),
+            households_checked=10**12,
+        )
     assert error.value.field == "households_checked"
     client.force_login(officer)
-    response = client.post("/heating/inspections/", {"town": county_tree["qingcheng"].pk, "done_on": "2021-09-01",
-                                                      "households_checked": str(10**12), "findings": ""})
+    response = client.post(
+        "/heating/inspections/",
+        {
+            "town": county_tree["qingcheng"].pk,
+            "done_on": "2021-09-01",
+            "households_checked": str(10**12),
+            "findings": "",
+        },
+    )
     assert response.status_code in (200, 400) and "检查户数" in response.content.decode()
     assert not EquipmentInspection.objects.exists()
     with pytest.raises(ServiceError) as error:  # the village plan's 计划改造户数 likewise
-        services.village_plan_set(actor=officer, division=county_tree["natural_b"], method="biomass",
-                                  planned_households=10**12, biomass_basis="whole_village")
+        services.village_plan_set(
+            actor=officer,
+            division=county_tree["natural_b"],
+            method="biomass",
+            planned_households=10**12,
+            biomass_basis="whole_village",
+        )
     assert error.value.field == "planned_households"
 
 
@@ -279,8 +300,9 @@ def _approve(make_user, *, kind, key, value, valid_from=dt.date(2021, 1, 1), rea
     """Four eyes through the services: one administrator proposes, another approves; the snapshot reloaded as the
     approval's on_commit does."""
     proposer, approver = _governors(make_user)
-    change = policy_change_propose(actor=proposer, kind=kind, key=key, value=value, valid_from=valid_from,
-                                   reason=reason)
+    change = policy_change_propose(
+        actor=proposer, kind=kind, key=key, value=value, valid_from=valid_from, reason=reason
+    )
     policy_change_approve(actor=approver, change=change)
     governed_refresh(force=True)
     return change
@@ -385,7 +407,13 @@ def test_no_programme_year_or_dates_written_in_heating_code():
 def test_season_start_is_administered(make_user):
     # 四、（一）3, L5480: 采暖期 — the text prints no dates; default 11-15, an administrator may enter another.
     assert rules.season_start("2022-2023") == dt.date(2022, 11, 15)
-    _approve(make_user, kind="parameter", key="heating.season.start", value="11-01", valid_from=dt.date(2021, 8, 28))
+    _approve(
+        make_user,
+        kind="parameter",
+        key="heating.season.start",
+        value="11-01",
+        valid_from=dt.date(2021, 8, 28),
+    )
     assert rules.season_start("2022-2023") == dt.date(2022, 11, 1)
 
 
@@ -408,8 +436,11 @@ def _special_poor_shares():
     from countyhall.core.policy import governed
     from countyhall.core.policy.governed import GovernedEntry, governed_as
 
-    snapshot = governed.current().with_entry("parameter", "heating.special_poor.gas_boiler",
-                                             GovernedEntry(valid_from=dt.date(2021, 1, 1), value=M("1000.00")))
+    snapshot = governed.current().with_entry(
+        "parameter",
+        "heating.special_poor.gas_boiler",
+        GovernedEntry(valid_from=dt.date(2021, 1, 1), value=M("1000.00")),
+    )
     with governed_as(snapshot):
         return rules.special_poor_terms(item="gas_boiler").data["shares"]
 
@@ -479,8 +510,14 @@ def test_impact_of_switching_b6_moves_money_from_city_to_county(ledger, make_use
     assert open_periods() == ["2021"]
     proposer, _ = _governors(make_user)
     # The proposal as the page previews it before approval (unsaved: nothing is in force yet).
-    change = PolicyChange(kind="reading", key="B6", value="alternative", valid_from=dt.date(2021, 8, 28),
-                          reason="财政局意见：剩余由县承担", proposed_by=proposer)
+    change = PolicyChange(
+        kind="reading",
+        key="B6",
+        value="alternative",
+        valid_from=dt.date(2021, 8, 28),
+        reason="财政局意见：剩余由县承担",
+        proposed_by=proposer,
+    )
     tables = policy_change_impact(change=change)
     budgets = {
         row[0]: row[1:] for row in next(t for t in tables if t["title"] == "清洁取暖：按预算分担")["rows"]
@@ -508,7 +545,9 @@ def test_why_adds_no_query_per_entitlement(client, ledger, django_assert_max_num
     # The side-by-side figures are computed from the prefetched devices and uses: the page's count without them
     # (37, measured) stays.
     with django_assert_max_num_queries(37):
-        assert "为什么是这个金额" in client.get(f"/heating/households/{boiler.household_id}/").content.decode()
+        assert (
+            "为什么是这个金额" in client.get(f"/heating/households/{boiler.household_id}/").content.decode()
+        )
 
 
 def test_entitlements_keep_their_answers_and_show_why(client, ledger):  # noqa: F811
@@ -539,12 +578,19 @@ def test_editing_a_plan_opens_the_form_with_its_conditions(client, county_tree, 
     """Saving a plan again re-enters every field: 修改 opens the form with the plan's values, so the conditions it
     records (三、（一）（二）) are not cleared by a save that only meant to change the households."""
     officer = make_user("zj-edit", Role.HOUSING)
-    plan = services.village_plan_set(actor=officer, division=county_tree["natural_b"], method="gas",
-                                     planned_households=3, gas_review_passed_on=dt.date(2021, 7, 1),
-                                     gas_review_note="县燃气专家组评审意见（示例）")
+    plan = services.village_plan_set(
+        actor=officer,
+        division=county_tree["natural_b"],
+        method="gas",
+        planned_households=3,
+        gas_review_passed_on=dt.date(2021, 7, 1),
+        gas_review_note="县燃气专家组评审意见（示例）",
+    )
     client.force_login(officer)
     html = client.get(f"/heating/setup/?edit={plan.pk}").content.decode()
     assert 'value="2021-07-01"' in html and "县燃气专家组评审意见（示例）" in html and "修改：" in html
     other_town = make_user("zj-edit-town", Role.HOUSING, "tianzhen")
     client.force_login(other_town)
-    assert "县燃气专家组评审意见（示例）" not in client.get(f"/heating/setup/?edit={plan.pk}").content.decode()
+    assert (
+        "县燃气专家组评审意见（示例）" not in client.get(f"/heating/setup/?edit={plan.pk}").content.decode()
+    )

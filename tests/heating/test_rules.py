@@ -35,11 +35,36 @@ def test_gas_network_per_household_and_split():
     ("price", "amount", "excess", "shares"),
     [
         # 70 % below the 2,700 cap, plus the county's 700; the whole amount split 46 : 34 : 10 : 10 (B4)
-        ("3000.00", "2800.00", "0.00", {"above_city": "1288.00", "county": "952.00", "town": "280.00", "jinjie": "280.00"}),
-        ("3857.14", "3400.00", "0.00", {"above_city": "1564.00", "county": "1156.00", "town": "340.00", "jinjie": "340.00"}),
-        ("3857.15", "3400.00", "0.01", {"above_city": "1564.00", "county": "1156.00", "town": "340.00", "jinjie": "340.00"}),
-        ("4200.00", "3400.00", "240.00", {"above_city": "1564.00", "county": "1156.00", "town": "340.00", "jinjie": "340.00"}),
-        ("3333.33", "3033.33", "0.00", {"above_city": "1395.33", "county": "1031.33", "town": "303.34", "jinjie": "303.33"}),
+        (
+            "3000.00",
+            "2800.00",
+            "0.00",
+            {"above_city": "1288.00", "county": "952.00", "town": "280.00", "jinjie": "280.00"},
+        ),
+        (
+            "3857.14",
+            "3400.00",
+            "0.00",
+            {"above_city": "1564.00", "county": "1156.00", "town": "340.00", "jinjie": "340.00"},
+        ),
+        (
+            "3857.15",
+            "3400.00",
+            "0.01",
+            {"above_city": "1564.00", "county": "1156.00", "town": "340.00", "jinjie": "340.00"},
+        ),
+        (
+            "4200.00",
+            "3400.00",
+            "240.00",
+            {"above_city": "1564.00", "county": "1156.00", "town": "340.00", "jinjie": "340.00"},
+        ),
+        (
+            "3333.33",
+            "3033.33",
+            "0.00",
+            {"above_city": "1395.33", "county": "1031.33", "town": "303.34", "jinjie": "303.33"},
+        ),
     ],
 )
 def test_gas_boiler_reading_b4(price, amount, excess, shares):
@@ -54,15 +79,25 @@ def test_gas_boiler_alternative_reading_b4():
     with parameters_override({"heating.gas_boiler.split_basis": "seventy_percent_part"}):
         result = gas_boiler_terms(price=M("4200.00"))
     # the ratio splits the capped 2,700; the county bears the 700 alone
-    assert money(result.data["shares"]) == {"above_city": "1242.00", "county": "1618.00", "town": "270.00",
-                                            "jinjie": "270.00"}
+    assert money(result.data["shares"]) == {
+        "above_city": "1242.00",
+        "county": "1618.00",
+        "town": "270.00",
+        "jinjie": "270.00",
+    }
     assert result.data["amount"] == M("3400.00") and result.data["split_basis"] == "seventy_percent_part"
 
 
 @pytest.mark.parametrize(
     ("m3", "amount", "excess"),
-    [("0", "0.00", "0.00"), ("1199", "1199.00", "0.00"), ("1200", "1200.00", "0.00"), ("1201", "1200.00", "1.00"),
-     ("1500.5", "1200.00", "300.50"), ("850.25", "850.25", "0.00")],
+    [
+        ("0", "0.00", "0.00"),
+        ("1199", "1199.00", "0.00"),
+        ("1200", "1200.00", "0.00"),
+        ("1201", "1200.00", "1.00"),
+        ("1500.5", "1200.00", "300.50"),
+        ("850.25", "850.25", "0.00"),
+    ],
 )
 def test_gas_use_cap(m3, amount, excess):
     result = gas_use_terms(m3=M(m3), season="2022-2023", converted=2021)
@@ -72,7 +107,9 @@ def test_gas_use_cap(m3, amount, excess):
 
 def test_gas_use_split_is_city_county_3_7():
     assert money(gas_use_terms(m3=M("1000"), season="2021-2022", converted=2021).data["shares"]) == {
-        "city": "300.00", "county": "700.00"}
+        "city": "300.00",
+        "county": "700.00",
+    }
 
 
 @pytest.mark.parametrize(
@@ -80,8 +117,10 @@ def test_gas_use_split_is_city_county_3_7():
     [("2021-2022", True), ("2026-2027", True), ("2027-2028", False), ("2020-2021", False)],
 )
 def test_six_seasons_reading_b8(season, eligible):
-    for result in (gas_use_terms(m3=M("100"), season=season, converted=2021),
-                   biomass_fuel_terms(tonnes=M("1"), season=season, converted=2021)):
+    for result in (
+        gas_use_terms(m3=M("100"), season=season, converted=2021),
+        biomass_fuel_terms(tonnes=M("1"), season=season, converted=2021),
+    ):
         assert result.data["eligible"] is eligible
         if not eligible:
             assert result.data["amount"] == M("0.00") and "连补6年" in result.data["reason"]
@@ -112,7 +151,10 @@ def test_biomass_stove_reading_b6(price, amount, excess, shares):
 def test_biomass_stove_alternative_reading_and_upper_share():
     with parameters_override({"heating.biomass_stove.remainder_split": "county_only"}):
         assert money(biomass_stove_terms(price=M("3000.00")).data["shares"]) == {
-            "upper": "0.00", "city": "0.00", "county": "2550.00"}
+            "upper": "0.00",
+            "city": "0.00",
+            "county": "2550.00",
+        }
     with parameters_override({"heating.biomass_stove.upper_share_percent": "40"}):
         shares = biomass_stove_terms(price=M("3000.00")).data["shares"]
         assert money(shares) == {"upper": "1020.00", "city": "459.00", "county": "1071.00"}
@@ -120,7 +162,12 @@ def test_biomass_stove_alternative_reading_and_upper_share():
 
 @pytest.mark.parametrize(
     ("tonnes", "amount", "excess"),
-    [("1.99", "1194.00", "0.00"), ("2", "1200.00", "0.00"), ("2.01", "1200.00", "6.00"), ("0.5", "300.00", "0.00")],
+    [
+        ("1.99", "1194.00", "0.00"),
+        ("2", "1200.00", "0.00"),
+        ("2.01", "1200.00", "6.00"),
+        ("0.5", "300.00", "0.00"),
+    ],
 )
 def test_biomass_fuel_cap(tonnes, amount, excess):
     result = biomass_fuel_terms(tonnes=M(tonnes), season="2021-2022", converted=2021)
@@ -128,7 +175,9 @@ def test_biomass_fuel_cap(tonnes, amount, excess):
     assert sum(result.data["shares"].values()) == result.data["amount"]
 
 
-@pytest.mark.parametrize(("area", "households"), [("149.99", 0), ("150", 1), ("320", 2), ("450", 3), ("0", 0)])
+@pytest.mark.parametrize(
+    ("area", "households"), [("149.99", 0), ("150", 1), ("320", 2), ("450", 3), ("0", 0)]
+)
 def test_task_equivalent_reading_b10(area, households):
     result = task_equivalent_terms(heated_area_m2=M(area))
     assert result.data["households"] == households and "B10" in result.readings
@@ -136,7 +185,11 @@ def test_task_equivalent_reading_b10(area, households):
 
 def test_calc_interface():
     out = calc("heating.gas_boiler", {"price": "4200.00"})
-    assert out["amount"] == "3400.00" and out["shares"]["jinjie"] == "340.00" and out["readings"] == ["B13", "B4"]
+    assert (
+        out["amount"] == "3400.00"
+        and out["shares"]["jinjie"] == "340.00"
+        and out["readings"] == ["B13", "B4"]
+    )
     out = calc("heating.gas_use", {"m3": "1500", "season": "2021-2022", "converted": 2021})
     assert out["amount"] == "1200.00" and out["excess"] == "300.00"
     assert calc("heating.task_equivalent", {"heated_area_m2": 320})["households"] == 2

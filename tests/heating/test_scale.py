@@ -43,7 +43,9 @@ def _dashboard_queries(client) -> tuple[int, str]:
 
 
 def test_dashboard_queries_do_not_grow_with_findings(client, ledger, settings):  # noqa: F811
-    settings.COUNTYHALL_TODO_CACHE_SECONDS = 0  # both requests compute the menu's to-dos (no cache hit on one)
+    settings.COUNTYHALL_TODO_CACHE_SECONDS = (
+        0  # both requests compute the menu's to-dos (no cache hit on one)
+    )
     client.force_login(ledger["officer"])
     _pairs(ledger["officer"], 10, 4)
     few, html = _dashboard_queries(client)

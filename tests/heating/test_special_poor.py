@@ -288,8 +288,14 @@ def test_a_scheme_amount_an_entitlement_cannot_hold_is_refused(ledger, make_user
     and every read of the 特困 household's entitlement failed (InvalidOperation on SQLite, overflow on PostgreSQL)."""
     proposer, _ = _governors(make_user)
     with pytest.raises(ServiceError) as caught:
-        policy_change_propose(actor=proposer, kind="parameter", key="heating.special_poor.gas_boiler", value=value,
-                              valid_from=dt.date(2021, 8, 28), reason="按县特困群体清洁取暖实施方案录入")
+        policy_change_propose(
+            actor=proposer,
+            kind="parameter",
+            key="heating.special_poor.gas_boiler",
+            value=value,
+            valid_from=dt.date(2021, 8, 28),
+            reason="按县特困群体清洁取暖实施方案录入",
+        )
     assert caught.value.field == "value" and "每户补助应在 0 至 9999999999.99 之间" in caught.value.message
     assert not PolicyChange.objects.exists()
 

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def reads(what: str):
-    return AuditEntry.objects.filter(action=AuditEntry.Action.READ, object_type="heating.Household",
-                                     note__startswith=what)
+    return AuditEntry.objects.filter(
+        action=AuditEntry.Action.READ, object_type="heating.Household", note__startswith=what
+    )
 
 
 # --- Every staff read of households is audited ---------------------------------------------------------------
@@ -56,8 +57,14 @@ def test_money_page_and_ledger_checks_are_audited(client, ledger, make_user):  #
     entry = reads("清洁取暖补贴明细").first()  # the compute's own result page is a read too
     # Four households with entitlements, and 户主4 (特别困难群体, B9) listed as left out with the reason.
     assert entry.after == {"filters": {"period": "2021"}, "count": 5}
-    household_register(actor=ledger["officer"], division=ledger["natural_b"], id_number=valid_id("37032219600101009"),
-                       name="同址户", address="乙庄1号", method="gas")
+    household_register(
+        actor=ledger["officer"],
+        division=ledger["natural_b"],
+        id_number=valid_id("37032219600101009"),
+        name="同址户",
+        address="乙庄1号",
+        method="gas",
+    )
     html = client.get("/heating/").content.decode()
     assert "乙庄1号" in html
     [entry] = reads("清洁取暖台账核查")
@@ -80,8 +87,9 @@ def test_town_officer_of_another_town_sees_no_subsidy_rows(client, ledger, make_
 
 def test_household_audit_rows_are_masked(ledger):  # noqa: F811
     household = Household.objects.get(householder__name="户主1")
-    entry = AuditEntry.objects.filter(object_type="heating.Household", object_id=str(household.pk),
-                                      action=AuditEntry.Action.CREATE).get()
+    entry = AuditEntry.objects.filter(
+        object_type="heating.Household", object_id=str(household.pk), action=AuditEntry.Action.CREATE
+    ).get()
     assert entry.object_repr == f"改造户 #{household.pk}（户主 户*1）"
     assert entry.after["address"] == "乙庄**"
     assert "乙庄1号" not in str(entry.after)
@@ -92,8 +100,13 @@ def test_household_audit_rows_are_masked(ledger):  # noqa: F811
 
 @pytest.fixture
 def natural_a(county_tree):
-    return division_upsert(actor="test", code="370322001201001", name="甲庄", kind="natural_village",
-                           parent=county_tree["village_a"])
+    return division_upsert(
+        actor="test",
+        code="370322001201001",
+        name="甲庄",
+        kind="natural_village",
+        parent=county_tree["village_a"],
+    )
 
 
 def test_import_refuses_a_village_of_another_town(ledger, make_user):  # noqa: F811
@@ -105,7 +118,9 @@ def test_import_refuses_a_village_of_another_town(ledger, make_user):  # noqa: F
 
 def test_import_refuses_a_household_or_person_of_another_town(ledger, make_user, natural_a, people):  # noqa: F811
     officer = make_user("tz-import2", Role.TOWN_OFFICER, "tianzhen")
-    village_plan_set(actor=ledger["officer"], division=natural_a, method="gas", planned_households=2)  # 甲庄's plan
+    village_plan_set(
+        actor=ledger["officer"], division=natural_a, method="gas", planned_households=2
+    )  # 甲庄's plan
     elsewhere = row(1)  # 户主1 is a household of 乙庄 (青城镇)
     elsewhere[0] = natural_a.code
     person = row(9)
@@ -125,11 +140,18 @@ def test_overlong_and_malformed_cells_are_row_errors_naming_the_column(ledger): 
     long_address[3] = "址" * 201
     long_model[7] = "型" * 101
     bad_members[4] = "三口"
-    report = ledger_import(actor=ledger["officer"], content=book([long_name, long_address, long_model, bad_members]),
-                           mode="valid_only")
+    report = ledger_import(
+        actor=ledger["officer"],
+        content=book([long_name, long_address, long_model, bad_members]),
+        mode="valid_only",
+    )
     assert report.created == 0
-    assert [(n, column) for n, column, _ in report.errors] == [(2, "户主姓名"), (3, "住址"), (4, "设备型号"),
-                                                               (5, "家庭人口")]
+    assert [(n, column) for n, column, _ in report.errors] == [
+        (2, "户主姓名"),
+        (3, "住址"),
+        (4, "设备型号"),
+        (5, "家庭人口"),
+    ]
     assert "超过 32 个字" in report.errors[0][2]
 
 
@@ -138,11 +160,16 @@ def test_device_prices_and_dates_outside_what_can_be_stored_are_row_errors(ledge
     huge, fine_fen, future, reversed_dates = row(6, price="1E+20"), row(7, price="0.001"), row(8), row(9)
     future[11] = "9999-12-31"
     reversed_dates[11], reversed_dates[12] = "2021-10-20", "2021-10-15"
-    report = ledger_import(actor=ledger["officer"], content=book([huge, fine_fen, future, reversed_dates]),
-                           mode="valid_only")
+    report = ledger_import(
+        actor=ledger["officer"], content=book([huge, fine_fen, future, reversed_dates]), mode="valid_only"
+    )
     assert report.created == 0
-    assert [(n, column) for n, column, _ in report.errors] == [(2, "购买价格"), (3, "购买价格"), (4, "安装日期"),
-                                                               (5, "安装日期")]
+    assert [(n, column) for n, column, _ in report.errors] == [
+        (2, "购买价格"),
+        (3, "购买价格"),
+        (4, "安装日期"),
+        (5, "安装日期"),
+    ]
     client.force_login(ledger["officer"])
     assert client.get("/heating/ledger/").status_code == 200
 
@@ -168,8 +195,10 @@ def test_buttons_follow_the_predicates(client, ledger, make_user):  # noqa: F811
     for user in (finance, make_user("aud-b", Role.AUDITOR), make_user("tz-b", Role.TOWN_OFFICER, "tianzhen")):
         client.force_login(user)
         assert 'id="acceptance-form"' not in client.get("/heating/").content.decode()
-        assert 'id="ledger-import"' not in client.get("/heating/ledger/").content.decode() or \
-            Role.TOWN_OFFICER in user.role_codes
+        assert (
+            'id="ledger-import"' not in client.get("/heating/ledger/").content.decode()
+            or Role.TOWN_OFFICER in user.role_codes
+        )
         setup = client.get("/heating/setup/").content.decode()
         assert 'value="tendered"' not in setup
     client.force_login(make_user("qc-b", Role.TOWN_OFFICER, "qingcheng"))
@@ -180,10 +209,19 @@ def test_buttons_follow_the_predicates(client, ledger, make_user):  # noqa: F811
 def test_refused_posts_write_nothing(client, ledger, make_user):  # noqa: F811
     client.force_login(make_user("aud-p", Role.AUDITOR))
     plan = ledger["natural_b"].heating_plan
-    client.post("/heating/", {"plan": plan.pk, "stage": "town_initial", "passed": "on", "decided_on": "2021-10-25"})
+    client.post(
+        "/heating/", {"plan": plan.pk, "stage": "town_initial", "passed": "on", "decided_on": "2021-10-25"}
+    )
     client.post("/heating/money/", {"period": "2021", "action": "compute"})
-    client.post("/heating/setup/", {"form": "institution", "institution-name": "乙村小学",
-                                    "institution-division": ledger["natural_b"].pk, "institution-heated_area_m2": "460"})
+    client.post(
+        "/heating/setup/",
+        {
+            "form": "institution",
+            "institution-name": "乙村小学",
+            "institution-division": ledger["natural_b"].pk,
+            "institution-heated_area_m2": "460",
+        },
+    )
     assert not plan.acceptances.exists()
     from countyhall.heating.models import Entitlement, PublicInstitution
 
@@ -193,20 +231,23 @@ def test_refused_posts_write_nothing(client, ledger, make_user):  # noqa: F811
 # --- Bad query parameters answer 400 naming the field ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("path", "params", "field"), [
-    ("/heating/ledger/", {"division": "abc"}, "自然村"),
-    ("/heating/ledger/", {"division": "999999"}, "自然村"),
-    ("/heating/ledger/", {"status": "lost"}, "状态"),
-    ("/heating/ledger/", {"sort": "password"}, "排序"),
-    ("/heating/claims/", {"status": "paid"}, "状态"),
-    ("/heating/ledger/", {"page": "abc"}, "页码"),
-    ("/heating/ledger/", {"page": "0"}, "页码"),
-    ("/heating/ledger/", {"method": "coal"}, "改造方式"),
-    ("/heating/ledger/", {"format": "pdf"}, "导出格式"),
-    ("/heating/ledger/", {"q": "x" * 51}, "查询"),
-    ("/heating/money/", {"period": "abc"}, "期间"),
-    ("/heating/money/", {"period": "2021-2023"}, "期间"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/heating/ledger/", {"division": "abc"}, "自然村"),
+        ("/heating/ledger/", {"division": "999999"}, "自然村"),
+        ("/heating/ledger/", {"status": "lost"}, "状态"),
+        ("/heating/ledger/", {"sort": "password"}, "排序"),
+        ("/heating/claims/", {"status": "paid"}, "状态"),
+        ("/heating/ledger/", {"page": "abc"}, "页码"),
+        ("/heating/ledger/", {"page": "0"}, "页码"),
+        ("/heating/ledger/", {"method": "coal"}, "改造方式"),
+        ("/heating/ledger/", {"format": "pdf"}, "导出格式"),
+        ("/heating/ledger/", {"q": "x" * 51}, "查询"),
+        ("/heating/money/", {"period": "abc"}, "期间"),
+        ("/heating/money/", {"period": "2021-2023"}, "期间"),
+    ],
+)
 def test_bad_query_parameters_answer_400(client, ledger, path, params, field):  # noqa: F811
     client.force_login(ledger["officer"])
     response = client.get(path, params)

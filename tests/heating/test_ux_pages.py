@@ -177,7 +177,10 @@ def test_claim_return_approve_confirmation_and_claim_forms(client, ledger):  # n
     assert other.status == Claim.Status.APPROVED
     response = client.get(f"/heating/claims/{other.pk}/form.xlsx")
     cells = [
-        c for r in load_workbook(BytesIO(response.getvalue())).active.iter_rows(values_only=True) for c in r if c
+        c
+        for r in load_workbook(BytesIO(response.getvalue())).active.iter_rows(values_only=True)
+        for c in r
+        if c
     ]
     assert "合计" in cells and "县财政局（盖章）" in cells
     response = client.get(f"/heating/claims/{other.pk}/form.pdf")
@@ -228,13 +231,19 @@ def test_another_towns_officer_can_neither_see_nor_correct_a_household(client, l
     client.force_login(make_user("tz-x", Role.TOWN_OFFICER, "tianzhen"))
     url = f"/heating/households/{household.pk}/"
     assert client.get(url).status_code == 404
-    assert client.post(url, {"action": "correct", "address": "别处", "members": "3", "special_poor": "否",
-                             "reason": "越权"}).status_code == 404
+    assert (
+        client.post(
+            url,
+            {"action": "correct", "address": "别处", "members": "3", "special_poor": "否", "reason": "越权"},
+        ).status_code
+        == 404
+    )
     household.refresh_from_db()
     assert household.address == "乙庄1号" and not Correction.objects.exists()
     client.force_login(make_user("aud-x", Role.AUDITOR))
-    response = client.post(url, {"action": "correct", "address": "别处", "members": "3", "special_poor": "否",
-                                 "reason": "越权"})
+    response = client.post(
+        url, {"action": "correct", "address": "别处", "members": "3", "special_poor": "否", "reason": "越权"}
+    )
     assert response.status_code == 403 and not Correction.objects.exists()
 
 
@@ -246,14 +255,22 @@ def test_ledger_reimport_preview_then_confirm_updates_existing(client, ledger): 
     content = book([row(1, price="3900.00")])
     client.force_login(ledger["officer"])
     upload = SimpleUploadedFile("台账.xlsx", content)
-    html = client.post("/heating/ledger/", {"file": upload, "mode": "all_or_nothing",
-                                            "update_existing": "on"}).content.decode()
-    assert 'id="import-preview"' in html and "4200.00" in html and "3900.00" in html and "将更新已有户 1 户" in html
+    html = client.post(
+        "/heating/ledger/", {"file": upload, "mode": "all_or_nothing", "update_existing": "on"}
+    ).content.decode()
+    assert (
+        'id="import-preview"' in html
+        and "4200.00" in html
+        and "3900.00" in html
+        and "将更新已有户 1 户" in html
+    )
     household = Household.objects.get(householder__name="户主1")
     assert household.devices.get().price == 4200  # the preview writes nothing
     html = client.post("/heating/ledger/", {"action": "confirm"}).content.decode()
     assert "更新 1 户" in html
     assert household.devices.get().price == 3900
-    assert Correction.objects.filter(household=household, field="购买价格", old="4200.00", new="3900.00").exists()
+    assert Correction.objects.filter(
+        household=household, field="购买价格", old="4200.00", new="3900.00"
+    ).exists()
     html = client.post("/heating/ledger/", {"action": "confirm"}).content.decode()
     assert "预览已过期" in html  # a second confirm does not import twice

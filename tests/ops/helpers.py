@@ -50,22 +50,27 @@ print(json.dumps({"users": sorted(User.objects.values_list("username", flat=True
 
 def cli_env(tmp: Path, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "COUNTYHALL_", "DATABASE_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.local",
-        "DATABASE_URL": database_url,
-        "COUNTYHALL_VAR_DIR": str(tmp / "var"),
-        "COUNTYHALL_MEDIA_ROOT": str(tmp / "media"),
-        "DJANGO_DEBUG": "0",
-        "PYTHONIOENCODING": "utf-8",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "countyhall.config.settings.local",
+            "DATABASE_URL": database_url,
+            "COUNTYHALL_VAR_DIR": str(tmp / "var"),
+            "COUNTYHALL_MEDIA_ROOT": str(tmp / "media"),
+            "DJANGO_DEBUG": "0",
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
     return env
 
 
 def countyhall(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "countyhall.cli", *args], env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "countyhall.cli", *args], env=env, capture_output=True, text=True, timeout=300
+    )
     if check:
-        assert result.returncode == 0, f"countyhall {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        assert result.returncode == 0, (
+            f"countyhall {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -92,7 +97,9 @@ def migrated(env: dict[str, str]) -> None:
 
 
 def python(env: dict[str, str], code: str) -> str:
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 

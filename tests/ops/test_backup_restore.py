@@ -73,8 +73,13 @@ def pg_databases():
     db = settings.DATABASES["default"]
     suffix = uuid.uuid4().hex[:8]
     names = [f"wt_prod_backup_src_{suffix}", f"wt_prod_backup_restore_{suffix}"]
-    params = {"host": db["HOST"] or None, "port": db["PORT"] or None, "user": db["USER"] or None,
-              "password": db["PASSWORD"] or None, "dbname": "postgres"}
+    params = {
+        "host": db["HOST"] or None,
+        "port": db["PORT"] or None,
+        "user": db["USER"] or None,
+        "password": db["PASSWORD"] or None,
+        "dbname": "postgres",
+    }
     with psycopg.connect(**params, autocommit=True) as admin:
         for name in names:
             admin.execute(f'CREATE DATABASE "{name}"')
@@ -86,11 +91,14 @@ def pg_databases():
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (pg_dump/pg_restore); the SQLite variant runs above")
+@pytest.mark.skipif(
+    not ON_POSTGRES, reason="needs PostgreSQL (pg_dump/pg_restore); the SQLite variant runs above"
+)
 def test_postgresql_backup_restores_into_a_fresh_database(tmp_path, pg_databases):
     source_url, target_url = pg_databases
-    _backup_restore_round_trip(cli_env(tmp_path / "source", source_url), cli_env(tmp_path / "target", target_url),
-                               tmp_path)
+    _backup_restore_round_trip(
+        cli_env(tmp_path / "source", source_url), cli_env(tmp_path / "target", target_url), tmp_path
+    )
 
 
 @pytest.fixture
@@ -116,7 +124,9 @@ def _rewrite(archive: Path, tmp_path: Path, change) -> Path:
     return tampered
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="runs on temporary SQLite files; the PostgreSQL run covers pg_restore")
+@pytest.mark.skipif(
+    ON_POSTGRES, reason="runs on temporary SQLite files; the PostgreSQL run covers pg_restore"
+)
 def test_restore_checks_the_manifest_before_touching_anything(tmp_path, sqlite_archive):
     target = cli_env(tmp_path / "target", f"sqlite:///{tmp_path / 'target.sqlite3'}")
     migrated(target)
@@ -127,8 +137,9 @@ def test_restore_checks_the_manifest_before_touching_anything(tmp_path, sqlite_a
     def flip_material(name, data):
         return data + b"x" if name.endswith("ledger.xlsx") else data
 
-    result = countyhall(target, "restore", str(_rewrite(sqlite_archive, tmp_path, flip_material)), "--yes",
-                        check=False)
+    result = countyhall(
+        target, "restore", str(_rewrite(sqlite_archive, tmp_path, flip_material)), "--yes", check=False
+    )
     assert result.returncode == 2
     error = output_json(result)["error"]
     assert error["field"] == "media" and "ledger.xlsx" in error["message"] and "sha256" in error["message"]
@@ -139,8 +150,9 @@ def test_restore_checks_the_manifest_before_touching_anything(tmp_path, sqlite_a
     def break_dump(name, data):
         return data[:-10] if name == "database.sqlite3" else data
 
-    result = countyhall(target, "restore", str(_rewrite(sqlite_archive, tmp_path, break_dump)), "--yes",
-                        check=False)
+    result = countyhall(
+        target, "restore", str(_rewrite(sqlite_archive, tmp_path, break_dump)), "--yes", check=False
+    )
     assert output_json(result)["error"]["field"] == "database.sqlite3"
     assert python(target, READ_DATA) == before
 
@@ -162,7 +174,9 @@ def test_backup_refuses_an_in_memory_database(tmp_path):
     result = countyhall(env, "backup", "--to", str(tmp_path / "backups"), check=False)
     assert result.returncode == 2
     assert output_json(result)["error"] == {
-        "field": "DATABASE_URL", "message": "当前数据库是内存中的 SQLite，没有可备份或恢复的文件。"}
+        "field": "DATABASE_URL",
+        "message": "当前数据库是内存中的 SQLite，没有可备份或恢复的文件。",
+    }
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL")

@@ -27,8 +27,9 @@ def _report(client, lead, **extra):
 @pytest.mark.django_db
 def test_monthly_report_only_for_leads_in_scope(client, world):
     users, orgs = world["users"], world["orgs"]
-    permit_stage_submit(actor=users["approval"], project=world["project"], stage="立项用地规划许可",
-                        accepted_on=D(2021, 9, 1))
+    permit_stage_submit(
+        actor=users["approval"], project=world["project"], stage="立项用地规划许可", accepted_on=D(2021, 9, 1)
+    )
     client.force_login(users["housing"])  # 县住建局 leads no stage and holds no part of 县自然资源局's cases
     assert _report(client, orgs["resources"]).status_code == 403
     assert _report(client, orgs["resources"], format="xlsx").status_code == 403
@@ -42,13 +43,16 @@ def test_monthly_report_only_for_leads_in_scope(client, world):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("params", "field"), [
-    ({"lead": "abc", "year": "2021", "month": "9"}, "牵头部门"),
-    ({"lead": "LEAD", "year": "二〇二一", "month": "9"}, "年"),
-    ({"lead": "LEAD", "year": "2021", "month": "13"}, "月"),
-    ({"lead": "LEAD", "year": "2021", "month": "x"}, "月"),
-    ({"lead": "LEAD", "year": "2021", "month": "9", "format": "docx"}, "格式"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"lead": "abc", "year": "2021", "month": "9"}, "牵头部门"),
+        ({"lead": "LEAD", "year": "二〇二一", "month": "9"}, "年"),
+        ({"lead": "LEAD", "year": "2021", "month": "13"}, "月"),
+        ({"lead": "LEAD", "year": "2021", "month": "x"}, "月"),
+        ({"lead": "LEAD", "year": "2021", "month": "9", "format": "docx"}, "格式"),
+    ],
+)
 def test_report_parameters_are_validated(client, world, params, field):
     client.force_login(world["users"]["approval"])
     params = {k: (str(world["orgs"]["resources"].pk) if v == "LEAD" else v) for k, v in params.items()}
@@ -58,11 +62,14 @@ def test_report_parameters_are_validated(client, world, params, field):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("url", "field"), [
-    ("/permits/?category=nope", "项目类别"),
-    ("/permits/?format=csv", "格式"),
-    ("/permits/credit/?show=everything", "显示范围"),
-])
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/permits/?category=nope", "项目类别"),
+        ("/permits/?format=csv", "格式"),
+        ("/permits/credit/?show=everything", "显示范围"),
+    ],
+)
 def test_list_parameters_are_validated(client, world, url, field):
     client.force_login(world["users"]["approval"])
     response = client.get(url)
@@ -87,14 +94,23 @@ def test_staff_download_of_a_material_is_audited_outside_a_test_transaction(clie
     world = world_fixture.__wrapped__(county_tree, make_user)
     StageLimit.objects.filter(stage="立项用地规划许可").update(materials="立项申请表")
     upload = SimpleUploadedFile("申请表.pdf", b"%PDF-1.4 x", content_type="application/pdf")
-    permit_stage_apply(actor=world["users"]["approval"], project=world["project"], stage="立项用地规划许可",
-                       on=D(2021, 9, 1), files={"立项申请表": upload})
+    permit_stage_apply(
+        actor=world["users"]["approval"],
+        project=world["project"],
+        stage="立项用地规划许可",
+        on=D(2021, 9, 1),
+        files={"立项申请表": upload},
+    )
     material = Material.objects.get()
     client.force_login(world["users"]["approval"])
     response = client.get(f"/permits/materials/{material.pk}/")
     assert response.status_code == 200
-    assert AuditEntry.objects.filter(action="read", object_type="permits.Material",
-                                     object_id=str(material.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action="read", object_type="permits.Material", object_id=str(material.pk)
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.django_db
@@ -105,8 +121,9 @@ def test_exports_and_lists_naming_persons_are_audited(client, world):
     assert client.get("/permits/", {"format": "xlsx", "q": "示例"}).status_code == 200
     entry = AuditEntry.objects.filter(action="read").latest("id")
     assert entry.object_type == "permits.Project" and entry.after == {"filters": {"q": "示例"}, "count": 1}
-    credit_record_add(actor=users["approval"], practitioner="赵某", reason="violation", detail="x",
-                      listed_on=D(2021, 9, 1))
+    credit_record_add(
+        actor=users["approval"], practitioner="赵某", reason="violation", detail="x", listed_on=D(2021, 9, 1)
+    )
     assert client.get("/permits/credit/").status_code == 200
     entry = AuditEntry.objects.filter(action="read").latest("id")
     assert entry.object_type == "permits.CreditRecord" and entry.after["count"] == 1
@@ -123,9 +140,17 @@ def test_exports_and_lists_naming_persons_are_audited(client, world):
 def test_api_registration_refused_by_the_service_is_403(world):
     api = APIClient()
     api.force_authenticate(world["users"]["housing"])
-    response = api.post("/api/v1/permits/projects", {
-        "code": "2022-370322-44-03-000019", "name": "x", "category": "social_industrial",
-        "site": world["project"].site_id, "applicant": world["project"].applicant_id}, format="json")
+    response = api.post(
+        "/api/v1/permits/projects",
+        {
+            "code": "2022-370322-44-03-000019",
+            "name": "x",
+            "category": "social_industrial",
+            "site": world["project"].site_id,
+            "applicant": world["project"].applicant_id,
+        },
+        format="json",
+    )
     assert response.status_code == 403 and response.json()["error"]["field"] == "actor"
 
 
@@ -133,8 +158,22 @@ def test_api_registration_refused_by_the_service_is_403(world):
 def test_overlong_ledger_cells_are_row_errors_naming_the_column(world):
     workbook = Workbook()
     workbook.active.append(HEADERS)
-    workbook.active.append(["2022-370322-26-03-000201", "项" * 201, "社会投资工业类", "出让", "370322001201",
-                            "示例置业公司", "", "否", "王" * 33, "刘某", "0" * 21, ""])
+    workbook.active.append(
+        [
+            "2022-370322-26-03-000201",
+            "项" * 201,
+            "社会投资工业类",
+            "出让",
+            "370322001201",
+            "示例置业公司",
+            "",
+            "否",
+            "王" * 33,
+            "刘某",
+            "0" * 21,
+            "",
+        ]
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     report = project_ledger_import(actor=world["users"]["approval"], content=buffer.getvalue())
@@ -147,15 +186,28 @@ def test_overlong_ledger_cells_are_row_errors_naming_the_column(world):
 def test_audit_rows_keep_named_persons_masked(world):
     from countyhall.permits.services import project_register
 
-    project = project_register(actor=world["users"]["approval"], code="2021-370322-70-03-000031", name="x",
-                               category="social_civil", site=world["project"].site,
-                               applicant=world["project"].applicant, legal_representative="王大明",
-                               project_manager="刘小红")
+    project = project_register(
+        actor=world["users"]["approval"],
+        code="2021-370322-70-03-000031",
+        name="x",
+        category="social_civil",
+        site=world["project"].site,
+        applicant=world["project"].applicant,
+        legal_representative="王大明",
+        project_manager="刘小红",
+    )
     entry = AuditEntry.objects.filter(object_type="permits.Project", object_id=str(project.pk)).latest("id")
     assert entry.after["legal_representative"] == "王*明" and entry.after["project_manager"] == "刘*红"
-    record = credit_record_add(actor=world["users"]["approval"], practitioner="赵一二", reason="violation",
-                               detail="x", listed_on=D(2021, 9, 1))
-    entry = AuditEntry.objects.filter(object_type="permits.CreditRecord", object_id=str(record.pk)).latest("id")
+    record = credit_record_add(
+        actor=world["users"]["approval"],
+        practitioner="赵一二",
+        reason="violation",
+        detail="x",
+        listed_on=D(2021, 9, 1),
+    )
+    entry = AuditEntry.objects.filter(object_type="permits.CreditRecord", object_id=str(record.pk)).latest(
+        "id"
+    )
     assert entry.after["practitioner"] == "赵*二" and "赵一二" not in entry.object_repr
 
 

@@ -7,8 +7,14 @@ import pytest
 from countyhall.gazette.selectors import clause_for_citation
 from countyhall.permits import rules
 
-CITED = [rules.FOUR_STAGES, rules.MERGED_STAGES, rules.NOT_FOR_APPROVAL, rules.ASSESSMENT_TIMING,
-         rules.REGIONAL_ASSESSMENT, rules.PARALLEL_APPROVAL]
+CITED = [
+    rules.FOUR_STAGES,
+    rules.MERGED_STAGES,
+    rules.NOT_FOR_APPROVAL,
+    rules.ASSESSMENT_TIMING,
+    rules.REGIONAL_ASSESSMENT,
+    rules.PARALLEL_APPROVAL,
+]
 
 
 @pytest.mark.django_db

@@ -29,22 +29,39 @@ def test_regional_assessments_carry_their_citation(world):
     kinds, cited = regionally_assessed_terms(D(2021, 10, 1))
     assert "节能评价" in kinds and cited.clause == "二、（六）"
     with pytest.raises(ServiceError) as error:
-        assessment_record(actor=world["users"]["approval"], project=world["project"], kind="不存在的评估",
-                          completed_on=D(2021, 10, 1), reference="x")
+        assessment_record(
+            actor=world["users"]["approval"],
+            project=world["project"],
+            kind="不存在的评估",
+            completed_on=D(2021, 10, 1),
+            reference="x",
+        )
     assert "二、（六）" in error.value.message
 
 
 def _scheme(world, code="2021-370322-26-03-000201"):
-    return project_register(actor=world["users"]["approval"], code=code, name="带方案出让工业项目",
-                            category="land_with_scheme", land_supply="transfer_with_scheme",
-                            site=world["project"].site, applicant=Organisation.objects.get(name="示例置业公司"),
-                            industrial=False, merge_elected=True)
+    return project_register(
+        actor=world["users"]["approval"],
+        code=code,
+        name="带方案出让工业项目",
+        category="land_with_scheme",
+        land_supply="transfer_with_scheme",
+        site=world["project"].site,
+        applicant=Organisation.objects.get(name="示例置业公司"),
+        industrial=False,
+        merge_elected=True,
+    )
 
 
 def test_industrial_and_merge_corrected_with_reason_and_history(world):
     project = _scheme(world)
-    project_correct(actor=world["users"]["approval"], project=project, reason="建设单位提交了工业项目批复",
-                    industrial=True, merge_elected=False)
+    project_correct(
+        actor=world["users"]["approval"],
+        project=project,
+        reason="建设单位提交了工业项目批复",
+        industrial=True,
+        merge_elected=False,
+    )
     rows = {c.field: (c.old, c.new, c.reason) for c in ProjectCorrection.objects.filter(project=project)}
     assert rows["industrial"] == ("否", "是", "建设单位提交了工业项目批复")
     assert rows["merge_elected"][:2] == ("是", "否")
@@ -52,15 +69,27 @@ def test_industrial_and_merge_corrected_with_reason_and_history(world):
 
 def test_merge_change_refused_once_a_later_stage_started(world):
     project = _scheme(world)
-    Case.objects.create(project=project, stage="工程建设许可和施工许可", stage_order=1,
-                        lead=world["orgs"]["approval"], working_days=10)
+    Case.objects.create(
+        project=project,
+        stage="工程建设许可和施工许可",
+        stage_order=1,
+        lead=world["orgs"]["approval"],
+        working_days=10,
+    )
     with pytest.raises(ServiceError) as error:
-        project_correct(actor=world["users"]["approval"], project=project, reason="改为分开办理",
-                        merge_elected=False)
+        project_correct(
+            actor=world["users"]["approval"], project=project, reason="改为分开办理", merge_elected=False
+        )
     assert error.value.field == "merge_elected" and "审批阶段已确定" in error.value.message
     # The same value posted again (the form sends every field) is no change and is not refused.
-    project_correct(actor=world["users"]["approval"], project=project, reason="更正名称", name="新名称",
-                    industrial=False, merge_elected=True)
+    project_correct(
+        actor=world["users"]["approval"],
+        project=project,
+        reason="更正名称",
+        name="新名称",
+        industrial=False,
+        merge_elected=True,
+    )
 
 
 def test_correction_page_shows_the_c3b_fields_for_land_sold_with_a_scheme_only(world, client):
@@ -70,10 +99,22 @@ def test_correction_page_shows_the_c3b_fields_for_land_sold_with_a_scheme_only(w
     assert "工业建筑工程项目" in page and "拿地即开工" in page
     other = client.get(reverse("permits:project-edit", args=[world["project"].pk])).content.decode()
     assert "工业建筑工程项目" not in other
-    Case.objects.create(project=project, stage="工程建设许可和施工许可", stage_order=1,
-                        lead=world["orgs"]["approval"], working_days=10)
-    data = {"name": project.name, "land_supply": project.land_supply, "site": project.site_id,
-            "applicant": project.applicant_id, "industrial": "on", "merge_elected": "on", "reason": "改为工业项目"}
+    Case.objects.create(
+        project=project,
+        stage="工程建设许可和施工许可",
+        stage_order=1,
+        lead=world["orgs"]["approval"],
+        working_days=10,
+    )
+    data = {
+        "name": project.name,
+        "land_supply": project.land_supply,
+        "site": project.site_id,
+        "applicant": project.applicant_id,
+        "industrial": "on",
+        "merge_elected": "on",
+        "reason": "改为工业项目",
+    }
     response = client.post(reverse("permits:project-edit", args=[project.pk]), data)
     assert response.status_code == 400
     assert "不能再更改“工业建筑工程项目”" in response.content.decode()
@@ -86,8 +127,15 @@ def test_consultation_todo_until_both_are_recorded(world):
     project = world["project"]
     project.households = 120
     project.save(update_fields=["households"])
-    Case.objects.create(project=project, stage="工程建设许可", stage_order=1, lead=world["orgs"]["approval"],
-                        working_days=15, status=Case.Status.SUBMITTED, applied_on=D(2021, 10, 8))
+    Case.objects.create(
+        project=project,
+        stage="工程建设许可",
+        stage_order=1,
+        lead=world["orgs"]["approval"],
+        working_days=15,
+        status=Case.Status.SUBMITTED,
+        applied_on=D(2021, 10, 8),
+    )
     window = world["users"]["approval"]
 
     def due():
@@ -97,6 +145,12 @@ def test_consultation_todo_until_both_are_recorded(world):
     assert "高政办字〔2021〕35号 一、（一）1" in todo.label and todo.url.endswith("#elderly-care")
     town = Organisation.objects.create(name="青城镇人民政府", kind="town_office", division=project.site)
     for party in ElderlyCareStep.Party.values:
-        ElderlyCareStep.objects.create(project=project, kind="scheme_consultation", party=party, organisation=town,
-                                       sent_on=D(2021, 10, 9), reference="函")
+        ElderlyCareStep.objects.create(
+            project=project,
+            kind="scheme_consultation",
+            party=party,
+            organisation=town,
+            sent_on=D(2021, 10, 9),
+            reference="函",
+        )
     assert due() == []

@@ -124,8 +124,15 @@ def test_c3b_a_civil_project_on_land_sold_with_a_scheme_keeps_four_stages_under_
     # The four-stage plan is configured (its limits approved by a second administrator before the block: the
     # block computes under a snapshot of the policy taken as it opens) and applied for like any other category's.
     for stage, days in (("立项用地规划许可", 5), ("工程建设许可", 10)):
-        configure_stage(actor=world["admin"], category="land_with_scheme", stage=stage, working_days=days,
-                        lead=world["orgs"]["resources"], participants=[], basis="流程图")
+        configure_stage(
+            actor=world["admin"],
+            category="land_with_scheme",
+            stage=stage,
+            working_days=days,
+            lead=world["orgs"]["resources"],
+            participants=[],
+            basis="流程图",
+        )
     with readings_answered({"C3b": "alternative"}):
         assert project_stages(civil) == FOUR and project_stages(plant) == MERGED
         case = permit_stage_submit(
@@ -577,16 +584,25 @@ def test_impact_of_c11_lists_the_report_deadlines(world, governors):
     assert [row[0] for row in table["rows"]] == ["2022年5月", "2022年6月", "2022年7月"]
 
 
-@pytest.mark.parametrize(("sent", "answered", "field"), [
-    (D(2022, 6, 16), None, "sent_on"),  # the pinned business date is 2022-06-15
-    (D(2022, 6, 1), D(2022, 6, 20), "answered_on"),
-])
+@pytest.mark.parametrize(
+    ("sent", "answered", "field"),
+    [
+        (D(2022, 6, 16), None, "sent_on"),  # the pinned business date is 2022-06-15
+        (D(2022, 6, 1), D(2022, 6, 20), "answered_on"),
+    ],
+)
 def test_a_consultation_cannot_be_dated_after_today(world, residential, sent, answered, field):
     """Attack: the window recorded a written consultation sent, or answered by 民政, on a day still to come."""
     with pytest.raises(ServiceError) as error:
-        elderly_care_step_record(actor=world["users"]["approval"], project=residential["project"],
-                                 kind="scheme_consultation", party="civil_affairs", sent_on=sent,
-                                 answered_on=answered, reference="高自然资函〔2021〕8号")
+        elderly_care_step_record(
+            actor=world["users"]["approval"],
+            project=residential["project"],
+            kind="scheme_consultation",
+            party="civil_affairs",
+            sent_on=sent,
+            answered_on=answered,
+            reference="高自然资函〔2021〕8号",
+        )
     assert error.value.field == field and "今天" in error.value.message
     assert not ElderlyCareStep.objects.filter(project=residential["project"], party="civil_affairs").exists()
 
@@ -595,10 +611,14 @@ def test_a_consultation_an_approval_relied_on_cannot_be_rewritten(world, residen
     """Walk finding: after the design-scheme stage was approved, its consultation could be re-dated or re-referenced
     (update_or_create) — the evidence of the approval changed under it. Before the decision it can be corrected."""
     project, case = residential["project"], residential["case"]
-    record = dict(actor=world["users"]["approval"], project=project, kind="scheme_consultation", sent_on=D(2021, 9, 3))
+    record = dict(
+        actor=world["users"]["approval"], project=project, kind="scheme_consultation", sent_on=D(2021, 9, 3)
+    )
     for party in ("civil_affairs", "town"):
         elderly_care_step_record(**record, party=party, reference="高自然资函〔2021〕7号")
-    elderly_care_step_record(**record, party="town", reference="高自然资函〔2021〕8号")  # corrected before the decision
+    elderly_care_step_record(
+        **record, party="town", reference="高自然资函〔2021〕8号"
+    )  # corrected before the decision
     case_decide(actor=world["users"]["approval"], case=case, approve=True, on=D(2021, 9, 7))
     with pytest.raises(ServiceError) as error:
         elderly_care_step_record(**record, party="town", reference="改过的文号")

@@ -26,8 +26,10 @@ def test_large_ledger_import_and_export_run_as_jobs(client, world, settings):
     settings.COUNTYHALL_JOB_EXPORT_ROWS = 2
     client.force_login(world["users"]["approval"])
     before = Project.objects.count()
-    response = client.post("/permits/", {"mode": "all_or_nothing", "file": SimpleUploadedFile(
-        "台账.xlsx", book([row(1), row(2), row(3)]))})
+    response = client.post(
+        "/permits/",
+        {"mode": "all_or_nothing", "file": SimpleUploadedFile("台账.xlsx", book([row(1), row(2), row(3)]))},
+    )
     assert response.status_code == 302 and response["Location"].startswith("/jobs/")
     job = _run(Job.objects.latest("pk"))
     assert job.result["created"] == 3 and Project.objects.count() == before + 3

@@ -13,8 +13,10 @@ from countyhall.core.models import User
 
 pytestmark = pytest.mark.django_db
 
-ARTEFACTS = re.compile(r"(?<![A-Za-z0-9])[A-E]\d{1,2}(?![0-9])|第\s*\d+\s*行|\bline \d+|\b(permit|emergency|canteen|heating)"
-                       r"\.[a-z_]+|COUNTYHALL_[A-Z_]+|\b(permits|emergency)\.[A-Z][A-Za-z]+\b|Forbidden")
+ARTEFACTS = re.compile(
+    r"(?<![A-Za-z0-9])[A-E]\d{1,2}(?![0-9])|第\s*\d+\s*行|\bline \d+|\b(permit|emergency|canteen|heating)"
+    r"\.[a-z_]+|COUNTYHALL_[A-Z_]+|\b(permits|emergency)\.[A-Z][A-Za-z]+\b|Forbidden"
+)
 TECH = re.compile(r'<details class="tech-info">.*?</details>', re.S)
 TAGS = re.compile(r"<script.*?</script>|<style.*?</style>|<[^>]+>", re.S)
 
@@ -30,7 +32,7 @@ def demo():
 
 def visible(html: str) -> str:
     # The page's own content: the shared header and demo banner are core's (checked by core's own test).
-    main = html[html.find("<main>"):]
+    main = html[html.find("<main>") :]
     return TAGS.sub(" ", TECH.sub(" ", main))
 
 
@@ -53,8 +55,9 @@ def _pages(username):
     return pages
 
 
-@pytest.mark.parametrize("username", ["shenpi", "renfang", "ziran", "zhujian", "fagai", "qiye", "yingji",
-                                      "dianchang", "tianzhen"])
+@pytest.mark.parametrize(
+    "username", ["shenpi", "renfang", "ziran", "zhujian", "fagai", "qiye", "yingji", "dianchang", "tianzhen"]
+)
 def test_no_developer_artefacts_outside_tech_info(client, demo, username):
     client.force_login(User.objects.get(username=username))
     for url in _pages(username):
@@ -63,5 +66,8 @@ def test_no_developer_artefacts_outside_tech_info(client, demo, username):
             continue
         assert response.status_code == 200, (username, url, response.status_code)
         found = ARTEFACTS.search(visible(response.content.decode()))
-        assert found is None, (username, url, found and visible(response.content.decode())[
-            max(found.start() - 60, 0):found.end() + 40])
+        assert found is None, (
+            username,
+            url,
+            found and visible(response.content.decode())[max(found.start() - 60, 0) : found.end() + 40],
+        )

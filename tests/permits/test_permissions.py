@@ -59,10 +59,17 @@ def scene(world, make_user):
     users["development"] = make_user("fagai", "development")
     users["auditor"] = make_user("audit-p", "auditor")
     users["admin"] = world["admin"]
-    other = project_register(actor=users["approval"], code="2021-370322-70-03-000002", name="乙项目",
-                             category="social_civil", site=county, applicant=firm_b_org)
-    case = permit_stage_submit(actor=users["approval"], project=world["project"], stage="立项用地规划许可",
-                               accepted_on=D(2021, 9, 1))
+    other = project_register(
+        actor=users["approval"],
+        code="2021-370322-70-03-000002",
+        name="乙项目",
+        category="social_civil",
+        site=county,
+        applicant=firm_b_org,
+    )
+    case = permit_stage_submit(
+        actor=users["approval"], project=world["project"], stage="立项用地规划许可", accepted_on=D(2021, 9, 1)
+    )
     return {**world, "users": users, "other": other, "case": case}
 
 
@@ -73,27 +80,65 @@ def test_project_register_is_checked_in_the_service(scene):
     site, applicant = scene["project"].site, scene["project"].applicant
     for key in ("resources", "housing", "firm_a", "auditor"):
         with pytest.raises(AccessDenied):
-            project_register(actor=scene["users"][key], code=f"2021-370322-70-03-1{key[:3]}", name="x",
-                             category="social_civil", site=site, applicant=applicant)
+            project_register(
+                actor=scene["users"][key],
+                code=f"2021-370322-70-03-1{key[:3]}",
+                name="x",
+                category="social_civil",
+                site=site,
+                applicant=applicant,
+            )
     with pytest.raises(AccessDenied):
-        project_register(actor="cli:someone", code="2021-370322-70-03-100009", name="x", category="social_civil",
-                         site=site, applicant=applicant)
-    assert project_register(actor=scene["users"]["development"], code="2021-370322-70-03-100010", name="发改登记",
-                            category="social_civil", site=site, applicant=applicant).pk
+        project_register(
+            actor="cli:someone",
+            code="2021-370322-70-03-100009",
+            name="x",
+            category="social_civil",
+            site=site,
+            applicant=applicant,
+        )
+    assert project_register(
+        actor=scene["users"]["development"],
+        code="2021-370322-70-03-100010",
+        name="发改登记",
+        category="social_civil",
+        site=site,
+        applicant=applicant,
+    ).pk
 
 
 def test_stage_configuration_fees_and_ledger_only_for_their_roles(scene):
     users, orgs = scene["users"], scene["orgs"]
     with pytest.raises(AccessDenied):
-        stage_limit_set(actor=users["housing"], category="social_civil", stage="施工许可", working_days=5,
-                        lead=orgs["housing"], participants=[], basis="x")
+        stage_limit_set(
+            actor=users["housing"],
+            category="social_civil",
+            stage="施工许可",
+            working_days=5,
+            lead=orgs["housing"],
+            participants=[],
+            basis="x",
+        )
     # The demo loader and the command line configure stages: explicitly allowed. Their limits are governed figures:
     # no system actor proposes them (four eyes need two people).
-    assert stage_limit_set(actor=SystemActor("demo"), category="social_civil", stage="施工许可",
-                           lead=orgs["housing"], participants=[], basis="x").pk
+    assert stage_limit_set(
+        actor=SystemActor("demo"),
+        category="social_civil",
+        stage="施工许可",
+        lead=orgs["housing"],
+        participants=[],
+        basis="x",
+    ).pk
     with pytest.raises(AccessDenied):
-        stage_limit_set(actor=SystemActor("demo"), category="social_civil", stage="施工许可", working_days=5,
-                        lead=orgs["housing"], participants=[], basis="x")
+        stage_limit_set(
+            actor=SystemActor("demo"),
+            category="social_civil",
+            stage="施工许可",
+            working_days=5,
+            lead=orgs["housing"],
+            participants=[],
+            basis="x",
+        )
     with pytest.raises(AccessDenied):
         fees_record(actor=users["housing"], project=scene["project"], paid_on=D(2021, 9, 1), proof="JF-1")
     fees_record(actor=users["approval"], project=scene["project"], paid_on=D(2021, 9, 1), proof="JF-1")
@@ -102,8 +147,14 @@ def test_stage_configuration_fees_and_ledger_only_for_their_roles(scene):
 
 
 # key: may record (the window; the stage's lead department) or not (no part in the project yet, a firm, an auditor)
-ASSESSMENT_CASES = [("approval", True), ("resources", True), ("housing", False), ("development", False),
-                    ("firm_a", False), ("auditor", False)]
+ASSESSMENT_CASES = [
+    ("approval", True),
+    ("resources", True),
+    ("housing", False),
+    ("development", False),
+    ("firm_a", False),
+    ("auditor", False),
+]
 
 
 def test_assessments_and_residential_figures_by_departments_on_the_project(scene):
@@ -111,13 +162,15 @@ def test_assessments_and_residential_figures_by_departments_on_the_project(scene
     for key, allowed in ASSESSMENT_CASES:
         user = scene["users"][key]
         if allowed:
-            assessment_record(actor=user, project=project, kind="地震安全性评价", completed_on=D(2021, 9, 2),
-                              reference="x")
+            assessment_record(
+                actor=user, project=project, kind="地震安全性评价", completed_on=D(2021, 9, 2), reference="x"
+            )
             residential_record(actor=user, project=project, households=100, elderly_room_m2=Decimal("30"))
             continue
         with pytest.raises(AccessDenied):
-            assessment_record(actor=user, project=project, kind="地震安全性评价", completed_on=D(2021, 9, 2),
-                              reference="x")
+            assessment_record(
+                actor=user, project=project, kind="地震安全性评价", completed_on=D(2021, 9, 2), reference="x"
+            )
         with pytest.raises(AccessDenied):
             residential_record(actor=user, project=project, households=100, elderly_room_m2=Decimal("30"))
 
@@ -125,11 +178,16 @@ def test_assessments_and_residential_figures_by_departments_on_the_project(scene
 def test_firm_a_applies_for_its_own_project_not_firm_b(scene):
     users = scene["users"]
     with pytest.raises(AccessDenied):
-        permit_stage_apply(actor=users["firm_a"], project=scene["other"], stage="立项用地规划许可", on=D(2021, 9, 1))
+        permit_stage_apply(
+            actor=users["firm_a"], project=scene["other"], stage="立项用地规划许可", on=D(2021, 9, 1)
+        )
     with pytest.raises(AccessDenied):
-        permit_stage_apply(actor=users["housing"], project=scene["other"], stage="立项用地规划许可", on=D(2021, 9, 1))
-    case = permit_stage_apply(actor=users["firm_b"], project=scene["other"], stage="立项用地规划许可",
-                              on=D(2021, 9, 1))
+        permit_stage_apply(
+            actor=users["housing"], project=scene["other"], stage="立项用地规划许可", on=D(2021, 9, 1)
+        )
+    case = permit_stage_apply(
+        actor=users["firm_b"], project=scene["other"], stage="立项用地规划许可", on=D(2021, 9, 1)
+    )
     with pytest.raises(AccessDenied):  # a firm never accepts, not even its own case
         case_accept(actor=users["firm_b"], case=case, on=D(2021, 9, 2))
     with pytest.raises(AccessDenied):  # 县住建局 does not lead this stage
@@ -147,12 +205,26 @@ def test_reviewers_on_the_case_opine_and_only_the_lead_decides(scene):
     review_give(actor=users["resources"], case=case, opinion="approve", on=D(2021, 9, 2))
     with pytest.raises(AccessDenied):  # the window reviews here but does not lead
         case_decide(actor=users["approval"], case=case, approve=True, on=D(2021, 9, 3))
-    assert case_decide(actor=users["resources"], case=case, approve=True, on=D(2021, 9, 3)).status == "approved"
+    assert (
+        case_decide(actor=users["resources"], case=case, approve=True, on=D(2021, 9, 3)).status == "approved"
+    )
     with pytest.raises(AccessDenied):
-        commitment_accept(actor=users["housing"], case=case, item="x", area="general", committed_on=D(2021, 9, 3),
-                          check_due=D(2021, 10, 3))
-    assert commitment_accept(actor=users["resources"], case=case, item="x", area="general",
-                             committed_on=D(2021, 9, 3), check_due=D(2021, 10, 3)).pk
+        commitment_accept(
+            actor=users["housing"],
+            case=case,
+            item="x",
+            area="general",
+            committed_on=D(2021, 9, 3),
+            check_due=D(2021, 10, 3),
+        )
+    assert commitment_accept(
+        actor=users["resources"],
+        case=case,
+        item="x",
+        area="general",
+        committed_on=D(2021, 9, 3),
+        check_due=D(2021, 10, 3),
+    ).pk
 
 
 def test_extensions_notes_credit_reports_and_the_sweep(scene):
@@ -169,12 +241,20 @@ def test_extensions_notes_credit_reports_and_the_sweep(scene):
         case_note_add(actor=users["firm_b"], case=case, text="x")
     assert case_note_add(actor=users["firm_a"], case=case, text="x").internal is False
     with pytest.raises(AccessDenied):
-        credit_record_add(actor=users["resources"], organisation=orgs["approval"], reason="violation", detail="x",
-                          listed_on=D(2021, 9, 1))
-    assert credit_record_add(actor=users["housing"], practitioner="某人", reason="violation", detail="x",
-                             listed_on=D(2021, 9, 1)).pk
+        credit_record_add(
+            actor=users["resources"],
+            organisation=orgs["approval"],
+            reason="violation",
+            detail="x",
+            listed_on=D(2021, 9, 1),
+        )
+    assert credit_record_add(
+        actor=users["housing"], practitioner="某人", reason="violation", detail="x", listed_on=D(2021, 9, 1)
+    ).pk
     with pytest.raises(AccessDenied):  # 县住建局 leads nothing it could report for 县自然资源局
-        progress_report_submit(actor=users["housing"], lead=orgs["resources"], year=2021, month=9, on=D(2021, 9, 20))
+        progress_report_submit(
+            actor=users["housing"], lead=orgs["resources"], year=2021, month=9, on=D(2021, 9, 20)
+        )
     with pytest.raises(AccessDenied):  # the sweep is the daily system task, not a user's button
         clock_sweep(actor=users["approval"], on=D(2021, 9, 6))
     assert clock_sweep(actor=SystemActor("system"), on=D(2021, 9, 6)) is not None
@@ -190,17 +270,29 @@ def _mine(make_user, role: str, n: int):
     from countyhall.permits.models import Project, Review
 
     site = Division.objects.get(code="370322001201")
-    org = Organisation.objects.create(name=f"机构{n}", kind="enterprise" if role == Role.APPLICANT_FIRM
-                                      else "department", division=site.parent)
+    org = Organisation.objects.create(
+        name=f"机构{n}",
+        kind="enterprise" if role == Role.APPLICANT_FIRM else "department",
+        division=site.parent,
+    )
     user = _user(make_user, f"table-{n}", role, org)
-    project = Project.objects.create(code=f"2021-370322-70-03-9{n:05d}", name="表", category="social_civil",
-                                     site=site, applicant=org)
-    case = Case.objects.create(project=project, stage="立项用地规划许可", stage_order=0, lead=org,
-                               applied_on=D(2021, 9, 1), accepted_on=D(2021, 9, 1), working_days=10)
+    project = Project.objects.create(
+        code=f"2021-370322-70-03-9{n:05d}", name="表", category="social_civil", site=site, applicant=org
+    )
+    case = Case.objects.create(
+        project=project,
+        stage="立项用地规划许可",
+        stage_order=0,
+        lead=org,
+        applied_on=D(2021, 9, 1),
+        accepted_on=D(2021, 9, 1),
+        working_days=10,
+    )
     Review.objects.create(case=case, department=org)
     someone = make_user(f"requester-{n}", Role.NATURAL_RESOURCES)
-    extension = Extension.objects.create(case=case, working_days=1, reason="x", requested_by=someone,
-                                         requested_on=D(2021, 9, 2))
+    extension = Extension.objects.create(
+        case=case, working_days=1, reason="x", requested_by=someone, requested_on=D(2021, 9, 2)
+    )
     return user, project, case, extension, org
 
 
@@ -247,14 +339,24 @@ def test_a_system_actor_is_allowed_only_where_explicit(world):
     project = world["project"]
     case = Case(project=project, lead=world["orgs"]["resources"])
     answers = _answers(system, project, case, Extension(case=case), world["orgs"]["resources"])
-    assert {action for action, yes in answers.items() if yes} == {"permits.stage_limit_set", "permits.clock_sweep"}
+    assert {action for action, yes in answers.items() if yes} == {
+        "permits.stage_limit_set",
+        "permits.clock_sweep",
+    }
 
 
 def test_role_grants_not_on_the_table_open_nothing(world, make_user):
     user = make_user("canteen-table", Role.CANTEEN_OPERATOR)
     RoleGrant.objects.filter(user=user).delete()
-    assert not any(_answers(user, world["project"], Case(project=world["project"], lead=world["orgs"]["approval"]),
-                            Extension(), world["orgs"]["approval"]).values())
+    assert not any(
+        _answers(
+            user,
+            world["project"],
+            Case(project=world["project"], lead=world["orgs"]["approval"]),
+            Extension(),
+            world["orgs"]["approval"],
+        ).values()
+    )
 
 
 def test_the_access_page_shows_the_permit_table(client, world):

@@ -14,8 +14,13 @@ D = dt.date
 
 @pytest.mark.parametrize(
     ("category", "days", "stages"),
-    [("social_industrial", 45, 4), ("social_civil", 45, 4), ("land_with_scheme", 35, 3), ("gov_investment", 70, 4),
-     ("gov_renovation", 45, 4)],
+    [
+        ("social_industrial", 45, 4),
+        ("social_civil", 45, 4),
+        ("land_with_scheme", 35, 3),
+        ("gov_investment", 70, 4),
+        ("gov_renovation", 45, 4),
+    ],
 )
 def test_time_limit(category, days, stages):
     out = calc("permit.time_limit", {"category": category})
@@ -40,16 +45,32 @@ def reference_due(start: D, days: int, suspensions=()) -> D:
         ("social_civil", D(2021, 9, 29), []),  # across National Day and its make-up Saturday
         ("gov_investment", D(2021, 9, 1), []),
         ("land_with_scheme", D(2021, 9, 29), [(D(2021, 10, 8), D(2021, 10, 12))]),
-        ("social_industrial", D(2021, 10, 8), [(D(2021, 10, 9), D(2021, 10, 9)), (D(2021, 11, 1), D(2021, 11, 5))]),
+        (
+            "social_industrial",
+            D(2021, 10, 8),
+            [(D(2021, 10, 9), D(2021, 10, 9)), (D(2021, 11, 1), D(2021, 11, 5))],
+        ),
     ],
 )
 def test_due_date_matches_an_independent_count(category, accepted, suspensions):
-    out = calc("permit.due_date", {"category": category, "accepted_on": accepted.isoformat(),
-                                   "suspensions": [{"from": a.isoformat(), "to": b.isoformat()} for a, b in suspensions]})
-    days = {"social_civil": 45, "gov_investment": 70, "land_with_scheme": 35, "social_industrial": 45}[category]
+    out = calc(
+        "permit.due_date",
+        {
+            "category": category,
+            "accepted_on": accepted.isoformat(),
+            "suspensions": [{"from": a.isoformat(), "to": b.isoformat()} for a, b in suspensions],
+        },
+    )
+    days = {"social_civil": 45, "gov_investment": 70, "land_with_scheme": 35, "social_industrial": 45}[
+        category
+    ]
     assert out["due"] == reference_due(accepted, days, suspensions).isoformat()
     assert out["suspended_working_days"] == sum(
-        1 for a, b in suspensions for n in range((b - a).days + 1) if chinese_calendar.is_workday(a + dt.timedelta(n)))
+        1
+        for a, b in suspensions
+        for n in range((b - a).days + 1)
+        if chinese_calendar.is_workday(a + dt.timedelta(n))
+    )
 
 
 @pytest.mark.django_db
@@ -60,24 +81,44 @@ def test_due_date_matches_an_independent_count(category, accepted, suspensions):
         ("social_industrial", D(2022, 1, 20), [], D(2022, 3, 29), 0),  # Spring Festival 2022
         # 补正 from the make-up Saturday 29 Jan into the holiday and out to 8 Feb: only 4 working days stop.
         ("land_with_scheme", D(2022, 1, 20), [(D(2022, 1, 29), D(2022, 2, 8))], D(2022, 3, 21), 4),
-        ("gov_renovation", D(2021, 9, 30), [(D(2021, 10, 1), D(2021, 10, 7))], D(2021, 12, 8), 0),  # a stop in the holiday only
+        (
+            "gov_renovation",
+            D(2021, 9, 30),
+            [(D(2021, 10, 1), D(2021, 10, 7))],
+            D(2021, 12, 8),
+            0,
+        ),  # a stop in the holiday only
     ],
 )
 def test_due_dates_across_national_day_and_spring_festival(category, accepted, suspensions, due, suspended):
-    out = calc("permit.due_date", {"category": category, "accepted_on": accepted.isoformat(),
-                                   "suspensions": [{"from": a.isoformat(), "to": b.isoformat()} for a, b in suspensions]})
+    out = calc(
+        "permit.due_date",
+        {
+            "category": category,
+            "accepted_on": accepted.isoformat(),
+            "suspensions": [{"from": a.isoformat(), "to": b.isoformat()} for a, b in suspensions],
+        },
+    )
     assert (out["due"], out["suspended_working_days"]) == (due.isoformat(), suspended)
 
 
 @pytest.mark.django_db
 def test_due_date_errors():
     with pytest.raises(RuleInputError) as error:
-        calc("permit.due_date", {"category": "social_civil", "accepted_on": "2021-09-29",
-                                 "suspensions": [{"from": "2021-10-12", "to": "2021-10-08"}]})
+        calc(
+            "permit.due_date",
+            {
+                "category": "social_civil",
+                "accepted_on": "2021-09-29",
+                "suspensions": [{"from": "2021-10-12", "to": "2021-10-08"}],
+            },
+        )
     assert error.value.field == "suspensions.0.to"
     with pytest.raises(RuleInputError) as error:
         calc("permit.due_date", {"category": "social_civil", "accepted_on": "2022-12-01"})
-    assert error.value.field == "calendar" and "2023" in error.value.message  # the test calendar holds 2020–2022
+    assert (
+        error.value.field == "calendar" and "2023" in error.value.message
+    )  # the test calendar holds 2020–2022
 
 
 @pytest.mark.parametrize(
@@ -85,7 +126,9 @@ def test_due_date_errors():
     [(350, False, "70.00"), (350, True, "52.50"), (0, False, "0.00"), (101, False, "20.20")],
 )
 def test_elderly_rooms(households, before_2014, m2):
-    out = calc("permit.elderly_rooms", {"households": households, "area_completed_before_2014_06": before_2014})
+    out = calc(
+        "permit.elderly_rooms", {"households": households, "area_completed_before_2014_06": before_2014}
+    )
     assert out["required_m2"] == m2
 
 
@@ -101,10 +144,21 @@ def test_elderly_rooms(households, before_2014, m2):
         ("立项用地规划许可", "gov_investment", True, [], ["节能评价"]),  # L1824
         ("工程建设许可", "social_civil", False, ["地震安全性评价"], []),  # L1578
         ("工程建设许可", "gov_investment", False, ["地震安全性评价"], []),
-        ("施工许可", "social_civil", False, ["环境影响评价", "文物影响评价", "节能评价", "水土保持方案"], []),  # L1580
+        (
+            "施工许可",
+            "social_civil",
+            False,
+            ["环境影响评价", "文物影响评价", "节能评价", "水土保持方案"],
+            [],
+        ),  # L1580
         ("施工许可", "social_civil", True, [], ["文物影响评价", "水土保持方案", "环境影响评价", "节能评价"]),
-        ("工程建设许可和施工许可", "land_with_scheme", False,
-         ["地震安全性评价", "环境影响评价", "文物影响评价", "节能评价", "水土保持方案"], []),
+        (
+            "工程建设许可和施工许可",
+            "land_with_scheme",
+            False,
+            ["地震安全性评价", "环境影响评价", "文物影响评价", "节能评价", "水土保持方案"],
+            [],
+        ),
     ],
 )
 def test_assessments_before_each_stage(stage, category, zone, required, covered):
@@ -122,11 +176,25 @@ def test_assessments_need_the_category():
 @pytest.mark.parametrize(
     ("category", "names", "second_items"),
     [
-        ("social_industrial", ["立项用地规划许可", "工程建设许可", "施工许可", "竣工验收"],
-         ["设计方案审查", "施工图设计文件审查（含消防设计审查、人防设计审查等）", "建设工程规划许可证核发"]),
+        (
+            "social_industrial",
+            ["立项用地规划许可", "工程建设许可", "施工许可", "竣工验收"],
+            [
+                "设计方案审查",
+                "施工图设计文件审查（含消防设计审查、人防设计审查等）",
+                "建设工程规划许可证核发",
+            ],
+        ),
         # 拿地即开工: one merged stage, and no design-scheme review (二、（四）).
-        ("land_with_scheme", ["立项用地规划许可", "工程建设许可和施工许可", "竣工验收"],
-         ["施工图设计文件审查（含消防设计审查、人防设计审查等）", "建设工程规划许可证核发", "施工许可证核发"]),
+        (
+            "land_with_scheme",
+            ["立项用地规划许可", "工程建设许可和施工许可", "竣工验收"],
+            [
+                "施工图设计文件审查（含消防设计审查、人防设计审查等）",
+                "建设工程规划许可证核发",
+                "施工许可证核发",
+            ],
+        ),
     ],
 )
 def test_stages_with_their_items_leads_and_merged_items(category, names, second_items):
@@ -135,5 +203,10 @@ def test_stages_with_their_items_leads_and_merged_items(category, names, second_
     assert out["stages"][1]["items"] == second_items
     assert out["stages"][0]["leads"] == ["县发展和改革局", "县行政审批服务局", "县自然资源局"]
     merged = {m["label"]: m["items"] for m in out["merged_items"]}
-    assert ["建设工程质量监督手续", "建设工程安全监督手续", "建筑工程施工许可证核发", "消防设计审查"] in merged.values()
+    assert [
+        "建设工程质量监督手续",
+        "建设工程安全监督手续",
+        "建筑工程施工许可证核发",
+        "消防设计审查",
+    ] in merged.values()
     assert {c["clause"] for c in out["citations"]} >= {"二、（三）", "二、（一）2"}

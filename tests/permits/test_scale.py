@@ -141,7 +141,9 @@ def test_desk_shown_lists_the_first_rows_with_the_full_counts(world, county_tree
     page = department_desk(organisation=org, on=D(2022, 7, 1), shown=2)
     for kind in ("overdue", "due_soon", "open"):
         assert page["counts"][kind] == full["counts"][kind] == len(full[kind])
-        assert [(r.review.pk, r.clock) for r in page[kind]] == [(r.review.pk, r.clock) for r in full[kind]][:2]
+        assert [(r.review.pk, r.clock) for r in page[kind]] == [(r.review.pk, r.clock) for r in full[kind]][
+            :2
+        ]
     assert page["counts"]["leading"] == len(full["leading"])
     assert [row["case"].pk for row in page["leading"]] == [row["case"].pk for row in full["leading"]][:2]
     # The clocks from plain columns are review_clock's.

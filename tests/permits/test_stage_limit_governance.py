@@ -29,9 +29,17 @@ def second(world):
 
 def _propose(world, days: int, on: dt.date, stage: str = STAGE) -> PolicyChange:
     limit = StageLimit.objects.get(category="social_civil", stage=stage)
-    stage_limit_set(actor=world["admin"], category="social_civil", stage=stage, working_days=days, lead=limit.lead,
-                    participants=list(limit.participants.all()), basis=limit.basis, valid_from=on,
-                    reason="县行政审批服务局流程图修订")
+    stage_limit_set(
+        actor=world["admin"],
+        category="social_civil",
+        stage=stage,
+        working_days=days,
+        lead=limit.lead,
+        participants=list(limit.participants.all()),
+        basis=limit.basis,
+        valid_from=on,
+        reason="县行政审批服务局流程图修订",
+    )
     return PolicyChange.objects.filter(state="proposed").latest("pk")
 
 
@@ -49,29 +57,40 @@ def test_a_stage_limit_changes_from_its_date_only_when_a_second_administrator_ap
         policy_change_approve(actor=world["admin"], change=change)  # the proposer cannot approve
     _approve(second, change)
     assert limit.figures_on(D(2021, 9, 30)) == (10, None) and limit.figures_on(D(2021, 10, 1)) == (12, None)
-    case = permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage=STAGE,
-                               accepted_on=D(2021, 10, 8))
+    case = permit_stage_submit(
+        actor=world["users"]["approval"], project=world["project"], stage=STAGE, accepted_on=D(2021, 10, 8)
+    )
     assert case.working_days == 12  # the figure in force on the application day
-    assert AuditEntry.objects.filter(object_type="core.PolicyChange", note__startswith="批准政策变更").exists()
+    assert AuditEntry.objects.filter(
+        object_type="core.PolicyChange", note__startswith="批准政策变更"
+    ).exists()
 
 
 def test_an_open_case_takes_the_approved_figure_and_its_due_date_moves(world, second):
-    case = permit_stage_submit(actor=world["users"]["approval"], project=world["project"], stage=STAGE,
-                               accepted_on=D(2021, 9, 29))
+    case = permit_stage_submit(
+        actor=world["users"]["approval"], project=world["project"], stage=STAGE, accepted_on=D(2021, 9, 29)
+    )
     change = _propose(world, 12, D(2021, 9, 29))
     change = _approve(second, change)
     moved = change.impact[0]["rows"]
-    assert len(moved) == 1 and moved[0][3] == "10 / 10" and moved[0][4] == "12 / 12" and moved[0][5] < moved[0][6]
+    assert (
+        len(moved) == 1
+        and moved[0][3] == "10 / 10"
+        and moved[0][4] == "12 / 12"
+        and moved[0][5] < moved[0][6]
+    )
     case.refresh_from_db()
     assert case.working_days == 12
-    assert AuditEntry.objects.filter(object_type="permits.Case", object_id=str(case.pk),
-                                     note__contains=f"编号 {change.pk}").exists()
+    assert AuditEntry.objects.filter(
+        object_type="permits.Case", object_id=str(case.pk), note__contains=f"编号 {change.pk}"
+    ).exists()
 
 
 def test_a_decided_case_locks_its_figure(world, second):
     users = world["users"]
-    case = permit_stage_submit(actor=users["approval"], project=world["project"], stage=STAGE,
-                               accepted_on=D(2021, 9, 29))
+    case = permit_stage_submit(
+        actor=users["approval"], project=world["project"], stage=STAGE, accepted_on=D(2021, 9, 29)
+    )
     for review in case.reviews.select_related("department"):
         user = next(u for u in users.values() if u.organisation_id == review.department_id)
         review_give(actor=user, case=case, opinion="approve", on=D(2021, 9, 30))
@@ -112,14 +131,22 @@ def test_a_limit_proposed_on_the_figure_page_keeps_the_services_bounds(client, w
 
     key = f"permit.stage_limit.social_civil.land_use_planning.{figure}"
     client.force_login(world["admin"])
-    response = client.post(f"/policy/changes/new/parameter/{key}/", {
-        "change-value": value, "change-valid_from": "2022-07-01", "change-reason": "流程图修订后录入"})
+    response = client.post(
+        f"/policy/changes/new/parameter/{key}/",
+        {"change-value": value, "change-valid_from": "2022-07-01", "change-reason": "流程图修订后录入"},
+    )
     assert response.status_code == 302 and response["Location"] == f"/policy/parameters/{key}/"
     assert not PolicyChange.objects.filter(key=key, state="proposed").exists()
     assert "至少为 1 个工作日" in client.get(response["Location"]).content.decode()
     with pytest.raises(ServiceError) as caught:
-        policy_change_propose(actor=world["admin"], kind="parameter", key=key, value=0, valid_from=D(2022, 7, 1),
-                              reason="流程图修订后录入")
+        policy_change_propose(
+            actor=world["admin"],
+            kind="parameter",
+            key=key,
+            value=0,
+            valid_from=D(2022, 7, 1),
+            reason="流程图修订后录入",
+        )
     assert caught.value.field == "value"
 
 
@@ -132,9 +159,24 @@ def test_a_review_limit_without_its_stage_limit_stays_within_the_total(world, va
 
     key = "permit.stage_limit.social_industrial.works_permit.review_working_days"
     with pytest.raises(ServiceError) as caught:
-        policy_change_propose(actor=world["admin"], kind="parameter", key=key, value=value, valid_from=D(2022, 7, 1),
-                              reason="流程图修订后录入")
+        policy_change_propose(
+            actor=world["admin"],
+            kind="parameter",
+            key=key,
+            value=value,
+            valid_from=D(2022, 7, 1),
+            reason="流程图修订后录入",
+        )
     assert caught.value.field == "value" and "总时限" in caught.value.message
     assert not PolicyChange.objects.filter(key=key).exists()
-    assert policy_change_propose(actor=world["admin"], kind="parameter", key=key, value="5", valid_from=D(2022, 7, 1),
-                                 reason="流程图修订后录入").value == 5
+    assert (
+        policy_change_propose(
+            actor=world["admin"],
+            kind="parameter",
+            key=key,
+            value="5",
+            valid_from=D(2022, 7, 1),
+            reason="流程图修订后录入",
+        ).value
+        == 5
+    )

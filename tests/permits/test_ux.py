@@ -404,11 +404,15 @@ def test_a_correction_sets_the_builder_only_to_an_organisation_that_may_build(sc
     Project.objects.filter(pk=project.pk).update(category="gov_investment", land_supply="allocation")
     project.refresh_from_db()
     for kind in ("canteen_operator", "care_organisation", "village_committee", "other"):
-        stranger = Organisation.objects.create(name=f"非建设单位-{kind}", kind=kind, division=county_tree["county"])
+        stranger = Organisation.objects.create(
+            name=f"非建设单位-{kind}", kind=kind, division=county_tree["county"]
+        )
         with pytest.raises(ServiceError) as err:
             project_correct(actor=window, project=project, reason="更正建设单位", applicant=stranger)
         assert err.value.field == "applicant"
-    builder = Organisation.objects.create(name="县城投示例公司", kind="enterprise", division=county_tree["county"])
+    builder = Organisation.objects.create(
+        name="县城投示例公司", kind="enterprise", division=county_tree["county"]
+    )
     project_correct(actor=window, project=project, reason="更正建设单位", applicant=builder)
     project.refresh_from_db()
     assert project.applicant == builder

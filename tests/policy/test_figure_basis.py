@@ -27,7 +27,9 @@ ELSEWHERE = {
     ),
     # 1号's cycle (merged in session 20): the unit enters its planned investment and upper-level funding; 财政局
     # enters the approved investment when it co-signs (三、（二）); a plan entry carries that entered figure.
-    "egov.Application": FigureBasis(entered=("planned_investment", "upper_level_funded", "upper_level_reference")),
+    "egov.Application": FigureBasis(
+        entered=("planned_investment", "upper_level_funded", "upper_level_reference")
+    ),
     "egov.Review": FigureBasis(entered=("approved_investment",)),
     "egov.PlanEntry": FigureBasis(entered=("investment",), note="the co-signed approved investment"),
     # The gazette registry (parser code owned elsewhere): a clause's outline depth, not a figure.

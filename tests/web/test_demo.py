@@ -30,8 +30,13 @@ def test_permit_demo_pages_for_each_role(demo, client):
     garden = Project.objects.get(code="2022-370322-70-03-000456")
     for username in ("shenpi", "ziran", "zhujian", "renfang", "auditor", "admin"):
         client.force_login(User.objects.get(username=username))
-        for url in ("/permits/", "/permits/limits/", "/permits/credit/", "/permits/reports/",
-                    f"/permits/p/{plant.pk}/"):
+        for url in (
+            "/permits/",
+            "/permits/limits/",
+            "/permits/credit/",
+            "/permits/reports/",
+            f"/permits/p/{plant.pk}/",
+        ):
             assert client.get(url).status_code == 200, (username, url)
         if username not in ("auditor", "admin"):
             assert client.get("/permits/desk/").status_code == 200, username
@@ -42,7 +47,9 @@ def test_permit_demo_pages_for_each_role(demo, client):
     assert plant.code in client.get("/permits/").content.decode()
     assert client.get(f"/permits/p/{garden.pk}/").status_code == 404  # another firm's project
     client.force_login(User.objects.get(username="shenpi"))
-    html = client.get(f"/permits/reports/?lead={plant.cases.first().lead_id}&year=2022&month=6").content.decode()
+    html = client.get(
+        f"/permits/reports/?lead={plant.cases.first().lead_id}&year=2022&month=6"
+    ).content.decode()
     assert "锦绣家园二期" in html  # rooms overdue for hand-over to 民政 (filed 2022-02-28)
 
 

@@ -104,10 +104,13 @@ def test_parameter_pages_and_api(client):
 def test_calc_page_shows_result_and_errors(client, make_user):
     # The working-day rule is a staff tool (not marked public): citizens get the public rules only.
     client.force_login(make_user("calc-staff", "approval"))
-    html = client.post("/calc/", {"rule": "calendar.add_working_days",
-                                  "input": '{"start": "2021-09-29", "days": 5}'}).content.decode()
+    html = client.post(
+        "/calc/", {"rule": "calendar.add_working_days", "input": '{"start": "2021-09-29", "days": 5}'}
+    ).content.decode()
     assert "2021-10-12" in html and "高政办发〔2021〕3号" in html and "C3" in html
-    html = client.post("/calc/", {"rule": "calendar.add_working_days", "input": '{"start": "x", "days": 5}'}).content.decode()
+    html = client.post(
+        "/calc/", {"rule": "calendar.add_working_days", "input": '{"start": "x", "days": 5}'}
+    ).content.decode()
     assert "输入有误" in html and "start" in html
 
 
@@ -117,12 +120,15 @@ def test_calendar_pages(client, make_user):
     html = client.get("/calendar/2021/10/").content.decode()
     assert "调休上班" in html and "国庆节" in html
     assert client.get("/calendar/2031/1/").status_code == 404
-    response = client.post("/calendar/2021/10/", {"date": "2021-10-08", "kind": "holiday", "holiday_name": "",
-                                                  "note": "测试"})
+    response = client.post(
+        "/calendar/2021/10/", {"date": "2021-10-08", "kind": "holiday", "holiday_name": "", "note": "测试"}
+    )
     assert response.status_code == 302
     client.force_login(make_user("cal-user", "finance"))
     client.post("/calendar/2021/10/", {"date": "2021-10-11", "kind": "holiday", "note": "x"})
-    assert "工作日" in client.get("/api/v1/calendar/2021/10").json()["days"][10]["kind"].replace("workday", "工作日")
+    assert "工作日" in client.get("/api/v1/calendar/2021/10").json()["days"][10]["kind"].replace(
+        "workday", "工作日"
+    )
 
 
 @pytest.mark.django_db
@@ -170,7 +176,13 @@ def test_notices_page_shows_what_the_outbox_delivered_to_my_organisation(client,
     from countyhall.core.notifications import notify
 
     mine, other = make_user("n-mine", "emergency"), make_user("n-other", "emergency")
-    notify(channel="in_app", recipient="我", organisation=mine.organisation, subject="超期督办", body="示例事项已超期")
+    notify(
+        channel="in_app",
+        recipient="我",
+        organisation=mine.organisation,
+        subject="超期督办",
+        body="示例事项已超期",
+    )
     notify(channel="in_app", recipient="他", organisation=other.organisation, subject="别人的通知", body="x")
     client.force_login(mine)
     html = client.get("/notices/").content.decode()

@@ -66,8 +66,18 @@ def lunch_recorded(lunch) -> None:
     with connection.cursor() as cursor:
         if lunch.elder_id is not None:
             backdated = accepted and recorded_on(lunch.recorded_at) != lunch.meal_date
-            cursor.execute(_FLAG_SQL, [lunch.elder_id, lunch.meal_date, backdated, lunch.elder_id, lunch.meal_date,
-                                       Lunch.Status.VOIDED, backdated])
+            cursor.execute(
+                _FLAG_SQL,
+                [
+                    lunch.elder_id,
+                    lunch.meal_date,
+                    backdated,
+                    lunch.elder_id,
+                    lunch.meal_date,
+                    Lunch.Status.VOIDED,
+                    backdated,
+                ],
+            )
         if accepted:
             cursor.execute(_DAY_ADD_SQL, [lunch.facility_id, lunch.meal_date])
 
@@ -78,7 +88,8 @@ def lunch_voided(lunch) -> None:
     from countyhall.canteens.models import LunchDay
 
     LunchDay.objects.filter(facility_id=lunch.facility_id, meal_date=lunch.meal_date).update(
-        accepted=F("accepted") - 1)
+        accepted=F("accepted") - 1
+    )
 
 
 BATCH = 5000
@@ -95,22 +106,51 @@ def checks_rebuild(*, lunch_model=None, day_model=None, flag_model=None) -> dict
     with transaction.atomic():
         day_model.objects.all().delete()
         flag_model.objects.all().delete()
-        days = (lunch_model.objects.filter(status=accepted).values("facility_id", "meal_date").order_by()
-                .annotate(n=Count("id")))
-        written_days = _write(day_model, (day_model(facility_id=row["facility_id"], meal_date=row["meal_date"],
-                                                    accepted=row["n"]) for row in days.iterator(chunk_size=BATCH)))
+        days = (
+            lunch_model.objects.filter(status=accepted)
+            .values("facility_id", "meal_date")
+            .order_by()
+            .annotate(n=Count("id"))
+        )
+        written_days = _write(
+            day_model,
+            (
+                day_model(facility_id=row["facility_id"], meal_date=row["meal_date"], accepted=row["n"])
+                for row in days.iterator(chunk_size=BATCH)
+            ),
+        )
         live = lunch_model.objects.exclude(status=voided).exclude(elder__isnull=True)
-        several = {(row["elder_id"], row["meal_date"])
-                   for row in live.values("elder_id", "meal_date").order_by().annotate(n=Count("id"))
-                   .filter(n__gte=2).iterator(chunk_size=BATCH)}
+        several = {
+            (row["elder_id"], row["meal_date"])
+            for row in live.values("elder_id", "meal_date")
+            .order_by()
+            .annotate(n=Count("id"))
+            .filter(n__gte=2)
+            .iterator(chunk_size=BATCH)
+        }
         zone = timezone.get_current_timezone()
-        backdated = {(row["elder_id"], row["meal_date"])
-                     for row in live.filter(status=accepted).annotate(on=TruncDate("recorded_at", tzinfo=zone))
-                     .filter(~Q(on=F("meal_date"))).values("elder_id", "meal_date").distinct().order_by()
-                     .iterator(chunk_size=BATCH)}
-        written_flags = _write(flag_model, (flag_model(elder_id=elder, meal_date=day, several=(elder, day) in several,
-                                                       backdated=(elder, day) in backdated)
-                                            for elder, day in sorted(several | backdated)))
+        backdated = {
+            (row["elder_id"], row["meal_date"])
+            for row in live.filter(status=accepted)
+            .annotate(on=TruncDate("recorded_at", tzinfo=zone))
+            .filter(~Q(on=F("meal_date")))
+            .values("elder_id", "meal_date")
+            .distinct()
+            .order_by()
+            .iterator(chunk_size=BATCH)
+        }
+        written_flags = _write(
+            flag_model,
+            (
+                flag_model(
+                    elder_id=elder,
+                    meal_date=day,
+                    several=(elder, day) in several,
+                    backdated=(elder, day) in backdated,
+                )
+                for elder, day in sorted(several | backdated)
+            ),
+        )
     return {"lunch_days": written_days, "elder_day_flags": written_flags}
 
 

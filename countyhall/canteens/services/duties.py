@@ -32,8 +32,15 @@ REPORT_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".x
 # are ZIP packages, the older Word/Excel compound files.
 _ZIP, _OLE = (b"PK\x03\x04",), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
 REPORT_SIGNATURES = {
-    ".pdf": (b"%PDF-",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".doc": _OLE, ".xls": _OLE, ".docx": _ZIP, ".xlsx": _ZIP, ".ofd": _ZIP,
+    ".pdf": (b"%PDF-",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".doc": _OLE,
+    ".xls": _OLE,
+    ".docx": _ZIP,
+    ".xlsx": _ZIP,
+    ".ofd": _ZIP,
 }
 
 
@@ -91,7 +98,9 @@ def fund_report_upload(
     if report_date > today:
         raise ServiceError("report_date", "报告日期不能晚于今天。")
     if report_date < dt.date(year, 1, 1):
-        raise ServiceError("report_date", f"报告日期不能早于所报告的 {year} 年度（应在 {year}年1月1日之后）。")
+        raise ServiceError(
+            "report_date", f"报告日期不能早于所报告的 {year} 年度（应在 {year}年1月1日之后）。"
+        )
     if file is None:
         raise ServiceError("file", "请上传资金使用报告文件。")
     name = (getattr(file, "name", "") or "").lower()
@@ -101,9 +110,11 @@ def fund_report_upload(
         raise ServiceError("file", "报告文件不能超过 20 MB。")
     if not getattr(file, "size", 0):
         raise ServiceError("file", "报告文件是空的。")
-    suffix = name[name.rfind("."):]
+    suffix = name[name.rfind(".") :]
     if not _file_head(file).startswith(REPORT_SIGNATURES[suffix]):
-        raise ServiceError("file", f"报告文件的内容不是{suffix[1:].upper()}文件（扩展名与内容不符），请上传原始文件。")
+        raise ServiceError(
+            "file", f"报告文件的内容不是{suffix[1:].upper()}文件（扩展名与内容不符），请上传原始文件。"
+        )
     already = ServiceError("year", f"{facility.name} {year} 年度的资金使用报告已上传。")
     if FundUseReport.objects.filter(facility=facility, year=year).exists():
         raise already
@@ -119,7 +130,9 @@ def fund_report_upload(
     )
     report.file.save(getattr(file, "name", "report.pdf"), file, save=False)
     try:
-        with transaction.atomic():  # a savepoint: the constraint answers an upload of the same year at the same moment
+        with (
+            transaction.atomic()
+        ):  # a savepoint: the constraint answers an upload of the same year at the same moment
             report.save()
     except IntegrityError:
         report.file.delete(save=False)

@@ -294,7 +294,9 @@ def elder_update(
         if period is None:
             raise ServiceError("tekun_support", "该老人没有特困认定，不能修改特困供养方式。")
         if period.support != tekun_support:
-            changes.append(["特困供养方式", period.get_support_display(), TekunStatus.Support(tekun_support).label])
+            changes.append(
+                ["特困供养方式", period.get_support_display(), TekunStatus.Support(tekun_support).label]
+            )
         else:
             period = None
     if not changes:
@@ -313,9 +315,15 @@ def elder_update(
         period_before = model_snapshot(period)
         period.support = tekun_support
         period.save(update_fields=["support"])
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=period, before=period_before,
-                     after=model_snapshot(period), object_repr=f"老人 #{elder.pk} 特困认定",
-                     note=f"修改供养方式：{reason}"[:200])
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=period,
+            before=period_before,
+            after=model_snapshot(period),
+            object_repr=f"老人 #{elder.pk} 特困认定",
+            note=f"修改供养方式：{reason}"[:200],
+        )
     _correction(actor, elder, ElderCorrection.Kind.EDIT, changes, reason)
     audit_record(
         actor=actor,
@@ -402,7 +410,18 @@ _EXAMPLE_ID = "37032219480512001" + check_digit("37032219480512001")
 def elder_import_template() -> bytes:
     # The example row must itself import: a valid 身份证号 (GB 11643 check digit) of someone over 60, the
     # demo county's 河口村 code, a well-formed mobile number.
-    example = [_EXAMPLE_ID, "张某某", "是", "370322101201001", "青城镇河口村", "13800000000", "A0001", "", "", ""]
+    example = [
+        _EXAMPLE_ID,
+        "张某某",
+        "是",
+        "370322101201001",
+        "青城镇河口村",
+        "13800000000",
+        "A0001",
+        "",
+        "",
+        "",
+    ]
     return workbook_bytes(sheet_title="助餐老人", headers=[c[1] for c in IMPORT_COLUMNS], rows=[example])
 
 
@@ -553,11 +572,17 @@ def _parse_rows(content: bytes, actor, progress=None) -> tuple[list[_Row], list[
         support_text = text["tekun_support"]
         support = SUPPORT_WORDS.get(support_text)
         if support_text and support is None:
-            row_errors.append(ImportRowError(number, SUPPORT_COLUMN,
-                                             f"只能填“分散”或“集中”（收到“{support_text[:10]}”）"))
+            row_errors.append(
+                ImportRowError(number, SUPPORT_COLUMN, f"只能填“分散”或“集中”（收到“{support_text[:10]}”）")
+            )
         elif text["tekun_source"] and support is None:
-            row_errors.append(ImportRowError(number, SUPPORT_COLUMN, "特困人员须填写供养方式：分散或集中"
-                                             "（只有分散供养特困人员在农村长者食堂免费就餐）"))
+            row_errors.append(
+                ImportRowError(
+                    number,
+                    SUPPORT_COLUMN,
+                    "特困人员须填写供养方式：分散或集中（只有分散供养特困人员在农村长者食堂免费就餐）",
+                )
+            )
         elif support is not None and not text["tekun_source"] and not tekun_from:
             row_errors.append(ImportRowError(number, SUPPORT_COLUMN, "未填写特困认定时不填供养方式"))
         if row_errors:
@@ -622,14 +647,27 @@ def _row_changes(
             stored = (
                 tekun_dates.get((elder.pk, row.tekun_from))
                 if tekun_dates is not None
-                else elder.tekun_periods.filter(valid_from=row.tekun_from).values_list("support", flat=True).first()
+                else elder.tekun_periods.filter(valid_from=row.tekun_from)
+                .values_list("support", flat=True)
+                .first()
             )
         if row.tekun_from and stored is None:
-            changes.append(("特困认定", "", f"{row.tekun_from} 起：{row.tekun_source}"
-                                              f"（{TekunStatus.Support(row.tekun_support).label}）"))
+            changes.append(
+                (
+                    "特困认定",
+                    "",
+                    f"{row.tekun_from} 起：{row.tekun_source}"
+                    f"（{TekunStatus.Support(row.tekun_support).label}）",
+                )
+            )
         elif row.tekun_from and stored != row.tekun_support:
-            changes.append(("特困供养方式", TekunStatus.Support(stored).label,
-                            TekunStatus.Support(row.tekun_support).label))
+            changes.append(
+                (
+                    "特困供养方式",
+                    TekunStatus.Support(stored).label,
+                    TekunStatus.Support(row.tekun_support).label,
+                )
+            )
     changes[0:0] = [(label, old or "", new or "") for label, old, new in pairs if (old or "") != (new or "")]
     return changes
 
@@ -769,21 +807,38 @@ def _create_elders(actor, new: list[tuple[_Row, Person | None]], progress=None) 
 
         def created(object_type: str, model, values: dict, shown: str, head=head, entries=entries) -> None:
             # One "create" audit row in audit_columns' order: the same content audit_record writes per row.
-            entries.append((*head, object_type, str(values["id"]), shown[:200], None, dumps(_snapshot(model, values)),
-                            ""))
+            entries.append(
+                (
+                    *head,
+                    object_type,
+                    str(values["id"]),
+                    shown[:200],
+                    None,
+                    dumps(_snapshot(model, values)),
+                    "",
+                )
+            )
 
         for row, person in batch:
             values = persons.get(row.number)
             if values is not None:
                 # The person's own audit_repr and snapshot, as person_register writes them.
-                created(person_type, Person, values,
-                        Person.audit_repr(SimpleNamespace(pk=values["id"], name=values["name"])))
+                created(
+                    person_type,
+                    Person,
+                    values,
+                    Person.audit_repr(SimpleNamespace(pk=values["id"], name=values["name"])),
+                )
                 name, id_number = values["name"], values["id_number"]
             else:
                 name, id_number = person.name, person.id_number
             elder = elders[row.number]
-            created(elder_type, Elder, elder,
-                    Elder.audit_repr(SimpleNamespace(person=SimpleNamespace(name=name, id_number=id_number))))
+            created(
+                elder_type,
+                Elder,
+                elder,
+                Elder.audit_repr(SimpleNamespace(person=SimpleNamespace(name=name, id_number=id_number))),
+            )
             status = statuses.get(row.number)
             if status is not None:
                 created(tekun_type, TekunStatus, status, f"老人 #{elder['id']} 特困认定")
@@ -862,8 +917,13 @@ def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None
             card_number=row.card_number,
         )
         if row.tekun_from:
-            tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from,
-                             support=row.tekun_support)
+            tekun_status_add(
+                actor=actor,
+                elder=elder,
+                source=row.tekun_source,
+                valid_from=row.tekun_from,
+                support=row.tekun_support,
+            )
         return "created", None
     changes = _row_changes(person, elder, row)
     if not changes:
@@ -897,17 +957,34 @@ def _apply_row(actor, row: _Row, *, update: bool) -> tuple[str, RowChange | None
         note="Excel 导入更新",
     )
     # The elder's page lists every correction: an import's change is one too, as a clerk's edit would be.
-    _correction(actor, elder, ElderCorrection.Kind.EDIT, [list(c) for c in changes], f"Excel 导入更新（第{row.number}行）")
+    _correction(
+        actor,
+        elder,
+        ElderCorrection.Kind.EDIT,
+        [list(c) for c in changes],
+        f"Excel 导入更新（第{row.number}行）",
+    )
     period = elder.tekun_periods.filter(valid_from=row.tekun_from).first() if row.tekun_from else None
     if row.tekun_from and period is None:
-        tekun_status_add(actor=actor, elder=elder, source=row.tekun_source, valid_from=row.tekun_from,
-                             support=row.tekun_support)
+        tekun_status_add(
+            actor=actor,
+            elder=elder,
+            source=row.tekun_source,
+            valid_from=row.tekun_from,
+            support=row.tekun_support,
+        )
     elif period is not None and period.support != row.tekun_support:
         before = model_snapshot(period)
         period.support = row.tekun_support
         period.save(update_fields=["support"])
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=period, before=before,
-                     after=model_snapshot(period), note="Excel 导入更新：特困供养方式")
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            instance=period,
+            before=before,
+            after=model_snapshot(period),
+            note="Excel 导入更新：特困供养方式",
+        )
     change.applied = True
     return "updated", change
 
@@ -957,8 +1034,9 @@ def elder_import(
         elders = {e.person_id: e for e in Elder.objects.filter(person__in=list(known.values()))}
         tekun_dates = {
             (elder_id, valid_from): support
-            for elder_id, valid_from, support in TekunStatus.objects.filter(elder__in=list(elders.values()))
-            .values_list("elder_id", "valid_from", "support")
+            for elder_id, valid_from, support in TekunStatus.objects.filter(
+                elder__in=list(elders.values())
+            ).values_list("elder_id", "valid_from", "support")
         }
         new: list[tuple[_Row, Person | None]] = []  # rows of new elders, written in batches below
         checked: dict = {}

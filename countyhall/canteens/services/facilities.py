@@ -22,8 +22,10 @@ from countyhall.core.policy import NoPolicyInForce, parameters
 from countyhall.core.services.audit import audit_record, model_snapshot
 
 # A4 (L1072–1086): "xxx镇（街道办）xxx村（社区）长者食堂" or "…长者助餐服务点".
-NAME_RE = re.compile(r"^(?P<town>[\u4e00-\u9fff]{1,10}(?:镇|街道办|街道|经济开发区))"
-                     r"(?P<village>[\u4e00-\u9fff]{1,12}(?:村|社区))(?P<suffix>长者食堂|长者助餐服务点)$")
+NAME_RE = re.compile(
+    r"^(?P<town>[\u4e00-\u9fff]{1,10}(?:镇|街道办|街道|经济开发区))"
+    r"(?P<village>[\u4e00-\u9fff]{1,12}(?:村|社区))(?P<suffix>长者食堂|长者助餐服务点)$"
+)
 SUFFIX_FOR_KIND = {Facility.Kind.CANTEEN: "长者食堂", Facility.Kind.SERVICE_POINT: "长者助餐服务点"}
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -37,8 +39,11 @@ def facility_name_problem(*, name: str, kind: str, division: Division | None) ->
         return f"{Facility.Kind(kind).label}的名称应以“{SUFFIX_FOR_KIND[kind]}”结尾。"
     if division is not None:
         town = division
-        while town.parent_id and town.kind not in (Division.Kind.TOWN, Division.Kind.STREET,
-                                                   Division.Kind.DEVELOPMENT_ZONE):
+        while town.parent_id and town.kind not in (
+            Division.Kind.TOWN,
+            Division.Kind.STREET,
+            Division.Kind.DEVELOPMENT_ZONE,
+        ):
             town = town.parent
         town_stem = town.name.removesuffix("街道").removesuffix("镇")
         if town_stem and town_stem not in match.group("town"):
@@ -63,43 +68,103 @@ def facility_requirements(facility: Facility, *, on: dt.date | None = None) -> l
         area = registry.at("canteen.facility.min_area_m2", on)
         seats = registry.at("canteen.facility.min_seats", on)
     except NoPolicyInForce as exc:
-        return [Requirement("policy", False, f"{exc}没有可依据的建设运营标准，请管理员录入现行政策。",
-                            cite.IN_FORCE.as_dict())]
+        return [
+            Requirement(
+                "policy",
+                False,
+                f"{exc}没有可依据的建设运营标准，请管理员录入现行政策。",
+                cite.IN_FORCE.as_dict(),
+            )
+        ]
     if facility.kind == Facility.Kind.CANTEEN:
-        checks.append(Requirement(
-            "area", facility.area_m2 is not None and facility.area_m2 >= Decimal(area.value),
-            f"建筑面积不少于 {area.value} 平方米（现为 {facility.area_m2 or '未填写'}）", area.citation.as_dict()))
-        checks.append(Requirement(
-            "seats", facility.seats is not None and facility.seats >= seats.value,
-            f"可容纳不少于 {seats.value} 人同时就餐（现为 {facility.seats or '未填写'}）", seats.citation.as_dict()))
+        checks.append(
+            Requirement(
+                "area",
+                facility.area_m2 is not None and facility.area_m2 >= Decimal(area.value),
+                f"建筑面积不少于 {area.value} 平方米（现为 {facility.area_m2 or '未填写'}）",
+                area.citation.as_dict(),
+            )
+        )
+        checks.append(
+            Requirement(
+                "seats",
+                facility.seats is not None and facility.seats >= seats.value,
+                f"可容纳不少于 {seats.value} 人同时就餐（现为 {facility.seats or '未填写'}）",
+                seats.citation.as_dict(),
+            )
+        )
     if facility.kind == Facility.Kind.CANTEEN:
-        licence_ok = bool(facility.food_licence_no) and (facility.food_licence_expiry is None
-                                                          or facility.food_licence_expiry >= on)
-        checks.append(Requirement("licence", licence_ok,
-                                  "持有有效的《食品经营许可证》" + ("" if licence_ok else "（缺失或已过期）"),
-                                  cite.FOOD_LICENCE.as_dict()))
+        licence_ok = bool(facility.food_licence_no) and (
+            facility.food_licence_expiry is None or facility.food_licence_expiry >= on
+        )
+        checks.append(
+            Requirement(
+                "licence",
+                licence_ok,
+                "持有有效的《食品经营许可证》" + ("" if licence_ok else "（缺失或已过期）"),
+                cite.FOOD_LICENCE.as_dict(),
+            )
+        )
     else:
-        checks.append(Requirement("supplier", bool(facility.meal_supplier),
-                                  "登记提供配餐的集体用餐配送单位", cite.MEAL_SUPPLIER.as_dict()))
+        checks.append(
+            Requirement(
+                "supplier",
+                bool(facility.meal_supplier),
+                "登记提供配餐的集体用餐配送单位",
+                cite.MEAL_SUPPLIER.as_dict(),
+            )
+        )
     staff = list(facility.staff.all())
     food_staff = [s for s in staff if s.handles_food]
-    checks.append(Requirement("staff", bool(food_staff), "登记直接接触食品的工作人员", cite.HEALTH_CERTIFICATE.as_dict()))
-    missing = [s.name for s in food_staff
-               if not s.health_certificate_no or (s.health_certificate_expiry and s.health_certificate_expiry < on)]
-    checks.append(Requirement("health", not missing,
-                              "工作人员均持有有效健康证明" + (f"（缺失或过期：{'、'.join(missing)}）" if missing else ""),
-                              cite.HEALTH_CERTIFICATE.as_dict()))
+    checks.append(
+        Requirement(
+            "staff", bool(food_staff), "登记直接接触食品的工作人员", cite.HEALTH_CERTIFICATE.as_dict()
+        )
+    )
+    missing = [
+        s.name
+        for s in food_staff
+        if not s.health_certificate_no or (s.health_certificate_expiry and s.health_certificate_expiry < on)
+    ]
+    checks.append(
+        Requirement(
+            "health",
+            not missing,
+            "工作人员均持有有效健康证明" + (f"（缺失或过期：{'、'.join(missing)}）" if missing else ""),
+            cite.HEALTH_CERTIFICATE.as_dict(),
+        )
+    )
     week = on - dt.timedelta(days=on.weekday())
-    checks.append(Requirement("menu", facility.menus.filter(week_start__gte=week).exists(),
-                              "提前公开本周或下周食谱", cite.WEEKLY_MENU.as_dict()))
+    checks.append(
+        Requirement(
+            "menu",
+            facility.menus.filter(week_start__gte=week).exists(),
+            "提前公开本周或下周食谱",
+            cite.WEEKLY_MENU.as_dict(),
+        )
+    )
     problem = facility_name_problem(name=facility.name, kind=facility.kind, division=facility.division)
-    checks.append(Requirement("name", not problem, problem or "名称符合备案格式",
-                              cite.OFFICIAL_NAME.as_dict()))
+    checks.append(
+        Requirement("name", not problem, problem or "名称符合备案格式", cite.OFFICIAL_NAME.as_dict())
+    )
     return checks
 
 
-FACILITY_FIELDS = ["name", "kind", "model", "setting", "operator_kind", "address", "area_m2", "seats",
-                   "food_licence_no", "food_licence_expiry", "meal_supplier", "lunch_price", "service_start"]
+FACILITY_FIELDS = [
+    "name",
+    "kind",
+    "model",
+    "setting",
+    "operator_kind",
+    "address",
+    "area_m2",
+    "seats",
+    "food_licence_no",
+    "food_licence_expiry",
+    "meal_supplier",
+    "lunch_price",
+    "service_start",
+]
 
 
 def _validate_facility(*, kind, model, setting, operator_kind, division, lunch_price, seats, area_m2) -> None:
@@ -114,7 +179,9 @@ def _validate_facility(*, kind, model, setting, operator_kind, division, lunch_p
     if (kind == Facility.Kind.SERVICE_POINT) != (model == Facility.Model.SERVICE_POINT):
         raise ServiceError("model", "无厨房、只提供就餐场所的才是长者助餐服务点（三、（二）4）。")
     if setting == Facility.Setting.RURAL and division.kind != Division.Kind.NATURAL_VILLAGE:
-        raise ServiceError("division", "农村长者食堂应登记到所在自然村（场所提供村），以便确定本村老人的优惠。")
+        raise ServiceError(
+            "division", "农村长者食堂应登记到所在自然村（场所提供村），以便确定本村老人的优惠。"
+        )
     if lunch_price is None:
         raise ServiceError("lunch_price", "午餐价格不能为空或为负数。")
     if seats is not None and seats < 0:
@@ -134,18 +201,30 @@ def facility_register(*, actor, operator: Organisation, division: Division, **fi
     if unknown:
         raise ServiceError(sorted(unknown)[0], "未知字段。")
     actor = as_actor(actor)
-    require(access.can_register_facility(actor, division, operator),
-            "只有镇（街道）、民政局或运营方可以登记本人数据范围内的长者食堂。", field="division")
-    _validate_facility(kind=fields.get("kind"), model=fields.get("model"), setting=fields.get("setting"),
-                       operator_kind=fields.get("operator_kind"), division=division,
-                       lunch_price=fields.get("lunch_price"), seats=fields.get("seats"), area_m2=fields.get("area_m2"))
+    require(
+        access.can_register_facility(actor, division, operator),
+        "只有镇（街道）、民政局或运营方可以登记本人数据范围内的长者食堂。",
+        field="division",
+    )
+    _validate_facility(
+        kind=fields.get("kind"),
+        model=fields.get("model"),
+        setting=fields.get("setting"),
+        operator_kind=fields.get("operator_kind"),
+        division=division,
+        lunch_price=fields.get("lunch_price"),
+        seats=fields.get("seats"),
+        area_m2=fields.get("area_m2"),
+    )
     name = (fields.get("name") or "").strip()
     if not name:
         raise ServiceError("name", "名称不能为空。")
     if Facility.objects.filter(name=name).exists():
         raise ServiceError("name", "同名的长者助餐服务机构已存在。")
     facility = Facility.objects.create(operator=operator, division=division, **{**fields, "name": name})
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=facility, after=model_snapshot(facility))
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, instance=facility, after=model_snapshot(facility)
+    )
     # Check-ins price lunches from the dated price list only: the registered price opens it.
     from countyhall.canteens.services.prices import price_list_open
 
@@ -165,27 +244,57 @@ def facility_update(*, actor, facility: Facility, **fields) -> Facility:
     before = model_snapshot(facility)
     for key, value in fields.items():
         setattr(facility, key, value)
-    _validate_facility(kind=facility.kind, model=facility.model, setting=facility.setting,
-                       operator_kind=facility.operator_kind, division=facility.division,
-                       lunch_price=facility.lunch_price, seats=facility.seats, area_m2=facility.area_m2)
+    _validate_facility(
+        kind=facility.kind,
+        model=facility.model,
+        setting=facility.setting,
+        operator_kind=facility.operator_kind,
+        division=facility.division,
+        lunch_price=facility.lunch_price,
+        seats=facility.seats,
+        area_m2=facility.area_m2,
+    )
     facility.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=facility, before=before,
-                 after=model_snapshot(facility))
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=facility,
+        before=before,
+        after=model_snapshot(facility),
+    )
     return facility
 
 
 @transaction.atomic
-def facility_staff_add(*, actor, facility: Facility, name: str, handles_food: bool = True,
-                       health_certificate_no: str = "", health_certificate_expiry: dt.date | None = None) -> FacilityStaff:
+def facility_staff_add(
+    *,
+    actor,
+    facility: Facility,
+    name: str,
+    handles_food: bool = True,
+    health_certificate_no: str = "",
+    health_certificate_expiry: dt.date | None = None,
+) -> FacilityStaff:
     actor = as_actor(actor)
-    require(access.can_manage_staff(actor, facility), "只能为本镇（街道）或本单位运营的长者食堂登记从业人员。")
+    require(
+        access.can_manage_staff(actor, facility), "只能为本镇（街道）或本单位运营的长者食堂登记从业人员。"
+    )
     if not name.strip():
         raise ServiceError("name", "姓名不能为空。")
-    staff = FacilityStaff.objects.create(facility=facility, name=name.strip(), handles_food=handles_food,
-                                         health_certificate_no=health_certificate_no,
-                                         health_certificate_expiry=health_certificate_expiry)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=staff, after=model_snapshot(staff),
-                 object_repr=f"{facility.name} 从业人员")
+    staff = FacilityStaff.objects.create(
+        facility=facility,
+        name=name.strip(),
+        handles_food=handles_food,
+        health_certificate_no=health_certificate_no,
+        health_certificate_expiry=health_certificate_expiry,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=staff,
+        after=model_snapshot(staff),
+        object_repr=f"{facility.name} 从业人员",
+    )
     return staff
 
 
@@ -200,24 +309,41 @@ def menu_publish(*, actor, facility: Facility, week_start: dt.date, items: dict[
         raise ServiceError("items", f"未知的星期：{', '.join(sorted(unknown))}。")
     if not any(v.strip() for v in items.values()):
         raise ServiceError("items", "食谱不能为空。")
-    menu, created = WeeklyMenu.objects.update_or_create(facility=facility, week_start=week_start,
-                                                        defaults={"items": items})
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                 instance=menu, after={"week_start": week_start, "items": items}, object_repr=f"{facility.name} 食谱")
+    menu, created = WeeklyMenu.objects.update_or_create(
+        facility=facility, week_start=week_start, defaults={"items": items}
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        instance=menu,
+        after={"week_start": week_start, "items": items},
+        object_repr=f"{facility.name} 食谱",
+    )
     return menu
 
 
 @transaction.atomic
-def _step(facility: Facility, *, actor, step: str, decision: str, note: str = "", on: dt.date | None = None) -> FilingStep:
+def _step(
+    facility: Facility, *, actor, step: str, decision: str, note: str = "", on: dt.date | None = None
+) -> FilingStep:
     user = actor_user(actor)
     label = actor_label(actor) if user is None else f"{user}（{user.organisation or ''}）"
     filing_step = FilingStep.objects.create(
-        facility=facility, step=step, decision=decision,
-        decided_by=user, decided_by_label=label[:64],
-        decided_on=on or business_date(), note=note,
+        facility=facility,
+        step=step,
+        decision=decision,
+        decided_by=user,
+        decided_by_label=label[:64],
+        decided_on=on or business_date(),
+        note=note,
     )
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=filing_step,
-                 after=model_snapshot(filing_step), object_repr=f"{facility.name} {filing_step}")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=filing_step,
+        after=model_snapshot(filing_step),
+        object_repr=f"{facility.name} {filing_step}",
+    )
     return filing_step
 
 
@@ -226,8 +352,14 @@ def _transition(facility: Facility, *, actor, status: str, note: str) -> None:
     before = model_snapshot(facility)
     facility.status = status
     facility.save(update_fields=["status", "filed_on", "revoked_on", "revoke_reason", "updated_at"])
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=facility, before=before,
-                 after=model_snapshot(facility), note=note)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=facility,
+        before=before,
+        after=model_snapshot(facility),
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -237,7 +369,9 @@ def facility_submit(*, actor, facility: Facility) -> Facility:
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     if facility.status not in (Facility.Status.DRAFT, Facility.Status.REJECTED):
         raise ServiceError("status", f"当前状态为“{facility.get_status_display()}”，不能提交备案。")
-    require(access.can_submit_facility(actor, facility), "只有运营方、所在镇（街道）或县民政局可以提交备案申请。")
+    require(
+        access.can_submit_facility(actor, facility), "只有运营方、所在镇（街道）或县民政局可以提交备案申请。"
+    )
     missing = [r.message for r in facility_requirements(facility) if not r.ok]
     if missing:
         raise ServiceError("requirements", "尚不符合建设运营标准：" + "；".join(missing))
@@ -256,11 +390,19 @@ def facility_town_review(*, actor, facility: Facility, approve: bool, note: str 
     require(access.can_town_review(actor, facility), "镇（街道）审核须由本镇（街道）工作人员办理。")
     if not approve and not note.strip():
         raise ServiceError("note", "不同意时请写明理由。")
-    _step(facility, actor=actor, step=FilingStep.Step.TOWN_REVIEW,
-          decision=FilingStep.Decision.APPROVED if approve else FilingStep.Decision.REJECTED, note=note)
-    _transition(facility, actor=actor,
-                status=Facility.Status.COUNTY_EVALUATION if approve else Facility.Status.REJECTED,
-                note="镇（街道）审核" + ("同意" if approve else "不同意"))
+    _step(
+        facility,
+        actor=actor,
+        step=FilingStep.Step.TOWN_REVIEW,
+        decision=FilingStep.Decision.APPROVED if approve else FilingStep.Decision.REJECTED,
+        note=note,
+    )
+    _transition(
+        facility,
+        actor=actor,
+        status=Facility.Status.COUNTY_EVALUATION if approve else Facility.Status.REJECTED,
+        note="镇（街道）审核" + ("同意" if approve else "不同意"),
+    )
     return facility
 
 
@@ -277,16 +419,28 @@ def facility_county_evaluate(*, actor, facility: Facility, approve: bool, note: 
         raise ServiceError("actor", f"{FilingStep.Step(step).label}已完成，不能重复评估。")
     if not approve and not note.strip():
         raise ServiceError("note", "不同意时请写明理由。")
-    _step(facility, actor=actor, step=step,
-          decision=FilingStep.Decision.APPROVED if approve else FilingStep.Decision.REJECTED, note=note)
+    _step(
+        facility,
+        actor=actor,
+        step=step,
+        decision=FilingStep.Decision.APPROVED if approve else FilingStep.Decision.REJECTED,
+        note=note,
+    )
     if not approve:
-        _transition(facility, actor=actor, status=Facility.Status.REJECTED, note=f"{FilingStep.Step(step).label}不同意")
+        _transition(
+            facility,
+            actor=actor,
+            status=Facility.Status.REJECTED,
+            note=f"{FilingStep.Step(step).label}不同意",
+        )
         return facility
-    approvals = set(facility.filing_steps.filter(created_at__gte=_round_started(facility),
-                                                 decision=FilingStep.Decision.APPROVED,
-                                                 step__in=[FilingStep.Step.CIVIL_AFFAIRS,
-                                                           FilingStep.Step.MARKET_REGULATION])
-                    .values_list("step", flat=True))
+    approvals = set(
+        facility.filing_steps.filter(
+            created_at__gte=_round_started(facility),
+            decision=FilingStep.Decision.APPROVED,
+            step__in=[FilingStep.Step.CIVIL_AFFAIRS, FilingStep.Step.MARKET_REGULATION],
+        ).values_list("step", flat=True)
+    )
     if approvals == {FilingStep.Step.CIVIL_AFFAIRS, FilingStep.Step.MARKET_REGULATION}:
         problem = facility_name_problem(name=facility.name, kind=facility.kind, division=facility.division)
         if problem:
@@ -295,8 +449,13 @@ def facility_county_evaluate(*, actor, facility: Facility, approve: bool, note: 
         if facility.service_start is None:
             facility.service_start = facility.filed_on
             facility.save(update_fields=["service_start"])
-        _step(facility, actor=actor, step=FilingStep.Step.FILED, decision=FilingStep.Decision.APPROVED,
-              note="备案为“高青县长者助餐服务机构”")
+        _step(
+            facility,
+            actor=actor,
+            step=FilingStep.Step.FILED,
+            decision=FilingStep.Decision.APPROVED,
+            note="备案为“高青县长者助餐服务机构”",
+        )
         _transition(facility, actor=actor, status=Facility.Status.FILED, note="备案")
     return facility
 
@@ -318,7 +477,13 @@ def facility_revoke(*, actor, facility: Facility, reason: str, on: dt.date | Non
         return facility
     facility.revoked_on = on or business_date()
     facility.revoke_reason = reason
-    _step(facility, actor=actor, step=FilingStep.Step.REVOKED, decision=FilingStep.Decision.APPROVED, note=reason,
-          on=facility.revoked_on)
+    _step(
+        facility,
+        actor=actor,
+        step=FilingStep.Step.REVOKED,
+        decision=FilingStep.Decision.APPROVED,
+        note=reason,
+        on=facility.revoked_on,
+    )
     _transition(facility, actor=actor, status=Facility.Status.REVOKED, note=reason)
     return facility

@@ -102,10 +102,16 @@ def _refusal_for(facility: Facility, elder: Elder | None, meal_date: dt.date) ->
     if elder is None:
         return "unknown", "查无此人：该身份证号或就餐卡号未登记为助餐老人。"
     if facility.revoked_on and facility.revoked_on <= meal_date:
-        return "facility_revoked", f"本机构已于 {chinese_date(facility.revoked_on)} 被取消运营资质，不能登记助餐。"
+        return (
+            "facility_revoked",
+            f"本机构已于 {chinese_date(facility.revoked_on)} 被取消运营资质，不能登记助餐。",
+        )
     # A lunch entered late for a day before a revocation still counts: the facility was qualified then.
-    if (facility.status not in (Facility.Status.FILED, Facility.Status.REVOKED) or facility.filed_on is None
-            or facility.filed_on > meal_date):
+    if (
+        facility.status not in (Facility.Status.FILED, Facility.Status.REVOKED)
+        or facility.filed_on is None
+        or facility.filed_on > meal_date
+    ):
         return "facility_not_filed", "本机构尚未备案为高青县长者助餐服务机构，不能登记助餐。"
     if elder.died_on and elder.died_on <= meal_date:
         return "deceased", f"该老人已于 {chinese_date(elder.died_on)} 死亡，不能登记助餐。"
@@ -120,19 +126,34 @@ def _save_with_audit(actor, lunch: Lunch, note: str) -> None:
     with transaction.atomic():
         elder_day_lock(lunch.elder_id)
         insert_row(lunch)
-        insert_row(audit_entry_build(
-            actor=actor, action=AuditEntry.Action.CREATE, instance=lunch,
-            after={"status": lunch.status, "facility": lunch.facility_id, "elder": lunch.elder_id,
-                   "meal_date": lunch.meal_date, "reason_code": lunch.reason_code,
-                   "city": lunch.city, "county": lunch.county, "elder_pays": lunch.elder_pays},
-            note=note))
+        insert_row(
+            audit_entry_build(
+                actor=actor,
+                action=AuditEntry.Action.CREATE,
+                instance=lunch,
+                after={
+                    "status": lunch.status,
+                    "facility": lunch.facility_id,
+                    "elder": lunch.elder_id,
+                    "meal_date": lunch.meal_date,
+                    "reason_code": lunch.reason_code,
+                    "city": lunch.city,
+                    "county": lunch.county,
+                    "elder_pays": lunch.elder_pays,
+                },
+                note=note,
+            )
+        )
         lunch_recorded(lunch)
 
 
 class IdempotencyConflict(ServiceError):
     """The key was used before for a different check-in: replaying that answer would hide a mistake (API 409)."""
 
-    def __init__(self, message: str = "该幂等键已用于内容不同的登记（机构、证件或就餐日期不同），请为新的登记使用新的幂等键。"):
+    def __init__(
+        self,
+        message: str = "该幂等键已用于内容不同的登记（机构、证件或就餐日期不同），请为新的登记使用新的幂等键。",
+    ):
         super().__init__("idempotency_key", message)
 
 
@@ -162,9 +183,13 @@ def backdate_days(on: dt.date | None = None) -> int:
 def approved_settlement_for(facility_id: int, meal_date: dt.date) -> Settlement | None:
     """The month's (or the year's) statement once 民政 has approved it: its lunches can no longer change."""
     # The month's own statement first (PostgreSQL and SQLite sort NULL differently, so say it).
-    return (Settlement.objects.filter(facility_id=facility_id, year=meal_date.year)
-            .filter(Q(month=meal_date.month) | Q(month__isnull=True))
-            .exclude(status=Settlement.Status.DRAFT).order_by(F("month").asc(nulls_last=True)).first())
+    return (
+        Settlement.objects.filter(facility_id=facility_id, year=meal_date.year)
+        .filter(Q(month=meal_date.month) | Q(month__isnull=True))
+        .exclude(status=Settlement.Status.DRAFT)
+        .order_by(F("month").asc(nulls_last=True))
+        .first()
+    )
 
 
 def late_entry_reason(facility: Facility, meal_date: dt.date, today: dt.date) -> str | None:
@@ -192,8 +217,11 @@ def _same_request(stored: Lunch, attempt: Lunch) -> bool:
     if stored.request_digest:
         return stored.facility_id == attempt.facility_id and stored.request_digest == attempt.request_digest
     # A lunch recorded before digests were kept: compare what it stored (the masked identifier).
-    return (stored.facility_id == attempt.facility_id and stored.meal_date == attempt.meal_date
-            and stored.presented_identifier == attempt.presented_identifier)
+    return (
+        stored.facility_id == attempt.facility_id
+        and stored.meal_date == attempt.meal_date
+        and stored.presented_identifier == attempt.presented_identifier
+    )
 
 
 def _replay(attempt: Lunch) -> CheckIn:
@@ -234,8 +262,15 @@ def identifier_problem(identifier: str) -> str | None:
     return None
 
 
-def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.date | None = None,
-                   idempotency_key: str | None = None, extra_label: str = "") -> CheckIn:
+def lunch_check_in(
+    *,
+    actor,
+    facility: Facility,
+    identifier: str,
+    meal_date: dt.date | None = None,
+    idempotency_key: str | None = None,
+    extra_label: str = "",
+) -> CheckIn:
     """Record one lunch. A refusal is recorded too, with its reason; a retried request (same key) records nothing.
 
     The price is the facility's lunch price in force on the meal date (its price list), never the caller's;
@@ -258,11 +293,18 @@ def lunch_check_in(*, actor, facility: Facility, identifier: str, meal_date: dt.
         raise ServiceError("meal_date", "就餐日期不能晚于今天。")
     why = late_entry_reason(facility, meal_date, today)
     if why is not None:
-        raise LateEntryNeeded(f"{why}，不能在登记台直接登记；请提交补录申请，由县民政局审核后计入下一结算期。",
-                              why=why)
+        raise LateEntryNeeded(
+            f"{why}，不能在登记台直接登记；请提交补录申请，由县民政局审核后计入下一结算期。", why=why
+        )
     extra = _extra_item(facility, extra_label, meal_date)
-    return _record(actor=actor, facility=facility, identifier=identifier, meal_date=meal_date,
-                   idempotency_key=idempotency_key, extra=extra)
+    return _record(
+        actor=actor,
+        facility=facility,
+        identifier=identifier,
+        meal_date=meal_date,
+        idempotency_key=idempotency_key,
+        extra=extra,
+    )
 
 
 def _extra_item(facility: Facility, label: str, meal_date: dt.date) -> tuple[str, Decimal] | None:
@@ -272,8 +314,13 @@ def _extra_item(facility: Facility, label: str, meal_date: dt.date) -> tuple[str
         return None
     from countyhall.canteens.models import PriceListEntry
 
-    entry = (PriceListEntry.objects.filter(facility=facility, kind=PriceListEntry.Kind.HIGHER, label=label,
-                                           valid_from__lte=meal_date).order_by("-valid_from").first())
+    entry = (
+        PriceListEntry.objects.filter(
+            facility=facility, kind=PriceListEntry.Kind.HIGHER, label=label, valid_from__lte=meal_date
+        )
+        .order_by("-valid_from")
+        .first()
+    )
     if entry is None:
         raise ServiceError("extra_label", f"价目表中没有 {chinese_date(meal_date)} 有效的“{label}”，请核对。")
     return entry.label, entry.price
@@ -288,24 +335,43 @@ def policy_basis(result) -> dict:
     return basis_of(result)
 
 
-def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
-            idempotency_key: str | None, extra: tuple[str, Decimal] | None = None) -> CheckIn:
+def _record(
+    *,
+    actor,
+    facility: Facility,
+    identifier: str,
+    meal_date: dt.date,
+    idempotency_key: str | None,
+    extra: tuple[str, Decimal] | None = None,
+) -> CheckIn:
     digest = request_digest(facility.pk, identifier, meal_date)
     elder = elder_find_by_identifier(identifier, on=meal_date)
     terminal_id = getattr(actor, "terminal_id", None)
     price = lunch_price_on(facility.pk, meal_date)
-    lunch = Lunch(facility=facility, elder=elder, meal_date=meal_date, recorded_by=actor_user(actor),
-                  terminal_id=terminal_id, idempotency_key=idempotency_key, request_digest=digest,
-                  price=price if price is not None else Decimal("0.00"),
-                  presented_identifier=mask_id_number(identifier.strip().upper()) if identifier else "")
+    lunch = Lunch(
+        facility=facility,
+        elder=elder,
+        meal_date=meal_date,
+        recorded_by=actor_user(actor),
+        terminal_id=terminal_id,
+        idempotency_key=idempotency_key,
+        request_digest=digest,
+        price=price if price is not None else Decimal("0.00"),
+        presented_identifier=mask_id_number(identifier.strip().upper()) if identifier else "",
+    )
     refusal = _refusal_for(facility, elder, meal_date)
     if refusal is None:
         tekun = elder.tekun_on_date
-        result = lunch_terms(birth_date=elder.birth_date, meal_date=meal_date,
-                             gaoqing_hukou=elder.gaoqing_hukou, tekun=tekun,
-                             tekun_support=elder.tekun_support or TekunStatus.Support.DISPERSED,
-                             facility=_facility_terms(facility, elder), price=lunch.price,
-                             extra_price=extra[1] if extra else None)
+        result = lunch_terms(
+            birth_date=elder.birth_date,
+            meal_date=meal_date,
+            gaoqing_hukou=elder.gaoqing_hukou,
+            tekun=tekun,
+            tekun_support=elder.tekun_support or TekunStatus.Support.DISPERSED,
+            facility=_facility_terms(facility, elder),
+            price=lunch.price,
+            extra_price=extra[1] if extra else None,
+        )
         data = result.data
         lunch.age = data["age"]
         lunch.tekun = tekun
@@ -315,8 +381,11 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
         if not data["eligible"]:
             refusal = (data["reason_code"], data["reason"])
         elif price is None:
-            refusal = ("no_price", f"本机构价目表中没有 {chinese_date(meal_date)} 有效的午餐价格，不能登记；"
-                                   "请运营方先在价目表中录入午餐价格。")
+            refusal = (
+                "no_price",
+                f"本机构价目表中没有 {chinese_date(meal_date)} 有效的午餐价格，不能登记；"
+                "请运营方先在价目表中录入午餐价格。",
+            )
         else:
             lunch.free = data["free"]
             # The subsidised lunch as served (a rural 分散特困 elder's is the meal standard) and what is charged
@@ -336,10 +405,13 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
                 lunch.citations.append(one_a_day.citation.as_dict())
                 lunch.readings = sorted(set(lunch.readings) | {one_a_day.reading})
                 lunch.policy_basis["readings"][one_a_day.reading] = one_a_day.answer or "adopted"
-                lunch.policy_basis["parameters"]["canteen.one_subsidised_lunch_per_day"] = \
+                lunch.policy_basis["parameters"]["canteen.one_subsidised_lunch_per_day"] = (
                     one_a_day.valid_from.isoformat()
+                )
                 if one_a_day.change_id is not None:
-                    lunch.policy_basis["changes"] = sorted({*lunch.policy_basis["changes"], one_a_day.change_id})
+                    lunch.policy_basis["changes"] = sorted(
+                        {*lunch.policy_basis["changes"], one_a_day.change_id}
+                    )
             if one_a_day is not None and one_a_day.value:
                 lunch.daily_subsidy_key = f"{elder.pk}:{meal_date.isoformat()}"
     if refusal is not None:
@@ -353,16 +425,21 @@ def _record(*, actor, facility: Facility, identifier: str, meal_date: dt.date,
         if idempotency_key and Lunch.objects.filter(idempotency_key=idempotency_key).exists():
             return _replay(lunch)
         lunch.pk = None
-        earlier = (Lunch.objects.select_related("facility")
-                   .filter(daily_subsidy_key=lunch.daily_subsidy_key).first())
+        earlier = (
+            Lunch.objects.select_related("facility").filter(daily_subsidy_key=lunch.daily_subsidy_key).first()
+        )
         where = earlier.facility.name if earlier else "其他长者食堂"
         lunch.daily_subsidy_key = None
         lunch.city = lunch.county = lunch.operator_discount = lunch.care_fund = lunch.unfunded = Decimal("0")
         lunch.price = price
         lunch.elder_pays = lunch.price
         lunch.free = False
-        return _record_refusal(actor, lunch, "already_had_lunch",
-                               f"该老人 {chinese_date(lunch.meal_date)} 已在“{where}”享受过一次午餐补贴（每人每日一次）。")
+        return _record_refusal(
+            actor,
+            lunch,
+            "already_had_lunch",
+            f"该老人 {chinese_date(lunch.meal_date)} 已在“{where}”享受过一次午餐补贴（每人每日一次）。",
+        )
 
 
 def _record_refusal(actor, lunch: Lunch, code: str, reason: str) -> CheckIn:
@@ -388,20 +465,33 @@ def lunch_void(*, actor, lunch: Lunch, reason: str) -> Lunch:
 
     if not reason.strip():
         raise ServiceError("reason", "请写明作废原因。")
-    lunch = Lunch.objects.select_for_update(of=("self",)).select_related("settlement", "facility").get(pk=lunch.pk)
+    lunch = (
+        Lunch.objects.select_for_update(of=("self",))
+        .select_related("settlement", "facility")
+        .get(pk=lunch.pk)
+    )
     if lunch.status != Lunch.Status.ACCEPTED:
         raise ServiceError("status", "只有已登记的午餐可以作废。")
     require(can_void_lunch(actor, lunch), "您无权更正该机构的午餐登记。")
     before = model_snapshot(lunch)
     settlement = lunch.settlement
     if settlement is not None and settlement.status == Settlement.Status.CIVIL_AFFAIRS_APPROVED:
-        raise ServiceError("settlement", f"该午餐所在的{settlement.period_label}结算单正在财政审核，审定后再以调整方式更正。")
+        raise ServiceError(
+            "settlement", f"该午餐所在的{settlement.period_label}结算单正在财政审核，审定后再以调整方式更正。"
+        )
     if settlement is not None and settlement.locked:
         SettlementAdjustment.objects.create(
-            facility=lunch.facility, lunch=lunch, original_settlement=settlement,
-            city=-lunch.city, county=-lunch.county, care_fund=-lunch.care_fund,
-            operator_discount=-lunch.operator_discount, elder_paid=-lunch.elder_pays, unfunded=-lunch.unfunded,
-            reason=reason, created_by=actor,
+            facility=lunch.facility,
+            lunch=lunch,
+            original_settlement=settlement,
+            city=-lunch.city,
+            county=-lunch.county,
+            care_fund=-lunch.care_fund,
+            operator_discount=-lunch.operator_discount,
+            elder_paid=-lunch.elder_pays,
+            unfunded=-lunch.unfunded,
+            reason=reason,
+            created_by=actor,
         )
     elif settlement is not None:
         lunch.settlement = None
@@ -413,7 +503,13 @@ def lunch_void(*, actor, lunch: Lunch, reason: str) -> Lunch:
         from .settlements import settlement_recount
 
         settlement_recount(settlement)
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=lunch, before=before,
-                 after=model_snapshot(lunch), note="作废：" + reason)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=lunch,
+        before=before,
+        after=model_snapshot(lunch),
+        note="作废：" + reason,
+    )
     lunch_voided(lunch)
     return lunch

@@ -21,8 +21,10 @@ CENT = Decimal("0.01")
 # typing error (the gazette sets no price; the operator does, A9/A10).
 PRICE_TYPO_LIMIT = Decimal("999.99")
 
-PRICE_SQL = ("SELECT price FROM canteens_pricelistentry WHERE facility_id = %s AND kind = 'lunch' "
-             "AND valid_from <= %s ORDER BY valid_from DESC LIMIT 1")
+PRICE_SQL = (
+    "SELECT price FROM canteens_pricelistentry WHERE facility_id = %s AND kind = 'lunch' "
+    "AND valid_from <= %s ORDER BY valid_from DESC LIMIT 1"
+)
 
 
 def lunch_price_on(facility_id: int, on: dt.date) -> Decimal | None:
@@ -44,8 +46,10 @@ def price_list_in_force(facility: Facility, on: dt.date, *, entries=None) -> lis
     current = []
     # Filtered and ordered in Python: the public list reads every facility's prices at once (a query per facility
     # before: 250 on the county's public page).
-    entries = sorted((e for e in (facility.prices.all() if entries is None else entries) if e.valid_from <= on),
-                     key=lambda e: (e.kind, e.label, -e.valid_from.toordinal()))
+    entries = sorted(
+        (e for e in (facility.prices.all() if entries is None else entries) if e.valid_from <= on),
+        key=lambda e: (e.kind, e.label, -e.valid_from.toordinal()),
+    )
     for entry in entries:
         if (entry.kind, entry.label) not in seen:
             seen.add((entry.kind, entry.label))
@@ -54,8 +58,16 @@ def price_list_in_force(facility: Facility, on: dt.date, *, entries=None) -> lis
 
 
 @transaction.atomic
-def price_set(*, actor, facility: Facility, price: Decimal, valid_from: dt.date,
-              kind: str = PriceListEntry.Kind.LUNCH, label: str = "", note: str = "") -> PriceListEntry:
+def price_set(
+    *,
+    actor,
+    facility: Facility,
+    price: Decimal,
+    valid_from: dt.date,
+    kind: str = PriceListEntry.Kind.LUNCH,
+    label: str = "",
+    note: str = "",
+) -> PriceListEntry:
     """Add a price from a day on. The first lunch price may start any day; a later change not before today,
     so a price is never rewritten under lunches already recorded."""
     actor = as_actor(actor)
@@ -86,11 +98,23 @@ def price_set(*, actor, facility: Facility, price: Decimal, valid_from: dt.date,
         raise ServiceError("valid_from", "调整价格的执行日期不能早于今天（已登记的午餐按当时的价格计算）。")
     if earlier.filter(valid_from=valid_from).exists():
         raise ServiceError("valid_from", f"该餐品 {chinese_date(valid_from)} 已有价格，请另选执行日期。")
-    entry = PriceListEntry.objects.create(facility=facility, kind=kind, label=label, price=price.quantize(CENT),
-                                          valid_from=valid_from, note=note or "", created_by=actor_user(actor),
-                                          created_by_label=actor_label(actor))
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=entry, after=model_snapshot(entry),
-                 note=f"价目表：{entry}")
+    entry = PriceListEntry.objects.create(
+        facility=facility,
+        kind=kind,
+        label=label,
+        price=price.quantize(CENT),
+        valid_from=valid_from,
+        note=note or "",
+        created_by=actor_user(actor),
+        created_by_label=actor_label(actor),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=entry,
+        after=model_snapshot(entry),
+        note=f"价目表：{entry}",
+    )
     return entry
 
 
@@ -101,9 +125,19 @@ def price_list_open(*, actor, facility: Facility) -> PriceListEntry | None:
     if facility.lunch_price is None or facility.lunch_price <= 0 or facility.prices.exists():
         return None
     entry = PriceListEntry.objects.create(
-        facility=facility, kind=PriceListEntry.Kind.LUNCH, price=facility.lunch_price,
-        valid_from=facility.service_start or business_date(), note="机构登记时的午餐价格",
-        created_by=actor_user(actor), created_by_label=actor_label(actor))
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=entry, after=model_snapshot(entry),
-                 note=f"价目表：{entry}")
+        facility=facility,
+        kind=PriceListEntry.Kind.LUNCH,
+        price=facility.lunch_price,
+        valid_from=facility.service_start or business_date(),
+        note="机构登记时的午餐价格",
+        created_by=actor_user(actor),
+        created_by_label=actor_label(actor),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=entry,
+        after=model_snapshot(entry),
+        note=f"价目表：{entry}",
+    )
     return entry

@@ -30,9 +30,20 @@ AMOUNT_FIELDS = ["city", "county", "care_fund", "operator_discount", "elder_pays
 ZERO = Decimal("0.00")
 ADJUSTMENT_FIELDS = ["city", "county", "care_fund", "operator_discount", "elder_paid", "unfunded"]
 NO_ADJUSTMENTS = dict.fromkeys(ADJUSTMENT_FIELDS, ZERO)
-SETTLEMENT_TOTAL_FIELDS = ["lunches", "free_lunches", "city", "county", "care_fund", "operator_discount",
-                           "elder_paid", "unfunded", "extra_charges", "adjustments_total", "policy_basis",
-                           "computed_at"]
+SETTLEMENT_TOTAL_FIELDS = [
+    "lunches",
+    "free_lunches",
+    "city",
+    "county",
+    "care_fund",
+    "operator_discount",
+    "elder_paid",
+    "unfunded",
+    "extra_charges",
+    "adjustments_total",
+    "policy_basis",
+    "computed_at",
+]
 
 
 def merged_basis(bases) -> dict:
@@ -75,8 +86,10 @@ def lunch_totals(lunches) -> dict:
         free_lunches=Count("id", filter=Q(free=True)),
         **{name: Sum(name) for name in AMOUNT_FIELDS},
     )
-    return {key: (value if value is not None else ZERO) if key in AMOUNT_FIELDS else value
-            for key, value in sums.items()}
+    return {
+        key: (value if value is not None else ZERO) if key in AMOUNT_FIELDS else value
+        for key, value in sums.items()
+    }
 
 
 def _apply_totals(settlement: Settlement, totals: dict, adjustments: dict) -> None:
@@ -104,19 +117,23 @@ def settlement_recount(settlement: Settlement) -> Settlement:
         raise ServiceError("status", "只有待审核的结算单可以重新计算。")
     if settlement.month is None:
         start, end = period_bounds(settlement.year, None)
-        lunches = Lunch.objects.filter(facility=settlement.facility, status=Lunch.Status.ACCEPTED,
-                                       meal_date__range=(start, end))
+        lunches = Lunch.objects.filter(
+            facility=settlement.facility, status=Lunch.Status.ACCEPTED, meal_date__range=(start, end)
+        )
         # The year's lunches are summed as they stand now (voided ones out, late ones in), so a correction
         # of a month of this same year is already in them; only corrections of earlier years are added.
-        adjustments = (SettlementAdjustment.objects.filter(settlement__facility=settlement.facility,
-                                                           settlement__year=settlement.year,
-                                                           settlement__month__isnull=False)
-                       .exclude(original_settlement__year=settlement.year))
+        adjustments = SettlementAdjustment.objects.filter(
+            settlement__facility=settlement.facility,
+            settlement__year=settlement.year,
+            settlement__month__isnull=False,
+        ).exclude(original_settlement__year=settlement.year)
     else:
         lunches = settlement.lunch_rows.filter(status=Lunch.Status.ACCEPTED)
         adjustments = settlement.adjustment_rows.all()
     _apply_totals(settlement, lunch_totals(lunches), _adjustment_totals(adjustments))
-    settlement.policy_basis = merged_basis(lunches.order_by().values_list("policy_basis", flat=True).distinct())
+    settlement.policy_basis = merged_basis(
+        lunches.order_by().values_list("policy_basis", flat=True).distinct()
+    )
     settlement.save()
     return settlement
 
@@ -130,18 +147,32 @@ def settlement_compute(*, actor, facility: Facility, year: int, month: int | Non
     if end >= business_date() and month is not None:
         raise ServiceError("month", f"{year}年{month}月尚未结束，不能结算。")
     settlement, created = Settlement.objects.select_for_update().get_or_create(
-        facility=facility, year=year, month=month)
+        facility=facility, year=year, month=month
+    )
     if settlement.status != Settlement.Status.DRAFT:
-        raise ServiceError("status", f"{settlement.period_label}结算单已进入审核或已锁定，更正请以调整方式计入以后的结算期。")
+        raise ServiceError(
+            "status", f"{settlement.period_label}结算单已进入审核或已锁定，更正请以调整方式计入以后的结算期。"
+        )
     before = model_snapshot(settlement)
     if month is not None:
-        Lunch.objects.filter(facility=facility, status=Lunch.Status.ACCEPTED, meal_date__range=(start, end),
-                             settlement__isnull=True).update(settlement=settlement)
-        SettlementAdjustment.objects.filter(facility=facility, settlement__isnull=True).update(settlement=settlement)
+        Lunch.objects.filter(
+            facility=facility,
+            status=Lunch.Status.ACCEPTED,
+            meal_date__range=(start, end),
+            settlement__isnull=True,
+        ).update(settlement=settlement)
+        SettlementAdjustment.objects.filter(facility=facility, settlement__isnull=True).update(
+            settlement=settlement
+        )
     settlement_recount(settlement)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                 instance=settlement, before=None if created else before, after=model_snapshot(settlement),
-                 note="计算结算单")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        instance=settlement,
+        before=None if created else before,
+        after=model_snapshot(settlement),
+        note="计算结算单",
+    )
     return settlement
 
 
@@ -159,9 +190,15 @@ def settlement_compute_all(*, actor, year: int, month: int | None = None, progre
     # lunches were computed under), summed per facility here.
     by_facility: dict[int, dict] = {}
     bases: dict[int, list] = {}
-    for part in lunches.values("facility_id", "policy_basis").order_by().annotate(
-            lunches=Count("id"), free_lunches=Count("id", filter=Q(free=True)),
-            **{name: Sum(name) for name in AMOUNT_FIELDS}):
+    for part in (
+        lunches.values("facility_id", "policy_basis")
+        .order_by()
+        .annotate(
+            lunches=Count("id"),
+            free_lunches=Count("id", filter=Q(free=True)),
+            **{name: Sum(name) for name in AMOUNT_FIELDS},
+        )
+    ):
         facility_id = part.pop("facility_id")
         bases.setdefault(facility_id, []).append(part.pop("policy_basis"))
         row = by_facility.setdefault(facility_id, {"facility_id": facility_id})
@@ -172,13 +209,16 @@ def settlement_compute_all(*, actor, year: int, month: int | None = None, progre
     settlements: list[Settlement] = []
     skipped: list[int] = []
     for row in grouped:
-        settlement = existing.get(row["facility_id"]) or Settlement(facility_id=row["facility_id"], year=year,
-                                                                     month=month)
+        settlement = existing.get(row["facility_id"]) or Settlement(
+            facility_id=row["facility_id"], year=year, month=month
+        )
         if settlement.pk and settlement.status != Settlement.Status.DRAFT:
             skipped.append(row["facility_id"])
             continue
         totals = {key: ZERO if value is None else value for key, value in row.items()}
-        totals = {key: Decimal(str(value)) if key in AMOUNT_FIELDS else value for key, value in totals.items()}
+        totals = {
+            key: Decimal(str(value)) if key in AMOUNT_FIELDS else value for key, value in totals.items()
+        }
         _apply_totals(settlement, totals, NO_ADJUSTMENTS)
         settlement.policy_basis = merged_basis(bases[row["facility_id"]])
         settlements.append(settlement)
@@ -188,20 +228,32 @@ def settlement_compute_all(*, actor, year: int, month: int | None = None, progre
         for index, settlement in enumerate(settlements, start=1):
             if progress:
                 progress(index, len(settlements))
-            lunches.filter(facility_id=settlement.facility_id, settlement__isnull=True).update(settlement=settlement)
-            SettlementAdjustment.objects.filter(facility_id=settlement.facility_id,
-                                                settlement__isnull=True).update(settlement=settlement)
+            lunches.filter(facility_id=settlement.facility_id, settlement__isnull=True).update(
+                settlement=settlement
+            )
+            SettlementAdjustment.objects.filter(
+                facility_id=settlement.facility_id, settlement__isnull=True
+            ).update(settlement=settlement)
     # Corrections of locked periods are rare: recount only the settlements that carry some.
-    with_adjustments = set(SettlementAdjustment.objects.filter(settlement__year=year)
-                           .values_list("facility_id", flat=True))
+    with_adjustments = set(
+        SettlementAdjustment.objects.filter(settlement__year=year).values_list("facility_id", flat=True)
+    )
     for settlement in settlements:
         if settlement.facility_id in with_adjustments:
             settlement_recount(settlement)
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="canteens.Settlement",
-                 object_repr=f"{year}年{f'{month}月' if month else '度'}全县结算",
-                 after={"year": year, "month": month, "facilities": len(settlements),
-                        "skipped_in_approval_or_locked": skipped},
-                 note="批量计算结算单")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        object_type="canteens.Settlement",
+        object_repr=f"{year}年{f'{month}月' if month else '度'}全县结算",
+        after={
+            "year": year,
+            "month": month,
+            "facilities": len(settlements),
+            "skipped_in_approval_or_locked": skipped,
+        },
+        note="批量计算结算单",
+    )
     return settlements
 
 
@@ -214,10 +266,16 @@ def settlement_approve(*, actor, settlement: Settlement, note: str = "") -> Sett
         raise ServiceError("status", "结算单已锁定。")
     require(access.can_approve_settlement(actor, settlement), access.settlement_approval_refusal(settlement))
     # A statement covers a closed period: a month (or a year) still running is a to-date figure, not a claim.
-    last_day = (dt.date(settlement.year, settlement.month, calendar.monthrange(settlement.year, settlement.month)[1])
-                if settlement.month else dt.date(settlement.year, 12, 31))
+    last_day = (
+        dt.date(settlement.year, settlement.month, calendar.monthrange(settlement.year, settlement.month)[1])
+        if settlement.month
+        else dt.date(settlement.year, 12, 31)
+    )
     if business_date() <= last_day:
-        raise ServiceError("period", f"{settlement.period_label}尚未结束（{last_day} 之后方可审核），当前数字仅为截至今日的累计。")
+        raise ServiceError(
+            "period",
+            f"{settlement.period_label}尚未结束（{last_day} 之后方可审核），当前数字仅为截至今日的累计。",
+        )
     before = model_snapshot(settlement)
     # The approval is dated on the business date: a demo's settlement for 2022 must not read as approved in
     # the real year. The audit row keeps the real clock.
@@ -229,8 +287,14 @@ def settlement_approve(*, actor, settlement: Settlement, note: str = "") -> Sett
         settlement.finance_by, settlement.finance_at = actor, now
         settlement.status = Settlement.Status.LOCKED
     settlement.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=settlement, before=before,
-                 after=model_snapshot(settlement), note=note or f"审核：{settlement.get_status_display()}")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=settlement,
+        before=before,
+        after=model_snapshot(settlement),
+        note=note or f"审核：{settlement.get_status_display()}",
+    )
     notices.settlement_approved(settlement, when=now)
     return settlement
 
@@ -253,7 +317,9 @@ def settlement_send_back(*, actor, settlement: Settlement, reason: str) -> Settl
     """Return a statement instead of approving it: it becomes (or stays) a draft, the reason is kept, and the
     operator is told (财政's send-back also tells 民政). Nothing is erased: the audit row keeps the before."""
     actor = as_actor(actor)
-    settlement = Settlement.objects.select_for_update().select_related("facility__operator").get(pk=settlement.pk)
+    settlement = (
+        Settlement.objects.select_for_update().select_related("facility__operator").get(pk=settlement.pk)
+    )
     if settlement.locked:
         raise ServiceError("status", "结算单已锁定，不能退回；更正请以调整方式计入以后的结算期。")
     require(access.can_send_back_settlement(actor, settlement), "只有当前审核环节的部门可以退回结算单。")
@@ -269,8 +335,14 @@ def settlement_send_back(*, actor, settlement: Settlement, reason: str) -> Settl
     settlement.civil_affairs_by = settlement.civil_affairs_at = None
     settlement.returned_at, settlement.returned_by, settlement.return_reason = now, actor, reason
     settlement.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=settlement, before=before,
-                 after=model_snapshot(settlement), note=f"{by}退回：{reason}")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=settlement,
+        before=before,
+        after=model_snapshot(settlement),
+        note=f"{by}退回：{reason}",
+    )
     notices.settlement_sent_back(settlement, by=by, reason=reason, when=now)
     return settlement
 
@@ -279,13 +351,21 @@ def settlement_send_back(*, actor, settlement: Settlement, reason: str) -> Settl
 def settlement_resubmit(*, actor, settlement: Settlement, note: str = "") -> Settlement:
     """The operator answers a send-back (corrected lunches, late entries): 民政 is told to recompute and approve."""
     actor = as_actor(actor)
-    settlement = Settlement.objects.select_for_update().select_related("facility__operator").get(pk=settlement.pk)
+    settlement = (
+        Settlement.objects.select_for_update().select_related("facility__operator").get(pk=settlement.pk)
+    )
     require(access.can_resubmit_settlement(actor, settlement), "只有被退回的结算单可由本机构运营方重新提交。")
     before = model_snapshot(settlement)
     now = business_now()
     settlement.resubmitted_at = now
     settlement.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=settlement, before=before,
-                 after=model_snapshot(settlement), note=f"重新提交：{note}" if note else "重新提交")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=settlement,
+        before=before,
+        after=model_snapshot(settlement),
+        note=f"重新提交：{note}" if note else "重新提交",
+    )
     notices.settlement_resubmitted(settlement, note=note.strip()[:200], when=now)
     return settlement

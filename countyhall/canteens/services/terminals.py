@@ -50,8 +50,11 @@ def terminal_authenticate(token: str) -> TerminalActor | None:
     """The device holding this token, or None (unknown or revoked)."""
     if not token:
         return None
-    device = (TerminalDevice.objects.only("id", "facility_id", "last_used_at", "revoked_at")
-              .filter(token_hash=token_hash(token)).first())
+    device = (
+        TerminalDevice.objects.only("id", "facility_id", "last_used_at", "revoked_at")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
     if device is None or device.revoked_at is not None:
         return None
     now = timezone.now()
@@ -71,8 +74,9 @@ def _check_name(name: str) -> str:
 
 def _issue(actor, facility: Facility, name: str) -> IssuedTerminal:
     token = secrets.token_urlsafe(32)
-    device = TerminalDevice.objects.create(facility=facility, name=name, token_hash=token_hash(token),
-                                           token_hint=token[:6], created_by=actor)
+    device = TerminalDevice.objects.create(
+        facility=facility, name=name, token_hash=token_hash(token), token_hint=token[:6], created_by=actor
+    )
     return IssuedTerminal(device=device, token=token)
 
 
@@ -81,8 +85,13 @@ def terminal_issue(*, actor, facility: Facility, name: str) -> IssuedTerminal:
     actor = as_actor(actor)
     require(can_manage_terminals(actor, facility), "您无权管理该机构的登记终端。")
     issued = _issue(actor, facility, _check_name(name))
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=issued.device,
-                 after=model_snapshot(issued.device, exclude=["token_hash"]), note="发放登记终端令牌")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=issued.device,
+        after=model_snapshot(issued.device, exclude=["token_hash"]),
+        note="发放登记终端令牌",
+    )
     return issued
 
 
@@ -106,8 +115,14 @@ def terminal_revoke(*, actor, device: TerminalDevice, reason: str) -> TerminalDe
     before = model_snapshot(device, exclude=["token_hash"])
     device.revoked_at, device.revoked_by, device.revoke_reason = timezone.now(), actor, reason
     device.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=device, before=before,
-                 after=model_snapshot(device, exclude=["token_hash"]), note="停用登记终端：" + reason)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=device,
+        before=before,
+        after=model_snapshot(device, exclude=["token_hash"]),
+        note="停用登记终端：" + reason,
+    )
     return device
 
 
@@ -121,10 +136,19 @@ def terminal_rotate(*, actor, device: TerminalDevice) -> IssuedTerminal:
     device.revoked_at, device.revoked_by, device.revoke_reason = timezone.now(), actor, "更换令牌"
     device.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     issued = _issue(actor, device.facility, device.name)
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=device, before=before,
-                 after=model_snapshot(device, exclude=["token_hash"]),
-                 note=f"更换登记终端令牌：新终端 #{issued.device.pk}")
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=issued.device,
-                 after=model_snapshot(issued.device, exclude=["token_hash"]),
-                 note=f"更换令牌（替换终端 #{device.pk}）")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=device,
+        before=before,
+        after=model_snapshot(device, exclude=["token_hash"]),
+        note=f"更换登记终端令牌：新终端 #{issued.device.pk}",
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=issued.device,
+        after=model_snapshot(issued.device, exclude=["token_hash"]),
+        note=f"更换令牌（替换终端 #{device.pk}）",
+    )
     return issued

@@ -14,8 +14,12 @@ register = template.Library()
 def price_list(facility, link: bool = False, entries=None):
     """The price list in force today; `entries`: the facility's price entries when the view read them already."""
     today = business_date()
-    return {"facility": facility, "entries": price_list_in_force(facility, today, entries=entries), "today": today,
-            "link": link}
+    return {
+        "facility": facility,
+        "entries": price_list_in_force(facility, today, entries=entries),
+        "today": today,
+        "link": link,
+    }
 
 
 @register.filter

@@ -17,8 +17,12 @@ def canteen_nav(context):
     links = [("概览", "canteens:dashboard"), ("助餐机构", "canteens:facilities")]
     if user.can(Capability.PERSON_VIEW):
         links.append(("助餐老人", "canteens:elders"))
-    links += [("午餐登记", "canteens:lunches"), ("补录申请", "canteens:late-entries"), ("结算", "canteens:settlements"),
-              ("评估与运营补贴", "canteens:subsidies")]
+    links += [
+        ("午餐登记", "canteens:lunches"),
+        ("补录申请", "canteens:late-entries"),
+        ("结算", "canteens:settlements"),
+        ("评估与运营补贴", "canteens:subsidies"),
+    ]
     if access.can_see_fraud_report(user):
         links.append(("核查", "canteens:fraud"))
     links.append(("公开信息", "canteens:public"))

@@ -42,12 +42,26 @@ EXPECTED_DAYS = 30  # who is "expected" today: elders who ate here in the last m
 
 def expected_elders(facility, day):
     """The elders who usually eat here (a subsidised lunch here in the last month) and have none today yet."""
-    recent = (Lunch.objects.filter(facility=facility, status=Lunch.Status.ACCEPTED,
-                                   meal_date__range=(day - dt.timedelta(days=EXPECTED_DAYS), day - dt.timedelta(days=1)))
-              .values("elder_id").distinct())
-    today = Lunch.objects.filter(facility=facility, meal_date=day).exclude(status=Lunch.Status.VOIDED).values("elder_id")
-    return (Elder.objects.filter(pk__in=recent, died_on__isnull=True, moved_away_on__isnull=True)
-            .exclude(pk__in=today).select_related("person__division").order_by("person__division__path", "pk"))
+    recent = (
+        Lunch.objects.filter(
+            facility=facility,
+            status=Lunch.Status.ACCEPTED,
+            meal_date__range=(day - dt.timedelta(days=EXPECTED_DAYS), day - dt.timedelta(days=1)),
+        )
+        .values("elder_id")
+        .distinct()
+    )
+    today = (
+        Lunch.objects.filter(facility=facility, meal_date=day)
+        .exclude(status=Lunch.Status.VOIDED)
+        .values("elder_id")
+    )
+    return (
+        Elder.objects.filter(pk__in=recent, died_on__isnull=True, moved_away_on__isnull=True)
+        .exclude(pk__in=today)
+        .select_related("person__division")
+        .order_by("person__division__path", "pk")
+    )
 
 
 def _batch_check_in(request, facility):
@@ -68,9 +82,15 @@ def _batch_check_in(request, facility):
             results.append({"name": names[elder.pk].label, "ok": False, "text": exc.message})
             continue
         lunch = checked.lunch
-        results.append({"name": names[elder.pk].label, "ok": checked.accepted,
-                        "text": f"自付 ¥{lunch.elder_pays}" + ("（免费午餐）" if lunch.free else "") if checked.accepted
-                        else lunch.reason})
+        results.append(
+            {
+                "name": names[elder.pk].label,
+                "ok": checked.accepted,
+                "text": f"自付 ¥{lunch.elder_pays}" + ("（免费午餐）" if lunch.free else "")
+                if checked.accepted
+                else lunch.reason,
+            }
+        )
     done = sum(1 for r in results if r["ok"])
     messages.success(request, f"批量登记：{done} 人已登记，{len(results) - done} 人未登记（见下方结果）。")
     return results
@@ -88,46 +108,77 @@ def counter(request, pk: int):
     if not can_record_lunches(request.user, facility):
         raise PermissionDenied("您无权为该机构登记午餐。")
     batch = request.method == "POST" and request.POST.get("action") == "batch"
-    extras = [e for e in price_list_in_force(facility, business_date()) if e.kind == PriceListEntry.Kind.HIGHER]
+    extras = [
+        e for e in price_list_in_force(facility, business_date()) if e.kind == PriceListEntry.Kind.HIGHER
+    ]
     form = CounterForm(None if batch else (request.POST or None), extras=extras)
     checked = None
     late_form = None
     batch_results = _batch_check_in(request, facility) if batch else []
     if request.method == "POST" and not batch and form.is_valid():
         try:
-            checked = lunch_check_in(actor=request.user, facility=facility,
-                                     identifier=form.cleaned_data["identifier"],
-                                     meal_date=form.cleaned_data["meal_date"] or None,
-                                     extra_label=form.cleaned_data.get("extra_label") or "")
+            checked = lunch_check_in(
+                actor=request.user,
+                facility=facility,
+                identifier=form.cleaned_data["identifier"],
+                meal_date=form.cleaned_data["meal_date"] or None,
+                extra_label=form.cleaned_data.get("extra_label") or "",
+            )
         except LateEntryNeeded as exc:
             asked = dict(form.cleaned_data)  # form_error drops the field it marks from cleaned_data
             form_error(form, exc)
             if can_request_late_entry(request.user, facility):
-                late_form = LateEntryForm(initial={"identifier": asked["identifier"],
-                                                   "meal_date": asked["meal_date"]})
+                late_form = LateEntryForm(
+                    initial={"identifier": asked["identifier"], "meal_date": asked["meal_date"]}
+                )
         except ServiceError as exc:
             form_error(form, exc)
         else:
             form = CounterForm(initial={"meal_date": form.cleaned_data["meal_date"]}, extras=extras)
     day = checked.lunch.meal_date if checked else business_date()
-    today = list(Lunch.objects.filter(facility=facility, meal_date=day).select_related("recorded_by")
-                 .order_by("-id")[:100])
+    today = list(
+        Lunch.objects.filter(facility=facility, meal_date=day)
+        .select_related("recorded_by")
+        .order_by("-id")[:100]
+    )
     expected = list(expected_elders(facility, business_date()))
-    names = elder_names(request.user, [lu.elder_id for lu in today] + [e.pk for e in expected]
-                        + ([checked.lunch.elder_id] if checked and checked.lunch.elder_id else []))
+    names = elder_names(
+        request.user,
+        [lu.elder_id for lu in today]
+        + [e.pk for e in expected]
+        + ([checked.lunch.elder_id] if checked and checked.lunch.elder_id else []),
+    )
     for lunch in today:
         lunch.elder_label = name_of(names, lunch.elder_id, lunch.presented_identifier or "—")
-    return render(request, "canteens/counter.html", {
-        "facility": facility, "form": form, "checked": checked, "day": day, "late_form": late_form,
-        "price_today": lunch_price_on(facility.pk, business_date()),
-        "can_set_prices": can_set_prices(request.user, facility),
-        "can_manage_terminals": can_manage_terminals(request.user, facility),
-        "elder_name": name_of(names, checked.lunch.elder_id) if checked and checked.lunch.elder_id else "",
-        "why": why(citations=checked.lunch.citations, basis=checked.lunch.policy_basis,
-                   readings=checked.lunch.readings) if checked else None,
-        "today": today, "accepted_today": sum(1 for lu in today if lu.status == "accepted"),
-        "expected": [(e, names[e.pk]) for e in expected if e.pk in names], "batch_results": batch_results,
-    }, status=400 if form.errors and late_form is None else 200)
+    return render(
+        request,
+        "canteens/counter.html",
+        {
+            "facility": facility,
+            "form": form,
+            "checked": checked,
+            "day": day,
+            "late_form": late_form,
+            "price_today": lunch_price_on(facility.pk, business_date()),
+            "can_set_prices": can_set_prices(request.user, facility),
+            "can_manage_terminals": can_manage_terminals(request.user, facility),
+            "elder_name": name_of(names, checked.lunch.elder_id)
+            if checked and checked.lunch.elder_id
+            else "",
+            "why": why(
+                citations=checked.lunch.citations,
+                basis=checked.lunch.policy_basis,
+                readings=checked.lunch.readings,
+            )
+            if checked
+            else None,
+            "today": today,
+            "accepted_today": sum(1 for lu in today if lu.status == "accepted"),
+            "expected": [(e, names[e.pk]) for e in expected if e.pk in names],
+            "batch_results": batch_results,
+        },
+        status=400 if form.errors and late_form is None else 200,
+    )
 
 
 def _lunch_rows(user):
@@ -139,16 +190,39 @@ def _lunch_rows(user):
             lunch.elder_name = found.name if found else (lunch.presented_identifier or "—")
             lunch.elder_place = found.place if found else ""
         return batch
+
     return rows
 
 
 # The export's plain columns: the names joined into the same rows, read in chunks on a server-side cursor (a
 # million lunches as tuples, not a Lunch, Facility, User, Elder, Person and Division each; docs/benchmarks.md).
 LUNCH_EXPORT_FIELDS = (
-    "pk", "meal_date", "facility__name", "elder_id", "presented_identifier", "elder__person__name",
-    "elder__person__division__name", "elder__person__division__kind", "elder__person__division__path", "status",
-    "reason", "void_reason", "price", "city", "county", "operator_discount", "care_fund", "elder_pays", "unfunded",
-    "extra_charge", "extra_label", "terminal_id", "recorded_by_id", "recorded_by__display_name", "recorded_by__username", "recorded_at",
+    "pk",
+    "meal_date",
+    "facility__name",
+    "elder_id",
+    "presented_identifier",
+    "elder__person__name",
+    "elder__person__division__name",
+    "elder__person__division__kind",
+    "elder__person__division__path",
+    "status",
+    "reason",
+    "void_reason",
+    "price",
+    "city",
+    "county",
+    "operator_discount",
+    "care_fund",
+    "elder_pays",
+    "unfunded",
+    "extra_charge",
+    "extra_label",
+    "terminal_id",
+    "recorded_by_id",
+    "recorded_by__display_name",
+    "recorded_by__username",
+    "recorded_at",
 )
 LUNCH_EXPORT_CHUNK = 5000
 
@@ -156,21 +230,29 @@ LUNCH_EXPORT_CHUNK = 5000
 def _lunch_export_rows(user):
     """Table's export_rows for the lunch list: the cells of LUNCH_COLUMNS (tests hold the two equal), each lunch
     named as `_lunch_rows` names it (canteens.names, masked per role)."""
+
     def rows(queryset, columns):
         unmasked, towns = unmasked_for(user), town_names()
         statuses = dict(Lunch.Status.choices)
         cells = [LUNCH_EXPORT_CELLS[column.key] for column in columns]
-        for lunch in queryset.values_list(*LUNCH_EXPORT_FIELDS, named=True).iterator(chunk_size=LUNCH_EXPORT_CHUNK):
+        for lunch in queryset.values_list(*LUNCH_EXPORT_FIELDS, named=True).iterator(
+            chunk_size=LUNCH_EXPORT_CHUNK
+        ):
             if lunch.elder_id and lunch.elder__person__name is not None:
-                name = present_values(lunch.elder_id, lunch.elder__person__name,
-                                      division_name=lunch.elder__person__division__name,
-                                      division_kind=lunch.elder__person__division__kind,
-                                      division_path=lunch.elder__person__division__path,
-                                      unmasked=unmasked, towns=towns)
+                name = present_values(
+                    lunch.elder_id,
+                    lunch.elder__person__name,
+                    division_name=lunch.elder__person__division__name,
+                    division_kind=lunch.elder__person__division__kind,
+                    division_path=lunch.elder__person__division__path,
+                    unmasked=unmasked,
+                    towns=towns,
+                )
                 elder, place = name.name, name.place
             else:
                 elder, place = lunch.presented_identifier or "—", ""
             yield [cell(lunch, elder, place, statuses) for cell in cells]
+
     return rows
 
 
@@ -238,12 +320,15 @@ def lunch_list(request):
         facility = facility_list_for_user(request.user).filter(pk=facility_pk).first()
         if facility is None:
             raise BadParameter("facility", "机构", "机构不存在或不在您的范围内。")
-    lunches = lunch_list_for_user(request.user, facility=facility, date_from=date_from, date_to=date_to,
-                                  status=status)
+    lunches = lunch_list_for_user(
+        request.user, facility=facility, date_from=date_from, date_to=date_to, status=status
+    )
     # Elders are named by canteens.names (one query for the page, masked per role): their person rows need not
     # come along with every lunch. The rule's citations and readings (JSON) are shown on the counter, not here:
     # decoding them for every row of an export cost more than the row's query.
-    lunches = lunches.select_related(None).select_related("facility", "recorded_by").defer("citations", "readings")
+    lunches = (
+        lunches.select_related(None).select_related("facility", "recorded_by").defer("citations", "readings")
+    )
     # One elder's records (the fraud report links an elder-day or an elder's period this way): within the user's
     # facility scope like every other filter, so it narrows and never widens.
     elder_pk = int_param(request, "elder", "老人", minimum=1, maximum=2**31 - 1)
@@ -252,42 +337,86 @@ def lunch_list(request):
     ids = request.GET.get("ids")
     if ids:
         lunches = lunches.filter(pk__in=[int(i) for i in ids.split(",") if is_ascii_int(i) and len(i) <= 10])
-    filters = {k: v for k, v in request.GET.items()
-               if k in ("facility", "elder", "date_from", "date_to", "status", "ids")}
+    filters = {
+        k: v
+        for k, v in request.GET.items()
+        if k in ("facility", "elder", "date_from", "date_to", "status", "ids")
+    }
     # The county holds ~10 million lunches: a capped count and keyset paging past it (core.tables) instead of
     # counting every lunch on every view and OFFSETs through millions of rows (docs/benchmarks.md).
-    table = Table(request, lunches, columns=LUNCH_COLUMNS, rows=_lunch_rows(request.user), per_page=100,
-                  count_cap=10_000, export_rows=_lunch_export_rows(request.user))
+    table = Table(
+        request,
+        lunches,
+        columns=LUNCH_COLUMNS,
+        rows=_lunch_rows(request.user),
+        per_page=100,
+        count_cap=10_000,
+        export_rows=_lunch_export_rows(request.user),
+    )
     if table.export_requested:
         # The export reads every filtered row anyway: the audit row records their exact number.
         count = lunches.count() if table.capped else table.page.paginator.count
-        audit_personal_read(actor=request.user, what="午餐登记导出", object_type="canteens.Lunch",
-                            count=count, filters=filters)
+        audit_personal_read(
+            actor=request.user,
+            what="午餐登记导出",
+            object_type="canteens.Lunch",
+            count=count,
+            filters=filters,
+        )
         return table.export(filename="午餐登记.xlsx")
-    audit_personal_read(actor=request.user, what="午餐登记列表", object_type="canteens.Lunch",
-                        count=len(table.rows),
-                        filters={**filters, "page": table.page.number or f"after {table.after}"})
+    audit_personal_read(
+        actor=request.user,
+        what="午餐登记列表",
+        object_type="canteens.Lunch",
+        count=len(table.rows),
+        filters={**filters, "page": table.page.number or f"after {table.after}"},
+    )
     without_elder = request.GET.copy()
     for name in ("elder", "page", "after"):
         without_elder.pop(name, None)
-    return render(request, "canteens/lunch_list.html", {
-        "table": table, "facilities": facility_choices_for_user(request.user), "filters": request.GET,
-        "statuses": Lunch.Status.choices, "void_form": VoidForm(), "elder": elder_pk,
-        # The elder filtered on, by name (masked per role) as the rows name them; the number only without rows.
-        "elder_label": (table.rows[0].elder_name if elder_pk and table.rows else f"#{elder_pk}"),
-        "without_elder": without_elder.urlencode()})
+    return render(
+        request,
+        "canteens/lunch_list.html",
+        {
+            "table": table,
+            "facilities": facility_choices_for_user(request.user),
+            "filters": request.GET,
+            "statuses": Lunch.Status.choices,
+            "void_form": VoidForm(),
+            "elder": elder_pk,
+            # The elder filtered on, by name (masked per role) as the rows name them; the number only without rows.
+            "elder_label": (table.rows[0].elder_name if elder_pk and table.rows else f"#{elder_pk}"),
+            "without_elder": without_elder.urlencode(),
+        },
+    )
 
 
 @login_required
 def lunch_detail(request, pk: int):
     """One lunch as recorded: who paid what, what was charged separately (A10), and why this amount."""
-    lunch = get_object_or_404(lunch_list_for_user(request.user).select_related("facility", "settlement"), pk=pk)
-    name = name_of(elder_names(request.user, [lunch.elder_id]), lunch.elder_id, lunch.presented_identifier or "—")
-    audit_personal_read(actor=request.user, what="午餐登记详情", object_type="canteens.Lunch", count=1,
-                        filters={"lunch": lunch.pk}, object_id=str(lunch.pk))
-    return render(request, "canteens/lunch_detail.html", {
-        "lunch": lunch, "elder_name": name,
-        "why": why(citations=lunch.citations, basis=lunch.policy_basis, readings=lunch.readings)})
+    lunch = get_object_or_404(
+        lunch_list_for_user(request.user).select_related("facility", "settlement"), pk=pk
+    )
+    name = name_of(
+        elder_names(request.user, [lunch.elder_id]), lunch.elder_id, lunch.presented_identifier or "—"
+    )
+    audit_personal_read(
+        actor=request.user,
+        what="午餐登记详情",
+        object_type="canteens.Lunch",
+        count=1,
+        filters={"lunch": lunch.pk},
+        object_id=str(lunch.pk),
+    )
+    return render(
+        request,
+        "canteens/lunch_detail.html",
+        {
+            "lunch": lunch,
+            "elder_name": name,
+            "why": why(citations=lunch.citations, basis=lunch.policy_basis, readings=lunch.readings),
+        },
+    )
 
 
 @login_required
@@ -297,23 +426,37 @@ def lunch_void_view(request, pk: int):
     lunch = get_object_or_404(lunch_list_for_user(request.user), pk=pk)
     target = request.POST.get("next", "")
     # Only a page of this site: a crafted next= must not turn the void form into an open redirect.
-    safe = target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                      require_https=request.is_secure())
+    safe = target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
     back = target if safe else reverse("canteens:lunches")
     form = VoidForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写作废原因。")
         return redirect(back)
     if not confirmed(request):
-        name = name_of(elder_names(request.user, [lunch.elder_id]), lunch.elder_id, lunch.presented_identifier)
-        return confirm_page(request, title="作废午餐登记", back=back, action="确认作废", lines=[
-            f"老人：{name}", f"机构：{lunch.facility.name}", f"就餐日期：{chinese_date(lunch.meal_date)}",
-            f"补贴：市 ¥{lunch.city} / 县 ¥{lunch.county}，老人自付 ¥{lunch.elder_pays}",
-            f"作废原因：{form.cleaned_data['reason']}"],
-            warning="作废后记录保留、不再计入补贴；所在结算单已锁定的，以调整方式计入以后的结算期。")
+        name = name_of(
+            elder_names(request.user, [lunch.elder_id]), lunch.elder_id, lunch.presented_identifier
+        )
+        return confirm_page(
+            request,
+            title="作废午餐登记",
+            back=back,
+            action="确认作废",
+            lines=[
+                f"老人：{name}",
+                f"机构：{lunch.facility.name}",
+                f"就餐日期：{chinese_date(lunch.meal_date)}",
+                f"补贴：市 ¥{lunch.city} / 县 ¥{lunch.county}，老人自付 ¥{lunch.elder_pays}",
+                f"作废原因：{form.cleaned_data['reason']}",
+            ],
+            warning="作废后记录保留、不再计入补贴；所在结算单已锁定的，以调整方式计入以后的结算期。",
+        )
     try:
         lunch_void(actor=request.user, lunch=lunch, reason=form.cleaned_data["reason"])
-        messages.success(request, f"{chinese_date(lunch.meal_date)} 的午餐登记（编号 {lunch.pk}）已作废，记录保留。")
+        messages.success(
+            request, f"{chinese_date(lunch.meal_date)} 的午餐登记（编号 {lunch.pk}）已作废，记录保留。"
+        )
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect(back)

@@ -60,7 +60,13 @@ def _need(user, capability: str) -> None:
 def age_bands(on) -> list[tuple[str, str]]:
     """The list's age filter: the keys are stable URLs, the labels and ages come from the parameter file."""
     young, old = band_ages(on)
-    return [("under60", f"未满{young}周岁"), ("60_79", f"{young}—{old - 1}周岁"), ("80_plus", f"{old}周岁以上")]
+    return [
+        ("under60", f"未满{young}周岁"),
+        ("60_79", f"{young}—{old - 1}周岁"),
+        ("80_plus", f"{old}周岁以上"),
+    ]
+
+
 TEKUN_CHOICES = [("yes", "特困人员"), ("no", "非特困人员"), ("ending", "认定30天内到期")]
 STATUS_CHOICES = [("active", "在册"), ("died", "已故"), ("moved", "已迁出")]
 HUKOU_CHOICES = [("yes", "高青县户籍"), ("no", "非高青县户籍")]
@@ -85,7 +91,8 @@ def _filtered_elders(request):
     today = business_date()
     elders = elder_list_for_user(request.user, query=query, division=division)
     current = TekunStatus.objects.filter(elder=OuterRef("pk"), valid_from__lte=today).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    )
     elders = elders.annotate(tekun_now=Exists(current))
     young, old = band_ages(today)
     sixty, eighty = _years_before(today, young), _years_before(today, old)
@@ -100,8 +107,9 @@ def _filtered_elders(request):
     elif tekun == "no":
         elders = elders.filter(tekun_now=False)
     elif tekun == "ending":
-        elders = elders.filter(tekun_periods__valid_to__gte=today,
-                               tekun_periods__valid_to__lte=today + dt.timedelta(days=30)).distinct()
+        elders = elders.filter(
+            tekun_periods__valid_to__gte=today, tekun_periods__valid_to__lte=today + dt.timedelta(days=30)
+        ).distinct()
     if status == "active":
         elders = elders.filter(died_on__isnull=True, moved_away_on__isnull=True)
     elif status == "died":
@@ -110,8 +118,14 @@ def _filtered_elders(request):
         elders = elders.filter(moved_away_on__isnull=False)
     if hukou:
         elders = elders.filter(gaoqing_hukou=hukou == "yes")
-    filters = {"q": query, "division": division.code if division else None, "age": age, "tekun": tekun,
-               "status": status, "hukou": hukou}
+    filters = {
+        "q": query,
+        "division": division.code if division else None,
+        "age": age,
+        "tekun": tekun,
+        "status": status,
+        "hukou": hukou,
+    }
     return elders, filters, division
 
 
@@ -137,9 +151,16 @@ def _elder_rows(user):
 
     def rows(batch):
         towns = town_names()
-        return [ElderRow(elder=e, person=person_present(e.person, user),
-                         name=present(e, unmasked=unmasked, towns=towns),
-                         age=full_years(e.person.birth_date, today)) for e in batch]
+        return [
+            ElderRow(
+                elder=e,
+                person=person_present(e.person, user),
+                name=present(e, unmasked=unmasked, towns=towns),
+                age=full_years(e.person.birth_date, today),
+            )
+            for e in batch
+        ]
+
     return rows
 
 
@@ -155,7 +176,12 @@ ELDER_COLUMNS = [
     Column("tekun", "特困人员", lambda r: "是" if r.elder.tekun_now else "否"),
     Column("card_number", "就餐卡号", lambda r: r.elder.card_number or ""),
     Column("status", "状态", lambda r: r.status),
-    Column("registered", "登记时间", lambda r: chinese_date(local(r.elder.registered_at).date()) if r.elder.registered_at else "", sort="registered_at"),
+    Column(
+        "registered",
+        "登记时间",
+        lambda r: chinese_date(local(r.elder.registered_at).date()) if r.elder.registered_at else "",
+        sort="registered_at",
+    ),
     Column("phone", "联系电话", lambda r: r.person.phone, default=False),
     Column("address", "住址", lambda r: r.person.address, default=False),
 ]
@@ -183,26 +209,53 @@ def elder_list(request):
     _need(request.user, Capability.PERSON_VIEW)
     elders, filters, division = _filtered_elders(request)
     # The county's 90,000 elders: the count stops at 10,000 ("超过 10,000 条", narrow with the filters), as on /people/.
-    table = Table(request, elders, columns=ELDER_COLUMNS, rows=_elder_rows(request.user),
-                  default_sort="village", count_cap=10_000)
+    table = Table(
+        request,
+        elders,
+        columns=ELDER_COLUMNS,
+        rows=_elder_rows(request.user),
+        default_sort="village",
+        count_cap=10_000,
+    )
     unmasked = unmasked_for(request.user)
     if table.export_requested:
         # The export is a staff read of personal data like the page: one audit row with its filters and size.
-        audit_personal_read(actor=request.user, what="助餐老人导出", object_type="canteens.Elder",
-                            count=elders.count(),  # exact: the export writes every filtered row, past the cap
-                            filters={**filters, "cols": [c.key for c in table.export_columns()]}, masked=not unmasked)
+        audit_personal_read(
+            actor=request.user,
+            what="助餐老人导出",
+            object_type="canteens.Elder",
+            count=elders.count(),  # exact: the export writes every filtered row, past the cap
+            filters={**filters, "cols": [c.key for c in table.export_columns()]},
+            masked=not unmasked,
+        )
         return table.export(filename="助餐老人.xlsx")
     # One audit row per staff read of the list, with the search that produced it and how many were shown.
-    audit_personal_read(actor=request.user, what="助餐老人列表", object_type="canteens.Elder", count=len(table.rows),
-                        filters={**filters, "page": table.page.number}, masked=not unmasked)
+    audit_personal_read(
+        actor=request.user,
+        what="助餐老人列表",
+        object_type="canteens.Elder",
+        count=len(table.rows),
+        filters={**filters, "page": table.page.number},
+        masked=not unmasked,
+    )
     scope = request.user.scope_division
-    return render(request, "canteens/elder_list.html", {
-        "table": table, "filters": request.GET, "division": division, "divisions": division_choices(request.user),
-        "age_bands": age_bands(business_date()), "age_citations": band_ages_terms(business_date())[2],
-        "tekun_choices": TEKUN_CHOICES, "status_choices": STATUS_CHOICES,
-        "hukou_choices": HUKOU_CHOICES,
-        "can_edit": access.can_register_elder(request.user, scope) if scope else False,
-        "can_import": access.can_import_elders(request.user)})
+    return render(
+        request,
+        "canteens/elder_list.html",
+        {
+            "table": table,
+            "filters": request.GET,
+            "division": division,
+            "divisions": division_choices(request.user),
+            "age_bands": age_bands(business_date()),
+            "age_citations": band_ages_terms(business_date())[2],
+            "tekun_choices": TEKUN_CHOICES,
+            "status_choices": STATUS_CHOICES,
+            "hukou_choices": HUKOU_CHOICES,
+            "can_edit": access.can_register_elder(request.user, scope) if scope else False,
+            "can_import": access.can_import_elders(request.user),
+        },
+    )
 
 
 def _elder_for(request, pk: int) -> Elder:
@@ -229,9 +282,15 @@ def _corrections(elder: Elder, unmasked: bool) -> list[dict]:
 
 def _edit_initial(elder: Elder) -> dict:
     person = elder.person
-    return {"name": person.name, "division": person.division_id, "gaoqing_hukou": "是" if elder.gaoqing_hukou else "否",
-            "address": person.address, "phone": person.phone, "card_number": elder.card_number or "",
-            "tekun_support": _latest_support(elder)}
+    return {
+        "name": person.name,
+        "division": person.division_id,
+        "gaoqing_hukou": "是" if elder.gaoqing_hukou else "否",
+        "address": person.address,
+        "phone": person.phone,
+        "card_number": elder.card_number or "",
+        "tekun_support": _latest_support(elder),
+    }
 
 
 def _latest_support(elder: Elder) -> str:
@@ -247,19 +306,34 @@ def elder_detail(request, pk: int, *, edit_form=None, undo_form=None, left_form=
     person = person_get_for_user(request.user, person_id=elder.person_id, purpose="查看助餐老人")
     can_correct = access.can_correct_elder(request.user, elder)
     unmasked = unmasked_for(request.user)
-    return render(request, "canteens/elder_detail.html", {
-        "elder": elder, "person": person, "tekun_periods": elder.tekun_periods.all(),
-        "name": present(elder, unmasked=unmasked, towns=town_names()),
-        "age": full_years(elder.person.birth_date, business_date()),
-        "age_warning": services.age_warning(elder.person.birth_date),
-        "lunches": elder.lunches.select_related("facility").order_by("-meal_date", "-id")[:60],
-        "history": _corrections(elder, unmasked),
-        "tekun_form": TekunForm(), "left_form": left_form or LeftForm(),
-        "edit_form": edit_form or (ElderEditForm(initial=_edit_initial(elder), user=request.user,
-                                                 tekun=bool(_latest_support(elder)))
-                                   if can_correct else None),
-        "undo_form": undo_form or UndoLeftForm(),
-        "can_edit": access.can_edit_elder(request.user, elder), "can_correct": can_correct}, status=status)
+    return render(
+        request,
+        "canteens/elder_detail.html",
+        {
+            "elder": elder,
+            "person": person,
+            "tekun_periods": elder.tekun_periods.all(),
+            "name": present(elder, unmasked=unmasked, towns=town_names()),
+            "age": full_years(elder.person.birth_date, business_date()),
+            "age_warning": services.age_warning(elder.person.birth_date),
+            "lunches": elder.lunches.select_related("facility").order_by("-meal_date", "-id")[:60],
+            "history": _corrections(elder, unmasked),
+            "tekun_form": TekunForm(),
+            "left_form": left_form or LeftForm(),
+            "edit_form": edit_form
+            or (
+                ElderEditForm(
+                    initial=_edit_initial(elder), user=request.user, tekun=bool(_latest_support(elder))
+                )
+                if can_correct
+                else None
+            ),
+            "undo_form": undo_form or UndoLeftForm(),
+            "can_edit": access.can_edit_elder(request.user, elder),
+            "can_correct": can_correct,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -309,7 +383,9 @@ def elder_undo_left(request, pk: int):
         except ServiceError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, "已撤销，撤销记录保留在修改记录中。此前被拒绝的午餐如需补贴，请提交补录申请。")
+            messages.success(
+                request, "已撤销，撤销记录保留在修改记录中。此前被拒绝的午餐如需补贴，请提交补录申请。"
+            )
             return redirect(elder)
     return elder_detail(request, pk, undo_form=form, status=400)
 
@@ -317,9 +393,13 @@ def elder_undo_left(request, pk: int):
 @login_required
 def elder_tekun(request, pk: int):
     elder = _elder_for(request, pk)
-    submit_form(request, TekunForm(request.POST),
-                lambda data: services.tekun_status_add(actor=request.user, elder=elder, **data),
-                success="已登记特困人员认定。", invalid="请填写认定依据和起始日期。")
+    submit_form(
+        request,
+        TekunForm(request.POST),
+        lambda data: services.tekun_status_add(actor=request.user, elder=elder, **data),
+        success="已登记特困人员认定。",
+        invalid="请填写认定依据和起始日期。",
+    )
     return redirect(elder)
 
 
@@ -341,8 +421,14 @@ def elder_left(request, pk: int):
             lines.append(f"登记死亡日期：{chinese_date(data['died_on'])}")
         if data["moved_away_on"]:
             lines.append(f"登记迁出日期：{chinese_date(data['moved_away_on'])}")
-        return confirm_page(request, title="登记死亡或迁出", lines=lines, action="确认登记", back=elder.get_absolute_url(),
-                            warning="登记后，该日及以后的午餐登记将被拒绝；如登记有误，可写明原因撤销。")
+        return confirm_page(
+            request,
+            title="登记死亡或迁出",
+            lines=lines,
+            action="确认登记",
+            back=elder.get_absolute_url(),
+            warning="登记后，该日及以后的午餐登记将被拒绝；如登记有误，可写明原因撤销。",
+        )
     try:
         services.elder_mark_left(actor=request.user, elder=elder, **form.cleaned_data)
     except ServiceError as exc:
@@ -376,7 +462,9 @@ def elder_import_view(request):
     if not access.can_import_elders(request.user):
         raise PermissionDenied("只有县民政局或镇（街道）工作人员可以导入助餐老人。")
     confirming = request.method == "POST" and request.POST.get("confirm") == "1"
-    form = ImportForm(None if confirming else (request.POST or None), None if confirming else (request.FILES or None))
+    form = ImportForm(
+        None if confirming else (request.POST or None), None if confirming else (request.FILES or None)
+    )
     report = confirm_form = None
     if confirming:
         posted = ImportConfirmForm(request.POST)
@@ -396,22 +484,34 @@ def elder_import_view(request):
         content = upload.read()
         if import_as_job(content):
             # A large file runs in the background worker: the job page shows its progress, then this report.
-            job = job_submit(actor=request.user, kind=ELDER_IMPORT, params={"mode": mode}, input_file=content,
-                             input_name=upload.name)
+            job = job_submit(
+                actor=request.user,
+                kind=ELDER_IMPORT,
+                params={"mode": mode},
+                input_file=content,
+                input_name=upload.name,
+            )
             return redirect("core:job", pk=job.pk)
         try:
             if mode == "update" and upload.size > IMPORT_CONFIRM_MAX_BYTES:
-                raise ServiceError("file", f"更新方式的文件不能超过 {IMPORT_CONFIRM_MAX_BYTES // 1024 // 1024} MB，"
-                                           "请分批导入。")
+                raise ServiceError(
+                    "file",
+                    f"更新方式的文件不能超过 {IMPORT_CONFIRM_MAX_BYTES // 1024 // 1024} MB，请分批导入。",
+                )
             report = services.elder_import(actor=request.user, content=content, mode=mode)
         except ServiceError as exc:
             form_error(form, exc)
         else:
             if report.preview and not report.errors:
-                confirm_form = ImportConfirmForm(initial={
-                    "content": base64.b64encode(content).decode("ascii"), "token": _preview_token(content)})
-    return render(request, "canteens/elder_import.html", {"form": form, "report": report,
-                                                          "confirm_form": confirm_form})
+                confirm_form = ImportConfirmForm(
+                    initial={
+                        "content": base64.b64encode(content).decode("ascii"),
+                        "token": _preview_token(content),
+                    }
+                )
+    return render(
+        request, "canteens/elder_import.html", {"form": form, "report": report, "confirm_form": confirm_form}
+    )
 
 
 @require_POST
@@ -427,8 +527,9 @@ def elder_import_confirm_job(request, pk: int):
         return redirect("core:job", pk=job.pk)
     try:
         # Once: a second confirmation (double click, another tab) is refused; the preview's file is then deleted.
-        confirmed = job_confirm_preview(actor=request.user, job=job, kind=ELDER_IMPORT,
-                                        params={"mode": "update", "confirm": True})
+        confirmed = job_confirm_preview(
+            actor=request.user, job=job, kind=ELDER_IMPORT, params={"mode": "update", "confirm": True}
+        )
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("core:job", pk=job.pk)

@@ -72,32 +72,52 @@ def facility_list(request):
         today = business_date()
         next_monday = today + dt.timedelta(days=7 - today.weekday())
         facilities = facilities.filter(status=Facility.Status.FILED).exclude(
-            Exists(WeeklyMenu.objects.filter(facility=OuterRef("pk"), week_start=next_monday)))
+            Exists(WeeklyMenu.objects.filter(facility=OuterRef("pk"), week_start=next_monday))
+        )
     if duty == "fund_report":
         facilities = duties.facilities_owing_fund_report(facilities, business_date())
     elif duty == "notices":
         facilities = duties.facilities_notice_check_due(facilities)
     table = Table(request, facilities, columns=FACILITY_COLUMNS)
     if table.export_requested or request.GET.get("format") == "xlsx":
-        return table.export(filename="长者助餐服务机构.xlsx") if table.export_requested else _legacy_export(table)
+        return (
+            table.export(filename="长者助餐服务机构.xlsx")
+            if table.export_requested
+            else _legacy_export(table)
+        )
     scope = request.user.scope_division
     can_register = scope is not None and access.can_register_facility(request.user, scope)
     for facility in table.rows:
         # The counter link only where the counter would let this user in (the same predicate).
-        facility.user_may_record = facility.status == "filed" and access.can_record_lunches(request.user, facility)
+        facility.user_may_record = facility.status == "filed" and access.can_record_lunches(
+            request.user, facility
+        )
     from countyhall.canteens.views.elders import division_choices
 
-    return render(request, "canteens/facility_list.html", {
-        "table": table, "statuses": Facility.Status.choices, "filters": request.GET, "division": division,
-        "divisions": division_choices(request.user), "menu_filter": MENU_FILTER, "duty_filter": DUTY_FILTER,
-        "can_register": can_register})
+    return render(
+        request,
+        "canteens/facility_list.html",
+        {
+            "table": table,
+            "statuses": Facility.Status.choices,
+            "filters": request.GET,
+            "division": division,
+            "divisions": division_choices(request.user),
+            "menu_filter": MENU_FILTER,
+            "duty_filter": DUTY_FILTER,
+            "can_register": can_register,
+        },
+    )
 
 
 def _legacy_export(table):
     """?format=xlsx, as bookmarked before the column choice: every column."""
-    return excel_response(filename="长者助餐服务机构.xlsx", sheet_title="机构",
-                          headers=[c.label for c in table.columns],
-                          rows=table.export_rows(table.columns))
+    return excel_response(
+        filename="长者助餐服务机构.xlsx",
+        sheet_title="机构",
+        headers=[c.label for c in table.columns],
+        rows=table.export_rows(table.columns),
+    )
 
 
 @login_required
@@ -107,7 +127,9 @@ def facility_new(request):
         data = dict(form.cleaned_data)
         operator, division = data.pop("operator"), data.pop("division")
         try:
-            facility = services.facility_register(actor=request.user, operator=operator, division=division, **data)
+            facility = services.facility_register(
+                actor=request.user, operator=operator, division=division, **data
+            )
         except ServiceError as exc:
             form_error(form, exc)
         else:
@@ -125,26 +147,30 @@ def facility_detail(request, pk: int):
     facility = _facility_for(request, pk)
     monday = business_date() - dt.timedelta(days=business_date().weekday())
     user = request.user
-    return render(request, "canteens/facility_detail.html", {
-        "facility": facility,
-        "requirements": services.facility_requirements(facility, on=business_date()),
-        "staff": facility.staff.all(),
-        "menus": [(m, menu_days(m)) for m in facility.menus.all()[:6]],
-        "steps": facility.filing_steps.select_related("decided_by"),
-        "evaluations": facility.evaluations.all(),
-        "settlements": facility.settlements.all()[:24],
-        "staff_form": StaffForm(),
-        "menu_form": MenuForm(initial={"week_start": monday + dt.timedelta(days=7)}),
-        # Every button from the predicate the service itself requires.
-        "can_submit": access.can_submit_facility(user, facility),
-        "can_town_review": access.can_town_review(user, facility),
-        "can_county_evaluate": access.can_county_evaluate(user, facility),
-        "can_revoke": facility.status == "filed" and access.can_revoke_facility(user, facility),
-        "can_manage_staff": access.can_manage_staff(user, facility),
-        "can_publish_menu": access.can_publish_menu(user, facility),
-        "can_record_lunches": facility.status == "filed" and access.can_record_lunches(user, facility),
-        **_duties_context(user, facility),
-    })
+    return render(
+        request,
+        "canteens/facility_detail.html",
+        {
+            "facility": facility,
+            "requirements": services.facility_requirements(facility, on=business_date()),
+            "staff": facility.staff.all(),
+            "menus": [(m, menu_days(m)) for m in facility.menus.all()[:6]],
+            "steps": facility.filing_steps.select_related("decided_by"),
+            "evaluations": facility.evaluations.all(),
+            "settlements": facility.settlements.all()[:24],
+            "staff_form": StaffForm(),
+            "menu_form": MenuForm(initial={"week_start": monday + dt.timedelta(days=7)}),
+            # Every button from the predicate the service itself requires.
+            "can_submit": access.can_submit_facility(user, facility),
+            "can_town_review": access.can_town_review(user, facility),
+            "can_county_evaluate": access.can_county_evaluate(user, facility),
+            "can_revoke": facility.status == "filed" and access.can_revoke_facility(user, facility),
+            "can_manage_staff": access.can_manage_staff(user, facility),
+            "can_publish_menu": access.can_publish_menu(user, facility),
+            "can_record_lunches": facility.status == "filed" and access.can_record_lunches(user, facility),
+            **_duties_context(user, facility),
+        },
+    )
 
 
 def _duties_context(user, facility) -> dict:
@@ -159,7 +185,8 @@ def _duties_context(user, facility) -> dict:
         "can_upload_fund_report": access.can_upload_fund_report(user, facility),
         "fund_report_form": FundReportForm(initial={"year": years[0] if years else today.year - 1}),
         "notice_checks": facility.notice_checks.select_related("verified_by")[:12],
-        "notice_items": items, "notice_citation": items_cited or cite.FIVE_PUBLIC,
+        "notice_items": items,
+        "notice_citation": items_cited or cite.FIVE_PUBLIC,
         "can_verify_notices": bool(items) and access.can_verify_notices(user, facility),
         "notice_form": NoticeCheckForm(items=items, initial={"checked_on": today}),
     }
@@ -170,18 +197,24 @@ def facility_fund_report(request, pk: int):
     facility = _facility_for(request, pk)
     if request.method == "POST":
         form = FundReportForm(request.POST, request.FILES)
-        submit_form(request, form, lambda data: duties.fund_report_upload(actor=request.user, facility=facility,
-                                                                          **data),
-                    success="已上传年度资金使用报告。")
+        submit_form(
+            request,
+            form,
+            lambda data: duties.fund_report_upload(actor=request.user, facility=facility, **data),
+            success="已上传年度资金使用报告。",
+        )
     return redirect(facility.get_absolute_url() + "#duties")
 
 
 @login_required
 def fund_report_download(request, pk: int):
     """The report itself, for whoever may see the facility (its page lists it)."""
-    report = get_object_or_404(FundUseReport.objects.filter(facility__in=facility_list_for_user(request.user)),
-                               pk=pk)
-    return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1])
+    report = get_object_or_404(
+        FundUseReport.objects.filter(facility__in=facility_list_for_user(request.user)), pk=pk
+    )
+    return FileResponse(
+        report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
+    )
 
 
 @login_required
@@ -189,9 +222,12 @@ def facility_notice_check(request, pk: int):
     facility = _facility_for(request, pk)
     if request.method == "POST":
         form = NoticeCheckForm(request.POST, items=duties.five_public_items(business_date()))
-        submit_form(request, form, lambda data: duties.notice_check_record(actor=request.user, facility=facility,
-                                                                           **data),
-                    success="已记录“五公开”核查结果。")
+        submit_form(
+            request,
+            form,
+            lambda data: duties.notice_check_record(actor=request.user, facility=facility, **data),
+            success="已记录“五公开”核查结果。",
+        )
     return redirect(facility.get_absolute_url() + "#duties")
 
 
@@ -204,19 +240,27 @@ def facility_filing(request, pk: int):
     action, note = form.cleaned_data["action"], form.cleaned_data["note"]
     if action == "revoke" and note.strip() and not confirmed(request):
         # Withdrawing the qualification stops every lunch at the facility: the officer confirms first.
-        return confirm_page(request, title="取消运营资质", back=facility.get_absolute_url(), action="确认取消资质",
-                            lines=[f"机构：{facility.name}", f"原因：{note}"],
-                            warning="取消后，该机构此后的午餐登记将被拒绝。")
+        return confirm_page(
+            request,
+            title="取消运营资质",
+            back=facility.get_absolute_url(),
+            action="确认取消资质",
+            lines=[f"机构：{facility.name}", f"原因：{note}"],
+            warning="取消后，该机构此后的午餐登记将被拒绝。",
+        )
     try:
         if action == "submit":
             services.facility_submit(actor=request.user, facility=facility)
         elif action == "revoke":
             services.facility_revoke(actor=request.user, facility=facility, reason=note)
         elif facility.status == "town_review":
-            services.facility_town_review(actor=request.user, facility=facility, approve=action == "approve", note=note)
+            services.facility_town_review(
+                actor=request.user, facility=facility, approve=action == "approve", note=note
+            )
         else:
-            services.facility_county_evaluate(actor=request.user, facility=facility, approve=action == "approve",
-                                              note=note)
+            services.facility_county_evaluate(
+                actor=request.user, facility=facility, approve=action == "approve", note=note
+            )
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -228,25 +272,43 @@ def facility_filing(request, pk: int):
 @login_required
 def facility_staff(request, pk: int):
     facility = _facility_for(request, pk)
-    submit_form(request, StaffForm(request.POST),
-                lambda data: services.facility_staff_add(actor=request.user, facility=facility, **data),
-                success="已登记从业人员。", errors_prefix="从业人员信息有误")
+    submit_form(
+        request,
+        StaffForm(request.POST),
+        lambda data: services.facility_staff_add(actor=request.user, facility=facility, **data),
+        success="已登记从业人员。",
+        errors_prefix="从业人员信息有误",
+    )
     return redirect(facility)
 
 
 @login_required
 def facility_menu(request, pk: int):
     facility = _facility_for(request, pk)
-    submit_form(request, MenuForm(request.POST),
-                lambda data: services.menu_publish(
-                    actor=request.user, facility=facility, week_start=data["week_start"],
-                    items={k: v for k, v in data.items() if k != "week_start" and v}),
-                success="已公布食谱。", invalid="食谱有误：请填写周一日期。")
+    submit_form(
+        request,
+        MenuForm(request.POST),
+        lambda data: services.menu_publish(
+            actor=request.user,
+            facility=facility,
+            week_start=data["week_start"],
+            items={k: v for k, v in data.items() if k != "week_start" and v},
+        ),
+        success="已公布食谱。",
+        invalid="食谱有误：请填写周一日期。",
+    )
     return redirect(facility)
 
 
-WEEKDAYS = [("mon", "星期一"), ("tue", "星期二"), ("wed", "星期三"), ("thu", "星期四"), ("fri", "星期五"),
-            ("sat", "星期六"), ("sun", "星期日")]
+WEEKDAYS = [
+    ("mon", "星期一"),
+    ("tue", "星期二"),
+    ("wed", "星期三"),
+    ("thu", "星期四"),
+    ("fri", "星期五"),
+    ("sat", "星期六"),
+    ("sun", "星期日"),
+]
 
 
 def menu_days(menu) -> list[tuple[str, str]]:
@@ -272,8 +334,9 @@ def public_facilities(request):
     if town:
         facilities = [f for f in facilities if town in f.division.full_name()]
     menus, prices, by_facility = defaultdict(list), defaultdict(list), defaultdict(list)
-    for menu in WeeklyMenu.objects.filter(facility__in=filed.values("pk"),
-                                          week_start__gte=week - dt.timedelta(days=7)).order_by("-week_start"):
+    for menu in WeeklyMenu.objects.filter(
+        facility__in=filed.values("pk"), week_start__gte=week - dt.timedelta(days=7)
+    ).order_by("-week_start"):
         menus[menu.facility_id].append(menu)
     for entry in PriceListEntry.objects.filter(facility__in=filed.values("pk"), valid_from__lte=today):
         prices[entry.facility_id].append(entry)
@@ -286,7 +349,13 @@ def public_facilities(request):
         facility.menu_days = menu_days(facility.current_menu) if facility.current_menu else []
         facility.evaluation_list = by_facility[facility.pk]
         facility.price_entries = prices[facility.pk]
-    return render(request, "canteens/public.html", {
-        "facilities": facilities, "town": town,
-        "results": operating_subsidy_public().filter(facility__status__in=["filed", "revoked"]),
-        "evaluations": evaluations})
+    return render(
+        request,
+        "canteens/public.html",
+        {
+            "facilities": facilities,
+            "town": town,
+            "results": operating_subsidy_public().filter(facility__status__in=["filed", "revoked"]),
+            "evaluations": evaluations,
+        },
+    )

@@ -67,7 +67,9 @@ def _facility(request, pk: int):
 
 
 def _form_errors(form) -> str:
-    return "；".join(f"{form.fields[k].label if k in form.fields else ''}：{v[0]}" for k, v in form.errors.items())
+    return "；".join(
+        f"{form.fields[k].label if k in form.fields else ''}：{v[0]}" for k, v in form.errors.items()
+    )
 
 
 @login_required
@@ -86,9 +88,16 @@ def price_list_view(request, pk: int):
             else:
                 messages.success(request, f"已录入：{entry}。")
                 return redirect("canteens:prices", pk=facility.pk)
-    return render(request, "canteens/prices.html", {
-        "facility": facility, "entries": facility.prices.select_related("created_by"), "form": form,
-        "can_edit": can_edit})
+    return render(
+        request,
+        "canteens/prices.html",
+        {
+            "facility": facility,
+            "entries": facility.prices.select_related("created_by"),
+            "form": form,
+            "can_edit": can_edit,
+        },
+    )
 
 
 @login_required
@@ -105,8 +114,9 @@ def terminal_list(request, pk: int):
             issue_form = TerminalIssueForm(request.POST)
             if issue_form.is_valid():
                 try:
-                    issued = terminals.terminal_issue(actor=request.user, facility=facility,
-                                                      name=issue_form.cleaned_data["name"])
+                    issued = terminals.terminal_issue(
+                        actor=request.user, facility=facility, name=issue_form.cleaned_data["name"]
+                    )
                 except ServiceError as exc:
                     form_error(issue_form, exc)
                 else:
@@ -122,7 +132,9 @@ def terminal_list(request, pk: int):
                 return redirect("canteens:terminals", pk=facility.pk)
             try:
                 if action == "revoke":
-                    terminals.terminal_revoke(actor=request.user, device=device, reason=form.cleaned_data["reason"])
+                    terminals.terminal_revoke(
+                        actor=request.user, device=device, reason=form.cleaned_data["reason"]
+                    )
                     messages.success(request, f"{device} 已停用，其令牌立即失效。")
                     return redirect("canteens:terminals", pk=facility.pk)
                 issued = terminals.terminal_rotate(actor=request.user, device=device)
@@ -131,9 +143,16 @@ def terminal_list(request, pk: int):
                 return redirect("canteens:terminals", pk=facility.pk)
         else:
             return bad_request(request, "操作", "未知操作（应为发放、停用或更换令牌）。")
-    return render(request, "canteens/terminals.html", {
-        "facility": facility, "devices": facility.terminals.select_related("created_by", "revoked_by"),
-        "issued": issued, "issue_form": issue_form})
+    return render(
+        request,
+        "canteens/terminals.html",
+        {
+            "facility": facility,
+            "devices": facility.terminals.select_related("created_by", "revoked_by"),
+            "issued": issued,
+            "issue_form": issue_form,
+        },
+    )
 
 
 @login_required
@@ -153,18 +172,36 @@ def late_entry_list(request):
             return bad_request(request, "机构", "机构编号应为正整数。")
         entries = entries.filter(facility_id=int(facility_id))
     page = Paginator(entries, 50).get_page(page_number)
-    audit_personal_read(actor=request.user, what="午餐补录申请列表", object_type="canteens.LateEntry",
-                        count=len(page.object_list),
-                        filters={"status": status, "facility": facility_id, "page": page.number})
+    audit_personal_read(
+        actor=request.user,
+        what="午餐补录申请列表",
+        object_type="canteens.LateEntry",
+        count=len(page.object_list),
+        filters={"status": status, "facility": facility_id, "page": page.number},
+    )
     names = elder_names(request.user, [e.elder_id for e in page.object_list])
-    rows = [{"entry": e, "elder_name": name_of(names, e.elder_id),
-             "can_decide": e.status == LateEntry.Status.PENDING and can_decide_late_entry(request.user, e)}
-            for e in page.object_list]
-    return render(request, "canteens/late_entries.html", {
-        "page": page, "rows": rows, "status": status, "statuses": LateEntry.Status.choices,
-        "decision_form": LateEntryDecisionForm(), "backdate_days": backdate_days(),
-        "can_set_window": can_set_backdate_window(request.user),
-        "window_form": BackdateWindowForm(initial={"days": backdate_days()})})
+    rows = [
+        {
+            "entry": e,
+            "elder_name": name_of(names, e.elder_id),
+            "can_decide": e.status == LateEntry.Status.PENDING and can_decide_late_entry(request.user, e),
+        }
+        for e in page.object_list
+    ]
+    return render(
+        request,
+        "canteens/late_entries.html",
+        {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "statuses": LateEntry.Status.choices,
+            "decision_form": LateEntryDecisionForm(),
+            "backdate_days": backdate_days(),
+            "can_set_window": can_set_backdate_window(request.user),
+            "window_form": BackdateWindowForm(initial={"days": backdate_days()}),
+        },
+    )
 
 
 @login_required
@@ -177,8 +214,12 @@ def late_entry_decide_view(request, pk: int):
         messages.error(request, _form_errors(form))
         return redirect("canteens:late-entries")
     try:
-        late.late_entry_decide(actor=request.user, entry=entry, approve=form.cleaned_data["decision"] == "approve",
-                               reason=form.cleaned_data["reason"])
+        late.late_entry_decide(
+            actor=request.user,
+            entry=entry,
+            approve=form.cleaned_data["decision"] == "approve",
+            reason=form.cleaned_data["reason"],
+        )
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -221,7 +262,10 @@ def backdate_window_view(request):
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已提出将补录期限调整为 {form.cleaned_data['days']} 天"
-                                      f"（自 {chinese_date(change.valid_from)} 起），待另一位系统管理员审核后生效。")
+            messages.success(
+                request,
+                f"已提出将补录期限调整为 {form.cleaned_data['days']} 天"
+                f"（自 {chinese_date(change.valid_from)} 起），待另一位系统管理员审核后生效。",
+            )
             return redirect("core:policy-change", pk=change.pk)
     return redirect("canteens:late-entries")

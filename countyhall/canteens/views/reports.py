@@ -35,15 +35,29 @@ def dashboard(request):
     months = figures["months"]
     labels = [f"{m['month']}月" for m in months]
     charts = [
-        bar_chart(title=f"{year}年每月午餐人次", labels=labels, series={"人次": [m["lunches"] for m in months]}),
-        bar_chart(title=f"{year}年每月补贴（元）", labels=labels, stacked=True,
-                  series={"市财政": [m["city"] for m in months], "县财政": [m["county"] for m in months],
-                          "照护资金": [m["care_fund"] for m in months],
-                          "运营方优惠": [m["operator_discount"] for m in months]}),
+        bar_chart(
+            title=f"{year}年每月午餐人次", labels=labels, series={"人次": [m["lunches"] for m in months]}
+        ),
+        bar_chart(
+            title=f"{year}年每月补贴（元）",
+            labels=labels,
+            stacked=True,
+            series={
+                "市财政": [m["city"] for m in months],
+                "县财政": [m["county"] for m in months],
+                "照护资金": [m["care_fund"] for m in months],
+                "运营方优惠": [m["operator_discount"] for m in months],
+            },
+        ),
     ]
     if figures["by_town"]:
-        charts.append(bar_chart(title=f"{year}年各镇（街道）午餐人次", labels=[t for t, _ in figures["by_town"]],
-                                series={"人次": [n for _, n in figures["by_town"]]}))
+        charts.append(
+            bar_chart(
+                title=f"{year}年各镇（街道）午餐人次",
+                labels=[t for t, _ in figures["by_town"]],
+                series={"人次": [n for _, n in figures["by_town"]]},
+            )
+        )
     return render(request, "canteens/dashboard.html", {"year": year, "charts": charts, **figures})
 
 
@@ -65,8 +79,10 @@ def fraud_report(request):
     # Counted per kind from the checks' plain rows; only the page's findings are built (selectors.FraudReport).
     report = fraud_checks(request.user, date_from=date_from, date_to=date_to)
     counts = report.counts
-    checks = [{"kind": key, "title": title, "count": counts[key], "capped": counts[key] >= FINDINGS_CAP}
-              for key, title in FINDING_TITLES.items()]
+    checks = [
+        {"kind": key, "title": title, "count": counts[key], "capped": counts[key] >= FINDINGS_CAP}
+        for key, title in FINDING_TITLES.items()
+    ]
     page = Paginator(report.findings(kind), FRAUD_PER_PAGE).get_page(page_param(request))
     fraud_finding_details(request.user, page.object_list)
     # Findings name elders (by number, linked to their records): the report is a staff read of personal data, of
@@ -81,11 +97,28 @@ def fraud_report(request):
         filters["kind"] = kind
     if page.number > 1:
         filters["page"] = page.number
-    audit_personal_read(actor=request.user, what="助餐数据核查报告", object_type="canteens.Elder", count=len(elders),
-                        filters=filters)
+    audit_personal_read(
+        actor=request.user,
+        what="助餐数据核查报告",
+        object_type="canteens.Elder",
+        count=len(elders),
+        filters=filters,
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "canteens/fraud.html", {
-        "page": page, "findings": page.object_list, "total": len(report), "checks": checks, "kind": kind,
-        "date_from": date_from, "date_to": date_to, "titles": FINDING_TITLES, "page_query": query.urlencode(),
-        "period_query": urlencode({"date_from": date_from.isoformat(), "date_to": date_to.isoformat()})})
+    return render(
+        request,
+        "canteens/fraud.html",
+        {
+            "page": page,
+            "findings": page.object_list,
+            "total": len(report),
+            "checks": checks,
+            "kind": kind,
+            "date_from": date_from,
+            "date_to": date_to,
+            "titles": FINDING_TITLES,
+            "page_query": query.urlencode(),
+            "period_query": urlencode({"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}),
+        },
+    )

@@ -164,10 +164,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # not a gazette figure).
 # Notification senders per channel (dotted paths); an empty mapping keeps messages in the outbox as a record.
 COUNTYHALL_NOTIFICATION_SENDERS = {
-    channel: path for channel, path in (
+    channel: path
+    for channel, path in (
         ("email", os.environ.get("COUNTYHALL_EMAIL_SENDER", "")),
         ("sms", os.environ.get("COUNTYHALL_SMS_SENDER", "")),
-    ) if path
+    )
+    if path
 }
 COUNTYHALL_SMS_URL = os.environ.get("COUNTYHALL_SMS_URL", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "countyhall@localhost")
@@ -271,10 +273,13 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "filters": ["client_errors"],
             # production.py switches the default to json; an unknown value falls back to text.
-            "formatter": os.environ.get("COUNTYHALL_LOG_FORMAT", "text") if os.environ.get(
-                "COUNTYHALL_LOG_FORMAT", "text") in ("text", "json") else "text",
+            "formatter": os.environ.get("COUNTYHALL_LOG_FORMAT", "text")
+            if os.environ.get("COUNTYHALL_LOG_FORMAT", "text") in ("text", "json")
+            else "text",
         },
     },
-    "loggers": {"django": {"handlers": [], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": True}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

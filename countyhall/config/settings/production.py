@@ -20,14 +20,17 @@ if _flag("DJANGO_DEBUG", "0"):
     raise ImproperlyConfigured("生产环境不得开启 DEBUG（DJANGO_DEBUG=1）。")
 DEBUG = False
 if not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured("生产环境必须通过 DJANGO_SECRET_KEY 设置至少 32 个字符的密钥，不能使用默认密钥。")
+    raise ImproperlyConfigured(
+        "生产环境必须通过 DJANGO_SECRET_KEY 设置至少 32 个字符的密钥，不能使用默认密钥。"
+    )
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("生产环境必须设置 DATABASE_URL（PostgreSQL）。")
 # The statutory clocks, the set-based settlements and the concurrency guards are tested on PostgreSQL; SQLite
 # serialises every write and would make the county wait at the canteen counters.
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
-        f"生产环境的 DATABASE_URL 必须指向 PostgreSQL（postgres://…），当前为 {DATABASES['default']['ENGINE']}。")
+        f"生产环境的 DATABASE_URL 必须指向 PostgreSQL（postgres://…），当前为 {DATABASES['default']['ENGINE']}。"
+    )
 # The base default (127.0.0.1,localhost) suits a developer; a server must name the host names it answers to,
 # and "*" would let any Host header through (password-reset links and absolute URLs are built from it).
 if not os.environ.get("DJANGO_ALLOWED_HOSTS", "").strip(","):
@@ -63,8 +66,34 @@ STORAGES = {
 # them would triple the time `collectstatic` takes on every upgrade. The unhashed copies are dropped: every
 # page links the hashed names through {% static %}.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
-    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf", "flv", "woff",
-    "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg", "webm", "wmv", "map",
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "webp",
+    "zip",
+    "gz",
+    "tgz",
+    "bz2",
+    "tbz",
+    "xz",
+    "br",
+    "swf",
+    "flv",
+    "woff",
+    "woff2",
+    "3gp",
+    "3gpp",
+    "asf",
+    "avi",
+    "m4v",
+    "mov",
+    "mp4",
+    "mpeg",
+    "mpg",
+    "webm",
+    "wmv",
+    "map",
 )
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 

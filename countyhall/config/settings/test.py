@@ -20,8 +20,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # request threads; a request thread then closed it while the test used it (a segfault in sqlite3).
         DATABASES["default"]["NAME"] = _test_file
         DATABASES["default"]["TEST"] = {"NAME": _test_file}
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;",
-                                       "timeout": 20}
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;",
+        "timeout": 20,
+    }
 ALLOWED_HOSTS = ["*"]
 
 # Tests run on a fixed business date inside the canteen opinion's validity (2021-09-02 … 2023-12-31).
@@ -29,7 +31,9 @@ BUSINESS_DATE = __import__("datetime").date(2022, 6, 15)
 
 # Uploads go to a throwaway directory per test run.
 # A worker process started by a test is told the same directory through COUNTYHALL_MEDIA_ROOT.
-MEDIA_ROOT = os.environ.get("COUNTYHALL_MEDIA_ROOT") or __import__("tempfile").mkdtemp(prefix="countyhall-media-")
+MEDIA_ROOT = os.environ.get("COUNTYHALL_MEDIA_ROOT") or __import__("tempfile").mkdtemp(
+    prefix="countyhall-media-"
+)
 
 # WhiteNoise finds the files in the apps' static folders (no collectstatic before a test run), so the tests can
 # fetch a stylesheet or the API docs' scripts through the test client.

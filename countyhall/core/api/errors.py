@@ -23,7 +23,11 @@ def _first_error(detail, prefix: str = "") -> tuple[str, str]:
         for key, value in detail.items():
             if value in ({}, [], None):
                 continue
-            name = prefix if key == api_settings.NON_FIELD_ERRORS_KEY else (f"{prefix}.{key}" if prefix else str(key))
+            name = (
+                prefix
+                if key == api_settings.NON_FIELD_ERRORS_KEY
+                else (f"{prefix}.{key}" if prefix else str(key))
+            )
             return _first_error(value, name)
         return prefix or "(request)", ""
     if isinstance(detail, list):
@@ -56,7 +60,12 @@ def not_found(request, exception=None):
     the usual page elsewhere. API clients and the OpenAPI document expect application/json for every answer."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"error": {"field": "(path)", "message": f"接口地址不存在：{request.path}（请核对路径中的编号是否为整数）。"}},
+            {
+                "error": {
+                    "field": "(path)",
+                    "message": f"接口地址不存在：{request.path}（请核对路径中的编号是否为整数）。",
+                }
+            },
             status=status.HTTP_404_NOT_FOUND,
             json_dumps_params={"ensure_ascii": False},
         )

@@ -56,6 +56,9 @@ def add_error_responses(result, generator, request, public):
                 responses[code]["description"] = responses[code].get("description") or description
             for code, description in DECLARED_ONLY.items():
                 if code in responses and "content" not in responses[code]:
-                    responses[code] = {**_error_response(description), **responses[code],
-                                       "content": _error_response(description)["content"]}
+                    responses[code] = {
+                        **_error_response(description),
+                        **responses[code],
+                        "content": _error_response(description)["content"],
+                    }
     return result

@@ -23,11 +23,14 @@ from countyhall.core.selectors.people import (
 from countyhall.core.workdays import CalendarYearUnknown
 
 ErrorDetailSerializer = inline_serializer(
-    "ErrorDetail", {"field": serializers.CharField(), "message": serializers.CharField()})
+    "ErrorDetail", {"field": serializers.CharField(), "message": serializers.CharField()}
+)
 ErrorSerializer = inline_serializer("Error", {"error": ErrorDetailSerializer})
 # A rule's input errors: the first as "error" (the shape of every API error), all of them in "errors".
 CalcErrorSerializer = inline_serializer(
-    "CalcError", {"error": ErrorDetailSerializer, "errors": serializers.ListField(child=ErrorDetailSerializer)})
+    "CalcError",
+    {"error": ErrorDetailSerializer, "errors": serializers.ListField(child=ErrorDetailSerializer)},
+)
 
 
 class CalcListApi(APIView):
@@ -45,8 +48,10 @@ class CalcApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(request=OpenApiTypes.OBJECT,
-                   responses={200: OpenApiTypes.OBJECT, 400: CalcErrorSerializer, 404: CalcErrorSerializer})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 400: CalcErrorSerializer, 404: CalcErrorSerializer},
+    )
     def post(self, request, rule: str):
         try:
             try:
@@ -90,16 +95,20 @@ class ParameterListApi(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         registry = parameters()
-        return Response({
-            "parameters": [_parameter_json(p) for p in registry],
-            "readings": [r.as_dict() for r in sorted(registry.readings.values(), key=lambda r: r.id)],
-        })
+        return Response(
+            {
+                "parameters": [_parameter_json(p) for p in registry],
+                "readings": [r.as_dict() for r in sorted(registry.readings.values(), key=lambda r: r.id)],
+            }
+        )
 
 
 class ParameterDetailApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="parameter_detail", responses={200: OpenApiTypes.OBJECT, 404: ErrorSerializer})
+    @extend_schema(
+        operation_id="parameter_detail", responses={200: OpenApiTypes.OBJECT, 404: ErrorSerializer}
+    )
     def get(self, request, name: str):
         try:
             return Response(_parameter_json(parameters().get(name)))
@@ -122,8 +131,10 @@ class PersonSerializer(serializers.Serializer):
 class PersonListApi(APIView):
     """People within the caller's division scope; masked unless the role needs full data."""
 
-    @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("division", int)],
-                   responses={200: PersonSerializer(many=True), 400: ErrorSerializer})
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str), OpenApiParameter("division", int)],
+        responses={200: PersonSerializer(many=True), 400: ErrorSerializer},
+    )
     def get(self, request):
         try:
             within = division_filter_for_user(request.user, request.query_params.get("division"))
@@ -151,8 +162,12 @@ class CalendarMonthApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("year", {"type": "integer", "minimum": 1, "maximum": 9999}, OpenApiParameter.PATH),
-            OpenApiParameter("month", {"type": "integer", "minimum": 1, "maximum": 12}, OpenApiParameter.PATH),
+            OpenApiParameter(
+                "year", {"type": "integer", "minimum": 1, "maximum": 9999}, OpenApiParameter.PATH
+            ),
+            OpenApiParameter(
+                "month", {"type": "integer", "minimum": 1, "maximum": 12}, OpenApiParameter.PATH
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT, 400: ErrorSerializer, 404: ErrorSerializer},
     )
@@ -160,14 +175,27 @@ class CalendarMonthApi(APIView):
         # The URL only promises digits: an impossible month is the caller's error, not an empty month, and a
         # year beyond 9999 overflows the database's integers.
         if not 1 <= month <= 12:
-            return Response({"error": {"field": "month", "message": f"月份应为 1–12，不能是 {month}。"}}, status=400)
+            return Response(
+                {"error": {"field": "month", "message": f"月份应为 1–12，不能是 {month}。"}}, status=400
+            )
         if not 1 <= year <= 9999:
-            return Response({"error": {"field": "year", "message": f"年份应为 1–9999，不能是 {year}。"}}, status=400)
+            return Response(
+                {"error": {"field": "year", "message": f"年份应为 1–9999，不能是 {year}。"}}, status=400
+            )
         try:
             days = calendar_month(year=year, month=month)
         except CalendarYearUnknown as exc:
             return Response({"error": {"field": "year", "message": str(exc)}}, status=404)
-        return Response({"days": [
-            {"date": d.date.isoformat(), "is_workday": d.is_workday, "kind": d.kind, "holiday_name": d.holiday_name}
-            for d in days
-        ]})
+        return Response(
+            {
+                "days": [
+                    {
+                        "date": d.date.isoformat(),
+                        "is_workday": d.is_workday,
+                        "kind": d.kind,
+                        "holiday_name": d.holiday_name,
+                    }
+                    for d in days
+                ]
+            }
+        )

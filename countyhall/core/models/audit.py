@@ -34,8 +34,14 @@ class AuditEntry(models.Model):
         LOGIN = "login", "登录"
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     actor_label = models.CharField("操作人（记录时）", max_length=150, blank=True)
     action = models.CharField("操作", max_length=16, choices=Action.choices, db_index=True)
     object_type = models.CharField("对象类型", max_length=64, db_index=True)

@@ -15,12 +15,20 @@ class CalendarYear(models.Model):
 
     year = models.PositiveIntegerField("年份", primary_key=True)
     source = models.CharField("来源", max_length=16, choices=Source.choices)
-    basis = models.CharField("依据", max_length=200, blank=True,
-                             help_text="如：国务院办公厅关于2027年部分节假日安排的通知")
-    citation = models.CharField("文号", max_length=64, blank=True,
-                                help_text="所依据通知的文号，如：国办发明电〔2026〕X号")
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name="录入人")
+    basis = models.CharField(
+        "依据", max_length=200, blank=True, help_text="如：国务院办公厅关于2027年部分节假日安排的通知"
+    )
+    citation = models.CharField(
+        "文号", max_length=64, blank=True, help_text="所依据通知的文号，如：国办发明电〔2026〕X号"
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="录入人",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -47,8 +55,14 @@ class CalendarDay(models.Model):
     is_workday = models.BooleanField("是否工作日")
     kind = models.CharField("类型", max_length=16, choices=Kind.choices)
     holiday_name = models.CharField("节日", max_length=32, blank=True)
-    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name="修正人")
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="修正人",
+    )
     note = models.CharField("说明", max_length=200, blank=True)
 
     class Meta:

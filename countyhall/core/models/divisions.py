@@ -32,8 +32,9 @@ class Division(models.Model):
     code = models.CharField("区划代码", max_length=20, unique=True)
     name = models.CharField("名称", max_length=64)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
-    parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(max_length=255, db_index=True, editable=False)
 
     class Meta:
@@ -81,8 +82,9 @@ class Organisation(models.Model):
     name = models.CharField("名称", max_length=128, unique=True)
     short_name = models.CharField("简称", max_length=32, blank=True)
     kind = models.CharField("类型", max_length=32, choices=Kind.choices)
-    division = models.ForeignKey(Division, verbose_name="所属/管辖区划", on_delete=models.PROTECT,
-                                 related_name="organisations")
+    division = models.ForeignKey(
+        Division, verbose_name="所属/管辖区划", on_delete=models.PROTECT, related_name="organisations"
+    )
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
 
     class Meta:

@@ -23,12 +23,24 @@ class OutboxMessage(models.Model):
         NO_SENDER = "no_sender", "未配置发送通道（仅记录）"
 
     channel = models.CharField("渠道", max_length=8, choices=Channel.choices)
-    organisation = models.ForeignKey(Organisation, verbose_name="接收单位", null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="接收单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # A message to one person (an applicant firm's clerk, the officer who filed a report); in-app messages to an
     # organisation leave it empty and reach everyone in that organisation.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     recipient = models.CharField("接收方", max_length=100)
     address = models.CharField("号码或地址", max_length=200, blank=True)
     subject = models.CharField("标题", max_length=200)

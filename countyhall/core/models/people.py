@@ -27,8 +27,9 @@ class Person(models.Model):
     name = models.CharField("姓名", max_length=32)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("出生日期")
-    division = models.ForeignKey(Division, verbose_name="居住地（区划）", on_delete=models.PROTECT,
-                                 related_name="people")
+    division = models.ForeignKey(
+        Division, verbose_name="居住地（区划）", on_delete=models.PROTECT, related_name="people"
+    )
     address = models.CharField("住址", max_length=200, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

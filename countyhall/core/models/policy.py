@@ -22,16 +22,28 @@ class PolicyChange(models.Model):
 
     kind = models.CharField("类别", max_length=16, choices=Kind.choices)
     key = models.CharField("解读编号或参数键", max_length=120, db_index=True)
-    value = models.JSONField("新的取值")  # a reading's answer ("adopted"/"alternative") or the parameter's value
+    value = models.JSONField(
+        "新的取值"
+    )  # a reading's answer ("adopted"/"alternative") or the parameter's value
     valid_from = models.DateField("起始日期")
     reason = models.TextField("理由")
     basis = models.CharField("依据文件", max_length=200, blank=True)
     state = models.CharField("状态", max_length=16, choices=State.choices, default=State.PROPOSED)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提出人", on_delete=models.PROTECT,
-                                    related_name="policy_changes_proposed")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提出人",
+        on_delete=models.PROTECT,
+        related_name="policy_changes_proposed",
+    )
     proposed_at = models.DateTimeField("提出时间")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", on_delete=models.PROTECT,
-                                   related_name="policy_changes_decided", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        on_delete=models.PROTECT,
+        related_name="policy_changes_decided",
+        null=True,
+        blank=True,
+    )
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     decision_note = models.TextField("审核意见", blank=True)
     # The impact preview as it stood when the change was decided (the figures move on afterwards).
@@ -44,8 +56,11 @@ class PolicyChange(models.Model):
         indexes = [models.Index(fields=["state", "kind", "key"], name="policychange_state_key")]
         constraints = [
             # One proposal waits per reading or figure, also when two administrators propose at the same moment.
-            models.UniqueConstraint(fields=["kind", "key"], condition=models.Q(state="proposed"),
-                                    name="policychange_one_proposed_per_key"),
+            models.UniqueConstraint(
+                fields=["kind", "key"],
+                condition=models.Q(state="proposed"),
+                name="policychange_one_proposed_per_key",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -66,14 +66,19 @@ class GovernedPolicy:
     def parameter_entry(self, name: str, on: dt.date) -> GovernedEntry | None:
         return self._latest(self.parameters.get(name, ()), on)
 
-    def with_entry(self, kind: str, key: str, entry: GovernedEntry, *, replace: bool = False) -> GovernedPolicy:
+    def with_entry(
+        self, kind: str, key: str, entry: GovernedEntry, *, replace: bool = False
+    ) -> GovernedPolicy:
         """This snapshot plus one more change (a proposal being previewed); `replace`: the only one for `key`."""
         target = dict(self.readings if kind == "reading" else self.parameters)
         target[key] = (entry,) if replace else _sorted((*target.get(key, ()), entry))
         if kind == "reading":
-            return GovernedPolicy(readings=MappingProxyType(target), parameters=self.parameters,
-                                  generation=self.generation)
-        return GovernedPolicy(readings=self.readings, parameters=MappingProxyType(target), generation=self.generation)
+            return GovernedPolicy(
+                readings=MappingProxyType(target), parameters=self.parameters, generation=self.generation
+            )
+        return GovernedPolicy(
+            readings=self.readings, parameters=MappingProxyType(target), generation=self.generation
+        )
 
     @classmethod
     def build(cls, rows, *, generation: tuple = ()) -> GovernedPolicy:
@@ -82,14 +87,18 @@ class GovernedPolicy:
         params: dict[str, list] = {}
         for kind, key, entry in rows:
             (readings if kind == "reading" else params).setdefault(key, []).append(entry)
-        return cls(readings=MappingProxyType({k: _sorted(v) for k, v in readings.items()}),
-                   parameters=MappingProxyType({k: _sorted(v) for k, v in params.items()}), generation=generation)
+        return cls(
+            readings=MappingProxyType({k: _sorted(v) for k, v in readings.items()}),
+            parameters=MappingProxyType({k: _sorted(v) for k, v in params.items()}),
+            generation=generation,
+        )
 
 
 EMPTY = GovernedPolicy()
 _process_snapshot: GovernedPolicy = EMPTY
-_block_snapshot: contextvars.ContextVar[GovernedPolicy | None] = contextvars.ContextVar("governed_policy",
-                                                                                         default=None)
+_block_snapshot: contextvars.ContextVar[GovernedPolicy | None] = contextvars.ContextVar(
+    "governed_policy", default=None
+)
 
 
 def current() -> GovernedPolicy:
@@ -128,7 +137,8 @@ def readings_answered(answers: Mapping[str, str], *, on: dt.date = dt.date.min) 
     the calculator's "under each alternative, side by side"."""
     snapshot = current()
     for reading_id, answer in answers.items():
-        snapshot = snapshot.with_entry("reading", reading_id, GovernedEntry(valid_from=on, value=answer),
-                                       replace=True)
+        snapshot = snapshot.with_entry(
+            "reading", reading_id, GovernedEntry(valid_from=on, value=answer), replace=True
+        )
     with governed_as(snapshot) as installed:
         yield installed

@@ -26,8 +26,17 @@ from . import governed
 from .citations import ADOPTED, ANSWERS, Citation, Reading
 
 FILE_KEYS = {"parameters", "readings"}
-PARAMETER_KEYS = {"label", "description", "unit", "values", "administered", "citation", "format", "unentered",
-                  "labels"}
+PARAMETER_KEYS = {
+    "label",
+    "description",
+    "unit",
+    "values",
+    "administered",
+    "citation",
+    "format",
+    "unentered",
+    "labels",
+}
 # A text parameter's shape (key `format`), checked at load and when an administrator enters a value: name → (check,
 # the rule in Chinese).
 MONTH_DAY_PATTERN = re.compile(r"^(\d{2})-(\d{2})$")
@@ -38,7 +47,9 @@ def _is_month_day(text: str) -> bool:
     if not match:
         return False
     try:
-        dt.date(2021, int(match.group(1)), int(match.group(2)))  # not a leap year: 02-29 is not every year's day
+        dt.date(
+            2021, int(match.group(1)), int(match.group(2))
+        )  # not a leap year: 02-29 is not every year's day
     except ValueError:
         return False
     return True
@@ -74,8 +85,25 @@ UNITS = {
     "text": "文本",
 }
 # Units whose values are whole numbers (the file's integers; a page's digits, core.services.policy).
-INTEGER_UNITS = frozenset({"count", "points", "persons", "households", "days", "day_of_month", "working_days", "minutes", "hours",
-                           "months", "years", "age_years", "m2", "m3", "tonnes"})
+INTEGER_UNITS = frozenset(
+    {
+        "count",
+        "points",
+        "persons",
+        "households",
+        "days",
+        "day_of_month",
+        "working_days",
+        "minutes",
+        "hours",
+        "months",
+        "years",
+        "age_years",
+        "m2",
+        "m3",
+        "tonnes",
+    }
+)
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 DOCUMENT_PATTERN = re.compile(r"^高政(办发|办字|字|任|发)〔\d{4}〕\d+号$")
 
@@ -181,18 +209,31 @@ class ParameterRegistry:
         parameter = self.get(name)
         snapshot = governed.current()
         entry = snapshot.parameter_entry(name, on)
-        if parameter.administered and parameter.citation is not None and (entry is not None or not parameter.values):
+        if (
+            parameter.administered
+            and parameter.citation is not None
+            and (entry is not None or not parameter.values)
+        ):
             if entry is None:
                 raise NoPolicyInForce(name, on, [])
-            value = ParameterValue(value=entry.value, valid_from=entry.valid_from, valid_to=None,
-                                   citation=parameter.citation, change_id=entry.change_id,
-                                   note=f"管理员录入（{entry.reason}）" if entry.reason else "管理员录入")
+            value = ParameterValue(
+                value=entry.value,
+                valid_from=entry.valid_from,
+                valid_to=None,
+                citation=parameter.citation,
+                change_id=entry.change_id,
+                note=f"管理员录入（{entry.reason}）" if entry.reason else "管理员录入",
+            )
         else:
             value = parameter.at(on)
             if entry is not None and entry.valid_from >= value.valid_from:
                 # A change dated inside the file's value: the figure changes, the clause and its end date stay.
-                value = dataclasses.replace(value, value=entry.value, change_id=entry.change_id,
-                                            note=f"管理员调整（原值 {value.value}；{entry.reason}）")
+                value = dataclasses.replace(
+                    value,
+                    value=entry.value,
+                    change_id=entry.change_id,
+                    note=f"管理员调整（原值 {value.value}；{entry.reason}）",
+                )
         for reading_id in self.effects_on.get(name, ()):
             answer = snapshot.answer(reading_id, on)
             effect = self.readings[reading_id].effects.get(answer, {})
@@ -200,7 +241,11 @@ class ParameterRegistry:
                 value = dataclasses.replace(value, value=effect[name], reading=reading_id, answer=answer)
             elif value.reading == reading_id:
                 value = dataclasses.replace(value, answer=answer)
-        if value.reading and value.reading in self.readings and value.reading not in self.effects_on.get(name, ()):
+        if (
+            value.reading
+            and value.reading in self.readings
+            and value.reading not in self.effects_on.get(name, ())
+        ):
             # A value that follows a reading applied in code (no effect on this figure): still record the answer in
             # force, or a rule reading it after the reading's switch would record "adopted" over the real answer.
             value = dataclasses.replace(value, answer=snapshot.answer(value.reading, on))
@@ -267,7 +312,7 @@ def _typed_value(path: Path, where: str, unit: str, raw: Any) -> Any:
     if unit.startswith("CNY") or unit == "percent":
         # YAML floats are rejected: 0.1 + 0.2 is not money.
         if isinstance(raw, bool) or isinstance(raw, float):
-            raise _fail(path, where, f"金额/百分比须写成字符串或整数（如 \"3.00\"），不能是浮点数 {raw!r}")
+            raise _fail(path, where, f'金额/百分比须写成字符串或整数（如 "3.00"），不能是浮点数 {raw!r}')
         try:
             value = Decimal(str(raw))
         except InvalidOperation:
@@ -299,7 +344,11 @@ def _typed_value(path: Path, where: str, unit: str, raw: Any) -> Any:
                 raise _fail(path, f"{where}.{party}", f"份数应为非负整数，实际为 {weight!r}")
         return dict(raw)
     if unit == "list":
-        if not isinstance(raw, list) or not raw or not all(isinstance(item, str) and item.strip() for item in raw):
+        if (
+            not isinstance(raw, list)
+            or not raw
+            or not all(isinstance(item, str) and item.strip() for item in raw)
+        ):
             raise _fail(path, where, f"应为非空的文本清单，实际为 {raw!r}")
         return [item.strip() for item in raw]
     if unit == "bool":
@@ -320,8 +369,9 @@ def check_format(path: Path, where: str, fmt: str, value: Any) -> Any:
     return value
 
 
-def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple[Path, str, str]],
-               effect_refs: list) -> None:
+def _load_file(
+    path: Path, registry: ParameterRegistry, reading_refs: list[tuple[Path, str, str]], effect_refs: list
+) -> None:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -336,7 +386,8 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
             raise _fail(path, where, "解读编号重复定义")
         effects = item.get("effects") or {}
         if not isinstance(effects, dict) or not all(
-                answer in ANSWERS and isinstance(changes, dict) for answer, changes in effects.items()):
+            answer in ANSWERS and isinstance(changes, dict) for answer, changes in effects.items()
+        ):
             raise _fail(path, f"{where}.effects", f"应为 {{{'/'.join(ANSWERS)}: {{参数名: 取值}}}} 的映射")
         if effects and not item.get("alternative"):
             raise _fail(path, f"{where}.effects", "写明效果的解读须同时写明另一种理解（alternative）")
@@ -362,12 +413,16 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
         administered = bool(item.get("administered", False))
         fmt = str(item.get("format") or "")
         if fmt and (fmt not in TEXT_FORMATS or unit != "text"):
-            raise _fail(path, f"{where}.format", f"未知格式 {fmt}（文本参数允许：{', '.join(sorted(TEXT_FORMATS))}）")
+            raise _fail(
+                path, f"{where}.format", f"未知格式 {fmt}（文本参数允许：{', '.join(sorted(TEXT_FORMATS))}）"
+            )
         raw_values = item.get("values") or []
         if not isinstance(raw_values, list):
             raise _fail(path, f"{where}.values", "应为列表")
         if not raw_values and not administered:
-            raise _fail(path, f"{where}.values", "至少需要一个有效值（或标注 administered: true 由管理员录入）")
+            raise _fail(
+                path, f"{where}.values", "至少需要一个有效值（或标注 administered: true 由管理员录入）"
+            )
         if administered and not raw_values and not item.get("citation"):
             raise _fail(path, f"{where}.citation", "由管理员录入的参数须写明要求该数值的条款（citation）")
         values = []
@@ -385,8 +440,12 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
                 reading_refs.append((path, f"{vwhere}.reading", str(reading)))
             values.append(
                 ParameterValue(
-                    value=check_format(path, f"{vwhere}.value", fmt,
-                                       _typed_value(path, f"{vwhere}.value", unit, entry["value"])),
+                    value=check_format(
+                        path,
+                        f"{vwhere}.value",
+                        fmt,
+                        _typed_value(path, f"{vwhere}.value", unit, entry["value"]),
+                    ),
                     valid_from=valid_from,
                     valid_to=valid_to,
                     citation=_citation(path, f"{vwhere}.citation", entry["citation"]),
@@ -397,7 +456,9 @@ def _load_file(path: Path, registry: ParameterRegistry, reading_refs: list[tuple
         values.sort(key=lambda v: v.valid_from)
         for earlier, later in zip(values, values[1:], strict=False):
             if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
-                raise _fail(path, f"{where}.values", f"有效期重叠：{earlier.valid_from} 与 {later.valid_from}")
+                raise _fail(
+                    path, f"{where}.values", f"有效期重叠：{earlier.valid_from} 与 {later.valid_from}"
+                )
         registry.parameters[str(name)] = Parameter(
             name=str(name),
             label=str(item["label"]),
@@ -419,8 +480,13 @@ def _labels(path: Path, where: str, unit: str, raw: Any, values: list[ParameterV
         return {}
     if unit not in ("text", "ratio"):
         raise _fail(path, f"{where}.labels", "只有文本（text）和比例（ratio）参数可以写 labels")
-    if not isinstance(raw, dict) or not raw or not all(
-            isinstance(code, str) and isinstance(name, str) and name.strip() for code, name in raw.items()):
+    if (
+        not isinstance(raw, dict)
+        or not raw
+        or not all(
+            isinstance(code, str) and isinstance(name, str) and name.strip() for code, name in raw.items()
+        )
+    ):
         raise _fail(path, f"{where}.labels", "应写成 {代码: 中文名称} 的映射")
     labels = {code: name.strip() for code, name in raw.items()}
     for index, value in enumerate(values):
@@ -456,18 +522,24 @@ def load_parameter_dir(directory: Path) -> ParameterRegistry:
                 typed[answer][name] = _typed_value(path, f"{where}.effects.{answer}.{name}", unit, raw)
                 labels = registry.parameters[name].labels
                 if labels and unit == "text" and typed[answer][name] not in labels:
-                    raise _fail(path, f"{where}.effects.{answer}.{name}", f"{raw} 没有中文名称（参数 {name} 的 labels）")
+                    raise _fail(
+                        path,
+                        f"{where}.effects.{answer}.{name}",
+                        f"{raw} 没有中文名称（参数 {name} 的 labels）",
+                    )
                 if reading_id not in effects_on.setdefault(name, []):
                     effects_on[name].append(reading_id)
         registry.readings[reading_id] = dataclasses.replace(
             registry.readings[reading_id],
-            effects=MappingProxyType({a: MappingProxyType(v) for a, v in typed.items()}))
+            effects=MappingProxyType({a: MappingProxyType(v) for a, v in typed.items()}),
+        )
     registry.effects_on = {name: tuple(ids) for name, ids in effects_on.items()}
     return registry
 
 
 _OVERRIDES: contextvars.ContextVar[MappingProxyType] = contextvars.ContextVar(
-    "parameter_overrides", default=MappingProxyType({}))
+    "parameter_overrides", default=MappingProxyType({})
+)
 
 
 @contextlib.contextmanager

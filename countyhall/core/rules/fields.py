@@ -8,7 +8,7 @@ from rest_framework import serializers
 class ExactDecimalField(serializers.DecimalField):
     """A decimal given as a string ("12.50") or an integer; floats are refused, they are not exact."""
 
-    float_message = "须写成字符串（如 \"12.50\"）或整数，不能使用浮点数。"
+    float_message = '须写成字符串（如 "12.50"）或整数，不能使用浮点数。'
 
     def to_internal_value(self, data):
         if isinstance(data, float | bool):
@@ -19,7 +19,7 @@ class ExactDecimalField(serializers.DecimalField):
 class MoneyField(ExactDecimalField):
     """Yuan with at most two decimals."""
 
-    float_message = "金额须写成字符串（如 \"12.50\"）或整数，不能使用浮点数。"
+    float_message = '金额须写成字符串（如 "12.50"）或整数，不能使用浮点数。'
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 14)
@@ -31,7 +31,7 @@ class MoneyField(ExactDecimalField):
 class QuantityField(ExactDecimalField):
     """A measured quantity (m³, tonnes) with up to three decimals."""
 
-    float_message = "数量须写成字符串（如 \"1.5\"）或整数，不能使用浮点数。"
+    float_message = '数量须写成字符串（如 "1.5"）或整数，不能使用浮点数。'
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 12)

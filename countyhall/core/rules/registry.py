@@ -41,7 +41,9 @@ class RuleResult:
     data: dict[str, Any]
     citations: list[Citation] = field(default_factory=list)
     readings: list[str] = field(default_factory=list)
-    answers: dict[str, str] = field(default_factory=dict)  # reading id → the answer applied (adopted/alternative)
+    answers: dict[str, str] = field(
+        default_factory=dict
+    )  # reading id → the answer applied (adopted/alternative)
     changes: list[int] = field(default_factory=list)  # approved PolicyChange ids behind the figures
     versions: dict[str, str] = field(default_factory=dict)  # parameter → first day of the value used (ISO)
 
@@ -98,7 +100,9 @@ class Rule:
     function: Callable[..., RuleResult]
     example: dict
     public: bool = False  # offered to citizens in the form-based calculator (/calc/) and on /subsidies/
-    output_labels: dict = field(default_factory=dict)  # dotted result key → Chinese label (core/rules/present.py)
+    output_labels: dict = field(
+        default_factory=dict
+    )  # dotted result key → Chinese label (core/rules/present.py)
 
     @cached_property
     def input_schema(self) -> dict:
@@ -119,17 +123,32 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(*, name: str, title: str, input: type[serializers.Serializer], example: dict, description: str = "",
-         public: bool = False, output_labels: dict | None = None):
+def rule(
+    *,
+    name: str,
+    title: str,
+    input: type[serializers.Serializer],
+    example: dict,
+    description: str = "",
+    public: bool = False,
+    output_labels: dict | None = None,
+):
     """Register a rule function taking the validated input as keyword arguments. `public`: a citizen may ask
     it (what lunch subsidy do I get?); the others are staff tools."""
 
     def decorator(function: Callable[..., RuleResult]) -> Callable[..., RuleResult]:
         if name in RULES:
             raise RuntimeError(f"rule {name} registered twice")
-        RULES[name] = Rule(name=name, title=title, description=description or (function.__doc__ or "").strip(),
-                           input=input, function=function, example=example, public=public,
-                           output_labels=dict(output_labels or {}))
+        RULES[name] = Rule(
+            name=name,
+            title=title,
+            description=description or (function.__doc__ or "").strip(),
+            input=input,
+            function=function,
+            example=example,
+            public=public,
+            output_labels=dict(output_labels or {}),
+        )
         return function
 
     return decorator
@@ -140,7 +159,11 @@ def _flatten(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(errors, dict):
         found = []
         for key, value in errors.items():
-            name = prefix if key == api_settings.NON_FIELD_ERRORS_KEY else (f"{prefix}.{key}" if prefix else str(key))
+            name = (
+                prefix
+                if key == api_settings.NON_FIELD_ERRORS_KEY
+                else (f"{prefix}.{key}" if prefix else str(key))
+            )
             found += _flatten(value, name)
         return found
     if isinstance(errors, list):
@@ -190,8 +213,11 @@ def calc(name: str, payload: Any) -> dict[str, Any]:
     except (OverflowError, ArithmeticError, ValueError) as exc:
         # An input the schema admits but the arithmetic cannot carry (a date at 9999-12-31 stepped past the
         # last year, an amount beyond Decimal's precision): a 400 naming the input, never a server error.
-        raise RuleInputError("(input)", f"输入值超出可计算的范围（日期应在 1900–2100 年之间，数量不超过 "
-                                        f"{INTEGER_CEILING:,}）：{type(exc).__name__}") from exc
+        raise RuleInputError(
+            "(input)",
+            f"输入值超出可计算的范围（日期应在 1900–2100 年之间，数量不超过 "
+            f"{INTEGER_CEILING:,}）：{type(exc).__name__}",
+        ) from exc
     return result.as_json()
 
 

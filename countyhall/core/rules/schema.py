@@ -78,11 +78,17 @@ def field_json_schema(field: serializers.Field) -> dict:
         # A plain DecimalField is published (and so held) the same way: the schema is the stricter contract.
         schema = {"type": ["string", "integer"], "pattern": decimal_pattern(field)}
         if field.min_value is not None:
-            schema["minimum"] = int(field.min_value) if field.min_value == int(field.min_value) else str(field.min_value)
+            schema["minimum"] = (
+                int(field.min_value) if field.min_value == int(field.min_value) else str(field.min_value)
+            )
         if field.max_value is not None:
-            schema["maximum"] = int(field.max_value) if field.max_value == int(field.max_value) else str(field.max_value)
+            schema["maximum"] = (
+                int(field.max_value) if field.max_value == int(field.max_value) else str(field.max_value)
+            )
         if isinstance(schema.get("minimum"), str) or isinstance(schema.get("maximum"), str):
-            raise TypeError(f"{field.field_name}: a fractional decimal bound cannot be published as an integer bound")
+            raise TypeError(
+                f"{field.field_name}: a fractional decimal bound cannot be published as an integer bound"
+            )
     elif isinstance(field, serializers.DateTimeField):
         schema = {"type": "string", "format": "date-time"}
     elif isinstance(field, serializers.DateField):
@@ -112,7 +118,9 @@ def field_json_schema(field: serializers.Field) -> dict:
         # DictField's and ListField's default child: any JSON value.
         return {}
     else:
-        raise TypeError(f"{type(field).__name__} ({field.field_name}) has no JSON Schema: add it to core/rules/schema.py")
+        raise TypeError(
+            f"{type(field).__name__} ({field.field_name}) has no JSON Schema: add it to core/rules/schema.py"
+        )
     if getattr(field, "allow_null", False):
         schema["type"] = [*([schema["type"]] if isinstance(schema["type"], str) else schema["type"]), "null"]
     description = [str(field.help_text)] if field.help_text else []
@@ -165,7 +173,7 @@ def _type_message(error, field) -> str:
     if isinstance(field, serializers.DecimalField) and isinstance(found, float):
         return ExactDecimalField.float_message
     labels = "或".join(TYPE_LABELS.get(t, t) for t in expected if t != "null")
-    shown = found if not isinstance(found, str) else f"\"{found}\""
+    shown = found if not isinstance(found, str) else f'"{found}"'
     if isinstance(found, dict | list):
         shown = "对象" if isinstance(found, dict) else "数组"
     return f"应为{labels}，不能是 {_json_repr(shown)}。"
@@ -206,11 +214,14 @@ def _messages(error, serializer) -> Iterator[tuple[str, str]]:
     elif kind == "pattern" and isinstance(field, serializers.DecimalField):
         places = field.decimal_places
         sign = "非负" if "-" not in error.validator_value else ""
-        yield where, f"应为{sign}数字字符串，最多 {places} 位小数（如 \"12.50\"），不能有空格或指数写法。"
+        yield where, f'应为{sign}数字字符串，最多 {places} 位小数（如 "12.50"），不能有空格或指数写法。'
     elif kind == "pattern":
         yield where, f"格式不正确（应匹配 {error.validator_value}）。"
     elif kind == "minLength":
-        yield where, "不能为空。" if error.validator_value == 1 else f"长度不能少于 {error.validator_value} 个字符。"
+        yield (
+            where,
+            "不能为空。" if error.validator_value == 1 else f"长度不能少于 {error.validator_value} 个字符。",
+        )
     elif kind == "maxLength":
         yield where, f"长度不能超过 {error.validator_value} 个字符。"
     elif kind == "minItems":
@@ -232,7 +243,9 @@ StrictValidator = validators.extend(
 )
 
 
-def validate_against_schema(serializer: serializers.BaseSerializer, schema: dict, payload: Any) -> list[tuple[str, str]]:
+def validate_against_schema(
+    serializer: serializers.BaseSerializer, schema: dict, payload: Any
+) -> list[tuple[str, str]]:
     """Every way `payload` breaks the published `schema`, as (dotted field, Chinese message)."""
     found: list[tuple[str, str]] = []
     for error in StrictValidator(schema).iter_errors(payload):

@@ -57,5 +57,11 @@ class ParameterTrace:
             self.changes.add(entry.change_id)
 
     def result(self, data: dict) -> RuleResult:
-        return RuleResult(data=data, citations=self.citations, readings=self.readings, answers=dict(self.answers),
-                          changes=sorted(self.changes), versions=dict(self.versions))
+        return RuleResult(
+            data=data,
+            citations=self.citations,
+            readings=self.readings,
+            answers=dict(self.answers),
+            changes=sorted(self.changes),
+            versions=dict(self.versions),
+        )

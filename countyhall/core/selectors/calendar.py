@@ -72,9 +72,16 @@ def year_grid(year: int, days: dict) -> list[dict]:
     """
     months = []
     for month in range(1, 13):
-        weeks = [[(d, days.get(d) if d.month == month else None) for d in week]
-                 for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)]
+        weeks = [
+            [(d, days.get(d) if d.month == month else None) for d in week]
+            for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+        ]
         in_month = [days[d] for d in days if d.month == month]
-        months.append({"month": month, "weeks": weeks,
-                       "workdays": sum(1 for d in in_month if d.kind in ("workday", "makeup_workday"))})
+        months.append(
+            {
+                "month": month,
+                "weeks": weeks,
+                "workdays": sum(1 for d in in_month if d.kind in ("workday", "makeup_workday")),
+            }
+        )
     return months

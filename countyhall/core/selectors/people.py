@@ -95,8 +95,9 @@ def division_filter_for_user(user, raw: str | None) -> Division | None:
     return division
 
 
-def person_list_read_log(user, *, what: str, count: int, query: str = "", within: Division | None = None,
-                         **filters) -> None:
+def person_list_read_log(
+    user, *, what: str, count: int, query: str = "", within: Division | None = None, **filters
+) -> None:
     """One audit row for a list or search of people as `user` saw it (page, API page, export)."""
     audit_personal_read(
         actor=user,

@@ -63,8 +63,6 @@ def audit_repr(instance: models.Model) -> str:
     return str(method() if callable(method) else instance)
 
 
-
-
 def audit_entry_build(
     *,
     actor,
@@ -111,8 +109,17 @@ def audit_record(
     """Append one audit row. Must run inside the caller's transaction so the row and the write stand or fall together."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the write's transaction.atomic() block")
-    entry = audit_entry_build(actor=actor, action=action, instance=instance, object_type=object_type,
-                              object_id=object_id, object_repr=object_repr, before=before, after=after, note=note)
+    entry = audit_entry_build(
+        actor=actor,
+        action=action,
+        instance=instance,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        before=before,
+        after=after,
+        note=note,
+    )
     entry.save()
     return entry
 
@@ -149,6 +156,9 @@ def audit_personal_read(
             object_type=object_type,
             object_id=object_id,
             object_repr=f"{what}（{count} 人）",
-            after={"filters": {k: v for k, v in (filters or {}).items() if v not in (None, "")}, "count": count},
+            after={
+                "filters": {k: v for k, v in (filters or {}).items() if v not in (None, "")},
+                "count": count,
+            },
             note=what + ("（脱敏）" if masked else "（未脱敏）"),
         )

@@ -107,8 +107,10 @@ def _pg_command(tool: str) -> str:
     path = shutil.which(tool)
     if not path:
         raise ServiceError(
-            tool, f"找不到 {tool}：请安装 PostgreSQL 客户端（Debian：apt-get install postgresql-client），"
-                  "并确认其在 PATH 中。")
+            tool,
+            f"找不到 {tool}：请安装 PostgreSQL 客户端（Debian：apt-get install postgresql-client），"
+            "并确认其在 PATH 中。",
+        )
     return path
 
 
@@ -116,7 +118,9 @@ def _pg_client_major(executable: str) -> int:
     output = subprocess.run([executable, "--version"], capture_output=True, text=True, check=False).stdout
     match = re.search(r"\(PostgreSQL\)\s+(\d+)", output)
     if not match:
-        raise ServiceError(Path(executable).name, f"无法识别 {executable} 的版本：{output.strip() or '无输出'}")
+        raise ServiceError(
+            Path(executable).name, f"无法识别 {executable} 的版本：{output.strip() or '无输出'}"
+        )
     return int(match.group(1))
 
 
@@ -131,7 +135,8 @@ def _pg_check_client(executable: str) -> None:
         raise ServiceError(
             Path(executable).name,
             f"{Path(executable).name} 版本为 {client_major}，低于数据库服务器版本 {server_major}："
-            f"请安装 PostgreSQL {server_major} 的客户端（postgresql-client-{server_major}）。")
+            f"请安装 PostgreSQL {server_major} 的客户端（postgresql-client-{server_major}）。",
+        )
 
 
 def _pg_connection_args() -> tuple[list[str], dict[str, str]]:
@@ -157,8 +162,11 @@ def _run(command: list[str], env: dict[str, str], field: str) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
-        raise ServiceError(field, f"{Path(command[0]).name} 失败（退出码 {result.returncode}）："
-                                  + ("；".join(detail[-5:]) or "无输出"))
+        raise ServiceError(
+            field,
+            f"{Path(command[0]).name} 失败（退出码 {result.returncode}）："
+            + ("；".join(detail[-5:]) or "无输出"),
+        )
 
 
 # ---------------------------------------------------------------- SQLite
@@ -215,8 +223,20 @@ def backup_create(*, to_dir: Path | None = None, now: dt.datetime | None = None)
             _pg_check_client(pg_dump)
             args, env = _pg_connection_args()
             dump = work_dir / PG_DUMP_MEMBER
-            _run([pg_dump, "--format=custom", "--no-owner", "--file", str(dump), *args,
-                  "--dbname", str(_database()["NAME"])], env, "pg_dump")
+            _run(
+                [
+                    pg_dump,
+                    "--format=custom",
+                    "--no-owner",
+                    "--file",
+                    str(dump),
+                    *args,
+                    "--dbname",
+                    str(_database()["NAME"]),
+                ],
+                env,
+                "pg_dump",
+            )
         else:
             connection.close()
             dump = work_dir / SQLITE_MEMBER
@@ -264,7 +284,9 @@ def _extract_verified(archive: Path, work_dir: Path) -> dict:
             # The "data" filter refuses absolute paths, "..", links out of the folder and device files.
             tar.extractall(work_dir, filter="data")
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise ServiceError("archive", f"备份文件 {archive.name} 无法解压（已损坏或不是备份文件）：{exc}") from None
+        raise ServiceError(
+            "archive", f"备份文件 {archive.name} 无法解压（已损坏或不是备份文件）：{exc}"
+        ) from None
     manifest_path = work_dir / MANIFEST
     if not manifest_path.is_file():
         raise ServiceError("archive", f"备份文件 {archive.name} 中没有 {MANIFEST}。")
@@ -276,7 +298,9 @@ def _extract_verified(archive: Path, work_dir: Path) -> dict:
     except (ValueError, KeyError, TypeError) as exc:
         raise ServiceError("manifest.json", f"清单文件格式不对：{exc}") from None
     if manifest.get("format") != FORMAT_VERSION:
-        raise ServiceError("manifest.json", f"不认识的备份格式 {manifest.get('format')!r}（本程序为 {FORMAT_VERSION}）。")
+        raise ServiceError(
+            "manifest.json", f"不认识的备份格式 {manifest.get('format')!r}（本程序为 {FORMAT_VERSION}）。"
+        )
     if not isinstance(files, dict) or not isinstance(tables, dict):
         raise ServiceError("manifest.json", "清单文件格式不对：files 与 tables 应为对象。")
     if database.get("file") not in (PG_DUMP_MEMBER, SQLITE_MEMBER):
@@ -285,8 +309,11 @@ def _extract_verified(archive: Path, work_dir: Path) -> dict:
     if not dump.is_file() or _sha256(dump) != database.get("sha256"):
         raise ServiceError(database["file"], "数据库备份文件缺失或校验值（sha256）与清单不符：备份已损坏。")
     media_dir = work_dir / MEDIA_PREFIX
-    present = {p.relative_to(media_dir).as_posix() for p in media_dir.rglob("*") if p.is_file()} \
-        if media_dir.is_dir() else set()
+    present = (
+        {p.relative_to(media_dir).as_posix() for p in media_dir.rglob("*") if p.is_file()}
+        if media_dir.is_dir()
+        else set()
+    )
     missing = sorted(set(files) - present)
     extra = sorted(present - set(files))
     if missing or extra:
@@ -311,8 +338,22 @@ def _restore_postgresql(dump: Path) -> None:
     connection.close()
     args, env = _pg_connection_args()
     # One transaction: a failing restore leaves the database as it was, not half replaced.
-    _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-          *args, "--dbname", str(_database()["NAME"]), str(dump)], env, "pg_restore")
+    _run(
+        [
+            pg_restore,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            *args,
+            "--dbname",
+            str(_database()["NAME"]),
+            str(dump),
+        ],
+        env,
+        "pg_restore",
+    )
 
 
 def _restore_sqlite(copy: Path) -> None:
@@ -354,10 +395,15 @@ def backup_restore(*, archive: Path, assume_yes: bool, actor) -> dict:
         work_dir = Path(work)
         manifest = _extract_verified(archive, work_dir)
         if manifest["database"]["vendor"] != vendor:
-            raise ServiceError("archive", f"备份来自 {manifest['database']['vendor']} 数据库，"
-                                          f"当前配置的是 {vendor}：不能跨数据库类型恢复。")
+            raise ServiceError(
+                "archive",
+                f"备份来自 {manifest['database']['vendor']} 数据库，"
+                f"当前配置的是 {vendor}：不能跨数据库类型恢复。",
+            )
         if not assume_yes and not database_is_empty():
-            raise ServiceError("--yes", "目标数据库中已有数据：恢复会覆盖全部数据和上传文件。确认无误后加 --yes 重新运行。")
+            raise ServiceError(
+                "--yes", "目标数据库中已有数据：恢复会覆盖全部数据和上传文件。确认无误后加 --yes 重新运行。"
+            )
 
         dump = work_dir / manifest["database"]["file"]
         if vendor == "postgresql":
@@ -390,10 +436,19 @@ def backup_restore(*, archive: Path, assume_yes: bool, actor) -> dict:
         raise ServiceError("tables", "恢复后的行数与清单不符：" + json.dumps(differences, ensure_ascii=False))
     # The restore is recorded in the restored database itself, after the count check it would otherwise skew.
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="backup", object_id=archive.name,
-                     object_repr=f"从备份恢复 {archive.name}",
-                     after={"created_at": manifest["created_at"], "tables": len(counts), "files": len(manifest["files"])},
-                     note="数据库与上传文件已从备份恢复")
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            object_type="backup",
+            object_id=archive.name,
+            object_repr=f"从备份恢复 {archive.name}",
+            after={
+                "created_at": manifest["created_at"],
+                "tables": len(counts),
+                "files": len(manifest["files"]),
+            },
+            note="数据库与上传文件已从备份恢复",
+        )
     return result
 
 

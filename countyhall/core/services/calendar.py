@@ -53,7 +53,9 @@ def calendar_seed_year(*, year: int, actor) -> CalendarYear:
         year=year, defaults={"source": CalendarYear.Source.PACKAGE, "basis": "chinese-calendar 数据包"}
     )
     corrected = set(
-        CalendarDay.objects.filter(year=calendar_year, corrected_by__isnull=False).values_list("date", flat=True)
+        CalendarDay.objects.filter(year=calendar_year, corrected_by__isnull=False).values_list(
+            "date", flat=True
+        )
     )
     existing = {d.date: d for d in CalendarDay.objects.filter(year=calendar_year)}
     to_create, to_update = [], []
@@ -74,7 +76,9 @@ def calendar_seed_year(*, year: int, actor) -> CalendarYear:
                 to_update.append(row)
         else:
             to_create.append(
-                CalendarDay(date=day, year=calendar_year, is_workday=is_workday, kind=kind, holiday_name=label)
+                CalendarDay(
+                    date=day, year=calendar_year, is_workday=is_workday, kind=kind, holiday_name=label
+                )
             )
     CalendarDay.objects.bulk_create(to_create)
     CalendarDay.objects.bulk_update(to_update, ["is_workday", "kind", "holiday_name"])
@@ -109,7 +113,9 @@ def calendar_year_create_manual(*, year: int, basis: str, actor) -> CalendarYear
         raise ServiceError("basis", "请填写依据（如国务院办公厅关于该年部分节假日安排的通知）。")
     if CalendarYear.objects.filter(year=year).exists():
         raise ServiceError("year", f"{year} 年已在工作日历中，请直接修正具体日期。")
-    calendar_year = CalendarYear.objects.create(year=year, source=CalendarYear.Source.ADMINISTRATOR, basis=basis)
+    calendar_year = CalendarYear.objects.create(
+        year=year, source=CalendarYear.Source.ADMINISTRATOR, basis=basis
+    )
     CalendarDay.objects.bulk_create(
         CalendarDay(
             date=day,
@@ -119,13 +125,20 @@ def calendar_year_create_manual(*, year: int, basis: str, actor) -> CalendarYear
         )
         for day in _days_of(year)
     )
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=calendar_year,
-                 after=model_snapshot(calendar_year), note="管理员新建日历年份（默认周一至周五为工作日）")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=calendar_year,
+        after=model_snapshot(calendar_year),
+        note="管理员新建日历年份（默认周一至周五为工作日）",
+    )
     return calendar_year
 
 
 @transaction.atomic
-def calendar_day_correct(*, date: dt.date, kind: str, holiday_name: str = "", note: str, actor) -> CalendarDay:
+def calendar_day_correct(
+    *, date: dt.date, kind: str, holiday_name: str = "", note: str, actor
+) -> CalendarDay:
     """An administrator's correction of one day; it survives later re-seeding from the package."""
     _require_calendar_editor(actor)
     if kind not in CalendarDay.Kind.values:
@@ -143,8 +156,14 @@ def calendar_day_correct(*, date: dt.date, kind: str, holiday_name: str = "", no
     day.note = note
     day.corrected_by = actor_user(actor)
     day.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=day, before=before,
-                 after=model_snapshot(day), note=note)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=day,
+        before=before,
+        after=model_snapshot(day),
+        note=note,
+    )
     return day
 
 
@@ -181,7 +200,9 @@ def _as_range(row) -> HolidayRange:
     return HolidayRange(name=(name or "").strip(), start=start, end=end)
 
 
-def calendar_year_plan(*, year: int, holidays: Iterable, makeup_workdays: Iterable[dt.date]) -> list[PlannedDay]:
+def calendar_year_plan(
+    *, year: int, holidays: Iterable, makeup_workdays: Iterable[dt.date]
+) -> list[PlannedDay]:
     """Every day of `year` from the notice: holidays as given, 调休 make-up days working, other weekends off,
     every other day a working day. Pure (no database), so the form previews exactly what will be saved.
 
@@ -202,14 +223,19 @@ def calendar_year_plan(*, year: int, holidays: Iterable, makeup_workdays: Iterab
         if item.start is None or item.end is None:
             raise ServiceError("holidays", f"{where}：请填写起始日期和截止日期。")
         if item.start.year != year or item.end.year != year:
-            raise ServiceError("holidays", f"{where}：起止日期应在 {year} 年内（{item.start} 至 {item.end}）。")
+            raise ServiceError(
+                "holidays", f"{where}：起止日期应在 {year} 年内（{item.start} 至 {item.end}）。"
+            )
         if item.end < item.start:
             raise ServiceError("holidays", f"{where}：截止日期 {item.end} 早于起始日期 {item.start}。")
     ordered = sorted(enumerate(ranges, start=1), key=lambda pair: pair[1].start)
     for (first_number, first), (second_number, second) in zip(ordered, ordered[1:], strict=False):
         if second.start <= first.end:
-            raise ServiceError("holidays", f"节假日第 {first_number} 行（{first.name}，{first.start} 至 {first.end}）与第 "
-                                           f"{second_number} 行（{second.name}，{second.start} 至 {second.end}）日期重叠。")
+            raise ServiceError(
+                "holidays",
+                f"节假日第 {first_number} 行（{first.name}，{first.start} 至 {first.end}）与第 "
+                f"{second_number} 行（{second.name}，{second.start} 至 {second.end}）日期重叠。",
+            )
     holiday_of = {}
     for item in ranges:
         day = item.start
@@ -244,17 +270,27 @@ def calendar_year_plan(*, year: int, holidays: Iterable, makeup_workdays: Iterab
 def _check_notice(*, year: int, notice_number: str, notice_title: str) -> tuple[str, str]:
     number, title = (notice_number or "").strip(), (notice_title or "").strip()
     if not NOTICE_NUMBER_PATTERN.match(number):
-        raise ServiceError("notice_number", "通知文号格式应为“国办发明电〔2026〕N号”（或“国办发〔2026〕N号”），"
-                                            "请照通知原文填写。")
+        raise ServiceError(
+            "notice_number",
+            "通知文号格式应为“国办发明电〔2026〕N号”（或“国办发〔2026〕N号”），请照通知原文填写。",
+        )
     if not title:
-        raise ServiceError("notice_title", f"请填写通知标题（如：国务院办公厅关于{year}年部分节假日安排的通知）。")
+        raise ServiceError(
+            "notice_title", f"请填写通知标题（如：国务院办公厅关于{year}年部分节假日安排的通知）。"
+        )
     if len(title) > 200:
         raise ServiceError("notice_title", "通知标题不超过 200 个字。")
     return number, title
 
 
-def calendar_year_preview(*, year: int, holidays: Sequence, makeup_workdays: Sequence[dt.date],
-                          notice_number: str, notice_title: str) -> list[PlannedDay]:
+def calendar_year_preview(
+    *,
+    year: int,
+    holidays: Sequence,
+    makeup_workdays: Sequence[dt.date],
+    notice_number: str,
+    notice_title: str,
+) -> list[PlannedDay]:
     """What `calendar_year_enter` would save, checked the same way, without writing anything."""
     _check_notice(year=year, notice_number=notice_number, notice_title=notice_title)
     if CalendarYear.objects.filter(year=year).exists():
@@ -263,8 +299,15 @@ def calendar_year_preview(*, year: int, holidays: Sequence, makeup_workdays: Seq
 
 
 @transaction.atomic
-def calendar_year_enter(*, actor, year: int, holidays: Sequence, makeup_workdays: Sequence[dt.date],
-                        notice_number: str, notice_title: str) -> CalendarYear:
+def calendar_year_enter(
+    *,
+    actor,
+    year: int,
+    holidays: Sequence,
+    makeup_workdays: Sequence[dt.date],
+    notice_number: str,
+    notice_title: str,
+) -> CalendarYear:
     """Enter a year the package lacks from the State Council's notice, in one step.
 
     `holidays` are (name, from, to) rows; `makeup_workdays` the 调休上班 weekend days. The notice's 文号 is
@@ -277,22 +320,37 @@ def calendar_year_enter(*, actor, year: int, holidays: Sequence, makeup_workdays
         raise ServiceError("year", f"{year} 年已在工作日历中，请在月历中逐日修正。")
     plan = calendar_year_plan(year=year, holidays=holidays, makeup_workdays=makeup_workdays)
     try:
-        with transaction.atomic():  # a savepoint: another administrator entering the same year at the same moment
-            calendar_year = CalendarYear.objects.create(year=year, source=CalendarYear.Source.NOTICE, basis=title,
-                                                        citation=number, entered_by=actor_user(actor))
+        with (
+            transaction.atomic()
+        ):  # a savepoint: another administrator entering the same year at the same moment
+            calendar_year = CalendarYear.objects.create(
+                year=year,
+                source=CalendarYear.Source.NOTICE,
+                basis=title,
+                citation=number,
+                entered_by=actor_user(actor),
+            )
     except IntegrityError:
         raise ServiceError("year", f"{year} 年已在工作日历中，请在月历中逐日修正。") from None
     CalendarDay.objects.bulk_create(
-        CalendarDay(date=p.date, year=calendar_year, is_workday=p.is_workday, kind=p.kind, holiday_name=p.holiday_name)
+        CalendarDay(
+            date=p.date, year=calendar_year, is_workday=p.is_workday, kind=p.kind, holiday_name=p.holiday_name
+        )
         for p in plan
     )
     ranges = [_as_range(row) for row in holidays]
     audit_record(
-        actor=actor, action=AuditEntry.Action.CREATE, instance=calendar_year,
-        after={**model_snapshot(calendar_year),
-               "holidays": [{"name": r.name, "from": r.start.isoformat(), "to": r.end.isoformat()} for r in ranges],
-               "makeup_workdays": sorted(d.isoformat() for d in makeup_workdays),
-               "workdays": sum(p.is_workday for p in plan)},
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=calendar_year,
+        after={
+            **model_snapshot(calendar_year),
+            "holidays": [
+                {"name": r.name, "from": r.start.isoformat(), "to": r.end.isoformat()} for r in ranges
+            ],
+            "makeup_workdays": sorted(d.isoformat() for d in makeup_workdays),
+            "workdays": sum(p.is_workday for p in plan),
+        },
         note=f"按{number}录入{year}年节假日与调休安排",
     )
     return calendar_year

@@ -32,7 +32,10 @@ def division_upsert(*, actor, code: str, name: str, kind: str, parent: Division 
         raise ServiceError("kind", f"未知的区划类型：{kind}。")
     allowed = ALLOWED_PARENT_KINDS[kind]
     if allowed and (parent is None or parent.kind not in allowed):
-        raise ServiceError("parent", f"{Division.Kind(kind).label}的上级必须是：{'、'.join(Division.Kind(k).label for k in allowed)}。")
+        raise ServiceError(
+            "parent",
+            f"{Division.Kind(kind).label}的上级必须是：{'、'.join(Division.Kind(k).label for k in allowed)}。",
+        )
     if not allowed and parent is not None:
         raise ServiceError("parent", "县级区划没有上级。")
     if not is_ascii_int(code):
@@ -45,13 +48,20 @@ def division_upsert(*, actor, code: str, name: str, kind: str, parent: Division 
     if before is not None and before == {**model_snapshot(division)}:
         return division
     division.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE if existing else AuditEntry.Action.CREATE,
-                 instance=division, before=before, after=model_snapshot(division))
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE if existing else AuditEntry.Action.CREATE,
+        instance=division,
+        before=before,
+        after=model_snapshot(division),
+    )
     return division
 
 
 @transaction.atomic
-def organisation_upsert(*, actor, name: str, kind: str, division: Division, short_name: str = "") -> Organisation:
+def organisation_upsert(
+    *, actor, name: str, kind: str, division: Division, short_name: str = ""
+) -> Organisation:
     actor = as_actor(actor)
     require(actor.is_system or can_edit_divisions(actor), "只有系统管理员可以维护机构。")
     if kind not in Organisation.Kind.values:
@@ -63,6 +73,11 @@ def organisation_upsert(*, actor, name: str, kind: str, division: Division, shor
     if before is not None and before == model_snapshot(organisation):
         return organisation
     organisation.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE if existing else AuditEntry.Action.CREATE,
-                 instance=organisation, before=before, after=model_snapshot(organisation))
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE if existing else AuditEntry.Action.CREATE,
+        instance=organisation,
+        before=before,
+        after=model_snapshot(organisation),
+    )
     return organisation

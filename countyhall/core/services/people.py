@@ -14,8 +14,9 @@ from .audit import audit_record, model_snapshot
 
 
 @transaction.atomic
-def person_register(*, actor, id_number: str, name: str, division: Division, address: str = "",
-                    phone: str = "") -> Person:
+def person_register(
+    *, actor, id_number: str, name: str, division: Division, address: str = "", phone: str = ""
+) -> Person:
     """Register a resident once, by 身份证号; birth date and sex come from the number."""
     actor = as_actor(actor)
     # System actors (the demo loader, imports run from the command line) register without a scope.

@@ -64,10 +64,16 @@ def _refresh(*, force: bool) -> GovernedPolicy:
         governed.install(snapshot)
         return snapshot
     rows = [
-        (kind, key, GovernedEntry(valid_from=valid_from, value=_stored_value(kind, key, value), change_id=pk,
-                                  reason=reason[:80]))
+        (
+            kind,
+            key,
+            GovernedEntry(
+                valid_from=valid_from, value=_stored_value(kind, key, value), change_id=pk, reason=reason[:80]
+            ),
+        )
         for pk, kind, key, value, valid_from, reason in approved.values_list(
-            "pk", "kind", "key", "value", "valid_from", "reason")
+            "pk", "kind", "key", "value", "valid_from", "reason"
+        )
     ]
     snapshot = GovernedPolicy.build(rows, generation=generation)
     governed.install(snapshot)
@@ -98,7 +104,9 @@ def _require_governor(actor) -> User:
     actor = as_actor(actor)
     user = actor_user(actor)
     # Four eyes need two people: no system actor proposes or approves a change of policy.
-    require(user is not None and can_govern_policy(user), "只有系统管理员可以提出或审核政策解读与录入数值的变更。")
+    require(
+        user is not None and can_govern_policy(user), "只有系统管理员可以提出或审核政策解读与录入数值的变更。"
+    )
     return user
 
 
@@ -167,7 +175,9 @@ def change_date_range(*, kind: str, key: str) -> tuple[dt.date, dt.date]:
     if kind == PolicyChange.Kind.READING:
         reading = registry.readings[key]
         names = {name for effect in reading.effects.values() for name in effect}
-        values = [v for p in registry.parameters.values() for v in p.values if v.reading == key or p.name in names]
+        values = [
+            v for p in registry.parameters.values() for v in p.values if v.reading == key or p.name in names
+        ]
         citation = reading.citation
     else:
         parameter = registry.parameters[key]
@@ -185,15 +195,18 @@ def citation_year(citation) -> int | None:
     if citation is None:
         return None
     start, end = citation.document.find("〔"), citation.document.find("〕")
-    digits = citation.document[start + 1:end] if 0 <= start < end else ""
+    digits = citation.document[start + 1 : end] if 0 <= start < end else ""
     return int(digits) if digits.isascii() and digits.isdigit() else None
 
 
 def _check_date_range(*, kind: str, key: str, valid_from: dt.date) -> None:
     first, last = change_date_range(kind=kind, key=key)
     if not first <= valid_from <= last:
-        raise ServiceError("valid_from", f"起始日期应在 {chinese_date(first)} 至 {chinese_date(last)} 之间"
-                                         f"（不早于该项政策施行，不晚于今后{FAR_FUTURE_YEARS}年），实际为 {chinese_date(valid_from)}。")
+        raise ServiceError(
+            "valid_from",
+            f"起始日期应在 {chinese_date(first)} 至 {chinese_date(last)} 之间"
+            f"（不早于该项政策施行，不晚于今后{FAR_FUTURE_YEARS}年），实际为 {chinese_date(valid_from)}。",
+        )
 
 
 def _check_programs(change: PolicyChange, *, on_approval: bool) -> None:
@@ -208,12 +221,14 @@ def _check_not_locked(*, kind: str, key: str, valid_from: dt.date) -> None:
             raise ServiceError(
                 "valid_from",
                 f"{lock.what}，已使用到 {date_format(lock.through, 'Y年n月j日')} 的取值；变更只能从 "
-                f"{date_format(lock.through + dt.timedelta(days=1), 'Y年n月j日')} 起生效（已批准的结算和申领不再改变）。")
+                f"{date_format(lock.through + dt.timedelta(days=1), 'Y年n月j日')} 起生效（已批准的结算和申领不再改变）。",
+            )
 
 
 @transaction.atomic
-def policy_change_propose(*, actor, kind: str, key: str, value: Any, valid_from: dt.date, reason: str,
-                          basis: str = "") -> PolicyChange:
+def policy_change_propose(
+    *, actor, kind: str, key: str, value: Any, valid_from: dt.date, reason: str, basis: str = ""
+) -> PolicyChange:
     user = _require_governor(actor)
     reason = (reason or "").strip()
     if len(reason) < 4:
@@ -223,19 +238,35 @@ def policy_change_propose(*, actor, kind: str, key: str, value: Any, valid_from:
         raise ServiceError("valid_from", "起始日期应为日期（YYYY-MM-DD）。")
     _check_date_range(kind=kind, key=key, valid_from=valid_from)
     _check_not_locked(kind=kind, key=key, valid_from=valid_from)
-    if PolicyChange.objects.select_for_update().filter(kind=kind, key=key,
-                                                       state=PolicyChange.State.PROPOSED).exists():
+    if (
+        PolicyChange.objects.select_for_update()
+        .filter(kind=kind, key=key, state=PolicyChange.State.PROPOSED)
+        .exists()
+    ):
         raise ServiceError("key", "该项已有一项待审核的变更：请先审核或撤回它。")
-    change = PolicyChange(kind=kind, key=key, value=json_safe(typed), valid_from=valid_from, reason=reason,
-                          basis=(basis or "").strip()[:200], proposed_by=user, proposed_at=timezone.now())
+    change = PolicyChange(
+        kind=kind,
+        key=key,
+        value=json_safe(typed),
+        valid_from=valid_from,
+        reason=reason,
+        basis=(basis or "").strip()[:200],
+        proposed_by=user,
+        proposed_at=timezone.now(),
+    )
     _check_programs(change, on_approval=False)
     try:
         with transaction.atomic():  # a savepoint: the constraint answers a proposal made at the same moment
             change.save()
     except IntegrityError:
         raise ServiceError("key", "该项已有一项待审核的变更：请先审核或撤回它。") from None
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=change, after=model_snapshot(change),
-                 note=f"提出政策变更：{change_title(change)}")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=change,
+        after=model_snapshot(change),
+        note=f"提出政策变更：{change_title(change)}",
+    )
     _notify_other_governors(change, proposer=user)
     return change
 
@@ -246,10 +277,15 @@ def _notify_other_governors(change: PolicyChange, *, proposer: User) -> None:
 
     for other in User.objects.filter(is_active=True).exclude(pk=proposer.pk):
         if can_govern_policy(other):
-            notify(channel=OutboxMessage.Channel.IN_APP, recipient=str(other),
-                   user=other, subject="待审核的政策变更",
-                   body=f"{proposer}提出：{change_title(change)}，"
-                        f"自 {date_format(change.valid_from, 'Y年n月j日')} 起。请核对影响预览后审核。", source=change)
+            notify(
+                channel=OutboxMessage.Channel.IN_APP,
+                recipient=str(other),
+                user=other,
+                subject="待审核的政策变更",
+                body=f"{proposer}提出：{change_title(change)}，"
+                f"自 {date_format(change.valid_from, 'Y年n月j日')} 起。请核对影响预览后审核。",
+                source=change,
+            )
 
 
 def change_title(change: PolicyChange) -> str:
@@ -277,17 +313,26 @@ def second_pair_of_eyes_refusal(user, change: PolicyChange) -> str:
     buttons from this too."""
     if change.proposed_by_id == user.pk:
         return "变更须由另一位管理员审核（提出人不能批准自己的变更）。"
-    if not _independent_of(user.pk, proposer_id=change.proposed_by_id, before=change.proposed_at, granter=False,
-                           seen=frozenset({user.pk})):
-        return "变更须由另一位管理员审核：审核人的管理员角色不能由提出人授予（也不能经由提出人授予或创建的账号转授），" \
-               "审核人的账号不能由提出人创建或设置密码，角色也不能在变更提出之后才授予。"
+    if not _independent_of(
+        user.pk,
+        proposer_id=change.proposed_by_id,
+        before=change.proposed_at,
+        granter=False,
+        seen=frozenset({user.pk}),
+    ):
+        return (
+            "变更须由另一位管理员审核：审核人的管理员角色不能由提出人授予（也不能经由提出人授予或创建的账号转授），"
+            "审核人的账号不能由提出人创建或设置密码，角色也不能在变更提出之后才授予。"
+        )
     return ""
 
 
 def _governing_roles() -> list[str]:
     from countyhall.core.roles import ROLE_CAPABILITIES
 
-    return [role for role, capabilities in ROLE_CAPABILITIES.items() if Capability.POLICY_GOVERN in capabilities]
+    return [
+        role for role, capabilities in ROLE_CAPABILITIES.items() if Capability.POLICY_GOVERN in capabilities
+    ]
 
 
 def _created_by(user_id: int) -> set[int]:
@@ -298,9 +343,14 @@ def _created_by(user_id: int) -> set[int]:
     from django.contrib.contenttypes.models import ContentType
     from django.db.models import Q
 
-    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user_id))
-    return set(entries.filter(Q(action_flag=ADDITION) | Q(action_flag=CHANGE, change_message__icontains='"password'))
-               .values_list("user_id", flat=True))
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)
+    )
+    return set(
+        entries.filter(
+            Q(action_flag=ADDITION) | Q(action_flag=CHANGE, change_message__icontains='"password')
+        ).values_list("user_id", flat=True)
+    )
 
 
 def _independent_of(user_id: int, *, proposer_id: int, before, granter: bool, seen: frozenset) -> bool:
@@ -312,8 +362,13 @@ def _independent_of(user_id: int, *, proposer_id: int, before, granter: bool, se
 
     if user_id == proposer_id or proposer_id in _created_by(user_id):
         return False
-    grants = [(by, at) for by, at in RoleGrant.objects.filter(user_id=user_id, role__in=_governing_roles())
-              .values_list("granted_by_id", "granted_at") if at is None or at <= before]
+    grants = [
+        (by, at)
+        for by, at in RoleGrant.objects.filter(user_id=user_id, role__in=_governing_roles()).values_list(
+            "granted_by_id", "granted_at"
+        )
+        if at is None or at <= before
+    ]
     if not grants:
         return granter
     for by, at in grants:
@@ -350,8 +405,14 @@ def policy_change_approve(*, actor, change: PolicyChange, note: str = "") -> Pol
     change.state = PolicyChange.State.APPROVED
     change.decided_by, change.decided_at, change.decision_note = user, timezone.now(), (note or "").strip()
     change.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=change, before=before,
-                 after=model_snapshot(change), note=f"批准政策变更：{change_title(change)}")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=change,
+        before=before,
+        after=model_snapshot(change),
+        note=f"批准政策变更：{change_title(change)}",
+    )
     for program in registered_programs():
         program.policy_apply_for(actor=actor, change=change)
     transaction.on_commit(lambda: governed_refresh(force=True))
@@ -370,8 +431,14 @@ def policy_change_reject(*, actor, change: PolicyChange, note: str) -> PolicyCha
     change.state = PolicyChange.State.REJECTED
     change.decided_by, change.decided_at, change.decision_note = user, timezone.now(), note.strip()
     change.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=change, before=before,
-                 after=model_snapshot(change), note=f"不予批准政策变更：{change_title(change)}")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=change,
+        before=before,
+        after=model_snapshot(change),
+        note=f"不予批准政策变更：{change_title(change)}",
+    )
     return change
 
 
@@ -384,16 +451,23 @@ def policy_change_withdraw(*, actor, change: PolicyChange) -> PolicyChange:
     change.state = PolicyChange.State.WITHDRAWN
     change.decided_by, change.decided_at = user, timezone.now()
     change.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=change, before=before,
-                 after=model_snapshot(change), note=f"撤回政策变更：{change_title(change)}")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=change,
+        before=before,
+        after=model_snapshot(change),
+        note=f"撤回政策变更：{change_title(change)}",
+    )
     return change
 
 
 def proposal_snapshot(change: PolicyChange) -> GovernedPolicy:
     """The governed policy as it would be with `change` approved."""
     typed = _stored_value(change.kind, change.key, change.value)
-    return governed.current().with_entry(change.kind, change.key,
-                                         GovernedEntry(valid_from=change.valid_from, value=typed))
+    return governed.current().with_entry(
+        change.kind, change.key, GovernedEntry(valid_from=change.valid_from, value=typed)
+    )
 
 
 def policy_change_impact(*, change: PolicyChange) -> list[dict]:

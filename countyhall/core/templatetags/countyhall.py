@@ -38,7 +38,7 @@ def citation_details(data: dict) -> dict | None:
 
 
 def short_title(title: str) -> str:
-    """"高青县人民政府办公室关于加快推进…的实施意见" → "关于加快推进…的实施意见": the issuer is in the 文号."""
+    """ "高青县人民政府办公室关于加快推进…的实施意见" → "关于加快推进…的实施意见": the issuer is in the 文号."""
     index = title.find("关于")
     return title[index:] if index > 0 else title
 
@@ -51,16 +51,30 @@ def citation_link(citation) -> str:
     data = citation.as_dict() if isinstance(citation, Citation) else citation
     details = citation_details(data)
     if details is None:
-        return format_html('<a class="citation" href="{}" title="{}">{} {}</a>', citation_url(data),
-                           f"{data['document']} {data['clause']}（点击查看公报原文）", data["document"], data["clause"])
+        return format_html(
+            '<a class="citation" href="{}" title="{}">{} {}</a>',
+            citation_url(data),
+            f"{data['document']} {data['clause']}（点击查看公报原文）",
+            data["document"],
+            data["clause"],
+        )
     words = details["words"]
     if len(words) > 300:
         words = words[:300] + "……"
-    hover = f"{data['document']}《{short_title(details['title'])}》{data['clause']}：{words}" if words else \
-        f"{data['document']}《{short_title(details['title'])}》{data['clause']}"
+    hover = (
+        f"{data['document']}《{short_title(details['title'])}》{data['clause']}：{words}"
+        if words
+        else f"{data['document']}《{short_title(details['title'])}》{data['clause']}"
+    )
     # The way official writing cites: 《title》（文号）clause.
-    return format_html('<a class="citation" href="{}" title="{}">《{}》（{}）{}</a>', citation_url(data), hover,
-                       short_title(details["title"]), data["document"], data["clause"])
+    return format_html(
+        '<a class="citation" href="{}" title="{}">《{}》（{}）{}</a>',
+        citation_url(data),
+        hover,
+        short_title(details["title"]),
+        data["document"],
+        data["clause"],
+    )
 
 
 @register.simple_tag
@@ -75,8 +89,10 @@ class TechInfoNode(template.Node):
         self.nodelist = nodelist
 
     def render(self, context) -> str:
-        return format_html('<details class="tech-info"><summary>技术信息</summary>{}</details>',
-                           self.nodelist.render(context))
+        return format_html(
+            '<details class="tech-info"><summary>技术信息</summary>{}</details>',
+            self.nodelist.render(context),
+        )
 
 
 @register.tag("tech_info")
@@ -148,8 +164,13 @@ def sort_header(table, key: str, label: str) -> str:
     aria-sort for screen readers."""
     state = table.sort_state(key)
     arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
-    return format_html('<th scope="col"{}><a href="{}">{}{}</a></th>',
-                       format_html(' aria-sort="{}"', state) if state else "", table.sort_url(key), label, arrow)
+    return format_html(
+        '<th scope="col"{}><a href="{}">{}{}</a></th>',
+        format_html(' aria-sort="{}"', state) if state else "",
+        table.sort_url(key),
+        label,
+        arrow,
+    )
 
 
 @register.filter
@@ -159,10 +180,14 @@ def reading_text(readings, reading_id) -> str:
     return reading.text if reading else ""
 
 
-_READING_REFERENCE = re.compile(r"[（(]\s*[A-E]\d{1,2}(?:\s*[、,，/–-]\s*[A-E]?\d{1,2})*\s*(?:reading|解读)?[）)]")
+_READING_REFERENCE = re.compile(
+    r"[（(]\s*[A-E]\d{1,2}(?:\s*[、,，/–-]\s*[A-E]?\d{1,2})*\s*(?:reading|解读)?[）)]"
+)
 # A reference inside other words: "A10：高标准…", "（B12，改造户…）", "3号 C3", "解读E1".
-_BARE_READING = re.compile(r"(?:解读\s*)?(?<![A-Za-z0-9])[A-E]\d{1,2}(?:\s*[、,，]\s*[A-E]\d{1,2})*(?![A-Za-z0-9])"
-                           r"\s*(?:[：:，,；;]\s*)?")
+_BARE_READING = re.compile(
+    r"(?:解读\s*)?(?<![A-Za-z0-9])[A-E]\d{1,2}(?:\s*[、,，]\s*[A-E]\d{1,2})*(?![A-Za-z0-9])"
+    r"\s*(?:[：:，,；;]\s*)?"
+)
 _LINE_REFERENCE = re.compile(r"[（(]?\s*(?:L\d{2,5}(?:\s*[–-]\s*\d{2,5})?|第\s*\d+\s*行)\s*[）)]?")
 
 

@@ -25,9 +25,13 @@ def permission_tables(request):
         if not permissions:
             continue
         used = [(code, label) for code, label in roles if any(code in p.allowed for p in permissions)]
-        tables.append({
-            "title": program.title,
-            "roles": used,
-            "rows": [{"permission": p, "cells": [p.scope_for(code) for code, _ in used]} for p in permissions],
-        })
+        tables.append(
+            {
+                "title": program.title,
+                "roles": used,
+                "rows": [
+                    {"permission": p, "cells": [p.scope_for(code) for code, _ in used]} for p in permissions
+                ],
+            }
+        )
     return render(request, "core/access.html", {"tables": tables})

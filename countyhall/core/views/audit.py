@@ -19,8 +19,13 @@ from countyhall.core.web import bad_request, is_ascii_int
 # goes on by position (?after=<at>~<id>, the `at` index) instead of an OFFSET through the log.
 AUDIT_COUNT_CAP = 10_000
 # The page renders its own cells; the columns name what Table pages and keeps in its links (no sorting offered).
-AUDIT_COLUMNS = [Column("at", "时间"), Column("actor_label", "操作人"), Column("action", "操作"),
-                 Column("object_type", "对象"), Column("note", "说明")]
+AUDIT_COLUMNS = [
+    Column("at", "时间"),
+    Column("actor_label", "操作人"),
+    Column("action", "操作"),
+    Column("object_type", "对象"),
+    Column("note", "说明"),
+]
 
 # Rows fetched at a time by the Excel export.
 EXPORT_CHUNK = 2000
@@ -41,7 +46,9 @@ def _date(request, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise _BadFilter(f"{DATE_FIELDS[name]}（{name}）", "日期格式应为 YYYY-MM-DD，例如 2022-06-15。") from None
+        raise _BadFilter(
+            f"{DATE_FIELDS[name]}（{name}）", "日期格式应为 YYYY-MM-DD，例如 2022-06-15。"
+        ) from None
 
 
 @login_required
@@ -70,22 +77,55 @@ def audit_list(request):
             # Plain tuples in chunks (a server-side cursor on PostgreSQL): no model instance per row, memory flat
             # whatever the period (docs/benchmarks.md).
             nonlocal exported
-            for at, actor_label, action, object_type, object_id, object_repr, note, before, after in (
-                    entries.values_list("at", "actor_label", "action", "object_type", "object_id", "object_repr",
-                                        "note", "before", "after").iterator(chunk_size=EXPORT_CHUNK)):
+            for (
+                at,
+                actor_label,
+                action,
+                object_type,
+                object_id,
+                object_repr,
+                note,
+                before,
+                after,
+            ) in entries.values_list(
+                "at",
+                "actor_label",
+                "action",
+                "object_type",
+                "object_id",
+                "object_repr",
+                "note",
+                "before",
+                "after",
+            ).iterator(chunk_size=EXPORT_CHUNK):
                 exported += 1
-                yield [at, actor_label, actions.get(action, action), object_type, object_id, object_repr, note,
-                       before, after]
+                yield [
+                    at,
+                    actor_label,
+                    actions.get(action, action),
+                    object_type,
+                    object_id,
+                    object_repr,
+                    note,
+                    before,
+                    after,
+                ]
 
         response = excel_response(
-            filename="审计日志.xlsx", sheet_title="审计日志",
+            filename="审计日志.xlsx",
+            sheet_title="审计日志",
             headers=["时间", "操作人", "操作", "对象类型", "对象编号", "对象", "说明", "修改前", "修改后"],
             rows=rows(),
         )
         # The trail says who read and changed whose records: an export of it is itself logged (after the
         # workbook is built, so the export's own row is not in it and the count is what was written).
-        audit_personal_read(actor=request.user, what="审计日志导出", object_type="core.AuditEntry",
-                            count=exported, filters=filters)
+        audit_personal_read(
+            actor=request.user,
+            what="审计日志导出",
+            object_type="core.AuditEntry",
+            count=exported,
+            filters=filters,
+        )
         return response
     raw_page = request.GET.get("page", "").strip()
     if raw_page and not (is_ascii_int(raw_page) and len(raw_page) <= 7 and int(raw_page) >= 1):
@@ -96,14 +136,21 @@ def audit_list(request):
         return bad_request(request, field=f"{exc.label}（{exc.name}）", message=exc.message)
     for entry in table.rows:
         entry.object_label = object_type_label(entry.object_type)
-    return render(request, "core/audit_list.html", {"table": table, "page": table.rows, "filters": request.GET,
-                                                    "actions": AuditEntry.Action.choices,
-                                                    "object_types": sorted((t, object_type_label(t))
-                                                                           for t in audit_object_types())})
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "table": table,
+            "page": table.rows,
+            "filters": request.GET,
+            "actions": AuditEntry.Action.choices,
+            "object_types": sorted((t, object_type_label(t)) for t in audit_object_types()),
+        },
+    )
 
 
 def object_type_label(object_type: str) -> str:
-    """"canteens.Elder" → "助餐老人（长者食堂）": the auditor reads the model's and the program's Chinese names; the
+    """ "canteens.Elder" → "助餐老人（长者食堂）": the auditor reads the model's and the program's Chinese names; the
     model label itself is shown only in the row's 技术信息."""
     from django.apps import apps
 

@@ -36,31 +36,48 @@ class DayCorrectionForm(forms.Form):
 
 @login_required
 def calendar_overview(request):
-    return render(request, "core/calendar_overview.html",
-                  {"years": calendar_year_list(), "can_edit": can_edit_calendar(request.user),
-                   "next_year": business_date().year + 1})
+    return render(
+        request,
+        "core/calendar_overview.html",
+        {
+            "years": calendar_year_list(),
+            "can_edit": can_edit_calendar(request.user),
+            "next_year": business_date().year + 1,
+        },
+    )
 
 
 # ---------------------------------------------------------------- entering a year from the State Council's notice
 
+
 class NewYearForm(forms.Form):
     year = forms.IntegerField(label="年份", min_value=1900, max_value=2999)
-    notice_number = forms.CharField(label="通知文号", max_length=64,
-                                    widget=forms.TextInput(attrs={"placeholder": "国办发明电〔2026〕N号"}))
+    notice_number = forms.CharField(
+        label="通知文号",
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": "国办发明电〔2026〕N号"}),
+    )
     notice_title = forms.CharField(label="通知标题", max_length=200)
     makeup_workdays = forms.CharField(
-        label="调休上班日", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="按通知填写需要上班的周六、周日，格式 YYYY-MM-DD，用空格、逗号或换行分隔。")
+        label="调休上班日",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="按通知填写需要上班的周六、周日，格式 YYYY-MM-DD，用空格、逗号或换行分隔。",
+    )
 
     def clean_makeup_workdays(self) -> list[dt.date]:
         days = []
-        for number, item in enumerate(re.split(r"[\s,，、;；]+", self.cleaned_data["makeup_workdays"].strip()), 1):
+        for number, item in enumerate(
+            re.split(r"[\s,，、;；]+", self.cleaned_data["makeup_workdays"].strip()), 1
+        ):
             if not item:
                 continue
             try:
                 days.append(dt.date.fromisoformat(item))
             except ValueError:
-                raise forms.ValidationError(f"第 {number} 项“{item}”不是有效日期（格式 YYYY-MM-DD）。") from None
+                raise forms.ValidationError(
+                    f"第 {number} 项“{item}”不是有效日期（格式 YYYY-MM-DD）。"
+                ) from None
         return days
 
 
@@ -77,7 +94,9 @@ class HolidayRowForm(forms.Form):
         return data
 
 
-HolidayFormSet = forms.formset_factory(HolidayRowForm, extra=8, max_num=20, absolute_max=20, validate_max=True)
+HolidayFormSet = forms.formset_factory(
+    HolidayRowForm, extra=8, max_num=20, absolute_max=20, validate_max=True
+)
 PREVIEW_SALT = "countyhall.calendar.new-year"
 
 
@@ -94,8 +113,12 @@ def _entered(form, formset) -> dict:
 
 def _fingerprint(entered: dict) -> str:
     # The confirmation carries what was previewed; a change after the preview must be previewed again.
-    return json.dumps({**entered, "holidays": [[h.name, h.start, h.end] for h in entered["holidays"]]},
-                      default=str, ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        {**entered, "holidays": [[h.name, h.start, h.end] for h in entered["holidays"]]},
+        default=str,
+        ensure_ascii=False,
+        sort_keys=True,
+    )
 
 
 @login_required
@@ -104,8 +127,10 @@ def calendar_new_year(request):
     if not can_edit_calendar(request.user):
         raise PermissionDenied("只有系统管理员可以录入工作日历年份。")
     following = business_date().year + 1
-    form = NewYearForm(request.POST or None, initial={
-        "year": following, "notice_title": f"国务院办公厅关于{following}年部分节假日安排的通知"})
+    form = NewYearForm(
+        request.POST or None,
+        initial={"year": following, "notice_title": f"国务院办公厅关于{following}年部分节假日安排的通知"},
+    )
     formset = HolidayFormSet(request.POST or None, prefix="holidays")
     context = {"form": form, "formset": formset, "preview": None, "token": "", "errors": []}
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -123,16 +148,21 @@ def calendar_new_year(request):
                 except ServiceError as exc:
                     _show_error(form, context, exc)
                 else:
-                    messages.success(request, f"已按{entered['notice_number']}录入 {entered['year']} 年工作日历。")
+                    messages.success(
+                        request, f"已按{entered['notice_number']}录入 {entered['year']} 年工作日历。"
+                    )
                     return redirect("core:calendar")
             else:
                 if confirmed:
                     context["changed"] = "预览之后内容有改动，请核对下面的新预览后再确认保存。"
                 days = {p.date: p for p in plan}
-                context.update(preview=year_grid(entered["year"], days), year=entered["year"],
-                               token=signing.dumps(fingerprint, salt=PREVIEW_SALT),
-                               counts={kind: sum(1 for p in plan if p.kind == kind) for kind in CalendarDay.Kind.values},
-                               entered=entered)
+                context.update(
+                    preview=year_grid(entered["year"], days),
+                    year=entered["year"],
+                    token=signing.dumps(fingerprint, salt=PREVIEW_SALT),
+                    counts={kind: sum(1 for p in plan if p.kind == kind) for kind in CalendarDay.Kind.values},
+                    entered=entered,
+                )
     elif request.method == "POST" and formset.non_form_errors():
         context["errors"] += list(formset.non_form_errors())
     invalid = request.method == "POST" and bool(context["errors"] or form.errors or any(formset.errors))
@@ -173,15 +203,28 @@ def calendar_month_view(request, year: int, month: int):
     try:
         days = {d.date: d for d in calendar_month(year=year, month=month)}
     except CalendarYearUnknown as exc:
-        return render(request, "core/calendar_month.html", {"unknown": str(exc), "year": year, "month": month},
-                      status=404)
+        return render(
+            request,
+            "core/calendar_month.html",
+            {"unknown": str(exc), "year": year, "month": month},
+            status=404,
+        )
     weeks = []
     for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
         weeks.append([(d, days.get(d)) if d.month == month else (d, None) for d in week])
     first = dt.date(year, month, 1)
     previous = first - dt.timedelta(days=1)
     following = first + dt.timedelta(days=32)
-    return render(request, "core/calendar_month.html", {
-        "weeks": weeks, "year": year, "month": month, "can_edit": can_edit, "form": form,
-        "previous": previous, "next": following,
-    })
+    return render(
+        request,
+        "core/calendar_month.html",
+        {
+            "weeks": weeks,
+            "year": year,
+            "month": month,
+            "can_edit": can_edit,
+            "form": form,
+            "previous": previous,
+            "next": following,
+        },
+    )

@@ -40,23 +40,37 @@ def _check_migrations() -> dict:
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if plan:
         names = [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
-        return {"status": FAIL, "message": f"有 {len(names)} 个数据库迁移未执行，请运行 countyhall manage migrate",
-                "pending": names}
+        return {
+            "status": FAIL,
+            "message": f"有 {len(names)} 个数据库迁移未执行，请运行 countyhall manage migrate",
+            "pending": names,
+        }
     return {"status": OK, "message": "数据库迁移已全部执行"}
 
 
 def _check_calendar(today: dt.date) -> dict:
     from countyhall.core.models import CalendarYear
 
-    known = set(CalendarYear.objects.filter(year__in=[today.year, today.year + 1]).values_list("year", flat=True))
+    known = set(
+        CalendarYear.objects.filter(year__in=[today.year, today.year + 1]).values_list("year", flat=True)
+    )
     if today.year not in known:
-        return {"status": FAIL, "message": f"工作日历缺少 {today.year} 年：法定时限无法计算，请导入或录入该年日历"}
+        return {
+            "status": FAIL,
+            "message": f"工作日历缺少 {today.year} 年：法定时限无法计算，请导入或录入该年日历",
+        }
     if today.year + 1 in known:
         return {"status": OK, "message": f"工作日历已有 {today.year} 年和 {today.year + 1} 年"}
     if today.month == 12:
-        return {"status": FAIL, "message": f"工作日历缺少 {today.year + 1} 年：十二月起的时限会跨入下一年，请立即录入"}
+        return {
+            "status": FAIL,
+            "message": f"工作日历缺少 {today.year + 1} 年：十二月起的时限会跨入下一年，请立即录入",
+        }
     if today.month == 11:
-        return {"status": WARN, "message": f"工作日历尚缺 {today.year + 1} 年：请在 12 月 1 日前录入下一年的节假日安排"}
+        return {
+            "status": WARN,
+            "message": f"工作日历尚缺 {today.year + 1} 年：请在 12 月 1 日前录入下一年的节假日安排",
+        }
     return {"status": OK, "message": f"工作日历已有 {today.year} 年（下一年的日历 11 月前不要求）"}
 
 
@@ -91,5 +105,6 @@ def health_report(*, today: dt.date | None = None) -> dict:
 @require_GET
 def healthz(request):
     report = health_report()
-    return JsonResponse(report, status=503 if report["status"] == FAIL else 200,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        report, status=503 if report["status"] == FAIL else 200, json_dumps_params={"ensure_ascii": False}
+    )

@@ -23,8 +23,15 @@ def _todo_rows(todos, today: dt.date) -> list[dict]:
     for todo in todos:
         deadline = todo.deadline.date() if isinstance(todo.deadline, dt.datetime) else todo.deadline
         overdue = deadline is not None and deadline < today
-        rows.append({"todo": todo, "deadline": todo.deadline, "overdue": overdue,
-                     "urgent": todo.urgent or overdue, "is_datetime": isinstance(todo.deadline, dt.datetime)})
+        rows.append(
+            {
+                "todo": todo,
+                "deadline": todo.deadline,
+                "overdue": overdue,
+                "urgent": todo.urgent or overdue,
+                "is_datetime": isinstance(todo.deadline, dt.datetime),
+            }
+        )
     return rows
 
 
@@ -42,7 +49,7 @@ def home(request):
     todos = _todo_rows(todos_for_request(request), today)
     sections = [section for program in programs for section in program.sections_for(request)]
     # Statutory clocks refuse a year the calendar lacks; the administrator who enters it is warned in time.
-    missing_year = (calendar_next_year_missing(on=today) if Role.SYSTEM_ADMIN in user.role_codes else None)
+    missing_year = calendar_next_year_missing(on=today) if Role.SYSTEM_ADMIN in user.role_codes else None
     return render(
         request,
         "core/home.html",

@@ -37,9 +37,16 @@ def notice_list(request):
     table = Table(request, queryset.order_by("is_read", "-created_at", "-pk"), columns=NOTICE_COLUMNS)
     if table.export_requested:
         return table.export(filename="我的通知.csv")
-    return render(request, "core/notice_list.html", {"table": table, "state": state, "read_choices": READ_CHOICES,
-                                                     "unread": notices_for(request.user).filter(is_read=False)
-                                                     .count()})
+    return render(
+        request,
+        "core/notice_list.html",
+        {
+            "table": table,
+            "state": state,
+            "read_choices": READ_CHOICES,
+            "unread": notices_for(request.user).filter(is_read=False).count(),
+        },
+    )
 
 
 @login_required
@@ -98,10 +105,17 @@ def outbox_list(request):
     table = Table(request, queryset, columns=OUTBOX_COLUMNS, default_sort="-created_at")
     if table.export_requested:
         return table.export(filename="通知发件箱.csv")
-    return render(request, "core/outbox_list.html", {
-        "table": table, "statuses": OUTBOX_STATUS, "channels": OutboxMessage.Channel.choices,
-        "filters": {"status": status, "channel": channel, "recipient": recipient},
-        "retryable": {OutboxMessage.Status.FAILED, OutboxMessage.Status.NO_SENDER}})
+    return render(
+        request,
+        "core/outbox_list.html",
+        {
+            "table": table,
+            "statuses": OUTBOX_STATUS,
+            "channels": OutboxMessage.Channel.choices,
+            "filters": {"status": status, "channel": channel, "recipient": recipient},
+            "retryable": {OutboxMessage.Status.FAILED, OutboxMessage.Status.NO_SENDER},
+        },
+    )
 
 
 @login_required

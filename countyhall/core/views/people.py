@@ -52,11 +52,28 @@ def person_list(request):
     page = table.page
     rows = [person_present(p, request.user) for p in table.rows]
     # The list shows names, ID numbers and birth years: a read of personal data, logged like a detail page.
-    person_list_read_log(request.user, what="人员查询" if query else "人员列表", count=len(rows), query=query,
-                         within=within, page=page.number)
+    person_list_read_log(
+        request.user,
+        what="人员查询" if query else "人员列表",
+        count=len(rows),
+        query=query,
+        within=within,
+        page=page.number,
+    )
     filters = PeopleFilter(scope=scope, initial={"q": query, "division": within.pk if within else ""})
-    return render(request, "core/person_list.html", {"table": table, "page": page, "rows": rows, "filters": filters,
-                                                     "scope": scope, "query": query, "within": within})
+    return render(
+        request,
+        "core/person_list.html",
+        {
+            "table": table,
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "scope": scope,
+            "query": query,
+            "within": within,
+        },
+    )
 
 
 class PeopleFilter(forms.Form):

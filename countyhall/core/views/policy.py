@@ -36,17 +36,47 @@ from countyhall.core.tables import Column, Table
 def parameter_list(request):
     registry = parameters()
     query = request.GET.get("q", "").strip()
-    items = [p for p in registry if not query or query in p.name or query in p.label or query in p.description]
+    items = [
+        p for p in registry if not query or query in p.name or query in p.label or query in p.description
+    ]
     if request.GET.get("format") == "xlsx":
         return excel_response(
-            filename="政策参数.xlsx", sheet_title="政策参数",
-            headers=["参数", "名称", "取值", "单位", "起始日期", "截止日期", "文号", "条款", "公报行号", "解读"],
-            rows=([p.name, p.label, v.value if not isinstance(v.value, dict) else str(v.value), p.unit_label,
-                   v.valid_from, v.valid_to, v.citation.document, v.citation.clause, v.citation.line, v.reading or ""]
-                  for p in items for v in p.values),
+            filename="政策参数.xlsx",
+            sheet_title="政策参数",
+            headers=[
+                "参数",
+                "名称",
+                "取值",
+                "单位",
+                "起始日期",
+                "截止日期",
+                "文号",
+                "条款",
+                "公报行号",
+                "解读",
+            ],
+            rows=(
+                [
+                    p.name,
+                    p.label,
+                    v.value if not isinstance(v.value, dict) else str(v.value),
+                    p.unit_label,
+                    v.valid_from,
+                    v.valid_to,
+                    v.citation.document,
+                    v.citation.clause,
+                    v.citation.line,
+                    v.reading or "",
+                ]
+                for p in items
+                for v in p.values
+            ),
         )
-    return render(request, "core/parameter_list.html", {"parameters": items, "query": query,
-                                                        "readings": registry.readings})
+    return render(
+        request,
+        "core/parameter_list.html",
+        {"parameters": items, "query": query, "readings": registry.readings},
+    )
 
 
 def parameter_detail(request, name: str):
@@ -68,13 +98,21 @@ def parameter_detail(request, name: str):
 
 # ------------------------------------------------------------------------------------------- governed policy
 
+
 class ReadingChangeForm(forms.Form):
     value = forms.ChoiceField(label="改为", choices=list(ANSWER_LABELS.items()), widget=forms.RadioSelect)
-    valid_from = forms.DateField(label="起始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                 help_text="自该日起的计算采用新的理解；已批准的结算和申领所用的取值不变。")
+    valid_from = forms.DateField(
+        label="起始日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="自该日起的计算采用新的理解；已批准的结算和申领所用的取值不变。",
+    )
     reason = forms.CharField(label="理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
-    basis = forms.CharField(label="依据文件（可选）", max_length=200, required=False,
-                            help_text="如上级答复、县政府常务会议纪要的文号。")
+    basis = forms.CharField(
+        label="依据文件（可选）",
+        max_length=200,
+        required=False,
+        help_text="如上级答复、县政府常务会议纪要的文号。",
+    )
 
 
 class FigureChangeForm(ReadingChangeForm):
@@ -91,23 +129,39 @@ def _governed_context(request, *, kind: str, key: str) -> dict:
         form_class = ReadingChangeForm if kind == PolicyChange.Kind.READING else FigureChangeForm
         initial = {"valid_from": business_date()}
         if kind == PolicyChange.Kind.READING:
-            initial["value"] = ALTERNATIVE if parameters().answer(key, business_date()) == ADOPTED else ADOPTED
+            initial["value"] = (
+                ALTERNATIVE if parameters().answer(key, business_date()) == ADOPTED else ADOPTED
+            )
         form = form_class(initial=initial, prefix="change")
     locks = policy_locks(kind=kind, key=key)
-    return {"history": history if request.user.is_authenticated else [c for c in history
-                                                                      if c.state == PolicyChange.State.APPROVED],
-            "pending": pending, "may_govern": may_govern, "change_form": form, "kind": kind, "key": key,
-            "may_see_changes": _may_see_changes(request.user),
-            "lock": locks[0] if locks else None}
+    return {
+        "history": history
+        if request.user.is_authenticated
+        else [c for c in history if c.state == PolicyChange.State.APPROVED],
+        "pending": pending,
+        "may_govern": may_govern,
+        "change_form": form,
+        "kind": kind,
+        "key": key,
+        "may_see_changes": _may_see_changes(request.user),
+        "lock": locks[0] if locks else None,
+    }
 
 
 def reading_list(request):
     """政策解读与管理员录入的数值: every reading (question, adopted answer, alternative, clause, answer in force) and
     every administered figure, with the proposals waiting for a second administrator."""
     overview = governed_overview(on=business_date())
-    return render(request, "core/reading_list.html", {**overview, "today": business_date(),
-                                                      "may_govern": can_govern_policy(request.user),
-                                                      "may_see_changes": _may_see_changes(request.user)})
+    return render(
+        request,
+        "core/reading_list.html",
+        {
+            **overview,
+            "today": business_date(),
+            "may_govern": can_govern_policy(request.user),
+            "may_see_changes": _may_see_changes(request.user),
+        },
+    )
 
 
 def reading_detail(request, reading_id: str):
@@ -115,9 +169,15 @@ def reading_detail(request, reading_id: str):
     if reading_id not in registry.readings:
         raise Http404("没有这项政策解读。")
     item = reading_item(registry.readings[reading_id], on=business_date())
-    return render(request, "core/reading_detail.html", {
-        "item": item, "today": business_date(),
-        **_governed_context(request, kind=PolicyChange.Kind.READING, key=reading_id)})
+    return render(
+        request,
+        "core/reading_detail.html",
+        {
+            "item": item,
+            "today": business_date(),
+            **_governed_context(request, kind=PolicyChange.Kind.READING, key=reading_id),
+        },
+    )
 
 
 @login_required
@@ -143,11 +203,21 @@ def change_new(request, kind: str, key: str):
             messages.success(request, "已提出变更，等待另一位管理员审核。请核对下面的影响预览。")
             return redirect("core:policy-change", pk=change.pk)
     if kind == PolicyChange.Kind.READING:
-        context = {"item": reading_item(registry.readings[key], on=business_date()), "today": business_date(),
-                   **_governed_context(request, kind=kind, key=key), "change_form": form}
+        context = {
+            "item": reading_item(registry.readings[key], on=business_date()),
+            "today": business_date(),
+            **_governed_context(request, kind=kind, key=key),
+            "change_form": form,
+        }
         return render(request, "core/reading_detail.html", context, status=400)
-    messages.error(request, "；".join(f"{form.fields[f].label if f in form.fields else ''}{'：' if f in form.fields else ''}"
-                                       f"{'；'.join(e)}" for f, e in form.errors.items()))
+    messages.error(
+        request,
+        "；".join(
+            f"{form.fields[f].label if f in form.fields else ''}{'：' if f in form.fields else ''}"
+            f"{'；'.join(e)}"
+            for f, e in form.errors.items()
+        ),
+    )
     return redirect(*back)
 
 
@@ -157,8 +227,7 @@ CHANGE_COLUMNS = [
     Column("valid_from", "起始日期", sort="valid_from"),
     Column("state", "状态", value=lambda c: c.get_state_display(), sort="state"),
     Column("proposed_by", "提出人", value=lambda c: str(c.proposed_by)),
-    Column("decided_by", "审核人", value=lambda c: str(c.decided_by)
-           if c.decided_by else ""),
+    Column("decided_by", "审核人", value=lambda c: str(c.decided_by) if c.decided_by else ""),
     Column("reason", "理由"),
     Column("decision_note", "审核意见", default=False),
 ]
@@ -189,21 +258,34 @@ def change_list(request):
     table = Table(request, queryset, columns=CHANGE_COLUMNS, default_sort="-proposed_at")
     if table.export_requested:
         return table.export(filename="政策变更记录.csv")
-    return render(request, "core/policy_change_list.html", {
-        "table": table, "states": PolicyChange.State.choices, "kinds": PolicyChange.Kind.choices,
-        "filters": {"state": state, "kind": kind}})
+    return render(
+        request,
+        "core/policy_change_list.html",
+        {
+            "table": table,
+            "states": PolicyChange.State.choices,
+            "kinds": PolicyChange.Kind.choices,
+            "filters": {"state": state, "kind": kind},
+        },
+    )
 
 
 def _change_subject(change: PolicyChange) -> dict:
     registry = parameters()
     if change.kind == PolicyChange.Kind.READING:
         reading = registry.readings.get(change.key)
-        return {"reading": reading, "url_name": "core:reading",
-                "new_text": reading.answer_text(change.value) if reading else "",
-                "value_label": ANSWER_LABELS.get(change.value, change.value)}
+        return {
+            "reading": reading,
+            "url_name": "core:reading",
+            "new_text": reading.answer_text(change.value) if reading else "",
+            "value_label": ANSWER_LABELS.get(change.value, change.value),
+        }
     parameter = registry.parameters.get(change.key)
-    return {"parameter": parameter, "url_name": "core:parameter", "value_label":
-            parameter.display(change.value) if parameter else str(change.value)}
+    return {
+        "parameter": parameter,
+        "url_name": "core:parameter",
+        "value_label": parameter.display(change.value) if parameter else str(change.value),
+    }
 
 
 @login_required
@@ -215,13 +297,25 @@ def change_detail(request, pk: int):
     else:
         impact, impact_note = change.impact, "审核时的影响预览（之后的数据变化不再反映）"
     may_govern = can_govern_policy(request.user)
-    return render(request, "core/policy_change_detail.html", {
-        "change": change, "title": change_title(change), **_change_subject(change), "impact": impact,
-        "impact_note": impact_note, "may_decide": may_govern and change.state == PolicyChange.State.PROPOSED
-        and not second_pair_of_eyes_refusal(request.user, change),
-        "may_withdraw": may_govern and change.state == PolicyChange.State.PROPOSED
-        and change.proposed_by_id == request.user.pk,
-        "confirm": request.GET.get("confirm", "") in {"approve", "reject", "withdraw"} and request.GET["confirm"]})
+    return render(
+        request,
+        "core/policy_change_detail.html",
+        {
+            "change": change,
+            "title": change_title(change),
+            **_change_subject(change),
+            "impact": impact,
+            "impact_note": impact_note,
+            "may_decide": may_govern
+            and change.state == PolicyChange.State.PROPOSED
+            and not second_pair_of_eyes_refusal(request.user, change),
+            "may_withdraw": may_govern
+            and change.state == PolicyChange.State.PROPOSED
+            and change.proposed_by_id == request.user.pk,
+            "confirm": request.GET.get("confirm", "") in {"approve", "reject", "withdraw"}
+            and request.GET["confirm"],
+        },
+    )
 
 
 @login_required
@@ -277,8 +371,11 @@ def calc_page(request):
     json_mode = request.method == "POST" and "input" in request.POST
     input_text = request.POST.get("input") or json.dumps(entry["example"], ensure_ascii=False, indent=2)
     try:
-        form = RuleForm(entry["input_schema"], request.POST if request.method == "POST" and not json_mode else None,
-                        initial=RuleForm.initial_from(entry["example"]))
+        form = RuleForm(
+            entry["input_schema"],
+            request.POST if request.method == "POST" and not json_mode else None,
+            initial=RuleForm.initial_from(entry["example"]),
+        )
     except UnsupportedSchema:
         form = None
     result = None
@@ -289,10 +386,15 @@ def calc_page(request):
             payload = json.loads(input_text) if json_mode or form is None else form.payload()
             result = calc(selected, payload)
         except json.JSONDecodeError as exc:
-            errors = [{"field": "输入（JSON）", "message": f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列。"}]
+            errors = [
+                {"field": "输入（JSON）", "message": f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列。"}
+            ]
         except RuleInputError as exc:
-            left = form.add_calc_errors(exc.errors) if form is not None and not json_mode else [
-                m for _, m in exc.errors]
+            left = (
+                form.add_calc_errors(exc.errors)
+                if form is not None and not json_mode
+                else [m for _, m in exc.errors]
+            )
             errors = [{"field": f, "message": m} for f, m in exc.errors if json_mode or form is None]
             errors += [{"field": "", "message": m} for m in left if not (json_mode or form is None)]
     registry = parameters()
@@ -338,10 +440,23 @@ def _side_by_side(rule_name: str, payload: dict, result: dict, rule_obj) -> list
                 other_result = calc(rule_name, payload)
             except RuleInputError:
                 continue
-        rows = [{"label": row["label"], "here": here[row["key"]]["value"] if row["key"] in here else "—",
-                 "other": row["value"]} for row in result_rows(other_result, rule_obj.output_labels)]
-        found.append({"reading": reading, "current": ANSWER_LABELS[current], "other": ANSWER_LABELS[other],
-                      "rows": rows, "differs": any(r["here"] != r["other"] for r in rows)})
+        rows = [
+            {
+                "label": row["label"],
+                "here": here[row["key"]]["value"] if row["key"] in here else "—",
+                "other": row["value"],
+            }
+            for row in result_rows(other_result, rule_obj.output_labels)
+        ]
+        found.append(
+            {
+                "reading": reading,
+                "current": ANSWER_LABELS[current],
+                "other": ANSWER_LABELS[other],
+                "rows": rows,
+                "differs": any(r["here"] != r["other"] for r in rows),
+            }
+        )
     return found
 
 
@@ -349,5 +464,9 @@ def subsidies(request):
     """我能享受哪些补贴: every program's public part (Program.public_sections), for citizens and staff alike."""
     from countyhall.core.programs import registered_programs
 
-    sections = [section for program in registered_programs() for section in program.public_sections_for(request)]
-    return render(request, "core/subsidies.html", {"sections": sections, "public_rules": public_rule_catalogue()})
+    sections = [
+        section for program in registered_programs() for section in program.public_sections_for(request)
+    ]
+    return render(
+        request, "core/subsidies.html", {"sections": sections, "public_rules": public_rule_catalogue()}
+    )

@@ -62,30 +62,44 @@ def stage_materials(*, project: Project, stage: str) -> dict:
     on_file = materials_on_file(project)
     # Materials first given for this very stage (an application returned to complete them): a new version may
     # be uploaded; only what an earlier stage gave is shared and never asked again.
-    own = [name for name in required if name in on_file and on_file[name].first_case_id is not None
-           and on_file[name].first_case.stage == stage]
-    return {"required": required, "reused": [name for name in required if name in on_file],
-            "missing": [name for name in required if name not in on_file], "on_file": on_file, "own": own}
+    own = [
+        name
+        for name in required
+        if name in on_file
+        and on_file[name].first_case_id is not None
+        and on_file[name].first_case.stage == stage
+    ]
+    return {
+        "required": required,
+        "reused": [name for name in required if name in on_file],
+        "missing": [name for name in required if name not in on_file],
+        "on_file": on_file,
+        "own": own,
+    }
 
 
 def _gates(project: Project, stage: str, on: dt.date) -> None:
-    required = assessments_terms(stage=stage, in_assessed_zone=project.in_assessed_zone, category=project.category,
-                                 on=on).data["required"]
+    required = assessments_terms(
+        stage=stage, in_assessed_zone=project.in_assessed_zone, category=project.category, on=on
+    ).data["required"]
     done = set(project.assessments.filter(completed_on__lte=on).values_list("kind", flat=True))
     missing = [a for a in required if a not in done]
     if missing:
         raise ServiceError("assessments", f"受理“{stage}”前须完成：{'、'.join(missing)}。")
     fee_stages, cited = _stages_of("permit.stages.fees_checked", on)
     if stage in fee_stages and (project.fees_paid_on is None or project.fees_paid_on > on):
-        raise ServiceError("fees", f"建设规费须在施工许可前缴清（{cited.document} {cited.clause}），请提交缴费凭证。")
+        raise ServiceError(
+            "fees", f"建设规费须在施工许可前缴清（{cited.document} {cited.clause}），请提交缴费凭证。"
+        )
 
 
 def _store_materials(*, actor, project: Project, case: Case, files: dict[str, File]) -> list[Material]:
     stored = []
     for name, upload in files.items():
         version = (project.materials.filter(name=name).aggregate(v=Max("version"))["v"] or 0) + 1
-        material = Material(project=project, name=name, first_case=case, version=version,
-                            uploaded_by=actor_user(actor))
+        material = Material(
+            project=project, name=name, first_case=case, version=version, uploaded_by=actor_user(actor)
+        )
         material.file.save(upload.name, upload, save=False)
         material.save()
         stored.append(material)
@@ -93,8 +107,9 @@ def _store_materials(*, actor, project: Project, case: Case, files: dict[str, Fi
 
 
 @transaction.atomic
-def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
-                       files: dict[str, File] | None = None) -> Case:
+def permit_stage_apply(
+    *, actor, project: Project, stage: str, on: dt.date, files: dict[str, File] | None = None
+) -> Case:
     """One form and one set of materials per stage (C9); the case waits for the lead department to accept it."""
     files = files or {}
     actor = as_actor(actor)
@@ -119,7 +134,9 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
     working_days, review_working_days = limit.figures_on(on)
     basis = limits_basis(category=project.category, stage=stage, on=on)
     if working_days is None:
-        raise ServiceError("stage", f"“{stage}”阶段时限尚未录入（由管理员提出、另一位管理员审核后生效），暂不能申报。")
+        raise ServiceError(
+            "stage", f"“{stage}”阶段时限尚未录入（由管理员提出、另一位管理员审核后生效），暂不能申报。"
+        )
     _gates(project, stage, on)
     needed = stage_materials(project=project, stage=stage)
     for name in files:
@@ -138,13 +155,26 @@ def permit_stage_apply(*, actor, project: Project, stage: str, on: dt.date,
         case.save()
     else:
         before = None
-        case = Case.objects.create(project=project, stage=stage, stage_order=order, lead=limit.lead, applied_on=on,
-                                   status=Case.Status.SUBMITTED, working_days=working_days,
-                                   review_working_days=review_working_days, policy_basis=basis)
+        case = Case.objects.create(
+            project=project,
+            stage=stage,
+            stage_order=order,
+            lead=limit.lead,
+            applied_on=on,
+            status=Case.Status.SUBMITTED,
+            working_days=working_days,
+            review_working_days=review_working_days,
+            policy_basis=basis,
+        )
     stored = _store_materials(actor=actor, project=project, case=case, files=files)
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE, instance=case,
-                 before=before, note="重新申报" if before else "",
-                 after={**model_snapshot(case), "materials": [m.name for m in stored], "reused": needed["reused"]})
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+        instance=case,
+        before=before,
+        note="重新申报" if before else "",
+        after={**model_snapshot(case), "materials": [m.name for m in stored], "reused": needed["reused"]},
+    )
     return case
 
 
@@ -182,7 +212,9 @@ def _answer_intake(*, actor, case: Case, reason: str, on: dt.date | None, status
     case = Case.objects.select_for_update().select_related("project__applicant").get(pk=case.pk)
     require(access.can_answer_intake(actor, case), f"只有牵头部门或综合服务窗口可以{verb}。")
     if case.status != Case.Status.SUBMITTED:
-        raise ServiceError("status", f"当前状态为“{case.get_status_display()}”，不能{verb}（只有待受理的申请可以）。")
+        raise ServiceError(
+            "status", f"当前状态为“{case.get_status_display()}”，不能{verb}（只有待受理的申请可以）。"
+        )
     reason = reason.strip()
     if not reason:
         raise ServiceError("reason", f"{verb}须写明理由（告知建设单位）。")
@@ -193,30 +225,46 @@ def _answer_intake(*, actor, case: Case, reason: str, on: dt.date | None, status
     case.status, case.intake_reason, case.intake_answered_on = status, reason, on
     case.save()
     # The reason is also a message the applicant reads on the case, kept after it applies again.
-    note = CaseNote.objects.create(case=case, author=actor_user(actor), internal=False,
-                                   text=f"{Case.Status(status).label}：{reason}")
+    note = CaseNote.objects.create(
+        case=case, author=actor_user(actor), internal=False, text=f"{Case.Status(status).label}：{reason}"
+    )
     CaseNote.objects.filter(pk=note.pk).update(written_at=business_now())
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
-                 after=model_snapshot(case), note=verb)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=case,
+        before=before,
+        after=model_snapshot(case),
+        note=verb,
+    )
     return case
 
 
 @transaction.atomic
 def case_return(*, actor, case: Case, reason: str, on: dt.date | None = None) -> Case:
     """退回: the application lacks something; the firm completes it and applies again on the same case."""
-    case = _answer_intake(actor=actor, case=case, reason=reason, on=on, status=Case.Status.RETURNED, verb="退回申请")
-    tell_applicant(case, subject="申请已退回，请补齐材料",
-                   body=f"{_day(case.intake_answered_on)}退回，理由：{case.intake_reason}。补齐后可重新申报。")
+    case = _answer_intake(
+        actor=actor, case=case, reason=reason, on=on, status=Case.Status.RETURNED, verb="退回申请"
+    )
+    tell_applicant(
+        case,
+        subject="申请已退回，请补齐材料",
+        body=f"{_day(case.intake_answered_on)}退回，理由：{case.intake_reason}。补齐后可重新申报。",
+    )
     return case
 
 
 @transaction.atomic
 def case_refuse_intake(*, actor, case: Case, reason: str, on: dt.date | None = None) -> Case:
     """不予受理: the application is not accepted, with the reason written and told to the firm."""
-    case = _answer_intake(actor=actor, case=case, reason=reason, on=on, status=Case.Status.NOT_ACCEPTED,
-                          verb="不予受理")
-    tell_applicant(case, subject="申请不予受理",
-                   body=f"{_day(case.intake_answered_on)}决定不予受理，理由：{case.intake_reason}。")
+    case = _answer_intake(
+        actor=actor, case=case, reason=reason, on=on, status=Case.Status.NOT_ACCEPTED, verb="不予受理"
+    )
+    tell_applicant(
+        case,
+        subject="申请不予受理",
+        body=f"{_day(case.intake_answered_on)}决定不予受理，理由：{case.intake_reason}。",
+    )
     return case
 
 
@@ -240,27 +288,42 @@ def case_accept(*, actor, case: Case, on: dt.date) -> Case:
     # The clock starts: reading C3 (working or calendar days) is the answer in force today (services/clock.py).
     case.policy_basis = clock_basis(case.policy_basis, on=on)
     project = case.project
-    case.applicant_listed = blacklisted(project.applicant, on=on,
-                                        people=(project.legal_representative, project.project_manager))
+    case.applicant_listed = blacklisted(
+        project.applicant, on=on, people=(project.legal_representative, project.project_manager)
+    )
     case.save()
     departments = [limit.lead, *limit.participants.exclude(pk=limit.lead_id)]
     Review.objects.bulk_create(Review(case=case, department=d) for d in departments)
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
-                 after={**model_snapshot(case), "reviewers": [d.pk for d in departments]}, note="受理")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=case,
+        before=before,
+        after={**model_snapshot(case), "reviewers": [d.pk for d in departments]},
+        note="受理",
+    )
     return case
 
 
 @transaction.atomic
-def permit_stage_submit(*, actor, project: Project, stage: str, accepted_on: dt.date,
-                        files: dict[str, File] | None = None) -> Case:
+def permit_stage_submit(
+    *, actor, project: Project, stage: str, accepted_on: dt.date, files: dict[str, File] | None = None
+) -> Case:
     """Intake at the one window: the application is received and accepted on the same day."""
     case = permit_stage_apply(actor=actor, project=project, stage=stage, on=accepted_on, files=files)
     return case_accept(actor=actor, case=case, on=accepted_on)
 
 
 @transaction.atomic
-def review_give(*, actor, case: Case, opinion: str, reasons: str = "", on: dt.date | None = None,
-                attachment: File | None = None) -> Review:
+def review_give(
+    *,
+    actor,
+    case: Case,
+    opinion: str,
+    reasons: str = "",
+    on: dt.date | None = None,
+    attachment: File | None = None,
+) -> Review:
     """A department's opinion. Asking for 补正 stops the clock until the applicant answers."""
     actor = as_actor(actor)
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -276,22 +339,37 @@ def review_give(*, actor, case: Case, opinion: str, reasons: str = "", on: dt.da
     if on < case.accepted_on:
         raise ServiceError("on", "意见日期不能早于受理日期。")
     before = model_snapshot(review)
-    review.opinion, review.reasons, review.decided_on, review.decided_by = opinion, reasons.strip(), on, actor_user(actor)
+    review.opinion, review.reasons, review.decided_on, review.decided_by = (
+        opinion,
+        reasons.strip(),
+        on,
+        actor_user(actor),
+    )
     if attachment is not None:
         review.attachment.save(attachment.name, attachment, save=False)
     review.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=review, before=before,
-                 after=model_snapshot(review))
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=review,
+        before=before,
+        after=model_snapshot(review),
+    )
     if opinion == Review.Opinion.REQUEST_CORRECTION:
         reason = f"{review.department}：{reasons.strip()}"
-        statutory_clock(case).suspended(on=on, reason=reason)  # core's check: running, not before the last restart
+        statutory_clock(case).suspended(
+            on=on, reason=reason
+        )  # core's check: running, not before the last restart
         case.status = Case.Status.AWAITING_APPLICANT
         case.save(update_fields=["status"])
         Suspension.objects.create(case=case, start=on, reason=reason)
         case.project = Project.objects.select_related("applicant").get(pk=case.project_id)
-        tell_applicant(case, subject="请补正材料",
-                       body=f"{review.department}于{_day(on)}要求补正：{reasons.strip()}。补正期间停止计时，"
-                            "请登录系统提交补正材料。")
+        tell_applicant(
+            case,
+            subject="请补正材料",
+            body=f"{review.department}于{_day(on)}要求补正：{reasons.strip()}。补正期间停止计时，"
+            "请登录系统提交补正材料。",
+        )
     return review
 
 
@@ -309,12 +387,18 @@ def case_resume(*, actor, case: Case, on: dt.date, files: dict[str, File] | None
     stored = _store_materials(actor=actor, project=case.project, case=case, files=files or {})
     suspension.end = on
     suspension.save()
-    case.reviews.filter(opinion=Review.Opinion.REQUEST_CORRECTION).update(opinion=Review.Opinion.PENDING,
-                                                                          decided_on=None)
+    case.reviews.filter(opinion=Review.Opinion.REQUEST_CORRECTION).update(
+        opinion=Review.Opinion.PENDING, decided_on=None
+    )
     case.status = Case.Status.IN_REVIEW
     case.save(update_fields=["status"])
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case,
-                 after={"resumed_on": on, "materials": [str(m) for m in stored]}, note="申请人补正，恢复计时")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=case,
+        after={"resumed_on": on, "materials": [str(m) for m in stored]},
+        note="申请人补正，恢复计时",
+    )
     return case
 
 
@@ -341,19 +425,25 @@ def case_decide(*, actor, case: Case, approve: bool, reasons: str = "", on: dt.d
     if approve:
         missing = elderly_care_steps_missing(case.project, stage=case.stage, on=on)
         if missing:
-            raise ServiceError("elderly_care_steps", "、".join(missing) + "，尚未记录（高政办字〔2021〕35号 一、（一））。")
+            raise ServiceError(
+                "elderly_care_steps", "、".join(missing) + "，尚未记录（高政办字〔2021〕35号 一、（一））。"
+            )
     before = model_snapshot(case)
     case.status = Case.Status.APPROVED if approve else Case.Status.REFUSED
     case.decided_on, case.decision_reasons = on, reasons.strip()
     case.decision_number = _decision_number(on)
     case.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before,
-                 after=model_snapshot(case))
+    audit_record(
+        actor=actor, action=AuditEntry.Action.UPDATE, instance=case, before=before, after=model_snapshot(case)
+    )
     case.project = Project.objects.select_related("applicant").get(pk=case.project_id)
-    tell_applicant(case, subject=f"审批决定：{case.get_status_display()}",
-                   body=f"{case.lead}于{_day(on)}作出决定：{case.get_status_display()}"
-                        + (f"，理由：{case.decision_reasons}" if case.decision_reasons else "")
-                        + "。可在系统中查看并下载决定书。")
+    tell_applicant(
+        case,
+        subject=f"审批决定：{case.get_status_display()}",
+        body=f"{case.lead}于{_day(on)}作出决定：{case.get_status_display()}"
+        + (f"，理由：{case.decision_reasons}" if case.decision_reasons else "")
+        + "。可在系统中查看并下载决定书。",
+    )
     return case
 
 
@@ -365,27 +455,39 @@ def _decision_number(on: dt.date) -> str:
     constraint makes two decisions racing for one number fail (and roll back) rather than share it."""
     prefix = f"{DECISION_PREFIX}〔{on.year}〕第"
     taken = Case.objects.filter(decision_number__startswith=prefix).values_list("decision_number", flat=True)
-    numbers = [int(n.removeprefix(prefix).removesuffix("号")) for n in taken
-               if n.removeprefix(prefix).removesuffix("号").isdigit()]
+    numbers = [
+        int(n.removeprefix(prefix).removesuffix("号"))
+        for n in taken
+        if n.removeprefix(prefix).removesuffix("号").isdigit()
+    ]
     return f"{prefix}{max(numbers, default=0) + 1}号"
 
 
 def _check_elderly_rooms(project: Project, *, on: dt.date) -> None:
     if not project.households:
         return
-    required = Decimal(elderly_rooms_terms(households=project.households,
-                                           completed_before_2014_06=project.in_area_completed_before_2014_06,
-                                           on=on).data["required_m2"])
+    required = Decimal(
+        elderly_rooms_terms(
+            households=project.households,
+            completed_before_2014_06=project.in_area_completed_before_2014_06,
+            on=on,
+        ).data["required_m2"]
+    )
     if project.elderly_room_m2 is None or project.elderly_room_m2 < required:
-        raise ServiceError("elderly_room_m2", f"住宅项目须配建社区养老服务用房不少于 {required} 平方米"
-                                              f"（现为 {project.elderly_room_m2 or 0}，高政办字〔2021〕35号）。")
+        raise ServiceError(
+            "elderly_room_m2",
+            f"住宅项目须配建社区养老服务用房不少于 {required} 平方米"
+            f"（现为 {project.elderly_room_m2 or 0}，高政办字〔2021〕35号）。",
+        )
 
 
 MAX_EXTENSION_WORKING_DAYS = 250
 
 
 @transaction.atomic
-def extension_request(*, actor, case: Case, working_days: int, reason: str, on: dt.date | None = None) -> Extension:
+def extension_request(
+    *, actor, case: Case, working_days: int, reason: str, on: dt.date | None = None
+) -> Extension:
     """The lead department asks for more time; it counts only once another official approves it."""
     actor = as_actor(actor)
     require(access.can_request_extension(actor, case), "只有牵头部门可以申请延期。")
@@ -396,13 +498,18 @@ def extension_request(*, actor, case: Case, working_days: int, reason: str, on: 
     # At least one day and a reason are core's check (StatutoryClock.extended, below); this is only an input guard.
     if working_days > MAX_EXTENSION_WORKING_DAYS:
         # An input guard, not policy: 10^12 failed PostgreSQL's integer column, and a clock would count for ever.
-        raise ServiceError("working_days", f"延长的工作日不能超过 {MAX_EXTENSION_WORKING_DAYS} 天（约一年）。")
+        raise ServiceError(
+            "working_days", f"延长的工作日不能超过 {MAX_EXTENSION_WORKING_DAYS} 天（约一年）。"
+        )
     on = on or business_date()
     # core's check: at least one day, a reason, within the limit (3号 sets none: EXTENSION_LIMIT is unlimited)
     statutory_clock(case).extended(working_days=working_days, reason=reason, on=on, limit=EXTENSION_LIMIT)
-    extension = Extension.objects.create(case=case, working_days=working_days, reason=reason.strip(),
-                                         requested_by=actor, requested_on=on)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=extension, after=model_snapshot(extension))
+    extension = Extension.objects.create(
+        case=case, working_days=working_days, reason=reason.strip(), requested_by=actor, requested_on=on
+    )
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, instance=extension, after=model_snapshot(extension)
+    )
     return extension
 
 
@@ -417,12 +524,21 @@ def extension_approve(*, actor, extension: Extension, on: dt.date | None = None)
     before = model_snapshot(extension)
     extension.approved_by, extension.approved_on = user, on or business_date()
     extension.save()
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=extension, before=before,
-                 after=model_snapshot(extension), note="批准延期")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=extension,
+        before=before,
+        after=model_snapshot(extension),
+        note="批准延期",
+    )
     case = Case.objects.select_related("project__applicant", "lead").get(pk=extension.case_id)
-    tell_applicant(case, subject="办理时限延长",
-                   body=f"经批准延长 {extension.working_days} 个工作日（{_day(extension.approved_on)}批准），"
-                        f"理由：{extension.reason}。")
+    tell_applicant(
+        case,
+        subject="办理时限延长",
+        body=f"经批准延长 {extension.working_days} 个工作日（{_day(extension.approved_on)}批准），"
+        f"理由：{extension.reason}。",
+    )
     return extension
 
 
@@ -430,7 +546,9 @@ def extension_approve(*, actor, extension: Extension, on: dt.date | None = None)
 def case_note_add(*, actor, case: Case, text: str, internal: bool = True) -> CaseNote:
     """Staff notes are internal unless addressed to the applicant; an applicant's own notes are never internal."""
     actor = as_actor(actor)
-    require(access.can_add_note(actor, case), "只有建设单位、牵头部门、审查部门或综合服务窗口可以留言或备注。")
+    require(
+        access.can_add_note(actor, case), "只有建设单位、牵头部门、审查部门或综合服务窗口可以留言或备注。"
+    )
     applicant = access.is_applicant(actor, case.project)
     if not text.strip():
         raise ServiceError("text", "请填写内容。")
@@ -456,7 +574,9 @@ def _step_kind_for(stage: str, on: dt.date) -> str | None:
     return None
 
 
-def elderly_care_steps_due(project: Project, *, stage: str, on: dt.date | None = None) -> list[tuple[str, str]]:
+def elderly_care_steps_due(
+    project: Project, *, stage: str, on: dt.date | None = None
+) -> list[tuple[str, str]]:
     """The (kind, party) steps a residential project's `stage` needs: the written consultation of 县民政部门 and
     the town before its design scheme is reviewed (一、（一）1, L4549–4553), their invitation to the completion
     acceptance (一、（一）2, L4595–4599). None for a project without households, or a stage without either step
@@ -486,23 +606,41 @@ def town_office_for(project: Project) -> Organisation | None:
         division = division.parent
     if division is None:
         return None
-    return Organisation.objects.filter(division=division, kind=Organisation.Kind.TOWN_OFFICE).order_by("pk").first()
+    return (
+        Organisation.objects.filter(division=division, kind=Organisation.Kind.TOWN_OFFICE)
+        .order_by("pk")
+        .first()
+    )
 
 
 def civil_affairs_office() -> Organisation | None:
-    return (Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT, name__contains="民政")
-            .order_by("pk").first())
+    return (
+        Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT, name__contains="民政")
+        .order_by("pk")
+        .first()
+    )
 
 
 @transaction.atomic
-def elderly_care_step_record(*, actor, project: Project, kind: str, party: str, sent_on: dt.date, reference: str,
-                             answered_on: dt.date | None = None, opinion: str = "",
-                             organisation: Organisation | None = None) -> ElderlyCareStep:
+def elderly_care_step_record(
+    *,
+    actor,
+    project: Project,
+    kind: str,
+    party: str,
+    sent_on: dt.date,
+    reference: str,
+    answered_on: dt.date | None = None,
+    opinion: str = "",
+    organisation: Organisation | None = None,
+) -> ElderlyCareStep:
     """Record that 县民政部门 or the town was consulted in writing on the design scheme, or invited to the
     completion acceptance (35号 一、（一）1–2); a later answer or attendance updates the same row."""
     actor = as_actor(actor)
-    require(access.can_record_elderly_care_step(actor, project),
-            "只有综合服务窗口或参与本项目审批的住建、自然资源部门可以记录征求意见和验收邀请。")
+    require(
+        access.can_record_elderly_care_step(actor, project),
+        "只有综合服务窗口或参与本项目审批的住建、自然资源部门可以记录征求意见和验收邀请。",
+    )
     if kind not in ElderlyCareStep.Kind.values:
         raise ServiceError("kind", "事项应为设计方案审查前书面征求意见或邀请参与竣工验收。")
     if party not in ElderlyCareStep.Party.values:
@@ -514,11 +652,20 @@ def elderly_care_step_record(*, actor, project: Project, kind: str, party: str, 
     if answered_on is not None and answered_on < sent_on:
         raise ServiceError("answered_on", "回复或参加日期不能早于征求或邀请日期。")
     today = business_date()
-    for field, day, label in (("sent_on", sent_on, "书面征求或邀请日期"), ("answered_on", answered_on, "回复或参加日期")):
+    for field, day, label in (
+        ("sent_on", sent_on, "书面征求或邀请日期"),
+        ("answered_on", answered_on, "回复或参加日期"),
+    ):
         if day is not None and day > today:
-            raise ServiceError(field, f"{label}不能晚于今天（{today.isoformat()}），实际为 {day.isoformat()}。")
+            raise ServiceError(
+                field, f"{label}不能晚于今天（{today.isoformat()}），实际为 {day.isoformat()}。"
+            )
     if organisation is None:
-        organisation = civil_affairs_office() if party == ElderlyCareStep.Party.CIVIL_AFFAIRS else town_office_for(project)
+        organisation = (
+            civil_affairs_office()
+            if party == ElderlyCareStep.Party.CIVIL_AFFAIRS
+            else town_office_for(project)
+        )
     if organisation is None:
         raise ServiceError("party", f"机构名录中没有{ElderlyCareStep.Party(party).label}，请先登记该单位。")
     existing = ElderlyCareStep.objects.filter(project=project, kind=kind, party=party).first()
@@ -526,18 +673,44 @@ def elderly_care_step_record(*, actor, project: Project, kind: str, party: str, 
         # The step is the evidence an approval relied on (35号 一、（一）1–2): once a stage it gates is approved, the
         # record stays as the approval saw it; the audit trail keeps every earlier state.
         gated = _stages_of(
-            "permit.stages.scheme_consultation" if kind == ElderlyCareStep.Kind.SCHEME_CONSULTATION
-            else "permit.stages.acceptance_invitation", existing.sent_on)[0]
-        decided = (Case.objects.filter(project=project, stage__in=gated, status__in=(Case.Status.APPROVED,
-                                                                                     Case.Status.REVOKED))
-                   .order_by("decided_on").first())
+            "permit.stages.scheme_consultation"
+            if kind == ElderlyCareStep.Kind.SCHEME_CONSULTATION
+            else "permit.stages.acceptance_invitation",
+            existing.sent_on,
+        )[0]
+        decided = (
+            Case.objects.filter(
+                project=project, stage__in=gated, status__in=(Case.Status.APPROVED, Case.Status.REVOKED)
+            )
+            .order_by("decided_on")
+            .first()
+        )
         if decided is not None:
-            raise ServiceError("kind", f"“{decided.stage}”已于{chinese_date(decided.decided_on)}准予许可，"
-                                       f"审批所依据的{ElderlyCareStep.Kind(kind).label}记录不能再修改。")
+            raise ServiceError(
+                "kind",
+                f"“{decided.stage}”已于{chinese_date(decided.decided_on)}准予许可，"
+                f"审批所依据的{ElderlyCareStep.Kind(kind).label}记录不能再修改。",
+            )
     before = model_snapshot(existing) if existing else None
-    step, created = ElderlyCareStep.objects.update_or_create(project=project, kind=kind, party=party, defaults={
-        "organisation": organisation, "sent_on": sent_on, "reference": reference.strip()[:100],
-        "answered_on": answered_on, "opinion": opinion.strip(), "recorded_by": actor_user(actor)})
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                 instance=step, before=before, after=model_snapshot(step), object_repr=f"{project.code} {step}")
+    step, created = ElderlyCareStep.objects.update_or_create(
+        project=project,
+        kind=kind,
+        party=party,
+        defaults={
+            "organisation": organisation,
+            "sent_on": sent_on,
+            "reference": reference.strip()[:100],
+            "answered_on": answered_on,
+            "opinion": opinion.strip(),
+            "recorded_by": actor_user(actor),
+        },
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        instance=step,
+        before=before,
+        after=model_snapshot(step),
+        object_repr=f"{project.code} {step}",
+    )
     return step

@@ -53,9 +53,16 @@ def clock_parts(cases) -> dict[int, ClockParts]:
     stops: dict[int, list] = defaultdict(list)
     for case_id, start, end in Suspension.objects.filter(case__in=ids).values_list("case_id", "start", "end"):
         stops[case_id].append((start, end))
-    days = dict(Extension.objects.filter(case__in=ids, approved_on__isnull=False).values("case_id").order_by()
-                .annotate(days=Sum("working_days")).values_list("case_id", "days"))
-    return {pk: ClockParts(stops=stops.get(pk, []), extension_days=days.get(pk) or 0) for pk in {*stops, *days}}
+    days = dict(
+        Extension.objects.filter(case__in=ids, approved_on__isnull=False)
+        .values("case_id")
+        .order_by()
+        .annotate(days=Sum("working_days"))
+        .values_list("case_id", "days")
+    )
+    return {
+        pk: ClockParts(stops=stops.get(pk, []), extension_days=days.get(pk) or 0) for pk in {*stops, *days}
+    }
 
 
 NO_PARTS = ClockParts()
@@ -89,16 +96,28 @@ def _stops(case: Case, parts: ClockParts | None = None) -> list[tuple[dt.date, d
     return [(s.start, s.end) for s in case.suspensions.all()]
 
 
-def case_clock(case: Case, *, on: dt.date | None = None, calendar: DatabaseCalendar | None = None,
-               parts: ClockParts | None = None) -> ClockState | None:
+def case_clock(
+    case: Case,
+    *,
+    on: dt.date | None = None,
+    calendar: DatabaseCalendar | None = None,
+    parts: ClockParts | None = None,
+) -> ClockState | None:
     """Working days used and left on `on`; None before the case is accepted (the clock has not started).
 
     `parts`: the case's ClockParts from `clock_parts` (many cases); without it the case's suspensions and
     extensions are read (prefetch them when listing)."""
     if case.accepted_on is None:
         return None
-    return clock_of(accepted_on=case.accepted_on, limit=case_limit(case, parts), stops=_stops(case, parts),
-                    status=case.status, decided_on=case.decided_on, on=on, calendar=calendar)
+    return clock_of(
+        accepted_on=case.accepted_on,
+        limit=case_limit(case, parts),
+        stops=_stops(case, parts),
+        status=case.status,
+        decided_on=case.decided_on,
+        on=on,
+        calendar=calendar,
+    )
 
 
 def statutory_clock(case: Case) -> StatutoryClock | None:
@@ -107,47 +126,92 @@ def statutory_clock(case: Case) -> StatutoryClock | None:
     if case.accepted_on is None:
         return None
     suspensions = list(case.suspensions.all())
-    return StatutoryClock(started=case.accepted_on, limit=case.working_days,
-                          stops=tuple(s.as_stop() for s in suspensions), reasons=tuple(s.reason for s in suspensions),
-                          extensions=tuple(e.as_extension() for e in case.extensions.all()),
-                          finished=case.decided_on if case.status in FINISHED else None)
+    return StatutoryClock(
+        started=case.accepted_on,
+        limit=case.working_days,
+        stops=tuple(s.as_stop() for s in suspensions),
+        reasons=tuple(s.reason for s in suspensions),
+        extensions=tuple(e.as_extension() for e in case.extensions.all()),
+        finished=case.decided_on if case.status in FINISHED else None,
+    )
 
 
-def clock_of(*, accepted_on: dt.date, limit: int, stops, status: str, decided_on: dt.date | None,
-             on: dt.date | None = None, calendar: DatabaseCalendar | None = None) -> ClockState:
+def clock_of(
+    *,
+    accepted_on: dt.date,
+    limit: int,
+    stops,
+    status: str,
+    decided_on: dt.date | None,
+    on: dt.date | None = None,
+    calendar: DatabaseCalendar | None = None,
+) -> ClockState:
     """A case's clock from its columns (case_clock's arithmetic, for lists read as plain rows; `limit` with the
     approved extensions' days already added)."""
     calendar = calendar or DatabaseCalendar()
-    clock = StatutoryClock(started=accepted_on, limit=limit, stops=tuple(stops),
-                           finished=decided_on if status in FINISHED else None)
+    clock = StatutoryClock(
+        started=accepted_on,
+        limit=limit,
+        stops=tuple(stops),
+        finished=decided_on if status in FINISHED else None,
+    )
     return clock.state(on=on or business_date(), **_day_basis(accepted_on, calendar))
 
 
-def review_clock(review: Review, *, on: dt.date | None = None, calendar: DatabaseCalendar | None = None,
-                 parts: ClockParts | None = None) -> ClockState | None:
+def review_clock(
+    review: Review,
+    *,
+    on: dt.date | None = None,
+    calendar: DatabaseCalendar | None = None,
+    parts: ClockParts | None = None,
+) -> ClockState | None:
     """A department's own clock: from acceptance to its opinion, stopped with the case while it waits on 补正."""
     case = review.case
     if case.accepted_on is None:
         return None
-    return review_clock_of(accepted_on=case.accepted_on, limit=case.review_working_days or case.working_days,
-                           stops=_stops(case, parts), opinion=review.opinion, decided_on=review.decided_on,
-                           case_status=case.status, case_decided_on=case.decided_on, on=on, calendar=calendar)
+    return review_clock_of(
+        accepted_on=case.accepted_on,
+        limit=case.review_working_days or case.working_days,
+        stops=_stops(case, parts),
+        opinion=review.opinion,
+        decided_on=review.decided_on,
+        case_status=case.status,
+        case_decided_on=case.decided_on,
+        on=on,
+        calendar=calendar,
+    )
 
 
-def review_clock_of(*, accepted_on: dt.date, limit: int, stops, opinion: str, decided_on: dt.date | None,
-                    case_status: str, case_decided_on: dt.date | None, on: dt.date | None = None,
-                    calendar: DatabaseCalendar | None = None) -> ClockState:
+def review_clock_of(
+    *,
+    accepted_on: dt.date,
+    limit: int,
+    stops,
+    opinion: str,
+    decided_on: dt.date | None,
+    case_status: str,
+    case_decided_on: dt.date | None,
+    on: dt.date | None = None,
+    calendar: DatabaseCalendar | None = None,
+) -> ClockState:
     """A review's clock from its and its case's columns (review_clock's arithmetic, for lists read as plain
     rows; `limit`: the case's review_working_days, else its working_days)."""
     calendar = calendar or DatabaseCalendar()
-    clock = StatutoryClock(started=accepted_on, limit=limit, stops=tuple(stops),
-                           finished=decided_on if opinion in ANSWERED else (case_decided_on if case_status in FINISHED
-                                                                            else None))
+    clock = StatutoryClock(
+        started=accepted_on,
+        limit=limit,
+        stops=tuple(stops),
+        finished=decided_on
+        if opinion in ANSWERED
+        else (case_decided_on if case_status in FINISHED else None),
+    )
     return clock.state(on=on or business_date(), **_day_basis(accepted_on, calendar))
 
 
 @transaction.atomic
-def clock_sweep(*, actor="system", on: dt.date | None = None, remind_within: int | None = None) -> dict[str, int]:
+def clock_sweep(
+    *, actor="system", on: dt.date | None = None, remind_within: int | None = None
+) -> dict[str, int]:
     """Remind a department before its deadline and escalate to the lead once it passes; one notice per clock.
 
     Run daily (``countyhall manage permit_clock_sweep``); running it twice on a day adds nothing.
@@ -160,20 +224,42 @@ def clock_sweep(*, actor="system", on: dt.date | None = None, remind_within: int
     created = {"reminder": 0, "escalation": 0}
 
     def notice(case, review, kind, organisation, due, message):
-        created[kind] += clock_notice_send(ClockNotice, key={"case": case, "review": review}, kind=kind,
-                                           organisation=organisation, due=due, message=message, on=on)
+        created[kind] += clock_notice_send(
+            ClockNotice,
+            key={"case": case, "review": review},
+            kind=kind,
+            organisation=organisation,
+            due=due,
+            message=message,
+            on=on,
+        )
 
-    cases = (Case.objects.filter(status=Case.Status.IN_REVIEW).select_related("project", "lead")
-             .prefetch_related("suspensions", "extensions", "reviews__department"))
+    cases = (
+        Case.objects.filter(status=Case.Status.IN_REVIEW)
+        .select_related("project", "lead")
+        .prefetch_related("suspensions", "extensions", "reviews__department")
+    )
     for case in cases:
         clock = case_clock(case, on=on, calendar=calendar)
         alert = clock_alert(clock, remind_within=remind_within)
         if alert == ESCALATION:
-            notice(case, None, ESCALATION, case.lead, clock.due,
-                   f"{case}：已超过办理时限 {clock.days_over or 1} 个工作日（到期日 {clock.due}），请督办。")
+            notice(
+                case,
+                None,
+                ESCALATION,
+                case.lead,
+                clock.due,
+                f"{case}：已超过办理时限 {clock.days_over or 1} 个工作日（到期日 {clock.due}），请督办。",
+            )
         elif alert == REMINDER:
-            notice(case, None, REMINDER, case.lead, clock.due,
-                   f"{case}：剩余 {clock.remaining} 个工作日，{clock.due} 到期。")
+            notice(
+                case,
+                None,
+                REMINDER,
+                case.lead,
+                clock.due,
+                f"{case}：剩余 {clock.remaining} 个工作日，{clock.due} 到期。",
+            )
         for review in case.reviews.all():
             if review.opinion in ANSWERED:
                 continue
@@ -186,9 +272,20 @@ def clock_sweep(*, actor="system", on: dt.date | None = None, remind_within: int
                 if review.department_id != case.lead_id:
                     notice(case, review, ESCALATION, case.lead, mine.due, message)
             elif alert == REMINDER:
-                notice(case, review, REMINDER, review.department, mine.due,
-                       f"{case}：请于 {mine.due} 前出具审查意见（剩余 {mine.remaining} 个工作日）。")
+                notice(
+                    case,
+                    review,
+                    REMINDER,
+                    review.department,
+                    mine.due,
+                    f"{case}：请于 {mine.due} 前出具审查意见（剩余 {mine.remaining} 个工作日）。",
+                )
     if any(created.values()):
-        audit_record(actor=actor, action=AuditEntry.Action.CREATE, object_type="permits.ClockNotice",
-                     object_repr=f"时限提醒 {on}", after={"on": on.isoformat(), **created})
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            object_type="permits.ClockNotice",
+            object_repr=f"时限提醒 {on}",
+            after={"on": on.isoformat(), **created},
+        )
     return created

@@ -22,45 +22,89 @@ from countyhall.permits.services.setup import project_register
 
 # key, header, required
 COLUMNS = [
-    ("code", "项目代码", True), ("name", "项目名称", True), ("category", "项目类别", True),
-    ("land_supply", "土地供应方式", True), ("site", "建设地点区划代码", True), ("applicant", "建设单位", True),
-    ("investment", "总投资（万元）", False), ("in_assessed_zone", "位于区域评估区域（是/否）", False),
-    ("legal_representative", "法定代表人", False), ("project_manager", "项目负责人", False),
-    ("contact_phone", "联系电话", False), ("households", "住宅户数", False),
+    ("code", "项目代码", True),
+    ("name", "项目名称", True),
+    ("category", "项目类别", True),
+    ("land_supply", "土地供应方式", True),
+    ("site", "建设地点区划代码", True),
+    ("applicant", "建设单位", True),
+    ("investment", "总投资（万元）", False),
+    ("in_assessed_zone", "位于区域评估区域（是/否）", False),
+    ("legal_representative", "法定代表人", False),
+    ("project_manager", "项目负责人", False),
+    ("contact_phone", "联系电话", False),
+    ("households", "住宅户数", False),
 ]
 HEADERS = [header for _, header, _ in COLUMNS]
 CATEGORY_TEXT = {label: value for value, label in Category.choices}
 LAND_TEXT = {label: value for value, label in Project.LandSupply.choices}
 YES = {"是": True, "否": False, "": False}
-TEXT_LIMITS = {key: Project._meta.get_field(key).max_length for key in (
-    "code", "name", "legal_representative", "project_manager", "contact_phone")}
+TEXT_LIMITS = {
+    key: Project._meta.get_field(key).max_length
+    for key in ("code", "name", "legal_representative", "project_manager", "contact_phone")
+}
 
 
 def project_ledger_template() -> bytes:
-    example = ["2022-370322-26-03-000001", "示例厂房项目", "社会投资工业类", "出让", "370322001000", "示例有限公司",
-               "12000", "否", "王某", "刘某", "0533-0000000", ""]
+    example = [
+        "2022-370322-26-03-000001",
+        "示例厂房项目",
+        "社会投资工业类",
+        "出让",
+        "370322001000",
+        "示例有限公司",
+        "12000",
+        "否",
+        "王某",
+        "刘某",
+        "0533-0000000",
+        "",
+    ]
     return workbook_bytes(sheet_title="工程建设项目", headers=HEADERS, rows=[example])
 
 
 def project_ledger_export(projects) -> bytes:
-    return workbook_bytes(sheet_title="工程建设项目", headers=HEADERS, rows=(
-        [p.code, p.name, p.get_category_display(), p.get_land_supply_display(), p.site.code, p.applicant.name,
-         p.investment, "是" if p.in_assessed_zone else "否", p.legal_representative, p.project_manager,
-         p.contact_phone, p.households or ""]
-        # In chunks, written as they come (workbook_bytes is write-only): memory stays flat with the row count.
-        for p in projects.select_related("site", "applicant").iterator(chunk_size=2000)))
+    return workbook_bytes(
+        sheet_title="工程建设项目",
+        headers=HEADERS,
+        rows=(
+            [
+                p.code,
+                p.name,
+                p.get_category_display(),
+                p.get_land_supply_display(),
+                p.site.code,
+                p.applicant.name,
+                p.investment,
+                "是" if p.in_assessed_zone else "否",
+                p.legal_representative,
+                p.project_manager,
+                p.contact_phone,
+                p.households or "",
+            ]
+            # In chunks, written as they come (workbook_bytes is write-only): memory stays flat with the row count.
+            for p in projects.select_related("site", "applicant").iterator(chunk_size=2000)
+        ),
+    )
 
 
-def _parse(number: int, data: dict, divisions: dict, organisations: dict) -> tuple[dict | None, list[ImportRowError]]:
-    errors = [ImportRowError(number, header, "必填") for key, header, required in COLUMNS
-              if required and cell_text(data[key]) == ""]
+def _parse(
+    number: int, data: dict, divisions: dict, organisations: dict
+) -> tuple[dict | None, list[ImportRowError]]:
+    errors = [
+        ImportRowError(number, header, "必填")
+        for key, header, required in COLUMNS
+        if required and cell_text(data[key]) == ""
+    ]
     values = {key: cell_text(data[key]) for key, _, _ in COLUMNS}
     # A cell longer than the column it fills is the row's error, named by its header (the database would
     # refuse it on PostgreSQL with a server error, and silently keep it on SQLite).
     for key, header, _ in COLUMNS:
         limit = TEXT_LIMITS.get(key)
         if limit and len(values[key]) > limit:
-            errors.append(ImportRowError(number, header, f"不能超过 {limit} 个字符（现为 {len(values[key])} 个）"))
+            errors.append(
+                ImportRowError(number, header, f"不能超过 {limit} 个字符（现为 {len(values[key])} 个）")
+            )
     category = CATEGORY_TEXT.get(values["category"], values["category"])
     if values["category"] and category not in Category.values:
         errors.append(ImportRowError(number, "项目类别", f"应为：{'、'.join(CATEGORY_TEXT)}"))
@@ -89,24 +133,40 @@ def _parse(number: int, data: dict, divisions: dict, organisations: dict) -> tup
             households = int(values["households"])
     if errors:
         return None, errors
-    return {"code": values["code"], "name": values["name"], "category": category, "land_supply": land, "site": site,
-            "applicant": applicant, "investment": investment, "in_assessed_zone": YES[values["in_assessed_zone"]],
-            "legal_representative": values["legal_representative"], "project_manager": values["project_manager"],
-            "contact_phone": values["contact_phone"], "households": households}, []
+    return {
+        "code": values["code"],
+        "name": values["name"],
+        "category": category,
+        "land_supply": land,
+        "site": site,
+        "applicant": applicant,
+        "investment": investment,
+        "in_assessed_zone": YES[values["in_assessed_zone"]],
+        "legal_representative": values["legal_representative"],
+        "project_manager": values["project_manager"],
+        "contact_phone": values["contact_phone"],
+        "households": households,
+    }, []
 
 
 def _same(project: Project, row: dict) -> bool:
-    return all(getattr(project, key) == value for key, value in row.items()
-               if key not in ("site", "applicant")) and project.site_id == row["site"].pk \
+    return (
+        all(getattr(project, key) == value for key, value in row.items() if key not in ("site", "applicant"))
+        and project.site_id == row["site"].pk
         and project.applicant_id == row["applicant"].pk
+    )
 
 
-def project_ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing", progress=None) -> ImportReport:
+def project_ledger_import(
+    *, actor, content: bytes, mode: str = "all_or_nothing", progress=None
+) -> ImportReport:
     """Register the projects of a ledger; nothing is half-written (each row is its own savepoint, and in
     all_or_nothing mode one bad row rolls the whole file back). `progress(done, total)`: a background job's
     bar (core.jobs), per batch of written rows."""
     actor = as_actor(actor)
-    require(access.can_import_ledger(actor), "只有县行政审批服务局、县发展和改革局或系统管理员可以导入项目台账。")
+    require(
+        access.can_import_ledger(actor), "只有县行政审批服务局、县发展和改革局或系统管理员可以导入项目台账。"
+    )
     if mode not in ("all_or_nothing", "valid_only"):
         raise ServiceError("mode", "导入方式应为 all_or_nothing（全部或全不）或 valid_only（只导入有效行）。")
     divisions = {d.code: d for d in Division.objects.all()}
@@ -120,8 +180,9 @@ def project_ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing"
     seen: dict[str, int] = {}
     for number, cells in sheet_rows(content, HEADERS):
         report.rows += 1
-        row, errors = _parse(number, dict(zip([key for key, _, _ in COLUMNS], cells, strict=False)), divisions,
-                             organisations)
+        row, errors = _parse(
+            number, dict(zip([key for key, _, _ in COLUMNS], cells, strict=False)), divisions, organisations
+        )
         if row and row["code"] in seen:
             errors.append(ImportRowError(number, "项目代码", f"与第 {seen[row['code']]} 行重复"))
             row = None
@@ -141,7 +202,9 @@ def project_ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing"
                 if _same(project, row):
                     report.unchanged += 1
                 else:
-                    report.errors.append(ImportRowError(number, "项目代码", "该代码已登记且内容不同，请在项目页面修改"))
+                    report.errors.append(
+                        ImportRowError(number, "项目代码", "该代码已登记且内容不同，请在项目页面修改")
+                    )
                 continue
             try:
                 with transaction.atomic():
@@ -155,9 +218,17 @@ def project_ledger_import(*, actor, content: bytes, mode: str = "all_or_nothing"
             transaction.set_rollback(True)
             report.created = report.unchanged = 0
             return report
-        audit_record(actor=actor, action=AuditEntry.Action.INGEST, object_type="permits.Project",
-                     object_repr="工程建设项目台账导入",
-                     after={"rows": report.rows, "created": report.created, "unchanged": report.unchanged,
-                            "errors": len(report.errors)})
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.INGEST,
+            object_type="permits.Project",
+            object_repr="工程建设项目台账导入",
+            after={
+                "rows": report.rows,
+                "created": report.created,
+                "unchanged": report.unchanged,
+                "errors": len(report.errors),
+            },
+        )
     report.applied = True
     return report

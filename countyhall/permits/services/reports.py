@@ -16,8 +16,9 @@ from countyhall.permits.models import ProgressReport, StageLimit
 
 
 @transaction.atomic
-def progress_report_submit(*, actor, lead: Organisation, year: int, month: int, on: dt.date,
-                           remarks: str = "") -> ProgressReport:
+def progress_report_submit(
+    *, actor, lead: Organisation, year: int, month: int, on: dt.date, remarks: str = ""
+) -> ProgressReport:
     """File the month's report as generated from the cases; a report on or after the 25th is marked late."""
     from countyhall.permits.selectors import monthly_progress
 
@@ -33,17 +34,31 @@ def progress_report_submit(*, actor, lead: Organisation, year: int, month: int, 
     if ProgressReport.objects.filter(lead=lead, year=year, month=month).exists():
         raise ServiceError("month", f"{lead} {year}年{month}月的进展情况已报送。")
     progress = monthly_progress(lead=lead, year=year, month=month, on=on)
-    summary = {"totals": progress["totals"], "deadline": progress["deadline"].isoformat(),
-               "citation": progress["citation"].as_dict(),
-               # The reading the late flag was decided under (C11: is the 25th still in time?).
-               # and the version of the report day it read (issue 13: every stored figure keeps its versions).
-               "policy_basis": {"readings": {"C11": progress["reading"]["answer"]},
-                                "changes": [progress["day"].change_id] if progress["day"].change_id else [],
-                                "parameters": {"permit.progress_report.last_day":
-                                               progress["day"].valid_from.isoformat()}},
-               "rows": [json_safe({k: v for k, v in row.items() if k not in ("case", "clock")})
-                        for row in progress["rows"]]}
-    report = ProgressReport.objects.create(lead=lead, year=year, month=month, submitted_on=on, submitted_by=user,
-                                           late=on > progress["deadline"], summary=summary, remarks=remarks.strip())
+    summary = {
+        "totals": progress["totals"],
+        "deadline": progress["deadline"].isoformat(),
+        "citation": progress["citation"].as_dict(),
+        # The reading the late flag was decided under (C11: is the 25th still in time?).
+        # and the version of the report day it read (issue 13: every stored figure keeps its versions).
+        "policy_basis": {
+            "readings": {"C11": progress["reading"]["answer"]},
+            "changes": [progress["day"].change_id] if progress["day"].change_id else [],
+            "parameters": {"permit.progress_report.last_day": progress["day"].valid_from.isoformat()},
+        },
+        "rows": [
+            json_safe({k: v for k, v in row.items() if k not in ("case", "clock")})
+            for row in progress["rows"]
+        ],
+    }
+    report = ProgressReport.objects.create(
+        lead=lead,
+        year=year,
+        month=month,
+        submitted_on=on,
+        submitted_by=user,
+        late=on > progress["deadline"],
+        summary=summary,
+        remarks=remarks.strip(),
+    )
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=report, after=model_snapshot(report))
     return report
