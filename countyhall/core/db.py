@@ -105,3 +105,22 @@ def insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+# A fixed key of PostgreSQL's advisory locks: "governed policy" (any 64-bit number no other lock of ours uses).
+POLICY_LOCK_KEY = 0x63_6F_75_6E_74_79_70_6C  # "countypl"
+
+
+def policy_lock() -> None:
+    """Serialise approving a policy change with approving what a change may not reach back into (a settlement, a
+    claim, a permit decision): each takes this lock before its checks, inside its transaction, and holds it to the
+    commit. Without it a settlement approved while a change was being approved could commit on both sides of the
+    lock check (attack13). PostgreSQL: a transaction-level advisory lock. SQLite runs one writer at a time and
+    refuses a stale transaction's write (SQLITE_BUSY), so it needs none."""
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("policy_lock() is held to the commit: call it inside the service's transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [POLICY_LOCK_KEY])

@@ -13,6 +13,7 @@ from django.db.models import Sum
 from countyhall.core.access import AccessDenied, require
 from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.clock import business_date, business_now, chinese_date
+from countyhall.core.db import policy_lock
 from countyhall.core.errors import ServiceError
 from countyhall.core.excel import cell_text, sheet_rows
 from countyhall.core.figures import model_decimal, model_integer
@@ -654,6 +655,7 @@ def claims_build(*, actor, period: str) -> list[Claim]:
 @transaction.atomic
 def claim_approve(*, actor, claim: Claim) -> Claim:
     actor = as_actor(actor)
+    policy_lock()  # a policy change being approved decides first whether it reaches this period
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     require(access.can_approve_claim(actor, claim), "补贴申领由财政局审定。")
     if claim.status == Claim.Status.APPROVED:

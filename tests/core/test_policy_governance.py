@@ -677,3 +677,49 @@ def test_the_database_keeps_one_proposal_per_item(admins):
             proposed_by=admins[1],
             proposed_at=change.proposed_at,
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approval_waits_for_a_settlement_being_approved_at_the_same_time(policy_dir, make_user):
+    """attack13: a change approval and a settlement (or claim, or permit decision) approval at the same instant both
+    passed the lock check and both committed. They now take one lock (core.db.policy_lock), so the second waits for
+    the first's commit and checks against it. Outside the test's transaction: a second real connection holds the
+    lock as the settlement approval would, and the change approval waits for it."""
+    import threading
+
+    from django.db import connection, connections
+
+    from countyhall.core.db import POLICY_LOCK_KEY
+    from countyhall.core.services.policy import policy_change_approve
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; the advisory lock is PostgreSQL's")
+    first, second = make_user("gov-a", "system_admin"), make_user("gov-b", "system_admin")
+    change = _propose(first)
+    other = connections.create_connection("default")  # another session: the settlement approval's
+    other.ensure_connection()
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [POLICY_LOCK_KEY])
+    done = threading.Event()
+
+    def approve():
+        try:
+            policy_change_approve(actor=second, change=change, note="并发审核")
+            done.set()
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=approve)
+    worker.start()
+    try:
+        assert not done.wait(1.5), "the approval did not wait for the lock"
+        change.refresh_from_db()
+        assert change.state == "proposed"
+    finally:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [POLICY_LOCK_KEY])
+        other.close()
+    worker.join(30)
+    assert done.is_set()
+    change.refresh_from_db()
+    assert change.state == "approved"

@@ -22,6 +22,7 @@ from countyhall.canteens.models import Facility, Lunch, Settlement, SettlementAd
 from countyhall.core.access import require
 from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date, business_now
+from countyhall.core.db import policy_lock
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record, model_snapshot
@@ -261,6 +262,7 @@ def settlement_compute_all(*, actor, year: int, month: int | None = None, progre
 def settlement_approve(*, actor, settlement: Settlement, note: str = "") -> Settlement:
     """民政 approves first, then 财政; the second approval locks the statement for good."""
     actor = as_actor(actor)
+    policy_lock()  # a policy change being approved decides first whether it reaches this period
     settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
     if settlement.locked:
         raise ServiceError("status", "结算单已锁定。")

@@ -19,6 +19,7 @@ from django.utils.dateformat import format as date_format
 from countyhall.core.access import require
 from countyhall.core.actors import actor_user, as_actor
 from countyhall.core.clock import business_date, chinese_date
+from countyhall.core.db import policy_lock
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, PolicyChange, User
 from countyhall.core.policy import ANSWER_LABELS, ANSWERS, governed, parameters
@@ -396,6 +397,7 @@ def _require_proposed(change: PolicyChange) -> PolicyChange:
 @transaction.atomic
 def policy_change_approve(*, actor, change: PolicyChange, note: str = "") -> PolicyChange:
     user = _require_governor(actor)
+    policy_lock()  # before the lock checks: a settlement or claim approved meanwhile waits for this commit
     change = _require_proposed(change)
     _require_second_pair_of_eyes(user, change)
     _check_not_locked(kind=change.kind, key=change.key, valid_from=change.valid_from)

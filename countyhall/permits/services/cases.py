@@ -12,6 +12,7 @@ from django.db.models import Max
 from countyhall.core.access import require
 from countyhall.core.actors import as_actor
 from countyhall.core.clock import business_date, business_now, chinese_date
+from countyhall.core.db import policy_lock
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Organisation
 from countyhall.core.policy import Citation
@@ -326,6 +327,7 @@ def review_give(
 ) -> Review:
     """A department's opinion. Asking for 补正 stops the clock until the applicant answers."""
     actor = as_actor(actor)
+    policy_lock()  # a stage-limit change being approved decides first whether it reaches this case
     case = Case.objects.select_for_update().get(pk=case.pk)
     require(access.can_give_review(actor, case), "您的部门不是本事项的审查部门。")
     if case.status != Case.Status.IN_REVIEW:
