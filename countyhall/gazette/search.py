@@ -211,7 +211,9 @@ class SearchHit:
     def url(self) -> str:
         if self.clause is None:
             return self.document.get_absolute_url()
-        anchor = clause_eid(self.clause)
+        anchor = (
+            self.clause.anchor
+        )  # the document page's element id (the eId names the clause in URIs and AKN)
         return f"{self.document.get_absolute_url()}?highlight={anchor}#{anchor}"
 
 

@@ -35,7 +35,7 @@ def test_search_walk(browser, live_server, gazette_path, viewport):
     assert page.locator(".search-hit mark", has_text="助餐").count() > 3
 
     first.locator(".hit-title a").click()
-    page.wait_for_url(re.compile(r"/gazette/d/\d+/\?highlight=c-5-1#c-5-1$"))
+    page.wait_for_url(re.compile(r"/gazette/(d/\d+|u/.+)/\?highlight=c-5-1#c-5-1$"))
     clause = page.locator("#c-5-1")
     assert "highlight" in (clause.get_attribute("class") or "") and clause.is_visible()
 

@@ -18,6 +18,8 @@ PDF_TEMPLATES = {
     "reports/gazette_document.html",
     "emergency/report_pdf.html",
     "permits/report_pdf.html",
+    "egov/plan_pdf.html",
+    "egov/review_pdf.html",
     "canteens/settlement_print.html",
     "canteens/settlement_annex_print.html",
 }
