@@ -36,7 +36,9 @@ def test_search_walk(browser, live_server, gazette_path, viewport):
 
     first.locator(".hit-title a").click()
     page.wait_for_url(re.compile(r"/gazette/(d/\d+|u/.+)/\?highlight=c-5-1#c-5-1$"))
-    clause = page.locator("#c-5-1")
+    clause = page.locator(
+        ".clause", has=page.locator("#c-5-1")
+    ).first  # the div carries the eId, the anchor inside
     assert "highlight" in (clause.get_attribute("class") or "") and clause.is_visible()
 
     page.goto(f"{live_server.url}/gazette/search/?q=高政办发[2021]第2号")
