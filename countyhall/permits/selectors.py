@@ -21,6 +21,8 @@ from countyhall.core.clock import business_date
 from countyhall.core.clocks import ClockState
 from countyhall.core.models import AuditEntry, Organisation
 from countyhall.core.policy import parameters
+from countyhall.core.policy.basis import basis_of
+from countyhall.core.rules.trace import ParameterTrace
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_record
 
@@ -255,6 +257,15 @@ def progress_report_deadline(*, year: int, month: int) -> tuple[dt.date, object]
     return dt.date(year, month, int(value.value)), value
 
 
+def _report_day_basis(*, year: int, month: int) -> dict:
+    """The policy basis of a month's report day (issue 13): reading C11's answer, the parameter's version and any
+    approved change behind either, recorded by core's ParameterTrace as a rule's result would be."""
+    trace = ParameterTrace(dt.date(year, month, 1))
+    trace.get("permit.progress_report.last_day")
+    trace.answer("C11")
+    return basis_of(trace.result({}))
+
+
 def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date | None = None) -> dict:
     """C11: a lead department's progress for one month, built from its cases — what it must report before the 25th."""
     first = dt.date(year, month, 1)
@@ -316,7 +327,7 @@ def monthly_progress(*, lead: Organisation, year: int, month: int, on: dt.date |
         "rows": rows,
         "totals": totals,
         "deadline": deadline,
-        "day": basis,
+        "policy_basis": _report_day_basis(year=year, month=month),
         "citation": basis.citation,
         "as_of": on,
         # "why this deadline": the reading of "每月25日前" in force for the month, in words.

@@ -38,13 +38,9 @@ def progress_report_submit(
         "totals": progress["totals"],
         "deadline": progress["deadline"].isoformat(),
         "citation": progress["citation"].as_dict(),
-        # The reading the late flag was decided under (C11: is the 25th still in time?).
-        # and the version of the report day it read (issue 13: every stored figure keeps its versions).
-        "policy_basis": {
-            "readings": {"C11": progress["reading"]["answer"]},
-            "changes": [progress["day"].change_id] if progress["day"].change_id else [],
-            "parameters": {"permit.progress_report.last_day": progress["day"].valid_from.isoformat()},
-        },
+        # The reading the late flag was decided under (C11: is the 25th still in time?) and the version of the
+        # report day it read (issue 13: every stored figure keeps its versions).
+        "policy_basis": progress["policy_basis"],
         "rows": [
             json_safe({k: v for k, v in row.items() if k not in ("case", "clock")})
             for row in progress["rows"]
