@@ -568,11 +568,17 @@ def case_note_add(*, actor, case: Case, text: str, internal: bool = True) -> Cas
 # ---------------------------------------------------------------- 35号 一、（一）1–2
 
 
+# Each 35号 step and the permit.yaml stage set of the stages it gates.
+STEP_STAGE_SETS = {
+    ElderlyCareStep.Kind.SCHEME_CONSULTATION: "permit.stages.scheme_consultation",
+    ElderlyCareStep.Kind.ACCEPTANCE_INVITATION: "permit.stages.acceptance_invitation",
+}
+
+
 def _step_kind_for(stage: str, on: dt.date) -> str | None:
-    if stage in _stages_of("permit.stages.scheme_consultation", on)[0]:
-        return ElderlyCareStep.Kind.SCHEME_CONSULTATION
-    if stage in _stages_of("permit.stages.acceptance_invitation", on)[0]:
-        return ElderlyCareStep.Kind.ACCEPTANCE_INVITATION
+    for kind, stage_set in STEP_STAGE_SETS.items():
+        if stage in _stages_of(stage_set, on)[0]:
+            return kind
     return None
 
 
@@ -674,12 +680,7 @@ def elderly_care_step_record(
     if existing is not None:
         # The step is the evidence an approval relied on (35号 一、（一）1–2): once a stage it gates is approved, the
         # record stays as the approval saw it; the audit trail keeps every earlier state.
-        gated = _stages_of(
-            "permit.stages.scheme_consultation"
-            if kind == ElderlyCareStep.Kind.SCHEME_CONSULTATION
-            else "permit.stages.acceptance_invitation",
-            existing.sent_on,
-        )[0]
+        gated = _stages_of(STEP_STAGE_SETS[kind], existing.sent_on)[0]
         decided = (
             Case.objects.filter(
                 project=project, stage__in=gated, status__in=(Case.Status.APPROVED, Case.Status.REVOKED)
