@@ -215,9 +215,7 @@ def _plan_gate(application: Application) -> dict:
 def gates(application: Application, *, today: dt.date | None = None) -> list[dict]:
     """Every gate of the project in order, each with its evidence's age in days and whether it is stale: a passed
     gate whose evidence is older than stale_days() while the gate after it still waits."""
-    found = cycle_gates(application)
-    if hasattr(selectors, "construction_gates"):
-        found += list(selectors.construction_gates(application))
+    found = cycle_gates(application) + list(selectors.construction_gates(application))
     today = today or business_date()
     limit = stale_days()
     for index, gate in enumerate(found):
@@ -243,7 +241,7 @@ def money(application: Application) -> dict:
     baseline = next(
         (e.investment for e in reversed(entries) if e.plan.status == AnnualPlan.Status.APPROVED), None
     )
-    paid = selectors.paid_total(application) if hasattr(selectors, "paid_total") else Decimal("0.00")
+    paid = selectors.paid_total(application)
     return {
         "planned": application.planned_investment,
         "approved": review.approved_investment if review is not None else None,
@@ -347,17 +345,8 @@ def poor_after_rectification(application: Application) -> bool:
 
 
 def acceptance_inputs(application: Application) -> dict[str, bool]:
-    """6.9's two facts from the acceptance gates when they exist (construction_gates): a gate coded "acceptance"
-    whose state is "overdue" or "failed". Without acceptance records both are False."""
-    if hasattr(selectors, "acceptance_flags"):
-        return selectors.acceptance_flags(application)
-    overdue = failed = False
-    if hasattr(selectors, "construction_gates"):
-        for gate in selectors.construction_gates(application):
-            if "acceptance" in str(gate.get("code", "")):
-                overdue = overdue or gate.get("state") == "overdue"
-                failed = failed or gate.get("state") == "failed"
-    return {"acceptance_overdue": overdue, "acceptance_failed": failed}
+    """6.9's two facts (acceptance overdue, acceptance failed) from the project's final acceptance."""
+    return selectors.acceptance_flags(application)
 
 
 def next_year_result(application: Application):
@@ -383,12 +372,6 @@ def next_year_recommendations(*, today: dt.date | None = None) -> list[dict]:
         .select_related("unit", "plan_year")
         .order_by("unit__name", "name")
     )
-    if not hasattr(selectors, "construction_gates"):
-        # Without acceptance records only 7.5 can raise the flag: look at the projects re-evaluated as poor.
-        candidates = candidates.filter(
-            evaluations__round=PerformanceEvaluation.Round.AFTER_RECTIFICATION,
-            evaluations__verdict=PerformanceEvaluation.Verdict.POOR,
-        ).distinct()
     found = []
     for application in candidates:
         result = next_year_result(application)
