@@ -50,18 +50,6 @@ def _el(tag: str, parent=None, text: str | None = None, **attributes) -> etree._
     return node
 
 
-def document_uri(document: Document) -> str:
-    """The document's stable URI: the register's own once kept (Document.uri), else one made here from the
-    文号 (/cn/高政办发/2021/2) or, for a document printed without one, from its date and identifier."""
-    uri = getattr(document, "uri", "")
-    if uri:
-        return uri
-    if document.numbered and "〔" in document.number:
-        prefix = document.number.split("〔", 1)[0]
-        return f"/{COUNTRY}/{prefix}/{document.year}/{document.serial}"
-    return f"/{COUNTRY}/无文号/{document.date.isoformat()}/{document.number.rsplit('-', 1)[-1]}"
-
-
 def akn_filename(document: Document) -> str:
     return f"{document.number}.akn.xml"
 
@@ -77,29 +65,27 @@ class LifeEvent:
 def life_events(document: Document) -> list[LifeEvent]:
     """The document's dated events: the register's own (Document.events) when it keeps them, else what the text
     says (成文日期, 施行日期, 有效期至)."""
-    kept = getattr(document, "events", None)
-    if kept is not None and hasattr(kept, "all"):
-        # The register's events (gazette.DocumentEvent) under the keys the period in force reads: 施行 opens it, and
-        # an expiry (its date is the last day in force) or a repeal/lapse ends it on the day after / on its day.
-        events = []
-        for index, event in enumerate(kept.all(), start=1):
-            kind = event.kind
-            if kind == "issued":
-                events.append(LifeEvent("issued", event.date, "成文", "generation"))
-            elif kind == "in_force":
-                events.append(LifeEvent("in-force", event.date, "施行"))
-            elif kind in ("expires", "repealed", "lapsed"):
-                # the first ending is the period's end; a later one (repealed after expiry) is an event of its own
-                ended = any(e.key == "expiry" for e in events)
-                day = event.date + dt.timedelta(days=1) if kind == "expires" else event.date
-                label = "有效期届满" if kind == "expires" else event.get_kind_display()
-                key = f"{kind}-{index}" if ended else "expiry"
-                events.append(LifeEvent(key, day, label, "" if kind == "expires" else "repeal"))
-            else:
-                akn_type = "amendment" if kind == "amended" else ""
-                events.append(LifeEvent(f"{kind}-{index}", event.date, event.get_kind_display(), akn_type))
-        if events:
-            return sorted(events, key=lambda e: e.date)
+    # The register's events (gazette.DocumentEvent) under the keys the period in force reads: 施行 opens it, and
+    # an expiry (its date is the last day in force) or a repeal/lapse ends it on the day after / on its day.
+    events = []
+    for index, event in enumerate(document.events.all(), start=1):
+        kind = event.kind
+        if kind == "issued":
+            events.append(LifeEvent("issued", event.date, "成文", "generation"))
+        elif kind == "in_force":
+            events.append(LifeEvent("in-force", event.date, "施行"))
+        elif kind in ("expires", "repealed", "lapsed"):
+            # the first ending is the period's end; a later one (repealed after expiry) is an event of its own
+            ended = any(e.key == "expiry" for e in events)
+            day = event.date + dt.timedelta(days=1) if kind == "expires" else event.date
+            label = "有效期届满" if kind == "expires" else event.get_kind_display()
+            key = f"{kind}-{index}" if ended else "expiry"
+            events.append(LifeEvent(key, day, label, "" if kind == "expires" else "repeal"))
+        else:
+            akn_type = "amendment" if kind == "amended" else ""
+            events.append(LifeEvent(f"{kind}-{index}", event.date, event.get_kind_display(), akn_type))
+    if events:
+        return sorted(events, key=lambda e: e.date)
     events = [LifeEvent("issued", document.date, "成文", "generation")]
     if document.effective_from:
         events.append(LifeEvent("in-force", document.effective_from, "施行"))
@@ -158,7 +144,7 @@ def _clause(parent, clause: Clause, children: dict[int | None, list[Clause]]) ->
 
 
 def _identification(meta, document: Document, today: dt.date) -> None:
-    work = "/akn" + document_uri(document)
+    work = "/akn" + document.uri
     version = document.versions.filter(version=document.version).first() if document.version > 1 else None
     expression_date = version.ingested_at.date() if version is not None else document.date
     expression = f"{work}/{LANGUAGE}@{expression_date.isoformat()}"
@@ -225,7 +211,7 @@ def document_akn(*, document: Document, today: dt.date | None = None) -> etree._
         "original",
         references,
         eId="original",
-        href=f"/akn{document_uri(document)}/{LANGUAGE}@{document.date.isoformat()}",
+        href=f"/akn{document.uri}/{LANGUAGE}@{document.date.isoformat()}",
         showAs=document.title,
     )
     _el(

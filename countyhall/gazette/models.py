@@ -62,7 +62,7 @@ class Document(models.Model):
     text_sha256 = models.CharField(max_length=64, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
     source = models.CharField("来源文件", max_length=200, blank=True)
-    # The work URI (identifiers.document_uri): /cn-sd-gaoqing/高政办发/2021/2; gaz-b's export reads it.
+    # The work URI (identifiers.document_uri): /cn-sd-gaoqing/高政办发/2021/2; the Akoma Ntoso export (akn.py) reads it.
     uri = models.CharField("标识", max_length=255, db_index=True, blank=True)
 
     class Meta:
@@ -137,7 +137,7 @@ class Clause(models.Model):
     text = models.TextField("条文")
     line = models.PositiveIntegerField("起始行")
     end_line = models.PositiveIntegerField("结束行")
-    # The AKN-style eId (identifiers.clause_eids): 四、（二）5 → sec_4__subsec_2__para_5; gaz-b's export reads it.
+    # The AKN-style eId (identifiers.clause_eids): 四、（二）5 → sec_4__subsec_2__para_5; the Akoma Ntoso export (akn.py) reads it.
     eid = models.CharField("条款标识", max_length=200, blank=True)
 
     class Meta:

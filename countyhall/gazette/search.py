@@ -226,8 +226,8 @@ class SearchResult:
 
 
 def clause_eid(clause) -> str:
-    """A clause's stable identifier: its AKN-style eId once the register keeps one, else its page anchor."""
-    return getattr(clause, "eid", "") or clause.anchor
+    """A clause's stable identifier: its AKN-style eId (kept at ingest), else its page anchor."""
+    return clause.eid or clause.anchor
 
 
 def _bm25(tf: int, df: int, length: int, total: int, average: float) -> float:
