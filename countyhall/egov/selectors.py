@@ -562,3 +562,91 @@ def acceptance_flags(application: Application) -> dict[str, bool]:
         "acceptance_overdue": bool(due and finished_on > due),
         "acceptance_failed": latest is not None and latest.status == FinalAcceptance.Status.FAILED,
     }
+
+
+# ---------------------------------------------------------------- the acceptance report (PDF)
+
+
+def _cited(citation) -> dict:
+    return citation.as_dict() if hasattr(citation, "as_dict") else dict(citation)
+
+
+def acceptance_decided(application: Application) -> bool:
+    """Whether the project has a 竣工验收报告 to print (a final acceptance decided, passed or failed)."""
+    return application.final_acceptances.filter(decided_on__isnull=False).exists()
+
+
+def acceptance_report_for_user(user, pk: int) -> dict | None:
+    """The facts of the 竣工验收报告 of one project, if `user` may see the project (its detail's scope) and a final
+    acceptance has been decided: the project, the preliminary acceptance and its trial run (6.2–6.3), every decided
+    application with its materials and clock (6.4–6.5, stops and due date), the outcome against the fail conditions
+    (6.6–6.8) and the settlement review's state (6.10). The read is audited like a download of the project's
+    materials (a staff member's print of a unit's record)."""
+    from django.db import transaction
+
+    from countyhall.core.models import AuditEntry
+    from countyhall.core.policy import parameters
+    from countyhall.core.services.audit import audit_record
+
+    application = application_get_for_user(user, pk)
+    if application is None:
+        return None
+    acceptances = list(
+        application.final_acceptances.filter(decided_on__isnull=False)
+        .select_related("applied_by", "decided_by")
+        .prefetch_related("stops")
+        .order_by("attempt")
+    )
+    if not acceptances:
+        return None
+    latest = acceptances[-1]
+    registry = parameters()
+    attempts = []
+    for acceptance in acceptances:
+        answer = (acceptance.policy_basis.get("readings") or {}).get("D65", "adopted")
+        reading = registry.reading("D65")
+        attempts.append(
+            {
+                "acceptance": acceptance,
+                "materials": list(acceptance.materials.values()),
+                "history": acceptance_clock(acceptance).history(),
+                "stops": list(acceptance.stops.all()),
+                "reading": reading.text if answer == "adopted" else reading.alternative,
+                "reading_alternative": answer != "adopted",
+                "reasons": list(acceptance.result.get("reasons", [])),
+            }
+        )
+    try:
+        review = application.review
+    except Review.DoesNotExist:
+        review = None
+    settlement = SettlementReview.objects.filter(application=application).first()
+    with transaction.atomic():  # a read view runs outside a transaction; audit_record needs one
+        audit_record(
+            actor=user,
+            action=AuditEntry.Action.READ,
+            instance=latest,
+            note=f"打印竣工验收报告：{application.unit} {application.name}",
+        )
+    return {
+        "application": application,
+        "review": review,
+        "preliminary": _first(PreliminaryAcceptance, application),
+        "attempts": attempts,
+        "latest": latest,
+        "settlement": settlement,
+        "cite": {
+            name: _cited(value)
+            for name, value in {
+                "approved": cite.FISCAL,
+                "preliminary": cite.PRELIMINARY,
+                "trial_run": cite.TRIAL_RUN,
+                "apply": cite.FINAL_APPLY,
+                "limit": cite.ACCEPTANCE_LIMIT,
+                "fail": rules.FAIL_CONDITIONS,
+                "not_in_use": rules.NOT_IN_USE,
+                "reapply": cite.REAPPLY,
+                "settlement": rules.SETTLEMENT_REVIEW,
+            }.items()
+        },
+    }

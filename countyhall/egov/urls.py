@@ -19,6 +19,7 @@ urlpatterns = [
     path("portfolio/", views_portfolio.portfolio_list, name="portfolio"),
     path("a/<int:pk>/performance/", views_portfolio.project, name="performance-project"),
     path("a/<int:pk>/review.pdf", views_portfolio.review_pdf, name="review-pdf"),
+    path("a/<int:pk>/acceptance.pdf", views_portfolio.acceptance_pdf, name="acceptance-pdf"),
     path("plan/<int:year>/v<int:version>.pdf", views_portfolio.plan_pdf, name="plan-pdf"),
     path("performance/", views_portfolio.performance_list, name="performance"),
     path("performance/next-year/<int:pk>/", views_portfolio.next_year_confirm, name="next-year"),

@@ -757,6 +757,7 @@ def application_detail(request, pk: int):
             "next_step": next_step,
             "next_step_label": forms.STEP_LABELS.get(next_step, ""),
             "history": history,
+            "acceptance_pdf": selectors.acceptance_decided(application),
             "kinds": [
                 (k, label, application.declaration.get(str(k))) for k, label in forms.EIGHT_KINDS.items()
             ],

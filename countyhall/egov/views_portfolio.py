@@ -1,7 +1,7 @@
 """The portfolio, operation and performance pages of the e-government program (thin): the portfolio of a plan year
 for 大数据局 and 财政局, a project's gates, money, baselines, O&M, evaluations and assessments, the evaluations list
 with the next-year recommendations, the confirmation of a next-year decision, the ranking of assessed units, and the
-PDFs of the review's 审核意见 and of the annual plan. Who may do what is egov.access; reads are egov.portfolio and
+PDFs of the review's 审核意见, of the annual plan and of the 竣工验收报告. Who may do what is egov.access; reads are egov.portfolio and
 egov.selectors; every write is a service of egov.performance."""
 
 from __future__ import annotations
@@ -210,6 +210,7 @@ def project(request, pk: int):
                 "rating": forms.RatingForm(initial={"rated_on": today}),
             },
             "review_pdf": _review_ready(application),
+            "acceptance_pdf": selectors.acceptance_decided(application),
         },
     )
 
@@ -404,4 +405,20 @@ def plan_pdf(request, year: int, version: int):
         template="egov/plan_pdf.html",
         filename=f"{year}年度电子政务项目年度建设计划（第{version}版）.pdf",
         context={"plan": plan, "entries": entries, "generated": business_now()},
+    )
+
+
+@login_required
+def acceptance_pdf(request, pk: int):
+    """The 竣工验收报告 of a project whose final acceptance is decided (三、（四）): preliminary acceptance and trial run,
+    the application and its 20-working-day clock, the outcome and the settlement review's state. The scope is the
+    project detail's; the selector audits the read."""
+    _need(request.user)
+    report = selectors.acceptance_report_for_user(request.user, pk)
+    if report is None:
+        raise Http404("该项目尚无竣工验收结论。")
+    return pdf_response(
+        template="egov/acceptance_pdf.html",
+        filename=f"竣工验收报告-{report['application'].name}.pdf",
+        context={**report, "generated": business_now()},
     )

@@ -20,6 +20,7 @@ PDF_TEMPLATES = {
     "permits/report_pdf.html",
     "egov/plan_pdf.html",
     "egov/review_pdf.html",
+    "egov/acceptance_pdf.html",
     "canteens/settlement_print.html",
     "canteens/settlement_annex_print.html",
 }
