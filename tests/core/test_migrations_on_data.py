@@ -2,7 +2,7 @@
 
 What this covers, honestly: `countyhall demo` fills a temporary SQLite file at today's schema (every program's
 demo loader, the calendar, the gazette). Then, one app at a time (emergency, permits, heating, canteens,
-core), the app's newest migration is rolled back — with whatever depends on it — and everything is migrated
+gazette, egov, core), the app's newest migration is rolled back — with whatever depends on it — and everything is migrated
 forward again. Each table that exists in the rolled-back state must hold the same number of rows before,
 during and after: the AddField/AlterField and data migrations (canteens 0003 fills the price list from the
 facilities' lunch prices; emergency 0002 the response level) run backwards and forwards over real rows without
@@ -38,14 +38,15 @@ from countyhall.core.services.backup import table_row_counts
 loader = MigrationLoader(connection)
 latest = {}
 for app, name in loader.applied_migrations:
-    if app in ("core", "gazette", "canteens", "heating", "permits", "emergency"):
+    if app in ("core", "gazette", "canteens", "heating", "permits", "emergency", "egov"):
         latest.setdefault(app, []).append(name)
 targets = {app: sorted(names)[-2] for app, names in latest.items() if len(names) > 1}
 before = table_row_counts()
 steps = {}
 # One app at a time, forward again in between, core last: rolling core back also unapplies emergency (which
-# depends on core 0003) and drops its tables, so emergency 0002 must run backwards over its rows first.
-order = ["emergency", "permits", "heating", "canteens", "gazette", "core"]
+# depends on core 0003) and drops its tables, so emergency 0002 must run backwards over its rows first; egov
+# depends on core 0012, so its own step runs before core's too.
+order = ["emergency", "permits", "heating", "canteens", "gazette", "egov", "core"]
 for app, target in sorted(targets.items(), key=lambda item: order.index(item[0])):
     start = table_row_counts()
     call_command("migrate", app, target, interactive=False, verbosity=0)
@@ -102,6 +103,17 @@ def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
         "permits_project",
         "emergency_incident",
         "gazette_document",
+        # egov: the yearly cycle, the plan, construction and acceptance, performance (egov/demo*.py)
+        "egov_planyear",
+        "egov_application",
+        "egov_review",
+        "egov_annualplan",
+        "egov_planentry",
+        "egov_procurement",
+        "egov_construction",
+        "egov_finalacceptance",
+        "egov_performanceevaluation",
+        "egov_supplierrating",
     ):
         assert before[table] > 0, table
     # Every app with more than one migration was rolled back (and took its dependants with it).
@@ -112,7 +124,8 @@ def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
         "permits",
         "emergency",
         "gazette",
-    }  # egov goes back with core 0012 (its dependant)
+        "egov",
+    }  # egov also goes back with core 0012 (its dependant)
     assert "emergency.0004_policy_basis_kept" in steps["emergency"]["unapplied"]
     assert "permits.0012_policy_basis_kept" in steps["permits"]["unapplied"]
     assert "canteens.0011_backdate_window_governed" in steps["canteens"]["unapplied"]
@@ -147,5 +160,11 @@ def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
             k: v for k, v in before.items() if k not in emptied
         }, app
         emptied |= {name for name in steps[app]["start"] if name not in steps[app]["rolled_back"]}
+    # Rolling egov back alone (0004: construction and acceptance) keeps the cycle's, the plan's and the
+    # performance rows; the construction tables come back empty (checked above with every dropped table).
+    assert "egov.0004_construction_acceptance" in steps["egov"]["unapplied"]
+    for table in ("egov_application", "egov_annualplan", "egov_performanceevaluation"):
+        assert steps["egov"]["rolled_back"][table] == before[table] > 0, table
+    assert "egov_finalacceptance" not in steps["egov"]["rolled_back"]
     # Rolling permits back alone keeps the cases and their clocks.
     assert "permits_case" in steps["permits"]["rolled_back"]
