@@ -66,6 +66,8 @@ UNITS = [
     "countyhall-web.socket",
     "countyhall-permits-sweep.service",
     "countyhall-permits-sweep.timer",
+    "countyhall-egov-sweep.service",
+    "countyhall-egov-sweep.timer",
     "countyhall-outbox.service",
     "countyhall-outbox.timer",
 ]
@@ -82,6 +84,7 @@ def test_units_exist_and_read_the_environment_file(unit):
     ("unit", "argv"),
     [
         ("countyhall-permits-sweep.service", ["permits", "sweep"]),
+        ("countyhall-egov-sweep.service", ["egov", "sweep"]),
         ("countyhall-outbox.service", ["outbox", "send"]),
     ],
 )

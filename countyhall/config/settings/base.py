@@ -204,6 +204,7 @@ COUNTYHALL_WORKER_STALE_SECONDS = float(os.environ.get("COUNTYHALL_WORKER_STALE_
 COUNTYHALL_PERIODIC_JOBS = [
     ("countyhall.core.jobs:OUTBOX_DISPATCH", 60),
     ("countyhall.permits.jobs:PERMITS_SWEEP", "06:30"),
+    ("countyhall.egov.jobs:EGOV_SWEEP", "06:40"),
     ("countyhall.core.jobs:JOBS_PRUNE", "03:15"),
 ]
 
