@@ -180,17 +180,63 @@ def funding_inputs(application: Application) -> dict:
     }
 
 
-def acceptance_clock(acceptance: FinalAcceptance) -> StatutoryClock:
+def completion_day_counts(acceptance: FinalAcceptance) -> bool:
+    """Reading D65 as answered when the clock started (stored with it by the service, and kept when the clock stops
+    and restarts): the alternative counts the day the materials are complete as day 1 when it is a working day."""
+    return (acceptance.policy_basis.get("readings") or {}).get("D65") == "alternative"
+
+
+def acceptance_clock(acceptance: FinalAcceptance, *, as_recorded: bool = False) -> StatutoryClock:
     """The final acceptance's clock as core's value: started on the application day, stopped while the materials
-    were incomplete, finished on the decision."""
+    were incomplete, finished on the decision. Core's clock never counts the day it (re)starts (the adopted answer
+    of D65); under the alternative each day the materials were complete again counts when it is a working day, so
+    the counted clock starts a day earlier (complete on the application day) and each stop ends a day earlier.
+    `as_recorded`: the dates as stored, for the history."""
     stops = list(acceptance.stops.all())
+    started = acceptance.applied_on
+    spans = [s.as_stop() for s in stops]
+    reasons = [s.reason for s in stops]
+    if not as_recorded and completion_day_counts(acceptance):
+        is_workday = DatabaseCalendar().is_workday
+        first_stop_at_application = bool(spans) and spans[0][0] == started
+        counted_stops, counted_reasons = [], []
+        for (start, end), reason in zip(spans, reasons, strict=True):
+            if end is not None and is_workday(end):
+                end -= dt.timedelta(days=1)
+                if (
+                    end < start
+                ):  # stopped and complete again the same day: that day counts, nothing was stopped
+                    if start == started:
+                        first_stop_at_application = False
+                    continue
+            counted_stops.append((start, end))
+            counted_reasons.append(reason)
+        if not first_stop_at_application and is_workday(started):
+            started -= dt.timedelta(days=1)  # complete on the application day: it is day 1
+        spans, reasons = counted_stops, counted_reasons
     return StatutoryClock(
-        started=acceptance.applied_on,
+        started=started,
         limit=acceptance.working_days,
-        stops=tuple(s.as_stop() for s in stops),
-        reasons=tuple(s.reason for s in stops),
+        stops=tuple(spans),
+        reasons=tuple(reasons),
         finished=acceptance.decided_on,
     )
+
+
+def acceptance_clock_history(acceptance: FinalAcceptance) -> list:
+    """The clock's history on the recorded dates; under D65's alternative the (re)start days are said to count."""
+    from dataclasses import replace
+
+    events = acceptance_clock(acceptance, as_recorded=True).history()
+    if not completion_day_counts(acceptance):
+        return events
+    is_workday = DatabaseCalendar().is_workday
+    return [
+        replace(e, text=e.text.replace("当日不计入", "当日计入"))
+        if e.kind in ("started", "resumed") and is_workday(e.on)
+        else e
+        for e in events
+    ]
 
 
 def acceptance_clock_state(acceptance: FinalAcceptance, *, on: dt.date | None = None) -> ClockState:
@@ -433,7 +479,7 @@ def construction_view(application: Application) -> dict:
         "acceptances": list(application.final_acceptances.prefetch_related("stops")),
         "acceptance": acceptance,
         "clock": clock,
-        "clock_history": acceptance_clock(acceptance).history() if acceptance else [],
+        "clock_history": acceptance_clock_history(acceptance) if acceptance else [],
         "settlement": _first(SettlementReview, application),
         "gates": construction_gates(application),
         "funding": funding_inputs(application),
@@ -609,7 +655,7 @@ def acceptance_report_for_user(user, pk: int) -> dict | None:
             {
                 "acceptance": acceptance,
                 "materials": list(acceptance.materials.values()),
-                "history": acceptance_clock(acceptance).history(),
+                "history": acceptance_clock_history(acceptance),
                 "stops": list(acceptance.stops.all()),
                 "reading": reading.text if answer == "adopted" else reading.alternative,
                 "reading_alternative": answer != "adopted",

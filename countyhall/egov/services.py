@@ -1777,10 +1777,15 @@ def _materials(received: list[int] | None) -> dict:
 
 
 def _materials_complete(acceptance: FinalAcceptance, on: dt.date) -> None:
-    """The day the materials are complete: the clock runs from the next working day (6.5, reading D65)."""
-    terms = acceptance_due_terms(materials_complete_on=on)
+    """The day the materials are complete: the clock runs from the next working day, or from that day under the
+    alternative of reading D65 (6.5). The answer is the one in force on the day the clock first started: a restart
+    after materials found incomplete keeps it (the clock's counting does not change under it), and the stored due
+    date follows it (selectors.acceptance_clock)."""
     acceptance.materials_complete_on = on
     acceptance.status = FinalAcceptance.Status.RUNNING
+    if "D65" in (acceptance.policy_basis.get("readings") or {}):
+        return
+    terms = acceptance_due_terms(materials_complete_on=on)
     result = _with(_json(terms), cite.FINAL_APPLY, cite.ACCEPTANCE_LIMIT)
     acceptance.citations = result["citations"]
     acceptance.policy_basis = {"readings": result["reading_answers"], "changes": result["policy_changes"]}
