@@ -255,6 +255,9 @@ class DocumentEvent(models.Model):
     cause_number = models.CharField("依据文号", max_length=64, blank=True)
     cause_line = models.PositiveIntegerField("依据行号", null=True, blank=True)
     clauses = models.JSONField("所涉条款", default=list, blank=True)
+    # An amendment's new text: the DocumentVersion it brings into force from `date` (its legal date). The version
+    # may be ingested before or after that day; "as in force on D" goes by this date, not by the ingest date.
+    version = models.PositiveIntegerField("修改后文本（版本）", null=True, blank=True)
     note = models.CharField("说明", max_length=500, blank=True)
     origin = models.CharField("来源", max_length=16, choices=Origin.choices, default=Origin.DERIVED)
     recorded_by = models.ForeignKey(

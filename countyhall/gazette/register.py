@@ -34,6 +34,18 @@ def period_end(start: dt.date, months: int) -> dt.date:
     return dt.date(year, month, day) - dt.timedelta(days=1)
 
 
+def version_on(starts: list[tuple[int, dt.date]], on: dt.date) -> int | None:
+    """The version whose text is in force on `on`, from each version's legal start (version, from): the one that
+    began last on or before that day (of two beginning the same day, the later version); before any began, the
+    first. A version's start is its legal date (the amendment's in-force date), never the day it was typed in."""
+    if not starts:
+        return None
+    begun = [(start, version) for version, start in starts if start <= on]
+    if not begun:
+        return min(version for version, _ in starts)
+    return max(begun)[1]
+
+
 def clause_within(path: str, ancestor: str) -> bool:
     """The clause `path` is `ancestor` or lies under it (五、（一）2 under 五、（一）; 1.1.2 under 1.1), going by the printed
     paths: after an ancestor ending in a number the path must not go on with a digit (一、10 is not under 一、1)."""

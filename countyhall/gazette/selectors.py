@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_
 
@@ -142,8 +142,53 @@ def document_standing(document: Document, on: dt.date, *, retained: set[str] | N
 
 
 @dataclass(frozen=True)
+class VersionStart:
+    """When a version's text is in force from in law, and on what basis (words for the banner)."""
+
+    version: DocumentVersion
+    start: dt.date
+    basis: str
+    event: DocumentEvent | None = None
+
+
+def version_starts(document: Document) -> list[VersionStart]:
+    """Each version's legal start. The first text: the document's own in-force date (or its date). A later text:
+    the date of the amendment that names it (DocumentEvent.version), whenever it was ingested. A later text no
+    amendment names (a corrected misprint, or an amendment not yet registered) keeps its ingest date, said so."""
+    from countyhall.core.clock import chinese_date
+
+    versions = list(document.versions.order_by("version"))
+    amendments: dict[int, DocumentEvent] = {}
+    for event in document.events.filter(kind=DocumentEvent.Kind.AMENDED, version__isnull=False).order_by(
+        "date", "id"
+    ):
+        amendments.setdefault(event.version, event)
+    starts = []
+    for version in versions:
+        event = amendments.get(version.version)
+        if event is not None:
+            starts.append(
+                VersionStart(
+                    version,
+                    event.date,
+                    f"依据{event.cause_number}修改，自{chinese_date(event.date)}起施行",
+                    event,
+                )
+            )
+        elif version.version == versions[0].version:
+            start = document.effective_from or document.date
+            starts.append(VersionStart(version, start, f"原文自{chinese_date(start)}起施行"))
+        else:
+            day = version.ingested_at.date()
+            starts.append(
+                VersionStart(version, day, f"未登记修改该文本的文件，按导入日期{chinese_date(day)}计")
+            )
+    return starts
+
+
+@dataclass(frozen=True)
 class PointInTime:
-    """A document read as on a day: its standing then, the text (version) it had then, what changed later."""
+    """A document read as on a day: its standing then, the text (version) in force then, what changed later."""
 
     on: dt.date
     standing: object
@@ -151,15 +196,19 @@ class PointInTime:
     current_version: int
     later: list[DocumentEvent]
     amended_clauses: dict[str, list[DocumentEvent]]  # clause path → later amendments of it
+    version_start: VersionStart | None = None
+    later_versions: list[VersionStart] = field(default_factory=list)
 
 
 def document_as_of(document: Document, on: dt.date) -> PointInTime:
-    """The document as in force on `on`: the version ingested by then (the latest whose text the register held by
-    that day; the first when none was), its standing, and the events after that day (with the amendments by clause)."""
-    from .register import clause_within
+    """The document as in force on `on`: the version whose legal start (version_starts) is the last on or before
+    that day (the first when none had begun), its standing, and the events and texts after that day (with the
+    amendments by clause). The ingest date is only the record's own history (DocumentVersion.ingested_at)."""
+    from .register import clause_within, version_on
 
-    versions = list(document.versions.order_by("version"))
-    held = [v for v in versions if v.ingested_at.date() <= on] or versions[:1]
+    starts = version_starts(document)
+    chosen = version_on([(s.version.version, s.start) for s in starts], on)
+    held = next((s for s in starts if s.version.version == chosen), None)
     later = list(document.events.filter(date__gt=on).select_related("cause").order_by("date", "id"))
     amended: dict[str, list[DocumentEvent]] = {}
     paths = list(document.clauses.values_list("path", flat=True))
@@ -171,10 +220,12 @@ def document_as_of(document: Document, on: dt.date) -> PointInTime:
     return PointInTime(
         on=on,
         standing=document_standing(document, on),
-        version=held[-1] if held else None,
+        version=held.version if held else None,
         current_version=document.version,
         later=later,
         amended_clauses=amended,
+        version_start=held,
+        later_versions=[s for s in starts if s.start > on and s is not held],
     )
 
 

@@ -470,6 +470,30 @@ def _number(field: str, raw: str, words: str) -> str:
     return number
 
 
+def _check_version(
+    document: Document | None, number: str, version: int, *, exclude: int | None = None
+) -> None:
+    """The text an amendment brings in: a later version than the first, at most the next one to be ingested (the
+    new text may come after the amendment is registered), and named by no other amendment."""
+    if version < 2:
+        raise ServiceError("version", "修改后文本（版本）：第1版是原文，修改后的文本从第2版起")
+    if document is not None and version > document.version + 1:
+        raise ServiceError(
+            "version",
+            f"修改后文本（版本）：{number} 现有第{document.version}版，"
+            f"修改后的文本只能是已导入的版本或下一版（第{document.version + 1}版）",
+        )
+    claimed = DocumentEvent.objects.filter(number=number, kind=DocumentEvent.Kind.AMENDED, version=version)
+    if exclude is not None:
+        claimed = claimed.exclude(pk=exclude)
+    other = claimed.first()
+    if other is not None:
+        raise ServiceError(
+            "version",
+            f"修改后文本（版本）：第{version}版已登记为{other.cause_number}修改后的文本（{other.date:%Y-%m-%d}起）",
+        )
+
+
 @transaction.atomic
 def event_record(
     *,
@@ -481,6 +505,7 @@ def event_record(
     clauses: list[str] | None = None,
     cause_line: int | None = None,
     note: str = "",
+    version: int | None = None,
 ) -> DocumentEvent:
     """Record an event of a document's life an administrator learns of (published, amended, repealed, lapsed),
     citing the document that caused it. An amendment names the clauses it changes; they must be clauses of the
@@ -506,6 +531,10 @@ def event_record(
             missing = [p for p in paths if p not in known]
             if missing:
                 raise ServiceError("clauses", f"所涉条款：{number} 没有条款 " + "、".join(missing))
+        if version is not None:
+            _check_version(document, number, version)
+    elif version is not None:
+        raise ServiceError("version", "修改后文本（版本）：只有修改才带来新的文本版本")
     if cause_line is not None and cause is not None and not cause.start_line <= cause_line <= cause.end_line:
         raise ServiceError(
             "cause_line",
@@ -520,6 +549,7 @@ def event_record(
         cause_number=cause_number,
         cause_line=cause_line,
         clauses=paths,
+        version=version,
         note=note.strip()[:500],
         origin=DocumentEvent.Origin.ADMINISTERED,
         recorded_by=actor_user(actor),
@@ -534,6 +564,7 @@ def event_record(
             "date": date.isoformat(),
             "cause": cause_number,
             "clauses": paths,
+            "version": version,
         },
         note=f"登记{event.get_kind_display()}：{number}（依据 {cause_number}）",
     )
