@@ -229,8 +229,12 @@ def document_as_of(document: Document, on: dt.date) -> PointInTime:
     )
 
 
-def events_list(*, kind: str = "", number: str = "", origin: str = "") -> QuerySet[DocumentEvent]:
-    events = DocumentEvent.objects.select_related("document", "cause", "recorded_by")
+def events_list(
+    *, kind: str = "", number: str = "", origin: str = "", history: bool = False
+) -> QuerySet[DocumentEvent]:
+    """The register's entries; with `history`, the corrected ones too (kept, each pointing at its correction)."""
+    manager = DocumentEvent.history if history else DocumentEvent.objects
+    events = manager.select_related("document", "cause", "recorded_by")
     if kind:
         events = events.filter(kind=kind)
     if number:
