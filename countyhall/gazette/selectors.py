@@ -44,6 +44,43 @@ def document_list(*, query: str = "", kind: str = "", issuer: str = "") -> Query
     return documents.order_by("order")
 
 
+@dataclass(frozen=True)
+class RankedDocument:
+    """A document of the list filtered by a text query: its relevance (the BM25 of its best passage, search.py),
+    how many of its passages match, and the best one highlighted."""
+
+    document: Document
+    score: float
+    matches: int
+    snippet: object  # SafeString with <mark>
+    best_clause: Clause | None
+    number_match: bool = False
+
+
+def document_list_ranked(*, query: str, kind: str = "") -> tuple[list[RankedDocument], object]:
+    """The document list filtered by a text query and ranked by relevance: each document by its best-scoring
+    passage (header or clause, BM25 over the search index, a named 文号 first), ties by the number of its matching
+    passages, then the gazette's order. Returns the ranked documents and the search result (its clause hits, the
+    words looked for)."""
+    from .search import MAX_CANDIDATES, search
+
+    result = search(query=query, kind=kind, limit=MAX_CANDIDATES)
+    best: dict[int, RankedDocument] = {}
+    counts: dict[int, int] = {}
+    for hit in result.hits:  # best first: the first hit of a document is its best passage
+        counts[hit.document.pk] = counts.get(hit.document.pk, 0) + 1
+        if hit.document.pk not in best:
+            best[hit.document.pk] = RankedDocument(
+                hit.document, hit.score, 0, hit.snippet, hit.clause, hit.number_match
+            )
+    ranked = [
+        RankedDocument(r.document, r.score, counts[pk], r.snippet, r.best_clause, r.number_match)
+        for pk, r in best.items()
+    ]
+    ranked.sort(key=lambda r: (-r.score, -r.matches, r.document.order))
+    return ranked, result
+
+
 def clause_search(*, query: str, document: Document | None = None, limit: int = 50) -> list[Clause]:
     terms = search_terms(query)
     if not terms:
@@ -120,14 +157,16 @@ def retained_list() -> dict:
     }
 
 
-def document_standing(document: Document, on: dt.date, *, retained: set[str] | None = None):
+def document_standing(
+    document: Document, on: dt.date, *, retained: set[str] | None = None, events: list | None = None
+):
     """What the document is on `on` (register.Standing): not yet in force, in force, expired, repealed, lapsed, or
     not on the 2021 review's retained list (to be confirmed)."""
     from .register import REVIEW_2021_RETAINED_COUNT, in_review_scope, standing_on
 
     if retained is None:
         retained = _retained_numbers()
-    events = [(e.kind, e.date) for e in document.events.all()]
+    events = [(e.kind, e.date) for e in (document.events.all() if events is None else events)]
     return standing_on(
         on=on,
         date=document.date,

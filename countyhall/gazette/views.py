@@ -36,12 +36,12 @@ from .selectors import (
     affected_by,
     clause_by_eid,
     clause_for_citation,
-    clause_search,
     document_affected,
     document_as_of,
     document_by_uri,
     document_for_line,
     document_list,
+    document_list_ranked,
     document_standing,
     events_list,
     expiring_documents,
@@ -53,20 +53,33 @@ from .services import event_check, event_correct, event_record, retained_list_en
 
 
 def document_index(request):
-    query = request.GET.get("q", "").strip()
+    """The register's documents: by date (newest first) without a query; with one, only the matching documents,
+    ranked by relevance (selectors.document_list_ranked), each with its best passage highlighted."""
+    query = request.GET.get("q", "").strip()[:200]
     kind = request.GET.get("kind", "")
-    documents = list(document_list(query=query, kind=kind).prefetch_related("events"))
+    ranked, clause_hits = [], []
+    if query:
+        ranked, result = document_list_ranked(query=query, kind=kind)
+        documents = [r.document for r in ranked]
+        clause_hits = [hit for hit in result.hits if hit.clause is not None][:30]
+    else:
+        documents = list(document_list(kind=kind).order_by("-date", "order"))
+    events = {}
+    for event in DocumentEvent.objects.filter(document__in=documents):
+        events.setdefault(event.document_id, []).append(event)
     today = business_date()
     retained = {e.number for e in retained_list()["entries"]}
     for document in documents:
-        document.standing = document_standing(document, today, retained=retained)
-    clauses = clause_search(query=query, limit=30) if query else []
+        document.standing = document_standing(
+            document, today, retained=retained, events=events.get(document.pk, [])
+        )
     return render(
         request,
         "gazette/document_list.html",
         {
             "documents": documents,
-            "clauses": clauses,
+            "ranked": ranked,
+            "clause_hits": clause_hits,
             "query": query,
             "kind": kind,
             "kinds": Document.Kind.choices,
@@ -108,7 +121,13 @@ def _print_context(document: Document, clauses: list) -> dict:
 
 def document_list_excel(request):
     """The register as Excel: the documents the list's filters (q, kind) select, with their standing today."""
-    documents = document_list(query=request.GET.get("q", ""), kind=request.GET.get("kind", ""))
+    query = request.GET.get("q", "").strip()[:200]
+    kind = request.GET.get("kind", "")
+    # The rows in the list page's order: by relevance with a query, else by date.
+    if query:
+        documents = [r.document for r in document_list_ranked(query=query, kind=kind)[0]]
+    else:
+        documents = list(document_list(kind=kind).order_by("-date", "order"))
     today = business_date()
     return excel_response(
         filename="高青县人民政府公报文件目录.xlsx",
@@ -146,7 +165,7 @@ def document_list_excel(request):
                 else "",
                 d.version,
             ]
-            for d in documents.iterator()
+            for d in documents
         ),
     )
 
