@@ -513,6 +513,25 @@ def person_posts(person: str) -> list[PostMembership]:
     return sorted(rows, key=lambda m: (m.start is not None, m.start or dt.date.min, m.id))
 
 
+def period_reading(on: dt.date) -> dict:
+    """Reading P2 as in force on a day, for the to-dos and the person page that cite it: its id, question, the
+    answer in force and its words."""
+    from countyhall.core.policy import parameters
+
+    from .register import PERIOD_END_READING, PERIOD_END_WORDS
+
+    registry = parameters()
+    answer = registry.answer(PERIOD_END_READING, on)
+    reading = registry.reading(PERIOD_END_READING)
+    return {
+        "id": reading.id,
+        "question": reading.question,
+        "answer": answer,
+        "words": PERIOD_END_WORDS[answer],
+        "text": reading.answer_text(answer),
+    }
+
+
 def memberships_ending(*, today: dt.date, within_days: int = 60) -> list[tuple[PostMembership, str, dt.date]]:
     """Probations and secondments of memberships still open whose end lies within `within_days` either side of today
     (an end just passed stays listed a while: its outcome is a later decision, P4)."""

@@ -27,6 +27,7 @@ from .models import (
 from .parser import ParsedDocument, ParsedGazette, read_text
 from .register import (
     NUMBER_RE,
+    PERIOD_END_READING,
     REVIEW_2021,
     REVIEW_2021_DATE,
     REVIEW_2021_LINE,
@@ -406,6 +407,9 @@ def memberships_rebuild() -> int:
     decision's date: the text states no start date, SPEC-registry P2), a removal or resignation closes the open
     one of that person and post, or records one of unknown start when the register never saw it opened. Names are
     not merged across posts (P3): a membership is a person's name and a post."""
+    from countyhall.core.policy import parameters
+
+    registry = parameters()
     PostMembership.objects.all().delete()
     decisions = PersonnelDecision.objects.select_related("document").order_by(
         "document__date", "document__order", "order"
@@ -422,6 +426,8 @@ def memberships_rebuild() -> int:
             PersonnelDecision.Action.SECOND,
         ):
             secondment = seconded or decision.action == PersonnelDecision.Action.SECOND
+            # Reading P2 in force on the decision's day: does the period end the day before the corresponding day?
+            answer = registry.answer(PERIOD_END_READING, day)
             membership = PostMembership(
                 person=decision.person,
                 post=post,
@@ -429,10 +435,12 @@ def memberships_rebuild() -> int:
                 start=day,
                 acting=decision.acting,
                 secondment=secondment,
-                probation_end=period_end(day, decision.probation_months)
+                probation_end=period_end(day, decision.probation_months, answer=answer)
                 if decision.probation_months
                 else None,
-                term_end=period_end(day, decision.term_months) if decision.term_months else None,
+                term_end=period_end(day, decision.term_months, answer=answer)
+                if decision.term_months
+                else None,
             )
             open_ones[key] = membership
             made.append(membership)

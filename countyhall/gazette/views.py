@@ -45,6 +45,7 @@ from .selectors import (
     document_standing,
     events_list,
     expiring_documents,
+    period_reading,
     person_posts,
     personnel_list,
     retained_list,
@@ -677,5 +678,11 @@ def person_detail(request, person: str):
     return render(
         request,
         "gazette/person.html",
-        {"person": person, "posts": posts, "decisions": personnel_list(person=person).filter(person=person)},
+        {
+            "person": person,
+            "posts": posts,
+            "decisions": personnel_list(person=person).filter(person=person),
+            # the probation and secondment ends rest on reading P2: the page says which answer and links to it
+            "period_reading": period_reading(business_date()),
+        },
     )
