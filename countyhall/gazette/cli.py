@@ -130,8 +130,10 @@ def register_event(gazette_sub) -> None:
     correct.add_argument("--note")
     correct.set_defaults(func=cmd_event_correct)
 
+    from countyhall.gazette.models import DocumentEvent
+
     listing = event_sub.add_parser("list", help="the register's entries as JSON")
     listing.add_argument("--number")
-    listing.add_argument("--kind")
+    listing.add_argument("--kind", choices=DocumentEvent.Kind.values)
     listing.add_argument("--history", action="store_true", help="include corrected entries")
     listing.set_defaults(func=cmd_event_list)

@@ -304,6 +304,7 @@ def test_cli_records_corrects_and_lists(capsys):
         (["record", "--number", CANTEENS, "--kind", "repealed", "--date", "2022-01-01", "--cause", CAUSE],
          "--reason"),
         (["correct", "999999", "--reason", "x"], "id"),
+        (["list", "--kind", "nonsense"], "--kind"),
     ],
 )  # fmt: skip
 def test_cli_bad_input_exits_2_naming_the_field(capsys, argv, field):
