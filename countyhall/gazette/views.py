@@ -412,12 +412,18 @@ def clause_detail(request, document: Document, clause):
     amendments = document.events.filter(kind=DocumentEvent.Kind.AMENDED).order_by("date", "id")
     amendments = [e for e in amendments if any(clause_within(clause.path, p) for p in e.clauses)]
     cited = affected_by(number=document.number, from_date=document.date, clauses=[clause.path])
+    # Read as on a day whose text is an earlier (or later) version: the clause's words in that version, as parsed.
+    text_then = None
+    if point is not None and point.version is not None and point.version.version != document.version:
+        parsed = (point.version.parsed or {}).get("clauses") or []
+        text_then = next((c.get("text", "") for c in parsed if c.get("path") == clause.path), "")
     return render(
         request,
         "gazette/clause_detail.html",
         {
             "document": document,
             "clause": clause,
+            "text_then": text_then,
             "children": clause.children.order_by("order"),
             "point": point,
             "on": on,

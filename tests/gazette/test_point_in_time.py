@@ -151,3 +151,21 @@ def test_one_text_is_brought_in_by_one_amendment(admin):
         refused.value.field == "version"
         and "已登记为高政办发〔2021〕3号修改后的文本" in refused.value.message
     )
+
+
+@pytest.mark.django_db
+def test_a_clause_read_on_a_day_shows_the_words_in_force_then(client, admin):
+    # the current text is version 2 (amended from 2022-01-01); on 2021-12-01 the clause reads as in version 1
+    document = _second_text(dt.date(2022, 5, 10))
+    first = document.versions.get(version=1)
+    clause = document.clauses.get(path="五、（一）")
+    parsed = dict(first.parsed)
+    parsed["clauses"] = [
+        {**c, "text": "第1版的条文"} if c["path"] == "五、（一）" else c for c in parsed.get("clauses", [])
+    ]
+    DocumentVersion.objects.filter(pk=first.pk).update(parsed=parsed)
+    _amend(admin, date=dt.date(2022, 1, 1))
+    then = client.get(clause.get_absolute_url(), {"on": "2021-12-01"}).content.decode()
+    assert 'id="text-then"' in then and "第1版的条文" in then
+    now = client.get(clause.get_absolute_url(), {"on": "2022-03-01"}).content.decode()
+    assert 'id="text-then"' not in now
