@@ -46,6 +46,12 @@ def test_register_walk(browser, live_server, gazette, phone):
     assert "自2024年1月1日起" in text and "长者食堂" in text
     check_page(page, f"gazette-affected-{suffix}")
 
+    # the list filtered by words: ranked by relevance, the matches highlighted, and the page says so
+    page.goto(f"{base}/gazette/?q=清洁取暖 补贴")
+    assert "按相关度排列" in page.inner_text("#list-order")
+    assert page.locator("#documents mark").count() > 0
+    check_page(page, f"gazette-list-ranked-{suffix}")
+
     # a person's posts over time
     page.goto(f"{base}/gazette/posts/?post=县工业和信息化局副局长&on=2021-08-25")
     assert "杨凡" in page.inner_text("#memberships")
