@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gazette', '0004_life_in_time'),
+        ("gazette", "0004_life_in_time"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='documentevent',
-            name='version',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='修改后文本（版本）'),
+            model_name="documentevent",
+            name="version",
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name="修改后文本（版本）"),
         ),
     ]

@@ -5,20 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gazette', '0005_event_version'),
+        ("gazette", "0005_event_version"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='documentevent',
-            name='correction_reason',
-            field=models.CharField(blank=True, max_length=500, verbose_name='更正理由'),
+            model_name="documentevent",
+            name="correction_reason",
+            field=models.CharField(blank=True, max_length=500, verbose_name="更正理由"),
         ),
         migrations.AddField(
-            model_name='documentevent',
-            name='superseded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supersedes', to='gazette.documentevent', verbose_name='更正后的登记'),
+            model_name="documentevent",
+            name="superseded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="supersedes",
+                to="gazette.documentevent",
+                verbose_name="更正后的登记",
+            ),
         ),
     ]
