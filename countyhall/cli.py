@@ -364,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing = gazette_sub.add_parser("list", help="list ingested documents")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_gazette_list)
+    from countyhall.gazette.cli import register_event
+
+    register_event(gazette_sub)  # `gazette event record|correct|list`
 
     calendar = sub.add_parser("calendar", help="working-day calendar")
     calendar_sub = calendar.add_subparsers(dest="action", metavar="ACTION", required=True)

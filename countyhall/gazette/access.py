@@ -26,6 +26,12 @@ PERMISSIONS = [
         note=f"每条须注明引起该事件的文件（文号）；{SCOPE_SYSTEM}亦可",
     ),
     Permission(
+        "gazette.event_correct",
+        "更正已登记的文件事件",
+        {Role.SYSTEM_ADMIN: SCOPE_COUNTY},
+        note=f"须写明更正理由；原登记保留，更正后的登记取代它；{SCOPE_SYSTEM}亦可",
+    ),
+    Permission(
         "gazette.retained_list_enter",
         "录入高政字〔2021〕60号保留文件目录",
         {Role.SYSTEM_ADMIN: SCOPE_COUNTY},

@@ -174,7 +174,17 @@ class SearchApi(APIView):
 class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentEvent
-        fields = ["number", "kind", "date", "cause_number", "cause_line", "clauses", "note", "origin"]
+        fields = [
+            "number",
+            "kind",
+            "date",
+            "cause_number",
+            "cause_line",
+            "clauses",
+            "version",
+            "note",
+            "origin",
+        ]
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -260,6 +270,9 @@ class DocumentByUriApi(APIView):
         if on is not None:
             point = document_as_of(document, on)
             data["version"] = point.version.version if point.version else None
+            # The legal date the version's text is in force from (not the day it was ingested), and its basis.
+            data["version_from"] = point.version_start.start.isoformat() if point.version_start else None
+            data["version_basis"] = point.version_start.basis if point.version_start else ""
             data["later"] = EventSerializer(point.later, many=True).data
         if "/~" in uri:
             eid = uri.split("/~", 1)[1].strip("/")

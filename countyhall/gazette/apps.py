@@ -20,4 +20,9 @@ class GazetteConfig(AppConfig):
             citation_text="countyhall.gazette.views:citation_text",
             access="countyhall.gazette.access",
             todos="countyhall.gazette.todos:todos",
+            # Reading P2 (a period of months from a decision): its answer dates the probation and secondment ends;
+            # an approved change rebuilds them (policy.policy_apply).
+            parameter_files=("gazette.yaml",),
+            policy_apply="countyhall.gazette.policy:policy_apply",
+            policy_impact="countyhall.gazette.policy:policy_impact",
         )

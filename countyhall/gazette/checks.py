@@ -34,8 +34,16 @@ FILE_PROGRAM = {
     "emergency.yaml": "emergency",
     "egov.yaml": "egov",
     "calendar.yaml": "core",
+    "gazette.yaml": "gazette",
 }
-READING_PROGRAM = {"A": "canteens", "B": "heating", "C": "permits", "D": "egov", "E": "emergency"}
+READING_PROGRAM = {
+    "A": "canteens",
+    "B": "heating",
+    "C": "permits",
+    "D": "egov",
+    "E": "emergency",
+    "P": "gazette",
+}
 # Where citations are built from data rather than written in code: the YAML loader and the Citation class.
 DYNAMIC_CITATION_SITES = {"core/policy/parameters.py", "core/policy/citations.py"}
 DOCUMENT_RE = r"高政(?:办发|办字|字|任|发)〔\d{4}〕\d+号"

@@ -211,6 +211,15 @@ class SearchEntry(models.Model):
         return f"{self.document.number} {self.clause.path if self.clause_id else ''}".strip()
 
 
+class LiveEventManager(models.Manager):
+    """The events in force in the register: a corrected entry stays in the table (history) but no longer counts.
+    The default manager, so `document.events` and every selector see only live entries; `DocumentEvent.history`
+    reads them all."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(superseded_by__isnull=True)
+
+
 class DocumentEvent(models.Model):
     """A dated event in a document's life, citing the document that caused it (issue 15).
 
@@ -255,12 +264,28 @@ class DocumentEvent(models.Model):
     cause_number = models.CharField("依据文号", max_length=64, blank=True)
     cause_line = models.PositiveIntegerField("依据行号", null=True, blank=True)
     clauses = models.JSONField("所涉条款", default=list, blank=True)
+    # An amendment's new text: the DocumentVersion it brings into force from `date` (its legal date). The version
+    # may be ingested before or after that day; "as in force on D" goes by this date, not by the ingest date.
+    version = models.PositiveIntegerField("修改后文本（版本）", null=True, blank=True)
     note = models.CharField("说明", max_length=500, blank=True)
     origin = models.CharField("来源", max_length=16, choices=Origin.choices, default=Origin.DERIVED)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
+    # A correction is a new entry: the old one points at it and is kept (never overwritten), the new one says why.
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supersedes",
+        verbose_name="更正后的登记",
+    )
+    correction_reason = models.CharField("更正理由", max_length=500, blank=True)
+
+    objects = LiveEventManager()
+    history = models.Manager()  # noqa: DJ012 - a second manager, not a field: every entry, corrected ones too
 
     class Meta:
         verbose_name = "文件事件"

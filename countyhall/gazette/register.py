@@ -25,13 +25,36 @@ NOT_RETAINED = "未列入2021年清理保留目录（待确认）"
 NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]+〔\d{4}〕\d+号$")
 
 
-def period_end(start: dt.date, months: int) -> dt.date:
-    """The last day of a period of `months` from `start` (SPEC-registry P2): the day before the corresponding day
-    (2021-08-25 + one year → 2022-08-24); a corresponding day missing from the month is its last day."""
+# The reading (countyhall/parameters/gazette.yaml) that says how a period of months from a decision ends.
+PERIOD_END_READING = "P2"
+
+
+# What each answer of P2 says, in the words a to-do and the person page cite.
+PERIOD_END_WORDS = {"adopted": "期满日为对应日的前一日", "alternative": "期满日为对应日"}
+
+
+def period_end(start: dt.date, months: int, *, answer: str = "adopted") -> dt.date:
+    """The last day of a period of `months` from `start`, by reading P2's answer. Adopted: the start day counts, so
+    the period ends the day before the corresponding day (2021-08-25 + one year → 2022-08-24). Alternative: the
+    start day does not count (民法典 art. 201–202), so it ends on the corresponding day (→ 2022-08-25). A
+    corresponding day missing from the month is the month's last day."""
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
     day = min(start.day, calendar.monthrange(year, month)[1])
-    return dt.date(year, month, day) - dt.timedelta(days=1)
+    corresponding = dt.date(year, month, day)
+    return corresponding if answer == "alternative" else corresponding - dt.timedelta(days=1)
+
+
+def version_on(starts: list[tuple[int, dt.date]], on: dt.date) -> int | None:
+    """The version whose text is in force on `on`, from each version's legal start (version, from): the one that
+    began last on or before that day (of two beginning the same day, the later version); before any began, the
+    first. A version's start is its legal date (the amendment's in-force date), never the day it was typed in."""
+    if not starts:
+        return None
+    begun = [(start, version) for version, start in starts if start <= on]
+    if not begun:
+        return min(version for version, _ in starts)
+    return max(begun)[1]
 
 
 def clause_within(path: str, ancestor: str) -> bool:

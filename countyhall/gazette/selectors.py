@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_
 
@@ -42,6 +42,43 @@ def document_list(*, query: str = "", kind: str = "", issuer: str = "") -> Query
                 )
             )
     return documents.order_by("order")
+
+
+@dataclass(frozen=True)
+class RankedDocument:
+    """A document of the list filtered by a text query: its relevance (the BM25 of its best passage, search.py),
+    how many of its passages match, and the best one highlighted."""
+
+    document: Document
+    score: float
+    matches: int
+    snippet: object  # SafeString with <mark>
+    best_clause: Clause | None
+    number_match: bool = False
+
+
+def document_list_ranked(*, query: str, kind: str = "") -> tuple[list[RankedDocument], object]:
+    """The document list filtered by a text query and ranked by relevance: each document by its best-scoring
+    passage (header or clause, BM25 over the search index, a named 文号 first), ties by the number of its matching
+    passages, then the gazette's order. Returns the ranked documents and the search result (its clause hits, the
+    words looked for)."""
+    from .search import MAX_CANDIDATES, search
+
+    result = search(query=query, kind=kind, limit=MAX_CANDIDATES)
+    best: dict[int, RankedDocument] = {}
+    counts: dict[int, int] = {}
+    for hit in result.hits:  # best first: the first hit of a document is its best passage
+        counts[hit.document.pk] = counts.get(hit.document.pk, 0) + 1
+        if hit.document.pk not in best:
+            best[hit.document.pk] = RankedDocument(
+                hit.document, hit.score, 0, hit.snippet, hit.clause, hit.number_match
+            )
+    ranked = [
+        RankedDocument(r.document, r.score, counts[pk], r.snippet, r.best_clause, r.number_match)
+        for pk, r in best.items()
+    ]
+    ranked.sort(key=lambda r: (-r.score, -r.matches, r.document.order))
+    return ranked, result
 
 
 def clause_search(*, query: str, document: Document | None = None, limit: int = 50) -> list[Clause]:
@@ -120,14 +157,16 @@ def retained_list() -> dict:
     }
 
 
-def document_standing(document: Document, on: dt.date, *, retained: set[str] | None = None):
+def document_standing(
+    document: Document, on: dt.date, *, retained: set[str] | None = None, events: list | None = None
+):
     """What the document is on `on` (register.Standing): not yet in force, in force, expired, repealed, lapsed, or
     not on the 2021 review's retained list (to be confirmed)."""
     from .register import REVIEW_2021_RETAINED_COUNT, in_review_scope, standing_on
 
     if retained is None:
         retained = _retained_numbers()
-    events = [(e.kind, e.date) for e in document.events.all()]
+    events = [(e.kind, e.date) for e in (document.events.all() if events is None else events)]
     return standing_on(
         on=on,
         date=document.date,
@@ -142,8 +181,53 @@ def document_standing(document: Document, on: dt.date, *, retained: set[str] | N
 
 
 @dataclass(frozen=True)
+class VersionStart:
+    """When a version's text is in force from in law, and on what basis (words for the banner)."""
+
+    version: DocumentVersion
+    start: dt.date
+    basis: str
+    event: DocumentEvent | None = None
+
+
+def version_starts(document: Document) -> list[VersionStart]:
+    """Each version's legal start. The first text: the document's own in-force date (or its date). A later text:
+    the date of the amendment that names it (DocumentEvent.version), whenever it was ingested. A later text no
+    amendment names (a corrected misprint, or an amendment not yet registered) keeps its ingest date, said so."""
+    from countyhall.core.clock import chinese_date
+
+    versions = list(document.versions.order_by("version"))
+    amendments: dict[int, DocumentEvent] = {}
+    for event in document.events.filter(kind=DocumentEvent.Kind.AMENDED, version__isnull=False).order_by(
+        "date", "id"
+    ):
+        amendments.setdefault(event.version, event)
+    starts = []
+    for version in versions:
+        event = amendments.get(version.version)
+        if event is not None:
+            starts.append(
+                VersionStart(
+                    version,
+                    event.date,
+                    f"依据{event.cause_number}修改，自{chinese_date(event.date)}起施行",
+                    event,
+                )
+            )
+        elif version.version == versions[0].version:
+            start = document.effective_from or document.date
+            starts.append(VersionStart(version, start, f"原文自{chinese_date(start)}起施行"))
+        else:
+            day = version.ingested_at.date()
+            starts.append(
+                VersionStart(version, day, f"未登记修改该文本的文件，按导入日期{chinese_date(day)}计")
+            )
+    return starts
+
+
+@dataclass(frozen=True)
 class PointInTime:
-    """A document read as on a day: its standing then, the text (version) it had then, what changed later."""
+    """A document read as on a day: its standing then, the text (version) in force then, what changed later."""
 
     on: dt.date
     standing: object
@@ -151,15 +235,19 @@ class PointInTime:
     current_version: int
     later: list[DocumentEvent]
     amended_clauses: dict[str, list[DocumentEvent]]  # clause path → later amendments of it
+    version_start: VersionStart | None = None
+    later_versions: list[VersionStart] = field(default_factory=list)
 
 
 def document_as_of(document: Document, on: dt.date) -> PointInTime:
-    """The document as in force on `on`: the version ingested by then (the latest whose text the register held by
-    that day; the first when none was), its standing, and the events after that day (with the amendments by clause)."""
-    from .register import clause_within
+    """The document as in force on `on`: the version whose legal start (version_starts) is the last on or before
+    that day (the first when none had begun), its standing, and the events and texts after that day (with the
+    amendments by clause). The ingest date is only the record's own history (DocumentVersion.ingested_at)."""
+    from .register import clause_within, version_on
 
-    versions = list(document.versions.order_by("version"))
-    held = [v for v in versions if v.ingested_at.date() <= on] or versions[:1]
+    starts = version_starts(document)
+    chosen = version_on([(s.version.version, s.start) for s in starts], on)
+    held = next((s for s in starts if s.version.version == chosen), None)
     later = list(document.events.filter(date__gt=on).select_related("cause").order_by("date", "id"))
     amended: dict[str, list[DocumentEvent]] = {}
     paths = list(document.clauses.values_list("path", flat=True))
@@ -171,15 +259,21 @@ def document_as_of(document: Document, on: dt.date) -> PointInTime:
     return PointInTime(
         on=on,
         standing=document_standing(document, on),
-        version=held[-1] if held else None,
+        version=held.version if held else None,
         current_version=document.version,
         later=later,
         amended_clauses=amended,
+        version_start=held,
+        later_versions=[s for s in starts if s.start > on and s is not held],
     )
 
 
-def events_list(*, kind: str = "", number: str = "", origin: str = "") -> QuerySet[DocumentEvent]:
-    events = DocumentEvent.objects.select_related("document", "cause", "recorded_by")
+def events_list(
+    *, kind: str = "", number: str = "", origin: str = "", history: bool = False
+) -> QuerySet[DocumentEvent]:
+    """The register's entries; with `history`, the corrected ones too (kept, each pointing at its correction)."""
+    manager = DocumentEvent.history if history else DocumentEvent.objects
+    events = manager.select_related("document", "cause", "recorded_by")
     if kind:
         events = events.filter(kind=kind)
     if number:
@@ -417,6 +511,25 @@ def person_posts(person: str) -> list[PostMembership]:
     """A person's posts over time, earliest first (an unknown start first of all)."""
     rows = memberships_on(person=person)
     return sorted(rows, key=lambda m: (m.start is not None, m.start or dt.date.min, m.id))
+
+
+def period_reading(on: dt.date) -> dict:
+    """Reading P2 as in force on a day, for the to-dos and the person page that cite it: its id, question, the
+    answer in force and its words."""
+    from countyhall.core.policy import parameters
+
+    from .register import PERIOD_END_READING, PERIOD_END_WORDS
+
+    registry = parameters()
+    answer = registry.answer(PERIOD_END_READING, on)
+    reading = registry.reading(PERIOD_END_READING)
+    return {
+        "id": reading.id,
+        "question": reading.question,
+        "answer": answer,
+        "words": PERIOD_END_WORDS[answer],
+        "text": reading.answer_text(answer),
+    }
 
 
 def memberships_ending(*, today: dt.date, within_days: int = 60) -> list[tuple[PostMembership, str, dt.date]]:

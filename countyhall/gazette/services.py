@@ -27,6 +27,7 @@ from .models import (
 from .parser import ParsedDocument, ParsedGazette, read_text
 from .register import (
     NUMBER_RE,
+    PERIOD_END_READING,
     REVIEW_2021,
     REVIEW_2021_DATE,
     REVIEW_2021_LINE,
@@ -372,8 +373,8 @@ def _derive_events(document: Document) -> None:
     the derived ones are written anew, and the events recorded against its 文号 before it was ingested are
     attached to it."""
     document.events.filter(origin=DocumentEvent.Origin.DERIVED).delete()
-    DocumentEvent.objects.filter(number=document.number, document__isnull=True).update(document=document)
-    DocumentEvent.objects.filter(cause_number=document.number, cause__isnull=True).update(cause=document)
+    DocumentEvent.history.filter(number=document.number, document__isnull=True).update(document=document)
+    DocumentEvent.history.filter(cause_number=document.number, cause__isnull=True).update(cause=document)
     validity = document.clauses.filter(anchor="c-validity").values_list("line", flat=True).first()
     rows = [(DocumentEvent.Kind.ISSUED, document.date, document.end_line, "成文日期")]
     if document.effective_from:
@@ -406,6 +407,9 @@ def memberships_rebuild() -> int:
     decision's date: the text states no start date, SPEC-registry P2), a removal or resignation closes the open
     one of that person and post, or records one of unknown start when the register never saw it opened. Names are
     not merged across posts (P3): a membership is a person's name and a post."""
+    from countyhall.core.policy import parameters
+
+    registry = parameters()
     PostMembership.objects.all().delete()
     decisions = PersonnelDecision.objects.select_related("document").order_by(
         "document__date", "document__order", "order"
@@ -422,6 +426,8 @@ def memberships_rebuild() -> int:
             PersonnelDecision.Action.SECOND,
         ):
             secondment = seconded or decision.action == PersonnelDecision.Action.SECOND
+            # Reading P2 in force on the decision's day: does the period end the day before the corresponding day?
+            answer = registry.answer(PERIOD_END_READING, day)
             membership = PostMembership(
                 person=decision.person,
                 post=post,
@@ -429,10 +435,12 @@ def memberships_rebuild() -> int:
                 start=day,
                 acting=decision.acting,
                 secondment=secondment,
-                probation_end=period_end(day, decision.probation_months)
+                probation_end=period_end(day, decision.probation_months, answer=answer)
                 if decision.probation_months
                 else None,
-                term_end=period_end(day, decision.term_months) if decision.term_months else None,
+                term_end=period_end(day, decision.term_months, answer=answer)
+                if decision.term_months
+                else None,
             )
             open_ones[key] = membership
             made.append(membership)
@@ -459,15 +467,180 @@ def _post(position: str) -> tuple[str, bool]:
 
 
 def _number(field: str, raw: str, words: str) -> str:
+    """The 文号 an administrator chose: typed in any bracket style, picked from the list ("文号 标题"), or the
+    document's title as printed (a document of the register chosen by name)."""
     from .parser import normalise_number
 
     text = (raw or "").strip()
+    by_title = Document.objects.filter(title=text.strip("《》")).values_list("number", flat=True).first()
+    if text and by_title:
+        return by_title
     number = normalise_number(text) if text else None
     if number is None and Document.objects.filter(number=text).exists():
         number = text  # a document printed without a 文号, by its identifier
     if not number or not (NUMBER_RE.match(number) or Document.objects.filter(number=number).exists()):
-        raise ServiceError(field, f"{words}：请填写文号，例如 高政办发〔2021〕2号（填写的是“{text}”）")
+        raise ServiceError(
+            field, f"{words}：请填写文号或文件标题，例如 高政办发〔2021〕2号（填写的是“{text}”）"
+        )
     return number
+
+
+def _check_version(
+    document: Document | None, number: str, version: int, *, exclude: int | None = None
+) -> None:
+    """The text an amendment brings in: a later version than the first, at most the next one to be ingested (the
+    new text may come after the amendment is registered), and named by no other amendment."""
+    if version < 2:
+        raise ServiceError("version", "修改后文本（版本）：第1版是原文，修改后的文本从第2版起")
+    if document is not None and version > document.version + 1:
+        raise ServiceError(
+            "version",
+            f"修改后文本（版本）：{number} 现有第{document.version}版，"
+            f"修改后的文本只能是已导入的版本或下一版（第{document.version + 1}版）",
+        )
+    claimed = DocumentEvent.objects.filter(number=number, kind=DocumentEvent.Kind.AMENDED, version=version)
+    if exclude is not None:
+        claimed = claimed.exclude(pk=exclude)
+    other = claimed.first()
+    if other is not None:
+        raise ServiceError(
+            "version",
+            f"修改后文本（版本）：第{version}版已登记为{other.cause_number}修改后的文本（{other.date:%Y-%m-%d}起）",
+        )
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    """An administered event as checked, before it is written: what the confirmation page shows and the service
+    stores."""
+
+    number: str
+    kind: str
+    date: object
+    cause_number: str
+    clauses: list[str]
+    cause_line: int | None
+    version: int | None
+    note: str
+    document: Document | None
+    cause: Document | None
+
+    @property
+    def kind_label(self) -> str:
+        return DocumentEvent.Kind(self.kind).label
+
+    def as_audit(self) -> dict:
+        return {
+            "number": self.number,
+            "kind": self.kind,
+            "date": self.date.isoformat(),
+            "cause": self.cause_number,
+            "clauses": self.clauses,
+            "version": self.version,
+            "note": self.note,
+        }
+
+
+def event_check(
+    *,
+    number: str,
+    kind: str,
+    date,
+    cause_number: str,
+    clauses: list[str] | None = None,
+    cause_line: int | None = None,
+    note: str = "",
+    version: int | None = None,
+    replacing: DocumentEvent | None = None,
+) -> EventEntry:
+    """Check an administered event without writing it (the confirmation page runs it first; event_record and
+    event_correct run it again in their transaction). Each refusal names its field. `replacing`: the entry a
+    correction replaces, left out of the checks against the register's other entries."""
+    if kind not in DocumentEvent.ADMINISTERED_KINDS:
+        allowed = "、".join(DocumentEvent.Kind(k).label for k in DocumentEvent.ADMINISTERED_KINDS)
+        raise ServiceError("kind", f"事件：只能登记{allowed}（印发、施行、有效期由原文读取）")
+    if date is None:
+        raise ServiceError("date", "日期：请填写事件发生的日期")
+    number = _number("number", number, "文件")
+    cause_number = _number("cause_number", cause_number, "依据文件")
+    document = Document.objects.filter(number=number).first()
+    cause = Document.objects.filter(number=cause_number).first()
+    if document is not None and date < document.date:
+        raise ServiceError("date", f"日期：{number} 成文于{document.date:%Y-%m-%d}，事件不能早于此日")
+    if cause is not None and cause_number != number and date < cause.date:
+        # A document takes effect at the earliest on its own date: an amendment or repeal cannot begin earlier.
+        raise ServiceError(
+            "date", f"日期：依据文件 {cause_number} 成文于{cause.date:%Y-%m-%d}，事件的生效日期不能早于此日"
+        )
+    others = DocumentEvent.objects.filter(number=number)
+    if replacing is not None:
+        others = others.exclude(pk=replacing.pk)
+    ended = (
+        others.filter(kind__in=[DocumentEvent.Kind.REPEALED, DocumentEvent.Kind.LAPSED])
+        .order_by("date")
+        .first()
+    )
+    if ended is not None and kind in (DocumentEvent.Kind.REPEALED, DocumentEvent.Kind.LAPSED):
+        raise ServiceError(
+            "kind",
+            f"事件：{number} 已于{ended.date:%Y-%m-%d}{ended.get_kind_display()}（依据 {ended.cause_number}），"
+            "不能再登记废止或失效；登记有误请更正原登记",
+        )
+    if ended is not None and kind == DocumentEvent.Kind.AMENDED and date >= ended.date:
+        raise ServiceError(
+            "date", f"日期：{number} 已于{ended.date:%Y-%m-%d}{ended.get_kind_display()}，此后不能修改"
+        )
+    paths = [c.strip() for c in (clauses or []) if c and c.strip()]
+    if kind == DocumentEvent.Kind.AMENDED:
+        if not paths:
+            raise ServiceError("clauses", "所涉条款：修改须写明修改了哪些条款（如 五、（一）2）")
+        if document is not None:
+            known = set(document.clauses.values_list("path", flat=True))
+            missing = [p for p in paths if p not in known]
+            if missing:
+                raise ServiceError("clauses", f"所涉条款：{number} 没有条款 " + "、".join(missing))
+        if version is not None:
+            _check_version(document, number, version, exclude=replacing.pk if replacing else None)
+    else:
+        if paths:
+            raise ServiceError("clauses", "所涉条款：只有修改写明条款；废止、失效和公布及于整个文件")
+        if version is not None:
+            raise ServiceError("version", "修改后文本（版本）：只有修改才带来新的文本版本")
+    if cause_line is not None and cause is not None and not cause.start_line <= cause_line <= cause.end_line:
+        raise ServiceError(
+            "cause_line",
+            f"依据行号：{cause_number} 在公报第{cause.start_line}–{cause.end_line}行，第{cause_line}行不在其中",
+        )
+    return EventEntry(
+        number=number,
+        kind=kind,
+        date=date,
+        cause_number=cause_number,
+        clauses=paths,
+        cause_line=cause_line,
+        version=version,
+        note=(note or "").strip()[:500],
+        document=document,
+        cause=cause,
+    )
+
+
+def _write_event(entry: EventEntry, actor, *, correction_reason: str = "") -> DocumentEvent:
+    return DocumentEvent.objects.create(
+        correction_reason=correction_reason,
+        document=entry.document,
+        number=entry.number,
+        kind=entry.kind,
+        date=entry.date,
+        cause=entry.cause,
+        cause_number=entry.cause_number,
+        cause_line=entry.cause_line,
+        clauses=entry.clauses,
+        version=entry.version,
+        note=entry.note,
+        origin=DocumentEvent.Origin.ADMINISTERED,
+        recorded_by=actor_user(actor),
+    )
 
 
 @transaction.atomic
@@ -481,63 +654,98 @@ def event_record(
     clauses: list[str] | None = None,
     cause_line: int | None = None,
     note: str = "",
+    version: int | None = None,
 ) -> DocumentEvent:
     """Record an event of a document's life an administrator learns of (published, amended, repealed, lapsed),
-    citing the document that caused it. An amendment names the clauses it changes; they must be clauses of the
-    document when the register holds it. Audited; four eyes are not needed (each entry names its cause)."""
+    citing the document that caused it. An amendment names the clauses it changes (clauses of the document when
+    the register holds it) and may name the version whose text it brings in. Audited; four eyes are not needed
+    (each entry names its cause)."""
     require(access.can_administer_register(actor), "只有公报管理员可以登记文件事件")
-    if kind not in DocumentEvent.ADMINISTERED_KINDS:
-        allowed = "、".join(DocumentEvent.Kind(k).label for k in DocumentEvent.ADMINISTERED_KINDS)
-        raise ServiceError("kind", f"事件：只能登记{allowed}（印发、施行、有效期由原文读取）")
-    if date is None:
-        raise ServiceError("date", "日期：请填写事件发生的日期")
-    number = _number("number", number, "文件")
-    cause_number = _number("cause_number", cause_number, "依据文件")
-    document = Document.objects.filter(number=number).first()
-    cause = Document.objects.filter(number=cause_number).first()
-    if document is not None and date < document.date:
-        raise ServiceError("date", f"日期：{number} 成文于{document.date:%Y-%m-%d}，事件不能早于此日")
-    paths = [c.strip() for c in (clauses or []) if c and c.strip()]
-    if kind == DocumentEvent.Kind.AMENDED:
-        if not paths:
-            raise ServiceError("clauses", "所涉条款：修改须写明修改了哪些条款（如 五、（一）2）")
-        if document is not None:
-            known = set(document.clauses.values_list("path", flat=True))
-            missing = [p for p in paths if p not in known]
-            if missing:
-                raise ServiceError("clauses", f"所涉条款：{number} 没有条款 " + "、".join(missing))
-    if cause_line is not None and cause is not None and not cause.start_line <= cause_line <= cause.end_line:
-        raise ServiceError(
-            "cause_line",
-            f"依据行号：{cause_number} 在公报第{cause.start_line}–{cause.end_line}行，第{cause_line}行不在其中",
-        )
-    event = DocumentEvent.objects.create(
-        document=document,
+    entry = event_check(
         number=number,
         kind=kind,
         date=date,
-        cause=cause,
         cause_number=cause_number,
+        clauses=clauses,
         cause_line=cause_line,
-        clauses=paths,
-        note=note.strip()[:500],
-        origin=DocumentEvent.Origin.ADMINISTERED,
-        recorded_by=actor_user(actor),
+        note=note,
+        version=version,
     )
+    event = _write_event(entry, actor)
     audit_record(
         actor=actor,
         action=AuditEntry.Action.CREATE,
         instance=event,
-        after={
-            "number": number,
-            "kind": kind,
-            "date": date.isoformat(),
-            "cause": cause_number,
-            "clauses": paths,
-        },
-        note=f"登记{event.get_kind_display()}：{number}（依据 {cause_number}）",
+        after=entry.as_audit(),
+        note=f"登记{event.get_kind_display()}：{entry.number}（依据 {entry.cause_number}）",
     )
     return event
+
+
+@transaction.atomic
+def event_correct(
+    *,
+    actor,
+    event: DocumentEvent,
+    reason: str,
+    kind: str,
+    date,
+    cause_number: str,
+    clauses: list[str] | None = None,
+    cause_line: int | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> DocumentEvent:
+    """Correct an administered entry: a new entry replaces it and the old one is kept, pointing at the new one
+    (the register's history is never overwritten). The document stays the same; a reason is required. Audited
+    with the entry before and after."""
+    require(access.can_administer_register(actor), "只有公报管理员可以更正文件事件")
+    old = DocumentEvent.history.select_for_update().filter(pk=event.pk).first()
+    if (
+        old is None
+        or old.origin != DocumentEvent.Origin.ADMINISTERED
+        or old.kind == DocumentEvent.Kind.RETAINED
+    ):
+        raise ServiceError("event", "登记：只能更正管理员登记的公布、修改、废止或失效（保留目录请重新录入）")
+    if old.superseded_by_id is not None:
+        raise ServiceError("event", "登记：该登记已被更正，请更正最新的一条")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("reason", "更正理由：请写明更正的理由")
+    entry = event_check(
+        number=old.number,
+        kind=kind,
+        date=date,
+        cause_number=cause_number,
+        clauses=clauses,
+        cause_line=cause_line,
+        note=note,
+        version=version,
+        replacing=old,
+    )
+    before = EventEntry(
+        number=old.number,
+        kind=old.kind,
+        date=old.date,
+        cause_number=old.cause_number,
+        clauses=list(old.clauses),
+        cause_line=old.cause_line,
+        version=old.version,
+        note=old.note,
+        document=None,
+        cause=None,
+    ).as_audit()
+    new = _write_event(entry, actor, correction_reason=reason[:500])
+    DocumentEvent.history.filter(pk=old.pk).update(superseded_by=new)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=new,
+        before={**before, "id": old.pk},
+        after={**entry.as_audit(), "id": new.pk},
+        note=f"更正{old.get_kind_display()}：{old.number}（{reason[:200]}）",
+    )
+    return new
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.programs import Todo, registered_programs
 
 from . import access
-from .selectors import expiring_documents, memberships_ending, programs_citing
+from .selectors import expiring_documents, memberships_ending, period_reading, programs_citing
 
 EXPIRY_NOTICE_DAYS = 90  # issue 15: an expiry within 90 days is on the responsible department's list
 TERM_NOTICE_DAYS = 60  # how far ahead a probation's or secondment's end is shown (a desk setting, not policy)
@@ -48,9 +48,12 @@ def todos(user) -> list[Todo]:
             )
     if keeper:
         for membership, what, day in memberships_ending(today=today, within_days=TERM_NOTICE_DAYS):
+            # The end is a reading's answer (P2: the day before the corresponding day, or that day): cite it.
+            reading = period_reading(membership.start or day)
             items.append(
                 Todo(
-                    label=f"{membership.person} {membership.post} {what}（{chinese_date(day)}）",
+                    label=f"{membership.person} {membership.post} {what}（{chinese_date(day)}；"
+                    f"按解读“{reading['words']}”）",
                     url=reverse("gazette:person", args=[membership.person]),
                     deadline=day,
                     urgent=day <= today,

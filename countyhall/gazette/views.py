@@ -3,13 +3,16 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import quote
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from countyhall.core.clock import business_date, chinese_date
+from countyhall.core.errors import ServiceError
 from countyhall.core.params import (
     BadParameter,
     answers_bad_parameters,
@@ -20,11 +23,11 @@ from countyhall.core.params import (
 )
 from countyhall.core.reports import excel_response, pdf_response
 from countyhall.core.tables import Column, Table
-from countyhall.core.web import save_form
+from countyhall.core.web import form_error, save_form
 
 from . import access
 from .akn import akn_filename, document_akn_xml
-from .forms import EventForm, RetainedListForm
+from .forms import EventCorrectForm, EventForm, RetainedListForm
 from .identifiers import split_expression
 from .models import Document, DocumentEvent, PersonnelDecision, PostMembership
 from .register import clause_within
@@ -33,37 +36,51 @@ from .selectors import (
     affected_by,
     clause_by_eid,
     clause_for_citation,
-    clause_search,
     document_affected,
     document_as_of,
     document_by_uri,
     document_for_line,
     document_list,
+    document_list_ranked,
     document_standing,
     events_list,
     expiring_documents,
+    period_reading,
     person_posts,
     personnel_list,
     retained_list,
 )
-from .services import event_record, retained_list_enter
+from .services import event_check, event_correct, event_record, retained_list_enter
 
 
 def document_index(request):
-    query = request.GET.get("q", "").strip()
+    """The register's documents: by date (newest first) without a query; with one, only the matching documents,
+    ranked by relevance (selectors.document_list_ranked), each with its best passage highlighted."""
+    query = request.GET.get("q", "").strip()[:200]
     kind = request.GET.get("kind", "")
-    documents = list(document_list(query=query, kind=kind).prefetch_related("events"))
+    ranked, clause_hits = [], []
+    if query:
+        ranked, result = document_list_ranked(query=query, kind=kind)
+        documents = [r.document for r in ranked]
+        clause_hits = [hit for hit in result.hits if hit.clause is not None][:30]
+    else:
+        documents = list(document_list(kind=kind).order_by("-date", "order"))
+    events = {}
+    for event in DocumentEvent.objects.filter(document__in=documents):
+        events.setdefault(event.document_id, []).append(event)
     today = business_date()
     retained = {e.number for e in retained_list()["entries"]}
     for document in documents:
-        document.standing = document_standing(document, today, retained=retained)
-    clauses = clause_search(query=query, limit=30) if query else []
+        document.standing = document_standing(
+            document, today, retained=retained, events=events.get(document.pk, [])
+        )
     return render(
         request,
         "gazette/document_list.html",
         {
             "documents": documents,
-            "clauses": clauses,
+            "ranked": ranked,
+            "clause_hits": clause_hits,
             "query": query,
             "kind": kind,
             "kinds": Document.Kind.choices,
@@ -105,7 +122,13 @@ def _print_context(document: Document, clauses: list) -> dict:
 
 def document_list_excel(request):
     """The register as Excel: the documents the list's filters (q, kind) select, with their standing today."""
-    documents = document_list(query=request.GET.get("q", ""), kind=request.GET.get("kind", ""))
+    query = request.GET.get("q", "").strip()[:200]
+    kind = request.GET.get("kind", "")
+    # The rows in the list page's order: by relevance with a query, else by date.
+    if query:
+        documents = [r.document for r in document_list_ranked(query=query, kind=kind)[0]]
+    else:
+        documents = list(document_list(kind=kind).order_by("-date", "order"))
     today = business_date()
     return excel_response(
         filename="高青县人民政府公报文件目录.xlsx",
@@ -143,7 +166,7 @@ def document_list_excel(request):
                 else "",
                 d.version,
             ]
-            for d in documents.iterator()
+            for d in documents
         ),
     )
 
@@ -389,12 +412,18 @@ def clause_detail(request, document: Document, clause):
     amendments = document.events.filter(kind=DocumentEvent.Kind.AMENDED).order_by("date", "id")
     amendments = [e for e in amendments if any(clause_within(clause.path, p) for p in e.clauses)]
     cited = affected_by(number=document.number, from_date=document.date, clauses=[clause.path])
+    # Read as on a day whose text is an earlier (or later) version: the clause's words in that version, as parsed.
+    text_then = None
+    if point is not None and point.version is not None and point.version.version != document.version:
+        parsed = (point.version.parsed or {}).get("clauses") or []
+        text_then = next((c.get("text", "") for c in parsed if c.get("path") == clause.path), "")
     return render(
         request,
         "gazette/clause_detail.html",
         {
             "document": document,
             "clause": clause,
+            "text_then": text_then,
             "children": clause.children.order_by("order"),
             "point": point,
             "on": on,
@@ -420,9 +449,10 @@ def register_index(request):
     kind = choice_param(request, "kind", "事件", DocumentEvent.Kind.choices)
     origin = choice_param(request, "origin", "来源", DocumentEvent.Origin.choices)
     number = request.GET.get("number", "").strip()[:64]
+    history = request.GET.get("history") == "1"
     table = Table(
         request,
-        events_list(kind=kind, number=number, origin=origin),
+        events_list(kind=kind, number=number, origin=origin, history=history),
         columns=EVENT_COLUMNS,
         default_sort="-date",
     )
@@ -436,7 +466,7 @@ def register_index(request):
             "table": table,
             "kinds": DocumentEvent.Kind.choices,
             "origins": DocumentEvent.Origin.choices,
-            "selected": {"kind": kind, "origin": origin, "number": number},
+            "selected": {"kind": kind, "origin": origin, "number": number, "history": history},
             "retained": retained_list(),
             "expiring": expiring_documents(today=today, within_days=90),
             "can_record": access.can_administer_register(request.user),
@@ -444,28 +474,165 @@ def register_index(request):
     )
 
 
+def _documents_list() -> list[tuple[str, str]]:
+    return list(Document.objects.order_by("-date", "order").values_list("number", "title"))
+
+
+def _event_lines(entry, *, old: DocumentEvent | None = None, reason: str = "") -> list[str]:
+    """What the confirmation page shows: the documents by name, the date in Chinese, each clause with its words."""
+    from countyhall.core.templatetags.countyhall import plain_policy_text
+
+    lines = []
+    if old is not None:
+        lines.append(
+            f"更正原登记：{chinese_date(old.date)} {old.get_kind_display()}（依据 {old.cause_number}）"
+            + (f"，所涉条款 {'、'.join(old.clauses)}" if old.clauses else "")
+        )
+    document = entry.document
+    lines.append(f"文件：{entry.number}" + (f"《{document.title}》" if document else "（本公报未刊载）"))
+    lines.append(f"事件：{entry.kind_label}，自{chinese_date(entry.date)}起")
+    cause = entry.cause
+    lines.append(f"依据文件：{entry.cause_number}" + (f"《{cause.title}》" if cause else "（本公报未刊载）"))
+    if entry.cause_line:
+        lines.append(f"依据行号：公报第{entry.cause_line}行")
+    if entry.clauses:
+        texts = (
+            dict(document.clauses.filter(path__in=entry.clauses).values_list("path", "text"))
+            if document
+            else {}
+        )
+        for path in entry.clauses:
+            words = plain_policy_text(texts.get(path, ""))[:80]
+            lines.append(f"所涉条款 {path}" + (f"：{words}" if words else ""))
+    if entry.version:
+        lines.append(f"修改后文本：第{entry.version}版，自{chinese_date(entry.date)}起施行")
+    if entry.note:
+        lines.append(f"理由：{entry.note}")
+    if reason:
+        lines.append(f"更正理由：{reason}")
+    return lines
+
+
+def _confirm(request, *, title: str, lines: list[str], action: str, back: str):
+    hidden = [
+        (name, value)
+        for name in request.POST
+        for value in request.POST.getlist(name)
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+    ]
+    return render(
+        request,
+        "gazette/confirm.html",
+        {
+            "title": title,
+            "lines": lines,
+            "action": action,
+            "back": back,
+            "hidden": hidden,
+            "target": request.path,
+        },
+    )
+
+
+def _event_fields(data) -> dict:
+    return {
+        "kind": data["kind"],
+        "date": data["date"],
+        "cause_number": data["cause_number"],
+        "cause_line": data["cause_line"],
+        "clauses": data["clauses"],
+        "version": data["version"],
+        "note": data["note"],
+    }
+
+
 def event_new(request):
+    """Record a publication, amendment, repeal or lapse: the form, then a confirmation page naming the documents,
+    the date and the clauses; only the second POST (confirmed=1) writes."""
     if not access.can_administer_register(request.user):
         raise PermissionDenied("只有公报管理员可以登记文件事件")
     initial = {"number": request.GET.get("number", "")[:64]}
     form = EventForm(request.POST or None, initial=initial)
-    if request.method == "POST" and save_form(
+    if request.method == "POST" and form.is_valid():
+        fields = {"number": form.cleaned_data["number"], **_event_fields(form.cleaned_data)}
+        try:
+            if request.POST.get("confirmed") == "1":
+                event = event_record(actor=request.user, **fields)
+                messages.success(request, f"已登记：{event.number} {event.get_kind_display()}。")
+                return redirect("gazette:register")
+            entry = event_check(**fields)
+        except ServiceError as exc:
+            form_error(form, exc)
+        else:
+            return _confirm(
+                request,
+                title=f"登记{entry.kind_label}",
+                lines=_event_lines(entry),
+                action="确认登记",
+                back=reverse("gazette:event-new"),
+            )
+    return render(request, "gazette/event_form.html", {"form": form, "documents": _documents_list()})
+
+
+def event_correct_page(request, pk: int):
+    """Correct an administered entry with a reason: the old entry is kept (history), the new one replaces it."""
+    if not access.can_administer_register(request.user):
+        raise PermissionDenied("只有公报管理员可以更正文件事件")
+    event = get_object_or_404(DocumentEvent.history.select_related("document", "superseded_by"), pk=pk)
+    if event.origin != DocumentEvent.Origin.ADMINISTERED or event.kind == DocumentEvent.Kind.RETAINED:
+        raise Http404("只能更正管理员登记的公布、修改、废止或失效")
+    initial = {
+        "kind": event.kind,
+        "date": event.date,
+        "cause_number": event.cause_number,
+        "cause_line": event.cause_line,
+        "clauses": "，".join(event.clauses),
+        "version": event.version,
+        "note": event.note,
+    }
+    form = EventCorrectForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = _event_fields(form.cleaned_data)
+        reason = form.cleaned_data["reason"]
+        try:
+            if request.POST.get("confirmed") == "1":
+                event_correct(actor=request.user, event=event, reason=reason, **fields)
+                messages.success(
+                    request, f"已更正：{event.number} {event.get_kind_display()}（原登记保留）。"
+                )
+                return redirect("gazette:register")
+            if event.superseded_by_id is not None:
+                raise ServiceError("event", "该登记已被更正，请更正最新的一条")
+            entry = event_check(number=event.number, replacing=event, **fields)
+        except ServiceError as exc:
+            form_error(form, exc)
+        else:
+            return _confirm(
+                request,
+                title=f"更正{event.get_kind_display()}登记",
+                lines=_event_lines(entry, old=event, reason=reason),
+                action="确认更正",
+                back=reverse("gazette:event-correct", args=[event.pk]),
+            )
+    return render(
         request,
-        form,
-        lambda data: event_record(
-            actor=request.user,
-            number=data["number"],
-            kind=data["kind"],
-            date=data["date"],
-            cause_number=data["cause_number"],
-            cause_line=data["cause_line"],
-            clauses=data["clauses"],
-            note=data["note"],
-        ),
-        success="已登记。",
-    ):
-        return redirect("gazette:register")
-    return render(request, "gazette/event_form.html", {"form": form})
+        "gazette/event_correct.html",
+        {"form": form, "event": event, "documents": _documents_list(), "history": _event_history(event)},
+    )
+
+
+def _event_history(event: DocumentEvent) -> list[DocumentEvent]:
+    """The chain of entries an entry replaced, oldest first, and those that replaced it."""
+    chain = [event]
+    earlier = DocumentEvent.history.filter(superseded_by=event).first()
+    while earlier is not None and len(chain) < 50:
+        chain.insert(0, earlier)
+        earlier = DocumentEvent.history.filter(superseded_by=earlier).first()
+    later = event.superseded_by
+    while later is not None and len(chain) < 100:
+        chain.append(later)
+        later = later.superseded_by
+    return chain
 
 
 def retained_enter(request):
@@ -517,5 +684,11 @@ def person_detail(request, person: str):
     return render(
         request,
         "gazette/person.html",
-        {"person": person, "posts": posts, "decisions": personnel_list(person=person).filter(person=person)},
+        {
+            "person": person,
+            "posts": posts,
+            "decisions": personnel_list(person=person).filter(person=person),
+            # the probation and secondment ends rest on reading P2: the page says which answer and links to it
+            "period_reading": period_reading(business_date()),
+        },
     )

@@ -46,6 +46,12 @@ def test_register_walk(browser, live_server, gazette, phone):
     assert "自2024年1月1日起" in text and "长者食堂" in text
     check_page(page, f"gazette-affected-{suffix}")
 
+    # the list filtered by words: ranked by relevance, the matches highlighted, and the page says so
+    page.goto(f"{base}/gazette/?q=清洁取暖 补贴")
+    assert "按相关度排列" in page.inner_text("#list-order")
+    assert page.locator("#documents mark").count() > 0
+    check_page(page, f"gazette-list-ranked-{suffix}")
+
     # a person's posts over time
     page.goto(f"{base}/gazette/posts/?post=县工业和信息化局副局长&on=2021-08-25")
     assert "杨凡" in page.inner_text("#memberships")
@@ -54,3 +60,38 @@ def test_register_walk(browser, live_server, gazette, phone):
     posts = page.inner_text("#posts")
     assert "县新型工业发展服务中心副主任" in posts and "试用期至2022年8月24日" in posts
     check_page(page, f"gazette-person-{suffix}")
+
+
+@pytest.mark.parametrize("phone", WIDTHS)
+def test_an_administrator_records_and_corrects_an_amendment(browser, live_server, gazette, make_user, phone):
+    """The entry form, its confirmation page and the correction page, at desktop and phone width."""
+    base = live_server.url
+    suffix = "phone" if phone else "desktop"
+    make_user("walk-register-admin", "system_admin")
+    page = open_as(browser, base, "walk-register-admin", phone=phone)
+    page.goto(f"{base}/gazette/register/")
+    page.click("#event-new")
+    page.fill("input[name=number]", "高政办发〔2021〕2号")
+    page.select_option("select[name=kind]", "amended")
+    page.fill("input[name=date]", "2022-01-01")
+    page.fill("input[name=cause_number]", "高政办发〔2021〕3号")
+    page.fill("input[name=clauses]", "五、（一）2")
+    page.fill("input[name=version]", "2")
+    page.fill("textarea[name=note]", "补贴标准调整")
+    check_page(page, f"gazette-event-form-{suffix}")
+    page.click("#event-form button[type=submit]")
+    lines = page.inner_text("#confirm-lines")
+    assert "自2022年1月1日起" in lines and "所涉条款 五、（一）2" in lines and "第2版" in lines
+    check_page(page, f"gazette-event-confirm-{suffix}")
+    page.click("#confirm-yes")
+    assert "已登记" in page.inner_text("main")
+    page.click("#events >> a.event-correct")
+    page.fill("input[name=date]", "2022-02-01")
+    page.fill("textarea[name=reason]", "生效日期录错")
+    page.click("#event-correct-form button[type=submit]")
+    assert "更正原登记" in page.inner_text("#confirm-lines")
+    page.click("#confirm-yes")
+    assert "已更正" in page.inner_text("main")
+    page.goto(f"{base}/gazette/register/?history=1&kind=amended")
+    assert "更正理由：生效日期录错" in page.inner_text("#events")
+    check_page(page, f"gazette-register-history-{suffix}")

@@ -97,12 +97,14 @@ def test_the_administrator_records_a_repeal_and_the_retained_list(client, make_u
         "kind": "repealed",
         "date": "2023-06-01",
         "cause_number": "高政办发〔2021〕3号",
+        "note": "县政府决定废止",
     }
-    refused = client.post(reverse("gazette:event-new"), data)  # no confirmation ticked
-    assert refused.status_code == 200 and not DocumentEvent.objects.filter(kind="repealed").exists()
-    wrong = client.post(reverse("gazette:event-new"), {**data, "cause_number": "某文件", "confirm": "on"})
+    preview = client.post(reverse("gazette:event-new"), data)  # the confirmation page first
+    assert 'id="confirm-box"' in preview.content.decode()
+    assert preview.status_code == 200 and not DocumentEvent.objects.filter(kind="repealed").exists()
+    wrong = client.post(reverse("gazette:event-new"), {**data, "cause_number": "某文件", "confirmed": "1"})
     assert "依据文件" in wrong.content.decode() and not DocumentEvent.objects.filter(kind="repealed").exists()
-    done = client.post(reverse("gazette:event-new"), {**data, "confirm": "on"})
+    done = client.post(reverse("gazette:event-new"), {**data, "confirmed": "1"})
     assert done.status_code == 302 and DocumentEvent.objects.filter(kind="repealed", number=CANTEENS).exists()
     short = client.post(reverse("gazette:retained"), {"text": "\n".join(RETAINED[:3]), "confirm": "on"})
     assert "录入的是 3 件" in short.content.decode()
