@@ -518,7 +518,7 @@ def _confirm(request, *, title: str, lines: list[str], action: str, back: str):
         (name, value)
         for name in request.POST
         for value in request.POST.getlist(name)
-        if name not in ("csrfmiddlewaretoken", "confirmed")
+        if name not in ("csrfmiddlewaretoken", "confirmed", "edit")
     ]
     return render(
         request,
@@ -553,7 +553,7 @@ def event_new(request):
         raise PermissionDenied("只有公报管理员可以登记文件事件")
     initial = {"number": request.GET.get("number", "")[:64]}
     form = EventForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and request.POST.get("edit") != "1" and form.is_valid():
         fields = {"number": form.cleaned_data["number"], **_event_fields(form.cleaned_data)}
         try:
             if request.POST.get("confirmed") == "1":
@@ -591,7 +591,7 @@ def event_correct_page(request, pk: int):
         "note": event.note,
     }
     form = EventCorrectForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and request.POST.get("edit") != "1" and form.is_valid():
         fields = _event_fields(form.cleaned_data)
         reason = form.cleaned_data["reason"]
         try:

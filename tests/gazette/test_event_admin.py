@@ -205,6 +205,10 @@ def test_the_page_confirms_before_it_records(client, admin):
     assert preview.status_code == 200 and 'id="confirm-box"' in html
     assert "2022年1月1日" in html and "高政办发〔2021〕3号《" in html and "所涉条款 五、（一）2：" in html
     assert "第2版" in html and not DocumentEvent.objects.filter(kind="amended").exists()
+    # 返回修改 goes back to the form with what was typed, and records nothing.
+    back = client.post(reverse("gazette:event-new"), {**data, "edit": "1"}).content.decode()
+    assert 'id="confirm-box"' not in back and '补贴标准调整</textarea>' in back and 'value="五、（一）2"' in back
+    assert not DocumentEvent.objects.filter(kind="amended").exists()
     done = client.post(reverse("gazette:event-new"), {**data, "confirmed": "1"})
     assert done.status_code == 302
     event = DocumentEvent.objects.get(kind="amended", number=CANTEENS)
