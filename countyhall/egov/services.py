@@ -64,16 +64,49 @@ def _with(result: dict, *extra: Citation) -> dict:
     return {**result, "citations": citations}
 
 
+# What a file of each kind begins with (as canteens' duty reports check): a renamed program (MZ…) or web page is not a
+# document. Word/Excel 2007+, OFD and ZIP are ZIP packages; the older Word/Excel and WPS/ET files are compound
+# files (WPS Office also writes its formats as ZIP packages, so both are accepted for them).
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+UPLOAD_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".doc": _OLE,
+    ".xls": _OLE,
+    ".wps": _OLE + _ZIP,
+    ".et": _OLE + _ZIP,
+    ".docx": _ZIP,
+    ".xlsx": _ZIP,
+    ".ofd": _ZIP,
+    ".zip": _ZIP,
+    ".rar": (b"Rar!\x1a\x07",),
+}
+
+
+def _file_head(upload, size: int = 16) -> bytes:
+    upload.seek(0)
+    head = upload.read(size)
+    upload.seek(0)
+    return head if isinstance(head, bytes) else head.encode()
+
+
 def _check_upload(field: str, upload) -> None:
     if upload is None:
         raise ServiceError(field, "请选择要上传的文件。")
-    suffix = PurePath(upload.name or "").suffix.lower()
+    name = upload.name or ""
+    # A browser sends a bare name; a name with a folder in it ("../../x.pdf") comes from a script and would make
+    # the storage refuse it with SuspiciousFileOperation (a 500) rather than a message.
+    if "/" in name or "\\" in name or name.strip(". ") == "":
+        raise ServiceError(field, "文件名不能包含路径（“/”“\\”或“..”）。")
+    suffix = PurePath(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise ServiceError(field, f"文件格式须为：{'、'.join(sorted(s[1:] for s in UPLOAD_SUFFIXES))}。")
     if not upload.size:
         raise ServiceError(field, "上传的文件是空的。")
     if upload.size > UPLOAD_MAX_BYTES:
         raise ServiceError(field, f"文件不能大于{UPLOAD_MAX_BYTES // (1024 * 1024)}MB。")
+    if not _file_head(upload).startswith(UPLOAD_SIGNATURES[suffix]):
+        raise ServiceError(field, f"文件内容不是{suffix[1:].upper()}格式（与扩展名不符）。")
 
 
 def _text(field: str, value: str, message: str, *, max_length: int = 200) -> str:
@@ -85,19 +118,29 @@ def _text(field: str, value: str, message: str, *, max_length: int = 200) -> str
     return value
 
 
-def _money(field: str, value, label: str) -> Decimal:
-    if isinstance(value, float) or value is None:
-        raise ServiceError(field, f"{label}须为以元为单位、最多两位小数的金额。")
+# MONEY is max_digits 14 with 2 places: below this bound every amount fits its column (and Decimal's 28-digit
+# context can quantize it; "1e30".quantize(0.01) raises InvalidOperation instead of answering).
+MONEY_LIMIT = Decimal("1000000000000")
+
+
+def _money(field: str, value, label: str, *, positive: bool = True) -> Decimal:
+    """An amount in yuan with fen precision: a decimal string or Decimal (a float or bool is refused), finite, within
+    the column's range; `positive` for sums paid or contracted (a design change's effect may be a saving, < 0)."""
+    message = f"{label}须为以元为单位、最多两位小数的金额。"
+    if isinstance(value, float | bool) or value is None:
+        raise ServiceError(field, message)
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except ArithmeticError as exc:
-        raise ServiceError(field, f"{label}须为以元为单位、最多两位小数的金额。") from exc
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise ServiceError(field, f"{label}须为以元为单位、最多两位小数的金额。")
-    if amount <= 0:
-        raise ServiceError(field, f"{label}须大于0。")
-    if amount >= Decimal("1000000000000"):
+        raise ServiceError(field, message) from exc
+    if not amount.is_finite():
+        raise ServiceError(field, message)
+    if abs(amount) >= MONEY_LIMIT:
         raise ServiceError(field, f"{label}超出可登记的范围。")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ServiceError(field, message)
+    if positive and amount <= 0:
+        raise ServiceError(field, f"{label}须大于0。")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -450,6 +493,10 @@ def application_assess(
     require(access.can_assess_application(actor, application), "只有县大数据局可以认定技术设计复杂程度。")
     if application.status in (Status.DRAFT, Status.REFUSED_LATE, Status.DEFERRED):
         raise ServiceError("status", "申报提交后才能认定。")
+    if application.status not in (Status.SUBMITTED, Status.SECRECY_REVIEW):
+        # review_start decided on this assessment (the consulting firm 3.4 requires): rewriting it afterwards would
+        # change the basis of a review already under way or decided.
+        raise ServiceError("status", "项目已进入评审或已有结论，不能再修改技术设计复杂程度的认定。")
     if technically_complex:
         reason = _text("reason", reason, "认定技术设计较为复杂须写明理由。")
     for field, day in (
@@ -525,9 +572,15 @@ def development_approval_record(
     """3.7: 县发改局's 立项审批 of a project in the county major-project investment plan."""
     application = _locked(Application, application.pk)
     require(access.can_record_development_approval(actor, application), "只有县发改局可以登记立项审批。")
+    if application.status in (Status.DRAFT, Status.REFUSED_LATE, Status.DEFERRED):
+        raise ServiceError("status", "申报提交后才能登记立项审批。")
+    if application.development_approval:
+        # The plan was (or will be) compiled on this approval (3.7): a second one would rewrite a decided record.
+        raise ServiceError(
+            "reference", f"立项审批已登记（{application.development_approval}），不能重复登记。"
+        )
     reference = _text("reference", reference, "请填写立项批复文号。", max_length=100)
-    if approved_on > business_date():
-        raise ServiceError("approved_on", "批复日期不能晚于今天。")
+    approved_on = _day("approved_on", approved_on, "批复日期")
     before = model_snapshot(application)
     application.development_approval, application.development_approved_on = reference, approved_on
     application.save(update_fields=["development_approval", "development_approved_on"])
@@ -1401,21 +1454,17 @@ def design_change_report(
     _started(application)
     _not_held(application)
     description = _text("description", description, "请填写变更内容。", max_length=4000)
-    try:
-        effect = Decimal(str(budget_effect if budget_effect not in (None, "") else "0").replace(",", ""))
-    except ArithmeticError as exc:
-        raise ServiceError("budget_effect", "对投资的影响须为以元为单位、最多两位小数的金额。") from exc
-    if (
-        isinstance(budget_effect, float)
-        or not effect.is_finite()
-        or effect != effect.quantize(Decimal("0.01"))
-    ):
-        raise ServiceError("budget_effect", "对投资的影响须为以元为单位、最多两位小数的金额。")
+    effect = _money(
+        "budget_effect",
+        "0" if budget_effect is None or budget_effect == "" else budget_effect,
+        "对投资的影响",
+        positive=False,
+    )
     change = DesignChange.objects.create(
         application=application,
         description=description,
         major=bool(major),
-        budget_effect=effect.quantize(Decimal("0.01")),
+        budget_effect=effect,
         status=DesignChange.Status.REPORTED if major else DesignChange.Status.NOT_MAJOR,
         reported_on=business_date(),
         reported_by=actor_user(actor),
@@ -1466,8 +1515,12 @@ def inspection_record(
     重大问题 (the ground of a sanction, 5.6)."""
     application = _locked(Application, application.pk)
     require(access.can_inspect(actor), "只有县大数据局可以登记监督检查。")
-    _started(application)
+    construction = _started(application)
     inspected_on = _day("inspected_on", inspected_on, "检查日期")
+    if inspected_on < construction.started_on:
+        raise ServiceError(
+            "inspected_on", "检查日期不能早于开工日期（1号 三、（三）4：对建设过程的监督检查）。"
+        )
     participants = _text(
         "participants", participants, "请填写参加检查的单位（财政、审计部门及技术支撑单位）。"
     )
@@ -1480,6 +1533,8 @@ def inspection_record(
         recorded_by=actor_user(actor),
     )
     for index, finding in enumerate(findings or [], start=1):
+        if not isinstance(finding, dict):
+            raise ServiceError(f"finding_{index}", f"第{index}个问题应写明问题、是否重大和整改期限。")
         description = _text(
             f"finding_{index}", finding.get("description", ""), f"请填写第{index}个问题。", max_length=2000
         )
@@ -1636,16 +1691,26 @@ def sanction_lift(*, actor, sanction: Sanction, reason: str) -> Sanction:
 
 @transaction.atomic
 def payment_record(
-    *, actor, application: Application, kind: str, amount, paid_on: dt.date, note: str = ""
+    *, actor, application: Application, kind: str, amount, paid_on: dt.date, note: str = "", once: str = ""
 ) -> Payment:
     """财政局 records money for a project only when egov.funding_allowed allows it; a post-acceptance payment is also
-    capped by the settlement review's amount (reading D610). A refusal names every reason; nothing is written."""
+    capped by the settlement review's amount (reading D610). A refusal names every reason; nothing is written.
+    `once`: the confirmation page's one-time token, kept in the audit row; the same token again (a replayed
+    confirmation) is refused. The project's row lock makes two simultaneous confirmations wait for each other."""
     application = _locked(Application, application.pk)
     require(access.can_record_payment(actor), "只有县财政局可以登记拨款。")
+    once = (once or "").strip()[:64]
+    if once and AuditEntry.objects.filter(object_type="egov.Payment", after__confirmation=once).exists():
+        raise ServiceError("once", "该拨款已经提交登记，未重复登记（每个确认页面只能提交一次）。")
     if kind not in Payment.Kind.values:
         raise ServiceError("kind", "资金类别须为列入预算安排资金、进度款、验收后付款或追加投资。")
     amount = _money("amount", amount, "金额")
     paid_on = _day("paid_on", paid_on, "拨付日期")
+    if application.submitted_on and paid_on < application.submitted_on:
+        # Money follows the plan (4.9), and the plan follows the application: a date before it is a typing error.
+        raise ServiceError(
+            "paid_on", f"拨付日期不能早于项目申报日期（{chinese_date(application.submitted_on)}）。"
+        )
     terms = funding_allowed_terms(payment_kind=kind, **selectors.funding_inputs(application))
     if not terms.data["allowed"]:
         raise ServiceError(
@@ -1672,7 +1737,13 @@ def payment_record(
         terms=_json(terms),
         recorded_by=actor_user(actor),
     )
-    _audit(actor, payment, None, action=AuditEntry.Action.CREATE, note=f"登记{payment.get_kind_display()}")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=payment,
+        after={**model_snapshot(payment), **({"confirmation": once} if once else {})},
+        note=f"登记{payment.get_kind_display()}",
+    )
     return payment
 
 
@@ -1704,6 +1775,10 @@ def preliminary_acceptance_record(
     accepted_on = _day("accepted_on", accepted_on, "初步验收日期")
     if trial_start_on < construction.started_on:
         raise ServiceError("trial_start_on", "试运行开始日期不能早于开工日期。")
+    if accepted_on < trial_start_on:
+        raise ServiceError(
+            "accepted_on", "初步验收日期不能早于试运行开始日期（1号 三、（四）1：试运行后初步验收）。"
+        )
     exemption_reason = (exemption_reason or "").strip()[:300]
     trial = trial_run_satisfied_terms(
         trial_start_on=trial_start_on,
@@ -1726,6 +1801,8 @@ def preliminary_acceptance_record(
                 "新开发的应用软件须委托有资质的评测评估机构测试，请填写机构名称（1号 三、（四）1）。",
             )
         _check_upload("test_report", test_report)
+    elif test_report is not None:
+        _check_upload("test_report", test_report)  # optional here, but a file kept is checked like any other
     _check_upload("security_assessment", security_assessment)
     preliminary = PreliminaryAcceptance(
         application=application,
