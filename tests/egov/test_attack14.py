@@ -328,3 +328,106 @@ def test_started_helper_is_usable(egov_users, planned, settings):
     # The fixtures above rely on the construction tests' helpers; keep them importable.
     app = planned()
     assert _procured(app, egov_users, settings).status == Procurement.Status.PROCURED
+
+
+# ---------------------------------------------------------------- the API: CSRF, another's token, fuzzed bodies
+
+ASPECTS = {"progress": "按计划", "funds": "规范", "operation": "平稳", "effect": "良好"}
+
+
+def test_a_session_post_without_csrf_is_refused_in_the_error_shape(egov_users, in_plan, figures):
+    from django.test import Client
+
+    from countyhall.egov.models import PerformanceEvaluation
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(egov_users["bigdata"])
+    body = {"evaluated_on": "2022-06-01", "score": "86", "verdict": "adequate", **ASPECTS}
+    response = client.post(
+        f"/api/v1/egov/applications/{in_plan['own'].pk}/evaluations", body, content_type="application/json"
+    )
+    assert response.status_code == 403 and "CSRF" in response.json()["error"]["message"]
+    assert not PerformanceEvaluation.objects.exists()
+
+
+def test_another_units_token_reads_and_writes_nothing_of_this_unit(client, egov_users, in_plan, figures):
+    from rest_framework.authtoken.models import Token
+
+    other = Token.objects.create(user=egov_users["other_unit"]).key
+    headers = {"HTTP_AUTHORIZATION": f"Token {other}"}
+    base = f"/api/v1/egov/applications/{in_plan['own'].pk}"
+    for path in ("", "/review", "/evaluations", "/ratings"):
+        answer = client.get(base + path, **headers)
+        assert answer.status_code == 404 and answer.json()["error"]["message"], path
+    posted = client.post(
+        base + "/evaluations",
+        {"evaluated_on": "2022-06-01", "score": "86", "verdict": "adequate", **ASPECTS},
+        content_type="application/json",
+        **headers,
+    )
+    assert posted.status_code == 404
+
+
+def test_fuzzed_evaluation_and_rating_bodies_answer_4xx_in_the_error_shape(
+    client, egov_users, in_plan, figures
+):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from countyhall.egov.models import PerformanceEvaluation, SupplierRating
+
+    client.force_login(egov_users["bigdata"])
+    base = f"/api/v1/egov/applications/{in_plan['own'].pk}"
+    nasty = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(10**30), max_value=10**30),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from(
+            [
+                "NaN",
+                "-Infinity",
+                "1e30",
+                "1e-30",
+                "86.555",
+                "-1",
+                "",
+                " ",
+                "0001-01-01",
+                "9999-12-31",
+                "2022-02-30",
+            ]
+        ),
+        st.text(max_size=30),
+        st.lists(st.integers(), max_size=2),
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    )
+    evaluation_fields = ["round", "evaluated_on", "score", "verdict", "rectification_due", *ASPECTS]
+    rating_fields = ["kind", "supplier", "score", "rated_on", "note"]
+
+    @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(
+        which=st.sampled_from(["evaluations", "ratings"]),
+        overrides=st.dictionaries(st.sampled_from(evaluation_fields + rating_fields), nasty, max_size=4),
+    )
+    def call(which, overrides):
+        body = (
+            {"evaluated_on": "2022-06-01", "score": "86", "verdict": "adequate", **ASPECTS}
+            if which == "evaluations"
+            else {
+                "kind": "supervisor",
+                "supplier": "甲监理",
+                "score": "90",
+                "rated_on": "2022-06-01",
+                "note": "履约良好",
+            }
+        )
+        before = (PerformanceEvaluation.objects.count(), SupplierRating.objects.count())
+        answer = client.post(f"{base}/{which}", {**body, **overrides}, content_type="application/json")
+        assert answer.status_code in (201, 400), (answer.status_code, overrides)
+        if answer.status_code == 400:
+            error = answer.json()["error"]
+            assert error["field"] and error["message"], overrides
+            assert (PerformanceEvaluation.objects.count(), SupplierRating.objects.count()) == before
+
+    call()
