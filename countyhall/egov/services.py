@@ -688,6 +688,14 @@ def review_start(
         mode_reason = _text("mode_reason", mode_reason, "100万元以下的项目组织现场评审，须写明理由。")
     if reviewer is None:
         raise ServiceError("reviewer", "请选择受托的第三方评审机构（1号 三、（二）1）。")
+    if (
+        reviewer.pk == application.unit_id
+        or not User.objects.filter(
+            organisation_id=reviewer.pk, is_active=True, role_grants__role=Role.EGOV_REVIEWER
+        ).exists()
+    ):
+        # Whoever is named here uploads the report (access.assigned_reviewer): a third-party review body only.
+        raise ServiceError("reviewer", "受托评审机构须为登记的第三方评审机构（1号 三、（二）1）。")
     review.mode, review.mode_terms = chosen, _json(terms)
     review.mode_reason = (mode_reason or "").strip()[:200] if chosen == Review.Mode.ONSITE else ""
     review.reviewer = reviewer
@@ -742,6 +750,9 @@ def onsite_step_record(
         )
     if held_on > business_date():
         raise ServiceError("held_on", "日期不能晚于今天。")
+    submitted_on = review.application.submitted_on
+    if submitted_on and held_on < submitted_on:
+        raise ServiceError("held_on", f"现场评审日期不能早于项目申报日期（{chinese_date(submitted_on)}）。")
     last = review.steps.order_by("-step").first()
     if last is not None and held_on < last.held_on:
         raise ServiceError("held_on", "后一步骤的日期不能早于前一步骤。")

@@ -431,3 +431,65 @@ def test_fuzzed_evaluation_and_rating_bodies_answer_4xx_in_the_error_shape(
             assert (PerformanceEvaluation.objects.count(), SupplierRating.objects.count()) == before
 
     call()
+
+
+# ---------------------------------------------------------------- ids posted by hand
+
+
+def test_a_huge_id_in_the_plan_change_form_is_a_message(client, egov_users, in_plan):
+    from countyhall.egov.models import AnnualPlan
+
+    client.force_login(egov_users["bigdata"])
+    response = client.post(
+        "/egov/plan/2022/",
+        {"action": "change", "reason": "紧急需要", "add": ["99999999999999999999"]},
+        follow=True,
+    )
+    assert response.status_code == 200 and "调入的项目" in _messages(response)
+    assert AnnualPlan.objects.count() == 1
+
+
+def test_the_review_body_is_a_registered_third_party_not_the_applicant(client, egov_users, draft):
+    from countyhall.core.models import Organisation
+
+    app = draft()
+    s.application_submit(actor=egov_users["unit"], application=app)
+    start = dict(actor=egov_users["bigdata"], application=app, migration_completed_as_required=True)
+    for org in (app.unit, Organisation.objects.get(pk=egov_users["finance"].organisation_id)):
+        _refused(lambda org=org: s.review_start(reviewer=org, **start), "reviewer", "第三方评审机构")
+    app.refresh_from_db()
+    assert app.status == Application.Status.SUBMITTED and not hasattr(app, "review")
+    client.force_login(egov_users["bigdata"])
+    response = client.post(
+        reverse("egov:application", args=[app.pk]),
+        {
+            "action": "review_start",
+            "migration_completed_as_required": "yes",
+            "reviewer": "99999999999999999999",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200 and "受托的第三方评审机构" in _messages(response)
+
+
+def test_an_onsite_step_before_the_application_is_refused(egov_users, draft, reviewer_org):
+    app = s.application_submit(actor=egov_users["unit"], application=draft(planned_investment="1500000.00"))
+    app.consulting_firm = "某咨询公司"
+    app.save()
+    review = s.review_start(
+        actor=egov_users["bigdata"],
+        application=app,
+        migration_completed_as_required=True,
+        reviewer=reviewer_org,
+    )
+    _refused(
+        lambda: s.onsite_step_record(
+            actor=egov_users["bigdata"],
+            review=review,
+            step=1,
+            held_on=D(1, 1, 1),
+            speakers="甲",
+            summary="乙",
+        ),
+        "held_on",
+    )
