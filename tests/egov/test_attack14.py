@@ -493,3 +493,31 @@ def test_an_onsite_step_before_the_application_is_refused(egov_users, draft, rev
         ),
         "held_on",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_confirmations_of_one_payment_record_one(egov_users, planned, settings):
+    """The double click that lands twice at once: the project's row lock makes the second wait and see the first."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises the two writers itself")
+    from tests.concurrency import run_concurrently
+
+    app = planned()
+    _started(app, egov_users, settings)
+    token = "t" * 32
+    results = run_concurrently(
+        2,
+        lambda i: s.payment_record(
+            actor=egov_users["finance"],
+            application=app,
+            kind="progress",
+            amount="1000.00",
+            paid_on=D(2022, 2, 10),
+            once=token,
+        ),
+    )
+    outcomes = sorted(r.field if isinstance(r, ServiceError) else type(r).__name__ for r in results)
+    assert outcomes == ["Payment", "once"], results
+    assert Payment.objects.filter(application=app).count() == 1
