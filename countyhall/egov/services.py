@@ -1727,6 +1727,19 @@ def payment_record(
         raise ServiceError(
             "kind", "不能拨付：" + "；".join(FUNDING_REASONS[r] for r in terms.data["reasons"]) + "。"
         )
+    passed = application.final_acceptances.filter(status=FinalAcceptance.Status.PASSED).first()
+    if passed is not None and kind != Payment.Kind.POST_ACCEPTANCE and paid_on >= passed.decided_on:
+        # D610 lets progress payments run before acceptance; money paid after it, whatever it is called, rests on the
+        # settlement review and its cap (6.10) — another kind must not carry it past both.
+        raise ServiceError(
+            "kind",
+            f"项目已于{chinese_date(passed.decided_on)}通过竣工验收，此后的拨款以结算评审为依据，"
+            "请按“验收后拨款”登记（1号 三、（四）2）。",
+        )
+    if kind == Payment.Kind.POST_ACCEPTANCE and passed is not None and paid_on < passed.decided_on:
+        raise ServiceError(
+            "paid_on", f"验收后拨款的拨付日期不能早于竣工验收日期（{chinese_date(passed.decided_on)}）。"
+        )
     if kind == Payment.Kind.POST_ACCEPTANCE:
         settled = application.settlement_review.settled_amount
         paid = sum(

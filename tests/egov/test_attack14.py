@@ -521,3 +521,28 @@ def test_two_simultaneous_confirmations_of_one_payment_record_one(egov_users, pl
     outcomes = sorted(r.field if isinstance(r, ServiceError) else type(r).__name__ for r in results)
     assert outcomes == ["Payment", "once"], results
     assert Payment.objects.filter(application=app).count() == 1
+
+
+def test_money_after_acceptance_is_post_acceptance_money_whatever_its_kind(egov_users, planned, settings):
+    from tests.egov.test_construction import _checklist, _preliminary
+
+    app = planned()
+    _started(app, egov_users, settings)
+    items = _checklist(egov_users)
+    _preliminary(app, egov_users, settings)
+    acceptance = s.final_acceptance_apply(actor=egov_users["unit"], application=app, received=items)
+    s.final_acceptance_decide(
+        actor=egov_users["bigdata"],
+        acceptance=acceptance,
+        key_params_match_plan=True,
+        catalogue_on_sharing_platform=True,
+        report_number="验收 1",
+    )
+    pay = dict(actor=egov_users["finance"], application=app, amount="500000.00")
+    for kind in ("progress", "additional_investment", "budget_allocation"):
+        _refused(
+            lambda kind=kind: s.payment_record(kind=kind, paid_on=D(2022, 6, 1), **pay), "kind", "验收后拨款"
+        )
+    # A progress payment made before the acceptance and entered late is still a progress payment.
+    late = s.payment_record(kind="progress", paid_on=D(2022, 5, 31), **pay)
+    assert late.kind == Payment.Kind.PROGRESS and Payment.objects.count() == 1
