@@ -546,3 +546,20 @@ def test_money_after_acceptance_is_post_acceptance_money_whatever_its_kind(egov_
     # A progress payment made before the acceptance and entered late is still a progress payment.
     late = s.payment_record(kind="progress", paid_on=D(2022, 5, 31), **pay)
     assert late.kind == Payment.Kind.PROGRESS and Payment.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_openings_of_a_plan_year_open_it_once(egov_users, settings):
+    from django.db import connection
+
+    from countyhall.egov.models import PlanYear
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises the two writers itself")
+    from tests.concurrency import run_concurrently
+
+    settings.BUSINESS_DATE = D(2021, 9, 15)
+    results = run_concurrently(2, lambda i: s.plan_year_open(actor=egov_users["bigdata"], year=2023))
+    outcomes = sorted(r.field if isinstance(r, ServiceError) else type(r).__name__ for r in results)
+    assert outcomes == ["PlanYear", "year"], results
+    assert PlanYear.objects.filter(year=2023).count() == 1
