@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import PurePath
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from countyhall.core.access import require
@@ -198,16 +198,21 @@ def plan_year_open(*, actor, year: int) -> PlanYear:
         raise ServiceError("year", f"{year}计划年度已经开启，不能重复开启。")
     terms = cycle_deadlines_terms(plan_year=year)
     result = terms.as_json()
-    plan_year = PlanYear.objects.create(
-        year=year,
-        application_due=terms.data["application_due"],
-        joint_review_due=terms.data["joint_review_due"],
-        annual_plan_due=terms.data["annual_plan_due"],
-        budget_year=terms.data["budget_year"],
-        citations=result["citations"],
-        policy_basis=basis_of(result),
-        opened_by=actor_user(actor),
-    )
+    try:
+        # Two clicks (or two tabs) at once both pass the check above on PostgreSQL; the unique year stops the second.
+        with transaction.atomic():
+            plan_year = PlanYear.objects.create(
+                year=year,
+                application_due=terms.data["application_due"],
+                joint_review_due=terms.data["joint_review_due"],
+                annual_plan_due=terms.data["annual_plan_due"],
+                budget_year=terms.data["budget_year"],
+                citations=result["citations"],
+                policy_basis=basis_of(result),
+                opened_by=actor_user(actor),
+            )
+    except IntegrityError:
+        raise ServiceError("year", f"{year}计划年度已经开启，不能重复开启。") from None
     audit_record(
         actor=actor, action=AuditEntry.Action.CREATE, instance=plan_year, after=model_snapshot(plan_year)
     )
@@ -234,7 +239,12 @@ def template_upload(*, actor, attachment: int, file, note: str = "") -> Template
         attachment=attachment, version=version, note=(note or "").strip()[:200], uploaded_by=actor_user(actor)
     )
     template.file.save(file.name, file, save=False)
-    template.save()
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError:
+        template.file.delete(save=False)
+        raise ServiceError("attachment", "同一附件的另一版本刚刚上传，请刷新页面后重试。") from None
     audit_record(
         actor=actor, action=AuditEntry.Action.CREATE, instance=template, after=model_snapshot(template)
     )
