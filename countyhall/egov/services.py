@@ -1123,6 +1123,21 @@ def _day(field: str, value, label: str, *, not_after_today: bool = True) -> dt.d
     return value
 
 
+# An input check, not a figure of 1号: a deadline typed as 9999-12-31 would never fall due (the acceptance on time,
+# 6.9; a rectification, 5.5), so a date further than this past its starting day is refused as a typing error.
+FAR_YEARS = 10
+
+
+def _not_far(field: str, value: dt.date, label: str, *, after: dt.date) -> dt.date:
+    try:
+        limit = after.replace(year=after.year + FAR_YEARS)
+    except ValueError:  # 29 February
+        limit = after.replace(year=after.year + FAR_YEARS, day=28)
+    if value > limit:
+        raise ServiceError(field, f"{label}不能晚于{chinese_date(limit)}（{FAR_YEARS}年以后），请核对。")
+    return value
+
+
 def _in_plan(application: Application) -> None:
     if application.status != Status.IN_PLAN:
         raise ServiceError(
@@ -1446,6 +1461,8 @@ def construction_start(
         raise ServiceError("started_on", "开工日期不能早于采购完成日期。")
     if planned_acceptance_on is not None and planned_acceptance_on <= started_on:
         raise ServiceError("planned_acceptance_on", "计划完成验收日期须晚于开工日期。")
+    if planned_acceptance_on is not None:
+        _not_far("planned_acceptance_on", planned_acceptance_on, "计划完成验收日期", after=started_on)
     before = model_snapshot(construction)
     construction.started_on, construction.started_by = started_on, actor_user(actor)
     construction.planned_acceptance_on = planned_acceptance_on
@@ -1564,6 +1581,7 @@ def inspection_record(
             raise ServiceError(
                 f"rectify_by_{index}", f"第{index}个问题的整改期限须为检查日期当日或之后的日期。"
             )
+        _not_far(f"rectify_by_{index}", rectify_by, f"第{index}个问题的整改期限", after=inspected_on)
         Finding.objects.create(
             inspection=inspection,
             description=description,
@@ -1876,6 +1894,17 @@ def _due(acceptance: FinalAcceptance) -> dt.date | None:
     return selectors.acceptance_clock_state(acceptance).due
 
 
+def _item_ids(field: str, values) -> list[int]:
+    """The checklist items a caller names: integers (a page posts them as digits); anything else is refused."""
+    ids = []
+    for value in values or []:
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isascii() or not text.isdigit() or len(text) > 18:
+            raise ServiceError(field, "请从附件7材料清单中选择。")
+        ids.append(int(text))
+    return ids
+
+
 def _materials(received: list[int] | None) -> dict:
     items = list(AcceptanceChecklistItem.objects.filter(active=True))
     if not items:
@@ -1883,7 +1912,7 @@ def _materials(received: list[int] | None) -> dict:
             "materials",
             "附件7《电子政务建设项目验收工作大纲》的材料清单尚未由管理员录入，暂不能申请竣工验收。",
         )
-    wanted = {int(i) for i in (received or [])}
+    wanted = set(_item_ids("materials", received))
     return {str(item.pk): {"name": item.name, "received": item.pk in wanted} for item in items}
 
 
@@ -1972,7 +2001,7 @@ def final_acceptance_materials(*, actor, acceptance: FinalAcceptance, received: 
     if acceptance.status != FinalAcceptance.Status.INCOMPLETE:
         raise ServiceError("materials", "只有材料不齐的验收申请可以补齐材料。")
     before = model_snapshot(acceptance)
-    wanted = {str(int(i)) for i in (received or [])}
+    wanted = {str(i) for i in _item_ids("materials", received)}
     for key, item in acceptance.materials.items():
         item["received"] = item["received"] or key in wanted
     today = business_date()
@@ -2010,7 +2039,7 @@ def final_acceptance_incomplete(
     require(access.can_accept(actor), "只有县大数据局可以确认验收材料。")
     if acceptance.status != FinalAcceptance.Status.RUNNING:
         raise ServiceError("missing", "只有正在计时的验收可以停止计时。")
-    keys = {str(int(i)) for i in (missing or [])} & set(acceptance.materials)
+    keys = {str(i) for i in _item_ids("missing", missing)} & set(acceptance.materials)
     if not keys:
         raise ServiceError("missing", "请选择不齐的材料（附件7清单中的项目）。")
     reason = _text("reason", reason, "请写明材料不齐的情况。", max_length=250)
@@ -2061,6 +2090,7 @@ def final_acceptance_decide(
             raise ServiceError(
                 "rectify_by", "验收不合格的，须确定整改期限（今天之后的日期）（1号 三、（四）2）。"
             )
+        _not_far("rectify_by", rectify_by, "整改期限", after=today)
     before = model_snapshot(acceptance)
     acceptance.key_params_match_plan = bool(key_params_match_plan)
     acceptance.catalogue_on_sharing_platform = bool(catalogue_on_sharing_platform)

@@ -563,3 +563,59 @@ def test_two_simultaneous_openings_of_a_plan_year_open_it_once(egov_users, setti
     outcomes = sorted(r.field if isinstance(r, ServiceError) else type(r).__name__ for r in results)
     assert outcomes == ["PlanYear", "year"], results
     assert PlanYear.objects.filter(year=2023).count() == 1
+
+
+# ---------------------------------------------------------------- deadlines that would never fall due
+
+
+def test_a_deadline_in_year_9999_is_refused(egov_users, planned, settings):
+    from countyhall.egov.models import Construction, Inspection
+
+    app = planned()
+    _procured(app, egov_users, settings, on=D(2022, 2, 10))
+    _refused(
+        lambda: s.construction_start(
+            actor=egov_users["unit"],
+            application=app,
+            started_on=D(2022, 2, 10),
+            planned_acceptance_on=D(9999, 12, 31),
+        ),
+        "planned_acceptance_on",
+        "请核对",
+    )
+    assert not Construction.objects.filter(application=app, started_on__isnull=False).exists()
+    s.construction_start(
+        actor=egov_users["unit"],
+        application=app,
+        started_on=D(2022, 2, 10),
+        planned_acceptance_on=D(2022, 12, 31),
+    )
+    _refused(
+        lambda: s.inspection_record(
+            actor=egov_users["bigdata"],
+            application=app,
+            inspected_on=D(2022, 2, 10),
+            participants="县财政局",
+            scope="进度",
+            findings=[{"description": "进度滞后", "major": False, "rectify_by": D(9999, 12, 31)}],
+        ),
+        "rectify_by_1",
+    )
+    assert not Inspection.objects.exists()  # the inspection and its findings stand or fall together
+
+
+def test_checklist_ids_from_a_script_are_a_message(egov_users, planned, settings):
+    from tests.egov.test_construction import _checklist, _preliminary
+
+    app = planned()
+    _started(app, egov_users, settings)
+    _checklist(egov_users)
+    _preliminary(app, egov_users, settings)
+    for received in (["abc"], [True], ["99999999999999999999"]):
+        _refused(
+            lambda received=received: s.final_acceptance_apply(
+                actor=egov_users["unit"], application=app, received=received
+            ),
+            "materials",
+        )
+    assert not app.final_acceptances.exists()
