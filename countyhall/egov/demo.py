@@ -96,7 +96,10 @@ def _review(users, application, *, approved: str, steps: int = 5, report=True, s
                 actor=users["dashuju"],
                 review=review,
                 step=step,
-                held_on=dt.date(2021, 11, 10) if application.plan_year.year == 2022 else dt.date(2022, 6, 10),
+                # Not before the application (onsite_step_record refuses that): plan year 2023's is the day it came.
+                held_on=dt.date(2021, 11, 10)
+                if application.plan_year.year == 2022
+                else review.application.submitted_on,
                 speakers=("申报单位", "评审专家组", "县财政局", "县大数据局", "评审组")[step - 1],
                 summary="（示例）意见与讨论",
             )

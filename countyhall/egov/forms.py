@@ -22,6 +22,28 @@ EIGHT_KINDS = {
 }
 
 
+def _small_ids(values) -> None:
+    """An id posted by hand ("99999999999999999999") reaches the database as an integer SQLite cannot hold
+    (OverflowError, a 500); anything but a short run of digits is refused as an invalid choice first."""
+    for value in values:
+        text = str(value).strip()
+        if text and (not text.isascii() or not text.isdigit() or len(text) > 18):
+            raise forms.ValidationError("所选项目不存在或不可选。", code="invalid_choice")
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        _small_ids([value] if value not in self.empty_values else [])
+        return super().to_python(value)
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    def clean(self, value):
+        if isinstance(value, list | tuple):
+            _small_ids(value)
+        return super().clean(value)
+
+
 def _yes_no(label: str, help_text: str = "") -> forms.ChoiceField:
     return forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect, help_text=help_text)
 
@@ -185,7 +207,7 @@ class ReviewStartForm(forms.Form):
         choices=[("", "按投资额确定（100万元以下书面，100万元（含）以上现场）"), *Review.Mode.choices],
     )
     mode_reason = forms.CharField(label="100万元以下仍组织现场评审的理由", max_length=200, required=False)
-    reviewer = forms.ModelChoiceField(
+    reviewer = IdChoiceField(
         label="受托的第三方评审机构", queryset=Organisation.objects.none(), required=False
     )
 
@@ -255,13 +277,13 @@ class ApproveForm(forms.Form):
 
 class PlanChangeForm(forms.Form):
     reason = forms.CharField(label="调整理由（特殊或紧急情况）", widget=forms.Textarea(attrs={"rows": 3}))
-    add = forms.ModelMultipleChoiceField(
+    add = IdsChoiceField(
         label="调入的项目（须已形成支持的审核意见）",
         required=False,
         queryset=Application.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    remove = forms.ModelMultipleChoiceField(
+    remove = IdsChoiceField(
         label="调出的项目",
         required=False,
         queryset=Application.objects.none(),

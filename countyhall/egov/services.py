@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import PurePath
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from countyhall.core.access import require
@@ -64,16 +64,49 @@ def _with(result: dict, *extra: Citation) -> dict:
     return {**result, "citations": citations}
 
 
+# What a file of each kind begins with (as canteens' duty reports check): a renamed program (MZ…) or web page is not a
+# document. Word/Excel 2007+, OFD and ZIP are ZIP packages; the older Word/Excel and WPS/ET files are compound
+# files (WPS Office also writes its formats as ZIP packages, so both are accepted for them).
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+UPLOAD_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".doc": _OLE,
+    ".xls": _OLE,
+    ".wps": _OLE + _ZIP,
+    ".et": _OLE + _ZIP,
+    ".docx": _ZIP,
+    ".xlsx": _ZIP,
+    ".ofd": _ZIP,
+    ".zip": _ZIP,
+    ".rar": (b"Rar!\x1a\x07",),
+}
+
+
+def _file_head(upload, size: int = 16) -> bytes:
+    upload.seek(0)
+    head = upload.read(size)
+    upload.seek(0)
+    return head if isinstance(head, bytes) else head.encode()
+
+
 def _check_upload(field: str, upload) -> None:
     if upload is None:
         raise ServiceError(field, "请选择要上传的文件。")
-    suffix = PurePath(upload.name or "").suffix.lower()
+    name = upload.name or ""
+    # A browser sends a bare name; a name with a folder in it ("../../x.pdf") comes from a script and would make
+    # the storage refuse it with SuspiciousFileOperation (a 500) rather than a message.
+    if "/" in name or "\\" in name or name.strip(". ") == "":
+        raise ServiceError(field, "文件名不能包含路径（“/”“\\”或“..”）。")
+    suffix = PurePath(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise ServiceError(field, f"文件格式须为：{'、'.join(sorted(s[1:] for s in UPLOAD_SUFFIXES))}。")
     if not upload.size:
         raise ServiceError(field, "上传的文件是空的。")
     if upload.size > UPLOAD_MAX_BYTES:
         raise ServiceError(field, f"文件不能大于{UPLOAD_MAX_BYTES // (1024 * 1024)}MB。")
+    if not _file_head(upload).startswith(UPLOAD_SIGNATURES[suffix]):
+        raise ServiceError(field, f"文件内容不是{suffix[1:].upper()}格式（与扩展名不符）。")
 
 
 def _text(field: str, value: str, message: str, *, max_length: int = 200) -> str:
@@ -85,19 +118,29 @@ def _text(field: str, value: str, message: str, *, max_length: int = 200) -> str
     return value
 
 
-def _money(field: str, value, label: str) -> Decimal:
-    if isinstance(value, float) or value is None:
-        raise ServiceError(field, f"{label}须为以元为单位、最多两位小数的金额。")
+# MONEY is max_digits 14 with 2 places: below this bound every amount fits its column (and Decimal's 28-digit
+# context can quantize it; "1e30".quantize(0.01) raises InvalidOperation instead of answering).
+MONEY_LIMIT = Decimal("1000000000000")
+
+
+def _money(field: str, value, label: str, *, positive: bool = True) -> Decimal:
+    """An amount in yuan with fen precision: a decimal string or Decimal (a float or bool is refused), finite, within
+    the column's range; `positive` for sums paid or contracted (a design change's effect may be a saving, < 0)."""
+    message = f"{label}须为以元为单位、最多两位小数的金额。"
+    if isinstance(value, float | bool) or value is None:
+        raise ServiceError(field, message)
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except ArithmeticError as exc:
-        raise ServiceError(field, f"{label}须为以元为单位、最多两位小数的金额。") from exc
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise ServiceError(field, f"{label}须为以元为单位、最多两位小数的金额。")
-    if amount <= 0:
-        raise ServiceError(field, f"{label}须大于0。")
-    if amount >= Decimal("1000000000000"):
+        raise ServiceError(field, message) from exc
+    if not amount.is_finite():
+        raise ServiceError(field, message)
+    if abs(amount) >= MONEY_LIMIT:
         raise ServiceError(field, f"{label}超出可登记的范围。")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ServiceError(field, message)
+    if positive and amount <= 0:
+        raise ServiceError(field, f"{label}须大于0。")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -155,16 +198,21 @@ def plan_year_open(*, actor, year: int) -> PlanYear:
         raise ServiceError("year", f"{year}计划年度已经开启，不能重复开启。")
     terms = cycle_deadlines_terms(plan_year=year)
     result = terms.as_json()
-    plan_year = PlanYear.objects.create(
-        year=year,
-        application_due=terms.data["application_due"],
-        joint_review_due=terms.data["joint_review_due"],
-        annual_plan_due=terms.data["annual_plan_due"],
-        budget_year=terms.data["budget_year"],
-        citations=result["citations"],
-        policy_basis=basis_of(result),
-        opened_by=actor_user(actor),
-    )
+    try:
+        # Two clicks (or two tabs) at once both pass the check above on PostgreSQL; the unique year stops the second.
+        with transaction.atomic():
+            plan_year = PlanYear.objects.create(
+                year=year,
+                application_due=terms.data["application_due"],
+                joint_review_due=terms.data["joint_review_due"],
+                annual_plan_due=terms.data["annual_plan_due"],
+                budget_year=terms.data["budget_year"],
+                citations=result["citations"],
+                policy_basis=basis_of(result),
+                opened_by=actor_user(actor),
+            )
+    except IntegrityError:
+        raise ServiceError("year", f"{year}计划年度已经开启，不能重复开启。") from None
     audit_record(
         actor=actor, action=AuditEntry.Action.CREATE, instance=plan_year, after=model_snapshot(plan_year)
     )
@@ -191,7 +239,12 @@ def template_upload(*, actor, attachment: int, file, note: str = "") -> Template
         attachment=attachment, version=version, note=(note or "").strip()[:200], uploaded_by=actor_user(actor)
     )
     template.file.save(file.name, file, save=False)
-    template.save()
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError:
+        template.file.delete(save=False)
+        raise ServiceError("attachment", "同一附件的另一版本刚刚上传，请刷新页面后重试。") from None
     audit_record(
         actor=actor, action=AuditEntry.Action.CREATE, instance=template, after=model_snapshot(template)
     )
@@ -450,6 +503,10 @@ def application_assess(
     require(access.can_assess_application(actor, application), "只有县大数据局可以认定技术设计复杂程度。")
     if application.status in (Status.DRAFT, Status.REFUSED_LATE, Status.DEFERRED):
         raise ServiceError("status", "申报提交后才能认定。")
+    if application.status not in (Status.SUBMITTED, Status.SECRECY_REVIEW):
+        # review_start decided on this assessment (the consulting firm 3.4 requires): rewriting it afterwards would
+        # change the basis of a review already under way or decided.
+        raise ServiceError("status", "项目已进入评审或已有结论，不能再修改技术设计复杂程度的认定。")
     if technically_complex:
         reason = _text("reason", reason, "认定技术设计较为复杂须写明理由。")
     for field, day in (
@@ -525,9 +582,15 @@ def development_approval_record(
     """3.7: 县发改局's 立项审批 of a project in the county major-project investment plan."""
     application = _locked(Application, application.pk)
     require(access.can_record_development_approval(actor, application), "只有县发改局可以登记立项审批。")
+    if application.status in (Status.DRAFT, Status.REFUSED_LATE, Status.DEFERRED):
+        raise ServiceError("status", "申报提交后才能登记立项审批。")
+    if application.development_approval:
+        # The plan was (or will be) compiled on this approval (3.7): a second one would rewrite a decided record.
+        raise ServiceError(
+            "reference", f"立项审批已登记（{application.development_approval}），不能重复登记。"
+        )
     reference = _text("reference", reference, "请填写立项批复文号。", max_length=100)
-    if approved_on > business_date():
-        raise ServiceError("approved_on", "批复日期不能晚于今天。")
+    approved_on = _day("approved_on", approved_on, "批复日期")
     before = model_snapshot(application)
     application.development_approval, application.development_approved_on = reference, approved_on
     application.save(update_fields=["development_approval", "development_approved_on"])
@@ -635,6 +698,14 @@ def review_start(
         mode_reason = _text("mode_reason", mode_reason, "100万元以下的项目组织现场评审，须写明理由。")
     if reviewer is None:
         raise ServiceError("reviewer", "请选择受托的第三方评审机构（1号 三、（二）1）。")
+    if (
+        reviewer.pk == application.unit_id
+        or not User.objects.filter(
+            organisation_id=reviewer.pk, is_active=True, role_grants__role=Role.EGOV_REVIEWER
+        ).exists()
+    ):
+        # Whoever is named here uploads the report (access.assigned_reviewer): a third-party review body only.
+        raise ServiceError("reviewer", "受托评审机构须为登记的第三方评审机构（1号 三、（二）1）。")
     review.mode, review.mode_terms = chosen, _json(terms)
     review.mode_reason = (mode_reason or "").strip()[:200] if chosen == Review.Mode.ONSITE else ""
     review.reviewer = reviewer
@@ -689,6 +760,9 @@ def onsite_step_record(
         )
     if held_on > business_date():
         raise ServiceError("held_on", "日期不能晚于今天。")
+    submitted_on = review.application.submitted_on
+    if submitted_on and held_on < submitted_on:
+        raise ServiceError("held_on", f"现场评审日期不能早于项目申报日期（{chinese_date(submitted_on)}）。")
     last = review.steps.order_by("-step").first()
     if last is not None and held_on < last.held_on:
         raise ServiceError("held_on", "后一步骤的日期不能早于前一步骤。")
@@ -1049,6 +1123,21 @@ def _day(field: str, value, label: str, *, not_after_today: bool = True) -> dt.d
     return value
 
 
+# An input check, not a figure of 1号: a deadline typed as 9999-12-31 would never fall due (the acceptance on time,
+# 6.9; a rectification, 5.5), so a date further than this past its starting day is refused as a typing error.
+FAR_YEARS = 10
+
+
+def _not_far(field: str, value: dt.date, label: str, *, after: dt.date) -> dt.date:
+    try:
+        limit = after.replace(year=after.year + FAR_YEARS)
+    except ValueError:  # 29 February
+        limit = after.replace(year=after.year + FAR_YEARS, day=28)
+    if value > limit:
+        raise ServiceError(field, f"{label}不能晚于{chinese_date(limit)}（{FAR_YEARS}年以后），请核对。")
+    return value
+
+
 def _in_plan(application: Application) -> None:
     if application.status != Status.IN_PLAN:
         raise ServiceError(
@@ -1372,6 +1461,8 @@ def construction_start(
         raise ServiceError("started_on", "开工日期不能早于采购完成日期。")
     if planned_acceptance_on is not None and planned_acceptance_on <= started_on:
         raise ServiceError("planned_acceptance_on", "计划完成验收日期须晚于开工日期。")
+    if planned_acceptance_on is not None:
+        _not_far("planned_acceptance_on", planned_acceptance_on, "计划完成验收日期", after=started_on)
     before = model_snapshot(construction)
     construction.started_on, construction.started_by = started_on, actor_user(actor)
     construction.planned_acceptance_on = planned_acceptance_on
@@ -1401,21 +1492,17 @@ def design_change_report(
     _started(application)
     _not_held(application)
     description = _text("description", description, "请填写变更内容。", max_length=4000)
-    try:
-        effect = Decimal(str(budget_effect if budget_effect not in (None, "") else "0").replace(",", ""))
-    except ArithmeticError as exc:
-        raise ServiceError("budget_effect", "对投资的影响须为以元为单位、最多两位小数的金额。") from exc
-    if (
-        isinstance(budget_effect, float)
-        or not effect.is_finite()
-        or effect != effect.quantize(Decimal("0.01"))
-    ):
-        raise ServiceError("budget_effect", "对投资的影响须为以元为单位、最多两位小数的金额。")
+    effect = _money(
+        "budget_effect",
+        "0" if budget_effect is None or budget_effect == "" else budget_effect,
+        "对投资的影响",
+        positive=False,
+    )
     change = DesignChange.objects.create(
         application=application,
         description=description,
         major=bool(major),
-        budget_effect=effect.quantize(Decimal("0.01")),
+        budget_effect=effect,
         status=DesignChange.Status.REPORTED if major else DesignChange.Status.NOT_MAJOR,
         reported_on=business_date(),
         reported_by=actor_user(actor),
@@ -1466,8 +1553,12 @@ def inspection_record(
     重大问题 (the ground of a sanction, 5.6)."""
     application = _locked(Application, application.pk)
     require(access.can_inspect(actor), "只有县大数据局可以登记监督检查。")
-    _started(application)
+    construction = _started(application)
     inspected_on = _day("inspected_on", inspected_on, "检查日期")
+    if inspected_on < construction.started_on:
+        raise ServiceError(
+            "inspected_on", "检查日期不能早于开工日期（1号 三、（三）4：对建设过程的监督检查）。"
+        )
     participants = _text(
         "participants", participants, "请填写参加检查的单位（财政、审计部门及技术支撑单位）。"
     )
@@ -1480,6 +1571,8 @@ def inspection_record(
         recorded_by=actor_user(actor),
     )
     for index, finding in enumerate(findings or [], start=1):
+        if not isinstance(finding, dict):
+            raise ServiceError(f"finding_{index}", f"第{index}个问题应写明问题、是否重大和整改期限。")
         description = _text(
             f"finding_{index}", finding.get("description", ""), f"请填写第{index}个问题。", max_length=2000
         )
@@ -1488,6 +1581,7 @@ def inspection_record(
             raise ServiceError(
                 f"rectify_by_{index}", f"第{index}个问题的整改期限须为检查日期当日或之后的日期。"
             )
+        _not_far(f"rectify_by_{index}", rectify_by, f"第{index}个问题的整改期限", after=inspected_on)
         Finding.objects.create(
             inspection=inspection,
             description=description,
@@ -1636,20 +1730,43 @@ def sanction_lift(*, actor, sanction: Sanction, reason: str) -> Sanction:
 
 @transaction.atomic
 def payment_record(
-    *, actor, application: Application, kind: str, amount, paid_on: dt.date, note: str = ""
+    *, actor, application: Application, kind: str, amount, paid_on: dt.date, note: str = "", once: str = ""
 ) -> Payment:
     """财政局 records money for a project only when egov.funding_allowed allows it; a post-acceptance payment is also
-    capped by the settlement review's amount (reading D610). A refusal names every reason; nothing is written."""
+    capped by the settlement review's amount (reading D610). A refusal names every reason; nothing is written.
+    `once`: the confirmation page's one-time token, kept in the audit row; the same token again (a replayed
+    confirmation) is refused. The project's row lock makes two simultaneous confirmations wait for each other."""
     application = _locked(Application, application.pk)
     require(access.can_record_payment(actor), "只有县财政局可以登记拨款。")
+    once = (once or "").strip()[:64]
+    if once and AuditEntry.objects.filter(object_type="egov.Payment", after__confirmation=once).exists():
+        raise ServiceError("once", "该拨款已经提交登记，未重复登记（每个确认页面只能提交一次）。")
     if kind not in Payment.Kind.values:
         raise ServiceError("kind", "资金类别须为列入预算安排资金、进度款、验收后付款或追加投资。")
     amount = _money("amount", amount, "金额")
     paid_on = _day("paid_on", paid_on, "拨付日期")
+    if application.submitted_on and paid_on < application.submitted_on:
+        # Money follows the plan (4.9), and the plan follows the application: a date before it is a typing error.
+        raise ServiceError(
+            "paid_on", f"拨付日期不能早于项目申报日期（{chinese_date(application.submitted_on)}）。"
+        )
     terms = funding_allowed_terms(payment_kind=kind, **selectors.funding_inputs(application))
     if not terms.data["allowed"]:
         raise ServiceError(
             "kind", "不能拨付：" + "；".join(FUNDING_REASONS[r] for r in terms.data["reasons"]) + "。"
+        )
+    passed = application.final_acceptances.filter(status=FinalAcceptance.Status.PASSED).first()
+    if passed is not None and kind != Payment.Kind.POST_ACCEPTANCE and paid_on >= passed.decided_on:
+        # D610 lets progress payments run before acceptance; money paid after it, whatever it is called, rests on the
+        # settlement review and its cap (6.10) — another kind must not carry it past both.
+        raise ServiceError(
+            "kind",
+            f"项目已于{chinese_date(passed.decided_on)}通过竣工验收，此后的拨款以结算评审为依据，"
+            "请按“验收后拨款”登记（1号 三、（四）2）。",
+        )
+    if kind == Payment.Kind.POST_ACCEPTANCE and passed is not None and paid_on < passed.decided_on:
+        raise ServiceError(
+            "paid_on", f"验收后拨款的拨付日期不能早于竣工验收日期（{chinese_date(passed.decided_on)}）。"
         )
     if kind == Payment.Kind.POST_ACCEPTANCE:
         settled = application.settlement_review.settled_amount
@@ -1672,7 +1789,13 @@ def payment_record(
         terms=_json(terms),
         recorded_by=actor_user(actor),
     )
-    _audit(actor, payment, None, action=AuditEntry.Action.CREATE, note=f"登记{payment.get_kind_display()}")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=payment,
+        after={**model_snapshot(payment), **({"confirmation": once} if once else {})},
+        note=f"登记{payment.get_kind_display()}",
+    )
     return payment
 
 
@@ -1704,6 +1827,10 @@ def preliminary_acceptance_record(
     accepted_on = _day("accepted_on", accepted_on, "初步验收日期")
     if trial_start_on < construction.started_on:
         raise ServiceError("trial_start_on", "试运行开始日期不能早于开工日期。")
+    if accepted_on < trial_start_on:
+        raise ServiceError(
+            "accepted_on", "初步验收日期不能早于试运行开始日期（1号 三、（四）1：试运行后初步验收）。"
+        )
     exemption_reason = (exemption_reason or "").strip()[:300]
     trial = trial_run_satisfied_terms(
         trial_start_on=trial_start_on,
@@ -1726,6 +1853,8 @@ def preliminary_acceptance_record(
                 "新开发的应用软件须委托有资质的评测评估机构测试，请填写机构名称（1号 三、（四）1）。",
             )
         _check_upload("test_report", test_report)
+    elif test_report is not None:
+        _check_upload("test_report", test_report)  # optional here, but a file kept is checked like any other
     _check_upload("security_assessment", security_assessment)
     preliminary = PreliminaryAcceptance(
         application=application,
@@ -1765,6 +1894,17 @@ def _due(acceptance: FinalAcceptance) -> dt.date | None:
     return selectors.acceptance_clock_state(acceptance).due
 
 
+def _item_ids(field: str, values) -> list[int]:
+    """The checklist items a caller names: integers (a page posts them as digits); anything else is refused."""
+    ids = []
+    for value in values or []:
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isascii() or not text.isdigit() or len(text) > 18:
+            raise ServiceError(field, "请从附件7材料清单中选择。")
+        ids.append(int(text))
+    return ids
+
+
 def _materials(received: list[int] | None) -> dict:
     items = list(AcceptanceChecklistItem.objects.filter(active=True))
     if not items:
@@ -1772,7 +1912,7 @@ def _materials(received: list[int] | None) -> dict:
             "materials",
             "附件7《电子政务建设项目验收工作大纲》的材料清单尚未由管理员录入，暂不能申请竣工验收。",
         )
-    wanted = {int(i) for i in (received or [])}
+    wanted = set(_item_ids("materials", received))
     return {str(item.pk): {"name": item.name, "received": item.pk in wanted} for item in items}
 
 
@@ -1866,7 +2006,7 @@ def final_acceptance_materials(*, actor, acceptance: FinalAcceptance, received: 
     if acceptance.status != FinalAcceptance.Status.INCOMPLETE:
         raise ServiceError("materials", "只有材料不齐的验收申请可以补齐材料。")
     before = model_snapshot(acceptance)
-    wanted = {str(int(i)) for i in (received or [])}
+    wanted = {str(i) for i in _item_ids("materials", received)}
     for key, item in acceptance.materials.items():
         item["received"] = item["received"] or key in wanted
     today = business_date()
@@ -1904,7 +2044,7 @@ def final_acceptance_incomplete(
     require(access.can_accept(actor), "只有县大数据局可以确认验收材料。")
     if acceptance.status != FinalAcceptance.Status.RUNNING:
         raise ServiceError("missing", "只有正在计时的验收可以停止计时。")
-    keys = {str(int(i)) for i in (missing or [])} & set(acceptance.materials)
+    keys = {str(i) for i in _item_ids("missing", missing)} & set(acceptance.materials)
     if not keys:
         raise ServiceError("missing", "请选择不齐的材料（附件7清单中的项目）。")
     reason = _text("reason", reason, "请写明材料不齐的情况。", max_length=250)
@@ -1955,6 +2095,7 @@ def final_acceptance_decide(
             raise ServiceError(
                 "rectify_by", "验收不合格的，须确定整改期限（今天之后的日期）（1号 三、（四）2）。"
             )
+        _not_far("rectify_by", rectify_by, "整改期限", after=today)
     before = model_snapshot(acceptance)
     acceptance.key_params_match_plan = bool(key_params_match_plan)
     acceptance.catalogue_on_sharing_platform = bool(catalogue_on_sharing_platform)

@@ -4,6 +4,9 @@ templates. Who may do what is egov.access; scope is egov.selectors; every write 
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -162,6 +165,28 @@ def application_edit(request, pk: int):
 ACTIONS = PostActions()
 
 
+# A hand-made POST (or a stale tab) may name an act whose record does not exist yet: a message, never a 500.
+def _review_required(application) -> Review:
+    review = _review_of(application)
+    if review is None:
+        raise ServiceError("status", "该项目尚未开始评审。")
+    return review
+
+
+def _procurement_required(application) -> Procurement:
+    procurement = Procurement.objects.filter(application=application).first()
+    if procurement is None:
+        raise ServiceError("status", "本项目尚未报送采购文件。")
+    return procurement
+
+
+def _acceptance_required(application) -> FinalAcceptance:
+    acceptance = selectors.latest_acceptance(application)
+    if acceptance is None:
+        raise ServiceError("status", "本项目尚未申请竣工验收。")
+    return acceptance
+
+
 @ACTIONS("document")
 def _document(request, application):
     data = form_data(forms.DocumentForm(request.POST, request.FILES))
@@ -232,7 +257,7 @@ def _review_start(request, application):
 @ACTIONS("step")
 def _step(request, application):
     data = form_data(forms.StepForm(request.POST))
-    review = application.review
+    review = _review_required(application)
     services.onsite_step_record(actor=request.user, review=review, step=review.steps.count() + 1, **data)
     return "现场评审步骤已记录。"
 
@@ -241,7 +266,10 @@ def _step(request, application):
 def _report(request, application):
     data = form_data(forms.ReportForm(request.POST, request.FILES))
     services.report_upload(
-        actor=request.user, review=application.review, file=data["report"], conclusion=data["conclusion"]
+        actor=request.user,
+        review=_review_required(application),
+        file=data["report"],
+        conclusion=data["conclusion"],
     )
     return "评审报告已上传。"
 
@@ -251,7 +279,7 @@ def _sign_technical(request, application):
     data = form_data(forms.SignForm(request.POST))
     services.sign_technical(
         actor=request.user,
-        review=application.review,
+        review=_review_required(application),
         supported=data["supported"] == "yes",
         opinion=data["opinion"],
     )
@@ -264,7 +292,7 @@ def _sign_fiscal(request, application):
     supported = data["supported"] == "yes"
     services.sign_fiscal(
         actor=request.user,
-        review=application.review,
+        review=_review_required(application),
         supported=supported,
         opinion=data["opinion"],
         approved_investment=data["approved_investment"] if supported else None,
@@ -310,7 +338,7 @@ def _procurement_review(request, application):
     data = form_data(forms.DecisionForm(request.POST))
     services.procurement_review(
         actor=request.user,
-        procurement=application.procurement,
+        procurement=_procurement_required(application),
         approved=data["approved"] == "yes",
         opinion=data["opinion"],
     )
@@ -320,7 +348,7 @@ def _procurement_review(request, application):
 @ACTIONS("procurement_record")
 def _procurement_record(request, application):
     data = form_data(forms.ProcurementRecordForm(request.POST))
-    services.procurement_record(actor=request.user, procurement=application.procurement, **data)
+    services.procurement_record(actor=request.user, procurement=_procurement_required(application), **data)
     return "采购结果已登记。"
 
 
@@ -444,7 +472,12 @@ def _sanction_lift(request, application):
 @ACTIONS("payment")
 def _payment(request, application):
     data = form_data(forms.PaymentForm(request.POST))
-    payment = services.payment_record(actor=request.user, application=application, **data)
+    # A payment is the one confirmed act that may rightly happen again, so its state cannot refuse a replay (the
+    # back button, a double click): the confirmation page's one-time token does, and the service keeps it.
+    once = request.POST.get("once", "")
+    if not ONCE.fullmatch(once):
+        raise ServiceError("once", "请在确认页面上核对后再登记拨款。")
+    payment = services.payment_record(actor=request.user, application=application, once=once, **data)
     return f"已登记{payment.get_kind_display()}。"
 
 
@@ -476,7 +509,7 @@ def _acceptance_materials(request, application):
     data = form_data(forms.MaterialsForm(request.POST, items=_items()))
     acceptance = services.final_acceptance_materials(
         actor=request.user,
-        acceptance=selectors.latest_acceptance(application),
+        acceptance=_acceptance_required(application),
         received=[int(i) for i in data["received"]],
     )
     return f"验收材料已登记：{acceptance.get_status_display()}。"
@@ -487,7 +520,7 @@ def _acceptance_incomplete(request, application):
     data = form_data(forms.IncompleteForm(request.POST, items=_items()))
     services.final_acceptance_incomplete(
         actor=request.user,
-        acceptance=selectors.latest_acceptance(application),
+        acceptance=_acceptance_required(application),
         missing=[int(i) for i in data["missing"]],
         reason=data["reason"],
     )
@@ -499,7 +532,7 @@ def _acceptance_decide(request, application):
     data = form_data(forms.AcceptanceDecideForm(request.POST))
     acceptance = services.final_acceptance_decide(
         actor=request.user,
-        acceptance=selectors.latest_acceptance(application),
+        acceptance=_acceptance_required(application),
         key_params_match_plan=data["key_params_match_plan"] == "yes",
         catalogue_on_sharing_platform=data["catalogue_on_sharing_platform"] == "yes",
         report_number=data["report_number"],
@@ -548,12 +581,16 @@ def _confirm_lines(request) -> list[str]:
     return lines
 
 
+ONCE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
 def _confirm_page(request, application, url: str):
     title, warning = CONFIRM[request.POST["action"]]
-    skip = {"csrfmiddlewaretoken", "confirmed"}
+    skip = {"csrfmiddlewaretoken", "confirmed", "once"}
     hidden = [
         (name, value) for name in request.POST for value in request.POST.getlist(name) if name not in skip
     ]
+    hidden.append(("once", secrets.token_urlsafe(24)))  # this page's one-time token (payment_record keeps it)
     return render(
         request,
         "egov/confirm.html",
