@@ -925,6 +925,15 @@ def plan(request, year: int | None = None):
             "current": current,
             "draft": next((v for v in versions if v.status == AnnualPlan.Status.DRAFT), None),
             "summary": selectors.plan_year_summary(plan_year) if plan_year else {},
+            # The plan is fed back to every unit (4.7) and lists every unit's projects; only the ones the reader may
+            # open are links (a unit following another unit's project met a 404).
+            "openable": set(
+                selectors.application_queryset_for_user(user)
+                .filter(plan_year=plan_year)
+                .values_list("pk", flat=True)
+            )
+            if plan_year
+            else set(),
             "statuses": dict(Application.Status.choices),
             "years": PlanYear.objects.order_by("-year"),
             "can": {

@@ -45,3 +45,43 @@ def test_the_templates_page_title_is_its_name_only(client, egov_users):
     title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     assert title.startswith("申报材料模板") and "<" not in title and "checklist" not in title
     assert html.count('id="checklist-title"') == 1
+
+
+def test_documents_and_the_review_carry_the_business_date_not_the_real_clock(
+    client, egov_users, draft, reviewer_org, settings
+):
+    """In the demo (business date pinned) a 2021 application's documents read "uploaded 2026年…", and the portfolio's
+    准予评审 evidence was dated the real day with "0天" — auto_now_add wrote the real clock."""
+    from countyhall.egov import portfolio, services
+
+    application = draft()  # uploaded on the pinned 2021-09-15
+    assert {d.uploaded_at.date() for d in application.documents.all()} == {settings.BUSINESS_DATE}
+    text = _text(_login(client, egov_users["unit"]).get(reverse("egov:application", args=[application.pk])))
+    assert re.search(r"附件1 电子政务建设项目申请文件（样稿）（第1版）\s*（2021年9月15日）", text), text
+    services.application_submit(actor=egov_users["unit"], application=application)
+    review = services.review_start(
+        actor=egov_users["bigdata"],
+        application=application,
+        migration_completed_as_required=True,
+        reviewer=reviewer_org,
+    )
+    assert review.started_at.date() == settings.BUSINESS_DATE
+    review.refresh_from_db()
+    assert review.started_at.date() == settings.BUSINESS_DATE
+    gate = next(g for g in portfolio.gates(application) if g["code"] == "admissibility")
+    assert gate["evidence_date"] == settings.BUSINESS_DATE
+
+
+def test_the_plan_links_only_the_projects_the_reader_may_open(client, egov_users, in_plan):
+    """The annual plan lists every unit's projects; a budget unit (or 县保密局, the reviewer) following another unit's
+    project from it met a 404. The others are named, not linked."""
+    own, other = in_plan["own"], in_plan["other"]
+    url = reverse("egov:plan-year", args=[own.plan_year.year])
+    html = _login(client, egov_users["unit"]).get(url).content.decode()
+    assert reverse("egov:application", args=[own.pk]) in html and "另一单位的系统" in html
+    assert reverse("egov:application", args=[other.pk]) not in html
+    for role in ("secrecy", "trading"):
+        html = _login(client, egov_users[role]).get(url).content.decode()
+        assert "另一单位的系统" in html and reverse("egov:application", args=[other.pk]) not in html, role
+    html = _login(client, egov_users["bigdata"]).get(url).content.decode()
+    assert reverse("egov:application", args=[other.pk]) in html
