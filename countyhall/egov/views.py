@@ -4,6 +4,7 @@ templates. Who may do what is egov.access; scope is egov.selectors; every write 
 
 from __future__ import annotations
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -191,7 +192,7 @@ def _secrecy(request, application):
     services.secrecy_confirm(
         actor=request.user,
         application=application,
-        confirmed=data["confirmed"] == "yes",
+        confirmed=data["decision"] == "yes",
         opinion=data["opinion"],
     )
     return "保密审查意见已记录。"
@@ -277,6 +278,13 @@ def _sign_fiscal(request, application):
 # through a confirmation page first (CONFIRM).
 
 CONFIRM = {
+    # The review's gate decisions end an application when they refuse it (3.5, 4.3): no undo, so they are confirmed
+    # like the construction ones (the walk of issue 14 found them one click away).
+    "secrecy": ("作出保密审查结论", "审查结论作出后不能撤回；不予确认的涉密项目不进入评审。"),
+    "review_start": (
+        "作出准予评审审查结论",
+        "审查结论作出后不能撤回；不予审批的，申报单位将收到通知，项目不再进入评审。",
+    ),
     "procurement_review": ("审核采购文件", "审核结论作出后不能撤回；通过的，交易中心即可组织采购。"),
     "procurement_record": ("登记采购结果", "登记后不能修改承建单位和合同金额。"),
     "start": ("登记开工", "开工后不能再办理开工前的监理备案。"),
@@ -523,6 +531,8 @@ def _settlement(request, application):
 
 
 CONFIRM_FORMS = {
+    "secrecy": forms.SecrecyForm,
+    "review_start": forms.ReviewStartForm,
     "procurement_review": forms.DecisionForm,
     "procurement_record": forms.ProcurementRecordForm,
     "start": forms.StartForm,
@@ -543,8 +553,16 @@ def _confirm_lines(request) -> list[str]:
         value = request.POST.get(name, "").strip()
         if not value or field.widget.is_hidden:
             continue
-        choices = dict(getattr(field, "choices", ()) or ())
-        lines.append(f"{field.label}：{choices.get(value, value)}")
+        if isinstance(field, django_forms.BooleanField):
+            value = "是"  # a ticked box posts "on"
+        elif isinstance(field, django_forms.ModelChoiceField):
+            # The posted value is the row's id: the page names the organisation, never its number.
+            chosen = field.queryset.filter(pk=value).first() if value.isdigit() else None
+            value = str(chosen) if chosen is not None else value
+        else:
+            choices = {str(key): label for key, label in (getattr(field, "choices", ()) or ())}
+            value = choices.get(value, value)
+        lines.append(f"{field.label}：{value}")
     return lines
 
 

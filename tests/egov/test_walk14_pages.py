@@ -85,3 +85,47 @@ def test_the_plan_links_only_the_projects_the_reader_may_open(client, egov_users
         assert "另一单位的系统" in html and reverse("egov:application", args=[other.pk]) not in html, role
     html = _login(client, egov_users["bigdata"]).get(url).content.decode()
     assert reverse("egov:application", args=[other.pk]) in html
+
+
+def test_the_review_gate_decisions_ask_for_confirmation_and_name_the_reviewer(
+    client, egov_users, draft, reviewer_org
+):
+    """准予评审审查 (4.3) and 保密审查 (3.5) end an application when they refuse it, and were one click away. They now
+    pass through the confirmation page, which names the review body (not its id) and says 是 for a ticked box."""
+    from countyhall.egov.models import Application
+    from countyhall.egov.services import application_submit
+
+    app = application_submit(actor=egov_users["unit"], application=draft())
+    url = reverse("egov:application", args=[app.pk])
+    posted = {
+        "action": "review_start",
+        "migration_completed_as_required": "no",
+        "special_circumstance_accepted": "on",
+        "special_circumstance_note": "理由",
+        "mode": "",
+        "reviewer": str(reviewer_org.pk),
+    }
+    page = _login(client, egov_users["bigdata"]).post(url, posted)
+    text = _text(page)
+    assert "请确认：作出准予评审审查结论" in text and "不能撤回" in text
+    assert f"受托的第三方评审机构：{reviewer_org}" in text and f"：{reviewer_org.pk}" not in text
+    assert "认定八类项目的特殊情况：是" in text and "：on" not in text
+    assert "申报单位已按时、按要求完成迁移整合：否" in text
+    app.refresh_from_db()
+    assert app.status == Application.Status.SUBMITTED and not hasattr(app, "review")  # nothing done yet
+    client.post(url, {**posted, "confirmed": "1"})
+    app.refresh_from_db()
+    assert app.status == Application.Status.INADMISSIBLE
+
+    classified = application_submit(
+        actor=egov_users["unit"], application=draft(name="涉密系统", classified=True, documents=False)
+    )
+    url = reverse("egov:application", args=[classified.pk])
+    posted = {"action": "secrecy", "decision": "yes", "opinion": "符合保密要求"}
+    text = _text(_login(client, egov_users["secrecy"]).post(url, posted))
+    assert "请确认：作出保密审查结论" in text and "审查结论：确认，进入评审" in text
+    classified.refresh_from_db()
+    assert classified.status == Application.Status.SECRECY_REVIEW
+    client.post(url, {**posted, "confirmed": "1"})
+    classified.refresh_from_db()
+    assert classified.status == Application.Status.SUBMITTED and classified.secrecy_opinion == "符合保密要求"
