@@ -129,3 +129,53 @@ def test_the_review_gate_decisions_ask_for_confirmation_and_name_the_reviewer(
     client.post(url, {**posted, "confirmed": "1"})
     classified.refresh_from_db()
     assert classified.status == Application.Status.SUBMITTED and classified.secrecy_opinion == "符合保密要求"
+
+
+def test_a_construction_to_do_about_one_project_opens_that_project(client, egov_users, planned):
+    """The construction to-dos (采购文件待审核, 待组织采购, 待整改, …) all led to the list of every in-plan project, where
+    the user had to find the project concerned; with one project concerned they open it at the section to act in,
+    with two the list."""
+    import datetime as dt
+
+    from countyhall.egov import services as s
+    from countyhall.egov.todos import todos_for
+    from tests.egov.conftest import pdf
+
+    def todo(user, words):
+        return next(t for t in todos_for(user) if words in t.label)
+
+    app = planned()
+    s.procurement_submit(actor=egov_users["unit"], application=app, file=pdf())
+    url = todo(egov_users["bigdata"], "采购文件待审核").url
+    assert url == reverse("egov:application", args=[app.pk]) + "#procurement"
+    assert "procurement-review-form" in _login(client, egov_users["bigdata"]).get(url).content.decode()
+    s.procurement_review(
+        actor=egov_users["bigdata"], procurement=app.procurement, approved=True, opinion="同意"
+    )
+    assert todo(egov_users["trading"], "待组织采购").url.startswith(
+        reverse("egov:application", args=[app.pk])
+    )
+    s.procurement_record(
+        actor=egov_users["trading"],
+        procurement=app.procurement,
+        contractor="某公司",
+        contract_amount="1000.00",
+        procured_on=dt.date(2022, 2, 7),
+    )
+    s.construction_start(actor=egov_users["unit"], application=app, started_on=dt.date(2022, 2, 7))
+    s.inspection_record(
+        actor=egov_users["bigdata"],
+        application=app,
+        inspected_on=dt.date(2022, 2, 7),
+        participants="县财政局",
+        scope="进度",
+        findings=[{"description": "进度滞后", "major": False, "rectify_by": dt.date(2022, 3, 1)}],
+    )
+    assert (
+        todo(egov_users["unit"], "待整改").url == reverse("egov:application", args=[app.pk]) + "#inspections"
+    )
+    second = planned(name="第二个项目")
+    s.procurement_submit(actor=egov_users["unit"], application=second, file=pdf())
+    other = planned(name="第三个项目")
+    s.procurement_submit(actor=egov_users["unit"], application=other, file=pdf())
+    assert todo(egov_users["bigdata"], "采购文件待审核").url.endswith("?status=in_plan")
