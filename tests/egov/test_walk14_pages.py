@@ -179,3 +179,16 @@ def test_a_construction_to_do_about_one_project_opens_that_project(client, egov_
     other = planned(name="第三个项目")
     s.procurement_submit(actor=egov_users["unit"], application=other, file=pdf())
     assert todo(egov_users["bigdata"], "采购文件待审核").url.endswith("?status=in_plan")
+
+
+def test_a_cloud_request_names_its_form_once(client, egov_users, planned):
+    """The cloud section read "附件4 政务云资源需求审批表（新建系统）（新建系统）": the form's title already says the kind."""
+    from countyhall.egov import services as s
+    from tests.egov.conftest import pdf
+
+    app = planned()
+    s.cloud_request_submit(
+        actor=egov_users["unit"], application=app, kind="new", resources="云主机2台", file=pdf()
+    )
+    text = _text(_login(client, egov_users["bigdata"]).get(reverse("egov:application", args=[app.pk])))
+    assert "（新建系统）（新建系统）" not in text and "附件4 政务云资源需求审批表（新建系统）" in text
