@@ -4,6 +4,8 @@ templates. Who may do what is egov.access; scope is egov.selectors; every write 
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -803,6 +805,13 @@ def application_detail(request, pk: int):
     )
 
 
+def _download_name(stored, *parts) -> str:
+    """The name a download is saved under: what it is (project, attachment, version) with the file's own extension,
+    not the stored name (the walk of issue 14 saved "附件1示例_cGrUxMn.pdf": storage's random suffix)."""
+    suffix = PurePath(stored.name).suffix
+    return "-".join(str(part) for part in parts if part) + suffix
+
+
 @login_required
 def document_download(request, pk: int):
     _need(request.user)
@@ -810,7 +819,9 @@ def document_download(request, pk: int):
     if selectors.application_get_for_user(request.user, document.application_id) is None:
         raise Http404
     return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=_download_name(document.file, document.application.name, document),
     )
 
 
@@ -822,7 +833,9 @@ def report_download(request, pk: int):
     if review is None or not review.report:
         raise Http404
     return FileResponse(
-        review.report.open("rb"), as_attachment=True, filename=review.report.name.rsplit("/", 1)[-1]
+        review.report.open("rb"),
+        as_attachment=True,
+        filename=_download_name(review.report, application.name, "项目评审报告"),
     )
 
 
@@ -831,7 +844,7 @@ def template_download(request, pk: int):
     _need(request.user)
     template = get_object_or_404(Template, pk=pk)
     return FileResponse(
-        template.file.open("rb"), as_attachment=True, filename=template.file.name.rsplit("/", 1)[-1]
+        template.file.open("rb"), as_attachment=True, filename=_download_name(template.file, template)
     )
 
 

@@ -192,3 +192,16 @@ def test_a_cloud_request_names_its_form_once(client, egov_users, planned):
     )
     text = _text(_login(client, egov_users["bigdata"]).get(reverse("egov:application", args=[app.pk])))
     assert "（新建系统）（新建系统）" not in text and "附件4 政务云资源需求审批表（新建系统）" in text
+
+
+def test_downloads_are_named_for_what_they_are(client, egov_users, draft):
+    """A document downloaded as storage had named it ("附件1示例_cGrUxMn.pdf"); it is saved under the project's name
+    and the attachment's."""
+    from urllib.parse import unquote
+
+    application = draft()
+    document = application.documents.get(attachment=1)
+    response = _login(client, egov_users["unit"]).get(reverse("egov:document", args=[document.pk]))
+    disposition = unquote(response["Content-Disposition"])
+    assert response.status_code == 200
+    assert "智慧社区平台-附件1 电子政务建设项目申请文件（样稿）（第1版）.pdf" in disposition, disposition
