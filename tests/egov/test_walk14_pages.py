@@ -205,3 +205,16 @@ def test_downloads_are_named_for_what_they_are(client, egov_users, draft):
     disposition = unquote(response["Content-Disposition"])
     assert response.status_code == 200
     assert "智慧社区平台-附件1 电子政务建设项目申请文件（样稿）（第1版）.pdf" in disposition, disposition
+
+
+def test_the_basis_names_each_clause_once(client, egov_users, in_plan):
+    """The plan's 依据 listed 《…》（高政办发〔2021〕1号）三、（二）3 three times (three sentences of one clause)."""
+    html = (
+        _login(client, egov_users["unit"])
+        .get(reverse("egov:plan-year", args=[in_plan["own"].plan_year.year]))
+        .content.decode()
+    )
+    for basis in re.findall(r'<details class="basis">(.*?)</details>', html, re.S):
+        links = re.findall(r'<a class="citation"[^>]*>(.*?)</a>', basis)
+        assert len(links) == len(set(links)), links
+    assert "三、（二）3" in html
