@@ -162,7 +162,38 @@ def application_edit(request, pk: int):
     )
 
 
-ACTIONS = PostActions()
+class KeptPostActions(PostActions):
+    """The page's actions, keeping what was typed when one is refused: the page redirects back to itself, and a
+    fiscal signature refused for its amount came back with the opinion and the choice blank (the walk of issue 14).
+    The typed values wait in the session for the next view of the same project; the confirmation box is not kept
+    (the person ticks it again) and neither are files."""
+
+    SKIP = frozenset({"csrfmiddlewaretoken", "action", "anchor", "confirmed", "confirm"})
+
+    def run(self, request, obj, *, url: str):
+        from django.contrib.messages import ERROR, get_messages
+
+        response = super().run(request, obj, url=url)
+        storage = get_messages(request)
+        refused = any(m.level == ERROR for m in getattr(storage, "_queued_messages", []))
+        if refused:
+            request.session["egov_kept"] = {
+                "pk": obj.pk,
+                "action": request.POST.get("action", ""),
+                "values": {k: v for k, v in request.POST.items() if k not in self.SKIP},
+            }
+        return response
+
+
+def _kept(request, application) -> tuple[str, dict]:
+    """The action refused on this project's last post and what was typed in it (once), or ("", {})."""
+    kept = request.session.pop("egov_kept", None)
+    if not kept or kept.get("pk") != application.pk:
+        return "", {}
+    return kept.get("action", ""), kept.get("values", {})
+
+
+ACTIONS = KeptPostActions()
 
 
 @ACTIONS("document")
@@ -755,6 +786,11 @@ def application_detail(request, pk: int):
         and access.can_sign_fiscal(user, application),
     }
     construction = _construction_context(user, application)
+    kept_action, kept = _kept(request, application)
+
+    def typed(action: str, **initial) -> dict:
+        return {**initial, **kept} if action == kept_action else initial
+
     history = (
         AuditEntry.objects.filter(_history_filter(application, construction["c"]))
         .select_related("actor")
@@ -781,24 +817,25 @@ def application_detail(request, pk: int):
                 (k, label, application.declaration.get(str(k))) for k, label in forms.EIGHT_KINDS.items()
             ],
             "forms": {
-                "document": forms.DocumentForm(),
-                "submit": forms.SubmitForm(),
+                "document": forms.DocumentForm(initial=typed("document")),
+                "submit": forms.SubmitForm(initial=typed("submit")),
                 "assess": forms.AssessForm(
-                    initial={
-                        "technically_complex": application.technically_complex,
-                        "reason": application.technically_complex_reason,
-                        "consulting_firm": application.consulting_firm,
-                        "consulting_review_on": application.consulting_review_on,
-                        "consulting_procured_on": application.consulting_procured_on,
-                    }
+                    initial=typed(
+                        "assess",
+                        technically_complex=application.technically_complex,
+                        reason=application.technically_complex_reason,
+                        consulting_firm=application.consulting_firm,
+                        consulting_review_on=application.consulting_review_on,
+                        consulting_procured_on=application.consulting_procured_on,
+                    )
                 ),
-                "secrecy": forms.SecrecyForm(),
-                "development": forms.DevelopmentForm(),
-                "review_start": forms.ReviewStartForm(),
-                "step": forms.StepForm(),
-                "report": forms.ReportForm(),
-                "sign_technical": forms.SignForm(prefix=None),
-                "sign_fiscal": forms.FiscalSignForm(),
+                "secrecy": forms.SecrecyForm(initial=typed("secrecy")),
+                "development": forms.DevelopmentForm(initial=typed("development")),
+                "review_start": forms.ReviewStartForm(initial=typed("review_start")),
+                "step": forms.StepForm(initial=typed("step")),
+                "report": forms.ReportForm(initial=typed("report")),
+                "sign_technical": forms.SignForm(prefix=None, initial=typed("sign_technical")),
+                "sign_fiscal": forms.FiscalSignForm(initial=typed("sign_fiscal")),
             },
             **construction,
         },

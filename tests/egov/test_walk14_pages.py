@@ -218,3 +218,37 @@ def test_the_basis_names_each_clause_once(client, egov_users, in_plan):
         links = re.findall(r'<a class="citation"[^>]*>(.*?)</a>', basis)
         assert len(links) == len(set(links)), links
     assert "三、（二）3" in html
+
+
+def test_a_refused_signature_keeps_what_was_typed(client, egov_users, draft, reviewer_org):
+    """财政局 signing with a bad amount ("25万") came back to a blank form: the opinion and the choice were lost."""
+    from countyhall.egov import services as s
+    from tests.egov.conftest import pdf
+
+    app = s.application_submit(actor=egov_users["unit"], application=draft())
+    review = s.review_start(
+        actor=egov_users["bigdata"],
+        application=app,
+        migration_completed_as_required=True,
+        reviewer=reviewer_org,
+    )
+    s.report_upload(actor=egov_users["reviewer"], review=review, file=pdf(), conclusion="建议支持")
+    url = reverse("egov:application", args=[app.pk])
+    posted = {
+        "action": "sign_fiscal",
+        "supported": "yes",
+        "opinion": "投资测算基本合理",
+        "approved_investment": "25万",
+        "confirm": "on",
+    }
+    page = _login(client, egov_users["finance"]).post(url, posted, follow=True)
+    html = page.content.decode()
+    assert "审核确定的投资须为以元为单位、最多两位小数的金额。" in html
+    form = html[html.index('id="fiscal-form"') :]
+    form = form[: form.index("</form>")]
+    assert "投资测算基本合理" in form and 'value="25万"' in form
+    assert re.search(r'value="yes"[^>]*checked', form)
+    assert not re.search(r'name="confirm"[^>]*checked', form)  # ticked again by the person
+    html = client.get(url).content.decode()  # once: a later visit starts blank
+    form = html[html.index('id="fiscal-form"') :]
+    assert "投资测算基本合理" not in form[: form.index("</form>")]
