@@ -249,7 +249,8 @@ class FiscalSignForm(SignForm):
 
 
 class SecrecyForm(forms.Form):
-    confirmed = forms.ChoiceField(
+    # Not "confirmed": that name is the confirmation page's own flag (views.CONFIRM).
+    decision = forms.ChoiceField(
         label="审查结论", choices=[("yes", "确认，进入评审"), ("no", "不予确认")], widget=forms.RadioSelect
     )
     opinion = forms.CharField(label="保密审查意见", max_length=200)

@@ -45,7 +45,18 @@ RECTIFICATION = Citation("高政办发〔2021〕1号", "四、", 891)  # 7.5 建
 # (a working convention of the portfolio page, set per installation; default 90 days).
 STALE_DAYS_DEFAULT = 90
 
-GATE_STATES = {"passed": "已通过", "failed": "未通过", "pending": "待办理", "waiting": "尚未开始"}
+GATE_STATES = {
+    "passed": "已通过",
+    "failed": "未通过",
+    "pending": "待办理",
+    "waiting": "尚未开始",
+    "refused": "不通过",
+    "n/a": "不适用",
+}
+# The construction gates (selectors.construction_gates) speak their own words: 'open' is the cycle's 'pending' (a
+# gate still to be passed), read as such so the staleness rule sees a construction gate waiting after a passed one;
+# 'refused' (held back: 暂缓拨付, not yet accepted) and 'n/a' keep their codes and get their words above.
+CONSTRUCTION_STATES = {"open": "pending"}
 # Statuses in the portfolio: every project that reached the competent department (a draft is the unit's own).
 PORTFOLIO_EXCLUDES = (Status.DRAFT,)
 
@@ -220,6 +231,7 @@ def gates(application: Application, *, today: dt.date | None = None) -> list[dic
     limit = stale_days()
     for index, gate in enumerate(found):
         evidence_date = gate.get("evidence_date")
+        gate["state"] = CONSTRUCTION_STATES.get(gate["state"], gate["state"])
         gate["state_label"] = GATE_STATES.get(gate["state"], gate["state"])
         # Review.started_at is the real clock (auto_now_add): under a pinned business date (demo, training) it can
         # lie after "today"; such evidence is as fresh as can be, never a negative age.

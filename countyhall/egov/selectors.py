@@ -486,17 +486,18 @@ def construction_view(application: Application) -> dict:
     }
 
 
-def construction_waiting(user) -> list[tuple[str, str, int, dt.date | None, bool]]:
-    """The construction and acceptance steps waiting on the user: (key, label, count, nearest deadline, urgent)."""
+def construction_waiting(user) -> list[tuple]:
+    """The construction and acceptance steps waiting on the user: (key, label, count, nearest deadline, urgent,
+    the projects concerned) — the last so a to-do about one project opens that project, where the act is."""
     roles = getattr(user, "role_codes", frozenset())
     scope = application_queryset_for_user(user)
     today = business_date()
-    items: list[tuple[str, str, int, dt.date | None, bool]] = []
+    items: list[tuple] = []
 
-    def add(key, label, qs, deadline=None, urgent=False):
+    def add(key, label, qs, deadline=None, urgent=False, via="application_id"):
         count = qs.count()
         if count:
-            items.append((key, label, count, deadline, urgent))
+            items.append((key, label, count, deadline, urgent, sorted(set(qs.values_list(via, flat=True)))))
 
     if Role.BIG_DATA in roles:
         add(
@@ -533,6 +534,7 @@ def construction_waiting(user) -> list[tuple[str, str, int, dt.date | None, bool
                     len(running),
                     nearest,
                     overdue,
+                    sorted({a.application_id for a in running}),
                 )
             )
         add(
@@ -563,6 +565,7 @@ def construction_waiting(user) -> list[tuple[str, str, int, dt.date | None, bool
             own,
             first.rectify_by if first else None,
             bool(first and first.rectify_by < today),
+            via="inspection__application_id",
         )
         failed = FinalAcceptance.objects.filter(
             application__unit_id=user.organisation_id, status=FinalAcceptance.Status.FAILED

@@ -227,6 +227,16 @@ def plan_year_open(*, actor, year: int) -> PlanYear:
     return plan_year
 
 
+def _on_business_date(instance, field: str) -> None:
+    """An auto_now_add field holds the real clock; a document uploaded or a review started in a demo or a training
+    room pinned to a business date must read that date (clock.business_now), as the act's other dates do — the
+    pages showed a 2021 application's documents "uploaded" years after it was submitted. The audit row keeps the
+    real clock."""
+    value = business_now()
+    type(instance).objects.filter(pk=instance.pk).update(**{field: value})
+    setattr(instance, field, value)
+
+
 @transaction.atomic
 def template_upload(*, actor, attachment: int, file, note: str = "") -> Template:
     """An attachment of 1号 as the county publishes it (L901–925: not printed, so never generated here)."""
@@ -245,6 +255,7 @@ def template_upload(*, actor, attachment: int, file, note: str = "") -> Template
     except IntegrityError:
         template.file.delete(save=False)
         raise ServiceError("attachment", "同一附件的另一版本刚刚上传，请刷新页面后重试。") from None
+    _on_business_date(template, "uploaded_at")
     audit_record(
         actor=actor, action=AuditEntry.Action.CREATE, instance=template, after=model_snapshot(template)
     )
@@ -364,6 +375,7 @@ def document_upload(*, actor, application: Application, attachment: int, file) -
     )
     document.file.save(file.name, file, save=False)
     document.save()
+    _on_business_date(document, "uploaded_at")
     audit_record(
         actor=actor, action=AuditEntry.Action.CREATE, instance=document, after=model_snapshot(document)
     )
@@ -668,6 +680,7 @@ def review_start(
     )
     if not admissible.data["admissible"]:
         review.save()
+        _on_business_date(review, "started_at")
         application.status = Status.INADMISSIBLE
         application.save(update_fields=["status"])
         audit_record(
@@ -710,6 +723,7 @@ def review_start(
     review.mode_reason = (mode_reason or "").strip()[:200] if chosen == Review.Mode.ONSITE else ""
     review.reviewer = reviewer
     review.save()
+    _on_business_date(review, "started_at")
     application.status = Status.UNDER_REVIEW
     application.save(update_fields=["status"])
     audit_record(

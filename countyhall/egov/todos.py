@@ -15,6 +15,20 @@ from countyhall.egov.todos_performance import performance_todos
 MENU = "egov:applications"
 
 
+# The project page's section where each construction to-do is done.
+SECTIONS = {
+    "procurement_review": "#procurement",
+    "procurement_record": "#procurement",
+    "cloud_decide": "#cloud",
+    "design_decide": "#changes",
+    "sanction_decide": "#inspections",
+    "rectify": "#inspections",
+    "acceptance_running": "#acceptance",
+    "acceptance_incomplete": "#acceptance",
+    "settlement_due": "#settlement",
+}
+
+
 def todos_for(user) -> list[Todo]:
     if not access.can_open(user):
         return []
@@ -70,11 +84,15 @@ def todos_for(user) -> list[Todo]:
                     menu=MENU,
                 )
             )
-    for _key, label, count, deadline, urgent in selectors.construction_waiting(user):
+    for key, label, count, deadline, urgent, *concerned in selectors.construction_waiting(user):
+        # One project concerned: open it, where the act is (the in-plan list made the user search for it).
+        projects = concerned[0] if concerned else []
         items.append(
             Todo(
                 label=f"电子政务项目：{label}",
-                url=f"{url}?status=in_plan",
+                url=reverse("egov:application", args=[projects[0]]) + SECTIONS.get(key, "#gates")
+                if len(projects) == 1
+                else f"{url}?status=in_plan",
                 count=count,
                 deadline=deadline,
                 urgent=urgent,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from pathlib import PurePath
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -162,7 +164,38 @@ def application_edit(request, pk: int):
     )
 
 
-ACTIONS = PostActions()
+class KeptPostActions(PostActions):
+    """The page's actions, keeping what was typed when one is refused: the page redirects back to itself, and a
+    fiscal signature refused for its amount came back with the opinion and the choice blank (the walk of issue 14).
+    The typed values wait in the session for the next view of the same project; the confirmation box is not kept
+    (the person ticks it again) and neither are files."""
+
+    SKIP = frozenset({"csrfmiddlewaretoken", "action", "anchor", "confirmed", "confirm", "once"})
+
+    def run(self, request, obj, *, url: str):
+        from django.contrib.messages import ERROR, get_messages
+
+        response = super().run(request, obj, url=url)
+        storage = get_messages(request)
+        refused = any(m.level == ERROR for m in getattr(storage, "_queued_messages", []))
+        if refused:
+            request.session["egov_kept"] = {
+                "pk": obj.pk,
+                "action": request.POST.get("action", ""),
+                "values": {k: v for k, v in request.POST.items() if k not in self.SKIP},
+            }
+        return response
+
+
+def _kept(request, application) -> tuple[str, dict]:
+    """The action refused on this project's last post and what was typed in it (once), or ("", {})."""
+    kept = request.session.pop("egov_kept", None)
+    if not kept or kept.get("pk") != application.pk:
+        return "", {}
+    return kept.get("action", ""), kept.get("values", {})
+
+
+ACTIONS = KeptPostActions()
 
 
 # A hand-made POST (or a stale tab) may name an act whose record does not exist yet: a message, never a 500.
@@ -216,7 +249,7 @@ def _secrecy(request, application):
     services.secrecy_confirm(
         actor=request.user,
         application=application,
-        confirmed=data["confirmed"] == "yes",
+        confirmed=data["decision"] == "yes",
         opinion=data["opinion"],
     )
     return "保密审查意见已记录。"
@@ -305,6 +338,13 @@ def _sign_fiscal(request, application):
 # through a confirmation page first (CONFIRM).
 
 CONFIRM = {
+    # The review's gate decisions end an application when they refuse it (3.5, 4.3): no undo, so they are confirmed
+    # like the construction ones (the walk of issue 14 found them one click away).
+    "secrecy": ("作出保密审查结论", "审查结论作出后不能撤回；不予确认的涉密项目不进入评审。"),
+    "review_start": (
+        "作出准予评审审查结论",
+        "审查结论作出后不能撤回；不予审批的，申报单位将收到通知，项目不再进入评审。",
+    ),
     "procurement_review": ("审核采购文件", "审核结论作出后不能撤回；通过的，交易中心即可组织采购。"),
     "procurement_record": ("登记采购结果", "登记后不能修改承建单位和合同金额。"),
     "start": ("登记开工", "开工后不能再办理开工前的监理备案。"),
@@ -556,6 +596,8 @@ def _settlement(request, application):
 
 
 CONFIRM_FORMS = {
+    "secrecy": forms.SecrecyForm,
+    "review_start": forms.ReviewStartForm,
     "procurement_review": forms.DecisionForm,
     "procurement_record": forms.ProcurementRecordForm,
     "start": forms.StartForm,
@@ -576,8 +618,16 @@ def _confirm_lines(request) -> list[str]:
         value = request.POST.get(name, "").strip()
         if not value or field.widget.is_hidden:
             continue
-        choices = dict(getattr(field, "choices", ()) or ())
-        lines.append(f"{field.label}：{choices.get(value, value)}")
+        if isinstance(field, django_forms.BooleanField):
+            value = "是"  # a ticked box posts "on"
+        elif isinstance(field, django_forms.ModelChoiceField):
+            # The posted value is the row's id: the page names the organisation, never its number.
+            chosen = field.queryset.filter(pk=value).first() if value.isdigit() else None
+            value = str(chosen) if chosen is not None else value
+        else:
+            choices = {str(key): label for key, label in (getattr(field, "choices", ()) or ())}
+            value = choices.get(value, value)
+        lines.append(f"{field.label}：{value}")
     return lines
 
 
@@ -772,6 +822,11 @@ def application_detail(request, pk: int):
         and access.can_sign_fiscal(user, application),
     }
     construction = _construction_context(user, application)
+    kept_action, kept = _kept(request, application)
+
+    def typed(action: str, **initial) -> dict:
+        return {**initial, **kept} if action == kept_action else initial
+
     history = (
         AuditEntry.objects.filter(_history_filter(application, construction["c"]))
         .select_related("actor")
@@ -799,28 +854,36 @@ def application_detail(request, pk: int):
                 (k, label, application.declaration.get(str(k))) for k, label in forms.EIGHT_KINDS.items()
             ],
             "forms": {
-                "document": forms.DocumentForm(),
-                "submit": forms.SubmitForm(),
+                "document": forms.DocumentForm(initial=typed("document")),
+                "submit": forms.SubmitForm(initial=typed("submit")),
                 "assess": forms.AssessForm(
-                    initial={
-                        "technically_complex": application.technically_complex,
-                        "reason": application.technically_complex_reason,
-                        "consulting_firm": application.consulting_firm,
-                        "consulting_review_on": application.consulting_review_on,
-                        "consulting_procured_on": application.consulting_procured_on,
-                    }
+                    initial=typed(
+                        "assess",
+                        technically_complex=application.technically_complex,
+                        reason=application.technically_complex_reason,
+                        consulting_firm=application.consulting_firm,
+                        consulting_review_on=application.consulting_review_on,
+                        consulting_procured_on=application.consulting_procured_on,
+                    )
                 ),
-                "secrecy": forms.SecrecyForm(),
-                "development": forms.DevelopmentForm(),
-                "review_start": forms.ReviewStartForm(),
-                "step": forms.StepForm(),
-                "report": forms.ReportForm(),
-                "sign_technical": forms.SignForm(prefix=None),
-                "sign_fiscal": forms.FiscalSignForm(),
+                "secrecy": forms.SecrecyForm(initial=typed("secrecy")),
+                "development": forms.DevelopmentForm(initial=typed("development")),
+                "review_start": forms.ReviewStartForm(initial=typed("review_start")),
+                "step": forms.StepForm(initial=typed("step")),
+                "report": forms.ReportForm(initial=typed("report")),
+                "sign_technical": forms.SignForm(prefix=None, initial=typed("sign_technical")),
+                "sign_fiscal": forms.FiscalSignForm(initial=typed("sign_fiscal")),
             },
             **construction,
         },
     )
+
+
+def _download_name(stored, *parts) -> str:
+    """The name a download is saved under: what it is (project, attachment, version) with the file's own extension,
+    not the stored name (the walk of issue 14 saved "附件1示例_cGrUxMn.pdf": storage's random suffix)."""
+    suffix = PurePath(stored.name).suffix
+    return "-".join(str(part) for part in parts if part) + suffix
 
 
 @login_required
@@ -830,7 +893,9 @@ def document_download(request, pk: int):
     if selectors.application_get_for_user(request.user, document.application_id) is None:
         raise Http404
     return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1]
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=_download_name(document.file, document.application.name, document),
     )
 
 
@@ -842,7 +907,9 @@ def report_download(request, pk: int):
     if review is None or not review.report:
         raise Http404
     return FileResponse(
-        review.report.open("rb"), as_attachment=True, filename=review.report.name.rsplit("/", 1)[-1]
+        review.report.open("rb"),
+        as_attachment=True,
+        filename=_download_name(review.report, application.name, "项目评审报告"),
     )
 
 
@@ -851,7 +918,7 @@ def template_download(request, pk: int):
     _need(request.user)
     template = get_object_or_404(Template, pk=pk)
     return FileResponse(
-        template.file.open("rb"), as_attachment=True, filename=template.file.name.rsplit("/", 1)[-1]
+        template.file.open("rb"), as_attachment=True, filename=_download_name(template.file, template)
     )
 
 
@@ -963,6 +1030,15 @@ def plan(request, year: int | None = None):
             "current": current,
             "draft": next((v for v in versions if v.status == AnnualPlan.Status.DRAFT), None),
             "summary": selectors.plan_year_summary(plan_year) if plan_year else {},
+            # The plan is fed back to every unit (4.7) and lists every unit's projects; only the ones the reader may
+            # open are links (a unit following another unit's project met a 404).
+            "openable": set(
+                selectors.application_queryset_for_user(user)
+                .filter(plan_year=plan_year)
+                .values_list("pk", flat=True)
+            )
+            if plan_year
+            else set(),
             "statuses": dict(Application.Status.choices),
             "years": PlanYear.objects.order_by("-year"),
             "can": {

@@ -106,6 +106,7 @@ def test_review_co_signature_and_plan_through_the_pages(client, egov_users, draf
             "migration_completed_as_required": "yes",
             "mode": "",
             "reviewer": str(reviewer_org.pk),
+            "confirmed": "1",
         },
     )
     app.refresh_from_db()

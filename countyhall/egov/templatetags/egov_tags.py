@@ -34,7 +34,25 @@ def egov_basis(decision, label: str = "依据"):
                 "text": reading.text if answer == "adopted" else reading.alternative,
             }
         )
-    return {"citations": decision.get("citations", []), "readings": readings, "label": label}
+    return {
+        "citations": distinct_clauses(decision.get("citations", [])),
+        "readings": readings,
+        "label": label,
+    }
+
+
+@register.filter
+def distinct_clauses(citations):
+    """One link per clause: a decision citing three sentences of 三、（二）3 listed the same 《title》（文号）三、（二）3
+    three times (the sentence's line is in the link only, never on the page); the first sentence's link stays."""
+    seen, kept = set(), []
+    for citation in citations or []:
+        data = citation.as_dict() if hasattr(citation, "as_dict") else citation
+        key = (data.get("document"), data.get("clause"))
+        if key not in seen:
+            seen.add(key)
+            kept.append(citation)
+    return kept
 
 
 @register.filter
