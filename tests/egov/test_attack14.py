@@ -466,6 +466,7 @@ def test_the_review_body_is_a_registered_third_party_not_the_applicant(client, e
             "action": "review_start",
             "migration_completed_as_required": "yes",
             "reviewer": "99999999999999999999",
+            "confirmed": "1",  # past the confirmation page (walk14): the service still refuses the forged id
         },
         follow=True,
     )
