@@ -26,6 +26,12 @@ PERMISSIONS = [
         note=f"每条须注明引起该事件的文件（文号）；{SCOPE_SYSTEM}亦可",
     ),
     Permission(
+        "gazette.event_withdraw",
+        "撤销录错的文件事件登记",
+        {Role.SYSTEM_ADMIN: SCOPE_COUNTY},
+        note=f"须写明理由；登记保留并标明已撤销，不再计入文件效力；{SCOPE_SYSTEM}亦可",
+    ),
+    Permission(
         "gazette.retained_list_enter",
         "录入高政字〔2021〕60号保留文件目录",
         {Role.SYSTEM_ADMIN: SCOPE_COUNTY},

@@ -16,7 +16,7 @@ class EventForm(forms.Form):
     kind = forms.ChoiceField(label="事件", choices=KIND_CHOICES)
     date = forms.DateField(
         label="日期",
-        help_text="自该日起生效，格式 2024-01-01",
+        help_text="事件自该日起生效，如废止决定所定的废止日期",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     cause_number = forms.CharField(
@@ -34,7 +34,9 @@ class EventForm(forms.Form):
     note = forms.CharField(
         label="说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
-    confirm = forms.BooleanField(label="我已核对依据文件，确认登记（登记后不可删除，只能另行登记更正）")
+    confirm = forms.BooleanField(
+        label="我已核对依据文件，确认登记（登记后不可删除；录错的可在文件登记簿中写明理由撤销）"
+    )
 
     def clean_clauses(self) -> list[str]:
         import re
@@ -53,3 +55,13 @@ class RetainedListForm(forms.Form):
     )
     note = forms.CharField(label="来源说明", required=False, max_length=500)
     confirm = forms.BooleanField(label="我已与附件原文核对，确认录入")
+
+
+class EventWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="撤销理由",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="写明登记错在哪里，例如“依据文件文号录错，应为高政办发〔2022〕1号”；撤销后可重新登记正确的事件",
+    )
+    confirm = forms.BooleanField(label="确认撤销这条登记（登记保留并标明已撤销，不再计入文件效力）")

@@ -211,6 +211,16 @@ class SearchEntry(models.Model):
         return f"{self.document.number} {self.clause.path if self.clause_id else ''}".strip()
 
 
+class CurrentEventManager(models.Manager):
+    """The events that stand: an administrator's entry withdrawn as a mistake (services.event_withdraw) is kept, with
+    its reason, for the register's list (DocumentEvent.with_withdrawn) but no longer counts anywhere else — a
+    document's standing, its point in time, its affected figures, the to-dos, the Akoma Ntoso lifecycle all read
+    the default manager (and document.events, which is built on it)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class DocumentEvent(models.Model):
     """A dated event in a document's life, citing the document that caused it (issue 15).
 
@@ -261,6 +271,16 @@ class DocumentEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
+    # A mistaken entry is withdrawn with its reason, never deleted: the register shows what was recorded and why it
+    # no longer counts (a page may have shown the document as repealed in between).
+    withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_reason = models.CharField("撤销理由", max_length=500, blank=True)
+
+    objects = CurrentEventManager()
+    with_withdrawn = models.Manager()
 
     class Meta:
         verbose_name = "文件事件"

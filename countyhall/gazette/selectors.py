@@ -179,7 +179,8 @@ def document_as_of(document: Document, on: dt.date) -> PointInTime:
 
 
 def events_list(*, kind: str = "", number: str = "", origin: str = "") -> QuerySet[DocumentEvent]:
-    events = DocumentEvent.objects.select_related("document", "cause", "recorded_by")
+    # The register's list shows withdrawn entries too (marked, with the reason); nothing else counts them.
+    events = DocumentEvent.with_withdrawn.select_related("document", "cause", "recorded_by", "withdrawn_by")
     if kind:
         events = events.filter(kind=kind)
     if number:

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.db import transaction
 
 from countyhall.core.access import require
+from countyhall.core.clock import business_now, chinese_date
 from countyhall.core.actors import actor_user
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
@@ -372,8 +373,9 @@ def _derive_events(document: Document) -> None:
     the derived ones are written anew, and the events recorded against its 文号 before it was ingested are
     attached to it."""
     document.events.filter(origin=DocumentEvent.Origin.DERIVED).delete()
-    DocumentEvent.objects.filter(number=document.number, document__isnull=True).update(document=document)
-    DocumentEvent.objects.filter(cause_number=document.number, cause__isnull=True).update(cause=document)
+    # Withdrawn entries too: the register's list links them to the document they were recorded against.
+    DocumentEvent.with_withdrawn.filter(number=document.number, document__isnull=True).update(document=document)
+    DocumentEvent.with_withdrawn.filter(cause_number=document.number, cause__isnull=True).update(cause=document)
     validity = document.clauses.filter(anchor="c-validity").values_list("line", flat=True).first()
     rows = [(DocumentEvent.Kind.ISSUED, document.date, document.end_line, "成文日期")]
     if document.effective_from:
@@ -496,7 +498,9 @@ def event_record(
     document = Document.objects.filter(number=number).first()
     cause = Document.objects.filter(number=cause_number).first()
     if document is not None and date < document.date:
-        raise ServiceError("date", f"日期：{number} 成文于{document.date:%Y-%m-%d}，事件不能早于此日")
+        raise ServiceError(
+            "date", f"日期：{number} 成文于{chinese_date(document.date)}，事件不能早于此日（填写的是{chinese_date(date)}）"
+        )
     paths = [c.strip() for c in (clauses or []) if c and c.strip()]
     if kind == DocumentEvent.Kind.AMENDED:
         if not paths:
@@ -536,6 +540,53 @@ def event_record(
             "clauses": paths,
         },
         note=f"登记{event.get_kind_display()}：{number}（依据 {cause_number}）",
+    )
+    return event
+
+
+WITHDRAW_REASON_MIN = 4  # a reason a later reader can act on ("录错了" is not one), not a policy figure
+
+
+@transaction.atomic
+def event_withdraw(*, actor, event_id: int, reason: str) -> DocumentEvent:
+    """Withdraw an administrator's entry recorded by mistake (a wrong document, kind, date or cause), with the reason.
+    The row is kept and shown on the register as withdrawn; from then on it counts nowhere (standing, point in time,
+    affected figures, to-dos: DocumentEvent.objects leaves it out). What the text itself dates (印发, 施行, 有效期)
+    is corrected by ingesting the text, and 60号's retained list by entering the list again, so neither is withdrawn
+    here. Audited with the entry before and after."""
+    require(access.can_administer_register(actor), "只有公报管理员可以撤销文件事件登记")
+    event = (
+        DocumentEvent.with_withdrawn.select_for_update().filter(pk=event_id).first()
+        if is_ascii_int(str(event_id))
+        else None
+    )
+    if event is None:
+        raise ServiceError("event", "事件：没有这条登记")
+    if event.origin != DocumentEvent.Origin.ADMINISTERED or event.kind not in DocumentEvent.ADMINISTERED_KINDS:
+        raise ServiceError(
+            "status",
+            f"事件：{event.get_kind_display()}由原文或保留文件目录而来，不能在此撤销"
+            "（原文所载日期请重新导入原文更正；保留文件目录请重新录入）",
+        )
+    if event.withdrawn_at is not None:
+        raise ServiceError("status", f"事件：这条登记已于{chinese_date(event.withdrawn_at.date())}撤销")
+    reason = " ".join((reason or "").split())
+    if len(reason) < WITHDRAW_REASON_MIN:
+        raise ServiceError(
+            "reason", f"撤销理由：请写明登记错在哪里（至少 {WITHDRAW_REASON_MIN} 个字），例如“依据文件文号录错”"
+        )
+    before = {"number": event.number, "kind": event.kind, "date": event.date.isoformat(), "withdrawn": False}
+    event.withdrawn_at = business_now()  # a demo pinned to 2022 reads its corrections in 2022 (core.clock)
+    event.withdrawn_by = actor_user(actor)
+    event.withdrawn_reason = reason[:500]
+    event.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=event,
+        before=before,
+        after={**before, "withdrawn": True, "reason": event.withdrawn_reason},
+        note=f"撤销登记：{event.number} {event.get_kind_display()}（{chinese_date(event.date)}），理由：{event.withdrawn_reason}",
     )
     return event
 

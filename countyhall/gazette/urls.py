@@ -12,6 +12,7 @@ urlpatterns = [
     path("affected/<path:uri>/", views.affected, name="affected"),
     path("register/", views.register_index, name="register"),
     path("register/new/", views.event_new, name="event-new"),
+    path("register/<int:pk>/withdraw/", views.event_withdraw_page, name="event-withdraw"),
     path("register/retained/", views.retained_enter, name="retained"),
     path("posts/", views.posts_index, name="posts"),
     path("people/<str:person>/", views.person_detail, name="person"),

@@ -24,7 +24,7 @@ from countyhall.core.web import save_form
 
 from . import access
 from .akn import akn_filename, document_akn_xml
-from .forms import EventForm, RetainedListForm
+from .forms import EventForm, EventWithdrawForm, RetainedListForm
 from .identifiers import split_expression
 from .models import Document, DocumentEvent, PersonnelDecision, PostMembership
 from .register import clause_within
@@ -46,7 +46,7 @@ from .selectors import (
     personnel_list,
     retained_list,
 )
-from .services import event_record, retained_list_enter
+from .services import event_record, event_withdraw, retained_list_enter
 
 
 def document_index(request):
@@ -347,6 +347,7 @@ def _document_page(request, document: Document, *, version: int | None = None):
             "highlight": request.GET.get("highlight", ""),
             "affected_count": sum(len(rows) for _, rows in document_affected(document)),
             "can_record": access.can_administer_register(request.user),
+            "withdrawable_kinds": [str(k) for k in DocumentEvent.ADMINISTERED_KINDS],
         },
     )
 
@@ -440,6 +441,7 @@ def register_index(request):
             "retained": retained_list(),
             "expiring": expiring_documents(today=today, within_days=90),
             "can_record": access.can_administer_register(request.user),
+            "withdrawable_kinds": [str(k) for k in DocumentEvent.ADMINISTERED_KINDS],
         },
     )
 
@@ -466,6 +468,31 @@ def event_new(request):
     ):
         return redirect("gazette:register")
     return render(request, "gazette/event_form.html", {"form": form})
+
+
+def event_withdraw_page(request, pk: int):
+    """The confirmation page of withdrawing a mistaken entry: what was recorded, what it changes, the reason."""
+    if not access.can_administer_register(request.user):
+        raise PermissionDenied("只有公报管理员可以撤销文件事件登记")
+    event = get_object_or_404(
+        DocumentEvent.with_withdrawn.select_related("document", "cause", "recorded_by", "withdrawn_by"), pk=pk
+    )
+    form = EventWithdrawForm(request.POST or None)
+    if request.method == "POST" and save_form(
+        request,
+        form,
+        lambda data: event_withdraw(actor=request.user, event_id=event.pk, reason=data["reason"]),
+        success=f"已撤销：{event.number} {event.get_kind_display()}（{chinese_date(event.date)}）。",
+    ):
+        return redirect("gazette:register")
+    withdrawable = (
+        event.withdrawn_at is None
+        and event.origin == DocumentEvent.Origin.ADMINISTERED
+        and event.kind in DocumentEvent.ADMINISTERED_KINDS
+    )
+    return render(
+        request, "gazette/event_withdraw.html", {"form": form, "event": event, "withdrawable": withdrawable}
+    )
 
 
 def retained_enter(request):
