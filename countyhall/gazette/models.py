@@ -211,6 +211,10 @@ class SearchEntry(models.Model):
         return f"{self.document.number} {self.clause.path if self.clause_id else ''}".strip()
 
 
+class EventManager(models.Manager):
+    """Every event, the withdrawn ones too: the register's list and the withdrawal itself."""
+
+
 class CurrentEventManager(models.Manager):
     """The events that stand: an administrator's entry withdrawn as a mistake (services.event_withdraw) is kept, with
     its reason, for the register's list (DocumentEvent.with_withdrawn) but no longer counts anywhere else — a
@@ -280,7 +284,7 @@ class DocumentEvent(models.Model):
     withdrawn_reason = models.CharField("撤销理由", max_length=500, blank=True)
 
     objects = CurrentEventManager()
-    with_withdrawn = models.Manager()
+    with_withdrawn = EventManager()
 
     class Meta:
         verbose_name = "文件事件"

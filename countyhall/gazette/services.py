@@ -7,8 +7,8 @@ from pathlib import Path
 from django.db import transaction
 
 from countyhall.core.access import require
-from countyhall.core.clock import business_now, chinese_date
 from countyhall.core.actors import actor_user
+from countyhall.core.clock import business_now, chinese_date
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record
@@ -374,8 +374,12 @@ def _derive_events(document: Document) -> None:
     attached to it."""
     document.events.filter(origin=DocumentEvent.Origin.DERIVED).delete()
     # Withdrawn entries too: the register's list links them to the document they were recorded against.
-    DocumentEvent.with_withdrawn.filter(number=document.number, document__isnull=True).update(document=document)
-    DocumentEvent.with_withdrawn.filter(cause_number=document.number, cause__isnull=True).update(cause=document)
+    DocumentEvent.with_withdrawn.filter(number=document.number, document__isnull=True).update(
+        document=document
+    )
+    DocumentEvent.with_withdrawn.filter(cause_number=document.number, cause__isnull=True).update(
+        cause=document
+    )
     validity = document.clauses.filter(anchor="c-validity").values_list("line", flat=True).first()
     rows = [(DocumentEvent.Kind.ISSUED, document.date, document.end_line, "成文日期")]
     if document.effective_from:
@@ -499,7 +503,8 @@ def event_record(
     cause = Document.objects.filter(number=cause_number).first()
     if document is not None and date < document.date:
         raise ServiceError(
-            "date", f"日期：{number} 成文于{chinese_date(document.date)}，事件不能早于此日（填写的是{chinese_date(date)}）"
+            "date",
+            f"日期：{number} 成文于{chinese_date(document.date)}，事件不能早于此日（填写的是{chinese_date(date)}）",
         )
     paths = [c.strip() for c in (clauses or []) if c and c.strip()]
     if kind == DocumentEvent.Kind.AMENDED:
@@ -562,7 +567,10 @@ def event_withdraw(*, actor, event_id: int, reason: str) -> DocumentEvent:
     )
     if event is None:
         raise ServiceError("event", "事件：没有这条登记")
-    if event.origin != DocumentEvent.Origin.ADMINISTERED or event.kind not in DocumentEvent.ADMINISTERED_KINDS:
+    if (
+        event.origin != DocumentEvent.Origin.ADMINISTERED
+        or event.kind not in DocumentEvent.ADMINISTERED_KINDS
+    ):
         raise ServiceError(
             "status",
             f"事件：{event.get_kind_display()}由原文或保留文件目录而来，不能在此撤销"
@@ -573,7 +581,8 @@ def event_withdraw(*, actor, event_id: int, reason: str) -> DocumentEvent:
     reason = " ".join((reason or "").split())
     if len(reason) < WITHDRAW_REASON_MIN:
         raise ServiceError(
-            "reason", f"撤销理由：请写明登记错在哪里（至少 {WITHDRAW_REASON_MIN} 个字），例如“依据文件文号录错”"
+            "reason",
+            f"撤销理由：请写明登记错在哪里（至少 {WITHDRAW_REASON_MIN} 个字），例如“依据文件文号录错”",
         )
     before = {"number": event.number, "kind": event.kind, "date": event.date.isoformat(), "withdrawn": False}
     event.withdrawn_at = business_now()  # a demo pinned to 2022 reads its corrections in 2022 (core.clock)

@@ -50,8 +50,9 @@ def todos(user) -> list[Todo]:
         for membership, what, day in memberships_ending(today=today, within_days=TERM_NOTICE_DAYS):
             items.append(
                 Todo(
-                    label=f"{membership.person} {membership.post} {what}（{chinese_date(day)}）",
-                    url=reverse("gazette:person", args=[membership.person]),
+                    # What the keeper does (P4): check for the decision that follows; the platform does not judge it.
+                    label=f"{membership.person} {membership.post} {what}（{chinese_date(day)}）：核对后续任免文件",
+                    url=reverse("gazette:person", args=[membership.person]) + "#next-step",
                     deadline=day,
                     urgent=day <= today,
                     menu=MENU,

@@ -47,6 +47,7 @@ from .selectors import (
     retained_list,
 )
 from .services import event_record, event_withdraw, retained_list_enter
+from .todos import TERM_NOTICE_DAYS
 
 
 def document_index(request):
@@ -544,5 +545,12 @@ def person_detail(request, person: str):
     return render(
         request,
         "gazette/person.html",
-        {"person": person, "posts": posts, "decisions": personnel_list(person=person).filter(person=person)},
+        {
+            "person": person,
+            "posts": posts,
+            "decisions": personnel_list(person=person).filter(person=person),
+            # The open posts whose probation or secondment year ends: what the keeper's to-do asks them to check.
+            "ending": [m for m in posts if m.end is None and (m.probation_end or m.term_end)],
+            "notice_days": TERM_NOTICE_DAYS,
+        },
     )
