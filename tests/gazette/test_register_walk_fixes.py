@@ -124,3 +124,15 @@ def test_a_probation_to_do_leads_to_the_next_step(client, admin, settings):
     assert items and "核对后续任免文件" in items[0].label and items[0].url.endswith("#next-step")
     html = client.get(items[0].url.split("#")[0]).content.decode()
     assert 'id="next-step"' in html and "以县政府此后印发的任免文件为准" in html
+
+
+def test_the_expiry_to_do_is_for_the_departments_not_the_auditor_or_the_operators(make_user, settings):
+    from countyhall.gazette.todos import todos
+
+    settings.BUSINESS_DATE = dt.date(2023, 10, 15)  # 2号 ends on 2023-12-31: within 90 days
+
+    def expiry(role):
+        return [t.label for t in todos(make_user(f"walk15-{role}", role)) if CANTEENS in t.label]
+
+    assert expiry(Role.CIVIL_AFFAIRS) and expiry(Role.FINANCE)
+    assert not expiry(Role.AUDITOR) and not expiry(Role.CANTEEN_OPERATOR)
