@@ -28,7 +28,7 @@ from .forms import EventForm, EventWithdrawForm, RetainedListForm
 from .identifiers import split_expression
 from .models import Document, DocumentEvent, PersonnelDecision, PostMembership
 from .register import clause_within
-from .search import issuer_choices, search, validity_on, year_choices
+from .search import issuer_choices, search, year_choices
 from .selectors import (
     affected_by,
     clause_by_eid,
@@ -106,8 +106,13 @@ def _print_context(document: Document, clauses: list) -> dict:
 
 def document_list_excel(request):
     """The register as Excel: the documents the list's filters (q, kind) select, with their standing today."""
-    documents = document_list(query=request.GET.get("q", ""), kind=request.GET.get("kind", ""))
+    documents = document_list(
+        query=request.GET.get("q", ""), kind=request.GET.get("kind", "")
+    ).prefetch_related("events")
     today = business_date()
+    # The standing the pages show (document_standing: the register's repeals, lapses and 60号's list as well as the
+    # printed dates), not the printed dates alone: a repealed document read "有效期内" in the export (walk15).
+    retained = {e.number for e in retained_list()["entries"]}
     return excel_response(
         filename="高青县人民政府公报文件目录.xlsx",
         sheet_title="文件目录",
@@ -138,13 +143,13 @@ def document_list_excel(request):
                 d.effective_to,
                 f"{d.start_line}–{d.end_line}",
                 "、".join(d.issuers) if len(d.issuers) > 1 else "",
-                validity_on(d, today),
+                document_standing(d, today, retained=retained).label,
                 ("、".join(d.attachments) + ("" if d.attachments_printed else "（未随文刊印）"))
                 if d.attachments
                 else "",
                 d.version,
             ]
-            for d in documents.iterator()
+            for d in documents.iterator(chunk_size=500)
         ),
     )
 
@@ -355,6 +360,14 @@ def _document_page(request, document: Document, *, version: int | None = None):
 
 def _search_excel(result):
     today = business_date()
+    retained = {e.number for e in retained_list()["entries"]}
+    standing: dict[int, str] = {}  # one document's standing once, however many of its clauses were hit
+
+    def standing_of(document) -> str:
+        if document.pk not in standing:
+            standing[document.pk] = document_standing(document, today, retained=retained).label
+        return standing[document.pk]
+
     return excel_response(
         filename="政府公报检索结果.xlsx",
         sheet_title="检索结果",
@@ -368,7 +381,7 @@ def _search_excel(result):
                 hit.document.date,
                 hit.clause.path if hit.clause else "",
                 hit.snippet.replace("<mark>", "").replace("</mark>", ""),
-                validity_on(hit.document, today),
+                standing_of(hit.document),
             ]
             for hit in result.hits
         ),

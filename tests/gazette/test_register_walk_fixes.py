@@ -136,3 +136,26 @@ def test_the_expiry_to_do_is_for_the_departments_not_the_auditor_or_the_operator
 
     assert expiry(Role.CIVIL_AFFAIRS) and expiry(Role.FINANCE)
     assert not expiry(Role.AUDITOR) and not expiry(Role.CANTEEN_OPERATOR)
+
+
+def test_the_register_excel_gives_the_standing_the_pages_give(client, admin):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    _mistaken_repeal(
+        admin
+    )  # a repeal the register holds: the export said "有效期内" from the printed dates alone
+    response = client.get("/gazette/export.xlsx", {"kind": "opinion"})
+    rows = list(load_workbook(BytesIO(b"".join(response.streaming_content))).active.values)
+    by_number = {row[0]: row for row in rows[1:]}
+    assert by_number[CANTEENS][10] == "已废止（2022年3月1日起）"
+    page = client.get(reverse("gazette:by-uri", args=[_uri(CANTEENS)])).content.decode()
+    assert "已废止（2022年3月1日起）" in page
+    search = client.get(reverse("gazette:search"), {"q": CANTEENS, "export": "xlsx"})
+    rows = list(
+        load_workbook(
+            BytesIO(search.content if not search.streaming else b"".join(search.streaming_content))
+        ).active.values
+    )
+    assert rows[1][7] == "已废止（2022年3月1日起）"
