@@ -159,3 +159,15 @@ def test_the_register_excel_gives_the_standing_the_pages_give(client, admin):
         ).active.values
     )
     assert rows[1][7] == "已废止（2022年3月1日起）"
+
+
+def test_search_in_force_on_a_day_leaves_out_a_repealed_document_unless_the_repeal_was_withdrawn(admin):
+    from countyhall.gazette.search import search
+
+    def found(on):
+        return CANTEENS in {hit.document.number for hit in search(query="助餐补贴", in_force_on=on).hits}
+
+    event = _mistaken_repeal(admin)
+    assert found(dt.date(2022, 2, 28)) and not found(dt.date(2022, 6, 15))
+    event_withdraw(actor=admin, event_id=event.pk, reason="依据文件录错，3号并未废止2号")
+    assert found(dt.date(2022, 6, 15))
