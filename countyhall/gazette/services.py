@@ -8,7 +8,7 @@ from django.db import transaction
 
 from countyhall.core.access import require
 from countyhall.core.actors import actor_user
-from countyhall.core.clock import business_now, chinese_date
+from countyhall.core.clock import business_now, chinese_date, local
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record
@@ -577,7 +577,9 @@ def event_withdraw(*, actor, event_id: int, reason: str) -> DocumentEvent:
             "（原文所载日期请重新导入原文更正；保留文件目录请重新录入）",
         )
     if event.withdrawn_at is not None:
-        raise ServiceError("status", f"事件：这条登记已于{chinese_date(event.withdrawn_at.date())}撤销")
+        raise ServiceError(
+            "status", f"事件：这条登记已于{chinese_date(local(event.withdrawn_at).date())}撤销"
+        )
     reason = " ".join((reason or "").split())
     if len(reason) < WITHDRAW_REASON_MIN:
         raise ServiceError(

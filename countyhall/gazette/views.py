@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from countyhall.core.clock import business_date, chinese_date
+from countyhall.core.clock import business_date, chinese_date, local
 from countyhall.core.params import (
     BadParameter,
     answers_bad_parameters,
@@ -279,6 +279,16 @@ EVENT_COLUMNS = [
     Column("clauses", "所涉条款", value=lambda e: "、".join(e.clauses)),
     Column("origin", "来源", value=lambda e: e.get_origin_display(), sort="origin"),
     Column("note", "说明"),
+    # The register's list holds withdrawn entries too: the export says so, as the page does.
+    Column(
+        "withdrawn",
+        "撤销",
+        value=lambda e: (
+            f"已撤销（{chinese_date(local(e.withdrawn_at).date())}）：{e.withdrawn_reason}"
+            if e.withdrawn_at
+            else ""
+        ),
+    ),
 ]
 MEMBERSHIP_COLUMNS = [
     Column("person", "姓名", sort="person"),

@@ -171,3 +171,15 @@ def test_search_in_force_on_a_day_leaves_out_a_repealed_document_unless_the_repe
     assert found(dt.date(2022, 2, 28)) and not found(dt.date(2022, 6, 15))
     event_withdraw(actor=admin, event_id=event.pk, reason="依据文件录错，3号并未废止2号")
     assert found(dt.date(2022, 6, 15))
+
+
+def test_the_register_csv_marks_a_withdrawn_entry(client, admin):
+    event = _mistaken_repeal(admin)
+    event_withdraw(actor=admin, event_id=event.pk, reason="依据文件录错，3号并未废止2号")
+    export = client.get(reverse("gazette:register") + "?kind=repealed&export=csv")
+    body = (
+        b"".join(export.streaming_content).decode("utf-8-sig")
+        if export.streaming
+        else export.content.decode("utf-8-sig")
+    )
+    assert "撤销" in body.splitlines()[0] and "已撤销" in body and "3号并未废止2号" in body
