@@ -183,3 +183,15 @@ def test_the_register_csv_marks_a_withdrawn_entry(client, admin):
         else export.content.decode("utf-8-sig")
     )
     assert "撤销" in body.splitlines()[0] and "已撤销" in body and "3号并未废止2号" in body
+
+
+@pytest.mark.parametrize(
+    ("url", "table"),
+    [
+        ("gazette:register", 'id="events" class="stacked"'),
+        ("gazette:posts", 'id="memberships" class="stacked"'),
+    ],
+)
+def test_the_register_and_posts_tables_stack_at_phone_width(client, url, table):
+    html = client.get(reverse(url)).content.decode()
+    assert table in html and "<thead><tr>" in html and "</tbody></table>" in html
