@@ -190,8 +190,9 @@ def test_the_register_csv_marks_a_withdrawn_entry(client, admin):
     [
         ("gazette:register", 'id="events" class="stacked"'),
         ("gazette:posts", 'id="memberships" class="stacked"'),
+        ("gazette:list", 'id="documents" class="stacked"'),
     ],
 )
-def test_the_register_and_posts_tables_stack_at_phone_width(client, url, table):
+def test_the_register_posts_and_list_tables_stack_at_phone_width(client, url, table):
     html = client.get(reverse(url)).content.decode()
     assert table in html and "<thead><tr>" in html and "</tbody></table>" in html
