@@ -370,6 +370,19 @@ def document_affected(document: Document) -> list[tuple[dict, list[AffectedRow]]
     ]
 
 
+OPEN_ITEMS = "在办事项"
+
+
+def document_affected_for(document: Document, actor) -> list[tuple[dict, list[AffectedRow]]]:
+    """document_affected as `actor` may read it: without the open items for a visitor (access.can_see_open_items)."""
+    from . import access
+
+    changes = document_affected(document)
+    if access.can_see_open_items(actor):
+        return changes
+    return [(change, [row for row in rows if row.kind != OPEN_ITEMS]) for change, rows in changes]
+
+
 def expiring_documents(*, today: dt.date, within_days: int = 90) -> list[DocumentEvent]:
     """Documents whose validity ends within `within_days` (and not yet ended)."""
     return list(

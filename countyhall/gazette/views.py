@@ -34,7 +34,7 @@ from .selectors import (
     clause_by_eid,
     clause_for_citation,
     clause_search,
-    document_affected,
+    document_affected_for,
     document_as_of,
     document_by_uri,
     document_for_line,
@@ -361,7 +361,7 @@ def _document_page(request, document: Document, *, version: int | None = None):
             "point": point,
             "on": on,
             "highlight": request.GET.get("highlight", ""),
-            "affected_count": sum(len(rows) for _, rows in document_affected(document)),
+            "affected_count": sum(len(rows) for _, rows in document_affected_for(document, request.user)),
             "can_record": access.can_administer_register(request.user),
             "withdrawable_kinds": [str(k) for k in DocumentEvent.ADMINISTERED_KINDS],
         },
@@ -436,7 +436,13 @@ def affected(request, uri: str):
     if document is None:
         raise Http404(f"没有标识为 /{uri.strip('/')} 的文件")
     return render(
-        request, "gazette/affected.html", {"document": document, "changes": document_affected(document)}
+        request,
+        "gazette/affected.html",
+        {
+            "document": document,
+            "changes": document_affected_for(document, request.user),
+            "open_items_hidden": not access.can_see_open_items(request.user),
+        },
     )
 
 

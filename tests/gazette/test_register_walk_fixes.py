@@ -196,3 +196,15 @@ def test_the_register_csv_marks_a_withdrawn_entry(client, admin):
 def test_the_register_posts_and_list_tables_stack_at_phone_width(client, url, table):
     html = client.get(reverse(url)).content.decode()
     assert table in html and "<thead><tr>" in html and "</tbody></table>" in html
+
+
+def test_a_visitor_reads_the_affected_figures_but_not_the_departments_open_items(client, make_user):
+    url = reverse("gazette:affected", args=[_uri(CANTEENS)])
+    visitor = client.get(url).content.decode()
+    assert "五、（一）1" in visitor and "在办事项" not in visitor.split("</h1>")[1].split("登录后显示")[1]
+    assert "/canteens/settlements/" not in visitor  # no link that ends at the login page
+    api = client.get(f"/api/v1/gazette/affected/{_uri(CANTEENS)}").json()
+    assert api and not any(r["kind"] == "在办事项" for change in api for r in change["affected"])
+    client.force_login(make_user("walk15-finance", Role.FINANCE))
+    staff = client.get(url).content.decode()
+    assert "在办事项" in staff and "/canteens/settlements/" in staff and "登录后显示" not in staff
