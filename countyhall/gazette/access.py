@@ -18,6 +18,16 @@ def can_administer_register(actor) -> bool:
     return bool(getattr(actor, "is_authenticated", False)) and actor.can(Capability.GAZETTE_INGEST)
 
 
+def can_see_open_items(actor) -> bool:
+    """The open items a document's end reaches (each program's cited_open_items: lunches, settlements, subsidies still
+    open, with their counts and links to the staff pages) are the departments' work, for signed-in users; a citizen
+    reads the figures and readings a change affects, not the county's workload, nor links that end at the login page
+    (walk15)."""
+    if actor is None or isinstance(actor, str) or getattr(actor, "is_system", False):
+        return as_actor(actor).is_system
+    return bool(getattr(actor, "is_authenticated", False))
+
+
 PERMISSIONS = [
     Permission(
         "gazette.event_record",
@@ -30,6 +40,12 @@ PERMISSIONS = [
         "更正已登记的文件事件",
         {Role.SYSTEM_ADMIN: SCOPE_COUNTY},
         note=f"须写明更正理由；原登记保留，更正后的登记取代它；{SCOPE_SYSTEM}亦可",
+    ),
+    Permission(
+        "gazette.event_withdraw",
+        "撤销录错的文件事件登记",
+        {Role.SYSTEM_ADMIN: SCOPE_COUNTY},
+        note=f"须写明理由；登记保留并标明已撤销，不再计入文件效力；{SCOPE_SYSTEM}亦可",
     ),
     Permission(
         "gazette.retained_list_enter",

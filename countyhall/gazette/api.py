@@ -20,7 +20,7 @@ from .models import Clause, Document, DocumentEvent, PersonnelDecision, PostMemb
 from .search import clause_eid, search
 from .selectors import (
     clause_by_eid,
-    document_affected,
+    document_affected_for,
     document_as_of,
     document_by_uri,
     document_list,
@@ -302,7 +302,7 @@ class AffectedApi(APIView):
                     "from": change["from"].isoformat(),
                     "affected": [asdict(row) for row in rows],
                 }
-                for change, rows in document_affected(document)
+                for change, rows in document_affected_for(document, request.user)
             ]
         )
 

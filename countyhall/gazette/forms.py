@@ -80,3 +80,13 @@ class RetainedListForm(forms.Form):
     )
     note = forms.CharField(label="来源说明", required=False, max_length=500)
     confirm = forms.BooleanField(label="我已与附件原文核对，确认录入")
+
+
+class EventWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="撤销理由",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="写明登记错在哪里，例如“依据文件文号录错，应为高政办发〔2022〕1号”；撤销后可重新登记正确的事件",
+    )
+    confirm = forms.BooleanField(label="确认撤销这条登记（登记保留并标明已撤销，不再计入文件效力）")

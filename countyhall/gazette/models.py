@@ -212,9 +212,17 @@ class SearchEntry(models.Model):
 
 
 class LiveEventManager(models.Manager):
-    """The events in force in the register: a corrected entry stays in the table (history) but no longer counts.
-    The default manager, so `document.events` and every selector see only live entries; `DocumentEvent.history`
-    reads them all."""
+    """The events in force in the register: a corrected entry (superseded_by) and a withdrawn one
+    (services.event_withdraw: recorded by mistake) stay in the table but no longer count. The default manager, so
+    `document.events` and every selector — standing, point in time, affected figures, to-dos, the Akoma Ntoso
+    lifecycle — see only live entries."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(superseded_by__isnull=True, withdrawn_at__isnull=True)
+
+
+class UncorrectedEventManager(models.Manager):
+    """The register's list: the uncorrected entries, the withdrawn ones too (marked there with their reason)."""
 
     def get_queryset(self):
         return super().get_queryset().filter(superseded_by__isnull=True)
@@ -283,9 +291,17 @@ class DocumentEvent(models.Model):
         verbose_name="更正后的登记",
     )
     correction_reason = models.CharField("更正理由", max_length=500, blank=True)
+    # A mistaken entry is withdrawn with its reason, never deleted: the register shows what was recorded and why it
+    # no longer counts (a page may have shown the document as repealed in between).
+    withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_reason = models.CharField("撤销理由", max_length=500, blank=True)
 
     objects = LiveEventManager()
-    history = models.Manager()  # noqa: DJ012 - a second manager, not a field: every entry, corrected ones too
+    with_withdrawn = UncorrectedEventManager()  # noqa: DJ012 - managers, not fields
+    history = models.Manager()  # noqa: DJ012 - every entry, corrected and withdrawn ones too
 
     class Meta:
         verbose_name = "文件事件"

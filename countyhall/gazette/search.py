@@ -25,7 +25,7 @@ from django.db.models import Avg, Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Clause, Document, SearchEntry
+from .models import Clause, Document, DocumentEvent, SearchEntry
 from .parser import FULLWIDTH, NUMBER_ANY_RE, normalise_number
 
 USER_DICTIONARY = Path(__file__).parent / "data" / "userdict.txt"
@@ -192,8 +192,21 @@ def filtered_documents(
     if year:
         documents = documents.filter(date__year=year)
     if in_force_on:
-        documents = documents.filter(in_force_q(in_force_on))
+        documents = documents.filter(in_force_q(in_force_on)).exclude(
+            pk__in=_ended_by_the_register(in_force_on)
+        )
     return documents
+
+
+def _ended_by_the_register(on: dt.date):
+    """The documents a repeal or a lapse the register holds has ended by `on` (walk15: "在该日有效" listed a repealed
+    document). From DocumentEvent.objects, so a withdrawn entry does not count; a join through Document.events would
+    read the table without the manager's filter."""
+    return DocumentEvent.objects.filter(
+        kind__in=[DocumentEvent.Kind.REPEALED, DocumentEvent.Kind.LAPSED],
+        date__lte=on,
+        document__isnull=False,
+    ).values("document_id")
 
 
 # ---- the query ------------------------------------------------------------------------------------------------------

@@ -271,9 +271,10 @@ def document_as_of(document: Document, on: dt.date) -> PointInTime:
 def events_list(
     *, kind: str = "", number: str = "", origin: str = "", history: bool = False
 ) -> QuerySet[DocumentEvent]:
-    """The register's entries; with `history`, the corrected ones too (kept, each pointing at its correction)."""
-    manager = DocumentEvent.history if history else DocumentEvent.objects
-    events = manager.select_related("document", "cause", "recorded_by")
+    """The register's entries, withdrawn ones too (marked, with the reason: nothing else counts them); with
+    `history`, the corrected ones as well (kept, each pointing at its correction)."""
+    manager = DocumentEvent.history if history else DocumentEvent.with_withdrawn
+    events = manager.select_related("document", "cause", "recorded_by", "withdrawn_by")
     if kind:
         events = events.filter(kind=kind)
     if number:
@@ -461,6 +462,19 @@ def document_affected(document: Document) -> list[tuple[dict, list[AffectedRow]]
         )
         for change in document_changes(document)
     ]
+
+
+OPEN_ITEMS = "在办事项"
+
+
+def document_affected_for(document: Document, actor) -> list[tuple[dict, list[AffectedRow]]]:
+    """document_affected as `actor` may read it: without the open items for a visitor (access.can_see_open_items)."""
+    from . import access
+
+    changes = document_affected(document)
+    if access.can_see_open_items(actor):
+        return changes
+    return [(change, [row for row in rows if row.kind != OPEN_ITEMS]) for change, rows in changes]
 
 
 def expiring_documents(*, today: dt.date, within_days: int = 90) -> list[DocumentEvent]:

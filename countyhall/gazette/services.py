@@ -8,6 +8,7 @@ from django.db import transaction
 
 from countyhall.core.access import require
 from countyhall.core.actors import actor_user
+from countyhall.core.clock import business_now, chinese_date, local
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry
 from countyhall.core.services.audit import audit_record
@@ -566,11 +567,15 @@ def event_check(
     document = Document.objects.filter(number=number).first()
     cause = Document.objects.filter(number=cause_number).first()
     if document is not None and date < document.date:
-        raise ServiceError("date", f"日期：{number} 成文于{document.date:%Y-%m-%d}，事件不能早于此日")
+        raise ServiceError(
+            "date",
+            f"日期：{number} 成文于{chinese_date(document.date)}，事件不能早于此日（填写的是{chinese_date(date)}）",
+        )
     if cause is not None and cause_number != number and date < cause.date:
         # A document takes effect at the earliest on its own date: an amendment or repeal cannot begin earlier.
         raise ServiceError(
-            "date", f"日期：依据文件 {cause_number} 成文于{cause.date:%Y-%m-%d}，事件的生效日期不能早于此日"
+            "date",
+            f"日期：依据文件 {cause_number} 成文于{chinese_date(cause.date)}，事件的生效日期不能早于此日",
         )
     others = DocumentEvent.objects.filter(number=number)
     if replacing is not None:
@@ -583,12 +588,12 @@ def event_check(
     if ended is not None and kind in (DocumentEvent.Kind.REPEALED, DocumentEvent.Kind.LAPSED):
         raise ServiceError(
             "kind",
-            f"事件：{number} 已于{ended.date:%Y-%m-%d}{ended.get_kind_display()}（依据 {ended.cause_number}），"
+            f"事件：{number} 已于{chinese_date(ended.date)}{ended.get_kind_display()}（依据 {ended.cause_number}），"
             "不能再登记废止或失效；登记有误请更正原登记",
         )
     if ended is not None and kind == DocumentEvent.Kind.AMENDED and date >= ended.date:
         raise ServiceError(
-            "date", f"日期：{number} 已于{ended.date:%Y-%m-%d}{ended.get_kind_display()}，此后不能修改"
+            "date", f"日期：{number} 已于{chinese_date(ended.date)}{ended.get_kind_display()}，此后不能修改"
         )
     paths = [c.strip() for c in (clauses or []) if c and c.strip()]
     if kind == DocumentEvent.Kind.AMENDED:
@@ -682,6 +687,59 @@ def event_record(
     return event
 
 
+WITHDRAW_REASON_MIN = 4  # a reason a later reader can act on ("录错了" is not one), not a policy figure
+
+
+@transaction.atomic
+def event_withdraw(*, actor, event_id: int, reason: str) -> DocumentEvent:
+    """Withdraw an administrator's entry recorded by mistake (a wrong document, kind, date or cause), with the reason.
+    The row is kept and shown on the register as withdrawn; from then on it counts nowhere (standing, point in time,
+    affected figures, to-dos: DocumentEvent.objects leaves it out). What the text itself dates (印发, 施行, 有效期)
+    is corrected by ingesting the text, and 60号's retained list by entering the list again, so neither is withdrawn
+    here. Audited with the entry before and after."""
+    require(access.can_administer_register(actor), "只有公报管理员可以撤销文件事件登记")
+    event = (
+        DocumentEvent.with_withdrawn.select_for_update().filter(pk=event_id).first()
+        if is_ascii_int(str(event_id))
+        else None
+    )
+    if event is None:
+        raise ServiceError("event", "事件：没有这条登记")
+    if (
+        event.origin != DocumentEvent.Origin.ADMINISTERED
+        or event.kind not in DocumentEvent.ADMINISTERED_KINDS
+    ):
+        raise ServiceError(
+            "status",
+            f"事件：{event.get_kind_display()}由原文或保留文件目录而来，不能在此撤销"
+            "（原文所载日期请重新导入原文更正；保留文件目录请重新录入）",
+        )
+    if event.withdrawn_at is not None:
+        raise ServiceError(
+            "status", f"事件：这条登记已于{chinese_date(local(event.withdrawn_at).date())}撤销"
+        )
+    reason = " ".join((reason or "").split())
+    if len(reason) < WITHDRAW_REASON_MIN:
+        raise ServiceError(
+            "reason",
+            f"撤销理由：请写明登记错在哪里（至少 {WITHDRAW_REASON_MIN} 个字），例如“依据文件文号录错”",
+        )
+    before = {"number": event.number, "kind": event.kind, "date": event.date.isoformat(), "withdrawn": False}
+    event.withdrawn_at = business_now()  # a demo pinned to 2022 reads its corrections in 2022 (core.clock)
+    event.withdrawn_by = actor_user(actor)
+    event.withdrawn_reason = reason[:500]
+    event.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        instance=event,
+        before=before,
+        after={**before, "withdrawn": True, "reason": event.withdrawn_reason},
+        note=f"撤销登记：{event.number} {event.get_kind_display()}（{chinese_date(event.date)}），理由：{event.withdrawn_reason}",
+    )
+    return event
+
+
 @transaction.atomic
 def event_correct(
     *,
@@ -707,6 +765,8 @@ def event_correct(
         or old.kind == DocumentEvent.Kind.RETAINED
     ):
         raise ServiceError("event", "登记：只能更正管理员登记的公布、修改、废止或失效（保留目录请重新录入）")
+    if old.withdrawn_at is not None:
+        raise ServiceError("event", "登记：该登记已撤销（录错），不能更正；请另行登记")
     if old.superseded_by_id is not None:
         raise ServiceError("event", "登记：该登记已被更正，请更正最新的一条")
     reason = (reason or "").strip()

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from countyhall.core.clock import business_date, chinese_date
 from countyhall.core.programs import Todo, registered_programs
+from countyhall.core.roles import Role
 
 from . import access
 from .selectors import expiring_documents, memberships_ending, period_reading, programs_citing
@@ -17,6 +18,20 @@ TERM_NOTICE_DAYS = 60  # how far ahead a probation's or secondment's end is show
 MENU = "gazette:list"
 
 
+# Roles on a citing program's menu who do not answer for its figures: the auditor reads the trail, and the firms, the
+# canteen operators, the power enterprises and the third-party reviewers are outside parties the figures apply to.
+# "核对受影响的数值与事项" is the departments' (and the towns') work, not theirs (walk15).
+NOT_RESPONSIBLE = frozenset(
+    {
+        Role.AUDITOR,
+        Role.CANTEEN_OPERATOR,
+        Role.APPLICANT_FIRM,
+        Role.POWER_ENTERPRISE,
+        Role.EGOV_REVIEWER,
+    }
+)
+
+
 def _responsible_roles(number: str) -> frozenset[str]:
     labels = set(programs_citing(number))
     roles: set[str] = set()
@@ -24,7 +39,7 @@ def _responsible_roles(number: str) -> frozenset[str]:
         if program.label in labels:
             for entry in program.menu:
                 roles |= set(entry.roles)
-    return frozenset(roles)
+    return frozenset(roles) - NOT_RESPONSIBLE
 
 
 def todos(user) -> list[Todo]:
@@ -52,9 +67,10 @@ def todos(user) -> list[Todo]:
             reading = period_reading(membership.start or day)
             items.append(
                 Todo(
+                    # What the keeper does (P4): check for the decision that follows; the platform does not judge it.
                     label=f"{membership.person} {membership.post} {what}（{chinese_date(day)}；"
-                    f"按解读“{reading['words']}”）",
-                    url=reverse("gazette:person", args=[membership.person]),
+                    f"按解读“{reading['words']}”）：核对后续任免文件",
+                    url=reverse("gazette:person", args=[membership.person]) + "#next-step",
                     deadline=day,
                     urgent=day <= today,
                     menu=MENU,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("register/", views.register_index, name="register"),
     path("register/new/", views.event_new, name="event-new"),
     path("register/<int:pk>/correct/", views.event_correct_page, name="event-correct"),
+    path("register/<int:pk>/withdraw/", views.event_withdraw_page, name="event-withdraw"),
     path("register/retained/", views.retained_enter, name="retained"),
     path("posts/", views.posts_index, name="posts"),
     path("people/<str:person>/", views.person_detail, name="person"),

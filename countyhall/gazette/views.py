@@ -6,12 +6,12 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from countyhall.core.clock import business_date, chinese_date
+from countyhall.core.clock import business_date, chinese_date, local
 from countyhall.core.errors import ServiceError
 from countyhall.core.params import (
     BadParameter,
@@ -27,16 +27,16 @@ from countyhall.core.web import form_error, save_form
 
 from . import access
 from .akn import akn_filename, document_akn_xml
-from .forms import EventCorrectForm, EventForm, RetainedListForm
+from .forms import EventCorrectForm, EventForm, EventWithdrawForm, RetainedListForm
 from .identifiers import split_expression
 from .models import Document, DocumentEvent, PersonnelDecision, PostMembership
 from .register import clause_within
-from .search import issuer_choices, search, validity_on, year_choices
+from .search import issuer_choices, search, year_choices
 from .selectors import (
     affected_by,
     clause_by_eid,
     clause_for_citation,
-    document_affected,
+    document_affected_for,
     document_as_of,
     document_by_uri,
     document_for_line,
@@ -50,7 +50,8 @@ from .selectors import (
     personnel_list,
     retained_list,
 )
-from .services import event_check, event_correct, event_record, retained_list_enter
+from .services import event_check, event_correct, event_record, event_withdraw, retained_list_enter
+from .todos import TERM_NOTICE_DAYS
 
 
 def document_index(request):
@@ -129,7 +130,11 @@ def document_list_excel(request):
         documents = [r.document for r in document_list_ranked(query=query, kind=kind)[0]]
     else:
         documents = list(document_list(kind=kind).order_by("-date", "order"))
+    prefetch_related_objects(documents, "events")  # the standing below reads each document's events
     today = business_date()
+    # The standing the pages show (document_standing: the register's repeals, lapses and 60号's list as well as the
+    # printed dates), not the printed dates alone: a repealed document read "有效期内" in the export (walk15).
+    retained = {e.number for e in retained_list()["entries"]}
     return excel_response(
         filename="高青县人民政府公报文件目录.xlsx",
         sheet_title="文件目录",
@@ -160,7 +165,7 @@ def document_list_excel(request):
                 d.effective_to,
                 f"{d.start_line}–{d.end_line}",
                 "、".join(d.issuers) if len(d.issuers) > 1 else "",
-                validity_on(d, today),
+                document_standing(d, today, retained=retained).label,
                 ("、".join(d.attachments) + ("" if d.attachments_printed else "（未随文刊印）"))
                 if d.attachments
                 else "",
@@ -296,6 +301,16 @@ EVENT_COLUMNS = [
     Column("clauses", "所涉条款", value=lambda e: "、".join(e.clauses)),
     Column("origin", "来源", value=lambda e: e.get_origin_display(), sort="origin"),
     Column("note", "说明"),
+    # The register's list holds withdrawn entries too: the export says so, as the page does.
+    Column(
+        "withdrawn",
+        "撤销",
+        value=lambda e: (
+            f"已撤销（{chinese_date(local(e.withdrawn_at).date())}）：{e.withdrawn_reason}"
+            if e.withdrawn_at
+            else ""
+        ),
+    ),
 ]
 MEMBERSHIP_COLUMNS = [
     Column("person", "姓名", sort="person"),
@@ -368,14 +383,23 @@ def _document_page(request, document: Document, *, version: int | None = None):
             "point": point,
             "on": on,
             "highlight": request.GET.get("highlight", ""),
-            "affected_count": sum(len(rows) for _, rows in document_affected(document)),
+            "affected_count": sum(len(rows) for _, rows in document_affected_for(document, request.user)),
             "can_record": access.can_administer_register(request.user),
+            "withdrawable_kinds": [str(k) for k in DocumentEvent.ADMINISTERED_KINDS],
         },
     )
 
 
 def _search_excel(result):
     today = business_date()
+    retained = {e.number for e in retained_list()["entries"]}
+    standing: dict[int, str] = {}  # one document's standing once, however many of its clauses were hit
+
+    def standing_of(document) -> str:
+        if document.pk not in standing:
+            standing[document.pk] = document_standing(document, today, retained=retained).label
+        return standing[document.pk]
+
     return excel_response(
         filename="政府公报检索结果.xlsx",
         sheet_title="检索结果",
@@ -389,7 +413,7 @@ def _search_excel(result):
                 hit.document.date,
                 hit.clause.path if hit.clause else "",
                 hit.snippet.replace("<mark>", "").replace("</mark>", ""),
-                validity_on(hit.document, today),
+                standing_of(hit.document),
             ]
             for hit in result.hits
         ),
@@ -440,7 +464,13 @@ def affected(request, uri: str):
     if document is None:
         raise Http404(f"没有标识为 /{uri.strip('/')} 的文件")
     return render(
-        request, "gazette/affected.html", {"document": document, "changes": document_affected(document)}
+        request,
+        "gazette/affected.html",
+        {
+            "document": document,
+            "changes": document_affected_for(document, request.user),
+            "open_items_hidden": not access.can_see_open_items(request.user),
+        },
     )
 
 
@@ -470,6 +500,7 @@ def register_index(request):
             "retained": retained_list(),
             "expiring": expiring_documents(today=today, within_days=90),
             "can_record": access.can_administer_register(request.user),
+            "withdrawable_kinds": [str(k) for k in DocumentEvent.ADMINISTERED_KINDS],
         },
     )
 
@@ -635,6 +666,31 @@ def _event_history(event: DocumentEvent) -> list[DocumentEvent]:
     return chain
 
 
+def event_withdraw_page(request, pk: int):
+    """The confirmation page of withdrawing a mistaken entry: what was recorded, what it changes, the reason."""
+    if not access.can_administer_register(request.user):
+        raise PermissionDenied("只有公报管理员可以撤销文件事件登记")
+    event = get_object_or_404(
+        DocumentEvent.with_withdrawn.select_related("document", "cause", "recorded_by", "withdrawn_by"), pk=pk
+    )
+    form = EventWithdrawForm(request.POST or None)
+    if request.method == "POST" and save_form(
+        request,
+        form,
+        lambda data: event_withdraw(actor=request.user, event_id=event.pk, reason=data["reason"]),
+        success=f"已撤销：{event.number} {event.get_kind_display()}（{chinese_date(event.date)}）。",
+    ):
+        return redirect("gazette:register")
+    withdrawable = (
+        event.withdrawn_at is None
+        and event.origin == DocumentEvent.Origin.ADMINISTERED
+        and event.kind in DocumentEvent.ADMINISTERED_KINDS
+    )
+    return render(
+        request, "gazette/event_withdraw.html", {"form": form, "event": event, "withdrawable": withdrawable}
+    )
+
+
 def retained_enter(request):
     if not access.can_administer_register(request.user):
         raise PermissionDenied("只有公报管理员可以录入保留文件目录")
@@ -690,5 +746,8 @@ def person_detail(request, person: str):
             "decisions": personnel_list(person=person).filter(person=person),
             # the probation and secondment ends rest on reading P2: the page says which answer and links to it
             "period_reading": period_reading(business_date()),
+            # The open posts whose probation or secondment year ends: what the keeper's to-do asks them to check.
+            "ending": [m for m in posts if m.end is None and (m.probation_end or m.term_end)],
+            "notice_days": TERM_NOTICE_DAYS,
         },
     )

@@ -130,8 +130,8 @@ def test_latest_migrations_roll_back_and_forward_over_demo_data(tmp_path):
     assert "permits.0012_policy_basis_kept" in steps["permits"]["unapplied"]
     assert "canteens.0011_backdate_window_governed" in steps["canteens"]["unapplied"]
     assert (
-        "gazette.0006_event_corrections" in steps["gazette"]["unapplied"]
-    )  # issue 15: corrected register entries kept (superseded_by, correction_reason)
+        "gazette.0007_event_withdrawn" in steps["gazette"]["unapplied"]
+    )  # issue 15: corrected register entries kept (0006), a mistaken entry withdrawn with its reason (0007, walk15)
     for app, step in steps.items():
         start, rolled_back, after = step["start"], step["rolled_back"], step["after"]
         assert step["unapplied"], f"{app}: nothing was rolled back"

@@ -43,7 +43,7 @@ def test_the_effective_date_is_not_before_the_causing_documents_date(admin):
         _repeal(admin, date=dt.date(2021, 9, 1), cause_number=LATER_CAUSE)
     assert (
         refused.value.field == "date"
-        and "依据文件 高政字〔2021〕60号 成文于2021-09-26" in refused.value.message
+        and "依据文件 高政字〔2021〕60号 成文于2021年9月26日" in refused.value.message
     )
     assert _repeal(admin, date=dt.date(2021, 9, 26), cause_number=LATER_CAUSE).date == dt.date(2021, 9, 26)
 
@@ -52,7 +52,7 @@ def test_a_repealed_document_is_not_repealed_again_nor_amended_after(admin):
     _repeal(admin)
     with pytest.raises(ServiceError) as again:
         _repeal(admin, date=dt.date(2023, 7, 1))
-    assert again.value.field == "kind" and "已于2023-06-01废止" in again.value.message
+    assert again.value.field == "kind" and "已于2023年6月1日废止" in again.value.message
     with pytest.raises(ServiceError) as lapse:
         _repeal(admin, kind="lapsed", date=dt.date(2023, 7, 1))
     assert lapse.value.field == "kind"
@@ -207,7 +207,9 @@ def test_the_page_confirms_before_it_records(client, admin):
     assert "第2版" in html and not DocumentEvent.objects.filter(kind="amended").exists()
     # 返回修改 goes back to the form with what was typed, and records nothing.
     back = client.post(reverse("gazette:event-new"), {**data, "edit": "1"}).content.decode()
-    assert 'id="confirm-box"' not in back and '补贴标准调整</textarea>' in back and 'value="五、（一）2"' in back
+    assert (
+        'id="confirm-box"' not in back and "补贴标准调整</textarea>" in back and 'value="五、（一）2"' in back
+    )
     assert not DocumentEvent.objects.filter(kind="amended").exists()
     done = client.post(reverse("gazette:event-new"), {**data, "confirmed": "1"})
     assert done.status_code == 302

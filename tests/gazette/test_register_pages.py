@@ -67,7 +67,8 @@ def test_bad_date_is_a_chinese_400(client):
     assert api.status_code == 400 and api.json()["error"]["field"] == "on"
 
 
-def test_affected_page_lists_2hao_figures_from_2024(client):
+def test_affected_page_lists_2hao_figures_from_2024(client, make_user):
+    client.force_login(make_user("affected-officer", Role.CIVIL_AFFAIRS))  # open items are for staff (walk15)
     html = client.get(reverse("gazette:affected", args=[_uri(CANTEENS)])).content.decode()
     assert "自2024年1月1日起" in html and "长者食堂" in html and "在办事项" in html
     assert "2024年1月1日起没有数值" in html
@@ -154,7 +155,10 @@ def test_api_by_uri_eid_and_on(client):
     assert rows[0]["uri"].startswith("/cn-sd-gaoqing/")
 
 
-def test_api_affected_and_memberships(client):
+def test_api_affected_and_memberships(client, make_user):
+    client.force_login(
+        make_user("affected-api-officer", Role.CIVIL_AFFAIRS)
+    )  # open items are for staff (walk15)
     [change] = client.get(f"/api/v1/gazette/affected/{_uri(CANTEENS)}").json()
     assert change["from"] == "2024-01-01" and any(r["kind"] == "在办事项" for r in change["affected"])
     held = client.get(
