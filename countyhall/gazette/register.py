@@ -34,6 +34,12 @@ def period_end(start: dt.date, months: int) -> dt.date:
     return dt.date(year, month, day) - dt.timedelta(days=1)
 
 
+def day_after(day: dt.date) -> dt.date:
+    """The first day after `day` (an expiry's last day in force → the day it no longer is); for 9999-12-31, a
+    validity "有效期至9999年12月31日" a careless text may print, the day itself (no later date exists)."""
+    return day if day == dt.date.max else day + dt.timedelta(days=1)
+
+
 def clause_within(path: str, ancestor: str) -> bool:
     """The clause `path` is `ancestor` or lies under it (五、（一）2 under 五、（一）; 1.1.2 under 1.1), going by the printed
     paths: after an ancestor ending in a number the path must not go on with a digit (一、10 is not under 一、1)."""

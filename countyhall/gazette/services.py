@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -183,17 +184,73 @@ def _keep_version(document: Document, parsed: ParsedDocument, source: str) -> Do
     return version
 
 
+# What a file may hold (issue 15's hostile input): the gazette is published as UTF-8, but a clerk's copy may come
+# as GB 18030 (GBK) or UTF-16 from a Windows editor; with a byte-order mark the encoding is certain, without one
+# UTF-8 is tried first and GB 18030 second (a UTF-8 text seldom decodes as GB 18030 and never the other way round
+# for Chinese). A larger file than MAX_FILE_BYTES is no gazette issue (the 2021 issue is 0.14 MB): it is refused
+# before it is read rather than parsed for minutes.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# Characters str.splitlines() (the parser's line count) takes as line breaks besides \n and \r: kept as breaks so
+# the lines still count as before, but as \n, since XML (the AKN export) and PostgreSQL refuse them.
+LINE_BREAKS = str.maketrans({c: "\n" for c in "\x0b\x0c\x1c\x1d\x1e\x85"})
+# Any other control character (NUL above all, which PostgreSQL cannot store) means the file is not plain text.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _read_file(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ServiceError(
+                "path",
+                f"{path.name} 有 {size / 1024 / 1024:.1f} MB，超过单个文件 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限",
+            )
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ServiceError("path", f"找不到文件：{path}") from None
     except IsADirectoryError:
         raise ServiceError("path", f"{path} 是目录") from None
-    except UnicodeDecodeError as exc:
+    except PermissionError:
+        raise ServiceError("path", f"{path.name} 无法读取（没有读取权限）") from None
+    except OSError as exc:
+        raise ServiceError("path", f"{path.name} 无法读取（{exc.strerror or exc}）") from None
+    text = _decode(path, data)
+    text = text.translate(LINE_BREAKS)
+    bad = CONTROL_RE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
         raise ServiceError(
-            "path", f"{path.name} 不是 UTF-8 文本（第 {text_line_of(path, exc.start)} 行附近）"
-        ) from None
+            "path",
+            f"{path.name} 第 {line} 行含有控制字符 U+{ord(bad.group()):04X}，不是纯文本文件（请另存为 UTF-8 文本）",
+        )
+    return text
+
+
+def _decode(path: Path, data: bytes) -> str:
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding).lstrip("\ufeff")
+            except UnicodeDecodeError as exc:
+                line = data[: exc.start].count(b"\n") + 1
+                raise ServiceError(
+                    "path", f"{path.name} 按 {encoding} 无法解码（第 {line} 行附近）"
+                ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ServiceError("path", f"{path.name} 不是 UTF-8 或 GBK 文本（第 {line} 行附近）") from None
 
 
 def _files(path: Path) -> list[Path]:
@@ -225,6 +282,9 @@ def gazette_ingest(*, path: Path, actor, issue_title: str = "") -> IngestReport:
     issuer, date and title), the old version kept; the same text read differently by a newer parser updates
     the current version in place. Every stored change has its audit row in this transaction.
     """
+    # Only the command line calls this today, but a service is what a future upload page or job would call:
+    # the check is here, not in the caller (Capability.GAZETTE_INGEST, access.py).
+    require(access.can_administer_register(actor), "只有公报管理员可以导入公报")
     path = Path(path)
     report = IngestReport()
     read: list[tuple[Path, ParsedGazette]] = []
@@ -271,8 +331,55 @@ def gazette_ingest(*, path: Path, actor, issue_title: str = "") -> IngestReport:
                 )
                 continue
             seen[number] = file.name
+            too_long = _too_long(parsed_document, file)
+            if too_long is not None:
+                report.problems.append(IngestProblem(file.name, *too_long))
+                continue
             _ingest_one(report, actor, file, issue, order, parsed_document, existing.get(number))
     return report
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def _too_long(parsed: ParsedDocument, file: Path) -> tuple[int, str] | None:
+    """The first value of a parsed document longer than its column holds (line, reason), or None. PostgreSQL
+    refuses such a row (SQLite would keep it): a 300-character title, a clause path of nested markers many
+    levels deep, a file name of 250 characters. The document is reported and the others stored, as for any
+    document the parser cannot read, rather than the whole ingest failing on the database's error."""
+    eids = clause_eids([(c.anchor, c.parent_anchor, c.label) for c in parsed.clauses])
+    checks = [
+        (parsed.start_line, "文号", parsed.number, _max_length(Document, "number")),
+        (
+            parsed.start_line,
+            "文号（原文）",
+            parsed.number_as_printed,
+            _max_length(Document, "number_as_printed"),
+        ),
+        (parsed.start_line, "发文机关", parsed.issuer, _max_length(Document, "issuer")),
+        (parsed.start_line, "标题", parsed.title, _max_length(Document, "title")),
+        (parsed.start_line, "登记号", parsed.registration_code, _max_length(Document, "registration_code")),
+        (parsed.start_line, "来源文件名", file.name, _max_length(Document, "source")),
+    ]
+    for clause in parsed.clauses:
+        checks += [
+            (clause.line, "条款编号", clause.path, _max_length(Clause, "path")),
+            (clause.line, "条款锚点", clause.anchor, _max_length(Clause, "anchor")),
+            (clause.line, "条款序号", clause.label, _max_length(Clause, "label")),
+            (clause.line, "条款标题", clause.heading, _max_length(Clause, "heading")),
+            (clause.line, "条款标识", eids[clause.anchor], _max_length(Clause, "eid")),
+        ]
+    for decision in parsed.personnel:
+        checks += [
+            (decision.line, "姓名", decision.person, _max_length(PersonnelDecision, "person")),
+            (decision.line, "职务", decision.position, _max_length(PersonnelDecision, "position")),
+            (decision.line, "期限说明", decision.term, _max_length(PersonnelDecision, "term")),
+        ]
+    for line, label, value, limit in checks:
+        if len(value or "") > limit:
+            return line, f"{label}过长（{len(value)} 个字，最多 {limit} 个字）：{value[:20]}…"
+    return None
 
 
 @transaction.atomic
@@ -359,7 +466,8 @@ def _issue_title(description: str, path: Path) -> str:
     if description.startswith("《") and "》" in description:
         name = description[1 : description.index("》")]
     if len(parts) == 3 and is_ascii_int(parts[1]) and is_ascii_int(parts[2]):
-        return f"《{name}》{parts[1]}年第{int(parts[2])}期"
+        # GazetteIssue.title holds 64: a description naming a long gazette must not fail the ingest on PostgreSQL.
+        return f"《{name}》{parts[1]}年第{int(parts[2])}期"[:64]
     return f"《{name}》{stem}"[:64]
 
 
