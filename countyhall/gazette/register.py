@@ -22,7 +22,9 @@ REVIEW_2021_RETAINED_COUNT = 18
 # The review's scope (L13–15): the normative documents of the county government and of its office.
 REVIEW_2021_ISSUERS = ("高青县人民政府", "高青县人民政府办公室")
 NOT_RETAINED = "未列入2021年清理保留目录（待确认）"
-NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]+〔\d{4}〕\d+号$")
+# Bounded as the parser's (parser.NUMBER_RE): a 文号 of a 100-character 代字 or a 20-digit serial is no 文号, and
+# DocumentEvent.number holds 64 characters (PostgreSQL refused the row with a 500).
+NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]{1,16}〔\d{4}〕\d{1,4}号$")
 
 
 def period_end(start: dt.date, months: int) -> dt.date:

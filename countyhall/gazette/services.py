@@ -188,8 +188,11 @@ def _keep_version(document: Document, parsed: ParsedDocument, source: str) -> Do
 # as GB 18030 (GBK) or UTF-16 from a Windows editor; with a byte-order mark the encoding is certain, without one
 # UTF-8 is tried first and GB 18030 second (a UTF-8 text seldom decodes as GB 18030 and never the other way round
 # for Chinese). A larger file than MAX_FILE_BYTES is no gazette issue (the 2021 issue is 0.14 MB): it is refused
-# before it is read rather than parsed for minutes.
-MAX_FILE_BYTES = 10 * 1024 * 1024
+# before it is read rather than segmented by jieba for many minutes (about 25,000 characters a second). A line
+# longer than MAX_LINE_CHARS is no printed line either (the issue's longest has 78; a paragraph a line from a word
+# processor stays well under it): a 1 MB line is refused naming its line.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_LINE_CHARS = 10_000
 BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
@@ -230,6 +233,12 @@ def _read_file(path: Path) -> str:
             "path",
             f"{path.name} 第 {line} 行含有控制字符 U+{ord(bad.group()):04X}，不是纯文本文件（请另存为 UTF-8 文本）",
         )
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise ServiceError(
+                "path",
+                f"{path.name} 第 {number} 行有 {len(line)} 个字，超过每行 {MAX_LINE_CHARS} 个字的上限（不是公文的文本）",
+            )
     return text
 
 
@@ -578,6 +587,10 @@ def _number(field: str, raw: str, words: str) -> str:
     return number
 
 
+# A gazette issue has some thousands of lines (the 2021 issue 1,400); a line number beyond a million is a typo.
+MAX_CAUSE_LINE = 1_000_000
+
+
 @transaction.atomic
 def event_record(
     *,
@@ -614,6 +627,12 @@ def event_record(
             missing = [p for p in paths if p not in known]
             if missing:
                 raise ServiceError("clauses", f"所涉条款：{number} 没有条款 " + "、".join(missing))
+    if cause_line is not None and not 1 <= cause_line <= MAX_CAUSE_LINE:
+        # A cause not in the register has no line span to check against; PostgreSQL's integer column still
+        # refuses 10^12 (a DataError, a 500) where the form let it through.
+        raise ServiceError(
+            "cause_line", f"依据行号：应为 1 至 {MAX_CAUSE_LINE} 之间的行号（填写的是 {cause_line}）"
+        )
     if cause_line is not None and cause is not None and not cause.start_line <= cause_line <= cause.end_line:
         raise ServiceError(
             "cause_line",
