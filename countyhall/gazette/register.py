@@ -52,15 +52,25 @@ def clause_within(path: str, ancestor: str) -> bool:
     return not (ancestor[-1].isdigit() and path[len(ancestor)].isdigit())
 
 
+def whole_number(text: str) -> str | None:
+    """`text` in the standard form when the whole of it is one 文号 in any printed spelling, else None.
+
+    parser.normalise_number finds a 文号 anywhere in a text (right for a search query), so for a field that must
+    be a 文号 it would turn "高"×100 + "〔2021〕1号" into the 文号 of its last 16 characters, or "高政办发〔2021〕2号文件
+    第三条" into 2号, and record an event or a retained entry for a document nobody named in that form."""
+    from .parser import FULLWIDTH, NUMBER_ANY_RE, canonical_number
+
+    match = NUMBER_ANY_RE.fullmatch(text.strip().translate(FULLWIDTH))
+    return canonical_number(match["prefix"], match["year"], match["serial"]) if match else None
+
+
 def parse_number_list(text: str) -> list[str]:
     """One 文号 a line (blank lines and a leading "1." or "（1）" ignored), 全角 brackets normalised by the parser."""
-    from .parser import normalise_number
-
     numbers = []
     for raw in text.splitlines():
         line = re.sub(r"^\s*(?:\d+[.、．]|[（(]\d+[)）])\s*", "", raw).strip()
         if line:
-            numbers.append(normalise_number(line) or line)
+            numbers.append(whole_number(line) or line)
     return numbers
 
 

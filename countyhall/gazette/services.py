@@ -34,6 +34,7 @@ from .register import (
     parse_number_list,
     period_end,
     retained_list_problems,
+    whole_number,
 )
 from .search import index_document, is_indexed
 
@@ -576,10 +577,8 @@ def _post(position: str) -> tuple[str, bool]:
 
 
 def _number(field: str, raw: str, words: str) -> str:
-    from .parser import normalise_number
-
     text = (raw or "").strip()
-    number = normalise_number(text) if text else None
+    number = whole_number(text) if text else None
     if number is None and Document.objects.filter(number=text).exists():
         number = text  # a document printed without a 文号, by its identifier
     if not number or not (NUMBER_RE.match(number) or Document.objects.filter(number=number).exists()):
