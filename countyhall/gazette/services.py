@@ -464,10 +464,6 @@ def _ingest_one(
     )
 
 
-def text_line_of(path: Path, byte_offset: int) -> int:
-    return Path(path).read_bytes()[:byte_offset].count(b"\n") + 1
-
-
 def _issue_title(description: str, path: Path) -> str:
     # The seed's file name carries the year and the issue (…-2021-03.txt); the text itself does not print it.
     stem = Path(path).stem

@@ -401,3 +401,15 @@ def test_a_wenhao_too_long_for_the_register_is_refused(make_user):
     with pytest.raises(ServiceError, match="不是文号"):
         services.retained_list_enter(actor=admin, text="\n".join(numbers))
     assert not DocumentEvent.objects.filter(origin=DocumentEvent.Origin.ADMINISTERED).exists()
+
+
+@pytest.mark.parametrize(
+    "printed", ["淄政发﹝2021﹞第０８号", "淄政发[2021]8号", "淄政发【２０２１】第8号", "淄政发（2021）8号"]
+)
+def test_a_wenhao_with_odd_brackets_is_read_as_the_standard_one(printed):
+    parsed = read_text(MEASURES.replace("淄政发〔2021〕8号", printed))
+    assert [d.number for d in parsed.documents] == ["淄政发〔2021〕8号"]
+    assert (
+        parsed.documents[0].number_as_printed.startswith("淄政发")
+        and "号" in parsed.documents[0].number_as_printed
+    )
