@@ -20,6 +20,9 @@ class RefuseNulBytesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if "\x00" in request.path:
+            # A path part reaches a query too (/gazette/u/<uri>/, /gazette/people/<name>/): a 500 on PostgreSQL.
+            return bad_request(request, field="path", message="地址含有不允许的空字符（NUL），请检查链接。")
         field = self._field_with_nul(request)
         if field is not None:
             return bad_request(request, field=field, message="含有不允许的空字符（NUL），请删除后重新提交。")

@@ -19,6 +19,7 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.rich_text import CellRichText
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -118,6 +119,10 @@ def safe_cell(value):
         return value.astimezone().replace(tzinfo=None)
     if isinstance(value, list | tuple | dict):
         value = str(value)
+    if isinstance(value, str):
+        # A control character (a stray ESC in an ingested text) is no character a cell may hold: openpyxl refuses
+        # the whole workbook for it (IllegalCharacterError), so it is dropped from the cell instead.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if is_formula_like(value):
         return CellRichText(value)
     return value

@@ -20,6 +20,7 @@ from lxml import etree
 from countyhall.core.clock import business_date
 
 from .models import Clause, Document
+from .register import day_after
 from .search import clause_eid
 
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
@@ -38,15 +39,24 @@ STATUTE_LEVELS = {"编": "part", "章": "chapter", "节": "section", "条": "art
 STATUTE_RE = re.compile(r"^第[一二三四五六七八九十百零〇0-9]+([编章节条款])$")
 
 
+# Characters XML 1.0 cannot hold (lxml refuses them): ingest no longer stores them (services._read_file), but a row
+# stored before may carry one, and one stray control character must not make the whole export fail.
+NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value) -> str:
+    return NOT_XML_RE.sub("", str(value))
+
+
 def _el(tag: str, parent=None, text: str | None = None, **attributes) -> etree._Element:
-    attributes = {k.rstrip("_"): str(v) for k, v in attributes.items() if v is not None and v != ""}
+    attributes = {k.rstrip("_"): _xml_text(v) for k, v in attributes.items() if v is not None and v != ""}
     node = (
         etree.SubElement(parent, f"{{{AKN_NS}}}{tag}", attributes)
         if parent is not None
         else etree.Element(f"{{{AKN_NS}}}{tag}", attributes, nsmap={None: AKN_NS})
     )
     if text:
-        node.text = text
+        node.text = _xml_text(text)
     return node
 
 
@@ -77,7 +87,7 @@ def life_events(document: Document) -> list[LifeEvent]:
         elif kind in ("expires", "repealed", "lapsed"):
             # the first ending is the period's end; a later one (repealed after expiry) is an event of its own
             ended = any(e.key == "expiry" for e in events)
-            day = event.date + dt.timedelta(days=1) if kind == "expires" else event.date
+            day = day_after(event.date) if kind == "expires" else event.date
             label = "有效期届满" if kind == "expires" else event.get_kind_display()
             key = f"{kind}-{index}" if ended else "expiry"
             events.append(LifeEvent(key, day, label, "" if kind == "expires" else "repeal"))
@@ -90,7 +100,7 @@ def life_events(document: Document) -> list[LifeEvent]:
     if document.effective_from:
         events.append(LifeEvent("in-force", document.effective_from, "施行"))
     if document.effective_to:
-        events.append(LifeEvent("expiry", document.effective_to + dt.timedelta(days=1), "有效期届满"))
+        events.append(LifeEvent("expiry", day_after(document.effective_to), "有效期届满"))
     return sorted(events, key=lambda e: e.date)
 
 

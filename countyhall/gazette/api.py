@@ -234,10 +234,13 @@ def _on_param(request, name: str = "on") -> dt.date | None:
 
 
 def _document(uri: str) -> Document:
-    work, _version = split_expression(uri.split("/~", 1)[0])
+    work, version = split_expression(uri.split("/~", 1)[0])
     document = document_by_uri(work)
     if document is None:
         raise NotFound(f"没有标识为 /{work.strip('/')} 的文件")
+    # …/zho@v9 of a document with two versions names no text: a 404 as on the page, not the current text.
+    if version is not None and not document.versions.filter(version=version).exists():
+        raise NotFound(f"{document.number} 没有第{version}版")
     return document
 
 

@@ -104,7 +104,9 @@ def expression_uri(uri: str, version: int) -> str:
 def split_expression(tail: str) -> tuple[str, int | None]:
     """A URI path that may end in an expression part → (work URI, version or None); 'zho@v2' must be whole."""
     head, _, last = tail.rstrip("/").rpartition("/")
-    match = re.fullmatch(rf"{LANGUAGE}@v(\d+)", last)
+    # At most nine digits: a longer version number is none this register holds, and PostgreSQL refuses to compare
+    # an integer column with it (a 500, not a 404).
+    match = re.fullmatch(rf"{LANGUAGE}@v(\d{{1,9}})", last)
     if head and match:
         return head, int(match[1])
     return tail.rstrip("/"), None

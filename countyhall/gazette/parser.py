@@ -928,7 +928,8 @@ def validity(body: str, date: dt.date | None) -> tuple[dt.date | None, dt.date |
         years = YEARS_RE.search(sentence)
         if years and effective_to is None and (effective_from or date):
             count = cn_number(years["n"])
-            if count:
+            if count and (effective_from or date).year + count <= dt.MAXYEAR:
+                # 有效期9999年, or a start in year 9998: past the last day a date can hold, i.e. no expiry to keep.
                 effective_to = add_years(effective_from or date, count)
     return effective_from, effective_to
 

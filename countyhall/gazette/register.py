@@ -22,7 +22,9 @@ REVIEW_2021_RETAINED_COUNT = 18
 # The review's scope (L13–15): the normative documents of the county government and of its office.
 REVIEW_2021_ISSUERS = ("高青县人民政府", "高青县人民政府办公室")
 NOT_RETAINED = "未列入2021年清理保留目录（待确认）"
-NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]+〔\d{4}〕\d+号$")
+# Bounded as the parser's (parser.NUMBER_RE): a 文号 of a 100-character 代字 or a 20-digit serial is no 文号, and
+# DocumentEvent.number holds 64 characters (PostgreSQL refused the row with a 500).
+NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]{1,16}〔\d{4}〕\d{1,4}号$")
 
 
 # The reading (countyhall/parameters/gazette.yaml) that says how a period of months from a decision ends.
@@ -57,6 +59,12 @@ def version_on(starts: list[tuple[int, dt.date]], on: dt.date) -> int | None:
     return max(begun)[1]
 
 
+def day_after(day: dt.date) -> dt.date:
+    """The first day after `day` (an expiry's last day in force → the day it no longer is); for 9999-12-31, a
+    validity "有效期至9999年12月31日" a careless text may print, the day itself (no later date exists)."""
+    return day if day == dt.date.max else day + dt.timedelta(days=1)
+
+
 def clause_within(path: str, ancestor: str) -> bool:
     """The clause `path` is `ancestor` or lies under it (五、（一）2 under 五、（一）; 1.1.2 under 1.1), going by the printed
     paths: after an ancestor ending in a number the path must not go on with a digit (一、10 is not under 一、1)."""
@@ -67,15 +75,25 @@ def clause_within(path: str, ancestor: str) -> bool:
     return not (ancestor[-1].isdigit() and path[len(ancestor)].isdigit())
 
 
+def whole_number(text: str) -> str | None:
+    """`text` in the standard form when the whole of it is one 文号 in any printed spelling, else None.
+
+    parser.normalise_number finds a 文号 anywhere in a text (right for a search query), so for a field that must
+    be a 文号 it would turn "高"×100 + "〔2021〕1号" into the 文号 of its last 16 characters, or "高政办发〔2021〕2号文件
+    第三条" into 2号, and record an event or a retained entry for a document nobody named in that form."""
+    from .parser import FULLWIDTH, NUMBER_ANY_RE, canonical_number
+
+    match = NUMBER_ANY_RE.fullmatch(text.strip().translate(FULLWIDTH))
+    return canonical_number(match["prefix"], match["year"], match["serial"]) if match else None
+
+
 def parse_number_list(text: str) -> list[str]:
     """One 文号 a line (blank lines and a leading "1." or "（1）" ignored), 全角 brackets normalised by the parser."""
-    from .parser import normalise_number
-
     numbers = []
     for raw in text.splitlines():
         line = re.sub(r"^\s*(?:\d+[.、．]|[（(]\d+[)）])\s*", "", raw).strip()
         if line:
-            numbers.append(normalise_number(line) or line)
+            numbers.append(whole_number(line) or line)
     return numbers
 
 

@@ -10,6 +10,7 @@ from operator import and_
 from django.db.models import Q, QuerySet
 
 from .models import Clause, Document, DocumentEvent, DocumentVersion, PersonnelDecision, PostMembership
+from .register import day_after
 
 STOP_TOKENS = set("的了和与及或在是为对把被等、，。；：（）() ")
 
@@ -365,7 +366,11 @@ def affected_by(
             citation = value.citation
             if citation.document != number or not _under(citation.clause, clauses):
                 continue
-            if value.valid_to is not None and value.valid_to < from_date - dt.timedelta(days=1):
+            if (
+                value.valid_to is not None
+                and from_date > dt.date.min
+                and value.valid_to < from_date - dt.timedelta(days=1)
+            ):
                 continue  # a value that ended before: the change does not reach it
             valid = f"{chinese_date(value.valid_from)}起" + (
                 f"至{chinese_date(value.valid_to)}" if value.valid_to else ""
@@ -441,7 +446,7 @@ def document_changes(document: Document) -> list[dict]:
     """The events that end or amend the document, each with the day from which something changes."""
     changes = []
     for event in document.events.filter(kind__in=[*DocumentEvent.ENDING_KINDS, DocumentEvent.Kind.AMENDED]):
-        start = event.date + dt.timedelta(days=1) if event.kind == DocumentEvent.Kind.EXPIRES else event.date
+        start = day_after(event.date) if event.kind == DocumentEvent.Kind.EXPIRES else event.date
         changes.append(
             {"event": event, "from": start, "clauses": event.clauses if event.kind == "amended" else []}
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from .register import (
     parse_number_list,
     period_end,
     retained_list_problems,
+    whole_number,
 )
 from .search import index_document, is_indexed
 
@@ -185,17 +187,82 @@ def _keep_version(document: Document, parsed: ParsedDocument, source: str) -> Do
     return version
 
 
+# What a file may hold (issue 15's hostile input): the gazette is published as UTF-8, but a clerk's copy may come
+# as GB 18030 (GBK) or UTF-16 from a Windows editor; with a byte-order mark the encoding is certain, without one
+# UTF-8 is tried first and GB 18030 second (a UTF-8 text seldom decodes as GB 18030 and never the other way round
+# for Chinese). A larger file than MAX_FILE_BYTES is no gazette issue (the 2021 issue is 0.14 MB): it is refused
+# before it is read rather than segmented by jieba for many minutes (about 25,000 characters a second). A line
+# longer than MAX_LINE_CHARS is no printed line either (the issue's longest has 78; a paragraph a line from a word
+# processor stays well under it): a 1 MB line is refused naming its line.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_LINE_CHARS = 10_000
+BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# Characters str.splitlines() (the parser's line count) takes as line breaks besides \n and \r: kept as breaks so
+# the lines still count as before, but as \n, since XML (the AKN export) and PostgreSQL refuse them.
+LINE_BREAKS = str.maketrans({c: "\n" for c in "\x0b\x0c\x1c\x1d\x1e\x85"})
+# Any other control character (NUL above all, which PostgreSQL cannot store) means the file is not plain text.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _read_file(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ServiceError(
+                "path",
+                f"{path.name} 有 {size / 1024 / 1024:.1f} MB，超过单个文件 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限",
+            )
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ServiceError("path", f"找不到文件：{path}") from None
     except IsADirectoryError:
         raise ServiceError("path", f"{path} 是目录") from None
-    except UnicodeDecodeError as exc:
+    except PermissionError:
+        raise ServiceError("path", f"{path.name} 无法读取（没有读取权限）") from None
+    except OSError as exc:
+        raise ServiceError("path", f"{path.name} 无法读取（{exc.strerror or exc}）") from None
+    text = _decode(path, data)
+    text = text.translate(LINE_BREAKS)
+    bad = CONTROL_RE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
         raise ServiceError(
-            "path", f"{path.name} 不是 UTF-8 文本（第 {text_line_of(path, exc.start)} 行附近）"
-        ) from None
+            "path",
+            f"{path.name} 第 {line} 行含有控制字符 U+{ord(bad.group()):04X}，不是纯文本文件（请另存为 UTF-8 文本）",
+        )
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise ServiceError(
+                "path",
+                f"{path.name} 第 {number} 行有 {len(line)} 个字，超过每行 {MAX_LINE_CHARS} 个字的上限（不是公文的文本）",
+            )
+    return text
+
+
+def _decode(path: Path, data: bytes) -> str:
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding).lstrip("\ufeff")
+            except UnicodeDecodeError as exc:
+                line = data[: exc.start].count(b"\n") + 1
+                raise ServiceError(
+                    "path", f"{path.name} 按 {encoding} 无法解码（第 {line} 行附近）"
+                ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ServiceError("path", f"{path.name} 不是 UTF-8 或 GBK 文本（第 {line} 行附近）") from None
 
 
 def _files(path: Path) -> list[Path]:
@@ -227,6 +294,9 @@ def gazette_ingest(*, path: Path, actor, issue_title: str = "") -> IngestReport:
     issuer, date and title), the old version kept; the same text read differently by a newer parser updates
     the current version in place. Every stored change has its audit row in this transaction.
     """
+    # Only the command line calls this today, but a service is what a future upload page or job would call:
+    # the check is here, not in the caller (Capability.GAZETTE_INGEST, access.py).
+    require(access.can_administer_register(actor), "只有公报管理员可以导入公报")
     path = Path(path)
     report = IngestReport()
     read: list[tuple[Path, ParsedGazette]] = []
@@ -273,8 +343,55 @@ def gazette_ingest(*, path: Path, actor, issue_title: str = "") -> IngestReport:
                 )
                 continue
             seen[number] = file.name
+            too_long = _too_long(parsed_document, file)
+            if too_long is not None:
+                report.problems.append(IngestProblem(file.name, *too_long))
+                continue
             _ingest_one(report, actor, file, issue, order, parsed_document, existing.get(number))
     return report
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def _too_long(parsed: ParsedDocument, file: Path) -> tuple[int, str] | None:
+    """The first value of a parsed document longer than its column holds (line, reason), or None. PostgreSQL
+    refuses such a row (SQLite would keep it): a 300-character title, a clause path of nested markers many
+    levels deep, a file name of 250 characters. The document is reported and the others stored, as for any
+    document the parser cannot read, rather than the whole ingest failing on the database's error."""
+    eids = clause_eids([(c.anchor, c.parent_anchor, c.label) for c in parsed.clauses])
+    checks = [
+        (parsed.start_line, "文号", parsed.number, _max_length(Document, "number")),
+        (
+            parsed.start_line,
+            "文号（原文）",
+            parsed.number_as_printed,
+            _max_length(Document, "number_as_printed"),
+        ),
+        (parsed.start_line, "发文机关", parsed.issuer, _max_length(Document, "issuer")),
+        (parsed.start_line, "标题", parsed.title, _max_length(Document, "title")),
+        (parsed.start_line, "登记号", parsed.registration_code, _max_length(Document, "registration_code")),
+        (parsed.start_line, "来源文件名", file.name, _max_length(Document, "source")),
+    ]
+    for clause in parsed.clauses:
+        checks += [
+            (clause.line, "条款编号", clause.path, _max_length(Clause, "path")),
+            (clause.line, "条款锚点", clause.anchor, _max_length(Clause, "anchor")),
+            (clause.line, "条款序号", clause.label, _max_length(Clause, "label")),
+            (clause.line, "条款标题", clause.heading, _max_length(Clause, "heading")),
+            (clause.line, "条款标识", eids[clause.anchor], _max_length(Clause, "eid")),
+        ]
+    for decision in parsed.personnel:
+        checks += [
+            (decision.line, "姓名", decision.person, _max_length(PersonnelDecision, "person")),
+            (decision.line, "职务", decision.position, _max_length(PersonnelDecision, "position")),
+            (decision.line, "期限说明", decision.term, _max_length(PersonnelDecision, "term")),
+        ]
+    for line, label, value, limit in checks:
+        if len(value or "") > limit:
+            return line, f"{label}过长（{len(value)} 个字，最多 {limit} 个字）：{value[:20]}…"
+    return None
 
 
 @transaction.atomic
@@ -349,10 +466,6 @@ def _ingest_one(
     )
 
 
-def text_line_of(path: Path, byte_offset: int) -> int:
-    return Path(path).read_bytes()[:byte_offset].count(b"\n") + 1
-
-
 def _issue_title(description: str, path: Path) -> str:
     # The seed's file name carries the year and the issue (…-2021-03.txt); the text itself does not print it.
     stem = Path(path).stem
@@ -361,7 +474,8 @@ def _issue_title(description: str, path: Path) -> str:
     if description.startswith("《") and "》" in description:
         name = description[1 : description.index("》")]
     if len(parts) == 3 and is_ascii_int(parts[1]) and is_ascii_int(parts[2]):
-        return f"《{name}》{parts[1]}年第{int(parts[2])}期"
+        # GazetteIssue.title holds 64: a description naming a long gazette must not fail the ingest on PostgreSQL.
+        return f"《{name}》{parts[1]}年第{int(parts[2])}期"[:64]
     return f"《{name}》{stem}"[:64]
 
 
@@ -469,14 +583,15 @@ def _post(position: str) -> tuple[str, bool]:
 
 def _number(field: str, raw: str, words: str) -> str:
     """The 文号 an administrator chose: typed in any bracket style, picked from the list ("文号 标题"), or the
-    document's title as printed (a document of the register chosen by name)."""
-    from .parser import normalise_number
-
+    document's title as printed (a document of the register chosen by name). The field must hold one whole 文号
+    (register.whole_number): a 文号 found inside a longer text is not guessed (attack15)."""
     text = (raw or "").strip()
     by_title = Document.objects.filter(title=text.strip("《》")).values_list("number", flat=True).first()
     if text and by_title:
         return by_title
-    number = normalise_number(text) if text else None
+    number = whole_number(text) if text else None
+    if number is None and " " in text:
+        number = whole_number(text.split(" ", 1)[0])  # "文号 标题" as the list offers it
     if number is None and Document.objects.filter(number=text).exists():
         number = text  # a document printed without a 文号, by its identifier
     if not number or not (NUMBER_RE.match(number) or Document.objects.filter(number=number).exists()):
@@ -484,6 +599,10 @@ def _number(field: str, raw: str, words: str) -> str:
             field, f"{words}：请填写文号或文件标题，例如 高政办发〔2021〕2号（填写的是“{text}”）"
         )
     return number
+
+
+# A gazette issue has some thousands of lines (the 2021 issue 1,400); a line number beyond a million is a typo.
+MAX_CAUSE_LINE = 1_000_000
 
 
 def _check_version(
@@ -611,6 +730,12 @@ def event_check(
             raise ServiceError("clauses", "所涉条款：只有修改写明条款；废止、失效和公布及于整个文件")
         if version is not None:
             raise ServiceError("version", "修改后文本（版本）：只有修改才带来新的文本版本")
+    if cause_line is not None and not 1 <= cause_line <= MAX_CAUSE_LINE:
+        # A cause not in the register has no line span to check against; PostgreSQL's integer column still
+        # refuses 10^12 (a DataError, a 500) where the form let it through.
+        raise ServiceError(
+            "cause_line", f"依据行号：应为 1 至 {MAX_CAUSE_LINE} 之间的行号（填写的是 {cause_line}）"
+        )
     if cause_line is not None and cause is not None and not cause.start_line <= cause_line <= cause.end_line:
         raise ServiceError(
             "cause_line",
