@@ -145,24 +145,11 @@ def _data_rows(content: bytes) -> int | None:
 
 
 def _fetch(client, path: str) -> tuple[object, bytes, int | None]:
-    """The export's response and content; a 302 to a job page is followed: the job run in-process, its file
-    downloaded. Returns (final response, content, job id or None)."""
-    from django.urls import resolve
+    """The export's final response (a job followed to its file: benchmarks.pages._get), its content, the job."""
+    from benchmarks.pages import _get
 
-    response = client.get(path)
-    job_id = None
-    if response.status_code == 302:
-        match = resolve(response["Location"].split("?")[0])
-        if match.url_name == "job":
-            from countyhall.core.jobs import execute_job
-
-            job_id = match.kwargs["pk"]
-            execute_job(job_id)
-            response = client.get(f"/jobs/{job_id}/download")
-    if response.streaming:
-        content = b"".join(response.streaming_content)
-    else:
-        content = response.content
+    response, job_id = _get(client, path)
+    content = b"".join(response.streaming_content) if response.streaming else response.content
     return response, content, job_id
 
 
