@@ -151,7 +151,8 @@ def pages() -> list[Page]:
         p("caizheng", "list", "subsidies", "/canteens/subsidies/"),
         p("minzheng", "list", "fraud checks", "/canteens/fraud/", 1),
         p("minzheng", "export", "facilities xlsx", "/canteens/facilities/?format=xlsx", 3),
-        p("minzheng", "export", "settlements xlsx", "/canteens/settlements/?format=xlsx", 3),
+        # ?export=xlsx: the list has no ?format= (until 2026-12-03 this line timed the HTML page instead).
+        p("minzheng", "export", "settlements xlsx", "/canteens/settlements/?export=xlsx", 3),
         p(
             "minzheng",
             "export",
@@ -163,6 +164,14 @@ def pages() -> list[Page]:
             3,
         ),
         p("minzheng", "pdf", "settlement PDF", at("/canteens/settlements/{}/?format=pdf", settlement), 5),
+        # The year's 结算明细 of the busiest facility: a row per lunch (about 40,000 at county scale).
+        p(
+            "minzheng",
+            "export",
+            "settlement detail xlsx",
+            at("/canteens/settlements/{}/?format=xlsx", settlement),
+            1,
+        ),
         # heating
         p("zhujian", "list", "heating dashboard", "/heating/"),
         p("qingcheng", "list", "heating dashboard", "/heating/"),
