@@ -144,12 +144,19 @@ def _data_rows(content: bytes) -> int | None:
         return None
 
 
-def _fetch(client, path: str) -> tuple[object, bytes, int | None]:
-    """The export's final response (a job followed to its file: benchmarks.pages._get), its content, the job."""
+def _fetch(client, path: str) -> tuple[object, object, int | None]:
+    """The export's final response (a job followed to its file: benchmarks.pages._get), its content in a temporary
+    file, the job. The content goes to disk block by block as a client would take it: held in memory it would be
+    counted in the export's peak (twice the file's size with a join)."""
+    import tempfile
+
     from benchmarks.pages import _get
 
     response, job_id = _get(client, path)
-    content = b"".join(response.streaming_content) if response.streaming else response.content
+    content = tempfile.TemporaryFile()
+    for block in response.streaming_content if response.streaming else [response.content]:
+        content.write(block)
+    content.seek(0)
     return response, content, job_id
 
 
@@ -173,7 +180,9 @@ def measure_one(user: str, path: str, warm_path: str, *, rss: bool) -> dict:
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    rows = _data_rows(content) if response.status_code == 200 else None
+    with content:
+        data = content.read()
+    rows = _data_rows(data) if response.status_code == 200 else None
     return {
         "path": path,
         "status": response.status_code,
@@ -181,7 +190,7 @@ def measure_one(user: str, path: str, warm_path: str, *, rss: bool) -> dict:
         "streamed": response.streaming,
         "job": job_id,
         "rows": rows,
-        "bytes": len(content),
+        "bytes": len(data),
         "seconds_traced": round(seconds, 1),
         "python_peak_mb": round(peak / 2**20, 2),
         **(
