@@ -58,9 +58,10 @@ class Column:
         return "" if value is None else value
 
 
-# Model rows per chunk of an export. The peak is about three chunks (the batch of instances, and Django's cursor_iter
-# holding the previous fetch while it reads the next): 2,000 elders with their persons made it 24 MB for 9,000
-# rows; 500 keeps it a few MB (docs/benchmarks.md, "Exports: memory"), at one more query of the rows hook per chunk.
+# Model rows per chunk of an export. The peak holds about three chunks (the batch of instances, and Django's
+# cursor_iter holding the previous fetch while it reads the next): 2,000 elders with their persons made it 24 MB for
+# 9,000 rows, 500 makes it 17 MB (what still grows with the elders export is open: docs/benchmarks.md, "Exports:
+# memory"), at one more query of the rows hook per 500 rows.
 EXPORT_CHUNK = 500
 
 
