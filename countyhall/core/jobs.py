@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
@@ -85,8 +86,9 @@ def job_kind_of(job: Job) -> JobKind | None:
 class JobOutcome:
     result: dict = field(default_factory=dict)
     message: str = ""
-    # (file name shown to the user, content); stored under MEDIA_ROOT/jobs/<id>/.
-    file: tuple[str, bytes] | None = None
+    # (file name shown to the user, content); stored under MEDIA_ROOT/jobs/<id>/. The content may be an open binary
+    # file (a ledger written to a temporary file): it is copied in blocks and closed, never read whole.
+    file: tuple[str, bytes | IO[bytes]] | None = None
     # Keep the uploaded input after success (a preview whose confirmation runs a second job on it).
     keep_input: bool = False
 
@@ -558,6 +560,8 @@ def job_list_url(job: Job) -> str:
 # ---- running --------------------------------------------------------------------------------------------------
 
 CURRENT_WORKER_ID = ""
+# The block a job's result file is copied in from its temporary file (a workbook of any size, memory flat).
+COPY_BLOCK = 256 * 1024
 # Set while this process runs a job: on SQLite the heartbeat thread then leaves the database alone (the job's
 # transaction holds the only write lock) and writes only its file.
 _busy = threading.Event()
@@ -660,7 +664,11 @@ def _complete(job: Job, outcome: JobOutcome) -> None:
         directory = job_dir(job)
         directory.mkdir(parents=True, exist_ok=True)
         stored = f"result-{job.attempts}{Path(name).suffix.lower()[:10]}"
-        (directory / stored).write_bytes(content)
+        if isinstance(content, bytes | bytearray):
+            (directory / stored).write_bytes(content)
+        else:
+            with content, (directory / stored).open("wb") as target:
+                shutil.copyfileobj(content, target, COPY_BLOCK)
         job.result_path, job.result_name = f"jobs/{job.pk}/{stored}", name[:200]
     job.state, job.finished_at, job.error = Job.State.DONE, timezone.now(), ""
     job.message = (outcome.message or "已完成")[:200]

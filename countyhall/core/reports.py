@@ -176,8 +176,17 @@ def csv_response(*, filename: str, headers: Sequence[str], rows: Iterable[Sequen
 
 
 def xlsx_response(*, content: bytes, filename: str) -> HttpResponse:
-    """A workbook built elsewhere (a ledger, an import template) as a download."""
+    """A small workbook built elsewhere (an import template, a claim form) as a download. Anything with a row per
+    record goes through `xlsx_file_response` or `excel_response`, which stream from a file."""
     return _attachment(HttpResponse(content, content_type=XLSX), filename)
+
+
+def xlsx_file_response(*, output: IO[bytes], filename: str) -> FileResponse:
+    """A workbook already written to an open file (`workbook_file`, a service's ledger) streamed from it in
+    blocks; the file is closed, and so deleted, when the response is."""
+    response = FileResponse(output, content_type=XLSX)
+    response.block_size = STREAM_BLOCK
+    return _attachment(response, filename)
 
 
 def excel_response(
@@ -188,9 +197,7 @@ def excel_response(
     response is. The rows are all read before the response is returned, so a caller may record what was exported
     (the audit row's count) right after this call."""
     output = workbook_file(sheet_title=sheet_title, headers=headers, rows=rows)
-    response = FileResponse(output, content_type=XLSX)
-    response.block_size = STREAM_BLOCK
-    return _attachment(response, filename)
+    return xlsx_file_response(output=output, filename=filename)
 
 
 def pdf_bytes(*, template: str, context: dict, base_url: str = "") -> bytes:

@@ -84,7 +84,7 @@ def ledger_export_job(*, job, actor, params, progress) -> JobOutcome:
     from django.http import QueryDict
 
     from countyhall.heating import access
-    from countyhall.heating.services import ledger_export
+    from countyhall.heating.services import ledger_export_file
     from countyhall.heating.views import _ledger_queryset
 
     query = QueryDict(mutable=True)
@@ -94,7 +94,7 @@ def ledger_export_job(*, job, actor, params, progress) -> JobOutcome:
     households, _ = _ledger_queryset(SimpleNamespace(GET=query, user=actor), unmasked=unmasked)
     count = households.count()
     progress(0, count)
-    content = ledger_export(households, masked=not unmasked)
+    content = ledger_export_file(households, masked=not unmasked)
     progress(count, count)
     return JobOutcome(
         result={"rows": count}, message=f"已生成 {count} 户的台账", file=("清洁取暖台账.xlsx", content)

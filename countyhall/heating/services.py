@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import IO
 
 from django.db import transaction
 from django.db.models import Sum
@@ -20,7 +21,7 @@ from countyhall.core.figures import model_decimal, model_integer
 from countyhall.core.identity import IdNumberError, mask_id_number, mask_name, parse_id_number
 from countyhall.core.models import AuditEntry, Division, Person
 from countyhall.core.money import MoneyError, parse_money
-from countyhall.core.reports import workbook_bytes
+from countyhall.core.reports import workbook_bytes, workbook_file
 from countyhall.core.services.audit import audit_record, history_text, model_snapshot
 from countyhall.core.services.people import person_register
 from countyhall.heating import access, rules
@@ -712,6 +713,13 @@ class LedgerImport:
 
 def ledger_export(households=None, *, masked: bool = False) -> bytes:
     """The ledger in the import layout; `masked` for roles that may not see names and ID numbers."""
+    with ledger_export_file(households, masked=masked) as output:
+        return output.read()
+
+
+def ledger_export_file(households=None, *, masked: bool = False) -> IO[bytes]:
+    """`ledger_export` as an open temporary file (deleted when closed): the page streams it and the job copies it
+    to its result file, so neither holds the workbook in memory (docs/benchmarks.md, "Exports: memory")."""
     households = Household.objects.all() if households is None else households
 
     def rows():
@@ -742,7 +750,7 @@ def ledger_export(households=None, *, masked: bool = False) -> bytes:
                 device.commissioned_on if device else None,
             ]
 
-    return workbook_bytes(sheet_title="清洁取暖台账", headers=LEDGER_COLUMNS, rows=rows())
+    return workbook_file(sheet_title="清洁取暖台账", headers=LEDGER_COLUMNS, rows=rows())
 
 
 # What each column takes, for the clerk filling in the empty template (its second sheet, and the ledger page).

@@ -26,7 +26,7 @@ from countyhall.core.jobs import can_confirm_job, import_as_job, job_confirm_pre
 from countyhall.core.models import Division, Job
 from countyhall.core.params import BadParameter, answers_bad_parameters, choice_param, division_param
 from countyhall.core.policy import NoPolicyInForce, parameters
-from countyhall.core.reports import xlsx_response
+from countyhall.core.reports import xlsx_file_response, xlsx_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
 from countyhall.core.web import bad_request, form_error
@@ -528,7 +528,7 @@ def ledger(request):
                 },
             )
             return redirect("core:job", pk=job.pk)
-        content = services.ledger_export(households, masked=not unmasked)
+        output = services.ledger_export_file(households, masked=not unmasked)
         audit_personal_read(
             actor=user,
             what="清洁取暖台账导出",
@@ -537,7 +537,7 @@ def ledger(request):
             filters=filters,
             masked=not unmasked,
         )
-        return xlsx_response(content=content, filename="清洁取暖台账.xlsx")
+        return xlsx_file_response(output=output, filename="清洁取暖台账.xlsx")
     table = Table(
         request, households, columns=LEDGER_COLUMNS, default_sort="place", rows=_household_rows(user)
     )

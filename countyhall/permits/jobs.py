@@ -59,7 +59,7 @@ def ledger_export_job(*, job, actor, params, progress) -> JobOutcome:
     from django.http import QueryDict
 
     from countyhall.permits import lists, selectors
-    from countyhall.permits.services import project_ledger_export
+    from countyhall.permits.services import project_ledger_export_file
 
     filters = params.get("filters") or {}
     query = QueryDict(mutable=True)
@@ -75,7 +75,7 @@ def ledger_export_job(*, job, actor, params, progress) -> JobOutcome:
     projects, _ = lists.project_filters(SimpleNamespace(GET=query, user=actor), projects)
     count = projects.count()
     progress(0, count)
-    content = project_ledger_export(projects)
+    content = project_ledger_export_file(projects)
     progress(count, count)
     return JobOutcome(
         result={"rows": count},

@@ -16,7 +16,7 @@ from countyhall.core.jobs import import_as_job, job_submit
 from countyhall.core.models import Organisation
 from countyhall.core.params import answers_bad_parameters
 from countyhall.core.policy import parameters
-from countyhall.core.reports import excel_response, pdf_response, xlsx_response
+from countyhall.core.reports import excel_response, pdf_response, xlsx_file_response, xlsx_response
 from countyhall.core.selectors.calendar import DatabaseCalendar
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.web import (
@@ -96,7 +96,7 @@ def project_list(request):
         )
         return redirect("core:job", pk=job.pk)
     if output == "xlsx":  # the import layout, so an exported ledger can be re-imported
-        content = services.project_ledger_export(projects)
+        output = services.project_ledger_export_file(projects)
         if not selectors.is_firm(request.user):
             # The ledger names 法定代表人 and 项目负责人 with a phone number: a staff export is logged.
             audit_personal_read(
@@ -106,7 +106,7 @@ def project_list(request):
                 count=projects.count(),
                 filters={"q": query, "category": category},
             )
-        return xlsx_response(content=content, filename="工程建设项目台账.xlsx")
+        return xlsx_file_response(output=output, filename="工程建设项目台账.xlsx")
     can_register = access.can_import_ledger(request.user)
     if output == "template":
         if not can_register:

@@ -224,7 +224,11 @@ LUNCH_EXPORT_FIELDS = (
     "recorded_by__username",
     "recorded_at",
 )
-LUNCH_EXPORT_CHUNK = 5000
+# Rows per fetch of the server-side cursor. Django's cursor_iter fetches the next chunk while it still holds the
+# previous one, so an export's peak is two chunks of these 26-column tuples (about 1.9 KB a row in Python): 5,000
+# made it 19 MB and growing up to 10,000 rows; 500 keeps it about 2 MB from the first thousand rows on, at one
+# FETCH round trip per 500 rows (noise beside openpyxl's ~0.5 ms a row; docs/benchmarks.md, "Exports: memory").
+LUNCH_EXPORT_CHUNK = 500
 
 
 def _lunch_export_rows(user):

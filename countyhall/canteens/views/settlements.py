@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from itertools import islice
 
 from django.conf import settings
 from django.contrib import messages
@@ -326,29 +327,44 @@ def settlement_detail(request, pk: int):
     return render(request, "canteens/settlement_detail.html", context)
 
 
+# The detail sheet's lunch columns, read as plain tuples in chunks of a server-side cursor and named a chunk at a
+# time: a year's statement of a busy facility is ~40,000 lunches, which the sheet once held as a list of Lunch
+# instances (with their elders) before writing the first row (docs/benchmarks.md, "Exports: memory").
+STATEMENT_FIELDS = (
+    "meal_date",
+    "pk",
+    "elder_id",
+    "free",
+    "city",
+    "county",
+    "operator_discount",
+    "care_fund",
+    "elder_pays",
+    "unfunded",
+    "price",
+    "extra_charge",
+)
+STATEMENT_CHUNK = 500
+
+
 def _statement_rows(user, settlement, lunches, adjustments):
-    batch = list(lunches)
-    names = elder_names(user, [lu.elder_id for lu in batch] + [a.lunch.elder_id for a in adjustments])
+    adjustments = list(adjustments.select_related("lunch"))  # a handful per statement, each with its lunch
+    names: dict = {}
 
     def who(elder_id):
         found = names.get(elder_id)
         return (found.name, found.place) if found else ("", "")
 
-    for lu in batch:
-        yield [
-            lu.meal_date,
-            lu.pk,
-            *who(lu.elder_id),
-            "是" if lu.free else "",
-            lu.city,
-            lu.county,
-            lu.operator_discount,
-            lu.care_fund,
-            lu.elder_pays,
-            lu.unfunded,
-            lu.price,
-            lu.extra_charge,
-        ]
+    # A yearly statement's queryset has no order of its own (Lunch has no Meta.ordering): the monthly one's
+    # order, so that the sheet does not depend on the plan PostgreSQL picks for a server-side cursor.
+    if not lunches.ordered:
+        lunches = lunches.order_by("meal_date", "id")
+    rows = lunches.values_list(*STATEMENT_FIELDS).iterator(chunk_size=STATEMENT_CHUNK)
+    while chunk := list(islice(rows, STATEMENT_CHUNK)):
+        names = elder_names(user, [row[2] for row in chunk])
+        for meal_date, pk, elder_id, free, *money in chunk:
+            yield [meal_date, pk, *who(elder_id), "是" if free else "", *money]
+    names = elder_names(user, [a.lunch.elder_id for a in adjustments])
     for a in adjustments:
         yield [
             a.created_at.date(),

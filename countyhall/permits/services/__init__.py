@@ -30,6 +30,7 @@ from countyhall.permits.services.credit import (
 )
 from countyhall.permits.services.ledger import (
     project_ledger_export,
+    project_ledger_export_file,
     project_ledger_import,
     project_ledger_template,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "permit_stage_submit",
     "progress_report_submit",
     "project_ledger_export",
+    "project_ledger_export_file",
     "project_ledger_import",
     "project_ledger_template",
     "project_credit_records",
