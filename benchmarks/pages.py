@@ -59,6 +59,7 @@ def pages() -> list[Page]:
     that open it. Ids are chosen at run time: the busiest facility, an elder with lunches, a settlement …"""
     from countyhall.canteens.models import Elder, Facility, Settlement
     from countyhall.core.models import Person
+    from countyhall.egov.models import AnnualPlan, Application, FinalAcceptance
     from countyhall.emergency.models import Incident
     from countyhall.gazette.models import Document
     from countyhall.permits.models import Project
@@ -82,6 +83,20 @@ def pages() -> list[Page]:
     firm_project = first(lambda: Project.objects.filter(applicant__short_name="示例新材料").order_by("pk"))
     incident = first(lambda: Incident.objects.order_by("pk"))
     document = first(lambda: Document.objects.order_by("pk"))
+    # e-government (1号): demo-sized (a county has some tens of projects a year, the demo a plan year at every stage)
+    egov_project = first(lambda: Application.objects.filter(final_acceptances__isnull=False).order_by("pk"))
+    egov_unit_project = first(
+        lambda: Application.objects.filter(unit__name="高青县教育和体育局").order_by("pk")
+    )
+    egov_accepted = first(
+        lambda: Application.objects.filter(final_acceptances__status=FinalAcceptance.Status.PASSED).order_by(
+            "pk"
+        )
+    )
+
+    def egov_plan_pdf():
+        plan = AnnualPlan.objects.select_related("plan_year").order_by("-plan_year__year", "-version").first()
+        return f"/egov/plan/{plan.plan_year.year}/v{plan.version}.pdf"
 
     def at(template: str, pk_of):
         return lambda: template.format(pk_of())
@@ -110,6 +125,37 @@ def pages() -> list[Page]:
         p("", "detail", "gazette document", at("/gazette/d/{}/", document)),
         p("", "list", "gazette personnel", "/gazette/personnel/"),
         p("", "list", "gazette clause search", "/gazette/?q=长者食堂"),
+        p("", "list", "gazette search page", "/gazette/search/?q=长者食堂"),
+        p(
+            "",
+            "detail",
+            "gazette document as in force on a day",
+            at("/gazette/d/{}/?on=2022-03-01", document),
+        ),
+        p("admin", "list", "gazette register", "/gazette/register/"),
+        p("", "list", "gazette posts", "/gazette/posts/"),
+        p("", "export", "gazette register xlsx", "/gazette/export.xlsx", 3),
+        p("", "export", "gazette document AKN XML", at("/gazette/d/{}/akn.xml", document), 3),
+        p("", "pdf", "gazette document PDF", at("/gazette/d/{}/pdf/", document), 3),
+        # e-government projects
+        p("dashuju", "list", "egov projects", "/egov/"),
+        p("jiaoti", "list", "egov projects (unit)", "/egov/"),
+        p("dashuju", "detail", "egov project", at("/egov/a/{}/", egov_project)),
+        p("jiaoti", "detail", "egov project (unit)", at("/egov/a/{}/", egov_unit_project)),
+        p("dashuju", "list", "egov portfolio", "/egov/portfolio/"),
+        p("caizheng", "list", "egov portfolio", "/egov/portfolio/"),
+        p(
+            "dashuju",
+            "detail",
+            "egov project gates and performance",
+            at("/egov/a/{}/performance/", egov_project),
+        ),
+        p("dashuju", "list", "egov annual plan", "/egov/plan/"),
+        p("dashuju", "list", "egov performance", "/egov/performance/"),
+        p("dashuju", "list", "egov ratings", "/egov/ratings/"),
+        p("dashuju", "pdf", "egov review report PDF", at("/egov/a/{}/review.pdf", egov_project), 3),
+        p("dashuju", "pdf", "egov annual plan PDF", egov_plan_pdf, 3),
+        p("dashuju", "pdf", "egov acceptance report PDF", at("/egov/a/{}/acceptance.pdf", egov_accepted), 3),
         # canteens
         p("", "list", "canteens public list", "/canteens/public/"),
         p("minzheng", "list", "canteens dashboard", "/canteens/"),
@@ -241,6 +287,8 @@ MEMORY_EXPORTS = [
         "/heating/ledger/?format=xlsx{}",
         ("&division={town}", ""),
     ),
+    # A month and the year of the busiest facility's settlements: past COUNTYHALL_JOB_EXPORT_ROWS lunches a job.
+    ("minzheng", "settlement detail xlsx", "/canteens/settlements/{}/?format=xlsx", ("MONTH", "YEAR")),
 ]
 
 
@@ -489,7 +537,7 @@ def run_timings(
     for name in ("weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
-    from countyhall.canteens.models import Facility, Lunch
+    from countyhall.canteens.models import Facility, Lunch, Settlement
     from countyhall.core.models import AuditEntry, Division
     from countyhall.heating.models import Household
 
@@ -521,7 +569,7 @@ def run_timings(
             flush=True,
         )
     memory = []
-    if not smoke and not only:
+    if not smoke and (not only or only == "memory"):  # --only memory: this pass alone
         facility = (
             Facility.objects.filter(name__contains="（基准）")
             .order_by("pk")
@@ -532,12 +580,22 @@ def run_timings(
         for user, name, template, ends in MEMORY_EXPORTS:
             client = clients.get(user) or clients.setdefault(user, _client(user))
             for end in ends:
+                settlement = None
+                if end in ("MONTH", "YEAR"):
+                    settlement = (
+                        Settlement.objects.filter(month__isnull=end == "YEAR", lunches__gt=0)
+                        .order_by("-lunches")
+                        .first()
+                    )
+                    end = settlement.pk
                 path = template.format(end, facility=facility).format(town=town.pk)
                 entry = {"user": user, "name": name, **export_memory(client, path)}
                 if "heating" in name:
                     entry["rows"] = Household.objects.filter(
                         division__path__startswith=town.path if end else ""
                     ).count()
+                elif settlement is not None:
+                    entry["rows"] = settlement.lunches
                 elif "audit" in name:
                     entry["rows"] = AuditEntry.objects.filter(
                         at__date__gte="2022-03-01", at__date__lte=end

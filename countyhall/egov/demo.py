@@ -137,9 +137,11 @@ ACCEPTANCE_MATERIALS = (
 )
 
 
-def _construction(users, campus, clinic) -> None:
-    """The 2022 plan's two projects under construction in the demo's June 2022: the campus platform with a major
-    problem and 暂缓拨付 in force; the clinic system accepted preliminarily and its final acceptance clock overdue."""
+def _construction(users, campus, clinic, exams) -> None:
+    """The 2022 plan's three projects in the demo's June 2022: the campus platform under construction with a major
+    problem and 暂缓拨付 in force; the clinic system accepted preliminarily and its final acceptance clock overdue;
+    the exam registration system through the whole course — accepted, settled by the settlement review, paid after
+    acceptance and put into use (its acceptance report is the PDF of 三、（四）)."""
     bigdata, finance, trading, government = (
         users["dashuju"],
         users["caizheng"],
@@ -151,6 +153,7 @@ def _construction(users, campus, clinic) -> None:
         for application, contractor, amount in (
             (campus, "山东示例软件有限公司（示例）", "1120000.00"),
             (clinic, "淄博示例医疗信息有限公司（示例）", "440000.00"),
+            (exams, "山东示例软件有限公司（示例）", "370000.00"),
         ):
             unit = application.unit.users.first()
             procurement = services.procurement_submit(
@@ -222,6 +225,54 @@ def _construction(users, campus, clinic) -> None:
             security_assessment=_pdf("安全风险评估报告.pdf"),
         )
         services.final_acceptance_apply(actor=health, application=clinic, received=items)
+    _accepted_and_settled(users, exams, items)
+
+
+def _accepted_and_settled(users, exams, items) -> None:
+    """A project at the end of 三、（四）: an upgrade of existing software (no three-month trial run), its final
+    acceptance passed within the 20 working days, the settlement review recorded and the payment after acceptance
+    within it, then put into use."""
+    unit, bigdata, finance = exams.unit.users.first(), users["dashuju"], users["caizheng"]
+    with override_settings(BUSINESS_DATE=dt.date(2022, 3, 1)):
+        services.preliminary_acceptance_record(
+            actor=unit,
+            application=exams,
+            new_software=False,
+            trial_start_on=dt.date(2022, 2, 14),
+            accepted_on=dt.date(2022, 3, 1),
+            testing_body="山东示例软件评测中心（示例）",
+            test_report=_pdf("测试报告.pdf"),
+            security_assessment=_pdf("安全风险评估报告.pdf"),
+        )
+    with override_settings(BUSINESS_DATE=dt.date(2022, 3, 7)):
+        acceptance = services.final_acceptance_apply(actor=unit, application=exams, received=items)
+    with override_settings(BUSINESS_DATE=dt.date(2022, 3, 21)):
+        services.final_acceptance_decide(
+            actor=bigdata,
+            acceptance=acceptance,
+            key_params_match_plan=True,
+            catalogue_on_sharing_platform=True,
+            report_number="高大数验〔2022〕示例号",
+        )
+    with override_settings(BUSINESS_DATE=dt.date(2022, 4, 20)):
+        services.settlement_review_record(
+            actor=finance,
+            application=exams,
+            reviewer="山东示例工程造价咨询有限公司（示例）",
+            commissioned_on=dt.date(2022, 3, 25),
+            completed_on=dt.date(2022, 4, 20),
+            settled_amount="365000.00",
+            conclusion="结算审定金额365,000.00元（示例）",
+        )
+    with override_settings(BUSINESS_DATE=dt.date(2022, 4, 25)):
+        services.payment_record(
+            actor=finance,
+            application=exams,
+            kind="post_acceptance",
+            amount="165000.00",
+            paid_on=dt.date(2022, 4, 25),
+        )
+        services.project_put_into_use(actor=unit, application=exams, on=dt.date(2022, 4, 25))
 
 
 def load(*, actor) -> list[str]:
@@ -244,7 +295,8 @@ def load(*, actor) -> list[str]:
             declaration={**NO, "2": True},
             special_circumstance_reasons="需独立专网（示例）",
         )
-        for application in (campus, clinic, network):
+        exams = _apply(edu, year22, name="教育考试报名系统升级（示例）", amount="380000.00")
+        for application in (campus, clinic, network, exams):
             services.application_submit(actor=application.unit.users.first(), application=application)
     with override_settings(BUSINESS_DATE=dt.date(2021, 11, 10)):
         services.application_assess(
@@ -257,6 +309,7 @@ def load(*, actor) -> list[str]:
         )
         _review(users, campus, approved="1150000.00")
         _review(users, clinic, approved="450000.00")
+        _review(users, exams, approved="370000.00")
         _review(
             users, network, approved="300000.00"
         )  # refused at the gate: kind (2), no special circumstance
@@ -265,7 +318,7 @@ def load(*, actor) -> list[str]:
         services.plan_approve(
             actor=users["xianzhengfu"], plan=plan22, reference="高青县人民政府常务会议纪要（示例）"
         )
-    _construction(users, campus, clinic)
+    _construction(users, campus, clinic, exams)
     # Plan year 2023, in the demo's June 2022: a late one for 2022, a draft, a submitted, a classified, an on-site
     # review half-way, a report awaiting the signatures and one with its 审核意见.
     year23 = services.plan_year_open(actor=users["dashuju"], year=2023)
@@ -301,7 +354,7 @@ def load(*, actor) -> list[str]:
     _review(users, done, approved="360000.00")
     performance_lines = demo_performance.load(users)
     return [
-        f"电子政务项目：{year22}（年度计划已审定，两个项目在建设和验收中：一个暂缓拨付，一个竣工验收超期）、"
+        f"电子政务项目：{year22}（年度计划已审定，三个项目：一个暂缓拨付，一个竣工验收超期，一个已验收、结算并投入使用）、"
         f"{year23}（各环节的申报）；演示账号 " + "、".join(username for username, *_ in USERS),
         *performance_lines,
     ]

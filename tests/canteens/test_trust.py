@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import re
 from html import unescape
 from io import BytesIO
@@ -308,6 +309,40 @@ def test_settlement_export_listing_elders_is_audited(client, filed_world, settin
     assert entry.object_id == str(settlement.pk) and entry.after["count"] == 2
     assert entry.after["filters"]["settlement"] == settlement.pk
     assert Lunch.objects.filter(settlement=settlement).count() == 2
+
+
+def test_a_long_settlement_detail_sheet_is_a_background_job(client, filed_world, settings):
+    """Past COUNTYHALL_JOB_EXPORT_ROWS lunches the detail sheet is built by the worker (a year of a busy canteen took
+    9 s in a request at county size): the page redirects to the job; the job writes the same audit row and the
+    file, which only its starter downloads."""
+    from openpyxl import load_workbook
+
+    from countyhall.core.jobs import execute_job
+    from countyhall.core.models import Job
+
+    settings.BUSINESS_DATE = dt.date(2022, 6, 15)
+    users, facility = filed_world["users"], filed_world["facility"]
+    for key in ("same_80", "same_65"):
+        lunch_check_in(
+            actor=users["operator"],
+            facility=facility,
+            identifier=filed_world["elders"][key].person.id_number,
+            meal_date=dt.date(2022, 5, 10),
+        )
+    settlement = settlement_compute(actor=users["minzheng"], facility=facility, year=2022, month=5)
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 1
+    client.force_login(users["minzheng"])
+    response = client.get(f"/canteens/settlements/{settlement.pk}/", {"format": "xlsx"})
+    assert response.status_code == 302 and "/jobs/" in response["Location"]
+    assert not reads("结算明细导出").exists()  # nothing read yet: the worker reads it
+    job = Job.objects.get(kind="canteens.settlement_detail_xlsx")
+    assert execute_job(job.pk) == "done"
+    entry = reads("结算明细导出").get()
+    assert entry.object_id == str(settlement.pk) and entry.after["count"] == 2
+    download = client.get(f"/jobs/{job.pk}/download")
+    assert download.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert sheet.cell(1, 1).value == "就餐日期" and sheet.max_row >= 3  # the two lunches and the totals
 
 
 # --- 5. Bad query parameters answer 400 naming the field ------------------------------------------

@@ -37,7 +37,7 @@ from countyhall.core.access import require
 from countyhall.core.clock import business_date, format_local
 from countyhall.core.errors import ServiceError
 from countyhall.core.jobs import job_submit
-from countyhall.core.reports import excel_response, pdf_response
+from countyhall.core.reports import pdf_response, xlsx_file_response
 from countyhall.core.services.audit import audit_personal_read
 from countyhall.core.tables import Column, Table
 from countyhall.core.web import form_error, is_ascii_int
@@ -178,6 +178,64 @@ def _approve_many(request):
     return redirect("canteens:settlements")
 
 
+DETAIL_HEADERS = [
+    "就餐日期",
+    "午餐编号",
+    "老人",
+    "村（社区）· 镇（街道）",
+    "免费",
+    "市财政",
+    "县财政",
+    "运营方优惠",
+    "照护资金",
+    "老人自付",
+    "未明确付款方",
+    "午餐（以上六项之和）",
+    "另行收费（高标准餐）",
+]
+
+
+def _detail_xlsx_job(request, settlement):
+    from countyhall.canteens.jobs import SETTLEMENT_DETAIL_XLSX
+
+    job = job_submit(
+        actor=request.user,
+        kind=SETTLEMENT_DETAIL_XLSX,
+        params={"settlement": settlement.pk},
+        message=f"{settlement.facility.name} {settlement.period_label}",
+    )
+    return redirect("core:job", pk=job.pk)
+
+
+def statement_detail_file(user, settlement):
+    (
+        """The detail sheet as an open temporary file, its personal read audited: the page's export and the job's."""
+        ""
+    )
+    from countyhall.core.reports import workbook_file
+
+    lunches, adjustments = _statement(settlement)
+    elders = lunches.exclude(elder__isnull=True).values("elder_id").distinct().count()
+    audit_personal_read(
+        actor=user,
+        what="结算明细导出",
+        object_type="canteens.Elder",
+        count=elders,
+        filters={
+            "settlement": settlement.pk,
+            "facility": settlement.facility_id,
+            "year": settlement.year,
+            "month": settlement.month,
+        },
+        object_id=str(settlement.pk),
+    )
+    return lunches.count(), workbook_file(
+        sheet_title="结算明细",
+        headers=DETAIL_HEADERS,
+        rows=_statement_rows(user, settlement, lunches, adjustments),
+    )
+
+
 def _annex_pdf_job(request, settlement):
     """The annex (按老人汇总) as a PDF made in the background: the job page shows its progress, then the file."""
     from countyhall.canteens.jobs import SETTLEMENT_ANNEX_PDF
@@ -251,41 +309,13 @@ def settlement_detail(request, pk: int):
     lunches, adjustments = _statement(settlement)
     fmt = request.GET.get("format")
     if fmt == "xlsx":
-        # The detail sheet lists each lunch with its elder's name: a staff read of personal data.
-        elders = lunches.exclude(elder__isnull=True).values("elder_id").distinct().count()
-        audit_personal_read(
-            actor=request.user,
-            what="结算明细导出",
-            object_type="canteens.Elder",
-            count=elders,
-            filters={
-                "settlement": settlement.pk,
-                "facility": settlement.facility_id,
-                "year": settlement.year,
-                "month": settlement.month,
-            },
-            object_id=str(settlement.pk),
-        )
-        return excel_response(
-            filename=f"{settlement}.xlsx",
-            sheet_title="结算明细",
-            headers=[
-                "就餐日期",
-                "午餐编号",
-                "老人",
-                "村（社区）· 镇（街道）",
-                "免费",
-                "市财政",
-                "县财政",
-                "运营方优惠",
-                "照护资金",
-                "老人自付",
-                "未明确付款方",
-                "午餐（以上六项之和）",
-                "另行收费（高标准餐）",
-            ],
-            rows=_statement_rows(request.user, settlement, lunches, adjustments),
-        )
+        if lunches.count() > settings.COUNTYHALL_JOB_EXPORT_ROWS:
+            # A year of a busy canteen is tens of thousands of lunches (9 s at county size, docs/benchmarks.md):
+            # built by the background worker, the job page shows its progress and the file (issue 11).
+            return _detail_xlsx_job(request, settlement)
+        # The detail sheet lists each lunch with its elder's name: a staff read of personal data (audited there).
+        _, content = statement_detail_file(request.user, settlement)
+        return xlsx_file_response(output=content, filename=f"{settlement}.xlsx")
     context = {
         "settlement": settlement,
         "adjustments": adjustments,
