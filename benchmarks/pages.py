@@ -287,6 +287,7 @@ MEMORY_EXPORTS = [
         "/heating/ledger/?format=xlsx{}",
         ("&division={town}", ""),
     ),
+    ("minzheng", "elders xlsx", "/canteens/elders/?export=xlsx{}", ("&division={town}", "")),
     # A month and the year of the busiest facility's settlements: past COUNTYHALL_JOB_EXPORT_ROWS lunches a job.
     ("minzheng", "settlement detail xlsx", "/canteens/settlements/{}/?format=xlsx", ("MONTH", "YEAR")),
 ]
@@ -537,7 +538,7 @@ def run_timings(
     for name in ("weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
-    from countyhall.canteens.models import Facility, Lunch, Settlement
+    from countyhall.canteens.models import Elder, Facility, Lunch, Settlement
     from countyhall.core.models import AuditEntry, Division
     from countyhall.heating.models import Household
 
@@ -593,6 +594,10 @@ def run_timings(
                 if "heating" in name:
                     entry["rows"] = Household.objects.filter(
                         division__path__startswith=town.path if end else ""
+                    ).count()
+                elif "elders" in name:
+                    entry["rows"] = Elder.objects.filter(
+                        person__division__path__startswith=town.path if end else ""
                     ).count()
                 elif settlement is not None:
                     entry["rows"] = settlement.lunches
