@@ -4,6 +4,8 @@ end moves under the proposal; an approved change rebuilds the memberships, audit
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from countyhall.core.clock import chinese_date
 
 from .register import PERIOD_END_READING, period_end
@@ -60,6 +62,7 @@ def policy_impact(*, change, proposal) -> list[dict]:
     ]
 
 
+@transaction.atomic  # called inside the approval's transaction; atomic of its own wherever else it is called
 def policy_apply(*, actor, change) -> None:
     """An approved change of P2: the memberships rebuilt under the approved answer, audited with the ends that move."""
     if change.kind != "reading" or change.key != PERIOD_END_READING:

@@ -136,7 +136,7 @@ def test_a_project_from_application_to_its_performance_rating(
     reviewer_org = Organisation.objects.get(pk=people["reviewer"].organisation_id)
     bigdata.select_option("#review-start-form select[name=reviewer]", str(reviewer_org.pk))
     bigdata.click("#review-start-form button")
-    settle(bigdata)
+    _confirm(bigdata)  # the gate decision passes its confirmation page (walk14)
     assert "准予评审：现场评审" in visible_text(bigdata)
     for step in range(1, 6):
         bigdata.fill("#step-form input[name=held_on]", "2021-09-10")

@@ -111,7 +111,9 @@ def test_the_demo_has_projects_under_construction_a_sanction_and_a_late_acceptan
     demo_load()
     load(actor=SystemActor("demo"))
     assert Sanction.objects.get().status == Sanction.Status.IN_FORCE
-    acceptance = FinalAcceptance.objects.get()
+    acceptance = FinalAcceptance.objects.get(
+        application__name="基层卫生信息系统升级（示例）"
+    )  # the overdue one
     settings.BUSINESS_DATE = dt.date(2022, 6, 15)
     assert acceptance.status == FinalAcceptance.Status.RUNNING and acceptance_clock_state(acceptance).overdue
     bigdata = User.objects.get(username="dashuju")

@@ -55,7 +55,10 @@ def test_documents_and_the_review_carry_the_business_date_not_the_real_clock(
     from countyhall.egov import portfolio, services
 
     application = draft()  # uploaded on the pinned 2021-09-15
-    assert {d.uploaded_at.date() for d in application.documents.all()} == {settings.BUSINESS_DATE}
+    from countyhall.core.clock import local
+
+    # The county's day (Asia/Shanghai), not UTC's: business_now is the pinned date at the real local time of day.
+    assert {local(d.uploaded_at).date() for d in application.documents.all()} == {settings.BUSINESS_DATE}
     text = _text(_login(client, egov_users["unit"]).get(reverse("egov:application", args=[application.pk])))
     assert re.search(r"附件1 电子政务建设项目申请文件（样稿）（第1版）\s*（2021年9月15日）", text), text
     services.application_submit(actor=egov_users["unit"], application=application)
@@ -65,9 +68,9 @@ def test_documents_and_the_review_carry_the_business_date_not_the_real_clock(
         migration_completed_as_required=True,
         reviewer=reviewer_org,
     )
-    assert review.started_at.date() == settings.BUSINESS_DATE
+    assert local(review.started_at).date() == settings.BUSINESS_DATE
     review.refresh_from_db()
-    assert review.started_at.date() == settings.BUSINESS_DATE
+    assert local(review.started_at).date() == settings.BUSINESS_DATE
     gate = next(g for g in portfolio.gates(application) if g["code"] == "admissibility")
     assert gate["evidence_date"] == settings.BUSINESS_DATE
 
