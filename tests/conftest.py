@@ -6,6 +6,24 @@ from pathlib import Path
 import pytest
 
 
+def pytest_collection_modifyitems(config, items):
+    """COUNTYHALL_BROWSER_SHARE="k/n": keep the browser walks of every n-th file from the k-th (files in name order).
+    `scripts/test.sh` runs the two databases side by side and gives each half of the walks, so each walk runs once
+    per `make test` (docs/decisions/0016-browser-walks-once-per-run.md); unset, every walk runs."""
+    share = os.environ.get("COUNTYHALL_BROWSER_SHARE", "").strip()
+    if not share:
+        return
+    index, total = (int(part) for part in share.split("/"))
+    files = sorted({str(item.path) for item in items if item.get_closest_marker("browser")})
+    mine = {path for position, path in enumerate(files) if position % total == index}
+    kept, dropped = [], []
+    for item in items:
+        (dropped if item.get_closest_marker("browser") and str(item.path) not in mine else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _governed_policy_reset():
     """The governed-policy snapshot lives in the process; the database under it is rolled back after each test, so

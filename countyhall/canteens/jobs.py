@@ -167,7 +167,67 @@ def settlement_detail_xlsx_job(*, job, actor, params, progress) -> JobOutcome:
     count, content = statement_detail_file(actor, settlement)
     progress(1, 1, label=f"已写入 {count} 份午餐")
     return JobOutcome(
-        result={"结算单": settlement.statement_number, "午餐": count},
+        result={"结算单": settlement.statement_number, "午餐": count, "rows": count},
         message=f"结算明细已生成：{count} 份午餐",
         file=(f"{settlement}.xlsx", content),
+    )
+
+
+ELDERS_EXPORT = JobKind(
+    "canteens.elders_export",
+    "导出助餐老人（Excel）",
+    "countyhall.canteens.jobs:elders_export_job",
+    "core/jobs_result_counts.html",
+    personal=True,
+)
+
+
+def elders_export_job(*, job, actor, params, progress) -> JobOutcome:
+    """The elders list's Excel export past COUNTYHALL_JOB_EXPORT_ROWS rows: the same filters, sort, columns,
+    scope and masking as the page (rebuilt from its query string for the starter), and the same audit row."""
+    from countyhall.canteens.views.elders import audit_elder_export, elder_table
+    from countyhall.core.tables import list_request
+
+    table, found = elder_table(list_request(actor=actor, params=params))
+    total = table.queryset.count()
+    audit_elder_export(actor, table, found["filters"])
+    progress(0, total, label=f"已写入 0 / {total} 位老人")
+    count, output = table.export_file(
+        sheet_title="助餐老人",
+        progress=lambda done: progress(done, total, label=f"已写入 {done} / {total} 位老人"),
+    )
+    return JobOutcome(
+        result={"导出老人": count, "rows": count},
+        message=f"已导出 {count} 位老人",
+        file=("助餐老人.xlsx", output),
+    )
+
+
+LUNCHES_EXPORT = JobKind(
+    "canteens.lunches_export",
+    "导出午餐登记（Excel）",
+    "countyhall.canteens.jobs:lunches_export_job",
+    "core/jobs_result_counts.html",
+    personal=True,
+)
+
+
+def lunches_export_job(*, job, actor, params, progress) -> JobOutcome:
+    """The lunch register's Excel export past COUNTYHALL_JOB_EXPORT_ROWS rows (a county month is hundreds of
+    thousands): the page's filters, columns and facility scope, rebuilt for the starter; the page's audit row."""
+    from countyhall.canteens.views.counter import audit_lunch_export, lunch_table
+    from countyhall.core.tables import list_request
+
+    table, filters = lunch_table(list_request(actor=actor, params=params))
+    total = table.queryset.count()
+    audit_lunch_export(actor, table, filters)
+    progress(0, total, label=f"已写入 0 / {total} 份午餐")
+    count, output = table.export_file(
+        sheet_title="午餐登记",
+        progress=lambda done: progress(done, total, label=f"已写入 {done} / {total} 份午餐"),
+    )
+    return JobOutcome(
+        result={"导出午餐": count, "rows": count},
+        message=f"已导出 {count} 份午餐",
+        file=("午餐登记.xlsx", output),
     )

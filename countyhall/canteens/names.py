@@ -93,8 +93,24 @@ def elder_names(user, elder_ids: Iterable[int | None]) -> dict[int, ElderName]:
         return {}
     unmasked = unmasked_for(user)
     towns = town_names()
-    elders = Elder.objects.filter(pk__in=ids).select_related("person__division")
-    return {elder.pk: present(elder, unmasked=unmasked, towns=towns) for elder in elders}
+    # Plain columns, not Elder and Person instances: select_related over the one-to-one person caches each on the
+    # other, a reference cycle per elder that only the garbage collector frees, so a long export calling this per
+    # chunk grew with its rows (docs/benchmarks.md, "Exports: memory").
+    rows = Elder.objects.filter(pk__in=ids).values_list(
+        "pk", "person__name", "person__division__name", "person__division__kind", "person__division__path"
+    )
+    return {
+        pk: present_values(
+            pk,
+            name,
+            division_name=division_name,
+            division_kind=division_kind,
+            division_path=division_path,
+            unmasked=unmasked,
+            towns=towns,
+        )
+        for pk, name, division_name, division_kind, division_path in rows
+    }
 
 
 def name_of(names: dict[int, ElderName], elder_id: int | None, fallback: str = "") -> str:

@@ -18,6 +18,7 @@ from countyhall.canteens.access import (
 )
 from countyhall.canteens.forms import CounterForm, VoidForm
 from countyhall.canteens.forms_money import LateEntryForm
+from countyhall.canteens.jobs import LUNCHES_EXPORT
 from countyhall.canteens.models import Elder, Lunch, PriceListEntry
 from countyhall.canteens.names import elder_names, name_of, present_values, town_names, unmasked_for
 from countyhall.canteens.selectors import (
@@ -312,9 +313,9 @@ LUNCH_COLUMNS = [
 ]
 
 
-@login_required
-@answers_bad_parameters
-def lunch_list(request):
+def lunch_table(request) -> tuple[Table, dict]:
+    """The lunch register as `request.user` may see it, filtered by the request: the page, its export and the
+    export's background job (canteens.jobs.LUNCHES_EXPORT, rebuilt from the saved query string) read it."""
     date_from = date_param(request, "date_from", "起始日期")
     date_to = date_param(request, "date_to", "截止日期")
     status = choice_param(request, "status", "状态", Lunch.Status.choices)
@@ -357,16 +358,29 @@ def lunch_list(request):
         count_cap=10_000,
         export_rows=_lunch_export_rows(request.user),
     )
+    return table, filters
+
+
+def audit_lunch_export(user, table: Table, filters: dict) -> None:
+    # The export reads every filtered row anyway: the audit row records their exact number.
+    count = table.queryset.count() if table.capped else table.page.paginator.count
+    audit_personal_read(
+        actor=user, what="午餐登记导出", object_type="canteens.Lunch", count=count, filters=filters
+    )
+
+
+@login_required
+@answers_bad_parameters
+def lunch_list(request):
+    table, filters = lunch_table(request)
+    elder_pk = int(filters["elder"]) if filters.get("elder") else None
     if table.export_requested:
-        # The export reads every filtered row anyway: the audit row records their exact number.
-        count = lunches.count() if table.capped else table.page.paginator.count
-        audit_personal_read(
-            actor=request.user,
-            what="午餐登记导出",
-            object_type="canteens.Lunch",
-            count=count,
-            filters=filters,
-        )
+        # A county month is hundreds of thousands of lunches: past a few thousand the worker writes the
+        # workbook and the job page shows its progress, then the file.
+        job = table.export_job(LUNCHES_EXPORT, message="午餐登记")
+        if job is not None:
+            return redirect("core:job", pk=job.pk)
+        audit_lunch_export(request.user, table, filters)
         return table.export(filename="午餐登记.xlsx")
     audit_personal_read(
         actor=request.user,
@@ -388,8 +402,9 @@ def lunch_list(request):
             "statuses": Lunch.Status.choices,
             "void_form": VoidForm(),
             "elder": elder_pk,
-            # The elder filtered on, by name (masked per role) as the rows name them; the number only without rows.
-            "elder_label": (table.rows[0].elder_name if elder_pk and table.rows else f"#{elder_pk}"),
+            # The elder filtered on, by name (masked per role) as the rows name them. Without rows nothing in the
+            # user's scope names the elder, so no name is looked up (it could be another town's elder).
+            "elder_label": (table.rows[0].elder_name if elder_pk and table.rows else "所选老人（无记录）"),
             "without_elder": without_elder.urlencode(),
         },
     )

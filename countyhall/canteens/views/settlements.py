@@ -208,10 +208,7 @@ def _detail_xlsx_job(request, settlement):
 
 
 def statement_detail_file(user, settlement):
-    (
-        """The detail sheet as an open temporary file, its personal read audited: the page's export and the job's."""
-        ""
-    )
+    """The detail sheet as an open temporary file, its personal read audited: the page's export and the job's."""
     from countyhall.core.reports import workbook_file
 
     lunches, adjustments = _statement(settlement)
