@@ -135,3 +135,42 @@ def test_audit_page_counts_up_to_a_cap_and_goes_on_by_position(
     assert "没有记录" not in html
     tomorrow = (today + dt.timedelta(days=1)).isoformat()
     assert "没有记录" in client.get("/audit/", {"date_from": tomorrow}).content.decode()
+
+
+def test_a_large_audit_export_is_a_job_for_auditors_only(client, make_user, settings):
+    """Past COUNTYHALL_JOB_EXPORT_ROWS rows the log's Excel export is built by the worker (a county year is a
+    million rows): the page redirects to the job, which re-reads the filters for its starter and logs the export."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from countyhall.core.jobs import execute_job
+    from countyhall.core.models import Job
+    from countyhall.core.services.audit import audit_personal_read
+
+    auditor = make_user("audit-job", "auditor")
+    for index in range(4):
+        audit_personal_read(actor=auditor, what=f"导出前第{index}次", object_type="core.Person", count=1)
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 2
+    client.force_login(auditor)
+    response = client.get("/audit/", {"format": "xlsx", "object_type": "core.Person"})
+    job = Job.objects.get(kind="core.audit_export")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert execute_job(job.pk) == "done"
+    download = client.get(f"/jobs/{job.pk}/download")
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert sheet.max_row - 1 == Job.objects.get(pk=job.pk).result["导出记录"] >= 4
+    assert AuditEntry.objects.filter(object_repr__startswith="审计日志导出").count() == 1
+    # Someone who is not an auditor gets no job.
+    client.force_login(make_user("not-auditor", "civil_affairs"))
+    assert client.get("/audit/", {"format": "xlsx"}).status_code == 403
+    assert Job.objects.filter(kind="core.audit_export").count() == 1
+
+
+def test_an_audit_export_past_excels_limit_is_refused(client, make_user, monkeypatch):
+    from countyhall.core.views import audit
+
+    monkeypatch.setattr(audit, "EXCEL_MAX_DATA_ROWS", 0)
+    client.force_login(make_user("audit-limit", "auditor"))
+    response = client.get("/audit/", {"format": "xlsx"})
+    assert response.status_code == 400 and "Excel 一张表的上限" in response.content.decode()

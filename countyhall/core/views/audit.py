@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from countyhall.core.jobs import AUDIT_EXPORT, job_submit
 from countyhall.core.models import AuditEntry
 from countyhall.core.params import BadParameter
-from countyhall.core.reports import excel_response
+from countyhall.core.reports import workbook_file, xlsx_file_response
 from countyhall.core.roles import Capability
 from countyhall.core.selectors.audit import audit_list_for_user, audit_object_types
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.tables import Column, Table
+from countyhall.core.tables import EXCEL_MAX_DATA_ROWS, Column, Table
 from countyhall.core.web import bad_request, is_ascii_int
 
 # A million rows and more: the count stops at the cap ("超过 10,000 条"), and past the numbered pages the pager
@@ -51,82 +53,109 @@ def _date(request, name: str) -> dt.date | None:
         ) from None
 
 
-@login_required
-def audit_list(request):
+AUDIT_EXPORT_HEADERS = ["时间", "操作人", "操作", "对象类型", "对象编号", "对象", "说明", "修改前", "修改后"]
+
+
+def audit_export_query(request):
+    """The audit log as the request filters it for an auditor: (entries, filters). Raises _BadFilter for a bad
+    filter and PermissionDenied for anyone else. The page, its export and the export's job read it."""
     if not request.user.can(Capability.AUDIT_VIEW):
         raise PermissionDenied("只有审计员可以查阅审计日志。")
-    try:
-        filters = {
-            "action": request.GET.get("action", "").strip(),
-            "object_type": request.GET.get("object_type", "").strip(),
-            "actor": request.GET.get("actor", "").strip(),
-            "date_from": _date(request, "date_from"),
-            "date_to": _date(request, "date_to"),
-        }
-    except _BadFilter as exc:
-        return bad_request(request, field=exc.field, message=exc.message)
+    filters = {
+        "action": request.GET.get("action", "").strip(),
+        "object_type": request.GET.get("object_type", "").strip(),
+        "actor": request.GET.get("actor", "").strip(),
+        "date_from": _date(request, "date_from"),
+        "date_to": _date(request, "date_to"),
+    }
     if filters["action"] and filters["action"] not in AuditEntry.Action.values:
-        return bad_request(request, field="操作（action）", message="没有这种操作类型。")
-    entries = audit_list_for_user(request.user, **filters)
-    if request.GET.get("format") == "xlsx":
-        exported = 0
+        raise _BadFilter("操作（action）", "没有这种操作类型。")
+    return audit_list_for_user(request.user, **filters), filters
 
-        actions = dict(AuditEntry.Action.choices)
 
-        def rows():
-            # Plain tuples in chunks (a server-side cursor on PostgreSQL): no model instance per row, memory flat
-            # whatever the period (docs/benchmarks.md).
-            nonlocal exported
-            for (
+def audit_export_file(*, actor, entries, filters, progress=None):
+    """The filtered log as an Excel file on disk, its export logged: (rows written, open file)."""
+    actions = dict(AuditEntry.Action.choices)
+    exported = 0
+
+    def rows():
+        # Plain tuples in chunks (a server-side cursor on PostgreSQL): no model instance per row, memory flat
+        # whatever the period (docs/benchmarks.md).
+        nonlocal exported
+        for (
+            at,
+            actor_label,
+            action,
+            object_type,
+            object_id,
+            object_repr,
+            note,
+            before,
+            after,
+        ) in entries.values_list(
+            "at",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "note",
+            "before",
+            "after",
+        ).iterator(chunk_size=EXPORT_CHUNK):
+            exported += 1
+            yield [
                 at,
                 actor_label,
-                action,
+                actions.get(action, action),
                 object_type,
                 object_id,
                 object_repr,
                 note,
                 before,
                 after,
-            ) in entries.values_list(
-                "at",
-                "actor_label",
-                "action",
-                "object_type",
-                "object_id",
-                "object_repr",
-                "note",
-                "before",
-                "after",
-            ).iterator(chunk_size=EXPORT_CHUNK):
-                exported += 1
-                yield [
-                    at,
-                    actor_label,
-                    actions.get(action, action),
-                    object_type,
-                    object_id,
-                    object_repr,
-                    note,
-                    before,
-                    after,
-                ]
+            ]
 
-        response = excel_response(
-            filename="审计日志.xlsx",
-            sheet_title="审计日志",
-            headers=["时间", "操作人", "操作", "对象类型", "对象编号", "对象", "说明", "修改前", "修改后"],
-            rows=rows(),
-        )
-        # The trail says who read and changed whose records: an export of it is itself logged (after the
-        # workbook is built, so the export's own row is not in it and the count is what was written).
-        audit_personal_read(
-            actor=request.user,
-            what="审计日志导出",
-            object_type="core.AuditEntry",
-            count=exported,
-            filters=filters,
-        )
-        return response
+    output = workbook_file(
+        sheet_title="审计日志", headers=AUDIT_EXPORT_HEADERS, rows=rows(), progress=progress
+    )
+    # The trail says who read and changed whose records: an export of it is itself logged (after the workbook is
+    # built, so the export's own row is not in it and the count is what was written).
+    audit_personal_read(
+        actor=actor, what="审计日志导出", object_type="core.AuditEntry", count=exported, filters=filters
+    )
+    return exported, output
+
+
+def _more_than(entries, limit: int) -> bool:
+    return entries.order_by().values("pk")[: limit + 1].count() > limit
+
+
+@login_required
+def audit_list(request):
+    try:
+        entries, filters = audit_export_query(request)
+    except _BadFilter as exc:
+        return bad_request(request, field=exc.field, message=exc.message)
+    if request.GET.get("format") == "xlsx":
+        if _more_than(entries, EXCEL_MAX_DATA_ROWS):
+            return bad_request(
+                request,
+                field="导出格式（format）",
+                message=f"筛选出的记录超过 Excel 一张表的上限（{EXCEL_MAX_DATA_ROWS:,} 行），请缩小日期范围后分批导出。",
+            )
+        if _more_than(entries, settings.COUNTYHALL_JOB_EXPORT_ROWS):
+            # A year of the county's log is a million rows (a minute of writing): the worker builds the file, the
+            # job page shows its progress and the download.
+            query = request.GET.copy()
+            query.pop("page", None)
+            query.pop("after", None)
+            job = job_submit(
+                actor=request.user, kind=AUDIT_EXPORT, params={"query": query.urlencode()}, message="审计日志"
+            )
+            return redirect("core:job", pk=job.pk)
+        _, output = audit_export_file(actor=request.user, entries=entries, filters=filters)
+        return xlsx_file_response(output=output, filename="审计日志.xlsx")
     raw_page = request.GET.get("page", "").strip()
     if raw_page and not (is_ascii_int(raw_page) and len(raw_page) <= 7 and int(raw_page) >= 1):
         return bad_request(request, field="页码（page）", message="页码应为正整数。")
