@@ -147,10 +147,9 @@ def test_export_chunks_are_freed_without_the_garbage_collector(filed_world):
     import gc
     import weakref
 
-    from countyhall.canteens.models import Elder
-
     from django.test import RequestFactory
 
+    from countyhall.canteens.models import Elder
     from countyhall.core.tables import Column, Table
 
     request = RequestFactory().get("/x/?export=xlsx")
