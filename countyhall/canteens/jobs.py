@@ -186,20 +186,12 @@ def elders_export_job(*, job, actor, params, progress) -> JobOutcome:
     """The elders list's Excel export past COUNTYHALL_JOB_EXPORT_ROWS rows: the same filters, sort, columns,
     scope and masking as the page (rebuilt from its query string for the starter), and the same audit row."""
     from countyhall.canteens.views.elders import audit_elder_export, elder_table
-    from countyhall.core.tables import list_request
+    from countyhall.core.tables import export_job_outcome, list_request
 
     table, found = elder_table(list_request(actor=actor, params=params))
-    total = table.queryset.count()
     audit_elder_export(actor, table, found["filters"])
-    progress(0, total, label=f"已写入 0 / {total} 位老人")
-    count, output = table.export_file(
-        sheet_title="助餐老人",
-        progress=lambda done: progress(done, total, label=f"已写入 {done} / {total} 位老人"),
-    )
-    return JobOutcome(
-        result={"导出老人": count, "rows": count},
-        message=f"已导出 {count} 位老人",
-        file=("助餐老人.xlsx", output),
+    return export_job_outcome(
+        table, title="助餐老人", result_label="导出老人", unit="位老人", progress=progress
     )
 
 
@@ -216,18 +208,10 @@ def lunches_export_job(*, job, actor, params, progress) -> JobOutcome:
     """The lunch register's Excel export past COUNTYHALL_JOB_EXPORT_ROWS rows (a county month is hundreds of
     thousands): the page's filters, columns and facility scope, rebuilt for the starter; the page's audit row."""
     from countyhall.canteens.views.counter import audit_lunch_export, lunch_table
-    from countyhall.core.tables import list_request
+    from countyhall.core.tables import export_job_outcome, list_request
 
     table, filters = lunch_table(list_request(actor=actor, params=params))
-    total = table.queryset.count()
     audit_lunch_export(actor, table, filters)
-    progress(0, total, label=f"已写入 0 / {total} 份午餐")
-    count, output = table.export_file(
-        sheet_title="午餐登记",
-        progress=lambda done: progress(done, total, label=f"已写入 {done} / {total} 份午餐"),
-    )
-    return JobOutcome(
-        result={"导出午餐": count, "rows": count},
-        message=f"已导出 {count} 份午餐",
-        file=("午餐登记.xlsx", output),
+    return export_job_outcome(
+        table, title="午餐登记", result_label="导出午餐", unit="份午餐", progress=progress
     )
