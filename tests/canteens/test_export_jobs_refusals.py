@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 
 from countyhall.canteens.services.lunches import lunch_check_in
-from countyhall.core.models import AuditEntry, Job
+from countyhall.core.jobs import execute_job
+from countyhall.core.models import AuditEntry, Job, RoleGrant
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +48,46 @@ def test_a_refused_export_leaves_no_audit_row(client, filed_world, settings, url
     response = client.get(url, query)
     assert response.status_code == 400 and field in response.content.decode()
     assert not reads(audited).exists() and not Job.objects.exists()
+
+
+def test_a_job_whose_starter_moved_town_fails_naming_the_filter(client, filed_world, settings, county_tree):
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 1
+    town = filed_world["users"]["town"]
+    client.force_login(town)
+    client.get("/canteens/elders/", {"export": "xlsx", "division": county_tree["village_b"].pk})
+    job = Job.objects.get(kind="canteens.elders_export")
+    town.division = county_tree["tianzhen"]  # moved to 田镇街道 before the worker ran it
+    town.save()
+    assert execute_job(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.error == "区划：乙村不在您的数据范围内。"
+    assert not reads("助餐老人导出").exists() and not job.result_path
+
+
+def test_a_job_whose_starter_lost_the_role_fails_with_the_reason(client, filed_world, settings):
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 1
+    town = filed_world["users"]["town"]
+    client.force_login(town)
+    client.get("/canteens/elders/", {"export": "xlsx"})
+    job = Job.objects.get(kind="canteens.elders_export")
+    RoleGrant.objects.filter(user=town).delete()
+    assert execute_job(job.pk) == "failed"
+    job.refresh_from_db()
+    assert "无权" in job.error and "角色" in job.error and "服务器日志" not in job.error
+
+
+def test_a_deactivated_starters_export_is_not_written(client, filed_world, settings):
+    """The lunch register's filters check the starter's roles and scope, not whether the account is active: a
+    county officer deactivated after submitting still had the county's lunches written and audited under them."""
+    three_lunches(filed_world, settings)
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 1
+    officer = filed_world["users"]["minzheng"]
+    client.force_login(officer)
+    client.get("/canteens/lunches/", {"export": "xlsx"})
+    job = Job.objects.get(kind="canteens.lunches_export")
+    officer.is_active = False
+    officer.save()
+    assert execute_job(job.pk) == "failed"
+    job.refresh_from_db()
+    assert "已停用" in job.error and not job.result_path
+    assert not reads("午餐登记导出").exists()
