@@ -584,6 +584,13 @@ def _actor_for(job: Job):
     return job.started_by
 
 
+def _discard_attempt_file(job: Job) -> None:
+    """A failed attempt's result file (a copy cut short by a full disk, or written before the work transaction
+    failed to commit): the job records no file, so nobody would ever download or prune it."""
+    for path in job_dir(job).glob(f"result-{job.attempts}.*"):
+        path.unlink(missing_ok=True)
+
+
 def _fail(job_id: int, error: str) -> None:
     Job.objects.filter(pk=job_id).update(
         state=Job.State.FAILED,
@@ -640,6 +647,7 @@ def execute_job(job_id: int) -> str:
     except ServiceError as exc:
         logger.info("job %s refused: %s %s", job_id, exc.field, exc.message)
         # The user reads Chinese only: the message names the field and the rule; the code field goes to the log.
+        _discard_attempt_file(job)
         _fail(job_id, exc.message)
         return Job.State.FAILED
     except BadParameter as exc:
@@ -647,15 +655,18 @@ def execute_job(job_id: int) -> str:
         # scope or roles changed since (a town officer moved, a facility no longer theirs), or the rows grew past a
         # limit. The field and the reason, not "任务执行出错".
         logger.info("job %s refused: %s %s", job_id, exc.name, exc.message)
+        _discard_attempt_file(job)
         _fail(job_id, f"{exc.label}：{exc.message}")
         return Job.State.FAILED
     except PermissionDenied as exc:
         logger.info("job %s refused: %s", job_id, exc)
+        _discard_attempt_file(job)
         _fail(job_id, f"{exc or '当前角色无权办理此事项。'}（提交任务后您的角色或权限已变化）")
         return Job.State.FAILED
     except Exception:  # noqa: BLE001 - any failure of the work is the job's failure, never the worker's
         # The traceback goes to the log only; the user reads what happened and what to do.
         logger.exception("job %s (%s) failed", job_id, job.kind)
+        _discard_attempt_file(job)
         _fail(
             job_id,
             "任务执行出错，全部改动已撤销，未写入任何数据。"

@@ -5,11 +5,17 @@ starter's export is not written; a result file cut short is not left behind."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import shutil
+import types
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from countyhall.canteens.services.lunches import lunch_check_in
-from countyhall.core.jobs import execute_job
+from countyhall.core import jobs
+from countyhall.core.jobs import execute_job, job_retry
 from countyhall.core.models import AuditEntry, Job, RoleGrant
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +97,33 @@ def test_a_deactivated_starters_export_is_not_written(client, filed_world, setti
     job.refresh_from_db()
     assert "已停用" in job.error and not job.result_path
     assert not reads("午餐登记导出").exists()
+
+
+def test_a_result_file_cut_short_is_removed_and_the_retry_writes_a_whole_one(
+    client, filed_world, settings, monkeypatch
+):
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 1
+    town = filed_world["users"]["town"]
+    client.force_login(town)
+    client.get("/canteens/elders/", {"export": "xlsx"})
+    job = Job.objects.get(kind="canteens.elders_export")
+
+    def disk_full(source, target, length):
+        target.write(source.read(100))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jobs, "shutil", types.SimpleNamespace(copyfileobj=disk_full, rmtree=shutil.rmtree))
+    assert execute_job(job.pk) == "failed"
+    directory = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
+    # The first 100 bytes of a workbook of names were left beside the job, recorded nowhere, never pruned.
+    assert not list(directory.glob("result-*"))
+    assert not reads("助餐老人导出").exists()
+    monkeypatch.setattr(jobs, "shutil", shutil)
+    job.refresh_from_db()
+    job_retry(actor=town, job=job)
+    assert execute_job(job.pk) == "done"
+    assert [path.name for path in directory.glob("result-*")] == ["result-2.xlsx"]
+    assert reads("助餐老人导出").count() == 1
+    download = client.get(f"/jobs/{job.pk}/download")
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert sheet.max_row == 1 + 5
