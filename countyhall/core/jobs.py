@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -39,6 +40,7 @@ from countyhall.core.actors import SystemActor, actor_label, actor_user, as_acto
 from countyhall.core.clock import local
 from countyhall.core.errors import ServiceError
 from countyhall.core.models import AuditEntry, Job, WorkerHeartbeat
+from countyhall.core.params import BadParameter
 from countyhall.core.roles import Role
 from countyhall.core.services.audit import audit_record
 
@@ -575,7 +577,18 @@ def _handler(path: str):
 def _actor_for(job: Job):
     if job.started_by_id is None:
         return SystemActor(job.started_by_label or "system")
+    if not job.started_by.is_active:
+        # The job runs as its starter: an account deactivated since it was submitted reads and writes nothing (the
+        # filters of a list it rebuilds check roles and scope, not whether the account still may sign in).
+        raise ServiceError("actor", "提交任务的用户账号已停用，任务未执行，未读取或写入任何数据。")
     return job.started_by
+
+
+def _discard_attempt_file(job: Job) -> None:
+    """A failed attempt's result file (a copy cut short by a full disk, or written before the work transaction
+    failed to commit): the job records no file, so nobody would ever download or prune it."""
+    for path in job_dir(job).glob(f"result-{job.attempts}.*"):
+        path.unlink(missing_ok=True)
 
 
 def _fail(job_id: int, error: str) -> None:
@@ -634,11 +647,26 @@ def execute_job(job_id: int) -> str:
     except ServiceError as exc:
         logger.info("job %s refused: %s %s", job_id, exc.field, exc.message)
         # The user reads Chinese only: the message names the field and the rule; the code field goes to the log.
+        _discard_attempt_file(job)
         _fail(job_id, exc.message)
+        return Job.State.FAILED
+    except BadParameter as exc:
+        # A list rebuilt from its saved query string (an export job) refuses it as the page would: the starter's
+        # scope or roles changed since (a town officer moved, a facility no longer theirs), or the rows grew past a
+        # limit. The field and the reason, not "任务执行出错".
+        logger.info("job %s refused: %s %s", job_id, exc.name, exc.message)
+        _discard_attempt_file(job)
+        _fail(job_id, f"{exc.label}：{exc.message}")
+        return Job.State.FAILED
+    except PermissionDenied as exc:
+        logger.info("job %s refused: %s", job_id, exc)
+        _discard_attempt_file(job)
+        _fail(job_id, f"{exc or '当前角色无权办理此事项。'}（提交任务后您的角色或权限已变化）")
         return Job.State.FAILED
     except Exception:  # noqa: BLE001 - any failure of the work is the job's failure, never the worker's
         # The traceback goes to the log only; the user reads what happened and what to do.
         logger.exception("job %s (%s) failed", job_id, job.kind)
+        _discard_attempt_file(job)
         _fail(
             job_id,
             "任务执行出错，全部改动已撤销，未写入任何数据。"

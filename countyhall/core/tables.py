@@ -102,6 +102,11 @@ class Table:
                 )
             per_page = int(raw_per_page)
         self.per_page = per_page
+        if self.export_requested:
+            # The export's format and columns are refused here, before the view writes the export's audit row
+            # (a refused export read nothing) or queues its job.
+            self._check_export_format()
+            self.export_columns()
         self.queryset = self._ordered(queryset)
         self.count_cap = count_cap
         self.capped = False  # True: more rows than the cap; the pager says "超过 N 条"
@@ -272,6 +277,10 @@ class Table:
     def export_requested(self) -> str:
         return self.request.GET.get("export", "").strip()
 
+    def _check_export_format(self) -> None:
+        if self.export_requested not in ("csv", "xlsx"):
+            raise BadParameter("export", "导出格式", "应为 csv 或 xlsx。")
+
     def export_columns(self) -> list[Column]:
         chosen = self.request.GET.getlist("cols")
         offered = [column for column in self.columns if column.export]
@@ -376,8 +385,7 @@ class Table:
             return excel_response(
                 filename=f"{stem}.xlsx", sheet_title=stem, headers=headers, rows=self.export_rows(columns)
             )
-        if self.export_requested != "csv":
-            raise BadParameter("export", "导出格式", "应为 csv 或 xlsx。")
+        self._check_export_format()
         return csv_response(filename=f"{stem}.csv", headers=headers, rows=self.export_rows(columns))
 
 
