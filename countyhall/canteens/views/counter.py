@@ -403,8 +403,9 @@ def lunch_list(request):
             "void_form": VoidForm(),
             "elder": elder_pk,
             # The elder filtered on, by name (masked per role) as the rows name them. Without rows nothing in the
-            # user's scope names the elder, so no name is looked up (it could be another town's elder).
-            "elder_label": (table.rows[0].elder_name if elder_pk and table.rows else "所选老人（无记录）"),
+            # user's scope names the elder, so no name is looked up (it could be another town's elder): the page
+            # says the filter found nothing instead ("" here).
+            "elder_label": table.rows[0].elder_name if elder_pk and table.rows else "",
             "without_elder": without_elder.urlencode(),
         },
     )
