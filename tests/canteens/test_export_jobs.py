@@ -214,3 +214,21 @@ def test_a_lunch_export_job_names_the_facility_dates_and_status(client, filed_wo
     assert execute_job(job.pk) == "done"
     job.refresh_from_db()
     assert job.message == f"已导出 2 份午餐（{facility.name}，2022年6月1日起，已登记）"
+
+
+def test_an_export_refused_when_the_worker_runs_it_says_why_in_chinese(
+    client, filed_world, settings, monkeypatch
+):
+    """The rows grew past Excel's sheet limit between the request and the worker (or the starter lost the
+    facility): the job fails with the page's message naming the field, not 任务执行出错…联系系统管理员."""
+    from countyhall.core import tables
+
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 1
+    client.force_login(filed_world["users"]["minzheng"])
+    client.get("/canteens/elders/", {"export": "xlsx"})
+    job = Job.objects.get(kind="canteens.elders_export")
+    monkeypatch.setattr(tables, "EXCEL_MAX_DATA_ROWS", 3)
+    assert execute_job(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.error.startswith("导出格式：筛选出的记录超过 Excel 一张表的上限（3 行）"), job.error
+    assert "联系系统管理员" not in job.error
