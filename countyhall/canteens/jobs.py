@@ -191,7 +191,12 @@ def elders_export_job(*, job, actor, params, progress) -> JobOutcome:
     table, found = elder_table(list_request(actor=actor, params=params))
     audit_elder_export(actor, table, found["filters"])
     return export_job_outcome(
-        table, title="助餐老人", result_label="导出老人", unit="位老人", progress=progress
+        table,
+        title="助餐老人",
+        result_label="导出老人",
+        unit="位老人",
+        progress=progress,
+        subject=params.get("subject", ""),
     )
 
 
@@ -213,5 +218,10 @@ def lunches_export_job(*, job, actor, params, progress) -> JobOutcome:
     table, filters = lunch_table(list_request(actor=actor, params=params))
     audit_lunch_export(actor, table, filters)
     return export_job_outcome(
-        table, title="午餐登记", result_label="导出午餐", unit="份午餐", progress=progress
+        table,
+        title="午餐登记",
+        result_label="导出午餐",
+        unit="份午餐",
+        progress=progress,
+        subject=params.get("subject", ""),
     )

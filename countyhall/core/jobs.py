@@ -912,7 +912,7 @@ def audit_export_job(*, job, actor, params, progress) -> JobOutcome:
     )
     return JobOutcome(
         result={"导出记录": count, "rows": count},
-        message=f"已导出 {count} 条审计记录",
+        message=f"已导出 {count} 条审计记录" + (f"（{params['subject']}）" if params.get("subject") else ""),
         file=("审计日志.xlsx", output),
     )
 

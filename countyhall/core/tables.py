@@ -328,9 +328,11 @@ class Table:
                 "请缩小筛选范围（如日期、机构、镇街）后分批导出，或导出 CSV。",
             )
 
-    def export_job(self, kind, *, message: str = ""):
+    def export_job(self, kind, *, subject: str = ""):
         """An Excel export past COUNTYHALL_JOB_EXPORT_ROWS filtered rows, submitted to the background worker
-        (issue 11: a large export must not hold a web worker, and the user sees its progress). Returns the Job,
+        (issue 11: a large export must not hold a web worker, and the user sees its progress). `subject` says in
+        words which rows ("青城镇，在册"): the job's message while it waits, and beside the count once done, so
+        the job page and the job list tell two exports apart (walk, session 23). Returns the Job,
         whose page (core:job) shows the bar and then the file; None for CSV (streamed row by row) or a small
         export, which the caller answers in the request. `kind`'s handler rebuilds this table from the saved query
         string with `list_request` and writes it with `export_file`, under the starter's scope."""
@@ -348,8 +350,12 @@ class Table:
         query = self.request.GET.copy()
         for name in ("page", "after", "per_page"):
             query.pop(name, None)
+        subject = subject or "全部记录"
         return job_submit(
-            actor=self.request.user, kind=kind, params={"query": query.urlencode()}, message=message
+            actor=self.request.user,
+            kind=kind,
+            params={"query": query.urlencode(), "subject": subject},
+            message=f"等待后台处理：{subject}",
         )
 
     def export_file(self, *, sheet_title: str, progress: Callable[[int], None] | None = None):
@@ -406,9 +412,12 @@ def release_instances(instances: Iterable) -> None:
             cache.clear()
 
 
-def export_job_outcome(table: Table, *, title: str, result_label: str, unit: str, progress):
+def export_job_outcome(
+    table: Table, *, title: str, result_label: str, unit: str, progress, subject: str = ""
+):
     """The work of a `Table.export_job` handler once it has rebuilt its table and logged the read: the workbook
-    named after `title`, the bar counting rows in the user's units (已写入 500 / 9,000 位老人)."""
+    named after `title`, the bar counting rows in the user's units (已写入 500 / 9,000 位老人), the message
+    naming the rows' `subject` (已导出 5 位老人（青城镇，在册）)."""
     from countyhall.core.jobs import JobOutcome
 
     total = table.queryset.count()
@@ -419,7 +428,7 @@ def export_job_outcome(table: Table, *, title: str, result_label: str, unit: str
     )
     return JobOutcome(
         result={result_label: count, "rows": count},
-        message=f"已导出 {count} {unit}",
+        message=f"已导出 {count} {unit}" + (f"（{subject}）" if subject else ""),
         file=(f"{title}.xlsx", output),
     )
 

@@ -174,3 +174,61 @@ def test_export_chunks_are_freed_without_the_garbage_collector(filed_world):
         assert len(seen) == 10 and all(ref() is None for ref in seen)
     finally:
         gc.enable()
+
+
+def test_an_export_job_names_its_rows_while_waiting_and_once_done(client, two_towns, settings):
+    """Walk, session 23: the waiting job said only "助餐老人" beside 排队中, and the job list showed every finished
+    export alike. The message names the filters (never a search's text), then the count with them."""
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 1
+    client.force_login(two_towns["users"]["minzheng"])
+    client.get("/canteens/elders/", {"export": "xlsx", "hukou": "yes", "status": "active"})
+    job = Job.objects.get(kind="canteens.elders_export")
+    assert job.message == "等待后台处理：在册，高青县户籍"
+    assert execute_job(job.pk) == "done"
+    job.refresh_from_db()
+    assert job.message == "已导出 5 位老人（在册，高青县户籍）"
+    assert "已导出 5 位老人（在册，高青县户籍）" in client.get("/jobs/").content.decode()
+    number = two_towns["elders"]["same_80"].person.id_number
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 0
+    assert client.get("/canteens/elders/", {"export": "xlsx", "q": number}).status_code == 302
+    searched = Job.objects.filter(kind="canteens.elders_export").latest("pk")
+    assert searched.message == "等待后台处理：按姓名或证件号搜索" and number not in searched.params["subject"]
+
+
+def test_a_lunch_export_job_names_the_facility_dates_and_status(client, filed_world, settings):
+    settings.BUSINESS_DATE = dt.date(2022, 6, 15)
+    users, facility = filed_world["users"], filed_world["facility"]
+    for key in ("same_80", "same_65"):
+        lunch_check_in(
+            actor=users["operator"],
+            facility=facility,
+            identifier=filed_world["elders"][key].person.id_number,
+            meal_date=dt.date(2022, 6, 14),
+        )
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 1
+    client.force_login(users["minzheng"])
+    query = {"export": "xlsx", "facility": facility.pk, "date_from": "2022-06-01", "status": "accepted"}
+    client.get("/canteens/lunches/", query)
+    job = Job.objects.get(kind="canteens.lunches_export")
+    assert job.message == f"等待后台处理：{facility.name}，2022年6月1日起，已登记"
+    assert execute_job(job.pk) == "done"
+    job.refresh_from_db()
+    assert job.message == f"已导出 2 份午餐（{facility.name}，2022年6月1日起，已登记）"
+
+
+def test_an_export_refused_when_the_worker_runs_it_says_why_in_chinese(
+    client, filed_world, settings, monkeypatch
+):
+    """The rows grew past Excel's sheet limit between the request and the worker (or the starter lost the
+    facility): the job fails with the page's message naming the field, not 任务执行出错…联系系统管理员."""
+    from countyhall.core import tables
+
+    settings.COUNTYHALL_JOB_EXPORT_ROWS = 1
+    client.force_login(filed_world["users"]["minzheng"])
+    client.get("/canteens/elders/", {"export": "xlsx"})
+    job = Job.objects.get(kind="canteens.elders_export")
+    monkeypatch.setattr(tables, "EXCEL_MAX_DATA_ROWS", 3)
+    assert execute_job(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.error.startswith("导出格式：筛选出的记录超过 Excel 一张表的上限（3 行）"), job.error
+    assert "联系系统管理员" not in job.error

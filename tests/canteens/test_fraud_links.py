@@ -122,6 +122,17 @@ def test_lunch_list_elder_filter_stays_in_scope(client, report_day):
     assert client.get("/canteens/lunches/", {"elder": "x"}).status_code == 400
 
 
+def test_lunch_list_elder_filter_without_rows_reads_as_a_sentence(client, report_day):
+    """An elder filter the other filters empty (walk, session 23): the line says so in a sentence, not
+    "仅显示老人 所选老人（无记录） 的记录", and still offers every elder."""
+    elder = report_day["elders"]["same_80"]
+    client.force_login(report_day["users"]["minzheng"])
+    page = client.get("/canteens/lunches/", {"elder": elder.pk, "status": "voided"}).content.decode()
+    line = page.split('id="elder-filter">', 1)[1].split("</p>", 1)[0]
+    assert line.startswith("所选老人在当前筛选条件下没有午餐记录。"), line
+    assert "仅显示老人" not in line and "显示全部老人" in line and "elder=" not in line
+
+
 def test_findings_are_paginated_with_counts_per_check(client, report_day, monkeypatch):
     Elder = type(report_day["elders"]["same_65"])
     Elder.objects.filter(pk=report_day["elders"]["same_65"].pk).update(died_on=dt.date(2022, 5, 1))

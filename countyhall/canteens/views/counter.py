@@ -361,6 +361,31 @@ def lunch_table(request) -> tuple[Table, dict]:
     return table, filters
 
 
+def lunch_export_subject(user, filters: dict) -> str:
+    """The lunches an export holds, in the filter bar's words ("青城镇河口村长者食堂，2022年6月1日起，已登记").
+    One elder's records say so without the name (the job's message is shown to administrators too)."""
+    parts = []
+    if filters.get("facility"):
+        facility = facility_list_for_user(user).filter(pk=filters["facility"]).first()
+        parts.append(facility.name if facility else "所选机构")
+    # The values were parsed by lunch_table (a bad one is a 400 before anything is queued).
+    start, end = (
+        dt.date.fromisoformat(raw) if (raw := (filters.get(name) or "").strip()) else None
+        for name in ("date_from", "date_to")
+    )
+    if start and end:
+        parts.append(f"{chinese_date(start)}至{chinese_date(end)}")
+    elif start or end:
+        parts.append(f"{chinese_date(start)}起" if start else f"{chinese_date(end)}止")
+    if filters.get("status", "").strip():
+        parts.append(dict(Lunch.Status.choices)[filters["status"].strip()])
+    if filters.get("elder"):
+        parts.append("所选老人")
+    if filters.get("ids"):
+        parts.append("所选记录")
+    return "，".join(parts) or "全部午餐"
+
+
 def audit_lunch_export(user, table: Table, filters: dict) -> None:
     # The export reads every filtered row anyway: the audit row records their exact number.
     count = table.queryset.count() if table.capped else table.page.paginator.count
@@ -377,7 +402,7 @@ def lunch_list(request):
     if table.export_requested:
         # A county month is hundreds of thousands of lunches: past a few thousand the worker writes the
         # workbook and the job page shows its progress, then the file.
-        job = table.export_job(LUNCHES_EXPORT, message="午餐登记")
+        job = table.export_job(LUNCHES_EXPORT, subject=lunch_export_subject(request.user, filters))
         if job is not None:
             return redirect("core:job", pk=job.pk)
         audit_lunch_export(request.user, table, filters)
@@ -403,8 +428,9 @@ def lunch_list(request):
             "void_form": VoidForm(),
             "elder": elder_pk,
             # The elder filtered on, by name (masked per role) as the rows name them. Without rows nothing in the
-            # user's scope names the elder, so no name is looked up (it could be another town's elder).
-            "elder_label": (table.rows[0].elder_name if elder_pk and table.rows else "所选老人（无记录）"),
+            # user's scope names the elder, so no name is looked up (it could be another town's elder): the page
+            # says the filter found nothing instead ("" here).
+            "elder_label": table.rows[0].elder_name if elder_pk and table.rows else "",
             "without_elder": without_elder.urlencode(),
         },
     )

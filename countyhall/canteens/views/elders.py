@@ -220,6 +220,22 @@ def elder_table(request) -> tuple[Table, dict]:
     return table, {"filters": filters, "division": division}
 
 
+def elder_export_subject(filters: dict, division) -> str:
+    """The elders an export holds, in the filter bar's words ("青城镇，在册"). A search is named only as one: its
+    text can be an ID number, and the job's message is shown to the administrators who see every job."""
+    labels = {
+        "age": dict(age_bands(business_date())),
+        "tekun": dict(TEKUN_CHOICES),
+        "status": dict(STATUS_CHOICES),
+        "hukou": dict(HUKOU_CHOICES),
+    }
+    parts = [division.name] if division is not None else []
+    parts += [labels[name][filters[name]] for name in labels if filters.get(name)]
+    if filters.get("q"):
+        parts.append("按姓名或证件号搜索")
+    return "，".join(parts) or "全部老人"
+
+
 def audit_elder_export(user, table: Table, filters: dict) -> None:
     # The export is a staff read of personal data like the page: one audit row with its filters and size.
     audit_personal_read(
@@ -241,7 +257,7 @@ def elder_list(request):
     if table.export_requested:
         # The county's elders (90,000 rows, about 10 s): past a few thousand the worker writes the workbook and the
         # job page shows its progress, then the file (audited there and at each download).
-        job = table.export_job(ELDERS_EXPORT, message="助餐老人")
+        job = table.export_job(ELDERS_EXPORT, subject=elder_export_subject(filters, division))
         if job is not None:
             return redirect("core:job", pk=job.pk)
         audit_elder_export(request.user, table, filters)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
+from countyhall.core.clock import chinese_date
 from countyhall.core.jobs import AUDIT_EXPORT, job_submit
 from countyhall.core.models import AuditEntry
 from countyhall.core.params import BadParameter
@@ -110,6 +111,22 @@ def audit_export_file(*, actor, entries, filters, progress=None):
     return exported, output
 
 
+def _export_subject(filters: dict) -> str:
+    """Which rows an export job holds, in words ("2022年3月1日起，查阅"): told apart in the job list."""
+    parts = []
+    if filters["date_from"] or filters["date_to"]:
+        start = chinese_date(filters["date_from"]) if filters["date_from"] else "最早"
+        end = chinese_date(filters["date_to"]) if filters["date_to"] else "至今"
+        parts.append(f"{start}至{end}")
+    if filters["action"]:
+        parts.append(dict(AuditEntry.Action.choices)[filters["action"]])
+    if filters["object_type"]:
+        parts.append(object_type_label(filters["object_type"]))
+    if filters["actor"]:
+        parts.append(f"操作人含“{filters['actor'][:20]}”")
+    return "，".join(parts) or "全部记录"
+
+
 def _more_than(entries, limit: int) -> bool:
     return entries.order_by().values("pk")[: limit + 1].count() > limit
 
@@ -133,8 +150,12 @@ def audit_list(request):
             query = request.GET.copy()
             query.pop("page", None)
             query.pop("after", None)
+            subject = _export_subject(filters)
             job = job_submit(
-                actor=request.user, kind=AUDIT_EXPORT, params={"query": query.urlencode()}, message="审计日志"
+                actor=request.user,
+                kind=AUDIT_EXPORT,
+                params={"query": query.urlencode(), "subject": subject},
+                message=f"等待后台处理：{subject}",
             )
             return redirect("core:job", pk=job.pk)
         _, output = audit_export_file(actor=request.user, entries=entries, filters=filters)
