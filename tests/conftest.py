@@ -7,15 +7,17 @@ import pytest
 
 
 def pytest_collection_modifyitems(config, items):
-    """COUNTYHALL_BROWSER_SHARE="k/n": keep the browser walks of every n-th file from the k-th (files in name order).
-    `scripts/test.sh` runs the two databases side by side and gives each half of the walks, so each walk runs once
-    per `make test` (docs/decisions/0016-browser-walks-once-per-run.md); unset, every walk runs."""
+    """COUNTYHALL_BROWSER_SHARE="k/n" or "j,k/n": keep the browser walks of the files whose position (in name order)
+    modulo n is k (or j or k). `scripts/test.sh` runs the two databases side by side and shares the walks between
+    them, so each walk runs once per `make test` (docs/decisions/0016-browser-walks-once-per-run.md); unset, every
+    walk runs."""
     share = os.environ.get("COUNTYHALL_BROWSER_SHARE", "").strip()
     if not share:
         return
-    index, total = (int(part) for part in share.split("/"))
+    indices, total = share.split("/")
+    wanted, total = {int(index) for index in indices.split(",")}, int(total)
     files = sorted({str(item.path) for item in items if item.get_closest_marker("browser")})
-    mine = {path for position, path in enumerate(files) if position % total == index}
+    mine = {path for position, path in enumerate(files) if position % total in wanted}
     kept, dropped = [], []
     for item in items:
         (dropped if item.get_closest_marker("browser") and str(item.path) not in mine else kept).append(item)
