@@ -69,6 +69,11 @@ EXPORT_CHUNK = 500
 EXCEL_MAX_DATA_ROWS = 1_048_575
 
 
+def more_rows_than(queryset, limit: int) -> bool:
+    # LIMIT limit+1 inside the count: the database stops there instead of counting ten million lunches.
+    return queryset.order_by().values("pk")[: limit + 1].count() > limit
+
+
 class Table:
     def __init__(
         self,
@@ -316,8 +321,7 @@ class Table:
             yield [column.cell(row) for column in columns]
 
     def more_rows_than(self, limit: int) -> bool:
-        # LIMIT limit+1 inside the count: the database stops there instead of counting ten million lunches.
-        return self.queryset.order_by().values("pk")[: limit + 1].count() > limit
+        return more_rows_than(self.queryset, limit)
 
     def _check_excel_limit(self) -> None:
         if self.more_rows_than(EXCEL_MAX_DATA_ROWS):

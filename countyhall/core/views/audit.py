@@ -15,7 +15,7 @@ from countyhall.core.reports import workbook_file, xlsx_file_response
 from countyhall.core.roles import Capability
 from countyhall.core.selectors.audit import audit_list_for_user, audit_object_types
 from countyhall.core.services.audit import audit_personal_read
-from countyhall.core.tables import EXCEL_MAX_DATA_ROWS, Column, Table
+from countyhall.core.tables import EXCEL_MAX_DATA_ROWS, Column, Table, more_rows_than
 from countyhall.core.web import bad_request, is_ascii_int
 
 # A million rows and more: the count stops at the cap ("超过 10,000 条"), and past the numbered pages the pager
@@ -127,10 +127,6 @@ def _export_subject(filters: dict) -> str:
     return "，".join(parts) or "全部记录"
 
 
-def _more_than(entries, limit: int) -> bool:
-    return entries.order_by().values("pk")[: limit + 1].count() > limit
-
-
 @login_required
 def audit_list(request):
     try:
@@ -138,13 +134,13 @@ def audit_list(request):
     except _BadFilter as exc:
         return bad_request(request, field=exc.field, message=exc.message)
     if request.GET.get("format") == "xlsx":
-        if _more_than(entries, EXCEL_MAX_DATA_ROWS):
+        if more_rows_than(entries, EXCEL_MAX_DATA_ROWS):
             return bad_request(
                 request,
                 field="导出格式（format）",
                 message=f"筛选出的记录超过 Excel 一张表的上限（{EXCEL_MAX_DATA_ROWS:,} 行），请缩小日期范围后分批导出。",
             )
-        if _more_than(entries, settings.COUNTYHALL_JOB_EXPORT_ROWS):
+        if more_rows_than(entries, settings.COUNTYHALL_JOB_EXPORT_ROWS):
             # A year of the county's log is a million rows (a minute of writing): the worker builds the file, the
             # job page shows its progress and the download.
             query = request.GET.copy()
